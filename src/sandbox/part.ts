@@ -1,0 +1,32 @@
+import type { Router } from "../http/router.ts";
+
+/**
+ * A piece of the local sandbox served on SANDBOX_PORT: the Slack workspace, the simulated
+ * production system, the Jira and PagerDuty sandboxes. Each brings its routes (already under their
+ * own prefix, e.g. `/k8s/...`, `/jira/...`) and contributes top-level keys to `GET /sandbox/state`.
+ */
+export interface SandboxPart {
+  name: string;
+  router: Router;
+  /** Top-level keys merged into GET /sandbox/state, e.g. `{ jiraIssues: [...] }`. */
+  state(): Record<string, unknown>;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export interface ScenarioInfo {
+  name: string;
+  description: string;
+  /** Ground truth: the root-cause service, the fault, and the action that fixes it. */
+  rootCause: string;
+  fault: string;
+  fix: string;
+}
+
+/** Fault injection, implemented by the simulated system; the control API and the page call it. */
+export interface ScenarioControl {
+  list(): ScenarioInfo[];
+  active(): string | null;
+  start(name: string): Promise<ScenarioInfo>;
+  stop(name: string): Promise<void>;
+}

@@ -1,0 +1,18 @@
+/**
+ * The one database port. Both drivers (PGlite embedded, pg over the network) speak the same
+ * Postgres SQL with `$1` parameters, so repositories are written once.
+ */
+export interface Db {
+  readonly driver: "pglite" | "postgres";
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /** Runs fn in one transaction; the Db given to fn is bound to it. */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Tries to take a session-level advisory lock (leader election). Returns a release function, or
+   * null when another session holds it. The lock is lost when the holding connection dies.
+   */
+  tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | null>;
+  close(): Promise<void>;
+}
