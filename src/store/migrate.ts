@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Db } from "./db.ts";
+
+const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** `NNN_name.sql` files in ./migrations, in version order. */
+export function loadMigrations(): Migration[] {
+  return readdirSync(migrationsDir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.split("_")[0]), name: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
+}
+
+const MIGRATION_LOCK = 7_301_001;
+
+/**
+ * Applies the migrations not yet applied, each in its own transaction. Replicas starting together
+ * serialise on a transaction-scoped advisory lock so each migration runs once.
+ */
+export async function migrate(db: Db): Promise<number[]> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  const applied: number[] = [];
+  for (const m of loadMigrations()) {
+    const did = await db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      const done = await tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
+      if (done.length > 0) return false;
+      await tx.exec(m.sql);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
+      return true;
+    });
+    if (did) applied.push(m.version);
+  }
+  return applied;
+}
+
+/** True when every known migration is applied (readiness). */
+export async function migrationsCurrent(db: Db): Promise<boolean> {
+  const rows = await db.query<{ version: number }>("SELECT version FROM schema_migrations");
+  const have = new Set(rows.map((r) => Number(r.version)));
+  return loadMigrations().every((m) => have.has(m.version));
+}

@@ -1,0 +1,89 @@
+import type { Alert, AlertStatus, Severity } from "../../domain/alert.ts";
+import type { Db } from "../db.ts";
+import { iso, isoOrUndefined, json } from "../rows.ts";
+
+export interface StoredAlert extends Alert {
+  incidentId?: string;
+  flaps: number;
+  joinReason?: string;
+  lastSeenAt: string;
+}
+
+interface AlertRow {
+  fingerprint: string;
+  incident_id: string | null;
+  source: string;
+  name: string;
+  status: AlertStatus;
+  severity: Severity;
+  service: string | null;
+  summary: string;
+  labels: Record<string, string>;
+  starts_at: Date;
+  ends_at: Date | null;
+  flaps: number;
+  join_reason: string | null;
+  last_seen_at: Date;
+}
+
+function toAlert(r: AlertRow): StoredAlert {
+  return {
+    fingerprint: r.fingerprint,
+    incidentId: r.incident_id ?? undefined,
+    source: r.source,
+    name: r.name,
+    status: r.status,
+    severity: r.severity,
+    service: r.service ?? undefined,
+    summary: r.summary,
+    labels: r.labels,
+    startsAt: iso(r.starts_at),
+    endsAt: isoOrUndefined(r.ends_at),
+    flaps: Number(r.flaps),
+    joinReason: r.join_reason ?? undefined,
+    lastSeenAt: iso(r.last_seen_at),
+  };
+}
+
+export class AlertRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async get(fingerprint: string): Promise<StoredAlert | undefined> {
+    const [row] = await this.db.query<AlertRow>("SELECT * FROM alerts WHERE fingerprint = $1", [fingerprint]);
+    return row ? toAlert(row) : undefined;
+  }
+
+  /** Inserts or replaces the alert's current state; `flaps` counts firing↔resolved flips. */
+  async upsert(a: Alert, incidentId: string | undefined, joinReason: string | undefined): Promise<StoredAlert> {
+    const [row] = await this.db.query<AlertRow>(
+      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         incident_id = COALESCE(EXCLUDED.incident_id, alerts.incident_id),
+         status = EXCLUDED.status, severity = EXCLUDED.severity, summary = EXCLUDED.summary,
+         labels = EXCLUDED.labels, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+         join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
+         flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
+         last_seen_at = now()
+       RETURNING *`,
+      [a.fingerprint, incidentId ?? null, a.source, a.name, a.status, a.severity, a.service ?? null, a.summary, json(a.labels), a.startsAt, a.endsAt ?? null, joinReason ?? null],
+    );
+    return toAlert(row);
+  }
+
+  async byIncident(incidentId: string): Promise<StoredAlert[]> {
+    const rows = await this.db.query<AlertRow>("SELECT * FROM alerts WHERE incident_id = $1 ORDER BY starts_at", [incidentId]);
+    return rows.map(toAlert);
+  }
+
+  async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
+    const [row] = await this.db.query<{ total: number; firing: number }>(
+      "SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1",
+      [incidentId],
+    );
+    return { total: Number(row?.total ?? 0), firing: Number(row?.firing ?? 0) };
+  }
+}

@@ -1,0 +1,56 @@
+import type { Db } from "../db.ts";
+import { iso, json } from "../rows.ts";
+
+export type ExternalSystem = "jira" | "pagerduty" | "postmortem";
+
+/** A link from an incident to its Jira issue / PagerDuty incident, with the values last synced. */
+export interface ExternalLink {
+  incidentId: string;
+  system: ExternalSystem;
+  externalId: string;
+  url?: string;
+  synced: Record<string, unknown>;
+  updatedAt: string;
+}
+
+interface Row {
+  incident_id: string;
+  system: ExternalSystem;
+  external_id: string;
+  url: string | null;
+  synced: Record<string, unknown>;
+  updated_at: Date;
+}
+
+const toLink = (r: Row): ExternalLink => ({ incidentId: r.incident_id, system: r.system, externalId: r.external_id, url: r.url ?? undefined, synced: r.synced, updatedAt: iso(r.updated_at) });
+
+export class ExternalLinkRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Creates the link once; returns false when the incident already has one in that system. */
+  async create(l: Omit<ExternalLink, "updatedAt">): Promise<boolean> {
+    const rows = await this.db.query(
+      "INSERT INTO external_links (incident_id, system, external_id, url, synced) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING external_id",
+      [l.incidentId, l.system, l.externalId, l.url ?? null, json(l.synced)],
+    );
+    return rows.length > 0;
+  }
+
+  async get(incidentId: string, system: ExternalSystem): Promise<ExternalLink | undefined> {
+    const [row] = await this.db.query<Row>("SELECT * FROM external_links WHERE incident_id = $1 AND system = $2", [incidentId, system]);
+    return row ? toLink(row) : undefined;
+  }
+
+  async byExternalId(system: ExternalSystem, externalId: string): Promise<ExternalLink | undefined> {
+    const [row] = await this.db.query<Row>("SELECT * FROM external_links WHERE system = $1 AND external_id = $2", [system, externalId]);
+    return row ? toLink(row) : undefined;
+  }
+
+  /** Merges values into `synced` (what aisre last wrote or saw), field by field. */
+  async mergeSynced(incidentId: string, system: ExternalSystem, values: Record<string, unknown>): Promise<void> {
+    await this.db.query("UPDATE external_links SET synced = synced || $3::jsonb, updated_at = now() WHERE incident_id = $1 AND system = $2", [incidentId, system, json(values)]);
+  }
+}

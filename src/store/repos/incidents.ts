@@ -1,0 +1,87 @@
+import type { Severity } from "../../domain/alert.ts";
+import type { Incident, IncidentOrigin, IncidentStatus } from "../../domain/incident.ts";
+import type { Db } from "../db.ts";
+import { iso, isoOrUndefined, json } from "../rows.ts";
+
+interface IncidentRow {
+  id: string;
+  title: string;
+  status: IncidentStatus;
+  severity: Severity;
+  origin: IncidentOrigin;
+  services: string[];
+  channel: string | null;
+  acknowledged_by: string | null;
+  created_at: Date;
+  updated_at: Date;
+  resolved_at: Date | null;
+}
+
+function toIncident(r: IncidentRow): Incident {
+  return {
+    id: r.id,
+    title: r.title,
+    status: r.status,
+    severity: r.severity,
+    origin: r.origin,
+    services: r.services,
+    channel: r.channel ?? undefined,
+    acknowledgedBy: r.acknowledged_by ?? undefined,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+    resolvedAt: isoOrUndefined(r.resolved_at),
+  };
+}
+
+export type IncidentPatch = Partial<Pick<Incident, "title" | "status" | "severity" | "services" | "channel" | "acknowledgedBy">>;
+
+export class IncidentRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async create(i: Pick<Incident, "id" | "title" | "severity" | "origin" | "services"> & { channel?: string; createdAt?: string }): Promise<Incident> {
+    const [row] = await this.db.query<IncidentRow>(
+      `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, COALESCE($7::timestamptz, now()), COALESCE($7::timestamptz, now())) RETURNING *`,
+      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? null],
+    );
+    return toIncident(row);
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const [row] = await this.db.query<IncidentRow>("SELECT * FROM incidents WHERE id = $1", [id]);
+    return row ? toIncident(row) : undefined;
+  }
+
+  async listOpen(): Promise<Incident[]> {
+    const rows = await this.db.query<IncidentRow>("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY created_at");
+    return rows.map(toIncident);
+  }
+
+  async listRecent(limit = 50): Promise<Incident[]> {
+    const rows = await this.db.query<IncidentRow>("SELECT * FROM incidents ORDER BY created_at DESC LIMIT $1", [limit]);
+    return rows.map(toIncident);
+  }
+
+  async update(id: string, patch: IncidentPatch): Promise<Incident | undefined> {
+    const sets: string[] = ["updated_at = now()"];
+    const params: unknown[] = [id];
+    const add = (col: string, v: unknown) => {
+      params.push(v);
+      sets.push(`${col} = $${params.length}`);
+    };
+    if (patch.title !== undefined) add("title", patch.title);
+    if (patch.severity !== undefined) add("severity", patch.severity);
+    if (patch.services !== undefined) add("services", json(patch.services));
+    if (patch.channel !== undefined) add("channel", patch.channel);
+    if (patch.acknowledgedBy !== undefined) add("acknowledged_by", patch.acknowledgedBy);
+    if (patch.status !== undefined) {
+      add("status", patch.status);
+      sets.push(patch.status === "resolved" ? "resolved_at = now()" : "resolved_at = NULL");
+    }
+    const [row] = await this.db.query<IncidentRow>(`UPDATE incidents SET ${sets.join(", ")} WHERE id = $1 RETURNING *`, params);
+    return row ? toIncident(row) : undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Db } from "../db.ts";
+
+/** Where an incident's messages live: `root` is the one card, edited in place; others by purpose. */
+export interface SlackMessageRef {
+  incidentId: string;
+  purpose: string;
+  channel: string;
+  ts: string;
+  threadTs?: string;
+}
+
+interface Row {
+  incident_id: string;
+  purpose: string;
+  channel: string;
+  ts: string;
+  thread_ts: string | null;
+}
+
+const toRef = (r: Row): SlackMessageRef => ({ incidentId: r.incident_id, purpose: r.purpose, channel: r.channel, ts: r.ts, threadTs: r.thread_ts ?? undefined });
+
+export class SlackMessageRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Records a message; returns false (and keeps the first) if the purpose is already taken. */
+  async put(ref: SlackMessageRef): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO slack_messages (incident_id, purpose, channel, ts, thread_ts) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (incident_id, purpose) DO NOTHING RETURNING ts`,
+      [ref.incidentId, ref.purpose, ref.channel, ref.ts, ref.threadTs ?? null],
+    );
+    return rows.length > 0;
+  }
+
+  async get(incidentId: string, purpose: string): Promise<SlackMessageRef | undefined> {
+    const [row] = await this.db.query<Row>("SELECT * FROM slack_messages WHERE incident_id = $1 AND purpose = $2", [incidentId, purpose]);
+    return row ? toRef(row) : undefined;
+  }
+
+  /** The incident whose thread (or root message) has this ts in this channel. */
+  async incidentForThread(channel: string, ts: string): Promise<string | undefined> {
+    const [row] = await this.db.query<{ incident_id: string }>(
+      "SELECT incident_id FROM slack_messages WHERE channel = $1 AND (ts = $2 OR thread_ts = $2) ORDER BY purpose = 'root' DESC LIMIT 1",
+      [channel, ts],
+    );
+    return row?.incident_id;
+  }
+}

@@ -1,0 +1,39 @@
+import type { TimelineEntry, TimelineKind } from "../../domain/incident.ts";
+import type { Db } from "../db.ts";
+import { iso, json } from "../rows.ts";
+
+interface TimelineRow {
+  id: number;
+  incident_id: string;
+  at: Date;
+  kind: TimelineKind;
+  actor: string;
+  text: string;
+  data: Record<string, unknown>;
+}
+
+export class TimelineRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async append(e: Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
+    const [row] = await this.db.query<TimelineRow>(
+      `INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, COALESCE($2::timestamptz, now()), $3, $4, $5, $6) RETURNING *`,
+      [e.incidentId, e.at ?? null, e.kind, e.actor, e.text, json(e.data ?? {})],
+    );
+    return toEntry(row);
+  }
+
+  async list(incidentId: string, kinds?: TimelineKind[]): Promise<TimelineEntry[]> {
+    const rows = kinds
+      ? await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND kind = ANY($2) ORDER BY at, id", [incidentId, kinds])
+      : await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 ORDER BY at, id", [incidentId]);
+    return rows.map(toEntry);
+  }
+}
+
+function toEntry(r: TimelineRow): TimelineEntry {
+  return { id: Number(r.id), incidentId: r.incident_id, at: iso(r.at), kind: r.kind, actor: r.actor, text: r.text, data: r.data };
+}

@@ -1,0 +1,48 @@
+import type { Db } from "./db.ts";
+import { ActionRepo } from "./repos/actions.ts";
+import { AlertRepo } from "./repos/alerts.ts";
+import { AuditRepo } from "./repos/audit.ts";
+import { DeliveryRepo } from "./repos/deliveries.ts";
+import { ExternalLinkRepo } from "./repos/external-links.ts";
+import { FeedbackRepo } from "./repos/feedback.ts";
+import { IncidentRepo } from "./repos/incidents.ts";
+import { KnowledgeRepo } from "./repos/knowledge.ts";
+import { OutboxRepo } from "./repos/outbox.ts";
+import { SettingsRepo } from "./repos/settings.ts";
+import { SlackMessageRepo } from "./repos/slack-messages.ts";
+import { TimelineRepo } from "./repos/timeline.ts";
+
+/** Every repository over one database. */
+export interface Store {
+  db: Db;
+  incidents: IncidentRepo;
+  alerts: AlertRepo;
+  timeline: TimelineRepo;
+  slackMessages: SlackMessageRepo;
+  deliveries: DeliveryRepo;
+  outbox: OutboxRepo;
+  actions: ActionRepo;
+  audit: AuditRepo;
+  links: ExternalLinkRepo;
+  knowledge: KnowledgeRepo;
+  feedback: FeedbackRepo;
+  settings: SettingsRepo;
+}
+
+export function createStore(db: Db): Store {
+  return {
+    db,
+    incidents: new IncidentRepo(db),
+    alerts: new AlertRepo(db),
+    timeline: new TimelineRepo(db),
+    slackMessages: new SlackMessageRepo(db),
+    deliveries: new DeliveryRepo(db),
+    outbox: new OutboxRepo(db),
+    actions: new ActionRepo(db),
+    audit: new AuditRepo(db),
+    links: new ExternalLinkRepo(db),
+    knowledge: new KnowledgeRepo(db),
+    feedback: new FeedbackRepo(db),
+    settings: new SettingsRepo(db),
+  };
+}

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Db } from "../../src/store/db.ts";
+import { migrate, migrationsCurrent } from "../../src/store/migrate.ts";
+import { createStore, type Store } from "../../src/store/store.ts";
+import { testDatabases } from "../support/databases.ts";
+
+const alert = (fingerprint: string, status: "firing" | "resolved" = "firing") => ({
+  fingerprint,
+  source: "alertmanager",
+  name: "HighErrorRate",
+  status,
+  severity: "sev2" as const,
+  service: "checkout",
+  summary: "5xx above 5%",
+  labels: { alertname: "HighErrorRate", service: "checkout" },
+  startsAt: "2026-11-23T10:00:00.000Z",
+});
+
+describe.each(testDatabases())("store contract on $name", ({ open }) => {
+  let db: Db;
+  let store: Store;
+  beforeAll(async () => {
+    db = await open();
+    store = createStore(db);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("applies migrations once and reports them current", async () => {
+    expect(await migrationsCurrent(db)).toBe(true);
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it("creates, updates and lists incidents", async () => {
+    const inc = await store.incidents.create({ id: "INC-1", title: "checkout errors", severity: "sev2", origin: "alert", services: ["checkout"] });
+    expect(inc.status).toBe("open");
+    expect((await store.incidents.listOpen()).map((i) => i.id)).toContain("INC-1");
+    const resolved = await store.incidents.update("INC-1", { status: "resolved", services: ["checkout", "payments"] });
+    expect(resolved?.resolvedAt).toBeDefined();
+    expect(resolved?.services).toEqual(["checkout", "payments"]);
+    expect((await store.incidents.listOpen()).map((i) => i.id)).not.toContain("INC-1");
+    const reopened = await store.incidents.update("INC-1", { status: "open" });
+    expect(reopened?.resolvedAt).toBeUndefined();
+  });
+
+  it("upserts alerts by fingerprint and counts flaps", async () => {
+    await store.incidents.create({ id: "INC-2", title: "t", severity: "sev3", origin: "alert", services: [] });
+    await store.alerts.upsert(alert("fp1"), "INC-2", "first alert");
+    await store.alerts.upsert(alert("fp1", "resolved"), undefined, undefined);
+    const again = await store.alerts.upsert(alert("fp1"), undefined, undefined);
+    expect(again.flaps).toBe(2);
+    expect(again.incidentId).toBe("INC-2");
+    expect(again.joinReason).toBe("first alert");
+    expect(await store.alerts.countByIncident("INC-2")).toEqual({ total: 1, firing: 1 });
+  });
+
+  it("keeps the timeline in order with its data", async () => {
+    await store.timeline.append({ incidentId: "INC-2", kind: "alert", actor: "alertmanager", text: "fired", data: { n: 1 } });
+    await store.timeline.append({ incidentId: "INC-2", kind: "message", actor: "U_ALICE", text: "looking" });
+    const list = await store.timeline.list("INC-2");
+    expect(list.map((e) => e.text)).toEqual(["fired", "looking"]);
+    expect(list[0].data).toEqual({ n: 1 });
+    expect((await store.timeline.list("INC-2", ["message"])).length).toBe(1);
+  });
+
+  it("keeps one root message per incident and finds the incident of a thread", async () => {
+    expect(await store.slackMessages.put({ incidentId: "INC-2", purpose: "root", channel: "C1", ts: "100.1" })).toBe(true);
+    expect(await store.slackMessages.put({ incidentId: "INC-2", purpose: "root", channel: "C1", ts: "100.2" })).toBe(false);
+    expect((await store.slackMessages.get("INC-2", "root"))?.ts).toBe("100.1");
+    expect(await store.slackMessages.incidentForThread("C1", "100.1")).toBe("INC-2");
+    expect(await store.slackMessages.incidentForThread("C1", "999.9")).toBeUndefined();
+  });
+
+  it("records a webhook delivery once and lists unprocessed ones", async () => {
+    expect(await store.deliveries.record("pagerduty", "d1", { a: 1 })).toBe(true);
+    expect(await store.deliveries.record("pagerduty", "d1", { a: 1 })).toBe(false);
+    expect((await store.deliveries.pending()).map((d) => d.deliveryId)).toContain("d1");
+    await store.deliveries.markProcessed("pagerduty", "d1");
+    expect((await store.deliveries.pending()).map((d) => d.deliveryId)).not.toContain("d1");
+  });
+
+  it("queues Slack calls in order per channel, with dedupe and retry", async () => {
+    const a = await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" });
+    expect(await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" })).toBeUndefined();
+    await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "b" } });
+    let due = await store.outbox.due();
+    expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["a"]);
+    await store.outbox.retryLater(a!, 60_000, "ratelimited");
+    expect((await store.outbox.due()).filter((d) => d.channel === "C9")).toEqual([]);
+    await store.outbox.markSent(a!, { ok: true });
+    due = await store.outbox.due();
+    expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["b"]);
+  });
+
+  it("moves actions by compare-and-set and records each approver once", async () => {
+    await store.actions.create({ id: "A1", incidentId: "INC-2", type: "rollback", target: { deployment: "inventory" }, params: {}, state: "pending", risk: "caution", requiredApprovals: 2, proposedBy: "aisre", reason: "bad deploy" });
+    expect(await store.actions.addApproval("A1", "U_ALICE")).toBe(true);
+    expect(await store.actions.addApproval("A1", "U_ALICE")).toBe(false);
+    const results = await Promise.all([store.actions.transition("A1", ["pending"], "running"), store.actions.transition("A1", ["pending"], "running")]);
+    expect(results.filter(Boolean).length).toBe(1);
+    const a = await store.actions.get("A1");
+    expect(a?.state).toBe("running");
+    expect(a?.approvers).toEqual(["U_ALICE"]);
+    expect(await store.actions.countExecutedSince("2000-01-01T00:00:00Z")).toBe(1);
+  });
+
+  it("chains audit entries and detects tampering", async () => {
+    await store.audit.append({ actor: "U_ALICE", action: "approve", incidentId: "INC-2", target: "A1", detail: { b: 2, a: [1, "x"] } });
+    await store.audit.append({ actor: "aisre", action: "execute", incidentId: "INC-2", target: "A1" });
+    expect(await store.audit.verify()).toEqual({ ok: true, entries: 2 });
+    await db.query("UPDATE audit_log SET actor = 'U_MALLORY' WHERE seq = 1");
+    const check = await store.audit.verify();
+    expect(check.ok).toBe(false);
+    expect(check.brokenAt).toBe(1);
+  });
+
+  it("links external records and merges synced fields", async () => {
+    expect(await store.links.create({ incidentId: "INC-2", system: "jira", externalId: "OPS-1", synced: { status: "To Do" } })).toBe(true);
+    expect(await store.links.create({ incidentId: "INC-2", system: "jira", externalId: "OPS-2", synced: {} })).toBe(false);
+    await store.links.mergeSynced("INC-2", "jira", { assignee: "bob" });
+    expect((await store.links.byExternalId("jira", "OPS-1"))?.synced).toEqual({ status: "To Do", assignee: "bob" });
+  });
+
+  it("ranks knowledge entries by full text and re-indexes only on change", async () => {
+    expect(await store.knowledge.upsert({ id: "rb/oom", kind: "runbook", title: "Pod OOMKilled", body: "memory limit exceeded; restart or raise limits", meta: {} })).toBe(true);
+    expect(await store.knowledge.upsert({ id: "rb/oom", kind: "runbook", title: "Pod OOMKilled", body: "memory limit exceeded; restart or raise limits", meta: {} })).toBe(false);
+    await store.knowledge.upsert({ id: "rb/disk", kind: "runbook", title: "Disk full", body: "volume usage at 100 percent", meta: {} });
+    const hits = await store.knowledge.search("pods killed for memory");
+    expect(hits[0]?.id).toBe("rb/oom");
+    expect(hits.some((h) => h.id === "rb/disk")).toBe(false);
+  });
+
+  it("stores settings and feedback", async () => {
+    await store.settings.set("automation.enabled", false, "U_CAROL");
+    expect((await store.settings.get<boolean>("automation.enabled"))?.value).toBe(false);
+    await store.feedback.add({ incidentId: "INC-2", subject: "hypothesis:1", userId: "U_ALICE", verdict: "helpful" });
+    expect((await store.feedback.byIncident("INC-2")).length).toBe(1);
+  });
+
+  it("takes an advisory lock once", async () => {
+    const release = await db.tryAdvisoryLock(42);
+    expect(release).not.toBeNull();
+    await release!();
+  });
+});
