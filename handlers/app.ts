@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { App, HTTPReceiver } from "@slack/bolt";
+import { buildServices, type Services } from "../src/app/services.ts";
+import type { Config } from "../src/config.ts";
+import type { Router } from "../src/http/router.ts";
+import { sendJson } from "../src/http/router.ts";
+import type { Logger } from "../src/log.ts";
+import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
+import { boltLogger } from "./bolt-logger.ts";
+import { opsRoutes } from "./http-routes.ts";
+import { registerListeners, type ListenerOptions } from "./index.ts";
+
+export interface RunningAisre {
+  /** Base URL of the bot's HTTP server. */
+  url: string;
+  sandbox?: LocalSandbox;
+  services: Services;
+  app: App;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the bot: services, the HTTP server (Slack events, webhooks, health, metrics), the local
+ * sandbox for every part not configured for real, then the Bolt app on top.
+ */
+export async function startAisre(config: Config, options: { logger?: Logger; listeners?: ListenerOptions; extraRoutes?: (s: Services) => Router[] } = {}): Promise<RunningAisre> {
+  const services = await buildServices(config, { logger: options.logger });
+  const { logger } = services;
+  const state = { draining: false, inFlight: 0 };
+  let slackListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const routers = [opsRoutes(services, state), ...(options.extraRoutes?.(services) ?? [])];
+
+  const server: Server = createServer((req, res) => {
+    state.inFlight++;
+    res.on("close", () => state.inFlight--);
+    const path = (req.url ?? "/").split("?")[0];
+    if (path === "/slack/events") {
+      if (state.draining || !slackListener) return sendJson(res, 503, { error: "not_ready" });
+      services.metrics.httpRequests.inc({ route: "/slack/events" });
+      return slackListener(req, res);
+    }
+    void (async () => {
+      for (const r of routers) if (await r.handle(req, res)) return;
+      sendJson(res, 404, { error: "not_found", detail: `no route for ${req.method} ${path}` });
+    })().catch((e: unknown) => {
+      logger.error({ err: e, path }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal" });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const botPort = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${botPort}`;
+
+  let sandbox: LocalSandbox | undefined;
+  let signingSecret = config.slack.signingSecret;
+  let botToken = config.slack.botToken;
+  let slackApiUrl: string | undefined;
+  if (config.needsSandbox) {
+    if (config.slack.mode === "sandbox") {
+      signingSecret = randomBytes(16).toString("hex");
+      botToken = `xoxb-sandbox-${randomBytes(8).toString("hex")}`;
+    }
+    sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
+    if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
+  }
+
+  let app: App;
+  if (config.slack.socketMode) {
+    app = new App({ token: botToken, appToken: config.slack.appToken, socketMode: true, logger: boltLogger(logger) });
+  } else {
+    const receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: "/slack/events", logger: boltLogger(logger) });
+    app = new App({ token: botToken, receiver, logger: boltLogger(logger), clientOptions: slackApiUrl ? { slackApiUrl } : undefined });
+    slackListener = receiver.requestListener;
+  }
+  app.error(async (e) => {
+    services.metrics.errors.inc({ code: "bolt" });
+    logger.error({ err: e }, "unhandled Slack listener error");
+  });
+  registerListeners(app, services, options.listeners);
+  if (config.slack.socketMode) await app.start();
+
+  logger.info({ url, sandbox: sandbox?.url }, "aisre is up");
+  let closed = false;
+  return {
+    url,
+    sandbox,
+    services,
+    app,
+    async close() {
+      if (closed) return;
+      closed = true;
+      state.draining = true;
+      // Stop intake first, then wait (bounded) for requests in flight, then release the store.
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + 10_000;
+      while (state.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      server.closeAllConnections();
+      await stopped;
+      if (config.slack.socketMode) await app.stop();
+      await sandbox?.close();
+      await services.close();
+      logger.info("aisre stopped");
+    },
+  };
+}

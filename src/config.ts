@@ -1,0 +1,200 @@
+import { z } from "zod";
+
+/**
+ * The one reader of process.env. Every integration is optional: when its variables are unset the
+ * product uses the local sandbox for it. A wrong value stops start-up with a message naming the
+ * variable and the form it expects.
+ */
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: "expected a port number (1-65535)" })
+    .int({ error: "expected a port number (1-65535)" })
+    .min(0, { error: "expected a port number (1-65535)" })
+    .max(65535, { error: "expected a port number (1-65535)" })
+    .default(fallback);
+
+const url = (what: string) => z.url({ error: `expected ${what}` }).optional();
+const nonEmpty = z.string().trim().min(1).optional();
+const prefixed = (prefix: string) =>
+  z
+    .string()
+    .startsWith(prefix, { error: `expected a value starting with "${prefix}"` })
+    .optional();
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""], { error: "expected true or false" })
+  .optional()
+  .transform((v) => (v === undefined || v === "" ? undefined : ["1", "true", "yes"].includes(v)));
+
+const envSchema = z.object({
+  PORT: port(3000),
+  SANDBOX_PORT: port(3001),
+  HOST: z.string().default("0.0.0.0"),
+  PUBLIC_URL: url("an http(s) URL where the bot is reachable, e.g. https://aisre.example.com"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "expected one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+  AISRE_DATA_DIR: z.string().min(1).default("./.aisre"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// or postgresql:// connection URL" })
+    .optional(),
+  AISRE_INCIDENT_CHANNEL: z.string().regex(/^(#[a-z0-9_-]+|[CG][A-Z0-9]+)$/, { error: "expected a channel name like #incidents or a channel id like C0123456" }).default("#incidents"),
+  AISRE_ROUTING_FILE: nonEmpty,
+  AISRE_SERVICES_FILE: nonEmpty,
+  AISRE_POLICY_FILE: nonEmpty,
+  AISRE_SLIS_FILE: nonEmpty,
+  AISRE_RUNBOOKS_DIR: z.string().min(1).default("./runbooks"),
+  AISRE_REDACT_PATTERNS: nonEmpty,
+
+  SLACK_BOT_TOKEN: prefixed("xoxb-"),
+  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { error: "expected the 32-character hex signing secret from the app's Basic Information page" }).optional(),
+  SLACK_APP_TOKEN: prefixed("xapp-"),
+
+  KUBECONFIG: nonEmpty,
+  AISRE_K8S_IN_CLUSTER: bool,
+  AISRE_K8S_NAMESPACES: nonEmpty,
+
+  PROMETHEUS_URL: url("the Prometheus base URL, e.g. http://prometheus:9090"),
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as us-east-1" }).optional(),
+  CLOUDWATCH_ENDPOINT: url("an http(s) URL for a CloudWatch-compatible endpoint"),
+
+  PAGERDUTY_API_TOKEN: nonEmpty,
+  PAGERDUTY_ROUTING_KEY: z.string().regex(/^[A-Za-z0-9]{32}$/, { error: "expected the 32-character integration (routing) key of an Events API v2 integration" }).optional(),
+  PAGERDUTY_WEBHOOK_SECRET: nonEmpty,
+  PAGERDUTY_FROM_EMAIL: z.email({ error: "expected the email of a PagerDuty user (sent as the From header)" }).optional(),
+  PAGERDUTY_API_URL: url("the PagerDuty REST base URL"),
+
+  JIRA_BASE_URL: url("the Jira site URL, e.g. https://yourcompany.atlassian.net"),
+  JIRA_EMAIL: z.email({ error: "expected the email of the Jira user that owns the API token" }).optional(),
+  JIRA_API_TOKEN: nonEmpty,
+  JIRA_PROJECT: z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" }).default("OPS"),
+  JIRA_ISSUE_TYPE: z.string().min(1).default("Incident"),
+  JIRA_WEBHOOK_SECRET: nonEmpty,
+
+  OPENAI_API_KEY: nonEmpty,
+  OPENAI_BASE_URL: url("an OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
+  OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
+  OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  PINECONE_API_KEY: nonEmpty,
+  PINECONE_INDEX: z.string().min(1).default("aisre"),
+
+  GITHUB_WEBHOOK_SECRET: nonEmpty,
+  DATADOG_WEBHOOK_SECRET: nonEmpty,
+  ARGOCD_WEBHOOK_SECRET: nonEmpty,
+  GENERIC_WEBHOOK_SECRET: nonEmpty,
+  SNS_CERT_FILE: nonEmpty,
+
+  SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
+  SIM_SEED: z.coerce.number().int().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  readonly issues: string[];
+  constructor(issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+export type PartMode = "real" | "sandbox";
+
+export interface Config {
+  env: Env;
+  port: number;
+  sandboxPort: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  logLevel: string;
+  incidentChannel: string;
+  slack: { mode: PartMode; botToken?: string; signingSecret?: string; appToken?: string; socketMode: boolean };
+  kubernetes: { mode: PartMode; kubeconfig?: string; inCluster: boolean; namespaces?: string[] };
+  prometheus: { mode: PartMode; url?: string };
+  cloudwatch: { mode: PartMode; region?: string; endpoint?: string };
+  pagerduty: { mode: PartMode; apiToken?: string; routingKey?: string; webhookSecret?: string; fromEmail?: string; apiUrl?: string };
+  jira: { mode: PartMode; baseUrl?: string; email?: string; apiToken?: string; project: string; issueType: string; webhookSecret?: string };
+  openai: { enabled: boolean; apiKey?: string; baseUrl?: string; model: string; embeddingModel: string };
+  pinecone: { enabled: boolean; apiKey?: string; index: string };
+  /** True when at least one part runs on the local sandbox, which then has to be started. */
+  needsSandbox: boolean;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? "?");
+  const got = env[name];
+  const shown = got === undefined ? "unset" : /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "a value of the wrong form" : JSON.stringify(got);
+  return `${name}: ${issue.message} (got ${shown})`;
+}
+
+/** Pairs that only make sense together: half a configuration is an error, not a silent sandbox. */
+function crossChecks(e: Env): string[] {
+  const problems: string[] = [];
+  const pair = (a: keyof Env, b: keyof Env, why: string) => {
+    if ((e[a] === undefined) !== (e[b] === undefined)) problems.push(`${String(e[a] === undefined ? a : b)}: required when ${String(e[a] === undefined ? b : a)} is set (${why})`);
+  };
+  pair("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "real Slack needs both the bot token and the signing secret");
+  if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API with the bot token)");
+  if (e.JIRA_BASE_URL && (!e.JIRA_EMAIL || !e.JIRA_API_TOKEN)) problems.push("JIRA_EMAIL and JIRA_API_TOKEN: required when JIRA_BASE_URL is set (Jira Cloud uses email + API token)");
+  if (e.PAGERDUTY_API_TOKEN && !e.PAGERDUTY_FROM_EMAIL) problems.push("PAGERDUTY_FROM_EMAIL: required when PAGERDUTY_API_TOKEN is set (PagerDuty REST writes need a From header)");
+  if (e.PINECONE_API_KEY && !e.OPENAI_API_KEY) problems.push("OPENAI_API_KEY: required when PINECONE_API_KEY is set (vectors come from the OpenAI embeddings API)");
+  return problems;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, env)));
+  const e = parsed.data;
+  const problems = crossChecks(e);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const mode = (real: boolean): PartMode => (real ? "real" : "sandbox");
+  const config: Config = {
+    env: e,
+    port: e.PORT,
+    sandboxPort: e.SANDBOX_PORT,
+    host: e.HOST,
+    dataDir: e.AISRE_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+    incidentChannel: e.AISRE_INCIDENT_CHANNEL,
+    slack: { mode: mode(!!e.SLACK_BOT_TOKEN), botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, socketMode: !!e.SLACK_APP_TOKEN },
+    kubernetes: { mode: mode(!!e.KUBECONFIG || !!e.AISRE_K8S_IN_CLUSTER), kubeconfig: e.KUBECONFIG, inCluster: !!e.AISRE_K8S_IN_CLUSTER, namespaces: e.AISRE_K8S_NAMESPACES?.split(",").map((s) => s.trim()) },
+    prometheus: { mode: mode(!!e.PROMETHEUS_URL), url: e.PROMETHEUS_URL },
+    cloudwatch: { mode: mode(!!e.AWS_REGION), region: e.AWS_REGION, endpoint: e.CLOUDWATCH_ENDPOINT },
+    pagerduty: { mode: mode(!!e.PAGERDUTY_API_TOKEN || !!e.PAGERDUTY_ROUTING_KEY), apiToken: e.PAGERDUTY_API_TOKEN, routingKey: e.PAGERDUTY_ROUTING_KEY, webhookSecret: e.PAGERDUTY_WEBHOOK_SECRET, fromEmail: e.PAGERDUTY_FROM_EMAIL, apiUrl: e.PAGERDUTY_API_URL },
+    jira: { mode: mode(!!e.JIRA_BASE_URL), baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN, project: e.JIRA_PROJECT, issueType: e.JIRA_ISSUE_TYPE, webhookSecret: e.JIRA_WEBHOOK_SECRET },
+    openai: { enabled: !!e.OPENAI_API_KEY, apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, embeddingModel: e.OPENAI_EMBEDDING_MODEL },
+    pinecone: { enabled: !!e.PINECONE_API_KEY, apiKey: e.PINECONE_API_KEY, index: e.PINECONE_INDEX },
+    needsSandbox: false,
+  };
+  config.needsSandbox = [config.slack, config.kubernetes, config.prometheus, config.cloudwatch, config.pagerduty, config.jira].some((p) => p.mode === "sandbox");
+  return config;
+}
+
+/** What `aisre config` prints: which parts are real and which sandboxed, never a secret. */
+export function describeConfig(c: Config): Array<{ part: string; mode: string; detail: string }> {
+  const set = (v: unknown) => (v ? "set" : "unset");
+  return [
+    { part: "slack", mode: c.slack.mode, detail: c.slack.mode === "real" ? (c.slack.socketMode ? "Socket Mode (SLACK_APP_TOKEN set)" : `HTTP receiver on :${c.port}/slack/events`) : `sandbox workspace on :${c.sandboxPort}` },
+    { part: "database", mode: c.databaseUrl ? "real" : "embedded", detail: c.databaseUrl ? `Postgres at ${redactUrl(c.databaseUrl)}` : `PGlite in ${c.dataDir}` },
+    { part: "kubernetes", mode: c.kubernetes.mode, detail: c.kubernetes.inCluster ? "in-cluster service account" : c.kubernetes.kubeconfig ? `kubeconfig ${c.kubernetes.kubeconfig}` : "simulated cluster" },
+    { part: "prometheus", mode: c.prometheus.mode, detail: c.prometheus.url ? redactUrl(c.prometheus.url) : "simulated metrics" },
+    { part: "cloudwatch", mode: c.cloudwatch.mode, detail: c.cloudwatch.region ? `region ${c.cloudwatch.region}${c.cloudwatch.endpoint ? ` via ${c.cloudwatch.endpoint}` : ""}` : "simulated metrics" },
+    { part: "pagerduty", mode: c.pagerduty.mode, detail: c.pagerduty.mode === "real" ? `API token ${set(c.pagerduty.apiToken)}, routing key ${set(c.pagerduty.routingKey)}, webhook secret ${set(c.pagerduty.webhookSecret)}` : "sandbox PagerDuty" },
+    { part: "jira", mode: c.jira.mode, detail: c.jira.baseUrl ? `${c.jira.baseUrl} project ${c.jira.project}` : `sandbox Jira, project ${c.jira.project}` },
+    { part: "openai", mode: c.openai.enabled ? "real" : "off", detail: c.openai.enabled ? `model ${c.openai.model}${c.openai.baseUrl ? ` at ${c.openai.baseUrl}` : ""}` : "deterministic answers only" },
+    { part: "pinecone", mode: c.pinecone.enabled ? "real" : "off", detail: c.pinecone.enabled ? `index ${c.pinecone.index}` : "Postgres full-text search only" },
+  ];
+}
+
+function redactUrl(u: string): string {
+  try {
+    const parsed = new URL(u);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

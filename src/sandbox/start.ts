@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { SandboxPart, ScenarioControl } from "./part.ts";
+import { startSandbox } from "./server.ts";
+import type { SlackWorkspace } from "./slack/workspace.ts";
+
+export interface LocalSandbox {
+  url: string;
+  workspace: SlackWorkspace;
+  parts: SandboxPart[];
+  scenarios?: ScenarioControl;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local sandbox on SANDBOX_PORT: the Slack workspace (when Slack is not configured) and
+ * the simulated system, Jira and PagerDuty (each only when its real counterpart is not configured).
+ */
+export async function startLocalSandbox(options: { config: Config; botUrl: string; signingSecret: string; botToken: string; logger: Logger }): Promise<LocalSandbox> {
+  const { config, logger } = options;
+  const parts: SandboxPart[] = [];
+  const scenarios: ScenarioControl | undefined = undefined;
+  const running = await startSandbox({
+    port: config.sandboxPort,
+    host: config.host,
+    signingSecret: options.signingSecret,
+    botToken: options.botToken,
+    eventsUrl: `${options.botUrl}/slack/events`,
+    timeFactor: config.env.SIM_SPEED,
+    parts,
+    scenarios,
+    logger,
+  });
+  for (const p of parts) await p.start?.();
+  logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
+  return {
+    url: running.url,
+    workspace: running.workspace,
+    parts,
+    scenarios,
+    async close() {
+      for (const p of parts) await p.stop?.();
+      await running.close();
+    },
+  };
+}
