@@ -15,6 +15,13 @@ interface IncidentRow {
   created_at: Date;
   updated_at: Date;
   resolved_at: Date | null;
+  card: IncidentCard;
+}
+
+/** Root-card content that is not a column of its own: impact and the diagnosis summary. */
+export interface IncidentCard {
+  impact?: string;
+  diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] };
 }
 
 function toIncident(r: IncidentRow): Incident {
@@ -53,6 +60,16 @@ export class IncidentRepo {
   async get(id: string): Promise<Incident | undefined> {
     const [row] = await this.db.query<IncidentRow>("SELECT * FROM incidents WHERE id = $1", [id]);
     return row ? toIncident(row) : undefined;
+  }
+
+  async card(id: string): Promise<IncidentCard> {
+    const [row] = await this.db.query<{ card: IncidentCard }>("SELECT card FROM incidents WHERE id = $1", [id]);
+    return row?.card ?? {};
+  }
+
+  /** Merges into the card (top-level keys replace). */
+  async mergeCard(id: string, patch: IncidentCard): Promise<void> {
+    await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = now() WHERE id = $1", [id, json(patch)]);
   }
 
   async listOpen(): Promise<Incident[]> {

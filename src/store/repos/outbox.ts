@@ -58,8 +58,31 @@ export class OutboxRepo {
     return rows.map(toItem);
   }
 
+  /** Done: the dedupe key is freed so a later call with the same key can be queued again. */
   async markSent(id: number, result: unknown): Promise<void> {
-    await this.db.query("UPDATE outbox SET sent_at = now(), result = $2, error = NULL WHERE id = $1", [id, json(result)]);
+    await this.db.query("UPDATE outbox SET sent_at = now(), result = $2, error = NULL, dedupe_key = NULL WHERE id = $1", [id, json(result)]);
+  }
+
+  /** Given up on (a permanent Slack error): kept with its error for inspection, out of the queue. */
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.db.query("UPDATE outbox SET sent_at = now(), error = $2, dedupe_key = NULL, attempts = attempts + 1 WHERE id = $1", [id, error]);
+  }
+
+  /**
+   * Queues a call, or replaces the payload of the not-yet-sent call with the same key: how root
+   * card edits coalesce into one chat.update.
+   */
+  async enqueueOrReplace(item: { channel: string; method: string; payload: Record<string, unknown>; dedupeKey: string }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO outbox (channel, method, payload, dedupe_key) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload`,
+      [item.channel, item.method, json(item.payload), item.dedupeKey],
+    );
+  }
+
+  async pendingForChannel(channel: string): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND channel = $1", [channel]);
+    return Number(row.n);
   }
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {

@@ -1,0 +1,62 @@
+import type { KnownBlock } from "@slack/types";
+import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.ts";
+import { ACTION, BLOCK } from "./ids.ts";
+import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
+
+const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:", resolved: ":white_check_mark:" } as const;
+
+export function confidenceLabel(c: number | undefined): string {
+  if (c === undefined) return "";
+  const pct = Math.round(c * 100);
+  const word = c >= 0.75 ? "high" : c >= 0.5 ? "medium" : "low";
+  return ` (confidence ${pct}% — ${word})`;
+}
+
+/** The one root message per incident, edited in place as the incident changes. */
+export function incidentCardMessage(v: IncidentCardView): SlackMessage {
+  const { incident: inc, alerts, diagnosis, links } = v;
+  const resolved = inc.status === "resolved";
+  const title = `${STATUS_ICON[inc.status]} ${inc.severity.toUpperCase()} · ${inc.title}`;
+  const blocks: KnownBlock[] = [
+    { type: "header", text: { type: "plain_text", text: fitHeader(resolved ? `${title} (resolved)` : title), emoji: true } },
+    {
+      type: "section",
+      fields: [
+        { type: "mrkdwn", text: `*Status*\n${inc.status}${inc.acknowledgedBy ? ` (ack <@${inc.acknowledgedBy}>)` : ""}` },
+        { type: "mrkdwn", text: `*Severity*\n${inc.severity.toUpperCase()}` },
+        { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? inc.services.join(", ") : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: `*Alerts*\n${alerts.firing} firing / ${alerts.total} total` },
+        { type: "mrkdwn", text: fit(`*Impact*\n${v.impact ?? "being assessed"}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: `*Started*\n<!date^${Math.floor(Date.parse(inc.createdAt) / 1000)}^{date_short_pretty} {time}|${inc.createdAt}>` },
+      ],
+    },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…")}`) } },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What caused it*\n${diagnosis?.cause ? `${diagnosis.cause}${confidenceLabel(diagnosis.confidence)}` : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${diagnosis.verdict}_` : ""}`) } },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${s}`).join("\n") : "Investigating…"}`) } },
+  ];
+  const linkParts = [
+    links.jira ? (links.jira.url ? `<${links.jira.url}|Jira ${links.jira.key}>` : `Jira ${links.jira.key}`) : undefined,
+    links.pagerduty ? (links.pagerduty.url ? `<${links.pagerduty.url}|PagerDuty ${links.pagerduty.id}>` : `PagerDuty ${links.pagerduty.id}`) : undefined,
+    ...(links.runbooks ?? []).map((r) => (r.url ? `<${r.url}|${r.title}>` : r.title)),
+    links.postmortem ? `Postmortem: ${links.postmortem}` : undefined,
+  ].filter((x): x is string => Boolean(x));
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${inc.id}${linkParts.length ? ` · ${linkParts.join(" · ")}` : ""}`, SLACK_LIMITS.sectionText) }] });
+  blocks.push({
+    type: "actions",
+    block_id: BLOCK.cardActions,
+    elements: resolved
+      ? [{ type: "button", text: { type: "plain_text", text: "Reopen" }, action_id: ACTION.incidentReopen, value: inc.id }]
+      : [
+          ...(inc.status === "open" ? [{ type: "button" as const, text: { type: "plain_text" as const, text: "Acknowledge" }, action_id: ACTION.incidentAcknowledge, value: inc.id, style: "primary" as const }] : []),
+          {
+            type: "button",
+            text: { type: "plain_text", text: "Resolve" },
+            action_id: ACTION.incidentResolve,
+            value: inc.id,
+            confirm: { title: { type: "plain_text", text: "Resolve incident?" }, text: { type: "mrkdwn", text: `Mark *${fit(inc.title, 200)}* resolved. Alerts that fire again will reopen it.` }, confirm: { type: "plain_text", text: "Resolve" }, deny: { type: "plain_text", text: "Cancel" } },
+          },
+        ],
+  });
+  const text = `${inc.severity.toUpperCase()} ${inc.status}: ${inc.title} (${inc.services.join(", ") || "unknown service"})`;
+  return { text, blocks };
+}

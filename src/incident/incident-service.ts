@@ -1,0 +1,404 @@
+import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
+import { newIncidentId } from "../domain/ids.ts";
+import type { Incident, IncidentStatus } from "../domain/incident.ts";
+import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
+import { DEFAULT_GROUPING, groupAlert, type GroupingOptions, type OpenIncidentView } from "../correlate/grouping.ts";
+import { canReopen, DEFAULT_LIFECYCLE, recordFlip, shouldResolve, type LifecycleOptions } from "../correlate/lifecycle.ts";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import { createStore, type Store } from "../store/store.ts";
+import { IncidentEvents } from "./incident-events.ts";
+import { rootRef, type OutboxSender } from "./outbox-sender.ts";
+import type { AlertJoin, IncidentCardView, IncidentPresenter } from "./presenter.ts";
+import { channelFor, type Routing } from "./routing.ts";
+
+const CORRELATE_LOCK = 7_301_004;
+const severityRank = (s: Severity) => Number(s.slice(3));
+
+export interface IngestResult {
+  opened: string[];
+  joined: number;
+  duplicates: number;
+  ignored: number;
+  changesAttached: number;
+}
+
+interface Pending {
+  joins: AlertJoin[];
+  resolved: Alert[];
+  changes: Array<{ change: ChangeEvent; reason: string }>;
+}
+
+export interface IncidentServiceOptions {
+  store: Store;
+  logger: Logger;
+  presenter: IncidentPresenter;
+  routing: Routing;
+  defaultChannel: string;
+  topology?: () => Topology;
+  metrics?: AppMetrics;
+  outbox?: OutboxSender;
+  grouping?: GroupingOptions;
+  lifecycle?: LifecycleOptions;
+  /** Minimum time between thread updates of one incident (coalescing). */
+  threadFlushMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The incident spine: alerts in, one incident per real problem, one root card edited in place,
+ * details coalesced into the thread. Decisions are serialised (a lock in the database) so several
+ * replicas never open two incidents for one failure.
+ */
+export class IncidentService {
+  readonly events = new IncidentEvents();
+  private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox">> & Pick<IncidentServiceOptions, "metrics" | "outbox">;
+  private readonly pending = new Map<string, Pending>();
+  private readonly dirtyCards = new Set<string>();
+  private readonly flips = new Map<string, number[]>();
+  private readonly flapping = new Set<string>();
+  private readonly lastThreadFlush = new Map<string, number>();
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: IncidentServiceOptions) {
+    this.o = {
+      topology: () => EMPTY_TOPOLOGY,
+      grouping: DEFAULT_GROUPING,
+      lifecycle: DEFAULT_LIFECYCLE,
+      threadFlushMs: 1000,
+      now: () => Date.now(),
+      ...options,
+    };
+  }
+
+  private get store(): Store {
+    return this.o.store;
+  }
+
+  /** Runs decisions one at a time in this process, and under a database lock across replicas. */
+  private serial<T>(fn: (s: Store) => Promise<T>): Promise<T> {
+    const run = this.chain.then(() =>
+      this.store.db.transaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock($1)", [CORRELATE_LOCK]);
+        return fn(createStore(tx));
+      }),
+    );
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }): Promise<IngestResult> {
+    const result: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
+    const notify: Array<() => void> = [];
+    await this.serial(async (s) => {
+      const views = await this.openViews(s);
+      for (const alert of delivery.alerts) await this.ingestAlert(s, alert, views, result, notify);
+      for (const change of delivery.changes) result.changesAttached += await this.ingestChange(s, change, notify);
+    });
+    for (const n of notify) n();
+    this.o.outbox?.poke();
+    return result;
+  }
+
+  private async openViews(s: Store): Promise<Map<string, OpenIncidentView>> {
+    const open = await s.incidents.listOpen();
+    const views = new Map<string, OpenIncidentView>();
+    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: Date.parse(inc.updatedAt), labelSets: [], fingerprints: new Set() });
+    if (views.size > 0) {
+      const rows = await s.db.query<{ incident_id: string; fingerprint: string; labels: Record<string, string> }>(
+        "SELECT incident_id, fingerprint, labels FROM alerts WHERE incident_id = ANY($1)",
+        [[...views.keys()]],
+      );
+      for (const r of rows) {
+        const v = views.get(r.incident_id)!;
+        v.fingerprints.add(r.fingerprint);
+        if (v.labelSets.length < 20) v.labelSets.push(r.labels);
+      }
+    }
+    return views;
+  }
+
+  private async ingestAlert(s: Store, alert: Alert, views: Map<string, OpenIncidentView>, result: IngestResult, notify: Array<() => void>): Promise<void> {
+    const now = this.o.now();
+    const existing = await s.alerts.get(alert.fingerprint);
+    if (existing && existing.status === alert.status && existing.startsAt === new Date(alert.startsAt).toISOString() && (alert.status === "firing" || existing.endsAt === (alert.endsAt ? new Date(alert.endsAt).toISOString() : undefined))) {
+      result.duplicates++;
+      return;
+    }
+    const flip = existing && existing.status !== alert.status ? recordFlip(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle) : undefined;
+    if (flip) this.flips.set(alert.fingerprint, flip.flips);
+
+    let incident = existing?.incidentId ? await s.incidents.get(existing.incidentId) : undefined;
+    let reason: string | undefined;
+    if (incident?.status === "resolved") {
+      if (alert.status === "firing" && incident.resolvedAt && canReopen(Date.parse(incident.resolvedAt), now, this.o.lifecycle)) {
+        incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name} fired again`, notify);
+        views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels], fingerprints: new Set([alert.fingerprint]) });
+      } else {
+        incident = undefined;
+      }
+    }
+    if (!incident) {
+      if (alert.status === "resolved") {
+        await s.alerts.upsert(alert, undefined, undefined);
+        result.ignored++;
+        return;
+      }
+      const decision = groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping);
+      reason = decision.reason;
+      if (decision.kind === "join") {
+        incident = await s.incidents.get(decision.incidentId);
+      } else {
+        incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: "alert" }, notify);
+        reason = `first alert (${decision.reason})`;
+        views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [], fingerprints: new Set() });
+        result.opened.push(incident.id);
+        await this.attachRecentChanges(s, incident);
+      }
+    }
+    if (!incident) return;
+    await s.alerts.upsert(alert, incident.id, reason);
+    const view = views.get(incident.id);
+    if (view) {
+      view.fingerprints.add(alert.fingerprint);
+      view.lastActivityMs = now;
+      if (view.labelSets.length < 20) view.labelSets.push(alert.labels);
+    }
+    const patch: { services?: string[]; severity?: Severity } = {};
+    if (alert.service && !incident.services.includes(alert.service)) patch.services = [...incident.services, alert.service];
+    if (alert.status === "firing" && severityRank(alert.severity) < severityRank(incident.severity)) patch.severity = alert.severity;
+    incident = (await s.incidents.update(incident.id, patch)) ?? incident;
+    if (view && patch.services) view.services = patch.services;
+
+    const verb = alert.status === "firing" ? "fired" : "resolved";
+    await s.timeline.append({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels } });
+    this.dirtyCards.add(incident.id);
+    if (alert.status === "firing") result.joined++;
+
+    const quiet = flip?.flapping ?? false;
+    const p = this.pendingFor(incident.id);
+    if (quiet && !this.flapping.has(alert.fingerprint)) {
+      this.flapping.add(alert.fingerprint);
+      p.joins.push({ alert, reason: `${reason ?? "flapping"}; it is flapping, so its next flips stay in the timeline only` });
+    } else if (!quiet) {
+      if (alert.status === "firing") p.joins.push({ alert, reason: reason ?? "already part of this incident" });
+      else p.resolved.push(alert);
+    }
+    const inc = incident;
+    notify.push(() => this.events.emit("alerts", inc, [alert]));
+  }
+
+  private pendingFor(id: string): Pending {
+    let p = this.pending.get(id);
+    if (!p) {
+      p = { joins: [], resolved: [], changes: [] };
+      this.pending.set(id, p);
+    }
+    return p;
+  }
+
+  private async open(s: Store, i: { title: string; severity: Severity; services: string[]; origin: Incident["origin"] }, notify: Array<() => void>): Promise<Incident> {
+    const channel = channelFor(this.o.routing, i.services, this.o.defaultChannel);
+    const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
+    await s.timeline.append({ incidentId: incident.id, kind: "status", actor: "aisre", text: `Incident opened (${i.origin})`, data: { status: "open", origin: i.origin } });
+    const card = this.o.presenter.rootCard(await this.cardView(s, incident));
+    await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, _meta: { record: { incidentId: incident.id, purpose: "root" } } }, dedupeKey: `root:${incident.id}` });
+    this.o.metrics?.incidentsOpened.inc({ origin: i.origin });
+    notify.push(() => this.events.emit("opened", incident));
+    return incident;
+  }
+
+  /** Deploys and config changes of the incident's services or what they depend on, shortly before. */
+  private async attachRecentChanges(s: Store, incident: Incident): Promise<void> {
+    const topology = this.o.topology();
+    const related = new Set(incident.services.flatMap((svc) => [svc, ...dependenciesOf(topology, svc)]));
+    if (related.size === 0) return;
+    const since = new Date(this.o.now() - this.o.grouping.windowMs).toISOString();
+    const rows = await s.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: ChangeEvent; at: Date }>(
+      "SELECT * FROM change_events WHERE service = ANY($1) AND at >= $2 ORDER BY at",
+      [[...related], since],
+    );
+    for (const r of rows) {
+      const change = { ...r.data, at: new Date(r.at).toISOString() };
+      const why = incident.services.includes(r.service) ? `a change to ${r.service} itself` : `${incident.services.join(", ")} depends on ${r.service}`;
+      await this.recordChange(s, incident, change, `${Math.round((this.o.now() - Date.parse(change.at)) / 60_000)} min before the incident; ${why}`);
+    }
+  }
+
+  private async recordChange(s: Store, incident: Incident, change: ChangeEvent, reason: string): Promise<void> {
+    await s.timeline.append({ incidentId: incident.id, kind: "change", actor: change.source, text: `${change.kind} of ${change.service}${change.version ? ` ${change.version}` : ""} — ${reason}`, data: { ...change, reason } });
+    this.pendingFor(incident.id).changes.push({ change, reason });
+  }
+
+  private async ingestChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<number> {
+    const inserted = await s.db.query(
+      "INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id",
+      [change.id, change.source, change.kind, change.service, change.version ?? null, JSON.stringify(change), change.at],
+    );
+    if (inserted.length === 0) return 0;
+    const affected = new Set([change.service, ...dependentsOf(this.o.topology(), change.service)]);
+    let attached = 0;
+    for (const incident of await s.incidents.listOpen()) {
+      const hit = incident.services.find((svc) => affected.has(svc));
+      if (!hit) continue;
+      await this.recordChange(s, incident, change, hit === change.service ? `a change to ${hit}, which is part of this incident` : `${hit} depends on ${change.service}`);
+      notify.push(() => this.events.emit("changes", incident, [change]));
+      attached++;
+    }
+    return attached;
+  }
+
+  private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>): Promise<Incident> {
+    const from = incident.status;
+    const updated = (await s.incidents.update(incident.id, { status: to, ...(to === "acknowledged" ? { acknowledgedBy: by } : {}) }))!;
+    await s.timeline.append({ incidentId: incident.id, kind: "status", actor: by, text: `Status ${from} → ${to}: ${why}`, data: { from, to, why } });
+    const msg = this.o.presenter.statusChanged(updated, from, to, by, why);
+    await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
+    this.dirtyCards.add(updated.id);
+    notify.push(() => this.events.emit("status", updated, from, by));
+    return updated;
+  }
+
+  async declare(i: { title: string; severity: Severity; services: string[]; by: string }): Promise<Incident> {
+    const notify: Array<() => void> = [];
+    const incident = await this.serial(async (s) => {
+      const inc = await this.open(s, { title: i.title, severity: i.severity, services: i.services, origin: "declared" }, notify);
+      await s.timeline.append({ incidentId: inc.id, kind: "note", actor: i.by, text: `Declared by <@${i.by}>`, data: {} });
+      await this.attachRecentChanges(s, inc);
+      return inc;
+    });
+    for (const n of notify) n();
+    this.o.outbox?.poke();
+    return incident;
+  }
+
+  async changeStatus(id: string, to: IncidentStatus, by: string, why: string): Promise<Incident> {
+    const notify: Array<() => void> = [];
+    const updated = await this.serial(async (s) => {
+      const incident = await s.incidents.get(id);
+      if (!incident) throw new AppError("incident_not_found", `No incident ${id}.`, { status: 404 });
+      if (incident.status === to) return incident;
+      return this.setStatus(s, incident, to, by, why, notify);
+    });
+    for (const n of notify) n();
+    await this.flushCards();
+    return updated;
+  }
+
+  async setSeverity(id: string, severity: Severity, by: string): Promise<Incident> {
+    const notify: Array<() => void> = [];
+    const updated = await this.serial(async (s) => {
+      const incident = await s.incidents.get(id);
+      if (!incident) throw new AppError("incident_not_found", `No incident ${id}.`, { status: 404 });
+      const next = (await s.incidents.update(id, { severity }))!;
+      await s.timeline.append({ incidentId: id, kind: "status", actor: by, text: `Severity ${incident.severity} → ${severity}`, data: { from: incident.severity, to: severity } });
+      await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by <@${by}>.`), thread_ts: rootRef(id) } });
+      this.dirtyCards.add(id);
+      notify.push(() => this.events.emit("severity", next, by));
+      return next;
+    });
+    for (const n of notify) n();
+    await this.flushCards();
+    return updated;
+  }
+
+  /** A message the bot received in the incident's thread: raw material for the postmortem. */
+  async recordThreadMessage(incidentId: string, m: { user: string; text: string; ts: string }): Promise<void> {
+    await this.store.timeline.append({ incidentId, kind: "message", actor: m.user, text: m.text, data: { ts: m.ts } });
+  }
+
+  /** Posts a note in the incident's thread (used by other capabilities). */
+  async postInThread(incidentId: string, message: { text: string; blocks: unknown[] }): Promise<void> {
+    const incident = await this.store.incidents.get(incidentId);
+    if (!incident) return;
+    await this.store.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...message, thread_ts: rootRef(incidentId) } });
+    this.o.outbox?.poke();
+  }
+
+  markCardDirty(incidentId: string): void {
+    this.dirtyCards.add(incidentId);
+  }
+
+  async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
+    const [counts, names, card, jira, pd] = await Promise.all([
+      s.alerts.countByIncident(incident.id),
+      s.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT 10", [incident.id]),
+      s.incidents.card(incident.id),
+      s.links.get(incident.id, "jira"),
+      s.links.get(incident.id, "pagerduty"),
+    ]);
+    return {
+      incident,
+      alerts: { ...counts, names: names.map((n) => n.name) },
+      impact: card.impact,
+      diagnosis: card.diagnosis,
+      links: { jira: jira ? { key: jira.externalId, url: jira.url } : undefined, pagerduty: pd ? { id: pd.externalId, url: pd.url } : undefined },
+    };
+  }
+
+  /** Queues one chat.update per changed incident; an unsent earlier update is replaced, not repeated. */
+  async flushCards(): Promise<void> {
+    const ids = [...this.dirtyCards];
+    this.dirtyCards.clear();
+    for (const id of ids) {
+      const incident = await this.store.incidents.get(id);
+      if (!incident) continue;
+      const card = this.o.presenter.rootCard(await this.cardView(this.store, incident));
+      await this.store.outbox.enqueueOrReplace({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.update", payload: { ...card, ts: rootRef(id) }, dedupeKey: `card:${id}` });
+    }
+    if (ids.length) this.o.outbox?.poke();
+  }
+
+  /** Posts the coalesced thread updates; holds them back while the channel's queue is busy. */
+  async flushThreads(): Promise<void> {
+    const now = this.o.now();
+    for (const [id, p] of this.pending) {
+      if (now - (this.lastThreadFlush.get(id) ?? 0) < this.o.threadFlushMs) continue;
+      const incident = await this.store.incidents.get(id);
+      if (!incident) {
+        this.pending.delete(id);
+        continue;
+      }
+      const channel = incident.channel ?? this.o.defaultChannel;
+      if ((await this.store.outbox.pendingForChannel(channel)) > 2) continue;
+      this.pending.delete(id);
+      this.lastThreadFlush.set(id, now);
+      if (p.joins.length || p.resolved.length) {
+        await this.store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...this.o.presenter.alertsJoined(incident, p.joins, p.resolved), thread_ts: rootRef(id) } });
+      }
+      if (p.changes.length) {
+        await this.store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...this.o.presenter.changesAttached(incident, p.changes), thread_ts: rootRef(id) } });
+      }
+    }
+    this.o.outbox?.poke();
+  }
+
+  /** Resolves incidents whose alerts have all been quiet for the quiet period. */
+  async autoResolve(): Promise<string[]> {
+    const now = this.o.now();
+    const resolved: string[] = [];
+    for (const incident of await this.store.incidents.listOpen()) {
+      if (incident.origin === "declared") continue;
+      const [row] = await this.store.db.query<{ firing: number; total: number; last: Date | null }>(
+        "SELECT count(*) FILTER (WHERE status = 'firing')::int AS firing, count(*)::int AS total, max(COALESCE(ends_at, last_seen_at)) AS last FROM alerts WHERE incident_id = $1",
+        [incident.id],
+      );
+      if (!row || Number(row.total) === 0) continue;
+      // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
+      const last = row.last ? new Date(row.last).getTime() : undefined;
+      if (shouldResolve(Number(row.firing), last, now, this.o.lifecycle)) {
+        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${Math.round(this.o.lifecycle.quietPeriodMs / 1000)} s`);
+        resolved.push(incident.id);
+      }
+    }
+    return resolved;
+  }
+
+  /** One housekeeping pass: thread updates, card edits, auto-resolution. */
+  async tick(): Promise<void> {
+    await this.flushThreads();
+    await this.flushCards();
+    await this.autoResolve();
+  }
+}

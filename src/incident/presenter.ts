@@ -1,0 +1,45 @@
+import type { Alert, ChangeEvent } from "../domain/alert.ts";
+import type { Incident, IncidentStatus } from "../domain/incident.ts";
+
+/** A Slack message body: text (notifications, screen readers) plus Block Kit blocks. */
+export interface SlackMessage {
+  text: string;
+  blocks: unknown[];
+}
+
+/** The diagnosis summary shown on the root card (filled by the diagnosis engine). */
+export interface CardDiagnosis {
+  /** "What's going on": symptoms in a sentence. */
+  summary?: string;
+  /** "What caused it": the leading hypothesis, or a statement of uncertainty. */
+  cause?: string;
+  confidence?: number;
+  verdict?: string;
+  /** "What to do next". */
+  nextSteps?: string[];
+}
+
+export interface IncidentCardView {
+  incident: Incident;
+  alerts: { total: number; firing: number; names: string[] };
+  impact?: string;
+  diagnosis?: CardDiagnosis;
+  links: { jira?: { key: string; url?: string }; pagerduty?: { id: string; url?: string }; runbooks?: Array<{ title: string; url?: string }>; postmortem?: string };
+}
+
+export interface AlertJoin {
+  alert: Alert;
+  reason: string;
+}
+
+/**
+ * Renders incident messages. Implemented with Block Kit in blocks/ and injected by the composition
+ * root, so src/ stays free of presentation.
+ */
+export interface IncidentPresenter {
+  rootCard(view: IncidentCardView): SlackMessage;
+  alertsJoined(incident: Incident, joins: AlertJoin[], resolved: Alert[]): SlackMessage;
+  changesAttached(incident: Incident, changes: Array<{ change: ChangeEvent; reason: string }>): SlackMessage;
+  statusChanged(incident: Incident, from: IncidentStatus, to: IncidentStatus, by: string, why: string): SlackMessage;
+  note(incident: Incident, text: string): SlackMessage;
+}

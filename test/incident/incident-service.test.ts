@@ -1,0 +1,136 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
+import type { Alert } from "../../src/domain/alert.ts";
+import type { Topology } from "../../src/domain/topology.ts";
+import { IncidentService } from "../../src/incident/incident-service.ts";
+import { OutboxSender } from "../../src/incident/outbox-sender.ts";
+import { silentLogger } from "../../src/log.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openDb } from "../../src/store/open.ts";
+import { createStore, type Store } from "../../src/store/store.ts";
+import { MemorySlack } from "../support/memory-slack.ts";
+
+const topology: Topology = {
+  services: ["frontend", "checkout", "payments", "orders-db", "reporting"],
+  edges: [
+    { from: "frontend", to: "checkout" },
+    { from: "checkout", to: "payments" },
+    { from: "payments", to: "orders-db" },
+  ],
+};
+
+let clock = Date.parse("2026-11-23T10:00:00Z");
+const alert = (name: string, service: string, status: "firing" | "resolved" = "firing", startsAt = "2026-11-23T10:00:00Z"): Alert => ({
+  fingerprint: `fp-${name}-${service}`,
+  source: "alertmanager",
+  name,
+  status,
+  severity: "sev2",
+  service,
+  summary: `${name} on ${service}`,
+  labels: { alertname: name, service },
+  startsAt,
+  endsAt: status === "resolved" ? "2026-11-23T10:01:00Z" : undefined,
+});
+
+describe("IncidentService", () => {
+  let db: Db;
+  let store: Store;
+  let slack: MemorySlack;
+  let outbox: OutboxSender;
+  let incidents: IncidentService;
+
+  beforeEach(async () => {
+    clock = Date.parse("2026-11-23T10:00:00Z");
+    db = await openDb({ dataDir: "memory" });
+    store = createStore(db);
+    slack = new MemorySlack();
+    outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, outbox, threadFlushMs: 0, now: () => clock });
+  });
+  afterEach(async () => {
+    await outbox.stop();
+    await db.close();
+  });
+
+  async function drain() {
+    await incidents.tick();
+    for (let i = 0; i < 50 && (await store.outbox.pendingCount()) > 0; i++) await outbox.sendDue();
+  }
+
+  it("turns a storm from one failure into one incident with one root message", async () => {
+    const storm = ["HighLatency", "HighErrorRate", "PodRestarts"].flatMap((n) => ["checkout", "payments", "frontend"].map((s) => alert(n, s)));
+    const r = await incidents.ingest({ alerts: storm, changes: [] });
+    expect(r.opened.length).toBe(1);
+    await drain();
+    await incidents.ingest({ alerts: storm, changes: [] });
+    await drain();
+    expect(slack.roots().length).toBe(1);
+    const [root] = slack.roots();
+    expect(root.text).toContain("open");
+    expect(root.edits).toBeGreaterThan(0);
+    const replies = slack.replies(root.ts);
+    expect(replies.some((m) => m.text.includes("alert(s) joined"))).toBe(true);
+    const inc = (await store.incidents.listOpen())[0];
+    expect(inc.services.sort()).toEqual(["checkout", "frontend", "payments"]);
+    expect((await store.alerts.countByIncident(inc.id)).total).toBe(9);
+    const joined = await store.timeline.list(inc.id, ["alert"]);
+    expect(joined.length).toBe(9);
+    expect(joined.some((e) => /hop|same service|first alert/.test(e.text))).toBe(true);
+  });
+
+  it("gives an unrelated failure at the same time its own incident", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments"), alert("DiskFull", "reporting")], changes: [] });
+    await drain();
+    expect((await store.incidents.listOpen()).length).toBe(2);
+    expect(slack.roots().length).toBe(2);
+  });
+
+  it("treats a redelivery with the same fingerprint and state as a no-op", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    const again = await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    expect(again).toMatchObject({ duplicates: 1, joined: 0, opened: [] });
+  });
+
+  it("resolves after the quiet period and reopens when the alert fires again", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved")], changes: [] });
+    clock += 60_000;
+    expect(await incidents.autoResolve()).toEqual([]);
+    clock += 10 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([inc.id]);
+    expect((await store.incidents.get(inc.id))?.status).toBe("resolved");
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", "2026-11-23T10:20:00Z")], changes: [] });
+    expect((await store.incidents.get(inc.id))?.status).toBe("open");
+    await drain();
+    expect(slack.roots().length).toBe(1);
+  });
+
+  it("attaches a deploy of a dependency to the open incident and says why", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout")], changes: [] });
+    const r = await incidents.ingest({ alerts: [], changes: [{ id: "d1", source: "github", kind: "deploy", service: "payments", version: "v2.3", at: "2026-11-23T10:01:00Z" }] });
+    expect(r.changesAttached).toBe(1);
+    const [inc] = await store.incidents.listOpen();
+    const changes = await store.timeline.list(inc.id, ["change"]);
+    expect(changes[0].text).toContain("checkout depends on payments");
+  });
+
+  it("keeps posts queued through a 429 and sends them after Retry-After", async () => {
+    slack.failures.push({ code: "ratelimited", retryAfterMs: 50, transient: true });
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    await outbox.sendDue(); // conversations.list is rate limited
+    expect(slack.roots().length).toBe(0);
+    await new Promise((r) => setTimeout(r, 80));
+    await drain();
+    expect(slack.roots().length).toBe(1);
+  });
+
+  it("sends what was queued before a restart", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    expect(await store.outbox.pendingCount()).toBeGreaterThan(0);
+    const after = new OutboxSender({ store: createStore(db), slack, logger: silentLogger, minIntervalMs: 0 });
+    for (let i = 0; i < 10; i++) await after.sendDue();
+    expect(slack.roots().length).toBe(1);
+  });
+});
