@@ -6,7 +6,8 @@ import { buildServices, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
-import type { Logger } from "../src/log.ts";
+import { createLogger, type Logger } from "../src/log.ts";
+import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
@@ -26,19 +27,23 @@ export interface RunningAisre {
  * sandbox for every part not configured for real, then the Bolt app on top.
  */
 export async function startAisre(config: Config, options: { logger?: Logger; listeners?: ListenerOptions; extraRoutes?: (s: Services) => Router[] } = {}): Promise<RunningAisre> {
-  const services = await buildServices(config, { logger: options.logger });
-  const { logger } = services;
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   const state = { draining: false, inFlight: 0 };
   let slackListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const routers = [opsRoutes(services, state), ...(options.extraRoutes?.(services) ?? [])];
+  let routers: Router[] = [];
+  let services: Services | undefined;
 
+  // The server listens first (its port goes into the sandbox's delivery URLs); until the services
+  // are built it answers 503 and /healthz only.
   const server: Server = createServer((req, res) => {
     state.inFlight++;
     res.on("close", () => state.inFlight--);
     const path = (req.url ?? "/").split("?")[0];
+    if (path === "/healthz") return sendJson(res, 200, { ok: true });
+    if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" });
+    services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });
     if (path === "/slack/events") {
-      if (state.draining || !slackListener) return sendJson(res, 503, { error: "not_ready" });
-      services.metrics.httpRequests.inc({ route: "/slack/events" });
+      if (!slackListener) return sendJson(res, 503, { error: "not_ready" });
       return slackListener(req, res);
     }
     void (async () => {
@@ -60,14 +65,23 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
   let signingSecret = config.slack.signingSecret;
   let botToken = config.slack.botToken;
   let slackApiUrl: string | undefined;
-  if (config.needsSandbox) {
-    if (config.slack.mode === "sandbox") {
-      signingSecret = randomBytes(16).toString("hex");
-      botToken = `xoxb-sandbox-${randomBytes(8).toString("hex")}`;
+  try {
+    if (config.needsSandbox) {
+      if (config.slack.mode === "sandbox") {
+        signingSecret = randomBytes(16).toString("hex");
+        botToken = `xoxb-sandbox-${randomBytes(8).toString("hex")}`;
+      }
+      sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
+      if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
-    if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology });
+  } catch (e) {
+    server.close();
+    await sandbox?.close();
+    throw e;
   }
+  const svc = services;
+  routers = [opsRoutes(svc, state), ...(options.extraRoutes?.(svc) ?? [])];
 
   let app: App;
   if (config.slack.socketMode) {
@@ -78,18 +92,19 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
     slackListener = receiver.requestListener;
   }
   app.error(async (e) => {
-    services.metrics.errors.inc({ code: "bolt" });
+    svc.metrics.errors.inc({ code: "bolt" });
     logger.error({ err: e }, "unhandled Slack listener error");
   });
-  registerListeners(app, services, options.listeners);
+  registerListeners(app, svc, options.listeners);
   if (config.slack.socketMode) await app.start();
+  svc.start();
 
   logger.info({ url, sandbox: sandbox?.url }, "aisre is up");
   let closed = false;
   return {
     url,
     sandbox,
-    services,
+    services: svc,
     app,
     async close() {
       if (closed) return;
@@ -103,8 +118,8 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       server.closeAllConnections();
       await stopped;
       if (config.slack.socketMode) await app.stop();
+      await svc.close();
       await sandbox?.close();
-      await services.close();
       logger.info("aisre stopped");
     },
   };

@@ -4,7 +4,6 @@ import { Router, sendJson, sendText } from "../src/http/router.ts";
 /** The bot's non-Slack routes: health, readiness and metrics. Webhook routes are added by ingestion. */
 export function opsRoutes(services: Services, state: { draining: boolean }): Router {
   return new Router()
-    .add("GET", "/healthz", (_req, res) => sendJson(res, 200, { ok: true }))
     .add("GET", "/readyz", async (_req, res) => {
       if (state.draining) return sendJson(res, 503, { ok: false, detail: "shutting down" });
       const r = await services.ready();

@@ -1,8 +1,13 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../src/app/services.ts";
+import { registerIncidentCardActions } from "./actions/incident-card.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
+import { incidentSubcommand } from "./commands/incident.ts";
+import { incidentsSubcommand } from "./commands/incidents.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
+import { registerThreadMessages } from "./events/thread-message.ts";
+import { registerDeclareIncidentView } from "./views/declare-incident.ts";
 
 export interface ListenerOptions {
   subcommands?: Subcommand[];
@@ -11,6 +16,9 @@ export interface ListenerOptions {
 
 /** Registers every listener group on the Bolt app. */
 export function registerListeners(app: App, services: Services, options: ListenerOptions = {}): void {
-  registerAisreCommand(app, services, options.subcommands ?? []);
+  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, ...(options.subcommands ?? [])]);
   registerAppMention(app, services, options.answerMention);
+  registerThreadMessages(app, services);
+  registerIncidentCardActions(app, services);
+  registerDeclareIncidentView(app, services);
 }

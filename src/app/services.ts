@@ -1,10 +1,18 @@
 import type { Config } from "../config.ts";
+import { EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
+import { IncidentService } from "../incident/incident-service.ts";
+import { OutboxSender } from "../incident/outbox-sender.ts";
+import type { IncidentPresenter } from "../incident/presenter.ts";
+import { loadRouting } from "../incident/routing.ts";
+import type { SlackPort } from "../integrations/slack/slack-port.ts";
+import { WebApiSlack } from "../integrations/slack/web-api-slack.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { createAppMetrics, type AppMetrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
+import { topologyFromServicesFile } from "./topology-source.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -16,22 +24,49 @@ export interface Services {
   metrics: AppMetrics;
   db: Db;
   store: Store;
+  slack: SlackPort;
+  outbox: OutboxSender;
+  incidents: IncidentService;
+  topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
+  /** Starts background work (outbox sender, housekeeping). */
+  start(): void;
   close(): Promise<void>;
 }
 
-export async function buildServices(config: Config, options: { logger?: Logger } = {}): Promise<Services> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+export interface ServiceDeps {
+  logger?: Logger;
+  presenter: IncidentPresenter;
+  slack: { token: string; apiUrl?: string } | SlackPort;
+  /** The dependency graph, when something better than services.yaml knows it (the simulation). */
+  topology?: () => Topology;
+  /** Housekeeping period (thread flushes, card edits, auto-resolve). */
+  tickMs?: number;
+}
+
+export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = createStore(db);
   const metrics = createAppMetrics();
+  const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
+  const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : EMPTY_TOPOLOGY;
+  const topology = deps.topology ?? (() => fileTopology);
+  const outbox = new OutboxSender({ store, slack, logger, metrics });
+  const incidents = new IncidentService({ store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
   return {
     config,
     logger,
     metrics,
     db,
     store,
+    slack,
+    outbox,
+    incidents,
+    topology,
     async ready() {
       try {
         return (await migrationsCurrent(db)) ? { ok: true, detail: "store reachable, migrations applied" } : { ok: false, detail: "migrations pending" };
@@ -39,7 +74,25 @@ export async function buildServices(config: Config, options: { logger?: Logger }
         return { ok: false, detail: `store unreachable: ${e instanceof Error ? e.message : String(e)}` };
       }
     },
+    start() {
+      outbox.start();
+      timer = setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        incidents
+          .tick()
+          .catch((e: unknown) => logger.error({ err: e }, "incident housekeeping failed"))
+          .finally(() => {
+            ticking = false;
+          });
+      }, deps.tickMs ?? 500);
+    },
     async close() {
+      clearInterval(timer);
+      while (ticking) await new Promise((r) => setTimeout(r, 20));
+      await incidents.tick().catch(() => undefined);
+      await outbox.idle(3000);
+      await outbox.stop();
       await db.close();
     },
   };

@@ -1,0 +1,33 @@
+import type { Incident } from "../domain/incident.ts";
+import { AppError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+
+/** Open incidents whose root message is in this channel. */
+export async function openIncidentsInChannel(store: Store, channelId: string): Promise<Incident[]> {
+  const rows = await store.db.query<{ incident_id: string }>(
+    "SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 AND i.status <> 'resolved' ORDER BY i.created_at DESC",
+    [channelId],
+  );
+  const out: Incident[] = [];
+  for (const r of rows) {
+    const inc = await store.incidents.get(r.incident_id);
+    if (inc) out.push(inc);
+  }
+  return out;
+}
+
+/**
+ * The incident a command means: the id given, else the only open incident in the channel.
+ * Slack does not say which thread a slash command came from, so two open incidents need an id.
+ */
+export async function resolveIncidentArg(store: Store, channelId: string, arg: string | undefined): Promise<Incident> {
+  if (arg) {
+    const inc = await store.incidents.get(arg.toUpperCase());
+    if (!inc) throw new AppError("incident_not_found", `No incident \`${arg}\`. \`/aisre incidents\` lists the open ones.`);
+    return inc;
+  }
+  const here = await openIncidentsInChannel(store, channelId);
+  if (here.length === 1) return here[0];
+  if (here.length === 0) throw new AppError("incident_required", "There is no open incident in this channel. Give its id, e.g. `/aisre incident resolve INC-20261123-abc123` (`/aisre incidents` lists them).");
+  throw new AppError("incident_ambiguous", `This channel has ${here.length} open incidents (${here.map((i) => `\`${i.id}\``).join(", ")}). Say which one, e.g. \`/aisre incident resolve ${here[0].id}\`.`);
+}
