@@ -8,6 +8,7 @@ import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
+import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
@@ -81,7 +82,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
     throw e;
   }
   const svc = services;
-  routers = [opsRoutes(svc, state), ...(options.extraRoutes?.(svc) ?? [])];
+  routers = [opsRoutes(svc, state), webhookRoutes(svc.intake), ...(options.extraRoutes?.(svc) ?? [])];
 
   let app: App;
   if (config.slack.socketMode) {

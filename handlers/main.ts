@@ -23,7 +23,7 @@ try {
 const logger = createLogger({ level: config.logLevel });
 const running = await startAisre(config, { logger });
 if (running.sandbox) {
-  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${running.sandbox.url}/\n  Bot endpoint:      ${running.url}/slack/events\n\n`);
+  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${running.sandbox.url.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${running.url}/slack/events\n\n`);
 }
 
 let stopping = false;

@@ -12,6 +12,9 @@ import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
+import { webhookSources } from "../ingest/registry.ts";
+import { WebhookIntake } from "../webhooks/intake.ts";
+import { sourceSecrets } from "../webhooks/secrets.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
 
 /**
@@ -27,6 +30,7 @@ export interface Services {
   slack: SlackPort;
   outbox: OutboxSender;
   incidents: IncidentService;
+  intake: WebhookIntake;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -55,6 +59,21 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const topology = deps.topology ?? (() => fileTopology);
   const outbox = new OutboxSender({ store, slack, logger, metrics });
   const incidents = new IncidentService({ store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const intake = new WebhookIntake({
+    sources: webhookSources,
+    store,
+    logger,
+    metrics,
+    secrets: sourceSecrets(config),
+    handlers: {
+      ingest: (d) => incidents.ingest(d),
+      async confirmSubscription(url) {
+        const res = await fetch(url);
+        if (!res.ok) throw new Error(`SNS subscription confirmation answered ${res.status}`);
+        logger.info({ url }, "SNS subscription confirmed");
+      },
+    },
+  });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -66,6 +85,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     slack,
     outbox,
     incidents,
+    intake,
     topology,
     async ready() {
       try {
@@ -76,6 +96,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     start() {
       outbox.start();
+      void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
       timer = setInterval(() => {
         if (ticking) return;
         ticking = true;
@@ -89,6 +110,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     async close() {
       clearInterval(timer);
+      await intake.drain();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);
       await outbox.idle(3000);

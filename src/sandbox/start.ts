@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "../config.ts";
+import type { Topology } from "../domain/topology.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
 import { startSandbox } from "./server.ts";
@@ -7,9 +8,13 @@ import type { SlackWorkspace } from "./slack/workspace.ts";
 
 export interface LocalSandbox {
   url: string;
+  /** The bot token the sandbox workspace accepts (the bot's own token in sandbox mode). */
+  botToken: string;
   workspace: SlackWorkspace;
   parts: SandboxPart[];
   scenarios?: ScenarioControl;
+  /** The simulated system's dependency graph, when the simulation runs. */
+  topology?: () => Topology;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
   logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
   return {
     url: running.url,
+    botToken: options.botToken,
     workspace: running.workspace,
     parts,
     scenarios,

@@ -1,0 +1,125 @@
+import { isAppError } from "../errors.ts";
+import type { IngestResult } from "../incident/incident-service.ts";
+import { PayloadTooLargeError, SignatureError } from "../ingest/errors.ts";
+import type { ExternalEvent, ParsedDelivery, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import type { Logger } from "../log.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import type { Store } from "../store/store.ts";
+
+/** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
+const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
+
+export interface StoredDeliveryBody {
+  headers: Record<string, string>;
+  body: string;
+  receivedAt: string;
+}
+
+export interface DeliveryHandlers {
+  ingest(d: { alerts: ParsedDelivery["alerts"]; changes: ParsedDelivery["changes"] }): Promise<IngestResult>;
+  /** PagerDuty / Jira events for the sync capability; none until it is wired. */
+  external?(events: ExternalEvent[], source: string): Promise<void>;
+  /** GETs an SNS SubscribeURL. */
+  confirmSubscription?(url: string): Promise<void>;
+}
+
+export type IntakeAnswer = { status: number; body: unknown };
+
+/**
+ * Accepts webhook deliveries: check size, signature and shape, store the delivery durably, answer,
+ * then process it. A redelivery (same delivery id) is answered 200 and does nothing.
+ */
+export class WebhookIntake {
+  private readonly sources: Map<string, WebhookSource>;
+  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers };
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+
+  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers }) {
+    this.sources = new Map(options.sources.map((s) => [s.name, s]));
+    this.o = options;
+  }
+
+  sourceNames(): string[] {
+    return [...this.sources.keys()].sort();
+  }
+
+  async accept(sourceName: string, req: WebhookRequest): Promise<IntakeAnswer> {
+    const source = this.sources.get(sourceName);
+    if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };
+    const count = (outcome: string) => this.o.metrics?.webhooksReceived.inc({ source: sourceName, outcome });
+    try {
+      if (req.body.length > source.maxBytes) throw new PayloadTooLargeError(sourceName, req.body.length, source.maxBytes);
+      const verified = await source.verify(req, this.o.secrets);
+      if (!verified.ok) throw new SignatureError(sourceName, verified.reason);
+      const parsed = source.parse(req);
+      const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: req.body.toString("utf8"), receivedAt: req.receivedAt ?? new Date().toISOString() };
+      const fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored);
+      if (!fresh) {
+        count("duplicate");
+        return { status: 200, body: { ok: true, status: "duplicate", deliveryId: parsed.deliveryId } };
+      }
+      count("accepted");
+      this.enqueue(sourceName, parsed);
+      return parsed.reply ?? { status: 202, body: { ok: true, status: "accepted", deliveryId: parsed.deliveryId, alerts: parsed.alerts.length, changes: parsed.changes.length, ignored: parsed.ignored } };
+    } catch (e) {
+      if (isAppError(e)) {
+        count(e.code);
+        this.o.logger.warn({ source: sourceName, code: e.code, detail: e.message }, "webhook refused");
+        return { status: e.status, body: { ok: false, error: e.code, detail: e.status === 401 ? e.userMessage : e.message } };
+      }
+      throw e;
+    }
+  }
+
+  private enqueue(sourceName: string, parsed: ParsedDelivery): void {
+    this.inFlight++;
+    this.queue = this.queue
+      .then(() => this.process(sourceName, parsed))
+      .finally(() => {
+        this.inFlight--;
+      });
+  }
+
+  private async process(sourceName: string, parsed: ParsedDelivery): Promise<void> {
+    let error: string | undefined;
+    try {
+      if (parsed.confirmUrl) await this.o.handlers.confirmSubscription?.(parsed.confirmUrl);
+      if (parsed.alerts.length || parsed.changes.length) await this.o.handlers.ingest({ alerts: parsed.alerts, changes: parsed.changes });
+      if (parsed.externalEvents?.length) await this.o.handlers.external?.(parsed.externalEvents, sourceName);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "processing a stored delivery failed; it stays pending for the next start");
+      return;
+    }
+    await this.o.store.deliveries.markProcessed(sourceName, parsed.deliveryId, error);
+  }
+
+  /** Processes deliveries stored but not processed (the process died after the ack). */
+  async recover(): Promise<number> {
+    const pending = await this.o.store.deliveries.pending();
+    for (const d of pending) {
+      const source = this.sources.get(d.source);
+      const stored = d.body as StoredDeliveryBody;
+      if (!source || typeof stored?.body !== "string") {
+        await this.o.store.deliveries.markProcessed(d.source, d.deliveryId, "cannot replay: unknown source or body");
+        continue;
+      }
+      const parsed = source.parse({ headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+      this.enqueue(d.source, { ...parsed, deliveryId: d.deliveryId });
+    }
+    await this.drain();
+    return pending.length;
+  }
+
+  /** Waits for queued deliveries to be processed. */
+  async drain(): Promise<void> {
+    while (this.inFlight > 0) await this.queue.catch(() => undefined);
+  }
+}
+
+function keptHeaders(h: WebhookRequest["headers"]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (KEPT_HEADERS.test(k) && v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
+}

@@ -1,0 +1,17 @@
+import { readFileSync } from "node:fs";
+import type { Config } from "../config.ts";
+import type { SourceSecrets } from "../ingest/types.ts";
+
+/** The webhook secrets from config (the SNS certificate is read from its file once, at start). */
+export function sourceSecrets(config: Config): SourceSecrets {
+  const e = config.env;
+  return {
+    pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET,
+    githubSecret: e.GITHUB_WEBHOOK_SECRET,
+    datadogSecret: e.DATADOG_WEBHOOK_SECRET,
+    argocdSecret: e.ARGOCD_WEBHOOK_SECRET,
+    genericSecret: e.GENERIC_WEBHOOK_SECRET,
+    jiraSecret: e.JIRA_WEBHOOK_SECRET,
+    snsCertificatePem: e.SNS_CERT_FILE ? readFileSync(e.SNS_CERT_FILE, "utf8") : undefined,
+  };
+}

@@ -1,0 +1,87 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+import { openDb } from "../../src/store/open.ts";
+import { createStore } from "../../src/store/store.ts";
+import { freePort } from "../support/ports.ts";
+import { runNode, waitFor } from "../support/process.ts";
+
+describe("configuration", () => {
+  it("needs nothing: every part defaults to the sandbox", () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.sandboxPort).toBe(3001);
+    expect(c.dataDir).toBe("./.aisre");
+    expect([c.slack.mode, c.kubernetes.mode, c.jira.mode, c.pagerduty.mode]).toEqual(["sandbox", "sandbox", "sandbox", "sandbox"]);
+    expect(c.openai.enabled).toBe(false);
+  });
+
+  it("names the variable and the expected form for a wrong value", () => {
+    expect(() => loadConfig({ PORT: "http" })).toThrow(/PORT: expected a port number/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL: expected a postgres:\/\//);
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(/SLACK_SIGNING_SECRET: required when SLACK_BOT_TOKEN is set/);
+    try {
+      loadConfig({ SLACK_BOT_TOKEN: "xoxp-user-token", SLACK_SIGNING_SECRET: "0".repeat(32) });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).message).not.toContain("xoxp-user-token");
+    }
+  });
+
+  it("switches a part to real when its variables are set", () => {
+    const c = loadConfig({ PROMETHEUS_URL: "http://prom:9090", KUBECONFIG: "/k" });
+    expect(c.prometheus.mode).toBe("real");
+    expect(c.kubernetes.mode).toBe("real");
+    expect(c.jira.mode).toBe("sandbox");
+  });
+});
+
+describe("npm start", () => {
+  it("stops at start-up with a clear message when a variable is wrong", async () => {
+    const run = runNode(["handlers/main.ts"], { PORT: "not-a-port", AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-")) });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain("PORT: expected a port number (1-65535)");
+    expect(run.output()).toContain("aisre did not start");
+  });
+
+  it("comes up with no environment, answers /healthz, and keeps its data across a restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-"));
+    const env = async () => ({ PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: dataDir, LOG_LEVEL: "warn" });
+    const countIncidents = async () => {
+      const db = await openDb({ dataDir });
+      try {
+        return (await createStore(db).incidents.listRecent()).map((i) => i.title);
+      } finally {
+        await db.close();
+      }
+    };
+
+    const first = await env();
+    const started = Date.now();
+    let run = runNode(["handlers/main.ts"], first);
+    await waitFor(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), 30_000, "healthz");
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await waitFor(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), 30_000, "readyz");
+    expect(await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text()).toContain("aisre_process_resident_memory_bytes");
+    expect(run.output()).toContain(`http://localhost:${first.SANDBOX_PORT}/`);
+
+    const res = await fetch(`http://127.0.0.1:${first.PORT}/webhooks/generic`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ alerts: [{ name: "RestartProbe", status: "firing", severity: "warning", service: "checkout", summary: "restart probe" }] }),
+    });
+    expect(res.status).toBe(202);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    expect(await countIncidents()).toEqual(["restart probe"]);
+
+    const second = await env();
+    run = runNode(["handlers/main.ts"], second);
+    await waitFor(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), 30_000, "readyz after restart");
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    expect(await countIncidents()).toEqual(["restart probe"]);
+  }, 120_000);
+});
