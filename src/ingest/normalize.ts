@@ -1,0 +1,186 @@
+import { z } from "zod";
+import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
+import { WebhookParseError } from "./errors.ts";
+import { stableHash } from "./util.ts";
+
+/** What every source must produce: parsers validate their output against these before returning it. */
+const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && Number.isFinite(Date.parse(s)), { message: "expected an ISO 8601 time" });
+
+export const AlertSchema = z.object({
+  fingerprint: z.string().min(1),
+  source: z.string().min(1),
+  name: z.string().min(1),
+  status: z.enum(["firing", "resolved"]),
+  severity: z.enum(["sev1", "sev2", "sev3", "sev4"]),
+  service: z.string().min(1).optional(),
+  summary: z.string(),
+  description: z.string().optional(),
+  labels: z.record(z.string(), z.string()),
+  startsAt: isoTime,
+  endsAt: isoTime.optional(),
+  generatorUrl: z.string().optional(),
+  runbookUrl: z.string().optional(),
+});
+
+export const ChangeEventSchema = z.object({
+  id: z.string().min(1),
+  source: z.string().min(1),
+  kind: z.enum(["deploy", "config", "rollback", "scale", "other"]),
+  service: z.string().min(1),
+  version: z.string().optional(),
+  previousVersion: z.string().optional(),
+  environment: z.string().optional(),
+  status: z.string().optional(),
+  author: z.string().optional(),
+  description: z.string().optional(),
+  url: z.string().optional(),
+  at: isoTime,
+});
+
+/** Validates a parser's output; a failure here is a bug in the parser or a field we let through. */
+export function checkAlert(source: string, alert: Alert, where: string): Alert {
+  const r = AlertSchema.safeParse(alert);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid alert");
+  }
+  return stripUndefined(r.data) as Alert;
+}
+
+export function checkChange(source: string, change: ChangeEvent, where: string): ChangeEvent {
+  const r = ChangeEventSchema.safeParse(change);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid change");
+  }
+  return stripUndefined(r.data) as ChangeEvent;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const [k, v] of Object.entries(o)) if (v === undefined) delete (o as Record<string, unknown>)[k];
+  return o;
+}
+
+/**
+ * Redelivery detection by state: the same alert in the same state with the same times is the same
+ * news, whichever delivery carried it. The caller compares this with what it stored last.
+ */
+export function redeliveryKey(alert: Pick<Alert, "fingerprint" | "status" | "startsAt" | "endsAt">): string {
+  return [alert.fingerprint, alert.status, alert.startsAt, alert.endsAt ?? ""].join("|");
+}
+
+/** Fingerprint from a label set when the sender gives none: order-independent. */
+export function fingerprintFromLabels(labels: Record<string, string>): string {
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join("\u0001");
+  return stableHash(sorted).slice(0, 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Severity
+
+const SEV_WORDS: Record<string, Severity> = {
+  sev1: "sev1", "sev-1": "sev1", s1: "sev1", p1: "sev1", emergency: "sev1", fatal: "sev1", disaster: "sev1", blocker: "sev1",
+  sev2: "sev2", "sev-2": "sev2", s2: "sev2", p2: "sev2", error: "sev2", high: "sev2", major: "sev2", severe: "sev2",
+  sev3: "sev3", "sev-3": "sev3", s3: "sev3", p3: "sev3", warning: "sev3", warn: "sev3", medium: "sev3", moderate: "sev3", minor: "sev3", average: "sev3",
+  sev4: "sev4", "sev-4": "sev4", s4: "sev4", p4: "sev4", p5: "sev4", info: "sev4", informational: "sev4", low: "sev4", notice: "sev4", debug: "sev4", none: "sev4", ok: "sev4",
+};
+
+const CRITICAL_WORDS = new Set(["critical", "crit", "page", "pager"]);
+
+/**
+ * One word to a severity: sevN / pN / sN taken literally; emergency, fatal → sev1; error, high,
+ * major → sev2; warning, medium, minor → sev3; info, low, notice → sev4. `critical` is decided by
+ * `severityFromLabels` (it depends on the other labels); alone it means sev2. Undefined when unknown.
+ */
+export function severityFromWord(word: string | undefined): Severity | undefined {
+  if (!word) return undefined;
+  const w = word.trim().toLowerCase();
+  if (CRITICAL_WORDS.has(w)) return "sev2";
+  return SEV_WORDS[w];
+}
+
+/**
+ * Severity from Prometheus-style labels:
+ * 1. an explicit `priority` / `sev` label (sevN, pN) wins;
+ * 2. `severity` (or `level`): critical → **sev1** when the alert is marked as user-facing
+ *    (`page="true"`, `tier` 0/1/critical, `impact` customer/users/high), otherwise **sev2**;
+ *    warning → sev3; info → sev4; the other words as in `severityFromWord`;
+ * 3. nothing usable → sev3.
+ */
+export function severityFromLabels(labels: Record<string, string>): Severity {
+  for (const key of ["priority", "sev"]) {
+    const explicit = SEV_WORDS[(labels[key] ?? "").trim().toLowerCase()];
+    if (explicit && /^(sev-?|s|p)\d$/.test(labels[key]!.trim().toLowerCase())) return explicit;
+  }
+  const word = (labels.severity ?? labels.level ?? "").trim().toLowerCase();
+  if (CRITICAL_WORDS.has(word)) return isUserFacing(labels) ? "sev1" : "sev2";
+  return severityFromWord(word) ?? "sev3";
+}
+
+function isUserFacing(labels: Record<string, string>): boolean {
+  const v = (k: string) => (labels[k] ?? "").trim().toLowerCase();
+  return (
+    ["true", "yes", "1"].includes(v("page")) ||
+    ["0", "1", "tier0", "tier1", "tier-0", "tier-1", "critical"].includes(v("tier")) ||
+    ["customer", "customers", "user", "users", "user-facing", "high", "major"].includes(v("impact"))
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service
+
+/** Label keys that name the service, best first. */
+export const SERVICE_LABELS = [
+  "service",
+  "service_name",
+  "app_kubernetes_io_name",
+  "app",
+  "application",
+  "k8s_app",
+  "deployment",
+  "statefulset",
+  "daemonset",
+  "container",
+  "job",
+] as const;
+
+/** Scrape jobs and containers that name the monitoring plumbing, not the service in trouble. */
+const GENERIC_NAMES = /^(kubernetes-.*|kube-state-metrics|node|node-exporter|node_exporter|prometheus|alertmanager|cadvisor|kubelet|apiserver|blackbox|blackbox-exporter|pushgateway|federate|POD|)$/i;
+
+/**
+ * The service an alert is about: the first of SERVICE_LABELS with a value that is not monitoring
+ * plumbing (`job="kubernetes-pods"`, `container="POD"` …); else the workload part of a `pod`
+ * label (`checkout-7d9f8b6c5-x2x4z` → `checkout`). Undefined when nothing tells.
+ */
+export function serviceFromLabels(labels: Record<string, string>): string | undefined {
+  for (const key of SERVICE_LABELS) {
+    const v = labels[key]?.trim();
+    if (v && !GENERIC_NAMES.test(v)) return v;
+  }
+  const pod = labels.pod?.trim();
+  if (pod) return workloadOfPod(pod);
+  return undefined;
+}
+
+/** `checkout-7d9f8b6c5-x2x4z` (Deployment) → `checkout`; `db-0` (StatefulSet) → `db`. */
+export function workloadOfPod(pod: string): string {
+  const deploy = /^(.+)-[a-z0-9]{5,10}-[a-z0-9]{5}$/.exec(pod);
+  if (deploy) return deploy[1]!;
+  const sts = /^(.+)-\d+$/.exec(pod);
+  if (sts) return sts[1]!;
+  const ds = /^(.+)-[a-z0-9]{5}$/.exec(pod);
+  if (ds) return ds[1]!;
+  return pod;
+}
+
+/** `key=value` / `key:value` tokens in free text (CloudWatch alarm names and descriptions). */
+export function tagsInText(text: string | undefined | null): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!text) return out;
+  const re = /(?:^|[\s,;[(])(service|severity|sev|priority|team|env|environment|runbook)\s*[=:]\s*([^\s,;\])]+)/gi;
+  for (const m of text.matchAll(re)) out[m[1]!.toLowerCase()] = m[2]!;
+  return out;
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import type { Alert } from "../../domain/alert.ts";
+import { WebhookParseError } from "../errors.ts";
+import { checkAlert, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
+import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseWith, receivedAt, safeEqual, stableHash, toIso } from "../util.ts";
+
+const NAME = "alertmanager";
+
+const labelMap = z.record(z.string(), z.string());
+
+/** Prometheus Alertmanager webhook_config payload, version 4. */
+const AlertSchema = z.object({
+  status: z.enum(["firing", "resolved"]),
+  labels: labelMap.refine((l) => typeof l.alertname === "string" && l.alertname !== "", { message: "alertname label is required", path: ["alertname"] }),
+  annotations: labelMap.default({}),
+  startsAt: z.string().min(1),
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().optional(),
+});
+
+const PayloadSchema = z.object({
+  version: z.literal("4", { message: 'expected "4" (Alertmanager webhook payload version)' }),
+  groupKey: z.string(),
+  truncatedAlerts: z.number().int().nonnegative().optional(),
+  status: z.enum(["firing", "resolved"]),
+  receiver: z.string(),
+  groupLabels: labelMap.default({}),
+  commonLabels: labelMap.default({}),
+  commonAnnotations: labelMap.default({}),
+  externalURL: z.string().optional(),
+  alerts: z.array(AlertSchema),
+});
+
+function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+  const { alertmanagerToken: token, alertmanagerBasicAuth: basic } = secrets;
+  if (!token && !basic) return { ok: true };
+  const auth = header(req, "authorization")?.trim();
+  if (!auth) return { ok: false, reason: "missing Authorization header" };
+  const [scheme = "", ...rest] = auth.split(/\s+/);
+  const value = rest.join(" ");
+  if (token && scheme.toLowerCase() === "bearer" && safeEqual(value, token)) return { ok: true };
+  if (basic && scheme.toLowerCase() === "basic") {
+    const decoded = Buffer.from(value, "base64").toString("utf8");
+    if (safeEqual(decoded, basic)) return { ok: true };
+  }
+  return { ok: false, reason: `Authorization ${scheme || "(empty)"} credentials do not match` };
+}
+
+function parse(req: WebhookRequest): ParsedDelivery {
+  const body = parseWith(NAME, PayloadSchema, parseJsonBody(NAME, req));
+  const alerts: Alert[] = body.alerts.map((a, i) => {
+    const field = `alerts[${i}]`;
+    const labels = a.labels;
+    const annotations = { ...body.commonAnnotations, ...a.annotations };
+    const startsAt = toIso(NAME, `${field}.startsAt`, a.startsAt);
+    if (!startsAt) throw new WebhookParseError(NAME, `${field}.startsAt`, "required");
+    const endsAt = a.status === "resolved" ? toIso(NAME, `${field}.endsAt`, a.endsAt) : undefined;
+    const summary = annotations.summary ?? annotations.message ?? annotations.title ?? labels.alertname!;
+    return checkAlert(
+      NAME,
+      compact({
+        fingerprint: a.fingerprint?.trim() || fingerprintFromLabels(labels),
+        source: NAME,
+        name: labels.alertname!,
+        status: a.status,
+        severity: severityFromLabels(labels),
+        service: serviceFromLabels(labels),
+        summary,
+        description: annotations.description,
+        labels,
+        startsAt,
+        endsAt: endsAt ?? (a.status === "resolved" ? receivedAt(req) : undefined),
+        generatorUrl: a.generatorURL || undefined,
+        runbookUrl: annotations.runbook_url ?? annotations.runbook,
+      }),
+      field,
+    );
+  });
+  // Alertmanager has no delivery id. The group, its state and every alert's identity and times
+  // make one: a repeat_interval re-send of an unchanged group is a redelivery (no news). Firing
+  // alerts' endsAt is left out: Prometheus moves it forward on every evaluation.
+  const deliveryId = stableHash(body.groupKey, body.status, ...alerts.map((a) => `${a.fingerprint}|${a.status}|${a.startsAt}|${a.endsAt ?? ""}`));
+  const ignored = body.truncatedAlerts ? [`${body.truncatedAlerts} alerts truncated by Alertmanager (max_alerts)`] : undefined;
+  return compact({ deliveryId, alerts, changes: [], ignored });
+}
+
+/** 4 MiB: a large group at the default max_alerts (0 = all) is about 1 KiB per alert. */
+export const alertmanager: WebhookSource = { name: NAME, maxBytes: 4 * 1024 * 1024, verify, parse };
