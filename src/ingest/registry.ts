@@ -24,6 +24,9 @@ export const SOURCES: Readonly<Record<string, WebhookSource>> = Object.freeze({
 
 export const SOURCE_NAMES: readonly string[] = Object.keys(SOURCES);
 
+/** The same sources as a list (what WebhookIntake takes). */
+export const webhookSources: readonly WebhookSource[] = Object.values(SOURCES);
+
 export function getSource(name: string): WebhookSource | undefined {
   return Object.hasOwn(SOURCES, name) ? SOURCES[name] : undefined;
 }
