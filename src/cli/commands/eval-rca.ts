@@ -1,0 +1,74 @@
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { isAppError } from "../../errors.ts";
+import { findCases, loadCase } from "../../diagnose/case-reader.ts";
+import { diagnose } from "../../diagnose/engine.ts";
+import { evaluate } from "../../diagnose/evaluate.ts";
+import type { CaseResult } from "../../diagnose/evaluate.ts";
+
+export const summary = "evaluate the diagnosis engine on root-cause cases: top-1, top-3, Avg@5 and calibration";
+
+export async function run(args: string[]): Promise<number> {
+  const json = args.includes("--json");
+  const verbose = args.includes("--verbose") || args.includes("-v");
+  const dirArg = args.find((a) => !a.startsWith("-"));
+  const root = resolve(dirArg ?? "../shared/eval/rca");
+  if (!existsSync(root)) {
+    process.stderr.write(`aisre eval-rca: ${root} does not exist\n`);
+    return 1;
+  }
+  const dirs = findCases(root);
+  const results: CaseResult[] = [];
+  let skipped = 0;
+  try {
+    for (const dir of dirs) {
+      const c = loadCase(dir);
+      if (!c.answer) {
+        skipped++;
+        continue;
+      }
+      const d = diagnose(c.input);
+      results.push({
+        id: relative(root, dir) || dir,
+        answer: c.answer,
+        ranking: d.hypotheses.map((h) => ({ service: h.service, confidence: h.confidence })),
+        elapsedMs: d.elapsedMs,
+      });
+    }
+  } catch (e) {
+    if (isAppError(e)) {
+      process.stderr.write(`aisre eval-rca: ${e.userMessage}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const systemOf = (id: string): string => (id.includes("/") ? id.split("/").slice(0, -1).join("/") : ".");
+  const report = evaluate(results, systemOf);
+  const ms = results.map((r) => r.elapsedMs ?? 0);
+  const meanMs = ms.length ? ms.reduce((a, b) => a + b, 0) / ms.length : 0;
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ root, skippedWithoutAnswer: skipped, meanDiagnosisMs: Number(meanMs.toFixed(1)), ...report }, null, 2)}\n`);
+    return 0;
+  }
+  const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
+  const out: string[] = [];
+  out.push(`cases: ${report.cases}${skipped ? ` (${skipped} without answer skipped)` : ""}   root: ${root}`);
+  out.push(`top-1: ${pct(report.top1)}   top-3: ${pct(report.top3)}   top-5: ${pct(report.top5)}   Avg@5: ${pct(report.avg5)}   mean time: ${meanMs.toFixed(1)} ms`);
+  out.push("", "per system:");
+  for (const [s, r] of Object.entries(report.perSystem)) out.push(`  ${s.padEnd(36)} n=${String(r.cases).padEnd(4)} top-1 ${pct(r.top1).padStart(7)}  top-3 ${pct(r.top3).padStart(7)}  Avg@5 ${pct(r.avg5).padStart(7)}`);
+  const table = (title: string, cal: typeof report.calibration): void => {
+    out.push("", `${title}  (ECE ${cal.ece.toFixed(3)}, Brier ${cal.brier.toFixed(3)})`);
+    out.push("  confidence   count   mean conf   accuracy");
+    for (const b of cal.buckets) {
+      out.push(`  ${b.range[0].toFixed(1)}–${b.range[1].toFixed(1)}    ${String(b.count).padStart(5)}   ${b.count ? b.meanConfidence.toFixed(2).padStart(9) : "        -"}   ${b.count ? b.accuracy.toFixed(2).padStart(8) : "       -"}`);
+    }
+  };
+  table("calibration of the leading hypothesis", report.calibration);
+  table("calibration of every top-5 candidate", report.calibrationTop5);
+  if (verbose) {
+    out.push("", "ranks of the true root cause:");
+    for (const r of results) out.push(`  ${String(report.ranks[r.id]).padStart(3)}  ${r.id}  (leader ${r.ranking[0]?.service ?? "-"} ${r.ranking[0] ? Math.round(r.ranking[0].confidence * 100) : 0} %)`);
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+}

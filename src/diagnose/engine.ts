@@ -1,0 +1,664 @@
+import { analyzeSeries, strengthOfZ, WINDOW_REFERENCE_DISCOUNT, Z_THRESHOLD } from "./anomaly.ts";
+import type { SeriesAnomaly } from "./anomaly.ts";
+import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
+import type { PropGraph } from "./graph.ts";
+import { kindCompatibility } from "./metric-kind.ts";
+import type { MetricKind } from "./metric-kind.ts";
+import { confidences } from "./calibration.ts";
+import { clamp, hashString, pearson, rng } from "./stats.ts";
+import type {
+  Diagnosis,
+  DiagnosisInput,
+  EvidenceItem,
+  Hypothesis,
+  MetricSeries,
+  ServiceMetrics,
+  UncertaintyVerdict,
+} from "./types.ts";
+
+/**
+ * The deterministic diagnosis engine. Pure: no I/O, no clock, no LLM. See docs/diagnosis.md.
+ *
+ * 1. Every metric of every service gets a robust z against its reference (baseline and/or
+ *    pre-onset samples) in its bad direction; metrics are classified by keywords.
+ * 2. With a symptom, each anomaly is weighted by how well its shape over the incident window
+ *    follows the symptom's (a cause moves with its effect).
+ * 3. Per service: the strongest anomaly per metric kind, combined noisy-OR across kinds.
+ * 4. With a graph (parsimony): a hypothesis "the fault is in r" is scored by the anomaly r shows on
+ *    its own account (not explained by an anomalous dependency, nor by a change in the load its
+ *    callers send) and by the anomaly mass it explains downstream (weighted by how similarly those
+ *    services move over time): own^(1/3) · explained^(2/3). This prefers the most upstream anomalous
+ *    service that explains the downstream symptoms.
+ * 5. Change proximity, Kubernetes signals, log signatures and runbook matches add evidence, gated
+ *    by whether the service can explain what is observed.
+ * 6. Confidence: stability of the leader when the evidence is resampled (series bootstrap),
+ *    combined with the score margin and the evidence strength through a conservative mapping.
+ */
+
+/** Weights of the non-metric evidence kinds (added to a metric/topology score in [0, 1]). */
+export const EVIDENCE_WEIGHTS = { change: 0.55, k8s: 0.45, log: 0.3, runbook: 0.12 } as const;
+
+/** e-folding time of change proximity: a deploy 30 min before onset keeps 37 % of its weight. */
+const CHANGE_TAU_S = 1800;
+/** Clock-skew slack: a change up to this long after the declared onset still counts. */
+const CHANGE_SLACK_S = 180;
+
+interface ServiceState {
+  name: string;
+  anomalies: SeriesAnomaly[];
+  /** Effective per-series strength after class weight and symptom coherence. */
+  effective: Map<SeriesAnomaly, number>;
+  coherence: Map<SeriesAnomaly, number | undefined>;
+  hasMetrics: boolean;
+}
+
+interface Extra {
+  change: number;
+  k8s: number;
+  log: number;
+  runbook: number;
+  items: EvidenceItem[];
+  counter: EvidenceItem[];
+}
+
+interface Prepared {
+  input: DiagnosisInput;
+  names: string[];
+  states: Map<string, ServiceState>;
+  graph?: PropGraph;
+  symptomService?: string;
+  symptomSeries?: SeriesAnomaly;
+  extras: Map<string, Extra>;
+  notes: string[];
+  gaps: string[];
+  /** Can reach the symptom (or any anomalous service when no symptom) in the graph. */
+  reachesSymptom: Map<string, number>;
+  allSeries: SeriesAnomaly[];
+}
+
+interface Scored {
+  service: string;
+  anomaly: number;
+  /** Anomaly not explained by anomalous dependencies or by load from its callers. */
+  own: number;
+  /** Anomaly mass this hypothesis explains (itself and what a fault in it reaches). */
+  explained: number;
+  metricScore: number;
+  extraScore: number;
+  score: number;
+}
+
+function seriesMap(list: readonly ServiceMetrics[] | undefined): Map<string, Map<string, MetricSeries>> {
+  const m = new Map<string, Map<string, MetricSeries>>();
+  for (const s of list ?? []) {
+    let inner = m.get(s.service);
+    if (!inner) m.set(s.service, (inner = new Map()));
+    for (const ser of s.series) inner.set(ser.metric, ser);
+  }
+  return m;
+}
+
+function fmtTime(t: number): string {
+  return new Date(t * 1000).toISOString().slice(11, 16) + "Z";
+}
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a === 0) return "0";
+  if (a >= 1000) return x.toFixed(0);
+  if (a >= 1) return x.toFixed(2).replace(/\.?0+$/, "");
+  return x.toPrecision(3);
+}
+
+function fmtMinutes(s: number): string {
+  const m = Math.round(Math.abs(s) / 60);
+  if (m < 90) return `${m} min`;
+  return `${(Math.abs(s) / 3600).toFixed(1)} h`;
+}
+
+/** Co-movement of a series with the symptom over common timestamps (sign-adjusted z). */
+function coherenceWith(a: SeriesAnomaly, symptom: SeriesAnomaly | undefined): number | undefined {
+  if (!symptom || a === symptom) return a === symptom ? 1 : undefined;
+  const at = new Map<number, number>();
+  for (let i = 0; i < a.window.t.length; i++) at.set(a.window.t[i], a.window.z[i]);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < symptom.window.t.length; i++) {
+    const v = at.get(symptom.window.t[i]);
+    if (v !== undefined) {
+      xs.push(v);
+      ys.push(symptom.window.z[i]);
+    }
+  }
+  if (xs.length < 3) return undefined;
+  const ys0 = ys.some((y) => y !== ys[0]);
+  const xs0 = xs.some((x) => x !== xs[0]);
+  if (!ys0) return undefined; // symptom flat over the window: shape says nothing
+  if (!xs0) return 0; // candidate flat while the symptom moved
+  return pearson(xs, ys) ?? 0;
+}
+
+/** How much the symptom's shape lends or withholds weight: 0.4 (moves unlike it) … 1 (moves with it). */
+function coherenceFactor(c: number | undefined, haveSymptomShape: boolean): number {
+  if (!haveSymptomShape) return 1;
+  if (c === undefined) return 0.7;
+  return 0.4 + 0.6 * Math.max(0, c);
+}
+
+function pickSymptomSeries(st: ServiceState | undefined, metric: string | undefined): SeriesAnomaly | undefined {
+  if (!st || st.anomalies.length === 0) return undefined;
+  if (metric) {
+    const exact = st.anomalies.find((a) => a.metric === metric) ?? st.anomalies.find((a) => a.metric.toLowerCase() === metric.toLowerCase());
+    if (exact) return exact;
+  }
+  const userFacing: MetricKind[] = ["latency", "errors", "availability"];
+  const cands = st.anomalies.filter((a) => userFacing.includes(a.cls.kind));
+  const pool = cands.length > 0 ? cands : st.anomalies;
+  return [...pool].sort((a, b) => b.z - a.z)[0];
+}
+
+function errorish(text: string): boolean {
+  return /(error|exception|fail|fatal|panic|timeout|timed out|refused|denied|oom|killed|crash|unavailable|5\d\d)/i.test(text);
+}
+
+function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, Extra> {
+  const out = new Map<string, Extra>();
+  const get = (s: string): Extra => {
+    let e = out.get(s);
+    if (!e) out.set(s, (e = { change: 0, k8s: 0, log: 0, runbook: 0, items: [], counter: [] }));
+    return e;
+  };
+  const onset = input.anomalyStart;
+  for (const c of input.changes ?? []) {
+    names.add(c.service);
+    const e = get(c.service);
+    const before = onset - c.at;
+    const what = `${c.kind ?? "deploy"}${c.version ? ` ${c.version}` : ""}${c.description ? ` (${c.description})` : ""}`;
+    if (before < -CHANGE_SLACK_S) {
+      e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${what} at ${fmtTime(c.at)} came ${fmtMinutes(before)} after onset: cannot have caused it`, weight: 0.1, at: c.at });
+      continue;
+    }
+    const p = Math.exp(-Math.max(0, before) / CHANGE_TAU_S);
+    if (p > e.change) e.change = p;
+    const summary = `${what} at ${fmtTime(c.at)}, ${before >= 0 ? `${fmtMinutes(before)} before onset` : "at onset"}`;
+    if (p >= 0.05) e.items.push({ kind: "change", source: { service: c.service, ref: c.version }, summary, weight: p, at: c.at });
+    else e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${summary}: too long before to explain the onset`, weight: 0.05, at: c.at });
+  }
+  for (const k of input.k8s ?? []) {
+    names.add(k.service);
+    const e = get(k.service);
+    if (k.at !== undefined && (k.at < onset - 3600 || k.at > onset + 7200)) continue;
+    const n = k.count ?? 1;
+    let s: number;
+    switch (k.kind) {
+      case "OOMKilled":
+      case "CrashLoopBackOff":
+        s = 0.75 + 0.25 * (1 - Math.exp(-n / 3));
+        break;
+      case "restarts":
+        s = 1 - Math.exp(-n / 3);
+        break;
+      case "ImagePullBackOff":
+        s = 0.7;
+        break;
+      default:
+        s = 0.35;
+    }
+    e.k8s = 1 - (1 - e.k8s) * (1 - s);
+    e.items.push({ kind: "k8s", source: { service: k.service, ref: k.kind }, summary: `${k.kind}${n > 1 ? ` ×${n}` : ""}${k.detail ? `: ${k.detail}` : ""}${k.at !== undefined ? ` at ${fmtTime(k.at)}` : ""}`, weight: s, at: k.at });
+  }
+  for (const l of input.logs ?? []) {
+    names.add(l.service);
+    const e = get(l.service);
+    const isErr = l.error ?? errorish(l.signature);
+    let prox = 1;
+    if (l.firstSeen !== undefined) {
+      const lead = onset - l.firstSeen;
+      // New just before / after onset: strong. Seen for hours before: background noise.
+      prox = lead <= 900 ? (l.firstSeen > onset + 7200 ? 0.2 : 1) : Math.exp(-(lead - 900) / CHANGE_TAU_S);
+    }
+    const s = (isErr ? 1 : 0.3) * (1 - Math.exp(-l.count / 10)) * prox;
+    if (s < 0.02) continue;
+    e.log = 1 - (1 - e.log) * (1 - s);
+    e.items.push({ kind: "log", source: { service: l.service, ref: l.signature }, summary: `${l.count}× "${l.signature.slice(0, 120)}"${l.firstSeen !== undefined ? `, first seen ${fmtTime(l.firstSeen)}` : ""}`, weight: s, at: l.firstSeen });
+  }
+  for (const r of input.runbooks ?? []) {
+    for (const svc of r.services) {
+      if (svc === "*" || !names.has(svc)) continue;
+      const e = get(svc);
+      const s = clamp(r.score, 0, 1);
+      if (s > e.runbook) e.runbook = s;
+      e.items.push({ kind: "runbook", source: { service: svc, ref: r.runbookId }, summary: `runbook "${r.title}" matches (${Math.round(s * 100)} %)`, weight: s });
+    }
+  }
+  return out;
+}
+
+function prepare(input: DiagnosisInput): Prepared {
+  const notes: string[] = [];
+  const gaps: string[] = [];
+  const baseline = seriesMap(input.baseline);
+  const names = new Set<string>();
+  for (const s of input.services) names.add(s.service);
+  for (const e of input.graph?.edges ?? []) {
+    names.add(e.source);
+    names.add(e.target);
+  }
+  for (const s of input.extraServices ?? []) names.add(s);
+  if (input.symptom) names.add(input.symptom.service);
+
+  const states = new Map<string, ServiceState>();
+  const allSeries: SeriesAnomaly[] = [];
+  let refKinds = new Set<string>();
+  for (const sm of input.services) {
+    let st = states.get(sm.service);
+    if (!st) states.set(sm.service, (st = { name: sm.service, anomalies: [], effective: new Map(), coherence: new Map(), hasMetrics: false }));
+    for (const ser of sm.series) {
+      const a = analyzeSeries(sm.service, ser, baseline.get(sm.service)?.get(ser.metric), { anomalyStart: input.anomalyStart });
+      if (!a) continue;
+      st.anomalies.push(a);
+      st.hasMetrics = true;
+      allSeries.push(a);
+      refKinds.add(a.referenceKind);
+    }
+  }
+  if (allSeries.length === 0) gaps.push("no metrics at or after the anomaly start");
+  if (refKinds.has("window")) {
+    gaps.push(
+      refKinds.size === 1
+        ? "no baseline: metrics compared against the quiet part of the incident window itself"
+        : "no baseline for some metrics: those compared against the incident window itself",
+    );
+  }
+  if (!input.baseline && !refKinds.has("pre-onset") && !refKinds.has("baseline+pre-onset") && refKinds.size > 0 && !refKinds.has("window")) {
+    // unreachable in practice; kept for clarity
+  }
+  refKinds = new Set();
+
+  // Symptom
+  const symptomService = input.symptom?.service;
+  const symptomSeries = symptomService ? pickSymptomSeries(states.get(symptomService), input.symptom?.metric) : undefined;
+  if (!input.symptom) gaps.push("no symptom given: every anomaly weighs the same, whatever the user impact");
+  else if (!symptomSeries) gaps.push(`no metrics for the symptom service ${input.symptom.service}`);
+  const haveShape = !!symptomSeries && symptomSeries.window.z.some((z) => z !== symptomSeries.window.z[0]);
+
+  for (const st of states.values()) {
+    for (const a of st.anomalies) {
+      const c = coherenceWith(a, symptomSeries);
+      st.coherence.set(a, c);
+      st.effective.set(a, a.strength * a.cls.weight * coherenceFactor(c, haveShape) * kindCompatibility(a.cls.kind, symptomSeries?.cls.kind));
+    }
+  }
+
+  // Graph
+  let graph: PropGraph | undefined;
+  if (input.graph && input.graph.edges.length > 0) {
+    const o = inferOrientation([...names], input.graph, symptomService);
+    if (o.note) notes.push(o.note);
+    graph = buildGraph([...names], input.graph.edges, o.reverse);
+    for (const n of graph.nodes) names.add(n);
+  } else {
+    gaps.push("no dependency graph: cannot tell causes from their downstream effects");
+  }
+
+  const extras = computeExtras(input, names);
+  const queried = (k: "changes" | "k8s" | "logs" | "runbooks"): boolean => input.queried?.[k] ?? input[k] !== undefined;
+  if (!queried("changes")) gaps.push("no deploy data");
+  if (!queried("k8s")) gaps.push("no Kubernetes pod data");
+  if (!queried("logs")) gaps.push("no log data");
+
+  for (const n of names) {
+    if (!states.has(n)) states.set(n, { name: n, anomalies: [], effective: new Map(), coherence: new Map(), hasMetrics: false });
+  }
+  const noMetrics = [...states.values()].filter((s) => !s.hasMetrics).map((s) => s.name);
+  if (noMetrics.length > 0 && allSeries.length > 0) {
+    gaps.push(`no metrics for ${noMetrics.length} service(s)${noMetrics.length <= 5 ? `: ${noMetrics.join(", ")}` : ""}`);
+  }
+
+  const reachesSymptom = new Map<string, number>();
+  if (graph && symptomService && graph.index.has(symptomService)) {
+    // distance from each service down to the symptom = distance from the symptom going up
+    const d = distances(graph.up, graph.index.get(symptomService)!);
+    for (let i = 0; i < graph.nodes.length; i++) reachesSymptom.set(graph.nodes[i], d[i]);
+  }
+
+  return { input, names: [...names].sort(), states, graph, symptomService, symptomSeries, extras, notes, gaps, reachesSymptom, allSeries };
+}
+
+/** Service anomaly: strongest effective anomaly per metric kind, noisy-OR across kinds. */
+function serviceAnomaly(st: ServiceState, keep?: (a: SeriesAnomaly) => boolean): number {
+  const perKind = new Map<string, number>();
+  for (const a of st.anomalies) {
+    if (keep && !keep(a)) continue;
+    const e = st.effective.get(a) ?? 0;
+    if (e > (perKind.get(a.cls.kind) ?? 0)) perKind.set(a.cls.kind, e);
+  }
+  let miss = 1;
+  for (const e of perKind.values()) miss *= 1 - e;
+  return 1 - miss;
+}
+
+/** Strongest traffic anomaly of a service (unweighted strength), in [0, 1]. */
+function loadAnomaly(st: ServiceState | undefined, keep?: (a: SeriesAnomaly) => boolean): number {
+  let best = 0;
+  for (const a of st?.anomalies ?? []) if (a.cls.kind === "traffic" && (!keep || keep(a)) && a.strength > best) best = a.strength;
+  return best;
+}
+
+/** A service's anomaly over time: per timestamp, the strongest (weighted, squashed) deviation. */
+function profileOf(st: ServiceState | undefined, keep?: (a: SeriesAnomaly) => boolean): Map<number, number> | undefined {
+  if (!st) return undefined;
+  let prof: Map<number, number> | undefined;
+  for (const a of st.anomalies) {
+    if (a.strength <= 0 || (keep && !keep(a))) continue;
+    prof ??= new Map();
+    const disc = a.referenceKind === "window" ? WINDOW_REFERENCE_DISCOUNT : 1;
+    for (let i = 0; i < a.window.t.length; i++) {
+      const v = a.cls.weight * disc * strengthOfZ(a.window.z[i]);
+      const t = a.window.t[i];
+      if (v > (prof.get(t) ?? 0)) prof.set(t, v);
+      else if (!prof.has(t)) prof.set(t, 0);
+    }
+  }
+  return prof;
+}
+
+/**
+ * How well an upstream anomaly explains a downstream one: similarity of their time profiles.
+ * 0.2 when they move differently, 1 when they move together, 0.5 when the shape cannot be told.
+ */
+function profileSimilarity(down: Map<number, number> | undefined, up: Map<number, number> | undefined): number {
+  if (!down || !up) return 0.5;
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [t, v] of down) {
+    const w = up.get(t);
+    if (w !== undefined) {
+      xs.push(v);
+      ys.push(w);
+    }
+  }
+  if (xs.length < 3) return 0.5;
+  const xFlat = !xs.some((x) => Math.abs(x - xs[0]) > 1e-9);
+  const yFlat = !ys.some((y) => Math.abs(y - ys[0]) > 1e-9);
+  if (xFlat && yFlat) return 0.5; // both constant: shape cannot tell
+  if (xFlat || yFlat) return 0.2; // one moved, the other did not
+  const r = pearson(xs, ys);
+  return r === undefined ? 0.5 : 0.2 + 0.8 * Math.max(0, r);
+}
+
+/** Weight of the "own anomaly" factor against the explained anomaly mass (score = own^α · explained^(1-α)). */
+export const OWN_EXPONENT = 1 / 3;
+
+function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
+  const names = p.names;
+  const anomaly = new Map<string, number>();
+  for (const n of names) anomaly.set(n, serviceAnomaly(p.states.get(n)!, keep));
+
+  const topo = new Map<string, { own: number; explained: number }>();
+  if (p.graph) {
+    const g = p.graph;
+    const a = new Float64Array(g.nodes.length);
+    const load = new Float64Array(g.nodes.length);
+    for (let i = 0; i < g.nodes.length; i++) {
+      a[i] = anomaly.get(g.nodes[i]) ?? 0;
+      // A service whose own signals (pods, logs) are abnormal counts as anomalous too.
+      const ex = p.extras.get(g.nodes[i]);
+      if (ex) a[i] = 1 - (1 - a[i]) * (1 - 0.5 * Math.max(ex.k8s, ex.log));
+      load[i] = loadAnomaly(p.states.get(g.nodes[i]), keep);
+    }
+    const prof = g.nodes.map((n) => profileOf(p.states.get(n), keep));
+    const simCache = new Map<number, number>();
+    const sim = (u: number, v: number): number => {
+      const k = u < v ? u * g.nodes.length + v : v * g.nodes.length + u;
+      let s = simCache.get(k);
+      if (s === undefined) simCache.set(k, (s = profileSimilarity(prof[u], prof[v])));
+      return s;
+    };
+    const ex = explanationScores(g, a, load, sim);
+    for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i] });
+  }
+
+  const out: Scored[] = [];
+  for (const n of names) {
+    const an = anomaly.get(n) ?? 0;
+    let metricScore: number;
+    let own = an;
+    let explained = an;
+    if (p.graph) {
+      const t = topo.get(n);
+      own = t?.own ?? 0;
+      explained = t?.explained ?? 0;
+      metricScore = Math.pow(own, OWN_EXPONENT) * Math.pow(explained, 1 - OWN_EXPONENT);
+      const d = p.reachesSymptom.get(n);
+      if (p.reachesSymptom.size > 0 && (d === undefined || d < 0)) metricScore *= 0.5;
+    } else {
+      metricScore = an;
+    }
+    // Extra evidence, gated by whether the service can explain what is observed.
+    const ex = p.extras.get(n);
+    let extraScore = 0;
+    if (ex) {
+      const d = p.reachesSymptom.get(n);
+      const canExplain = p.reachesSymptom.size > 0 ? (d !== undefined && d >= 0 ? 1 : 0) : 0.5;
+      const gate = 0.3 + 0.4 * canExplain + 0.3 * Math.min(1, an * 2);
+      extraScore =
+        gate *
+        (EVIDENCE_WEIGHTS.change * ex.change + EVIDENCE_WEIGHTS.k8s * ex.k8s + EVIDENCE_WEIGHTS.log * ex.log + EVIDENCE_WEIGHTS.runbook * ex.runbook);
+    }
+    out.push({ service: n, anomaly: an, own, explained, metricScore, extraScore, score: metricScore + extraScore });
+  }
+  out.sort((x, y) => y.score - x.score || y.anomaly - x.anomaly || x.service.localeCompare(y.service));
+  return out;
+}
+
+/** Share of bootstrap replicates (series resampled) in which each service comes first. */
+function stability(p: Prepared, replicates: number): Map<string, number> {
+  const wins = new Map<string, number>();
+  if (p.allSeries.length === 0 || replicates <= 0) return wins;
+  const seed = hashString(p.names.join("|")) ^ Math.round(p.input.anomalyStart);
+  const rand = rng(seed);
+  for (let r = 0; r < replicates; r++) {
+    // Keep each series with probability 0.7 (the symptom series is always kept: it is the fact
+    // we are explaining).
+    const kept = new Set<SeriesAnomaly>();
+    for (const a of p.allSeries) if (a === p.symptomSeries || rand() < 0.7) kept.add(a);
+    const ranked = score(p, (a) => kept.has(a));
+    const top = ranked[0];
+    if (top && top.score > 0) wins.set(top.service, (wins.get(top.service) ?? 0) + 1 / replicates);
+  }
+  return wins;
+}
+
+function metricEvidence(st: ServiceState, limit: number): EvidenceItem[] {
+  const list = st.anomalies
+    .filter((a) => a.z > Z_THRESHOLD)
+    .sort((a, b) => (st.effective.get(b) ?? 0) - (st.effective.get(a) ?? 0) || b.z - a.z)
+    .slice(0, limit);
+  return list.map((a) => {
+    const ratio = a.level !== 0 ? a.peakValue / a.level : Number.NaN;
+    const rel = Number.isFinite(ratio) && ratio > 0 && a.level > 0 ? (ratio >= 1.5 ? `, ${fmtNum(ratio)}× normal` : ratio <= 0.67 ? `, ${fmtNum(ratio)}× normal` : "") : "";
+    const c = st.coherence.get(a);
+    const shape = c === undefined ? "" : c >= 0.6 ? "; moves with the symptom" : c <= 0.1 ? "; does not follow the symptom" : "";
+    const ref = a.referenceKind === "window" ? "the quiet part of the window" : a.referenceKind === "pre-onset" ? "before onset" : "baseline";
+    return {
+      kind: "metric" as const,
+      source: { service: a.service, metric: a.metric },
+      summary: `${a.metric} ${a.moved === "up" ? "rose" : "fell"} to ${fmtNum(a.peakValue)} at ${fmtTime(a.peakAt)} (${ref} ${fmtNum(a.level)}${rel}, robust z ${fmtNum(a.z)})${shape}`,
+      weight: Number((st.effective.get(a) ?? 0).toFixed(3)),
+      at: a.peakAt,
+    };
+  });
+}
+
+function kindPhrase(st: ServiceState): string {
+  const best = [...st.anomalies].sort((a, b) => (st.effective.get(b) ?? 0) - (st.effective.get(a) ?? 0))[0];
+  if (!best || best.z <= Z_THRESHOLD) return "";
+  const k = best.cls.kind;
+  const verb = best.moved === "up" ? "rose" : "dropped";
+  const label = k === "errors" ? "errors" : k === "availability" ? "availability" : k === "other" || k === "traffic" ? best.metric : k === "saturation" ? `${best.metric}` : k;
+  return `${label} ${verb}`;
+}
+
+function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<string>, confidence: number): Hypothesis {
+  const st = p.states.get(s.service)!;
+  const evidence: EvidenceItem[] = [];
+  const counter: EvidenceItem[] = [];
+  const gaps: string[] = [];
+  evidence.push(...metricEvidence(st, 5));
+  if (!st.hasMetrics) gaps.push(`no metrics for ${s.service}`);
+  else if (s.anomaly < 0.05) counter.push({ kind: "metric", source: { service: s.service }, summary: `own metrics look normal (no metric beyond robust z ${Z_THRESHOLD})`, weight: 0.2 });
+
+  const explained: string[] = [];
+  if (p.graph) {
+    const g = p.graph;
+    const i = g.index.get(s.service);
+    if (i !== undefined) {
+      const dDown = distances(g.down, i);
+      const dUp = distances(g.up, i);
+      for (let j = 0; j < g.nodes.length; j++) if (dDown[j] > 0 && anomalous.has(g.nodes[j])) explained.push(g.nodes[j]);
+      if (explained.length > 0) {
+        evidence.push({
+          kind: "topology",
+          source: { service: s.service, ref: "graph" },
+          summary: `upstream of ${explained.length} anomalous service(s) it can explain: ${explained.slice(0, 6).join(", ")}${explained.length > 6 ? ", …" : ""}`,
+          weight: Number(Math.min(1, s.explained / 2).toFixed(3)),
+        });
+      }
+      const upstreamAnomalous: string[] = [];
+      for (let j = 0; j < g.nodes.length; j++) if (dUp[j] > 0 && anomalous.has(g.nodes[j])) upstreamAnomalous.push(g.nodes[j]);
+      if (upstreamAnomalous.length > 0) {
+        counter.push({
+          kind: "topology",
+          source: { service: s.service, ref: "graph" },
+          summary: `its own dependencies are anomalous too (${upstreamAnomalous.slice(0, 4).join(", ")}${upstreamAnomalous.length > 4 ? ", …" : ""}): it may be a victim`,
+          weight: 0.3,
+        });
+      }
+      if (p.symptomService && s.service !== p.symptomService) {
+        const d = p.reachesSymptom.get(s.service);
+        if (d !== undefined && d > 0) {
+          evidence.push({ kind: "symptom", source: { service: p.symptomService, metric: p.symptomSeries?.metric }, summary: `a fault here reaches the symptom ${p.symptomService} in ${d} hop(s)`, weight: 0.2 });
+        } else if (p.reachesSymptom.size > 0) {
+          counter.push({ kind: "topology", source: { service: s.service, ref: "graph" }, summary: `no path in the dependency graph to the symptom ${p.symptomService}`, weight: 0.4 });
+        }
+      }
+    } else {
+      gaps.push(`${s.service} is not in the dependency graph`);
+    }
+  }
+  if (p.symptomService && s.service === p.symptomService) {
+    evidence.push({ kind: "symptom", source: { service: s.service, metric: p.symptomSeries?.metric }, summary: "this is where the symptom fired", weight: 0.1 });
+  }
+  // Timing: a cause does not start after its effect.
+  const sym = p.symptomSeries;
+  const first = st.anomalies.filter((a) => a.firstAt !== undefined && (st.effective.get(a) ?? 0) > 0.05).map((a) => a.firstAt!);
+  if (sym?.firstAt !== undefined && first.length > 0 && s.service !== p.symptomService) {
+    const f = Math.min(...first);
+    const step = sym.window.t.length > 1 ? sym.window.t[1] - sym.window.t[0] : 60;
+    if (f > sym.firstAt + step) counter.push({ kind: "metric", source: { service: s.service }, summary: `its anomalies start at ${fmtTime(f)}, after the symptom (${fmtTime(sym.firstAt)})`, weight: 0.3 });
+  }
+  const ex = p.extras.get(s.service);
+  if (ex) {
+    evidence.push(...ex.items);
+    counter.push(...ex.counter);
+  }
+  evidence.sort((a, b) => b.weight - a.weight);
+
+  // Cause sentence
+  const change = ex?.items.filter((i) => i.kind === "change").sort((a, b) => b.weight - a.weight)[0];
+  const pod = ex?.items.filter((i) => i.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
+  const log = ex?.items.filter((i) => i.kind === "log").sort((a, b) => b.weight - a.weight)[0];
+  const phrase = kindPhrase(st);
+  const parts: string[] = [];
+  if (change && change.weight >= 0.2) parts.push(`the ${change.summary.replace(/ at \d\d:\d\dZ/, "")} is the likely trigger`);
+  if (pod) parts.push(`pods show ${pod.summary.split(":")[0]}`);
+  if (phrase) parts.push(`its ${phrase}`);
+  if (log && parts.length < 2) parts.push(`new errors in its logs`);
+  if (explained.length > 0) parts.push(`it explains the anomalies in ${explained.length === 1 ? explained[0] : `${explained.length} dependent services`}`);
+  const cause = parts.length > 0 ? `${s.service}: ${parts.join("; ")}.` : `${s.service}: weak signals only.`;
+
+  const services = [s.service, ...explained.slice(0, 8)];
+  return {
+    rank,
+    service: s.service,
+    cause,
+    services,
+    score: Number(s.score.toFixed(4)),
+    confidence: Number(confidence.toFixed(3)),
+    evidence,
+    counterEvidence: counter,
+    gaps,
+  };
+}
+
+/** Internal scores, for debugging and docs (not part of the product surface). */
+export function debugScores(input: DiagnosisInput): Array<Omit<Scored, never>> {
+  return score(prepare(input));
+}
+
+export function diagnose(input: DiagnosisInput): Diagnosis {
+  const started = performance.now();
+  const p = prepare(input);
+  const ranked = score(p);
+  const opts = input.options ?? {};
+  const replicates = opts.bootstrap === false ? 0 : opts.replicates ?? 24;
+  const stab = stability(p, replicates);
+
+  const top = ranked[0];
+  const second = ranked[1];
+  const anomalous = new Set<string>();
+  for (const [n, st] of p.states) if (serviceAnomaly(st) >= 0.15) anomalous.add(n);
+
+  const positive = ranked.filter((r) => r.score > 0);
+  const limit = opts.limit ?? positive.length;
+  const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
+  const conf = confidences({
+    scores: positive.map((r) => r.score),
+    stability: replicates > 0 ? positive.map((r) => stab.get(r.service) ?? 0) : undefined,
+    strength: positive.map(strengthOf),
+  });
+  const hypotheses = positive.slice(0, limit).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i]));
+
+  let uncertainty: UncertaintyVerdict = "confident";
+  const lead = hypotheses[0];
+  const leadStrength = top ? strengthOf(top) : 0;
+  if (!lead || leadStrength < 0.2) uncertainty = "thin evidence";
+  else if ((second && second.score >= 0.85 * top.score) || (replicates > 0 && (stab.get(top.service) ?? 0) < 0.5)) uncertainty = "unsure: two candidates";
+  else if (lead.confidence < 0.35) uncertainty = "thin evidence";
+
+  let headline: string;
+  if (!lead) headline = "No anomalous service found: thin evidence.";
+  else if (uncertainty === "unsure: two candidates" && hypotheses[1]) {
+    headline = `Unsure: ${lead.service} or ${hypotheses[1].service} (${Math.round(lead.confidence * 100)} % / ${Math.round(hypotheses[1].confidence * 100)} %).`;
+  } else if (uncertainty === "thin evidence") {
+    headline = `Thin evidence: ${lead.service} is the best guess (${Math.round(lead.confidence * 100)} %).`;
+  } else {
+    headline = `Likely cause: ${lead.cause} (confidence ${Math.round(lead.confidence * 100)} %)`;
+  }
+  return {
+    hypotheses,
+    uncertainty,
+    headline,
+    gaps: p.gaps,
+    notes: p.notes,
+    elapsedMs: Number((performance.now() - started).toFixed(2)),
+  };
+}
+
+/** The offline replay output shape (`aisre rca --json`, see eval/rca/README.md). */
+export interface RankingOutput {
+  ranking: Array<{ service: string; score: number; confidence: number; evidence: Array<{ metric: string; summary: string }> }>;
+}
+
+export function toRanking(d: Diagnosis): RankingOutput {
+  return {
+    ranking: d.hypotheses.map((h) => ({
+      service: h.service,
+      score: h.score,
+      confidence: h.confidence,
+      evidence: h.evidence.map((e) => ({ metric: e.source.metric ?? e.source.ref ?? e.kind, summary: e.summary })),
+    })),
+  };
+}

@@ -1,0 +1,94 @@
+/** Small robust-statistics helpers (pure, allocation-light). */
+
+export function sortedFinite(values: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const v of values) if (Number.isFinite(v)) out.push(v);
+  return out.sort((a, b) => a - b);
+}
+
+/** Linear-interpolated quantile of an already sorted array; NaN when empty. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return sorted[0];
+  const pos = Math.min(Math.max(q, 0), 1) * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+export function median(values: readonly number[]): number {
+  return quantileSorted(sortedFinite(values), 0.5);
+}
+
+/** Median absolute deviation (unscaled). */
+export function mad(values: readonly number[], center: number): number {
+  const dev: number[] = [];
+  for (const v of values) if (Number.isFinite(v)) dev.push(Math.abs(v - center));
+  return quantileSorted(dev.sort((a, b) => a - b), 0.5);
+}
+
+export function mean(values: readonly number[]): number {
+  let s = 0;
+  let n = 0;
+  for (const v of values) {
+    if (Number.isFinite(v)) {
+      s += v;
+      n++;
+    }
+  }
+  return n === 0 ? Number.NaN : s / n;
+}
+
+/** Pearson correlation of paired arrays; undefined when either side has (almost) no variance. */
+export function pearson(a: readonly number[], b: readonly number[]): number | undefined {
+  const n = Math.min(a.length, b.length);
+  if (n < 3) return undefined;
+  const ma = mean(a.slice(0, n));
+  const mb = mean(b.slice(0, n));
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  const scaleA = Math.abs(ma) + Math.sqrt(saa / n);
+  const scaleB = Math.abs(mb) + Math.sqrt(sbb / n);
+  // Relative variance guard: a series flat to 1e-6 of its level carries no shape.
+  if (saa <= (1e-6 * scaleA) ** 2 * n || sbb <= (1e-6 * scaleB) ** 2 * n) return undefined;
+  return sab / Math.sqrt(saa * sbb);
+}
+
+export function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+export function logistic(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** Deterministic PRNG (mulberry32) so bootstrap confidence is reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Stable string hash (FNV-1a) for seeding. */
+export function hashString(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

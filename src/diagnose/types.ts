@@ -1,0 +1,152 @@
+/**
+ * Input and output of the deterministic diagnosis engine. Plain data: the live product fills a
+ * `DiagnosisInput` from Prometheus / CloudWatch / Kubernetes / webhooks; offline replay fills it from
+ * a recorded case folder. Times are unix seconds everywhere.
+ */
+
+/** One metric of one service: parallel arrays of timestamps (unix s) and values (NaN = missing). */
+export interface MetricSeries {
+  /** Free-form metric name (`latency_p99`, `http_5xx_rate`, `container_memory_working_set`, …). */
+  metric: string;
+  timestamps: number[];
+  values: number[];
+}
+
+export interface ServiceMetrics {
+  service: string;
+  series: MetricSeries[];
+}
+
+/**
+ * Fault-propagation edge: a fault in `source` can surface in `target` (target calls or depends on
+ * source). Build it from a call graph with `propagationEdgesFromCalls`.
+ */
+export interface PropagationEdge {
+  source: string;
+  target: string;
+}
+
+export interface DiagnosisGraph {
+  edges: PropagationEdge[];
+  /**
+   * How far to trust the declared direction. "as-given": use it. "auto" (default): if a symptom is
+   * known and no service can propagate to it under the declared direction while the reverse
+   * direction can, the graph was evidently written caller→callee and is reversed (reported as a gap).
+   */
+  orientation?: "as-given" | "auto";
+}
+
+export interface ChangeEventInput {
+  service: string;
+  /** unix seconds */
+  at: number;
+  kind?: string;
+  description?: string;
+  version?: string;
+}
+
+export interface K8sSignalInput {
+  service: string;
+  kind: "OOMKilled" | "CrashLoopBackOff" | "restarts" | "Pending" | "ImagePullBackOff" | "Evicted" | "NotReady" | string;
+  /** Number of restarts / affected pods (default 1). */
+  count?: number;
+  /** unix seconds, when seen (first). */
+  at?: number;
+  detail?: string;
+}
+
+export interface LogSignatureInput {
+  service: string;
+  signature: string;
+  count: number;
+  /** unix seconds */
+  firstSeen?: number;
+  /** Error-ish (true) or informational (false); default: guessed from the text. */
+  error?: boolean;
+}
+
+export interface RunbookMatchInput {
+  runbookId: string;
+  title: string;
+  /** 0..1 from `matchRunbooks`. */
+  score: number;
+  /** Services the runbook matched on (empty or ["*"] = generic). */
+  services: string[];
+}
+
+export interface DiagnosisInput {
+  services: ServiceMetrics[];
+  graph?: DiagnosisGraph;
+  /** A normal period of the same system (same shape as `services`). */
+  baseline?: ServiceMetrics[];
+  /** unix seconds: when the incident started. */
+  anomalyStart: number;
+  /** The SLO / alert that fired, when known. */
+  symptom?: { service: string; metric?: string };
+  changes?: ChangeEventInput[];
+  k8s?: K8sSignalInput[];
+  logs?: LogSignatureInput[];
+  runbooks?: RunbookMatchInput[];
+  /** Extra services to consider even without metrics (e.g. from alerts). */
+  extraServices?: string[];
+  /**
+   * Which evidence sources were queried at all. When a kind is absent here and its array is empty
+   * or missing, a gap is reported ("no deploy data"). Defaults to: a kind counts as queried when
+   * its array is present.
+   */
+  queried?: Partial<Record<"changes" | "k8s" | "logs" | "runbooks", boolean>>;
+  options?: DiagnosisOptions;
+}
+
+export interface DiagnosisOptions {
+  /** Maximum hypotheses returned (default all services with any score). */
+  limit?: number;
+  /** Skip the bootstrap stability estimate (faster; confidence from margins only). */
+  bootstrap?: boolean;
+  /** Number of bootstrap replicates (default 24). */
+  replicates?: number;
+}
+
+export type EvidenceKind = "metric" | "topology" | "symptom" | "change" | "k8s" | "log" | "runbook";
+
+export interface EvidenceItem {
+  kind: EvidenceKind;
+  /** The signal it came from. */
+  source: { service: string; metric?: string; ref?: string };
+  summary: string;
+  /** Contribution weight (for ordering and display), >= 0. */
+  weight: number;
+  /** unix seconds, when relevant (peak of a metric, deploy time, first log line…). */
+  at?: number;
+}
+
+export type UncertaintyVerdict = "confident" | "unsure: two candidates" | "thin evidence";
+
+export interface Hypothesis {
+  rank: number;
+  /** The suspected origin. */
+  service: string;
+  /** The cause in a sentence. */
+  cause: string;
+  /** Origin first, then the affected services it explains. */
+  services: string[];
+  score: number;
+  /** Calibrated probability that `service` is the root cause, in [0, 1]. */
+  confidence: number;
+  evidence: EvidenceItem[];
+  counterEvidence: EvidenceItem[];
+  gaps: string[];
+}
+
+export interface Diagnosis {
+  hypotheses: Hypothesis[];
+  uncertainty: UncertaintyVerdict;
+  /** One line for the root card. */
+  headline: string;
+  /** Gaps that apply to the whole diagnosis (missing data sources). */
+  gaps: string[];
+  /** Notes on how the input was interpreted (graph orientation, reference period…). */
+  notes: string[];
+  /** How long the ranking took (ms). */
+  elapsedMs: number;
+}
