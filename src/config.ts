@@ -82,6 +82,9 @@ const envSchema = z.object({
   ARGOCD_WEBHOOK_SECRET: nonEmpty,
   GENERIC_WEBHOOK_SECRET: nonEmpty,
   SNS_CERT_FILE: nonEmpty,
+  SNS_TOPIC_ARNS: nonEmpty,
+  ALERTMANAGER_WEBHOOK_TOKEN: nonEmpty,
+  ALERTMANAGER_WEBHOOK_BASIC_AUTH: z.string().regex(/^[^:]+:.+$/, { error: "expected user:password" }).optional(),
 
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
   SIM_SEED: z.coerce.number().int().optional(),

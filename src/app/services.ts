@@ -12,7 +12,7 @@ import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
-import { webhookSources } from "../ingest/registry.ts";
+import { SOURCES } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
@@ -60,7 +60,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const outbox = new OutboxSender({ store, slack, logger, metrics });
   const incidents = new IncidentService({ store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
-    sources: webhookSources,
+    sources: Object.values(SOURCES),
     store,
     logger,
     metrics,

@@ -9,7 +9,6 @@ export interface OpenIncidentView {
   lastActivityMs: number;
   /** Labels shared by its alerts (cluster, namespace, alertname…). */
   labelSets: Array<Record<string, string>>;
-  fingerprints: Set<string>;
 }
 
 export interface GroupingOptions {
@@ -41,7 +40,8 @@ export function labelSimilarity(a: Record<string, string>, b: Record<string, str
 
 /**
  * Decides which open incident an alert belongs to, and says why in words a responder can check.
- * Preference: same fingerprint, then same service, then the closest service in the topology,
+ * (An alert already in an incident stays there; that is decided before grouping.)
+ * Preference: same service, then the closest service in the topology,
  * then label similarity; the most recently active incident wins ties.
  */
 export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING): GroupingDecision {
@@ -50,10 +50,6 @@ export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[]
     if (!best || score > best.score || (score === best.score && inc.lastActivityMs > best.activity)) best = { incidentId: inc.id, reason, score, activity: inc.lastActivityMs };
   };
   for (const inc of open) {
-    if (inc.fingerprints.has(alert.fingerprint)) {
-      consider(inc, 10, "same alert as before (same fingerprint)");
-      continue;
-    }
     if (nowMs - inc.lastActivityMs > options.windowMs) continue;
     const minutes = Math.max(0, Math.round((nowMs - inc.lastActivityMs) / 60_000));
     const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;

@@ -92,8 +92,7 @@ export class IncidentService {
     const result: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
     const notify: Array<() => void> = [];
     await this.serial(async (s) => {
-      const views = await this.openViews(s);
-      for (const alert of delivery.alerts) await this.ingestAlert(s, alert, views, result, notify);
+      if (delivery.alerts.length) await this.ingestAlerts(s, delivery.alerts, result, notify);
       for (const change of delivery.changes) result.changesAttached += await this.ingestChange(s, change, notify);
     });
     for (const n of notify) n();
@@ -101,92 +100,115 @@ export class IncidentService {
     return result;
   }
 
-  private async openViews(s: Store): Promise<Map<string, OpenIncidentView>> {
+  private async openViews(s: Store): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView> }> {
     const open = await s.incidents.listOpen();
+    const incidents = new Map(open.map((i) => [i.id, i]));
     const views = new Map<string, OpenIncidentView>();
-    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: Date.parse(inc.updatedAt), labelSets: [], fingerprints: new Set() });
+    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: Date.parse(inc.updatedAt), labelSets: [] });
     if (views.size > 0) {
-      const rows = await s.db.query<{ incident_id: string; fingerprint: string; labels: Record<string, string> }>(
-        "SELECT incident_id, fingerprint, labels FROM alerts WHERE incident_id = ANY($1)",
+      // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
+      const rows = await s.db.query<{ id: string; labels: Record<string, string> }>(
+        "SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT 20) a",
         [[...views.keys()]],
       );
-      for (const r of rows) {
-        const v = views.get(r.incident_id)!;
-        v.fingerprints.add(r.fingerprint);
-        if (v.labelSets.length < 20) v.labelSets.push(r.labels);
-      }
+      for (const r of rows) views.get(r.id)!.labelSets.push(r.labels);
     }
-    return views;
+    return { incidents, views };
   }
 
-  private async ingestAlert(s: Store, alert: Alert, views: Map<string, OpenIncidentView>, result: IngestResult, notify: Array<() => void>): Promise<void> {
+  /**
+   * Decides every alert of a delivery in memory, then writes them in a few statements: a storm
+   * arrives in batches, and one round trip per alert would not keep up.
+   */
+  private async ingestAlerts(s: Store, alerts: Alert[], result: IngestResult, notify: Array<() => void>): Promise<void> {
     const now = this.o.now();
-    const existing = await s.alerts.get(alert.fingerprint);
-    if (existing && existing.status === alert.status && existing.startsAt === new Date(alert.startsAt).toISOString() && (alert.status === "firing" || existing.endsAt === (alert.endsAt ? new Date(alert.endsAt).toISOString() : undefined))) {
-      result.duplicates++;
-      return;
-    }
-    const flip = existing && existing.status !== alert.status ? recordFlip(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle) : undefined;
-    if (flip) this.flips.set(alert.fingerprint, flip.flips);
+    const { incidents, views } = await this.openViews(s);
+    const existing = await s.alerts.getMany([...new Set(alerts.map((a) => a.fingerprint))]);
+    const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
+    const timeline: Parameters<Store["timeline"]["appendMany"]>[0] = [];
+    const touched = new Set<string>();
+    const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
 
-    let incident = existing?.incidentId ? await s.incidents.get(existing.incidentId) : undefined;
-    let reason: string | undefined;
-    if (incident?.status === "resolved") {
-      if (alert.status === "firing" && incident.resolvedAt && canReopen(Date.parse(incident.resolvedAt), now, this.o.lifecycle)) {
-        incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name} fired again`, notify);
-        views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels], fingerprints: new Set([alert.fingerprint]) });
-      } else {
-        incident = undefined;
+    for (const alert of alerts) {
+      const prev = existing.get(alert.fingerprint);
+      if (prev && prev.status === alert.status && prev.startsAt === iso(alert.startsAt) && (alert.status === "firing" || prev.endsAt === iso(alert.endsAt))) {
+        result.duplicates++;
+        continue;
+      }
+      const flip = prev && prev.status !== alert.status ? recordFlip(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle) : undefined;
+      if (flip) this.flips.set(alert.fingerprint, flip.flips);
+
+      let incident = prev?.incidentId ? (incidents.get(prev.incidentId) ?? (await s.incidents.get(prev.incidentId))) : undefined;
+      let reason: string | undefined;
+      if (incident?.status === "resolved") {
+        if (alert.status === "firing" && incident.resolvedAt && canReopen(Date.parse(incident.resolvedAt), now, this.o.lifecycle)) {
+          incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name} fired again`, notify);
+          incidents.set(incident.id, incident);
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels] });
+        } else {
+          incident = undefined;
+        }
+      }
+      if (!incident) {
+        if (alert.status === "resolved") {
+          upserts.set(alert.fingerprint, { alert, incidentId: prev?.incidentId });
+          existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: prev?.incidentId, flaps: 0, lastSeenAt: "" });
+          result.ignored++;
+          continue;
+        }
+        const decision = groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping);
+        if (decision.kind === "join") {
+          incident = incidents.get(decision.incidentId);
+          reason = decision.reason;
+        } else {
+          incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: "alert" }, notify);
+          reason = `first alert (${decision.reason})`;
+          incidents.set(incident.id, incident);
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [] });
+          result.opened.push(incident.id);
+          await this.attachRecentChanges(s, incident);
+        }
+      }
+      if (!incident) continue;
+      upserts.set(alert.fingerprint, { alert, incidentId: incident.id, joinReason: reason });
+      existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: incident.id, flaps: 0, lastSeenAt: "" });
+      const view = views.get(incident.id);
+      if (view) {
+        view.lastActivityMs = now;
+        if (view.labelSets.length < 20) view.labelSets.push(alert.labels);
+      }
+      if (alert.service && !incident.services.includes(alert.service)) {
+        incident = { ...incident, services: [...incident.services, alert.service] };
+        if (view) view.services = incident.services;
+      }
+      if (alert.status === "firing" && severityRank(alert.severity) < severityRank(incident.severity)) incident = { ...incident, severity: alert.severity };
+      incidents.set(incident.id, incident);
+      touched.add(incident.id);
+
+      const verb = alert.status === "firing" ? "fired" : "resolved";
+      timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels } });
+      if (alert.status === "firing") result.joined++;
+
+      const quiet = flip?.flapping ?? false;
+      const p = this.pendingFor(incident.id);
+      if (quiet && !this.flapping.has(alert.fingerprint)) {
+        this.flapping.add(alert.fingerprint);
+        p.joins.push({ alert, reason: `${reason ?? "already part of this incident"}; it is flapping, so its next flips stay in the timeline only` });
+      } else if (!quiet) {
+        if (alert.status === "firing") p.joins.push({ alert, reason: reason ?? "already part of this incident" });
+        else p.resolved.push(alert);
       }
     }
-    if (!incident) {
-      if (alert.status === "resolved") {
-        await s.alerts.upsert(alert, undefined, undefined);
-        result.ignored++;
-        return;
-      }
-      const decision = groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping);
-      reason = decision.reason;
-      if (decision.kind === "join") {
-        incident = await s.incidents.get(decision.incidentId);
-      } else {
-        incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: "alert" }, notify);
-        reason = `first alert (${decision.reason})`;
-        views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [], fingerprints: new Set() });
-        result.opened.push(incident.id);
-        await this.attachRecentChanges(s, incident);
-      }
-    }
-    if (!incident) return;
-    await s.alerts.upsert(alert, incident.id, reason);
-    const view = views.get(incident.id);
-    if (view) {
-      view.fingerprints.add(alert.fingerprint);
-      view.lastActivityMs = now;
-      if (view.labelSets.length < 20) view.labelSets.push(alert.labels);
-    }
-    const patch: { services?: string[]; severity?: Severity } = {};
-    if (alert.service && !incident.services.includes(alert.service)) patch.services = [...incident.services, alert.service];
-    if (alert.status === "firing" && severityRank(alert.severity) < severityRank(incident.severity)) patch.severity = alert.severity;
-    incident = (await s.incidents.update(incident.id, patch)) ?? incident;
-    if (view && patch.services) view.services = patch.services;
 
-    const verb = alert.status === "firing" ? "fired" : "resolved";
-    await s.timeline.append({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels } });
-    this.dirtyCards.add(incident.id);
-    if (alert.status === "firing") result.joined++;
-
-    const quiet = flip?.flapping ?? false;
-    const p = this.pendingFor(incident.id);
-    if (quiet && !this.flapping.has(alert.fingerprint)) {
-      this.flapping.add(alert.fingerprint);
-      p.joins.push({ alert, reason: `${reason ?? "flapping"}; it is flapping, so its next flips stay in the timeline only` });
-    } else if (!quiet) {
-      if (alert.status === "firing") p.joins.push({ alert, reason: reason ?? "already part of this incident" });
-      else p.resolved.push(alert);
+    await s.alerts.upsertMany([...upserts.values()]);
+    await s.timeline.appendMany(timeline);
+    for (const id of touched) {
+      const inc = incidents.get(id)!;
+      const updated = (await s.incidents.update(id, { services: inc.services, severity: inc.severity })) ?? inc;
+      this.dirtyCards.add(id);
+      const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
+      notify.push(() => this.events.emit("alerts", updated, batch));
     }
-    const inc = incident;
-    notify.push(() => this.events.emit("alerts", inc, [alert]));
   }
 
   private pendingFor(id: string): Pending {

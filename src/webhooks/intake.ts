@@ -1,6 +1,6 @@
 import { isAppError } from "../errors.ts";
 import type { IngestResult } from "../incident/incident-service.ts";
-import { PayloadTooLargeError, SignatureError } from "../ingest/errors.ts";
+import { receiveDelivery } from "../ingest/registry.ts";
 import type { ExternalEvent, ParsedDelivery, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -49,10 +49,7 @@ export class WebhookIntake {
     if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };
     const count = (outcome: string) => this.o.metrics?.webhooksReceived.inc({ source: sourceName, outcome });
     try {
-      if (req.body.length > source.maxBytes) throw new PayloadTooLargeError(sourceName, req.body.length, source.maxBytes);
-      const verified = await source.verify(req, this.o.secrets);
-      if (!verified.ok) throw new SignatureError(sourceName, verified.reason);
-      const parsed = source.parse(req);
+      const parsed = await receiveDelivery(source, req, this.o.secrets);
       const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: req.body.toString("utf8"), receivedAt: req.receivedAt ?? new Date().toISOString() };
       const fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored);
       if (!fresh) {

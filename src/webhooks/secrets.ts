@@ -6,6 +6,9 @@ import type { SourceSecrets } from "../ingest/types.ts";
 export function sourceSecrets(config: Config): SourceSecrets {
   const e = config.env;
   return {
+    alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
+    alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
+    snsTopicArns: e.SNS_TOPIC_ARNS?.split(",").map((s) => s.trim()).filter(Boolean),
     pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET,
     githubSecret: e.GITHUB_WEBHOOK_SECRET,
     datadogSecret: e.DATADOG_WEBHOOK_SECRET,

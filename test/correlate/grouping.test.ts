@@ -28,7 +28,7 @@ const alert = (name: string, service: string | undefined, labels: Record<string,
 });
 
 const now = Date.parse("2026-11-23T10:05:00Z");
-const view = (id: string, services: string[], minutesAgo = 1, labelSets: Array<Record<string, string>> = []): OpenIncidentView => ({ id, services, lastActivityMs: now - minutesAgo * 60_000, labelSets, fingerprints: new Set() });
+const view = (id: string, services: string[], minutesAgo = 1, labelSets: Array<Record<string, string>> = []): OpenIncidentView => ({ id, services, lastActivityMs: now - minutesAgo * 60_000, labelSets });
 
 describe("groupAlert", () => {
   it("joins an alert of a neighbouring service and explains the path", () => {

@@ -74,6 +74,48 @@ export class AlertRepo {
     return toAlert(row);
   }
 
+  async getMany(fingerprints: string[]): Promise<Map<string, StoredAlert>> {
+    if (fingerprints.length === 0) return new Map();
+    const rows = await this.db.query<AlertRow>("SELECT * FROM alerts WHERE fingerprint = ANY($1)", [fingerprints]);
+    return new Map(rows.map((r) => [r.fingerprint, toAlert(r)]));
+  }
+
+  /**
+   * Upserts many alerts in one statement (a storm arrives in batches). Each fingerprint must occur
+   * once in the batch.
+   */
+  async upsertMany(items: Array<{ alert: Alert; incidentId?: string; joinReason?: string }>): Promise<void> {
+    if (items.length === 0) return;
+    const rows = items.map(({ alert: a, incidentId, joinReason }) => ({
+      fingerprint: a.fingerprint,
+      incident_id: incidentId ?? null,
+      source: a.source,
+      name: a.name,
+      status: a.status,
+      severity: a.severity,
+      service: a.service ?? null,
+      summary: a.summary,
+      labels: a.labels,
+      starts_at: a.startsAt,
+      ends_at: a.endsAt ?? null,
+      join_reason: joinReason ?? null,
+    }));
+    await this.db.query(
+      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason)
+       SELECT fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason
+       FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, incident_id text, source text, name text, status text, severity text,
+            service text, summary text, labels jsonb, starts_at timestamptz, ends_at timestamptz, join_reason text)
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         incident_id = COALESCE(EXCLUDED.incident_id, alerts.incident_id),
+         status = EXCLUDED.status, severity = EXCLUDED.severity, summary = EXCLUDED.summary,
+         labels = EXCLUDED.labels, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
+         join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
+         flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
+         last_seen_at = now()`,
+      [json(rows)],
+    );
+  }
+
   async byIncident(incidentId: string): Promise<StoredAlert[]> {
     const rows = await this.db.query<AlertRow>("SELECT * FROM alerts WHERE incident_id = $1 ORDER BY starts_at", [incidentId]);
     return rows.map(toAlert);

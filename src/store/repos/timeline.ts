@@ -26,6 +26,18 @@ export class TimelineRepo {
     return toEntry(row);
   }
 
+  /** Appends many entries in one statement, in the order given. */
+  async appendMany(entries: Array<Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }>): Promise<void> {
+    if (entries.length === 0) return;
+    const rows = entries.map((e, i) => ({ n: i, incident_id: e.incidentId, at: e.at ?? null, kind: e.kind, actor: e.actor, text: e.text, data: e.data ?? {} }));
+    await this.db.query(
+      `INSERT INTO timeline (incident_id, at, kind, actor, text, data)
+       SELECT incident_id, COALESCE(at, now()), kind, actor, text, data
+       FROM jsonb_to_recordset($1::jsonb) AS x(n int, incident_id text, at timestamptz, kind text, actor text, text text, data jsonb) ORDER BY n`,
+      [json(rows)],
+    );
+  }
+
   async list(incidentId: string, kinds?: TimelineKind[]): Promise<TimelineEntry[]> {
     const rows = kinds
       ? await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND kind = ANY($2) ORDER BY at, id", [incidentId, kinds])
