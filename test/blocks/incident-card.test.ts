@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { incidentCardMessage } from "../../blocks/incident-card.ts";
+import { alertsJoinedMessage } from "../../blocks/incident-thread.ts";
+import { SLACK_LIMITS } from "../../blocks/limits.ts";
+import type { Alert } from "../../src/domain/alert.ts";
+import type { Incident } from "../../src/domain/incident.ts";
+
+const incident: Incident = { id: "INC-1", title: "checkout 5xx", status: "open", severity: "sev2", origin: "alert", services: ["checkout"], createdAt: "2026-11-23T10:00:00Z", updatedAt: "2026-11-23T10:00:00Z" };
+
+type AnyBlock = { type: string; text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text?: { text: string } | string; action_id?: string }> };
+
+function checkLimits(blocks: unknown[]) {
+  expect(blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+  for (const b of blocks as AnyBlock[]) {
+    if (b.type === "header") expect(b.text!.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
+    if (b.type === "section" && b.text) expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    for (const f of b.fields ?? []) expect(f.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionFieldText);
+    if (b.type === "actions") expect(b.elements!.length).toBeLessThanOrEqual(SLACK_LIMITS.actionsElements);
+  }
+}
+
+describe("incident card", () => {
+  it("shows the three headers and says Investigating… before a diagnosis", () => {
+    const m = incidentCardMessage({ incident, alerts: { total: 3, firing: 2, names: ["HighErrorRate"] }, links: {} });
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain("What's going on");
+    expect(text).toContain("What caused it");
+    expect(text).toContain("What to do next");
+    expect(text).toContain("Investigating…");
+    expect(text).toContain("incident_acknowledge");
+  });
+
+  it("shows the cause with its confidence, links, and looks resolved when resolved", () => {
+    const m = incidentCardMessage({
+      incident: { ...incident, status: "resolved" },
+      alerts: { total: 3, firing: 0, names: [] },
+      diagnosis: { cause: "inventory v2.3 deploy", confidence: 0.82, nextSteps: ["Roll back inventory"] },
+      links: { jira: { key: "OPS-7", url: "http://jira/OPS-7" }, pagerduty: { id: "P1" } },
+    });
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain("confidence 82% — high");
+    expect(text).toContain("OPS-7");
+    expect(text).toContain("(resolved)");
+    expect(text).toContain("incident_reopen");
+    expect(text).not.toContain("incident_acknowledge");
+  });
+
+  it("stays within Slack's limits whatever the input size", () => {
+    const huge = "x".repeat(10_000);
+    const m = incidentCardMessage({
+      incident: { ...incident, title: huge, services: Array.from({ length: 500 }, (_, i) => `service-${i}`) },
+      alerts: { total: 1e6, firing: 1e6, names: Array.from({ length: 10 }, () => huge) },
+      impact: huge,
+      diagnosis: { summary: huge, cause: huge, nextSteps: [huge, huge] },
+      links: {},
+    });
+    checkLimits(m.blocks);
+    const alerts: Alert[] = Array.from({ length: 2000 }, (_, i) => ({ fingerprint: `f${i}`, source: "x", name: `Alert${i}`, status: "firing", severity: "sev3", service: "svc", summary: "s".repeat(300), labels: {}, startsAt: "2026-11-23T10:00:00Z" }));
+    const joined = alertsJoinedMessage(incident, alerts.map((alert) => ({ alert, reason: "same service" })), alerts);
+    checkLimits(joined.blocks);
+    expect(JSON.stringify(joined.blocks)).toContain("more (all in the timeline)");
+  });
+});
