@@ -106,7 +106,7 @@ describe("Jira sandbox through jira-client", () => {
 
   it("describes required fields in createmeta (old and new endpoints)", async () => {
     const jira = client();
-    const meta = await jira.getIssueCreateMetadata({ projectKeys: "OPS", issuetypeNames: "Incident", expand: "projects.issuetypes.fields" });
+    const meta = await jira.getIssueCreateMetadata({ projectKeys: ["OPS"], issuetypeNames: ["Incident"], expand: "projects.issuetypes.fields" });
     const fields = meta.projects[0].issuetypes[0].fields;
     expect(fields.customfield_10040).toMatchObject({ required: true, name: "Severity", allowedValues: expect.arrayContaining([expect.objectContaining({ value: "SEV-1" })]) });
     expect(fields.customfield_10041).toMatchObject({ required: false, name: "Incident timeline" });

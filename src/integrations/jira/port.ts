@@ -1,0 +1,86 @@
+import type { Severity } from "../../domain/alert.ts";
+
+/**
+ * What aisre needs from Jira. The real adapter (jira-client) implements it against Jira Cloud or
+ * Data Center, and against the local sandbox when no credentials are configured.
+ */
+
+export interface JiraIssueRef {
+  key: string;
+  id: string;
+  /** The issue's page for humans (…/browse/OPS-1). */
+  url: string;
+}
+
+export interface JiraUserRef {
+  accountId: string;
+  displayName: string;
+  email?: string;
+}
+
+/** Logical field values aisre reads and writes, independent of a site's custom field ids. */
+export interface JiraSyncValues {
+  status: string;
+  summary: string;
+  description: string;
+  priority: string | null;
+  severity: Severity | null;
+  /** The timeline summary field aisre keeps up to date. */
+  timeline: string | null;
+  labels: string[];
+  /** Account id, or null when unassigned. */
+  assignee: string | null;
+}
+
+export type JiraSyncField = keyof JiraSyncValues;
+
+export interface JiraIssueView {
+  ref: JiraIssueRef;
+  values: JiraSyncValues;
+  statusCategory: "new" | "indeterminate" | "done";
+  assignee: JiraUserRef | null;
+  updated: string;
+}
+
+export interface NewIncidentIssue {
+  incidentId: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  services: string[];
+  timeline?: string;
+  labels?: string[];
+  assigneeAccountId?: string;
+}
+
+/** A follow-up action item from a postmortem, created as a linked issue. */
+export interface FollowUpItem {
+  summary: string;
+  description?: string;
+  assigneeAccountId?: string;
+  /** YYYY-MM-DD. */
+  dueDate?: string;
+  labels?: string[];
+}
+
+export interface JiraRemoteLink {
+  url: string;
+  title: string;
+  /** Makes the link idempotent: posting the same globalId updates it. */
+  globalId?: string;
+  summary?: string;
+}
+
+export interface JiraPort {
+  createIssue(input: NewIncidentIssue): Promise<JiraIssueRef>;
+  getIssue(key: string): Promise<JiraIssueView>;
+  /** Writes logical fields (unknown custom values can go through `custom`, by field id). */
+  updateFields(key: string, values: Partial<Omit<JiraSyncValues, "status">>, custom?: Record<string, unknown>): Promise<void>;
+  /** Moves the issue to the named status, through intermediate statuses when needed. */
+  transitionTo(key: string, statusName: string): Promise<{ changed: boolean; status: string }>;
+  addComment(key: string, text: string): Promise<{ id: string }>;
+  addRemoteLink(key: string, link: JiraRemoteLink): Promise<void>;
+  createLinkedIssue(fromKey: string, item: FollowUpItem): Promise<JiraIssueRef>;
+  /** The account aisre acts as (to recognise its own changes in webhooks). */
+  whoAmI(): Promise<JiraUserRef>;
+}

@@ -1,0 +1,116 @@
+import type { JiraRemoteLink, JiraSyncValues } from "./port.ts";
+
+/**
+ * Pure scheduling for Jira writes, per issue: changes are merged (later field values win, comments
+ * and links accumulate) and written once the issue has been quiet for `debounceMs`, but no later
+ * than `maxDelayMs` after the first change. One batch per issue is in flight at a time. A failed
+ * batch comes back merged under any newer changes and waits for Retry-After, or an exponential
+ * backoff, before the next attempt; after `maxAttempts` it is given up.
+ */
+
+export interface PendingWrites {
+  fields: Partial<JiraSyncValues>;
+  comments: string[];
+  links: JiraRemoteLink[];
+}
+
+export interface IssueSlot {
+  key: string;
+  pending: PendingWrites;
+  /** When the oldest pending change arrived (for maxDelayMs). */
+  firstAt: number;
+  dueAt: number;
+  /** Failed attempts of the pending batch so far. */
+  attempt: number;
+  /** While set, a batch is being written; no second batch starts. */
+  inFlight: boolean;
+  /** When set, no write before this time (Retry-After or backoff). */
+  notBefore: number;
+}
+
+export interface ScheduleOptions {
+  debounceMs: number;
+  maxDelayMs: number;
+  maxAttempts: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export const DEFAULT_SCHEDULE: ScheduleOptions = { debounceMs: 2_000, maxDelayMs: 10_000, maxAttempts: 6, baseBackoffMs: 1_000, maxBackoffMs: 60_000 };
+
+export const emptyWrites = (): PendingWrites => ({ fields: {}, comments: [], links: [] });
+
+export function isEmpty(p: PendingWrites): boolean {
+  return Object.keys(p.fields).length === 0 && p.comments.length === 0 && p.links.length === 0;
+}
+
+/** `newer` applied on top of `older`. */
+export function mergeWrites(older: PendingWrites, newer: Partial<PendingWrites>): PendingWrites {
+  return {
+    fields: { ...older.fields, ...newer.fields },
+    comments: [...older.comments, ...(newer.comments ?? [])],
+    links: [...older.links, ...(newer.links ?? [])],
+  };
+}
+
+function due(slot: IssueSlot, lastChangeAt: number, o: ScheduleOptions): number {
+  return Math.max(slot.notBefore, Math.min(lastChangeAt + o.debounceMs, slot.firstAt + o.maxDelayMs));
+}
+
+export function enqueue(slot: IssueSlot | undefined, key: string, change: Partial<PendingWrites>, now: number, o: ScheduleOptions): IssueSlot {
+  const base: IssueSlot = slot ?? { key, pending: emptyWrites(), firstAt: now, dueAt: now, attempt: 0, inFlight: false, notBefore: 0 };
+  const wasEmpty = isEmpty(base.pending);
+  const next: IssueSlot = { ...base, pending: mergeWrites(base.pending, change), firstAt: wasEmpty ? now : base.firstAt };
+  next.dueAt = due(next, now, o);
+  return next;
+}
+
+/** Takes the pending writes for a write attempt. */
+export function takeBatch(slot: IssueSlot): { batch: PendingWrites; slot: IssueSlot } {
+  return { batch: slot.pending, slot: { ...slot, pending: emptyWrites(), inFlight: true } };
+}
+
+export type WriteOutcome = { ok: true } | { ok: false; retryable: boolean; retryAfterMs?: number; remaining: PendingWrites };
+
+export function backoffMs(attempt: number, o: ScheduleOptions, random: number): number {
+  const exp = Math.min(o.maxBackoffMs, o.baseBackoffMs * 2 ** attempt);
+  return Math.round(exp * (0.5 + random / 2));
+}
+
+/**
+ * The slot after an attempt (undefined when nothing is left), and what was given up, if anything.
+ * `random` in [0, 1) jitters the backoff.
+ */
+export function afterAttempt(slot: IssueSlot, outcome: WriteOutcome, now: number, o: ScheduleOptions, random: number): { slot?: IssueSlot; gaveUp?: PendingWrites } {
+  const arrivedMeanwhile = slot.pending;
+  if (outcome.ok) {
+    if (isEmpty(arrivedMeanwhile)) return {};
+    const next: IssueSlot = { ...slot, inFlight: false, attempt: 0, notBefore: 0 };
+    next.dueAt = due(next, now, o);
+    return { slot: next };
+  }
+  const attempt = slot.attempt + 1;
+  if (!outcome.retryable || attempt >= o.maxAttempts) {
+    if (isEmpty(arrivedMeanwhile)) return { gaveUp: outcome.remaining };
+    const next: IssueSlot = { ...slot, inFlight: false, attempt: 0, notBefore: 0, firstAt: now };
+    next.dueAt = due(next, now, o);
+    return { slot: next, gaveUp: outcome.remaining };
+  }
+  const wait = outcome.retryAfterMs ?? backoffMs(slot.attempt, o, random);
+  const notBefore = now + wait;
+  return { slot: { ...slot, pending: mergeWrites(outcome.remaining, arrivedMeanwhile), inFlight: false, attempt, notBefore, dueAt: notBefore } };
+}
+
+/** Keys whose batch is due now. */
+export function dueKeys(slots: Iterable<IssueSlot>, now: number): string[] {
+  const keys: string[] = [];
+  for (const s of slots) if (!s.inFlight && !isEmpty(s.pending) && s.dueAt <= now) keys.push(s.key);
+  return keys;
+}
+
+/** When the next batch is due (undefined when nothing waits). */
+export function nextDueAt(slots: Iterable<IssueSlot>): number | undefined {
+  let next: number | undefined;
+  for (const s of slots) if (!s.inFlight && !isEmpty(s.pending) && (next === undefined || s.dueAt < next)) next = s.dueAt;
+  return next;
+}
