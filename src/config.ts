@@ -86,6 +86,7 @@ const envSchema = z.object({
   ALERTMANAGER_WEBHOOK_TOKEN: nonEmpty,
   ALERTMANAGER_WEBHOOK_BASIC_AUTH: z.string().regex(/^[^:]+:.+$/, { error: "expected user:password" }).optional(),
 
+  AISRE_SANDBOX_URL: url("the URL of a running sandbox, for `aisre scenario` (default http://127.0.0.1:$SANDBOX_PORT)"),
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
   SIM_SEED: z.coerce.number().int().optional(),
 });

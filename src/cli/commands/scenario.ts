@@ -7,7 +7,7 @@ export async function run(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const rest = args.filter((a) => !a.startsWith("--"));
   const config = loadConfig();
-  const base = process.env.AISRE_SANDBOX_URL ?? `http://127.0.0.1:${config.sandboxPort}`;
+  const base = config.env.AISRE_SANDBOX_URL ?? `http://127.0.0.1:${config.sandboxPort}`;
   const out = (v: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(v, null, 2)}\n` : `${text}\n`);
   try {
     if (args.includes("--list") || rest.length === 0) {
