@@ -64,7 +64,7 @@ export function datadogTags(text: string | undefined): Record<string, string> {
  * No Data, Re-No Data, Renotify → firing. Anything else (muting notices…) is ignored.
  */
 function transitionStatus(transition: string): { status: AlertStatus; warn?: boolean; noData?: boolean } | undefined {
-  const t = transition.toLowerCase().replace(/^re-?/, "").trim();
+  const t = transition.toLowerCase().trim().replace(/^re-/, "");
   if (t === "recovered" || t === "recovery" || t === "ok") return { status: "resolved" };
   if (t === "triggered" || t === "alert" || t === "renotify" || t === "escalated") return { status: "firing" };
   if (t === "warn" || t === "warning") return { status: "firing", warn: true };

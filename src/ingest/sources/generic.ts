@@ -59,7 +59,16 @@ export const GenericPayloadSchema = z
 /** The JSON Schema users validate against (docs/templates/generic-alert.schema.json). */
 export function genericJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(GenericPayloadSchema, { io: "input", target: "draft-2020-12" }) as Record<string, unknown>;
-  return { $schema: schema.$schema, $id: "https://aisre.dev/schemas/generic-alert.schema.json", ...schema };
+  return {
+    $schema: schema.$schema,
+    $id: "https://aisre.dev/schemas/generic-alert.schema.json",
+    ...schema,
+    // The zod refine, spelled out for JSON Schema validators: at least one alert or change.
+    anyOf: [
+      { required: ["alerts"], properties: { alerts: { minItems: 1 } } },
+      { required: ["changes"], properties: { changes: { minItems: 1 } } },
+    ],
+  };
 }
 
 function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {

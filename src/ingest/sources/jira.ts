@@ -35,7 +35,8 @@ const PayloadSchema = z.object({
     .object({
       id: z.string().optional(),
       items: z.array(
-        z.object({
+        // Null-prototype copy: an item without `toString` must not see Object.prototype.toString.
+        z.preprocess((v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.assign(Object.create(null) as object, v) : v), z.object({
           field: z.string(),
           fieldtype: z.string().optional(),
           fieldId: z.string().optional(),
@@ -43,7 +44,7 @@ const PayloadSchema = z.object({
           fromString: z.string().nullish(),
           to: z.string().nullish(),
           toString: z.string().nullish(),
-        }),
+        })),
       ),
     })
     .optional(),

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { fieldName, PayloadTooLargeError, SignatureError, WebhookParseError } from "../../src/ingest/errors.ts";
+import { getSource, receiveDelivery, SOURCE_NAMES, SOURCES, sourceSecretsFromEnv, webhookSources } from "../../src/ingest/registry.ts";
+import { redeliveryKey, tagsInText, workloadOfPod } from "../../src/ingest/normalize.ts";
+import { toIso } from "../../src/ingest/util.ts";
+import { fixture, hmacHex, req } from "./helpers.ts";
+
+describe("ingest registry", () => {
+  it("lists every source under its URL name with a size limit", () => {
+    expect([...SOURCE_NAMES].sort()).toEqual(["alertmanager", "argocd", "cloudwatch", "datadog", "generic", "github", "jira", "pagerduty"]);
+    for (const name of SOURCE_NAMES) {
+      expect(SOURCES[name]!.name).toBe(name);
+      expect(SOURCES[name]!.maxBytes).toBeGreaterThanOrEqual(256 * 1024);
+    }
+    expect(webhookSources.map((s) => s.name)).toEqual(SOURCE_NAMES);
+    expect(getSource("github")).toBe(SOURCES.github);
+    expect(getSource("toString")).toBeUndefined();
+    expect(getSource("nope")).toBeUndefined();
+  });
+
+  it("runs size → signature → parse, with 413 / 401 / 400 errors", async () => {
+    const raw = fixture("webhook-v3-incident.priority_updated.json");
+    const secrets = { pagerdutySecret: "s" };
+    const signed = req(raw, { "x-pagerduty-signature": `v1=${hmacHex("s", raw)}` });
+    expect((await receiveDelivery(SOURCES.pagerduty!, signed, secrets)).deliveryId).toBe("5ac64822-4adc-4fda-ade0-410becf0de4f");
+
+    const big = req(Buffer.alloc(SOURCES.pagerduty!.maxBytes + 1, 0x20), {});
+    await expect(receiveDelivery(SOURCES.pagerduty!, big, secrets)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(receiveDelivery(SOURCES.pagerduty!, big, secrets)).rejects.toMatchObject({ status: 413 });
+
+    await expect(receiveDelivery(SOURCES.pagerduty!, req(raw), secrets)).rejects.toBeInstanceOf(SignatureError);
+    await expect(receiveDelivery(SOURCES.pagerduty!, req(raw), secrets)).rejects.toMatchObject({ status: 401, reason: "missing x-pagerduty-signature header" });
+
+    const bad = '{"event":{}}';
+    await expect(receiveDelivery(SOURCES.pagerduty!, req(bad, { "x-pagerduty-signature": `v1=${hmacHex("s", bad)}` }), secrets)).rejects.toMatchObject({
+      status: 400,
+      field: "event.event_type",
+      name: "WebhookParseError",
+    });
+  });
+
+  it("reads source secrets from the environment", () => {
+    const secrets = sourceSecretsFromEnv(
+      { PAGERDUTY_WEBHOOK_SECRET: "p", GITHUB_WEBHOOK_SECRET: " g ", JIRA_WEBHOOK_SECRET: "", SNS_CERT_FILE: "/etc/aisre/sns.pem", SNS_TOPIC_ARNS: "arn:a, arn:b" },
+      (path) => `PEM from ${path}`,
+    );
+    expect(secrets).toEqual({ pagerdutySecret: "p", githubSecret: "g", snsCertificatePem: "PEM from /etc/aisre/sns.pem", snsTopicArns: ["arn:a", "arn:b"] });
+  });
+});
+
+describe("ingest helpers", () => {
+  it("turns zod paths into field names", () => {
+    expect(fieldName(["alerts", 0, "labels", "alertname"])).toBe("alerts[0].labels.alertname");
+    expect(fieldName([])).toBe("body");
+    expect(fieldName(["labels", "app.kubernetes.io/name"])).toBe('labels["app.kubernetes.io/name"]');
+    expect(fieldName(["NewStateValue"], "Message")).toBe("Message.NewStateValue");
+    expect(fieldName([0, "Sns"], "Records")).toBe("Records[0].Sns");
+    const e = new WebhookParseError("generic", "alerts[0].status", "expected one of firing|resolved");
+    expect(e).toMatchObject({ status: 400, code: "webhook_malformed", field: "alerts[0].status", userMessage: "Malformed generic webhook: alerts[0].status: expected one of firing|resolved" });
+  });
+
+  it("builds the redelivery key from fingerprint, state and times", () => {
+    expect(redeliveryKey({ fingerprint: "f", status: "firing", startsAt: "2026-01-02T03:00:00.000Z" })).toBe("f|firing|2026-01-02T03:00:00.000Z|");
+    expect(redeliveryKey({ fingerprint: "f", status: "resolved", startsAt: "a", endsAt: "b" })).toBe("f|resolved|a|b");
+  });
+
+  it("reads sender times", () => {
+    expect(toIso("x", "t", "2015-06-03T17:43:27.123+0000")).toBe("2015-06-03T17:43:27.123Z");
+    expect(toIso("x", "t", "2018-08-03T09:52:26.739266876+02:00")).toBe("2018-08-03T07:52:26.739Z");
+    expect(toIso("x", "t", "0001-01-01T00:00:00Z")).toBeUndefined();
+    expect(toIso("x", "t", 1767322800)).toBe("2026-01-02T03:00:00.000Z");
+    expect(toIso("x", "t", "1767322800000")).toBe("2026-01-02T03:00:00.000Z");
+    expect(toIso("x", "t", "")).toBeUndefined();
+    expect(() => toIso("x", "when", "tomorrow")).toThrow(WebhookParseError);
+  });
+
+  it("reads key=value tags in text and pod workloads", () => {
+    expect(tagsInText("p99 high. service=checkout severity:critical [team=payments]")).toEqual({ service: "checkout", severity: "critical", team: "payments" });
+    expect(tagsInText(undefined)).toEqual({});
+    expect(workloadOfPod("checkout-7d9f8b6c5-x2x4z")).toBe("checkout");
+    expect(workloadOfPod("kafka-2")).toBe("kafka");
+    expect(workloadOfPod("fluentd-abcde")).toBe("fluentd");
+    expect(workloadOfPod("standalone")).toBe("standalone");
+  });
+});
