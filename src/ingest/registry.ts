@@ -44,9 +44,8 @@ export async function receiveDelivery(source: WebhookSource, req: WebhookRequest
 }
 
 /**
- * Source secrets from the environment (names as in src/config.ts). SNS_CERT_FILE is read here;
- * ALERTMANAGER_WEBHOOK_TOKEN / ALERTMANAGER_WEBHOOK_BASIC_AUTH / SNS_TOPIC_ARNS are optional extras
- * not (yet) in the config schema.
+ * Source secrets from raw environment variables (names as in src/config.ts; SNS_CERT_FILE is read
+ * here). For tools and tests; the app builds them from its validated Config.
  */
 export function sourceSecretsFromEnv(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): SourceSecrets {
   const v = (k: string) => {
