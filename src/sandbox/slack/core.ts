@@ -1,0 +1,27 @@
+import type { Logger } from "../../log.ts";
+import type { BotActivity } from "./activity.ts";
+import type { Delivery } from "./delivery.ts";
+import type { RateLimiter } from "./limits.ts";
+import type { UrlBase } from "./message-shape.ts";
+import type { ResponseUrls } from "./response-urls.ts";
+import type { Triggers } from "./triggers.ts";
+import type { SlackWorkspace } from "./workspace.ts";
+
+/** Everything the Web API, the hooks and the user actions share. */
+export interface SlackCore {
+  ws: SlackWorkspace;
+  urls: UrlBase;
+  triggers: Triggers;
+  responseUrls: ResponseUrls;
+  delivery: Delivery;
+  activity: BotActivity;
+  postLimiter: RateLimiter;
+  botToken: string;
+  /** `xoxp-` tokens that act as a person (for tests and scripts reading as a user). */
+  userTokens: Map<string, string>;
+  /** The legacy verification token sent in payloads (Bolt ignores it; real Slack still sends it). */
+  verificationToken: string;
+  /** Slash commands the app registered (manifest.yml). */
+  commands: string[];
+  logger?: Logger;
+}

@@ -1,0 +1,143 @@
+import type { Delivery } from "./delivery.ts";
+import { slackId } from "./ids.ts";
+import { apiMessage, mentionedUsers, type UrlBase } from "./message-shape.ts";
+import type { Json, SandboxMessage, WorkspaceChange } from "./types.ts";
+import type { SlackWorkspace } from "./workspace.ts";
+
+/** The bot events the app subscribes to (manifest.yml `settings.event_subscriptions.bot_events`). */
+export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups"] as const;
+
+/** Wraps an event in Slack's `event_callback` envelope. */
+export function eventEnvelope(ws: SlackWorkspace, event: Json, verificationToken: string): Json {
+  const eventTime = Math.floor(Date.now() / 1000);
+  return {
+    token: verificationToken,
+    team_id: ws.team.id,
+    context_team_id: ws.team.id,
+    context_enterprise_id: null,
+    api_app_id: ws.appId,
+    event,
+    type: "event_callback",
+    event_id: slackId("Ev"),
+    event_time: eventTime,
+    authorizations: [{ enterprise_id: null, team_id: ws.team.id, user_id: ws.botUserId, is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+    event_context: `4-${Buffer.from(JSON.stringify({ tid: ws.team.id, aid: ws.appId, cid: (event.channel as string) ?? "" })).toString("base64url")}`,
+  };
+}
+
+/**
+ * Turns workspace changes into the Events API deliveries Slack would make to the app: `message`
+ * (new, `message_changed`, `message_deleted`) in channels the bot is in, and `app_mention` when a
+ * message mentions the bot.
+ */
+export class EventDispatcher {
+  private readonly ws: SlackWorkspace;
+  private readonly delivery: Delivery;
+  private readonly urls: UrlBase;
+  private readonly token: string;
+  private readonly subscriptions: Set<string>;
+  private readonly pending = new Set<Promise<boolean>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(options: { workspace: SlackWorkspace; delivery: Delivery; urls: UrlBase; verificationToken: string; botEvents?: readonly string[] }) {
+    this.ws = options.workspace;
+    this.delivery = options.delivery;
+    this.urls = options.urls;
+    this.token = options.verificationToken;
+    this.subscriptions = new Set(options.botEvents ?? DEFAULT_BOT_EVENTS);
+    this.unsubscribe = this.ws.subscribe((c) => this.onChange(c));
+  }
+
+  /** Resolves when every delivery started so far has finished (retries included). */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private send(event: Json): void {
+    const p = this.delivery.event(eventEnvelope(this.ws, event, this.token));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  private subscribedToMessages(channelId: string): boolean {
+    const ch = this.ws.channel(channelId);
+    if (!ch || !ch.members.has(this.ws.botUserId)) return false;
+    return this.subscriptions.has(ch.isPrivate ? "message.groups" : "message.channels");
+  }
+
+  private channelType(channelId: string): string {
+    return this.ws.channel(channelId)?.isPrivate ? "group" : "channel";
+  }
+
+  private onChange(c: WorkspaceChange): void {
+    if (c.kind === "message_posted") return this.posted(c.message);
+    if (c.kind === "message_changed") {
+      // Reply counts and pins re-render the parent on the page; Slack sends no event for those.
+      if (c.previous === c.message || c.message.visibleTo || !this.subscribedToMessages(c.message.channel)) return;
+      const eventTs = this.ws.nextTs();
+      this.send({
+        type: "message",
+        subtype: "message_changed",
+        message: { ...apiMessage(this.ws, c.message, this.urls), ...(c.message.threadTs ? { thread_ts: c.message.threadTs } : {}) },
+        channel: c.message.channel,
+        hidden: true,
+        previous_message: apiMessage(this.ws, c.previous, this.urls),
+        event_ts: eventTs,
+        ts: eventTs,
+        channel_type: this.channelType(c.message.channel),
+      });
+      return;
+    }
+    if (c.kind === "message_deleted") {
+      if (c.message.visibleTo || !this.subscribedToMessages(c.message.channel)) return;
+      const eventTs = this.ws.nextTs();
+      this.send({
+        type: "message",
+        subtype: "message_deleted",
+        previous_message: apiMessage(this.ws, c.message, this.urls),
+        channel: c.message.channel,
+        hidden: true,
+        deleted_ts: c.message.ts,
+        event_ts: eventTs,
+        ts: eventTs,
+        channel_type: this.channelType(c.message.channel),
+      });
+      return;
+    }
+    if (c.kind === "member_joined" && this.subscriptions.has("member_joined_channel") && c.channel.members.has(this.ws.botUserId)) {
+      this.send({ type: "member_joined_channel", user: c.user, channel: c.channel.id, channel_type: c.channel.isPrivate ? "G" : "C", team: this.ws.team.id, inviter: c.inviter, event_ts: this.ws.nextTs() });
+    }
+  }
+
+  private posted(m: SandboxMessage): void {
+    if (m.visibleTo) return;
+    const botInChannel = this.ws.isMember(m.channel, this.ws.botUserId);
+    const base = apiMessage(this.ws, m, this.urls);
+    delete base.reply_count;
+    delete base.reply_users;
+    delete base.reply_users_count;
+    delete base.latest_reply;
+    if (this.subscribedToMessages(m.channel)) {
+      const ev: Json = { ...base, channel: m.channel, event_ts: m.ts, channel_type: this.channelType(m.channel) };
+      if (m.files?.length && !m.subtype) ev.subtype = "file_share";
+      this.send(ev);
+    }
+    const mentionsBot = !m.botId && mentionedUsers(m.text).includes(this.ws.botUserId);
+    if (mentionsBot && botInChannel && this.subscriptions.has("app_mention")) {
+      const ev: Json = { type: "app_mention", user: m.user, text: m.text, ts: m.ts, team: this.ws.team.id, channel: m.channel, event_ts: m.ts };
+      if (m.clientMsgId) ev.client_msg_id = m.clientMsgId;
+      if (m.blocks) ev.blocks = m.blocks;
+      if (m.threadTs) {
+        ev.thread_ts = m.threadTs;
+        const parent = this.ws.message(m.channel, m.threadTs);
+        if (parent) ev.parent_user_id = parent.user;
+      }
+      this.send(ev);
+    }
+  }
+}

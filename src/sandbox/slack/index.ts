@@ -1,0 +1,90 @@
+import type { Router } from "../../http/router.ts";
+import type { Logger } from "../../log.ts";
+import { ActionWatch, DEFAULT_WATCH, type WatchOptions } from "./action-watch.ts";
+import { BotActivity } from "./activity.ts";
+import { slackApiRouter } from "./api/index.ts";
+import type { SlackCore } from "./core.ts";
+import { Delivery } from "./delivery.ts";
+import { EventDispatcher } from "./events.ts";
+import { hooksRouter } from "./hooks.ts";
+import { randomHex } from "./ids.ts";
+import { POST_MESSAGE_RATE, RateLimiter } from "./limits.ts";
+import { ResponseUrls } from "./response-urls.ts";
+import { Triggers } from "./triggers.ts";
+import { UserActions } from "./user-actions.ts";
+import { SlackWorkspace } from "./workspace.ts";
+
+export { SlackWorkspace } from "./workspace.ts";
+export { UserActions, ActionError } from "./user-actions.ts";
+
+export interface SlackSandboxOptions {
+  signingSecret: string;
+  botToken: string;
+  botUserId?: string;
+  /** The bot's request URL (`/slack/events`) for events, commands and interactivity. */
+  eventsUrl: string;
+  /** Simulated seconds per real second: divides Slack's event retry intervals. */
+  timeFactor?: number;
+  /** Slash commands the app registered; default `/aisre`. */
+  commands?: string[];
+  /** Bot events subscribed; default manifest.yml's. */
+  botEvents?: string[];
+  watch?: Partial<WatchOptions>;
+  baseUrl: () => string;
+  logger?: Logger;
+}
+
+export interface SlackSandbox {
+  core: SlackCore;
+  workspace: SlackWorkspace;
+  actions: UserActions;
+  events: EventDispatcher;
+  routers: Router[];
+  /** Starts collecting what `user` will see as the result of an action. */
+  watch(user: string): ActionWatch;
+  /** A user token (`xoxp-…`) that acts as this person on the Web API. */
+  userToken(user: string): string;
+  close(): void;
+}
+
+/** The Slack part of the sandbox: workspace, Web API, event delivery, user actions. */
+export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
+  const workspace = new SlackWorkspace({ botUserId: options.botUserId });
+  const activity = new BotActivity();
+  const urls = { baseUrl: options.baseUrl };
+  const delivery = new Delivery({ url: options.eventsUrl, signingSecret: options.signingSecret, timeFactor: options.timeFactor, logger: options.logger, activity });
+  const core: SlackCore = {
+    ws: workspace,
+    urls,
+    triggers: new Triggers(),
+    responseUrls: new ResponseUrls({ workspace, baseUrl: options.baseUrl }),
+    delivery,
+    activity,
+    postLimiter: new RateLimiter(POST_MESSAGE_RATE),
+    botToken: options.botToken,
+    userTokens: new Map(),
+    verificationToken: randomHex(12),
+    commands: options.commands ?? ["/aisre"],
+    logger: options.logger,
+  };
+  const events = new EventDispatcher({ workspace, delivery, urls, verificationToken: core.verificationToken, botEvents: options.botEvents });
+  const watchOptions = { ...DEFAULT_WATCH, ...(options.watch ?? {}) };
+  return {
+    core,
+    workspace,
+    actions: new UserActions(core),
+    events,
+    routers: [slackApiRouter(core), hooksRouter(core)],
+    watch: (user) => new ActionWatch(workspace, activity, urls, user, watchOptions),
+    userToken(user) {
+      for (const [t, u] of core.userTokens) if (u === user) return t;
+      const t = `xoxp-sandbox-${randomHex(12)}`;
+      core.userTokens.set(t, user);
+      return t;
+    },
+    close() {
+      events.close();
+      delivery.close();
+    },
+  };
+}
