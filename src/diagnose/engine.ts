@@ -397,6 +397,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
   for (const n of names) anomaly.set(n, serviceAnomaly(p.states.get(n)!, keep));
 
   const topo = new Map<string, { own: number; explained: number }>();
+  let totalMass = 1e-9;
   if (p.graph) {
     const g = p.graph;
     const a = new Float64Array(g.nodes.length);
@@ -417,6 +418,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       return s;
     };
     const ex = explanationScores(g, a, load, sim);
+    for (let i = 0; i < g.nodes.length; i++) totalMass += a[i];
     for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i] });
   }
 
@@ -430,7 +432,9 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       const t = topo.get(n);
       own = t?.own ?? 0;
       explained = t?.explained ?? 0;
-      metricScore = Math.pow(own, OWN_EXPONENT) * Math.pow(explained, 1 - OWN_EXPONENT);
+      // Explained share of the total anomaly mass keeps the score in [0, 1], comparable with the
+      // other evidence kinds whatever the size of the system.
+      metricScore = Math.pow(own, OWN_EXPONENT) * Math.pow(Math.min(1, explained / totalMass), 1 - OWN_EXPONENT);
       const d = p.reachesSymptom.get(n);
       if (p.reachesSymptom.size > 0 && (d === undefined || d < 0)) metricScore *= 0.5;
     } else {
