@@ -254,11 +254,14 @@ export class IncidentService {
   }
 
   private async ingestChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<number> {
-    const inserted = await s.db.query(
-      "INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING id",
+    // A change keeps its id through its statuses (a deploy pending → success): the latest state is
+    // kept, and it is announced to incidents once, when first seen.
+    const [row] = await s.db.query<{ fresh: boolean }>(
+      `INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = EXCLUDED.version RETURNING (xmax = 0) AS fresh`,
       [change.id, change.source, change.kind, change.service, change.version ?? null, JSON.stringify(change), change.at],
     );
-    if (inserted.length === 0) return 0;
+    if (!row?.fresh) return 0;
     const affected = new Set([change.service, ...dependentsOf(this.o.topology(), change.service)]);
     let attached = 0;
     for (const incident of await s.incidents.listOpen()) {
