@@ -66,3 +66,16 @@ export async function control(sandbox: RunningSandbox, path: string, body: unkno
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A @slack/logger-compatible logger that prints nothing (WebClient logs every platform error). */
+export const quietLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel() {
+    return "error" as never;
+  },
+  setName() {},
+};

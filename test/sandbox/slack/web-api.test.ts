@@ -1,7 +1,7 @@
 import { ErrorCode, WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.ts";
-import { BOT_TOKEN, SIGNING_SECRET } from "./harness.ts";
+import { BOT_TOKEN, quietLogger, SIGNING_SECRET } from "./harness.ts";
 
 let sandbox: RunningSandbox;
 let client: WebClient;
@@ -20,7 +20,7 @@ async function slackError(p: Promise<unknown>): Promise<{ error: string; data: R
 beforeAll(async () => {
   // No bot listening: these tests only exercise the Web API (events go nowhere, quietly).
   sandbox = await startSandbox({ port: 0, signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, eventsUrl: "http://127.0.0.1:9/slack/events" });
-  client = new WebClient(BOT_TOKEN, { slackApiUrl: `${sandbox.url}/api/` });
+  client = new WebClient(BOT_TOKEN, { logger: quietLogger, slackApiUrl: `${sandbox.url}/api/` });
 });
 
 afterAll(async () => {
@@ -31,9 +31,9 @@ describe("Slack Web API emulator with the real WebClient", () => {
   it("auth.test identifies the bot; a missing or wrong token is refused", async () => {
     const r = await client.auth.test();
     expect(r).toMatchObject({ ok: true, user_id: sandbox.workspace.botUserId, bot_id: sandbox.workspace.botId, team_id: sandbox.workspace.team.id });
-    const noToken = new WebClient(undefined, { slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
+    const noToken = new WebClient(undefined, { logger: quietLogger, slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
     expect((await slackError(noToken.auth.test())).error).toBe("not_authed");
-    const wrong = new WebClient("xoxb-wrong", { slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
+    const wrong = new WebClient("xoxb-wrong", { logger: quietLogger, slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
     expect((await slackError(wrong.auth.test())).error).toBe("invalid_auth");
   });
 
@@ -170,7 +170,7 @@ describe("Slack Web API emulator with the real WebClient", () => {
 
   it("a user token acts as that person", async () => {
     const token = sandbox.slack.userToken("U_ALICE");
-    const alice = new WebClient(token, { slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
+    const alice = new WebClient(token, { logger: quietLogger, slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
     const r = await alice.chat.postMessage({ channel: "#sre", text: "hello from alice" });
     expect(r.message).toMatchObject({ user: "U_ALICE" });
     expect(r.message!.bot_id).toBeUndefined();
