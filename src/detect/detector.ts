@@ -1,0 +1,395 @@
+import { SortedWindow } from "./rolling.ts";
+import { DAY_MS, SeasonalNaive, WEEK_MS } from "./seasonal.ts";
+import { gaussianSurprise, TailModel } from "./tail.ts";
+import type { AnomalyKind, DetectorOutput, Explanation, OnlineDetector } from "./types.ts";
+
+/**
+ * The online anomaly detector for one series (pure and stateful: feed points in time order).
+ *
+ * 1. Expected value: a rolling median of recent values ("level"), or, when the series repeats
+ *    daily or weekly and that explains it clearly better, the median of the same time on the
+ *    previous cycles plus the recent median offset from it ("daily", "weekly").
+ * 2. Residual = value - expected; spread = a robust scale of recent residuals (IQR-based).
+ * 3. Features, each a deviation in the series' unit: the point (spike or dip), the mean of the
+ *    last few and of the last couple of dozen residuals (level shift), the mean absolute residual
+ *    (variance or burst density change), and the change of the level over a long lag (slow drift,
+ *    e.g. a memory leak climbing).
+ * 4. Each feature is judged against its own recent history (TailModel: -ln of the empirical tail
+ *    probability, extrapolated past the largest value seen) and, so that near-constant series do
+ *    not alarm on noise, capped by its Gaussian surprise in units of the spread. The most
+ *    surprising feature (less ln of the number of features) is the point's surprise s.
+ * 5. An alarm (s >= alarmSurprise) opens a refractory period in which repeats are damped unless
+ *    the anomaly worsens, so one episode reads as one detection.
+ * 6. score = 1 - exp(-s / 10) in [0, 1]: 0.5 is about a one-in-a-thousand point, 0.9 one in 1e10.
+ *
+ * Uses only the current and earlier points: appending points never changes earlier scores.
+ */
+export interface DetectorOptions {
+  /** Points in the rolling-median level. */
+  levelWindow: number;
+  /** Residuals kept for the robust spread (and for choosing a seasonal model). */
+  spreadWindow: number;
+  /** Feature values kept to judge rarity. */
+  historyWindow: number;
+  /** Short and long windows (points) of the mean-residual features. */
+  shortWindow: number;
+  longWindow: number;
+  /** Window (points) of the mean-absolute-residual feature. */
+  dispersionWindow: number;
+  /** Lag (points) of the drift feature. */
+  driftLag: number;
+  /** Points before the first non-zero score. */
+  warmup: number;
+  /** Surprise (nats) that counts as an alarm for the refractory logic. */
+  alarmSurprise: number;
+  /** Points after an alarm during which repeats are damped. */
+  refractory: number;
+  /** Factor applied to damped repeats. */
+  refractoryDamping: number;
+  /** A repeat counts as a new alarm when it beats the episode's peak by this many nats. */
+  escalation: number;
+  /** Seasonal models to consider. */
+  seasonal: { daily: boolean; weekly: boolean };
+  /** Autocorrelation allowance dividing the Gaussian cap of window means. */
+  autocorrelation: number;
+}
+
+export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
+  levelWindow: 60,
+  spreadWindow: 576,
+  historyWindow: 2000,
+  shortWindow: 6,
+  longWindow: 24,
+  dispersionWindow: 24,
+  driftLag: 288,
+  warmup: 60,
+  alarmSurprise: 5,
+  refractory: 144,
+  refractoryDamping: 0.5,
+  escalation: 2,
+  seasonal: { daily: true, weekly: true },
+  autocorrelation: 2,
+};
+
+export type BaselineModel = "level" | "daily" | "weekly";
+
+/** Explanation plus which model and feature produced it (for charts and messages). */
+export interface DetailedExplanation extends Explanation {
+  model: BaselineModel;
+  feature: Feature | undefined;
+  /** Surprise in nats (-ln of the point's tail probability, after the refractory damping). */
+  surprise: number;
+}
+
+export interface DetailedOutput extends DetectorOutput {
+  explanation: DetailedExplanation;
+}
+
+type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
+const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift"];
+const LN_FEATURES = Math.log(FEATURES.length);
+/** Surprise at which a run of unusual points starts (for `since`). */
+const RUN_SURPRISE = 3;
+/** Seasonal model must beat the level's spread by this factor to be used (and keeps it below the second). */
+const SEASONAL_ENTER = 0.7;
+const SEASONAL_LEAVE = 0.85;
+
+export function scoreOfSurprise(s: number): number {
+  return s > 0 ? 1 - Math.exp(-s / 10) : 0;
+}
+
+/** Surprise (nats) for a score in [0, 1): the inverse of scoreOfSurprise. */
+export function surpriseOfScore(score: number): number {
+  return score <= 0 ? 0 : score >= 1 ? Number.POSITIVE_INFINITY : -10 * Math.log(1 - score);
+}
+
+/** Robust scale of a residual window: IQR/1.349, raised to half the 90% range/3.29 (heavy tails). */
+function robustSpread(w: SortedWindow): number {
+  if (w.size < 2) return Number.NaN;
+  const iqr = (w.quantile(0.75) - w.quantile(0.25)) / 1.349;
+  const r90 = (w.quantile(0.95) - w.quantile(0.05)) / 3.29;
+  if (iqr > 0) return Math.max(iqr, 0.5 * r90);
+  if (r90 > 0) return r90;
+  return (w.quantile(0.995) - w.quantile(0.005)) / 5.15;
+}
+
+/** Fixed-size ring of numbers with a running sum and running sum of absolute values. */
+class Ring {
+  private readonly buf: Float64Array;
+  private head = 0;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.buf = new Float64Array(Math.max(1, capacity));
+  }
+
+  push(v: number): void {
+    this.buf[this.head] = v;
+    this.head = (this.head + 1) % this.buf.length;
+    if (this.size < this.buf.length) this.size++;
+  }
+
+  /** k-th most recent (0 = newest). */
+  back(k: number): number {
+    const n = this.buf.length;
+    return this.buf[(((this.head - 1 - k) % n) + n) % n];
+  }
+
+  mean(m: number): number {
+    let s = 0;
+    for (let k = 0; k < m; k++) s += this.back(k);
+    return s / m;
+  }
+
+  meanAbs(m: number): number {
+    let s = 0;
+    for (let k = 0; k < m; k++) s += Math.abs(this.back(k));
+    return s / m;
+  }
+}
+
+interface ModelState {
+  residuals: SortedWindow;
+  spread: number;
+}
+
+export class AnomalyDetector implements OnlineDetector {
+  readonly options: DetectorOptions;
+  private readonly level: SortedWindow;
+  private readonly levels: Ring;
+  private readonly residuals: Ring;
+  private readonly tails: Record<Feature, TailModel>;
+  private readonly models: Record<BaselineModel, ModelState>;
+  private readonly offsets: Partial<Record<BaselineModel, SortedWindow>> = {};
+  private readonly seasonal: Partial<Record<BaselineModel, SeasonalNaive>> = {};
+  private current: BaselineModel = "level";
+  private readonly deltas: number[] = [];
+  private interval = Number.NaN;
+  private lastT = Number.NEGATIVE_INFINITY;
+  private n = 0;
+  private lastAlarm = Number.NEGATIVE_INFINITY;
+  private peak = 0;
+  private runStart: number | undefined;
+  private runKind: AnomalyKind = "none";
+
+  constructor(options: Partial<DetectorOptions> = {}) {
+    this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options, seasonal: { ...DEFAULT_DETECTOR_OPTIONS.seasonal, ...options.seasonal } };
+    const o = this.options;
+    this.level = new SortedWindow(o.levelWindow);
+    this.levels = new Ring(o.driftLag + 1);
+    this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
+    const tail = () => new TailModel(o.historyWindow);
+    this.tails = { spike: tail(), short: tail(), long: tail(), dispersion: tail(), drift: tail() };
+    const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN });
+    this.models = { level: model(), daily: model(), weekly: model() };
+  }
+
+  /** Points accepted so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** Estimated sampling interval (ms), NaN until known. */
+  get intervalMs(): number {
+    return this.interval;
+  }
+
+  update(timestampMs: number, value: number): DetailedOutput {
+    if (!Number.isFinite(value) || !Number.isFinite(timestampMs)) return this.quiet("gap", Number.NaN);
+    // Late or duplicate points cannot be placed in an online stream: ignore them.
+    if (timestampMs <= this.lastT) return this.quiet("none", value);
+    this.learnInterval(timestampMs);
+    const o = this.options;
+
+    // 1. Expected value under each model.
+    const levelBase = this.level.size > 0 ? this.level.median() : Number.NaN;
+    const base: Record<BaselineModel, number> = { level: levelBase, daily: Number.NaN, weekly: Number.NaN };
+    const seasonalRaw: Partial<Record<BaselineModel, number>> = {};
+    for (const m of ["daily", "weekly"] as const) {
+      const f = this.seasonal[m];
+      if (!f) continue;
+      const p = f.predict(timestampMs);
+      if (Number.isNaN(p)) continue;
+      seasonalRaw[m] = p;
+      const off = this.offsets[m];
+      base[m] = p + (off && off.size > 0 ? off.median() : 0);
+    }
+    this.chooseModel();
+    const model = Number.isNaN(base[this.current]) ? "level" : this.current;
+    const expected = base[model];
+    const r = value - expected;
+    const floor = 1e-6 * Math.max(Math.abs(levelBase) || 0, 1e-3);
+    const spread = Math.max(this.models[model].spread || 0, floor);
+    const z = Number.isFinite(r) ? r / spread : 0;
+
+    // 2. Features and their surprise.
+    let surprise = 0;
+    let feature: Feature | undefined;
+    if (Number.isFinite(r)) this.residuals.push(r);
+    if (this.n >= o.warmup && Number.isFinite(r)) {
+      const ac = o.autocorrelation;
+      const feats: Array<[Feature, number, number]> = [["spike", Math.abs(r), Math.abs(z)]];
+      const res = this.residuals;
+      if (res.size >= o.shortWindow) {
+        const v = Math.abs(res.mean(o.shortWindow));
+        feats.push(["short", v, ((v / spread) * Math.sqrt(o.shortWindow)) / ac]);
+      }
+      if (res.size >= o.longWindow) {
+        const v = Math.abs(res.mean(o.longWindow));
+        feats.push(["long", v, ((v / spread) * Math.sqrt(o.longWindow)) / ac]);
+      }
+      if (res.size >= o.dispersionWindow) {
+        const v = res.meanAbs(o.dispersionWindow);
+        // Mean |z| of Gaussian noise is 0.8.
+        feats.push(["dispersion", v, ((v / spread - 0.8) * Math.sqrt(o.dispersionWindow)) / ac]);
+      }
+      if (this.levels.size > o.driftLag && Number.isFinite(levelBase)) {
+        const v = Math.abs(levelBase - this.levels.back(o.driftLag - 1));
+        feats.push(["drift", v, v / spread / ac]);
+      }
+      for (const [f, v, gz] of feats) {
+        const s = Math.min(this.tails[f].surprise(v, spread), gaussianSurprise(Math.max(gz, 0)));
+        if (s > surprise) {
+          surprise = s;
+          feature = f;
+        }
+      }
+      surprise = Math.max(0, surprise - LN_FEATURES);
+      for (const [f, v] of feats) this.tails[f].push(v);
+    }
+
+    // 3. Episodes: refractory damping, and when the run of unusual points started.
+    const raw = surprise;
+    if (this.n - this.lastAlarm <= o.refractory) {
+      if (raw > this.peak + o.escalation) {
+        this.peak = raw;
+        this.lastAlarm = this.n;
+      } else {
+        surprise = raw * o.refractoryDamping;
+        if (raw >= o.alarmSurprise) this.lastAlarm = this.n;
+      }
+    } else if (raw >= o.alarmSurprise) {
+      this.lastAlarm = this.n;
+      this.peak = raw;
+    }
+    const kind = feature ? kindOf(feature, r, model) : "none";
+    if (raw >= RUN_SURPRISE) {
+      if (this.runStart === undefined) {
+        this.runStart = timestampMs;
+        this.runKind = kind;
+      }
+    } else {
+      this.runStart = undefined;
+      this.runKind = "none";
+    }
+
+    // 4. Learn from this point (after scoring it).
+    this.level.push(value);
+    this.levels.push(levelBase);
+    for (const m of ["level", "daily", "weekly"] as const) {
+      if (Number.isNaN(base[m])) continue;
+      this.models[m].residuals.push(value - base[m]);
+    }
+    for (const m of ["daily", "weekly"] as const) {
+      const p = seasonalRaw[m];
+      if (p !== undefined) this.offsetWindow(m).push(value - p);
+      this.seasonal[m]?.add(timestampMs, value);
+    }
+    this.lastT = timestampMs;
+    this.n++;
+
+    const anomalous = raw >= RUN_SURPRISE;
+    return {
+      score: scoreOfSurprise(surprise),
+      explanation: {
+        baseline: expected,
+        deviation: r,
+        spread,
+        z,
+        since: anomalous ? this.runStart : undefined,
+        kind: anomalous ? (this.runKind === "none" ? kind : this.runKind) : "none",
+        model,
+        feature: anomalous ? feature : undefined,
+        surprise,
+      },
+    };
+  }
+
+  private quiet(kind: AnomalyKind, value: number): DetailedOutput {
+    const expected = this.level.size > 0 ? this.level.median() : Number.NaN;
+    return {
+      score: 0,
+      explanation: {
+        baseline: expected,
+        deviation: value - expected,
+        spread: this.models.level.spread,
+        z: 0,
+        since: undefined,
+        kind,
+        model: "level",
+        feature: undefined,
+        surprise: 0,
+      },
+    };
+  }
+
+  private offsetWindow(m: BaselineModel): SortedWindow {
+    let w = this.offsets[m];
+    if (!w) {
+      w = new SortedWindow(this.options.levelWindow);
+      this.offsets[m] = w;
+    }
+    return w;
+  }
+
+  private learnInterval(t: number): void {
+    if (Number.isFinite(this.lastT) && this.deltas.length < 64) {
+      this.deltas.push(t - this.lastT);
+      const s = [...this.deltas].sort((a, b) => a - b);
+      this.interval = s[(s.length - 1) >> 1];
+      // Seasonal memories start once the interval is known well enough, and only for periods
+      // that hold a reasonable number of points.
+      if (this.deltas.length === 16) {
+        const o = this.options.seasonal;
+        if (o.daily && DAY_MS / this.interval >= 12) this.seasonal.daily = new SeasonalNaive(DAY_MS, 3, this.interval);
+        if (o.weekly && WEEK_MS / this.interval >= 28) this.seasonal.weekly = new SeasonalNaive(WEEK_MS, 2, this.interval);
+      }
+    }
+  }
+
+  /** Refresh spreads and pick the baseline model (with hysteresis). */
+  private chooseModel(): void {
+    const minResiduals = Math.min(100, this.options.spreadWindow);
+    for (const m of ["level", "daily", "weekly"] as const) {
+      const st = this.models[m];
+      st.spread = st.residuals.size >= 2 ? robustSpread(st.residuals) : Number.NaN;
+    }
+    const level = this.models.level.spread;
+    const ready = (m: BaselineModel) => this.models[m].residuals.size >= minResiduals && Number.isFinite(this.models[m].spread);
+    let best: BaselineModel = "level";
+    for (const m of ["daily", "weekly"] as const) {
+      if (ready(m) && this.models[m].spread < this.models[best].spread) best = m;
+    }
+    if (this.current === "level") {
+      if (best !== "level" && this.models[best].spread < SEASONAL_ENTER * level) this.current = best;
+    } else if (!ready(this.current) || this.models[this.current].spread > SEASONAL_LEAVE * level) {
+      this.current = best !== "level" && this.models[best].spread < SEASONAL_ENTER * level ? best : "level";
+    } else if (best !== this.current && this.models[best].spread < SEASONAL_LEAVE * this.models[this.current].spread) {
+      this.current = best;
+    }
+  }
+}
+
+function kindOf(feature: Feature, r: number, model: BaselineModel): AnomalyKind {
+  switch (feature) {
+    case "spike":
+      return r >= 0 ? "spike" : "dip";
+    case "short":
+    case "long":
+      return model === "level" ? "level-shift" : "seasonal";
+    case "dispersion":
+      return "variance";
+    case "drift":
+      return "drift";
+  }
+}

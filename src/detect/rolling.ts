@@ -1,0 +1,112 @@
+/**
+ * Rolling windows over the last N finite numbers: a FIFO ring plus a sorted copy, so order
+ * statistics (median, quantiles, MAD) cost O(log N) to find and O(N) memmove to maintain.
+ */
+export class SortedWindow {
+  readonly capacity: number;
+  private readonly ring: Float64Array | Float32Array;
+  private readonly sorted: Float64Array | Float32Array;
+  private head = 0;
+  private n = 0;
+
+  /** `compact` stores single-precision floats (half the memory; ranks are what matter). */
+  constructor(capacity: number, compact = false) {
+    if (!(capacity >= 1)) throw new RangeError("capacity must be >= 1");
+    this.capacity = Math.floor(capacity);
+    this.ring = compact ? new Float32Array(this.capacity) : new Float64Array(this.capacity);
+    this.sorted = compact ? new Float32Array(this.capacity) : new Float64Array(this.capacity);
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Add a value, evicting the oldest when full. Non-finite values are ignored. */
+  push(v: number): void {
+    if (!Number.isFinite(v)) return;
+    if (this.ring instanceof Float32Array) v = Math.fround(v);
+    if (this.n === this.capacity) {
+      const old = this.ring[this.head];
+      const at = this.lowerBound(old);
+      this.sorted.copyWithin(at, at + 1, this.n);
+      this.n--;
+      this.ring[this.head] = v;
+      this.head = (this.head + 1) % this.capacity;
+    } else {
+      this.ring[(this.head + this.n) % this.capacity] = v;
+    }
+    const at = this.lowerBound(v);
+    this.sorted.copyWithin(at + 1, at, this.n);
+    this.sorted[at] = v;
+    this.n++;
+  }
+
+  /** i-th oldest value (0 = oldest). */
+  at(i: number): number {
+    return this.ring[(this.head + i) % this.capacity];
+  }
+
+  /** Most recent value (NaN when empty). */
+  last(): number {
+    return this.n === 0 ? Number.NaN : this.at(this.n - 1);
+  }
+
+  /** Linear-interpolated quantile; NaN when empty. */
+  quantile(q: number): number {
+    if (this.n === 0) return Number.NaN;
+    const pos = Math.min(Math.max(q, 0), 1) * (this.n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, this.n - 1);
+    return this.sorted[lo] + (this.sorted[hi] - this.sorted[lo]) * (pos - lo);
+  }
+
+  median(): number {
+    return this.quantile(0.5);
+  }
+
+  /** k-th smallest (0-based), no interpolation. */
+  kth(k: number): number {
+    return this.sorted[Math.min(Math.max(k, 0), this.n - 1)];
+  }
+
+  /** Number of values >= x. */
+  countAtLeast(x: number): number {
+    return this.n - this.lowerBound(x);
+  }
+
+  /** Sum of the values >= x (walks the upper tail only). */
+  sumAtLeast(x: number): number {
+    let s = 0;
+    for (let i = this.lowerBound(x); i < this.n; i++) s += this.sorted[i];
+    return s;
+  }
+
+  clear(): void {
+    this.n = 0;
+    this.head = 0;
+  }
+
+  /** First index in the sorted array whose value is >= v. */
+  private lowerBound(v: number): number {
+    let lo = 0;
+    let hi = this.n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Median absolute deviation of the window's values around `center` (unscaled). O(N log N). */
+export function madAround(w: SortedWindow, center: number): number {
+  const n = w.size;
+  if (n === 0) return Number.NaN;
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) d[i] = Math.abs(w.at(i) - center);
+  d.sort();
+  const pos = 0.5 * (n - 1);
+  const lo = Math.floor(pos);
+  return d[lo] + (d[Math.min(lo + 1, n - 1)] - d[lo]) * (pos - lo);
+}

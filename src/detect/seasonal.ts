@@ -1,0 +1,84 @@
+/**
+ * Seasonal memory: the mean value per time bucket over a recent span (e.g. the last 3 days or
+ * 2 weeks), in a ring indexed by absolute bucket number, so "the value at this time yesterday"
+ * is one lookup and gaps simply leave empty buckets. The bucket width is at least the series'
+ * sampling interval and at least span / capacity, which bounds memory whatever the poll rate.
+ */
+export class SlotRing {
+  readonly bucketMs: number;
+  private readonly cap: number;
+  private readonly slot: Float64Array;
+  private readonly sum: Float64Array;
+  private readonly count: Uint32Array;
+
+  constructor(spanMs: number, intervalMs: number, maxBuckets: number) {
+    this.bucketMs = Math.max(intervalMs, Math.ceil(spanMs / maxBuckets));
+    this.cap = Math.ceil(spanMs / this.bucketMs) + 2;
+    this.slot = new Float64Array(this.cap).fill(Number.NaN);
+    this.sum = new Float64Array(this.cap);
+    this.count = new Uint32Array(this.cap);
+  }
+
+  add(t: number, v: number): void {
+    const s = Math.floor(t / this.bucketMs);
+    const i = ((s % this.cap) + this.cap) % this.cap;
+    if (this.slot[i] !== s) {
+      this.slot[i] = s;
+      this.sum[i] = 0;
+      this.count[i] = 0;
+    }
+    this.sum[i] += v;
+    this.count[i]++;
+  }
+
+  /** Mean of the bucket holding time t (or of a neighbour bucket when it is empty); NaN when unknown. */
+  at(t: number): number {
+    const s = Math.floor(t / this.bucketMs);
+    const v = this.bucket(s);
+    if (!Number.isNaN(v)) return v;
+    const a = this.bucket(s - 1);
+    const b = this.bucket(s + 1);
+    if (Number.isNaN(a)) return b;
+    if (Number.isNaN(b)) return a;
+    return (a + b) / 2;
+  }
+
+  private bucket(s: number): number {
+    const i = ((s % this.cap) + this.cap) % this.cap;
+    return this.slot[i] === s && this.count[i] > 0 ? this.sum[i] / this.count[i] : Number.NaN;
+  }
+}
+
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+
+/** A seasonal-naive forecaster: the median of the same phase over the last `cycles` periods. */
+export class SeasonalNaive {
+  readonly periodMs: number;
+  readonly cycles: number;
+  private readonly ring: SlotRing;
+  private readonly buf: number[];
+
+  constructor(periodMs: number, cycles: number, intervalMs: number, maxBuckets = 1024) {
+    this.periodMs = periodMs;
+    this.cycles = cycles;
+    this.ring = new SlotRing(periodMs * cycles, intervalMs, maxBuckets);
+    this.buf = new Array<number>(cycles);
+  }
+
+  /** Forecast for time t from earlier cycles; NaN until every one of the last `cycles` periods has data there. */
+  predict(t: number): number {
+    for (let k = 1; k <= this.cycles; k++) {
+      const v = this.ring.at(t - k * this.periodMs);
+      if (Number.isNaN(v)) return Number.NaN;
+      this.buf[k - 1] = v;
+    }
+    const b = this.buf.slice().sort((x, y) => x - y);
+    const m = b.length;
+    return (b[(m - 1) >> 1] + b[m >> 1]) / 2;
+  }
+
+  add(t: number, v: number): void {
+    this.ring.add(t, v);
+  }
+}
