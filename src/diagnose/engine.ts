@@ -5,7 +5,7 @@ import type { PropGraph } from "./graph.ts";
 import { kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { confidences } from "./calibration.ts";
-import { clamp, hashString, pearson, rng } from "./stats.ts";
+import { clamp, pearson } from "./stats.ts";
 import type {
   Diagnosis,
   DiagnosisInput,
@@ -31,8 +31,9 @@ import type {
  *    service that explains the downstream symptoms.
  * 5. Change proximity, Kubernetes signals, log signatures and runbook matches add evidence, gated
  *    by whether the service can explain what is observed.
- * 6. Confidence: stability of the leader when the evidence is resampled (series bootstrap),
- *    combined with the score margin and the evidence strength through a conservative mapping.
+ * 6. Confidence: the leader's relative score margin through a logistic mapping fitted on the
+ *    development and synthetic cases and tempered (src/diagnose/calibration.ts), bounded by the
+ *    strength of its own evidence.
  */
 
 /** Weights of the non-metric evidence kinds (added to a metric/topology score in [0, 1]). */
@@ -457,24 +458,6 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
   return out;
 }
 
-/** Share of bootstrap replicates (series resampled) in which each service comes first. */
-function stability(p: Prepared, replicates: number): Map<string, number> {
-  const wins = new Map<string, number>();
-  if (p.allSeries.length === 0 || replicates <= 0) return wins;
-  const seed = hashString(p.names.join("|")) ^ Math.round(p.input.anomalyStart);
-  const rand = rng(seed);
-  for (let r = 0; r < replicates; r++) {
-    // Keep each series with probability 0.7 (the symptom series is always kept: it is the fact
-    // we are explaining).
-    const kept = new Set<SeriesAnomaly>();
-    for (const a of p.allSeries) if (a === p.symptomSeries || rand() < 0.7) kept.add(a);
-    const ranked = score(p, (a) => kept.has(a));
-    const top = ranked[0];
-    if (top && top.score > 0) wins.set(top.service, (wins.get(top.service) ?? 0) + 1 / replicates);
-  }
-  return wins;
-}
-
 function metricEvidence(st: ServiceState, limit: number): EvidenceItem[] {
   const list = st.anomalies
     .filter((a) => a.z > Z_THRESHOLD)
@@ -598,8 +581,8 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
 }
 
 /** Internal scores, for debugging and docs (not part of the product surface). */
-export function debugScores(input: DiagnosisInput): Array<Omit<Scored, never>> {
-  return score(prepare(input));
+export function debugScores(input: DiagnosisInput): { ranked: Scored[] } {
+  return { ranked: score(prepare(input)) };
 }
 
 export function diagnose(input: DiagnosisInput): Diagnosis {
@@ -607,9 +590,6 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const p = prepare(input);
   const ranked = score(p);
   const opts = input.options ?? {};
-  const replicates = opts.bootstrap === false ? 0 : opts.replicates ?? 24;
-  const stab = stability(p, replicates);
-
   const top = ranked[0];
   const second = ranked[1];
   const anomalous = new Set<string>();
@@ -618,18 +598,14 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const positive = ranked.filter((r) => r.score > 0);
   const limit = opts.limit ?? positive.length;
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
-  const conf = confidences({
-    scores: positive.map((r) => r.score),
-    stability: replicates > 0 ? positive.map((r) => stab.get(r.service) ?? 0) : undefined,
-    strength: positive.map(strengthOf),
-  });
+  const conf = confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) });
   const hypotheses = positive.slice(0, limit).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i]));
 
   let uncertainty: UncertaintyVerdict = "confident";
   const lead = hypotheses[0];
   const leadStrength = top ? strengthOf(top) : 0;
   if (!lead || leadStrength < 0.2) uncertainty = "thin evidence";
-  else if ((second && second.score >= 0.85 * top.score) || (replicates > 0 && (stab.get(top.service) ?? 0) < 0.5)) uncertainty = "unsure: two candidates";
+  else if (second && second.score >= 0.85 * top.score) uncertainty = "unsure: two candidates";
   else if (lead.confidence < 0.35) uncertainty = "thin evidence";
 
   let headline: string;

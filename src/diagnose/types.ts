@@ -101,10 +101,6 @@ export interface DiagnosisInput {
 export interface DiagnosisOptions {
   /** Maximum hypotheses returned (default all services with any score). */
   limit?: number;
-  /** Skip the bootstrap stability estimate (faster; confidence from margins only). */
-  bootstrap?: boolean;
-  /** Number of bootstrap replicates (default 24). */
-  replicates?: number;
 }
 
 export type EvidenceKind = "metric" | "topology" | "symptom" | "change" | "k8s" | "log" | "runbook";

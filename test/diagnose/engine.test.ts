@@ -1,0 +1,241 @@
+import { describe, expect, it } from "vitest";
+import { diagnose, toRanking } from "../../src/diagnose/engine.ts";
+import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
+import { syntheticCase } from "../../src/diagnose/synthetic.ts";
+import type { DiagnosisInput } from "../../src/diagnose/types.ts";
+import { flat, healthy, metric, ONSET, step, svc } from "./helpers.ts";
+
+const rankOf = (d: ReturnType<typeof diagnose>, s: string): number => d.hypotheses.findIndex((h) => h.service === s) + 1;
+
+/** web calls api, api calls db and cache; the fault is in db. */
+function chain(): DiagnosisInput {
+  return {
+    anomalyStart: ONSET,
+    services: [
+      svc("db", metric("query_latency_p99", 0.05, step(8)), metric("cpu_usage", 40, step(1.6)), metric("connections", 80, flat)),
+      svc("cache", metric("latency_p99", 0.002, flat), metric("hit_ratio", 0.9, flat)),
+      svc("api", metric("latency_p99", 0.15, step(3.5)), metric("requests_total", 900, flat), metric("errors_5xx", 2, step(1.5))),
+      svc("web", metric("latency_p99", 0.3, step(2.2)), metric("requests_total", 1000, flat), metric("availability", 99.9, flat, { noise: 0.0005 })),
+      healthy("mailer", 7),
+    ],
+    graph: { edges: propagationEdgesFromCalls([
+      { from: "web", to: "api" },
+      { from: "api", to: "db" },
+      { from: "api", to: "cache" },
+      { from: "web", to: "mailer" },
+    ]) },
+    symptom: { service: "web", metric: "latency_p99" },
+  };
+}
+
+describe("diagnose: topology", () => {
+  it("ranks an upstream fault first, above the downstream callers that show it", () => {
+    const d = diagnose(chain());
+    expect(d.hypotheses[0].service).toBe("db");
+    expect(rankOf(d, "api")).toBeGreaterThan(1);
+    expect(rankOf(d, "web")).toBeGreaterThan(1);
+    const top = d.hypotheses[0];
+    expect(top.evidence.some((e) => e.kind === "metric" && e.source.metric === "query_latency_p99")).toBe(true);
+    expect(top.evidence.some((e) => e.kind === "topology" && /api/.test(e.summary) && /web/.test(e.summary))).toBe(true);
+    expect(top.services).toEqual(expect.arrayContaining(["db", "api", "web"]));
+    expect(top.cause).toMatch(/^db:/);
+    // api is anomalous, but its own dependency db explains it
+    const api = d.hypotheses.find((h) => h.service === "api")!;
+    expect(api.counterEvidence.some((e) => /dependencies are anomalous/.test(e.summary) && /db/.test(e.summary))).toBe(true);
+  });
+
+  it("reads a graph written caller→callee (front end without ancestors) and says so", () => {
+    const input = chain();
+    input.graph = { edges: input.graph!.edges.map((e) => ({ source: e.target, target: e.source })) };
+    const d = diagnose(input);
+    expect(d.hypotheses[0].service).toBe("db");
+    expect(d.notes.join(" ")).toMatch(/reversed/);
+  });
+
+  it("keeps the declared direction when asked, and then cannot blame db", () => {
+    const input = chain();
+    input.graph = { edges: input.graph!.edges.map((e) => ({ source: e.target, target: e.source })), orientation: "as-given" };
+    expect(diagnose(input).hypotheses[0].service).not.toBe("db");
+  });
+
+  it("without a graph still ranks by anomaly strength and reports the gap", () => {
+    const input = chain();
+    delete input.graph;
+    const d = diagnose(input);
+    expect(d.gaps.join(" ")).toMatch(/no dependency graph/);
+    expect(d.hypotheses[0].service).toBe("db"); // 8x is the strongest change
+  });
+
+  it("finds a fault in the front end itself when nothing it depends on is abnormal", () => {
+    const input = chain();
+    input.services = [
+      svc("db", metric("query_latency_p99", 0.05, flat), metric("cpu_usage", 40, flat)),
+      svc("api", metric("latency_p99", 0.15, flat), metric("requests_total", 900, step(0.5))),
+      svc("web", metric("latency_p99", 0.3, step(1.3)), metric("errors_5xx", 2, step(20)), metric("requests_total", 1000, flat)),
+    ];
+    input.symptom = { service: "web", metric: "errors_5xx" };
+    const d = diagnose(input);
+    expect(d.hypotheses[0].service).toBe("web");
+  });
+});
+
+describe("diagnose: changes and other evidence", () => {
+  /** Two sibling dependencies of web with the same moderate anomaly: a coin flip on metrics alone. */
+  function siblings(): DiagnosisInput {
+    return {
+      anomalyStart: ONSET,
+      services: [
+        svc("search", metric("latency_p99", 0.1, step(2.5), { salt: 1 })),
+        svc("catalog", metric("latency_p99", 0.1, step(2.5), { salt: 2 })),
+        svc("web", metric("latency_p99", 0.3, step(1.8), { salt: 3 })),
+        healthy("billing", 5),
+      ],
+      graph: { edges: propagationEdgesFromCalls([{ from: "web", to: "search" }, { from: "web", to: "catalog" }, { from: "web", to: "billing" }]) },
+      symptom: { service: "web", metric: "latency_p99" },
+      changes: [],
+      k8s: [],
+      logs: [],
+    };
+  }
+
+  it("a deploy shortly before onset raises its service to the top", () => {
+    const without = diagnose(siblings());
+    const input = siblings();
+    input.changes = [{ service: "catalog", at: ONSET - 300, kind: "deploy", version: "v42" }];
+    const withDeploy = diagnose(input);
+    expect(withDeploy.hypotheses[0].service).toBe("catalog");
+    expect(withDeploy.hypotheses[0].score).toBeGreaterThan(without.hypotheses.find((h) => h.service === "catalog")!.score);
+    const ev = withDeploy.hypotheses[0].evidence.find((e) => e.kind === "change")!;
+    expect(ev.summary).toMatch(/v42/);
+    expect(ev.summary).toMatch(/5 min before onset/);
+    expect(withDeploy.hypotheses[0].cause).toMatch(/trigger/);
+  });
+
+  it("an unrelated deploy long before onset does not beat the true cause", () => {
+    const input = chain();
+    input.changes = [
+      { service: "mailer", at: ONSET - 6 * 3600, kind: "deploy", version: "v9" },
+      { service: "api", at: ONSET - 5 * 3600, kind: "deploy", version: "v3" },
+    ];
+    const d = diagnose(input);
+    expect(d.hypotheses[0].service).toBe("db");
+    const mailer = d.hypotheses.find((h) => h.service === "mailer");
+    if (mailer) expect(mailer.counterEvidence.some((e) => /too long before/.test(e.summary))).toBe(true);
+  });
+
+  it("a red-herring deploy of a healthy service just before onset stays below an anomalous root", () => {
+    const input = chain();
+    input.changes = [{ service: "mailer", at: ONSET - 120, kind: "deploy", version: "v10" }];
+    const d = diagnose(input);
+    expect(d.hypotheses[0].service).toBe("db");
+    expect(rankOf(d, "mailer")).toBeGreaterThan(1);
+    const mailer = d.hypotheses.find((h) => h.service === "mailer")!;
+    expect(mailer.counterEvidence.some((e) => /look normal/.test(e.summary))).toBe(true);
+  });
+
+  it("a change after onset cannot be the cause", () => {
+    const input = siblings();
+    input.changes = [{ service: "catalog", at: ONSET + 900, kind: "deploy" }];
+    const d = diagnose(input);
+    const c = d.hypotheses.find((h) => h.service === "catalog")!;
+    expect(c.counterEvidence.some((e) => /after onset/.test(e.summary))).toBe(true);
+    expect(c.evidence.some((e) => e.kind === "change")).toBe(false);
+  });
+
+  it("OOMKilled pods and a new error signature raise their service", () => {
+    const input = siblings();
+    input.k8s = [{ service: "search", kind: "OOMKilled", count: 3, at: ONSET + 60 }];
+    input.logs = [
+      { service: "search", signature: "java.lang.OutOfMemoryError: Java heap space", count: 40, firstSeen: ONSET + 30 },
+      { service: "catalog", signature: "GET /items 200", count: 5000, firstSeen: ONSET - 86400 },
+    ];
+    const d = diagnose(input);
+    expect(d.hypotheses[0].service).toBe("search");
+    const kinds = d.hypotheses[0].evidence.map((e) => e.kind);
+    expect(kinds).toContain("k8s");
+    expect(kinds).toContain("log");
+    expect(d.hypotheses[0].cause).toMatch(/OOMKilled/);
+  });
+
+  it("runbook matches are cited as evidence", () => {
+    const input = chain();
+    input.runbooks = [{ runbookId: "slow-queries", title: "Slow queries", score: 0.8, services: ["db"] }];
+    const d = diagnose(input);
+    expect(d.hypotheses[0].evidence.some((e) => e.kind === "runbook" && e.source.ref === "slow-queries")).toBe(true);
+  });
+});
+
+describe("diagnose: uncertainty, gaps and confidence", () => {
+  it("close leaders produce 'unsure: two candidates'", () => {
+    const d = diagnose({
+      anomalyStart: ONSET,
+      services: [
+        svc("left", metric("latency_p99", 0.1, step(4), { salt: 1 })),
+        svc("right", metric("latency_p99", 0.1, step(4), { salt: 2 })),
+        healthy("other", 3),
+      ],
+    });
+    expect(d.uncertainty).toBe("unsure: two candidates");
+    expect([d.hypotheses[0].service, d.hypotheses[1].service].sort()).toEqual(["left", "right"]);
+    expect(d.headline).toMatch(/Unsure/);
+    expect(d.hypotheses[0].confidence).toBeLessThan(0.6);
+  });
+
+  it("a quiet system gives 'thin evidence', never a confident answer", () => {
+    const d = diagnose({ anomalyStart: ONSET, services: [healthy("a", 1), healthy("b", 2), healthy("c", 3)] });
+    expect(d.uncertainty).toBe("thin evidence");
+    for (const h of d.hypotheses) expect(h.confidence).toBeLessThan(0.5);
+  });
+
+  it("a clear single fault is confident, with the largest confidence first", () => {
+    const d = diagnose(chain());
+    expect(d.uncertainty).toBe("confident");
+    const c = d.hypotheses.map((h) => h.confidence);
+    expect(c[0]).toBeGreaterThan(0.5);
+    for (const x of c) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1);
+    }
+    expect(c[0]).toBe(Math.max(...c));
+    expect(c.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1.0001);
+  });
+
+  it("lists investigation gaps for missing data sources", () => {
+    const d = diagnose({
+      anomalyStart: ONSET,
+      services: [svc("x", metric("latency", 1, step(3), { pre: 0 }))],
+    });
+    const gaps = d.gaps.join(" | ");
+    expect(gaps).toMatch(/no baseline/);
+    expect(gaps).toMatch(/no dependency graph/);
+    expect(gaps).toMatch(/no deploy data/);
+    expect(gaps).toMatch(/no Kubernetes/);
+    expect(gaps).toMatch(/no symptom/);
+  });
+
+  it("does not report a gap for a source that was queried and came back empty", () => {
+    const d = diagnose({ ...chain(), changes: [], k8s: [], logs: [] });
+    expect(d.gaps.join(" ")).not.toMatch(/no deploy data|no Kubernetes|no log data/);
+  });
+
+  it("is deterministic", () => {
+    expect(JSON.stringify(toRanking(diagnose(chain())))).toBe(JSON.stringify(toRanking(diagnose(chain()))));
+  });
+});
+
+describe("diagnose: synthetic systems (sanity of generalisation)", () => {
+  it("finds most injected faults in random topologies with noise and distractors", () => {
+    let top1 = 0;
+    let top3 = 0;
+    const n = 30;
+    for (let seed = 100; seed < 100 + n; seed++) {
+      const c = syntheticCase({ seed, services: 14, magnitude: 0.8, distractors: 2 });
+      const d = diagnose(c.input);
+      const r = rankOf(d, c.answer);
+      if (r === 1) top1++;
+      if (r >= 1 && r <= 3) top3++;
+    }
+    expect(top1 / n).toBeGreaterThanOrEqual(0.7);
+    expect(top3 / n).toBeGreaterThanOrEqual(0.9);
+  });
+});
