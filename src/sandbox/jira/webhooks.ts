@@ -1,4 +1,5 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { hmacSha256Hex } from "../../ingest/util.ts";
 import type { WebhookSender } from "../pagerduty/webhook-sender.ts";
 import { renderComment, renderIssue, renderIssueSummary, renderUser } from "./render.ts";
 import type { RenderContext } from "./render.ts";
@@ -47,7 +48,7 @@ export function jiraWebhookBody(site: string, store: JiraStore, change: JiraChan
 }
 
 export function jiraSignature(secret: string, body: string): string {
-  return `sha256=${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+  return `sha256=${hmacSha256Hex(secret, body)}`;
 }
 
 export function sendJiraWebhook(sender: WebhookSender, url: string, secret: string | undefined, event: string, body: Record<string, unknown>): void {
