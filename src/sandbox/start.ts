@@ -3,6 +3,9 @@ import type { Config } from "../config.ts";
 import type { Topology } from "../domain/topology.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
+import { PAGERDUTY_SANDBOX } from "../integrations/pagerduty/sandbox-account.ts";
+import { createJiraSandbox } from "./jira/jira-sandbox.ts";
+import { createPagerDutySandbox } from "./pagerduty/pagerduty-sandbox.ts";
 import { startSandbox } from "./server.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 
@@ -26,6 +29,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   const scenarios: ScenarioControl | undefined = undefined;
+  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${options.botUrl}/webhooks/jira`, logger: logger.child({ part: "jira" }) }));
+  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${options.botUrl}/webhooks/pagerduty`, webhookSecret: PAGERDUTY_SANDBOX.webhookSecret, logger: logger.child({ part: "pagerduty" }) }));
   const running = await startSandbox({
     port: config.sandboxPort,
     host: config.host,

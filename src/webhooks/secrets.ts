@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { SourceSecrets } from "../ingest/types.ts";
+import { PAGERDUTY_SANDBOX } from "../integrations/pagerduty/sandbox-account.ts";
 
 /** The webhook secrets from config (the SNS certificate is read from its file once, at start). */
 export function sourceSecrets(config: Config): SourceSecrets {
@@ -9,7 +10,8 @@ export function sourceSecrets(config: Config): SourceSecrets {
     alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
     snsTopicArns: e.SNS_TOPIC_ARNS?.split(",").map((s) => s.trim()).filter(Boolean),
-    pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET,
+    // The PagerDuty sandbox signs its webhooks like PagerDuty does, so they are verified the same way.
+    pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET ?? (config.pagerduty.mode === "sandbox" ? PAGERDUTY_SANDBOX.webhookSecret : undefined),
     githubSecret: e.GITHUB_WEBHOOK_SECRET,
     datadogSecret: e.DATADOG_WEBHOOK_SECRET,
     argocdSecret: e.ARGOCD_WEBHOOK_SECRET,
