@@ -41,6 +41,17 @@ export const WINDOW_REFERENCE_DISCOUNT = 0.6;
 const Z_SATURATE = 200;
 
 /** Squash a robust z into [0, 1]: 0 below the threshold, logarithmic above, 1 at Z_SATURATE. */
+/** How long a deviation must last to count fully (s). */
+const SUSTAIN_S = 60;
+
+function medianStep(t: readonly number[]): number {
+  if (t.length < 2) return 60;
+  const d: number[] = [];
+  for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
+  d.sort((a, b) => a - b);
+  return Math.max(1e-3, d[Math.floor(d.length / 2)]);
+}
+
 export function strengthOfZ(z: number): number {
   if (!(z > Z_THRESHOLD)) return 0;
   return clamp(Math.log1p(z - Z_THRESHOLD) / Math.log1p(Z_SATURATE - Z_THRESHOLD), 0, 1);
@@ -136,7 +147,8 @@ export function analyzeSeries(
   const moved: "up" | "down" = cls.bad === "up" ? "up" : cls.bad === "down" ? "down" : upPeak >= downPeak ? "up" : "down";
   const sign = moved === "up" ? 1 : -1;
   const dz = zs.map((d) => sign * d);
-  // Sustained peak: the best pair of consecutive samples (one stray sample counts half).
+  // Sustained peak: the best run of consecutive samples spanning at least a minute (two samples at
+  // least), i.e. the maximum over time of the running minimum; one stray sample counts half.
   let peak = 0;
   let peakIdx = 0;
   for (let i = 0; i < dz.length; i++) {
@@ -145,8 +157,13 @@ export function analyzeSeries(
       peakIdx = i;
     }
   }
-  let sustained = dz.length === 1 ? dz[0] : 0;
-  for (let i = 0; i + 1 < dz.length; i++) sustained = Math.max(sustained, Math.min(dz[i], dz[i + 1]));
+  const run = Math.min(dz.length, Math.max(2, Math.round(SUSTAIN_S / medianStep(tt))));
+  let sustained = 0;
+  for (let i = 0; i + run <= dz.length; i++) {
+    let m = Infinity;
+    for (let j = i; j < i + run; j++) if (dz[j] < m) m = dz[j];
+    if (m > sustained) sustained = m;
+  }
   const z = Math.max(0, sustained, peak / 2);
   let firstAt: number | undefined;
   for (let i = 0; i < dz.length; i++) {

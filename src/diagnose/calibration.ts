@@ -11,7 +11,9 @@ import { clamp } from "./stats.ts";
  *
  * with T = CAL.temper < 1 shrinking the fitted logit towards 50 % (conservative), capped at
  * CAL.ceiling, and bounded by the leader's own evidence (a weak leader in a quiet system is a guess:
- * conf ≤ CAL.thinBase + strength). Leave-one-group-out (each dev system and each synthetic regime
+ * conf ≤ CAL.thinBase + strength). When the runner-up scores within CLOSE_RATIO of the leader the
+ * verdict is "unsure: two candidates"; the confidence stays what the data says (near-ties at the top
+ * were right about 56 % of the time, so a leader just ahead gets ~60 %, not a coin flip). Leave-one-group-out (each dev system and each synthetic regime
  * held out in turn) gave ECE ≈ 0.02 before tempering. Other candidates share the remaining
  * probability 1 - P(leader) in proportion to exp((s_i / s1 - 1) / CAL.temperature).
  *
@@ -26,6 +28,9 @@ export const CAL = {
   thinBase: 0.3,
   temperature: 0.1,
 } as const;
+
+/** Leaders closer than this ratio make the verdict "unsure: two candidates". */
+export const CLOSE_RATIO = 0.85;
 
 export interface ConfidenceInputs {
   /** Scores, best first. */

@@ -4,7 +4,7 @@ import { buildGraph, distances, explanationScores, inferOrientation } from "./gr
 import type { PropGraph } from "./graph.ts";
 import { kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
-import { confidences } from "./calibration.ts";
+import { CLOSE_RATIO, confidences } from "./calibration.ts";
 import { clamp, pearson } from "./stats.ts";
 import type {
   Diagnosis,
@@ -526,7 +526,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
       if (p.symptomService && s.service !== p.symptomService) {
         const d = p.reachesSymptom.get(s.service);
         if (d !== undefined && d > 0) {
-          evidence.push({ kind: "symptom", source: { service: p.symptomService, metric: p.symptomSeries?.metric }, summary: `a fault here reaches the symptom ${p.symptomService} in ${d} hop(s)`, weight: 0.2 });
+          evidence.push({ kind: "symptom", source: { service: s.service, ref: "graph" }, summary: `a fault here reaches the symptom ${p.symptomService}${p.symptomSeries ? ` (${p.symptomSeries.metric})` : ""} in ${d} hop(s)`, weight: 0.2 });
         } else if (p.reachesSymptom.size > 0) {
           counter.push({ kind: "topology", source: { service: s.service, ref: "graph" }, summary: `no path in the dependency graph to the symptom ${p.symptomService}`, weight: 0.4 });
         }
@@ -596,16 +596,16 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   for (const [n, st] of p.states) if (serviceAnomaly(st) >= 0.15) anomalous.add(n);
 
   const positive = ranked.filter((r) => r.score > 0);
-  const limit = opts.limit ?? positive.length;
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
   const conf = confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) });
-  const hypotheses = positive.slice(0, limit).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i]));
+  const listed = opts.includeAll ? [...positive, ...ranked.filter((r) => !(r.score > 0))] : positive;
+  const hypotheses = listed.slice(0, opts.limit ?? listed.length).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i] ?? 0));
 
   let uncertainty: UncertaintyVerdict = "confident";
   const lead = hypotheses[0];
   const leadStrength = top ? strengthOf(top) : 0;
   if (!lead || leadStrength < 0.2) uncertainty = "thin evidence";
-  else if (second && second.score >= 0.85 * top.score) uncertainty = "unsure: two candidates";
+  else if (second && second.score >= CLOSE_RATIO * top.score) uncertainty = "unsure: two candidates";
   else if (lead.confidence < 0.35) uncertainty = "thin evidence";
 
   let headline: string;

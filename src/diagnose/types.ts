@@ -101,6 +101,8 @@ export interface DiagnosisInput {
 export interface DiagnosisOptions {
   /** Maximum hypotheses returned (default all services with any score). */
   limit?: number;
+  /** Also list services with no evidence at all (score 0, at the end); offline replay uses it. */
+  includeAll?: boolean;
 }
 
 export type EvidenceKind = "metric" | "topology" | "symptom" | "change" | "k8s" | "log" | "runbook";

@@ -27,7 +27,7 @@ export async function run(args: string[]): Promise<number> {
         skipped++;
         continue;
       }
-      const d = diagnose(c.input);
+      const d = diagnose({ ...c.input, options: { includeAll: true } });
       results.push({
         id: relative(root, dir) || dir,
         answer: c.answer,

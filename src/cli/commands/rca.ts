@@ -17,7 +17,7 @@ export async function run(args: string[]): Promise<number> {
   if (!dir || (limit !== undefined && !(limit > 0))) return usage();
   try {
     const c = loadCase(dir);
-    const d = diagnose({ ...c.input, options: { ...(limit ? { limit } : {}) } });
+    const d = diagnose({ ...c.input, options: { includeAll: json, ...(limit ? { limit } : {}) } });
     if (json) {
       process.stdout.write(`${JSON.stringify(toRanking(d))}\n`);
       return 0;
