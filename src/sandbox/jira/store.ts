@@ -2,7 +2,7 @@ import { adfToText, isAdfDoc } from "../../integrations/jira/adf.ts";
 import { displayValue, fieldById, findUser, parseFieldValue } from "./field-input.ts";
 import { ISSUE_NOT_FOUND, JiraRestError, jiraTime } from "./model.ts";
 import type { ChangeHistory, ChangeItem, CommentRecord, IssueLinkRecord, IssueRecord, ProjectRecord, RemoteLinkRecord, StatusRecord, TransitionRecord } from "./model.ts";
-import { DEFAULT_PRIORITY_ID, INCIDENT_CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, RESOLUTIONS, STATUSES, SYSTEM_EDITABLE, TRANSITIONS, USERS, seedProjects } from "./seed.ts";
+import { DEFAULT_PRIORITY_ID, INCIDENT_CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, RESOLUTIONS, STATUSES, SYSTEM_EDITABLE, TRANSITIONS, seedProjects } from "./seed.ts";
 
 /** What changed, for the webhook sender: one per create, edit, transition or comment. */
 export type JiraChange =
@@ -399,9 +399,5 @@ export class JiraStore {
     issue.changelog.push(history);
     issue.updated = at;
     this.onChange({ kind: "updated", issue, actorId, history, eventType });
-  }
-
-  user(accountId: string) {
-    return USERS.find((u) => u.accountId === accountId);
   }
 }
