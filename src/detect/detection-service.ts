@@ -1,0 +1,181 @@
+import { AnomalyDetector } from "./detector.ts";
+import type { DetailedExplanation, DetectorOptions } from "./detector.ts";
+import { inQuietHours, thresholdFor } from "./sli-config.ts";
+import type { ResolvedSli } from "./sli-config.ts";
+
+/**
+ * Holds one online detector per series (SLI) and turns scores into findings (pure, no I/O):
+ * the poller feeds the points it fetched; a point whose score reaches the SLI's threshold (from its
+ * sensitivity), in the SLI's direction, becomes an AnomalyFinding carrying the explanation and the
+ * recent points for the chart. One episode gives one finding: later anomalous points of the same
+ * episode give nothing unless the score climbs by `escalationStep` (then a finding marked
+ * `escalation`). An episode ends after `closeAfterMs` without unusual points. Quiet hours do not
+ * drop findings: they are marked `quiet` (and never `page`), the caller decides what to post.
+ */
+export interface SeriesPoint {
+  t: number;
+  value: number;
+}
+
+export interface ChartPoint {
+  t: number;
+  value: number;
+  /** Expected value and spread at that point (NaN while unknown): a band for charts. */
+  baseline: number;
+  spread: number;
+  score: number;
+}
+
+export interface AnomalyFinding {
+  key: string;
+  service: string;
+  sli: string;
+  /** Time of the point that crossed the threshold (epoch ms). */
+  at: number;
+  score: number;
+  threshold: number;
+  explanation: DetailedExplanation;
+  /** Recent points of the series, oldest first, ending at `at`. */
+  points: ChartPoint[];
+  /** Inside the SLI's quiet hours. */
+  quiet: boolean;
+  /** Configured to page (and not in quiet hours). */
+  page: boolean;
+  /** Re-raised because an episode already reported got worse. */
+  escalation: boolean;
+}
+
+export interface DetectionServiceOptions {
+  detector?: Partial<DetectorOptions>;
+  /** Points kept per series for charts (default 360). */
+  keepPoints?: number;
+  /** An episode is over after this long without an unusual point (default 1 h). */
+  closeAfterMs?: number;
+  /** Score increase that re-raises an open episode (default 0.15). */
+  escalationStep?: number;
+}
+
+interface SeriesState {
+  sli: ResolvedSli;
+  detector: AnomalyDetector;
+  points: ChartPoint[];
+  episode?: { since: number; lastUnusualAt: number; peak: number };
+}
+
+export class DetectionService {
+  private readonly series = new Map<string, SeriesState>();
+  private readonly slis = new Map<string, ResolvedSli>();
+  private readonly keep: number;
+  private readonly closeAfterMs: number;
+  private readonly escalationStep: number;
+  private readonly detectorOptions: Partial<DetectorOptions>;
+
+  constructor(slis: readonly ResolvedSli[] = [], opts: DetectionServiceOptions = {}) {
+    for (const s of slis) this.slis.set(s.key, s);
+    this.keep = Math.max(2, opts.keepPoints ?? 360);
+    this.closeAfterMs = opts.closeAfterMs ?? 3_600_000;
+    this.escalationStep = opts.escalationStep ?? 0.15;
+    this.detectorOptions = opts.detector ?? {};
+  }
+
+  /** Configured series keys ("service/sli"). */
+  keys(): string[] {
+    return [...this.slis.keys()];
+  }
+
+  sli(key: string): ResolvedSli | undefined {
+    return this.slis.get(key);
+  }
+
+  /** Number of series with a live detector. */
+  get size(): number {
+    return this.series.size;
+  }
+
+  /** Forget a series' state (e.g. after a deploy changed its behaviour on purpose). */
+  reset(key: string): void {
+    this.series.delete(key);
+  }
+
+  /**
+   * Feed new points of one series (any order; each is used once, older or repeated timestamps
+   * are ignored). Unknown keys ("service/sli") get default settings (medium, both directions).
+   */
+  observe(key: string, points: readonly SeriesPoint[]): AnomalyFinding[] {
+    const st = this.state(key);
+    const findings: AnomalyFinding[] = [];
+    const sorted = [...points].sort((a, b) => a.t - b.t);
+    for (const p of sorted) {
+      const f = this.step(st, p);
+      if (f) findings.push(f);
+    }
+    return findings;
+  }
+
+  private state(key: string): SeriesState {
+    let st = this.series.get(key);
+    if (!st) {
+      const sli = this.slis.get(key) ?? defaultSli(key);
+      st = { sli, detector: new AnomalyDetector(this.detectorOptions), points: [] };
+      this.series.set(key, st);
+    }
+    return st;
+  }
+
+  private step(st: SeriesState, p: SeriesPoint): AnomalyFinding | undefined {
+    const before = st.detector.count;
+    const out = st.detector.update(p.t, p.value);
+    if (st.detector.count === before) return undefined; // ignored (late, duplicate or missing value)
+    const e = out.explanation;
+    st.points.push({ t: p.t, value: p.value, baseline: e.baseline, spread: e.spread, score: out.score });
+    if (st.points.length > this.keep) st.points.splice(0, st.points.length - this.keep);
+
+    const sli = st.sli;
+    const rightWay = sli.direction === "both" || (sli.direction === "up" ? e.deviation > 0 : e.deviation < 0);
+    if (e.since !== undefined && rightWay && st.episode) st.episode.lastUnusualAt = p.t;
+    if (st.episode && p.t - st.episode.lastUnusualAt > this.closeAfterMs) st.episode = undefined;
+    if (!(out.score >= sli.threshold) || !rightWay) return undefined;
+
+    let escalation = false;
+    if (!st.episode) {
+      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: out.score };
+    } else if (out.score >= st.episode.peak + this.escalationStep) {
+      st.episode.peak = out.score;
+      st.episode.lastUnusualAt = p.t;
+      escalation = true;
+    } else {
+      st.episode.lastUnusualAt = p.t;
+      return undefined;
+    }
+    const quiet = inQuietHours(sli.quietHours, p.t);
+    return {
+      key: sli.key,
+      service: sli.service,
+      sli: sli.name,
+      at: p.t,
+      score: out.score,
+      threshold: sli.threshold,
+      explanation: { ...e, since: e.since ?? p.t },
+      points: st.points.slice(),
+      quiet,
+      page: sli.page && !quiet,
+      escalation,
+    };
+  }
+}
+
+function defaultSli(key: string): ResolvedSli {
+  const slash = key.indexOf("/");
+  const service = slash > 0 ? key.slice(0, slash) : key;
+  const name = slash > 0 ? key.slice(slash + 1) : key;
+  return {
+    key,
+    service,
+    name,
+    source: { kind: "prometheus", query: "", stepSeconds: 60 },
+    direction: "both",
+    sensitivity: "medium",
+    threshold: thresholdFor("medium"),
+    page: false,
+  };
+}
