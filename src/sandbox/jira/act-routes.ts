@@ -1,4 +1,5 @@
 import { Router, sendJson, sendText } from "../../http/router.ts";
+import { escapeHtml, parseJsonObject } from "../pagerduty/sandbox-http.ts";
 import type { RouteRequest } from "../../http/router.ts";
 import { findSandboxPerson } from "../pagerduty/people.ts";
 import type { WebhookDelivery } from "../pagerduty/webhook-sender.ts";
@@ -34,25 +35,14 @@ export function resolveJiraUser(who: unknown): JiraUserRecord | undefined {
   return person ? USERS.find((u) => u.email === person.email) : findUser(who);
 }
 
-function parseBody(req: RouteRequest): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(req.body.toString("utf8") || "{}");
-    return typeof v === "object" && v !== null ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
-}
 
 export function jiraActRoutes(deps: JiraActDeps): Router {
   const { store } = deps;
   const router = new Router();
 
   router.add("POST", "/jira/sandbox/act", async (req, res) => {
-    const body = parseBody(req);
+    const body = parseJsonObject(req);
     if (!body) return sendJson(res, 400, { error: "invalid_json" });
     const actor = resolveJiraUser(body.as);
     if (!actor) return sendJson(res, 400, { error: "unknown_user", detail: `"as" must name a sandbox person (alice, U_BOB, carol@example.com) or a Jira account id` });
@@ -85,7 +75,7 @@ export function jiraActRoutes(deps: JiraActDeps): Router {
   });
 
   router.add("POST", "/jira/sandbox/faults", (req, res) => {
-    const body = parseBody(req);
+    const body = parseJsonObject(req);
     if (!body) return sendJson(res, 400, { error: "invalid_json" });
     const status = body.status === 503 ? 503 : 429;
     deps.limiter.failNext(Math.max(0, Number(body.count ?? 1)), status, Math.max(0, Number(body.retryAfter ?? 1)));

@@ -3,6 +3,7 @@ import type { RouteRequest } from "../../http/router.ts";
 import { silentLogger } from "../../log.ts";
 import type { Logger } from "../../log.ts";
 import type { SandboxPart } from "../part.ts";
+import { siteResolver } from "../pagerduty/sandbox-http.ts";
 import { WebhookSender } from "../pagerduty/webhook-sender.ts";
 import type { WebhookDelivery } from "../pagerduty/webhook-sender.ts";
 import { jiraActRoutes } from "./act-routes.ts";
@@ -63,19 +64,14 @@ export function createJiraSandbox(options: JiraSandboxOptions = {}): JiraSandbox
   const logger = (options.logger ?? silentLogger).child({ part: "jira-sandbox" });
   const now = options.now ?? (() => new Date());
   const sender = new WebhookSender({ logger, retryDelaysMs: options.webhookRetryDelaysMs });
-  let lastSite = options.siteUrl ?? "http://localhost:3001/jira";
-  const site = (req: RouteRequest) => {
-    if (options.siteUrl) return options.siteUrl;
-    const host = req.headers["x-forwarded-host"] ?? req.headers.host;
-    if (host) lastSite = `http://${String(host)}/jira`;
-    return lastSite;
-  };
+  const sites = siteResolver("/jira", options.siteUrl);
+  const site = (req: RouteRequest) => sites.fromRequest(req);
   const store = new JiraStore({
     requiredFields: options.requiredFields,
     now,
     onChange: (change) => {
       if (!options.webhookUrl) return;
-      const { event, body } = jiraWebhookBody(lastSite, store, change, now().getTime());
+      const { event, body } = jiraWebhookBody(sites.current(), store, change, now().getTime());
       sendJiraWebhook(sender, options.webhookUrl, options.webhookSecret, event, body);
     },
   });
@@ -92,7 +88,7 @@ export function createJiraSandbox(options: JiraSandboxOptions = {}): JiraSandbox
     const sev = FIELDS.find((f) => f.id === SEVERITY_FIELD_ID)!.options!.find((o) => o.id === i.custom[SEVERITY_FIELD_ID]);
     return {
       key: i.key,
-      url: `${lastSite}/browse/${i.key}`,
+      url: `${sites.current()}/browse/${i.key}`,
       type: ISSUE_TYPES.find((t) => t.id === i.issueTypeId)!.name,
       summary: i.summary,
       status: store.status(i.statusId).name,

@@ -1,4 +1,5 @@
 import { Router, sendJson, sendText } from "../../http/router.ts";
+import { escapeHtml, parseJsonObject } from "./sandbox-http.ts";
 import type { RouteRequest } from "../../http/router.ts";
 import { PdRestError } from "./model.ts";
 import { renderIncident } from "./render.ts";
@@ -24,23 +25,14 @@ export interface PdActDeps {
   asClient<T>(client: string, fn: () => T): T;
 }
 
-function parseBody(req: RouteRequest): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(req.body.toString("utf8") || "{}");
-    return typeof v === "object" && v !== null ? v : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
 export function pagerdutyActRoutes(deps: PdActDeps): Router {
   const { store } = deps;
   const router = new Router();
 
   router.add("POST", "/pagerduty/sandbox/act", async (req, res) => {
-    const body = parseBody(req);
+    const body = parseJsonObject(req);
     if (!body) return sendJson(res, 400, { error: "invalid_json" });
     const actor = typeof body.as === "string" ? store.user(body.as.replace(/^@/, "")) ?? store.user(`${body.as}@example.com`) : undefined;
     if (!actor) return sendJson(res, 400, { error: "unknown_user", detail: `"as" must name a PagerDuty user (alice, U_BOB, carol@example.com or a user id)` });
@@ -81,7 +73,7 @@ export function pagerdutyActRoutes(deps: PdActDeps): Router {
   });
 
   router.add("POST", "/pagerduty/sandbox/faults", (req, res) => {
-    const body = parseBody(req);
+    const body = parseJsonObject(req);
     if (!body) return sendJson(res, 400, { error: "invalid_json" });
     const pending = deps.failNext(Math.max(0, Number(body.count ?? 1)), body.status === 503 ? 503 : 429, Math.max(0, Number(body.retryAfter ?? 1)));
     sendJson(res, 200, { pending });

@@ -8,6 +8,7 @@ import { pagerdutyActRoutes } from "./act-routes.ts";
 import { EventsApi } from "./events-api.ts";
 import type { PdIncident } from "./model.ts";
 import { pagerdutyRestRoutes } from "./rest-routes.ts";
+import { siteResolver } from "./sandbox-http.ts";
 import { PdStore } from "./store.ts";
 import { WebhookSender } from "./webhook-sender.ts";
 import type { WebhookDelivery } from "./webhook-sender.ts";
@@ -61,13 +62,8 @@ export function createPagerDutySandbox(options: PagerDutySandboxOptions = {}): P
   const logger = (options.logger ?? silentLogger).child({ part: "pagerduty-sandbox" });
   const secrets = options.webhookSecret === undefined ? [PAGERDUTY_SANDBOX.webhookSecret] : Array.isArray(options.webhookSecret) ? options.webhookSecret : [options.webhookSecret];
   const sender = new WebhookSender({ logger, retryDelaysMs: options.webhookRetryDelaysMs });
-  let lastSite = options.siteUrl ?? "http://localhost:3001/pagerduty";
-  const site = (req: RouteRequest) => {
-    if (options.siteUrl) return options.siteUrl;
-    const host = req.headers["x-forwarded-host"] ?? req.headers.host;
-    if (host) lastSite = `http://${String(host)}/pagerduty`;
-    return lastSite;
-  };
+  const sites = siteResolver("/pagerduty", options.siteUrl);
+  const site = (req: RouteRequest) => sites.fromRequest(req);
   let client = "PagerDuty";
   const asClient = <T>(name: string, fn: () => T): T => {
     const previous = client;
@@ -82,7 +78,7 @@ export function createPagerDutySandbox(options: PagerDutySandboxOptions = {}): P
     now: options.now,
     onChange: (change) => {
       if (!options.webhookUrl) return;
-      sendPagerDutyWebhook(sender, { url: options.webhookUrl, secrets, subscriptionId: PAGERDUTY_SANDBOX.webhookSubscriptionId }, pagerdutyWebhookBody(lastSite, store, change, client));
+      sendPagerDutyWebhook(sender, { url: options.webhookUrl, secrets, subscriptionId: PAGERDUTY_SANDBOX.webhookSubscriptionId }, pagerdutyWebhookBody(sites.current(), store, change, client));
     },
   });
   const events = new EventsApi(store, { eventsPerMinute: options.eventsPerMinute });
@@ -116,7 +112,7 @@ export function createPagerDutySandbox(options: PagerDutySandboxOptions = {}): P
     alerts: i.alerts.length,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
-    url: `${lastSite}/web/incidents/${i.id}`,
+    url: `${sites.current()}/web/incidents/${i.id}`,
   });
 
   return {
