@@ -594,6 +594,16 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const second = ranked[1];
   const anomalous = new Set<string>();
   for (const [n, st] of p.states) if (serviceAnomaly(st) >= 0.15) anomalous.add(n);
+  const gaps = [...p.gaps];
+  if (p.graph) {
+    // Unobserved common dependencies: no metrics of their own, several anomalous dependents.
+    const g = p.graph;
+    for (let i = 0; i < g.nodes.length; i++) {
+      if (p.states.get(g.nodes[i])?.hasMetrics) continue;
+      const hit = g.down[i].map((j) => g.nodes[j]).filter((n) => anomalous.has(n));
+      if (hit.length >= 2) gaps.push(`${g.nodes[i]} has no metrics, yet ${hit.length} services that depend on it are anomalous (${hit.slice(0, 3).join(", ")}): it could be their common cause`);
+    }
+  }
 
   const positive = ranked.filter((r) => r.score > 0);
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
@@ -621,7 +631,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     hypotheses,
     uncertainty,
     headline,
-    gaps: p.gaps,
+    gaps,
     notes: p.notes,
     elapsedMs: Number((performance.now() - started).toFixed(2)),
   };

@@ -239,3 +239,19 @@ describe("diagnose: synthetic systems (sanity of generalisation)", () => {
     expect(top3 / n).toBeGreaterThanOrEqual(0.9);
   });
 });
+
+describe("diagnose: unobserved services", () => {
+  it("points at a dependency without metrics shared by several anomalous services", () => {
+    const d = diagnose({
+      anomalyStart: ONSET,
+      services: [
+        svc("orders", metric("latency_p99", 0.1, step(3), { salt: 1 })),
+        svc("invoices", metric("latency_p99", 0.1, step(3), { salt: 2 })),
+        svc("web", metric("latency_p99", 0.3, step(2), { salt: 3 })),
+      ],
+      graph: { edges: propagationEdgesFromCalls([{ from: "web", to: "orders" }, { from: "web", to: "invoices" }, { from: "orders", to: "postgres" }, { from: "invoices", to: "postgres" }]) },
+      symptom: { service: "web" },
+    });
+    expect(d.gaps.join(" ")).toMatch(/postgres has no metrics, yet 2 services that depend on it are anomalous/);
+  });
+});

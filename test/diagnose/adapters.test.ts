@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { cardDiagnosis, changesFromEvents, diffDiagnoses, graphFromTopology, nextSteps } from "../../src/diagnose/adapters.ts";
+import { diagnose } from "../../src/diagnose/engine.ts";
+import type { DiagnosisInput } from "../../src/diagnose/types.ts";
+import { healthy, metric, ONSET, step, svc } from "./helpers.ts";
+
+function input(): DiagnosisInput {
+  return {
+    anomalyStart: ONSET,
+    services: [
+      svc("payments", metric("latency_p99", 0.1, step(3), { salt: 1 })),
+      svc("ledger", metric("latency_p99", 0.1, step(2.6), { salt: 2 })),
+      svc("checkout", metric("latency_p99", 0.4, step(1.8), { salt: 3 })),
+      healthy("search", 4),
+    ],
+    graph: graphFromTopology({ services: [], edges: [{ from: "checkout", to: "payments" }, { from: "checkout", to: "ledger" }, { from: "checkout", to: "search" }] }),
+    symptom: { service: "checkout", metric: "latency_p99" },
+    changes: [],
+    k8s: [],
+    logs: [],
+  };
+}
+
+describe("adapters", () => {
+  it("turns the call topology into propagation edges and ISO change times into unix seconds", () => {
+    expect(graphFromTopology({ services: [], edges: [{ from: "a", to: "b" }] })).toEqual({ edges: [{ source: "b", target: "a" }], orientation: "as-given" });
+    expect(graphFromTopology({ services: [], edges: [] })).toBeUndefined();
+    const c = changesFromEvents([{ id: "1", source: "github", kind: "deploy", service: "ledger", version: "v7", at: new Date(ONSET * 1000 - 60_000).toISOString() }]);
+    expect(c).toEqual([{ service: "ledger", at: ONSET - 60, kind: "deploy", version: "v7" }]);
+  });
+
+  it("fills the root card and next steps from the diagnosis", () => {
+    const withDeploy = input();
+    withDeploy.changes = [{ service: "ledger", at: ONSET - 240, kind: "deploy", version: "v7" }];
+    const d = diagnose(withDeploy);
+    const card = cardDiagnosis(d);
+    expect(card.cause).toMatch(/ledger/);
+    expect(card.confidence).toBe(d.hypotheses[0].confidence);
+    expect(card.verdict).toBe(d.uncertainty);
+    expect(card.nextSteps!.join(" ")).toMatch(/roll it back/);
+    expect(nextSteps(diagnose({ anomalyStart: ONSET, services: [healthy("a")] }))[0]).toMatch(/no service shows a clear anomaly/);
+  });
+
+  it("describes what changed between two diagnoses, one line per change", () => {
+    const before = diagnose(input());
+    const later = input();
+    later.changes = [{ service: "ledger", at: ONSET - 240, kind: "deploy", version: "v7" }];
+    const after = diagnose(later);
+    const changes = diffDiagnoses(before, after);
+    expect(changes.find((c) => c.kind === "strengthened" && c.service === "ledger")?.text).toMatch(/Hypothesis strengthened: ledger \(\d+ % → \d+ %\): deploy v7/);
+    expect(changes[0].kind).toBe("leader");
+    expect(changes.some((c) => c.service === "payments" && (c.kind === "weakened" || c.kind === "dropped"))).toBe(true);
+    // nothing new → nothing to say
+    expect(diffDiagnoses(after, diagnose(later))).toEqual([]);
+    // first diagnosis: every top hypothesis is new
+    expect(diffDiagnoses(undefined, after).every((c) => c.kind === "new")).toBe(true);
+  });
+});
