@@ -55,8 +55,9 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const store = createStore(db);
   const metrics = createAppMetrics();
   const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
-  const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : EMPTY_TOPOLOGY;
-  const topology = deps.topology ?? (() => fileTopology);
+  // An explicit services.yaml wins; else what the running system knows (the simulation); else none.
+  const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : undefined;
+  const topology = fileTopology ? () => fileTopology : (deps.topology ?? (() => EMPTY_TOPOLOGY));
   const outbox = new OutboxSender({ store, slack, logger, metrics });
   const incidents = new IncidentService({ store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
