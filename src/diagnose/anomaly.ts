@@ -31,8 +31,11 @@ export interface SeriesAnomaly {
    * WINDOW_REFERENCE_DISCOUNT when there was no normal period to compare with.
    */
   strength: number;
-  /** Post-onset samples (sign-adjusted deviation in z units) for co-movement checks. */
-  window: { t: number[]; z: number[] };
+  /**
+   * Post-onset samples (sign-adjusted deviation in z units) for co-movement checks; `slot` is the
+   * time bucket on the common grid so series sampled at slightly different instants line up.
+   */
+  window: { t: number[]; z: number[]; slot: number[] };
 }
 
 export const Z_THRESHOLD = 3;
@@ -44,7 +47,7 @@ const Z_SATURATE = 200;
 /** How long a deviation must last to count fully (s). */
 const SUSTAIN_S = 60;
 
-function medianStep(t: readonly number[]): number {
+export function medianStep(t: readonly number[]): number {
   if (t.length < 2) return 60;
   const d: number[] = [];
   for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
@@ -73,6 +76,8 @@ export interface AnalyzeOptions {
   anomalyStart: number;
   /** Post-onset samples beyond this are ignored (s). Default 2 h. */
   horizon?: number;
+  /** Common sampling step (s) to align series on; default 60. */
+  grid?: number;
 }
 
 export function analyzeSeries(
@@ -185,6 +190,6 @@ export function analyzeSeries(
     peakAt: tt[peakIdx],
     firstAt,
     strength: strengthOfZ(z) * (refKind === "window" ? WINDOW_REFERENCE_DISCOUNT : 1),
-    window: { t: tt, z: dz },
+    window: { t: tt, z: dz, slot: tt.map((t) => Math.round((t - opts.anomalyStart) / (opts.grid ?? 60))) },
   };
 }

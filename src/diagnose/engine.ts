@@ -1,4 +1,4 @@
-import { analyzeSeries, strengthOfZ, WINDOW_REFERENCE_DISCOUNT, Z_THRESHOLD } from "./anomaly.ts";
+import { analyzeSeries, medianStep, strengthOfZ, WINDOW_REFERENCE_DISCOUNT, Z_THRESHOLD } from "./anomaly.ts";
 import type { SeriesAnomaly } from "./anomaly.ts";
 import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
 import type { PropGraph } from "./graph.ts";
@@ -84,6 +84,8 @@ interface Scored {
   own: number;
   /** Anomaly mass this hypothesis explains (itself and what a fault in it reaches). */
   explained: number;
+  /** Part of its anomaly explained by a change in the load its callers send. */
+  loadExplained: number;
   metricScore: number;
   extraScore: number;
   score: number;
@@ -122,11 +124,11 @@ function fmtMinutes(s: number): string {
 function coherenceWith(a: SeriesAnomaly, symptom: SeriesAnomaly | undefined): number | undefined {
   if (!symptom || a === symptom) return a === symptom ? 1 : undefined;
   const at = new Map<number, number>();
-  for (let i = 0; i < a.window.t.length; i++) at.set(a.window.t[i], a.window.z[i]);
+  for (let i = 0; i < a.window.slot.length; i++) at.set(a.window.slot[i], a.window.z[i]);
   const xs: number[] = [];
   const ys: number[] = [];
-  for (let i = 0; i < symptom.window.t.length; i++) {
-    const v = at.get(symptom.window.t[i]);
+  for (let i = 0; i < symptom.window.slot.length; i++) {
+    const v = at.get(symptom.window.slot[i]);
     if (v !== undefined) {
       xs.push(v);
       ys.push(symptom.window.z[i]);
@@ -252,11 +254,16 @@ function prepare(input: DiagnosisInput): Prepared {
   const states = new Map<string, ServiceState>();
   const allSeries: SeriesAnomaly[] = [];
   let refKinds = new Set<string>();
+  // Common grid: the median sampling step over all series.
+  const steps: number[] = [];
+  for (const sm of input.services) for (const ser of sm.series) if (ser.timestamps.length > 1) steps.push(medianStep(ser.timestamps));
+  steps.sort((a, b) => a - b);
+  const grid = steps.length ? steps[Math.floor(steps.length / 2)] : 60;
   for (const sm of input.services) {
     let st = states.get(sm.service);
     if (!st) states.set(sm.service, (st = { name: sm.service, anomalies: [], effective: new Map(), coherence: new Map(), hasMetrics: false }));
     for (const ser of sm.series) {
-      const a = analyzeSeries(sm.service, ser, baseline.get(sm.service)?.get(ser.metric), { anomalyStart: input.anomalyStart });
+      const a = analyzeSeries(sm.service, ser, baseline.get(sm.service)?.get(ser.metric), { anomalyStart: input.anomalyStart, grid });
       if (!a) continue;
       st.anomalies.push(a);
       st.hasMetrics = true;
@@ -355,9 +362,9 @@ function profileOf(st: ServiceState | undefined, keep?: (a: SeriesAnomaly) => bo
     if (a.strength <= 0 || (keep && !keep(a))) continue;
     prof ??= new Map();
     const disc = a.referenceKind === "window" ? WINDOW_REFERENCE_DISCOUNT : 1;
-    for (let i = 0; i < a.window.t.length; i++) {
+    for (let i = 0; i < a.window.slot.length; i++) {
       const v = a.cls.weight * disc * strengthOfZ(a.window.z[i]);
-      const t = a.window.t[i];
+      const t = a.window.slot[i];
       if (v > (prof.get(t) ?? 0)) prof.set(t, v);
       else if (!prof.has(t)) prof.set(t, 0);
     }
@@ -397,7 +404,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
   const anomaly = new Map<string, number>();
   for (const n of names) anomaly.set(n, serviceAnomaly(p.states.get(n)!, keep));
 
-  const topo = new Map<string, { own: number; explained: number }>();
+  const topo = new Map<string, { own: number; explained: number; loadExplained: number }>();
   let totalMass = 1e-9;
   if (p.graph) {
     const g = p.graph;
@@ -420,7 +427,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
     };
     const ex = explanationScores(g, a, load, sim);
     for (let i = 0; i < g.nodes.length; i++) totalMass += a[i];
-    for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i] });
+    for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i], loadExplained: ex.loadExplained[i] });
   }
 
   const out: Scored[] = [];
@@ -429,10 +436,12 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
     let metricScore: number;
     let own = an;
     let explained = an;
+    let loadExplained = 0;
     if (p.graph) {
       const t = topo.get(n);
       own = t?.own ?? 0;
       explained = t?.explained ?? 0;
+      loadExplained = t?.loadExplained ?? 0;
       // Explained share of the total anomaly mass keeps the score in [0, 1], comparable with the
       // other evidence kinds whatever the size of the system.
       metricScore = Math.pow(own, OWN_EXPONENT) * Math.pow(Math.min(1, explained / totalMass), 1 - OWN_EXPONENT);
@@ -452,7 +461,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
         gate *
         (EVIDENCE_WEIGHTS.change * ex.change + EVIDENCE_WEIGHTS.k8s * ex.k8s + EVIDENCE_WEIGHTS.log * ex.log + EVIDENCE_WEIGHTS.runbook * ex.runbook);
     }
-    out.push({ service: n, anomaly: an, own, explained, metricScore, extraScore, score: metricScore + extraScore });
+    out.push({ service: n, anomaly: an, own, explained, loadExplained, metricScore, extraScore, score: metricScore + extraScore });
   }
   out.sort((x, y) => y.score - x.score || y.anomaly - x.anomaly || x.service.localeCompare(y.service));
   return out;
@@ -488,7 +497,7 @@ function kindPhrase(st: ServiceState): string {
   return `${label} ${verb}`;
 }
 
-function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<string>, confidence: number): Hypothesis {
+function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<string>, confidence: number, scored: Map<string, Scored>): Hypothesis {
   const st = p.states.get(s.service)!;
   const evidence: EvidenceItem[] = [];
   const counter: EvidenceItem[] = [];
@@ -513,8 +522,19 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
           weight: Number(Math.min(1, s.explained / 2).toFixed(3)),
         });
       }
+      // Dependencies anomalous on their own account (not merely from the load this service sends).
       const upstreamAnomalous: string[] = [];
-      for (let j = 0; j < g.nodes.length; j++) if (dUp[j] > 0 && anomalous.has(g.nodes[j])) upstreamAnomalous.push(g.nodes[j]);
+      for (let j = 0; j < g.nodes.length; j++) if (dUp[j] > 0 && (scored.get(g.nodes[j])?.own ?? 0) >= 0.15) upstreamAnomalous.push(g.nodes[j]);
+      if (s.anomaly > 0 && s.loadExplained >= 0.3 * s.anomaly) {
+        const callers = g.down[i].map((j) => g.nodes[j]).filter((n) => anomalous.has(n));
+        const tr = st.anomalies.filter((a) => a.cls.kind === "traffic" && a.z > Z_THRESHOLD).sort((a, b) => b.z - a.z)[0];
+        counter.push({
+          kind: "topology",
+          source: { service: s.service, metric: tr?.metric, ref: "graph" },
+          summary: `its traffic changed${tr ? ` (${tr.metric} ${tr.moved === "up" ? "rose" : "fell"} to ${fmtNum(tr.peakValue)}, normal ${fmtNum(tr.level)})` : ""}: the load comes from its callers${callers.length ? ` (${callers.slice(0, 3).join(", ")})` : ""}, so they may be the origin`,
+          weight: 0.4,
+        });
+      }
       if (upstreamAnomalous.length > 0) {
         counter.push({
           kind: "topology",
@@ -608,8 +628,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const positive = ranked.filter((r) => r.score > 0);
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
   const conf = confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) });
+  const scoredBy = new Map(ranked.map((r) => [r.service, r]));
   const listed = opts.includeAll ? [...positive, ...ranked.filter((r) => !(r.score > 0))] : positive;
-  const hypotheses = listed.slice(0, opts.limit ?? listed.length).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i] ?? 0));
+  const hypotheses = listed.slice(0, opts.limit ?? listed.length).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i] ?? 0, scoredBy));
 
   let uncertainty: UncertaintyVerdict = "confident";
   const lead = hypotheses[0];

@@ -99,6 +99,8 @@ export interface Explanation {
   own: Float64Array;
   /** Anomaly mass the hypothesis "root cause here" explains (itself, its dependents, load-hit dependencies). */
   explained: Float64Array;
+  /** Part of each service's anomaly explained by a change in the load its dependents send. */
+  loadExplained: Float64Array;
 }
 
 /**
@@ -140,5 +142,5 @@ export function explanationScores(
     for (const u of g.up[r]) if (d[u] <= 0 && load[u] > 0) e += Math.min(anomaly[u], load[u]) * similarity(u, r);
     explained[r] = e;
   }
-  return { own, explained };
+  return { own, explained, loadExplained };
 }
