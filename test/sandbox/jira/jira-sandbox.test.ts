@@ -256,6 +256,8 @@ describe("Jira sandbox webhooks", () => {
     await client().addNewIssue(incidentFields("Retry me"));
     const [hook] = await hooks.waitFor((h) => h.length >= 1);
     expect(hook.headers["x-atlassian-webhook-retry"]).toBe("1");
-    expect(sandbox.deliveries().at(-1)).toMatchObject({ status: "delivered", attempts: 2 });
+    // The sender marks the delivery after the receiver's 200 arrives: wait for it to settle.
+    await sandbox.idle();
+    expect(sandbox.deliveries().find((d) => d.id === hook.headers["x-atlassian-webhook-identifier"])).toMatchObject({ status: "delivered", attempts: 2 });
   });
 });
