@@ -4,6 +4,8 @@ export const ACTION = {
   incidentResolve: "incident_resolve",
   incidentReopen: "incident_reopen",
   shareInChannel: "share_in_channel",
+  remediationApprove: "remediation_approve",
+  remediationReject: "remediation_reject",
 } as const;
 
 export const VIEW = {
@@ -12,6 +14,7 @@ export const VIEW = {
 
 export const BLOCK = {
   cardActions: "incident_card_actions",
+  remediationActions: "remediation_actions",
   declareTitle: "declare_title",
   declareSeverity: "declare_severity",
   declareService: "declare_service",
