@@ -12,6 +12,8 @@ import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
+import { buildKnowledgeBase } from "../knowledge/build.ts";
+import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { SOURCES } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
@@ -31,6 +33,7 @@ export interface Services {
   outbox: OutboxSender;
   incidents: IncidentService;
   intake: WebhookIntake;
+  knowledge: KnowledgeBase;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -75,6 +78,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       },
     },
   });
+  const knowledge = buildKnowledgeBase(config, store, logger);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -87,6 +91,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     outbox,
     incidents,
     intake,
+    knowledge,
     topology,
     async ready() {
       try {
@@ -98,6 +103,14 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     start() {
       outbox.start();
       void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
+      const runbooks = config.env.AISRE_RUNBOOKS_DIR;
+      void knowledge.indexRunbooks(runbooks).then(
+        (r) => {
+          logger.info({ dir: runbooks, indexed: r.indexed, changed: r.changed }, "runbooks indexed");
+          knowledge.watch(runbooks);
+        },
+        (e: unknown) => logger.warn({ err: e, dir: runbooks }, "runbooks not indexed"),
+      );
       timer = setInterval(() => {
         if (ticking) return;
         ticking = true;
@@ -111,6 +124,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     async close() {
       clearInterval(timer);
+      knowledge.close();
       await intake.drain();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);

@@ -1,0 +1,26 @@
+import OpenAI from "openai";
+
+/** Text → vectors. The real adapter is the OpenAI embeddings API (or any compatible server). */
+export interface Embedder {
+  readonly model: string;
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+export class OpenAIEmbedder implements Embedder {
+  readonly model: string;
+  private readonly client: OpenAI;
+  constructor(options: { apiKey: string; baseUrl?: string; model: string; timeoutMs?: number }) {
+    this.model = options.model;
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, timeout: options.timeoutMs ?? 20_000, maxRetries: 2 });
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    const out: number[][] = [];
+    // The API takes up to 2,048 inputs per request; runbooks are few, so small batches are fine.
+    for (let i = 0; i < texts.length; i += 64) {
+      const res = await this.client.embeddings.create({ model: this.model, input: texts.slice(i, i + 64).map((t) => t.slice(0, 24_000)) });
+      for (const d of [...res.data].sort((a, b) => a.index - b.index)) out.push(d.embedding);
+    }
+    return out;
+  }
+}
