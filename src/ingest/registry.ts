@@ -47,6 +47,12 @@ export async function receiveDelivery(source: WebhookSource, req: WebhookRequest
  * Source secrets from raw environment variables (names as in src/config.ts; SNS_CERT_FILE is read
  * here). For tools and tests; the app builds them from its validated Config.
  */
+/** "a" → "a"; "a, b" → ["a", "b"]. */
+function oneOrMany(value: string | undefined): string | string[] | undefined {
+  const list = value?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  return list.length > 1 ? list : list[0];
+}
+
 export function sourceSecretsFromEnv(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): SourceSecrets {
   const v = (k: string) => {
     const s = env[k]?.trim();
@@ -57,7 +63,8 @@ export function sourceSecretsFromEnv(env: Record<string, string | undefined>, re
   const secrets: SourceSecrets = {
     alertmanagerToken: v("ALERTMANAGER_WEBHOOK_TOKEN"),
     alertmanagerBasicAuth: v("ALERTMANAGER_WEBHOOK_BASIC_AUTH"),
-    pagerdutySecret: v("PAGERDUTY_WEBHOOK_SECRET"),
+    // Comma-separated during a secret rotation: either secret verifies.
+    pagerdutySecret: oneOrMany(v("PAGERDUTY_WEBHOOK_SECRET")),
     githubSecret: v("GITHUB_WEBHOOK_SECRET"),
     datadogSecret: v("DATADOG_WEBHOOK_SECRET"),
     argocdSecret: v("ARGOCD_WEBHOOK_SECRET"),

@@ -55,8 +55,8 @@ export interface SourceSecrets {
   alertmanagerToken?: string;
   /** Alertmanager `http_config.basic_auth` as `user:password`. */
   alertmanagerBasicAuth?: string;
-  /** PAGERDUTY_WEBHOOK_SECRET: the v3 subscription's signing secret. */
-  pagerdutySecret?: string;
+  /** PAGERDUTY_WEBHOOK_SECRET: the v3 subscription's signing secret (several during a rotation: any may match). */
+  pagerdutySecret?: string | string[];
   /** GITHUB_WEBHOOK_SECRET. */
   githubSecret?: string;
   /** DATADOG_WEBHOOK_SECRET: sent by Datadog in the `X-Aisre-Token` custom header. */

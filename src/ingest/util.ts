@@ -88,20 +88,24 @@ export function safeEqual(a: string, b: string): boolean {
 
 /**
  * Checks `<prefix><hex hmac-sha256(secret, raw body)>` values in a header. Several values may be
- * sent, comma-separated (PagerDuty during secret rotation): any match is enough.
+ * sent, comma-separated (PagerDuty during its secret rotation), and several secrets may be
+ * configured (ours during our rotation): any value matching any secret is enough.
  */
-export function verifyHmacHeader(req: WebhookRequest, headerName: string, prefix: string, secret: string | undefined): VerifyResult {
-  if (!secret) return { ok: true };
+export function verifyHmacHeader(req: WebhookRequest, headerName: string, prefix: string, secret: string | string[] | undefined): VerifyResult {
+  const secrets = (Array.isArray(secret) ? secret : [secret]).filter((s): s is string => typeof s === "string" && s !== "");
+  if (secrets.length === 0) return { ok: true };
   const value = header(req, headerName);
   if (!value) return { ok: false, reason: `missing ${headerName} header` };
-  const expected = prefix + hmacSha256Hex(secret, req.body);
   const candidates = value
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
   let matched = false;
-  // Compare against every candidate (no early exit) so the timing says nothing about which matched.
-  for (const c of candidates) if (safeEqual(c.toLowerCase(), expected)) matched = true;
+  // Compare every pair (no early exit) so the timing says nothing about which matched.
+  for (const key of secrets) {
+    const expected = prefix + hmacSha256Hex(key, req.body);
+    for (const c of candidates) if (safeEqual(c.toLowerCase(), expected)) matched = true;
+  }
   return matched ? { ok: true } : { ok: false, reason: `no ${headerName} value matches the configured secret` };
 }
 

@@ -3,7 +3,7 @@ import type { Config } from "../config.ts";
 import type { Topology } from "../domain/topology.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
-import { PAGERDUTY_SANDBOX } from "../integrations/pagerduty/sandbox-account.ts";
+import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
 import { createJiraSandbox } from "./jira/jira-sandbox.ts";
 import { createPagerDutySandbox } from "./pagerduty/pagerduty-sandbox.ts";
 import { startSandbox } from "./server.ts";
@@ -29,8 +29,13 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   const scenarios: ScenarioControl | undefined = undefined;
-  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${options.botUrl}/webhooks/jira`, logger: logger.child({ part: "jira" }) }));
-  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${options.botUrl}/webhooks/pagerduty`, webhookSecret: PAGERDUTY_SANDBOX.webhookSecret, logger: logger.child({ part: "pagerduty" }) }));
+  // The sandbox's own URL is known once it listens (SANDBOX_PORT may be 0): links in Jira and
+  // PagerDuty bodies (`self`, `html_url`, browse pages) use it from then on. Webhooks are signed
+  // with the secrets the bot verifies (PAGERDUTY_WEBHOOK_SECRET / JIRA_WEBHOOK_SECRET when set).
+  let sandboxUrl: string | undefined;
+  const site = (prefix: string) => () => (sandboxUrl ? `${sandboxUrl}${prefix}` : undefined);
+  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${options.botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) }));
+  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${options.botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) }));
   const running = await startSandbox({
     port: config.sandboxPort,
     host: config.host,
@@ -42,6 +47,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
     scenarios,
     logger,
   });
+  sandboxUrl = running.url;
   for (const p of parts) await p.start?.();
   logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
   return {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { SourceSecrets } from "../ingest/types.ts";
-import { PAGERDUTY_SANDBOX } from "../integrations/pagerduty/sandbox-account.ts";
+import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
 
 /** The webhook secrets from config (the SNS certificate is read from its file once, at start). */
 export function sourceSecrets(config: Config): SourceSecrets {
@@ -10,8 +10,9 @@ export function sourceSecrets(config: Config): SourceSecrets {
     alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
     snsTopicArns: e.SNS_TOPIC_ARNS?.split(",").map((s) => s.trim()).filter(Boolean),
-    // The PagerDuty sandbox signs its webhooks like PagerDuty does, so they are verified the same way.
-    pagerdutySecret: e.PAGERDUTY_WEBHOOK_SECRET ?? (config.pagerduty.mode === "sandbox" ? PAGERDUTY_SANDBOX.webhookSecret : undefined),
+    // PAGERDUTY_WEBHOOK_SECRET may hold two comma-separated secrets during a rotation. The PagerDuty
+    // sandbox signs its webhooks like PagerDuty does, so they are verified the same way.
+    pagerdutySecret: nonEmpty(pagerDutyWebhookSecrets(config.pagerduty)),
     githubSecret: e.GITHUB_WEBHOOK_SECRET,
     datadogSecret: e.DATADOG_WEBHOOK_SECRET,
     argocdSecret: e.ARGOCD_WEBHOOK_SECRET,
@@ -20,3 +21,5 @@ export function sourceSecrets(config: Config): SourceSecrets {
     snsCertificatePem: e.SNS_CERT_FILE ? readFileSync(e.SNS_CERT_FILE, "utf8") : undefined,
   };
 }
+
+const nonEmpty = (list: string[]): string[] | undefined => (list.length > 0 ? list : undefined);

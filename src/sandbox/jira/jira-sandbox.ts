@@ -24,7 +24,7 @@ export interface JiraSandboxOptions {
   /** Per-issue write limit (default 20 writes per 2 s per issue). */
   rateLimit?: Partial<WriteRateLimit>;
   /** Public base URL of the sandbox Jira site for `self` links, e.g. http://localhost:3001/jira (default: from the request). */
-  siteUrl?: string;
+  siteUrl?: string | (() => string | undefined);
   /** Per issue type name, the custom field ids OPS requires on create (default `{Incident: ["customfield_10040"]}`). */
   requiredFields?: Record<string, string[]>;
   /** Delays between webhook retries (default 1 s, 5 s, 15 s, 60 s). */

@@ -25,7 +25,7 @@ export interface PagerDutySandboxOptions {
   /** Events API v2 events accepted per routing key per minute (default 120). */
   eventsPerMinute?: number;
   /** Public base URL for `self`/`html_url` links, e.g. http://localhost:3001/pagerduty (default: from the request). */
-  siteUrl?: string;
+  siteUrl?: string | (() => string | undefined);
   /** Delays between webhook retries (default 1 s, 5 s, 15 s, 60 s: 5 attempts in all, like PagerDuty). */
   webhookRetryDelaysMs?: number[];
   now?: () => Date;

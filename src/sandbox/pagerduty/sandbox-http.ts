@@ -15,18 +15,21 @@ export function parseJsonObject(req: RouteRequest): Record<string, unknown> | un
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
 /**
- * The public base URL of a sandbox part for `self` links: the configured one, else learnt from the
- * Host of the requests it serves (`current()` gives the last one, for webhooks sent outside a request).
+ * The public base URL of a sandbox part for `self` links: the configured one (a string, or a
+ * function for a URL only known once the server listens), else learnt from the Host of the requests
+ * it serves (`current()` gives the last one, for webhooks sent outside a request).
  */
-export function siteResolver(prefix: string, configured: string | undefined): { fromRequest(req: RouteRequest): string; current(): string } {
-  let last = configured ?? `http://localhost:3001${prefix}`;
+export function siteResolver(prefix: string, configured: string | (() => string | undefined) | undefined): { fromRequest(req: RouteRequest): string; current(): string } {
+  let last = `http://localhost:3001${prefix}`;
+  const fixed = () => (typeof configured === "function" ? configured() : configured) || undefined;
   return {
     fromRequest(req) {
-      if (configured) return configured;
+      const site = fixed();
+      if (site) return site;
       const host = req.headers["x-forwarded-host"] ?? req.headers.host;
       if (host) last = `http://${String(host)}${prefix}`;
       return last;
     },
-    current: () => last,
+    current: () => fixed() ?? last,
   };
 }
