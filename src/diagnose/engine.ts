@@ -2,7 +2,7 @@ import { analyzeSeries, medianStep, strengthOfZ, WINDOW_REFERENCE_DISCOUNT, Z_TH
 import type { SeriesAnomaly } from "./anomaly.ts";
 import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
 import type { PropGraph } from "./graph.ts";
-import { kindCompatibility } from "./metric-kind.ts";
+import { classifyMetric, kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences } from "./calibration.ts";
 import { clamp, pearson } from "./stats.ts";
@@ -154,6 +154,10 @@ function pickSymptomSeries(st: ServiceState | undefined, metric: string | undefi
   if (metric) {
     const exact = st.anomalies.find((a) => a.metric === metric) ?? st.anomalies.find((a) => a.metric.toLowerCase() === metric.toLowerCase());
     if (exact) return exact;
+    // Not by that name: the strongest series of the same kind ("latency" → latency_p99).
+    const kind = classifyMetric(metric).kind;
+    const same = st.anomalies.filter((a) => a.cls.kind === kind).sort((a, b) => b.z - a.z)[0];
+    if (same) return same;
   }
   const userFacing: MetricKind[] = ["latency", "errors", "availability"];
   const cands = st.anomalies.filter((a) => userFacing.includes(a.cls.kind));
