@@ -1,0 +1,118 @@
+export type Labels = Record<string, string>;
+
+export type MetricType = "counter" | "gauge" | "histogram" | "summary";
+
+export interface Family {
+  name: string;
+  type: MetricType;
+  help: string;
+}
+
+export interface Series {
+  key: string;
+  labels: Labels;
+  values: Float64Array;
+  /** Last step index written: series not written for a while are stale (a pod gone). */
+  lastStep: number;
+}
+
+/** Canonical key of a label set (`__name__` included), sorted by name. */
+export function labelsKey(labels: Labels): string {
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(labels[k])}`)
+    .join(",");
+}
+
+/**
+ * Every sample the simulation produced, on a fixed step grid (one column per step), in a ring
+ * buffer covering `retentionSteps`. Sample i of every series is at `t0 + i * stepMs`.
+ */
+export class SeriesStore {
+  readonly stepMs: number;
+  readonly capacity: number;
+  /** sim ms of step 0 */
+  readonly t0: number;
+  /** Latest written step index (-1: none yet). */
+  head = -1;
+  private readonly series = new Map<string, Series>();
+  readonly families = new Map<string, Family>();
+
+  constructor(options: { t0: number; stepMs: number; retentionSteps: number }) {
+    this.t0 = options.t0;
+    this.stepMs = options.stepMs;
+    this.capacity = options.retentionSteps;
+  }
+
+  family(name: string, type: MetricType, help: string): void {
+    if (!this.families.has(name)) this.families.set(name, { name, type, help });
+  }
+
+  stepOf(simMs: number): number {
+    return Math.floor((simMs - this.t0) / this.stepMs);
+  }
+
+  timeOf(step: number): number {
+    return this.t0 + step * this.stepMs;
+  }
+
+  /** Oldest step still held. */
+  get tail(): number {
+    return Math.max(0, this.head - this.capacity + 1);
+  }
+
+  beginStep(step: number): void {
+    this.head = step;
+    if (step % 240 === 0) this.dropStale();
+  }
+
+  /** Fast identity of a series as written (callers always pass labels in the same order). */
+  private readonly fastKeys = new Map<string, string>();
+
+  set(name: string, labels: Labels, value: number): void {
+    let fast = name;
+    for (const k in labels) fast += `\u0000${k}\u0001${labels[k]}`;
+    let key = this.fastKeys.get(fast);
+    if (key === undefined) {
+      key = labelsKey({ __name__: name, ...labels });
+      this.fastKeys.set(fast, key);
+    }
+    let s = this.series.get(key);
+    if (!s) {
+      const full = { __name__: name, ...labels };
+      s = { key, labels: full, values: new Float64Array(this.capacity).fill(Number.NaN), lastStep: this.head };
+      this.series.set(key, s);
+    } else if (s.lastStep < this.head - 1) {
+      // Gap: clear the slots skipped since the series was last written.
+      for (let i = Math.max(s.lastStep + 1, this.head - this.capacity + 1); i < this.head; i++) s.values[i % this.capacity] = Number.NaN;
+    }
+    s.values[this.head % this.capacity] = value;
+    s.lastStep = this.head;
+  }
+
+  /** Value at a step (NaN when absent or outside retention). */
+  at(s: Series, step: number): number {
+    if (step < this.tail || step > this.head || step > s.lastStep) return Number.NaN;
+    return s.values[step % this.capacity]!;
+  }
+
+  all(): Iterable<Series> {
+    return this.series.values();
+  }
+
+  byName(name: string): Series[] {
+    const out: Series[] = [];
+    for (const s of this.series.values()) if (s.labels.__name__ === name) out.push(s);
+    return out;
+  }
+
+  /** Series written at the head step: what a scrape of `/metrics` sees now. */
+  live(): Series[] {
+    return [...this.series.values()].filter((s) => s.lastStep === this.head);
+  }
+
+  private dropStale(): void {
+    for (const [k, s] of this.series) if (s.lastStep < this.tail) this.series.delete(k);
+    if (this.fastKeys.size > this.series.size * 2) this.fastKeys.clear();
+  }
+}

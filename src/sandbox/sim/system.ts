@@ -1,0 +1,288 @@
+import { randomBytes } from "node:crypto";
+import { Router } from "../../http/router.ts";
+import { type Logger, silentLogger } from "../../log.ts";
+import type { SandboxPart, ScenarioControl, ScenarioInfo } from "../part.ts";
+import { AlertGrouper, type WebhookPayload } from "./alerts/alertmanager.ts";
+import { RuleEngine } from "./alerts/engine.ts";
+import { deploymentStatusPayload, githubHeaders } from "./alerts/github.ts";
+import { ALERT_RULES } from "./alerts/rules.ts";
+import { AlarmEvaluator } from "./cloudwatch/alarms.ts";
+import { cloudwatchRouter } from "./cloudwatch/api.ts";
+import { DeliveryQueue } from "./delivery.ts";
+import { serviceHealth, type ServiceHealth } from "./health.ts";
+import { hooksRouter } from "./hooks.ts";
+import { type K8sAction, k8sRouter } from "./k8s/api.ts";
+import { writeKubeconfig } from "./kubeconfig.ts";
+import { MetricEmitter } from "./metrics/emit.ts";
+import { SeriesStore } from "./metrics/series-store.ts";
+import { prometheusRouter } from "./prometheus/api.ts";
+import { Rng } from "./rng.ts";
+import { scenarioByName, SCENARIOS } from "./scenarios/catalog.ts";
+import type { ScenarioContext, SimScenarioInfo } from "./scenarios/types.ts";
+import { type SimTopology, simTopology } from "./topology.ts";
+import { revisionOf } from "./world/cluster.ts";
+import type { RolloutInfo } from "./world/rollout.ts";
+import { STEP_MS, World } from "./world/world.ts";
+
+export interface SimulatedSystemOptions {
+  /** Simulated seconds per real second (SIM_SPEED). */
+  speed: number;
+  seed?: number;
+  /** Where the kubeconfig is written. */
+  dataDir: string;
+  /** Base URL the sandbox is reachable at, e.g. http://127.0.0.1:3001. */
+  publicUrl: string;
+  /** The bot's `/webhooks/alertmanager`. */
+  alertWebhookUrl?: string;
+  /** The bot's GitHub webhook endpoint (deployment_status). */
+  githubWebhookUrl?: string;
+  githubSecret?: string;
+  logger?: Logger;
+  /** Simulated start (ms); default: now. */
+  startTime?: number;
+  /** Healthy history generated before the start (ms); default 3 hours. */
+  historyMs?: number;
+  /** Alertmanager timing (sim ms): group_wait 30s, group_interval 5m, repeat_interval 4h by default. */
+  alertmanager?: { groupWaitMs?: number; groupIntervalMs?: number; repeatIntervalMs?: number };
+}
+
+export interface ActionRecord {
+  at: string;
+  action: string;
+  target: string;
+  detail: string;
+}
+
+export interface SimulatedSystem extends SandboxPart, ScenarioControl {
+  readonly name: string;
+  readonly router: Router;
+  /** Path of the kubeconfig written into dataDir. */
+  readonly kubeconfigPath: string;
+  /** Bearer token the simulated API server accepts. */
+  readonly token: string;
+  /** Starts the real-time clock (SandboxPart) or a scenario (ScenarioControl). */
+  start(): Promise<void>;
+  start(name: string): Promise<ScenarioInfo>;
+  /** Stops the clock and deliveries (SandboxPart) or a scenario (ScenarioControl). */
+  stop(): Promise<void>;
+  stop(name: string): Promise<void>;
+  list(): SimScenarioInfo[];
+  /** Ground truth of the running scenario (with its concrete fix target), or null. */
+  activeInfo(): (SimScenarioInfo & { startedAt: string }) | null;
+  topology(): SimTopology;
+  /** Advances simulated time by `simMs` now (tests; works with or without the real-time clock). */
+  tick(simMs: number): void;
+  /** Current simulated time (ms since epoch). */
+  now(): number;
+  health(): ServiceHealth[];
+  /** Alerts currently firing in the simulation's Prometheus. */
+  firingAlerts(): Array<{ alertname: string; service: string; severity: string; labels: Record<string, string>; since: string }>;
+  /** Alertmanager notifications produced so far (whether or not a webhook URL is set). */
+  notifications(): WebhookPayload[];
+  /** Remediations seen through the APIs (rollout restart, scale, rollback, kill query, …). */
+  actions(): ActionRecord[];
+  /** Resolves when every queued webhook has been delivered. */
+  flush(): Promise<void>;
+  /** The simulated world (for tests and the sandbox page). */
+  readonly world: World;
+}
+
+export function createSimulatedSystem(options: SimulatedSystemOptions): SimulatedSystem {
+  const logger = (options.logger ?? silentLogger).child({ part: "sim" });
+  const seed = options.seed ?? 42;
+  const speed = options.speed > 0 ? options.speed : 1;
+  const start = options.startTime ?? Date.now();
+  const historyMs = options.historyMs ?? 3 * 3_600_000;
+  const world = new World({ seed, start: start - historyMs });
+  const store = new SeriesStore({ t0: world.now, stepMs: STEP_MS, retentionSteps: Math.ceil((historyMs + 12 * 3_600_000) / STEP_MS) });
+  const emitter = new MetricEmitter(store);
+  const rules = new RuleEngine(store, ALERT_RULES);
+  const alarms = new AlarmEvaluator(world.now);
+  const publicUrl = options.publicUrl.replace(/\/$/, "");
+  const am = options.alertmanager ?? {};
+  const grouper = new AlertGrouper({
+    receiver: "aisre",
+    groupBy: ["alertname", "service"],
+    groupWaitMs: am.groupWaitMs ?? 30_000,
+    groupIntervalMs: am.groupIntervalMs ?? 5 * 60_000,
+    repeatIntervalMs: am.repeatIntervalMs ?? 4 * 3_600_000,
+    externalUrl: `${publicUrl}/alertmanager`,
+    generatorUrl: (expr) => `${publicUrl}/prometheus/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`,
+  });
+  const deliveries = new DeliveryQueue({ logger });
+  const idRng = new Rng(seed ^ 0x5bd1e995);
+  const token = randomBytes(24).toString("hex");
+  const kubeconfigPath = writeKubeconfig(options.dataDir, publicUrl, token);
+  const sent: WebhookPayload[] = [];
+  const actions: ActionRecord[] = [];
+  let live = false;
+  let steps = 0;
+  let active: { def: (typeof SCENARIOS)[number]; ctx: ScenarioContext; info: SimScenarioInfo } | null = null;
+
+  const recordAction = (action: string, target: string, detail: string): void => {
+    actions.push({ at: new Date(world.now).toISOString(), action, target, detail });
+    if (actions.length > 500) actions.shift();
+    logger.info({ action, target, detail }, "sim: remediation applied");
+  };
+
+  world.onStep((w) => {
+    emitter.emit(w);
+    steps += 1;
+    if (!live) return;
+    if (steps % 2 === 0) {
+      rules.evaluate(w.now);
+      grouper.ingest([...rules.alerts.values()], w.now);
+      for (const payload of grouper.flush(w.now)) {
+        sent.push(payload);
+        if (sent.length > 500) sent.shift();
+        if (options.alertWebhookUrl) deliveries.enqueue("alertmanager", options.alertWebhookUrl, payload);
+      }
+    }
+    if (steps % 4 === 0) alarms.evaluate(store, w.now);
+  });
+
+  world.onRollout((event, r: RolloutInfo) => {
+    if (!live || !r.deploy) return;
+    const state = event === "started" ? "in_progress" : event === "succeeded" ? "success" : "failure";
+    const body = JSON.stringify(deploymentStatusPayload(r, state, world.now, `${publicUrl}/k8s/apis/apps/v1/namespaces/shop/deployments/${r.deployment}`));
+    if (options.githubWebhookUrl) deliveries.enqueue("github", options.githubWebhookUrl, body, githubHeaders("deployment_status", idRng.uuid(), body, options.githubSecret));
+    logger.info({ deployment: r.deployment, version: r.version, state }, "sim: deploy status");
+  });
+
+  // Healthy history before "now", so baselines exist from the first query.
+  while (world.now + STEP_MS <= start) world.step();
+  live = true;
+
+  let remainder = 0;
+  const tick = (simMs: number): void => {
+    remainder += simMs;
+    while (remainder >= STEP_MS) {
+      remainder -= STEP_MS;
+      world.step();
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let realBase = 0;
+  let simBase = 0;
+
+  const router = new Router();
+  router.include(
+    k8sRouter({
+      world,
+      token,
+      onAction: (a: K8sAction) => recordAction(a.action, `${a.namespace}/${a.name}`, a.detail),
+    }),
+  );
+  router.include(prometheusRouter({ store, rules, now: () => world.now }));
+  router.include(cloudwatchRouter({ store, alarms }));
+
+  async function startImpl(name?: string): Promise<ScenarioInfo | undefined> {
+    if (name !== undefined) {
+      const def = scenarioByName(name);
+      if (!def) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+      if (active) await stopImpl(active.def.name);
+      const ctx: ScenarioContext = { world, startedAt: world.now, id: `scenario:${name}:${world.now}` };
+      const extra = def.start(ctx) ?? {};
+      const info = { ...def.info(), ...(extra.fixTarget ? { fixTarget: extra.fixTarget } : {}) };
+      active = { def, ctx, info };
+      logger.info({ scenario: name, rootCause: info.rootCause }, "sim: scenario started");
+      return info;
+    }
+    deliveries.resume();
+    if (timer) return undefined;
+    realBase = Date.now();
+    simBase = world.now + remainder;
+    timer = setInterval(() => {
+      const target = simBase + (Date.now() - realBase) * speed;
+      let budget = 400;
+      while (world.now + remainder + STEP_MS <= target && budget-- > 0) world.step();
+      if (budget <= 0) {
+        simBase = world.now;
+        realBase = Date.now();
+        logger.warn("sim: falling behind real time; skipping ahead");
+      }
+    }, 100);
+    timer.unref?.();
+    return undefined;
+  }
+
+  async function stopImpl(name?: string): Promise<void> {
+    if (name !== undefined) {
+      if (!active || active.def.name !== name) return;
+      active.def.stop?.(active.ctx);
+      world.removeFaults(active.ctx.id);
+      world.cancelScheduled(active.ctx.id);
+      logger.info({ scenario: name }, "sim: scenario stopped");
+      active = null;
+      return;
+    }
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    deliveries.stop();
+  }
+
+  const system: SimulatedSystem = {
+    name: "sim",
+    router,
+    kubeconfigPath,
+    token,
+    world,
+    state() {
+      return {
+        services: serviceHealth(world),
+        deployments: [...world.cluster.deployments.values()].map((d) => {
+          const rs = world.cluster.replicaSetsOf(d.metadata.name);
+          const rollout = world.rollout.rollouts.get(d.metadata.name);
+          return {
+            name: d.metadata.name,
+            namespace: d.metadata.namespace,
+            version: d.spec.template.metadata.labels.version,
+            image: d.spec.template.spec.containers[0].image,
+            replicas: d.spec.replicas,
+            readyReplicas: d.status?.readyReplicas ?? 0,
+            revision: Number(d.metadata.annotations["deployment.kubernetes.io/revision"] ?? 0),
+            paused: Boolean(d.spec.paused),
+            rollout: rollout ? { state: rollout.state, version: rollout.version, startedAt: new Date(rollout.startedAt).toISOString(), rollback: rollout.rollback } : null,
+            history: rs.map((x) => ({ revision: revisionOf(x), replicaSet: x.metadata.name, image: x.spec.template.spec.containers[0].image, createdAt: x.metadata.creationTimestamp })),
+          };
+        }),
+        activeScenario: system.activeInfo(),
+        kubeconfig: kubeconfigPath,
+        simTime: new Date(world.now).toISOString(),
+        simSpeed: speed,
+        simAlerts: system.firingAlerts(),
+        simActions: actions.slice(-50),
+        simDbQueries: world.db.queries.map((q) => ({ queryId: q.queryId, usename: q.usename, durationSeconds: Math.round((world.now - q.startedAt) / 1000), query: q.query.slice(0, 120) })),
+      };
+    },
+    start: startImpl as SimulatedSystem["start"],
+    stop: stopImpl as SimulatedSystem["stop"],
+    list: () => SCENARIOS.map((s) => s.info()),
+    active: () => active?.def.name ?? null,
+    activeInfo: () => (active ? { ...active.info, startedAt: new Date(active.ctx.startedAt).toISOString() } : null),
+    topology: simTopology,
+    tick(simMs: number) {
+      tick(simMs);
+      simBase += simMs;
+    },
+    now: () => world.now,
+    health: () => serviceHealth(world),
+    firingAlerts: () =>
+      rules.firing().map((a) => ({ alertname: a.labels.alertname!, service: a.labels.service ?? "", severity: a.labels.severity ?? "", labels: a.labels, since: new Date(a.firedAt ?? a.activeAt).toISOString() })),
+    notifications: () => [...sent],
+    actions: () => [...actions],
+    flush: () => deliveries.idle(),
+  };
+  router.include(
+    hooksRouter({
+      world,
+      speed,
+      state: () => system.state(),
+      topology: () => simTopology(),
+      onKill: (id, detail) => recordAction("kill_db_query", `orders-db/${id}`, detail),
+      onFlush: (prefix, keys) => recordAction("flush_cache_prefix", `cache/${prefix}`, `flushed ${keys} keys under ${prefix}`),
+    }),
+  );
+  return system;
+}
