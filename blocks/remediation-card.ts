@@ -1,0 +1,142 @@
+import type { KnownBlock } from "@slack/types";
+import type { SlackMessage } from "../src/incident/presenter.ts";
+import type { ActionCardView, RemediationPresenter } from "../src/remediate/presenter.ts";
+import type { ActionState, RemediationAction } from "../src/remediate/types.ts";
+import { ACTION, BLOCK } from "./ids.ts";
+import { fit, fitButton, fitSection, SLACK_LIMITS } from "./limits.ts";
+
+/** The action card in the incident thread: what, where, why, evidence, rollback, state; buttons while pending. */
+
+const STATE_WORD: Record<ActionState, string> = {
+  advised: "advice",
+  pending: "waiting for approval",
+  running: "running",
+  verifying: "verifying",
+  verified: "verified",
+  unverified: "unverified",
+  failed: "failed",
+  refused: "stopped",
+  skipped: "skipped",
+  rejected: "dismissed",
+  stale: "withdrawn",
+};
+
+const users = (ids: string[]) => ids.map((u) => `<@${u}>`).join(", ");
+const approverEntries = (entries: string[]) => entries.map((e) => (e.startsWith("@") ? `\`${e}\`` : /^[UW]/.test(e) ? `<@${e}>` : `<!subteam^${e}>`)).join(", ");
+const lastStep = (a: RemediationAction) => a.detail.steps.at(-1)?.text;
+
+function statusLine(a: RemediationAction): string {
+  const n = `${a.approvedBy.length}/${a.requiredApprovals}`;
+  const auto = a.detail.autonomy === "auto" && a.approvedBy.length === 0;
+  switch (a.state) {
+    case "advised":
+      return a.detail.autonomy === "observe" ? ":eyes: Observe only" : ":bulb: *Advice only*: no button (policy: advise). Run it by hand if you agree.";
+    case "pending":
+      return a.approvedBy.length
+        ? `:hourglass_flowing_sand: *Approved by ${users(a.approvedBy)} (${n})*: ${a.requiredApprovals - a.approvedBy.length} more approver needed (${approverEntries(a.detail.approvers)}).`
+        : `:hourglass_flowing_sand: *Waiting for approval* (${n}) from ${approverEntries(a.detail.approvers)}.`;
+    case "running":
+      return `:gear: *Running*${auto ? " automatically (policy: auto)" : ` — approved by ${users(a.approvedBy)} (${n})`}.`;
+    case "verifying":
+      return `:mag: *Verifying*: executed${auto ? " automatically" : `, approved by ${users(a.approvedBy)}`}; watching the symptoms.`;
+    case "verified":
+      return `:white_check_mark: *Verified*: the symptoms recovered${auto ? " (ran automatically, policy: auto)" : ` (approved by ${users(a.approvedBy)})`}.`;
+    case "unverified":
+      return `:warning: *Unverified*: it ran, but the symptoms did not recover.${a.detail.escalation ? ` Escalation: ${a.detail.escalation}.` : ""}`;
+    case "failed":
+      return `:x: *Failed*: ${lastStep(a) ?? "the change failed"}`;
+    case "refused":
+      return `:no_entry: *Stopped before any change*: ${lastStep(a) ?? ""}`;
+    case "skipped":
+      return ":white_check_mark: *Skipped*: the symptoms had already recovered.";
+    case "rejected":
+      return `:no_entry_sign: *Dismissed*. ${lastStep(a) ?? ""}`;
+    case "stale":
+      return ":hourglass: *Withdrawn*: the incident was resolved before it ran.";
+  }
+}
+
+/** The confirm dialog (300 characters at most): what changes, where, the evidence, the rollback path. */
+export function confirmText(a: RemediationAction): string {
+  const budget = SLACK_LIMITS.confirmText;
+  const parts = [`Change: ${a.detail.change}`, `Where: ${a.detail.where}.`, a.detail.evidence[0] ? `Evidence: ${a.detail.evidence[0]}` : "", `Rollback: ${a.detail.rollback}`].filter(Boolean).map((p) => p.replaceAll("`", ""));
+  const each = Math.floor((budget - parts.length) / parts.length);
+  const text = parts.map((p) => fit(p, each)).join("\n");
+  return fit(text, budget);
+}
+
+function buttons(a: RemediationAction): KnownBlock {
+  const n = a.approvedBy.length;
+  const label = a.requiredApprovals > 1 ? `Approve (${n}/${a.requiredApprovals})` : "Approve and run";
+  return {
+    type: "actions",
+    block_id: BLOCK.remediationActions,
+    elements: [
+      {
+        type: "button",
+        action_id: ACTION.remediationApprove,
+        text: { type: "plain_text", text: fitButton(label) },
+        style: "primary",
+        value: a.id,
+        confirm: {
+          title: { type: "plain_text", text: fit(`${a.detail.title} ${a.target.service}?`, SLACK_LIMITS.confirmTitle) },
+          text: { type: "plain_text", text: confirmText(a) },
+          confirm: { type: "plain_text", text: a.requiredApprovals - n > 1 ? "Approve" : "Approve and run" },
+          deny: { type: "plain_text", text: "Cancel" },
+          style: a.risk === "caution" ? "danger" : "primary",
+        },
+      },
+      { type: "button", action_id: ACTION.remediationReject, text: { type: "plain_text", text: "Dismiss" }, value: a.id },
+    ],
+  };
+}
+
+function stepsText(a: RemediationAction): string {
+  const lines = a.detail.steps.map((s) => `${s.ok === false ? ":x:" : s.ok ? ":heavy_check_mark:" : "•"} ${s.text}`);
+  let out = "";
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const next = `${lines[i]}\n${out}`;
+    if (next.length > SLACK_LIMITS.sectionText - 40) return fitSection(`…${lines.length - i - 1} earlier steps\n${out}`);
+    out = next;
+  }
+  return out.trimEnd();
+}
+
+export function actionCardMessage({ action: a, buttons: withButtons }: ActionCardView): SlackMessage {
+  const header = `:wrench: *${a.detail.title}* \`${a.target.service}\`${a.params && Object.keys(a.params).length ? ` (${Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", ")})` : ""} — ${a.risk}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
+  const why = `*Why:* ${a.reason}${a.detail.hypothesisRef ? ` _(hypothesis ${a.detail.hypothesisRef})_` : ""}`;
+  const blocks: KnownBlock[] = [
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`${header}\n${why}`) } },
+    {
+      type: "section",
+      fields: [
+        { type: "mrkdwn", text: fit(`*What changes*\n${a.detail.change}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Where*\n${a.detail.where}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Rollback path*\n${a.detail.rollback}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Blast radius*\n${a.detail.blastRadius}`, SLACK_LIMITS.sectionFieldText) },
+      ],
+    },
+  ];
+  if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${e}`).join("\n")}`) } });
+  blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(statusLine(a)) } });
+  if (a.detail.steps.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
+  const context = [`Policy: ${a.detail.autonomy}${a.requiredApprovals > 1 ? `, ${a.requiredApprovals} approvers` : ""} · ${a.detail.because.at(-1) ?? ""}`, a.detail.note ?? "", `action \`${a.id}\``].filter(Boolean).join(" · ");
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(context, 2000) }] });
+  if (withButtons) blocks.push(buttons(a));
+  return { text: fit(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`, 3000), blocks };
+}
+
+export function actionMentionMessage(a: RemediationAction): SlackMessage {
+  const text = `:eyes: aisre would suggest *${a.detail.title}* on \`${a.target.service}\`: ${a.reason} _(observe only: nothing is offered or run)_`;
+  return { text: fit(`aisre would suggest ${a.detail.title} on ${a.target.service} (observe only)`, 3000), blocks: [{ type: "section", text: { type: "mrkdwn", text: fitSection(text) } }] };
+}
+
+export function actionNoteMessage(_a: RemediationAction, text: string): SlackMessage {
+  return { text: fit(text, 3000), blocks: [{ type: "section", text: { type: "mrkdwn", text: fitSection(text) } }] };
+}
+
+export const blockKitRemediationPresenter: RemediationPresenter = {
+  actionCard: actionCardMessage,
+  mention: actionMentionMessage,
+  note: actionNoteMessage,
+};

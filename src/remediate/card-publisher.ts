@@ -1,0 +1,105 @@
+import { rootRef, type OutboxSender } from "../incident/outbox-sender.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/store.ts";
+import type { ActionRecords } from "./action-records.ts";
+import type { RemediationPresenter } from "./presenter.ts";
+import type { RemediationAction } from "./types.ts";
+
+export const cardPurpose = (actionId: string) => `action:${actionId}`;
+
+/**
+ * Posts each action card once in the incident thread and edits it in place as the action moves on.
+ * Everything goes through the durable outbox (rate limits, retries, restarts). An edit waits until
+ * the post has a ts; edits of one card are queued in order, each rendered from the latest state.
+ */
+export class ActionCards {
+  private readonly store: Store;
+  private readonly records: ActionRecords;
+  private readonly outbox?: OutboxSender;
+  private readonly logger: Logger;
+  private readonly defaultChannel: string;
+  private readonly presenter: () => RemediationPresenter;
+  private readonly buttons: (a: RemediationAction) => Promise<boolean>;
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Cards with an edit queued but not started: another request for them is already covered. */
+  private readonly queued = new Set<string>();
+  private readonly waitMs: number;
+
+  constructor(o: { store: Store; records: ActionRecords; outbox?: OutboxSender; logger: Logger; defaultChannel: string; presenter: () => RemediationPresenter; buttons: (a: RemediationAction) => Promise<boolean>; waitForPostMs?: number }) {
+    this.store = o.store;
+    this.records = o.records;
+    this.outbox = o.outbox;
+    this.logger = o.logger;
+    this.defaultChannel = o.defaultChannel;
+    this.presenter = o.presenter;
+    this.buttons = o.buttons;
+    this.waitMs = o.waitForPostMs ?? 120_000;
+  }
+
+  private async channelOf(incidentId: string): Promise<string> {
+    return (await this.store.incidents.get(incidentId))?.channel ?? this.defaultChannel;
+  }
+
+  private async render(a: RemediationAction) {
+    return a.detail.autonomy === "observe" ? this.presenter().mention(a) : this.presenter().actionCard({ action: a, buttons: await this.buttons(a) });
+  }
+
+  async post(a: RemediationAction): Promise<void> {
+    const msg = await this.render(a);
+    await this.store.outbox.enqueue({
+      channel: await this.channelOf(a.incidentId),
+      method: "chat.postMessage",
+      payload: { ...msg, unfurl_links: false, thread_ts: rootRef(a.incidentId), _meta: { record: { incidentId: a.incidentId, purpose: cardPurpose(a.id) } } },
+      dedupeKey: `action-post:${a.id}`,
+    });
+    this.outbox?.poke();
+  }
+
+  /** A separate short message in the thread (failures, escalations): what must not be missed. */
+  async note(a: RemediationAction, text: string): Promise<void> {
+    const msg = this.presenter().note(a, text);
+    await this.store.outbox.enqueue({ channel: await this.channelOf(a.incidentId), method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(a.incidentId) } });
+    this.outbox?.poke();
+  }
+
+  /** Queues an edit of the card showing the action's current state. */
+  refresh(actionId: string): Promise<void> {
+    if (this.queued.has(actionId)) return this.chains.get(actionId) ?? Promise.resolve();
+    this.queued.add(actionId);
+    const prev = this.chains.get(actionId) ?? Promise.resolve();
+    const next = prev
+      .then(() => {
+        this.queued.delete(actionId);
+        return this.update(actionId);
+      }).catch((e: unknown) => this.logger.error({ err: e, actionId }, "action card update failed"));
+    this.chains.set(actionId, next);
+    void next.finally(() => {
+      if (this.chains.get(actionId) === next) this.chains.delete(actionId);
+    });
+    return next;
+  }
+
+  private async update(actionId: string): Promise<void> {
+    const first = await this.records.get(actionId);
+    if (!first || first.detail.autonomy === "observe") return;
+    const deadline = Date.now() + this.waitMs;
+    let ref = await this.store.slackMessages.get(first.incidentId, cardPurpose(actionId));
+    while (!ref && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      ref = await this.store.slackMessages.get(first.incidentId, cardPurpose(actionId));
+    }
+    if (!ref) {
+      this.logger.warn({ actionId }, "action card was never posted; skipping its update");
+      return;
+    }
+    const a = (await this.records.get(actionId))!;
+    const msg = await this.render(a);
+    await this.store.outbox.enqueue({ channel: await this.channelOf(a.incidentId), method: "chat.update", payload: { ...msg, ts: ref.ts } });
+    this.outbox?.poke();
+  }
+
+  /** Resolves when no card edit is waiting (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+}

@@ -1,0 +1,164 @@
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/store.ts";
+import type { ActionRecords } from "./action-records.ts";
+import { auditAction, timelineAction, type AuditEvent } from "./audit-trail.ts";
+import type { ActionCards } from "./card-publisher.ts";
+import type { ActionContext, ActionDefinition } from "./catalog.ts";
+import type { Clock, Escalator, Verifier } from "./ports.ts";
+import type { ActionState, EffectiveLimits, RemediationAction } from "./types.ts";
+import { allHealthy, readingsText, verifyRecovery } from "./verification.ts";
+
+export interface ExecutorDeps {
+  store: Store;
+  records: ActionRecords;
+  cards: ActionCards;
+  logger: Logger;
+  clock: Clock;
+  context: () => ActionContext;
+  verifier: () => Verifier | undefined;
+  escalator: () => Escalator | undefined;
+}
+
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Runs a claimed action to its end: pre-checks (the target exists and is still unhealthy, the blast
+ * radius is within limits), the server-side dry run, the change, then post-verification. Each step
+ * is recorded on the card, in the audit log and (milestones) in the timeline. On failure or no
+ * recovery it says so and escalates; it never retries by itself.
+ */
+export class ActionExecutor {
+  private readonly d: ExecutorDeps;
+  constructor(deps: ExecutorDeps) {
+    this.d = deps;
+  }
+
+  private async step(a: RemediationAction, text: string, ok?: boolean): Promise<void> {
+    await this.d.records.addStep(a.id, { at: new Date(this.d.clock.now()).toISOString(), text, ok });
+    void this.d.cards.refresh(a.id);
+  }
+
+  private async record(actor: string, event: AuditEvent, a: RemediationAction, text: string, extra: Record<string, unknown> = {}): Promise<void> {
+    await auditAction(this.d.store, actor, event, a, { result: text, ...extra });
+    await timelineAction(this.d.store, actor, event, a, text);
+  }
+
+  /** Ends the action in `to` from `from`; false if it had already moved (nothing more to do). */
+  private async finish(a: RemediationAction, from: ActionState, to: ActionState, result: Record<string, unknown>): Promise<boolean> {
+    const moved = await this.d.records.transition(a.id, [from], to, result);
+    void this.d.cards.refresh(a.id);
+    return moved;
+  }
+
+  async run(a: RemediationAction, def: ActionDefinition, limits: EffectiveLimits, actor: string): Promise<void> {
+    const log = this.d.logger.child({ actionId: a.id, incident: a.incidentId, type: a.type });
+    const ctx = this.d.context();
+    try {
+      const inspection = await def.inspect(ctx, a.target);
+      if (!inspection.exists) return this.refuse(a, actor, `pre-check failed: ${inspection.detail}`);
+      await this.step(a, `Pre-check: target found (${inspection.detail})`, true);
+
+      const verifier = this.d.verifier();
+      if (verifier) {
+        const now = await verifier.read(a.detail.symptoms);
+        if (allHealthy(now)) {
+          await this.step(a, `Pre-check: the symptoms have already recovered (${readingsText(now)}); nothing to do`, true);
+          await this.record(actor, "skipped", a, `skipped: already healthy (${readingsText(now)})`);
+          await this.finish(a, "running", "skipped", { readings: now });
+          return;
+        }
+        await this.step(a, `Pre-check: still unhealthy (${readingsText(now)})`, true);
+      } else {
+        await this.step(a, "Pre-check: health not checked (no metrics source connected)");
+      }
+
+      const over = def.exceeds?.(a.params, limits, inspection.state);
+      if (over) return this.refuse(a, actor, `blast radius: ${over}`);
+
+      let dry;
+      try {
+        dry = await def.run(ctx, a.target, a.params, { dryRun: true });
+      } catch (e) {
+        return this.refuse(a, actor, `dry run failed: ${errText(e)}`);
+      }
+      await this.step(a, `Dry run OK: ${dry.summary}`, true);
+      await auditAction(this.d.store, actor, "dry_run", a, { result: dry.summary });
+
+      let done;
+      try {
+        done = await def.run(ctx, a.target, a.params, { dryRun: false });
+      } catch (e) {
+        const why = `the change failed: ${errText(e)}`;
+        await this.step(a, `Failed: ${why}`, false);
+        await this.record(actor, "failed", a, why);
+        await this.finish(a, "running", "failed", { error: errText(e) });
+        await this.d.cards.note(a, `:x: *${a.detail.title}* on \`${a.target.service}\` failed: ${errText(e)}`);
+        await this.escalate(a, `${a.detail.title} on ${a.target.service} failed: ${errText(e)}`);
+        return;
+      }
+      await this.step(a, `Executed: ${done.summary}`, true);
+      await this.record(actor, "executed", a, done.summary, { change: done.detail ?? null });
+      if (!(await this.d.records.transition(a.id, ["running"], "verifying", { executed: done.summary }))) return;
+      void this.d.cards.refresh(a.id);
+      await this.verify(a);
+    } catch (e) {
+      log.error({ err: e }, "remediation run failed unexpectedly");
+      await this.step(a, `Failed: ${errText(e)}`, false).catch(() => undefined);
+      await this.finish(a, "running", "failed", { error: errText(e) }).catch(() => undefined);
+    }
+  }
+
+  private async refuse(a: RemediationAction, actor: string, why: string): Promise<void> {
+    await this.step(a, `Stopped before any change: ${why}`, false);
+    await this.record(actor, "refused", a, why);
+    await this.finish(a, "running", "refused", { reason: why });
+  }
+
+  /** Post-verification (also resumed after a restart for actions left in `verifying`). */
+  async verify(a: RemediationAction): Promise<void> {
+    const verifier = this.d.verifier();
+    const s = a.detail.verification;
+    if (!verifier) {
+      await this.step(a, "Not verified: no metrics source is connected; check the symptoms by hand", false);
+      await this.record("aisre", "unverified", a, "no verifier connected");
+      await this.finish(a, "verifying", "unverified", { reason: "no verifier" });
+      return;
+    }
+    await this.step(a, `Verifying: watching ${a.detail.symptoms.map((x) => `${x.service} ${x.check}`).join(", ")} for up to ${s.windowSeconds} s`);
+    const outcome = await verifyRecovery(verifier, a.detail.symptoms, s, this.d.clock);
+    if (outcome.recovered) {
+      await this.step(a, `Verified: recovered after ${outcome.elapsedSeconds} s (${outcome.summary})`, true);
+      await this.record("aisre", "verified", a, `recovered after ${outcome.elapsedSeconds} s: ${outcome.summary}`, { readings: outcome.readings });
+      await this.finish(a, "verifying", "verified", { readings: outcome.readings, elapsedSeconds: outcome.elapsedSeconds });
+      return;
+    }
+    const why = `no recovery within ${s.windowSeconds} s: ${outcome.summary}`;
+    await this.step(a, `Unverified: ${why}`, false);
+    await this.record("aisre", "unverified", a, why, { readings: outcome.readings });
+    await this.finish(a, "verifying", "unverified", { readings: outcome.readings, elapsedSeconds: outcome.elapsedSeconds });
+    await this.d.cards.note(a, `:warning: *${a.detail.title}* on \`${a.target.service}\` ran, but the symptoms did not recover within ${s.windowSeconds} s (${outcome.summary}). aisre will not retry it on its own.`);
+    await this.escalate(a, `${a.detail.title} on ${a.target.service} did not fix it: ${why}`);
+  }
+
+  private async escalate(a: RemediationAction, summary: string): Promise<void> {
+    const incident = await this.d.store.incidents.get(a.incidentId);
+    const escalator = this.d.escalator();
+    if (!incident || !escalator) {
+      await this.step(a, "Escalation unavailable: no pager is connected; page the on-call by hand", false);
+      await this.record("aisre", "escalation_unavailable", a, "no escalation port connected");
+      await this.d.records.patchDetail(a.id, { escalation: "unavailable" });
+      return;
+    }
+    try {
+      const r = await escalator.escalate(incident, { summary, details: `Action ${a.id} (${a.type}) on ${a.target.service}. ${a.reason}`, actionId: a.id });
+      if (!r.ok) throw new Error(r.error ?? "the pager refused");
+      await this.step(a, `Escalated: paged${r.ref ? ` (${r.ref})` : ""}`, true);
+      await this.record("aisre", "escalated", a, summary, { ref: r.ref ?? null });
+      await this.d.records.patchDetail(a.id, { escalation: r.ref ?? "paged" });
+    } catch (e) {
+      await this.step(a, `Escalation failed: ${errText(e)}; page the on-call by hand`, false);
+      await this.record("aisre", "escalation_unavailable", a, `escalation failed: ${errText(e)}`);
+      await this.d.records.patchDetail(a.id, { escalation: "failed" });
+    }
+  }
+}

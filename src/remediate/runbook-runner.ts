@@ -1,0 +1,54 @@
+import { execFile } from "node:child_process";
+import type { ChangeReport, DryRunOption, RunbookRunner, RunbookTransport } from "./ports.ts";
+import type { RunbookSpec } from "./policy-schema.ts";
+
+/** The transport a runbook declares, with `{sandbox}` resolved. */
+export function transportOf(spec: RunbookSpec, sandboxUrl: string | undefined): RunbookTransport {
+  if (spec.http) {
+    const url = spec.http.url.replace("{sandbox}", sandboxUrl?.replace(/\/$/, "") ?? "{sandbox}");
+    return { kind: "http", url, method: spec.http.method, headers: spec.http.headers, timeoutMs: spec.http.timeoutSeconds * 1000, dryRun: spec.http.dryRun };
+  }
+  return { kind: "script", command: spec.script!.command, timeoutMs: spec.script!.timeoutSeconds * 1000, dryRun: spec.script!.dryRun };
+}
+
+const short = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+async function runHttp(t: Extract<RunbookTransport, { kind: "http" }>, args: Record<string, unknown>, o: DryRunOption): Promise<ChangeReport> {
+  if (t.url.includes("{sandbox}")) throw new Error("this runbook's hook is on the sandbox, which is not running");
+  if (o.dryRun && t.dryRun === "none") return { dryRun: true, summary: "arguments validated (the hook has no dry run)" };
+  const url = new URL(t.url);
+  if (o.dryRun && t.dryRun === "query") url.searchParams.set("dryRun", "true");
+  const body = o.dryRun && t.dryRun === "body" ? { ...args, dryRun: true } : args;
+  const res = await fetch(url, { method: t.method, headers: { "content-type": "application/json", ...t.headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(t.timeoutMs) });
+  const text = await res.text();
+  let data: Record<string, unknown> = {};
+  try {
+    data = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    data = { body: short(text) };
+  }
+  if (!res.ok) throw new Error(`${t.method} ${url.pathname} answered ${res.status}: ${short(String(data.error ?? data.message ?? data.body ?? text))}`);
+  const summary = String(data.summary ?? data.message ?? `${t.method} ${url.pathname} answered ${res.status}`);
+  return { dryRun: o.dryRun, summary: short(summary), detail: data };
+}
+
+function runScript(t: Extract<RunbookTransport, { kind: "script" }>, args: Record<string, unknown>, o: DryRunOption): Promise<ChangeReport> {
+  if (o.dryRun && t.dryRun === "none") return Promise.resolve({ dryRun: true, summary: "arguments validated (the script has no dry run)" });
+  // No shell: each argv element is passed as is, with `{name}` replaced by that argument.
+  const argv = t.command.map((part) => part.replace(/\{([a-zA-Z][a-zA-Z0-9_]*)\}/g, (_m, name: string) => (args[name] === undefined ? "" : String(args[name]))));
+  const env = { ...process.env, ...(o.dryRun ? { AISRE_DRY_RUN: "1" } : {}) };
+  return new Promise((resolve, reject) => {
+    execFile(argv[0], argv.slice(1), { timeout: t.timeoutMs, env, maxBuffer: 256 * 1024 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`${argv[0]} failed: ${short(stderr.trim() || err.message)}`));
+      const last = stdout.trim().split("\n").pop() ?? "";
+      resolve({ dryRun: o.dryRun, summary: short(last || `${argv[0]} exited 0`), detail: { stdout: short(stdout, 2000) } });
+    });
+  });
+}
+
+/** Runs HTTP hooks with fetch and scripts with execFile (no shell). */
+export const defaultRunbookRunner: RunbookRunner = {
+  run(t, args, o) {
+    return t.kind === "http" ? runHttp(t, args, o) : runScript(t, args, o);
+  },
+};

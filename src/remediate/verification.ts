@@ -1,0 +1,39 @@
+import type { Clock, SymptomReading, Verifier } from "./ports.ts";
+import type { SymptomCheck, VerificationSettings } from "./types.ts";
+
+export interface VerificationOutcome {
+  recovered: boolean;
+  /** The last readings, for the card and the audit. */
+  readings: SymptomReading[];
+  elapsedSeconds: number;
+  summary: string;
+}
+
+export const readingsText = (rs: SymptomReading[]): string => rs.map((r) => r.summary).join("; ") || "no readings";
+
+/** All symptoms read healthy (unknown counts as not healthy). */
+export const allHealthy = (rs: SymptomReading[]): boolean => rs.length > 0 && rs.every((r) => r.healthy === true);
+
+/**
+ * Watches the symptoms after a change: recovered when they read healthy `consecutive` times in a
+ * row within the window; otherwise not recovered, with the last readings as the reason.
+ */
+export async function verifyRecovery(verifier: Verifier, symptoms: SymptomCheck[], s: VerificationSettings, clock: Clock, onReading?: (rs: SymptomReading[]) => void): Promise<VerificationOutcome> {
+  const start = clock.now();
+  const deadline = start + s.windowSeconds * 1000;
+  let streak = 0;
+  let last: SymptomReading[] = [];
+  while (true) {
+    await clock.sleep(s.intervalSeconds * 1000);
+    try {
+      last = await verifier.read(symptoms);
+    } catch (e) {
+      last = symptoms.map((check) => ({ check, healthy: undefined, summary: `${check.service} ${check.check}: reading failed (${e instanceof Error ? e.message : String(e)})` }));
+    }
+    onReading?.(last);
+    streak = allHealthy(last) ? streak + 1 : 0;
+    const elapsedSeconds = Math.round((clock.now() - start) / 1000);
+    if (streak >= s.consecutive) return { recovered: true, readings: last, elapsedSeconds, summary: readingsText(last) };
+    if (clock.now() >= deadline) return { recovered: false, readings: last, elapsedSeconds, summary: readingsText(last) };
+  }
+}
