@@ -42,6 +42,8 @@ const envSchema = z.object({
   AISRE_SERVICES_FILE: nonEmpty,
   AISRE_POLICY_FILE: nonEmpty,
   AISRE_SLIS_FILE: nonEmpty,
+  /** Jira/PagerDuty sync and postmortem settings (YAML): field mapping, ownership, paging routes, SLOs. */
+  AISRE_SYNC_FILE: nonEmpty,
   AISRE_RUNBOOKS_DIR: z.string().min(1).default("./runbooks"),
   AISRE_REDACT_PATTERNS: nonEmpty,
 
