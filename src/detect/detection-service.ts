@@ -1,4 +1,4 @@
-import { AnomalyDetector } from "./detector.ts";
+import { AnomalyDetector, scoreOfSurprise } from "./detector.ts";
 import type { DetailedExplanation, DetectorOptions } from "./detector.ts";
 import { inQuietHours, thresholdFor } from "./sli-config.ts";
 import type { ResolvedSli } from "./sli-config.ts";
@@ -7,7 +7,9 @@ import type { ResolvedSli } from "./sli-config.ts";
  * Holds one online detector per series (SLI) and turns scores into findings (pure, no I/O):
  * the poller feeds the points it fetched; a point whose score reaches the SLI's threshold (from its
  * sensitivity), in the SLI's direction, becomes an AnomalyFinding carrying the explanation and the
- * recent points for the chart. One episode gives one finding: later anomalous points of the same
+ * recent points for the chart. The score used here is the detector's undamped one (its own
+ * refractory logic is tuned for benchmark scoring; episodes are handled here, per SLI threshold).
+ * One episode gives one finding: later anomalous points of the same
  * episode give nothing unless the score climbs by `escalationStep` (then a finding marked
  * `escalation`). An episode ends after `closeAfterMs` without unusual points. Quiet hours do not
  * drop findings: they are marked `quiet` (and never `page`), the caller decides what to post.
@@ -127,20 +129,21 @@ export class DetectionService {
     const out = st.detector.update(p.t, p.value);
     if (st.detector.count === before) return undefined; // ignored (late, duplicate or missing value)
     const e = out.explanation;
-    st.points.push({ t: p.t, value: p.value, baseline: e.baseline, spread: e.spread, score: out.score });
+    const score = scoreOfSurprise(e.rawSurprise);
+    st.points.push({ t: p.t, value: p.value, baseline: e.baseline, spread: e.spread, score });
     if (st.points.length > this.keep) st.points.splice(0, st.points.length - this.keep);
 
     const sli = st.sli;
     const rightWay = sli.direction === "both" || (sli.direction === "up" ? e.deviation > 0 : e.deviation < 0);
     if (e.since !== undefined && rightWay && st.episode) st.episode.lastUnusualAt = p.t;
     if (st.episode && p.t - st.episode.lastUnusualAt > this.closeAfterMs) st.episode = undefined;
-    if (!(out.score >= sli.threshold) || !rightWay) return undefined;
+    if (!(score >= sli.threshold) || !rightWay) return undefined;
 
     let escalation = false;
     if (!st.episode) {
-      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: out.score };
-    } else if (out.score >= st.episode.peak + this.escalationStep) {
-      st.episode.peak = out.score;
+      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: score };
+    } else if (score >= st.episode.peak + this.escalationStep) {
+      st.episode.peak = score;
       st.episode.lastUnusualAt = p.t;
       escalation = true;
     } else {
@@ -153,7 +156,7 @@ export class DetectionService {
       service: sli.service,
       sli: sli.name,
       at: p.t,
-      score: out.score,
+      score,
       threshold: sli.threshold,
       explanation: { ...e, since: e.since ?? p.t },
       points: st.points.slice(),

@@ -18,8 +18,9 @@ import type { AnomalyKind, DetectorOutput, Explanation, OnlineDetector } from ".
  *    probability, extrapolated past the largest value seen) and, so that near-constant series do
  *    not alarm on noise, capped by its Gaussian surprise in units of the spread. The most
  *    surprising feature (less ln of the number of features) is the point's surprise s.
- * 5. An alarm (s >= alarmSurprise) opens a refractory period in which repeats are damped unless
- *    the anomaly worsens, so one episode reads as one detection.
+ * 5. An alarm (s >= alarmSurprise) opens a refractory period in which repeats are held below the
+ *    alarm level unless the anomaly clearly worsens (1.5 times the episode's peak surprise and at
+ *    least 2 nats more), so one episode reads as one detection plus its escalations.
  * 6. score = 1 - exp(-s / 10) in [0, 1]: 0.5 is about a one-in-a-thousand point, 0.9 one in 1e10.
  *
  * Uses only the current and earlier points: appending points never changes earlier scores.
@@ -46,8 +47,9 @@ export interface DetectorOptions {
   refractory: number;
   /** Factor applied to damped repeats. */
   refractoryDamping: number;
-  /** A repeat counts as a new alarm when it beats the episode's peak by this many nats. */
+  /** A repeat counts as a new alarm when it beats the episode's peak by this many nats and by this ratio. */
   escalation: number;
+  escalationRatio: number;
   /** Seasonal models to consider. */
   seasonal: { daily: boolean; weekly: boolean };
   /** Autocorrelation allowance dividing the Gaussian cap of window means. */
@@ -67,6 +69,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   refractory: 144,
   refractoryDamping: 0.5,
   escalation: 2,
+  escalationRatio: 1.5,
   seasonal: { daily: true, weekly: true },
   autocorrelation: 2,
 };
@@ -79,6 +82,8 @@ export interface DetailedExplanation extends Explanation {
   feature: Feature | undefined;
   /** Surprise in nats (-ln of the point's tail probability, after the refractory damping). */
   surprise: number;
+  /** Surprise before the refractory damping. */
+  rawSurprise: number;
 }
 
 export interface DetailedOutput extends DetectorOutput {
@@ -88,6 +93,8 @@ export interface DetailedOutput extends DetectorOutput {
 type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
 const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift"];
 const LN_FEATURES = Math.log(FEATURES.length);
+/** Lower bound of the tail extrapolation scale, in units of the feature's noise. */
+const TAIL_SCALE_FLOOR = 0.5;
 /** Surprise at which a run of unusual points starts (for `since`). */
 const RUN_SURPRISE = 3;
 /** Seasonal model must beat the level's spread by this factor to be used (and keeps it below the second). */
@@ -123,6 +130,10 @@ class Ring {
     this.buf = new Float64Array(Math.max(1, capacity));
   }
 
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   push(v: number): void {
     this.buf[this.head] = v;
     this.head = (this.head + 1) % this.buf.length;
@@ -151,6 +162,8 @@ class Ring {
 interface ModelState {
   residuals: SortedWindow;
   spread: number;
+  /** Sum of |residual| over the window: the mean absolute error decides between models. */
+  sumAbs: number;
 }
 
 export class AnomalyDetector implements OnlineDetector {
@@ -162,7 +175,9 @@ export class AnomalyDetector implements OnlineDetector {
   private readonly models: Record<BaselineModel, ModelState>;
   private readonly offsets: Partial<Record<BaselineModel, SortedWindow>> = {};
   private readonly seasonal: Partial<Record<BaselineModel, SeasonalNaive>> = {};
+  private readonly pending: Record<Feature, Ring>;
   private current: BaselineModel = "level";
+  private switchedAt = Number.NEGATIVE_INFINITY;
   private readonly deltas: number[] = [];
   private interval = Number.NaN;
   private lastT = Number.NEGATIVE_INFINITY;
@@ -177,10 +192,12 @@ export class AnomalyDetector implements OnlineDetector {
     const o = this.options;
     this.level = new SortedWindow(o.levelWindow);
     this.levels = new Ring(o.driftLag + 1);
+    const delay: Record<Feature, number> = { spike: 1, short: o.shortWindow, long: o.longWindow, dispersion: o.dispersionWindow, drift: Math.max(1, Math.floor(o.driftLag / 2)) };
+    this.pending = { spike: new Ring(delay.spike), short: new Ring(delay.short), long: new Ring(delay.long), dispersion: new Ring(delay.dispersion), drift: new Ring(delay.drift) };
     this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
     const tail = () => new TailModel(o.historyWindow);
     this.tails = { spike: tail(), short: tail(), long: tail(), dispersion: tail(), drift: tail() };
-    const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN });
+    const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN, sumAbs: 0 });
     this.models = { level: model(), daily: model(), weekly: model() };
   }
 
@@ -214,7 +231,11 @@ export class AnomalyDetector implements OnlineDetector {
       const off = this.offsets[m];
       base[m] = p + (off && off.size > 0 ? off.median() : 0);
     }
+    const previous = this.current;
     this.chooseModel();
+    // Feature histories are in the unit of the residuals of one model: start them afresh when
+    // the model changes (a level model's lag at every daily transition is not a seasonal miss).
+    if (this.current !== previous) this.rebuildHistory(this.current);
     const model = Number.isNaN(base[this.current]) ? "level" : this.current;
     const expected = base[model];
     const r = value - expected;
@@ -228,44 +249,47 @@ export class AnomalyDetector implements OnlineDetector {
     if (Number.isFinite(r)) this.residuals.push(r);
     if (this.n >= o.warmup && Number.isFinite(r)) {
       const ac = o.autocorrelation;
-      const feats: Array<[Feature, number, number]> = [["spike", Math.abs(r), Math.abs(z)]];
+      // [feature, value in the series' unit, its noise unit (spread of the feature under Gaussian
+      // noise, with an allowance for autocorrelation), Gaussian-null centre in that unit]
+      const feats: Array<[Feature, number, number, number]> = [["spike", Math.abs(r), spread, 0]];
       const res = this.residuals;
-      if (res.size >= o.shortWindow) {
-        const v = Math.abs(res.mean(o.shortWindow));
-        feats.push(["short", v, ((v / spread) * Math.sqrt(o.shortWindow)) / ac]);
-      }
-      if (res.size >= o.longWindow) {
-        const v = Math.abs(res.mean(o.longWindow));
-        feats.push(["long", v, ((v / spread) * Math.sqrt(o.longWindow)) / ac]);
-      }
+      if (res.size >= o.shortWindow) feats.push(["short", Math.abs(res.mean(o.shortWindow)), (spread * ac) / Math.sqrt(o.shortWindow), 0]);
+      if (res.size >= o.longWindow) feats.push(["long", Math.abs(res.mean(o.longWindow)), (spread * ac) / Math.sqrt(o.longWindow), 0]);
       if (res.size >= o.dispersionWindow) {
-        const v = res.meanAbs(o.dispersionWindow);
         // Mean |z| of Gaussian noise is 0.8.
-        feats.push(["dispersion", v, ((v / spread - 0.8) * Math.sqrt(o.dispersionWindow)) / ac]);
+        feats.push(["dispersion", res.meanAbs(o.dispersionWindow), (spread * ac) / Math.sqrt(o.dispersionWindow), 0.8 * spread]);
       }
       if (this.levels.size > o.driftLag && Number.isFinite(levelBase)) {
-        const v = Math.abs(levelBase - this.levels.back(o.driftLag - 1));
-        feats.push(["drift", v, v / spread / ac]);
+        feats.push(["drift", Math.abs(levelBase - this.levels.back(o.driftLag - 1)), spread * ac, 0]);
       }
-      for (const [f, v, gz] of feats) {
-        const s = Math.min(this.tails[f].surprise(v, spread), gaussianSurprise(Math.max(gz, 0)));
+      for (const [f, v, unit, centre] of feats) {
+        const gz = Math.max(v - centre, 0) / unit;
+        const s = Math.min(this.tails[f].surprise(v, TAIL_SCALE_FLOOR * unit), gaussianSurprise(gz));
         if (s > surprise) {
           surprise = s;
           feature = f;
         }
       }
       surprise = Math.max(0, surprise - LN_FEATURES);
-      for (const [f, v] of feats) this.tails[f].push(v);
+      // A feature joins its own history only once its window no longer overlaps the current
+      // one (the drift feature half a lag late): a shift or a climb is judged against the time
+      // before it, not against its own last steps.
+      for (const [f, v] of feats) {
+        const q = this.pending[f];
+        q.push(v);
+        if (q.size >= q.capacity) this.tails[f].push(q.back(q.capacity - 1));
+      }
     }
 
     // 3. Episodes: refractory damping, and when the run of unusual points started.
     const raw = surprise;
     if (this.n - this.lastAlarm <= o.refractory) {
-      if (raw > this.peak + o.escalation) {
+      if (raw > this.peak + o.escalation && raw > this.peak * o.escalationRatio) {
         this.peak = raw;
         this.lastAlarm = this.n;
       } else {
-        surprise = raw * o.refractoryDamping;
+        // Repeats stay below the alarm level: one episode reads as one detection.
+        surprise = Math.min(raw, o.alarmSurprise) * o.refractoryDamping;
         if (raw >= o.alarmSurprise) this.lastAlarm = this.n;
       }
     } else if (raw >= o.alarmSurprise) {
@@ -288,7 +312,11 @@ export class AnomalyDetector implements OnlineDetector {
     this.levels.push(levelBase);
     for (const m of ["level", "daily", "weekly"] as const) {
       if (Number.isNaN(base[m])) continue;
-      this.models[m].residuals.push(value - base[m]);
+      const st = this.models[m];
+      const res = Math.fround(value - base[m]);
+      if (st.residuals.size === st.residuals.capacity) st.sumAbs -= Math.abs(st.residuals.at(0));
+      st.residuals.push(res);
+      st.sumAbs += Math.abs(res);
     }
     for (const m of ["daily", "weekly"] as const) {
       const p = seasonalRaw[m];
@@ -311,8 +339,29 @@ export class AnomalyDetector implements OnlineDetector {
         model,
         feature: anomalous ? feature : undefined,
         surprise,
+        rawSurprise: raw,
       },
     };
+  }
+
+  /**
+   * Refill the residual-based feature histories from the new model's recent residuals (the drift
+   * feature does not depend on the model and keeps its history).
+   */
+  private rebuildHistory(model: BaselineModel): void {
+    const o = this.options;
+    const w = this.models[model].residuals;
+    for (const f of ["spike", "short", "long", "dispersion"] as const) this.tails[f].clear();
+    const ring = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
+    for (let i = 0; i < w.size; i++) {
+      const r = w.at(i);
+      ring.push(r);
+      this.tails.spike.push(Math.abs(r));
+      if (ring.size >= o.shortWindow) this.tails.short.push(Math.abs(ring.mean(o.shortWindow)));
+      if (ring.size >= o.longWindow) this.tails.long.push(Math.abs(ring.mean(o.longWindow)));
+      if (ring.size >= o.dispersionWindow) this.tails.dispersion.push(ring.meanAbs(o.dispersionWindow));
+    }
+    for (let k = ring.size - 1; k >= 0; k--) this.residuals.push(ring.back(k));
   }
 
   private quiet(kind: AnomalyKind, value: number): DetailedOutput {
@@ -329,6 +378,7 @@ export class AnomalyDetector implements OnlineDetector {
         model: "level",
         feature: undefined,
         surprise: 0,
+        rawSurprise: 0,
       },
     };
   }
@@ -357,25 +407,44 @@ export class AnomalyDetector implements OnlineDetector {
     }
   }
 
-  /** Refresh spreads and pick the baseline model (with hysteresis). */
+  /**
+   * Refresh spreads and pick the baseline model: a seasonal model is used when its mean absolute
+   * error over the residual window is clearly below the level model's (entered below 0.7 times,
+   * left above 0.85 times), and a choice is kept for at least a quarter of that window.
+   */
   private chooseModel(): void {
-    const minResiduals = Math.min(100, this.options.spreadWindow);
+    const o = this.options;
+    const minResiduals = o.spreadWindow;
     for (const m of ["level", "daily", "weekly"] as const) {
       const st = this.models[m];
       st.spread = st.residuals.size >= 2 ? robustSpread(st.residuals) : Number.NaN;
     }
-    const level = this.models.level.spread;
-    const ready = (m: BaselineModel) => this.models[m].residuals.size >= minResiduals && Number.isFinite(this.models[m].spread);
+    if (this.n - this.switchedAt < o.spreadWindow / 4 && this.models[this.current].residuals.size > 0) return;
+    const mae = (m: BaselineModel) => {
+      const st = this.models[m];
+      return st.residuals.size >= minResiduals ? st.sumAbs / st.residuals.size : Number.NaN;
+    };
+    const level = mae("level");
     let best: BaselineModel = "level";
+    let bestMae = level;
     for (const m of ["daily", "weekly"] as const) {
-      if (ready(m) && this.models[m].spread < this.models[best].spread) best = m;
+      const e = mae(m);
+      if (e < bestMae) {
+        best = m;
+        bestMae = e;
+      }
     }
+    let next = this.current;
     if (this.current === "level") {
-      if (best !== "level" && this.models[best].spread < SEASONAL_ENTER * level) this.current = best;
-    } else if (!ready(this.current) || this.models[this.current].spread > SEASONAL_LEAVE * level) {
-      this.current = best !== "level" && this.models[best].spread < SEASONAL_ENTER * level ? best : "level";
-    } else if (best !== this.current && this.models[best].spread < SEASONAL_LEAVE * this.models[this.current].spread) {
-      this.current = best;
+      if (best !== "level" && bestMae < SEASONAL_ENTER * level) next = best;
+    } else {
+      const cur = mae(this.current);
+      if (!(cur <= SEASONAL_LEAVE * level)) next = best !== "level" && bestMae < SEASONAL_ENTER * level ? best : "level";
+      else if (best !== this.current && bestMae < SEASONAL_LEAVE * cur) next = best;
+    }
+    if (next !== this.current) {
+      this.current = next;
+      this.switchedAt = this.n;
     }
   }
 }

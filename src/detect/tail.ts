@@ -27,6 +27,10 @@ export class TailModel {
     this.w.push(x);
   }
 
+  clear(): void {
+    this.w.clear();
+  }
+
   /** -ln p(X >= x); 0 until `minHistory` values are held. `floorScale` bounds the extrapolation scale from below. */
   surprise(x: number, floorScale: number): number {
     const n = this.w.size;

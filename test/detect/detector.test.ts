@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { AnomalyDetector, scoreOfSurprise, surpriseOfScore } from "../../src/detect/detector.ts";
+import { gaussian, MIN, rng, series, T0 } from "./synth.ts";
+
+function run(points: Array<{ t: number; value: number }>, det = new AnomalyDetector()) {
+  return points.map((p) => det.update(p.t, p.value));
+}
+
+function firstAlarm(outs: Array<{ score: number }>, from: number, threshold: number): number {
+  for (let i = from; i < outs.length; i++) if (outs[i].score >= threshold) return i;
+  return -1;
+}
+
+const noise = (seed: number) => gaussian(rng(seed));
+
+describe("AnomalyDetector", () => {
+  it("scores a constant series 0 everywhere", () => {
+    const outs = run(series(3000, 5 * MIN, () => 42));
+    expect(outs.every((o) => o.score === 0)).toBe(true);
+  });
+
+  it("keeps every score in [0, 1] and scores nothing during warm-up", () => {
+    const g = noise(1);
+    const outs = run(series(2000, MIN, (i) => (i % 97 === 0 ? 1e6 : 10 + g())));
+    expect(outs.every((o) => o.score >= 0 && o.score <= 1)).toBe(true);
+    expect(outs.slice(0, 60).every((o) => o.score === 0)).toBe(true);
+  });
+
+  it("detects a spike in noise and explains it", () => {
+    const g = noise(2);
+    const pts = series(1500, MIN, (i) => (i === 1200 ? 80 : 50 + 2 * g()));
+    const outs = run(pts);
+    expect(outs[1200].score).toBeGreaterThan(0.6);
+    expect(outs[1200].explanation.kind).toBe("spike");
+    expect(outs[1200].explanation.baseline).toBeCloseTo(50, 0);
+    expect(outs[1200].explanation.deviation).toBeGreaterThan(25);
+    expect(outs[1200].explanation.since).toBe(pts[1200].t);
+    // The normal points before it stay well below.
+    const before = outs.slice(300, 1200).map((o) => o.score);
+    expect(Math.max(...before)).toBeLessThan(0.6);
+  });
+
+  it("detects a dip", () => {
+    const g = noise(3);
+    const outs = run(series(1500, MIN, (i) => (i === 1300 ? 20 : 50 + 2 * g())));
+    expect(outs[1300].score).toBeGreaterThan(0.6);
+    expect(outs[1300].explanation.kind).toBe("dip");
+  });
+
+  it("detects a level shift within a few points and says since when", () => {
+    const g = noise(4);
+    const pts = series(2000, MIN, (i) => (i >= 1500 ? 58 : 50) + 2 * g());
+    const outs = run(pts);
+    const at = firstAlarm(outs, 1000, 0.6);
+    expect(at).toBeGreaterThanOrEqual(1500);
+    expect(at).toBeLessThan(1510);
+    const e = outs[at].explanation;
+    expect(["level-shift", "spike"]).toContain(e.kind);
+    expect(e.since).toBeGreaterThanOrEqual(pts[1495].t);
+    expect(e.since).toBeLessThanOrEqual(pts[at].t);
+    // One episode: after the first alarm the shift is not re-announced at full strength.
+    const later = outs.slice(at + 20, at + 140).filter((o) => o.score >= 0.6).length;
+    expect(later).toBeLessThan(3);
+  });
+
+  it("handles NaN values and gaps without breaking", () => {
+    const g = noise(5);
+    const pts = series(2000, MIN, (i) => (i % 50 === 7 ? Number.NaN : 30 + g()));
+    // A two-hour gap in the timestamps.
+    for (let i = 1000; i < pts.length; i++) pts[i].t += 120 * MIN;
+    pts[1800].value = 60;
+    const outs = run(pts);
+    const nan = outs.filter((_, i) => i % 50 === 7);
+    expect(nan.every((o) => o.score === 0 && o.explanation.kind === "gap")).toBe(true);
+    expect(outs[1000].score).toBeLessThan(0.5);
+    expect(outs[1800].score).toBeGreaterThan(0.6);
+    const others = outs.filter((_, i) => i > 100 && i !== 1800 && i % 50 !== 7);
+    expect(Math.max(...others.map((o) => o.score))).toBeLessThan(0.6);
+  });
+
+  it("ignores late and duplicate timestamps", () => {
+    const det = new AnomalyDetector();
+    det.update(T0, 1);
+    det.update(T0 + MIN, 1);
+    expect(det.update(T0, 500).score).toBe(0);
+    expect(det.update(T0 + MIN, 500).score).toBe(0);
+    expect(det.count).toBe(2);
+  });
+
+  it("is online: appending points never changes the scores of a prefix", () => {
+    const g = noise(6);
+    const pts = series(3000, 5 * MIN, (i) => 100 + 10 * Math.sin((2 * Math.PI * i) / 288) + 3 * g() + (i > 2500 ? 40 : 0));
+    const full = run(pts).map((o) => o.score);
+    const prefix = run(pts.slice(0, 2600)).map((o) => o.score);
+    expect(prefix).toEqual(full.slice(0, 2600));
+  });
+
+  it("learns daily seasonality: a normal day is quiet, a day without its daily peak is not", () => {
+    const g = noise(7);
+    const step = 5 * MIN;
+    const day = 288;
+    // Busy from 08:00 to 18:00 every day; on day 8 the busy period never comes.
+    const value = (i: number) => {
+      const phase = i % day;
+      const busy = phase >= 96 && phase < 216 && Math.floor(i / day) !== 8;
+      return (busy ? 80 : 20) + 2 * g();
+    };
+    const pts = series(day * 10, step, value);
+    const outs = run(pts);
+    const normalDays = outs.slice(day * 4, day * 8).map((o) => o.score);
+    expect(Math.max(...normalDays)).toBeLessThan(0.5);
+    const missing = firstAlarm(outs, day * 8, 0.5);
+    expect(missing).toBeGreaterThanOrEqual(day * 8 + 96);
+    expect(missing).toBeLessThan(day * 8 + 110);
+    expect(outs[missing].explanation.model).toBe("daily");
+  });
+
+  it("handles a sparse series: recurring bursts become normal, a much larger one is not", () => {
+    const r = rng(8);
+    const pts = series(4000, 5 * MIN, (i) => (i % 97 === 0 ? 2e8 * (0.8 + 0.4 * r()) : i === 3500 ? 2e9 : 0));
+    const outs = run(pts);
+    const routine = outs.filter((_, i) => i > 2000 && i % 97 === 0).map((o) => o.score);
+    expect(Math.max(...routine)).toBeLessThan(0.5);
+    expect(outs[3500].score).toBeGreaterThan(0.6);
+  });
+
+  it("catches a memory leak before an OOM threshold alert (90% of the limit) would fire", () => {
+    for (const leakMiBPerMin of [1, 0.2]) {
+      const g = noise(9);
+      const limit = 512;
+      const leakStart = 3 * 1440;
+      const pts = series(6 * 1440, MIN, (i) => {
+        const load = 1 + 0.08 * Math.sin((2 * Math.PI * i) / 1440);
+        const leak = i >= leakStart ? leakMiBPerMin * (i - leakStart) : 0;
+        return 256 * load * (1 + 0.01 * g()) + leak;
+      });
+      const oomAlert = pts.findIndex((p) => p.value >= 0.9 * limit);
+      expect(oomAlert).toBeGreaterThan(leakStart);
+      const outs = run(pts);
+      expect(Math.max(...outs.slice(1440, leakStart).map((o) => o.score))).toBeLessThan(0.5);
+      const detected = firstAlarm(outs, leakStart, 0.5);
+      expect(detected).toBeGreaterThan(leakStart);
+      // Well before the threshold alert: in the first tenth of the climb to it.
+      expect(detected - leakStart).toBeLessThan((oomAlert - leakStart) / 10);
+      expect(["drift", "level-shift", "spike"]).toContain(outs[detected].explanation.kind);
+      expect(outs[detected].explanation.since).toBeGreaterThanOrEqual(pts[leakStart].t);
+    }
+  });
+
+  it("maps surprise to score and back", () => {
+    expect(scoreOfSurprise(0)).toBe(0);
+    expect(scoreOfSurprise(Math.log(1000))).toBeCloseTo(0.5, 1);
+    expect(surpriseOfScore(scoreOfSurprise(12.5))).toBeCloseTo(12.5, 10);
+  });
+});
