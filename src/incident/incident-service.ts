@@ -190,6 +190,8 @@ export class IncidentService {
       if (alert.status === "firing") result.joined++;
 
       const quiet = flip?.flapping ?? false;
+      // The founding alert is on the root card already; the thread hears about the ones that join.
+      if (result.opened.includes(incident.id) && reason?.startsWith("first alert")) continue;
       const p = this.pendingFor(incident.id);
       if (quiet && !this.flapping.has(alert.fingerprint)) {
         this.flapping.add(alert.fingerprint);
@@ -205,7 +207,8 @@ export class IncidentService {
     for (const id of touched) {
       const inc = incidents.get(id)!;
       const updated = (await s.incidents.update(id, { services: inc.services, severity: inc.severity })) ?? inc;
-      this.dirtyCards.add(id);
+      if (result.opened.includes(id)) await this.postRoot(s, id);
+      else this.dirtyCards.add(id);
       const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
       notify.push(() => this.events.emit("alerts", updated, batch));
     }
@@ -224,11 +227,17 @@ export class IncidentService {
     const channel = channelFor(this.o.routing, i.services, this.o.defaultChannel);
     const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
     await s.timeline.append({ incidentId: incident.id, kind: "status", actor: "aisre", text: `Incident opened (${i.origin})`, data: { status: "open", origin: i.origin } });
-    const card = this.o.presenter.rootCard(await this.cardView(s, incident));
-    await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, _meta: { record: { incidentId: incident.id, purpose: "root" } } }, dedupeKey: `root:${incident.id}` });
     this.o.metrics?.incidentsOpened.inc({ origin: i.origin });
     notify.push(() => this.events.emit("opened", incident));
     return incident;
+  }
+
+  /** The one root message, rendered from the incident as stored (after its first alerts are written). */
+  private async postRoot(s: Store, incidentId: string): Promise<void> {
+    const incident = (await s.incidents.get(incidentId))!;
+    const card = this.o.presenter.rootCard(await this.cardView(s, incident));
+    await s.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, _meta: { record: { incidentId, purpose: "root" } } }, dedupeKey: `root:${incidentId}` });
+    this.dirtyCards.delete(incidentId);
   }
 
   /** Deploys and config changes of the incident's services or what they depend on, shortly before. */
@@ -290,6 +299,7 @@ export class IncidentService {
     const incident = await this.serial(async (s) => {
       const inc = await this.open(s, { title: i.title, severity: i.severity, services: i.services, origin: "declared" }, notify);
       await s.timeline.append({ incidentId: inc.id, kind: "note", actor: i.by, text: `Declared by <@${i.by}>`, data: {} });
+      await this.postRoot(s, inc.id);
       await this.attachRecentChanges(s, inc);
       return inc;
     });

@@ -111,8 +111,10 @@ export class OutboxSender {
           wait = Math.min(wait, allowedAt - now);
           return;
         }
-        this.nextAllowed.set(item.channel, now + this.minIntervalMs);
+        // Slack's ~1 message/s per channel applies to new posts; edits are paced by their method tier.
+        if (item.method === "chat.postMessage") this.nextAllowed.set(item.channel, now + this.minIntervalMs);
         await this.send(item);
+        wait = Math.min(wait, item.method === "chat.postMessage" ? this.minIntervalMs : 20);
       }),
     );
     return Math.max(20, wait);

@@ -1,4 +1,4 @@
-import { ErrorCode, WebClient, type WebAPICallResult } from "@slack/web-api";
+import { ErrorCode, LogLevel, WebClient, type WebAPICallResult } from "@slack/web-api";
 import type { SlackCallResult, SlackPort } from "./slack-port.ts";
 
 /**
@@ -12,6 +12,8 @@ export class WebApiSlack implements SlackPort {
       slackApiUrl: options.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      // Failures are returned to the outbox, which logs them with context.
+      logLevel: LogLevel.ERROR,
     });
   }
 
