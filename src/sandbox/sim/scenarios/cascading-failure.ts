@@ -43,7 +43,7 @@ export const cascadingFailure: ScenarioDefinition = {
       id: `${ctx.id}:pool-leak`,
       podEffect: (pod, now) => {
         if (pod.service !== "payments" || now < trigger || pod.containerStartedAt > trigger) return undefined;
-        return { leakedConnections: Math.min(10, (2.2 * (now - trigger)) / M) };
+        return { leakedConnections: Math.min(8.5, (1.8 * (now - trigger)) / M) };
       },
     });
   },

@@ -110,9 +110,12 @@ function serviceSignals(s: ServiceSpec, rps: number, inp: ServiceInputs, deps: M
   let util: number;
   if (s.kind === "database") util = cpuDemand / (s.cpuLimitCores * Math.max(pods, 1));
   else if (s.kind === "job") util = 0;
+  else if (s.kind === "worker") util = pods > 0 ? Math.min(0.7, rps / (pods * s.podCapacityRps)) : Number.POSITIVE_INFINITY;
   else util = pods > 0 ? rps / (pods * s.podCapacityRps * inp.capacityFactor) : Number.POSITIVE_INFINITY;
   const u = Math.min(Number.isFinite(util) ? util : 1, 0.98);
-  const queueing = 1 + (0.6 * u ** 3) / (1 - u);
+  let queueing = 1 + (0.6 * u ** 3) / (1 - u);
+  // A saturated database keeps slowing down as demand grows past its CPUs.
+  if (s.kind === "database" && util > 0.98) queueing *= 1 + 8 * (util - 0.98);
   const own50 = (s.latencyMs / 1000) * queueing * inp.latencyFactor * inp.noise;
   const sigma = s.sigma * (1 + 0.4 * Math.min(u, 1));
 
@@ -154,7 +157,9 @@ function serviceSignals(s: ServiceSpec, rps: number, inp: ServiceInputs, deps: M
   const dbCall = s.calls.find((c) => c.to === "orders-db");
   if (db && dbCall && POOL_PER_POD[s.name] && pods > 0) {
     poolMax = POOL_PER_POD[s.name]! * pods;
-    const demand = rps * dbCall.perRequest * (db.p50 + 0.002) * 1.5 + 1;
+    // payments holds its connection (open transaction) across the card provider call.
+    const held = s.name === "payments" ? (deps.get("payment-provider")?.p50 ?? 0) : 0;
+    const demand = rps * (dbCall.perRequest * (db.p50 + 0.002) + held) * 1.5 + 1;
     const free = Math.max(0, poolMax - inp.leakedConnections);
     poolInUse = Math.min(poolMax, inp.leakedConnections + demand);
     if (demand > free) {
