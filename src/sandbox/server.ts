@@ -56,7 +56,11 @@ function pageRoutes(): Router {
   return new Router()
     .add("GET", "/", (_req, res) => serve("index.html", res))
     .add("GET", "/archives/*rest", (_req, res) => serve("index.html", res))
-    .add("GET", "/web/:file", (req, res) => serve(req.params.file, res));
+    .add("GET", "/web/:file", (req, res) => serve(req.params.file, res))
+    .add("GET", "/favicon.ico", (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
 }
 
 /**

@@ -184,9 +184,10 @@ export class UserActions {
     return r.ok ? { ok: true } : { ok: false, error: r.reason };
   }
 
-  private openView(user: SandboxUser, viewId: string): SandboxView {
+  private openView(user: SandboxUser, viewId: string, options: { home?: boolean } = {}): SandboxView {
     const v = this.core.ws.view(viewId);
-    if (!v || v.user !== user.id || v.type !== "modal" || !v.open) throw new ActionError(404, "view_not_found", `no open modal ${viewId} for ${user.id}`);
+    const usable = v && v.user === user.id && (v.type === "modal" ? v.open : options.home === true);
+    if (!usable) throw new ActionError(404, "view_not_found", `no open modal ${viewId} for ${user.id}`);
     return v;
   }
 
@@ -297,10 +298,10 @@ export class UserActions {
     return r.ok ? { ok: true } : { ok: false, error: r.reason };
   }
 
-  /** A person clicks a button or changes a select inside a modal: `block_actions` with a view container. */
+  /** A person clicks a button or changes a select in a modal or their Home tab: `block_actions` with a view container. */
   async viewAction(userRef: string, viewId: string, input: Omit<ClickInput, "channel" | "ts">): Promise<ActionOutcome> {
     const user = this.person(userRef);
-    const v = this.openView(user, viewId);
+    const v = this.openView(user, viewId, { home: true });
     const found = findElement(v.view.blocks as unknown[], { action_id: input.action_id, block_id: input.block_id, value: input.value === undefined ? undefined : String(input.value) });
     if (!found) throw new ActionError(404, "action_not_found", `no element with action_id "${input.action_id}" in that modal`);
     if (found.element.type !== "button" && found.element.type !== "overflow") {
