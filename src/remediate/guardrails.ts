@@ -1,21 +1,23 @@
 import type { Db } from "../store/db.ts";
 import { SettingsRepo } from "../store/repos/settings.ts";
+import { iso } from "../store/rows.ts";
 import { ActionRecords } from "./action-records.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import type { EffectiveLimits, RemediationAction } from "./types.ts";
 
 export const REMEDIATE_LOCK = 7_301_009;
-const HOUR_MS = 3_600_000;
 
 export type GuardCode = "kill_switch" | "circuit_breaker" | "incident_limit" | "conflict" | "taken";
 export type ClaimResult = { ok: true } | { ok: false; code: GuardCode; reason: string };
 
 /** The checks that stop an action from starting, whatever the policy says. */
-export async function guardrailBlock(db: Db, a: RemediationAction, limits: EffectiveLimits, now: number): Promise<{ code: GuardCode; reason: string } | undefined> {
+export async function guardrailBlock(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<{ code: GuardCode; reason: string } | undefined> {
   const automation = await new KillSwitch(new SettingsRepo(db)).state();
   if (!automation.enabled) return { code: "kill_switch", reason: `automation is switched off${automation.by ? ` (by <@${automation.by}>)` : ""}; an approver can turn it back on with \`/aisre autonomy on\`` };
   const records = new ActionRecords(db);
-  const lastHour = await records.countExecutedSince(new Date(now - HOUR_MS).toISOString());
+  // The database's clock: the rows' timestamps come from it.
+  const [{ since }] = await db.query<{ since: Date }>("SELECT now() - interval '1 hour' AS since");
+  const lastHour = await records.countExecutedSince(iso(since));
   if (lastHour >= limits.maxActionsPerHour) return { code: "circuit_breaker", reason: `circuit breaker open: ${lastHour} actions ran in the last hour (limit ${limits.maxActionsPerHour})` };
   const inIncident = await records.countExecutedSince(new Date(0).toISOString(), a.incidentId);
   if (inIncident >= limits.maxActionsPerIncident) return { code: "incident_limit", reason: `this incident already had ${inIncident} actions (limit ${limits.maxActionsPerIncident})` };
@@ -29,10 +31,10 @@ export async function guardrailBlock(db: Db, a: RemediationAction, limits: Effec
  * advisory lock) so two approvals, two actions or two replicas cannot both pass the circuit
  * breaker; the compare-and-set makes a double click or a retry a no-op.
  */
-export async function claimAction(db: Db, a: RemediationAction, limits: EffectiveLimits, now: number): Promise<ClaimResult> {
+export async function claimAction(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<ClaimResult> {
   return db.transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [REMEDIATE_LOCK]);
-    const block = await guardrailBlock(tx, a, limits, now);
+    const block = await guardrailBlock(tx, a, limits);
     if (block) return { ok: false, ...block };
     const moved = await new ActionRecords(tx).transition(a.id, ["pending"], "running");
     return moved ? { ok: true } : { ok: false, code: "taken", reason: "it was already started by someone else" };

@@ -133,17 +133,14 @@ export const policySchema = z
     actions: z.record(z.string(), z.object({ risk }).strict()).default({}),
     rules: z.array(ruleSchema).default([]),
     windows: z.array(windowSchema).default([]),
-    runbooks: z
-      .record(
-        z
-          .string()
-          .regex(/^[a-z][a-z0-9_]*$/, { error: "expected a snake_case action name" })
-          .refine((n) => !(KUBERNETES_ACTION_TYPES as readonly string[]).includes(n), { error: "this name is a built-in Kubernetes action" }),
-        runbookSchema,
-      )
-      .default({}),
+    runbooks: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, { error: "expected a snake_case action name" }), runbookSchema).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    for (const name of Object.keys(p.runbooks)) {
+      if ((KUBERNETES_ACTION_TYPES as readonly string[]).includes(name)) ctx.addIssue({ code: "custom", path: ["runbooks", name], message: `${name} is a built-in Kubernetes action; give the runbook another name` });
+    }
+  });
 
 export type PolicyFile = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;

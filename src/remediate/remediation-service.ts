@@ -182,7 +182,6 @@ export class RemediationService {
     }
 
     const dedupeKey = canonical({ type: rec.type, service: target.service, namespace: target.namespace ?? null, pod: target.pod ?? null, params });
-    const now = this.clock.now();
     const created = await this.o.store.db.transaction(async (tx): Promise<RecommendOutcome | RemediationAction> => {
       await tx.query("SELECT pg_advisory_xact_lock($1)", [REMEDIATE_LOCK]);
       const records = new ActionRecords(tx);
@@ -195,7 +194,7 @@ export class RemediationService {
       // How it is shown: the policy's level, lowered by the kill switch and the guardrails.
       let autonomy: Autonomy = decision.autonomy;
       let note: string | undefined;
-      const block = autonomy === "approve" || autonomy === "auto" ? await guardrailBlock(tx, draft, decision.limits, now) : undefined;
+      const block = autonomy === "approve" || autonomy === "auto" ? await guardrailBlock(tx, draft, decision.limits) : undefined;
       if (block?.code === "kill_switch" || block?.code === "incident_limit") {
         autonomy = "advise";
         note = `Shown as advice only: ${block.reason}.`;
@@ -274,7 +273,7 @@ export class RemediationService {
     const def = this.catalog().get(a.type);
     if (!def) return { ok: false, message: `The action type ${a.type} no longer exists in the policy.` };
     const decision = this.resolve(def, a.target);
-    const claim = await claimAction(this.o.store.db, a, decision.limits, this.clock.now());
+    const claim = await claimAction(this.o.store.db, a, decision.limits);
     if (!claim.ok) {
       if (claim.code === "taken") return { ok: true, message: "It is already running: someone else's approval started it.", state: (await this.records.get(a.id))?.state };
       await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: `Not started: ${claim.reason}`, ok: false });
@@ -420,7 +419,7 @@ export class RemediationService {
   /** What `/aisre autonomy status` reports. */
   async status(): Promise<{ automation: AutomationState; policy: string; lastHour: number; maxPerHour: number; running: RemediationAction[]; pending: RemediationAction[] }> {
     const p = this.policy.policy;
-    const lastHour = await this.records.countExecutedSince(new Date(this.clock.now() - 3_600_000).toISOString());
+    const lastHour = await this.records.countExecutedSince(new Date(Date.now() - 3_600_000).toISOString());
     return {
       automation: await this.killSwitch.state(),
       policy: `${this.policy.path ?? "built-in defaults"} (${this.policy.version})`,
@@ -441,7 +440,7 @@ export class RemediationService {
    * verification runs again here.
    */
   async recover(): Promise<void> {
-    const now = this.clock.now();
+    const now = Date.now(); // compared with row timestamps, which come from the database's clock
     for (const a of await this.records.inStates(["running"])) {
       if (now - Date.parse(a.updatedAt) < 600_000) continue;
       if (await this.records.transition(a.id, ["running"], "failed", { error: "interrupted by a restart" })) {

@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../../src/log.ts";
+import { PolicySource } from "../../src/remediate/policy-file.ts";
+import { RemediationService } from "../../src/remediate/remediation-service.ts";
+import { auditNames, BASE_POLICY, remediationHarness, type Harness } from "./fakes.ts";
+
+const rollback = { type: "rollback", target: { service: "checkout" }, reason: "bad deploy", evidence: ["5xx 34%"] };
+const hasButtons = (blocks: unknown[]) => JSON.stringify(blocks).includes("remediation_approve");
+
+describe("guardrails", () => {
+  let h: Harness;
+  afterEach(async () => h?.close());
+
+  it("stale button: after the incident is resolved a click runs nothing and the card is withdrawn", async () => {
+    h = await remediationHarness();
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.incidents.changeStatus(h.incident.id, "resolved", "U_CAROL", "fixed by hand");
+    const r = await h.remediation.approve(actionId!, "U_ALICE");
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/stale.*resolved/);
+    await h.settle();
+    expect(h.k8s.real()).toEqual([]);
+    expect((await h.remediation.records.get(actionId!))!.state).toBe("stale");
+    const card = h.slack.card(actionId!)!;
+    expect(hasButtons(card.blocks)).toBe(false);
+    expect(JSON.stringify(card.blocks)).toContain("Withdrawn");
+    expect(await auditNames(h)).toContain("remediation.stale");
+    expect((await h.remediation.recommend(h.incident.id, rollback)).offered).toBe(false);
+  });
+
+  it("kill switch: off for everyone at once, survives a restart, only approvers turn it back on", async () => {
+    h = await remediationHarness();
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    expect((await h.remediation.setAutomation(false, "U_BOB", "something is off")).ok).toBe(true);
+
+    const click = await h.remediation.approve(actionId!, "U_ALICE");
+    expect(click.ok).toBe(false);
+    expect(click.message).toMatch(/Automation is switched off \(by <@U_BOB>\)/);
+    await h.settle();
+    expect(hasButtons(h.slack.card(actionId!)!.blocks)).toBe(false);
+
+    // Auto actions become advice while it is off.
+    h.verifier.healthy.set("cart", false);
+    const auto = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "cart" }, reason: "memory leak" });
+    expect(auto).toMatchObject({ offered: true, autonomy: "advise", state: "advised" });
+
+    // A fresh service on the same database (a restart, another replica) sees it off.
+    const policy = new PolicySource({ file: h.policyFile, logger: silentLogger, watch: false });
+    const other = new RemediationService({ store: h.store, slack: h.slack, logger: silentLogger, policy, defaultChannel: "#incidents" });
+    expect((await other.automation()).enabled).toBe(false);
+
+    const bobOn = await other.setAutomation(true, "U_BOB");
+    expect(bobOn.ok).toBe(false);
+    expect(bobOn.message).toContain("Only `@sre-approvers` may turn automation back on");
+    expect((await h.remediation.automation()).enabled).toBe(false);
+    expect((await other.setAutomation(true, "U_ALICE")).ok).toBe(true);
+    expect((await h.remediation.automation()).enabled).toBe(true);
+    other.close();
+
+    h.verifier.healthy.set("checkout", false);
+    expect((await h.remediation.approve(actionId!, "U_ALICE")).state).toBe("running");
+    await h.settle();
+    expect(h.k8s.real("rollback")).toHaveLength(1);
+    const names = (await h.store.audit.list()).map((e) => e.action);
+    expect(names).toEqual(expect.arrayContaining(["automation.off", "automation.on_refused", "automation.on"]));
+  });
+
+  it("circuit breaker: once the hourly limit is reached nothing more runs, auto included", async () => {
+    h = await remediationHarness({ policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 1") });
+    h.verifier.healthy.set("checkout", false);
+    h.verifier.healthy.set("frontend", false);
+    const first = await h.remediation.recommend(h.incident.id, rollback);
+    const second = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "frontend" }, reason: "stuck" });
+    expect((await h.remediation.approve(first.actionId!, "U_ALICE")).state).toBe("running");
+    await h.settle();
+    const blocked = await h.remediation.approve(second.actionId!, "U_ALICE");
+    expect(blocked.ok).toBe(false);
+    expect(blocked.message).toMatch(/circuit breaker open: 1 actions ran in the last hour \(limit 1\)/);
+    expect((await h.remediation.records.get(second.actionId!))!.state).toBe("pending");
+    expect(h.k8s.real("restart")).toEqual([]);
+
+    // An action set to auto is not run either; it waits on the card for a person.
+    h.verifier.healthy.set("cart", false);
+    const auto = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "cart" }, reason: "leak" });
+    expect(auto).toMatchObject({ autonomy: "approve", state: "pending" });
+    expect(auto.reason).toMatch(/circuit breaker open/);
+    await h.settle();
+    expect(h.k8s.real("restart")).toEqual([]);
+  });
+
+  it("failed verification: says so, escalates, does not retry, stops offering after the attempt limit", async () => {
+    h = await remediationHarness({ policy: `${BASE_POLICY}\nlimits:\n  maxAttempts: 1\n`.replace("limits:\n  maxActionsPerHour: 10\n", "") });
+    h.verifier.healthy.set("checkout", false);
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(actionId!, "U_ALICE");
+    await h.settle();
+    const a = (await h.remediation.records.get(actionId!))!;
+    expect(a.state).toBe("unverified");
+    expect(h.k8s.real("rollback")).toHaveLength(1);
+    expect(h.escalator.pages).toHaveLength(1);
+    expect(h.escalator.pages[0].summary).toMatch(/did not fix it/);
+    const card = h.slack.card(actionId!)!;
+    expect(JSON.stringify(card.blocks)).toContain("Unverified");
+    expect(JSON.stringify(card.blocks)).toContain("Escalation: PD-1");
+    expect([...h.slack.messages.values()].some((m) => m.text.includes("did not recover") && m.text.includes("will not retry"))).toBe(true);
+    expect(await auditNames(h)).toEqual(expect.arrayContaining(["remediation.unverified", "remediation.escalated"]));
+    const again = await h.remediation.recommend(h.incident.id, rollback);
+    expect(again.offered).toBe(false);
+    expect(again.reason).toMatch(/already tried 1 times/);
+  });
+
+  it("records 'escalation unavailable' when no pager is connected", async () => {
+    h = await remediationHarness({ noPorts: ["escalator"] });
+    h.verifier.healthy.set("checkout", false);
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(actionId!, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(actionId!))!.detail.escalation).toBe("unavailable");
+    expect(await auditNames(h)).toContain("remediation.escalation_unavailable");
+  });
+
+  it("a failed change is reported and escalated", async () => {
+    h = await remediationHarness();
+    h.verifier.healthy.set("checkout", false);
+    h.k8s.failNext = "admission webhook denied the request";
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(actionId!, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(actionId!))!.state).toBe("failed");
+    expect(h.escalator.pages).toHaveLength(1);
+    expect(await auditNames(h)).toContain("remediation.failed");
+  });
+
+  it("forbidden actions are never shown, whether by rule or by risk", async () => {
+    h = await remediationHarness({ policy: `${BASE_POLICY}\nactions:\n  scale: { risk: forbidden }\n` });
+    const byRule = await h.remediation.recommend(h.incident.id, { type: "delete_pod", target: { service: "payments", pod: "payments-abc-0" }, reason: "stuck pod" });
+    const byRisk = await h.remediation.recommend(h.incident.id, { type: "scale", target: { service: "checkout" }, params: { replicas: 6 }, reason: "saturated" });
+    expect(byRule.offered).toBe(false);
+    expect(byRisk.offered).toBe(false);
+    expect(byRule.reason).toMatch(/forbidden/);
+    await h.settle();
+    const texts = [...h.slack.messages.values()].map((m) => `${m.text} ${JSON.stringify(m.blocks)}`).join("\n");
+    expect(texts).not.toMatch(/Delete pod|Scale|remediation_approve/);
+    expect((await auditNames(h)).filter((n) => n === "remediation.suppressed")).toHaveLength(2);
+    expect(await h.remediation.records.byIncident(h.incident.id)).toEqual([]);
+  });
+
+  it("pre-checks: a missing target is refused, a recovered one skipped, a conflicting action waits", async () => {
+    h = await remediationHarness();
+    h.verifier.healthy.set("checkout", false);
+    h.k8s.workloads.delete("frontend");
+    const missing = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "frontend" }, reason: "x" });
+    await h.remediation.approve(missing.actionId!, "U_ALICE");
+    await h.settle();
+    const m = (await h.remediation.records.get(missing.actionId!))!;
+    expect(m.state).toBe("refused");
+    expect(m.detail.steps.at(-1)!.text).toMatch(/not found/);
+
+    h.verifier.healthy.set("payments", true);
+    const healthy = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "payments" }, reason: "x" });
+    await h.remediation.approve(healthy.actionId!, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(healthy.actionId!))!.state).toBe("skipped");
+    expect(h.k8s.real()).toEqual([]);
+
+    // Conflict: a rollback of checkout is verifying; a restart of checkout must wait.
+    let release!: () => void;
+    const hold = new Promise<void>((r) => (release = r));
+    const originalRead = h.verifier.read.bind(h.verifier);
+    let calls = 0;
+    h.verifier.read = async (s) => {
+      calls++;
+      if (calls > 1) await hold;
+      return originalRead(s);
+    };
+    const first = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(first.actionId!, "U_ALICE");
+    for (let i = 0; i < 100 && (await h.remediation.records.get(first.actionId!))!.state !== "verifying"; i++) await new Promise((r) => setTimeout(r, 10));
+    const second = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "checkout" }, reason: "y" });
+    const blocked = await h.remediation.approve(second.actionId!, "U_CAROL");
+    expect(blocked.ok).toBe(false);
+    expect(blocked.message).toMatch(/another action is running on checkout \(rollback\)/);
+    h.verifier.healthy.set("checkout", true);
+    release();
+    await h.settle();
+  });
+
+  it("blast radius: deleting the only ready pod is not offered as a button", async () => {
+    h = await remediationHarness();
+    h.k8s.add("search", 1);
+    const r = await h.remediation.recommend(h.incident.id, { type: "delete_pod", target: { service: "search", pod: "search-abc-0" }, reason: "stuck" });
+    expect(r).toMatchObject({ offered: true, autonomy: "advise", state: "advised" });
+    expect(r.reason).toMatch(/1 of 1 ready pods \(100%\) is above the limit of 50%/);
+    const scaleUp = await h.remediation.recommend(h.incident.id, { type: "scale", target: { service: "checkout" }, params: { replicas: 50 }, reason: "load" });
+    expect(scaleUp.reason).toMatch(/50 replicas is above the limit of 20/);
+    await h.settle();
+    expect(hasButtons(h.slack.card(r.actionId!)!.blocks)).toBe(false);
+  });
+
+  it("per-incident limit turns further recommendations into advice", async () => {
+    h = await remediationHarness({ policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 10\n  maxActionsPerIncident: 1") });
+    h.verifier.healthy.set("checkout", false);
+    h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
+    const first = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(first.actionId!, "U_ALICE");
+    await h.settle();
+    const next = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "frontend" }, reason: "x" });
+    expect(next).toMatchObject({ autonomy: "advise", state: "advised" });
+    expect(next.reason).toMatch(/already had 1 actions \(limit 1\)/);
+  });
+});
