@@ -26,7 +26,7 @@ export async function run(): Promise<Record<string, string | number>> {
       const service = `bench-svc-${i}`;
       const seen = new Promise<number>((resolve) => {
         const off = ws.subscribe((c) => {
-          if (c.kind === "message_posted" && !c.message.thread_ts && JSON.stringify(c.message.blocks ?? []).includes(service)) {
+          if (c.kind === "message_posted" && !c.message.threadTs && JSON.stringify(c.message.blocks ?? []).includes(service)) {
             off();
             resolve(performance.now());
           }

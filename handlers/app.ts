@@ -75,7 +75,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
       if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology });
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined });
   } catch (e) {
     server.close();
     await sandbox?.close();

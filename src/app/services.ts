@@ -17,6 +17,7 @@ import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { SOURCES } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
+import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
 
 /**
@@ -34,6 +35,8 @@ export interface Services {
   incidents: IncidentService;
   intake: WebhookIntake;
   knowledge: KnowledgeBase;
+  /** Vendor ports (Kubernetes, metrics, CloudWatch, PagerDuty), real or pointed at the sandbox. */
+  ports: Ports;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -48,6 +51,8 @@ export interface ServiceDeps {
   slack: { token: string; apiUrl?: string } | SlackPort;
   /** The dependency graph, when something better than services.yaml knows it (the simulation). */
   topology?: () => Topology;
+  /** Where the local sandbox serves the parts that are not configured for real. */
+  sandbox?: SandboxEndpoints;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
   tickMs?: number;
 }
@@ -79,6 +84,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
   });
   const knowledge = buildKnowledgeBase(config, store, logger);
+  const ports = buildPorts(config, deps.sandbox, logger);
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -92,6 +98,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     incidents,
     intake,
     knowledge,
+    ports,
     topology,
     async ready() {
       try {

@@ -6,7 +6,9 @@ import type { SandboxPart, ScenarioControl } from "./part.ts";
 import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
 import { createJiraSandbox } from "./jira/jira-sandbox.ts";
 import { createPagerDutySandbox } from "./pagerduty/pagerduty-sandbox.ts";
+import { freePort } from "../http/free-port.ts";
 import { startSandbox } from "./server.ts";
+import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 
 export interface LocalSandbox {
@@ -16,6 +18,8 @@ export interface LocalSandbox {
   workspace: SlackWorkspace;
   parts: SandboxPart[];
   scenarios?: ScenarioControl;
+  /** The simulated production system, when any of Kubernetes / Prometheus / CloudWatch is sandboxed. */
+  sim?: SimulatedSystem;
   /** The simulated system's dependency graph, when the simulation runs. */
   topology?: () => Topology;
   close(): Promise<void>;
@@ -28,7 +32,24 @@ export interface LocalSandbox {
 export async function startLocalSandbox(options: { config: Config; botUrl: string; signingSecret: string; botToken: string; logger: Logger }): Promise<LocalSandbox> {
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
-  const scenarios: ScenarioControl | undefined = undefined;
+  // The simulation writes its URL into a kubeconfig and alert links, so the port is chosen first.
+  const port = config.sandboxPort === 0 ? await freePort(config.host === "0.0.0.0" ? "127.0.0.1" : config.host) : config.sandboxPort;
+  const publicUrl = `http://127.0.0.1:${port}`;
+  let sim: SimulatedSystem | undefined;
+  if ([config.kubernetes, config.prometheus, config.cloudwatch].some((p) => p.mode === "sandbox")) {
+    sim = createSimulatedSystem({
+      speed: config.env.SIM_SPEED,
+      seed: config.env.SIM_SEED,
+      dataDir: join(config.dataDir, "sandbox"),
+      publicUrl,
+      alertWebhookUrl: `${options.botUrl}/webhooks/alertmanager`,
+      githubWebhookUrl: `${options.botUrl}/webhooks/github`,
+      githubSecret: config.env.GITHUB_WEBHOOK_SECRET,
+      logger,
+    });
+    parts.push(sim);
+  }
+  const scenarios: ScenarioControl | undefined = sim;
   // The sandbox's own URL is known once it listens (SANDBOX_PORT may be 0): links in Jira and
   // PagerDuty bodies (`self`, `html_url`, browse pages) use it from then on. Webhooks are signed
   // with the secrets the bot verifies (PAGERDUTY_WEBHOOK_SECRET / JIRA_WEBHOOK_SECRET when set).
@@ -37,7 +58,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
   if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${options.botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) }));
   if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${options.botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) }));
   const running = await startSandbox({
-    port: config.sandboxPort,
+    port,
     host: config.host,
     signingSecret: options.signingSecret,
     botToken: options.botToken,
@@ -56,6 +77,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
     workspace: running.workspace,
     parts,
     scenarios,
+    sim,
+    topology: sim ? () => sim.topology() : undefined,
     async close() {
       for (const p of parts) await p.stop?.();
       await running.close();

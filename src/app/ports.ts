@@ -1,0 +1,54 @@
+import type { Config } from "../config.ts";
+import { AwsCloudWatch } from "../integrations/cloudwatch/sdk-adapter.ts";
+import type { CloudWatchPort } from "../integrations/cloudwatch/port.ts";
+import { ClientNodeKubernetes } from "../integrations/kubernetes/client-node-adapter.ts";
+import type { KubernetesPort } from "../integrations/kubernetes/port.ts";
+import { createPagerDutyPort } from "../integrations/pagerduty/config.ts";
+import type { PagerDutyPort } from "../integrations/pagerduty/port.ts";
+import { PrometheusHttpMetrics } from "../integrations/prometheus/http-adapter.ts";
+import type { MetricsPort } from "../integrations/prometheus/port.ts";
+import type { Logger } from "../log.ts";
+
+/**
+ * The vendor ports, built once from config: the real adapters, pointed at the local sandbox for
+ * every part that is not configured. A port is absent when neither is available, and the toolsets
+ * that need it disable themselves with the reason.
+ */
+export interface Ports {
+  kubernetes?: KubernetesPort;
+  metrics?: MetricsPort;
+  cloudwatch?: CloudWatchPort;
+  pagerduty?: PagerDutyPort;
+  /** Why a port is absent, by name. */
+  missing: Record<string, string>;
+}
+
+export interface SandboxEndpoints {
+  url: string;
+  kubeconfigPath?: string;
+}
+
+/** Credentials the CloudWatch sandbox accepts (it checks the SigV4 shape, not the secret). */
+const SANDBOX_AWS = { accessKeyId: "AKIASANDBOXAISRE0000", secretAccessKey: "sandbox-secret-access-key" };
+
+export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined, logger: Logger): Ports {
+  const missing: Record<string, string> = {};
+  const ports: Ports = { missing };
+
+  if (config.kubernetes.mode === "real") ports.kubernetes = new ClientNodeKubernetes(config.kubernetes.inCluster ? { inCluster: true } : { kubeconfigPath: config.kubernetes.kubeconfig! });
+  else if (sandbox?.kubeconfigPath) ports.kubernetes = new ClientNodeKubernetes({ kubeconfigPath: sandbox.kubeconfigPath });
+  else missing.kubernetes = "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)";
+
+  if (config.prometheus.mode === "real") ports.metrics = new PrometheusHttpMetrics({ baseUrl: config.prometheus.url! });
+  else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus` });
+  else missing.prometheus = "Prometheus is not configured (set PROMETHEUS_URL)";
+
+  if (config.cloudwatch.mode === "real") ports.cloudwatch = new AwsCloudWatch({ region: config.cloudwatch.region!, endpoint: config.cloudwatch.endpoint });
+  else if (sandbox?.kubeconfigPath) ports.cloudwatch = new AwsCloudWatch({ region: "us-east-1", endpoint: `${sandbox.url}/cloudwatch`, credentials: SANDBOX_AWS });
+  else missing.cloudwatch = "CloudWatch is not configured (set AWS_REGION)";
+
+  if (config.pagerduty.mode === "real" || sandbox) ports.pagerduty = createPagerDutyPort(config, sandbox?.url ?? "", logger);
+  else missing.pagerduty = "PagerDuty is not configured (set PAGERDUTY_API_TOKEN)";
+
+  return ports;
+}
