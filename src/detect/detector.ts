@@ -92,6 +92,11 @@ export interface DetailedOutput extends DetectorOutput {
 
 type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
 const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift"];
+const SPIKE = 0;
+const SHORT = 1;
+const LONG = 2;
+const DISPERSION = 3;
+const DRIFT = 4;
 const LN_FEATURES = Math.log(FEATURES.length);
 /** Lower bound of the tail extrapolation scale, in units of the feature's noise. */
 const TAIL_SCALE_FLOOR = 0.5;
@@ -108,6 +113,10 @@ export function scoreOfSurprise(s: number): number {
 /** Surprise (nats) for a score in [0, 1): the inverse of scoreOfSurprise. */
 export function surpriseOfScore(score: number): number {
   return score <= 0 ? 0 : score >= 1 ? Number.POSITIVE_INFINITY : -10 * Math.log(1 - score);
+}
+
+function medianOrZero(w: SortedWindow | undefined): number {
+  return w && w.size > 0 ? w.median() : 0;
 }
 
 /** Robust scale of a residual window: IQR/1.349, raised to half the 90% range/3.29 (heavy tails). */
@@ -171,11 +180,15 @@ export class AnomalyDetector implements OnlineDetector {
   private readonly level: SortedWindow;
   private readonly levels: Ring;
   private readonly residuals: Ring;
-  private readonly tails: Record<Feature, TailModel>;
+  private readonly tails: TailModel[];
   private readonly models: Record<BaselineModel, ModelState>;
   private readonly offsets: Partial<Record<BaselineModel, SortedWindow>> = {};
   private readonly seasonal: Partial<Record<BaselineModel, SeasonalNaive>> = {};
-  private readonly pending: Record<Feature, Ring>;
+  private readonly pending: Ring[];
+  private readonly fv = new Float64Array(FEATURES.length);
+  private readonly fu = new Float64Array(FEATURES.length);
+  private readonly fc = new Float64Array(FEATURES.length);
+  private readonly fok = new Uint8Array(FEATURES.length);
   private current: BaselineModel = "level";
   private switchedAt = Number.NEGATIVE_INFINITY;
   private readonly deltas: number[] = [];
@@ -192,11 +205,11 @@ export class AnomalyDetector implements OnlineDetector {
     const o = this.options;
     this.level = new SortedWindow(o.levelWindow);
     this.levels = new Ring(o.driftLag + 1);
-    const delay: Record<Feature, number> = { spike: 1, short: o.shortWindow, long: o.longWindow, dispersion: o.dispersionWindow, drift: Math.max(1, Math.floor(o.driftLag / 2)) };
-    this.pending = { spike: new Ring(delay.spike), short: new Ring(delay.short), long: new Ring(delay.long), dispersion: new Ring(delay.dispersion), drift: new Ring(delay.drift) };
+    // How late each feature joins its own history (see update).
+    const delay = [1, o.shortWindow, o.longWindow, o.dispersionWindow, Math.max(1, Math.floor(o.driftLag / 2))];
+    this.pending = delay.map((d) => new Ring(d));
     this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
-    const tail = () => new TailModel(o.historyWindow);
-    this.tails = { spike: tail(), short: tail(), long: tail(), dispersion: tail(), drift: tail() };
+    this.tails = FEATURES.map(() => new TailModel(o.historyWindow));
     const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN, sumAbs: 0 });
     this.models = { level: model(), daily: model(), weekly: model() };
   }
@@ -218,26 +231,23 @@ export class AnomalyDetector implements OnlineDetector {
     this.learnInterval(timestampMs);
     const o = this.options;
 
-    // 1. Expected value under each model.
+    // 1. Expected value under each model (NaN where a model has nothing yet).
     const levelBase = this.level.size > 0 ? this.level.median() : Number.NaN;
-    const base: Record<BaselineModel, number> = { level: levelBase, daily: Number.NaN, weekly: Number.NaN };
-    const seasonalRaw: Partial<Record<BaselineModel, number>> = {};
-    for (const m of ["daily", "weekly"] as const) {
-      const f = this.seasonal[m];
-      if (!f) continue;
-      const p = f.predict(timestampMs);
-      if (Number.isNaN(p)) continue;
-      seasonalRaw[m] = p;
-      const off = this.offsets[m];
-      base[m] = p + (off && off.size > 0 ? off.median() : 0);
-    }
+    const dailyRaw = this.seasonal.daily ? this.seasonal.daily.predict(timestampMs) : Number.NaN;
+    const weeklyRaw = this.seasonal.weekly ? this.seasonal.weekly.predict(timestampMs) : Number.NaN;
+    const dailyBase = dailyRaw + medianOrZero(this.offsets.daily);
+    const weeklyBase = weeklyRaw + medianOrZero(this.offsets.weekly);
     const previous = this.current;
     this.chooseModel();
-    // Feature histories are in the unit of the residuals of one model: start them afresh when
-    // the model changes (a level model's lag at every daily transition is not a seasonal miss).
+    // Feature histories are in the unit of one model's residuals: refill them when it changes
+    // (a level model's lag at every daily transition is not a seasonal miss).
     if (this.current !== previous) this.rebuildHistory(this.current);
-    const model = Number.isNaN(base[this.current]) ? "level" : this.current;
-    const expected = base[model];
+    let model: BaselineModel = this.current;
+    let expected = model === "daily" ? dailyBase : model === "weekly" ? weeklyBase : levelBase;
+    if (Number.isNaN(expected)) {
+      model = "level";
+      expected = levelBase;
+    }
     const r = value - expected;
     const floor = 1e-6 * Math.max(Math.abs(levelBase) || 0, 1e-3);
     const spread = Math.max(this.models[model].spread || 0, floor);
@@ -245,26 +255,50 @@ export class AnomalyDetector implements OnlineDetector {
 
     // 2. Features and their surprise.
     let surprise = 0;
-    let feature: Feature | undefined;
+    let feature = -1;
     if (Number.isFinite(r)) this.residuals.push(r);
     if (this.n >= o.warmup && Number.isFinite(r)) {
       const ac = o.autocorrelation;
-      // [feature, value in the series' unit, its noise unit (spread of the feature under Gaussian
-      // noise, with an allowance for autocorrelation), Gaussian-null centre in that unit]
-      const feats: Array<[Feature, number, number, number]> = [["spike", Math.abs(r), spread, 0]];
       const res = this.residuals;
-      if (res.size >= o.shortWindow) feats.push(["short", Math.abs(res.mean(o.shortWindow)), (spread * ac) / Math.sqrt(o.shortWindow), 0]);
-      if (res.size >= o.longWindow) feats.push(["long", Math.abs(res.mean(o.longWindow)), (spread * ac) / Math.sqrt(o.longWindow), 0]);
+      // Per feature: value in the series' unit, its noise unit (the feature's spread under
+      // Gaussian noise, with an allowance for autocorrelation) and its Gaussian-null centre.
+      const fv = this.fv;
+      const fu = this.fu;
+      const fc = this.fc;
+      const ok = this.fok;
+      ok.fill(0);
+      fv[SPIKE] = Math.abs(r);
+      fu[SPIKE] = spread;
+      fc[SPIKE] = 0;
+      ok[SPIKE] = 1;
+      if (res.size >= o.shortWindow) {
+        fv[SHORT] = Math.abs(res.mean(o.shortWindow));
+        fu[SHORT] = (spread * ac) / Math.sqrt(o.shortWindow);
+        fc[SHORT] = 0;
+        ok[SHORT] = 1;
+      }
+      if (res.size >= o.longWindow) {
+        fv[LONG] = Math.abs(res.mean(o.longWindow));
+        fu[LONG] = (spread * ac) / Math.sqrt(o.longWindow);
+        fc[LONG] = 0;
+        ok[LONG] = 1;
+      }
       if (res.size >= o.dispersionWindow) {
-        // Mean |z| of Gaussian noise is 0.8.
-        feats.push(["dispersion", res.meanAbs(o.dispersionWindow), (spread * ac) / Math.sqrt(o.dispersionWindow), 0.8 * spread]);
+        fv[DISPERSION] = res.meanAbs(o.dispersionWindow);
+        fu[DISPERSION] = (spread * ac) / Math.sqrt(o.dispersionWindow);
+        fc[DISPERSION] = 0.8 * spread; // mean |z| of Gaussian noise
+        ok[DISPERSION] = 1;
       }
       if (this.levels.size > o.driftLag && Number.isFinite(levelBase)) {
-        feats.push(["drift", Math.abs(levelBase - this.levels.back(o.driftLag - 1)), spread * ac, 0]);
+        fv[DRIFT] = Math.abs(levelBase - this.levels.back(o.driftLag - 1));
+        fu[DRIFT] = spread * ac;
+        fc[DRIFT] = 0;
+        ok[DRIFT] = 1;
       }
-      for (const [f, v, unit, centre] of feats) {
-        const gz = Math.max(v - centre, 0) / unit;
-        const s = Math.min(this.tails[f].surprise(v, TAIL_SCALE_FLOOR * unit), gaussianSurprise(gz));
+      for (let f = 0; f < FEATURES.length; f++) {
+        if (!ok[f]) continue;
+        const gz = Math.max(fv[f] - fc[f], 0) / fu[f];
+        const s = Math.min(this.tails[f].surprise(fv[f], TAIL_SCALE_FLOOR * fu[f]), gaussianSurprise(gz));
         if (s > surprise) {
           surprise = s;
           feature = f;
@@ -274,9 +308,10 @@ export class AnomalyDetector implements OnlineDetector {
       // A feature joins its own history only once its window no longer overlaps the current
       // one (the drift feature half a lag late): a shift or a climb is judged against the time
       // before it, not against its own last steps.
-      for (const [f, v] of feats) {
+      for (let f = 0; f < FEATURES.length; f++) {
+        if (!ok[f]) continue;
         const q = this.pending[f];
-        q.push(v);
+        q.push(fv[f]);
         if (q.size >= q.capacity) this.tails[f].push(q.back(q.capacity - 1));
       }
     }
@@ -296,7 +331,7 @@ export class AnomalyDetector implements OnlineDetector {
       this.lastAlarm = this.n;
       this.peak = raw;
     }
-    const kind = feature ? kindOf(feature, r, model) : "none";
+    const kind = feature >= 0 ? kindOf(FEATURES[feature], r, model) : "none";
     if (raw >= RUN_SURPRISE) {
       if (this.runStart === undefined) {
         this.runStart = timestampMs;
@@ -310,19 +345,13 @@ export class AnomalyDetector implements OnlineDetector {
     // 4. Learn from this point (after scoring it).
     this.level.push(value);
     this.levels.push(levelBase);
-    for (const m of ["level", "daily", "weekly"] as const) {
-      if (Number.isNaN(base[m])) continue;
-      const st = this.models[m];
-      const res = Math.fround(value - base[m]);
-      if (st.residuals.size === st.residuals.capacity) st.sumAbs -= Math.abs(st.residuals.at(0));
-      st.residuals.push(res);
-      st.sumAbs += Math.abs(res);
-    }
-    for (const m of ["daily", "weekly"] as const) {
-      const p = seasonalRaw[m];
-      if (p !== undefined) this.offsetWindow(m).push(value - p);
-      this.seasonal[m]?.add(timestampMs, value);
-    }
+    this.learnResidual(this.models.level, value - levelBase);
+    this.learnResidual(this.models.daily, value - dailyBase);
+    this.learnResidual(this.models.weekly, value - weeklyBase);
+    if (!Number.isNaN(dailyRaw)) this.offsetWindow("daily").push(value - dailyRaw);
+    if (!Number.isNaN(weeklyRaw)) this.offsetWindow("weekly").push(value - weeklyRaw);
+    this.seasonal.daily?.add(timestampMs, value);
+    this.seasonal.weekly?.add(timestampMs, value);
     this.lastT = timestampMs;
     this.n++;
 
@@ -337,7 +366,7 @@ export class AnomalyDetector implements OnlineDetector {
         since: anomalous ? this.runStart : undefined,
         kind: anomalous ? (this.runKind === "none" ? kind : this.runKind) : "none",
         model,
-        feature: anomalous ? feature : undefined,
+        feature: anomalous && feature >= 0 ? FEATURES[feature] : undefined,
         surprise,
         rawSurprise: raw,
       },
@@ -351,17 +380,26 @@ export class AnomalyDetector implements OnlineDetector {
   private rebuildHistory(model: BaselineModel): void {
     const o = this.options;
     const w = this.models[model].residuals;
-    for (const f of ["spike", "short", "long", "dispersion"] as const) this.tails[f].clear();
+    const t = this.tails;
+    for (const f of [SPIKE, SHORT, LONG, DISPERSION]) t[f].clear();
     const ring = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
     for (let i = 0; i < w.size; i++) {
       const r = w.at(i);
       ring.push(r);
-      this.tails.spike.push(Math.abs(r));
-      if (ring.size >= o.shortWindow) this.tails.short.push(Math.abs(ring.mean(o.shortWindow)));
-      if (ring.size >= o.longWindow) this.tails.long.push(Math.abs(ring.mean(o.longWindow)));
-      if (ring.size >= o.dispersionWindow) this.tails.dispersion.push(ring.meanAbs(o.dispersionWindow));
+      t[SPIKE].push(Math.abs(r));
+      if (ring.size >= o.shortWindow) t[SHORT].push(Math.abs(ring.mean(o.shortWindow)));
+      if (ring.size >= o.longWindow) t[LONG].push(Math.abs(ring.mean(o.longWindow)));
+      if (ring.size >= o.dispersionWindow) t[DISPERSION].push(ring.meanAbs(o.dispersionWindow));
     }
     for (let k = ring.size - 1; k >= 0; k--) this.residuals.push(ring.back(k));
+  }
+
+  private learnResidual(st: ModelState, res: number): void {
+    if (Number.isNaN(res)) return;
+    const v = Math.fround(res);
+    if (st.residuals.size === st.residuals.capacity) st.sumAbs -= Math.abs(st.residuals.at(0));
+    st.residuals.push(v);
+    st.sumAbs += Math.abs(v);
   }
 
   private quiet(kind: AnomalyKind, value: number): DetailedOutput {

@@ -57,24 +57,30 @@ export class SeasonalNaive {
   readonly periodMs: number;
   readonly cycles: number;
   private readonly ring: SlotRing;
-  private readonly buf: number[];
+  private readonly buf: Float64Array;
 
   constructor(periodMs: number, cycles: number, intervalMs: number, maxBuckets = 1024) {
     this.periodMs = periodMs;
     this.cycles = cycles;
     this.ring = new SlotRing(periodMs * cycles, intervalMs, maxBuckets);
-    this.buf = new Array<number>(cycles);
+    this.buf = new Float64Array(cycles);
   }
 
   /** Forecast for time t from earlier cycles; NaN until every one of the last `cycles` periods has data there. */
   predict(t: number): number {
+    const b = this.buf;
     for (let k = 1; k <= this.cycles; k++) {
       const v = this.ring.at(t - k * this.periodMs);
       if (Number.isNaN(v)) return Number.NaN;
-      this.buf[k - 1] = v;
+      // Insertion sort as we go (a handful of cycles).
+      let j = k - 1;
+      while (j > 0 && b[j - 1] > v) {
+        b[j] = b[j - 1];
+        j--;
+      }
+      b[j] = v;
     }
-    const b = this.buf.slice().sort((x, y) => x - y);
-    const m = b.length;
+    const m = this.cycles;
     return (b[(m - 1) >> 1] + b[m >> 1]) / 2;
   }
 

@@ -1,0 +1,92 @@
+import { describe, expect, it } from "vitest";
+import { DetectionService } from "../../src/detect/detection-service.ts";
+import { parseSliConfig } from "../../src/detect/sli-config.ts";
+import { gaussian, MIN, rng, series } from "./synth.ts";
+
+const slis = parseSliConfig({
+  services: {
+    checkout: {
+      page: true,
+      slis: [
+        { name: "latency", direction: "up", prometheus: { query: "p99" } },
+        { name: "memory", prometheus: { query: "mem" }, quietHours: { start: "00:00", end: "23:59", timezone: "UTC" } },
+      ],
+    },
+  },
+});
+
+function noisy(n: number, seed: number, level = 100, sd = 2) {
+  const g = gaussian(rng(seed));
+  return series(n, MIN, () => level + sd * g());
+}
+
+describe("DetectionService", () => {
+  it("turns a spike over the SLI threshold into one finding with its explanation and chart points", () => {
+    const svc = new DetectionService(slis, { keepPoints: 120 });
+    const pts = noisy(1500, 1);
+    pts[1400].value = 160;
+    const findings = svc.observe("checkout/latency", pts);
+    expect(findings).toHaveLength(1);
+    const f = findings[0];
+    expect(f).toMatchObject({ key: "checkout/latency", service: "checkout", sli: "latency", at: pts[1400].t, quiet: false, page: true, escalation: false });
+    expect(f.score).toBeGreaterThanOrEqual(f.threshold);
+    expect(f.explanation.kind).toBe("spike");
+    expect(f.explanation.baseline).toBeCloseTo(100, 0);
+    expect(f.explanation.since).toBe(pts[1400].t);
+    expect(f.points).toHaveLength(120);
+    expect(f.points[f.points.length - 1]).toMatchObject({ t: pts[1400].t, value: 160 });
+  });
+
+  it("respects the SLI direction", () => {
+    const svc = new DetectionService(slis);
+    const pts = noisy(1500, 2);
+    pts[1400].value = 40; // a drop in latency is not a problem
+    expect(svc.observe("checkout/latency", pts)).toHaveLength(0);
+  });
+
+  it("reports a lasting shift once, not at every poll", () => {
+    const svc = new DetectionService(slis);
+    const pts = noisy(2000, 3);
+    for (let i = 1500; i < 2000; i++) pts[i].value += 30;
+    const findings: unknown[] = [];
+    // Fed one point at a time, as a poller would.
+    for (const p of pts) findings.push(...svc.observe("checkout/latency", [p]));
+    expect(findings.filter((f) => !(f as { escalation: boolean }).escalation)).toHaveLength(1);
+    expect(findings.length).toBeLessThanOrEqual(3);
+  });
+
+  it("marks findings in quiet hours as quiet and never paging", () => {
+    const svc = new DetectionService(slis);
+    const pts = noisy(1500, 4);
+    pts[1400].value = 160;
+    const [f] = svc.observe("checkout/memory", pts);
+    expect(f).toMatchObject({ quiet: true, page: false });
+  });
+
+  it("catches a memory leak long before an OOM threshold alert (90% of the limit)", () => {
+    const svc = new DetectionService(slis);
+    const g = gaussian(rng(5));
+    const leakStart = 2 * 1440;
+    const pts = series(4 * 1440, MIN, (i) => 256 * (1 + 0.08 * Math.sin((2 * Math.PI * i) / 1440)) * (1 + 0.01 * g()) + (i >= leakStart ? 0.2 * (i - leakStart) : 0));
+    const oom = pts.findIndex((p) => p.value >= 0.9 * 512);
+    const findings = svc.observe("checkout/memory", pts);
+    expect(findings.length).toBeGreaterThan(0);
+    const first = findings[0];
+    expect(first.at).toBeGreaterThanOrEqual(pts[leakStart].t);
+    expect(first.at).toBeLessThan(pts[leakStart].t + ((pts[oom].t - pts[leakStart].t) / 10));
+  });
+
+  it("accepts unknown series with default settings, ignores repeated points and sorts a batch", () => {
+    const svc = new DetectionService(slis);
+    const pts = noisy(1500, 6);
+    pts[1450].value = 200;
+    const shuffled = [...pts].reverse();
+    const findings = svc.observe("payments/error-rate", shuffled);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ service: "payments", sli: "error-rate", page: false });
+    expect(svc.observe("payments/error-rate", pts.slice(1400))).toHaveLength(0);
+    expect(svc.size).toBe(1);
+    svc.reset("payments/error-rate");
+    expect(svc.size).toBe(0);
+  });
+});
