@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { type RouteRequest, Router, sendJson } from "../../../http/router.ts";
 import type { SeriesStore } from "../metrics/series-store.ts";
-import { aggregate, CloudWatchError, type CwMetricId, type Dimension, findSeries, listCwMetrics, statistic } from "./aggregate.ts";
+import { aggregate, CloudWatchError, type CwMetricId, type Dimension, findSeries, listCwMetrics } from "./aggregate.ts";
 import type { AlarmEvaluator } from "./alarms.ts";
 import { evaluateExpression, type TimeSeries } from "./expression.ts";
 
@@ -154,7 +154,6 @@ function getMetricStatistics(ctx: CloudWatchContext, input: Record<string, unkno
   const per = (stat: string) => aggregate(ctx.store, s, start, end, period, stat);
   const statData = new Map(stats.map((st) => [st, per(st)]));
   const extData = new Map(ext.map((st) => [st, per(st)]));
-  void statistic;
   const datapoints = base.timestamps.map((t, i) => {
     const dp: Record<string, unknown> = { Timestamp: t / 1000, Unit: "None" };
     for (const [st, d] of statData) dp[st] = d.values[i];

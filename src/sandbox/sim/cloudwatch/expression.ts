@@ -76,7 +76,10 @@ export function evaluateExpression(expr: string, results: Map<string, TimeSeries
   };
   const product = (): Val => {
     let v = primary();
-    while (peek() === "*" || peek() === "/") v = binary(v, primary(), next() === "*" ? "*" : "/");
+    while (peek() === "*" || peek() === "/") {
+      const op = next();
+      v = binary(v, primary(), op);
+    }
     return v;
   };
   function sum(): Val {
