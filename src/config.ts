@@ -91,6 +91,8 @@ const envSchema = z.object({
   AISRE_SANDBOX_URL: url("the URL of a running sandbox, for `aisre scenario` (default http://127.0.0.1:$SANDBOX_PORT)"),
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
   SIM_SEED: z.coerce.number().int().optional(),
+  /** Off when a real Prometheus + Alertmanager scrape the simulation and deliver its alerts instead. */
+  SIM_ALERT_DELIVERY: bool,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -42,7 +42,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
       seed: config.env.SIM_SEED,
       dataDir: join(config.dataDir, "sandbox"),
       publicUrl,
-      alertWebhookUrl: `${options.botUrl}/webhooks/alertmanager`,
+      alertWebhookUrl: config.env.SIM_ALERT_DELIVERY === false ? undefined : `${options.botUrl}/webhooks/alertmanager`,
       githubWebhookUrl: `${options.botUrl}/webhooks/github`,
       githubSecret: config.env.GITHUB_WEBHOOK_SECRET,
       logger,
