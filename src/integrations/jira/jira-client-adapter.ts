@@ -176,6 +176,10 @@ export function createJiraClientAdapter(options: JiraClientAdapterOptions): Jira
       return { id: String(res.id) };
     },
 
+    async updateComment(key, commentId, text) {
+      await call("update comment", () => client.updateComment(key, commentId, (apiVersion === "3" ? textToAdf(text) : text) as unknown as string));
+    },
+
     async addRemoteLink(key, link: JiraRemoteLink) {
       await call("add remote link", () =>
         client.createRemoteLink(key, {

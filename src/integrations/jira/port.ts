@@ -79,6 +79,8 @@ export interface JiraPort {
   /** Moves the issue to the named status, through intermediate statuses when needed. */
   transitionTo(key: string, statusName: string): Promise<{ changed: boolean; status: string }>;
   addComment(key: string, text: string): Promise<{ id: string }>;
+  /** Rewrites a comment aisre wrote (a postmortem copy kept up to date). */
+  updateComment(key: string, commentId: string, text: string): Promise<void>;
   addRemoteLink(key: string, link: JiraRemoteLink): Promise<void>;
   createLinkedIssue(fromKey: string, item: FollowUpItem): Promise<JiraIssueRef>;
   /** The account aisre acts as (to recognise its own changes in webhooks). */

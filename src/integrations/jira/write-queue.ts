@@ -19,6 +19,22 @@ export interface SyncedValuesStore {
   set(key: string, values: Partial<JiraSyncValues>): Promise<void>;
 }
 
+/** The ids of the comments aisre keeps up to date, per issue and slot. */
+export interface KeptCommentStore {
+  get(key: string, slot: string): Promise<string | undefined>;
+  set(key: string, slot: string, commentId: string): Promise<void>;
+}
+
+export function memoryKeptCommentStore(): KeptCommentStore {
+  const m = new Map<string, string>();
+  return {
+    get: async (key, slot) => m.get(`${key}\u0000${slot}`),
+    set: async (key, slot, id) => {
+      m.set(`${key}\u0000${slot}`, id);
+    },
+  };
+}
+
 export function memorySyncedStore(): SyncedValuesStore {
   const m = new Map<string, Partial<JiraSyncValues>>();
   return {
@@ -32,6 +48,7 @@ export function memorySyncedStore(): SyncedValuesStore {
 export interface JiraWriteQueueOptions {
   port: JiraPort;
   synced?: SyncedValuesStore;
+  keptComments?: KeptCommentStore;
   ownership?: Ownership;
   schedule?: Partial<ScheduleOptions>;
   logger?: Logger;
@@ -48,6 +65,7 @@ export class JiraWriteQueue {
   private readonly o: ScheduleOptions;
   private readonly port: JiraPort;
   private readonly synced: SyncedValuesStore;
+  private readonly keptComments: KeptCommentStore;
   private readonly options: JiraWriteQueueOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -60,6 +78,7 @@ export class JiraWriteQueue {
     this.options = options;
     this.port = options.port;
     this.synced = options.synced ?? memorySyncedStore();
+    this.keptComments = options.keptComments ?? memoryKeptCommentStore();
     this.o = { ...DEFAULT_SCHEDULE, ...options.schedule };
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
@@ -76,6 +95,11 @@ export class JiraWriteQueue {
 
   link(key: string, link: JiraRemoteLink): void {
     this.add(key, { links: [link] });
+  }
+
+  /** One comment per slot, created on the first write and edited afterwards (only the latest text is written). */
+  keepComment(key: string, slot: string, text: string): void {
+    this.add(key, { kept: { [slot]: text } });
   }
 
   /** Makes waiting batches (all, or one issue's) due now, still honouring Retry-After. */
@@ -158,9 +182,10 @@ export class JiraWriteQueue {
     this.notifyIfIdle();
   }
 
-  /** Writes one batch in order (fields, then comments, then links) and says what is left on failure. */
+  /** Writes one batch in order (fields, then comments, kept comments, links) and says what is left on failure. */
   private async write(key: string, batch: PendingWrites): Promise<WriteOutcome & { error?: unknown }> {
-    const remaining: PendingWrites = { fields: { ...batch.fields }, comments: [...batch.comments], links: [...batch.links] };
+    const kept = { ...batch.kept };
+    const remaining: PendingWrites = { fields: { ...batch.fields }, comments: [...batch.comments], links: [...batch.links], kept };
     try {
       if (Object.keys(batch.fields).length > 0) {
         const view = await this.port.getIssue(key);
@@ -176,6 +201,10 @@ export class JiraWriteQueue {
         await this.port.addComment(key, remaining.comments[0]);
         remaining.comments.shift();
       }
+      for (const [slot, text] of Object.entries(kept)) {
+        await this.writeKept(key, slot, text);
+        delete kept[slot];
+      }
       while (remaining.links.length > 0) {
         await this.port.addRemoteLink(key, remaining.links[0]);
         remaining.links.shift();
@@ -185,5 +214,20 @@ export class JiraWriteQueue {
       const retryable = e instanceof JiraApiError && e.retryable;
       return { ok: false, retryable, retryAfterMs: e instanceof JiraApiError ? e.retryAfterMs : undefined, remaining, error: e };
     }
+  }
+
+  /** Edits the slot's comment; creates it when there is none yet, or when a person deleted it. */
+  private async writeKept(key: string, slot: string, text: string): Promise<void> {
+    const id = await this.keptComments.get(key, slot);
+    if (id) {
+      try {
+        await this.port.updateComment(key, id, text);
+        return;
+      } catch (e) {
+        if (!(e instanceof JiraApiError) || e.status !== 404) throw e;
+      }
+    }
+    const created = await this.port.addComment(key, text);
+    await this.keptComments.set(key, slot, created.id);
   }
 }

@@ -2,7 +2,7 @@ import type { JiraRemoteLink, JiraSyncValues } from "./port.ts";
 
 /**
  * Pure scheduling for Jira writes, per issue: changes are merged (later field values win, comments
- * and links accumulate) and written once the issue has been quiet for `debounceMs`, but no later
+ * and links accumulate, a kept comment's later text replaces its earlier one) and written once the issue has been quiet for `debounceMs`, but no later
  * than `maxDelayMs` after the first change. One batch per issue is in flight at a time. A failed
  * batch comes back merged under any newer changes and waits for Retry-After, or an exponential
  * backoff, before the next attempt; after `maxAttempts` it is given up.
@@ -12,6 +12,8 @@ export interface PendingWrites {
   fields: Partial<JiraSyncValues>;
   comments: string[];
   links: JiraRemoteLink[];
+  /** Comments aisre keeps up to date, one per slot (e.g. "postmortem"): created once, then edited. */
+  kept?: Record<string, string>;
 }
 
 export interface IssueSlot {
@@ -41,15 +43,17 @@ export const DEFAULT_SCHEDULE: ScheduleOptions = { debounceMs: 2_000, maxDelayMs
 export const emptyWrites = (): PendingWrites => ({ fields: {}, comments: [], links: [] });
 
 export function isEmpty(p: PendingWrites): boolean {
-  return Object.keys(p.fields).length === 0 && p.comments.length === 0 && p.links.length === 0;
+  return Object.keys(p.fields).length === 0 && p.comments.length === 0 && p.links.length === 0 && Object.keys(p.kept ?? {}).length === 0;
 }
 
 /** `newer` applied on top of `older`. */
 export function mergeWrites(older: PendingWrites, newer: Partial<PendingWrites>): PendingWrites {
+  const kept = { ...older.kept, ...newer.kept };
   return {
     fields: { ...older.fields, ...newer.fields },
     comments: [...older.comments, ...(newer.comments ?? [])],
     links: [...older.links, ...(newer.links ?? [])],
+    ...(Object.keys(kept).length > 0 ? { kept } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import { api, event } from "@pagerduty/pdjs";
 import { silentLogger } from "../../log.ts";
 import type { Logger } from "../../log.ts";
 import { PagerDutyApiError, pagerDutyError } from "./errors.ts";
-import type { PagerDutyIncidentView, PagerDutyOncall, PagerDutyPort, PagerDutyTrigger } from "./port.ts";
+import type { PagerDutyIncidentView, PagerDutyOncall, PagerDutyPerson, PagerDutyPort, PagerDutyTrigger } from "./port.ts";
 
 /**
  * PagerDutyPort over @pagerduty/pdjs. pdjs builds `https://${server}/…` from a host name, which is
@@ -138,6 +138,9 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
     return levels.length ? Math.min(...levels) : 1;
   };
 
+  let me: Promise<PagerDutyPerson | undefined> | undefined;
+  const person = (u: Json): PagerDutyPerson => ({ id: String(u.id), name: String(u.name ?? u.summary ?? u.id), ...(u.email ? { email: String(u.email) } : {}) });
+
   const port: PagerDutyPort = {
     async trigger(t: PagerDutyTrigger) {
       const res = await sendEvent("trigger", {
@@ -199,6 +202,17 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
       const target = level ?? (await currentLevel(await port.getIncident(incidentId))) + 1;
       const { incident } = await rest("put", `/incidents/${incidentId}`, "escalate", { data: { incident: { type: "incident_reference", escalation_level: target } } });
       return view(incident);
+    },
+    async getUser(id) {
+      return person((await rest("get", `/users/${id}`, "get user")).user);
+    },
+    whoAmI() {
+      me ??= rest("get", "/users", "find the From user", { query: { query: options.fromEmail } }).then(({ users }) => {
+        const hit = (users as Json[]).find((u) => String(u.email).toLowerCase() === options.fromEmail.toLowerCase());
+        return hit ? person(hit) : undefined;
+      });
+      me.catch(() => (me = undefined));
+      return me;
     },
     async reassign(incidentId, users) {
       const ids = await userIds(users);

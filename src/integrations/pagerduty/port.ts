@@ -71,4 +71,8 @@ export interface PagerDutyPort {
   escalate(incidentId: string, level?: number): Promise<PagerDutyIncidentView>;
   /** Reassigns to users given by PagerDuty id or email. */
   reassign(incidentId: string, users: string[]): Promise<PagerDutyIncidentView>;
+  /** A user by id (name and email, to find the same person in Slack). */
+  getUser(id: string): Promise<PagerDutyPerson>;
+  /** The PagerDuty user aisre acts as (the From user of its writes): its changes come back in webhooks. */
+  whoAmI(): Promise<PagerDutyPerson | undefined>;
 }

@@ -213,6 +213,12 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
     if (!cm) throw new JiraRestError(404, ["Can not find a comment for the id: " + req.params.id + "."]);
     return renderComment(c, issue, cm);
   });
+  route(
+    "PUT",
+    "/issue/:key/comment/:id",
+    ({ c, req, user, body }) => renderComment(c, store.issue(req.params.key), store.updateComment(user.accountId, req.params.key, req.params.id, body.body, c.v)),
+    "key",
+  );
   route("GET", "/issue/:key/remotelink", ({ c, req }) => {
     const issue = store.issue(req.params.key);
     return issue.remoteLinks.map((l) => renderRemoteLink(c, issue, l));

@@ -8,7 +8,7 @@ import { DEFAULT_PRIORITY_ID, INCIDENT_CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, R
 export type JiraChange =
   | { kind: "created"; issue: IssueRecord; actorId: string }
   | { kind: "updated"; issue: IssueRecord; actorId: string; history: ChangeHistory; eventType: string }
-  | { kind: "commented"; issue: IssueRecord; actorId: string; comment: CommentRecord };
+  | { kind: "commented"; issue: IssueRecord; actorId: string; comment: CommentRecord; updated?: boolean };
 
 interface EditBody {
   fields?: Record<string, unknown>;
@@ -211,6 +211,29 @@ export class JiraStore {
     issue.comments.push(comment);
     issue.updated = at;
     this.onChange({ kind: "commented", issue, actorId, comment });
+    return comment;
+  }
+
+  /** Edits a comment (only its author may, as in Jira with default permissions); fires comment_updated. */
+  updateComment(actorId: string, keyOrId: string, commentId: string, body: unknown, apiVersion: string): CommentRecord {
+    const issue = this.issue(keyOrId);
+    const comment = issue.comments.find((c) => c.id === commentId);
+    if (!comment) throw new JiraRestError(404, [`Can not find a comment for the id: ${commentId}.`]);
+    if (comment.authorId !== actorId) throw new JiraRestError(403, ["You do not have the permission to edit this comment."]);
+    let text: string;
+    if (apiVersion === "3") {
+      if (!isAdfDoc(body)) throw new JiraRestError(400, [], { comment: "Comment body is not valid! Operation value must be an Atlassian Document (see the Atlassian Document Format)" });
+      text = adfToText(body);
+    } else {
+      if (typeof body !== "string") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+      text = body;
+    }
+    if (text.trim() === "") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+    const at = jiraTime(this.now());
+    comment.body = text;
+    comment.updated = at;
+    issue.updated = at;
+    this.onChange({ kind: "commented", issue, actorId, comment, updated: true });
     return comment;
   }
 

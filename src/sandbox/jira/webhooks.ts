@@ -8,7 +8,7 @@ import type { JiraChange, JiraStore } from "./store.ts";
 
 /**
  * Jira Cloud webhook bodies (`jira:issue_created`, `jira:issue_updated` with `issue_event_type_name`
- * and `changelog.items`, `comment_created`) and their delivery. Webhooks render issues in the REST
+ * and `changelog.items`, `comment_created`, `comment_updated`) and their delivery. Webhooks render issues in the REST
  * v2 shape, as Jira does. With a secret, each is signed like Jira's admin webhooks:
  * `X-Hub-Signature: sha256=<hex hmac of the raw body>`.
  */
@@ -39,9 +39,10 @@ export function jiraWebhookBody(site: string, store: JiraStore, change: JiraChan
       const fields = summary.fields as Record<string, unknown>;
       fields.assignee = renderUser(c, USERS.find((u) => u.accountId === change.issue.assigneeId));
       fields.project = { key: change.issue.projectKey, self: `${site}/rest/api/2/project/${change.issue.projectKey}` };
+      const event = change.updated ? "comment_updated" : "comment_created";
       return {
-        event: "comment_created",
-        body: { timestamp, webhookEvent: "comment_created", comment: renderComment(c, change.issue, change.comment), issue: summary },
+        event,
+        body: { timestamp, webhookEvent: event, comment: renderComment(c, change.issue, change.comment), issue: summary },
       };
     }
   }

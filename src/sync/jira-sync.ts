@@ -1,0 +1,458 @@
+import type { Incident, IncidentStatus } from "../domain/incident.ts";
+import { errorMessage, isAppError } from "../errors.ts";
+import type { IncidentService } from "../incident/incident-service.ts";
+import type { ExternalEvent } from "../ingest/types.ts";
+import type { FollowUpItem, JiraIssueRef, JiraPort, JiraSyncValues, JiraUserRef } from "../integrations/jira/port.ts";
+import { JiraWriteQueue, type KeptCommentStore, type SyncedValuesStore } from "../integrations/jira/write-queue.ts";
+import type { ScheduleOptions } from "../integrations/jira/write-schedule.ts";
+import type { Logger } from "../log.ts";
+import { keyTimeline, timelineLines } from "../postmortem/timeline.ts";
+import type { Store } from "../store/store.ts";
+import type { EchoMemory } from "./echo-memory.ts";
+import type { People } from "./people.ts";
+import type { SyncPresenter } from "./presenter.ts";
+import { withRetry, type RetryOptions } from "./retry.ts";
+import type { JiraSyncSettings } from "./sync-config.ts";
+
+/**
+ * The Jira side of the sync. Outbound: a ticket per incident (per the settings), aisre-owned fields
+ * (status, severity/priority, the timeline summary) kept up to date through the debounced write
+ * queue, comments only for significant events (a new leading hypothesis, remediation outcomes, the
+ * resolution), a postmortem comment edited in place, follow-up issues. Inbound: status, assignee,
+ * field and comment changes people make in Jira appear in the thread and on the timeline; aisre's
+ * own changes (the webhook's user is aisre's account) are dropped as echoes.
+ *
+ * What aisre last wrote per issue lives in `external_links.synced` (`fields`, `comments`,
+ * `cursor`, `lastCause`), so a person's later edit of a field aisre does not own is never undone.
+ */
+
+export type JiraLinkState = {
+  fields?: Partial<JiraSyncValues>;
+  /** Comment id per kept slot (e.g. "postmortem"). */
+  comments?: Record<string, string>;
+  /** The last timeline entry id considered for comments. */
+  cursor?: number;
+  /** The leading hypothesis last commented. */
+  lastCause?: string;
+};
+
+/** Remediation outcomes worth a Jira comment (recommendations and approvals are not). */
+const ACTION_EVENTS = new Set(["executed", "verified", "unverified", "failed", "escalated"]);
+
+export interface JiraSyncOptions {
+  port: JiraPort;
+  store: Store;
+  incidents: IncidentService;
+  settings: JiraSyncSettings;
+  logger: Logger;
+  echo: EchoMemory;
+  people: People;
+  presenter: () => SyncPresenter;
+  /** Overrides of the write queue's schedule (tests use short delays). */
+  schedule?: Partial<ScheduleOptions>;
+  retry?: RetryOptions;
+  /** How often significant timeline events are looked for (default 2 s). */
+  pollMs?: number;
+  /** Quiet time before the timeline summary field is refreshed (default 1 s). */
+  timelineDebounceMs?: number;
+}
+
+export class JiraSync {
+  readonly queue: JiraWriteQueue;
+  private readonly o: JiraSyncOptions;
+  private readonly logger: Logger;
+  /** Per-incident chains: creation finishes before anything else is written for it. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly timelineTimers = new Map<string, NodeJS.Timeout>();
+  private readonly listeners: Array<() => void> = [];
+  private poller: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private stopped = false;
+  private readonly reportedProblems = new Set<string>();
+
+  constructor(o: JiraSyncOptions) {
+    this.o = o;
+    this.logger = o.logger.child({ component: "jira-sync" });
+    this.queue = new JiraWriteQueue({
+      port: o.port,
+      synced: this.syncedStore(),
+      keptComments: this.keptCommentStore(),
+      ownership: o.settings.ownership,
+      schedule: { debounceMs: o.settings.debounceMs, maxDelayMs: o.settings.maxDelayMs, ...o.schedule },
+      logger: this.logger,
+      onGiveUp: (key, writes, error) =>
+        void this.o.store.links.byExternalId("jira", key).then((l) => this.problem(l?.incidentId, `Jira did not take aisre's update of ${key}: ${errorMessage(error)}`, writes)),
+      onKeptHumanEdits: (key, kept) => this.logger.info({ issue: key, fields: kept.map((k) => k.field) }, "jira: kept fields people changed"),
+    });
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  start(): void {
+    const ev = this.o.incidents.events;
+    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes">(name: K, fn: (...args: never[]) => void) => {
+      ev.on(name, fn as never);
+      this.listeners.push(() => ev.off(name, fn as never));
+    };
+    on("opened", (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident)));
+    on("status", (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by)));
+    on("severity", (incident: Incident) => void this.run(incident.id, () => this.onSeverity(incident)));
+    on("alerts", (incident: Incident) => this.refreshTimelineSoon(incident.id));
+    on("changes", (incident: Incident) => this.refreshTimelineSoon(incident.id));
+    const every = this.o.pollMs ?? 2_000;
+    this.poller = setInterval(() => {
+      if (this.polling) return;
+      this.polling = this.pollSignificant()
+        .catch((e: unknown) => this.logger.warn({ err: e }, "jira: looking for significant events failed"))
+        .finally(() => (this.polling = undefined));
+    }, every);
+    this.poller.unref?.();
+  }
+
+  /** Waits for queued work: creations, significant-event comments, debounced writes (flushed now). */
+  async idle(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      for (const t of this.timelineTimers.values()) t.refresh();
+      await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+      await this.polling;
+      await this.pollSignificant().catch(() => undefined);
+      this.queue.flushNow();
+      await this.queue.idle();
+      if (this.chains.size === 0 && this.queue.pendingKeys().length === 0) return;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.listeners.splice(0)) off();
+    clearInterval(this.poller);
+    for (const t of this.timelineTimers.values()) clearTimeout(t);
+    this.timelineTimers.clear();
+    await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+    // Give debounced writes a bounded chance to land before the process goes.
+    this.queue.flushNow();
+    await Promise.race([this.queue.idle(), new Promise((r) => setTimeout(r, 3_000).unref?.())]);
+    this.queue.close();
+  }
+
+  private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const prev = this.chains.get(incidentId) ?? Promise.resolve();
+    const next = prev.then(fn).catch((e: unknown) => {
+      this.logger.error({ err: e, incident: incidentId }, "jira sync failed");
+      return undefined;
+    });
+    this.chains.set(incidentId, next);
+    void next.finally(() => {
+      if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
+    });
+    return next;
+  }
+
+  // ---- outbound -------------------------------------------------------------------------------
+
+  private wants(incident: Incident): boolean {
+    return this.o.settings.enabled && this.o.settings.ticketFor.includes(incident.severity);
+  }
+
+  private async onOpened(incident: Incident): Promise<void> {
+    if (this.wants(incident)) await this.createTicket(incident.id);
+  }
+
+  /** The incident's ticket, created now if it has none (and its severity calls for one). */
+  async ticketFor(incidentId: string): Promise<{ key: string; url?: string } | undefined> {
+    const link = await this.o.store.links.get(incidentId, "jira");
+    return link ? { key: link.externalId, url: link.url } : undefined;
+  }
+
+  /** Creates the ticket once; later calls return the existing one. */
+  ensureTicket(incidentId: string): Promise<JiraIssueRef | { key: string; url?: string } | undefined> {
+    return this.run(incidentId, () => this.createTicket(incidentId)) as Promise<JiraIssueRef | undefined>;
+  }
+
+  private async createTicket(incidentId: string): Promise<{ key: string; url?: string } | undefined> {
+    const existing = await this.ticketFor(incidentId);
+    if (existing) return existing;
+    const incident = await this.o.store.incidents.get(incidentId);
+    if (!incident) return undefined;
+    const timeline = await this.timelineText(incidentId);
+    const statusName = this.o.settings.statusFor[incident.status];
+    let ref: JiraIssueRef;
+    try {
+      ref = await withRetry<JiraIssueRef>(
+        () =>
+          this.o.port.createIssue({
+            incidentId,
+            title: `[${incident.severity.toUpperCase()}] ${incident.title}`,
+            description: this.description(incident),
+            severity: incident.severity,
+            services: incident.services,
+            timeline,
+          }),
+        { ...this.o.retry, onRetry: (attempt, waitMs, e) => this.logger.info({ incident: incidentId, attempt, waitMs, err: e }, "jira: creating the ticket failed; retrying") },
+      );
+    } catch (e) {
+      await this.problem(incidentId, `aisre could not create the Jira ticket: ${isAppError(e) ? e.userMessage : errorMessage(e)}`, e);
+      return undefined;
+    }
+    const fields: Partial<JiraSyncValues> = { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
+    const created = await this.o.store.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState });
+    if (!created) return this.ticketFor(incidentId);
+    await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
+    this.o.incidents.markCardDirty(incidentId);
+    // A new ticket starts in the workflow's first status: bring it to the incident's.
+    if (statusName && incident.status !== "open") this.queue.sync(ref.key, { status: statusName });
+    this.logger.info({ incident: incidentId, issue: ref.key }, "jira ticket created");
+    return ref;
+  }
+
+  private description(incident: Incident): string {
+    return [
+      `Incident ${incident.id}, opened by aisre from ${incident.origin === "declared" ? "a declaration in Slack" : "alerts"}.`,
+      `Severity: ${incident.severity.toUpperCase()}. Services: ${incident.services.join(", ") || "unknown"}.`,
+      "",
+      "aisre keeps the status, severity, priority and the incident timeline field of this ticket in step with the Slack incident. Everything else (assignee, description, labels, other fields) is yours: aisre will not overwrite your changes.",
+    ].join("\n");
+  }
+
+  private async onStatus(incident: Incident, from: IncidentStatus, by: string): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    let ticket = await this.ticketFor(incident.id);
+    if (!ticket && this.wants(incident) && incident.status !== "resolved") ticket = await this.createTicket(incident.id);
+    if (!ticket) return;
+    this.queue.sync(ticket.key, { status: this.o.settings.statusFor[incident.status], timeline: await this.timelineText(incident.id) });
+    if (incident.status === "resolved") {
+      const mins = incident.resolvedAt ? Math.max(0, Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.createdAt)) / 60_000)) : undefined;
+      this.queue.comment(ticket.key, `Resolved${by && by !== "aisre" ? ` by ${await this.name(by)}` : " by aisre"}${mins !== undefined ? ` after ${mins} min` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
+    } else if (from === "resolved") {
+      this.queue.comment(ticket.key, `Reopened${by && by !== "aisre" ? ` by ${await this.name(by)}` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
+    }
+  }
+
+  private async onSeverity(incident: Incident): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    const ticket = (await this.ticketFor(incident.id)) ?? (this.wants(incident) && incident.status !== "resolved" ? await this.createTicket(incident.id) : undefined);
+    if (!ticket) return;
+    this.queue.sync(ticket.key, { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline: await this.timelineText(incident.id) });
+  }
+
+  private refreshTimelineSoon(incidentId: string): void {
+    if (this.stopped) return;
+    const existing = this.timelineTimers.get(incidentId);
+    if (existing) return void existing.refresh();
+    const t = setTimeout(() => {
+      this.timelineTimers.delete(incidentId);
+      void this.run(incidentId, async () => {
+        const ticket = await this.ticketFor(incidentId);
+        if (ticket) this.queue.sync(ticket.key, { timeline: await this.timelineText(incidentId) });
+      });
+    }, this.o.timelineDebounceMs ?? 1_000);
+    t.unref?.();
+    this.timelineTimers.set(incidentId, t);
+  }
+
+  /** The "Incident timeline" field: key moments, newest last, within Jira's text field limit. */
+  async timelineText(incidentId: string): Promise<string> {
+    const entries = await this.o.store.timeline.list(incidentId);
+    const lines = timelineLines(keyTimeline(entries, { maxLines: 120, messages: false }));
+    let text = lines.join("\n");
+    while (text.length > 30_000 && lines.length > 2) {
+      lines.splice(1, 1);
+      text = lines.join("\n");
+    }
+    return text;
+  }
+
+  private async lastStatusWhy(incidentId: string): Promise<string> {
+    const [last] = (await this.o.store.timeline.list(incidentId, ["status"])).slice(-1);
+    const why = last?.data.why;
+    return typeof why === "string" && why ? `Reason: ${why}.` : "";
+  }
+
+  private async name(user: string): Promise<string> {
+    return this.o.people.actor(user);
+  }
+
+  /** Significant events since the last look: new leading hypotheses and remediation outcomes. */
+  async pollSignificant(): Promise<void> {
+    const rows = await this.o.store.db.query<{ incident_id: string; external_id: string; synced: JiraLinkState; cause: string | null; confidence: number | null }>(
+      `SELECT l.incident_id, l.external_id, l.synced, i.card->'diagnosis'->>'cause' AS cause, (i.card->'diagnosis'->>'confidence')::float AS confidence
+         FROM external_links l JOIN incidents i ON i.id = l.incident_id
+        WHERE l.system = 'jira' AND (i.status <> 'resolved' OR i.updated_at > now() - interval '1 hour')`,
+    );
+    for (const r of rows) {
+      const state = r.synced ?? {};
+      const cursor = state.cursor ?? 0;
+      const entries = await this.o.store.db.query<{ id: number; kind: string; text: string; data: Record<string, unknown> }>(
+        "SELECT id, kind, text, data FROM timeline WHERE incident_id = $1 AND id > $2 AND kind IN ('hypothesis', 'action') ORDER BY id",
+        [r.incident_id, cursor],
+      );
+      const patch: JiraLinkState = {};
+      let lastCause = state.lastCause;
+      for (const e of entries) {
+        if (e.kind === "hypothesis") {
+          if (norm(e.text) !== norm(lastCause)) {
+            this.queue.comment(r.external_id, `Hypothesis: ${e.text}`);
+            lastCause = e.text;
+          }
+        } else if (ACTION_EVENTS.has(String(e.data.event))) {
+          this.queue.comment(r.external_id, `Remediation: ${e.text}`);
+        }
+      }
+      if (entries.length) patch.cursor = Number(entries.at(-1)!.id);
+      if (r.cause && norm(r.cause) !== norm(lastCause) && !norm(lastCause).includes(norm(r.cause))) {
+        this.queue.comment(r.external_id, `Leading hypothesis: ${r.cause}${typeof r.confidence === "number" ? ` (confidence ${Math.round(r.confidence * 100)}%)` : ""}`);
+        lastCause = r.cause;
+      }
+      if (lastCause !== state.lastCause) patch.lastCause = lastCause;
+      if (Object.keys(patch).length) await this.o.store.links.mergeSynced(r.incident_id, "jira", patch);
+    }
+  }
+
+  /** Keeps one comment per slot on the incident's ticket (the postmortem copy), edited in place. */
+  async keepComment(incidentId: string, slot: string, text: string): Promise<boolean> {
+    const ticket = await this.ticketFor(incidentId);
+    if (!ticket) return false;
+    this.queue.keepComment(ticket.key, slot, text);
+    return true;
+  }
+
+  /** Creates follow-up issues linked to the incident's ticket; returns the keys (item index → key). */
+  async createFollowUps(incidentId: string, items: FollowUpItem[]): Promise<Array<{ key?: string; url?: string; error?: string }>> {
+    const ticket = await this.ticketFor(incidentId);
+    if (!ticket) return items.map(() => ({ error: "the incident has no Jira ticket" }));
+    const out: Array<{ key?: string; url?: string; error?: string }> = [];
+    for (const item of items) {
+      try {
+        const ref = await withRetry(() => this.o.port.createLinkedIssue(ticket.key, item), this.o.retry);
+        out.push({ key: ref.key, url: ref.url });
+      } catch (e) {
+        out.push({ error: isAppError(e) ? e.userMessage : errorMessage(e) });
+      }
+    }
+    return out;
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private me: JiraUserRef | undefined;
+
+  private async self(): Promise<JiraUserRef | undefined> {
+    if (this.me) return this.me;
+    try {
+      this.me = await this.o.port.whoAmI();
+    } catch (e) {
+      this.logger.warn({ err: e }, "jira: could not tell which account aisre is");
+    }
+    return this.me;
+  }
+
+  /** True when the event is an echo of aisre's own change. */
+  async isOwn(ev: ExternalEvent): Promise<boolean> {
+    const me = await this.self();
+    if (me && ev.actorId && (ev.actorId === me.accountId || ev.actor === me.accountId)) return true;
+    return this.o.echo.consume("jira", ev.externalId, ev.type);
+  }
+
+  async handleEvent(ev: ExternalEvent): Promise<void> {
+    const link = await this.o.store.links.byExternalId("jira", ev.externalId);
+    if (!link) return;
+    if (await this.isOwn(ev)) return;
+    const incidentId = link.incidentId;
+    const actor = ev.actor ?? "someone";
+    const data = ev.data as { changes?: Array<{ field: string; fromString?: string; toString?: string }>; comment?: { body?: string }; status?: string; assignee?: string };
+    const updates: Array<{ text: string; quote?: string; data: Record<string, unknown> }> = [];
+    if (ev.type === "comment_created") {
+      updates.push({ text: `${actor} commented in Jira`, quote: clip(data.comment?.body ?? "", 1500), data: { comment: data.comment } });
+    } else if (ev.type === "comment_updated") {
+      updates.push({ text: `${actor} edited a comment in Jira`, quote: clip(data.comment?.body ?? "", 600), data: { comment: data.comment } });
+    } else if (ev.type === "jira:issue_updated") {
+      for (const c of data.changes ?? []) {
+        const field = c.field.toLowerCase();
+        const to = c.toString ?? "";
+        const from = c.fromString ?? "";
+        if (field === "status") {
+          updates.push({ text: `${actor} moved the ticket from ${from || "—"} to *${to}*. _aisre owns the ticket's status: it follows the Slack incident (${await this.slackStatus(incidentId)}), set on the card._`, data: { field, from, to } });
+        } else if (field === "assignee") {
+          updates.push({ text: to ? `${actor} assigned the ticket to *${to}*.` : `${actor} unassigned the ticket${from ? ` (was ${from})` : ""}.`, data: { field, from, to } });
+        } else if (field === "comment" || field === "resolution" || field === "timeestimate") {
+          continue;
+        } else {
+          const owned = this.ownedByAisre(field);
+          updates.push({ text: `${actor} changed *${c.field}*${from ? ` from ${from}` : ""} to ${to || "(empty)"}.${owned ? " _aisre owns this field and will set it again when the incident changes._" : ""}`, data: { field, from, to } });
+        }
+      }
+    }
+    if (updates.length === 0) return;
+    const presenter = this.o.presenter();
+    for (const u of updates) {
+      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `jira:${actor}`, text: `Jira ${link.externalId}: ${u.text.replace(/[*_]/g, "").replace(/\s+aisre owns.*$/, "")}${u.quote ? `: "${clip(u.quote, 300)}"` : ""}`, data: { system: "jira", key: link.externalId, event: ev.type, ...u.data } });
+      await this.o.incidents.postInThread(incidentId, presenter.externalUpdate({ system: "jira", ref: link.externalId, url: link.url, actor, text: u.text, quote: u.quote }));
+    }
+  }
+
+  private ownedByAisre(field: string): boolean {
+    const m = this.o.settings.mapping;
+    const f = field.toLowerCase();
+    const owned = this.o.settings.ownership;
+    if (f === "priority") return owned.priority === "aisre";
+    if (m.severityField && f === m.severityField.field.toLowerCase()) return owned.severity === "aisre";
+    if (m.timelineField && f === m.timelineField.toLowerCase()) return owned.timeline === "aisre";
+    if (f === "summary" || f === "description" || f === "labels") return owned[f] === "aisre";
+    return false;
+  }
+
+  private async slackStatus(incidentId: string): Promise<string> {
+    return (await this.o.store.incidents.get(incidentId))?.status ?? "unknown";
+  }
+
+  // ---- problems -------------------------------------------------------------------------------
+
+  /** Tells the thread once per problem (a mapping error, a write given up) and logs it. */
+  private async problem(incidentId: string | undefined, text: string, detail?: unknown): Promise<void> {
+    this.logger.warn({ incident: incidentId, detail }, text);
+    if (!incidentId) return;
+    const key = `${incidentId}\u0000${text.slice(0, 80)}`;
+    if (this.reportedProblems.has(key)) return;
+    this.reportedProblems.add(key);
+    await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text, data: { system: "jira", problem: true } });
+    await this.o.incidents.postInThread(incidentId, this.o.presenter().note(`:warning: ${text}`));
+  }
+
+  // ---- the write queue's stores, over external_links.synced -----------------------------------
+
+  private syncedStore(): SyncedValuesStore {
+    return {
+      get: async (key) => {
+        const link = await this.o.store.links.byExternalId("jira", key);
+        return { ...((link?.synced as JiraLinkState | undefined)?.fields ?? {}) };
+      },
+      set: async (key, values) => {
+        const link = await this.o.store.links.byExternalId("jira", key);
+        if (link) await this.o.store.links.mergeSynced(link.incidentId, "jira", { fields: values } satisfies JiraLinkState);
+      },
+    };
+  }
+
+  private keptCommentStore(): KeptCommentStore {
+    return {
+      get: async (key, slot) => {
+        const link = await this.o.store.links.byExternalId("jira", key);
+        return (link?.synced as JiraLinkState | undefined)?.comments?.[slot];
+      },
+      set: async (key, slot, id) => {
+        const link = await this.o.store.links.byExternalId("jira", key);
+        if (!link) return;
+        const comments = { ...(link.synced as JiraLinkState).comments, [slot]: id };
+        await this.o.store.links.mergeSynced(link.incidentId, "jira", { comments } satisfies JiraLinkState);
+      },
+    };
+  }
+}
+
+function norm(s: string | undefined | null): string {
+  return (s ?? "").toLowerCase().replace(/\s+/g, " ").trim();
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}

@@ -1,0 +1,465 @@
+import type { Incident, IncidentStatus } from "../domain/incident.ts";
+import { errorMessage } from "../errors.ts";
+import type { IncidentService } from "../incident/incident-service.ts";
+import type { ExternalEvent } from "../ingest/types.ts";
+import { PagerDutyApiError } from "../integrations/pagerduty/errors.ts";
+import { dedupKeyFor, type PagerDutyIncidentView, type PagerDutyPerson, type PagerDutyPort } from "../integrations/pagerduty/port.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/store.ts";
+import type { EchoMemory } from "./echo-memory.ts";
+import type { KeptMessages } from "./kept-message.ts";
+import { pagingDecision } from "./paging-policy.ts";
+import type { People } from "./people.ts";
+import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";
+import { withRetry, type RetryOptions } from "./retry.ts";
+import type { PagerDutySyncSettings } from "./sync-config.ts";
+
+/**
+ * The PagerDuty side of the sync. Outbound: pages on incident open per the routing settings
+ * (Events API v2, dedup_key `aisre:<incident id>`, so a retry or a second replica never pages
+ * twice), acknowledges and resolves with the Slack incident, escalates on request ("Escalate"
+ * button, remediation giving up). Inbound: acknowledgements, resolutions, reassignments,
+ * escalations and notes people make in PagerDuty appear in the thread, and acks/resolves move the
+ * Slack incident. Echoes of aisre's own changes are dropped three ways: the event's agent is
+ * aisre's PagerDuty user; aisre just did exactly this (EchoMemory); or the incident's dedup_key is
+ * aisre's and the agent is not a person (the Events API integration aisre sends through).
+ */
+
+export type PagerDutyLinkState = {
+  dedupKey: string;
+  routingKey?: string;
+  number?: number;
+  status: "triggered" | "acknowledged" | "resolved";
+  assignees: Array<{ name: string; slackUserId?: string }>;
+  level?: number;
+  service?: string;
+};
+
+export interface EscalationResult {
+  ok: boolean;
+  /** "PagerDuty #12 (level 2)". */
+  ref?: string;
+  error?: string;
+}
+
+export interface PagerDutySyncOptions {
+  port: PagerDutyPort;
+  store: Store;
+  incidents: IncidentService;
+  settings: PagerDutySyncSettings;
+  logger: Logger;
+  echo: EchoMemory;
+  people: People;
+  kept: KeptMessages;
+  presenter: () => SyncPresenter;
+  retry?: RetryOptions;
+  /** How long to look for the PagerDuty incident an event opened (the Events API is asynchronous). */
+  findTimeoutMs?: number;
+}
+
+const PAGING = "paging";
+
+export class PagerDutySync {
+  private readonly o: PagerDutySyncOptions;
+  private readonly logger: Logger;
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly listeners: Array<() => void> = [];
+  private readonly oncallCache = new Map<string, { at: number; people: Promise<OncallPerson[]> }>();
+  private readonly personCache = new Map<string, Promise<PagerDutyPerson | undefined>>();
+  private readonly problems = new Map<string, string>();
+  private me: PagerDutyPerson | undefined;
+
+  constructor(o: PagerDutySyncOptions) {
+    this.o = o;
+    this.logger = o.logger.child({ component: "pagerduty-sync" });
+  }
+
+  start(): void {
+    const ev = this.o.incidents.events;
+    const opened = (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident));
+    const status = (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by));
+    ev.on("opened", opened);
+    ev.on("status", status);
+    this.listeners.push(() => ev.off("opened", opened), () => ev.off("status", status));
+  }
+
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.listeners.splice(0)) off();
+    await this.idle();
+  }
+
+  private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const prev = this.chains.get(incidentId) ?? Promise.resolve();
+    const next = prev.then(fn).catch((e: unknown) => {
+      this.logger.error({ err: e, incident: incidentId }, "pagerduty sync failed");
+      return undefined;
+    });
+    this.chains.set(incidentId, next);
+    void next.finally(() => {
+      if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
+    });
+    return next;
+  }
+
+  // ---- outbound -------------------------------------------------------------------------------
+
+  private async onOpened(incident: Incident): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    const decision = pagingDecision(incident, this.o.settings);
+    if (decision.page) await this.trigger(incident, "aisre", decision.reason);
+    await this.renderCard(incident.id, decision.page ? undefined : decision.reason);
+  }
+
+  /** Pages the on-call for the incident now (the "Page on-call" button), whatever its severity. */
+  page(incidentId: string, by: string, reason: string): Promise<EscalationResult> {
+    return this.run(incidentId, async (): Promise<EscalationResult> => {
+      const incident = await this.o.store.incidents.get(incidentId);
+      if (!incident) return { ok: false, error: `no incident ${incidentId}` };
+      const state = await this.state(incidentId);
+      if (state && state.status !== "resolved") return { ok: true, ref: this.refText(state), error: "already paged" };
+      const r = await this.trigger(incident, by, reason);
+      await this.renderCard(incidentId);
+      return r;
+    }).then((r) => r ?? { ok: false, error: "paging failed" });
+  }
+
+  private async trigger(incident: Incident, by: string, reason: string): Promise<EscalationResult> {
+    const decision = pagingDecision(incident, this.o.settings);
+    const dedupKey = dedupKeyFor(incident.id);
+    const jira = await this.o.store.links.get(incident.id, "jira");
+    this.o.echo.remember("pagerduty", dedupKey, "incident.triggered");
+    try {
+      await withRetry(
+        () =>
+          this.o.port.trigger({
+            dedupKey,
+            routingKey: decision.routingKey,
+            summary: `[${incident.severity.toUpperCase()}] ${incident.title} (${incident.id})`,
+            source: decision.service ?? "aisre",
+            severity: decision.severity,
+            ...(decision.service ? { component: decision.service } : {}),
+            group: incident.services.join(",") || undefined,
+            class: "incident",
+            customDetails: { incident: incident.id, severity: incident.severity, services: incident.services, reason, pagedBy: by },
+            links: jira?.url ? [{ href: jira.url, text: `Jira ${jira.externalId}` }] : undefined,
+          }),
+        this.o.retry,
+      );
+    } catch (e) {
+      const text = `aisre could not page through PagerDuty: ${errorMessage(e)}`;
+      this.problems.set(incident.id, text);
+      await this.o.store.timeline.append({ incidentId: incident.id, kind: "sync", actor: "aisre", text, data: { system: "pagerduty", problem: true } });
+      this.logger.warn({ err: e, incident: incident.id }, "paging failed");
+      return { ok: false, error: errorMessage(e) };
+    }
+    this.problems.delete(incident.id);
+    const pd = await this.findIncident(dedupKey);
+    const state: PagerDutyLinkState = { dedupKey, routingKey: decision.routingKey, status: pd?.status ?? "triggered", number: pd?.number, assignees: pd ? await this.assignees(pd) : [], level: pd?.escalationLevel, service: decision.service };
+    await this.saveLink(incident.id, pd?.id ?? dedupKey, pd?.url, state);
+    const who = state.assignees.length ? ` ${state.assignees.map((a) => a.name).join(", ")}` : " the on-call";
+    await this.o.store.timeline.append({
+      incidentId: incident.id,
+      kind: "sync",
+      actor: by,
+      text: `Paged${who} through PagerDuty${pd ? ` #${pd.number}` : ""} (${reason})`,
+      data: { system: "pagerduty", id: pd?.id, number: pd?.number, dedupKey, url: pd?.url },
+    });
+    this.o.incidents.markCardDirty(incident.id);
+    return { ok: true, ref: this.refText(state) };
+  }
+
+  /** The PagerDuty incident a dedup key opened: the Events API creates it asynchronously, so look a few times. */
+  private async findIncident(dedupKey: string): Promise<PagerDutyIncidentView | undefined> {
+    const deadline = Date.now() + (this.o.findTimeoutMs ?? 10_000);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        const found = await this.o.port.findByDedupKey(dedupKey);
+        if (found && found.status !== "resolved") return found;
+      } catch (e) {
+        this.logger.debug({ err: e, dedupKey }, "looking up the PagerDuty incident failed");
+      }
+      if (Date.now() + wait > deadline) return undefined;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private async onStatus(incident: Incident, from: IncidentStatus, by: string): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    // The change came from PagerDuty itself: do not send it back.
+    if (this.o.echo.consume("slack-status", incident.id, incident.status)) return void (await this.renderCard(incident.id));
+    const link = await this.o.store.links.get(incident.id, "pagerduty");
+    const state = link?.synced as PagerDutyLinkState | undefined;
+    if (incident.status === "open" && from === "resolved") {
+      const decision = pagingDecision(incident, this.o.settings);
+      if (decision.page || (state && state.status === "resolved")) await this.trigger(incident, by, `reopened: ${decision.reason}`);
+      await this.renderCard(incident.id, decision.page ? undefined : decision.reason);
+      return;
+    }
+    if (!link || !state || state.status === "resolved") return void (await this.renderCard(incident.id));
+    try {
+      if (incident.status === "acknowledged" && state.status === "triggered") {
+        this.o.echo.remember("pagerduty", link.externalId, "incident.acknowledged");
+        await withRetry(() => this.o.port.acknowledge(state.dedupKey, state.routingKey), this.o.retry);
+        await this.patch(incident.id, { status: "acknowledged" });
+      } else if (incident.status === "resolved") {
+        this.o.echo.remember("pagerduty", link.externalId, "incident.resolved");
+        await withRetry(() => this.o.port.resolve(state.dedupKey, state.routingKey), this.o.retry);
+        await this.patch(incident.id, { status: "resolved" });
+      }
+      this.problems.delete(incident.id);
+    } catch (e) {
+      this.problems.set(incident.id, `PagerDuty did not take the ${incident.status} status: ${errorMessage(e)}`);
+      this.logger.warn({ err: e, incident: incident.id }, "pagerduty status sync failed");
+    }
+    await this.renderCard(incident.id);
+  }
+
+  /**
+   * Escalates the incident's page to the next level (paging first when nobody was paged), with the
+   * reason as a PagerDuty note. What remediation calls when it could not fix something.
+   */
+  escalate(incidentId: string, reason: string, by = "aisre"): Promise<EscalationResult> {
+    return this.run(incidentId, async (): Promise<EscalationResult> => {
+      const incident = await this.o.store.incidents.get(incidentId);
+      if (!incident) return { ok: false, error: `no incident ${incidentId}` };
+      const link = await this.o.store.links.get(incidentId, "pagerduty");
+      const state = link?.synced as PagerDutyLinkState | undefined;
+      if (!link || !state || state.status === "resolved" || !/^P[A-Z0-9]+$/.test(link.externalId)) {
+        const r = await this.trigger(incident, by, reason);
+        await this.renderCard(incidentId);
+        return r;
+      }
+      let view: PagerDutyIncidentView;
+      try {
+        this.o.echo.remember("pagerduty", link.externalId, "incident.escalated");
+        view = await withRetry(() => this.o.port.escalate(link.externalId), this.o.retry);
+        this.o.echo.remember("pagerduty", link.externalId, "incident.annotated");
+        const who = by === "aisre" ? "aisre" : await this.o.people.actor(by);
+        await withRetry(() => this.o.port.addNote(link.externalId, `Escalated by ${who}: ${reason}`), this.o.retry).catch((e: unknown) =>
+          this.logger.warn({ err: e }, "adding the escalation note failed"),
+        );
+      } catch (e) {
+        const error = e instanceof PagerDutyApiError && e.code === 1006 ? "there is no further escalation level" : errorMessage(e);
+        this.o.echo.consume("pagerduty", link.externalId, "incident.escalated");
+        return { ok: false, error };
+      }
+      const assignees = await this.assignees(view);
+      await this.patch(incidentId, { assignees, level: view.escalationLevel, status: view.status });
+      const next = { ...state, assignees, level: view.escalationLevel };
+      await this.o.store.timeline.append({
+        incidentId,
+        kind: "sync",
+        actor: by,
+        text: `Escalated PagerDuty #${view.number}${view.escalationLevel ? ` to level ${view.escalationLevel}` : ""} (${assignees.map((a) => a.name).join(", ") || "nobody assigned"}): ${reason}`,
+        data: { system: "pagerduty", id: view.id, level: view.escalationLevel },
+      });
+      await this.renderCard(incidentId);
+      this.o.incidents.markCardDirty(incidentId);
+      return { ok: true, ref: this.refText(next) };
+    }).then((r) => r ?? { ok: false, error: "escalation failed" });
+  }
+
+  /** Who is on call for a service (lowest escalation level first), with their Slack users; cached briefly. */
+  oncallFor(service: string): Promise<OncallPerson[]> {
+    const pdService = this.o.settings.services[service]?.pdService ?? service;
+    const hit = this.oncallCache.get(pdService);
+    if (hit && Date.now() - hit.at < this.o.settings.oncallCacheMs) return hit.people;
+    const people = (async () => {
+      const oncalls = await this.o.port.listOncalls(pdService);
+      const seen = new Set<string>();
+      const out: OncallPerson[] = [];
+      for (const o of oncalls) {
+        const key = `${o.user.id}:${o.level}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ name: o.user.name, email: o.user.email, level: o.level, schedule: o.schedule?.name, slackUserId: await this.o.people.slackIdByEmail(o.user.email) });
+      }
+      return out;
+    })();
+    this.oncallCache.set(pdService, { at: Date.now(), people });
+    people.catch(() => this.oncallCache.delete(pdService));
+    return people;
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private async self(): Promise<PagerDutyPerson | undefined> {
+    if (this.me) return this.me;
+    try {
+      this.me = await this.o.port.whoAmI();
+    } catch (e) {
+      this.logger.warn({ err: e }, "pagerduty: could not tell which user aisre is");
+    }
+    return this.me;
+  }
+
+  private person(id: string | undefined): Promise<PagerDutyPerson | undefined> {
+    if (!id) return Promise.resolve(undefined);
+    let p = this.personCache.get(id);
+    if (!p) {
+      p = this.o.port.getUser(id).catch((e: unknown) => {
+        // An integration (the Events API) is not a user: 404. Anything else is worth another try later.
+        if (!(e instanceof PagerDutyApiError && e.status === 404)) this.personCache.delete(id);
+        return undefined;
+      });
+      this.personCache.set(id, p);
+    }
+    return p;
+  }
+
+  /** True when the event is an echo of something aisre did. */
+  async isOwn(ev: ExternalEvent): Promise<boolean> {
+    const key = typeof ev.data.incidentKey === "string" ? ev.data.incidentKey : undefined;
+    // Consume the memory first, so a remembered change never outlives its echo.
+    const remembered = this.o.echo.consume("pagerduty", ev.externalId, ev.type) || (key !== undefined && this.o.echo.consume("pagerduty", key, ev.type));
+    const me = await this.self();
+    if (me && ev.actorId === me.id) return true;
+    if (remembered) return true;
+    if (key?.startsWith("aisre:") && ["incident.triggered", "incident.acknowledged", "incident.resolved"].includes(ev.type)) {
+      // Only aisre sends Events API events with its dedup keys: an integration agent here is aisre.
+      return (await this.person(ev.actorId)) === undefined;
+    }
+    return false;
+  }
+
+  async handleEvent(ev: ExternalEvent): Promise<void> {
+    const key = typeof ev.data.incidentKey === "string" ? ev.data.incidentKey : undefined;
+    let link = await this.o.store.links.byExternalId("pagerduty", ev.externalId);
+    if (!link && key?.startsWith("aisre:")) link = await this.o.store.links.get(key.slice("aisre:".length), "pagerduty");
+    const own = await this.isOwn(ev);
+    if (!link) return;
+    const incidentId = link.incidentId;
+    // Learn the PagerDuty id and link of an incident we paged but could not look up yet.
+    if (link.externalId !== ev.externalId && key === (link.synced as PagerDutyLinkState).dedupKey && ev.type === "incident.triggered") {
+      await this.saveLink(incidentId, ev.externalId, typeof ev.data.htmlUrl === "string" ? ev.data.htmlUrl : link.url, { ...(link.synced as PagerDutyLinkState), number: typeof ev.data.number === "number" ? ev.data.number : undefined });
+      this.o.incidents.markCardDirty(incidentId);
+    }
+    if (own) return;
+    await this.run(incidentId, () => this.applyHuman(incidentId, link!.externalId, link!.url, ev));
+  }
+
+  private async applyHuman(incidentId: string, pdId: string, url: string | undefined, ev: ExternalEvent): Promise<void> {
+    const agent = await this.person(ev.actorId);
+    const name = agent?.name ?? ev.actor ?? "someone";
+    const slackId = await this.o.people.slackIdByEmail(agent?.email);
+    const by = slackId ?? name;
+    const number = typeof ev.data.number === "number" ? ev.data.number : (await this.state(incidentId))?.number;
+    const ref = `#${number ?? pdId}`;
+    const incident = await this.o.store.incidents.get(incidentId);
+    if (!incident) return;
+    const note = async (text: string, quote?: string, data: Record<string, unknown> = {}) => {
+      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `pagerduty:${name}`, text: `PagerDuty ${ref}: ${text.replace(/[*_]/g, "")}${quote ? `: "${quote.slice(0, 300)}"` : ""}`, data: { system: "pagerduty", id: pdId, event: ev.type, ...data } });
+      await this.o.incidents.postInThread(incidentId, this.o.presenter().externalUpdate({ system: "pagerduty", ref: `PagerDuty ${ref}`, url, actor: name, text, quote }));
+    };
+    switch (ev.type) {
+      case "incident.acknowledged":
+        await this.patch(incidentId, { status: "acknowledged" });
+        if (incident.status === "open") {
+          this.o.echo.remember("slack-status", incidentId, "acknowledged");
+          await this.o.incidents.changeStatus(incidentId, "acknowledged", by, `acknowledged in PagerDuty by ${name}`);
+        } else await note(`${name} acknowledged the page.`);
+        break;
+      case "incident.resolved":
+        await this.patch(incidentId, { status: "resolved" });
+        if (incident.status !== "resolved") {
+          this.o.echo.remember("slack-status", incidentId, "resolved");
+          await this.o.incidents.changeStatus(incidentId, "resolved", by, `resolved in PagerDuty by ${name}`);
+        } else await note(`${name} resolved the page.`);
+        break;
+      case "incident.reassigned":
+      case "incident.escalated": {
+        const view = await this.o.port.getIncident(pdId).catch(() => undefined);
+        const assignees: PagerDutyLinkState["assignees"] = view ? await this.assignees(view) : ((ev.data.assignees as string[] | undefined) ?? []).map((n) => ({ name: n }));
+        await this.patch(incidentId, { assignees, ...(view?.escalationLevel ? { level: view.escalationLevel } : {}) });
+        const to = assignees.map((a) => (a.slackUserId ? `<@${a.slackUserId}>` : a.name)).join(", ") || "nobody";
+        await note(ev.type === "incident.reassigned" ? `${name} reassigned the page to ${to}.` : `${name} escalated the page${view?.escalationLevel ? ` to level ${view.escalationLevel}` : ""}: now ${to}.`, undefined, { assignees: assignees.map((a) => a.name) });
+        break;
+      }
+      case "incident.annotated":
+        await note(`${name} added a note in PagerDuty.`, typeof ev.data.content === "string" ? ev.data.content : undefined);
+        break;
+      case "incident.triggered":
+      case "incident.reopened":
+        await this.patch(incidentId, { status: "triggered" });
+        await note(ev.type === "incident.reopened" ? `${name} reopened the page.` : `${name} triggered the page again.`);
+        break;
+      default:
+        if (ev.type.startsWith("incident.")) await note(`${name}: ${ev.type.slice("incident.".length).replace(/_/g, " ")}.`);
+        return;
+    }
+    await this.renderCard(incidentId);
+    this.o.incidents.markCardDirty(incidentId);
+  }
+
+  // ---- state and the paging card --------------------------------------------------------------
+
+  private async state(incidentId: string): Promise<PagerDutyLinkState | undefined> {
+    return (await this.o.store.links.get(incidentId, "pagerduty"))?.synced as PagerDutyLinkState | undefined;
+  }
+
+  private async patch(incidentId: string, values: Partial<PagerDutyLinkState>): Promise<void> {
+    await this.o.store.links.mergeSynced(incidentId, "pagerduty", values);
+  }
+
+  /** Creates the link, or points it at a new PagerDuty incident (a page after a resolve). */
+  private async saveLink(incidentId: string, externalId: string, url: string | undefined, state: PagerDutyLinkState): Promise<void> {
+    const created = await this.o.store.links.create({ incidentId, system: "pagerduty", externalId, url, synced: state });
+    if (created) return;
+    await this.o.store.db.query("UPDATE external_links SET external_id = $3, url = $4, synced = $5, updated_at = now() WHERE incident_id = $1 AND system = $2", [incidentId, "pagerduty", externalId, url ?? null, JSON.stringify(state)]);
+  }
+
+  private async assignees(view: PagerDutyIncidentView): Promise<PagerDutyLinkState["assignees"]> {
+    const out: PagerDutyLinkState["assignees"] = [];
+    for (const a of view.assignees) {
+      const p = a.email ? a : await this.person(a.id);
+      out.push({ name: a.name, slackUserId: await this.o.people.slackIdByEmail(p?.email) });
+    }
+    return out;
+  }
+
+  private refText(s: PagerDutyLinkState): string {
+    return `PagerDuty #${s.number ?? s.dedupKey}${s.level ? ` (level ${s.level})` : ""}`;
+  }
+
+  /** The paging card's content now. */
+  async view(incidentId: string, notPaged?: string): Promise<PagingView | undefined> {
+    const incident = await this.o.store.incidents.get(incidentId);
+    if (!incident) return undefined;
+    const link = await this.o.store.links.get(incidentId, "pagerduty");
+    const state = link?.synced as PagerDutyLinkState | undefined;
+    const decision = pagingDecision(incident, this.o.settings);
+    let oncall: OncallPerson[] = [];
+    if (decision.service) {
+      try {
+        oncall = await this.oncallFor(decision.service);
+      } catch (e) {
+        this.logger.debug({ err: e }, "on-call lookup failed");
+      }
+    }
+    return {
+      incidentId,
+      incidentStatus: incident.status,
+      severity: incident.severity,
+      service: decision.service,
+      page: link && state ? { id: link.externalId, number: state.number, url: link.url, status: state.status, assignees: state.assignees ?? [], level: state.level } : undefined,
+      notPaged: link ? undefined : (notPaged ?? decision.reason),
+      oncall,
+      problem: this.problems.get(incidentId),
+    };
+  }
+
+  private async renderCard(incidentId: string, notPaged?: string): Promise<void> {
+    const v = await this.view(incidentId, notPaged);
+    if (!v) return;
+    await this.o.kept.upsert(incidentId, PAGING, this.o.presenter().pagingCard(v));
+  }
+}
+
+/** The remediation Escalator port over the PagerDuty sync. */
+export function pagerDutyEscalator(sync: PagerDutySync): { escalate(incident: { id: string }, e: { summary: string; details: string; actionId: string }): Promise<EscalationResult> } {
+  return { escalate: (incident, e) => sync.escalate(incident.id, `${e.summary}. ${e.details}`.trim(), "aisre") };
+}

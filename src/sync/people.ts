@@ -1,0 +1,70 @@
+import type { SlackPort } from "../integrations/slack/slack-port.ts";
+
+/**
+ * The same person in Slack, Jira and PagerDuty, matched by email as a company's directory would:
+ * a PagerDuty responder becomes a Slack mention, a Slack user a name Jira readers understand.
+ * Lookups are cached (misses too, for a while) so a storm of events does not become a storm of calls.
+ */
+export class People {
+  private readonly slack?: SlackPort;
+  private readonly byEmail = new Map<string, { id?: string; until: number }>();
+  private readonly names = new Map<string, { name?: string; until: number }>();
+  private readonly ttlMs: number;
+
+  constructor(o: { slack?: SlackPort; ttlMs?: number } = {}) {
+    this.slack = o.slack;
+    this.ttlMs = o.ttlMs ?? 10 * 60_000;
+  }
+
+  /** The Slack user with this email, if any. */
+  async slackIdByEmail(email: string | undefined): Promise<string | undefined> {
+    if (!email || !this.slack) return undefined;
+    const key = email.toLowerCase();
+    const hit = this.byEmail.get(key);
+    if (hit && hit.until > Date.now()) return hit.id;
+    let id: string | undefined;
+    try {
+      const r = await this.slack.call("users.lookupByEmail", { email: key });
+      if (r.ok) id = String((r.data.user as { id?: string } | undefined)?.id ?? "") || undefined;
+    } catch {
+      id = undefined;
+    }
+    this.byEmail.set(key, { id, until: Date.now() + this.ttlMs });
+    return id;
+  }
+
+  /** A Slack user's display name (real name first), or the id when Slack does not say. */
+  async slackName(userId: string): Promise<string> {
+    if (!/^[UW][A-Z0-9_]+$/.test(userId) || !this.slack) return userId;
+    const hit = this.names.get(userId);
+    if (hit && hit.until > Date.now()) return hit.name ?? userId;
+    let name: string | undefined;
+    try {
+      const r = await this.slack.call("users.info", { user: userId });
+      if (r.ok) {
+        const u = r.data.user as { real_name?: string; name?: string; profile?: { real_name?: string; display_name?: string } } | undefined;
+        name = u?.profile?.real_name || u?.real_name || u?.profile?.display_name || u?.name || undefined;
+      }
+    } catch {
+      name = undefined;
+    }
+    this.names.set(userId, { name, until: Date.now() + this.ttlMs });
+    return name ?? userId;
+  }
+
+  /** Text with `<@U…>` mentions replaced by names (for Jira and the knowledge base). */
+  async plain(text: string): Promise<string> {
+    const ids = [...new Set([...text.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)].map((m) => m[1]))];
+    let out = text;
+    for (const id of ids) {
+      const name = await this.slackName(id);
+      out = out.replace(new RegExp(`<@${id}(?:\\|[^>]*)?>`, "g"), name === id ? id : `@${name}`);
+    }
+    return out;
+  }
+
+  /** How to name an actor in plain text: Slack users by name, others as they are. */
+  async actor(actor: string): Promise<string> {
+    return /^[UW][A-Z0-9_]+$/.test(actor) ? this.slackName(actor) : actor;
+  }
+}
