@@ -62,7 +62,9 @@ function lex(src: string): Tok[] {
       i += num[0].length;
       continue;
     }
-    const id = /^[a-zA-Z_:][a-zA-Z0-9_:.]*/.exec(src.slice(i));
+    const prev = toks.at(-1);
+    // In `[10m:1m]` the colon separates a subquery's range and step; elsewhere it may start a name.
+    const id = c === ":" && (prev?.kind === "dur" || prev?.kind === "num") ? null : /^[a-zA-Z_:][a-zA-Z0-9_:.]*/.exec(src.slice(i));
     if (id) {
       toks.push({ kind: "ident", text: id[0], pos: i });
       i += id[0].length;
