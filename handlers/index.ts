@@ -1,7 +1,10 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../src/app/services.ts";
 import { registerIncidentCardActions } from "./actions/incident-card.ts";
+import { registerRemediationActions } from "./actions/remediation.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
+import { auditSubcommand } from "./commands/audit.ts";
+import { autonomySubcommand } from "./commands/autonomy.ts";
 import { incidentSubcommand } from "./commands/incident.ts";
 import { incidentsSubcommand } from "./commands/incidents.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
@@ -16,9 +19,10 @@ export interface ListenerOptions {
 
 /** Registers every listener group on the Bolt app. */
 export function registerListeners(app: App, services: Services, options: ListenerOptions = {}): void {
-  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, ...(options.subcommands ?? [])]);
+  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, autonomySubcommand, auditSubcommand, ...(options.subcommands ?? [])]);
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
   registerIncidentCardActions(app, services);
+  registerRemediationActions(app, services);
   registerDeclareIncidentView(app, services);
 }

@@ -17,6 +17,8 @@ import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { SOURCES } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
+import { buildRemediation } from "../remediate/build.ts";
+import type { RemediationService } from "../remediate/remediation-service.ts";
 import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
 
@@ -37,6 +39,8 @@ export interface Services {
   knowledge: KnowledgeBase;
   /** Vendor ports (Kubernetes, metrics, CloudWatch, PagerDuty), real or pointed at the sandbox. */
   ports: Ports;
+  /** Remediation: action cards, approvals, guardrails, execution, verification, audit. */
+  remediation: RemediationService;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -85,6 +89,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   });
   const knowledge = buildKnowledgeBase(config, store, logger);
   const ports = buildPorts(config, deps.sandbox, logger);
+  const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, sandbox: deps.sandbox });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -99,6 +104,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     intake,
     knowledge,
     ports,
+    remediation,
     topology,
     async ready() {
       try {
@@ -109,6 +115,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     start() {
       outbox.start();
+      void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
       void knowledge.indexRunbooks(runbooks).then(
@@ -132,6 +139,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     async close() {
       clearInterval(timer);
       knowledge.close();
+      remediation.close();
       await intake.drain();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);

@@ -39,6 +39,8 @@ export interface ActionDefinition {
   risk: Risk;
   reversible: boolean;
   blastRadius: string;
+  /** What to watch after it (the verifier's checks on the target service) unless the recommendation says. */
+  verify: string[];
   validate(params: Record<string, unknown>): { ok: true; params: Record<string, unknown> } | { ok: false; error: string };
   describe(target: ActionTarget, params: Record<string, unknown>, state?: WorkloadState): PlannedChange;
   /** Pre-check: does the target exist, and in what state. */
@@ -82,6 +84,7 @@ const rolloutRestart: ActionDefinition = {
   risk: "safe",
   reversible: true,
   blastRadius: "every pod of the workload, replaced one by one (rolling)",
+  verify: ["memory", "error_ratio", "ready"],
   validate: noParams,
   describe: (t, _p, s) => ({
     change: `Sets the \`kubectl.kubernetes.io/restartedAt\` annotation on the pod template: ${s ? `all ${s.replicas} pods are` : "every pod is"} replaced, rolling, with the same spec.`,
@@ -99,6 +102,7 @@ const scale: ActionDefinition = {
   risk: "safe",
   reversible: true,
   blastRadius: "the workload's replica count (scale-down removes pods)",
+  verify: ["latency_p99", "error_ratio", "ready"],
   validate: parsed(z.object({ replicas: z.number().int().min(0) }).strict()),
   describe: (t, p, s) => ({
     change: `Sets replicas${s ? ` from ${s.replicas}` : ""} to ${String(p.replicas)} through the scale subresource.`,
@@ -123,6 +127,7 @@ const rollback: ActionDefinition = {
   risk: "caution",
   reversible: true,
   blastRadius: "every pod of the workload, replaced one by one (rolling)",
+  verify: ["error_ratio", "latency_p99", "ready"],
   validate: noParams,
   describe: (t, _p, s) => ({
     change: `Restores the previous ReplicaSet's pod template${s?.previousRevision ? ` (revision ${s.previousRevision}${s.previousVersion ? `, ${s.previousVersion}` : ""})` : ""}${s?.version ? `, replacing ${s.version}` : ""}.`,
@@ -144,6 +149,7 @@ const pauseRollout: ActionDefinition = {
   risk: "safe",
   reversible: true,
   blastRadius: "no pods: the rollout stops where it is",
+  verify: ["error_ratio", "ready"],
   validate: noParams,
   describe: (t) => ({
     change: "Sets `spec.paused: true`: the rollout in progress stops; running pods stay as they are.",
@@ -161,6 +167,7 @@ const deletePod: ActionDefinition = {
   risk: "safe",
   reversible: true,
   blastRadius: "one pod (its controller recreates it)",
+  verify: ["ready", "restarts", "error_ratio"],
   validate: noParams,
   describe: (t) => ({
     change: `Deletes pod \`${t.pod ?? "?"}\`; its controller starts a fresh one.`,
@@ -195,6 +202,7 @@ export function runbookAction(type: string, spec: RunbookSpec): ActionDefinition
     risk: spec.risk,
     reversible: spec.reversible,
     blastRadius: spec.blastRadius,
+    verify: spec.verify,
     validate: (params) => validateArgs(spec.args, params ?? {}),
     describe: (t, p) => {
       const args = Object.entries(p).map(([k, v]) => `${k}=${String(v)}`).join(", ");

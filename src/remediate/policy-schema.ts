@@ -92,8 +92,8 @@ const scriptSchema = z
     /** argv, no shell; `{arg}` in an element is replaced by that argument's value. */
     command: z.array(z.string().min(1)).min(1),
     timeoutSeconds: z.number().positive().default(30),
-    /** `env`: AISRE_DRY_RUN=1 is set for the dry run; `none`: the dry run only validates arguments. */
-    dryRun: z.enum(["env", "none"]).default("env"),
+    /** `flag`: the dry run appends `--dry-run` to the command; `none`: the dry run only validates arguments. */
+    dryRun: z.enum(["flag", "none"]).default("flag"),
   })
   .strict();
 
@@ -105,6 +105,8 @@ export const runbookSchema = z
     reversible: z.boolean().default(false),
     blastRadius: z.string().min(1),
     rollback: z.string().default("Not reversible by aisre."),
+    /** Symptom checks to watch afterwards on the target service (see docs/remediation.md). */
+    verify: z.array(z.string().min(1)).min(1).default(["error_ratio"]),
     http: httpHookSchema.optional(),
     script: scriptSchema.optional(),
     args: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/), argSpecSchema).default({}),

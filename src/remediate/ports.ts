@@ -86,7 +86,7 @@ export interface RunbookRunner {
 
 export type RunbookTransport =
   | { kind: "http"; url: string; method: "POST" | "PUT" | "DELETE"; headers: Record<string, string>; timeoutMs: number; dryRun: "body" | "query" | "none" }
-  | { kind: "script"; command: string[]; timeoutMs: number; dryRun: "env" | "none" };
+  | { kind: "script"; command: string[]; timeoutMs: number; dryRun: "flag" | "none" };
 
 /** The clock and the wait, so tests can run verification windows quickly. */
 export interface Clock {

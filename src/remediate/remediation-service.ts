@@ -243,7 +243,7 @@ export class RemediationService {
       rollback: plan.rollback,
       evidence: (rec.evidence ?? []).slice(0, 10),
       hypothesisRef: rec.hypothesisRef,
-      symptoms: rec.symptoms?.length ? rec.symptoms : [{ service: target.service, check: "error_ratio" }],
+      symptoms: rec.symptoms?.length ? rec.symptoms : def.verify.map((check) => ({ service: target.service, check })),
       autonomy: decision.autonomy,
       approvers: decision.approvers,
       because: decision.because,

@@ -28,7 +28,8 @@ async function runHttp(t: Extract<RunbookTransport, { kind: "http" }>, args: Rec
     data = { body: short(text) };
   }
   if (!res.ok) throw new Error(`${t.method} ${url.pathname} answered ${res.status}: ${short(String(data.error ?? data.message ?? data.body ?? text))}`);
-  const summary = String(data.summary ?? data.message ?? `${t.method} ${url.pathname} answered ${res.status}`);
+  const { ok: _ok, ...rest } = data;
+  const summary = String(data.summary ?? data.message ?? `${t.method} ${url.pathname} → ${res.status}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ""}`);
   return { dryRun: o.dryRun, summary: short(summary), detail: data };
 }
 
@@ -36,9 +37,9 @@ function runScript(t: Extract<RunbookTransport, { kind: "script" }>, args: Recor
   if (o.dryRun && t.dryRun === "none") return Promise.resolve({ dryRun: true, summary: "arguments validated (the script has no dry run)" });
   // No shell: each argv element is passed as is, with `{name}` replaced by that argument.
   const argv = t.command.map((part) => part.replace(/\{([a-zA-Z][a-zA-Z0-9_]*)\}/g, (_m, name: string) => (args[name] === undefined ? "" : String(args[name]))));
-  const env = { ...process.env, ...(o.dryRun ? { AISRE_DRY_RUN: "1" } : {}) };
+  if (o.dryRun) argv.push("--dry-run");
   return new Promise((resolve, reject) => {
-    execFile(argv[0], argv.slice(1), { timeout: t.timeoutMs, env, maxBuffer: 256 * 1024 }, (err, stdout, stderr) => {
+    execFile(argv[0], argv.slice(1), { timeout: t.timeoutMs, maxBuffer: 256 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${argv[0]} failed: ${short(stderr.trim() || err.message)}`));
       const last = stdout.trim().split("\n").pop() ?? "";
       resolve({ dryRun: o.dryRun, summary: short(last || `${argv[0]} exited 0`), detail: { stdout: short(stdout, 2000) } });

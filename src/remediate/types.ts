@@ -43,8 +43,10 @@ export interface SymptomCheck {
   service: string;
   /** error_ratio, latency_p99, memory, restarts, up, db_query_latency, … (the verifier's vocabulary). */
   check: string;
-  /** Healthy when the reading is below this (each check has a default). */
+  /** Healthy when the reading is below this (each check has a default; `ready` is healthy at or above it). */
   below?: number;
+  /** A PromQL expression of your own (`$service` is replaced); healthy when below `below` (default 1). */
+  query?: string;
 }
 
 /** What the diagnosis (or a person) asks remediation to offer. */

@@ -11,8 +11,11 @@ export interface VerificationOutcome {
 
 export const readingsText = (rs: SymptomReading[]): string => rs.map((r) => r.summary).join("; ") || "no readings";
 
-/** All symptoms read healthy (unknown counts as not healthy). */
-export const allHealthy = (rs: SymptomReading[]): boolean => rs.length > 0 && rs.every((r) => r.healthy === true);
+/**
+ * Recovered: no symptom reads unhealthy and at least one reads healthy. A check without data
+ * (a worker has no HTTP metrics) does not block; all checks without data is not recovered.
+ */
+export const allHealthy = (rs: SymptomReading[]): boolean => rs.some((r) => r.healthy === true) && rs.every((r) => r.healthy !== false);
 
 /**
  * Watches the symptoms after a change: recovered when they read healthy `consecutive` times in a
