@@ -100,6 +100,8 @@ const DRIFT = 4;
 const LN_FEATURES = Math.log(FEATURES.length);
 /** Lower bound of the tail extrapolation scale, in units of the feature's noise. */
 const TAIL_SCALE_FLOOR = 0.5;
+/** Residuals entering the window features are clipped at this many spreads. */
+const CLIP = 4;
 /** Surprise at which a run of unusual points starts (for `since`). */
 const RUN_SURPRISE = 3;
 /** Seasonal model must beat the level's spread by this factor to be used (and keeps it below the second). */
@@ -256,7 +258,9 @@ export class AnomalyDetector implements OnlineDetector {
     // 2. Features and their surprise.
     let surprise = 0;
     let feature = -1;
-    if (Number.isFinite(r)) this.residuals.push(r);
+    // Window features see residuals clipped at CLIP spreads: a lone spike is the spike feature's
+    // business and must not read as a level or variance change for the next few dozen points.
+    if (Number.isFinite(r)) this.residuals.push(Math.max(-CLIP * spread, Math.min(CLIP * spread, r)));
     if (this.n >= o.warmup && Number.isFinite(r)) {
       const ac = o.autocorrelation;
       const res = this.residuals;

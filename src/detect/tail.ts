@@ -4,8 +4,9 @@ import { SortedWindow } from "./rolling.ts";
  * How surprising a value of a non-negative feature is, given that feature's own recent history:
  * -ln p, p being the empirical probability of a value at least this large (Laplace-smoothed).
  * Beyond the largest value seen, the tail is extrapolated as exponential with the scale of the
- * top of the history (max minus the k-th largest, over ln k), so "twice the worst so far" is far
- * more surprising than "just above it". Self-calibrating per series: a pattern that recurs
+ * top of the history (max minus the k-th largest, over ln(k+1)), or as a power law (the same on
+ * a log scale, Hill's estimator) when that is more cautious, so "twice the worst so far" is far
+ * more surprising than "just above it" without every record of a heavy-tailed metric alarming. Self-calibrating per series: a pattern that recurs
  * (a nightly batch spike) stops being surprising once the history holds a few of it.
  */
 export class TailModel {
@@ -38,8 +39,17 @@ export class TailModel {
     const max = this.w.kth(n - 1);
     if (x <= max) return -Math.log((this.w.countAtLeast(x) + 1) / (n + 1));
     const k = Math.min(this.topK, n - 1);
-    const scale = Math.max((max - this.w.kth(n - 1 - k)) / Math.log(k + 1), floorScale, 1e-300);
-    return Math.log(n + 1) + (x - max) / scale;
+    const kth = this.w.kth(n - 1 - k);
+    const lnK = Math.log(k + 1);
+    const scale = Math.max((max - kth) / lnK, floorScale, 1e-300);
+    let beyond = (x - max) / scale;
+    if (kth > 0) {
+      // Heavy (power-law) tails: the same extrapolation on a log scale (Hill), and the more
+      // cautious of the two, so that a latency-like tail does not make every record an alarm.
+      const logScale = Math.log(max / kth) / lnK;
+      if (logScale > 0) beyond = Math.min(beyond, Math.log(x / max) / logScale);
+    }
+    return Math.log(n + 1) + beyond;
   }
 }
 
