@@ -3,11 +3,19 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCorpus } from "../../detect/corpus.ts";
 import { DETECTORS, evaluateDetector } from "../../detect/evaluate.ts";
+import { REWARD_LOW_FN_PROFILE, REWARD_LOW_FP_PROFILE, STANDARD_PROFILE } from "../../detect/nab-score.ts";
+import type { CostProfile } from "../../detect/nab-score.ts";
 import type { DetectorEvaluation, DetectorName } from "../../detect/evaluate.ts";
 
 export const summary = "NAB standard-profile score of the anomaly detector vs a windowed-Gaussian baseline";
 
-const USAGE = `usage: aisre eval-anomaly [--data <dir>] [--json]
+const PROFILES: Record<string, CostProfile> = {
+  standard: STANDARD_PROFILE,
+  reward_low_fp: REWARD_LOW_FP_PROFILE,
+  reward_low_fn: REWARD_LOW_FN_PROFILE,
+};
+
+const USAGE = `usage: aisre eval-anomaly [--data <dir>] [--json] [--profile standard|reward_low_fp|reward_low_fn]
 
 Scores every labelled series of <dir> (labels.json + data/<category>/*.csv; default
 ../shared/eval/anomaly) with our detector and with the windowed-Gaussian baseline, using the NAB
@@ -58,9 +66,17 @@ function report(evals: DetectorEvaluation[]): string {
 export async function run(args: string[]): Promise<number> {
   let data: string | undefined;
   let json = false;
+  let profileName = "standard";
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--json") json = true;
     else if (args[i] === "--data") data = args[++i];
+    else if (args[i] === "--profile") {
+      profileName = args[++i] ?? "";
+      if (!(profileName in PROFILES)) {
+        process.stderr.write(`aisre eval-anomaly: unknown profile "${profileName}" (${Object.keys(PROFILES).join(", ")})\n`);
+        return 2;
+      }
+    }
     else if (args[i] === "-h" || args[i] === "--help") {
       process.stdout.write(USAGE);
       return 0;
@@ -75,17 +91,22 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   const corpus = loadCorpus(dir);
-  const evals = (["aisre", "windowed-gaussian"] as DetectorName[]).map((d) => evaluateDetector(corpus, d, DETECTORS[d].describe, DETECTORS[d].create));
+  const profile = PROFILES[profileName];
+  const evals = (["aisre", "windowed-gaussian"] as DetectorName[]).map((d) => evaluateDetector(corpus, d, DETECTORS[d].describe, DETECTORS[d].create, profile));
   if (json) {
     const out = {
       data: dir,
       series: corpus.length,
-      profile: "standard",
-      detectors: evals.map(({ nab, ...e }) => ({ ...e, perSeries: nab.perSeries })),
+      profile: profileName,
+      detectors: evals.map(({ nab, categories, ...e }) => ({
+        ...e,
+        categories: categories.map((c) => ({ ...c, score: c.score ?? null })),
+        perSeries: nab.perSeries,
+      })),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    process.stdout.write(`NAB standard profile, ${corpus.length} series from ${dir}\n\n${report(evals)}`);
+    process.stdout.write(`NAB ${profileName} profile, ${corpus.length} series from ${dir}\n\n${report(evals)}`);
   }
   return 0;
 }
