@@ -4,7 +4,7 @@ import type { DeliveryResult } from "./delivery.ts";
 import { describeIssues, normalizeBlocks, validateView } from "./validate-blocks.ts";
 import { actionEntry, findElement, initialInput, interactiveElements, isEmptyState, payloadTeam, payloadUser, stateValue } from "./interactions.ts";
 import { encodeMentions, richTextBlock } from "./mentions.ts";
-import { apiMessage, apiView } from "./message-shape.ts";
+import { apiMessage, apiView, mentionedUsers } from "./message-shape.ts";
 import { applyResponse } from "./response-urls.ts";
 import type { Json, SandboxChannel, SandboxMessage, SandboxUser, SandboxView } from "./types.ts";
 
@@ -81,7 +81,7 @@ export class UserActions {
     }
     this.joinIfNeeded(user, ch);
     const encoded = encodeMentions(this.core.ws, text);
-    return this.core.ws.post({
+    const m = this.core.ws.post({
       channel: ch.id,
       user: user.id,
       text: encoded,
@@ -89,6 +89,11 @@ export class UserActions {
       threadTs: parentTs,
       clientMsgId: randomUUID(),
     });
+    const bot = this.core.ws.botUserId;
+    if (mentionedUsers(encoded).includes(bot) && !ch.members.has(bot)) {
+      this.slackbotSays(user, ch, `You mentioned <@${bot}>, but they're not in this channel. Add them with \`/invite <@${bot}>\`.`, parentTs);
+    }
+    return m;
   }
 
   private slackbotSays(user: SandboxUser, ch: SandboxChannel, text: string, threadTs?: string): void {
@@ -100,6 +105,7 @@ export class UserActions {
     const user = this.person(userRef);
     const ch = this.channelFor(user, channelRef);
     const cmd = command.startsWith("/") ? command : `/${command}`;
+    if (cmd === "/invite" && !this.core.commands.includes(cmd)) return this.invite(user, ch, text, threadTs);
     if (!this.core.commands.includes(cmd)) {
       this.slackbotSays(user, ch, `${cmd} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.`, threadTs);
       return { ok: false, error: "unknown_command" };
@@ -128,6 +134,21 @@ export class UserActions {
     }
     const body = this.ackBody(r);
     if (body) applyResponse(this.core.ws, hook.context, body);
+    return { ok: true };
+  }
+
+  /** Slack's built-in `/invite @name…`: adds people (or the bot) to the channel. */
+  private invite(user: SandboxUser, ch: SandboxChannel, text: string, threadTs?: string): ActionOutcome {
+    const ids = mentionedUsers(encodeMentions(this.core.ws, text ?? ""));
+    if (!ids.length) {
+      this.slackbotSays(user, ch, "Usage: `/invite @name`", threadTs);
+      return { ok: false, error: "no_user" };
+    }
+    for (const id of ids) {
+      if (!this.core.ws.user(id) || ch.members.has(id)) continue;
+      this.core.ws.addMember(ch.id, id, user.id);
+      this.core.ws.post({ channel: ch.id, user: id, text: `<@${id}> has joined the channel`, subtype: "channel_join" });
+    }
     return { ok: true };
   }
 

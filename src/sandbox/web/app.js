@@ -121,8 +121,9 @@ async function openChannel(id) {
   $("#channel-title").textContent = `${c?.is_private ? "🔒" : "#"} ${c?.name ?? id}`;
   $("#channel-topic").textContent = c?.topic || c?.purpose || "";
   $("#channel-bookmarks").replaceChildren(...(c?.bookmarks ?? []).map((b) => h("a", { class: "bookmark", href: b.link, target: "_blank", rel: "noopener" }, `🔖 ${b.title}`)));
-  $("#composer-input").placeholder = `Message #${c?.name ?? ""} — @mention people or the bot, /aisre for commands`;
+  $("#composer-input").placeholder = `Message #${c?.name ?? ""}`;
   $("#composer").hidden = false;
+  $(".composer-hint").hidden = false;
   renderSidebar();
   await refreshMessages();
 }
@@ -248,6 +249,7 @@ function openHome() {
   $("#channel-topic").textContent = "";
   $("#channel-bookmarks").replaceChildren();
   $("#composer").hidden = true;
+  $(".composer-hint").hidden = true;
   renderSidebar();
   renderHome();
 }
@@ -452,9 +454,14 @@ async function refreshSide() {
   renderSide();
 }
 
+const isScalar = (v) => v === null || typeof v !== "object";
+
+/** Scenarios first, one tab per list or object in /sandbox/state, the plain values together in Overview. */
 function sideTabs() {
-  const tabs = Object.keys(state.sandboxState).filter((k) => k !== "channels" && k !== "activeScenario");
-  return ["scenarios", ...tabs, "channels"];
+  const keys = Object.keys(state.sandboxState).filter((k) => k !== "channels");
+  const tabs = keys.filter((k) => !isScalar(state.sandboxState[k]));
+  const overview = keys.some((k) => isScalar(state.sandboxState[k])) ? ["overview"] : [];
+  return ["scenarios", ...tabs, ...overview, "channels"];
 }
 
 const label = (k) => k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
@@ -469,6 +476,10 @@ function renderSide() {
   );
   const panel = $("#side-panel");
   if (state.sideTab === "scenarios") return panel.replaceChildren(scenarioPanel());
+  if (state.sideTab === "overview") {
+    const scalars = Object.fromEntries(Object.entries(state.sandboxState).filter(([k, v]) => k !== "channels" && isScalar(v)));
+    return panel.replaceChildren(genericView(scalars));
+  }
   panel.replaceChildren(genericView(state.sandboxState[state.sideTab]));
 }
 

@@ -113,3 +113,14 @@ describe("control API", () => {
     expect((await fetch(`${sandbox.url}/web/app.js`)).headers.get("content-type")).toContain("javascript");
   });
 });
+
+describe("a bot that is not in the channel", () => {
+  it("is not told about mentions there (Slackbot offers /invite), and /invite adds it", async () => {
+    const ch = sandbox.workspace.createChannel({ name: "war-room", creator: "U_CAROL", members: ["U_ALICE"] });
+    const r = await control(sandbox, "/sandbox/users/U_ALICE/messages", { channel: "#war-room", text: "@aisre help" });
+    expect(r.json.messages).toEqual([expect.objectContaining({ user: "USLACKBOT", is_ephemeral: true })]);
+    expect(r.json.messages[0].text).toContain("/invite");
+    await control(sandbox, "/sandbox/users/U_ALICE/commands", { channel: "#war-room", command: "/invite", text: "@aisre" });
+    expect(ch.members.has(sandbox.workspace.botUserId)).toBe(true);
+  });
+});
