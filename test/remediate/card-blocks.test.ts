@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { actionCardMessage, actionMentionMessage, confirmText } from "../../blocks/remediation-card.ts";
+import { auditEntriesBlocks } from "../../blocks/remediation-status.ts";
+import { SLACK_LIMITS } from "../../blocks/limits.ts";
+import { validateBlocks } from "../../src/sandbox/slack/validate-blocks.ts";
+import type { ActionState, RemediationAction } from "../../src/remediate/types.ts";
+import type { AuditEntry } from "../../src/store/repos/audit.ts";
+
+const long = (n: number) => "x".repeat(n);
+
+function action(over: Partial<RemediationAction> = {}): RemediationAction {
+  return {
+    id: "act_0123456789abcdef",
+    incidentId: "INC-20261124-abcdef",
+    type: "rollback",
+    target: { service: "inventory", namespace: "shop", environment: "production" },
+    params: {},
+    state: "pending",
+    risk: "caution",
+    requiredApprovals: 2,
+    approvedBy: ["U_ALICE"],
+    proposedBy: "aisre",
+    reason: long(4000),
+    detail: {
+      title: "Roll back",
+      reversible: true,
+      blastRadius: long(2500),
+      change: long(2500),
+      where: "deployment/inventory in namespace shop (production)",
+      rollback: long(2500),
+      evidence: Array.from({ length: 10 }, () => long(800)),
+      symptoms: [{ service: "inventory", check: "error_ratio" }],
+      autonomy: "approve",
+      approvers: ["@sre-approvers"],
+      because: ["default: approve"],
+      steps: Array.from({ length: 60 }, (_, i) => ({ at: "2026-11-24T03:00:00Z", text: `step ${i} ${long(100)}`, ok: true })),
+      verification: { windowSeconds: 300, intervalSeconds: 15, consecutive: 2 },
+      note: long(3000),
+    },
+    createdAt: "2026-11-24T03:00:00Z",
+    updatedAt: "2026-11-24T03:00:00Z",
+    ...over,
+  };
+}
+
+describe("remediation blocks", () => {
+  const states: ActionState[] = ["advised", "pending", "running", "verifying", "verified", "unverified", "failed", "refused", "skipped", "rejected", "stale"];
+
+  it("the card stays within Slack's limits in every state, even with oversized content", () => {
+    for (const state of states) {
+      const msg = actionCardMessage({ action: action({ state }), buttons: state === "pending" });
+      const problems = validateBlocks(msg.blocks as unknown[], { root: "/blocks", surface: "message" });
+      expect(problems, `${state}: ${JSON.stringify(problems)}`).toEqual([]);
+      expect(msg.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+    }
+    expect(validateBlocks(actionMentionMessage(action({ reason: long(5000) })).blocks as unknown[], { root: "/blocks", surface: "message" })).toEqual([]);
+  });
+
+  it("the confirm dialog says what changes, where, the evidence and the rollback path in 300 characters", () => {
+    const a = action({ detail: { ...action().detail, change: "Restores revision 2 (2.2.0).", rollback: "Roll forward to revision 3.", evidence: ["5xx 30% on inventory"] } });
+    const text = confirmText(a);
+    expect(text).toMatch(/^Change: Restores revision 2 \(2\.2\.0\)\.\nWhere: deployment\/inventory in namespace shop \(production\)\.\nEvidence: 5xx 30% on inventory\nRollback: Roll forward to revision 3\.$/);
+    expect(confirmText(action()).length).toBeLessThanOrEqual(SLACK_LIMITS.confirmText);
+  });
+
+  it("buttons only while pending, with the approval count", () => {
+    const pending = JSON.stringify(actionCardMessage({ action: action(), buttons: true }).blocks);
+    expect(pending).toContain("Approve (1/2)");
+    expect(pending).toContain("Approved by <@U_ALICE> (1/2)");
+    expect(JSON.stringify(actionCardMessage({ action: action({ state: "verified" }), buttons: false }).blocks)).not.toContain("remediation_approve");
+  });
+
+  it("the audit listing fits one message however many entries", () => {
+    const entries: AuditEntry[] = Array.from({ length: 2000 }, (_, i) => ({ seq: i + 1, at: "2026-11-24T03:00:00.000Z", actor: "U_ALICE", action: "remediation.approval", incidentId: "INC-1", target: "production/shop/inventory", detail: { type: "rollback", result: long(300) }, prevHash: "0", hash: "1" }));
+    const blocks = auditEntriesBlocks("INC-1", entries, { ok: false, entries: 2000, brokenAt: 17, reason: "entry altered" });
+    expect(validateBlocks(blocks as unknown[], { root: "/blocks", surface: "message" })).toEqual([]);
+    expect(JSON.stringify(blocks)).toMatch(/more: `aisre audit list INC-1`/);
+    expect(JSON.stringify(blocks)).toContain("BROKEN at entry #17");
+  });
+});
