@@ -1,0 +1,116 @@
+import type { Alert } from "../domain/alert.ts";
+import type { Incident, TimelineEntry } from "../domain/incident.ts";
+import type { ErrorBudget, PostmortemFacts } from "./model.ts";
+
+/**
+ * The facts of an incident from its own records (pure): when it started, was detected,
+ * acknowledged and resolved, what fired, what changed shortly before, what was believed and done,
+ * who took part, and how much error budget the impact window used.
+ */
+
+export interface FactsInput {
+  incident: Incident;
+  timeline: TimelineEntry[];
+  alerts: Array<Pick<Alert, "name" | "service" | "severity" | "source" | "startsAt" | "status">>;
+  /** The root card's diagnosis, when the diagnosis engine wrote one. */
+  diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string };
+  impact?: string;
+  links: { jira?: { key: string; url?: string }; pagerduty?: { ref: string; url?: string } };
+  slo: { objective: number; windowDays: number };
+  now: string;
+}
+
+const minutes = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000));
+const isSlackUser = (a: string) => /^[UW][A-Z0-9_]+$/.test(a);
+
+export function errorBudget(impactMinutes: number, slo: { objective: number; windowDays: number }, basis: string): ErrorBudget {
+  const budgetMinutes = Math.round(((100 - slo.objective) / 100) * slo.windowDays * 24 * 60 * 10) / 10;
+  const usedPercent = budgetMinutes > 0 ? Math.round((impactMinutes / budgetMinutes) * 1000) / 10 : 0;
+  return { objective: slo.objective, windowDays: slo.windowDays, budgetMinutes, usedMinutes: impactMinutes, usedPercent, basis };
+}
+
+export function computeFacts(input: FactsInput): PostmortemFacts {
+  const { incident, timeline, alerts } = input;
+  const firstAlertAt = alerts.map((a) => a.startsAt).sort()[0];
+  const startedAt = firstAlertAt && firstAlertAt < incident.createdAt ? firstAlertAt : incident.createdAt;
+  const detectedAt = incident.createdAt;
+
+  const statuses = timeline.filter((e) => e.kind === "status" && typeof e.data.to === "string");
+  const firstAck = statuses.find((e) => e.data.to === "acknowledged");
+  const lastResolve = [...statuses].reverse().find((e) => e.data.to === "resolved");
+  const resolvedAt = incident.status === "resolved" ? (incident.resolvedAt ?? lastResolve?.at) : undefined;
+  const reopened = statuses.filter((e) => e.data.from === "resolved" && e.data.to === "open").length;
+
+  const byName = new Map<string, PostmortemFacts["alerts"][number]>();
+  for (const a of [...alerts].sort((x, y) => x.startsAt.localeCompare(y.startsAt))) {
+    const key = `${a.name}\u0000${a.service ?? ""}`;
+    const hit = byName.get(key);
+    if (hit) hit.count++;
+    else byName.set(key, { name: a.name, service: a.service, severity: a.severity, source: a.source, firstAt: a.startsAt, count: 1 });
+  }
+
+  const changes = timeline
+    .filter((e) => e.kind === "change")
+    .map((e) => {
+      const d = e.data as { kind?: string; service?: string; version?: string; previousVersion?: string; author?: string; at?: string };
+      const at = d.at ?? e.at;
+      return { kind: d.kind ?? "change", service: d.service ?? "?", version: d.version, previousVersion: d.previousVersion, author: d.author, at, minutesBefore: Math.round((Date.parse(startedAt) - Date.parse(at)) / 60_000) };
+    })
+    .filter((c, i, all) => all.findIndex((x) => x.kind === c.kind && x.service === c.service && x.version === c.version) === i);
+
+  const hypotheses = timeline
+    .filter((e) => e.kind === "hypothesis")
+    .map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
+  const leadingCause = input.diagnosis?.cause
+    ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict }
+    : hypotheses.length
+      ? { text: hypotheses.at(-1)!.text, confidence: hypotheses.at(-1)!.confidence }
+      : undefined;
+
+  const actions = timeline.filter((e) => e.kind === "action").map((e) => ({ text: e.text, event: String(e.data.event ?? ""), type: typeof e.data.type === "string" ? e.data.type : undefined, at: e.at, actor: e.actor }));
+  const messages = timeline.filter((e) => e.kind === "message").map((e) => ({ at: e.at, actor: e.actor, text: e.text }));
+  const responders = [...new Set(timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor)).map((e) => e.actor))];
+
+  const declared = incident.origin === "declared";
+  const detectedBy = declared
+    ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack`
+    : byName.size
+      ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0].name} first)`
+      : "aisre";
+
+  const end = resolvedAt ?? input.now;
+  const impactMinutes = minutes(startedAt, end);
+  const basis = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}, counted in full against a ${input.slo.objective}% SLO over ${input.slo.windowDays} days (an upper bound: aisre does not know what share of requests failed)`;
+
+  return {
+    incidentId: incident.id,
+    title: incident.title,
+    severity: incident.severity,
+    services: incident.services,
+    startedAt,
+    detectedAt,
+    acknowledgedAt: firstAck?.at,
+    acknowledgedBy: firstAck?.actor ?? incident.acknowledgedBy,
+    resolvedAt,
+    resolvedBy: lastResolve?.actor,
+    resolvedWhy: typeof lastResolve?.data.why === "string" ? lastResolve.data.why : undefined,
+    durationMinutes: resolvedAt ? minutes(startedAt, resolvedAt) : undefined,
+    timeToDetectMinutes: minutes(startedAt, detectedAt),
+    timeToAcknowledgeMinutes: firstAck ? minutes(startedAt, firstAck.at) : undefined,
+    timeToResolveMinutes: resolvedAt ? minutes(startedAt, resolvedAt) : undefined,
+    detectedBy,
+    alerts: [...byName.values()],
+    alertCount: alerts.length,
+    changes,
+    hypotheses,
+    leadingCause,
+    actions,
+    messages,
+    responders,
+    paged: input.links.pagerduty,
+    ticket: input.links.jira,
+    reopened,
+    errorBudget: errorBudget(impactMinutes, input.slo, basis),
+    impactNote: input.impact,
+  };
+}

@@ -1,0 +1,131 @@
+import type { Severity } from "../domain/alert.ts";
+import type { KeyMoment } from "./timeline.ts";
+
+/** A postmortem's lifecycle: drafted by aisre, reviewed by people, then final (and in the knowledge base). */
+export type PostmortemStatus = "draft" | "in_review" | "final";
+
+export const STATUS_LABEL: Record<PostmortemStatus, string> = { draft: "Draft", in_review: "In review", final: "Final" };
+
+/** The text sections of the standard template, in order. The timeline is built, not written. */
+export const SECTIONS = ["summary", "impact", "rootCause", "trigger", "detection", "resolution", "wentWell", "wentWrong", "actionItems", "lessons"] as const;
+export type SectionKey = (typeof SECTIONS)[number];
+
+export const SECTION_TITLE: Record<SectionKey, string> = {
+  summary: "Summary",
+  impact: "Impact",
+  rootCause: "Root cause",
+  trigger: "Trigger",
+  detection: "Detection",
+  resolution: "Resolution",
+  wentWell: "What went well",
+  wentWrong: "What went wrong",
+  actionItems: "Action items",
+  lessons: "Lessons learned",
+};
+
+/** Sections an LLM may write (the others are facts: impact, detection, action items). */
+export const NARRATIVE_SECTIONS = ["summary", "rootCause", "trigger", "resolution", "wentWell", "wentWrong", "lessons"] as const satisfies readonly SectionKey[];
+export type NarrativeSection = (typeof NARRATIVE_SECTIONS)[number];
+
+export interface ActionItem {
+  text: string;
+  /** A Slack user id (`U…`) or a name. */
+  owner?: string;
+  /** YYYY-MM-DD. */
+  due?: string;
+  /** The Jira issue created for it, once the postmortem is final. */
+  jiraKey?: string;
+  jiraUrl?: string;
+}
+
+export interface ErrorBudget {
+  objective: number;
+  windowDays: number;
+  budgetMinutes: number;
+  /** Minutes counted against the budget. */
+  usedMinutes: number;
+  usedPercent: number;
+  /** How the figure was arrived at, in a sentence. */
+  basis: string;
+}
+
+/** What the incident's own records say, computed without any judgement. */
+export interface PostmortemFacts {
+  incidentId: string;
+  title: string;
+  severity: Severity;
+  services: string[];
+  /** When the first symptom started (earliest alert start, else the incident's creation). */
+  startedAt: string;
+  /** When aisre opened the incident (detection). */
+  detectedAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  resolvedBy?: string;
+  resolvedWhy?: string;
+  /** Whole minutes; undefined while unresolved. */
+  durationMinutes?: number;
+  timeToDetectMinutes: number;
+  timeToAcknowledgeMinutes?: number;
+  timeToResolveMinutes?: number;
+  detectedBy: string;
+  alerts: Array<{ name: string; service?: string; severity: string; source: string; firstAt: string; count: number }>;
+  alertCount: number;
+  changes: Array<{ kind: string; service: string; version?: string; previousVersion?: string; author?: string; at: string; minutesBefore: number }>;
+  hypotheses: Array<{ text: string; confidence?: number; at?: string }>;
+  leadingCause?: { text: string; confidence?: number; verdict?: string };
+  actions: Array<{ text: string; event: string; type?: string; at: string; actor: string }>;
+  /** Messages people wrote in the thread. */
+  messages: Array<{ at: string; actor: string; text: string }>;
+  responders: string[];
+  paged?: { ref: string; url?: string };
+  ticket?: { key: string; url?: string };
+  reopened: number;
+  errorBudget: ErrorBudget;
+  impactNote?: string;
+}
+
+export interface PostmortemDoc {
+  incidentId: string;
+  title: string;
+  facts: PostmortemFacts;
+  sections: Record<SectionKey, string>;
+  actionItems: ActionItem[];
+  timeline: KeyMoment[];
+  /** "template" or the model that wrote the narrative parts. */
+  narrative: string;
+  generatedAt: string;
+}
+
+/** A stored postmortem: the generated document, people's edits on top, its status. */
+export interface PostmortemRecord {
+  incidentId: string;
+  status: PostmortemStatus;
+  generated: PostmortemDoc;
+  /** Section → text people wrote; kept across regenerations. */
+  edits: Partial<Record<SectionKey, string>>;
+  /** Action item text → Jira issue. */
+  followUps: Record<string, { key: string; url?: string }>;
+  narrative: string;
+  version: number;
+  updatedBy?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The document as people see it: generated sections with their edits applied. */
+export interface EffectivePostmortem {
+  incidentId: string;
+  title: string;
+  status: PostmortemStatus;
+  version: number;
+  facts: PostmortemFacts;
+  sections: Record<SectionKey, string>;
+  actionItems: ActionItem[];
+  timeline: KeyMoment[];
+  edited: SectionKey[];
+  narrative: string;
+  generatedAt: string;
+  updatedBy?: string;
+}

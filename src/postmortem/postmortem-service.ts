@@ -1,0 +1,286 @@
+import type { Incident, IncidentStatus } from "../domain/incident.ts";
+import { AppError } from "../errors.ts";
+import type { IncidentService } from "../incident/incident-service.ts";
+import type { FollowUpItem } from "../integrations/jira/port.ts";
+import type { Logger } from "../log.ts";
+import type { KbEntry } from "../store/repos/knowledge.ts";
+import type { Store } from "../store/store.ts";
+import type { KeptMessages } from "../sync/kept-message.ts";
+import type { People } from "../sync/people.ts";
+import type { PostmortemSettings } from "../sync/sync-config.ts";
+import { effective, followUpKey, generateDoc, toJiraText, toMarkdown } from "./document.ts";
+import { computeFacts } from "./facts.ts";
+import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
+import { narrativeInput, type PostmortemNarrator } from "./narrator.ts";
+import { plainPostmortemPresenter, type PostmortemPresenter } from "./presenter.ts";
+import type { Redactor } from "./redact.ts";
+import { PostmortemRepo } from "./postmortem-repo.ts";
+import { keyTimeline } from "./timeline.ts";
+
+/**
+ * Postmortem drafts built from the incident's timeline: drafted when the incident resolves (and on
+ * `/aisre postmortem`), posted in the thread and kept as one comment on the Jira ticket, both edited
+ * in place. "Regenerate" rebuilds it from the timeline and keeps people's edits; "Edit" stores
+ * section texts that win over generated ones. Status: draft → in review → final; a final
+ * postmortem enters the knowledge base and its action items become linked Jira issues.
+ */
+
+/** What the postmortem needs from the Jira sync (kept comment, follow-up issues). */
+export interface PostmortemJira {
+  ticketFor(incidentId: string): Promise<{ key: string; url?: string } | undefined>;
+  keepComment(incidentId: string, slot: string, text: string): Promise<boolean>;
+  createFollowUps(incidentId: string, items: FollowUpItem[]): Promise<Array<{ key?: string; url?: string; error?: string }>>;
+}
+
+export interface PostmortemServiceOptions {
+  store: Store;
+  incidents: IncidentService;
+  settings: PostmortemSettings;
+  people: People;
+  kept: KeptMessages;
+  redact: Redactor;
+  logger: Logger;
+  knowledge?: { put(entry: KbEntry): Promise<void> };
+  jira?: PostmortemJira;
+  narrator?: PostmortemNarrator;
+  /** How long the narrator may take before the templates are used instead. */
+  narratorTimeoutMs?: number;
+  presenter?: PostmortemPresenter;
+  now?: () => number;
+}
+
+const PURPOSE = "postmortem";
+
+const NEXT: Record<PostmortemStatus, PostmortemStatus[]> = { draft: ["in_review"], in_review: ["final", "draft"], final: ["in_review"] };
+
+export class PostmortemService {
+  readonly repo: PostmortemRepo;
+  private readonly o: PostmortemServiceOptions;
+  private readonly logger: Logger;
+  private presenter: PostmortemPresenter;
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(o: PostmortemServiceOptions) {
+    this.o = o;
+    this.repo = new PostmortemRepo(o.store.db);
+    this.logger = o.logger.child({ component: "postmortem" });
+    this.presenter = o.presenter ?? plainPostmortemPresenter;
+  }
+
+  /** The Slack layer binds the Block Kit presenter (src/ does not import blocks/). */
+  usePresenter(p: PostmortemPresenter): void {
+    this.presenter = p;
+  }
+
+  start(): void {
+    const onStatus = (incident: Incident, _from: IncidentStatus, by: string) => {
+      if (incident.status !== "resolved" || !this.o.settings.onResolve) return;
+      void this.draft(incident.id, by).catch((e: unknown) => this.logger.error({ err: e, incident: incident.id }, "drafting the postmortem on resolve failed"));
+    };
+    this.o.incidents.events.on("status", onStatus);
+    this.listeners.push(() => this.o.incidents.events.off("status", onStatus));
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.listeners.splice(0)) off();
+    await this.idle();
+  }
+
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+  }
+
+  private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(incidentId) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.chains.set(incidentId, next);
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
+      });
+    return next;
+  }
+
+  async get(incidentId: string): Promise<EffectivePostmortem | undefined> {
+    const r = await this.repo.get(incidentId);
+    return r ? effective(r) : undefined;
+  }
+
+  /** Drafts (or regenerates) the postmortem from the timeline, keeping edits and status. */
+  draft(incidentId: string, by: string): Promise<EffectivePostmortem> {
+    return this.run(incidentId, async () => {
+      const doc = await this.build(incidentId);
+      const record = await this.repo.saveGenerated(doc, by);
+      await this.o.store.timeline.append({ incidentId, kind: "note", actor: by, text: `Postmortem ${record.version === 1 ? "drafted" : "regenerated"} (v${record.version}, ${doc.narrative === "template" ? "templates" : doc.narrative})`, data: { postmortem: true, version: record.version } });
+      return this.publish(record, record.version === 1 ? undefined : `regenerated by ${by === "aisre" ? "aisre" : `<@${by}>`}`);
+    });
+  }
+
+  /** Stores people's text for sections; a text equal to the generated one drops the edit. */
+  edit(incidentId: string, changes: Partial<Record<SectionKey, string>>, by: string): Promise<EffectivePostmortem> {
+    return this.run(incidentId, async () => {
+      const current = await this.repo.get(incidentId);
+      if (!current) throw new AppError("postmortem_not_found", `There is no postmortem for ${incidentId} yet: \`/aisre postmortem ${incidentId}\` drafts one.`, { status: 404 });
+      const edits = { ...current.edits };
+      const now = effective(current);
+      let changed = 0;
+      for (const k of SECTIONS) {
+        const v = changes[k];
+        if (v === undefined) continue;
+        const text = v.replace(/\r\n/g, "\n").trim();
+        if (text === now.sections[k].trim()) continue;
+        changed++;
+        if (text === current.generated.sections[k].trim()) delete edits[k];
+        else edits[k] = text;
+      }
+      if (changed === 0) return now;
+      const record = (await this.repo.setEdits(incidentId, edits, by))!;
+      await this.o.store.timeline.append({ incidentId, kind: "note", actor: by, text: `Postmortem edited (v${record.version})`, data: { postmortem: true, version: record.version } });
+      if (record.status === "final") await this.finalise(record);
+      return this.publish((await this.repo.get(incidentId))!, `edited by <@${by}>`);
+    });
+  }
+
+  /** draft → in review → final (and back a step). Final: knowledge base and follow-up issues. */
+  setStatus(incidentId: string, to: PostmortemStatus, by: string): Promise<EffectivePostmortem> {
+    return this.run(incidentId, async () => {
+      const current = await this.repo.get(incidentId);
+      if (!current) throw new AppError("postmortem_not_found", `There is no postmortem for ${incidentId} yet.`, { status: 404 });
+      if (current.status === to) return effective(current);
+      const from = (Object.keys(NEXT) as PostmortemStatus[]).filter((s) => NEXT[s].includes(to));
+      if (!from.includes(current.status)) throw new AppError("postmortem_status", `A ${STATUS_LABEL[current.status].toLowerCase()} postmortem cannot go to ${STATUS_LABEL[to].toLowerCase()} directly.`, { status: 409 });
+      const record = await this.repo.setStatus(incidentId, from, to, by);
+      if (!record) return effective((await this.repo.get(incidentId))!);
+      await this.o.store.timeline.append({ incidentId, kind: "note", actor: by, text: `Postmortem ${STATUS_LABEL[current.status].toLowerCase()} → ${STATUS_LABEL[to].toLowerCase()}`, data: { postmortem: true, from: current.status, to } });
+      if (to === "final") await this.finalise(record);
+      return this.publish((await this.repo.get(incidentId))!, `${STATUS_LABEL[to].toLowerCase()} — by <@${by}>`);
+    });
+  }
+
+  // ---- building -------------------------------------------------------------------------------
+
+  private async build(incidentId: string) {
+    const s = this.o.store;
+    const incident = await s.incidents.get(incidentId);
+    if (!incident) throw new AppError("incident_not_found", `No incident ${incidentId}.`, { status: 404 });
+    const [entries, alerts, card, jira, pd] = await Promise.all([s.timeline.list(incidentId), s.alerts.byIncident(incidentId), s.incidents.card(incidentId), s.links.get(incidentId, "jira"), s.links.get(incidentId, "pagerduty")]);
+    // The postmortem's own events are not part of the incident's story.
+    const timeline = entries.filter((e) => e.data.postmortem !== true);
+    const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
+    const slo = { ...this.o.settings.slo, ...(incident.services.map((x) => this.o.settings.services[x]).find(Boolean) ?? {}) };
+    const now = new Date((this.o.now ?? Date.now)()).toISOString();
+    const facts = computeFacts({
+      incident,
+      timeline,
+      alerts,
+      diagnosis: card.diagnosis,
+      impact: card.impact,
+      links: { jira: jira ? { key: jira.externalId, url: jira.url } : undefined, pagerduty: pd ? { ref: `PagerDuty #${pdNumber ?? pd.externalId}`, url: pd.url } : undefined },
+      slo: { objective: slo.objective ?? 99.9, windowDays: slo.windowDays ?? 30 },
+      now,
+    });
+    const moments = keyTimeline(timeline, { maxLines: 60 });
+    const base = generateDoc(facts, moments, { dueDays: this.o.settings.actionItemDueDays, now });
+    if (!this.o.narrator) return base;
+    const names = await this.names([...timeline.map((e) => e.actor), ...Object.values(base.sections)]);
+    try {
+      const input = narrativeInput(facts, moments, base.sections, this.o.redact, (a) => names.get(a) ?? a);
+      const sections = await Promise.race([
+        this.o.narrator.narrate(input),
+        new Promise<never>((_r, reject) => setTimeout(() => reject(new Error("the narrator took too long")), this.o.narratorTimeoutMs ?? 45_000).unref?.()),
+      ]);
+      return generateDoc(facts, moments, { dueDays: this.o.settings.actionItemDueDays, now, narrative: { name: this.o.narrator.name, sections } });
+    } catch (e) {
+      this.logger.warn({ err: e, incident: incidentId }, "the LLM narrative failed; the postmortem uses the templates");
+      return base;
+    }
+  }
+
+  /** Slack user ids (as actors or `<@U…>` mentions) → names, for Jira and the knowledge base. */
+  private async names(texts: string[]): Promise<Map<string, string>> {
+    const ids = new Set<string>();
+    for (const t of texts) {
+      if (/^[UW][A-Z0-9_]+$/.test(t)) ids.add(t);
+      for (const m of t.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)) ids.add(m[1]);
+    }
+    const out = new Map<string, string>();
+    for (const id of ids) out.set(id, await this.o.people.slackName(id));
+    return out;
+  }
+
+  // ---- publishing -----------------------------------------------------------------------------
+
+  /** Posts or edits the thread message and the Jira comment; records the status for the card. */
+  private async publish(record: PostmortemRecord, note?: string): Promise<EffectivePostmortem> {
+    const p = effective(record);
+    const jira = await this.o.jira?.ticketFor(p.incidentId);
+    await this.o.kept.upsert(p.incidentId, PURPOSE, this.presenter.message(p, { jira, note }));
+    if (this.o.jira) {
+      const names = await this.names([...p.timeline.map((m) => m.actor), ...Object.values(p.sections), ...p.actionItems.map((i) => i.owner ?? "")]);
+      const kept = await this.o.jira.keepComment(p.incidentId, PURPOSE, toJiraText(p, { name: (x) => names.get(x) ?? x }));
+      if (!kept) this.logger.info({ incident: p.incidentId }, "no Jira ticket: the postmortem stays in Slack");
+    }
+    await this.recordLink(p);
+    return p;
+  }
+
+  /** The `postmortem` external link (status and version), for the root card. */
+  private async recordLink(p: EffectivePostmortem): Promise<void> {
+    const label = `${STATUS_LABEL[p.status]} v${p.version}`;
+    const created = await this.o.store.links.create({ incidentId: p.incidentId, system: "postmortem", externalId: `${p.incidentId}:postmortem`, synced: { status: p.status, version: p.version, label } });
+    if (!created) await this.o.store.links.mergeSynced(p.incidentId, "postmortem", { status: p.status, version: p.version, label });
+    this.o.incidents.markCardDirty(p.incidentId);
+  }
+
+  /** A final postmortem: into the knowledge base; action items without an issue become linked Jira issues. */
+  private async finalise(record: PostmortemRecord): Promise<void> {
+    let p = effective(record);
+    if (this.o.jira) {
+      const todo = p.actionItems.filter((i) => !i.jiraKey);
+      if (todo.length) {
+        const names = await this.names(todo.map((i) => i.owner ?? ""));
+        const created = await this.o.jira.createFollowUps(
+          p.incidentId,
+          todo.map((i) => ({
+            summary: i.text,
+            dueDate: i.due,
+            description: `Action item from the postmortem of ${p.incidentId} (${p.title}).${i.owner ? ` Owner: ${names.get(i.owner) ?? i.owner}.` : ""}`,
+            labels: ["postmortem"],
+          })),
+        );
+        const map: Record<string, { key: string; url?: string }> = {};
+        created.forEach((c, n) => {
+          if (c.key) map[followUpKey(todo[n].text)] = { key: c.key, url: c.url };
+          else this.logger.warn({ incident: p.incidentId, item: todo[n].text, error: c.error }, "follow-up issue not created");
+        });
+        if (Object.keys(map).length) {
+          p = effective((await this.repo.addFollowUps(p.incidentId, map))!);
+          await this.o.store.timeline.append({ incidentId: p.incidentId, kind: "note", actor: "aisre", text: `Follow-up issues created: ${Object.values(map).map((m) => m.key).join(", ")}`, data: { postmortem: true } });
+        }
+        const failed = created.filter((c) => c.error);
+        if (failed.length) await this.o.incidents.postInThread(p.incidentId, { text: `:warning: ${failed.length} follow-up issue(s) could not be created in Jira: ${failed[0].error}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${failed.length} follow-up issue(s) could not be created in Jira: ${failed[0].error}` } }] });
+      }
+    }
+    if (this.o.knowledge) {
+      const names = await this.names([...p.timeline.map((m) => m.actor), ...Object.values(p.sections), ...p.actionItems.map((i) => i.owner ?? "")]);
+      await this.o.knowledge.put({
+        id: `postmortem:${p.incidentId}`,
+        kind: "postmortem",
+        title: `Postmortem: ${p.title}`,
+        body: toMarkdown(p, { name: (x) => names.get(x) ?? x }),
+        meta: {
+          incidentId: p.incidentId,
+          severity: p.facts.severity,
+          services: p.facts.services,
+          startedAt: p.facts.startedAt,
+          durationMinutes: p.facts.durationMinutes ?? null,
+          rootCause: p.sections.rootCause.slice(0, 500),
+          trigger: p.sections.trigger.slice(0, 300),
+          jira: p.facts.ticket?.key ?? null,
+        },
+      });
+    }
+  }
+}
