@@ -6,10 +6,17 @@ export const ACTION = {
   shareInChannel: "share_in_channel",
   remediationApprove: "remediation_approve",
   remediationReject: "remediation_reject",
+  pagingPage: "paging_page",
+  pagingEscalate: "paging_escalate",
+  postmortemRegenerate: "postmortem_regenerate",
+  postmortemEdit: "postmortem_edit",
+  /** The status buttons; the value is `<incident id>|<draft|in_review|final>`. */
+  postmortemStatus: "postmortem_status",
 } as const;
 
 export const VIEW = {
   declareIncident: "declare_incident",
+  postmortemEdit: "postmortem_edit",
 } as const;
 
 export const BLOCK = {
@@ -18,6 +25,10 @@ export const BLOCK = {
   declareTitle: "declare_title",
   declareSeverity: "declare_severity",
   declareService: "declare_service",
+  pagingActions: "paging_actions",
+  postmortemActions: "postmortem_actions",
+  /** One input block per postmortem section: `postmortem_<section key>`. */
+  postmortemSectionPrefix: "postmortem_",
 } as const;
 
 /** Input element ids inside modal input blocks. */
@@ -25,4 +36,5 @@ export const INPUT = {
   title: "title",
   severity: "severity",
   service: "service",
+  postmortemText: "text",
 } as const;
