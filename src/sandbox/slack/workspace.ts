@@ -46,6 +46,8 @@ export class SlackWorkspace {
   private readonly channels = new Map<string, SandboxChannel>();
   private readonly messages = new Map<string, SandboxMessage[]>();
   private readonly byKey = new Map<string, SandboxMessage>();
+  /** Replies (ephemeral ones included) by `channel:thread_ts`, in ts order. */
+  private readonly threads = new Map<string, SandboxMessage[]>();
   private readonly usergroups = new Map<string, Usergroup>();
   private readonly views = new Map<string, SandboxView>();
   private readonly files = new Map<string, SandboxFile>();
@@ -228,6 +230,12 @@ export class SlackWorkspace {
     };
     list.push(m);
     this.byKey.set(this.key(m.channel, m.ts), m);
+    if (m.threadTs) {
+      const k = this.key(m.channel, m.threadTs);
+      const replies = this.threads.get(k) ?? [];
+      replies.push(m);
+      this.threads.set(k, replies);
+    }
     this.emit({ kind: "message_posted", message: m });
     if (m.threadTs && !m.visibleTo) {
       const parent = this.byKey.get(this.key(m.channel, m.threadTs));
@@ -266,6 +274,10 @@ export class SlackWorkspace {
     }
     list.splice(list.indexOf(m), 1);
     this.byKey.delete(this.key(channel, ts));
+    if (m.threadTs) {
+      const replies = this.threads.get(this.key(channel, m.threadTs));
+      replies?.splice(replies.indexOf(m), 1);
+    }
     this.emit({ kind: "message_deleted", message: m });
     if (m.threadTs && m.threadTs !== m.ts) {
       const parent = this.byKey.get(this.key(channel, m.threadTs));
@@ -281,7 +293,7 @@ export class SlackWorkspace {
 
   /** Replies of a thread in ts order (without the parent); ephemeral ones only for `forUser`. */
   replies(channel: string, threadTs: string, forUser?: string): SandboxMessage[] {
-    return (this.messages.get(channel) ?? []).filter((m) => m.threadTs === threadTs && m.ts !== threadTs && this.visible(m, forUser));
+    return (this.threads.get(this.key(channel, threadTs)) ?? []).filter((m) => m.ts !== threadTs && this.visible(m, forUser));
   }
 
   private visible(m: SandboxMessage, forUser?: string): boolean {
