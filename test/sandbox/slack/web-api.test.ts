@@ -51,8 +51,12 @@ describe("Slack Web API emulator with the real WebClient", () => {
     expect(body).toMatchObject({ ok: true, warning: "missing_charset", response_metadata: { warnings: ["missing_charset"] } });
   });
 
-  it("unknown methods answer unknown_method", async () => {
+  it("unknown methods answer unknown_method, even without a token", async () => {
     expect((await slackError(client.apiCall("nope.nothing"))).error).toBe("unknown_method");
+    const bare = await fetch(`${sandbox.url}/api/nope.nothing`, { method: "POST" });
+    expect(await bare.json()).toEqual({ ok: false, error: "unknown_method", req_method: "nope.nothing" });
+    const known = await fetch(`${sandbox.url}/api/chat.postMessage`, { method: "POST" });
+    expect(await known.json()).toEqual({ ok: false, error: "not_authed" });
   });
 
   it("posts, threads, updates, deletes and links messages", async () => {

@@ -86,10 +86,9 @@ export function apiRouter(core: SlackCore, methods: Record<string, ApiMethod>): 
       const parsed = await parseArgs(req);
       warnings.push(...parsed.warnings);
       const impl = methods[method];
-      if (!NO_AUTH.has(method) || !impl) {
-        caller = authenticate(core, req, parsed.args);
-      }
+      // Slack answers unknown_method before looking at the token.
       if (!impl) throw new SlackApiError("unknown_method", { extra: { req_method: method } });
+      if (!NO_AUTH.has(method)) caller = authenticate(core, req, parsed.args);
       if (caller?.isBot) end = core.activity.begin();
       const result = await impl({ core, args: parsed.args, caller: caller ?? { userId: "", isBot: false }, warn: (c) => warnings.push(c) });
       const body: Json = { ok: true, ...result };
