@@ -444,7 +444,7 @@ export class AnomalyDetector implements OnlineDetector {
       if (this.deltas.length === 16) {
         const o = this.options.seasonal;
         if (o.daily && DAY_MS / this.interval >= 12) this.seasonal.daily = new SeasonalNaive(DAY_MS, 3, this.interval);
-        if (o.weekly && WEEK_MS / this.interval >= 28) this.seasonal.weekly = new SeasonalNaive(WEEK_MS, 2, this.interval);
+        if (o.weekly && WEEK_MS / this.interval >= 28) this.seasonal.weekly = new SeasonalNaive(WEEK_MS, 2, this.interval, 2048);
       }
     }
   }

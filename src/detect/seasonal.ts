@@ -1,8 +1,9 @@
 /**
  * Seasonal memory: the mean value per time bucket over a recent span (e.g. the last 3 days or
  * 2 weeks), in a ring indexed by absolute bucket number, so "the value at this time yesterday"
- * is one lookup and gaps simply leave empty buckets. The bucket width is at least the series'
- * sampling interval and at least span / capacity, which bounds memory whatever the poll rate.
+ * is one lookup and gaps simply leave empty buckets. The bucket width is a whole number of
+ * sampling intervals and at least span / maxBuckets, which bounds memory whatever the poll rate;
+ * buckets are aligned on the epoch, so with round intervals they start on round times.
  */
 export class SlotRing {
   readonly bucketMs: number;
@@ -12,7 +13,7 @@ export class SlotRing {
   private readonly count: Uint32Array;
 
   constructor(spanMs: number, intervalMs: number, maxBuckets: number) {
-    this.bucketMs = Math.max(intervalMs, Math.ceil(spanMs / maxBuckets));
+    this.bucketMs = intervalMs * Math.max(1, Math.ceil(spanMs / maxBuckets / intervalMs));
     this.cap = Math.ceil(spanMs / this.bucketMs) + 2;
     this.slot = new Float64Array(this.cap).fill(Number.NaN);
     this.sum = new Float64Array(this.cap);

@@ -115,6 +115,26 @@ describe("AnomalyDetector", () => {
     expect(outs[missing].explanation.model).toBe("daily");
   });
 
+  it("learns weekly seasonality: weekends are normal, a weekday without its business hours is not", () => {
+    const g = noise(12);
+    const day = 96; // 15-minute points
+    // Weekdays busy 08:00-18:00, weekends quiet; on day 30 (a Wednesday) the busy period never comes.
+    const value = (i: number) => {
+      const d = Math.floor(i / day);
+      const phase = i % day;
+      const busy = d % 7 < 5 && phase >= 32 && phase < 72 && d !== 30;
+      return (busy ? 100 : 30) + 3 * g();
+    };
+    const outs = run(series(day * 42, 15 * MIN, value));
+    // Weeks 4 and 5 (weekly model in place) are quiet apart from day 30.
+    const quiet = outs.slice(day * 22, day * 42).filter((_, k) => Math.floor((k + day * 22) / day) !== 30);
+    expect(Math.max(...quiet.map((o) => o.score))).toBeLessThan(0.5);
+    const at = firstAlarm(outs, day * 30, 0.6);
+    expect(at).toBe(day * 30 + 32);
+    expect(outs[at].explanation.model).toBe("weekly");
+    expect(outs[at].explanation.kind).toBe("dip");
+  });
+
   it("handles a sparse series: recurring bursts become normal, a much larger one is not", () => {
     const r = rng(8);
     const pts = series(4000, 5 * MIN, (i) => (i % 97 === 0 ? 2e8 * (0.8 + 0.4 * r()) : i === 3500 ? 2e9 : 0));
