@@ -340,6 +340,9 @@ export class AnomalyDetector implements OnlineDetector {
       if (this.runStart === undefined) {
         this.runStart = timestampMs;
         this.runKind = kind;
+      } else if (PERSISTENCE[kind] > PERSISTENCE[this.runKind]) {
+        // A run that started as a spike and goes on is a shift (or a drift): say so.
+        this.runKind = kind;
       }
     } else {
       this.runStart = undefined;
@@ -490,6 +493,9 @@ export class AnomalyDetector implements OnlineDetector {
     }
   }
 }
+
+/** How lasting a kind of anomaly is: a run is named after the most lasting kind seen in it. */
+const PERSISTENCE: Record<AnomalyKind, number> = { none: 0, gap: 0, spike: 1, dip: 1, variance: 2, "level-shift": 3, seasonal: 3, drift: 4 };
 
 function kindOf(feature: Feature, r: number, model: BaselineModel): AnomalyKind {
   switch (feature) {
