@@ -48,7 +48,7 @@ describe("block validation details", () => {
   });
 
   it("adds block_id and action_id where Slack would", () => {
-    const [b] = normalizeBlocks([{ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Go" } }] }]) as Array<{ block_id: string; elements: Array<{ action_id: string }> }>;
+    const [b] = normalizeBlocks([{ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Go" } }] }]) as unknown as Array<{ block_id: string; elements: Array<{ action_id: string }> }>;
     expect(b.block_id).toMatch(/^[A-Za-z0-9]{5}$/);
     expect(b.elements[0].action_id).toMatch(/^[A-Za-z0-9]{5}$/);
   });
