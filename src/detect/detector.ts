@@ -90,7 +90,8 @@ export interface DetailedOutput extends DetectorOutput {
   explanation: DetailedExplanation;
 }
 
-type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
+/** Which feature made a point surprising. */
+export type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
 const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift"];
 const SPIKE = 0;
 const SHORT = 1;
@@ -104,7 +105,7 @@ const TAIL_SCALE_FLOOR = 0.5;
 const CLIP = 4;
 /** Surprise at which a run of unusual points starts (for `since`). */
 const RUN_SURPRISE = 3;
-/** Seasonal model must beat the level's spread by this factor to be used (and keeps it below the second). */
+/** A seasonal model is used when its mean absolute error is below ENTER times the level model's, and left above LEAVE times. */
 const SEASONAL_ENTER = 0.7;
 const SEASONAL_LEAVE = 0.85;
 
@@ -131,7 +132,7 @@ function robustSpread(w: SortedWindow): number {
   return (w.quantile(0.995) - w.quantile(0.005)) / 5.15;
 }
 
-/** Fixed-size ring of numbers with a running sum and running sum of absolute values. */
+/** Fixed-size ring of the most recent numbers. */
 class Ring {
   private readonly buf: Float64Array;
   private head = 0;
