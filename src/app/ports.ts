@@ -26,6 +26,8 @@ export interface Ports {
 export interface SandboxEndpoints {
   url: string;
   kubeconfigPath?: string;
+  /** The simulation's clock (ms), which runs ahead of the wall clock at SIM_SPEED > 1. */
+  now?: () => number;
 }
 
 /** Credentials the CloudWatch sandbox accepts (it checks the SigV4 shape, not the secret). */
@@ -40,7 +42,7 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   else missing.kubernetes = "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)";
 
   if (config.prometheus.mode === "real") ports.metrics = new PrometheusHttpMetrics({ baseUrl: config.prometheus.url! });
-  else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus` });
+  else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus`, now: sandbox.now ? () => new Date(sandbox.now!()) : undefined });
   else missing.prometheus = "Prometheus is not configured (set PROMETHEUS_URL)";
 
   if (config.cloudwatch.mode === "real") ports.cloudwatch = new AwsCloudWatch({ region: config.cloudwatch.region!, endpoint: config.cloudwatch.endpoint });

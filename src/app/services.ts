@@ -20,6 +20,8 @@ import { sourceSecrets } from "../webhooks/secrets.ts";
 import { buildRemediation } from "../remediate/build.ts";
 import type { RemediationService } from "../remediate/remediation-service.ts";
 import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
+import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
+import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
 
 /**
@@ -41,6 +43,8 @@ export interface Services {
   ports: Ports;
   /** Remediation: action cards, approvals, guardrails, execution, verification, audit. */
   remediation: RemediationService;
+  /** Jira and PagerDuty two-way sync, paging, on-call lookup and postmortems. */
+  sync: SyncService;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -64,14 +68,16 @@ export interface ServiceDeps {
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const store = createStore(db);
+  // The system's clock: the simulation's in the sandbox (it runs SIM_SPEED times faster), else the wall clock.
+  const now = deps.sandbox?.now ?? (() => Date.now());
+  const store = createStore(db, () => new Date(now()));
   const metrics = createAppMetrics();
   const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
   // An explicit services.yaml wins; else what the running system knows (the simulation); else none.
   const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : undefined;
   const topology = fileTopology ? () => fileTopology : (deps.topology ?? (() => EMPTY_TOPOLOGY));
   const outbox = new OutboxSender({ store, slack, logger, metrics });
-  const incidents = new IncidentService({ store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const incidents = new IncidentService({ now, store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
     sources: Object.values(SOURCES),
     store,
@@ -80,6 +86,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     secrets: sourceSecrets(config),
     handlers: {
       ingest: (d) => incidents.ingest(d),
+      external: (events, source) => sync.handleExternal(events, source),
       async confirmSubscription(url) {
         const res = await fetch(url);
         if (!res.ok) throw new Error(`SNS subscription confirmation answered ${res.status}`);
@@ -90,6 +97,9 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const knowledge = buildKnowledgeBase(config, store, logger);
   const ports = buildPorts(config, deps.sandbox, logger);
   const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, sandbox: deps.sandbox });
+  const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
+  // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
+  if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -105,6 +115,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     knowledge,
     ports,
     remediation,
+    sync,
     topology,
     async ready() {
       try {
@@ -115,6 +126,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     start() {
       outbox.start();
+      sync.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
@@ -141,6 +153,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       knowledge.close();
       remediation.close();
       await intake.drain();
+      await sync.stop();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);
       await outbox.idle(3000);

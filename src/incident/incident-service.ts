@@ -81,7 +81,7 @@ export class IncidentService {
     const run = this.chain.then(() =>
       this.store.db.transaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock($1)", [CORRELATE_LOCK]);
-        return fn(createStore(tx));
+        return fn(createStore(tx, this.store.clock));
       }),
     );
     this.chain = run.catch(() => undefined);

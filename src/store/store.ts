@@ -15,6 +15,7 @@ import { TimelineRepo } from "./repos/timeline.ts";
 /** Every repository over one database. */
 export interface Store {
   db: Db;
+  clock: () => Date;
   incidents: IncidentRepo;
   alerts: AlertRepo;
   timeline: TimelineRepo;
@@ -29,12 +30,17 @@ export interface Store {
   settings: SettingsRepo;
 }
 
-export function createStore(db: Db): Store {
+/**
+ * `clock` is the system's time for incident, alert and timeline times: the wall clock, or the
+ * simulation's clock in the sandbox (which runs SIM_SPEED times faster).
+ */
+export function createStore(db: Db, clock: () => Date = () => new Date()): Store {
   return {
     db,
-    incidents: new IncidentRepo(db),
-    alerts: new AlertRepo(db),
-    timeline: new TimelineRepo(db),
+    clock,
+    incidents: new IncidentRepo(db, clock),
+    alerts: new AlertRepo(db, clock),
+    timeline: new TimelineRepo(db, clock),
     slackMessages: new SlackMessageRepo(db),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),

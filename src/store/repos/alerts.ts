@@ -47,8 +47,10 @@ function toAlert(r: AlertRow): StoredAlert {
 
 export class AlertRepo {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly clock: () => Date;
+  constructor(db: Db, clock: () => Date = () => new Date()) {
     this.db = db;
+    this.clock = clock;
   }
 
   async get(fingerprint: string): Promise<StoredAlert | undefined> {
@@ -59,17 +61,17 @@ export class AlertRepo {
   /** Inserts or replaces the alert's current state; `flaps` counts firing↔resolved flips. */
   async upsert(a: Alert, incidentId: string | undefined, joinReason: string | undefined): Promise<StoredAlert> {
     const [row] = await this.db.query<AlertRow>(
-      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (fingerprint) DO UPDATE SET
          incident_id = COALESCE(EXCLUDED.incident_id, alerts.incident_id),
          status = EXCLUDED.status, severity = EXCLUDED.severity, summary = EXCLUDED.summary,
          labels = EXCLUDED.labels, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
          join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
          flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
-         last_seen_at = now()
+         last_seen_at = EXCLUDED.last_seen_at
        RETURNING *`,
-      [a.fingerprint, incidentId ?? null, a.source, a.name, a.status, a.severity, a.service ?? null, a.summary, json(a.labels), a.startsAt, a.endsAt ?? null, joinReason ?? null],
+      [a.fingerprint, incidentId ?? null, a.source, a.name, a.status, a.severity, a.service ?? null, a.summary, json(a.labels), a.startsAt, a.endsAt ?? null, joinReason ?? null, this.clock().toISOString()],
     );
     return toAlert(row);
   }
@@ -101,8 +103,8 @@ export class AlertRepo {
       join_reason: joinReason ?? null,
     }));
     await this.db.query(
-      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason)
-       SELECT fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason
+      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason, last_seen_at)
+       SELECT fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason, $2::timestamptz
        FROM jsonb_to_recordset($1::jsonb) AS x(fingerprint text, incident_id text, source text, name text, status text, severity text,
             service text, summary text, labels jsonb, starts_at timestamptz, ends_at timestamptz, join_reason text)
        ON CONFLICT (fingerprint) DO UPDATE SET
@@ -111,8 +113,8 @@ export class AlertRepo {
          labels = EXCLUDED.labels, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
          join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
          flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
-         last_seen_at = now()`,
-      [json(rows)],
+         last_seen_at = EXCLUDED.last_seen_at`,
+      [json(rows), this.clock().toISOString()],
     );
   }
 

@@ -44,15 +44,18 @@ export type IncidentPatch = Partial<Pick<Incident, "title" | "status" | "severit
 
 export class IncidentRepo {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly clock: () => Date;
+  /** `clock`: the system's time (the simulation's in the sandbox), for created/updated/resolved times. */
+  constructor(db: Db, clock: () => Date = () => new Date()) {
     this.db = db;
+    this.clock = clock;
   }
 
   async create(i: Pick<Incident, "id" | "title" | "severity" | "origin" | "services"> & { channel?: string; createdAt?: string }): Promise<Incident> {
     const [row] = await this.db.query<IncidentRow>(
       `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
-       VALUES ($1, $2, 'open', $3, $4, $5, $6, COALESCE($7::timestamptz, now()), COALESCE($7::timestamptz, now())) RETURNING *`,
-      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? null],
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) RETURNING *`,
+      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? this.clock().toISOString()],
     );
     return toIncident(row);
   }
@@ -69,7 +72,7 @@ export class IncidentRepo {
 
   /** Merges into the card (top-level keys replace). */
   async mergeCard(id: string, patch: IncidentCard): Promise<void> {
-    await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = now() WHERE id = $1", [id, json(patch)]);
+    await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = $3 WHERE id = $1", [id, json(patch), this.clock().toISOString()]);
   }
 
   async listOpen(): Promise<Incident[]> {
@@ -83,8 +86,8 @@ export class IncidentRepo {
   }
 
   async update(id: string, patch: IncidentPatch): Promise<Incident | undefined> {
-    const sets: string[] = ["updated_at = now()"];
-    const params: unknown[] = [id];
+    const sets: string[] = ["updated_at = $2"];
+    const params: unknown[] = [id, this.clock().toISOString()];
     const add = (col: string, v: unknown) => {
       params.push(v);
       sets.push(`${col} = $${params.length}`);
@@ -96,7 +99,7 @@ export class IncidentRepo {
     if (patch.acknowledgedBy !== undefined) add("acknowledged_by", patch.acknowledgedBy);
     if (patch.status !== undefined) {
       add("status", patch.status);
-      sets.push(patch.status === "resolved" ? "resolved_at = now()" : "resolved_at = NULL");
+      sets.push(patch.status === "resolved" ? "resolved_at = $2" : "resolved_at = NULL");
     }
     const [row] = await this.db.query<IncidentRow>(`UPDATE incidents SET ${sets.join(", ")} WHERE id = $1 RETURNING *`, params);
     return row ? toIncident(row) : undefined;

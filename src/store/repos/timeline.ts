@@ -14,14 +14,16 @@ interface TimelineRow {
 
 export class TimelineRepo {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly clock: () => Date;
+  constructor(db: Db, clock: () => Date = () => new Date()) {
     this.db = db;
+    this.clock = clock;
   }
 
   async append(e: Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
     const [row] = await this.db.query<TimelineRow>(
-      `INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, COALESCE($2::timestamptz, now()), $3, $4, $5, $6) RETURNING *`,
-      [e.incidentId, e.at ?? null, e.kind, e.actor, e.text, json(e.data ?? {})],
+      `INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [e.incidentId, e.at ?? this.clock().toISOString(), e.kind, e.actor, e.text, json(e.data ?? {})],
     );
     return toEntry(row);
   }
@@ -29,10 +31,11 @@ export class TimelineRepo {
   /** Appends many entries in one statement, in the order given. */
   async appendMany(entries: Array<Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }>): Promise<void> {
     if (entries.length === 0) return;
-    const rows = entries.map((e, i) => ({ n: i, incident_id: e.incidentId, at: e.at ?? null, kind: e.kind, actor: e.actor, text: e.text, data: e.data ?? {} }));
+    const now = this.clock().toISOString();
+    const rows = entries.map((e, i) => ({ n: i, incident_id: e.incidentId, at: e.at ?? now, kind: e.kind, actor: e.actor, text: e.text, data: e.data ?? {} }));
     await this.db.query(
       `INSERT INTO timeline (incident_id, at, kind, actor, text, data)
-       SELECT incident_id, COALESCE(at, now()), kind, actor, text, data
+       SELECT incident_id, at, kind, actor, text, data
        FROM jsonb_to_recordset($1::jsonb) AS x(n int, incident_id text, at timestamptz, kind text, actor text, text text, data jsonb) ORDER BY n`,
       [json(rows)],
     );
