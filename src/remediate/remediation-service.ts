@@ -373,6 +373,20 @@ export class RemediationService {
     return { ok: false, message: `:hourglass: This button is stale: ${a.incidentId} is resolved, so *${a.detail.title}* was not run.`, state: "stale" };
   }
 
+  /** The incident was resolved: its pending recommendations are withdrawn and their buttons removed. */
+  async withdrawPending(incidentId: string, by: string): Promise<number> {
+    let n = 0;
+    for (const a of await this.records.byIncident(incidentId)) {
+      if (a.state !== "pending" && a.state !== "advised") continue;
+      if (!(await this.records.transition(a.id, [a.state], "stale", { reason: "incident resolved" }))) continue;
+      await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: "Withdrawn: the incident was resolved before it ran", ok: false });
+      await auditAction(this.o.store, by, "stale", a, { reason: "incident resolved" });
+      void this.cards.refresh(a.id);
+      n++;
+    }
+    return n;
+  }
+
   private stateMessage(a: RemediationAction): string {
     const by = a.approvedBy.length ? ` (approved by ${a.approvedBy.map((u) => `<@${u}>`).join(", ")})` : "";
     switch (a.state) {

@@ -16,6 +16,7 @@ describe("guardrails", () => {
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.incidents.changeStatus(h.incident.id, "resolved", "U_CAROL", "fixed by hand");
     const r = await h.remediation.approve(actionId!, "U_ALICE");
+    expect(await h.remediation.withdrawPending(h.incident.id, "U_CAROL")).toBe(0);
     expect(r.ok).toBe(false);
     expect(r.message).toMatch(/stale.*resolved/);
     await h.settle();
@@ -26,6 +27,15 @@ describe("guardrails", () => {
     expect(JSON.stringify(card.blocks)).toContain("Withdrawn");
     expect(await auditNames(h)).toContain("remediation.stale");
     expect((await h.remediation.recommend(h.incident.id, rollback)).offered).toBe(false);
+  });
+
+  it("resolving the incident withdraws its pending cards", async () => {
+    h = await remediationHarness();
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    expect(await h.remediation.withdrawPending(h.incident.id, "U_CAROL")).toBe(1);
+    await h.settle();
+    expect(hasButtons(h.slack.card(actionId!)!.blocks)).toBe(false);
+    expect((await h.remediation.approve(actionId!, "U_ALICE")).message).toMatch(/stale/);
   });
 
   it("kill switch: off for everyone at once, survives a restart, only approvers turn it back on", async () => {
