@@ -22,7 +22,8 @@ export async function openIncidentsInChannel(store: Store, channelId: string): P
  */
 export async function resolveIncidentArg(store: Store, channelId: string, arg: string | undefined): Promise<Incident> {
   if (arg) {
-    const inc = await store.incidents.get(arg.toUpperCase());
+    // Ids are `INC-<date>-<hex>`; people type them in any case.
+    const inc = await store.incidents.get(arg.replace(/^inc-/i, "INC-").replace(/-([0-9A-Fa-f]+)$/, (_, h: string) => `-${h.toLowerCase()}`));
     if (!inc) throw new AppError("incident_not_found", `No incident \`${arg}\`. \`/aisre incidents\` lists the open ones.`);
     return inc;
   }

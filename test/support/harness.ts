@@ -25,6 +25,9 @@ export interface TestAisre {
   message(user: string, channel: string, text: string, threadTs?: string): Promise<SlackMessageShape[]>;
   click(user: string, channel: string, ts: string, actionId: string, value?: string): Promise<SlackMessageShape[]>;
   state(): Promise<Record<string, unknown>>;
+  /** The modals open for a user (top last). */
+  views(user: string): Promise<Array<{ id: string; callback_id?: string; title?: { text: string }; blocks?: unknown[] }>>;
+  submitView(user: string, viewId: string, values: Record<string, unknown>): Promise<SlackMessageShape[]>;
   /** conversations.history / replies through the emulated Slack Web API. */
   history(channel: string): Promise<SlackMessageShape[]>;
   replies(channel: string, ts: string): Promise<SlackMessageShape[]>;
@@ -58,6 +61,8 @@ export async function startTestAisre(options: { env?: Record<string, string>; lo
     message: (user, channel, text, threadTs) => post(`/sandbox/users/${user}/messages`, { channel, text, thread_ts: threadTs }),
     click: (user, channel, ts, actionId, value) => post(`/sandbox/users/${user}/clicks`, { channel, ts, action_id: actionId, value }),
     state: async () => (await (await fetch(`${sandboxUrl}/sandbox/state`)).json()) as Record<string, unknown>,
+    views: async (user) => ((await (await fetch(`${sandboxUrl}/sandbox/workspace?user=${user}`)).json()) as { views: Array<{ id: string }> }).views,
+    submitView: (user, viewId, values) => post(`/sandbox/users/${user}/views/${viewId}/submit`, { values }),
     async channelId(name) {
       const r = await api("conversations.list", { limit: "200" });
       const c = (r.channels as Array<{ id: string; name: string }>).find((x) => x.name === name.replace(/^#/, ""));
