@@ -24,7 +24,7 @@ export interface SeriesAnomaly {
   moved: "up" | "down";
   peakValue: number;
   peakAt: number;
-  /** First post-onset sample whose z exceeds the detection threshold. */
+  /** First post-onset sample beyond the threshold and a tenth of the sustained peak (start of the main excursion). */
   firstAt?: number;
   /**
    * Anomaly strength in [0, 1] (squashed z; class weight not applied). Discounted by
@@ -170,9 +170,13 @@ export function analyzeSeries(
     if (m > sustained) sustained = m;
   }
   const z = Math.max(0, sustained, peak / 2);
+  // Start of the main excursion: the first sample beyond a tenth of the sustained peak (and the
+  // threshold), so a queue that wobbles by a few messages early and backs up by thousands later
+  // starts when it backs up.
+  const startZ = Math.max(Z_THRESHOLD, 0.1 * z);
   let firstAt: number | undefined;
   for (let i = 0; i < dz.length; i++) {
-    if (dz[i] > Z_THRESHOLD) {
+    if (dz[i] > startZ) {
       firstAt = tt[i];
       break;
     }

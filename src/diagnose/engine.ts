@@ -400,6 +400,10 @@ function profileSimilarity(down: Map<number, number> | undefined, up: Map<number
   return r === undefined ? 0.5 : 0.2 + 0.8 * Math.max(0, r);
 }
 
+/** A candidate whose anomalies start this long (s, or three samples) after the symptom's is damped. */
+const LATE_TOLERANCE_S = 300;
+const LATE_FACTOR = 0.5;
+
 /** Weight of the "own anomaly" factor against the explained anomaly mass (score = own^α · explained^(1-α)). */
 export const OWN_EXPONENT = 1 / 3;
 
@@ -434,6 +438,19 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
     for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i], loadExplained: ex.loadExplained[i] });
   }
 
+  // A cause does not start after its effect: a candidate whose anomalies all begin well after the
+  // symptom's (a queue backing up because its consumer slowed down) is at best a victim.
+  const sym = p.symptomSeries;
+  const symStep = sym && sym.window.t.length > 1 ? sym.window.t[1] - sym.window.t[0] : 60;
+  const tolerance = Math.max(LATE_TOLERANCE_S, 3 * symStep);
+  const lateFactor = (n: string): number => {
+    if (!sym || sym.firstAt === undefined || n === p.symptomService) return 1;
+    const st = p.states.get(n);
+    let first = Infinity;
+    for (const a of st?.anomalies ?? []) if (a.firstAt !== undefined && (st!.effective.get(a) ?? 0) > 0.05 && (!keep || keep(a))) first = Math.min(first, a.firstAt);
+    return Number.isFinite(first) && first - sym.firstAt > tolerance ? LATE_FACTOR : 1;
+  };
+
   const out: Scored[] = [];
   for (const n of names) {
     const an = anomaly.get(n) ?? 0;
@@ -454,6 +471,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
     } else {
       metricScore = an;
     }
+    metricScore *= lateFactor(n);
     // Extra evidence, gated by whether the service can explain what is observed.
     const ex = p.extras.get(n);
     let extraScore = 0;

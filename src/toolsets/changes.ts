@@ -1,0 +1,138 @@
+import { z } from "zod";
+import type { ChangeEvent } from "../domain/alert.ts";
+import type { Db } from "../store/db.ts";
+import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
+import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
+
+/** A deploy, config change or rollback, from a webhook or from the cluster's rollout history. */
+export interface ChangeRecord {
+  service: string;
+  /** ISO 8601 */
+  at: string;
+  kind: ChangeEvent["kind"];
+  version?: string;
+  previousVersion?: string;
+  description?: string;
+  author?: string;
+  url?: string;
+  /** "github", "argocd", … for webhooks; "kubernetes" for rollout history. */
+  source: string;
+  status?: string;
+}
+
+function tagOf(image: string | undefined): string | undefined {
+  if (!image) return undefined;
+  const at = image.indexOf("@");
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const i = ref.lastIndexOf(":");
+  return i > ref.lastIndexOf("/") ? ref.slice(i + 1) : at >= 0 ? image.slice(at + 1, at + 20) : undefined;
+}
+
+/**
+ * Rollout history → changes (pure): each revision after the first is a deploy when its images
+ * differ from the revision before, else a pod-template change (config, env, restart annotation).
+ */
+export function changesFromRevisions(service: string, revisions: readonly K8sRevisionView[], from: number, to: number): ChangeRecord[] {
+  const sorted = [...revisions].sort((a, b) => a.revision - b.revision);
+  const out: ChangeRecord[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const r = sorted[i];
+    const prev = sorted[i - 1];
+    const at = r.createdAt ? Date.parse(r.createdAt) : Number.NaN;
+    if (!Number.isFinite(at) || at < from || at > to) continue;
+    const same = r.images.join(",") === prev.images.join(",");
+    const version = tagOf(r.images[0]);
+    const previousVersion = tagOf(prev.images[0]);
+    out.push({
+      service,
+      at: new Date(at).toISOString(),
+      kind: same ? "config" : "deploy",
+      ...(version ? { version } : {}),
+      ...(previousVersion && previousVersion !== version ? { previousVersion } : {}),
+      description: r.changeCause ?? (same ? `pod template changed (revision ${r.revision}, same image)` : `revision ${r.revision}: ${r.images.join(", ")}`),
+      source: "kubernetes",
+    });
+  }
+  return out;
+}
+
+/** Webhook changes win over the same rollout seen in the cluster (same service, version, 10 min). */
+export function mergeChanges(webhook: readonly ChangeRecord[], cluster: readonly ChangeRecord[]): ChangeRecord[] {
+  const out = [...webhook];
+  for (const c of cluster) {
+    const t = Date.parse(c.at);
+    const dup = webhook.some((w) => w.service === c.service && Math.abs(Date.parse(w.at) - t) <= 10 * 60_000 && (!w.version || !c.version || w.version === c.version || w.version.replace(/^v/, "") === c.version.replace(/^v/, "")));
+    if (!dup) out.push(c);
+  }
+  return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+export interface ChangesToolsetDeps {
+  db: Db;
+  ports: ToolsetPorts;
+  /** Namespace of a service's Deployment (from the Kubernetes toolset's listing). */
+  deploymentNamespace?: (service: string) => Promise<string | undefined>;
+}
+
+/** Recent changes: webhook deploys and config changes from the store, plus Kubernetes rollout history. */
+export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recentChanges: Tool<{ services?: string[]; since?: string | number; until?: string | number }, ChangeRecord[]> } } {
+  const recentChanges = defineTool({
+    name: "recent_changes",
+    description: "Deploys, config changes and rollbacks of the given services (all when omitted) in a time range: from deploy webhooks (GitHub, Argo CD, …) and from Kubernetes rollout history.",
+    parameters: z.object({
+      services: z.array(z.string().min(1)).max(100).optional(),
+      since: timeArg.optional().describe("default: 6 hours ago"),
+      until: timeArg.optional().describe("default: now"),
+    }),
+    availability: () => ({ enabled: true }),
+    run: async (a) => {
+      const until = a.until ?? Date.now();
+      const since = a.since ?? until - 6 * 3_600_000;
+      const rows = await deps.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: Partial<ChangeEvent>; at: Date | string }>(
+        "SELECT id, source, kind, service, version, data, at FROM change_events WHERE ($1::jsonb IS NULL OR service IN (SELECT jsonb_array_elements_text($1::jsonb))) AND at >= $2 AND at <= $3 ORDER BY at LIMIT 500",
+        [a.services ? JSON.stringify(a.services) : null, new Date(since).toISOString(), new Date(until).toISOString()],
+      );
+      const webhook: ChangeRecord[] = rows.map((r) => ({
+        service: r.service,
+        at: new Date(r.at).toISOString(),
+        kind: r.kind,
+        ...(r.version ? { version: r.version } : {}),
+        ...(r.data.previousVersion ? { previousVersion: r.data.previousVersion } : {}),
+        ...(r.data.description ? { description: r.data.description } : {}),
+        ...(r.data.author ? { author: r.data.author } : {}),
+        ...(r.data.url ? { url: r.data.url } : {}),
+        ...(r.data.status ? { status: r.data.status } : {}),
+        source: r.source,
+      }));
+      const notes: string[] = [];
+      let cluster: ChangeRecord[] = [];
+      const k8s: KubernetesReadPort | undefined = deps.ports.kubernetes;
+      if (!k8s) notes.push("Kubernetes rollout history not read: Kubernetes is not connected");
+      else if (a.services && deps.deploymentNamespace) {
+        const results = await Promise.all(
+          a.services.map(async (s) => {
+            try {
+              const ns = await deps.deploymentNamespace!(s);
+              if (!ns) return [];
+              return changesFromRevisions(s, await k8s.rolloutHistory(ns, s), since, until);
+            } catch (e) {
+              notes.push(`rollout history of ${s}: ${errorText(e)}`);
+              return [];
+            }
+          }),
+        );
+        cluster = results.flat();
+      } else if (!a.services) notes.push("rollout history is read per service: name the services to include it");
+      const all = mergeChanges(webhook, cluster);
+      if (all.length === 0) return noData(`no changes${a.services ? ` to ${a.services.join(", ")}` : ""} between ${new Date(since).toISOString()} and ${new Date(until).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
+      return ok(all, `${all.length} change(s): ${all.slice(-5).map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")}`, notes);
+    },
+  });
+  return {
+    name: "changes",
+    description: "Recent deploys and configuration changes.",
+    availability: () => ({ enabled: true }),
+    tools: [recentChanges],
+    t: { recentChanges },
+  };
+}

@@ -1,0 +1,78 @@
+import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
+import type { Db } from "../store/db.ts";
+import { changesToolset } from "./changes.ts";
+import { knowledgeToolset, oncallToolset } from "./knowledge.ts";
+import { kubernetesToolset, type KubernetesToolsetOptions } from "./kubernetes.ts";
+import { metricsToolset, type MetricsToolsetOptions } from "./metrics.ts";
+import type { ToolsetPorts } from "./ports.ts";
+import { failed, toolSpecs, type Tool, type ToolResult, type Toolset } from "./types.ts";
+
+export type { ToolResult, Toolset, Tool } from "./types.ts";
+export type { ToolsetPorts } from "./ports.ts";
+
+export interface ToolsetsDeps {
+  db: Db;
+  knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
+  ports?: ToolsetPorts;
+  kubernetes?: KubernetesToolsetOptions;
+  metrics?: MetricsToolsetOptions;
+  /** Why an integration is off, when config knows better than "not connected". */
+  disabledReasons?: Partial<Record<"kubernetes" | "metrics" | "pagerduty", string>>;
+}
+
+/**
+ * The read-only toolsets the diagnosis and the assistant share. Integrations may be attached after
+ * start (`attach`): the sandbox's simulated cluster comes up after the services are built. A tool
+ * of a toolset whose integration is missing returns `disabled` with the reason.
+ */
+export class Toolsets {
+  readonly ports: ToolsetPorts;
+  readonly kubernetes: ReturnType<typeof kubernetesToolset>;
+  readonly metrics: ReturnType<typeof metricsToolset>;
+  readonly changes: ReturnType<typeof changesToolset>;
+  readonly knowledge: ReturnType<typeof knowledgeToolset>;
+  readonly oncall: ReturnType<typeof oncallToolset>;
+
+  constructor(deps: ToolsetsDeps) {
+    this.ports = { ...(deps.ports ?? {}) };
+    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}) });
+    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}) });
+    this.changes = changesToolset({ db: deps.db, ports: this.ports, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
+    this.knowledge = knowledgeToolset(deps.knowledge);
+    this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
+  }
+
+  /** Connects (or replaces) integrations; tools see them from their next call. */
+  attach(ports: ToolsetPorts): void {
+    for (const [k, v] of Object.entries(ports) as Array<[keyof ToolsetPorts, unknown]>) if (v !== undefined) (this.ports as Record<string, unknown>)[k] = v;
+  }
+
+  all(): Toolset[] {
+    return [this.changes, this.metrics, this.kubernetes, this.knowledge, this.oncall];
+  }
+
+  tool(name: string): Tool<unknown, unknown> | undefined {
+    for (const ts of this.all()) for (const t of ts.tools) if (t.name === name) return t as Tool<unknown, unknown>;
+    return undefined;
+  }
+
+  /** Calls a tool by name (an LLM's function call); unknown names are an `error` result. */
+  async call(name: string, args: unknown): Promise<ToolResult<unknown>> {
+    const t = this.tool(name);
+    if (!t) return failed(`no tool named ${name} (known: ${this.all().flatMap((ts) => ts.tools.map((x) => x.name)).join(", ")})`);
+    return t.run(args);
+  }
+
+  /** Function-calling specs for every tool, with whether it is enabled. */
+  specs(): ReturnType<typeof toolSpecs> {
+    return toolSpecs(this.all());
+  }
+
+  /** Which toolsets are off, and why (for the diagnosis' gaps and `/aisre config`). */
+  disabled(): Array<{ toolset: string; reason: string }> {
+    return this.all().flatMap((ts) => {
+      const a = ts.availability();
+      return a.enabled ? [] : [{ toolset: ts.name, reason: a.reason }];
+    });
+  }
+}
