@@ -12,8 +12,9 @@ import type { AnomalyKind, DetectorOutput, Explanation, OnlineDetector } from ".
  * 2. Residual = value - expected; spread = a robust scale of recent residuals (IQR-based).
  * 3. Features, each a deviation in the series' unit: the point (spike or dip), the mean of the
  *    last few and of the last couple of dozen residuals (level shift), the mean absolute residual
- *    (variance or burst density change), and the change of the level over a long lag (slow drift,
- *    e.g. a memory leak climbing).
+ *    (variance or burst density change), the change of the level over a long lag (slow drift,
+ *    e.g. a memory leak climbing), and a mean absolute residual that is too small (a flatline: a
+ *    stuck metric).
  * 4. Each feature is judged against its own recent history (TailModel: -ln of the empirical tail
  *    probability, extrapolated past the largest value seen) and, so that near-constant series do
  *    not alarm on noise, capped by its Gaussian surprise in units of the spread. The most
@@ -37,6 +38,8 @@ export interface DetectorOptions {
   longWindow: number;
   /** Window (points) of the mean-absolute-residual feature. */
   dispersionWindow: number;
+  /** Window (points) of the too-quiet (flatline) feature. */
+  flatWindow: number;
   /** Lag (points) of the drift feature. */
   driftLag: number;
   /** Points before the first non-zero score. */
@@ -63,6 +66,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   shortWindow: 6,
   longWindow: 24,
   dispersionWindow: 24,
+  flatWindow: 48,
   driftLag: 288,
   warmup: 60,
   alarmSurprise: 5,
@@ -91,13 +95,14 @@ export interface DetailedOutput extends DetectorOutput {
 }
 
 /** Which feature made a point surprising. */
-export type Feature = "spike" | "short" | "long" | "dispersion" | "drift";
-const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift"];
+export type Feature = "spike" | "short" | "long" | "dispersion" | "drift" | "flat";
+const FEATURES: readonly Feature[] = ["spike", "short", "long", "dispersion", "drift", "flat"];
 const SPIKE = 0;
 const SHORT = 1;
 const LONG = 2;
 const DISPERSION = 3;
 const DRIFT = 4;
+const FLAT = 5;
 const LN_FEATURES = Math.log(FEATURES.length);
 /** Lower bound of the tail extrapolation scale, in units of the feature's noise. */
 const TAIL_SCALE_FLOOR = 0.5;
@@ -209,9 +214,9 @@ export class AnomalyDetector implements OnlineDetector {
     this.level = new SortedWindow(o.levelWindow);
     this.levels = new Ring(o.driftLag + 1);
     // How late each feature joins its own history (see update).
-    const delay = [1, o.shortWindow, o.longWindow, o.dispersionWindow, Math.max(1, Math.floor(o.driftLag / 2))];
+    const delay = [1, o.shortWindow, o.longWindow, o.dispersionWindow, Math.max(1, Math.floor(o.driftLag / 2)), o.flatWindow];
     this.pending = delay.map((d) => new Ring(d));
-    this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
+    this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow, o.flatWindow));
     this.tails = FEATURES.map(() => new TailModel(o.historyWindow));
     const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN, sumAbs: 0 });
     this.models = { level: model(), daily: model(), weekly: model() };
@@ -299,6 +304,14 @@ export class AnomalyDetector implements OnlineDetector {
         fu[DRIFT] = spread * ac;
         fc[DRIFT] = 0;
         ok[DRIFT] = 1;
+      }
+      if (res.size >= o.flatWindow) {
+        // Too quiet: the mean absolute residual over a long window, as a lower tail (negated).
+        const v = res.meanAbs(o.flatWindow);
+        fv[FLAT] = -v;
+        fu[FLAT] = (0.6 * spread * ac) / Math.sqrt(o.flatWindow); // sd of |z| is 0.6
+        fc[FLAT] = -0.8 * spread;
+        ok[FLAT] = 1;
       }
       for (let f = 0; f < FEATURES.length; f++) {
         if (!ok[f]) continue;
@@ -389,8 +402,8 @@ export class AnomalyDetector implements OnlineDetector {
     const o = this.options;
     const w = this.models[model].residuals;
     const t = this.tails;
-    for (const f of [SPIKE, SHORT, LONG, DISPERSION]) t[f].clear();
-    const ring = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow));
+    for (const f of [SPIKE, SHORT, LONG, DISPERSION, FLAT]) t[f].clear();
+    const ring = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow, o.flatWindow));
     for (let i = 0; i < w.size; i++) {
       const r = w.at(i);
       ring.push(r);
@@ -398,6 +411,7 @@ export class AnomalyDetector implements OnlineDetector {
       if (ring.size >= o.shortWindow) t[SHORT].push(Math.abs(ring.mean(o.shortWindow)));
       if (ring.size >= o.longWindow) t[LONG].push(Math.abs(ring.mean(o.longWindow)));
       if (ring.size >= o.dispersionWindow) t[DISPERSION].push(ring.meanAbs(o.dispersionWindow));
+      if (ring.size >= o.flatWindow) t[FLAT].push(-ring.meanAbs(o.flatWindow));
     }
     for (let k = ring.size - 1; k >= 0; k--) this.residuals.push(ring.back(k));
   }
@@ -496,7 +510,7 @@ export class AnomalyDetector implements OnlineDetector {
 }
 
 /** How lasting a kind of anomaly is: a run is named after the most lasting kind seen in it. */
-const PERSISTENCE: Record<AnomalyKind, number> = { none: 0, gap: 0, spike: 1, dip: 1, variance: 2, "level-shift": 3, seasonal: 3, drift: 4 };
+const PERSISTENCE: Record<AnomalyKind, number> = { none: 0, gap: 0, spike: 1, dip: 1, variance: 2, flatline: 2, "level-shift": 3, seasonal: 3, drift: 4 };
 
 function kindOf(feature: Feature, r: number, model: BaselineModel): AnomalyKind {
   switch (feature) {
@@ -509,5 +523,7 @@ function kindOf(feature: Feature, r: number, model: BaselineModel): AnomalyKind 
       return "variance";
     case "drift":
       return "drift";
+    case "flat":
+      return "flatline";
   }
 }

@@ -1,5 +1,5 @@
 /** What an online detector says about one point. */
-export type AnomalyKind = "none" | "spike" | "dip" | "level-shift" | "drift" | "variance" | "seasonal" | "gap";
+export type AnomalyKind = "none" | "spike" | "dip" | "level-shift" | "drift" | "variance" | "flatline" | "seasonal" | "gap";
 
 export interface Explanation {
   /** The value the detector expected at this point (NaN while it has no baseline yet). */

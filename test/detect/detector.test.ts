@@ -66,6 +66,18 @@ describe("AnomalyDetector", () => {
     expect(later).toBeLessThan(3);
   });
 
+  it("notices a metric that gets stuck (flatline)", () => {
+    const g = noise(13);
+    let last = 0;
+    const pts = series(4000, MIN, (i) => (i < 3000 ? (last = 100 + 5 * g()) : last));
+    const outs = run(pts);
+    const at = firstAlarm(outs, 2900, 0.4);
+    expect(at).toBeGreaterThan(3000);
+    expect(at).toBeLessThan(3060);
+    expect(outs[at].explanation.kind).toBe("flatline");
+    expect(Math.max(...outs.slice(300, 3000).map((o) => o.score))).toBeLessThan(0.5);
+  });
+
   it("handles NaN values and gaps without breaking", () => {
     const g = noise(5);
     const pts = series(2000, MIN, (i) => (i % 50 === 7 ? Number.NaN : 30 + g()));
