@@ -1,16 +1,20 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../src/app/services.ts";
 import { registerIncidentCardActions } from "./actions/incident-card.ts";
+import { registerPagingActions } from "./actions/paging.ts";
+import { registerPostmortemActions } from "./actions/postmortem.ts";
 import { registerRemediationActions } from "./actions/remediation.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
 import { auditSubcommand } from "./commands/audit.ts";
 import { autonomySubcommand } from "./commands/autonomy.ts";
 import { incidentSubcommand } from "./commands/incident.ts";
 import { incidentsSubcommand } from "./commands/incidents.ts";
+import { postmortemSubcommand } from "./commands/postmortem.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
 import { registerThreadMessages } from "./events/thread-message.ts";
 import { registerDeclareIncidentView } from "./views/declare-incident.ts";
+import { registerPostmortemEditView } from "./views/postmortem-edit.ts";
 
 export interface ListenerOptions {
   subcommands?: Subcommand[];
@@ -19,10 +23,13 @@ export interface ListenerOptions {
 
 /** Registers every listener group on the Bolt app. */
 export function registerListeners(app: App, services: Services, options: ListenerOptions = {}): void {
-  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, autonomySubcommand, auditSubcommand, ...(options.subcommands ?? [])]);
+  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, autonomySubcommand, auditSubcommand, postmortemSubcommand, ...(options.subcommands ?? [])]);
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
   registerIncidentCardActions(app, services);
   registerRemediationActions(app, services);
   registerDeclareIncidentView(app, services);
+  registerPagingActions(app, services);
+  registerPostmortemActions(app, services);
+  registerPostmortemEditView(app, services);
 }

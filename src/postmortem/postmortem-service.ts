@@ -118,14 +118,23 @@ export class PostmortemService {
     });
   }
 
-  /** Stores people's text for sections; a text equal to the generated one drops the edit. */
-  edit(incidentId: string, changes: Partial<Record<SectionKey, string>>, by: string): Promise<EffectivePostmortem> {
+  /**
+   * Stores people's text for sections; a text equal to the generated one, or a section listed in
+   * `cleared`, drops the edit (the section shows aisre's text again).
+   */
+  edit(incidentId: string, changes: Partial<Record<SectionKey, string>>, by: string, cleared: SectionKey[] = []): Promise<EffectivePostmortem> {
     return this.run(incidentId, async () => {
       const current = await this.repo.get(incidentId);
       if (!current) throw new AppError("postmortem_not_found", `There is no postmortem for ${incidentId} yet: \`/aisre postmortem ${incidentId}\` drafts one.`, { status: 404 });
       const edits = { ...current.edits };
       const now = effective(current);
       let changed = 0;
+      for (const k of cleared) {
+        if (k in edits) {
+          delete edits[k];
+          changed++;
+        }
+      }
       for (const k of SECTIONS) {
         const v = changes[k];
         if (v === undefined) continue;

@@ -182,7 +182,7 @@ export class JiraSync {
         () =>
           this.o.port.createIssue({
             incidentId,
-            title: `[${incident.severity.toUpperCase()}] ${incident.title}`,
+            title: this.summary(incident),
             description: this.description(incident),
             severity: incident.severity,
             services: incident.services,
@@ -194,7 +194,7 @@ export class JiraSync {
       await this.problem(incidentId, `aisre could not create the Jira ticket: ${isAppError(e) ? e.userMessage : errorMessage(e)}`, e);
       return undefined;
     }
-    const fields: Partial<JiraSyncValues> = { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
+    const fields: Partial<JiraSyncValues> = { summary: this.summary(incident), severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
     const created = await this.o.store.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState });
     if (!created) return this.ticketFor(incidentId);
     await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
@@ -203,6 +203,16 @@ export class JiraSync {
     if (statusName && incident.status !== "open") this.queue.sync(ref.key, { status: statusName });
     this.logger.info({ incident: incidentId, issue: ref.key }, "jira ticket created");
     return ref;
+  }
+
+  /** The ticket's summary; people own it, so aisre only updates it while nobody has edited it. */
+  private summary(incident: Incident): string {
+    return `[${incident.severity.toUpperCase()}] ${incident.title}`;
+  }
+
+  /** What aisre wants of the fields that follow the incident's severity. */
+  private severityFields(incident: Incident): Partial<JiraSyncValues> {
+    return { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], summary: this.summary(incident) };
   }
 
   private description(incident: Incident): string {
@@ -219,7 +229,14 @@ export class JiraSync {
     let ticket = await this.ticketFor(incident.id);
     if (!ticket && this.wants(incident) && incident.status !== "resolved") ticket = await this.createTicket(incident.id);
     if (!ticket) return;
-    this.queue.sync(ticket.key, { status: this.o.settings.statusFor[incident.status], timeline: await this.timelineText(incident.id) });
+    const desired: Partial<JiraSyncValues> = { status: this.o.settings.statusFor[incident.status], timeline: await this.timelineText(incident.id) };
+    // The assignee is people's field: aisre proposes whoever acknowledged, and the ownership rules
+    // write it only while the field is empty or still holds what aisre put there.
+    if (incident.status === "acknowledged" && incident.acknowledgedBy) {
+      const assignee = await this.jiraAccountFor(incident.acknowledgedBy);
+      if (assignee) desired.assignee = assignee;
+    }
+    this.queue.sync(ticket.key, desired);
     if (incident.status === "resolved") {
       const mins = incident.resolvedAt ? Math.max(0, Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.createdAt)) / 60_000)) : undefined;
       this.queue.comment(ticket.key, `Resolved${by && by !== "aisre" ? ` by ${await this.name(by)}` : " by aisre"}${mins !== undefined ? ` after ${mins} min` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
@@ -232,7 +249,7 @@ export class JiraSync {
     if (!this.o.settings.enabled) return;
     const ticket = (await this.ticketFor(incident.id)) ?? (this.wants(incident) && incident.status !== "resolved" ? await this.createTicket(incident.id) : undefined);
     if (!ticket) return;
-    this.queue.sync(ticket.key, { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline: await this.timelineText(incident.id) });
+    this.queue.sync(ticket.key, { ...this.severityFields(incident), timeline: await this.timelineText(incident.id) });
   }
 
   private refreshTimelineSoon(incidentId: string): void {
@@ -243,7 +260,9 @@ export class JiraSync {
       this.timelineTimers.delete(incidentId);
       void this.run(incidentId, async () => {
         const ticket = await this.ticketFor(incidentId);
-        if (ticket) this.queue.sync(ticket.key, { timeline: await this.timelineText(incidentId) });
+        const incident = await this.o.store.incidents.get(incidentId);
+        // Alerts can raise the incident's severity without a severity event: follow it here too.
+        if (ticket && incident) this.queue.sync(ticket.key, { ...this.severityFields(incident), timeline: await this.timelineText(incidentId) });
       });
     }, this.o.timelineDebounceMs ?? 1_000);
     t.unref?.();
@@ -266,6 +285,26 @@ export class JiraSync {
     const [last] = (await this.o.store.timeline.list(incidentId, ["status"])).slice(-1);
     const why = last?.data.why;
     return typeof why === "string" && why ? `Reason: ${why}.` : "";
+  }
+
+  private readonly accounts = new Map<string, Promise<string | undefined>>();
+
+  /** The Jira account of a Slack user (same email), if any. */
+  private jiraAccountFor(slackUserId: string): Promise<string | undefined> {
+    let p = this.accounts.get(slackUserId);
+    if (!p) {
+      p = (async () => {
+        const email = await this.o.people.slackEmail(slackUserId);
+        if (!email) return undefined;
+        return (await this.o.port.findUserByEmail(email))?.accountId;
+      })().catch((e: unknown) => {
+        this.accounts.delete(slackUserId);
+        this.logger.debug({ err: e, user: slackUserId }, "jira: no account for the Slack user");
+        return undefined;
+      });
+      this.accounts.set(slackUserId, p);
+    }
+    return p;
   }
 
   private async name(user: string): Promise<string> {

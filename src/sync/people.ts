@@ -8,7 +8,7 @@ import type { SlackPort } from "../integrations/slack/slack-port.ts";
 export class People {
   private readonly slack?: SlackPort;
   private readonly byEmail = new Map<string, { id?: string; until: number }>();
-  private readonly names = new Map<string, { name?: string; until: number }>();
+  private readonly names = new Map<string, { name?: string; email?: string; until: number }>();
   private readonly ttlMs: number;
 
   constructor(o: { slack?: SlackPort; ttlMs?: number } = {}) {
@@ -33,23 +33,36 @@ export class People {
     return id;
   }
 
-  /** A Slack user's display name (real name first), or the id when Slack does not say. */
-  async slackName(userId: string): Promise<string> {
-    if (!/^[UW][A-Z0-9_]+$/.test(userId) || !this.slack) return userId;
+  private async slackUser(userId: string): Promise<{ name?: string; email?: string }> {
     const hit = this.names.get(userId);
-    if (hit && hit.until > Date.now()) return hit.name ?? userId;
+    if (hit && hit.until > Date.now()) return hit;
     let name: string | undefined;
+    let email: string | undefined;
     try {
-      const r = await this.slack.call("users.info", { user: userId });
+      const r = await this.slack!.call("users.info", { user: userId });
       if (r.ok) {
-        const u = r.data.user as { real_name?: string; name?: string; profile?: { real_name?: string; display_name?: string } } | undefined;
+        const u = r.data.user as { real_name?: string; name?: string; profile?: { real_name?: string; display_name?: string; email?: string } } | undefined;
         name = u?.profile?.real_name || u?.real_name || u?.profile?.display_name || u?.name || undefined;
+        email = u?.profile?.email || undefined;
       }
     } catch {
       name = undefined;
     }
-    this.names.set(userId, { name, until: Date.now() + this.ttlMs });
-    return name ?? userId;
+    const entry = { name, email, until: Date.now() + this.ttlMs };
+    this.names.set(userId, entry);
+    return entry;
+  }
+
+  /** A Slack user's display name (real name first), or the id when Slack does not say. */
+  async slackName(userId: string): Promise<string> {
+    if (!/^[UW][A-Z0-9_]+$/.test(userId) || !this.slack) return userId;
+    return (await this.slackUser(userId)).name ?? userId;
+  }
+
+  /** A Slack user's email (needs the users:read.email scope), to find them in Jira. */
+  async slackEmail(userId: string): Promise<string | undefined> {
+    if (!/^[UW][A-Z0-9_]+$/.test(userId) || !this.slack) return undefined;
+    return (await this.slackUser(userId)).email;
   }
 
   /** Text with `<@U…>` mentions replaced by names (for Jira and the knowledge base). */

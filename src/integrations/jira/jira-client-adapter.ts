@@ -202,6 +202,12 @@ export function createJiraClientAdapter(options: JiraClientAdapterOptions): Jira
       return ref(created.key, created.id);
     },
 
+    async findUserByEmail(email) {
+      const found = (await call("find user", () => client.searchUsers({ query: email, maxResults: 10 }))) as Json[];
+      const u = found.find((x) => String(x.emailAddress ?? "").toLowerCase() === email.toLowerCase()) ?? (found.length === 1 ? found[0] : undefined);
+      return u ? { accountId: u.accountId ?? u.key ?? u.name, displayName: u.displayName, email: u.emailAddress } : undefined;
+    },
+
     whoAmI() {
       me ??= call("myself", () => client.getCurrentUser()).then((u: Json) => ({ accountId: u.accountId ?? u.key ?? u.name, displayName: u.displayName, email: u.emailAddress }));
       me.catch(() => (me = undefined));

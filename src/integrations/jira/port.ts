@@ -85,4 +85,6 @@ export interface JiraPort {
   createLinkedIssue(fromKey: string, item: FollowUpItem): Promise<JiraIssueRef>;
   /** The account aisre acts as (to recognise its own changes in webhooks). */
   whoAmI(): Promise<JiraUserRef>;
+  /** The Jira user with this email (to assign the ticket to the Slack user who acknowledged). */
+  findUserByEmail(email: string): Promise<JiraUserRef | undefined>;
 }
