@@ -312,6 +312,14 @@ export class RemediationService {
       void this.cards.refresh(a.id);
       return { ok: false, message: ":no_entry: The current policy no longer allows this action; nothing was run." };
     }
+    if (decision.autonomy === "observe" || decision.autonomy === "advise") {
+      if (await this.records.transition(a.id, ["pending"], "advised")) {
+        await this.records.patchDetail(a.id, { autonomy: "advise", note: `The policy now only ${decision.autonomy === "observe" ? "observes" : "advises"} this action (${decision.because.at(-1)}).` });
+        void this.cards.refresh(a.id);
+      }
+      await auditAction(this.o.store, user, "approval_refused", a, { reason: `policy is now ${decision.autonomy}`, because: decision.because });
+      return { ok: false, message: `:no_entry: The current policy only ${decision.autonomy === "observe" ? "observes" : "advises"} *${a.detail.title}* on \`${a.target.service}\`; nothing was run.`, state: "advised" };
+    }
     const who = await checkApprover(this.o.slack, decision.approvers, user);
     if (!who.allowed) {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "not an approver", approvers: decision.approvers, problems: who.problems });

@@ -141,6 +141,25 @@ describe("guardrails", () => {
     expect(await auditNames(h)).toContain("remediation.failed");
   });
 
+  it("authorisation follows the policy of click time: a policy edit after posting wins", async () => {
+    h = await remediationHarness();
+    h.verifier.healthy.set("checkout", false);
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(h.policyFile, "rules:\n  - match: { action: rollback }\n    autonomy: advise\n");
+    expect(h.policy.reload().ok).toBe(true);
+    const r = await h.remediation.approve(actionId!, "U_ALICE");
+    expect(r.ok).toBe(false);
+    expect(r.message).toMatch(/only advises/);
+    await h.settle();
+    expect(hasButtons(h.slack.card(actionId!)!.blocks)).toBe(false);
+    writeFileSync(h.policyFile, "defaults:\n  approvers: [U_CAROL]\n");
+    expect(h.policy.reload().ok).toBe(true);
+    const other = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "frontend" }, reason: "x" });
+    expect((await h.remediation.approve(other.actionId!, "U_ALICE")).message).toMatch(/Only <@U_CAROL>/);
+    expect(h.k8s.real()).toEqual([]);
+  });
+
   it("forbidden actions are never shown, whether by rule or by risk", async () => {
     h = await remediationHarness({ policy: `${BASE_POLICY}\nactions:\n  scale: { risk: forbidden }\n` });
     const byRule = await h.remediation.recommend(h.incident.id, { type: "delete_pod", target: { service: "payments", pod: "payments-abc-0" }, reason: "stuck pod" });
