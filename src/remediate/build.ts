@@ -9,7 +9,6 @@ import { NAMESPACE as SANDBOX_NAMESPACE } from "../sandbox/sim/catalog.ts";
 import type { Store } from "../store/store.ts";
 import { KubernetesRemediation } from "./kubernetes-adapter.ts";
 import { MetricsVerifier } from "./metrics-verifier.ts";
-import { PagerDutyEscalator } from "./pagerduty-escalator.ts";
 import { PolicySource } from "./policy-file.ts";
 import { RemediationService } from "./remediation-service.ts";
 
@@ -23,8 +22,9 @@ function policyFile(config: Config): string | undefined {
 
 /**
  * Remediation from config and the vendor ports: Kubernetes actions through the Kubernetes port,
- * verification from the metrics port, escalation through PagerDuty; each absent port is reported
- * on the card when it is needed ("no metrics source", "escalation unavailable").
+ * verification from the metrics port. Escalation is attached by the PagerDuty sync (one paging
+ * path); each absent port is reported on the card when it is needed ("no metrics source",
+ * "escalation unavailable").
  */
 export function buildRemediation(config: Config, deps: { store: Store; slack: SlackPort; logger: Logger; outbox: OutboxSender; ports: Ports; sandbox?: SandboxEndpoints }): RemediationService {
   const logger = deps.logger.child({ component: "remediation" });
@@ -41,7 +41,6 @@ export function buildRemediation(config: Config, deps: { store: Store; slack: Sl
     ports: {
       kubernetes: deps.ports.kubernetes ? new KubernetesRemediation(deps.ports.kubernetes) : undefined,
       verifier: deps.ports.metrics ? new MetricsVerifier(deps.ports.metrics) : undefined,
-      escalator: deps.ports.pagerduty ? new PagerDutyEscalator(deps.ports.pagerduty) : undefined,
       sandboxUrl: deps.sandbox?.url,
       namespace,
     },
