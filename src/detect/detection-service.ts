@@ -94,6 +94,22 @@ export class DetectionService {
     return this.series.size;
   }
 
+  /**
+   * Sets (or replaces) the settings of a series key, e.g. for the several series one query returns
+   * ("checkout/p99{pod=…}"); a live detector keeps its state.
+   */
+  define(sli: ResolvedSli): void {
+    this.slis.set(sli.key, sli);
+    const st = this.series.get(sli.key);
+    if (st) st.sli = sli;
+  }
+
+  /** The open episode of a series (a finding was made and it has not been quiet for closeAfterMs), if any. */
+  episode(key: string): { since: number; lastUnusualAt: number; peak: number } | undefined {
+    const e = this.series.get(key)?.episode;
+    return e ? { ...e } : undefined;
+  }
+
   /** Forget a series' state (e.g. after a deploy changed its behaviour on purpose). */
   reset(key: string): void {
     this.series.delete(key);
@@ -137,7 +153,7 @@ export class DetectionService {
     const rightWay = sli.direction === "both" || (sli.direction === "up" ? e.deviation > 0 : e.deviation < 0);
     if (e.since !== undefined && rightWay && st.episode) st.episode.lastUnusualAt = p.t;
     if (st.episode && p.t - st.episode.lastUnusualAt > this.closeAfterMs) st.episode = undefined;
-    if (!(score >= sli.threshold) || !rightWay) return undefined;
+    if (!(score >= sli.threshold) || !rightWay || !significant(sli, e.deviation, e.baseline)) return undefined;
 
     let escalation = false;
     if (!st.episode) {
@@ -165,6 +181,13 @@ export class DetectionService {
       escalation,
     };
   }
+}
+
+/** Whether a deviation is large enough to matter (the SLI's optional floors). */
+function significant(sli: ResolvedSli, deviation: number, baseline: number): boolean {
+  if (sli.minDeviation === undefined && sli.minRelativeDeviation === undefined) return true;
+  const floor = Math.max(sli.minDeviation ?? 0, (sli.minRelativeDeviation ?? 0) * Math.abs(Number.isFinite(baseline) ? baseline : 0));
+  return Math.abs(deviation) >= floor;
 }
 
 function defaultSli(key: string): ResolvedSli {

@@ -97,6 +97,10 @@ const overridable = {
   sensitivity: sensitivitySchema.optional(),
   quietHours: z.union([quietHoursSchema, z.null()]).optional(),
   page: z.boolean().optional(),
+  /** Smallest |deviation| (series unit) worth a finding: a surprising but tiny change is not reported. */
+  minDeviation: z.number().nonnegative().optional(),
+  /** Smallest |deviation| as a fraction of |baseline| (0.1 = 10 %) worth a finding. */
+  minRelativeDeviation: z.number().nonnegative().optional(),
 };
 
 const sliSchema = z
@@ -150,6 +154,9 @@ export interface ResolvedSli {
   threshold: number;
   quietHours?: QuietHours;
   page: boolean;
+  /** Findings need |deviation| >= max(minDeviation, minRelativeDeviation * |baseline|) (both optional). */
+  minDeviation?: number;
+  minRelativeDeviation?: number;
 }
 
 /** Score thresholds for the named sensitivities (score = 1 - exp(-surprise / 10)). */
@@ -197,10 +204,16 @@ export function parseSliConfig(doc: unknown, source = "slis.yaml"): ResolvedSli[
         threshold: thresholdFor(sensitivity),
         quietHours: quiet,
         page: sli.page ?? s.page ?? f.defaults.page ?? false,
+        ...optional("minDeviation", sli.minDeviation ?? s.minDeviation ?? f.defaults.minDeviation),
+        ...optional("minRelativeDeviation", sli.minRelativeDeviation ?? s.minRelativeDeviation ?? f.defaults.minRelativeDeviation),
       });
     }
   }
   return out;
+}
+
+function optional<K extends string>(k: K, v: number | undefined): Partial<Record<K, number>> {
+  return v === undefined ? {} : ({ [k]: v } as Record<K, number>);
 }
 
 /** First defined value; an explicit null switches an inherited value off. */
