@@ -161,7 +161,7 @@ export class IncidentService {
           incident = incidents.get(decision.incidentId);
           reason = decision.reason;
         } else {
-          incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: "alert" }, notify);
+          incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: alert.source === "anomaly" ? "detected" : "alert" }, notify);
           reason = `first alert (${decision.reason})`;
           incidents.set(incident.id, incident);
           views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [] });
