@@ -76,6 +76,10 @@ const envSchema = z.object({
   OPENAI_BASE_URL: url("an OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
   OPENAI_MODEL: z.string().min(1).default("gpt-4o-mini"),
   OPENAI_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  /** Bounds of the assistant's LLM tool loop: model calls, tokens (prompt + completion) and time per question. */
+  AISRE_LLM_MAX_STEPS: z.coerce.number({ error: "expected a whole number of model calls (1-20)" }).int().min(1).max(20).default(5),
+  AISRE_LLM_MAX_TOKENS: z.coerce.number({ error: "expected a token budget (500-200000)" }).int().min(500).max(200_000).default(24_000),
+  AISRE_LLM_TIMEOUT_MS: z.coerce.number({ error: "expected milliseconds (100-120000)" }).int().min(100).max(120_000).default(20_000),
   PINECONE_API_KEY: nonEmpty,
   PINECONE_INDEX: z.string().min(1).default("aisre"),
 
@@ -123,7 +127,7 @@ export interface Config {
   cloudwatch: { mode: PartMode; region?: string; endpoint?: string };
   pagerduty: { mode: PartMode; apiToken?: string; routingKey?: string; webhookSecret?: string; fromEmail?: string; apiUrl?: string };
   jira: { mode: PartMode; baseUrl?: string; email?: string; apiToken?: string; project: string; issueType: string; webhookSecret?: string };
-  openai: { enabled: boolean; apiKey?: string; baseUrl?: string; model: string; embeddingModel: string };
+  openai: { enabled: boolean; apiKey?: string; baseUrl?: string; model: string; embeddingModel: string; loop: { maxSteps: number; maxTokens: number; timeoutMs: number } };
   pinecone: { enabled: boolean; apiKey?: string; index: string };
   /** True when at least one part runs on the local sandbox, which then has to be started. */
   needsSandbox: boolean;
@@ -173,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cloudwatch: { mode: mode(!!e.AWS_REGION), region: e.AWS_REGION, endpoint: e.CLOUDWATCH_ENDPOINT },
     pagerduty: { mode: mode(!!e.PAGERDUTY_API_TOKEN || !!e.PAGERDUTY_ROUTING_KEY), apiToken: e.PAGERDUTY_API_TOKEN, routingKey: e.PAGERDUTY_ROUTING_KEY, webhookSecret: e.PAGERDUTY_WEBHOOK_SECRET, fromEmail: e.PAGERDUTY_FROM_EMAIL, apiUrl: e.PAGERDUTY_API_URL },
     jira: { mode: mode(!!e.JIRA_BASE_URL), baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN, project: e.JIRA_PROJECT, issueType: e.JIRA_ISSUE_TYPE, webhookSecret: e.JIRA_WEBHOOK_SECRET },
-    openai: { enabled: !!e.OPENAI_API_KEY, apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, embeddingModel: e.OPENAI_EMBEDDING_MODEL },
+    openai: { enabled: !!e.OPENAI_API_KEY, apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, embeddingModel: e.OPENAI_EMBEDDING_MODEL, loop: { maxSteps: e.AISRE_LLM_MAX_STEPS, maxTokens: e.AISRE_LLM_MAX_TOKENS, timeoutMs: e.AISRE_LLM_TIMEOUT_MS } },
     pinecone: { enabled: !!e.PINECONE_API_KEY, apiKey: e.PINECONE_API_KEY, index: e.PINECONE_INDEX },
     needsSandbox: false,
   };
