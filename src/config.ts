@@ -1,3 +1,4 @@
+import { validate as validCron } from "node-cron";
 import { z } from "zod";
 
 /**
@@ -42,6 +43,28 @@ const envSchema = z.object({
   AISRE_SERVICES_FILE: nonEmpty,
   AISRE_POLICY_FILE: nonEmpty,
   AISRE_SLIS_FILE: nonEmpty,
+  /** SLI polling and anomaly detection (on unless false). */
+  AISRE_POLL: bool,
+  /** node-cron expression of the poll (5 fields, or 6 with seconds); default every minute (faster in a sped-up sandbox). */
+  AISRE_POLL_CRON: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        return validCron(v);
+      } catch {
+        return false;
+      }
+    }, { error: 'expected a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 s)' })
+    .optional(),
+  /** History fetched to warm the detectors when a replica becomes the poller, e.g. 24h, 90m. */
+  AISRE_POLL_BACKFILL: z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, { error: "expected a duration such as 90m, 24h or 3d" })
+    .default("24h")
+    .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as "s" | "m" | "h" | "d"]),
+  /** Severity of incidents opened by an anomaly (whether it pages is the SLI's `page` setting). */
+  AISRE_ANOMALY_SEVERITY: z.enum(["sev1", "sev2", "sev3", "sev4"], { error: "expected sev1, sev2, sev3 or sev4" }).default("sev3"),
   /** Jira/PagerDuty sync and postmortem settings (YAML): field mapping, ownership, paging routes, SLOs. */
   AISRE_SYNC_FILE: nonEmpty,
   AISRE_RUNBOOKS_DIR: z.string().min(1).default("./runbooks"),
