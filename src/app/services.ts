@@ -23,6 +23,9 @@ import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
 import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
 import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
+import { DiagnosisService } from "../diagnose/live/service.ts";
+import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
+import { Toolsets } from "../toolsets/index.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -45,6 +48,10 @@ export interface Services {
   remediation: RemediationService;
   /** Jira and PagerDuty two-way sync, paging, on-call lookup and postmortems. */
   sync: SyncService;
+  /** Read-only toolsets (changes, metrics, Kubernetes, logs, knowledge, on-call) for the diagnosis and the assistant. */
+  toolsets: Toolsets;
+  /** Live diagnosis: ranks on incident open and on new signals, updates the card, posts changes in the thread. */
+  diagnosis: DiagnosisService;
   topology(): Topology;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
@@ -63,6 +70,8 @@ export interface ServiceDeps {
   sandbox?: SandboxEndpoints;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
   tickMs?: number;
+  /** Renders the diagnosis thread messages (Block Kit, from blocks/diagnosis.ts). */
+  diagnosisPresenter?: DiagnosisPresenter;
 }
 
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
@@ -100,6 +109,19 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
   // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
   if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
+  const toolsets = new Toolsets({
+    db,
+    knowledge,
+    ports,
+    now,
+    kubernetes: { namespaces: config.kubernetes.namespaces },
+    disabledReasons: {
+      kubernetes: ports.missing.kubernetes,
+      pagerduty: ports.missing.pagerduty,
+      metrics: ports.missing.prometheus && ports.missing.cloudwatch ? `${ports.missing.prometheus}; ${ports.missing.cloudwatch}` : undefined,
+    },
+  });
+  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.diagnosisPresenter, outbox, remediation });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -116,6 +138,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     ports,
     remediation,
     sync,
+    toolsets,
+    diagnosis,
     topology,
     async ready() {
       try {
@@ -127,6 +151,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     start() {
       outbox.start();
       sync.start();
+      diagnosis.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
@@ -153,6 +178,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       knowledge.close();
       remediation.close();
       await intake.drain();
+      await diagnosis.stop();
       await sync.stop();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);

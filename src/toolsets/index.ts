@@ -13,7 +13,10 @@ export type { ToolsetPorts } from "./ports.ts";
 export interface ToolsetsDeps {
   db: Db;
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
+  /** Shared, not copied: ports attached later to this object are seen by the tools. */
   ports?: ToolsetPorts;
+  /** The observed system's clock (unix ms) when Prometheus cannot tell it; default the host's. */
+  now?: () => number;
   kubernetes?: KubernetesToolsetOptions;
   metrics?: MetricsToolsetOptions;
   /** Why an integration is off, when config knows better than "not connected". */
@@ -34,9 +37,9 @@ export class Toolsets {
   readonly oncall: ReturnType<typeof oncallToolset>;
 
   constructor(deps: ToolsetsDeps) {
-    this.ports = { ...(deps.ports ?? {}) };
+    this.ports = deps.ports ?? {};
     this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}) });
-    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}) });
+    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.now ? { now: deps.now } : {}) });
     this.changes = changesToolset({ db: deps.db, ports: this.ports, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
     this.knowledge = knowledgeToolset(deps.knowledge);
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});

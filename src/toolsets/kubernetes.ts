@@ -52,6 +52,8 @@ export interface PodBrief {
 
 export interface ServicePods {
   service: string;
+  /** The controller kind of its pods (a ReplicaSet's pods belong to a Deployment). */
+  workload: "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "Pod";
   pods: PodBrief[];
   signals: PodSignal[];
 }
@@ -179,8 +181,10 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       for (const s of wanted) {
         const pods = by.get(s) ?? [];
         if (pods.length === 0) continue;
+        const ok = pods.find((p) => p.owner)?.owner?.kind;
         out.push({
           service: s,
+          workload: ok === "ReplicaSet" ? "Deployment" : ok === "StatefulSet" || ok === "DaemonSet" || ok === "Job" ? ok : "Pod",
           pods: pods.map((p) => {
             const c = p.containers.find((x) => x.state !== "running") ?? p.containers[0];
             return {

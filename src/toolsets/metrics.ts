@@ -74,6 +74,8 @@ export interface MetricsToolsetOptions {
   cloudwatchNamespaces?: string[];
   /** Queries run at once. */
   concurrency?: number;
+  /** The observed system's clock when Prometheus cannot tell it. */
+  now?: () => number;
   disabledReason?: string;
 }
 
@@ -166,7 +168,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
     timeoutMs: 25_000,
     run: async (a) => {
       const start = new Date(a.start);
-      const end = new Date(a.end ?? Date.now());
+      const end = new Date(a.end ?? (o.now ?? Date.now)());
       const into = new Map<string, MetricSeries[]>();
       const notes: string[] = [];
       const sources: ServiceMetricsData["sources"] = [];
@@ -228,9 +230,9 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
         const [s] = (await ports.metrics?.query("time()")) ?? [];
         if (s && Number.isFinite(s.value) && s.value > 0) return s.value * 1000;
       } catch {
-        // fall back to the host clock
+        // fall back to the configured clock
       }
-      return Date.now();
+      return (o.now ?? Date.now)();
     },
   };
 }

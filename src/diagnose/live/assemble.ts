@@ -25,7 +25,7 @@ export interface AssemblyOptions {
   stepSeconds?: number;
   /** Most services looked at (nearest to the alerting ones first). */
   maxServices?: number;
-  /** Services whose logs are read (default 16) and pods per service (default 2). */
+  /** Services whose logs are read (default 16) and pods per service (default 2; 4 for alerting services). */
   maxLogServices?: number;
   logPodsPerService?: number;
   /** Changes this long before the onset are fetched (default 6 h; the engine weighs them by proximity). */
@@ -56,6 +56,8 @@ export interface AssembledContext {
   runbooks: Array<RunbookHit & { service?: string }>;
   similar: SimilarIncident[];
   oncall: { service: string; people: OncallView[] } | undefined;
+  /** The workload kind of each service seen in the cluster, and its pods. */
+  workloads: Record<string, { kind: "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "Pod"; pods: string[] }>;
   elapsedMs: number;
 }
 
@@ -256,7 +258,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
     Promise.all(
       logServices.map(async (s) => ({
         service: s,
-        r: await t.kubernetes.t.logSignatures.run({ service: s, since: logSince, now: end, maxPods: o.logPodsPerService ?? 2, tailLines: 1500, minLevel: "info", splitAt: onset, protect: services }),
+        r: await t.kubernetes.t.logSignatures.run({ service: s, since: logSince, now: end, maxPods: alerting.includes(s) ? 4 : (o.logPodsPerService ?? 2), tailLines: 1500, minLevel: "info", splitAt: onset, protect: services }),
       })),
     ),
     symptom ? t.oncall.t.whoIsOnCall.run({ service: symptom.service }) : Promise.resolve(undefined),
@@ -318,6 +320,10 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
       runbookInputs.push({ runbookId: r.data[0].id, title: r.data[0].title, score: r.data[0].score, services: [s] });
     }
   }
+  const workloads: AssembledContext["workloads"] = {};
+  if (pods.status === "ok") {
+    for (const sp of pods.data) workloads[sp.service] = { kind: sp.workload, pods: sp.pods.map((p) => p.name) };
+  }
   const graph = graphFromTopology(topology);
   const input: DiagnosisInput = {
     services: metricsData,
@@ -349,6 +355,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
     runbooks,
     similar: similar.status === "ok" ? similar.data : [],
     oncall: oncall?.status === "ok" && symptom ? { service: symptom.service, people: oncall.data } : undefined,
+    workloads,
     elapsedMs: Math.round(performance.now() - started),
   };
 }

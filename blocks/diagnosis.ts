@@ -1,0 +1,113 @@
+import type { KnownBlock } from "@slack/types";
+import type { HypothesisChange } from "../src/diagnose/adapters.ts";
+import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.ts";
+import type { AnalysisView, DiagnosisPresenter, UpdateView } from "../src/diagnose/live/view.ts";
+import type { SlackMessage } from "../src/incident/presenter.ts";
+import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
+
+/**
+ * Diagnosis messages in the incident thread: the first analysis (ranked hypotheses, each with its
+ * evidence, counter-evidence and gaps; the global gaps; which sources answered) and the one-line
+ * updates when the ranking changes. Pure; every text is cut to Slack's limits.
+ */
+
+const KIND_ICON: Record<EvidenceItem["kind"], string> = {
+  metric: ":chart_with_upwards_trend:",
+  topology: ":link:",
+  symptom: ":dart:",
+  change: ":package:",
+  k8s: ":whale:",
+  log: ":page_facing_up:",
+  runbook: ":books:",
+};
+
+const CHANGE_ICON: Record<HypothesisChange["kind"], string> = {
+  leader: ":twisted_rightwards_arrows:",
+  new: ":new:",
+  strengthened: ":arrow_up:",
+  weakened: ":arrow_down:",
+  dropped: ":arrow_down:",
+};
+
+const TOOL_ICON = { ok: ":white_check_mark:", no_data: ":white_circle:", error: ":warning:", disabled: ":no_entry_sign:" } as const;
+
+const pct = (x: number): string => `${Math.round(x * 100)} %`;
+const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+/** Slack mrkdwn: & < > are control characters. */
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function verdictLabel(d: Diagnosis): string {
+  switch (d.uncertainty) {
+    case "confident":
+      return ":large_green_circle: confident";
+    case "unsure: two candidates":
+      return ":large_yellow_circle: unsure: two candidates";
+    default:
+      return ":white_circle: thin evidence";
+  }
+}
+
+/** Lines under a heading, as many as fit in one section, saying how many were left out. */
+function lines(heading: string, items: string[], max: number = SLACK_LIMITS.sectionText): string {
+  let text = heading;
+  let shown = 0;
+  for (const l of items) {
+    const next = `${text}\n${l}`;
+    if (next.length > max - 40) break;
+    text = next;
+    shown++;
+  }
+  if (shown < items.length) text += `\n_…and ${items.length - shown} more_`;
+  return text;
+}
+
+function hypothesisBlock(h: Hypothesis): KnownBlock {
+  const ev = h.evidence.slice(0, 5).map((e) => `${KIND_ICON[e.kind]} ${esc(fit(e.summary, 300))}`);
+  const against = h.counterEvidence.slice(0, 3).map((e) => `:heavy_minus_sign: ${esc(fit(e.summary, 240))}`);
+  const gaps = h.gaps.slice(0, 2).map((g) => `:grey_question: ${esc(fit(g, 200))}`);
+  const head = `*${h.rank}. ${esc(h.service)}* — ${pct(h.confidence)}\n_${esc(fit(h.cause, 600))}_`;
+  const body = [lines("*Evidence*", ev, 1500), against.length ? lines("*Against it*", against, 800) : "", gaps.length ? lines("*Missing for it*", gaps, 400) : ""].filter(Boolean).join("\n");
+  return { type: "section", text: { type: "mrkdwn", text: fitSection(`${head}\n${body}`) } };
+}
+
+export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
+  const d = v.diagnosis;
+  const blocks: KnownBlock[] = [];
+  blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`:mag: *Diagnosis* · ${verdictLabel(d)}\n${esc(d.headline)}`) } });
+  const onsetNote = v.symptom ? `onset ${hhmm(v.window.onset)} (${esc(v.symptom.alert)} on ${esc(v.symptom.service)})` : `onset ${hhmm(v.window.onset)}`;
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${onsetNote} · data from ${hhmm(v.window.start)} to ${hhmm(v.window.end)} · ${d.hypotheses.length} candidate(s) ranked`, SLACK_LIMITS.sectionText) }] });
+  const top = d.hypotheses.slice(0, 3);
+  if (top.length === 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: "No service shows a clear anomaly yet: the next signals will be ranked as they arrive." } });
+  for (const h of top) blocks.push(hypothesisBlock(h));
+  const rest = d.hypotheses.slice(3, 8);
+  if (rest.length) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`Also considered: ${rest.map((h) => `${h.service} ${pct(h.confidence)}`).join(", ")}`, SLACK_LIMITS.sectionText) }] });
+  blocks.push({ type: "divider" });
+  const gaps = d.gaps.map((g) => `• ${esc(fit(g, 300))}`);
+  blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(gaps.length ? lines("*Investigation gaps* (what could not be checked)", gaps) : "*Investigation gaps*: none, every source answered.") } });
+  const tools = v.tools.map((t) => `${TOOL_ICON[t.status]} \`${t.tool}\` ${esc(fit(t.detail, 200))}`);
+  blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(lines("*Sources*", tools)) } });
+  const extra: string[] = [];
+  if (v.oncall?.people.length) extra.push(`:bust_in_silhouette: On call for ${esc(v.oncall.service)}: ${v.oncall.people.slice(0, 3).map((p) => `${esc(p.name)} (L${p.level})`).join(", ")}`);
+  if (v.runbooks.length) extra.push(`:books: Runbooks: ${v.runbooks.slice(0, 3).map((r) => `${esc(r.title)}${r.service ? ` (${esc(r.service)})` : ""}`).join(", ")}`);
+  if (v.similar.length) extra.push(`:repeat: Similar past incidents: ${v.similar.slice(0, 2).map((s) => esc(s.title)).join("; ")}`);
+  if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });
+  const lead = d.hypotheses[0];
+  const text = lead ? `Diagnosis: ${lead.service} ${pct(lead.confidence)} (${d.uncertainty})${d.hypotheses[1] ? `; then ${d.hypotheses[1].service} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
+  return { text: fit(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
+  const d = v.diagnosis;
+  const changeLines = v.changes.map((c) => `${CHANGE_ICON[c.kind]} ${esc(fit(c.text, 500))}`);
+  const lead = d.hypotheses[0];
+  const blocks: KnownBlock[] = [
+    { type: "section", text: { type: "mrkdwn", text: fitSection(lines("", changeLines).replace(/^\n/, "")) } },
+    { type: "context", elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}`, SLACK_LIMITS.sectionText) }] },
+  ];
+  return { text: fit(v.changes.map((c) => c.text).join("; "), SLACK_LIMITS.messageText), blocks };
+}
+
+export const blockKitDiagnosisPresenter: DiagnosisPresenter = {
+  analysis: diagnosisAnalysisMessage,
+  update: diagnosisUpdateMessage,
+};

@@ -1,0 +1,100 @@
+import type { Alert } from "../../domain/alert.ts";
+import { matchRunbooks, type Runbook } from "../../knowledge/runbook.ts";
+import type { Recommendation } from "../../remediate/types.ts";
+import type { Diagnosis, Hypothesis } from "../types.ts";
+import type { AssembledContext } from "./assemble.ts";
+
+/**
+ * Which catalog action the leading hypothesis calls for (pure). Candidates come from the runbooks
+ * that match the leader's own evidence (each runbook's `actions`, earlier ones preferred, weighted
+ * by the match) and from the engine's reading: a deploy of that service just before the onset calls
+ * for a rollback above anything else. Actions that need a parameter nobody can choose safely here
+ * (`scale`: to how many?, `flush_cache_prefix`: which prefix?) are left to people; `delete_pod` only
+ * when one pod stands out. Nothing is chosen unless the diagnosis is confident.
+ */
+export interface RemedyChoice {
+  recommendation: Recommendation;
+  runbook?: { id: string; title: string };
+  why: string;
+}
+
+const POSITION_WEIGHT = [1, 0.6, 0.4, 0.3, 0.2];
+
+/** Only actions the diagnosis can fill in by itself. */
+const SELF_SERVE = new Set(["rollback", "rollout_restart", "delete_pod", "kill_db_query"]);
+
+export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads">, runbooks: readonly Runbook[], alerts: readonly Alert[], o: { minConfidence?: number } = {}): RemedyChoice | undefined {
+  const lead = d.hypotheses[0];
+  if (!lead || d.uncertainty !== "confident" || lead.confidence < (o.minConfidence ?? 0.5)) return undefined;
+  const own = alerts.filter((a) => a.service === lead.service);
+  const text = [lead.cause, ...lead.evidence.map((e) => `${e.source.metric ?? ""} ${e.summary}`), ...own.map((a) => `${a.name} ${a.summary}`)].join("\n");
+  const matched = new Map<string, { id: string; title: string; score: number; actions: string[] }>();
+  for (const m of matchRunbooks(runbooks, { alertNames: own.map((a) => a.name), services: [lead.service], symptoms: text }, { limit: 3, minScore: 0.3 })) {
+    matched.set(m.runbook.id, { id: m.runbook.id, title: m.runbook.title, score: m.score, actions: [...m.runbook.actions] });
+  }
+  for (const r of ctx.runbooks) {
+    if (r.service === lead.service && !matched.has(r.id)) matched.set(r.id, { id: r.id, title: r.title, score: r.score, actions: r.actions });
+  }
+  const change = strongestChange(lead);
+  const pod = standoutPod(lead.service, ctx, own);
+  const score = new Map<string, { value: number; runbook?: { id: string; title: string } }>();
+  const add = (action: string, value: number, runbook?: { id: string; title: string }): void => {
+    const cur = score.get(action);
+    if (!cur || value > cur.value) score.set(action, { value: (cur?.value ?? 0) + value, runbook: runbook ?? cur?.runbook });
+    else cur.value += value;
+  };
+  for (const m of matched.values()) m.actions.forEach((a, i) => add(a, m.score * (POSITION_WEIGHT[i] ?? 0.1), { id: m.id, title: m.title }));
+  if (change) add("rollback", 1 + change.weight);
+  const applicable = [...score.entries()].filter(([a]) => {
+    if (!SELF_SERVE.has(a)) return false;
+    if (a === "rollback") return !!change;
+    if (a === "delete_pod") return !!pod;
+    return true;
+  });
+  applicable.sort((x, y) => y[1].value - x[1].value);
+  const best = applicable[0];
+  if (!best) return undefined;
+  const [type, { runbook }] = best;
+  const kind = ctx.workloads[lead.service]?.kind;
+  const target = { service: lead.service, ...(kind === "StatefulSet" ? { kind: "StatefulSet" as const } : {}), ...(type === "delete_pod" && pod ? { pod } : {}) };
+  const why =
+    type === "rollback" && change
+      ? `${change.summary} lines up with the onset`
+      : type === "delete_pod" && pod
+        ? `only ${pod} shows the errors`
+        : runbook
+          ? `runbook "${runbook.title}"`
+          : "the leading hypothesis";
+  return {
+    recommendation: {
+      type,
+      target,
+      reason: `${lead.cause} (confidence ${Math.round(lead.confidence * 100)} %)`,
+      evidence: lead.evidence.slice(0, 5).map((e) => `[${e.kind}] ${e.summary}`),
+      hypothesisRef: `rank 1: ${lead.service}`,
+      proposedBy: "aisre-diagnosis",
+    },
+    ...(runbook ? { runbook } : {}),
+    why,
+  };
+}
+
+function strongestChange(h: Hypothesis): { summary: string; weight: number } | undefined {
+  const c = h.evidence.filter((e) => e.kind === "change" && e.weight >= 0.2).sort((a, b) => b.weight - a.weight)[0];
+  return c ? { summary: c.summary.replace(/ at \d\d:\d\dZ/, ""), weight: c.weight } : undefined;
+}
+
+/**
+ * One pod of a service with several that stands out: the only pod its alerts name, or the only
+ * source of its top error signature.
+ */
+function standoutPod(service: string, ctx: Pick<AssembledContext, "logs" | "workloads">, alerts: readonly Alert[]): string | undefined {
+  const pods = ctx.workloads[service]?.pods ?? [];
+  if (pods.length < 2) return undefined;
+  const named = [...new Set(alerts.filter((a) => a.status === "firing").map((a) => a.labels.pod).filter((p): p is string => !!p))];
+  if (named.length === 1 && pods.includes(named[0])) return named[0];
+  if (named.length > 1) return undefined;
+  const top = ctx.logs.find((l) => l.service === service)?.signatures.find((s) => s.level === "error");
+  if (!top || top.sources.length !== 1 || top.count < 3) return undefined;
+  return pods.includes(top.sources[0]) ? top.sources[0] : undefined;
+}

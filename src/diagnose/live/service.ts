@@ -1,0 +1,340 @@
+import type { Alert } from "../../domain/alert.ts";
+import type { Incident } from "../../domain/incident.ts";
+import type { Topology } from "../../domain/topology.ts";
+import type { IncidentEvents } from "../../incident/incident-events.ts";
+import { rootRef } from "../../incident/outbox-sender.ts";
+import type { Runbook } from "../../knowledge/runbook.ts";
+import type { Logger } from "../../log.ts";
+import type { Recommendation } from "../../remediate/types.ts";
+import type { IncidentCard } from "../../store/repos/incidents.ts";
+import { createStore, type Store } from "../../store/store.ts";
+import type { Toolsets } from "../../toolsets/index.ts";
+import { cardDiagnosis, diffDiagnoses, type HypothesisChange } from "../adapters.ts";
+import { diagnose } from "../engine.ts";
+import type { Diagnosis, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
+import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
+import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
+import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
+
+/** Advisory lock namespace: one diagnosis publication per incident at a time, across replicas. */
+const DIAGNOSIS_LOCK = 7_301_006;
+
+/** What the diagnosis needs from remediation (RemediationService.recommend). */
+export interface RecommendPort {
+  recommend(incidentId: string, rec: Recommendation): Promise<{ offered: boolean; reason: string; duplicate?: boolean }>;
+}
+
+export interface DiagnosisServiceOptions {
+  store: Store;
+  incidents: { events: IncidentEvents; markCardDirty(id: string): void };
+  toolsets: Toolsets;
+  topology: () => Topology;
+  runbooks: () => readonly Runbook[];
+  logger: Logger;
+  defaultChannel: string;
+  presenter?: DiagnosisPresenter;
+  outbox?: { poke(): void };
+  remediation?: RecommendPort;
+  /** Quiet time after a signal before ranking (signals come in bursts). Default 3 s. */
+  debounceMs?: number;
+  /** Least time between two rankings of one incident. Default 20 s. */
+  minIntervalMs?: number;
+  /** Re-ranking of open incidents as their metrics move on (0 = off). Default 2 min. */
+  refreshMs?: number;
+  /** Rankings running at once (a storm opens many incidents). Default 2. */
+  concurrency?: number;
+  assembly?: AssemblyOptions;
+  /** Recommend an action when the leader is at least this confident. Default 0.5. */
+  recommendAbove?: number;
+}
+
+interface Slot {
+  timer?: NodeJS.Timeout;
+  reasons: string[];
+  lastRun: number;
+  running?: Promise<void>;
+}
+
+export interface DiagnosisRun {
+  incidentId: string;
+  posted: "analysis" | "update" | "none";
+  changes: HypothesisChange[];
+  diagnosis: Diagnosis;
+  context: AssembledContext;
+  recommendation?: { choice: RemedyChoice; outcome: string };
+}
+
+/** The part of a diagnosis kept in the timeline to tell what changed next time. */
+interface Snapshot {
+  uncertainty: Diagnosis["uncertainty"];
+  headline: string;
+  gaps: string[];
+  hypotheses: Array<Pick<Hypothesis, "rank" | "service" | "cause" | "services" | "score" | "confidence" | "gaps"> & { evidence: EvidenceItem[]; counterEvidence: EvidenceItem[] }>;
+}
+
+function snapshotOf(d: Diagnosis): Snapshot {
+  return {
+    uncertainty: d.uncertainty,
+    headline: d.headline,
+    gaps: d.gaps.slice(0, 10),
+    hypotheses: d.hypotheses.slice(0, 5).map((h) => ({
+      rank: h.rank,
+      service: h.service,
+      cause: h.cause,
+      services: h.services,
+      score: h.score,
+      confidence: h.confidence,
+      gaps: h.gaps,
+      evidence: h.evidence.slice(0, 10),
+      counterEvidence: h.counterEvidence.slice(0, 4),
+    })),
+  };
+}
+
+const fromSnapshot = (s: Snapshot): Diagnosis => ({ ...s, notes: [], elapsedMs: 0 });
+
+/** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
+export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
+  return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter(
+    (c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1),
+  );
+}
+
+function last(s: MetricSeries | undefined): number | undefined {
+  if (!s) return undefined;
+  for (let i = s.values.length - 1; i >= 0; i--) if (Number.isFinite(s.values[i])) return s.values[i];
+  return undefined;
+}
+
+/** "checkout: 25 % of requests fail, p99 3.0 s; frontend: 5 % fail" from the alerting services' latest samples. */
+export function impactLine(ctx: Pick<AssembledContext, "input" | "symptom">, alerting: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  const order = [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])];
+  for (const s of order) {
+    const sm = ctx.input.services.find((x) => x.service === s);
+    if (!sm) continue;
+    const err = last(sm.series.find((x) => x.metric === "error_ratio"));
+    const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
+    const bits: string[] = [];
+    if (err !== undefined && err >= 0.01) bits.push(`${Math.round(err * 100)} % of requests fail`);
+    if (p99 !== undefined && p99 >= 1) bits.push(`p99 ${p99.toFixed(1)} s`);
+    if (bits.length) parts.push(`${s}: ${bits.join(", ")}`);
+    if (parts.length >= 3) break;
+  }
+  return parts.length ? parts.join("; ") : undefined;
+}
+
+/**
+ * The live diagnosis: listens to incident events, debounces, gathers the context through the
+ * toolsets, ranks, and publishes: the root card's "What's going on / What caused it / What to do
+ * next", the first analysis in the thread (the ranked list with evidence, counter-evidence and
+ * gaps), then one message per change of the ranking — never a repost of the whole analysis. The
+ * last published ranking is kept in the timeline (kind `hypothesis`), so a restart or another
+ * replica compares against what the thread already says.
+ */
+export class DiagnosisService {
+  private readonly o: DiagnosisServiceOptions;
+  private readonly presenter: DiagnosisPresenter;
+  private readonly slots = new Map<string, Slot>();
+  private readonly queue: Array<() => Promise<void>> = [];
+  private active = 0;
+  private refreshTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private remediation?: RecommendPort;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(o: DiagnosisServiceOptions) {
+    this.o = o;
+    this.presenter = o.presenter ?? plainDiagnosisPresenter;
+    this.remediation = o.remediation;
+  }
+
+  /** Remediation may be built after the diagnosis; recommendations start once it is attached. */
+  attachRemediation(r: RecommendPort | undefined): void {
+    this.remediation = r;
+  }
+
+  start(): void {
+    const ev = this.o.incidents.events;
+    const on = <K extends "opened" | "alerts" | "changes" | "status">(name: K, fn: (...args: never[]) => void) => {
+      ev.on(name, fn as never);
+      this.listeners.push(() => ev.off(name, fn as never));
+    };
+    on("opened", (i: Incident) => this.request(i.id, "incident opened"));
+    on("alerts", (i: Incident, alerts: Alert[]) => {
+      const firing = alerts.filter((a) => a.status === "firing");
+      if (firing.length) this.request(i.id, `${firing.length} alert(s): ${[...new Set(firing.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))].slice(0, 3).join(", ")}`);
+    });
+    on("changes", (i: Incident, changes: Array<{ kind: string; service: string; version?: string }>) =>
+      this.request(i.id, changes.map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")),
+    );
+    on("status", (i: Incident) => {
+      if (i.status === "resolved") this.cancel(i.id);
+    });
+    const every = this.o.refreshMs ?? 120_000;
+    if (every > 0) {
+      this.refreshTimer = setInterval(() => void this.refresh().catch((e: unknown) => this.o.logger.warn({ err: e }, "diagnosis refresh failed")), every);
+      this.refreshTimer.unref?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const off of this.listeners.splice(0)) off();
+    clearInterval(this.refreshTimer);
+    for (const s of this.slots.values()) clearTimeout(s.timer);
+    await this.idle();
+  }
+
+  /** Resolves when nothing is scheduled or running. */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pending = [...this.slots.values()].filter((s) => s.timer || s.running);
+      if (pending.length === 0 && this.queue.length === 0 && this.active === 0) return;
+      await Promise.all(pending.map((s) => s.running ?? new Promise((r) => setTimeout(r, 50))));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private slot(id: string): Slot {
+    let s = this.slots.get(id);
+    if (!s) this.slots.set(id, (s = { reasons: [], lastRun: 0 }));
+    return s;
+  }
+
+  private cancel(id: string): void {
+    const s = this.slots.get(id);
+    if (s?.timer) clearTimeout(s.timer);
+    if (s) s.timer = undefined;
+  }
+
+  /** Schedules a ranking of the incident: after the debounce, and not sooner than the minimum interval. */
+  request(id: string, reason: string): void {
+    if (this.stopped) return;
+    const s = this.slot(id);
+    s.reasons.push(reason);
+    if (s.timer) return;
+    const now = Date.now();
+    const wait = Math.max(this.o.debounceMs ?? 3000, s.lastRun + (this.o.minIntervalMs ?? 20_000) - now);
+    s.timer = setTimeout(() => {
+      s.timer = undefined;
+      if (s.running) {
+        // A ranking is under way: go again when it is done.
+        void s.running.then(() => this.request(id, "signals during the last ranking"));
+        return;
+      }
+      const reasons = s.reasons.splice(0);
+      s.running = this.enqueue(() => this.runSafe(id, reasons)).finally(() => {
+        s.running = undefined;
+        s.lastRun = Date.now();
+      });
+    }, wait);
+    s.timer.unref?.();
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      const go = async () => {
+        this.active++;
+        try {
+          await job();
+        } finally {
+          this.active--;
+          resolve();
+          const next = this.queue.shift();
+          if (next) void next();
+        }
+      };
+      if (this.active < (this.o.concurrency ?? 2)) void go();
+      else this.queue.push(go);
+    });
+  }
+
+  private async runSafe(id: string, reasons: string[]): Promise<void> {
+    try {
+      await this.run(id, reasons);
+    } catch (e) {
+      this.o.logger.error({ err: e, incident: id }, "diagnosis failed");
+    }
+  }
+
+  /** Re-ranks open incidents that already have an analysis (metrics keep moving). */
+  async refresh(): Promise<void> {
+    const open = await this.o.store.incidents.listOpen();
+    for (const i of open) {
+      const s = this.slots.get(i.id);
+      if (s && !s.timer && !s.running && Date.now() - s.lastRun >= (this.o.refreshMs ?? 120_000)) this.request(i.id, "new data since the last look");
+    }
+  }
+
+  /** Ranks one incident now and publishes what changed. */
+  async run(id: string, reasons: string[] = []): Promise<DiagnosisRun | undefined> {
+    const store = this.o.store;
+    const incident = await store.incidents.get(id);
+    if (!incident || incident.status === "resolved") return undefined;
+    const alerts = await store.alerts.byIncident(id);
+    const ctx = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
+    const raw = diagnose(ctx.input);
+    const diagnosis: Diagnosis = { ...raw, gaps: [...new Set([...ctx.gaps, ...raw.gaps])] };
+    const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5 }) : undefined;
+    const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
+    const impact = impactLine(ctx, alerting);
+    const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}) };
+    if (choice && card.diagnosis) {
+      const t = choice.recommendation;
+      card.diagnosis.nextSteps = [`Recommended: ${t.type.replace(/_/g, " ")} of ${t.target.pod ?? t.target.service} (${choice.why}); see the action card in the thread.`, ...(card.diagnosis.nextSteps ?? [])].slice(0, 4);
+    }
+    const trigger = reasons.length ? [...new Set(reasons)].slice(0, 3).join("; ") : "a new look";
+
+    const published = await store.db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DIAGNOSIS_LOCK, id]);
+      const s = createStore(tx);
+      const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
+      const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
+      const channel = incident.channel ?? this.o.defaultChannel;
+      const oldCard = await s.incidents.card(id);
+      const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact });
+      if (cardChanged) await s.incidents.mergeCard(id, card);
+      if (!prev) {
+        const msg = this.presenter.analysis({
+          incident,
+          diagnosis,
+          window: ctx.window,
+          ...(ctx.symptom ? { symptom: ctx.symptom } : {}),
+          tools: ctx.tools,
+          ...(ctx.oncall ? { oncall: { service: ctx.oncall.service, people: ctx.oncall.people.map((p) => ({ name: p.user.name, level: p.level, ...(p.user.email ? { email: p.user.email } : {}) })) } } : {}),
+          similar: ctx.similar.map((x) => ({ title: x.title, excerpt: x.excerpt })),
+          runbooks: ctx.runbooks.map((r) => ({ title: r.title, ...(r.service ? { service: r.service } : {}), score: r.score, ...(r.path ? { path: r.path } : {}) })),
+        });
+        await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:analysis` });
+        await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: `Diagnosis: ${diagnosis.headline}`, data: { event: "analysis", trigger, snapshot: snapshotOf(diagnosis), tools: ctx.tools, window: ctx.window } });
+        return { posted: "analysis" as const, changes: [] as HypothesisChange[], cardChanged };
+      }
+      const changes = significantChanges(prev, diagnosis);
+      if (changes.length === 0) return { posted: "none" as const, changes, cardChanged };
+      const msg = this.presenter.update({ incident, changes, diagnosis, trigger });
+      const seq = (await s.timeline.list(id, ["hypothesis"])).length;
+      await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });
+      await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", trigger, changes, snapshot: snapshotOf(diagnosis) } });
+      return { posted: "update" as const, changes, cardChanged };
+    });
+    if (published.cardChanged) this.o.incidents.markCardDirty(id);
+    if (published.posted !== "none") this.o.outbox?.poke();
+    this.o.logger.info(
+      { incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs },
+      "diagnosis ranked",
+    );
+
+    let recommendation: DiagnosisRun["recommendation"];
+    if (choice && this.remediation) {
+      try {
+        const r = await this.remediation.recommend(id, choice.recommendation);
+        recommendation = { choice, outcome: r.duplicate ? "already recommended" : r.reason };
+      } catch (e) {
+        this.o.logger.warn({ err: e, incident: id, action: choice.recommendation.type }, "recommending a remediation failed");
+        recommendation = { choice, outcome: `not offered: ${e instanceof Error ? e.message : String(e)}` };
+      }
+    }
+    return { incidentId: id, posted: published.posted, changes: published.changes, diagnosis, context: ctx, ...(recommendation ? { recommendation } : {}) };
+  }
+}
