@@ -3,6 +3,7 @@ export const ACTION = {
   incidentAcknowledge: "incident_acknowledge",
   incidentResolve: "incident_resolve",
   incidentReopen: "incident_reopen",
+  /** Shares an ephemeral card in the channel; the value is `<status|oncall|runbook>|<argument>`. */
   shareInChannel: "share_in_channel",
   remediationApprove: "remediation_approve",
   remediationReject: "remediation_reject",
@@ -21,6 +22,7 @@ export const VIEW = {
 
 export const BLOCK = {
   cardActions: "incident_card_actions",
+  shareActions: "share_actions",
   remediationActions: "remediation_actions",
   declareTitle: "declare_title",
   declareSeverity: "declare_severity",
