@@ -67,6 +67,7 @@ function parsed<T extends z.ZodType>(schema: T) {
 
 async function inspectWorkload(ctx: ActionContext, t: ActionTarget): Promise<Inspection> {
   const ref = refOf(ctx, t);
+  if (ref.kind !== "Deployment") return { exists: false, detail: `${ref.kind.toLowerCase()}/${ref.name}: only Deployments are changed from Slack` };
   const state = await k8s(ctx).workload(ref);
   if (!state) return { exists: false, detail: `${ref.kind.toLowerCase()}/${ref.name} not found in ${ref.namespace}` };
   return { exists: true, state, detail: `${state.readyReplicas}/${state.replicas} ready${state.revision ? `, revision ${state.revision}` : ""}` };

@@ -195,7 +195,10 @@ export class RemediationService {
       let autonomy: Autonomy = decision.autonomy;
       let note: string | undefined;
       const block = autonomy === "approve" || autonomy === "auto" ? await guardrailBlock(tx, draft, decision.limits) : undefined;
-      if (block?.code === "kill_switch" || block?.code === "incident_limit") {
+      if (def.kind === "kubernetes" && target.kind === "StatefulSet" && (autonomy === "approve" || autonomy === "auto")) {
+        autonomy = "advise";
+        note = `Shown as advice only: aisre changes Deployments, not StatefulSets; ${target.service} is one, so do this by hand if you agree.`;
+      } else if (block?.code === "kill_switch" || block?.code === "incident_limit") {
         autonomy = "advise";
         note = `Shown as advice only: ${block.reason}.`;
       } else if (block && autonomy === "auto") {

@@ -226,6 +226,13 @@ describe("guardrails", () => {
     expect(hasButtons(h.slack.card(r.actionId!)!.blocks)).toBe(false);
   });
 
+  it("StatefulSets are advised, never changed from Slack", async () => {
+    h = await remediationHarness();
+    const r = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "orders-db", kind: "StatefulSet" }, reason: "x" });
+    expect(r).toMatchObject({ offered: true, autonomy: "advise", state: "advised" });
+    expect(r.reason).toMatch(/not StatefulSets/);
+  });
+
   it("per-incident limit turns further recommendations into advice", async () => {
     h = await remediationHarness({ policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 10\n  maxActionsPerIncident: 1") });
     h.verifier.healthy.set("checkout", false);
