@@ -204,9 +204,8 @@ export class RemediationService {
       } else if (block && autonomy === "auto") {
         autonomy = "approve";
         note = `Not run automatically: ${block.reason}.`;
-      } else if (block) {
-        note = `Note: ${block.reason}.`;
       }
+      // approve: a breaker or a conflict now may be gone by the time someone clicks; the click says.
       const state: ActionState = autonomy === "observe" || autonomy === "advise" ? "advised" : "pending";
       return records.create({ ...draft, state, dedupeKey, detail: { ...draft.detail, autonomy, ...(note ? { note } : {}) } });
     });
