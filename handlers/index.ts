@@ -4,12 +4,16 @@ import { registerIncidentCardActions } from "./actions/incident-card.ts";
 import { registerPagingActions } from "./actions/paging.ts";
 import { registerPostmortemActions } from "./actions/postmortem.ts";
 import { registerRemediationActions } from "./actions/remediation.ts";
+import { registerShareActions } from "./actions/share.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
 import { auditSubcommand } from "./commands/audit.ts";
 import { autonomySubcommand } from "./commands/autonomy.ts";
 import { incidentSubcommand } from "./commands/incident.ts";
 import { incidentsSubcommand } from "./commands/incidents.ts";
+import { oncallSubcommand } from "./commands/oncall.ts";
 import { postmortemSubcommand } from "./commands/postmortem.ts";
+import { runbookSubcommand } from "./commands/runbook.ts";
+import { statusSubcommand } from "./commands/status.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
 import { registerThreadMessages } from "./events/thread-message.ts";
@@ -23,11 +27,12 @@ export interface ListenerOptions {
 
 /** Registers every listener group on the Bolt app. */
 export function registerListeners(app: App, services: Services, options: ListenerOptions = {}): void {
-  registerAisreCommand(app, services, [incidentSubcommand, incidentsSubcommand, autonomySubcommand, auditSubcommand, postmortemSubcommand, ...(options.subcommands ?? [])]);
+  registerAisreCommand(app, services, [statusSubcommand, incidentSubcommand, incidentsSubcommand, oncallSubcommand, runbookSubcommand, autonomySubcommand, auditSubcommand, postmortemSubcommand, ...(options.subcommands ?? [])]);
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
   registerIncidentCardActions(app, services);
   registerRemediationActions(app, services);
+  registerShareActions(app, services);
   registerDeclareIncidentView(app, services);
   registerPagingActions(app, services);
   registerPostmortemActions(app, services);

@@ -1,9 +1,13 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import { answerMessage, placeholderMessage } from "../../blocks/answer.ts";
 import { answerBlocks } from "../../blocks/mention-reply.ts";
 import type { Services } from "../../src/app/services.ts";
+import { assistantFor } from "../../src/assistant/build.ts";
+import type { ChartImage } from "../../src/assistant/metric-chart.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 
-/** Answers a question; the assistant issue plugs its router in here. */
+/** A custom answerer (tests, experiments); the default is the assistant (`src/assistant`). */
 export type MentionAnswerer = (q: { text: string; user: string; channel: string; threadTs: string; incidentId?: string }) => Promise<{ text: string; footnote?: string }>;
 
 /** Strips the bot mention(s) so only the question is left. */
@@ -11,26 +15,62 @@ export function questionFrom(text: string): string {
   return text.replace(/<@[UW][A-Z0-9]+(\|[^>]+)?>/g, "").trim();
 }
 
-export const defaultAnswerer: MentionAnswerer = async ({ text }) => ({
-  text: text
-    ? `I heard: _${text.slice(0, 200)}_. Try \`/aisre help\` for what I can do.`
-    : "Hi! Ask me about an incident in its thread, or try `/aisre help`.",
-});
+/** Uploads a chart into the thread: files.getUploadURLExternal, the bytes, files.completeUploadExternal. */
+export async function uploadChart(client: WebClient, channel: string, threadTs: string, chart: ChartImage): Promise<void> {
+  const url = await client.files.getUploadURLExternal({ filename: chart.filename, length: chart.png.length, alt_text: chart.altText });
+  if (!url.upload_url || !url.file_id) throw new Error(`files.getUploadURLExternal returned no upload URL (${url.error ?? "?"})`);
+  const res = await fetch(url.upload_url, { method: "POST", headers: { "content-type": "image/png" }, body: new Uint8Array(chart.png) });
+  if (!res.ok) throw new Error(`the chart upload answered ${res.status}`);
+  await client.files.completeUploadExternal({ files: [{ id: url.file_id, title: chart.title }], channel_id: channel, thread_ts: threadTs });
+}
 
-export function registerAppMention(app: App, services: Services, answer: MentionAnswerer = defaultAnswerer): void {
-  app.event("app_mention", async ({ event, client }: SlackEventMiddlewareArgs<"app_mention"> & AllMiddlewareArgs) => {
+/** Event ids already handled (Slack retries an event it thinks was not acknowledged). */
+const SEEN_MAX = 2000;
+
+/**
+ * @mentions: a placeholder goes into the thread at once, then is edited into the answer (with a
+ * chart uploaded below it when the question asks for one). The question and the gist of the answer
+ * go on the incident's timeline, which is where the next question's context comes from.
+ */
+export function registerAppMention(app: App, services: Services, answer?: MentionAnswerer): void {
+  const seen = new Set<string>();
+  app.event("app_mention", async ({ event, client, body }: SlackEventMiddlewareArgs<"app_mention"> & AllMiddlewareArgs) => {
+    const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    if (seen.has(eventId)) return;
+    seen.add(eventId);
+    if (seen.size > SEEN_MAX) seen.delete(seen.values().next().value!);
     const threadTs = event.thread_ts ?? event.ts;
     const user = event.user ?? "unknown";
     const logger = services.logger.child({ user, channel: event.channel });
+    let placeholderTs: string | undefined;
     try {
+      const placeholder = await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...placeholderMessage() });
+      placeholderTs = placeholder.ts;
       const incidentId = await services.store.slackMessages.incidentForThread(event.channel, threadTs);
-      if (incidentId) {
-        await services.store.timeline.append({ incidentId, kind: "message", actor: user, text: event.text, data: { ts: event.ts, channel: event.channel } });
+      const text = questionFrom(event.text);
+      let msg: { text: string; blocks: unknown[] };
+      let chart: ChartImage | undefined;
+      if (answer) {
+        if (incidentId) await services.store.timeline.append({ incidentId, kind: "message", actor: user, text: event.text, data: { ts: event.ts, channel: event.channel } });
+        const reply = await answer({ text, user, channel: event.channel, threadTs, incidentId });
+        msg = { text: reply.text, blocks: answerBlocks(reply.text, reply.footnote) };
+      } else {
+        const result = await assistantFor(services).ask({ text, user, channel: event.channel, ts: event.ts, ...(incidentId ? { incidentId } : {}) });
+        msg = answerMessage(result);
+        chart = result.chart;
       }
-      const reply = await answer({ text: questionFrom(event.text), user, channel: event.channel, threadTs, incidentId });
-      await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: reply.text, blocks: answerBlocks(reply.text, reply.footnote) });
+      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: msg.text, blocks: msg.blocks as never });
+      else await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as never });
+      if (chart) {
+        await uploadChart(client, event.channel, threadTs, chart).catch((e: unknown) => {
+          logger.warn({ err: e }, "chart upload failed");
+          return client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: `:warning: I could not upload the chart (${e instanceof Error ? e.message : String(e)}).` });
+        });
+      }
     } catch (e) {
       await reportListenerError(e, { logger, metrics: services.metrics, user, what: "app_mention" });
+      const sorry = ":x: Sorry, I could not answer that: something failed while looking. The error is logged; try again, or `/aisre status <service>`.";
+      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: sorry, blocks: [] }).catch(() => undefined);
     }
   });
 }

@@ -1,0 +1,131 @@
+import type { RemediationAction } from "../remediate/types.ts";
+import type { IncidentContext } from "./context.ts";
+import type { Audience } from "./intents.ts";
+
+/**
+ * Incident summaries for three audiences (pure, from the incident's own records): a customer-facing
+ * status-page draft (no people, versions or internals), an update for leadership (impact, cause with
+ * confidence, what is being done, next update), and a TL;DR for responders.
+ */
+
+const MIN = 60_000;
+
+function duration(fromIso: string, to: number): string {
+  const m = Math.max(0, Math.round((to - Date.parse(fromIso)) / MIN));
+  return m < 90 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+const hhmm = (iso: string): string => `${iso.slice(11, 16)} UTC`;
+
+/** What users experience, in plain words, from the alerts and the title. */
+export function symptomWords(ctx: IncidentContext): string {
+  const hay = `${ctx.incident.title} ${ctx.alerts.map((a) => a.name).join(" ")}`.toLowerCase();
+  const errors = /error|5xx|fail|budget|down|unavailable|crash/.test(hay);
+  const slow = /latency|slow|timeout|p99|p95|duration/.test(hay);
+  if (errors && slow) return "errors and slow responses";
+  if (errors) return "elevated error rates";
+  if (slow) return "slow responses";
+  return "degraded performance";
+}
+
+function confidenceWord(c: number | undefined): string {
+  if (c === undefined) return "";
+  return c >= 0.75 ? "high confidence" : c >= 0.5 ? "medium confidence" : "low confidence";
+}
+
+function actionLine(a: RemediationAction): string | undefined {
+  const what = `${a.detail.title.toLowerCase()} of ${a.target.service}`;
+  switch (a.state) {
+    case "verified":
+      return `${what}: done, and the symptoms recovered`;
+    case "unverified":
+      return `${what}: done, but the symptoms did not recover yet`;
+    case "running":
+    case "verifying":
+      return `${what}: in progress`;
+    case "pending":
+      return `${what}: awaiting approval`;
+    case "advised":
+      return `${what}: recommended`;
+    case "failed":
+      return `${what}: attempted, failed`;
+    default:
+      return undefined;
+  }
+}
+
+function statusPage(ctx: IncidentContext, o: { actions: RemediationAction[] }): string {
+  const { incident: i, card } = ctx;
+  const d = card.diagnosis;
+  const affected = i.services.length ? i.services.join(", ") : "some of our services";
+  const fixed = o.actions.some((a) => a.state === "verified");
+  const identified = (d?.confidence ?? 0) >= 0.6 || o.actions.some((a) => ["running", "verifying", "verified"].includes(a.state));
+  const symptom = symptomWords(ctx);
+  let phase: string;
+  let body: string;
+  if (i.status === "resolved") {
+    phase = "Resolved";
+    body = `Between ${hhmm(i.createdAt)} and ${hhmm(i.resolvedAt ?? i.updatedAt)}, customers may have experienced ${symptom} with ${affected}. The issue has been resolved and the service is operating normally. We will publish a summary of what happened.`;
+  } else if (fixed) {
+    phase = "Monitoring";
+    body = `A fix has been applied for the ${symptom} affecting ${affected} since ${hhmm(i.createdAt)}. We are monitoring the results.`;
+  } else if (identified) {
+    phase = "Identified";
+    body = `We have identified the cause of ${symptom} affecting ${affected} since ${hhmm(i.createdAt)} and are working on a fix.`;
+  } else {
+    phase = "Investigating";
+    body = `We are investigating ${symptom} affecting ${affected} since ${hhmm(i.createdAt)}. Some requests may fail or be slow.`;
+  }
+  const next = i.status === "resolved" ? "" : ` We will provide an update within ${i.severity === "sev1" ? 15 : 30} minutes.`;
+  return [`*Status page draft* (customer-facing, no internals; review before posting):`, `> *${phase}*: ${cap(symptom)} affecting ${affected}`, `> ${body}${next}`].join("\n");
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+function leadership(ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
+  const { incident: i, card } = ctx;
+  const d = card.diagnosis;
+  const lead = ctx.hypotheses[0];
+  const cause = d?.cause
+    ? `${d.cause}${d.confidence !== undefined ? ` (${confidenceWord(d.confidence)}, ${Math.round(d.confidence * 100)}%)` : ""}${d.verdict && d.verdict !== "confident" ? `; ${d.verdict}` : ""}`
+    : lead
+      ? `not confirmed; leading lead: ${lead.text}${lead.confidence !== undefined ? ` (${confidenceWord(lead.confidence)})` : ""}`
+      : "not yet known; responders are investigating";
+  const actions = o.actions.map(actionLine).filter((x): x is string => Boolean(x));
+  const doing = actions.length ? actions.join("; ") : d?.nextSteps?.length ? d.nextSteps.slice(0, 2).join("; ") : "responders are investigating";
+  const state = i.status === "resolved" ? `resolved after ${duration(i.createdAt, Date.parse(i.resolvedAt ?? i.updatedAt))}` : `${i.status}, ${duration(i.createdAt, o.now)} so far`;
+  return [
+    `*Update for leadership: ${i.title}*`,
+    `\`${i.id}\` · ${i.severity.toUpperCase()} · ${state}`,
+    `• *Impact:* ${card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"} since ${hhmm(i.createdAt)}`}`,
+    `• *Cause:* ${cause}`,
+    `• *What we are doing:* ${doing}`,
+    `• *Owner:* ${i.acknowledgedBy ? `<@${i.acknowledgedBy}>` : "not acknowledged yet"}`,
+    i.status === "resolved" ? "• *Next:* postmortem draft in the incident thread" : `• *Next update:* in ${i.severity === "sev1" ? 15 : 30} min`,
+  ].join("\n");
+}
+
+function responders(ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
+  const { incident: i, card } = ctx;
+  const d = card.diagnosis;
+  const firing = ctx.alerts.filter((a) => a.status === "firing");
+  const names = [...new Set(firing.map((a) => `${a.name}${a.service ? `/${a.service}` : ""}`))];
+  const changes = ctx.timeline.filter((e) => e.kind === "change").slice(-2);
+  const actions = o.actions.map(actionLine).filter((x): x is string => Boolean(x));
+  const lines = [
+    `*TL;DR \`${i.id}\`*: ${i.severity.toUpperCase()} · ${i.status} · ${duration(i.createdAt, o.now)} · ${i.services.join(", ") || "unknown service"}`,
+    `• *Firing:* ${names.length ? names.slice(0, 6).join(", ") + (names.length > 6 ? ` +${names.length - 6}` : "") : "nothing firing now"}${ctx.alerts.length > firing.length ? ` (${ctx.alerts.length - firing.length} resolved)` : ""}`,
+    `• *Cause:* ${d?.cause ? `${d.cause}${d.confidence !== undefined ? ` (${Math.round(d.confidence * 100)}%)` : ""}` : ctx.hypotheses[0] ? `unsure; leading: ${ctx.hypotheses[0].text}` : "unknown yet"}`,
+  ];
+  if (changes.length) lines.push(`• *Changes:* ${changes.map((c) => c.text.replace(/\s+/g, " ").slice(0, 140)).join("; ")}`);
+  if (actions.length) lines.push(`• *Actions:* ${actions.join("; ")}`);
+  if (d?.nextSteps?.length) lines.push(`• *Next:* ${d.nextSteps.slice(0, 3).join("; ")}`);
+  lines.push(`• *Owner:* ${i.acknowledgedBy ? `<@${i.acknowledgedBy}>` : "nobody has acknowledged"}`);
+  return lines.join("\n");
+}
+
+export function summaryFor(audience: Audience, ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
+  if (audience === "status_page") return statusPage(ctx, o);
+  if (audience === "leadership") return leadership(ctx, o);
+  return responders(ctx, o);
+}
