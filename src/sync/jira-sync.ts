@@ -399,32 +399,39 @@ export class JiraSync {
     const incidentId = link.incidentId;
     const actor = ev.actor ?? "someone";
     const data = ev.data as { changes?: Array<{ field: string; fromString?: string; toString?: string }>; comment?: { body?: string }; status?: string; assignee?: string };
-    const updates: Array<{ text: string; quote?: string; data: Record<string, unknown> }> = [];
+    // `text` is for the thread (mrkdwn), `plain` for the timeline.
+    const updates: Array<{ text: string; plain: string; quote?: string; data: Record<string, unknown> }> = [];
     if (ev.type === "comment_created") {
-      updates.push({ text: `${actor} commented in Jira`, quote: clip(data.comment?.body ?? "", 1500), data: { comment: data.comment } });
+      updates.push({ text: `${actor} commented in Jira`, plain: `${actor} commented in Jira`, quote: clip(data.comment?.body ?? "", 1500), data: { comment: data.comment } });
     } else if (ev.type === "comment_updated") {
-      updates.push({ text: `${actor} edited a comment in Jira`, quote: clip(data.comment?.body ?? "", 600), data: { comment: data.comment } });
+      updates.push({ text: `${actor} edited a comment in Jira`, plain: `${actor} edited a comment in Jira`, quote: clip(data.comment?.body ?? "", 600), data: { comment: data.comment } });
     } else if (ev.type === "jira:issue_updated") {
       for (const c of data.changes ?? []) {
         const field = c.field.toLowerCase();
         const to = c.toString ?? "";
         const from = c.fromString ?? "";
         if (field === "status") {
-          updates.push({ text: `${actor} moved the ticket from ${from || "—"} to *${to}*. _aisre owns the ticket's status: it follows the Slack incident (${await this.slackStatus(incidentId)}), set on the card._`, data: { field, from, to } });
+          updates.push({
+            text: `${actor} moved the ticket from ${from || "—"} to *${to}*. _aisre owns the ticket's status: it follows the Slack incident (${await this.slackStatus(incidentId)}), set on the card._`,
+            plain: `${actor} moved the ticket from ${from || "—"} to ${to}.`,
+            data: { field, from, to },
+          });
         } else if (field === "assignee") {
-          updates.push({ text: to ? `${actor} assigned the ticket to *${to}*.` : `${actor} unassigned the ticket${from ? ` (was ${from})` : ""}.`, data: { field, from, to } });
+          const plain = to ? `${actor} assigned the ticket to ${to}.` : `${actor} unassigned the ticket${from ? ` (was ${from})` : ""}.`;
+          updates.push({ text: to ? `${actor} assigned the ticket to *${to}*.` : plain, plain, data: { field, from, to } });
         } else if (field === "comment" || field === "resolution" || field === "timeestimate") {
           continue;
         } else {
           const owned = this.ownedByAisre(field);
-          updates.push({ text: `${actor} changed *${c.field}*${from ? ` from ${from}` : ""} to ${to || "(empty)"}.${owned ? " _aisre owns this field and will set it again when the incident changes._" : ""}`, data: { field, from, to } });
+          const plain = `${actor} changed ${c.field}${from ? ` from ${from}` : ""} to ${to || "(empty)"}.`;
+          updates.push({ text: `${actor} changed *${c.field}*${from ? ` from ${from}` : ""} to ${to || "(empty)"}.${owned ? " _aisre owns this field and will set it again when the incident changes._" : ""}`, plain, data: { field, from, to } });
         }
       }
     }
     if (updates.length === 0) return;
     const presenter = this.o.presenter();
     for (const u of updates) {
-      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `jira:${actor}`, text: `Jira ${link.externalId}: ${u.text.replace(/[*_]/g, "").replace(/\s+aisre owns.*$/, "")}${u.quote ? `: "${clip(u.quote, 300)}"` : ""}`, data: { system: "jira", key: link.externalId, event: ev.type, ...u.data } });
+      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `jira:${actor}`, text: `Jira ${link.externalId}: ${u.plain}${u.quote ? `: "${clip(u.quote, 300)}"` : ""}`, data: { system: "jira", key: link.externalId, event: ev.type, ...u.data } });
       await this.o.incidents.postInThread(incidentId, presenter.externalUpdate({ system: "jira", ref: link.externalId, url: link.url, actor, text: u.text, quote: u.quote }));
     }
   }

@@ -228,7 +228,8 @@ export class PagerDutySync {
       if (!incident) return { ok: false, error: `no incident ${incidentId}` };
       const link = await this.o.store.links.get(incidentId, "pagerduty");
       const state = link?.synced as PagerDutyLinkState | undefined;
-      if (!link || !state || state.status === "resolved" || !/^P[A-Z0-9]+$/.test(link.externalId)) {
+      // No page yet, a resolved one, or one whose PagerDuty id was never learnt (only its dedup key): page.
+      if (!link || !state || state.status === "resolved" || link.externalId === state.dedupKey) {
         const r = await this.trigger(incident, by, reason);
         await this.renderCard(incidentId);
         return r;
@@ -352,7 +353,7 @@ export class PagerDutySync {
     const incident = await this.o.store.incidents.get(incidentId);
     if (!incident) return;
     const note = async (text: string, quote?: string, data: Record<string, unknown> = {}) => {
-      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `pagerduty:${name}`, text: `PagerDuty ${ref}: ${text.replace(/[*_]/g, "")}${quote ? `: "${quote.slice(0, 300)}"` : ""}`, data: { system: "pagerduty", id: pdId, event: ev.type, ...data } });
+      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `pagerduty:${name}`, text: `PagerDuty ${ref}: ${text}${quote ? `: "${quote.slice(0, 300)}"` : ""}`, data: { system: "pagerduty", id: pdId, event: ev.type, ...data } });
       await this.o.incidents.postInThread(incidentId, this.o.presenter().externalUpdate({ system: "pagerduty", ref: `PagerDuty ${ref}`, url, actor: name, text, quote }));
     };
     switch (ev.type) {

@@ -6,7 +6,7 @@ import { syncHarness, type SyncHarness } from "./harness.ts";
 
 // One harness for the file (PGlite and two sandboxes take seconds to start); each test has its own incidents.
 let shared: SyncHarness;
-let h: SyncHarness | undefined;
+let h: SyncHarness;
 beforeAll(async () => {
   shared = await syncHarness();
 }, 60_000);
@@ -16,14 +16,14 @@ afterAll(async () => {
 const use = () => (h = shared);
 
 const issueOf = async (incidentId: string): Promise<JiraIssueState> => {
-  const link = await h!.store.links.get(incidentId, "jira");
+  const link = await h.store.links.get(incidentId, "jira");
   expect(link).toBeDefined();
-  return (h!.jiraSandbox.state().jiraIssues as JiraIssueState[]).find((i) => i.key === link!.externalId)!;
+  return (h.jiraSandbox.state().jiraIssues as JiraIssueState[]).find((i) => i.key === link!.externalId)!;
 };
-const record = async (incidentId: string) => h!.jiraSandbox.store.issue((await h!.store.links.get(incidentId, "jira"))!.externalId);
+const record = async (incidentId: string) => h.jiraSandbox.store.issue((await h.store.links.get(incidentId, "jira"))!.externalId);
 /** aisre's and people's comments, without the postmortem copy (which the postmortem tests cover). */
 const comments = async (incidentId: string) => (await record(incidentId)).comments.map((c) => c.body).filter((b) => !b.startsWith("h2. Postmortem"));
-const writes = () => h!.jiraCalls.filter((c) => ["updateFields", "transitionTo", "addComment", "updateComment"].includes(c.method));
+const writes = () => h.jiraCalls.filter((c) => ["updateFields", "transitionTo", "addComment", "updateComment"].includes(c.method));
 
 describe("Jira: a ticket per incident", () => {
   it("creates one ticket with the mapped fields, linked from the incident, and keeps aisre's fields in step", async () => {

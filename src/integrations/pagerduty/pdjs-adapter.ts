@@ -201,7 +201,9 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
     async escalate(incidentId, level) {
       const target = level ?? (await currentLevel(await port.getIncident(incidentId))) + 1;
       const { incident } = await rest("put", `/incidents/${incidentId}`, "escalate", { data: { incident: { type: "incident_reference", escalation_level: target } } });
-      return view(incident);
+      // The answer may not carry the level; it is the one just set.
+      const v = view(incident);
+      return { ...v, escalationLevel: v.escalationLevel ?? target };
     },
     async getUser(id) {
       return person((await rest("get", `/users/${id}`, "get user")).user);
