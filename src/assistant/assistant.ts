@@ -134,7 +134,8 @@ export class Assistant {
     return names;
   }
 
-  private deps(): AnswerDeps {
+  /** What the deterministic answers read (also for tests that answer a parsed question directly). */
+  answerDeps(): AnswerDeps {
     const remediation = this.o.remediation;
     return {
       toolsets: this.o.toolsets,
@@ -154,7 +155,7 @@ export class Assistant {
 
   /** Who is on call for these services, grouped by roster. */
   oncall(services: string[]): Promise<{ text: string; sources: string[] }> {
-    return oncallText(services, this.deps());
+    return oncallText(services, this.answerDeps());
   }
 
   /** Runbooks (and, with `all`, postmortems) matching words. */
@@ -190,7 +191,7 @@ export class Assistant {
         })
       : undefined;
     const input = { question, text: req.text, ...(ctx ? { ctx } : {}), ...(others.length ? { openElsewhere: others } : {}) };
-    const rules = answerQuestion(input, this.deps());
+    const rules = answerQuestion(input, this.answerDeps());
     let result: Answer;
     if (this.o.llm && question.intent !== "help") {
       result = await this.viaLlm(req, question, ctx, known, rules);

@@ -54,10 +54,20 @@ function actionLine(a: RemediationAction): string | undefined {
   }
 }
 
+/**
+ * What customers would recognise as affected: the services of user-facing (SLO) alerts, else the
+ * service the incident was opened for; never the internal dependency that caused it.
+ */
+export function customerFacing(ctx: IncidentContext): string[] {
+  const slo = [...new Set(ctx.alerts.filter((a) => a.service && /slo|budget|availability|apdex|uptime/i.test(a.name)).map((a) => a.service!))];
+  return slo.length ? slo : ctx.incident.services.slice(0, 1);
+}
+
 function statusPage(ctx: IncidentContext, o: { actions: RemediationAction[] }): string {
   const { incident: i, card } = ctx;
   const d = card.diagnosis;
-  const affected = i.services.length ? i.services.join(", ") : "some of our services";
+  const facing = customerFacing(ctx);
+  const affected = facing.length ? facing.join(", ") : "some of our services";
   const fixed = o.actions.some((a) => a.state === "verified");
   const identified = (d?.confidence ?? 0) >= 0.6 || o.actions.some((a) => ["running", "verifying", "verified"].includes(a.state));
   const symptom = symptomWords(ctx);
