@@ -8,6 +8,7 @@ import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
+import { blockKitAnomalyPresenter } from "../blocks/anomaly.ts";
 import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
@@ -82,7 +83,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
       if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, now: simClock(sandbox) } : undefined });
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, now: simClock(sandbox) } : undefined });
   } catch (e) {
     server.close();
     await sandbox?.close();

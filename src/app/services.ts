@@ -23,6 +23,8 @@ import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
 import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
 import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
 import { topologyFromServicesFile } from "./topology-source.ts";
+import { buildPolling, type SliPolling } from "../detect/polling/build.ts";
+import type { AnomalyPresenter } from "../detect/polling/presenter.ts";
 import { DiagnosisService } from "../diagnose/live/service.ts";
 import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
 import { Toolsets } from "../toolsets/index.ts";
@@ -48,6 +50,8 @@ export interface Services {
   remediation: RemediationService;
   /** Jira and PagerDuty two-way sync, paging, on-call lookup and postmortems. */
   sync: SyncService;
+  /** SLI polling and anomaly detection (node-cron jobs on the replica holding the poll lock). */
+  polling: SliPolling;
   /** Read-only toolsets (changes, metrics, Kubernetes, logs, knowledge, on-call) for the diagnosis and the assistant. */
   toolsets: Toolsets;
   /** Live diagnosis: ranks on incident open and on new signals, updates the card, posts changes in the thread. */
@@ -72,6 +76,8 @@ export interface ServiceDeps {
   tickMs?: number;
   /** Renders the diagnosis thread messages (Block Kit, from blocks/diagnosis.ts). */
   diagnosisPresenter?: DiagnosisPresenter;
+  /** Renders anomaly messages (Block Kit from blocks/anomaly.ts; plain text without it). */
+  anomalyPresenter?: AnomalyPresenter;
 }
 
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
@@ -109,6 +115,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
   // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
   if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
+  const polling = buildPolling({ config, store, incidents, slack, ports, logger, now, poke: () => outbox.poke(), simulated: !!deps.sandbox?.now && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
   const toolsets = new Toolsets({
     db,
     knowledge,
@@ -138,6 +145,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     ports,
     remediation,
     sync,
+    polling,
     toolsets,
     diagnosis,
     topology,
@@ -151,6 +159,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     start() {
       outbox.start();
       sync.start();
+      polling.start();
       diagnosis.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
@@ -175,6 +184,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     async close() {
       clearInterval(timer);
+      await polling.stop();
       knowledge.close();
       remediation.close();
       await intake.drain();

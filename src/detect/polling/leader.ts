@@ -1,0 +1,142 @@
+import type { RunCoordinator } from "node-cron";
+import { silentLogger, type Logger } from "../../log.ts";
+import type { Db } from "../../store/db.ts";
+
+/** Advisory lock key of the SLI poller (other keys: src/store/migrate.ts, outbox, correlation, …). */
+export const POLL_LEADER_LOCK = 7_301_020;
+
+/**
+ * One replica at a time runs the poll: the one holding a session-level Postgres advisory lock.
+ * Postgres frees the lock when the holder's connection dies (process crash, network loss), and the
+ * other replicas try to take it on every election tick, so one of them takes over within a tick.
+ *
+ * The holder re-checks that it still holds the lock before each run (`pg_locks`: the lock's
+ * holder pid must still be the connection that took it), so a replica whose lock connection was
+ * cut does not keep polling beside the new leader.
+ *
+ * PGlite has a single session in which advisory locks are re-entrant: pollers sharing one PGlite
+ * database in one process are kept apart by an in-process claim on top of the lock.
+ *
+ * It is also a node-cron `RunCoordinator`: `shouldRun` answers whether this replica leads now.
+ */
+export class AdvisoryLockLeader implements RunCoordinator {
+  private readonly db: Db;
+  private readonly key: number;
+  private readonly logger: Logger;
+  private readonly onChange?: (leader: boolean) => void;
+  private release?: () => Promise<void>;
+  private holderPid?: number;
+  private pending?: Promise<boolean>;
+  private closed = false;
+
+  constructor(options: { db: Db; key?: number; logger?: Logger; onChange?: (leader: boolean) => void }) {
+    this.db = options.db;
+    this.key = options.key ?? POLL_LEADER_LOCK;
+    this.logger = options.logger ?? silentLogger;
+    this.onChange = options.onChange;
+  }
+
+  get isLeader(): boolean {
+    return this.release !== undefined;
+  }
+
+  /** node-cron RunCoordinator: run only on the leader (taking the lead if it is free). */
+  shouldRun(): Promise<boolean> {
+    return this.ensure();
+  }
+
+  /** Takes the lock if free, or checks it is still ours; true while this replica leads. */
+  ensure(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    this.pending ??= this.check().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async check(): Promise<boolean> {
+    if (this.release) {
+      if (await this.stillHeld()) return true;
+      this.logger.warn({ key: this.key }, "poll leadership lost (lock connection gone); stepping down");
+      await this.drop(true);
+    }
+    const claims = claimsOf(this.db);
+    const other = claims.get(this.key);
+    if (other && other !== this) return false;
+    const release = await this.db.tryAdvisoryLock(this.key);
+    if (!release) return false;
+    if (this.closed) {
+      await release().catch(() => undefined);
+      return false;
+    }
+    this.release = release;
+    claims.set(this.key, this);
+    this.holderPid = await this.holder();
+    this.logger.info({ key: this.key, pid: this.holderPid }, "this replica is now the SLI poller");
+    this.onChange?.(true);
+    return true;
+  }
+
+  /** The backend holding the lock (undefined when nobody does or pg_locks is not readable). */
+  private async holder(): Promise<number | undefined> {
+    try {
+      const [row] = await this.db.query<{ pid: number }>(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1",
+        [Math.floor(this.key / 2 ** 32), this.key % 2 ** 32],
+      );
+      return row ? Number(row.pid) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async stillHeld(): Promise<boolean> {
+    if (this.holderPid === undefined) return true; // nothing to compare with: trust the lock
+    try {
+      return (await this.holder()) === this.holderPid;
+    } catch {
+      return true;
+    }
+  }
+
+  private async drop(unlock: boolean): Promise<void> {
+    const release = this.release;
+    if (!release) return;
+    this.release = undefined;
+    this.holderPid = undefined;
+    const claims = claimsOf(this.db);
+    if (claims.get(this.key) === this) claims.delete(this.key);
+    if (unlock) await release().catch((e: unknown) => this.logger.debug({ err: e }, "advisory unlock failed (connection already gone)"));
+    this.onChange?.(false);
+  }
+
+  /** Gives the lead up (graceful shutdown): another replica takes it at its next election tick. */
+  async resign(): Promise<void> {
+    this.closed = true;
+    await this.pending?.catch(() => false);
+    await this.drop(true);
+  }
+
+  /**
+   * Forgets the lead without unlocking, as a crashed process would (tests). With PGlite the
+   * session outlives it, so the in-process claim is what frees the lead.
+   */
+  abandon(): void {
+    this.closed = true;
+    this.release = undefined;
+    this.holderPid = undefined;
+    const claims = claimsOf(this.db);
+    if (claims.get(this.key) === this) claims.delete(this.key);
+  }
+}
+
+const claimsByDb = new WeakMap<Db, Map<number, AdvisoryLockLeader>>();
+
+function claimsOf(db: Db): Map<number, AdvisoryLockLeader> {
+  let m = claimsByDb.get(db);
+  if (!m) {
+    m = new Map();
+    claimsByDb.set(db, m);
+  }
+  return m;
+}

@@ -1,0 +1,395 @@
+import type { Alert, Severity } from "../../domain/alert.ts";
+import type { Incident } from "../../domain/incident.ts";
+import type { IngestResult } from "../../incident/incident-service.ts";
+import { rootRef } from "../../incident/outbox-sender.ts";
+import type { SlackPort } from "../../integrations/slack/slack-port.ts";
+import { silentLogger, type Logger } from "../../log.ts";
+import type { Store } from "../../store/store.ts";
+import type { AnomalyFinding } from "../detection-service.ts";
+import type { ResolvedSli } from "../sli-config.ts";
+import { findingChart } from "./chart.ts";
+import { formatSliDelta, formatSliValue, describeKind, plainAnomalyPresenter, type AnomalyMessageView, type AnomalyPresenter } from "./presenter.ts";
+import { UploadError, uploadToThread } from "./upload.ts";
+
+/**
+ * Turns findings into incident work. An anomaly on a service with an open incident enriches it
+ * (timeline entry, one message in its thread, the chart); otherwise it goes through the same path
+ * as any alert: IncidentService.ingest with an Alert whose source is "anomaly", which opens a
+ * "detected" incident (or joins one nearby in the topology). The alert carries `page: "true"|"false"`
+ * in its labels (anomalies page only when their SLI says so) and the configured severity.
+ *
+ * One message per anomaly episode, edited in place when it worsens and when it is over; the chart
+ * is uploaded once, as a file reply after that message. When the episode ends the anomaly alert
+ * resolves, so a detected incident resolves itself like any other once it is quiet.
+ *
+ * What was reported lives in the incident's timeline (kind "anomaly"), so a replica that takes the
+ * poll over resumes the open anomalies instead of reporting them again.
+ */
+export interface AnomalyReporterOptions {
+  store: Store;
+  incidents: { ingest(d: { alerts: Alert[]; changes: [] }): Promise<IngestResult>; markCardDirty?(id: string): void };
+  /** For the chart upload; no Slack port, no charts. */
+  slack?: SlackPort;
+  presenter?: AnomalyPresenter;
+  logger?: Logger;
+  /** Severity of anomaly alerts (default sev3). */
+  severity?: Severity;
+  defaultChannel?: string;
+  /** Wakes the outbox sender after an enqueue. */
+  poke?: () => void;
+  now?: () => number;
+  /** Upload charts (default true). */
+  charts?: boolean;
+  /** How long (wall ms) an upload waits for its message to be posted (default 5 min). */
+  uploadWaitMs?: number;
+  fetchImpl?: typeof fetch;
+}
+
+interface Active {
+  key: string;
+  sli: ResolvedSli;
+  incidentId: string;
+  purpose: string;
+  fingerprint?: string;
+  first: AnomalyFinding;
+  latest: AnomalyFinding;
+  worsened: number;
+  opened: boolean;
+  ongoing: boolean;
+  heldUntil?: number;
+  resolvedAt?: number;
+  dirty: boolean;
+}
+
+export type ReportOutcome = "opened" | "joined" | "enriched" | "updated" | "resumed" | "skipped";
+
+/** A finding without its chart points (what the timeline keeps). */
+type StoredFinding = Omit<AnomalyFinding, "points">;
+
+const strip = (f: AnomalyFinding): StoredFinding => {
+  const { points: _points, ...rest } = f;
+  return rest;
+};
+
+export class AnomalyReporter {
+  private readonly o: AnomalyReporterOptions;
+  private readonly logger: Logger;
+  private readonly presenter: AnomalyPresenter;
+  private readonly active = new Map<string, Active>();
+  private uploads: Promise<void> = Promise.resolve();
+  private pendingUploads = 0;
+  /** Charts uploaded (for tests and metrics). */
+  uploaded = 0;
+
+  constructor(options: AnomalyReporterOptions) {
+    this.o = options;
+    this.logger = (options.logger ?? silentLogger).child({ component: "anomaly-reporter" });
+    this.presenter = options.presenter ?? plainAnomalyPresenter;
+  }
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  /** Keys of the anomalies being followed (reported and not over). */
+  activeKeys(): string[] {
+    return [...this.active.keys()];
+  }
+
+  isActive(key: string): boolean {
+    return this.active.has(key);
+  }
+
+  /** The open incident on this service most recently active, if any. */
+  async openIncidentFor(service: string): Promise<Incident | undefined> {
+    const open = (await this.o.store.incidents.listOpen()).filter((i) => i.services.includes(service));
+    open.sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt));
+    return open[0];
+  }
+
+  /**
+   * Reports a finding: a new anomaly opens or enriches an incident; a finding of one already
+   * reported (an escalation, or after a takeover) updates its message.
+   */
+  async report(finding: AnomalyFinding, sli: ResolvedSli, ctx: { ongoing?: boolean; heldUntil?: number } = {}): Promise<ReportOutcome> {
+    const key = finding.key;
+    const current = this.active.get(key);
+    if (current) {
+      const incident = await this.o.store.incidents.get(current.incidentId);
+      if (incident && incident.status !== "resolved") {
+        current.latest = finding;
+        if (finding.escalation) current.worsened++;
+        current.dirty = true;
+        await this.timeline(current, "worsened", `${sli.service} ${sli.name} anomaly worsened: score ${finding.score.toFixed(2)}, ${formatSliDelta(finding.explanation.deviation, sli.unit)} from expected`);
+        return "updated";
+      }
+      this.active.delete(key);
+    }
+
+    const fingerprint = `anomaly:${key}`;
+    const existing = await this.o.store.incidents.listOpen();
+    const target = existing.filter((i) => i.services.includes(sli.service)).sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt))[0];
+
+    // Reported before (by this or another replica) and not over: follow it again, no new post.
+    const resumed = target ? await this.resume(target.id, key, sli, finding) : await this.resumeFromAlert(fingerprint, key, sli, finding);
+    if (resumed) return "resumed";
+
+    let incidentId: string;
+    let opened = false;
+    let outcome: ReportOutcome;
+    if (target) {
+      incidentId = target.id;
+      outcome = "enriched";
+    } else {
+      const alert = this.alertOf(finding, sli, fingerprint);
+      const result = await this.o.incidents.ingest({ alerts: [alert], changes: [] });
+      const stored = await this.o.store.alerts.get(fingerprint);
+      if (!stored?.incidentId) {
+        this.logger.warn({ key }, "anomaly alert was not attached to an incident");
+        return "skipped";
+      }
+      incidentId = stored.incidentId;
+      opened = result.opened.includes(incidentId);
+      outcome = opened ? "opened" : "joined";
+    }
+    const since = finding.explanation.since ?? finding.at;
+    const a: Active = {
+      key,
+      sli,
+      incidentId,
+      purpose: `anomaly:${key}:${since}`,
+      fingerprint: target ? undefined : fingerprint,
+      first: finding,
+      latest: finding,
+      worsened: 0,
+      opened,
+      ongoing: ctx.ongoing ?? false,
+      heldUntil: ctx.heldUntil,
+      dirty: false,
+    };
+    this.active.set(key, a);
+    const e = finding.explanation;
+    await this.timeline(
+      a,
+      "detected",
+      `Anomaly on ${sli.service} ${sli.name}: ${formatSliValue(e.baseline + e.deviation, sli.unit)} vs ${formatSliValue(e.baseline, sli.unit)} expected (${formatSliDelta(e.deviation, sli.unit)}), ${describeKind(finding)} since ${new Date(since).toISOString()}`,
+    );
+    await this.post(a);
+    this.logger.info({ key, incident: incidentId, outcome, score: finding.score, since: new Date(since).toISOString() }, "anomaly reported");
+    return outcome;
+  }
+
+  /** The anomaly of `key` is over: its message says so and its alert resolves. */
+  async resolve(key: string, at: number): Promise<void> {
+    const a = this.active.get(key);
+    if (!a) return;
+    a.resolvedAt = at;
+    a.dirty = true;
+    await this.timeline(a, "resolved", `${a.sli.service} ${a.sli.name} back to normal`);
+    if (a.fingerprint) {
+      const alert = this.alertOf(a.latest, a.sli, a.fingerprint);
+      await this.o.incidents.ingest({ alerts: [{ ...alert, status: "resolved", startsAt: new Date(a.first.explanation.since ?? a.first.at).toISOString(), endsAt: new Date(at).toISOString() }], changes: [] });
+    }
+    await this.flush();
+  }
+
+  /**
+   * Loads the anomalies reported in open incidents and not over (after this replica became the
+   * poller): they are updated and resolved from here on, not reported again.
+   */
+  async recover(sliOf: (key: string) => ResolvedSli | undefined): Promise<number> {
+    const rows = await this.o.store.db.query<{ incident_id: string; data: Record<string, unknown> }>(
+      `SELECT DISTINCT ON (t.data->>'key') t.incident_id, t.data
+         FROM timeline t JOIN incidents i ON i.id = t.incident_id
+        WHERE t.kind = 'anomaly' AND i.status <> 'resolved' AND t.data ? 'key'
+        ORDER BY t.data->>'key', t.id DESC`,
+    );
+    let n = 0;
+    for (const r of rows) {
+      const d = r.data;
+      const key = String(d.key);
+      const sli = sliOf(key);
+      if (d.state === "resolved" || !sli || this.active.has(key)) continue;
+      this.active.set(key, this.fromStored(r.incident_id, key, sli, d));
+      n++;
+    }
+    return n;
+  }
+
+  /** Queues the message edits of anomalies that changed (once their first post has a ts). */
+  async flush(): Promise<void> {
+    for (const a of [...this.active.values()]) {
+      if (!a.dirty) continue;
+      const rec = await this.o.store.slackMessages.get(a.incidentId, a.purpose);
+      if (!rec) continue; // first post still queued: edit once it is out
+      const msg = this.presenter.anomaly(this.view(a));
+      await this.o.store.outbox.enqueueOrReplace({ channel: rec.channel, method: "chat.update", payload: { ...msg, ts: rec.ts }, dedupeKey: `edit:${a.incidentId}:${a.purpose}` });
+      a.dirty = false;
+      if (a.resolvedAt !== undefined) this.active.delete(a.key);
+    }
+    this.o.poke?.();
+  }
+
+  /** Resolves when every queued chart upload is done (or given up). */
+  async idle(): Promise<void> {
+    while (this.pendingUploads > 0) await this.uploads;
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private alertOf(f: AnomalyFinding, sli: ResolvedSli, fingerprint: string): Alert {
+    const e = f.explanation;
+    const since = e.since ?? f.at;
+    return {
+      fingerprint,
+      source: "anomaly",
+      name: `${sli.name} anomaly`,
+      status: "firing",
+      severity: this.o.severity ?? "sev3",
+      service: sli.service,
+      summary: `Anomaly: ${sli.service} ${sli.name} ${describeKind(f)} (${formatSliValue(e.baseline + e.deviation, sli.unit)} vs ${formatSliValue(e.baseline, sli.unit)} expected)`,
+      description: `Detected by aisre's online detector on ${sli.key}: score ${f.score.toFixed(2)} (threshold ${f.threshold}), deviation ${formatSliDelta(e.deviation, sli.unit)} (${Number.isFinite(e.z) ? e.z.toFixed(1) : "n/a"} spreads) since ${new Date(since).toISOString()}.`,
+      labels: { alertname: "AnomalyDetected", service: sli.service, sli: sli.name, kind: e.kind, sensitivity: String(sli.sensitivity), page: sli.page && !f.quiet ? "true" : "false" },
+      startsAt: new Date(since).toISOString(),
+    };
+  }
+
+  private view(a: Active): AnomalyMessageView {
+    return { incidentId: a.incidentId, sli: a.sli, first: a.first, latest: a.latest, worsened: a.worsened, opened: a.opened, ongoing: a.ongoing, heldUntil: a.heldUntil, resolvedAt: a.resolvedAt };
+  }
+
+  private async timeline(a: Active, state: "detected" | "worsened" | "resolved", text: string): Promise<void> {
+    await this.o.store.timeline.append({
+      incidentId: a.incidentId,
+      kind: "anomaly",
+      actor: "aisre",
+      text,
+      data: {
+        key: a.key,
+        service: a.sli.service,
+        sli: a.sli.name,
+        state,
+        purpose: a.purpose,
+        fingerprint: a.fingerprint,
+        opened: a.opened,
+        ongoing: a.ongoing,
+        worsened: a.worsened,
+        first: strip(a.first),
+        latest: strip(a.latest),
+        ...(a.resolvedAt !== undefined ? { resolvedAt: a.resolvedAt } : {}),
+      },
+    });
+  }
+
+  private fromStored(incidentId: string, key: string, sli: ResolvedSli, d: Record<string, unknown>): Active {
+    const first = { ...(d.first as StoredFinding), points: [] };
+    const latest = { ...(d.latest as StoredFinding), points: [] };
+    return {
+      key,
+      sli,
+      incidentId,
+      purpose: String(d.purpose),
+      fingerprint: typeof d.fingerprint === "string" ? d.fingerprint : undefined,
+      first,
+      latest,
+      worsened: Number(d.worsened ?? 0),
+      opened: Boolean(d.opened),
+      ongoing: Boolean(d.ongoing),
+      dirty: false,
+    };
+  }
+
+  /** The incident's timeline says this anomaly was reported and is not over: follow it again. */
+  private async resume(incidentId: string, key: string, sli: ResolvedSli, finding: AnomalyFinding): Promise<boolean> {
+    const [row] = await this.o.store.db.query<{ data: Record<string, unknown> }>(
+      "SELECT data FROM timeline WHERE incident_id = $1 AND kind = 'anomaly' AND data->>'key' = $2 ORDER BY id DESC LIMIT 1",
+      [incidentId, key],
+    );
+    if (!row || row.data.state === "resolved") return false;
+    const a = this.fromStored(incidentId, key, sli, row.data);
+    a.latest = finding;
+    a.dirty = true;
+    this.active.set(key, a);
+    return true;
+  }
+
+  private async resumeFromAlert(fingerprint: string, key: string, sli: ResolvedSli, finding: AnomalyFinding): Promise<boolean> {
+    const stored = await this.o.store.alerts.get(fingerprint);
+    if (!stored?.incidentId || stored.status !== "firing") return false;
+    const incident = await this.o.store.incidents.get(stored.incidentId);
+    if (!incident || incident.status === "resolved") return false;
+    return this.resume(incident.id, key, sli, finding);
+  }
+
+  private async post(a: Active): Promise<void> {
+    const incident = await this.o.store.incidents.get(a.incidentId);
+    if (!incident) return;
+    const msg = this.presenter.anomaly(this.view(a));
+    await this.o.store.outbox.enqueue({
+      channel: incident.channel ?? this.o.defaultChannel ?? "#incidents",
+      method: "chat.postMessage",
+      payload: { ...msg, thread_ts: rootRef(a.incidentId), unfurl_links: false, _meta: { record: { incidentId: a.incidentId, purpose: a.purpose } } },
+      dedupeKey: `post:${a.incidentId}:${a.purpose}`,
+    });
+    this.o.poke?.();
+    if (this.o.slack && this.o.charts !== false && a.first.points.length >= 2) this.queueChart(a);
+  }
+
+  private queueChart(a: Active): void {
+    const view = this.view(a);
+    const finding = a.first;
+    const slack = this.o.slack!;
+    this.pendingUploads++;
+    this.uploads = this.uploads
+      .then(async () => {
+        const rec = await this.waitForPost(a.incidentId, a.purpose);
+        if (!rec) {
+          this.logger.warn({ key: a.key, incident: a.incidentId }, "anomaly message not posted in time; chart not uploaded");
+          return;
+        }
+        const png = findingChart(finding, { title: `${a.sli.service} ${a.sli.name}${a.sli.unit ? ` (${a.sli.unit})` : ""}` });
+        const threadTs = rec.threadTs ?? rec.ts;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await uploadToThread(
+              slack,
+              {
+                channel: rec.channel,
+                threadTs,
+                filename: `${a.key.replace(/[^A-Za-z0-9_.-]+/g, "-")}-${new Date(finding.at).toISOString().replace(/[:.]/g, "")}.png`,
+                bytes: png,
+                title: `${a.sli.service} ${a.sli.name}`,
+                altText: `Chart of ${a.sli.service} ${a.sli.name}: recent values, the expected band, and the anomaly since ${new Date(finding.explanation.since ?? finding.at).toISOString()}`,
+                initialComment: this.presenter.chartComment(view),
+              },
+              this.o.fetchImpl,
+            );
+            this.uploaded++;
+            return;
+          } catch (e) {
+            const transient = e instanceof UploadError ? e.transient : true;
+            if (!transient || attempt >= 5) {
+              this.logger.warn({ err: e, key: a.key, incident: a.incidentId }, "chart upload failed");
+              return;
+            }
+            const wait = e instanceof UploadError && e.retryAfterMs ? e.retryAfterMs : 500 * 2 ** attempt;
+            await new Promise((r) => setTimeout(r, wait));
+          }
+        }
+      })
+      .catch((e: unknown) => this.logger.warn({ err: e, key: a.key }, "chart upload failed"))
+      .finally(() => {
+        this.pendingUploads--;
+      });
+  }
+
+  private async waitForPost(incidentId: string, purpose: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined> {
+    const deadline = Date.now() + (this.o.uploadWaitMs ?? 5 * 60_000);
+    for (;;) {
+      const rec = await this.o.store.slackMessages.get(incidentId, purpose);
+      if (rec) return rec;
+      if (Date.now() > deadline) return undefined;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
