@@ -27,6 +27,8 @@ import { keyTimeline } from "./timeline.ts";
 
 /** What the postmortem needs from the Jira sync (kept comment, follow-up issues). */
 export interface PostmortemJira {
+  /** Resolves once the Jira work queued for the incident so far (creating its ticket) is done. */
+  settled(incidentId: string): Promise<void>;
   ticketFor(incidentId: string): Promise<{ key: string; url?: string } | undefined>;
   keepComment(incidentId: string, slot: string, text: string): Promise<boolean>;
   createFollowUps(incidentId: string, items: FollowUpItem[]): Promise<Array<{ key?: string; url?: string; error?: string }>>;
@@ -172,6 +174,8 @@ export class PostmortemService {
 
   private async build(incidentId: string) {
     const s = this.o.store;
+    // A ticket still being created belongs in the postmortem (and gets its copy).
+    await this.o.jira?.settled(incidentId);
     const incident = await s.incidents.get(incidentId);
     if (!incident) throw new AppError("incident_not_found", `No incident ${incidentId}.`, { status: 404 });
     const [entries, alerts, card, jira, pd] = await Promise.all([s.timeline.list(incidentId), s.alerts.byIncident(incidentId), s.incidents.card(incidentId), s.links.get(incidentId, "jira"), s.links.get(incidentId, "pagerduty")]);

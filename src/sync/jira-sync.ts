@@ -158,7 +158,12 @@ export class JiraSync {
     if (this.wants(incident)) await this.createTicket(incident.id);
   }
 
-  /** The incident's ticket, created now if it has none (and its severity calls for one). */
+  /** Resolves once the work queued for the incident so far (its ticket's creation first) is done. */
+  async settled(incidentId: string): Promise<void> {
+    await this.chains.get(incidentId)?.catch(() => undefined);
+  }
+
+  /** The incident's ticket, if it has one. */
   async ticketFor(incidentId: string): Promise<{ key: string; url?: string } | undefined> {
     const link = await this.o.store.links.get(incidentId, "jira");
     return link ? { key: link.externalId, url: link.url } : undefined;

@@ -1,0 +1,185 @@
+import { describe, expect, it } from "vitest";
+import type { Incident, TimelineEntry } from "../../src/domain/incident.ts";
+import { effective, generateDoc, toJiraText, toMarkdown } from "../../src/postmortem/document.ts";
+import { computeFacts, errorBudget } from "../../src/postmortem/facts.ts";
+import type { PostmortemRecord } from "../../src/postmortem/model.ts";
+import { narrativeInput, parseNarrative } from "../../src/postmortem/narrator.ts";
+import { createRedactor, parseRedactPatterns } from "../../src/postmortem/redact.ts";
+import { actionItemsText, parseActionItems, templateSections } from "../../src/postmortem/template.ts";
+import { keyTimeline } from "../../src/postmortem/timeline.ts";
+
+// The postmortem's pure parts: facts from the records, the template, edits, the Jira and KB forms,
+// redaction and the narrator's answer.
+
+const T0 = Date.parse("2026-11-23T10:00:00Z");
+const at = (min: number) => new Date(T0 + min * 60_000).toISOString();
+let id = 0;
+const entry = (min: number, kind: TimelineEntry["kind"], actor: string, text: string, data: Record<string, unknown> = {}): TimelineEntry => ({ id: ++id, incidentId: "INC-1", at: at(min), kind, actor, text, data });
+
+const incident: Incident = { id: "INC-1", title: "Checkout errors", status: "resolved", severity: "sev2", origin: "alert", services: ["checkout", "inventory"], createdAt: at(3), updatedAt: at(40), resolvedAt: at(40), acknowledgedBy: "U_ALICE" };
+
+const timeline: TimelineEntry[] = [
+  entry(-10, "change", "github", "deploy of inventory 2.3.0 — a change to inventory", { kind: "deploy", service: "inventory", version: "2.3.0", previousVersion: "2.2.1", author: "maria-dev", at: at(-10) }),
+  entry(3, "status", "aisre", "Incident opened (alert)", { status: "open", origin: "alert" }),
+  entry(3, "alert", "alertmanager", "HighErrorRate fired on inventory — first alert (new)", { fingerprint: "a", status: "firing" }),
+  ...Array.from({ length: 5 }, (_, i) => entry(4, "alert", "alertmanager", "HighErrorRate fired on inventory — repeat", { fingerprint: "a", status: "firing", n: i })),
+  entry(5, "alert", "alertmanager", "SLOErrorBudgetBurn fired on checkout — related", { fingerprint: "b", status: "firing" }),
+  entry(5, "sync", "aisre", "Jira ticket OPS-7 created"),
+  entry(6, "hypothesis", "aisre", "inventory 2.3.0 regression", { confidence: 0.82 }),
+  entry(12, "status", "U_ALICE", "Status open → acknowledged: acknowledged in PagerDuty by Alice Martin", { from: "open", to: "acknowledged", why: "acknowledged in PagerDuty by Alice Martin" }),
+  entry(14, "message", "U_BOB", "rolling back inventory, token=abc123secretvalue987 from 10.1.2.3, ping bob@example.com"),
+  entry(20, "action", "U_ALICE", "Rolled back inventory to 2.2.1", { event: "executed", type: "rollback" }),
+  entry(25, "action", "aisre", "Verified: error rate back under 1%", { event: "verified", type: "rollback" }),
+  entry(30, "alert", "alertmanager", "HighErrorRate resolved on inventory", { fingerprint: "a", status: "resolved" }),
+  entry(40, "status", "U_ALICE", "Status acknowledged → resolved: rolled back", { from: "acknowledged", to: "resolved", why: "rolled back" }),
+];
+const alerts = [
+  { name: "HighErrorRate", service: "inventory", severity: "sev2" as const, source: "alertmanager", startsAt: at(0), status: "resolved" as const },
+  { name: "SLOErrorBudgetBurn", service: "checkout", severity: "sev2" as const, source: "alertmanager", startsAt: at(2), status: "firing" as const },
+];
+
+const facts = computeFacts({ incident, timeline, alerts, links: { jira: { key: "OPS-7" }, pagerduty: { ref: "PagerDuty #3" } }, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+
+describe("facts", () => {
+  it("times from the records: first symptom, detection, acknowledgement, resolution", () => {
+    expect(facts).toMatchObject({ startedAt: at(0), detectedAt: at(3), acknowledgedAt: at(12), acknowledgedBy: "U_ALICE", resolvedAt: at(40), resolvedBy: "U_ALICE", resolvedWhy: "rolled back", durationMinutes: 40, timeToDetectMinutes: 3, timeToAcknowledgeMinutes: 12, timeToResolveMinutes: 40 });
+    expect(facts.changes).toEqual([{ kind: "deploy", service: "inventory", version: "2.3.0", previousVersion: "2.2.1", author: "maria-dev", at: at(-10), minutesBefore: 10 }]);
+    expect(facts.leadingCause).toEqual({ text: "inventory 2.3.0 regression", confidence: 0.82 });
+    expect(facts.responders).toEqual(["U_ALICE", "U_BOB"]);
+    expect(facts.alerts.map((a) => [a.name, a.count])).toEqual([["HighErrorRate", 1], ["SLOErrorBudgetBurn", 1]]);
+  });
+
+  it("error budget: the impact window against the SLO's budget, said to be an upper bound", () => {
+    expect(facts.errorBudget).toMatchObject({ budgetMinutes: 43.2, usedMinutes: 40, usedPercent: 92.6 });
+    expect(facts.errorBudget.basis).toContain("upper bound");
+    expect(errorBudget(10, { objective: 99.5, windowDays: 7 }, "x")).toMatchObject({ budgetMinutes: 50.4, usedPercent: 19.8 });
+  });
+});
+
+describe("key timeline", () => {
+  it("keeps every moment but folds an alert's repeats, and cuts the message-free reasons", () => {
+    const k = keyTimeline(timeline);
+    expect(k.map((m) => m.text)).toEqual([
+      "deploy of inventory 2.3.0 — a change to inventory",
+      "Incident opened (alert)",
+      "HighErrorRate fired on inventory",
+      "SLOErrorBudgetBurn fired on checkout",
+      "Jira ticket OPS-7 created",
+      "inventory 2.3.0 regression",
+      "Status open → acknowledged: acknowledged in PagerDuty by Alice Martin",
+      "rolling back inventory, token=abc123secretvalue987 from 10.1.2.3, ping bob@example.com",
+      "Rolled back inventory to 2.2.1",
+      "Verified: error rate back under 1%",
+      "HighErrorRate resolved on inventory",
+      "Status acknowledged → resolved: rolled back",
+      "(5 repeated alert events folded into the lines above)",
+    ]);
+    expect(keyTimeline(timeline, { messages: false }).some((m) => m.kind === "message")).toBe(false);
+    const cut = keyTimeline(timeline, { maxLines: 5 });
+    expect(cut).toHaveLength(5);
+    expect(cut[2].text).toMatch(/more moments in the full timeline/);
+  });
+});
+
+describe("template", () => {
+  const t = templateSections(facts, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } });
+
+  it("writes every section from the facts", () => {
+    expect(t.sections.summary).toContain("checkout, inventory had an incident: Checkout errors (SEV2)");
+    expect(t.sections.summary).toContain("It lasted 40 minutes");
+    expect(t.sections.impact).toContain("Error budget used: at most 92.6%");
+    expect(t.sections.rootCause).toBe("inventory 2.3.0 regression (confidence 82%).");
+    expect(t.sections.trigger).toContain("The deploy of inventory to 2.3.0 (from 2.2.1) by maria-dev at 09:50:00 UTC, 10 minutes before the first symptom.");
+    expect(t.sections.detection).toContain("Detected by alertmanager alerts (HighErrorRate first) at 10:03:00 UTC, 3 minutes after the first symptom");
+    expect(t.sections.detection).toContain("paged through PagerDuty #3");
+    expect(t.sections.resolution).toContain("Resolved at 10:40:00 UTC by <@U_ALICE>: rolled back.");
+    expect(t.sections.wentWell).toContain("Remediation verified");
+    expect(t.sections.wentWrong).toContain("A deploy of inventory reached production");
+    expect(t.sections.lessons).toContain("Changes to inventory");
+  });
+
+  it("action items have owners and due dates", () => {
+    expect(t.actionItems.length).toBeGreaterThanOrEqual(2);
+    for (const i of t.actionItems) expect(i).toMatchObject({ owner: "U_ALICE", due: "2026-12-07" });
+    expect(t.actionItems[0].text).toMatch(/^Guard inventory deploys/);
+  });
+
+  it("says plainly when the records do not tell", () => {
+    const bare = computeFacts({ incident: { ...incident, status: "open", resolvedAt: undefined, acknowledgedBy: undefined }, timeline: timeline.filter((e) => e.kind === "alert"), alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(20) });
+    const s = templateSections(bare, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections;
+    expect(s.rootCause).toMatch(/^Not established/);
+    expect(s.trigger).toMatch(/trigger is unknown/);
+    expect(s.resolution).toBe("Not resolved yet. No remediation action was recorded by aisre.");
+    expect(s.detection).toContain("Nobody was paged through PagerDuty. Never acknowledged.");
+  });
+
+  it("action items round-trip through the edit form's text", () => {
+    const text = actionItemsText(t.actionItems);
+    expect(parseActionItems(text)).toEqual(t.actionItems);
+    expect(parseActionItems("- Add a canary | @bob | 2026-12-01\n\n2) Fix alert | <@U_CAROL>\nJust text")).toEqual([
+      { text: "Add a canary", owner: "bob", due: "2026-12-01" },
+      { text: "Fix alert", owner: "U_CAROL" },
+      { text: "Just text" },
+    ]);
+  });
+});
+
+describe("document, edits and copies", () => {
+  const doc = generateDoc(facts, keyTimeline(timeline), { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 }, now: at(60) });
+  const record = (edits: PostmortemRecord["edits"], followUps: PostmortemRecord["followUps"] = {}): PostmortemRecord => ({ incidentId: "INC-1", status: "draft", generated: doc, edits, followUps, narrative: "template", version: 2, createdAt: at(60), updatedAt: at(61) });
+
+  it("applies people's edits on top of the generated text, action items included, keeping their Jira issues", () => {
+    const e = effective(record({ summary: "Our words.", actionItems: "Add a canary | <@U_BOB> | 2026-12-01" }, { "add a canary": { key: "ENG-9" } }));
+    expect(e.sections.summary).toBe("Our words.");
+    expect(e.sections.rootCause).toBe(doc.sections.rootCause);
+    expect(e.edited).toEqual(["summary", "actionItems"]);
+    expect(e.actionItems).toEqual([{ text: "Add a canary", owner: "U_BOB", due: "2026-12-01", jiraKey: "ENG-9" }]);
+  });
+
+  it("the Jira copy and the knowledge base entry carry every section and the timeline, with names instead of Slack ids", () => {
+    const e = effective(record({}));
+    const names = (x: string) => ({ U_ALICE: "Alice Martin", U_BOB: "Bob Chen" })[x] ?? x;
+    const jira = toJiraText(e, { name: names });
+    for (const h of ["h2. Postmortem (Draft, v2): Checkout errors", "h3. Summary", "h3. Impact", "h3. Root cause", "h3. Trigger", "h3. Detection", "h3. Timeline (UTC)", "h3. Resolution", "h3. What went well", "h3. What went wrong", "h3. Lessons learned", "h3. Action items"]) expect(jira).toContain(h);
+    expect(jira).toContain("* 10:03:00 UTC — Incident opened (alert)");
+    expect(jira).toContain("owner: Alice Martin");
+    expect(jira).toContain("(Bob Chen)");
+    expect(jira).not.toContain("<@U_");
+    const md = toMarkdown(e, { name: names });
+    expect(md).toContain("# Postmortem: Checkout errors");
+    expect(md).toContain("## Timeline (UTC)");
+    expect(md).toContain("- 10:40:00 UTC — Status acknowledged → resolved: rolled back");
+  });
+});
+
+describe("redaction and the narrator's input", () => {
+  it("removes secrets, emails and addresses before anything leaves for an LLM", () => {
+    const redact = createRedactor(parseRedactPatterns("ACME-\\d+;;internal\\.example"));
+    const out = redact("token=abc123secretvalue987 Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl1 xoxb-1234-5678-abcdef key AKIAABCDEFGHIJKLMNOP mail bob@example.com ip 10.1.2.3 url https://x.io/a?sig=zzz ACME-42 internal.example");
+    expect(out).not.toMatch(/abc123secret|eyJ|xoxb-|AKIA|bob@example|10\.1\.2\.3|sig=zzz|ACME-42|internal\.example/);
+    expect(out).toContain("token=[redacted]");
+    expect(out).toContain("[email]");
+    expect(out).toContain("https://x.io/a?[query]");
+  });
+
+  it("the narrator only sees redacted facts, timeline and draft", () => {
+    const doc = generateDoc(facts, keyTimeline(timeline), { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 }, now: at(60) });
+    const input = narrativeInput(facts, doc.timeline, doc.sections, createRedactor(), (a) => a);
+    const all = `${input.facts}\n${input.timeline}\n${JSON.stringify(input.draft)}`;
+    expect(all).toContain("rolling back inventory");
+    expect(all).not.toMatch(/abc123secret|bob@example\.com|10\.1\.2\.3/);
+    expect(Object.keys(input.draft).sort()).toEqual(["lessons", "resolution", "rootCause", "summary", "trigger", "wentWell", "wentWrong"]);
+  });
+
+  it("takes only the narrative sections of the model's JSON, and nothing from a non-JSON answer", () => {
+    expect(parseNarrative('```json\n{"summary":"S","impact":"not allowed","wentWell":["a","• b"],"lessons":""}\n```')).toEqual({ summary: "S", wentWell: "• a\n• b" });
+    expect(parseNarrative("Sure! Here is the postmortem")).toEqual({});
+  });
+
+  it("a narrative replaces only what the model wrote", () => {
+    const doc = generateDoc(facts, keyTimeline(timeline), { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 }, now: at(60), narrative: { name: "gpt-test", sections: { summary: "Model summary." } } });
+    expect(doc.narrative).toBe("gpt-test");
+    expect(doc.sections.summary).toBe("Model summary.");
+    expect(doc.sections.impact).toContain("Error budget used");
+  });
+});
