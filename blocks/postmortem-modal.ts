@@ -19,12 +19,28 @@ export function sectionEditText(p: EffectivePostmortem, k: SectionKey): string {
   return k === "actionItems" ? actionItemsText(p.actionItems) : p.sections[k];
 }
 
-/** The "Edit" modal: one multi-line input per section, prefilled with what the thread shows. */
+/** A short hash of a text (to recognise a prefilled value submitted unchanged). */
+export function textHash(text: string): string {
+  let h = 5381;
+  for (let i = 0; i < text.length; i++) h = ((h * 33) ^ text.charCodeAt(i)) >>> 0;
+  return h.toString(36);
+}
+
+/**
+ * The "Edit" modal: one multi-line input per section, prefilled with what the thread shows. A
+ * section longer than an input holds is prefilled cut; the metadata remembers it, so submitting it
+ * unchanged does not replace the whole section with the cut text.
+ */
 export function postmortemEditModal(p: EffectivePostmortem, meta: { channel?: string }): View {
+  const cut: Record<string, string> = {};
+  for (const k of SECTIONS) {
+    const full = sectionEditText(p, k);
+    if (full.length > MAX_INPUT) cut[k] = textHash(fit(full, MAX_INPUT).trim());
+  }
   return {
     type: "modal",
     callback_id: VIEW.postmortemEdit,
-    private_metadata: JSON.stringify({ incidentId: p.incidentId, version: p.version, channel: meta.channel }),
+    private_metadata: JSON.stringify({ incidentId: p.incidentId, version: p.version, channel: meta.channel, cut }),
     title: { type: "plain_text", text: "Edit postmortem" },
     submit: { type: "plain_text", text: "Save" },
     close: { type: "plain_text", text: "Cancel" },
@@ -42,14 +58,18 @@ export function postmortemEditModal(p: EffectivePostmortem, meta: { channel?: st
   };
 }
 
-/** Reads the submitted sections; an emptied section means "back to the generated text". */
-export function readPostmortemEdits(values: Record<string, Record<string, { value?: string | null }>>): { edits: Partial<Record<SectionKey, string>>; cleared: SectionKey[] } {
+/**
+ * Reads the submitted sections; an emptied section means "back to the generated text", and a cut
+ * section submitted as it was prefilled is no edit. `cut` is the modal metadata's.
+ */
+export function readPostmortemEdits(values: Record<string, Record<string, { value?: string | null }>>, cut: Record<string, string> = {}): { edits: Partial<Record<SectionKey, string>>; cleared: SectionKey[] } {
   const edits: Partial<Record<SectionKey, string>> = {};
   const cleared: SectionKey[] = [];
   for (const k of SECTIONS) {
     const v = values[`${BLOCK.postmortemSectionPrefix}${k}`]?.[INPUT.postmortemText]?.value;
     if (v === undefined) continue;
     if (v === null || v.trim() === "") cleared.push(k);
+    else if (cut[k] !== undefined && textHash(v.trim()) === cut[k]) continue;
     else edits[k] = v;
   }
   return { edits, cleared };

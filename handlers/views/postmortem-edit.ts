@@ -7,8 +7,11 @@ import type { Services } from "../../src/app/services.ts";
 export function registerPostmortemEditView(app: App, services: Services): void {
   app.view(VIEW.postmortemEdit, async ({ ack, view, body }) => {
     let incidentId = "";
+    let cut: Record<string, string> = {};
     try {
-      incidentId = String((JSON.parse(view.private_metadata || "{}") as { incidentId?: string }).incidentId ?? "");
+      const meta = JSON.parse(view.private_metadata || "{}") as { incidentId?: string; cut?: Record<string, string> };
+      incidentId = String(meta.incidentId ?? "");
+      cut = meta.cut ?? {};
     } catch {
       incidentId = "";
     }
@@ -17,7 +20,7 @@ export function registerPostmortemEditView(app: App, services: Services): void {
       return;
     }
     await ack();
-    const { edits, cleared } = readPostmortemEdits(view.state.values as Record<string, Record<string, { value?: string | null }>>);
+    const { edits, cleared } = readPostmortemEdits(view.state.values as Record<string, Record<string, { value?: string | null }>>, cut);
     try {
       await services.sync.postmortems.edit(incidentId, edits, body.user.id, cleared);
     } catch (e) {
