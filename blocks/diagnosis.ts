@@ -98,11 +98,28 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
 
 export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
   const d = v.diagnosis;
-  const changeLines = v.changes.map((c) => `${CHANGE_ICON[c.kind]} ${esc(fit(c.text, 500))}`);
   const lead = d.hypotheses[0];
+  const shown = new Set<string>();
+  const changeLines: string[] = [];
+  for (const c of v.changes) {
+    changeLines.push(`${CHANGE_ICON[c.kind]} ${esc(fit(c.text, 500))}`);
+    // A new leader or a new candidate comes with what it rests on (its evidence only, once).
+    const h = (c.kind === "leader" || c.kind === "new") && !shown.has(c.service) ? d.hypotheses.find((x) => x.service === c.service) : undefined;
+    if (h) {
+      shown.add(h.service);
+      changeLines.push(`      _${esc(fit(h.cause, 400))}_`);
+      for (const e of h.evidence.slice(0, 3)) changeLines.push(`      ${KIND_ICON[e.kind]} ${esc(fit(e.summary, 240))}`);
+      const against = h.counterEvidence[0];
+      if (against) changeLines.push(`      :heavy_minus_sign: ${esc(fit(against.summary, 200))}`);
+    }
+  }
+  const below = v.changes.some((c) => c.kind === "leader") ? d.hypotheses.slice(1, 5).map((h) => `${h.service} ${pct(h.confidence)}`) : [];
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(lines("", changeLines).replace(/^\n/, "")) } },
-    { type: "context", elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}`, SLACK_LIMITS.sectionText) }] },
+    {
+      type: "context",
+      elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}${below.length ? ` · below it: ${esc(below.join(", "))}` : ""}`, SLACK_LIMITS.sectionText) }],
+    },
   ];
   return { text: fit(v.changes.map((c) => c.text).join("; "), SLACK_LIMITS.messageText), blocks };
 }

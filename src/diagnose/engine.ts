@@ -395,7 +395,16 @@ function profileSimilarity(down: Map<number, number> | undefined, up: Map<number
   const xFlat = !xs.some((x) => Math.abs(x - xs[0]) > 1e-9);
   const yFlat = !ys.some((y) => Math.abs(y - ys[0]) > 1e-9);
   if (xFlat && yFlat) return 0.5; // both constant: shape cannot tell
-  if (xFlat || yFlat) return 0.2; // one moved, the other did not
+  // One constant and high: it stepped at the onset and stayed (the window starts at the onset, so
+  // the step itself is not in it). The other matches as far as it stays up too.
+  const stepped = (flat: number[], other: number[]): number | undefined => {
+    if (flat[0] < 0.3) return undefined;
+    const max = Math.max(...other);
+    if (!(max > 0)) return 0.2;
+    return 0.2 + 0.8 * (other.reduce((a, b) => a + b, 0) / other.length / max);
+  };
+  if (xFlat) return stepped(xs, ys) ?? 0.2; // one moved, the other did not
+  if (yFlat) return stepped(ys, xs) ?? 0.2;
   const r = pearson(xs, ys);
   return r === undefined ? 0.5 : 0.2 + 0.8 * Math.max(0, r);
 }

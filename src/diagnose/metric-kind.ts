@@ -73,7 +73,9 @@ export function classifyMetric(name: string): MetricClass {
     has(t, ["io", "iops", "fs", "filesystem", "inode", "inodes", "backlog", "lag", "pool", "threads", "saturation", "pending", "fd", "fds", "net", "network"]) ||
     hasPrefix(t, ["disk", "queue", "conn", "sock"])
   ) {
-    return { kind: "saturation", bad: "up", weight: 0.8, countLike: false, percentLike: pct };
+    // Queue lengths, pending requests, connections, threads: counts of things, with at least Poisson
+    // noise (a gauge at 0 that reads 2 is not a 10⁹-sigma event).
+    return { kind: "saturation", bad: "up", weight: 0.8, countLike: !pct, percentLike: pct };
   }
   if (has(t, ["time", "seconds", "ms", "wait"])) {
     return { kind: "latency", bad: "up", weight: 1, countLike: false, percentLike: false };

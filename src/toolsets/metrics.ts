@@ -157,7 +157,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
 
   const serviceMetrics = defineTool({
     name: "service_metrics",
-    description: "Time series of the given services over a window: error ratio, p99 latency, request rate, CPU, memory, disk, restarts, DB pool, queue backlog… from Prometheus and/or CloudWatch.",
+    description: "Time series of the given services over a window: error ratio, p99 latency, request rate, CPU, memory, disk, restarts, DB pool, queue backlog… from Prometheus, and from CloudWatch for the services Prometheus has nothing for.",
     parameters: z.object({
       services: z.array(z.string().min(1)).min(1).max(200),
       start: timeArg,
@@ -183,9 +183,12 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
           errors.push(`Prometheus: ${errorText(e)}`);
         }
       }
-      if (ports.cloudwatch) {
+      // CloudWatch fills in the services Prometheus has nothing for (the same signal twice would
+      // count as two pieces of evidence).
+      const rest = a.services.filter((s) => !into.has(s));
+      if (ports.cloudwatch && rest.length > 0) {
         try {
-          await fromCloudWatch(ports.cloudwatch, a.services, start, end, a.stepSeconds, into);
+          await fromCloudWatch(ports.cloudwatch, rest, start, end, a.stepSeconds, into);
           sources.push("cloudwatch");
         } catch (e) {
           errors.push(`CloudWatch: ${errorText(e)}`);

@@ -221,13 +221,27 @@ export function logEvidence(
 
 /**
  * Gathers the context of an incident through the toolsets and builds the engine input.
- * `alerts` are the incident's alerts (firing and resolved); the onset is the earliest start, moved
- * back to where the founding alert's metric left its normal range.
+ * `alerts` are the incident's alerts (firing and resolved); the onset is the primary alert's start,
+ * moved back to where its metric left its normal range.
  */
+/**
+ * The alert that defines the incident (its symptom and onset): the most severe, user-facing
+ * (errors, latency, availability) before internal, earliest first. A noisy warning that fired
+ * earlier and was grouped in does not get to set the onset.
+ */
+export function primaryAlert(alerts: readonly Alert[]): Alert | undefined {
+  const userFacing = (a: Alert): number => (["error_ratio", "latency_p99", "up"].includes(metricHint(a.name) ?? "") ? 0 : 1);
+  const sev = (a: Alert): number => Number(a.severity.slice(3)) || 9;
+  return [...alerts]
+    .filter((a) => a.service)
+    .sort((a, b) => Number(b.status === "firing") - Number(a.status === "firing") || sev(a) - sev(b) || userFacing(a) - userFacing(b) || (ms(a.startsAt) ?? 0) - (ms(b.startsAt) ?? 0))[0];
+}
+
 export async function assembleContext(incident: Incident, alerts: readonly Alert[], topology: Topology, toolsets: Toolsets, o: AssemblyOptions = {}): Promise<AssembledContext> {
   const started = performance.now();
+  const founding = primaryAlert(alerts);
   const starts = alerts.map((a) => ms(a.startsAt)).filter((t): t is number => t !== undefined);
-  const alertOnset = starts.length ? Math.min(...starts) : (ms(incident.createdAt) ?? Date.now());
+  const alertOnset = (founding ? ms(founding.startsAt) : undefined) ?? (starts.length ? Math.min(...starts) : (ms(incident.createdAt) ?? Date.now()));
   const latestSignal = Math.max(...alerts.map((a) => Math.max(ms(a.startsAt) ?? 0, ms(a.endsAt) ?? 0)), 0);
   const end = Math.max(await toolsets.metrics.systemNow(), latestSignal + 60_000, alertOnset + 60_000);
   const lookback = o.lookbackMs ?? 2 * 3_600_000;
@@ -239,16 +253,24 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   const known = new Set(topology.services);
   const logServices = services.slice(0, o.maxLogServices ?? 16).filter((s) => known.size === 0 || known.has(s) || alerting.includes(s));
 
-  // The founding alert: the earliest one on a known service.
-  const founding = [...alerts].filter((a) => a.service).sort((a, b) => (ms(a.startsAt) ?? 0) - (ms(b.startsAt) ?? 0))[0];
   const symptom = founding?.service ? { service: founding.service, metric: metricHint(founding.name), alert: founding.name } : undefined;
 
   const t = toolsets;
   const metrics = await t.metrics.t.serviceMetrics.run({ services, start, end, stepSeconds: step });
   const metricsData = metrics.status === "ok" ? metrics.data.services : [];
+  // The onset: where the metric of an alert of this burst (within half an hour of the primary)
+  // first left its normal range, when that is earlier than the primary alert. A pool that fills for
+  // five minutes before the edge's error-budget alert fires moves the onset back to when it began.
   let onset = alertOnset;
-  const sym = symptom ? symptomSeries(metricsData, symptom.service, symptom.metric) : undefined;
-  if (sym) onset = Math.min(alertOnset, estimateOnset(sym, alertOnset / 1000, { maxShiftS: lookback / 2000 }) * 1000);
+  const floor = alertOnset - lookback / 2;
+  for (const a of alerts) {
+    const at = ms(a.startsAt);
+    if (!a.service || at === undefined || Math.abs(at - alertOnset) > 30 * 60_000) continue;
+    const series = symptomSeries(metricsData, a.service, metricHint(a.name));
+    if (!series) continue;
+    const est = estimateOnset(series, at / 1000, { maxShiftS: lookback / 2000 }) * 1000;
+    if (est < onset) onset = Math.max(floor, est);
+  }
 
   const logSince = onset - 30 * 60_000;
   const [changes, pods, events, logs, oncall, similar] = await Promise.all([

@@ -7,10 +7,11 @@ import type { AssembledContext } from "./assemble.ts";
 /**
  * Which catalog action the leading hypothesis calls for (pure). Candidates come from the runbooks
  * that match the leader's own evidence (each runbook's `actions`, earlier ones preferred, weighted
- * by the match) and from the engine's reading: a deploy of that service just before the onset calls
- * for a rollback above anything else. Actions that need a parameter nobody can choose safely here
- * (`scale`: to how many?, `flush_cache_prefix`: which prefix?) are left to people; `delete_pod` only
- * when one pod stands out. Nothing is chosen unless the diagnosis is confident.
+ * by the match, an action's support being its best runbook's) and from the engine's reading: a
+ * deploy of that service just before the onset calls for a rollback above anything else. Actions
+ * that need a parameter nobody can choose safely here (`scale`: to how many?, `flush_cache_prefix`:
+ * which prefix?) are left to people; `delete_pod` only when one pod stands out; no restart of a
+ * StatefulSet. Nothing is chosen unless the diagnosis is confident.
  */
 export interface RemedyChoice {
   recommendation: Recommendation;
@@ -38,24 +39,26 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
   const change = strongestChange(lead);
   const pod = standoutPod(lead.service, ctx, own);
   const score = new Map<string, { value: number; runbook?: { id: string; title: string } }>();
+  // An action's support is its best runbook's (a generic action named by many runbooks does not add up).
   const add = (action: string, value: number, runbook?: { id: string; title: string }): void => {
     const cur = score.get(action);
-    if (!cur || value > cur.value) score.set(action, { value: (cur?.value ?? 0) + value, runbook: runbook ?? cur?.runbook });
-    else cur.value += value;
+    if (!cur || value > cur.value) score.set(action, { value, runbook: runbook ?? cur?.runbook });
   };
   for (const m of matched.values()) m.actions.forEach((a, i) => add(a, m.score * (POSITION_WEIGHT[i] ?? 0.1), { id: m.id, title: m.title }));
   if (change) add("rollback", 1 + change.weight);
+  const kind = ctx.workloads[lead.service]?.kind;
   const applicable = [...score.entries()].filter(([a]) => {
     if (!SELF_SERVE.has(a)) return false;
     if (a === "rollback") return !!change;
     if (a === "delete_pod") return !!pod;
+    // Restarting a stateful workload (a database) is a person's call, not a suggestion.
+    if (a === "rollout_restart") return kind !== "StatefulSet";
     return true;
   });
   applicable.sort((x, y) => y[1].value - x[1].value);
   const best = applicable[0];
   if (!best) return undefined;
   const [type, { runbook }] = best;
-  const kind = ctx.workloads[lead.service]?.kind;
   const target = { service: lead.service, ...(kind === "StatefulSet" ? { kind: "StatefulSet" as const } : {}), ...(type === "delete_pod" && pod ? { pod } : {}) };
   const why =
     type === "rollback" && change

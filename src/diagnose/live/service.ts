@@ -133,7 +133,7 @@ export function impactLine(ctx: Pick<AssembledContext, "input" | "symptom">, ale
  * replica compares against what the thread already says.
  */
 export class DiagnosisService {
-  private readonly o: DiagnosisServiceOptions;
+  private o: DiagnosisServiceOptions;
   private readonly presenter: DiagnosisPresenter;
   private readonly slots = new Map<string, Slot>();
   private readonly queue: Array<() => Promise<void>> = [];
@@ -147,6 +147,11 @@ export class DiagnosisService {
     this.o = o;
     this.presenter = o.presenter ?? plainDiagnosisPresenter;
     this.remediation = o.remediation;
+  }
+
+  /** Adjusts the pacing (tests and operators: a faster clock wants shorter waits). */
+  configure(o: Partial<Pick<DiagnosisServiceOptions, "debounceMs" | "minIntervalMs" | "refreshMs" | "recommendAbove" | "assembly">>): void {
+    this.o = { ...this.o, ...o };
   }
 
   /** Remediation may be built after the diagnosis; recommendations start once it is attached. */
