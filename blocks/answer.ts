@@ -9,7 +9,7 @@ export function placeholderMessage(): { text: string; blocks: KnownBlock[] } {
 }
 
 /** Splits mrkdwn into section-sized pieces at line breaks. */
-export function sectionsOf(text: string, max = SLACK_LIMITS.sectionText): string[] {
+export function sectionsOf(text: string, max: number = SLACK_LIMITS.sectionText): string[] {
   const out: string[] = [];
   let cur = "";
   for (const line of text.split("\n")) {

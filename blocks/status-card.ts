@@ -51,8 +51,15 @@ function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[
     ],
   });
   const deploys = h.deploys.slice(0, 3).map((d) => `• ${d.kind} ${d.version ? `\`${d.version}\` ` : ""}${ago(d.at, now)}${d.author ? ` by ${d.author}` : ""}${d.status && !/success/i.test(d.status) ? ` [${d.status}]` : ""}`);
+  const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${d.kind} of *${d.service}* ${d.version ? `\`${d.version}\` ` : ""}${ago(d.at, now)}${d.author ? ` by ${d.author}` : ""}`);
   const incidents = h.openIncidents.slice(0, 3).map((i) => `• \`${i.id}\` ${i.title}`);
-  const detail = [deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone", incidents.length ? `*Open incidents*\n${incidents.join("\n")}` : ""].filter(Boolean).join("\n");
+  const detail = [
+    deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone",
+    upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : "",
+    incidents.length ? `*Open incidents*\n${incidents.join("\n")}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(detail) } });
   blocks.push({
     type: "context",

@@ -151,6 +151,7 @@ export function healthText(h: ServiceHealth, now: number): string {
   const lines = [`${VERDICT_ICON[h.verdict]} *${h.service}* is *${h.verdict}*${h.reasons.length ? `: ${h.reasons.join("; ")}` : ""}.`];
   if (parts.length) lines.push(parts.join(" · "));
   if (h.deploys[0]) lines.push(`Last change: ${h.deploys[0].kind} ${h.deploys[0].version ?? ""} ${ago(Date.parse(h.deploys[0].at), now)}${h.deploys[0].author ? ` by ${h.deploys[0].author}` : ""}`.replace(/\s+/g, " "));
+  for (const c of h.dependencyChanges.slice(0, 2)) lines.push(`Change upstream: ${c.kind} of *${c.service}*${c.version ? ` \`${c.version}\`` : ""} ${ago(Date.parse(c.at), now)}${c.author ? ` by ${c.author}` : ""} (${h.service} calls it)`);
   if (h.openIncidents.length) lines.push(`Open incident${h.openIncidents.length > 1 ? "s" : ""}: ${h.openIncidents.map((i) => `\`${i.id}\` ${i.title}`).join("; ")}`);
   return lines.join("\n");
 }
@@ -158,7 +159,8 @@ export function healthText(h: ServiceHealth, now: number): string {
 async function health(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, now: number): Promise<Answer> {
   const services = scope(q, input.ctx).slice(0, 4);
   if (services.length === 0) return answer("health", "Which service? For example: _is payments healthy?_ (or `/aisre status payments`).");
-  const results = await Promise.all(services.map((s) => serviceHealth(s, { toolsets: deps.toolsets, store: deps.store, ...(deps.oncall ? { oncall: deps.oncall } : {}), ...(deps.serviceLabel ? { serviceLabel: deps.serviceLabel } : {}) })));
+  const read = deps.health ?? ((s: string) => serviceHealth(s, { toolsets: deps.toolsets, store: deps.store, ...(deps.oncall ? { oncall: deps.oncall } : {}), ...(deps.serviceLabel ? { serviceLabel: deps.serviceLabel } : {}) }));
+  const results = await Promise.all(services.map(read));
   const text = results.map((h) => healthText(h, now)).join("\n\n");
   const gaps = [...new Set(results.flatMap((h) => h.gaps))];
   return answer("health", text, ["k8s_pod_state, service_metrics, recent_changes, who_is_on_call (last 3 min against the hour before)"], gaps.map((g) => `gap: ${g}`));

@@ -4,6 +4,7 @@ import type { KbSearchHit, KnowledgeBase } from "../knowledge/knowledge-base.ts"
 import type { Logger } from "../log.ts";
 import type { RemediationService } from "../remediate/remediation-service.ts";
 import type { RemediationAction } from "../remediate/types.ts";
+import { dependenciesOf, type Topology } from "../domain/topology.ts";
 import type { Store } from "../store/store.ts";
 import type { Toolsets } from "../toolsets/index.ts";
 import { answerQuestion, oncallText } from "./answers.ts";
@@ -27,8 +28,8 @@ export interface AssistantOptions {
   store: Store;
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
   logger: Logger;
-  /** Services of the dependency graph (services.yaml or the simulation). */
-  topologyServices: () => readonly string[];
+  /** The dependency graph (services.yaml or the simulation). */
+  topology: () => Topology;
   oncall?: (service: string) => Promise<OncallEntry[]>;
   remediation?: Pick<RemediationService, "recommend" | "policyFor" | "records">;
   llm?: { client: OpenAI; model: string; limits?: Partial<LoopLimits> };
@@ -123,7 +124,7 @@ export class Assistant {
   knownServices(): Promise<string[]> {
     if (this.known && Date.now() - this.known.at < 60_000) return this.known.names;
     const names = (async () => {
-      const set = new Set<string>(this.o.topologyServices());
+      const set = new Set<string>(this.o.topology().services);
       const [pods, open] = await Promise.all([this.o.toolsets.kubernetes.t.podState.run({}), this.o.store.incidents.listOpen().catch(() => [])]);
       if (pods.status === "ok") for (const p of pods.data) set.add(p.service);
       for (const i of open) for (const s of i.services) set.add(s);
@@ -142,6 +143,7 @@ export class Assistant {
       store: this.o.store,
       knowledge: this.o.knowledge,
       knownServices: () => this.knownServices(),
+      health: (service: string) => this.health(service),
       ...(this.o.oncall ? { oncall: this.o.oncall } : {}),
       ...(remediation ? { actions: (id: string): Promise<RemediationAction[]> => remediation.records.byIncident(id) } : {}),
       ...(this.o.serviceLabel ? { serviceLabel: this.o.serviceLabel } : {}),
@@ -150,7 +152,13 @@ export class Assistant {
 
   /** The health of one service (the status card). */
   health(service: string): Promise<ServiceHealth> {
-    return serviceHealth(service, { toolsets: this.o.toolsets, store: this.o.store, ...(this.o.oncall ? { oncall: this.o.oncall } : {}), ...(this.o.serviceLabel ? { serviceLabel: this.o.serviceLabel } : {}) });
+    return serviceHealth(service, {
+      toolsets: this.o.toolsets,
+      store: this.o.store,
+      dependencies: dependenciesOf(this.o.topology(), service),
+      ...(this.o.oncall ? { oncall: this.o.oncall } : {}),
+      ...(this.o.serviceLabel ? { serviceLabel: this.o.serviceLabel } : {}),
+    });
   }
 
   /** Who is on call for these services, grouped by roster. */
@@ -179,7 +187,7 @@ export class Assistant {
     const started = Date.now();
     const { incidentId, others } = await this.incidentFor(req);
     const ctx = incidentId ? await loadIncidentContext(this.o.store, incidentId) : undefined;
-    const known = await this.knownServices().catch(() => [...this.o.topologyServices()]);
+    const known = await this.knownServices().catch(() => [...this.o.topology().services]);
     const question = withFollowUp(parseQuestion(req.text, known), ctx?.conversation.at(-1));
     const entry = ctx
       ? await this.o.store.timeline.append({

@@ -40,7 +40,7 @@ export function buildAssistant(services: Services): Assistant {
     store: services.store,
     knowledge: services.knowledge,
     logger: services.logger.child({ component: "assistant" }),
-    topologyServices: () => services.topology().services,
+    topology: () => services.topology(),
     ...(services.ports.pagerduty ? { oncall: (s: string) => services.sync.oncallFor(s) } : {}),
     remediation: services.remediation,
     redactor: new Redactor(configuredRules(config.env.AISRE_REDACT_PATTERNS)),

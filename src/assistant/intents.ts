@@ -109,7 +109,8 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
   if (best < 0.5) {
     if (metric && service) return { intent: "metric", service, metric, score: 0.5 };
     if (service) return { intent: "health", service, score: 0.4 };
-    return { intent: "unknown", service, score: 0 };
+    // Kept for a follow-up ("what about latency?" after a chart question).
+    return { intent: "unknown", ...(metric ? { metric } : {}), score: 0 };
   }
   const parsed: ParsedQuestion = { intent: bestIntent, score: Math.min(1, best / 4) };
   if (service) parsed.service = service;

@@ -37,6 +37,8 @@ export interface ServiceHealth {
   memory?: MetricReading;
   openIncidents: Incident[];
   deploys: ChangeRecord[];
+  /** Changes in the last 2 hours to what the service calls (a dependency's deploy breaks its callers). */
+  dependencyChanges: ChangeRecord[];
   oncall: OncallEntry[];
   /** Data that could not be read, and why. */
   gaps: string[];
@@ -101,6 +103,8 @@ export interface ServiceHealthDeps {
   oncall?: (service: string) => Promise<OncallEntry[]>;
   /** The Prometheus label that names the service (default `service`). */
   serviceLabel?: string;
+  /** What the service calls (from the topology), for changes upstream of its symptoms. */
+  dependencies?: readonly string[];
 }
 
 const promString = (s: string): string => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
@@ -133,11 +137,11 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     ts.metrics.t.serviceMetrics.run({ services: [service], ...window }),
     ts.ports.metrics ? ts.metrics.t.promqlRange.run({ query: p95Query(service, deps.serviceLabel), ...window }) : Promise.resolve(undefined),
     ts.kubernetes.t.podState.run({ services: [service], since: now - 60 * 60_000 }),
-    ts.changes.t.recentChanges.run({ services: [service], since: now - 24 * 3_600_000, until: now }),
+    ts.changes.t.recentChanges.run({ services: [service, ...(deps.dependencies ?? []).filter((d) => d !== service)].slice(0, 30), since: now - 24 * 3_600_000, until: now }),
     oncallPeople(),
     deps.store.incidents.listOpen(),
   ]);
-  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open.filter((i) => i.services.includes(service)), deploys: [], oncall: oncall.people, gaps, at: new Date(now).toISOString() };
+  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open.filter((i) => i.services.includes(service)), deploys: [], dependencyChanges: [], oncall: oncall.people, gaps, at: new Date(now).toISOString() };
   if (metrics.status === "ok") {
     const series = metrics.data.services.find((s) => s.service === service)?.series ?? [];
     const find = (m: string) => series.find((s) => s.metric === m);
@@ -157,7 +161,10 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     const sp: ServicePods | undefined = pods.data.find((p) => p.service === service);
     if (sp) h.pods = { ready: sp.pods.filter((p) => p.ready).length, total: sp.pods.length, restarts: sp.pods.reduce((n, p) => n + p.restarts, 0), signals: sp.signals.map((s) => `${s.kind}${s.count > 1 ? ` ×${s.count}` : ""}${s.detail ? ` (${s.detail})` : ""}`) };
   } else if (pods.status !== "no_data") gaps.push(`pods: ${pods.status === "error" ? pods.error : pods.reason}`);
-  if (changes.status === "ok") h.deploys = changes.data.slice(-3).reverse();
+  if (changes.status === "ok") {
+    h.deploys = changes.data.filter((c) => c.service === service).slice(-3).reverse();
+    h.dependencyChanges = changes.data.filter((c) => c.service !== service && Date.parse(c.at) >= now - 2 * 3_600_000).slice(-3).reverse();
+  }
   else if (changes.status === "error") gaps.push(`deploys: ${changes.error}`);
   if (oncall.gap) gaps.push(oncall.gap);
   const j = judge(h);

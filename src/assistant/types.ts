@@ -5,7 +5,7 @@ import type { Toolsets } from "../toolsets/index.ts";
 import type { IncidentContext } from "./context.ts";
 import type { Intent, ParsedQuestion } from "./intents.ts";
 import type { ChartImage } from "./metric-chart.ts";
-import type { OncallEntry } from "./service-health.ts";
+import type { OncallEntry, ServiceHealth } from "./service-health.ts";
 
 /** What happened to an action the LLM proposed. */
 export interface ProposalOutcome {
@@ -41,6 +41,8 @@ export interface AnswerDeps {
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
   /** Services known to exist (topology, cluster, open incidents), for names in questions. */
   knownServices(): Promise<string[]>;
+  /** A service's health (with the topology's dependencies); default: without them. */
+  health?: (service: string) => Promise<ServiceHealth>;
   /** On-call with Slack users (the PagerDuty sync), when available. */
   oncall?: (service: string) => Promise<OncallEntry[]>;
   /** Remediation actions of an incident (pending buttons are the first thing to do). */

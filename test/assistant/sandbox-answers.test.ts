@@ -127,6 +127,8 @@ describe("/aisre status, oncall, runbook", () => {
     expect(text).toContain(":red_circle:");
     expect(text).toContain("<@U_ALICE> (L1)");
     expect(text).toContain(incident.id);
+    // checkout did not change; what it calls did.
+    expect(text).toMatch(/Changes to what it calls \(2 h\)\*\\n• :point_right: deploy of \*inventory\* `2\.3\.0`/);
     expect(text).toContain('"action_id":"share_in_channel"');
     expect((await t.history("#sre")).some((m) => flat(m).includes("checkout: unhealthy"))).toBe(false);
   });
