@@ -200,6 +200,8 @@ export class Assistant {
       : undefined;
     const input = { question, text: req.text, ...(ctx ? { ctx } : {}), ...(others.length ? { openElsewhere: others } : {}) };
     const rules = answerQuestion(input, this.answerDeps());
+    // Awaited only when needed (fallback, chart) in LLM mode: a failure must not go unhandled.
+    rules.catch(() => undefined);
     let result: Answer;
     if (this.o.llm && question.intent !== "help") {
       result = await this.viaLlm(req, question, ctx, known, rules);
