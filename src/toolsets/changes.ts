@@ -56,12 +56,18 @@ export function changesFromRevisions(service: string, revisions: readonly K8sRev
   return out;
 }
 
-/** Webhook changes win over the same rollout seen in the cluster (same service, version, 10 min). */
+/** Webhook changes win over the same rollout seen in the cluster (same service, kind and version, 10 min apart at most). */
 export function mergeChanges(webhook: readonly ChangeRecord[], cluster: readonly ChangeRecord[]): ChangeRecord[] {
   const out = [...webhook];
   for (const c of cluster) {
     const t = Date.parse(c.at);
-    const dup = webhook.some((w) => w.service === c.service && Math.abs(Date.parse(w.at) - t) <= 10 * 60_000 && (!w.version || !c.version || w.version === c.version || w.version.replace(/^v/, "") === c.version.replace(/^v/, "")));
+    const dup = webhook.some(
+      (w) =>
+        w.service === c.service &&
+        (w.kind === c.kind || (c.kind === "deploy" && w.kind === "rollback")) &&
+        Math.abs(Date.parse(w.at) - t) <= 10 * 60_000 &&
+        (!w.version || !c.version || w.version.replace(/^v/, "") === c.version.replace(/^v/, "")),
+    );
     if (!dup) out.push(c);
   }
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));

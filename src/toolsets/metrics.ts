@@ -42,11 +42,11 @@ export const DEFAULT_PROM_QUERIES: PromMetricQuery[] = [
   { metric: "up", query: "min by (LABEL) (up{SEL})" },
 ];
 
-const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/"/g, '\\"');
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/`/g, "");
 
-/** Fills a query template for a set of services. */
+/** Fills a query template for a set of services (the regex in a raw string: no escaping of escapes). */
 export function promQueryFor(q: PromMetricQuery, label: string, services: readonly string[]): string {
-  const sel = `${label}=~"${services.map(escapeRegex).join("|")}"`;
+  const sel = `${label}=~\`${services.map(escapeRegex).join("|")}\``;
   return q.query.replaceAll("SEL", sel).replaceAll("LABEL", label);
 }
 
