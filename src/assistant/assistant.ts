@@ -74,6 +74,26 @@ export function withFollowUp(q: ParsedQuestion, previous: ConversationTurn | und
   return out;
 }
 
+/**
+ * Markdown as models write it → Slack mrkdwn (pure): **bold** → *bold*, [text](url) → <url|text>,
+ * headings → bold lines, "- " / "* " bullets → "• ". Code spans and blocks are left alone.
+ */
+export function toMrkdwn(md: string): string {
+  return md
+    .split(/(```[\s\S]*?```|`[^`\n]*`)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part
+            .replace(/\*\*(.+?)\*\*/g, "*$1*")
+            .replace(/__(.+?)__/g, "*$1*")
+            .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, "<$2|$1>")
+            .replace(/^#{1,6}\s+(.+)$/gm, "*$1*")
+            .replace(/^(\s*)[-*]\s+/gm, "$1• "),
+    )
+    .join("");
+}
+
 /** Numeric arrays longer than this are summarised before they go to the model. */
 const MAX_POINTS = 24;
 
@@ -266,7 +286,7 @@ export class Assistant {
     const used = loop.used.filter((u) => u.tool !== "propose_action").map((u) => `${u.tool}(${argsText(u.args)}): ${u.outcome}`);
     const a: Answer = {
       intent: question.intent,
-      text: loop.text.trim(),
+      text: toMrkdwn(loop.text.trim()),
       sources: used.length ? used : ["no tool calls: the answer rests on the incident context only"],
       notes: [],
       mode: "llm",

@@ -5,7 +5,7 @@ import { SLACK_LIMITS } from "../../blocks/limits.ts";
 import { parseShareValue, readingText, statusCardMessage } from "../../blocks/status-card.ts";
 import { matchServices, serviceArgs } from "../../handlers/commands/status.ts";
 import { mentions, mitigationSteps } from "../../src/assistant/answers.ts";
-import { compactForModel, withFollowUp } from "../../src/assistant/assistant.ts";
+import { compactForModel, toMrkdwn, withFollowUp } from "../../src/assistant/assistant.ts";
 import { contextText, conversationFrom, hypothesesFrom, type IncidentContext } from "../../src/assistant/context.ts";
 import { parseQuestion } from "../../src/assistant/intents.ts";
 import { judge, reading, type ServiceHealth } from "../../src/assistant/service-health.ts";
@@ -117,6 +117,13 @@ describe("answer helpers", () => {
     const body = "# Bad deploy\n\n## Checks\n- look\n\n## Mitigation\n1. Rollout in progress: **pause_rollout**.\n2. **rollback** to the previous ReplicaSet.\n3. Escalate.\n\n## Verify\n- errors back";
     expect(mitigationSteps({ body }, 2)).toEqual(["Rollout in progress: **pause_rollout**.", "**rollback** to the previous ReplicaSet."]);
     expect(mitigationSteps({ body: "# nothing here" })).toEqual([]);
+  });
+
+  it("turns a model's Markdown into Slack mrkdwn, leaving code alone", () => {
+    expect(toMrkdwn("### Cause\n**inventory 2.3.0** broke it, see [the deploy](https://ci.example.com/42)\n- roll back\n* verify `a**b**`")).toBe(
+      "*Cause*\n*inventory 2.3.0* broke it, see <https://ci.example.com/42|the deploy>\n• roll back\n• verify `a**b**`",
+    );
+    expect(toMrkdwn("*already mrkdwn* _fine_")).toBe("*already mrkdwn* _fine_");
   });
 
   it("summarises long series before they go to the model", () => {
