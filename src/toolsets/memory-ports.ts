@@ -37,7 +37,6 @@ export function memoryPorts(w: MemoryWorld): MemoryPorts {
   const count = (k: string) => (calls[k] = (calls[k] ?? 0) + 1);
   const label = w.label ?? "service";
   const queries = w.queries ?? DEFAULT_PROM_QUERIES;
-  const byService = new Map((w.metrics ?? []).map((s) => [s.service, s]));
   const metrics: PrometheusReadPort = {
     async query(promql) {
       count("query");
@@ -46,6 +45,8 @@ export function memoryPorts(w: MemoryWorld): MemoryPorts {
     },
     async queryRange(promql, o) {
       count("queryRange");
+      // Read at every call: a test may move the world on.
+      const byService = new Map((w.metrics ?? []).map((s) => [s.service, s]));
       const sel = new RegExp(`${label}=~\`([^\`]*)\``).exec(promql);
       const services = sel ? sel[1].split("|").map((s) => s.replace(/\\(.)/g, "$1")) : [...byService.keys()];
       // Which of the toolset's queries this is: its template with these services filled in.

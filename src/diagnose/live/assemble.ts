@@ -313,6 +313,8 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   if (pods.status !== "disabled") gapOf("Kubernetes events", events);
   if (logs.length && logOk.length === 0) gapOf("logs", logFirst?.r);
   for (const r of [metrics, changes, pods]) if (r.status === "ok" && r.notes) gaps.push(...r.notes.filter((n) => /failed|not read|could not|no metrics for/.test(n)));
+  const k8sOff = pods.status === "disabled";
+  for (let i = gaps.length - 1; i >= 0; i--) if (k8sOff && /rollout history/.test(gaps[i])) gaps.splice(i, 1);
 
   const changeList: ChangeRecord[] = changes.status === "ok" ? changes.data : [];
   const podSignals = mergeSignals([pods.status === "ok" ? pods.data.flatMap((p) => p.signals) : [], events.status === "ok" ? events.data.signals : []]);

@@ -187,7 +187,10 @@ export class DiagnosisService {
     this.stopped = true;
     for (const off of this.listeners.splice(0)) off();
     clearInterval(this.refreshTimer);
-    for (const s of this.slots.values()) clearTimeout(s.timer);
+    for (const s of this.slots.values()) {
+      clearTimeout(s.timer);
+      s.timer = undefined;
+    }
     await this.idle();
   }
 

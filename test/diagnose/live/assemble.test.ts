@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assembleContext, candidateServices, logEvidence, metricHint, namesDependency, primaryAlert } from "../../../src/diagnose/live/assemble.ts";
+import { estimateOnset } from "../../../src/diagnose/live/onset.ts";
+import { chooseRemedy } from "../../../src/diagnose/live/remedy.ts";
+import { diagnose } from "../../../src/diagnose/engine.ts";
+import type { Incident } from "../../../src/domain/incident.ts";
+import { loadRunbookDir } from "../../../src/knowledge/runbook.ts";
+import type { Db } from "../../../src/store/db.ts";
+import { openDb } from "../../../src/store/open.ts";
+import { Toolsets } from "../../../src/toolsets/index.ts";
+import { memoryPorts } from "../../../src/toolsets/memory-ports.ts";
+import { alert, iso, LEAK, line, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
+
+const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
+
+describe("assembly helpers", () => {
+  it("looks at the alerting services, everything they depend on, then their callers", () => {
+    expect(candidateServices(TOPOLOGY, ["checkout"], 60)).toEqual(["checkout", "payments", "inventory", "orders-db", "cache", "frontend"]);
+    expect(candidateServices(TOPOLOGY, ["checkout"], 3)).toEqual(["checkout", "payments", "inventory"]);
+  });
+
+  it("reads the metric an alert is about from its name", () => {
+    expect(metricHint("SLOErrorBudgetBurn")).toBe("error_ratio");
+    expect(metricHint("HighLatencyP99")).toBe("latency_p99");
+    expect(metricHint("ContainerMemoryNearLimit")).toBe("memory_utilization");
+    expect(metricHint("DBConnectionPoolExhausted")).toBe("db_pool_utilization");
+    expect(metricHint("PodDiskAlmostFull")).toBe("disk_utilization");
+    expect(metricHint("RedisEvictionsHigh")).toBeUndefined();
+  });
+
+  it("takes the most severe user-facing alert as the primary one, not an earlier noisy warning", () => {
+    const noisy = alert("RedisEvictionsHigh", "cache", NOW - 30 * M, { severity: "sev3" });
+    const slo = alert("SLOErrorBudgetBurn", "checkout", NOW - 14 * M);
+    const pool = alert("DBConnectionPoolExhausted", "payments", NOW - 10 * M);
+    expect(primaryAlert([noisy, pool, slo])?.name).toBe("SLOErrorBudgetBurn");
+  });
+
+  it("moves the onset back to where a slowly building metric left its normal range", () => {
+    const leakStart = NOW - 60 * M;
+    const mem = line("memory_utilization", 0.35, (t) => (t < leakStart ? 1 : 1 + (t - leakStart) / M / 40), 0.01);
+    const alertAt = NOW - 10 * M;
+    const est = estimateOnset(mem, alertAt / 1000) * 1000;
+    expect(est).toBeLessThan(leakStart + 12 * M);
+    expect(est).toBeGreaterThanOrEqual(leakStart);
+    // A step at the alert stays where it is; noise alone moves nothing.
+    expect(estimateOnset(line("error_ratio", 0.01, (t) => (t < alertAt ? 1 : 30)), alertAt / 1000)).toBe(alertAt / 1000);
+    expect(estimateOnset(line("error_ratio", 0.01, undefined, 0.2), alertAt / 1000)).toBe(alertAt / 1000);
+  });
+
+  it("knows when a log line names a dependency, and when a service name is an ordinary word", () => {
+    expect(namesDependency("timeout waiting for orders-db query after <n>ms", "orders-db")).toBe(true);
+    expect(namesDependency("upstream payments call failed: context deadline exceeded", "payments")).toBe(true);
+    expect(namesDependency("dial tcp: lookup cache.shop.svc.cluster.local: no such host", "cache")).toBe(true);
+    expect(namesDependency("GET http://inventory:8000/stock failed", "inventory")).toBe(true);
+    expect(namesDependency("failed to write thumbnail cache <*> write: no space left on device", "cache")).toBe(false);
+    expect(namesDependency("search results empty for query", "search")).toBe(false);
+  });
+
+  it("keeps new or sharply increased log signatures, and blames the dependency a line names", () => {
+    const onset = NOW - 15 * M;
+    const coverage = { from: NOW - 45 * M, to: NOW };
+    const ev = logEvidence(
+      "checkout",
+      [
+        { signature: "upstream payments call failed: context deadline exceeded", level: "error", count: 40, before: 0, after: 40, sample: "", sources: ["checkout-1"], firstSeen: onset + M },
+        { signature: "internal error: unexpected EOF", level: "error", count: 9, before: 6, after: 3, sample: "", sources: ["checkout-1"] },
+        { signature: "request completed", level: "info", count: 900, before: 600, after: 300, sample: "", sources: ["checkout-1"] },
+        { signature: "LOG: duration: <n> ms execute <unnamed>", level: "info", count: 12, before: 0, after: 12, sample: "", sources: ["checkout-1"] },
+      ],
+      coverage,
+      onset,
+      new Set(["payments", "inventory", "orders-db"]),
+    );
+    expect(ev.map((e) => [e.service, e.signature, e.count, e.error])).toEqual([
+      ["payments", "in checkout's logs: upstream payments call failed: context deadline exceeded", 40, true],
+      ["checkout", "LOG: duration: <n> ms execute <unnamed>", 12, false],
+    ]);
+  });
+});
+
+describe("assembleContext over in-memory ports", () => {
+  let db: Db;
+  beforeAll(async () => {
+    db = await openDb({ dataDir: "memory" });
+    // A harmless deploy of search ten minutes before the leak (the red herring).
+    await db.query("INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ('gh-9', 'github', 'deploy', 'search', '3.1.0', '{}', $1)", [iso(LEAK - 10 * M)]);
+  });
+  afterAll(async () => db.close());
+
+  const incident: Incident = { id: "inc-1", title: "checkout is burning its error budget", status: "open", severity: "sev2", origin: "alert", services: ["checkout", "frontend", "payments", "cache"], createdAt: iso(NOW - 14 * M), updatedAt: iso(NOW) };
+  const alerts = [
+    alert("RedisEvictionsHigh", "cache", NOW - 30 * M, { severity: "sev3" }),
+    alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M),
+    alert("SLOErrorBudgetBurn", "frontend", LEAK + 7 * M),
+    alert("DBConnectionPoolExhausted", "payments", LEAK + 9 * M),
+  ];
+
+  it("gathers every source, moves the onset to the pool's climb, and ranks the pool leak first", async () => {
+    const ports = memoryPorts({ now: NOW, metrics: poolLeakMetrics(), pods: shopPods(), logs: poolLeakLogs(), oncall: { checkout: [{ user: { id: "P1", name: "Alice Martin" }, level: 1, escalationPolicy: { id: "E", name: "Shop" }, start: null, end: null }] } });
+    const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
+    const ctx = await assembleContext(incident, alerts, TOPOLOGY, t);
+    expect(ctx.tools.map((x) => `${x.tool}:${x.status}`)).toEqual(["service_metrics:ok", "recent_changes:ok", "k8s_pod_state:ok", "k8s_events:no_data", "log_signatures:ok", "who_is_on_call:ok", "similar_incidents:no_data"]);
+    expect(ctx.gaps).toEqual([]);
+    expect(ctx.symptom).toEqual({ service: "checkout", metric: "error_ratio", alert: "SLOErrorBudgetBurn" });
+    // The pool started filling before the edge's alert: the onset follows the pool.
+    expect(ctx.window.onset).toBeLessThan(LEAK + 6 * M);
+    expect(ctx.window.onset).toBeGreaterThanOrEqual(LEAK - 2 * M);
+    expect(ctx.input.changes?.map((c) => c.service)).toEqual(["search"]);
+    // checkout's and frontend's timeouts blame their dependencies; payments' own errors stay its own.
+    const logs = ctx.input.logs!.map((l) => `${l.service} <- ${l.signature}`);
+    expect(logs).toEqual([
+      "payments <- in checkout's logs: upstream payments call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers)",
+      "checkout <- in frontend's logs: upstream request to checkout timed out after <n>ms",
+      "payments <- HikariPool-<n> - Connection is not available, request timed out after <n>ms (total=<n>, active=<n>, idle=<n>, waiting=<n>)",
+    ]);
+    expect(logs.some((l) => l.includes("unexpected EOF"))).toBe(false); // as frequent before the onset: background
+    expect(ctx.runbooks.find((r) => r.service === "payments")?.id).toBe("db-connection-exhaustion");
+    expect(ctx.oncall?.people.map((p) => p.user.name)).toEqual(["Alice Martin"]);
+    expect(ctx.workloads["orders-db"].kind).toBe("StatefulSet");
+
+    const d = diagnose(ctx.input);
+    expect(d.hypotheses[0].service).toBe("payments");
+    expect(d.uncertainty).toBe("confident");
+    const rank = (s: string) => d.hypotheses.findIndex((h) => h.service === s);
+    expect(rank("search") === -1 || rank("search") > 0).toBe(true);
+    expect(rank("cache") === -1 || rank("cache") > 0).toBe(true);
+
+    // The remedy: the pool runbook's first action, on payments' Deployment.
+    const remedy = chooseRemedy(d, ctx, RUNBOOKS, alerts);
+    expect(remedy?.recommendation).toMatchObject({ type: "rollout_restart", target: { service: "payments" }, hypothesisRef: "rank 1: payments" });
+    expect(remedy?.runbook?.id).toBe("db-connection-exhaustion");
+  });
+
+  it("names what it could not read as investigation gaps instead of failing", async () => {
+    const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports: { metrics: memoryPorts({ now: NOW, metrics: poolLeakMetrics() }).metrics }, disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)" } });
+    const ctx = await assembleContext(incident, alerts, TOPOLOGY, t);
+    expect(ctx.gaps).toEqual(["pod state: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)", "logs: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)"]);
+    expect(ctx.input.queried).toMatchObject({ k8s: false, logs: false, changes: true });
+    const d = diagnose(ctx.input);
+    expect(d.hypotheses[0].service).toBe("payments");
+    expect(d.gaps).toEqual(expect.arrayContaining(["no Kubernetes pod data", "no log data"]));
+  });
+});
+
+describe("chooseRemedy", () => {
+  const ctx = { runbooks: [], logs: [], workloads: { inventory: { kind: "Deployment" as const, pods: ["inventory-a", "inventory-b"] }, "orders-db": { kind: "StatefulSet" as const, pods: ["orders-db-0"] } } };
+  const diag = (service: string, evidence: Array<{ kind: "change" | "metric" | "log"; summary: string; weight: number }>, confidence = 0.9) => ({
+    hypotheses: [{ rank: 1, service, cause: `${service}: it broke.`, services: [service], score: 1, confidence, evidence: evidence.map((e) => ({ ...e, source: { service } })), counterEvidence: [], gaps: [] }],
+    uncertainty: "confident" as const,
+    headline: "",
+    gaps: [],
+    notes: [],
+    elapsedMs: 0,
+  });
+
+  it("rolls back a deploy that lines up with the onset, above any runbook", () => {
+    const r = chooseRemedy(diag("inventory", [{ kind: "change", summary: "deploy 2.3.0 at 10:00Z, 3 min before onset", weight: 0.9 }]), ctx, RUNBOOKS, [alert("HighErrorRate", "inventory", NOW)]);
+    expect(r?.recommendation.type).toBe("rollback");
+    expect(r?.why).toContain("deploy 2.3.0");
+  });
+
+  it("deletes the one pod the alerts name; kills the runaway query rather than restart a database", () => {
+    const disk = chooseRemedy(diag("inventory", [{ kind: "metric", summary: "disk_utilization rose to 1", weight: 0.6 }]), ctx, RUNBOOKS, [alert("PodDiskAlmostFull", "inventory", NOW, { labels: { pod: "inventory-b" } })]);
+    expect(disk?.recommendation).toMatchObject({ type: "delete_pod", target: { service: "inventory", pod: "inventory-b" } });
+    const db = chooseRemedy(diag("orders-db", [{ kind: "metric", summary: "cpu_utilization rose to 0.99", weight: 0.6 }]), ctx, RUNBOOKS, [alert("PostgresHighCPU", "orders-db", NOW), alert("PostgresLongRunningQuery", "orders-db", NOW)]);
+    expect(db?.recommendation).toMatchObject({ type: "kill_db_query", target: { service: "orders-db", kind: "StatefulSet" } });
+  });
+
+  it("recommends nothing when unsure", () => {
+    expect(chooseRemedy({ ...diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }]), uncertainty: "unsure: two candidates" }, ctx, RUNBOOKS, [])).toBeUndefined();
+    expect(chooseRemedy(diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }], 0.3), ctx, RUNBOOKS, [])).toBeUndefined();
+  });
+});

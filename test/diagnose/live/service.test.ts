@@ -1,0 +1,135 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockKitDiagnosisPresenter } from "../../../blocks/diagnosis.ts";
+import { blockKitIncidentPresenter } from "../../../blocks/incident-thread.ts";
+import { DiagnosisService, type RecommendPort } from "../../../src/diagnose/live/service.ts";
+import { IncidentService } from "../../../src/incident/incident-service.ts";
+import { OutboxSender } from "../../../src/incident/outbox-sender.ts";
+import { loadRunbookDir } from "../../../src/knowledge/runbook.ts";
+import { silentLogger } from "../../../src/log.ts";
+import type { Recommendation } from "../../../src/remediate/types.ts";
+import type { Db } from "../../../src/store/db.ts";
+import { openDb } from "../../../src/store/open.ts";
+import { createStore, type Store } from "../../../src/store/store.ts";
+import { Toolsets } from "../../../src/toolsets/index.ts";
+import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-ports.ts";
+import { MemorySlack } from "../../support/memory-slack.ts";
+import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
+
+const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
+const blocksText = (m: { text: string; blocks: unknown[] }) => `${m.text} ${JSON.stringify(m.blocks)}`;
+
+describe("DiagnosisService", () => {
+  let db: Db;
+  let store: Store;
+  let slack: MemorySlack;
+  let outbox: OutboxSender;
+  let incidents: IncidentService;
+  let world: MemoryWorld;
+  let toolsets: Toolsets;
+  let diagnosis: DiagnosisService;
+  let recommended: Recommendation[];
+
+  const make = (remediation?: RecommendPort) =>
+    new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+
+  beforeEach(async () => {
+    db = await openDb({ dataDir: "memory" });
+    store = createStore(db);
+    slack = new MemorySlack();
+    outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, now: () => NOW });
+    // Before payments' own signals are in: only the edge's errors (no metrics for payments yet).
+    const metrics = poolLeakMetrics();
+    world = { now: NOW, metrics: metrics.filter((s) => s.service !== "payments").concat([healthy("payments", 3)]), pods: shopPods(), logs: {} };
+    const ports = memoryPorts(world);
+    toolsets = new Toolsets({ db, knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
+    recommended = [];
+    diagnosis = make({
+      async recommend(_id, rec) {
+        recommended.push(rec);
+        return { offered: true, reason: "offered", duplicate: recommended.length > 1 };
+      },
+    });
+    diagnosis.start();
+  });
+  afterEach(async () => {
+    await diagnosis.stop();
+    await outbox.stop();
+    await db.close();
+  });
+
+  async function settle() {
+    await new Promise((r) => setTimeout(r, 30));
+    await diagnosis.idle();
+    await incidents.tick();
+    for (let i = 0; i < 50 && (await store.outbox.pendingCount()) > 0; i++) await outbox.sendDue();
+  }
+
+  it("posts one analysis when the incident opens, then one message per change, and keeps the card current", async () => {
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await settle();
+    const [root] = slack.roots();
+    const analysis = () => slack.replies(root.ts).filter((m) => m.text.startsWith("Diagnosis:"));
+    expect(analysis()).toHaveLength(1);
+    const first = blocksText(analysis()[0]);
+    expect(first).toContain("*Evidence*");
+    expect(first).toContain("Investigation gaps");
+    expect(first).toContain("`service_metrics`");
+    const [inc] = await store.incidents.listOpen();
+    const firstLeader = (await store.incidents.card(inc.id)).diagnosis?.cause ?? "";
+    expect(firstLeader).not.toContain("payments");
+
+    // payments' own signals arrive (its pool, its logs) with its alert: the ranking changes.
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    await incidents.ingest({ alerts: [alert("DBConnectionPoolExhausted", "payments", LEAK + 9 * M)], changes: [] });
+    await settle();
+    expect(analysis()).toHaveLength(1); // never reposted
+    const updates = slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis/.test(m.text));
+    expect(updates).toHaveLength(1);
+    expect(updates[0].text).toMatch(/Leading hypothesis is now payments \(\d+ %\), was /);
+    expect(blocksText(updates[0])).toContain("HikariPool");
+    expect(blocksText(updates[0])).not.toContain("Investigation gaps");
+    // The card follows: payments, a confidence, what to do next with the recommended action.
+    const card = await store.incidents.card(inc.id);
+    expect(card.diagnosis?.cause).toMatch(/^payments:/);
+    expect(card.diagnosis?.confidence).toBeGreaterThan(0.5);
+    expect(card.diagnosis?.nextSteps?.[0]).toMatch(/^Recommended: rollout restart of payments/);
+    expect(card.impact).toMatch(/checkout: \d+ % of requests fail/);
+    expect(blocksText(root)).toContain("payments:");
+    expect(recommended.at(-1)).toMatchObject({ type: "rollout_restart", target: { service: "payments" }, proposedBy: "aisre-diagnosis" });
+
+    // The same signals again: nothing new to say.
+    await incidents.ingest({ alerts: [alert("HighLatencyP99", "payments", LEAK + 10 * M)], changes: [] });
+    await settle();
+    expect(slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis|^Diagnosis/.test(m.text))).toHaveLength(2);
+    const entries = await store.timeline.list(inc.id, ["hypothesis"]);
+    expect(entries.map((e) => e.data.event)).toEqual(["analysis", "update"]);
+  });
+
+  it("another replica (or a restart) compares against what the thread already says", async () => {
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    const other = make();
+    const again = await other.run(inc.id, ["replica"]);
+    expect(again?.posted).toBe("none");
+    expect(again?.diagnosis.hypotheses[0].service).toBe("payments");
+    // Two rankings at once publish one analysis between them.
+    await diagnosis.stop();
+    const fresh = await incidents.declare({ title: "checkout errors", severity: "sev2", services: ["checkout"], by: "U_ALICE" });
+    const both = await Promise.all([make().run(fresh.id), make().run(fresh.id)]);
+    expect(both.map((r) => r?.posted).sort()).toEqual(["analysis", "none"]);
+    await other.stop();
+  });
+
+  it("stays quiet on resolved incidents", async () => {
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    await incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
+    expect(await diagnosis.run(inc.id)).toBeUndefined();
+  });
+});
