@@ -165,10 +165,10 @@ describe("changes toolset", () => {
   afterAll(async () => db.close());
 
   const revisions = [
-    { revision: 1, replicaSet: "inventory-1", images: ["r/inventory:2.1.0"], createdAt: iso(NOW - 30 * 24 * 3600_000), current: false },
-    { revision: 2, replicaSet: "inventory-2", images: ["r/inventory:2.2.0"], createdAt: iso(NOW - 3 * 3600_000), current: false },
-    { revision: 3, replicaSet: "inventory-3", images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 12 * M), current: false },
-    { revision: 4, replicaSet: "inventory-4", images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 2 * M), current: true },
+    { revision: 1, replicaSet: "inventory-1", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.1.0"], createdAt: iso(NOW - 30 * 24 * 3600_000), current: false },
+    { revision: 2, replicaSet: "inventory-2", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.2.0"], createdAt: iso(NOW - 3 * 3600_000), current: false },
+    { revision: 3, replicaSet: "inventory-3", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 12 * M), current: false },
+    { revision: 4, replicaSet: "inventory-4", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 2 * M), current: true },
   ];
 
   it("reads rollout history as deploys and template changes", () => {
