@@ -27,7 +27,7 @@ export interface PollerOptions {
   cloudwatch?: CloudWatchPort;
   /** The CloudWatch port's region: SLIs naming another region are skipped. */
   cloudwatchRegion?: string;
-  reporter?: Pick<AnomalyReporter, "report" | "resolve" | "recover" | "flush" | "activeKeys" | "isActive" | "openIncidentFor">;
+  reporter?: Pick<AnomalyReporter, "report" | "resolve" | "recover" | "flush" | "touch" | "activeKeys" | "isActive" | "openIncidentFor">;
   /** Leader election; without one this poller always runs (single replica, tests, bench). */
   leader?: AdvisoryLockLeader;
   /** The system clock (ms). */
@@ -239,6 +239,7 @@ export class SliPoller {
         await reporter.resolve(key, this.lastPoint.get(key) ?? now);
         report.resolved++;
       }
+      await reporter.touch(reporter.activeKeys().filter((k) => this.detection.episode(k)));
       await reporter.flush();
     }
     report.ms = performance.now() - started;

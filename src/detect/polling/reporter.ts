@@ -76,6 +76,7 @@ export class AnomalyReporter {
   private readonly logger: Logger;
   private readonly presenter: AnomalyPresenter;
   private readonly active = new Map<string, Active>();
+  private readonly touched = new Map<string, number>();
   private uploads: Promise<void> = Promise.resolve();
   private pendingUploads = 0;
   /** Charts uploaded (for tests and metrics). */
@@ -228,6 +229,22 @@ export class AnomalyReporter {
       if (a.resolvedAt !== undefined) this.active.delete(a.key);
     }
     this.o.poke?.();
+  }
+
+  /**
+   * An anomaly still going on is activity on its incident: the correlator joins alerts to incidents
+   * active in the last half hour, and the memory alert of a leak detected 30 minutes earlier
+   * belongs to the incident the leak opened. Refreshes the incident's activity (at most every 5 min).
+   */
+  async touch(keys: readonly string[]): Promise<void> {
+    const now = this.now();
+    const ids = new Set(keys.map((k) => this.active.get(k)).filter((a): a is Active => !!a && a.resolvedAt === undefined).map((a) => a.incidentId));
+    for (const id of ids) {
+      if (now - (this.touched.get(id) ?? -Infinity) < 5 * 60_000) continue;
+      this.touched.set(id, now);
+      const incident = await this.o.store.incidents.get(id);
+      if (incident && incident.status !== "resolved" && now - Date.parse(incident.updatedAt) >= 5 * 60_000) await this.o.store.incidents.update(id, {});
+    }
   }
 
   /** Resolves when every queued chart upload is done (or given up). */
