@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from "../../src/config.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
 import { freePort } from "../support/ports.ts";
-import { runNode, waitFor } from "../support/process.ts";
+import { eventually } from "../support/eventually.ts";
+import { runNode } from "../support/process.ts";
 
 describe("configuration", () => {
   it("needs nothing: every part defaults to the sandbox", () => {
@@ -61,9 +62,9 @@ describe("npm start", () => {
     const first = await env();
     const started = Date.now();
     let run = runNode(["handlers/main.ts"], first);
-    await waitFor(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), 30_000, "healthz");
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), "healthz", 30_000);
     expect(Date.now() - started).toBeLessThan(30_000);
-    await waitFor(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), 30_000, "readyz");
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), "readyz", 30_000);
     expect(await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text()).toContain("aisre_process_resident_memory_bytes");
     expect(run.output()).toContain(`http://localhost:${first.SANDBOX_PORT}/`);
 
@@ -79,7 +80,7 @@ describe("npm start", () => {
 
     const second = await env();
     run = runNode(["handlers/main.ts"], second);
-    await waitFor(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), 30_000, "readyz after restart");
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), "readyz after restart", 30_000);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     expect(await countIncidents()).toEqual(["restart probe"]);

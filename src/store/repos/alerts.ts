@@ -60,20 +60,8 @@ export class AlertRepo {
 
   /** Inserts or replaces the alert's current state; `flaps` counts firing↔resolved flips. */
   async upsert(a: Alert, incidentId: string | undefined, joinReason: string | undefined): Promise<StoredAlert> {
-    const [row] = await this.db.query<AlertRow>(
-      `INSERT INTO alerts (fingerprint, incident_id, source, name, status, severity, service, summary, labels, starts_at, ends_at, join_reason, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (fingerprint) DO UPDATE SET
-         incident_id = COALESCE(EXCLUDED.incident_id, alerts.incident_id),
-         status = EXCLUDED.status, severity = EXCLUDED.severity, summary = EXCLUDED.summary,
-         labels = EXCLUDED.labels, starts_at = EXCLUDED.starts_at, ends_at = EXCLUDED.ends_at,
-         join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
-         flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
-         last_seen_at = EXCLUDED.last_seen_at
-       RETURNING *`,
-      [a.fingerprint, incidentId ?? null, a.source, a.name, a.status, a.severity, a.service ?? null, a.summary, json(a.labels), a.startsAt, a.endsAt ?? null, joinReason ?? null, this.clock().toISOString()],
-    );
-    return toAlert(row);
+    await this.upsertMany([{ alert: a, incidentId, joinReason }]);
+    return (await this.get(a.fingerprint))!;
   }
 
   async getMany(fingerprints: string[]): Promise<Map<string, StoredAlert>> {
