@@ -7,6 +7,7 @@ import {
   describeSource,
   durationWords,
   formatSliDelta,
+  formatSliSpread,
   formatSliValue,
   sensitivityWords,
   slackTime,
@@ -32,14 +33,14 @@ export function anomalyMessage(v: AnomalyMessageView): SlackMessage {
   const over = v.resolvedAt !== undefined;
   const icon = over ? ":large_green_circle:" : v.sli.direction === "down" || e.deviation < 0 ? ":chart_with_downwards_trend:" : ":chart_with_upwards_trend:";
   const { headline, status } = anomalyFacts(v);
-  const title = `${icon} *${over ? "Anomaly over" : v.worsened ? "Anomaly worsening" : "Anomaly detected"}*: \`${v.sli.service}\` ${v.sli.name} is ${describeKind(f)}`;
+  const title = `${icon} *${over ? "Anomaly over" : v.worsened ? "Anomaly worsening" : "Anomaly detected"}*: \`${v.sli.service}\` ${v.sli.name} ${describeKind(f)}`;
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(title) } },
     {
       type: "section",
       fields: [
         field(over ? "Last anomalous value" : "Now", `${formatSliValue(value, u)} at ${slackTime(f.at)}`),
-        field("Expected", `${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal ±${formatSliValue(3 * e.spread, u)}`),
+        field("Expected", `${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal range ${formatSliSpread(3 * e.spread, u)}`),
         field("Deviation", `${formatSliDelta(e.deviation, u)}${Number.isFinite(e.z) ? ` (${Math.abs(e.z).toFixed(1)} spreads)` : ""}`),
         field("Since", `${slackTime(since)}, ${durationWords((v.resolvedAt ?? f.at) - since)}${v.ongoing ? " (already going on when polling started)" : ""}`),
         field("Score", `${f.score.toFixed(2)} ≥ ${f.threshold.toFixed(2)} (${sensitivityWords(v.sli.sensitivity, v.sli.threshold)})${v.worsened ? `; first ${v.first.score.toFixed(2)}, worsened ${v.worsened}×` : ""}`),

@@ -332,8 +332,14 @@ export class SliPoller {
     }
     // One window per period: from the oldest point any of them needs to the last closed period.
     const byPeriod = new Map<number, ResolvedSli[]>();
+    const region = this.o.cloudwatchRegion;
     for (const s of slis) {
-      const p = (s.source as CloudWatchSli).period;
+      const src = s.source as CloudWatchSli;
+      if (src.region && region && src.region !== region) {
+        this.noteError(s.key, `region not served by the CloudWatch port (${region})`, report);
+        continue;
+      }
+      const p = src.period;
       byPeriod.set(p, [...(byPeriod.get(p) ?? []), s]);
     }
     for (const [period, group] of byPeriod) {
@@ -345,11 +351,9 @@ export class SliPoller {
       const start = Math.min(...due.map((s) => starts.get(s.key)!));
       try {
         // GetMetricData's EndTime is exclusive: + one period includes the last closed one.
-        const r = await fetchCloudWatch(cw, due.map((s) => ({ key: s.key, metric: s.source as CloudWatchSli })), start, end + stepMs, { region: this.o.cloudwatchRegion });
+        const r = await fetchCloudWatch(cw, due.map((s) => ({ key: s.key, metric: s.source as CloudWatchSli })), start, end + stepMs, { region });
         report.cloudwatchBatches += r.batches;
-        for (const key of r.skipped) this.noteError(key, `region not served by the CloudWatch port (${this.o.cloudwatchRegion ?? "default"})`, report);
         for (const s of due) {
-          if (r.skipped.includes(s.key)) continue;
           const st = this.stateOf(s.key);
           st.lastError = undefined;
           st.last = end;

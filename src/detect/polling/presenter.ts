@@ -101,6 +101,11 @@ export function formatSliDelta(d: number, unit: string | undefined): string {
   return `${sign}${formatSliValue(a, unit)}`;
 }
 
+/** A ± range around a value, in the SLI's unit (percentage points for ratios). */
+export function formatSliSpread(v: number, unit: string | undefined): string {
+  return Number.isFinite(v) ? formatSliDelta(Math.abs(v), unit).replace(/^[+±]/, "±") : "n/a";
+}
+
 /** What the deviation looks like, in words. */
 export function describeKind(f: AnomalyFinding): string {
   const up = f.explanation.deviation >= 0;
@@ -110,9 +115,9 @@ export function describeKind(f: AnomalyFinding): string {
     case "level-shift":
       return up ? "shifted up" : "shifted down";
     case "spike":
-      return "a spike";
+      return "spiked";
     case "dip":
-      return "a dip";
+      return "dipped";
     case "variance":
       return "more erratic than usual";
     case "flatline":
@@ -167,7 +172,7 @@ export function anomalyFacts(v: AnomalyMessageView): { headline: string; lines: 
   const since = v.first.explanation.since ?? v.first.at;
   const lines = [
     `*Since* ${slackTime(since)} (${durationWords(f.at - since)} before ${slackTime(f.at)})${v.ongoing ? ", already going on when polling started" : ""}`,
-    `*Baseline* ${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal spread ±${formatSliValue(3 * e.spread, u)}; deviation ${formatSliDelta(e.deviation, u)} = ${Number.isFinite(e.z) ? `${e.z.toFixed(1)} spreads` : "n/a"}`,
+    `*Baseline* ${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal range ${formatSliSpread(3 * e.spread, u)}; deviation ${formatSliDelta(e.deviation, u)} = ${Number.isFinite(e.z) ? `${e.z.toFixed(1)} spreads` : "n/a"}`,
     `*Score* ${f.score.toFixed(2)} ≥ ${f.threshold.toFixed(2)} (${sensitivityWords(v.sli.sensitivity, v.sli.threshold)}; feature ${e.feature ?? "n/a"})${v.worsened ? `, worsened ${v.worsened}× since first reported (${v.first.score.toFixed(2)})` : ""}`,
     `*Source* ${describeSource(v.sli.source)}`,
   ];
