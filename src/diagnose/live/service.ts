@@ -266,12 +266,15 @@ export class DiagnosisService {
     }
   }
 
-  /** Re-ranks open incidents that already have an analysis (metrics keep moving). */
+  /**
+   * Re-ranks the open incidents (metrics keep moving). After a restart this also catches up on
+   * incidents opened just before it: publication compares with the thread, so nothing is repeated.
+   */
   async refresh(): Promise<void> {
     const open = await this.o.store.incidents.listOpen();
     for (const i of open) {
       const s = this.slots.get(i.id);
-      if (s && !s.timer && !s.running && Date.now() - s.lastRun >= (this.o.refreshMs ?? 120_000)) this.request(i.id, "new data since the last look");
+      if (!s || (!s.timer && !s.running && Date.now() - s.lastRun >= (this.o.refreshMs ?? 120_000))) this.request(i.id, "new data since the last look");
     }
   }
 
