@@ -613,7 +613,11 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   if (change && change.weight >= 0.2) parts.push(`the ${change.summary.replace(/ at \d\d:\d\dZ/, "")} is the likely trigger`);
   if (pod) parts.push(`pods show ${pod.summary.split(":")[0]}`);
   if (phrase) parts.push(`its ${phrase}`);
-  if (log && parts.length < 2) parts.push(`new errors in its logs`);
+  if (log && parts.length < 2) {
+    // Signatures blamed on it from another service's logs read "in checkout's logs: upstream payments …".
+    const own = ex?.items.filter((i) => i.kind === "log" && !/^in \S+'s logs: /.test(i.source.ref ?? "")) ?? [];
+    parts.push(own.length > 0 ? "new errors in its logs" : "its callers' logs name it");
+  }
   if (explained.length > 0) parts.push(`it explains the anomalies in ${explained.length === 1 ? explained[0] : `${explained.length} dependent services`}`);
   const cause = parts.length > 0 ? `${s.service}: ${parts.join("; ")}.` : `${s.service}: weak signals only.`;
 
