@@ -33,6 +33,9 @@ function bind(client: Client, pool: pg.Pool): Db {
     async tryAdvisoryLock(key: number) {
       // The lock lives on one dedicated connection; if this process dies, Postgres frees it.
       const conn = await pool.connect();
+      // A held connection that dies (server restart, network, pg_terminate_backend) emits 'error':
+      // without a listener that would crash the process. The lock is gone with it; holders re-check.
+      conn.on("error", () => undefined);
       const { rows } = await conn.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [key]);
       if (!rows[0]?.locked) {
         conn.release();
@@ -41,9 +44,11 @@ function bind(client: Client, pool: pg.Pool): Db {
       return async () => {
         try {
           await conn.query("SELECT pg_advisory_unlock($1)", [key]);
-        } finally {
-          conn.release();
+        } catch (e) {
+          conn.release(e as Error); // a broken connection is discarded, not pooled
+          throw e;
         }
+        conn.release();
       };
     },
     async close() {
