@@ -63,14 +63,21 @@ export class AdvisoryLockLeader implements RunCoordinator {
     const claims = claimsOf(this.db);
     const other = claims.get(this.key);
     if (other && other !== this) return false;
-    const release = await this.db.tryAdvisoryLock(this.key);
-    if (!release) return false;
-    if (this.closed) {
-      await release().catch(() => undefined);
+    // Claimed before the await, so two pollers of one process cannot both try at once.
+    claims.set(this.key, this);
+    let release: (() => Promise<void>) | null;
+    try {
+      release = await this.db.tryAdvisoryLock(this.key);
+    } catch (e) {
+      claims.delete(this.key);
+      throw e;
+    }
+    if (!release || this.closed) {
+      claims.delete(this.key);
+      if (release) await release().catch(() => undefined);
       return false;
     }
     this.release = release;
-    claims.set(this.key, this);
     this.holderPid = await this.holder();
     this.logger.info({ key: this.key, pid: this.holderPid }, "this replica is now the SLI poller");
     this.onChange?.(true);
@@ -81,7 +88,7 @@ export class AdvisoryLockLeader implements RunCoordinator {
   private async holder(): Promise<number | undefined> {
     try {
       const [row] = await this.db.query<{ pid: number }>(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1",
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1",
         [Math.floor(this.key / 2 ** 32), this.key % 2 ** 32],
       );
       return row ? Number(row.pid) : undefined;
