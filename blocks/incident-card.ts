@@ -2,6 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
 
 const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:", resolved: ":white_check_mark:" } as const;
 
@@ -26,13 +27,13 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
         { type: "mrkdwn", text: `*Severity*\n${inc.severity.toUpperCase()}` },
         { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? inc.services.join(", ") : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Alerts*\n${alerts.firing} firing / ${alerts.total} total` },
-        { type: "mrkdwn", text: fit(`*Impact*\n${v.impact ?? "being assessed"}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Started*\n<!date^${Math.floor(Date.parse(inc.createdAt) / 1000)}^{date_short_pretty} {time}|${inc.createdAt}>` },
       ],
     },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…")}`) } },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What caused it*\n${diagnosis?.cause ? `${diagnosis.cause}${confidenceLabel(diagnosis.confidence)}` : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${diagnosis.verdict}_` : ""}`) } },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${s}`).join("\n") : "Investigating…"}`) } },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${escapeMrkdwn(diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…"))}`) } },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What caused it*\n${diagnosis?.cause ? `${escapeMrkdwn(diagnosis.cause)}${confidenceLabel(diagnosis.confidence)}` : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${diagnosis.verdict}_` : ""}`) } },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${escapeMrkdwn(s)}`).join("\n") : "Investigating…"}`) } },
   ];
   const linkParts = [
     links.jira ? (links.jira.url ? `<${links.jira.url}|Jira ${links.jira.key}>` : `Jira ${links.jira.key}`) : undefined,

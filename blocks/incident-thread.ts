@@ -4,6 +4,7 @@ import type { Incident, IncidentStatus } from "../src/domain/incident.ts";
 import type { AlertJoin, IncidentPresenter, SlackMessage } from "../src/incident/presenter.ts";
 import { incidentCardMessage } from "./incident-card.ts";
 import { fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
 
 /** Lists lines under a heading, cutting the list (and saying how many more) to fit one section. */
 function listSection(heading: string, lines: string[]): KnownBlock {
@@ -20,18 +21,18 @@ function listSection(heading: string, lines: string[]): KnownBlock {
   return { type: "section", text: { type: "mrkdwn", text: fitSection(text) } };
 }
 
-const alertLine = (a: Alert) => `*${a.name}*${a.service ? ` on \`${a.service}\`` : ""} (${a.severity.toUpperCase()}): ${a.summary}`;
+const alertLine = (a: Alert) => `*${escapeMrkdwn(a.name)}*${a.service ? ` on \`${a.service}\`` : ""} (${a.severity.toUpperCase()}): ${escapeMrkdwn(a.summary)}`;
 
 export function alertsJoinedMessage(_incident: Incident, joins: AlertJoin[], resolved: Alert[]): SlackMessage {
   const blocks: KnownBlock[] = [];
-  if (joins.length) blocks.push(listSection(`:rotating_light: ${joins.length === 1 ? "Alert" : `${joins.length} alerts`} joined`, joins.map((j) => `• ${alertLine(j.alert)}\n   _why: ${j.reason}_`)));
+  if (joins.length) blocks.push(listSection(`:rotating_light: ${joins.length === 1 ? "Alert" : `${joins.length} alerts`} joined`, joins.map((j) => `• ${alertLine(j.alert)}\n   _why: ${escapeMrkdwn(j.reason)}_`)));
   if (resolved.length) blocks.push(listSection(`:large_green_circle: ${resolved.length === 1 ? "Alert" : `${resolved.length} alerts`} resolved`, resolved.map((a) => `• ${alertLine(a)}`)));
   const text = [joins.length ? `${joins.length} alert(s) joined` : "", resolved.length ? `${resolved.length} alert(s) resolved` : ""].filter(Boolean).join(", ");
   return { text, blocks };
 }
 
 export function changesAttachedMessage(_incident: Incident, changes: Array<{ change: ChangeEvent; reason: string }>): SlackMessage {
-  const lines = changes.map(({ change: c, reason }) => `• *${c.kind}* of \`${c.service}\`${c.version ? ` to ${c.version}` : ""}${c.previousVersion ? ` (from ${c.previousVersion})` : ""} at <!date^${Math.floor(Date.parse(c.at) / 1000)}^{time}|${c.at}>${c.author ? ` by ${c.author}` : ""}${c.url ? ` <${c.url}|details>` : ""}\n   _why attached: ${reason}_`);
+  const lines = changes.map(({ change: c, reason }) => `• *${c.kind}* of \`${c.service}\`${c.version ? ` to ${c.version}` : ""}${c.previousVersion ? ` (from ${c.previousVersion})` : ""} at <!date^${Math.floor(Date.parse(c.at) / 1000)}^{time}|${c.at}>${c.author ? ` by ${c.author}` : ""}${c.url ? ` <${c.url}|details>` : ""}\n   _why attached: ${escapeMrkdwn(reason)}_`);
   return { text: `${changes.length} recent change(s) attached`, blocks: [listSection(":package: Recent changes", lines)] };
 }
 

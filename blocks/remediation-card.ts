@@ -4,6 +4,7 @@ import type { ActionCardView, RemediationPresenter } from "../src/remediate/pres
 import type { ActionState, RemediationAction } from "../src/remediate/types.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitButton, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
 
 /** The action card in the incident thread: what, where, why, evidence, rollback, state; buttons while pending. */
 
@@ -104,7 +105,7 @@ function stepsText(a: RemediationAction): string {
 
 export function actionCardMessage({ action: a, buttons: withButtons }: ActionCardView): SlackMessage {
   const header = `:wrench: *${a.detail.title}* \`${a.target.service}\`${a.params && Object.keys(a.params).length ? ` (${Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", ")})` : ""} — ${a.risk}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
-  const why = `*Why:* ${a.reason}${a.detail.hypothesisRef ? ` _(hypothesis ${a.detail.hypothesisRef})_` : ""}`;
+  const why = `*Why:* ${escapeMrkdwn(a.reason)}${a.detail.hypothesisRef ? ` _(hypothesis ${a.detail.hypothesisRef})_` : ""}`;
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(`${header}\n${why}`) } },
     {
@@ -117,7 +118,7 @@ export function actionCardMessage({ action: a, buttons: withButtons }: ActionCar
       ],
     },
   ];
-  if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${e}`).join("\n")}`) } });
+  if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${escapeMrkdwn(e)}`).join("\n")}`) } });
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(statusLine(a)) } });
   if (a.detail.steps.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
   const context = [`Policy: ${a.detail.autonomy}${a.requiredApprovals > 1 ? `, ${a.requiredApprovals} approvers` : ""} · ${a.detail.because.at(-1) ?? ""}`, a.detail.note ?? "", `action \`${a.id}\``].filter(Boolean).join(" · ");

@@ -61,3 +61,16 @@ describe("incident card", () => {
     expect(JSON.stringify(joined.blocks)).toContain("more (all in the timeline)");
   });
 });
+
+describe("text from outside is not read as Slack markup", () => {
+  it("escapes <, > and & in alert summaries, reasons and the diagnosis", async () => {
+    const { alertsJoinedMessage: joined } = await import("../../blocks/incident-thread.ts");
+    const alert: Alert = { fingerprint: "f", source: "x", name: "LogErrors", status: "firing", severity: "sev3", service: "inventory", summary: "line <n>: KeyError & <!channel>", labels: {}, startsAt: "2026-11-23T10:00:00Z" };
+    const text = JSON.stringify(joined(incident, [{ alert, reason: "a <b> reason" }], []).blocks);
+    expect(text).toContain("line &lt;n&gt;: KeyError &amp; &lt;!channel&gt;");
+    expect(text).not.toContain("<!channel>");
+    const card = JSON.stringify(incidentCardMessage({ incident, alerts: { total: 1, firing: 1, names: [] }, diagnosis: { cause: "deploy <v2>", nextSteps: ["roll back <now>"] }, links: {} }).blocks);
+    expect(card).toContain("deploy &lt;v2&gt;");
+    expect(card).toContain("roll back &lt;now&gt;");
+  });
+});
