@@ -1,0 +1,233 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockKitAnomalyPresenter } from "../../../blocks/anomaly.ts";
+import { blockKitIncidentPresenter } from "../../../blocks/incident-thread.ts";
+import type { AnomalyFinding } from "../../../src/detect/detection-service.ts";
+import { AnomalyReporter } from "../../../src/detect/polling/reporter.ts";
+import { parseSliConfig, type ResolvedSli } from "../../../src/detect/sli-config.ts";
+import type { Alert } from "../../../src/domain/alert.ts";
+import { IncidentService } from "../../../src/incident/incident-service.ts";
+import { OutboxSender } from "../../../src/incident/outbox-sender.ts";
+import type { SlackCallResult } from "../../../src/integrations/slack/slack-port.ts";
+import { silentLogger } from "../../../src/log.ts";
+import type { Db } from "../../../src/store/db.ts";
+import { openDb } from "../../../src/store/open.ts";
+import { createStore, type Store } from "../../../src/store/store.ts";
+import { MemorySlack } from "../../support/memory-slack.ts";
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 12, 0);
+
+/** MemorySlack plus Slack's external upload flow (getUploadURLExternal → POST → completeUploadExternal). */
+class UploadSlack extends MemorySlack {
+  readonly uploads = new Map<string, { filename: string; length: number; bytes?: Uint8Array }>();
+  readonly completed: Array<Record<string, unknown>> = [];
+  private files = 0;
+  override async call(method: string, payload: Record<string, unknown>): Promise<SlackCallResult> {
+    if (method === "files.getUploadURLExternal") {
+      this.calls.push({ method, payload, at: Date.now() });
+      const id = `F${++this.files}`;
+      this.uploads.set(id, { filename: String(payload.filename), length: Number(payload.length) });
+      return { ok: true, data: { upload_url: `https://files.example/upload/${id}`, file_id: id } };
+    }
+    if (method === "files.completeUploadExternal") {
+      this.calls.push({ method, payload, at: Date.now() });
+      const [file] = JSON.parse(String(payload.files)) as Array<{ id: string }>;
+      if (!this.uploads.get(file.id)?.bytes) return { ok: false, error: { code: "file_not_found", transient: false } };
+      this.completed.push(payload);
+      return { ok: true, data: { files: [{ id: file.id }] } };
+    }
+    return super.call(method, payload);
+  }
+  /** The fetch the reporter POSTs the bytes with. */
+  fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+    const id = String(url).split("/").pop()!;
+    const u = this.uploads.get(id);
+    if (!u) return new Response("no such upload", { status: 404 });
+    u.bytes = new Uint8Array(await new Response(init?.body as BodyInit).arrayBuffer());
+    return new Response("OK - " + u.bytes.byteLength);
+  }) as typeof fetch;
+}
+
+const SLIS = parseSliConfig({
+  services: {
+    "order-processor": { slis: [{ name: "memory", direction: "up", unit: "ratio", prometheus: { query: "mem" } }] },
+    payments: { page: true, slis: [{ name: "p99-latency", direction: "up", unit: "seconds", prometheus: { query: "lat" } }] },
+  },
+});
+const sliOf = (key: string) => SLIS.find((s) => s.key === key);
+
+/** A finding as DetectionService makes them, with a short history for the chart. */
+function finding(sli: ResolvedSli, over: Partial<AnomalyFinding> & { deviation?: number; baseline?: number } = {}): AnomalyFinding {
+  const baseline = over.baseline ?? 0.38;
+  const deviation = over.deviation ?? 0.08;
+  const at = over.at ?? T0;
+  const since = at - 3 * MIN;
+  const points = Array.from({ length: 60 }, (_, i) => {
+    const t = at - (59 - i) * 30_000;
+    return { t, value: baseline + (t >= since ? (deviation * (t - since + 30_000)) / (at - since + 30_000) : 0.004 * Math.sin(i)), baseline, spread: 0.004, score: t >= since ? 0.6 : 0.05 };
+  });
+  return {
+    key: sli.key,
+    service: sli.service,
+    sli: sli.name,
+    at,
+    score: 0.66,
+    threshold: sli.threshold,
+    explanation: { baseline, deviation, spread: 0.004, z: deviation / 0.004, since, kind: "level-shift", model: "level", feature: "short", surprise: 10, rawSurprise: 10 },
+    points,
+    quiet: false,
+    page: sli.page,
+    escalation: false,
+    ...over,
+  };
+}
+
+describe("AnomalyReporter", () => {
+  let db: Db;
+  let store: Store;
+  let slack: UploadSlack;
+  let outbox: OutboxSender;
+  let incidents: IncidentService;
+  let now = T0;
+  const reporter = (severity: "sev3" | "sev4" = "sev4") =>
+    new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", now: () => now, fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
+  /** Sends what the outbox holds (several rounds: roots first, then thread replies and edits). */
+  const send = async () => {
+    for (let i = 0; i < 6; i++) {
+      await incidents.tick();
+      await outbox.sendDue();
+    }
+  };
+  const threadOf = (rootTs: string) => slack.replies(rootTs) as Array<{ ts: string; text: string; edits?: number; blocks?: unknown[] }>;
+
+  beforeEach(async () => {
+    now = T0;
+    db = await openDb({ dataDir: "memory" });
+    store = createStore(db, () => new Date(now));
+    slack = new UploadSlack();
+    outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0, now: () => now });
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it("opens a detected incident that does not page; the thread gets the explanation, then the chart", async () => {
+    const r = reporter();
+    const sli = sliOf("order-processor/memory")!;
+    expect(await r.report(finding(sli), sli)).toBe("opened");
+    const [incident] = await store.incidents.listOpen();
+    expect(incident).toMatchObject({ origin: "detected", severity: "sev4", services: ["order-processor"] });
+    const alert = await store.alerts.get("anomaly:order-processor/memory");
+    expect(alert).toMatchObject({ source: "anomaly", status: "firing", severity: "sev4", service: "order-processor", incidentId: incident.id });
+    expect(alert!.labels).toMatchObject({ alertname: "AnomalyDetected", page: "false", sli: "memory" });
+    expect(alert!.startsAt).toBe(new Date(T0 - 3 * MIN).toISOString());
+
+    await send();
+    await r.idle();
+    const [root] = slack.roots();
+    const thread = threadOf(root.ts);
+    const msg = thread.find((m) => m.text.startsWith("Anomaly detected"))!;
+    expect(msg.text).toContain("order-processor · memory: 46.0 %, expected 38.0 % (+8.00 pp), shifted up");
+    const body = JSON.stringify(msg.blocks);
+    for (const words of ["Expected", "Deviation", "Since", "Score", "does not page", "Opened this incident"]) expect(body).toContain(words);
+
+    // The chart: uploaded in three steps into the incident's thread, as a PNG.
+    expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual(["files.getUploadURLExternal", "files.completeUploadExternal"]);
+    const [done] = slack.completed;
+    expect(done).toMatchObject({ channel_id: "C_INCIDENTS", thread_ts: root.ts });
+    const [upload] = [...slack.uploads.values()];
+    expect(upload.filename).toMatch(/^order-processor-memory-.*\.png$/);
+    expect(upload.bytes!.byteLength).toBe(upload.length);
+    expect([...upload.bytes!.slice(0, 4)]).toEqual([137, 80, 78, 71]);
+    expect(r.uploaded).toBe(1);
+
+    const entries = await store.timeline.list(incident.id);
+    expect(entries.filter((e) => e.kind === "anomaly").map((e) => e.data.state)).toEqual(["detected"]);
+  });
+
+  it("edits its one message when the anomaly worsens and when it is over; the anomaly alert resolves", async () => {
+    const r = reporter();
+    const sli = sliOf("order-processor/memory")!;
+    await r.report(finding(sli), sli);
+    await send();
+    now = T0 + 10 * MIN;
+    expect(await r.report(finding(sli, { at: now, score: 0.85, deviation: 0.2, escalation: true }), sli)).toBe("updated");
+    await r.flush();
+    await send();
+    const [root] = slack.roots();
+    let thread = threadOf(root.ts);
+    expect(thread.filter((m) => m.text.startsWith("Anomaly")).length).toBe(1);
+    expect(JSON.stringify(thread[0].blocks)).toContain("worsened 1×");
+    expect(thread[0].edits).toBe(1);
+
+    now = T0 + 90 * MIN;
+    await r.resolve("order-processor/memory", now);
+    await send();
+    thread = threadOf(root.ts);
+    expect(thread[0].text).toMatch(/^Anomaly over/);
+    expect(JSON.stringify(thread[0].blocks)).toContain("Back to normal");
+    expect(r.activeKeys()).toEqual([]);
+    expect((await store.alerts.get("anomaly:order-processor/memory"))!.status).toBe("resolved");
+    // No duplicate post anywhere: one anomaly message, one chart.
+    expect(slack.calls.filter((c) => c.method === "chat.postMessage" && String(c.payload.text).startsWith("Anomaly")).length).toBe(1);
+  });
+
+  it("enriches the incident already open on the service: no second incident, no anomaly alert", async () => {
+    const alert: Alert = { fingerprint: "fp-pay", source: "alertmanager", name: "HighErrorRate", status: "firing", severity: "sev2", service: "payments", summary: "payments failing", labels: { alertname: "HighErrorRate" }, startsAt: new Date(T0 - 5 * MIN).toISOString() };
+    await incidents.ingest({ alerts: [alert], changes: [] });
+    const r = reporter();
+    const sli = sliOf("payments/p99-latency")!;
+    expect(await r.report(finding(sli, { baseline: 0.5, deviation: 0.9 }), sli)).toBe("enriched");
+    const open = await store.incidents.listOpen();
+    expect(open).toHaveLength(1);
+    expect(await store.alerts.get("anomaly:payments/p99-latency")).toBeUndefined();
+    await send();
+    await r.idle();
+    const [root] = slack.roots();
+    const msg = threadOf(root.ts).find((m) => m.text.startsWith("Anomaly detected"))!;
+    expect(msg.text).toContain("payments · p99-latency: 1.4 s, expected 500 ms (+900 ms)");
+    expect(JSON.stringify(msg.blocks)).toContain("Added to this incident; configured to page");
+    expect(slack.completed).toHaveLength(1);
+  });
+
+  it("a replica taking over follows the open anomaly instead of reporting it again", async () => {
+    const sli = sliOf("order-processor/memory")!;
+    const first = reporter();
+    await first.report(finding(sli), sli);
+    await send();
+    await first.idle();
+    const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage" && String(c.payload.text).startsWith("Anomaly")).length;
+    expect(posts()).toBe(1);
+
+    // With recovery (the poller recovers at its first poll after taking the lead).
+    const second = reporter();
+    expect(await second.recover(sliOf)).toBe(1);
+    expect(second.activeKeys()).toEqual(["order-processor/memory"]);
+    now = T0 + 5 * MIN;
+    expect(await second.report(finding(sli, { at: now }), sli)).toBe("updated");
+
+    // Without it: the stored alert and the timeline say it is already reported.
+    const third = reporter();
+    expect(await third.report(finding(sli, { at: now }), sli)).toBe("resumed");
+    await third.flush();
+    await send();
+    await third.idle();
+    expect(posts()).toBe(1);
+    expect(slack.completed).toHaveLength(1);
+    expect(await store.incidents.listOpen()).toHaveLength(1);
+    // And the end is reported by whoever follows it.
+    await third.resolve("order-processor/memory", T0 + 60 * MIN);
+    expect((await store.alerts.get("anomaly:order-processor/memory"))!.status).toBe("resolved");
+  });
+
+  it("labels an anomaly of an SLI configured to page, unless it is in quiet hours", async () => {
+    const r = reporter("sev3");
+    const sli = sliOf("payments/p99-latency")!;
+    await r.report(finding(sli, { baseline: 0.5, deviation: 0.9 }), sli);
+    expect((await store.alerts.get("anomaly:payments/p99-latency"))!.labels.page).toBe("true");
+    const quiet = sliOf("order-processor/memory")!;
+    await r.report(finding({ ...quiet, page: true }, { quiet: true, page: false }), { ...quiet, page: true });
+    expect((await store.alerts.get("anomaly:order-processor/memory"))!.labels.page).toBe("false");
+  });
+});
