@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { anomalyMessage } from "../../../blocks/anomaly.ts";
+import { SLACK_LIMITS } from "../../../blocks/limits.ts";
+import { DetectionService } from "../../../src/detect/detection-service.ts";
+import { pollCron } from "../../../src/detect/polling/build.ts";
+import { sandboxSlis } from "../../../src/detect/polling/default-slis.ts";
+import { formatSliDelta, formatSliSpread, formatSliValue, plainAnomalyPresenter, type AnomalyMessageView } from "../../../src/detect/polling/presenter.ts";
+import { parseSliConfig } from "../../../src/detect/sli-config.ts";
+import { loadConfig } from "../../../src/config.ts";
+import { noiseAt } from "./memory-ports.ts";
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 12, 0);
+
+describe("SLI deviation floors", () => {
+  it("inherit SLI → service → defaults", () => {
+    const [a, b, c] = parseSliConfig({
+      defaults: { minRelativeDeviation: 0.1 },
+      services: {
+        s: { minDeviation: 0.5, slis: [{ name: "a", prometheus: { query: "a" } }, { name: "b", minDeviation: 2, prometheus: { query: "b" } }] },
+        t: { slis: [{ name: "c", prometheus: { query: "c" } }] },
+      },
+    });
+    expect([a.minDeviation, a.minRelativeDeviation]).toEqual([0.5, 0.1]);
+    expect(b.minDeviation).toBe(2);
+    expect([c.minDeviation, c.minRelativeDeviation]).toEqual([undefined, 0.1]);
+    expect(() => parseSliConfig({ services: { s: { slis: [{ name: "a", minDeviation: -1, prometheus: { query: "a" } }] } } })).toThrow(/minDeviation/);
+  });
+
+  it("keep a surprising but tiny change from becoming a finding", () => {
+    // A very steady series (spread ~0.1) that steps up by 1.5: clearly unusual, small in absolute terms.
+    const pts = Array.from({ length: 600 }, (_, i) => ({ t: T0 + i * MIN, value: 10 + 0.2 * noiseAt(7, T0 + i * MIN) + (i >= 500 ? 1.5 : 0) }));
+    const spec = (floor?: number) => parseSliConfig({ services: { s: { slis: [{ name: "x", direction: "up", ...(floor === undefined ? {} : { minDeviation: floor }), prometheus: { query: "x" } }] } } });
+    expect(new DetectionService(spec()).observe("s/x", pts).length).toBeGreaterThan(0);
+    expect(new DetectionService(spec(1)).observe("s/x", pts).length).toBeGreaterThan(0);
+    expect(new DetectionService(spec(2)).observe("s/x", pts)).toEqual([]);
+  });
+});
+
+describe("sandbox default SLIs", () => {
+  it("cover error ratio, p99 latency and memory of every shop service, through Prometheus", () => {
+    const slis = sandboxSlis();
+    const services = [...new Set(slis.map((s) => s.service))];
+    expect(services.sort()).toEqual(["cart", "catalog", "checkout", "frontend", "inventory", "order-processor", "payments", "search"]);
+    for (const svc of services) expect(slis.filter((s) => s.service === svc).map((s) => s.name)).toContain("memory");
+    expect(slis.filter((s) => s.name === "error-ratio")).toHaveLength(7);
+    expect(slis.filter((s) => s.name === "p99-latency")).toHaveLength(7);
+    expect(slis.every((s) => s.source.kind === "prometheus" && s.direction === "up" && !s.page)).toBe(true);
+  });
+
+  it("the poll runs every minute, AISRE_POLL_CRON, or as often as a step passes in a sped-up sandbox", () => {
+    const slis = sandboxSlis();
+    expect(pollCron(loadConfig({}), slis, false)).toBe("* * * * *");
+    expect(pollCron(loadConfig({ SIM_SPEED: "1" }), slis, true)).toBe("*/30 * * * * *");
+    expect(pollCron(loadConfig({ SIM_SPEED: "10" }), slis, true)).toBe("*/3 * * * * *");
+    expect(pollCron(loadConfig({ SIM_SPEED: "600" }), slis, true)).toBe("*/1 * * * * *");
+    expect(pollCron(loadConfig({ AISRE_POLL_CRON: "*/10 * * * * *" }), slis, true)).toBe("*/10 * * * * *");
+    expect(() => loadConfig({ AISRE_POLL_CRON: "every minute" })).toThrow(/AISRE_POLL_CRON/);
+    expect(loadConfig({ AISRE_POLL_BACKFILL: "90m" }).env.AISRE_POLL_BACKFILL).toBe(90 * MIN);
+    expect(() => loadConfig({ AISRE_ANOMALY_SEVERITY: "high" })).toThrow(/AISRE_ANOMALY_SEVERITY/);
+  });
+});
+
+describe("anomaly message", () => {
+  const [sli] = parseSliConfig({ services: { checkout: { slis: [{ name: "p99-latency", unit: "seconds", direction: "up", prometheus: { query: "histogram_quantile(0.99, x)".padEnd(4000, " ") } }] } } });
+  const f = {
+    key: sli.key,
+    service: "checkout",
+    sli: "p99-latency",
+    at: T0,
+    score: 0.7,
+    threshold: 0.6,
+    explanation: { baseline: 0.25, deviation: 1.1, spread: 0.02, z: 55, since: T0 - 7 * MIN, kind: "level-shift" as const, model: "daily" as const, feature: "long" as const, surprise: 12, rawSurprise: 12 },
+    points: [{ t: T0, value: 1.35, baseline: 0.25, spread: 0.02, score: 0.7 }],
+    quiet: false,
+    page: false,
+    escalation: false,
+  };
+  const view: AnomalyMessageView = { incidentId: "INC-1", sli, first: f, latest: f, worsened: 0, opened: true, ongoing: false };
+
+  it("formats values in the SLI's unit", () => {
+    expect(formatSliValue(0.523, "ratio")).toBe("52.3 %");
+    expect(formatSliDelta(0.0123, "ratio")).toBe("+1.23 pp");
+    expect(formatSliSpread(-0.0099, "ratio")).toBe("±0.99 pp");
+    expect(formatSliValue(0.85, "seconds")).toBe("850 ms");
+    expect(formatSliValue(2.5, "seconds")).toBe("2.5 s");
+    expect(formatSliDelta(-0.2, "seconds")).toBe("−200 ms");
+    expect(formatSliValue(805306368, "bytes")).toBe("768 MiB");
+    expect(formatSliValue(12345, undefined)).toBe("12.3k");
+    expect(formatSliValue(Number.NaN, "ratio")).toBe("n/a");
+  });
+
+  it("says what, how far, since when and how sure, within Slack's limits", () => {
+    const m = anomalyMessage(view);
+    expect(m.text).toBe("Anomaly detected: checkout · p99-latency: 1.35 s, expected 250 ms (+1.1 s), shifted up");
+    const body = JSON.stringify(m.blocks);
+    expect(body).toContain("same time on previous days");
+    expect(body).toContain("7 min");
+    expect(body).toContain("0.70 ≥ 0.60 (medium sensitivity");
+    expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+    for (const b of m.blocks as Array<{ text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> }>) {
+      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+      for (const x of b.fields ?? []) expect(x.text.length).toBeLessThanOrEqual(2000);
+      for (const x of b.elements ?? []) expect(x.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    }
+    const over = anomalyMessage({ ...view, resolvedAt: T0 + 30 * MIN });
+    expect(over.text).toMatch(/^Anomaly over/);
+    expect(JSON.stringify(over.blocks)).toContain("Back to normal");
+    expect(plainAnomalyPresenter.anomaly(view).text).toMatch(/^Anomaly detected: checkout/);
+  });
+});
