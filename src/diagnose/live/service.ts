@@ -278,15 +278,34 @@ export class DiagnosisService {
     }
   }
 
+  /**
+   * Ranks an incident now without publishing anything (the assistant's "what is the root cause?",
+   * resolved incidents included): the diagnosis and the context it was built from.
+   */
+  async assess(id: string): Promise<{ incident: Incident; diagnosis: Diagnosis; context: AssembledContext; alerts: Alert[] } | undefined> {
+    const incident = await this.o.store.incidents.get(id);
+    if (!incident) return undefined;
+    const alerts = await this.o.store.alerts.byIncident(id);
+    const context = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
+    const raw = diagnose(context.input);
+    return { incident, alerts, context, diagnosis: { ...raw, gaps: [...new Set([...context.gaps, ...raw.gaps])] } };
+  }
+
+  /** What the thread last said: the published ranking (from the timeline), if any. */
+  async published(id: string): Promise<{ at: string; event: "analysis" | "update"; diagnosis: Diagnosis } | undefined> {
+    const e = (await this.o.store.timeline.list(id, ["hypothesis"])).reverse().find((x) => x.data.snapshot);
+    return e ? { at: e.at, event: e.data.event as "analysis" | "update", diagnosis: fromSnapshot(e.data.snapshot as Snapshot) } : undefined;
+  }
+
   /** Ranks one incident now and publishes what changed. */
   async run(id: string, reasons: string[] = []): Promise<DiagnosisRun | undefined> {
     const store = this.o.store;
-    const incident = await store.incidents.get(id);
-    if (!incident || incident.status === "resolved") return undefined;
-    const alerts = await store.alerts.byIncident(id);
-    const ctx = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
-    const raw = diagnose(ctx.input);
-    const diagnosis: Diagnosis = { ...raw, gaps: [...new Set([...ctx.gaps, ...raw.gaps])] };
+    const current = await store.incidents.get(id);
+    if (!current || current.status === "resolved") return undefined;
+    const assessed = await this.assess(id);
+    if (!assessed) return undefined;
+    const { incident, alerts, context: ctx, diagnosis } = assessed;
+    const raw = { elapsedMs: diagnosis.elapsedMs };
     const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5 }) : undefined;
     const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
     const impact = impactLine(ctx, alerting);

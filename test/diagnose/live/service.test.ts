@@ -105,6 +105,12 @@ describe("DiagnosisService", () => {
     expect(slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis|^Diagnosis/.test(m.text))).toHaveLength(2);
     const entries = await store.timeline.list(inc.id, ["hypothesis"]);
     expect(entries.map((e) => e.data.event)).toEqual(["analysis", "update"]);
+    // For the assistant: what the thread last said, and a fresh look that publishes nothing.
+    expect((await diagnosis.published(inc.id))?.diagnosis.hypotheses[0].service).toBe("payments");
+    const look = await diagnosis.assess(inc.id);
+    expect(look?.diagnosis.hypotheses[0].service).toBe("payments");
+    expect(look?.context.tools.find((x) => x.tool === "service_metrics")?.status).toBe("ok");
+    expect(await store.timeline.list(inc.id, ["hypothesis"])).toHaveLength(2);
   });
 
   it("another replica (or a restart) compares against what the thread already says", async () => {
