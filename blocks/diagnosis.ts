@@ -4,6 +4,7 @@ import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.
 import type { AnalysisView, DiagnosisPresenter, UpdateView } from "../src/diagnose/live/view.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn as esc } from "./mrkdwn.ts";
 
 /**
  * Diagnosis messages in the incident thread: the first analysis (ranked hypotheses, each with its
@@ -34,7 +35,6 @@ const TOOL_ICON = { ok: ":white_check_mark:", no_data: ":white_circle:", error: 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
 /** Slack mrkdwn: & < > are control characters. */
-const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 function verdictLabel(d: Diagnosis): string {
   switch (d.uncertainty) {
