@@ -84,9 +84,10 @@ export class PostmortemService {
     this.listeners.push(() => this.o.incidents.events.off("status", onStatus));
   }
 
+  /** Stops listening; a draft in progress gets a bounded chance to finish (it is redone on the next Regenerate). */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
-    await this.idle();
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
   }
 
   async idle(): Promise<void> {

@@ -87,9 +87,10 @@ export class PagerDutySync {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
   }
 
+  /** Stops listening; work in flight gets a bounded chance to finish. */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
-    await this.idle();
+    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
   }
 
   private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T | undefined> {
