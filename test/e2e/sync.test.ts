@@ -102,6 +102,21 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     expect(thread).toMatch(/acknowledged in PagerDuty by Alice Martin/);
   }, 60_000);
 
+  it("the Escalate button on the paging card escalates the page to the next level", async () => {
+    const paging = (await replies()).find((m) => text(m).includes(ACTION.pagingEscalate))!;
+    const seen = await t.click("U_ALICE", channel, paging.ts, ACTION.pagingEscalate, incident.id);
+    expect(seen.map(text).join("\n")).toMatch(/Escalated: PagerDuty #\d+ \(level 2\)/);
+    const p = await eventually(async () => {
+      const x = await pd();
+      return x && x.assignees.some((a) => a.slackUserId === "U_CAROL") ? x : undefined;
+    }, "the page to reach level 2 (Carol)");
+    expect(p.notes.map((n) => n.content).join("\n")).toContain("escalated from Slack by");
+    await eventually(async () => {
+      const card = (await replies()).find((m) => m.ts === paging.ts);
+      return card && text(card).includes("level 2") ? card : undefined;
+    }, "the paging card to show level 2");
+  }, 60_000);
+
   it("a person's assignee change in Jira shows in the thread and survives later syncs", async () => {
     const key = (await jira()).key;
     const res = await fetch(`${t.sandboxUrl}/jira/sandbox/act`, { method: "POST", body: JSON.stringify({ as: "carol", issue: key, assignee: "bob", comment: "Bob owns the inventory fix" }) });
@@ -209,5 +224,17 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     expect(issues.filter((i) => i.labels.includes("follow-up")).length).toBe(final.actionItems.length);
     const hits = await services().knowledge.search("inventory reservations rollback", { kinds: ["postmortem"] });
     expect(hits.map((h) => h.id)).toContain(`postmortem:${incident.id}`);
+  }, 60_000);
+
+  it("/aisre postmortem regenerates it on command, keeping the status and the edits", async () => {
+    const before = (await services().sync.postmortems.get(incident.id))!;
+    const seen = await t.command("U_BOB", "#incidents", `postmortem ${incident.id}`);
+    expect(seen.map(text).join("\n")).toContain(`Regenerating the postmortem of ${incident.id}`);
+    const after = await eventually(async () => {
+      const x = await services().sync.postmortems.get(incident.id);
+      return x && x.version > before.version ? x : undefined;
+    }, "the regenerated postmortem");
+    expect(after.status).toBe("final");
+    expect(after.edited).toEqual(["summary"]);
   }, 60_000);
 });
