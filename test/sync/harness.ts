@@ -75,6 +75,9 @@ export function counting<T extends object>(port: T): { port: T; calls: Array<{ m
   return { port: proxy, calls };
 }
 
+/** The Jira write schedule of the harness (settle() flushes, so only the debounce tests wait for it). */
+export const JIRA_SCHEDULE = { debounceMs: 250, maxDelayMs: 2_000, baseBackoffMs: 30, maxBackoffMs: 200 };
+
 export interface SyncHarness {
   db: Db;
   store: Store;
@@ -137,7 +140,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
       },
     },
     narrator: o.narrator,
-    jiraSchedule: { debounceMs: 40, maxDelayMs: 200, baseBackoffMs: 30, maxBackoffMs: 200 },
+    jiraSchedule: JIRA_SCHEDULE,
     retry: { baseMs: 20, maxMs: 200 },
     pollMs: 50,
     timelineDebounceMs: 30,
