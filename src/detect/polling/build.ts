@@ -77,7 +77,8 @@ export function buildPolling(deps: PollingDeps): SliPolling {
     slis,
     metrics: deps.ports.metrics,
     cloudwatch: deps.ports.cloudwatch,
-    cloudwatchRegion: config.cloudwatch.region ?? (deps.simulated ? "us-east-1" : undefined),
+    // The sandbox CloudWatch answers as us-east-1 (src/app/ports.ts).
+    cloudwatchRegion: config.cloudwatch.mode === "real" ? config.cloudwatch.region : "us-east-1",
     reporter,
     leader,
     now: deps.now,
