@@ -316,39 +316,38 @@ export class JiraSync {
     return this.o.people.actor(user);
   }
 
-  /** Significant events since the last look: new leading hypotheses and remediation outcomes. */
+  /**
+   * Significant events since the last look: hypotheses the diagnosis published (it writes a
+   * `hypothesis` timeline entry only when its ranking changes significantly) and remediation
+   * outcomes. The root card's diagnosis is not read: it is re-rendered on every re-rank.
+   */
   async pollSignificant(): Promise<void> {
-    const rows = await this.o.store.db.query<{ incident_id: string; external_id: string; synced: JiraLinkState; cause: string | null; confidence: number | null }>(
-      `SELECT l.incident_id, l.external_id, l.synced, i.card->'diagnosis'->>'cause' AS cause, (i.card->'diagnosis'->>'confidence')::float AS confidence
+    const rows = await this.o.store.db.query<{ incident_id: string; external_id: string; synced: JiraLinkState }>(
+      `SELECT l.incident_id, l.external_id, l.synced
          FROM external_links l JOIN incidents i ON i.id = l.incident_id
-        WHERE l.system = 'jira' AND (i.status <> 'resolved' OR i.updated_at > now() - interval '1 hour')`,
+        WHERE l.system = 'jira' AND (i.status <> 'resolved' OR i.updated_at > now() - interval '1 hour')
+          AND EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = l.incident_id AND t.kind IN ('hypothesis', 'action') AND t.id > COALESCE((l.synced->>'cursor')::bigint, 0))`,
     );
     for (const r of rows) {
       const state = r.synced ?? {};
-      const cursor = state.cursor ?? 0;
       const entries = await this.o.store.db.query<{ id: number; kind: string; text: string; data: Record<string, unknown> }>(
         "SELECT id, kind, text, data FROM timeline WHERE incident_id = $1 AND id > $2 AND kind IN ('hypothesis', 'action') ORDER BY id",
-        [r.incident_id, cursor],
+        [r.incident_id, state.cursor ?? 0],
       );
-      const patch: JiraLinkState = {};
       let lastCause = state.lastCause;
       for (const e of entries) {
         if (e.kind === "hypothesis") {
           if (norm(e.text) !== norm(lastCause)) {
-            this.queue.comment(r.external_id, `Hypothesis: ${e.text}`);
+            this.queue.comment(r.external_id, e.text.startsWith("Diagnosis") ? e.text : `Hypothesis: ${e.text}`);
             lastCause = e.text;
           }
         } else if (ACTION_EVENTS.has(String(e.data.event))) {
           this.queue.comment(r.external_id, `Remediation: ${e.text}`);
         }
       }
-      if (entries.length) patch.cursor = Number(entries.at(-1)!.id);
-      if (r.cause && norm(r.cause) !== norm(lastCause) && !norm(lastCause).includes(norm(r.cause))) {
-        this.queue.comment(r.external_id, `Leading hypothesis: ${r.cause}${typeof r.confidence === "number" ? ` (confidence ${Math.round(r.confidence * 100)}%)` : ""}`);
-        lastCause = r.cause;
-      }
+      const patch: JiraLinkState = { cursor: Number(entries.at(-1)?.id ?? state.cursor ?? 0) };
       if (lastCause !== state.lastCause) patch.lastCause = lastCause;
-      if (Object.keys(patch).length) await this.o.store.links.mergeSynced(r.incident_id, "jira", patch);
+      await this.o.store.links.mergeSynced(r.incident_id, "jira", patch);
     }
   }
 

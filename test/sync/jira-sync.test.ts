@@ -155,7 +155,7 @@ describe("Jira: declared field ownership", () => {
 });
 
 describe("Jira: comments only for significant events", () => {
-  it("comments a new leading hypothesis, remediation outcomes and the resolution; not alerts, not recommendations", async () => {
+  it("comments new hypotheses, remediation outcomes and the resolution; not alerts, not recommendations, not card re-renders", async () => {
     use();
     const inc = await h.open();
     await h.settle();
@@ -164,10 +164,12 @@ describe("Jira: comments only for significant events", () => {
     await h.store.timeline.append({ incidentId: inc.id, kind: "action", actor: "U_ALICE", text: "Rolled back inventory to 2.2.1", data: { event: "executed" } });
     await h.store.timeline.append({ incidentId: inc.id, kind: "action", actor: "aisre", text: "Verified: error rate back under 1%", data: { event: "verified" } });
     await h.settle();
-    // The root card's diagnosis naming the same cause again is not a new comment; a different one is.
-    await h.store.incidents.mergeCard(inc.id, { diagnosis: { cause: "inventory 2.3.0 regression (KeyError warehouse_id)", confidence: 0.8 } });
-    await h.settle();
+    // The root card's diagnosis is re-rendered on every re-rank: it is not a source of comments.
     await h.store.incidents.mergeCard(inc.id, { diagnosis: { cause: "orders-db connection pool exhausted", confidence: 0.55 } });
+    await h.settle();
+    // The same hypothesis again is not a new comment; the diagnosis's published update is.
+    await h.store.timeline.append({ incidentId: inc.id, kind: "hypothesis", actor: "aisre", text: "inventory 2.3.0 regression (KeyError warehouse_id)", data: {} });
+    await h.store.timeline.append({ incidentId: inc.id, kind: "hypothesis", actor: "aisre", text: "Diagnosis: orders-db is the likely cause (55%)", data: { event: "analysis" } });
     await h.settle();
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "rolled back");
     await h.settle();
@@ -175,7 +177,7 @@ describe("Jira: comments only for significant events", () => {
       "Hypothesis: inventory 2.3.0 regression (KeyError warehouse_id)",
       "Remediation: Rolled back inventory to 2.2.1",
       "Remediation: Verified: error rate back under 1%",
-      "Leading hypothesis: orders-db connection pool exhausted (confidence 55%)",
+      "Diagnosis: orders-db is the likely cause (55%)",
       expect.stringMatching(/^Resolved by Alice Martin/),
     ]);
   });
