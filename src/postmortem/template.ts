@@ -15,6 +15,17 @@ export interface TemplateOptions {
 }
 
 const pct = (c: number | undefined) => (c === undefined ? "" : ` (confidence ${Math.round(c * 100)}%)`);
+/** A claim with its confidence as one sentence: "cause (confidence 80%)." (no doubled stop). */
+const claim = (text: string, c: number | undefined) => `${text.trim().replace(/[.;:\s]+$/, "")}${pct(c)}`;
+/** The words of a hypothesis, without the diagnosis's prefixes and its own confidence note. */
+const gist = (text: string) =>
+  text
+    .replace(/^(diagnosis|hypothesis|likely cause|leading hypothesis)\s*:\s*/gi, "")
+    .replace(/^(diagnosis|hypothesis|likely cause|leading hypothesis)\s*:\s*/gi, "")
+    .replace(/\(confidence[^)]*\)/gi, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim();
 const day = (at: string) => new Date(at).toISOString().slice(0, 10);
 const bullets = (lines: string[]) => lines.map((l) => `• ${l}`).join("\n");
 const who = (actor: string | undefined) => (!actor ? "someone" : /^[UW][A-Z0-9_]+$/.test(actor) ? `<@${actor}>` : actor === "aisre" ? "aisre" : actor);
@@ -52,7 +63,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
     `On ${day(f.startedAt)}, ${services} ${f.resolvedAt ? "had" : "has"} an incident: ${f.title} (${f.severity.toUpperCase()}).`,
     f.durationMinutes !== undefined ? `It lasted ${plural(f.durationMinutes, "minute")} from the first symptom to resolution.` : "It is not resolved yet.",
     `It was detected by ${f.detectedBy}, ${plural(f.timeToDetectMinutes, "minute")} after the first symptom${f.acknowledgedAt ? `, and acknowledged by ${who(f.acknowledgedBy)} after ${plural(tta ?? 0, "minute")}` : ""}.`,
-    f.leadingCause ? `The leading explanation is: ${f.leadingCause.text}${pct(f.leadingCause.confidence)}.` : trigger ? `It began ${plural(trigger.minutesBefore, "minute")} after the ${changeText(trigger)}.` : "Its cause is not established yet.",
+    f.leadingCause ? `The leading explanation is: ${claim(f.leadingCause.text, f.leadingCause.confidence)}.` : trigger ? `It began ${plural(trigger.minutesBefore, "minute")} after the ${changeText(trigger)}.` : "Its cause is not established yet.",
     f.resolvedAt ? `It was resolved${f.resolvedBy ? ` by ${who(f.resolvedBy)}` : ""}${f.resolvedWhy ? ` (${f.resolvedWhy})` : ""}.` : "",
   ]
     .filter(Boolean)
@@ -70,12 +81,18 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   ]);
 
   // ---- root cause
-  const alternates = f.hypotheses.filter((h) => h.text !== f.leadingCause?.text).slice(-3);
+  // Other explanations: the hypotheses that are not the leading one restated (the diagnosis's
+  // entries carry prefixes and their own confidence note).
+  const lead = f.leadingCause ? gist(f.leadingCause.text) : "";
+  const alternates = f.hypotheses.filter((h) => {
+    const g = gist(h.text);
+    return g !== "" && !(lead && (g.includes(lead.slice(0, 60)) || lead.includes(g.slice(0, 60))));
+  }).filter((h, i, all) => all.findIndex((x) => gist(x.text) === gist(h.text)) === i).slice(-3);
   const rootCause = f.leadingCause
     ? [
-        `${f.leadingCause.text}${pct(f.leadingCause.confidence)}.`,
+        `${claim(f.leadingCause.text, f.leadingCause.confidence)}.`,
         f.leadingCause.verdict && f.leadingCause.verdict !== "confident" ? `The diagnosis was ${f.leadingCause.verdict}: confirm before closing this postmortem.` : "",
-        alternates.length ? `Other explanations considered: ${alternates.map((h) => `${h.text}${pct(h.confidence)}`).join("; ")}.` : "",
+        alternates.length ? `Other explanations considered: ${alternates.map((h) => claim(h.text.replace(/^(diagnosis|hypothesis)\s*:\s*/i, ""), h.confidence)).join("; ")}.` : "",
       ]
         .filter(Boolean)
         .join(" ")

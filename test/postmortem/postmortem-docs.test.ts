@@ -183,3 +183,25 @@ describe("redaction and the narrator's input", () => {
     expect(doc.sections.impact).toContain("Error budget used");
   });
 });
+
+describe("hypotheses in the template", () => {
+  it("does not repeat the leading cause as an alternative, nor double the full stop", () => {
+    const lead = "inventory: the deploy 2.3.0 is the likely trigger; its errors rose.";
+    const f = computeFacts({
+      incident,
+      timeline: [
+        entry(5, "hypothesis", "aisre", `Diagnosis: Likely cause: ${lead} (confidence 89 %)`, {}),
+        entry(6, "hypothesis", "aisre", "orders-db connection pool exhausted", { confidence: 0.3 }),
+        entry(7, "hypothesis", "aisre", "Diagnosis: orders-db connection pool exhausted", {}),
+      ],
+      alerts,
+      diagnosis: { cause: lead, confidence: 0.89 },
+      links: {},
+      slo: { objective: 99.9, windowDays: 30 },
+      now: at(60),
+    });
+    const s = templateSections(f, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections;
+    expect(s.rootCause).toBe("inventory: the deploy 2.3.0 is the likely trigger; its errors rose (confidence 89%). Other explanations considered: orders-db connection pool exhausted (confidence 30%).");
+    expect(s.summary).toContain("The leading explanation is: inventory: the deploy 2.3.0 is the likely trigger; its errors rose (confidence 89%).");
+  });
+});
