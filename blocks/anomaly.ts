@@ -15,6 +15,7 @@ import {
   type AnomalyPresenter,
 } from "../src/detect/polling/presenter.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
 
 /**
  * The anomaly message in an incident thread (Block Kit): a headline (what, how far from normal,
@@ -47,7 +48,7 @@ export function anomalyMessage(v: AnomalyMessageView): SlackMessage {
         field("Signal", `${e.kind}${e.feature ? ` (${e.feature} feature)` : ""}`),
       ],
     },
-    { type: "context", elements: [{ type: "mrkdwn", text: fit(describeSource(v.sli.source), SLACK_LIMITS.sectionText) }] },
+    { type: "context", elements: [{ type: "mrkdwn", text: fit(escapeMrkdwn(describeSource(v.sli.source)), SLACK_LIMITS.sectionText) }] },
     { type: "context", elements: [{ type: "mrkdwn", text: fit(status, SLACK_LIMITS.sectionText) }] },
   ];
   return { text: fit(`${over ? "Anomaly over" : "Anomaly detected"}: ${headline}`, SLACK_LIMITS.sectionText), blocks };

@@ -174,7 +174,7 @@ export function anomalyFacts(v: AnomalyMessageView): { headline: string; lines: 
     `*Since* ${slackTime(since)} (${durationWords(f.at - since)} before ${slackTime(f.at)})${v.ongoing ? ", already going on when polling started" : ""}`,
     `*Baseline* ${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal range ${formatSliSpread(3 * e.spread, u)}; deviation ${formatSliDelta(e.deviation, u)} = ${Number.isFinite(e.z) ? `${e.z.toFixed(1)} spreads` : "n/a"}`,
     `*Score* ${f.score.toFixed(2)} ≥ ${f.threshold.toFixed(2)} (${sensitivityWords(v.sli.sensitivity, v.sli.threshold)}; feature ${e.feature ?? "n/a"})${v.worsened ? `, worsened ${v.worsened}× since first reported (${v.first.score.toFixed(2)})` : ""}`,
-    `*Source* ${describeSource(v.sli.source)}`,
+    `*Source* ${describeSource(v.sli.source).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}`,
   ];
   const paging = v.sli.page && !f.quiet ? "configured to page" : "does not page (anomalies page only with `page: true` in slis.yaml)";
   const held = v.heldUntil ? `; held during quiet hours until ${slackTime(v.heldUntil)}` : "";

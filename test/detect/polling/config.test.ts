@@ -103,6 +103,9 @@ describe("anomaly message", () => {
       for (const x of b.fields ?? []) expect(x.text.length).toBeLessThanOrEqual(2000);
       for (const x of b.elements ?? []) expect(x.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     }
+    // A query is outside text: `<`, `>` and `&` are not Slack markup.
+    const [cmp] = parseSliConfig({ services: { s: { slis: [{ name: "x", prometheus: { query: "rate(a[5m]) > 0 & <b>" } }] } } });
+    expect(JSON.stringify(anomalyMessage({ ...view, sli: cmp }).blocks)).toContain("rate(a[5m]) &gt; 0 &amp; &lt;b&gt;");
     const over = anomalyMessage({ ...view, resolvedAt: T0 + 30 * MIN });
     expect(over.text).toMatch(/^Anomaly over/);
     expect(JSON.stringify(over.blocks)).toContain("Back to normal");
