@@ -184,7 +184,8 @@ export class PostmortemService {
     const timeline = entries.filter((e) => e.data.postmortem !== true);
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
     const slo = { ...this.o.settings.slo, ...(incident.services.map((x) => this.o.settings.services[x]).find(Boolean) ?? {}) };
-    const now = new Date((this.o.now ?? Date.now)()).toISOString();
+    // The system's clock (the simulation's in the sandbox), like the timeline's times.
+    const now = (this.o.now ? new Date(this.o.now()) : s.clock()).toISOString();
     const facts = computeFacts({
       incident,
       timeline,
