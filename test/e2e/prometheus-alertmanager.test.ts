@@ -25,7 +25,7 @@ describe.skipIf(!haveBinaries() && !process.env.CI)("with the real Prometheus an
   let t: TestAisre;
   let stack: PrometheusStack;
   beforeAll(async () => {
-    t = await startTestAisre({ env: { SIM_SPEED: String(SPEED), SIM_ALERT_DELIVERY: "false" } });
+    t = await startTestAisre({ env: { SIM_SPEED: String(SPEED), SIM_ALERT_DELIVERY: "false", AISRE_POLL: "false" } });
     stack = await startPrometheusStack({ scrapeUrl: `${t.sandboxUrl}/prometheus/metrics`, rulesYaml: rulesYaml(), webhookUrl: `${t.botUrl}/webhooks/alertmanager` });
   }, 60_000);
   afterAll(async () => {
