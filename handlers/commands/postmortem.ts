@@ -1,6 +1,7 @@
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 import { AppError } from "../../src/errors.ts";
+import { resolveIncidentArg } from "../../src/incident/lookup.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Subcommand } from "./subcommand.ts";
 
@@ -11,11 +12,8 @@ const USAGE = "postmortem [incident id]";
  * channel; else the channel's most recently resolved one (postmortems are mostly written after).
  */
 async function incidentFor(store: Store, channel: string, arg: string | undefined): Promise<Incident> {
-  if (arg) {
-    const inc = await store.incidents.get(arg.toUpperCase());
-    if (!inc) throw new AppError("incident_not_found", `No incident \`${arg}\`. \`/aisre incidents\` lists them.`);
-    return inc;
-  }
+  // An id in any case, as the other incident commands take it.
+  if (arg) return resolveIncidentArg(store, channel, arg);
   const rows = await store.db.query<{ id: string; status: string }>(
     "SELECT i.id, i.status FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 ORDER BY i.created_at DESC LIMIT 20",
     [channel],

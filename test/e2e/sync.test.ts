@@ -209,8 +209,8 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
   it("review then final: the postmortem enters the knowledge base and action items become linked Jira issues", async () => {
     const pm = (await replies()).find((m) => text(m).includes(ACTION.postmortemEdit))!;
     await t.click("U_CAROL", channel, pm.ts, `${ACTION.postmortemStatus}:in_review`, `${incident.id}|in_review`);
-    await eventually(async () => ((await services().sync.postmortems.get(incident.id))?.status === "in_review" ? true : undefined), "in review");
-    const current = (await replies()).find((m) => m.ts === pm.ts)!;
+    // The message is edited through the outbox: click once it offers the next step.
+    const current = await eventually(async () => (await replies()).find((m) => m.ts === pm.ts && text(m).includes(`${ACTION.postmortemStatus}:final`)), "the message to offer Approve as final");
     await t.click("U_CAROL", channel, current.ts, `${ACTION.postmortemStatus}:final`, `${incident.id}|final`);
     const final = await eventually(async () => {
       const x = await services().sync.postmortems.get(incident.id);
@@ -228,7 +228,8 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
 
   it("/aisre postmortem regenerates it on command, keeping the status and the edits", async () => {
     const before = (await services().sync.postmortems.get(incident.id))!;
-    const seen = await t.command("U_BOB", "#incidents", `postmortem ${incident.id}`);
+    // Ids are accepted in any case.
+    const seen = await t.command("U_BOB", "#incidents", `postmortem ${incident.id.toUpperCase()}`);
     expect(seen.map(text).join("\n")).toContain(`Regenerating the postmortem of ${incident.id}`);
     const after = await eventually(async () => {
       const x = await services().sync.postmortems.get(incident.id);
