@@ -97,9 +97,9 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     }, "Jira to follow: In Progress, assigned to Alice");
     // No echo: PagerDuty saw one acknowledgement (Alice's), nothing from aisre.
     await services().sync.idle();
-    expect((await pd())!.acknowledgedBy).toEqual(["Alice Martin"]);
+    expect((await pd())!.acknowledgedBy).toEqual(["Alice Chen"]);
     const thread = (await replies()).map(text).join("\n");
-    expect(thread).toMatch(/acknowledged in PagerDuty by Alice Martin/);
+    expect(thread).toMatch(/acknowledged in PagerDuty by Alice Chen/);
   }, 60_000);
 
   it("the Escalate button on the paging card escalates the page to the next level", async () => {
@@ -121,10 +121,10 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     const key = (await jira()).key;
     const res = await fetch(`${t.sandboxUrl}/jira/sandbox/act`, { method: "POST", body: JSON.stringify({ as: "carol", issue: key, assignee: "bob", comment: "Bob owns the inventory fix" }) });
     expect(res.status).toBe(200);
-    await eventually(async () => ((await replies()).some((m) => text(m).includes("assigned the ticket to *Bob Chen*")) ? true : undefined), "the assignee change in the thread");
+    await eventually(async () => ((await replies()).some((m) => text(m).includes("assigned the ticket to *Bob Martin*")) ? true : undefined), "the assignee change in the thread");
     await eventually(async () => ((await replies()).some((m) => text(m).includes("Bob owns the inventory fix")) ? true : undefined), "the Jira comment in the thread");
     const timeline = await services().store.timeline.list(incident.id, ["sync"]);
-    expect(timeline.map((e) => e.text).join("\n")).toMatch(/Carol Diaz assigned the ticket to Bob Chen/);
+    expect(timeline.map((e) => e.text).join("\n")).toMatch(/Carol Diaz assigned the ticket to Bob Martin/);
 
     // Later syncs: severity and status change (aisre writes priority, severity, status, timeline).
     await t.command("U_CAROL", "#incidents", `incident severity sev1 ${incident.id}`);
@@ -160,8 +160,8 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     const opened = at(/Incident opened/);
     const ticket = at(new RegExp(`Jira ticket ${key} created`));
     const paged = at(/Paged .* through PagerDuty/);
-    const acked = at(/acknowledged in PagerDuty by Alice Martin/);
-    const reassigned = at(/assigned the ticket to Bob Chen/);
+    const acked = at(/acknowledged in PagerDuty by Alice Chen/);
+    const reassigned = at(/assigned the ticket to Bob Martin/);
     const resolved = at(/(open|acknowledged) → resolved/);
     expect([opened, ticket, paged, acked, reassigned, resolved].every((i) => i > 0)).toBe(true);
     expect(opened).toBeLessThan(ticket);

@@ -26,7 +26,7 @@ const timeline: TimelineEntry[] = [
   entry(5, "alert", "alertmanager", "SLOErrorBudgetBurn fired on checkout — related", { fingerprint: "b", status: "firing" }),
   entry(5, "sync", "aisre", "Jira ticket OPS-7 created"),
   entry(6, "hypothesis", "aisre", "inventory 2.3.0 regression", { confidence: 0.82 }),
-  entry(12, "status", "U_ALICE", "Status open → acknowledged: acknowledged in PagerDuty by Alice Martin", { from: "open", to: "acknowledged", why: "acknowledged in PagerDuty by Alice Martin" }),
+  entry(12, "status", "U_ALICE", "Status open → acknowledged: acknowledged in PagerDuty by Alice Chen", { from: "open", to: "acknowledged", why: "acknowledged in PagerDuty by Alice Chen" }),
   entry(14, "message", "U_BOB", "rolling back inventory, token=abc123secretvalue987 from 10.1.2.3, ping bob@example.com"),
   entry(20, "action", "U_ALICE", "Rolled back inventory to 2.2.1", { event: "executed", type: "rollback" }),
   entry(25, "action", "aisre", "Verified: error rate back under 1%", { event: "verified", type: "rollback" }),
@@ -66,7 +66,7 @@ describe("key timeline", () => {
       "SLOErrorBudgetBurn fired on checkout",
       "Jira ticket OPS-7 created",
       "inventory 2.3.0 regression",
-      "Status open → acknowledged: acknowledged in PagerDuty by Alice Martin",
+      "Status open → acknowledged: acknowledged in PagerDuty by Alice Chen",
       "rolling back inventory, token=abc123secretvalue987 from 10.1.2.3, ping bob@example.com",
       "Rolled back inventory to 2.2.1",
       "Verified: error rate back under 1%",
@@ -138,12 +138,12 @@ describe("document, edits and copies", () => {
 
   it("the Jira copy and the knowledge base entry carry every section and the timeline, with names instead of Slack ids", () => {
     const e = effective(record({}));
-    const names = (x: string) => ({ U_ALICE: "Alice Martin", U_BOB: "Bob Chen" })[x] ?? x;
+    const names = (x: string) => ({ U_ALICE: "Alice Chen", U_BOB: "Bob Martin" })[x] ?? x;
     const jira = toJiraText(e, { name: names });
     for (const h of ["h2. Postmortem (Draft, v2): Checkout errors", "h3. Summary", "h3. Impact", "h3. Root cause", "h3. Trigger", "h3. Detection", "h3. Timeline (UTC)", "h3. Resolution", "h3. What went well", "h3. What went wrong", "h3. Lessons learned", "h3. Action items"]) expect(jira).toContain(h);
     expect(jira).toContain("* 10:03:00 UTC — Incident opened (alert)");
-    expect(jira).toContain("owner: Alice Martin");
-    expect(jira).toContain("(Bob Chen)");
+    expect(jira).toContain("owner: Alice Chen");
+    expect(jira).toContain("(Bob Martin)");
     expect(jira).not.toContain("<@U_");
     const md = toMarkdown(e, { name: names });
     expect(md).toContain("# Postmortem: Checkout errors");

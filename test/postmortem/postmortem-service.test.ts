@@ -54,7 +54,7 @@ describe("postmortem drafts", () => {
     const comments = await postmortemComments(inc.id);
     expect(comments).toHaveLength(1);
     expect(comments[0].body).toContain("h3. Timeline (UTC)");
-    expect(comments[0].body).toContain("(Bob Chen)");
+    expect(comments[0].body).toContain("(Bob Martin)");
   });
 
   it("falls back to the templates when the model fails", async () => {

@@ -48,7 +48,7 @@ describe("Jira: a ticket per incident", () => {
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "rolled back");
     await h.settle();
     expect((await issueOf(inc.id)).status).toBe("Done");
-    expect((await comments(inc.id)).at(-1)).toMatch(/^Resolved by Alice Martin after \d+ min\. Reason: rolled back\./);
+    expect((await comments(inc.id)).at(-1)).toMatch(/^Resolved by Alice Chen after \d+ min\. Reason: rolled back\./);
   });
 
   it("names a required field the mapping does not fill, in the thread, instead of failing silently; mapping it fixes it", async () => {
@@ -178,7 +178,7 @@ describe("Jira: comments only for significant events", () => {
       "Remediation: Rolled back inventory to 2.2.1",
       "Remediation: Verified: error rate back under 1%",
       "Diagnosis: orders-db is the likely cause (55%)",
-      expect.stringMatching(/^Resolved by Alice Martin/),
+      expect.stringMatching(/^Resolved by Alice Chen/),
     ]);
   });
 });
@@ -196,7 +196,7 @@ describe("Jira: inbound webhooks", () => {
     await h.act("jira", { as: "carol", issue: key, transition: "Done" });
     await h.settle();
     const sync = (await h.store.timeline.list(inc.id, ["sync"])).filter((e) => e.actor.startsWith("jira:")).map((e) => e.text);
-    expect(sync).toEqual([`Jira ${key}: Bob Chen assigned the ticket to Bob Chen.`, `Jira ${key}: Bob Chen commented in Jira: "Looking at the inventory deploy"`, `Jira ${key}: Carol Diaz moved the ticket from In Progress to Done.`]);
+    expect(sync).toEqual([`Jira ${key}: Bob Martin assigned the ticket to Bob Martin.`, `Jira ${key}: Bob Martin commented in Jira: "Looking at the inventory deploy"`, `Jira ${key}: Carol Diaz moved the ticket from In Progress to Done.`]);
     const thread = (await h.thread(inc.id)).join("\n");
     expect(thread).toContain("Looking at the inventory deploy");
     expect(thread).toContain("aisre owns the ticket's status");

@@ -105,14 +105,14 @@ describe("PagerDuty: both directions without echo loops", () => {
     await h.settle();
     const acked = (await h.store.incidents.get(inc.id))!;
     expect(acked).toMatchObject({ status: "acknowledged", acknowledgedBy: "U_ALICE" });
-    expect((await h.thread(inc.id)).join("\n")).toContain("acknowledged in PagerDuty by Alice Martin");
+    expect((await h.thread(inc.id)).join("\n")).toContain("acknowledged in PagerDuty by Alice Chen");
     // Only Alice's acknowledgement: aisre did not send the ack back.
-    expect(page(inc.id)!.acknowledgedBy).toEqual(["Alice Martin"]);
+    expect(page(inc.id)!.acknowledgedBy).toEqual(["Alice Chen"]);
 
     await h.act("pagerduty", { as: "alice", incident: key, action: "reassign", to: "bob" });
     await h.act("pagerduty", { as: "carol", incident: key, action: "note", content: "Failing over to the replica" });
     await h.settle();
-    expect(await fromPd(inc.id)).toEqual([`PagerDuty #${page(inc.id)!.number}: Alice Martin reassigned the page to <@U_BOB>.`, `PagerDuty #${page(inc.id)!.number}: Carol Diaz added a note in PagerDuty.: "Failing over to the replica"`]);
+    expect(await fromPd(inc.id)).toEqual([`PagerDuty #${page(inc.id)!.number}: Alice Chen reassigned the page to <@U_BOB>.`, `PagerDuty #${page(inc.id)!.number}: Carol Diaz added a note in PagerDuty.: "Failing over to the replica"`]);
     const thread = (await h.thread(inc.id)).join("\n");
     expect(thread).toContain("Failing over to the replica");
     expect(thread).toContain("reassigned the page to <@U_BOB>");
@@ -121,7 +121,7 @@ describe("PagerDuty: both directions without echo loops", () => {
     await h.settle();
     expect((await h.store.incidents.get(inc.id))!.status).toBe("resolved");
     const status = await h.store.timeline.list(inc.id, ["status"]);
-    expect(status.at(-1)).toMatchObject({ actor: "U_BOB", data: { why: "resolved in PagerDuty by Bob Chen" } });
+    expect(status.at(-1)).toMatchObject({ actor: "U_BOB", data: { why: "resolved in PagerDuty by Bob Martin" } });
     // Nothing went back to PagerDuty: it already knew.
     expect([sent("acknowledge"), sent("resolve")]).toEqual([acks, resolves]);
     expect(page(inc.id)!.status).toBe("resolved");
@@ -170,7 +170,7 @@ describe("PagerDuty: escalation and on-call", () => {
 
   it("looks up who is on call for a service, with their Slack users", async () => {
     expect(await h.sync.oncallFor("checkout")).toEqual([
-      { name: "Alice Martin", email: "alice@example.com", level: 1, schedule: "Shop primary on-call", slackUserId: "U_ALICE" },
+      { name: "Alice Chen", email: "alice@example.com", level: 1, schedule: "Shop primary on-call", slackUserId: "U_ALICE" },
       { name: "Carol Diaz", email: "carol@example.com", level: 2, schedule: undefined, slackUserId: "U_CAROL" },
     ]);
   });

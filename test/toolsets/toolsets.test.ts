@@ -267,7 +267,7 @@ describe("knowledge and on-call toolsets", () => {
     const oncall = {
       checkout: [
         { user: { id: "P2", name: "Carol Diaz" }, level: 2, escalationPolicy: { id: "E1", name: "Shop" }, start: null, end: null },
-        { user: { id: "P1", name: "Alice Martin" }, level: 1, escalationPolicy: { id: "E1", name: "Shop" }, start: null, end: null },
+        { user: { id: "P1", name: "Alice Chen" }, level: 1, escalationPolicy: { id: "E1", name: "Shop" }, start: null, end: null },
       ],
     };
     const t = new Toolsets({
@@ -281,8 +281,8 @@ describe("knowledge and on-call toolsets", () => {
     expect(sim.status === "ok" && sim.data[0].title).toBe("Payments pool exhausted (INC-12)");
     expect((await t.knowledge.t.similarIncidents.run({ text: "disk" })).status).toBe("no_data");
     const who = await t.oncall.t.whoIsOnCall.run({ service: "checkout" });
-    expect(who.status === "ok" && who.data.map((o) => o.user.name)).toEqual(["Alice Martin", "Carol Diaz"]);
-    expect(who.status === "ok" && who.summary).toBe("L1 Alice Martin, L2 Carol Diaz");
+    expect(who.status === "ok" && who.data.map((o) => o.user.name)).toEqual(["Alice Chen", "Carol Diaz"]);
+    expect(who.status === "ok" && who.summary).toBe("L1 Alice Chen, L2 Carol Diaz");
     expect((await t.oncall.t.whoIsOnCall.run({ service: "nobody" })).status).toBe("no_data");
   });
 });

@@ -318,7 +318,7 @@ export class DiagnosisService {
 
     const published = await store.db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DIAGNOSIS_LOCK, id]);
-      const s = createStore(tx);
+      const s = createStore(tx, this.o.store.clock);
       const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
       const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
       const channel = incident.channel ?? this.o.defaultChannel;

@@ -12,8 +12,8 @@ export interface SandboxPerson {
 }
 
 export const SANDBOX_PEOPLE: readonly SandboxPerson[] = [
-  { handle: "alice", slackUserId: "U_ALICE", name: "Alice Martin", email: "alice@example.com", role: "On-call engineer" },
-  { handle: "bob", slackUserId: "U_BOB", name: "Bob Chen", email: "bob@example.com", role: "Developer" },
+  { handle: "alice", slackUserId: "U_ALICE", name: "Alice Chen", email: "alice@example.com", role: "On-call engineer" },
+  { handle: "bob", slackUserId: "U_BOB", name: "Bob Martin", email: "bob@example.com", role: "Developer" },
   { handle: "carol", slackUserId: "U_CAROL", name: "Carol Diaz", email: "carol@example.com", role: "Incident commander" },
 ];
 

@@ -96,7 +96,7 @@ describe("assembleContext over in-memory ports", () => {
   ];
 
   it("gathers every source, moves the onset to the pool's climb, and ranks the pool leak first", async () => {
-    const ports = memoryPorts({ now: NOW, metrics: poolLeakMetrics(), pods: shopPods(), logs: poolLeakLogs(), oncall: { checkout: [{ user: { id: "P1", name: "Alice Martin" }, level: 1, escalationPolicy: { id: "E", name: "Shop" }, start: null, end: null }] } });
+    const ports = memoryPorts({ now: NOW, metrics: poolLeakMetrics(), pods: shopPods(), logs: poolLeakLogs(), oncall: { checkout: [{ user: { id: "P1", name: "Alice Chen" }, level: 1, escalationPolicy: { id: "E", name: "Shop" }, start: null, end: null }] } });
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
     const ctx = await assembleContext(incident, alerts, TOPOLOGY, t);
     expect(ctx.tools.map((x) => `${x.tool}:${x.status}`)).toEqual(["service_metrics:ok", "recent_changes:ok", "k8s_pod_state:ok", "k8s_events:no_data", "log_signatures:ok", "who_is_on_call:ok", "similar_incidents:no_data"]);
@@ -115,7 +115,7 @@ describe("assembleContext over in-memory ports", () => {
     ]);
     expect(logs.some((l) => l.includes("unexpected EOF"))).toBe(false); // as frequent before the onset: background
     expect(ctx.runbooks.find((r) => r.service === "payments")?.id).toBe("db-connection-exhaustion");
-    expect(ctx.oncall?.people.map((p) => p.user.name)).toEqual(["Alice Martin"]);
+    expect(ctx.oncall?.people.map((p) => p.user.name)).toEqual(["Alice Chen"]);
     expect(ctx.workloads["orders-db"].kind).toBe("StatefulSet");
 
     const d = diagnose(ctx.input);

@@ -91,7 +91,7 @@ describe("Jira adapter over jira-client", () => {
     await jira.updateFields(key, { severity: "sev2", priority: "High", timeline: "10:02 alert\n10:05 rollback", assignee: "712020:alice" });
     let view = await jira.getIssue(key);
     expect(view.values).toMatchObject({ severity: "sev2", priority: "High", timeline: "10:02 alert\n10:05 rollback", assignee: "712020:alice" });
-    expect(view.assignee).toMatchObject({ displayName: "Alice Martin", email: "alice@example.com" });
+    expect(view.assignee).toMatchObject({ displayName: "Alice Chen", email: "alice@example.com" });
     expect(await jira.transitionTo(key, "Done")).toEqual({ changed: true, status: "Done" });
     expect(await jira.transitionTo(key, "Done")).toEqual({ changed: false, status: "Done" });
     expect(await jira.transitionTo(key, "In Progress")).toEqual({ changed: true, status: "In Progress" });

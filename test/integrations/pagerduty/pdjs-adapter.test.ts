@@ -42,7 +42,7 @@ describe("PagerDuty adapter over pdjs", () => {
     expect(await pd.trigger(page("INC-A"))).toEqual({ dedupKey: "aisre:INC-A" });
     await pd.trigger(page("INC-A"));
     const incident = await pd.findByDedupKey("aisre:INC-A");
-    expect(incident).toMatchObject({ status: "triggered", urgency: "high", dedupKey: "aisre:INC-A", service: { name: "checkout" }, assignees: [{ name: "Alice Martin" }] });
+    expect(incident).toMatchObject({ status: "triggered", urgency: "high", dedupKey: "aisre:INC-A", service: { name: "checkout" }, assignees: [{ name: "Alice Chen" }] });
     expect(sandbox.store.all().filter((i) => i.incidentKey === "aisre:INC-A")).toHaveLength(1);
     expect(await pd.findByDedupKey("aisre:none")).toBeUndefined();
   });
@@ -60,7 +60,7 @@ describe("PagerDuty adapter over pdjs", () => {
   it("looks up who is on call for a service", async () => {
     const oncalls = await pd.listOncalls("payments");
     expect(oncalls.map((o) => [o.level, o.user.name, o.user.email, o.schedule?.name])).toEqual([
-      [1, "Alice Martin", "alice@example.com", "Shop primary on-call"],
+      [1, "Alice Chen", "alice@example.com", "Shop primary on-call"],
       [2, "Carol Diaz", "carol@example.com", undefined],
     ]);
     expect(await pd.listOncalls(sandbox.store.service("payments")!.id)).toHaveLength(2);
@@ -74,7 +74,7 @@ describe("PagerDuty adapter over pdjs", () => {
     const escalated = await pd.escalate(id);
     expect(escalated.assignees.map((a) => a.name)).toEqual(["Carol Diaz"]);
     const reassigned = await pd.reassign(id, ["bob@example.com"]);
-    expect(reassigned.assignees.map((a) => a.name)).toEqual(["Bob Chen"]);
+    expect(reassigned.assignees.map((a) => a.name)).toEqual(["Bob Martin"]);
     const err = await pd.reassign(id, ["nobody@example.com"]).catch((e) => e);
     expect(err).toBeInstanceOf(PagerDutyApiError);
   });

@@ -84,7 +84,7 @@ describe("Jira sandbox through jira-client", () => {
     });
     await jira.updateIssue(created.key, { fields: { assignee: { accountId: "712020:alice" }, priority: { name: "Highest" } }, update: { labels: [{ add: "sev1" }] } });
     const after = await jira.findIssue(created.key, "changelog");
-    expect(after.fields.assignee).toMatchObject({ displayName: "Alice Martin", emailAddress: "alice@example.com" });
+    expect(after.fields.assignee).toMatchObject({ displayName: "Alice Chen", emailAddress: "alice@example.com" });
     expect(after.fields.priority.name).toBe("Highest");
     expect(after.fields.labels).toEqual(["aisre", "checkout", "sev1"]);
     expect(after.changelog.histories.at(-1).items.map((i: any) => i.field).sort()).toEqual(["assignee", "labels", "priority"]);
@@ -242,13 +242,13 @@ describe("Jira sandbox webhooks", () => {
     await act({ as: "carol", transition: "In Progress", comment: "Taking over as IC" });
     const got = await hooks.waitFor((h) => h.length >= 3);
     const [assigned, transitioned, commented] = got.map((h) => h.body);
-    expect(assigned).toMatchObject({ webhookEvent: "jira:issue_updated", issue_event_type_name: "issue_assigned", user: { displayName: "Alice Martin", emailAddress: "alice@example.com" } });
-    expect(assigned.changelog.items).toEqual([expect.objectContaining({ field: "assignee", fromString: null, toString: "Bob Chen", to: "712020:bob" })]);
+    expect(assigned).toMatchObject({ webhookEvent: "jira:issue_updated", issue_event_type_name: "issue_assigned", user: { displayName: "Alice Chen", emailAddress: "alice@example.com" } });
+    expect(assigned.changelog.items).toEqual([expect.objectContaining({ field: "assignee", fromString: null, toString: "Bob Martin", to: "712020:bob" })]);
     expect(transitioned).toMatchObject({ issue_event_type_name: "issue_generic", user: { displayName: "Carol Diaz" } });
     expect(transitioned.changelog.items).toEqual([expect.objectContaining({ field: "status", fromString: "To Do", toString: "In Progress" })]);
     expect(commented).toMatchObject({ webhookEvent: "comment_created", comment: { body: "Taking over as IC", author: { displayName: "Carol Diaz" } }, issue: { key } });
     const state = sandbox.state().jiraIssues as Array<Record<string, any>>;
-    expect(state.find((i) => i.key === key)).toMatchObject({ status: "In Progress", severity: "SEV-2", assignee: { name: "Bob Chen", slackUserId: "U_BOB" }, comments: 1 });
+    expect(state.find((i) => i.key === key)).toMatchObject({ status: "In Progress", severity: "SEV-2", assignee: { name: "Bob Martin", slackUserId: "U_BOB" }, comments: 1 });
   });
 
   it("retries a webhook the receiver failed with 5xx", async () => {

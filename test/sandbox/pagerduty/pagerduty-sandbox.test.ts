@@ -50,7 +50,7 @@ describe("Events API v2", () => {
     const found = await rest("get", "/incidents", { queryParameters: { incident_key: "aisre:INC-dedup" } });
     expect(found.data.incidents).toHaveLength(1);
     expect(found.data.incidents[0]).toMatchObject({ status: "triggered", urgency: "high", service: { summary: "checkout" }, alert_counts: { all: 2, triggered: 2 }, incident_key: "aisre:INC-dedup" });
-    expect(found.data.incidents[0].assignments.map((a: any) => a.assignee.summary)).toEqual(["Alice Martin"]);
+    expect(found.data.incidents[0].assignments.map((a: any) => a.assignee.summary)).toEqual(["Alice Chen"]);
   });
 
   it("acknowledges and resolves by dedup_key; a later trigger opens a new incident", async () => {
@@ -112,7 +112,7 @@ describe("REST API", () => {
     expect(stranger.data.error.message).toBe("Requester User Not Found");
     const ok = await rest("put", `/incidents/${id}`, { data: { incident: { type: "incident_reference", status: "acknowledged" } }, ...from });
     expect(ok.status).toBe(200);
-    expect(ok.data.incident).toMatchObject({ status: "acknowledged", acknowledgements: [{ acknowledger: { summary: "Alice Martin" } }] });
+    expect(ok.data.incident).toMatchObject({ status: "acknowledged", acknowledgements: [{ acknowledger: { summary: "Alice Chen" } }] });
   });
 
   it("reassigns, escalates, annotates and resolves an incident", async () => {
@@ -127,7 +127,7 @@ describe("REST API", () => {
     expect(tooFar.data.error).toMatchObject({ message: "Cannot Escalate", code: 1006 });
     const note = await rest("post", `/incidents/${id}/notes`, { data: { note: { content: "Rolling back inventory" } }, ...from });
     expect(note.status).toBe(201);
-    expect(note.data.note).toMatchObject({ content: "Rolling back inventory", user: { summary: "Alice Martin" } });
+    expect(note.data.note).toMatchObject({ content: "Rolling back inventory", user: { summary: "Alice Chen" } });
     expect((await rest("get", `/incidents/${id}/notes`)).data.notes).toHaveLength(1);
     const bulk = await rest("put", "/incidents", { data: { incidents: [{ id, type: "incident_reference", status: "resolved" }] }, ...from });
     expect(bulk.data.incidents[0]).toMatchObject({ status: "resolved", assignments: [] });
@@ -150,7 +150,7 @@ describe("REST API", () => {
       [2, "carol@example.com", null],
     ]);
     const schedule = await rest("get", "/schedules");
-    expect(schedule.data.schedules[0].final_schedule.rendered_schedule_entries[0].user.summary).toBe("Alice Martin");
+    expect(schedule.data.schedules[0].final_schedule.rendered_schedule_entries[0].user.summary).toBe("Alice Chen");
   });
 });
 
@@ -171,7 +171,7 @@ describe("v3 webhooks", () => {
     const t = parsePagerDutyWebhook(triggered.raw);
     expect(t).toMatchObject({ ok: true, kind: "incident", event: { event_type: "incident.triggered", resource_type: "incident", agent: { type: "events_api_v2_inbound_integration_reference" } }, incident: { id, incident_key: "aisre:INC-hooks", status: "triggered" } });
     const n = parsePagerDutyWebhook(annotated.raw);
-    expect(n).toMatchObject({ ok: true, kind: "note", event: { event_type: "incident.annotated", agent: { summary: "Alice Martin" } }, note: { content: "Investigating", incident: { id } } });
+    expect(n).toMatchObject({ ok: true, kind: "note", event: { event_type: "incident.annotated", agent: { summary: "Alice Chen" } }, note: { content: "Investigating", incident: { id } } });
   });
 
   it("fires webhooks when a person acts in PagerDuty", async () => {
@@ -186,13 +186,13 @@ describe("v3 webhooks", () => {
     expect((await act({ as: "bob", action: "resolve" })).status).toBe(200);
     const got = await hooks.waitFor((h) => h.length >= 5);
     expect(got.map((h) => [h.body.event.event_type, h.body.event.agent.summary, h.body.event.client.name])).toEqual([
-      ["incident.acknowledged", "Alice Martin", "PagerDuty"],
-      ["incident.reassigned", "Alice Martin", "PagerDuty"],
+      ["incident.acknowledged", "Alice Chen", "PagerDuty"],
+      ["incident.reassigned", "Alice Chen", "PagerDuty"],
       ["incident.annotated", "Carol Diaz", "PagerDuty"],
       ["incident.escalated", "Carol Diaz", "PagerDuty"],
-      ["incident.resolved", "Bob Chen", "PagerDuty"],
+      ["incident.resolved", "Bob Martin", "PagerDuty"],
     ]);
-    expect(got[1].body.event.data.assignees.map((a: any) => a.summary)).toEqual(["Bob Chen"]);
+    expect(got[1].body.event.data.assignees.map((a: any) => a.summary)).toEqual(["Bob Martin"]);
     const state = sandbox.state().pagerdutyIncidents as Array<Record<string, any>>;
     expect(state.find((i) => i.dedupKey === "aisre:INC-human")).toMatchObject({ status: "resolved", service: "checkout", notes: [{ by: "Carol Diaz", content: "IC here" }] });
   });
