@@ -1,5 +1,6 @@
 import { AnomalyDetector } from "../src/detect/detector.ts";
 import { DetectionService } from "../src/detect/detection-service.ts";
+import { rng } from "../src/diagnose/stats.ts";
 
 /**
  * Early detection costs:
@@ -11,16 +12,6 @@ import { DetectionService } from "../src/detect/detection-service.ts";
  */
 export const name = "detect";
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 1);

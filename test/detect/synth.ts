@@ -1,14 +1,5 @@
-/** Deterministic synthetic series for detector tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from "../../src/diagnose/stats.ts";
+import { rng } from "../../src/diagnose/stats.ts";
 
 export function gaussian(r: () => number): () => number {
   return () => {

@@ -1,5 +1,7 @@
 import type { CloudWatchAlarm, CloudWatchMetricRef, CloudWatchPort, CloudWatchQuery, CloudWatchSeries } from "../../../src/integrations/cloudwatch/port.ts";
 import type { InstantSample, MetricsPort, RangeSeries } from "../../../src/integrations/prometheus/port.ts";
+export { rng } from "../../../src/diagnose/stats.ts";
+import { rng } from "../../../src/diagnose/stats.ts";
 
 /** A value (one series) or several labelled values (a query returning many series) at time t (ms); undefined: no sample. */
 export type Sample = number | undefined | Array<{ labels: Record<string, string>; value: number }>;
@@ -89,17 +91,6 @@ export class MemoryCloudWatch implements CloudWatchPort {
   }
 }
 
-/** A deterministic pseudo-random generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Noise that depends only on (seed, t): the same point gets the same value whichever window asks. */
 export function noiseAt(seed: number, tMs: number): number {
