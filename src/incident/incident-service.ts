@@ -356,19 +356,26 @@ export class IncidentService {
   }
 
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
-    const [counts, names, card, jira, pd] = await Promise.all([
+    const [counts, names, card, jira, pd, postmortem] = await Promise.all([
       s.alerts.countByIncident(incident.id),
       s.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT 10", [incident.id]),
       s.incidents.card(incident.id),
       s.links.get(incident.id, "jira"),
       s.links.get(incident.id, "pagerduty"),
+      s.links.get(incident.id, "postmortem"),
     ]);
+    const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
+    const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;
     return {
       incident,
       alerts: { ...counts, names: names.map((n) => n.name) },
       impact: card.impact,
       diagnosis: card.diagnosis,
-      links: { jira: jira ? { key: jira.externalId, url: jira.url } : undefined, pagerduty: pd ? { id: pd.externalId, url: pd.url } : undefined },
+      links: {
+        jira: jira ? { key: jira.externalId, url: jira.url } : undefined,
+        pagerduty: pd ? { id: pdNumber ? `#${pdNumber}` : pd.externalId, url: pd.url } : undefined,
+        postmortem: pmStatus ? `draft in the thread (${pmStatus})` : undefined,
+      },
     };
   }
 
