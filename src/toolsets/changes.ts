@@ -76,6 +76,8 @@ export function mergeChanges(webhook: readonly ChangeRecord[], cluster: readonly
 export interface ChangesToolsetDeps {
   db: Db;
   ports: ToolsetPorts;
+  /** The system clock (the simulation's in the sandbox); default: the wall clock. */
+  now?: () => number;
   /** Namespace of a service's Deployment (from the Kubernetes toolset's listing). */
   deploymentNamespace?: (service: string) => Promise<string | undefined>;
 }
@@ -92,7 +94,7 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
     }),
     availability: () => ({ enabled: true }),
     run: async (a) => {
-      const until = a.until ?? Date.now();
+      const until = a.until ?? (deps.now ?? Date.now)();
       const since = a.since ?? until - 6 * 3_600_000;
       const rows = await deps.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: Partial<ChangeEvent>; at: Date | string }>(
         "SELECT id, source, kind, service, version, data, at FROM change_events WHERE ($1::jsonb IS NULL OR service IN (SELECT jsonb_array_elements_text($1::jsonb))) AND at >= $2 AND at <= $3 ORDER BY at LIMIT 500",

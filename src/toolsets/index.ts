@@ -38,9 +38,9 @@ export class Toolsets {
 
   constructor(deps: ToolsetsDeps) {
     this.ports = deps.ports ?? {};
-    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}) });
+    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.now ? { now: deps.now } : {}) });
     this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.now ? { now: deps.now } : {}) });
-    this.changes = changesToolset({ db: deps.db, ports: this.ports, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
+    this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.now, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
     this.knowledge = knowledgeToolset(deps.knowledge);
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
   }

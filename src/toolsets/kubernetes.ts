@@ -119,6 +119,8 @@ export function eventSignal(service: string, e: K8sEventView): PodSignal | undef
 export interface KubernetesToolsetOptions {
   /** Namespaces to look in; default: all the credentials can see. */
   namespaces?: string[];
+  /** The system clock (the simulation's in the sandbox), for default time windows. */
+  now?: () => number;
   /** How long listings are reused between tools of one diagnosis (ms). */
   cacheMs?: number;
   disabledReason?: string;
@@ -174,7 +176,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     parameters: z.object({ services: servicesArg, since: timeArg.optional().describe("restarts after this time count as recent (ISO 8601 or unix seconds); default: last hour") }),
     availability,
     run: async (a) => {
-      const since = a.since ?? Date.now() - 3_600_000;
+      const since = a.since ?? (o.now ?? Date.now)() - 3_600_000;
       const by = await podsByService();
       const wanted = a.services ?? [...by.keys()].sort();
       const out: ServicePods[] = [];
@@ -214,7 +216,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     parameters: z.object({ services: servicesArg, since: timeArg.optional().describe("default: last hour"), limit: z.number().int().min(1).max(500).default(100) }),
     availability,
     run: async (a) => {
-      const since = a.since ?? Date.now() - 3_600_000;
+      const since = a.since ?? (o.now ?? Date.now)() - 3_600_000;
       const [evs, pods] = await Promise.all([allEvents(), allPods()]);
       const podService = new Map(pods.map((p) => [p.name, serviceOfPod(p)]));
       const known = [...new Set([...podService.values(), ...(a.services ?? [])])];
@@ -278,7 +280,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     run: async (a) => {
       const pods = (await podsByService()).get(a.service) ?? [];
       if (pods.length === 0) return noData(`no pods for ${a.service}`);
-      const now = a.now ?? Date.now();
+      const now = a.now ?? (o.now ?? Date.now)();
       const since = a.since ?? now - 30 * 60_000;
       const sinceSeconds = Math.max(60, Math.ceil((now - since) / 1000));
       // Troubled pods first: they hold the interesting lines.

@@ -211,7 +211,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
     parameters: z.object({ query: z.string().min(1).max(2000), start: timeArg, end: timeArg.optional(), stepSeconds: z.number().int().min(5).max(3600).default(60) }),
     availability: (): Availability => (ports.metrics ? { enabled: true } : { enabled: false, reason: "Prometheus is not connected (set PROMETHEUS_URL, or run the sandbox)" }),
     run: async (a) => {
-      const res = await ports.metrics!.queryRange(a.query, { start: new Date(a.start), end: new Date(a.end ?? Date.now()), stepSeconds: a.stepSeconds });
+      const res = await ports.metrics!.queryRange(a.query, { start: new Date(a.start), end: new Date(a.end ?? (o.now ?? Date.now)()), stepSeconds: a.stepSeconds });
       if (res.length === 0) return noData("the query returned no series");
       return ok(res.slice(0, 50), `${res.length} series${res.length > 50 ? " (first 50)" : ""}`);
     },
