@@ -22,6 +22,9 @@ function testPolicy(): string {
   return file;
 }
 
+// Early detection is off here: an anomaly can open the incident while memory is still below the
+// pre-check's threshold, and then the restart is rightly skipped as "already recovered". These tests
+// are about acting on the alert-driven incident.
 describe("remediation on the sandbox (whole product)", () => {
   let t: TestAisre | undefined;
   let clock: NodeJS.Timeout | undefined;
@@ -78,7 +81,7 @@ describe("remediation on the sandbox (whole product)", () => {
   const ephemeral = (msgs: SlackMessageShape[]) => msgs.map((m) => m.text ?? "").join("\n");
 
   it("bad-deploy: rollback offered; a non-approver is refused; an approver's click rolls back and the card says verified", async () => {
-    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy() } });
+    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy(), AISRE_POLL: "false" } });
     const incident = await incidentFor("bad-deploy", "inventory", 20 * M);
     const rec: Recommendation = {
       type: "rollback",
@@ -119,7 +122,7 @@ describe("remediation on the sandbox (whole product)", () => {
   }, 180_000);
 
   it("memory-leak with the restart set to auto: fixed without a click and reported", async () => {
-    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy() } });
+    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy(), AISRE_POLL: "false" } });
     const incident = await incidentFor("memory-leak", "order-processor", 60 * M);
     const r = await services().remediation.recommend(incident.id, { type: "rollout_restart", target: { service: "order-processor" }, reason: "order-processor memory climbs steadily to its limit (leak)", evidence: ["ContainerMemoryNearLimit on order-processor"] });
     expect(r).toMatchObject({ offered: true, autonomy: "auto" });
@@ -138,7 +141,7 @@ describe("remediation on the sandbox (whole product)", () => {
   }, 180_000);
 
   it("db-report-query: the query kill needs two approvers", async () => {
-    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy() } });
+    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy(), AISRE_POLL: "false" } });
     const incident = await incidentFor("db-report-query", "orders-db", 20 * M);
     const queryId = (sim().activeInfo() as { fixTarget: { name: string } }).fixTarget.name;
     const r = await services().remediation.recommend(incident.id, { type: "kill_db_query", target: { service: "orders-db" }, params: { queryId }, reason: "a manual 400-day ROLLUP saturates orders-db CPU", evidence: ["PostgresHighCPU", `pid ${queryId} running for 10+ min`] });
@@ -165,7 +168,7 @@ describe("remediation on the sandbox (whole product)", () => {
   }, 180_000);
 
   it("/aisre autonomy off stops everything at once; only an approver turns it back on", async () => {
-    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy() } });
+    t = await startTestAisre({ env: { AISRE_POLICY_FILE: testPolicy(), AISRE_POLL: "false" } });
     const ch = await t.channelId("#incidents");
     const off = await t.command("U_BOB", ch, "autonomy off investigating a bad rollout");
     expect(ephemeral(off)).toMatch(/Automation is \*off\*/);
