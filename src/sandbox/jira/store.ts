@@ -18,6 +18,20 @@ interface EditBody {
 const notOnScreen = (id: string) => `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
 
 /** The sandbox Jira site's state and the rules Jira applies when it changes. */
+/** A comment body as Jira accepts it: a string in API v2, an ADF document in v3; never empty. */
+function commentText(body: unknown, apiVersion: string): string {
+  let text: string;
+  if (apiVersion === "3") {
+    if (!isAdfDoc(body)) throw new JiraRestError(400, [], { comment: "Comment body is not valid! Operation value must be an Atlassian Document (see the Atlassian Document Format)" });
+    text = adfToText(body);
+  } else {
+    if (typeof body !== "string") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+    text = body;
+  }
+  if (text.trim() === "") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+  return text;
+}
+
 export class JiraStore {
   readonly projects: ProjectRecord[];
   private readonly issues = new Map<string, IssueRecord>();
@@ -197,15 +211,7 @@ export class JiraStore {
 
   addComment(actorId: string, keyOrId: string, body: unknown, apiVersion: string): CommentRecord {
     const issue = this.issue(keyOrId);
-    let text: string;
-    if (apiVersion === "3") {
-      if (!isAdfDoc(body)) throw new JiraRestError(400, [], { comment: "Comment body is not valid! Operation value must be an Atlassian Document (see the Atlassian Document Format)" });
-      text = adfToText(body);
-    } else {
-      if (typeof body !== "string") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
-      text = body;
-    }
-    if (text.trim() === "") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+    const text = commentText(body, apiVersion);
     const at = jiraTime(this.now());
     const comment: CommentRecord = { id: String(this.nextCommentId++), authorId: actorId, body: text, created: at, updated: at };
     issue.comments.push(comment);
@@ -220,15 +226,7 @@ export class JiraStore {
     const comment = issue.comments.find((c) => c.id === commentId);
     if (!comment) throw new JiraRestError(404, [`Can not find a comment for the id: ${commentId}.`]);
     if (comment.authorId !== actorId) throw new JiraRestError(403, ["You do not have the permission to edit this comment."]);
-    let text: string;
-    if (apiVersion === "3") {
-      if (!isAdfDoc(body)) throw new JiraRestError(400, [], { comment: "Comment body is not valid! Operation value must be an Atlassian Document (see the Atlassian Document Format)" });
-      text = adfToText(body);
-    } else {
-      if (typeof body !== "string") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
-      text = body;
-    }
-    if (text.trim() === "") throw new JiraRestError(400, [], { comment: "Comment body can not be empty!" });
+    const text = commentText(body, apiVersion);
     const at = jiraTime(this.now());
     comment.body = text;
     comment.updated = at;
