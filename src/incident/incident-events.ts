@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { Alert, ChangeEvent } from "../domain/alert.ts";
+import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 
 /** What other capabilities (diagnosis, sync, postmortem) listen to. */
@@ -8,7 +8,8 @@ export interface IncidentEventMap {
   alerts: [Incident, Alert[]];
   changes: [Incident, ChangeEvent[]];
   status: [Incident, IncidentStatus, string];
-  severity: [Incident, string];
+  /** The incident (with its new severity), who changed it, and the severity before. */
+  severity: [Incident, string, Severity];
 }
 
 export class IncidentEvents extends EventEmitter<IncidentEventMap> {}

@@ -127,6 +127,8 @@ export class IncidentService {
     const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
     const timeline: Parameters<Store["timeline"]["appendMany"]>[0] = [];
     const touched = new Set<string>();
+    // Incidents whose severity an alert raised: the severity before, and the alert that raised it last.
+    const raised = new Map<string, { from: Severity; alert: Alert }>();
     const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
 
     for (const alert of alerts) {
@@ -181,7 +183,11 @@ export class IncidentService {
         incident = { ...incident, services: [...incident.services, alert.service] };
         if (view) view.services = incident.services;
       }
-      if (alert.status === "firing" && severityRank(alert.severity) < severityRank(incident.severity)) incident = { ...incident, severity: alert.severity };
+      if (alert.status === "firing" && severityRank(alert.severity) < severityRank(incident.severity)) {
+        if (!raised.has(incident.id)) raised.set(incident.id, { from: incident.severity, alert });
+        else raised.get(incident.id)!.alert = alert;
+        incident = { ...incident, severity: alert.severity };
+      }
       incidents.set(incident.id, incident);
       touched.add(incident.id);
 
@@ -211,6 +217,12 @@ export class IncidentService {
       else this.dirtyCards.add(id);
       const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
       notify.push(() => this.events.emit("alerts", updated, batch));
+      const rise = raised.get(id);
+      if (rise && !result.opened.includes(id) && rise.from !== updated.severity) {
+        const why = `${rise.alert.name}${rise.alert.service ? ` on ${rise.alert.service}` : ""} fired at ${updated.severity.toUpperCase()}`;
+        await s.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${rise.from} → ${updated.severity}: ${why}`, data: { from: rise.from, to: updated.severity, why } });
+        notify.push(() => this.events.emit("severity", updated, "aisre", rise.from));
+      }
     }
   }
 
@@ -330,7 +342,7 @@ export class IncidentService {
       await s.timeline.append({ incidentId: id, kind: "status", actor: by, text: `Severity ${incident.severity} → ${severity}`, data: { from: incident.severity, to: severity } });
       await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by <@${by}>.`), thread_ts: rootRef(id) } });
       this.dirtyCards.add(id);
-      notify.push(() => this.events.emit("severity", next, by));
+      notify.push(() => this.events.emit("severity", next, by, incident.severity));
       return next;
     });
     for (const n of notify) n();

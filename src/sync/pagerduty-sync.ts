@@ -1,3 +1,4 @@
+import type { Severity } from "../domain/alert.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { errorMessage } from "../errors.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
@@ -58,6 +59,7 @@ export interface PagerDutySyncOptions {
 }
 
 const PAGING = "paging";
+const severityRank = (s: Severity) => Number(s.slice(3));
 
 export class PagerDutySync {
   private readonly o: PagerDutySyncOptions;
@@ -78,9 +80,11 @@ export class PagerDutySync {
     const ev = this.o.incidents.events;
     const opened = (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident));
     const status = (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by));
+    const severity = (incident: Incident, by: string, from: Severity) => void this.run(incident.id, () => this.onSeverity(incident, by, from));
     ev.on("opened", opened);
     ev.on("status", status);
-    this.listeners.push(() => ev.off("opened", opened), () => ev.off("status", status));
+    ev.on("severity", severity);
+    this.listeners.push(() => ev.off("opened", opened), () => ev.off("status", status), () => ev.off("severity", severity));
   }
 
   async idle(): Promise<void> {
@@ -113,6 +117,36 @@ export class PagerDutySync {
     const decision = pagingDecision(incident, this.o.settings);
     if (decision.page) await this.trigger(incident, "aisre", decision.reason);
     await this.renderCard(incident.id, decision.page ? undefined : decision.reason);
+  }
+
+  /**
+   * Paging follows severity: an incident that rises into a paging severity pages now (the first
+   * page of an incident that started quietly); one that falls below says so, and an open page stays
+   * with the people who have it. A rise aisre made (an alert at a higher severity) is told in the
+   * thread in one note with its paging outcome; a person's change is already told, so only a change
+   * of paging is.
+   */
+  private async onSeverity(incident: Incident, by: string, from: Severity): Promise<void> {
+    if (!this.o.settings.enabled || incident.status === "resolved") return;
+    const current = (await this.o.store.incidents.get(incident.id)) ?? incident;
+    const decision = pagingDecision(current, this.o.settings);
+    const before = pagingDecision({ ...current, severity: from }, this.o.settings);
+    const state = await this.state(current.id);
+    const active = state !== undefined && state.status !== "resolved";
+    const change = `Severity ${severityRank(current.severity) < severityRank(from) ? "rose" : "fell"} from ${from.toUpperCase()} to ${current.severity.toUpperCase()}${by === "aisre" ? "" : ` (<@${by}>)`}`;
+    let outcome: string | undefined;
+    if (decision.page && !active) {
+      const r = await this.trigger(current, by, `${change.toLowerCase()}: ${decision.reason}`);
+      const paged = await this.state(current.id);
+      const who = paged?.assignees.length ? paged.assignees.map((a) => (a.slackUserId ? `<@${a.slackUserId}>` : a.name)).join(", ") : "the on-call";
+      outcome = r.ok ? `${decision.reason}: paged ${who} (${r.ref}).` : `${decision.reason}, but paging failed: ${r.error}.`;
+    } else if (!decision.page && before.page) {
+      outcome = active ? `${decision.reason}; the open page (${this.refText(state)}) stays with whoever has it until it is resolved.` : `${decision.reason}.`;
+    } else if (by === "aisre") {
+      outcome = decision.page ? `already paged (${state ? this.refText(state) : "PagerDuty"}).` : `${decision.reason}.`;
+    }
+    if (outcome) await this.o.incidents.postInThread(current.id, this.o.presenter().note(`:pager: ${change}: ${outcome}`));
+    await this.renderCard(current.id, decision.page ? undefined : decision.reason);
   }
 
   /** Pages the on-call for the incident now (the "Page on-call" button), whatever its severity. */

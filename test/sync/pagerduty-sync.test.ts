@@ -71,6 +71,34 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect((await h.thread(ghost.id)).join("\n")).toContain("could not page through PagerDuty");
   });
 
+  it("paging follows severity: a quiet incident pages when an alert raises it into a paging severity, and says so when it falls", async () => {
+    const inc = await h.open({ service: "shipping", severity: "sev3" });
+    await h.settle();
+    expect(pages(inc.id)).toHaveLength(0);
+    // A SEV2 alert on the same service joins: the incident rises to SEV2, which pages.
+    await h.incidents.ingest({
+      alerts: [{ fingerprint: `fp-rise-${Date.now()}`, source: "alertmanager", name: "SLOErrorBudgetBurn", status: "firing", severity: "sev2", service: "shipping", summary: "burning", labels: { alertname: "SLOErrorBudgetBurn", service: "shipping" }, startsAt: new Date().toISOString() }],
+      changes: [],
+    });
+    await h.settle();
+    expect((await h.store.incidents.get(inc.id))!.severity).toBe("sev2");
+    expect(pages(inc.id)).toHaveLength(1);
+    expect(page(inc.id)).toMatchObject({ status: "triggered" });
+    let thread = (await h.thread(inc.id)).join("\n");
+    expect(thread).toContain("Severity rose from SEV3 to SEV2: SEV2 pages: paged");
+    expect(thread).not.toContain("Not paged");
+    // A person lowers it: the thread says it no longer pages; the open page stays.
+    await h.incidents.setSeverity(inc.id, "sev3", "U_CAROL");
+    await h.settle();
+    thread = (await h.thread(inc.id)).join("\n");
+    expect(thread).toContain("Severity fell from SEV2 to SEV3 (<@U_CAROL>): SEV3 does not page (pages: SEV1, SEV2); the open page");
+    expect(page(inc.id)).toMatchObject({ status: "triggered" });
+    // Raised again by a person while the page is open: no second page.
+    await h.incidents.setSeverity(inc.id, "sev1", "U_CAROL");
+    await h.settle();
+    expect(pages(inc.id)).toHaveLength(1);
+  });
+
   it("retries the Events API on 5xx", async () => {
     h.pdSandbox.failNext(2, 503, 0);
     const inc = await h.open({ service: "cart", severity: "sev1" });
