@@ -49,7 +49,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
     res.on("close", () => state.inFlight--);
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") return sendJson(res, 200, { ok: true });
-    if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" });
+    if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" }, { "retry-after": "5" });
     services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });
     if (path === "/slack/events") {
       if (!slackListener) return sendJson(res, 503, { error: "not_ready" });

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { startAisre } from "./app.ts";
+import { installProcessGuards } from "./process-guards.ts";
 
 /** Process entry for `npm start`: config, start, and a graceful stop on SIGTERM/SIGINT. */
 const major = Number(process.versions.node.split(".")[0]);
@@ -21,9 +22,12 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
-const running = await startAisre(config, { logger });
-if (running.sandbox) {
-  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${running.sandbox.url.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${running.url}/slack/events\n\n`);
+let running: Awaited<ReturnType<typeof startAisre>> | undefined;
+installProcessGuards(logger, () => running?.services.metrics.errors.inc({ code: "unhandled_rejection" }));
+running = await startAisre(config, { logger });
+const started = running;
+if (started.sandbox) {
+  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${started.sandbox.url.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${started.url}/slack/events\n\n`);
 }
 
 let stopping = false;
@@ -32,7 +36,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "stopping");
-    running.close().then(
+    started.close().then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error({ err: e }, "unclean stop");

@@ -80,9 +80,12 @@ export interface ServiceDeps {
   anomalyPresenter?: AnomalyPresenter;
 }
 
+const DATABASE_START_WAIT_MS = 10 * 60_000;
+
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // At start Postgres may still be coming up: keep trying (the HTTP server answers 503 meanwhile).
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
   // The system's clock: the simulation's in the sandbox (it runs SIM_SPEED times faster), else the wall clock.
   const now = deps.sandbox?.now ?? (() => Date.now());
   const store = createStore(db, () => new Date(now()));
@@ -150,6 +153,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     diagnosis,
     topology,
     async ready() {
+      if (!db.health.up()) return { ok: false, detail: `store unreachable: ${db.health.reason() ?? "connection lost"}` };
       try {
         return (await migrationsCurrent(db)) ? { ok: true, detail: "store reachable, migrations applied" } : { ok: false, detail: "migrations pending" };
       } catch (e) {

@@ -1,9 +1,13 @@
+import type { StoreHealth } from "./health.ts";
+
 /**
  * The one database port. Both drivers (PGlite embedded, pg over the network) speak the same
  * Postgres SQL with `$1` parameters, so repositories are written once.
  */
 export interface Db {
   readonly driver: "pglite" | "postgres";
+  /** Whether the database answers right now (always up for the embedded one). */
+  readonly health: StoreHealth;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;

@@ -1,11 +1,21 @@
+import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite-db.ts";
 import { openPostgresDb } from "./pg-db.ts";
 
+export interface OpenOptions {
+  databaseUrl?: string;
+  dataDir: string | "memory";
+  /** Told when Postgres stops or starts answering (the process keeps running either way). */
+  logger?: Logger;
+  /** Keep trying to reach Postgres at start for this long, with backoff (the server answers 503 meanwhile). */
+  waitForDatabaseMs?: number;
+}
+
 /** Opens the configured database and brings its schema up to date. */
-export async function openDb(options: { databaseUrl?: string; dataDir: string | "memory" }): Promise<Db> {
-  const db = options.databaseUrl ? await openPostgresDb(options.databaseUrl) : await openPgliteDb(options.dataDir === "memory" ? "memory" : `${options.dataDir}/pg`);
+export async function openDb(options: OpenOptions): Promise<Db> {
+  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(options.dataDir === "memory" ? "memory" : `${options.dataDir}/pg`);
   try {
     await migrate(db);
   } catch (e) {
@@ -13,4 +23,22 @@ export async function openDb(options: { databaseUrl?: string; dataDir: string | 
     throw e;
   }
   return db;
+}
+
+async function openPostgresWithRetry(url: string, options: OpenOptions): Promise<Db> {
+  const log = options.logger;
+  const deadline = Date.now() + (options.waitForDatabaseMs ?? 0);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await openPostgresDb(url, {
+        onHealthChange: (up, reason) => (up ? log?.info("database reachable again") : log?.error({ reason }, "database unreachable; webhooks answer 503 until it returns")),
+        onConnectionError: (e) => log?.warn({ err: e }, "database connection lost"),
+      });
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      const delay = Math.min(2000, 100 * 2 ** attempt);
+      log?.warn({ err: e, retryInMs: delay }, "database not reachable at start; retrying");
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }

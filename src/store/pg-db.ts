@@ -1,42 +1,69 @@
 import pg from "pg";
 import type { Db } from "./db.ts";
+import { ProbedHealth } from "./health.ts";
 
 // int8 (bigserial ids, counts) as numbers: the ids here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
 type Client = pg.Pool | pg.PoolClient;
 
-function bind(client: Client, pool: pg.Pool): Db {
+export interface PostgresOptions {
+  max?: number;
+  /** How long to wait for a connection before a query fails (never hang on a dead server). */
+  connectionTimeoutMs?: number;
+  /** Told when the database stops or starts answering. */
+  onHealthChange?: (up: boolean, reason?: string) => void;
+  /** Told of errors on idle or held connections (terminated backends, network). */
+  onConnectionError?: (e: Error) => void;
+}
+
+function bind(client: Client, pool: pg.Pool, health: ProbedHealth): Db {
+  // Every failure passes through the health tracker: a connection failure marks the store down.
+  const watch = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      health.report(e);
+      throw e;
+    }
+  };
   return {
     driver: "postgres",
+    health,
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await client.query(sql, params)).rows as T[];
+      return (await watch(client.query(sql, params))).rows as T[];
     },
     async exec(sql: string) {
-      await client.query(sql);
+      await watch(client.query(sql));
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
-      if (client !== pool) return fn(bind(client, pool));
-      const conn = await pool.connect();
+      if (client !== pool) return fn(bind(client, pool, health));
+      const conn = await watch(pool.connect());
+      let broken: Error | undefined;
       try {
-        await conn.query("BEGIN");
-        const result = await fn(bind(conn, pool));
-        await conn.query("COMMIT");
+        await watch(conn.query("BEGIN"));
+        const result = await fn(bind(conn, pool, health));
+        await watch(conn.query("COMMIT"));
         return result;
       } catch (e) {
-        await conn.query("ROLLBACK").catch(() => undefined);
+        await conn.query("ROLLBACK").catch((rollbackError: Error) => {
+          broken = rollbackError; // the connection is gone: discard it rather than pool it
+        });
         throw e;
       } finally {
-        conn.release();
+        conn.release(broken);
       }
     },
     async tryAdvisoryLock(key: number) {
       // The lock lives on one dedicated connection; if this process dies, Postgres frees it.
-      const conn = await pool.connect();
-      // A held connection that dies (server restart, network, pg_terminate_backend) emits 'error':
-      // without a listener that would crash the process. The lock is gone with it; holders re-check.
-      conn.on("error", () => undefined);
-      const { rows } = await conn.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [key]);
+      const conn = await watch(pool.connect());
+      let rows: Array<{ locked: boolean }>;
+      try {
+        rows = (await watch(conn.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [key]))).rows;
+      } catch (e) {
+        conn.release(e as Error);
+        throw e;
+      }
       if (!rows[0]?.locked) {
         conn.release();
         return null;
@@ -52,13 +79,38 @@ function bind(client: Client, pool: pg.Pool): Db {
       };
     },
     async close() {
+      health.close();
       await pool.end();
     },
   };
 }
 
-export async function openPostgresDb(url: string, options: { max?: number } = {}): Promise<Db> {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
-  await pool.query("SELECT 1");
-  return bind(pool, pool);
+/**
+ * A pool on DATABASE_URL. A terminated backend, a restarted server or a broken network never
+ * crashes the process: every connection has an error listener, the failure marks the store down,
+ * and a probe with backoff marks it up again once the server answers; new queries reconnect.
+ */
+export async function openPostgresDb(url: string, options: PostgresOptions = {}): Promise<Db> {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000 });
+  const health = new ProbedHealth({
+    probe: async () => {
+      await pool.query("SELECT 1");
+    },
+    onChange: options.onHealthChange,
+  });
+  const onError = (e: Error) => {
+    health.report(e);
+    options.onConnectionError?.(e);
+  };
+  // An idle pooled connection that dies emits on the pool; a checked-out one emits on itself.
+  pool.on("error", onError);
+  pool.on("connect", (client) => client.on("error", onError));
+  try {
+    await pool.query("SELECT 1");
+  } catch (e) {
+    health.close();
+    await pool.end().catch(() => undefined);
+    throw e;
+  }
+  return bind(pool, pool, health);
 }

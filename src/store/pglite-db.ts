@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.ts";
+import { alwaysUp } from "./health.ts";
 
 type Queryable = Pick<PGlite, "query" | "exec"> | Transaction;
 
 function bind(q: Queryable, root: PGlite): Db {
   return {
     driver: "pglite",
+    health: alwaysUp,
     async query<T>(sql: string, params: unknown[] = []) {
       return (await q.query<T>(sql, params)).rows;
     },

@@ -23,7 +23,16 @@ export interface DeliveryHandlers {
   confirmSubscription?(url: string): Promise<void>;
 }
 
-export type IntakeAnswer = { status: number; body: unknown };
+export type IntakeAnswer = { status: number; body: unknown; headers?: Record<string, string> };
+
+/** Seconds a sender is asked to wait when the delivery could not be stored. */
+export const STORE_RETRY_AFTER_S = 5;
+
+const storeUnavailable = (detail: string): IntakeAnswer => ({
+  status: 503,
+  headers: { "retry-after": String(STORE_RETRY_AFTER_S) },
+  body: { ok: false, error: "store_unavailable", detail: `the delivery was not stored (${detail}); retry later` },
+});
 
 /**
  * Accepts webhook deliveries: check size, signature and shape, store the delivery durably, answer,
@@ -51,7 +60,20 @@ export class WebhookIntake {
     try {
       const parsed = await receiveDelivery(source, req, this.o.secrets);
       const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: req.body.toString("utf8"), receivedAt: req.receivedAt ?? new Date().toISOString() };
-      const fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored);
+      // Never a 2xx for a delivery that is not stored: while the database is down, answer 503 at once.
+      const health = this.o.store.db.health;
+      if (!health.up()) {
+        count("store_unavailable");
+        return storeUnavailable(health.reason() ?? "database unreachable");
+      }
+      let fresh: boolean;
+      try {
+        fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored);
+      } catch (e) {
+        count("store_unavailable");
+        this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "webhook not stored; answered 503");
+        return storeUnavailable(e instanceof Error ? e.message : String(e));
+      }
       if (!fresh) {
         count("duplicate");
         return { status: 200, body: { ok: true, status: "duplicate", deliveryId: parsed.deliveryId } };
@@ -71,8 +93,11 @@ export class WebhookIntake {
 
   private enqueue(sourceName: string, parsed: ParsedDelivery): void {
     this.inFlight++;
+    // A failure (the database gone while marking it processed) must not stop the chain: the delivery
+    // stays pending and is claimed again.
     this.queue = this.queue
       .then(() => this.process(sourceName, parsed))
+      .catch((e: unknown) => this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "delivery left pending"))
       .finally(() => {
         this.inFlight--;
       });

@@ -5,6 +5,6 @@ import type { WebhookIntake } from "./intake.ts";
 export function webhookRoutes(intake: WebhookIntake, maxBodyBytes = 2 * 1024 * 1024): Router {
   return new Router({ maxBodyBytes }).add("POST", "/webhooks/:source", async (req, res) => {
     const answer = await intake.accept(req.params.source, { headers: req.headers, body: req.body });
-    sendJson(res, answer.status, answer.body);
+    sendJson(res, answer.status, answer.body, answer.headers);
   });
 }

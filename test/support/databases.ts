@@ -9,23 +9,42 @@ export interface TestDatabase {
   open(): Promise<Db>;
 }
 
-/** A throwaway database on the test Postgres server, dropped when the Db closes. */
-export async function freshPostgres(baseUrl: string): Promise<Db> {
-  const name = `aisre_test_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+/**
+ * Creates an empty database beside TEST_DATABASE_URL's, named after it (`<base>_t_<random>`), and
+ * returns its URL: tests never touch other databases on a shared server.
+ */
+export async function createScratchDatabase(baseUrl: string): Promise<{ name: string; url: string }> {
+  const base = new URL(baseUrl).pathname.slice(1) || "aisre";
+  const name = `${base.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_t_${randomBytes(5).toString("hex")}`;
+  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  const db = await openDb({ databaseUrl: url.toString(), dataDir: "memory" });
+  return { name, url: url.toString() };
+}
+
+/** Runs one statement on TEST_DATABASE_URL's own database (creating, altering, dropping scratch ones). */
+export async function adminQuery(baseUrl: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    return (await admin.query(sql, params)).rows;
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropScratchDatabase(baseUrl: string, name: string): Promise<void> {
+  await adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+/** A throwaway database on the test Postgres server, dropped when the Db closes. */
+export async function freshPostgres(baseUrl: string): Promise<Db> {
+  const { name, url } = await createScratchDatabase(baseUrl);
+  const db = await openDb({ databaseUrl: url, dataDir: "memory" });
   const close = db.close.bind(db);
   db.close = async () => {
     await close();
-    const drop = new pg.Client({ connectionString: baseUrl });
-    await drop.connect();
-    await drop.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await drop.end();
+    await dropScratchDatabase(baseUrl, name);
   };
   return db;
 }
