@@ -4,7 +4,7 @@ import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.
 import type { AnalysisView, DiagnosisPresenter, UpdateView } from "../src/diagnose/live/view.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
-import { escapeMrkdwn as esc } from "./mrkdwn.ts";
+import { escapeMrkdwn as esc, inlineCode } from "./mrkdwn.ts";
 
 /**
  * Diagnosis messages in the incident thread: the first analysis (ranked hypotheses, each with its
@@ -34,7 +34,6 @@ const TOOL_ICON = { ok: ":white_check_mark:", no_data: ":white_circle:", error: 
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
-/** Slack mrkdwn: & < > are control characters. */
 
 function verdictLabel(d: Diagnosis): string {
   switch (d.uncertainty) {
@@ -80,11 +79,11 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   if (top.length === 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: "No service shows a clear anomaly yet: the next signals will be ranked as they arrive." } });
   for (const h of top) blocks.push(hypothesisBlock(h));
   const rest = d.hypotheses.slice(3, 8);
-  if (rest.length) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`Also considered: ${rest.map((h) => `${h.service} ${pct(h.confidence)}`).join(", ")}`, SLACK_LIMITS.sectionText) }] });
+  if (rest.length) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`Also considered: ${rest.map((h) => `${esc(h.service)} ${pct(h.confidence)}`).join(", ")}`, SLACK_LIMITS.sectionText) }] });
   blocks.push({ type: "divider" });
   const gaps = d.gaps.map((g) => `• ${esc(fit(g, 300))}`);
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(gaps.length ? lines("*Investigation gaps* (what could not be checked)", gaps) : "*Investigation gaps*: none, every source answered.") } });
-  const tools = v.tools.map((t) => `${TOOL_ICON[t.status]} \`${t.tool}\` ${esc(fit(t.detail, 200))}`);
+  const tools = v.tools.map((t) => `${TOOL_ICON[t.status] ?? ""} ${inlineCode(t.tool)} ${esc(fit(t.detail, 200))}`);
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(lines("*Sources*", tools)) } });
   const extra: string[] = [];
   if (v.oncall?.people.length) extra.push(`:bust_in_silhouette: On call for ${esc(v.oncall.service)}: ${v.oncall.people.slice(0, 3).map((p) => `${esc(p.name)} (L${p.level})`).join(", ")}`);
@@ -92,7 +91,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   if (v.similar.length) extra.push(`:repeat: Similar past incidents: ${v.similar.slice(0, 2).map((s) => esc(s.title)).join("; ")}`);
   if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });
   const lead = d.hypotheses[0];
-  const text = lead ? `Diagnosis: ${lead.service} ${pct(lead.confidence)} (${d.uncertainty})${d.hypotheses[1] ? `; then ${d.hypotheses[1].service} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
+  const text = lead ? `Diagnosis: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(d.uncertainty)})${d.hypotheses[1] ? `; then ${esc(d.hypotheses[1].service)} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
   return { text: fit(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }
 
@@ -121,7 +120,7 @@ export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
       elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}${below.length ? ` · below it: ${esc(below.join(", "))}` : ""}`, SLACK_LIMITS.sectionText) }],
     },
   ];
-  return { text: fit(v.changes.map((c) => c.text).join("; "), SLACK_LIMITS.messageText), blocks };
+  return { text: fit(esc(v.changes.map((c) => c.text).join("; ")), SLACK_LIMITS.messageText), blocks };
 }
 
 export const blockKitDiagnosisPresenter: DiagnosisPresenter = {

@@ -2,7 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
-import { escapeMrkdwn } from "./mrkdwn.ts";
+import { escapeMrkdwn, link, mentionUser, slackDate } from "./mrkdwn.ts";
 
 const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:", resolved: ":white_check_mark:" } as const;
 
@@ -17,18 +17,18 @@ export function confidenceLabel(c: number | undefined): string {
 export function incidentCardMessage(v: IncidentCardView): SlackMessage {
   const { incident: inc, alerts, diagnosis, links } = v;
   const resolved = inc.status === "resolved";
-  const title = `${STATUS_ICON[inc.status]} ${inc.severity.toUpperCase()} · ${inc.title}`;
+  const title = `${STATUS_ICON[inc.status] ?? ""} ${escapeMrkdwn(inc.severity.toUpperCase())} · ${escapeMrkdwn(inc.title)}`;
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: fitHeader(resolved ? `${title} (resolved)` : title), emoji: true } },
     {
       type: "section",
       fields: [
-        { type: "mrkdwn", text: `*Status*\n${inc.status}${inc.acknowledgedBy ? ` (ack <@${inc.acknowledgedBy}>)` : ""}` },
-        { type: "mrkdwn", text: `*Severity*\n${inc.severity.toUpperCase()}` },
-        { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? inc.services.join(", ") : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
-        { type: "mrkdwn", text: `*Alerts*\n${alerts.firing} firing / ${alerts.total} total` },
+        { type: "mrkdwn", text: `*Status*\n${escapeMrkdwn(inc.status)}${inc.acknowledgedBy ? ` (ack ${mentionUser(inc.acknowledgedBy)})` : ""}` },
+        { type: "mrkdwn", text: `*Severity*\n${escapeMrkdwn(inc.severity.toUpperCase())}` },
+        { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? escapeMrkdwn(inc.services.join(", ")) : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: `*Alerts*\n${Number(alerts.firing)} firing / ${Number(alerts.total)} total` },
         { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
-        { type: "mrkdwn", text: `*Started*\n<!date^${Math.floor(Date.parse(inc.createdAt) / 1000)}^{date_short_pretty} {time}|${inc.createdAt}>` },
+        { type: "mrkdwn", text: `*Started*\n${slackDate(inc.createdAt, "{date_short_pretty} {time}")}` },
       ],
     },
     { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${escapeMrkdwn(diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…"))}`) } },
@@ -36,12 +36,12 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
     { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${escapeMrkdwn(s)}`).join("\n") : "Investigating…"}`) } },
   ];
   const linkParts = [
-    links.jira ? (links.jira.url ? `<${links.jira.url}|Jira ${links.jira.key}>` : `Jira ${links.jira.key}`) : undefined,
-    links.pagerduty ? (links.pagerduty.url ? `<${links.pagerduty.url}|PagerDuty ${links.pagerduty.id}>` : `PagerDuty ${links.pagerduty.id}`) : undefined,
-    ...(links.runbooks ?? []).map((r) => (r.url ? `<${r.url}|${r.title}>` : r.title)),
-    links.postmortem ? `Postmortem: ${links.postmortem}` : undefined,
+    links.jira ? link(links.jira.url, `Jira ${links.jira.key}`) : undefined,
+    links.pagerduty ? link(links.pagerduty.url, `PagerDuty ${links.pagerduty.id}`) : undefined,
+    ...(links.runbooks ?? []).map((r) => link(r.url, r.title)),
+    links.postmortem ? `Postmortem: ${escapeMrkdwn(links.postmortem)}` : undefined,
   ].filter((x): x is string => Boolean(x));
-  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${inc.id}${linkParts.length ? ` · ${linkParts.join(" · ")}` : ""}`, SLACK_LIMITS.sectionText) }] });
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${escapeMrkdwn(inc.id)}${linkParts.length ? ` · ${linkParts.join(" · ")}` : ""}`, SLACK_LIMITS.sectionText) }] });
   blocks.push({
     type: "actions",
     block_id: BLOCK.cardActions,
@@ -54,10 +54,10 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
             text: { type: "plain_text", text: "Resolve" },
             action_id: ACTION.incidentResolve,
             value: inc.id,
-            confirm: { title: { type: "plain_text", text: "Resolve incident?" }, text: { type: "mrkdwn", text: `Mark *${fit(inc.title, 200)}* resolved. Alerts that fire again will reopen it.` }, confirm: { type: "plain_text", text: "Resolve" }, deny: { type: "plain_text", text: "Cancel" } },
+            confirm: { title: { type: "plain_text", text: "Resolve incident?" }, text: { type: "mrkdwn", text: `Mark *${escapeMrkdwn(fit(inc.title, 200))}* resolved. Alerts that fire again will reopen it.` }, confirm: { type: "plain_text", text: "Resolve" }, deny: { type: "plain_text", text: "Cancel" } },
           },
         ],
   });
-  const text = `${inc.severity.toUpperCase()} ${inc.status}: ${inc.title} (${inc.services.join(", ") || "unknown service"})`;
+  const text = escapeMrkdwn(`${inc.severity.toUpperCase()} ${inc.status}: ${inc.title} (${inc.services.join(", ") || "unknown service"})`);
   return { text, blocks };
 }

@@ -4,7 +4,7 @@ import type { Incident, IncidentStatus } from "../src/domain/incident.ts";
 import type { AlertJoin, IncidentPresenter, SlackMessage } from "../src/incident/presenter.ts";
 import { incidentCardMessage } from "./incident-card.ts";
 import { fitSection, SLACK_LIMITS } from "./limits.ts";
-import { escapeMrkdwn } from "./mrkdwn.ts";
+import { escapeMrkdwn, inlineCode, link, mentionUser, slackDate } from "./mrkdwn.ts";
 
 /** Lists lines under a heading, cutting the list (and saying how many more) to fit one section. */
 function listSection(heading: string, lines: string[]): KnownBlock {
@@ -21,7 +21,7 @@ function listSection(heading: string, lines: string[]): KnownBlock {
   return { type: "section", text: { type: "mrkdwn", text: fitSection(text) } };
 }
 
-const alertLine = (a: Alert) => `*${escapeMrkdwn(a.name)}*${a.service ? ` on \`${a.service}\`` : ""} (${a.severity.toUpperCase()}): ${escapeMrkdwn(a.summary)}`;
+const alertLine = (a: Alert) => `*${escapeMrkdwn(a.name)}*${a.service ? ` on ${inlineCode(a.service)}` : ""} (${escapeMrkdwn(a.severity.toUpperCase())}): ${escapeMrkdwn(a.summary)}`;
 
 export function alertsJoinedMessage(_incident: Incident, joins: AlertJoin[], resolved: Alert[]): SlackMessage {
   const blocks: KnownBlock[] = [];
@@ -32,14 +32,14 @@ export function alertsJoinedMessage(_incident: Incident, joins: AlertJoin[], res
 }
 
 export function changesAttachedMessage(_incident: Incident, changes: Array<{ change: ChangeEvent; reason: string }>): SlackMessage {
-  const lines = changes.map(({ change: c, reason }) => `• *${c.kind}* of \`${c.service}\`${c.version ? ` to ${c.version}` : ""}${c.previousVersion ? ` (from ${c.previousVersion})` : ""} at <!date^${Math.floor(Date.parse(c.at) / 1000)}^{time}|${c.at}>${c.author ? ` by ${c.author}` : ""}${c.url ? ` <${c.url}|details>` : ""}\n   _why attached: ${escapeMrkdwn(reason)}_`);
+  const lines = changes.map(({ change: c, reason }) => `• *${escapeMrkdwn(c.kind)}* of ${inlineCode(c.service)}${c.version ? ` to ${escapeMrkdwn(c.version)}` : ""}${c.previousVersion ? ` (from ${escapeMrkdwn(c.previousVersion)})` : ""} at ${slackDate(c.at, "{time}")}${c.author ? ` by ${escapeMrkdwn(c.author)}` : ""}${c.url ? ` ${link(c.url, "details")}` : ""}\n   _why attached: ${escapeMrkdwn(reason)}_`);
   return { text: `${changes.length} recent change(s) attached`, blocks: [listSection(":package: Recent changes", lines)] };
 }
 
 export function statusChangedMessage(incident: Incident, from: IncidentStatus, to: IncidentStatus, by: string, why: string): SlackMessage {
-  const who = by.startsWith("U") ? `<@${by}>` : by;
+  const who = mentionUser(by);
   const icon = to === "resolved" ? ":white_check_mark:" : to === "acknowledged" ? ":eyes:" : ":rotating_light:";
-  const text = `${icon} ${incident.id} ${from} → *${to}* by ${who}: ${why}`;
+  const text = `${icon} ${escapeMrkdwn(incident.id)} ${escapeMrkdwn(from)} → *${escapeMrkdwn(to)}* by ${who}: ${escapeMrkdwn(why)}`;
   return { text, blocks: [{ type: "section", text: { type: "mrkdwn", text: fitSection(text) } }] };
 }
 

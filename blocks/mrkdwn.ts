@@ -1,7 +1,5 @@
 /**
- * Text from outside (alert summaries, log lines, evidence) must not be read as Slack markup: Slack
- * treats `<…>` as links and mentions and `&` as an entity, so those three are escaped.
+ * The Slack escaping boundary, for presenters in blocks/. It lives in src/text/slack-markup.ts so
+ * presenters in src/ use the same functions; see there for the rules.
  */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
+export { escapeText, escapeText as escapeMrkdwn, inlineCode, link, mentionGroup, mentionUser, personRef, safeUrl, slackDate } from "../src/text/slack-markup.ts";

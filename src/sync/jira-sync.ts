@@ -1,3 +1,4 @@
+import { escapeText as e } from "../text/slack-markup.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { errorMessage, isAppError } from "../errors.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
@@ -406,9 +407,9 @@ export class JiraSync {
     // `text` is for the thread (mrkdwn), `plain` for the timeline.
     const updates: Array<{ text: string; plain: string; quote?: string; data: Record<string, unknown> }> = [];
     if (ev.type === "comment_created") {
-      updates.push({ text: `${actor} commented in Jira`, plain: `${actor} commented in Jira`, quote: clip(data.comment?.body ?? "", 1500), data: { comment: data.comment } });
+      updates.push({ text: `${e(actor)} commented in Jira`, plain: `${actor} commented in Jira`, quote: clip(data.comment?.body ?? "", 1500), data: { comment: data.comment } });
     } else if (ev.type === "comment_updated") {
-      updates.push({ text: `${actor} edited a comment in Jira`, plain: `${actor} edited a comment in Jira`, quote: clip(data.comment?.body ?? "", 600), data: { comment: data.comment } });
+      updates.push({ text: `${e(actor)} edited a comment in Jira`, plain: `${actor} edited a comment in Jira`, quote: clip(data.comment?.body ?? "", 600), data: { comment: data.comment } });
     } else if (ev.type === "jira:issue_updated") {
       for (const c of data.changes ?? []) {
         const field = c.field.toLowerCase();
@@ -416,19 +417,19 @@ export class JiraSync {
         const from = c.fromString ?? "";
         if (field === "status") {
           updates.push({
-            text: `${actor} moved the ticket from ${from || "—"} to *${to}*. _aisre owns the ticket's status: it follows the Slack incident (${await this.slackStatus(incidentId)}), set on the card._`,
+            text: `${e(actor)} moved the ticket from ${e(from) || "—"} to *${e(to)}*. _aisre owns the ticket's status: it follows the Slack incident (${await this.slackStatus(incidentId)}), set on the card._`,
             plain: `${actor} moved the ticket from ${from || "—"} to ${to}.`,
             data: { field, from, to },
           });
         } else if (field === "assignee") {
           const plain = to ? `${actor} assigned the ticket to ${to}.` : `${actor} unassigned the ticket${from ? ` (was ${from})` : ""}.`;
-          updates.push({ text: to ? `${actor} assigned the ticket to *${to}*.` : plain, plain, data: { field, from, to } });
+          updates.push({ text: to ? `${e(actor)} assigned the ticket to *${e(to)}*.` : e(plain), plain, data: { field, from, to } });
         } else if (field === "comment" || field === "resolution" || field === "timeestimate") {
           continue;
         } else {
           const owned = this.ownedByAisre(field);
           const plain = `${actor} changed ${c.field}${from ? ` from ${from}` : ""} to ${to || "(empty)"}.`;
-          updates.push({ text: `${actor} changed *${c.field}*${from ? ` from ${from}` : ""} to ${to || "(empty)"}.${owned ? " _aisre owns this field and will set it again when the incident changes._" : ""}`, plain, data: { field, from, to } });
+          updates.push({ text: `${e(actor)} changed *${e(c.field)}*${from ? ` from ${e(from)}` : ""} to ${e(to) || "(empty)"}.${owned ? " _aisre owns this field and will set it again when the incident changes._" : ""}`, plain, data: { field, from, to } });
         }
       }
     }

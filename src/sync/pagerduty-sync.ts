@@ -1,4 +1,5 @@
 import type { Severity } from "../domain/alert.ts";
+import { escapeText, personRef } from "../text/slack-markup.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { errorMessage } from "../errors.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
@@ -387,6 +388,7 @@ export class PagerDutySync {
     const ref = `#${number ?? pdId}`;
     const incident = await this.o.store.incidents.get(incidentId);
     if (!incident) return;
+    const md = escapeText(name);
     const note = async (text: string, quote?: string, data: Record<string, unknown> = {}) => {
       await this.o.store.timeline.append({ incidentId, kind: "sync", actor: `pagerduty:${name}`, text: `PagerDuty ${ref}: ${text}${quote ? `: "${quote.slice(0, 300)}"` : ""}`, data: { system: "pagerduty", id: pdId, event: ev.type, ...data } });
       await this.o.incidents.postInThread(incidentId, this.o.presenter().externalUpdate({ system: "pagerduty", ref: `PagerDuty ${ref}`, url, actor: name, text, quote }));
@@ -397,34 +399,34 @@ export class PagerDutySync {
         if (incident.status === "open") {
           this.o.echo.remember("slack-status", incidentId, "acknowledged");
           await this.o.incidents.changeStatus(incidentId, "acknowledged", by, `acknowledged in PagerDuty by ${name}`);
-        } else await note(`${name} acknowledged the page.`);
+        } else await note(`${md} acknowledged the page.`);
         break;
       case "incident.resolved":
         await this.patch(incidentId, { status: "resolved" });
         if (incident.status !== "resolved") {
           this.o.echo.remember("slack-status", incidentId, "resolved");
           await this.o.incidents.changeStatus(incidentId, "resolved", by, `resolved in PagerDuty by ${name}`);
-        } else await note(`${name} resolved the page.`);
+        } else await note(`${md} resolved the page.`);
         break;
       case "incident.reassigned":
       case "incident.escalated": {
         const view = await this.o.port.getIncident(pdId).catch(() => undefined);
         const assignees: PagerDutyLinkState["assignees"] = view ? await this.assignees(view) : ((ev.data.assignees as string[] | undefined) ?? []).map((n) => ({ name: n }));
         await this.patch(incidentId, { assignees, ...(view?.escalationLevel ? { level: view.escalationLevel } : {}) });
-        const to = assignees.map((a) => (a.slackUserId ? `<@${a.slackUserId}>` : a.name)).join(", ") || "nobody";
-        await note(ev.type === "incident.reassigned" ? `${name} reassigned the page to ${to}.` : `${name} escalated the page${view?.escalationLevel ? ` to level ${view.escalationLevel}` : ""}: now ${to}.`, undefined, { assignees: assignees.map((a) => a.name) });
+        const to = assignees.map(personRef).join(", ") || "nobody";
+        await note(ev.type === "incident.reassigned" ? `${md} reassigned the page to ${to}.` : `${md} escalated the page${view?.escalationLevel ? ` to level ${view.escalationLevel}` : ""}: now ${to}.`, undefined, { assignees: assignees.map((a) => a.name) });
         break;
       }
       case "incident.annotated":
-        await note(`${name} added a note in PagerDuty.`, typeof ev.data.content === "string" ? ev.data.content : undefined);
+        await note(`${md} added a note in PagerDuty.`, typeof ev.data.content === "string" ? ev.data.content : undefined);
         break;
       case "incident.triggered":
       case "incident.reopened":
         await this.patch(incidentId, { status: "triggered" });
-        await note(ev.type === "incident.reopened" ? `${name} reopened the page.` : `${name} triggered the page again.`);
+        await note(ev.type === "incident.reopened" ? `${md} reopened the page.` : `${md} triggered the page again.`);
         break;
       default:
-        if (ev.type.startsWith("incident.")) await note(`${name}: ${ev.type.slice("incident.".length).replace(/_/g, " ")}.`);
+        if (ev.type.startsWith("incident.")) await note(`${md}: ${escapeText(ev.type.slice("incident.".length).replace(/_/g, " "))}.`);
         return;
     }
     await this.renderCard(incidentId);

@@ -1,6 +1,7 @@
 import type { Severity } from "../domain/alert.ts";
 import type { IncidentStatus } from "../domain/incident.ts";
 import type { SlackMessage } from "../incident/presenter.ts";
+import { escapeText, link, personRef } from "../text/slack-markup.ts";
 
 /** Someone on call for a service, with their Slack user when the same email exists in Slack. */
 export interface OncallPerson {
@@ -40,9 +41,9 @@ export interface ExternalUpdate {
   ref: string;
   url?: string;
   actor: string;
-  /** What happened, in a sentence (mrkdwn allowed). */
+  /** What happened, in a sentence: mrkdwn, with every outside value in it already escaped. */
   text: string;
-  /** A quoted body (a comment or a note). */
+  /** A quoted body (a comment or a note), raw: the presenter escapes it. */
   quote?: string;
 }
 
@@ -60,22 +61,22 @@ export interface SyncPresenter {
 const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.length > 3000 ? `${text.slice(0, 2990)}…` : text } });
 
 export function pagingSummary(v: PagingView): string {
-  const who = (p: { name: string; slackUserId?: string }) => (p.slackUserId ? `<@${p.slackUserId}>` : p.name);
+  const who = personRef;
   if (v.page) {
-    const ref = v.page.url ? `<${v.page.url}|PagerDuty #${v.page.number ?? v.page.id}>` : `PagerDuty #${v.page.number ?? v.page.id}`;
-    return `:pager: ${ref} ${v.page.status}${v.page.assignees.length ? `, assigned to ${v.page.assignees.map(who).join(", ")}` : ""}${v.page.level ? ` (level ${v.page.level})` : ""}`;
+    const ref = link(v.page.url, `PagerDuty #${v.page.number ?? v.page.id}`);
+    return `:pager: ${ref} ${escapeText(v.page.status)}${v.page.assignees.length ? `, assigned to ${v.page.assignees.map(who).join(", ")}` : ""}${v.page.level ? ` (level ${v.page.level})` : ""}`;
   }
   const oncall = v.oncall.filter((o) => o.level === Math.min(...v.oncall.map((x) => x.level)));
-  return `:pager: Not paged${v.notPaged ? `: ${v.notPaged}` : ""}.${oncall.length ? ` On call${v.service ? ` for ${v.service}` : ""}: ${oncall.map(who).join(", ")}.` : ""}`;
+  return `:pager: Not paged${v.notPaged ? `: ${escapeText(v.notPaged)}` : ""}.${oncall.length ? ` On call${v.service ? ` for ${escapeText(v.service)}` : ""}: ${oncall.map(who).join(", ")}.` : ""}`;
 }
 
 export const plainSyncPresenter: SyncPresenter = {
   pagingCard(v) {
-    const text = `${pagingSummary(v)}${v.problem ? `\n:warning: ${v.problem}` : ""}`;
+    const text = `${pagingSummary(v)}${v.problem ? `\n:warning: ${escapeText(v.problem)}` : ""}`;
     return { text, blocks: [section(text)] };
   },
   externalUpdate(u) {
-    const text = `${u.system === "jira" ? ":ticket:" : ":pager:"} ${u.url ? `<${u.url}|${u.ref}>` : u.ref}: ${u.text}${u.quote ? `\n>${u.quote.replace(/\n/g, "\n>")}` : ""}`;
+    const text = `${u.system === "jira" ? ":ticket:" : ":pager:"} ${link(u.url, u.ref)}: ${u.text}${u.quote ? `\n>${escapeText(u.quote).replace(/\n/g, "\n>")}` : ""}`;
     return { text, blocks: [section(text)] };
   },
   note(text) {

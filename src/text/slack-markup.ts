@@ -1,0 +1,91 @@
+/**
+ * The one escaping boundary for text that reaches Slack. Anything that came from outside (alert
+ * summaries and labels, change authors and URLs, Jira/PagerDuty fields, log lines, model output) goes
+ * through one of these before it is put into a message `text`, a mrkdwn or plain_text object, a
+ * confirm dialog, a modal or a link. Slack reads `<…>` as links, mentions and broadcasts
+ * (`<!channel>`, `<@U…>`, `<!subteam^…>`, `<url|label>`) and `&` as an entity in every one of those
+ * places (its clients decode the entities in plain_text too), so the three are escaped everywhere.
+ *
+ * Markup the product itself means (a link, a mention of a user it knows, a date) is built here too,
+ * from validated parts, so a presenter never writes `<…>` by hand.
+ */
+
+/** Escapes `&`, `<` and `>`: the text reads the same and nothing in it is live. */
+export function escapeText(text: string): string {
+  return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** Outside text inside backticks: escaped, and a backtick in it cannot close the code span. */
+export function inlineCode(text: string): string {
+  return `\`${escapeText(String(text).replace(/`/g, "ˋ")) || " "}\``;
+}
+
+/**
+ * A URL made safe for `<url|label>`: only http(s), and `|`, `<`, `>`, whitespace and quotes are
+ * percent-encoded so the URL cannot end the link early or carry a label or mention of its own.
+ * Undefined when the URL is not http(s) (javascript:, slack:, relative, garbage).
+ */
+export function safeUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const trimmed = String(url).trim();
+  if (!/^https?:\/\//i.test(trimmed)) return undefined;
+  try {
+    const u = new URL(trimmed);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return undefined;
+    return u.href.replace(/[|<>\s"'`]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A link: `<url|label>` for an http(s) URL, else just the (escaped) label. The label is escaped, so
+ * it can hold no markup; with no label the URL itself is shown.
+ */
+export function link(url: string | undefined, label?: string): string {
+  const href = safeUrl(url);
+  const text = label === undefined || label === "" ? undefined : escapeText(label);
+  if (!href) return text ?? escapeText(url ?? "");
+  return text === undefined ? `<${href}>` : `<${href}|${text}>`;
+}
+
+const USER_ID = /^[UW][A-Z0-9_]{1,40}$/;
+const GROUP_ID = /^S[A-Z0-9_]{1,40}$/;
+
+/** True for a Slack user id (`U…`/`W…`), the only thing that may become a `<@…>` mention. */
+export const isSlackUserId = (id: string | undefined): id is string => typeof id === "string" && USER_ID.test(id);
+
+/** A mention of a Slack user the product knows by id; anything else is shown as escaped text. */
+export function mentionUser(id: string): string {
+  return isSlackUserId(id) ? `<@${id}>` : escapeText(id);
+}
+
+/** A user id as a mention, or a name (escaped) when there is no id. */
+export function personRef(p: { name: string; slackUserId?: string }): string {
+  return p.slackUserId && isSlackUserId(p.slackUserId) ? `<@${p.slackUserId}>` : escapeText(p.name);
+}
+
+/** A mention of a Slack user group (`S…`); anything else is shown as escaped text. */
+export function mentionGroup(id: string): string {
+  return GROUP_ID.test(id) ? `<!subteam^${id}>` : escapeText(id);
+}
+
+/**
+ * A date Slack shows in the reader's time zone: `<!date^epoch^format|fallback>`. An unparsable time
+ * gives the escaped fallback alone.
+ */
+export function slackDate(at: string | number, format: string, fallback?: string): string {
+  const ms = typeof at === "number" ? at : Date.parse(at);
+  const shown = escapeText(fallback ?? String(at)).replace(/\|/g, "¦");
+  if (!Number.isFinite(ms)) return shown;
+  return `<!date^${Math.floor(ms / 1000)}^${format.replace(/[|<>^]/g, "")}|${shown}>`;
+}
+
+/**
+ * Live control sequences in a piece of Slack text: broadcasts, user and group mentions, and links.
+ * Used by the tests that render every presenter with hostile input; `allowed` lists sequences the
+ * product put there on purpose (its own links and mentions).
+ */
+export function liveControls(text: string): string[] {
+  return [...String(text).matchAll(/<(![a-z]+(?:\^[^>]*)?|@[^>]*|#[^>]*|[a-z][a-z0-9+.-]*:[^>]*)>/gi)].map((m) => m[0]);
+}
