@@ -4,6 +4,7 @@ import type { VectorIndex } from "../integrations/pinecone/vector-index.ts";
 import type { Logger } from "../log.ts";
 import type { KbEntry, KbHit, KbKind, KnowledgeRepo } from "../store/repos/knowledge.ts";
 import { reciprocalRankFusion } from "./fusion.ts";
+import { KbRanker } from "./ranking.ts";
 import { loadRunbookDir, runbookToKbEntry, type Runbook } from "./runbook.ts";
 
 export interface KbSearchHit {
@@ -13,13 +14,16 @@ export interface KbSearchHit {
   score: number;
   /** Which retrievers found it. */
   via: Array<"lexical" | "vector">;
+  /** Name matches that lifted it ("exact name", "alert pattern"). */
+  matched?: string[];
   meta: Record<string, unknown>;
   excerpt: string;
 }
 
 /**
- * Runbooks and postmortems, searchable by Postgres full-text ranking (always) and by embeddings
- * (when an embeddings API is configured), fused by reciprocal rank.
+ * Runbooks and postmortems, searchable by a field-aware BM25 ranking over the store's rows (always;
+ * src/knowledge/ranking.ts) and by embeddings (when an embeddings API is configured), fused by
+ * reciprocal rank. The lexical index is rebuilt when the store's entries change (any replica).
  */
 export class KnowledgeBase {
   private readonly repo: KnowledgeRepo;
@@ -28,6 +32,7 @@ export class KnowledgeBase {
   private readonly vectors?: VectorIndex;
   private runbooks: Runbook[] = [];
   private watcher?: FSWatcher;
+  private ranker?: { version: string; ranker: KbRanker; entries: Map<string, KbEntry> };
 
   constructor(options: { repo: KnowledgeRepo; logger: Logger; embedder?: Embedder; vectors?: VectorIndex }) {
     this.repo = options.repo;
@@ -73,30 +78,45 @@ export class KnowledgeBase {
     }
   }
 
+  private async lexicalIndex(): Promise<{ ranker: KbRanker; entries: Map<string, KbEntry> }> {
+    const version = await this.repo.version();
+    if (this.ranker?.version !== version) {
+      const rows = await this.repo.list();
+      this.ranker = { version, ranker: new KbRanker(rows), entries: new Map(rows.map((e) => [e.id, e])) };
+    }
+    return this.ranker;
+  }
+
   async search(text: string, options: { kinds?: KbKind[]; limit?: number } = {}): Promise<KbSearchHit[]> {
     const limit = options.limit ?? 5;
-    const lexical = await this.repo.search(text, { kinds: options.kinds, limit: limit * 3 });
+    const { ranker, entries } = await this.lexicalIndex();
+    const lexical = ranker.rank(text, { kinds: options.kinds, limit: Math.max(limit * 3, 20) });
     let vector: string[] = [];
     if (this.embedder && this.vectors) {
       try {
         const [q] = await this.embedder.embed([text]);
-        vector = (await this.vectors.query(q, { topK: limit * 3, kinds: options.kinds })).map((m) => m.id);
+        vector = (await this.vectors.query(q, { topK: Math.max(limit * 3, 20), kinds: options.kinds })).map((m) => m.id);
       } catch (e) {
         this.logger.warn({ err: e }, "vector search failed; using full-text ranking only");
       }
     }
-    const fused = vector.length ? reciprocalRankFusion([lexical.map((h) => h.id), vector]) : lexical.map((h) => ({ id: h.id, score: h.score }));
-    const byId = new Map<string, KbHit | KbEntry>(lexical.map((h) => [h.id, h]));
+    // An exact name match stays first whatever the vectors say; the rest is fused by rank.
+    const exact = lexical.filter((h) => h.matched.includes("exact name")).map((h) => ({ id: h.id, score: h.score }));
+    const fused = vector.length
+      ? [...exact, ...reciprocalRankFusion([lexical.map((h) => h.id), vector]).filter((f) => !exact.some((x) => x.id === f.id))]
+      : lexical.map((h) => ({ id: h.id, score: h.score }));
+    const matched = new Map(lexical.map((h) => [h.id, h.matched]));
     const hits: KbSearchHit[] = [];
     for (const f of fused.slice(0, limit)) {
-      const entry = byId.get(f.id) ?? (await this.repo.get(f.id));
+      const entry: KbEntry | KbHit | undefined = entries.get(f.id) ?? (await this.repo.get(f.id));
       if (!entry) continue;
       hits.push({
         id: entry.id,
         kind: entry.kind,
         title: entry.title,
         score: Number(f.score.toFixed(4)),
-        via: [...(byId.has(f.id) ? (["lexical"] as const) : []), ...(vector.includes(f.id) ? (["vector"] as const) : [])],
+        via: [...(matched.has(f.id) ? (["lexical"] as const) : []), ...(vector.includes(f.id) ? (["vector"] as const) : [])],
+        matched: matched.get(f.id) ?? [],
         meta: entry.meta,
         excerpt: excerpt(entry.body, text),
       });

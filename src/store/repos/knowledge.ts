@@ -71,6 +71,12 @@ export class KnowledgeRepo {
     return rows.map(toEntry);
   }
 
+  /** Changes whenever an entry is added, changed or removed (to know when an index is stale). */
+  async version(): Promise<string> {
+    const [row] = await this.db.query<{ n: number | string; latest: Date | null }>("SELECT count(*) AS n, max(updated_at) AS latest FROM kb_entries");
+    return `${row?.n ?? 0}:${row?.latest ? iso(row.latest) : ""}`;
+  }
+
   async remove(id: string): Promise<void> {
     await this.db.query("DELETE FROM kb_entries WHERE id = $1", [id]);
   }
