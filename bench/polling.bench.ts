@@ -1,6 +1,7 @@
 import { SliPoller, type PollerOptions } from "../src/detect/polling/poller.ts";
 import { parseSliConfig } from "../src/detect/sli-config.ts";
 import { MemoryCloudWatch, MemoryMetrics, noiseAt } from "../test/detect/polling/memory-ports.ts";
+import { clockOf } from "../src/domain/clock.ts";
 
 /**
  * SLI polling costs, through the whole poller path (window planning, the metrics port, point
@@ -70,7 +71,7 @@ export async function run(): Promise<Record<string, string | number>> {
   for (let k = 0; k < SERIES; k++) services[`svc${k}`] = { slis: [{ name: "latency", prometheus: { query: `q${k}`, step: 60 } }] };
   const metrics = new MemoryMetrics((q, t) => value(Number(q.slice(1)), t));
   let now = T0 + 12 * 3_600_000;
-  const prom = await measure(new SliPoller({ slis: parseSliConfig({ services }), metrics, reporter: quietReporter, now: () => now, backfillMs: BACKFILL_H * 3_600_000 }), () => (now += MIN));
+  const prom = await measure(new SliPoller({ slis: parseSliConfig({ services }), metrics, reporter: quietReporter, clock: clockOf(() => now), backfillMs: BACKFILL_H * 3_600_000 }), () => (now += MIN));
   if (prom.points !== SERIES * POLLS) throw new Error(`expected ${SERIES * POLLS} points, got ${prom.points}`);
 
   // CloudWatch: 1,000 metrics, 1-minute periods, GetMetricData in batches of 500.
@@ -78,7 +79,7 @@ export async function run(): Promise<Record<string, string | number>> {
   for (let k = 0; k < SERIES; k++) cwServices[`svc${k}`] = { slis: [{ name: "cpu", cloudwatch: { namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { InstanceId: `i-${k}` }, stat: "Average", period: 60 } }] };
   const cw = new MemoryCloudWatch((q, t) => value(Number(q.dimensions!.InstanceId.slice(2)), t));
   let cwNow = T0 + 12 * 3_600_000;
-  const cwr = await measure(new SliPoller({ slis: parseSliConfig({ services: cwServices }), cloudwatch: cw, reporter: quietReporter, now: () => cwNow, backfillMs: BACKFILL_H * 3_600_000 }), () => (cwNow += MIN));
+  const cwr = await measure(new SliPoller({ slis: parseSliConfig({ services: cwServices }), cloudwatch: cw, reporter: quietReporter, clock: clockOf(() => cwNow), backfillMs: BACKFILL_H * 3_600_000 }), () => (cwNow += MIN));
   const cwCallsPerPoll = cw.calls.slice(-2).length;
 
   const promMs = mean(prom.perPoll);

@@ -29,12 +29,6 @@ export interface RunningAisre {
  * Starts the bot: services, the HTTP server (Slack events, webhooks, health, metrics), the local
  * sandbox for every part not configured for real, then the Bolt app on top.
  */
-/** The simulation's clock, when the simulated system runs. */
-function simClock(sandbox: LocalSandbox): (() => number) | undefined {
-  const sim = sandbox.sim;
-  return sim ? () => sim.now() : undefined;
-}
-
 export async function startAisre(config: Config, options: { logger?: Logger; listeners?: ListenerOptions; extraRoutes?: (s: Services) => Router[] } = {}): Promise<RunningAisre> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const state = { draining: false, inFlight: 0 };
@@ -83,7 +77,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
       if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, now: simClock(sandbox) } : undefined });
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();

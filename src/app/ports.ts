@@ -8,6 +8,7 @@ import type { PagerDutyPort } from "../integrations/pagerduty/port.ts";
 import { PrometheusHttpMetrics } from "../integrations/prometheus/http-adapter.ts";
 import type { MetricsPort } from "../integrations/prometheus/port.ts";
 import type { Logger } from "../log.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 
 /**
  * The vendor ports, built once from config: the real adapters, pointed at the local sandbox for
@@ -26,14 +27,12 @@ export interface Ports {
 export interface SandboxEndpoints {
   url: string;
   kubeconfigPath?: string;
-  /** The simulation's clock (ms), which runs ahead of the wall clock at SIM_SPEED > 1. */
-  now?: () => number;
 }
 
 /** Credentials the CloudWatch sandbox accepts (it checks the SigV4 shape, not the secret). */
 const SANDBOX_AWS = { accessKeyId: "AKIASANDBOXAISRE0000", secretAccessKey: "sandbox-secret-access-key" };
 
-export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined, logger: Logger): Ports {
+export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined, logger: Logger, clock: Clock = systemClock): Ports {
   const missing: Record<string, string> = {};
   const ports: Ports = { missing };
 
@@ -42,7 +41,7 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   else missing.kubernetes = "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)";
 
   if (config.prometheus.mode === "real") ports.metrics = new PrometheusHttpMetrics({ baseUrl: config.prometheus.url! });
-  else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus`, now: sandbox.now ? () => new Date(sandbox.now!()) : undefined });
+  else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus`, clock });
   else missing.prometheus = "Prometheus is not configured (set PROMETHEUS_URL)";
 
   if (config.cloudwatch.mode === "real") ports.cloudwatch = new AwsCloudWatch({ region: config.cloudwatch.region!, endpoint: config.cloudwatch.endpoint });

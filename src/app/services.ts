@@ -28,6 +28,7 @@ import type { AnomalyPresenter } from "../detect/polling/presenter.ts";
 import { DiagnosisService } from "../diagnose/live/service.ts";
 import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
 import { Toolsets } from "../toolsets/index.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -72,6 +73,8 @@ export interface ServiceDeps {
   topology?: () => Topology;
   /** Where the local sandbox serves the parts that are not configured for real. */
   sandbox?: SandboxEndpoints;
+  /** The system's time: the simulation's clock in the sandbox (it runs SIM_SPEED times faster); default the wall clock. */
+  clock?: Clock;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
   tickMs?: number;
   /** Renders the diagnosis thread messages (Block Kit, from blocks/diagnosis.ts). */
@@ -86,22 +89,23 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   // At start Postgres may still be coming up: keep trying (the HTTP server answers 503 meanwhile).
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
-  // The system's clock: the simulation's in the sandbox (it runs SIM_SPEED times faster), else the wall clock.
-  const now = deps.sandbox?.now ?? (() => Date.now());
-  const store = createStore(db, () => new Date(now()));
+  // One clock for the whole product: the simulation's in the sandbox, else the wall clock.
+  const clock = deps.clock ?? systemClock;
+  const store = createStore(db, clock);
   const metrics = createAppMetrics();
   const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
   // An explicit services.yaml wins; else what the running system knows (the simulation); else none.
   const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : undefined;
   const topology = fileTopology ? () => fileTopology : (deps.topology ?? (() => EMPTY_TOPOLOGY));
   const outbox = new OutboxSender({ store, slack, logger, metrics });
-  const incidents = new IncidentService({ now, store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
     sources: Object.values(SOURCES),
     store,
     logger,
     metrics,
     secrets: sourceSecrets(config),
+    clock,
     handlers: {
       ingest: (d) => incidents.ingest(d),
       external: (events, source) => sync.handleExternal(events, source),
@@ -113,17 +117,17 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
   });
   const knowledge = buildKnowledgeBase(config, store, logger);
-  const ports = buildPorts(config, deps.sandbox, logger);
-  const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, sandbox: deps.sandbox });
+  const ports = buildPorts(config, deps.sandbox, logger, clock);
+  const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, clock, sandbox: deps.sandbox });
   const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
   // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
   if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
-  const polling = buildPolling({ config, store, incidents, slack, ports, logger, now, poke: () => outbox.poke(), simulated: !!deps.sandbox?.now && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
+  const polling = buildPolling({ config, store, incidents, slack, ports, logger, clock, poke: () => outbox.poke(), simulated: !!deps.clock && !!deps.sandbox && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
   const toolsets = new Toolsets({
     db,
     knowledge,
     ports,
-    now,
+    clock,
     kubernetes: { namespaces: config.kubernetes.namespaces },
     disabledReasons: {
       kubernetes: ports.missing.kubernetes,

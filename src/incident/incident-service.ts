@@ -12,6 +12,7 @@ import { IncidentEvents } from "./incident-events.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { AlertJoin, IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 
 const CORRELATE_LOCK = 7_301_004;
 const severityRank = (s: Severity) => Number(s.slice(3));
@@ -43,7 +44,8 @@ export interface IncidentServiceOptions {
   lifecycle?: LifecycleOptions;
   /** Minimum time between thread updates of one incident (coalescing). */
   threadFlushMs?: number;
-  now?: () => number;
+  /** The system's time (the simulation's in the sandbox). */
+  clock?: Clock;
 }
 
 /**
@@ -67,7 +69,7 @@ export class IncidentService {
       grouping: DEFAULT_GROUPING,
       lifecycle: DEFAULT_LIFECYCLE,
       threadFlushMs: 1000,
-      now: () => Date.now(),
+      clock: systemClock,
       ...options,
     };
   }
@@ -121,7 +123,7 @@ export class IncidentService {
    * arrives in batches, and one round trip per alert would not keep up.
    */
   private async ingestAlerts(s: Store, alerts: Alert[], result: IngestResult, notify: Array<() => void>): Promise<void> {
-    const now = this.o.now();
+    const now = this.o.clock.now();
     const { incidents, views } = await this.openViews(s);
     const existing = await s.alerts.getMany([...new Set(alerts.map((a) => a.fingerprint))]);
     const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
@@ -237,7 +239,7 @@ export class IncidentService {
 
   private async open(s: Store, i: { title: string; severity: Severity; services: string[]; origin: Incident["origin"] }, notify: Array<() => void>): Promise<Incident> {
     const channel = channelFor(this.o.routing, i.services, this.o.defaultChannel);
-    const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
+    const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.clock.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
     await s.timeline.append({ incidentId: incident.id, kind: "status", actor: "aisre", text: `Incident opened (${i.origin})`, data: { status: "open", origin: i.origin } });
     this.o.metrics?.incidentsOpened.inc({ origin: i.origin });
     notify.push(() => this.events.emit("opened", incident));
@@ -257,7 +259,7 @@ export class IncidentService {
     const topology = this.o.topology();
     const related = new Set(incident.services.flatMap((svc) => [svc, ...dependenciesOf(topology, svc)]));
     if (related.size === 0) return;
-    const since = new Date(this.o.now() - this.o.grouping.windowMs).toISOString();
+    const since = new Date(this.o.clock.now() - this.o.grouping.windowMs).toISOString();
     const rows = await s.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: ChangeEvent; at: Date }>(
       "SELECT * FROM change_events WHERE service = ANY($1) AND at >= $2 ORDER BY at",
       [[...related], since],
@@ -265,7 +267,7 @@ export class IncidentService {
     for (const r of rows) {
       const change = { ...r.data, at: new Date(r.at).toISOString() };
       const why = incident.services.includes(r.service) ? `a change to ${r.service} itself` : `${incident.services.join(", ")} depends on ${r.service}`;
-      await this.recordChange(s, incident, change, `${Math.round((this.o.now() - Date.parse(change.at)) / 60_000)} min before the incident; ${why}`);
+      await this.recordChange(s, incident, change, `${Math.round((this.o.clock.now() - Date.parse(change.at)) / 60_000)} min before the incident; ${why}`);
     }
   }
 
@@ -406,7 +408,7 @@ export class IncidentService {
 
   /** Posts the coalesced thread updates; holds them back while the channel's queue is busy. */
   async flushThreads(): Promise<void> {
-    const now = this.o.now();
+    const now = this.o.clock.now();
     for (const [id, p] of this.pending) {
       if (now - (this.lastThreadFlush.get(id) ?? 0) < this.o.threadFlushMs) continue;
       const incident = await this.store.incidents.get(id);
@@ -430,7 +432,7 @@ export class IncidentService {
 
   /** Resolves incidents whose alerts have all been quiet for the quiet period. */
   async autoResolve(): Promise<string[]> {
-    const now = this.o.now();
+    const now = this.o.clock.now();
     const resolved: string[] = [];
     for (const incident of await this.store.incidents.listOpen()) {
       if (incident.origin === "declared") continue;

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { fromZodError, WebhookParseError } from "./errors.ts";
 import type { VerifyResult, WebhookRequest } from "./types.ts";
+import { isoNow, systemClock } from "../domain/clock.ts";
 
 /** A header by name, case-insensitively; the first value when repeated. */
 export function header(req: WebhookRequest, name: string): string | undefined {
@@ -70,8 +71,9 @@ export function toIso(source: string, field: string, value: string | number | nu
   return d.toISOString();
 }
 
+/** When the delivery arrived: the intake stamps it with the system's clock; parsing on its own (tests, the CLI) falls back to the wall clock. */
 export function receivedAt(req: WebhookRequest): string {
-  return req.receivedAt ?? new Date().toISOString();
+  return req.receivedAt ?? isoNow(systemClock);
 }
 
 export function hmacSha256Hex(secret: string, body: Buffer | string): string {

@@ -16,6 +16,7 @@ import { plainPostmortemPresenter, type PostmortemPresenter } from "./presenter.
 import type { Redactor } from "./redact.ts";
 import { PostmortemRepo } from "./postmortem-repo.ts";
 import { keyTimeline } from "./timeline.ts";
+import { isoNow, type Clock } from "../domain/clock.ts";
 
 /**
  * Postmortem drafts built from the incident's timeline: drafted when the incident resolves (and on
@@ -48,7 +49,8 @@ export interface PostmortemServiceOptions {
   /** How long the narrator may take before the templates are used instead. */
   narratorTimeoutMs?: number;
   presenter?: PostmortemPresenter;
-  now?: () => number;
+  /** The system's time (the simulation's in the sandbox); default the store's. */
+  clock?: Clock;
 }
 
 const PURPOSE = "postmortem";
@@ -185,7 +187,7 @@ export class PostmortemService {
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
     const slo = { ...this.o.settings.slo, ...(incident.services.map((x) => this.o.settings.services[x]).find(Boolean) ?? {}) };
     // The system's clock (the simulation's in the sandbox), like the timeline's times.
-    const now = (this.o.now ? new Date(this.o.now()) : s.clock()).toISOString();
+    const now = isoNow(this.o.clock ?? s.clock);
     const facts = computeFacts({
       incident,
       timeline,

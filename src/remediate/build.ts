@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { SandboxEndpoints, Ports } from "../app/ports.ts";
 import type { Config } from "../config.ts";
+import type { Clock } from "../domain/clock.ts";
 import type { OutboxSender } from "../incident/outbox-sender.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import type { Logger } from "../log.ts";
@@ -26,7 +27,7 @@ function policyFile(config: Config): string | undefined {
  * path); each absent port is reported on the card when it is needed ("no metrics source",
  * "escalation unavailable").
  */
-export function buildRemediation(config: Config, deps: { store: Store; slack: SlackPort; logger: Logger; outbox: OutboxSender; ports: Ports; sandbox?: SandboxEndpoints }): RemediationService {
+export function buildRemediation(config: Config, deps: { store: Store; slack: SlackPort; logger: Logger; outbox: OutboxSender; ports: Ports; clock: Clock; sandbox?: SandboxEndpoints }): RemediationService {
   const logger = deps.logger.child({ component: "remediation" });
   const file = policyFile(config);
   const policy = new PolicySource({ file, logger, watch: !!config.env.AISRE_POLICY_FILE });
@@ -38,6 +39,7 @@ export function buildRemediation(config: Config, deps: { store: Store; slack: Sl
     policy,
     defaultChannel: config.incidentChannel,
     outbox: deps.outbox,
+    clock: deps.clock,
     ports: {
       kubernetes: deps.ports.kubernetes ? new KubernetesRemediation(deps.ports.kubernetes) : undefined,
       verifier: deps.ports.metrics ? new MetricsVerifier(deps.ports.metrics) : undefined,

@@ -4,7 +4,8 @@ import type { ActionRecords } from "./action-records.ts";
 import { auditAction, timelineAction, type AuditEvent } from "./audit-trail.ts";
 import type { ActionCards } from "./card-publisher.ts";
 import type { ActionContext, ActionDefinition } from "./catalog.ts";
-import type { Clock, Escalator, Verifier } from "./ports.ts";
+import type { Clock } from "../domain/clock.ts";
+import type { Escalator, Verifier } from "./ports.ts";
 import type { ActionState, EffectiveLimits, RemediationAction } from "./types.ts";
 import { allHealthy, readingsText, verifyRecovery } from "./verification.ts";
 

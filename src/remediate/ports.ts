@@ -87,14 +87,3 @@ export interface RunbookRunner {
 export type RunbookTransport =
   | { kind: "http"; url: string; method: "POST" | "PUT" | "DELETE"; headers: Record<string, string>; timeoutMs: number; dryRun: "body" | "query" | "none" }
   | { kind: "script"; command: string[]; timeoutMs: number; dryRun: "flag" | "none" };
-
-/** The clock and the wait, so tests can run verification windows quickly. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-};

@@ -1,4 +1,5 @@
-import type { Clock, SymptomReading, Verifier } from "./ports.ts";
+import type { Clock } from "../domain/clock.ts";
+import type { SymptomReading, Verifier } from "./ports.ts";
 import type { SymptomCheck, VerificationSettings } from "./types.ts";
 
 export interface VerificationOutcome {

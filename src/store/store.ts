@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "../domain/clock.ts";
 import type { Db } from "./db.ts";
 import { ActionRepo } from "./repos/actions.ts";
 import { AlertRepo } from "./repos/alerts.ts";
@@ -15,7 +16,7 @@ import { TimelineRepo } from "./repos/timeline.ts";
 /** Every repository over one database. */
 export interface Store {
   db: Db;
-  clock: () => Date;
+  clock: Clock;
   incidents: IncidentRepo;
   alerts: AlertRepo;
   timeline: TimelineRepo;
@@ -34,7 +35,7 @@ export interface Store {
  * `clock` is the system's time for incident, alert and timeline times: the wall clock, or the
  * simulation's clock in the sandbox (which runs SIM_SPEED times faster).
  */
-export function createStore(db: Db, clock: () => Date = () => new Date()): Store {
+export function createStore(db: Db, clock: Clock = systemClock): Store {
   return {
     db,
     clock,
@@ -45,7 +46,7 @@ export function createStore(db: Db, clock: () => Date = () => new Date()): Store
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
     actions: new ActionRepo(db),
-    audit: new AuditRepo(db),
+    audit: new AuditRepo(db, clock),
     links: new ExternalLinkRepo(db),
     knowledge: new KnowledgeRepo(db),
     feedback: new FeedbackRepo(db),

@@ -6,6 +6,7 @@ import { kubernetesToolset, type KubernetesToolsetOptions } from "./kubernetes.t
 import { metricsToolset, type MetricsToolsetOptions } from "./metrics.ts";
 import type { ToolsetPorts } from "./ports.ts";
 import { failed, toolSpecs, type Tool, type ToolResult, type Toolset } from "./types.ts";
+import type { Clock } from "../domain/clock.ts";
 
 export type { ToolResult, Toolset, Tool } from "./types.ts";
 export type { ToolsetPorts } from "./ports.ts";
@@ -15,8 +16,8 @@ export interface ToolsetsDeps {
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
   /** Shared, not copied: ports attached later to this object are seen by the tools. */
   ports?: ToolsetPorts;
-  /** The observed system's clock (unix ms) when Prometheus cannot tell it; default the host's. */
-  now?: () => number;
+  /** The observed system's clock when Prometheus cannot tell it; default the host's. */
+  clock?: Clock;
   kubernetes?: KubernetesToolsetOptions;
   metrics?: MetricsToolsetOptions;
   /** Why an integration is off, when config knows better than "not connected". */
@@ -38,9 +39,9 @@ export class Toolsets {
 
   constructor(deps: ToolsetsDeps) {
     this.ports = deps.ports ?? {};
-    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.now ? { now: deps.now } : {}) });
-    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.now ? { now: deps.now } : {}) });
-    this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.now, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
+    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
+    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
+    this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
     this.knowledge = knowledgeToolset(deps.knowledge);
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
   }

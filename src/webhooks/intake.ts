@@ -1,3 +1,4 @@
+import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
 import type { IngestResult } from "../incident/incident-service.ts";
 import { receiveDelivery } from "../ingest/registry.ts";
@@ -40,11 +41,12 @@ const storeUnavailable = (detail: string): IntakeAnswer => ({
  */
 export class WebhookIntake {
   private readonly sources: Map<string, WebhookSource>;
-  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers };
+  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock };
   private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
 
-  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers }) {
+  /** `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the sandbox). */
+  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
   }
@@ -53,13 +55,15 @@ export class WebhookIntake {
     return [...this.sources.keys()].sort();
   }
 
-  async accept(sourceName: string, req: WebhookRequest): Promise<IntakeAnswer> {
+  async accept(sourceName: string, request: WebhookRequest): Promise<IntakeAnswer> {
+    const receivedAt = request.receivedAt ?? isoNow(this.o.clock ?? systemClock);
+    const req: WebhookRequest = { ...request, receivedAt };
     const source = this.sources.get(sourceName);
     if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };
     const count = (outcome: string) => this.o.metrics?.webhooksReceived.inc({ source: sourceName, outcome });
     try {
       const parsed = await receiveDelivery(source, req, this.o.secrets);
-      const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: req.body.toString("utf8"), receivedAt: req.receivedAt ?? new Date().toISOString() };
+      const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: req.body.toString("utf8"), receivedAt };
       // Never a 2xx for a delivery that is not stored: while the database is down, answer 503 at once.
       const health = this.o.store.db.health;
       if (!health.up()) {

@@ -9,6 +9,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
+import { clockOf } from "../../src/domain/clock.ts";
 
 const topology: Topology = {
   services: ["frontend", "checkout", "payments", "orders-db", "reporting"],
@@ -46,7 +47,7 @@ describe("IncidentService", () => {
     store = createStore(db);
     slack = new MemorySlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, outbox, threadFlushMs: 0, now: () => clock });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, outbox, threadFlushMs: 0, clock: clockOf(() => clock) });
   });
   afterEach(async () => {
     await outbox.stop();

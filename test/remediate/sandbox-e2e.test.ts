@@ -11,11 +11,11 @@ import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } fr
 
 const M = 60_000;
 
-/** The shipped example policy, with the memory-leak restart set to auto, no peak window, and a short verification for the test clock. */
+/** The shipped example policy, with the memory-leak restart set to auto, no peak window, and quick verification readings (the window is in simulated time, which the test runs fast). */
 function testPolicy(): string {
   const doc = parse(readFileSync(new URL("../../policy.example.yaml", import.meta.url), "utf8")) as Record<string, any>;
   doc.windows = [];
-  doc.verification = { windowSeconds: 90, intervalSeconds: 0.5, consecutive: 2 };
+  doc.verification = { windowSeconds: 3600, intervalSeconds: 0.5, consecutive: 2 };
   doc.rules.find((r: any) => r.match.action === "rollout_restart").autonomy = "auto";
   const file = join(mkdtempSync(join(tmpdir(), "aisre-e2e-policy-")), "policy.yaml");
   writeFileSync(file, stringify(doc));

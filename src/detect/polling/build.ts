@@ -10,6 +10,7 @@ import { AdvisoryLockLeader } from "./leader.ts";
 import { SliPoller } from "./poller.ts";
 import type { AnomalyPresenter } from "./presenter.ts";
 import { AnomalyReporter } from "./reporter.ts";
+import type { Clock } from "../../domain/clock.ts";
 
 /** SLI polling as the composition root sees it. */
 export interface SliPolling {
@@ -30,7 +31,7 @@ export interface PollingDeps {
   ports: Ports;
   logger: Logger;
   /** The system clock (the simulation's in the sandbox). */
-  now: () => number;
+  clock: Clock;
   /** Wakes the outbox sender. */
   poke?: () => void;
   /** The metrics come from the local simulation (its default SLIs apply when no file is set). */
@@ -68,7 +69,7 @@ export function buildPolling(deps: PollingDeps): SliPolling {
     severity: config.env.AISRE_ANOMALY_SEVERITY,
     defaultChannel: config.incidentChannel,
     poke: deps.poke,
-    now: deps.now,
+    clock: deps.clock,
   });
   let poller: SliPoller | undefined;
   const leader = new AdvisoryLockLeader({ db: deps.store.db, logger, onChange: (lead) => poller?.leadershipChanged(lead) });
@@ -81,7 +82,7 @@ export function buildPolling(deps: PollingDeps): SliPolling {
     cloudwatchRegion: config.cloudwatch.mode === "real" ? config.cloudwatch.region : "us-east-1",
     reporter,
     leader,
-    now: deps.now,
+    clock: deps.clock,
     logger,
     backfillMs: config.env.AISRE_POLL_BACKFILL,
     cron,

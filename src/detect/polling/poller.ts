@@ -7,6 +7,7 @@ import { inQuietHours, type CloudWatchSli, type ResolvedSli } from "../sli-confi
 import { fetchCloudWatch, fetchPrometheus, labelSignature, type FetchedSeries } from "./fetch.ts";
 import type { AdvisoryLockLeader } from "./leader.ts";
 import type { AnomalyReporter } from "./reporter.ts";
+import { systemClock, type Clock } from "../../domain/clock.ts";
 
 /**
  * The SLI poller: node-cron jobs that, on the replica holding the poll lock, fetch every SLI's new
@@ -31,7 +32,8 @@ export interface PollerOptions {
   /** Leader election; without one this poller always runs (single replica, tests, bench). */
   leader?: AdvisoryLockLeader;
   /** The system clock (ms). */
-  now?: () => number;
+  /** The system's time (the simulation's in the sandbox). */
+  clock?: Clock;
   logger?: Logger;
   /** History fetched on a first poll (default 24 h). */
   backfillMs?: number;
@@ -102,7 +104,7 @@ export class SliPoller {
   }
 
   private now(): number {
-    return this.o.now?.() ?? Date.now();
+    return (this.o.clock ?? systemClock).now();
   }
 
   /** Settings of a series key (derived keys of multi-series queries included). */

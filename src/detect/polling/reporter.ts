@@ -10,6 +10,7 @@ import type { ResolvedSli } from "../sli-config.ts";
 import { findingChart } from "./chart.ts";
 import { formatSliDelta, formatSliValue, describeKind, plainAnomalyPresenter, type AnomalyMessageView, type AnomalyPresenter } from "./presenter.ts";
 import { UploadError, uploadToThread } from "./upload.ts";
+import { systemClock, type Clock } from "../../domain/clock.ts";
 
 /**
  * Turns findings into incident work. An anomaly on a service with an open incident enriches it
@@ -37,7 +38,8 @@ export interface AnomalyReporterOptions {
   defaultChannel?: string;
   /** Wakes the outbox sender after an enqueue. */
   poke?: () => void;
-  now?: () => number;
+  /** The system's time (the simulation's in the sandbox). */
+  clock?: Clock;
   /** Upload charts (default true). */
   charts?: boolean;
   /** How long (wall ms) an upload waits for its message to be posted (default 5 min). */
@@ -89,7 +91,7 @@ export class AnomalyReporter {
   }
 
   private now(): number {
-    return this.o.now?.() ?? Date.now();
+    return (this.o.clock ?? systemClock).now();
   }
 
   /** Keys of the anomalies being followed (reported and not over). */

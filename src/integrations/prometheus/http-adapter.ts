@@ -1,5 +1,6 @@
 import { AppError } from "../../errors.ts";
 import type { InstantSample, MetricsPort, RangeSeries } from "./port.ts";
+import { systemClock, type Clock } from "../../domain/clock.ts";
 
 interface PromResponse<T> {
   status: "success" | "error";
@@ -27,17 +28,17 @@ export class PrometheusHttpMetrics implements MetricsPort {
   private readonly baseUrl: string;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   /**
    * `baseUrl` is the Prometheus root (`http://prometheus:9090`, or the sandbox's `<url>/prometheus`).
-   * `now` is the clock used when `at` is omitted (the sandbox passes its simulated clock).
+   * `clock` is the system's time used when `at` is omitted (the sandbox passes its simulated clock).
    */
-  constructor(options: { baseUrl: string; headers?: Record<string, string>; timeoutMs?: number; now?: () => Date }) {
+  constructor(options: { baseUrl: string; headers?: Record<string, string>; timeoutMs?: number; clock?: Clock }) {
     this.baseUrl = options.baseUrl.replace(/\/$/, "");
     this.headers = options.headers ?? {};
     this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   private async post<T>(path: string, params: URLSearchParams): Promise<T> {
@@ -65,7 +66,7 @@ export class PrometheusHttpMetrics implements MetricsPort {
   }
 
   async query(promql: string, options: { at?: Date } = {}): Promise<InstantSample[]> {
-    const data = await this.post<Result>("/api/v1/query", new URLSearchParams({ query: promql, time: seconds(options.at ?? this.now()) }));
+    const data = await this.post<Result>("/api/v1/query", new URLSearchParams({ query: promql, time: seconds(options.at ?? new Date(this.clock.now())) }));
     switch (data.resultType) {
       case "vector":
         return data.result.map((r) => ({ labels: r.metric, timestamp: r.value[0], value: num(r.value[1]) }));

@@ -1,3 +1,4 @@
+import { clockOf, type Clock } from "../../domain/clock.ts";
 import { randomBytes } from "node:crypto";
 import { Router } from "../../http/router.ts";
 import { type Logger, silentLogger } from "../../log.ts";
@@ -74,6 +75,8 @@ export interface SimulatedSystem extends SandboxPart, ScenarioControl {
   tick(simMs: number): void;
   /** Current simulated time (ms since epoch). */
   now(): number;
+  /** The simulation's clock as the product's Clock port (the system's time in the sandbox). */
+  clock: Clock;
   health(): ServiceHealth[];
   /** Alerts currently firing in the simulation's Prometheus. */
   firingAlerts(): Array<{ alertname: string; service: string; severity: string; labels: Record<string, string>; since: string }>;
@@ -267,6 +270,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
       simBase += simMs;
     },
     now: () => world.now,
+    clock: clockOf(() => world.now, speed),
     health: () => serviceHealth(world),
     firingAlerts: () =>
       rules.firing().map((a) => ({ alertname: a.labels.alertname!, service: a.labels.service ?? "", severity: a.labels.severity ?? "", labels: a.labels, since: new Date(a.firedAt ?? a.activeAt).toISOString() })),

@@ -1,6 +1,7 @@
 import type { Alert, AlertStatus, Severity } from "../../domain/alert.ts";
 import type { Db } from "../db.ts";
 import { iso, isoOrUndefined, json } from "../rows.ts";
+import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
 export interface StoredAlert extends Alert {
   incidentId?: string;
@@ -47,8 +48,8 @@ function toAlert(r: AlertRow): StoredAlert {
 
 export class AlertRepo {
   private readonly db: Db;
-  private readonly clock: () => Date;
-  constructor(db: Db, clock: () => Date = () => new Date()) {
+  private readonly clock: Clock;
+  constructor(db: Db, clock: Clock = systemClock) {
     this.db = db;
     this.clock = clock;
   }
@@ -102,7 +103,7 @@ export class AlertRepo {
          join_reason = COALESCE(EXCLUDED.join_reason, alerts.join_reason),
          flaps = alerts.flaps + CASE WHEN alerts.status <> EXCLUDED.status THEN 1 ELSE 0 END,
          last_seen_at = EXCLUDED.last_seen_at`,
-      [json(rows), this.clock().toISOString()],
+      [json(rows), isoNow(this.clock)],
     );
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db.ts";
 import { iso, json } from "../rows.ts";
+import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
 export interface AuditEntry {
   seq: number;
@@ -61,8 +62,11 @@ const toEntry = (r: Row): AuditEntry => ({
 /** Append-only, hash-chained audit log: each entry's hash covers the previous entry's hash. */
 export class AuditRepo {
   private readonly db: Db;
-  constructor(db: Db) {
+  private readonly clock: Clock;
+  /** `clock`: the system's time (the simulation's in the sandbox), for entry times. */
+  constructor(db: Db, clock: Clock = systemClock) {
     this.db = db;
+    this.clock = clock;
   }
 
   async append(e: { actor: string; action: string; incidentId?: string; target?: string; detail?: Record<string, unknown> }): Promise<AuditEntry> {
@@ -72,7 +76,7 @@ export class AuditRepo {
       // Millisecond precision survives the round trip through timestamptz on both drivers.
       const entry = {
         seq: last ? Number(last.seq) + 1 : 1,
-        at: new Date().toISOString(),
+        at: isoNow(this.clock),
         actor: e.actor,
         action: e.action,
         incidentId: e.incidentId,

@@ -2,6 +2,7 @@ import type { Severity } from "../../domain/alert.ts";
 import type { Incident, IncidentOrigin, IncidentStatus } from "../../domain/incident.ts";
 import type { Db } from "../db.ts";
 import { iso, isoOrUndefined, json } from "../rows.ts";
+import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
 interface IncidentRow {
   id: string;
@@ -44,9 +45,9 @@ export type IncidentPatch = Partial<Pick<Incident, "title" | "status" | "severit
 
 export class IncidentRepo {
   private readonly db: Db;
-  private readonly clock: () => Date;
+  private readonly clock: Clock;
   /** `clock`: the system's time (the simulation's in the sandbox), for created/updated/resolved times. */
-  constructor(db: Db, clock: () => Date = () => new Date()) {
+  constructor(db: Db, clock: Clock = systemClock) {
     this.db = db;
     this.clock = clock;
   }
@@ -55,7 +56,7 @@ export class IncidentRepo {
     const [row] = await this.db.query<IncidentRow>(
       `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
        VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) RETURNING *`,
-      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? this.clock().toISOString()],
+      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? isoNow(this.clock)],
     );
     return toIncident(row);
   }
@@ -72,7 +73,7 @@ export class IncidentRepo {
 
   /** Merges into the card (top-level keys replace). */
   async mergeCard(id: string, patch: IncidentCard): Promise<void> {
-    await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = $3 WHERE id = $1", [id, json(patch), this.clock().toISOString()]);
+    await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = $3 WHERE id = $1", [id, json(patch), isoNow(this.clock)]);
   }
 
   async listOpen(): Promise<Incident[]> {
@@ -87,7 +88,7 @@ export class IncidentRepo {
 
   async update(id: string, patch: IncidentPatch): Promise<Incident | undefined> {
     const sets: string[] = ["updated_at = $2"];
-    const params: unknown[] = [id, this.clock().toISOString()];
+    const params: unknown[] = [id, isoNow(this.clock)];
     const add = (col: string, v: unknown) => {
       params.push(v);
       sets.push(`${col} = $${params.length}`);

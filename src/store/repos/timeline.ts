@@ -1,6 +1,7 @@
 import type { TimelineEntry, TimelineKind } from "../../domain/incident.ts";
 import type { Db } from "../db.ts";
 import { iso, json } from "../rows.ts";
+import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
 interface TimelineRow {
   id: number;
@@ -14,8 +15,8 @@ interface TimelineRow {
 
 export class TimelineRepo {
   private readonly db: Db;
-  private readonly clock: () => Date;
-  constructor(db: Db, clock: () => Date = () => new Date()) {
+  private readonly clock: Clock;
+  constructor(db: Db, clock: Clock = systemClock) {
     this.db = db;
     this.clock = clock;
   }
@@ -23,7 +24,7 @@ export class TimelineRepo {
   async append(e: Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
     const [row] = await this.db.query<TimelineRow>(
       `INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [e.incidentId, e.at ?? this.clock().toISOString(), e.kind, e.actor, e.text, json(e.data ?? {})],
+      [e.incidentId, e.at ?? isoNow(this.clock), e.kind, e.actor, e.text, json(e.data ?? {})],
     );
     return toEntry(row);
   }
@@ -31,7 +32,7 @@ export class TimelineRepo {
   /** Appends many entries in one statement, in the order given. */
   async appendMany(entries: Array<Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }>): Promise<void> {
     if (entries.length === 0) return;
-    const now = this.clock().toISOString();
+    const now = isoNow(this.clock);
     const rows = entries.map((e, i) => ({ n: i, incident_id: e.incidentId, at: e.at ?? now, kind: e.kind, actor: e.actor, text: e.text, data: e.data ?? {} }));
     await this.db.query(
       `INSERT INTO timeline (incident_id, at, kind, actor, text, data)

@@ -8,6 +8,7 @@ import { openPostgresDb } from "../../../src/store/pg-db.ts";
 import { eventually } from "../../support/harness.ts";
 import { freshPostgres } from "../../support/databases.ts";
 import { MemoryMetrics, noiseAt } from "./memory-ports.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 /**
  * One poller at a time: the replica holding the Postgres advisory lock. When it dies (its
@@ -25,7 +26,7 @@ function replica(db: Db) {
   let poller: SliPoller | undefined;
   const leader = new AdvisoryLockLeader({ db, onChange: (l) => poller?.leadershipChanged(l) });
   let now = T0;
-  poller = new SliPoller({ slis, metrics, leader, now: () => (now += 60_000), backfillMs: 3_600_000, cron: "* * * * * *", electionCron: "* * * * * *" });
+  poller = new SliPoller({ slis, metrics, leader, clock: clockOf(() => (now += 60_000)), backfillMs: 3_600_000, cron: "* * * * * *", electionCron: "* * * * * *" });
   return { poller, leader, metrics };
 }
 

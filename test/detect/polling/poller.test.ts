@@ -4,6 +4,7 @@ import { SliPoller, type PollerOptions } from "../../../src/detect/polling/polle
 import { parseSliConfig, type ResolvedSli } from "../../../src/detect/sli-config.ts";
 import type { Incident } from "../../../src/domain/incident.ts";
 import { MemoryCloudWatch, MemoryMetrics, noiseAt } from "./memory-ports.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -52,7 +53,7 @@ describe("SliPoller", () => {
   it("backfills on the step grid at the first poll, then fetches only the new points", async () => {
     const metrics = new MemoryMetrics(level());
     let now = T0 + 30_000;
-    const poller = new SliPoller({ slis: promSli(), metrics, now: () => now, backfillMs: 6 * H });
+    const poller = new SliPoller({ slis: promSli(), metrics, clock: clockOf(() => now), backfillMs: 6 * H });
     const first = await poller.pollOnce();
     expect(metrics.ranges[0]).toMatchObject({ query: "lat", start: T0 - 6 * H, end: T0, step: 60 });
     expect(first).toMatchObject({ series: 1, points: 361, errors: [] });
@@ -74,7 +75,7 @@ describe("SliPoller", () => {
     const metrics = new MemoryMetrics(level(shift));
     const { reporter, reports, resolved } = recorder();
     let now = T0;
-    const poller = new SliPoller({ slis: promSli(), metrics, reporter, now: () => now, backfillMs: 12 * H, detection: { closeAfterMs: 15 * MIN } });
+    const poller = new SliPoller({ slis: promSli(), metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H, detection: { closeAfterMs: 15 * MIN } });
     await poller.pollOnce();
     expect(reports).toHaveLength(0);
     for (let m = 1; m <= 90; m++) {
@@ -104,7 +105,7 @@ describe("SliPoller", () => {
     const slis = parseSliConfig({ services: { shop: { slis: [{ name: "a", prometheus: { query: "a" } }, { name: "b", prometheus: { query: "b" } }] } } });
     const { reporter, reports } = recorder();
     let now = T0;
-    const poller = new SliPoller({ slis, metrics, reporter, now: () => now, backfillMs: 12 * H });
+    const poller = new SliPoller({ slis, metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H });
     const first = await poller.pollOnce();
     expect(first.findings).toBeGreaterThanOrEqual(2);
     expect(reports.map((r) => [r.finding.key, r.ctx.ongoing])).toEqual([["shop/b", true]]);
@@ -120,7 +121,7 @@ describe("SliPoller", () => {
     const { reporter, reports } = recorder();
     let now = T0;
     const slis = promSli({ quietHours: { start: "11:00", end: "12:30", timezone: "UTC" }, page: true });
-    const poller = new SliPoller({ slis, metrics, reporter, now: () => now, backfillMs: 12 * H });
+    const poller = new SliPoller({ slis, metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H });
     await poller.pollOnce();
     let held = 0;
     for (let m = 1; m <= 29; m++) {
@@ -140,7 +141,7 @@ describe("SliPoller", () => {
     const metrics = new MemoryMetrics(level({ from: T0 + 10 * MIN, by: 50 }));
     const { reporter, reports } = recorder({ id: "INC-1", services: ["checkout"] });
     let now = T0;
-    const poller = new SliPoller({ slis: promSli({ quietHours: { start: "00:00", end: "23:59", timezone: "UTC" } }), metrics, reporter, now: () => now, backfillMs: 12 * H });
+    const poller = new SliPoller({ slis: promSli({ quietHours: { start: "00:00", end: "23:59", timezone: "UTC" } }), metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H });
     await poller.pollOnce();
     for (let m = 1; m <= 20; m++) {
       now = T0 + m * MIN;
@@ -157,7 +158,7 @@ describe("SliPoller", () => {
     ]);
     const { reporter, reports } = recorder();
     let now = T0;
-    const poller = new SliPoller({ slis: promSli({ sensitivity: "high" }), metrics, reporter, now: () => now, backfillMs: 12 * H });
+    const poller = new SliPoller({ slis: promSli({ sensitivity: "high" }), metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H });
     expect((await poller.pollOnce()).series).toBe(2);
     for (let m = 1; m <= 15; m++) {
       now = T0 + m * MIN;
@@ -170,7 +171,7 @@ describe("SliPoller", () => {
 
   it("splits a long backfill under Prometheus' 11,000 points per query", async () => {
     const metrics = new MemoryMetrics(level());
-    const poller = new SliPoller({ slis: promSli(), metrics, now: () => T0, backfillMs: 10 * 24 * H });
+    const poller = new SliPoller({ slis: promSli(), metrics, clock: clockOf(() => T0), backfillMs: 10 * 24 * H });
     const r = await poller.pollOnce();
     expect(metrics.ranges).toHaveLength(2);
     expect(r.points).toBe(10 * 24 * 60 + 1);
@@ -183,7 +184,7 @@ describe("SliPoller", () => {
       return 100 + noiseAt(1, t);
     });
     const slis = parseSliConfig({ services: { shop: { slis: [{ name: "ok", prometheus: { query: "ok" } }, { name: "bad", prometheus: { query: "bad" } }] } } });
-    const r = await new SliPoller({ slis, metrics, now: () => T0, backfillMs: H }).pollOnce();
+    const r = await new SliPoller({ slis, metrics, clock: clockOf(() => T0), backfillMs: H }).pollOnce();
     expect(r.series).toBe(1);
     expect(r.errors).toEqual([{ key: "shop/bad", error: "parse error at char 3" }]);
   });
@@ -197,7 +198,7 @@ describe("SliPoller", () => {
     const slis = parseSliConfig({ services });
     const cw = new MemoryCloudWatch((q, t) => 50 + 5 * noiseAt(Number(q.dimensions?.InstanceId?.slice(2)) || 0, t));
     let now = T0 + 10_000;
-    const poller = new SliPoller({ slis, cloudwatch: cw, cloudwatchRegion: "us-east-1", now: () => now, backfillMs: 24 * H });
+    const poller = new SliPoller({ slis, cloudwatch: cw, cloudwatchRegion: "us-east-1", clock: clockOf(() => now), backfillMs: 24 * H });
     const first = await poller.pollOnce();
     // 24 h of 5-minute periods = 289 points per query: 348 queries per request stay under 100,800.
     expect(cw.calls.map((c) => c.queries.length)).toEqual([348, 348, 348, 156]);

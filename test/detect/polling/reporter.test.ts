@@ -13,6 +13,7 @@ import type { Db } from "../../../src/store/db.ts";
 import { openDb } from "../../../src/store/open.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -90,7 +91,7 @@ describe("AnomalyReporter", () => {
   let incidents: IncidentService;
   let now = T0;
   const reporter = (severity: "sev3" | "sev4" = "sev4") =>
-    new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", now: () => now, fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
+    new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
   /** Sends what the outbox holds (several rounds: roots first, then thread replies and edits). */
   const send = async () => {
     for (let i = 0; i < 6; i++) {
@@ -103,10 +104,10 @@ describe("AnomalyReporter", () => {
   beforeEach(async () => {
     now = T0;
     db = await openDb({ dataDir: "memory" });
-    store = createStore(db, () => new Date(now));
+    store = createStore(db, clockOf(() => now));
     slack = new UploadSlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0, now: () => now });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0, clock: clockOf(() => now) });
   });
   afterEach(async () => {
     await db.close();

@@ -10,6 +10,7 @@ import { parseSliConfig } from "../../../src/detect/sli-config.ts";
 import { AwsCloudWatch } from "../../../src/integrations/cloudwatch/sdk-adapter.ts";
 import { PrometheusHttpMetrics } from "../../../src/integrations/prometheus/http-adapter.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "../../../src/sandbox/sim/system.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 /**
  * The poller through the real adapters (HTTP Prometheus API, the AWS SDK's GetMetricData) against
@@ -31,8 +32,8 @@ describe("polling the simulation through the real adapters", () => {
   });
 
   it("the sandbox SLIs: every query answers, one series each", async () => {
-    const metrics = new PrometheusHttpMetrics({ baseUrl: `${base}/prometheus`, now: () => new Date(sim.now()) });
-    const poller = new SliPoller({ slis: sandboxSlis(), metrics, now: () => sim.now(), backfillMs: 3_600_000 });
+    const metrics = new PrometheusHttpMetrics({ baseUrl: `${base}/prometheus`, clock: clockOf(() => sim.now()) });
+    const poller = new SliPoller({ slis: sandboxSlis(), metrics, clock: clockOf(() => sim.now()), backfillMs: 3_600_000 });
     const r = await poller.pollOnce();
     expect(r.errors).toEqual([]);
     expect(r.series).toBe(24);
@@ -51,7 +52,7 @@ describe("polling the simulation through the real adapters", () => {
         },
       },
     });
-    const poller = new SliPoller({ slis, cloudwatch, cloudwatchRegion: "us-east-1", now: () => sim.now(), backfillMs: 3_600_000 });
+    const poller = new SliPoller({ slis, cloudwatch, cloudwatchRegion: "us-east-1", clock: clockOf(() => sim.now()), backfillMs: 3_600_000 });
     const r = await poller.pollOnce();
     expect(r.errors).toEqual([]);
     expect(r.series).toBe(2);

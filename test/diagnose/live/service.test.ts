@@ -14,6 +14,7 @@ import { Toolsets } from "../../../src/toolsets/index.ts";
 import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-ports.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
 const blocksText = (m: { text: string; blocks?: unknown[] }) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`;
@@ -37,7 +38,7 @@ describe("DiagnosisService", () => {
     store = createStore(db);
     slack = new MemorySlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, now: () => NOW });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, clock: clockOf(() => NOW) });
     // Before payments' own signals are in: only the edge's errors (no metrics for payments yet).
     const metrics = poolLeakMetrics();
     world = { now: NOW, metrics: metrics.filter((s) => s.service !== "payments").concat([healthy("payments", 3)]), pods: shopPods(), logs: {} };

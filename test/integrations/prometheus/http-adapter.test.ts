@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrometheusHttpMetrics } from "../../../src/integrations/prometheus/http-adapter.ts";
 import { type RunningSim, START, startSim } from "../../sandbox/sim/harness.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 
 describe("PrometheusHttpMetrics against the simulated Prometheus", () => {
   let env: RunningSim;
@@ -8,7 +9,7 @@ describe("PrometheusHttpMetrics against the simulated Prometheus", () => {
 
   beforeAll(async () => {
     env = await startSim();
-    prom = new PrometheusHttpMetrics({ baseUrl: `${env.url}/prometheus`, now: () => new Date(env.sim.now()) });
+    prom = new PrometheusHttpMetrics({ baseUrl: `${env.url}/prometheus`, clock: clockOf(() => env.sim.now()) });
   });
   afterAll(async () => env.close());
 
