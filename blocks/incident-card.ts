@@ -17,7 +17,8 @@ export function confidenceLabel(c: number | undefined): string {
 export function incidentCardMessage(v: IncidentCardView): SlackMessage {
   const { incident: inc, alerts, diagnosis, links } = v;
   const resolved = inc.status === "resolved";
-  const title = `${STATUS_ICON[inc.status] ?? ""} ${escapeMrkdwn(inc.severity.toUpperCase())} · ${escapeMrkdwn(inc.title)}`;
+  const title = `${STATUS_ICON[inc.status] ?? ""} ${escapeMrkdwn(inc.severity.toUpperCase())} · ${escapeMrkdwn(v.headline ?? inc.title)}`;
+  const cause = fitSection(`*What caused it*\n${diagnosis?.cause ? `${escapeMrkdwn(diagnosis.cause)}${confidenceLabel(diagnosis.confidence)}` : resolved ? "Not established." : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${escapeMrkdwn(diagnosis.verdict)}_` : ""}`);
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: fitHeader(resolved ? `${title} (resolved)` : title), emoji: true } },
     {
@@ -27,13 +28,24 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
         { type: "mrkdwn", text: `*Severity*\n${escapeMrkdwn(inc.severity.toUpperCase())}` },
         { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? escapeMrkdwn(inc.services.join(", ")) : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Alerts*\n${Number(alerts.firing)} firing / ${Number(alerts.total)} total` },
-        { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
+        // Once resolved, the live impact gives way to when it ended.
+        resolved && inc.resolvedAt
+          ? { type: "mrkdwn", text: `*Resolved*\n${slackDate(inc.resolvedAt, "{date_short_pretty} {time}")}` }
+          : { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Started*\n${slackDate(inc.createdAt, "{date_short_pretty} {time}")}` },
       ],
     },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${escapeMrkdwn(diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…"))}`) } },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What caused it*\n${diagnosis?.cause ? `${escapeMrkdwn(diagnosis.cause)}${confidenceLabel(diagnosis.confidence)}` : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${diagnosis.verdict}_` : ""}`) } },
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${escapeMrkdwn(s)}`).join("\n") : "Investigating…"}`) } },
+    ...(resolved
+      ? // The resolution summary replaces what was going on, the recommendations and the actions.
+        ([
+          { type: "section", text: { type: "mrkdwn", text: fitSection(`*Resolution*\n${escapeMrkdwn(v.resolution ?? "Resolved.")}`) } },
+          { type: "section", text: { type: "mrkdwn", text: cause } },
+        ] as KnownBlock[])
+      : ([
+          { type: "section", text: { type: "mrkdwn", text: fitSection(`*What's going on*\n${escapeMrkdwn(diagnosis?.summary ?? (alerts.names.length ? `Alerts: ${alerts.names.join(", ")}` : "Investigating…"))}`) } },
+          { type: "section", text: { type: "mrkdwn", text: cause } },
+          { type: "section", text: { type: "mrkdwn", text: fitSection(`*What to do next*\n${diagnosis?.nextSteps?.length ? diagnosis.nextSteps.map((s) => `• ${escapeMrkdwn(s)}`).join("\n") : "Investigating…"}`) } },
+        ] as KnownBlock[])),
   ];
   const linkParts = [
     links.jira ? link(links.jira.url, `Jira ${links.jira.key}`) : undefined,
@@ -58,6 +70,6 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
           },
         ],
   });
-  const text = escapeMrkdwn(`${inc.severity.toUpperCase()} ${inc.status}: ${inc.title} (${inc.services.join(", ") || "unknown service"})`);
+  const text = escapeMrkdwn(`${inc.severity.toUpperCase()} ${inc.status}: ${v.headline ?? inc.title} (${inc.services.join(", ") || "unknown service"})`);
   return { text, blocks };
 }

@@ -9,6 +9,7 @@ import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
 import { IncidentEvents } from "./incident-events.ts";
+import { resolutionSummary } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { AlertJoin, IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
@@ -379,9 +380,12 @@ export class IncidentService {
       s.links.get(incident.id, "postmortem"),
     ]);
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
+    const resolution = incident.status === "resolved" ? resolutionSummary(incident, await s.timeline.list(incident.id, ["status", "action"])) : undefined;
     const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;
     return {
       incident,
+      ...(card.headline ? { headline: card.headline } : {}),
+      ...(resolution ? { resolution } : {}),
       alerts: { ...counts, names: names.map((n) => n.name) },
       impact: card.impact,
       diagnosis: card.diagnosis,

@@ -21,6 +21,10 @@ export interface CardDiagnosis {
 
 export interface IncidentCardView {
   incident: Incident;
+  /** The current best understanding (impact, leading cause once confident); the title until there is one. */
+  headline?: string;
+  /** Once resolved: how it ended, in a sentence (replaces impact, recommendations and actions). */
+  resolution?: string;
   alerts: { total: number; firing: number; names: string[] };
   impact?: string;
   diagnosis?: CardDiagnosis;

@@ -58,8 +58,9 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     })
     .filter((c, i, all) => all.findIndex((x) => x.kind === c.kind && x.service === c.service && x.version === c.version) === i);
 
+  // Only what was believed while the incident ran: a ranking that lands after the resolution is not a hypothesis the responders weighed.
   const hypotheses = timeline
-    .filter((e) => e.kind === "hypothesis")
+    .filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt)))
     .map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
   const leadingCause = input.diagnosis?.cause
     ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict }

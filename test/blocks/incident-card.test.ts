@@ -45,6 +45,30 @@ describe("incident card", () => {
     expect(text).not.toContain("incident_acknowledge");
   });
 
+  it("heads with the current understanding; once resolved, impact, recommendations and actions give way to the resolution", () => {
+    const open = incidentCardMessage({ incident, headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely", impact: "checkout: 30 % of requests fail", alerts: { total: 3, firing: 3, names: [] }, diagnosis: { cause: "inventory: the deploy", confidence: 0.9, nextSteps: ["Recommended: rollback of inventory; see the action card in the thread."] }, links: {} });
+    expect(JSON.stringify(open.blocks)).toContain("SEV2 · Checkout failing 30 % — inventory deploy 2.3.0 likely");
+    expect(open.text).toContain("Checkout failing 30 %");
+    const done = incidentCardMessage({
+      incident: { ...incident, status: "resolved", resolvedAt: "2026-11-23T10:40:00Z" },
+      headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely",
+      resolution: "Resolved by aisre: all alerts resolved. Fix: rollback of inventory (verified). Lasted 40 min.",
+      impact: "checkout: 30 % of requests fail",
+      alerts: { total: 3, firing: 0, names: [] },
+      diagnosis: { cause: "inventory: the deploy", confidence: 0.9, nextSteps: ["Recommended: rollback of inventory; see the action card in the thread."] },
+      links: {},
+    });
+    const text = JSON.stringify(done.blocks);
+    expect(text).toContain("Resolution");
+    expect(text).toContain("Fix: rollback of inventory (verified)");
+    expect(text).toContain("inventory: the deploy");
+    expect(text).not.toContain("Impact");
+    expect(text).not.toContain("30 % of requests fail");
+    expect(text).not.toContain("Recommended");
+    expect(text).not.toContain("What to do next");
+    expect(text).not.toContain("incident_resolve");
+  });
+
   it("stays within Slack's limits whatever the input size", () => {
     const huge = "x".repeat(10_000);
     const m = incidentCardMessage({

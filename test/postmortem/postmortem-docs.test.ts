@@ -49,6 +49,12 @@ describe("facts", () => {
     expect(facts.alerts.map((a) => [a.name, a.count])).toEqual([["HighErrorRate", 1], ["SLOErrorBudgetBurn", 1]]);
   });
 
+  it("a ranking recorded after the resolution is not a hypothesis of the incident", () => {
+    const late = computeFacts({ incident, timeline: [...timeline, entry(41, "hypothesis", "aisre", "Diagnosis: cache evictions", { confidence: 0.4 })], alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(late.hypotheses.map((h) => h.text)).toEqual(["inventory 2.3.0 regression"]);
+    expect(late.leadingCause).toEqual({ text: "inventory 2.3.0 regression", confidence: 0.82 });
+  });
+
   it("error budget: the impact window against the SLO's budget, said to be an upper bound", () => {
     expect(facts.errorBudget).toMatchObject({ budgetMinutes: 43.2, usedMinutes: 40, usedPercent: 92.6 });
     expect(facts.errorBudget.basis).toContain("upper bound");

@@ -13,6 +13,7 @@ import { cardDiagnosis, diffDiagnoses, type HypothesisChange } from "../adapters
 import { diagnose } from "../engine.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
 import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
+import { cardHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 
@@ -309,7 +310,8 @@ export class DiagnosisService {
     const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5 }) : undefined;
     const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
     const impact = impactLine(ctx, alerting);
-    const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}) };
+    const headline = cardHeadline({ diagnosis, impacted: [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])], services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
+    const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
     if (choice && card.diagnosis) {
       const t = choice.recommendation;
       card.diagnosis.nextSteps = [`Recommended: ${t.type.replace(/_/g, " ")} of ${t.target.pod ?? t.target.service} (${choice.why}); see the action card in the thread.`, ...(card.diagnosis.nextSteps ?? [])].slice(0, 4);
@@ -319,11 +321,13 @@ export class DiagnosisService {
     const published = await store.db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DIAGNOSIS_LOCK, id]);
       const s = createStore(tx, this.o.store.clock);
+      // Resolved while this ranking ran: nothing more is said (it would read as a new hypothesis in the postmortem).
+      if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, resolved: true };
       const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
       const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
       const channel = incident.channel ?? this.o.defaultChannel;
       const oldCard = await s.incidents.card(id);
-      const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact });
+      const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
       if (cardChanged) await s.incidents.mergeCard(id, card);
       if (!prev) {
         const msg = this.presenter.analysis({
@@ -356,7 +360,7 @@ export class DiagnosisService {
     );
 
     let recommendation: DiagnosisRun["recommendation"];
-    if (choice && this.remediation) {
+    if (choice && this.remediation && !("resolved" in published)) {
       try {
         const r = await this.remediation.recommend(id, choice.recommendation);
         recommendation = { choice, outcome: r.duplicate ? "already recommended" : r.reason };

@@ -21,6 +21,8 @@ interface IncidentRow {
 
 /** Root-card content that is not a column of its own: impact and the diagnosis summary. */
 export interface IncidentCard {
+  /** The current best understanding in a line (impact, and the leading cause once confident). */
+  headline?: string;
   impact?: string;
   diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] };
 }

@@ -1,0 +1,65 @@
+import type { Diagnosis, MetricSeries, ServiceMetrics } from "../types.ts";
+
+/**
+ * The root card's headline: the current best understanding in a line an on-call engineer reads at a
+ * glance — the impact, then the leading cause once the diagnosis is confident
+ * ("Checkout failing 30 % — inventory deploy 2.3.0 likely"). Pure; recomputed on every ranking, so it
+ * follows re-ranking.
+ */
+export interface HeadlineInput {
+  diagnosis: Pick<Diagnosis, "hypotheses" | "uncertainty">;
+  /** The service where users feel it (the symptom), then the other alerting services. */
+  impacted: readonly string[];
+  services: readonly ServiceMetrics[];
+  /** Least confidence for naming a cause. */
+  minConfidence?: number;
+}
+
+function last(s: MetricSeries | undefined): number | undefined {
+  if (!s) return undefined;
+  for (let i = s.values.length - 1; i >= 0; i--) if (Number.isFinite(s.values[i])) return s.values[i];
+  return undefined;
+}
+
+const capitalise = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+
+/** "Checkout failing 30 %", "Checkout slow (p99 3.9 s)", or undefined when no impact shows. */
+export function impactPhrase(impacted: readonly string[], services: readonly ServiceMetrics[]): string | undefined {
+  for (const name of impacted) {
+    const sm = services.find((s) => s.service === name);
+    if (!sm) continue;
+    const err = last(sm.series.find((x) => x.metric === "error_ratio"));
+    if (err !== undefined && err >= 0.01) return `${capitalise(name)} failing ${Math.round(err * 100)} %`;
+    const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
+    if (p99 !== undefined && p99 >= 1) return `${capitalise(name)} slow (p99 ${p99.toFixed(1)} s)`;
+  }
+  return undefined;
+}
+
+/** "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "payments likely (its db connections rose)". */
+export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5): string | undefined {
+  const lead = d.hypotheses[0];
+  if (!lead) return undefined;
+  if (d.uncertainty !== "confident" || lead.confidence < minConfidence) {
+    const second = d.hypotheses[1];
+    return second ? `cause unclear (${lead.service} or ${second.service})` : "cause unclear";
+  }
+  const change = lead.evidence.filter((e) => e.kind === "change" && e.weight >= 0.2).sort((a, b) => b.weight - a.weight)[0];
+  if (change) {
+    const kind = change.summary.split(/\s/)[0] || "change";
+    return `${lead.service} ${kind}${change.source.ref ? ` ${change.source.ref}` : ""} likely`;
+  }
+  const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
+  if (pod) return `${lead.service} pods in ${pod.summary.split(/[:×\s]/)[0]} likely`;
+  const reason = lead.cause.replace(/^[^:]+:\s*/, "").split(";")[0]?.replace(/\.$/, "").trim();
+  return reason && !/weak signals/.test(reason) ? `${lead.service} likely (${reason})` : `${lead.service} likely`;
+}
+
+export function cardHeadline(i: HeadlineInput): string | undefined {
+  const impact = impactPhrase(i.impacted, i.services);
+  const cause = causePhrase(i.diagnosis, i.minConfidence);
+  if (impact && cause) return `${impact} — ${cause}`;
+  if (impact) return impact;
+  if (cause && !cause.startsWith("cause unclear")) return capitalise(cause);
+  return undefined;
+}

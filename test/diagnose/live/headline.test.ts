@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { cardHeadline } from "../../../src/diagnose/live/headline.ts";
+import type { Hypothesis } from "../../../src/diagnose/types.ts";
+
+const series = (service: string, err: number, p99 = 0.2) => ({ service, series: [{ metric: "error_ratio", timestamps: [1, 2], values: [0.001, err] }, { metric: "latency_p99", timestamps: [1, 2], values: [0.2, p99] }] });
+const hyp = (service: string, confidence: number, evidence: Hypothesis["evidence"], cause = `${service}: its errors rose.`): Hypothesis => ({ rank: 1, service, cause, services: [service], score: 1, confidence, evidence, counterEvidence: [], gaps: [] });
+
+describe("card headline", () => {
+  it("states the impact and, once confident, the leading cause", () => {
+    const d = { uncertainty: "confident" as const, hypotheses: [hyp("inventory", 0.92, [{ kind: "change", source: { service: "inventory", ref: "2.3.0" }, summary: "deploy 2.3.0 (inventory 2.3.0 is live) at 12:17Z, 2 min before onset", weight: 0.9 }])] };
+    expect(cardHeadline({ diagnosis: d, impacted: ["checkout", "inventory"], services: [series("checkout", 0.304), series("inventory", 0.3)] })).toBe("Checkout failing 30 % — inventory deploy 2.3.0 likely");
+  });
+
+  it("follows re-ranking and says unsure when the evidence is thin", () => {
+    const evictions = hyp("cache", 0.3, [{ kind: "metric", source: { service: "cache" }, summary: "evictions rose", weight: 0.3 }]);
+    const payments = hyp("payments", 0.8, [{ kind: "metric", source: { service: "payments" }, summary: "db connections rose", weight: 0.8 }], "payments: its database connections rose; it explains the anomalies in 2 dependent services.");
+    const services = [series("checkout", 0.12, 2.6)];
+    expect(cardHeadline({ diagnosis: { uncertainty: "unsure: two candidates", hypotheses: [evictions, payments] }, impacted: ["checkout"], services })).toBe("Checkout failing 12 % — cause unclear (cache or payments)");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [payments, evictions] }, impacted: ["checkout"], services })).toBe("Checkout failing 12 % — payments likely (its database connections rose)");
+  });
+
+  it("names crash-looping pods, and latency when nothing fails", () => {
+    const cart = hyp("cart", 0.85, [{ kind: "k8s", source: { service: "cart", ref: "CrashLoopBackOff" }, summary: "CrashLoopBackOff ×3: exit 1", weight: 0.8 }]);
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 3.9)] })).toBe("Cart slow (p99 3.9 s) — cart pods in CrashLoopBackOff likely");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: [], services: [] })).toBe("Cart pods in CrashLoopBackOff likely");
+  });
+});
