@@ -170,7 +170,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       polling.start();
       diagnosis.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
-      void intake.recover().catch((e: unknown) => logger.error({ err: e }, "replaying stored deliveries failed"));
+      intake.start();
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
       void knowledge.indexRunbooks(runbooks).then(
         (r) => {
@@ -195,7 +195,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       await polling.stop();
       knowledge.close();
       remediation.close();
-      await intake.drain();
+      await intake.stop();
       await diagnosis.stop();
       await sync.stop();
       while (ticking) await new Promise((r) => setTimeout(r, 20));

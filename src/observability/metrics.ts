@@ -32,6 +32,26 @@ export class Counter {
   }
 }
 
+/** A value that goes up and down, set by its owner (a backlog size). */
+export class Gauge {
+  readonly name: string;
+  readonly help: string;
+  private value = 0;
+  constructor(name: string, help: string) {
+    this.name = name;
+    this.help = help;
+  }
+  set(value: number): void {
+    this.value = value;
+  }
+  get(): number {
+    return this.value;
+  }
+  expose(): string {
+    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.value}`].join("\n");
+  }
+}
+
 export class Histogram {
   readonly name: string;
   readonly help: string;
@@ -69,11 +89,16 @@ export class Histogram {
 }
 
 export class MetricsRegistry {
-  private readonly metrics: Array<Counter | Histogram> = [];
+  private readonly metrics: Array<Counter | Gauge | Histogram> = [];
   counter(name: string, help: string): Counter {
     const c = new Counter(name, help);
     this.metrics.push(c);
     return c;
+  }
+  gauge(name: string, help: string): Gauge {
+    const g = new Gauge(name, help);
+    this.metrics.push(g);
+    return g;
   }
   histogram(name: string, help: string, buckets?: number[]): Histogram {
     const h = new Histogram(name, help, buckets);
@@ -104,6 +129,9 @@ export function createAppMetrics(registry = new MetricsRegistry()) {
     slackCalls: registry.counter("aisre_slack_calls_total", "Slack Web API calls by method and outcome."),
     incidentsOpened: registry.counter("aisre_incidents_opened_total", "Incidents opened, by origin."),
     errors: registry.counter("aisre_errors_total", "Errors by code."),
+    webhookDeliveryOutcomes: registry.counter("aisre_webhook_delivery_outcomes_total", "Stored webhook deliveries by processing outcome (processed, retried, parked)."),
+    webhookDeliveriesPending: registry.gauge("aisre_webhook_deliveries_pending", "Stored webhook deliveries not yet processed."),
+    webhookDeliveriesParked: registry.gauge("aisre_webhook_deliveries_parked", "Webhook deliveries parked after repeated failures (see `aisre deliveries list`)."),
   };
 }
 

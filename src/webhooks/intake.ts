@@ -6,6 +6,7 @@ import type { ExternalEvent, ParsedDelivery, SourceSecrets, WebhookRequest, Webh
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
+import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
 
 /** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
 const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
@@ -37,18 +38,19 @@ const storeUnavailable = (detail: string): IntakeAnswer => ({
 
 /**
  * Accepts webhook deliveries: check size, signature and shape, store the delivery durably, answer,
- * then process it. A redelivery (same delivery id) is answered 200 and does nothing.
+ * then process it (see DeliveryProcessor: leased, recovered by any replica, retried, parked). A
+ * redelivery (same delivery id) is answered 200 and does nothing.
  */
 export class WebhookIntake {
   private readonly sources: Map<string, WebhookSource>;
   private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock };
-  private queue: Promise<unknown> = Promise.resolve();
-  private inFlight = 0;
+  readonly processor: DeliveryProcessor;
 
   /** `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the sandbox). */
-  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock }) {
+  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
+    this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
   }
 
   sourceNames(): string[] {
@@ -72,7 +74,8 @@ export class WebhookIntake {
       }
       let fresh: boolean;
       try {
-        fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored);
+        // Stored with this replica's lease: it processes the delivery now; if it dies, another claims it.
+        fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored, { owner: this.processor.owner, ms: this.processor.leaseMs });
       } catch (e) {
         count("store_unavailable");
         this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "webhook not stored; answered 503");
@@ -83,7 +86,7 @@ export class WebhookIntake {
         return { status: 200, body: { ok: true, status: "duplicate", deliveryId: parsed.deliveryId } };
       }
       count("accepted");
-      this.enqueue(sourceName, parsed);
+      this.processor.submit(sourceName, parsed);
       return parsed.reply ?? { status: 202, body: { ok: true, status: "accepted", deliveryId: parsed.deliveryId, alerts: parsed.alerts.length, changes: parsed.changes.length, ignored: parsed.ignored } };
     } catch (e) {
       if (isAppError(e)) {
@@ -95,52 +98,23 @@ export class WebhookIntake {
     }
   }
 
-  private enqueue(sourceName: string, parsed: ParsedDelivery): void {
-    this.inFlight++;
-    // A failure (the database gone while marking it processed) must not stop the chain: the delivery
-    // stays pending and is claimed again.
-    this.queue = this.queue
-      .then(() => this.process(sourceName, parsed))
-      .catch((e: unknown) => this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "delivery left pending"))
-      .finally(() => {
-        this.inFlight--;
-      });
+  /** Starts continuous recovery: pending deliveries nobody holds are claimed, at start and while running. */
+  start(): void {
+    this.processor.start();
   }
 
-  private async process(sourceName: string, parsed: ParsedDelivery): Promise<void> {
-    let error: string | undefined;
-    try {
-      if (parsed.confirmUrl) await this.o.handlers.confirmSubscription?.(parsed.confirmUrl);
-      if (parsed.alerts.length || parsed.changes.length) await this.o.handlers.ingest({ alerts: parsed.alerts, changes: parsed.changes });
-      if (parsed.externalEvents?.length) await this.o.handlers.external?.(parsed.externalEvents, sourceName);
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-      this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "processing a stored delivery failed; it stays pending for the next start");
-      return;
-    }
-    await this.o.store.deliveries.markProcessed(sourceName, parsed.deliveryId, error);
+  async stop(): Promise<void> {
+    await this.processor.stop();
   }
 
-  /** Processes deliveries stored but not processed (the process died after the ack). */
+  /** Claims and processes every pending delivery nobody holds, until none is left; returns how many. */
   async recover(): Promise<number> {
-    const pending = await this.o.store.deliveries.pending();
-    for (const d of pending) {
-      const source = this.sources.get(d.source);
-      const stored = d.body as StoredDeliveryBody;
-      if (!source || typeof stored?.body !== "string") {
-        await this.o.store.deliveries.markProcessed(d.source, d.deliveryId, "cannot replay: unknown source or body");
-        continue;
-      }
-      const parsed = source.parse({ headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
-      this.enqueue(d.source, { ...parsed, deliveryId: d.deliveryId });
-    }
-    await this.drain();
-    return pending.length;
+    return this.processor.recoverAll();
   }
 
   /** Waits for queued deliveries to be processed. */
   async drain(): Promise<void> {
-    while (this.inFlight > 0) await this.queue.catch(() => undefined);
+    await this.processor.drain();
   }
 }
 

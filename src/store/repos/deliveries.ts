@@ -1,47 +1,159 @@
 import type { Db } from "../db.ts";
-import { iso, json } from "../rows.ts";
+import { iso, isoOrUndefined, json } from "../rows.ts";
 
 export interface Delivery {
   source: string;
   deliveryId: string;
   receivedAt: string;
   body: unknown;
+  /** Times it has been taken for processing (this one included). */
+  attempts: number;
 }
 
-/** Inbound webhook deliveries: stored before the 2xx, processed after; redeliveries are no-ops. */
+export interface ParkedDelivery {
+  source: string;
+  deliveryId: string;
+  receivedAt: string;
+  parkedAt: string;
+  attempts: number;
+  error?: string;
+}
+
+interface Row {
+  source: string;
+  delivery_id: string;
+  received_at: Date;
+  body: unknown;
+  attempts: number;
+}
+
+const toDelivery = (r: Row): Delivery => ({ source: r.source, deliveryId: r.delivery_id, receivedAt: iso(r.received_at), body: r.body, attempts: Number(r.attempts) });
+const ms = (n: number) => String(Math.max(0, Math.round(n)));
+
+/**
+ * Inbound webhook deliveries: stored before the 2xx, processed after; redeliveries are no-ops.
+ * Processing is leased: the replica that stored a delivery owns it first; when its lease runs out
+ * (the replica died) any replica claims it. Lease times are the database's clock, shared by all.
+ */
 export class DeliveryRepo {
   private readonly db: Db;
   constructor(db: Db) {
     this.db = db;
   }
 
-  /** Returns true when the delivery is new; false when it was already received. */
-  async record(source: string, deliveryId: string, body: unknown): Promise<boolean> {
+  /**
+   * Stores a delivery, leased to `owner` (the replica that will process it) when given. Returns
+   * true when the delivery is new; false when it was already received.
+   */
+  async record(source: string, deliveryId: string, body: unknown, lease?: { owner: string; ms: number }): Promise<boolean> {
     const rows = await this.db.query(
-      "INSERT INTO webhook_deliveries (source, delivery_id, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING delivery_id",
-      [source, deliveryId, json(body)],
+      `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() + ($6 || ' milliseconds')::interval END)
+       ON CONFLICT DO NOTHING RETURNING delivery_id`,
+      [source, deliveryId, json(body), lease ? 1 : 0, lease?.owner ?? null, ms(lease?.ms ?? 0)],
     );
     return rows.length > 0;
   }
 
   async markProcessed(source: string, deliveryId: string, error?: string): Promise<void> {
-    await this.db.query("UPDATE webhook_deliveries SET processed_at = now(), error = $3 WHERE source = $1 AND delivery_id = $2", [source, deliveryId, error ?? null]);
+    await this.db.query(
+      "UPDATE webhook_deliveries SET processed_at = now(), error = $3, lease_owner = NULL, lease_until = NULL WHERE source = $1 AND delivery_id = $2",
+      [source, deliveryId, error ?? null],
+    );
   }
 
-  /** Deliveries accepted but not processed (e.g. the process died after the ack). */
-  async pending(limit = 500): Promise<Delivery[]> {
-    const rows = await this.db.query<{ source: string; delivery_id: string; received_at: Date; body: unknown }>(
-      "SELECT source, delivery_id, received_at, body FROM webhook_deliveries WHERE processed_at IS NULL ORDER BY received_at LIMIT $1",
+  /**
+   * Claims up to `limit` pending deliveries nobody holds (never leased, or the lease ran out), oldest
+   * first, for `owner`. Rows another replica is claiming at the same moment are skipped, not waited on.
+   */
+  async claim(owner: string, limit: number, leaseMs: number): Promise<Delivery[]> {
+    const rows = await this.db.query<Row>(
+      `WITH c AS (
+         SELECT source, delivery_id FROM webhook_deliveries
+          WHERE processed_at IS NULL AND parked_at IS NULL AND (lease_until IS NULL OR lease_until < now())
+          ORDER BY received_at, delivery_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE webhook_deliveries d SET lease_owner = $1, lease_until = now() + ($3 || ' milliseconds')::interval, attempts = d.attempts + 1
+         FROM c WHERE d.source = c.source AND d.delivery_id = c.delivery_id
+       RETURNING d.source, d.delivery_id, d.received_at, d.body, d.attempts`,
+      [owner, limit, ms(leaseMs)],
+    );
+    return rows.map(toDelivery).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.deliveryId.localeCompare(b.deliveryId));
+  }
+
+  /**
+   * Extends the leases `owner` holds on the given unfinished deliveries (keys `source\ndeliveryId`):
+   * its heartbeat. Returns how many were extended.
+   */
+  async renewLeases(owner: string, keys: string[], leaseMs: number): Promise<number> {
+    if (keys.length === 0) return 0;
+    const rows = await this.db.query(
+      `UPDATE webhook_deliveries SET lease_until = now() + ($2 || ' milliseconds')::interval
+        WHERE lease_owner = $1 AND processed_at IS NULL AND parked_at IS NULL AND (source || E'\n' || delivery_id) = ANY($3::text[]) RETURNING 1`,
+      [owner, ms(leaseMs), keys],
+    );
+    return rows.length;
+  }
+
+  /** Gives a failed delivery back, claimable by any replica after `delayMs`. */
+  async retryLater(source: string, deliveryId: string, delayMs: number, error: string): Promise<void> {
+    await this.db.query(
+      "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL",
+      [source, deliveryId, ms(delayMs), error],
+    );
+  }
+
+  /** Takes a delivery out of processing after too many failures, keeping its error. */
+  async park(source: string, deliveryId: string, error: string): Promise<void> {
+    await this.db.query(
+      "UPDATE webhook_deliveries SET parked_at = now(), lease_owner = NULL, lease_until = NULL, error = $3 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL",
+      [source, deliveryId, error],
+    );
+  }
+
+  async parked(limit = 1000): Promise<ParkedDelivery[]> {
+    const rows = await this.db.query<{ source: string; delivery_id: string; received_at: Date; parked_at: Date; attempts: number; error: string | null }>(
+      "SELECT source, delivery_id, received_at, parked_at, attempts, error FROM webhook_deliveries WHERE parked_at IS NOT NULL ORDER BY parked_at, received_at LIMIT $1",
       [limit],
     );
-    return rows.map((r) => ({ source: r.source, deliveryId: r.delivery_id, receivedAt: iso(r.received_at), body: r.body }));
+    return rows.map((r) => ({ source: r.source, deliveryId: r.delivery_id, receivedAt: iso(r.received_at), parkedAt: isoOrUndefined(r.parked_at)!, attempts: Number(r.attempts), error: r.error ?? undefined }));
   }
 
-  async counts(): Promise<{ total: number; pending: number; failed: number }> {
-    const [row] = await this.db.query<{ total: number; pending: number; failed: number }>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE processed_at IS NULL)::int AS pending,
-              count(*) FILTER (WHERE error IS NOT NULL)::int AS failed FROM webhook_deliveries`,
+  /**
+   * Puts parked deliveries back in the queue with a fresh attempt budget (`aisre deliveries replay`).
+   * `deliveryId` alone matches it in any source. Returns the deliveries requeued.
+   */
+  async replay(deliveryId: string, source?: string): Promise<Array<{ source: string; deliveryId: string }>> {
+    const rows = await this.db.query<{ source: string; delivery_id: string }>(
+      `UPDATE webhook_deliveries SET parked_at = NULL, attempts = 0, lease_owner = NULL, lease_until = NULL, error = NULL
+        WHERE delivery_id = $1 AND ($2::text IS NULL OR source = $2) AND parked_at IS NOT NULL RETURNING source, delivery_id`,
+      [deliveryId, source ?? null],
     );
-    return { total: Number(row.total), pending: Number(row.pending), failed: Number(row.failed) };
+    return rows.map((r) => ({ source: r.source, deliveryId: r.delivery_id }));
+  }
+
+  /** Deliveries accepted but not processed nor parked (e.g. the process died after the ack). */
+  async pending(limit = 500): Promise<Delivery[]> {
+    const rows = await this.db.query<Row>(
+      "SELECT source, delivery_id, received_at, body, attempts FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL ORDER BY received_at LIMIT $1",
+      [limit],
+    );
+    return rows.map(toDelivery);
+  }
+
+  async counts(): Promise<{ total: number; pending: number; failed: number; parked: number }> {
+    const [row] = await this.db.query<{ total: number; pending: number; failed: number; parked: number }>(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE processed_at IS NULL AND parked_at IS NULL)::int AS pending,
+              count(*) FILTER (WHERE error IS NOT NULL)::int AS failed, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked FROM webhook_deliveries`,
+    );
+    return { total: Number(row.total), pending: Number(row.pending), failed: Number(row.failed), parked: Number(row.parked) };
+  }
+
+  /** Pending and parked counts only (both read through partial indexes): cheap enough to poll. */
+  async backlog(): Promise<{ pending: number; parked: number }> {
+    const [row] = await this.db.query<{ pending: number; parked: number }>(
+      `SELECT (SELECT count(*)::int FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL) AS pending,
+              (SELECT count(*)::int FROM webhook_deliveries WHERE parked_at IS NOT NULL) AS parked`,
+    );
+    return { pending: Number(row.pending), parked: Number(row.parked) };
   }
 }

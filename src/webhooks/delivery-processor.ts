@@ -1,0 +1,208 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { ParsedDelivery, WebhookSource } from "../ingest/types.ts";
+import type { Logger } from "../log.ts";
+import type { AppMetrics } from "../observability/metrics.ts";
+import { isConnectionError } from "../store/health.ts";
+import type { Delivery } from "../store/repos/deliveries.ts";
+import type { Store } from "../store/store.ts";
+import type { DeliveryHandlers, StoredDeliveryBody } from "./intake.ts";
+
+export interface ProcessorOptions {
+  /** How long a claim holds before another replica may take the delivery (renewed while held). */
+  leaseMs?: number;
+  /** Deliveries claimed at a time. */
+  pageSize?: number;
+  /** How often an idle replica looks for deliveries nobody holds. */
+  pollMs?: number;
+  /** Attempts before a delivery is parked with its error. */
+  maxAttempts?: number;
+  /** Backoff before a failed delivery may be tried again (doubles per attempt, capped). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+const keyOf = (source: string, deliveryId: string) => `${source}\n${deliveryId}`;
+
+/**
+ * Processes stored webhook deliveries, at least once, on whichever replica is alive. The replica
+ * that stored a delivery holds its lease and processes it at once; a heartbeat renews the leases
+ * it holds. Every replica also claims, page by page until none is left, the pending deliveries
+ * whose lease ran out (a replica died) or that wait for a retry — at start and all the time. A
+ * delivery that keeps failing is retried with backoff, then parked with its error.
+ */
+export class DeliveryProcessor {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private readonly o: Required<ProcessorOptions> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+  /** Deliveries this replica holds (queued or being processed): their leases are renewed. */
+  private readonly held = new Set<string>();
+  private running = false;
+  private loopDone?: Promise<void>;
+  private heartbeat?: NodeJS.Timeout;
+  private wake?: () => void;
+  private sleepTimer?: NodeJS.Timeout;
+
+  constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
+    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, ...options };
+  }
+
+  get leaseMs(): number {
+    return this.o.leaseMs;
+  }
+
+  /** Queues a delivery this replica just stored (and holds the lease of). */
+  submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
+    const key = keyOf(sourceName, parsed.deliveryId);
+    this.held.add(key);
+    this.inFlight++;
+    // A failure (the database gone while marking the outcome) must not stop the chain: the
+    // delivery's lease runs out and it is claimed again.
+    this.queue = this.queue
+      .then(() => this.process(sourceName, parsed, attempts))
+      .catch((e: unknown) => this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "delivery left pending; it will be claimed again"))
+      .finally(() => {
+        this.held.delete(key);
+        this.inFlight--;
+      });
+  }
+
+  /** Starts the recovery loop and the lease heartbeat. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseMs / 3)));
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.heartbeat);
+    this.wake?.();
+    await this.loopDone;
+    await this.drain();
+  }
+
+  /** Looks for claimable deliveries now rather than at the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** Waits for queued deliveries to be processed. */
+  async drain(): Promise<void> {
+    while (this.inFlight > 0) await this.queue.catch(() => undefined);
+  }
+
+  /**
+   * Claims and processes pending deliveries nobody holds, a page at a time, until none is left.
+   * Returns how many were claimed.
+   */
+  async recoverAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.claimPage();
+      if (n === 0) return total;
+      total += n;
+      await this.drain();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    let lastGauges = 0;
+    while (this.running) {
+      let claimed = 0;
+      try {
+        if (this.o.store.db.health.up()) {
+          claimed = await this.claimPage();
+          await this.drain();
+          if (Date.now() - lastGauges > 5000) {
+            lastGauges = Date.now();
+            await this.updateGauges();
+          }
+        }
+      } catch (e) {
+        this.o.logger.warn({ err: e }, "claiming pending deliveries failed; retrying");
+      }
+      if (claimed === 0 && this.running) await this.sleep(this.o.pollMs);
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(resolve, ms);
+    });
+    clearTimeout(this.sleepTimer);
+    this.wake = undefined;
+  }
+
+  private async claimPage(): Promise<number> {
+    const claimed = await this.o.store.deliveries.claim(this.owner, this.o.pageSize, this.o.leaseMs);
+    if (claimed.length > 0) this.o.logger.info({ count: claimed.length }, "claimed pending webhook deliveries");
+    for (const d of claimed) await this.resubmit(d);
+    return claimed.length;
+  }
+
+  /** A claimed delivery is parsed again from what was stored (headers and raw body). */
+  private async resubmit(d: Delivery): Promise<void> {
+    const source = this.o.sources.get(d.source);
+    const stored = d.body as StoredDeliveryBody;
+    if (!source || typeof stored?.body !== "string") return this.park(d.source, d.deliveryId, "cannot replay: unknown source or body");
+    if (d.attempts > this.o.maxAttempts) return this.park(d.source, d.deliveryId, `gave up after ${d.attempts - 1} attempts (the process stopped while handling it)`);
+    let parsed: ParsedDelivery;
+    try {
+      parsed = source.parse({ headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+    } catch (e) {
+      return this.park(d.source, d.deliveryId, `cannot parse the stored delivery: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.submit(d.source, { ...parsed, deliveryId: d.deliveryId }, d.attempts);
+  }
+
+  private async process(sourceName: string, parsed: ParsedDelivery, attempts: number): Promise<void> {
+    try {
+      if (parsed.confirmUrl) await this.o.handlers.confirmSubscription?.(parsed.confirmUrl);
+      if (parsed.alerts.length || parsed.changes.length) await this.o.handlers.ingest({ alerts: parsed.alerts, changes: parsed.changes });
+      if (parsed.externalEvents?.length) await this.o.handlers.external?.(parsed.externalEvents, sourceName);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      if (isConnectionError(e)) {
+        // The database went away mid-way: nothing to record now; the lease runs out and it is claimed again.
+        this.o.logger.warn({ source: sourceName, deliveryId: parsed.deliveryId, error }, "delivery interrupted by a database outage; it stays pending");
+        return;
+      }
+      if (attempts >= this.o.maxAttempts) return this.park(sourceName, parsed.deliveryId, error);
+      const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (attempts - 1));
+      this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId, attempts, retryInMs: delay }, "processing a stored delivery failed; it will be retried");
+      this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "retried" });
+      await this.o.store.deliveries.retryLater(sourceName, parsed.deliveryId, delay, error);
+      return;
+    }
+    await this.o.store.deliveries.markProcessed(sourceName, parsed.deliveryId);
+    this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "processed" });
+  }
+
+  private async park(source: string, deliveryId: string, error: string): Promise<void> {
+    this.o.logger.error({ source, deliveryId, error }, "webhook delivery parked; replay it with `aisre deliveries replay`");
+    this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "parked" });
+    await this.o.store.deliveries.park(source, deliveryId, error);
+    await this.updateGauges().catch(() => undefined);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.held.size === 0 || !this.o.store.db.health.up()) return;
+    try {
+      await this.o.store.deliveries.renewLeases(this.owner, [...this.held], this.o.leaseMs);
+    } catch (e) {
+      this.o.logger.warn({ err: e }, "renewing delivery leases failed");
+    }
+  }
+
+  private async updateGauges(): Promise<void> {
+    const m = this.o.metrics;
+    if (!m) return;
+    const c = await this.o.store.deliveries.backlog();
+    m.webhookDeliveriesPending.set(c.pending);
+    m.webhookDeliveriesParked.set(c.parked);
+  }
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { SOURCES } from "../../src/ingest/registry.ts";
+import type { IngestResult } from "../../src/incident/incident-service.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createAppMetrics } from "../../src/observability/metrics.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openDb } from "../../src/store/open.ts";
+import { openPostgresDb } from "../../src/store/pg-db.ts";
+import { createStore, type Store } from "../../src/store/store.ts";
+import { WebhookIntake, type DeliveryHandlers, type StoredDeliveryBody } from "../../src/webhooks/intake.ts";
+import { testDatabases } from "../support/databases.ts";
+import { eventually } from "../support/eventually.ts";
+import { runNode } from "../support/process.ts";
+
+const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
+
+/** A generic-webhook delivery as the intake stores it. */
+const stored = (name: string): StoredDeliveryBody => ({
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] }),
+  receivedAt: "2026-12-05T10:00:00.000Z",
+});
+
+/** Counts what each replica's handler saw, by alert name. */
+function countingHandlers(seen: string[], fail?: (name: string) => boolean): DeliveryHandlers {
+  return {
+    async ingest(d) {
+      const name = d.alerts[0]?.name ?? "?";
+      if (fail?.(name)) throw new Error(`cannot handle ${name}`);
+      seen.push(name);
+      return NONE;
+    },
+  };
+}
+
+const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) =>
+  new WebhookIntake({ sources: [SOURCES.generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
+
+/** A second pool on the same database: another replica (PGlite is one process: the same Db). */
+async function secondReplica(db: Db): Promise<Db> {
+  if (db.driver === "pglite") return db;
+  const [{ current_database }] = await db.query<{ current_database: string }>("SELECT current_database()");
+  const u = new URL(process.env.TEST_DATABASE_URL!);
+  u.pathname = `/${current_database}`;
+  return openPostgresDb(u.toString());
+}
+
+describe.each(testDatabases())("continuous delivery recovery on $name", (tdb) => {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanup.length) await cleanup.pop()!();
+  });
+  const open = async () => {
+    const db = await tdb.open();
+    cleanup.push(() => db.close());
+    return db;
+  };
+
+  it("claims every pending delivery in pages until none is left (far more than one page)", async () => {
+    const db = await open();
+    const store = createStore(db);
+    for (let i = 0; i < 700; i += 100) {
+      await db.transaction(async (tx) => {
+        const s = createStore(tx);
+        for (let j = i; j < i + 100; j++) await s.deliveries.record("generic", `d-${j}`, stored(`A${j}`));
+      });
+    }
+    const seen: string[] = [];
+    const intake = intakeFor(store, countingHandlers(seen), { pageSize: 100 });
+    expect(await intake.recover()).toBe(700);
+    expect(new Set(seen).size).toBe(700);
+    expect(seen.length).toBe(700);
+    expect((await store.deliveries.backlog()).pending).toBe(0);
+  });
+
+  it("lets a live replica take a dead replica's deliveries once their lease runs out, without a restart, and never a live one's", async () => {
+    const db = await open();
+    const other = await secondReplica(db);
+    if (other !== db) cleanup.push(() => other.close());
+    const store = createStore(db);
+    await store.deliveries.record("generic", "dead-1", stored("Dead1"), { owner: "replica-that-died", ms: 300 });
+    await store.deliveries.record("generic", "live-1", stored("Live1"), { owner: "replica-still-working", ms: 120_000 });
+    const seen: string[] = [];
+    const intake = intakeFor(createStore(other), countingHandlers(seen), { pollMs: 50, leaseMs: 2000 });
+    intake.start();
+    cleanup.push(() => intake.stop());
+    await eventually(async () => (seen.includes("Dead1") ? true : undefined), "the dead replica's delivery processed");
+    expect(seen).toEqual(["Dead1"]);
+    expect((await store.deliveries.pending()).map((d) => d.deliveryId)).toEqual(["live-1"]);
+  });
+
+  it("never gives one delivery to two claiming replicas at once", async () => {
+    const db = await open();
+    const other = await secondReplica(db);
+    if (other !== db) cleanup.push(() => other.close());
+    const store = createStore(db);
+    for (let i = 0; i < 300; i++) await store.deliveries.record("generic", `c-${i}`, stored(`C${i}`));
+    const seen: string[] = [];
+    const a = intakeFor(store, countingHandlers(seen), { pageSize: 20 });
+    const b = intakeFor(createStore(other), countingHandlers(seen), { pageSize: 20 });
+    const [na, nb] = await Promise.all([a.recover(), b.recover()]);
+    expect(na + nb).toBe(300);
+    expect(seen.length).toBe(300);
+    expect(new Set(seen).size).toBe(300);
+  });
+
+  it("retries a failing delivery a bounded number of times, parks it with its error, counts it, and replays it", async () => {
+    const db = await open();
+    const store = createStore(db);
+    let broken = true;
+    const seen: string[] = [];
+    const metrics = createAppMetrics();
+    const intake = intakeFor(store, countingHandlers(seen, (n) => broken && n === "Poison"), { pollMs: 30, maxAttempts: 3, retryBaseMs: 20 }, metrics);
+    intake.start();
+    cleanup.push(() => intake.stop());
+    const body = Buffer.from(stored("Poison").body);
+    expect((await intake.accept("generic", { headers: { "content-type": "application/json", "x-aisre-delivery": "p-1" }, body })).status).toBe(202);
+    const [parked] = await eventually(async () => {
+      const list = await store.deliveries.parked();
+      return list.length ? list : undefined;
+    }, "the delivery parked");
+    expect(parked).toMatchObject({ source: "generic", deliveryId: "p-1", attempts: 3, error: "cannot handle Poison" });
+    expect(metrics.webhookDeliveryOutcomes.get({ outcome: "retried" })).toBe(2);
+    expect(metrics.webhookDeliveryOutcomes.get({ outcome: "parked" })).toBe(1);
+    expect(metrics.registry.expose()).toMatch(/^aisre_webhook_deliveries_parked 1$/m);
+
+    broken = false;
+    expect(await store.deliveries.replay("p-1")).toEqual([{ source: "generic", deliveryId: "p-1" }]);
+    await eventually(async () => (seen.includes("Poison") ? true : undefined), "the replayed delivery processed");
+    expect(await store.deliveries.parked()).toEqual([]);
+  });
+});
+
+describe("npx aisre deliveries", () => {
+  it("lists parked deliveries and replays one", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-deliveries-"));
+    const db = await openDb({ dataDir });
+    const store = createStore(db);
+    await store.deliveries.record("generic", "gone-wrong", stored("Broken"));
+    await store.deliveries.park("generic", "gone-wrong", "cannot handle Broken");
+    await store.deliveries.record("generic", "fine", stored("Fine"));
+    await db.close();
+
+    const cli = async (...args: string[]) => {
+      const r = runNode(["src/cli/main.ts", "deliveries", ...args], { AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+      return { code: await r.exited, out: r.output() };
+    };
+    const list = await cli("list", "--json");
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.out) as { pending: number; parked: Array<{ deliveryId: string; error: string }> };
+    expect(listed.pending).toBe(1);
+    expect(listed.parked).toMatchObject([{ deliveryId: "gone-wrong", error: "cannot handle Broken" }]);
+    expect((await cli()).out).toContain("generic/gone-wrong");
+
+    const replay = await cli("replay", "generic/gone-wrong");
+    expect(replay.code).toBe(0);
+    expect(replay.out).toContain("requeued generic/gone-wrong");
+    expect((await cli("replay", "no-such-id")).code).toBe(1);
+    const after = JSON.parse((await cli("list", "--json")).out) as { pending: number; parked: unknown[] };
+    expect(after).toEqual({ pending: 2, parked: [] });
+  });
+});
