@@ -3,6 +3,8 @@ export const ACTION = {
   incidentAcknowledge: "incident_acknowledge",
   incidentResolve: "incident_resolve",
   incidentReopen: "incident_reopen",
+  /** Opens the incident's timeline in a modal (the digest's button); the value is the incident id. */
+  incidentTimeline: "incident_timeline",
   /** Shares an ephemeral card in the channel; the value is `<status|oncall|runbook>|<argument>`. */
   shareInChannel: "share_in_channel",
   remediationApprove: "remediation_approve",
@@ -22,6 +24,7 @@ export const VIEW = {
 
 export const BLOCK = {
   cardActions: "incident_card_actions",
+  digestActions: "incident_digest_actions",
   shareActions: "share_actions",
   remediationActions: "remediation_actions",
   declareTitle: "declare_title",

@@ -5,6 +5,7 @@ import { registerPagingActions } from "./actions/paging.ts";
 import { registerPostmortemActions } from "./actions/postmortem.ts";
 import { registerRemediationActions } from "./actions/remediation.ts";
 import { registerShareActions } from "./actions/share.ts";
+import { registerTimelineActions } from "./actions/timeline.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
 import { auditSubcommand } from "./commands/audit.ts";
 import { autonomySubcommand } from "./commands/autonomy.ts";
@@ -31,6 +32,7 @@ export function registerListeners(app: App, services: Services, options: Listene
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
   registerIncidentCardActions(app, services);
+  registerTimelineActions(app, services);
   registerRemediationActions(app, services);
   registerShareActions(app, services);
   registerDeclareIncidentView(app, services);

@@ -8,10 +8,12 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
+import { KeptMessages } from "../sync/kept-message.ts";
+import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
-import type { AlertJoin, IncidentCardView, IncidentPresenter } from "./presenter.ts";
+import type { IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 
@@ -26,11 +28,8 @@ export interface IngestResult {
   changesAttached: number;
 }
 
-interface Pending {
-  joins: AlertJoin[];
-  resolved: Alert[];
-  changes: Array<{ change: ChangeEvent; reason: string }>;
-}
+/** The purpose under which an incident's digest message is recorded (slack_messages). */
+export const DIGEST_PURPOSE = "digest";
 
 export interface IncidentServiceOptions {
   store: Store;
@@ -43,7 +42,7 @@ export interface IncidentServiceOptions {
   outbox?: OutboxSender;
   grouping?: GroupingOptions;
   lifecycle?: LifecycleOptions;
-  /** Minimum time between thread updates of one incident (coalescing). */
+  /** Minimum time between digest edits of one incident (coalescing). */
   threadFlushMs?: number;
   /** The system's time (the simulation's in the sandbox). */
   clock?: Clock;
@@ -57,10 +56,12 @@ export interface IncidentServiceOptions {
 export class IncidentService {
   readonly events = new IncidentEvents();
   private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox">> & Pick<IncidentServiceOptions, "metrics" | "outbox">;
-  private readonly pending = new Map<string, Pending>();
+  /** Incidents whose digest is to be re-rendered from the timeline (the content itself is in the store). */
+  private readonly digestDirty = new Set<string>();
+  private readonly kept: KeptMessages;
+  private digestsResumed = false;
   private readonly dirtyCards = new Set<string>();
   private readonly flips = new Map<string, number[]>();
-  private readonly flapping = new Set<string>();
   private readonly lastThreadFlush = new Map<string, number>();
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -73,6 +74,7 @@ export class IncidentService {
       clock: systemClock,
       ...options,
     };
+    this.kept = new KeptMessages({ store: options.store, outbox: options.outbox, defaultChannel: options.defaultChannel, logger: options.logger });
   }
 
   private get store(): Store {
@@ -195,20 +197,14 @@ export class IncidentService {
       touched.add(incident.id);
 
       const verb = alert.status === "firing" ? "fired" : "resolved";
-      timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels } });
+      const quiet = flip?.flapping ?? false;
+      timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, name: alert.name, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels, ...(quiet ? { flapping: true } : {}) } });
       if (alert.status === "firing") result.joined++;
 
-      const quiet = flip?.flapping ?? false;
-      // The founding alert is on the root card already; the thread hears about the ones that join.
+      // The founding alert is on the root card already; the thread's digest hears about the ones that
+      // join. A flapping alert's flips are in the timeline and the digest's next edit, never a message.
       if (result.opened.includes(incident.id) && reason?.startsWith("first alert")) continue;
-      const p = this.pendingFor(incident.id);
-      if (quiet && !this.flapping.has(alert.fingerprint)) {
-        this.flapping.add(alert.fingerprint);
-        p.joins.push({ alert, reason: `${reason ?? "already part of this incident"}; it is flapping, so its next flips stay in the timeline only` });
-      } else if (!quiet) {
-        if (alert.status === "firing") p.joins.push({ alert, reason: reason ?? "already part of this incident" });
-        else p.resolved.push(alert);
-      }
+      this.digestDirty.add(incident.id);
     }
 
     await s.alerts.upsertMany([...upserts.values()]);
@@ -227,15 +223,6 @@ export class IncidentService {
         notify.push(() => this.events.emit("severity", updated, "aisre", rise.from));
       }
     }
-  }
-
-  private pendingFor(id: string): Pending {
-    let p = this.pending.get(id);
-    if (!p) {
-      p = { joins: [], resolved: [], changes: [] };
-      this.pending.set(id, p);
-    }
-    return p;
   }
 
   private async open(s: Store, i: { title: string; severity: Severity; services: string[]; origin: Incident["origin"] }, notify: Array<() => void>): Promise<Incident> {
@@ -274,7 +261,7 @@ export class IncidentService {
 
   private async recordChange(s: Store, incident: Incident, change: ChangeEvent, reason: string): Promise<void> {
     await s.timeline.append({ incidentId: incident.id, kind: "change", actor: change.source, text: `${change.kind} of ${change.service}${change.version ? ` ${change.version}` : ""} — ${reason}`, data: { ...change, reason } });
-    this.pendingFor(incident.id).changes.push({ change, reason });
+    this.digestDirty.add(incident.id);
   }
 
   private async ingestChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<number> {
@@ -370,6 +357,11 @@ export class IncidentService {
     this.dirtyCards.add(incidentId);
   }
 
+  /** Something the digest shows changed in the incident's timeline (an anomaly, say): re-render it. */
+  markDigestDirty(incidentId: string): void {
+    this.digestDirty.add(incidentId);
+  }
+
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
     const [counts, names, card, jira, pd, postmortem] = await Promise.all([
       s.alerts.countByIncident(incident.id),
@@ -410,28 +402,30 @@ export class IncidentService {
     if (ids.length) this.o.outbox?.poke();
   }
 
-  /** Posts the coalesced thread updates; holds them back while the channel's queue is busy. */
+  /**
+   * Re-renders the digests that changed, from the timeline, and posts (first time) or edits them.
+   * After a start, the digests of open incidents are refreshed once: whatever another replica or
+   * this one before a restart folded into the timeline reaches the message.
+   */
   async flushThreads(): Promise<void> {
-    const now = this.o.clock.now();
-    for (const [id, p] of this.pending) {
-      if (now - (this.lastThreadFlush.get(id) ?? 0) < this.o.threadFlushMs) continue;
-      const incident = await this.store.incidents.get(id);
-      if (!incident) {
-        this.pending.delete(id);
-        continue;
-      }
-      const channel = incident.channel ?? this.o.defaultChannel;
-      if ((await this.store.outbox.pendingForChannel(channel)) > 2) continue;
-      this.pending.delete(id);
-      this.lastThreadFlush.set(id, now);
-      if (p.joins.length || p.resolved.length) {
-        await this.store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...this.o.presenter.alertsJoined(incident, p.joins, p.resolved), thread_ts: rootRef(id) } });
-      }
-      if (p.changes.length) {
-        await this.store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...this.o.presenter.changesAttached(incident, p.changes), thread_ts: rootRef(id) } });
-      }
+    if (!this.digestsResumed) {
+      this.digestsResumed = true;
+      for (const id of await this.store.slackMessages.openIncidentsWith(DIGEST_PURPOSE)) this.digestDirty.add(id);
     }
-    this.o.outbox?.poke();
+    const now = this.o.clock.now();
+    for (const id of [...this.digestDirty]) {
+      if (now - (this.lastThreadFlush.get(id) ?? -Infinity) < this.o.threadFlushMs) continue;
+      this.digestDirty.delete(id);
+      this.lastThreadFlush.set(id, now);
+      const view = digestFromTimeline(id, await this.store.timeline.list(id, ["alert", "anomaly", "change"]));
+      if (digestIsEmpty(view)) continue;
+      await this.kept.upsert(id, DIGEST_PURPOSE, this.o.presenter.digest(view));
+    }
+  }
+
+  /** The digest message of an incident, once posted. */
+  digestMessage(incidentId: string) {
+    return this.kept.posted(incidentId, DIGEST_PURPOSE);
   }
 
   /** Resolves incidents whose alerts have all been quiet for the quiet period. */

@@ -1,5 +1,5 @@
-import type { Alert, ChangeEvent } from "../domain/alert.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
+import type { DigestView } from "./digest.ts";
 
 /** A Slack message body: text (notifications, screen readers) plus Block Kit blocks. */
 export interface SlackMessage {
@@ -31,19 +31,14 @@ export interface IncidentCardView {
   links: { jira?: { key: string; url?: string }; pagerduty?: { id: string; url?: string }; runbooks?: Array<{ title: string; url?: string }>; postmortem?: string };
 }
 
-export interface AlertJoin {
-  alert: Alert;
-  reason: string;
-}
-
 /**
  * Renders incident messages. Implemented with Block Kit in blocks/ and injected by the composition
  * root, so src/ stays free of presentation.
  */
 export interface IncidentPresenter {
   rootCard(view: IncidentCardView): SlackMessage;
-  alertsJoined(incident: Incident, joins: AlertJoin[], resolved: Alert[]): SlackMessage;
-  changesAttached(incident: Incident, changes: Array<{ change: ChangeEvent; reason: string }>): SlackMessage;
+  /** The digest: alerts, anomalies and recent changes in one thread message edited in place. */
+  digest(view: DigestView): SlackMessage;
   statusChanged(incident: Incident, from: IncidentStatus, to: IncidentStatus, by: string, why: string): SlackMessage;
   note(incident: Incident, text: string): SlackMessage;
 }

@@ -70,13 +70,24 @@ export function mentionGroup(id: string): string {
   return GROUP_ID.test(id) ? `<!subteam^${id}>` : escapeText(id);
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A moment as a person reads it in UTC: "12:27 UTC", or with the date "5 Dec 12:27 UTC". */
+export function readableUtc(at: string | number, withDate = false): string {
+  const d = new Date(typeof at === "number" ? at : Date.parse(at));
+  if (!Number.isFinite(d.getTime())) return String(at);
+  const hm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")} UTC`;
+  return withDate ? `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${hm}` : hm;
+}
+
 /**
- * A date Slack shows in the reader's time zone: `<!date^epoch^format|fallback>`. An unparsable time
- * gives the escaped fallback alone.
+ * A date Slack shows in the reader's time zone: `<!date^epoch^format|fallback>`. The fallback (what
+ * notifications and older clients show) is readable UTC unless given. An unparsable time gives the
+ * escaped fallback alone.
  */
 export function slackDate(at: string | number, format: string, fallback?: string): string {
   const ms = typeof at === "number" ? at : Date.parse(at);
-  const shown = escapeText(fallback ?? String(at)).replace(/\|/g, "¦");
+  const shown = escapeText(fallback ?? readableUtc(at, /\{date/.test(format))).replace(/\|/g, "¦");
   if (!Number.isFinite(ms)) return shown;
   return `<!date^${Math.floor(ms / 1000)}^${format.replace(/[|<>^]/g, "")}|${shown}>`;
 }

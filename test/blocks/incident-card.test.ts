@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { incidentCardMessage } from "../../blocks/incident-card.ts";
-import { alertsJoinedMessage } from "../../blocks/incident-thread.ts";
+import { incidentDigestMessage } from "../../blocks/incident-digest.ts";
 import { SLACK_LIMITS } from "../../blocks/limits.ts";
-import type { Alert } from "../../src/domain/alert.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 
 const incident: Incident = { id: "INC-1", title: "checkout 5xx", status: "open", severity: "sev2", origin: "alert", services: ["checkout"], createdAt: "2026-11-23T10:00:00Z", updatedAt: "2026-11-23T10:00:00Z" };
@@ -79,19 +78,18 @@ describe("incident card", () => {
       links: {},
     });
     checkLimits(m.blocks);
-    const alerts: Alert[] = Array.from({ length: 2000 }, (_, i) => ({ fingerprint: `f${i}`, source: "x", name: `Alert${i}`, status: "firing", severity: "sev3", service: "svc", summary: "s".repeat(300), labels: {}, startsAt: "2026-11-23T10:00:00Z" }));
-    const joined = alertsJoinedMessage(incident, alerts.map((alert) => ({ alert, reason: "same service" })), alerts);
-    checkLimits(joined.blocks);
-    expect(JSON.stringify(joined.blocks)).toContain("more (all in the timeline)");
+    const alerts = Array.from({ length: 2000 }, (_, i) => ({ fingerprint: `f${i}`, name: `Alert${i}${huge}`, severity: "sev3" as const, status: "firing" as const, service: "svc", since: "2026-11-23T10:00:00Z", flips: 0 }));
+    const digest = incidentDigestMessage({ incidentId: incident.id, alerts, anomalies: [], changes: [] });
+    checkLimits(digest.blocks);
+    expect(JSON.stringify(digest.blocks)).toContain("more (see Timeline)");
   });
 });
 
 describe("text from outside is not read as Slack markup", () => {
   it("escapes <, > and & in alert summaries, reasons and the diagnosis", async () => {
-    const { alertsJoinedMessage: joined } = await import("../../blocks/incident-thread.ts");
-    const alert: Alert = { fingerprint: "f", source: "x", name: "LogErrors", status: "firing", severity: "sev3", service: "inventory", summary: "line <n>: KeyError & <!channel>", labels: {}, startsAt: "2026-11-23T10:00:00Z" };
-    const text = JSON.stringify(joined(incident, [{ alert, reason: "a <b> reason" }], []).blocks);
-    expect(text).toContain("line &lt;n&gt;: KeyError &amp; &lt;!channel&gt;");
+    const alert = { fingerprint: "f", name: "LogErrors <n> & <!channel>", status: "firing" as const, severity: "sev3" as const, service: "inventory", since: "2026-11-23T10:00:00Z", flips: 0 };
+    const text = JSON.stringify(incidentDigestMessage({ incidentId: incident.id, alerts: [alert], anomalies: [], changes: [] }).blocks);
+    expect(text).toContain("LogErrors &lt;n&gt; &amp; &lt;!channel&gt;");
     expect(text).not.toContain("<!channel>");
     const card = JSON.stringify(incidentCardMessage({ incident, alerts: { total: 1, firing: 1, names: [] }, diagnosis: { cause: "deploy <v2>", nextSteps: ["roll back <now>"] }, links: {} }).blocks);
     expect(card).toContain("deploy &lt;v2&gt;");

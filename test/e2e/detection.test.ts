@@ -69,23 +69,21 @@ describe("early detection on the sandbox", () => {
     expect(anomalyAlert?.labels.page).toBe("false");
     expect(anomalyAlert?.severity).toBe("sev3");
 
-    // The thread: the explanation (baseline, deviation, since) and the chart as a PNG file reply.
+    // The thread: the digest (value against the usual, since when) and the chart as a PNG file reply.
     const root = await eventually(async () => store.slackMessages.get(detected!.id, "root"), "the root message");
     const replies = await eventually(
       async () => {
         const r = (await t!.replies(root.channel, root.ts)).filter((m) => m.ts !== root.ts);
-        const msg = r.find((m) => text(m).includes("Anomaly") && text(m).includes("order-processor"));
+        const msg = r.find((m) => text(m).includes("What the signals show") && text(m).includes("order-processor"));
         const chart = r.find((m) => Array.isArray(m.files) && m.files.length > 0);
         return msg && chart ? { msg, chart, all: r } : undefined;
       },
-      "the anomaly message and the chart in the thread",
+      "the digest and the chart in the thread",
       30_000,
     );
     const body = text(replies.msg);
-    expect(body).toMatch(/Expected/);
-    expect(body).toMatch(/Deviation/);
-    expect(body).toMatch(/Since/);
-    expect(body).toMatch(/does not page/);
+    expect(body).toMatch(/`order-processor` memory [\d.]+ % vs [\d.]+ % usual/);
+    expect(body).toMatch(/since <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>/);
     const file = (replies.chart.files as Array<{ name: string; filetype?: string; mimetype?: string; url_private?: string }>)[0];
     expect(file.name).toMatch(/\.png$/);
     expect(replies.all.indexOf(replies.msg)).toBeLessThan(replies.all.indexOf(replies.chart));

@@ -39,8 +39,8 @@ describe("the product on the sandbox workspace", () => {
     const root = await eventually(async () => (await t.history("#incidents")).find((m) => blocksText(m).includes("What caused it")), "the incident root message");
     const replies = await eventually(async () => {
       const r = await t.replies("#incidents", root.ts);
-      return r.some((m) => blocksText(m).includes("joined")) ? r : undefined;
-    }, "the alerts-joined thread message");
+      return r.some((m) => blocksText(m).includes("What the signals show")) ? r : undefined;
+    }, "the digest thread message");
     expect(replies.length).toBeGreaterThan(1);
     expect((await t.history("#incidents")).filter((m) => blocksText(m).includes("What caused it")).length).toBe(1);
 

@@ -76,14 +76,48 @@ describe("IncidentService", () => {
     await drain();
     expect(root.edits).toBe(1);
     expect(JSON.stringify(root.blocks)).toContain("8 firing / 9 total");
+    // The joins are one digest message, edited in place: not a message per alert change.
     const replies = slack.replies(root.ts);
-    expect(replies.some((m) => m.text.includes("alert(s) joined"))).toBe(true);
+    expect(replies.map((m) => m.text)).toEqual(["What the signals show: 8 alerts firing, 1 resolved"]);
     const inc = (await store.incidents.listOpen())[0];
     expect(inc.services.sort()).toEqual(["checkout", "frontend", "payments"]);
     expect((await store.alerts.countByIncident(inc.id)).total).toBe(9);
     const joined = (await store.timeline.list(inc.id, ["alert"])).filter((e) => e.text.includes(" fired"));
     expect(joined.length).toBe(9);
     expect(joined.some((e) => /hop|same service|first alert/.test(e.text))).toBe(true);
+  });
+
+  it("folds alert joins, flaps and changes into one digest edited in place, continued after a restart", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout")], changes: [] });
+    await drain();
+    const [root] = slack.roots();
+    // The founding alert is on the card: no thread message yet.
+    expect(slack.replies(root.ts)).toEqual([]);
+    for (let i = 0; i < 6; i++) {
+      clock += 60_000;
+      const status = i % 2 === 0 ? "firing" : "resolved";
+      await incidents.ingest({ alerts: [{ ...alert("RedisEvictions", "payments", status, "2026-11-23T10:00:00Z"), endsAt: status === "resolved" ? new Date(clock).toISOString() : undefined, startsAt: new Date(clock - 1000).toISOString() }], changes: [] });
+      await drain();
+    }
+    await incidents.ingest({ alerts: [], changes: [{ id: "d1", source: "github", kind: "deploy", service: "payments", version: "v2.3", previousVersion: "v2.2", at: "2026-11-23T10:01:00Z" }] });
+    await drain();
+    let replies = slack.replies(root.ts);
+    expect(replies).toHaveLength(1);
+    const body = JSON.stringify(replies[0].blocks);
+    expect(body).toContain("*RedisEvictions* on `payments` (SEV2) resolved · flapping (5 flips)");
+    expect(body).toContain(":package: deploy of `payments` v2.3 (from v2.2) at <!date^");
+    expect(body).toContain('"action_id":"incident_timeline"');
+    expect(replies[0].edits).toBeGreaterThanOrEqual(6);
+
+    // Another process (a restart, or another replica) carries on with the same message.
+    const next = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, outbox, threadFlushMs: 0, clock: clockOf(() => clock) });
+    await next.ingest({ alerts: [alert("HighLatency", "frontend")], changes: [] });
+    await next.tick();
+    for (let i = 0; i < 10 && (await store.outbox.pendingCount()) > 0; i++) await outbox.sendDue();
+    replies = slack.replies(root.ts);
+    expect(replies).toHaveLength(1);
+    expect(replies[0].text).toBe("What the signals show: 2 alerts firing, 1 resolved · 1 recent change".replace(" · ", ", "));
+    expect(JSON.stringify(replies[0].blocks)).toContain("*HighLatency* on `frontend`");
   });
 
   it("gives an unrelated failure at the same time its own incident", async () => {

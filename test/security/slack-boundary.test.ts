@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { incidentCardMessage } from "../../blocks/incident-card.ts";
-import { changesAttachedMessage } from "../../blocks/incident-thread.ts";
+import { incidentDigestMessage } from "../../blocks/incident-digest.ts";
 import { diagnosisAnalysisMessage } from "../../blocks/diagnosis.ts";
 import { pagingCardMessage } from "../../blocks/paging.ts";
 import type { Incident } from "../../src/domain/incident.ts";
@@ -32,7 +32,9 @@ describe("the Slack escaping boundary", () => {
     expect(mentionUser("alice")).toBe("alice");
     expect(mentionGroup("S123")).toBe("<!subteam^S123>");
     expect(mentionGroup("S1>|<!here")).toBe("S1&gt;|&lt;!here");
-    expect(slackDate("2026-11-23T10:00:00Z", "{time}")).toBe("<!date^1795428000^{time}|2026-11-23T10:00:00Z>");
+    // The fallback (notifications, older clients) is readable UTC, not an ISO string.
+    expect(slackDate("2026-11-23T10:00:00Z", "{time}")).toBe("<!date^1795428000^{time}|10:00 UTC>");
+    expect(slackDate("2026-11-23T10:00:00Z", "{date_short_pretty} {time}")).toBe("<!date^1795428000^{date_short_pretty} {time}|23 Nov 10:00 UTC>");
     expect(slackDate("<!channel>", "{time}")).toBe("&lt;!channel&gt;");
     expect(inlineCode("a`<!here>`b")).toBe("`aˋ&lt;!here&gt;ˋb`");
   });
@@ -47,8 +49,13 @@ describe("the leaks found on main are closed", () => {
     expect(services).toContain("&lt;!channel&gt;");
   });
 
-  it("Recent changes: version, author and url", () => {
-    const m = changesAttachedMessage(incident, [{ change: { id: "c1", source: "github", kind: "deploy", service: HOSTILE, version: HOSTILE, previousVersion: HOSTILE, author: HOSTILE, url: HOSTILE_URL, at: "2026-11-23T10:00:00Z" }, reason: HOSTILE }]);
+  it("the digest: alerts, anomalies and recent changes (version, author and url)", () => {
+    const m = incidentDigestMessage({
+      incidentId: HOSTILE,
+      alerts: [{ fingerprint: HOSTILE, name: HOSTILE, service: HOSTILE, severity: "sev2", status: "firing", since: "2026-11-23T10:00:00Z", reason: HOSTILE, flips: 3 }],
+      anomalies: [{ key: HOSTILE, service: HOSTILE, sli: HOSTILE, unit: HOSTILE, value: 2, usual: 1, shape: HOSTILE, since: 0, over: false, worsened: 0 }],
+      changes: [{ change: { id: "c1", source: "github", kind: "deploy", service: HOSTILE, version: HOSTILE, previousVersion: HOSTILE, author: HOSTILE, url: HOSTILE_URL, at: "2026-11-23T10:00:00Z" }, reason: HOSTILE }],
+    });
     expect(injections(m)).toEqual([]);
     expect(JSON.stringify(m)).toContain("<https://evil.example/x%7C%3C!everyone%3E%7Cdetails|details>");
   });

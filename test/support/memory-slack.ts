@@ -46,7 +46,7 @@ export class MemorySlack implements SlackPort {
     return [...this.messages.values()].filter((m) => !m.thread_ts);
   }
 
-  replies(rootTs: string): Array<{ ts: string; text: string }> {
+  replies(rootTs: string): Array<{ ts: string; text: string; edits: number; blocks: unknown[] }> {
     return [...this.messages.values()].filter((m) => m.thread_ts === rootTs);
   }
 }

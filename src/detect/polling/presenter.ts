@@ -1,12 +1,11 @@
-import type { SlackMessage } from "../../incident/presenter.ts";
+import { slackDate } from "../../text/slack-markup.ts";
 import type { AnomalyFinding } from "../detection-service.ts";
 import type { ResolvedSli, SliSource } from "../sli-config.ts";
 
 /**
- * What an anomaly message in an incident thread says (pure). One message per anomaly episode,
- * edited in place when it worsens or ends; the chart is uploaded as a file reply after it.
- * Implemented with Block Kit in blocks/anomaly.ts and injected by the composition root; the plain
- * presenter below is the fallback.
+ * What the product says about an anomaly (pure): the anomaly itself is a line of the incident's
+ * digest; the incident's first anomaly also gets a chart, whose comment is rendered here (Block Kit
+ * wording in blocks/anomaly.ts, injected by the composition root; the plain presenter is the fallback).
  */
 export interface AnomalyMessageView {
   incidentId: string;
@@ -28,9 +27,7 @@ export interface AnomalyMessageView {
 }
 
 export interface AnomalyPresenter {
-  /** The anomaly message: what, how far from normal, since when, how sure, whether it pages. */
-  anomaly(view: AnomalyMessageView): SlackMessage;
-  /** The comment posted with the chart file. */
+  /** The comment posted with the chart file (the incident's first anomaly). */
   chartComment(view: AnomalyMessageView): string;
 }
 
@@ -101,11 +98,6 @@ export function formatSliDelta(d: number, unit: string | undefined): string {
   return `${sign}${formatSliValue(a, unit)}`;
 }
 
-/** A ± range around a value, in the SLI's unit (percentage points for ratios). */
-export function formatSliSpread(v: number, unit: string | undefined): string {
-  return Number.isFinite(v) ? formatSliDelta(Math.abs(v), unit).replace(/^[+±]/, "±") : "n/a";
-}
-
 /** What the deviation looks like, in words. */
 export function describeKind(f: AnomalyFinding): string {
   const up = f.explanation.deviation >= 0;
@@ -129,70 +121,12 @@ export function describeKind(f: AnomalyFinding): string {
   }
 }
 
-/** How the expected value was computed. */
-export function describeModel(f: AnomalyFinding): string {
-  const m = f.explanation.model;
-  if (m === "daily") return "same time on previous days";
-  if (m === "weekly") return "same time on previous weeks";
-  return "recent median";
-}
-
-export function describeSource(source: SliSource): string {
-  if (source.kind === "prometheus") return `PromQL \`${source.query}\` (step ${source.stepSeconds} s)`;
-  const dims = source.dimensions.map((d) => `${d.name}=${d.value}`).join(", ");
-  return `CloudWatch ${source.namespace} ${source.metricName}${dims ? ` (${dims})` : ""} ${source.stat}/${source.period} s`;
-}
-
 /** UTC HH:MM with Slack's date token, so Slack shows it in the reader's time zone. */
-export function slackTime(ms: number): string {
-  const d = new Date(ms);
-  const hm = `${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")} UTC`;
-  return `<!date^${Math.floor(ms / 1000)}^{time}|${hm}>`;
-}
-
-export function durationWords(ms: number): string {
-  const min = Math.max(0, Math.round(ms / 60_000));
-  if (min < 1) return "under a minute";
-  if (min < 90) return `${min} min`;
-  const h = min / 60;
-  return h < 48 ? `${trim(h.toFixed(1))} h` : `${trim((h / 24).toFixed(1))} days`;
-}
-
-export function sensitivityWords(s: ResolvedSli["sensitivity"], threshold: number): string {
-  return typeof s === "number" ? `threshold ${s}` : `${s} sensitivity, threshold ${threshold}`;
-}
-
-/** The facts of an anomaly as short lines (headline first). */
-export function anomalyFacts(v: AnomalyMessageView): { headline: string; lines: string[]; status: string } {
-  const f = v.latest;
-  const e = f.explanation;
-  const u = v.sli.unit;
-  const value = f.points.length ? f.points[f.points.length - 1].value : e.baseline + e.deviation;
-  const headline = `${v.sli.service} · ${v.sli.name}: ${formatSliValue(value, u)}, expected ${formatSliValue(e.baseline, u)} (${formatSliDelta(e.deviation, u)}), ${describeKind(f)}`;
-  const since = v.first.explanation.since ?? v.first.at;
-  const lines = [
-    `*Since* ${slackTime(since)} (${durationWords(f.at - since)} before ${slackTime(f.at)})${v.ongoing ? ", already going on when polling started" : ""}`,
-    `*Baseline* ${formatSliValue(e.baseline, u)} (${describeModel(f)}), normal range ${formatSliSpread(3 * e.spread, u)}; deviation ${formatSliDelta(e.deviation, u)} = ${Number.isFinite(e.z) ? `${e.z.toFixed(1)} spreads` : "n/a"}`,
-    `*Score* ${f.score.toFixed(2)} ≥ ${f.threshold.toFixed(2)} (${sensitivityWords(v.sli.sensitivity, v.sli.threshold)}; feature ${e.feature ?? "n/a"})${v.worsened ? `, worsened ${v.worsened}× since first reported (${v.first.score.toFixed(2)})` : ""}`,
-    `*Source* ${describeSource(v.sli.source).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}`,
-  ];
-  const paging = v.sli.page && !f.quiet ? "configured to page" : "does not page (anomalies page only with `page: true` in slis.yaml)";
-  const held = v.heldUntil ? `; held during quiet hours until ${slackTime(v.heldUntil)}` : "";
-  const status = v.resolvedAt
-    ? `Back to normal at ${slackTime(v.resolvedAt)} (lasted ${durationWords(v.resolvedAt - since)}).`
-    : `${v.opened ? "Opened this incident (detected before any alert)" : "Added to this incident"}; ${paging}${held}.`;
-  return { headline, lines, status };
-}
-
-const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } });
+export const slackTime = (ms: number): string => slackDate(ms, "{time}");
 
 export const plainAnomalyPresenter: AnomalyPresenter = {
-  anomaly(v) {
-    const { headline, lines, status } = anomalyFacts(v);
-    const text = `${v.resolvedAt ? "Anomaly over" : "Anomaly detected"}: ${headline}`;
-    return { text: text.slice(0, 3000), blocks: [section(`*${text}*`), section(lines.join("\n")), section(status)] };
-  },
   chartComment(v) {
-    return `${v.sli.service} · ${v.sli.name}: the series, its expected band (baseline ± 3 spreads) and the anomaly in red`;
+    const e = v.first.explanation;
+    return `${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded, the anomaly in red`;
   },
 };

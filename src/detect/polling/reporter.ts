@@ -1,7 +1,6 @@
 import type { Alert, Severity } from "../../domain/alert.ts";
 import type { Incident } from "../../domain/incident.ts";
 import type { IngestResult } from "../../incident/incident-service.ts";
-import { rootRef } from "../../incident/outbox-sender.ts";
 import type { SlackPort } from "../../integrations/slack/slack-port.ts";
 import { silentLogger, type Logger } from "../../log.ts";
 import type { Store } from "../../store/store.ts";
@@ -9,26 +8,36 @@ import type { AnomalyFinding } from "../detection-service.ts";
 import type { ResolvedSli } from "../sli-config.ts";
 import { findingChart } from "./chart.ts";
 import { formatSliDelta, formatSliValue, describeKind, plainAnomalyPresenter, type AnomalyMessageView, type AnomalyPresenter } from "./presenter.ts";
+import { readableUtc } from "../../text/slack-markup.ts";
+import { comparedWithUsual } from "../../text/words.ts";
 import { UploadError, uploadToThread } from "./upload.ts";
 import { systemClock, type Clock } from "../../domain/clock.ts";
 
 /**
  * Turns findings into incident work. An anomaly on a service with an open incident enriches it
- * (timeline entry, one message in its thread, the chart); otherwise it goes through the same path
+ * (a timeline entry, folded into the thread's digest); otherwise it goes through the same path
  * as any alert: IncidentService.ingest with an Alert whose source is "anomaly", which opens a
  * "detected" incident (or joins one nearby in the topology). The alert carries `page: "true"|"false"`
  * in its labels (anomalies page only when their SLI says so) and the configured severity.
  *
- * One message per anomaly episode, edited in place when it worsens and when it is over; the chart
- * is uploaded once, as a file reply after that message. When the episode ends the anomaly alert
- * resolves, so a detected incident resolves itself like any other once it is quiet.
+ * No message per anomaly: the incident's digest (one thread message edited in place, rendered from
+ * the timeline) shows each anomaly, its worsening and its end. One chart per incident, of its first
+ * anomaly, is uploaded as a file reply after the digest; the others are a question to @aisre away.
+ * When the episode ends the anomaly alert resolves, so a detected incident resolves itself like any
+ * other once it is quiet.
  *
  * What was reported lives in the incident's timeline (kind "anomaly"), so a replica that takes the
  * poll over resumes the open anomalies instead of reporting them again.
  */
 export interface AnomalyReporterOptions {
   store: Store;
-  incidents: { ingest(d: { alerts: Alert[]; changes: [] }): Promise<IngestResult>; markCardDirty?(id: string): void };
+  incidents: {
+    ingest(d: { alerts: Alert[]; changes: [] }): Promise<IngestResult>;
+    /** The digest shows the incident's anomalies: re-render it from the timeline. */
+    markDigestDirty(id: string): void;
+    /** Where the digest was posted (the chart follows it). */
+    digestMessage(id: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined>;
+  };
   /** For the chart upload; no Slack port, no charts. */
   slack?: SlackPort;
   presenter?: AnomalyPresenter;
@@ -42,7 +51,7 @@ export interface AnomalyReporterOptions {
   clock?: Clock;
   /** Upload charts (default true). */
   charts?: boolean;
-  /** How long (wall ms) an upload waits for its message to be posted (default 5 min). */
+  /** How long (wall ms) an upload waits for the digest to be posted (default 5 min). */
   uploadWaitMs?: number;
   fetchImpl?: typeof fetch;
 }
@@ -67,6 +76,13 @@ export type ReportOutcome = "opened" | "joined" | "enriched" | "updated" | "resu
 
 /** A finding without its chart points (what the timeline keeps). */
 type StoredFinding = Omit<AnomalyFinding, "points">;
+
+/** "3.35 % vs 0.58 % usual (5.8× the usual)". */
+function usualWords(f: AnomalyFinding, unit: string | undefined): string {
+  const e = f.explanation;
+  const ratio = comparedWithUsual(e.baseline + e.deviation, e.baseline);
+  return `${formatSliValue(e.baseline + e.deviation, unit)} vs ${formatSliValue(e.baseline, unit)} usual${ratio ? ` (${ratio})` : ` (${formatSliDelta(e.deviation, unit)})`}`;
+}
 
 const strip = (f: AnomalyFinding): StoredFinding => {
   const { points: _points, ...rest } = f;
@@ -123,7 +139,7 @@ export class AnomalyReporter {
         current.latest = finding;
         if (finding.escalation) current.worsened++;
         current.dirty = true;
-        await this.timeline(current, "worsened", `${sli.service} ${sli.name} anomaly worsened: score ${finding.score.toFixed(2)}, ${formatSliDelta(finding.explanation.deviation, sli.unit)} from expected`);
+        await this.timeline(current, "worsened", `${sli.service} ${sli.name} anomaly worsened: ${usualWords(finding, sli.unit)}`);
         return "updated";
       }
       this.active.delete(key);
@@ -172,12 +188,13 @@ export class AnomalyReporter {
     };
     this.active.set(key, a);
     const e = finding.explanation;
+    const firstOfIncident = (await this.o.store.timeline.list(incidentId, ["anomaly"])).length === 0;
     await this.timeline(
       a,
       "detected",
-      `Anomaly on ${sli.service} ${sli.name}: ${formatSliValue(e.baseline + e.deviation, sli.unit)} vs ${formatSliValue(e.baseline, sli.unit)} expected (${formatSliDelta(e.deviation, sli.unit)}), ${describeKind(finding)} since ${new Date(since).toISOString()}`,
+      `Anomaly on ${sli.service} ${sli.name}: ${usualWords(finding, sli.unit)}, ${describeKind(finding)} since ${readableUtc(since)} (detector score ${finding.score.toFixed(2)}, alerting at ${finding.threshold.toFixed(2)})`,
     );
-    await this.post(a);
+    await this.post(a, firstOfIncident);
     this.logger.info({ key, incident: incidentId, outcome, score: finding.score, since: new Date(since).toISOString() }, "anomaly reported");
     return outcome;
   }
@@ -219,18 +236,14 @@ export class AnomalyReporter {
     return n;
   }
 
-  /** Queues the message edits of anomalies that changed (once their first post has a ts). */
+  /** Has the digests of incidents whose anomalies changed re-rendered (from the timeline). */
   async flush(): Promise<void> {
     for (const a of [...this.active.values()]) {
       if (!a.dirty) continue;
-      const rec = await this.o.store.slackMessages.get(a.incidentId, a.purpose);
-      if (!rec) continue; // first post still queued: edit once it is out
-      const msg = this.presenter.anomaly(this.view(a));
-      await this.o.store.outbox.enqueueOrReplace({ channel: rec.channel, method: "chat.update", payload: { ...msg, ts: rec.ts }, dedupeKey: `edit:${a.incidentId}:${a.purpose}` });
+      this.o.incidents.markDigestDirty(a.incidentId);
       a.dirty = false;
       if (a.resolvedAt !== undefined) this.active.delete(a.key);
     }
-    this.o.poke?.();
   }
 
   /**
@@ -267,7 +280,7 @@ export class AnomalyReporter {
       severity: this.o.severity ?? "sev3",
       service: sli.service,
       summary: `Anomaly: ${sli.service} ${sli.name} ${describeKind(f)} (${formatSliValue(e.baseline + e.deviation, sli.unit)} vs ${formatSliValue(e.baseline, sli.unit)} expected)`,
-      description: `Detected by aisre's online detector on ${sli.key}: score ${f.score.toFixed(2)} (threshold ${f.threshold}), deviation ${formatSliDelta(e.deviation, sli.unit)} (${Number.isFinite(e.z) ? e.z.toFixed(1) : "n/a"} spreads) since ${new Date(since).toISOString()}.`,
+      description: `Detected by aisre's online detector on ${sli.key}: ${usualWords(f, sli.unit)} since ${readableUtc(since, true)} (detector score ${f.score.toFixed(2)}, alerting at ${f.threshold}).`,
       labels: { alertname: "AnomalyDetected", service: sli.service, sli: sli.name, kind: e.kind, sensitivity: String(sli.sensitivity), page: sli.page && !f.quiet ? "true" : "false" },
       startsAt: new Date(since).toISOString(),
     };
@@ -287,6 +300,8 @@ export class AnomalyReporter {
         key: a.key,
         service: a.sli.service,
         sli: a.sli.name,
+        ...(a.sli.unit ? { unit: a.sli.unit } : {}),
+        shape: describeKind(a.latest),
         state,
         purpose: a.purpose,
         fingerprint: a.fingerprint,
@@ -340,18 +355,10 @@ export class AnomalyReporter {
     return this.resume(incident.id, key, sli, finding);
   }
 
-  private async post(a: Active): Promise<void> {
-    const incident = await this.o.store.incidents.get(a.incidentId);
-    if (!incident) return;
-    const msg = this.presenter.anomaly(this.view(a));
-    await this.o.store.outbox.enqueue({
-      channel: incident.channel ?? this.o.defaultChannel ?? "#incidents",
-      method: "chat.postMessage",
-      payload: { ...msg, thread_ts: rootRef(a.incidentId), unfurl_links: false, _meta: { record: { incidentId: a.incidentId, purpose: a.purpose } } },
-      dedupeKey: `post:${a.incidentId}:${a.purpose}`,
-    });
-    this.o.poke?.();
-    if (this.o.slack && this.o.charts !== false && a.first.points.length >= 2) this.queueChart(a);
+  /** Folds the anomaly into the digest; the incident's first anomaly also gets its chart. */
+  private async post(a: Active, firstOfIncident: boolean): Promise<void> {
+    this.o.incidents.markDigestDirty(a.incidentId);
+    if (firstOfIncident && this.o.slack && this.o.charts !== false && a.first.points.length >= 2) this.queueChart(a);
   }
 
   private queueChart(a: Active): void {
@@ -361,9 +368,9 @@ export class AnomalyReporter {
     this.pendingUploads++;
     this.uploads = this.uploads
       .then(async () => {
-        const rec = await this.waitForPost(a.incidentId, a.purpose);
+        const rec = await this.waitForDigest(a.incidentId);
         if (!rec) {
-          this.logger.warn({ key: a.key, incident: a.incidentId }, "anomaly message not posted in time; chart not uploaded");
+          this.logger.warn({ key: a.key, incident: a.incidentId }, "digest not posted in time; chart not uploaded");
           return;
         }
         const png = findingChart(finding, { title: `${a.sli.service} ${a.sli.name}${a.sli.unit ? ` (${a.sli.unit})` : ""}` });
@@ -378,7 +385,7 @@ export class AnomalyReporter {
                 filename: `${a.key.replace(/[^A-Za-z0-9_.-]+/g, "-")}-${new Date(finding.at).toISOString().replace(/[:.]/g, "")}.png`,
                 bytes: png,
                 title: `${a.sli.service} ${a.sli.name}`,
-                altText: `Chart of ${a.sli.service} ${a.sli.name}: recent values, the expected band, and the anomaly since ${new Date(finding.explanation.since ?? finding.at).toISOString()}`,
+                altText: `Chart of ${a.sli.service} ${a.sli.name}: recent values, the usual range, and the anomaly since ${readableUtc(finding.explanation.since ?? finding.at)}`,
                 initialComment: this.presenter.chartComment(view),
               },
               this.o.fetchImpl,
@@ -402,10 +409,10 @@ export class AnomalyReporter {
       });
   }
 
-  private async waitForPost(incidentId: string, purpose: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined> {
+  private async waitForDigest(incidentId: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined> {
     const deadline = Date.now() + (this.o.uploadWaitMs ?? 5 * 60_000);
     for (;;) {
-      const rec = await this.o.store.slackMessages.get(incidentId, purpose);
+      const rec = await this.o.incidents.digestMessage(incidentId);
       if (rec) return rec;
       if (Date.now() > deadline) return undefined;
       await new Promise((r) => setTimeout(r, 250));

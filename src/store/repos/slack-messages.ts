@@ -40,6 +40,15 @@ export class SlackMessageRepo {
     return row ? toRef(row) : undefined;
   }
 
+  /** Incidents not resolved that have a message recorded under this purpose. */
+  async openIncidentsWith(purpose: string): Promise<string[]> {
+    const rows = await this.db.query<{ incident_id: string }>(
+      "SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = $1 AND i.status <> 'resolved'",
+      [purpose],
+    );
+    return rows.map((r) => r.incident_id);
+  }
+
   /** The incident whose thread (or root message) has this ts in this channel. */
   async incidentForThread(channel: string, ts: string): Promise<string | undefined> {
     const [row] = await this.db.query<{ incident_id: string }>(

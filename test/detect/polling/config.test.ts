@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { anomalyMessage } from "../../../blocks/anomaly.ts";
-import { SLACK_LIMITS } from "../../../blocks/limits.ts";
+import { anomalyChartComment } from "../../../blocks/anomaly.ts";
 import { DetectionService } from "../../../src/detect/detection-service.ts";
 import { pollCron } from "../../../src/detect/polling/build.ts";
 import { sandboxSlis } from "../../../src/detect/polling/default-slis.ts";
-import { formatSliDelta, formatSliSpread, formatSliValue, plainAnomalyPresenter, type AnomalyMessageView } from "../../../src/detect/polling/presenter.ts";
+import { formatSliDelta, formatSliValue, plainAnomalyPresenter, type AnomalyMessageView } from "../../../src/detect/polling/presenter.ts";
 import { parseSliConfig } from "../../../src/detect/sli-config.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { noiseAt } from "./memory-ports.ts";
@@ -81,7 +80,6 @@ describe("anomaly message", () => {
   it("formats values in the SLI's unit", () => {
     expect(formatSliValue(0.523, "ratio")).toBe("52.3 %");
     expect(formatSliDelta(0.0123, "ratio")).toBe("+1.23 pp");
-    expect(formatSliSpread(-0.0099, "ratio")).toBe("±0.99 pp");
     expect(formatSliValue(0.85, "seconds")).toBe("850 ms");
     expect(formatSliValue(2.5, "seconds")).toBe("2.5 s");
     expect(formatSliDelta(-0.2, "seconds")).toBe("−200 ms");
@@ -90,25 +88,12 @@ describe("anomaly message", () => {
     expect(formatSliValue(Number.NaN, "ratio")).toBe("n/a");
   });
 
-  it("says what, how far, since when and how sure, within Slack's limits", () => {
-    const m = anomalyMessage(view);
-    expect(m.text).toBe("Anomaly detected: checkout · p99-latency: 1.35 s, expected 250 ms (+1.1 s), shifted up");
-    const body = JSON.stringify(m.blocks);
-    expect(body).toContain("same time on previous days");
-    expect(body).toContain("7 min");
-    expect(body).toContain("0.70 ≥ 0.60 (medium sensitivity");
-    expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
-    for (const b of m.blocks as Array<{ text?: { text: string }; fields?: Array<{ text: string }>; elements?: Array<{ text: string }> }>) {
-      if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-      for (const x of b.fields ?? []) expect(x.text.length).toBeLessThanOrEqual(2000);
-      for (const x of b.elements ?? []) expect(x.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-    }
-    // A query is outside text: `<`, `>` and `&` are not Slack markup.
-    const [cmp] = parseSliConfig({ services: { s: { slis: [{ name: "x", prometheus: { query: "rate(a[5m]) > 0 & <b>" } }] } } });
-    expect(JSON.stringify(anomalyMessage({ ...view, sli: cmp }).blocks)).toContain("rate(a[5m]) &gt; 0 &amp; &lt;b&gt;");
-    const over = anomalyMessage({ ...view, resolvedAt: T0 + 30 * MIN });
-    expect(over.text).toMatch(/^Anomaly over/);
-    expect(JSON.stringify(over.blocks)).toContain("Back to normal");
-    expect(plainAnomalyPresenter.anomaly(view).text).toMatch(/^Anomaly detected: checkout/);
+  it("the chart's comment says the value against its usual level, without statistics jargon", () => {
+    const text = anomalyChartComment(view);
+    expect(text).toContain("p99 latency: 1.35 s vs 250 ms usual (5.4× the usual)");
+    expect(text).toMatch(/<!date\^\d+\^\{time\}\|\d\d:\d\d UTC>/);
+    expect(text).not.toMatch(/spread|robust|z-score|baseline ±/i);
+    expect(plainAnomalyPresenter.chartComment(view)).toContain("1.35 s vs 250 ms usual");
   });
+
 });

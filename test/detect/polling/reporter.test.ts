@@ -52,7 +52,13 @@ class UploadSlack extends MemorySlack {
 const SLIS = parseSliConfig({
   services: {
     "order-processor": { slis: [{ name: "memory", direction: "up", unit: "ratio", prometheus: { query: "mem" } }] },
-    payments: { page: true, slis: [{ name: "p99-latency", direction: "up", unit: "seconds", prometheus: { query: "lat" } }] },
+    payments: {
+      page: true,
+      slis: [
+        { name: "p99-latency", direction: "up", unit: "seconds", prometheus: { query: "lat" } },
+        { name: "error-ratio", direction: "up", unit: "ratio", prometheus: { query: "err" } },
+      ],
+    },
   },
 });
 const sliOf = (key: string) => SLIS.find((s) => s.key === key);
@@ -113,7 +119,7 @@ describe("AnomalyReporter", () => {
     await db.close();
   });
 
-  it("opens a detected incident that does not page; the thread gets the explanation, then the chart", async () => {
+  it("opens a detected incident that does not page; the thread's digest shows it, then the chart", async () => {
     const r = reporter();
     const sli = sliOf("order-processor/memory")!;
     expect(await r.report(finding(sli), sli)).toBe("opened");
@@ -128,10 +134,11 @@ describe("AnomalyReporter", () => {
     await r.idle();
     const [root] = slack.roots();
     const thread = threadOf(root.ts);
-    const msg = thread.find((m) => m.text.startsWith("Anomaly detected"))!;
-    expect(msg.text).toContain("order-processor · memory: 46.0 %, expected 38.0 % (+8.00 pp), shifted up");
+    const msg = thread.find((m) => m.text.startsWith("What the signals show"))!;
+    expect(msg.text).toBe("What the signals show: 1 alert firing, 1 anomaly");
     const body = JSON.stringify(msg.blocks);
-    for (const words of ["Expected", "Deviation", "Since", "Score", "does not page", "Opened this incident"]) expect(body).toContain(words);
+    expect(body).toContain("`order-processor` memory 46.0 % vs 38.0 % usual (+21 % over the usual), shifted up since <!date^");
+    expect(body).not.toMatch(/spreads|robust|score/);
 
     // The chart: uploaded in three steps into the incident's thread, as a PNG.
     expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual(["files.getUploadURLExternal", "files.completeUploadExternal"]);
@@ -147,7 +154,7 @@ describe("AnomalyReporter", () => {
     expect(entries.filter((e) => e.kind === "anomaly").map((e) => e.data.state)).toEqual(["detected"]);
   });
 
-  it("edits its one message when the anomaly worsens and when it is over; the anomaly alert resolves", async () => {
+  it("edits the digest when the anomaly worsens and when it is over; no message of its own; the anomaly alert resolves", async () => {
     const r = reporter();
     const sli = sliOf("order-processor/memory")!;
     await r.report(finding(sli), sli);
@@ -158,20 +165,21 @@ describe("AnomalyReporter", () => {
     await send();
     const [root] = slack.roots();
     let thread = threadOf(root.ts);
-    expect(thread.filter((m) => m.text.startsWith("Anomaly")).length).toBe(1);
-    expect(JSON.stringify(thread[0].blocks)).toContain("worsened 1×");
-    expect(thread[0].edits).toBe(1);
+    expect(thread.filter((m) => m.text.startsWith("What the signals show")).length).toBe(1);
+    expect(JSON.stringify(thread[0].blocks)).toContain("58.0 % vs 38.0 % usual (+53 % over the usual), shifted up since");
+    expect(JSON.stringify(thread[0].blocks)).toContain("worsening");
+    expect(thread[0].edits).toBeGreaterThanOrEqual(1);
 
     now = T0 + 90 * MIN;
     await r.resolve("order-processor/memory", now);
     await send();
     thread = threadOf(root.ts);
-    expect(thread[0].text).toMatch(/^Anomaly over/);
-    expect(JSON.stringify(thread[0].blocks)).toContain("Back to normal");
+    expect(thread[0].text).toBe("What the signals show: 0 alerts firing, 1 resolved, 0 anomalies (1 over)");
+    expect(JSON.stringify(thread[0].blocks)).toContain("back to normal");
     expect(r.activeKeys()).toEqual([]);
     expect((await store.alerts.get("anomaly:order-processor/memory"))!.status).toBe("resolved");
-    // No duplicate post anywhere: one anomaly message, one chart.
-    expect(slack.calls.filter((c) => c.method === "chat.postMessage" && String(c.payload.text).startsWith("Anomaly")).length).toBe(1);
+    // No message of the anomaly's own: the digest, edited in place.
+    expect(slack.calls.filter((c) => c.method === "chat.postMessage" && c.payload.thread_ts).length).toBe(1);
   });
 
   it("enriches the incident already open on the service: no second incident, no anomaly alert", async () => {
@@ -186,10 +194,16 @@ describe("AnomalyReporter", () => {
     await send();
     await r.idle();
     const [root] = slack.roots();
-    const msg = threadOf(root.ts).find((m) => m.text.startsWith("Anomaly detected"))!;
-    expect(msg.text).toContain("payments · p99-latency: 1.4 s, expected 500 ms (+900 ms)");
-    expect(JSON.stringify(msg.blocks)).toContain("Added to this incident; configured to page");
+    const msg = threadOf(root.ts).find((m) => m.text.startsWith("What the signals show"))!;
+    expect(JSON.stringify(msg.blocks)).toContain("`payments` p99 latency 1.4 s vs 500 ms usual (2.8× the usual)");
     expect(slack.completed).toHaveLength(1);
+    // A second anomaly in the same incident: a line in the digest, no second chart.
+    const err = sliOf("payments/error-ratio")!;
+    expect(await r.report(finding(err, { baseline: 0.01, deviation: 0.04 }), err)).toBe("enriched");
+    await send();
+    await r.idle();
+    expect(slack.completed).toHaveLength(1);
+    expect(JSON.stringify(threadOf(root.ts)[0].blocks)).toContain("`payments` error ratio 5.00 % vs 1.00 % usual (5× the usual)");
   });
 
   it("a replica taking over follows the open anomaly instead of reporting it again", async () => {
@@ -198,7 +212,7 @@ describe("AnomalyReporter", () => {
     await first.report(finding(sli), sli);
     await send();
     await first.idle();
-    const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage" && String(c.payload.text).startsWith("Anomaly")).length;
+    const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage" && String(c.payload.text).startsWith("What the signals show")).length;
     expect(posts()).toBe(1);
 
     // With recovery (the poller recovers at its first poll after taking the lead).

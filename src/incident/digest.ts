@@ -1,0 +1,113 @@
+import type { ChangeEvent, Severity } from "../domain/alert.ts";
+import type { TimelineEntry } from "../domain/incident.ts";
+
+/**
+ * The incident's digest: one thread message, edited in place, that holds what the signals show
+ * (alerts, anomalies, recent changes) so they do not each become a message. It is derived from the
+ * incident's timeline alone (pure), so any replica, or this one after a restart, renders the same
+ * digest from the store and carries on editing it.
+ */
+export interface DigestAlert {
+  fingerprint: string;
+  name: string;
+  service?: string;
+  severity: Severity;
+  status: "firing" | "resolved";
+  /** When it first joined this incident (ISO). */
+  since: string;
+  /** Why it joined ("first alert", "same service", …). */
+  reason?: string;
+  /** Times it went from firing to resolved or back. */
+  flips: number;
+}
+
+export interface DigestAnomaly {
+  key: string;
+  service: string;
+  sli: string;
+  unit?: string;
+  /** The latest anomalous value and what is usual for it. */
+  value: number;
+  usual: number;
+  /** "spiked", "climbing steadily", … */
+  shape?: string;
+  since: number;
+  over: boolean;
+  worsened: number;
+}
+
+export interface DigestChange {
+  change: ChangeEvent;
+  reason: string;
+}
+
+export interface DigestView {
+  incidentId: string;
+  alerts: DigestAlert[];
+  anomalies: DigestAnomaly[];
+  changes: DigestChange[];
+  /** The newest entry folded in (ISO): "updated at". */
+  updatedAt?: string;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
+
+/** The digest of an incident from its timeline entries (any order; read in timeline order). */
+export function digestFromTimeline(incidentId: string, entries: readonly TimelineEntry[]): DigestView {
+  const alerts = new Map<string, DigestAlert>();
+  const anomalies = new Map<string, DigestAnomaly>();
+  const changes = new Map<string, DigestChange>();
+  let updatedAt: string | undefined;
+  for (const e of [...entries].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)) {
+    const d = e.data ?? {};
+    if (e.kind === "alert") {
+      const fp = str(d.fingerprint);
+      if (!fp) continue;
+      const status = d.status === "resolved" ? "resolved" : "firing";
+      const prev = alerts.get(fp);
+      const name = e.text.split(" ")[0] ?? fp;
+      alerts.set(fp, {
+        fingerprint: fp,
+        name: str(d.name) ?? prev?.name ?? name,
+        service: str(d.service) ?? prev?.service,
+        severity: (str(d.severity) as Severity | undefined) ?? prev?.severity ?? "sev3",
+        status,
+        since: prev?.since ?? e.at,
+        reason: prev?.reason ?? str(d.reason),
+        flips: prev ? prev.flips + (prev.status !== status ? 1 : 0) : 0,
+      });
+    } else if (e.kind === "anomaly") {
+      const key = str(d.key);
+      const latest = d.latest as { explanation?: { baseline?: number; deviation?: number; since?: number }; at?: number } | undefined;
+      const first = d.first as { explanation?: { since?: number }; at?: number } | undefined;
+      if (!key || !latest?.explanation) continue;
+      const usual = num(latest.explanation.baseline) ?? 0;
+      const prev = anomalies.get(key);
+      anomalies.set(key, {
+        key,
+        service: str(d.service) ?? prev?.service ?? "",
+        sli: str(d.sli) ?? prev?.sli ?? key,
+        unit: str(d.unit) ?? prev?.unit,
+        value: usual + (num(latest.explanation.deviation) ?? 0),
+        usual,
+        shape: str(d.shape) ?? prev?.shape,
+        since: num(first?.explanation?.since) ?? num(first?.at) ?? Date.parse(e.at),
+        over: d.state === "resolved",
+        worsened: num(d.worsened) ?? 0,
+      });
+    } else if (e.kind === "change") {
+      const id = str(d.id);
+      if (!id || !str(d.service)) continue;
+      const { reason, ...change } = d as unknown as ChangeEvent & { reason?: string };
+      changes.set(id, { change, reason: reason ?? "" });
+    } else continue;
+    updatedAt = e.at;
+  }
+  return { incidentId, alerts: [...alerts.values()], anomalies: [...anomalies.values()], changes: [...changes.values()], ...(updatedAt ? { updatedAt } : {}) };
+}
+
+/** Whether the digest has anything to show. */
+export function digestIsEmpty(v: DigestView): boolean {
+  return v.alerts.length === 0 && v.anomalies.length === 0 && v.changes.length === 0;
+}
