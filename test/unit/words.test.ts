@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { timelineModal } from "../../blocks/timeline-modal.ts";
+import type { Incident, TimelineEntry } from "../../src/domain/incident.ts";
+import { comparedWithUsual, listWords, noun, plural, possessive, verb } from "../../src/text/words.ts";
+
+describe("plain-English words", () => {
+  it("counts things without '(s)'", () => {
+    expect(plural(1, "service")).toBe("1 service");
+    expect(plural(3, "service")).toBe("3 services");
+    expect(plural(2, "hop")).toBe("2 hops");
+    expect(plural(2, "entry")).toBe("2 entries");
+    expect(plural(0, "alert")).toBe("0 alerts");
+    expect(plural(2, "anomaly", "anomalies")).toBe("2 anomalies");
+    expect(noun(1, "pod")).toBe("pod");
+    expect(noun(4, "match")).toBe("matches");
+  });
+
+  it("agrees verbs and makes possessives", () => {
+    expect(`order-processor ${verb(1, "shows")}`).toBe("order-processor shows");
+    expect(`2 services ${verb(2, "shows")}`).toBe("2 services show");
+    expect(verb(2, "is")).toBe("are");
+    expect(possessive("payments")).toBe("payments'");
+    expect(possessive("checkout")).toBe("checkout's");
+    expect(listWords(["a", "b", "c"])).toBe("a, b and c");
+  });
+
+  it("compares a value with its usual level as an engineer says it", () => {
+    expect(comparedWithUsual(0.0335, 0.0058)).toBe("5.8× the usual");
+    expect(comparedWithUsual(3.9, 0.96)).toBe("4.1× the usual");
+    expect(comparedWithUsual(45, 1)).toBe("45× the usual");
+    expect(comparedWithUsual(1.4, 1)).toBe("+40 % over the usual");
+    expect(comparedWithUsual(1, 1)).toBe("about the usual");
+    expect(comparedWithUsual(0.5, 1)).toBe("50 % below the usual");
+    expect(comparedWithUsual(0.1, 1)).toBe("10 % of the usual");
+    expect(comparedWithUsual(3, 0)).toBeUndefined();
+  });
+});
+
+describe("the timeline modal", () => {
+  const incident: Incident = { id: "INC-1", title: "checkout <failing>", status: "open", severity: "sev2", origin: "alert", services: ["checkout"], createdAt: "2026-11-23T10:00:00Z", updatedAt: "2026-11-23T10:00:00Z" };
+  const entry = (i: number, text: string): TimelineEntry => ({ id: i, incidentId: "INC-1", at: new Date(Date.UTC(2026, 10, 23, 10, 0) + i * 1000).toISOString(), kind: "alert", actor: "x", text, data: {} });
+
+  it("shows every entry, escaped, with Slack dates; the newest kept when Slack's limits cut", () => {
+    const v = timelineModal(incident, [entry(1, "HighErrorRate fired <!channel>"), entry(2, "deploy of inventory 2.3.0")]);
+    const body = JSON.stringify(v);
+    expect(body).toContain("HighErrorRate fired &lt;!channel&gt;");
+    expect(body).toContain("<!date^1795428001^{time}|10:00 UTC>");
+    expect(body).toContain("2 entries");
+    const many = Array.from({ length: 3000 }, (_, i) => entry(i, `entry number ${i} ${"x".repeat(200)}`));
+    const big = timelineModal(incident, many);
+    expect(big.blocks.length).toBeLessThanOrEqual(100);
+    for (const b of big.blocks as Array<{ text?: { text: string } }>) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
+    expect(JSON.stringify(big)).toContain("entry number 2999");
+    expect(JSON.stringify(big)).toMatch(/the newest \d+ shown/);
+  });
+});
