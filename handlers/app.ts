@@ -30,7 +30,7 @@ export interface RunningAisre {
  * sandbox for every part not configured for real, then the Bolt app on top.
  */
 export async function startAisre(config: Config, options: { logger?: Logger; listeners?: ListenerOptions; extraRoutes?: (s: Services) => Router[] } = {}): Promise<RunningAisre> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const state = { draining: false, inFlight: 0 };
   let slackListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let routers: Router[] = [];

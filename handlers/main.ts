@@ -21,7 +21,7 @@ try {
   throw e;
 }
 
-const logger = createLogger({ level: config.logLevel });
+const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 let running: Awaited<ReturnType<typeof startAisre>> | undefined;
 installProcessGuards(logger, () => running?.services.metrics.errors.inc({ code: "unhandled_rejection" }));
 running = await startAisre(config, { logger });

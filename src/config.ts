@@ -33,6 +33,8 @@ const envSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   PUBLIC_URL: url("an http(s) URL where the bot is reachable, e.g. https://aisre.example.com"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "expected one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+  /** json: one JSON object per line; pretty: readable lines; auto: pretty on a terminal, else json. */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"], { error: "expected auto, json or pretty" }).default("auto"),
   AISRE_DATA_DIR: z.string().min(1).default("./.aisre"),
   DATABASE_URL: z
     .string()
@@ -124,6 +126,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** Every environment variable the product reads (the deployment manifests may set no other). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export class ConfigError extends Error {
   readonly issues: string[];
   constructor(issues: string[]) {
@@ -143,6 +148,7 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   logLevel: string;
+  logFormat: "auto" | "json" | "pretty";
   incidentChannel: string;
   slack: { mode: PartMode; botToken?: string; signingSecret?: string; appToken?: string; socketMode: boolean };
   kubernetes: { mode: PartMode; kubeconfig?: string; inCluster: boolean; namespaces?: string[] };
@@ -193,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.AISRE_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     incidentChannel: e.AISRE_INCIDENT_CHANNEL,
     slack: { mode: mode(!!e.SLACK_BOT_TOKEN), botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, socketMode: !!e.SLACK_APP_TOKEN },
     kubernetes: { mode: mode(!!e.KUBECONFIG || !!e.AISRE_K8S_IN_CLUSTER), kubeconfig: e.KUBECONFIG, inCluster: !!e.AISRE_K8S_IN_CLUSTER, namespaces: e.AISRE_K8S_NAMESPACES?.split(",").map((s) => s.trim()) },

@@ -79,7 +79,7 @@ export class AdvisoryLockLeader implements RunCoordinator {
     }
     this.release = release;
     this.holderPid = await this.holder();
-    this.logger.info({ key: this.key, pid: this.holderPid }, "this replica is now the SLI poller");
+    this.logger.info({ key: this.key, backendPid: this.holderPid }, "this replica is now the SLI poller");
     this.onChange?.(true);
     return true;
   }

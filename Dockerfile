@@ -1,0 +1,48 @@
+# aisre image: Node 24 runs the TypeScript sources directly (type stripping), so there is no build
+# step; the first stage only installs the production dependencies.
+#
+#   docker build -t aisre .            (or podman build)
+#   docker run -p 3000:3000 -p 3001:3001 aisre          # the whole product on its sandbox
+#
+# Where no image registry is reachable, deploy/image/local-base.sh makes a local Node 24 base from
+# Debian's packages: podman build --build-arg NODE_IMAGE=localhost/node:24-slim -t aisre .
+ARG NODE_IMAGE=node:24-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+# --omit=optional: the npm `node` package (the project's own Node 24 for machines without one) is
+# not needed on a Node 24 base. No install scripts run. Behind a TLS-intercepting proxy, pass its CA
+# bundle as a build secret: --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
+    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    AISRE_DATA_DIR=/data \
+    AISRE_RUNBOOKS_DIR=/app/runbooks \
+    PORT=3000 \
+    SANDBOX_PORT=3001 \
+    LOG_FORMAT=json
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY bin ./bin
+COPY src ./src
+COPY handlers ./handlers
+COPY blocks ./blocks
+COPY runbooks ./runbooks
+COPY manifest.yml policy.example.yaml ./
+# Everything the process writes lives in /data (PGlite and the sandbox, only without DATABASE_URL)
+# and /tmp: the root filesystem can be mounted read-only. Numeric non-root user, so Kubernetes'
+# runAsNonRoot can check it.
+RUN mkdir -p /data && chown 10001:10001 /data
+USER 10001:10001
+VOLUME ["/data"]
+EXPOSE 3000 3001
+HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+STOPSIGNAL SIGTERM
+CMD ["node", "handlers/main.ts"]
