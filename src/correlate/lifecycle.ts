@@ -7,9 +7,14 @@ export interface LifecycleOptions {
   /** More flips than this within flapWindowMs → the alert is flapping and its flips stay quiet. */
   flapThreshold: number;
   flapWindowMs: number;
+  /**
+   * Hysteresis: a flapping alert must stay resolved this long (not just the quiet period) before its
+   * incident resolves, so its short lulls neither resolve the incident nor reopen it.
+   */
+  flapQuietMs: number;
 }
 
-export const DEFAULT_LIFECYCLE: LifecycleOptions = { quietPeriodMs: 5 * 60_000, reopenWindowMs: 30 * 60_000, flapThreshold: 3, flapWindowMs: 30 * 60_000 };
+export const DEFAULT_LIFECYCLE: LifecycleOptions = { quietPeriodMs: 5 * 60_000, reopenWindowMs: 30 * 60_000, flapThreshold: 2, flapWindowMs: 30 * 60_000, flapQuietMs: 20 * 60_000 };
 
 /** Scales every duration for the sandbox's time factor (SIM_SPEED=60: a minute per second). */
 export function scaleDurations<T extends Record<string, number>>(o: T, speed: number, keys: Array<keyof T>): T {
@@ -20,6 +25,37 @@ export function scaleDurations<T extends Record<string, number>>(o: T, speed: nu
 
 export function shouldResolve(firing: number, lastResolvedAtMs: number | undefined, nowMs: number, o: LifecycleOptions): boolean {
   return firing === 0 && lastResolvedAtMs !== undefined && nowMs - lastResolvedAtMs >= o.quietPeriodMs;
+}
+
+/**
+ * Whether every alert of an incident has been quiet long enough: the quiet period for steady alerts,
+ * the longer flap quiet period for flapping ones (hysteresis, in the system clock).
+ */
+export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean }>, nowMs: number, o: LifecycleOptions): boolean {
+  if (alerts.length === 0) return false;
+  return alerts.every((a) => !a.firing && a.endedAtMs !== undefined && nowMs - a.endedAtMs >= (a.flapping ? Math.max(o.flapQuietMs, o.quietPeriodMs) : o.quietPeriodMs));
+}
+
+/** Whether a flip history (times of the recent flips) makes the alert flapping now. */
+export function isFlapping(flips: readonly number[], nowMs: number, o: LifecycleOptions): boolean {
+  return flips.filter((t) => nowMs - t <= o.flapWindowMs).length > o.flapThreshold;
+}
+
+export type ReopenDecision = { reopen: true; why: string } | { reopen: false; why: string };
+
+/**
+ * Incident identity: whether an alert firing again may reopen the resolved incident it belonged to.
+ * Only its own alerts reopen it (the same fingerprint, or an alert on a service that alerted in it),
+ * only within the reopen window, never a flapping alert, never a detector's anomaly (a weak signal),
+ * and not when an open incident already explains it (a new fault elsewhere that reaches this service).
+ */
+export function reopenDecision(i: { resolvedAtMs: number; nowMs: number; sameFingerprint: boolean; ownService: boolean; flapping: boolean; anomaly: boolean; openIncidentExplainsIt: boolean }, o: LifecycleOptions): ReopenDecision {
+  if (i.nowMs - i.resolvedAtMs > o.reopenWindowMs) return { reopen: false, why: `resolved more than ${Math.round(o.reopenWindowMs / 60_000)} min ago` };
+  if (i.flapping) return { reopen: false, why: "the alert is flapping" };
+  if (i.anomaly) return { reopen: false, why: "an anomaly alone does not reopen a resolved incident" };
+  if (i.openIncidentExplainsIt) return { reopen: false, why: "an open incident nearby explains it" };
+  if (!i.sameFingerprint && !i.ownService) return { reopen: false, why: "not one of its alerts or services" };
+  return { reopen: true, why: i.sameFingerprint ? "fired again" : "fired on one of its services" };
 }
 
 export function canReopen(resolvedAtMs: number, nowMs: number, o: LifecycleOptions): boolean {

@@ -3,7 +3,7 @@ import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
 import { DEFAULT_GROUPING, groupAlert, type GroupingOptions, type OpenIncidentView } from "../correlate/grouping.ts";
-import { canReopen, DEFAULT_LIFECYCLE, recordFlip, shouldResolve, type LifecycleOptions } from "../correlate/lifecycle.ts";
+import { DEFAULT_LIFECYCLE, isFlapping, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -148,12 +148,44 @@ export class IncidentService {
       let incident = prev?.incidentId ? (incidents.get(prev.incidentId) ?? (await s.incidents.get(prev.incidentId))) : undefined;
       let reason: string | undefined;
       if (incident?.status === "resolved") {
-        if (alert.status === "firing" && incident.resolvedAt && canReopen(Date.parse(incident.resolvedAt), now, this.o.lifecycle)) {
-          incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name} fired again`, notify);
+        const decision =
+          alert.status === "firing" && incident.resolvedAt
+            ? reopenDecision(
+                {
+                  resolvedAtMs: Date.parse(incident.resolvedAt),
+                  nowMs: now,
+                  sameFingerprint: true,
+                  ownService: true,
+                  flapping: isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle),
+                  anomaly: alert.source === "anomaly",
+                  openIncidentExplainsIt: groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping).kind === "join",
+                },
+                this.o.lifecycle,
+              )
+            : undefined;
+        if (decision?.reopen) {
+          incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name}${alert.service ? ` on ${alert.service}` : ""} ${decision.why}`, notify);
           incidents.set(incident.id, incident);
           views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels] });
+        } else if (alert.status === "firing" && isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle)) {
+          // A flapping alert of a resolved incident stays with it, in its timeline only.
+          upserts.set(alert.fingerprint, { alert, incidentId: incident.id });
+          existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: incident.id, flaps: 0, lastSeenAt: "" });
+          timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} fired again${alert.service ? ` on ${alert.service}` : ""} — flapping, so it does not reopen the incident`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, flapping: true, labels: alert.labels } });
+          result.ignored++;
+          continue;
         } else {
           incident = undefined;
+        }
+      }
+      if (!incident && alert.status === "firing" && alert.source !== "anomaly") {
+        // Another alert on a service that alerted in an incident resolved moments ago: the same problem back.
+        const back = await this.recentlyResolvedFor(s, alert, now, views);
+        if (back) {
+          incident = await this.setStatus(s, back, "open", "aisre", `${alert.name} fired on ${alert.service}, which alerted in it`, notify);
+          incidents.set(incident.id, incident);
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels] });
+          reason = `${alert.service} alerted in this incident before it was resolved`;
         }
       }
       if (!incident) {
@@ -428,25 +460,39 @@ export class IncidentService {
     return this.kept.posted(incidentId, DIGEST_PURPOSE);
   }
 
-  /** Resolves incidents whose alerts have all been quiet for the quiet period. */
+  /**
+   * Resolves incidents whose alerts have all been quiet for the quiet period, a flapping alert for
+   * the longer flap quiet period (hysteresis: its lulls do not resolve the incident).
+   */
   async autoResolve(): Promise<string[]> {
     const now = this.o.clock.now();
     const resolved: string[] = [];
     for (const incident of await this.store.incidents.listOpen()) {
       if (incident.origin === "declared") continue;
-      const [row] = await this.store.db.query<{ firing: number; total: number; last: Date | null }>(
-        "SELECT count(*) FILTER (WHERE status = 'firing')::int AS firing, count(*)::int AS total, max(COALESCE(ends_at, last_seen_at)) AS last FROM alerts WHERE incident_id = $1",
-        [incident.id],
-      );
-      if (!row || Number(row.total) === 0) continue;
+      const alerts = await this.store.alerts.quietness(incident.id);
       // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
-      const last = row.last ? new Date(row.last).getTime() : undefined;
-      if (shouldResolve(Number(row.firing), last, now, this.o.lifecycle)) {
-        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${Math.round(this.o.lifecycle.quietPeriodMs / 1000)} s`);
+      const view = alerts.map((a) => ({ firing: a.firing, endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));
+      if (quietEnough(view, now, this.o.lifecycle)) {
+        const flapped = view.some((a) => a.flapping);
+        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${Math.round(this.o.lifecycle.quietPeriodMs / 60_000)} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`);
         resolved.push(incident.id);
       }
     }
     return resolved;
+  }
+
+  /**
+   * The incident resolved within the reopen window in which the alert's service alerted (not only
+   * appeared through an anomaly), unless an open incident already takes the alert.
+   */
+  private async recentlyResolvedFor(s: Store, alert: Alert, now: number, views: Map<string, OpenIncidentView>): Promise<Incident | undefined> {
+    if (!alert.service) return undefined;
+    if (groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping).kind === "join") return undefined;
+    const since = new Date(now - this.o.lifecycle.reopenWindowMs).toISOString();
+    const candidate = await s.incidents.resolvedSinceWithAlertingService(alert.service, since);
+    if (!candidate) return undefined;
+    const d = reopenDecision({ resolvedAtMs: Date.parse(candidate.resolvedAt ?? candidate.updatedAt), nowMs: now, sameFingerprint: false, ownService: true, flapping: false, anomaly: false, openIncidentExplainsIt: false }, this.o.lifecycle);
+    return d.reopen ? candidate : undefined;
   }
 
   /** One housekeeping pass: thread updates, card edits, auto-resolution. */

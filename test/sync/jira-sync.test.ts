@@ -173,10 +173,9 @@ describe("Jira: comments only for significant events", () => {
     await h.settle();
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "rolled back");
     await h.settle();
+    // Events that land within one debounce window are one comment.
     expect(await comments(inc.id)).toEqual([
-      "Hypothesis: inventory 2.3.0 regression (KeyError warehouse_id)",
-      "Remediation: Rolled back inventory to 2.2.1",
-      "Remediation: Verified: error rate back under 1%",
+      "Hypothesis: inventory 2.3.0 regression (KeyError warehouse_id)\n\nRemediation: Rolled back inventory to 2.2.1\n\nRemediation: Verified: error rate back under 1%",
       "Diagnosis: orders-db is the likely cause (55%)",
       expect.stringMatching(/^Resolved by Alice Chen/),
     ]);

@@ -197,6 +197,9 @@ export class JiraWriteQueue {
         if (status !== undefined) await this.port.transitionTo(key, status);
         remaining.fields = {};
       }
+      // Comments queued within one debounce window are coalesced into one (a burst of events is one
+      // Jira comment, not one each: watchers get one notification and the issue stays readable).
+      if (remaining.comments.length > 1) remaining.comments = [coalesceComments(remaining.comments)];
       while (remaining.comments.length > 0) {
         await this.port.addComment(key, remaining.comments[0]);
         remaining.comments.shift();
@@ -230,4 +233,18 @@ export class JiraWriteQueue {
     const created = await this.port.addComment(key, text);
     await this.keptComments.set(key, slot, created.id);
   }
+}
+
+/** Jira's comment body limit is 32,767 characters; the coalesced comment keeps the latest events when it must cut. */
+const MAX_COMMENT = 32_000;
+
+/** Several queued comments as one, oldest first, separated by a blank line. */
+export function coalesceComments(comments: readonly string[]): string {
+  const unique = comments.filter((c, i) => comments.indexOf(c) === i);
+  let text = unique.join("\n\n");
+  while (text.length > MAX_COMMENT && unique.length > 1) {
+    unique.shift();
+    text = `…\n\n${unique.join("\n\n")}`;
+  }
+  return text.slice(0, MAX_COMMENT);
 }

@@ -112,6 +112,12 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
+  /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
+  async quietness(incidentId: string): Promise<Array<{ fingerprint: string; firing: boolean; endedAt?: string }>> {
+    const rows = await this.db.query<{ fingerprint: string; status: string; ended: Date | null }>("SELECT fingerprint, status, COALESCE(ends_at, last_seen_at) AS ended FROM alerts WHERE incident_id = $1", [incidentId]);
+    return rows.map((r) => ({ fingerprint: r.fingerprint, firing: r.status === "firing", ...(r.ended ? { endedAt: new Date(r.ended).toISOString() } : {}) }));
+  }
+
   async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
     const [row] = await this.db.query<{ total: number; firing: number }>(
       "SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1",

@@ -83,6 +83,17 @@ export class IncidentRepo {
     return rows.map(toIncident);
   }
 
+  /** The most recently resolved incident (resolved at or after `since`) in which `service` had an alert of a monitoring system (not a detector's anomaly). */
+  async resolvedSinceWithAlertingService(service: string, since: string): Promise<Incident | undefined> {
+    const [row] = await this.db.query<IncidentRow>(
+      `SELECT i.* FROM incidents i WHERE i.status = 'resolved' AND i.resolved_at >= $2
+         AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.service = $1 AND a.source <> 'anomaly')
+       ORDER BY i.resolved_at DESC LIMIT 1`,
+      [service, since],
+    );
+    return row ? toIncident(row) : undefined;
+  }
+
   async listRecent(limit = 50): Promise<Incident[]> {
     const rows = await this.db.query<IncidentRow>("SELECT * FROM incidents ORDER BY created_at DESC LIMIT $1", [limit]);
     return rows.map(toIncident);

@@ -64,6 +64,18 @@ describe("JiraWriteQueue", () => {
     queue.close();
   });
 
+  it("coalesces the comments queued within one debounce window into one comment", async () => {
+    const { key } = await newIssue();
+    const queue = new JiraWriteQueue({ port: jira, schedule });
+    queue.comment(key, "Resolved by aisre after 12 min.");
+    queue.comment(key, "Reopened. RedisEvictionsHigh fired again");
+    queue.comment(key, "Resolved by aisre after 15 min.");
+    queue.comment(key, "Resolved by aisre after 15 min.");
+    await queue.idle();
+    expect(sandbox.store.issue(key).comments.map((c) => c.body)).toEqual(["Resolved by aisre after 12 min.\n\nReopened. RedisEvictionsHigh fired again\n\nResolved by aisre after 15 min."]);
+    queue.close();
+  });
+
   it("gives up after maxAttempts and reports what was lost", async () => {
     const { key } = await newIssue();
     const lost: unknown[] = [];

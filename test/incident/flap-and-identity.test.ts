@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
+import type { Alert } from "../../src/domain/alert.ts";
+import { clockOf } from "../../src/domain/clock.ts";
+import type { Topology } from "../../src/domain/topology.ts";
+import { IncidentService } from "../../src/incident/incident-service.ts";
+import { silentLogger } from "../../src/log.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openDb } from "../../src/store/open.ts";
+import { createStore, type Store } from "../../src/store/store.ts";
+
+// Flap damping across resolution and incident identity, in the system clock (a test clock here).
+
+const topology: Topology = {
+  services: ["frontend", "checkout", "payments", "cache", "order-processor", "orders-db"],
+  edges: [
+    { from: "frontend", to: "checkout" },
+    { from: "checkout", to: "payments" },
+    { from: "checkout", to: "cache" },
+    { from: "order-processor", to: "orders-db" },
+  ],
+};
+const M = 60_000;
+const T0 = Date.parse("2026-11-23T10:00:00Z");
+let now = T0;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function alert(name: string, service: string, status: "firing" | "resolved", startsAt: number, source = "alertmanager"): Alert {
+  return { fingerprint: `fp-${name}-${service}`, source, name, status, severity: "sev3", service, summary: `${name} on ${service}`, labels: { alertname: name, service }, startsAt: iso(startsAt), ...(status === "resolved" ? { endsAt: iso(now) } : {}) };
+}
+
+describe("flap damping and incident identity", () => {
+  let db: Db;
+  let store: Store;
+  let incidents: IncidentService;
+  beforeEach(async () => {
+    now = T0;
+    db = await openDb({ dataDir: "memory" });
+    const clock = clockOf(() => now);
+    store = createStore(db, clock);
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, threadFlushMs: 0, clock });
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  const reopens = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.from === "resolved" && e.data.to === "open").length;
+  const resolves = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.to === "resolved").length;
+
+  it("a flapping alert (3 min on, 6 min off for hours) neither resolves nor reopens its incident; it resolves once quiet for the flap period", async () => {
+    const r = await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] });
+    const id = r.opened[0];
+    for (let cycle = 0; cycle < 20; cycle++) {
+      now += 3 * M;
+      await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", now - 3 * M)], changes: [] });
+      for (let m = 0; m < 6; m++) {
+        now += M;
+        await incidents.autoResolve();
+      }
+      await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] });
+    }
+    // 20 cycles = 3 hours of flapping: at most the one resolve and reopen it takes to see it flap.
+    expect(await resolves(id)).toBeLessThanOrEqual(1);
+    expect(await reopens(id)).toBeLessThanOrEqual(1);
+    expect((await store.incidents.get(id))!.status).toBe("open");
+    expect((await store.incidents.listRecent()).length).toBe(1);
+    // The fault ends: quiet for the quiet period is not enough for a flapping alert; the flap period is.
+    now += 3 * M;
+    await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", now - 3 * M)], changes: [] });
+    now += 6 * M;
+    await incidents.autoResolve();
+    expect((await store.incidents.get(id))!.status).toBe("open");
+    now += 15 * M;
+    expect(await incidents.autoResolve()).toEqual([id]);
+  });
+
+  it("a new fault elsewhere right after a resolution opens a new incident; the same alert back within the window reopens", async () => {
+    const first = (await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened[0];
+    now += 10 * M;
+    await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "resolved", T0)], changes: [] });
+    now += 6 * M;
+    expect(await incidents.autoResolve()).toEqual([first]);
+    // Two minutes later a runaway query on orders-db, with an anomaly on order-processor: a new incident, the old one stays resolved.
+    now += 2 * M;
+    const second = await incidents.ingest({ alerts: [alert("PostgresHighCPU", "orders-db", "firing", now), alert("latency anomaly", "order-processor", "firing", now, "anomaly")], changes: [] });
+    expect(second.opened).toHaveLength(1);
+    expect(second.opened[0]).not.toBe(first);
+    expect((await store.incidents.get(first))!.status).toBe("resolved");
+    // The old incident's own alert fires again while the new incident explains order-processor: it joins the new one.
+    now += M;
+    await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] });
+    expect((await store.incidents.get(first))!.status).toBe("resolved");
+    expect((await store.alerts.get("fp-ContainerMemoryNearLimit-order-processor"))!.incidentId).toBe(second.opened[0]);
+  });
+
+  it("its own alert, firing again within the window with nothing else open, reopens it; after the window, a new incident", async () => {
+    const id = (await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened[0];
+    now += 2 * M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", T0)], changes: [] });
+    now += 6 * M;
+    await incidents.autoResolve();
+    now += 5 * M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
+    expect((await store.incidents.get(id))!.status).toBe("open");
+    expect(await reopens(id)).toBe(1);
+    // A different alert on the same service after it resolved again (an alert that came back is held
+    // to the flap quiet period): the same problem back.
+    now += M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now - M)], changes: [] });
+    now += 6 * M;
+    expect(await incidents.autoResolve()).toEqual([]);
+    now += 15 * M;
+    expect(await incidents.autoResolve()).toEqual([id]);
+    now += M;
+    await incidents.ingest({ alerts: [alert("HighLatency", "payments", "firing", now)], changes: [] });
+    expect(await reopens(id)).toBe(2);
+    // Resolved, then an hour later: a new incident.
+    now += M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now), alert("HighLatency", "payments", "resolved", now)], changes: [] });
+    now += 21 * M;
+    await incidents.autoResolve();
+    expect((await store.incidents.get(id))!.status).toBe("resolved");
+    now += 60 * M;
+    const later = await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
+    expect(later.opened).toHaveLength(1);
+    expect(later.opened[0]).not.toBe(id);
+  });
+});
