@@ -9,5 +9,8 @@ export function opsRoutes(services: Services, state: { draining: boolean }): Rou
       const r = await services.ready();
       sendJson(res, r.ok ? 200 : 503, r);
     })
-    .add("GET", "/metrics", (_req, res) => sendText(res, 200, services.metrics.registry.expose(), "text/plain; version=0.0.4; charset=utf-8"));
+    .add("GET", "/metrics", async (_req, res) => {
+      for (const e of await services.metrics.registry.collect()) services.logger.warn({ err: e }, "a metrics collector failed; its gauges keep their last value");
+      sendText(res, 200, services.metrics.registry.expose(), "text/plain; version=0.0.4; charset=utf-8");
+    });
 }

@@ -98,6 +98,11 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : undefined;
   const topology = fileTopology ? () => fileTopology : (deps.topology ?? (() => EMPTY_TOPOLOGY));
   const outbox = new OutboxSender({ store, slack, logger, metrics });
+  metrics.registry.onCollect(async () => {
+    const backlog = await store.outbox.backlog();
+    metrics.outboxPending.set(backlog.pending);
+    metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
+  });
   const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
     sources: Object.values(SOURCES),
@@ -122,7 +127,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
   // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
   if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
-  const polling = buildPolling({ config, store, incidents, slack, ports, logger, clock, poke: () => outbox.poke(), simulated: !!deps.clock && !!deps.sandbox && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
+  const polling = buildPolling({ config, store, incidents, slack, ports, logger, clock, poke: () => outbox.poke(), metrics, simulated: !!deps.clock && !!deps.sandbox && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
   const toolsets = new Toolsets({
     db,
     knowledge,
@@ -135,7 +140,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       metrics: ports.missing.prometheus && ports.missing.cloudwatch ? `${ports.missing.prometheus}; ${ports.missing.cloudwatch}` : undefined,
     },
   });
-  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.diagnosisPresenter, outbox, remediation });
+  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.diagnosisPresenter, outbox, remediation, metrics });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {

@@ -90,6 +90,21 @@ export class Histogram {
 
 export class MetricsRegistry {
   private readonly metrics: Array<Counter | Gauge | Histogram> = [];
+  private readonly collectors: Array<() => Promise<void>> = [];
+  /** Gauges read from elsewhere (a table's backlog) are refreshed by a collector before each scrape. */
+  onCollect(collector: () => Promise<void>): void {
+    this.collectors.push(collector);
+  }
+  /** Runs every collector; one that fails leaves its gauges at their last value and is returned. */
+  async collect(): Promise<unknown[]> {
+    const results = await Promise.allSettled(this.collectors.map((c) => c()));
+    return results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+  }
+  /** Names of the series this registry exposes (histograms with their _bucket/_sum/_count). */
+  names(): string[] {
+    const own = this.metrics.flatMap((m) => (m instanceof Histogram ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name]));
+    return [...own, ...PROCESS_METRICS];
+  }
   counter(name: string, help: string): Counter {
     const c = new Counter(name, help);
     this.metrics.push(c);
@@ -119,6 +134,8 @@ export class MetricsRegistry {
   }
 }
 
+const PROCESS_METRICS = ["aisre_process_resident_memory_bytes", "aisre_process_uptime_seconds"];
+
 /** The product's metrics, created once in the composition root and passed where needed. */
 export function createAppMetrics(registry = new MetricsRegistry()) {
   return {
@@ -132,6 +149,12 @@ export function createAppMetrics(registry = new MetricsRegistry()) {
     webhookDeliveryOutcomes: registry.counter("aisre_webhook_delivery_outcomes_total", "Stored webhook deliveries by processing outcome (processed, retried, parked)."),
     webhookDeliveriesPending: registry.gauge("aisre_webhook_deliveries_pending", "Stored webhook deliveries not yet processed."),
     webhookDeliveriesParked: registry.gauge("aisre_webhook_deliveries_parked", "Webhook deliveries parked after repeated failures (see `aisre deliveries list`)."),
+    outboxPending: registry.gauge("aisre_outbox_pending", "Slack calls queued in the outbox and not sent yet."),
+    outboxOldestPendingSeconds: registry.gauge("aisre_outbox_oldest_pending_seconds", "Age of the oldest Slack call still queued in the outbox (0 when none): the outbox lag."),
+    diagnosisRuns: registry.counter("aisre_diagnosis_runs_total", "Diagnosis rankings by outcome (ok, failed)."),
+    sliPollEnabled: registry.gauge("aisre_sli_poll_enabled", "1 when SLI polling is configured on this replica."),
+    sliPollLeader: registry.gauge("aisre_sli_poll_leader", "1 while this replica holds the SLI poll leadership (one replica polls at a time)."),
+    leadershipLost: registry.counter("aisre_leadership_lost_total", "Leaderships lost without stepping down (the lock's database session died), by role."),
   };
 }
 

@@ -93,6 +93,19 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["b"]);
   });
 
+  it("reports the outbox backlog: unsent calls and the age of the oldest (the lag)", async () => {
+    const before = await store.outbox.backlog();
+    const x = await store.outbox.enqueue({ channel: "CLAG", method: "chat.postMessage", payload: { text: "x" } });
+    const y = await store.outbox.enqueue({ channel: "CLAG", method: "chat.postMessage", payload: { text: "y" } });
+    await store.db.query("UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE id = $1", [x]);
+    const during = await store.outbox.backlog();
+    expect(during.pending).toBe(before.pending + 2);
+    expect(during.oldestSeconds).toBeGreaterThanOrEqual(90);
+    await store.outbox.markSent(x!, { ok: true });
+    await store.outbox.markSent(y!, { ok: true });
+    expect((await store.outbox.backlog()).pending).toBe(before.pending);
+  });
+
   it("moves actions by compare-and-set and records each approver once", async () => {
     await store.actions.create({ id: "A1", incidentId: "INC-2", type: "rollback", target: { deployment: "inventory" }, params: {}, state: "pending", risk: "caution", requiredApprovals: 2, proposedBy: "aisre", reason: "bad deploy" });
     expect(await store.actions.addApproval("A1", "U_ALICE")).toBe(true);

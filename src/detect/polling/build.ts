@@ -1,3 +1,4 @@
+import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Config } from "../../config.ts";
 import type { Ports } from "../../app/ports.ts";
 import type { IncidentService } from "../../incident/incident-service.ts";
@@ -37,6 +38,8 @@ export interface PollingDeps {
   /** The metrics come from the local simulation (its default SLIs apply when no file is set). */
   simulated?: boolean;
   presenter?: AnomalyPresenter;
+  /** Leadership gauges and losses (`aisre_sli_poll_*`, `aisre_leadership_lost_total`). */
+  metrics?: Pick<AppMetrics, "sliPollEnabled" | "sliPollLeader" | "leadershipLost">;
 }
 
 /** Poll schedule: AISRE_POLL_CRON, else every minute; in a sped-up sandbox as often as a step of simulated time passes (≥ 1 s). */
@@ -72,7 +75,17 @@ export function buildPolling(deps: PollingDeps): SliPolling {
     clock: deps.clock,
   });
   let poller: SliPoller | undefined;
-  const leader = new AdvisoryLockLeader({ db: deps.store.db, logger, onChange: (lead) => poller?.leadershipChanged(lead) });
+  const m = deps.metrics;
+  m?.sliPollEnabled.set(1);
+  const leader = new AdvisoryLockLeader({
+    db: deps.store.db,
+    logger,
+    onChange: (lead) => {
+      m?.sliPollLeader.set(lead ? 1 : 0);
+      poller?.leadershipChanged(lead);
+    },
+    onLost: () => m?.leadershipLost.inc({ role: "sli-poller" }),
+  });
   const cron = pollCron(config, slis, deps.simulated ?? false);
   poller = new SliPoller({
     slis,

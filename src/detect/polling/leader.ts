@@ -24,16 +24,19 @@ export class AdvisoryLockLeader implements RunCoordinator {
   private readonly key: number;
   private readonly logger: Logger;
   private readonly onChange?: (leader: boolean) => void;
+  private readonly onLost?: () => void;
   private release?: () => Promise<void>;
   private holderPid?: number;
   private pending?: Promise<boolean>;
   private closed = false;
 
-  constructor(options: { db: Db; key?: number; logger?: Logger; onChange?: (leader: boolean) => void }) {
+  /** `onChange` on every gain and loss; `onLost` only when the lead was lost without stepping down. */
+  constructor(options: { db: Db; key?: number; logger?: Logger; onChange?: (leader: boolean) => void; onLost?: () => void }) {
     this.db = options.db;
     this.key = options.key ?? POLL_LEADER_LOCK;
     this.logger = options.logger ?? silentLogger;
     this.onChange = options.onChange;
+    this.onLost = options.onLost;
   }
 
   get isLeader(): boolean {
@@ -58,6 +61,7 @@ export class AdvisoryLockLeader implements RunCoordinator {
     if (this.release) {
       if (await this.stillHeld()) return true;
       this.logger.warn({ key: this.key }, "poll leadership lost (lock connection gone); stepping down");
+      this.onLost?.();
       await this.drop(true);
     }
     const claims = claimsOf(this.db);

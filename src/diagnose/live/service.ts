@@ -1,3 +1,4 @@
+import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Alert } from "../../domain/alert.ts";
 import type { Incident } from "../../domain/incident.ts";
 import type { Topology } from "../../domain/topology.ts";
@@ -47,6 +48,8 @@ export interface DiagnosisServiceOptions {
   assembly?: AssemblyOptions;
   /** Recommend an action when the leader is at least this confident. Default 0.5. */
   recommendAbove?: number;
+  /** Counts rankings by outcome (`aisre_diagnosis_runs_total`). */
+  metrics?: Pick<AppMetrics, "diagnosisRuns">;
 }
 
 interface Slot {
@@ -262,7 +265,9 @@ export class DiagnosisService {
   private async runSafe(id: string, reasons: string[]): Promise<void> {
     try {
       await this.run(id, reasons);
+      this.o.metrics?.diagnosisRuns.inc({ outcome: "ok" });
     } catch (e) {
+      this.o.metrics?.diagnosisRuns.inc({ outcome: "failed" });
       this.o.logger.error({ err: e, incident: id }, "diagnosis failed");
     }
   }

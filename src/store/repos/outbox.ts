@@ -92,6 +92,14 @@ export class OutboxRepo {
     );
   }
 
+  /** Unsent calls and the age in seconds of the oldest of them (0 when none): the outbox lag. */
+  async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
+    const [row] = await this.db.query<{ n: number; age: number | null }>(
+      "SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM outbox WHERE sent_at IS NULL",
+    );
+    return { pending: Number(row.n), oldestSeconds: Math.max(0, Number(row.age ?? 0)) };
+  }
+
   async pendingCount(): Promise<number> {
     const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL");
     return Number(row.n);

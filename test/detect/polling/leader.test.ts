@@ -24,10 +24,11 @@ const T0 = Date.UTC(2026, 0, 5, 12, 0);
 function replica(db: Db) {
   const metrics = new MemoryMetrics((_q, t) => 100 + noiseAt(1, t));
   let poller: SliPoller | undefined;
-  const leader = new AdvisoryLockLeader({ db, onChange: (l) => poller?.leadershipChanged(l) });
+  const lost: number[] = [];
+  const leader = new AdvisoryLockLeader({ db, onChange: (l) => poller?.leadershipChanged(l), onLost: () => lost.push(Date.now()) });
   let now = T0;
   poller = new SliPoller({ slis, metrics, leader, clock: clockOf(() => (now += 60_000)), backfillMs: 3_600_000, cron: "* * * * * *", electionCron: "* * * * * *" });
-  return { poller, leader, metrics };
+  return { poller, leader, metrics, lost };
 }
 
 describe("poll leader (advisory lock)", () => {
@@ -84,6 +85,8 @@ describe("poll leader (advisory lock)", () => {
     expect(other.metrics.ranges[0].end - other.metrics.ranges[0].start).toBe(3_600_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(lead.metrics.ranges.length).toBe(leadPolls);
+    // Stepping down on stop is not a lost leadership.
+    expect([...lead.lost, ...other.lost]).toEqual([]);
   }, 30_000);
 
   const url = process.env.TEST_DATABASE_URL;
@@ -113,6 +116,9 @@ describe("poll leader (advisory lock)", () => {
     expect(b.leader.isLeader).toBe(true);
     // The old leader notices at its next check that the lock is not its own any more.
     await eventually(async () => (!a.leader.isLeader ? true : undefined), "the old leader to step down", 10_000);
+    // …and reports the loss (aisre_leadership_lost_total); the new leader lost nothing.
+    expect(a.lost).toHaveLength(1);
+    expect(b.lost).toHaveLength(0);
     const aPolls = a.metrics.ranges.length;
     await new Promise((r) => setTimeout(r, 2000));
     expect(a.metrics.ranges.length).toBe(aPolls);

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockKitDiagnosisPresenter } from "../../../blocks/diagnosis.ts";
 import { blockKitIncidentPresenter } from "../../../blocks/incident-thread.ts";
-import { DiagnosisService, type RecommendPort } from "../../../src/diagnose/live/service.ts";
+import { DiagnosisService, type DiagnosisServiceOptions, type RecommendPort } from "../../../src/diagnose/live/service.ts";
 import { IncidentService } from "../../../src/incident/incident-service.ts";
 import { OutboxSender } from "../../../src/incident/outbox-sender.ts";
 import { loadRunbookDir } from "../../../src/knowledge/runbook.ts";
 import { silentLogger } from "../../../src/log.ts";
+import { createAppMetrics } from "../../../src/observability/metrics.ts";
 import type { Recommendation } from "../../../src/remediate/types.ts";
 import type { Db } from "../../../src/store/db.ts";
 import { openDb } from "../../../src/store/open.ts";
@@ -30,8 +31,8 @@ describe("DiagnosisService", () => {
   let diagnosis: DiagnosisService;
   let recommended: Recommendation[];
 
-  const make = (remediation?: RecommendPort) =>
-    new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+  const make = (remediation?: RecommendPort, extra: Partial<DiagnosisServiceOptions> = {}) =>
+    new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0, ...extra });
 
   beforeEach(async () => {
     db = await openDb({ dataDir: "memory" });
@@ -138,5 +139,25 @@ describe("DiagnosisService", () => {
     const [inc] = await store.incidents.listOpen();
     await incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
     expect(await diagnosis.run(inc.id)).toBeUndefined();
+  });
+
+  it("counts its rankings by outcome for /metrics (a failure is counted, not only logged)", async () => {
+    await diagnosis.stop();
+    const metrics = createAppMetrics();
+    const broken = make(undefined, { metrics, topology: () => { throw new Error("topology source down"); } });
+    broken.start();
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await new Promise((r) => setTimeout(r, 30));
+    await broken.idle();
+    await broken.stop();
+    expect(metrics.diagnosisRuns.get({ outcome: "failed" })).toBe(1);
+    const healthy = make(undefined, { metrics });
+    healthy.start();
+    const fresh = await incidents.declare({ title: "checkout errors", severity: "sev2", services: ["checkout"], by: "U_ALICE" });
+    await new Promise((r) => setTimeout(r, 30));
+    await healthy.idle();
+    await healthy.stop();
+    expect(metrics.diagnosisRuns.get({ outcome: "ok" })).toBeGreaterThanOrEqual(1);
+    expect(metrics.registry.expose()).toMatch(/aisre_diagnosis_runs_total\{outcome="failed"\} 1/);
   });
 });
