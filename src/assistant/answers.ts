@@ -1,3 +1,4 @@
+import { alertQuery } from "../knowledge/alert-query.ts";
 import { matchRunbooks, type Runbook } from "../knowledge/runbook.ts";
 import { keyTimeline } from "../postmortem/timeline.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
@@ -268,20 +269,30 @@ async function oncall(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps): 
 
 function describe(ctx: IncidentContext): string {
   const d = ctx.card.diagnosis;
-  return [ctx.incident.title, ctx.incident.services.join(" "), d?.cause ?? "", d?.summary ?? "", [...new Set(ctx.alerts.map((a) => a.name))].join(" ")].filter(Boolean).join(". ");
+  return [ctx.incident.title, d?.cause ?? "", d?.summary ?? "", ...new Set(ctx.alerts.slice(0, 20).map((a) => alertQuery(a)))].filter(Boolean).join(". ");
 }
 
 async function similar(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
   const ctx = input.ctx;
   const query = ctx ? describe(ctx) : input.text.replace(/<@[A-Z0-9]+>/g, "").trim();
   if (!query) return needsIncident("similar", input);
-  const r = await deps.toolsets.knowledge.t.similarIncidents.run({ text: query.slice(0, 4000), limit: 5 });
+  const r = await deps.toolsets.knowledge.t.similarIncidents.run({
+    text: query.slice(0, 4000),
+    ...(ctx ? { services: ctx.incident.services, alertNames: [...new Set(ctx.alerts.map((a) => a.name))].slice(0, 200), excludeIncidentId: ctx.incident.id } : {}),
+    limit: 5,
+  });
   const hits = r.status === "ok" ? r.data.filter((h) => !ctx || (h.meta.incidentId !== ctx.incident.id && !h.id.includes(ctx.incident.id))).slice(0, 3) : [];
   const sources = [outcome("similar_incidents", r)];
   if (hits.length === 0) {
     return answer("similar", `I found no similar past incident or postmortem${r.status === "ok" || r.status === "no_data" ? "" : ` (${outcome("similar_incidents", r)})`}. The knowledge base holds the postmortems and incidents aisre wrote; this may be the first of its kind.`, sources);
   }
-  const lines = hits.map((h) => `• *${h.title}* (${h.kind}, match ${Math.round(h.score * 100)}%)${h.excerpt ? `\n   > ${h.excerpt.replace(/\s+/g, " ").slice(0, 220)}` : ""}`);
+  const lines = hits.map((h) => {
+    const id = typeof h.meta.incidentId === "string" ? `${h.meta.incidentId} ` : "";
+    const why = h.reasons?.length ? ` — ${h.reasons.join("; ")}` : "";
+    const cause = h.cause ?? h.excerpt;
+    const fix = h.fixedBy ? (h.fixedBy.length ? `\n   Fixed by: ${h.fixedBy.slice(0, 2).join("; ").slice(0, 300)}` : "\n   No fix was recorded.") : "";
+    return `• *${id}${h.title}* (${h.kind}, match ${Math.round(h.score * 100)}%)${why}${cause ? `\n   > ${cause.replace(/\s+/g, " ").slice(0, 220)}` : ""}${fix}`;
+  });
   return answer("similar", `Yes, ${hits.length === 1 ? "once" : `${hits.length} times`}: these look similar.\n${lines.join("\n")}`, sources);
 }
 

@@ -43,6 +43,8 @@ export interface RankedEntry {
   score: number;
   /** Why it ranks where it does beyond the words: "exact name", "alert pattern". */
   matched: string[];
+  /** The query's terms it contains. */
+  terms: string[];
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : []);
@@ -123,7 +125,13 @@ export class KbRanker {
     return this.keys.size;
   }
 
-  rank(query: string, options: { kinds?: readonly KbKind[]; limit?: number } = {}): RankedEntry[] {
+  /** The distinct terms a query is searched by. */
+  queryTerms(query: string): string[] {
+    return [...new Set(terms(query))];
+  }
+
+  /** `names: false` ranks by the words alone (no exact-name or alert-pattern lift). */
+  rank(query: string, options: { kinds?: readonly KbKind[]; limit?: number; names?: boolean } = {}): RankedEntry[] {
     const kinds = options.kinds ? new Set(options.kinds) : undefined;
     const allowed = (id: string): boolean => !kinds || kinds.has(this.kinds.get(id)!);
     const names = candidateNames(query);
@@ -131,13 +139,13 @@ export class KbRanker {
     const lexical = terms(query).length > 0 ? this.index.search(query, { filter: (r) => allowed(String(r.id)) }) : [];
     const best = lexical.length > 0 ? lexical[0].score : 1;
     const scores = new Map<string, RankedEntry>();
-    for (const r of lexical) scores.set(String(r.id), { id: String(r.id), score: r.score, matched: [] });
+    for (const r of lexical) scores.set(String(r.id), { id: String(r.id), score: r.score, matched: [], terms: [...new Set(r.queryTerms)] });
     for (const [id, k] of this.keys) {
-      if (!allowed(id)) continue;
+      if (!allowed(id) || options.names === false) continue;
       const exact = [...k.exact].some((key) => names.has(key));
       const pattern = !exact && k.patterns.some((p) => words.some((w) => globMatch(p, w)));
       if (!exact && !pattern) continue;
-      const e = scores.get(id) ?? { id, score: 0, matched: [] };
+      const e = scores.get(id) ?? { id, score: 0, matched: [], terms: [] };
       e.score += (exact ? EXACT_LIFT : PATTERN_LIFT) * best;
       e.matched.push(exact ? "exact name" : "alert pattern");
       scores.set(id, e);

@@ -1,5 +1,6 @@
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import type { Db } from "../store/db.ts";
+import { IncidentHistoryRepo } from "../store/repos/incident-history.ts";
 import { changesToolset } from "./changes.ts";
 import { knowledgeToolset, oncallToolset } from "./knowledge.ts";
 import { kubernetesToolset, type KubernetesToolsetOptions } from "./kubernetes.ts";
@@ -42,7 +43,7 @@ export class Toolsets {
     this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
     this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
     this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
-    this.knowledge = knowledgeToolset(deps.knowledge);
+    this.knowledge = knowledgeToolset(deps.knowledge, new IncidentHistoryRepo(deps.db));
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
   }
 

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { matchRunbooks, type Runbook } from "../knowledge/runbook.ts";
+import { findSimilar, pastIncidents } from "../knowledge/similar-incidents.ts";
+import type { IncidentHistoryRepo } from "../store/repos/incident-history.ts";
 import type { OncallReadPort, OncallView, ToolsetPorts } from "./ports.ts";
 import { defineTool, noData, ok, type Availability, type Tool, type Toolset } from "./types.ts";
 
@@ -23,17 +25,26 @@ export interface SimilarIncident {
   score: number;
   excerpt: string;
   meta: Record<string, unknown>;
+  /** What fixed it (remediations that recovered the symptoms, the postmortem's resolution). */
+  fixedBy?: string[];
+  /** What it shares with the query. */
+  reasons?: string[];
+  cause?: string;
 }
 
 type KnowledgeLike = Pick<KnowledgeBase, "search" | "loadedRunbooks">;
 
 export interface KnowledgeTools {
   runbookMatches: Tool<{ alertNames?: string[]; services?: string[]; text?: string; limit?: number }, RunbookHit[]>;
-  similarIncidents: Tool<{ text: string; limit?: number }, SimilarIncident[]>;
+  similarIncidents: Tool<{ text: string; services?: string[]; alertNames?: string[]; excludeIncidentId?: string; limit?: number }, SimilarIncident[]>;
 }
 
-/** Runbooks matching an incident's alerts, services and symptoms; similar past incidents. */
-export function knowledgeToolset(kb: KnowledgeLike): Toolset & { t: KnowledgeTools } {
+/**
+ * Runbooks matching an incident's alerts, services and symptoms; similar past incidents — resolved
+ * incidents with their postmortems from `history` when given (ranked by shared alerts, services,
+ * cause and symptoms, with what fixed them), else the knowledge base's postmortems by text.
+ */
+export function knowledgeToolset(kb: KnowledgeLike, history?: Pick<IncidentHistoryRepo, "resolved">): Toolset & { t: KnowledgeTools } {
   const availability = (): Availability => ({ enabled: true });
   const runbookMatches = defineTool({
     name: "runbook_matches",
@@ -53,15 +64,48 @@ export function knowledgeToolset(kb: KnowledgeLike): Toolset & { t: KnowledgeToo
   });
   const similarIncidents = defineTool({
     name: "similar_incidents",
-    description: "Past incidents and postmortems written by aisre that resemble a description (full-text, and vectors when configured).",
-    parameters: z.object({ text: z.string().min(1).max(4000), limit: z.number().int().min(1).max(10).default(3) }),
+    description: "Resolved past incidents and postmortems that resemble this one (shared alert names, services, cause and symptom words), with what fixed each.",
+    parameters: z.object({
+      text: z.string().min(1).max(4000),
+      services: z.array(z.string()).max(100).optional(),
+      alertNames: z.array(z.string()).max(200).optional(),
+      excludeIncidentId: z.string().optional(),
+      limit: z.number().int().min(1).max(10).default(3),
+    }),
     availability,
     run: async (a) => {
-      const hits = await kb.search(a.text, { kinds: ["postmortem", "incident"], limit: a.limit });
+      const hits: SimilarIncident[] = [];
+      const known = new Set<string>();
+      if (history) {
+        const past = pastIncidents(await history.resolved({ excludeId: a.excludeIncidentId }));
+        for (const p of past) known.add(p.incidentId);
+        for (const h of findSimilar({ text: a.text, services: a.services ?? [], alertNames: a.alertNames ?? [] }, past, { limit: a.limit })) {
+          hits.push({
+            id: h.incident.postmortem?.id ?? `incident:${h.incident.incidentId}`,
+            kind: h.incident.postmortem ? "postmortem" : "incident",
+            title: h.incident.title,
+            score: h.score,
+            excerpt: h.incident.cause ?? h.incident.symptoms[0] ?? "",
+            meta: { incidentId: h.incident.incidentId, services: h.incident.services, alertNames: h.incident.alertNames, resolvedAt: h.incident.resolvedAt ?? null },
+            fixedBy: h.incident.fixes,
+            reasons: h.reasons,
+            ...(h.incident.cause ? { cause: h.incident.cause } : {}),
+          });
+        }
+      }
+      // Knowledge-base postmortems of incidents not in the history (imported, or not resolved here).
+      if (hits.length < a.limit) {
+        const seen = new Set(hits.map((h) => h.id));
+        for (const h of await kb.search(a.text, { kinds: ["postmortem", "incident"], limit: a.limit })) {
+          const of = typeof h.meta.incidentId === "string" ? h.meta.incidentId : undefined;
+          if (seen.has(h.id) || (of && known.has(of)) || (a.excludeIncidentId && of === a.excludeIncidentId) || hits.length >= a.limit) continue;
+          hits.push({ id: h.id, kind: h.kind, title: h.title, score: h.score, excerpt: h.excerpt, meta: h.meta });
+        }
+      }
       if (hits.length === 0) return noData("no similar past incident in the knowledge base");
       return ok(
-        hits.map((h) => ({ id: h.id, kind: h.kind, title: h.title, score: h.score, excerpt: h.excerpt, meta: h.meta })),
-        hits.map((h) => h.title).join("; "),
+        hits,
+        hits.map((h) => `${h.title}${h.fixedBy?.length ? ` (fixed by ${h.fixedBy[0]})` : ""}`).join("; "),
       );
     },
   });

@@ -50,11 +50,12 @@ describe("diagnosis messages", () => {
       symptom: { service: "checkout", metric: "error_ratio", alert: "SLOErrorBudgetBurn" },
       tools: Array.from({ length: 30 }, (_, i) => ({ tool: `tool_${i}`, status: i % 4 === 0 ? ("disabled" as const) : ("ok" as const), detail: long(500) })),
       oncall: { service: "checkout", people: [{ name: "Alice <Martin>", level: 1 }] },
-      similar: [{ title: "Payments pool exhausted", excerpt: "" }],
+      similar: [{ title: "Payments pool exhausted", excerpt: "", incidentId: "INC-12", fixedBy: ["rollout_restart of payments <pods> (symptoms recovered)"] }],
       runbooks: [{ title: "Database connection pool exhausted", service: "payments", score: 0.8 }],
     });
     checkLimits(m.blocks as Array<Record<string, any>>);
     const text = JSON.stringify(m.blocks);
+    expect(text).toContain("Seen before: INC-12 Payments pool exhausted (fixed by rollout_restart of payments &lt;pods&gt; (symptoms recovered))");
     expect(text).toContain("*1. svc-0* — 81 %");
     expect(text).toContain("&lt;evidence&gt; &amp; 0");
     expect(text).toContain("Alice &lt;Martin&gt;");

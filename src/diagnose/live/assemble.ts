@@ -3,6 +3,7 @@ import type { Incident } from "../../domain/incident.ts";
 import { callersOf, dependenciesOf, type Topology } from "../../domain/topology.ts";
 import type { Toolsets } from "../../toolsets/index.ts";
 import type { ChangeRecord } from "../../toolsets/changes.ts";
+import { alertQuery } from "../../knowledge/alert-query.ts";
 import type { RunbookHit, SimilarIncident } from "../../toolsets/knowledge.ts";
 import type { PodSignal } from "../../toolsets/kubernetes.ts";
 import type { LogSignature } from "../../toolsets/log-signatures.ts";
@@ -284,7 +285,13 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
       })),
     ),
     symptom ? t.oncall.t.whoIsOnCall.run({ service: symptom.service }) : Promise.resolve(undefined),
-    t.knowledge.t.similarIncidents.run({ text: [incident.title, ...new Set(alerts.map((a) => a.name))].join(" "), limit: 3 }),
+    t.knowledge.t.similarIncidents.run({
+      text: [incident.title, ...new Set(alerts.slice(0, 20).map((a) => alertQuery(a)))].join(". ").slice(0, 4000),
+      services: incident.services,
+      alertNames: [...new Set(alerts.map((a) => a.name))].slice(0, 200),
+      excludeIncidentId: incident.id,
+      limit: 3,
+    }),
   ]);
 
   const tools: ToolRun[] = [run("service_metrics", metrics), run("recent_changes", changes), run("k8s_pod_state", pods), run("k8s_events", events)];

@@ -342,7 +342,7 @@ export class DiagnosisService {
           ...(ctx.symptom ? { symptom: ctx.symptom } : {}),
           tools: ctx.tools,
           ...(ctx.oncall ? { oncall: { service: ctx.oncall.service, people: ctx.oncall.people.map((p) => ({ name: p.user.name, level: p.level, ...(p.user.email ? { email: p.user.email } : {}) })) } } : {}),
-          similar: ctx.similar.map((x) => ({ title: x.title, excerpt: x.excerpt })),
+          similar: ctx.similar.map((x) => ({ title: x.title, excerpt: x.excerpt, ...(typeof x.meta.incidentId === "string" ? { incidentId: x.meta.incidentId } : {}), ...(x.fixedBy?.length ? { fixedBy: x.fixedBy } : {}) })),
           runbooks: ctx.runbooks.map((r) => ({ title: r.title, ...(r.service ? { service: r.service } : {}), score: r.score, ...(r.path ? { path: r.path } : {}) })),
         });
         await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:analysis` });

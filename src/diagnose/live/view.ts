@@ -13,7 +13,8 @@ export interface AnalysisView {
   symptom?: { service: string; metric?: string; alert: string };
   tools: ToolRun[];
   oncall?: { service: string; people: Array<{ name: string; level: number; email?: string }> };
-  similar: Array<{ title: string; excerpt: string }>;
+  /** Resolved incidents that looked like this one, and what fixed them. */
+  similar: Array<{ title: string; excerpt: string; incidentId?: string; fixedBy?: string[] }>;
   runbooks: Array<{ title: string; service?: string; score: number; path?: string }>;
   recommendation?: RecommendationView;
 }
