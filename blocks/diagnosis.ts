@@ -88,7 +88,10 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   const extra: string[] = [];
   if (v.oncall?.people.length) extra.push(`:bust_in_silhouette: On call for ${esc(v.oncall.service)}: ${v.oncall.people.slice(0, 3).map((p) => `${esc(p.name)} (L${p.level})`).join(", ")}`);
   if (v.runbooks.length) extra.push(`:books: Runbooks: ${v.runbooks.slice(0, 3).map((r) => `${esc(r.title)}${r.service ? ` (${esc(r.service)})` : ""}`).join(", ")}`);
-  if (v.similar.length) extra.push(`:repeat: Similar past incidents: ${v.similar.slice(0, 2).map((s) => esc(s.title)).join("; ")}`);
+  if (v.similar.length) {
+    const seen = v.similar.slice(0, 2).map((s) => `${s.incidentId ? `${esc(s.incidentId)} ` : ""}${esc(s.title)}${s.fixedBy?.length ? ` (fixed by ${esc(fit(s.fixedBy[0], 160))})` : ""}`);
+    extra.push(`:repeat: Seen before: ${seen.join("; ")}`);
+  }
   if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });
   const lead = d.hypotheses[0];
   const text = lead ? `Diagnosis: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(d.uncertainty)})${d.hypotheses[1] ? `; then ${esc(d.hypotheses[1].service)} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
