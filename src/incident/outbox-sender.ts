@@ -15,6 +15,30 @@ export interface OutboxMeta {
 
 const OUTBOX_LEADER_LOCK = 7_301_003;
 
+/** `metadata.event_type` of every post the outbox makes; `event_payload.outbox_id` names the item. */
+export const OUTBOX_EVENT_TYPE = "aisre_outbox";
+
+/** A transient failure still failing after this long is given up (kept with its error). */
+const MAX_TRANSIENT_AGE_MS = 6 * 3600_000;
+
+/** 250 ms doubling per attempt, capped at 2 s: a recovered Slack is used again within seconds. */
+export function transientBackoffMs(attempts: number): number {
+  return Math.min(2000, 250 * 2 ** Math.min(attempts, 4));
+}
+
+const IN_FLIGHT = "in_flight";
+
+/** Failures after which a post may have been made even though no answer came back. */
+function isAmbiguous(code: string | undefined): boolean {
+  return !!code && (code === IN_FLIGHT || code === "request_error" || /^http_5\d\d$/.test(code) || code === "internal_error" || code === "fatal_error" || code === "lookup_failed");
+}
+
+/** Adds the outbox id to a message's metadata (keeping an event type the caller set). */
+function tagWithOutboxId(metadata: unknown, id: number): Record<string, unknown> {
+  const m = (metadata && typeof metadata === "object" ? metadata : {}) as { event_type?: string; event_payload?: Record<string, unknown> };
+  return { event_type: m.event_type ?? OUTBOX_EVENT_TYPE, event_payload: { ...(m.event_payload ?? {}), outbox_id: String(id) } };
+}
+
 /**
  * Makes the queued Slack calls: one channel at a time in order, about one call per second per
  * channel, 429 → wait Retry-After, 5xx/network → back off; nothing is dropped on a restart because
@@ -84,7 +108,14 @@ export class OutboxSender {
     while (this.running) {
       try {
         if (!this.release) {
-          this.release = (await this.store.db.tryAdvisoryLock(OUTBOX_LEADER_LOCK)) ?? undefined;
+          // Leadership ends with the lock's connection (terminated, network): step down at once, so
+          // two replicas never send the same queue.
+          const release = await this.store.db.tryAdvisoryLock(OUTBOX_LEADER_LOCK, () => {
+            if (this.release !== release) return;
+            this.logger.warn("outbox leadership lost with its database connection; stepping down");
+            this.release = undefined;
+          });
+          this.release = release ?? undefined;
           if (!this.release) {
             await this.sleep(5000);
             continue;
@@ -139,25 +170,65 @@ export class OutboxSender {
         payload[field] = root.ts;
       }
     }
+    if (item.method === "chat.postMessage") {
+      payload.metadata = tagWithOutboxId(payload.metadata, item.id);
+      // The last attempt may have posted even though no answer came back: look before posting again.
+      if (isAmbiguous(item.lastError)) {
+        const found = await this.findPosted(channel.id, payload, item);
+        if (found === "unknown") return this.failed(item, { code: "lookup_failed", transient: true });
+        if (found) {
+          this.metrics?.slackCalls.inc({ method: item.method, outcome: "found_after_lost_response" });
+          this.logger.info({ channel: channel.id, outboxId: item.id, ts: found }, "Slack message found posted after a lost response; not posted again");
+          return this.sent(item, meta, channel.id, payload, found);
+        }
+      }
+    }
+    // A post is marked in flight first: if this replica dies before recording the answer, whoever
+    // sends next looks for it in the channel instead of posting it twice.
+    if (item.method === "chat.postMessage") await this.store.outbox.markInFlight(item.id);
     const result = await this.slack.call(item.method, payload);
     if (result.ok) {
       this.metrics?.slackCalls.inc({ method: item.method, outcome: "ok" });
-      if (meta.record && typeof result.data.ts === "string") {
-        await this.store.slackMessages.put({ incidentId: meta.record.incidentId, purpose: meta.record.purpose, channel: channel.id, ts: result.data.ts, threadTs: typeof payload.thread_ts === "string" ? payload.thread_ts : undefined });
-      }
-      await this.store.outbox.markSent(item.id, { ts: result.data.ts ?? null });
-      return;
+      return this.sent(item, meta, channel.id, payload, typeof result.data.ts === "string" ? result.data.ts : undefined);
     }
     this.metrics?.slackCalls.inc({ method: item.method, outcome: result.error.code });
     await this.failed(item, result.error);
   }
 
-  /** Transient failures wait (Retry-After, else exponential backoff); permanent ones are given up. */
+  private async sent(item: OutboxItem, meta: OutboxMeta, channelId: string, payload: Record<string, unknown>, ts: string | undefined): Promise<void> {
+    if (meta.record && ts) {
+      await this.store.slackMessages.put({ incidentId: meta.record.incidentId, purpose: meta.record.purpose, channel: channelId, ts, threadTs: typeof payload.thread_ts === "string" ? payload.thread_ts : undefined });
+    }
+    await this.store.outbox.markSent(item.id, { ts: ts ?? null });
+  }
+
+  /**
+   * The ts of the message this outbox item already posted (found by the outbox id in its metadata),
+   * undefined when it was not posted, "unknown" when Slack could not be asked.
+   */
+  private async findPosted(channelId: string, payload: Record<string, unknown>, item: OutboxItem): Promise<string | undefined | "unknown"> {
+    const oldest = String(Math.floor(Date.parse(item.createdAt) / 1000) - 60);
+    const threadTs = typeof payload.thread_ts === "string" ? payload.thread_ts : undefined;
+    const result = threadTs
+      ? await this.slack.call("conversations.replies", { channel: channelId, ts: threadTs, oldest, include_all_metadata: true, limit: 200 })
+      : await this.slack.call("conversations.history", { channel: channelId, oldest, include_all_metadata: true, limit: 200 });
+    if (!result.ok) return "unknown";
+    const messages = (result.data.messages ?? []) as Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
+    return messages.find((m) => String(m.metadata?.event_payload?.outbox_id) === String(item.id))?.ts;
+  }
+
+  /**
+   * Transient failures wait, and only the failing message waits: a 429's Retry-After is Slack's
+   * pacing and holds the channel; a 5xx or a lost connection backs this message off briefly (capped
+   * so the queue resumes within seconds of Slack's recovery). Permanent ones are given up, and so is
+   * a transient one still failing after MAX_TRANSIENT_AGE_MS.
+   */
   private async failed(item: OutboxItem, error: SlackCallError): Promise<void> {
-    if (error.transient && item.attempts < 50) {
-      const delay = error.retryAfterMs ?? Math.min(60_000, 500 * 2 ** Math.min(item.attempts, 7));
-      this.nextAllowed.set(item.channel, Date.now() + delay);
-      this.logger.warn({ method: item.method, channel: item.channel, code: error.code, delay }, "Slack call deferred");
+    const age = Date.now() - Date.parse(item.createdAt);
+    if (error.transient && !(age > MAX_TRANSIENT_AGE_MS)) {
+      const delay = error.retryAfterMs ?? transientBackoffMs(item.attempts);
+      if (error.retryAfterMs !== undefined) this.nextAllowed.set(item.channel, Date.now() + delay);
+      this.logger.warn({ method: item.method, channel: item.channel, code: error.code, delay, attempts: item.attempts + 1 }, "Slack call deferred");
       await this.store.outbox.retryLater(item.id, delay, error.code);
       return;
     }

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Router, sendJson, sendText } from "../http/router.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { controlRoutes } from "./control.ts";
+import { FaultSwitch } from "./faults.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
 import type { WatchOptions } from "./slack/action-watch.ts";
 import { createSlackSandbox, type SlackSandbox } from "./slack/index.ts";
@@ -33,6 +34,8 @@ export interface RunningSandbox {
   /** Base URL, e.g. `http://127.0.0.1:3001` (the Web API is at `${url}/api/`). */
   url: string;
   workspace: SlackWorkspace;
+  /** The fault switch (`/sandbox/faults`): makes the Slack, Jira or PagerDuty twin fail for a while. */
+  faults: FaultSwitch;
   /** The Slack part: user actions, user tokens, delivery log. */
   slack: SlackSandbox;
   /** Sends Slack's `url_verification` to the events URL; true when the app echoes the challenge. */
@@ -84,9 +87,11 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     logger,
   });
   const control = controlRoutes({ slack, parts, scenarios: options.scenarios });
-  const routers: Router[] = [pageRoutes(), ...slack.routers, control.router, ...parts.map((p) => p.router)];
+  const faults = new FaultSwitch();
+  const routers: Router[] = [pageRoutes(), faults.router(), ...slack.routers, control.router, ...parts.map((p) => p.router)];
 
   const server: Server = createServer((req, res) => {
+    if (faults.intercept(req, res)) return;
     void (async () => {
       for (const r of routers) if (await r.handle(req, res)) return;
       sendJson(res, 404, { ok: false, error: "not_found", detail: `no route for ${req.method} ${(req.url ?? "/").split("?")[0]}` });
@@ -112,12 +117,14 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   return {
     url: baseUrl,
     workspace: slack.workspace,
+    faults,
     slack,
     verifyEventsUrl: () => slack.core.delivery.verifyUrl(slack.core.verificationToken),
     async close() {
       if (closed) return;
       closed = true;
       control.close();
+      faults.clear();
       slack.close();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

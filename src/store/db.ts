@@ -15,8 +15,9 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**
    * Tries to take a session-level advisory lock (leader election). Returns a release function, or
-   * null when another session holds it. The lock is lost when the holding connection dies.
+   * null when another session holds it. The lock is lost when the holding connection dies; `onLost`
+   * is then told (at most once).
    */
-  tryAdvisoryLock(key: number): Promise<(() => Promise<void>) | null>;
+  tryAdvisoryLock(key: number, onLost?: () => void): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }

@@ -54,7 +54,7 @@ function bind(client: Client, pool: pg.Pool, health: ProbedHealth): Db {
         conn.release(broken);
       }
     },
-    async tryAdvisoryLock(key: number) {
+    async tryAdvisoryLock(key: number, onLost?: () => void) {
       // The lock lives on one dedicated connection; if this process dies, Postgres frees it.
       const conn = await watch(pool.connect());
       let rows: Array<{ locked: boolean }>;
@@ -68,7 +68,16 @@ function bind(client: Client, pool: pg.Pool, health: ProbedHealth): Db {
         conn.release();
         return null;
       }
+      let gone = false;
+      const lost = (e: Error) => {
+        gone = true;
+        conn.release(e); // discarded, not pooled
+        onLost?.();
+      };
+      conn.once("error", lost);
       return async () => {
+        if (gone) return; // the lock went with its connection
+        conn.off("error", lost);
         try {
           await conn.query("SELECT pg_advisory_unlock($1)", [key]);
         } catch (e) {

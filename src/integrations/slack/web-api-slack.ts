@@ -7,11 +7,13 @@ import type { SlackCallResult, SlackPort } from "./slack-port.ts";
  */
 export class WebApiSlack implements SlackPort {
   readonly client: WebClient;
-  constructor(options: { token: string; slackApiUrl?: string }) {
+  constructor(options: { token: string; slackApiUrl?: string; timeoutMs?: number }) {
     this.client = new WebClient(options.token, {
       slackApiUrl: options.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      // A call Slack never answers is a failure after this long (never a stuck outbox).
+      timeout: options.timeoutMs ?? 10_000,
       // Failures are returned to the outbox, which logs them with context.
       logLevel: LogLevel.ERROR,
     });

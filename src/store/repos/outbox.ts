@@ -9,6 +9,10 @@ export interface OutboxItem {
   dedupeKey?: string;
   attempts: number;
   notBefore: string;
+  /** When it was queued (the database's clock). */
+  createdAt: string;
+  /** Why the last attempt failed, if one did. */
+  lastError?: string;
 }
 
 interface Row {
@@ -19,6 +23,8 @@ interface Row {
   dedupe_key: string | null;
   attempts: number;
   not_before: Date;
+  created_at: Date;
+  error: string | null;
 }
 
 const toItem = (r: Row): OutboxItem => ({
@@ -29,6 +35,8 @@ const toItem = (r: Row): OutboxItem => ({
   dedupeKey: r.dedupe_key ?? undefined,
   attempts: Number(r.attempts),
   notBefore: iso(r.not_before),
+  createdAt: iso(r.created_at),
+  lastError: r.error ?? undefined,
 });
 
 /** Slack calls waiting to be made. Durable, so a restart or a 429 never loses a post. */
@@ -83,6 +91,11 @@ export class OutboxRepo {
   async pendingForChannel(channel: string): Promise<number> {
     const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND channel = $1", [channel]);
     return Number(row.n);
+  }
+
+  /** Marks a call as being made now (its answer not yet recorded). */
+  async markInFlight(id: number): Promise<void> {
+    await this.db.query("UPDATE outbox SET error = 'in_flight' WHERE id = $1 AND sent_at IS NULL", [id]);
   }
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
