@@ -1,6 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import type { Answer } from "../src/assistant/types.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn as esc } from "./mrkdwn.ts";
 
 /** The placeholder posted at once, edited into the answer (Slack wants an ack within 3 s). */
 export function placeholderMessage(): { text: string; blocks: KnownBlock[] } {
@@ -24,7 +25,7 @@ export function sectionsOf(text: string, max: number = SLACK_LIMITS.sectionText)
 }
 
 function modeLine(a: Answer): string {
-  if (a.mode === "llm" && a.llm) return `:robot_face: ${a.llm.model} · ${a.llm.steps} step${a.llm.steps === 1 ? "" : "s"} · ${a.llm.tokens.toLocaleString("en-US")} tokens · ${(a.llm.elapsedMs / 1000).toFixed(1)} s · nothing runs without a person's approval`;
+  if (a.mode === "llm" && a.llm) return `:robot_face: ${esc(a.llm.model)} · ${a.llm.steps} step${a.llm.steps === 1 ? "" : "s"} · ${a.llm.tokens.toLocaleString("en-US")} tokens · ${(a.llm.elapsedMs / 1000).toFixed(1)} s · nothing runs without a person's approval`;
   if (a.mode === "fallback") return ":warning: Rules-based answer (the language model did not answer)";
   return ":gear: Rules-based answer";
 }
@@ -35,11 +36,11 @@ export function answerMessage(a: Answer): { text: string; blocks: KnownBlock[] }
     .slice(0, 20)
     .map((t) => ({ type: "section", text: { type: "mrkdwn", text: t } }));
   if (a.proposals?.length) {
-    const lines = a.proposals.map((p) => `• *${p.type}* on *${p.service}*${p.reason ? `: ${p.reason}` : ""} (${p.note})`);
+    const lines = a.proposals.map((p) => `• *${esc(p.type)}* on *${esc(p.service)}*${p.reason ? `: ${esc(p.reason)}` : ""} (${esc(p.note)})`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`:bulb: *Proposed* (a person decides):\n${lines.join("\n")}`) } });
   }
-  const notes = a.notes.slice(0, 5).map((n) => fit(`:information_source: ${n}`, 500));
-  const sources = a.sources.length ? fit(`Evidence: ${a.sources.join(" · ")}`, SLACK_LIMITS.sectionText) : undefined;
+  const notes = a.notes.slice(0, 5).map((n) => fit(`:information_source: ${esc(n)}`, 500));
+  const sources = a.sources.length ? fit(`Evidence: ${esc(a.sources.join(" · "))}`, SLACK_LIMITS.sectionText) : undefined;
   const elements = [modeLine(a), ...(sources ? [sources] : []), ...notes].slice(0, 10).map((t) => ({ type: "mrkdwn" as const, text: t }));
   blocks.push({ type: "context", elements });
   const text = fit(a.text.replace(/\s+/g, " ").trim(), 3000) || "aisre answered";

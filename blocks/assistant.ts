@@ -1,12 +1,13 @@
 import type { KnownBlock } from "@slack/types";
 import { fit, fitHeader, fitSection } from "./limits.ts";
+import { escapeMrkdwn as esc, inlineCode, mentionUser } from "./mrkdwn.ts";
 import { shareActions, shareValue } from "./status-card.ts";
 
 /** `/aisre oncall`: who is on call, grouped by roster. */
 export function oncallMessage(services: string[], text: string, o: { shareable?: boolean; sharedBy?: string } = {}): { text: string; blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(`:pager: *On call now*\n${text}`) } },
-    { type: "context", elements: [{ type: "mrkdwn", text: o.sharedBy ? `Shared by <@${o.sharedBy}> via \`/aisre oncall\`` : "From PagerDuty's escalation policies, lowest level first." }] },
+    { type: "context", elements: [{ type: "mrkdwn", text: o.sharedBy ? `Shared by ${mentionUser(o.sharedBy)} via \`/aisre oncall\`` : "From PagerDuty's escalation policies, lowest level first." }] },
   ];
   if (o.shareable) blocks.push(shareActions(shareValue("oncall", services.join(","))));
   return { text: fit(`On call: ${text.replace(/[*<>@]/g, "")}`, 3000), blocks };
@@ -25,16 +26,16 @@ export interface RunbookResult {
 
 /** `/aisre runbook <query>`: the best matching runbooks with their first mitigation steps. */
 export function runbookMessage(query: string, results: RunbookResult[], o: { shareable?: boolean; sharedBy?: string } = {}): { text: string; blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [{ type: "header", text: { type: "plain_text", text: fitHeader(`Runbooks for "${query}"`), emoji: true } }];
+  const blocks: KnownBlock[] = [{ type: "header", text: { type: "plain_text", text: fitHeader(esc(`Runbooks for "${query}"`)), emoji: true } }];
   if (results.length === 0) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`No runbook matches _${query}_. Try other words (an alert name, a symptom such as _OOMKilled_ or _connection pool_), or \`/aisre runbook deploy\`.`) } });
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`No runbook matches _${esc(query)}_. Try other words (an alert name, a symptom such as _OOMKilled_ or _connection pool_), or \`/aisre runbook deploy\`.`) } });
   }
   for (const r of results.slice(0, 5)) {
-    const meta = [r.risk ? `risk ${r.risk}` : "", r.actions.length ? `actions: ${r.actions.join(", ")}` : "", r.services.length && !r.services.includes("*") ? `services: ${r.services.join(", ")}` : "", r.path ? `\`${r.path}\`` : ""].filter(Boolean).join(" · ");
-    const steps = r.steps.length ? `\n${r.steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}` : r.excerpt ? `\n> ${r.excerpt.replace(/\s+/g, " ").slice(0, 300)}` : "";
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*${r.title}* (match ${Math.round(r.score * 100)}%)${meta ? `\n_${meta}_` : ""}${steps}`) } });
+    const meta = [r.risk ? `risk ${esc(r.risk)}` : "", r.actions.length ? `actions: ${esc(r.actions.join(", "))}` : "", r.services.length && !r.services.includes("*") ? `services: ${esc(r.services.join(", "))}` : "", r.path ? inlineCode(r.path) : ""].filter(Boolean).join(" · ");
+    const steps = r.steps.length ? `\n${r.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join("\n")}` : r.excerpt ? `\n> ${esc(r.excerpt.replace(/\s+/g, " ").slice(0, 300))}` : "";
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*${esc(r.title)}* (match ${Math.round(r.score * 100)}%)${meta ? `\n_${meta}_` : ""}${steps}`) } });
   }
-  if (o.sharedBy) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Shared by <@${o.sharedBy}> via \`/aisre runbook\`` }] });
+  if (o.sharedBy) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Shared by ${mentionUser(o.sharedBy)} via \`/aisre runbook\`` }] });
   if (o.shareable && results.length) blocks.push(shareActions(shareValue("runbook", query)));
-  return { text: fit(`Runbooks for "${query}": ${results.map((r) => r.title).join(", ") || "none"}`, 3000), blocks };
+  return { text: fit(esc(`Runbooks for "${query}": ${results.map((r) => r.title).join(", ") || "none"}`), 3000), blocks };
 }

@@ -1,10 +1,11 @@
 import type { View } from "@slack/types";
 import { SEVERITIES } from "../src/domain/alert.ts";
 import { BLOCK, INPUT, VIEW } from "./ids.ts";
+import { escapeMrkdwn } from "./mrkdwn.ts";
 
 /** The `/aisre incident declare` modal: title, severity, service. */
 export function declareIncidentModal(options: { services: string[]; channel: string; initialService?: string }): View {
-  const serviceOptions = options.services.slice(0, 100).map((s) => ({ text: { type: "plain_text" as const, text: s.slice(0, 75) }, value: s }));
+  const serviceOptions = options.services.slice(0, 100).map((s) => ({ text: { type: "plain_text" as const, text: escapeMrkdwn(s.slice(0, 60)).slice(0, 75) }, value: s }));
   return {
     type: "modal",
     callback_id: VIEW.declareIncident,

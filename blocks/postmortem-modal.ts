@@ -3,6 +3,7 @@ import { SECTIONS, SECTION_TITLE, type EffectivePostmortem, type SectionKey } fr
 import { actionItemsText } from "../src/postmortem/template.ts";
 import { BLOCK, INPUT, VIEW } from "./ids.ts";
 import { fit } from "./limits.ts";
+import { escapeMrkdwn as esc } from "./mrkdwn.ts";
 
 /** plain_text_input's largest max_length. */
 const MAX_INPUT = 3000;
@@ -45,7 +46,7 @@ export function postmortemEditModal(p: EffectivePostmortem, meta: { channel?: st
     submit: { type: "plain_text", text: "Save" },
     close: { type: "plain_text", text: "Cancel" },
     blocks: [
-      { type: "context", elements: [{ type: "mrkdwn", text: fit(`${p.incidentId} · v${p.version}. Your text is kept when the draft is regenerated; clear a section to go back to aisre's text.`, 3000) }] },
+      { type: "context", elements: [{ type: "mrkdwn", text: fit(`${esc(p.incidentId)} · v${p.version}. Your text is kept when the draft is regenerated; clear a section to go back to aisre's text.`, 3000) }] },
       ...SECTIONS.map((k) => ({
         type: "input" as const,
         block_id: `${BLOCK.postmortemSectionPrefix}${k}`,

@@ -5,10 +5,11 @@ import type { PostmortemMessageContext, PostmortemPresenter } from "../src/postm
 import { clock } from "../src/postmortem/timeline.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeKeepingMentions, escapeMrkdwn as esc, inlineCode, link, mentionUser } from "./mrkdwn.ts";
 
 const STATUS_ICON: Record<PostmortemStatus, string> = { draft: ":pencil2:", in_review: ":mag:", final: ":white_check_mark:" };
 
-const section = (title: string, body: string): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: fitSection(`*${title}*\n${body}`) } });
+const sectionBlock = (title: string, body: string): KnownBlock => ({ type: "section", text: { type: "mrkdwn", text: fitSection(`*${title}*\n${body}`) } });
 
 /** Lines under a heading, cut to fit one section and saying how many were left out. */
 function listSection(title: string, lines: string[], more: string): KnownBlock {
@@ -25,9 +26,15 @@ function listSection(title: string, lines: string[], more: string): KnownBlock {
 }
 
 function itemLine(i: ActionItem): string {
-  const owner = i.owner ? (/^[UW][A-Z0-9_]+$/.test(i.owner) ? `<@${i.owner}>` : i.owner) : "_no owner_";
-  const jira = i.jiraKey ? (i.jiraUrl ? ` · <${i.jiraUrl}|${i.jiraKey}>` : ` · ${i.jiraKey}`) : "";
-  return `• ${i.text} — ${owner}${i.due ? ` · due ${i.due}` : ""}${jira}`;
+  const owner = i.owner ? mentionUser(i.owner) : "_no owner_";
+  const jira = i.jiraKey ? ` · ${link(i.jiraUrl, i.jiraKey)}` : "";
+  return `• ${esc(i.text)} — ${owner}${i.due ? ` · due ${esc(i.due)}` : ""}${jira}`;
+}
+
+/** The people the postmortem's own records saw act: the only ones its text may mention. */
+function people(p: EffectivePostmortem): string[] {
+  const f = p.facts;
+  return [f.acknowledgedBy, f.resolvedBy, ...f.actions.map((a) => a.actor), ...f.messages.map((m) => m.actor), ...p.actionItems.map((i) => i.owner)].filter((x): x is string => Boolean(x));
 }
 
 function statusButtons(p: EffectivePostmortem) {
@@ -54,30 +61,32 @@ function statusButtons(p: EffectivePostmortem) {
 /** The postmortem in the thread, edited in place: the template's sections, the timeline, the buttons. */
 export function postmortemMessage(p: EffectivePostmortem, ctx: PostmortemMessageContext): SlackMessage {
   const f = p.facts;
+  const known = people(p);
+  const section = (title: string, body: string) => sectionBlock(title, escapeKeepingMentions(body, known));
   const meta = [
     `${STATUS_ICON[p.status]} *${STATUS_LABEL[p.status]}*`,
     `v${p.version}`,
-    p.incidentId,
-    f.severity.toUpperCase(),
-    f.services.join(", ") || "unknown service",
-    p.narrative === "template" ? "written from templates" : `narrative by ${p.narrative}`,
+    esc(p.incidentId),
+    esc(f.severity.toUpperCase()),
+    esc(f.services.join(", ")) || "unknown service",
+    p.narrative === "template" ? "written from templates" : `narrative by ${esc(p.narrative)}`,
     p.edited.length ? `edited: ${p.edited.map((k) => SECTION_TITLE[k]).join(", ")}` : "",
-    ctx.jira ? (ctx.jira.url ? `copy in <${ctx.jira.url}|${ctx.jira.key}>` : `copy in ${ctx.jira.key}`) : "",
+    ctx.jira ? `copy in ${link(ctx.jira.url, ctx.jira.key)}` : "",
     ctx.note ?? "",
   ].filter(Boolean);
   const blocks: KnownBlock[] = [
-    { type: "header", text: { type: "plain_text", text: fitHeader(`Postmortem: ${p.title}`), emoji: true } },
+    { type: "header", text: { type: "plain_text", text: fitHeader(esc(`Postmortem: ${p.title}`)), emoji: true } },
     { type: "context", elements: [{ type: "mrkdwn", text: fit(meta.join(" · "), SLACK_LIMITS.sectionText) }] },
     section(SECTION_TITLE.summary, p.sections.summary),
     section(SECTION_TITLE.impact, p.sections.impact),
     section(SECTION_TITLE.rootCause, p.sections.rootCause),
     section(SECTION_TITLE.trigger, p.sections.trigger),
     section(SECTION_TITLE.detection, p.sections.detection),
-    listSection("Timeline (UTC)", p.timeline.map((m) => `\`${clock(m.at).slice(0, 8)}\` ${m.text}${m.kind === "message" && /^[UW][A-Z0-9_]+$/.test(m.actor) ? ` — <@${m.actor}>` : ""}`), `moments in ${ctx.jira ? ctx.jira.key : "the timeline"}`),
+    listSection("Timeline (UTC)", p.timeline.map((m) => `${inlineCode(clock(m.at).slice(0, 8))} ${escapeKeepingMentions(m.text, known)}${m.kind === "message" && /^[UW][A-Z0-9_]+$/.test(m.actor) ? ` — ${mentionUser(m.actor)}` : ""}`), `moments in ${ctx.jira ? esc(ctx.jira.key) : "the timeline"}`),
     section(SECTION_TITLE.resolution, p.sections.resolution),
     section(SECTION_TITLE.wentWell, p.sections.wentWell),
     section(SECTION_TITLE.wentWrong, p.sections.wentWrong),
-    p.edited.includes("actionItems") || p.actionItems.length ? listSection(SECTION_TITLE.actionItems, p.actionItems.map(itemLine), "items") : section(SECTION_TITLE.actionItems, "_none yet_"),
+    p.edited.includes("actionItems") || p.actionItems.length ? listSection(SECTION_TITLE.actionItems, p.actionItems.map(itemLine), "items") : sectionBlock(SECTION_TITLE.actionItems, "_none yet_"),
     section(SECTION_TITLE.lessons, p.sections.lessons),
     {
       type: "actions",
@@ -89,7 +98,7 @@ export function postmortemMessage(p: EffectivePostmortem, ctx: PostmortemMessage
       ],
     },
   ];
-  return { text: `Postmortem (${STATUS_LABEL[p.status].toLowerCase()}, v${p.version}) for ${p.incidentId}: ${p.title}`, blocks };
+  return { text: esc(`Postmortem (${STATUS_LABEL[p.status].toLowerCase()}, v${p.version}) for ${p.incidentId}: ${p.title}`), blocks };
 }
 
 export const blockKitPostmortemPresenter: PostmortemPresenter = { message: postmortemMessage };

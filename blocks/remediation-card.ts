@@ -4,7 +4,7 @@ import type { ActionCardView, RemediationPresenter } from "../src/remediate/pres
 import type { ActionState, RemediationAction } from "../src/remediate/types.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitButton, fitSection, SLACK_LIMITS } from "./limits.ts";
-import { escapeMrkdwn } from "./mrkdwn.ts";
+import { escapeKeepingMentions, escapeMrkdwn as esc, escapeMrkdwn, inlineCode, mentionGroup, mentionUser } from "./mrkdwn.ts";
 
 /** The action card in the incident thread: what, where, why, evidence, rollback, state; buttons while pending. */
 
@@ -22,9 +22,11 @@ const STATE_WORD: Record<ActionState, string> = {
   stale: "withdrawn",
 };
 
-const users = (ids: string[]) => ids.map((u) => `<@${u}>`).join(", ");
-const approverEntries = (entries: string[]) => entries.map((e) => (e.startsWith("@") ? `\`${e}\`` : /^[UW]/.test(e) ? `<@${e}>` : `<!subteam^${e}>`)).join(", ");
-const lastStep = (a: RemediationAction) => a.detail.steps.at(-1)?.text;
+const users = (ids: string[]) => ids.map(mentionUser).join(", ");
+const approverEntries = (entries: string[]) => entries.map((e) => (e.startsWith("@") ? inlineCode(e) : /^[UW]/.test(e) ? mentionUser(e) : mentionGroup(e))).join(", ");
+const known = (a: RemediationAction) => [...a.approvedBy, a.proposedBy, ...a.detail.steps.map((s) => s.by)];
+const stepText = (a: RemediationAction, s: RemediationAction["detail"]["steps"][number]) => `${escapeKeepingMentions(s.text, known(a))}${s.by ? ` by ${mentionUser(s.by)}` : ""}`;
+const lastStep = (a: RemediationAction) => { const s = a.detail.steps.at(-1); return s ? stepText(a, s) : undefined; };
 
 function statusLine(a: RemediationAction): string {
   const n = `${a.approvedBy.length}/${a.requiredApprovals}`;
@@ -43,7 +45,7 @@ function statusLine(a: RemediationAction): string {
     case "verified":
       return `:white_check_mark: *Verified*: the symptoms recovered${auto ? " (ran automatically, policy: auto)" : ` (approved by ${users(a.approvedBy)})`}.`;
     case "unverified":
-      return `:warning: *Unverified*: it ran, but the symptoms did not recover.${a.detail.escalation ? ` Escalation: ${a.detail.escalation}.` : ""}`;
+      return `:warning: *Unverified*: it ran, but the symptoms did not recover.${a.detail.escalation ? ` Escalation: ${esc(a.detail.escalation)}.` : ""}`;
     case "failed":
       return `:x: *Failed*: ${lastStep(a) ?? "the change failed"}`;
     case "refused":
@@ -62,7 +64,7 @@ export function confirmText(a: RemediationAction): string {
   const budget = SLACK_LIMITS.confirmText;
   const parts = [`Change: ${a.detail.change}`, `Where: ${a.detail.where}.`, a.detail.evidence[0] ? `Evidence: ${a.detail.evidence[0]}` : "", `Rollback: ${a.detail.rollback}`].filter(Boolean).map((p) => p.replaceAll("`", ""));
   const each = Math.floor((budget - parts.length) / parts.length);
-  const text = parts.map((p) => fit(p, each)).join("\n");
+  const text = parts.map((p) => esc(fit(p, each))).join("\n");
   return fit(text, budget);
 }
 
@@ -80,7 +82,7 @@ function buttons(a: RemediationAction): KnownBlock {
         style: "primary",
         value: a.id,
         confirm: {
-          title: { type: "plain_text", text: fit(`${a.detail.title} ${a.target.service}?`, SLACK_LIMITS.confirmTitle) },
+          title: { type: "plain_text", text: fit(esc(`${a.detail.title} ${a.target.service}?`), SLACK_LIMITS.confirmTitle) },
           text: { type: "plain_text", text: confirmText(a) },
           confirm: { type: "plain_text", text: a.requiredApprovals - n > 1 ? "Approve" : "Approve and run" },
           deny: { type: "plain_text", text: "Cancel" },
@@ -93,7 +95,7 @@ function buttons(a: RemediationAction): KnownBlock {
 }
 
 function stepsText(a: RemediationAction): string {
-  const lines = a.detail.steps.map((s) => `${s.ok === false ? ":x:" : s.ok ? ":heavy_check_mark:" : "•"} ${s.text}`);
+  const lines = a.detail.steps.map((s) => `${s.ok === false ? ":x:" : s.ok ? ":heavy_check_mark:" : "•"} ${stepText(a, s)}`);
   let out = "";
   for (let i = lines.length - 1; i >= 0; i--) {
     const next = `${lines[i]}\n${out}`;
@@ -104,32 +106,32 @@ function stepsText(a: RemediationAction): string {
 }
 
 export function actionCardMessage({ action: a, buttons: withButtons }: ActionCardView): SlackMessage {
-  const header = `:wrench: *${a.detail.title}* \`${a.target.service}\`${a.params && Object.keys(a.params).length ? ` (${Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", ")})` : ""} — ${a.risk}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
-  const why = `*Why:* ${escapeMrkdwn(a.reason)}${a.detail.hypothesisRef ? ` _(hypothesis ${a.detail.hypothesisRef})_` : ""}`;
+  const header = `:wrench: *${esc(a.detail.title)}* ${inlineCode(a.target.service)}${a.params && Object.keys(a.params).length ? ` (${esc(Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", "))})` : ""} — ${esc(a.risk)}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
+  const why = `*Why:* ${escapeMrkdwn(a.reason)}${a.detail.hypothesisRef ? ` _(hypothesis ${esc(a.detail.hypothesisRef)})_` : ""}`;
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(`${header}\n${why}`) } },
     {
       type: "section",
       fields: [
-        { type: "mrkdwn", text: fit(`*What changes*\n${a.detail.change}`, SLACK_LIMITS.sectionFieldText) },
-        { type: "mrkdwn", text: fit(`*Where*\n${a.detail.where}`, SLACK_LIMITS.sectionFieldText) },
-        { type: "mrkdwn", text: fit(`*Rollback path*\n${a.detail.rollback}`, SLACK_LIMITS.sectionFieldText) },
-        { type: "mrkdwn", text: fit(`*Blast radius*\n${a.detail.blastRadius}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*What changes*\n${esc(a.detail.change)}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Where*\n${esc(a.detail.where)}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Rollback path*\n${esc(a.detail.rollback)}`, SLACK_LIMITS.sectionFieldText) },
+        { type: "mrkdwn", text: fit(`*Blast radius*\n${esc(a.detail.blastRadius)}`, SLACK_LIMITS.sectionFieldText) },
       ],
     },
   ];
   if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${escapeMrkdwn(e)}`).join("\n")}`) } });
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(statusLine(a)) } });
   if (a.detail.steps.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
-  const context = [`Policy: ${a.detail.autonomy}${a.requiredApprovals > 1 ? `, ${a.requiredApprovals} approvers` : ""} · ${a.detail.because.at(-1) ?? ""}`, a.detail.note ?? "", `action \`${a.id}\``].filter(Boolean).join(" · ");
+  const context = [`Policy: ${esc(a.detail.autonomy)}${a.requiredApprovals > 1 ? `, ${a.requiredApprovals} approvers` : ""} · ${esc(a.detail.because.at(-1) ?? "")}`, esc(a.detail.note ?? ""), `action ${inlineCode(a.id)}`].filter(Boolean).join(" · ");
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(context, 2000) }] });
   if (withButtons) blocks.push(buttons(a));
-  return { text: fit(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`, 3000), blocks };
+  return { text: fit(esc(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`), 3000), blocks };
 }
 
 export function actionMentionMessage(a: RemediationAction): SlackMessage {
-  const text = `:eyes: aisre would suggest *${a.detail.title}* on \`${a.target.service}\`: ${a.reason} _(observe only: nothing is offered or run)_`;
-  return { text: fit(`aisre would suggest ${a.detail.title} on ${a.target.service} (observe only)`, 3000), blocks: [{ type: "section", text: { type: "mrkdwn", text: fitSection(text) } }] };
+  const text = `:eyes: aisre would suggest *${esc(a.detail.title)}* on ${inlineCode(a.target.service)}: ${esc(a.reason)} _(observe only: nothing is offered or run)_`;
+  return { text: fit(esc(`aisre would suggest ${a.detail.title} on ${a.target.service} (observe only)`), 3000), blocks: [{ type: "section", text: { type: "mrkdwn", text: fitSection(text) } }] };
 }
 
 export function actionNoteMessage(_a: RemediationAction, text: string): SlackMessage {

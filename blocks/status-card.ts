@@ -2,6 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import type { MetricReading, ServiceHealth } from "../src/assistant/service-health.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
+import { escapeMrkdwn as esc, inlineCode, mentionUser, personRef } from "./mrkdwn.ts";
 
 const ICON = { healthy: ":large_green_circle:", degraded: ":large_yellow_circle:", unhealthy: ":red_circle:", unknown: ":white_circle:" } as const;
 
@@ -31,28 +32,28 @@ export function readingText(r: MetricReading | undefined): string {
 }
 
 function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[] {
-  const title = `${ICON[h.verdict]} ${h.service}: ${h.verdict}`;
+  const title = `${ICON[h.verdict] ?? ""} ${esc(h.service)}: ${esc(h.verdict)}`;
   const blocks: KnownBlock[] = [
     single ? { type: "header", text: { type: "plain_text", text: fitHeader(title), emoji: true } } : { type: "section", text: { type: "mrkdwn", text: `*${fit(title, 200)}*` } },
   ];
-  if (h.reasons.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(h.reasons.map((r) => `• ${r}`).join("\n")) } });
-  const pods = h.pods ? `${h.pods.ready}/${h.pods.total} ready · ${h.pods.restarts} restart${h.pods.restarts === 1 ? "" : "s"}${h.pods.signals.length ? `\n${h.pods.signals.slice(0, 3).join(", ")}` : ""}` : "no pods found";
-  const oncall = h.oncall.length ? h.oncall.slice(0, 3).map((p) => `${p.slackUserId ? `<@${p.slackUserId}>` : p.name} (L${p.level})`).join(", ") : "unknown";
+  if (h.reasons.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(h.reasons.map((r) => `• ${esc(r)}`).join("\n")) } });
+  const pods = h.pods ? `${h.pods.ready}/${h.pods.total} ready · ${h.pods.restarts} restart${h.pods.restarts === 1 ? "" : "s"}${h.pods.signals.length ? `\n${esc(h.pods.signals.slice(0, 3).join(", "))}` : ""}` : "no pods found";
+  const oncall = h.oncall.length ? h.oncall.slice(0, 3).map((p) => `${personRef(p)} (L${p.level})`).join(", ") : "unknown";
   const field = (label: string, text: string) => ({ type: "mrkdwn" as const, text: fit(`*${label}*\n${text}`, SLACK_LIMITS.sectionFieldText) });
   blocks.push({
     type: "section",
     fields: [
       field("Pods", pods),
       field("Error rate", readingText(h.errorRate)),
-      field(h.latencyP95?.label ? h.latencyP95.label.replace(/^./, (c) => c.toUpperCase()) : "Latency p95", readingText(h.latencyP95)),
+      field(h.latencyP95?.label ? esc(h.latencyP95.label.replace(/^./, (c) => c.toUpperCase())) : "Latency p95", readingText(h.latencyP95)),
       field("CPU / memory (of limit)", `${h.cpu ? value(h.cpu) : "n/a"} / ${h.memory ? value(h.memory) : "n/a"}`),
       field("On call", oncall),
-      field("Open incidents", h.openIncidents.length ? h.openIncidents.slice(0, 3).map((i) => `\`${i.id}\` ${i.severity.toUpperCase()}`).join("\n") : "none"),
+      field("Open incidents", h.openIncidents.length ? h.openIncidents.slice(0, 3).map((i) => `${inlineCode(i.id)} ${esc(i.severity.toUpperCase())}`).join("\n") : "none"),
     ],
   });
-  const deploys = h.deploys.slice(0, 3).map((d) => `• ${d.kind} ${d.version ? `\`${d.version}\` ` : ""}${ago(d.at, now)}${d.author ? ` by ${d.author}` : ""}${d.status && !/success/i.test(d.status) ? ` [${d.status}]` : ""}`);
-  const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${d.kind} of *${d.service}* ${d.version ? `\`${d.version}\` ` : ""}${ago(d.at, now)}${d.author ? ` by ${d.author}` : ""}`);
-  const incidents = h.openIncidents.slice(0, 3).map((i) => `• \`${i.id}\` ${i.title}`);
+  const deploys = h.deploys.slice(0, 3).map((d) => `• ${esc(d.kind)} ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}${d.status && !/success/i.test(d.status) ? ` [${esc(d.status)}]` : ""}`);
+  const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${esc(d.kind)} of *${esc(d.service)}* ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}`);
+  const incidents = h.openIncidents.slice(0, 3).map((i) => `• ${inlineCode(i.id)} ${esc(i.title)}`);
   const detail = [
     deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone",
     upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : "",
@@ -63,7 +64,7 @@ function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(detail) } });
   blocks.push({
     type: "context",
-    elements: [{ type: "mrkdwn", text: fit(`As of ${hhmm(h.at)} (system clock) · now = last 3 min, baseline = the hour before${h.gaps.length ? ` · :warning: gaps: ${h.gaps.join("; ")}` : ""}`, 2000) }],
+    elements: [{ type: "mrkdwn", text: fit(`As of ${hhmm(h.at)} (system clock) · now = last 3 min, baseline = the hour before${h.gaps.length ? ` · :warning: gaps: ${esc(h.gaps.join("; "))}` : ""}`, 2000) }],
   });
   return blocks;
 }
@@ -93,13 +94,13 @@ export function shareActions(value: string): KnownBlock {
 export function statusCardMessage(hs: ServiceHealth[], o: { now: number; shareable?: boolean; sharedBy?: string }): { text: string; blocks: KnownBlock[] } {
   const single = hs.length === 1;
   const blocks: KnownBlock[] = [];
-  if (!single) blocks.push({ type: "header", text: { type: "plain_text", text: fitHeader(`Status of ${hs.map((h) => h.service).join(", ")}`), emoji: true } });
+  if (!single) blocks.push({ type: "header", text: { type: "plain_text", text: fitHeader(esc(`Status of ${hs.map((h) => h.service).join(", ")}`)), emoji: true } });
   hs.forEach((h, i) => {
     if (i > 0) blocks.push({ type: "divider" });
     blocks.push(...oneService(h, o.now, single));
   });
-  if (o.sharedBy) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Shared by <@${o.sharedBy}> via \`/aisre status\`` }] });
+  if (o.sharedBy) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Shared by ${mentionUser(o.sharedBy)} via \`/aisre status\`` }] });
   if (o.shareable) blocks.push(shareActions(shareValue("status", hs.map((h) => h.service).join(","))));
-  const text = hs.map((h) => `${h.service}: ${h.verdict}${h.reasons.length ? ` (${h.reasons.slice(0, 2).join("; ")})` : ""}`).join(" · ");
+  const text = esc(hs.map((h) => `${h.service}: ${h.verdict}${h.reasons.length ? ` (${h.reasons.slice(0, 2).join("; ")})` : ""}`).join(" · "));
   return { text: fit(text, 3000), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
 }

@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from "@slack/bolt";
 import { ACTION } from "../../blocks/ids.ts";
 import { blockKitSyncPresenter } from "../../blocks/paging.ts";
 import type { Services } from "../../src/app/services.ts";
+import { escapeMrkdwn, mentionUser } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 
 /**
@@ -20,7 +21,7 @@ export function registerPagingActions(app: App, services: Services): void {
         await respond({ response_type: "ephemeral", replace_original: false, text: ":warning: PagerDuty sync is off (AISRE_SYNC_FILE `pagerduty.enabled: false`): page the on-call by hand." });
         return;
       }
-      const r = await services.sync.pagerduty.page(incidentId, user, `paged from Slack by <@${user}>`);
+      const r = await services.sync.pagerduty.page(incidentId, user, `paged from Slack by ${mentionUser(user)}`);
       const text = r.ok ? (r.error === "already paged" ? `Already paged: ${r.ref}.` : `:pager: Paged the on-call: ${r.ref}.`) : `:warning: Paging failed: ${r.error}. Page the on-call by hand.`;
       await respond({ response_type: "ephemeral", replace_original: false, text });
     } catch (e) {
@@ -32,8 +33,8 @@ export function registerPagingActions(app: App, services: Services): void {
     const user = body.user.id;
     const incidentId = action.value ?? "";
     try {
-      const r = await services.sync.escalate(incidentId, `escalated from Slack by <@${user}>`, user);
-      await respond({ response_type: "ephemeral", replace_original: false, text: r.ok ? `:arrow_double_up: Escalated: ${r.ref}.` : `:warning: Could not escalate: ${r.error}.` });
+      const r = await services.sync.escalate(incidentId, `escalated from Slack by ${mentionUser(user)}`, user);
+      await respond({ response_type: "ephemeral", replace_original: false, text: r.ok ? `:arrow_double_up: Escalated: ${escapeMrkdwn(String(r.ref))}.` : `:warning: Could not escalate: ${escapeMrkdwn(String(r.error))}.` });
     } catch (e) {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user, incidentId, what: ACTION.pagingEscalate });
     }

@@ -4,6 +4,7 @@ import type { Services } from "../../src/app/services.ts";
 import { closestNames } from "../../src/text/similarity.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 import { helpSubcommand } from "./help.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
 
 /** The slash commands this app registers; the manifest test checks them against manifest.yml. */
@@ -31,7 +32,7 @@ export function registerAisreCommand(app: App, services: Services, extra: Subcom
       const hint = guesses.length ? ` Did you mean ${guesses.map((g) => `\`${g}\``).join(" or ")}?` : "";
       await respond({
         response_type: "ephemeral",
-        text: `Unknown command "${name}".${hint}`,
+        text: `Unknown command "${escapeMrkdwn(name)}".${hint}`,
         blocks: usageBlocks(`Unknown command \`${name}\`.${hint}`, "help", "status checkout"),
       });
       return;

@@ -1,5 +1,6 @@
 import { autonomyStatusBlocks } from "../../blocks/remediation-status.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
+import { escapeMrkdwn, mentionUser } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
 
 const USAGE = "autonomy off [reason] | on | status";
@@ -20,7 +21,7 @@ export const autonomySubcommand: Subcommand = {
         const on = verb.toLowerCase() === "on";
         const r = await services.remediation.setAutomation(on, command.user_id, rest.join(" ") || undefined);
         // Visible in the channel when it changes: everyone should know automation stopped (or resumed).
-        await respond({ response_type: r.ok ? "in_channel" : "ephemeral", text: r.ok ? `${r.message} (<@${command.user_id}>)` : r.message });
+        await respond({ response_type: r.ok ? "in_channel" : "ephemeral", text: r.ok ? `${r.message} (${mentionUser(command.user_id)})` : r.message });
         return;
       }
       case "status": {
@@ -29,7 +30,7 @@ export const autonomySubcommand: Subcommand = {
         return;
       }
       default:
-        await respond({ response_type: "ephemeral", text: `Unknown autonomy action \`${verb}\`. Usage: /aisre ${USAGE}`, blocks: usageBlocks(`Unknown autonomy action \`${verb}\`.`, USAGE, "autonomy off deploy freeze") });
+        await respond({ response_type: "ephemeral", text: escapeMrkdwn(`Unknown autonomy action \`${verb}\`. Usage: /aisre ${USAGE}`), blocks: usageBlocks(`Unknown autonomy action \`${verb}\`.`, USAGE, "autonomy off deploy freeze") });
     }
   },
 };

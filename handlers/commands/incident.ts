@@ -3,12 +3,13 @@ import { noteMessage } from "../../blocks/incident-thread.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import { SEVERITIES, type Severity } from "../../src/domain/alert.ts";
 import { resolveIncidentArg } from "../../src/incident/lookup.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand, SubcommandContext } from "./subcommand.ts";
 
 const USAGE = "incident declare | resolve [id] | ack [id] | severity <sev1-4> [id]";
 
 async function usage(ctx: SubcommandContext, problem: string): Promise<void> {
-  await ctx.respond({ response_type: "ephemeral", text: `${problem} Usage: /aisre ${USAGE}`, blocks: usageBlocks(problem, USAGE, "incident severity sev1") });
+  await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${USAGE}`), blocks: usageBlocks(problem, USAGE, "incident severity sev1") });
 }
 
 /** `/aisre incident …`: declare (modal), resolve, acknowledge, change severity. */

@@ -4,6 +4,7 @@ import type { Services } from "../../src/app/services.ts";
 import { assistantFor } from "../../src/assistant/build.ts";
 import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { matchServices, serviceArgs, unknownServiceText } from "./status.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
 
 const USAGE = "oncall [service…]";
@@ -29,7 +30,7 @@ export const oncallSubcommand: Subcommand = {
       const { ok, unknown } = matchServices(typed, known);
       if (unknown.length) {
         const problem = unknownServiceText(unknown, known);
-        await ctx.respond({ response_type: "ephemeral", text: `${problem} Usage: /aisre ${USAGE}`, blocks: usageBlocks(problem, USAGE, "oncall payments") });
+        await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${USAGE}`), blocks: usageBlocks(problem, USAGE, "oncall payments") });
         return;
       }
       names = ok;

@@ -4,6 +4,7 @@ import type { Services } from "../../src/app/services.ts";
 import { mitigationSteps } from "../../src/assistant/answers.ts";
 import { assistantFor } from "../../src/assistant/build.ts";
 import { matchRunbooks } from "../../src/knowledge/runbook.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
 
 const USAGE = "runbook <words>";
@@ -52,7 +53,7 @@ export const runbookSubcommand: Subcommand = {
     const query = ctx.args.join(" ").trim();
     if (!query) {
       const problem = "Say what to look for: an alert name, a symptom or a service.";
-      await ctx.respond({ response_type: "ephemeral", text: `${problem} Usage: /aisre ${USAGE}`, blocks: usageBlocks(problem, USAGE, "runbook connection pool exhausted") });
+      await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${USAGE}`), blocks: usageBlocks(problem, USAGE, "runbook connection pool exhausted") });
       return;
     }
     const results = await runbookResults(ctx.services, query);

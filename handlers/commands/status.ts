@@ -4,6 +4,7 @@ import type { Services } from "../../src/app/services.ts";
 import { assistantFor } from "../../src/assistant/build.ts";
 import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { closestNames } from "../../src/text/similarity.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand, SubcommandContext } from "./subcommand.ts";
 
 const USAGE = "status <service> [service…]";
@@ -51,14 +52,14 @@ export async function servicesFromArgs(ctx: SubcommandContext, usage: string, ex
     if (fromIncidents.length) return fromIncidents.slice(0, MAX_SERVICES);
     const known = await assistant.knownServices();
     const problem = `Name a service${known.length ? ` (one of ${known.slice(0, 20).map((k) => `\`${k}\``).join(", ")})` : ""}. Without one, I use the services of the open incident in this channel, and there is none.`;
-    await ctx.respond({ response_type: "ephemeral", text: `${problem} Usage: /aisre ${usage}`, blocks: usageBlocks(problem, usage, example) });
+    await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${usage}`), blocks: usageBlocks(problem, usage, example) });
     return undefined;
   }
   const known = await assistant.knownServices();
   const { ok, unknown } = matchServices(typed, known);
   if (unknown.length) {
     const problem = unknownServiceText(unknown, known);
-    await ctx.respond({ response_type: "ephemeral", text: `${problem} Usage: /aisre ${usage}`, blocks: usageBlocks(problem, usage, example) });
+    await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${usage}`), blocks: usageBlocks(problem, usage, example) });
     return undefined;
   }
   return ok.slice(0, MAX_SERVICES);

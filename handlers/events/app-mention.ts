@@ -5,6 +5,7 @@ import { answerBlocks } from "../../blocks/mention-reply.ts";
 import type { Services } from "../../src/app/services.ts";
 import { assistantFor } from "../../src/assistant/build.ts";
 import type { ChartImage } from "../../src/assistant/metric-chart.ts";
+import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 
 /** A custom answerer (tests, experiments); the default is the assistant (`src/assistant`). */
@@ -64,7 +65,7 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
       if (chart) {
         await uploadChart(client, event.channel, threadTs, chart).catch((e: unknown) => {
           logger.warn({ err: e }, "chart upload failed");
-          return client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: `:warning: I could not upload the chart (${e instanceof Error ? e.message : String(e)}).` });
+          return client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: `:warning: I could not upload the chart (${escapeMrkdwn(e instanceof Error ? e.message : String(e))}).` });
         });
       }
     } catch (e) {

@@ -8,6 +8,7 @@ import type { Intent, MetricKind, ParsedQuestion } from "./intents.ts";
 import { chartOf, fetchMetric, formatMetric, METRIC_SPECS } from "./metric-chart.ts";
 import { fmtSeconds, serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
 import { summaryFor } from "./summaries.ts";
+import { escapeKeepingMentions, escapeText as esc, inlineCode, isSlackUserId, link, mentionUser, personRef, safeUrl } from "../text/slack-markup.ts";
 import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
 
 /**
@@ -72,7 +73,7 @@ function scope(q: ParsedQuestion, ctx: IncidentContext | undefined): string[] {
 function needsIncident(intent: Intent, input: AnswerInput): Answer {
   const others = input.openElsewhere ?? [];
   const where = others.length
-    ? ` This channel has ${others.length} open incidents (${others.map((i) => `\`${i.id}\``).join(", ")}): ask in the thread of the one you mean.`
+    ? ` This channel has ${others.length} open incidents (${others.map((i) => inlineCode(i.id)).join(", ")}): ask in the thread of the one you mean.`
     : " Ask in an incident's thread (or its channel), or `/aisre incidents` to find one.";
   return answer(intent, `I need an incident for that.${where}`);
 }
@@ -82,12 +83,12 @@ function needsIncident(intent: Intent, input: AnswerInput): Answer {
 function changeLine(c: ChangeRecord, now: number, incidentStart?: number): string {
   const at = Date.parse(c.at);
   const before = incidentStart !== undefined && at <= incidentStart ? `, ${Math.max(0, Math.round((incidentStart - at) / MIN))} min before the incident started` : incidentStart !== undefined ? ", after the incident started" : "";
-  const version = c.version ? ` \`${c.version}\`${c.previousVersion ? ` (from \`${c.previousVersion}\`)` : ""}` : "";
-  const who = c.author ? ` by ${c.author}` : "";
-  const what = c.description && !c.description.includes(c.version ?? "\u0000") ? `: ${c.description}` : c.description && c.kind !== "deploy" ? `: ${c.description}` : "";
-  const status = c.status && !/success/i.test(c.status) ? ` [${c.status}]` : "";
-  const link = c.url && /^https?:\/\//.test(c.url) ? ` <${c.url}|link>` : "";
-  return `• ${hhmm(at)} (${ago(at, now)}${before}): *${c.kind}* of *${c.service}*${version}${who}${what}${status}${link}`;
+  const version = c.version ? ` ${inlineCode(c.version)}${c.previousVersion ? ` (from ${inlineCode(c.previousVersion)})` : ""}` : "";
+  const who = c.author ? ` by ${esc(c.author)}` : "";
+  const what = c.description && !c.description.includes(c.version ?? "\u0000") ? `: ${esc(c.description)}` : c.description && c.kind !== "deploy" ? `: ${esc(c.description)}` : "";
+  const status = c.status && !/success/i.test(c.status) ? ` [${esc(c.status)}]` : "";
+  const url = safeUrl(c.url) ? ` ${link(c.url, "link")}` : "";
+  return `• ${hhmm(at)} (${ago(at, now)}${before}): *${esc(c.kind)}* of *${esc(c.service)}*${version}${who}${what}${status}${url}`;
 }
 
 async function changes(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, now: number): Promise<Answer> {
@@ -99,9 +100,9 @@ async function changes(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, 
   const r = await deps.toolsets.changes.t.recentChanges.run({ ...(services.length ? { services } : {}), since, until: now });
   const sources = [outcome("recent_changes", r)];
   const span = q.windowMinutes ? `in the last ${q.windowMinutes >= 120 ? `${Math.round(q.windowMinutes / 60)} h` : q.windowMinutes === 60 ? "hour" : `${q.windowMinutes} min`}` : `since ${hhmm(since)}`;
-  const about = q.service ? ` to *${q.service}*` : "";
+  const about = q.service ? ` to *${esc(q.service)}*` : "";
   if (r.status !== "ok") {
-    const why = r.status === "no_data" ? "" : ` (${r.status === "error" ? `the change history could not be read: ${r.error}` : r.reason})`;
+    const why = r.status === "no_data" ? "" : ` (${esc(r.status === "error" ? `the change history could not be read: ${r.error}` : r.reason)})`;
     return answer("changes", `No deploys or config changes${about} ${span}${why}.${ctx ? " A change is not the only trigger: ask _is checkout healthy?_ or _what should I do?_" : ""}`, sources);
   }
   const list = [...r.data].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
@@ -122,12 +123,12 @@ async function metric(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, n
   const incidentStart = input.ctx ? Date.parse(input.ctx.incident.createdAt) : undefined;
   const windowMinutes = q.windowMinutes ?? (incidentStart !== undefined ? Math.max(60, Math.min(24 * 60, Math.ceil((now - incidentStart) / MIN) + 30)) : 60);
   const got = await fetchMetric(deps.toolsets, service, kind, { start: now - windowMinutes * MIN, end: now }, deps.serviceLabel);
-  if ("reason" in got) return answer("metric", `I could not chart the ${METRIC_SPECS[kind].label} of *${service}*: ${got.reason}.`, [got.reason]);
+  if ("reason" in got) return answer("metric", `I could not chart the ${METRIC_SPECS[kind].label} of *${esc(service)}*: ${esc(got.reason)}.`, [got.reason]);
   const v = got.view;
   const r = v.reading;
   const trend = r && r.baseline > 0 ? (r.now > r.baseline * 1.5 ? ` (${(r.now / r.baseline).toFixed(1)}× baseline)` : r.now < r.baseline / 1.5 ? " (below baseline)" : " (normal)") : "";
   const text = [
-    `*${service} ${v.label}*: ${r ? `${formatMetric(r.now, v.unit)} now${trend}, baseline ${formatMetric(r.baseline, v.unit)}` : "no recent reading"}; peak ${formatMetric(v.peak.value, v.unit)} at ${hhmm(v.peak.at)}.`,
+    `*${esc(service)} ${v.label}*: ${r ? `${formatMetric(r.now, v.unit)} now${trend}, baseline ${formatMetric(r.baseline, v.unit)}` : "no recent reading"}; peak ${formatMetric(v.peak.value, v.unit)} at ${hhmm(v.peak.at)}.`,
     r ? "_Now: median of the last 3 minutes; baseline: median of the hour before the last 10 minutes._" : "",
   ]
     .filter(Boolean)
@@ -146,14 +147,14 @@ export function healthText(h: ServiceHealth, now: number): string {
   const parts: string[] = [];
   if (h.pods) parts.push(`pods ${h.pods.ready}/${h.pods.total} ready, ${h.pods.restarts} restart${h.pods.restarts === 1 ? "" : "s"}`);
   if (h.errorRate) parts.push(`errors ${formatMetric(h.errorRate.now, "percent")} (baseline ${formatMetric(h.errorRate.baseline, "percent")})`);
-  if (h.latencyP95) parts.push(`${h.latencyP95.label ?? "latency"} ${fmtSeconds(h.latencyP95.now)} (baseline ${fmtSeconds(h.latencyP95.baseline)})`);
+  if (h.latencyP95) parts.push(`${esc(h.latencyP95.label ?? "latency")} ${fmtSeconds(h.latencyP95.now)} (baseline ${fmtSeconds(h.latencyP95.baseline)})`);
   if (h.cpu) parts.push(`CPU ${formatMetric(h.cpu.now, "percent")} of limit`);
   if (h.memory) parts.push(`memory ${formatMetric(h.memory.now, "percent")} of limit`);
-  const lines = [`${VERDICT_ICON[h.verdict]} *${h.service}* is *${h.verdict}*${h.reasons.length ? `: ${h.reasons.join("; ")}` : ""}.`];
+  const lines = [`${VERDICT_ICON[h.verdict] ?? ""} *${esc(h.service)}* is *${esc(h.verdict)}*${h.reasons.length ? `: ${esc(h.reasons.join("; "))}` : ""}.`];
   if (parts.length) lines.push(parts.join(" · "));
-  if (h.deploys[0]) lines.push(`Last change: ${h.deploys[0].kind} ${h.deploys[0].version ?? ""} ${ago(Date.parse(h.deploys[0].at), now)}${h.deploys[0].author ? ` by ${h.deploys[0].author}` : ""}`.replace(/\s+/g, " "));
-  for (const c of h.dependencyChanges.slice(0, 2)) lines.push(`Change upstream: ${c.kind} of *${c.service}*${c.version ? ` \`${c.version}\`` : ""} ${ago(Date.parse(c.at), now)}${c.author ? ` by ${c.author}` : ""} (${h.service} calls it)`);
-  if (h.openIncidents.length) lines.push(`Open incident${h.openIncidents.length > 1 ? "s" : ""}: ${h.openIncidents.map((i) => `\`${i.id}\` ${i.title}`).join("; ")}`);
+  if (h.deploys[0]) lines.push(`Last change: ${esc(h.deploys[0].kind)} ${esc(h.deploys[0].version ?? "")} ${ago(Date.parse(h.deploys[0].at), now)}${h.deploys[0].author ? ` by ${esc(h.deploys[0].author)}` : ""}`.replace(/\s+/g, " "));
+  for (const c of h.dependencyChanges.slice(0, 2)) lines.push(`Change upstream: ${esc(c.kind)} of *${esc(c.service)}*${c.version ? ` ${inlineCode(c.version)}` : ""} ${ago(Date.parse(c.at), now)}${c.author ? ` by ${esc(c.author)}` : ""} (${esc(h.service)} calls it)`);
+  if (h.openIncidents.length) lines.push(`Open incident${h.openIncidents.length > 1 ? "s" : ""}: ${h.openIncidents.map((i) => `${inlineCode(i.id)} ${esc(i.title)}`).join("; ")}`);
   return lines.join("\n");
 }
 
@@ -170,10 +171,10 @@ async function health(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, n
 // ---- why ----------------------------------------------------------------------------------------
 
 function hypothesisText(h: HypothesisView): string {
-  const lines = [`*${h.text}*${pct(h.confidence)}`];
-  if (h.evidence.length) lines.push(`Evidence:\n${h.evidence.slice(0, 8).map((e) => `• ${e}`).join("\n")}`);
-  if (h.counterEvidence.length) lines.push(`Against it:\n${h.counterEvidence.slice(0, 4).map((e) => `• ${e}`).join("\n")}`);
-  if (h.gaps.length) lines.push(`What I could not check: ${h.gaps.slice(0, 4).join("; ")}`);
+  const lines = [`*${esc(h.text)}*${pct(h.confidence)}`];
+  if (h.evidence.length) lines.push(`Evidence:\n${h.evidence.slice(0, 8).map((e) => `• ${esc(e)}`).join("\n")}`);
+  if (h.counterEvidence.length) lines.push(`Against it:\n${h.counterEvidence.slice(0, 4).map((e) => `• ${esc(e)}`).join("\n")}`);
+  if (h.gaps.length) lines.push(`What I could not check: ${esc(h.gaps.slice(0, 4).join("; "))}`);
   return lines.join("\n");
 }
 
@@ -203,7 +204,7 @@ async function why(q: ParsedQuestion, input: AnswerInput): Promise<Answer> {
   const hs = ctx.hypotheses;
   const sources = [`incident card diagnosis${d?.cause ? "" : " (none yet)"}`, `${hs.length} hypothesis entr${hs.length === 1 ? "y" : "ies"} on the timeline`];
   if (!d?.cause && hs.length === 0) {
-    return answer("why", `I have no diagnosis for \`${ctx.incident.id}\` yet, so I am not blaming anything. Ask _what changed?_ or _is ${ctx.incident.services[0] ?? "checkout"} healthy?_ to look at the evidence directly.`, sources);
+    return answer("why", `I have no diagnosis for ${inlineCode(ctx.incident.id)} yet, so I am not blaming anything. Ask _what changed?_ or _is ${esc(ctx.incident.services[0] ?? "checkout")} healthy?_ to look at the evidence directly.`, sources);
   }
   const leading = hs[0];
   const subject = q.subject && !/^(that|this|so|it)$/.test(q.subject) ? q.subject : undefined;
@@ -213,16 +214,16 @@ async function why(q: ParsedQuestion, input: AnswerInput): Promise<Answer> {
     const leadMatches = match ? match === leading : d?.cause ? mentions({ text: d.cause }, subject) : false;
     if (match && leadMatches) out.push(`Yes, it is my leading hypothesis. Here is why:\n${hypothesisText(match)}`);
     else if (match) out.push(`It is not my leading hypothesis, it ranks #${hs.indexOf(match) + 1}:\n${hypothesisText(match)}\n\nLeading instead:\n${hypothesisText(leading)}`);
-    else if (leadMatches) out.push(`Yes: *${d!.cause}*${pct(d!.confidence)}.`);
-    else out.push(`I do not think it is *${subject}*: nothing in the diagnosis points there.${leading ? `\nMy leading hypothesis:\n${hypothesisText(leading)}` : d?.cause ? `\nMy leading hypothesis: *${d.cause}*${pct(d.confidence)}.` : ""}`);
+    else if (leadMatches) out.push(`Yes: *${esc(d!.cause ?? "")}*${pct(d!.confidence)}.`);
+    else out.push(`I do not think it is *${esc(subject)}*: nothing in the diagnosis points there.${leading ? `\nMy leading hypothesis:\n${hypothesisText(leading)}` : d?.cause ? `\nMy leading hypothesis: *${esc(d.cause)}*${pct(d.confidence)}.` : ""}`);
   } else if (leading) {
     out.push(`My leading hypothesis:\n${hypothesisText(leading)}`);
   } else {
-    out.push(`My leading hypothesis: *${d!.cause}*${pct(d!.confidence)}.`);
+    out.push(`My leading hypothesis: *${esc(d!.cause ?? "")}*${pct(d!.confidence)}.`);
   }
-  if (d?.verdict && d.verdict !== "confident") out.push(`_${d.verdict}: treat this as a lead, not a verdict._`);
+  if (d?.verdict && d.verdict !== "confident") out.push(`_${esc(d.verdict)}: treat this as a lead, not a verdict._`);
   const alternates = hs.filter((h) => h !== leading && !out.join("").includes(h.text)).slice(0, 3);
-  if (alternates.length) out.push(`Alternates: ${alternates.map((h) => `_${h.text}_${h.confidence !== undefined ? ` (${Math.round(h.confidence * 100)}%)` : ""}`).join(", ")}`);
+  if (alternates.length) out.push(`Alternates: ${alternates.map((h) => `_${esc(h.text)}_${h.confidence !== undefined ? ` (${Math.round(h.confidence * 100)}%)` : ""}`).join(", ")}`);
   return answer("why", out.join("\n\n"), sources);
 }
 
@@ -241,7 +242,7 @@ async function oncallOf(service: string, deps: AnswerDeps): Promise<{ people: On
   return { people: r.status === "ok" ? r.data.map((o) => ({ name: o.user.name, level: o.level, ...(o.schedule ? { schedule: o.schedule.name } : {}) })) : [], source: outcome("who_is_on_call", r) };
 }
 
-export const personText = (p: OncallEntry): string => `${p.slackUserId ? `<@${p.slackUserId}>` : p.name} (L${p.level}${p.schedule ? `, ${p.schedule}` : ""})`;
+export const personText = (p: OncallEntry): string => `${personRef(p)} (L${p.level}${p.schedule ? `, ${esc(p.schedule)}` : ""})`;
 
 /** On-call for several services, grouped when they share the same people. */
 export async function oncallText(services: string[], deps: AnswerDeps): Promise<{ text: string; sources: string[] }> {
@@ -253,7 +254,7 @@ export async function oncallText(services: string[], deps: AnswerDeps): Promise<
     g.services.push(r.service);
     groups.set(key, g);
   }
-  const lines = [...groups.entries()].map(([key, g]) => `*${g.services.join(", ")}*: ${key || "nobody is on call (no escalation policy matches)"}`);
+  const lines = [...groups.entries()].map(([key, g]) => `*${esc(g.services.join(", "))}*: ${key || "nobody is on call (no escalation policy matches)"}`);
   return { text: lines.join("\n"), sources: rows.map((r) => r.source) };
 }
 
@@ -284,14 +285,14 @@ async function similar(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps):
   const hits = r.status === "ok" ? r.data.filter((h) => !ctx || (h.meta.incidentId !== ctx.incident.id && !h.id.includes(ctx.incident.id))).slice(0, 3) : [];
   const sources = [outcome("similar_incidents", r)];
   if (hits.length === 0) {
-    return answer("similar", `I found no similar past incident or postmortem${r.status === "ok" || r.status === "no_data" ? "" : ` (${outcome("similar_incidents", r)})`}. The knowledge base holds the postmortems and incidents aisre wrote; this may be the first of its kind.`, sources);
+    return answer("similar", `I found no similar past incident or postmortem${r.status === "ok" || r.status === "no_data" ? "" : ` (${esc(outcome("similar_incidents", r))})`}. The knowledge base holds the postmortems and incidents aisre wrote; this may be the first of its kind.`, sources);
   }
   const lines = hits.map((h) => {
-    const id = typeof h.meta.incidentId === "string" ? `${h.meta.incidentId} ` : "";
-    const why = h.reasons?.length ? ` — ${h.reasons.join("; ")}` : "";
+    const id = typeof h.meta.incidentId === "string" ? `${esc(h.meta.incidentId)} ` : "";
+    const why = h.reasons?.length ? ` — ${esc(h.reasons.join("; "))}` : "";
     const cause = h.cause ?? h.excerpt;
-    const fix = h.fixedBy ? (h.fixedBy.length ? `\n   Fixed by: ${h.fixedBy.slice(0, 2).join("; ").slice(0, 300)}` : "\n   No fix was recorded.") : "";
-    return `• *${id}${h.title}* (${h.kind}, match ${Math.round(h.score * 100)}%)${why}${cause ? `\n   > ${cause.replace(/\s+/g, " ").slice(0, 220)}` : ""}${fix}`;
+    const fix = h.fixedBy ? (h.fixedBy.length ? `\n   Fixed by: ${esc(h.fixedBy.slice(0, 2).join("; ").slice(0, 300))}` : "\n   No fix was recorded.") : "";
+    return `• *${id}${esc(h.title)}* (${esc(h.kind)}, match ${Math.round(h.score * 100)}%)${why}${cause ? `\n   > ${esc(cause.replace(/\s+/g, " ").slice(0, 220))}` : ""}${fix}`;
   });
   return answer("similar", `Yes, ${hits.length === 1 ? "once" : `${hits.length} times`}: these look similar.\n${lines.join("\n")}`, sources);
 }
@@ -318,11 +319,11 @@ async function nextSteps(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps
   const sources: string[] = [];
   if (ctx) {
     const steps = ctx.card.diagnosis?.nextSteps ?? [];
-    if (steps.length) out.push(`*From the diagnosis:*\n${steps.map((s, i) => `${i + 1}. ${s}`).join("\n")}`);
+    if (steps.length) out.push(`*From the diagnosis:*\n${steps.map((s, i) => `${i + 1}. ${esc(s)}`).join("\n")}`);
     sources.push(`incident card next steps: ${steps.length}`);
     if (deps.actions) {
       const open = (await deps.actions(ctx.incident.id)).filter((a) => STATE_TEXT[a.state]);
-      if (open.length) out.push(`*Remediation on the table:*\n${open.map((a) => `• ${a.detail.title} on *${a.target.service}*: ${STATE_TEXT[a.state]}`).join("\n")}`);
+      if (open.length) out.push(`*Remediation on the table:*\n${open.map((a) => `• ${esc(a.detail.title)} on *${esc(a.target.service)}*: ${STATE_TEXT[a.state]}`).join("\n")}`);
       sources.push(`remediation actions: ${open.length} open`);
     }
   }
@@ -336,7 +337,7 @@ async function nextSteps(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps
     const blocks = r.data.slice(0, 2).map((hit) => {
       const rb = byId.get(hit.id);
       const steps = rb ? mitigationSteps(rb) : [];
-      return `• *${hit.title}* (match ${Math.round(hit.score * 100)}%${hit.actions.length ? `; actions: ${hit.actions.join(", ")}` : ""})${steps.length ? `\n${steps.map((s, i) => `   ${i + 1}. ${s}`).join("\n")}` : ""}`;
+      return `• *${esc(hit.title)}* (match ${Math.round(hit.score * 100)}%${hit.actions.length ? `; actions: ${esc(hit.actions.join(", "))}` : ""})${steps.length ? `\n${steps.map((s, i) => `   ${i + 1}. ${esc(s)}`).join("\n")}` : ""}`;
     });
     out.push(`*Runbooks:*\n${blocks.join("\n")}`);
   } else if (!ctx && !q.service) {
@@ -363,9 +364,9 @@ function timeline(input: AnswerInput): Answer {
   if (!ctx) return needsIncident("timeline", input);
   const entries = ctx.timeline.filter((e) => !(e.kind === "message" && e.data?.mention === true));
   const moments = keyTimeline(entries, { maxLines: 30, maxText: 160 });
-  if (moments.length === 0) return answer("timeline", `Nothing on the timeline of \`${ctx.incident.id}\` yet.`);
-  const lines = moments.map((m) => `\`${new Date(m.at).toISOString().slice(11, 16)}\` ${KIND_ICON[m.kind] ?? "•"} ${m.text}${m.kind === "message" && /^[UW][A-Z0-9]+$/.test(m.actor) ? ` (<@${m.actor}>)` : ""}`);
-  return answer("timeline", `*Timeline of \`${ctx.incident.id}\` so far* (UTC):\n${lines.join("\n")}`, [`incident timeline: ${ctx.timeline.length} entries`]);
+  if (moments.length === 0) return answer("timeline", `Nothing on the timeline of ${inlineCode(ctx.incident.id)} yet.`);
+  const lines = moments.map((m) => `\`${new Date(m.at).toISOString().slice(11, 16)}\` ${KIND_ICON[m.kind] ?? "•"} ${escapeKeepingMentions(m.text, [ctx.incident.acknowledgedBy, ...ctx.timeline.map((t) => t.actor)])}${m.kind === "message" && isSlackUserId(m.actor) ? ` (${mentionUser(m.actor)})` : ""}`);
+  return answer("timeline", `*Timeline of ${inlineCode(ctx.incident.id)} so far* (UTC):\n${lines.join("\n")}`, [`incident timeline: ${ctx.timeline.length} entries`]);
 }
 
 // ---- dispatch -----------------------------------------------------------------------------------

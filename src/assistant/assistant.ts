@@ -13,6 +13,7 @@ import { parseQuestion, type Intent, type MetricKind, type ParsedQuestion } from
 import { DEFAULT_LIMITS, LoopLimitError, runToolLoop, type LoopLimits, type LoopResult, type LoopTool } from "./llm-loop.ts";
 import { Redactor } from "./redact.ts";
 import { serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
+import { escapeKeepingMentions, escapeText, link } from "../text/slack-markup.ts";
 import type { Answer, AnswerDeps, ProposalOutcome } from "./types.ts";
 
 /**
@@ -75,22 +76,30 @@ export function withFollowUp(q: ParsedQuestion, previous: ConversationTurn | und
 }
 
 /**
- * Markdown as models write it → Slack mrkdwn (pure): **bold** → *bold*, [text](url) → <url|text>,
- * headings → bold lines, "- " / "* " bullets → "• ". Code spans and blocks are left alone.
+ * Markdown as models write it → Slack mrkdwn (pure): **bold** → *bold*, [text](url) → a link (http(s)
+ * only, through the escaping boundary), headings → bold lines, "- " / "* " bullets → "• ". Everything
+ * else the model wrote is escaped: a prompt injected through an alert cannot make it broadcast or
+ * mention; only the users in `known` (the incident's people) may be mentioned. Code spans and blocks
+ * keep their content (escaped, so Slack shows it as written).
  */
-export function toMrkdwn(md: string): string {
+export function toMrkdwn(md: string, known: Iterable<string | undefined> = []): string {
+  const people = [...known];
   return md
     .split(/(```[\s\S]*?```|`[^`\n]*`)/)
-    .map((part, i) =>
-      i % 2 === 1
-        ? part
-        : part
-            .replace(/\*\*(.+?)\*\*/g, "*$1*")
-            .replace(/__(.+?)__/g, "*$1*")
-            .replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, "<$2|$1>")
-            .replace(/^#{1,6}\s+(.+)$/gm, "*$1*")
-            .replace(/^(\s*)[-*]\s+/gm, "$1• "),
-    )
+    .map((part, i) => {
+      if (i % 2 === 1) return escapeText(part);
+      const links: string[] = [];
+      const marked = part.replace(/\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g, (_all, label: string, url: string) => {
+        links.push(link(url, label));
+        return `\u0000${links.length - 1}\u0000`;
+      });
+      return escapeKeepingMentions(marked, people)
+        .replace(/\*\*(.+?)\*\*/g, "*$1*")
+        .replace(/__(.+?)__/g, "*$1*")
+        .replace(/^#{1,6}\s+(.+)$/gm, "*$1*")
+        .replace(/^(\s*)[-*]\s+/gm, "$1• ")
+        .replace(/\u0000(\d+)\u0000/g, (_all, n: string) => links[Number(n)] ?? "");
+    })
     .join("");
 }
 
@@ -286,7 +295,7 @@ export class Assistant {
     const used = loop.used.filter((u) => u.tool !== "propose_action").map((u) => `${u.tool}(${argsText(u.args)}): ${u.outcome}`);
     const a: Answer = {
       intent: question.intent,
-      text: toMrkdwn(loop.text.trim()),
+      text: toMrkdwn(loop.text.trim().replace(/\u0000/g, ""), [ctx?.incident.acknowledgedBy, ...(ctx?.timeline.map((t) => t.actor) ?? [])]),
       sources: used.length ? used : ["no tool calls: the answer rests on the incident context only"],
       notes: [],
       mode: "llm",

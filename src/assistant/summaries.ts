@@ -1,5 +1,6 @@
 import type { RemediationAction } from "../remediate/types.ts";
 import type { IncidentContext } from "./context.ts";
+import { escapeKeepingMentions, mentionUser } from "../text/slack-markup.ts";
 import type { Audience } from "./intents.ts";
 
 /**
@@ -110,7 +111,7 @@ function leadership(ctx: IncidentContext, o: { now: number; actions: Remediation
     `• *Impact:* ${card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"} since ${hhmm(i.createdAt)}`}`,
     `• *Cause:* ${cause}`,
     `• *What we are doing:* ${doing}`,
-    `• *Owner:* ${i.acknowledgedBy ? `<@${i.acknowledgedBy}>` : "not acknowledged yet"}`,
+    `• *Owner:* ${i.acknowledgedBy ? mentionUser(i.acknowledgedBy) : "not acknowledged yet"}`,
     i.status === "resolved" ? "• *Next:* postmortem draft in the incident thread" : `• *Next update:* in ${i.severity === "sev1" ? 15 : 30} min`,
   ].join("\n");
 }
@@ -130,12 +131,12 @@ function responders(ctx: IncidentContext, o: { now: number; actions: Remediation
   if (changes.length) lines.push(`• *Changes:* ${changes.map((c) => c.text.replace(/\s+/g, " ").slice(0, 140)).join("; ")}`);
   if (actions.length) lines.push(`• *Actions:* ${actions.join("; ")}`);
   if (d?.nextSteps?.length) lines.push(`• *Next:* ${d.nextSteps.slice(0, 3).join("; ")}`);
-  lines.push(`• *Owner:* ${i.acknowledgedBy ? `<@${i.acknowledgedBy}>` : "nobody has acknowledged"}`);
+  lines.push(`• *Owner:* ${i.acknowledgedBy ? mentionUser(i.acknowledgedBy) : "nobody has acknowledged"}`);
   return lines.join("\n");
 }
 
+/** A summary in mrkdwn: every outside value escaped; the owner (a Slack user the incident knows) stays a mention. */
 export function summaryFor(audience: Audience, ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
-  if (audience === "status_page") return statusPage(ctx, o);
-  if (audience === "leadership") return leadership(ctx, o);
-  return responders(ctx, o);
+  const text = audience === "status_page" ? statusPage(ctx, o) : audience === "leadership" ? leadership(ctx, o) : responders(ctx, o);
+  return escapeKeepingMentions(text, [ctx.incident.acknowledgedBy]);
 }

@@ -16,6 +16,7 @@ import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
+import { mentionUser } from "../text/slack-markup.ts";
 
 const CORRELATE_LOCK = 7_301_004;
 const severityRank = (s: Severity) => Number(s.slice(3));
@@ -332,7 +333,7 @@ export class IncidentService {
     const notify: Array<() => void> = [];
     const incident = await this.serial(async (s) => {
       const inc = await this.open(s, { title: i.title, severity: i.severity, services: i.services, origin: "declared" }, notify);
-      await s.timeline.append({ incidentId: inc.id, kind: "note", actor: i.by, text: `Declared by <@${i.by}>`, data: {} });
+      await s.timeline.append({ incidentId: inc.id, kind: "note", actor: i.by, text: `Declared by ${mentionUser(i.by)}`, data: {} });
       await this.postRoot(s, inc.id);
       await this.attachRecentChanges(s, inc);
       return inc;
@@ -362,7 +363,7 @@ export class IncidentService {
       if (!incident) throw new AppError("incident_not_found", `No incident ${id}.`, { status: 404 });
       const next = (await s.incidents.update(id, { severity }))!;
       await s.timeline.append({ incidentId: id, kind: "status", actor: by, text: `Severity ${incident.severity} → ${severity}`, data: { from: incident.severity, to: severity } });
-      await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by <@${by}>.`), thread_ts: rootRef(id) } });
+      await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by ${mentionUser(by)}.`), thread_ts: rootRef(id) } });
       this.dirtyCards.add(id);
       notify.push(() => this.events.emit("severity", next, by, incident.severity));
       return next;

@@ -1,5 +1,6 @@
 import type { SlackMessage } from "../incident/presenter.ts";
 import { SECTION_TITLE, STATUS_LABEL, type EffectivePostmortem } from "./model.ts";
+import { escapeText } from "../text/slack-markup.ts";
 import { clock } from "./timeline.ts";
 
 export interface PostmortemMessageContext {
@@ -21,15 +22,16 @@ const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", te
 
 export const plainPostmortemPresenter: PostmortemPresenter = {
   message(p, ctx) {
-    const head = `:memo: *Postmortem ${STATUS_LABEL[p.status].toLowerCase()}* (v${p.version}) — ${p.title}${ctx.jira ? ` · also in ${ctx.jira.key}` : ""}`;
+    const e = escapeText;
+    const head = `:memo: *Postmortem ${STATUS_LABEL[p.status].toLowerCase()}* (v${p.version}) — ${e(p.title)}${ctx.jira ? ` · also in ${e(ctx.jira.key)}` : ""}`;
     const parts = [
       head,
-      `*${SECTION_TITLE.summary}*\n${p.sections.summary}`,
-      `*${SECTION_TITLE.impact}*\n${p.sections.impact}`,
-      `*${SECTION_TITLE.rootCause}*\n${p.sections.rootCause}`,
-      `*Timeline (UTC)*\n${p.timeline.slice(0, 25).map((m) => `${clock(m.at)} — ${m.text}`).join("\n")}`,
-      `*${SECTION_TITLE.actionItems}*\n${p.sections.actionItems}`,
+      `*${SECTION_TITLE.summary}*\n${e(p.sections.summary)}`,
+      `*${SECTION_TITLE.impact}*\n${e(p.sections.impact)}`,
+      `*${SECTION_TITLE.rootCause}*\n${e(p.sections.rootCause)}`,
+      `*Timeline (UTC)*\n${p.timeline.slice(0, 25).map((m) => `${clock(m.at)} — ${e(m.text)}`).join("\n")}`,
+      `*${SECTION_TITLE.actionItems}*\n${e(p.sections.actionItems)}`,
     ];
-    return { text: `Postmortem ${STATUS_LABEL[p.status].toLowerCase()} for ${p.incidentId}: ${p.title}`, blocks: parts.map(section) };
+    return { text: e(`Postmortem ${STATUS_LABEL[p.status].toLowerCase()} for ${p.incidentId}: ${p.title}`), blocks: parts.map(section) };
   },
 };

@@ -1,6 +1,7 @@
 import type { Severity } from "../domain/alert.ts";
 import type { ActionItem, PostmortemFacts, SectionKey } from "./model.ts";
 import { clock } from "./timeline.ts";
+import { mentionUser } from "../text/slack-markup.ts";
 
 /**
  * The postmortem written from templates (pure): every sentence is a fact from the incident's
@@ -28,7 +29,7 @@ const gist = (text: string) =>
     .trim();
 const day = (at: string) => new Date(at).toISOString().slice(0, 10);
 const bullets = (lines: string[]) => lines.map((l) => `• ${l}`).join("\n");
-const who = (actor: string | undefined) => (!actor ? "someone" : /^[UW][A-Z0-9_]+$/.test(actor) ? `<@${actor}>` : actor === "aisre" ? "aisre" : actor);
+const who = (actor: string | undefined) => (!actor ? "someone" : /^[UW][A-Z0-9_]+$/.test(actor) ? mentionUser(actor) : actor === "aisre" ? "aisre" : actor);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 function addDays(at: string, days: number): string {
@@ -182,7 +183,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
 
 /** One line per item: `text | owner | due` (the form the Edit modal shows and reads back). */
 export function actionItemsText(items: ActionItem[]): string {
-  return items.map((i) => [i.text, i.owner ? (/^[UW][A-Z0-9_]+$/.test(i.owner) ? `<@${i.owner}>` : i.owner) : "", i.due ?? ""].join(" | ").replace(/( \| )+$/, "")).join("\n");
+  return items.map((i) => [i.text, i.owner ? (/^[UW][A-Z0-9_]+$/.test(i.owner) ? mentionUser(i.owner) : i.owner) : "", i.due ?? ""].join(" | ").replace(/( \| )+$/, "")).join("\n");
 }
 
 /** Reads `text | owner | due` lines back (owner `<@U…>`, `@name` or a name; due YYYY-MM-DD). */

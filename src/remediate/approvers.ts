@@ -1,4 +1,5 @@
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
+import { inlineCode, mentionGroup, mentionUser } from "../text/slack-markup.ts";
 
 /**
  * Who may approve, resolved when someone clicks (not when the button was posted): group membership
@@ -45,4 +46,4 @@ export async function checkApprover(slack: SlackPort, entries: string[], user: s
 }
 
 /** `@sre-approvers`, `<@U123>`: how the entries read in a message. */
-export const approversText = (entries: string[]): string => entries.map((e) => (e.startsWith("@") ? `\`${e}\`` : /^[UW]/.test(e) ? `<@${e}>` : `<!subteam^${e}>`)).join(", ");
+export const approversText = (entries: string[]): string => entries.map((e) => (e.startsWith("@") ? inlineCode(e) : /^[UW]/.test(e) ? mentionUser(e) : mentionGroup(e))).join(", ");

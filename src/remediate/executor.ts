@@ -7,6 +7,7 @@ import type { ActionContext, ActionDefinition } from "./catalog.ts";
 import type { Clock } from "../domain/clock.ts";
 import type { Escalator, Verifier } from "./ports.ts";
 import type { ActionState, EffectiveLimits, RemediationAction } from "./types.ts";
+import { escapeText, inlineCode } from "../text/slack-markup.ts";
 import { allHealthy, readingsText, verifyRecovery } from "./verification.ts";
 
 export interface ExecutorDeps {
@@ -93,7 +94,7 @@ export class ActionExecutor {
         await this.step(a, `Failed: ${why}`, false);
         await this.record(actor, "failed", a, why);
         await this.finish(a, "running", "failed", { error: errText(e) });
-        await this.d.cards.note(a, `:x: *${a.detail.title}* on \`${a.target.service}\` failed: ${errText(e)}`);
+        await this.d.cards.note(a, `:x: *${escapeText(a.detail.title)}* on ${inlineCode(a.target.service)} failed: ${escapeText(errText(e))}`);
         await this.escalate(a, `${a.detail.title} on ${a.target.service} failed: ${errText(e)}`);
         return;
       }
@@ -137,7 +138,7 @@ export class ActionExecutor {
     await this.step(a, `Unverified: ${why}`, false);
     await this.record("aisre", "unverified", a, why, { readings: outcome.readings });
     await this.finish(a, "verifying", "unverified", { readings: outcome.readings, elapsedSeconds: outcome.elapsedSeconds });
-    await this.d.cards.note(a, `:warning: *${a.detail.title}* on \`${a.target.service}\` ran, but the symptoms did not recover within ${s.windowSeconds} s (${outcome.summary}). aisre will not retry it on its own.`);
+    await this.d.cards.note(a, `:warning: *${escapeText(a.detail.title)}* on ${inlineCode(a.target.service)} ran, but the symptoms did not recover within ${s.windowSeconds} s (${escapeText(outcome.summary)}). aisre will not retry it on its own.`);
     await this.escalate(a, `${a.detail.title} on ${a.target.service} did not fix it: ${why}`);
   }
 

@@ -4,6 +4,7 @@ import { iso } from "../store/rows.ts";
 import { ActionRecords } from "./action-records.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import type { EffectiveLimits, RemediationAction } from "./types.ts";
+import { mentionUser } from "../text/slack-markup.ts";
 
 export const REMEDIATE_LOCK = 7_301_009;
 
@@ -13,7 +14,7 @@ export type ClaimResult = { ok: true } | { ok: false; code: GuardCode; reason: s
 /** The checks that stop an action from starting, whatever the policy says. */
 export async function guardrailBlock(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<{ code: GuardCode; reason: string } | undefined> {
   const automation = await new KillSwitch(new SettingsRepo(db)).state();
-  if (!automation.enabled) return { code: "kill_switch", reason: `automation is switched off${automation.by ? ` (by <@${automation.by}>)` : ""}; an approver can turn it back on with \`/aisre autonomy on\`` };
+  if (!automation.enabled) return { code: "kill_switch", reason: `automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}; an approver can turn it back on with \`/aisre autonomy on\`` };
   const records = new ActionRecords(db);
   // The database's clock: the rows' timestamps come from it.
   const [{ since }] = await db.query<{ since: Date }>("SELECT now() - interval '1 hour' AS since");

@@ -1,4 +1,5 @@
 import type { SlackMessage } from "../incident/presenter.ts";
+import { escapeText } from "../text/slack-markup.ts";
 import type { RemediationAction } from "./types.ts";
 
 export interface ActionCardView {
@@ -24,11 +25,11 @@ const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", te
 
 export const plainRemediationPresenter: RemediationPresenter = {
   actionCard: ({ action: a }) => {
-    const text = `${a.detail.title} on ${a.target.service}: ${a.state}. ${a.detail.change}`;
+    const text = escapeText(`${a.detail.title} on ${a.target.service}: ${a.state}. ${a.detail.change}`);
     return { text, blocks: [section(text)] };
   },
   mention: (a) => {
-    const text = `aisre would suggest: ${a.detail.title} on ${a.target.service} (observe only; nothing offered).`;
+    const text = escapeText(`aisre would suggest: ${a.detail.title} on ${a.target.service} (observe only; nothing offered).`);
     return { text, blocks: [section(text)] };
   },
   note: (_a, text) => ({ text, blocks: [section(text)] }),

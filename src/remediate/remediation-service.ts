@@ -21,6 +21,7 @@ import type { Escalator, RemediationKubernetes, RunbookRunner, Verifier } from "
 import { plainRemediationPresenter, type RemediationPresenter } from "./presenter.ts";
 import { defaultRunbookRunner } from "./runbook-runner.ts";
 import { OPEN_STATES, type ActionDetail, type ActionState, type ActionTarget, type Autonomy, type Recommendation, type RemediationAction } from "./types.ts";
+import { escapeText, mentionUser } from "../text/slack-markup.ts";
 
 /** The outside world remediation acts on; each part may be attached later (when the sandbox is up). */
 export interface RemediationPorts {
@@ -285,7 +286,7 @@ export class RemediationService {
       return { ok: false, message: `:no_entry: Not started: ${claim.reason}.`, state: "pending" };
     }
     const approvers = (await this.records.get(a.id))?.approvedBy ?? [];
-    const who = approvers.length ? `approved by ${approvers.map((u) => `<@${u}>`).join(", ")}` : how;
+    const who = approvers.length ? `approved by ${approvers.map(mentionUser).join(", ")}` : how;
     await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: `Started (${who})`, ok: true });
     await auditAction(this.o.store, actor, "started", a, { how, approvedBy: approvers });
     void this.cards.refresh(a.id);
@@ -305,7 +306,7 @@ export class RemediationService {
     const automation = await this.killSwitch.state();
     if (!automation.enabled) {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "kill switch" });
-      return { ok: false, message: `:no_entry: Automation is switched off${automation.by ? ` (by <@${automation.by}>)` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
+      return { ok: false, message: `:no_entry: Automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
     }
     const def = this.catalog().get(a.type);
     const decision = def ? this.resolve(def, a.target) : undefined;
@@ -326,7 +327,7 @@ export class RemediationService {
     const who = await checkApprover(this.o.slack, decision.approvers, user);
     if (!who.allowed) {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "not an approver", approvers: decision.approvers, problems: who.problems });
-      const names = who.members.length ? ` (${who.members.map((m) => `<@${m}>`).join(", ")})` : "";
+      const names = who.members.length ? ` (${who.members.map(mentionUser).join(", ")})` : "";
       return { ok: false, message: `:no_entry: You can't approve this. Only ${approversText(decision.approvers)}${names} may approve *${a.detail.title}* on \`${a.target.service}\`. Nothing was run; ask one of them.`, state: a.state };
     }
     const required = Math.max(a.requiredApprovals, decision.requiredApprovals);
@@ -334,7 +335,7 @@ export class RemediationService {
     const approvals = (await this.records.get(a.id))!.approvedBy;
     if (fresh) {
       await auditAction(this.o.store, user, "approval", a, { approvals: approvals.length, required });
-      await timelineAction(this.o.store, user, "approval", a, `<@${user}> approved ${a.detail.title} on ${a.target.service} (${approvals.length}/${required})`);
+      await timelineAction(this.o.store, user, "approval", a, `${mentionUser(user)} approved ${escapeText(a.detail.title)} on ${escapeText(a.target.service)} (${approvals.length}/${required})`);
     }
     if (approvals.length < required) {
       void this.cards.refresh(a.id);
@@ -343,7 +344,7 @@ export class RemediationService {
         ? { ok: true, message: `:white_check_mark: Your approval is recorded (${approvals.length}/${required}). ${more} more approver${more > 1 ? "s" : ""} needed before it runs.`, state: "pending" }
         : { ok: false, message: `You already approved this (${approvals.length}/${required}); it needs ${more} more, different approver${more > 1 ? "s" : ""}.`, state: "pending" };
     }
-    return this.start(a, user, `approved by <@${user}>`);
+    return this.start(a, user, `approved by ${mentionUser(user)}`);
   }
 
   /** A Dismiss click: by an approver, while pending or advised. */
@@ -361,9 +362,9 @@ export class RemediationService {
       return { ok: false, message: `:no_entry: Only ${approversText(approvers)} may dismiss this recommendation.`, state: a.state };
     }
     if (!(await this.records.transition(a.id, [a.state], "rejected", { by: user }))) return { ok: false, message: this.stateMessage((await this.records.get(a.id))!) };
-    await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: `Dismissed by <@${user}>`, ok: false });
+    await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: "Dismissed", by: user, ok: false });
     await auditAction(this.o.store, user, "rejected", a, {});
-    await timelineAction(this.o.store, user, "rejected", a, `<@${user}> dismissed ${a.detail.title} on ${a.target.service}`);
+    await timelineAction(this.o.store, user, "rejected", a, `${mentionUser(user)} dismissed ${escapeText(a.detail.title)} on ${escapeText(a.target.service)}`);
     void this.cards.refresh(a.id);
     return { ok: true, message: "Dismissed; it will not be offered again in this incident.", state: "rejected" };
   }
@@ -399,7 +400,7 @@ export class RemediationService {
   }
 
   private stateMessage(a: RemediationAction): string {
-    const by = a.approvedBy.length ? ` (approved by ${a.approvedBy.map((u) => `<@${u}>`).join(", ")})` : "";
+    const by = a.approvedBy.length ? ` (approved by ${a.approvedBy.map(mentionUser).join(", ")})` : "";
     switch (a.state) {
       case "running":
       case "verifying":

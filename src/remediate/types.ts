@@ -101,8 +101,11 @@ export interface VerificationSettings {
 /** What the card shows of how the action went, in order. */
 export interface ActionStep {
   at: string;
+  /** Plain text (the presenter escapes it). */
   text: string;
   ok?: boolean;
+  /** The Slack user who took the step, when a person did. */
+  by?: string;
 }
 
 /** The extra record kept with each action (the `detail` column). */

@@ -466,7 +466,7 @@ export class JiraSync {
     if (this.reportedProblems.has(key)) return;
     this.reportedProblems.add(key);
     await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text, data: { system: "jira", problem: true } });
-    await this.o.incidents.postInThread(incidentId, this.o.presenter().note(`:warning: ${text}`));
+    await this.o.incidents.postInThread(incidentId, this.o.presenter().note(`:warning: ${e(text)}`));
   }
 
   // ---- the write queue's stores, over external_links.synced -----------------------------------

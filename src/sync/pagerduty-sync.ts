@@ -1,5 +1,5 @@
 import type { Severity } from "../domain/alert.ts";
-import { escapeText, personRef } from "../text/slack-markup.ts";
+import { escapeText, mentionUser, personRef } from "../text/slack-markup.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { errorMessage } from "../errors.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
@@ -134,12 +134,12 @@ export class PagerDutySync {
     const before = pagingDecision({ ...current, severity: from }, this.o.settings);
     const state = await this.state(current.id);
     const active = state !== undefined && state.status !== "resolved";
-    const change = `Severity ${severityRank(current.severity) < severityRank(from) ? "rose" : "fell"} from ${from.toUpperCase()} to ${current.severity.toUpperCase()}${by === "aisre" ? "" : ` (<@${by}>)`}`;
+    const change = `Severity ${severityRank(current.severity) < severityRank(from) ? "rose" : "fell"} from ${from.toUpperCase()} to ${current.severity.toUpperCase()}${by === "aisre" ? "" : ` (${mentionUser(by)})`}`;
     let outcome: string | undefined;
     if (decision.page && !active) {
       const r = await this.trigger(current, by, `${change.toLowerCase()}: ${decision.reason}`);
       const paged = await this.state(current.id);
-      const who = paged?.assignees.length ? paged.assignees.map((a) => (a.slackUserId ? `<@${a.slackUserId}>` : a.name)).join(", ") : "the on-call";
+      const who = paged?.assignees.length ? paged.assignees.map(personRef).join(", ") : "the on-call";
       outcome = r.ok ? `${decision.reason}: paged ${who} (${r.ref}).` : `${decision.reason}, but paging failed: ${r.error}.`;
     } else if (!decision.page && before.page) {
       outcome = active ? `${decision.reason}; the open page (${this.refText(state)}) stays with whoever has it until it is resolved.` : `${decision.reason}.`;

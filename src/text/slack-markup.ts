@@ -100,3 +100,13 @@ export function slackDate(at: string | number, format: string, fallback?: string
 export function liveControls(text: string): string[] {
   return [...String(text).matchAll(/<(![a-z]+(?:\^[^>]*)?|@[^>]*|#[^>]*|[a-z][a-z0-9+.-]*:[^>]*)>/gi)].map((m) => m[0]);
 }
+
+/**
+ * Text the product wrote around outside values and then stored (timelines, steps, postmortem
+ * sections): everything is escaped, then mentions of the users in `known` (people the product saw
+ * act, by their Slack ids) are made live again. A mention of anyone else stays text.
+ */
+export function escapeKeepingMentions(text: string, known: Iterable<string | undefined>): string {
+  const ids = new Set([...known].filter(isSlackUserId));
+  return escapeText(text).replace(/&lt;@([UW][A-Z0-9_]{1,40})(?:\|[^&]*)?&gt;/g, (all, id: string) => (ids.has(id) ? `<@${id}>` : all));
+}

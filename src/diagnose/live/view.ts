@@ -2,6 +2,7 @@ import type { Incident } from "../../domain/incident.ts";
 import type { SlackMessage } from "../../incident/presenter.ts";
 import type { HypothesisChange } from "../adapters.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis } from "../types.ts";
+import { escapeText } from "../../text/slack-markup.ts";
 import type { ToolRun } from "./assemble.ts";
 
 /** What the thread shows of a diagnosis: plain data, laid out by a presenter (Block Kit in blocks/). */
@@ -69,9 +70,9 @@ export const plainDiagnosisPresenter: DiagnosisPresenter = {
     ]
       .filter(Boolean)
       .join("\n");
-    return { text, blocks: [] };
+    return { text: escapeText(text), blocks: [] };
   },
   update(v) {
-    return { text: v.changes.map((c) => c.text).join("\n"), blocks: [] };
+    return { text: escapeText(v.changes.map((c) => c.text).join("\n")), blocks: [] };
   },
 };
