@@ -34,7 +34,7 @@ function itemLine(i: ActionItem): string {
 /** The people the postmortem's own records saw act: the only ones its text may mention. */
 function people(p: EffectivePostmortem): string[] {
   const f = p.facts;
-  return [f.acknowledgedBy, f.resolvedBy, ...f.actions.map((a) => a.actor), ...f.messages.map((m) => m.actor), ...p.actionItems.map((i) => i.owner)].filter((x): x is string => Boolean(x));
+  return [f.acknowledgedBy, f.resolvedBy, ...(f.actions ?? []).map((a) => a.actor), ...(f.messages ?? []).map((m) => m.actor), ...p.actionItems.map((i) => i.owner)].filter((x): x is string => Boolean(x));
 }
 
 function statusButtons(p: EffectivePostmortem) {

@@ -1,4 +1,5 @@
 import type { Incident, TimelineEntry } from "../domain/incident.ts";
+import { mentionUser } from "../text/slack-markup.ts";
 
 const minutes = (ms: number) => {
   const m = Math.max(0, Math.round(ms / 60_000));
@@ -12,7 +13,7 @@ const minutes = (ms: number) => {
 export function resolutionSummary(incident: Incident, entries: readonly TimelineEntry[]): string {
   const resolvedAt = incident.resolvedAt ?? incident.updatedAt;
   const resolve = [...entries].reverse().find((e) => e.kind === "status" && e.data.to === "resolved");
-  const by = !resolve || resolve.actor === "aisre" ? "aisre" : resolve.actor.startsWith("U") ? `<@${resolve.actor}>` : resolve.actor;
+  const by = !resolve || resolve.actor === "aisre" ? "aisre" : resolve.actor.startsWith("U") ? mentionUser(resolve.actor) : resolve.actor;
   const why = typeof resolve?.data.why === "string" ? resolve.data.why : undefined;
   const done = entries.filter((e) => e.kind === "action" && (e.data.event === "verified" || e.data.event === "executed") && Date.parse(e.at) <= Date.parse(resolvedAt));
   const lastDone = done.at(-1);

@@ -147,7 +147,7 @@ describe("/aisre status, oncall, runbook", () => {
   it("an unknown service gets 'did you mean' suggestions and the usage", async () => {
     const text = (await t.command("U_BOB", "#sre", "status checkot")).map(flat).join("\n");
     expect(text).toContain("Did you mean `checkout`?");
-    expect(text).toContain("Usage: `/aisre status <service>");
+    expect(text).toContain("Usage: `/aisre status &lt;service&gt;");
   });
 
   it("no argument in the incident's channel: the incident's services", async () => {
@@ -174,7 +174,7 @@ describe("/aisre status, oncall, runbook", () => {
     expect(text).toContain("Database connection pool exhausted");
     expect(text).toContain("kill_db_query");
     expect(text).toContain("share_in_channel");
-    expect((await t.command("U_BOB", "#sre", "runbook")).map(flat).join("\n")).toMatch(/Usage: `\/aisre runbook <words>`/);
+    expect((await t.command("U_BOB", "#sre", "runbook")).map(flat).join("\n")).toMatch(/Usage: `\/aisre runbook &lt;words&gt;`/);
   });
 
   it("help lists the new commands", async () => {

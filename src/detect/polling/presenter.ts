@@ -1,4 +1,4 @@
-import { slackDate } from "../../text/slack-markup.ts";
+import { escapeText, slackDate } from "../../text/slack-markup.ts";
 import type { AnomalyFinding } from "../detection-service.ts";
 import type { ResolvedSli, SliSource } from "../sli-config.ts";
 
@@ -127,6 +127,6 @@ export const slackTime = (ms: number): string => slackDate(ms, "{time}");
 export const plainAnomalyPresenter: AnomalyPresenter = {
   chartComment(v) {
     const e = v.first.explanation;
-    return `${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded, the anomaly in red`;
+    return escapeText(`${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded, the anomaly in red`);
   },
 };
