@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver } from "@slack/bolt";
-import { buildServices, type Services } from "../src/app/services.ts";
+import { buildServices, openServiceDb, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
@@ -64,6 +64,9 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
   const botPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${botPort}`;
 
+  // The database opens while the sandbox starts.
+  const db = openServiceDb(config, logger);
+  db.catch(() => undefined); // awaited (and its failure reported) by buildServices
   let sandbox: LocalSandbox | undefined;
   let signingSecret = config.slack.signingSecret;
   let botToken = config.slack.botToken;
@@ -77,10 +80,11 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
       if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();
+    if (!services) await db.then((d) => d.close()).catch(() => undefined);
     throw e;
   }
   const svc = services;
@@ -102,7 +106,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
   if (config.slack.socketMode) await app.start();
   svc.start();
 
-  logger.info({ url, sandbox: sandbox?.url }, "aisre is up");
+  logger.info({ url, sandbox: sandbox?.url, startupMs: Math.round(process.uptime() * 1000) }, "aisre is up");
   let closed = false;
   return {
     url,

@@ -73,6 +73,8 @@ export interface ServiceDeps {
   topology?: () => Topology;
   /** Where the local sandbox serves the parts that are not configured for real. */
   sandbox?: SandboxEndpoints;
+  /** The database, already being opened (openServiceDb); opened here when absent. */
+  db?: Promise<Db>;
   /** The system's time: the simulation's clock in the sandbox (it runs SIM_SPEED times faster); default the wall clock. */
   clock?: Clock;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
@@ -85,10 +87,18 @@ export interface ServiceDeps {
 
 const DATABASE_START_WAIT_MS = 10 * 60_000;
 
+/**
+ * The configured database, schema up to date. At start Postgres may still be coming up: it keeps
+ * trying (the HTTP server answers 503 meanwhile). Started early by the entry point, it opens while
+ * the sandbox starts (on a first start PGlite creates its cluster, the longest step).
+ */
+export function openServiceDb(config: Config, logger: Logger): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
+}
+
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
-  // At start Postgres may still be coming up: keep trying (the HTTP server answers 503 meanwhile).
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
+  const db = await (deps.db ?? openServiceDb(config, logger));
   // One clock for the whole product: the simulation's in the sandbox, else the wall clock.
   const clock = deps.clock ?? systemClock;
   const store = createStore(db, clock);

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
@@ -15,7 +17,10 @@ export interface OpenOptions {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDb(options: OpenOptions): Promise<Db> {
-  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(options.dataDir === "memory" ? "memory" : `${options.dataDir}/pg`);
+  const pgliteDir = options.dataDir === "memory" ? "memory" : `${options.dataDir}/pg`;
+  // PGlite's first start creates its database cluster: the longest step of a first `npm start`.
+  if (!options.databaseUrl && pgliteDir !== "memory" && !existsSync(join(pgliteDir, "PG_VERSION"))) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
+  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir);
   try {
     await migrate(db);
   } catch (e) {
