@@ -113,6 +113,7 @@ export class OutboxSender {
           const release = await this.store.db.tryAdvisoryLock(OUTBOX_LEADER_LOCK, () => {
             if (this.release !== release) return;
             this.logger.warn("outbox leadership lost with its database connection; stepping down");
+            this.metrics?.leadershipLost.inc({ role: "outbox" });
             this.release = undefined;
           });
           this.release = release ?? undefined;
