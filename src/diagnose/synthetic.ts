@@ -34,6 +34,10 @@ export interface SyntheticOptions {
   noise?: number;
   /** Metrics per service (default all five). */
   metrics?: Array<"latency" | "errors" | "cpu" | "memory" | "requests">;
+  /** A fixed system instead of a random one: service names (the first is the front end) and who calls whom. */
+  topology?: { names: readonly string[]; calls: ReadonlyArray<readonly [string, string]> };
+  /** Give the front end's SLO as the symptom (default true). */
+  symptom?: boolean;
 }
 
 export interface SyntheticCase {
@@ -51,35 +55,20 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
     const u = Math.max(r(), 1e-12);
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
   };
-  const n = Math.max(4, o.services ?? 12);
+  const n = o.topology ? o.topology.names.length : Math.max(4, o.services ?? 12);
   const step = o.stepS ?? 60;
   const pre = o.preSamples ?? 30;
   const post = o.postSamples ?? 30;
-  const names = Array.from({ length: n }, (_, i) => (i === 0 ? "frontend" : `svc-${String(i).padStart(2, "0")}`));
-  // Layers: 0 = front end; each service calls 1-3 services in deeper layers.
-  const layers = Math.max(3, Math.round(Math.log2(n)));
-  const layerOf = names.map((_, i) => (i === 0 ? 0 : 1 + Math.floor(((i - 1) / (n - 1)) * (layers - 1))));
+  const names = o.topology ? [...o.topology.names] : Array.from({ length: n }, (_, i) => (i === 0 ? "frontend" : `svc-${String(i).padStart(2, "0")}`));
   const calls: Array<{ from: string; to: string }> = [];
   const callees: number[][] = names.map(() => []);
-  for (let i = 0; i < n; i++) {
-    const deeper = names.map((_, j) => j).filter((j) => layerOf[j] === layerOf[i] + 1 || (layerOf[j] > layerOf[i] + 1 && r() < 0.1));
-    if (deeper.length === 0) continue;
-    const k = Math.min(deeper.length, 1 + Math.floor(r() * 3));
-    const chosen = new Set<number>();
-    while (chosen.size < k) chosen.add(deeper[Math.floor(r() * deeper.length)]);
-    for (const j of chosen) {
-      calls.push({ from: names[i], to: names[j] });
-      callees[i].push(j);
+  if (o.topology) {
+    for (const [from, to] of o.topology.calls) {
+      calls.push({ from, to });
+      callees[names.indexOf(from)].push(names.indexOf(to));
     }
-  }
-  // Make sure every non-front-end service has a caller.
-  for (let j = 1; j < n; j++) {
-    if (!calls.some((c) => c.to === names[j])) {
-      const shallower = names.map((_, i) => i).filter((i) => layerOf[i] < layerOf[j]);
-      const i = shallower[Math.floor(r() * shallower.length)];
-      calls.push({ from: names[i], to: names[j] });
-      callees[i].push(j);
-    }
+  } else {
+    randomCalls(r, names, calls, callees);
   }
   const callers: number[][] = names.map(() => []);
   for (let i = 0; i < n; i++) for (const j of callees[i]) callers[j].push(i);
@@ -182,9 +171,37 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
   const input: DiagnosisInput = {
     services,
     anomalyStart: onset,
-    symptom: { service: names[0], metric: faultKind === "errors" ? "error_rate_5xx" : "http_request_duration_p95" },
+    ...(o.symptom !== false ? { symptom: { service: names[0], metric: faultKind === "errors" ? "error_rate_5xx" : "http_request_duration_p95" } } : {}),
     ...(o.graph !== false ? { graph: { edges } } : {}),
     ...(o.baseline !== false ? { baseline } : {}),
   };
   return { input, answer: names[fault], calls, frontEnd: names[0] };
+}
+
+/** A random layered call graph: front end → mid tiers → leaves; every service has a caller. */
+function randomCalls(r: () => number, names: string[], calls: Array<{ from: string; to: string }>, callees: number[][]): void {
+  const n = names.length;
+  // Layers: 0 = front end; each service calls 1-3 services in deeper layers.
+  const layers = Math.max(3, Math.round(Math.log2(n)));
+  const layerOf = names.map((_, i) => (i === 0 ? 0 : 1 + Math.floor(((i - 1) / (n - 1)) * (layers - 1))));
+  for (let i = 0; i < n; i++) {
+    const deeper = names.map((_, j) => j).filter((j) => layerOf[j] === layerOf[i] + 1 || (layerOf[j] > layerOf[i] + 1 && r() < 0.1));
+    if (deeper.length === 0) continue;
+    const k = Math.min(deeper.length, 1 + Math.floor(r() * 3));
+    const chosen = new Set<number>();
+    while (chosen.size < k) chosen.add(deeper[Math.floor(r() * deeper.length)]);
+    for (const j of chosen) {
+      calls.push({ from: names[i], to: names[j] });
+      callees[i].push(j);
+    }
+  }
+  // Make sure every non-front-end service has a caller.
+  for (let j = 1; j < n; j++) {
+    if (!calls.some((c) => c.to === names[j])) {
+      const shallower = names.map((_, i) => i).filter((i) => layerOf[i] < layerOf[j]);
+      const i = shallower[Math.floor(r() * shallower.length)];
+      calls.push({ from: names[i], to: names[j] });
+      callees[i].push(j);
+    }
+  }
 }

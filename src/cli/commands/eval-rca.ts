@@ -4,14 +4,16 @@ import { isAppError } from "../../errors.ts";
 import { findCases, loadCase } from "../../diagnose/case-reader.ts";
 import { diagnose } from "../../diagnose/engine.ts";
 import { evaluate } from "../../diagnose/evaluate.ts";
+import { sockShopCases } from "../../diagnose/sockshop.ts";
 import type { CaseResult } from "../../diagnose/evaluate.ts";
 
-export const summary = "evaluate the diagnosis engine on root-cause cases: top-1, top-3, Avg@5 and calibration";
+export const summary = "evaluate the diagnosis engine on root-cause cases (and 48 generated Sock Shop-style cases unless --no-sockshop): top-1, top-3, Avg@5 and calibration";
 
 export async function run(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const verbose = args.includes("--verbose") || args.includes("-v");
   const dirArg = args.find((a) => !a.startsWith("-"));
+  const withSockShop = !args.includes("--no-sockshop");
   const root = resolve(dirArg ?? "../shared/eval/rca");
   if (!existsSync(root)) {
     process.stderr.write(`aisre eval-rca: ${root} does not exist\n`);
@@ -35,6 +37,12 @@ export async function run(args: string[]): Promise<number> {
         elapsedMs: d.elapsedMs,
       });
     }
+    if (withSockShop) {
+      for (const c of sockShopCases()) {
+        const d = diagnose({ ...c.input, options: { includeAll: true } });
+        results.push({ id: c.id, answer: c.answer, ranking: d.hypotheses.map((h) => ({ service: h.service, confidence: h.confidence })), elapsedMs: d.elapsedMs });
+      }
+    }
   } catch (e) {
     if (isAppError(e)) {
       process.stderr.write(`aisre eval-rca: ${e.userMessage}\n`);
@@ -52,7 +60,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
   const out: string[] = [];
-  out.push(`cases: ${report.cases}${skipped ? ` (${skipped} without answer skipped)` : ""}   root: ${root}`);
+  out.push(`cases: ${report.cases}${skipped ? ` (${skipped} without answer skipped)` : ""}   root: ${root}${withSockShop ? "   + generated Sock Shop-style cases (sockshop-style)" : ""}`);
   out.push(`top-1: ${pct(report.top1)}   top-3: ${pct(report.top3)}   top-5: ${pct(report.top5)}   Avg@5: ${pct(report.avg5)}   mean time: ${meanMs.toFixed(1)} ms`);
   out.push("", "per system:");
   for (const [s, r] of Object.entries(report.perSystem)) out.push(`  ${s.padEnd(36)} n=${String(r.cases).padEnd(4)} top-1 ${pct(r.top1).padStart(7)}  top-3 ${pct(r.top3).padStart(7)}  Avg@5 ${pct(r.avg5).padStart(7)}`);
