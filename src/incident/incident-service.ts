@@ -110,7 +110,10 @@ export class IncidentService {
     const open = await s.incidents.listOpen();
     const incidents = new Map(open.map((i) => [i.id, i]));
     const views = new Map<string, OpenIncidentView>();
-    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: Date.parse(inc.updatedAt), labelSets: [] });
+    // An incident with an alert still firing is active now, however long ago its last change was.
+    const firing = await s.alerts.incidentsFiring(open.map((i) => i.id));
+    const now = this.o.clock.now();
+    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: firing.has(inc.id) ? now : Date.parse(inc.updatedAt), labelSets: [] });
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
       const rows = await s.db.query<{ id: string; labels: Record<string, string> }>(

@@ -219,7 +219,8 @@ export function controlRoutes(options: ControlOptions): Control {
     if (!known.includes(name)) return sendJson(res, 404, { ok: false, error: "scenario_not_found", detail: `unknown scenario "${name}"`, scenarios: known });
     try {
       if (what === "start") {
-        const info = await scenarios.start(name);
+        // `?overlap=1` keeps the running scenarios (two faults at once); by default one replaces the other.
+        const info = await scenarios.start(name, { overlap: ["1", "true"].includes(req.query.get("overlap") ?? "") });
         stream.send("scenario", { name, active: scenarios.active() });
         sendJson(res, 200, { ok: true, scenario: info, active: scenarios.active() });
       } else {

@@ -27,6 +27,7 @@ export interface ScenarioInfo {
 export interface ScenarioControl {
   list(): ScenarioInfo[];
   active(): string | null;
-  start(name: string): Promise<ScenarioInfo>;
+  /** Starts a scenario; the running one stops first unless `overlap` (two faults at once). */
+  start(name: string, opts?: { overlap?: boolean }): Promise<ScenarioInfo>;
   stop(name: string): Promise<void>;
 }

@@ -125,4 +125,12 @@ describe("flap damping and incident identity", () => {
     expect(later.opened).toHaveLength(1);
     expect(later.opened[0]).not.toBe(id);
   });
+
+  it("an incident whose alert still fires is active: a related alert an hour later joins it rather than opening a second incident", async () => {
+    const id = (await incidents.ingest({ alerts: [alert("KubePodCrashLooping", "payments", "firing", now)], changes: [] })).opened[0];
+    now += 60 * M;
+    const later = await incidents.ingest({ alerts: [alert("latency anomaly", "frontend", "firing", now, "anomaly")], changes: [] });
+    expect(later.opened).toEqual([]);
+    expect((await store.alerts.get("fp-latency anomaly-frontend"))!.incidentId).toBe(id);
+  });
 });

@@ -61,9 +61,9 @@ export interface SimulatedSystem extends SandboxPart, ScenarioControl {
   readonly kubeconfigPath: string;
   /** Bearer token the simulated API server accepts. */
   readonly token: string;
-  /** Starts the real-time clock (SandboxPart) or a scenario (ScenarioControl). */
+  /** Starts the real-time clock (SandboxPart) or a scenario (ScenarioControl); `overlap` keeps the running ones. */
   start(): Promise<void>;
-  start(name: string): Promise<ScenarioInfo>;
+  start(name: string, opts?: { overlap?: boolean }): Promise<ScenarioInfo>;
   /** Stops the clock and deliveries (SandboxPart) or a scenario (ScenarioControl). */
   stop(): Promise<void>;
   stop(name: string): Promise<void>;
@@ -120,7 +120,9 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   const actions: ActionRecord[] = [];
   let live = false;
   let steps = 0;
-  let active: { def: (typeof SCENARIOS)[number]; ctx: ScenarioContext; info: SimScenarioInfo } | null = null;
+  // The running scenarios, latest last: one at a time unless a start asks to overlap the others.
+  const running: Array<{ def: (typeof SCENARIOS)[number]; ctx: ScenarioContext; info: SimScenarioInfo }> = [];
+  const latest = () => running.at(-1) ?? null;
 
   const recordAction = (action: string, target: string, detail: string): void => {
     actions.push({ at: new Date(world.now).toISOString(), action, target, detail });
@@ -180,15 +182,15 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   router.include(prometheusRouter({ store, rules, now: () => world.now }));
   router.include(cloudwatchRouter({ store, alarms }));
 
-  async function startImpl(name?: string): Promise<ScenarioInfo | undefined> {
+  async function startImpl(name?: string, opts: { overlap?: boolean } = {}): Promise<ScenarioInfo | undefined> {
     if (name !== undefined) {
       const def = scenarioByName(name);
       if (!def) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
-      if (active) await stopImpl(active.def.name);
+      for (const r of [...running]) if (!opts.overlap || r.def.name === name) await stopImpl(r.def.name);
       const ctx: ScenarioContext = { world, startedAt: world.now, id: `scenario:${name}:${world.now}` };
       const extra = def.start(ctx) ?? {};
       const info = { ...def.info(), ...(extra.fixTarget ? { fixTarget: extra.fixTarget } : {}) };
-      active = { def, ctx, info };
+      running.push({ def, ctx, info });
       logger.info({ scenario: name, rootCause: info.rootCause }, "sim: scenario started");
       return info;
     }
@@ -212,12 +214,13 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
 
   async function stopImpl(name?: string): Promise<void> {
     if (name !== undefined) {
-      if (!active || active.def.name !== name) return;
-      active.def.stop?.(active.ctx);
-      world.removeFaults(active.ctx.id);
-      world.cancelScheduled(active.ctx.id);
+      const i = running.findIndex((r) => r.def.name === name);
+      if (i < 0) return;
+      const [r] = running.splice(i, 1);
+      r.def.stop?.(r.ctx);
+      world.removeFaults(r.ctx.id);
+      world.cancelScheduled(r.ctx.id);
       logger.info({ scenario: name }, "sim: scenario stopped");
-      active = null;
       return;
     }
     if (timer) clearInterval(timer);
@@ -251,6 +254,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
           };
         }),
         activeScenario: system.activeInfo(),
+        activeScenarios: running.map((r) => ({ ...r.info, startedAt: new Date(r.ctx.startedAt).toISOString() })),
         kubeconfig: kubeconfigPath,
         simTime: new Date(world.now).toISOString(),
         simSpeed: speed,
@@ -262,8 +266,11 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     start: startImpl as SimulatedSystem["start"],
     stop: stopImpl as SimulatedSystem["stop"],
     list: () => SCENARIOS.map((s) => s.info()),
-    active: () => active?.def.name ?? null,
-    activeInfo: () => (active ? { ...active.info, startedAt: new Date(active.ctx.startedAt).toISOString() } : null),
+    active: () => latest()?.def.name ?? null,
+    activeInfo: () => {
+      const a = latest();
+      return a ? { ...a.info, startedAt: new Date(a.ctx.startedAt).toISOString() } : null;
+    },
     topology: simTopology,
     tick(simMs: number) {
       tick(simMs);

@@ -112,6 +112,13 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
+  /** Which of these incidents have an alert firing now. */
+  async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
+    if (incidentIds.length === 0) return new Set();
+    const rows = await this.db.query<{ incident_id: string }>("SELECT DISTINCT incident_id FROM alerts WHERE incident_id = ANY($1) AND status = 'firing'", [incidentIds]);
+    return new Set(rows.map((r) => r.incident_id));
+  }
+
   /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
   async quietness(incidentId: string): Promise<Array<{ fingerprint: string; firing: boolean; endedAt?: string }>> {
     const rows = await this.db.query<{ fingerprint: string; status: string; ended: Date | null }>("SELECT fingerprint, status, COALESCE(ends_at, last_seen_at) AS ended FROM alerts WHERE incident_id = $1", [incidentId]);
