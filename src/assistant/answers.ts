@@ -9,6 +9,7 @@ import { chartOf, fetchMetric, formatMetric, METRIC_SPECS } from "./metric-chart
 import { fmtSeconds, serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
 import { summaryFor } from "./summaries.ts";
 import { escapeKeepingMentions, escapeText as esc, inlineCode, isSlackUserId, link, mentionUser, personRef, safeUrl } from "../text/slack-markup.ts";
+import { explainWhyNot } from "./why-not.ts";
 import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
 
 /**
@@ -227,6 +228,13 @@ async function why(q: ParsedQuestion, input: AnswerInput): Promise<Answer> {
   return answer("why", out.join("\n\n"), sources);
 }
 
+async function whyNot(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
+  const ctx = input.ctx;
+  if (!ctx || !q.remedy) return needsIncident("why_not", input);
+  const actions = deps.actions ? await deps.actions(ctx.incident.id) : [];
+  return answer("why_not", explainWhyNot(q.remedy, ctx, actions), [`incident ${ctx.incident.id}: diagnosis, ${ctx.timeline.filter((e) => e.kind === "change").length} change(s) on the timeline, ${actions.length} remediation action(s)`]);
+}
+
 // ---- on call ------------------------------------------------------------------------------------
 
 async function oncallOf(service: string, deps: AnswerDeps): Promise<{ people: OncallEntry[]; source: string }> {
@@ -383,6 +391,8 @@ export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Prom
       return health(q, input, deps, now);
     case "why":
       return why(q, input);
+    case "why_not":
+      return whyNot(q, input, deps);
     case "oncall":
       return oncall(q, input, deps);
     case "similar":

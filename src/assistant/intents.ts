@@ -1,6 +1,7 @@
 import { closestNames, editDistance } from "../text/similarity.ts";
+import { parseWhyNot, type RemedyKind } from "./why-not.ts";
 
-export type Intent = "changes" | "metric" | "health" | "why" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
+export type Intent = "changes" | "metric" | "health" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
 export type MetricKind = "errors" | "latency" | "cpu" | "memory" | "traffic" | "restarts";
 export type Audience = "status_page" | "leadership" | "responders";
 
@@ -13,12 +14,14 @@ export interface ParsedQuestion {
   audience?: Audience;
   /** What a "why" question is about ("the database"). */
   subject?: string;
+  /** The remedy a "why not …?" question asks about ("why not roll back cart?"). */
+  remedy?: { action: RemedyKind; service?: string };
   /** 0..1: how clearly the words matched the intent. */
   score: number;
 }
 
 /** Words each intent listens for; a phrase scores more than a single word. */
-const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help">, { phrases: RegExp[]; words: string[] }> = {
+const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help" | "why_not">, { phrases: RegExp[]; words: string[] }> = {
   changes: { phrases: [/what (has )?changed/, /any (recent )?(deploy|change|release)s?/, /(recent|latest|last) (deploy|change|release|rollout)s?/, /(deployed|released|rolled out|shipped)/, /what('s| is| was) new/], words: ["changed", "change", "changes", "deploy", "deploys", "deployed", "deployment", "release", "released", "rollout", "rollouts", "ship", "shipped", "pushed"] },
   metric: { phrases: [/show( me)?\b/, /graph|chart|plot/, /(error|latency|cpu|memory|traffic) (rate|graph|chart)/], words: ["show", "graph", "chart", "plot", "draw", "display", "visualise", "visualize"] },
   health: { phrases: [/is \S+ (healthy|ok|okay|up|down|fine|alive|working|broken)/, /how('s| is) \S+ (doing|looking)/, /health of/, /status of/], words: ["healthy", "health", "ok", "okay", "fine", "alive", "doing", "looking", "working", "broken", "status", "up", "down"] },
@@ -90,6 +93,9 @@ export function findService(words: string[], services: readonly string[]): strin
 
 /** Deterministic intent routing: no LLM, so it works at 3 a.m. when the model endpoint does not. */
 export function parseQuestion(text: string, services: readonly string[] = []): ParsedQuestion {
+  // "Why not roll back cart?": about a remedy, answered from the evidence for and against it.
+  const remedy = parseWhyNot(text, services);
+  if (remedy) return { intent: "why_not", ...(remedy.service ? { service: remedy.service } : {}), remedy, score: 1 };
   const lower = text.toLowerCase().replace(/<@[a-z0-9]+>/g, " ").replace(/\btl;dr\b/g, "tldr").replace(/[?!.,:;()"]/g, " ");
   const words = correctTypos(lower.split(/\s+/).filter(Boolean), services.map((x) => x.toLowerCase()));
   const norm = words.join(" ");

@@ -24,7 +24,17 @@ const POSITION_WEIGHT = [1, 0.6, 0.4, 0.3, 0.2];
 /** Only actions the diagnosis can fill in by itself. */
 const SELF_SERVE = new Set(["rollback", "rollout_restart", "delete_pod", "kill_db_query"]);
 
-export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads">, runbooks: readonly Runbook[], alerts: readonly Alert[], o: { minConfidence?: number } = {}): RemedyChoice | undefined {
+/** How long before the onset a change of the leading service still counts as its rollout (and after: a slow rollout's onset). */
+const CHANGE_BEFORE_S = 2 * 3600;
+const CHANGE_AFTER_S = 15 * 60;
+
+export function chooseRemedy(
+  d: Diagnosis,
+  ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads"> & { input?: Pick<AssembledContext["input"], "changes" | "anomalyStart"> },
+  runbooks: readonly Runbook[],
+  alerts: readonly Alert[],
+  o: { minConfidence?: number } = {},
+): RemedyChoice | undefined {
   const lead = d.hypotheses[0];
   if (!lead || d.uncertainty !== "confident" || lead.confidence < (o.minConfidence ?? 0.5)) return undefined;
   const own = alerts.filter((a) => a.service === lead.service);
@@ -36,7 +46,9 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
   for (const r of ctx.runbooks) {
     if (r.service === lead.service && !matched.has(r.id)) matched.set(r.id, { id: r.id, title: r.title, score: r.score, actions: r.actions });
   }
-  const change = strongestChange(lead);
+  // The kind of cause decides the remedy: a rollout or config change of the leading service around
+  // the onset is rolled back — a restart would bring the same template back, so it is never first.
+  const change = strongestChange(lead) ?? rolloutOf(lead.service, ctx.input);
   const pod = standoutPod(lead.service, ctx, own);
   const score = new Map<string, { value: number; runbook?: { id: string; title: string } }>();
   // An action's support is its best runbook's (a generic action named by many runbooks does not add up).
@@ -50,6 +62,7 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
   const applicable = [...score.entries()].filter(([a]) => {
     if (!SELF_SERVE.has(a)) return false;
     if (a === "rollback") return !!change;
+    if (change && (a === "rollout_restart" || a === "delete_pod")) return false;
     if (a === "delete_pod") return !!pod;
     // Restarting a stateful workload (a database) is a person's call, not a suggestion.
     if (a === "rollout_restart") return kind !== "StatefulSet";
@@ -80,6 +93,14 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
     ...(runbook ? { runbook } : {}),
     why,
   };
+}
+
+/** A deploy or config change of the service shortly before (or during) the onset, from the context's changes. */
+function rolloutOf(service: string, input: { changes?: AssembledContext["input"]["changes"]; anomalyStart: number } | undefined): { summary: string; weight: number } | undefined {
+  const c = (input?.changes ?? []).filter((x) => x.service === service && x.at >= input!.anomalyStart - CHANGE_BEFORE_S && x.at <= input!.anomalyStart + CHANGE_AFTER_S).sort((a, b) => b.at - a.at)[0];
+  if (!c) return undefined;
+  const minutes = Math.round((input!.anomalyStart - c.at) / 60);
+  return { summary: `${c.kind ?? "change"} ${c.version ?? ""} of ${service} ${minutes >= 0 ? `${minutes} min before the onset` : `during the onset`}`.replace(/\s+/g, " "), weight: 0.2 };
 }
 
 function strongestChange(h: Hypothesis): { summary: string; weight: number } | undefined {

@@ -166,6 +166,19 @@ describe("chooseRemedy", () => {
     expect(db?.recommendation).toMatchObject({ type: "kill_db_query", target: { service: "orders-db", kind: "StatefulSet" } });
   });
 
+  it("rolls back a crash-looping service's rollout even when the ranking gives its deploy little weight; never restarts it first", () => {
+    const cart = { ...ctx, workloads: { cart: { kind: "Deployment" as const, pods: ["cart-a", "cart-b"] } } };
+    const crashing = diag("cart", [{ kind: "log", summary: "ENOENT: no such file or directory, open '/etc/cart/flags.yaml'", weight: 0.7 }]);
+    const alerts = [alert("KubePodCrashLooping", "cart", NOW)];
+    const onset = Math.floor(NOW / 1000);
+    // Without a change of cart, the crash-loop runbook's actions apply.
+    expect(chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [{ service: "search", at: onset - 300, kind: "deploy", version: "3.1.0" }] } }, RUNBOOKS, alerts)?.recommendation.type).not.toBe("rollback");
+    // cart 1.8.0 rolled out (and failed its progress deadline) around the onset: roll it back.
+    const r = chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [{ service: "cart", at: onset - 120, kind: "deploy", version: "1.8.0" }] } }, RUNBOOKS, alerts);
+    expect(r?.recommendation).toMatchObject({ type: "rollback", target: { service: "cart" } });
+    expect(r?.why).toContain("deploy 1.8.0 of cart 2 min before the onset");
+  });
+
   it("recommends nothing when unsure", () => {
     expect(chooseRemedy({ ...diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }]), uncertainty: "unsure: two candidates" }, ctx, RUNBOOKS, [])).toBeUndefined();
     expect(chooseRemedy(diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }], 0.3), ctx, RUNBOOKS, [])).toBeUndefined();
