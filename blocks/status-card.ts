@@ -54,7 +54,9 @@ function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[
   const deploys = h.deploys.slice(0, 3).map((d) => `• ${esc(d.kind)} ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}${d.status && !/success/i.test(d.status) ? ` [${esc(d.status)}]` : ""}`);
   const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${esc(d.kind)} of *${esc(d.service)}* ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}`);
   const incidents = h.openIncidents.slice(0, 3).map((i) => `• ${inlineCode(i.id)} ${esc(i.title)}`);
+  const names = (xs: readonly string[]): string => (xs.length ? xs.slice(0, 8).map((x) => inlineCode(x)).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") : "none known");
   const detail = [
+    `*Upstream (it calls)*: ${names(h.upstream ?? [])}\n*Downstream (calls it)*: ${names(h.downstream ?? [])}`,
     deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone",
     upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : "",
     incidents.length ? `*Open incidents*\n${incidents.join("\n")}` : "",

@@ -11,6 +11,7 @@ import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
 import { blockKitAnomalyPresenter } from "../blocks/anomaly.ts";
 import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
+import { topologyRoutes } from "../src/topology/routes.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
@@ -80,7 +81,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
       sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
       if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, topology: sandbox?.topology, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();
@@ -88,7 +89,12 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
     throw e;
   }
   const svc = services;
-  routers = [opsRoutes(svc, state), webhookRoutes(svc.intake), ...(options.extraRoutes?.(svc) ?? [])];
+  routers = [
+    opsRoutes(svc, state),
+    webhookRoutes(svc.intake),
+    topologyRoutes({ topology: () => svc.topology(), lastRun: () => svc.topologyDiscovery.lastRun(), token: config.env.AISRE_API_TOKEN }),
+    ...(options.extraRoutes?.(svc) ?? []),
+  ];
 
   let app: App;
   if (config.slack.socketMode) {

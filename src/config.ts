@@ -27,6 +27,27 @@ const bool = z
   .optional()
   .transform((v) => (v === undefined || v === "" ? undefined : ["1", "true", "yes"].includes(v)));
 
+const cronExpression = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      return validCron(v);
+    } catch {
+      return false;
+    }
+  }, { error: 'expected a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 s)' });
+
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const duration = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, { error: "expected a duration such as 90m, 24h or 3d" })
+    .default(fallback)
+    .transform((v) => Number(v.slice(0, -1)) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS]);
+
+const TOPOLOGY_SOURCES = ["kubernetes", "service-graph", "istio", "linkerd"] as const;
+
 const envSchema = z.object({
   PORT: port(3000),
   SANDBOX_PORT: port(3001),
@@ -65,6 +86,21 @@ const envSchema = z.object({
     .regex(/^\d+(s|m|h|d)$/, { error: "expected a duration such as 90m, 24h or 3d" })
     .default("24h")
     .transform((v) => Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as "s" | "m" | "h" | "d"]),
+  /** Topology discovery: which sources to ask (comma list of kubernetes, service-graph, istio, linkerd; "none": services.yaml only). */
+  AISRE_TOPOLOGY_SOURCES: z
+    .string()
+    .trim()
+    .default(TOPOLOGY_SOURCES.join(","))
+    .transform((v) => (v === "none" ? [] : v.split(",").map((s) => s.trim()).filter(Boolean)))
+    .refine((list) => list.every((s) => (TOPOLOGY_SOURCES as readonly string[]).includes(s)), { error: `expected a comma list of ${TOPOLOGY_SOURCES.join(", ")}, or none` }),
+  /** node-cron schedule of topology discovery; default every 5 minutes (faster in a sped-up sandbox). */
+  AISRE_TOPOLOGY_CRON: cronExpression.optional(),
+  /** Edges and services no source has seen for this long are dropped. */
+  AISRE_TOPOLOGY_MAX_AGE: duration("24h"),
+  /** Lookback of the service-graph metric queries (a PromQL duration). */
+  AISRE_TOPOLOGY_WINDOW: z.string().regex(/^\d+(s|m|h|d)$/, { error: "expected a PromQL duration such as 15m or 1h" }).default("1h"),
+  /** Bearer token required by the bot's read API (`GET /api/topology`) when set. */
+  AISRE_API_TOKEN: nonEmpty,
   /** Severity of incidents opened by an anomaly (whether it pages is the SLI's `page` setting). */
   AISRE_ANOMALY_SEVERITY: z.enum(["sev1", "sev2", "sev3", "sev4"], { error: "expected sev1, sev2, sev3 or sev4" }).default("sev3"),
   /** Jira/PagerDuty sync and postmortem settings (YAML): field mapping, ownership, paging routes, SLOs. */

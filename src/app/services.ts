@@ -1,5 +1,4 @@
 import type { Config } from "../config.ts";
-import { EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
 import { IncidentService } from "../incident/incident-service.ts";
 import { OutboxSender } from "../incident/outbox-sender.ts";
 import type { IncidentPresenter } from "../incident/presenter.ts";
@@ -22,7 +21,9 @@ import type { RemediationService } from "../remediate/remediation-service.ts";
 import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
 import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
 import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
-import { topologyFromServicesFile } from "./topology-source.ts";
+import { buildTopology } from "./topology.ts";
+import type { TopologyDiscovery } from "../topology/discovery.ts";
+import type { DiscoveredTopology } from "../topology/model.ts";
 import { buildPolling, type SliPolling } from "../detect/polling/build.ts";
 import type { AnomalyPresenter } from "../detect/polling/presenter.ts";
 import { DiagnosisService } from "../diagnose/live/service.ts";
@@ -57,7 +58,10 @@ export interface Services {
   toolsets: Toolsets;
   /** Live diagnosis: ranks on incident open and on new signals, updates the card, posts changes in the thread. */
   diagnosis: DiagnosisService;
-  topology(): Topology;
+  /** The service graph as discovered (Kubernetes, service-graph metrics) and overridden (services.yaml). */
+  topology(): DiscoveredTopology;
+  /** Topology discovery: refreshed on a schedule by one replica, read from the store by all. */
+  topologyDiscovery: TopologyDiscovery;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
   /** Starts background work (outbox sender, housekeeping). */
@@ -69,8 +73,6 @@ export interface ServiceDeps {
   logger?: Logger;
   presenter: IncidentPresenter;
   slack: { token: string; apiUrl?: string } | SlackPort;
-  /** The dependency graph, when something better than services.yaml knows it (the simulation). */
-  topology?: () => Topology;
   /** Where the local sandbox serves the parts that are not configured for real. */
   sandbox?: SandboxEndpoints;
   /** The database, already being opened (openServiceDb); opened here when absent. */
@@ -104,9 +106,12 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const store = createStore(db, clock);
   const metrics = createAppMetrics();
   const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
-  // An explicit services.yaml wins; else what the running system knows (the simulation); else none.
-  const fileTopology = config.env.AISRE_SERVICES_FILE ? topologyFromServicesFile(config.env.AISRE_SERVICES_FILE) : undefined;
-  const topology = fileTopology ? () => fileTopology : (deps.topology ?? (() => EMPTY_TOPOLOGY));
+  const ports = buildPorts(config, deps.sandbox, logger, clock);
+  // The graph is learnt from the system (Kubernetes, service-graph metrics) with services.yaml as
+  // overrides; the first discovery (or the store's graph) is in place before any alert is grouped.
+  const topologyDiscovery = buildTopology({ config, store, kubernetes: ports.kubernetes, metrics: ports.metrics, clock, logger, simSpeed: deps.clock ? config.env.SIM_SPEED : undefined });
+  await topologyDiscovery.prime();
+  const topology = () => topologyDiscovery.topology();
   const outbox = new OutboxSender({ store, slack, logger, metrics });
   metrics.registry.onCollect(async () => {
     const backlog = await store.outbox.backlog();
@@ -132,7 +137,6 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
   });
   const knowledge = buildKnowledgeBase(config, store, logger);
-  const ports = buildPorts(config, deps.sandbox, logger, clock);
   const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, clock, sandbox: deps.sandbox });
   const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
   // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
@@ -171,6 +175,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     toolsets,
     diagnosis,
     topology,
+    topologyDiscovery,
     async ready() {
       if (!db.health.up()) return { ok: false, detail: `store unreachable: ${db.health.reason() ?? "connection lost"}` };
       try {
@@ -183,6 +188,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       outbox.start();
       sync.start();
       polling.start();
+      topologyDiscovery.start();
       diagnosis.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       intake.start();
@@ -208,6 +214,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     async close() {
       clearInterval(timer);
       await polling.stop();
+      await topologyDiscovery.stop();
       knowledge.close();
       remediation.close();
       await intake.stop();

@@ -4,7 +4,7 @@ import type { KbSearchHit, KnowledgeBase } from "../knowledge/knowledge-base.ts"
 import type { Logger } from "../log.ts";
 import type { RemediationService } from "../remediate/remediation-service.ts";
 import type { RemediationAction } from "../remediate/types.ts";
-import { dependenciesOf, type Topology } from "../domain/topology.ts";
+import { callersOf, dependenciesOf, type Topology } from "../domain/topology.ts";
 import type { Store } from "../store/store.ts";
 import type { Toolsets } from "../toolsets/index.ts";
 import { answerQuestion, oncallText } from "./answers.ts";
@@ -185,6 +185,7 @@ export class Assistant {
       toolsets: this.o.toolsets,
       store: this.o.store,
       dependencies: dependenciesOf(this.o.topology(), service),
+      callers: callersOf(this.o.topology(), service),
       ...(this.o.oncall ? { oncall: this.o.oncall } : {}),
       ...(this.o.serviceLabel ? { serviceLabel: this.o.serviceLabel } : {}),
     });

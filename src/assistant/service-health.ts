@@ -39,6 +39,9 @@ export interface ServiceHealth {
   deploys: ChangeRecord[];
   /** Changes in the last 2 hours to what the service calls (a dependency's deploy breaks its callers). */
   dependencyChanges: ChangeRecord[];
+  /** Upstream: the services it calls; downstream: the services that call it (the discovered topology). */
+  upstream?: string[];
+  downstream?: string[];
   oncall: OncallEntry[];
   /** Data that could not be read, and why. */
   gaps: string[];
@@ -105,6 +108,8 @@ export interface ServiceHealthDeps {
   serviceLabel?: string;
   /** What the service calls (from the topology), for changes upstream of its symptoms. */
   dependencies?: readonly string[];
+  /** What calls the service (from the topology). */
+  callers?: readonly string[];
 }
 
 const promString = (s: string): string => s.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
@@ -141,7 +146,7 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     oncallPeople(),
     deps.store.incidents.listOpen(),
   ]);
-  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open.filter((i) => i.services.includes(service)), deploys: [], dependencyChanges: [], oncall: oncall.people, gaps, at: new Date(now).toISOString() };
+  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open.filter((i) => i.services.includes(service)), deploys: [], dependencyChanges: [], upstream: [...(deps.dependencies ?? [])], downstream: [...(deps.callers ?? [])], oncall: oncall.people, gaps, at: new Date(now).toISOString() };
   if (metrics.status === "ok") {
     const series = metrics.data.services.find((s) => s.service === service)?.series ?? [];
     const find = (m: string) => series.find((s) => s.metric === m);

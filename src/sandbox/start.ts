@@ -1,6 +1,5 @@
 import { join } from "node:path";
 import type { Config } from "../config.ts";
-import type { Topology } from "../domain/topology.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
 import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
@@ -20,8 +19,6 @@ export interface LocalSandbox {
   scenarios?: ScenarioControl;
   /** The simulated production system, when any of Kubernetes / Prometheus / CloudWatch is sandboxed. */
   sim?: SimulatedSystem;
-  /** The simulated system's dependency graph, when the simulation runs. */
-  topology?: () => Topology;
   close(): Promise<void>;
 }
 
@@ -78,7 +75,6 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
     parts,
     scenarios,
     sim,
-    topology: sim ? () => sim.topology() : undefined,
     async close() {
       for (const p of parts) await p.stop?.();
       await running.close();

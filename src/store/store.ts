@@ -12,6 +12,7 @@ import { OutboxRepo } from "./repos/outbox.ts";
 import { SettingsRepo } from "./repos/settings.ts";
 import { SlackMessageRepo } from "./repos/slack-messages.ts";
 import { TimelineRepo } from "./repos/timeline.ts";
+import { TopologyRepo } from "./repos/topology.ts";
 
 /** Every repository over one database. */
 export interface Store {
@@ -29,6 +30,7 @@ export interface Store {
   knowledge: KnowledgeRepo;
   feedback: FeedbackRepo;
   settings: SettingsRepo;
+  topology: TopologyRepo;
 }
 
 /**
@@ -51,5 +53,6 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     knowledge: new KnowledgeRepo(db),
     feedback: new FeedbackRepo(db),
     settings: new SettingsRepo(db),
+    topology: new TopologyRepo(db),
   };
 }

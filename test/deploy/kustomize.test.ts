@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { topologyFromServicesFile } from "../../src/app/topology-source.ts";
 import { ENV_VARIABLES, loadConfig } from "../../src/config.ts";
 import { loadSliConfig } from "../../src/detect/sli-config.ts";
 import { loadRouting } from "../../src/incident/routing.ts";
 import { parsePolicy } from "../../src/remediate/policy-schema.ts";
+import { loadServiceOverrides } from "../../src/topology/overrides.ts";
 import { validateObject } from "./k8s-schema.ts";
 import { find, type K8sObject, renderKustomization } from "./render.ts";
 
@@ -136,7 +136,7 @@ describe("overlays", () => {
     expect(config.logFormat).toBe("json");
     // Each mounted file is valid for the loader that reads it.
     expect(loadRouting(env.AISRE_ROUTING_FILE).default).toBe("#incidents");
-    expect(topologyFromServicesFile(env.AISRE_SERVICES_FILE!).edges.length).toBeGreaterThan(0);
+    expect(loadServiceOverrides(env.AISRE_SERVICES_FILE!).calls.length).toBeGreaterThan(0);
     expect(loadSliConfig(env.AISRE_SLIS_FILE).length).toBeGreaterThan(0);
     const policy = parsePolicy(parse(readFileSync(env.AISRE_POLICY_FILE!, "utf8")));
     expect(policy.ok ? "ok" : policy.error).toBe("ok");

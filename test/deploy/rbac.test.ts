@@ -18,6 +18,7 @@ import { find, type K8sObject, renderKustomization } from "./render.ts";
 
 /** Every public method of the adapter with calls that reach each of its API requests. */
 const EXERCISE: Record<keyof KubernetesPort, (k: KubernetesPort, pod: () => Promise<string>) => Promise<unknown>> = {
+  clusterShape: async (k) => Promise.all([k.clusterShape("shop"), k.clusterShape()]),
   listDeployments: async (k) => Promise.all([k.listDeployments("shop"), k.listDeployments()]),
   getDeployment: async (k) => Promise.all([k.getDeployment("shop", "cart"), k.getDeployment("shop", "nope")]),
   listPods: async (k) => Promise.all([k.listPods("shop"), k.listPods(), k.listPods("shop", { deployment: "cart" })]),

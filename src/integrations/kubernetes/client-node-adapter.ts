@@ -1,6 +1,7 @@
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment, type V1ReplicaSet } from "@kubernetes/client-node";
+import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment, type V1ReplicaSet } from "@kubernetes/client-node";
 import { AppError } from "../../errors.ts";
-import type { ActionOptions, ActionResult, ClusterEvent, DeploymentSummary, KubernetesPort, PodSummary, RolloutRevision } from "./port.ts";
+import type { ActionOptions, ActionResult, ClusterEvent, ClusterShape, DeploymentSummary, KubernetesPort, PodSummary, RolloutRevision } from "./port.ts";
+import { configMapShape, podShape, serviceShape, workloadShape } from "./shape.ts";
 import { revisionOf, summarizeDeployment, summarizeEvent, summarizePod, summarizeRevision } from "./summarize.ts";
 
 const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -43,11 +44,41 @@ function dry(options: ActionOptions | undefined): string | undefined {
 export class ClientNodeKubernetes implements KubernetesPort {
   private readonly core: CoreV1Api;
   private readonly apps: AppsV1Api;
+  private readonly batch: BatchV1Api;
 
   constructor(source: KubeConfigSource) {
     const kc = loadKubeConfig(source);
     this.core = kc.makeApiClient(CoreV1Api);
     this.apps = kc.makeApiClient(AppsV1Api);
+    this.batch = kc.makeApiClient(BatchV1Api);
+  }
+
+  async clusterShape(namespace?: string): Promise<ClusterShape> {
+    const ns = namespace ? { namespace } : undefined;
+    const [services, deployments, statefulsets, daemonsets, replicasets, cronjobs, jobs, pods, configMaps] = await Promise.all([
+      this.call("list services", () => (ns ? this.core.listNamespacedService(ns) : this.core.listServiceForAllNamespaces())),
+      this.call("list deployments", () => (ns ? this.apps.listNamespacedDeployment(ns) : this.apps.listDeploymentForAllNamespaces())),
+      this.call("list statefulsets", () => (ns ? this.apps.listNamespacedStatefulSet(ns) : this.apps.listStatefulSetForAllNamespaces())),
+      this.call("list daemonsets", () => (ns ? this.apps.listNamespacedDaemonSet(ns) : this.apps.listDaemonSetForAllNamespaces())),
+      this.call("list replicasets", () => (ns ? this.apps.listNamespacedReplicaSet(ns) : this.apps.listReplicaSetForAllNamespaces())),
+      this.call("list cronjobs", () => (ns ? this.batch.listNamespacedCronJob(ns) : this.batch.listCronJobForAllNamespaces())),
+      this.call("list jobs", () => (ns ? this.batch.listNamespacedJob(ns) : this.batch.listJobForAllNamespaces())),
+      this.call("list pods", () => (ns ? this.core.listNamespacedPod(ns) : this.core.listPodForAllNamespaces())),
+      this.call("list configmaps", () => (ns ? this.core.listNamespacedConfigMap(ns) : this.core.listConfigMapForAllNamespaces())),
+    ]);
+    return {
+      services: services.items.map(serviceShape),
+      workloads: [
+        ...deployments.items.map((d) => workloadShape("Deployment", d.metadata, d.spec?.template)),
+        ...statefulsets.items.map((d) => workloadShape("StatefulSet", d.metadata, d.spec?.template)),
+        ...daemonsets.items.map((d) => workloadShape("DaemonSet", d.metadata, d.spec?.template)),
+        ...replicasets.items.map((d) => workloadShape("ReplicaSet", d.metadata, d.spec?.template)),
+        ...cronjobs.items.map((d) => workloadShape("CronJob", d.metadata, d.spec?.jobTemplate?.spec?.template)),
+        ...jobs.items.map((d) => workloadShape("Job", d.metadata, d.spec?.template)),
+      ],
+      pods: pods.items.map(podShape),
+      configMaps: configMaps.items.map(configMapShape),
+    };
   }
 
   private async call<T>(what: string, f: () => Promise<T>): Promise<T> {

@@ -91,7 +91,55 @@ export interface ActionResult {
   replicas?: number;
 }
 
+/** A Service as topology discovery needs it. */
+export interface ServiceShape {
+  namespace: string;
+  name: string;
+  /** ClusterIP, NodePort, LoadBalancer or ExternalName. */
+  type: string;
+  /** Pods it routes to (absent: endpoints managed elsewhere, or ExternalName). */
+  selector?: Record<string, string>;
+  /** ExternalName: the DNS name it aliases. */
+  externalName?: string;
+  labels: Record<string, string>;
+}
+
+/** A workload (Deployment, StatefulSet, DaemonSet, CronJob, Job, ReplicaSet) and its pod template. */
+export interface WorkloadShape {
+  namespace: string;
+  kind: string;
+  name: string;
+  uid?: string;
+  labels: Record<string, string>;
+  /** Labels of its pods (the pod template's). */
+  podLabels: Record<string, string>;
+  /** Literal env values of every container (init containers included). */
+  env: Array<{ name: string; value: string }>;
+  /** ConfigMaps its pods read: envFrom, env valueFrom configMapKeyRef (with the key), volumes. */
+  configMaps: Array<{ name: string; key?: string; as: string }>;
+  /** The controller that owns it (a ReplicaSet's Deployment, a Job's CronJob). */
+  owner?: { kind: string; name: string; uid?: string };
+}
+
+/** A pod's labels and its controller (owner reference). */
+export interface PodShape {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  owner?: { kind: string; name: string; uid?: string };
+}
+
+/** What topology discovery reads from a cluster, in one go. */
+export interface ClusterShape {
+  services: ServiceShape[];
+  workloads: WorkloadShape[];
+  pods: PodShape[];
+  configMaps: Array<{ namespace: string; name: string; data: Record<string, string> }>;
+}
+
 export interface KubernetesPort {
+  /** Services, workloads (with pod templates' env and ConfigMap references), pods and ConfigMaps of one namespace or all. */
+  clusterShape(namespace?: string): Promise<ClusterShape>;
   listDeployments(namespace?: string, options?: { labelSelector?: string }): Promise<DeploymentSummary[]>;
   getDeployment(namespace: string, name: string): Promise<DeploymentSummary | undefined>;
   listPods(namespace?: string, options?: { labelSelector?: string; deployment?: string }): Promise<PodSummary[]>;

@@ -21,7 +21,7 @@ function body(req: RouteRequest): Record<string, unknown> {
   }
 }
 
-/** `/sim/...`: the database's running statements, the kill-query and flush-cache hooks, clock, state. */
+/** `/sim/...`: the database's running statements, the kill-query and flush-cache hooks, clock, state; `/sandbox/topology`: the true call graph. */
 export function hooksRouter(ctx: HookContext): Router {
   const r = new Router();
   const iso = (ms: number): string => new Date(ms).toISOString();
@@ -66,6 +66,7 @@ export function hooksRouter(ctx: HookContext): Router {
   });
   r.add("GET", "/sim/clock", (_req, res) => sendJson(res, 200, { simTime: iso(ctx.world.now), simTimeMs: ctx.world.now, speed: ctx.speed, realTime: iso(Date.now()) }));
   r.add("GET", "/sim/state", (_req, res) => sendJson(res, 200, ctx.state()));
-  r.add("GET", "/sim/topology", (_req, res) => sendJson(res, 200, ctx.topology()));
+  // Ground truth for tests and the page only: the product learns the graph from /k8s and /prometheus.
+  r.add("GET", "/sandbox/topology", (_req, res) => sendJson(res, 200, ctx.topology()));
   return r;
 }

@@ -290,7 +290,10 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
       world,
       speed,
       state: () => system.state(),
-      topology: () => simTopology(),
+      topology: () => {
+        const t = simTopology();
+        return { services: t.services, edges: t.edges.map((e) => ({ from: e.from, to: e.to, sources: ["simulation"] })) };
+      },
       onKill: (id, detail) => recordAction("kill_db_query", `orders-db/${id}`, detail),
       onFlush: (prefix, keys) => recordAction("flush_cache_prefix", `cache/${prefix}`, `flushed ${keys} keys under ${prefix}`),
     }),

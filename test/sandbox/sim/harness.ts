@@ -1,51 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Router } from "../../../src/http/router.ts";
-import { createSimulatedSystem, type SimulatedSystem, type SimulatedSystemOptions } from "../../../src/sandbox/sim/system.ts";
+import { serveSimulation, type ServedSimulation } from "../../../src/sandbox/sim/serve.ts";
+import type { SimulatedSystemOptions } from "../../../src/sandbox/sim/system.ts";
 
 /** 18:00 UTC on a Monday: evening traffic, deterministic. */
 export const START = Date.parse("2025-03-10T18:00:00Z");
-
-export interface RunningSim {
-  sim: SimulatedSystem;
-  url: string;
-  dataDir: string;
-  close(): Promise<void>;
-}
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
+export type RunningSim = ServedSimulation;
+
 /** Serves a fresh simulated system's router on an ephemeral port (the URL is known before it is built). */
-export async function startSim(options: Partial<SimulatedSystemOptions> = {}): Promise<RunningSim> {
-  let router: Router | undefined;
-  const server = createServer((req, res) => {
-    void router!.handle(req, res).then((handled) => {
-      if (!handled) {
-        res.writeHead(404, { "content-type": "text/plain" });
-        res.end("not found");
-      }
-    });
-  });
-  const url = await listen(server);
-  const dataDir = mkdtempSync(join(tmpdir(), "aisre-sim-"));
-  const sim = createSimulatedSystem({ speed: 60, seed: 7, dataDir, publicUrl: url, startTime: START, historyMs: 30 * 60_000, ...options });
-  router = sim.router;
-  return {
-    sim,
-    url,
-    dataDir,
-    async close() {
-      await sim.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startSim(options: Partial<SimulatedSystemOptions> = {}): Promise<RunningSim> {
+  return serveSimulation({ startTime: START, ...options });
 }
 
 export interface Captured {

@@ -166,6 +166,19 @@ export function k8sRouter(ctx: K8sApiContext): Router {
         }
         return one(req, res, "Pod", renderPod(sim, world.now), true);
       }
+      case "v1:services":
+      case "v1:configmaps": {
+        const map = p.resource === "services" ? c.services : c.configmaps;
+        const kind = p.resource === "services" ? "Service" : "ConfigMap";
+        if (p.name) {
+          const obj = [...map.values()].find((o) => o.metadata.name === p.name && inNs(p.ns)(o));
+          return obj ? one(req, res, kind, obj) : notFound(res, "", p.resource!, p.name);
+        }
+        return list(req, res, kind, "v1", [...map.values()].filter(inNs(p.ns)));
+      }
+      case "apps/v1:daemonsets":
+        if (p.name) return notFound(res, "apps", "daemonsets", p.name);
+        return list(req, res, "DaemonSet", "apps/v1", []);
       case "v1:events":
         if (p.name) {
           const e = c.events.find((x) => x.name === p.name);

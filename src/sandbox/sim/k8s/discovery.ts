@@ -12,6 +12,8 @@ export const GROUPS: Record<string, { group: string; version: string; resources:
       ["pods", "Pod", true, [...READ, "delete"], ["po"]],
       ["pods/log", "Pod", true, ["get"]],
       ["events", "Event", true, READ, ["ev"]],
+      ["services", "Service", true, READ, ["svc"]],
+      ["configmaps", "ConfigMap", true, READ, ["cm"]],
     ],
   },
   "apps/v1": {
@@ -23,6 +25,7 @@ export const GROUPS: Record<string, { group: string; version: string; resources:
       ["deployments/status", "Deployment", true, ["get"]],
       ["replicasets", "ReplicaSet", true, READ, ["rs"]],
       ["statefulsets", "StatefulSet", true, READ, ["sts"]],
+      ["daemonsets", "DaemonSet", true, READ, ["ds"]],
     ],
   },
   "batch/v1": {

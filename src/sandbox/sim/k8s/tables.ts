@@ -27,6 +27,8 @@ const COLUMNS: Record<string, Column[]> = {
   CronJob: [["Name", "string"], ["Schedule", "string"], ["Suspend", "boolean"], ["Active", "integer"], ["Last Schedule", "string"], ["Age", "string"]],
   Namespace: [["Name", "string"], ["Status", "string"], ["Age", "string"]],
   Node: [["Name", "string"], ["Status", "string"], ["Roles", "string"], ["Age", "string"], ["Version", "string"]],
+  Service: [["Name", "string"], ["Type", "string"], ["Cluster-IP", "string"], ["External-IP", "string"], ["Port(s)", "string"], ["Age", "string"], ["Selector", "string", 1]],
+  ConfigMap: [["Name", "string"], ["Data", "integer"], ["Age", "string"]],
   Event: [["Last Seen", "string"], ["Type", "string"], ["Reason", "string"], ["Object", "string"], ["Message", "string"]],
 };
 
@@ -54,6 +56,13 @@ function cells(o: K8sObject, now: number, extra: { podStatus?: (o: K8sObject) =>
     }
     case "CronJob":
       return [o.metadata.name, o.spec.schedule, Boolean(o.spec.suspend), (o.status?.active ?? []).length, o.status?.lastScheduleTime ? `${age(o.status.lastScheduleTime, now)} ago` : "<none>", age(created, now)];
+    case "Service": {
+      const ports = (o.spec.ports ?? []).map((p: K8sObject) => `${p.port}/${p.protocol ?? "TCP"}`).join(",") || "<none>";
+      const selector = Object.entries(o.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(",") || "<none>";
+      return [o.metadata.name, o.spec.type, o.spec.clusterIP ?? "<none>", o.spec.externalName ?? "<none>", ports, age(created, now), selector];
+    }
+    case "ConfigMap":
+      return [o.metadata.name, Object.keys(o.data ?? {}).length, age(created, now)];
     case "Namespace":
       return [o.metadata.name, o.status?.phase ?? "Active", age(created, now)];
     case "Node":

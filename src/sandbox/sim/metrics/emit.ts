@@ -63,7 +63,14 @@ const FAMILIES: Array<[string, "counter" | "gauge" | "histogram", string]> = [
   ["rabbitmq_queue_consumers", "gauge", "Consumers on the queue."],
   ["rabbitmq_queue_messages_published_total", "counter", "Messages published."],
   ["rabbitmq_queue_messages_delivered_total", "counter", "Messages delivered to consumers."],
+  ["traces_service_graph_request_total", "counter", "Requests between two nodes of the service graph (Tempo / OpenTelemetry servicegraph connector)."],
+  ["traces_service_graph_request_failed_total", "counter", "Failed requests between two nodes of the service graph."],
+  ["istio_requests_total", "counter", "Requests seen by the Istio sidecar (HTTP/gRPC)."],
+  ["istio_tcp_sent_bytes_total", "counter", "Bytes sent over TCP connections seen by the Istio sidecar."],
 ];
+
+/** Mean bytes a client sends per call over plain TCP (SQL statement, Redis command, AMQP publish). */
+const TCP_BYTES_PER_CALL: Record<string, number> = { database: 620, cache: 90, queue: 1400 };
 
 /** Writes one step of every metric into the series store (Prometheus families and CloudWatch ones). */
 export class MetricEmitter {
@@ -76,8 +83,7 @@ export class MetricEmitter {
   }
 
   private counter(name: string, labels: Labels, inc: number): void {
-    let key = name;
-    for (const k in labels) key += `\u0000${labels[k]}`;
+    const key = this.key(name, labels);
     const v = (this.counters.get(key) ?? 0) + Math.max(0, inc);
     this.counters.set(key, v);
     this.store.set(name, labels, Math.round(v * 1000) / 1000);
@@ -101,6 +107,7 @@ export class MetricEmitter {
       if (s.kind !== "job") this.gauge("up", { ...base, job: s.name }, sig.readyPods > 0 ? 1 : 0);
       this.cwService(s, sig, stepS);
     }
+    this.serviceGraph(w, stepS);
     this.worker(w, stepS);
     this.database(w, stepS);
     this.cache(w, stepS);
@@ -127,6 +134,58 @@ export class MetricEmitter {
     this.gauge("http_request_latency_seconds", { ...base, quantile: "0.5" }, sig.p50);
     this.gauge("http_request_latency_seconds", { ...base, quantile: "0.95" }, sig.p95);
     this.gauge("http_request_latency_seconds", { ...base, quantile: "0.99" }, sig.p99);
+  }
+
+  /**
+   * Call-graph metrics, per caller → callee with traffic: Tempo's service graph (from traces of
+   * every instrumented service, the nightly job included) and the Istio sidecars' request and TCP
+   * metrics (meshed Deployments and StatefulSets only; the external card processor is reached
+   * through its ExternalName Service, so Istio knows no workload behind it).
+   */
+  private serviceGraph(w: World, stepS: number): void {
+    for (const s of SERVICES) {
+      const sig = w.signals.get(s.name)!;
+      for (const call of s.calls) {
+        const to = SERVICES.find((x) => x.name === call.to)!;
+        const calls = sig.rps * call.perRequest * stepS;
+        const failed = calls * (w.signals.get(to.name)?.errorRatio ?? 0);
+        const edge = { client: s.name, server: to.name, connection_type: to.kind === "database" ? "database" : to.kind === "queue" ? "messaging_system" : "" };
+        if (calls > 0 || this.counters.has(this.key("traces_service_graph_request_total", edge))) {
+          this.counter("traces_service_graph_request_total", edge, calls);
+          this.counter("traces_service_graph_request_failed_total", edge, failed);
+        }
+        if (s.workload === "CronJob" || s.workload === "External") continue;
+        const meshed = to.workload !== "External";
+        const labels = {
+          reporter: "source",
+          source_workload: s.name,
+          source_workload_namespace: NAMESPACE,
+          source_canonical_service: s.name,
+          source_app: s.name,
+          destination_workload: meshed ? to.name : "unknown",
+          destination_workload_namespace: meshed ? NAMESPACE : "unknown",
+          destination_canonical_service: meshed ? to.name : "unknown",
+          destination_service: `${to.name}.${NAMESPACE}.svc.cluster.local`,
+          destination_service_name: to.name,
+          destination_service_namespace: NAMESPACE,
+        };
+        if (isHttp(to)) {
+          const ok = { ...labels, request_protocol: "http", response_code: "200" };
+          const bad = { ...labels, request_protocol: "http", response_code: "503" };
+          if (calls > 0 || this.counters.has(this.key("istio_requests_total", ok))) this.counter("istio_requests_total", ok, calls - failed);
+          if (failed > 0 || this.counters.has(this.key("istio_requests_total", bad))) this.counter("istio_requests_total", bad, failed);
+        } else {
+          const tcp = { ...labels, request_protocol: "tcp" };
+          if (calls > 0 || this.counters.has(this.key("istio_tcp_sent_bytes_total", tcp))) this.counter("istio_tcp_sent_bytes_total", tcp, calls * (TCP_BYTES_PER_CALL[to.kind] ?? 500));
+        }
+      }
+    }
+  }
+
+  private key(name: string, labels: Labels): string {
+    let key = name;
+    for (const k in labels) key += `\u0000${labels[k]}`;
+    return key;
   }
 
   private cwService(s: ServiceSpec, sig: Signals, stepS: number): void {

@@ -1,6 +1,6 @@
 import { CLUSTER, NAMESPACE, SERVICES, type ServiceSpec } from "../catalog.ts";
-import type { Rng } from "../rng.ts";
-import { iso, objectMeta, podTemplate, templateHash, templateVersion, workloadLabels } from "./templates.ts";
+import { Rng } from "../rng.ts";
+import { EXTERNAL_HOSTS, iso, objectMeta, podTemplate, templateHash, templateVersion, upstreamUrls, UPSTREAMS_IN_CONFIGMAP, workloadLabels } from "./templates.ts";
 import type { K8sObject, SimEvent, SimPod } from "./types.ts";
 
 const DAY = 86_400_000;
@@ -24,6 +24,9 @@ export class Cluster {
   readonly jobs = new Map<string, K8sObject>();
   readonly replicasets = new Map<string, K8sObject>();
   readonly pods = new Map<string, SimPod>();
+  /** Services (ClusterIP, headless for StatefulSets, ExternalName for external dependencies), by namespace/name. */
+  readonly services = new Map<string, K8sObject>();
+  readonly configmaps = new Map<string, K8sObject>();
   events: SimEvent[] = [];
 
   constructor(rng: Rng, now: number) {
@@ -51,6 +54,44 @@ export class Cluster {
       },
     }));
     for (const s of SERVICES) this.bootstrap(s);
+    // Its own random stream, so adding Services leaves every other generated name as it was.
+    this.networking(new Rng(0x5e7c0de));
+  }
+
+  /** The Services clients reach workloads through, and the ConfigMaps some workloads read. */
+  private networking(rng: Rng): void {
+    const add = (map: Map<string, K8sObject>, obj: K8sObject): void => {
+      obj.metadata.resourceVersion = this.nextRv();
+      map.set(`${obj.metadata.namespace}/${obj.metadata.name}`, obj);
+    };
+    const ip = (): string => `172.20.${rng.int(250) + 1}.${rng.int(250) + 2}`;
+    const meta = (name: string, namespace: string, labels: Record<string, string>) => ({ name, namespace, uid: rng.uuid(), resourceVersion: "1", creationTimestamp: iso(this.createdAt), labels });
+    const clusterIp = (name: string, namespace: string, labels: Record<string, string>, selector: Record<string, string> | undefined, ports: K8sObject[], headless = false): K8sObject => {
+      const addr = headless ? "None" : ip();
+      return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: meta(name, namespace, labels),
+        spec: { type: "ClusterIP", clusterIP: addr, clusterIPs: [addr], ...(selector ? { selector } : {}), ports, sessionAffinity: "None", ipFamilies: ["IPv4"], ipFamilyPolicy: "SingleStack", internalTrafficPolicy: "Cluster" },
+        status: { loadBalancer: {} },
+      };
+    };
+    add(this.services, clusterIp("kubernetes", "default", { component: "apiserver", provider: "kubernetes" }, undefined, [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }]));
+    add(this.services, clusterIp("kube-dns", "kube-system", { "k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS" }, { "k8s-app": "kube-dns" }, [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }]));
+    for (const s of SERVICES) {
+      if (s.workload === "External") {
+        add(this.services, { apiVersion: "v1", kind: "Service", metadata: meta(s.name, NAMESPACE, workloadLabels(s)), spec: { type: "ExternalName", externalName: EXTERNAL_HOSTS[s.name] ?? `${s.name}.example`, sessionAffinity: "None" }, status: { loadBalancer: {} } });
+        continue;
+      }
+      if (!s.port || s.workload === "CronJob") continue;
+      const portName = s.kind === "database" || s.kind === "cache" || s.kind === "queue" ? s.runtime : "http";
+      add(this.services, clusterIp(s.name, NAMESPACE, workloadLabels(s), { app: s.name }, [{ name: portName, port: s.port, protocol: "TCP", targetPort: portName }], s.workload === "StatefulSet"));
+    }
+    for (const s of SERVICES) {
+      if (!UPSTREAMS_IN_CONFIGMAP.has(s.name)) continue;
+      add(this.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${s.name}-upstreams`, NAMESPACE, workloadLabels(s)), data: upstreamUrls(s) });
+    }
+    add(this.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: meta("kube-root-ca.crt", NAMESPACE, {}), data: { "ca.crt": "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n" } });
   }
 
   nextRv(): string {

@@ -1,4 +1,4 @@
-import { NAMESPACE, type ServiceSpec } from "../catalog.ts";
+import { NAMESPACE, SERVICE_BY_NAME, type ServiceSpec } from "../catalog.ts";
 import { fnv32, stableJson } from "../rng.ts";
 import type { K8sObject } from "./types.ts";
 
@@ -21,15 +21,48 @@ export function templateHash(template: K8sObject): string {
   return out;
 }
 
+/** Where a service's clients find it: the in-cluster DNS name of its Service, or an external host. */
+export function serviceUrl(to: ServiceSpec, short = false): string {
+  if (to.workload === "External") return `https://${EXTERNAL_HOSTS[to.name] ?? `${to.name}.example`}/${to.versions.at(-1)}`;
+  return short ? `http://${to.name}:${to.port}` : `http://${to.name}.${NAMESPACE}.svc.cluster.local:${to.port}`;
+}
+
+/** External endpoints behind ExternalName Services. */
+export const EXTERNAL_HOSTS: Record<string, string> = { "payment-provider": "api.paygate.example" };
+
+/** Services whose upstream URLs come from a ConfigMap (`<name>-upstreams`, envFrom) instead of env. */
+export const UPSTREAMS_IN_CONFIGMAP = new Set(["frontend"]);
+
+/** Services deployed without the app.kubernetes.io/* labels (only `app`): found through their Service. */
+export const UNLABELLED = new Set(["search"]);
+
+/** `CATALOG_URL`-style variable names. */
+export function urlVar(name: string): string {
+  return `${name.toUpperCase().replace(/-/g, "_")}_URL`;
+}
+
+/** Upstream URLs of a service's HTTP calls (databases, caches and queues have their own variables). */
+export function upstreamUrls(s: ServiceSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of s.calls) {
+    const to = SERVICE_BY_NAME.get(c.to);
+    if (!to || to.kind === "database" || to.kind === "cache" || to.kind === "queue") continue;
+    // Same-namespace short names for some callers, full DNS names for others, as real manifests mix them.
+    out[urlVar(c.to)] = serviceUrl(to, s.runtime === "go");
+  }
+  return out;
+}
+
 function env(s: ServiceSpec): Array<{ name: string; value: string }> {
   const out = [
     { name: "PORT", value: String(s.port) },
     { name: "LOG_LEVEL", value: "info" },
     { name: "OTEL_SERVICE_NAME", value: s.name },
   ];
-  if (s.calls.some((c) => c.to === "orders-db")) out.push({ name: "DATABASE_URL", value: "postgres://app@orders-db.shop.svc:5432/orders" });
-  if (s.calls.some((c) => c.to === "cache")) out.push({ name: "REDIS_URL", value: "redis://cache.shop.svc:6379/0" });
-  if (s.calls.some((c) => c.to === "queue")) out.push({ name: "AMQP_URL", value: "amqp://queue.shop.svc:5672/orders" });
+  if (s.calls.some((c) => c.to === "orders-db")) out.push({ name: "DATABASE_URL", value: `postgres://app@orders-db.${NAMESPACE}.svc:5432/orders` });
+  if (s.calls.some((c) => c.to === "cache")) out.push({ name: "REDIS_ADDR", value: `cache.${NAMESPACE}.svc:6379` });
+  if (s.calls.some((c) => c.to === "queue")) out.push({ name: "AMQP_URL", value: `amqp://queue.${NAMESPACE}.svc:5672/orders` });
+  if (!UPSTREAMS_IN_CONFIGMAP.has(s.name)) for (const [name, value] of Object.entries(upstreamUrls(s))) out.push({ name, value });
   return out;
 }
 
@@ -61,13 +94,14 @@ export function podTemplate(s: ServiceSpec, version: string): K8sObject {
       container.readinessProbe = { httpGet: { path: "/healthz", port: s.port, scheme: "HTTP" }, periodSeconds: 5, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 };
     }
   }
+  if (UPSTREAMS_IN_CONFIGMAP.has(s.name)) container.envFrom = [{ configMapRef: { name: `${s.name}-upstreams` } }];
   const volumes: K8sObject[] = [];
   if (s.name === "catalog") {
     container.volumeMounts = [{ name: "image-cache", mountPath: "/var/cache/thumbnails" }];
     volumes.push({ name: "image-cache", emptyDir: { sizeLimit: "5Gi" } });
   }
   return {
-    metadata: { labels: { app: s.name, "app.kubernetes.io/name": s.name, "app.kubernetes.io/part-of": "acme-shop", version }, annotations: {} },
+    metadata: { labels: UNLABELLED.has(s.name) ? { app: s.name, version } : { app: s.name, "app.kubernetes.io/name": s.name, "app.kubernetes.io/part-of": "acme-shop", version }, annotations: {} },
     spec: {
       containers: [container],
       ...(volumes.length ? { volumes } : {}),
@@ -85,6 +119,7 @@ export function objectMeta(name: string, uid: string, createdAt: number, labels:
 }
 
 export function workloadLabels(s: ServiceSpec): Record<string, string> {
+  if (UNLABELLED.has(s.name)) return { app: s.name, team: s.team };
   return { app: s.name, "app.kubernetes.io/name": s.name, "app.kubernetes.io/part-of": "acme-shop", team: s.team };
 }
 
