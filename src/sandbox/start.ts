@@ -7,6 +7,7 @@ import { createJiraSandbox } from "./jira/jira-sandbox.ts";
 import { createPagerDutySandbox } from "./pagerduty/pagerduty-sandbox.ts";
 import { freePort } from "../http/free-port.ts";
 import { startSandbox } from "./server.ts";
+import { topologyViewPart } from "./topology-view.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 
@@ -46,6 +47,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
     });
     parts.push(sim);
   }
+  parts.push(topologyViewPart({ botUrl: options.botUrl, apiToken: config.env.AISRE_API_TOKEN }));
   const scenarios: ScenarioControl | undefined = sim;
   // The sandbox's own URL is known once it listens (SANDBOX_PORT may be 0): links in Jira and
   // PagerDuty bodies (`self`, `html_url`, browse pages) use it from then on. Webhooks are signed

@@ -1,6 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { edgeAccuracy } from "../../src/topology/merge.ts";
 import { startTestAisre, type TestAisre } from "../support/harness.ts";
@@ -46,6 +47,27 @@ describe("the product learns the sandbox's graph like any other system's", () =>
     expect(seen).toMatch(/Upstream \(it calls\)\*: `cart`, `inventory`, `orders-db`, `payments`, `queue`/);
     expect(seen).toMatch(/Downstream \(calls it\)\*: `frontend`/);
   });
+
+  it("the sandbox page draws the discovered graph against the true one", async () => {
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${t.sandboxUrl}/`);
+      await page.waitForSelector('body[data-ready="1"]');
+      await page.locator("#side-tabs button", { hasText: "Topology" }).click();
+      await page.locator(".topology-graph").waitFor();
+      expect(await page.locator(".topology-graph .node").count()).toBe(13);
+      expect(await page.locator(".topology-graph .edge-ok").count()).toBe(20);
+      expect(await page.locator(".topology-graph .edge-extra, .topology-graph .edge-missing").count()).toBe(0);
+      expect(await page.locator(".topology-summary").textContent()).toContain("precision 1.00, recall 1.00");
+      expect(await page.locator('.topology-graph [data-edge="frontend -> search"] title').textContent()).toBe("frontend -> search (istio, kubernetes, service-graph)");
+      mkdirSync("test-artifacts", { recursive: true });
+      await page.locator(".topology").screenshot({ path: join("test-artifacts", "topology-panel.png") });
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it("npx aisre topology asks a running bot (--url, --json) and reads the stored graph once it stops (--dot)", async () => {
     const viaUrl = runNode(["src/cli/main.ts", "topology", "--json", "--url", t.botUrl], { AISRE_API_TOKEN: TOKEN, LOG_LEVEL: "silent" });

@@ -461,7 +461,7 @@ function sideTabs() {
   const keys = Object.keys(state.sandboxState).filter((k) => k !== "channels");
   const tabs = keys.filter((k) => !isScalar(state.sandboxState[k]));
   const overview = keys.some((k) => isScalar(state.sandboxState[k])) ? ["overview"] : [];
-  return ["scenarios", ...tabs, ...overview, "channels"];
+  return ["scenarios", "topology", ...tabs, ...overview, "channels"];
 }
 
 const label = (k) => k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
@@ -475,7 +475,12 @@ function renderSide() {
     ),
   );
   const panel = $("#side-panel");
+  document.body.classList.toggle("wide-panel", state.sideTab === "topology");
   if (state.sideTab === "scenarios") return panel.replaceChildren(scenarioPanel());
+  if (state.sideTab === "topology") {
+    panel.replaceChildren(h("p", { class: "muted" }, "Loading the topology…"));
+    return void loadTopology().then((view) => state.sideTab === "topology" && panel.replaceChildren(view));
+  }
   if (state.sideTab === "overview") {
     const scalars = Object.fromEntries(Object.entries(state.sandboxState).filter(([k, v]) => k !== "channels" && isScalar(v)));
     return panel.replaceChildren(genericView(scalars));
@@ -501,6 +506,94 @@ function scenarioPanel() {
           : h("button", { type: "button", class: "btn btn-primary btn-small", onclick: () => scenario(s.name, "POST") }, "Start"),
       ),
     ),
+  );
+}
+
+// ---- topology ------------------------------------------------------------------------------
+
+async function loadTopology() {
+  const [found, truth] = await Promise.all([fetch("/sandbox/discovered-topology").then((r) => r.json()), fetch("/sandbox/topology").then((r) => (r.ok ? r.json() : null))]);
+  if (!found || !Array.isArray(found.edges)) return h("p", { class: "muted" }, `The bot's topology is not available: ${found?.detail ?? found?.error ?? "no answer"}.`);
+  return topologyView(found, truth && Array.isArray(truth.edges) ? truth : null);
+}
+
+/** Rows by call depth (callers above what they call), each row in name order. */
+function layers(services, edges) {
+  const depth = new Map(services.map((s) => [s, 0]));
+  for (let pass = 0; pass < services.length; pass++) {
+    let moved = false;
+    for (const e of edges) {
+      const d = (depth.get(e.from) ?? 0) + 1;
+      if (d > (depth.get(e.to) ?? 0) && d < services.length) {
+        depth.set(e.to, d);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  const rows = [];
+  for (const s of [...services].sort()) (rows[depth.get(s) ?? 0] ??= []).push(s);
+  return rows.filter(Boolean);
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c);
+  return el;
+}
+
+/** The discovered graph as an SVG: edges the simulation also has, extra ones, and missing ones. */
+function topologyView(found, truth) {
+  const key = (e) => `${e.from} -> ${e.to}`;
+  const truthKeys = new Set((truth?.edges ?? []).map(key));
+  const foundKeys = new Set(found.edges.map(key));
+  const missing = (truth?.edges ?? []).filter((e) => !foundKeys.has(key(e)));
+  const services = [...new Set([...found.services, ...missing.flatMap((e) => [e.from, e.to])])];
+  const rows = layers(services, [...found.edges, ...missing]);
+  // Top to bottom: callers above what they call.
+  const W = 112;
+  const NH = 26;
+  const GAP = 14;
+  const VGAP = 56;
+  const width = Math.max(...rows.map((r) => r.length)) * (W + GAP) + GAP;
+  const height = rows.length * (NH + VGAP) - VGAP + 2 * GAP;
+  const pos = new Map();
+  rows.forEach((row, i) => row.forEach((s, j) => pos.set(s, { x: GAP + j * (W + GAP) + ((width - GAP - row.length * (W + GAP)) >> 1), y: GAP + i * (NH + VGAP) })));
+  const marker = (id, color) => svg("marker", { id, viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: color }));
+  const root = svg("svg", { class: "topology-graph", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": `Service graph: ${found.services.length} services, ${found.edges.length} edges` }, svg("defs", {}, marker("arrow-ok", "#1d9bd1"), marker("arrow-extra", "#e01e5a"), marker("arrow-missing", "#9a9a9a")));
+  const line = (e, kind) => {
+    const a = pos.get(e.from);
+    const b = pos.get(e.to);
+    if (!a || !b) return;
+    const down = b.y > a.y;
+    const x1 = a.x + W / 2;
+    const x2 = b.x + W / 2;
+    const y1 = down ? a.y + NH : a.y + NH / 2;
+    const y2 = down ? b.y : b.y + NH / 2;
+    const bend = down ? (y1 + y2) / 2 : y1 - VGAP / 2;
+    const path = svg("path", { class: `edge edge-${kind}`, d: `M ${x1} ${y1} C ${x1} ${bend}, ${x2} ${bend}, ${x2} ${y2}`, "marker-end": `url(#arrow-${kind})`, "data-edge": key(e) });
+    path.append(svg("title", {}, `${key(e)}${e.sources ? ` (${kind === "missing" ? "not discovered" : e.sources.join(", ")})` : ""}`));
+    root.append(path);
+  };
+  for (const e of found.edges) line(e, !truth || truthKeys.has(key(e)) ? "ok" : "extra");
+  for (const e of missing) line(e, "missing");
+  for (const [s, p] of pos) {
+    const detail = (found.details ?? []).find((d) => d.name === s);
+    root.append(svg("g", { class: "node", "data-service": s }, svg("rect", { x: p.x, y: p.y, width: W, height: NH, rx: 6 }), svg("text", { x: p.x + W / 2, y: p.y + NH / 2 + 4, "text-anchor": "middle" }, s), svg("title", {}, `${s}${detail ? ` — ${detail.sources.join(", ")}` : ""}`)));
+  }
+  const hit = found.edges.filter((e) => truthKeys.has(key(e))).length;
+  const score = truth ? ` · against the simulation's true graph: precision ${(found.edges.length ? hit / found.edges.length : 0).toFixed(2)}, recall ${(truth.edges.length ? hit / truth.edges.length : 0).toFixed(2)}` : "";
+  const bySource = {};
+  for (const e of found.edges) for (const src of e.sources) bySource[src] = (bySource[src] ?? 0) + 1;
+  return h(
+    "div",
+    { class: "topology" },
+    h("p", { class: "topology-summary" }, `Discovered by the bot: ${found.services.length} services, ${found.edges.length} edges${score}.`),
+    h("p", { class: "muted" }, `Edges per source: ${Object.entries(bySource).map(([k, n]) => `${k} ${n}`).join(", ") || "none"}${found.discovery?.at ? ` · last discovery ${found.discovery.at}` : ""}`),
+    h("ul", { class: "topology-legend" }, h("li", { class: "ok" }, "discovered"), truth ? h("li", { class: "extra" }, `discovered, not in the simulation (${found.edges.length - hit})`) : "", truth ? h("li", { class: "missing" }, `in the simulation, not discovered (${missing.length})`) : ""),
+    h("div", { class: "topology-scroll" }, root),
   );
 }
 
