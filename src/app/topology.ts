@@ -12,7 +12,7 @@ import { loadServiceOverrides } from "../topology/overrides.ts";
 import { observeServiceGraph } from "../topology/service-graph.ts";
 
 /** Advisory lock key of topology discovery (other keys: src/detect/polling/leader.ts, src/store/migrate.ts, …). */
-export const TOPOLOGY_LEADER_LOCK = 7_301_020;
+export const TOPOLOGY_LEADER_LOCK = 7_301_207;
 
 /** The discovery sources that can run with the ports at hand, in the configured subset. */
 export function discoverySources(o: { kubernetes?: KubernetesPort; metrics?: MetricsPort; names: readonly string[]; namespaces?: string[]; window: string }): DiscoverySource[] {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scoreTopologyDiscovery } from "../../src/cli/commands/eval-topology.ts";
 import { clockOf } from "../../src/domain/clock.ts";
-import { AdvisoryLockLeader } from "../../src/detect/polling/leader.ts";
+import { TOPOLOGY_LEADER_LOCK } from "../../src/app/topology.ts";
+import { AdvisoryLockLeader, POLL_LEADER_LOCK } from "../../src/detect/polling/leader.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import type { SourceObservation } from "../../src/store/repos/topology.ts";
@@ -85,6 +86,16 @@ describe("topology discovery: store, schedule, ageing, replicas", () => {
     expect(b.topology().services).not.toContain("legacy");
     await a.stop();
     await b.stop();
+  });
+
+  it("leads independently of the SLI poller: one replica can hold both locks", async () => {
+    const poller = new AdvisoryLockLeader({ db, key: POLL_LEADER_LOCK });
+    const topology = new AdvisoryLockLeader({ db, key: TOPOLOGY_LEADER_LOCK });
+    expect(TOPOLOGY_LEADER_LOCK).not.toBe(POLL_LEADER_LOCK);
+    expect(await poller.ensure()).toBe(true);
+    expect(await topology.ensure()).toBe(true);
+    await topology.resign();
+    await poller.resign();
   });
 
   it("a restart sees the stored graph before any source answers; a failing source is reported, not fatal; services.yaml overrides apply", async () => {
