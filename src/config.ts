@@ -1,5 +1,6 @@
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
+import { builtInRedactor, compilePatterns } from "./redact/redactor.ts";
 
 /**
  * The one reader of process.env. Every integration is optional: when its variables are unset the
@@ -60,6 +61,7 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// or postgresql:// connection URL" })
+    .refine((u) => URL.canParse(u), { error: "not a valid URL (check the host, port and %-encoding of the password)" })
     .optional(),
   AISRE_INCIDENT_CHANNEL: z.string().regex(/^(#[a-z0-9_-]+|[CG][A-Z0-9]+)$/, { error: "expected a channel name like #incidents or a channel id like C0123456" }).default("#incidents"),
   AISRE_ROUTING_FILE: nonEmpty,
@@ -201,7 +203,7 @@ export interface Config {
 function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
   const name = String(issue.path[0] ?? "?");
   const got = env[name];
-  const shown = got === undefined ? "unset" : /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "a value of the wrong form" : JSON.stringify(got);
+  const shown = got === undefined ? "unset" : /TOKEN|SECRET|KEY|PASSWORD/.test(name) ? "a value of the wrong form" : JSON.stringify(maskCredentials(got));
   return `${name}: ${issue.message} (got ${shown})`;
 }
 
@@ -215,6 +217,7 @@ function crossChecks(e: Env): string[] {
   if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API with the bot token)");
   if (e.JIRA_BASE_URL && (!e.JIRA_EMAIL || !e.JIRA_API_TOKEN)) problems.push("JIRA_EMAIL and JIRA_API_TOKEN: required when JIRA_BASE_URL is set (Jira Cloud uses email + API token)");
   if (e.PAGERDUTY_API_TOKEN && !e.PAGERDUTY_FROM_EMAIL) problems.push("PAGERDUTY_FROM_EMAIL: required when PAGERDUTY_API_TOKEN is set (PagerDuty REST writes need a From header)");
+  for (const error of compilePatterns(e.AISRE_REDACT_PATTERNS).errors) problems.push(`AISRE_REDACT_PATTERNS: ${error}; fix or remove it (redaction must not silently lose a rule)`);
   if (e.PINECONE_API_KEY && !e.OPENAI_API_KEY) problems.push("OPENAI_API_KEY: required when PINECONE_API_KEY is set (vectors come from the OpenAI embeddings API)");
   return problems;
 }
@@ -259,20 +262,27 @@ export function describeConfig(c: Config): Array<{ part: string; mode: string; d
     { part: "database", mode: c.databaseUrl ? "real" : "embedded", detail: c.databaseUrl ? `Postgres at ${redactUrl(c.databaseUrl)}` : `PGlite in ${c.dataDir}` },
     { part: "kubernetes", mode: c.kubernetes.mode, detail: c.kubernetes.inCluster ? "in-cluster service account" : c.kubernetes.kubeconfig ? `kubeconfig ${c.kubernetes.kubeconfig}` : "simulated cluster" },
     { part: "prometheus", mode: c.prometheus.mode, detail: c.prometheus.url ? redactUrl(c.prometheus.url) : "simulated metrics" },
-    { part: "cloudwatch", mode: c.cloudwatch.mode, detail: c.cloudwatch.region ? `region ${c.cloudwatch.region}${c.cloudwatch.endpoint ? ` via ${c.cloudwatch.endpoint}` : ""}` : "simulated metrics" },
+    { part: "cloudwatch", mode: c.cloudwatch.mode, detail: c.cloudwatch.region ? `region ${c.cloudwatch.region}${c.cloudwatch.endpoint ? ` via ${redactUrl(c.cloudwatch.endpoint)}` : ""}` : "simulated metrics" },
     { part: "pagerduty", mode: c.pagerduty.mode, detail: c.pagerduty.mode === "real" ? `API token ${set(c.pagerduty.apiToken)}, routing key ${set(c.pagerduty.routingKey)}, webhook secret ${set(c.pagerduty.webhookSecret)}` : "sandbox PagerDuty" },
-    { part: "jira", mode: c.jira.mode, detail: c.jira.baseUrl ? `${c.jira.baseUrl} project ${c.jira.project}` : `sandbox Jira, project ${c.jira.project}` },
-    { part: "openai", mode: c.openai.enabled ? "real" : "off", detail: c.openai.enabled ? `model ${c.openai.model}${c.openai.baseUrl ? ` at ${c.openai.baseUrl}` : ""}` : "deterministic answers only" },
+    { part: "jira", mode: c.jira.mode, detail: c.jira.baseUrl ? `${redactUrl(c.jira.baseUrl)} project ${c.jira.project}` : `sandbox Jira, project ${c.jira.project}` },
+    { part: "openai", mode: c.openai.enabled ? "real" : "off", detail: c.openai.enabled ? `model ${c.openai.model}${c.openai.baseUrl ? ` at ${redactUrl(c.openai.baseUrl)}` : ""}` : "deterministic answers only" },
     { part: "pinecone", mode: c.pinecone.enabled ? "real" : "off", detail: c.pinecone.enabled ? `index ${c.pinecone.index}` : "Postgres full-text search only" },
   ];
 }
 
-function redactUrl(u: string): string {
+/** A URL as it may be shown: its password (and any secret in its query) masked. */
+export function redactUrl(u: string): string {
   try {
     const parsed = new URL(u);
     if (parsed.password) parsed.password = "***";
+    for (const k of [...parsed.searchParams.keys()]) if (/token|secret|key|pass|sig|auth/i.test(k)) parsed.searchParams.set(k, "***");
     return parsed.toString();
   } catch {
-    return "(unparseable URL)";
+    return maskCredentials(u);
   }
+}
+
+/** Credentials inside any text that may hold URLs (`scheme://user:password@` → `scheme://user:***@`). */
+export function maskCredentials(text: string): string {
+  return builtInRedactor.text(text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, "$1***@"), "secrets");
 }

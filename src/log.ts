@@ -1,5 +1,6 @@
 import { pino, type Logger } from "pino";
 import { prettyLine, uniqueKeysLine } from "./log-format.ts";
+import { sharedRedactor } from "./redact/redactor.ts";
 
 export type { Logger };
 
@@ -27,7 +28,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       redact: { paths: ["*.token", "*.password", "*.secret", "headers.authorization"], censor: "[redacted]" },
     },
-    { write: (line: string) => out.write(render(line)) },
+    // Every line passes the one redactor (secrets): a token in an error message or a URL never reaches the log.
+    { write: (line: string) => out.write(render(sharedRedactor().text(line, "secrets"))) },
   );
 }
 

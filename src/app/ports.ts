@@ -9,6 +9,7 @@ import { PrometheusHttpMetrics } from "../integrations/prometheus/http-adapter.t
 import type { MetricsPort } from "../integrations/prometheus/port.ts";
 import type { Logger } from "../log.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
+import { redactingPort, sharedRedactor } from "../redact/redactor.ts";
 
 /**
  * The vendor ports, built once from config: the real adapters, pointed at the local sandbox for
@@ -48,7 +49,7 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   else if (sandbox?.kubeconfigPath) ports.cloudwatch = new AwsCloudWatch({ region: "us-east-1", endpoint: `${sandbox.url}/cloudwatch`, credentials: SANDBOX_AWS });
   else missing.cloudwatch = "CloudWatch is not configured (set AWS_REGION)";
 
-  if (config.pagerduty.mode === "real" || sandbox) ports.pagerduty = createPagerDutyPort(config, sandbox?.url ?? "", logger);
+  if (config.pagerduty.mode === "real" || sandbox) ports.pagerduty = redactingPort(createPagerDutyPort(config, sandbox?.url ?? "", logger), sharedRedactor());
   else missing.pagerduty = "PagerDuty is not configured (set PAGERDUTY_API_TOKEN)";
 
   return ports;

@@ -30,6 +30,7 @@ import { DiagnosisService } from "../diagnose/live/service.ts";
 import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
 import { Toolsets } from "../toolsets/index.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
+import { configureRedaction } from "../redact/redactor.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -99,6 +100,8 @@ export function openServiceDb(config: Config, logger: Logger): Promise<Db> {
 }
 
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  // One redactor for everything that leaves: the built-in rules plus AISRE_REDACT_PATTERNS.
+  configureRedaction(config.env.AISRE_REDACT_PATTERNS);
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const db = await (deps.db ?? openServiceDb(config, logger));
   // One clock for the whole product: the simulation's in the sandbox, else the wall clock.

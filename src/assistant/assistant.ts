@@ -11,7 +11,7 @@ import { answerQuestion, oncallText } from "./answers.ts";
 import { contextText, loadIncidentContext, recordAnswer, type ConversationTurn, type IncidentContext } from "./context.ts";
 import { parseQuestion, type Intent, type MetricKind, type ParsedQuestion } from "./intents.ts";
 import { DEFAULT_LIMITS, LoopLimitError, runToolLoop, type LoopLimits, type LoopResult, type LoopTool } from "./llm-loop.ts";
-import { Redactor } from "./redact.ts";
+import { Redactor } from "../redact/redactor.ts";
 import { serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
 import { escapeKeepingMentions, escapeText, link } from "../text/slack-markup.ts";
 import type { Answer, AnswerDeps, ProposalOutcome } from "./types.ts";
@@ -238,6 +238,8 @@ export class Assistant {
     } else {
       result = await rules;
     }
+    // What goes back to Slack carries no secret a log line or a tool result brought in.
+    result = { ...result, text: this.redactor.text(result.text, "secrets"), sources: this.redactor.redactValue(result.sources, "secrets"), notes: this.redactor.redactValue(result.notes, "secrets") };
     if (entry) {
       await recordAnswer(this.o.store, entry.id, { text: result.text, mode: result.mode, intent: result.intent }).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not record the answer on the timeline"));
     }

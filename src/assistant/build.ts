@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import type { Services } from "../app/services.ts";
 import { Toolsets } from "../toolsets/index.ts";
 import { Assistant } from "./assistant.ts";
-import { configuredRules, Redactor } from "./redact.ts";
+import { Redactor } from "../redact/redactor.ts";
 
 /**
  * The assistant over the product's services: the shared read-only toolsets (`services.toolsets`
@@ -43,7 +43,7 @@ export function buildAssistant(services: Services): Assistant {
     topology: () => services.topology(),
     ...(services.ports.pagerduty ? { oncall: (s: string) => services.sync.oncallFor(s) } : {}),
     remediation: services.remediation,
-    redactor: new Redactor(configuredRules(config.env.AISRE_REDACT_PATTERNS)),
+    redactor: Redactor.fromPatterns(config.env.AISRE_REDACT_PATTERNS),
     ...(llm ? { llm } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
-import type { Redactor } from "./redact.ts";
+import type { Redactor } from "../redact/redactor.ts";
 
 /** A read-only tool the model may call; results are redacted before they go back to the model. */
 export interface LoopTool {

@@ -4,6 +4,7 @@ import type { OutboxItem } from "../store/repos/outbox.ts";
 import type { Store } from "../store/store.ts";
 import { ChannelDirectory } from "../integrations/slack/channel-directory.ts";
 import type { SlackCallError, SlackPort } from "../integrations/slack/slack-port.ts";
+import { sharedRedactor } from "../redact/redactor.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -153,7 +154,8 @@ export class OutboxSender {
   }
 
   private async send(item: OutboxItem): Promise<void> {
-    const payload: Record<string, unknown> = { ...item.payload };
+    // Nothing secret reaches Slack: the one redactor (secrets) over every string of the call.
+    const payload: Record<string, unknown> = sharedRedactor().redactValue({ ...item.payload }, "secrets");
     const meta = (payload._meta ?? {}) as OutboxMeta;
     delete payload._meta;
     const channel = await this.channels.resolve(item.channel);

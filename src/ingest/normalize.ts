@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { WebhookParseError } from "./errors.ts";
 import { stableHash } from "./util.ts";
+import { sharedRedactor } from "../redact/redactor.ts";
 
 /** What every source must produce: parsers validate their output against these before returning it. */
 const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && Number.isFinite(Date.parse(s)), { message: "expected an ISO 8601 time" });
@@ -44,7 +45,7 @@ export function checkAlert(source: string, alert: Alert, where: string): Alert {
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid alert");
   }
-  return stripUndefined(r.data) as Alert;
+  return cleanStrings(stripUndefined(r.data)) as Alert;
 }
 
 export function checkChange(source: string, change: ChangeEvent, where: string): ChangeEvent {
@@ -53,7 +54,23 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid change");
   }
-  return stripUndefined(r.data) as ChangeEvent;
+  return cleanStrings(stripUndefined(r.data)) as ChangeEvent;
+}
+
+/**
+ * What comes in is cleaned before anything keeps or shows it: NUL bytes go, lone surrogates become
+ * U+FFFD (Postgres and JSON encoders refuse both), and secret-looking values (tokens, passwords,
+ * keys) are masked by the one redactor, so no card, thread, ticket or page repeats them.
+ */
+export function cleanText(s: string): string {
+  return sharedRedactor().text(s.replace(/\u0000/g, "").toWellFormed(), "secrets");
+}
+
+function cleanStrings<T>(v: T): T {
+  if (typeof v === "string") return cleanText(v) as T;
+  if (Array.isArray(v)) return v.map(cleanStrings) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [cleanText(k), cleanStrings(x)])) as T;
+  return v;
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -1,7 +1,6 @@
 import OpenAI from "openai";
 import type { Logger } from "../log.ts";
 import { NARRATIVE_SECTIONS, type NarrativeSection, type PostmortemFacts, type SectionKey } from "./model.ts";
-import type { Redactor } from "./redact.ts";
 import { clock, type KeyMoment } from "./timeline.ts";
 
 /**
@@ -23,7 +22,7 @@ export interface NarrativeInput {
 }
 
 /** The redacted material a narrator may see. */
-export function narrativeInput(f: PostmortemFacts, timeline: KeyMoment[], draft: Record<SectionKey, string>, redact: Redactor, names: (actor: string) => string): NarrativeInput {
+export function narrativeInput(f: PostmortemFacts, timeline: KeyMoment[], draft: Record<SectionKey, string>, redact: (text: string) => string, names: (actor: string) => string): NarrativeInput {
   const facts = [
     `Incident ${f.incidentId}: ${f.title} (${f.severity.toUpperCase()})`,
     `Services: ${f.services.join(", ") || "unknown"}`,

@@ -13,7 +13,6 @@ import { computeFacts } from "./facts.ts";
 import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
 import { narrativeInput, type PostmortemNarrator } from "./narrator.ts";
 import { plainPostmortemPresenter, type PostmortemPresenter } from "./presenter.ts";
-import type { Redactor } from "./redact.ts";
 import { PostmortemRepo } from "./postmortem-repo.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { keyTimeline } from "./timeline.ts";
@@ -42,7 +41,8 @@ export interface PostmortemServiceOptions {
   settings: PostmortemSettings;
   people: People;
   kept: KeptMessages;
-  redact: Redactor;
+  /** The one redactor (src/redact), for what leaves for the narrator's model. */
+  redact: (text: string) => string;
   logger: Logger;
   knowledge?: { put(entry: KbEntry): Promise<void> };
   jira?: PostmortemJira;

@@ -10,7 +10,7 @@ import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import type { Logger } from "../log.ts";
 import { OpenAINarrator, type PostmortemNarrator } from "../postmortem/narrator.ts";
 import { PostmortemService } from "../postmortem/postmortem-service.ts";
-import { createRedactor, parseRedactPatterns } from "../postmortem/redact.ts";
+import { Redactor, redactingPort, sharedRedactor } from "../redact/redactor.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
 import type { Store } from "../store/store.ts";
 import { EchoMemory } from "./echo-memory.ts";
@@ -69,13 +69,14 @@ export class SyncService {
     if (o.pagerDutyPort && o.settings.pagerduty.enabled) {
       this.pagerduty = new PagerDutySync({ port: o.pagerDutyPort, store: o.store, incidents: o.incidents, settings: o.settings.pagerduty, logger: o.logger, echo: this.echo, people: this.people, kept: this.kept, presenter, retry: o.retry });
     }
+    const redactor = Redactor.fromPatterns(o.redactPatterns);
     this.postmortems = new PostmortemService({
       store: o.store,
       incidents: o.incidents,
       settings: o.settings.postmortem,
       people: this.people,
       kept: this.kept,
-      redact: createRedactor(parseRedactPatterns(o.redactPatterns)),
+      redact: (text) => redactor.text(text),
       logger: o.logger,
       knowledge: o.knowledge,
       jira: this.jira,
@@ -170,7 +171,7 @@ export function buildSyncService(o: {
     logger,
     settings,
     defaultChannel: config.incidentChannel,
-    jiraPort: settings.jira.enabled && jiraAvailable ? createJiraPort(config, o.sandboxUrl ?? "", logger, settings.jira.mapping) : undefined,
+    jiraPort: settings.jira.enabled && jiraAvailable ? redactingPort(createJiraPort(config, o.sandboxUrl ?? "", logger, settings.jira.mapping), sharedRedactor()) : undefined,
     pagerDutyPort: settings.pagerduty.enabled ? o.pagerDutyPort : undefined,
     knowledge: o.knowledge,
     narrator,

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LoopLimitError, runToolLoop, type LoopTool } from "../../src/assistant/llm-loop.ts";
-import { Redactor } from "../../src/assistant/redact.ts";
+import { Redactor } from "../../src/redact/redactor.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
 
 describe("LLM tool loop against an OpenAI-compatible server", () => {

@@ -4,7 +4,7 @@ import { effective, generateDoc, toJiraText, toMarkdown } from "../../src/postmo
 import { computeFacts, errorBudget } from "../../src/postmortem/facts.ts";
 import type { PostmortemRecord } from "../../src/postmortem/model.ts";
 import { narrativeInput, parseNarrative } from "../../src/postmortem/narrator.ts";
-import { createRedactor, parseRedactPatterns } from "../../src/postmortem/redact.ts";
+import { Redactor } from "../../src/redact/redactor.ts";
 import { actionItemsText, parseActionItems, templateSections } from "../../src/postmortem/template.ts";
 import { keyTimeline } from "../../src/postmortem/timeline.ts";
 
@@ -160,17 +160,18 @@ describe("document, edits and copies", () => {
 
 describe("redaction and the narrator's input", () => {
   it("removes secrets, emails and addresses before anything leaves for an LLM", () => {
-    const redact = createRedactor(parseRedactPatterns("ACME-\\d+;;internal\\.example"));
+    const r = Redactor.fromPatterns("ACME-\\d+;;internal\\.example");
+    const redact = (t: string) => r.text(t);
     const out = redact("token=abc123secretvalue987 Bearer eyJhbGciOi.eyJzdWIiOiIx.c2lnbmF0dXJl1 xoxb-1234-5678-abcdef key AKIAABCDEFGHIJKLMNOP mail bob@example.com ip 10.1.2.3 url https://x.io/a?sig=zzz ACME-42 internal.example");
     expect(out).not.toMatch(/abc123secret|eyJ|xoxb-|AKIA|bob@example|10\.1\.2\.3|sig=zzz|ACME-42|internal\.example/);
-    expect(out).toContain("token=[redacted]");
-    expect(out).toContain("[email]");
-    expect(out).toContain("https://x.io/a?[query]");
+    expect(out).toContain("token=[REDACTED:secret]");
+    expect(out).toContain("[REDACTED:email]");
+    expect(out).toContain("https://x.io/a?[REDACTED:query]");
   });
 
   it("the narrator only sees redacted facts, timeline and draft", () => {
     const doc = generateDoc(facts, keyTimeline(timeline), { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 }, now: at(60) });
-    const input = narrativeInput(facts, doc.timeline, doc.sections, createRedactor(), (a) => a);
+    const input = narrativeInput(facts, doc.timeline, doc.sections, (t) => new Redactor().text(t), (a) => a);
     const all = `${input.facts}\n${input.timeline}\n${JSON.stringify(input.draft)}`;
     expect(all).toContain("rolling back inventory");
     expect(all).not.toMatch(/abc123secret|bob@example\.com|10\.1\.2\.3/);

@@ -1,6 +1,7 @@
 import OpenAI from "openai";
+import { type Redactor, sharedRedactor } from "../../redact/redactor.ts";
 
-/** Text → vectors. The real adapter is the OpenAI embeddings API (or any compatible server). */
+/** Text → vectors. The real adapter is the OpenAI embeddings API (or any compatible server); what it sends is redacted (secrets and personal data). */
 export interface Embedder {
   readonly model: string;
   embed(texts: string[]): Promise<number[][]>;
@@ -9,8 +10,11 @@ export interface Embedder {
 export class OpenAIEmbedder implements Embedder {
   readonly model: string;
   private readonly client: OpenAI;
-  constructor(options: { apiKey: string; baseUrl?: string; model: string; timeoutMs?: number }) {
+  private readonly redact: (text: string) => string;
+  constructor(options: { apiKey: string; baseUrl?: string; model: string; timeoutMs?: number; redactor?: Redactor }) {
     this.model = options.model;
+    const redactor = options.redactor ?? sharedRedactor();
+    this.redact = (t) => redactor.text(t, "all");
     this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, timeout: options.timeoutMs ?? 20_000, maxRetries: 2 });
   }
 
@@ -18,7 +22,7 @@ export class OpenAIEmbedder implements Embedder {
     const out: number[][] = [];
     // The API takes up to 2,048 inputs per request; runbooks are few, so small batches are fine.
     for (let i = 0; i < texts.length; i += 64) {
-      const res = await this.client.embeddings.create({ model: this.model, input: texts.slice(i, i + 64).map((t) => t.slice(0, 24_000)) });
+      const res = await this.client.embeddings.create({ model: this.model, input: texts.slice(i, i + 64).map((t) => this.redact(t.slice(0, 24_000))) });
       for (const d of [...res.data].sort((a, b) => a.index - b.index)) out.push(d.embedding);
     }
     return out;
