@@ -1,11 +1,35 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { z } from "zod";
 import { loadConfig } from "../../config.ts";
+import { alertQuery } from "../../knowledge/alert-query.ts";
 import { buildKnowledgeBase } from "../../knowledge/build.ts";
 import { silentLogger } from "../../log.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
 
-export const summary = 'search runbooks and postmortems: kb search "<text>" [--runbooks <dir>] [--limit n] [--json]';
+export const summary = 'search runbooks and postmortems: kb search "<text>" | --alert <alert.json> [--runbooks <dir>] [--limit n] [--json]';
+
+/** An alert as Alertmanager and most senders describe one: name, labels, annotations. */
+const alertFileSchema = z.object({
+  name: z.string().optional(),
+  summary: z.string().optional(),
+  description: z.string().optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+});
+
+/** The search text for an alert file: its name, telling labels and annotations, instance detail stripped. */
+function alertFileQuery(path: string): string {
+  const a = alertFileSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  const ann = a.annotations;
+  return alertQuery({
+    name: a.name ?? a.labels.alertname ?? "",
+    summary: a.summary ?? ann.summary ?? ann.message ?? ann.title ?? "",
+    description: a.description ?? ann.description,
+    labels: a.labels,
+  });
+}
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -18,8 +42,17 @@ function flag(args: string[], name: string): string | undefined {
  */
 export async function run(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const positional = rest.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--runbooks", "--limit"].includes(rest[i - 1])));
-  const text = positional.join(" ").trim();
+  const positional = rest.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--runbooks", "--limit", "--alert"].includes(rest[i - 1])));
+  const alertFile = flag(rest, "--alert");
+  let text = positional.join(" ").trim();
+  if (alertFile) {
+    try {
+      text = alertFileQuery(alertFile);
+    } catch (e) {
+      process.stderr.write(`aisre kb: cannot read the alert in ${alertFile}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}\n`);
+      return 2;
+    }
+  }
   if (verb !== "search" || !text) {
     process.stderr.write(`usage: aisre ${summary}\n`);
     return 2;
