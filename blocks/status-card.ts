@@ -48,25 +48,23 @@ function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[
       field(h.latencyP95?.label ? esc(h.latencyP95.label.replace(/^./, (c) => c.toUpperCase())) : "Latency p95", readingText(h.latencyP95)),
       field("CPU / memory (of limit)", `${h.cpu ? value(h.cpu) : "n/a"} / ${h.memory ? value(h.memory) : "n/a"}`),
       field("On call", oncall),
-      field("Open incidents", h.openIncidents.length ? h.openIncidents.slice(0, 3).map((i) => `${inlineCode(i.id)} ${esc(i.severity.toUpperCase())}`).join("\n") : "none"),
+      field("Open incidents", h.openIncidents.length ? h.openIncidents.slice(0, 3).map((i) => `${inlineCode(i.id)} ${esc(i.severity.toUpperCase())} ${esc(i.title)}`).join("\n") : "none"),
     ],
   });
   const deploys = h.deploys.slice(0, 3).map((d) => `• ${esc(d.kind)} ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}${d.status && !/success/i.test(d.status) ? ` [${esc(d.status)}]` : ""}`);
   const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${esc(d.kind)} of *${esc(d.service)}* ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}`);
-  const incidents = h.openIncidents.slice(0, 3).map((i) => `• ${inlineCode(i.id)} ${esc(i.title)}`);
   const names = (xs: readonly string[]): string => (xs.length ? xs.slice(0, 8).map((x) => inlineCode(x)).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") : "none known");
   const detail = [
     `*Upstream (it calls)*: ${names(h.upstream ?? [])}\n*Downstream (calls it)*: ${names(h.downstream ?? [])}`,
     deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone",
     upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : "",
-    incidents.length ? `*Open incidents*\n${incidents.join("\n")}` : "",
   ]
     .filter(Boolean)
     .join("\n");
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(detail) } });
   blocks.push({
     type: "context",
-    elements: [{ type: "mrkdwn", text: fit(`As of ${hhmm(h.at)} (system clock) · now = last 3 min, baseline = the hour before${h.gaps.length ? ` · :warning: gaps: ${esc(h.gaps.join("; "))}` : ""}`, 2000) }],
+    elements: [{ type: "mrkdwn", text: fit(`As of ${hhmm(h.at)} (system clock) · now = last 3 min, baseline = the hour before${h.baselineBefore ? ` the open incident (before ${hhmm(h.baselineBefore)})` : ""}${h.gaps.length ? ` · :warning: gaps: ${esc(h.gaps.join("; "))}` : ""}`, 2000) }],
   });
   return blocks;
 }

@@ -46,6 +46,8 @@ export interface ServiceHealth {
   /** Data that could not be read, and why. */
   gaps: string[];
   at: string;
+  /** When the baseline ends early: the open incident's start (its window is not normal time). */
+  baselineBefore?: string;
 }
 
 const median = (xs: number[]): number => {
@@ -57,11 +59,13 @@ const median = (xs: number[]): number => {
  * "Now" (the median of the last 3 minutes, so a fault of a few minutes shows) against the baseline
  * (the median of the hour before the last 10 minutes) (pure). Timestamps in unix seconds.
  */
-export function reading(series: MetricSeries | undefined, unit: MetricReading["unit"]): MetricReading | undefined {
+export function reading(series: MetricSeries | undefined, unit: MetricReading["unit"], baselineEndS?: number): MetricReading | undefined {
   if (!series || series.values.length === 0) return undefined;
   const end = series.timestamps.at(-1)!;
   const recent = series.values.filter((_, i) => series.timestamps[i] > end - 180);
-  const before = series.values.filter((_, i) => series.timestamps[i] <= end - 600 && series.timestamps[i] > end - 4200);
+  // The baseline is normal time: the hour before an open incident began, when there is one.
+  const baseEnd = baselineEndS !== undefined && baselineEndS < end - 600 ? baselineEndS : end - 600;
+  const before = series.values.filter((_, i) => series.timestamps[i] <= baseEnd && series.timestamps[i] > baseEnd - 3600);
   const now = median(recent);
   if (!Number.isFinite(now)) return undefined;
   const baseline = median(before);
@@ -125,7 +129,13 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
   const ts = deps.toolsets;
   const now = await ts.metrics.systemNow();
   const gaps: string[] = [];
-  const window = { start: now - 70 * 60_000, end: now, stepSeconds: 60 };
+  // An open incident of the service is not its normal: the baseline is the hour before it began (a
+  // few minutes before it was opened, for the onset). Its data is read too, up to six hours back.
+  const open = (await deps.store.incidents.listOpen()).filter((i) => i.services.includes(service));
+  const incidentStart = open.length ? Math.max(now - 6 * 3_600_000, Math.min(...open.map((i) => Date.parse(i.createdAt))) - 5 * 60_000) : undefined;
+  const baselineEnd = incidentStart !== undefined && incidentStart < now - 10 * 60_000 ? incidentStart : undefined;
+  const window = { start: Math.min(now - 70 * 60_000, (baselineEnd ?? now) - 65 * 60_000), end: now, stepSeconds: 60 };
+  const baseS = baselineEnd !== undefined ? Math.floor(baselineEnd / 1000) : undefined;
   const oncallPeople = async (): Promise<{ people: OncallEntry[]; gap?: string }> => {
     if (deps.oncall) {
       try {
@@ -138,28 +148,27 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     if (r.status === "ok") return { people: r.data.map((o) => ({ name: o.user.name, level: o.level, ...(o.schedule ? { schedule: o.schedule.name } : {}) })) };
     return { people: [], ...(r.status === "no_data" ? {} : { gap: `on-call: ${r.status === "error" ? r.error : r.reason}` }) };
   };
-  const [metrics, p95, pods, changes, oncall, open] = await Promise.all([
+  const [metrics, p95, pods, changes, oncall] = await Promise.all([
     ts.metrics.t.serviceMetrics.run({ services: [service], ...window }),
     ts.ports.metrics ? ts.metrics.t.promqlRange.run({ query: p95Query(service, deps.serviceLabel), ...window }) : Promise.resolve(undefined),
     ts.kubernetes.t.podState.run({ services: [service], since: now - 60 * 60_000 }),
     ts.changes.t.recentChanges.run({ services: [service, ...(deps.dependencies ?? []).filter((d) => d !== service)].slice(0, 30), since: now - 24 * 3_600_000, until: now }),
     oncallPeople(),
-    deps.store.incidents.listOpen(),
   ]);
-  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open.filter((i) => i.services.includes(service)), deploys: [], dependencyChanges: [], upstream: [...(deps.dependencies ?? [])], downstream: [...(deps.callers ?? [])], oncall: oncall.people, gaps, at: new Date(now).toISOString() };
+  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open, deploys: [], dependencyChanges: [], upstream: [...(deps.dependencies ?? [])], downstream: [...(deps.callers ?? [])], oncall: oncall.people, gaps, at: new Date(now).toISOString(), ...(baselineEnd !== undefined ? { baselineBefore: new Date(baselineEnd).toISOString() } : {}) };
   if (metrics.status === "ok") {
     const series = metrics.data.services.find((s) => s.service === service)?.series ?? [];
     const find = (m: string) => series.find((s) => s.metric === m);
-    h.errorRate = reading(find("error_ratio"), "ratio");
-    h.latencyP95 = reading(find("latency_p99"), "seconds");
+    h.errorRate = reading(find("error_ratio"), "ratio", baseS);
+    h.latencyP95 = reading(find("latency_p99"), "seconds", baseS);
     if (h.latencyP95) h.latencyP95.label = "p99 latency";
-    h.cpu = reading(find("cpu_utilization"), "ratio");
-    h.memory = reading(find("memory_utilization"), "ratio");
+    h.cpu = reading(find("cpu_utilization"), "ratio", baseS);
+    h.memory = reading(find("memory_utilization"), "ratio", baseS);
     if (series.length === 0) gaps.push(`no metrics found for ${service}`);
   } else if (metrics.status === "no_data") gaps.push(`metrics: ${metrics.reason}`);
   else gaps.push(`metrics: ${metrics.status === "error" ? metrics.error : metrics.reason}`);
   if (p95?.status === "ok" && p95.data[0]) {
-    const r = reading({ metric: "latency_p95", timestamps: p95.data[0].timestamps, values: p95.data[0].values }, "seconds");
+    const r = reading({ metric: "latency_p95", timestamps: p95.data[0].timestamps, values: p95.data[0].values }, "seconds", baseS);
     if (r) h.latencyP95 = { ...r, label: "p95 latency" };
   }
   if (pods.status === "ok") {

@@ -146,6 +146,16 @@ describe("answer helpers", () => {
     expect(judge({ pods: { ready: 2, total: 3, restarts: 1, signals: [] }, openIncidents: [] }).verdict).toBe("degraded");
     expect(judge({ pods: { ready: 3, total: 3, restarts: 0, signals: ["CrashLoopBackOff (cart-1)"] }, openIncidents: [] }).verdict).toBe("unhealthy");
   });
+
+  it("takes the baseline from before an open incident, not from inside it", () => {
+    // Failing at 30 % for the last 50 minutes of two hours: the hour before the last 10 minutes is mostly the incident.
+    const ts = Array.from({ length: 120 }, (_, i) => 1_000_000 + i * 60);
+    const values = ts.map((_, i) => (i >= 70 ? 0.304 : 0.006));
+    expect(reading({ metric: "error_ratio", timestamps: ts, values }, "ratio")!.baseline).toBeCloseTo(0.304);
+    const r = reading({ metric: "error_ratio", timestamps: ts, values }, "ratio", ts[70] - 300)!;
+    expect(r.now).toBeCloseTo(0.304);
+    expect(r.baseline).toBeCloseTo(0.006);
+  });
 });
 
 describe("summaries", () => {

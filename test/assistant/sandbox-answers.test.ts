@@ -124,6 +124,7 @@ describe("/aisre status, oncall, runbook", () => {
     expect(card, seen.map(flat).join("\n")).toBeDefined();
     const text = flat(card!);
     for (const label of ["Pods", "Error rate", "P95 latency", "CPU / memory", "On call", "Open incidents", "Last changes"]) expect(text).toContain(label);
+    expect(text.split("Open incidents").length - 1).toBe(1);
     expect(text).toContain(":red_circle:");
     expect(text).toContain("<@U_ALICE> (L1)");
     expect(text).toContain(incident.id);
