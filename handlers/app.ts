@@ -30,7 +30,16 @@ export interface RunningAisre {
  * Starts the bot: services, the HTTP server (Slack events, webhooks, health, metrics), the local
  * sandbox for every part not configured for real, then the Bolt app on top.
  */
-export async function startAisre(config: Config, options: { logger?: Logger; listeners?: ListenerOptions; extraRoutes?: (s: Services) => Router[] } = {}): Promise<RunningAisre> {
+export async function startAisre(
+  config: Config,
+  options: {
+    logger?: Logger;
+    listeners?: ListenerOptions;
+    extraRoutes?: (s: Services) => Router[];
+    /** Resolves when the embedded database may be opened (prepareEmbeddedDb, started before the imports). */
+    databaseReady?: Promise<void>;
+  } = {},
+): Promise<RunningAisre> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const state = { draining: false, inFlight: 0 };
   let slackListener: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -66,7 +75,7 @@ export async function startAisre(config: Config, options: { logger?: Logger; lis
   const url = `http://127.0.0.1:${botPort}`;
 
   // The database opens while the sandbox starts.
-  const db = openServiceDb(config, logger);
+  const db = (options.databaseReady ?? Promise.resolve()).then(() => openServiceDb(config, logger));
   db.catch(() => undefined); // awaited (and its failure reported) by buildServices
   let sandbox: LocalSandbox | undefined;
   let signingSecret = config.slack.signingSecret;

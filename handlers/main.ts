@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
-import { startAisre } from "./app.ts";
-import { installProcessGuards } from "./process-guards.ts";
+import { embeddedDbDir, prepareEmbeddedDb } from "../src/store/pglite-prepare.ts";
+import type { RunningAisre } from "./app.ts";
 
 /** Process entry for `npm start`: config, start, and a graceful stop on SIGTERM/SIGINT. */
 const major = Number(process.versions.node.split(".")[0]);
@@ -22,9 +22,14 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-let running: Awaited<ReturnType<typeof startAisre>> | undefined;
+// A first start creates the embedded database on another core while the product loads (imported
+// only now, so that the two overlap) and the sandbox starts.
+const databaseReady = config.databaseUrl ? undefined : prepareEmbeddedDb(embeddedDbDir(config.dataDir), logger.child({ component: "store" }));
+const { startAisre } = await import("./app.ts");
+const { installProcessGuards } = await import("./process-guards.ts");
+let running: RunningAisre | undefined;
 installProcessGuards(logger, () => running?.services.metrics.errors.inc({ code: "unhandled_rejection" }));
-running = await startAisre(config, { logger });
+running = await startAisre(config, { logger, databaseReady });
 const started = running;
 if (started.sandbox) {
   process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${started.sandbox.url.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${started.url}/slack/events\n\n`);

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite-db.ts";
+import { embeddedDbDir, embeddedDbExists } from "./pglite-prepare.ts";
 import { openPostgresDb } from "./pg-db.ts";
 
 export interface OpenOptions {
@@ -17,9 +16,9 @@ export interface OpenOptions {
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDb(options: OpenOptions): Promise<Db> {
-  const pgliteDir = options.dataDir === "memory" ? "memory" : `${options.dataDir}/pg`;
+  const pgliteDir = options.dataDir === "memory" ? "memory" : embeddedDbDir(options.dataDir);
   // PGlite's first start creates its database cluster: the longest step of a first `npm start`.
-  if (!options.databaseUrl && pgliteDir !== "memory" && !existsSync(join(pgliteDir, "PG_VERSION"))) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
+  if (!options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir)) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
   const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir);
   try {
     await migrate(db);
