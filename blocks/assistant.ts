@@ -2,6 +2,7 @@ import type { KnownBlock } from "@slack/types";
 import { fit, fitHeader, fitSection } from "./limits.ts";
 import { escapeMrkdwn as esc, inlineCode, mentionUser } from "./mrkdwn.ts";
 import { shareActions, shareValue } from "./status-card.ts";
+import { runbookMatch } from "../src/text/words.ts";
 
 /** `/aisre oncall`: who is on call, grouped by roster. */
 export function oncallMessage(services: string[], text: string, o: { shareable?: boolean; sharedBy?: string } = {}): { text: string; blocks: KnownBlock[] } {
@@ -31,9 +32,9 @@ export function runbookMessage(query: string, results: RunbookResult[], o: { sha
     blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`No runbook matches _${esc(query)}_. Try other words (an alert name, a symptom such as _OOMKilled_ or _connection pool_), or \`/aisre runbook deploy\`.`) } });
   }
   for (const r of results.slice(0, 5)) {
-    const meta = [r.risk ? `risk ${esc(r.risk)}` : "", r.actions.length ? `actions: ${esc(r.actions.join(", "))}` : "", r.services.length && !r.services.includes("*") ? `services: ${esc(r.services.join(", "))}` : "", r.path ? inlineCode(r.path) : ""].filter(Boolean).join(" · ");
+    const meta = [r.risk ? `risk ${esc(r.risk)}` : "", r.actions.length ? `actions: ${esc(r.actions.map((x) => x.replace(/_/g, " ")).join(", "))}` : "", r.services.length && !r.services.includes("*") ? `services: ${esc(r.services.join(", "))}` : "", r.path ? inlineCode(r.path) : ""].filter(Boolean).join(" · ");
     const steps = r.steps.length ? `\n${r.steps.map((s, i) => `${i + 1}. ${esc(s)}`).join("\n")}` : r.excerpt ? `\n> ${esc(r.excerpt.replace(/\s+/g, " ").slice(0, 300))}` : "";
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*${esc(r.title)}* (match ${Math.round(r.score * 100)}%)${meta ? `\n_${meta}_` : ""}${steps}`) } });
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`${runbookMatch(esc(r.title), r.score)}${meta ? `\n_${meta}_` : ""}${steps}`) } });
   }
   if (o.sharedBy) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: `Shared by ${mentionUser(o.sharedBy)} via \`/aisre runbook\`` }] });
   if (o.shareable && results.length) blocks.push(shareActions(shareValue("runbook", query)));

@@ -4,7 +4,9 @@ import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.
 import type { AnalysisView, DiagnosisPresenter, UpdateView } from "../src/diagnose/live/view.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
-import { escapeMrkdwn as esc, inlineCode } from "./mrkdwn.ts";
+import { escapeMrkdwn as esc, inlineCode, slackDate } from "./mrkdwn.ts";
+import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
+import { plural } from "../src/text/words.ts";
 
 /**
  * Diagnosis messages in the incident thread: the first analysis (ranked hypotheses, each with its
@@ -33,7 +35,7 @@ const CHANGE_ICON: Record<HypothesisChange["kind"], string> = {
 const TOOL_ICON = { ok: ":white_check_mark:", no_data: ":white_circle:", error: ":warning:", disabled: ":no_entry_sign:" } as const;
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
-const hhmm = (ms: number): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+const hhmm = (ms: number): string => slackDate(ms, "{time}");
 
 function verdictLabel(d: Diagnosis): string {
   switch (d.uncertainty) {
@@ -74,7 +76,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   const blocks: KnownBlock[] = [];
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`:mag: *Diagnosis* · ${verdictLabel(d)}\n${esc(d.headline)}`) } });
   const onsetNote = v.symptom ? `onset ${hhmm(v.window.onset)} (${esc(v.symptom.alert)} on ${esc(v.symptom.service)})` : `onset ${hhmm(v.window.onset)}`;
-  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${onsetNote} · data from ${hhmm(v.window.start)} to ${hhmm(v.window.end)} · ${d.hypotheses.length} candidate(s) ranked`, SLACK_LIMITS.sectionText) }] });
+  blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`${onsetNote} · data from ${hhmm(v.window.start)} to ${hhmm(v.window.end)} · ${plural(d.hypotheses.length, "candidate")} ranked`, SLACK_LIMITS.sectionText) }] });
   const top = d.hypotheses.slice(0, 3);
   if (top.length === 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: "No service shows a clear anomaly yet: the next signals will be ranked as they arrive." } });
   for (const h of top) blocks.push(hypothesisBlock(h));
@@ -95,7 +97,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });
   const lead = d.hypotheses[0];
   const text = lead ? `Diagnosis: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(d.uncertainty)})${d.hypotheses[1] ? `; then ${esc(d.hypotheses[1].service)} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
-  return { text: fit(text, SLACK_LIMITS.messageText), blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  return { text: fit(text, SLACK_LIMITS.messageText), blocks: blocksWithSlackTimes(blocks.slice(0, SLACK_LIMITS.blocksPerMessage), v.window.onset) };
 }
 
 export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
@@ -123,7 +125,7 @@ export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
       elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}${below.length ? ` · below it: ${esc(below.join(", "))}` : ""}`, SLACK_LIMITS.sectionText) }],
     },
   ];
-  return { text: fit(esc(v.changes.map((c) => c.text).join("; ")), SLACK_LIMITS.messageText), blocks };
+  return { text: fit(esc(v.changes.map((c) => c.text).join("; ")), SLACK_LIMITS.messageText), blocks: blocksWithSlackTimes(blocks, Date.parse(v.incident.createdAt)) };
 }
 
 export const blockKitDiagnosisPresenter: DiagnosisPresenter = {

@@ -5,6 +5,7 @@ import type { ActionState, RemediationAction } from "../src/remediate/types.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitButton, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeKeepingMentions, escapeMrkdwn as esc, escapeMrkdwn, inlineCode, mentionGroup, mentionUser } from "./mrkdwn.ts";
+import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
 
 /** The action card in the incident thread: what, where, why, evidence, rollback, state; buttons while pending. */
 
@@ -105,6 +106,30 @@ function stepsText(a: RemediationAction): string {
   return out.trimEnd();
 }
 
+const AUTONOMY: Record<string, string> = {
+  observe: "observed only: nothing is offered or run",
+  advise: "advice only: run it yourself",
+  approve: "runs only once approved",
+  autonomous: "runs on its own, within its guardrails",
+};
+
+/** A policy reason without its internals: "rule 4 (action=kill_db_query): approve, 2 approvers" → "rule 4, for kill db query". */
+function policyWords(reason: string): string {
+  const rule = /^rule (\d+) \(([^)]*)\)/.exec(reason);
+  if (!rule) return reason.replace(/_/g, " ");
+  const what = rule[2].split(/,\s*/).map((m) => m.replace(/^[a-z]+=/, "").replace(/_/g, " ").replace(/\|/g, " or ")).join(", ");
+  return `rule ${rule[1]}, for ${what}`;
+}
+
+/** Why this action needs (or does not need) approval, in words: not the policy's internals. */
+function autonomyWords(a: RemediationAction): string {
+  const mode = AUTONOMY[a.detail.autonomy] ?? escapeMrkdwn(a.detail.autonomy);
+  const approvers = a.requiredApprovals > 1 ? ` by ${a.requiredApprovals} approvers` : "";
+  const reason = a.detail.because.at(-1) ?? "";
+  const why = !reason || reason.startsWith("default") ? "the default for actions" : `remediation policy: ${escapeMrkdwn(policyWords(reason))}`;
+  return `:lock: ${mode}${a.detail.autonomy === "approve" ? approvers : ""} (${why})`;
+}
+
 export function actionCardMessage({ action: a, buttons: withButtons }: ActionCardView): SlackMessage {
   const header = `:wrench: *${esc(a.detail.title)}* ${inlineCode(a.target.service)}${a.params && Object.keys(a.params).length ? ` (${esc(Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", "))})` : ""} — ${esc(a.risk)}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
   const why = `*Why:* ${escapeMrkdwn(a.reason)}${a.detail.hypothesisRef ? ` _(hypothesis ${esc(a.detail.hypothesisRef)})_` : ""}`;
@@ -123,10 +148,10 @@ export function actionCardMessage({ action: a, buttons: withButtons }: ActionCar
   if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${escapeMrkdwn(e)}`).join("\n")}`) } });
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(statusLine(a)) } });
   if (a.detail.steps.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
-  const context = [`Policy: ${esc(a.detail.autonomy)}${a.requiredApprovals > 1 ? `, ${a.requiredApprovals} approvers` : ""} · ${esc(a.detail.because.at(-1) ?? "")}`, esc(a.detail.note ?? ""), `action ${inlineCode(a.id)}`].filter(Boolean).join(" · ");
+  const context = [autonomyWords(a), a.detail.note ? esc(a.detail.note) : "", `audit: ${inlineCode(`/aisre audit ${a.id}`)}`].filter(Boolean).join(" · ");
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(context, 2000) }] });
   if (withButtons) blocks.push(buttons(a));
-  return { text: fit(esc(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`), 3000), blocks };
+  return { text: fit(esc(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`), 3000), blocks: blocksWithSlackTimes(blocks, Date.parse(a.createdAt)) };
 }
 
 export function actionMentionMessage(a: RemediationAction): SlackMessage {

@@ -1,4 +1,5 @@
 import type { KnownBlock } from "@slack/types";
+import { slackDate } from "../src/text/slack-markup.ts";
 import type { MetricReading, ServiceHealth } from "../src/assistant/service-health.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
@@ -6,7 +7,7 @@ import { escapeMrkdwn as esc, inlineCode, mentionUser, personRef } from "./mrkdw
 
 const ICON = { healthy: ":large_green_circle:", degraded: ":large_yellow_circle:", unhealthy: ":red_circle:", unknown: ":white_circle:" } as const;
 
-const hhmm = (ms: number | string): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+const hhmm = (ms: number | string): string => slackDate(ms, "{time}");
 
 function ago(iso: string, now: number): string {
   const m = Math.round((now - Date.parse(iso)) / 60_000);

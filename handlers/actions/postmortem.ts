@@ -5,6 +5,7 @@ import { postmortemEditModal } from "../../blocks/postmortem-modal.ts";
 import type { Services } from "../../src/app/services.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../../src/postmortem/model.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { plural } from "../../src/text/words.ts";
 
 const STATUSES: PostmortemStatus[] = ["draft", "in_review", "final"];
 
@@ -39,7 +40,7 @@ export function registerPostmortemActions(app: App, services: Services): void {
     const incidentId = action.value ?? "";
     try {
       const p = await pm.draft(incidentId, user);
-      await respond({ response_type: "ephemeral", replace_original: false, text: `Regenerated the postmortem from the timeline (v${p.version})${p.edited.length ? `; your edits to ${p.edited.length} section(s) are kept` : ""}.` });
+      await respond({ response_type: "ephemeral", replace_original: false, text: `Regenerated the postmortem from the timeline (v${p.version})${p.edited.length ? `; your edits to ${plural(p.edited.length, "section")} are kept` : ""}.` });
     } catch (e) {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user, incidentId, what: ACTION.postmortemRegenerate });
     }

@@ -1,5 +1,6 @@
 import { incidentListBlocks } from "../../blocks/incident-list.ts";
 import type { Subcommand } from "./subcommand.ts";
+import { plural } from "../../src/text/words.ts";
 
 /** `/aisre incidents`: the open incidents with links to their threads. */
 export const incidentsSubcommand: Subcommand = {
@@ -15,6 +16,6 @@ export const incidentsSubcommand: Subcommand = {
         return { incident, permalink, firing: (await services.store.alerts.countByIncident(incident.id)).firing };
       }),
     );
-    await respond({ response_type: "ephemeral", text: `${open.length} open incident(s)`, blocks: incidentListBlocks(items) });
+    await respond({ response_type: "ephemeral", text: plural(open.length, "open incident"), blocks: incidentListBlocks(items) });
   },
 };

@@ -11,6 +11,8 @@ import { summaryFor } from "./summaries.ts";
 import { escapeKeepingMentions, escapeText as esc, inlineCode, isSlackUserId, link, mentionUser, personRef, safeUrl } from "../text/slack-markup.ts";
 import { explainWhyNot } from "./why-not.ts";
 import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
+import { plural, runbookMatch } from "../text/words.ts";
+import { slackDate } from "../text/slack-markup.ts";
 
 /**
  * The deterministic answers: one per intent of the router, each from the read-only toolsets and
@@ -20,7 +22,8 @@ import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
 
 const MIN = 60_000;
 
-export const hhmm = (ms: number | string): string => `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+/** A time in a Slack answer: a date token (the reader's time zone) with a readable UTC fallback. */
+export const hhmm = (ms: number | string): string => slackDate(ms, "{time}");
 
 export function ago(ms: number, now: number): string {
   const m = Math.round((now - ms) / MIN);
@@ -311,12 +314,18 @@ async function similar(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps):
 export function mitigationSteps(rb: Pick<Runbook, "body">, max = 4): string[] {
   const m = /^#{2,3}\s*(?:mitigation|remediation|fix|resolution|what to do)\b.*$([\s\S]*?)(?=^#{1,3}\s|$(?![\s\S]))/im.exec(rb.body);
   if (!m) return [];
-  return m[1]
-    .split("\n")
-    .filter((l) => /^\s*(\d+\.|[-*])\s+/.test(l))
-    .map((l) => l.replace(/^\s*(\d+\.|[-*])\s+/, "").trim())
-    .filter(Boolean)
-    .slice(0, max);
+  // A step that wraps onto the next lines (Markdown continuation) is one step: never cut mid-sentence.
+  const steps: string[] = [];
+  let inStep = false;
+  for (const line of m[1].split("\n")) {
+    const item = /^\s*(\d+\.|[-*])\s+(.*)$/.exec(line);
+    if (item) {
+      steps.push(item[2].trim());
+      inStep = true;
+    } else if (inStep && line.trim() && /^\s+\S|^[^#>|]/.test(line)) steps[steps.length - 1] += ` ${line.trim()}`;
+    else inStep = false;
+  }
+  return steps.filter(Boolean).slice(0, max);
 }
 
 const STATE_TEXT: Record<string, string> = { pending: "waiting for approval (buttons on its card)", advised: "advised (no button under the policy)", running: "running", verifying: "running, verifying" };
@@ -345,7 +354,7 @@ async function nextSteps(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps
     const blocks = r.data.slice(0, 2).map((hit) => {
       const rb = byId.get(hit.id);
       const steps = rb ? mitigationSteps(rb) : [];
-      return `• *${esc(hit.title)}* (match ${Math.round(hit.score * 100)}%${hit.actions.length ? `; actions: ${esc(hit.actions.join(", "))}` : ""})${steps.length ? `\n${steps.map((s, i) => `   ${i + 1}. ${esc(s)}`).join("\n")}` : ""}`;
+      return `• ${runbookMatch(esc(hit.title), hit.score)}${hit.actions.length ? `; actions: ${esc(hit.actions.map((x) => x.replace(/_/g, " ")).join(", "))}` : ""}${steps.length ? `\n${steps.map((s, i) => `   ${i + 1}. ${esc(s)}`).join("\n")}` : ""}`;
     });
     out.push(`*Runbooks:*\n${blocks.join("\n")}`);
   } else if (!ctx && !q.service) {
@@ -362,7 +371,7 @@ async function summary(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, 
   if (!ctx) return needsIncident("summary", input);
   const actions = deps.actions ? await deps.actions(ctx.incident.id) : [];
   const text = summaryFor(q.audience ?? "responders", ctx, { now, actions });
-  return answer("summary", text, [`incident ${ctx.incident.id}: card, ${ctx.alerts.length} alert(s), ${ctx.timeline.length} timeline entries, ${actions.length} remediation action(s)`]);
+  return answer("summary", text, [`incident ${ctx.incident.id}: card, ${plural(ctx.alerts.length, "alert")}, ${plural(ctx.timeline.length, "timeline entry")}, ${plural(actions.length, "remediation action")}`]);
 }
 
 const KIND_ICON: Record<string, string> = { alert: ":rotating_light:", change: ":package:", status: ":arrows_counterclockwise:", hypothesis: ":mag:", action: ":hammer_and_wrench:", message: ":speech_balloon:", anomaly: ":chart_with_upwards_trend:", sync: ":link:", note: ":memo:" };

@@ -4,6 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
 import type { Toolsets } from "../toolsets/index.ts";
 import type { ServicePods } from "../toolsets/kubernetes.ts";
+import { plural } from "../text/words.ts";
 
 /** Someone on call for a service, with their Slack user when known. */
 export interface OncallEntry {
@@ -94,7 +95,7 @@ export function judge(h: Pick<ServiceHealth, "pods" | "errorRate" | "latencyP95"
     bump(h.latencyP95.now > h.latencyP95.baseline * 4 ? 2 : 1, `${h.latencyP95.label ?? "latency"} ${fmtSeconds(h.latencyP95.now)} vs ${fmtSeconds(h.latencyP95.baseline)} baseline`);
   }
   if (h.memory && h.memory.now >= 0.9) bump(1, `memory at ${(h.memory.now * 100).toFixed(0)}% of its limit`);
-  if (h.openIncidents.length) bump(Math.max(1, level), `${h.openIncidents.length} open incident(s)`);
+  if (h.openIncidents.length) bump(Math.max(1, level), plural(h.openIncidents.length, "open incident"));
   const verdict: HealthVerdict = level === 2 ? "unhealthy" : level === 1 ? "degraded" : "healthy";
   return { verdict, reasons };
 }

@@ -2,6 +2,7 @@ import type { ChangeEvent } from "../domain/alert.ts";
 import type { Topology } from "../domain/topology.ts";
 import { propagationEdgesFromCalls } from "./graph.ts";
 import type { ChangeEventInput, Diagnosis, DiagnosisGraph, Hypothesis } from "./types.ts";
+import { plural, verb } from "../text/words.ts";
 
 /**
  * Glue between the engine and the live product (pure): domain types in, card content and thread
@@ -49,7 +50,7 @@ export function nextSteps(d: Diagnosis, max = 4): string[] {
   if (top && out.length === 0) out.push(`Look at ${lead.service}: ${top.summary}.`);
   if (d.uncertainty === "unsure: two candidates" && d.hypotheses[1]) out.push(`Rule out ${d.hypotheses[1].service} as well: the evidence does not separate the two.`);
   const rb = lead.evidence.find((e) => e.kind === "runbook");
-  if (rb?.source.ref) out.push(`Runbook: ${rb.summary.replace(/^runbook /, "")}.`);
+  if (rb?.source.ref) out.push(`Follow the ${rb.summary}.`);
   for (const g of d.gaps.slice(0, 1)) out.push(`Fill the gap: ${g}.`);
   return [...new Set(out)].slice(0, max);
 }
@@ -59,7 +60,7 @@ export function cardDiagnosis(d: Diagnosis): { summary?: string; cause?: string;
   const lead = d.hypotheses[0];
   const affected = lead ? lead.services.slice(1) : [];
   return {
-    ...(lead ? { summary: `${lead.service}${affected.length ? ` and ${affected.length} dependent service(s) (${affected.slice(0, 3).join(", ")}${affected.length > 3 ? ", …" : ""})` : ""} show anomalies.` } : {}),
+    ...(lead ? { summary: `${lead.service}${affected.length ? ` and ${plural(affected.length, "dependent service")} (${affected.slice(0, 3).join(", ")}${affected.length > 3 ? ", …" : ""})` : ""} ${verb(1 + affected.length, "shows")} anomalies.` } : {}),
     cause: lead ? (d.uncertainty === "unsure: two candidates" && d.hypotheses[1] ? `Unsure: ${lead.service} or ${d.hypotheses[1].service}. ${lead.cause}` : lead.cause) : "No clear cause yet.",
     ...(lead ? { confidence: lead.confidence } : {}),
     verdict: d.uncertainty,

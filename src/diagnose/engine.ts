@@ -15,6 +15,7 @@ import type {
   ServiceMetrics,
   UncertaintyVerdict,
 } from "./types.ts";
+import { comparedWithUsual, plural, runbookMatch } from "../text/words.ts";
 
 /**
  * The deterministic diagnosis engine. Pure: no I/O, no clock, no LLM. See docs/diagnosis.md.
@@ -101,8 +102,20 @@ function seriesMap(list: readonly ServiceMetrics[] | undefined): Map<string, Map
   return m;
 }
 
+/** "13:06 UTC": Slack presenters turn these into date tokens (src/text/slack-markup.ts slackTimesIn). */
 function fmtTime(t: number): string {
-  return new Date(t * 1000).toISOString().slice(11, 16) + "Z";
+  return `${new Date(t * 1000).toISOString().slice(11, 16)} UTC`;
+}
+
+/** A metric's value in its own terms: ratios as percentages, latencies in s or ms. */
+function fmtMetric(metric: string, x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (/ratio|utili[sz]ation|usage_ratio|_pct$|percent/.test(metric) && Math.abs(x) <= 1.5) {
+    const p = x * 100;
+    return `${Math.abs(p) >= 10 ? p.toFixed(1) : Math.abs(p) >= 1 ? p.toFixed(2) : p.toPrecision(2)} %`;
+  }
+  if (/latency|duration|_seconds$/.test(metric)) return Math.abs(x) < 1 ? `${fmtNum(x * 1000)} ms` : `${fmtNum(x)} s`;
+  return fmtNum(x);
 }
 
 function fmtNum(x: number): string {
@@ -236,7 +249,7 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
       const e = get(svc);
       const s = clamp(r.score, 0, 1);
       if (s > e.runbook) e.runbook = s;
-      e.items.push({ kind: "runbook", source: { service: svc, ref: r.runbookId }, summary: `runbook "${r.title}" matches (${Math.round(s * 100)} %)`, weight: s });
+      e.items.push({ kind: "runbook", source: { service: svc, ref: r.runbookId }, summary: runbookMatch(r.title, s), weight: s });
     }
   }
   return out;
@@ -325,7 +338,7 @@ function prepare(input: DiagnosisInput): Prepared {
   }
   const noMetrics = [...states.values()].filter((s) => !s.hasMetrics).map((s) => s.name);
   if (noMetrics.length > 0 && allSeries.length > 0) {
-    gaps.push(`no metrics for ${noMetrics.length} service(s)${noMetrics.length <= 5 ? `: ${noMetrics.join(", ")}` : ""}`);
+    gaps.push(`no metrics for ${plural(noMetrics.length, "service")}${noMetrics.length <= 5 ? `: ${noMetrics.join(", ")}` : ""}`);
   }
 
   const reachesSymptom = new Map<string, number>();
@@ -505,14 +518,15 @@ function metricEvidence(st: ServiceState, limit: number): EvidenceItem[] {
     .slice(0, limit);
   return list.map((a) => {
     const ratio = a.level !== 0 ? a.peakValue / a.level : Number.NaN;
-    const rel = Number.isFinite(ratio) && ratio > 0 && a.level > 0 ? (ratio >= 1.5 ? `, ${fmtNum(ratio)}× normal` : ratio <= 0.67 ? `, ${fmtNum(ratio)}× normal` : "") : "";
+    const vs = Number.isFinite(ratio) && ratio > 0 && a.level > 0 && (ratio >= 1.5 || ratio <= 0.67) ? comparedWithUsual(a.peakValue, a.level) : undefined;
+    const rel = vs ? `; ${vs}` : "";
     const c = st.coherence.get(a);
     const shape = c === undefined ? "" : c >= 0.6 ? "; moves with the symptom" : c <= 0.1 ? "; does not follow the symptom" : "";
     const ref = a.referenceKind === "window" ? "the quiet part of the window" : a.referenceKind === "pre-onset" ? "before onset" : "baseline";
     return {
       kind: "metric" as const,
       source: { service: a.service, metric: a.metric },
-      summary: `${a.metric} ${a.moved === "up" ? "rose" : "fell"} to ${fmtNum(a.peakValue)} at ${fmtTime(a.peakAt)} (${ref} ${fmtNum(a.level)}${rel}, robust z ${fmtNum(a.z)})${shape}`,
+      summary: `${a.metric} ${a.moved === "up" ? "rose" : "fell"} to ${fmtMetric(a.metric, a.peakValue)} at ${fmtTime(a.peakAt)} (${ref}: ${fmtMetric(a.metric, a.level)}${rel})${shape}`,
       weight: Number((st.effective.get(a) ?? 0).toFixed(3)),
       at: a.peakAt,
     };
@@ -535,7 +549,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   const gaps: string[] = [];
   evidence.push(...metricEvidence(st, 5));
   if (!st.hasMetrics) gaps.push(`no metrics for ${s.service}`);
-  else if (s.anomaly < 0.05) counter.push({ kind: "metric", source: { service: s.service }, summary: `own metrics look normal (no metric beyond robust z ${Z_THRESHOLD})`, weight: 0.2 });
+  else if (s.anomaly < 0.05) counter.push({ kind: "metric", source: { service: s.service }, summary: "own metrics look normal (none clearly off its usual level)", weight: 0.2 });
 
   const explained: string[] = [];
   if (p.graph) {
@@ -549,7 +563,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
         evidence.push({
           kind: "topology",
           source: { service: s.service, ref: "graph" },
-          summary: `upstream of ${explained.length} anomalous service(s) it can explain: ${explained.slice(0, 6).join(", ")}${explained.length > 6 ? ", …" : ""}`,
+          summary: `upstream of ${plural(explained.length, "anomalous service")} it can explain: ${explained.slice(0, 6).join(", ")}${explained.length > 6 ? ", …" : ""}`,
           weight: Number(Math.min(1, s.explained / 2).toFixed(3)),
         });
       }
@@ -562,7 +576,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
         counter.push({
           kind: "topology",
           source: { service: s.service, metric: tr?.metric, ref: "graph" },
-          summary: `its traffic changed${tr ? ` (${tr.metric} ${tr.moved === "up" ? "rose" : "fell"} to ${fmtNum(tr.peakValue)}, normal ${fmtNum(tr.level)})` : ""}: the load comes from its callers${callers.length ? ` (${callers.slice(0, 3).join(", ")})` : ""}, so they may be the origin`,
+          summary: `its traffic changed${tr ? ` (${tr.metric} ${tr.moved === "up" ? "rose" : "fell"} to ${fmtMetric(tr.metric, tr.peakValue)}, usually ${fmtMetric(tr.metric, tr.level)})` : ""}: the load comes from its callers${callers.length ? ` (${callers.slice(0, 3).join(", ")})` : ""}, so they may be the origin`,
           weight: 0.4,
         });
       }
@@ -577,7 +591,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
       if (p.symptomService && s.service !== p.symptomService) {
         const d = p.reachesSymptom.get(s.service);
         if (d !== undefined && d > 0) {
-          evidence.push({ kind: "symptom", source: { service: s.service, ref: "graph" }, summary: `a fault here reaches the symptom ${p.symptomService}${p.symptomSeries ? ` (${p.symptomSeries.metric})` : ""} in ${d} hop(s)`, weight: 0.2 });
+          evidence.push({ kind: "symptom", source: { service: s.service, ref: "graph" }, summary: `a fault here reaches the symptom ${p.symptomService}${p.symptomSeries ? ` (${p.symptomSeries.metric})` : ""} in ${plural(d, "hop")}`, weight: 0.2 });
         } else if (p.reachesSymptom.size > 0) {
           counter.push({ kind: "topology", source: { service: s.service, ref: "graph" }, summary: `no path in the dependency graph to the symptom ${p.symptomService}`, weight: 0.4 });
         }
@@ -610,7 +624,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   const log = ex?.items.filter((i) => i.kind === "log").sort((a, b) => b.weight - a.weight)[0];
   const phrase = kindPhrase(st);
   const parts: string[] = [];
-  if (change && change.weight >= 0.2) parts.push(`the ${change.summary.replace(/ at \d\d:\d\dZ/, "")} is the likely trigger`);
+  if (change && change.weight >= 0.2) parts.push(`the ${change.summary.replace(/ at \d\d:\d\d UTC/, "")} is the likely trigger`);
   if (pod) parts.push(`pods show ${pod.summary.split(":")[0]}`);
   if (phrase) parts.push(`its ${phrase}`);
   if (log && parts.length < 2) {

@@ -1,4 +1,5 @@
 import type { DiagnosisGraph, PropagationEdge } from "./types.ts";
+import { plural } from "../text/words.ts";
 
 /**
  * Fault-propagation graph: `down[s]` = services a fault in s can surface in (its dependents),
@@ -88,7 +89,7 @@ export function inferOrientation(
   if (descendants > ancestors) {
     return {
       reverse: true,
-      note: `graph direction reversed: as given, ${ancestors} service(s) could propagate to the symptom ${symptomService} and ${descendants} lay downstream of it, so the edges read as caller→callee`,
+      note: `graph direction reversed: as given, ${plural(ancestors, "service")} could propagate to the symptom ${symptomService} and ${descendants} lay downstream of it, so the edges read as caller→callee`,
     };
   }
   return { reverse: false };

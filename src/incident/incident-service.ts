@@ -17,6 +17,7 @@ import type { IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
+import { STATUS_LABEL, type PostmortemStatus } from "../postmortem/model.ts";
 
 const CORRELATE_LOCK = 7_301_004;
 const severityRank = (s: Severity) => Number(s.slice(3));
@@ -27,6 +28,12 @@ export interface IngestResult {
   duplicates: number;
   ignored: number;
   changesAttached: number;
+}
+
+/** The card's postmortem link: its status once, in words ("Draft, in the thread"), never "draft … (draft)". */
+export function postmortemLinkText(status: string): string {
+  const label = STATUS_LABEL[status as PostmortemStatus] ?? status.replace(/_/g, " ");
+  return `${label}, in the thread`;
 }
 
 /** The purpose under which an incident's digest message is recorded (slack_messages). */
@@ -420,7 +427,7 @@ export class IncidentService {
       links: {
         jira: jira ? { key: jira.externalId, url: jira.url } : undefined,
         pagerduty: pd ? { id: pdNumber ? `#${pdNumber}` : pd.externalId, url: pd.url } : undefined,
-        postmortem: pmStatus ? `draft in the thread (${pmStatus})` : undefined,
+        postmortem: pmStatus ? postmortemLinkText(pmStatus) : undefined,
       },
     };
   }

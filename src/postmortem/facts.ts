@@ -23,10 +23,22 @@ export interface FactsInput {
 const minutes = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000));
 const isSlackUser = (a: string) => /^[UW][A-Z0-9_]+$/.test(a);
 
-export function errorBudget(impactMinutes: number, slo: { objective: number; windowDays: number }, basis: string): ErrorBudget {
+/**
+ * The error budget the impact window used. With the share of requests that failed (from the
+ * incident's impact line), minutes count at that share; without it every minute counts in full,
+ * an upper bound.
+ */
+export function errorBudget(impactMinutes: number, slo: { objective: number; windowDays: number }, basis: string, failingShare?: number): ErrorBudget {
   const budgetMinutes = Math.round(((100 - slo.objective) / 100) * slo.windowDays * 24 * 60 * 10) / 10;
-  const usedPercent = budgetMinutes > 0 ? Math.round((impactMinutes / budgetMinutes) * 1000) / 10 : 0;
-  return { objective: slo.objective, windowDays: slo.windowDays, budgetMinutes, usedMinutes: impactMinutes, usedPercent, basis };
+  const usedMinutes = failingShare !== undefined ? Math.round(impactMinutes * failingShare * 10) / 10 : impactMinutes;
+  const usedPercent = budgetMinutes > 0 ? Math.round((usedMinutes / budgetMinutes) * 1000) / 10 : 0;
+  return { objective: slo.objective, windowDays: slo.windowDays, budgetMinutes, usedMinutes, usedPercent, basis, ...(failingShare !== undefined ? { failingShare } : {}) };
+}
+
+/** The largest "N % of requests fail" of an impact line ("checkout: 30 % of requests fail; …"), as a share. */
+export function failingShareOf(impact: string | undefined): number | undefined {
+  const shares = [...(impact ?? "").matchAll(/(\d+(?:\.\d+)?)\s*%\s*of requests fail/g)].map((m) => Number(m[1]) / 100).filter((x) => x > 0 && x <= 1);
+  return shares.length ? Math.max(...shares) : undefined;
 }
 
 export function computeFacts(input: FactsInput): PostmortemFacts {
@@ -81,7 +93,11 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
 
   const end = resolvedAt ?? input.now;
   const impactMinutes = minutes(startedAt, end);
-  const basis = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}, counted in full against a ${input.slo.objective}% SLO over ${input.slo.windowDays} days (an upper bound: aisre does not know what share of requests failed)`;
+  const share = failingShareOf(input.impact);
+  const window = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}`;
+  const basis = share !== undefined
+    ? `${window} at ${Math.round(share * 100)} % of requests failing (the worst service's share)`
+    : `${window}, counted in full (an upper bound: aisre does not know what share of requests failed)`;
 
   return {
     incidentId: incident.id,
@@ -111,7 +127,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     paged: input.links.pagerduty,
     ticket: input.links.jira,
     reopened,
-    errorBudget: errorBudget(impactMinutes, input.slo, basis),
+    errorBudget: errorBudget(impactMinutes, input.slo, basis, share),
     impactNote: input.impact,
   };
 }

@@ -45,6 +45,8 @@ export interface ErrorBudget {
   /** Minutes counted against the budget. */
   usedMinutes: number;
   usedPercent: number;
+  /** The share of requests that failed, when the incident's impact said (else minutes count in full). */
+  failingShare?: number;
   /** How the figure was arrived at, in a sentence. */
   basis: string;
 }

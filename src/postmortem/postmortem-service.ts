@@ -17,6 +17,7 @@ import { PostmortemRepo } from "./postmortem-repo.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
+import { plural } from "../text/words.ts";
 
 /**
  * Postmortem drafts built from the incident's timeline: drafted when the incident resolves (and on
@@ -278,7 +279,7 @@ export class PostmortemService {
           await this.o.store.timeline.append({ incidentId: p.incidentId, kind: "note", actor: "aisre", text: `Follow-up issues created: ${Object.values(map).map((m) => m.key).join(", ")}`, data: { postmortem: true } });
         }
         const failed = created.filter((c) => c.error);
-        if (failed.length) await this.o.incidents.postInThread(p.incidentId, { text: `:warning: ${failed.length} follow-up issue(s) could not be created in Jira: ${failed[0].error}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${failed.length} follow-up issue(s) could not be created in Jira: ${failed[0].error}` } }] });
+        if (failed.length) await this.o.incidents.postInThread(p.incidentId, { text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}` } }] });
       }
     }
     if (this.o.knowledge) {

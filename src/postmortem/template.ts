@@ -39,6 +39,17 @@ function addDays(at: string, days: number): string {
 }
 
 /** The change most likely to have triggered it: the latest one before the first symptom, within two hours. */
+/** The error budget in a sentence a reader can act on: never "at most 479 %". */
+function budgetLine(eb: PostmortemFacts["errorBudget"]): string {
+  const of = `the ${eb.windowDays}-day budget of a ${eb.objective}% SLO (${eb.budgetMinutes} min)`;
+  if (eb.failingShare !== undefined) {
+    const used = eb.usedPercent > 100 ? `${Math.round(eb.usedPercent / 10) / 10}× the whole of ${of}: the budget is spent` : `about ${eb.usedPercent}% of ${of}`;
+    return `Error budget used: ${used} (${eb.usedMinutes} min counted: ${eb.basis})`;
+  }
+  if (eb.usedPercent > 100) return `Error budget: the impact window (${eb.usedMinutes} min) is longer than ${of}; if every request failed, the whole budget is gone (${eb.basis})`;
+  return `Error budget used: up to ${eb.usedPercent}% of ${of}, if every request failed (${eb.basis})`;
+}
+
 export function likelyTrigger(f: PostmortemFacts): PostmortemFacts["changes"][number] | undefined {
   const before = f.changes.filter((c) => c.minutesBefore >= 0 && c.minutesBefore <= 120);
   const onAffected = before.filter((c) => f.services.includes(c.service));
@@ -77,7 +88,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
     `Affected services: ${services}`,
     `Severity: ${f.severity.toUpperCase()}`,
     `Alerts: ${f.alertCount}${f.alerts.length ? ` (${f.alerts.slice(0, 6).map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}${a.count > 1 ? ` ×${a.count}` : ""}`).join(", ")}${f.alerts.length > 6 ? `, +${f.alerts.length - 6} more` : ""})` : ""}`,
-    `Error budget used: at most ${eb.usedPercent}% of the ${eb.windowDays}-day budget of a ${eb.objective}% SLO (${eb.usedMinutes} of ${eb.budgetMinutes} min; ${eb.basis})`,
+    budgetLine(eb),
     ...(f.impactNote ? [`Noted during the incident: ${f.impactNote}`] : []),
   ]);
 

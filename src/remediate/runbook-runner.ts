@@ -13,6 +13,22 @@ export function transportOf(spec: RunbookSpec, sandboxUrl: string | undefined): 
 
 const short = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
+/** A hook's answer as words for the action card, never raw JSON: "pid 4242, state active, query SELECT …". */
+export function readableFields(data: Record<string, unknown>): string {
+  const words = (k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+  const parts: string[] = [];
+  const add = (key: string, v: unknown, depth: number) => {
+    if (parts.length >= 4 || v === null || v === undefined) return;
+    if (typeof v === "object") {
+      if (depth === 0 && !Array.isArray(v)) for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) add(`${key} ${words(k2)}`, v2, 1);
+      return;
+    }
+    parts.push(`${key} ${typeof v === "string" ? short(v, 80) : String(v)}`);
+  };
+  for (const [k, v] of Object.entries(data)) add(words(k), v, 0);
+  return parts.join(", ");
+}
+
 async function runHttp(t: Extract<RunbookTransport, { kind: "http" }>, args: Record<string, unknown>, o: DryRunOption): Promise<ChangeReport> {
   if (t.url.includes("{sandbox}")) throw new Error("this runbook's hook is on the sandbox, which is not running");
   if (o.dryRun && t.dryRun === "none") return { dryRun: true, summary: "arguments validated (the hook has no dry run)" };
@@ -28,8 +44,9 @@ async function runHttp(t: Extract<RunbookTransport, { kind: "http" }>, args: Rec
     data = { body: short(text) };
   }
   if (!res.ok) throw new Error(`${t.method} ${url.pathname} answered ${res.status}: ${short(String(data.error ?? data.message ?? data.body ?? text))}`);
-  const { ok: _ok, ...rest } = data;
-  const summary = String(data.summary ?? data.message ?? `${t.method} ${url.pathname} → ${res.status}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ""}`);
+  const { ok: _ok, dryRun: _dry, ...rest } = data;
+  const fields = readableFields(rest);
+  const summary = String(data.summary ?? data.message ?? `the hook (${t.method} ${url.pathname}) answered ${res.status}${o.dryRun ? " to the dry run" : ""}${fields ? `: ${fields}` : ""}`);
   return { dryRun: o.dryRun, summary: short(summary), detail: data };
 }
 

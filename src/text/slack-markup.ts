@@ -110,3 +110,32 @@ export function escapeKeepingMentions(text: string, known: Iterable<string | und
   const ids = new Set([...known].filter(isSlackUserId));
   return escapeText(text).replace(/&lt;@([UW][A-Z0-9_]{1,40})(?:\|[^&]*)?&gt;/g, (all, id: string) => (ids.has(id) ? `<@${id}>` : all));
 }
+
+/**
+ * Turns the "13:06 UTC" times in a piece of (escaped) text into Slack date tokens, so the reader
+ * sees them in their own time zone. The day is the one that puts the time nearest `nearMs` (the
+ * incident's time): text from the diagnosis engine names times of day only. Date tokens already in
+ * the text are left as they are.
+ */
+export function slackTimesIn(text: string, nearMs: number): string {
+  if (!Number.isFinite(nearMs)) return text;
+  return text.replace(/<!date\^[^>]*>|\b([01]\d|2[0-3]):([0-5]\d) UTC\b/g, (all, hh: string | undefined, mm: string) => {
+    if (hh === undefined) return all; // already a date token
+    const d = new Date(nearMs);
+    const base = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(hh), Number(mm));
+    const at = [base - 86_400_000, base, base + 86_400_000].reduce((best, t) => (Math.abs(t - nearMs) < Math.abs(best - nearMs) ? t : best));
+    return slackDate(at, "{time}", all);
+  });
+}
+
+/** Every mrkdwn text of some blocks with its "13:06 UTC" times as date tokens (see slackTimesIn). */
+export function blocksWithSlackTimes<T>(blocks: T[], nearMs: number): T[] {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== "object") return v;
+    const o = v as Record<string, unknown>;
+    if (o.type === "mrkdwn" && typeof o.text === "string") return { ...o, text: slackTimesIn(o.text, nearMs) };
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+  };
+  return blocks.map((b) => walk(b) as T);
+}

@@ -70,3 +70,12 @@ export function comparedWithUsual(value: number, usual: number): string | undefi
   if (r >= 0.4) return `${Math.round((1 - r) * 100)} % below the usual`;
   return `${trim((r * 100).toPrecision(2))} % of the usual`;
 }
+
+/**
+ * The one way a runbook match is shown, wherever it appears (evidence, the card, answers):
+ * the title and how well it matches in words, not a percentage that differs between rankers.
+ */
+export function runbookMatch(title: string, score: number): string {
+  const how = score >= 0.75 ? "strong match" : score >= 0.5 ? "good match" : "partial match";
+  return `runbook "${title}" (${how})`;
+}

@@ -3,6 +3,7 @@ import type { ChangeEvent } from "../domain/alert.ts";
 import type { Db } from "../store/db.ts";
 import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
+import { plural } from "../text/words.ts";
 
 /** A deploy, config change or rollback, from a webhook or from the cluster's rollout history. */
 export interface ChangeRecord {
@@ -133,7 +134,7 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
       } else if (!a.services) notes.push("rollout history is read per service: name the services to include it");
       const all = mergeChanges(webhook, cluster);
       if (all.length === 0) return noData(`no changes${a.services ? ` to ${a.services.join(", ")}` : ""} between ${new Date(since).toISOString()} and ${new Date(until).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
-      return ok(all, `${all.length} change(s): ${all.slice(-5).map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")}`, notes);
+      return ok(all, `${plural(all.length, "change")}: ${all.slice(-5).map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")}`, notes);
     },
   });
   return {

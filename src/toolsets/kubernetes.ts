@@ -2,6 +2,7 @@ import { z } from "zod";
 import { clusterLogLines, type ClusterResult, type LogLevel } from "./log-signatures.ts";
 import type { K8sDeploymentView, K8sEventView, K8sPodView, K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";
+import { plural } from "../text/words.ts";
 
 /** Which service a pod belongs to: the usual labels first, then its controller. */
 export function serviceOfPod(p: Pick<K8sPodView, "labels" | "deployment" | "owner" | "name">): string {
@@ -206,7 +207,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       }
       if (out.length === 0) return noData(`no pods found${a.services ? ` for ${a.services.join(", ")}` : ""}`);
       const bad = out.flatMap((s) => s.signals.map((x) => `${s.service}: ${x.kind}${x.count > 1 ? ` ×${x.count}` : ""}`));
-      return ok(out, `${out.reduce((n, s) => n + s.pods.length, 0)} pod(s) of ${out.length} service(s)${bad.length ? `; ${bad.slice(0, 6).join(", ")}` : "; no pod problems"}`);
+      return ok(out, `${plural(out.reduce((n, s) => n + s.pods.length, 0), "pod")} of ${plural(out.length, "service")}${bad.length ? `; ${bad.slice(0, 6).join(", ")}` : "; no pod problems"}`);
     },
   });
 
@@ -242,7 +243,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       }
       list.sort((x, y) => (ms(y.lastSeen) ?? 0) - (ms(x.lastSeen) ?? 0));
       if (list.length === 0) return noData("no warning events in that window");
-      return ok({ events: list.slice(0, a.limit), signals: [...signals.values()] }, `${list.length} warning event(s): ${[...new Set(list.map((e) => e.reason))].slice(0, 6).join(", ")}`);
+      return ok({ events: list.slice(0, a.limit), signals: [...signals.values()] }, `${plural(list.length, "warning event")}: ${[...new Set(list.map((e) => e.reason))].slice(0, 6).join(", ")}`);
     },
   });
 
@@ -257,7 +258,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       const revisions = await k8s().rolloutHistory(ns, a.service);
       if (revisions.length === 0) return noData(`no ReplicaSets for ${a.service}`);
       const live = revisions.find((r) => r.current);
-      return ok({ service: a.service, namespace: ns, revisions }, `${revisions.length} revision(s) of ${a.service}; live: ${live ? `revision ${live.revision} (${live.images.join(", ")})` : "unknown"}`);
+      return ok({ service: a.service, namespace: ns, revisions }, `${plural(revisions.length, "revision")} of ${a.service}; live: ${live ? `revision ${live.revision} (${live.images.join(", ")})` : "unknown"}`);
     },
   });
 
@@ -315,7 +316,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       const errors = r.signatures.filter((s) => s.level === "error");
       return ok(
         { ...r, service: a.service, pods: ranked.map((p) => p.name) },
-        `${r.lines} line(s) from ${ranked.length} pod(s) of ${a.service}: ${errors.length ? `${errors.length} error signature(s), top: ${errors[0].count}× "${errors[0].signature.slice(0, 100)}"` : "no errors"}`,
+        `${plural(r.lines, "line")} from ${plural(ranked.length, "pod")} of ${a.service}: ${errors.length ? `${plural(errors.length, "error signature")}, top: ${errors[0].count}× "${errors[0].signature.slice(0, 100)}"` : "no errors"}`,
         notes,
       );
     },
@@ -332,7 +333,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       const text = await k8s().podLogs(ns, a.pod, { tailLines: a.tailLines, ...(a.previous ? { previous: true } : {}) });
       if (!text.trim()) return noData(`${a.pod} has no log lines`);
       const truncated = text.length > 20_000;
-      return ok({ pod: a.pod, namespace: ns, text: truncated ? text.slice(-20_000) : text, truncated }, `${text.split("\n").length} line(s) of ${a.pod}`);
+      return ok({ pod: a.pod, namespace: ns, text: truncated ? text.slice(-20_000) : text, truncated }, `${plural(text.split("\n").length, "line")} of ${a.pod}`);
     },
   });
 

@@ -3,6 +3,7 @@ import type { MetricSeries, ServiceMetrics } from "../diagnose/types.ts";
 import type { CloudWatchMetricRef } from "../integrations/cloudwatch/port.ts";
 import type { CloudWatchReadPort, PrometheusReadPort, PromRangeSeries, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";
+import { plural } from "../text/words.ts";
 
 /**
  * One per-service metric from Prometheus. `query` is PromQL where `SEL` stands for the label
@@ -201,7 +202,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
       const missing = a.services.filter((s) => !into.has(s));
       if (missing.length) notes.push(`no metrics for ${missing.join(", ")}`);
       const n = services.reduce((k, s) => k + s.series.length, 0);
-      return ok({ services, queried, sources }, `${n} series for ${services.length} service(s) from ${sources.join(" and ")}`, notes);
+      return ok({ services, queried, sources }, `${n} series for ${plural(services.length, "service")} from ${sources.join(" and ")}`, notes);
     },
   });
 

@@ -75,7 +75,7 @@ describe("@mentions answered by the LLM tool loop", () => {
     const text = flat(reply);
     expect(text).toContain("inventory 2.3.0* (maria-dev) went out");
     expect(text).toContain(":robot_face: fake-model · 2 steps · 240 tokens");
-    expect(text).toMatch(/recent_changes\(services=inventory since=[^)]*\): ok: 1 change\(s\): deploy of inventory 2\.3\.0/);
+    expect(text).toMatch(/recent_changes\(services=inventory since=[^)]*\): ok: 1 change: deploy of inventory 2\.3\.0/);
     expect(text).toMatch(/service_health\(service=checkout\): ok: checkout is unhealthy/);
 
     const reqs = loopRequests();

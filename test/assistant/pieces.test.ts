@@ -242,7 +242,8 @@ describe("Block Kit within Slack's limits", () => {
   it("runbook results name the file, the actions and the steps", () => {
     const m = runbookMessage("pool", [{ title: "DB pool exhausted", score: 0.8, excerpt: "", path: "db.md", risk: "high", actions: ["kill_db_query"], services: ["*"], steps: ["kill the query"] }], { shareable: true });
     const s = JSON.stringify(m.blocks);
-    expect(s).toContain("*DB pool exhausted* (match 80%)");
+    expect(s).toContain("runbook \\\"DB pool exhausted\\\" (strong match)");
+    expect(s).toContain("actions: kill db query");
     expect(s).toContain("1. kill the query");
     expect(s).toContain('"value":"runbook|pool"');
     expect(JSON.stringify(runbookMessage("zzz", []).blocks)).toContain("No runbook matches");

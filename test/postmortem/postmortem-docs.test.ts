@@ -60,6 +60,18 @@ describe("facts", () => {
     expect(facts.errorBudget.basis).toContain("upper bound");
     expect(errorBudget(10, { objective: 99.5, windowDays: 7 }, "x")).toMatchObject({ budgetMinutes: 50.4, usedPercent: 19.8 });
   });
+
+  it("error budget: minutes count at the share of requests that failed, when the impact says it; never 'at most' over 100 %", () => {
+    const long = computeFacts({ incident, timeline, alerts, links: {}, impact: "checkout: 30 % of requests fail; frontend: 3 % of requests fail", slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(long.errorBudget).toMatchObject({ usedMinutes: 12, failingShare: 0.3, usedPercent: 27.8 });
+    expect(long.errorBudget.basis).toContain("30 % of requests failing");
+    const text = templateSections(long, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections.impact;
+    expect(text).toContain("Error budget used: about 27.8% of the 30-day budget of a 99.9% SLO (43.2 min)");
+    const unknown = { ...facts, errorBudget: errorBudget(208, { objective: 99.9, windowDays: 30 }, "208 min counted in full") };
+    const line = templateSections(unknown, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections.impact;
+    expect(line).not.toMatch(/at most \d+(\.\d+)?%/);
+    expect(line).toContain("longer than the 30-day budget");
+  });
 });
 
 describe("key timeline", () => {
@@ -93,7 +105,7 @@ describe("template", () => {
   it("writes every section from the facts", () => {
     expect(t.sections.summary).toContain("checkout, inventory had an incident: Checkout errors (SEV2)");
     expect(t.sections.summary).toContain("It lasted 40 minutes");
-    expect(t.sections.impact).toContain("Error budget used: at most 92.6%");
+    expect(t.sections.impact).toContain("Error budget used: up to 92.6% of the 30-day budget of a 99.9% SLO (43.2 min), if every request failed");
     expect(t.sections.rootCause).toBe("inventory 2.3.0 regression (confidence 82%).");
     expect(t.sections.trigger).toContain("The deploy of inventory to 2.3.0 (from 2.2.1) by maria-dev at 09:50:00 UTC, 10 minutes before the first symptom.");
     expect(t.sections.detection).toContain("Detected by alertmanager alerts (HighErrorRate first) at 10:03:00 UTC, 3 minutes after the first symptom");

@@ -39,7 +39,9 @@ describe("runbook actions", () => {
     const t = transportOf(s, url);
     const dry = await defaultRunbookRunner.run(t, { queryId: "7" }, { dryRun: true });
     expect(seen.at(-1)).toEqual({ path: "/sim/hooks/kill-query", body: { queryId: "7", dryRun: true } });
-    expect(dry.summary).toContain('"wouldKill"');
+    // Words, not the hook's raw JSON.
+    expect(dry.summary).toMatch(/^the hook \(POST \/[^)]*\) answered 200 to the dry run: would kill query id 7$/);
+    expect(dry.summary).not.toMatch(/[{}"]/);
     const real = await defaultRunbookRunner.run(t, { queryId: "7" }, { dryRun: false });
     expect(seen.at(-1)!.body).toEqual({ queryId: "7" });
     expect(real.summary).toBe("terminated pid 7");

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { timelineModal } from "../../blocks/timeline-modal.ts";
 import type { Incident, TimelineEntry } from "../../src/domain/incident.ts";
+import { mitigationSteps } from "../../src/assistant/answers.ts";
+import { postmortemLinkText } from "../../src/incident/incident-service.ts";
 import { comparedWithUsual, listWords, noun, plural, possessive, verb } from "../../src/text/words.ts";
 
 describe("plain-English words", () => {
@@ -52,5 +54,19 @@ describe("the timeline modal", () => {
     for (const b of big.blocks as Array<{ text?: { text: string } }>) if (b.text) expect(b.text.text.length).toBeLessThanOrEqual(3000);
     expect(JSON.stringify(big)).toContain("entry number 2999");
     expect(JSON.stringify(big)).toMatch(/the newest \d+ shown/);
+  });
+});
+
+describe("the card's postmortem link", () => {
+  it("says the status once", () => {
+    expect(`Postmortem: ${postmortemLinkText("draft")}`).toBe("Postmortem: Draft, in the thread");
+    expect(`Postmortem: ${postmortemLinkText("in_review")}`).toBe("Postmortem: In review, in the thread");
+  });
+});
+
+describe("runbook steps", () => {
+  it("keep a step that wraps onto the next line whole", () => {
+    const body = "# X\n\n## Mitigation\n\n1. Roll back the deploy with\n   `kubectl rollout undo deployment/inventory`, then watch the error ratio.\n2. If errors stay,\npage the owning team.\n\nMore prose here.\n\n## Verification\n- done\n";
+    expect(mitigationSteps({ body })).toEqual(["Roll back the deploy with `kubectl rollout undo deployment/inventory`, then watch the error ratio.", "If errors stay, page the owning team."]);
   });
 });

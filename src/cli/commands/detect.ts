@@ -6,6 +6,7 @@ import type { DetectorName } from "../../detect/evaluate.ts";
 import { parseSeriesCsv } from "../../detect/series-csv.ts";
 import type { SeriesRow } from "../../detect/series-csv.ts";
 import type { DetectorOutput } from "../../detect/types.ts";
+import { plural } from "../../text/words.ts";
 
 export const summary = "score a series CSV for anomalies (timestamp,value,anomaly_score); --in/--out for a folder";
 
@@ -134,6 +135,6 @@ export async function run(args: string[]): Promise<number> {
     summaryRows.push({ file: rel, rows: rows.length, max: outs.reduce((m, o) => Math.max(m, o.score), 0) });
   }
   if (a.json) process.stdout.write(`${JSON.stringify({ files: summaryRows })}\n`);
-  else process.stdout.write(`scored ${files.length} file(s) from ${inDir} into ${outDir}\n`);
+  else process.stdout.write(`scored ${plural(files.length, "file")} from ${inDir} into ${outDir}\n`);
   return 0;
 }

@@ -12,6 +12,7 @@ import type { ToolResult } from "../../toolsets/types.ts";
 import { graphFromTopology } from "../adapters.ts";
 import { estimateOnset, symptomSeries } from "./onset.ts";
 import type { DiagnosisInput, K8sSignalInput, LogSignatureInput, RunbookMatchInput } from "../types.ts";
+import { plural, possessive } from "../../text/words.ts";
 
 /**
  * Context assembly: everything the toolsets can tell about an incident, gathered at once and turned
@@ -214,7 +215,7 @@ export function logEvidence(
     const named = deps.filter((d) => namesDependency(text, d));
     const base = { signature: text, count: after, ...(sig.firstSeen !== undefined ? { firstSeen: sig.firstSeen / 1000 } : {}), error: sig.level === "error" };
     if (named.length > 0 && !namesDependency(text, service)) {
-      for (const d of named) out.push({ ...base, service: d, signature: `in ${service}'s logs: ${text}`, blamedBy: service });
+      for (const d of named) out.push({ ...base, service: d, signature: `in ${possessive(service)} logs: ${text}`, blamedBy: service });
     } else out.push({ ...base, service });
   }
   return out;
@@ -301,7 +302,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   if (logs.length) {
     tools.push(
       logOk.length
-        ? { tool: "log_signatures", status: logRead ? "ok" : "no_data", detail: `logs of ${logRead} of ${logs.length} service(s) read and clustered`, ...(logFirst ? { notes: [`${logFirst.service}: ${run("", logFirst.r).detail}`] } : {}) }
+        ? { tool: "log_signatures", status: logRead ? "ok" : "no_data", detail: `logs of ${logRead} of ${plural(logs.length, "service")} read and clustered`, ...(logFirst ? { notes: [`${logFirst.service}: ${run("", logFirst.r).detail}`] } : {}) }
         : run("log_signatures", logFirst!.r),
     );
   }

@@ -105,7 +105,7 @@ function rolloutOf(service: string, input: { changes?: AssembledContext["input"]
 
 function strongestChange(h: Hypothesis): { summary: string; weight: number } | undefined {
   const c = h.evidence.filter((e) => e.kind === "change" && e.weight >= 0.2).sort((a, b) => b.weight - a.weight)[0];
-  return c ? { summary: c.summary.replace(/ at \d\d:\d\dZ/, ""), weight: c.weight } : undefined;
+  return c ? { summary: c.summary.replace(/ at \d\d:\d\d(Z| UTC)/, ""), weight: c.weight } : undefined;
 }
 
 /**

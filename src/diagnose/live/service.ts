@@ -17,6 +17,7 @@ import { assembleContext, type AssembledContext, type AssemblyOptions } from "./
 import { cardHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
+import { plural } from "../../text/words.ts";
 
 /** Advisory lock namespace: one diagnosis publication per incident at a time, across replicas. */
 const DIAGNOSIS_LOCK = 7_301_006;
@@ -172,7 +173,7 @@ export class DiagnosisService {
     on("opened", (i: Incident) => this.request(i.id, "incident opened"));
     on("alerts", (i: Incident, alerts: Alert[]) => {
       const firing = alerts.filter((a) => a.status === "firing");
-      if (firing.length) this.request(i.id, `${firing.length} alert(s): ${[...new Set(firing.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))].slice(0, 3).join(", ")}`);
+      if (firing.length) this.request(i.id, `${plural(firing.length, "alert")}: ${[...new Set(firing.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))].slice(0, 3).join(", ")}`);
     });
     on("changes", (i: Incident, changes: Array<{ kind: string; service: string; version?: string }>) =>
       this.request(i.id, changes.map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")),
@@ -351,6 +352,12 @@ export class DiagnosisService {
       }
       const changes = significantChanges(prev, diagnosis);
       if (changes.length === 0) return { posted: "none" as const, changes, cardChanged };
+      // The thread hears of a new leading cause; lesser moves (a runner-up strengthening, a candidate
+      // dropping) go to the timeline and the card only: the noise budget of the thread.
+      if (!changes.some((c) => c.kind === "leader")) {
+        await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", quiet: true, trigger, changes, snapshot: snapshotOf(diagnosis) } });
+        return { posted: "none" as const, changes, cardChanged };
+      }
       const msg = this.presenter.update({ incident, changes, diagnosis, trigger });
       const seq = (await s.timeline.list(id, ["hypothesis"])).length;
       await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });

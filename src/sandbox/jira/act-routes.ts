@@ -84,6 +84,11 @@ export function jiraActRoutes(deps: JiraActDeps): Router {
 
   router.add("GET", "/jira/sandbox/webhooks", (_req, res) => sendJson(res, 200, { deliveries: deps.deliveries() }));
 
+  // Long descriptions and comments (postmortems, log lines) wrap within a readable column.
+  const BROWSE_CSS =
+    "body{font-family:system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;line-height:1.45;color:#172b4d}" +
+    "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f5f7;padding:8px;border-radius:4px;font-size:13px}" +
+    "ul{padding-left:18px}li{margin-bottom:10px}";
   router.add("GET", "/jira/browse/:key", (req, res) => {
     const issue = store.find(req.params.key);
     if (!issue) return sendText(res, 404, "Issue not found");
@@ -91,7 +96,8 @@ export function jiraActRoutes(deps: JiraActDeps): Router {
     const priority = PRIORITIES.find((p) => p.id === issue.priorityId)?.name ?? "None";
     const assignee = USERS.find((u) => u.accountId === issue.assigneeId)?.displayName ?? "Unassigned";
     const comments = issue.comments.map((cm) => `<li><b>${escapeHtml(USERS.find((u) => u.accountId === cm.authorId)?.displayName ?? "?")}</b>: <pre>${escapeHtml(cm.body)}</pre></li>`).join("");
-    const html = `<!doctype html><meta charset="utf-8"><title>${escapeHtml(issue.key)}</title>
+    const html = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(issue.key)}</title>
+<style>${BROWSE_CSS}</style>
 <h1>${escapeHtml(issue.key)}: ${escapeHtml(issue.summary)}</h1>
 <p>Status: <b>${escapeHtml(status)}</b> · Priority: ${escapeHtml(priority)} · Assignee: ${escapeHtml(assignee)} · Labels: ${escapeHtml(issue.labels.join(", "))}</p>
 <pre>${escapeHtml(issue.description ?? "")}</pre><h2>Comments</h2><ul>${comments}</ul>`;

@@ -611,6 +611,8 @@ function genericView(v) {
     if (!v.length) return h("p", { class: "muted" }, "None.");
     if (v.every((x) => x && typeof x === "object" && !Array.isArray(x))) {
       const cols = [...new Set(v.flatMap((x) => Object.keys(x)))].slice(0, 12);
+      // Wide records (Jira issues, PagerDuty incidents) read as cards in a narrow panel, not a squashed table.
+      if (cols.length > 4) return h("div", { class: "records" }, v.map(recordCard));
       return h(
         "div",
         { class: "table-wrap" },
@@ -621,6 +623,16 @@ function genericView(v) {
   }
   if (typeof v === "object") return h("dl", { class: "kv" }, Object.entries(v).flatMap(([k, x]) => [h("dt", {}, k), h("dd", {}, typeof x === "object" && x !== null ? genericView(x) : cell(x))]));
   return h("p", {}, cell(v));
+}
+
+/** One record as a card: its name (linked when it has a url) and title, then its other fields. */
+function recordCard(row) {
+  const nameKey = ["key", "name", "number", "id"].find((k) => row[k] !== undefined && row[k] !== null);
+  const titleKey = ["summary", "title", "description"].find((k) => typeof row[k] === "string");
+  const name = nameKey ? String(nameKey === "number" ? `#${row[nameKey]}` : row[nameKey]) : "";
+  const head = h("div", { class: "record-head" }, row.url ? h("a", { href: row.url, target: "_blank", rel: "noopener" }, name) : h("strong", {}, name), titleKey ? ` ${row[titleKey]}` : "");
+  const rest = Object.entries(row).filter(([k, x]) => k !== nameKey && k !== titleKey && k !== "url" && x !== null && x !== undefined && !(Array.isArray(x) && !x.length));
+  return h("div", { class: "record" }, head, h("dl", { class: "record-fields" }, rest.flatMap(([k, x]) => [h("dt", {}, k), h("dd", {}, cell(Array.isArray(x) && x.every((y) => typeof y !== "object") ? x.join(", ") : x))])));
 }
 
 function cell(x) {
@@ -679,9 +691,12 @@ async function start() {
     state.me = e.target.value;
     localStorage.setItem("aisre.sandbox.user", state.me);
     state.hiddenEphemeral.clear();
+    // The open thread stays open for the new user (as the same link would in Slack), unless they cannot see it.
+    const open = state.thread && { channel: state.thread.channel, ts: state.thread.ts };
     closeThread();
     await loadWorkspace();
     if (state.view === "channel") await openChannel(state.channel);
+    if (open && state.view === "channel") await openThread(open.channel, open.ts).catch(() => {});
   });
   $("#close-thread").addEventListener("click", closeThread);
   $("#toggle-side").addEventListener("click", () => {

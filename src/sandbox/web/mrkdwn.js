@@ -19,6 +19,8 @@ const EMOJI = {
   microscope: "🔬", scales: "⚖️", stop_sign: "🛑", vertical_traffic_light: "🚦", traffic_light: "🚥", skull: "💀",
   slightly_smiling_face: "🙂", smile: "😄", wave: "👋", pray: "🙏", raised_hands: "🙌", muscle: "💪", sparkles: "✨", star: "⭐",
   heavy_plus_sign: "➕", heavy_minus_sign: "➖", small_red_triangle: "🔺", small_red_triangle_down: "🔻", chart: "💹",
+  arrow_forward: "▶️", arrow_backward: "◀️", arrow_double_up: "⏫", arrow_double_down: "⏬", twisted_rightwards_arrows: "🔀",
+  bust_in_silhouette: "👤", busts_in_silhouette: "👥", pencil2: "✏️", pencil: "📝", whale: "🐳", alarm_clock: "⏰", alarm: "⏰",
   large_red_square: "🟥", large_green_square: "🟩", large_yellow_square: "🟨", white_large_square: "⬜", black_large_square: "⬛",
 };
 
