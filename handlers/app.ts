@@ -13,6 +13,7 @@ import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { topologyRoutes } from "../src/topology/routes.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
+import { connectSandbox, type RemoteSandbox } from "../src/sandbox/remote.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
 import { registerListeners, type ListenerOptions } from "./index.ts";
@@ -78,6 +79,7 @@ export async function startAisre(
   const db = (options.databaseReady ?? Promise.resolve()).then(() => openServiceDb(config, logger));
   db.catch(() => undefined); // awaited (and its failure reported) by buildServices
   let sandbox: LocalSandbox | undefined;
+  let remote: RemoteSandbox | undefined;
   let signingSecret = config.slack.signingSecret;
   let botToken = config.slack.botToken;
   let slackApiUrl: string | undefined;
@@ -87,13 +89,25 @@ export async function startAisre(
         signingSecret = randomBytes(16).toString("hex");
         botToken = `xoxb-sandbox-${randomBytes(8).toString("hex")}`;
       }
-      sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
-      if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
+      if (config.env.AISRE_SANDBOX_URL) {
+        // A sandbox of its own process (`npx aisre sandbox`), shared with other replicas.
+        remote = await connectSandbox({ url: config.env.AISRE_SANDBOX_URL, botUrl: config.env.PUBLIC_URL ?? url, logger: logger.child({ component: "sandbox" }) });
+        if (config.slack.mode === "sandbox") {
+          signingSecret = remote.signingSecret;
+          botToken = remote.botToken;
+          slackApiUrl = `${remote.url}/api/`;
+        }
+      } else {
+        sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
+        if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
+      }
     }
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : undefined, clock: sandbox?.sim?.clock });
+    const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath } : undefined;
+    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();
+    await remote?.close();
     if (!services) await db.then((d) => d.close()).catch(() => undefined);
     throw e;
   }
@@ -140,6 +154,7 @@ export async function startAisre(
       server.closeAllConnections();
       await stopped;
       if (config.slack.socketMode) await app.stop();
+      await remote?.close();
       await svc.close();
       await sandbox?.close();
       logger.info("aisre stopped");

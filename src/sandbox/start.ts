@@ -6,8 +6,10 @@ import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
 import { createJiraSandbox } from "./jira/jira-sandbox.ts";
 import { createPagerDutySandbox } from "./pagerduty/pagerduty-sandbox.ts";
 import { freePort } from "../http/free-port.ts";
+import { createGateway } from "./gateway.ts";
 import { startSandbox } from "./server.ts";
 import { topologyViewPart } from "./topology-view.ts";
+import { persistWorkspace } from "./slack/persist.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 
@@ -27,12 +29,17 @@ export interface LocalSandbox {
  * Starts the local sandbox on SANDBOX_PORT: the Slack workspace (when Slack is not configured) and
  * the simulated system, Jira and PagerDuty (each only when its real counterpart is not configured).
  */
-export async function startLocalSandbox(options: { config: Config; botUrl: string; signingSecret: string; botToken: string; logger: Logger }): Promise<LocalSandbox> {
+export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; logger: Logger; shared?: boolean }): Promise<LocalSandbox> {
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   // The simulation writes its URL into a kubeconfig and alert links, so the port is chosen first.
   const port = config.sandboxPort === 0 ? await freePort(config.host === "0.0.0.0" ? "127.0.0.1" : config.host) : config.sandboxPort;
   const publicUrl = `http://127.0.0.1:${port}`;
+  // Shared by several replicas (`npx aisre sandbox`): everything for the app goes through the gateway.
+  const gateway = options.shared ? createGateway({ info: () => ({ botToken: options.botToken, signingSecret: options.signingSecret, kubeconfigPath: sim?.kubeconfigPath, simSpeed: config.env.SIM_SPEED }), now: () => sim?.now() ?? Date.now(), logger: logger.child({ part: "gateway" }) }) : undefined;
+  const botUrl = gateway ? `${publicUrl}${gateway.prefix}` : options.botUrl;
+  if (!botUrl) throw new Error("startLocalSandbox: botUrl is required unless the sandbox is shared");
+  if (gateway) parts.push(gateway);
   let sim: SimulatedSystem | undefined;
   if ([config.kubernetes, config.prometheus, config.cloudwatch].some((p) => p.mode === "sandbox")) {
     sim = createSimulatedSystem({
@@ -40,34 +47,36 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
       seed: config.env.SIM_SEED,
       dataDir: join(config.dataDir, "sandbox"),
       publicUrl,
-      alertWebhookUrl: config.env.SIM_ALERT_DELIVERY === false ? undefined : `${options.botUrl}/webhooks/alertmanager`,
-      githubWebhookUrl: `${options.botUrl}/webhooks/github`,
+      alertWebhookUrl: config.env.SIM_ALERT_DELIVERY === false ? undefined : `${botUrl}/webhooks/alertmanager`,
+      githubWebhookUrl: `${botUrl}/webhooks/github`,
       githubSecret: config.env.GITHUB_WEBHOOK_SECRET,
       logger,
     });
     parts.push(sim);
   }
-  parts.push(topologyViewPart({ botUrl: options.botUrl, apiToken: config.env.AISRE_API_TOKEN }));
+  parts.push(topologyViewPart({ botUrl, apiToken: config.env.AISRE_API_TOKEN }));
   const scenarios: ScenarioControl | undefined = sim;
   // The sandbox's own URL is known once it listens (SANDBOX_PORT may be 0): links in Jira and
   // PagerDuty bodies (`self`, `html_url`, browse pages) use it from then on. Webhooks are signed
   // with the secrets the bot verifies (PAGERDUTY_WEBHOOK_SECRET / JIRA_WEBHOOK_SECRET when set).
   let sandboxUrl: string | undefined;
   const site = (prefix: string) => () => (sandboxUrl ? `${sandboxUrl}${prefix}` : undefined);
-  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${options.botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) }));
-  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${options.botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) }));
+  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) }));
+  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) }));
   const running = await startSandbox({
     port,
     host: config.host,
     signingSecret: options.signingSecret,
     botToken: options.botToken,
-    eventsUrl: `${options.botUrl}/slack/events`,
+    eventsUrl: `${botUrl}/slack/events`,
     timeFactor: config.env.SIM_SPEED,
     parts,
     scenarios,
     logger,
   });
   sandboxUrl = running.url;
+  // The workspace outlives restarts: messages posted before are still there to edit and read.
+  const workspaceFile = persistWorkspace(running.workspace, join(config.dataDir, "sandbox", "slack-workspace.json"), logger);
   for (const p of parts) await p.start?.();
   logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
   return {
@@ -79,6 +88,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl: strin
     sim,
     async close() {
       for (const p of parts) await p.stop?.();
+      workspaceFile.close();
       await running.close();
     },
   };

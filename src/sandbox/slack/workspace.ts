@@ -80,6 +80,54 @@ export class SlackWorkspace {
     for (const g of DEFAULT_USERGROUPS) this.usergroups.set(g.id, { ...g, users: [...g.users], created: nowSec() });
   }
 
+  // ---- persistence ----------------------------------------------------------------------------
+
+  /** Everything the workspace holds, as JSON (sets and file bytes encoded), for `restore`. */
+  snapshot(): string {
+    return JSON.stringify(
+      {
+        version: 1,
+        users: [...this.users.values()],
+        channels: [...this.channels.values()],
+        messages: [...this.messages.values()].flat(),
+        usergroups: [...this.usergroups.values()],
+        views: [...this.views.values()],
+        files: [...this.files.values()],
+      },
+      (_k, v: unknown) => (v instanceof Set ? { $set: [...v] } : v),
+    );
+  }
+
+  /** Replaces the workspace's state with a snapshot (a restarted sandbox picks up where it was). */
+  restore(json: string): void {
+    const data = JSON.parse(json, (_k, v: unknown) => {
+      if (v && typeof v === "object" && "$set" in v) return new Set((v as { $set: unknown[] }).$set);
+      if (v && typeof v === "object" && (v as { type?: unknown }).type === "Buffer" && Array.isArray((v as { data?: unknown }).data)) return Buffer.from((v as { data: number[] }).data);
+      return v;
+    }) as { users: SandboxUser[]; channels: SandboxChannel[]; messages: SandboxMessage[]; usergroups: Usergroup[]; views: SandboxView[]; files: SandboxFile[] };
+    for (const m of [this.users, this.channels, this.messages, this.byKey, this.threads, this.usergroups, this.views, this.files] as Array<Map<string, unknown>>) m.clear();
+    for (const u of data.users) this.users.set(u.id, u);
+    for (const c of data.channels) {
+      this.channels.set(c.id, c);
+      this.messages.set(c.id, []);
+    }
+    let lastTs = 0;
+    for (const m of [...data.messages].sort((a, b) => Number(a.ts) - Number(b.ts))) {
+      this.messages.get(m.channel)?.push(m);
+      this.byKey.set(this.key(m.channel, m.ts), m);
+      lastTs = Math.max(lastTs, Number(m.ts));
+      if (m.threadTs) {
+        const k = this.key(m.channel, m.threadTs);
+        this.threads.set(k, [...(this.threads.get(k) ?? []), m]);
+      }
+    }
+    for (const g of data.usergroups) this.usergroups.set(g.id, g);
+    for (const v of data.views) this.views.set(v.id, v);
+    for (const f of data.files) this.files.set(f.id, f);
+    // New messages get later timestamps than every restored one.
+    this.clock.next(lastTs * 1000);
+  }
+
   // ---- change feed ----------------------------------------------------------------------------
 
   subscribe(listener: (c: WorkspaceChange) => void): () => void {

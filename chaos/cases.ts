@@ -1,0 +1,225 @@
+import { openDb } from "../src/store/open.ts";
+import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../test/support/databases.ts";
+import { duplicates, pgQuery, readyWithin, sleep, startReplica, startSharedSandbox, stop, Storm, unprocessed, until, type ChaosRow } from "./harness.ts";
+
+/** How long and how hard each case pushes: the full run uses the issue's figures, CI shorter ones. */
+export interface Scale {
+  stormSeconds: number;
+  perSecond: number;
+  /** How long the database refuses connections. */
+  dbOutageSeconds: number;
+  /** How long Slack fails. */
+  slackOutageSeconds: number;
+  backlog: number;
+}
+
+export const FULL: Scale = { stormSeconds: 20, perSecond: 40, dbOutageSeconds: 15, slackOutageSeconds: 30, backlog: 10_000 };
+export const SHORT: Scale = { stormSeconds: 6, perSecond: 15, dbOutageSeconds: 4, slackOutageSeconds: 5, backlog: 500 };
+
+type Admin = string; // TEST_DATABASE_URL: a database of the server on which scratch databases are made
+
+async function scratch(admin: Admin): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const db = await createScratchDatabase(admin);
+  return { ...db, drop: () => dropScratchDatabase(admin, db.name) };
+}
+
+async function countIncidents(q: (sql: string) => Promise<Array<Record<string, unknown>>>): Promise<number> {
+  return Number((await q("SELECT count(*)::int AS n FROM incidents"))[0].n);
+}
+
+/** Waits until the bot has posted everything it queued (the outbox is empty) and nothing is pending. */
+async function settle(query: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>, accepted: Set<string>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await until(
+    async () => {
+      const lost = await unprocessed((s, p) => query(s, p), accepted);
+      const [{ n }] = await query("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL");
+      return lost === 0 && Number(n) === 0 ? true : undefined;
+    },
+    "everything processed and posted",
+    timeoutMs,
+  ).catch(() => undefined);
+  return (Date.now() - started) / 1000;
+}
+
+/** kill -9 of the only replica in the middle of a storm, then a restart on the same data. */
+export async function killMidStorm(kind: "pglite" | "postgres", scale: Scale, admin?: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = kind === "postgres" ? await scratch(admin!) : undefined;
+  try {
+    let replica = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db?.url });
+    let alive = true;
+    const storm = new Storm(`kill-${kind}`);
+    const running = storm.run(() => (alive ? [replica.url] : []), scale.perSecond, scale.stormSeconds);
+    await sleep((scale.stormSeconds * 1000) / 3);
+    replica.child.kill("SIGKILL");
+    await replica.exited;
+    alive = false;
+    const restartAt = Date.now();
+    replica = await startReplica({ ...replica.spec });
+    alive = true;
+    const readySeconds = (Date.now() - restartAt) / 1000;
+    await running;
+    let lost: number;
+    let incidents: number;
+    let drainSeconds: number;
+    if (db) {
+      const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+      drainSeconds = await settle(q, storm.accepted, 120_000);
+      lost = await unprocessed(q, storm.accepted);
+      incidents = await countIncidents((s) => q(s));
+      const dup = await duplicates(sandbox, incidents);
+      await stop(replica);
+      return { fault: `kill -9 mid-storm (${kind})`, accepted: storm.accepted.size, refused: storm.refused, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: readySeconds, recovery: `ready after restart; drained ${drainSeconds.toFixed(1)} s after the storm` };
+    }
+    // PGlite belongs to one process: let the replica finish (its outbox too), stop it, then read its folder.
+    await until(async () => {
+      const m = await (await fetch(`${replica.url}/metrics`)).text();
+      return /^aisre_webhook_deliveries_pending 0$/m.test(m) ? true : undefined;
+    }, "pending deliveries drained", 120_000).catch(() => undefined);
+    await sleep(3000);
+    await stop(replica);
+    const store = await openDb({ dataDir: replica.spec.dataDir });
+    try {
+      const q = async (sql: string, p: unknown[] = []) => store.query<Record<string, unknown>>(sql, p);
+      lost = await unprocessed(q, storm.accepted);
+      incidents = await countIncidents((s) => q(s));
+    } finally {
+      await store.close();
+    }
+    const dup = await duplicates(sandbox, incidents);
+    return { fault: "kill -9 mid-storm (pglite)", accepted: storm.accepted.size, refused: storm.refused, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: readySeconds, recovery: "ready after restart" };
+  } finally {
+    await stop(sandbox);
+    await db?.drop();
+  }
+}
+
+/** The database refuses connections (ALLOW_CONNECTIONS false, backends terminated) during a storm. */
+export async function databaseRefuses(scale: Scale, admin: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = await scratch(admin);
+  try {
+    const replica = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url });
+    const storm = new Storm("db-refuses");
+    const running = storm.run(() => [replica.url], scale.perSecond, Math.max(scale.stormSeconds, scale.dbOutageSeconds + 4));
+    await sleep(2000);
+    await adminQuery(admin, `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS false`);
+    await adminQuery(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [db.name]);
+    await sleep(scale.dbOutageSeconds * 1000);
+    await adminQuery(admin, `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS true`);
+    const readySeconds = await readyWithin(replica.url, 60_000);
+    await running;
+    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    await settle(q, storm.accepted, 120_000);
+    const lost = await unprocessed(q, storm.accepted);
+    const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
+    const survived = replica.child.exitCode === null;
+    await stop(replica);
+    return { fault: `database refuses connections ${scale.dbOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: readySeconds, recovery: survived ? "ready after the database returns (no restart)" : "PROCESS DIED" };
+  } finally {
+    await adminQuery(admin, `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS true`).catch(() => undefined);
+    await stop(sandbox);
+    await db.drop();
+  }
+}
+
+/** Slack fails (5xx, 429 or lost responses) while a storm opens incidents. */
+export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeout", scale: Scale, admin: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = await scratch(admin);
+  try {
+    const replica = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url });
+    await fetch(`${sandbox.url}/sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ target: "slack", mode, seconds: scale.slackOutageSeconds }) });
+    const faultEnds = Date.now() + scale.slackOutageSeconds * 1000;
+    const storm = new Storm(`slack-${mode}`);
+    await storm.run(() => [replica.url], scale.perSecond, Math.min(scale.stormSeconds, scale.slackOutageSeconds));
+    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    await sleep(Math.max(0, faultEnds - Date.now()));
+    const recovered = Date.now();
+    await until(async () => (Number((await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"))[0].n) === 0 ? true : undefined), "the Slack backlog drained", 120_000).catch(() => undefined);
+    const drainSeconds = (Date.now() - recovered) / 1000;
+    await settle(q, storm.accepted, 60_000);
+    const lost = await unprocessed(q, storm.accepted);
+    const [{ n: failed }] = await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL AND error IS NOT NULL");
+    const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
+    await stop(replica);
+    return { fault: `Slack ${mode} for ${scale.slackOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost: lost + Number(failed), duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: drainSeconds, recovery: "Slack backlog drained after Slack recovered" };
+  } finally {
+    await stop(sandbox);
+    await db.drop();
+  }
+}
+
+/** Three replicas on one Postgres behind the sandbox's gateway; one is killed mid-storm and not restarted. */
+export async function threeReplicasOneKilled(scale: Scale, admin: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = await scratch(admin);
+  try {
+    const replicas = [];
+    for (let i = 0; i < 3; i++) replicas.push(await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url }));
+    const alive = new Set(replicas.map((r) => r.url));
+    const storm = new Storm("replicas");
+    const running = storm.run(() => [...alive], scale.perSecond, scale.stormSeconds);
+    await sleep((scale.stormSeconds * 1000) / 2);
+    replicas[0].child.kill("SIGKILL");
+    alive.delete(replicas[0].url);
+    const killedAt = Date.now();
+    await running;
+    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    await until(async () => ((await unprocessed(q, storm.accepted)) === 0 ? true : undefined), "the dead replica's deliveries taken over", 120_000).catch(() => undefined);
+    const recoverSeconds = (Date.now() - killedAt) / 1000;
+    await settle(q, storm.accepted, 60_000);
+    const lost = await unprocessed(q, storm.accepted);
+    const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
+    for (const r of replicas) await stop(r);
+    return { fault: "3 replicas, one killed mid-storm", accepted: storm.accepted.size, refused: storm.refused, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds, recovery: "every accepted delivery processed after the kill (lease expiry included)" };
+  } finally {
+    await stop(sandbox);
+    await db.drop();
+  }
+}
+
+/** A restart with a backlog of stored, unprocessed deliveries (the replica died after accepting them). */
+export async function restartUnderBacklog(scale: Scale, admin: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = await scratch(admin);
+  try {
+    // Schema first (a replica migrates), then the backlog as a dead replica left it.
+    const first = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url });
+    await stop(first);
+    const tag = `backlog-${Date.now().toString(36)}`;
+    await pgQuery(
+      db.url,
+      `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
+       SELECT 'generic', $1 || '-' || i, jsonb_build_object('headers', jsonb_build_object('content-type', 'application/json'),
+              'body', jsonb_build_object('alerts', jsonb_build_array(jsonb_build_object('id', $1 || '-' || i, 'name', 'ChaosBacklog', 'status', 'firing', 'severity', 'critical', 'service', (ARRAY['checkout','payments','inventory'])[1 + i % 3], 'summary', 'backlog ' || i)))::text,
+              'receivedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+              1, 'replica-that-died', now() - interval '1 second'
+         FROM generate_series(0, $2::int - 1) AS i`,
+      [tag, scale.backlog],
+    );
+    const accepted = new Set(Array.from({ length: scale.backlog }, (_, i) => `${tag}-${i}`));
+    const startedAt = Date.now();
+    const replica = await startReplica({ ...first.spec });
+    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    await until(async () => ((await unprocessed(q, accepted)) === 0 ? true : undefined), "the backlog processed", 600_000).catch(() => undefined);
+    const recoverSeconds = (Date.now() - startedAt) / 1000;
+    await settle(q, accepted, 60_000);
+    const lost = await unprocessed(q, accepted);
+    const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
+    await stop(replica);
+    return { fault: `restart under a ${scale.backlog}-delivery backlog`, accepted: accepted.size, refused: 0, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds, recovery: "backlog processed after the restart" };
+  } finally {
+    await stop(sandbox);
+    await db.drop();
+  }
+}
+
+export function formatTable(rows: ChaosRow[]): string {
+  const head = ["fault", "accepted", "refused", "lost", "duplicated", "s to recover", "recovery is"];
+  const lines = rows.map((r) => [r.fault, String(r.accepted), String(r.refused), String(r.lost), String(r.duplicated), r.recoverSeconds.toFixed(1), r.recovery]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [fmt(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
+}

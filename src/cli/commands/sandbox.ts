@@ -1,0 +1,49 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../../config.ts";
+import { createLogger } from "../../log.ts";
+import { startLocalSandbox } from "../../sandbox/start.ts";
+
+export const summary = "sandbox: run the local sandbox (Slack, simulated system, Jira, PagerDuty) as its own process, shared by bot replicas started with AISRE_SANDBOX_URL";
+
+/** The workspace's bot token and signing secret, kept in the data folder so a restart keeps them. */
+function appCredentials(dir: string): { botToken: string; signingSecret: string } {
+  const file = join(dir, "app.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as { botToken: string; signingSecret: string };
+  mkdirSync(dir, { recursive: true });
+  const creds = { botToken: `xoxb-sandbox-${randomBytes(8).toString("hex")}`, signingSecret: randomBytes(16).toString("hex") };
+  writeFileSync(file, JSON.stringify(creds), { mode: 0o600 });
+  return creds;
+}
+
+/**
+ * `npx aisre sandbox`: the sandbox on SANDBOX_PORT, its state in AISRE_DATA_DIR/sandbox. Start bot
+ * replicas with AISRE_SANDBOX_URL=http://127.0.0.1:$SANDBOX_PORT: each registers with it, and
+ * Slack events and webhooks are forwarded to a live replica. Runs until SIGTERM/SIGINT.
+ */
+export async function run(args: string[]): Promise<number> {
+  if (args.includes("--help")) {
+    process.stdout.write("usage: aisre sandbox   (SANDBOX_PORT, AISRE_DATA_DIR, SIM_SPEED, SIM_SEED as for npm start)\n");
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const creds = appCredentials(join(config.dataDir, "sandbox"));
+  const sandbox = await startLocalSandbox({ config, ...creds, logger, shared: true });
+  process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve());
+  });
+  await sandbox.close();
+  return 0;
+}
