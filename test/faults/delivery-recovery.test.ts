@@ -125,7 +125,7 @@ describe.each(testDatabases())("continuous delivery recovery on $name", (tdb) =>
     expect(parked).toMatchObject({ source: "generic", deliveryId: "p-1", attempts: 3, error: "cannot handle Poison" });
     expect(metrics.webhookDeliveryOutcomes.get({ outcome: "retried" })).toBe(2);
     expect(metrics.webhookDeliveryOutcomes.get({ outcome: "parked" })).toBe(1);
-    expect(metrics.registry.expose()).toMatch(/^aisre_webhook_deliveries_parked 1$/m);
+    await eventually(async () => (/^aisre_webhook_deliveries_parked 1$/m.test(metrics.registry.expose()) ? true : undefined), "the parked gauge in /metrics");
 
     broken = false;
     expect(await store.deliveries.replay("p-1")).toEqual([{ source: "generic", deliveryId: "p-1" }]);
