@@ -526,7 +526,7 @@ function metricEvidence(st: ServiceState, limit: number): EvidenceItem[] {
     return {
       kind: "metric" as const,
       source: { service: a.service, metric: a.metric },
-      summary: `${a.metric} ${a.moved === "up" ? "rose" : "fell"} to ${fmtMetric(a.metric, a.peakValue)} at ${fmtTime(a.peakAt)} (${ref}: ${fmtMetric(a.metric, a.level)}${rel})${shape}`,
+      summary: `${a.metric.replace(/_/g, " ")} ${a.moved === "up" ? "rose" : "fell"} to ${fmtMetric(a.metric, a.peakValue)} at ${fmtTime(a.peakAt)} (${ref}: ${fmtMetric(a.metric, a.level)}${rel})${shape}`,
       weight: Number((st.effective.get(a) ?? 0).toFixed(3)),
       at: a.peakAt,
     };

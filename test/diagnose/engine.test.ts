@@ -44,6 +44,16 @@ describe("diagnose: topology", () => {
     expect(api.counterEvidence.some((e) => /dependencies are anomalous/.test(e.summary) && /db/.test(e.summary))).toBe(true);
   });
 
+  it("says evidence in an on-call engineer's words: units, 'N× the usual', readable times, real plurals", () => {
+    const d = diagnose(chain());
+    const all = d.hypotheses.flatMap((h) => [...h.evidence, ...h.counterEvidence].map((e) => e.summary));
+    const metric = d.hypotheses[0].evidence.find((e) => e.kind === "metric" && e.source.metric === "query_latency_p99")!;
+    expect(metric.summary).toMatch(/^query latency p99 rose to [\d.]+ m?s at \d\d:\d\d UTC \(/);
+    for (const text of all) {
+      expect(text).not.toMatch(/robust z|spreads|\d\d:\d\dZ\b|\w\(s\)/);
+    }
+  });
+
   it("reads a graph written caller→callee (front end without ancestors) and says so", () => {
     const input = chain();
     input.graph = { edges: input.graph!.edges.map((e) => ({ source: e.target, target: e.source })) };
