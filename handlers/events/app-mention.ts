@@ -25,7 +25,7 @@ export async function uploadChart(client: WebClient, channel: string, threadTs: 
   await client.files.completeUploadExternal({ files: [{ id: url.file_id, title: chart.title }], channel_id: channel, thread_ts: threadTs });
 }
 
-/** Event ids already handled (Slack retries an event it thinks was not acknowledged). */
+/** Event ids this process handled: the fallback while the shared store cannot be asked. */
 const SEEN_MAX = 2000;
 
 /**
@@ -37,9 +37,15 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
   const seen = new Set<string>();
   app.event("app_mention", async ({ event, client, body }: SlackEventMiddlewareArgs<"app_mention"> & AllMiddlewareArgs) => {
     const eventId = (body as { event_id?: string }).event_id ?? `${event.channel}:${event.ts}`;
+    // Slack retries an event it thinks was not acknowledged, to any replica: the first to claim the id answers.
     if (seen.has(eventId)) return;
     seen.add(eventId);
     if (seen.size > SEEN_MAX) seen.delete(seen.values().next().value!);
+    const first = await services.store.slackEvents.claim(eventId, "app_mention").catch((e: unknown) => {
+      services.logger.warn({ err: e, eventId }, "event dedupe store unreachable; deduped in this process only");
+      return true;
+    });
+    if (!first) return;
     const threadTs = event.thread_ts ?? event.ts;
     const user = event.user ?? "unknown";
     const logger = services.logger.child({ user, channel: event.channel });

@@ -10,6 +10,7 @@ import { IncidentRepo } from "./repos/incidents.ts";
 import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
 import { SettingsRepo } from "./repos/settings.ts";
+import { SlackEventRepo } from "./repos/slack-events.ts";
 import { SlackMessageRepo } from "./repos/slack-messages.ts";
 import { TimelineRepo } from "./repos/timeline.ts";
 import { TopologyRepo } from "./repos/topology.ts";
@@ -22,6 +23,8 @@ export interface Store {
   alerts: AlertRepo;
   timeline: TimelineRepo;
   slackMessages: SlackMessageRepo;
+  /** Slack event ids handled by any replica. */
+  slackEvents: SlackEventRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
   actions: ActionRepo;
@@ -45,6 +48,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     alerts: new AlertRepo(db, clock),
     timeline: new TimelineRepo(db, clock),
     slackMessages: new SlackMessageRepo(db),
+    slackEvents: new SlackEventRepo(db),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
     actions: new ActionRepo(db),
