@@ -143,7 +143,8 @@ export class Storm {
         method: "POST",
         headers: { "content-type": "application/json", "x-aisre-delivery": id },
         body: JSON.stringify({ alerts: [{ id, name: "ChaosErrorRate", status: "firing", severity, service: SERVICES[i % SERVICES.length], summary: `chaos ${id}` }] }),
-        signal: AbortSignal.timeout(10_000),
+        // A sender's patience (Alertmanager waits 10 s by default; a loaded machine needs more to be fair).
+        signal: AbortSignal.timeout(30_000),
       });
       await res.arrayBuffer();
       if (res.status >= 200 && res.status < 300) this.accepted.add(id);
