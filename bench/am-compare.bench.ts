@@ -1,0 +1,153 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../src/http/free-port.ts";
+import { closedLoop, type LoadResult } from "./support/load.ts";
+
+export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const CLIENTS = 32;
+const SECONDS = Number(process.env.AM_COMPARE_SECONDS ?? 10);
+const SERVICES = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
+
+function alertmanagerBinary(): string | undefined {
+  for (const p of ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager", "/usr/local/bin/alertmanager"]) if (existsSync(p)) return p;
+  const which = spawnSync("sh", ["-c", "command -v prometheus-alertmanager || command -v alertmanager"], { encoding: "utf8" });
+  return which.stdout.trim() || undefined;
+}
+
+function oneAlert(i: number, run: string) {
+  const service = SERVICES[i % SERVICES.length];
+  return {
+    labels: { alertname: `StormAlert${i % 4}`, service, instance: `${service}-${run}-${i}`, severity: i % 7 === 0 ? "critical" : "warning" },
+    annotations: { summary: `${service} symptom ${i}` },
+    startsAt: new Date(Date.now() - 30_000).toISOString(),
+    generatorURL: "http://prometheus/graph",
+  };
+}
+
+/** Alertmanager's own intake: `POST /api/v2/alerts` with one alert. */
+const amBody = (run: string) => (i: number) => JSON.stringify([{ ...oneAlert(i, run), endsAt: new Date(Date.now() + 300_000).toISOString() }]);
+
+/** The same alert as an Alertmanager v4 webhook delivery to aisre (a group of one). */
+const aisreBody = (run: string) => (i: number) => {
+  const a = { status: "firing", ...oneAlert(i, run), endsAt: "0001-01-01T00:00:00Z", fingerprint: `${run}-${i}` };
+  return JSON.stringify({ version: "4", groupKey: `{}:{instance="${a.labels.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: a.labels.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
+};
+
+async function waitFor(url: string, child: ChildProcess, what: string, ms = 180_000): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before ${url} answered`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return performance.now() - t0;
+    if (performance.now() - t0 > ms) throw new Error(`${url} did not answer within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function runAlertmanager(bin: string): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), "aisre-bench-am-"));
+  writeFileSync(join(dir, "am.yml"), "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n");
+  const port = await freePort();
+  const child = spawn(bin, [`--config.file=${join(dir, "am.yml")}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/-/ready`, child, "alertmanager", 30_000);
+    return await closedLoop(`http://127.0.0.1:${port}/api/v2/alerts`, amBody(`am${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
+  } finally {
+    await stop(child);
+  }
+}
+
+/** Sums a Prometheus counter's samples whose labels contain `match`. */
+function counter(text: string, metric: string, match: string): number {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(metric) && line.includes(match)) sum += Number(line.split(" ").at(-1));
+  return sum;
+}
+
+function rssMiB(pid: number): number {
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface AisreRun extends LoadResult {
+  readyMs: number;
+  processedDuringLoad: number;
+  backlogAtEnd: number;
+  drainSeconds: number;
+  rssMiB: number;
+}
+
+/** The product as a user starts it (`node handlers/main.ts`, sandbox mode), on PGlite or on `databaseUrl`. */
+async function runAisre(databaseUrl?: string): Promise<AisreRun> {
+  const port = await freePort();
+  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-amc-")), LOG_LEVEL: "warn" };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  // AM_COMPARE_CPU_PROF=<dir>: the aisre process writes a V8 CPU profile there on exit.
+  const prof = process.env.AM_COMPARE_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.AM_COMPARE_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, "handlers/main.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+  const base = `http://127.0.0.1:${port}`;
+  const metrics = async () => {
+    const text = await fetch(`${base}/metrics`).then((r) => r.text());
+    return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", "") };
+  };
+  try {
+    const readyMs = await waitFor(`${base}/readyz`, child, "aisre");
+    const before = await metrics();
+    const load = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`ai${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
+    const atEnd = await metrics();
+    const rss = rssMiB(child.pid!);
+    const t0 = performance.now();
+    let m = atEnd;
+    while (m.accepted - before.accepted > m.processed - before.processed && performance.now() - t0 < 120_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      m = await metrics();
+    }
+    return { ...load, readyMs, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss };
+  } finally {
+    await stop(child);
+  }
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n) : "n/a");
+
+export async function run(): Promise<Record<string, string | number>> {
+  const bin = alertmanagerBinary();
+  if (!bin) return { skipped: "Alertmanager not found: install it with `sudo apt-get install prometheus-alertmanager` (Debian/Ubuntu) and run again" };
+  const out: Record<string, string | number> = { load: `${CLIENTS} concurrent keep-alive clients, ${SECONDS} s each, one alert per delivery` };
+  const am = await runAlertmanager(bin);
+  out["Alertmanager POST /api/v2/alerts deliveries/s"] = fmt(am.rate);
+  out["Alertmanager ack p50 / p99 ms"] = `${am.p50.toFixed(1)} / ${am.p99.toFixed(1)}`;
+  const targets: Array<[string, string | undefined]> = [["PGlite (embedded default)", undefined]];
+  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (pgUrl) targets.push(["Postgres", pgUrl]);
+  else out["Postgres"] = "skipped: set TEST_DATABASE_URL or BENCH_DATABASE_URL";
+  for (const [label, url] of targets) {
+    const r = await runAisre(url);
+    out[`aisre ${label} deliveries/s (2xx, stored before the ack)`] = fmt(r.rate);
+    out[`aisre ${label} ack p50 / p99 ms (target p99 ≤ 100)`] = `${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`;
+    out[`aisre ${label} ratio to Alertmanager (target ≥ 0.5)`] = (r.rate / am.rate).toFixed(3);
+    out[`aisre ${label} refused / errors`] = `${r.failed} ${JSON.stringify(r.statuses)}`;
+    out[`aisre ${label} processed during load /s`] = fmt(r.processedDuringLoad / r.seconds);
+    out[`aisre ${label} backlog at end of load`] = r.backlogAtEnd;
+    out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
+    out[`aisre ${label} RSS MB after the load`] = r.rssMiB;
+    out[`aisre ${label} start → /readyz ms`] = fmt(r.readyMs);
+  }
+  return out;
+}
