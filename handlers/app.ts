@@ -17,6 +17,7 @@ import { connectSandbox, type RemoteSandbox } from "../src/sandbox/remote.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
 import { registerListeners, type ListenerOptions } from "./index.ts";
+import { slackTimestampProblem } from "../src/integrations/slack/request-window.ts";
 
 export interface RunningAisre {
   /** Base URL of the bot's HTTP server. */
@@ -58,6 +59,13 @@ export async function startAisre(
     services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });
     if (path === "/slack/events") {
       if (!slackListener) return sendJson(res, 503, { error: "not_ready" });
+      // Signed requests: the transport's wall clock, ±5 minutes (Bolt then checks the signature).
+      const stale = slackTimestampProblem(req.headers["x-slack-request-timestamp"], Math.floor(Date.now() / 1000));
+      if (stale) {
+        logger.warn({ reason: stale }, "Slack request refused");
+        req.resume();
+        return sendJson(res, 401, { error: "stale_request", detail: stale });
+      }
       return slackListener(req, res);
     }
     void (async () => {

@@ -20,18 +20,52 @@ interface Route {
   handler: RouteHandler;
 }
 
-export class BodyTooLargeError extends Error {}
+export class BodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`body larger than ${limit} bytes`);
+    this.limit = limit;
+  }
+}
 
-/** Reads the whole body, refusing more than maxBytes (the caller answers 413). */
+/**
+ * Reads the whole body, refusing more than maxBytes (the caller answers 413). A declared
+ * Content-Length over the limit is refused before anything is read.
+ */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLargeError(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(`body larger than ${maxBytes} bytes`);
+    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** How much of a refused body is still read (and thrown away) so the sender sees the 413, not a reset. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 15_000;
+
+/**
+ * Answers 413 cleanly: the answer is sent with `Connection: close`, and the rest of the body is
+ * read and discarded (bounded in bytes and time) before the connection closes, so a sender still
+ * uploading gets the answer instead of a connection reset.
+ */
+export function refuseTooLarge(req: IncomingMessage, res: ServerResponse, body: unknown): void {
+  let drained = 0;
+  const stop = setTimeout(() => req.destroy(), DRAIN_MAX_MS);
+  stop.unref();
+  req.on("data", (c: Buffer) => {
+    drained += c.length;
+    if (drained > DRAIN_MAX_BYTES) req.destroy();
+  });
+  req.on("end", () => clearTimeout(stop));
+  req.on("close", () => clearTimeout(stop));
+  req.resume();
+  sendJson(res, 413, body, { connection: "close" });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -51,10 +85,17 @@ export function sendText(res: ServerResponse, status: number, body: string | Buf
  */
 export class Router {
   private readonly routes: Route[] = [];
-  private readonly maxBody: number;
+  private readonly maxBody: (params: Record<string, string>) => number;
+  private readonly tooLarge: (limit: number) => unknown;
 
-  constructor(options: { maxBodyBytes?: number } = {}) {
-    this.maxBody = options.maxBodyBytes ?? 5 * 1024 * 1024;
+  /**
+   * `maxBodyBytes`: a number, or the limit for a request from its path parameters (a webhook
+   * source's own limit). `tooLarge`: the 413 body.
+   */
+  constructor(options: { maxBodyBytes?: number | ((params: Record<string, string>) => number); tooLarge?: (limit: number) => unknown } = {}) {
+    const max = options.maxBodyBytes ?? 5 * 1024 * 1024;
+    this.maxBody = typeof max === "number" ? () => max : max;
+    this.tooLarge = options.tooLarge ?? ((limit) => ({ error: "payload_too_large", detail: `body larger than ${limit} bytes` }));
   }
 
   add(method: string, path: string, handler: RouteHandler): this {
@@ -97,10 +138,10 @@ export class Router {
       });
       let body: Buffer;
       try {
-        body = await readBody(req, this.maxBody);
+        body = await readBody(req, this.maxBody(params));
       } catch (e) {
         if (e instanceof BodyTooLargeError) {
-          sendJson(res, 413, { error: "payload_too_large", detail: e.message });
+          refuseTooLarge(req, res, this.tooLarge(e.limit));
           return true;
         }
         throw e;

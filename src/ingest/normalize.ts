@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
+import type { ParsedDelivery } from "./types.ts";
 import { WebhookParseError } from "./errors.ts";
 import { stableHash } from "./util.ts";
 import { sharedRedactor } from "../redact/redactor.ts";
@@ -63,7 +64,26 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
  * keys) are masked by the one redactor, so no card, thread, ticket or page repeats them.
  */
 export function cleanText(s: string): string {
-  return sharedRedactor().text(s.replace(/\u0000/g, "").toWellFormed(), "secrets");
+  return sharedRedactor().text(wellFormed(s), "secrets");
+}
+
+/** NUL bytes dropped, lone surrogates replaced: text any database and JSON encoder accepts. */
+export function wellFormed(s: string): string {
+  return s.replace(/\u0000/g, "").toWellFormed();
+}
+
+/**
+ * A parsed delivery made safe to keep and show: every string cleaned (see cleanText); the URL to
+ * confirm and the reply only made well-formed (their query carries a token that must stay). An id
+ * that cleaning empties becomes a hash of the body, so the delivery is still stored and deduped.
+ */
+export function cleanDelivery(parsed: ParsedDelivery, body: Buffer): ParsedDelivery {
+  const { reply, confirmUrl, ...rest } = parsed;
+  const out = cleanStrings(rest) as ParsedDelivery;
+  if (out.deliveryId.trim() === "") out.deliveryId = `body:${stableHash(body)}`;
+  if (confirmUrl !== undefined) out.confirmUrl = wellFormed(confirmUrl);
+  if (reply !== undefined) out.reply = reply;
+  return out;
 }
 
 function cleanStrings<T>(v: T): T {

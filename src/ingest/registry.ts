@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { PayloadTooLargeError, SignatureError } from "./errors.ts";
+import { isAppError } from "../errors.ts";
+import { PayloadTooLargeError, SignatureError, WebhookParseError } from "./errors.ts";
 import { alertmanager } from "./sources/alertmanager.ts";
 import { argocd } from "./sources/argocd.ts";
 import { cloudwatch } from "./sources/cloudwatch.ts";
@@ -9,6 +10,7 @@ import { github } from "./sources/github.ts";
 import { jira } from "./sources/jira.ts";
 import { pagerduty } from "./sources/pagerduty.ts";
 import type { ParsedDelivery, SourceSecrets, WebhookRequest, WebhookSource } from "./types.ts";
+import { cleanDelivery } from "./normalize.ts";
 
 /** Every `POST /webhooks/<source>`, by name. */
 export const SOURCES: Readonly<Record<string, WebhookSource>> = Object.freeze({
@@ -40,7 +42,23 @@ export async function receiveDelivery(source: WebhookSource, req: WebhookRequest
   if (req.body.length > source.maxBytes) throw new PayloadTooLargeError(source.name, req.body.length, source.maxBytes);
   const verdict = await source.verify(req, secrets);
   if (!verdict.ok) throw new SignatureError(source.name, verdict.reason);
-  return source.parse(req);
+  return parseDelivery(source, req);
+}
+
+/**
+ * Parses a delivery (at the door, and again from the stored body after a crash) and cleans it. A
+ * parser that throws something other than a WebhookParseError met a body it did not expect: that is
+ * a 400 naming the body, never a 500 (and the parser's bug is in the cause, for the logs).
+ */
+export function parseDelivery(source: WebhookSource, req: WebhookRequest): ParsedDelivery {
+  let parsed: ParsedDelivery;
+  try {
+    parsed = source.parse(req);
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    throw new WebhookParseError(source.name, "body", `could not be read (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  return cleanDelivery(parsed, req.body);
 }
 
 /**

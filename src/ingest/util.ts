@@ -112,11 +112,25 @@ export function verifyHmacHeader(req: WebhookRequest, headerName: string, prefix
 }
 
 /**
+ * An HMAC of the body, for senders of the token-only sources (Alertmanager, Datadog, Argo CD) that
+ * can sign, or a relay in front of them: `X-Aisre-Signature: sha256=<hex hmac-sha256(secret, raw
+ * body)>` with the source's secret. Undefined when the header is absent (the token decides then);
+ * present, it decides: a wrong signature is refused even with a right token.
+ */
+export function verifyOptionalSignature(req: WebhookRequest, secret: string | undefined): VerifyResult | undefined {
+  if (!secret || header(req, "x-aisre-signature") === undefined) return undefined;
+  return verifyHmacHeader(req, "x-aisre-signature", "sha256=", secret);
+}
+
+/**
  * Shared token for senders that cannot sign (Datadog, Argo CD): `X-Aisre-Token: <secret>` or
- * `Authorization: Bearer <secret>`.
+ * `Authorization: Bearer <secret>`. A token proves who sent, not what: it does not bind the body,
+ * so `X-Aisre-Signature` (an HMAC of the body with the same secret) is accepted instead.
  */
 export function verifySharedToken(req: WebhookRequest, secret: string | undefined): VerifyResult {
   if (!secret) return { ok: true };
+  const signed = verifyOptionalSignature(req, secret);
+  if (signed) return signed;
   const token = header(req, "x-aisre-token");
   const auth = header(req, "authorization");
   const bearer = auth && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, "").trim() : undefined;

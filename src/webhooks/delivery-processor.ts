@@ -7,6 +7,7 @@ import { isConnectionError } from "../store/health.ts";
 import type { Delivery } from "../store/repos/deliveries.ts";
 import type { Store } from "../store/store.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./intake.ts";
+import { parseDelivery } from "../ingest/registry.ts";
 
 export interface ProcessorOptions {
   /** How long a claim holds before another replica may take the delivery (renewed while held). */
@@ -152,7 +153,7 @@ export class DeliveryProcessor {
     if (d.attempts > this.o.maxAttempts) return this.park(d.source, d.deliveryId, `gave up after ${d.attempts - 1} attempts (the process stopped while handling it)`);
     let parsed: ParsedDelivery;
     try {
-      parsed = source.parse({ headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+      parsed = parseDelivery(source, { headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
     } catch (e) {
       return this.park(d.source, d.deliveryId, `cannot parse the stored delivery: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -94,7 +94,10 @@ export class WebhookIntake {
         this.o.logger.warn({ source: sourceName, code: e.code, detail: e.message }, "webhook refused");
         return { status: e.status, body: { ok: false, error: e.code, detail: e.status === 401 ? e.userMessage : e.message } };
       }
-      throw e;
+      // No body makes a 5xx: whatever a verifier or parser did not expect is the body's problem.
+      count("webhook_malformed");
+      this.o.logger.error({ err: e, source: sourceName }, "webhook could not be read; answered 400");
+      return { status: 400, body: { ok: false, error: "webhook_malformed", detail: `Malformed ${sourceName} webhook: body: could not be read` } };
     }
   }
 

@@ -10,9 +10,10 @@ export function sourceSecrets(config: Config): SourceSecrets {
     alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
     snsTopicArns: e.SNS_TOPIC_ARNS?.split(",").map((s) => s.trim()).filter(Boolean),
-    // PAGERDUTY_WEBHOOK_SECRET may hold two comma-separated secrets during a rotation. The PagerDuty
-    // sandbox signs its webhooks like PagerDuty does, so they are verified the same way.
-    pagerdutySecret: nonEmpty(pagerDutyWebhookSecrets(config.pagerduty)),
+    // PAGERDUTY_WEBHOOK_SECRET may hold two comma-separated secrets during a rotation. Unset, the
+    // deliveries are accepted unsigned like every other source's (docs/webhooks.md); the sandbox
+    // still signs its webhooks, which is then simply not checked.
+    pagerdutySecret: nonEmpty(config.pagerduty.webhookSecret ? pagerDutyWebhookSecrets(config.pagerduty) : []),
     githubSecret: e.GITHUB_WEBHOOK_SECRET,
     datadogSecret: e.DATADOG_WEBHOOK_SECRET,
     argocdSecret: e.ARGOCD_WEBHOOK_SECRET,

@@ -3,7 +3,7 @@ import type { Alert } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkAlert, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
 import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseWith, receivedAt, safeEqual, stableHash, toIso } from "../util.ts";
+import { compact, header, parseJsonBody, parseWith, receivedAt, safeEqual, stableHash, toIso, verifyOptionalSignature } from "../util.ts";
 
 const NAME = "alertmanager";
 
@@ -36,6 +36,8 @@ const PayloadSchema = z.object({
 function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
   const { alertmanagerToken: token, alertmanagerBasicAuth: basic } = secrets;
   if (!token && !basic) return { ok: true };
+  const signed = verifyOptionalSignature(req, token ?? basic);
+  if (signed) return signed;
   const auth = header(req, "authorization")?.trim();
   if (!auth) return { ok: false, reason: "missing Authorization header" };
   const [scheme = "", ...rest] = auth.split(/\s+/);
