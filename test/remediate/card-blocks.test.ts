@@ -63,6 +63,19 @@ describe("remediation blocks", () => {
     expect(confirmText(action()).length).toBeLessThanOrEqual(SLACK_LIMITS.confirmText);
   });
 
+  it("says the autonomy in words, never the policy's internals, and its evidence times as Slack dates", () => {
+    const ctx = (a: RemediationAction) => JSON.stringify(actionCardMessage({ action: a, buttons: true }).blocks.filter((b) => (b as { type: string }).type === "context"));
+    const plain = ctx(action({ detail: { ...action().detail, note: undefined } }));
+    expect(plain).toContain("runs only once approved by 2 approvers (the default for actions)");
+    expect(plain).toContain("/aisre audit act_0123456789abcdef");
+    expect(plain).not.toMatch(/Policy:|default: approve|action `act_/);
+    const ruled = ctx(action({ detail: { ...action().detail, note: undefined, because: ["default: approve", "rule 4 (action=kill_db_query|terminate_backend): approve, 2 approvers"] } }));
+    expect(ruled).toContain("remediation policy: rule 4, for kill db query or terminate backend");
+    expect(ruled).not.toContain("kill_db_query");
+    const dated = JSON.stringify(actionCardMessage({ action: action({ detail: { ...action().detail, evidence: ["[change] deploy 2.3.0 at 02:58 UTC, 2 min before onset"] } }), buttons: true }).blocks);
+    expect(dated).toContain("at <!date^1795489080^{time}|02:58 UTC>, 2 min before onset");
+  });
+
   it("buttons only while pending, with the approval count", () => {
     const pending = JSON.stringify(actionCardMessage({ action: action(), buttons: true }).blocks);
     expect(pending).toContain("Approve (1/2)");

@@ -115,6 +115,31 @@ describe("DiagnosisService", () => {
     expect(await store.timeline.list(inc.id, ["hypothesis"])).toHaveLength(2);
   });
 
+  it("a ranking move that keeps the same leader goes to the timeline and the card, not the thread", async () => {
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    const [root] = slack.roots();
+    const posts = () => slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis|^Diagnosis/.test(m.text)).length;
+    const before = posts();
+    // What the thread last said: the same leader, much less sure of itself than now.
+    const last = (await store.timeline.list(inc.id, ["hypothesis"])).at(-1)!;
+    const snapshot = structuredClone(last.data.snapshot) as { hypotheses: Array<{ service: string; confidence: number }> };
+    expect(snapshot.hypotheses[0].confidence).toBeGreaterThan(0.5);
+    snapshot.hypotheses[0].confidence -= 0.4;
+    await store.timeline.append({ incidentId: inc.id, kind: "hypothesis", actor: "aisre", text: "test: an older ranking", data: { event: "update", snapshot } });
+    const run = await diagnosis.run(inc.id, ["test: a new look"]);
+    await settle();
+    expect(run?.diagnosis.hypotheses[0].service).toBe(snapshot.hypotheses[0].service);
+    expect(run?.posted).toBe("none");
+    expect(run?.changes.map((c) => c.kind)).toContain("strengthened");
+    expect(posts()).toBe(before);
+    const quiet = (await store.timeline.list(inc.id, ["hypothesis"])).at(-1)!;
+    expect(quiet.data).toMatchObject({ event: "update", quiet: true });
+  });
+
   it("another replica (or a restart) compares against what the thread already says", async () => {
     world.metrics = poolLeakMetrics();
     world.logs = poolLeakLogs();
