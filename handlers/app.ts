@@ -7,17 +7,32 @@ import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
-import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
 import { blockKitAnomalyPresenter } from "../blocks/anomaly.ts";
 import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
+import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
+import { blockKitSyncPresenter } from "../blocks/paging.ts";
+import { blockKitPostmortemPresenter } from "../blocks/postmortem.ts";
+import { blockKitRemediationPresenter } from "../blocks/remediation-card.ts";
+import type { Presenters } from "../src/app/presenters.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { topologyRoutes } from "../src/topology/routes.ts";
+import { NAMESPACE as SIM_NAMESPACE } from "../src/sandbox/sim/catalog.ts";
 import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
 import { connectSandbox, type RemoteSandbox } from "../src/sandbox/remote.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
 import { registerListeners, type ListenerOptions } from "./index.ts";
 import { slackTimestampProblem } from "../src/integrations/slack/request-window.ts";
+
+/** Every capability's messages in Block Kit. */
+const blockKitPresenters: Presenters = {
+  incident: blockKitIncidentPresenter,
+  diagnosis: blockKitDiagnosisPresenter,
+  anomaly: blockKitAnomalyPresenter,
+  remediation: blockKitRemediationPresenter,
+  postmortem: blockKitPostmortemPresenter,
+  sync: blockKitSyncPresenter,
+};
 
 export interface RunningAisre {
   /** Base URL of the bot's HTTP server. */
@@ -110,8 +125,9 @@ export async function startAisre(
         if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
       }
     }
-    const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath } : undefined;
-    services = await buildServices(config, { logger, presenter: blockKitIncidentPresenter, diagnosisPresenter: blockKitDiagnosisPresenter, anomalyPresenter: blockKitAnomalyPresenter, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
+    // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
+    const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
+    services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();

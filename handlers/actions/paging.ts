@@ -1,6 +1,5 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import { ACTION } from "../../blocks/ids.ts";
-import { blockKitSyncPresenter } from "../../blocks/paging.ts";
 import type { Services } from "../../src/app/services.ts";
 import { escapeMrkdwn, mentionUser } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
@@ -11,7 +10,6 @@ import { reportListenerError } from "../middleware/errors.ts";
  * in place and the clicking user gets an ephemeral answer.
  */
 export function registerPagingActions(app: App, services: Services): void {
-  services.sync.usePresenter(blockKitSyncPresenter);
   app.action<BlockButtonAction>(ACTION.pagingPage, async ({ ack, action, body, respond }) => {
     await ack();
     const user = body.user.id;

@@ -1,6 +1,5 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import { ACTION } from "../../blocks/ids.ts";
-import { blockKitPostmortemPresenter } from "../../blocks/postmortem.ts";
 import { postmortemEditModal } from "../../blocks/postmortem-modal.ts";
 import type { Services } from "../../src/app/services.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../../src/postmortem/model.ts";
@@ -15,7 +14,6 @@ const STATUSES: PostmortemStatus[] = ["draft", "in_review", "final"];
  */
 export function registerPostmortemActions(app: App, services: Services): void {
   const pm = services.sync.postmortems;
-  pm.usePresenter(blockKitPostmortemPresenter);
 
   app.action<BlockButtonAction>(ACTION.postmortemEdit, async ({ ack, action, body, client, respond }) => {
     await ack();

@@ -1,6 +1,5 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
 import { ACTION } from "../../blocks/ids.ts";
-import { blockKitRemediationPresenter } from "../../blocks/remediation-card.ts";
 import type { Services } from "../../src/app/services.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 
@@ -10,12 +9,6 @@ import { reportListenerError } from "../middleware/errors.ts";
  * the background. The clicking user gets an ephemeral answer; the card updates in place for all.
  */
 export function registerRemediationActions(app: App, services: Services): void {
-  services.remediation.usePresenter(blockKitRemediationPresenter);
-  // A resolved incident's pending cards lose their buttons at once (a later click is refused as stale anyway).
-  services.incidents.events.on("status", (incident, _from, by) => {
-    if (incident.status !== "resolved") return;
-    void services.remediation.withdrawPending(incident.id, by).catch((e: unknown) => services.logger.error({ err: e, incident: incident.id }, "withdrawing pending actions failed"));
-  });
   const handlers = { [ACTION.remediationApprove]: "approve", [ACTION.remediationReject]: "reject" } as const;
   for (const [actionId, verb] of Object.entries(handlers)) {
     app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond }) => {

@@ -1,7 +1,6 @@
 import { oncallMessage } from "../../blocks/assistant.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Services } from "../../src/app/services.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { matchServices, serviceArgs, unknownServiceText } from "./status.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
@@ -11,7 +10,7 @@ const USAGE = "oncall [service…]";
 
 /** The on-call card (shared by the command and the share button). */
 export async function oncallCard(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<{ text: string; blocks: unknown[] }> {
-  const { text } = await assistantFor(services).oncall(names);
+  const { text } = await services.assistant.oncall(names);
   return oncallMessage(names, text, o);
 }
 
@@ -22,7 +21,7 @@ export const oncallSubcommand: Subcommand = {
   summary: "who is on call for a service (no argument: this incident's services, else all)",
   async run(ctx) {
     const { services, command } = ctx;
-    const assistant = assistantFor(services);
+    const assistant = services.assistant;
     const known = await assistant.knownServices();
     const typed = serviceArgs(ctx.args);
     let names: string[];

@@ -2,7 +2,6 @@ import { runbookMessage, type RunbookResult } from "../../blocks/assistant.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Services } from "../../src/app/services.ts";
 import { mitigationSteps } from "../../src/assistant/answers.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import { matchRunbooks } from "../../src/knowledge/runbook.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
@@ -15,7 +14,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 export async function runbookResults(services: Services, query: string): Promise<RunbookResult[]> {
   const loaded = services.knowledge.loadedRunbooks();
   const byId = new Map(loaded.map((r) => [r.id, r]));
-  const hits = await assistantFor(services).runbooks(query, 5);
+  const hits = await services.assistant.runbooks(query, 5);
   if (hits.length) {
     return hits.map((h) => {
       const rb = byId.get(String(h.meta.runbookId ?? ""));

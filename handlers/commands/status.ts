@@ -1,7 +1,6 @@
 import { statusCardMessage } from "../../blocks/status-card.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Services } from "../../src/app/services.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { closestNames } from "../../src/text/similarity.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
@@ -44,7 +43,7 @@ export function unknownServiceText(unknown: Array<{ name: string; guesses: strin
 /** The services a command means: the ones typed, else the open incidents' in this channel. */
 export async function servicesFromArgs(ctx: SubcommandContext, usage: string, example: string): Promise<string[] | undefined> {
   const { services, command } = ctx;
-  const assistant = assistantFor(services);
+  const assistant = services.assistant;
   const typed = serviceArgs(ctx.args);
   if (typed.length === 0) {
     const here = await openIncidentsInChannel(services.store, command.channel_id);
@@ -67,7 +66,7 @@ export async function servicesFromArgs(ctx: SubcommandContext, usage: string, ex
 
 /** The status card of some services (shared by the command and the share button). */
 export async function statusMessage(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<{ text: string; blocks: unknown[] }> {
-  const assistant = assistantFor(services);
+  const assistant = services.assistant;
   const hs = await Promise.all(names.map((n) => assistant.health(n)));
   return statusCardMessage(hs, { now: Date.parse(hs[0]?.at ?? new Date().toISOString()), ...o });
 }

@@ -3,7 +3,6 @@ import type { WebClient } from "@slack/web-api";
 import { answerMessage, placeholderMessage } from "../../blocks/answer.ts";
 import { answerBlocks } from "../../blocks/mention-reply.ts";
 import type { Services } from "../../src/app/services.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import type { ChartImage } from "../../src/assistant/metric-chart.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
@@ -62,7 +61,7 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
         const reply = await answer({ text, user, channel: event.channel, threadTs, incidentId });
         msg = { text: reply.text, blocks: answerBlocks(reply.text, reply.footnote) };
       } else {
-        const result = await assistantFor(services).ask({ text, user, channel: event.channel, ts: event.ts, ...(incidentId ? { incidentId } : {}) });
+        const result = await services.assistant.ask({ text, user, channel: event.channel, ts: event.ts, ...(incidentId ? { incidentId } : {}) });
         msg = answerMessage(result);
         chart = result.chart;
       }

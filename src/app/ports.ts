@@ -1,4 +1,8 @@
+import OpenAI from "openai";
 import type { Config } from "../config.ts";
+import { createJiraPort } from "../integrations/jira/config.ts";
+import type { JiraFieldMapping } from "../integrations/jira/field-mapping.ts";
+import type { JiraPort } from "../integrations/jira/port.ts";
 import { AwsCloudWatch } from "../integrations/cloudwatch/sdk-adapter.ts";
 import type { CloudWatchPort } from "../integrations/cloudwatch/port.ts";
 import { ClientNodeKubernetes } from "../integrations/kubernetes/client-node-adapter.ts";
@@ -21,6 +25,8 @@ export interface Ports {
   metrics?: MetricsPort;
   cloudwatch?: CloudWatchPort;
   pagerduty?: PagerDutyPort;
+  /** The OpenAI-compatible client (OPENAI_API_KEY), shared by the assistant, the postmortem narrator and the embedder. */
+  openai?: OpenAI;
   /** Why a port is absent, by name. */
   missing: Record<string, string>;
 }
@@ -28,6 +34,8 @@ export interface Ports {
 export interface SandboxEndpoints {
   url: string;
   kubeconfigPath?: string;
+  /** The simulated cluster's namespace (the default target of remediations). */
+  namespace?: string;
 }
 
 /** Credentials the CloudWatch sandbox accepts (it checks the SigV4 shape, not the secret). */
@@ -52,5 +60,20 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   if (config.pagerduty.mode === "real" || sandbox) ports.pagerduty = redactingPort(createPagerDutyPort(config, sandbox?.url ?? "", logger), sharedRedactor());
   else missing.pagerduty = "PagerDuty is not configured (set PAGERDUTY_API_TOKEN)";
 
+  ports.openai = openAIClient(config);
+  if (!ports.openai) missing.openai = "no language model (set OPENAI_API_KEY)";
+
   return ports;
+}
+
+/** The Jira port with the sync's field mapping: the real site when configured, else the local sandbox's; absent when neither. */
+export function buildJiraPort(config: Config, sandbox: SandboxEndpoints | undefined, logger: Logger, mapping: Partial<JiraFieldMapping>): JiraPort | undefined {
+  if (config.jira.mode !== "real" && !sandbox) return undefined;
+  return createJiraPort(config, sandbox?.url ?? "", logger, mapping);
+}
+
+/** The one OpenAI-compatible client (OPENAI_API_KEY, OPENAI_BASE_URL); each user narrows timeouts and retries with `withOptions`. */
+export function openAIClient(config: Config): OpenAI | undefined {
+  if (!config.openai.enabled || !config.openai.apiKey) return undefined;
+  return new OpenAI({ apiKey: config.openai.apiKey, ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}) });
 }

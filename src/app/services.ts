@@ -1,7 +1,6 @@
 import type { Config } from "../config.ts";
 import { IncidentService } from "../incident/incident-service.ts";
 import { OutboxSender } from "../incident/outbox-sender.ts";
-import type { IncidentPresenter } from "../incident/presenter.ts";
 import { loadRouting } from "../incident/routing.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import { WebApiSlack } from "../integrations/slack/web-api-slack.ts";
@@ -11,23 +10,25 @@ import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
-import { buildKnowledgeBase } from "../knowledge/build.ts";
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { SOURCES } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
 import { buildRemediation } from "../remediate/build.ts";
 import type { RemediationService } from "../remediate/remediation-service.ts";
-import { buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
+import { buildJiraPort, buildPorts, type Ports, type SandboxEndpoints } from "./ports.ts";
+import { buildKnowledgeBase } from "./knowledge.ts";
+import type { Presenters } from "./presenters.ts";
 import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
 import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
 import { buildTopology } from "./topology.ts";
 import type { TopologyDiscovery } from "../topology/discovery.ts";
 import type { DiscoveredTopology } from "../topology/model.ts";
+import { loadSyncSettings } from "../sync/sync-config.ts";
+import { Assistant } from "../assistant/assistant.ts";
+import { Redactor } from "../redact/redactor.ts";
 import { buildPolling, type SliPolling } from "../detect/polling/build.ts";
-import type { AnomalyPresenter } from "../detect/polling/presenter.ts";
 import { DiagnosisService } from "../diagnose/live/service.ts";
-import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
 import { Toolsets } from "../toolsets/index.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { configureRedaction } from "../redact/redactor.ts";
@@ -59,6 +60,8 @@ export interface Services {
   toolsets: Toolsets;
   /** Live diagnosis: ranks on incident open and on new signals, updates the card, posts changes in the thread. */
   diagnosis: DiagnosisService;
+  /** Answers @mentions and /aisre questions: deterministic, with the LLM on top when configured. */
+  assistant: Assistant;
   /** The service graph as discovered (Kubernetes, service-graph metrics) and overridden (services.yaml). */
   topology(): DiscoveredTopology;
   /** Topology discovery: refreshed on a schedule by one replica, read from the store by all. */
@@ -72,7 +75,8 @@ export interface Services {
 
 export interface ServiceDeps {
   logger?: Logger;
-  presenter: IncidentPresenter;
+  /** How each capability's messages look (Block Kit from blocks/, passed by handlers/app.ts). */
+  presenters: Presenters;
   slack: { token: string; apiUrl?: string } | SlackPort;
   /** Where the local sandbox serves the parts that are not configured for real. */
   sandbox?: SandboxEndpoints;
@@ -82,10 +86,6 @@ export interface ServiceDeps {
   clock?: Clock;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
   tickMs?: number;
-  /** Renders the diagnosis thread messages (Block Kit, from blocks/diagnosis.ts). */
-  diagnosisPresenter?: DiagnosisPresenter;
-  /** Renders anomaly messages (Block Kit from blocks/anomaly.ts; plain text without it). */
-  anomalyPresenter?: AnomalyPresenter;
 }
 
 const DATABASE_START_WAIT_MS = 10 * 60_000;
@@ -121,7 +121,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics.outboxPending.set(backlog.pending);
     metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
   });
-  const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenter, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
     sources: Object.values(SOURCES),
     store,
@@ -139,16 +139,58 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       },
     },
   });
-  const knowledge = buildKnowledgeBase(config, store, logger);
-  const remediation = buildRemediation(config, { store, slack, logger, outbox, ports, clock, sandbox: deps.sandbox });
-  const sync = buildSyncService({ config, sandboxUrl: deps.sandbox?.url, pagerDutyPort: ports.pagerduty, store, incidents, outbox, slack, logger, knowledge });
-  // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
-  if (sync.pagerduty) remediation.attach({ escalator: pagerDutyEscalator(sync.pagerduty) });
-  const polling = buildPolling({ config, store, incidents, slack, ports, logger, clock, poke: () => outbox.poke(), metrics, simulated: !!deps.clock && !!deps.sandbox && config.prometheus.mode === "sandbox", presenter: deps.anomalyPresenter });
+  const knowledge = buildKnowledgeBase(config, store, logger, ports.openai);
+  const syncSettings = loadSyncSettings(config.env.AISRE_SYNC_FILE, { project: config.jira.project, issueType: config.jira.issueType });
+  const sync = buildSyncService({
+    config,
+    settings: syncSettings,
+    jiraPort: syncSettings.jira.enabled ? buildJiraPort(config, deps.sandbox, logger, syncSettings.jira.mapping) : undefined,
+    pagerDutyPort: ports.pagerduty,
+    openai: ports.openai,
+    store,
+    incidents,
+    outbox,
+    slack,
+    logger,
+    knowledge,
+    presenter: deps.presenters.sync,
+    postmortemPresenter: deps.presenters.postmortem,
+  });
+  const remediation = buildRemediation(config, {
+    store,
+    slack,
+    logger,
+    outbox,
+    clock,
+    kubernetes: ports.kubernetes,
+    metrics: ports.metrics,
+    // Remediation escalates through the sync: the page shows in the thread's paging card and the echo is recognised.
+    escalator: sync.pagerduty ? pagerDutyEscalator(sync.pagerduty) : undefined,
+    presenter: deps.presenters.remediation,
+    sandbox: deps.sandbox,
+  });
+  // A resolved incident's pending action cards lose their buttons at once.
+  incidents.events.on("status", (incident, _from, by) => {
+    void remediation.incidentStatusChanged(incident, by).catch((e: unknown) => logger.error({ err: e, incident: incident.id }, "withdrawing pending actions failed"));
+  });
+  const polling = buildPolling({
+    config,
+    store,
+    incidents,
+    slack,
+    prometheus: ports.metrics,
+    cloudwatch: ports.cloudwatch,
+    logger,
+    clock,
+    poke: () => outbox.poke(),
+    metrics,
+    simulated: !!deps.clock && !!deps.sandbox && config.prometheus.mode === "sandbox",
+    presenter: deps.presenters.anomaly,
+  });
   const toolsets = new Toolsets({
     db,
     knowledge,
-    ports,
+    ports: { kubernetes: ports.kubernetes, metrics: ports.metrics, cloudwatch: ports.cloudwatch, pagerduty: ports.pagerduty },
     clock,
     kubernetes: { namespaces: config.kubernetes.namespaces },
     disabledReasons: {
@@ -157,7 +199,18 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       metrics: ports.missing.prometheus && ports.missing.cloudwatch ? `${ports.missing.prometheus}; ${ports.missing.cloudwatch}` : undefined,
     },
   });
-  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.diagnosisPresenter, outbox, remediation, metrics });
+  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.presenters.diagnosis, outbox, remediation, metrics });
+  const assistant = new Assistant({
+    toolsets,
+    store,
+    knowledge,
+    logger: logger.child({ component: "assistant" }),
+    topology,
+    ...(ports.pagerduty ? { oncall: (s: string) => sync.oncallFor(s) } : {}),
+    remediation,
+    redactor: Redactor.fromPatterns(config.env.AISRE_REDACT_PATTERNS),
+    ...(ports.openai ? { llm: { client: ports.openai.withOptions({ maxRetries: 0, timeout: config.openai.loop.timeoutMs }), model: config.openai.model, limits: config.openai.loop } } : {}),
+  });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
@@ -177,6 +230,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     polling,
     toolsets,
     diagnosis,
+    assistant,
     topology,
     topologyDiscovery,
     async ready() {

@@ -4,18 +4,9 @@
  * a recorded case folder. Times are unix seconds everywhere.
  */
 
-/** One metric of one service: parallel arrays of timestamps (unix s) and values (NaN = missing). */
-export interface MetricSeries {
-  /** Free-form metric name (`latency_p99`, `http_5xx_rate`, `container_memory_working_set`, …). */
-  metric: string;
-  timestamps: number[];
-  values: number[];
-}
+import type { MetricSeries, ServiceMetrics } from "../domain/metrics.ts";
 
-export interface ServiceMetrics {
-  service: string;
-  series: MetricSeries[];
-}
+export type { MetricSeries, ServiceMetrics };
 
 /**
  * Fault-propagation edge: a fault in `source` can surface in `target` (target calls or depends on

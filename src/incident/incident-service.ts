@@ -18,8 +18,8 @@ import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../postmortem/model.ts";
+import { withLock } from "../store/locks.ts";
 
-const CORRELATE_LOCK = 7_301_004;
 const severityRank = (s: Severity) => Number(s.slice(3));
 
 export interface IngestResult {
@@ -92,10 +92,7 @@ export class IncidentService {
   /** Runs decisions one at a time in this process, and under a database lock across replicas. */
   private serial<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     const run = this.chain.then(() =>
-      this.store.db.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock($1)", [CORRELATE_LOCK]);
-        return fn(createStore(tx, this.store.clock));
-      }),
+      withLock(this.store.db, "correlate", (tx) => fn(createStore(tx, this.store.clock))),
     );
     this.chain = run.catch(() => undefined);
     return run;
@@ -291,13 +288,8 @@ export class IncidentService {
     const related = new Set(incident.services.flatMap((svc) => [svc, ...dependenciesOf(topology, svc)]));
     if (related.size === 0) return;
     const since = new Date(this.o.clock.now() - this.o.grouping.windowMs).toISOString();
-    const rows = await s.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: ChangeEvent; at: Date }>(
-      "SELECT * FROM change_events WHERE service = ANY($1) AND at >= $2 ORDER BY at",
-      [[...related], since],
-    );
-    for (const r of rows) {
-      const change = { ...r.data, at: new Date(r.at).toISOString() };
-      const why = incident.services.includes(r.service) ? `a change to ${r.service} itself` : `${incident.services.join(", ")} depends on ${r.service}`;
+    for (const change of await s.changes.since([...related], since)) {
+      const why = incident.services.includes(change.service) ? `a change to ${change.service} itself` : `${incident.services.join(", ")} depends on ${change.service}`;
       await this.recordChange(s, incident, change, `${Math.round((this.o.clock.now() - Date.parse(change.at)) / 60_000)} min before the incident; ${why}`);
     }
   }
@@ -310,12 +302,7 @@ export class IncidentService {
   private async ingestChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<number> {
     // A change keeps its id through its statuses (a deploy pending → success): the latest state is
     // kept, and it is announced to incidents once, when first seen.
-    const [row] = await s.db.query<{ fresh: boolean }>(
-      `INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, version = EXCLUDED.version RETURNING (xmax = 0) AS fresh`,
-      [change.id, change.source, change.kind, change.service, change.version ?? null, JSON.stringify(change), change.at],
-    );
-    if (!row?.fresh) return 0;
+    if (!(await s.changes.record(change))) return 0;
     const affected = new Set([change.service, ...dependentsOf(this.o.topology(), change.service)]);
     let attached = 0;
     for (const incident of await s.incidents.listOpen()) {

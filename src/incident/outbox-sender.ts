@@ -5,6 +5,7 @@ import type { Store } from "../store/store.ts";
 import { ChannelDirectory } from "../integrations/slack/channel-directory.ts";
 import type { SlackCallError, SlackPort } from "../integrations/slack/slack-port.ts";
 import { sharedRedactor } from "../redact/redactor.ts";
+import { LOCKS } from "../store/locks.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -14,7 +15,6 @@ export interface OutboxMeta {
   record?: { incidentId: string; purpose: string };
 }
 
-const OUTBOX_LEADER_LOCK = 7_301_003;
 
 /** `metadata.event_type` of every post the outbox makes; `event_payload.outbox_id` names the item. */
 export const OUTBOX_EVENT_TYPE = "aisre_outbox";
@@ -111,7 +111,7 @@ export class OutboxSender {
         if (!this.release) {
           // Leadership ends with the lock's connection (terminated, network): step down at once, so
           // two replicas never send the same queue.
-          const release = await this.store.db.tryAdvisoryLock(OUTBOX_LEADER_LOCK, () => {
+          const release = await this.store.db.tryAdvisoryLock(LOCKS.outboxLeader, () => {
             if (this.release !== release) return;
             this.logger.warn("outbox leadership lost with its database connection; stepping down");
             this.metrics?.leadershipLost.inc({ role: "outbox" });

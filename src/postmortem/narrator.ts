@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { Logger } from "../log.ts";
 import { NARRATIVE_SECTIONS, type NarrativeSection, type PostmortemFacts, type SectionKey } from "./model.ts";
 import { clock, type KeyMoment } from "./timeline.ts";
@@ -53,11 +53,12 @@ export class OpenAINarrator implements PostmortemNarrator {
   private readonly model: string;
   private readonly logger?: Logger;
 
-  constructor(o: { apiKey: string; baseUrl?: string; model: string; timeoutMs?: number; logger?: Logger; client?: OpenAI }) {
+  /** `client`: the one OpenAI client the composition root builds; this narrows its timeout and retries. */
+  constructor(o: { client: OpenAI; model: string; timeoutMs?: number; logger?: Logger }) {
     this.model = o.model;
     this.name = o.model;
     this.logger = o.logger;
-    this.client = o.client ?? new OpenAI({ apiKey: o.apiKey, baseURL: o.baseUrl, timeout: o.timeoutMs ?? 30_000, maxRetries: 2 });
+    this.client = o.client.withOptions({ timeout: o.timeoutMs ?? 30_000, maxRetries: 2 });
   }
 
   async narrate(input: NarrativeInput): Promise<Partial<Record<NarrativeSection, string>>> {

@@ -5,9 +5,8 @@ import type { FollowUpItem } from "../integrations/jira/port.ts";
 import type { Logger } from "../log.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
 import type { Store } from "../store/store.ts";
-import type { KeptMessages } from "../sync/kept-message.ts";
-import type { People } from "../sync/people.ts";
-import type { PostmortemSettings } from "../sync/sync-config.ts";
+import type { SlackMessage } from "../incident/presenter.ts";
+import type { PostmortemSettings } from "./settings.ts";
 import { effective, followUpKey, generateDoc, toJiraText, toMarkdown } from "./document.ts";
 import { computeFacts } from "./facts.ts";
 import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
@@ -40,8 +39,10 @@ export interface PostmortemServiceOptions {
   store: Store;
   incidents: IncidentService;
   settings: PostmortemSettings;
-  people: People;
-  kept: KeptMessages;
+  /** Slack display names (the sync's People directory). */
+  people: { slackName(userId: string): Promise<string> };
+  /** The one kept-up-to-date postmortem message in the thread (the sync's KeptMessages). */
+  kept: { upsert(incidentId: string, purpose: string, message: SlackMessage): Promise<void> };
   /** The one redactor (src/redact), for what leaves for the narrator's model. */
   redact: (text: string) => string;
   logger: Logger;
@@ -63,7 +64,7 @@ export class PostmortemService {
   readonly repo: PostmortemRepo;
   private readonly o: PostmortemServiceOptions;
   private readonly logger: Logger;
-  private presenter: PostmortemPresenter;
+  private readonly presenter: PostmortemPresenter;
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly listeners: Array<() => void> = [];
 
@@ -72,11 +73,6 @@ export class PostmortemService {
     this.repo = new PostmortemRepo(o.store.db);
     this.logger = o.logger.child({ component: "postmortem" });
     this.presenter = o.presenter ?? plainPostmortemPresenter;
-  }
-
-  /** The Slack layer binds the Block Kit presenter (src/ does not import blocks/). */
-  usePresenter(p: PostmortemPresenter): void {
-    this.presenter = p;
   }
 
   start(): void {

@@ -1,16 +1,18 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { SandboxEndpoints, Ports } from "../app/ports.ts";
 import type { Config } from "../config.ts";
 import type { Clock } from "../domain/clock.ts";
 import type { OutboxSender } from "../incident/outbox-sender.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
+import type { KubernetesPort } from "../integrations/kubernetes/port.ts";
+import type { MetricsPort } from "../integrations/prometheus/port.ts";
 import type { Logger } from "../log.ts";
-import { NAMESPACE as SANDBOX_NAMESPACE } from "../sandbox/sim/catalog.ts";
+import type { Escalator } from "./ports.ts";
 import type { Store } from "../store/store.ts";
 import { KubernetesRemediation } from "./kubernetes-adapter.ts";
 import { MetricsVerifier } from "./metrics-verifier.ts";
 import { PolicySource } from "./policy-file.ts";
+import type { RemediationPresenter } from "./presenter.ts";
 import { RemediationService } from "./remediation-service.ts";
 
 /** The example policy doubles as the sandbox's policy when AISRE_POLICY_FILE is unset. */
@@ -23,15 +25,29 @@ function policyFile(config: Config): string | undefined {
 
 /**
  * Remediation from config and the vendor ports: Kubernetes actions through the Kubernetes port,
- * verification from the metrics port. Escalation is attached by the PagerDuty sync (one paging
- * path); each absent port is reported on the card when it is needed ("no metrics source",
- * "escalation unavailable").
+ * verification from the metrics port, escalation through the PagerDuty sync (one paging path); each
+ * absent port is reported on the card when it is needed ("no metrics source", "escalation unavailable").
  */
-export function buildRemediation(config: Config, deps: { store: Store; slack: SlackPort; logger: Logger; outbox: OutboxSender; ports: Ports; clock: Clock; sandbox?: SandboxEndpoints }): RemediationService {
+export function buildRemediation(
+  config: Config,
+  deps: {
+    store: Store;
+    slack: SlackPort;
+    logger: Logger;
+    outbox: OutboxSender;
+    clock: Clock;
+    kubernetes?: KubernetesPort;
+    metrics?: MetricsPort;
+    escalator?: Escalator;
+    presenter?: RemediationPresenter;
+    /** The local sandbox, when it runs: runbook hooks may point at it, and its namespace is the default target. */
+    sandbox?: { url: string; namespace?: string };
+  },
+): RemediationService {
   const logger = deps.logger.child({ component: "remediation" });
   const file = policyFile(config);
   const policy = new PolicySource({ file, logger, watch: !!config.env.AISRE_POLICY_FILE });
-  const namespace = config.kubernetes.namespaces?.[0] ?? (config.kubernetes.mode === "sandbox" ? SANDBOX_NAMESPACE : "default");
+  const namespace = config.kubernetes.namespaces?.[0] ?? (config.kubernetes.mode === "sandbox" ? deps.sandbox?.namespace : undefined) ?? "default";
   return new RemediationService({
     store: deps.store,
     slack: deps.slack,
@@ -40,9 +56,11 @@ export function buildRemediation(config: Config, deps: { store: Store; slack: Sl
     defaultChannel: config.incidentChannel,
     outbox: deps.outbox,
     clock: deps.clock,
+    presenter: deps.presenter,
     ports: {
-      kubernetes: deps.ports.kubernetes ? new KubernetesRemediation(deps.ports.kubernetes) : undefined,
-      verifier: deps.ports.metrics ? new MetricsVerifier(deps.ports.metrics) : undefined,
+      kubernetes: deps.kubernetes ? new KubernetesRemediation(deps.kubernetes) : undefined,
+      verifier: deps.metrics ? new MetricsVerifier(deps.metrics) : undefined,
+      escalator: deps.escalator,
       sandboxUrl: deps.sandbox?.url,
       namespace,
     },

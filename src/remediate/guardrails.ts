@@ -5,8 +5,8 @@ import { ActionRecords } from "./action-records.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import type { EffectiveLimits, RemediationAction } from "./types.ts";
 import { mentionUser } from "../text/slack-markup.ts";
+import { withLock } from "../store/locks.ts";
 
-export const REMEDIATE_LOCK = 7_301_009;
 
 export type GuardCode = "kill_switch" | "circuit_breaker" | "incident_limit" | "conflict" | "taken";
 export type ClaimResult = { ok: true } | { ok: false; code: GuardCode; reason: string };
@@ -33,8 +33,7 @@ export async function guardrailBlock(db: Db, a: RemediationAction, limits: Effec
  * breaker; the compare-and-set makes a double click or a retry a no-op.
  */
 export async function claimAction(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<ClaimResult> {
-  return db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1)", [REMEDIATE_LOCK]);
+  return withLock(db, "remediate", async (tx) => {
     const block = await guardrailBlock(tx, a, limits);
     if (block) return { ok: false, ...block };
     const moved = await new ActionRecords(tx).transition(a.id, ["pending"], "running");

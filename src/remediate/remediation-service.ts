@@ -1,3 +1,4 @@
+import type { Incident } from "../domain/incident.ts";
 import { newId } from "../domain/ids.ts";
 import { AppError } from "../errors.ts";
 import type { OutboxSender } from "../incident/outbox-sender.ts";
@@ -11,7 +12,8 @@ import { auditAction, timelineAction } from "./audit-trail.ts";
 import { ActionCards } from "./card-publisher.ts";
 import { buildCatalog, type ActionContext, type ActionDefinition } from "./catalog.ts";
 import { ActionExecutor } from "./executor.ts";
-import { claimAction, guardrailBlock, REMEDIATE_LOCK } from "./guardrails.ts";
+import { claimAction, guardrailBlock } from "./guardrails.ts";
+import { withLock } from "../store/locks.ts";
 import { KillSwitch, type AutomationState } from "./kill-switch.ts";
 import { decide, type ResolvedPolicy } from "./policy.ts";
 import type { PolicySource } from "./policy-file.ts";
@@ -23,7 +25,7 @@ import { defaultRunbookRunner } from "./runbook-runner.ts";
 import { OPEN_STATES, type ActionDetail, type ActionState, type ActionTarget, type Autonomy, type Recommendation, type RemediationAction } from "./types.ts";
 import { escapeText, mentionUser } from "../text/slack-markup.ts";
 
-/** The outside world remediation acts on; each part may be attached later (when the sandbox is up). */
+/** The outside world remediation acts on; a part is absent when it is not configured (the card says so when it is needed). */
 export interface RemediationPorts {
   kubernetes?: RemediationKubernetes;
   verifier?: Verifier;
@@ -84,8 +86,8 @@ export class RemediationService {
   private readonly cards: ActionCards;
   private readonly executor: ActionExecutor;
   private readonly clock: Clock;
-  private ports: RemediationPorts;
-  private presenter: RemediationPresenter;
+  private readonly ports: RemediationPorts;
+  private readonly presenter: RemediationPresenter;
   private readonly running = new Set<Promise<void>>();
 
   constructor(o: RemediationServiceOptions) {
@@ -122,15 +124,6 @@ export class RemediationService {
     });
   }
 
-  /** Connects ports that exist only once the rest is running (the sandbox's Kubernetes, metrics, pager). */
-  attach(ports: RemediationPorts): void {
-    this.ports = { ...this.ports, ...Object.fromEntries(Object.entries(ports).filter(([, v]) => v !== undefined)) };
-  }
-
-  /** The Slack layer binds the Block Kit presenter (src/ does not import blocks/). */
-  usePresenter(p: RemediationPresenter): void {
-    this.presenter = p;
-  }
 
   private context(): ActionContext {
     return { kubernetes: this.ports.kubernetes, runbooks: this.ports.runbooks ?? defaultRunbookRunner, sandboxUrl: this.ports.sandboxUrl, namespace: this.ports.namespace ?? "default" };
@@ -184,8 +177,7 @@ export class RemediationService {
     }
 
     const dedupeKey = canonical({ type: rec.type, service: target.service, namespace: target.namespace ?? null, pod: target.pod ?? null, params });
-    const created = await this.o.store.db.transaction(async (tx): Promise<RecommendOutcome | RemediationAction> => {
-      await tx.query("SELECT pg_advisory_xact_lock($1)", [REMEDIATE_LOCK]);
+    const created = await withLock(this.o.store.db, "remediate", async (tx): Promise<RecommendOutcome | RemediationAction> => {
       const records = new ActionRecords(tx);
       const earlier = await records.byKey(incidentId, dedupeKey);
       const open = earlier.find((e) => OPEN_STATES.includes(e.state) || e.state === "rejected");
@@ -383,6 +375,11 @@ export class RemediationService {
       return undefined;
     }
     return { ok: false, message: `:hourglass: This button is stale: ${a.incidentId} is resolved, so *${a.detail.title}* was not run.`, state: "stale" };
+  }
+
+  /** An incident changed status: once resolved, its pending recommendations are withdrawn (a later click is refused as stale anyway). */
+  async incidentStatusChanged(incident: Incident, by: string): Promise<void> {
+    if (incident.status === "resolved") await this.withdrawPending(incident.id, by);
   }
 
   /** The incident was resolved: its pending recommendations are withdrawn and their buttons removed. */

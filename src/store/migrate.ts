@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Db } from "./db.ts";
+import { withLock } from "./locks.ts";
 
 const migrationsDir = fileURLToPath(new URL("./migrations/", import.meta.url));
 
@@ -18,7 +19,6 @@ export function loadMigrations(): Migration[] {
     .map((f) => ({ version: Number(f.split("_")[0]), name: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
 }
 
-const MIGRATION_LOCK = 7_301_001;
 
 /**
  * Applies the migrations not yet applied, each in its own transaction. Replicas starting together
@@ -29,8 +29,7 @@ export async function migrate(db: Db): Promise<number[]> {
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
   const applied: number[] = [];
   for (const m of loadMigrations()) {
-    const did = await db.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    const did = await withLock(db, "migration", async (tx) => {
       const done = await tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
       if (done.length > 0) return false;
       await tx.exec(m.sql);

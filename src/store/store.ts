@@ -3,6 +3,7 @@ import type { Db } from "./db.ts";
 import { ActionRepo } from "./repos/actions.ts";
 import { AlertRepo } from "./repos/alerts.ts";
 import { AuditRepo } from "./repos/audit.ts";
+import { ChangeEventRepo } from "./repos/change-events.ts";
 import { DeliveryRepo } from "./repos/deliveries.ts";
 import { ExternalLinkRepo } from "./repos/external-links.ts";
 import { FeedbackRepo } from "./repos/feedback.ts";
@@ -21,6 +22,7 @@ export interface Store {
   clock: Clock;
   incidents: IncidentRepo;
   alerts: AlertRepo;
+  changes: ChangeEventRepo;
   timeline: TimelineRepo;
   slackMessages: SlackMessageRepo;
   /** Slack event ids handled by any replica. */
@@ -46,6 +48,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     clock,
     incidents: new IncidentRepo(db, clock),
     alerts: new AlertRepo(db, clock),
+    changes: new ChangeEventRepo(db),
     timeline: new TimelineRepo(db, clock),
     slackMessages: new SlackMessageRepo(db),
     slackEvents: new SlackEventRepo(db),

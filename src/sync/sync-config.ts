@@ -6,6 +6,7 @@ import type { IncidentStatus } from "../domain/incident.ts";
 import { defaultJiraMapping, type JiraFieldMapping } from "../integrations/jira/field-mapping.ts";
 import { DEFAULT_OWNERSHIP, type Ownership } from "../integrations/jira/ownership.ts";
 import type { PagerDutySeverity } from "../integrations/pagerduty/port.ts";
+import type { PostmortemSettings } from "../postmortem/settings.ts";
 
 /**
  * `AISRE_SYNC_FILE` (YAML): how incidents sync to Jira and PagerDuty, and what postmortems assume.
@@ -110,12 +111,7 @@ export interface PagerDutySyncSettings {
   oncallCacheMs: number;
 }
 
-export interface PostmortemSettings {
-  onResolve: boolean;
-  slo: { objective: number; windowDays: number };
-  services: Record<string, { objective?: number; windowDays?: number }>;
-  actionItemDueDays: Record<Severity, number>;
-}
+export type { PostmortemSettings };
 
 export interface SyncSettings {
   jira: JiraSyncSettings;

@@ -2,13 +2,15 @@ import type { Config } from "../config.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
 import type { OutboxSender } from "../incident/outbox-sender.ts";
 import type { ExternalEvent } from "../ingest/types.ts";
-import { createJiraPort } from "../integrations/jira/config.ts";
 import type { JiraPort } from "../integrations/jira/port.ts";
 import type { ScheduleOptions } from "../integrations/jira/write-schedule.ts";
 import type { PagerDutyPort } from "../integrations/pagerduty/port.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import type { Logger } from "../log.ts";
 import { OpenAINarrator, type PostmortemNarrator } from "../postmortem/narrator.ts";
+import type OpenAI from "openai";
+import type { Clock } from "../domain/clock.ts";
+import type { PostmortemPresenter } from "../postmortem/presenter.ts";
 import { PostmortemService } from "../postmortem/postmortem-service.ts";
 import { Redactor, redactingPort, sharedRedactor } from "../redact/redactor.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
@@ -20,12 +22,12 @@ import { PagerDutySync, type EscalationResult } from "./pagerduty-sync.ts";
 import { People } from "./people.ts";
 import { plainSyncPresenter, type OncallPerson, type SyncPresenter } from "./presenter.ts";
 import type { RetryOptions } from "./retry.ts";
-import { loadSyncSettings, type SyncSettings } from "./sync-config.ts";
+import type { SyncSettings } from "./sync-config.ts";
 
 /**
  * The sync capability assembled: Jira and PagerDuty two-way sync and postmortems, over the real
  * adapters (pointed at the local sandboxes when those are not configured). Built by
- * src/app/services.ts; the Slack layer binds the Block Kit presenters and the buttons.
+ * src/app/services.ts with the presenters it is given; the Slack layer handles the buttons.
  */
 export class SyncService {
   readonly settings: SyncSettings;
@@ -36,7 +38,7 @@ export class SyncService {
   readonly echo: EchoMemory;
   private readonly kept: KeptMessages;
   private readonly logger: Logger;
-  private presenter: SyncPresenter = plainSyncPresenter;
+  private readonly presenter: SyncPresenter;
 
   constructor(o: {
     store: Store;
@@ -56,8 +58,15 @@ export class SyncService {
     retry?: RetryOptions;
     pollMs?: number;
     timelineDebounceMs?: number;
+    /** Renders the paging card (Block Kit from blocks/paging.ts; plain text without it). */
+    presenter?: SyncPresenter;
+    /** Renders the postmortem message (Block Kit from blocks/postmortem.ts; plain text without it). */
+    postmortemPresenter?: PostmortemPresenter;
+    /** The system's time for postmortems (the simulation's in the sandbox); default the store's. */
+    clock?: Clock;
   }) {
     this.settings = o.settings;
+    this.presenter = o.presenter ?? plainSyncPresenter;
     this.logger = o.logger;
     this.people = new People({ slack: o.slack });
     this.echo = new EchoMemory();
@@ -81,12 +90,9 @@ export class SyncService {
       knowledge: o.knowledge,
       jira: this.jira,
       narrator: o.narrator,
+      presenter: o.postmortemPresenter,
+      clock: o.clock,
     });
-  }
-
-  /** The Slack layer binds the Block Kit presenter (src/ does not import blocks/). */
-  usePresenter(p: SyncPresenter): void {
-    this.presenter = p;
   }
 
   start(): void {
@@ -142,27 +148,30 @@ export class SyncService {
 }
 
 /**
- * The sync capability from configuration. Jira is the real site when configured, else the local
- * sandbox's (when one runs); PagerDuty comes from the vendor ports already built.
+ * The sync capability from configuration and the vendor clients the composition root built: Jira
+ * (the real site, else the local sandbox's) when enabled, PagerDuty from the vendor ports, and the
+ * OpenAI client as the postmortem's narrator.
  */
 export function buildSyncService(o: {
   config: Config;
-  /** The local sandbox's base URL, when it runs. */
-  sandboxUrl?: string;
+  settings: SyncSettings;
+  jiraPort?: JiraPort;
   pagerDutyPort?: PagerDutyPort;
+  openai?: OpenAI;
   store: Store;
   incidents: IncidentService;
   outbox?: OutboxSender;
   slack?: SlackPort;
   logger: Logger;
   knowledge?: { put(entry: KbEntry): Promise<void> };
+  presenter?: SyncPresenter;
+  postmortemPresenter?: PostmortemPresenter;
+  clock?: Clock;
 }): SyncService {
-  const { config } = o;
-  const settings = loadSyncSettings(config.env.AISRE_SYNC_FILE, { project: config.jira.project, issueType: config.jira.issueType });
+  const { config, settings } = o;
   const logger = o.logger.child({ component: "sync" });
-  const narrator = config.openai.enabled && config.openai.apiKey ? new OpenAINarrator({ apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, model: config.openai.model, logger }) : undefined;
-  const jiraAvailable = config.jira.mode === "real" || o.sandboxUrl !== undefined;
-  if (settings.jira.enabled && !jiraAvailable) logger.warn("Jira is not configured and no sandbox runs: no tickets");
+  const narrator = o.openai ? new OpenAINarrator({ client: o.openai, model: config.openai.model, logger }) : undefined;
+  if (settings.jira.enabled && !o.jiraPort) logger.warn("Jira is not configured and no sandbox runs: no tickets");
   return new SyncService({
     store: o.store,
     incidents: o.incidents,
@@ -171,10 +180,13 @@ export function buildSyncService(o: {
     logger,
     settings,
     defaultChannel: config.incidentChannel,
-    jiraPort: settings.jira.enabled && jiraAvailable ? redactingPort(createJiraPort(config, o.sandboxUrl ?? "", logger, settings.jira.mapping), sharedRedactor()) : undefined,
+    jiraPort: settings.jira.enabled && o.jiraPort ? redactingPort(o.jiraPort, sharedRedactor()) : undefined,
     pagerDutyPort: settings.pagerduty.enabled ? o.pagerDutyPort : undefined,
     knowledge: o.knowledge,
     narrator,
     redactPatterns: config.env.AISRE_REDACT_PATTERNS,
+    presenter: o.presenter,
+    postmortemPresenter: o.postmortemPresenter,
+    clock: o.clock,
   });
 }

@@ -4,6 +4,7 @@ import type { Db } from "../store/db.ts";
 import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { ChangeEventRepo } from "../store/repos/change-events.ts";
 
 /** A deploy, config change or rollback, from a webhook or from the cluster's rollout history. */
 export interface ChangeRecord {
@@ -85,6 +86,7 @@ export interface ChangesToolsetDeps {
 
 /** Recent changes: webhook deploys and config changes from the store, plus Kubernetes rollout history. */
 export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recentChanges: Tool<{ services?: string[]; since?: string | number; until?: string | number }, ChangeRecord[]> } } {
+  const changes = new ChangeEventRepo(deps.db);
   const recentChanges = defineTool({
     name: "recent_changes",
     description: "Deploys, config changes and rollbacks of the given services (all when omitted) in a time range: from deploy webhooks (GitHub, Argo CD, …) and from Kubernetes rollout history.",
@@ -97,20 +99,17 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
     run: async (a) => {
       const until = a.until ?? (deps.now ?? Date.now)();
       const since = a.since ?? until - 6 * 3_600_000;
-      const rows = await deps.db.query<{ id: string; source: string; kind: ChangeEvent["kind"]; service: string; version: string | null; data: Partial<ChangeEvent>; at: Date | string }>(
-        "SELECT id, source, kind, service, version, data, at FROM change_events WHERE ($1::jsonb IS NULL OR service IN (SELECT jsonb_array_elements_text($1::jsonb))) AND at >= $2 AND at <= $3 ORDER BY at LIMIT 500",
-        [a.services ? JSON.stringify(a.services) : null, new Date(since).toISOString(), new Date(until).toISOString()],
-      );
+      const rows = await changes.between(a.services, new Date(since).toISOString(), new Date(until).toISOString());
       const webhook: ChangeRecord[] = rows.map((r) => ({
         service: r.service,
-        at: new Date(r.at).toISOString(),
+        at: r.at,
         kind: r.kind,
         ...(r.version ? { version: r.version } : {}),
-        ...(r.data.previousVersion ? { previousVersion: r.data.previousVersion } : {}),
-        ...(r.data.description ? { description: r.data.description } : {}),
-        ...(r.data.author ? { author: r.data.author } : {}),
-        ...(r.data.url ? { url: r.data.url } : {}),
-        ...(r.data.status ? { status: r.data.status } : {}),
+        ...(r.previousVersion ? { previousVersion: r.previousVersion } : {}),
+        ...(r.description ? { description: r.description } : {}),
+        ...(r.author ? { author: r.author } : {}),
+        ...(r.url ? { url: r.url } : {}),
+        ...(r.status ? { status: r.status } : {}),
         source: r.source,
       }));
       const notes: string[] = [];

@@ -15,7 +15,6 @@ export type { ToolsetPorts } from "./ports.ts";
 export interface ToolsetsDeps {
   db: Db;
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
-  /** Shared, not copied: ports attached later to this object are seen by the tools. */
   ports?: ToolsetPorts;
   /** The observed system's clock when Prometheus cannot tell it; default the host's. */
   clock?: Clock;
@@ -26,9 +25,9 @@ export interface ToolsetsDeps {
 }
 
 /**
- * The read-only toolsets the diagnosis and the assistant share. Integrations may be attached after
- * start (`attach`): the sandbox's simulated cluster comes up after the services are built. A tool
- * of a toolset whose integration is missing returns `disabled` with the reason.
+ * The read-only toolsets the diagnosis and the assistant share, over the vendor ports the
+ * composition root built. A tool of a toolset whose integration is missing returns `disabled` with
+ * the reason.
  */
 export class Toolsets {
   readonly ports: ToolsetPorts;
@@ -45,11 +44,6 @@ export class Toolsets {
     this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
     this.knowledge = knowledgeToolset(deps.knowledge, new IncidentHistoryRepo(deps.db));
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
-  }
-
-  /** Connects (or replaces) integrations; tools see them from their next call. */
-  attach(ports: ToolsetPorts): void {
-    for (const [k, v] of Object.entries(ports) as Array<[keyof ToolsetPorts, unknown]>) if (v !== undefined) (this.ports as Record<string, unknown>)[k] = v;
   }
 
   all(): Toolset[] {

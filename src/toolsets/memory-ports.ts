@@ -1,6 +1,6 @@
 import type { ClusterEvent, DeploymentSummary, PodSummary, RolloutRevision } from "../integrations/kubernetes/port.ts";
 import type { PagerDutyOncall } from "../integrations/pagerduty/port.ts";
-import type { ServiceMetrics } from "../diagnose/types.ts";
+import type { ServiceMetrics } from "../domain/metrics.ts";
 import { DEFAULT_PROM_QUERIES, type PromMetricQuery } from "./metrics.ts";
 import type { KubernetesReadPort, OncallReadPort, PrometheusReadPort, ToolsetPorts } from "./ports.ts";
 

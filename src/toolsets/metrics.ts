@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { MetricSeries, ServiceMetrics } from "../diagnose/types.ts";
+import type { MetricSeries, ServiceMetrics } from "../domain/metrics.ts";
 import type { CloudWatchMetricRef } from "../integrations/cloudwatch/port.ts";
 import type { CloudWatchReadPort, PrometheusReadPort, PromRangeSeries, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Assistant } from "../../src/assistant/assistant.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
@@ -138,7 +137,7 @@ describe("@mentions answered by the LLM tool loop", () => {
   });
 
   it("stops at the token budget", async () => {
-    const base = assistantFor(t.aisre.services);
+    const base = t.aisre.services.assistant;
     const tight = new Assistant({ ...base.o, llm: { ...base.o.llm!, limits: { ...base.o.llm!.limits, maxTokens: 200 } } });
     fake.script = Array.from({ length: 3 }, () => ({ toolCalls: [{ name: "k8s_pod_state", arguments: {} }] }));
     const a = await tight.ask({ text: "is inventory healthy?", user: "U_ALICE", channel: root.channel, incidentId: incident.id });

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answerQuestion } from "../../src/assistant/answers.ts";
-import { assistantFor } from "../../src/assistant/build.ts";
 import { loadIncidentContext, type IncidentContext } from "../../src/assistant/context.ts";
 import { parseQuestion, type ParsedQuestion } from "../../src/assistant/intents.ts";
 import type { Answer } from "../../src/assistant/types.ts";
@@ -107,7 +106,7 @@ function expectAnswer(text: string, q: ParsedQuestion, a: Answer): void {
 describe("every phrasing of the intent set answers correctly in the sandbox world (bad-deploy)", () => {
   for (const [text, expected] of CASES) {
     it(`"${text}"`, async () => {
-      const assistant = assistantFor(t.aisre.services);
+      const assistant = t.aisre.services.assistant;
       const q = parseQuestion(text, await assistant.knownServices());
       expect(q).toMatchObject(expected);
       const a = await answerQuestion({ question: q, text, ctx }, assistant.answerDeps());

@@ -38,7 +38,75 @@ describe("dependency boundaries", () => {
     expect(violations("blocks", (s) => s.startsWith("@slack/web-api") || s.startsWith("@slack/bolt"))).toEqual([]);
   });
 
-  it("the import scan finds imports (so the checks above can fail)", () => {
+  it("a capability (src/<capability>) never imports the composition root (src/app); only entry points do", () => {
+    const entry = (f: string) => ["src/app/", "src/cli/"].some((p) => relative(root, f).startsWith(p));
+    expect(violations("src", (s, f) => !entry(f) && resolvesInto(s, f, "src/app"))).toEqual([]);
+  });
+
+  it("product code never imports the sandbox (src/sandbox); only the entry points that start it do", () => {
+    const startsSandbox = new Set(["handlers/app.ts", "src/cli/commands/sandbox.ts"]);
+    const product = (f: string) => !relative(root, f).startsWith("src/sandbox/") && !startsSandbox.has(relative(root, f));
+    const found = ["src", "handlers", "blocks"].flatMap((d) => violations(d, (s, f) => product(f) && resolvesInto(s, f, "src/sandbox")));
+    expect(found).toEqual([]);
+  });
+
+  it("no import cycles between capabilities (src/<capability>, handlers, blocks) or between files", () => {
+    const files = ["src", "handlers", "blocks"].flatMap((d) => tsFiles(join(root, d)));
+    const unit = (f: string) => {
+      const [top, sub] = relative(root, f).split("/");
+      return top === "src" && sub && !sub.endsWith(".ts") ? `src/${sub}` : top === "src" ? relative(root, f) : top;
+    };
+    const fileEdges = new Map<string, Set<string>>();
+    const unitEdges = new Map<string, Set<string>>();
+    for (const f of files) {
+      for (const s of imports(f)) {
+        if (!s.startsWith(".")) continue;
+        const target = join(f, "..", s);
+        const add = (m: Map<string, Set<string>>, a: string, b: string) => a !== b && (m.get(a) ?? m.set(a, new Set()).get(a)!).add(b);
+        add(fileEdges, relative(root, f), relative(root, target));
+        add(unitEdges, unit(f), unit(target));
+      }
+    }
+    expect(cycles(unitEdges)).toEqual([]);
+    expect(cycles(fileEdges)).toEqual([]);
+  });
+
+  it("the import scan finds imports and the cycle check finds cycles (so the checks above can fail)", () => {
     expect(imports(join(root, "handlers/app.ts"))).toContain("@slack/bolt");
+    expect(cycles(new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])], ["d", new Set(["a"])]]))).toEqual([["a", "b", "c"]]);
   });
 });
+
+/** Strongly connected components with more than one member (Tarjan), each sorted. */
+function cycles(edges: Map<string, Set<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const out: string[][] = [];
+  let next = 0;
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) out.push(component.sort());
+    }
+  };
+  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
+  return out;
+}

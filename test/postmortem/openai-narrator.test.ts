@@ -1,3 +1,4 @@
+import OpenAI from "openai";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +32,7 @@ afterAll(async () => {
 describe("OpenAINarrator", () => {
   it("asks for JSON with the redacted material and keeps only the narrative sections", async () => {
     answer = JSON.stringify({ summary: "A deploy broke reservations.", rootCause: "KeyError in 2.3.0", impact: "ignored: facts stay the template's", lessons: ["Canary inventory deploys"] });
-    const n = new OpenAINarrator({ apiKey: "sk-test-key-0000000000000000", baseUrl, model: "local-model" });
+    const n = new OpenAINarrator({ client: new OpenAI({ apiKey: "sk-test-key-0000000000000000", baseURL: baseUrl }), model: "local-model" });
     const out = await n.narrate({ facts: "Incident INC-1 …", timeline: "10:00:00 UTC [alert] HighErrorRate fired", draft: { summary: "template summary" } });
     expect(out).toEqual({ summary: "A deploy broke reservations.", rootCause: "KeyError in 2.3.0", lessons: "• Canary inventory deploys" });
     const req = requests.at(-1)!;
@@ -45,7 +46,7 @@ describe("OpenAINarrator", () => {
 
   it("an answer that is not JSON gives nothing (the templates stay)", async () => {
     answer = "I cannot help with that.";
-    const n = new OpenAINarrator({ apiKey: "k", baseUrl, model: "local-model" });
+    const n = new OpenAINarrator({ client: new OpenAI({ apiKey: "k", baseURL: baseUrl }), model: "local-model" });
     expect(await n.narrate({ facts: "", timeline: "", draft: {} })).toEqual({});
   });
 });

@@ -21,8 +21,7 @@ class FakeNarrator implements PostmortemNarrator {
 let h: SyncHarness;
 const narrator = new FakeNarrator();
 beforeAll(async () => {
-  h = await syncHarness({ narrator });
-  h.sync.postmortems.usePresenter(blockKitPostmortemPresenter);
+  h = await syncHarness({ narrator, postmortemPresenter: blockKitPostmortemPresenter });
 }, 60_000);
 afterAll(async () => {
   await h?.close();

@@ -1,3 +1,4 @@
+import OpenAI from "openai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -73,7 +74,7 @@ describe("applied to everything that leaves", () => {
 
   it("embedding requests (OpenAI SDK over HTTP) carry no secret and no personal data", async () => {
     bodies = [];
-    const e = new OpenAIEmbedder({ apiKey: "sk-test", baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, model: "m" });
+    const e = new OpenAIEmbedder({ client: new OpenAI({ apiKey: "sk-test", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` }), model: "m" });
     const v = await e.embed([title, "mail bob@example.com"]);
     expect(v).toHaveLength(2);
     expect(bodies).toHaveLength(1);

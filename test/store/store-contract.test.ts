@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { migrate, migrationsCurrent } from "../../src/store/migrate.ts";
+import { LOCKS, withLock } from "../../src/store/locks.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { testDatabases } from "../support/databases.ts";
 
@@ -173,5 +174,38 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     const release = await db.tryAdvisoryLock(42);
     expect(release).not.toBeNull();
     await release!();
+  });
+
+  it("keeps the latest state of a change once per id and finds changes by service and time", async () => {
+    const deploy = { id: "gh-1", source: "github", kind: "deploy" as const, service: "inventory", version: "2.3.0", status: "pending", author: "maria", at: "2026-11-23T09:50:00.000Z" };
+    expect(await store.changes.record(deploy)).toBe(true);
+    expect(await store.changes.record({ ...deploy, status: "success" })).toBe(false);
+    await store.changes.record({ id: "cfg-1", source: "argocd", kind: "config", service: "cart", at: "2026-11-23T09:55:00.000Z" });
+    const inventory = await store.changes.since(["inventory", "payments"], "2026-11-23T09:00:00.000Z");
+    expect(inventory).toEqual([{ ...deploy, status: "success" }]);
+    expect(await store.changes.since(["inventory"], "2026-11-23T09:51:00.000Z")).toEqual([]);
+    expect((await store.changes.between(undefined, "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z")).map((c) => c.id)).toEqual(["gh-1", "cfg-1"]);
+    expect((await store.changes.between(["cart"], "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z")).map((c) => c.id)).toEqual(["cfg-1"]);
+    expect(await store.changes.between(undefined, "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z", 1)).toHaveLength(1);
+  });
+
+  it("serialises work under a named lock across connections", async () => {
+    const order: string[] = [];
+    let releaseFirst!: () => void;
+    const gate = new Promise<void>((r) => (releaseFirst = r));
+    const first = withLock(db, "correlate", async () => {
+      order.push("first in");
+      await gate;
+      order.push("first out");
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = withLock(db, "correlate", async () => {
+      order.push("second");
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(order).toEqual(["first in", "first out", "second"]);
+    expect(new Set(Object.values(LOCKS)).size).toBe(Object.keys(LOCKS).length);
   });
 });

@@ -1,3 +1,4 @@
+import type { PostmortemPresenter } from "../../src/postmortem/presenter.ts";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { blockKitSyncPresenter } from "../../blocks/paging.ts";
 import type { Alert, Severity } from "../../src/domain/alert.ts";
@@ -100,7 +101,7 @@ export interface SyncHarness {
   close(): Promise<void>;
 }
 
-export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean } = {}): Promise<SyncHarness> {
+export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter } = {}): Promise<SyncHarness> {
   const db = await openDb({ dataDir: "memory" });
   const store = createStore(db);
   const slack = new PeopleSlack();
@@ -144,8 +145,9 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     retry: { baseMs: 20, maxMs: 200 },
     pollMs: 50,
     timelineDebounceMs: 30,
+    presenter: blockKitSyncPresenter,
+    postmortemPresenter: o.postmortemPresenter,
   });
-  sync.usePresenter(blockKitSyncPresenter);
   sync.start();
   outbox.start();
   let seq = 0;

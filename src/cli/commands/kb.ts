@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { loadConfig } from "../../config.ts";
 import { alertQuery } from "../../knowledge/alert-query.ts";
-import { buildKnowledgeBase } from "../../knowledge/build.ts";
+import { buildKnowledgeBase } from "../../app/knowledge.ts";
+import { openAIClient } from "../../app/ports.ts";
 import { silentLogger } from "../../log.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
@@ -61,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   const dir = resolve(flag(rest, "--runbooks") ?? config.env.AISRE_RUNBOOKS_DIR);
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: "memory" });
   try {
-    const kb = buildKnowledgeBase(config, createStore(db), silentLogger);
+    const kb = buildKnowledgeBase(config, createStore(db), silentLogger, openAIClient(config));
     const indexed = await kb.indexRunbooks(dir);
     const hits = await kb.search(text, { limit: Number(flag(rest, "--limit") ?? 5) });
     if (rest.includes("--json")) {

@@ -1,6 +1,7 @@
 import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Config } from "../../config.ts";
-import type { Ports } from "../../app/ports.ts";
+import type { CloudWatchPort } from "../../integrations/cloudwatch/port.ts";
+import type { MetricsPort } from "../../integrations/prometheus/port.ts";
 import type { IncidentService } from "../../incident/incident-service.ts";
 import type { SlackPort } from "../../integrations/slack/slack-port.ts";
 import type { Logger } from "../../log.ts";
@@ -29,7 +30,9 @@ export interface PollingDeps {
   store: Store;
   incidents: IncidentService;
   slack: SlackPort;
-  ports: Ports;
+  /** Prometheus (the metrics port) and CloudWatch, the SLIs' sources. */
+  prometheus?: MetricsPort;
+  cloudwatch?: CloudWatchPort;
   logger: Logger;
   /** The system clock (the simulation's in the sandbox). */
   clock: Clock;
@@ -89,8 +92,8 @@ export function buildPolling(deps: PollingDeps): SliPolling {
   const cron = pollCron(config, slis, deps.simulated ?? false);
   poller = new SliPoller({
     slis,
-    metrics: deps.ports.metrics,
-    cloudwatch: deps.ports.cloudwatch,
+    metrics: deps.prometheus,
+    cloudwatch: deps.cloudwatch,
     // The sandbox CloudWatch answers as us-east-1 (src/app/ports.ts).
     cloudwatchRegion: config.cloudwatch.mode === "real" ? config.cloudwatch.region : "us-east-1",
     reporter,

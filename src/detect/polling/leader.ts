@@ -1,9 +1,10 @@
 import type { RunCoordinator } from "node-cron";
 import { silentLogger, type Logger } from "../../log.ts";
 import type { Db } from "../../store/db.ts";
+import { lockHolder, LOCKS } from "../../store/locks.ts";
 
 /** Advisory lock key of the SLI poller (other keys: src/store/migrate.ts, outbox, correlation, …). */
-export const POLL_LEADER_LOCK = 7_301_020;
+export const POLL_LEADER_LOCK = LOCKS.pollLeader;
 
 /**
  * One replica at a time runs the poll: the one holding a session-level Postgres advisory lock.
@@ -89,16 +90,8 @@ export class AdvisoryLockLeader implements RunCoordinator {
   }
 
   /** The backend holding the lock (undefined when nobody does or pg_locks is not readable). */
-  private async holder(): Promise<number | undefined> {
-    try {
-      const [row] = await this.db.query<{ pid: number }>(
-        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1",
-        [Math.floor(this.key / 2 ** 32), this.key % 2 ** 32],
-      );
-      return row ? Number(row.pid) : undefined;
-    } catch {
-      return undefined;
-    }
+  private holder(): Promise<number | undefined> {
+    return lockHolder(this.db, this.key);
   }
 
   private async stillHeld(): Promise<boolean> {

@@ -18,9 +18,9 @@ import { cardHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 import { plural } from "../../text/words.ts";
+import { withLock } from "../../store/locks.ts";
 
 /** Advisory lock namespace: one diagnosis publication per incident at a time, across replicas. */
-const DIAGNOSIS_LOCK = 7_301_006;
 
 /** What the diagnosis needs from remediation (RemediationService.recommend). */
 export interface RecommendPort {
@@ -324,8 +324,7 @@ export class DiagnosisService {
     }
     const trigger = reasons.length ? [...new Set(reasons)].slice(0, 3).join("; ") : "a new look";
 
-    const published = await store.db.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [DIAGNOSIS_LOCK, id]);
+    const published = await withLock(store.db, "diagnosis", async (tx) => {
       const s = createStore(tx, this.o.store.clock);
       // Resolved while this ranking ran: nothing more is said (it would read as a new hypothesis in the postmortem).
       if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, resolved: true };
@@ -363,7 +362,7 @@ export class DiagnosisService {
       await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });
       await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", trigger, changes, snapshot: snapshotOf(diagnosis) } });
       return { posted: "update" as const, changes, cardChanged };
-    });
+    }, id);
     if (published.cardChanged) this.o.incidents.markCardDirty(id);
     if (published.posted !== "none") this.o.outbox?.poke();
     this.o.logger.info(

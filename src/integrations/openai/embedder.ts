@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { type Redactor, sharedRedactor } from "../../redact/redactor.ts";
 
 /** Text → vectors. The real adapter is the OpenAI embeddings API (or any compatible server); what it sends is redacted (secrets and personal data). */
@@ -11,11 +11,12 @@ export class OpenAIEmbedder implements Embedder {
   readonly model: string;
   private readonly client: OpenAI;
   private readonly redact: (text: string) => string;
-  constructor(options: { apiKey: string; baseUrl?: string; model: string; timeoutMs?: number; redactor?: Redactor }) {
+  /** `client`: the one OpenAI client the composition root builds; this narrows its timeout and retries. */
+  constructor(options: { client: OpenAI; model: string; timeoutMs?: number; redactor?: Redactor }) {
     this.model = options.model;
     const redactor = options.redactor ?? sharedRedactor();
     this.redact = (t) => redactor.text(t, "all");
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseUrl, timeout: options.timeoutMs ?? 20_000, maxRetries: 2 });
+    this.client = options.client.withOptions({ timeout: options.timeoutMs ?? 20_000, maxRetries: 2 });
   }
 
   async embed(texts: string[]): Promise<number[][]> {

@@ -19,6 +19,7 @@ import { SeriesStore } from "./metrics/series-store.ts";
 import { prometheusRouter } from "./prometheus/api.ts";
 import { Rng } from "./rng.ts";
 import { scenarioByName, SCENARIOS } from "./scenarios/catalog.ts";
+import { NAMESPACE } from "./catalog.ts";
 import type { ScenarioContext, SimScenarioInfo } from "./scenarios/types.ts";
 import { type SimTopology, simTopology } from "./topology.ts";
 import { revisionOf } from "./world/cluster.ts";
@@ -77,6 +78,8 @@ export interface SimulatedSystem extends SandboxPart, ScenarioControl {
   now(): number;
   /** The simulation's clock as the product's Clock port (the system's time in the sandbox). */
   clock: Clock;
+  /** The simulated cluster's namespace. */
+  namespace: string;
   health(): ServiceHealth[];
   /** Alerts currently firing in the simulation's Prometheus. */
   firingAlerts(): Array<{ alertname: string; service: string; severity: string; labels: Record<string, string>; since: string }>;
@@ -278,6 +281,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     },
     now: () => world.now,
     clock: clockOf(() => world.now, speed),
+    namespace: NAMESPACE,
     health: () => serviceHealth(world),
     firingAlerts: () =>
       rules.firing().map((a) => ({ alertname: a.labels.alertname!, service: a.labels.service ?? "", severity: a.labels.severity ?? "", labels: a.labels, since: new Date(a.firedAt ?? a.activeAt).toISOString() })),

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../db.ts";
 import { iso, json } from "../rows.ts";
 import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
+import { withLock } from "../locks.ts";
 
 export interface AuditEntry {
   seq: number;
@@ -16,7 +17,6 @@ export interface AuditEntry {
 }
 
 export const GENESIS_HASH = "0".repeat(64);
-const AUDIT_LOCK = 7_301_002;
 
 /** Canonical JSON (sorted keys) so the hash does not depend on key order or the driver. */
 function canonical(v: unknown): string {
@@ -70,8 +70,7 @@ export class AuditRepo {
   }
 
   async append(e: { actor: string; action: string; incidentId?: string; target?: string; detail?: Record<string, unknown> }): Promise<AuditEntry> {
-    return this.db.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock($1)", [AUDIT_LOCK]);
+    return withLock(this.db, "audit", async (tx) => {
       const [last] = await tx.query<{ seq: number; hash: string }>("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
       // Millisecond precision survives the round trip through timestamptz on both drivers.
       const entry = {
