@@ -1,8 +1,10 @@
 import type { Severity } from "../domain/alert.ts";
+import type { PostmortemStatus } from "../domain/postmortem.ts";
+import type { StoredPostmortem } from "../store/repos/postmortems.ts";
 import type { KeyMoment } from "./timeline.ts";
 
 /** A postmortem's lifecycle: drafted by aisre, reviewed by people, then final (and in the knowledge base). */
-export type PostmortemStatus = "draft" | "in_review" | "final";
+export type { PostmortemStatus };
 
 export const STATUS_LABEL: Record<PostmortemStatus, string> = { draft: "Draft", in_review: "In review", final: "Final" };
 
@@ -101,20 +103,7 @@ export interface PostmortemDoc {
 }
 
 /** A stored postmortem: the generated document, people's edits on top, its status. */
-export interface PostmortemRecord {
-  incidentId: string;
-  status: PostmortemStatus;
-  generated: PostmortemDoc;
-  /** Section → text people wrote; kept across regenerations. */
-  edits: Partial<Record<SectionKey, string>>;
-  /** Action item text → Jira issue. */
-  followUps: Record<string, { key: string; url?: string }>;
-  narrative: string;
-  version: number;
-  updatedBy?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type PostmortemRecord = StoredPostmortem<PostmortemDoc, SectionKey>;
 
 /** The document as people see it: generated sections with their edits applied. */
 export interface EffectivePostmortem {

@@ -9,10 +9,10 @@ import type { SlackMessage } from "../incident/presenter.ts";
 import type { PostmortemSettings } from "./settings.ts";
 import { effective, followUpKey, generateDoc, toJiraText, toMarkdown } from "./document.ts";
 import { computeFacts } from "./facts.ts";
-import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
+import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemDoc, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
 import { narrativeInput, type PostmortemNarrator } from "./narrator.ts";
 import { plainPostmortemPresenter, type PostmortemPresenter } from "./presenter.ts";
-import { PostmortemRepo } from "./postmortem-repo.ts";
+import { PostmortemRepo } from "../store/repos/postmortems.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
@@ -61,7 +61,7 @@ const PURPOSE = "postmortem";
 const NEXT: Record<PostmortemStatus, PostmortemStatus[]> = { draft: ["in_review"], in_review: ["final", "draft"], final: ["in_review"] };
 
 export class PostmortemService {
-  readonly repo: PostmortemRepo;
+  readonly repo: PostmortemRepo<PostmortemDoc, SectionKey>;
   private readonly o: PostmortemServiceOptions;
   private readonly logger: Logger;
   private readonly presenter: PostmortemPresenter;
@@ -70,7 +70,7 @@ export class PostmortemService {
 
   constructor(o: PostmortemServiceOptions) {
     this.o = o;
-    this.repo = new PostmortemRepo(o.store.db);
+    this.repo = new PostmortemRepo<PostmortemDoc, SectionKey>(o.store.db);
     this.logger = o.logger.child({ component: "postmortem" });
     this.presenter = o.presenter ?? plainPostmortemPresenter;
   }

@@ -1,12 +1,10 @@
 import type { Db } from "../store/db.ts";
 import { SettingsRepo } from "../store/repos/settings.ts";
-import { iso } from "../store/rows.ts";
 import { ActionRecords } from "./action-records.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import type { EffectiveLimits, RemediationAction } from "./types.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { withLock } from "../store/locks.ts";
-
 
 export type GuardCode = "kill_switch" | "circuit_breaker" | "incident_limit" | "conflict" | "taken";
 export type ClaimResult = { ok: true } | { ok: false; code: GuardCode; reason: string };
@@ -16,9 +14,7 @@ export async function guardrailBlock(db: Db, a: RemediationAction, limits: Effec
   const automation = await new KillSwitch(new SettingsRepo(db)).state();
   if (!automation.enabled) return { code: "kill_switch", reason: `automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}; an approver can turn it back on with \`/aisre autonomy on\`` };
   const records = new ActionRecords(db);
-  // The database's clock: the rows' timestamps come from it.
-  const [{ since }] = await db.query<{ since: Date }>("SELECT now() - interval '1 hour' AS since");
-  const lastHour = await records.countExecutedSince(iso(since));
+  const lastHour = await records.countExecutedInLastHour();
   if (lastHour >= limits.maxActionsPerHour) return { code: "circuit_breaker", reason: `circuit breaker open: ${lastHour} actions ran in the last hour (limit ${limits.maxActionsPerHour})` };
   const inIncident = await records.countExecutedSince(new Date(0).toISOString(), a.incidentId);
   if (inIncident >= limits.maxActionsPerIncident) return { code: "incident_limit", reason: `this incident already had ${inIncident} actions (limit ${limits.maxActionsPerIncident})` };

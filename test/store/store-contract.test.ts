@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { LOCKS, withLock } from "../../src/store/locks.ts";
+import { PostmortemRepo } from "../../src/store/repos/postmortems.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { testDatabases } from "../support/databases.ts";
 
@@ -174,6 +175,32 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     const release = await db.tryAdvisoryLock(42);
     expect(release).not.toBeNull();
     await release!();
+  });
+
+  it("keeps an action's detail and dedupe key; finds actions by key, state and workload", async () => {
+    await store.actions.create({ id: "A2", incidentId: "INC-2", type: "rollout_restart", target: { service: "cart", namespace: "shop" }, params: {}, state: "pending", risk: "safe", requiredApprovals: 1, proposedBy: "aisre", reason: "leak", detail: { title: "Restart", steps: [] }, dedupeKey: "restart:cart" });
+    await store.actions.addSteps("A2", [{ at: "2026-11-23T10:00:00.000Z", text: "Started", ok: true }]);
+    await store.actions.patchDetail("A2", { summary: "done" });
+    expect((await store.actions.get("A2"))?.detail).toEqual({ title: "Restart", steps: [{ at: "2026-11-23T10:00:00.000Z", text: "Started", ok: true }], summary: "done" });
+    expect((await store.actions.byKey("INC-2", "restart:cart")).map((a) => a.id)).toEqual(["A2"]);
+    expect((await store.actions.inStates(["pending"])).map((a) => a.id)).toContain("A2");
+    await store.actions.transition("A2", ["pending"], "running");
+    expect((await store.actions.activeOn("cart", "shop", "other")).map((a) => a.id)).toEqual(["A2"]);
+    expect(await store.actions.activeOn("cart", "shop", "A2")).toEqual([]);
+    expect(await store.actions.countExecutedInLastHour()).toBeGreaterThanOrEqual(2);
+  });
+
+  it("stores a postmortem: regenerations bump the version and keep edits; status moves by compare-and-set", async () => {
+    const pm = new PostmortemRepo<{ incidentId: string; narrative: string; title: string }, "summary" | "impact">(db);
+    const first = await pm.saveGenerated({ incidentId: "INC-2", narrative: "template", title: "v1" }, "aisre");
+    expect(first).toMatchObject({ status: "draft", version: 1, generated: { title: "v1" }, edits: {}, followUps: {} });
+    await pm.setEdits("INC-2", { summary: "people wrote this" }, "U_ALICE");
+    const again = await pm.saveGenerated({ incidentId: "INC-2", narrative: "gpt", title: "v2" }, "aisre");
+    expect(again).toMatchObject({ version: 3, narrative: "gpt", edits: { summary: "people wrote this" }, generated: { title: "v2" } });
+    const moves = await Promise.all([pm.setStatus("INC-2", ["draft"], "in_review", "U_ALICE"), pm.setStatus("INC-2", ["draft"], "in_review", "U_BOB")]);
+    expect(moves.filter(Boolean)).toHaveLength(1);
+    expect((await pm.addFollowUps("INC-2", { "Add a canary": { key: "OPS-9" } }))?.followUps).toEqual({ "Add a canary": { key: "OPS-9" } });
+    expect(await pm.get("INC-404")).toBeUndefined();
   });
 
   it("keeps the latest state of a change once per id and finds changes by service and time", async () => {

@@ -14,6 +14,8 @@ export interface StoredAction {
   reason: string;
   result?: unknown;
   approvers: string[];
+  /** What the action card shows and the steps taken (remediation's ActionDetail). */
+  detail: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }
@@ -30,6 +32,7 @@ interface Row {
   proposed_by: string;
   reason: string;
   result: unknown;
+  detail: Record<string, unknown> | null;
   created_at: Date;
   updated_at: Date;
   approvers: string[] | null;
@@ -48,6 +51,7 @@ const toAction = (r: Row): StoredAction => ({
   reason: r.reason,
   result: r.result ?? undefined,
   approvers: r.approvers ?? [],
+  detail: r.detail ?? {},
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -60,11 +64,12 @@ export class ActionRepo {
     this.db = db;
   }
 
-  async create(a: Omit<StoredAction, "approvers" | "createdAt" | "updatedAt" | "result">): Promise<StoredAction> {
+  /** `dedupeKey`: the same recommendation in one incident is found again by it (byKey). */
+  async create(a: Omit<StoredAction, "approvers" | "createdAt" | "updatedAt" | "result" | "detail"> & { detail?: Record<string, unknown>; dedupeKey?: string }): Promise<StoredAction> {
     await this.db.query(
-      `INSERT INTO actions (id, incident_id, type, target, params, state, risk, required_approvals, proposed_by, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [a.id, a.incidentId ?? null, a.type, json(a.target), json(a.params), a.state, a.risk, a.requiredApprovals, a.proposedBy, a.reason],
+      `INSERT INTO actions (id, incident_id, type, target, params, state, risk, required_approvals, proposed_by, reason, detail, dedupe_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [a.id, a.incidentId ?? null, a.type, json(a.target), json(a.params), a.state, a.risk, a.requiredApprovals, a.proposedBy, a.reason, json(a.detail ?? {}), a.dedupeKey ?? null],
     );
     return (await this.get(a.id))!;
   }
@@ -76,6 +81,33 @@ export class ActionRepo {
 
   async byIncident(incidentId: string): Promise<StoredAction[]> {
     return (await this.db.query<Row>(`${SELECT} WHERE a.incident_id = $1 ORDER BY a.created_at`, [incidentId])).map(toAction);
+  }
+
+  async byKey(incidentId: string, dedupeKey: string): Promise<StoredAction[]> {
+    return (await this.db.query<Row>(`${SELECT} WHERE a.incident_id = $1 AND a.dedupe_key = $2 ORDER BY a.created_at`, [incidentId, dedupeKey])).map(toAction);
+  }
+
+  async inStates(states: readonly string[]): Promise<StoredAction[]> {
+    return (await this.db.query<Row>(`${SELECT} WHERE a.state = ANY($1) ORDER BY a.created_at`, [[...states]])).map(toAction);
+  }
+
+  /** Another action running on the same workload (any incident): a conflict. */
+  async activeOn(service: string, namespace: string | undefined, exceptId: string): Promise<StoredAction[]> {
+    const rows = await this.db.query<Row>(
+      `${SELECT} WHERE a.state IN ('running', 'verifying') AND a.id <> $1 AND a.target->>'service' = $2 AND coalesce(a.target->>'namespace', '') = $3`,
+      [exceptId, service, namespace ?? ""],
+    );
+    return rows.map(toAction);
+  }
+
+  /** Appends steps to detail.steps. */
+  async addSteps(id: string, steps: unknown[]): Promise<void> {
+    await this.db.query(`UPDATE actions SET detail = jsonb_set(detail, '{steps}', coalesce(detail->'steps', '[]'::jsonb) || $2::jsonb) WHERE id = $1`, [id, json(steps)]);
+  }
+
+  /** Merges fields into detail. */
+  async patchDetail(id: string, patch: Record<string, unknown>): Promise<void> {
+    await this.db.query("UPDATE actions SET detail = detail || $2::jsonb WHERE id = $1", [id, json(patch)]);
   }
 
   /** Compare-and-set: moves the action only if it is still in `from`; false if someone else moved it. */
@@ -91,6 +123,12 @@ export class ActionRepo {
   async addApproval(actionId: string, approver: string): Promise<boolean> {
     const rows = await this.db.query("INSERT INTO approvals (action_id, approver) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING approver", [actionId, approver]);
     return rows.length > 0;
+  }
+
+  /** Actions that ran (or are running) in the last hour by the database's clock (which stamps updated_at). */
+  async countExecutedInLastHour(): Promise<number> {
+    const [row] = await this.db.query<{ since: Date }>("SELECT now() - interval '1 hour' AS since");
+    return this.countExecutedSince(iso(row!.since));
   }
 
   /** Actions that ran (or are running) since a time: the circuit breaker's input. */

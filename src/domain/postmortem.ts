@@ -1,0 +1,2 @@
+/** Where a postmortem is in its review: draft → in review → final (and back a step). */
+export type PostmortemStatus = "draft" | "in_review" | "final";
