@@ -6,6 +6,7 @@ import { ChannelDirectory } from "../integrations/slack/channel-directory.ts";
 import type { SlackCallError, SlackPort } from "../integrations/slack/slack-port.ts";
 import { sharedRedactor } from "../redact/redactor.ts";
 import { LOCKS } from "../store/locks.ts";
+import { backoffMs } from "../domain/backoff.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -24,7 +25,7 @@ const MAX_TRANSIENT_AGE_MS = 6 * 3600_000;
 
 /** 250 ms doubling per attempt, capped at 2 s: a recovered Slack is used again within seconds. */
 export function transientBackoffMs(attempts: number): number {
-  return Math.min(2000, 250 * 2 ** Math.min(attempts, 4));
+  return backoffMs(Math.min(attempts, 4), { baseMs: 250, maxMs: 2000 });
 }
 
 const IN_FLIGHT = "in_flight";

@@ -1,3 +1,5 @@
+import { backoffMs } from "../domain/backoff.ts";
+
 /**
  * Whether the database answers. A connection failure marks the store down and starts a probe that
  * retries with capped exponential backoff; the first probe that answers marks it up again, so the
@@ -70,7 +72,7 @@ export class ProbedHealth implements StoreHealth {
     let attempt = 0;
     const next = () => {
       if (this.closed) return;
-      const delay = Math.min(this.maxMs, this.minMs * 2 ** attempt++);
+      const delay = backoffMs(attempt++, { baseMs: this.minMs, maxMs: this.maxMs });
       this.timer = setTimeout(() => {
         this.probe().then(
           () => {

@@ -4,6 +4,7 @@ import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists } from "./pglite-prepare.ts";
 import { openPostgresDb } from "./pg-db.ts";
+import { backoffMs } from "../domain/backoff.ts";
 
 export interface OpenOptions {
   databaseUrl?: string;
@@ -40,7 +41,7 @@ async function openPostgresWithRetry(url: string, options: OpenOptions): Promise
       });
     } catch (e) {
       if (Date.now() >= deadline) throw e;
-      const delay = Math.min(2000, 100 * 2 ** attempt);
+      const delay = backoffMs(attempt, { baseMs: 100, maxMs: 2000 });
       log?.warn({ err: e, retryInMs: delay }, "database not reachable at start; retrying");
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -1,5 +1,6 @@
 import { JiraApiError } from "../integrations/jira/errors.ts";
 import { PagerDutyApiError } from "../integrations/pagerduty/errors.ts";
+import { backoffMs } from "../domain/backoff.ts";
 
 /**
  * Retries one call (creating a ticket, paging) on 429, 5xx and network errors, waiting Retry-After
@@ -37,7 +38,7 @@ export async function withRetry<T>(fn: () => Promise<T>, o: RetryOptions = {}): 
       return await fn();
     } catch (e) {
       if (!isRetryable(e) || attempt >= attempts) throw e;
-      const wait = retryAfterMs(e) ?? Math.round(Math.min(max, base * 2 ** (attempt - 1)) * (0.5 + random() / 2));
+      const wait = retryAfterMs(e) ?? backoffMs(attempt - 1, { baseMs: base, maxMs: max, random: random() });
       o.onRetry?.(attempt, wait, e);
       await sleep(wait);
     }

@@ -12,6 +12,7 @@ import { readableUtc } from "../../text/slack-markup.ts";
 import { comparedWithUsual } from "../../text/words.ts";
 import { UploadError, uploadToThread } from "./upload.ts";
 import { systemClock, type Clock } from "../../domain/clock.ts";
+import { backoffMs } from "../../domain/backoff.ts";
 
 /**
  * Turns findings into incident work. An anomaly on a service with an open incident enriches it
@@ -398,7 +399,7 @@ export class AnomalyReporter {
               this.logger.warn({ err: e, key: a.key, incident: a.incidentId }, "chart upload failed");
               return;
             }
-            const wait = e instanceof UploadError && e.retryAfterMs ? e.retryAfterMs : 500 * 2 ** attempt;
+            const wait = e instanceof UploadError && e.retryAfterMs ? e.retryAfterMs : backoffMs(attempt, { baseMs: 500, maxMs: Number.POSITIVE_INFINITY });
             await new Promise((r) => setTimeout(r, wait));
           }
         }

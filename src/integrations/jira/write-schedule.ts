@@ -1,4 +1,5 @@
 import type { JiraRemoteLink, JiraSyncValues } from "./port.ts";
+import { backoffMs as backoff } from "../../domain/backoff.ts";
 
 /**
  * Pure scheduling for Jira writes, per issue: changes are merged (later field values win, comments
@@ -76,9 +77,9 @@ export function takeBatch(slot: IssueSlot): { batch: PendingWrites; slot: IssueS
 
 export type WriteOutcome = { ok: true } | { ok: false; retryable: boolean; retryAfterMs?: number; remaining: PendingWrites };
 
+/** The write's backoff: the one backoff helper with this schedule's base and cap. */
 export function backoffMs(attempt: number, o: ScheduleOptions, random: number): number {
-  const exp = Math.min(o.maxBackoffMs, o.baseBackoffMs * 2 ** attempt);
-  return Math.round(exp * (0.5 + random / 2));
+  return backoff(attempt, { baseMs: o.baseBackoffMs, maxMs: o.maxBackoffMs, random });
 }
 
 /**

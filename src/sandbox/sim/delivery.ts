@@ -1,4 +1,5 @@
 import type { Logger } from "../../log.ts";
+import { backoffMs } from "../../domain/backoff.ts";
 
 export interface Delivery {
   id: number;
@@ -87,7 +88,7 @@ export class DeliveryQueue {
           if (this.queue.length === 0) this.release();
           continue;
         }
-        const backoff = Math.min(this.maxBackoffMs, this.minBackoffMs * 2 ** Math.min(d.attempts - 1, 10));
+        const backoff = backoffMs(Math.min(d.attempts - 1, 10), { baseMs: this.minBackoffMs, maxMs: this.maxBackoffMs });
         this.logger.warn({ url: d.url, kind: d.kind, attempt: d.attempts, error: d.lastError, retryInMs: backoff }, "webhook delivery failed; will retry");
         await new Promise<void>((resolve) => {
           this.wake = resolve;
