@@ -19,6 +19,7 @@ import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../postmortem/model.ts";
 import { withLock } from "../store/locks.ts";
+import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 
 const severityRank = (s: Severity) => Number(s.slice(3));
 
@@ -71,7 +72,7 @@ export class IncidentService {
   private readonly dirtyCards = new Set<string>();
   private readonly flips = new Map<string, number[]>();
   private readonly lastThreadFlush = new Map<string, number>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly decisions = new KeyedSerialQueue();
 
   constructor(options: IncidentServiceOptions) {
     this.o = {
@@ -91,11 +92,7 @@ export class IncidentService {
 
   /** Runs decisions one at a time in this process, and under a database lock across replicas. */
   private serial<T>(fn: (s: Store) => Promise<T>): Promise<T> {
-    const run = this.chain.then(() =>
-      withLock(this.store.db, "correlate", (tx) => fn(createStore(tx, this.store.clock))),
-    );
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.decisions.run("correlate", () => withLock(this.store.db, "correlate", (tx) => fn(createStore(tx, this.store.clock))));
   }
 
   async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }): Promise<IngestResult> {

@@ -17,6 +17,7 @@ import { mentionUser } from "../text/slack-markup.ts";
 import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
 import { plural } from "../text/words.ts";
+import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 
 /**
  * Postmortem drafts built from the incident's timeline: drafted when the incident resolves (and on
@@ -65,7 +66,7 @@ export class PostmortemService {
   private readonly o: PostmortemServiceOptions;
   private readonly logger: Logger;
   private readonly presenter: PostmortemPresenter;
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly serial = new KeyedSerialQueue();
   private readonly listeners: Array<() => void> = [];
 
   constructor(o: PostmortemServiceOptions) {
@@ -91,19 +92,11 @@ export class PostmortemService {
   }
 
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+    await this.serial.idle();
   }
 
   private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.chains.get(incidentId) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.chains.set(incidentId, next);
-    void next
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
-      });
-    return next;
+    return this.serial.run(incidentId, fn);
   }
 
   async get(incidentId: string): Promise<EffectivePostmortem | undefined> {

@@ -4,6 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { ActionRecords } from "./action-records.ts";
 import type { RemediationPresenter } from "./presenter.ts";
 import type { RemediationAction } from "./types.ts";
+import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 
 export const cardPurpose = (actionId: string) => `action:${actionId}`;
 
@@ -20,7 +21,7 @@ export class ActionCards {
   private readonly defaultChannel: string;
   private readonly presenter: () => RemediationPresenter;
   private readonly buttons: (a: RemediationAction) => Promise<boolean>;
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly serial = new KeyedSerialQueue();
   /** Cards with an edit queued but not started: another request for them is already covered. */
   private readonly queued = new Set<string>();
   private readonly waitMs: number;
@@ -64,19 +65,14 @@ export class ActionCards {
 
   /** Queues an edit of the card showing the action's current state. */
   refresh(actionId: string): Promise<void> {
-    if (this.queued.has(actionId)) return this.chains.get(actionId) ?? Promise.resolve();
+    if (this.queued.has(actionId)) return this.serial.settled(actionId);
     this.queued.add(actionId);
-    const prev = this.chains.get(actionId) ?? Promise.resolve();
-    const next = prev
-      .then(() => {
+    return this.serial
+      .run(actionId, () => {
         this.queued.delete(actionId);
         return this.update(actionId);
-      }).catch((e: unknown) => this.logger.error({ err: e, actionId }, "action card update failed"));
-    this.chains.set(actionId, next);
-    void next.finally(() => {
-      if (this.chains.get(actionId) === next) this.chains.delete(actionId);
-    });
-    return next;
+      })
+      .catch((e: unknown) => this.logger.error({ err: e, actionId }, "action card update failed"));
   }
 
   private async update(actionId: string): Promise<void> {
@@ -100,6 +96,6 @@ export class ActionCards {
 
   /** Resolves when no card edit is waiting (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+    await this.serial.idle();
   }
 }

@@ -14,6 +14,7 @@ import type { People } from "./people.ts";
 import type { SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
+import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 
 /**
  * The Jira side of the sync. Outbound: a ticket per incident (per the settings), aisre-owned fields
@@ -62,8 +63,8 @@ export class JiraSync {
   readonly queue: JiraWriteQueue;
   private readonly o: JiraSyncOptions;
   private readonly logger: Logger;
-  /** Per-incident chains: creation finishes before anything else is written for it. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Per-incident serial work: creation finishes before anything else is written for it. */
+  private readonly serial = new KeyedSerialQueue();
   private readonly timelineTimers = new Map<string, NodeJS.Timeout>();
   private readonly listeners: Array<() => void> = [];
   private poller: NodeJS.Timeout | undefined;
@@ -114,12 +115,12 @@ export class JiraSync {
   async idle(): Promise<void> {
     for (let i = 0; i < 5; i++) {
       for (const t of this.timelineTimers.values()) t.refresh();
-      await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+      await this.serial.drain();
       await this.polling;
       await this.pollSignificant().catch(() => undefined);
       this.queue.flushNow();
       await this.queue.idle();
-      if (this.chains.size === 0 && this.queue.pendingKeys().length === 0) return;
+      if (this.serial.size === 0 && this.queue.pendingKeys().length === 0) return;
     }
   }
 
@@ -129,7 +130,7 @@ export class JiraSync {
     clearInterval(this.poller);
     for (const t of this.timelineTimers.values()) clearTimeout(t);
     this.timelineTimers.clear();
-    await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+    await this.serial.drain();
     // Give debounced writes a bounded chance to land before the process goes.
     this.queue.flushNow();
     await Promise.race([this.queue.idle(), new Promise((r) => setTimeout(r, 3_000).unref?.())]);
@@ -137,16 +138,10 @@ export class JiraSync {
   }
 
   private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const prev = this.chains.get(incidentId) ?? Promise.resolve();
-    const next = prev.then(fn).catch((e: unknown) => {
+    return this.serial.run(incidentId, fn).catch((e: unknown) => {
       this.logger.error({ err: e, incident: incidentId }, "jira sync failed");
       return undefined;
     });
-    this.chains.set(incidentId, next);
-    void next.finally(() => {
-      if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
-    });
-    return next;
   }
 
   // ---- outbound -------------------------------------------------------------------------------
@@ -161,7 +156,7 @@ export class JiraSync {
 
   /** Resolves once the work queued for the incident so far (its ticket's creation first) is done. */
   async settled(incidentId: string): Promise<void> {
-    await this.chains.get(incidentId)?.catch(() => undefined);
+    await this.serial.settled(incidentId);
   }
 
   /** The incident's ticket, if it has one. */

@@ -15,6 +15,7 @@ import type { People } from "./people.ts";
 import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { PagerDutySyncSettings } from "./sync-config.ts";
+import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 
 /**
  * The PagerDuty side of the sync. Outbound: pages on incident open per the routing settings
@@ -65,7 +66,7 @@ const severityRank = (s: Severity) => Number(s.slice(3));
 export class PagerDutySync {
   private readonly o: PagerDutySyncOptions;
   private readonly logger: Logger;
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly serial = new KeyedSerialQueue();
   private readonly listeners: Array<() => void> = [];
   private readonly oncallCache = new Map<string, { at: number; people: Promise<OncallPerson[]> }>();
   private readonly personCache = new Map<string, Promise<PagerDutyPerson | undefined>>();
@@ -89,7 +90,7 @@ export class PagerDutySync {
   }
 
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()].map((p) => p.catch(() => undefined)));
+    await this.serial.idle();
   }
 
   /** Stops listening; work in flight gets a bounded chance to finish. */
@@ -99,16 +100,10 @@ export class PagerDutySync {
   }
 
   private run<T>(incidentId: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const prev = this.chains.get(incidentId) ?? Promise.resolve();
-    const next = prev.then(fn).catch((e: unknown) => {
+    return this.serial.run(incidentId, fn).catch((e: unknown) => {
       this.logger.error({ err: e, incident: incidentId }, "pagerduty sync failed");
       return undefined;
     });
-    this.chains.set(incidentId, next);
-    void next.finally(() => {
-      if (this.chains.get(incidentId) === next) this.chains.delete(incidentId);
-    });
-    return next;
   }
 
   // ---- outbound -------------------------------------------------------------------------------
