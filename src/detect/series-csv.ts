@@ -3,10 +3,12 @@
  * `YYYY-MM-DD HH:MM:SS[.ffffff]` (UTC), ISO 8601, or epoch seconds/milliseconds. Values that do
  * not parse become NaN (kept as a row, so output stays one row per input row).
  */
+import { splitCsvLine } from "../text/csv.ts";
+
 export interface SeriesRow {
-  /** The timestamp text exactly as read (echoed back in outputs). */
+  /** The timestamp cell as read (unquoted; echoed back in outputs). */
   raw: string;
-  /** The value text exactly as read. */
+  /** The value cell as read (unquoted). */
   rawValue: string;
   t: number;
   value: number;
@@ -42,9 +44,9 @@ export function parseSeriesCsv(text: string): SeriesRow[] {
   let first = true;
   for (const line of lines) {
     if (line.trim() === "") continue;
-    const comma = line.indexOf(",");
-    const rawT = (comma < 0 ? line : line.slice(0, comma)).trim();
-    const rawV = comma < 0 ? "" : line.slice(comma + 1).split(",")[0].trim();
+    const cells = splitCsvLine(line);
+    const rawT = (cells[0] ?? "").trim();
+    const rawV = (cells[1] ?? "").trim();
     const t = parseTimestamp(rawT);
     if (first) {
       first = false;

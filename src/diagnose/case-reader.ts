@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { DiagnosisInput, MetricSeries, PropagationEdge, ServiceMetrics } from "./types.ts";
+import { splitCsvLine } from "../text/csv.ts";
 
 /**
  * Reader of the offline root-cause case format (../shared/eval/rca/README.md):
@@ -17,30 +18,7 @@ const caseSchema = z.object({
 });
 const answerSchema = z.object({ root_cause: z.string() });
 
-/** Split one CSV line (RFC 4180 quotes supported). */
-export function splitCsvLine(line: string): string[] {
-  if (!line.includes('"')) return line.split(",");
-  const out: string[] = [];
-  let cur = "";
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else q = false;
-      } else cur += ch;
-    } else if (ch === '"') q = true;
-    else if (ch === ",") {
-      out.push(cur);
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
+export { splitCsvLine };
 
 /** Parse a long-format metrics CSV into per-service series (sorted by time). */
 export function parseMetricsCsv(text: string): ServiceMetrics[] {
