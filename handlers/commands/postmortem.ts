@@ -14,10 +14,7 @@ const USAGE = "postmortem [incident id]";
 async function incidentFor(store: Store, channel: string, arg: string | undefined): Promise<Incident> {
   // An id in any case, as the other incident commands take it.
   if (arg) return resolveIncidentArg(store, channel, arg);
-  const rows = await store.db.query<{ id: string; status: string }>(
-    "SELECT i.id, i.status FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 ORDER BY i.created_at DESC LIMIT 20",
-    [channel],
-  );
+  const rows = await store.slackMessages.incidentsWithRootIn(channel, 20);
   const open = rows.filter((r) => r.status !== "resolved");
   if (open.length > 1) throw new AppError("incident_ambiguous", `This channel has ${open.length} open incidents (${open.map((r) => `\`${r.id}\``).join(", ")}). Say which one: \`/aisre postmortem ${open[0].id}\`.`);
   const pick = open[0] ?? rows[0];

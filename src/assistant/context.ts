@@ -137,7 +137,7 @@ export async function loadIncidentContext(store: Store, incidentId: string): Pro
  * of the bot's own entry is the exception.
  */
 export async function recordAnswer(store: Store, entryId: number, answer: { text: string; mode: string; intent?: string }): Promise<void> {
-  await store.db.query("UPDATE timeline SET data = data || $2::jsonb WHERE id = $1", [entryId, JSON.stringify({ answer: { text: answer.text.slice(0, 600), mode: answer.mode, ...(answer.intent ? { intent: answer.intent } : {}) } })]);
+  await store.timeline.mergeData(entryId, { answer: { text: answer.text.slice(0, 600), mode: answer.mode, ...(answer.intent ? { intent: answer.intent } : {}) } });
 }
 
 const hhmm = (iso: string): string => iso.slice(11, 16);

@@ -117,11 +117,7 @@ export class IncidentService {
     for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: firing.has(inc.id) ? now : Date.parse(inc.updatedAt), labelSets: [] });
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
-      const rows = await s.db.query<{ id: string; labels: Record<string, string> }>(
-        "SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT 20) a",
-        [[...views.keys()]],
-      );
-      for (const r of rows) views.get(r.id)!.labelSets.push(r.labels);
+      for (const r of await s.alerts.labelSamples([...views.keys()], 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
     }
     return { incidents, views };
   }
@@ -392,7 +388,7 @@ export class IncidentService {
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
     const [counts, names, card, jira, pd, postmortem] = await Promise.all([
       s.alerts.countByIncident(incident.id),
-      s.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT 10", [incident.id]),
+      s.alerts.namesByIncident(incident.id, 10),
       s.incidents.card(incident.id),
       s.links.get(incident.id, "jira"),
       s.links.get(incident.id, "pagerduty"),
@@ -405,7 +401,7 @@ export class IncidentService {
       incident,
       ...(card.headline ? { headline: card.headline } : {}),
       ...(resolution ? { resolution } : {}),
-      alerts: { ...counts, names: names.map((n) => n.name) },
+      alerts: { ...counts, names },
       impact: card.impact,
       diagnosis: card.diagnosis,
       links: {

@@ -4,13 +4,9 @@ import type { Store } from "../store/store.ts";
 
 /** Open incidents whose root message is in this channel. */
 export async function openIncidentsInChannel(store: Store, channelId: string): Promise<Incident[]> {
-  const rows = await store.db.query<{ incident_id: string }>(
-    "SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 AND i.status <> 'resolved' ORDER BY i.created_at DESC",
-    [channelId],
-  );
   const out: Incident[] = [];
-  for (const r of rows) {
-    const inc = await store.incidents.get(r.incident_id);
+  for (const id of await store.slackMessages.openIncidentsWithRootIn(channelId)) {
+    const inc = await store.incidents.get(id);
     if (inc) out.push(inc);
   }
   return out;

@@ -318,32 +318,24 @@ export class JiraSync {
    * outcomes. The root card's diagnosis is not read: it is re-rendered on every re-rank.
    */
   async pollSignificant(): Promise<void> {
-    const rows = await this.o.store.db.query<{ incident_id: string; external_id: string; synced: JiraLinkState }>(
-      `SELECT l.incident_id, l.external_id, l.synced
-         FROM external_links l JOIN incidents i ON i.id = l.incident_id
-        WHERE l.system = 'jira' AND (i.status <> 'resolved' OR i.updated_at > now() - interval '1 hour')
-          AND EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = l.incident_id AND t.kind IN ('hypothesis', 'action') AND t.id > COALESCE((l.synced->>'cursor')::bigint, 0))`,
-    );
-    for (const r of rows) {
-      const state = r.synced ?? {};
-      const entries = await this.o.store.db.query<{ id: number; kind: string; text: string; data: Record<string, unknown> }>(
-        "SELECT id, kind, text, data FROM timeline WHERE incident_id = $1 AND id > $2 AND kind IN ('hypothesis', 'action') ORDER BY id",
-        [r.incident_id, state.cursor ?? 0],
-      );
+    const links = await this.o.store.links.withTimelineAfterCursor("jira", ["hypothesis", "action"]);
+    for (const link of links) {
+      const state = (link.synced ?? {}) as JiraLinkState;
+      const entries = await this.o.store.timeline.listAfter(link.incidentId, Number(state.cursor ?? 0), ["hypothesis", "action"]);
       let lastCause = state.lastCause;
       for (const e of entries) {
         if (e.kind === "hypothesis") {
           if (norm(e.text) !== norm(lastCause)) {
-            this.queue.comment(r.external_id, e.text.startsWith("Diagnosis") ? e.text : `Hypothesis: ${e.text}`);
+            this.queue.comment(link.externalId, e.text.startsWith("Diagnosis") ? e.text : `Hypothesis: ${e.text}`);
             lastCause = e.text;
           }
         } else if (ACTION_EVENTS.has(String(e.data.event))) {
-          this.queue.comment(r.external_id, `Remediation: ${e.text}`);
+          this.queue.comment(link.externalId, `Remediation: ${e.text}`);
         }
       }
       const patch: JiraLinkState = { cursor: Number(entries.at(-1)?.id ?? state.cursor ?? 0) };
       if (lastCause !== state.lastCause) patch.lastCause = lastCause;
-      await this.o.store.links.mergeSynced(r.incident_id, "jira", patch);
+      await this.o.store.links.mergeSynced(link.incidentId, "jira", patch);
     }
   }
 

@@ -442,7 +442,7 @@ export class PagerDutySync {
   private async saveLink(incidentId: string, externalId: string, url: string | undefined, state: PagerDutyLinkState): Promise<void> {
     const created = await this.o.store.links.create({ incidentId, system: "pagerduty", externalId, url, synced: state });
     if (created) return;
-    await this.o.store.db.query("UPDATE external_links SET external_id = $3, url = $4, synced = $5, updated_at = now() WHERE incident_id = $1 AND system = $2", [incidentId, "pagerduty", externalId, url ?? null, JSON.stringify(state)]);
+    await this.o.store.links.repoint(incidentId, "pagerduty", externalId, url, { ...state });
   }
 
   private async assignees(view: PagerDutyIncidentView): Promise<PagerDutyLinkState["assignees"]> {

@@ -71,6 +71,17 @@ describe("dependency boundaries", () => {
     expect(cycles(fileEdges)).toEqual([]);
   });
 
+  it("SQL lives only in src/store (and the sandbox's own emulators)", () => {
+    const sql = /["'`]\s*(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b/;
+    const outside = ["src", "handlers", "blocks"]
+      .flatMap((d) => tsFiles(join(root, d)))
+      .filter((f) => !["src/store/", "src/sandbox/"].some((p) => relative(root, f).startsWith(p)))
+      .filter((f) => sql.test(readFileSync(f, "utf8")) || /\.transaction\(/.test(readFileSync(f, "utf8")))
+      .map((f) => relative(root, f));
+    expect(outside).toEqual([]);
+    expect(sql.test('db.query("SELECT 1")')).toBe(true);
+  });
+
   it("the import scan finds imports and the cycle check finds cycles (so the checks above can fail)", () => {
     expect(imports(join(root, "handlers/app.ts"))).toContain("@slack/bolt");
     expect(cycles(new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])], ["d", new Set(["a"])]]))).toEqual([["a", "b", "c"]]);

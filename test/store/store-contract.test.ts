@@ -203,6 +203,47 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await pm.get("INC-404")).toBeUndefined();
   });
 
+  it("answers the capabilities' queries: alert samples and names, incidents by root channel, timeline cursors and keys, link cursors, embeddings", async () => {
+    await store.incidents.create({ id: "INC-Q", title: "q", severity: "sev3", origin: "alert", services: ["cart"] });
+    await store.alerts.upsert({ ...alert("fq1"), name: "B", labels: { alertname: "B", pod: "p1" } }, "INC-Q", "first");
+    await store.alerts.upsert({ ...alert("fq2"), name: "A", labels: { alertname: "A", pod: "p2" } }, "INC-Q", "joined");
+    await store.alerts.upsert({ ...alert("fq2", "resolved"), endsAt: "2026-11-23T10:05:00.000Z" }, undefined, undefined);
+    expect((await store.alerts.labelSamples(["INC-Q", "INC-NONE"], 1)).map((r) => r.incidentId)).toEqual(["INC-Q"]);
+    expect(await store.alerts.labelSamples(["INC-Q"], 5)).toHaveLength(2);
+    expect(await store.alerts.namesByIncident("INC-Q", 10)).toEqual(["A", "B"]);
+
+    await store.slackMessages.put({ incidentId: "INC-Q", purpose: "root", channel: "CQ", ts: "200.1" });
+    expect(await store.slackMessages.openIncidentsWithRootIn("CQ")).toEqual(["INC-Q"]);
+    await store.incidents.update("INC-Q", { status: "resolved" });
+    expect(await store.slackMessages.openIncidentsWithRootIn("CQ")).toEqual([]);
+    expect(await store.slackMessages.incidentsWithRootIn("CQ", 5)).toEqual([{ id: "INC-Q", status: "resolved" }]);
+    await store.incidents.update("INC-Q", { status: "open" });
+
+    const h1 = await store.timeline.append({ incidentId: "INC-Q", kind: "hypothesis", actor: "aisre", text: "H1" });
+    await store.timeline.append({ incidentId: "INC-Q", kind: "message", actor: "U_BOB", text: "hi" });
+    const h2 = await store.timeline.append({ incidentId: "INC-Q", kind: "hypothesis", actor: "aisre", text: "H2" });
+    expect((await store.timeline.listAfter("INC-Q", h1.id, ["hypothesis"])).map((e) => e.text)).toEqual(["H2"]);
+    await store.timeline.append({ incidentId: "INC-Q", kind: "anomaly", actor: "aisre", text: "a1", data: { key: "cart/latency", state: "detected" } });
+    await store.timeline.append({ incidentId: "INC-Q", kind: "anomaly", actor: "aisre", text: "a2", data: { key: "cart/latency", state: "worsened" } });
+    expect((await store.timeline.latestWithKey("INC-Q", "anomaly", "cart/latency"))?.text).toBe("a2");
+    expect((await store.timeline.latestPerKeyInOpenIncidents("anomaly")).filter((e) => e.incidentId === "INC-Q").map((e) => e.text)).toEqual(["a2"]);
+    await store.timeline.mergeData(h2.id, { answer: { text: "because" } });
+    expect((await store.timeline.list("INC-Q", ["hypothesis"])).at(-1)?.data).toEqual({ answer: { text: "because" } });
+
+    await store.links.create({ incidentId: "INC-Q", system: "jira", externalId: "OPS-Q", synced: { cursor: h1.id } });
+    expect((await store.links.withTimelineAfterCursor("jira", ["hypothesis"])).map((l) => l.externalId)).toContain("OPS-Q");
+    await store.links.mergeSynced("INC-Q", "jira", { cursor: h2.id });
+    expect((await store.links.withTimelineAfterCursor("jira", ["hypothesis"])).map((l) => l.externalId)).not.toContain("OPS-Q");
+    await store.links.create({ incidentId: "INC-Q", system: "pagerduty", externalId: "P1", synced: { status: "resolved" } });
+    await store.links.repoint("INC-Q", "pagerduty", "P2", "https://pd.example/P2", { status: "triggered" });
+    expect(await store.links.get("INC-Q", "pagerduty")).toMatchObject({ externalId: "P2", url: "https://pd.example/P2", synced: { status: "triggered" } });
+
+    await store.knowledge.upsert({ id: "rb/q", kind: "runbook", title: "Q", body: "q", meta: {} });
+    await store.knowledge.setEmbedding("rb/q", [1, 0.5], "m1");
+    expect(await store.knowledge.embeddings("m1", ["runbook"])).toEqual([{ id: "rb/q", embedding: [1, 0.5] }]);
+    expect(await store.knowledge.embeddings("m2")).toEqual([]);
+  });
+
   it("keeps the latest state of a change once per id and finds changes by service and time", async () => {
     const deploy = { id: "gh-1", source: "github", kind: "deploy" as const, service: "inventory", version: "2.3.0", status: "pending", author: "maria", at: "2026-11-23T09:50:00.000Z" };
     expect(await store.changes.record(deploy)).toBe(true);

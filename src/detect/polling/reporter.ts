@@ -57,19 +57,12 @@ export interface AnomalyReporterOptions {
   fetchImpl?: typeof fetch;
 }
 
-interface Active {
+/** An anomaly episode this replica follows: the message's fields (AnomalyMessageView) and its bookkeeping. */
+interface Active extends AnomalyMessageView {
   key: string;
   sli: ResolvedSli;
-  incidentId: string;
   purpose: string;
   fingerprint?: string;
-  first: AnomalyFinding;
-  latest: AnomalyFinding;
-  worsened: number;
-  opened: boolean;
-  ongoing: boolean;
-  heldUntil?: number;
-  resolvedAt?: number;
   dirty: boolean;
 }
 
@@ -219,19 +212,14 @@ export class AnomalyReporter {
    * poller): they are updated and resolved from here on, not reported again.
    */
   async recover(sliOf: (key: string) => ResolvedSli | undefined): Promise<number> {
-    const rows = await this.o.store.db.query<{ incident_id: string; data: Record<string, unknown> }>(
-      `SELECT DISTINCT ON (t.data->>'key') t.incident_id, t.data
-         FROM timeline t JOIN incidents i ON i.id = t.incident_id
-        WHERE t.kind = 'anomaly' AND i.status <> 'resolved' AND t.data ? 'key'
-        ORDER BY t.data->>'key', t.id DESC`,
-    );
+    const rows = await this.o.store.timeline.latestPerKeyInOpenIncidents("anomaly");
     let n = 0;
     for (const r of rows) {
       const d = r.data;
       const key = String(d.key);
       const sli = sliOf(key);
       if (d.state === "resolved" || !sli || this.active.has(key)) continue;
-      this.active.set(key, this.fromStored(r.incident_id, key, sli, d));
+      this.active.set(key, this.fromStored(r.incidentId, key, sli, d));
       n++;
     }
     return n;
@@ -288,7 +276,8 @@ export class AnomalyReporter {
   }
 
   private view(a: Active): AnomalyMessageView {
-    return { incidentId: a.incidentId, sli: a.sli, first: a.first, latest: a.latest, worsened: a.worsened, opened: a.opened, ongoing: a.ongoing, heldUntil: a.heldUntil, resolvedAt: a.resolvedAt };
+    const { key: _key, purpose: _purpose, fingerprint: _fingerprint, dirty: _dirty, ...view } = a;
+    return view;
   }
 
   private async timeline(a: Active, state: "detected" | "worsened" | "resolved", text: string): Promise<void> {
@@ -336,10 +325,7 @@ export class AnomalyReporter {
 
   /** The incident's timeline says this anomaly was reported and is not over: follow it again. */
   private async resume(incidentId: string, key: string, sli: ResolvedSli, finding: AnomalyFinding): Promise<boolean> {
-    const [row] = await this.o.store.db.query<{ data: Record<string, unknown> }>(
-      "SELECT data FROM timeline WHERE incident_id = $1 AND kind = 'anomaly' AND data->>'key' = $2 ORDER BY id DESC LIMIT 1",
-      [incidentId, key],
-    );
+    const row = await this.o.store.timeline.latestWithKey(incidentId, "anomaly", key);
     if (!row || row.data.state === "resolved") return false;
     const a = this.fromStored(incidentId, key, sli, row.data);
     a.latest = finding;

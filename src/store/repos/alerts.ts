@@ -112,6 +112,20 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
+  /** Up to `perIncident` label sets of each incident's alerts: enough for similarity, not a storm's thousands. */
+  async labelSamples(incidentIds: string[], perIncident: number): Promise<Array<{ incidentId: string; labels: Record<string, string> }>> {
+    const rows = await this.db.query<{ id: string; labels: Record<string, string> }>(
+      "SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT $2) a",
+      [incidentIds, perIncident],
+    );
+    return rows.map((r) => ({ incidentId: r.id, labels: r.labels }));
+  }
+
+  /** The incident's distinct alert names, sorted, at most `limit`. */
+  async namesByIncident(incidentId: string, limit: number): Promise<string[]> {
+    return (await this.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT $2", [incidentId, limit])).map((r) => r.name);
+  }
+
   /** Which of these incidents have an alert firing now. */
   async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return new Set();

@@ -50,6 +50,26 @@ export class ExternalLinkRepo {
   }
 
   /** Merges values into `synced` (what aisre last wrote or saw), field by field. */
+  /** Points the incident's link in that system at another record (a new page after a resolve). */
+  async repoint(incidentId: string, system: ExternalSystem, externalId: string, url: string | undefined, synced: Record<string, unknown>): Promise<void> {
+    await this.db.query("UPDATE external_links SET external_id = $3, url = $4, synced = $5, updated_at = now() WHERE incident_id = $1 AND system = $2", [incidentId, system, externalId, url ?? null, json(synced)]);
+  }
+
+  /**
+   * Links of a system whose incident has timeline entries of these kinds after the link's
+   * `synced.cursor` (an entry id), for incidents open or resolved within the last hour.
+   */
+  async withTimelineAfterCursor(system: ExternalSystem, kinds: string[]): Promise<ExternalLink[]> {
+    const rows = await this.db.query<Row>(
+      `SELECT l.*
+         FROM external_links l JOIN incidents i ON i.id = l.incident_id
+        WHERE l.system = $1 AND (i.status <> 'resolved' OR i.updated_at > now() - interval '1 hour')
+          AND EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = l.incident_id AND t.kind = ANY($2) AND t.id > COALESCE((l.synced->>'cursor')::bigint, 0))`,
+      [system, kinds],
+    );
+    return rows.map(toLink);
+  }
+
   async mergeSynced(incidentId: string, system: ExternalSystem, values: Record<string, unknown>): Promise<void> {
     await this.db.query("UPDATE external_links SET synced = synced || $3::jsonb, updated_at = now() WHERE incident_id = $1 AND system = $2", [incidentId, system, json(values)]);
   }

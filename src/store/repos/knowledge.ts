@@ -45,6 +45,16 @@ export class KnowledgeRepo {
   constructor(db: Db) {
     this.db = db;
   }
+  /** Stores an entry's embedding, with the model that made it. */
+  async setEmbedding(id: string, values: number[], model: string): Promise<void> {
+    await this.db.query("UPDATE kb_entries SET embedding = $2, embedding_model = $3 WHERE id = $1", [id, json(values), model]);
+  }
+
+  /** Every entry embedded by this model (of these kinds, when given). */
+  async embeddings(model: string, kinds?: string[]): Promise<Array<{ id: string; embedding: number[] }>> {
+    return this.db.query<{ id: string; embedding: number[] }>("SELECT id, embedding FROM kb_entries WHERE embedding IS NOT NULL AND embedding_model = $1 AND ($2::text[] IS NULL OR kind = ANY($2))", [model, kinds ?? null]);
+  }
+
 
   /** Inserts or updates; returns true when the content changed (so embeddings need refreshing). */
   async upsert(e: KbEntry): Promise<boolean> {

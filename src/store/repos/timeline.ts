@@ -48,6 +48,37 @@ export class TimelineRepo {
       : await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 ORDER BY at, id", [incidentId]);
     return rows.map(toEntry);
   }
+
+  /** Entries of these kinds after the entry `afterId`, in order (a reader's cursor). */
+  async listAfter(incidentId: string, afterId: number, kinds: TimelineKind[]): Promise<TimelineEntry[]> {
+    return (await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND id > $2 AND kind = ANY($3) ORDER BY id", [incidentId, afterId, kinds])).map(toEntry);
+  }
+
+  /** The latest entry of this kind whose data.key is `key`. */
+  async latestWithKey(incidentId: string, kind: TimelineKind, key: string): Promise<TimelineEntry | undefined> {
+    const [row] = await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND kind = $2 AND data->>'key' = $3 ORDER BY id DESC LIMIT 1", [incidentId, kind, key]);
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** The latest entry of this kind per data.key, across the incidents not resolved. */
+  async latestPerKeyInOpenIncidents(kind: TimelineKind): Promise<TimelineEntry[]> {
+    const rows = await this.db.query<TimelineRow>(
+      `SELECT DISTINCT ON (t.data->>'key') t.*
+         FROM timeline t JOIN incidents i ON i.id = t.incident_id
+        WHERE t.kind = $1 AND i.status <> 'resolved' AND t.data ? 'key'
+        ORDER BY t.data->>'key', t.id DESC`,
+      [kind],
+    );
+    return rows.map(toEntry);
+  }
+
+  /**
+   * Merges fields into an entry's data. The timeline is append-only; the one exception is the bot's
+   * own question entry, which records the gist of its answer.
+   */
+  async mergeData(id: number, patch: Record<string, unknown>): Promise<void> {
+    await this.db.query("UPDATE timeline SET data = data || $2::jsonb WHERE id = $1", [id, json(patch)]);
+  }
 }
 
 function toEntry(r: TimelineRow): TimelineEntry {
