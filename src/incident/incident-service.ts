@@ -8,7 +8,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
-import { KeptMessages } from "../sync/kept-message.ts";
+import { KeptMessages } from "./kept-message.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary } from "./resolution.ts";

@@ -9,7 +9,7 @@ import { dedupKeyFor, type PagerDutyIncidentView, type PagerDutyPerson, type Pag
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
-import type { KeptMessages } from "./kept-message.ts";
+import type { KeptMessages } from "../incident/kept-message.ts";
 import { pagingDecision } from "./paging-policy.ts";
 import type { People } from "./people.ts";
 import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";

@@ -17,7 +17,7 @@ import type { KbEntry } from "../store/repos/knowledge.ts";
 import type { Store } from "../store/store.ts";
 import { EchoMemory } from "./echo-memory.ts";
 import { JiraSync } from "./jira-sync.ts";
-import { KeptMessages } from "./kept-message.ts";
+import { KeptMessages } from "../incident/kept-message.ts";
 import { PagerDutySync, type EscalationResult } from "./pagerduty-sync.ts";
 import { People } from "./people.ts";
 import { plainSyncPresenter, type OncallPerson, type SyncPresenter } from "./presenter.ts";

@@ -6,7 +6,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import { isConnectionError } from "../store/health.ts";
 import type { Delivery } from "../store/repos/deliveries.ts";
 import type { Store } from "../store/store.ts";
-import type { DeliveryHandlers, StoredDeliveryBody } from "./intake.ts";
+import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { parseDelivery } from "../ingest/registry.ts";
 
 export interface ProcessorOptions {

@@ -7,23 +7,12 @@ import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
+import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 
 /** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
 const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
 
-export interface StoredDeliveryBody {
-  headers: Record<string, string>;
-  body: string;
-  receivedAt: string;
-}
-
-export interface DeliveryHandlers {
-  ingest(d: { alerts: ParsedDelivery["alerts"]; changes: ParsedDelivery["changes"] }): Promise<IngestResult>;
-  /** PagerDuty / Jira events for the sync capability; none until it is wired. */
-  external?(events: ExternalEvent[], source: string): Promise<void>;
-  /** GETs an SNS SubscribeURL. */
-  confirmSubscription?(url: string): Promise<void>;
-}
+export type { DeliveryHandlers, StoredDeliveryBody };
 
 export type IntakeAnswer = { status: number; body: unknown; headers?: Record<string, string> };
 

@@ -1,5 +1,5 @@
-import type { SlackMessage } from "../incident/presenter.ts";
-import { rootRef, type OutboxSender } from "../incident/outbox-sender.ts";
+import type { SlackMessage } from "./presenter.ts";
+import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 
