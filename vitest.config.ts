@@ -1,11 +1,40 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Three projects, sorted by what a test file does (read from its text, so a new file lands in the
+ * right one by itself):
+ * - e2e: starts the whole product, a child process, a browser or Prometheus/Alertmanager;
+ * - integration: opens a database, runs the simulation or a sandbox part, or serves HTTP in-process;
+ * - unit: everything else — pure logic; `npm run test:unit` runs it alone, in seconds.
+ * `npm test` runs all three.
+ */
+const root = fileURLToPath(new URL(".", import.meta.url));
+const E2E = /startTestAisre|support\/process|prometheus-stack|playwright|startAisre\(/;
+const INTEGRATION = /startSim\(|sandbox\/[a-z]+\/harness|openDb|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return testFiles(p);
+    return p.endsWith(".test.ts") ? [relative(root, p)] : [];
+  });
+}
+
+const kinds: Record<"unit" | "integration" | "e2e", string[]> = { unit: [], integration: [], e2e: [] };
+for (const f of testFiles(join(root, "test"))) {
+  const text = readFileSync(join(root, f), "utf8");
+  kinds[f.startsWith("test/e2e/") || E2E.test(text) ? "e2e" : f.startsWith("test/sandbox/") || INTEGRATION.test(text) ? "integration" : "unit"].push(f);
+}
 
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
     reporters: ["default"],
+    projects: (["unit", "integration", "e2e"] as const).map((name) => ({ extends: true, test: { name, include: kinds[name] } })),
   },
 });
