@@ -17,7 +17,7 @@ import type { IncidentCardView, IncidentPresenter } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
-import { STATUS_LABEL, type PostmortemStatus } from "../postmortem/model.ts";
+import { STATUS_LABEL, type PostmortemStatus } from "../domain/postmortem.ts";
 import { withLock } from "../store/locks.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 

@@ -1,12 +1,11 @@
 import type { Severity } from "../domain/alert.ts";
-import type { PostmortemStatus } from "../domain/postmortem.ts";
+import { STATUS_LABEL, type PostmortemStatus } from "../domain/postmortem.ts";
 import type { StoredPostmortem } from "../store/repos/postmortems.ts";
 import type { KeyMoment } from "./timeline.ts";
 
 /** A postmortem's lifecycle: drafted by aisre, reviewed by people, then final (and in the knowledge base). */
-export type { PostmortemStatus };
+export { STATUS_LABEL, type PostmortemStatus };
 
-export const STATUS_LABEL: Record<PostmortemStatus, string> = { draft: "Draft", in_review: "In review", final: "Final" };
 
 /** The text sections of the standard template, in order. The timeline is built, not written. */
 export const SECTIONS = ["summary", "impact", "rootCause", "trigger", "detection", "resolution", "wentWell", "wentWrong", "actionItems", "lessons"] as const;
