@@ -1,42 +1,16 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { IngestResult } from "../../src/incident/incident-service.ts";
-import { SOURCES, webhookSources } from "../../src/ingest/registry.ts";
+import { SOURCES } from "../../src/ingest/registry.ts";
 import { alertmanager } from "../../src/ingest/sources/alertmanager.ts";
 import { datadog } from "../../src/ingest/sources/datadog.ts";
 import { hmacSha256Hex } from "../../src/ingest/util.ts";
 import { slackTimestampProblem } from "../../src/integrations/slack/request-window.ts";
-import { silentLogger } from "../../src/log.ts";
-import { openDb } from "../../src/store/open.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
-import { WebhookIntake } from "../../src/webhooks/intake.ts";
-import { webhookRoutes } from "../../src/webhooks/routes.ts";
 import { req } from "../ingest/helpers.ts";
-import { serveRouter, type Served } from "../sandbox/jira/serve.ts";
 import { startTestAisre, type TestAisre } from "../support/harness.ts";
+import { webhookDoor } from "../support/webhook-door.ts";
 
-const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
-
-/** The real intake and routes over HTTP, on PGlite; ingest stores the alerts (where poison used to fail). */
-async function door(secrets = {}) {
-  const db = await openDb({ dataDir: "memory" });
-  const store = createStore(db);
-  const intake = new WebhookIntake({
-    sources: [...webhookSources],
-    store,
-    logger: silentLogger,
-    secrets,
-    handlers: {
-      async ingest(d) {
-        await store.alerts.upsertMany(d.alerts.map((alert) => ({ alert })));
-        return NONE;
-      },
-      async external() {},
-    },
-  });
-  const served = await serveRouter(webhookRoutes(intake));
-  return { store, intake, served, close: async () => (await served.close(), await db.close()) };
-}
+/** The real intake and routes over HTTP, on PGlite. */
+const door = webhookDoor;
 
 const amBody = (labels: Record<string, string>, annotations: Record<string, string>, fingerprint: string) =>
   JSON.stringify({ receiver: "aisre", status: "firing", alerts: [{ status: "firing", labels: { alertname: "Poison", service: "checkout", ...labels }, annotations, startsAt: "2026-01-02T03:00:00Z", endsAt: "0001-01-01T00:00:00Z", fingerprint }], version: "4", groupKey: `k-${fingerprint}` });
