@@ -6,12 +6,10 @@ import { SOURCES } from "../../src/ingest/registry.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createAppMetrics } from "../../src/observability/metrics.ts";
-import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
-import { openPostgresDb } from "../../src/store/pg-db.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { WebhookIntake, type DeliveryHandlers, type StoredDeliveryBody } from "../../src/webhooks/intake.ts";
-import { testDatabases } from "../support/databases.ts";
+import { secondReplica, testDatabases } from "../support/databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { runNode } from "../support/process.ts";
 
@@ -39,16 +37,8 @@ function countingHandlers(seen: string[], fail?: (name: string) => boolean): Del
 const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) =>
   new WebhookIntake({ sources: [SOURCES.generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
 
-/** A second pool on the same database: another replica (PGlite is one process: the same Db). */
-async function secondReplica(db: Db): Promise<Db> {
-  if (db.driver === "pglite") return db;
-  const [{ current_database }] = await db.query<{ current_database: string }>("SELECT current_database()");
-  const u = new URL(process.env.TEST_DATABASE_URL!);
-  u.pathname = `/${current_database}`;
-  return openPostgresDb(u.toString());
-}
 
-describe.each(testDatabases())("continuous delivery recovery on $name", (tdb) => {
+describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();

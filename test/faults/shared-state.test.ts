@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Db } from "../../src/store/db.ts";
-import { openPostgresDb } from "../../src/store/pg-db.ts";
 import { createStore } from "../../src/store/store.ts";
-import { testDatabases } from "../support/databases.ts";
+import { secondReplica, testDatabases } from "../support/databases.ts";
 
-/** A second pool on the same database: another replica (PGlite is one process: the same Db). */
-async function secondReplica(db: Db): Promise<Db> {
-  if (db.driver === "pglite") return db;
-  const [{ current_database }] = await db.query<{ current_database: string }>("SELECT current_database()");
-  const u = new URL(process.env.TEST_DATABASE_URL!);
-  u.pathname = `/${current_database}`;
-  return openPostgresDb(u.toString());
-}
 
-describe.each(testDatabases())("state shared by replicas on $name", (tdb) => {
+describe.each(testDatabases())("state shared by replicas on $name", { timeout: 120_000 }, (tdb) => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();

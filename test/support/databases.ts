@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
+import { openPostgresDb } from "../../src/store/pg-db.ts";
 
 export interface TestDatabase {
   name: string;
@@ -55,4 +56,13 @@ export function testDatabases(): TestDatabase[] {
   const url = process.env.TEST_DATABASE_URL;
   if (url) list.push({ name: "postgres", open: () => freshPostgres(url) });
   return list;
+}
+
+/** A second pool on the same database as `db`: another replica (PGlite is one process: the same Db). */
+export async function secondReplica(db: Db): Promise<Db> {
+  if (db.driver === "pglite") return db;
+  const [{ current_database }] = await db.query<{ current_database: string }>("SELECT current_database()");
+  const u = new URL(process.env.TEST_DATABASE_URL!);
+  u.pathname = `/${current_database}`;
+  return openPostgresDb(u.toString());
 }

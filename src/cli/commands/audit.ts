@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../config.ts";
+import { cliConfig } from "../load-config.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
 
@@ -17,16 +17,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = cliConfig();
+  if (!config) return 2;
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const store = createStore(db);

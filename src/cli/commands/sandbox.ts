@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../../config.ts";
+import { cliConfig } from "../load-config.ts";
 import { createLogger } from "../../log.ts";
 import { startLocalSandbox } from "../../sandbox/start.ts";
 
@@ -27,16 +27,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write("usage: aisre sandbox   (SANDBOX_PORT, AISRE_DATA_DIR, SIM_SPEED, SIM_SEED as for npm start)\n");
     return 0;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = cliConfig();
+  if (!config) return 2;
   const logger = createLogger({ level: config.logLevel });
   const creds = appCredentials(join(config.dataDir, "sandbox"));
   const sandbox = await startLocalSandbox({ config, ...creds, logger, shared: true });
