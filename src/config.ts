@@ -71,17 +71,7 @@ const envSchema = z.object({
   /** SLI polling and anomaly detection (on unless false). */
   AISRE_POLL: bool,
   /** node-cron expression of the poll (5 fields, or 6 with seconds); default every minute (faster in a sped-up sandbox). */
-  AISRE_POLL_CRON: z
-    .string()
-    .trim()
-    .refine((v) => {
-      try {
-        return validCron(v);
-      } catch {
-        return false;
-      }
-    }, { error: 'expected a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 s)' })
-    .optional(),
+  AISRE_POLL_CRON: cronExpression.optional(),
   /** History fetched to warm the detectors when a replica becomes the poller, e.g. 24h, 90m. */
   AISRE_POLL_BACKFILL: z
     .string()

@@ -37,12 +37,12 @@ export function discoverySources(o: { kubernetes?: KubernetesPort; metrics?: Met
   return out;
 }
 
-/** Discovery schedule: AISRE_TOPOLOGY_CRON, else every 5 minutes of system time (at most every 5 s, at least hourly in real time). */
+/** Discovery schedule: AISRE_TOPOLOGY_CRON, else every 5 minutes; in a sped-up sandbox every 15 minutes of simulated time, at most every 15 s. */
 export function topologyCron(config: Config, speed: number | undefined): string {
   if (config.env.AISRE_TOPOLOGY_CRON) return config.env.AISRE_TOPOLOGY_CRON;
-  const seconds = Math.max(5, Math.round(300 / Math.max(speed ?? 1, 1)));
-  if (seconds < 60) return `*/${seconds} * * * * *`;
-  return `*/${Math.min(59, Math.round(seconds / 60))} * * * *`;
+  if (!speed || speed <= 1) return "*/5 * * * *";
+  const seconds = Math.max(15, Math.round(900 / speed));
+  return seconds < 60 ? `*/${seconds} * * * * *` : `*/${Math.min(30, Math.round(seconds / 60))} * * * *`;
 }
 
 export function buildTopology(o: { config: Config; store: Store; kubernetes?: KubernetesPort; metrics?: MetricsPort; clock: Clock; logger: Logger; simSpeed?: number }): TopologyDiscovery {

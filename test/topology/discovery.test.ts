@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scoreTopologyDiscovery } from "../../src/cli/commands/eval-topology.ts";
 import { clockOf } from "../../src/domain/clock.ts";
-import { TOPOLOGY_LEADER_LOCK } from "../../src/app/topology.ts";
+import { TOPOLOGY_LEADER_LOCK, topologyCron } from "../../src/app/topology.ts";
+import { loadConfig } from "../../src/config.ts";
 import { AdvisoryLockLeader, POLL_LEADER_LOCK } from "../../src/detect/polling/leader.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
@@ -86,6 +87,16 @@ describe("topology discovery: store, schedule, ageing, replicas", () => {
     expect(b.topology().services).not.toContain("legacy");
     await a.stop();
     await b.stop();
+  });
+
+  it("refreshes every 5 minutes, every 15 simulated minutes in a sped-up sandbox (at most every 15 s), or on AISRE_TOPOLOGY_CRON", () => {
+    expect(topologyCron(loadConfig({}), undefined)).toBe("*/5 * * * *");
+    expect(topologyCron(loadConfig({}), 60)).toBe("*/15 * * * * *");
+    expect(topologyCron(loadConfig({}), 600)).toBe("*/15 * * * * *");
+    expect(topologyCron(loadConfig({}), 10)).toBe("*/2 * * * *");
+    expect(topologyCron(loadConfig({ AISRE_TOPOLOGY_CRON: "*/30 * * * * *" }), 60)).toBe("*/30 * * * * *");
+    expect(() => loadConfig({ AISRE_TOPOLOGY_SOURCES: "kubernetes,zipkin" })).toThrow(/AISRE_TOPOLOGY_SOURCES/);
+    expect(loadConfig({ AISRE_TOPOLOGY_SOURCES: "none" }).env.AISRE_TOPOLOGY_SOURCES).toEqual([]);
   });
 
   it("leads independently of the SLI poller: one replica can hold both locks", async () => {

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../config.ts";
+import { cliConfig } from "../load-config.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
 import { mergeTopology } from "../../topology/merge.ts";
@@ -25,16 +25,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const config = cliConfig();
+  if (!config) return 2;
   let topology: DiscoveredTopology;
   if (url) {
     const token = config.env.AISRE_API_TOKEN;
