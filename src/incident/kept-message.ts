@@ -35,7 +35,7 @@ export class KeptMessages {
     const key = `${incidentId}\u0000${purpose}`;
     const posted = await this.store.slackMessages.get(incidentId, purpose);
     if (posted) {
-      await this.store.outbox.enqueueOrReplace({ channel, method: "chat.update", payload: { ...message, ts: posted.ts }, dedupeKey: `${purpose}-update:${incidentId}` });
+      await this.store.outbox.enqueueOrReplace({ channel, method: "chat.update", payload: { ...message, ts: posted.ts, _meta: { incidentId } }, dedupeKey: `${purpose}-update:${incidentId}` });
     } else {
       const pending = this.waiting.get(key);
       // Replaces the queued post's content while it waits; if it is already being sent, the
@@ -78,7 +78,7 @@ export class KeptMessages {
       if (!posted) continue;
       this.waiting.delete(key);
       if (w.changed) {
-        await this.store.outbox.enqueueOrReplace({ channel: w.channel, method: "chat.update", payload: { ...w.message, ts: posted.ts }, dedupeKey: `${w.purpose}-update:${w.incidentId}` });
+        await this.store.outbox.enqueueOrReplace({ channel: w.channel, method: "chat.update", payload: { ...w.message, ts: posted.ts, _meta: { incidentId: w.incidentId } }, dedupeKey: `${w.purpose}-update:${w.incidentId}` });
         this.outbox?.poke();
       }
     }

@@ -7,6 +7,7 @@ import type { SlackCallError, SlackPort } from "../integrations/slack/slack-port
 import { sharedRedactor } from "../redact/redactor.ts";
 import { LOCKS } from "../store/locks.ts";
 import { backoffMs } from "../domain/backoff.ts";
+import { incidentMetadata, incidentOfPayload } from "./message-metadata.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -14,6 +15,8 @@ export const rootRef = (incidentId: string) => `$root:${incidentId}`;
 export interface OutboxMeta {
   /** Record the posted message as the incident's message for this purpose. */
   record?: { incidentId: string; purpose: string };
+  /** The incident an edit is about when its ts names no root (its message metadata says so). */
+  incidentId?: string;
 }
 
 
@@ -162,6 +165,7 @@ export class OutboxSender {
     const channel = await this.channels.resolve(item.channel);
     if ("error" in channel) return this.failed(item, channel.error);
     payload.channel = channel.id;
+    const incidentId = incidentOfPayload(payload, meta.record?.incidentId ?? meta.incidentId);
     for (const field of ["thread_ts", "ts"] as const) {
       const v = payload[field];
       if (typeof v === "string" && v.startsWith("$root:")) {
@@ -173,6 +177,10 @@ export class OutboxSender {
         }
         payload[field] = root.ts;
       }
+    }
+    if (incidentId && payload.metadata === undefined && (item.method === "chat.postMessage" || item.method === "chat.update")) {
+      const incident = await this.store.incidents.get(incidentId);
+      if (incident) payload.metadata = incidentMetadata(incident, item.method === "chat.postMessage" && meta.record?.purpose === "root");
     }
     if (item.method === "chat.postMessage") {
       payload.metadata = tagWithOutboxId(payload.metadata, item.id);

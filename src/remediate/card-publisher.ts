@@ -90,7 +90,7 @@ export class ActionCards {
     }
     const a = (await this.records.get(actionId))!;
     const msg = await this.render(a);
-    await this.store.outbox.enqueue({ channel: await this.channelOf(a.incidentId), method: "chat.update", payload: { ...msg, ts: ref.ts } });
+    await this.store.outbox.enqueue({ channel: await this.channelOf(a.incidentId), method: "chat.update", payload: { ...msg, ts: ref.ts, _meta: { incidentId: a.incidentId } } });
     this.outbox?.poke();
   }
 

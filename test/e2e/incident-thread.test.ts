@@ -43,6 +43,15 @@ describe("the product on the sandbox workspace", () => {
     }, "the digest thread message");
     expect(replies.length).toBeGreaterThan(1);
     expect((await t.history("#incidents")).filter((m) => blocksText(m).includes("What caused it")).length).toBe(1);
+    // Message metadata: which incident each post is about, read back as Slack returns it.
+    const withMeta = (await t.history("#incidents", { includeAllMetadata: true })).find((m) => m.ts === root.ts)!;
+    const meta = withMeta.metadata as { event_type: string; event_payload: { incident_id: string; severity: string; services: string[] } };
+    expect(meta.event_type).toBe("aisre_incident_opened");
+    expect(meta.event_payload).toMatchObject({ incident_id: expect.stringMatching(/^INC-/), severity: expect.stringMatching(/^sev[1-4]$/), services: ["checkout"] });
+    expect(root.metadata).toBeUndefined();
+    const threadMeta = (await t.replies("#incidents", root.ts, { includeAllMetadata: true })).slice(1).map((m) => m.metadata as typeof meta);
+    expect(threadMeta.length).toBeGreaterThan(0);
+    for (const m of threadMeta) expect(m).toMatchObject({ event_type: "aisre_incident_updated", event_payload: { incident_id: meta.event_payload.incident_id } });
 
     const channel = await t.channelId("#incidents");
     await t.click("U_ALICE", channel, root.ts, "incident_acknowledge");

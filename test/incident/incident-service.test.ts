@@ -148,6 +148,29 @@ describe("IncidentService", () => {
     expect(slack.roots().length).toBe(1);
   });
 
+  it("tags the root card and thread posts with incident metadata (opened, updated, resolved), one object with the outbox id", async () => {
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    await drain();
+    await incidents.ingest({ alerts: [alert("HighLatency", "payments")], changes: [] });
+    await drain();
+    const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage" || c.method === "chat.update").map((c) => ({ method: c.method, thread: !!c.payload.thread_ts, metadata: c.payload.metadata as { event_type: string; event_payload: Record<string, unknown> } }));
+    const [root, ...rest] = posts();
+    expect(root).toMatchObject({ method: "chat.postMessage", thread: false, metadata: { event_type: "aisre_incident_opened", event_payload: { incident_id: inc.id, severity: inc.severity, services: ["payments"], status: "open" } } });
+    expect(root.metadata.event_payload.outbox_id).toMatch(/^\d+$/);
+    expect(rest.length).toBeGreaterThan(0);
+    for (const p of rest) expect(p.metadata).toMatchObject({ event_type: "aisre_incident_updated", event_payload: { incident_id: inc.id } });
+    const before = slack.calls.length;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved"), alert("HighLatency", "payments", "resolved")], changes: [] });
+    clock += 11 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([inc.id]);
+    await drain();
+    const edits = slack.calls.slice(before).filter((c) => c.method === "chat.update");
+    for (const e of edits) expect(e.payload.metadata).toMatchObject({ event_payload: { incident_id: inc.id } });
+    const cardEdit = edits.filter((c) => c.payload.ts === slack.roots()[0].ts).at(-1)!;
+    expect(cardEdit.payload.metadata).toMatchObject({ event_type: "aisre_incident_resolved", event_payload: { incident_id: inc.id, status: "resolved" } });
+  });
+
   it("attaches a deploy of a dependency to the open incident and says why", async () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout")], changes: [] });
     const r = await incidents.ingest({ alerts: [], changes: [{ id: "d1", source: "github", kind: "deploy", service: "payments", version: "v2.3", at: "2026-11-23T10:01:00Z" }] });

@@ -29,8 +29,8 @@ export interface TestAisre {
   views(user: string): Promise<Array<{ id: string; callback_id?: string; title?: { text: string }; blocks?: unknown[] }>>;
   submitView(user: string, viewId: string, values: Record<string, unknown>): Promise<SlackMessageShape[]>;
   /** conversations.history / replies through the emulated Slack Web API. */
-  history(channel: string): Promise<SlackMessageShape[]>;
-  replies(channel: string, ts: string): Promise<SlackMessageShape[]>;
+  history(channel: string, opts?: { includeAllMetadata?: boolean }): Promise<SlackMessageShape[]>;
+  replies(channel: string, ts: string, opts?: { includeAllMetadata?: boolean }): Promise<SlackMessageShape[]>;
   channelId(name: string): Promise<string>;
   postWebhook(source: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -69,13 +69,13 @@ export async function startTestAisre(options: { env?: Record<string, string>; lo
       if (!c) throw new Error(`no channel ${name}`);
       return c.id;
     },
-    async history(channel) {
+    async history(channel, opts = {}) {
       const id = channel.startsWith("#") ? await t.channelId(channel) : channel;
-      return ((await api("conversations.history", { channel: id, limit: "200" })).messages as SlackMessageShape[]) ?? [];
+      return ((await api("conversations.history", { channel: id, limit: "200", ...(opts.includeAllMetadata ? { include_all_metadata: "true" } : {}) })).messages as SlackMessageShape[]) ?? [];
     },
-    async replies(channel, ts) {
+    async replies(channel, ts, opts = {}) {
       const id = channel.startsWith("#") ? await t.channelId(channel) : channel;
-      return ((await api("conversations.replies", { channel: id, ts, limit: "200" })).messages as SlackMessageShape[]) ?? [];
+      return ((await api("conversations.replies", { channel: id, ts, limit: "200", ...(opts.includeAllMetadata ? { include_all_metadata: "true" } : {}) })).messages as SlackMessageShape[]) ?? [];
     },
     postWebhook: (source, body, headers = {}) => fetch(`${aisre.url}/webhooks/${source}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
     close: () => aisre.close(),

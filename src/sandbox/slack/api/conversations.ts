@@ -1,7 +1,7 @@
 import { SlackApiError } from "../errors.ts";
 import { LIMITS } from "../limits.ts";
 import { apiChannel, apiMessage } from "../message-shape.ts";
-import type { SandboxMessage } from "../types.ts";
+import type { Json, SandboxMessage } from "../types.ts";
 import { bool, channelArg, list, page, requireMember, str } from "./args.ts";
 import type { ApiMethod } from "./router.ts";
 
@@ -58,6 +58,12 @@ const invite: ApiMethod = ({ core, args, caller }) => {
   return { channel: apiChannel(core.ws, ch, caller.userId) };
 };
 
+/** conversations.history and .replies carry a message's `metadata` only when `include_all_metadata` is true. */
+function withMetadataIf(message: Json, include: boolean): Json {
+  if (!include) delete message.metadata;
+  return message;
+}
+
 /** Newest first, within latest/oldest (exclusive unless `inclusive`), paginated by cursor. */
 function window(messages: SandboxMessage[], args: Record<string, unknown>): SandboxMessage[] {
   const latest = str(args, "latest");
@@ -77,7 +83,7 @@ const history: ApiMethod = ({ core, args, caller }) => {
   const msgs = window(core.ws.history(ch.id), args).reverse();
   const p = page(msgs, args, { defaultLimit: 100, maxLimit: 999 });
   return {
-    messages: p.items.map((m) => apiMessage(core.ws, m, core.urls)),
+    messages: p.items.map((m) => withMetadataIf(apiMessage(core.ws, m, core.urls), bool(args, "include_all_metadata"))),
     has_more: p.nextCursor !== "",
     pin_count: core.ws.pinned(ch.id).length,
     channel_actions_ts: null,
@@ -96,7 +102,7 @@ const replies: ApiMethod = ({ core, args, caller }) => {
   const parent = core.ws.message(ch.id, parentTs);
   const all = [...(parent ? [parent] : []), ...core.ws.replies(ch.id, parentTs)];
   const p = page(window(all, args), args, { defaultLimit: 1000, maxLimit: 1000 });
-  return { messages: p.items.map((x) => apiMessage(core.ws, x, core.urls)), has_more: p.nextCursor !== "", response_metadata: { next_cursor: p.nextCursor } };
+  return { messages: p.items.map((x) => withMetadataIf(apiMessage(core.ws, x, core.urls), bool(args, "include_all_metadata"))), has_more: p.nextCursor !== "", response_metadata: { next_cursor: p.nextCursor } };
 };
 
 const setTopic: ApiMethod = ({ core, args, caller }) => {
