@@ -142,9 +142,11 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     await settle(q, storm.accepted, 60_000);
     const lost = await unprocessed(q, storm.accepted);
     const [{ n: failed }] = await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL AND error IS NOT NULL");
+    const [{ n: parked }] = await q("SELECT count(*)::int AS n FROM webhook_deliveries WHERE parked_at IS NOT NULL");
     const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
     await stop(replica);
-    return { fault: `Slack ${mode} for ${scale.slackOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost: lost + Number(failed), duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: drainSeconds, recovery: "Slack backlog drained after Slack recovered" };
+    const detail = lost + Number(failed) > 0 ? ` (${parked} deliveries parked, ${lost - Number(parked)} still pending at the deadline, ${failed} Slack calls given up)` : "";
+    return { fault: `Slack ${mode} for ${scale.slackOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost: lost + Number(failed), duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: drainSeconds, recovery: `Slack backlog drained after Slack recovered${detail}` };
   } finally {
     await stop(sandbox);
     await db.drop();

@@ -46,7 +46,8 @@ export class DeliveryProcessor {
   private sleepTimer?: NodeJS.Timeout;
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
-    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 5, retryBaseMs: 1000, retryMaxMs: 60_000, ...options };
+    // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
+    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, ...options };
   }
 
   get leaseMs(): number {
