@@ -3,6 +3,7 @@ import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.t
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn, link, mentionUser, slackDate } from "./mrkdwn.ts";
+import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
 
 const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:", resolved: ":white_check_mark:" } as const;
 
@@ -71,5 +72,6 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
         ],
   });
   const text = escapeMrkdwn(`${inc.severity.toUpperCase()} ${inc.status}: ${v.headline ?? inc.title} (${inc.services.join(", ") || "unknown service"})`);
-  return { text, blocks };
+  // The diagnosis's "14:26 UTC" times, as Slack date tokens like every other time on the card.
+  return { text, blocks: blocksWithSlackTimes(blocks, Date.parse(inc.createdAt)) };
 }

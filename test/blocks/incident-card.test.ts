@@ -85,6 +85,17 @@ describe("incident card", () => {
   });
 });
 
+describe("times on the card", () => {
+  it("the diagnosis's times of day become Slack date tokens; the start time falls back to readable UTC", () => {
+    const m = incidentCardMessage({ incident, alerts: { total: 1, firing: 1, names: [] }, diagnosis: { cause: "checkout: error ratio rose to 28.4 % at 10:07 UTC", nextSteps: ["Look at checkout: rose at 10:07 UTC"] }, links: {} });
+    const body = JSON.stringify(m.blocks);
+    expect(body).toContain("at <!date^1795428420^{time}|10:07 UTC>");
+    expect(body).not.toMatch(/[^|]10:07 UTC/);
+    expect(body).toContain("|23 Nov 10:00 UTC>");
+    expect(body).not.toContain("2026-11-23T10:00:00Z");
+  });
+});
+
 describe("text from outside is not read as Slack markup", () => {
   it("escapes <, > and & in alert summaries, reasons and the diagnosis", async () => {
     const alert = { fingerprint: "f", name: "LogErrors <n> & <!channel>", status: "firing" as const, severity: "sev3" as const, service: "inventory", since: "2026-11-23T10:00:00Z", flips: 0 };
