@@ -136,7 +136,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const targets: Array<[string, string | undefined]> = [["PGlite (embedded default)", undefined]];
   const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (pgUrl) targets.push(["Postgres", pgUrl]);
-  else out["Postgres"] = "skipped: set TEST_DATABASE_URL or BENCH_DATABASE_URL";
+  else out.Postgres = "skipped: set TEST_DATABASE_URL or BENCH_DATABASE_URL";
   for (const [label, url] of targets) {
     const r = await runAisre(url);
     out[`aisre ${label} deliveries/s (2xx, stored before the ack)`] = fmt(r.rate);

@@ -47,7 +47,7 @@ function changesOf(service: string, timeline: readonly TimelineEntry[]): Array<{
 const hhmm = (iso: string) => `${new Date(iso).toISOString().slice(11, 16)} UTC`;
 
 function evidenceLines(h: HypothesisView | undefined, n = 3): string {
-  return h && h.evidence.length ? h.evidence.slice(0, n).map((e) => `• ${esc(e)}`).join("\n") : "";
+  return h?.evidence.length ? h.evidence.slice(0, n).map((e) => `• ${esc(e)}`).join("\n") : "";
 }
 
 /** The answer, in the thread's words: what was proposed, and why this remedy was or was not. */

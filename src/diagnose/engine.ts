@@ -487,7 +487,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       loadExplained = t?.loadExplained ?? 0;
       // Explained share of the total anomaly mass keeps the score in [0, 1], comparable with the
       // other evidence kinds whatever the size of the system.
-      metricScore = Math.pow(own, OWN_EXPONENT) * Math.pow(Math.min(1, explained / totalMass), 1 - OWN_EXPONENT);
+      metricScore = own ** OWN_EXPONENT * Math.min(1, explained / totalMass) ** (1 - OWN_EXPONENT);
       const d = p.reachesSymptom.get(n);
       if (p.reachesSymptom.size > 0 && (d === undefined || d < 0)) metricScore *= 0.5;
     } else {

@@ -64,7 +64,7 @@ export function pearson(a: readonly number[], b: readonly number[]): number | un
 }
 
 export function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return x < lo ? lo : Math.min(x , hi);
 }
 
 export function logistic(x: number): number {

@@ -3,7 +3,7 @@ import type { ChangeReport, DryRunOption, RemediationKubernetes, WorkloadRef, Wo
 
 const report = (r: ActionResult): ChangeReport => ({ summary: r.detail, dryRun: r.dryRun, detail: { ...r } });
 
-const tagOf = (image: string | undefined) => (image && image.includes(":") ? image.slice(image.lastIndexOf(":") + 1) : image);
+const tagOf = (image: string | undefined) => (image?.includes(":") ? image.slice(image.lastIndexOf(":") + 1) : image);
 
 /**
  * Remediation's Kubernetes operations on the Kubernetes integration (`@kubernetes/client-node`, the

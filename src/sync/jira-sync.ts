@@ -412,7 +412,6 @@ export class JiraSync {
           const plain = to ? `${actor} assigned the ticket to ${to}.` : `${actor} unassigned the ticket${from ? ` (was ${from})` : ""}.`;
           updates.push({ text: to ? `${e(actor)} assigned the ticket to *${e(to)}*.` : e(plain), plain, data: { field, from, to } });
         } else if (field === "comment" || field === "resolution" || field === "timeestimate") {
-          continue;
         } else {
           const owned = this.ownedByAisre(field);
           const plain = `${actor} changed ${c.field}${from ? ` from ${from}` : ""} to ${to || "(empty)"}.`;

@@ -18,7 +18,7 @@ export type ToolResult<T> =
 
 export type ToolStatus = ToolResult<unknown>["status"];
 
-export const ok = <T>(data: T, summary: string, notes?: string[]): ToolResult<T> => ({ status: "ok", data, summary, ...(notes && notes.length ? { notes } : {}) });
+export const ok = <T>(data: T, summary: string, notes?: string[]): ToolResult<T> => ({ status: "ok", data, summary, ...(notes?.length ? { notes } : {}) });
 export const noData = (reason: string): ToolResult<never> => ({ status: "no_data", reason });
 export const failed = (error: unknown): ToolResult<never> => ({ status: "error", error: errorText(error) });
 export const disabled = (reason: string): ToolResult<never> => ({ status: "disabled", reason });

@@ -1,8 +1,7 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
-import type { IngestResult } from "../incident/incident-service.ts";
 import { receiveDelivery } from "../ingest/registry.ts";
-import type { ExternalEvent, ParsedDelivery, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import type { SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";

@@ -1,5 +1,4 @@
 export { rng } from "../../src/diagnose/stats.ts";
-import { rng } from "../../src/diagnose/stats.ts";
 
 export function gaussian(r: () => number): () => number {
   return () => {

@@ -108,7 +108,7 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     expect(seen.map(text).join("\n")).toMatch(/Escalated: PagerDuty #\d+ \(level 2\)/);
     const p = await eventually(async () => {
       const x = await pd();
-      return x && x.assignees.some((a) => a.slackUserId === "U_CAROL") ? x : undefined;
+      return x?.assignees.some((a) => a.slackUserId === "U_CAROL") ? x : undefined;
     }, "the page to reach level 2 (Carol)");
     expect(p.notes.map((n) => n.content).join("\n")).toContain("escalated from Slack by");
     await eventually(async () => {

@@ -119,6 +119,6 @@ function standoutPod(service: string, ctx: Pick<AssembledContext, "logs" | "work
   if (named.length === 1 && pods.includes(named[0])) return named[0];
   if (named.length > 1) return undefined;
   const top = ctx.logs.find((l) => l.service === service)?.signatures.find((s) => s.level === "error");
-  if (!top || top.sources.length !== 1 || top.count < 3) return undefined;
+  if (top?.sources.length !== 1 || top.count < 3) return undefined;
   return pods.includes(top.sources[0]) ? top.sources[0] : undefined;
 }

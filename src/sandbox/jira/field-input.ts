@@ -79,7 +79,7 @@ export function parseFieldValue(field: FieldRecord, raw: unknown, apiVersion: st
     }
     case "date":
       if (raw === null) return ok(null);
-      if (typeof raw !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return fail("Error parsing date string: " + String(raw));
+      if (typeof raw !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return fail(`Error parsing date string: ${String(raw)}`);
       return ok(raw);
     case "number":
       if (raw === null) return ok(null);

@@ -63,7 +63,7 @@ function authenticate(req: RouteRequest): JiraUserRecord | undefined {
 function limitHeaders(v: Extract<LimitVerdict, { ok: false }>, now: number): Record<string, string> {
   return {
     "retry-after": String(v.retryAfterSeconds),
-    "x-ratelimit-reset": new Date(now + v.retryAfterSeconds * 1000).toISOString().slice(0, 16) + "Z",
+    "x-ratelimit-reset": `${new Date(now + v.retryAfterSeconds * 1000).toISOString().slice(0, 16)}Z`,
     "ratelimit-reason": v.reason,
   };
 }
@@ -210,7 +210,7 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
   route("GET", "/issue/:key/comment/:id", ({ c, req }) => {
     const issue = store.issue(req.params.key);
     const cm = issue.comments.find((x) => x.id === req.params.id);
-    if (!cm) throw new JiraRestError(404, ["Can not find a comment for the id: " + req.params.id + "."]);
+    if (!cm) throw new JiraRestError(404, [`Can not find a comment for the id: ${req.params.id}.`]);
     return renderComment(c, issue, cm);
   });
   route(

@@ -289,7 +289,7 @@ export class JiraStore {
 
   deleteLink(id: string): void {
     const i = this.links.findIndex((l) => l.id === id);
-    if (i < 0) throw new JiraRestError(404, ["No issue link with id '" + id + "' exists."]);
+    if (i < 0) throw new JiraRestError(404, [`No issue link with id '${id}' exists.`]);
     this.links.splice(i, 1);
   }
 

@@ -18,7 +18,7 @@ export const ESCALATION_POLICY_ID = "PSHOPEP";
 export const PRIMARY_SCHEDULE_ID = "PSHOPPR";
 export const TEAM = { id: "PTEAMSR", name: "Site Reliability" };
 
-const pdId = (seed: string) => "P" + createHash("sha1").update(seed).digest("hex").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 6);
+const pdId = (seed: string) => `P${createHash("sha1").update(seed).digest("hex").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 6)}`;
 
 export function seedUsers(): PdUser[] {
   const byHandle = (h: string) => SANDBOX_PEOPLE.find((p) => p.handle === h)!;

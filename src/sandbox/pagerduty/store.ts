@@ -20,7 +20,7 @@ export interface OnCall {
   end: string | null;
 }
 
-const randomId = () => "Q" + randomBytes(5).toString("hex").toUpperCase().slice(0, 13);
+const randomId = () => `Q${randomBytes(5).toString("hex").toUpperCase().slice(0, 13)}`;
 
 /** The PagerDuty account's state and the incident lifecycle rules. */
 export class PdStore {

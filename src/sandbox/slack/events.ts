@@ -66,7 +66,7 @@ export class EventDispatcher {
 
   private subscribedToMessages(channelId: string): boolean {
     const ch = this.ws.channel(channelId);
-    if (!ch || !ch.members.has(this.ws.botUserId)) return false;
+    if (!ch?.members.has(this.ws.botUserId)) return false;
     return this.subscriptions.has(ch.isPrivate ? "message.groups" : "message.channels");
   }
 

@@ -72,7 +72,7 @@ export class UserActions {
   postMessage(userRef: string, channelRef: string, text: string, threadTs?: string): SandboxMessage {
     const user = this.person(userRef);
     const ch = this.channelFor(user, channelRef);
-    if (!text || !text.trim()) throw new ActionError(400, "no_text");
+    if (!text?.trim()) throw new ActionError(400, "no_text");
     let parentTs: string | undefined;
     if (threadTs) {
       const parent = this.core.ws.message(ch.id, threadTs);

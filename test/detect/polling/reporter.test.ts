@@ -45,7 +45,7 @@ class UploadSlack extends MemorySlack {
     const u = this.uploads.get(id);
     if (!u) return new Response("no such upload", { status: 404 });
     u.bytes = new Uint8Array(await new Response(init?.body as BodyInit).arrayBuffer());
-    return new Response("OK - " + u.bytes.byteLength);
+    return new Response(`OK - ${u.bytes.byteLength}`);
   }) as typeof fetch;
 }
 

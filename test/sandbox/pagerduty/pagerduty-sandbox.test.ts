@@ -164,7 +164,7 @@ describe("v3 webhooks", () => {
     for (const h of got) {
       expect(verifyPagerDutySignature(h.raw, h.headers["x-pagerduty-signature"], ["new-secret"])).toBe(true);
       expect(verifyPagerDutySignature(h.raw, h.headers["x-pagerduty-signature"], ["old-secret"])).toBe(true);
-      expect(verifyPagerDutySignature(h.raw + " ", h.headers["x-pagerduty-signature"], SECRETS)).toBe(false);
+      expect(verifyPagerDutySignature(`${h.raw} `, h.headers["x-pagerduty-signature"], SECRETS)).toBe(false);
       expect(h.headers["x-webhook-subscription"]).toBe(PAGERDUTY_SANDBOX.webhookSubscriptionId);
     }
     expect(String(triggered.headers["x-pagerduty-signature"]).split(",")).toHaveLength(2);

@@ -61,7 +61,7 @@ export class Evaluator {
       if (v.kind === "matrix" || v.kind === "string") throw new PromQLError(`invalid expression type "${v.kind === "matrix" ? "range vector" : "string"}" for range query, must be Scalar or instant Vector`);
       const samples: Sample[] = v.kind === "scalar" ? [{ labels: {}, v: v.v }] : v.samples;
       for (const s of samples) {
-        const key = signature(s.labels, undefined, false) + `\u0002${s.labels.__name__ ?? ""}`;
+        const key = `${signature(s.labels, undefined, false)}\u0002${s.labels.__name__ ?? ""}`;
         let rs = byKey.get(key);
         if (!rs) {
           rs = { labels: s.labels, points: [] };

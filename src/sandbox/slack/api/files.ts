@@ -58,7 +58,7 @@ const completeUploadExternal: ApiMethod = ({ core, args, caller }) => {
 
 const info: ApiMethod = ({ core, args }) => {
   const f = core.ws.file(str(args, "file") ?? "");
-  if (!f || !f.completed) throw new SlackApiError("file_not_found");
+  if (!f?.completed) throw new SlackApiError("file_not_found");
   return { file: apiFile(core.ws, f, core.urls), comments: [], response_metadata: { next_cursor: "" } };
 };
 
