@@ -21,6 +21,32 @@ export interface ProcessorOptions {
   /** Backoff before a failed delivery may be tried again (doubles per attempt, capped). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Most deliveries whose alerts are decided together in one transaction. */
+  batchSize?: number;
+}
+
+interface Queued {
+  sourceName: string;
+  parsed: ParsedDelivery;
+  attempts: number;
+}
+
+/**
+ * The next deliveries that can be decided together: alert-only deliveries, no alert fingerprint
+ * twice (a firing and its resolution stay in order, in separate batches). A delivery with anything
+ * else (a subscription to confirm, PagerDuty/Jira events) is processed alone.
+ */
+export function takeBatch(waiting: Queued[], max: number): Queued[] {
+  const alone = (q: Queued) => Boolean(q.parsed.confirmUrl || q.parsed.externalEvents?.length);
+  if (alone(waiting[0])) return waiting.splice(0, 1);
+  const seen = new Set<string>();
+  let n = 0;
+  for (; n < waiting.length && n < max; n++) {
+    const q = waiting[n];
+    if (alone(q) || q.parsed.alerts.some((a) => seen.has(a.fingerprint))) break;
+    for (const a of q.parsed.alerts) seen.add(a.fingerprint);
+  }
+  return waiting.splice(0, n);
 }
 
 const keyOf = (source: string, deliveryId: string) => `${source}\n${deliveryId}`;
@@ -36,6 +62,8 @@ export class DeliveryProcessor {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly o: Required<ProcessorOptions> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly waiting: Queued[] = [];
+  private working = false;
   private inFlight = 0;
   /** Deliveries this replica holds (queued or being processed): their leases are renewed. */
   private readonly held = new Set<string>();
@@ -47,7 +75,7 @@ export class DeliveryProcessor {
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, ...options };
+    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 200, ...options };
   }
 
   get leaseMs(): number {
@@ -56,18 +84,51 @@ export class DeliveryProcessor {
 
   /** Queues a delivery this replica just stored (and holds the lease of). */
   submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
-    const key = keyOf(sourceName, parsed.deliveryId);
-    this.held.add(key);
+    this.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
-    // A failure (the database gone while marking the outcome) must not stop the chain: the
-    // delivery's lease runs out and it is claimed again.
-    this.queue = this.queue
-      .then(() => this.process(sourceName, parsed, attempts))
-      .catch((e: unknown) => this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "delivery left pending; it will be claimed again"))
-      .finally(() => {
-        this.held.delete(key);
-        this.inFlight--;
-      });
+    this.waiting.push({ sourceName, parsed, attempts });
+    if (this.working) return;
+    this.working = true;
+    this.queue = this.work();
+  }
+
+  /** Processes what waits, a batch at a time, until nothing does. */
+  private async work(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const batch = takeBatch(this.waiting, this.o.batchSize);
+        // A failure (the database gone while marking the outcome) must not stop the chain: the
+        // deliveries' leases run out and they are claimed again.
+        await this.processBatch(batch).catch((e: unknown) => this.o.logger.error({ err: e, deliveries: batch.map((b) => b.parsed.deliveryId) }, "deliveries left pending; they will be claimed again"));
+        for (const b of batch) {
+          this.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
+          this.inFlight--;
+        }
+      }
+    } finally {
+      this.working = false;
+    }
+  }
+
+  /**
+   * Alerts of many deliveries are decided in one pass and one transaction, and marked processed in one
+   * statement. If that fails, each delivery is processed on its own, so only a bad one is retried.
+   */
+  private async processBatch(batch: Queued[]): Promise<void> {
+    if (batch.length === 1) return this.process(batch[0].sourceName, batch[0].parsed, batch[0].attempts);
+    try {
+      await this.o.handlers.ingest({ alerts: batch.flatMap((b) => b.parsed.alerts), changes: batch.flatMap((b) => b.parsed.changes) });
+    } catch (e) {
+      if (isConnectionError(e)) {
+        this.o.logger.warn({ deliveries: batch.length, error: e instanceof Error ? e.message : String(e) }, "deliveries interrupted by a database outage; they stay pending");
+        return;
+      }
+      this.o.logger.warn({ err: e, deliveries: batch.length }, "a batch of deliveries failed; processing them one by one");
+      for (const b of batch) await this.process(b.sourceName, b.parsed, b.attempts).catch((one: unknown) => this.o.logger.error({ err: one, source: b.sourceName, deliveryId: b.parsed.deliveryId }, "delivery left pending; it will be claimed again"));
+      return;
+    }
+    await this.o.store.deliveries.markProcessedMany(batch.map((b) => keyOf(b.sourceName, b.parsed.deliveryId)));
+    this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "processed" }, batch.length);
   }
 
   /** Starts the recovery loop and the lease heartbeat. */

@@ -7,6 +7,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
+import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 
 /** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
 const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
@@ -33,12 +34,15 @@ export class WebhookIntake {
   private readonly sources: Map<string, WebhookSource>;
   private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock };
   readonly processor: DeliveryProcessor;
+  private readonly groupCommit: DeliveryGroupCommit;
 
   /** `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the sandbox). */
-  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions }) {
+  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
     this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
+    const processor = this.processor;
+    this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease: () => ({ owner: processor.owner, ms: processor.leaseMs }) });
   }
 
   sourceNames(): string[] {
@@ -62,8 +66,9 @@ export class WebhookIntake {
       }
       let fresh: boolean;
       try {
-        // Stored with this replica's lease: it processes the delivery now; if it dies, another claims it.
-        fresh = await this.o.store.deliveries.record(sourceName, parsed.deliveryId, stored, { owner: this.processor.owner, ms: this.processor.leaseMs });
+        // Stored, with the concurrent deliveries of the same few milliseconds (group commit), under
+        // this replica's lease: it processes the delivery now; if it dies, another claims it.
+        fresh = await this.groupCommit.record({ source: sourceName, deliveryId: parsed.deliveryId, body: stored });
       } catch (e) {
         count("store_unavailable");
         this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "webhook not stored; answered 503");

@@ -22,13 +22,14 @@ const stored = (name: string): StoredDeliveryBody => ({
   receivedAt: "2026-12-05T10:00:00.000Z",
 });
 
-/** Counts what each replica's handler saw, by alert name. */
+/** Counts what each replica's handler saw, by alert name (several deliveries may come in one call). */
 function countingHandlers(seen: string[], fail?: (name: string) => boolean): DeliveryHandlers {
   return {
     async ingest(d) {
-      const name = d.alerts[0]?.name ?? "?";
-      if (fail?.(name)) throw new Error(`cannot handle ${name}`);
-      seen.push(name);
+      const names = d.alerts.length ? d.alerts.map((a) => a.name) : ["?"];
+      const bad = names.find((n) => fail?.(n));
+      if (bad) throw new Error(`cannot handle ${bad}`);
+      seen.push(...names);
       return NONE;
     },
   };

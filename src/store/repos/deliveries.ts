@@ -55,6 +55,33 @@ export class DeliveryRepo {
     return rows.length > 0;
   }
 
+  /**
+   * Stores many deliveries in one statement (group commit): one round trip and one commit for a
+   * burst of concurrent webhooks. Returns the keys (`source\ndeliveryId`) that were new; the others
+   * were already received (a key given twice counts once).
+   */
+  async recordMany(rows: Array<{ source: string; deliveryId: string; body: unknown }>, lease?: { owner: string; ms: number }): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const inserted = await this.db.query<{ source: string; delivery_id: string }>(
+      `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
+       SELECT t.source, t.delivery_id, t.body::jsonb, $4, $5, CASE WHEN $5::text IS NULL THEN NULL ELSE now() + ($6 || ' milliseconds')::interval END
+         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(source, delivery_id, body)
+       ON CONFLICT DO NOTHING RETURNING source, delivery_id`,
+      [rows.map((r) => r.source), rows.map((r) => r.deliveryId), rows.map((r) => json(r.body)), lease ? 1 : 0, lease?.owner ?? null, ms(lease?.ms ?? 0)],
+    );
+    return new Set(inserted.map((r) => `${r.source}\n${r.delivery_id}`));
+  }
+
+  /** Marks many deliveries processed in one statement (keys `source\ndeliveryId`). */
+  async markProcessedMany(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.query(
+      `UPDATE webhook_deliveries d SET processed_at = now(), error = NULL, lease_owner = NULL, lease_until = NULL
+         FROM unnest($1::text[], $2::text[]) AS k(source, delivery_id) WHERE d.source = k.source AND d.delivery_id = k.delivery_id`,
+      [keys.map((k) => k.split("\n")[0]), keys.map((k) => k.slice(k.indexOf("\n") + 1))],
+    );
+  }
+
   async markProcessed(source: string, deliveryId: string, error?: string): Promise<void> {
     await this.db.query(
       "UPDATE webhook_deliveries SET processed_at = now(), error = $3, lease_owner = NULL, lease_until = NULL WHERE source = $1 AND delivery_id = $2",
