@@ -59,10 +59,14 @@ export function chooseRemedy(
   for (const m of matched.values()) m.actions.forEach((a, i) => add(a, m.score * (POSITION_WEIGHT[i] ?? 0.1), { id: m.id, title: m.title }));
   if (change) add("rollback", 1 + change.weight);
   const kind = ctx.workloads[lead.service]?.kind;
+  const k8s = lead.evidence.filter((e) => e.kind === "k8s").map((e) => e.summary);
+  const crashLooping = k8s.some((x) => /CrashLoopBackOff/i.test(x)) && !k8s.some((x) => /OOMKilled/i.test(x));
   const applicable = [...score.entries()].filter(([a]) => {
     if (!SELF_SERVE.has(a)) return false;
     if (a === "rollback") return !!change;
     if (change && (a === "rollout_restart" || a === "delete_pod")) return false;
+    // Pods that crash at start (not killed for memory) crash again after a restart: never the remedy.
+    if (crashLooping && (a === "rollout_restart" || a === "delete_pod")) return false;
     if (a === "delete_pod") return !!pod;
     // Restarting a stateful workload (a database) is a person's call, not a suggestion.
     if (a === "rollout_restart") return kind !== "StatefulSet";

@@ -171,8 +171,12 @@ describe("chooseRemedy", () => {
     const crashing = diag("cart", [{ kind: "log", summary: "ENOENT: no such file or directory, open '/etc/cart/flags.yaml'", weight: 0.7 }]);
     const alerts = [alert("KubePodCrashLooping", "cart", NOW)];
     const onset = Math.floor(NOW / 1000);
-    // Without a change of cart, the crash-loop runbook's actions apply.
-    expect(chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [{ service: "search", at: onset - 300, kind: "deploy", version: "3.1.0" }] } }, RUNBOOKS, alerts)?.recommendation.type).not.toBe("rollback");
+    // Without a change of cart seen yet: restarting pods that crash at start is no remedy, so nothing is proposed yet.
+    const looping = diag("cart", [{ kind: "log", summary: "ENOENT: no such file or directory", weight: 0.7 }]);
+    looping.hypotheses[0].evidence.push({ kind: "k8s", summary: "CrashLoopBackOff ×12", weight: 0.8, source: { service: "cart" } } as never);
+    expect(chooseRemedy(looping, { ...cart, input: { anomalyStart: onset, changes: [{ service: "search", at: onset - 300, kind: "deploy", version: "3.1.0" }] } }, RUNBOOKS, alerts)).toBeUndefined();
+    // Without a change and without crash loops, the crash-loop runbook's other actions apply.
+    expect(chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [] } }, RUNBOOKS, alerts)?.recommendation.type).not.toBe("rollback");
     // cart 1.8.0 rolled out (and failed its progress deadline) around the onset: roll it back.
     const r = chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [{ service: "cart", at: onset - 120, kind: "deploy", version: "1.8.0" }] } }, RUNBOOKS, alerts);
     expect(r?.recommendation).toMatchObject({ type: "rollback", target: { service: "cart" } });
