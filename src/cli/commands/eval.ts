@@ -1,8 +1,10 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { faultMetrics, summarise, type FaultMetrics } from "../../eval/incidents/metrics.ts";
-import { evalPlans, SHORT_PLANS } from "../../eval/incidents/plans.ts";
+import { evalPlans, FULL_OPTIONS, SHORT_OPTIONS, SHORT_PLANS } from "../../eval/incidents/plans.ts";
 import { runOne, type RunnerOptions } from "../../eval/incidents/runner.ts";
 
-export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--json]: every scenario through the whole product and sandbox";
+export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--save dir] [--json]: every scenario through the whole product and sandbox";
 
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(name);
@@ -38,17 +40,25 @@ export async function run(args: string[]): Promise<number> {
   const seeds = (opt(args, "--seeds") ?? "1,2,3").split(",").map(Number).filter(Number.isFinite);
   const scenarios = opt(args, "--scenarios")?.split(",");
   const plans = short ? SHORT_PLANS : evalPlans({ seeds, scenarios, combos: !args.includes("--no-combos") });
-  const speed = Number(opt(args, "--speed") ?? (short ? 120 : 60));
-  const options: RunnerOptions = { speed, faultMinutes: short ? 30 : 45, settleMinutes: 4, maxMinutes: short ? 90 : 200, log: json ? undefined : (l) => process.stderr.write(`${l}\n`) };
+  const base = short ? SHORT_OPTIONS : FULL_OPTIONS;
+  const speed = Number(opt(args, "--speed") ?? base.speed);
+  const options: RunnerOptions = { ...base, speed, log: json ? undefined : (l) => process.stderr.write(`${l}\n`) };
   const records = [];
   const metrics: FaultMetrics[] = [];
   for (const plan of plans) {
     if (!json) process.stderr.write(`run ${plan.id} (SIM_SPEED=${speed}, seed ${plan.seed})\n`);
     const r = await runOne(plan, options);
     records.push(r);
+    const save = opt(args, "--save");
+    if (save) {
+      // Every run's channel as it ended (root cards, thread replies with the minute each appeared), to read afterwards.
+      mkdirSync(save, { recursive: true });
+      writeFileSync(join(save, `${plan.id.replace(/[^\w.+-]+/g, "_")}.json`), JSON.stringify(r, null, 2));
+    }
     const m = faultMetrics(r);
     metrics.push(...m);
     if (!json) for (const x of m) process.stdout.write(`${line(x)}\n`);
+    if (!json) process.stderr.write(`  ${plan.id}: ${r.simMinutes} simulated minutes${r.errors.length ? `; ${r.errors.join("; ")}` : ""}\n`);
   }
   const s = summarise(records, metrics);
   if (json) {

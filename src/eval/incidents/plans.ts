@@ -1,4 +1,4 @@
-import type { RunPlan } from "./runner.ts";
+import type { RunnerOptions, RunPlan } from "./runner.ts";
 
 /** The sandbox's scenarios, each a fault with a known root cause and documented fix. */
 export const SCENARIO_NAMES = ["bad-deploy", "crashloop-config", "memory-leak", "db-report-query", "disk-full", "cascading-failure"] as const;
@@ -22,3 +22,9 @@ export function evalPlans(o: { seeds: number[]; scenarios?: readonly string[]; c
 
 /** The short version CI runs inside `npm test`: the two scenarios the browser test walks, one seed. */
 export const SHORT_PLANS: RunPlan[] = evalPlans({ seeds: [1], scenarios: ["bad-deploy", "crashloop-config"], combos: false });
+
+/** The short version's pacing: a faster clock, faults stopped sooner, a bound on each run. */
+export const SHORT_OPTIONS: RunnerOptions = { speed: 90, faultMinutes: 25, settleMinutes: 3, maxMinutes: 100 };
+
+/** The full eval's pacing. */
+export const FULL_OPTIONS: RunnerOptions = { speed: 60, faultMinutes: 45, settleMinutes: 4, maxMinutes: 200 };
