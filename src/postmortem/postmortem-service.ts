@@ -180,7 +180,8 @@ export class PostmortemService {
     // The system's clock (the simulation's in the sandbox), like the timeline's times.
     const now = isoNow(this.o.clock ?? s.clock);
     const facts = computeFacts({
-      incident,
+      // Titled by what the incident turned out to be (the card's headline), not by its first signal.
+      incident: card.headline ? { ...incident, title: card.headline } : incident,
       timeline,
       alerts,
       diagnosis: card.diagnosis,

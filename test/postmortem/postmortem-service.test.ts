@@ -70,6 +70,15 @@ describe("postmortem drafts", () => {
     }
   });
 
+  it("is titled by what the incident turned out to be (the card's headline), not its first signal", async () => {
+    const inc = await h.open({ name: "CheckoutLatencyAnomaly" });
+    await h.store.incidents.mergeCard(inc.id, { headline: "Checkout failing 21 % — orders-db likely (its cpu rose)" });
+    await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "killed the query");
+    await h.settle();
+    const p = (await h.sync.postmortems.get(inc.id))!;
+    expect(p.title).toBe("Checkout failing 21 % — orders-db likely (its cpu rose)");
+  });
+
   it("keeps people's edits across Regenerate; the thread message and the Jira comment are edited in place", async () => {
     const inc = await h.open();
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
