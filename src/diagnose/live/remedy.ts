@@ -33,7 +33,7 @@ export function chooseRemedy(
   ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads"> & { input?: Pick<AssembledContext["input"], "changes" | "anomalyStart"> },
   runbooks: readonly Runbook[],
   alerts: readonly Alert[],
-  o: { minConfidence?: number } = {},
+  o: { minConfidence?: number; openedAtS?: number } = {},
 ): RemedyChoice | undefined {
   const lead = d.hypotheses[0];
   if (!lead || d.uncertainty !== "confident" || lead.confidence < (o.minConfidence ?? 0.5)) return undefined;
@@ -48,7 +48,7 @@ export function chooseRemedy(
   }
   // The kind of cause decides the remedy: a rollout or config change of the leading service around
   // the onset is rolled back — a restart would bring the same template back, so it is never first.
-  const change = strongestChange(lead) ?? rolloutOf(lead.service, ctx.input);
+  const change = strongestChange(lead) ?? rolloutOf(lead.service, ctx.input, o.openedAtS);
   const pod = standoutPod(lead.service, ctx, own);
   const score = new Map<string, { value: number; runbook?: { id: string; title: string } }>();
   // An action's support is its best runbook's (a generic action named by many runbooks does not add up).
@@ -99,11 +99,17 @@ export function chooseRemedy(
   };
 }
 
-/** A deploy or config change of the service shortly before (or during) the onset, from the context's changes. */
-function rolloutOf(service: string, input: { changes?: AssembledContext["input"]["changes"]; anomalyStart: number } | undefined): { summary: string; weight: number } | undefined {
-  const c = (input?.changes ?? []).filter((x) => x.service === service && x.at >= input!.anomalyStart - CHANGE_BEFORE_S && x.at <= input!.anomalyStart + CHANGE_AFTER_S).sort((a, b) => b.at - a.at)[0];
+/**
+ * A deploy or config change of the service shortly before (or during) the onset, from the context's
+ * changes — or before the incident was opened: a slow trend can date the onset too early, and a
+ * change made once the incident was open (someone's fix) is not what to roll back.
+ */
+function rolloutOf(service: string, input: { changes?: AssembledContext["input"]["changes"]; anomalyStart: number } | undefined, openedAtS?: number): { summary: string; weight: number } | undefined {
+  if (!input) return undefined;
+  const latest = Math.max(input.anomalyStart + CHANGE_AFTER_S, openedAtS !== undefined ? openedAtS + 60 : -Infinity);
+  const c = (input.changes ?? []).filter((x) => x.service === service && x.at >= input.anomalyStart - CHANGE_BEFORE_S && x.at <= latest).sort((a, b) => b.at - a.at)[0];
   if (!c) return undefined;
-  const minutes = Math.round((input!.anomalyStart - c.at) / 60);
+  const minutes = Math.round((input.anomalyStart - c.at) / 60);
   return { summary: `${c.kind ?? "change"} ${c.version ?? ""} of ${service} ${minutes >= 0 ? `${minutes} min before the onset` : `during the onset`}`.replace(/\s+/g, " "), weight: 0.2 };
 }
 

@@ -313,7 +313,7 @@ export class DiagnosisService {
     if (!assessed) return undefined;
     const { incident, alerts, context: ctx, diagnosis } = assessed;
     const raw = { elapsedMs: diagnosis.elapsedMs };
-    const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5 }) : undefined;
+    const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5, openedAtS: Math.floor(Date.parse(incident.createdAt) / 1000) }) : undefined;
     const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
     const impact = impactLine(ctx, alerting);
     const headline = cardHeadline({ diagnosis, impacted: [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])], services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });

@@ -181,6 +181,11 @@ describe("chooseRemedy", () => {
     const r = chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [{ service: "cart", at: onset - 120, kind: "deploy", version: "1.8.0" }] } }, RUNBOOKS, alerts);
     expect(r?.recommendation).toMatchObject({ type: "rollback", target: { service: "cart" } });
     expect(r?.why).toContain("deploy 1.8.0 of cart 2 min before the onset");
+    // A slow trend dated the onset 76 minutes before the deploy, which came just before the incident opened: still its rollout.
+    const early = chooseRemedy(looping, { ...cart, input: { anomalyStart: onset - 76 * 60, changes: [{ service: "cart", at: onset, kind: "deploy", version: "1.8.0" }] } }, RUNBOOKS, alerts, { openedAtS: onset + 60 });
+    expect(early?.recommendation).toMatchObject({ type: "rollback", target: { service: "cart" } });
+    // A deploy made after the incident opened (someone's fix) is not rolled back.
+    expect(chooseRemedy(looping, { ...cart, input: { anomalyStart: onset - 76 * 60, changes: [{ service: "cart", at: onset + 600, kind: "deploy", version: "1.8.1" }] } }, RUNBOOKS, alerts, { openedAtS: onset + 60 })).toBeUndefined();
   });
 
   it("recommends nothing when unsure", () => {
