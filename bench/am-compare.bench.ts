@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
+import { cpuShares } from "./support/cpu-profile.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -49,7 +50,7 @@ async function waitFor(url: string, child: ChildProcess, what: string, ms = 180_
 }
 
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
@@ -118,6 +119,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       await new Promise((r) => setTimeout(r, 250));
       m = await metrics();
     }
+    await stop(child); // writes the CPU profile when asked for one
     return { ...load, readyMs, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss };
   } finally {
     await stop(child);
@@ -148,6 +150,7 @@ export async function run(): Promise<Record<string, string | number>> {
     out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
     out[`aisre ${label} RSS MB after the load`] = r.rssMiB;
     out[`aisre ${label} start → /readyz ms`] = fmt(r.readyMs);
+    if (process.env.AM_COMPARE_CPU_PROF) cpuShares(process.env.AM_COMPARE_CPU_PROF).forEach((line, i) => (out[`aisre ${label} CPU #${i + 1} (whole run incl. start)`] = line));
   }
   return out;
 }
