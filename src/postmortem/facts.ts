@@ -15,8 +15,6 @@ export interface FactsInput {
   /** The root card's diagnosis, when the diagnosis engine wrote one. */
   diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string };
   impact?: string;
-  /** The root card's headline (the best understanding at the end), preferred to the first signal's title. */
-  headline?: string;
   links: { jira?: { key: string; url?: string }; pagerduty?: { ref: string; url?: string } };
   slo: { objective: number; windowDays: number };
   now: string;
@@ -103,7 +101,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
 
   return {
     incidentId: incident.id,
-    title: input.headline?.trim() || incident.title,
+    title: incident.title,
     severity: incident.severity,
     services: incident.services,
     startedAt,

@@ -186,7 +186,6 @@ export class PostmortemService {
       alerts,
       diagnosis: card.diagnosis,
       impact: card.impact,
-      headline: card.headline,
       links: { jira: jira ? { key: jira.externalId, url: jira.url } : undefined, pagerduty: pd ? { ref: `PagerDuty #${pdNumber ?? pd.externalId}`, url: pd.url } : undefined },
       slo: { objective: slo.objective ?? 99.9, windowDays: slo.windowDays ?? 30 },
       now,

@@ -55,12 +55,6 @@ describe("facts", () => {
     expect(late.leadingCause).toEqual({ text: "inventory 2.3.0 regression", confidence: 0.82 });
   });
 
-  it("the title is the card's last headline (the best understanding), not the first signal", () => {
-    expect(facts.title).toBe("Checkout errors");
-    const titled = computeFacts({ incident, timeline, alerts, headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely", links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
-    expect(titled.title).toBe("Checkout failing 30 % — inventory deploy 2.3.0 likely");
-  });
-
   it("error budget: the impact window against the SLO's budget, said to be an upper bound", () => {
     expect(facts.errorBudget).toMatchObject({ budgetMinutes: 43.2, usedMinutes: 40, usedPercent: 92.6 });
     expect(facts.errorBudget.basis).toContain("upper bound");
