@@ -55,7 +55,7 @@ export function buildTopology(o: { config: Config; store: Store; kubernetes?: Ku
     overrides: loadServiceOverrides(config.env.AISRE_SERVICES_FILE),
     clock: o.clock,
     maxAgeMs: config.env.AISRE_TOPOLOGY_MAX_AGE,
-    leader: new AdvisoryLockLeader({ db: o.store.db, key: TOPOLOGY_LEADER_LOCK, logger }),
+    leader: new AdvisoryLockLeader({ db: o.store.db, key: TOPOLOGY_LEADER_LOCK, logger, role: "topology discoverer" }),
     cron: topologyCron(config, o.simSpeed),
     logger,
   });

@@ -31,8 +31,12 @@ export class AdvisoryLockLeader implements RunCoordinator {
   private pending?: Promise<boolean>;
   private closed = false;
 
+  /** What the lead is for, in log lines (default: the SLI poller). */
+  private readonly role: string;
+
   /** `onChange` on every gain and loss; `onLost` only when the lead was lost without stepping down. */
-  constructor(options: { db: Db; key?: number; logger?: Logger; onChange?: (leader: boolean) => void; onLost?: () => void }) {
+  constructor(options: { db: Db; key?: number; logger?: Logger; onChange?: (leader: boolean) => void; onLost?: () => void; role?: string }) {
+    this.role = options.role ?? "SLI poller";
     this.db = options.db;
     this.key = options.key ?? POLL_LEADER_LOCK;
     this.logger = options.logger ?? silentLogger;
@@ -61,7 +65,7 @@ export class AdvisoryLockLeader implements RunCoordinator {
   private async check(): Promise<boolean> {
     if (this.release) {
       if (await this.stillHeld()) return true;
-      this.logger.warn({ key: this.key }, "poll leadership lost (lock connection gone); stepping down");
+      this.logger.warn({ key: this.key }, `${this.role} leadership lost (lock connection gone); stepping down`);
       this.onLost?.();
       await this.drop(true);
     }
@@ -84,7 +88,7 @@ export class AdvisoryLockLeader implements RunCoordinator {
     }
     this.release = release;
     this.holderPid = await this.holder();
-    this.logger.info({ key: this.key, backendPid: this.holderPid }, "this replica is now the SLI poller");
+    this.logger.info({ key: this.key, backendPid: this.holderPid }, `this replica is now the ${this.role}`);
     this.onChange?.(true);
     return true;
   }
