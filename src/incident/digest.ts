@@ -80,16 +80,19 @@ export function digestFromTimeline(incidentId: string, entries: readonly Timelin
     } else if (e.kind === "anomaly") {
       const key = str(d.key);
       const latest = d.latest as { explanation?: { baseline?: number; deviation?: number; since?: number }; at?: number } | undefined;
-      const first = d.first as { explanation?: { since?: number }; at?: number } | undefined;
+      const first = d.first as { explanation?: { baseline?: number; since?: number }; at?: number } | undefined;
       if (!key || !latest?.explanation) continue;
-      const usual = num(latest.explanation.baseline) ?? 0;
+      // What is usual is the level before the anomaly began: a detector's baseline follows a long
+      // anomaly up, and "60 % vs 59 % usual" would read as normal.
+      const usual = num(first?.explanation?.baseline) ?? num(latest.explanation.baseline) ?? 0;
+      const value = (num(latest.explanation.baseline) ?? 0) + (num(latest.explanation.deviation) ?? 0);
       const prev = anomalies.get(key);
       anomalies.set(key, {
         key,
         service: str(d.service) ?? prev?.service ?? "",
         sli: str(d.sli) ?? prev?.sli ?? key,
         unit: str(d.unit) ?? prev?.unit,
-        value: usual + (num(latest.explanation.deviation) ?? 0),
+        value,
         usual,
         shape: str(d.shape) ?? prev?.shape,
         since: num(first?.explanation?.since) ?? num(first?.at) ?? Date.parse(e.at),

@@ -70,3 +70,22 @@ describe("runbook steps", () => {
     expect(mitigationSteps({ body })).toEqual(["Roll back the deploy with `kubectl rollout undo deployment/inventory`, then watch the error ratio.", "If errors stay, page the owning team."]);
   });
 });
+
+describe("the digest's anomaly lines", () => {
+  it("compare the latest value with the level before the anomaly, not a baseline that followed it up", async () => {
+    const { digestFromTimeline } = await import("../../src/incident/digest.ts");
+    const e = (id: number, state: string, baseline: number, deviation: number) => ({
+      id,
+      incidentId: "INC-1",
+      at: new Date(Date.UTC(2026, 10, 23, 10, id)).toISOString(),
+      kind: "anomaly" as const,
+      actor: "aisre",
+      text: "",
+      data: { key: "checkout/error-ratio", service: "checkout", sli: "error-ratio", unit: "ratio", state, first: { explanation: { baseline: 0.006, deviation: 0.03, since: 0 } }, latest: { explanation: { baseline, deviation } } },
+    });
+    const v = digestFromTimeline("INC-1", [e(1, "detected", 0.006, 0.03), e(2, "worsened", 0.595, 0.01)]);
+    expect(v.anomalies).toHaveLength(1);
+    expect(v.anomalies[0].usual).toBe(0.006);
+    expect(v.anomalies[0].value).toBeCloseTo(0.605);
+  });
+});
