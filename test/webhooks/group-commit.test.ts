@@ -12,6 +12,23 @@ import { testDatabases } from "../support/databases.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const lease = () => ({ owner: "test-replica", ms: 15_000 });
+/** The intake with a handler that sees each alert's name (and throws for the ones `fails` names). */
+const intakeSeeing = (store: ReturnType<typeof createStore>, seen: string[], fails = (_name: string) => false) =>
+  new WebhookIntake({
+    sources: [SOURCES.generic],
+    store,
+    logger: silentLogger,
+    secrets: {},
+    processing: { retryBaseMs: 60_000 },
+    handlers: {
+      async ingest(d) {
+        const bad = d.alerts.find((a) => fails(a.name));
+        if (bad) throw new Error(`cannot handle ${bad.name}`);
+        seen.push(...d.alerts.map((a) => a.name));
+        return NONE;
+      },
+    },
+  });
 const stored = async (db: Db, id: string) => (await db.query("SELECT 1 FROM webhook_deliveries WHERE source = 'generic' AND delivery_id = $1", [id])).length;
 
 describe.each(testDatabases())("group commit of webhook deliveries on $name", (tdb) => {
@@ -51,18 +68,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     const db = await open();
     const store = createStore(db);
     const seen: string[] = [];
-    const intake = new WebhookIntake({
-      sources: [SOURCES.generic],
-      store,
-      logger: silentLogger,
-      secrets: {},
-      handlers: {
-        async ingest(d) {
-          seen.push(...d.alerts.map((a) => a.name));
-          return NONE;
-        },
-      },
-    });
+    const intake = intakeSeeing(store, seen);
     cleanup.push(() => intake.stop());
     const body = (i: number) => Buffer.from(JSON.stringify({ alerts: [{ name: `A${i}`, status: "firing", severity: "warning", service: "checkout", summary: `a${i}` }] }));
     const deliveries = Array.from({ length: 60 }, (_, i) => ({ id: `d-${i}`, body: body(i) }));
@@ -87,20 +93,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     const db = await open();
     const store = createStore(db);
     const seen: string[] = [];
-    const intake = new WebhookIntake({
-      sources: [SOURCES.generic],
-      store,
-      logger: silentLogger,
-      secrets: {},
-      processing: { retryBaseMs: 60_000 },
-      handlers: {
-        async ingest(d) {
-          if (d.alerts.some((a) => a.name === "Poison")) throw new Error("cannot handle Poison");
-          seen.push(...d.alerts.map((a) => a.name));
-          return NONE;
-        },
-      },
-    });
+    const intake = intakeSeeing(store, seen, (name) => name === "Poison");
     cleanup.push(() => intake.stop());
     const names = ["G1", "G2", "Poison", "G3", "G4", "G5"];
     await Promise.all(names.map((name) => intake.accept("generic", { headers: { "content-type": "application/json", "x-aisre-delivery": name }, body: Buffer.from(JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] })) })));
