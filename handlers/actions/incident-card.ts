@@ -3,6 +3,7 @@ import { ACTION } from "../../blocks/ids.ts";
 import type { Services } from "../../src/app/services.ts";
 import type { IncidentStatus } from "../../src/domain/incident.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 const TARGET: Record<string, { to: IncidentStatus; verb: string }> = {
   [ACTION.incidentAcknowledge]: { to: "acknowledged", verb: "acknowledged" },
@@ -13,7 +14,8 @@ const TARGET: Record<string, { to: IncidentStatus; verb: string }> = {
 /** The root card's buttons: Acknowledge, Resolve, Reopen. The card re-renders through the outbox. */
 export function registerIncidentCardActions(app: App, services: Services): void {
   for (const actionId of Object.keys(TARGET)) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond: sendReply }) => {
+      const respond = redactedRespond(sendReply);
       await ack();
       const { to, verb } = TARGET[actionId];
       const incidentId = action.value ?? "";

@@ -3,6 +3,7 @@ import { ACTION } from "../../blocks/ids.ts";
 import type { Services } from "../../src/app/services.ts";
 import { escapeMrkdwn, mentionUser } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 /**
  * The paging card's buttons: "Page on-call" pages through PagerDuty whatever the severity;
@@ -10,7 +11,8 @@ import { reportListenerError } from "../middleware/errors.ts";
  * in place and the clicking user gets an ephemeral answer.
  */
 export function registerPagingActions(app: App, services: Services): void {
-  app.action<BlockButtonAction>(ACTION.pagingPage, async ({ ack, action, body, respond }) => {
+  app.action<BlockButtonAction>(ACTION.pagingPage, async ({ ack, action, body, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     const incidentId = action.value ?? "";
@@ -26,7 +28,8 @@ export function registerPagingActions(app: App, services: Services): void {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user, incidentId, what: ACTION.pagingPage });
     }
   });
-  app.action<BlockButtonAction>(ACTION.pagingEscalate, async ({ ack, action, body, respond }) => {
+  app.action<BlockButtonAction>(ACTION.pagingEscalate, async ({ ack, action, body, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     const incidentId = action.value ?? "";

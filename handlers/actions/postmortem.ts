@@ -5,6 +5,7 @@ import type { Services } from "../../src/app/services.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../../src/postmortem/model.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 import { plural } from "../../src/text/words.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 const STATUSES: PostmortemStatus[] = ["draft", "in_review", "final"];
 
@@ -15,7 +16,8 @@ const STATUSES: PostmortemStatus[] = ["draft", "in_review", "final"];
 export function registerPostmortemActions(app: App, services: Services): void {
   const pm = services.sync.postmortems;
 
-  app.action<BlockButtonAction>(ACTION.postmortemEdit, async ({ ack, action, body, client, respond }) => {
+  app.action<BlockButtonAction>(ACTION.postmortemEdit, async ({ ack, action, body, client, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     const incidentId = action.value ?? "";
@@ -32,7 +34,8 @@ export function registerPostmortemActions(app: App, services: Services): void {
     }
   });
 
-  app.action<BlockButtonAction>(ACTION.postmortemRegenerate, async ({ ack, action, body, respond }) => {
+  app.action<BlockButtonAction>(ACTION.postmortemRegenerate, async ({ ack, action, body, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     const incidentId = action.value ?? "";
@@ -44,7 +47,8 @@ export function registerPostmortemActions(app: App, services: Services): void {
     }
   });
 
-  app.action<BlockButtonAction>(new RegExp(`^${ACTION.postmortemStatus}:`), async ({ ack, action, body, respond }) => {
+  app.action<BlockButtonAction>(new RegExp(`^${ACTION.postmortemStatus}:`), async ({ ack, action, body, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     const [incidentId = "", to = ""] = (action.value ?? "").split("|");

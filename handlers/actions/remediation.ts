@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from "@slack/bolt";
 import { ACTION } from "../../blocks/ids.ts";
 import type { Services } from "../../src/app/services.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 /**
  * The action card's buttons. Ack at once; the service checks authorisation now (not when the
@@ -11,7 +12,8 @@ import { reportListenerError } from "../middleware/errors.ts";
 export function registerRemediationActions(app: App, services: Services): void {
   const handlers = { [ACTION.remediationApprove]: "approve", [ACTION.remediationReject]: "reject" } as const;
   for (const [actionId, verb] of Object.entries(handlers)) {
-    app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond }) => {
+    app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond: sendReply }) => {
+      const respond = redactedRespond(sendReply);
       await ack();
       const user = body.user.id;
       try {

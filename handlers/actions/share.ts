@@ -7,6 +7,7 @@ import { oncallCard } from "../commands/oncall.ts";
 import { runbookResults } from "../commands/runbook.ts";
 import { statusMessage } from "../commands/status.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 /**
  * "Share in channel" under an ephemeral card (`/aisre status|oncall|runbook`): the card is read
@@ -14,7 +15,8 @@ import { reportListenerError } from "../middleware/errors.ts";
  * the ephemeral copy says it was shared. The response URL works where the bot is not a member.
  */
 export function registerShareActions(app: App, services: Services): void {
-  app.action<BlockButtonAction>(ACTION.shareInChannel, async ({ ack, action, body, respond }) => {
+  app.action<BlockButtonAction>(ACTION.shareInChannel, async ({ ack, action, body, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const user = body.user.id;
     try {

@@ -3,10 +3,12 @@ import { ACTION } from "../../blocks/ids.ts";
 import { timelineModal } from "../../blocks/timeline-modal.ts";
 import type { Services } from "../../src/app/services.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 /** The digest's Timeline button: every entry the thread folds away, in a modal (opened first: trigger_id lives 3 s). */
 export function registerTimelineActions(app: App, services: Services): void {
-  app.action<BlockButtonAction>(ACTION.incidentTimeline, async ({ ack, action, body, client, respond }) => {
+  app.action<BlockButtonAction>(ACTION.incidentTimeline, async ({ ack, action, body, client, respond: sendReply }) => {
+    const respond = redactedRespond(sendReply);
     await ack();
     const incidentId = action.value ?? "";
     try {

@@ -1,5 +1,5 @@
-import type { App, RespondFn } from "@slack/bolt";
-import { sharedRedactor } from "../../src/redact/redactor.ts";
+import type { App } from "@slack/bolt";
+import { redactedRespond } from "../middleware/redacted-respond.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Services } from "../../src/app/services.ts";
 import { closestNames } from "../../src/text/similarity.ts";
@@ -22,7 +22,7 @@ export function registerAisreCommand(app: App, services: Services, extra: Subcom
 
   app.command("/aisre", async ({ command, ack, respond: send, client }) => {
     // Every reply passes the one redactor (secrets): a pod message or a log line never shows a token.
-    const respond: RespondFn = (message) => send(typeof message === "string" ? sharedRedactor().text(message, "secrets") : sharedRedactor().redactValue(message, "secrets"));
+    const respond = redactedRespond(send);
     const started = performance.now();
     await ack();
     services.metrics.slackListenerSeconds.observe((performance.now() - started) / 1000, { kind: "command" });

@@ -11,6 +11,7 @@ import { OpenAIEmbedder } from "../../src/integrations/openai/embedder.ts";
 import { createLogger } from "../../src/log.ts";
 import { compilePatterns, configureRedaction, redactingPort, Redactor } from "../../src/redact/redactor.ts";
 import { req } from "../ingest/helpers.ts";
+import { redactedRespond } from "../../handlers/middleware/redacted-respond.ts";
 
 const SECRETS = {
   password: "password=hunter2hunter2",
@@ -103,6 +104,15 @@ describe("applied to everything that leaves", () => {
     const port = redactingPort({ async createIssue(input: { summary: string; description: string }) { seen.push(input); return { key: "OPS-1" }; } }, new Redactor());
     expect(await port.createIssue({ summary: title, description: `see ${SECRETS.github}` })).toEqual({ key: "OPS-1" });
     expect(leaked(JSON.stringify(seen))).toEqual([]);
+  });
+
+  it("Bolt replies (slash commands, buttons) pass the redactor before Slack", async () => {
+    const sent: unknown[] = [];
+    const respond = redactedRespond((async (m: unknown) => void sent.push(m)) as never);
+    await respond({ response_type: "ephemeral", text: `pod says ${SECRETS.slack}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: SECRETS.password } }] });
+    await respond(`token ${SECRETS.github}`);
+    expect(sent).toHaveLength(2);
+    expect(leaked(JSON.stringify(sent))).toEqual([]);
   });
 
   it("logs: a secret in a message, an error or a field is masked in the line", () => {
