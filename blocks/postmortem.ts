@@ -6,6 +6,7 @@ import { clock } from "../src/postmortem/timeline.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeKeepingMentions, escapeMrkdwn as esc, inlineCode, link, mentionUser } from "./mrkdwn.ts";
+import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
 
 const STATUS_ICON: Record<PostmortemStatus, string> = { draft: ":pencil2:", in_review: ":mag:", final: ":white_check_mark:" };
 
@@ -98,7 +99,8 @@ export function postmortemMessage(p: EffectivePostmortem, ctx: PostmortemMessage
       ],
     },
   ];
-  return { text: esc(`Postmortem (${STATUS_LABEL[p.status].toLowerCase()}, v${p.version}) for ${p.incidentId}: ${p.title}`), blocks };
+  // The document's "14:20:45 UTC" times, as Slack date tokens in the thread (Jira keeps the text).
+  return { text: esc(`Postmortem (${STATUS_LABEL[p.status].toLowerCase()}, v${p.version}) for ${p.incidentId}: ${p.title}`), blocks: blocksWithSlackTimes(blocks, Date.parse(p.facts.startedAt)) };
 }
 
 export const blockKitPostmortemPresenter: PostmortemPresenter = { message: postmortemMessage };

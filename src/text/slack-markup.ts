@@ -119,10 +119,10 @@ export function escapeKeepingMentions(text: string, known: Iterable<string | und
  */
 export function slackTimesIn(text: string, nearMs: number): string {
   if (!Number.isFinite(nearMs)) return text;
-  return text.replace(/<!date\^[^>]*>|\b([01]\d|2[0-3]):([0-5]\d) UTC\b/g, (all, hh: string | undefined, mm: string) => {
+  return text.replace(/<!date\^[^>]*>|\b([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))? UTC\b/g, (all, hh: string | undefined, mm: string, ss: string | undefined) => {
     if (hh === undefined) return all; // already a date token
     const d = new Date(nearMs);
-    const base = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(hh), Number(mm));
+    const base = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(hh), Number(mm), Number(ss ?? 0));
     const at = [base - 86_400_000, base, base + 86_400_000].reduce((best, t) => (Math.abs(t - nearMs) < Math.abs(best - nearMs) ? t : best));
     return slackDate(at, "{time}", all);
   });

@@ -94,6 +94,11 @@ describe("times on the card", () => {
     expect(body).toContain("|23 Nov 10:00 UTC>");
     expect(body).not.toContain("2026-11-23T10:00:00Z");
   });
+
+  it("times with seconds (the postmortem's) become date tokens too", async () => {
+    const { slackTimesIn } = await import("../../src/text/slack-markup.ts");
+    expect(slackTimesIn("Duration: 7 minutes (10:20:45 UTC → 10:27:45 UTC)", Date.UTC(2026, 10, 23, 10, 0))).toBe("Duration: 7 minutes (<!date^1795429245^{time}|10:20:45 UTC> → <!date^1795429665^{time}|10:27:45 UTC>)");
+  });
 });
 
 describe("text from outside is not read as Slack markup", () => {
