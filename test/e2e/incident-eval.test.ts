@@ -15,5 +15,5 @@ describe("incident eval, short version", () => {
     expect(metrics.map((m) => m.scenario)).toEqual(["bad-deploy", "crashloop-config"]);
     expect(s.failures).toEqual([]);
     expect(metrics.every((m) => m.resolved)).toBe(true);
-  }, 480_000);
+  }, 900_000);
 });

@@ -149,9 +149,11 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
           }
         }
       }
-      // Stop faults nothing fixed.
+      // Stop faults nothing fixed: after faultMinutes once a remedy was proposed for the incident
+      // (on a slow machine the diagnosis takes more simulated minutes), at twice that regardless.
+      const proposed = [...threads.values()].some((t) => t.replies.some((m) => readActionCard(m)));
       for (const f of faults) {
-        if (f.truth && !f.stopped && now - f.truth.startedAt >= o.faultMinutes * M) {
+        if (f.truth && !f.stopped && now - f.truth.startedAt >= o.faultMinutes * M && (proposed || now - f.truth.startedAt >= 2 * o.faultMinutes * M)) {
           await fetch(`${sandbox}/sandbox/scenarios/${f.plan.scenario}`, { method: "DELETE" });
           f.stopped = true;
           lastStop = now;
