@@ -5,6 +5,7 @@ import { alertmanager } from "../../src/ingest/sources/alertmanager.ts";
 import { datadog } from "../../src/ingest/sources/datadog.ts";
 import { hmacSha256Hex } from "../../src/ingest/util.ts";
 import { slackTimestampProblem } from "../../src/integrations/slack/request-window.ts";
+import { rng } from "../../src/diagnose/stats.ts";
 import { req } from "../ingest/helpers.ts";
 import { startTestAisre, type TestAisre } from "../support/harness.ts";
 import { webhookDoor } from "../support/webhook-door.ts";
@@ -141,5 +142,48 @@ describe("Slack signature window, both ways", () => {
       const seen = await t.command("U_ALICE", "#incidents", "help");
       expect(seen.length).toBeGreaterThan(0);
     });
+
+    it("fuzz at the Slack door: seeded stale, future, missing and forged signatures over mutated bodies are refused, never a 5xx", async () => {
+      const random = rng(Number(process.env.FUZZ_SEED ?? 21));
+      const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const now = () => Math.floor(Date.now() / 1000);
+      const bodies = [
+        () => JSON.stringify({ type: "event_callback", event_id: `Ev${Math.floor(random() * 1e9)}`, event: { type: "app_mention", text: "<@U0AISREBOT> <!channel> status", user: "U_ALICE", channel: "C1" } }),
+        () => JSON.stringify({ type: "url_verification", challenge: "x".repeat(1 + Math.floor(random() * 64)) }),
+        () => `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions", actions: [{ action_id: "incident_resolve" }] }))}`,
+        () => "command=%2Faisre&text=status%20checkout&user_id=U_ALICE",
+        () => JSON.stringify({ type: "event_callback", event: { text: "\u0000\ud800".repeat(50) } }).slice(0, Math.floor(random() * 120)),
+        () => "{".repeat(1 + Math.floor(random() * 5000)),
+        () => "\u0000\ufffd<!everyone>",
+        () => "",
+      ];
+      const timestamps: Array<[string, () => string | undefined]> = [
+        ["stale", () => String(now() - 301 - Math.floor(random() * 86_400))],
+        ["future", () => String(now() + 301 + Math.floor(random() * 86_400))],
+        ["missing", () => undefined],
+        ["malformed", () => pick(["abc", "-5", "1e9", " ", "17000000000000"])],
+        ["in window, forged", () => String(now() - Math.floor(random() * 200))],
+      ];
+      const counts: Record<string, number> = {};
+      for (let i = 0; i < 300; i++) {
+        const [kind, ts] = pick(timestamps);
+        const stamp = ts();
+        const headers: Record<string, string> = { "content-type": pick(["application/json", "application/x-www-form-urlencoded", "text/plain"]) };
+        if (stamp !== undefined) headers["x-slack-request-timestamp"] = stamp;
+        const sig = pick([undefined, "v0=00", `v0=${"a".repeat(64)}`, "v1=deadbeef", ""]);
+        if (sig !== undefined) headers["x-slack-signature"] = sig;
+        const res = await fetch(`${t.botUrl}/slack/events`, { method: "POST", headers, body: pick(bodies)() });
+        const text = await res.text();
+        // Outside the window either way, refused as stale before the signature is even looked at.
+        if (kind === "stale" || kind === "future") expect(text, `${kind} timestamp ${stamp}`).toContain("stale_request");
+        counts[`${kind} ${res.status}`] = (counts[`${kind} ${res.status}`] ?? 0) + 1;
+        expect(res.status, `${kind} timestamp ${stamp} answered ${res.status}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${kind} timestamp ${stamp} answered ${res.status}`).toBeLessThan(500);
+      }
+      // Every kind was tried, and the bot still answers signed traffic afterwards.
+      for (const [kind] of timestamps) expect(Object.keys(counts).some((k) => k.startsWith(`${kind} `)), kind).toBe(true);
+      const seen = await t.command("U_ALICE", "#incidents", "help");
+      expect(seen.length).toBeGreaterThan(0);
+    }, 120_000);
   });
 });
