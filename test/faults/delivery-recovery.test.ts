@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SOURCES } from "../../src/ingest/registry.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -9,7 +9,7 @@ import { createAppMetrics } from "../../src/observability/metrics.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { WebhookIntake, type DeliveryHandlers, type StoredDeliveryBody } from "../../src/webhooks/intake.ts";
-import { secondReplica, testDatabases } from "../support/databases.ts";
+import { secondReplica, testDatabases, perTestDatabases } from "../support/databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { runNode } from "../support/process.ts";
 
@@ -40,15 +40,7 @@ const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, me
 
 
 describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanup.length) await cleanup.pop()!();
-  });
-  const open = async () => {
-    const db = await tdb.open();
-    cleanup.push(() => db.close());
-    return db;
-  };
+  const { open, cleanup } = perTestDatabases(tdb);
 
   it("claims every pending delivery in pages until none is left (far more than one page)", async () => {
     const db = await open();

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.ts";
-import { secondReplica, testDatabases } from "../support/databases.ts";
+import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
 
 
 describe.each(testDatabases())("state shared by replicas on $name", { timeout: 120_000 }, (tdb) => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanup.length) await cleanup.pop()!();
-  });
+  const { open, cleanup } = perTestDatabases(tdb);
 
   it("lets exactly one replica handle a Slack event that reaches several (retries land anywhere)", async () => {
-    const db = await tdb.open();
-    cleanup.push(() => db.close());
+    const db = await open();
     const other = await secondReplica(db);
     if (other !== db) cleanup.push(() => other.close());
     const [a, b] = [createStore(db), createStore(other)];

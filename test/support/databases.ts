@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterEach } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { openPostgresDb } from "../../src/store/pg-db.ts";
@@ -65,4 +66,21 @@ export async function secondReplica(db: Db): Promise<Db> {
   const u = new URL(process.env.TEST_DATABASE_URL!);
   u.pathname = `/${current_database}`;
   return openPostgresDb(u.toString());
+}
+
+/**
+ * For one describe block: `open()` gives a fresh database of `tdb`'s kind; after each test the
+ * closers in `cleanup` (the databases, and whatever the test pushes) run, newest first.
+ */
+export function perTestDatabases(tdb: TestDatabase): { open(): Promise<Db>; cleanup: Array<() => Promise<void>> } {
+  const cleanup: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    while (cleanup.length) await cleanup.pop()!();
+  });
+  const open = async () => {
+    const db = await tdb.open();
+    cleanup.push(() => db.close());
+    return db;
+  };
+  return { open, cleanup };
 }

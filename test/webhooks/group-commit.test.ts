@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import type { ParsedDelivery } from "../../src/ingest/types.ts";
 import { SOURCES } from "../../src/ingest/registry.ts";
@@ -8,7 +8,7 @@ import { createStore } from "../../src/store/store.ts";
 import { takeBatch } from "../../src/webhooks/delivery-processor.ts";
 import { DeliveryGroupCommit } from "../../src/webhooks/group-commit.ts";
 import { WebhookIntake } from "../../src/webhooks/intake.ts";
-import { testDatabases } from "../support/databases.ts";
+import { testDatabases, perTestDatabases } from "../support/databases.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const lease = () => ({ owner: "test-replica", ms: 15_000 });
@@ -32,15 +32,7 @@ const intakeSeeing = (store: ReturnType<typeof createStore>, seen: string[], fai
 const stored = async (db: Db, id: string) => (await db.query("SELECT 1 FROM webhook_deliveries WHERE source = 'generic' AND delivery_id = $1", [id])).length;
 
 describe.each(testDatabases())("group commit of webhook deliveries on $name", (tdb) => {
-  const cleanup: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    while (cleanup.length) await cleanup.pop()!();
-  });
-  const open = async () => {
-    const db = await tdb.open();
-    cleanup.push(() => db.close());
-    return db;
-  };
+  const { open, cleanup } = perTestDatabases(tdb);
 
   it("stores a group in one go; a delivery the database refuses fails alone and the others of its group are stored", async () => {
     const db = await open();
