@@ -1,6 +1,4 @@
-import { cliConfig } from "../load-config.ts";
-import { openDb } from "../../store/open.ts";
-import { createStore } from "../../store/store.ts";
+import { withCliStore } from "../load-config.ts";
 
 export const summary = "audit verify: check the audit log's hash chain (exit 1 when broken); audit list [incident]: print entries";
 
@@ -17,11 +15,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const config = cliConfig();
-  if (!config) return 2;
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const store = createStore(db);
+  return withCliStore(async (store) => {
     if (verb === "list") {
       const entries = await store.audit.list({ incidentId: arg });
       if (json) process.stdout.write(`${JSON.stringify({ entries }, null, 2)}\n`);
@@ -33,7 +27,5 @@ export async function run(args: string[]): Promise<number> {
     else if (r.ok) process.stdout.write(`audit chain intact: ${r.entries} entries verified\n`);
     else process.stdout.write(`audit chain BROKEN at entry ${r.brokenAt}: ${r.reason} (${r.entries} entries checked). Entries from ${r.brokenAt} on cannot be trusted.\n`);
     return r.ok ? 0 : 1;
-  } finally {
-    await db.close();
-  }
+  });
 }

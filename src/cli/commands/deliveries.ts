@@ -1,6 +1,4 @@
-import { cliConfig } from "../load-config.ts";
-import { openDb } from "../../store/open.ts";
-import { createStore } from "../../store/store.ts";
+import { withCliStore } from "../load-config.ts";
 
 export const summary = "deliveries [list]: webhook deliveries parked after repeated failures; deliveries replay <id>: queue one again";
 
@@ -18,11 +16,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const config = cliConfig();
-  if (!config) return 2;
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  try {
-    const store = createStore(db);
+  return withCliStore(async (store) => {
     if (verb === "list") {
       const [parked, backlog] = await Promise.all([store.deliveries.parked(), store.deliveries.backlog()]);
       if (json) {
@@ -41,7 +35,5 @@ export async function run(args: string[]): Promise<number> {
     else if (requeued.length === 0) process.stdout.write(`no parked delivery "${arg}" (see: aisre deliveries list)\n`);
     else for (const d of requeued) process.stdout.write(`requeued ${d.source}/${d.deliveryId}\n`);
     return requeued.length > 0 ? 0 : 1;
-  } finally {
-    await db.close();
-  }
+  });
 }
