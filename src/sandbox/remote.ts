@@ -1,3 +1,4 @@
+import { backoffMs } from "../domain/backoff.ts";
 import { clockOf, type Clock } from "../domain/clock.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxAppInfo } from "./gateway.ts";
@@ -35,7 +36,7 @@ export async function connectSandbox(options: { url: string; botUrl: string; log
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`no shared sandbox at ${base} (AISRE_SANDBOX_URL): ${e instanceof Error ? e.message : String(e)}`);
       options.logger.warn({ url: base, err: e }, "shared sandbox not reachable yet; retrying");
-      await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** attempt)));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 200, maxMs: 2000 })));
     }
   }
 

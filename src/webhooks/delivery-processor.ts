@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { backoffMs } from "../domain/backoff.ts";
 import type { ParsedDelivery, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -235,7 +236,7 @@ export class DeliveryProcessor {
         return;
       }
       if (attempts >= this.o.maxAttempts) return this.park(sourceName, parsed.deliveryId, error);
-      const delay = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** (attempts - 1));
+      const delay = backoffMs(attempts - 1, { baseMs: this.o.retryBaseMs, maxMs: this.o.retryMaxMs });
       this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId, attempts, retryInMs: delay }, "processing a stored delivery failed; it will be retried");
       this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "retried" });
       await this.o.store.deliveries.retryLater(sourceName, parsed.deliveryId, delay, error);
