@@ -1,6 +1,6 @@
 import type { RemediationAction } from "../remediate/types.ts";
 import type { IncidentContext } from "./context.ts";
-import { escapeKeepingMentions, mentionUser } from "../text/slack-markup.ts";
+import { escapeKeepingMentions, mentionUser, readableUtc } from "../text/slack-markup.ts";
 import type { Audience } from "./intents.ts";
 
 /**
@@ -16,7 +16,6 @@ function duration(fromIso: string, to: number): string {
   return m < 90 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-const hhmm = (iso: string): string => `${iso.slice(11, 16)} UTC`;
 
 /** What users experience, in plain words, from the alerts and the title. */
 export function symptomWords(ctx: IncidentContext): string {
@@ -76,16 +75,16 @@ function statusPage(ctx: IncidentContext, o: { actions: RemediationAction[] }): 
   let body: string;
   if (i.status === "resolved") {
     phase = "Resolved";
-    body = `Between ${hhmm(i.createdAt)} and ${hhmm(i.resolvedAt ?? i.updatedAt)}, customers may have experienced ${symptom} with ${affected}. The issue has been resolved and the service is operating normally. We will publish a summary of what happened.`;
+    body = `Between ${readableUtc(i.createdAt)} and ${readableUtc(i.resolvedAt ?? i.updatedAt)}, customers may have experienced ${symptom} with ${affected}. The issue has been resolved and the service is operating normally. We will publish a summary of what happened.`;
   } else if (fixed) {
     phase = "Monitoring";
-    body = `A fix has been applied for the ${symptom} affecting ${affected} since ${hhmm(i.createdAt)}. We are monitoring the results.`;
+    body = `A fix has been applied for the ${symptom} affecting ${affected} since ${readableUtc(i.createdAt)}. We are monitoring the results.`;
   } else if (identified) {
     phase = "Identified";
-    body = `We have identified the cause of ${symptom} affecting ${affected} since ${hhmm(i.createdAt)} and are working on a fix.`;
+    body = `We have identified the cause of ${symptom} affecting ${affected} since ${readableUtc(i.createdAt)} and are working on a fix.`;
   } else {
     phase = "Investigating";
-    body = `We are investigating ${symptom} affecting ${affected} since ${hhmm(i.createdAt)}. Some requests may fail or be slow.`;
+    body = `We are investigating ${symptom} affecting ${affected} since ${readableUtc(i.createdAt)}. Some requests may fail or be slow.`;
   }
   const next = i.status === "resolved" ? "" : ` We will provide an update within ${i.severity === "sev1" ? 15 : 30} minutes.`;
   return [`*Status page draft* (customer-facing, no internals; review before posting):`, `> *${phase}*: ${cap(symptom)} affecting ${affected}`, `> ${body}${next}`].join("\n");
@@ -108,7 +107,7 @@ function leadership(ctx: IncidentContext, o: { now: number; actions: Remediation
   return [
     `*Update for leadership: ${i.title}*`,
     `\`${i.id}\` · ${i.severity.toUpperCase()} · ${state}`,
-    `• *Impact:* ${card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"} since ${hhmm(i.createdAt)}`}`,
+    `• *Impact:* ${card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"} since ${readableUtc(i.createdAt)}`}`,
     `• *Cause:* ${cause}`,
     `• *What we are doing:* ${doing}`,
     `• *Owner:* ${i.acknowledgedBy ? mentionUser(i.acknowledgedBy) : "not acknowledged yet"}`,

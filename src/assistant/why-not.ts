@@ -1,6 +1,6 @@
 import type { TimelineEntry } from "../domain/incident.ts";
 import type { RemediationAction } from "../remediate/types.ts";
-import { escapeText as esc, inlineCode } from "../text/slack-markup.ts";
+import { escapeText as esc, inlineCode, readableUtc } from "../text/slack-markup.ts";
 import type { HypothesisView, IncidentContext } from "./context.ts";
 
 /**
@@ -44,7 +44,6 @@ function changesOf(service: string, timeline: readonly TimelineEntry[]): Array<{
     .map((e) => ({ kind: String(e.data.kind ?? "change"), version: typeof e.data.version === "string" ? e.data.version : undefined, at: typeof e.data.at === "string" ? e.data.at : e.at }));
 }
 
-const hhmm = (iso: string) => `${new Date(iso).toISOString().slice(11, 16)} UTC`;
 
 function evidenceLines(h: HypothesisView | undefined, n = 3): string {
   return h?.evidence.length ? h.evidence.slice(0, n).map((e) => `• ${esc(e)}`).join("\n") : "";
@@ -77,7 +76,7 @@ export function explainWhyNot(q: { action: RemedyKind; service?: string }, ctx: 
   if (q.action === "rollback") {
     if (!latest) reasons.push(`there is no deploy or config change of ${inlineCode(service)} on this incident's timeline to roll back`);
   } else if ((q.action === "rollout_restart" || q.action === "delete_pod") && latest) {
-    reasons.push(`${inlineCode(service)} changed just before (${esc(latest.kind)}${latest.version ? ` ${esc(latest.version)}` : ""} at ${hhmm(latest.at)}): a restart brings the same template back, so the change is rolled back first`);
+    reasons.push(`${inlineCode(service)} changed just before (${esc(latest.kind)}${latest.version ? ` ${esc(latest.version)}` : ""} at ${readableUtc(latest.at)}): a restart brings the same template back, so the change is rolled back first`);
   } else if (q.action === "scale" || q.action === "flush_cache_prefix") {
     reasons.push(`${WORDS[q.action].split(" ")[0]} needs a number or a prefix nobody can choose safely from the evidence; it is a person's call (the runbooks describe it)`);
   }
