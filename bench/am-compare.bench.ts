@@ -43,7 +43,13 @@ async function waitFor(url: string, child: ChildProcess, what: string, ms = 180_
   const t0 = performance.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before ${url} answered`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return performance.now() - t0;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return performance.now() - t0;
     if (performance.now() - t0 > ms) throw new Error(`${url} did not answer within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -12,7 +12,6 @@ import { rng } from "../src/diagnose/stats.ts";
  */
 export const name = "detect";
 
-
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
 

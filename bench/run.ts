@@ -8,7 +8,9 @@ import { fileURLToPath } from "node:url";
  */
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(dir).filter((f) => f.endsWith(".bench.ts")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .sort();
 for (const file of files) {
   const mod = (await import(new URL(file, import.meta.url).href)) as {
     name: string;

@@ -35,7 +35,10 @@ async function start(env: Record<string, string>, restSeconds: number): Promise<
   });
   const until = async (path: string): Promise<number> => {
     for (;;) {
-      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${port}${path}`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return performance.now() - t0;
       if (performance.now() - t0 > 180_000) throw new Error(`${path} did not answer within 180 s`);
       await new Promise((r) => setTimeout(r, 50));

@@ -88,8 +88,20 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   const tools = v.tools.map((t) => `${TOOL_ICON[t.status] ?? ""} ${inlineCode(t.tool)} ${esc(fit(t.detail, 200))}`);
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(lines("*Sources*", tools)) } });
   const extra: string[] = [];
-  if (v.oncall?.people.length) extra.push(`:bust_in_silhouette: On call for ${esc(v.oncall.service)}: ${v.oncall.people.slice(0, 3).map((p) => `${esc(p.name)} (L${p.level})`).join(", ")}`);
-  if (v.runbooks.length) extra.push(`:books: Runbooks: ${v.runbooks.slice(0, 3).map((r) => `${esc(r.title)}${r.service ? ` (${esc(r.service)})` : ""}`).join(", ")}`);
+  if (v.oncall?.people.length)
+    extra.push(
+      `:bust_in_silhouette: On call for ${esc(v.oncall.service)}: ${v.oncall.people
+        .slice(0, 3)
+        .map((p) => `${esc(p.name)} (L${p.level})`)
+        .join(", ")}`,
+    );
+  if (v.runbooks.length)
+    extra.push(
+      `:books: Runbooks: ${v.runbooks
+        .slice(0, 3)
+        .map((r) => `${esc(r.title)}${r.service ? ` (${esc(r.service)})` : ""}`)
+        .join(", ")}`,
+    );
   if (v.similar.length) {
     const seen = v.similar.slice(0, 2).map((s) => `${s.incidentId ? `${esc(s.incidentId)} ` : ""}${esc(s.title)}${s.fixedBy?.length ? ` (fixed by ${esc(fit(s.fixedBy[0], 160))})` : ""}`);
     extra.push(`:repeat: Seen before: ${seen.join("; ")}`);

@@ -30,9 +30,7 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
         { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? escapeMrkdwn(inc.services.join(", ")) : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Alerts*\n${Number(alerts.firing)} firing / ${Number(alerts.total)} total` },
         // Once resolved, the live impact gives way to when it ended.
-        resolved && inc.resolvedAt
-          ? { type: "mrkdwn", text: `*Resolved*\n${slackDate(inc.resolvedAt, "{date_short_pretty} {time}")}` }
-          : { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
+        resolved && inc.resolvedAt ? { type: "mrkdwn", text: `*Resolved*\n${slackDate(inc.resolvedAt, "{date_short_pretty} {time}")}` } : { type: "mrkdwn", text: fit(`*Impact*\n${escapeMrkdwn(v.impact ?? "being assessed")}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Started*\n${slackDate(inc.createdAt, "{date_short_pretty} {time}")}` },
       ],
     },

@@ -59,9 +59,7 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
     v.anomalies.length ? `${plural(live, "anomaly", "anomalies")}${v.anomalies.length > live ? ` (${v.anomalies.length - live} over)` : ""}` : "",
     v.changes.length ? plural(v.changes.length, "recent change") : "",
   ].filter(Boolean);
-  const blocks: KnownBlock[] = [
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } },
-  ];
+  const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } }];
   // Firing first, then the newest; anomalies still going on before those that are over.
   const alerts = [...v.alerts].sort((a, b) => (a.status === b.status ? b.since.localeCompare(a.since) : a.status === "firing" ? -1 : 1));
   if (alerts.length) blocks.push(listSection("*Alerts*", alerts.map(alertLine)));

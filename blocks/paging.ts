@@ -10,7 +10,15 @@ export function pagingCardMessage(v: PagingView): SlackMessage {
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(pagingSummary(v)) } }];
   const levels = [...new Set(v.oncall.map((o) => o.level))].sort((a, b) => a - b);
   if (levels.length) {
-    const line = levels.map((l) => `L${l}: ${v.oncall.filter((o) => o.level === l).map((o) => `${who(o)}${o.schedule ? ` (${escapeMrkdwn(o.schedule)})` : ""}`).join(", ")}`).join(" · ");
+    const line = levels
+      .map(
+        (l) =>
+          `L${l}: ${v.oncall
+            .filter((o) => o.level === l)
+            .map((o) => `${who(o)}${o.schedule ? ` (${escapeMrkdwn(o.schedule)})` : ""}`)
+            .join(", ")}`,
+      )
+      .join(" · ");
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`On call${v.service ? ` for ${escapeMrkdwn(v.service)}` : ""} — ${line}`, SLACK_LIMITS.sectionText) }] });
   }
   if (v.problem) blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`:warning: ${escapeMrkdwn(v.problem)}`, SLACK_LIMITS.sectionText) }] });
@@ -26,7 +34,20 @@ export function pagingCardMessage(v: PagingView): SlackMessage {
       text: { type: "plain_text" as const, text: "Page on-call" },
       confirm: {
         title: { type: "plain_text" as const, text: "Page the on-call?" },
-        text: { type: "mrkdwn" as const, text: fit(`This pages ${v.oncall.length ? v.oncall.filter((o) => o.level === levels[0]).map(who).join(", ") : "the on-call"} through PagerDuty${v.service ? ` for ${escapeMrkdwn(v.service)}` : ""}.`, SLACK_LIMITS.confirmText) },
+        text: {
+          type: "mrkdwn" as const,
+          text: fit(
+            `This pages ${
+              v.oncall.length
+                ? v.oncall
+                    .filter((o) => o.level === levels[0])
+                    .map(who)
+                    .join(", ")
+                : "the on-call"
+            } through PagerDuty${v.service ? ` for ${escapeMrkdwn(v.service)}` : ""}.`,
+            SLACK_LIMITS.confirmText,
+          ),
+        },
         confirm: { type: "plain_text" as const, text: "Page" },
         deny: { type: "plain_text" as const, text: "Cancel" },
       },
@@ -54,7 +75,10 @@ export function pagingCardMessage(v: PagingView): SlackMessage {
 export function externalUpdateMessage(u: ExternalUpdate): SlackMessage {
   const icon = u.system === "jira" ? ":ticket:" : ":pager:";
   const ref = link(u.url, u.ref);
-  const blocks: KnownBlock[] = [{ type: "context", elements: [{ type: "mrkdwn", text: fit(`${icon} ${ref} · ${u.system === "jira" ? "Jira" : "PagerDuty"}`, SLACK_LIMITS.sectionText) }] }, { type: "section", text: { type: "mrkdwn", text: fitSection(u.text) } }];
+  const blocks: KnownBlock[] = [
+    { type: "context", elements: [{ type: "mrkdwn", text: fit(`${icon} ${ref} · ${u.system === "jira" ? "Jira" : "PagerDuty"}`, SLACK_LIMITS.sectionText) }] },
+    { type: "section", text: { type: "mrkdwn", text: fitSection(u.text) } },
+  ];
   if (u.quote) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`>${escapeMrkdwn(u.quote).replace(/\n/g, "\n>")}`) } });
   return { text: `${escapeMrkdwn(u.ref)}: ${u.text.replace(/[*_]/g, "")}`, blocks };
 }

@@ -45,9 +45,7 @@ function statusButtons(p: EffectivePostmortem) {
     value: `${p.incidentId}|${to}`,
     text: { type: "plain_text" as const, text },
     ...(style ? { style } : {}),
-    ...(confirm
-      ? { confirm: { title: { type: "plain_text" as const, text: fit(text, SLACK_LIMITS.confirmTitle) }, text: { type: "mrkdwn" as const, text: fit(confirm, SLACK_LIMITS.confirmText) }, confirm: { type: "plain_text" as const, text }, deny: { type: "plain_text" as const, text: "Cancel" } } }
-      : {}),
+    ...(confirm ? { confirm: { title: { type: "plain_text" as const, text: fit(text, SLACK_LIMITS.confirmTitle) }, text: { type: "mrkdwn" as const, text: fit(confirm, SLACK_LIMITS.confirmText) }, confirm: { type: "plain_text" as const, text }, deny: { type: "plain_text" as const, text: "Cancel" } } } : {}),
   });
   switch (p.status) {
     case "draft":
@@ -83,7 +81,11 @@ export function postmortemMessage(p: EffectivePostmortem, ctx: PostmortemMessage
     section(SECTION_TITLE.rootCause, p.sections.rootCause),
     section(SECTION_TITLE.trigger, p.sections.trigger),
     section(SECTION_TITLE.detection, p.sections.detection),
-    listSection("Timeline (UTC)", p.timeline.map((m) => `${inlineCode(clock(m.at).slice(0, 8))} ${escapeKeepingMentions(m.text, known)}${m.kind === "message" && /^[UW][A-Z0-9_]+$/.test(m.actor) ? ` — ${mentionUser(m.actor)}` : ""}`), `moments in ${ctx.jira ? esc(ctx.jira.key) : "the timeline"}`),
+    listSection(
+      "Timeline (UTC)",
+      p.timeline.map((m) => `${inlineCode(clock(m.at).slice(0, 8))} ${escapeKeepingMentions(m.text, known)}${m.kind === "message" && /^[UW][A-Z0-9_]+$/.test(m.actor) ? ` — ${mentionUser(m.actor)}` : ""}`),
+      `moments in ${ctx.jira ? esc(ctx.jira.key) : "the timeline"}`,
+    ),
     section(SECTION_TITLE.resolution, p.sections.resolution),
     section(SECTION_TITLE.wentWell, p.sections.wentWell),
     section(SECTION_TITLE.wentWrong, p.sections.wentWrong),
@@ -92,11 +94,7 @@ export function postmortemMessage(p: EffectivePostmortem, ctx: PostmortemMessage
     {
       type: "actions",
       block_id: BLOCK.postmortemActions,
-      elements: [
-        { type: "button", action_id: ACTION.postmortemRegenerate, value: p.incidentId, text: { type: "plain_text", text: "Regenerate" } },
-        { type: "button", action_id: ACTION.postmortemEdit, value: p.incidentId, text: { type: "plain_text", text: "Edit" } },
-        ...statusButtons(p),
-      ],
+      elements: [{ type: "button", action_id: ACTION.postmortemRegenerate, value: p.incidentId, text: { type: "plain_text", text: "Regenerate" } }, { type: "button", action_id: ACTION.postmortemEdit, value: p.incidentId, text: { type: "plain_text", text: "Edit" } }, ...statusButtons(p)],
     },
   ];
   // The document's "14:20:45 UTC" times, as Slack date tokens in the thread (Jira keeps the text).

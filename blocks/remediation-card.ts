@@ -27,7 +27,10 @@ const users = (ids: string[]) => ids.map(mentionUser).join(", ");
 const approverEntries = (entries: string[]) => entries.map((e) => (e.startsWith("@") ? inlineCode(e) : /^[UW]/.test(e) ? mentionUser(e) : mentionGroup(e))).join(", ");
 const known = (a: RemediationAction) => [...a.approvedBy, a.proposedBy, ...a.detail.steps.map((s) => s.by)];
 const stepText = (a: RemediationAction, s: RemediationAction["detail"]["steps"][number]) => `${escapeKeepingMentions(s.text, known(a))}${s.by ? ` by ${mentionUser(s.by)}` : ""}`;
-const lastStep = (a: RemediationAction) => { const s = a.detail.steps.at(-1); return s ? stepText(a, s) : undefined; };
+const lastStep = (a: RemediationAction) => {
+  const s = a.detail.steps.at(-1);
+  return s ? stepText(a, s) : undefined;
+};
 
 function statusLine(a: RemediationAction): string {
   const n = `${a.approvedBy.length}/${a.requiredApprovals}`;
@@ -36,9 +39,7 @@ function statusLine(a: RemediationAction): string {
     case "advised":
       return a.detail.autonomy === "observe" ? ":eyes: Observe only" : ":bulb: *Advice only*: no button (policy: advise). Run it by hand if you agree.";
     case "pending":
-      return a.approvedBy.length
-        ? `:hourglass_flowing_sand: *Approved by ${users(a.approvedBy)} (${n})*: ${a.requiredApprovals - a.approvedBy.length} more approver needed (${approverEntries(a.detail.approvers)}).`
-        : `:hourglass_flowing_sand: *Waiting for approval* (${n}) from ${approverEntries(a.detail.approvers)}.`;
+      return a.approvedBy.length ? `:hourglass_flowing_sand: *Approved by ${users(a.approvedBy)} (${n})*: ${a.requiredApprovals - a.approvedBy.length} more approver needed (${approverEntries(a.detail.approvers)}).` : `:hourglass_flowing_sand: *Waiting for approval* (${n}) from ${approverEntries(a.detail.approvers)}.`;
     case "running":
       return `:gear: *Running*${auto ? " automatically (policy: auto)" : ` — approved by ${users(a.approvedBy)} (${n})`}.`;
     case "verifying":
@@ -117,7 +118,15 @@ const AUTONOMY: Record<string, string> = {
 function policyWords(reason: string): string {
   const rule = /^rule (\d+) \(([^)]*)\)/.exec(reason);
   if (!rule) return reason.replace(/_/g, " ");
-  const what = rule[2].split(/,\s*/).map((m) => m.replace(/^[a-z]+=/, "").replace(/_/g, " ").replace(/\|/g, " or ")).join(", ");
+  const what = rule[2]
+    .split(/,\s*/)
+    .map((m) =>
+      m
+        .replace(/^[a-z]+=/, "")
+        .replace(/_/g, " ")
+        .replace(/\|/g, " or "),
+    )
+    .join(", ");
   return `rule ${rule[1]}, for ${what}`;
 }
 
@@ -131,7 +140,15 @@ function autonomyWords(a: RemediationAction): string {
 }
 
 export function actionCardMessage({ action: a, buttons: withButtons }: ActionCardView): SlackMessage {
-  const header = `:wrench: *${esc(a.detail.title)}* ${inlineCode(a.target.service)}${a.params && Object.keys(a.params).length ? ` (${esc(Object.entries(a.params).map(([k, v]) => `${k}=${String(v)}`).join(", "))})` : ""} — ${esc(a.risk)}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
+  const header = `:wrench: *${esc(a.detail.title)}* ${inlineCode(a.target.service)}${
+    a.params && Object.keys(a.params).length
+      ? ` (${esc(
+          Object.entries(a.params)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(", "),
+        )})`
+      : ""
+  } — ${esc(a.risk)}, ${a.detail.reversible ? "reversible" : "*not reversible*"}`;
   const why = `*Why:* ${escapeMrkdwn(a.reason)}${a.detail.hypothesisRef ? ` _(hypothesis ${esc(a.detail.hypothesisRef)})_` : ""}`;
   const blocks: KnownBlock[] = [
     { type: "section", text: { type: "mrkdwn", text: fitSection(`${header}\n${why}`) } },

@@ -34,12 +34,15 @@ export function readingText(r: MetricReading | undefined): string {
 
 function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[] {
   const title = `${ICON[h.verdict] ?? ""} ${esc(h.service)}: ${esc(h.verdict)}`;
-  const blocks: KnownBlock[] = [
-    single ? { type: "header", text: { type: "plain_text", text: fitHeader(title), emoji: true } } : { type: "section", text: { type: "mrkdwn", text: `*${fit(title, 200)}*` } },
-  ];
+  const blocks: KnownBlock[] = [single ? { type: "header", text: { type: "plain_text", text: fitHeader(title), emoji: true } } : { type: "section", text: { type: "mrkdwn", text: `*${fit(title, 200)}*` } }];
   if (h.reasons.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(h.reasons.map((r) => `• ${esc(r)}`).join("\n")) } });
   const pods = h.pods ? `${h.pods.ready}/${h.pods.total} ready · ${h.pods.restarts} restart${h.pods.restarts === 1 ? "" : "s"}${h.pods.signals.length ? `\n${esc(h.pods.signals.slice(0, 3).join(", "))}` : ""}` : "no pods found";
-  const oncall = h.oncall.length ? h.oncall.slice(0, 3).map((p) => `${personRef(p)} (L${p.level})`).join(", ") : "unknown";
+  const oncall = h.oncall.length
+    ? h.oncall
+        .slice(0, 3)
+        .map((p) => `${personRef(p)} (L${p.level})`)
+        .join(", ")
+    : "unknown";
   const field = (label: string, text: string) => ({ type: "mrkdwn" as const, text: fit(`*${label}*\n${text}`, SLACK_LIMITS.sectionFieldText) });
   blocks.push({
     type: "section",
@@ -49,17 +52,27 @@ function oneService(h: ServiceHealth, now: number, single: boolean): KnownBlock[
       field(h.latencyP95?.label ? esc(h.latencyP95.label.replace(/^./, (c) => c.toUpperCase())) : "Latency p95", readingText(h.latencyP95)),
       field("CPU / memory (of limit)", `${h.cpu ? value(h.cpu) : "n/a"} / ${h.memory ? value(h.memory) : "n/a"}`),
       field("On call", oncall),
-      field("Open incidents", h.openIncidents.length ? h.openIncidents.slice(0, 3).map((i) => `${inlineCode(i.id)} ${esc(i.severity.toUpperCase())} ${esc(i.title)}`).join("\n") : "none"),
+      field(
+        "Open incidents",
+        h.openIncidents.length
+          ? h.openIncidents
+              .slice(0, 3)
+              .map((i) => `${inlineCode(i.id)} ${esc(i.severity.toUpperCase())} ${esc(i.title)}`)
+              .join("\n")
+          : "none",
+      ),
     ],
   });
   const deploys = h.deploys.slice(0, 3).map((d) => `• ${esc(d.kind)} ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}${d.status && !/success/i.test(d.status) ? ` [${esc(d.status)}]` : ""}`);
   const upstream = h.dependencyChanges.slice(0, 3).map((d) => `• :point_right: ${esc(d.kind)} of *${esc(d.service)}* ${d.version ? `${inlineCode(d.version)} ` : ""}${ago(d.at, now)}${d.author ? ` by ${esc(d.author)}` : ""}`);
-  const names = (xs: readonly string[]): string => (xs.length ? xs.slice(0, 8).map((x) => inlineCode(x)).join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "") : "none known");
-  const detail = [
-    `*Upstream (it calls)*: ${names(h.upstream ?? [])}\n*Downstream (calls it)*: ${names(h.downstream ?? [])}`,
-    deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone",
-    upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : "",
-  ]
+  const names = (xs: readonly string[]): string =>
+    xs.length
+      ? xs
+          .slice(0, 8)
+          .map((x) => inlineCode(x))
+          .join(", ") + (xs.length > 8 ? ` and ${xs.length - 8} more` : "")
+      : "none known";
+  const detail = [`*Upstream (it calls)*: ${names(h.upstream ?? [])}\n*Downstream (calls it)*: ${names(h.downstream ?? [])}`, deploys.length ? `*Last changes (24 h)*\n${deploys.join("\n")}` : "*Last changes (24 h)*\nnone", upstream.length ? `*Changes to what it calls (2 h)*\n${upstream.join("\n")}` : ""]
     .filter(Boolean)
     .join("\n");
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(detail) } });

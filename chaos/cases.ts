@@ -73,10 +73,14 @@ export async function killMidStorm(kind: "pglite" | "postgres", scale: Scale, ad
       return { fault: `kill -9 mid-storm (${kind})`, accepted: storm.accepted.size, refused: storm.refused, lost, duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: readySeconds, recovery: `ready after restart; drained ${drainSeconds.toFixed(1)} s after the storm` };
     }
     // PGlite belongs to one process: let the replica finish (its outbox too), stop it, then read its folder.
-    await until(async () => {
-      const m = await (await fetch(`${replica.url}/metrics`)).text();
-      return /^aisre_webhook_deliveries_pending 0$/m.test(m) ? true : undefined;
-    }, "pending deliveries drained", 120_000).catch(() => undefined);
+    await until(
+      async () => {
+        const m = await (await fetch(`${replica.url}/metrics`)).text();
+        return /^aisre_webhook_deliveries_pending 0$/m.test(m) ? true : undefined;
+      },
+      "pending deliveries drained",
+      120_000,
+    ).catch(() => undefined);
     await sleep(3000);
     await stop(replica);
     const store = await openDb({ dataDir: replica.spec.dataDir });

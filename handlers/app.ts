@@ -136,12 +136,7 @@ export async function startAisre(
     throw e;
   }
   const svc = services;
-  routers = [
-    opsRoutes(svc, state),
-    webhookRoutes(svc.intake),
-    topologyRoutes({ topology: () => svc.topology(), lastRun: () => svc.topologyDiscovery.lastRun(), token: config.env.AISRE_API_TOKEN }),
-    ...(options.extraRoutes?.(svc) ?? []),
-  ];
+  routers = [opsRoutes(svc, state), webhookRoutes(svc.intake), topologyRoutes({ topology: () => svc.topology(), lastRun: () => svc.topologyDiscovery.lastRun(), token: config.env.AISRE_API_TOKEN }), ...(options.extraRoutes?.(svc) ?? [])];
 
   let app: App;
   if (config.slack.socketMode) {

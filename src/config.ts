@@ -8,13 +8,7 @@ import { builtInRedactor, compilePatterns } from "./redact/redactor.ts";
  * variable and the form it expects.
  */
 
-const port = (fallback: number) =>
-  z.coerce
-    .number({ error: "expected a port number (1-65535)" })
-    .int({ error: "expected a port number (1-65535)" })
-    .min(0, { error: "expected a port number (1-65535)" })
-    .max(65535, { error: "expected a port number (1-65535)" })
-    .default(fallback);
+const port = (fallback: number) => z.coerce.number({ error: "expected a port number (1-65535)" }).int({ error: "expected a port number (1-65535)" }).min(0, { error: "expected a port number (1-65535)" }).max(65535, { error: "expected a port number (1-65535)" }).default(fallback);
 
 const url = (what: string) => z.url({ error: `expected ${what}` }).optional();
 const nonEmpty = z.string().trim().min(1).optional();
@@ -31,13 +25,16 @@ const bool = z
 const cronExpression = z
   .string()
   .trim()
-  .refine((v) => {
-    try {
-      return validCron(v);
-    } catch {
-      return false;
-    }
-  }, { error: 'expected a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 s)' });
+  .refine(
+    (v) => {
+      try {
+        return validCron(v);
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 s)' },
+  );
 
 const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 const duration = (fallback: string) =>
@@ -63,7 +60,10 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// or postgresql:// connection URL" })
     .refine((u) => URL.canParse(u), { error: "not a valid URL (check the host, port and %-encoding of the password)" })
     .optional(),
-  AISRE_INCIDENT_CHANNEL: z.string().regex(/^(#[a-z0-9_-]+|[CG][A-Z0-9]+)$/, { error: "expected a channel name like #incidents or a channel id like C0123456" }).default("#incidents"),
+  AISRE_INCIDENT_CHANNEL: z
+    .string()
+    .regex(/^(#[a-z0-9_-]+|[CG][A-Z0-9]+)$/, { error: "expected a channel name like #incidents or a channel id like C0123456" })
+    .default("#incidents"),
   AISRE_ROUTING_FILE: nonEmpty,
   AISRE_SERVICES_FILE: nonEmpty,
   AISRE_POLICY_FILE: nonEmpty,
@@ -83,14 +83,24 @@ const envSchema = z.object({
     .string()
     .trim()
     .default(TOPOLOGY_SOURCES.join(","))
-    .transform((v) => (v === "none" ? [] : v.split(",").map((s) => s.trim()).filter(Boolean)))
+    .transform((v) =>
+      v === "none"
+        ? []
+        : v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+    )
     .refine((list) => list.every((s) => (TOPOLOGY_SOURCES as readonly string[]).includes(s)), { error: `expected a comma list of ${TOPOLOGY_SOURCES.join(", ")}, or none` }),
   /** node-cron schedule of topology discovery; default every 5 minutes (faster in a sped-up sandbox). */
   AISRE_TOPOLOGY_CRON: cronExpression.optional(),
   /** Edges and services no source has seen for this long are dropped. */
   AISRE_TOPOLOGY_MAX_AGE: duration("24h"),
   /** Lookback of the service-graph metric queries (a PromQL duration). */
-  AISRE_TOPOLOGY_WINDOW: z.string().regex(/^\d+(s|m|h|d)$/, { error: "expected a PromQL duration such as 15m or 1h" }).default("1h"),
+  AISRE_TOPOLOGY_WINDOW: z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, { error: "expected a PromQL duration such as 15m or 1h" })
+    .default("1h"),
   /** Bearer token required by the bot's read API (`GET /api/topology`) when set. */
   AISRE_API_TOKEN: nonEmpty,
   /** Severity of incidents opened by an anomaly (whether it pages is the SLI's `page` setting). */
@@ -101,7 +111,10 @@ const envSchema = z.object({
   AISRE_REDACT_PATTERNS: nonEmpty,
 
   SLACK_BOT_TOKEN: prefixed("xoxb-"),
-  SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{32}$/i, { error: "expected the 32-character hex signing secret from the app's Basic Information page" }).optional(),
+  SLACK_SIGNING_SECRET: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/i, { error: "expected the 32-character hex signing secret from the app's Basic Information page" })
+    .optional(),
   SLACK_APP_TOKEN: prefixed("xapp-"),
 
   KUBECONFIG: nonEmpty,
@@ -109,11 +122,17 @@ const envSchema = z.object({
   AISRE_K8S_NAMESPACES: nonEmpty,
 
   PROMETHEUS_URL: url("the Prometheus base URL, e.g. http://prometheus:9090"),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as us-east-1" }).optional(),
+  AWS_REGION: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as us-east-1" })
+    .optional(),
   CLOUDWATCH_ENDPOINT: url("an http(s) URL for a CloudWatch-compatible endpoint"),
 
   PAGERDUTY_API_TOKEN: nonEmpty,
-  PAGERDUTY_ROUTING_KEY: z.string().regex(/^[A-Za-z0-9]{32}$/, { error: "expected the 32-character integration (routing) key of an Events API v2 integration" }).optional(),
+  PAGERDUTY_ROUTING_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32}$/, { error: "expected the 32-character integration (routing) key of an Events API v2 integration" })
+    .optional(),
   PAGERDUTY_WEBHOOK_SECRET: nonEmpty,
   PAGERDUTY_FROM_EMAIL: z.email({ error: "expected the email of a PagerDuty user (sent as the From header)" }).optional(),
   PAGERDUTY_API_URL: url("the PagerDuty REST base URL"),
@@ -121,7 +140,10 @@ const envSchema = z.object({
   JIRA_BASE_URL: url("the Jira site URL, e.g. https://yourcompany.atlassian.net"),
   JIRA_EMAIL: z.email({ error: "expected the email of the Jira user that owns the API token" }).optional(),
   JIRA_API_TOKEN: nonEmpty,
-  JIRA_PROJECT: z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" }).default("OPS"),
+  JIRA_PROJECT: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" })
+    .default("OPS"),
   JIRA_ISSUE_TYPE: z.string().min(1).default("Incident"),
   JIRA_WEBHOOK_SECRET: nonEmpty,
 
@@ -143,7 +165,10 @@ const envSchema = z.object({
   SNS_CERT_FILE: nonEmpty,
   SNS_TOPIC_ARNS: nonEmpty,
   ALERTMANAGER_WEBHOOK_TOKEN: nonEmpty,
-  ALERTMANAGER_WEBHOOK_BASIC_AUTH: z.string().regex(/^[^:]+:.+$/, { error: "expected user:password" }).optional(),
+  ALERTMANAGER_WEBHOOK_BASIC_AUTH: z
+    .string()
+    .regex(/^[^:]+:.+$/, { error: "expected user:password" })
+    .optional(),
 
   AISRE_SANDBOX_URL: url("the URL of a running sandbox, for `aisre scenario` (default http://127.0.0.1:$SANDBOX_PORT)"),
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),

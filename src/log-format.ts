@@ -49,7 +49,11 @@ export function prettyLine(line: string, options: { color?: boolean } = {}): str
     if (k === "err" && v && typeof v === "object") {
       const err = v as { message?: string; stack?: string };
       fields.push(`err=${show(err.message ?? "")}`);
-      if (err.stack) stack = `\n${err.stack.split("\n").map((l) => `    ${l}`).join("\n")}`;
+      if (err.stack)
+        stack = `\n${err.stack
+          .split("\n")
+          .map((l) => `    ${l}`)
+          .join("\n")}`;
       continue;
     }
     fields.push(`${k}=${show(v)}`);

@@ -41,5 +41,8 @@ export function cpuShares(dir: string, top = 8): string[] {
     parts.set(k, (parts.get(k) ?? 0) + d);
     total += d;
   });
-  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
+  return [...parts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, v]) => `${((100 * v) / total).toFixed(1)}% ${k}`);
 }

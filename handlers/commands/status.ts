@@ -11,7 +11,14 @@ const MAX_SERVICES = 4;
 
 /** Words → service names: commas or spaces, no duplicates. */
 export function serviceArgs(args: string[]): string[] {
-  return [...new Set(args.flatMap((a) => a.split(",")).map((s) => s.trim().replace(/^#/, "")).filter(Boolean))];
+  return [
+    ...new Set(
+      args
+        .flatMap((a) => a.split(","))
+        .map((s) => s.trim().replace(/^#/, ""))
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /**
@@ -35,7 +42,10 @@ export function unknownServiceText(unknown: Array<{ name: string; guesses: strin
     .map((u) =>
       u.guesses.length
         ? `I don't know a service \`${u.name}\`. Did you mean ${u.guesses.map((g) => `\`${g}\``).join(" or ")}?`
-        : `I don't know a service \`${u.name}\`. Known services: ${known.slice(0, 30).map((k) => `\`${k}\``).join(", ")}${known.length > 30 ? ", …" : ""}.`,
+        : `I don't know a service \`${u.name}\`. Known services: ${known
+            .slice(0, 30)
+            .map((k) => `\`${k}\``)
+            .join(", ")}${known.length > 30 ? ", …" : ""}.`,
     )
     .join("\n");
 }
@@ -50,7 +60,14 @@ export async function servicesFromArgs(ctx: SubcommandContext, usage: string, ex
     const fromIncidents = [...new Set(here.flatMap((i) => i.services))];
     if (fromIncidents.length) return fromIncidents.slice(0, MAX_SERVICES);
     const known = await assistant.knownServices();
-    const problem = `Name a service${known.length ? ` (one of ${known.slice(0, 20).map((k) => `\`${k}\``).join(", ")})` : ""}. Without one, I use the services of the open incident in this channel, and there is none.`;
+    const problem = `Name a service${
+      known.length
+        ? ` (one of ${known
+            .slice(0, 20)
+            .map((k) => `\`${k}\``)
+            .join(", ")})`
+        : ""
+    }. Without one, I use the services of the open incident in this channel, and there is none.`;
     await ctx.respond({ response_type: "ephemeral", text: escapeMrkdwn(`${problem} Usage: /aisre ${usage}`), blocks: usageBlocks(problem, usage, example) });
     return undefined;
   }

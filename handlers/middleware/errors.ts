@@ -7,10 +7,7 @@ import type { AppMetrics } from "../../src/observability/metrics.ts";
  * The one error hook for listeners: known errors become a friendly ephemeral reply with their
  * code; anything else is logged with its context and the user gets a short apology with a reference.
  */
-export async function reportListenerError(
-  e: unknown,
-  ctx: { logger: Logger; metrics?: AppMetrics; respond?: RespondFn; user?: string; incidentId?: string; what: string },
-): Promise<void> {
+export async function reportListenerError(e: unknown, ctx: { logger: Logger; metrics?: AppMetrics; respond?: RespondFn; user?: string; incidentId?: string; what: string }): Promise<void> {
   const log = ctx.logger.child({ user: ctx.user, incident: ctx.incidentId, listener: ctx.what });
   const code = isAppError(e) ? e.code : "internal";
   ctx.metrics?.errors.inc({ code });

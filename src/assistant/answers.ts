@@ -76,9 +76,7 @@ function scope(q: ParsedQuestion, ctx: IncidentContext | undefined): string[] {
 
 function needsIncident(intent: Intent, input: AnswerInput): Answer {
   const others = input.openElsewhere ?? [];
-  const where = others.length
-    ? ` This channel has ${others.length} open incidents (${others.map((i) => inlineCode(i.id)).join(", ")}): ask in the thread of the one you mean.`
-    : " Ask in an incident's thread (or its channel), or `/aisre incidents` to find one.";
+  const where = others.length ? ` This channel has ${others.length} open incidents (${others.map((i) => inlineCode(i.id)).join(", ")}): ask in the thread of the one you mean.` : " Ask in an incident's thread (or its channel), or `/aisre incidents` to find one.";
   return answer(intent, `I need an incident for that.${where}`);
 }
 
@@ -169,15 +167,32 @@ async function health(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, n
   const results = await Promise.all(services.map(read));
   const text = results.map((h) => healthText(h, now)).join("\n\n");
   const gaps = [...new Set(results.flatMap((h) => h.gaps))];
-  return answer("health", text, ["k8s_pod_state, service_metrics, recent_changes, who_is_on_call (last 3 min against the hour before)"], gaps.map((g) => `gap: ${g}`));
+  return answer(
+    "health",
+    text,
+    ["k8s_pod_state, service_metrics, recent_changes, who_is_on_call (last 3 min against the hour before)"],
+    gaps.map((g) => `gap: ${g}`),
+  );
 }
 
 // ---- why ----------------------------------------------------------------------------------------
 
 function hypothesisText(h: HypothesisView): string {
   const lines = [`*${esc(h.text)}*${pct(h.confidence)}`];
-  if (h.evidence.length) lines.push(`Evidence:\n${h.evidence.slice(0, 8).map((e) => `• ${esc(e)}`).join("\n")}`);
-  if (h.counterEvidence.length) lines.push(`Against it:\n${h.counterEvidence.slice(0, 4).map((e) => `• ${esc(e)}`).join("\n")}`);
+  if (h.evidence.length)
+    lines.push(
+      `Evidence:\n${h.evidence
+        .slice(0, 8)
+        .map((e) => `• ${esc(e)}`)
+        .join("\n")}`,
+    );
+  if (h.counterEvidence.length)
+    lines.push(
+      `Against it:\n${h.counterEvidence
+        .slice(0, 4)
+        .map((e) => `• ${esc(e)}`)
+        .join("\n")}`,
+    );
   if (h.gaps.length) lines.push(`What I could not check: ${esc(h.gaps.slice(0, 4).join("; "))}`);
   return lines.join("\n");
 }
@@ -192,7 +207,10 @@ const SUBJECT_ALIASES: Record<string, string[]> = {
 
 /** Whether a hypothesis is about what the person named ("the database" matches orders-db, postgres…). */
 export function mentions(h: Pick<HypothesisView, "text" | "service">, subject: string): boolean {
-  const s = subject.toLowerCase().replace(/^the\s+/, "").trim();
+  const s = subject
+    .toLowerCase()
+    .replace(/^the\s+/, "")
+    .trim();
   const hay = `${h.service ?? ""} ${h.text}`.toLowerCase();
   if (hay.includes(s)) return true;
   for (const [key, words] of Object.entries(SUBJECT_ALIASES)) {

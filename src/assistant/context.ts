@@ -48,7 +48,7 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 /** Evidence may be recorded as strings or as the engine's items (`{ summary }`). */
 function lines(v: unknown): string[] {
   if (!Array.isArray(v)) return typeof v === "string" && v ? [v] : [];
-  return v.map((x) => (typeof x === "string" ? x : str((x as { summary?: unknown })?.summary) ?? str((x as { text?: unknown })?.text))).filter((x): x is string => Boolean(x));
+  return v.map((x) => (typeof x === "string" ? x : (str((x as { summary?: unknown })?.summary) ?? str((x as { text?: unknown })?.text)))).filter((x): x is string => Boolean(x));
 }
 
 interface SnapshotHypothesis {

@@ -22,14 +22,20 @@ export interface ParsedQuestion {
 
 /** Words each intent listens for; a phrase scores more than a single word. */
 const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help" | "why_not">, { phrases: RegExp[]; words: string[] }> = {
-  changes: { phrases: [/what (has )?changed/, /any (recent )?(deploy|change|release)s?/, /(recent|latest|last) (deploy|change|release|rollout)s?/, /(deployed|released|rolled out|shipped)/, /what('s| is| was) new/], words: ["changed", "change", "changes", "deploy", "deploys", "deployed", "deployment", "release", "released", "rollout", "rollouts", "ship", "shipped", "pushed"] },
+  changes: {
+    phrases: [/what (has )?changed/, /any (recent )?(deploy|change|release)s?/, /(recent|latest|last) (deploy|change|release|rollout)s?/, /(deployed|released|rolled out|shipped)/, /what('s| is| was) new/],
+    words: ["changed", "change", "changes", "deploy", "deploys", "deployed", "deployment", "release", "released", "rollout", "rollouts", "ship", "shipped", "pushed"],
+  },
   metric: { phrases: [/show( me)?\b/, /graph|chart|plot/, /(error|latency|cpu|memory|traffic) (rate|graph|chart)/], words: ["show", "graph", "chart", "plot", "draw", "display", "visualise", "visualize"] },
   health: { phrases: [/is \S+ (healthy|ok|okay|up|down|fine|alive|working|broken)/, /how('s| is) \S+ (doing|looking)/, /health of/, /status of/], words: ["healthy", "health", "ok", "okay", "fine", "alive", "doing", "looking", "working", "broken", "status", "up", "down"] },
   why: { phrases: [/why (do|did|would) you (think|say|suspect|believe)/, /what makes you (think|say)/, /why (is|was) it/, /evidence (for|that)/, /how (do|did) you know/, /why .*(cause|culprit|root)/], words: ["why", "evidence", "reasoning", "because", "justify", "suspect", "blame", "blamed"] },
   oncall: { phrases: [/on[- ]?call/, /who('s| is) (paged|responsible|carrying the pager)/, /who (should|do) i (page|call|ping|escalate)/, /pager/], words: ["oncall", "on-call", "paged", "pager", "escalate", "escalation", "responsible", "owner", "owns"] },
   similar: { phrases: [/seen (this|it) before/, /happened before/, /similar (incident|issue|outage)s?/, /(past|previous|earlier) (incident|outage|postmortem)s?/, /any (history|precedent)/], words: ["before", "similar", "previous", "past", "history", "precedent", "again", "recurring", "postmortem"] },
   next_steps: { phrases: [/what (should|do|can|must) (i|we) do/, /next steps?/, /how (do|can|should) (i|we) (fix|mitigate|resolve|stop)/, /what now/, /recommend/, /runbook/], words: ["do", "fix", "mitigate", "resolve", "remediate", "recommend", "recommendation", "suggest", "next", "steps", "runbook", "action"] },
-  summary: { phrases: [/summari[sz]e/, /summary/, /status page/, /for (the )?(leadership|execs?|management|customers|stakeholders)/, /tl;?dr/, /write (an? )?update/, /give me an update/], words: ["summarise", "summarize", "summary", "recap", "tldr", "update", "brief", "overview", "leadership", "executives", "customers", "stakeholders"] },
+  summary: {
+    phrases: [/summari[sz]e/, /summary/, /status page/, /for (the )?(leadership|execs?|management|customers|stakeholders)/, /tl;?dr/, /write (an? )?update/, /give me an update/],
+    words: ["summarise", "summarize", "summary", "recap", "tldr", "update", "brief", "overview", "leadership", "executives", "customers", "stakeholders"],
+  },
   timeline: { phrases: [/timeline/, /what happened (so far|when)/, /sequence of events/, /chronolog/, /so far/], words: ["timeline", "chronology", "sequence", "happened", "events", "history"] },
 };
 
@@ -96,8 +102,15 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
   // "Why not roll back cart?": about a remedy, answered from the evidence for and against it.
   const remedy = parseWhyNot(text, services);
   if (remedy) return { intent: "why_not", ...(remedy.service ? { service: remedy.service } : {}), remedy, score: 1 };
-  const lower = text.toLowerCase().replace(/<@[a-z0-9]+>/g, " ").replace(/\btl;dr\b/g, "tldr").replace(/[?!.,:;()"]/g, " ");
-  const words = correctTypos(lower.split(/\s+/).filter(Boolean), services.map((x) => x.toLowerCase()));
+  const lower = text
+    .toLowerCase()
+    .replace(/<@[a-z0-9]+>/g, " ")
+    .replace(/\btl;dr\b/g, "tldr")
+    .replace(/[?!.,:;()"]/g, " ");
+  const words = correctTypos(
+    lower.split(/\s+/).filter(Boolean),
+    services.map((x) => x.toLowerCase()),
+  );
   const norm = words.join(" ");
   const service = findService(words, services);
   const metric = (Object.entries(METRIC_WORDS) as Array<[MetricKind, string[]]>).find(([, ws]) => words.some((w) => ws.includes(w)))?.[0];

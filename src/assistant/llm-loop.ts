@@ -57,16 +57,7 @@ function outcomeOf(result: unknown): string {
  * `maxSteps` model calls, `maxTokens` tokens and `timeoutMs` in all. Everything sent is redacted.
  * Throws on error, timeout or a limit, so the caller falls back to the deterministic answer.
  */
-export async function runToolLoop(options: {
-  client: OpenAI;
-  model: string;
-  system: string;
-  question: string;
-  context: string;
-  tools: LoopTool[];
-  redactor: Redactor;
-  limits?: Partial<LoopLimits>;
-}): Promise<LoopResult> {
+export async function runToolLoop(options: { client: OpenAI; model: string; system: string; question: string; context: string; tools: LoopTool[]; redactor: Redactor; limits?: Partial<LoopLimits> }): Promise<LoopResult> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const r = (s: string) => options.redactor.redact(s).text;
   const messages: ChatCompletionMessageParam[] = [
@@ -80,10 +71,7 @@ export async function runToolLoop(options: {
 
   while (result.steps < limits.maxSteps) {
     result.steps++;
-    const completion = await options.client.chat.completions.create(
-      { model: options.model, messages, tools, tool_choice: "auto", max_tokens: Math.min(1024, Math.max(64, limits.maxTokens - result.tokens)) },
-      { signal },
-    );
+    const completion = await options.client.chat.completions.create({ model: options.model, messages, tools, tool_choice: "auto", max_tokens: Math.min(1024, Math.max(64, limits.maxTokens - result.tokens)) }, { signal });
     result.tokens += completion.usage?.total_tokens ?? 0;
     const message = completion.choices[0]?.message;
     if (!message) throw new Error("the model returned no message");

@@ -156,7 +156,20 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     ts.changes.t.recentChanges.run({ services: [service, ...(deps.dependencies ?? []).filter((d) => d !== service)].slice(0, 30), since: now - 24 * 3_600_000, until: now }),
     oncallPeople(),
   ]);
-  const h: ServiceHealth = { service, verdict: "unknown", reasons: [], openIncidents: open, deploys: [], dependencyChanges: [], upstream: [...(deps.dependencies ?? [])], downstream: [...(deps.callers ?? [])], oncall: oncall.people, gaps, at: new Date(now).toISOString(), ...(baselineEnd !== undefined ? { baselineBefore: new Date(baselineEnd).toISOString() } : {}) };
+  const h: ServiceHealth = {
+    service,
+    verdict: "unknown",
+    reasons: [],
+    openIncidents: open,
+    deploys: [],
+    dependencyChanges: [],
+    upstream: [...(deps.dependencies ?? [])],
+    downstream: [...(deps.callers ?? [])],
+    oncall: oncall.people,
+    gaps,
+    at: new Date(now).toISOString(),
+    ...(baselineEnd !== undefined ? { baselineBefore: new Date(baselineEnd).toISOString() } : {}),
+  };
   if (metrics.status === "ok") {
     const series = metrics.data.services.find((s) => s.service === service)?.series ?? [];
     const find = (m: string) => series.find((s) => s.metric === m);
@@ -177,10 +190,15 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     if (sp) h.pods = { ready: sp.pods.filter((p) => p.ready).length, total: sp.pods.length, restarts: sp.pods.reduce((n, p) => n + p.restarts, 0), signals: sp.signals.map((s) => `${s.kind}${s.count > 1 ? ` ×${s.count}` : ""}${s.detail ? ` (${s.detail})` : ""}`) };
   } else if (pods.status !== "no_data") gaps.push(`pods: ${pods.status === "error" ? pods.error : pods.reason}`);
   if (changes.status === "ok") {
-    h.deploys = changes.data.filter((c) => c.service === service).slice(-3).reverse();
-    h.dependencyChanges = changes.data.filter((c) => c.service !== service && Date.parse(c.at) >= now - 2 * 3_600_000).slice(-3).reverse();
-  }
-  else if (changes.status === "error") gaps.push(`deploys: ${changes.error}`);
+    h.deploys = changes.data
+      .filter((c) => c.service === service)
+      .slice(-3)
+      .reverse();
+    h.dependencyChanges = changes.data
+      .filter((c) => c.service !== service && Date.parse(c.at) >= now - 2 * 3_600_000)
+      .slice(-3)
+      .reverse();
+  } else if (changes.status === "error") gaps.push(`deploys: ${changes.error}`);
   if (oncall.gap) gaps.push(oncall.gap);
   const j = judge(h);
   h.verdict = !h.pods && !h.errorRate && !h.latencyP95 ? "unknown" : j.verdict;

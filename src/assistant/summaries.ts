@@ -16,7 +16,6 @@ function duration(fromIso: string, to: number): string {
   return m < 90 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
-
 /** What users experience, in plain words, from the alerts and the title. */
 export function symptomWords(ctx: IncidentContext): string {
   const hay = `${ctx.incident.title} ${ctx.alerts.map((a) => a.name).join(" ")}`.toLowerCase();

@@ -39,14 +39,16 @@ const pct = (c: number | undefined) => (c === undefined ? "" : ` (${Math.round(c
 
 /** Changes of a service on the incident's timeline (deploys, config changes), newest last. */
 function changesOf(service: string, timeline: readonly TimelineEntry[]): Array<{ kind: string; version?: string; at: string }> {
-  return timeline
-    .filter((e) => e.kind === "change" && e.data.service === service)
-    .map((e) => ({ kind: String(e.data.kind ?? "change"), version: typeof e.data.version === "string" ? e.data.version : undefined, at: typeof e.data.at === "string" ? e.data.at : e.at }));
+  return timeline.filter((e) => e.kind === "change" && e.data.service === service).map((e) => ({ kind: String(e.data.kind ?? "change"), version: typeof e.data.version === "string" ? e.data.version : undefined, at: typeof e.data.at === "string" ? e.data.at : e.at }));
 }
 
-
 function evidenceLines(h: HypothesisView | undefined, n = 3): string {
-  return h?.evidence.length ? h.evidence.slice(0, n).map((e) => `• ${esc(e)}`).join("\n") : "";
+  return h?.evidence.length
+    ? h.evidence
+        .slice(0, n)
+        .map((e) => `• ${esc(e)}`)
+        .join("\n")
+    : "";
 }
 
 /** The answer, in the thread's words: what was proposed, and why this remedy was or was not. */

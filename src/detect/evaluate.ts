@@ -45,13 +45,7 @@ export interface DetectorEvaluation {
   nab: NabResult;
 }
 
-export function evaluateDetector(
-  corpus: readonly LabelledSeries[],
-  name: string,
-  describe: string,
-  create: () => OnlineDetector,
-  profile: CostProfile = STANDARD_PROFILE,
-): DetectorEvaluation {
+export function evaluateDetector(corpus: readonly LabelledSeries[], name: string, describe: string, create: () => OnlineDetector, profile: CostProfile = STANDARD_PROFILE): DetectorEvaluation {
   const started = performance.now();
   let points = 0;
   const scored: ScoredSeries[] = corpus.map((s) => {

@@ -273,7 +273,11 @@ export function normalize(raw: number, nullScore: number, perfect: number): numb
 }
 
 /** Group per-series results (e.g. by directory) and normalise each group at the corpus threshold. */
-export function groupScores(result: NabResult, groupOf: (name: string) => string, profile: CostProfile = STANDARD_PROFILE): Array<{
+export function groupScores(
+  result: NabResult,
+  groupOf: (name: string) => string,
+  profile: CostProfile = STANDARD_PROFILE,
+): Array<{
   group: string;
   series: number;
   windows: number;

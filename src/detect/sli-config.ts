@@ -26,10 +26,7 @@ import { z } from "zod";
  *             period: 60
  */
 
-const sensitivitySchema = z.union([
-  z.enum(["low", "medium", "high"]),
-  z.number().gt(0, { error: "a numeric sensitivity is a score threshold in (0, 1)" }).lt(1, { error: "a numeric sensitivity is a score threshold in (0, 1)" }),
-]);
+const sensitivitySchema = z.union([z.enum(["low", "medium", "high"]), z.number().gt(0, { error: "a numeric sensitivity is a score threshold in (0, 1)" }).lt(1, { error: "a numeric sensitivity is a score threshold in (0, 1)" })]);
 export type Sensitivity = z.infer<typeof sensitivitySchema>;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time of day as "HH:MM" (24 h)' });
@@ -60,11 +57,7 @@ const prometheusSchema = z.strictObject({
 });
 
 const dimensionsSchema = z
-  .union([
-    z.record(z.string().min(1), z.string()),
-    z.array(z.strictObject({ Name: z.string().min(1), Value: z.string() })),
-    z.array(z.strictObject({ name: z.string().min(1), value: z.string() })),
-  ])
+  .union([z.record(z.string().min(1), z.string()), z.array(z.strictObject({ Name: z.string().min(1), Value: z.string() })), z.array(z.strictObject({ name: z.string().min(1), value: z.string() }))])
   .default({})
   .transform((d): Array<{ name: string; value: string }> => {
     if (!Array.isArray(d)) return Object.entries(d).map(([name, value]) => ({ name, value }));
@@ -88,7 +81,10 @@ const cloudwatchSchema = z.strictObject({
     .int()
     .refine((p) => [1, 5, 10, 30].includes(p) || (p >= 60 && p % 60 === 0), { error: "expected a period of 1, 5, 10, 30 or a multiple of 60 seconds" })
     .default(60),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as us-east-1" }).optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region such as us-east-1" })
+    .optional(),
   unit: z.string().optional(),
 });
 export type CloudWatchSli = z.infer<typeof cloudwatchSchema>;
@@ -190,9 +186,7 @@ export function parseSliConfig(doc: unknown, source = "slis.yaml"): ResolvedSli[
     for (const sli of s.slis) {
       const sensitivity = sli.sensitivity ?? s.sensitivity ?? f.defaults.sensitivity ?? "medium";
       const quiet = pick(sli.quietHours, s.quietHours, f.defaults.quietHours);
-      const source: SliSource = sli.prometheus
-        ? { kind: "prometheus", query: sli.prometheus.query, stepSeconds: sli.prometheus.step ?? 60 }
-        : { kind: "cloudwatch", ...(sli.cloudwatch as CloudWatchSli) };
+      const source: SliSource = sli.prometheus ? { kind: "prometheus", query: sli.prometheus.query, stepSeconds: sli.prometheus.step ?? 60 } : { kind: "cloudwatch", ...(sli.cloudwatch as CloudWatchSli) };
       out.push({
         key: `${service}/${sli.name}`,
         service,

@@ -17,9 +17,7 @@ export function graphFromTopology(t: Topology): DiagnosisGraph | undefined {
 }
 
 export function changesFromEvents(events: readonly ChangeEvent[]): ChangeEventInput[] {
-  return events
-    .map((e) => ({ service: e.service, at: Date.parse(e.at) / 1000, kind: e.kind, ...(e.version ? { version: e.version } : {}), ...(e.description ? { description: e.description } : {}) }))
-    .filter((c) => Number.isFinite(c.at));
+  return events.map((e) => ({ service: e.service, at: Date.parse(e.at) / 1000, kind: e.kind, ...(e.version ? { version: e.version } : {}), ...(e.description ? { description: e.description } : {}) })).filter((c) => Number.isFinite(c.at));
 }
 
 const ACTION_HINTS: Array<{ test: (h: Hypothesis) => boolean; step: (h: Hypothesis) => string }> = [

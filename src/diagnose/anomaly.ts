@@ -80,12 +80,7 @@ export interface AnalyzeOptions {
   grid?: number;
 }
 
-export function analyzeSeries(
-  service: string,
-  s: MetricSeries,
-  baseline: MetricSeries | undefined,
-  opts: AnalyzeOptions,
-): SeriesAnomaly | undefined {
+export function analyzeSeries(service: string, s: MetricSeries, baseline: MetricSeries | undefined, opts: AnalyzeOptions): SeriesAnomaly | undefined {
   const cls = classifyMetric(s.metric);
   const horizon = opts.horizon ?? 7200;
   const preVals: number[] = [];

@@ -6,15 +6,7 @@ import { classifyMetric, kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences } from "./calibration.ts";
 import { clamp, pearson } from "./stats.ts";
-import type {
-  Diagnosis,
-  DiagnosisInput,
-  EvidenceItem,
-  Hypothesis,
-  MetricSeries,
-  ServiceMetrics,
-  UncertaintyVerdict,
-} from "./types.ts";
+import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries, ServiceMetrics, UncertaintyVerdict } from "./types.ts";
 import { comparedWithUsual, plural, runbookMatch } from "../text/words.ts";
 
 /**
@@ -290,11 +282,7 @@ function prepare(input: DiagnosisInput): Prepared {
   }
   if (allSeries.length === 0) gaps.push("no metrics at or after the anomaly start");
   if (refKinds.has("window")) {
-    gaps.push(
-      refKinds.size === 1
-        ? "no baseline: metrics compared against the quiet part of the incident window itself"
-        : "no baseline for some metrics: those compared against the incident window itself",
-    );
+    gaps.push(refKinds.size === 1 ? "no baseline: metrics compared against the quiet part of the incident window itself" : "no baseline for some metrics: those compared against the incident window itself");
   }
   if (!input.baseline && !refKinds.has("pre-onset") && !refKinds.has("baseline+pre-onset") && refKinds.size > 0 && !refKinds.has("window")) {
     // unreachable in practice; kept for clarity
@@ -501,9 +489,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       const d = p.reachesSymptom.get(n);
       const canExplain = p.reachesSymptom.size > 0 ? (d !== undefined && d >= 0 ? 1 : 0) : 0.5;
       const gate = 0.3 + 0.4 * canExplain + 0.3 * Math.min(1, an * 2);
-      extraScore =
-        gate *
-        (EVIDENCE_WEIGHTS.change * ex.change + EVIDENCE_WEIGHTS.k8s * ex.k8s + EVIDENCE_WEIGHTS.log * ex.log + EVIDENCE_WEIGHTS.runbook * ex.runbook);
+      extraScore = gate * (EVIDENCE_WEIGHTS.change * ex.change + EVIDENCE_WEIGHTS.k8s * ex.k8s + EVIDENCE_WEIGHTS.log * ex.log + EVIDENCE_WEIGHTS.runbook * ex.runbook);
     }
     out.push({ service: n, anomaly: an, own, explained, loadExplained, metricScore, extraScore, score: metricScore + extraScore });
   }

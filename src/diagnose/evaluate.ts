@@ -40,10 +40,12 @@ export function rankOf(r: CaseResult): number {
 
 function topK(results: CaseResult[], k: number): number {
   if (results.length === 0) return 0;
-  return results.filter((r) => {
-    const rank = rankOf(r);
-    return rank > 0 && rank <= k;
-  }).length / results.length;
+  return (
+    results.filter((r) => {
+      const rank = rankOf(r);
+      return rank > 0 && rank <= k;
+    }).length / results.length
+  );
 }
 
 export function avgAt5(results: CaseResult[]): number {

@@ -75,11 +75,7 @@ function countReachable(adj: number[][], start: number): number {
  * the orientation under which more services can reach the symptom is the propagation direction.
  * A graph written caller→callee puts the front end (where SLOs fire) at the top with no ancestors.
  */
-export function inferOrientation(
-  services: readonly string[],
-  graph: DiagnosisGraph,
-  symptomService: string | undefined,
-): { reverse: boolean; note?: string } {
+export function inferOrientation(services: readonly string[], graph: DiagnosisGraph, symptomService: string | undefined): { reverse: boolean; note?: string } {
   if (graph.orientation === "as-given" || !symptomService) return { reverse: false };
   const g = buildGraph(services, graph.edges, false);
   const s = g.index.get(symptomService);
@@ -111,13 +107,7 @@ export interface Explanation {
  * it reaches (weighted by how similarly they move), and the load-driven anomalies of the
  * dependencies it sends traffic to.
  */
-export function explanationScores(
-  g: PropGraph,
-  anomaly: Float64Array,
-  load: Float64Array,
-  similarity: (u: number, v: number) => number,
-  victimDiscount = 0.8,
-): Explanation {
+export function explanationScores(g: PropGraph, anomaly: Float64Array, load: Float64Array, similarity: (u: number, v: number) => number, victimDiscount = 0.8): Explanation {
   const n = g.nodes.length;
   const loadExplained = new Float64Array(n);
   for (let u = 0; u < n; u++) {

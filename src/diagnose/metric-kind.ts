@@ -3,16 +3,7 @@
  * `http_request_duration_seconds`, `5xx`, `availability_Average`, `container_cpu_usage`, …
  */
 
-export type MetricKind =
-  | "latency"
-  | "errors"
-  | "availability"
-  | "cpu"
-  | "memory"
-  | "saturation"
-  | "restarts"
-  | "traffic"
-  | "other";
+export type MetricKind = "latency" | "errors" | "availability" | "cpu" | "memory" | "saturation" | "restarts" | "traffic" | "other";
 
 /** Which way is bad: "up" (latency, errors), "down" (availability), "both" (traffic, unknown). */
 export type BadDirection = "up" | "down" | "both";
@@ -53,10 +44,7 @@ export function classifyMetric(name: string): MetricClass {
   if (hasPrefix(t, ["cpu"]) || has(t, ["processor", "steal", "load1", "load5", "load15"])) {
     return { kind: "cpu", bad: "up", weight: 0.9, countLike: false, percentLike: pct };
   }
-  if (
-    hasPrefix(t, ["err", "fail", "fault", "exception", "5xx", "panic", "timeout"]) ||
-    has(t, ["5xx", "500", "502", "503", "504", "unhealthy", "rejected", "dropped", "loss", "throttled", "throttle", "throttles"])
-  ) {
+  if (hasPrefix(t, ["err", "fail", "fault", "exception", "5xx", "panic", "timeout"]) || has(t, ["5xx", "500", "502", "503", "504", "unhealthy", "rejected", "dropped", "loss", "throttled", "throttle", "throttles"])) {
     const countLike = has(t, ["count", "total", "sum", "errors"]) && !pct;
     return { kind: "errors", bad: "up", weight: 1, countLike, percentLike: pct };
   }
@@ -69,10 +57,7 @@ export function classifyMetric(name: string): MetricClass {
   if (hasPrefix(t, ["mem", "heap"]) || has(t, ["rss", "gc", "swap"])) {
     return { kind: "memory", bad: "up", weight: 0.9, countLike: false, percentLike: pct };
   }
-  if (
-    has(t, ["io", "iops", "fs", "filesystem", "inode", "inodes", "backlog", "lag", "pool", "threads", "saturation", "pending", "fd", "fds", "net", "network"]) ||
-    hasPrefix(t, ["disk", "queue", "conn", "sock"])
-  ) {
+  if (has(t, ["io", "iops", "fs", "filesystem", "inode", "inodes", "backlog", "lag", "pool", "threads", "saturation", "pending", "fd", "fds", "net", "network"]) || hasPrefix(t, ["disk", "queue", "conn", "sock"])) {
     // Queue lengths, pending requests, connections, threads: counts of things, with at least Poisson
     // noise (a gauge at 0 that reads 2 is not a 10⁹-sigma event).
     return { kind: "saturation", bad: "up", weight: 0.8, countLike: !pct, percentLike: pct };

@@ -25,7 +25,10 @@ export function median(values: readonly number[]): number {
 export function mad(values: readonly number[], center: number): number {
   const dev: number[] = [];
   for (const v of values) if (Number.isFinite(v)) dev.push(Math.abs(v - center));
-  return quantileSorted(dev.sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    dev.sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function mean(values: readonly number[]): number {
@@ -64,7 +67,7 @@ export function pearson(a: readonly number[], b: readonly number[]): number | un
 }
 
 export function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : Math.min(x , hi);
+  return x < lo ? lo : Math.min(x, hi);
 }
 
 export function logistic(x: number): number {

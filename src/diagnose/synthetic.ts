@@ -162,8 +162,7 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
       return out;
     };
     const names5: Record<string, string> = { latency: "http_request_duration_p95", errors: "error_rate_5xx", cpu: "container_cpu_usage", memory: "memory_working_set_bytes", requests: "requests_total" };
-    const toSeries = (rec: Record<string, { t: number[]; v: number[] }>): MetricSeries[] =>
-      Object.entries(rec).map(([m, s]) => ({ metric: names5[m], timestamps: s.t, values: s.v }));
+    const toSeries = (rec: Record<string, { t: number[]; v: number[] }>): MetricSeries[] => Object.entries(rec).map(([m, s]) => ({ metric: names5[m], timestamps: s.t, values: s.v }));
     services.push({ service: names[i], series: toSeries(mk(pre + post, START, true)) });
     if (o.baseline !== false) baseline.push({ service: names[i], series: toSeries(mk(240, baselineStart, false)) });
   }

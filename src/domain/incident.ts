@@ -17,16 +17,7 @@ export interface Incident {
   acknowledgedBy?: string;
 }
 
-export type TimelineKind =
-  | "alert"
-  | "change"
-  | "status"
-  | "hypothesis"
-  | "action"
-  | "message"
-  | "anomaly"
-  | "sync"
-  | "note";
+export type TimelineKind = "alert" | "change" | "status" | "hypothesis" | "action" | "message" | "anomaly" | "sync" | "note";
 
 export interface TimelineEntry {
   id: number;

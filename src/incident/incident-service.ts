@@ -172,7 +172,13 @@ export class IncidentService {
           // A flapping alert of a resolved incident stays with it, in its timeline only.
           upserts.set(alert.fingerprint, { alert, incidentId: incident.id });
           existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: incident.id, flaps: 0, lastSeenAt: "" });
-          timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} fired again${alert.service ? ` on ${alert.service}` : ""} — flapping, so it does not reopen the incident`, data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, flapping: true, labels: alert.labels } });
+          timeline.push({
+            incidentId: incident.id,
+            kind: "alert",
+            actor: alert.source,
+            text: `${alert.name} fired again${alert.service ? ` on ${alert.service}` : ""} — flapping, so it does not reopen the incident`,
+            data: { fingerprint: alert.fingerprint, status: alert.status, severity: alert.severity, service: alert.service, flapping: true, labels: alert.labels },
+          });
           result.ignored++;
           continue;
         } else {
@@ -231,7 +237,13 @@ export class IncidentService {
 
       const verb = alert.status === "firing" ? "fired" : "resolved";
       const quiet = flip?.flapping ?? false;
-      timeline.push({ incidentId: incident.id, kind: "alert", actor: alert.source, text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`, data: { fingerprint: alert.fingerprint, name: alert.name, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels, ...(quiet ? { flapping: true } : {}) } });
+      timeline.push({
+        incidentId: incident.id,
+        kind: "alert",
+        actor: alert.source,
+        text: `${alert.name} ${verb}${alert.service ? ` on ${alert.service}` : ""}${reason ? ` — ${reason}` : ""}`,
+        data: { fingerprint: alert.fingerprint, name: alert.name, status: alert.status, severity: alert.severity, service: alert.service, reason, labels: alert.labels, ...(quiet ? { flapping: true } : {}) },
+      });
       if (alert.status === "firing") result.joined++;
 
       // The founding alert is on the root card already; the thread's digest hears about the ones that
@@ -386,14 +398,7 @@ export class IncidentService {
   }
 
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
-    const [counts, names, card, jira, pd, postmortem] = await Promise.all([
-      s.alerts.countByIncident(incident.id),
-      s.alerts.namesByIncident(incident.id, 10),
-      s.incidents.card(incident.id),
-      s.links.get(incident.id, "jira"),
-      s.links.get(incident.id, "pagerduty"),
-      s.links.get(incident.id, "postmortem"),
-    ]);
+    const [counts, names, card, jira, pd, postmortem] = await Promise.all([s.alerts.countByIncident(incident.id), s.alerts.namesByIncident(incident.id, 10), s.incidents.card(incident.id), s.links.get(incident.id, "jira"), s.links.get(incident.id, "pagerduty"), s.links.get(incident.id, "postmortem")]);
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
     const resolution = incident.status === "resolved" ? resolutionSummary(incident, await s.timeline.list(incident.id, ["status", "action"])) : undefined;
     const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;

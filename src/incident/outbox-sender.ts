@@ -19,7 +19,6 @@ export interface OutboxMeta {
   incidentId?: string;
 }
 
-
 /** `metadata.event_type` of every post the outbox makes; `event_payload.outbox_id` names the item. */
 export const OUTBOX_EVENT_TYPE = "aisre_outbox";
 
@@ -221,9 +220,7 @@ export class OutboxSender {
   private async findPosted(channelId: string, payload: Record<string, unknown>, item: OutboxItem): Promise<string | undefined | "unknown"> {
     const oldest = String(Math.floor(Date.parse(item.createdAt) / 1000) - 60);
     const threadTs = typeof payload.thread_ts === "string" ? payload.thread_ts : undefined;
-    const result = threadTs
-      ? await this.slack.call("conversations.replies", { channel: channelId, ts: threadTs, oldest, include_all_metadata: true, limit: 200 })
-      : await this.slack.call("conversations.history", { channel: channelId, oldest, include_all_metadata: true, limit: 200 });
+    const result = threadTs ? await this.slack.call("conversations.replies", { channel: channelId, ts: threadTs, oldest, include_all_metadata: true, limit: 200 }) : await this.slack.call("conversations.history", { channel: channelId, oldest, include_all_metadata: true, limit: 200 });
     if (!result.ok) return "unknown";
     const messages = (result.data.messages ?? []) as Array<{ ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }>;
     return messages.find((m) => String(m.metadata?.event_payload?.outbox_id) === String(item.id))?.ts;

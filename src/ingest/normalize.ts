@@ -119,10 +119,44 @@ export function fingerprintFromLabels(labels: Record<string, string>): string {
 // Severity
 
 const SEV_WORDS: Record<string, Severity> = {
-  sev1: "sev1", "sev-1": "sev1", s1: "sev1", p1: "sev1", emergency: "sev1", fatal: "sev1", disaster: "sev1", blocker: "sev1",
-  sev2: "sev2", "sev-2": "sev2", s2: "sev2", p2: "sev2", error: "sev2", high: "sev2", major: "sev2", severe: "sev2",
-  sev3: "sev3", "sev-3": "sev3", s3: "sev3", p3: "sev3", warning: "sev3", warn: "sev3", medium: "sev3", moderate: "sev3", minor: "sev3", average: "sev3",
-  sev4: "sev4", "sev-4": "sev4", s4: "sev4", p4: "sev4", p5: "sev4", info: "sev4", informational: "sev4", low: "sev4", notice: "sev4", debug: "sev4", none: "sev4", ok: "sev4",
+  sev1: "sev1",
+  "sev-1": "sev1",
+  s1: "sev1",
+  p1: "sev1",
+  emergency: "sev1",
+  fatal: "sev1",
+  disaster: "sev1",
+  blocker: "sev1",
+  sev2: "sev2",
+  "sev-2": "sev2",
+  s2: "sev2",
+  p2: "sev2",
+  error: "sev2",
+  high: "sev2",
+  major: "sev2",
+  severe: "sev2",
+  sev3: "sev3",
+  "sev-3": "sev3",
+  s3: "sev3",
+  p3: "sev3",
+  warning: "sev3",
+  warn: "sev3",
+  medium: "sev3",
+  moderate: "sev3",
+  minor: "sev3",
+  average: "sev3",
+  sev4: "sev4",
+  "sev-4": "sev4",
+  s4: "sev4",
+  p4: "sev4",
+  p5: "sev4",
+  info: "sev4",
+  informational: "sev4",
+  low: "sev4",
+  notice: "sev4",
+  debug: "sev4",
+  none: "sev4",
+  ok: "sev4",
 };
 
 const CRITICAL_WORDS = new Set(["critical", "crit", "page", "pager"]);
@@ -159,30 +193,14 @@ export function severityFromLabels(labels: Record<string, string>): Severity {
 
 function isUserFacing(labels: Record<string, string>): boolean {
   const v = (k: string) => (labels[k] ?? "").trim().toLowerCase();
-  return (
-    ["true", "yes", "1"].includes(v("page")) ||
-    ["0", "1", "tier0", "tier1", "tier-0", "tier-1", "critical"].includes(v("tier")) ||
-    ["customer", "customers", "user", "users", "user-facing", "high", "major"].includes(v("impact"))
-  );
+  return ["true", "yes", "1"].includes(v("page")) || ["0", "1", "tier0", "tier1", "tier-0", "tier-1", "critical"].includes(v("tier")) || ["customer", "customers", "user", "users", "user-facing", "high", "major"].includes(v("impact"));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Service
 
 /** Label keys that name the service, best first. */
-export const SERVICE_LABELS = [
-  "service",
-  "service_name",
-  "app_kubernetes_io_name",
-  "app",
-  "application",
-  "k8s_app",
-  "deployment",
-  "statefulset",
-  "daemonset",
-  "container",
-  "job",
-] as const;
+export const SERVICE_LABELS = ["service", "service_name", "app_kubernetes_io_name", "app", "application", "k8s_app", "deployment", "statefulset", "daemonset", "container", "job"] as const;
 
 /** Scrape jobs and containers that name the monitoring plumbing, not the service in trouble. */
 const GENERIC_NAMES = /^(kubernetes-.*|kube-state-metrics|node|node-exporter|node_exporter|prometheus|alertmanager|cadvisor|kubelet|apiserver|blackbox|blackbox-exporter|pushgateway|federate|POD|)$/i;

@@ -67,7 +67,11 @@ export function parseDelivery(source: WebhookSource, req: WebhookRequest): Parse
  */
 /** "a" → "a"; "a, b" → ["a", "b"]. */
 function oneOrMany(value: string | undefined): string | string[] | undefined {
-  const list = value?.split(",").map((s) => s.trim()).filter(Boolean) ?? [];
+  const list =
+    value
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   return list.length > 1 ? list : list[0];
 }
 
@@ -89,7 +93,12 @@ export function sourceSecretsFromEnv(env: Record<string, string | undefined>, re
     genericSecret: v("GENERIC_WEBHOOK_SECRET"),
     jiraSecret: v("JIRA_WEBHOOK_SECRET"),
     snsCertificatePem: certFile ? readFile(certFile) : undefined,
-    snsTopicArns: topics ? topics.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    snsTopicArns: topics
+      ? topics
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
   };
   for (const k of Object.keys(secrets) as Array<keyof SourceSecrets>) if (secrets[k] === undefined) delete secrets[k];
   return secrets;

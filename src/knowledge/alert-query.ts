@@ -36,7 +36,10 @@ export function stripInstanceDetail(text: string): string {
   let out = text.replace(/\{\{[^}]*\}\}/g, " "); // unrendered templates
   out = out.replace(POD, (match: string, name: string, suffix: string) => (looksLikeHash(suffix) ? name : match));
   for (const re of NOISE) out = out.replace(re, " ");
-  return out.replace(/\s+/g, " ").replace(/\s+([.,;:])/g, "$1").trim();
+  return out
+    .replace(/\s+/g, " ")
+    .replace(/\s+([.,;:])/g, "$1")
+    .trim();
 }
 
 export function alertQuery(alert: Pick<Alert, "name" | "summary" | "description" | "labels">): string {

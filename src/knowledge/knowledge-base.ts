@@ -102,9 +102,7 @@ export class KnowledgeBase {
     }
     // An exact name match stays first whatever the vectors say; the rest is fused by rank.
     const exact = lexical.filter((h) => h.matched.includes("exact name")).map((h) => ({ id: h.id, score: h.score }));
-    const fused = vector.length
-      ? [...exact, ...reciprocalRankFusion([lexical.map((h) => h.id), vector]).filter((f) => !exact.some((x) => x.id === f.id))]
-      : lexical.map((h) => ({ id: h.id, score: h.score }));
+    const fused = vector.length ? [...exact, ...reciprocalRankFusion([lexical.map((h) => h.id), vector]).filter((f) => !exact.some((x) => x.id === f.id))] : lexical.map((h) => ({ id: h.id, score: h.score }));
     const matched = new Map(lexical.map((h) => [h.id, h.matched]));
     const hits: KbSearchHit[] = [];
     for (const f of fused.slice(0, limit)) {

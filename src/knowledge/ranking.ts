@@ -80,7 +80,11 @@ export function leadParagraph(body: string, maxWords = 80): string {
 }
 
 function tail(path: string): string {
-  return path.replace(/\\/g, "/").split("/").pop()!.replace(/\.(md|markdown)$/i, "");
+  return path
+    .replace(/\\/g, "/")
+    .split("/")
+    .pop()!
+    .replace(/\.(md|markdown)$/i, "");
 }
 
 function docOf(e: KbEntry): { doc: Doc; keys: Keys } {

@@ -14,18 +14,12 @@ const alertSchema = z.object({
   labels: z.record(z.string(), z.string()).default({}),
 });
 
-const querySchema = z.union([
-  z.object({ alert: alertSchema, expected: z.string().min(1) }),
-  z.object({ text: z.string().min(1), expected: z.string().min(1) }),
-]);
+const querySchema = z.union([z.object({ alert: alertSchema, expected: z.string().min(1) }), z.object({ text: z.string().min(1), expected: z.string().min(1) })]);
 
 export const retrievalSetSchema = z.object({
   name: z.string().min(1),
   about: z.string().optional(),
-  runbooks: z.union([
-    z.object({ dir: z.string().min(1) }),
-    z.object({ repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/), commit: z.string().regex(/^[0-9a-f]{40}$/), path: z.string().min(1), licence: z.string().optional(), exclude: z.array(z.string()).default([]) }),
-  ]),
+  runbooks: z.union([z.object({ dir: z.string().min(1) }), z.object({ repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/), commit: z.string().regex(/^[0-9a-f]{40}$/), path: z.string().min(1), licence: z.string().optional(), exclude: z.array(z.string()).default([]) })]),
   queries: z.array(querySchema).min(1),
 });
 

@@ -26,15 +26,7 @@ import { AppError } from "../errors.ts";
  */
 
 /** The remediation catalog: the only action names a runbook may reference. */
-export const REMEDIATION_ACTIONS = [
-  "rollout_restart",
-  "scale",
-  "rollback",
-  "pause_rollout",
-  "delete_pod",
-  "kill_db_query",
-  "flush_cache_prefix",
-] as const;
+export const REMEDIATION_ACTIONS = ["rollout_restart", "scale", "rollback", "pause_rollout", "delete_pod", "kill_db_query", "flush_cache_prefix"] as const;
 export type RemediationActionName = (typeof REMEDIATION_ACTIONS)[number];
 
 export const RISK_LEVELS = ["low", "medium", "high"] as const;
@@ -59,9 +51,7 @@ export interface Runbook {
   hasFrontMatter: boolean;
 }
 
-const stringList = z
-  .union([z.string(), z.array(z.union([z.string(), z.number()]))])
-  .transform((v) => (Array.isArray(v) ? v.map(String) : v.split(",")).map((s) => s.trim()).filter(Boolean));
+const stringList = z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).transform((v) => (Array.isArray(v) ? v.map(String) : v.split(",")).map((s) => s.trim()).filter(Boolean));
 
 const frontMatterSchema = z
   .object({
@@ -70,9 +60,7 @@ const frontMatterSchema = z
     services: stringList.optional(),
     alerts: stringList.optional(),
     symptoms: stringList.optional(),
-    actions: z
-      .array(z.enum(REMEDIATION_ACTIONS, { error: (iss) => `unknown action ${JSON.stringify(iss.input)} (catalog: ${REMEDIATION_ACTIONS.join(", ")})` }))
-      .optional(),
+    actions: z.array(z.enum(REMEDIATION_ACTIONS, { error: (iss) => `unknown action ${JSON.stringify(iss.input)} (catalog: ${REMEDIATION_ACTIONS.join(", ")})` })).optional(),
     risk: z.enum(RISK_LEVELS).optional(),
   })
   .passthrough();

@@ -71,33 +71,21 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     .filter((c, i, all) => all.findIndex((x) => x.kind === c.kind && x.service === c.service && x.version === c.version) === i);
 
   // Only what was believed while the incident ran: a ranking that lands after the resolution is not a hypothesis the responders weighed.
-  const hypotheses = timeline
-    .filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt)))
-    .map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
-  const leadingCause = input.diagnosis?.cause
-    ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict }
-    : hypotheses.length
-      ? { text: hypotheses.at(-1)!.text, confidence: hypotheses.at(-1)!.confidence }
-      : undefined;
+  const hypotheses = timeline.filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt))).map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
+  const leadingCause = input.diagnosis?.cause ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict } : hypotheses.length ? { text: hypotheses.at(-1)!.text, confidence: hypotheses.at(-1)!.confidence } : undefined;
 
   const actions = timeline.filter((e) => e.kind === "action").map((e) => ({ text: e.text, event: String(e.data.event ?? ""), type: typeof e.data.type === "string" ? e.data.type : undefined, at: e.at, actor: e.actor }));
   const messages = timeline.filter((e) => e.kind === "message").map((e) => ({ at: e.at, actor: e.actor, text: e.text }));
   const responders = [...new Set(timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor)).map((e) => e.actor))];
 
   const declared = incident.origin === "declared";
-  const detectedBy = declared
-    ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack`
-    : byName.size
-      ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0].name} first)`
-      : "aisre";
+  const detectedBy = declared ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack` : byName.size ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0].name} first)` : "aisre";
 
   const end = resolvedAt ?? input.now;
   const impactMinutes = minutes(startedAt, end);
   const share = failingShareOf(input.impact);
   const window = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}`;
-  const basis = share !== undefined
-    ? `${window} at ${Math.round(share * 100)} % of requests failing (the worst service's share)`
-    : `${window}, counted in full (an upper bound: aisre does not know what share of requests failed)`;
+  const basis = share !== undefined ? `${window} at ${Math.round(share * 100)} % of requests failing (the worst service's share)` : `${window}, counted in full (an upper bound: aisre does not know what share of requests failed)`;
 
   return {
     incidentId: incident.id,

@@ -6,7 +6,6 @@ import type { KeyMoment } from "./timeline.ts";
 /** A postmortem's lifecycle: drafted by aisre, reviewed by people, then final (and in the knowledge base). */
 export { STATUS_LABEL, type PostmortemStatus };
 
-
 /** The text sections of the standard template, in order. The timeline is built, not written. */
 export const SECTIONS = ["summary", "impact", "rootCause", "trigger", "detection", "resolution", "wentWell", "wentWrong", "actionItems", "lessons"] as const;
 export type SectionKey = (typeof SECTIONS)[number];

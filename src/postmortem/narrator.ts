@@ -33,7 +33,12 @@ export function narrativeInput(f: PostmortemFacts, timeline: KeyMoment[], draft:
     `Leading cause: ${f.leadingCause ? `${f.leadingCause.text} (confidence ${f.leadingCause.confidence ?? "unknown"})` : "none recorded"}`,
     `Other hypotheses: ${f.hypotheses.map((h) => h.text).join("; ") || "none"}`,
     `Actions: ${f.actions.map((a) => `${a.event}: ${a.text}`).join("; ") || "none"}`,
-    `Messages from responders: ${f.messages.slice(-20).map((m) => `${names(m.actor)}: ${m.text}`).join(" | ") || "none"}`,
+    `Messages from responders: ${
+      f.messages
+        .slice(-20)
+        .map((m) => `${names(m.actor)}: ${m.text}`)
+        .join(" | ") || "none"
+    }`,
   ].join("\n");
   const lines = timeline.map((m) => `${clock(m.at)} [${m.kind}] ${m.kind === "message" ? `${names(m.actor)}: ` : ""}${m.text}`).join("\n");
   const draftRedacted: Partial<Record<SectionKey, string>> = {};
@@ -89,7 +94,11 @@ export function parseNarrative(content: string, logger?: Logger): Partial<Record
   for (const k of NARRATIVE_SECTIONS) {
     const v = (json as Record<string, unknown>)[k];
     if (typeof v === "string" && v.trim()) out[k] = v.trim().slice(0, 2_800);
-    else if (Array.isArray(v) && v.every((x) => typeof x === "string")) out[k] = v.map((x) => `• ${String(x).replace(/^[•*-]\s*/, "")}`).join("\n").slice(0, 2_800);
+    else if (Array.isArray(v) && v.every((x) => typeof x === "string"))
+      out[k] = v
+        .map((x) => `• ${String(x).replace(/^[•*-]\s*/, "")}`)
+        .join("\n")
+        .slice(0, 2_800);
   }
   return out;
 }

@@ -196,10 +196,7 @@ export class PostmortemService {
     const names = await this.names([...timeline.map((e) => e.actor), ...Object.values(base.sections)]);
     try {
       const input = narrativeInput(facts, moments, base.sections, this.o.redact, (a) => names.get(a) ?? a);
-      const sections = await Promise.race([
-        this.o.narrator.narrate(input),
-        new Promise<never>((_r, reject) => setTimeout(() => reject(new Error("the narrator took too long")), this.o.narratorTimeoutMs ?? 45_000).unref?.()),
-      ]);
+      const sections = await Promise.race([this.o.narrator.narrate(input), new Promise<never>((_r, reject) => setTimeout(() => reject(new Error("the narrator took too long")), this.o.narratorTimeoutMs ?? 45_000).unref?.())]);
       return generateDoc(facts, moments, { dueDays: this.o.settings.actionItemDueDays, now, narrative: { name: this.o.narrator.name, sections } });
     } catch (e) {
       this.logger.warn({ err: e, incident: incidentId }, "the LLM narrative failed; the postmortem uses the templates");
@@ -266,10 +263,22 @@ export class PostmortemService {
         });
         if (Object.keys(map).length) {
           p = effective((await this.repo.addFollowUps(p.incidentId, map))!);
-          await this.o.store.timeline.append({ incidentId: p.incidentId, kind: "note", actor: "aisre", text: `Follow-up issues created: ${Object.values(map).map((m) => m.key).join(", ")}`, data: { postmortem: true } });
+          await this.o.store.timeline.append({
+            incidentId: p.incidentId,
+            kind: "note",
+            actor: "aisre",
+            text: `Follow-up issues created: ${Object.values(map)
+              .map((m) => m.key)
+              .join(", ")}`,
+            data: { postmortem: true },
+          });
         }
         const failed = created.filter((c) => c.error);
-        if (failed.length) await this.o.incidents.postInThread(p.incidentId, { text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}` } }] });
+        if (failed.length)
+          await this.o.incidents.postInThread(p.incidentId, {
+            text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}`,
+            blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}` } }],
+          });
       }
     }
     if (this.o.knowledge) {

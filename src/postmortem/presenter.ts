@@ -29,7 +29,10 @@ export const plainPostmortemPresenter: PostmortemPresenter = {
       `*${SECTION_TITLE.summary}*\n${e(p.sections.summary)}`,
       `*${SECTION_TITLE.impact}*\n${e(p.sections.impact)}`,
       `*${SECTION_TITLE.rootCause}*\n${e(p.sections.rootCause)}`,
-      `*Timeline (UTC)*\n${p.timeline.slice(0, 25).map((m) => `${clock(m.at)} — ${e(m.text)}`).join("\n")}`,
+      `*Timeline (UTC)*\n${p.timeline
+        .slice(0, 25)
+        .map((m) => `${clock(m.at)} — ${e(m.text)}`)
+        .join("\n")}`,
       `*${SECTION_TITLE.actionItems}*\n${e(p.sections.actionItems)}`,
     ];
     return { text: e(`Postmortem ${STATUS_LABEL[p.status].toLowerCase()} for ${p.incidentId}: ${p.title}`), blocks: parts.map(section) };

@@ -57,8 +57,7 @@ export function likelyTrigger(f: PostmortemFacts): PostmortemFacts["changes"][nu
   return pool.sort((a, b) => a.minutesBefore - b.minutesBefore)[0];
 }
 
-const changeText = (c: PostmortemFacts["changes"][number]) =>
-  `${c.kind} of ${c.service}${c.version ? ` to ${c.version}` : ""}${c.previousVersion ? ` (from ${c.previousVersion})` : ""}${c.author ? ` by ${c.author}` : ""} at ${clock(c.at)}`;
+const changeText = (c: PostmortemFacts["changes"][number]) => `${c.kind} of ${c.service}${c.version ? ` to ${c.version}` : ""}${c.previousVersion ? ` (from ${c.previousVersion})` : ""}${c.author ? ` by ${c.author}` : ""} at ${clock(c.at)}`;
 
 export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sections: Record<SectionKey, string>; actionItems: ActionItem[] } {
   const trigger = likelyTrigger(f);
@@ -87,7 +86,14 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
     f.durationMinutes !== undefined ? `Duration: ${plural(f.durationMinutes, "minute")} (${clock(f.startedAt)} → ${clock(f.resolvedAt!)})` : `Duration: ongoing since ${clock(f.startedAt)}`,
     `Affected services: ${services}`,
     `Severity: ${f.severity.toUpperCase()}`,
-    `Alerts: ${f.alertCount}${f.alerts.length ? ` (${f.alerts.slice(0, 6).map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}${a.count > 1 ? ` ×${a.count}` : ""}`).join(", ")}${f.alerts.length > 6 ? `, +${f.alerts.length - 6} more` : ""})` : ""}`,
+    `Alerts: ${f.alertCount}${
+      f.alerts.length
+        ? ` (${f.alerts
+            .slice(0, 6)
+            .map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}${a.count > 1 ? ` ×${a.count}` : ""}`)
+            .join(", ")}${f.alerts.length > 6 ? `, +${f.alerts.length - 6} more` : ""})`
+        : ""
+    }`,
     budgetLine(eb),
     ...(f.impactNote ? [`Noted during the incident: ${f.impactNote}`] : []),
   ]);
@@ -96,10 +102,13 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   // Other explanations: the hypotheses that are not the leading one restated (the diagnosis's
   // entries carry prefixes and their own confidence note).
   const lead = f.leadingCause ? gist(f.leadingCause.text) : "";
-  const alternates = f.hypotheses.filter((h) => {
-    const g = gist(h.text);
-    return g !== "" && !(lead && (g.includes(lead.slice(0, 60)) || lead.includes(g.slice(0, 60))));
-  }).filter((h, i, all) => all.findIndex((x) => gist(x.text) === gist(h.text)) === i).slice(-3);
+  const alternates = f.hypotheses
+    .filter((h) => {
+      const g = gist(h.text);
+      return g !== "" && !(lead && (g.includes(lead.slice(0, 60)) || lead.includes(g.slice(0, 60))));
+    })
+    .filter((h, i, all) => all.findIndex((x) => gist(x.text) === gist(h.text)) === i)
+    .slice(-3);
   const rootCause = f.leadingCause
     ? [
         `${claim(f.leadingCause.text, f.leadingCause.confidence)}.`,
@@ -114,7 +123,15 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
 
   // ---- trigger
   const triggerText = trigger
-    ? `The ${changeText(trigger)}, ${plural(trigger.minutesBefore, "minute")} before the first symptom.${f.changes.length > 1 ? ` Other recent changes: ${f.changes.filter((c) => c !== trigger).slice(0, 3).map(changeText).join("; ")}.` : ""}`
+    ? `The ${changeText(trigger)}, ${plural(trigger.minutesBefore, "minute")} before the first symptom.${
+        f.changes.length > 1
+          ? ` Other recent changes: ${f.changes
+              .filter((c) => c !== trigger)
+              .slice(0, 3)
+              .map(changeText)
+              .join("; ")}.`
+          : ""
+      }`
     : "No deploy, rollback or configuration change was recorded in the two hours before the first symptom; the trigger is unknown.";
 
   // ---- detection
@@ -127,7 +144,12 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   // ---- resolution
   const resolution = [
     f.resolvedAt ? `Resolved at ${clock(f.resolvedAt)}${f.resolvedBy ? ` by ${who(f.resolvedBy)}` : ""}${f.resolvedWhy ? `: ${f.resolvedWhy}` : ""}.` : "Not resolved yet.",
-    executed.length || verifiedActions.length ? `Actions taken: ${[...executed, ...verifiedActions].slice(0, 5).map((a) => a.text).join("; ")}.` : "No remediation action was recorded by aisre.",
+    executed.length || verifiedActions.length
+      ? `Actions taken: ${[...executed, ...verifiedActions]
+          .slice(0, 5)
+          .map((a) => a.text)
+          .join("; ")}.`
+      : "No remediation action was recorded by aisre.",
     f.reopened ? `It was reopened ${plural(f.reopened, "time")} before it stayed resolved.` : "",
     f.timeToResolveMinutes !== undefined ? `Time to resolve: ${plural(f.timeToResolveMinutes, "minute")}.` : "",
   ]

@@ -53,7 +53,10 @@ export const RULES: readonly RedactionRule[] = [
 export function compilePatterns(value: string | undefined): { rules: RedactionRule[]; errors: string[] } {
   const rules: RedactionRule[] = [];
   const errors: string[] = [];
-  const parts = (value ?? "").split(/\n|;;/).map((s) => s.trim()).filter(Boolean);
+  const parts = (value ?? "")
+    .split(/\n|;;/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   parts.forEach((p, i) => {
     try {
       const re = new RegExp(p, "g");
@@ -133,7 +136,11 @@ export function redactingPort<T extends object>(port: T, redactor: Redactor, rea
     get(target, prop) {
       const v = Reflect.get(target, prop);
       if (typeof v !== "function") return v;
-      return (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(target, args.map((a) => redactor.redactValue(a, reach)));
+      return (...args: unknown[]) =>
+        (v as (...a: unknown[]) => unknown).apply(
+          target,
+          args.map((a) => redactor.redactValue(a, reach)),
+        );
     },
   });
 }

@@ -7,23 +7,7 @@ import type { RemediationAction } from "./types.ts";
  * action with its parameters), where (the target), why (reason, hypothesis), the evidence, and the
  * result. Also mirrored in the incident timeline for the postmortem.
  */
-export type AuditEvent =
-  | "recommended"
-  | "suppressed"
-  | "approval"
-  | "approval_refused"
-  | "rejected"
-  | "stale"
-  | "started"
-  | "refused"
-  | "skipped"
-  | "dry_run"
-  | "executed"
-  | "failed"
-  | "verified"
-  | "unverified"
-  | "escalated"
-  | "escalation_unavailable";
+export type AuditEvent = "recommended" | "suppressed" | "approval" | "approval_refused" | "rejected" | "stale" | "started" | "refused" | "skipped" | "dry_run" | "executed" | "failed" | "verified" | "unverified" | "escalated" | "escalation_unavailable";
 
 export function actionWhere(a: Pick<RemediationAction, "target">): string {
   const t = a.target;

@@ -206,7 +206,9 @@ export function runbookAction(type: string, spec: RunbookSpec): ActionDefinition
     verify: spec.verify,
     validate: (params) => validateArgs(spec.args, params ?? {}),
     describe: (t, p) => {
-      const args = Object.entries(p).map(([k, v]) => `${k}=${String(v)}`).join(", ");
+      const args = Object.entries(p)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(", ");
       const how = spec.http ? `HTTP ${spec.http.method} hook` : `script ${spec.script!.command[0]}`;
       return {
         change: `${spec.description || spec.title} (runbook ${type}, ${how}${args ? `; ${args}` : ""}).`,

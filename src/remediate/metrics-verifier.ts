@@ -62,9 +62,7 @@ export class MetricsVerifier implements Verifier {
   }
 
   private async readOne(check: SymptomCheck): Promise<SymptomReading> {
-    const spec: CheckSpec | undefined = check.query
-      ? { what: check.check, query: (s) => check.query!.replaceAll("$service", s), threshold: check.below ?? 1, healthyWhen: "below", format: (v) => String(Math.round(v * 1000) / 1000) }
-      : SYMPTOM_CHECKS[check.check];
+    const spec: CheckSpec | undefined = check.query ? { what: check.check, query: (s) => check.query!.replaceAll("$service", s), threshold: check.below ?? 1, healthyWhen: "below", format: (v) => String(Math.round(v * 1000) / 1000) } : SYMPTOM_CHECKS[check.check];
     const label = `${check.service} ${spec?.what ?? check.check}`;
     if (!spec) return { check, healthy: undefined, summary: `${label}: unknown check (known: ${Object.keys(SYMPTOM_CHECKS).join(", ")})` };
     const threshold = check.below ?? spec.threshold;

@@ -35,10 +35,7 @@ export const verificationSchema = z
 
 const ruleSchema = z
   .object({
-    match: z
-      .object({ action: oneOrMany.optional(), service: oneOrMany.optional(), environment: oneOrMany.optional() })
-      .strict()
-      .default({}),
+    match: z.object({ action: oneOrMany.optional(), service: oneOrMany.optional(), environment: oneOrMany.optional() }).strict().default({}),
     autonomy: autonomy.optional(),
     forbidden: z.boolean().optional(),
     approvers: z.array(approver).min(1).optional(),
@@ -54,14 +51,20 @@ const windowSchema = z
     days: z.array(day).min(1).default(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
     from: hhmm,
     to: hhmm,
-    timezone: z.string().default("UTC").refine((tz) => {
-      try {
-        new Intl.DateTimeFormat("en-US", { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, { error: "expected an IANA time zone such as Europe/Berlin" }),
+    timezone: z
+      .string()
+      .default("UTC")
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat("en-US", { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { error: "expected an IANA time zone such as Europe/Berlin" },
+      ),
     /** The most autonomy allowed inside the window (e.g. approve: no auto actions in peak hours). */
     maxAutonomy: autonomy,
     match: z.object({ action: oneOrMany.optional(), service: oneOrMany.optional(), environment: oneOrMany.optional() }).strict().default({}),

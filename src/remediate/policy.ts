@@ -21,7 +21,18 @@ const rank = (a: Autonomy) => AUTONOMY_LEVELS.indexOf(a);
 
 function globMatch(patterns: string[] | undefined, value: string): boolean {
   if (!patterns) return true;
-  return patterns.some((p) => p === "*" || p === value || (p.includes("*") && new RegExp(`^${p.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(value)));
+  return patterns.some(
+    (p) =>
+      p === "*" ||
+      p === value ||
+      (p.includes("*") &&
+        new RegExp(
+          `^${p
+            .split("*")
+            .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        ).test(value)),
+  );
 }
 
 type Match = { action?: string[]; service?: string[]; environment?: string[] };

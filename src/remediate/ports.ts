@@ -84,6 +84,4 @@ export interface RunbookRunner {
   run(spec: RunbookTransport, args: Record<string, unknown>, o: DryRunOption): Promise<ChangeReport>;
 }
 
-export type RunbookTransport =
-  | { kind: "http"; url: string; method: "POST" | "PUT" | "DELETE"; headers: Record<string, string>; timeoutMs: number; dryRun: "body" | "query" | "none" }
-  | { kind: "script"; command: string[]; timeoutMs: number; dryRun: "flag" | "none" };
+export type RunbookTransport = { kind: "http"; url: string; method: "POST" | "PUT" | "DELETE"; headers: Record<string, string>; timeoutMs: number; dryRun: "body" | "query" | "none" } | { kind: "script"; command: string[]; timeoutMs: number; dryRun: "flag" | "none" };

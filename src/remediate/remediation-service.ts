@@ -68,7 +68,14 @@ export interface ClickOutcome {
 }
 
 const canonical = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonical).join(",")}]` : v && typeof v === "object" ? `{${Object.keys(v).sort().map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}` : JSON.stringify(v ?? null);
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(",")}]`
+    : v && typeof v === "object"
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${k}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v ?? null);
 
 const EXECUTED: readonly ActionState[] = ["verified", "unverified", "failed"];
 
@@ -118,12 +125,9 @@ export class RemediationService {
       escalator: () => this.ports.escalator,
     });
     this.policy.onChange((c) => {
-      void o.store.audit
-        .append({ actor: "policy-file", action: c.ok ? "policy.loaded" : "policy.rejected", detail: { file: c.file, sha256: c.sha256 ?? null, error: c.error ?? null } })
-        .catch((e: unknown) => o.logger.error({ err: e }, "could not audit the policy change"));
+      void o.store.audit.append({ actor: "policy-file", action: c.ok ? "policy.loaded" : "policy.rejected", detail: { file: c.file, sha256: c.sha256 ?? null, error: c.error ?? null } }).catch((e: unknown) => o.logger.error({ err: e }, "could not audit the policy change"));
     });
   }
-
 
   private context(): ActionContext {
     return { kubernetes: this.ports.kubernetes, runbooks: this.ports.runbooks ?? defaultRunbookRunner, sandboxUrl: this.ports.sandboxUrl, namespace: this.ports.namespace ?? "default" };
@@ -429,9 +433,7 @@ export class RemediationService {
     for (const a of await this.records.inStates(["pending"])) void this.cards.refresh(a.id);
     return {
       ok: true,
-      message: enabled
-        ? ":large_green_circle: Automation is *on*: approved and automatic actions run again under the policy."
-        : ":red_circle: Automation is *off* for everyone, at once: no action runs (automatic or approved) until an approver runs `/aisre autonomy on`.",
+      message: enabled ? ":large_green_circle: Automation is *on*: approved and automatic actions run again under the policy." : ":red_circle: Automation is *off* for everyone, at once: no action runs (automatic or approved) until an approver runs `/aisre autonomy on`.",
     };
   }
 

@@ -15,7 +15,11 @@ const short = (s: string, n = 300) => (s.length > n ? `${s.slice(0, n - 1)}…` 
 
 /** A hook's answer as words for the action card, never raw JSON: "pid 4242, state active, query SELECT …". */
 export function readableFields(data: Record<string, unknown>): string {
-  const words = (k: string) => k.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/_/g, " ").toLowerCase();
+  const words = (k: string) =>
+    k
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .replace(/_/g, " ")
+      .toLowerCase();
   const parts: string[] = [];
   const add = (key: string, v: unknown, depth: number) => {
     if (parts.length >= 4 || v === null || v === undefined) return;

@@ -148,5 +148,4 @@ export interface RemediationAction {
   updatedAt: string;
 }
 
-export const targetLabel = (t: ActionTarget): string =>
-  `${t.pod ? `pod ${t.pod} of ` : ""}${t.kind === "StatefulSet" ? "statefulset" : "deployment"}/${t.service}${t.namespace ? ` in ${t.namespace}` : ""}${t.environment ? ` (${t.environment})` : ""}`;
+export const targetLabel = (t: ActionTarget): string => `${t.pod ? `pod ${t.pod} of ` : ""}${t.kind === "StatefulSet" ? "statefulset" : "deployment"}/${t.service}${t.namespace ? ` in ${t.namespace}` : ""}${t.environment ? ` (${t.environment})` : ""}`;

@@ -142,16 +142,10 @@ export function controlRoutes(options: ControlOptions): Control {
         return { ok: true, message };
       }),
     )
-    .add("POST", "/sandbox/users/:user/clicks", (req, res) =>
-      act(req, res, (user, b) =>
-        slack.actions.click(user, { channel: need(b, "channel"), ts: need(b, "ts"), action_id: need(b, "action_id"), block_id: typeof b.block_id === "string" ? b.block_id : undefined, value: b.value }),
-      ),
-    )
+    .add("POST", "/sandbox/users/:user/clicks", (req, res) => act(req, res, (user, b) => slack.actions.click(user, { channel: need(b, "channel"), ts: need(b, "ts"), action_id: need(b, "action_id"), block_id: typeof b.block_id === "string" ? b.block_id : undefined, value: b.value })))
     .add("POST", "/sandbox/users/:user/views/:view/submit", (req, res) => act(req, res, (user, b) => slack.actions.submitView(user, req.params.view, (b.values as Obj) ?? {})))
     .add("POST", "/sandbox/users/:user/views/:view/close", (req, res) => act(req, res, (user) => slack.actions.closeView(user, req.params.view)))
-    .add("POST", "/sandbox/users/:user/views/:view/actions", (req, res) =>
-      act(req, res, (user, b) => slack.actions.viewAction(user, req.params.view, { action_id: need(b, "action_id"), block_id: typeof b.block_id === "string" ? b.block_id : undefined, value: b.value })),
-    )
+    .add("POST", "/sandbox/users/:user/views/:view/actions", (req, res) => act(req, res, (user, b) => slack.actions.viewAction(user, req.params.view, { action_id: need(b, "action_id"), block_id: typeof b.block_id === "string" ? b.block_id : undefined, value: b.value })))
     .add("GET", "/sandbox/state", (_req, res) => {
       const state: Json = { channels: ws.channelsSummary() };
       if (scenarios) state.activeScenario = scenarios.active();
@@ -171,7 +165,10 @@ export function controlRoutes(options: ControlOptions): Control {
       sendJson(res, 200, {
         team: ws.team,
         bot: { user_id: ws.botUserId, bot_id: ws.botId, name: ws.botName },
-        people: ws.people().filter((u) => u.id !== "USLACKBOT").map((u) => ({ id: u.id, name: u.name, real_name: u.realName, title: u.title })),
+        people: ws
+          .people()
+          .filter((u) => u.id !== "USLACKBOT")
+          .map((u) => ({ id: u.id, name: u.name, real_name: u.realName, title: u.title })),
         users: ws.listUsers().map((u) => apiUser(ws, u)),
         usergroups: ws.listUsergroups().map((g) => ({ id: g.id, handle: g.handle, name: g.name, users: g.users })),
         channels: ws.visibleChannels(me).map((c) => ({ id: c.id, name: c.name, is_private: c.isPrivate, is_member: c.members.has(me), topic: c.topic.value, purpose: c.purpose.value, members: [...c.members], bookmarks: c.bookmarks })),

@@ -50,10 +50,7 @@ export async function connectSandbox(options: { url: string; botUrl: string; log
     }
   };
   await refresh();
-  const timers = [
-    setInterval(() => void refresh(), 2000),
-    setInterval(() => void register().catch((e: unknown) => options.logger.warn({ err: e }, "re-registering with the shared sandbox failed")), 10_000),
-  ];
+  const timers = [setInterval(() => void refresh(), 2000), setInterval(() => void register().catch((e: unknown) => options.logger.warn({ err: e }, "re-registering with the shared sandbox failed")), 10_000)];
   for (const t of timers) t.unref();
   const simulated = info.kubeconfigPath !== undefined;
   return {

@@ -41,10 +41,7 @@ export async function withLock<T>(db: Db, name: LockName, fn: (tx: Db) => Promis
  */
 export async function lockHolder(db: Db, key: number): Promise<number | undefined> {
   try {
-    const [row] = await db.query<{ pid: number }>(
-      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1",
-      [Math.floor(key / 2 ** 32), key % 2 ** 32],
-    );
+    const [row] = await db.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND classid = $1 AND objid = $2 AND objsubid = 1 AND granted LIMIT 1", [Math.floor(key / 2 ** 32), key % 2 ** 32]);
     return row ? Number(row.pid) : undefined;
   } catch {
     return undefined;

@@ -19,7 +19,6 @@ export function loadMigrations(): Migration[] {
     .map((f) => ({ version: Number(f.split("_")[0]), name: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
 }
 
-
 /**
  * Applies the migrations not yet applied, each in its own transaction. Replicas starting together
  * serialise on a transaction-scoped advisory lock so each migration runs once.

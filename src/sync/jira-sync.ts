@@ -82,8 +82,7 @@ export class JiraSync {
       ownership: o.settings.ownership,
       schedule: { debounceMs: o.settings.debounceMs, maxDelayMs: o.settings.maxDelayMs, ...o.schedule },
       logger: this.logger,
-      onGiveUp: (key, writes, error) =>
-        void this.o.store.links.byExternalId("jira", key).then((l) => this.problem(l?.incidentId, `Jira did not take aisre's update of ${key}: ${errorMessage(error)}`, writes)),
+      onGiveUp: (key, writes, error) => void this.o.store.links.byExternalId("jira", key).then((l) => this.problem(l?.incidentId, `Jira did not take aisre's update of ${key}: ${errorMessage(error)}`, writes)),
       onKeptHumanEdits: (key, kept) => this.logger.info({ issue: key, fields: kept.map((k) => k.field) }, "jira: kept fields people changed"),
     });
   }

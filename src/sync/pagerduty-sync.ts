@@ -86,7 +86,11 @@ export class PagerDutySync {
     ev.on("opened", opened);
     ev.on("status", status);
     ev.on("severity", severity);
-    this.listeners.push(() => ev.off("opened", opened), () => ev.off("status", status), () => ev.off("severity", severity));
+    this.listeners.push(
+      () => ev.off("opened", opened),
+      () => ev.off("status", status),
+      () => ev.off("severity", severity),
+    );
   }
 
   async idle(): Promise<void> {
@@ -271,9 +275,7 @@ export class PagerDutySync {
         view = await withRetry(() => this.o.port.escalate(link.externalId), this.o.retry);
         this.o.echo.remember("pagerduty", link.externalId, "incident.annotated");
         const who = by === "aisre" ? "aisre" : await this.o.people.actor(by);
-        await withRetry(() => this.o.port.addNote(link.externalId, `Escalated by ${who}: ${reason}`), this.o.retry).catch((e: unknown) =>
-          this.logger.warn({ err: e }, "adding the escalation note failed"),
-        );
+        await withRetry(() => this.o.port.addNote(link.externalId, `Escalated by ${who}: ${reason}`), this.o.retry).catch((e: unknown) => this.logger.warn({ err: e }, "adding the escalation note failed"));
       } catch (e) {
         const error = e instanceof PagerDutyApiError && e.code === 1006 ? "there is no further escalation level" : errorMessage(e);
         this.o.echo.consume("pagerduty", link.externalId, "incident.escalated");

@@ -42,10 +42,16 @@ const severities = z.array(z.enum(SEVERITIES as unknown as [Severity, ...Severit
 const bySeverity = <T extends z.ZodType>(v: T) => z.strictObject({ sev1: v, sev2: v, sev3: v, sev4: v });
 
 const mappingSchema = z.strictObject({
-  project: z.string().regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" }).optional(),
+  project: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" })
+    .optional(),
   issueType: z.string().min(1).optional(),
   priorityBySeverity: bySeverity(z.string().min(1)).optional(),
-  severityField: z.strictObject({ field: z.string().min(1), values: bySeverity(z.string().min(1)) }).nullable().optional(),
+  severityField: z
+    .strictObject({ field: z.string().min(1), values: bySeverity(z.string().min(1)) })
+    .nullable()
+    .optional(),
   timelineField: z.string().min(1).nullable().optional(),
   servicesField: z.string().min(1).nullable().optional(),
   incidentIdField: z.string().min(1).nullable().optional(),
@@ -69,8 +75,23 @@ const pdSeverity = z.enum(["critical", "error", "warning", "info"]);
 const pagerdutySchema = z.strictObject({
   enabled: z.boolean().default(true),
   pageFor: severities.default(["sev1", "sev2"]),
-  routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/, { error: "expected a 32-character Events API v2 routing key" }).optional(),
-  services: z.record(z.string(), z.strictObject({ routingKey: z.string().regex(/^[A-Za-z0-9]{32}$/).optional(), pageFor: severities.optional(), pdService: z.string().optional() })).default({}),
+  routingKey: z
+    .string()
+    .regex(/^[A-Za-z0-9]{32}$/, { error: "expected a 32-character Events API v2 routing key" })
+    .optional(),
+  services: z
+    .record(
+      z.string(),
+      z.strictObject({
+        routingKey: z
+          .string()
+          .regex(/^[A-Za-z0-9]{32}$/)
+          .optional(),
+        pageFor: severities.optional(),
+        pdService: z.string().optional(),
+      }),
+    )
+    .default({}),
   severity: bySeverity(pdSeverity).default({ sev1: "critical", sev2: "error", sev3: "warning", sev4: "info" }),
   oncallCacheMs: z.number().int().min(0).default(60_000),
 });

@@ -63,13 +63,7 @@ export function mergeChanges(webhook: readonly ChangeRecord[], cluster: readonly
   const out = [...webhook];
   for (const c of cluster) {
     const t = Date.parse(c.at);
-    const dup = webhook.some(
-      (w) =>
-        w.service === c.service &&
-        (w.kind === c.kind || (c.kind === "deploy" && w.kind === "rollback")) &&
-        Math.abs(Date.parse(w.at) - t) <= 10 * 60_000 &&
-        (!w.version || !c.version || w.version.replace(/^v/, "") === c.version.replace(/^v/, "")),
-    );
+    const dup = webhook.some((w) => w.service === c.service && (w.kind === c.kind || (c.kind === "deploy" && w.kind === "rollback")) && Math.abs(Date.parse(w.at) - t) <= 10 * 60_000 && (!w.version || !c.version || w.version.replace(/^v/, "") === c.version.replace(/^v/, "")));
     if (!dup) out.push(c);
   }
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -133,7 +127,14 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
       } else if (!a.services) notes.push("rollout history is read per service: name the services to include it");
       const all = mergeChanges(webhook, cluster);
       if (all.length === 0) return noData(`no changes${a.services ? ` to ${a.services.join(", ")}` : ""} between ${new Date(since).toISOString()} and ${new Date(until).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
-      return ok(all, `${plural(all.length, "change")}: ${all.slice(-5).map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")}`, notes);
+      return ok(
+        all,
+        `${plural(all.length, "change")}: ${all
+          .slice(-5)
+          .map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`)
+          .join(", ")}`,
+        notes,
+      );
     },
   });
   return {

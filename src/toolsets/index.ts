@@ -58,7 +58,12 @@ export class Toolsets {
   /** Calls a tool by name (an LLM's function call); unknown names are an `error` result. */
   async call(name: string, args: unknown): Promise<ToolResult<unknown>> {
     const t = this.tool(name);
-    if (!t) return failed(`no tool named ${name} (known: ${this.all().flatMap((ts) => ts.tools.map((x) => x.name)).join(", ")})`);
+    if (!t)
+      return failed(
+        `no tool named ${name} (known: ${this.all()
+          .flatMap((ts) => ts.tools.map((x) => x.name))
+          .join(", ")})`,
+      );
     return t.run(args);
   }
 

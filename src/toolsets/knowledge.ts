@@ -103,10 +103,7 @@ export function knowledgeToolset(kb: KnowledgeLike, history?: Pick<IncidentHisto
         }
       }
       if (hits.length === 0) return noData("no similar past incident in the knowledge base");
-      return ok(
-        hits,
-        hits.map((h) => `${h.title}${h.fixedBy?.length ? ` (fixed by ${h.fixedBy[0]})` : ""}`).join("; "),
-      );
+      return ok(hits, hits.map((h) => `${h.title}${h.fixedBy?.length ? ` (fixed by ${h.fixedBy[0]})` : ""}`).join("; "));
     },
   });
   const t: KnowledgeTools = { runbookMatches, similarIncidents };
@@ -119,8 +116,7 @@ export interface OncallTools {
 
 /** Who is on call for a service (PagerDuty). */
 export function oncallToolset(ports: ToolsetPorts, o: { disabledReason?: string } = {}): Toolset & { t: OncallTools } {
-  const availability = (): Availability =>
-    ports.pagerduty ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "PagerDuty is not connected (set PAGERDUTY_API_TOKEN, or run the sandbox)" };
+  const availability = (): Availability => (ports.pagerduty ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "PagerDuty is not connected (set PAGERDUTY_API_TOKEN, or run the sandbox)" });
   const whoIsOnCall = defineTool({
     name: "who_is_on_call",
     description: "Who is on call for a service (PagerDuty), lowest escalation level first.",

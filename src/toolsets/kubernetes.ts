@@ -142,8 +142,7 @@ export interface KubernetesTools {
  * clustered into signatures.
  */
 export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptions = {}): Toolset & { t: KubernetesTools; deploymentNamespace(service: string): Promise<string | undefined> } {
-  const availability = (): Availability =>
-    ports.kubernetes ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "Kubernetes is not connected (set KUBECONFIG or AISRE_K8S_IN_CLUSTER, or run the sandbox)" };
+  const availability = (): Availability => (ports.kubernetes ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "Kubernetes is not connected (set KUBECONFIG or AISRE_K8S_IN_CLUSTER, or run the sandbox)" });
   const k8s = (): KubernetesReadPort => ports.kubernetes!;
   const cacheMs = o.cacheMs ?? 5000;
   const cache = new Map<string, { at: number; value: Promise<unknown> }>();
@@ -207,7 +206,13 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
       }
       if (out.length === 0) return noData(`no pods found${a.services ? ` for ${a.services.join(", ")}` : ""}`);
       const bad = out.flatMap((s) => s.signals.map((x) => `${s.service}: ${x.kind}${x.count > 1 ? ` ×${x.count}` : ""}`));
-      return ok(out, `${plural(out.reduce((n, s) => n + s.pods.length, 0), "pod")} of ${plural(out.length, "service")}${bad.length ? `; ${bad.slice(0, 6).join(", ")}` : "; no pod problems"}`);
+      return ok(
+        out,
+        `${plural(
+          out.reduce((n, s) => n + s.pods.length, 0),
+          "pod",
+        )} of ${plural(out.length, "service")}${bad.length ? `; ${bad.slice(0, 6).join(", ")}` : "; no pod problems"}`,
+      );
     },
   });
 
@@ -306,19 +311,18 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
         }),
       );
       const until = a.until;
-      const inRange = until === undefined ? lines : lines.filter((l) => {
-        const t = /^(\S+)\s/.exec(l.text);
-        const at = t ? Date.parse(t[1]) : Number.NaN;
-        return !Number.isFinite(at) || at <= until;
-      });
+      const inRange =
+        until === undefined
+          ? lines
+          : lines.filter((l) => {
+              const t = /^(\S+)\s/.exec(l.text);
+              const at = t ? Date.parse(t[1]) : Number.NaN;
+              return !Number.isFinite(at) || at <= until;
+            });
       if (inRange.length === 0) return noData(`no log lines from ${a.service} since ${new Date(since).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
       const r = clusterLogLines(inRange, { minLevel: a.minLevel, limit: 15, ...(a.protect ? { protect: a.protect } : {}), ...(a.splitAt !== undefined ? { splitAt: a.splitAt } : {}) });
       const errors = r.signatures.filter((s) => s.level === "error");
-      return ok(
-        { ...r, service: a.service, pods: ranked.map((p) => p.name) },
-        `${plural(r.lines, "line")} from ${plural(ranked.length, "pod")} of ${a.service}: ${errors.length ? `${plural(errors.length, "error signature")}, top: ${errors[0].count}× "${errors[0].signature.slice(0, 100)}"` : "no errors"}`,
-        notes,
-      );
+      return ok({ ...r, service: a.service, pods: ranked.map((p) => p.name) }, `${plural(r.lines, "line")} from ${plural(ranked.length, "pod")} of ${a.service}: ${errors.length ? `${plural(errors.length, "error signature")}, top: ${errors[0].count}× "${errors[0].signature.slice(0, 100)}"` : "no errors"}`, notes);
     },
   });
 

@@ -132,7 +132,7 @@ export function parseLogLine(raw: string, knownAt?: number): Parsed {
     message = `${logfmtMsg[1] ?? logfmtMsg[2]}${rest ? ` ${rest}` : ""}`;
   } else {
     const word = /(?:^|[\s[(|])(FATAL|PANIC|CRITICAL|CRIT|SEVERE|ERROR|ERR|WARNING|WARN|INFO|DEBUG|TRACE|NOTICE|LOG)(?=[\s\]):|]|$)/.exec(text);
-    if (word && !level) level = word[1] === "LOG" || word[1] === "NOTICE" ? "info" : levelFromWord(word[1]) ?? "info";
+    if (word && !level) level = word[1] === "LOG" || word[1] === "NOTICE" ? "info" : (levelFromWord(word[1]) ?? "info");
     if (!word && /^\s*[^\s:]+:\s*(ERROR|FATAL|PANIC)\b/.test(text)) level = "error";
     if (/^\S*\s*(Error|[A-Z]\w+(Error|Exception))\b[:\s]/.test(text.trim())) level = "error";
     // Drop the boilerplate before the message: timestamp, level, pid/thread, logger name.

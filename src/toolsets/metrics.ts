@@ -109,8 +109,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
   const label = o.serviceLabel ?? "service";
   const queries = o.queries ?? DEFAULT_PROM_QUERIES;
   const dimension = o.cloudwatchDimension ?? "Service";
-  const availability = (): Availability =>
-    ports.metrics || ports.cloudwatch ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "no metrics backend is connected (set PROMETHEUS_URL or AWS_REGION, or run the sandbox)" };
+  const availability = (): Availability => (ports.metrics || ports.cloudwatch ? { enabled: true } : { enabled: false, reason: o.disabledReason ?? "no metrics backend is connected (set PROMETHEUS_URL or AWS_REGION, or run the sandbox)" });
 
   async function fromPrometheus(p: PrometheusReadPort, services: string[], start: Date, end: Date, step: number, into: Map<string, MetricSeries[]>, notes: string[]): Promise<void> {
     const failures: string[] = [];

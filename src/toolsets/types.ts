@@ -10,11 +10,7 @@ import { z } from "zod";
  * - `error`: the source failed (timeout, 5xx, bad query), with the message;
  * - `disabled`: the integration is not configured, with the reason and how to enable it.
  */
-export type ToolResult<T> =
-  | { status: "ok"; data: T; summary: string; notes?: string[] }
-  | { status: "no_data"; reason: string }
-  | { status: "error"; error: string }
-  | { status: "disabled"; reason: string };
+export type ToolResult<T> = { status: "ok"; data: T; summary: string; notes?: string[] } | { status: "no_data"; reason: string } | { status: "error"; error: string } | { status: "disabled"; reason: string };
 
 export type ToolStatus = ToolResult<unknown>["status"];
 
@@ -70,14 +66,7 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): P
  * an `error` result naming the field), the toolset's availability is checked first, the body runs
  * under a timeout, and a throw becomes an `error` result.
  */
-export function defineTool<S extends z.ZodType, T>(spec: {
-  name: string;
-  description: string;
-  parameters: S;
-  availability: () => Availability;
-  timeoutMs?: number;
-  run: (args: z.output<S>) => Promise<ToolResult<T>>;
-}): Tool<z.input<S>, T> {
+export function defineTool<S extends z.ZodType, T>(spec: { name: string; description: string; parameters: S; availability: () => Availability; timeoutMs?: number; run: (args: z.output<S>) => Promise<ToolResult<T>> }): Tool<z.input<S>, T> {
   return {
     name: spec.name,
     description: spec.description,

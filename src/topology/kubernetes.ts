@@ -50,8 +50,7 @@ export function kubernetesObservation(shape: ClusterShape, options: { namespaces
     }
     selected.set(s, set);
   }
-  const selectorsOf = (w: WorkloadShape): ServiceShape[] =>
-    services.filter((s) => selected.get(s)!.has(w)).sort((a, b) => Number(b.name === w.name) - Number(a.name === w.name) || a.name.localeCompare(b.name));
+  const selectorsOf = (w: WorkloadShape): ServiceShape[] => services.filter((s) => selected.get(s)!.has(w)).sort((a, b) => Number(b.name === w.name) - Number(a.name === w.name) || a.name.localeCompare(b.name));
   const nameOf = new Map<WorkloadShape, string>();
   for (const w of tops) nameOf.set(w, w.labels[NAME] ?? w.podLabels[NAME] ?? selectorsOf(w)[0]?.name ?? w.name);
 

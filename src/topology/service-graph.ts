@@ -23,13 +23,10 @@ const UNKNOWN = new Set(["", "unknown", "unknown_service"]);
  *   statefulset.
  */
 export const EDGE_QUERIES: Record<Exclude<DiscoverySourceName, "kubernetes">, EdgeQuery[]> = {
-  "service-graph": [
-    { metric: "traces_service_graph_request_total", query: (w) => `sum by (client, server) (increase(traces_service_graph_request_total[${w}])) > 0`, from: ["client"], to: ["server"] },
-  ],
+  "service-graph": [{ metric: "traces_service_graph_request_total", query: (w) => `sum by (client, server) (increase(traces_service_graph_request_total[${w}])) > 0`, from: ["client"], to: ["server"] }],
   istio: ["istio_requests_total", "istio_tcp_sent_bytes_total"].map((metric) => ({
     metric,
-    query: (w: string) =>
-      `sum by (source_canonical_service, source_workload, destination_canonical_service, destination_workload, destination_service_name) (increase(${metric}{reporter="source"}[${w}])) > 0`,
+    query: (w: string) => `sum by (source_canonical_service, source_workload, destination_canonical_service, destination_workload, destination_service_name) (increase(${metric}{reporter="source"}[${w}])) > 0`,
     from: ["source_canonical_service", "source_workload"],
     to: ["destination_canonical_service", "destination_workload", "destination_service_name"],
   })),

@@ -80,7 +80,10 @@ export class DeliveryGroupCommit {
     const unique = [...first.values()];
     const outcome = new Map<string, { fresh: boolean } | { error: unknown }>();
     try {
-      const fresh = await this.o.deliveries.recordMany(unique.map((w) => w.row), this.o.lease());
+      const fresh = await this.o.deliveries.recordMany(
+        unique.map((w) => w.row),
+        this.o.lease(),
+      );
       for (const w of unique) outcome.set(w.key, { fresh: fresh.has(w.key) });
     } catch (e) {
       if (isConnectionError(e) || unique.length === 1) {

@@ -9,7 +9,9 @@ export function sourceSecrets(config: Config): SourceSecrets {
   return {
     alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
     alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
-    snsTopicArns: e.SNS_TOPIC_ARNS?.split(",").map((s) => s.trim()).filter(Boolean),
+    snsTopicArns: e.SNS_TOPIC_ARNS?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
     // PAGERDUTY_WEBHOOK_SECRET may hold two comma-separated secrets during a rotation. Unset, the
     // deliveries are accepted unsigned like every other source's (docs/webhooks.md); the sandbox
     // still signs its webhooks, which is then simply not checked.

@@ -56,18 +56,19 @@ beforeEach(() => {
 async function ask(question: string, user = "U_ALICE"): Promise<SlackMessageShape> {
   const before = new Set((await t.replies(root.channel, root.ts)).map((m) => m.ts));
   await t.message(user, root.channel, `<@${bot}> ${question}`, root.ts);
-  return eventually(
-    async () => (await t.replies(root.channel, root.ts)).find((m) => !before.has(m.ts) && m.user === bot && /Rules-based answer|robot_face/.test(flat(m))),
-    `the answer to "${question}"`,
-    20_000,
-  );
+  return eventually(async () => (await t.replies(root.channel, root.ts)).find((m) => !before.has(m.ts) && m.user === bot && /Rules-based answer|robot_face/.test(flat(m))), `the answer to "${question}"`, 20_000);
 }
 
 describe("@mentions answered by the LLM tool loop", () => {
   it("calls the real read-only tools, feeds their results back, and cites them", async () => {
     const since = new Date(t.aisre.sandbox!.sim!.now() - 2 * 3_600_000).toISOString();
     fake.script = [
-      { toolCalls: [{ name: "recent_changes", arguments: { services: ["inventory"], since } }, { name: "service_health", arguments: { service: "checkout" } }] },
+      {
+        toolCalls: [
+          { name: "recent_changes", arguments: { services: ["inventory"], since } },
+          { name: "service_health", arguments: { service: "checkout" } },
+        ],
+      },
       { content: "*inventory 2.3.0* (maria-dev) went out minutes before checkout's errors began: the likely trigger. Roll it back." },
     ];
     const reply = await ask("what changed, and is it why checkout fails?");

@@ -24,7 +24,18 @@ const snapshot = {
   headline: "inventory: the deploy 2.3.0 is the likely trigger",
   gaps: [],
   hypotheses: [
-    { rank: 1, service: "inventory", cause: "inventory: the deploy 2.3.0, 3 min before onset, is the likely trigger", confidence: 0.9, evidence: [{ kind: "change", summary: "deploy 2.3.0 at 10:02Z, 3 min before onset", weight: 2 }, { kind: "log", summary: "60× KeyError: 'warehouse_id'", weight: 1 }], counterEvidence: [], gaps: ["no traces"] },
+    {
+      rank: 1,
+      service: "inventory",
+      cause: "inventory: the deploy 2.3.0, 3 min before onset, is the likely trigger",
+      confidence: 0.9,
+      evidence: [
+        { kind: "change", summary: "deploy 2.3.0 at 10:02Z, 3 min before onset", weight: 2 },
+        { kind: "log", summary: "60× KeyError: 'warehouse_id'", weight: 1 },
+      ],
+      counterEvidence: [],
+      gaps: ["no traces"],
+    },
     { rank: 2, service: "orders-db", cause: "orders-db is saturated", confidence: 0.06, evidence: [{ kind: "metric", summary: "cpu up 10%", weight: 0.2 }], counterEvidence: [{ kind: "metric", summary: "query latency normal", weight: 0.5 }], gaps: [] },
   ],
 };
@@ -120,9 +131,7 @@ describe("answer helpers", () => {
   });
 
   it("turns a model's Markdown into Slack mrkdwn, leaving code alone", () => {
-    expect(toMrkdwn("### Cause\n**inventory 2.3.0** broke it, see [the deploy](https://ci.example.com/42)\n- roll back\n* verify `a**b**`")).toBe(
-      "*Cause*\n*inventory 2.3.0* broke it, see <https://ci.example.com/42|the deploy>\n• roll back\n• verify `a**b**`",
-    );
+    expect(toMrkdwn("### Cause\n**inventory 2.3.0** broke it, see [the deploy](https://ci.example.com/42)\n- roll back\n* verify `a**b**`")).toBe("*Cause*\n*inventory 2.3.0* broke it, see <https://ci.example.com/42|the deploy>\n• roll back\n• verify `a**b**`");
     expect(toMrkdwn("*already mrkdwn* _fine_")).toBe("*already mrkdwn* _fine_");
   });
 
@@ -215,7 +224,10 @@ describe("Block Kit within Slack's limits", () => {
     expect(s).toContain("30% :arrow_up: (baseline 0.5%)");
     expect(s).toContain("deploy of *inventory* `2.3.0` 8 min ago by maria-dev");
     expect(s).toContain('"value":"status|checkout"');
-    const many = statusCardMessage(["a", "b", "c", "d"].map((x) => health(x, { gaps: ["x".repeat(5000)] })), { now: Date.parse(at(10)), sharedBy: "U_BOB" });
+    const many = statusCardMessage(
+      ["a", "b", "c", "d"].map((x) => health(x, { gaps: ["x".repeat(5000)] })),
+      { now: Date.parse(at(10)), sharedBy: "U_BOB" },
+    );
     expect(many.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
     expect(JSON.stringify(many.blocks)).toContain("Shared by <@U_BOB>");
     expect(JSON.stringify(many.blocks)).not.toContain("share_in_channel");
@@ -233,7 +245,15 @@ describe("Block Kit within Slack's limits", () => {
     for (const b of sections) expect(b.text!.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
     expect(JSON.stringify(m.blocks)).toContain("Rules-based answer (the language model did not answer)");
     expect(m.text.length).toBeLessThanOrEqual(3000);
-    const llm = answerMessage({ intent: "why", text: "because", sources: ["recent_changes: ok"], notes: [], mode: "llm", llm: { model: "m", steps: 2, tokens: 1234, elapsedMs: 900 }, proposals: [{ type: "rollback", service: "inventory", reason: "bad deploy", offered: true, note: "card posted in the thread for approval" }] });
+    const llm = answerMessage({
+      intent: "why",
+      text: "because",
+      sources: ["recent_changes: ok"],
+      notes: [],
+      mode: "llm",
+      llm: { model: "m", steps: 2, tokens: 1234, elapsedMs: 900 },
+      proposals: [{ type: "rollback", service: "inventory", reason: "bad deploy", offered: true, note: "card posted in the thread for approval" }],
+    });
     expect(JSON.stringify(llm.blocks)).toContain(":robot_face: m · 2 steps · 1,234 tokens · 0.9 s");
     expect(JSON.stringify(llm.blocks)).toContain("*rollback* on *inventory*: bad deploy (card posted in the thread for approval)");
     expect(sectionsOf("a\nb", 3)).toEqual(["a\nb"]);
@@ -242,7 +262,7 @@ describe("Block Kit within Slack's limits", () => {
   it("runbook results name the file, the actions and the steps", () => {
     const m = runbookMessage("pool", [{ title: "DB pool exhausted", score: 0.8, excerpt: "", path: "db.md", risk: "high", actions: ["kill_db_query"], services: ["*"], steps: ["kill the query"] }], { shareable: true });
     const s = JSON.stringify(m.blocks);
-    expect(s).toContain("runbook \\\"DB pool exhausted\\\" (strong match)");
+    expect(s).toContain('runbook \\"DB pool exhausted\\" (strong match)');
     expect(s).toContain("actions: kill db query");
     expect(s).toContain("1. kill the query");
     expect(s).toContain('"value":"runbook|pool"');

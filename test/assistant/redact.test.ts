@@ -7,7 +7,7 @@ const redacted = (s: string) => r.redact(s).text;
 describe("redaction of realistic log lines", () => {
   const cases: Array<[string, string, string]> = [
     ["slack bot token", "2026-11-23T10:00:01Z ERROR slack: invalid_auth for token xoxb-2011223344-5566778899-AbCdEfGhIjKlMnOpQrStUvWx", "xoxb-2011223344"],
-    ["aws access key", "level=warn msg=\"assume role failed\" key=AKIAIOSFODNN7EXAMPLE region=us-east-1", "AKIAIOSFODNN7EXAMPLE"],
+    ["aws access key", 'level=warn msg="assume role failed" key=AKIAIOSFODNN7EXAMPLE region=us-east-1', "AKIAIOSFODNN7EXAMPLE"],
     ["aws secret", 'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI"],
     ["github token", "git clone https://ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8@github.com/acme/shop.git", "ghp_a1B2c3D4"],
     ["bearer header", "GET /api/orders 401 headers={Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0}", "9f8e7d6c5b4a"],

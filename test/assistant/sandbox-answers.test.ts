@@ -216,7 +216,12 @@ describe("@mentions through Slack", () => {
     expect(answer).toBeDefined();
     await ask("what about payments?", { channel: root.channel, threadTs: root.ts }, withFile("payments-errors.png"));
     const turns = (await t.aisre.services.store.timeline.list(incident.id, ["message"])).filter((e) => e.data.mention === true);
-    expect(turns.map((e) => [e.data.intent, e.data.service])).toEqual(expect.arrayContaining([["metric", "checkout"], ["metric", "payments"]]));
+    expect(turns.map((e) => [e.data.intent, e.data.service])).toEqual(
+      expect.arrayContaining([
+        ["metric", "checkout"],
+        ["metric", "payments"],
+      ]),
+    );
     expect(turns.every((e) => typeof (e.data.answer as { text?: string } | undefined)?.text === "string")).toBe(true);
   });
 

@@ -45,7 +45,14 @@ describe("incident card", () => {
   });
 
   it("heads with the current understanding; once resolved, impact, recommendations and actions give way to the resolution", () => {
-    const open = incidentCardMessage({ incident, headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely", impact: "checkout: 30 % of requests fail", alerts: { total: 3, firing: 3, names: [] }, diagnosis: { cause: "inventory: the deploy", confidence: 0.9, nextSteps: ["Recommended: rollback of inventory; see the action card in the thread."] }, links: {} });
+    const open = incidentCardMessage({
+      incident,
+      headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely",
+      impact: "checkout: 30 % of requests fail",
+      alerts: { total: 3, firing: 3, names: [] },
+      diagnosis: { cause: "inventory: the deploy", confidence: 0.9, nextSteps: ["Recommended: rollback of inventory; see the action card in the thread."] },
+      links: {},
+    });
     expect(JSON.stringify(open.blocks)).toContain("SEV2 · Checkout failing 30 % — inventory deploy 2.3.0 likely");
     expect(open.text).toContain("Checkout failing 30 %");
     const done = incidentCardMessage({

@@ -86,7 +86,10 @@ describe("line chart", () => {
     const values = ts.map((_, i) => (i < 100 ? 10 : 90));
     const d = decode(renderLineChart({ timestamps: ts, values, width: 400, height: 200, title: "checkout p99 latency" }));
     expect([d.width, d.height]).toEqual([400, 200]);
-    const column = (x: number) => Array.from({ length: d.height }, (_, y) => ({ y, p: d.pixel(x, y) })).filter((c) => bluish(c.p)).map((c) => c.y);
+    const column = (x: number) =>
+      Array.from({ length: d.height }, (_, y) => ({ y, p: d.pixel(x, y) }))
+        .filter((c) => bluish(c.p))
+        .map((c) => c.y);
     const left = column(120);
     const right = column(330);
     expect(left.length).toBeGreaterThan(0);

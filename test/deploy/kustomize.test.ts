@@ -99,7 +99,12 @@ describe.each(Object.entries(overlays))("kubectl kustomize deploy/kubernetes/ove
     const names = [...Object.keys(environment(objects, () => "x")), ...(c.env ?? []).map((e: Any) => e.name)];
     expect(names.filter((n) => !ENV_VARIABLES.includes(n))).toEqual([]);
     const configMaps = new Set(objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata.name));
-    const referenced = [...(c.envFrom ?? []).map((f: Any) => f.configMapRef.name), ...podSpec(objects).volumes.filter((v: Any) => v.configMap).map((v: Any) => v.configMap.name)];
+    const referenced = [
+      ...(c.envFrom ?? []).map((f: Any) => f.configMapRef.name),
+      ...podSpec(objects)
+        .volumes.filter((v: Any) => v.configMap)
+        .map((v: Any) => v.configMap.name),
+    ];
     expect(referenced.filter((n) => !configMaps.has(n))).toEqual([]);
     const secrets = new Set((c.env ?? []).filter((e: Any) => e.valueFrom?.secretKeyRef).map((e: Any) => e.valueFrom.secretKeyRef.name));
     expect([...secrets].every((s) => s === "aisre-secrets")).toBe(true);
@@ -119,7 +124,9 @@ describe("overlays", () => {
     const root = join(scratch, "production");
     mountConfigMaps(objects, root);
     const env = environment(objects, (k) => FAKE_SECRETS[k]);
-    const required = container(objects).env.filter((e: Any) => e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional).map((e: Any) => e.name);
+    const required = container(objects)
+      .env.filter((e: Any) => e.valueFrom?.secretKeyRef && !e.valueFrom.secretKeyRef.optional)
+      .map((e: Any) => e.name);
     expect(required.sort()).toEqual(Object.keys(FAKE_SECRETS).sort());
     // The files named by the settings are the mounted ConfigMaps (paths re-rooted under scratch).
     for (const k of ["AISRE_POLICY_FILE", "AISRE_ROUTING_FILE", "AISRE_SLIS_FILE", "AISRE_SERVICES_FILE"]) env[k] = join(root, env[k]!);
@@ -155,7 +162,11 @@ describe("overlays", () => {
     expect(config.databaseUrl).toBeUndefined();
     const sandboxPort = container(objects).ports.find((p: Any) => p.name === "sandbox");
     expect(sandboxPort.containerPort).toBe(config.sandboxPort);
-    expect(find<Any>(objects, "Service", "aisre").spec.ports.map((p: Any) => p.name).sort()).toEqual(["http", "sandbox"]);
+    expect(
+      find<Any>(objects, "Service", "aisre")
+        .spec.ports.map((p: Any) => p.name)
+        .sort(),
+    ).toEqual(["http", "sandbox"]);
     expect(find<Any>(objects, "NetworkPolicy", "aisre").spec.egress).toEqual([]);
   });
 });

@@ -82,7 +82,11 @@ describe("aisre's alert rules", () => {
   });
 
   it("read only metrics aisre exposes", () => {
-    const unknown = rules.flatMap((r) => metricNames(r.expr).filter((n) => !EXPOSED.has(n)).map((n) => `${r.alert}: ${n}`));
+    const unknown = rules.flatMap((r) =>
+      metricNames(r.expr)
+        .filter((n) => !EXPOSED.has(n))
+        .map((n) => `${r.alert}: ${n}`),
+    );
     expect(unknown).toEqual([]);
   });
 });
@@ -114,7 +118,11 @@ describe("Grafana dashboard", () => {
   });
 
   it("queries only metrics aisre exposes, in valid PromQL", () => {
-    const unknown = dashboardExprs.flatMap((e) => metricNames(e).filter((n) => !EXPOSED.has(n)).map((n) => `${n} in ${e}`));
+    const unknown = dashboardExprs.flatMap((e) =>
+      metricNames(e)
+        .filter((n) => !EXPOSED.has(n))
+        .map((n) => `${n} in ${e}`),
+    );
     expect(unknown).toEqual([]);
     // promtool parses each query as a recording rule ($pod: the dashboard's pod variable).
     const file = join(scratch, "dashboard-queries.yaml");

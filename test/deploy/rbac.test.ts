@@ -105,8 +105,7 @@ describe("RBAC: the production ClusterRole is exactly what the Kubernetes adapte
     const sa = find(objects, "ServiceAccount", "aisre");
     const bound = objects.filter(
       (o): o is K8sObject & { roleRef: { kind: string; name: string }; subjects: Array<{ kind: string; name: string; namespace?: string }> } =>
-        (o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") &&
-        (o as { subjects?: Array<{ kind: string; name: string; namespace?: string }> }).subjects!.some((s) => s.kind === "ServiceAccount" && s.name === sa.metadata.name && s.namespace === sa.metadata.namespace),
+        (o.kind === "ClusterRoleBinding" || o.kind === "RoleBinding") && (o as { subjects?: Array<{ kind: string; name: string; namespace?: string }> }).subjects!.some((s) => s.kind === "ServiceAccount" && s.name === sa.metadata.name && s.namespace === sa.metadata.namespace),
     );
     expect(bound.length).toBeGreaterThan(0);
     const granted: string[] = [];

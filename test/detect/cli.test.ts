@@ -45,8 +45,12 @@ describe("aisre detect", () => {
     const outDir = join(dir, "out");
     aisre("detect", "--in", inDir, "--out", outDir);
     expect(existsSync(join(outDir, "cat", "a.csv"))).toBe(true);
-    const a = readFileSync(join(outDir, "cat", "a.csv"), "utf8").trim().split("\n");
-    const b = readFileSync(join(outDir, "cat", "b.csv"), "utf8").trim().split("\n");
+    const a = readFileSync(join(outDir, "cat", "a.csv"), "utf8")
+      .trim()
+      .split("\n");
+    const b = readFileSync(join(outDir, "cat", "b.csv"), "utf8")
+      .trim()
+      .split("\n");
     expect(b).toHaveLength(801);
     expect(b).toEqual(a.slice(0, 801));
   });

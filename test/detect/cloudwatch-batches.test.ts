@@ -61,7 +61,13 @@ describe("GetMetricData batching", () => {
 
   it("gives an oversized single query its own batch", () => {
     const big = metric(1, { period: 1 });
-    const batches = planMetricDataBatches([{ key: "x", metric: big }, { key: "y", metric: metric(2) }], { startMs: 0, endMs: 48 * HOUR });
+    const batches = planMetricDataBatches(
+      [
+        { key: "x", metric: big },
+        { key: "y", metric: metric(2) },
+      ],
+      { startMs: 0, endMs: 48 * HOUR },
+    );
     expect(batches.map((b) => Object.values(b.keys))).toEqual([["x"], ["y"]]);
   });
 });

@@ -73,7 +73,7 @@ describe("DetectionService", () => {
     expect(findings.length).toBeGreaterThan(0);
     const first = findings[0];
     expect(first.at).toBeGreaterThanOrEqual(pts[leakStart].t);
-    expect(first.at).toBeLessThan(pts[leakStart].t + ((pts[oom].t - pts[leakStart].t) / 10));
+    expect(first.at).toBeLessThan(pts[leakStart].t + (pts[oom].t - pts[leakStart].t) / 10);
   });
 
   it("accepts unknown series with default settings, ignores repeated points and sorts a batch", () => {

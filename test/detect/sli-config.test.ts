@@ -68,7 +68,18 @@ describe("slis.yaml", () => {
     expect(bad({ prometheus: { query: "up" }, quietHours: { start: "25:00", end: "07:00" } })).toThrow(/HH:MM/);
     expect(bad({ prometheus: { query: "up" }, quietHours: { start: "22:00", end: "07:00", timezone: "Mars/Olympus" } })).toThrow(/IANA/);
     expect(bad({ prometheus: { query: "up" }, colour: "red" })).toThrow();
-    expect(() => parseSliConfig({ services: { a: { slis: [{ name: "x", prometheus: { query: "up" } }, { name: "x", prometheus: { query: "up" } }] } } })).toThrow(/duplicate/);
+    expect(() =>
+      parseSliConfig({
+        services: {
+          a: {
+            slis: [
+              { name: "x", prometheus: { query: "up" } },
+              { name: "x", prometheus: { query: "up" } },
+            ],
+          },
+        },
+      }),
+    ).toThrow(/duplicate/);
     expect(() => parseSliYaml("services: [")).toThrow(/not valid YAML/);
   });
 

@@ -7,13 +7,15 @@ import { healthy, metric, ONSET, step, svc } from "./helpers.ts";
 function input(): DiagnosisInput {
   return {
     anomalyStart: ONSET,
-    services: [
-      svc("payments", metric("latency_p99", 0.1, step(3), { salt: 1 })),
-      svc("ledger", metric("latency_p99", 0.1, step(2.6), { salt: 2 })),
-      svc("checkout", metric("latency_p99", 0.4, step(1.8), { salt: 3 })),
-      healthy("search", 4),
-    ],
-    graph: graphFromTopology({ services: [], edges: [{ from: "checkout", to: "payments" }, { from: "checkout", to: "ledger" }, { from: "checkout", to: "search" }] }),
+    services: [svc("payments", metric("latency_p99", 0.1, step(3), { salt: 1 })), svc("ledger", metric("latency_p99", 0.1, step(2.6), { salt: 2 })), svc("checkout", metric("latency_p99", 0.4, step(1.8), { salt: 3 })), healthy("search", 4)],
+    graph: graphFromTopology({
+      services: [],
+      edges: [
+        { from: "checkout", to: "payments" },
+        { from: "checkout", to: "ledger" },
+        { from: "checkout", to: "search" },
+      ],
+    }),
     symptom: { service: "checkout", metric: "latency_p99" },
     changes: [],
     k8s: [],

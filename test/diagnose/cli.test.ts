@@ -40,10 +40,13 @@ function writeSystem(): string {
     const dir = join(sys, `case-${seed}`);
     mkdirSync(dir, { recursive: true });
     // Only post-onset samples, like the recorded cases.
-    const post = c.input.services.map((s) => ({ service: s.service, series: s.series.map((m) => {
-      const keep = m.timestamps.map((t, i) => (t >= c.input.anomalyStart ? i : -1)).filter((i) => i >= 0);
-      return { metric: m.metric, timestamps: keep.map((i) => m.timestamps[i]), values: keep.map((i) => m.values[i]) };
-    }) }));
+    const post = c.input.services.map((s) => ({
+      service: s.service,
+      series: s.series.map((m) => {
+        const keep = m.timestamps.map((t, i) => (t >= c.input.anomalyStart ? i : -1)).filter((i) => i >= 0);
+        return { metric: m.metric, timestamps: keep.map((i) => m.timestamps[i]), values: keep.map((i) => m.values[i]) };
+      }),
+    }));
     writeFileSync(join(dir, "metrics.csv"), toCsv(post));
     writeFileSync(join(dir, "case.json"), JSON.stringify({ anomaly_start: c.input.anomalyStart, symptom: c.input.symptom }));
     writeFileSync(join(dir, "answer.json"), JSON.stringify({ root_cause: c.answer }));
@@ -60,7 +63,10 @@ describe("case reader", () => {
     expect(lat.timestamps).toEqual([1, 2]);
     expect(Number.isNaN(lat.values[0])).toBe(true);
     expect(lat.values[1]).toBe(0.5);
-    expect(parseGraphCsv("source,target\na,b\n\nb,c\n")).toEqual([{ source: "a", target: "b" }, { source: "b", target: "c" }]);
+    expect(parseGraphCsv("source,target\na,b\n\nb,c\n")).toEqual([
+      { source: "a", target: "b" },
+      { source: "b", target: "c" },
+    ]);
   });
 
   it("finds cases and picks up graph.csv and baseline.csv from the parent folder", () => {
@@ -98,7 +104,9 @@ describe("aisre rca", () => {
   });
 
   it.skipIf(!haveDev)("works on a real development case", () => {
-    const system0 = readdirSync(devSet).filter((n) => !n.endsWith(".md")).sort()[0];
+    const system0 = readdirSync(devSet)
+      .filter((n) => !n.endsWith(".md"))
+      .sort()[0];
     const dir = findCases(join(devSet, system0))[0];
     const r = cli(["rca", dir, "--json"]);
     expect(r.code).toBe(0);

@@ -18,12 +18,14 @@ function chain(): DiagnosisInput {
       svc("web", metric("latency_p99", 0.3, step(2.2)), metric("requests_total", 1000, flat), metric("availability", 99.9, flat, { noise: 0.0005 })),
       healthy("mailer", 7),
     ],
-    graph: { edges: propagationEdgesFromCalls([
-      { from: "web", to: "api" },
-      { from: "api", to: "db" },
-      { from: "api", to: "cache" },
-      { from: "web", to: "mailer" },
-    ]) },
+    graph: {
+      edges: propagationEdgesFromCalls([
+        { from: "web", to: "api" },
+        { from: "api", to: "db" },
+        { from: "api", to: "cache" },
+        { from: "web", to: "mailer" },
+      ]),
+    },
     symptom: { service: "web", metric: "latency_p99" },
   };
 }
@@ -78,11 +80,7 @@ describe("diagnose: topology", () => {
 
   it("finds a fault in the front end itself when nothing it depends on is abnormal", () => {
     const input = chain();
-    input.services = [
-      svc("db", metric("query_latency_p99", 0.05, flat), metric("cpu_usage", 40, flat)),
-      svc("api", metric("latency_p99", 0.15, flat), metric("requests_total", 900, step(0.5))),
-      svc("web", metric("latency_p99", 0.3, step(1.3)), metric("errors_5xx", 2, step(20)), metric("requests_total", 1000, flat)),
-    ];
+    input.services = [svc("db", metric("query_latency_p99", 0.05, flat), metric("cpu_usage", 40, flat)), svc("api", metric("latency_p99", 0.15, flat), metric("requests_total", 900, step(0.5))), svc("web", metric("latency_p99", 0.3, step(1.3)), metric("errors_5xx", 2, step(20)), metric("requests_total", 1000, flat))];
     input.symptom = { service: "web", metric: "errors_5xx" };
     const d = diagnose(input);
     expect(d.hypotheses[0].service).toBe("web");
@@ -94,13 +92,14 @@ describe("diagnose: changes and other evidence", () => {
   function siblings(): DiagnosisInput {
     return {
       anomalyStart: ONSET,
-      services: [
-        svc("search", metric("latency_p99", 0.1, step(2.5), { salt: 1 })),
-        svc("catalog", metric("latency_p99", 0.1, step(2.5), { salt: 2 })),
-        svc("web", metric("latency_p99", 0.3, step(1.8), { salt: 3 })),
-        healthy("billing", 5),
-      ],
-      graph: { edges: propagationEdgesFromCalls([{ from: "web", to: "search" }, { from: "web", to: "catalog" }, { from: "web", to: "billing" }]) },
+      services: [svc("search", metric("latency_p99", 0.1, step(2.5), { salt: 1 })), svc("catalog", metric("latency_p99", 0.1, step(2.5), { salt: 2 })), svc("web", metric("latency_p99", 0.3, step(1.8), { salt: 3 })), healthy("billing", 5)],
+      graph: {
+        edges: propagationEdgesFromCalls([
+          { from: "web", to: "search" },
+          { from: "web", to: "catalog" },
+          { from: "web", to: "billing" },
+        ]),
+      },
       symptom: { service: "web", metric: "latency_p99" },
       changes: [],
       k8s: [],
@@ -179,11 +178,7 @@ describe("diagnose: uncertainty, gaps and confidence", () => {
   it("close leaders produce 'unsure: two candidates'", () => {
     const d = diagnose({
       anomalyStart: ONSET,
-      services: [
-        svc("left", metric("latency_p99", 0.1, step(4), { salt: 1 })),
-        svc("right", metric("latency_p99", 0.1, step(4), { salt: 2 })),
-        healthy("other", 3),
-      ],
+      services: [svc("left", metric("latency_p99", 0.1, step(4), { salt: 1 })), svc("right", metric("latency_p99", 0.1, step(4), { salt: 2 })), healthy("other", 3)],
     });
     expect(d.uncertainty).toBe("unsure: two candidates");
     expect([d.hypotheses[0].service, d.hypotheses[1].service].sort()).toEqual(["left", "right"]);
@@ -254,12 +249,15 @@ describe("diagnose: unobserved services", () => {
   it("points at a dependency without metrics shared by several anomalous services", () => {
     const d = diagnose({
       anomalyStart: ONSET,
-      services: [
-        svc("orders", metric("latency_p99", 0.1, step(3), { salt: 1 })),
-        svc("invoices", metric("latency_p99", 0.1, step(3), { salt: 2 })),
-        svc("web", metric("latency_p99", 0.3, step(2), { salt: 3 })),
-      ],
-      graph: { edges: propagationEdgesFromCalls([{ from: "web", to: "orders" }, { from: "web", to: "invoices" }, { from: "orders", to: "postgres" }, { from: "invoices", to: "postgres" }]) },
+      services: [svc("orders", metric("latency_p99", 0.1, step(3), { salt: 1 })), svc("invoices", metric("latency_p99", 0.1, step(3), { salt: 2 })), svc("web", metric("latency_p99", 0.3, step(2), { salt: 3 }))],
+      graph: {
+        edges: propagationEdgesFromCalls([
+          { from: "web", to: "orders" },
+          { from: "web", to: "invoices" },
+          { from: "orders", to: "postgres" },
+          { from: "invoices", to: "postgres" },
+        ]),
+      },
       symptom: { service: "web" },
     });
     expect(d.gaps.join(" ")).toMatch(/postgres has no metrics, yet 2 services that depend on it are anomalous/);

@@ -29,7 +29,10 @@ export function metric(name: string, level: number, shape: (k: number) => number
 
 export const flat = (): number => 1;
 /** Ramps to `factor` over 3 steps after `delay` steps and stays. */
-export const step = (factor: number, delay = 0) => (k: number): number => (k < delay ? 1 : 1 + (factor - 1) * Math.min(1, (k - delay + 1) / 3));
+export const step =
+  (factor: number, delay = 0) =>
+  (k: number): number =>
+    k < delay ? 1 : 1 + (factor - 1) * Math.min(1, (k - delay + 1) / 3);
 
 export function svc(service: string, ...series: MetricSeries[]): ServiceMetrics {
   return { service, series };
@@ -37,10 +40,5 @@ export function svc(service: string, ...series: MetricSeries[]): ServiceMetrics 
 
 /** A healthy service with latency, errors and requests. */
 export function healthy(service: string, salt = 0): ServiceMetrics {
-  return svc(
-    service,
-    metric("latency_p99", 0.2, flat, { salt: salt + 1 }),
-    metric("error_rate", 1, flat, { salt: salt + 2, noise: 0.2 }),
-    metric("requests_total", 500, flat, { salt: salt + 3 }),
-  );
+  return svc(service, metric("latency_p99", 0.2, flat, { salt: salt + 1 }), metric("error_rate", 1, flat, { salt: salt + 2, noise: 0.2 }), metric("requests_total", 500, flat, { salt: salt + 3 }));
 }

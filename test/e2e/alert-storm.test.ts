@@ -78,10 +78,14 @@ describe("an alert storm from three simultaneous failures", () => {
     }
     expect([...bySystem.values()].map((s) => s.size)).toEqual([1, 1, 1]);
 
-    const roots = await eventually(async () => {
-      const r = (await t.history("#incidents")).filter((m) => JSON.stringify(m.blocks ?? []).includes("What caused it"));
-      return r.length === 3 ? r : undefined;
-    }, "three root messages", 30_000);
+    const roots = await eventually(
+      async () => {
+        const r = (await t.history("#incidents")).filter((m) => JSON.stringify(m.blocks ?? []).includes("What caused it"));
+        return r.length === 3 ? r : undefined;
+      },
+      "three root messages",
+      30_000,
+    );
     expect(roots.length).toBe(3);
     expect(metrics.slackCalls.get({ method: "chat.postMessage", outcome: "ratelimited" })).toBe(0);
     expect(metrics.slackCalls.get({ method: "chat.update", outcome: "ratelimited" })).toBe(0);

@@ -57,10 +57,7 @@ describe("early detection on the sandbox", () => {
     expect(lead).toBeGreaterThan(10);
 
     // The anomaly's own record: when it started, on which SLI, that it does not page.
-    const [entry] = await store.db.query<{ data: { key: string; first: { explanation: { since: number; baseline: number; deviation: number } } } }>(
-      "SELECT data FROM timeline WHERE incident_id = $1 AND kind = 'anomaly' ORDER BY id LIMIT 1",
-      [detected!.id],
-    );
+    const [entry] = await store.db.query<{ data: { key: string; first: { explanation: { since: number; baseline: number; deviation: number } } } }>("SELECT data FROM timeline WHERE incident_id = $1 AND kind = 'anomaly' ORDER BY id LIMIT 1", [detected!.id]);
     expect(entry.data.key).toBe("order-processor/memory");
     expect(entry.data.first.explanation.since).toBeGreaterThanOrEqual(startedAt - 5 * M);
     expect(entry.data.first.explanation.deviation).toBeGreaterThan(0);

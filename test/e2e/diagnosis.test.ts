@@ -67,7 +67,12 @@ describe("live diagnosis on the sandbox, every scenario", () => {
         const fresh = await svc.diagnosis.run(incident.id, ["test: final look"]);
         const ranked = fresh!.diagnosis.hypotheses.map((h) => h.service);
         // eslint-disable-next-line no-console
-        console.log(`${c.name} (${incident.services.join(", ")}): ${fresh!.diagnosis.hypotheses.slice(0, 5).map((h) => `${h.service} ${Math.round(h.confidence * 100)}%`).join(" > ")} · ${fresh!.diagnosis.uncertainty} · assembly ${fresh!.context.elapsedMs} ms${fresh!.recommendation ? ` · recommended ${fresh!.recommendation.choice.recommendation.type} (${fresh!.recommendation.outcome})` : ""}`);
+        console.log(
+          `${c.name} (${incident.services.join(", ")}): ${fresh!.diagnosis.hypotheses
+            .slice(0, 5)
+            .map((h) => `${h.service} ${Math.round(h.confidence * 100)}%`)
+            .join(" > ")} · ${fresh!.diagnosis.uncertainty} · assembly ${fresh!.context.elapsedMs} ms${fresh!.recommendation ? ` · recommended ${fresh!.recommendation.choice.recommendation.type} (${fresh!.recommendation.outcome})` : ""}`,
+        );
         expect(ranked[0]).toBe(info.rootCause);
         expect(card.diagnosis?.cause ?? "").toContain(info.rootCause);
 

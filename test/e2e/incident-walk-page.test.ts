@@ -95,7 +95,11 @@ async function walk(name: string, remedy: RegExp): Promise<void> {
     const thread = page.locator("#thread-messages");
     await thread.locator(".message", { hasText: "What the signals show" }).waitFor();
     // The action card: the proposed remedy with its Approve button.
-    const action = thread.locator(".message").filter({ hasText: remedy }).filter({ has: page.locator("button", { hasText: /^Approve/ }) }).first();
+    const action = thread
+      .locator(".message")
+      .filter({ hasText: remedy })
+      .filter({ has: page.locator("button", { hasText: /^Approve/ }) })
+      .first();
     await action.waitFor();
     await page.screenshot({ path: join(ARTIFACTS, `walk-${name}-thread.png`) });
     await checkThreadPane(page);
@@ -126,7 +130,11 @@ async function walk(name: string, remedy: RegExp): Promise<void> {
     const confirm = page.locator("dialog.confirm-dialog");
     await confirm.waitFor();
     await confirm.locator('[data-role="confirm"]').click();
-    const ran = thread.locator(".message").filter({ hasText: remedy }).filter({ hasText: /verified|failed|stopped/i }).first();
+    const ran = thread
+      .locator(".message")
+      .filter({ hasText: remedy })
+      .filter({ hasText: /verified|failed|stopped/i })
+      .first();
     await whileTimePasses(t, page, async () => (await ran.count()) > 0, 30);
     await ran.waitFor();
 

@@ -34,16 +34,16 @@ describe.skipIf(!haveBinaries() && !process.env.CI)("with the real Prometheus an
   });
 
   it("Prometheus scrapes the simulation, Alertmanager delivers, and a scenario becomes one incident thread", async () => {
-    await eventually(async () => {
-      const r = (await (await fetch(`${stack.prometheusUrl}/api/v1/query?query=up`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
-      return r.data.result[0]?.value[1] === "1" ? true : undefined;
-    }, "Prometheus to scrape the simulation", 20_000);
-    await fetch(`${t.sandboxUrl}/sandbox/scenarios/bad-deploy`, { method: "POST" });
-    const root = await eventually(
-      async () => (await t.history("#incidents")).find((m) => JSON.stringify(m.blocks ?? []).includes("What caused it")),
-      "an incident thread from Alertmanager's delivery",
-      90_000,
+    await eventually(
+      async () => {
+        const r = (await (await fetch(`${stack.prometheusUrl}/api/v1/query?query=up`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+        return r.data.result[0]?.value[1] === "1" ? true : undefined;
+      },
+      "Prometheus to scrape the simulation",
+      20_000,
     );
+    await fetch(`${t.sandboxUrl}/sandbox/scenarios/bad-deploy`, { method: "POST" });
+    const root = await eventually(async () => (await t.history("#incidents")).find((m) => JSON.stringify(m.blocks ?? []).includes("What caused it")), "an incident thread from Alertmanager's delivery", 90_000);
     const { store } = t.aisre.services;
     const [incident] = await store.incidents.listOpen();
     const alerts = await store.alerts.byIncident(incident.id);

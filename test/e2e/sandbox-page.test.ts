@@ -43,7 +43,14 @@ const card = (status: string, done = false) => [
           },
           { type: "button", action_id: "rollback", style: "danger", text: { type: "plain_text", text: "Roll back checkout" }, value: "rollback" },
           { type: "static_select", action_id: "sev", placeholder: { type: "plain_text", text: "Change severity" }, options: ["SEV1", "SEV2", "SEV3"].map((s) => ({ text: { type: "plain_text", text: s }, value: s })) },
-          { type: "overflow", action_id: "more", options: [{ text: { type: "plain_text", text: "Open Jira" }, value: "jira" }, { text: { type: "plain_text", text: "Page secondary" }, value: "page" }] },
+          {
+            type: "overflow",
+            action_id: "more",
+            options: [
+              { text: { type: "plain_text", text: "Open Jira" }, value: "jira" },
+              { text: { type: "plain_text", text: "Page secondary" }, value: "page" },
+            ],
+          },
         ],
   },
 ];

@@ -20,7 +20,11 @@ const card = (o: { sev: string; status?: "open" | "resolved"; cause?: string; im
     { type: "actions", elements: (o.buttons ?? ["incident_acknowledge", "incident_resolve"]).map((a) => ({ type: "button", action_id: a, text: { type: "plain_text", text: a } })) },
   ],
 });
-const actionCard = (title: string, service: string, approvable = true) => ({ ts: "101.1", bot_id: "B1", blocks: [section(`:wrench: *${title}* \`${service}\` — caution, reversible`), ...(approvable ? [{ type: "actions", elements: [{ type: "button", action_id: "remediation_approve", text: { type: "plain_text", text: "Approve and run" } }] }] : [])] });
+const actionCard = (title: string, service: string, approvable = true) => ({
+  ts: "101.1",
+  bot_id: "B1",
+  blocks: [section(`:wrench: *${title}* \`${service}\` — caution, reversible`), ...(approvable ? [{ type: "actions", elements: [{ type: "button", action_id: "remediation_approve", text: { type: "plain_text", text: "Approve and run" } }] }] : [])],
+});
 
 describe("reading the channel", () => {
   it("reads the card's severity, status, leading cause and links, and the proposed remedy", () => {
@@ -72,7 +76,24 @@ describe("per-run metrics and targets", () => {
 
   it("measures cause, remedy, paging, messages in the first 30 minutes, reopens and times", () => {
     const [m] = faultMetrics(run({ paged: true, replies: 5 }));
-    expect(m).toMatchObject({ rightCause: true, causeShown: "inventory", rightRemedy: true, firstRemedy: "rollback inventory", maxSeverity: "sev2", shouldPage: true, paged: true, missedPage: false, messages30: 7, reopens: 0, incidents: 1, minutesToCard: 3, minutesToDiagnosis: 9, resolved: true, staleFields: [], jiraComments: 3 });
+    expect(m).toMatchObject({
+      rightCause: true,
+      causeShown: "inventory",
+      rightRemedy: true,
+      firstRemedy: "rollback inventory",
+      maxSeverity: "sev2",
+      shouldPage: true,
+      paged: true,
+      missedPage: false,
+      messages30: 7,
+      reopens: 0,
+      incidents: 1,
+      minutesToCard: 3,
+      minutesToDiagnosis: 9,
+      resolved: true,
+      staleFields: [],
+      jiraComments: 3,
+    });
     expect(summarise([run({ paged: true, replies: 5 })], [m]).meetsTargets).toBe(true);
   });
 
@@ -82,11 +103,6 @@ describe("per-run metrics and targets", () => {
     expect(m).toMatchObject({ missedPage: true, rightRemedy: false, messages30: 16, reopens: 3 });
     const s = summarise([r], [m]);
     expect(s.meetsTargets).toBe(false);
-    expect(s.failures).toEqual([
-      "bad-deploy#1 bad-deploy: first remedy rollout_restart inventory",
-      "bad-deploy#1 bad-deploy: reached SEV2 and nobody was paged",
-      "bad-deploy#1 bad-deploy: 16 bot messages in the first 30 minutes",
-      "bad-deploy#1 bad-deploy: reopened 3 times",
-    ]);
+    expect(s.failures).toEqual(["bad-deploy#1 bad-deploy: first remedy rollout_restart inventory", "bad-deploy#1 bad-deploy: reached SEV2 and nobody was paged", "bad-deploy#1 bad-deploy: 16 bot messages in the first 30 minutes", "bad-deploy#1 bad-deploy: reopened 3 times"]);
   });
 });

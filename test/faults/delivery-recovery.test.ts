@@ -35,9 +35,7 @@ function countingHandlers(seen: string[], fail?: (name: string) => boolean): Del
   };
 }
 
-const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) =>
-  new WebhookIntake({ sources: [SOURCES.generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
-
+const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ sources: [SOURCES.generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
 
 describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);
@@ -96,7 +94,12 @@ describe.each(testDatabases())("continuous delivery recovery on $name", { timeou
     let broken = true;
     const seen: string[] = [];
     const metrics = createAppMetrics();
-    const intake = intakeFor(store, countingHandlers(seen, (n) => broken && n === "Poison"), { pollMs: 30, maxAttempts: 3, retryBaseMs: 20 }, metrics);
+    const intake = intakeFor(
+      store,
+      countingHandlers(seen, (n) => broken && n === "Poison"),
+      { pollMs: 30, maxAttempts: 3, retryBaseMs: 20 },
+      metrics,
+    );
     intake.start();
     cleanup.push(() => intake.stop());
     const body = Buffer.from(stored("Poison").body);

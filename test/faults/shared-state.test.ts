@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { createStore } from "../../src/store/store.ts";
 import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
 
-
 describe.each(testDatabases())("state shared by replicas on $name", { timeout: 120_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);
 

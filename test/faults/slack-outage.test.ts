@@ -109,10 +109,14 @@ describe("Slack outbox under a Slack outage", () => {
     await faults("POST", { target: "slack", method: "chat.postMessage", mode: "5xx", seconds: 600 });
     for (let i = 1; i <= 4; i++) await enqueue(`${prefix} ${i}`);
     startSender();
-    await eventually(async () => {
-      const [row] = await db.query<{ attempts: number }>("SELECT attempts FROM outbox WHERE payload->>'text' = $1", [`${prefix} 1`]);
-      return row && row.attempts >= 6 ? true : undefined;
-    }, "several failed attempts", 30_000);
+    await eventually(
+      async () => {
+        const [row] = await db.query<{ attempts: number }>("SELECT attempts FROM outbox WHERE payload->>'text' = $1", [`${prefix} 1`]);
+        return row && row.attempts >= 6 ? true : undefined;
+      },
+      "several failed attempts",
+      30_000,
+    );
     // However many attempts failed, the next one is at most the cap away: Slack is used again within seconds of recovering.
     const [{ wait_ms }] = await db.query<{ wait_ms: number }>("SELECT max(extract(epoch FROM (not_before - now())) * 1000)::float8 AS wait_ms FROM outbox WHERE sent_at IS NULL");
     expect(wait_ms).toBeLessThanOrEqual(transientBackoffMs(1000) + 50);

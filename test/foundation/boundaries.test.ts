@@ -24,7 +24,11 @@ function imports(file: string): string[] {
 }
 
 function violations(dir: string, forbidden: (spec: string, file: string) => boolean): string[] {
-  return tsFiles(join(root, dir)).flatMap((f) => imports(f).filter((s) => forbidden(s, f)).map((s) => `${relative(root, f)} imports ${s}`));
+  return tsFiles(join(root, dir)).flatMap((f) =>
+    imports(f)
+      .filter((s) => forbidden(s, f))
+      .map((s) => `${relative(root, f)} imports ${s}`),
+  );
 }
 
 const resolvesInto = (spec: string, file: string, top: string) => spec.startsWith(".") && relative(root, join(file, "..", spec)).startsWith(`${top}/`);
@@ -85,7 +89,16 @@ describe("dependency boundaries", () => {
 
   it("the import scan finds imports and the cycle check finds cycles (so the checks above can fail)", () => {
     expect(imports(join(root, "handlers/app.ts"))).toContain("@slack/bolt");
-    expect(cycles(new Map([["a", new Set(["b"])], ["b", new Set(["c"])], ["c", new Set(["a"])], ["d", new Set(["a"])]]))).toEqual([["a", "b", "c"]]);
+    expect(
+      cycles(
+        new Map([
+          ["a", new Set(["b"])],
+          ["b", new Set(["c"])],
+          ["c", new Set(["a"])],
+          ["d", new Set(["a"])],
+        ]),
+      ),
+    ).toEqual([["a", "b", "c"]]);
   });
 });
 

@@ -75,10 +75,14 @@ describe("npm start", () => {
     expect(res.status).toBe(202);
     // aisre's own health for Prometheus (deploy/monitoring): backlogs read from the store at scrape
     // time, and this replica leads the SLI poll.
-    await eventually(async () => {
-      const text = await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text();
-      return /^aisre_sli_poll_leader 1$/m.test(text) ? text : undefined;
-    }, "the SLI poll leadership on /metrics", 30_000).then((text) => {
+    await eventually(
+      async () => {
+        const text = await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text();
+        return /^aisre_sli_poll_leader 1$/m.test(text) ? text : undefined;
+      },
+      "the SLI poll leadership on /metrics",
+      30_000,
+    ).then((text) => {
       expect(text).toMatch(/^aisre_sli_poll_enabled 1$/m);
       expect(text).toMatch(/^aisre_outbox_pending \d+$/m);
       expect(text).toMatch(/^aisre_outbox_oldest_pending_seconds [\d.e+-]+$/m);

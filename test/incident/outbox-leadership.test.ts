@@ -33,10 +33,14 @@ describe.skipIf(!url)("outbox leadership on Postgres", () => {
     const first = await eventually(() => lockHolder(db), "the outbox lock");
     await db.query("SELECT pg_terminate_backend($1)", [first]);
     await eventually(async () => (metrics.leadershipLost.get({ role: "outbox" }) === 1 ? true : undefined), "the loss to be counted");
-    const again = await eventually(async () => {
-      const pid = await lockHolder(db);
-      return pid !== undefined && pid !== first ? pid : undefined;
-    }, "the lock taken again", 15_000);
+    const again = await eventually(
+      async () => {
+        const pid = await lockHolder(db);
+        return pid !== undefined && pid !== first ? pid : undefined;
+      },
+      "the lock taken again",
+      15_000,
+    );
     expect(again).not.toBe(first);
     expect(metrics.registry.expose()).toMatch(/^aisre_leadership_lost_total\{role="outbox"\} 1$/m);
   }, 40_000);

@@ -64,7 +64,12 @@ describe("alertmanager webhook v4", () => {
 
   it("keeps endsAt of resolved alerts and falls back to commonAnnotations and alertname", () => {
     const out = alertmanager.parse(
-      req(payload({ status: "resolved", commonAnnotations: { summary: "group summary" } }, [{ status: "resolved", endsAt: "2026-01-02T03:10:00+02:00", annotations: {} }, { status: "resolved", endsAt: "2026-01-02T03:10:00Z", annotations: {}, labels: { alertname: "Bare" } }])),
+      req(
+        payload({ status: "resolved", commonAnnotations: { summary: "group summary" } }, [
+          { status: "resolved", endsAt: "2026-01-02T03:10:00+02:00", annotations: {} },
+          { status: "resolved", endsAt: "2026-01-02T03:10:00Z", annotations: {}, labels: { alertname: "Bare" } },
+        ]),
+      ),
     );
     expect(out.alerts[0]).toMatchObject({ status: "resolved", endsAt: "2026-01-02T01:10:00.000Z", summary: "group summary" });
     expect(out.alerts[1]).toMatchObject({ name: "Bare", summary: "group summary", severity: "sev3" });

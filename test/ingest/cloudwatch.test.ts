@@ -86,8 +86,7 @@ describe("cloudwatch alarms via SNS", () => {
         status: "firing",
         severity: "sev3",
         summary: "EXAMPLE",
-        description:
-          "Threshold Crossed: 1 out of the last 1 datapoints [1234.0 (06/03/15 17:43:27)] was greater than the threshold (0.0) (minimum 1 datapoint for OK -> ALARM transition).",
+        description: "Threshold Crossed: 1 out of the last 1 datapoints [1234.0 (06/03/15 17:43:27)] was greater than the threshold (0.0) (minimum 1 datapoint for OK -> ALARM transition).",
         labels: { InstanceId: "TestInstance", alarm_name: "EXAMPLE", aws_account: "123456789012", namespace: "AWS/EC2", metric_name: "NetworkOut", statistic: "AVERAGE" },
         startsAt: "2015-06-03T17:43:27.123Z",
       },
@@ -121,9 +120,7 @@ describe("cloudwatch alarms via SNS", () => {
     const withSubject = snsStringToSign({ Type: "Notification", MessageId: "m", TopicArn: "t", Message: "x", Timestamp: "ts", Subject: "s" });
     expect(withSubject).toBe("Message\nx\nMessageId\nm\nSubject\ns\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n");
     expect(snsStringToSign({ Type: "Notification", MessageId: "m", TopicArn: "t", Message: "x", Timestamp: "ts", Subject: null })).toBe("Message\nx\nMessageId\nm\nTimestamp\nts\nTopicArn\nt\nType\nNotification\n");
-    expect(snsStringToSign({ Type: "SubscriptionConfirmation", MessageId: "m", TopicArn: "t", Message: "x", Timestamp: "ts", SubscribeURL: "u", Token: "k" })).toBe(
-      "Message\nx\nMessageId\nm\nSubscribeURL\nu\nTimestamp\nts\nToken\nk\nTopicArn\nt\nType\nSubscriptionConfirmation\n",
-    );
+    expect(snsStringToSign({ Type: "SubscriptionConfirmation", MessageId: "m", TopicArn: "t", Message: "x", Timestamp: "ts", SubscribeURL: "u", Token: "k" })).toBe("Message\nx\nMessageId\nm\nSubscribeURL\nu\nTimestamp\nts\nToken\nk\nTopicArn\nt\nType\nSubscriptionConfirmation\n");
     const noSubject = notification(alarm(), "1", signer.privateKey, {});
     delete noSubject.Subject;
     const resigned = signSnsMessage(noSubject, signer.privateKey, "2");
@@ -188,7 +185,24 @@ describe("cloudwatch alarms via SNS", () => {
     expect(cloudwatch.parse(req(notification(a))).alerts[0]).toMatchObject({ service: "payments-webhook", summary: "checkout-p99-latency", severity: "sev3" });
     const math = alarm({
       AlarmDescription: "",
-      Trigger: { Metrics: [{ Id: "e1", Expression: "m1/m2" }, { Id: "m1", MetricStat: { Metric: { MetricName: "5xx", Namespace: "AWS/ECS", Dimensions: [{ name: "ServiceName", value: "orders" }, { name: "ClusterName", value: "prod" }] } } }] },
+      Trigger: {
+        Metrics: [
+          { Id: "e1", Expression: "m1/m2" },
+          {
+            Id: "m1",
+            MetricStat: {
+              Metric: {
+                MetricName: "5xx",
+                Namespace: "AWS/ECS",
+                Dimensions: [
+                  { name: "ServiceName", value: "orders" },
+                  { name: "ClusterName", value: "prod" },
+                ],
+              },
+            },
+          },
+        ],
+      },
     });
     expect(cloudwatch.parse(req(notification(math))).alerts[0]).toMatchObject({ service: "orders", labels: expect.objectContaining({ ClusterName: "prod", metric_name: "5xx" }) });
   });

@@ -68,9 +68,7 @@ describe("generic webhook", () => {
         endsAt: "2026-01-02T03:10:00.000Z",
       },
     ]);
-    expect(out.changes).toEqual([
-      { id: "generic:flag-1234", source: "generic", kind: "config", service: "checkout", description: "feature flag new-cart on", author: "bob", at: "2026-01-02T02:55:00.000Z" },
-    ]);
+    expect(out.changes).toEqual([{ id: "generic:flag-1234", source: "generic", kind: "config", service: "checkout", description: "feature flag new-cart on", author: "bob", at: "2026-01-02T02:55:00.000Z" }]);
     // Without an id the fingerprint is stable across deliveries.
     expect(generic.parse(req(example)).alerts[1]!.fingerprint).toBe(out.alerts[1]!.fingerprint);
     expect(generic.parse(req(example)).deliveryId).toMatch(/^[0-9a-f]{32}$/);

@@ -72,10 +72,11 @@ export function selfSignedCertificate(commonName = "sns.us-east-1.amazonaws.com"
 
 /** Signs an SNS message the way SNS does (string-to-sign per AWS docs), setting Signature. */
 export function signSnsMessage(msg: Record<string, string | undefined>, key: KeyObject, version: "1" | "2" = "1"): Record<string, string | undefined> {
-  const fields =
-    msg.Type === "Notification" ? ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"];
+  const fields = msg.Type === "Notification" ? ["Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"] : ["Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"];
   let s = "";
   for (const f of fields) if (msg[f] !== undefined && msg[f] !== null) s += `${f}\n${msg[f]}\n`;
-  const signature = createSign(version === "1" ? "RSA-SHA1" : "RSA-SHA256").update(s, "utf8").sign(key, "base64");
+  const signature = createSign(version === "1" ? "RSA-SHA1" : "RSA-SHA256")
+    .update(s, "utf8")
+    .sign(key, "base64");
   return { ...msg, SignatureVersion: version, Signature: signature };
 }

@@ -114,7 +114,20 @@ describe("jira cloud webhook", () => {
   });
 
   it("reads comment bodies in Atlassian Document Format", () => {
-    const adf = { type: "doc", version: 1, content: [{ type: "paragraph", content: [{ type: "text", text: "Rolled " }, { type: "text", text: "back", marks: [{ type: "strong" }] }] }, { type: "paragraph", content: [{ type: "text", text: "Watching." }] }] };
+    const adf = {
+      type: "doc",
+      version: 1,
+      content: [
+        {
+          type: "paragraph",
+          content: [
+            { type: "text", text: "Rolled " },
+            { type: "text", text: "back", marks: [{ type: "strong" }] },
+          ],
+        },
+        { type: "paragraph", content: [{ type: "text", text: "Watching." }] },
+      ],
+    };
     const out = jira.parse(req({ ...commented, comment: { ...commented.comment, body: adf } }));
     expect((out.externalEvents![0]!.data.comment as { body: string }).body).toBe("Rolled back\nWatching.");
     expect(adfText(null)).toBe("");

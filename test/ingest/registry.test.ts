@@ -40,10 +40,7 @@ describe("ingest registry", () => {
   });
 
   it("reads source secrets from the environment", () => {
-    const secrets = sourceSecretsFromEnv(
-      { PAGERDUTY_WEBHOOK_SECRET: "p", GITHUB_WEBHOOK_SECRET: " g ", JIRA_WEBHOOK_SECRET: "", SNS_CERT_FILE: "/etc/aisre/sns.pem", SNS_TOPIC_ARNS: "arn:a, arn:b" },
-      (path) => `PEM from ${path}`,
-    );
+    const secrets = sourceSecretsFromEnv({ PAGERDUTY_WEBHOOK_SECRET: "p", GITHUB_WEBHOOK_SECRET: " g ", JIRA_WEBHOOK_SECRET: "", SNS_CERT_FILE: "/etc/aisre/sns.pem", SNS_TOPIC_ARNS: "arn:a, arn:b" }, (path) => `PEM from ${path}`);
     expect(secrets).toEqual({ pagerdutySecret: "p", githubSecret: "g", snsCertificatePem: "PEM from /etc/aisre/sns.pem", snsTopicArns: ["arn:a", "arn:b"] });
   });
 });

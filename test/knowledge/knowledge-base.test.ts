@@ -39,7 +39,11 @@ describe("knowledge base", () => {
       ["x509 certificate has expired", "runbook:certificate-expiry"],
       ["5xx after the new version rolled out", "runbook:bad-deploy"],
     ];
-    for (const [q, id] of cases) expect((await kb.search(q, { limit: 3 })).map((h) => h.id), q).toContain(id);
+    for (const [q, id] of cases)
+      expect(
+        (await kb.search(q, { limit: 3 })).map((h) => h.id),
+        q,
+      ).toContain(id);
     expect((await kb.search("pods OOMKilled memory keeps growing"))[0].id).toBe("runbook:oom-memory-leak");
     // Re-indexing the same folder changes nothing.
     expect((await kb.indexRunbooks(runbooksDir)).changed).toBe(0);
@@ -69,8 +73,16 @@ describe("knowledge base", () => {
   });
 
   it("reciprocal rank fusion rewards agreement", () => {
-    const fused = reciprocalRankFusion([["a", "b", "c"], ["b", "a", "d"]]);
-    expect(fused.slice(0, 2).map((f) => f.id).sort()).toEqual(["a", "b"]);
+    const fused = reciprocalRankFusion([
+      ["a", "b", "c"],
+      ["b", "a", "d"],
+    ]);
+    expect(
+      fused
+        .slice(0, 2)
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(["a", "b"]);
     expect(fused.at(-1)!.id).toBe("d");
   });
 });

@@ -92,7 +92,25 @@ describe("shipped runbooks", () => {
 
   it("covers the common failures", () => {
     const ids = runbooks.map((r) => r.id);
-    for (const id of ["crash-loop", "oom-memory-leak", "bad-deploy", "db-connection-exhaustion", "slow-queries", "disk-full", "certificate-expiry", "queue-backlog", "dependency-timeouts", "node-pressure", "dns-failures", "cpu-throttling", "api-rate-limits", "cache-stampede", "high-latency", "http-5xx-spike", "config-error"]) {
+    for (const id of [
+      "crash-loop",
+      "oom-memory-leak",
+      "bad-deploy",
+      "db-connection-exhaustion",
+      "slow-queries",
+      "disk-full",
+      "certificate-expiry",
+      "queue-backlog",
+      "dependency-timeouts",
+      "node-pressure",
+      "dns-failures",
+      "cpu-throttling",
+      "api-rate-limits",
+      "cache-stampede",
+      "high-latency",
+      "http-5xx-spike",
+      "config-error",
+    ]) {
       expect(ids).toContain(id);
     }
   });

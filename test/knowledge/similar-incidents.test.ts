@@ -118,6 +118,8 @@ describe("similar past incidents", () => {
   it("reads a markdown section and writes one line per hit", () => {
     expect(markdownSection("# T\n\n## Resolution\n\nRolled back.\nAll good.\n\n## Lessons\n\nx", "Resolution")).toBe("Rolled back. All good.");
     expect(markdownSection("# T\n\n## Summary\n\nx", "Resolution")).toBeUndefined();
-    expect(similarLine({ incident: { incidentId: "INC-1", title: "OOM on cart", services: ["cart"], alertNames: [], cause: "leak.", symptoms: [], fixes: ["rollout_restart of cart (symptoms recovered)"] }, score: 0.8, reasons: [] })).toBe('INC-1 "OOM on cart": leak. Fixed by: rollout_restart of cart (symptoms recovered).');
+    expect(similarLine({ incident: { incidentId: "INC-1", title: "OOM on cart", services: ["cart"], alertNames: [], cause: "leak.", symptoms: [], fixes: ["rollout_restart of cart (symptoms recovered)"] }, score: 0.8, reasons: [] })).toBe(
+      'INC-1 "OOM on cart": leak. Fixed by: rollout_restart of cart (symptoms recovered).',
+    );
   });
 });

@@ -70,7 +70,16 @@ describe("postmortem edit modal", () => {
 });
 
 describe("paging card", () => {
-  const base = { incidentId: "INC-1", incidentStatus: "open" as const, severity: "sev3" as const, service: "checkout", oncall: [{ name: "Alice Chen", slackUserId: "U_ALICE", level: 1, schedule: "Primary" }, { name: "Carol Diaz", slackUserId: "U_CAROL", level: 2 }] };
+  const base = {
+    incidentId: "INC-1",
+    incidentStatus: "open" as const,
+    severity: "sev3" as const,
+    service: "checkout",
+    oncall: [
+      { name: "Alice Chen", slackUserId: "U_ALICE", level: 1, schedule: "Primary" },
+      { name: "Carol Diaz", slackUserId: "U_CAROL", level: 2 },
+    ],
+  };
 
   it("not paged: says why, who is on call, and offers Page on-call (with a confirmation)", () => {
     const m = pagingCardMessage({ ...base, notPaged: "SEV3 does not page (pages: SEV1, SEV2)" });

@@ -46,7 +46,10 @@ describe("facts", () => {
     expect(facts.changes).toEqual([{ kind: "deploy", service: "inventory", version: "2.3.0", previousVersion: "2.2.1", author: "maria-dev", at: at(-10), minutesBefore: 10 }]);
     expect(facts.leadingCause).toEqual({ text: "inventory 2.3.0 regression", confidence: 0.82 });
     expect(facts.responders).toEqual(["U_ALICE", "U_BOB"]);
-    expect(facts.alerts.map((a) => [a.name, a.count])).toEqual([["HighErrorRate", 1], ["SLOErrorBudgetBurn", 1]]);
+    expect(facts.alerts.map((a) => [a.name, a.count])).toEqual([
+      ["HighErrorRate", 1],
+      ["SLOErrorBudgetBurn", 1],
+    ]);
   });
 
   it("a ranking recorded after the resolution is not a hypothesis of the incident", () => {
@@ -134,11 +137,7 @@ describe("template", () => {
   it("action items round-trip through the edit form's text", () => {
     const text = actionItemsText(t.actionItems);
     expect(parseActionItems(text)).toEqual(t.actionItems);
-    expect(parseActionItems("- Add a canary | @bob | 2026-12-01\n\n2) Fix alert | <@U_CAROL>\nJust text")).toEqual([
-      { text: "Add a canary", owner: "bob", due: "2026-12-01" },
-      { text: "Fix alert", owner: "U_CAROL" },
-      { text: "Just text" },
-    ]);
+    expect(parseActionItems("- Add a canary | @bob | 2026-12-01\n\n2) Fix alert | <@U_CAROL>\nJust text")).toEqual([{ text: "Add a canary", owner: "bob", due: "2026-12-01" }, { text: "Fix alert", owner: "U_CAROL" }, { text: "Just text" }]);
   });
 });
 
@@ -183,7 +182,13 @@ describe("redaction and the narrator's input", () => {
 
   it("the narrator only sees redacted facts, timeline and draft", () => {
     const doc = generateDoc(facts, keyTimeline(timeline), { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 }, now: at(60) });
-    const input = narrativeInput(facts, doc.timeline, doc.sections, (t) => new Redactor().text(t), (a) => a);
+    const input = narrativeInput(
+      facts,
+      doc.timeline,
+      doc.sections,
+      (t) => new Redactor().text(t),
+      (a) => a,
+    );
     const all = `${input.facts}\n${input.timeline}\n${JSON.stringify(input.draft)}`;
     expect(all).toContain("rolling back inventory");
     expect(all).not.toMatch(/abc123secret|bob@example\.com|10\.1\.2\.3/);
@@ -208,11 +213,7 @@ describe("hypotheses in the template", () => {
     const lead = "inventory: the deploy 2.3.0 is the likely trigger; its errors rose.";
     const f = computeFacts({
       incident,
-      timeline: [
-        entry(5, "hypothesis", "aisre", `Diagnosis: Likely cause: ${lead} (confidence 89 %)`, {}),
-        entry(6, "hypothesis", "aisre", "orders-db connection pool exhausted", { confidence: 0.3 }),
-        entry(7, "hypothesis", "aisre", "Diagnosis: orders-db connection pool exhausted", {}),
-      ],
+      timeline: [entry(5, "hypothesis", "aisre", `Diagnosis: Likely cause: ${lead} (confidence 89 %)`, {}), entry(6, "hypothesis", "aisre", "orders-db connection pool exhausted", { confidence: 0.3 }), entry(7, "hypothesis", "aisre", "Diagnosis: orders-db connection pool exhausted", {})],
       alerts,
       diagnosis: { cause: lead, confidence: 0.89 },
       links: {},

@@ -45,9 +45,7 @@ describe("approval flow", () => {
     expect(buttonIds(final.blocks)).toEqual([]);
     expect(JSON.stringify(final.blocks)).toContain("Verified");
 
-    expect(await auditNames(h)).toEqual(
-      expect.arrayContaining(["remediation.recommended", "remediation.approval_refused", "remediation.approval", "remediation.started", "remediation.dry_run", "remediation.executed", "remediation.verified"]),
-    );
+    expect(await auditNames(h)).toEqual(expect.arrayContaining(["remediation.recommended", "remediation.approval_refused", "remediation.approval", "remediation.started", "remediation.dry_run", "remediation.executed", "remediation.verified"]));
     const refused = (await h.store.audit.list({ incidentId: h.incident.id })).find((e) => e.action === "remediation.approval_refused")!;
     expect(refused.actor).toBe("U_BOB");
     expect(refused.detail).toMatchObject({ type: "rollback", why: rollback.reason, evidence: rollback.evidence, hypothesisRef: "H1" });

@@ -38,7 +38,13 @@ describe("policy resolution", () => {
   });
 
   it("forbidden by rule or by risk override, and a rule cannot un-forbid a forbidden risk", () => {
-    const p = policy({ actions: { scale: { risk: "forbidden" } }, rules: [{ match: { action: "delete_pod" }, forbidden: true }, { match: { action: "scale" }, forbidden: false, autonomy: "auto" }] });
+    const p = policy({
+      actions: { scale: { risk: "forbidden" } },
+      rules: [
+        { match: { action: "delete_pod" }, forbidden: true },
+        { match: { action: "scale" }, forbidden: false, autonomy: "auto" },
+      ],
+    });
     expect(decide(p, q({ type: "delete_pod", risk: "safe" })).forbidden).toBe(true);
     expect(decide(p, q({ type: "scale", risk: "safe" })).forbidden).toBe(true);
   });

@@ -101,14 +101,22 @@ describe("remediation on the sandbox (whole product)", () => {
 
     const bob = await t.click("U_BOB", channel, ts, ACTION.remediationApprove);
     expect(ephemeral(bob)).toMatch(/You can't approve this\. Only `@sre-approvers`/);
-    expect(sim().actions().filter((a) => a.action === "rollback")).toEqual([]);
+    expect(
+      sim()
+        .actions()
+        .filter((a) => a.action === "rollback"),
+    ).toEqual([]);
 
     const alice = await t.click("U_ALICE", channel, ts, ACTION.remediationApprove);
     expect(ephemeral(alice)).toMatch(/Running \*Roll back\*/);
     runSimFast();
     const done = await settled(r.actionId!);
     expect(done.state, JSON.stringify(done.detail.steps)).toBe("verified");
-    expect(sim().actions().filter((a) => a.action === "rollback")).toHaveLength(1);
+    expect(
+      sim()
+        .actions()
+        .filter((a) => a.action === "rollback"),
+    ).toHaveLength(1);
     const final = await eventually(async () => {
       const m = await cardMessage(channel, ts);
       return m?.text?.includes("verified") ? m : undefined;
@@ -130,7 +138,11 @@ describe("remediation on the sandbox (whole product)", () => {
     const done = await settled(r.actionId!);
     expect(done.state, JSON.stringify(done.detail.steps)).toBe("verified");
     expect(done.approvedBy).toEqual([]);
-    expect(sim().actions().filter((a) => a.action === "rollout_restart")).toHaveLength(1);
+    expect(
+      sim()
+        .actions()
+        .filter((a) => a.action === "rollout_restart"),
+    ).toHaveLength(1);
     const { channel, ts } = await card(incident.id, r.actionId!);
     const final = await eventually(async () => {
       const m = await cardMessage(channel, ts);

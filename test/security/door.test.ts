@@ -145,7 +145,7 @@ describe("Slack signature window, both ways", () => {
 
     it("fuzz at the Slack door: seeded stale, future, missing and forged signatures over mutated bodies are refused, never a 5xx", async () => {
       const random = rng(Number(process.env.FUZZ_SEED ?? 21));
-      const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
       const now = () => Math.floor(Date.now() / 1000);
       const bodies = [
         () => JSON.stringify({ type: "event_callback", event_id: `Ev${Math.floor(random() * 1e9)}`, event: { type: "app_mention", text: "<@U0AISREBOT> <!channel> status", user: "U_ALICE", channel: "C1" } }),
@@ -181,7 +181,11 @@ describe("Slack signature window, both ways", () => {
         expect(res.status, `${kind} timestamp ${stamp} answered ${res.status}`).toBeLessThan(500);
       }
       // Every kind was tried, and the bot still answers signed traffic afterwards.
-      for (const [kind] of timestamps) expect(Object.keys(counts).some((k) => k.startsWith(`${kind} `)), kind).toBe(true);
+      for (const [kind] of timestamps)
+        expect(
+          Object.keys(counts).some((k) => k.startsWith(`${kind} `)),
+          kind,
+        ).toBe(true);
       const seen = await t.command("U_ALICE", "#incidents", "help");
       expect(seen.length).toBeGreaterThan(0);
     }, 120_000);

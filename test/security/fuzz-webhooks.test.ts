@@ -39,30 +39,106 @@ const SECRETS = { alertmanagerToken: "am-token", pagerdutySecret: ["pd-secret"],
 /** One valid body per source (what its sender sends), and how the sender authenticates it. */
 const SAMPLES: Record<string, { body: () => unknown; headers?: Record<string, string>; sign: (body: Buffer) => Record<string, string> }> = {
   alertmanager: {
-    body: () => ({ receiver: "aisre", status: "firing", alerts: [{ status: "firing", labels: { alertname: "HighErrorRate", service: "checkout", severity: "critical" }, annotations: { summary: "checkout 5xx above 5%", description: "12% for 5m" }, startsAt: "2026-01-02T03:00:00.123456789Z", endsAt: "0001-01-01T00:00:00Z", generatorURL: "http://prometheus:9090/graph", fingerprint: "c6eadffa33fcdf30" }], groupLabels: { alertname: "HighErrorRate" }, commonLabels: {}, commonAnnotations: {}, externalURL: "http://alertmanager:9093", version: "4", groupKey: '{}:{alertname="HighErrorRate"}', truncatedAlerts: 0 }),
+    body: () => ({
+      receiver: "aisre",
+      status: "firing",
+      alerts: [
+        {
+          status: "firing",
+          labels: { alertname: "HighErrorRate", service: "checkout", severity: "critical" },
+          annotations: { summary: "checkout 5xx above 5%", description: "12% for 5m" },
+          startsAt: "2026-01-02T03:00:00.123456789Z",
+          endsAt: "0001-01-01T00:00:00Z",
+          generatorURL: "http://prometheus:9090/graph",
+          fingerprint: "c6eadffa33fcdf30",
+        },
+      ],
+      groupLabels: { alertname: "HighErrorRate" },
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: "http://alertmanager:9093",
+      version: "4",
+      groupKey: '{}:{alertname="HighErrorRate"}',
+      truncatedAlerts: 0,
+    }),
     sign: () => ({ authorization: "Bearer am-token" }),
   },
   pagerduty: { body: () => fixture("webhook-v3-incident.priority_updated.json"), sign: (b) => ({ "x-pagerduty-signature": `v1=${hmacSha256Hex("pd-secret", b)}` }) },
   github: { body: () => fixture("deployment.json"), headers: { "x-github-event": "deployment", "x-github-delivery": "d-1" }, sign: (b) => ({ "x-hub-signature-256": `sha256=${hmacSha256Hex("gh-secret", b)}` }) },
   datadog: {
-    body: () => ({ id: "7561353212446373634", alert_id: "123456", transition: "Triggered", alert_type: "error", priority: "P2", title: "[Triggered] checkout error rate high", message: "Error rate is 7%", alert_status: "sum(last_5m) > 50", scope: "env:prod,service:checkout", tags: "env:prod,service:checkout", link: "https://app.datadoghq.com/event/event?id=1", date: "1767322800000", org_id: "11287" }),
+    body: () => ({
+      id: "7561353212446373634",
+      alert_id: "123456",
+      transition: "Triggered",
+      alert_type: "error",
+      priority: "P2",
+      title: "[Triggered] checkout error rate high",
+      message: "Error rate is 7%",
+      alert_status: "sum(last_5m) > 50",
+      scope: "env:prod,service:checkout",
+      tags: "env:prod,service:checkout",
+      link: "https://app.datadoghq.com/event/event?id=1",
+      date: "1767322800000",
+      org_id: "11287",
+    }),
     sign: () => ({ "x-aisre-token": "dd-token" }),
   },
   argocd: {
-    body: () => ({ event: "app-deployed", app: "checkout-prod", service: "checkout", project: "shop", namespace: "shop", revision: "8f2b6c1d9e0a4b7c", syncStatus: "Synced", healthStatus: "Healthy", phase: "Succeeded", finishedAt: "2026-01-02T03:04:00Z", automated: true, images: ["ghcr.io/acme/checkout:1.4.2"], url: "https://argocd.example.com/applications/checkout-prod" }),
+    body: () => ({
+      event: "app-deployed",
+      app: "checkout-prod",
+      service: "checkout",
+      project: "shop",
+      namespace: "shop",
+      revision: "8f2b6c1d9e0a4b7c",
+      syncStatus: "Synced",
+      healthStatus: "Healthy",
+      phase: "Succeeded",
+      finishedAt: "2026-01-02T03:04:00Z",
+      automated: true,
+      images: ["ghcr.io/acme/checkout:1.4.2"],
+      url: "https://argocd.example.com/applications/checkout-prod",
+    }),
     sign: () => ({ "x-aisre-token": "argo-token" }),
   },
   generic: {
-    body: () => ({ alerts: [{ id: "q", name: "QueueDepthHigh", status: "firing", severity: "warning", service: "orders", summary: "queue depth above 10k", labels: { env: "prod" }, startsAt: "2026-01-02T03:00:00Z" }], changes: [{ id: "flag-1", kind: "config", service: "checkout", description: "flag on", author: "bob", at: "2026-01-02T02:55:00Z" }] }),
+    body: () => ({
+      alerts: [{ id: "q", name: "QueueDepthHigh", status: "firing", severity: "warning", service: "orders", summary: "queue depth above 10k", labels: { env: "prod" }, startsAt: "2026-01-02T03:00:00Z" }],
+      changes: [{ id: "flag-1", kind: "config", service: "checkout", description: "flag on", author: "bob", at: "2026-01-02T02:55:00Z" }],
+    }),
     sign: (b) => ({ "x-aisre-signature": `sha256=${hmacSha256Hex("generic-secret", b)}` }),
   },
   jira: {
-    body: () => ({ timestamp: 1767322800000, webhookEvent: "jira:issue_updated", user: { accountId: "5b10", displayName: "Alice" }, issue: { id: "10042", key: "OPS-17", fields: { summary: "[sev2] checkout 5xx", status: { name: "In Progress" }, labels: ["aisre"] } }, changelog: { id: "1", items: [{ field: "status", fromString: "To Do", toString: "In Progress" }] } }),
+    body: () => ({
+      timestamp: 1767322800000,
+      webhookEvent: "jira:issue_updated",
+      user: { accountId: "5b10", displayName: "Alice" },
+      issue: { id: "10042", key: "OPS-17", fields: { summary: "[sev2] checkout 5xx", status: { name: "In Progress" }, labels: ["aisre"] } },
+      changelog: { id: "1", items: [{ field: "status", fromString: "To Do", toString: "In Progress" }] },
+    }),
     headers: { "x-atlassian-webhook-identifier": "j-1" },
     sign: (b) => ({ "x-hub-signature": `sha256=${hmacSha256Hex("jira-secret", b)}` }),
   },
   cloudwatch: {
-    body: () => ({ Type: "Notification", MessageId: "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324", TopicArn: "arn:aws:sns:us-east-1:123456789012:aisre", Subject: "ALARM", Message: JSON.stringify({ AlarmName: "checkout-p99-latency", AlarmDescription: "service=checkout", NewStateValue: "ALARM", NewStateReason: "Threshold Crossed", StateChangeTime: "2026-01-02T03:00:00.000+0000", Region: "US East (N. Virginia)", AlarmArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x", OldStateValue: "OK", Trigger: { MetricName: "TargetResponseTime", Namespace: "AWS/ApplicationELB", Dimensions: [], Period: 60, EvaluationPeriods: 3, ComparisonOperator: "GreaterThanThreshold", Threshold: 2 } }), Timestamp: "2026-01-02T03:00:01.234Z", SignatureVersion: "1" }),
+    body: () => ({
+      Type: "Notification",
+      MessageId: "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+      TopicArn: "arn:aws:sns:us-east-1:123456789012:aisre",
+      Subject: "ALARM",
+      Message: JSON.stringify({
+        AlarmName: "checkout-p99-latency",
+        AlarmDescription: "service=checkout",
+        NewStateValue: "ALARM",
+        NewStateReason: "Threshold Crossed",
+        StateChangeTime: "2026-01-02T03:00:00.000+0000",
+        Region: "US East (N. Virginia)",
+        AlarmArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:x",
+        OldStateValue: "OK",
+        Trigger: { MetricName: "TargetResponseTime", Namespace: "AWS/ApplicationELB", Dimensions: [], Period: 60, EvaluationPeriods: 3, ComparisonOperator: "GreaterThanThreshold", Threshold: 2 },
+      }),
+      Timestamp: "2026-01-02T03:00:01.234Z",
+      SignatureVersion: "1",
+    }),
     headers: { "x-amz-sns-message-type": "Notification" },
     sign: () => ({}),
   },
@@ -175,10 +251,22 @@ describe(`webhook fuzzing (seed ${SEED}, ${PER_SOURCE} bodies per source)`, () =
         const sample = SAMPLES[source]!;
         const m = mutate(sample.body(), rng, limits[source]!);
         // Unique ids so distinct valid deliveries are not duplicates of one another.
-        const body = rng.next() < 0.5 ? Buffer.from(m.body.toString("latin1").replace(/c6eadffa33fcdf30|7561353212446373634|22b80b92-fdea/g, (x) => `${x}-${i}`), "latin1") : m.body;
+        const body =
+          rng.next() < 0.5
+            ? Buffer.from(
+                m.body.toString("latin1").replace(/c6eadffa33fcdf30|7561353212446373634|22b80b92-fdea/g, (x) => `${x}-${i}`),
+                "latin1",
+              )
+            : m.body;
         const auth = rng.int(10);
         const signature = auth < 7 ? sample.sign(body) : auth === 7 ? {} : auth === 8 ? sample.sign(Buffer.from("another body")) : sample.sign(body.subarray(1));
-        const headers: Record<string, string> = { ...(m.contentType ? { "content-type": m.contentType } : {}), ...sample.headers, ...(sample.headers?.["x-github-delivery"] ? { "x-github-delivery": `d-${i}` } : {}), ...(sample.headers?.["x-atlassian-webhook-identifier"] ? { "x-atlassian-webhook-identifier": `j-${i}` } : {}), ...signature };
+        const headers: Record<string, string> = {
+          ...(m.contentType ? { "content-type": m.contentType } : {}),
+          ...sample.headers,
+          ...(sample.headers?.["x-github-delivery"] ? { "x-github-delivery": `d-${i}` } : {}),
+          ...(sample.headers?.["x-atlassian-webhook-identifier"] ? { "x-atlassian-webhook-identifier": `j-${i}` } : {}),
+          ...signature,
+        };
         const first = await send(source, body, headers);
         const check = (r: { status: number; text: string }, what: string) => {
           if (r.status >= 500 || ![200, 202, 400, 401, 413].includes(r.status)) bad.push(`${source} ${m.kind} ${what}: ${r.status} ${r.text.slice(0, 200)}`);

@@ -55,7 +55,10 @@ const alert: Alert = hostileCopy({ fingerprint: "f", source: "s", name: "n", sta
 const change: ChangeEvent = hostileCopy({ id: "c", source: "github", kind: "deploy", service: "svc", version: "v", previousVersion: "p", environment: "e", status: "failure", author: "a", description: "d", url: "u", at: T } as ChangeEvent);
 const digestView: DigestView = hostileCopy({
   incidentId: "i",
-  alerts: [{ fingerprint: "f", name: "n", service: "s", severity: "sev2", status: "firing", since: T, reason: "r", flips: 3 }, { fingerprint: "g", name: "n", severity: "sev3", status: "resolved", since: T, flips: 0 }],
+  alerts: [
+    { fingerprint: "f", name: "n", service: "s", severity: "sev2", status: "firing", since: T, reason: "r", flips: 3 },
+    { fingerprint: "g", name: "n", severity: "sev3", status: "resolved", since: T, flips: 0 },
+  ],
   anomalies: [{ key: "k", service: "s", sli: "l", unit: "u", value: 2, usual: 1, shape: "s", since: 0, over: false, worsened: 1 }],
   changes: [{ change, reason: "r" }],
   updatedAt: T,
@@ -83,7 +86,18 @@ const analysis: AnalysisView = hostileCopy({
   recommendation: { action: "a", service: "s", pod: "p", why: "w", outcome: "o" },
 } as unknown as AnalysisView);
 const update: UpdateView = hostileCopy({ incident, changes: [{ kind: "leader", service: "s", from: 0.1, to: 0.7, text: "t" }], diagnosis: dx, trigger: "t", recommendation: analysis.recommendation } as unknown as UpdateView);
-const pagingView: PagingView = hostileCopy({ incidentId: "i", incidentStatus: "open", severity: "sev1", service: "s", notPaged: "n", oncall: [{ name: "n", email: "e", slackUserId: "x", level: 1, schedule: "s" }, { name: "n", level: 2 }], problem: "p" } as PagingView);
+const pagingView: PagingView = hostileCopy({
+  incidentId: "i",
+  incidentStatus: "open",
+  severity: "sev1",
+  service: "s",
+  notPaged: "n",
+  oncall: [
+    { name: "n", email: "e", slackUserId: "x", level: 1, schedule: "s" },
+    { name: "n", level: 2 },
+  ],
+  problem: "p",
+} as PagingView);
 const pagedView: PagingView = { ...pagingView, page: hostileCopy({ id: "p", number: 4, url: "u", status: "acknowledged", assignees: [{ name: "n", slackUserId: "x" }], level: 1 }) } as PagingView;
 const externalUpdate: ExternalUpdate = { ...hostileCopy({ system: "jira", ref: "r", url: "u", actor: "a", quote: "q" } as ExternalUpdate), text: MD };
 const action: RemediationAction = hostileCopy({
@@ -99,32 +113,78 @@ const action: RemediationAction = hostileCopy({
   proposedBy: "x",
   reason: "r",
   detail: {
-    title: "t", reversible: true, blastRadius: "b", change: "c", where: "w", rollback: "r", evidence: ["e"], symptoms: [{ service: "s", check: "c" }], autonomy: "approve", approvers: ["@g", "U_X", "S_X"], because: ["b"],
-    steps: [{ at: T, text: "t", ok: false, by: "x" }], verification: { windowSeconds: 1, intervalSeconds: 1, consecutive: 1 }, note: "n", escalation: "e", hypothesisRef: "h",
+    title: "t",
+    reversible: true,
+    blastRadius: "b",
+    change: "c",
+    where: "w",
+    rollback: "r",
+    evidence: ["e"],
+    symptoms: [{ service: "s", check: "c" }],
+    autonomy: "approve",
+    approvers: ["@g", "U_X", "S_X"],
+    because: ["b"],
+    steps: [{ at: T, text: "t", ok: false, by: "x" }],
+    verification: { windowSeconds: 1, intervalSeconds: 1, consecutive: 1 },
+    note: "n",
+    escalation: "e",
+    hypothesisRef: "h",
   },
   createdAt: T,
   updatedAt: T,
 } as unknown as RemediationAction);
 const pm: EffectivePostmortem = hostileCopy({
-  incidentId: "i", title: "t", status: "in_review", version: 2,
-  facts: { incidentId: "i", title: "t", severity: "sev1", services: ["s"], startedAt: T, detectedAt: T, acknowledgedBy: "U_ALICE", detectedBy: "d", alerts: [], alertCount: 0, changes: [], hypotheses: [], actions: [{ text: "t", event: "e", at: T, actor: "U_BOB" }], messages: [{ at: T, actor: "U_BOB", text: "t" }], timeToDetectMinutes: 1 },
+  incidentId: "i",
+  title: "t",
+  status: "in_review",
+  version: 2,
+  facts: {
+    incidentId: "i",
+    title: "t",
+    severity: "sev1",
+    services: ["s"],
+    startedAt: T,
+    detectedAt: T,
+    acknowledgedBy: "U_ALICE",
+    detectedBy: "d",
+    alerts: [],
+    alertCount: 0,
+    changes: [],
+    hypotheses: [],
+    actions: [{ text: "t", event: "e", at: T, actor: "U_BOB" }],
+    messages: [{ at: T, actor: "U_BOB", text: "t" }],
+    timeToDetectMinutes: 1,
+  },
   sections: { summary: "s", impact: "i", rootCause: "r", trigger: "t", detection: "d", resolution: "r", wentWell: "w", wentWrong: "w", actionItems: "a", lessons: "l" },
   actionItems: [{ text: "t", owner: "o", due: "d", jiraKey: "k", jiraUrl: "u" }],
   timeline: [{ at: T, kind: "message", actor: "x", text: "t" }],
-  edited: ["summary"], narrative: "n", generatedAt: T,
+  edited: ["summary"],
+  narrative: "n",
+  generatedAt: T,
 } as unknown as EffectivePostmortem);
 const health: ServiceHealth = hostileCopy({
-  service: "s", verdict: "degraded", reasons: ["r"], pods: { ready: 1, total: 2, restarts: 3, signals: ["s"] },
-  errorRate: { now: 0.1, baseline: 0.01, unit: "ratio" }, latencyP95: { now: 1, baseline: 0.5, unit: "seconds", label: "l" },
-  openIncidents: [incident], deploys: [{ service: "s", at: T, kind: "deploy", version: "v", author: "a", source: "s", status: "failed", url: "u" }],
-  dependencyChanges: [{ service: "s", at: T, kind: "deploy", version: "v", author: "a", source: "s" }], oncall: [{ name: "n", level: 1, slackUserId: "x", schedule: "s" }], gaps: ["g"], at: T,
+  service: "s",
+  verdict: "degraded",
+  reasons: ["r"],
+  pods: { ready: 1, total: 2, restarts: 3, signals: ["s"] },
+  errorRate: { now: 0.1, baseline: 0.01, unit: "ratio" },
+  latencyP95: { now: 1, baseline: 0.5, unit: "seconds", label: "l" },
+  openIncidents: [incident],
+  deploys: [{ service: "s", at: T, kind: "deploy", version: "v", author: "a", source: "s", status: "failed", url: "u" }],
+  dependencyChanges: [{ service: "s", at: T, kind: "deploy", version: "v", author: "a", source: "s" }],
+  oncall: [{ name: "n", level: 1, slackUserId: "x", schedule: "s" }],
+  gaps: ["g"],
+  at: T,
 } as unknown as ServiceHealth);
 const anomalyView: AnomalyMessageView = hostileCopy({
   incidentId: "i",
   sli: { key: "k", service: "s", name: "n", unit: "seconds", direction: "up", sensitivity: "medium", threshold: 0.6, page: false, source: { kind: "prometheus", query: "q", stepSeconds: 60 } },
   first: { key: "k", service: "s", sli: "n", at: 0, score: 0.7, threshold: 0.6, explanation: { baseline: 1, deviation: 1, spread: 0.1, z: 5, since: 0, kind: "level-shift", model: "daily", feature: "long", surprise: 1, rawSurprise: 1 }, points: [], quiet: false, page: false, escalation: false },
   latest: { key: "k", service: "s", sli: "n", at: 0, score: 0.7, threshold: 0.6, explanation: { baseline: 1, deviation: 1, spread: 0.1, z: 5, since: 0, kind: "level-shift", model: "daily", feature: "long", surprise: 1, rawSurprise: 1 }, points: [], quiet: false, page: false, escalation: false },
-  worsened: 1, opened: true, ongoing: false, heldUntil: 0,
+  worsened: 1,
+  opened: true,
+  ongoing: false,
+  heldUntil: 0,
 } as unknown as AnomalyMessageView);
 const ctx: IncidentContext = hostileCopy({
   incident,
@@ -143,7 +203,11 @@ const CASES: Record<string, () => unknown> = {
   "blocks/answer.ts#placeholderMessage": () => answer.placeholderMessage(),
   "blocks/answer.ts#answerMessage": () => answer.answerMessage(answerSample),
   "blocks/assistant.ts#oncallMessage": () => assistant.oncallMessage([HOSTILE], MD, { shareable: true, sharedBy: HOSTILE }),
-  "blocks/assistant.ts#runbookMessage": () => [assistant.runbookMessage(HOSTILE, hostileCopy([{ title: "t", score: 1, excerpt: "e", path: "p", risk: "r", actions: ["a"], services: ["s"], steps: [] }]), { shareable: true, sharedBy: HOSTILE }), assistant.runbookMessage(HOSTILE, hostileCopy([{ title: "t", score: 1, excerpt: "e", actions: [], services: [], steps: ["s"] }])), assistant.runbookMessage(HOSTILE, [])],
+  "blocks/assistant.ts#runbookMessage": () => [
+    assistant.runbookMessage(HOSTILE, hostileCopy([{ title: "t", score: 1, excerpt: "e", path: "p", risk: "r", actions: ["a"], services: ["s"], steps: [] }]), { shareable: true, sharedBy: HOSTILE }),
+    assistant.runbookMessage(HOSTILE, hostileCopy([{ title: "t", score: 1, excerpt: "e", actions: [], services: [], steps: ["s"] }])),
+    assistant.runbookMessage(HOSTILE, []),
+  ],
   "blocks/declare-modal.ts#declareIncidentModal": () => [declare.declareIncidentModal({ services: [HOSTILE], channel: HOSTILE, initialService: HOSTILE }), declare.declareIncidentModal({ services: [], channel: HOSTILE })],
   "blocks/diagnosis.ts#diagnosisAnalysisMessage": () => diagnosis.diagnosisAnalysisMessage(analysis),
   "blocks/diagnosis.ts#diagnosisUpdateMessage": () => diagnosis.diagnosisUpdateMessage(update),
@@ -152,7 +216,11 @@ const CASES: Record<string, () => unknown> = {
   "blocks/help.ts#helpBlocks": () => help.helpBlocks([{ usage: "status <service>", summary: "health" }]),
   "blocks/help.ts#helpText": () => help.helpText([{ usage: "status <service>", summary: "health" }]),
   "blocks/incident-card.ts#incidentCardMessage": () => [card.incidentCardMessage(cardView), card.incidentCardMessage({ ...cardView, incident: { ...cardView.incident, status: "resolved" } }), card.incidentCardMessage({ ...cardView, headline: undefined, resolution: undefined, diagnosis: undefined })],
-  "blocks/incident-list.ts#incidentListBlocks": () => list.incidentListBlocks([{ incident, permalink: "https://evil.example/x|<!everyone>|details", firing: 1 }, { incident, firing: 0 }]),
+  "blocks/incident-list.ts#incidentListBlocks": () =>
+    list.incidentListBlocks([
+      { incident, permalink: "https://evil.example/x|<!everyone>|details", firing: 1 },
+      { incident, firing: 0 },
+    ]),
   "blocks/incident-digest.ts#incidentDigestMessage": () => digest.incidentDigestMessage(digestView),
   "blocks/timeline-modal.ts#timelineModal": () => [timelineModal.timelineModal(incident, [hostileCopy({ id: 1, incidentId: "i", at: T, kind: "note", actor: "a", text: "t", data: {} })]), timelineModal.timelineModal(incident, [])],
   "blocks/incident-thread.ts#statusChangedMessage": () => [thread.statusChangedMessage(incident, "open", "resolved", HOSTILE, HOSTILE), thread.statusChangedMessage(incident, "open", "acknowledged", "U_ALICE", HOSTILE)],
@@ -178,7 +246,8 @@ const CASES: Record<string, () => unknown> = {
   "blocks/remediation-card.ts#blockKitRemediationPresenter.mention": () => remCard.blockKitRemediationPresenter.mention(action),
   "blocks/remediation-card.ts#blockKitRemediationPresenter.note": () => remCard.blockKitRemediationPresenter.note(action, MD),
   "blocks/remediation-status.ts#autonomyStatusBlocks": () => [true, false].map((enabled) => remStatus.autonomyStatusBlocks({ automation: { enabled, by: HOSTILE, at: T, reason: HOSTILE }, policy: HOSTILE, lastHour: 1, maxPerHour: 1, running: [action], pending: [action] })),
-  "blocks/remediation-status.ts#auditEntriesBlocks": () => remStatus.auditEntriesBlocks(HOSTILE, hostileCopy([{ seq: 1, at: T, actor: "a", action: "remediation.approve", incidentId: "i", target: "t", detail: { type: "t", result: "r" }, prevHash: "p", hash: "h" }]), { ok: false, entries: 1, brokenAt: 1, reason: HOSTILE }),
+  "blocks/remediation-status.ts#auditEntriesBlocks": () =>
+    remStatus.auditEntriesBlocks(HOSTILE, hostileCopy([{ seq: 1, at: T, actor: "a", action: "remediation.approve", incidentId: "i", target: "t", detail: { type: "t", result: "r" }, prevHash: "p", hash: "h" }]), { ok: false, entries: 1, brokenAt: 1, reason: HOSTILE }),
   "blocks/status-card.ts#statusCardMessage": () => [status.statusCardMessage([health], { now: Date.parse(T), shareable: true, sharedBy: HOSTILE }), status.statusCardMessage([health, health], { now: Date.parse(T) })],
   "blocks/status-card.ts#shareActions": () => status.shareActions(HOSTILE),
   "blocks/usage.ts#usageBlocks": () => usage.usageBlocks(HOSTILE, HOSTILE, HOSTILE),
@@ -220,7 +289,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const NOT_PRESENTER_FILES = new Set(["blocks/ids.ts", "blocks/limits.ts", "blocks/mrkdwn.ts"]);
 
 function presenterFiles(): string[] {
-  const blocks = readdirSync(join(root, "blocks")).filter((f) => f.endsWith(".ts")).map((f) => `blocks/${f}`);
+  const blocks = readdirSync(join(root, "blocks"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `blocks/${f}`);
   const walk = (dir: string): string[] =>
     readdirSync(join(root, dir)).flatMap((name) => {
       const p = `${dir}/${name}`;

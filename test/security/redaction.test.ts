@@ -88,7 +88,16 @@ describe("applied to everything that leaves", () => {
     const body = {
       receiver: "aisre",
       status: "firing",
-      alerts: [{ status: "firing", labels: { alertname: "DbAuth", service: "orders", dsn: "postgres://app:S3cretPw@db:5432/orders" }, annotations: { summary: `login failed ${SECRETS.password}`, description: `token ${SECRETS.slack} key ${SECRETS.aws}` }, startsAt: "2026-01-02T03:00:00Z", endsAt: "0001-01-01T00:00:00Z", fingerprint: "abc" }],
+      alerts: [
+        {
+          status: "firing",
+          labels: { alertname: "DbAuth", service: "orders", dsn: "postgres://app:S3cretPw@db:5432/orders" },
+          annotations: { summary: `login failed ${SECRETS.password}`, description: `token ${SECRETS.slack} key ${SECRETS.aws}` },
+          startsAt: "2026-01-02T03:00:00Z",
+          endsAt: "0001-01-01T00:00:00Z",
+          fingerprint: "abc",
+        },
+      ],
       version: "4",
       groupKey: "k",
     };
@@ -101,7 +110,15 @@ describe("applied to everything that leaves", () => {
 
   it("Jira and PagerDuty ports get their arguments redacted", async () => {
     const seen: unknown[] = [];
-    const port = redactingPort({ async createIssue(input: { summary: string; description: string }) { seen.push(input); return { key: "OPS-1" }; } }, new Redactor());
+    const port = redactingPort(
+      {
+        async createIssue(input: { summary: string; description: string }) {
+          seen.push(input);
+          return { key: "OPS-1" };
+        },
+      },
+      new Redactor(),
+    );
     expect(await port.createIssue({ summary: title, description: `see ${SECRETS.github}` })).toEqual({ key: "OPS-1" });
     expect(leaked(JSON.stringify(seen))).toEqual([]);
   });

@@ -157,12 +157,27 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     const t0 = new Date("2026-12-01T10:00:00.000Z");
     const t1 = new Date("2026-12-01T11:00:00.000Z");
     await store.topology.record({ source: "kubernetes", services: [{ name: "checkout", attributes: { namespace: "shop" } }, { name: "payments" }], edges: [{ from: "checkout", to: "payments", evidence: "env PAYMENTS_URL" }] }, t0);
-    await store.topology.record({ source: "istio", services: [{ name: "checkout" }], edges: [{ from: "checkout", to: "payments" }, { from: "checkout", to: "legacy" }] }, t0);
+    await store.topology.record(
+      {
+        source: "istio",
+        services: [{ name: "checkout" }],
+        edges: [
+          { from: "checkout", to: "payments" },
+          { from: "checkout", to: "legacy" },
+        ],
+      },
+      t0,
+    );
     await store.topology.record({ source: "kubernetes", services: [{ name: "checkout", attributes: { namespace: "shop" } }], edges: [{ from: "checkout", to: "payments" }] }, t1);
     const edges = await store.topology.edges();
     const k8s = edges.find((e) => e.from === "checkout" && e.to === "payments" && e.source === "kubernetes")!;
     expect(k8s).toMatchObject({ firstSeen: t0.toISOString(), lastSeen: t1.toISOString(), evidence: "env PAYMENTS_URL" });
-    expect(edges.filter((e) => e.from === "checkout" && e.to === "payments").map((e) => e.source).sort()).toEqual(["istio", "kubernetes"]);
+    expect(
+      edges
+        .filter((e) => e.from === "checkout" && e.to === "payments")
+        .map((e) => e.source)
+        .sort(),
+    ).toEqual(["istio", "kubernetes"]);
     expect((await store.topology.services()).find((s) => s.name === "checkout" && s.source === "kubernetes")?.attributes).toEqual({ namespace: "shop" });
     // Seen at t0 only: older than the cutoff, so it ages out; the kubernetes edge seen at t1 stays.
     const gone = await store.topology.ageOut(new Date("2026-12-01T10:30:00.000Z"));

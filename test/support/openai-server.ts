@@ -9,11 +9,7 @@ export interface ChatRequest {
 }
 
 /** What the scripted model answers: text, or tool calls, or an HTTP error / a delay. */
-export type ChatReply =
-  | { content: string }
-  | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> }
-  | { status: number; error: string }
-  | { delayMs: number; then: ChatReply };
+export type ChatReply = { content: string } | { toolCalls: Array<{ name: string; arguments: Record<string, unknown> }> } | { status: number; error: string } | { delayMs: number; then: ChatReply };
 
 /** Bag-of-words hashing into 64 dimensions: similar texts get similar vectors, deterministically. */
 export function hashEmbedding(text: string, dims = 64): number[] {
@@ -58,10 +54,7 @@ export class FakeOpenAI {
           reply = (reply as { then: ChatReply }).then;
         }
         if ("status" in reply) return send(reply.status, { error: { message: reply.error, type: "server_error" } });
-        const message =
-          "content" in reply
-            ? { role: "assistant", content: reply.content }
-            : { role: "assistant", content: null, tool_calls: reply.toolCalls.map((c, i) => ({ id: `call_${this.requests.length}_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) };
+        const message = "content" in reply ? { role: "assistant", content: reply.content } : { role: "assistant", content: null, tool_calls: reply.toolCalls.map((c, i) => ({ id: `call_${this.requests.length}_${i}`, type: "function", function: { name: c.name, arguments: JSON.stringify(c.arguments) } })) };
         return send(200, {
           id: `chatcmpl-${this.requests.length}`,
           object: "chat.completion",

@@ -73,7 +73,14 @@ receivers:
   };
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ok = await Promise.all([`http://127.0.0.1:${promPort}/-/ready`, `http://127.0.0.1:${amPort}/-/ready`].map((u) => fetch(u).then((r) => r.ok, () => false)));
+    const ok = await Promise.all(
+      [`http://127.0.0.1:${promPort}/-/ready`, `http://127.0.0.1:${amPort}/-/ready`].map((u) =>
+        fetch(u).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
     if (ok.every(Boolean)) break;
     if (Date.now() > deadline) {
       await stop();

@@ -15,7 +15,7 @@ import { pagerDutyAdapterOptions } from "../../src/integrations/pagerduty/config
 import { createPdjsAdapter } from "../../src/integrations/pagerduty/pdjs-adapter.ts";
 import type { PagerDutyPort } from "../../src/integrations/pagerduty/port.ts";
 import { PAGERDUTY_SANDBOX } from "../../src/integrations/pagerduty/sandbox-account.ts";
-import type { SlackCallResult, } from "../../src/integrations/slack/slack-port.ts";
+import type { SlackCallResult } from "../../src/integrations/slack/slack-port.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { PostmortemNarrator } from "../../src/postmortem/narrator.ts";
 import { createJiraSandbox, type JiraSandbox, type JiraSandboxOptions } from "../../src/sandbox/jira/jira-sandbox.ts";

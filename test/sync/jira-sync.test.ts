@@ -54,19 +54,19 @@ describe("Jira: a ticket per incident", () => {
   it("names a required field the mapping does not fill, in the thread, instead of failing silently; mapping it fixes it", async () => {
     h = await syncHarness({ jira: { requiredFields: { Incident: ["customfield_10040", "customfield_10044"] } } });
     try {
-    const inc = await h.open();
-    await h.settle();
-    expect(await h.store.links.get(inc.id, "jira")).toBeUndefined();
-    const thread = (await h.thread(inc.id)).join("\n");
-    expect(thread).toContain('Jira requires the field \\"Customer impact\\" (customfield_10044)');
-    expect(thread).toContain("extraFields");
-    expect(thread).toContain("Allowed values: Customers affected, Internal only, None");
-    await h.close();
+      const inc = await h.open();
+      await h.settle();
+      expect(await h.store.links.get(inc.id, "jira")).toBeUndefined();
+      const thread = (await h.thread(inc.id)).join("\n");
+      expect(thread).toContain('Jira requires the field \\"Customer impact\\" (customfield_10044)');
+      expect(thread).toContain("extraFields");
+      expect(thread).toContain("Allowed values: Customers affected, Internal only, None");
+      await h.close();
 
-    h = await syncHarness({ jira: { requiredFields: { Incident: ["customfield_10040", "customfield_10044"] } }, file: { jira: { mapping: { extraFields: { "Customer impact": "Customers affected" } } } } });
-    const again = await h.open();
-    await h.settle();
-    expect((await record(again.id)).custom.customfield_10044).toBeDefined();
+      h = await syncHarness({ jira: { requiredFields: { Incident: ["customfield_10040", "customfield_10044"] } }, file: { jira: { mapping: { extraFields: { "Customer impact": "Customers affected" } } } } });
+      const again = await h.open();
+      await h.settle();
+      expect((await record(again.id)).custom.customfield_10044).toBeDefined();
     } finally {
       await h.close();
     }
@@ -174,11 +174,7 @@ describe("Jira: comments only for significant events", () => {
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "rolled back");
     await h.settle();
     // Events that land within one debounce window are one comment.
-    expect(await comments(inc.id)).toEqual([
-      "Hypothesis: inventory 2.3.0 regression (KeyError warehouse_id)\n\nRemediation: Rolled back inventory to 2.2.1\n\nRemediation: Verified: error rate back under 1%",
-      "Diagnosis: orders-db is the likely cause (55%)",
-      expect.stringMatching(/^Resolved by Alice Chen/),
-    ]);
+    expect(await comments(inc.id)).toEqual(["Hypothesis: inventory 2.3.0 regression (KeyError warehouse_id)\n\nRemediation: Rolled back inventory to 2.2.1\n\nRemediation: Verified: error rate back under 1%", "Diagnosis: orders-db is the likely cause (55%)", expect.stringMatching(/^Resolved by Alice Chen/)]);
   });
 });
 

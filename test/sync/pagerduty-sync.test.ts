@@ -163,7 +163,11 @@ describe("PagerDuty: both directions without echo loops", () => {
     await h.act("pagerduty", { as: "carol", incident: `aisre:${inc.id}`, action: "note", content: "once" });
     await h.settle();
     const delivery = h.pdSandbox.deliveries().find((d) => d.event === "incident.annotated" && d.body.includes('"once"'))!;
-    const again = await fetch(delivery.url, { method: "POST", headers: { "content-type": "application/json", "x-webhook-id": delivery.id, "x-pagerduty-signature": (await import("../../src/integrations/pagerduty/webhook-signature.ts")).signPagerDutyBody(delivery.body, ["sandbox-pagerduty-webhook-secret"]) }, body: delivery.body });
+    const again = await fetch(delivery.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-webhook-id": delivery.id, "x-pagerduty-signature": (await import("../../src/integrations/pagerduty/webhook-signature.ts")).signPagerDutyBody(delivery.body, ["sandbox-pagerduty-webhook-secret"]) },
+      body: delivery.body,
+    });
     expect(((await again.json()) as { status: string }).status).toBe("duplicate");
     await h.settle();
     expect((await fromPd(inc.id)).filter((t) => t.includes('"once"'))).toHaveLength(1);

@@ -45,9 +45,7 @@ describe("parseLogLine", () => {
 
 describe("maskMessage", () => {
   it("masks numbers, ids, addresses and hex, keeps words and quoted keys", () => {
-    expect(maskMessage("HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=41)")).toBe(
-      "HikariPool-<n> - Connection is not available, request timed out after <n>ms (total=<n>, active=<n>, idle=<n>, waiting=<n>)",
-    );
+    expect(maskMessage("HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=41)")).toBe("HikariPool-<n> - Connection is not available, request timed out after <n>ms (total=<n>, active=<n>, idle=<n>, waiting=<n>)");
     expect(maskMessage("dial tcp 10.0.3.17:5432: connect: connection refused")).toBe("dial tcp <ip>: connect: connection refused");
     expect(maskMessage("order 3f2a1c9e-77b1-4a0e-9c1d-5e2f8a9b0c11 failed for trace 4bf92f3577b34da6")).toBe("order <id> failed for trace <hex>");
     expect(maskMessage("KeyError: 'warehouse_id'")).toBe("KeyError: 'warehouse_id'");
@@ -62,7 +60,12 @@ describe("clusterLogLines", () => {
       const at = T0 + i * 15_000;
       lines.push({ source: `payments-6c8f-${i % 3}`, text: `${iso(at)} ${iso(at).replace("T", " ").slice(0, 23)}  INFO 1 --- [nio-8080-exec-${(i % 9) + 1}] o.s.web.servlet.DispatcherServlet : Completed 200 POST /api/payments/authorize in ${40 + i} ms` });
       if (i >= 20) {
-        lines.push({ source: `payments-6c8f-${i % 3}`, text: `${iso(at + 500)} ${iso(at + 500).replace("T", " ").slice(0, 23)} ERROR 1 --- [nio-8080-exec-${(i % 9) + 1}] c.a.s.payments.PaymentController : o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=${30 + i})` });
+        lines.push({
+          source: `payments-6c8f-${i % 3}`,
+          text: `${iso(at + 500)} ${iso(at + 500)
+            .replace("T", " ")
+            .slice(0, 23)} ERROR 1 --- [nio-8080-exec-${(i % 9) + 1}] c.a.s.payments.PaymentController : o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=${30 + i})`,
+        });
       }
     }
     lines.push({ source: "payments-6c8f-0", text: `${iso(T0 + 400_000)} java.lang.IllegalStateException: unexpected null response body\n\tat com.acme.payments.Client.call(Client.java:88)\n\tat com.acme.payments.Service.authorize(Service.java:41)\n\t... 12 more` });
@@ -84,9 +87,7 @@ describe("clusterLogLines", () => {
 
   it("merges templates that differ in one word (Drain-style) and keeps different errors apart", () => {
     const lines = [
-      ...["payments", "inventory", "cart"].flatMap((dep, i) =>
-        Array.from({ length: 3 + i }, (_, k) => ({ text: `time=${iso(T0 + k * 1000)} level=ERROR msg="upstream ${dep} call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"` })),
-      ),
+      ...["payments", "inventory", "cart"].flatMap((dep, i) => Array.from({ length: 3 + i }, (_, k) => ({ text: `time=${iso(T0 + k * 1000)} level=ERROR msg="upstream ${dep} call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers)"` }))),
       { text: `time=${iso(T0)} level=ERROR msg="pq: canceling statement due to statement timeout"` },
     ];
     const r = clusterLogLines(lines);

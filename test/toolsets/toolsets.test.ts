@@ -35,7 +35,12 @@ describe("toolsets without integrations", () => {
 
   it("say which are disabled and why; every tool answers with a value, never a throw", async () => {
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG)" } });
-    expect(t.disabled().map((d) => d.toolset).sort()).toEqual(["kubernetes", "metrics", "oncall"]);
+    expect(
+      t
+        .disabled()
+        .map((d) => d.toolset)
+        .sort(),
+    ).toEqual(["kubernetes", "metrics", "oncall"]);
     expect(await t.kubernetes.t.podState.run({})).toEqual({ status: "disabled", reason: "Kubernetes is not configured (set KUBECONFIG)" });
     expect((await t.metrics.t.serviceMetrics.run({ services: ["api"], start: NOW - 3600_000 })).status).toBe("disabled");
     expect((await t.oncall.t.whoIsOnCall.run({ service: "api" })).status).toBe("disabled");
@@ -104,9 +109,7 @@ describe("Kubernetes toolset", () => {
   });
 
   it("reads pod signals: crash loops, recent OOM kills and restarts, pending pods", async () => {
-    expect(podSignals("cart", pods.slice(0, 2), NOW - 30 * M)).toEqual(
-      expect.arrayContaining([expect.objectContaining({ kind: "CrashLoopBackOff", count: 1 }), expect.objectContaining({ kind: "restarts", count: 4 })]),
-    );
+    expect(podSignals("cart", pods.slice(0, 2), NOW - 30 * M)).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "CrashLoopBackOff", count: 1 }), expect.objectContaining({ kind: "restarts", count: 4 })]));
     const worker = podSignals("worker", [pods[2]], NOW - 30 * M);
     expect(worker.map((s) => s.kind).sort()).toEqual(["OOMKilled", "restarts"]);
     expect(worker.find((s) => s.kind === "restarts")!.count).toBe(1); // an old pod: only the last restart is known to be recent
@@ -115,7 +118,11 @@ describe("Kubernetes toolset", () => {
     const r = await t.kubernetes.t.podState.run({ services: ["cart", "search", "db", "nope"], since: NOW - 30 * M });
     expect(r.status).toBe("ok");
     if (r.status !== "ok") return;
-    expect(r.data.map((s) => [s.service, s.workload])).toEqual([["cart", "Deployment"], ["search", "Deployment"], ["db", "StatefulSet"]]);
+    expect(r.data.map((s) => [s.service, s.workload])).toEqual([
+      ["cart", "Deployment"],
+      ["search", "Deployment"],
+      ["db", "StatefulSet"],
+    ]);
     expect(r.data.find((s) => s.service === "search")!.signals.map((s) => s.kind)).toEqual(["Pending"]);
     expect(r.summary).toMatch(/cart: CrashLoopBackOff/);
   });
@@ -184,11 +191,7 @@ describe("changes toolset", () => {
   });
 
   it("merges deploy webhooks from the store with the cluster's rollout history", async () => {
-    await db.query("INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, 'github', 'deploy', 'inventory', '2.3.0', $2, $3)", [
-      "gh-1",
-      JSON.stringify({ author: "maria-dev", description: "multi-warehouse reservations (#1432)" }),
-      iso(NOW - 12 * M),
-    ]);
+    await db.query("INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, 'github', 'deploy', 'inventory', '2.3.0', $2, $3)", ["gh-1", JSON.stringify({ author: "maria-dev", description: "multi-warehouse reservations (#1432)" }), iso(NOW - 12 * M)]);
     const deployments = [{ namespace: "prod", name: "inventory", replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 3, revision: 4, images: [], paused: false, generation: 4, observedGeneration: 4, conditions: [], labels: {} }];
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ deployments, revisions: { inventory: revisions } }) });
     const r = await t.changes.t.recentChanges.run({ services: ["inventory", "cart"], since: NOW - 6 * 3600_000, until: NOW });
@@ -208,7 +211,7 @@ describe("metrics toolset", () => {
 
   it("fills the per-service queries for the asked services and reads the results back per service", async () => {
     const q = promQueryFor(DEFAULT_PROM_QUERIES[0], "service", ["orders-db", "a.b"]);
-    expect(q).toBe("sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`,code=~\"5..\"}[2m])) / sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`}[2m]))");
+    expect(q).toBe('sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`,code=~"5.."}[2m])) / sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`}[2m]))');
     const ports = memoryPorts({
       now: NOW,
       metrics: [

@@ -63,7 +63,14 @@ describe("topology discovery: store, schedule, ageing, replicas", () => {
 
   it("ages out an edge that disappears, keeps the ones still seen, and every replica reads the same graph", async () => {
     const mesh = scripted("istio");
-    mesh.shows = { source: "istio", services: [{ name: "checkout" }, { name: "payments" }, { name: "legacy" }], edges: [{ from: "checkout", to: "payments" }, { from: "checkout", to: "legacy" }] };
+    mesh.shows = {
+      source: "istio",
+      services: [{ name: "checkout" }, { name: "payments" }, { name: "legacy" }],
+      edges: [
+        { from: "checkout", to: "payments" },
+        { from: "checkout", to: "legacy" },
+      ],
+    };
     const repo = createStore(db).topology;
     const leader = new AdvisoryLockLeader({ db, key: 990_020 });
     const other = new AdvisoryLockLeader({ db, key: 990_020 });

@@ -16,12 +16,18 @@ function shop(): ClusterShape {
       { namespace: "kube-system", name: "kube-dns", type: "ClusterIP", selector: { "k8s-app": "kube-dns" }, labels: {} },
     ],
     workloads: [
-      workload({ kind: "Deployment", name: "checkout", labels: { "app.kubernetes.io/name": "checkout", "app.kubernetes.io/part-of": "shop" }, podLabels: { app: "checkout" }, env: [
-        { name: "BILLING_URL", value: "http://billing:8080/v1" },
-        { name: "DATABASE_URL", value: "postgres://app@orders-db.shop.svc:5432/orders" },
-        { name: "PAYGATE", value: "https://api.paygate.example/v2" },
-        { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.monitoring.svc:4317" },
-      ] }),
+      workload({
+        kind: "Deployment",
+        name: "checkout",
+        labels: { "app.kubernetes.io/name": "checkout", "app.kubernetes.io/part-of": "shop" },
+        podLabels: { app: "checkout" },
+        env: [
+          { name: "BILLING_URL", value: "http://billing:8080/v1" },
+          { name: "DATABASE_URL", value: "postgres://app@orders-db.shop.svc:5432/orders" },
+          { name: "PAYGATE", value: "https://api.paygate.example/v2" },
+          { name: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "http://otel-collector.monitoring.svc:4317" },
+        ],
+      }),
       workload({ kind: "ReplicaSet", name: "checkout-7d9f", podLabels: { app: "checkout", "pod-template-hash": "7d9f" }, owner: { kind: "Deployment", name: "checkout" } }),
       // No app.kubernetes.io labels at all: named by the Service that selects its pods.
       workload({ kind: "Deployment", name: "legacy-billing-v2", podLabels: { run: "legacy-billing" }, configMaps: [{ name: "billing-upstreams", as: "envFrom" }] }),

@@ -43,7 +43,16 @@ services:
   });
 
   it("scores discovered edges against a known graph", () => {
-    const acc = edgeAccuracy([{ from: "a", to: "b" }, { from: "a", to: "x" }], [{ from: "a", to: "b" }, { from: "b", to: "c" }]);
+    const acc = edgeAccuracy(
+      [
+        { from: "a", to: "b" },
+        { from: "a", to: "x" },
+      ],
+      [
+        { from: "a", to: "b" },
+        { from: "b", to: "c" },
+      ],
+    );
     expect(acc).toEqual({ precision: 0.5, recall: 0.5, missing: ["b -> c"], extra: ["a -> x"] });
   });
 });

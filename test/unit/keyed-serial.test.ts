@@ -7,13 +7,15 @@ describe("KeyedSerialQueue", () => {
   it("runs one task at a time per key, in order; other keys run meanwhile; a failure does not stop the queue", async () => {
     const q = new KeyedSerialQueue();
     const log: string[] = [];
-    const task = (name: string, fail = false) => async () => {
-      log.push(`${name} start`);
-      await tick();
-      log.push(`${name} end`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        log.push(`${name} start`);
+        await tick();
+        log.push(`${name} end`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const a1 = q.run("a", task("a1", true));
     const a2 = q.run("a", task("a2"));
     const b1 = q.run("b", task("b1"));

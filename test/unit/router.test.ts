@@ -3,9 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Router, sendJson } from "../../src/http/router.ts";
 
 describe("Router", () => {
-  const router = new Router({ maxBodyBytes: 16 })
-    .add("GET", "/api/:method", (req, res) => sendJson(res, 200, { method: req.params.method }))
-    .add("POST", "/k8s/*rest", (req, res) => sendJson(res, 200, { rest: req.params.rest, size: req.body.length }));
+  const router = new Router({ maxBodyBytes: 16 }).add("GET", "/api/:method", (req, res) => sendJson(res, 200, { method: req.params.method })).add("POST", "/k8s/*rest", (req, res) => sendJson(res, 200, { rest: req.params.rest, size: req.body.length }));
   const server = createServer((req, res) => {
     void router.handle(req, res).then((handled) => {
       if (!handled) sendJson(res, 404, { error: "not_found" });

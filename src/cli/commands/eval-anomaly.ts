@@ -44,9 +44,7 @@ function report(evals: DetectorEvaluation[]): string {
   const head = `${pad("detector", 36)}${lpad("NAB score", 10)}${lpad("detected", 11)}${lpad("FP", 6)}${lpad("threshold", 11)}${lpad("pts/s", 10)}`;
   lines.push(head, "-".repeat(head.length));
   for (const e of evals) {
-    lines.push(
-      `${pad(e.description, 36)}${lpad(e.score.toFixed(1), 10)}${lpad(`${e.detected}/${e.windows}`, 11)}${lpad(String(e.falsePositives), 6)}${lpad(e.threshold.toFixed(4), 11)}${lpad(String(Math.round(e.points / (e.millis / 1000))), 10)}`,
-    );
+    lines.push(`${pad(e.description, 36)}${lpad(e.score.toFixed(1), 10)}${lpad(`${e.detected}/${e.windows}`, 11)}${lpad(String(e.falsePositives), 6)}${lpad(e.threshold.toFixed(4), 11)}${lpad(String(Math.round(e.points / (e.millis / 1000))), 10)}`);
   }
   lines.push("", "per category (at each detector's corpus threshold):");
   const cats = [...new Set(evals.flatMap((e) => e.categories.map((c) => c.category)))].sort();
@@ -76,8 +74,7 @@ export async function run(args: string[]): Promise<number> {
         process.stderr.write(`aisre eval-anomaly: unknown profile "${profileName}" (${Object.keys(PROFILES).join(", ")})\n`);
         return 2;
       }
-    }
-    else if (args[i] === "-h" || args[i] === "--help") {
+    } else if (args[i] === "-h" || args[i] === "--help") {
       process.stdout.write(USAGE);
       return 0;
     } else {

@@ -109,7 +109,12 @@ export async function run(args: string[]): Promise<number> {
   const valued = new Set(["--runbooks", "--mirrors"]);
   const files = args.filter((a, i) => !a.startsWith("-") && !valued.has(args[i - 1] ?? ""));
   const setsDir = join(repoRoot, "eval/kb");
-  const paths = files.length ? files.map((f) => resolve(f)) : readdirSync(setsDir).filter((f) => f.endsWith(".json")).sort().map((f) => join(setsDir, f));
+  const paths = files.length
+    ? files.map((f) => resolve(f))
+    : readdirSync(setsDir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()
+        .map((f) => join(setsDir, f));
   const results: SetResult[] = [];
   const skipped: Array<{ set: string; why: string }> = [];
   try {

@@ -64,13 +64,7 @@ export interface CloudWatchFetchResult {
  * most 100,800 data points (so that most need no second page), each sent through the port, which
  * merges the NextToken pages. The port talks to one region: targets in another are skipped.
  */
-export async function fetchCloudWatch(
-  cloudwatch: CloudWatchPort,
-  targets: readonly CloudWatchFetchTarget[],
-  startMs: number,
-  endMs: number,
-  options: { region?: string } = {},
-): Promise<CloudWatchFetchResult> {
+export async function fetchCloudWatch(cloudwatch: CloudWatchPort, targets: readonly CloudWatchFetchTarget[], startMs: number, endMs: number, options: { region?: string } = {}): Promise<CloudWatchFetchResult> {
   const points = new Map<string, SeriesPoint[]>();
   const skipped: string[] = [];
   const usable: CloudWatchTarget[] = [];

@@ -160,13 +160,13 @@ export class SliPoller {
 
   /** One poll (runs after the current one when called during it). */
   pollOnce(): Promise<PollReport> {
-    const run = (this.running ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => this.poll());
+    const run = (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.poll());
     this.running = run;
-    void run.finally(() => {
-      if (this.running === run) this.running = undefined;
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      })
+      .catch(() => undefined);
     return run;
   }
 
@@ -353,14 +353,24 @@ export class SliPoller {
       const start = Math.min(...due.map((s) => starts.get(s.key)!));
       try {
         // GetMetricData's EndTime is exclusive: + one period includes the last closed one.
-        const r = await fetchCloudWatch(cw, due.map((s) => ({ key: s.key, metric: s.source as CloudWatchSli })), start, end + stepMs, { region });
+        const r = await fetchCloudWatch(
+          cw,
+          due.map((s) => ({ key: s.key, metric: s.source as CloudWatchSli })),
+          start,
+          end + stepMs,
+          { region },
+        );
         report.cloudwatchBatches += r.batches;
         for (const s of due) {
           const st = this.stateOf(s.key);
           st.lastError = undefined;
           st.last = end;
           const from = starts.get(s.key)!;
-          feed(s, s.key, (r.points.get(s.key) ?? []).filter((p) => p.t >= from && p.t <= end));
+          feed(
+            s,
+            s.key,
+            (r.points.get(s.key) ?? []).filter((p) => p.t >= from && p.t <= end),
+          );
         }
       } catch (e) {
         for (const s of due) this.noteError(s.key, (e as Error).message, report);

@@ -1,6 +1,6 @@
 import { escapeText, slackDate } from "../../text/slack-markup.ts";
 import type { AnomalyFinding } from "../detection-service.ts";
-import type { ResolvedSli, } from "../sli-config.ts";
+import type { ResolvedSli } from "../sli-config.ts";
 
 /**
  * What the product says about an anomaly (pure): the anomaly itself is a line of the incident's

@@ -183,11 +183,7 @@ export class AnomalyReporter {
     this.active.set(key, a);
     const e = finding.explanation;
     const firstOfIncident = (await this.o.store.timeline.list(incidentId, ["anomaly"])).length === 0;
-    await this.timeline(
-      a,
-      "detected",
-      `Anomaly on ${sli.service} ${sli.name}: ${usualWords(finding, sli.unit)}, ${describeKind(finding)} since ${readableUtc(since)} (detector score ${finding.score.toFixed(2)}, alerting at ${finding.threshold.toFixed(2)})`,
-    );
+    await this.timeline(a, "detected", `Anomaly on ${sli.service} ${sli.name}: ${usualWords(finding, sli.unit)}, ${describeKind(finding)} since ${readableUtc(since)} (detector score ${finding.score.toFixed(2)}, alerting at ${finding.threshold.toFixed(2)})`);
     await this.post(a, firstOfIncident);
     this.logger.info({ key, incident: incidentId, outcome, score: finding.score, since: new Date(since).toISOString() }, "anomaly reported");
     return outcome;
@@ -242,7 +238,12 @@ export class AnomalyReporter {
    */
   async touch(keys: readonly string[]): Promise<void> {
     const now = this.now();
-    const ids = new Set(keys.map((k) => this.active.get(k)).filter((a): a is Active => !!a && a.resolvedAt === undefined).map((a) => a.incidentId));
+    const ids = new Set(
+      keys
+        .map((k) => this.active.get(k))
+        .filter((a): a is Active => !!a && a.resolvedAt === undefined)
+        .map((a) => a.incidentId),
+    );
     for (const id of ids) {
       if (now - (this.touched.get(id) ?? -Infinity) < 5 * 60_000) continue;
       this.touched.set(id, now);

@@ -190,13 +190,7 @@ export function namesDependency(text: string, name: string): boolean {
  * - a line that names a dependency ("timeout waiting for orders-db query", "upstream payments call
  *   failed") is evidence against that dependency, not against the service that wrote it.
  */
-export function logEvidence(
-  service: string,
-  signatures: readonly LogSignature[],
-  coverage: { from: number; to: number } | undefined,
-  onsetMs: number,
-  dependencies: ReadonlySet<string>,
-): Array<LogSignatureInput & { blamedBy?: string; background?: boolean }> {
+export function logEvidence(service: string, signatures: readonly LogSignature[], coverage: { from: number; to: number } | undefined, onsetMs: number, dependencies: ReadonlySet<string>): Array<LogSignatureInput & { blamedBy?: string; background?: boolean }> {
   const out: Array<LogSignatureInput & { blamedBy?: string; background?: boolean }> = [];
   const haveBefore = coverage !== undefined && coverage.from <= onsetMs - 5 * 60_000;
   const deps = [...dependencies].sort((a, b) => b.length - a.length);
@@ -234,9 +228,7 @@ export function logEvidence(
 export function primaryAlert(alerts: readonly Alert[]): Alert | undefined {
   const userFacing = (a: Alert): number => (["error_ratio", "latency_p99", "up"].includes(metricHint(a.name) ?? "") ? 0 : 1);
   const sev = (a: Alert): number => Number(a.severity.slice(3)) || 9;
-  return [...alerts]
-    .filter((a) => a.service)
-    .sort((a, b) => Number(b.status === "firing") - Number(a.status === "firing") || sev(a) - sev(b) || userFacing(a) - userFacing(b) || (ms(a.startsAt) ?? 0) - (ms(b.startsAt) ?? 0))[0];
+  return [...alerts].filter((a) => a.service).sort((a, b) => Number(b.status === "firing") - Number(a.status === "firing") || sev(a) - sev(b) || userFacing(a) - userFacing(b) || (ms(a.startsAt) ?? 0) - (ms(b.startsAt) ?? 0))[0];
 }
 
 export async function assembleContext(incident: Incident, alerts: readonly Alert[], topology: Topology, toolsets: Toolsets, o: AssemblyOptions = {}): Promise<AssembledContext> {
@@ -300,11 +292,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   const logFirst = logs.find((l) => l.r.status !== "ok" && l.r.status !== "no_data");
   const logRead = logs.filter((l) => l.r.status === "ok").length;
   if (logs.length) {
-    tools.push(
-      logOk.length
-        ? { tool: "log_signatures", status: logRead ? "ok" : "no_data", detail: `logs of ${logRead} of ${plural(logs.length, "service")} read and clustered`, ...(logFirst ? { notes: [`${logFirst.service}: ${run("", logFirst.r).detail}`] } : {}) }
-        : run("log_signatures", logFirst!.r),
-    );
+    tools.push(logOk.length ? { tool: "log_signatures", status: logRead ? "ok" : "no_data", detail: `logs of ${logRead} of ${plural(logs.length, "service")} read and clustered`, ...(logFirst ? { notes: [`${logFirst.service}: ${run("", logFirst.r).detail}`] } : {}) } : run("log_signatures", logFirst!.r));
   }
   if (oncall) tools.push(run("who_is_on_call", oncall));
   tools.push(run("similar_incidents", similar));

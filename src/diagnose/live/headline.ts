@@ -51,7 +51,11 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5):
   }
   const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
   if (pod) return `${lead.service} pods in ${pod.summary.split(/[:×\s]/)[0]} likely`;
-  const reason = lead.cause.replace(/^[^:]+:\s*/, "").split(";")[0]?.replace(/\.$/, "").trim();
+  const reason = lead.cause
+    .replace(/^[^:]+:\s*/, "")
+    .split(";")[0]
+    ?.replace(/\.$/, "")
+    .trim();
   return reason && !/weak signals/.test(reason) ? `${lead.service} likely (${reason})` : `${lead.service} likely`;
 }
 

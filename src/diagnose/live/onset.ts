@@ -22,7 +22,10 @@ export function estimateOnset(series: MetricSeries, alertOnsetS: number, o: { z?
   pts.sort((a, b) => a[0] - b[0]);
   if (pts.length < 12) return alertOnsetS;
   const refN = Math.max(8, Math.floor(pts.length * 0.4));
-  const ref = pts.slice(0, refN).map((p) => p[1]).sort((a, b) => a - b);
+  const ref = pts
+    .slice(0, refN)
+    .map((p) => p[1])
+    .sort((a, b) => a - b);
   const med = ref[Math.floor(ref.length / 2)];
   const mad = ref.map((v) => Math.abs(v - med)).sort((a, b) => a - b)[Math.floor(ref.length / 2)];
   const scale = Math.max(1.4826 * mad, Math.abs(med) * 0.02, 1e-9);

@@ -28,13 +28,7 @@ const SELF_SERVE = new Set(["rollback", "rollout_restart", "delete_pod", "kill_d
 const CHANGE_BEFORE_S = 2 * 3600;
 const CHANGE_AFTER_S = 15 * 60;
 
-export function chooseRemedy(
-  d: Diagnosis,
-  ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads"> & { input?: Pick<AssembledContext["input"], "changes" | "anomalyStart"> },
-  runbooks: readonly Runbook[],
-  alerts: readonly Alert[],
-  o: { minConfidence?: number; openedAtS?: number } = {},
-): RemedyChoice | undefined {
+export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks" | "logs" | "workloads"> & { input?: Pick<AssembledContext["input"], "changes" | "anomalyStart"> }, runbooks: readonly Runbook[], alerts: readonly Alert[], o: { minConfidence?: number; openedAtS?: number } = {}): RemedyChoice | undefined {
   const lead = d.hypotheses[0];
   if (!lead || d.uncertainty !== "confident" || lead.confidence < (o.minConfidence ?? 0.5)) return undefined;
   const own = alerts.filter((a) => a.service === lead.service);
@@ -77,14 +71,7 @@ export function chooseRemedy(
   if (!best) return undefined;
   const [type, { runbook }] = best;
   const target = { service: lead.service, ...(kind === "StatefulSet" ? { kind: "StatefulSet" as const } : {}), ...(type === "delete_pod" && pod ? { pod } : {}) };
-  const why =
-    type === "rollback" && change
-      ? `${change.summary} lines up with the onset`
-      : type === "delete_pod" && pod
-        ? `only ${pod} shows the errors`
-        : runbook
-          ? `runbook "${runbook.title}"`
-          : "the leading hypothesis";
+  const why = type === "rollback" && change ? `${change.summary} lines up with the onset` : type === "delete_pod" && pod ? `only ${pod} shows the errors` : runbook ? `runbook "${runbook.title}"` : "the leading hypothesis";
   return {
     recommendation: {
       type,
@@ -125,7 +112,14 @@ function strongestChange(h: Hypothesis): { summary: string; weight: number } | u
 function standoutPod(service: string, ctx: Pick<AssembledContext, "logs" | "workloads">, alerts: readonly Alert[]): string | undefined {
   const pods = ctx.workloads[service]?.pods ?? [];
   if (pods.length < 2) return undefined;
-  const named = [...new Set(alerts.filter((a) => a.status === "firing").map((a) => a.labels.pod).filter((p): p is string => !!p))];
+  const named = [
+    ...new Set(
+      alerts
+        .filter((a) => a.status === "firing")
+        .map((a) => a.labels.pod)
+        .filter((p): p is string => !!p),
+    ),
+  ];
   if (named.length === 1 && pods.includes(named[0])) return named[0];
   if (named.length > 1) return undefined;
   const top = ctx.logs.find((l) => l.service === service)?.signatures.find((s) => s.level === "error");

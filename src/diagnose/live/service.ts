@@ -100,9 +100,7 @@ const fromSnapshot = (s: Snapshot): Diagnosis => ({ ...s, notes: [], elapsedMs: 
 
 /** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
 export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
-  return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter(
-    (c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1),
-  );
+  return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter((c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1));
 }
 
 function last(s: MetricSeries | undefined): number | undefined {
@@ -175,9 +173,7 @@ export class DiagnosisService {
       const firing = alerts.filter((a) => a.status === "firing");
       if (firing.length) this.request(i.id, `${plural(firing.length, "alert")}: ${[...new Set(firing.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))].slice(0, 3).join(", ")}`);
     });
-    on("changes", (i: Incident, changes: Array<{ kind: string; service: string; version?: string }>) =>
-      this.request(i.id, changes.map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")),
-    );
+    on("changes", (i: Incident, changes: Array<{ kind: string; service: string; version?: string }>) => this.request(i.id, changes.map((c) => `${c.kind} of ${c.service}${c.version ? ` ${c.version}` : ""}`).join(", ")));
     on("status", (i: Incident) => {
       if (i.status === "resolved") this.cancel(i.id);
     });
@@ -324,51 +320,53 @@ export class DiagnosisService {
     }
     const trigger = reasons.length ? [...new Set(reasons)].slice(0, 3).join("; ") : "a new look";
 
-    const published = await withLock(store.db, "diagnosis", async (tx) => {
-      const s = createStore(tx, this.o.store.clock);
-      // Resolved while this ranking ran: nothing more is said (it would read as a new hypothesis in the postmortem).
-      if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, resolved: true };
-      const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
-      const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
-      const channel = incident.channel ?? this.o.defaultChannel;
-      const oldCard = await s.incidents.card(id);
-      const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
-      if (cardChanged) await s.incidents.mergeCard(id, card);
-      if (!prev) {
-        const msg = this.presenter.analysis({
-          incident,
-          diagnosis,
-          window: ctx.window,
-          ...(ctx.symptom ? { symptom: ctx.symptom } : {}),
-          tools: ctx.tools,
-          ...(ctx.oncall ? { oncall: { service: ctx.oncall.service, people: ctx.oncall.people.map((p) => ({ name: p.user.name, level: p.level, ...(p.user.email ? { email: p.user.email } : {}) })) } } : {}),
-          similar: ctx.similar.map((x) => ({ title: x.title, excerpt: x.excerpt, ...(typeof x.meta.incidentId === "string" ? { incidentId: x.meta.incidentId } : {}), ...(x.fixedBy?.length ? { fixedBy: x.fixedBy } : {}) })),
-          runbooks: ctx.runbooks.map((r) => ({ title: r.title, ...(r.service ? { service: r.service } : {}), score: r.score, ...(r.path ? { path: r.path } : {}) })),
-        });
-        await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:analysis` });
-        await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: `Diagnosis: ${diagnosis.headline}`, data: { event: "analysis", trigger, snapshot: snapshotOf(diagnosis), tools: ctx.tools, window: ctx.window } });
-        return { posted: "analysis" as const, changes: [] as HypothesisChange[], cardChanged };
-      }
-      const changes = significantChanges(prev, diagnosis);
-      if (changes.length === 0) return { posted: "none" as const, changes, cardChanged };
-      // The thread hears of a new leading cause; lesser moves (a runner-up strengthening, a candidate
-      // dropping) go to the timeline and the card only: the noise budget of the thread.
-      if (!changes.some((c) => c.kind === "leader")) {
-        await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", quiet: true, trigger, changes, snapshot: snapshotOf(diagnosis) } });
-        return { posted: "none" as const, changes, cardChanged };
-      }
-      const msg = this.presenter.update({ incident, changes, diagnosis, trigger });
-      const seq = (await s.timeline.list(id, ["hypothesis"])).length;
-      await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });
-      await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", trigger, changes, snapshot: snapshotOf(diagnosis) } });
-      return { posted: "update" as const, changes, cardChanged };
-    }, id);
+    const published = await withLock(
+      store.db,
+      "diagnosis",
+      async (tx) => {
+        const s = createStore(tx, this.o.store.clock);
+        // Resolved while this ranking ran: nothing more is said (it would read as a new hypothesis in the postmortem).
+        if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, resolved: true };
+        const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
+        const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
+        const channel = incident.channel ?? this.o.defaultChannel;
+        const oldCard = await s.incidents.card(id);
+        const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
+        if (cardChanged) await s.incidents.mergeCard(id, card);
+        if (!prev) {
+          const msg = this.presenter.analysis({
+            incident,
+            diagnosis,
+            window: ctx.window,
+            ...(ctx.symptom ? { symptom: ctx.symptom } : {}),
+            tools: ctx.tools,
+            ...(ctx.oncall ? { oncall: { service: ctx.oncall.service, people: ctx.oncall.people.map((p) => ({ name: p.user.name, level: p.level, ...(p.user.email ? { email: p.user.email } : {}) })) } } : {}),
+            similar: ctx.similar.map((x) => ({ title: x.title, excerpt: x.excerpt, ...(typeof x.meta.incidentId === "string" ? { incidentId: x.meta.incidentId } : {}), ...(x.fixedBy?.length ? { fixedBy: x.fixedBy } : {}) })),
+            runbooks: ctx.runbooks.map((r) => ({ title: r.title, ...(r.service ? { service: r.service } : {}), score: r.score, ...(r.path ? { path: r.path } : {}) })),
+          });
+          await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:analysis` });
+          await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: `Diagnosis: ${diagnosis.headline}`, data: { event: "analysis", trigger, snapshot: snapshotOf(diagnosis), tools: ctx.tools, window: ctx.window } });
+          return { posted: "analysis" as const, changes: [] as HypothesisChange[], cardChanged };
+        }
+        const changes = significantChanges(prev, diagnosis);
+        if (changes.length === 0) return { posted: "none" as const, changes, cardChanged };
+        // The thread hears of a new leading cause; lesser moves (a runner-up strengthening, a candidate
+        // dropping) go to the timeline and the card only: the noise budget of the thread.
+        if (!changes.some((c) => c.kind === "leader")) {
+          await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", quiet: true, trigger, changes, snapshot: snapshotOf(diagnosis) } });
+          return { posted: "none" as const, changes, cardChanged };
+        }
+        const msg = this.presenter.update({ incident, changes, diagnosis, trigger });
+        const seq = (await s.timeline.list(id, ["hypothesis"])).length;
+        await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });
+        await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", trigger, changes, snapshot: snapshotOf(diagnosis) } });
+        return { posted: "update" as const, changes, cardChanged };
+      },
+      id,
+    );
     if (published.cardChanged) this.o.incidents.markCardDirty(id);
     if (published.posted !== "none") this.o.outbox?.poke();
-    this.o.logger.info(
-      { incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs },
-      "diagnosis ranked",
-    );
+    this.o.logger.info({ incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs }, "diagnosis ranked");
 
     let recommendation: DiagnosisRun["recommendation"];
     if (choice && this.remediation && !("resolved" in published)) {

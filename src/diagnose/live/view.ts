@@ -62,12 +62,7 @@ function hypothesisText(h: Hypothesis): string {
 export const plainDiagnosisPresenter: DiagnosisPresenter = {
   analysis(v) {
     const d = v.diagnosis;
-    const text = [
-      `Diagnosis: ${d.headline}`,
-      ...d.hypotheses.slice(0, 3).map(hypothesisText),
-      d.gaps.length ? `Investigation gaps: ${d.gaps.slice(0, 5).join("; ")}` : "",
-      v.recommendation ? `Recommended: ${v.recommendation.action} on ${v.recommendation.service} (${v.recommendation.outcome})` : "",
-    ]
+    const text = [`Diagnosis: ${d.headline}`, ...d.hypotheses.slice(0, 3).map(hypothesisText), d.gaps.length ? `Investigation gaps: ${d.gaps.slice(0, 5).join("; ")}` : "", v.recommendation ? `Recommended: ${v.recommendation.action} on ${v.recommendation.service} (${v.recommendation.outcome})` : ""]
       .filter(Boolean)
       .join("\n");
     return { text: escapeText(text), blocks: [] };

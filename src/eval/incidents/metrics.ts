@@ -104,7 +104,10 @@ export function faultMetrics(r: RunRecord): FaultMetrics[] {
     const base = { run: r.id, kind: r.kind, seed: r.seed, scenario: f.scenario, incidents: threads.length };
     if (!main) return { ...base, rightCause: false, rightRemedy: false, shouldPage: false, paged: false, missedPage: false, extraPage: false, messages30: 0, reopens: 0, resolved: false, staleFields: [] };
     const cards = main.cards.map((c) => c.card);
-    const maxSeverity = cards.map((c) => c.severity).filter(Boolean).sort((a, b) => sevRank(a) - sevRank(b))[0];
+    const maxSeverity = cards
+      .map((c) => c.severity)
+      .filter(Boolean)
+      .sort((a, b) => sevRank(a) - sevRank(b))[0];
     const last = cards.at(-1);
     const incidentId = cards.map((c) => c.incidentId).find(Boolean);
     const paged = incidentId ? r.pagedKeys.includes(`aisre:${incidentId}`) : false;

@@ -13,9 +13,33 @@ export function evalPlans(o: { seeds: number[]; scenarios?: readonly string[]; c
   for (const seed of o.seeds) {
     for (const scenario of o.scenarios ?? SCENARIO_NAMES) plans.push({ id: `${scenario}#${seed}`, kind: "single", seed, faults: [{ scenario, when: { at: 0 } }] });
     if (!o.combos) continue;
-    plans.push({ id: `overlap:bad-deploy+disk-full#${seed}`, kind: "overlap", seed, faults: [{ scenario: "bad-deploy", when: { at: 0 } }, { scenario: "disk-full", when: { at: 5 } }] });
-    plans.push({ id: `after:memory-leak>db-report-query#${seed}`, kind: "after-resolution", seed, faults: [{ scenario: "memory-leak", when: { at: 0 } }, { scenario: "db-report-query", when: "after-previous-resolved" }] });
-    plans.push({ id: `flapping:cascading-failure+crashloop-config#${seed}`, kind: "flapping+fault", seed, faults: [{ scenario: "cascading-failure", when: { at: 0 } }, { scenario: "crashloop-config", when: { at: 12 } }] });
+    plans.push({
+      id: `overlap:bad-deploy+disk-full#${seed}`,
+      kind: "overlap",
+      seed,
+      faults: [
+        { scenario: "bad-deploy", when: { at: 0 } },
+        { scenario: "disk-full", when: { at: 5 } },
+      ],
+    });
+    plans.push({
+      id: `after:memory-leak>db-report-query#${seed}`,
+      kind: "after-resolution",
+      seed,
+      faults: [
+        { scenario: "memory-leak", when: { at: 0 } },
+        { scenario: "db-report-query", when: "after-previous-resolved" },
+      ],
+    });
+    plans.push({
+      id: `flapping:cascading-failure+crashloop-config#${seed}`,
+      kind: "flapping+fault",
+      seed,
+      faults: [
+        { scenario: "cascading-failure", when: { at: 0 } },
+        { scenario: "crashloop-config", when: { at: 12 } },
+      ],
+    });
   }
   return plans;
 }

@@ -68,7 +68,11 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
   });
   const record: RunRecord = { id: plan.id, kind: plan.kind, seed: plan.seed, speed: o.speed, faults: [], threads: [], pagedKeys: [], jiraComments: {}, simMinutes: 0, errors };
   try {
-    await waitUntil(async () => (await fetch(`${bot}/healthz`)).ok && (await fetch(`${sandbox}/sim/clock`)).ok, 90_000, () => `the product did not start: ${stderr}`);
+    await waitUntil(
+      async () => (await fetch(`${bot}/healthz`)).ok && (await fetch(`${sandbox}/sim/clock`)).ok,
+      90_000,
+      () => `the product did not start: ${stderr}`,
+    );
     // Read what the on-call engineer's Slack shows (the sandbox page's own reads: no API rate limits to wait out).
     const read = async (path: string) => (await (await fetch(`${sandbox}/sandbox/users/U_ALICE/channels/%23incidents${path}`)).json()) as { channel: string; messages?: SlackMessageLike[]; replies?: SlackMessageLike[] };
     const channel = (await read("/messages?limit=1")).channel;
@@ -114,10 +118,7 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
       for (const [i, f] of faults.entries()) {
         if (f.truth) continue;
         const prev = faults[i - 1];
-        const due =
-          f.plan.when === "after-previous-resolved"
-            ? !!prev?.truth && prev.stopped && [...threads.values()].length > 0 && [...threads.values()].every((t) => t.cards.at(-1)?.card.status === "resolved") && now - (lastStop ?? now) >= 0
-            : now - start >= f.plan.when.at * M;
+        const due = f.plan.when === "after-previous-resolved" ? !!prev?.truth && prev.stopped && [...threads.values()].length > 0 && [...threads.values()].every((t) => t.cards.at(-1)?.card.status === "resolved") && now - (lastStop ?? now) >= 0 : now - start >= f.plan.when.at * M;
         if (!due) continue;
         const body = (await post(`${sandbox}/sandbox/scenarios/${f.plan.scenario}${i > 0 && f.plan.when !== "after-previous-resolved" ? "?overlap=1" : ""}`, {})) as { scenario: { rootCause: string; fix: string; fixTarget: { kind: string; name: string } } };
         f.truth = { scenario: f.plan.scenario, rootCause: body.scenario.rootCause, fix: body.scenario.fix, fixTarget: body.scenario.fixTarget, startedAt: await simNow() };

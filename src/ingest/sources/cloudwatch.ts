@@ -86,21 +86,7 @@ const AlarmSchema = z.object({
 type Alarm = z.output<typeof AlarmSchema>;
 
 /** Dimensions that name the service, best first. */
-const SERVICE_DIMENSIONS = [
-  "ServiceName",
-  "Service",
-  "service",
-  "FunctionName",
-  "ApiName",
-  "DBClusterIdentifier",
-  "DBInstanceIdentifier",
-  "CacheClusterId",
-  "QueueName",
-  "TopicName",
-  "TableName",
-  "LoadBalancerName",
-  "AutoScalingGroupName",
-];
+const SERVICE_DIMENSIONS = ["ServiceName", "Service", "service", "FunctionName", "ApiName", "DBClusterIdentifier", "DBInstanceIdentifier", "CacheClusterId", "QueueName", "TopicName", "TableName", "LoadBalancerName", "AutoScalingGroupName"];
 
 /** Every SNS message in the body (HTTPS message or Lambda records), normalised to SnsMessage. */
 function snsMessages(raw: unknown): { kind: "https" | "lambda"; messages: SnsMessage[] } | { kind: "raw" } {

@@ -36,15 +36,18 @@ const PayloadSchema = z.object({
       id: z.string().optional(),
       items: z.array(
         // Null-prototype copy: an item without `toString` must not see Object.prototype.toString.
-        z.preprocess((v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.assign(Object.create(null) as object, v) : v), z.object({
-          field: z.string(),
-          fieldtype: z.string().optional(),
-          fieldId: z.string().optional(),
-          from: z.string().nullish(),
-          fromString: z.string().nullish(),
-          to: z.string().nullish(),
-          toString: z.string().nullish(),
-        })),
+        z.preprocess(
+          (v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.assign(Object.create(null) as object, v) : v),
+          z.object({
+            field: z.string(),
+            fieldtype: z.string().optional(),
+            fieldId: z.string().optional(),
+            from: z.string().nullish(),
+            fromString: z.string().nullish(),
+            to: z.string().nullish(),
+            toString: z.string().nullish(),
+          }),
+        ),
       ),
     })
     .optional(),
@@ -103,9 +106,7 @@ function parse(req: WebhookRequest): ParsedDelivery {
       priority: fields?.priority?.name,
       assignee: fields?.assignee?.displayName ?? fields?.assignee?.accountId,
       labels: fields?.labels ?? undefined,
-      changes: body.changelog?.items.map((i) =>
-        compact({ field: i.field, fieldId: i.fieldId, from: i.from ?? undefined, fromString: i.fromString ?? undefined, to: i.to ?? undefined, toString: own(i, "toString") }),
-      ),
+      changes: body.changelog?.items.map((i) => compact({ field: i.field, fieldId: i.fieldId, from: i.from ?? undefined, fromString: i.fromString ?? undefined, to: i.to ?? undefined, toString: own(i, "toString") })),
       comment: body.comment
         ? compact({
             id: body.comment.id,

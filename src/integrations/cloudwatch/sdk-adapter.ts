@@ -69,9 +69,7 @@ export class AwsCloudWatch implements CloudWatchPort {
     for (const batch of batchQueries(queries)) {
       let token: string | undefined;
       do {
-        const page = await this.send("GetMetricData", () =>
-          this.client.send(new GetMetricDataCommand({ MetricDataQueries: batch.map(toSdkQuery), StartTime: options.start, EndTime: options.end, ScanBy: "TimestampAscending", MaxDatapoints: options.maxDatapoints, NextToken: token })),
-        );
+        const page = await this.send("GetMetricData", () => this.client.send(new GetMetricDataCommand({ MetricDataQueries: batch.map(toSdkQuery), StartTime: options.start, EndTime: options.end, ScanBy: "TimestampAscending", MaxDatapoints: options.maxDatapoints, NextToken: token })));
         for (const r of page.MetricDataResults ?? []) {
           const id = r.Id ?? "";
           const s = out.get(id) ?? { id, label: r.Label ?? id, timestamps: [], values: [], status: r.StatusCode ?? "Complete" };
@@ -97,9 +95,7 @@ export class AwsCloudWatch implements CloudWatchPort {
     const out: CloudWatchMetricRef[] = [];
     let token: string | undefined;
     do {
-      const page = await this.send("ListMetrics", () =>
-        this.client.send(new ListMetricsCommand({ Namespace: filter.namespace, MetricName: filter.metricName, Dimensions: filter.dimensions ? Object.entries(filter.dimensions).map(([Name, Value]) => ({ Name, Value })) : undefined, NextToken: token })),
-      );
+      const page = await this.send("ListMetrics", () => this.client.send(new ListMetricsCommand({ Namespace: filter.namespace, MetricName: filter.metricName, Dimensions: filter.dimensions ? Object.entries(filter.dimensions).map(([Name, Value]) => ({ Name, Value })) : undefined, NextToken: token })));
       for (const m of page.Metrics ?? []) out.push({ namespace: m.Namespace ?? "", metricName: m.MetricName ?? "", dimensions: fromDims(m.Dimensions) });
       token = page.NextToken;
     } while (token);
@@ -110,9 +106,7 @@ export class AwsCloudWatch implements CloudWatchPort {
     const out: CloudWatchAlarm[] = [];
     let token: string | undefined;
     do {
-      const page = await this.send("DescribeAlarms", () =>
-        this.client.send(new DescribeAlarmsCommand({ AlarmNames: filter.names, AlarmNamePrefix: filter.namePrefix, StateValue: filter.state, AlarmTypes: ["MetricAlarm"], NextToken: token })),
-      );
+      const page = await this.send("DescribeAlarms", () => this.client.send(new DescribeAlarmsCommand({ AlarmNames: filter.names, AlarmNamePrefix: filter.namePrefix, StateValue: filter.state, AlarmTypes: ["MetricAlarm"], NextToken: token })));
       for (const a of page.MetricAlarms ?? []) {
         out.push({
           name: a.AlarmName ?? "",

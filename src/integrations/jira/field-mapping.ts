@@ -133,21 +133,13 @@ export function planIncidentIssue(input: NewIncidentIssue, mapping: JiraFieldMap
   for (const f of catalog) {
     if (!f.required || f.hasDefaultValue || f.id in fields) continue;
     const hint = f.allowedValues?.length ? ` Allowed values: ${f.allowedValues.map((a) => a.value ?? a.name).join(", ")}.` : "";
-    problems.push(
-      `Jira requires the field "${f.name}" (${f.id}) to create a ${mapping.issueType} in ${mapping.project}, and aisre's Jira mapping gives it no value. Map it (e.g. extraFields: {"${f.name}": …}).${hint}`,
-    );
+    problems.push(`Jira requires the field "${f.name}" (${f.id}) to create a ${mapping.issueType} in ${mapping.project}, and aisre's Jira mapping gives it no value. Map it (e.g. extraFields: {"${f.name}": …}).${hint}`);
   }
   return { fields, problems };
 }
 
 /** The create request for a postmortem action item (a sub-task of `parentKey` when the type is one). */
-export function planFollowUpIssue(
-  item: { summary: string; description?: string; assigneeAccountId?: string; dueDate?: string; labels?: string[] },
-  target: { project: string; issueType: string; subtask: boolean; parentKey: string },
-  labels: string[],
-  catalog: FieldCatalog,
-  apiVersion: string,
-): CreatePlan {
+export function planFollowUpIssue(item: { summary: string; description?: string; assigneeAccountId?: string; dueDate?: string; labels?: string[] }, target: { project: string; issueType: string; subtask: boolean; parentKey: string }, labels: string[], catalog: FieldCatalog, apiVersion: string): CreatePlan {
   const problems: string[] = [];
   const fields: Record<string, unknown> = { project: { key: target.project }, issuetype: { name: target.issueType }, summary: item.summary.slice(0, 255) };
   if (target.subtask) fields.parent = { key: target.parentKey };

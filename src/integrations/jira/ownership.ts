@@ -34,12 +34,7 @@ function norm(v: unknown): string {
 
 export const sameValue = (a: unknown, b: unknown): boolean => norm(a) === norm(b);
 
-export function planFieldSync(input: {
-  desired: Partial<JiraSyncValues>;
-  current: JiraSyncValues;
-  lastSynced: Partial<JiraSyncValues>;
-  ownership?: Ownership;
-}): SyncPlan {
+export function planFieldSync(input: { desired: Partial<JiraSyncValues>; current: JiraSyncValues; lastSynced: Partial<JiraSyncValues>; ownership?: Ownership }): SyncPlan {
   const { desired, current, lastSynced } = input;
   const write: Record<string, unknown> = {};
   const kept: SyncPlan["keptHumanEdits"] = [];

@@ -90,9 +90,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async listDeployments(namespace?: string, options: { labelSelector?: string } = {}): Promise<DeploymentSummary[]> {
-    const list = await this.call("list deployments", () =>
-      namespace ? this.apps.listNamespacedDeployment({ namespace, labelSelector: options.labelSelector }) : this.apps.listDeploymentForAllNamespaces({ labelSelector: options.labelSelector }),
-    );
+    const list = await this.call("list deployments", () => (namespace ? this.apps.listNamespacedDeployment({ namespace, labelSelector: options.labelSelector }) : this.apps.listDeploymentForAllNamespaces({ labelSelector: options.labelSelector })));
     return list.items.map(summarizeDeployment);
   }
 
@@ -117,9 +115,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
   }
 
   async podLogs(namespace: string, pod: string, options: { container?: string; tailLines?: number; sinceSeconds?: number; previous?: boolean; timestamps?: boolean } = {}): Promise<string> {
-    return this.call(`read logs of ${namespace}/${pod}`, () =>
-      this.core.readNamespacedPodLog({ name: pod, namespace, container: options.container, tailLines: options.tailLines, sinceSeconds: options.sinceSeconds, previous: options.previous, timestamps: options.timestamps }),
-    );
+    return this.call(`read logs of ${namespace}/${pod}`, () => this.core.readNamespacedPodLog({ name: pod, namespace, container: options.container, tailLines: options.tailLines, sinceSeconds: options.sinceSeconds, previous: options.previous, timestamps: options.timestamps }));
   }
 
   async events(namespace?: string, options: { objectName?: string; objectKind?: string; limit?: number } = {}): Promise<ClusterEvent[]> {
@@ -131,11 +127,11 @@ export class ClientNodeKubernetes implements KubernetesPort {
 
   private async replicaSets(namespace: string, dep: V1Deployment): Promise<V1ReplicaSet[]> {
     const match = dep.spec?.selector?.matchLabels ?? {};
-    const selector = Object.entries(match).map(([k, v]) => `${k}=${v}`).join(",");
+    const selector = Object.entries(match)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     const list = await this.call(`list replicasets of ${namespace}/${dep.metadata?.name}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector: selector || undefined }));
-    return list.items
-      .filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.uid === dep.metadata?.uid))
-      .sort((a, b) => revisionOf(a as never) - revisionOf(b as never));
+    return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.uid === dep.metadata?.uid)).sort((a, b) => revisionOf(a as never) - revisionOf(b as never));
   }
 
   async rolloutHistory(namespace: string, deployment: string): Promise<RolloutRevision[]> {
@@ -154,9 +150,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
   async scaleDeployment(namespace: string, name: string, replicas: number, options: ActionOptions = {}): Promise<ActionResult> {
     if (!Number.isInteger(replicas) || replicas < 0) throw new AppError("k8s_invalid", `Replicas must be a whole number ≥ 0 (got ${replicas}).`);
     const before = await this.call(`read scale of ${namespace}/${name}`, () => this.apps.readNamespacedDeploymentScale({ name, namespace }));
-    const scale = await this.call(`scale ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } }, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
-    );
+    const scale = await this.call(`scale ${namespace}/${name}`, () => this.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } }, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)));
     return { action: "scale", namespace, name, dryRun: Boolean(options.dryRun), replicas: scale.spec?.replicas ?? replicas, detail: `${options.dryRun ? "would scale" : "scaled"} ${namespace}/${name} from ${before.spec?.replicas ?? "?"} to ${replicas} replicas` };
   }
 
@@ -178,9 +172,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
 
   async pauseRollout(namespace: string, name: string, options: ActionOptions & { paused?: boolean } = {}): Promise<ActionResult> {
     const paused = options.paused ?? true;
-    await this.call(`${paused ? "pause" : "resume"} ${namespace}/${name}`, () =>
-      this.apps.patchNamespacedDeployment({ name, namespace, body: { spec: { paused } }, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)),
-    );
+    await this.call(`${paused ? "pause" : "resume"} ${namespace}/${name}`, () => this.apps.patchNamespacedDeployment({ name, namespace, body: { spec: { paused } }, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)));
     return { action: paused ? "pause_rollout" : "resume_rollout", namespace, name, dryRun: Boolean(options.dryRun), detail: `${options.dryRun ? "would " : ""}${paused ? "pause" : "resume"}${options.dryRun ? "" : "d"} the rollout of ${namespace}/${name}` };
   }
 

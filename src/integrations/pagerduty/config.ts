@@ -23,7 +23,11 @@ export function pagerDutyAdapterOptions(pd: Config["pagerduty"], sandboxUrl: str
 
 /** The secrets webhooks may be signed with: PAGERDUTY_WEBHOOK_SECRET (comma-separated during a rotation), or the sandbox's. */
 export function pagerDutyWebhookSecrets(pd: Config["pagerduty"]): string[] {
-  if (pd.webhookSecret) return pd.webhookSecret.split(",").map((s) => s.trim()).filter(Boolean);
+  if (pd.webhookSecret)
+    return pd.webhookSecret
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
   return pd.mode === "sandbox" ? [PAGERDUTY_SANDBOX.webhookSecret] : [];
 }
 

@@ -94,11 +94,9 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
     const body = { ...data, event_action: action };
     let res: PdjsResponse;
     try {
-      res = (
-        "server" in target
-          ? await event({ data: body as never, server: target.server, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) })
-          : await api({ url: target.url, method: "post", data: body, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) } as Parameters<typeof api>[0])
-      ) as unknown as PdjsResponse;
+      res = ("server" in target
+        ? await event({ data: body as never, server: target.server, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) })
+        : await api({ url: target.url, method: "post", data: body, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) } as Parameters<typeof api>[0])) as unknown as PdjsResponse;
     } catch (e) {
       throw new PagerDutyApiError(0, `PagerDuty Events API ${action} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }

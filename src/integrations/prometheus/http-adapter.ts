@@ -10,10 +10,7 @@ interface PromResponse<T> {
   warnings?: string[];
 }
 
-type Result =
-  | { resultType: "vector"; result: Array<{ metric: Record<string, string>; value: [number, string] }> }
-  | { resultType: "matrix"; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }
-  | { resultType: "scalar" | "string"; result: [number, string] };
+type Result = { resultType: "vector"; result: Array<{ metric: Record<string, string>; value: [number, string] }> } | { resultType: "matrix"; result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> } | { resultType: "scalar" | "string"; result: [number, string] };
 
 function num(v: string): number {
   if (v === "+Inf") return Number.POSITIVE_INFINITY;

@@ -35,8 +35,6 @@ export function resolveJiraUser(who: unknown): JiraUserRecord | undefined {
   return person ? USERS.find((u) => u.email === person.email) : findUser(who);
 }
 
-
-
 export function jiraActRoutes(deps: JiraActDeps): Router {
   const { store } = deps;
   const router = new Router();
@@ -85,10 +83,7 @@ export function jiraActRoutes(deps: JiraActDeps): Router {
   router.add("GET", "/jira/sandbox/webhooks", (_req, res) => sendJson(res, 200, { deliveries: deps.deliveries() }));
 
   // Long descriptions and comments (postmortems, log lines) wrap within a readable column.
-  const BROWSE_CSS =
-    "body{font-family:system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;line-height:1.45;color:#172b4d}" +
-    "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f5f7;padding:8px;border-radius:4px;font-size:13px}" +
-    "ul{padding-left:18px}li{margin-bottom:10px}";
+  const BROWSE_CSS = "body{font-family:system-ui,sans-serif;max-width:960px;margin:24px auto;padding:0 16px;line-height:1.45;color:#172b4d}" + "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f5f7;padding:8px;border-radius:4px;font-size:13px}" + "ul{padding-left:18px}li{margin-bottom:10px}";
   router.add("GET", "/jira/browse/:key", (req, res) => {
     const issue = store.find(req.params.key);
     if (!issue) return sendText(res, 404, "Issue not found");

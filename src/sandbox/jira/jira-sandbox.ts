@@ -79,9 +79,7 @@ export function createJiraSandbox(options: JiraSandboxOptions = {}): JiraSandbox
   const idle = () => sender.idle();
   const settle = () => Promise.race([idle(), new Promise<void>((r) => setTimeout(r, 5_000).unref())]);
 
-  const router = new Router()
-    .include(jiraActRoutes({ store, limiter, site, deliveries: () => sender.deliveries(), settle }))
-    .include(jiraRestRoutes({ store, limiter, logger, site, now: () => now().getTime() }));
+  const router = new Router().include(jiraActRoutes({ store, limiter, site, deliveries: () => sender.deliveries(), settle })).include(jiraRestRoutes({ store, limiter, logger, site, now: () => now().getTime() }));
 
   const issueState = (i: IssueRecord): JiraIssueState => {
     const assignee = USERS.find((u) => u.accountId === i.assigneeId);

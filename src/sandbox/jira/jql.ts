@@ -11,10 +11,7 @@ export type JqlOp = "=" | "!=" | "~" | "!~" | ">" | ">=" | "<" | "<=" | "in" | "
 
 export type JqlValue = { kind: "text"; text: string } | { kind: "empty" } | { kind: "fn"; name: string } | { kind: "list"; items: JqlValue[] };
 
-export type JqlNode =
-  | { kind: "and" | "or"; left: JqlNode; right: JqlNode }
-  | { kind: "not"; inner: JqlNode }
-  | { kind: "clause"; field: string; op: JqlOp; value: JqlValue };
+export type JqlNode = { kind: "and" | "or"; left: JqlNode; right: JqlNode } | { kind: "not"; inner: JqlNode } | { kind: "clause"; field: string; op: JqlOp; value: JqlValue };
 
 export interface JqlQuery {
   where: JqlNode | null;

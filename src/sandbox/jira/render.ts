@@ -31,7 +31,13 @@ export function renderUser(c: RenderContext, u: JiraUserRecord | undefined): Rec
   };
 }
 
-const userById = (c: RenderContext, id: string | null) => (id ? renderUser(c, USERS.find((u) => u.accountId === id)) : null);
+const userById = (c: RenderContext, id: string | null) =>
+  id
+    ? renderUser(
+        c,
+        USERS.find((u) => u.accountId === id),
+      )
+    : null;
 
 export function renderStatus(c: RenderContext, s: StatusRecord): Record<string, unknown> {
   return {

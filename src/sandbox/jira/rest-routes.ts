@@ -4,20 +4,7 @@ import type { RouteRequest } from "../../http/router.ts";
 import type { Logger } from "../../log.ts";
 import { JiraRestError } from "./model.ts";
 import type { JiraUserRecord } from "./model.ts";
-import {
-  createMetaFields,
-  renderComment,
-  renderField,
-  renderHistory,
-  renderIssue,
-  renderIssueType,
-  renderPriority,
-  renderProject,
-  renderRemoteLink,
-  renderStatus,
-  renderTransition,
-  renderUser,
-} from "./render.ts";
+import { createMetaFields, renderComment, renderField, renderHistory, renderIssue, renderIssueType, renderPriority, renderProject, renderRemoteLink, renderStatus, renderTransition, renderUser } from "./render.ts";
 import type { RenderContext } from "./render.ts";
 import { searchIssues } from "./search.ts";
 import { FIELDS, ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS, STATUSES, USERS } from "./seed.ts";
@@ -138,7 +125,11 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
   route("GET", "/issueLinkType", ({ c }) => ({ issueLinkTypes: LINK_TYPES.map((t) => ({ ...t, self: `${c.site}/rest/api/${c.v}/issueLinkType/${t.id}` })) }));
 
   route("GET", "/issue/createmeta", ({ c, req }) => {
-    const list = (name: string) => req.query.getAll(name).flatMap((v) => v.split(",")).filter(Boolean);
+    const list = (name: string) =>
+      req.query
+        .getAll(name)
+        .flatMap((v) => v.split(","))
+        .filter(Boolean);
     const keys = [...list("projectKeys"), ...list("projectIds")];
     const typeNames = list("issuetypeNames");
     const typeIds = list("issuetypeIds");
@@ -213,12 +204,7 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
     if (!cm) throw new JiraRestError(404, [`Can not find a comment for the id: ${req.params.id}.`]);
     return renderComment(c, issue, cm);
   });
-  route(
-    "PUT",
-    "/issue/:key/comment/:id",
-    ({ c, req, user, body }) => renderComment(c, store.issue(req.params.key), store.updateComment(user.accountId, req.params.key, req.params.id, body.body, c.v)),
-    "key",
-  );
+  route("PUT", "/issue/:key/comment/:id", ({ c, req, user, body }) => renderComment(c, store.issue(req.params.key), store.updateComment(user.accountId, req.params.key, req.params.id, body.body, c.v)), "key");
   route("GET", "/issue/:key/remotelink", ({ c, req }) => {
     const issue = store.issue(req.params.key);
     return issue.remoteLinks.map((l) => renderRemoteLink(c, issue, l));

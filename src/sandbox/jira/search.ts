@@ -101,7 +101,13 @@ export function searchIssues(issues: IssueRecord[], jql: string, currentUser: st
   try {
     const q = parseJql(jql ?? "");
     const hits = issues.filter((issue) => evaluateJql(q.where, { field: (f) => fieldValue(issue, f), currentUser, now }));
-    const order = q.orderBy.length > 0 ? q.orderBy : [{ field: "created", dir: "desc" as const }, { field: "key", dir: "desc" as const }];
+    const order =
+      q.orderBy.length > 0
+        ? q.orderBy
+        : [
+            { field: "created", dir: "desc" as const },
+            { field: "key", dir: "desc" as const },
+          ];
     return hits.sort((a, b) => {
       for (const o of order) {
         const ka = sortKey(a, o.field);

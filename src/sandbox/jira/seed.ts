@@ -1,16 +1,6 @@
 import { JIRA_SANDBOX_ACCOUNT } from "../../integrations/jira/sandbox-account.ts";
 import { SANDBOX_PEOPLE } from "../pagerduty/people.ts";
-import type {
-  FieldRecord,
-  IssueLinkTypeRecord,
-  IssueTypeRecord,
-  JiraUserRecord,
-  PriorityRecord,
-  ProjectRecord,
-  StatusCategory,
-  StatusRecord,
-  TransitionRecord,
-} from "./model.ts";
+import type { FieldRecord, IssueLinkTypeRecord, IssueTypeRecord, JiraUserRecord, PriorityRecord, ProjectRecord, StatusCategory, StatusRecord, TransitionRecord } from "./model.ts";
 
 /** The sandbox Jira site: the OPS project for incidents, ENG for follow-up work, a simple workflow. */
 

@@ -5,10 +5,7 @@ import type { ChangeHistory, ChangeItem, CommentRecord, IssueLinkRecord, IssueRe
 import { DEFAULT_PRIORITY_ID, INCIDENT_CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, RESOLUTIONS, STATUSES, SYSTEM_EDITABLE, TRANSITIONS, seedProjects } from "./seed.ts";
 
 /** What changed, for the webhook sender: one per create, edit, transition or comment. */
-export type JiraChange =
-  | { kind: "created"; issue: IssueRecord; actorId: string }
-  | { kind: "updated"; issue: IssueRecord; actorId: string; history: ChangeHistory; eventType: string }
-  | { kind: "commented"; issue: IssueRecord; actorId: string; comment: CommentRecord; updated?: boolean };
+export type JiraChange = { kind: "created"; issue: IssueRecord; actorId: string } | { kind: "updated"; issue: IssueRecord; actorId: string; history: ChangeHistory; eventType: string } | { kind: "commented"; issue: IssueRecord; actorId: string; comment: CommentRecord; updated?: boolean };
 
 interface EditBody {
   fields?: Record<string, unknown>;

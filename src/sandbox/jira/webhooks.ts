@@ -15,7 +15,10 @@ import type { JiraChange, JiraStore } from "./store.ts";
 
 export function jiraWebhookBody(site: string, store: JiraStore, change: JiraChange, timestamp: number): { event: string; body: Record<string, unknown> } {
   const c: RenderContext = { site, v: "2" };
-  const user = renderUser(c, USERS.find((u) => u.accountId === change.actorId));
+  const user = renderUser(
+    c,
+    USERS.find((u) => u.accountId === change.actorId),
+  );
   switch (change.kind) {
     case "created":
       return {
@@ -37,7 +40,10 @@ export function jiraWebhookBody(site: string, store: JiraStore, change: JiraChan
     case "commented": {
       const summary = renderIssueSummary(c, change.issue);
       const fields = summary.fields as Record<string, unknown>;
-      fields.assignee = renderUser(c, USERS.find((u) => u.accountId === change.issue.assigneeId));
+      fields.assignee = renderUser(
+        c,
+        USERS.find((u) => u.accountId === change.issue.assigneeId),
+      );
       fields.project = { key: change.issue.projectKey, self: `${site}/rest/api/2/project/${change.issue.projectKey}` };
       const event = change.updated ? "comment_updated" : "comment_created";
       return {

@@ -25,8 +25,6 @@ export interface PdActDeps {
   asClient<T>(client: string, fn: () => T): T;
 }
 
-
-
 export function pagerdutyActRoutes(deps: PdActDeps): Router {
   const { store } = deps;
   const router = new Router();
@@ -34,7 +32,7 @@ export function pagerdutyActRoutes(deps: PdActDeps): Router {
   router.add("POST", "/pagerduty/sandbox/act", async (req, res) => {
     const body = parseJsonObject(req);
     if (!body) return sendJson(res, 400, { error: "invalid_json" });
-    const actor = typeof body.as === "string" ? store.user(body.as.replace(/^@/, "")) ?? store.user(`${body.as}@example.com`) : undefined;
+    const actor = typeof body.as === "string" ? (store.user(body.as.replace(/^@/, "")) ?? store.user(`${body.as}@example.com`)) : undefined;
     if (!actor) return sendJson(res, 400, { error: "unknown_user", detail: `"as" must name a PagerDuty user (alice, U_BOB, carol@example.com or a user id)` });
     const incident = store.find(String(body.incident ?? ""));
     if (!incident) return sendJson(res, 404, { error: "unknown_incident" });
@@ -49,7 +47,7 @@ export function pagerdutyActRoutes(deps: PdActDeps): Router {
             store.resolve(incident, agent, typeof body.content === "string" ? body.content : undefined);
             return;
           case "reassign": {
-            const to = typeof body.to === "string" ? store.user(body.to) ?? store.user(`${body.to}@example.com`) : undefined;
+            const to = typeof body.to === "string" ? (store.user(body.to) ?? store.user(`${body.to}@example.com`)) : undefined;
             if (!to) throw new PdRestError(400, 1007, "Assigned To User Not Found");
             store.reassign(incident, [to.id], agent);
             return;

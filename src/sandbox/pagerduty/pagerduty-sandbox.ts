@@ -90,9 +90,7 @@ export function createPagerDutySandbox(options: PagerDutySandboxOptions = {}): P
   const idle = () => sender.idle();
   const settle = () => Promise.race([idle(), new Promise<void>((r) => setTimeout(r, 5_000).unref())]);
 
-  const router = new Router()
-    .include(pagerdutyActRoutes({ store, site, failNext, deliveries: () => sender.deliveries(), settle, asClient }))
-    .include(pagerdutyRestRoutes({ store, events, apiTokens: options.apiTokens ?? [PAGERDUTY_SANDBOX.apiToken], logger, site, forcedFailure: () => faults.shift(), asClient }));
+  const router = new Router().include(pagerdutyActRoutes({ store, site, failNext, deliveries: () => sender.deliveries(), settle, asClient })).include(pagerdutyRestRoutes({ store, events, apiTokens: options.apiTokens ?? [PAGERDUTY_SANDBOX.apiToken], logger, site, forcedFailure: () => faults.shift(), asClient }));
 
   const incidentState = (i: PdIncident): PagerDutyIncidentState => ({
     id: i.id,

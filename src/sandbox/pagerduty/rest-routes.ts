@@ -119,7 +119,11 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
       .filter((i) => (users.length === 0 || i.assignments.some((a) => users.includes(a.userId))) && (urgencies.length === 0 || urgencies.includes(i.urgency)))
       .filter((i) => !key || i.incidentKey === key);
     if (req.query.get("sort_by")?.endsWith(":desc")) hits.reverse();
-    return page(req, "incidents", hits.map((i) => renderIncident(site, store, i)));
+    return page(
+      req,
+      "incidents",
+      hits.map((i) => renderIncident(site, store, i)),
+    );
   });
   route("GET", "/incidents/:id", ({ req, site }) => ({ incident: renderIncident(site, store, store.incident(req.params.id)) }));
   route(
@@ -151,12 +155,7 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
     { write: true },
   );
   route("GET", "/incidents/:id/notes", ({ req, site }) => ({ notes: store.incident(req.params.id).notes.map((n) => renderNote(site, store, n)) }));
-  route(
-    "POST",
-    "/incidents/:id/notes",
-    ({ req, body, site, from }) => ({ note: renderNote(site, store, store.addNote(store.incident(req.params.id), from.id, String(body.note?.content ?? ""))) }),
-    { write: true, status: 201 },
-  );
+  route("POST", "/incidents/:id/notes", ({ req, body, site, from }) => ({ note: renderNote(site, store, store.addNote(store.incident(req.params.id), from.id, String(body.note?.content ?? ""))) }), { write: true, status: 201 });
   route("GET", "/incidents/:id/alerts", ({ req, site }) => {
     const i = store.incident(req.params.id);
     return page(
@@ -177,13 +176,21 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
   });
   route("GET", "/incidents/:id/log_entries", ({ req, site }) => {
     const i = store.incident(req.params.id);
-    return page(req, "log_entries", i.log.map((l) => ({ id: l.id, type: l.type, summary: l.summary, created_at: l.createdAt, self: `${site}/log_entries/${l.id}`, incident: { id: i.id, type: "incident_reference" } })));
+    return page(
+      req,
+      "log_entries",
+      i.log.map((l) => ({ id: l.id, type: l.type, summary: l.summary, created_at: l.createdAt, self: `${site}/log_entries/${l.id}`, incident: { id: i.id, type: "incident_reference" } })),
+    );
   });
 
   route("GET", "/services", ({ req, site }) => {
     const q = (req.query.get("query") ?? "").toLowerCase();
     const withIntegrations = list(req, "include").includes("integrations");
-    return page(req, "services", store.services.filter((s) => s.name.includes(q)).map((s) => renderService(site, store, s, withIntegrations)));
+    return page(
+      req,
+      "services",
+      store.services.filter((s) => s.name.includes(q)).map((s) => renderService(site, store, s, withIntegrations)),
+    );
   });
   route("GET", "/services/:id", ({ req, site }) => {
     const s = store.service(req.params.id);
@@ -192,7 +199,11 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
   });
   route("GET", "/users", ({ req, site }) => {
     const q = (req.query.get("query") ?? "").toLowerCase();
-    return page(req, "users", store.users.filter((u) => u.name.toLowerCase().includes(q) || u.email.includes(q)).map((u) => renderUser(site, u)));
+    return page(
+      req,
+      "users",
+      store.users.filter((u) => u.name.toLowerCase().includes(q) || u.email.includes(q)).map((u) => renderUser(site, u)),
+    );
   });
   route("GET", "/users/:id", ({ req, site }) => {
     const u = store.users.find((x) => x.id === req.params.id);
@@ -209,15 +220,31 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
       .filter((o) => policies.length === 0 || policies.includes(o.escalationPolicyId))
       .filter((o) => schedules.length === 0 || (o.scheduleId !== undefined && schedules.includes(o.scheduleId)))
       .filter((o) => users.length === 0 || users.includes(o.userId));
-    return page(req, "oncalls", hits.map((o) => renderOncall(site, store, o, include)));
+    return page(
+      req,
+      "oncalls",
+      hits.map((o) => renderOncall(site, store, o, include)),
+    );
   });
-  route("GET", "/escalation_policies", ({ req, site }) => page(req, "escalation_policies", store.policies.map((p) => renderPolicy(site, store, p))));
+  route("GET", "/escalation_policies", ({ req, site }) =>
+    page(
+      req,
+      "escalation_policies",
+      store.policies.map((p) => renderPolicy(site, store, p)),
+    ),
+  );
   route("GET", "/escalation_policies/:id", ({ req, site }) => {
     const p = store.policy(req.params.id);
     if (!p) throw new PdRestError(404, 1014, "Escalation Policy Not Found");
     return { escalation_policy: renderPolicy(site, store, p) };
   });
-  route("GET", "/schedules", ({ req, site }) => page(req, "schedules", store.schedules.map((s) => renderSchedule(site, store, s))));
+  route("GET", "/schedules", ({ req, site }) =>
+    page(
+      req,
+      "schedules",
+      store.schedules.map((s) => renderSchedule(site, store, s)),
+    ),
+  );
   route("GET", "/schedules/:id", ({ req, site }) => {
     const s = store.schedules.find((x) => x.id === req.params.id);
     if (!s) throw new PdRestError(404, 3004, "Schedule Not Found");

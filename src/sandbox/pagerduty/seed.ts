@@ -18,7 +18,13 @@ export const ESCALATION_POLICY_ID = "PSHOPEP";
 export const PRIMARY_SCHEDULE_ID = "PSHOPPR";
 export const TEAM = { id: "PTEAMSR", name: "Site Reliability" };
 
-const pdId = (seed: string) => `P${createHash("sha1").update(seed).digest("hex").toUpperCase().replace(/[^A-Z0-9]/g, "").slice(0, 6)}`;
+const pdId = (seed: string) =>
+  `P${createHash("sha1")
+    .update(seed)
+    .digest("hex")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "")
+    .slice(0, 6)}`;
 
 export function seedUsers(): PdUser[] {
   const byHandle = (h: string) => SANDBOX_PEOPLE.find((p) => p.handle === h)!;
@@ -26,12 +32,7 @@ export function seedUsers(): PdUser[] {
     const p = byHandle(h);
     return { id, name: p.name, email: p.email, role, jobTitle: p.role, slackUserId: p.slackUserId };
   };
-  return [
-    person("alice", "PALICE1", "user"),
-    person("bob", "PBOB001", "limited_user"),
-    person("carol", "PCAROL1", "admin"),
-    { id: "PAISRE1", name: "aisre", email: PAGERDUTY_SANDBOX.fromEmail, role: "user", jobTitle: "AI SRE bot" },
-  ];
+  return [person("alice", "PALICE1", "user"), person("bob", "PBOB001", "limited_user"), person("carol", "PCAROL1", "admin"), { id: "PAISRE1", name: "aisre", email: PAGERDUTY_SANDBOX.fromEmail, role: "user", jobTitle: "AI SRE bot" }];
 }
 
 export function seedServices(): PdService[] {

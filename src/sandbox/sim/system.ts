@@ -283,8 +283,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     clock: clockOf(() => world.now, speed),
     namespace: NAMESPACE,
     health: () => serviceHealth(world),
-    firingAlerts: () =>
-      rules.firing().map((a) => ({ alertname: a.labels.alertname!, service: a.labels.service ?? "", severity: a.labels.severity ?? "", labels: a.labels, since: new Date(a.firedAt ?? a.activeAt).toISOString() })),
+    firingAlerts: () => rules.firing().map((a) => ({ alertname: a.labels.alertname!, service: a.labels.service ?? "", severity: a.labels.severity ?? "", labels: a.labels, since: new Date(a.firedAt ?? a.activeAt).toISOString() })),
     notifications: () => [...sent],
     actions: () => [...actions],
     flush: () => deliveries.idle(),

@@ -57,7 +57,10 @@ function findOption(element: Obj, value: unknown): Obj | null {
 function many(value: unknown): string[] {
   if (Array.isArray(value)) return value.map((x) => (isObj(x) ? String(x.value) : String(x)));
   if (value === undefined || value === null || value === "") return [];
-  return String(value).split(",").map((s) => s.trim()).filter(Boolean);
+  return String(value)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**
@@ -81,7 +84,12 @@ export function stateValue(element: Obj, input: unknown): Json {
     case "multi_static_select":
     case "multi_external_select":
     case "checkboxes":
-      return { type, selected_options: many(input).map((v) => findOption(element, v)).filter((o): o is Obj => !!o) };
+      return {
+        type,
+        selected_options: many(input)
+          .map((v) => findOption(element, v))
+          .filter((o): o is Obj => !!o),
+      };
     case "datepicker":
       return { type, selected_date: input ? String(input) : null };
     case "timepicker":

@@ -24,7 +24,10 @@ export function apiMessage(ws: SlackWorkspace, m: SandboxMessage, urls: UrlBase)
   if (m.attachments) out.attachments = m.attachments;
   if (m.metadata) out.metadata = m.metadata;
   if (m.files?.length) {
-    out.files = m.files.map((id) => ws.file(id)).filter((f): f is SandboxFile => !!f).map((f) => apiFile(ws, f, urls));
+    out.files = m.files
+      .map((id) => ws.file(id))
+      .filter((f): f is SandboxFile => !!f)
+      .map((f) => apiFile(ws, f, urls));
     out.upload = true;
     out.display_as_bot = false;
   }

@@ -52,7 +52,15 @@ export class UserActions {
 
   person(ref: string): SandboxUser {
     const u = this.core.ws.findUser(ref);
-    if (!u || u.isBot) throw new ActionError(404, "user_not_found", `no person "${ref}"; people: ${this.core.ws.people().map((p) => p.id).join(", ")}`);
+    if (!u || u.isBot)
+      throw new ActionError(
+        404,
+        "user_not_found",
+        `no person "${ref}"; people: ${this.core.ws
+          .people()
+          .map((p) => p.id)
+          .join(", ")}`,
+      );
     return u;
   }
 

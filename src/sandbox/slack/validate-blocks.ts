@@ -17,9 +17,69 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const INTERACTIVE = ["button", "overflow", "static_select", "multi_static_select", "external_select", "multi_external_select", "users_select", "multi_users_select", "conversations_select", "multi_conversations_select", "channels_select", "multi_channels_select", "datepicker", "timepicker", "datetimepicker", "checkboxes", "radio_buttons", "workflow_button"];
-const INPUTS = ["plain_text_input", "email_text_input", "url_text_input", "number_input", "rich_text_input", "file_input", "static_select", "multi_static_select", "external_select", "multi_external_select", "users_select", "multi_users_select", "conversations_select", "multi_conversations_select", "channels_select", "multi_channels_select", "datepicker", "timepicker", "datetimepicker", "checkboxes", "radio_buttons"];
-const ACCESSORIES = ["button", "overflow", "image", "static_select", "multi_static_select", "external_select", "multi_external_select", "users_select", "multi_users_select", "conversations_select", "multi_conversations_select", "channels_select", "multi_channels_select", "datepicker", "timepicker", "checkboxes", "radio_buttons", "workflow_button"];
+const INTERACTIVE = [
+  "button",
+  "overflow",
+  "static_select",
+  "multi_static_select",
+  "external_select",
+  "multi_external_select",
+  "users_select",
+  "multi_users_select",
+  "conversations_select",
+  "multi_conversations_select",
+  "channels_select",
+  "multi_channels_select",
+  "datepicker",
+  "timepicker",
+  "datetimepicker",
+  "checkboxes",
+  "radio_buttons",
+  "workflow_button",
+];
+const INPUTS = [
+  "plain_text_input",
+  "email_text_input",
+  "url_text_input",
+  "number_input",
+  "rich_text_input",
+  "file_input",
+  "static_select",
+  "multi_static_select",
+  "external_select",
+  "multi_external_select",
+  "users_select",
+  "multi_users_select",
+  "conversations_select",
+  "multi_conversations_select",
+  "channels_select",
+  "multi_channels_select",
+  "datepicker",
+  "timepicker",
+  "datetimepicker",
+  "checkboxes",
+  "radio_buttons",
+];
+const ACCESSORIES = [
+  "button",
+  "overflow",
+  "image",
+  "static_select",
+  "multi_static_select",
+  "external_select",
+  "multi_external_select",
+  "users_select",
+  "multi_users_select",
+  "conversations_select",
+  "multi_conversations_select",
+  "channels_select",
+  "multi_channels_select",
+  "datepicker",
+  "timepicker",
+  "checkboxes",
+  "radio_buttons",
+  "workflow_button",
+];
 
 const SELECT_PROPS = ["type", "action_id", "placeholder", "confirm", "focus_on_load"];
 const ELEMENT_PROPS: Record<string, string[]> = {

@@ -93,10 +93,7 @@ export class ActionRepo {
 
   /** Another action running on the same workload (any incident): a conflict. */
   async activeOn(service: string, namespace: string | undefined, exceptId: string): Promise<StoredAction[]> {
-    const rows = await this.db.query<Row>(
-      `${SELECT} WHERE a.state IN ('running', 'verifying') AND a.id <> $1 AND a.target->>'service' = $2 AND coalesce(a.target->>'namespace', '') = $3`,
-      [exceptId, service, namespace ?? ""],
-    );
+    const rows = await this.db.query<Row>(`${SELECT} WHERE a.state IN ('running', 'verifying') AND a.id <> $1 AND a.target->>'service' = $2 AND coalesce(a.target->>'namespace', '') = $3`, [exceptId, service, namespace ?? ""]);
     return rows.map(toAction);
   }
 
@@ -112,10 +109,7 @@ export class ActionRepo {
 
   /** Compare-and-set: moves the action only if it is still in `from`; false if someone else moved it. */
   async transition(id: string, from: string[], to: string, result?: unknown): Promise<boolean> {
-    const rows = await this.db.query(
-      `UPDATE actions SET state = $3, result = COALESCE($4, result), updated_at = now() WHERE id = $1 AND state = ANY($2) RETURNING id`,
-      [id, from, to, result === undefined ? null : json(result)],
-    );
+    const rows = await this.db.query(`UPDATE actions SET state = $3, result = COALESCE($4, result), updated_at = now() WHERE id = $1 AND state = ANY($2) RETURNING id`, [id, from, to, result === undefined ? null : json(result)]);
     return rows.length > 0;
   }
 

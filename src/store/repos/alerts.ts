@@ -114,10 +114,7 @@ export class AlertRepo {
 
   /** Up to `perIncident` label sets of each incident's alerts: enough for similarity, not a storm's thousands. */
   async labelSamples(incidentIds: string[], perIncident: number): Promise<Array<{ incidentId: string; labels: Record<string, string> }>> {
-    const rows = await this.db.query<{ id: string; labels: Record<string, string> }>(
-      "SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT $2) a",
-      [incidentIds, perIncident],
-    );
+    const rows = await this.db.query<{ id: string; labels: Record<string, string> }>("SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT $2) a", [incidentIds, perIncident]);
     return rows.map((r) => ({ incidentId: r.id, labels: r.labels }));
   }
 
@@ -140,10 +137,7 @@ export class AlertRepo {
   }
 
   async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
-    const [row] = await this.db.query<{ total: number; firing: number }>(
-      "SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1",
-      [incidentId],
-    );
+    const [row] = await this.db.query<{ total: number; firing: number }>("SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1", [incidentId]);
     return { total: Number(row?.total ?? 0), firing: Number(row?.firing ?? 0) };
   }
 }

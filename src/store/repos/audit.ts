@@ -84,19 +84,13 @@ export class AuditRepo {
         prevHash: last?.hash ?? GENESIS_HASH,
       };
       const hash = auditHash(entry);
-      await tx.query(
-        "INSERT INTO audit_log (seq, at, actor, action, incident_id, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        [entry.seq, entry.at, entry.actor, entry.action, entry.incidentId ?? null, entry.target ?? null, json(entry.detail), entry.prevHash, hash],
-      );
+      await tx.query("INSERT INTO audit_log (seq, at, actor, action, incident_id, target, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [entry.seq, entry.at, entry.actor, entry.action, entry.incidentId ?? null, entry.target ?? null, json(entry.detail), entry.prevHash, hash]);
       return { ...entry, hash };
     });
   }
 
   async list(options: { incidentId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    const rows = await this.db.query<Row>(
-      "SELECT * FROM audit_log WHERE ($1::text IS NULL OR incident_id = $1) ORDER BY seq LIMIT $2",
-      [options.incidentId ?? null, options.limit ?? 1_000_000],
-    );
+    const rows = await this.db.query<Row>("SELECT * FROM audit_log WHERE ($1::text IS NULL OR incident_id = $1) ORDER BY seq LIMIT $2", [options.incidentId ?? null, options.limit ?? 1_000_000]);
     return rows.map(toEntry);
   }
 

@@ -42,10 +42,7 @@ export class ChangeEventRepo {
 
   /** Changes of these services (all when omitted) between `from` and `to`, oldest first, at most `limit`. */
   async between(services: string[] | undefined, from: string, to: string, limit = 500): Promise<ChangeEvent[]> {
-    const rows = await this.db.query<Row>(
-      "SELECT id, source, kind, service, version, data, at FROM change_events WHERE ($1::jsonb IS NULL OR service IN (SELECT jsonb_array_elements_text($1::jsonb))) AND at >= $2 AND at <= $3 ORDER BY at LIMIT $4",
-      [services ? json(services) : null, from, to, limit],
-    );
+    const rows = await this.db.query<Row>("SELECT id, source, kind, service, version, data, at FROM change_events WHERE ($1::jsonb IS NULL OR service IN (SELECT jsonb_array_elements_text($1::jsonb))) AND at >= $2 AND at <= $3 ORDER BY at LIMIT $4", [services ? json(services) : null, from, to, limit]);
     return rows.map(toChange);
   }
 }

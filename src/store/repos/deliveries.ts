@@ -83,10 +83,7 @@ export class DeliveryRepo {
   }
 
   async markProcessed(source: string, deliveryId: string, error?: string): Promise<void> {
-    await this.db.query(
-      "UPDATE webhook_deliveries SET processed_at = now(), error = $3, lease_owner = NULL, lease_until = NULL WHERE source = $1 AND delivery_id = $2",
-      [source, deliveryId, error ?? null],
-    );
+    await this.db.query("UPDATE webhook_deliveries SET processed_at = now(), error = $3, lease_owner = NULL, lease_until = NULL WHERE source = $1 AND delivery_id = $2", [source, deliveryId, error ?? null]);
   }
 
   /**
@@ -123,25 +120,18 @@ export class DeliveryRepo {
 
   /** Gives a failed delivery back, claimable by any replica after `delayMs`. */
   async retryLater(source: string, deliveryId: string, delayMs: number, error: string): Promise<void> {
-    await this.db.query(
-      "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL",
-      [source, deliveryId, ms(delayMs), error],
-    );
+    await this.db.query("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL", [source, deliveryId, ms(delayMs), error]);
   }
 
   /** Takes a delivery out of processing after too many failures, keeping its error. */
   async park(source: string, deliveryId: string, error: string): Promise<void> {
-    await this.db.query(
-      "UPDATE webhook_deliveries SET parked_at = now(), lease_owner = NULL, lease_until = NULL, error = $3 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL",
-      [source, deliveryId, error],
-    );
+    await this.db.query("UPDATE webhook_deliveries SET parked_at = now(), lease_owner = NULL, lease_until = NULL, error = $3 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL", [source, deliveryId, error]);
   }
 
   async parked(limit = 1000): Promise<ParkedDelivery[]> {
-    const rows = await this.db.query<{ source: string; delivery_id: string; received_at: Date; parked_at: Date; attempts: number; error: string | null }>(
-      "SELECT source, delivery_id, received_at, parked_at, attempts, error FROM webhook_deliveries WHERE parked_at IS NOT NULL ORDER BY parked_at, received_at LIMIT $1",
-      [limit],
-    );
+    const rows = await this.db.query<{ source: string; delivery_id: string; received_at: Date; parked_at: Date; attempts: number; error: string | null }>("SELECT source, delivery_id, received_at, parked_at, attempts, error FROM webhook_deliveries WHERE parked_at IS NOT NULL ORDER BY parked_at, received_at LIMIT $1", [
+      limit,
+    ]);
     return rows.map((r) => ({ source: r.source, deliveryId: r.delivery_id, receivedAt: iso(r.received_at), parkedAt: isoOrUndefined(r.parked_at)!, attempts: Number(r.attempts), error: r.error ?? undefined }));
   }
 
@@ -160,10 +150,7 @@ export class DeliveryRepo {
 
   /** Deliveries accepted but not processed nor parked (e.g. the process died after the ack). */
   async pending(limit = 500): Promise<Delivery[]> {
-    const rows = await this.db.query<Row>(
-      "SELECT source, delivery_id, received_at, body, attempts FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL ORDER BY received_at LIMIT $1",
-      [limit],
-    );
+    const rows = await this.db.query<Row>("SELECT source, delivery_id, received_at, body, attempts FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL ORDER BY received_at LIMIT $1", [limit]);
     return rows.map(toDelivery);
   }
 

@@ -32,10 +32,7 @@ export class ExternalLinkRepo {
 
   /** Creates the link once; returns false when the incident already has one in that system. */
   async create(l: Omit<ExternalLink, "updatedAt">): Promise<boolean> {
-    const rows = await this.db.query(
-      "INSERT INTO external_links (incident_id, system, external_id, url, synced) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING external_id",
-      [l.incidentId, l.system, l.externalId, l.url ?? null, json(l.synced)],
-    );
+    const rows = await this.db.query("INSERT INTO external_links (incident_id, system, external_id, url, synced) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING external_id", [l.incidentId, l.system, l.externalId, l.url ?? null, json(l.synced)]);
     return rows.length > 0;
   }
 

@@ -30,7 +30,9 @@ interface Row {
 const toEntry = (r: Row): KbEntry => ({ id: r.id, kind: r.kind, title: r.title, body: r.body, meta: r.meta, updatedAt: iso(r.updated_at) });
 
 export function contentHash(e: Pick<KbEntry, "title" | "body" | "meta">): string {
-  return createHash("sha256").update(`${e.title}\n${e.body}\n${JSON.stringify(e.meta)}`).digest("hex");
+  return createHash("sha256")
+    .update(`${e.title}\n${e.body}\n${JSON.stringify(e.meta)}`)
+    .digest("hex");
 }
 
 /** Turns free text into an OR query of word stems, so partial matches still rank. */
@@ -54,7 +56,6 @@ export class KnowledgeRepo {
   async embeddings(model: string, kinds?: string[]): Promise<Array<{ id: string; embedding: number[] }>> {
     return this.db.query<{ id: string; embedding: number[] }>("SELECT id, embedding FROM kb_entries WHERE embedding IS NOT NULL AND embedding_model = $1 AND ($2::text[] IS NULL OR kind = ANY($2))", [model, kinds ?? null]);
   }
-
 
   /** Inserts or updates; returns true when the content changed (so embeddings need refreshing). */
   async upsert(e: KbEntry): Promise<boolean> {

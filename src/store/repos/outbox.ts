@@ -48,10 +48,7 @@ export class OutboxRepo {
 
   /** Queues a call; a repeated dedupe key is ignored (returns undefined). */
   async enqueue(item: { channel: string; method: string; payload: Record<string, unknown>; dedupeKey?: string }): Promise<number | undefined> {
-    const [row] = await this.db.query<{ id: number }>(
-      "INSERT INTO outbox (channel, method, payload, dedupe_key) VALUES ($1, $2, $3, $4) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-      [item.channel, item.method, json(item.payload), item.dedupeKey ?? null],
-    );
+    const [row] = await this.db.query<{ id: number }>("INSERT INTO outbox (channel, method, payload, dedupe_key) VALUES ($1, $2, $3, $4) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id", [item.channel, item.method, json(item.payload), item.dedupeKey ?? null]);
     return row ? Number(row.id) : undefined;
   }
 
@@ -99,17 +96,12 @@ export class OutboxRepo {
   }
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
-    await this.db.query(
-      "UPDATE outbox SET attempts = attempts + 1, error = $3, not_before = now() + ($2 || ' milliseconds')::interval WHERE id = $1",
-      [id, String(Math.max(0, Math.round(delayMs))), error],
-    );
+    await this.db.query("UPDATE outbox SET attempts = attempts + 1, error = $3, not_before = now() + ($2 || ' milliseconds')::interval WHERE id = $1", [id, String(Math.max(0, Math.round(delayMs))), error]);
   }
 
   /** Unsent calls and the age in seconds of the oldest of them (0 when none): the outbox lag. */
   async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
-    const [row] = await this.db.query<{ n: number; age: number | null }>(
-      "SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM outbox WHERE sent_at IS NULL",
-    );
+    const [row] = await this.db.query<{ n: number; age: number | null }>("SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM outbox WHERE sent_at IS NULL");
     return { pending: Number(row.n), oldestSeconds: Math.max(0, Number(row.age ?? 0)) };
   }
 

@@ -84,10 +84,7 @@ export class PostmortemRepo<Doc extends GeneratedDoc, Section extends string> {
 
   /** Moves the status only from `from` (so two people clicking at once make one transition). */
   async setStatus(incidentId: string, from: PostmortemStatus[], to: PostmortemStatus, by: string): Promise<StoredPostmortem<Doc, Section> | undefined> {
-    const [row] = await this.db.query<Row>(
-      "UPDATE postmortems SET status = $3, updated_by = $4, version = version + 1, updated_at = now() WHERE incident_id = $1 AND status = ANY($2) RETURNING *",
-      [incidentId, from, to, by],
-    );
+    const [row] = await this.db.query<Row>("UPDATE postmortems SET status = $3, updated_by = $4, version = version + 1, updated_at = now() WHERE incident_id = $1 AND status = ANY($2) RETURNING *", [incidentId, from, to, by]);
     return row ? toRecord<Doc, Section>(row) : undefined;
   }
 

@@ -42,36 +42,24 @@ export class SlackMessageRepo {
 
   /** Incidents not resolved that have a message recorded under this purpose. */
   async openIncidentsWith(purpose: string): Promise<string[]> {
-    const rows = await this.db.query<{ incident_id: string }>(
-      "SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = $1 AND i.status <> 'resolved'",
-      [purpose],
-    );
+    const rows = await this.db.query<{ incident_id: string }>("SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = $1 AND i.status <> 'resolved'", [purpose]);
     return rows.map((r) => r.incident_id);
   }
 
   /** The incident whose thread (or root message) has this ts in this channel. */
   /** Incidents (any status) whose root message is in this channel, newest first, at most `limit`. */
   async incidentsWithRootIn(channel: string, limit: number): Promise<Array<{ id: string; status: string }>> {
-    return this.db.query<{ id: string; status: string }>(
-      "SELECT i.id, i.status FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 ORDER BY i.created_at DESC LIMIT $2",
-      [channel, limit],
-    );
+    return this.db.query<{ id: string; status: string }>("SELECT i.id, i.status FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 ORDER BY i.created_at DESC LIMIT $2", [channel, limit]);
   }
 
   /** Incidents not resolved whose root message is in this channel, newest first. */
   async openIncidentsWithRootIn(channel: string): Promise<string[]> {
-    const rows = await this.db.query<{ incident_id: string }>(
-      "SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 AND i.status <> 'resolved' ORDER BY i.created_at DESC",
-      [channel],
-    );
+    const rows = await this.db.query<{ incident_id: string }>("SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = 'root' AND m.channel = $1 AND i.status <> 'resolved' ORDER BY i.created_at DESC", [channel]);
     return rows.map((r) => r.incident_id);
   }
 
   async incidentForThread(channel: string, ts: string): Promise<string | undefined> {
-    const [row] = await this.db.query<{ incident_id: string }>(
-      "SELECT incident_id FROM slack_messages WHERE channel = $1 AND (ts = $2 OR thread_ts = $2) ORDER BY purpose = 'root' DESC LIMIT 1",
-      [channel, ts],
-    );
+    const [row] = await this.db.query<{ incident_id: string }>("SELECT incident_id FROM slack_messages WHERE channel = $1 AND (ts = $2 OR thread_ts = $2) ORDER BY purpose = 'root' DESC LIMIT 1", [channel, ts]);
     return row?.incident_id;
   }
 }

@@ -22,10 +22,7 @@ export class TimelineRepo {
   }
 
   async append(e: Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
-    const [row] = await this.db.query<TimelineRow>(
-      `INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [e.incidentId, e.at ?? isoNow(this.clock), e.kind, e.actor, e.text, json(e.data ?? {})],
-    );
+    const [row] = await this.db.query<TimelineRow>(`INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`, [e.incidentId, e.at ?? isoNow(this.clock), e.kind, e.actor, e.text, json(e.data ?? {})]);
     return toEntry(row);
   }
 
@@ -43,9 +40,7 @@ export class TimelineRepo {
   }
 
   async list(incidentId: string, kinds?: TimelineKind[]): Promise<TimelineEntry[]> {
-    const rows = kinds
-      ? await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND kind = ANY($2) ORDER BY at, id", [incidentId, kinds])
-      : await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 ORDER BY at, id", [incidentId]);
+    const rows = kinds ? await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND kind = ANY($2) ORDER BY at, id", [incidentId, kinds]) : await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 ORDER BY at, id", [incidentId]);
     return rows.map(toEntry);
   }
 

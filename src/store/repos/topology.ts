@@ -69,16 +69,12 @@ export class TopologyRepo {
   }
 
   async services(): Promise<SeenService[]> {
-    const rows = await this.db.query<{ name: string; source: string; attributes: Record<string, string>; first_seen: Date; last_seen: Date }>(
-      "SELECT name, source, attributes, first_seen, last_seen FROM topology_services ORDER BY name, source",
-    );
+    const rows = await this.db.query<{ name: string; source: string; attributes: Record<string, string>; first_seen: Date; last_seen: Date }>("SELECT name, source, attributes, first_seen, last_seen FROM topology_services ORDER BY name, source");
     return rows.map((r) => ({ name: r.name, source: r.source, attributes: r.attributes ?? {}, firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen) }));
   }
 
   async edges(): Promise<SeenEdge[]> {
-    const rows = await this.db.query<{ from_service: string; to_service: string; source: string; evidence: string | null; first_seen: Date; last_seen: Date }>(
-      "SELECT from_service, to_service, source, evidence, first_seen, last_seen FROM topology_edges ORDER BY from_service, to_service, source",
-    );
+    const rows = await this.db.query<{ from_service: string; to_service: string; source: string; evidence: string | null; first_seen: Date; last_seen: Date }>("SELECT from_service, to_service, source, evidence, first_seen, last_seen FROM topology_edges ORDER BY from_service, to_service, source");
     return rows.map((r) => ({ from: r.from_service, to: r.to_service, source: r.source, evidence: r.evidence ?? undefined, firstSeen: iso(r.first_seen), lastSeen: iso(r.last_seen) }));
   }
 }

@@ -16,7 +16,13 @@ describe("SLI deviation floors", () => {
     const [a, b, c] = parseSliConfig({
       defaults: { minRelativeDeviation: 0.1 },
       services: {
-        s: { minDeviation: 0.5, slis: [{ name: "a", prometheus: { query: "a" } }, { name: "b", minDeviation: 2, prometheus: { query: "b" } }] },
+        s: {
+          minDeviation: 0.5,
+          slis: [
+            { name: "a", prometheus: { query: "a" } },
+            { name: "b", minDeviation: 2, prometheus: { query: "b" } },
+          ],
+        },
         t: { slis: [{ name: "c", prometheus: { query: "c" } }] },
       },
     });
@@ -95,5 +101,4 @@ describe("anomaly message", () => {
     expect(text).not.toMatch(/spread|robust|z-score|baseline ±/i);
     expect(plainAnomalyPresenter.chartComment(view)).toContain("1.35 s vs 250 ms usual");
   });
-
 });

@@ -64,7 +64,10 @@ describe("poll leader (advisory lock)", () => {
     cleanup.push(() => db.close());
     const first = replica(db);
     const second = replica(db);
-    cleanup.push(() => first.poller.stop(), () => second.poller.stop());
+    cleanup.push(
+      () => first.poller.stop(),
+      () => second.poller.stop(),
+    );
     first.poller.start();
     second.poller.start();
     await eventually(async () => (first.metrics.ranges.length + second.metrics.ranges.length >= 3 ? true : undefined), "three polls", 10_000);
@@ -90,37 +93,47 @@ describe("poll leader (advisory lock)", () => {
   }, 30_000);
 
   const url = process.env.TEST_DATABASE_URL;
-  it.skipIf(!url)("Postgres: two replicas; the leader's connection dies, the other takes over and the old one steps down", async () => {
-    const first = await freshPostgres(url!);
-    const [{ current_database }] = await first.query<{ current_database: string }>("SELECT current_database()");
-    const u = new URL(url!);
-    u.pathname = `/${current_database}`;
-    const second = await openPostgresDb(u.toString());
-    cleanup.push(() => first.close(), () => second.close());
-    const a = replica(first);
-    const b = replica(second);
-    cleanup.push(() => a.poller.stop(), () => b.poller.stop());
-    a.poller.start();
-    await eventually(async () => (a.metrics.ranges.length > 0 ? true : undefined), "the first replica to poll", 10_000);
-    b.poller.start();
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(a.leader.isLeader).toBe(true);
-    expect(b.metrics.ranges).toHaveLength(0);
+  it.skipIf(!url)(
+    "Postgres: two replicas; the leader's connection dies, the other takes over and the old one steps down",
+    async () => {
+      const first = await freshPostgres(url!);
+      const [{ current_database }] = await first.query<{ current_database: string }>("SELECT current_database()");
+      const u = new URL(url!);
+      u.pathname = `/${current_database}`;
+      const second = await openPostgresDb(u.toString());
+      cleanup.push(
+        () => first.close(),
+        () => second.close(),
+      );
+      const a = replica(first);
+      const b = replica(second);
+      cleanup.push(
+        () => a.poller.stop(),
+        () => b.poller.stop(),
+      );
+      a.poller.start();
+      await eventually(async () => (a.metrics.ranges.length > 0 ? true : undefined), "the first replica to poll", 10_000);
+      b.poller.start();
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(a.leader.isLeader).toBe(true);
+      expect(b.metrics.ranges).toHaveLength(0);
 
-    // The leader's lock connection dies (as when its process is killed): Postgres frees the lock.
-    const [holder] = await second.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted", [7_301_020]);
-    await second.query("SELECT pg_terminate_backend($1)", [holder.pid]);
-    const killedAt = Date.now();
-    await eventually(async () => (b.metrics.ranges.length > 0 ? true : undefined), "the takeover", 15_000);
-    expect(Date.now() - killedAt).toBeLessThan(5_000);
-    expect(b.leader.isLeader).toBe(true);
-    // The old leader notices at its next check that the lock is not its own any more.
-    await eventually(async () => (!a.leader.isLeader ? true : undefined), "the old leader to step down", 10_000);
-    // …and reports the loss (aisre_leadership_lost_total); the new leader lost nothing.
-    expect(a.lost).toHaveLength(1);
-    expect(b.lost).toHaveLength(0);
-    const aPolls = a.metrics.ranges.length;
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(a.metrics.ranges.length).toBe(aPolls);
-  }, 60_000);
+      // The leader's lock connection dies (as when its process is killed): Postgres frees the lock.
+      const [holder] = await second.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted", [7_301_020]);
+      await second.query("SELECT pg_terminate_backend($1)", [holder.pid]);
+      const killedAt = Date.now();
+      await eventually(async () => (b.metrics.ranges.length > 0 ? true : undefined), "the takeover", 15_000);
+      expect(Date.now() - killedAt).toBeLessThan(5_000);
+      expect(b.leader.isLeader).toBe(true);
+      // The old leader notices at its next check that the lock is not its own any more.
+      await eventually(async () => (!a.leader.isLeader ? true : undefined), "the old leader to step down", 10_000);
+      // …and reports the loss (aisre_leadership_lost_total); the new leader lost nothing.
+      expect(a.lost).toHaveLength(1);
+      expect(b.lost).toHaveLength(0);
+      const aPolls = a.metrics.ranges.length;
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(a.metrics.ranges.length).toBe(aPolls);
+    },
+    60_000,
+  );
 });

@@ -90,7 +90,6 @@ export class MemoryCloudWatch implements CloudWatchPort {
   }
 }
 
-
 /** Noise that depends only on (seed, t): the same point gets the same value whichever window asks. */
 export function noiseAt(seed: number, tMs: number): number {
   let h = (seed * 0x9e3779b1) ^ Math.floor(tMs / 1000);

@@ -40,8 +40,7 @@ function recorder(openIncident?: Partial<Incident>) {
   return { reporter, reports, resolved };
 }
 
-const promSli = (extra: Record<string, unknown> = {}) =>
-  parseSliConfig({ services: { checkout: { slis: [{ name: "latency", direction: "up", prometheus: { query: "lat", step: 60 }, ...extra }] } } });
+const promSli = (extra: Record<string, unknown> = {}) => parseSliConfig({ services: { checkout: { slis: [{ name: "latency", direction: "up", prometheus: { query: "lat", step: 60 }, ...extra }] } } });
 
 /** A noisy level around 100 with an optional shift of `by` during [from, to). */
 const level =
@@ -102,7 +101,16 @@ describe("SliPoller", () => {
       if (q === "b" && t >= T0 - 40 * MIN) return base + 60; // a shift still on
       return base;
     });
-    const slis = parseSliConfig({ services: { shop: { slis: [{ name: "a", prometheus: { query: "a" } }, { name: "b", prometheus: { query: "b" } }] } } });
+    const slis = parseSliConfig({
+      services: {
+        shop: {
+          slis: [
+            { name: "a", prometheus: { query: "a" } },
+            { name: "b", prometheus: { query: "b" } },
+          ],
+        },
+      },
+    });
     const { reporter, reports } = recorder();
     let now = T0;
     const poller = new SliPoller({ slis, metrics, reporter, clock: clockOf(() => now), backfillMs: 12 * H });
@@ -183,7 +191,16 @@ describe("SliPoller", () => {
       if (q === "bad") throw new Error("parse error at char 3");
       return 100 + noiseAt(1, t);
     });
-    const slis = parseSliConfig({ services: { shop: { slis: [{ name: "ok", prometheus: { query: "ok" } }, { name: "bad", prometheus: { query: "bad" } }] } } });
+    const slis = parseSliConfig({
+      services: {
+        shop: {
+          slis: [
+            { name: "ok", prometheus: { query: "ok" } },
+            { name: "bad", prometheus: { query: "bad" } },
+          ],
+        },
+      },
+    });
     const r = await new SliPoller({ slis, metrics, clock: clockOf(() => T0), backfillMs: H }).pollOnce();
     expect(r.series).toBe(1);
     expect(r.errors).toEqual([{ key: "shop/bad", error: "parse error at char 3" }]);

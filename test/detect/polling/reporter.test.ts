@@ -96,8 +96,7 @@ describe("AnomalyReporter", () => {
   let outbox: OutboxSender;
   let incidents: IncidentService;
   let now = T0;
-  const reporter = (severity: "sev3" | "sev4" = "sev4") =>
-    new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
+  const reporter = (severity: "sev3" | "sev4" = "sev4") => new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
   /** Sends what the outbox holds (several rounds: roots first, then thread replies and edits). */
   const send = async () => {
     for (let i = 0; i < 6; i++) {
@@ -110,7 +109,10 @@ describe("AnomalyReporter", () => {
   beforeEach(async () => {
     now = T0;
     db = await openDb({ dataDir: "memory" });
-    store = createStore(db, clockOf(() => now));
+    store = createStore(
+      db,
+      clockOf(() => now),
+    );
     slack = new UploadSlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
     incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0, clock: clockOf(() => now) });

@@ -43,7 +43,12 @@ describe("assembly helpers", () => {
     expect(est).toBeLessThan(leakStart + 12 * M);
     expect(est).toBeGreaterThanOrEqual(leakStart);
     // A step at the alert stays where it is; noise alone moves nothing.
-    expect(estimateOnset(line("error_ratio", 0.01, (t) => (t < alertAt ? 1 : 30)), alertAt / 1000)).toBe(alertAt / 1000);
+    expect(
+      estimateOnset(
+        line("error_ratio", 0.01, (t) => (t < alertAt ? 1 : 30)),
+        alertAt / 1000,
+      ),
+    ).toBe(alertAt / 1000);
     expect(estimateOnset(line("error_ratio", 0.01, undefined, 0.2), alertAt / 1000)).toBe(alertAt / 1000);
   });
 
@@ -88,12 +93,7 @@ describe("assembleContext over in-memory ports", () => {
   afterAll(async () => db.close());
 
   const incident: Incident = { id: "inc-1", title: "checkout is burning its error budget", status: "open", severity: "sev2", origin: "alert", services: ["checkout", "frontend", "payments", "cache"], createdAt: iso(NOW - 14 * M), updatedAt: iso(NOW) };
-  const alerts = [
-    alert("RedisEvictionsHigh", "cache", NOW - 30 * M, { severity: "sev3" }),
-    alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M),
-    alert("SLOErrorBudgetBurn", "frontend", LEAK + 7 * M),
-    alert("DBConnectionPoolExhausted", "payments", LEAK + 9 * M),
-  ];
+  const alerts = [alert("RedisEvictionsHigh", "cache", NOW - 30 * M, { severity: "sev3" }), alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M), alert("SLOErrorBudgetBurn", "frontend", LEAK + 7 * M), alert("DBConnectionPoolExhausted", "payments", LEAK + 9 * M)];
 
   it("gathers every source, moves the onset to the pool's climb, and ranks the pool leak first", async () => {
     const ports = memoryPorts({ now: NOW, metrics: poolLeakMetrics(), pods: shopPods(), logs: poolLeakLogs(), oncall: { checkout: [{ user: { id: "P1", name: "Alice Chen" }, level: 1, escalationPolicy: { id: "E", name: "Shop" }, start: null, end: null }] } });

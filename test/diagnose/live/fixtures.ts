@@ -41,7 +41,10 @@ export function line(metric: string, level: number, f: (t: number) => number = (
 }
 
 /** 1 before `from`, `factor` after (ramping over `rampMin` minutes). */
-export const after = (from: number, factor: number, rampMin = 2) => (t: number) => (t < from ? 1 : 1 + (factor - 1) * Math.min(1, (t - from) / (rampMin * M) + 1 / rampMin));
+export const after =
+  (from: number, factor: number, rampMin = 2) =>
+  (t: number) =>
+    t < from ? 1 : 1 + (factor - 1) * Math.min(1, (t - from) / (rampMin * M) + 1 / rampMin);
 
 export function healthy(service: string, salt = 0): ServiceMetrics {
   return {
@@ -70,7 +73,9 @@ export function poolLeakMetrics(): ServiceMetrics[] {
 }
 
 export function shopPods(): MemoryWorld["pods"] {
-  return ["frontend", "checkout", "payments", "inventory", "search"].flatMap((s) => [0, 1].map((i) => memoryPod({ name: `${s}-5d8f7c9b6-${"ab"[i]}bcde`, service: s, createdAt: iso(NOW - 5 * 86_400_000) }))).concat([memoryPod({ name: "orders-db-0", service: "orders-db", owner: { kind: "StatefulSet", name: "orders-db" }, deployment: undefined })]);
+  return ["frontend", "checkout", "payments", "inventory", "search"]
+    .flatMap((s) => [0, 1].map((i) => memoryPod({ name: `${s}-5d8f7c9b6-${"ab"[i]}bcde`, service: s, createdAt: iso(NOW - 5 * 86_400_000) })))
+    .concat([memoryPod({ name: "orders-db-0", service: "orders-db", owner: { kind: "StatefulSet", name: "orders-db" }, deployment: undefined })]);
 }
 
 /** Log lines with the Kubernetes timestamp prefix, one every `everyMin` minutes in [from, to). */

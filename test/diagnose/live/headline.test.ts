@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { cardHeadline } from "../../../src/diagnose/live/headline.ts";
 import type { Hypothesis } from "../../../src/diagnose/types.ts";
 
-const series = (service: string, err: number, p99 = 0.2) => ({ service, series: [{ metric: "error_ratio", timestamps: [1, 2], values: [0.001, err] }, { metric: "latency_p99", timestamps: [1, 2], values: [0.2, p99] }] });
+const series = (service: string, err: number, p99 = 0.2) => ({
+  service,
+  series: [
+    { metric: "error_ratio", timestamps: [1, 2], values: [0.001, err] },
+    { metric: "latency_p99", timestamps: [1, 2], values: [0.2, p99] },
+  ],
+});
 const hyp = (service: string, confidence: number, evidence: Hypothesis["evidence"], cause = `${service}: its errors rose.`): Hypothesis => ({ rank: 1, service, cause, services: [service], score: 1, confidence, evidence, counterEvidence: [], gaps: [] });
 
 describe("card headline", () => {

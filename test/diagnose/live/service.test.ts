@@ -169,7 +169,12 @@ describe("DiagnosisService", () => {
   it("counts its rankings by outcome for /metrics (a failure is counted, not only logged)", async () => {
     await diagnosis.stop();
     const metrics = createAppMetrics();
-    const broken = make(undefined, { metrics, topology: () => { throw new Error("topology source down"); } });
+    const broken = make(undefined, {
+      metrics,
+      topology: () => {
+        throw new Error("topology source down");
+      },
+    });
     broken.start();
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await new Promise((r) => setTimeout(r, 30));

@@ -68,9 +68,13 @@ describe("Jira adapter over jira-client", () => {
     const s = await serveRouter(strict.router);
     try {
       const base = jiraAdapterOptions(loadConfig({}).jira, s.url);
-      const missing = await createJiraClientAdapter(base).createIssue(incident).catch((e) => e);
+      const missing = await createJiraClientAdapter(base)
+        .createIssue(incident)
+        .catch((e) => e);
       expect(missing.userMessage).toContain(`"Customer impact" (customfield_10044)`);
-      const wrong = await createJiraClientAdapter({ ...base, mapping: { ...base.mapping, extraFields: { "Customer impact": "Everyone" } } }).createIssue(incident).catch((e) => e);
+      const wrong = await createJiraClientAdapter({ ...base, mapping: { ...base.mapping, extraFields: { "Customer impact": "Everyone" } } })
+        .createIssue(incident)
+        .catch((e) => e);
       expect(wrong.userMessage).toContain(`"Everyone" is not an option`);
       const ok = await createJiraClientAdapter({ ...base, mapping: { ...base.mapping, extraFields: { "Customer impact": "Customers affected" } } }).createIssue(incident);
       expect(strict.store.issue(ok.key).custom.customfield_10044).toBe("10200");
@@ -108,10 +112,7 @@ describe("Jira adapter over jira-client", () => {
     expect(sandbox.store.issue(key).description).toBe(incident.description);
     await v2.addComment(key, "Hypothesis: payments DB connection pool exhausted (confidence 0.7)");
     await v3.addComment(key, "Action: rollback approved by carol\nVerified: error rate back to 0.1%");
-    expect(sandbox.store.issue(key).comments.map((c) => c.body)).toEqual([
-      "Hypothesis: payments DB connection pool exhausted (confidence 0.7)",
-      "Action: rollback approved by carol\nVerified: error rate back to 0.1%",
-    ]);
+    expect(sandbox.store.issue(key).comments.map((c) => c.body)).toEqual(["Hypothesis: payments DB connection pool exhausted (confidence 0.7)", "Action: rollback approved by carol\nVerified: error rate back to 0.1%"]);
     await v2.addRemoteLink(key, { url: "https://slack.example/archives/C1/p1", title: "Incident thread", globalId: "aisre:slack:INC-1" });
     await v2.addRemoteLink(key, { url: "https://slack.example/archives/C1/p1", title: "Incident thread (updated)", globalId: "aisre:slack:INC-1" });
     expect(sandbox.store.issue(key).remoteLinks.map((l) => l.object.title)).toEqual(["Incident thread (updated)"]);
@@ -137,7 +138,9 @@ describe("Jira adapter over jira-client", () => {
     sandbox.failNext(1, 429, 7);
     const limited = await jira.getIssue("OPS-1").catch((e) => e);
     expect(limited).toMatchObject({ status: 429, retryAfterMs: 7000, retryable: true });
-    const denied = await createJiraClientAdapter({ ...options, email: "nobody@example.com" }).whoAmI().catch((e) => e);
+    const denied = await createJiraClientAdapter({ ...options, email: "nobody@example.com" })
+      .whoAmI()
+      .catch((e) => e);
     expect(denied.status).toBe(401);
   });
 });

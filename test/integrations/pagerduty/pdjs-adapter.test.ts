@@ -87,9 +87,13 @@ describe("PagerDuty adapter over pdjs", () => {
     sandbox.failNext(1, 503, 0);
     const unavailable = await pd.trigger(page("INC-E")).catch((e) => e);
     expect(unavailable).toMatchObject({ status: 503, retryable: true });
-    const badKey = await createPdjsAdapter({ ...pagerDutyAdapterOptions(loadConfig({}).pagerduty, server.url), routingKey: "x".repeat(32) }).trigger(page("INC-F")).catch((e) => e);
+    const badKey = await createPdjsAdapter({ ...pagerDutyAdapterOptions(loadConfig({}).pagerduty, server.url), routingKey: "x".repeat(32) })
+      .trigger(page("INC-F"))
+      .catch((e) => e);
     expect(badKey.message).toContain("Invalid routing key");
-    const badToken = await createPdjsAdapter({ ...pagerDutyAdapterOptions(loadConfig({}).pagerduty, server.url), apiToken: "wrong" }).getIncident("x").catch((e) => e);
+    const badToken = await createPdjsAdapter({ ...pagerDutyAdapterOptions(loadConfig({}).pagerduty, server.url), apiToken: "wrong" })
+      .getIncident("x")
+      .catch((e) => e);
     expect(badToken.status).toBe(401);
   });
 });

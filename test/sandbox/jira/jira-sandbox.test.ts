@@ -87,7 +87,12 @@ describe("Jira sandbox through jira-client", () => {
     expect(after.fields.assignee).toMatchObject({ displayName: "Alice Chen", emailAddress: "alice@example.com" });
     expect(after.fields.priority.name).toBe("Highest");
     expect(after.fields.labels).toEqual(["aisre", "checkout", "sev1"]);
-    expect(after.changelog.histories.at(-1).items.map((i: any) => i.field).sort()).toEqual(["assignee", "labels", "priority"]);
+    expect(
+      after.changelog.histories
+        .at(-1)
+        .items.map((i: any) => i.field)
+        .sort(),
+    ).toEqual(["assignee", "labels", "priority"]);
   });
 
   it("returns Jira's error shapes: missing required custom field, unknown issue, field not on screen", async () => {
@@ -113,7 +118,12 @@ describe("Jira sandbox through jira-client", () => {
     const types = await jira.genericGet("issue/createmeta/OPS/issuetypes");
     const incident = types.issueTypes.find((t: any) => t.name === "Incident");
     const page = await jira.genericGet(`issue/createmeta/OPS/issuetypes/${incident.id}`);
-    expect(page.fields.filter((f: any) => f.required).map((f: any) => f.fieldId).sort()).toEqual(["customfield_10040", "issuetype", "project", "summary"]);
+    expect(
+      page.fields
+        .filter((f: any) => f.required)
+        .map((f: any) => f.fieldId)
+        .sort(),
+    ).toEqual(["customfield_10040", "issuetype", "project", "summary"]);
   });
 
   it("walks the workflow To Do → In Progress → Done with transitions", async () => {
@@ -140,7 +150,7 @@ describe("Jira sandbox through jira-client", () => {
     const keys = async (jql: string) => (await jira.searchJira(jql, { maxResults: 100 })).issues.map((i: any) => i.key);
     expect(await keys(`project = OPS AND labels = payments`)).toEqual([a.key]);
     expect(await keys(`project = OPS AND status = "In Progress" AND labels = aisre`)).toEqual([b.key]);
-    expect((await keys(`key in (${a.key}, ${b.key}) ORDER BY key ASC`))).toEqual([a.key, b.key]);
+    expect(await keys(`key in (${a.key}, ${b.key}) ORDER BY key ASC`)).toEqual([a.key, b.key]);
     expect(await keys(`text ~ "connections exhausted"`)).toEqual([a.key]);
     expect(await keys(`labels = aisre AND status != Done AND summary ~ inventory`)).toEqual([b.key]);
     const bad = await rejection(jira.searchJira(`nosuchfield = 1`));
@@ -194,8 +204,7 @@ describe("Jira sandbox limits", () => {
     const { key } = await jira.addNewIssue(incidentFields("Hot issue"));
     sandbox.setRateLimit({ writesPerIssue: 2, windowMs: 60_000 });
     try {
-      const put = () =>
-        fetch(`${server.url}/jira/rest/api/2/issue/${key}`, { method: "PUT", headers: { authorization: "Bearer t", "content-type": "application/json" }, body: JSON.stringify({ fields: { summary: `s${Math.random()}` } }) });
+      const put = () => fetch(`${server.url}/jira/rest/api/2/issue/${key}`, { method: "PUT", headers: { authorization: "Bearer t", "content-type": "application/json" }, body: JSON.stringify({ fields: { summary: `s${Math.random()}` } }) });
       expect((await put()).status).toBe(204);
       expect((await put()).status).toBe(204);
       const limited = await put();

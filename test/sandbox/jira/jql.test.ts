@@ -39,7 +39,10 @@ describe("JQL subset", () => {
   });
 
   it("parses ORDER BY and reports syntax errors", () => {
-    expect(parseJql(`project = OPS ORDER BY created DESC, key`).orderBy).toEqual([{ field: "created", dir: "desc" }, { field: "key", dir: "asc" }]);
+    expect(parseJql(`project = OPS ORDER BY created DESC, key`).orderBy).toEqual([
+      { field: "created", dir: "desc" },
+      { field: "key", dir: "asc" },
+    ]);
     expect(parseJql(`ORDER BY key`).where).toBeNull();
     expect(() => parseJql(`project = `)).toThrow(JqlError);
     expect(() => parseJql(`project = "OPS`)).toThrow(/quoted string/);

@@ -18,7 +18,11 @@ async function listen(server: Server): Promise<Served> {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -17,12 +17,10 @@ let server: Served;
 let hooks: HookReceiver;
 
 type Res = { status: number; ok: boolean; data: any };
-const rest = (method: string, path: string, extra: Record<string, unknown> = {}): Promise<Res> =>
-  api({ url: `${server.url}/pagerduty${path}`, method, token: PAGERDUTY_SANDBOX.apiToken, requestTimeout: 0, retryTimeout: 10, ...extra } as never) as unknown as Promise<Res>;
+const rest = (method: string, path: string, extra: Record<string, unknown> = {}): Promise<Res> => api({ url: `${server.url}/pagerduty${path}`, method, token: PAGERDUTY_SANDBOX.apiToken, requestTimeout: 0, retryTimeout: 10, ...extra } as never) as unknown as Promise<Res>;
 const from = { headers: { From: "alice@example.com" } };
 const enqueue = (data: Record<string, unknown>): Promise<Res> => rest("post", "/v2/enqueue", { data, token: undefined });
-const trigger = (dedup: string, extra: Record<string, unknown> = {}) =>
-  enqueue({ routing_key: PAGERDUTY_SANDBOX.routingKey, event_action: "trigger", dedup_key: dedup, payload: { summary: `High error rate (${dedup})`, source: "prometheus", severity: "critical", component: "checkout" }, ...extra });
+const trigger = (dedup: string, extra: Record<string, unknown> = {}) => enqueue({ routing_key: PAGERDUTY_SANDBOX.routingKey, event_action: "trigger", dedup_key: dedup, payload: { summary: `High error rate (${dedup})`, source: "prometheus", severity: "critical", component: "checkout" }, ...extra });
 
 beforeAll(async () => {
   hooks = await webhookReceiver();

@@ -13,7 +13,13 @@ function store(): SeriesStore {
     s.set("req_total", { service: "a", code: "200" }, i * 150);
     s.set("req_total", { service: "a", code: "500" }, i * 15);
     s.set("req_total", { service: "b", code: "200" }, i * 30);
-    for (const [le, share] of [["0.1", 0.5], ["0.5", 0.9], ["1", 0.99], ["+Inf", 1]] as const) s.set("lat_bucket", { service: "a", le }, i * 100 * share);
+    for (const [le, share] of [
+      ["0.1", 0.5],
+      ["0.5", 0.9],
+      ["1", 0.99],
+      ["+Inf", 1],
+    ] as const)
+      s.set("lat_bucket", { service: "a", le }, i * 100 * share);
     s.set("mem", { pod: "p1", service: "a" }, 100 + i);
     s.set("limit", { pod: "p1", service: "a" }, 200);
     s.set("mem", { pod: "p2", service: "a" }, 50);
@@ -41,12 +47,12 @@ describe("PromQL subset", () => {
   });
 
   it("rate, sum by, ratios", () => {
-    const r = vec('sum by (service) (rate(req_total[5m]))');
+    const r = vec("sum by (service) (rate(req_total[5m]))");
     expect(Object.fromEntries(r.map((s) => [s.labels.service, s.v]))).toEqual({ a: 11, b: 2 });
     const ratio = vec('sum by (service) (rate(req_total{code=~"5.."}[5m])) / sum by (service) (rate(req_total[5m]))');
     expect(ratio).toHaveLength(1);
     expect(ratio[0]!.v).toBeCloseTo(1 / 11, 6);
-    expect(vec("increase(req_total{service=\"b\"}[1m])")[0]!.v).toBeCloseTo(120, 6);
+    expect(vec('increase(req_total{service="b"}[1m])')[0]!.v).toBeCloseTo(120, 6);
   });
 
   it("histogram_quantile interpolates within buckets", () => {
@@ -57,7 +63,11 @@ describe("PromQL subset", () => {
 
   it("comparisons filter, bool returns 0/1, and/unless with on()", () => {
     expect(vec("mem / limit > 0.5").map((s) => s.labels.pod)).toEqual(["p1"]);
-    expect(vec("mem / limit > bool 0.5").map((s) => s.v).sort()).toEqual([0, 1]);
+    expect(
+      vec("mem / limit > bool 0.5")
+        .map((s) => s.v)
+        .sort(),
+    ).toEqual([0, 1]);
     expect(vec('mem > 60 and on (pod) limit{pod="p1"}').map((s) => s.labels.pod)).toEqual(["p1"]);
     expect(vec("mem unless on (pod) mem > 60").map((s) => s.labels.pod)).toEqual(["p2"]);
     expect(vec("topk(1, mem)")[0]!.labels.pod).toBe("p1");

@@ -116,7 +116,9 @@ describe("scenarios: expected alerts, the fix heals, a wrong action does not", (
       expect(healed, `still unhealthy: ${unhealthy(e, c.watch).join("; ")} firing ${firing(e).join(", ")}`).toBeLessThanOrEqual(c.settleMs + 10 * M);
       e.sim.tick(6 * M);
       await e.sim.flush();
-      const resolved = delivered(r).filter((n) => n.status === "resolved").map((n) => `${n.groupLabels.alertname}/${n.groupLabels.service}`);
+      const resolved = delivered(r)
+        .filter((n) => n.status === "resolved")
+        .map((n) => `${n.groupLabels.alertname}/${n.groupLabels.service}`);
       for (const x of expected) expect(resolved).toContain(x);
     });
 

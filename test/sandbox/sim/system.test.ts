@@ -55,7 +55,11 @@ describe("simulated system", () => {
       expect(queries).toHaveLength(1);
       expect(queries[0]).toMatchObject({ usename: "reporting", application_name: "reporting-job", state: "active" });
       expect(queries[0].duration_seconds).toBeGreaterThan(400);
-      const cpu = () => env.sim.health().find((h) => h.service === "orders-db")!.reasons.some((r) => r.startsWith("CPU"));
+      const cpu = () =>
+        env.sim
+          .health()
+          .find((h) => h.service === "orders-db")!
+          .reasons.some((r) => r.startsWith("CPU"));
       expect(cpu()).toBe(true);
       const dry = await fetch(`${env.url}/sim/hooks/kill-query`, { method: "POST", body: JSON.stringify({ queryId: queries[0].queryId, dryRun: true }) });
       expect((await dry.json()).dryRun).toBe(true);

@@ -13,7 +13,14 @@ const incidentCard = (status: string) => [
     type: "actions",
     block_id: "acts",
     elements: [
-      { type: "button", action_id: "approve", text: { type: "plain_text", text: "Approve rollback" }, style: "primary", value: "rollback:checkout", confirm: { title: { type: "plain_text", text: "Sure?" }, text: { type: "plain_text", text: "Roll back checkout" }, confirm: { type: "plain_text", text: "Yes" }, deny: { type: "plain_text", text: "No" } } },
+      {
+        type: "button",
+        action_id: "approve",
+        text: { type: "plain_text", text: "Approve rollback" },
+        style: "primary",
+        value: "rollback:checkout",
+        confirm: { title: { type: "plain_text", text: "Sure?" }, text: { type: "plain_text", text: "Roll back checkout" }, confirm: { type: "plain_text", text: "Yes" }, deny: { type: "plain_text", text: "No" } },
+      },
       { type: "button", action_id: "dismiss", text: { type: "plain_text", text: "Dismiss" }, value: "dismiss" },
       { type: "static_select", action_id: "severity", placeholder: { type: "plain_text", text: "Severity" }, options: ["SEV1", "SEV2", "SEV3"].map((s) => ({ text: { type: "plain_text", text: s }, value: s.toLowerCase() })) },
     ],
@@ -28,7 +35,19 @@ const modal = {
   submit: { type: "plain_text", text: "Save" },
   blocks: [
     { type: "input", block_id: "summary", label: { type: "plain_text", text: "Summary" }, element: { type: "plain_text_input", action_id: "text", multiline: true } },
-    { type: "input", block_id: "sev", label: { type: "plain_text", text: "Severity" }, element: { type: "static_select", action_id: "pick", options: [{ text: { type: "plain_text", text: "SEV1" }, value: "sev1" }, { text: { type: "plain_text", text: "SEV2" }, value: "sev2" }] } },
+    {
+      type: "input",
+      block_id: "sev",
+      label: { type: "plain_text", text: "Severity" },
+      element: {
+        type: "static_select",
+        action_id: "pick",
+        options: [
+          { text: { type: "plain_text", text: "SEV1" }, value: "sev1" },
+          { text: { type: "plain_text", text: "SEV2" }, value: "sev2" },
+        ],
+      },
+    },
     { type: "input", block_id: "when", optional: true, label: { type: "plain_text", text: "Date" }, element: { type: "datepicker", action_id: "date" } },
   ],
 };

@@ -15,11 +15,7 @@ describe("block validation details", () => {
       ],
       { root: "/blocks", surface: "message" },
     );
-    expect(describeIssues(issues).errors).toEqual([
-      'must be "plain_text" [json-pointer:/blocks/0/text/type]',
-      "must be less than 101 characters [json-pointer:/blocks/1/elements/0/confirm/title/text]",
-      'must be one of "primary", "danger" [json-pointer:/blocks/1/elements/0/style]',
-    ]);
+    expect(describeIssues(issues).errors).toEqual(['must be "plain_text" [json-pointer:/blocks/0/text/type]', "must be less than 101 characters [json-pointer:/blocks/1/elements/0/confirm/title/text]", 'must be one of "primary", "danger" [json-pointer:/blocks/1/elements/0/style]']);
   });
 
   it("refuses duplicate block_ids and action_ids, empty text, and an empty actions block", () => {
@@ -30,7 +26,13 @@ describe("block validation details", () => {
           { type: "divider", block_id: "a" },
           { type: "section", text: { type: "mrkdwn", text: "" } },
           { type: "actions", elements: [] },
-          { type: "actions", elements: [{ type: "button", action_id: "x", text: { type: "plain_text", text: "1" } }, { type: "button", action_id: "x", text: { type: "plain_text", text: "2" } }] },
+          {
+            type: "actions",
+            elements: [
+              { type: "button", action_id: "x", text: { type: "plain_text", text: "1" } },
+              { type: "button", action_id: "x", text: { type: "plain_text", text: "2" } },
+            ],
+          },
         ],
         { root: "/blocks", surface: "message" },
       ),
@@ -67,7 +69,8 @@ describe("mentions", () => {
 describe("signing, triggers, rate limits", () => {
   it("matches Slack's documented example signature", () => {
     // From Slack's "Verifying requests from Slack" guide.
-    const body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    const body =
+      "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
     expect(slackSignature("8f742231b10e8888abcd99yyyzzz85a5", 1531420618, body)).toBe("v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503");
     expect(verifySlackSignature("8f742231b10e8888abcd99yyyzzz85a5", { "x-slack-request-timestamp": "1531420618", "x-slack-signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503" }, body, 1531420618 + 299)).toBe(true);
     expect(verifySlackSignature("8f742231b10e8888abcd99yyyzzz85a5", { "x-slack-request-timestamp": "1531420618", "x-slack-signature": "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503" }, body, 1531420618 + 301)).toBe(false);

@@ -71,7 +71,10 @@ export class AlertGrouper {
   private groupOf(labels: Record<string, string>, now: number): Group {
     const groupLabels: Record<string, string> = {};
     for (const k of this.cfg.groupBy) if (labels[k] !== undefined) groupLabels[k] = labels[k]!;
-    const key = `{}:{${Object.keys(groupLabels).sort().map((k) => `${k}=${JSON.stringify(groupLabels[k])}`).join(", ")}}`;
+    const key = `{}:{${Object.keys(groupLabels)
+      .sort()
+      .map((k) => `${k}=${JSON.stringify(groupLabels[k])}`)
+      .join(", ")}}`;
     let g = this.groups.get(key);
     if (!g) {
       g = { key, labels: groupLabels, alerts: new Map(), nextFlushAt: now + this.cfg.groupWaitMs };
@@ -114,7 +117,10 @@ export class AlertGrouper {
     for (const [key, g] of this.groups) {
       if (now < g.nextFlushAt) continue;
       const alerts = [...g.alerts.values()].filter((a) => a.status === "firing" || a.notified === "firing");
-      const hash = alerts.map((a) => `${a.fingerprint}:${a.status}`).sort().join(",");
+      const hash = alerts
+        .map((a) => `${a.fingerprint}:${a.status}`)
+        .sort()
+        .join(",");
       const anyFiring = alerts.some((a) => a.status === "firing");
       const changed = hash !== g.lastHash;
       const repeat = anyFiring && g.lastNotifyAt !== undefined && now - g.lastNotifyAt >= this.cfg.repeatIntervalMs;

@@ -80,7 +80,11 @@ export class RuleEngine {
           this.alerts.set(fp, a);
         }
         a.value = s.v;
-        a.annotations = Object.fromEntries(Object.entries(rule.annotations).filter(([, v]) => v !== undefined).map(([k, v]) => [k, expandTemplate(v!, labels, s.v)]));
+        a.annotations = Object.fromEntries(
+          Object.entries(rule.annotations)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, expandTemplate(v!, labels, s.v)]),
+        );
         if (a.state === "pending" && now - a.activeAt >= rule.forMs) {
           a.state = "firing";
           a.firedAt = now;

@@ -1,7 +1,12 @@
 function humanize(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const abs = Math.abs(v);
-  const units: Array<[number, string]> = [[1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"]];
+  const units: Array<[number, string]> = [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
   for (const [f, u] of units) if (abs >= f) return `${(v / f).toFixed(4).replace(/\.?0+$/, "")}${u}`;
   return v.toFixed(4).replace(/\.?0+$/, "");
 }

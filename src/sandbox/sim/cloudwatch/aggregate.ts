@@ -47,7 +47,9 @@ export function listCwMetrics(store: SeriesStore): Array<{ id: CwMetricId; serie
 export function findSeries(store: SeriesStore, m: CwMetricId): Series | undefined {
   const want = [...(m.Dimensions ?? [])].sort((a, b) => a.Name.localeCompare(b.Name));
   return store.byName(cwSeriesName(m.Namespace, m.MetricName)).find((s) => {
-    const have = Object.keys(s.labels).filter((k) => k !== "__name__").sort();
+    const have = Object.keys(s.labels)
+      .filter((k) => k !== "__name__")
+      .sort();
     return have.length === want.length && want.every((d, i) => have[i] === d.Name && s.labels[d.Name] === d.Value);
   });
 }

@@ -251,7 +251,12 @@ export function k8sRouter(ctx: K8sApiContext): Router {
       apiVersion: "autoscaling/v1",
       metadata: { name: dep.metadata.name, namespace: dep.metadata.namespace, uid: dep.metadata.uid, resourceVersion: dep.metadata.resourceVersion, creationTimestamp: dep.metadata.creationTimestamp },
       spec: { replicas: dep.spec.replicas },
-      status: { replicas: dep.status?.replicas ?? 0, selector: Object.entries(dep.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",") },
+      status: {
+        replicas: dep.status?.replicas ?? 0,
+        selector: Object.entries(dep.spec.selector.matchLabels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(","),
+      },
     };
   }
 

@@ -3,7 +3,7 @@ type Res = [name: string, kind: string, namespaced: boolean, verbs: string[], sh
 const READ = ["get", "list"];
 
 export const GROUPS: Record<string, { group: string; version: string; resources: Res[] }> = {
-  "v1": {
+  v1: {
     group: "",
     version: "v1",
     resources: [

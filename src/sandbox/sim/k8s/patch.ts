@@ -68,7 +68,10 @@ export function strategicMergePatch(target: unknown, patch: unknown, field = "")
 function pointer(path: string): string[] {
   if (path === "") return [];
   if (!path.startsWith("/")) throw new PatchError(`invalid JSON pointer "${path}"`);
-  return path.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return path
+    .slice(1)
+    .split("/")
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 function getAt(doc: unknown, parts: string[]): unknown {

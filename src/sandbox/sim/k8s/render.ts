@@ -13,14 +13,11 @@ export function renderPod(p: SimPod, now: number): K8sObject {
   const ownerApi = p.ownerKind === "Job" ? "batch/v1" : "apps/v1";
   let state: K8sObject;
   if (p.phase === "Pending") state = { waiting: { reason: "ContainerCreating" } };
-  else if (p.phase === "Succeeded" || p.phase === "Failed")
-    state = { terminated: { exitCode: p.lastTerminated?.exitCode ?? 0, reason: p.lastTerminated?.reason ?? "Completed", startedAt: iso(p.containerStartedAt), finishedAt: iso(p.lastTerminated?.finishedAt ?? now), containerID: p.containerId } };
+  else if (p.phase === "Succeeded" || p.phase === "Failed") state = { terminated: { exitCode: p.lastTerminated?.exitCode ?? 0, reason: p.lastTerminated?.reason ?? "Completed", startedAt: iso(p.containerStartedAt), finishedAt: iso(p.lastTerminated?.finishedAt ?? now), containerID: p.containerId } };
   else if (p.waiting) state = { waiting: { reason: p.waiting.reason, message: p.waiting.message } };
   else state = { running: { startedAt: iso(p.containerStartedAt) } };
   const lastState: K8sObject =
-    p.lastTerminated && p.phase === "Running"
-      ? { terminated: { exitCode: p.lastTerminated.exitCode, reason: p.lastTerminated.reason, startedAt: iso(p.lastTerminated.startedAt), finishedAt: iso(p.lastTerminated.finishedAt), containerID: `containerd://${p.uid.replace(/-/g, "")}${p.restartCount}` } }
-      : {};
+    p.lastTerminated && p.phase === "Running" ? { terminated: { exitCode: p.lastTerminated.exitCode, reason: p.lastTerminated.reason, startedAt: iso(p.lastTerminated.startedAt), finishedAt: iso(p.lastTerminated.finishedAt), containerID: `containerd://${p.uid.replace(/-/g, "")}${p.restartCount}` } } : {};
   const cond = (type: string, ok: boolean, at: number): K8sObject => ({ type, status: ok ? "True" : "False", lastProbeTime: null, lastTransitionTime: iso(at) });
   const scheduledAt = p.createdAt;
   return {
@@ -69,7 +66,14 @@ export function renderCoreEvent(e: SimEvent): K8sObject {
     apiVersion: "v1",
     kind: "Event",
     metadata: { name: e.name, namespace: e.namespace, uid: e.uid, resourceVersion: e.resourceVersion, creationTimestamp: iso(e.firstTimestamp) },
-    involvedObject: { kind: e.involved.kind, namespace: e.involved.kind === "Node" ? undefined : e.involved.namespace, name: e.involved.name, uid: e.involved.uid, apiVersion: e.involved.kind === "Pod" || e.involved.kind === "Node" ? "v1" : e.involved.kind === "Job" ? "batch/v1" : "apps/v1", fieldPath: e.involved.fieldPath },
+    involvedObject: {
+      kind: e.involved.kind,
+      namespace: e.involved.kind === "Node" ? undefined : e.involved.namespace,
+      name: e.involved.name,
+      uid: e.involved.uid,
+      apiVersion: e.involved.kind === "Pod" || e.involved.kind === "Node" ? "v1" : e.involved.kind === "Job" ? "batch/v1" : "apps/v1",
+      fieldPath: e.involved.fieldPath,
+    },
     reason: e.reason,
     message: e.message,
     source: { component: e.component, host: e.host },
@@ -93,7 +97,14 @@ export function renderEventsV1(e: SimEvent): K8sObject {
     reportingInstance: e.host ?? e.component,
     action: e.reason,
     reason: e.reason,
-    regarding: { kind: e.involved.kind, namespace: e.involved.kind === "Node" ? undefined : e.involved.namespace, name: e.involved.name, uid: e.involved.uid, apiVersion: e.involved.kind === "Pod" || e.involved.kind === "Node" ? "v1" : e.involved.kind === "Job" ? "batch/v1" : "apps/v1", fieldPath: e.involved.fieldPath },
+    regarding: {
+      kind: e.involved.kind,
+      namespace: e.involved.kind === "Node" ? undefined : e.involved.namespace,
+      name: e.involved.name,
+      uid: e.involved.uid,
+      apiVersion: e.involved.kind === "Pod" || e.involved.kind === "Node" ? "v1" : e.involved.kind === "Job" ? "batch/v1" : "apps/v1",
+      fieldPath: e.involved.fieldPath,
+    },
     note: e.message,
     type: e.type,
     deprecatedSource: { component: e.component, host: e.host },

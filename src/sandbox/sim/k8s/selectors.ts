@@ -12,7 +12,14 @@ export function parseLabelSelector(text: string | null): LabelReq[] {
     if (!p) continue;
     let m = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(p);
     if (m) {
-      reqs.push({ key: m[1]!, op: m[2] as "in" | "notin", values: m[3]!.split(",").map((v) => v.trim()).filter(Boolean) });
+      reqs.push({
+        key: m[1]!,
+        op: m[2] as "in" | "notin",
+        values: m[3]!
+          .split(",")
+          .map((v) => v.trim())
+          .filter(Boolean),
+      });
       continue;
     }
     m = /^([^!=]+?)\s*(==|=|!=)\s*(.*)$/.exec(p);

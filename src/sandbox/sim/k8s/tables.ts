@@ -19,17 +19,87 @@ export function age(fromIso: string | undefined, now: number): string {
 type Column = [name: string, type: string, priority?: number];
 
 const COLUMNS: Record<string, Column[]> = {
-  Pod: [["Name", "string"], ["Ready", "string"], ["Status", "string"], ["Restarts", "string"], ["Age", "string"], ["IP", "string", 1], ["Node", "string", 1]],
-  Deployment: [["Name", "string"], ["Ready", "string"], ["Up-to-date", "integer"], ["Available", "integer"], ["Age", "string"], ["Containers", "string", 1], ["Images", "string", 1], ["Selector", "string", 1]],
-  ReplicaSet: [["Name", "string"], ["Desired", "integer"], ["Current", "integer"], ["Ready", "integer"], ["Age", "string"], ["Containers", "string", 1], ["Images", "string", 1]],
-  StatefulSet: [["Name", "string"], ["Ready", "string"], ["Age", "string"]],
-  Job: [["Name", "string"], ["Status", "string"], ["Completions", "string"], ["Duration", "string"], ["Age", "string"]],
-  CronJob: [["Name", "string"], ["Schedule", "string"], ["Suspend", "boolean"], ["Active", "integer"], ["Last Schedule", "string"], ["Age", "string"]],
-  Namespace: [["Name", "string"], ["Status", "string"], ["Age", "string"]],
-  Node: [["Name", "string"], ["Status", "string"], ["Roles", "string"], ["Age", "string"], ["Version", "string"]],
-  Service: [["Name", "string"], ["Type", "string"], ["Cluster-IP", "string"], ["External-IP", "string"], ["Port(s)", "string"], ["Age", "string"], ["Selector", "string", 1]],
-  ConfigMap: [["Name", "string"], ["Data", "integer"], ["Age", "string"]],
-  Event: [["Last Seen", "string"], ["Type", "string"], ["Reason", "string"], ["Object", "string"], ["Message", "string"]],
+  Pod: [
+    ["Name", "string"],
+    ["Ready", "string"],
+    ["Status", "string"],
+    ["Restarts", "string"],
+    ["Age", "string"],
+    ["IP", "string", 1],
+    ["Node", "string", 1],
+  ],
+  Deployment: [
+    ["Name", "string"],
+    ["Ready", "string"],
+    ["Up-to-date", "integer"],
+    ["Available", "integer"],
+    ["Age", "string"],
+    ["Containers", "string", 1],
+    ["Images", "string", 1],
+    ["Selector", "string", 1],
+  ],
+  ReplicaSet: [
+    ["Name", "string"],
+    ["Desired", "integer"],
+    ["Current", "integer"],
+    ["Ready", "integer"],
+    ["Age", "string"],
+    ["Containers", "string", 1],
+    ["Images", "string", 1],
+  ],
+  StatefulSet: [
+    ["Name", "string"],
+    ["Ready", "string"],
+    ["Age", "string"],
+  ],
+  Job: [
+    ["Name", "string"],
+    ["Status", "string"],
+    ["Completions", "string"],
+    ["Duration", "string"],
+    ["Age", "string"],
+  ],
+  CronJob: [
+    ["Name", "string"],
+    ["Schedule", "string"],
+    ["Suspend", "boolean"],
+    ["Active", "integer"],
+    ["Last Schedule", "string"],
+    ["Age", "string"],
+  ],
+  Namespace: [
+    ["Name", "string"],
+    ["Status", "string"],
+    ["Age", "string"],
+  ],
+  Node: [
+    ["Name", "string"],
+    ["Status", "string"],
+    ["Roles", "string"],
+    ["Age", "string"],
+    ["Version", "string"],
+  ],
+  Service: [
+    ["Name", "string"],
+    ["Type", "string"],
+    ["Cluster-IP", "string"],
+    ["External-IP", "string"],
+    ["Port(s)", "string"],
+    ["Age", "string"],
+    ["Selector", "string", 1],
+  ],
+  ConfigMap: [
+    ["Name", "string"],
+    ["Data", "integer"],
+    ["Age", "string"],
+  ],
+  Event: [
+    ["Last Seen", "string"],
+    ["Type", "string"],
+    ["Reason", "string"],
+    ["Object", "string"],
+    ["Message", "string"],
+  ],
 };
 
 function cells(o: K8sObject, now: number, extra: { podStatus?: (o: K8sObject) => string }): unknown[] {
@@ -44,7 +114,18 @@ function cells(o: K8sObject, now: number, extra: { podStatus?: (o: K8sObject) =>
       return [o.metadata.name, `${ready}/${cs.length || 1}`, extra.podStatus?.(o) ?? o.status.phase, restarts && lastRestart ? `${restarts} (${age(lastRestart, now)} ago)` : String(restarts), age(created, now), o.status?.podIP ?? "<none>", o.spec?.nodeName ?? "<none>"];
     }
     case "Deployment":
-      return [o.metadata.name, `${o.status?.readyReplicas ?? 0}/${o.spec.replicas}`, o.status?.updatedReplicas ?? 0, o.status?.availableReplicas ?? 0, age(created, now), c0.map((c: K8sObject) => c.name).join(","), c0.map((c: K8sObject) => c.image).join(","), Object.entries(o.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")];
+      return [
+        o.metadata.name,
+        `${o.status?.readyReplicas ?? 0}/${o.spec.replicas}`,
+        o.status?.updatedReplicas ?? 0,
+        o.status?.availableReplicas ?? 0,
+        age(created, now),
+        c0.map((c: K8sObject) => c.name).join(","),
+        c0.map((c: K8sObject) => c.image).join(","),
+        Object.entries(o.spec.selector?.matchLabels ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(","),
+      ];
     case "ReplicaSet":
       return [o.metadata.name, o.spec.replicas, o.status?.replicas ?? 0, o.status?.readyReplicas ?? 0, age(created, now), c0.map((c: K8sObject) => c.name).join(","), c0.map((c: K8sObject) => c.image).join(",")];
     case "StatefulSet":
@@ -58,7 +139,10 @@ function cells(o: K8sObject, now: number, extra: { podStatus?: (o: K8sObject) =>
       return [o.metadata.name, o.spec.schedule, Boolean(o.spec.suspend), (o.status?.active ?? []).length, o.status?.lastScheduleTime ? `${age(o.status.lastScheduleTime, now)} ago` : "<none>", age(created, now)];
     case "Service": {
       const ports = (o.spec.ports ?? []).map((p: K8sObject) => `${p.port}/${p.protocol ?? "TCP"}`).join(",") || "<none>";
-      const selector = Object.entries(o.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(",") || "<none>";
+      const selector =
+        Object.entries(o.spec.selector ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",") || "<none>";
       return [o.metadata.name, o.spec.type, o.spec.clusterIP ?? "<none>", o.spec.externalName ?? "<none>", ports, age(created, now), selector];
     }
     case "ConfigMap":
@@ -76,7 +160,10 @@ function cells(o: K8sObject, now: number, extra: { podStatus?: (o: K8sObject) =>
 
 /** A meta.k8s.io/v1 Table, what kubectl asks for (`Accept: application/json;as=Table;...`). */
 export function toTable(kind: string, items: K8sObject[], resourceVersion: string, now: number, extra: { podStatus?: (o: K8sObject) => string } = {}): K8sObject {
-  const cols = COLUMNS[kind] ?? [["Name", "string"], ["Age", "string"]];
+  const cols = COLUMNS[kind] ?? [
+    ["Name", "string"],
+    ["Age", "string"],
+  ];
   return {
     kind: "Table",
     apiVersion: "meta.k8s.io/v1",

@@ -37,7 +37,7 @@ export function parseTime(v: string | null, fallback: number): number {
 }
 
 function parseStep(v: string | null): number {
-  if (!v) throw new PromQLError("cannot parse \"\" to a valid duration");
+  if (!v) throw new PromQLError('cannot parse "" to a valid duration');
   if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
   return parseDuration(v);
 }
@@ -147,9 +147,7 @@ export function prometheusRouter(ctx: PrometheusContext): Router {
     sendJson(res, 200, { status: "success", data });
   });
   r.add("GET", "/prometheus/api/v1/alerts", (_req, res) => {
-    const alerts = [...ctx.rules.alerts.values()]
-      .filter((a) => a.state !== "inactive")
-      .map((a) => ({ labels: a.labels, annotations: a.annotations, state: a.state, activeAt: new Date(a.activeAt).toISOString(), value: formatValue(a.value) }));
+    const alerts = [...ctx.rules.alerts.values()].filter((a) => a.state !== "inactive").map((a) => ({ labels: a.labels, annotations: a.annotations, state: a.state, activeAt: new Date(a.activeAt).toISOString(), value: formatValue(a.value) }));
     sendJson(res, 200, { status: "success", data: { alerts } });
   });
   r.add("GET", "/prometheus/api/v1/rules", (_req, res) => {

@@ -130,7 +130,27 @@ export function rangeFunction(name: string, series: RangeSeries[], t: number, ra
   return out;
 }
 
-export const RANGE_FUNCTIONS = new Set(["rate", "increase", "delta", "irate", "idelta", "deriv", "predict_linear", "avg_over_time", "sum_over_time", "min_over_time", "max_over_time", "count_over_time", "last_over_time", "present_over_time", "stddev_over_time", "stdvar_over_time", "quantile_over_time", "changes", "resets"]);
+export const RANGE_FUNCTIONS = new Set([
+  "rate",
+  "increase",
+  "delta",
+  "irate",
+  "idelta",
+  "deriv",
+  "predict_linear",
+  "avg_over_time",
+  "sum_over_time",
+  "min_over_time",
+  "max_over_time",
+  "count_over_time",
+  "last_over_time",
+  "present_over_time",
+  "stddev_over_time",
+  "stdvar_over_time",
+  "quantile_over_time",
+  "changes",
+  "resets",
+]);
 
 export function quantile(q: number, values: number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -151,7 +171,10 @@ export function histogramQuantile(q: number, samples: Sample[]): Sample[] {
     const le = s.labels.le;
     if (le === undefined) continue;
     const { le: _le, ...rest } = withoutName(s.labels);
-    const key = Object.keys(rest).sort().map((k) => `${k}=${rest[k]}`).join(",");
+    const key = Object.keys(rest)
+      .sort()
+      .map((k) => `${k}=${rest[k]}`)
+      .join(",");
     const g = groups.get(key) ?? { labels: rest, buckets: [] };
     g.buckets.push({ le: le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), count: s.v });
     groups.set(key, g);

@@ -11,11 +11,7 @@ export interface RangeSeries {
   points: Array<[number, number]>;
 }
 
-export type Value =
-  | { kind: "scalar"; v: number }
-  | { kind: "string"; s: string }
-  | { kind: "vector"; samples: Sample[] }
-  | { kind: "matrix"; series: RangeSeries[] };
+export type Value = { kind: "scalar"; v: number } | { kind: "string"; s: string } | { kind: "vector"; samples: Sample[] } | { kind: "matrix"; series: RangeSeries[] };
 
 export function withoutName(l: Labels): Labels {
   const { __name__: _drop, ...rest } = l;

@@ -8,7 +8,8 @@ export const badDeploy: ScenarioDefinition = {
   name: "bad-deploy",
   info: () => ({
     name: "bad-deploy",
-    description: "inventory v2.3.0 rolls out (GitHub deployment_status in_progress → success); two minutes after the rollout starts, about 30% of reservations fail with KeyError: 'warehouse_id'. checkout fails with it and frontend's checkout page errors. Rolling back to the previous ReplicaSet fixes it; a restart does not.",
+    description:
+      "inventory v2.3.0 rolls out (GitHub deployment_status in_progress → success); two minutes after the rollout starts, about 30% of reservations fail with KeyError: 'warehouse_id'. checkout fails with it and frontend's checkout page errors. Rolling back to the previous ReplicaSet fixes it; a restart does not.",
     rootCause: "inventory",
     fault: "bad deploy: inventory v2.3.0 regression (KeyError 'warehouse_id' on reservations)",
     fix: "rollback",

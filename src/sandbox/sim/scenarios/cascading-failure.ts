@@ -12,7 +12,8 @@ export const cascadingFailure: ScenarioDefinition = {
   name: "cascading-failure",
   info: () => ({
     name: "cascading-failure",
-    description: "search v3.1.0 deploys (harmless); Redis evictions start flapping (harmless); ten minutes after the deploy payments starts leaking DB connections until its pool is exhausted. Symptoms show first at frontend and checkout (timeouts), payments' own alerts come later. Restarting payments returns the connections.",
+    description:
+      "search v3.1.0 deploys (harmless); Redis evictions start flapping (harmless); ten minutes after the deploy payments starts leaking DB connections until its pool is exhausted. Symptoms show first at frontend and checkout (timeouts), payments' own alerts come later. Restarting payments returns the connections.",
     rootCause: "payments",
     fault: "payments exhausts its database connection pool (connections leaked on the refund retry path)",
     fix: "rollout_restart",

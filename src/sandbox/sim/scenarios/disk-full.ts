@@ -21,7 +21,10 @@ export const diskFull: ScenarioDefinition = {
     wrongAction: { action: "scale", target: "catalog", why: "the full pod keeps serving its share of requests" },
   }),
   start(ctx) {
-    const pods = ctx.world.readyPods("catalog").map((p) => p.name).sort();
+    const pods = ctx.world
+      .readyPods("catalog")
+      .map((p) => p.name)
+      .sort();
     const name = pods[0] ?? "";
     ctx.world.addFault({
       id: `${ctx.id}:fill`,

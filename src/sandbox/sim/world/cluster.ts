@@ -43,13 +43,22 @@ export class Cluster {
     this.nodes = NODES.map((name, i) => ({
       apiVersion: "v1",
       kind: "Node",
-      metadata: { name, uid: rng.uuid(), resourceVersion: this.nextRv(), creationTimestamp: iso(now - (20 + i) * DAY), labels: { "kubernetes.io/hostname": name, "node.kubernetes.io/instance-type": "m6i.2xlarge", "topology.kubernetes.io/zone": `eu-west-1${"abc"[i]}`, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" } },
+      metadata: {
+        name,
+        uid: rng.uuid(),
+        resourceVersion: this.nextRv(),
+        creationTimestamp: iso(now - (20 + i) * DAY),
+        labels: { "kubernetes.io/hostname": name, "node.kubernetes.io/instance-type": "m6i.2xlarge", "topology.kubernetes.io/zone": `eu-west-1${"abc"[i]}`, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+      },
       spec: { providerID: `aws:///eu-west-1${"abc"[i]}/i-0${rng.hex(16)}` },
       status: {
         capacity: { cpu: "8", memory: "32386012Ki", pods: "58", "ephemeral-storage": "104845292Ki" },
         allocatable: { cpu: "7910m", memory: "31369180Ki", pods: "58", "ephemeral-storage": "95551679124" },
         conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: iso(now), lastTransitionTime: iso(now - (20 + i) * DAY) }],
-        addresses: [{ type: "InternalIP", address: `10.0.${i + 1}.${20 + i}` }, { type: "Hostname", address: name }],
+        addresses: [
+          { type: "InternalIP", address: `10.0.${i + 1}.${20 + i}` },
+          { type: "Hostname", address: name },
+        ],
         nodeInfo: { kubeletVersion: "v1.30.4-eks-a737599", containerRuntimeVersion: "containerd://1.7.20", osImage: "Amazon Linux 2023", kernelVersion: "6.1.102-111.182.amzn2023.x86_64", architecture: "amd64", operatingSystem: "linux" },
       },
     }));
@@ -77,7 +86,13 @@ export class Cluster {
       };
     };
     add(this.services, clusterIp("kubernetes", "default", { component: "apiserver", provider: "kubernetes" }, undefined, [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }]));
-    add(this.services, clusterIp("kube-dns", "kube-system", { "k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS" }, { "k8s-app": "kube-dns" }, [{ name: "dns", port: 53, protocol: "UDP", targetPort: 53 }, { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 }]));
+    add(
+      this.services,
+      clusterIp("kube-dns", "kube-system", { "k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS" }, { "k8s-app": "kube-dns" }, [
+        { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+        { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+      ]),
+    );
     for (const s of SERVICES) {
       if (s.workload === "External") {
         add(this.services, { apiVersion: "v1", kind: "Service", metadata: meta(s.name, NAMESPACE, workloadLabels(s)), spec: { type: "ExternalName", externalName: EXTERNAL_HOSTS[s.name] ?? `${s.name}.example`, sessionAffinity: "None" }, status: { loadBalancer: {} } });
@@ -258,9 +273,7 @@ export class Cluster {
   }
 
   replicaSetsOf(deployment: string): K8sObject[] {
-    return [...this.replicasets.values()]
-      .filter((rs) => rs.metadata.ownerReferences?.[0]?.name === deployment)
-      .sort((a, b) => revisionOf(a) - revisionOf(b));
+    return [...this.replicasets.values()].filter((rs) => rs.metadata.ownerReferences?.[0]?.name === deployment).sort((a, b) => revisionOf(a) - revisionOf(b));
   }
 
   podsOf(ownerName: string): SimPod[] {

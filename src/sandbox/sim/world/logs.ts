@@ -70,15 +70,11 @@ function causeText(s: ServiceSpec, cause: ErrorCause, dep: string | undefined, r
   switch (cause) {
     case "upstream-timeout":
       if (dep === "orders-db") return s.runtime === "go" ? "pq: canceling statement due to statement timeout" : `timeout waiting for orders-db query after ${s.calls.find((c) => c.to === dep)?.timeoutMs ?? 1000}ms`;
-      return s.runtime === "go"
-        ? `upstream ${dep} call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers) url=http://${dep}.shop.svc:8080`
-        : `upstream request to ${dep} timed out after ${s.calls.find((c) => c.to === dep)?.timeoutMs ?? 1000}ms`;
+      return s.runtime === "go" ? `upstream ${dep} call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers) url=http://${dep}.shop.svc:8080` : `upstream request to ${dep} timed out after ${s.calls.find((c) => c.to === dep)?.timeoutMs ?? 1000}ms`;
     case "upstream-error":
       return s.runtime === "go" ? `upstream ${dep} returned 500 Internal Server Error` : `upstream ${dep} responded 502: bad gateway`;
     case "pool-exhausted":
-      return s.runtime === "java"
-        ? "o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=41)"
-        : "sqlalchemy.exc.TimeoutError: QueuePool limit of size 10 overflow 0 reached, connection timed out, timeout 5.00";
+      return s.runtime === "java" ? "o.h.engine.jdbc.spi.SqlExceptionHelper : HikariPool-1 - Connection is not available, request timed out after 5000ms (total=30, active=30, idle=0, waiting=41)" : "sqlalchemy.exc.TimeoutError: QueuePool limit of size 10 overflow 0 reached, connection timed out, timeout 5.00";
     case "overload":
       return s.runtime === "node" ? "request rejected: event loop lag 812ms exceeds 500ms (503 Service Unavailable)" : "server overloaded: too many in-flight requests, shedding load (503)";
     case "no-pods":

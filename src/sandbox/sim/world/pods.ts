@@ -76,7 +76,14 @@ export function stepPod(c: Cluster, pod: SimPod, s: ServiceSpec, effect: PodEffe
   if (limit > 0 && pod.memBytes >= limit) {
     const killed = now - c.rng.int(stepMs);
     pod.lastTerminated = { reason: "OOMKilled", exitCode: 137, startedAt: pod.containerStartedAt, finishedAt: killed };
-    c.event({ kind: "Node", name: pod.node, uid: pod.node, namespace: "default" }, "OOMKilling", `Memory cgroup out of memory: Killed process ${1000 + c.rng.int(30000)} (${s.runtime === "python" ? "python3" : s.runtime === "java" ? "java" : s.runtime}) total-vm:${Math.round((limit / 1024) * 1.6)}kB, anon-rss:${Math.round(limit / 1024)}kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2104kB oom_score_adj:999`, "Warning", "kernel-monitor", pod.node);
+    c.event(
+      { kind: "Node", name: pod.node, uid: pod.node, namespace: "default" },
+      "OOMKilling",
+      `Memory cgroup out of memory: Killed process ${1000 + c.rng.int(30000)} (${s.runtime === "python" ? "python3" : s.runtime === "java" ? "java" : s.runtime}) total-vm:${Math.round((limit / 1024) * 1.6)}kB, anon-rss:${Math.round(limit / 1024)}kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:2104kB oom_score_adj:999`,
+      "Warning",
+      "kernel-monitor",
+      pod.node,
+    );
     restartContainer(c, pod, s, killed + 1000);
   }
 

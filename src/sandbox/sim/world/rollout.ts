@@ -16,7 +16,7 @@ export interface RolloutInfo {
   finishedAt?: number;
 }
 
-export type RolloutListener = (event: "started" | "succeeded" | "failed", rollout: RolloutInfo) => void
+export type RolloutListener = (event: "started" | "succeeded" | "failed", rollout: RolloutInfo) => void;
 
 export function isPodReady(p: SimPod, now: number): boolean {
   return p.phase === "Running" && !p.deletionTimestamp && !p.waiting && now >= p.readyAt;

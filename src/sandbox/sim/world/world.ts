@@ -12,8 +12,7 @@ import type { PodEffect, SimPod } from "./types.ts";
 export const STEP_MS = 15_000;
 const DAY = 86_400_000;
 
-export const REPORT_QUERY_NIGHTLY =
-  "SELECT date_trunc('day', o.created_at) AS day, o.region, sum(i.quantity * i.unit_price) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.created_at >= now() - interval '1 day' GROUP BY 1, 2";
+export const REPORT_QUERY_NIGHTLY = "SELECT date_trunc('day', o.created_at) AS day, o.region, sum(i.quantity * i.unit_price) AS revenue FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.created_at >= now() - interval '1 day' GROUP BY 1, 2";
 
 interface ScheduledAction {
   at: number;
@@ -129,7 +128,9 @@ export class World {
     const job = this.cluster.jobs.get(this.job.jobName);
     const pod = this.cluster.pods.get(this.job.podName);
     if (job && pod) {
-      const line = ok ? `${new Date(this.now).toISOString()} INFO [reporting] report written to s3://acme-shop-reports/daily/${new Date(this.now).toISOString().slice(0, 10)}.parquet` : `${new Date(this.now).toISOString()} ERROR [reporting] psycopg2.errors.${message === "killed" ? "AdminShutdown: terminating connection due to administrator command" : `QueryCanceled: ${message}`}`;
+      const line = ok
+        ? `${new Date(this.now).toISOString()} INFO [reporting] report written to s3://acme-shop-reports/daily/${new Date(this.now).toISOString().slice(0, 10)}.parquet`
+        : `${new Date(this.now).toISOString()} ERROR [reporting] psycopg2.errors.${message === "killed" ? "AdminShutdown: terminating connection due to administrator command" : `QueryCanceled: ${message}`}`;
       appendLog(pod, { at: this.now, text: line });
       this.cluster.finishJob(job, pod, this.now, ok, message);
       this.cluster.event({ kind: "Job", name: job.metadata.name, uid: job.metadata.uid }, ok ? "Completed" : "BackoffLimitExceeded", ok ? "Job completed" : "Job has reached the specified backoff limit", ok ? "Normal" : "Warning", "job-controller");
@@ -269,9 +270,7 @@ export class World {
       // Pod-level causes (a defect, a full disk) only on the pods that have them.
       const podSig: Signals = {
         ...sig,
-        causes: sig.causes
-          .filter((c) => (c.cause !== "defect" && c.cause !== "disk-full") || effect?.errorRatio)
-          .map((c) => (c.cause === "defect" || c.cause === "disk-full" ? { ...c, ratio: effect?.errorRatio ?? 0 } : c)),
+        causes: sig.causes.filter((c) => (c.cause !== "defect" && c.cause !== "disk-full") || effect?.errorRatio).map((c) => (c.cause === "defect" || c.cause === "disk-full" ? { ...c, ratio: effect?.errorRatio ?? 0 } : c)),
       };
       for (const line of podLogLines(s, pod, podSig, this.rng, this.now - STEP_MS, STEP_MS, effect?.errorLog)) appendLog(pod, line);
       if (s.name === "orders-db") this.dbLogs(pod);
@@ -287,7 +286,10 @@ export class World {
     }
     const sig = this.signals.get("orders-db")!;
     if (sig.p99 > 0.5 && this.rng.next() < 0.6) {
-      appendLog(pod, { at: this.now - this.rng.int(STEP_MS), text: `${new Date(this.now).toISOString().replace("T", " ").replace("Z", " UTC")} [${20000 + this.rng.int(40000)}] LOG:  duration: ${(sig.p99 * 1000).toFixed(3)} ms  execute <unnamed>: SELECT id, status, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20` });
+      appendLog(pod, {
+        at: this.now - this.rng.int(STEP_MS),
+        text: `${new Date(this.now).toISOString().replace("T", " ").replace("Z", " UTC")} [${20000 + this.rng.int(40000)}] LOG:  duration: ${(sig.p99 * 1000).toFixed(3)} ms  execute <unnamed>: SELECT id, status, total FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20`,
+      });
     }
   }
 

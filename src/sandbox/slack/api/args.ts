@@ -32,7 +32,10 @@ export function list(args: Args, name: string): string[] {
       throw new SlackApiError("invalid_arguments");
     }
   }
-  return v.split(",").map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** The channel a method names, visible to the caller: else `channel_not_found`. */
