@@ -3,6 +3,7 @@ import type { HypothesisChange } from "../src/diagnose/adapters.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.ts";
 import type { AnalysisView, DiagnosisPresenter, UpdateView } from "../src/diagnose/live/view.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
+import { withFeedback } from "./feedback.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn as esc, inlineCode, slackDate } from "./mrkdwn.ts";
 import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
@@ -140,7 +141,8 @@ export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
   return { text: fit(esc(v.changes.map((c) => c.text).join("; ")), SLACK_LIMITS.messageText), blocks: blocksWithSlackTimes(blocks, Date.parse(v.incident.createdAt)) };
 }
 
+/** Each diagnosis post ends with the 👍/👎 feedback row (blocks/feedback.ts). */
 export const blockKitDiagnosisPresenter: DiagnosisPresenter = {
-  analysis: diagnosisAnalysisMessage,
-  update: diagnosisUpdateMessage,
+  analysis: (v) => withFeedback(diagnosisAnalysisMessage(v), "diagnosis", v.incident.id),
+  update: (v) => withFeedback(diagnosisUpdateMessage(v), "diagnosis", v.incident.id),
 };

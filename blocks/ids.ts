@@ -15,6 +15,12 @@ export const ACTION = {
   postmortemEdit: "postmortem_edit",
   /** The status buttons; the value is `<incident id>|<draft|in_review|final>`. */
   postmortemStatus: "postmortem_status",
+  /** The native 👍/👎 feedback_buttons under an AI answer or a diagnosis; the value is feedbackValue() (src/feedback/grades.ts). */
+  aiFeedback: "ai_feedback",
+  /** "Was this the cause?" on resolve: one button per grade, `cause_grade_<grade>`; the value is the incident id. */
+  causeGradePrefix: "cause_grade_",
+  /** Home tab: refresh now. */
+  homeRefresh: "home_refresh",
 } as const;
 
 export const VIEW = {
@@ -32,6 +38,7 @@ export const BLOCK = {
   declareService: "declare_service",
   pagingActions: "paging_actions",
   postmortemActions: "postmortem_actions",
+  causeGrade: "cause_grade",
   /** One input block per postmortem section: `postmortem_<section key>`. */
   postmortemSectionPrefix: "postmortem_",
 } as const;

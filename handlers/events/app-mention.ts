@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { answerMessage, placeholderMessage } from "../../blocks/answer.ts";
+import { withFeedback } from "../../blocks/feedback.ts";
 import { answerBlocks } from "../../blocks/mention-reply.ts";
 import type { Services } from "../../src/app/services.ts";
 import type { ChartImage } from "../../src/assistant/metric-chart.ts";
@@ -59,10 +60,10 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
       if (answer) {
         if (incidentId) await services.store.timeline.append({ incidentId, kind: "message", actor: user, text: event.text, data: { ts: event.ts, channel: event.channel } });
         const reply = await answer({ text, user, channel: event.channel, threadTs, incidentId });
-        msg = { text: reply.text, blocks: answerBlocks(reply.text, reply.footnote) };
+        msg = withFeedback({ text: reply.text, blocks: answerBlocks(reply.text, reply.footnote) }, "answer", incidentId);
       } else {
         const result = await services.assistant.ask({ text, user, channel: event.channel, ts: event.ts, ...(incidentId ? { incidentId } : {}) });
-        msg = answerMessage(result);
+        msg = withFeedback(answerMessage(result), "answer", incidentId);
         chart = result.chart;
       }
       if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: msg.text, blocks: msg.blocks as never });

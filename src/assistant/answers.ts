@@ -1,5 +1,5 @@
 import { alertQuery } from "../knowledge/alert-query.ts";
-import { type Runbook } from "../knowledge/runbook.ts";
+import type { Runbook } from "../knowledge/runbook.ts";
 import { keyTimeline } from "../postmortem/timeline.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
 import type { ToolResult } from "../toolsets/types.ts";

@@ -12,6 +12,8 @@ export const SLACK_LIMITS = {
   buttonValue: 2000,
   actionsElements: 25,
   contextElements: 10,
+  /** context_actions block: feedback buttons and icon buttons. */
+  contextActionsElements: 5,
   messageText: 40000,
   modalTitle: 24,
   optionText: 75,

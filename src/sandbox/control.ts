@@ -146,6 +146,20 @@ export function controlRoutes(options: ControlOptions): Control {
     .add("POST", "/sandbox/users/:user/views/:view/submit", (req, res) => act(req, res, (user, b) => slack.actions.submitView(user, req.params.view, (b.values as Obj) ?? {})))
     .add("POST", "/sandbox/users/:user/views/:view/close", (req, res) => act(req, res, (user) => slack.actions.closeView(user, req.params.view)))
     .add("POST", "/sandbox/users/:user/views/:view/actions", (req, res) => act(req, res, (user, b) => slack.actions.viewAction(user, req.params.view, { action_id: need(b, "action_id"), block_id: typeof b.block_id === "string" ? b.block_id : undefined, value: b.value })))
+    // Opens the person's Home tab: `app_home_opened`, then (once the app has published, or after 5 s) the view they see.
+    .add("POST", "/sandbox/users/:user/home", async (req, res) => {
+      try {
+        const user = slack.actions.person(req.params.user);
+        const watch = slack.watch(user.id);
+        const delivered = await slack.events.appHomeOpened(user.id);
+        if (!delivered) watch.cancel();
+        else await watch.result();
+        const home = ws.home(user.id);
+        sendJson(res, 200, { ok: true, ...(delivered ? {} : { error: "not_delivered" }), view: home ? apiView(ws, home) : null });
+      } catch (e) {
+        fail(res, e);
+      }
+    })
     .add("GET", "/sandbox/state", (_req, res) => {
       const state: Json = { channels: ws.channelsSummary() };
       if (scenarios) state.activeScenario = scenarios.active();

@@ -28,6 +28,10 @@ export interface SandboxOptions {
   commands?: string[];
   /** How long a user action waits for the bot (default: quiet for 1 s, at most 5 s). */
   watch?: Partial<WatchOptions>;
+  /** Bot events the app subscribes to (default manifest.yml's). */
+  botEvents?: string[];
+  /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`; default true). */
+  homeTabEnabled?: boolean;
 }
 
 export interface RunningSandbox {
@@ -83,6 +87,8 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     timeFactor: options.timeFactor,
     commands: options.commands,
     watch: options.watch,
+    ...(options.botEvents ? { botEvents: options.botEvents } : {}),
+    ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),
     baseUrl: () => baseUrl,
     logger,
   });

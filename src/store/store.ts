@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from "../domain/clock.ts";
 import type { Db } from "./db.ts";
 import { ActionRepo } from "./repos/actions.ts";
+import { AppHomeRepo } from "./repos/app-home.ts";
 import { AlertRepo } from "./repos/alerts.ts";
 import { AuditRepo } from "./repos/audit.ts";
 import { ChangeEventRepo } from "./repos/change-events.ts";
@@ -34,6 +35,8 @@ export interface Store {
   links: ExternalLinkRepo;
   knowledge: KnowledgeRepo;
   feedback: FeedbackRepo;
+  /** Who opened the Home tab (republished to them as things change). */
+  appHome: AppHomeRepo;
   settings: SettingsRepo;
   topology: TopologyRepo;
 }
@@ -58,7 +61,8 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     audit: new AuditRepo(db, clock),
     links: new ExternalLinkRepo(db),
     knowledge: new KnowledgeRepo(db),
-    feedback: new FeedbackRepo(db),
+    feedback: new FeedbackRepo(db, clock),
+    appHome: new AppHomeRepo(db, clock),
     settings: new SettingsRepo(db),
     topology: new TopologyRepo(db),
   };

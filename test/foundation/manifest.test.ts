@@ -4,10 +4,14 @@ import addFormatsModule from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SLASH_COMMANDS } from "../../handlers/commands/aisre.ts";
+import { DEFAULT_BOT_EVENTS } from "../../src/sandbox/slack/events.ts";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.url), "utf8")) as {
-  features: { slash_commands: Array<{ command: string; usage_hint?: string }> };
+  features: {
+    app_home?: { home_tab_enabled?: boolean };
+    slash_commands: Array<{ command: string; usage_hint?: string }>;
+  };
   oauth_config: { scopes: { bot: string[] } };
   settings: { socket_mode_enabled: boolean; event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 };
@@ -44,5 +48,11 @@ describe("manifest.yml", () => {
     expect(manifest.settings.socket_mode_enabled).toBe(false);
     expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["commands", "chat:write", "app_mentions:read"]));
     expect(manifest.oauth_config.scopes.bot).not.toContain("admin");
+  });
+
+  it("declares the Home tab and app_home_opened, and the sandbox twin subscribes to what the manifest does", () => {
+    expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain("app_home_opened");
+    for (const e of DEFAULT_BOT_EVENTS) expect(manifest.settings.event_subscriptions.bot_events).toContain(e);
   });
 });

@@ -7,6 +7,7 @@ import * as answer from "../../blocks/answer.ts";
 import * as assistant from "../../blocks/assistant.ts";
 import * as declare from "../../blocks/declare-modal.ts";
 import * as diagnosis from "../../blocks/diagnosis.ts";
+import * as feedback from "../../blocks/feedback.ts";
 import * as help from "../../blocks/help.ts";
 import * as card from "../../blocks/incident-card.ts";
 import * as list from "../../blocks/incident-list.ts";
@@ -213,6 +214,9 @@ const CASES: Record<string, () => unknown> = {
   "blocks/diagnosis.ts#diagnosisUpdateMessage": () => diagnosis.diagnosisUpdateMessage(update),
   "blocks/diagnosis.ts#blockKitDiagnosisPresenter.analysis": () => diagnosis.blockKitDiagnosisPresenter.analysis(analysis),
   "blocks/diagnosis.ts#blockKitDiagnosisPresenter.update": () => diagnosis.blockKitDiagnosisPresenter.update(update),
+  "blocks/feedback.ts#feedbackBlock": () => [feedback.feedbackBlock("answer", HOSTILE), feedback.feedbackBlock("diagnosis")],
+  "blocks/feedback.ts#withFeedback": () => feedback.withFeedback({ text: MD, blocks: [] }, "answer", HOSTILE),
+  "blocks/feedback.ts#causeGradeMessage": () => [feedback.causeGradeMessage({ ...hostileCopy({ incidentId: "INC-1", service: "s", cause: "c" }), confidence: 0.5, grades: [{ userId: HOSTILE, grade: "right" }] }), feedback.causeGradeMessage({ incidentId: HOSTILE, grades: [{ userId: "U_ALICE", grade: "unknown" }] })],
   "blocks/help.ts#helpBlocks": () => help.helpBlocks([{ usage: "status <service>", summary: "health" }]),
   "blocks/help.ts#helpText": () => help.helpText([{ usage: "status <service>", summary: "health" }]),
   "blocks/incident-card.ts#incidentCardMessage": () => [card.incidentCardMessage(cardView), card.incidentCardMessage({ ...cardView, incident: { ...cardView.incident, status: "resolved" } }), card.incidentCardMessage({ ...cardView, headline: undefined, resolution: undefined, diagnosis: undefined })],

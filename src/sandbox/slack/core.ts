@@ -23,5 +23,7 @@ export interface SlackCore {
   verificationToken: string;
   /** Slash commands the app registered (manifest.yml). */
   commands: string[];
+  /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`). */
+  homeTabEnabled: boolean;
   logger?: Logger;
 }

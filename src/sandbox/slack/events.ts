@@ -1,11 +1,11 @@
 import type { Delivery } from "./delivery.ts";
 import { slackId } from "./ids.ts";
-import { apiMessage, mentionedUsers, type UrlBase } from "./message-shape.ts";
+import { apiMessage, apiView, mentionedUsers, type UrlBase } from "./message-shape.ts";
 import type { Json, SandboxMessage, WorkspaceChange } from "./types.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
 /** The bot events the app subscribes to (manifest.yml `settings.event_subscriptions.bot_events`). */
-export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups"] as const;
+export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups", "app_home_opened"] as const;
 
 /** Wraps an event in Slack's `event_callback` envelope. */
 export function eventEnvelope(ws: SlackWorkspace, event: Json, verificationToken: string): Json {
@@ -58,10 +58,23 @@ export class EventDispatcher {
     this.unsubscribe();
   }
 
-  private send(event: Json): void {
+  /**
+   * A person opens the app's Home tab: `app_home_opened` (tab `home`, the app home's `D…` channel,
+   * and the current Home view once one was published), when the app subscribes to it. Resolves
+   * with whether the app acknowledged it (false when not subscribed).
+   */
+  appHomeOpened(user: string): Promise<boolean> {
+    if (!this.subscriptions.has("app_home_opened")) return Promise.resolve(false);
+    const home = this.ws.home(user);
+    const eventTs = this.ws.nextTs();
+    return this.send({ type: "app_home_opened", user, channel: this.ws.appHomeChannel(user), tab: "home", ...(home ? { view: apiView(this.ws, home) } : {}), event_ts: eventTs });
+  }
+
+  private send(event: Json): Promise<boolean> {
     const p = this.delivery.event(eventEnvelope(this.ws, event, this.token));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
+    return p;
   }
 
   private subscribedToMessages(channelId: string): boolean {

@@ -29,6 +29,8 @@ export interface SlackSandboxOptions {
   commands?: string[];
   /** Bot events subscribed; default manifest.yml's. */
   botEvents?: string[];
+  /** The app's Home tab is enabled (default true, as manifest.yml declares); else views.publish answers `not_enabled`. */
+  homeTabEnabled?: boolean;
   watch?: Partial<WatchOptions>;
   baseUrl: () => string;
   logger?: Logger;
@@ -65,6 +67,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     userTokens: new Map(),
     verificationToken: randomHex(12),
     commands: options.commands ?? ["/aisre"],
+    homeTabEnabled: options.homeTabEnabled ?? true,
     logger: options.logger,
   };
   const events = new EventDispatcher({ workspace, delivery, urls, verificationToken: core.verificationToken, botEvents: options.botEvents });

@@ -29,6 +29,7 @@ export function interactiveElements(blocks: unknown[] | undefined): FoundElement
     if (b.type === "actions" && Array.isArray(b.elements)) for (const e of b.elements) if (isObj(e)) out.push({ blockId, element: e });
     if (b.type === "section" && isObj(b.accessory) && b.accessory.type !== "image") out.push({ blockId, element: b.accessory });
     if (b.type === "input" && isObj(b.element)) out.push({ blockId, element: b.element });
+    if (b.type === "context_actions" && Array.isArray(b.elements)) for (const e of b.elements) if (isObj(e)) out.push({ blockId, element: e });
   }
   return out;
 }
@@ -38,6 +39,19 @@ export function findElement(blocks: unknown[] | undefined, q: { action_id: strin
   const all = interactiveElements(blocks).filter((f) => f.element.action_id === q.action_id && (!q.block_id || f.blockId === q.block_id));
   if (all.length <= 1) return all[0];
   return all.find((f) => f.element.type === "button" && q.value !== undefined && f.element.value === q.value) ?? all[0];
+}
+
+/**
+ * Which side of a feedback_buttons element a click picks: by the button's `value`, or by
+ * `positive`/`negative` (`up`/`down`). Undefined when it names neither.
+ */
+export function feedbackSide(element: Obj, input: unknown): Obj | undefined {
+  const pos = isObj(element.positive_button) ? element.positive_button : undefined;
+  const neg = isObj(element.negative_button) ? element.negative_button : undefined;
+  const v = input === undefined || input === null ? "" : String(input);
+  if (pos && (v === pos.value || v === "positive" || v === "up")) return pos;
+  if (neg && (v === neg.value || v === "negative" || v === "down")) return neg;
+  return undefined;
 }
 
 /** All options of a select-like element (option_groups flattened). */
@@ -130,6 +144,12 @@ export function actionEntry(found: FoundElement, input: unknown, actionTs: strin
   const base: Json = { type: e.type, action_id: e.action_id, block_id: found.blockId };
   if (e.type === "button") {
     Object.assign(base, { text: e.text, ...(e.value !== undefined ? { value: e.value } : {}), ...(e.style ? { style: e.style } : {}), ...(e.url ? { url: e.url } : {}) });
+  } else if (e.type === "feedback_buttons") {
+    // Slack sends the clicked side's text and value (FeedbackButtonsAction).
+    const side = feedbackSide(e, input);
+    Object.assign(base, { text: side?.text, value: side?.value });
+  } else if (e.type === "icon_button") {
+    Object.assign(base, { icon: e.icon, text: e.text, ...(e.value !== undefined ? { value: e.value } : {}) });
   } else if (e.type === "overflow") {
     base.selected_option = findOption(e, input);
   } else {

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { SlackCore } from "./core.ts";
 import type { DeliveryResult } from "./delivery.ts";
 import { describeIssues, normalizeBlocks, validateView } from "./validate-blocks.ts";
-import { actionEntry, findElement, initialInput, interactiveElements, isEmptyState, payloadTeam, payloadUser, stateValue } from "./interactions.ts";
+import { actionEntry, feedbackSide, findElement, initialInput, interactiveElements, isEmptyState, payloadTeam, payloadUser, stateValue } from "./interactions.ts";
 import { encodeMentions, richTextBlock } from "./mentions.ts";
 import { apiMessage, apiView, mentionedUsers } from "./message-shape.ts";
 import { applyResponse } from "./response-urls.ts";
@@ -182,11 +182,12 @@ export class UserActions {
     if (!m || (m.visibleTo && m.visibleTo !== user.id)) throw new ActionError(404, "message_not_found", `no message ${input.ts} in ${input.channel}`);
     const found = findElement(m.blocks, { action_id: input.action_id, block_id: input.block_id, value: input.value === undefined ? undefined : String(input.value) });
     if (!found) throw new ActionError(404, "action_not_found", `no element with action_id "${input.action_id}" in that message`);
+    if (found.element.type === "feedback_buttons" && !feedbackSide(found.element, input.value)) throw new ActionError(400, "invalid_value", 'a feedback_buttons click needs "value": the positive or negative button\'s value (or "positive" / "negative")');
     const actionTs = this.core.ws.nextTs();
     const action = actionEntry(found, input.value, actionTs);
     const values: Record<string, Record<string, Json>> = {};
     for (const f of interactiveElements(m.blocks)) {
-      if (f.element.type === "button" || f.element.type === "overflow" || typeof f.element.action_id !== "string") continue;
+      if (f.element.type === "button" || f.element.type === "overflow" || f.element.type === "feedback_buttons" || f.element.type === "icon_button" || typeof f.element.action_id !== "string") continue;
       const given = f === found || (f.blockId === found.blockId && f.element.action_id === found.element.action_id) ? input.value : initialInput(f.element);
       (values[f.blockId] ??= {})[f.element.action_id] = stateValue(f.element, given);
     }

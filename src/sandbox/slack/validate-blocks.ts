@@ -108,7 +108,12 @@ const ELEMENT_PROPS: Record<string, string[]> = {
   rich_text_input: ["type", "action_id", "initial_value", "dispatch_action_config", "focus_on_load", "placeholder"],
   file_input: ["type", "action_id", "filetypes", "max_files"],
   image: ["type", "image_url", "slack_file", "alt_text"],
+  feedback_buttons: ["type", "action_id", "positive_button", "negative_button"],
+  icon_button: ["type", "icon", "text", "action_id", "value", "confirm", "accessibility_label", "visible_to_user_ids"],
 };
+
+/** What a context_actions block holds (Slack's AI-app controls). */
+const CONTEXT_ACTIONS = ["feedback_buttons", "icon_button"];
 
 const BLOCK_PROPS: Record<string, string[]> = {
   section: ["type", "block_id", "text", "fields", "accessory", "expand"],
@@ -280,7 +285,25 @@ class Checker {
       case "image":
         this.imageSource(v, ptr);
         break;
+      case "feedback_buttons":
+        for (const side of ["positive_button", "negative_button"]) if (this.required(v, ptr, side)) this.feedbackButton(v[side], `${ptr}/${side}`);
+        break;
+      case "icon_button":
+        if (this.required(v, ptr, "icon")) this.str(v.icon, `${ptr}/icon`, LIMITS.actionId, { min: 1 });
+        if (this.required(v, ptr, "text")) this.text(v.text, `${ptr}/text`, LIMITS.buttonText, { plainOnly: true });
+        this.str(v.value, `${ptr}/value`, LIMITS.buttonValue);
+        this.str(v.accessibility_label, `${ptr}/accessibility_label`, LIMITS.buttonText);
+        break;
     }
+  }
+
+  /** One side of a feedback_buttons element: plain_text `text` (75), `value` (2,000), optional `accessibility_label` (75). */
+  feedbackButton(v: unknown, ptr: string): void {
+    if (!isObj(v)) return this.add(ptr, "must be an object");
+    this.props(v, ptr, ["text", "value", "accessibility_label"]);
+    if (this.required(v, ptr, "text")) this.text(v.text, `${ptr}/text`, LIMITS.buttonText, { plainOnly: true });
+    if (this.required(v, ptr, "value")) this.str(v.value, `${ptr}/value`, LIMITS.buttonValue, { min: 1 });
+    this.str(v.accessibility_label, `${ptr}/accessibility_label`, LIMITS.buttonText);
   }
 
   imageSource(v: Obj, ptr: string): void {
@@ -344,9 +367,14 @@ class Checker {
         if (this.required(v, ptr, "text")) this.str(v.text, `${ptr}/text`, LIMITS.markdownBlockText, { min: 1 });
         break;
       case "rich_text":
-      case "context_actions":
         if (this.required(v, ptr, "elements")) this.array(v.elements, `${ptr}/elements`, { max: 1000 });
         break;
+      case "context_actions": {
+        const els = this.required(v, ptr, "elements") ? this.array(v.elements, `${ptr}/elements`, { max: LIMITS.contextActionsElements, min: 1 }) : undefined;
+        els?.forEach((e, i) => this.element(e, `${ptr}/elements/${i}`, CONTEXT_ACTIONS));
+        this.uniqueActionIds(els, `${ptr}/elements`);
+        break;
+      }
       case "table":
         if (this.required(v, ptr, "rows")) this.array(v.rows, `${ptr}/rows`, { max: 100, min: 1 });
         break;
@@ -420,7 +448,7 @@ export function normalizeBlocks<T>(blocks: T[]): T[] {
     const out: Obj = { ...b };
     if (out.block_id === undefined && out.type !== undefined) out.block_id = shortId();
     const fix = (e: unknown) => (isObj(e) && e.type !== "image" && typeof e.type === "string" && ELEMENT_PROPS[e.type] && e.action_id === undefined ? { ...e, action_id: shortId() } : e);
-    if (Array.isArray(out.elements) && (out.type === "actions" || out.type === "input")) out.elements = out.elements.map(fix);
+    if (Array.isArray(out.elements) && (out.type === "actions" || out.type === "input" || out.type === "context_actions")) out.elements = out.elements.map(fix);
     if (out.accessory !== undefined) out.accessory = fix(out.accessory);
     if (out.element !== undefined) out.element = fix(out.element);
     return out as T;

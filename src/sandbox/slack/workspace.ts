@@ -450,6 +450,15 @@ export class SlackWorkspace {
     v.open = false;
   }
 
+  private readonly appHomeChannels = new Map<string, string>();
+
+  /** The id of the app's home (its DM with the person), as `app_home_opened` carries it: one per person, stable. */
+  appHomeChannel(user: string): string {
+    let id = this.appHomeChannels.get(user);
+    if (!id) this.appHomeChannels.set(user, (id = slackId("D")));
+    return id;
+  }
+
   publishHome(user: string, view: Json): SandboxView {
     let v = this.home(user);
     if (v) {

@@ -252,6 +252,8 @@ function openHome() {
   $(".composer-hint").hidden = true;
   renderSidebar();
   renderHome();
+  // Opening the tab is what Slack tells the app (app_home_opened); the view it publishes arrives as a change.
+  void act(`${userPath()}/home`, {});
 }
 
 function renderHome() {
@@ -696,6 +698,7 @@ async function start() {
     closeThread();
     await loadWorkspace();
     if (state.view === "channel") await openChannel(state.channel);
+    else openHome();
     if (open && state.view === "channel") await openThread(open.channel, open.ts).catch(() => {});
   });
   $("#close-thread").addEventListener("click", closeThread);

@@ -69,6 +69,46 @@ function button(el, blockId, ctx) {
   );
 }
 
+/**
+ * Slack's feedback buttons (👍 / 👎 in a context_actions block): two small icon buttons; the one
+ * clicked stays pressed, as the Slack client shows it.
+ */
+function feedbackButtons(el, blockId, ctx) {
+  const box = h("div", { class: "feedback-buttons", role: "group", "aria-label": "Feedback", dataset: { actionId: el.action_id ?? "", blockId } });
+  for (const [side, b] of [
+    ["positive", el.positive_button],
+    ["negative", el.negative_button],
+  ]) {
+    if (!b) continue;
+    const btn = h(
+      "button",
+      {
+        class: `btn btn-feedback btn-feedback-${side}`,
+        type: "button",
+        "aria-pressed": "false",
+        "aria-label": b.accessibility_label ?? (side === "positive" ? "Good response" : "Bad response"),
+        dataset: { actionId: el.action_id ?? "", blockId, value: b.value ?? "", side },
+        onclick: () => {
+          for (const other of box.querySelectorAll("button")) other.setAttribute("aria-pressed", String(other === btn));
+          ctx.onAction({ block_id: blockId, action_id: el.action_id, value: b.value, element: el });
+        },
+      },
+      h("span", { html: plain(b.text?.text, b.text?.emoji !== false) }),
+    );
+    box.append(btn);
+  }
+  return box;
+}
+
+/** An icon button in a context_actions block (Slack draws its icon; the page shows its text). */
+function iconButton(el, blockId, ctx) {
+  return h(
+    "button",
+    { class: "btn btn-icon", type: "button", "aria-label": el.accessibility_label ?? el.text?.text, dataset: { actionId: el.action_id ?? "", blockId, value: el.value ?? "", icon: el.icon ?? "" }, onclick: () => withConfirm(el.confirm, ctx, () => ctx.onAction({ block_id: blockId, action_id: el.action_id, value: el.value, element: el })) },
+    h("span", { html: plain(el.text?.text, el.text?.emoji !== false) }),
+  );
+}
+
 function options(el) {
   const flat = [...(el.options ?? [])];
   for (const g of el.option_groups ?? []) flat.push(...(g.options ?? []));
@@ -206,6 +246,10 @@ export function element(el, blockId, ctx, opts = {}) {
       return textInput(el, blockId, ctx);
     case "image":
       return image(el, "accessory-image");
+    case "feedback_buttons":
+      return feedbackButtons(el, blockId, ctx);
+    case "icon_button":
+      return iconButton(el, blockId, ctx);
     default:
       return h("span", { class: "unsupported", title: JSON.stringify(el) }, `[${el.type}]`);
   }
@@ -324,6 +368,8 @@ export function block(b, ctx) {
       return h("figure", { class: "block block-image" }, b.title ? h("figcaption", { html: plain(b.title.text) }) : null, image(b, "image-full"));
     case "actions":
       return h("div", { class: "block block-actions", dataset: { blockId } }, (b.elements ?? []).map((e) => element(e, blockId, ctx, { inModal: false })));
+    case "context_actions":
+      return h("div", { class: "block block-context-actions", dataset: { blockId } }, (b.elements ?? []).map((e) => element(e, blockId, ctx)));
     case "input":
       return inputBlock(b, ctx);
     case "rich_text":

@@ -62,8 +62,11 @@ const update: ApiMethod = ({ core, args }) => {
 
 const publish: ApiMethod = ({ core, args }) => {
   const userId = str(args, "user_id") ?? "";
-  if (!core.ws.user(userId)) throw new SlackApiError("user_not_found");
+  if (!userId) throw new SlackApiError("invalid_arguments", { messages: ["[ERROR] missing required field: user_id"] });
   const view = viewArg(args, "home");
+  // "Error returned if a home view is published but the Home tab isn't enabled for the app."
+  if (!core.homeTabEnabled) throw new SlackApiError("not_enabled");
+  if (!core.ws.user(userId)) throw new SlackApiError("user_not_found");
   const hash = str(args, "hash");
   const existing = core.ws.home(userId);
   if (hash && existing && hash !== existing.hash) throw new SlackApiError("hash_conflict");
