@@ -1,6 +1,6 @@
 import { AnomalyDetector } from "../src/detect/detector.ts";
 import { DetectionService } from "../src/detect/detection-service.ts";
-import { rng } from "../src/diagnose/stats.ts";
+import { rng } from "../src/domain/random.ts";
 
 /**
  * Early detection costs:

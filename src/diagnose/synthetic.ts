@@ -1,4 +1,4 @@
-import { rng } from "./stats.ts";
+import { rng } from "../domain/random.ts";
 import type { DiagnosisInput, MetricSeries, PropagationEdge, ServiceMetrics } from "./types.ts";
 
 /**

@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LoopLimitError, runToolLoop, type LoopTool } from "../../src/assistant/llm-loop.ts";
 import { Redactor } from "../../src/redact/redactor.ts";
@@ -23,7 +23,7 @@ describe("LLM tool loop against an OpenAI-compatible server", () => {
 
   beforeAll(async () => {
     await server.start();
-    client = new OpenAI({ apiKey: "sk-test-key-not-real-123456789", baseURL: server.url, maxRetries: 0 });
+    client = server.client("sk-test-key-not-real-123456789");
   });
   afterAll(() => server.stop());
   beforeEach(() => {
@@ -37,7 +37,7 @@ describe("LLM tool loop against an OpenAI-compatible server", () => {
     expect(r.text).toContain("inventory v2.3");
     expect(calls).toEqual([{ services: ["inventory"] }]);
     expect(r.used).toEqual([{ tool: "recent_changes", args: { services: ["inventory"] }, outcome: "ok: inventory v2.3 deployed 10:02" }]);
-    const second = server.requests.filter((q) => q.path.endsWith("/chat/completions"))[1].body as { messages: Array<{ role: string; content: string }> };
+    const second = server.chats()[1].body as { messages: Array<{ role: string; content: string }> };
     expect(second.messages.at(-1)!.role).toBe("tool");
     expect(second.messages.at(-1)!.content).toContain("inventory v2.3");
   });
@@ -63,7 +63,7 @@ describe("LLM tool loop against an OpenAI-compatible server", () => {
   it("stops at the step limit", async () => {
     server.script = Array.from({ length: 5 }, () => ({ toolCalls: [{ name: "recent_changes", arguments: {} }] }));
     await expect(runToolLoop({ ...base, client, question: "loop", context: "", limits: { maxSteps: 3 } })).rejects.toBeInstanceOf(LoopLimitError);
-    expect(server.requests.filter((q) => q.path.endsWith("/chat/completions")).length).toBe(3);
+    expect(server.chats().length).toBe(3);
   });
 
   it("stops at the time limit and on server errors", async () => {

@@ -20,7 +20,7 @@ let root: { channel: string; ts: string };
 let bot: string;
 
 /** Chat requests of the assistant's tool loop (they carry the tools). */
-const loopRequests = () => fake.requests.filter((r) => r.path.endsWith("/chat/completions") && Array.isArray(r.body.tools));
+const loopRequests = () => fake.chats().filter((r) => Array.isArray(r.body.tools));
 
 beforeAll(async () => {
   await fake.start();

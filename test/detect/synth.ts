@@ -1,4 +1,4 @@
-export { rng } from "../../src/diagnose/stats.ts";
+export { rng } from "../../src/domain/random.ts";
 
 export function gaussian(r: () => number): () => number {
   return () => {

@@ -1,4 +1,3 @@
-import OpenAI from "openai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,7 +62,7 @@ describe("knowledge base", () => {
   });
 
   it("fuses full-text and vector results when an embeddings API is configured", async () => {
-    const embedder = new OpenAIEmbedder({ client: new OpenAI({ apiKey: "test-key", baseURL: openai.url }), model: "text-embedding-3-small" });
+    const embedder = new OpenAIEmbedder({ client: openai.client("test-key"), model: "text-embedding-3-small" });
     const kb = new KnowledgeBase({ repo: createStore(db).knowledge, logger: silentLogger, embedder, vectors: new StoreVectorIndex(db, embedder.model) });
     await kb.indexRunbooks(runbooksDir);
     expect(openai.requests.some((r) => r.path.endsWith("/embeddings"))).toBe(true);

@@ -5,7 +5,7 @@ import { alertmanager } from "../../src/ingest/sources/alertmanager.ts";
 import { datadog } from "../../src/ingest/sources/datadog.ts";
 import { hmacSha256Hex } from "../../src/ingest/util.ts";
 import { slackTimestampProblem } from "../../src/integrations/slack/request-window.ts";
-import { rng } from "../../src/diagnose/stats.ts";
+import { rng } from "../../src/domain/random.ts";
 import { req } from "../ingest/helpers.ts";
 import { startTestAisre, type TestAisre } from "../support/harness.ts";
 import { webhookDoor } from "../support/webhook-door.ts";

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Rng } from "../../src/domain/random.ts";
 import { SOURCE_NAMES } from "../../src/ingest/registry.ts";
 import { hmacSha256Hex } from "../../src/ingest/util.ts";
 import { webhookDoor, type WebhookDoor } from "../support/webhook-door.ts";
@@ -17,20 +18,6 @@ import { webhookDoor, type WebhookDoor } from "../support/webhook-door.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 16);
 const PER_SOURCE = Number(process.env.FUZZ_RUNS ?? 260);
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]! };
-}
-type Rng = ReturnType<typeof prng>;
 
 const fixture = (name: string) => JSON.parse(readFileSync(fileURLToPath(new URL(`../ingest/fixtures/${name}`, import.meta.url)), "utf8")) as unknown;
 
@@ -227,7 +214,7 @@ describe(`webhook fuzzing (seed ${SEED}, ${PER_SOURCE} bodies per source)`, () =
   afterAll(async () => door?.close());
 
   it("no 5xx, only documented answers, nothing accepted and lost, bounded memory", async () => {
-    const rng = prng(SEED);
+    const rng = new Rng(SEED);
     const statuses: Record<string, number> = {};
     const bad: string[] = [];
     const accepted = new Set<string>();

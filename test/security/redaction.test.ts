@@ -1,7 +1,4 @@
-import OpenAI from "openai";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +8,7 @@ import { OpenAIEmbedder } from "../../src/integrations/openai/embedder.ts";
 import { createLogger } from "../../src/log.ts";
 import { compilePatterns, configureRedaction, redactingPort, Redactor } from "../../src/redact/redactor.ts";
 import { req } from "../ingest/helpers.ts";
+import { FakeOpenAI } from "../support/openai-server.ts";
 import { redactedRespond } from "../../handlers/middleware/redacted-respond.ts";
 
 const SECRETS = {
@@ -56,28 +54,16 @@ describe("one redactor, one rule set", () => {
 });
 
 describe("applied to everything that leaves", () => {
-  let server: Server;
-  let bodies: string[] = [];
-  beforeAll(async () => {
-    server = createServer((rq, rs) => {
-      let body = "";
-      rq.on("data", (c) => (body += c));
-      rq.on("end", () => {
-        bodies.push(body);
-        const input = (JSON.parse(body) as { input: string[] }).input;
-        rs.setHeader("content-type", "application/json");
-        rs.end(JSON.stringify({ object: "list", model: "m", data: input.map((_, index) => ({ object: "embedding", index, embedding: [0.1, 0.2] })), usage: { prompt_tokens: 1, total_tokens: 1 } }));
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  const fake = new FakeOpenAI();
+  beforeAll(() => fake.start());
+  afterAll(() => fake.stop());
 
   it("embedding requests (OpenAI SDK over HTTP) carry no secret and no personal data", async () => {
-    bodies = [];
-    const e = new OpenAIEmbedder({ client: new OpenAI({ apiKey: "sk-test", baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1` }), model: "m" });
+    fake.requests.length = 0;
+    const e = new OpenAIEmbedder({ client: fake.client("sk-test"), model: "m" });
     const v = await e.embed([title, "mail bob@example.com"]);
     expect(v).toHaveLength(2);
+    const bodies = fake.requests.map((r) => r.raw);
     expect(bodies).toHaveLength(1);
     expect(leaked(bodies[0])).toEqual([]);
     expect(bodies[0]).not.toContain("bob@example.com");

@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
 
 export interface ChatRequest {
   model: string;
@@ -22,13 +23,26 @@ export function hashEmbedding(text: string, dims = 64): number[] {
   return v;
 }
 
+/** One request as it reached the fake: the path, the Authorization header, the raw body and its JSON. */
+export interface RecordedRequest {
+  path: string;
+  auth?: string;
+  raw: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever shape the SDK sent
+  body: Record<string, any>;
+}
+
 /**
- * A local OpenAI-compatible server for tests: `/v1/embeddings` and `/v1/chat/completions`, with
- * chat replies scripted by the test and every request recorded (to check what left the product).
+ * The one OpenAI stand-in of the tests: a local OpenAI-compatible server over real HTTP
+ * (`/v1/embeddings` and `/v1/chat/completions`), so the real `openai` SDK (and the product with
+ * OPENAI_BASE_URL) talks to it as to the real API. Chat replies are scripted by the test (an empty
+ * script answers `fallback`); every request is recorded, to check what left the product.
  */
 export class FakeOpenAI {
-  readonly requests: Array<{ path: string; body: Record<string, unknown> }> = [];
+  readonly requests: RecordedRequest[] = [];
   script: ChatReply[] = [];
+  /** What a chat request gets when the script is empty. */
+  fallback: ChatReply = { content: "(no scripted reply)" };
   private server?: Server;
   url = "";
 
@@ -36,9 +50,10 @@ export class FakeOpenAI {
     this.server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const c of req) chunks.push(c as Buffer);
-      const body = JSON.parse(Buffer.concat(chunks).toString() || "{}") as Record<string, unknown>;
+      const raw = Buffer.concat(chunks).toString("utf8");
+      const body = JSON.parse(raw || "{}") as Record<string, unknown>;
       const path = (req.url ?? "").replace(/\?.*$/, "");
-      this.requests.push({ path, body });
+      this.requests.push({ path, auth: req.headers.authorization, raw, body });
       const send = (status: number, payload: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(JSON.stringify(payload));
@@ -48,7 +63,7 @@ export class FakeOpenAI {
         return send(200, { object: "list", model: body.model, data: input.map((t, index) => ({ object: "embedding", index, embedding: hashEmbedding(t) })), usage: { prompt_tokens: 1, total_tokens: 1 } });
       }
       if (path.endsWith("/chat/completions")) {
-        let reply = this.script.shift() ?? { content: "(no scripted reply)" };
+        let reply = this.script.shift() ?? this.fallback;
         while ("delayMs" in reply) {
           await new Promise((r) => setTimeout(r, (reply as { delayMs: number }).delayMs));
           reply = (reply as { then: ChatReply }).then;
@@ -69,6 +84,17 @@ export class FakeOpenAI {
     await new Promise<void>((r) => this.server!.listen(0, "127.0.0.1", r));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
     return this.url;
+  }
+
+  /** Chat requests received so far, oldest first. */
+  chats(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.endsWith("/chat/completions"));
+  }
+
+  /** The real OpenAI SDK pointed at this server (no retries: a scripted error shows at once). */
+  client(apiKey = "sk-test-key-not-real-000000000000"): OpenAI {
+    if (!this.url) throw new Error("FakeOpenAI.start() first");
+    return new OpenAI({ apiKey, baseURL: this.url, maxRetries: 0 });
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,7 @@ import { writeKubeconfig } from "./kubeconfig.ts";
 import { MetricEmitter } from "./metrics/emit.ts";
 import { SeriesStore } from "./metrics/series-store.ts";
 import { prometheusRouter } from "./prometheus/api.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../../domain/random.ts";
 import { scenarioByName, SCENARIOS } from "./scenarios/catalog.ts";
 import { NAMESPACE } from "./catalog.ts";
 import type { ScenarioContext, SimScenarioInfo } from "./scenarios/types.ts";

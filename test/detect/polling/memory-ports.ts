@@ -1,6 +1,6 @@
 import type { CloudWatchAlarm, CloudWatchMetricRef, CloudWatchPort, CloudWatchQuery, CloudWatchSeries } from "../../../src/integrations/cloudwatch/port.ts";
 import type { InstantSample, MetricsPort, RangeSeries } from "../../../src/integrations/prometheus/port.ts";
-export { rng } from "../../../src/diagnose/stats.ts";
+export { rng } from "../../../src/domain/random.ts";
 
 /** A value (one series) or several labelled values (a query returning many series) at time t (ms); undefined: no sample. */
 export type Sample = number | undefined | Array<{ labels: Record<string, string>; value: number }>;

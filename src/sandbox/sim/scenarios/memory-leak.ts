@@ -1,5 +1,5 @@
 import { NAMESPACE } from "../catalog.ts";
-import { fnv32 } from "../rng.ts";
+import { fnv32 } from "../hash.ts";
 import type { ScenarioDefinition } from "./types.ts";
 
 /** order-processor 4.2.1 keeps every confirmation e-mail it renders: memory climbs to the limit. */

@@ -1,5 +1,5 @@
 import { CLUSTER, NAMESPACE, SERVICES, type ServiceSpec } from "../catalog.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "../../../domain/random.ts";
 import { EXTERNAL_HOSTS, iso, objectMeta, podTemplate, templateHash, templateVersion, upstreamUrls, UPSTREAMS_IN_CONFIGMAP, workloadLabels } from "./templates.ts";
 import type { K8sObject, SimEvent, SimPod } from "./types.ts";
 

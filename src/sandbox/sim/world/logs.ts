@@ -1,5 +1,5 @@
 import type { ServiceSpec } from "../catalog.ts";
-import type { Rng } from "../rng.ts";
+import type { Rng } from "../../../domain/random.ts";
 import type { ErrorCause, Signals } from "./signals.ts";
 import type { SimPod } from "./types.ts";
 

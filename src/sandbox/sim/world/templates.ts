@@ -1,5 +1,5 @@
 import { NAMESPACE, SERVICE_BY_NAME, type ServiceSpec } from "../catalog.ts";
-import { fnv32, stableJson } from "../rng.ts";
+import { fnv32, stableJson } from "../hash.ts";
 import type { K8sObject } from "./types.ts";
 
 const HASH_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";

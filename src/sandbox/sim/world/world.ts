@@ -1,5 +1,5 @@
 import { SERVICES, serviceSpec } from "../catalog.ts";
-import { Rng } from "../rng.ts";
+import { Rng } from "../../../domain/random.ts";
 import { Cluster } from "./cluster.ts";
 import { Database, type DbQuery } from "./database.ts";
 import { type Fault, mergeEffects } from "./faults.ts";

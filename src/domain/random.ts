@@ -1,7 +1,12 @@
-/** A small seeded PRNG (mulberry32): the simulation is deterministic given its seed. */
+/**
+ * The one seeded pseudo-random generator (mulberry32): the simulation, the synthetic diagnosis cases,
+ * bootstrap confidence and seeded tests all draw from it, so a seed means the same sequence
+ * everywhere and a run is reproducible from its seed.
+ */
 export class Rng {
   private state: number;
 
+  /** Seed 0 (which mulberry32 would take as is) is replaced by a fixed odd constant. */
   constructor(seed: number) {
     this.state = seed >>> 0 || 0x9e3779b9;
   }
@@ -22,12 +27,16 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** Whole number in [0, maxExclusive). */
   int(maxExclusive: number): number {
     return Math.floor(this.next() * maxExclusive);
   }
 
+  /** One of the items (undefined only when there are none). */
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
+    const item = items[this.int(items.length)];
+    if (item === undefined && items.length === 0) throw new RangeError("pick from an empty list");
+    return item as T;
   }
 
   /** Random string from an alphabet (Kubernetes name suffixes use `bcdfghjklmnpqrstvwxz2456789`). */
@@ -41,30 +50,15 @@ export class Rng {
     return this.chars(n, "0123456789abcdef");
   }
 
+  /** A version-4-shaped UUID. */
   uuid(): string {
     const h = this.hex(32);
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 }
 
-/** FNV-1a 32-bit over a string: stable short hashes (pod-template-hash, fingerprints). */
-export function fnv32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/** JSON with sorted keys, so equal objects hash equally. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+/** The same generator as a bare `() => number` in [0, 1) (what statistics code passes around). */
+export function rng(seed: number): () => number {
+  const r = new Rng(seed);
+  return () => r.next();
 }
