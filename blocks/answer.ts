@@ -35,6 +35,14 @@ export function answerMessage(a: Answer): { text: string; blocks: KnownBlock[] }
   const blocks: KnownBlock[] = sectionsOf(a.text)
     .slice(0, 20)
     .map((t) => ({ type: "section", text: { type: "mrkdwn", text: t } }));
+  blocks.push(...answerFooter(a));
+  const text = fit(a.text.replace(/\s+/g, " ").trim(), 3000) || "aisre answered";
+  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+}
+
+/** Below an answer's text (also under a streamed answer): proposed actions, then where it came from. */
+export function answerFooter(a: Answer): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
   if (a.proposals?.length) {
     const lines = a.proposals.map((p) => `• *${esc(p.type)}* on *${esc(p.service)}*${p.reason ? `: ${esc(p.reason)}` : ""} (${esc(p.note)})`);
     blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`:bulb: *Proposed* (a person decides):\n${lines.join("\n")}`) } });
@@ -43,6 +51,5 @@ export function answerMessage(a: Answer): { text: string; blocks: KnownBlock[] }
   const sources = a.sources.length ? fit(`Evidence: ${esc(a.sources.join(" · "))}`, SLACK_LIMITS.sectionText) : undefined;
   const elements = [modeLine(a), ...(sources ? [sources] : []), ...notes].slice(0, 10).map((t) => ({ type: "mrkdwn" as const, text: t }));
   blocks.push({ type: "context", elements });
-  const text = fit(a.text.replace(/\s+/g, " ").trim(), 3000) || "aisre answered";
-  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocksPerMessage) };
+  return blocks;
 }

@@ -17,6 +17,7 @@ import { runbookSubcommand } from "./commands/runbook.ts";
 import { statusSubcommand } from "./commands/status.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
+import { registerAssistantThreads } from "./events/assistant-thread.ts";
 import { registerThreadMessages } from "./events/thread-message.ts";
 import { registerDeclareIncidentView } from "./views/declare-incident.ts";
 import { registerPostmortemEditView } from "./views/postmortem-edit.ts";
@@ -29,6 +30,8 @@ export interface ListenerOptions {
 /** Registers every listener group on the Bolt app. */
 export function registerListeners(app: App, services: Services, options: ListenerOptions = {}): void {
   registerAisreCommand(app, services, [statusSubcommand, incidentSubcommand, incidentsSubcommand, oncallSubcommand, runbookSubcommand, autonomySubcommand, auditSubcommand, postmortemSubcommand, ...(options.subcommands ?? [])]);
+  // The assistant container first: its middleware takes the DM thread messages it answers.
+  registerAssistantThreads(app, services);
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
   registerIncidentCardActions(app, services);

@@ -76,6 +76,8 @@ function describeChange(c: WorkspaceChange): Json {
       return { kind: c.kind, channel: c.channel.id };
     case "view":
       return { kind: "view", view_id: c.view.id, user: c.view.user, action: c.action };
+    case "assistant_thread":
+      return { kind: "assistant_thread", channel: c.thread.channel, thread_ts: c.thread.threadTs, user: c.thread.user };
   }
 }
 

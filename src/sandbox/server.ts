@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Router, sendJson, sendText } from "../http/router.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { assistantRoutes } from "./assistant-routes.ts";
 import { controlRoutes } from "./control.ts";
 import { FaultSwitch } from "./faults.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
@@ -94,7 +95,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
   });
   const control = controlRoutes({ slack, parts, scenarios: options.scenarios });
   const faults = new FaultSwitch();
-  const routers: Router[] = [pageRoutes(), faults.router(), ...slack.routers, control.router, ...parts.map((p) => p.router)];
+  const routers: Router[] = [pageRoutes(), faults.router(), ...slack.routers, control.router, assistantRoutes(slack), ...parts.map((p) => p.router)];
 
   const server: Server = createServer((req, res) => {
     if (faults.intercept(req, res)) return;

@@ -139,3 +139,23 @@ export function blocksWithSlackTimes<T>(blocks: T[], nearMs: number): T[] {
   };
   return blocks.map((b) => walk(b) as T);
 }
+
+/**
+ * Slack mrkdwn the product built (outside text already escaped) → the markdown `chat.startStream` /
+ * `appendStream` take (pure): `<url|label>` → `[label](url)`, `*bold*` → `**bold**`, `~strike~` →
+ * `~~strike~~`. Entities (`&lt;` …) stay: markdown shows them as the characters, never as markup, so
+ * escaped outside text stays inert. Mentions, dates and code spans are kept as they are.
+ */
+export function mrkdwnToMarkdown(mrkdwn: string): string {
+  const parts = String(mrkdwn).split(/(```[\s\S]*?```|`[^`\n]*`)/);
+  return parts
+    .map((p, i) => {
+      if (i % 2 === 1) return p;
+      return p
+        .replace(/<(https?:\/\/[^|>\s]+)\|([^>]*)>/g, (_m, url: string, label: string) => `[${label.replace(/[[\]]/g, "")}](${url.replace(/[()]/g, (c) => encodeURIComponent(c))})`)
+        .replace(/<(https?:\/\/[^|>\s]+)>/g, "$1")
+        .replace(/(^|[\s(])\*([^*\n]+)\*(?=[\s).,:;!?]|$)/g, "$1**$2**")
+        .replace(/(^|[\s(])~([^~\n]+)~(?=[\s).,:;!?]|$)/g, "$1~~$2~~");
+    })
+    .join("");
+}

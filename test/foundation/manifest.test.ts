@@ -5,12 +5,15 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SLASH_COMMANDS } from "../../handlers/commands/aisre.ts";
 import { DEFAULT_BOT_EVENTS } from "../../src/sandbox/slack/events.ts";
+import { SUGGESTED_PROMPTS } from "../../src/assistant/assistant-surface.ts";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.url), "utf8")) as {
   features: {
     app_home?: { home_tab_enabled?: boolean };
     slash_commands: Array<{ command: string; usage_hint?: string }>;
+    assistant_view?: { suggested_prompts?: Array<{ title: string; message: string }> };
+    unfurl_domains?: string[];
   };
   oauth_config: { scopes: { bot: string[] } };
   settings: { socket_mode_enabled: boolean; event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
@@ -54,5 +57,12 @@ describe("manifest.yml", () => {
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toContain("app_home_opened");
     for (const e of DEFAULT_BOT_EVENTS) expect(manifest.settings.event_subscriptions.bot_events).toContain(e);
+  });
+
+  it("declares the assistant container, unfurls and what they need (scopes and events)", () => {
+    expect(manifest.features.assistant_view?.suggested_prompts).toEqual(SUGGESTED_PROMPTS.map((p) => ({ ...p })));
+    expect(manifest.features.unfurl_domains?.length).toBeGreaterThan(0);
+    expect(manifest.oauth_config.scopes.bot).toEqual(expect.arrayContaining(["assistant:write", "im:history", "links:read", "links:write"]));
+    expect(manifest.settings.event_subscriptions.bot_events).toEqual(expect.arrayContaining(["assistant_thread_started", "assistant_thread_context_changed", "message.im", "link_shared"]));
   });
 });

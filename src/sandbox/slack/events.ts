@@ -5,7 +5,7 @@ import type { Json, SandboxMessage, WorkspaceChange } from "./types.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
 /** The bot events the app subscribes to (manifest.yml `settings.event_subscriptions.bot_events`). */
-export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups", "app_home_opened"] as const;
+export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups", "app_home_opened", "message.im", "assistant_thread_started", "assistant_thread_context_changed", "link_shared"] as const;
 
 /** Wraps an event in Slack's `event_callback` envelope. */
 export function eventEnvelope(ws: SlackWorkspace, event: Json, verificationToken: string): Json {
@@ -77,14 +77,26 @@ export class EventDispatcher {
     return p;
   }
 
+  /** Delivers an event of a type the app subscribed to (assistant threads, link_shared, …); false if it did not. */
+  deliver(event: Json): boolean {
+    if (!this.subscriptions.has(String(event.type))) return false;
+    this.send(event);
+    return true;
+  }
+
+  subscribed(eventType: string): boolean {
+    return this.subscriptions.has(eventType);
+  }
+
   private subscribedToMessages(channelId: string): boolean {
     const ch = this.ws.channel(channelId);
     if (!ch?.members.has(this.ws.botUserId)) return false;
-    return this.subscriptions.has(ch.isPrivate ? "message.groups" : "message.channels");
+    return this.subscriptions.has(ch.isIm ? "message.im" : ch.isPrivate ? "message.groups" : "message.channels");
   }
 
   private channelType(channelId: string): string {
-    return this.ws.channel(channelId)?.isPrivate ? "group" : "channel";
+    const ch = this.ws.channel(channelId);
+    return ch?.isIm ? "im" : ch?.isPrivate ? "group" : "channel";
   }
 
   private onChange(c: WorkspaceChange): void {

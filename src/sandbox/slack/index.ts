@@ -1,5 +1,6 @@
 import type { Router } from "../../http/router.ts";
 import type { Logger } from "../../log.ts";
+import { AssistantActions } from "./assistant-actions.ts";
 import { ActionWatch, DEFAULT_WATCH, type WatchOptions } from "./action-watch.ts";
 import { BotActivity } from "./activity.ts";
 import { slackApiRouter } from "./api/index.ts";
@@ -40,6 +41,8 @@ export interface SlackSandbox {
   core: SlackCore;
   workspace: SlackWorkspace;
   actions: UserActions;
+  /** What people do in the app's assistant container. */
+  assistant: AssistantActions;
   events: EventDispatcher;
   routers: Router[];
   /** Starts collecting what `user` will see as the result of an action. */
@@ -72,10 +75,12 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
   };
   const events = new EventDispatcher({ workspace, delivery, urls, verificationToken: core.verificationToken, botEvents: options.botEvents });
   const watchOptions = { ...DEFAULT_WATCH, ...(options.watch ?? {}) };
+  const actions = new UserActions(core);
   return {
     core,
     workspace,
-    actions: new UserActions(core),
+    actions,
+    assistant: new AssistantActions(core, events, actions),
     events,
     routers: [slackApiRouter(core), hooksRouter(core)],
     watch: (user) => new ActionWatch(workspace, activity, urls, user, watchOptions),

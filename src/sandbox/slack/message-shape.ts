@@ -32,6 +32,12 @@ export function apiMessage(ws: SlackWorkspace, m: SandboxMessage, urls: UrlBase)
     out.display_as_bot = false;
   }
   if (m.edited) out.edited = m.edited;
+  if (m.assistantThread) out.assistant_app_thread = { title: m.assistantThread.title, title_blocks: [], artifacts: [], context: m.assistantThread.context };
+  if (m.unfurls && Object.keys(m.unfurls).length) {
+    // App unfurls come back as attachments marked with the URL they preview.
+    const unfurled = Object.entries(m.unfurls).map(([url, u], i) => ({ id: (m.attachments?.length ?? 0) + i + 1, ...u, from_url: url, original_url: url, app_unfurl_url: url, is_app_unfurl: true, app_id: ws.appId }));
+    out.attachments = [...((out.attachments as Json[] | undefined) ?? []), ...unfurled];
+  }
   if (m.threadTs && m.threadTs !== m.ts) {
     out.thread_ts = m.threadTs;
     const parent = ws.message(m.channel, m.threadTs);
@@ -124,7 +130,8 @@ export function apiChannel(ws: SlackWorkspace, c: SandboxChannel, forUser?: stri
     name: c.name,
     is_channel: !c.isPrivate,
     is_group: false,
-    is_im: false,
+    is_im: !!c.isIm,
+    ...(c.isIm ? { user: c.imUser } : {}),
     is_mpim: false,
     is_private: c.isPrivate,
     created: c.created,

@@ -27,6 +27,10 @@ export interface SandboxChannel {
   purpose: { value: string; creator: string; last_set: number };
   members: Set<string>;
   bookmarks: Json[];
+  /** A direct message between the app and one person (`D…`): the Messages tab and the assistant container. */
+  isIm?: boolean;
+  /** For an IM: the person on the other side. */
+  imUser?: string;
 }
 
 export interface Reaction {
@@ -74,6 +78,12 @@ export interface SandboxMessage {
   /** Deleted parents with replies stay as tombstones. */
   tombstone?: boolean;
   clientMsgId?: string;
+  /** A message the app streams (chat.startStream … chat.stopStream). */
+  stream?: { startedAt: number; stoppedAt?: number };
+  /** The root of an assistant thread (subtype `assistant_app_thread`): its title and context. */
+  assistantThread?: { title: string; context: Json };
+  /** App unfurls attached by chat.unfurl, by URL. */
+  unfurls?: Record<string, Json>;
 }
 
 export interface SandboxView {
@@ -92,6 +102,18 @@ export interface SandboxView {
   errors?: Record<string, string>;
 }
 
+/** What the app set on an assistant thread (assistant.threads.*) besides its messages. */
+export interface AssistantThreadState {
+  channel: string;
+  threadTs: string;
+  user: string;
+  /** "aisre is …" while the app works; cleared by its next reply in the thread or after two minutes. */
+  status: string;
+  loadingMessages: string[];
+  statusSetAt: number;
+  suggestedPrompts?: { title?: string; prompts: Array<{ title: string; message: string }> };
+}
+
 /** What changed in the workspace: feeds the page (server push), the bot's events and action watches. */
 export type WorkspaceChange =
   | { kind: "message_posted"; message: SandboxMessage }
@@ -100,4 +122,5 @@ export type WorkspaceChange =
   | { kind: "reaction"; message: SandboxMessage }
   | { kind: "channel"; channel: SandboxChannel }
   | { kind: "member_joined"; channel: SandboxChannel; user: string; inviter?: string }
-  | { kind: "view"; view: SandboxView; action: "opened" | "updated" | "pushed" | "closed" | "published" };
+  | { kind: "view"; view: SandboxView; action: "opened" | "updated" | "pushed" | "closed" | "published" }
+  | { kind: "assistant_thread"; thread: AssistantThreadState };

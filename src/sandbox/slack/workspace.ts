@@ -1,7 +1,10 @@
 import { APP_ID, DEFAULT_BOT_ID, DEFAULT_BOT_USER_ID, DEFAULT_CHANNELS, DEFAULT_USERGROUPS, PEOPLE, SLACKBOT, TEAM } from "./defaults.ts";
 import { SlackApiError } from "./errors.ts";
 import { randomHex, slackId, TsClock } from "./ids.ts";
-import type { Json, SandboxChannel, SandboxFile, SandboxMessage, SandboxUser, SandboxView, WorkspaceChange } from "./types.ts";
+import type { AssistantThreadState, Json, SandboxChannel, SandboxFile, SandboxMessage, SandboxUser, SandboxView, WorkspaceChange } from "./types.ts";
+
+/** Slack drops an assistant thread's status after two minutes without a reply. */
+export const ASSISTANT_STATUS_TTL_MS = 120_000;
 
 export interface Usergroup {
   id: string;
@@ -26,6 +29,8 @@ export interface PostInput {
   clientMsgId?: string;
   /** Ephemeral: only this user sees it. */
   visibleTo?: string;
+  stream?: SandboxMessage["stream"];
+  assistantThread?: SandboxMessage["assistantThread"];
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -51,6 +56,7 @@ export class SlackWorkspace {
   private readonly usergroups = new Map<string, Usergroup>();
   private readonly views = new Map<string, SandboxView>();
   private readonly files = new Map<string, SandboxFile>();
+  private readonly assistantThreads = new Map<string, AssistantThreadState>();
   private readonly listeners = new Set<(c: WorkspaceChange) => void>();
   private readonly clock = new TsClock();
 
@@ -200,17 +206,51 @@ export class SlackWorkspace {
     return ch;
   }
 
+  /**
+   * The app's direct message with a person (its Messages tab and assistant container), created on
+   * first use, as Slack does when someone opens the app.
+   */
+  openIm(user: string): SandboxChannel {
+    const existing = [...this.channels.values()].find((c) => c.isIm && c.imUser === user);
+    if (existing) return existing;
+    const created = nowSec();
+    const ch: SandboxChannel = {
+      id: slackId("D"),
+      name: user,
+      created,
+      creator: user,
+      isPrivate: true,
+      isArchived: false,
+      topic: { value: "", creator: "", last_set: 0 },
+      purpose: { value: "", creator: "", last_set: 0 },
+      members: new Set([user, this.botUserId]),
+      bookmarks: [],
+      isIm: true,
+      imUser: user,
+    };
+    this.channels.set(ch.id, ch);
+    this.messages.set(ch.id, []);
+    this.emit({ kind: "channel", channel: ch });
+    return ch;
+  }
+
   /** A channel by id, `#name` or name. */
   channel(ref: string): SandboxChannel | undefined {
     if (!ref) return undefined;
     const byId = this.channels.get(ref);
     if (byId) return byId;
     const name = ref.replace(/^#/, "");
-    return [...this.channels.values()].find((c) => c.name === name);
+    return [...this.channels.values()].find((c) => c.name === name && !c.isIm);
   }
 
+  /** Channels (public and private), not direct messages. */
   listChannels(): SandboxChannel[] {
-    return [...this.channels.values()];
+    return [...this.channels.values()].filter((c) => !c.isIm);
+  }
+
+  /** The app's direct messages with people. */
+  listIms(): SandboxChannel[] {
+    return [...this.channels.values()].filter((c) => c.isIm);
   }
 
   /** Channels a user can see: every public one and the private ones they are in. */
@@ -275,6 +315,8 @@ export class SlackWorkspace {
       pinned: false,
       visibleTo: input.visibleTo,
       clientMsgId: input.clientMsgId,
+      stream: input.stream,
+      assistantThread: input.assistantThread,
     };
     list.push(m);
     this.byKey.set(this.key(m.channel, m.ts), m);
@@ -285,6 +327,9 @@ export class SlackWorkspace {
       this.threads.set(k, replies);
     }
     this.emit({ kind: "message_posted", message: m });
+    // The app's reply in an assistant thread ends its "is working…" status.
+    const thread = m.threadTs ? this.assistantThreads.get(this.key(m.channel, m.threadTs)) : undefined;
+    if (thread?.status && m.user === this.botUserId) this.setAssistantStatus(thread, "", []);
     if (m.threadTs && !m.visibleTo) {
       const parent = this.byKey.get(this.key(m.channel, m.threadTs));
       // The parent's reply count and reply users change: the page re-renders it.
@@ -298,7 +343,7 @@ export class SlackWorkspace {
     return this.byKey.get(this.key(channel, ts));
   }
 
-  update(channel: string, ts: string, patch: Partial<Pick<SandboxMessage, "text" | "blocks" | "attachments" | "metadata" | "files">>, editor?: string): SandboxMessage {
+  update(channel: string, ts: string, patch: Partial<Pick<SandboxMessage, "text" | "blocks" | "attachments" | "metadata" | "files" | "stream" | "assistantThread" | "unfurls">>, editor?: string): SandboxMessage {
     const m = this.byKey.get(this.key(channel, ts));
     if (!m) throw new SlackApiError("message_not_found");
     const previous = { ...m };
@@ -383,6 +428,56 @@ export class SlackWorkspace {
     return (this.messages.get(channel) ?? []).filter((m) => m.pinned);
   }
 
+  // ---- assistant threads -----------------------------------------------------------------------
+
+  /** Starts an assistant thread in a person's DM with the app: its root message (subtype `assistant_app_thread`). */
+  startAssistantThread(user: string, context: Json): { channel: SandboxChannel; root: SandboxMessage; thread: AssistantThreadState } {
+    const channel = this.openIm(user);
+    const root = this.post({ channel: channel.id, user: this.botUserId, text: "New Assistant Thread", subtype: "assistant_app_thread", assistantThread: { title: "", context } });
+    const thread: AssistantThreadState = { channel: channel.id, threadTs: root.ts, user, status: "", loadingMessages: [], statusSetAt: 0 };
+    this.assistantThreads.set(this.key(channel.id, root.ts), thread);
+    this.emit({ kind: "assistant_thread", thread });
+    return { channel, root, thread };
+  }
+
+  /** The assistant thread at `channel:threadTs`, its status expired after two minutes. */
+  assistantThread(channel: string, threadTs: string, now = Date.now()): AssistantThreadState | undefined {
+    const t = this.assistantThreads.get(this.key(channel, threadTs));
+    if (t?.status && now - t.statusSetAt >= ASSISTANT_STATUS_TTL_MS) {
+      t.status = "";
+      t.loadingMessages = [];
+    }
+    return t;
+  }
+
+  assistantThreadsOf(user: string): AssistantThreadState[] {
+    return [...this.assistantThreads.values()].filter((t) => t.user === user).map((t) => this.assistantThread(t.channel, t.threadTs) ?? t);
+  }
+
+  setAssistantStatus(thread: AssistantThreadState, status: string, loadingMessages: string[], now = Date.now()): void {
+    thread.status = status;
+    thread.loadingMessages = loadingMessages;
+    thread.statusSetAt = now;
+    this.emit({ kind: "assistant_thread", thread });
+  }
+
+  setSuggestedPrompts(thread: AssistantThreadState, prompts: AssistantThreadState["suggestedPrompts"]): void {
+    thread.suggestedPrompts = prompts;
+    this.emit({ kind: "assistant_thread", thread });
+  }
+
+  setAssistantTitle(thread: AssistantThreadState, title: string): void {
+    const root = this.message(thread.channel, thread.threadTs);
+    if (root?.assistantThread) this.update(thread.channel, thread.threadTs, { assistantThread: { ...root.assistantThread, title } });
+    this.emit({ kind: "assistant_thread", thread });
+  }
+
+  /** The person looks at another channel: the thread's context changes (the root keeps the latest). */
+  setAssistantContext(thread: AssistantThreadState, context: Json): void {
+    const root = this.message(thread.channel, thread.threadTs);
+    if (root?.assistantThread) this.update(thread.channel, thread.threadTs, { assistantThread: { ...root.assistantThread, context } });
+  }
+
   // ---- views ----------------------------------------------------------------------------------
 
   /** The user's open modal stack, bottom first. */
@@ -450,13 +545,9 @@ export class SlackWorkspace {
     v.open = false;
   }
 
-  private readonly appHomeChannels = new Map<string, string>();
-
   /** The id of the app's home (its DM with the person), as `app_home_opened` carries it: one per person, stable. */
   appHomeChannel(user: string): string {
-    let id = this.appHomeChannels.get(user);
-    if (!id) this.appHomeChannels.set(user, (id = slackId("D")));
-    return id;
+    return this.openIm(user).id;
   }
 
   publishHome(user: string, view: Json): SandboxView {

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestAisre, type TestAisre } from "../support/harness.ts";
+
+/**
+ * The assistant container end to end: the sandbox sends `assistant_thread_started` and `message.im`
+ * as Slack does, the real Bolt `Assistant` answers through the emulated assistant.threads.* and
+ * chat.*Stream methods, and the control API reports the thread.
+ */
+
+interface ThreadAnswer {
+  ok: boolean;
+  channel: string;
+  thread_ts: string;
+  title: string;
+  status: string;
+  context: { channel_id?: string };
+  suggested_prompts: { title?: string; prompts: Array<{ title: string; message: string }> } | null;
+  messages: Array<{ ts: string; text: string; user: string; blocks?: Array<{ type: string; text?: unknown; elements?: unknown[] }>; metadata?: { event_type: string; event_payload: Record<string, unknown> } }>;
+}
+
+let t: TestAisre;
+
+beforeAll(async () => {
+  t = await startTestAisre();
+}, 240_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function ask(user: string, body: Record<string, string>): Promise<ThreadAnswer> {
+  const res = await fetch(`${t.sandboxUrl}/sandbox/users/${user}/assistant`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as ThreadAnswer;
+}
+
+describe("the assistant container (side panel / DM)", () => {
+  it("a new thread: greeting, the suggested prompts, a title, and a streamed answer; the status is gone at the end", async () => {
+    const incidents = await t.channelId("incidents");
+    const a = await ask("U_ALICE", { text: "Who's on call for payments?", channel: "#incidents" });
+    expect(a.channel).toMatch(/^D/);
+    expect(a.thread_ts).toMatch(/^\d+\.\d+$/);
+    expect(a.suggested_prompts?.prompts.map((p) => p.title)).toEqual(["What's on fire?", "Summarise the checkout incident", "Who's on call for payments?"]);
+    expect(a.title).toBe("Who's on call for payments?");
+    expect(a.context.channel_id).toBe(incidents);
+    expect(a.status).toBe("");
+    const [greeting, answer] = a.messages;
+    expect(greeting?.text).toContain("I'm aisre");
+    // The greeting carries the thread's context in its metadata (read back by another replica).
+    const replies = await t.replies(a.channel, a.thread_ts, { includeAllMetadata: true });
+    const greetingRead = replies.find((m) => m.ts === greeting?.ts) as { metadata?: { event_type: string; event_payload: { channel_id?: string } } } | undefined;
+    expect(greetingRead?.metadata?.event_type).toBe("assistant_thread_context");
+    expect(greetingRead?.metadata?.event_payload.channel_id).toBe(incidents);
+    // The answer was streamed: a markdown block with the on-call text, then the footer.
+    expect(answer?.blocks?.[0]?.type).toBe("markdown");
+    expect(String(answer?.blocks?.[0]?.text)).toMatch(/payments/i);
+    expect(answer?.blocks?.some((b) => b.type === "context")).toBe(true);
+    expect(answer?.blocks?.at(-1)?.type).toBe("context_actions");
+    expect(JSON.stringify(answer?.blocks?.at(-1))).toContain("feedback_buttons");
+  }, 120_000);
+
+  it("a follow-up in the same thread is answered there, and a context change is kept", async () => {
+    const first = await ask("U_BOB", { text: "What's on fire?" });
+    const sre = await t.channelId("sre");
+    const next = await ask("U_BOB", { text: "how is checkout doing?", thread_ts: first.thread_ts, channel: "#sre" });
+    expect(next.thread_ts).toBe(first.thread_ts);
+    expect(next.context.channel_id).toBe(sre);
+    expect(next.messages.length).toBeGreaterThanOrEqual(3);
+    expect(String(next.messages.at(-1)?.blocks?.[0]?.text)).toMatch(/checkout/i);
+  }, 120_000);
+
+  it("refuses an unknown thread and a missing text", async () => {
+    const res = await fetch(`${t.sandboxUrl}/sandbox/users/U_ALICE/assistant`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "hi", thread_ts: "1.000001" }) });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toBe("thread_not_found");
+    const none = await fetch(`${t.sandboxUrl}/sandbox/users/U_ALICE/assistant`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(none.status).toBe(400);
+  });
+});
