@@ -8,6 +8,7 @@ import { runbookResults } from "../commands/runbook.ts";
 import { statusMessage } from "../commands/status.ts";
 import { reportListenerError } from "../middleware/errors.ts";
 import { redactedRespond } from "../middleware/redacted-respond.ts";
+import type { SlackMessage } from "../../src/incident/presenter.ts";
 
 /**
  * "Share in channel" under an ephemeral card (`/aisre status|oncall|runbook`): the card is read
@@ -22,7 +23,7 @@ export function registerShareActions(app: App, services: Services): void {
     try {
       const v = parseShareValue(action.value);
       const names = v ? v.arg.split(",").filter(Boolean) : [];
-      let msg: { text: string; blocks: unknown[] } | undefined;
+      let msg: SlackMessage | undefined;
       if (v?.kind === "status" && names.length) msg = await statusMessage(services, names, { sharedBy: user });
       else if (v?.kind === "oncall" && names.length) msg = await oncallCard(services, names, { sharedBy: user });
       else if (v?.kind === "runbook" && v.arg) msg = runbookMessage(v.arg, await runbookResults(services, v.arg), { sharedBy: user });
@@ -31,7 +32,7 @@ export function registerShareActions(app: App, services: Services): void {
         return;
       }
       await respond({ response_type: "ephemeral", replace_original: true, text: ":white_check_mark: Shared in the channel." });
-      await respond({ response_type: "in_channel", replace_original: false, text: msg.text, blocks: msg.blocks as never });
+      await respond({ response_type: "in_channel", replace_original: false, text: msg.text, blocks: msg.blocks });
     } catch (e) {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user, what: "share_in_channel" });
     }

@@ -47,7 +47,7 @@ export const incidentSubcommand: Subcommand = {
         if (!SEVERITIES.includes(sev)) return usage(ctx, `\`${rest[0] ?? ""}\` is not a severity; use one of ${SEVERITIES.join(", ")}.`);
         const inc = await resolveIncidentArg(services.store, command.channel_id, rest[1]);
         await services.incidents.setSeverity(inc.id, sev, command.user_id);
-        await ctx.respond({ response_type: "ephemeral", text: `${inc.id} is now ${sev.toUpperCase()}.`, blocks: noteMessage(inc, `${inc.id} is now *${sev.toUpperCase()}*.`).blocks as never });
+        await ctx.respond({ response_type: "ephemeral", text: `${inc.id} is now ${sev.toUpperCase()}.`, blocks: noteMessage(inc, `${inc.id} is now *${sev.toUpperCase()}*.`).blocks });
         return;
       }
       default:

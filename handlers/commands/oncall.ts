@@ -5,11 +5,12 @@ import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { matchServices, serviceArgs, unknownServiceText } from "./status.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
+import type { SlackMessage } from "../../src/incident/presenter.ts";
 
 const USAGE = "oncall [service…]";
 
 /** The on-call card (shared by the command and the share button). */
-export async function oncallCard(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<{ text: string; blocks: unknown[] }> {
+export async function oncallCard(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<SlackMessage> {
   const { text } = await services.assistant.oncall(names);
   return oncallMessage(names, text, o);
 }
@@ -43,6 +44,6 @@ export const oncallSubcommand: Subcommand = {
       return;
     }
     const msg = await oncallCard(services, names.slice(0, 20), { shareable: true });
-    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks as never });
+    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks });
   },
 };

@@ -57,6 +57,6 @@ export const runbookSubcommand: Subcommand = {
     }
     const results = await runbookResults(ctx.services, query);
     const msg = runbookMessage(query, results, { shareable: true });
-    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks as never });
+    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks });
   },
 };

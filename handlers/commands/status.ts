@@ -5,6 +5,7 @@ import { openIncidentsInChannel } from "../../src/incident/lookup.ts";
 import { closestNames } from "../../src/text/similarity.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand, SubcommandContext } from "./subcommand.ts";
+import type { SlackMessage } from "../../src/incident/presenter.ts";
 
 const USAGE = "status <service> [service…]";
 const MAX_SERVICES = 4;
@@ -82,7 +83,7 @@ export async function servicesFromArgs(ctx: SubcommandContext, usage: string, ex
 }
 
 /** The status card of some services (shared by the command and the share button). */
-export async function statusMessage(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<{ text: string; blocks: unknown[] }> {
+export async function statusMessage(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<SlackMessage> {
   const assistant = services.assistant;
   const hs = await Promise.all(names.map((n) => assistant.health(n)));
   return statusCardMessage(hs, { now: Date.parse(hs[0]?.at ?? new Date().toISOString()), ...o });
@@ -97,6 +98,6 @@ export const statusSubcommand: Subcommand = {
     const names = await servicesFromArgs(ctx, USAGE, "status checkout");
     if (!names) return;
     const msg = await statusMessage(ctx.services, names, { shareable: true });
-    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks as never });
+    await ctx.respond({ response_type: "ephemeral", text: msg.text, blocks: msg.blocks });
   },
 };

@@ -7,6 +7,7 @@ import type { Services } from "../../src/app/services.ts";
 import type { ChartImage } from "../../src/assistant/metric-chart.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
+import type { SlackMessage } from "../../src/incident/presenter.ts";
 
 /** A custom answerer (tests, experiments); the default is the assistant (`src/assistant`). */
 export type MentionAnswerer = (q: { text: string; user: string; channel: string; threadTs: string; incidentId?: string }) => Promise<{ text: string; footnote?: string }>;
@@ -55,7 +56,7 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
       placeholderTs = placeholder.ts;
       const incidentId = await services.store.slackMessages.incidentForThread(event.channel, threadTs);
       const text = questionFrom(event.text);
-      let msg: { text: string; blocks: unknown[] };
+      let msg: SlackMessage;
       let chart: ChartImage | undefined;
       if (answer) {
         if (incidentId) await services.store.timeline.append({ incidentId, kind: "message", actor: user, text: event.text, data: { ts: event.ts, channel: event.channel } });
@@ -66,8 +67,8 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
         msg = withFeedback(answerMessage(result), "answer", incidentId);
         chart = result.chart;
       }
-      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: msg.text, blocks: msg.blocks as never });
-      else await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as never });
+      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: msg.text, blocks: msg.blocks });
+      else await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks });
       if (chart) {
         await uploadChart(client, event.channel, threadTs, chart).catch((e: unknown) => {
           logger.warn({ err: e }, "chart upload failed");

@@ -12,4 +12,18 @@ export interface IncidentEventMap {
   severity: [Incident, string, Severity];
 }
 
-export class IncidentEvents extends EventEmitter<IncidentEventMap> {}
+/**
+ * The same emitter seen through Node's untyped signature. Its typed `on` resolves the listener type with a
+ * conditional that TypeScript cannot narrow for a generic event name, so `subscribe` registers through this.
+ */
+const untyped = (e: EventEmitter<IncidentEventMap>): EventEmitter => e;
+
+export class IncidentEvents extends EventEmitter<IncidentEventMap> {
+  /** Adds a listener and returns the function that removes it (for a service's stop()). */
+  subscribe<K extends keyof IncidentEventMap>(name: K, fn: (...args: IncidentEventMap[K]) => void): () => void {
+    const emitter = untyped(this);
+    const listener = fn as (...args: unknown[]) => void;
+    emitter.on(name, listener);
+    return () => emitter.off(name, listener);
+  }
+}

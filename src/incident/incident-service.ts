@@ -13,7 +13,7 @@ import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
-import type { IncidentCardView, IncidentPresenter } from "./presenter.ts";
+import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
@@ -381,7 +381,7 @@ export class IncidentService {
   }
 
   /** Posts a note in the incident's thread (used by other capabilities). */
-  async postInThread(incidentId: string, message: { text: string; blocks: unknown[] }): Promise<void> {
+  async postInThread(incidentId: string, message: SlackMessage): Promise<void> {
     const incident = await this.store.incidents.get(incidentId);
     if (!incident) return;
     await this.store.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...message, thread_ts: rootRef(incidentId) } });

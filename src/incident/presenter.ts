@@ -1,10 +1,11 @@
+import type { KnownBlock } from "@slack/types";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import type { DigestView } from "./digest.ts";
 
-/** A Slack message body: text (notifications, screen readers) plus Block Kit blocks. */
+/** A Slack message body: text (notifications, screen readers) plus Block Kit blocks (typed by `@slack/types`). */
 export interface SlackMessage {
   text: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
 }
 
 /** The diagnosis summary shown on the root card (filled by the diagnosis engine). */

@@ -1,3 +1,4 @@
+import type { SectionBlock } from "@slack/types";
 import type { SlackMessage } from "../incident/presenter.ts";
 import { SECTION_TITLE, STATUS_LABEL, type EffectivePostmortem } from "./model.ts";
 import { escapeText } from "../text/slack-markup.ts";
@@ -18,7 +19,7 @@ export interface PostmortemPresenter {
   message(p: EffectivePostmortem, ctx: PostmortemMessageContext): SlackMessage;
 }
 
-const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.length > 3000 ? `${text.slice(0, 2990)}…` : text } });
+const section = (text: string): SectionBlock => ({ type: "section", text: { type: "mrkdwn", text: text.length > 3000 ? `${text.slice(0, 2990)}…` : text } });
 
 export const plainPostmortemPresenter: PostmortemPresenter = {
   message(p, ctx) {

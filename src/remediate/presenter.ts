@@ -1,3 +1,4 @@
+import type { SectionBlock } from "@slack/types";
 import type { SlackMessage } from "../incident/presenter.ts";
 import { escapeText } from "../text/slack-markup.ts";
 import type { RemediationAction } from "./types.ts";
@@ -21,7 +22,7 @@ export interface RemediationPresenter {
   note(action: RemediationAction, text: string): SlackMessage;
 }
 
-const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } });
+const section = (text: string): SectionBlock => ({ type: "section", text: { type: "mrkdwn", text: text.slice(0, 3000) } });
 
 export const plainRemediationPresenter: RemediationPresenter = {
   actionCard: ({ action: a }) => {

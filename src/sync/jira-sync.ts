@@ -15,6 +15,7 @@ import type { SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import type { IncidentEventMap } from "../incident/incident-events.ts";
 
 /**
  * The Jira side of the sync. Outbound: a ticket per incident (per the settings), aisre-owned fields
@@ -91,10 +92,7 @@ export class JiraSync {
 
   start(): void {
     const ev = this.o.incidents.events;
-    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes">(name: K, fn: (...args: never[]) => void) => {
-      ev.on(name, fn as never);
-      this.listeners.push(() => ev.off(name, fn as never));
-    };
+    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
     on("opened", (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident)));
     on("status", (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by)));
     on("severity", (incident: Incident) => void this.run(incident.id, () => this.onSeverity(incident)));

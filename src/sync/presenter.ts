@@ -1,3 +1,4 @@
+import type { SectionBlock } from "@slack/types";
 import type { Severity } from "../domain/alert.ts";
 import type { IncidentStatus } from "../domain/incident.ts";
 import type { SlackMessage } from "../incident/presenter.ts";
@@ -58,7 +59,7 @@ export interface SyncPresenter {
   note(text: string): SlackMessage;
 }
 
-const section = (text: string) => ({ type: "section", text: { type: "mrkdwn", text: text.length > 3000 ? `${text.slice(0, 2990)}…` : text } });
+const section = (text: string): SectionBlock => ({ type: "section", text: { type: "mrkdwn", text: text.length > 3000 ? `${text.slice(0, 2990)}…` : text } });
 
 export function pagingSummary(v: PagingView): string {
   const who = personRef;

@@ -2,7 +2,7 @@ import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Alert } from "../../domain/alert.ts";
 import type { Incident } from "../../domain/incident.ts";
 import type { Topology } from "../../domain/topology.ts";
-import type { IncidentEvents } from "../../incident/incident-events.ts";
+import type { IncidentEventMap, IncidentEvents } from "../../incident/incident-events.ts";
 import { rootRef } from "../../incident/outbox-sender.ts";
 import type { Runbook } from "../../knowledge/runbook.ts";
 import type { Logger } from "../../log.ts";
@@ -164,10 +164,7 @@ export class DiagnosisService {
 
   start(): void {
     const ev = this.o.incidents.events;
-    const on = <K extends "opened" | "alerts" | "changes" | "status">(name: K, fn: (...args: never[]) => void) => {
-      ev.on(name, fn as never);
-      this.listeners.push(() => ev.off(name, fn as never));
-    };
+    const on = <K extends "opened" | "alerts" | "changes" | "status">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
     on("opened", (i: Incident) => this.request(i.id, "incident opened"));
     on("alerts", (i: Incident, alerts: Alert[]) => {
       const firing = alerts.filter((a) => a.status === "firing");

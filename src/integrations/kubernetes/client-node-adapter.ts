@@ -131,12 +131,12 @@ export class ClientNodeKubernetes implements KubernetesPort {
       .map(([k, v]) => `${k}=${v}`)
       .join(",");
     const list = await this.call(`list replicasets of ${namespace}/${dep.metadata?.name}`, () => this.apps.listNamespacedReplicaSet({ namespace, labelSelector: selector || undefined }));
-    return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.uid === dep.metadata?.uid)).sort((a, b) => revisionOf(a as never) - revisionOf(b as never));
+    return list.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.kind === "Deployment" && o.uid === dep.metadata?.uid)).sort((a, b) => revisionOf(a) - revisionOf(b));
   }
 
   async rolloutHistory(namespace: string, deployment: string): Promise<RolloutRevision[]> {
     const dep = await this.call(`read deployment ${namespace}/${deployment}`, () => this.apps.readNamespacedDeployment({ name: deployment, namespace }));
-    const current = revisionOf(dep as never);
+    const current = revisionOf(dep);
     return (await this.replicaSets(namespace, dep)).map((rs) => summarizeRevision(rs, current));
   }
 
@@ -157,13 +157,13 @@ export class ClientNodeKubernetes implements KubernetesPort {
   async rollbackDeployment(namespace: string, name: string, options: ActionOptions & { toRevision?: number } = {}): Promise<ActionResult> {
     const dep = await this.call(`read deployment ${namespace}/${name}`, () => this.apps.readNamespacedDeployment({ name, namespace }));
     if (dep.spec?.paused) throw new AppError("k8s_paused", `Deployment ${namespace}/${name} is paused; resume it before rolling back.`, { status: 409 });
-    const current = revisionOf(dep as never);
+    const current = revisionOf(dep);
     const history = await this.replicaSets(namespace, dep);
-    const target = options.toRevision ? history.find((rs) => revisionOf(rs as never) === options.toRevision) : history.filter((rs) => revisionOf(rs as never) < current).at(-1);
+    const target = options.toRevision ? history.find((rs) => revisionOf(rs) === options.toRevision) : history.filter((rs) => revisionOf(rs) < current).at(-1);
     if (!target) throw new AppError("k8s_no_revision", options.toRevision ? `Revision ${options.toRevision} of ${namespace}/${name} not found.` : `${namespace}/${name} has no previous revision to roll back to.`, { status: 404 });
     const template = structuredClone(target.spec!.template!);
     if (template.metadata?.labels) delete template.metadata.labels["pod-template-hash"];
-    const rev = revisionOf(target as never);
+    const rev = revisionOf(target);
     const body = [{ op: "replace", path: "/spec/template", value: template }];
     await this.call(`roll back ${namespace}/${name}`, () => this.apps.patchNamespacedDeployment({ name, namespace, body, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.JsonPatch)));
     const image = template.spec?.containers?.[0]?.image ?? "";

@@ -27,7 +27,7 @@ export function summarizeDeployment(d: V1Deployment): DeploymentSummary {
     readyReplicas: d.status?.readyReplicas ?? 0,
     availableReplicas: d.status?.availableReplicas ?? 0,
     updatedReplicas: d.status?.updatedReplicas ?? 0,
-    revision: revisionOf(d as { metadata?: { annotations?: Record<string, string> } }),
+    revision: revisionOf(d),
     images: containers.map((c) => c.image ?? ""),
     version: d.spec?.template?.metadata?.labels?.version ?? tagOf(containers[0]?.image),
     paused: Boolean(d.spec?.paused),
@@ -103,7 +103,7 @@ export function summarizeEvent(e: CoreV1Event): ClusterEvent {
 }
 
 export function summarizeRevision(rs: V1ReplicaSet, currentRevision: number): RolloutRevision {
-  const rev = revisionOf(rs as { metadata?: { annotations?: Record<string, string> } });
+  const rev = revisionOf(rs);
   return {
     revision: rev,
     replicaSet: rs.metadata?.name ?? "",

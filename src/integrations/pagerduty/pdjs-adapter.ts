@@ -26,6 +26,8 @@ export interface PdjsAdapterOptions {
 }
 
 type Json = Record<string, any>;
+/** pdjs's event body type. It requires `payload` even on acknowledge/resolve, which the Events API v2 does not, hence the cast where those are sent. */
+type PdjsEventData = Parameters<typeof event>[0]["data"];
 
 /** What pdjs resolves with (its overloads type the call as a partial application). */
 interface PdjsResponse {
@@ -95,7 +97,7 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
     let res: PdjsResponse;
     try {
       res = ("server" in target
-        ? await event({ data: body as never, server: target.server, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) })
+        ? await event({ data: body as PdjsEventData, server: target.server, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) })
         : await api({ url: target.url, method: "post", data: body, retryTimeout, requestTimeout: 0, signal: AbortSignal.timeout(timeoutMs) } as Parameters<typeof api>[0])) as unknown as PdjsResponse;
     } catch (e) {
       throw new PagerDutyApiError(0, `PagerDuty Events API ${action} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
