@@ -14,6 +14,8 @@ const state = {
   view: "channel", // or "home"
   messages: [],
   thread: null,
+  /** The assistant container (side panel): open or not, the current thread and what the app set on it. */
+  assistant: { open: false, thread: null },
   hiddenEphemeral: new Set(),
   modalInputs: {},
   sideTab: null,
@@ -125,6 +127,7 @@ async function openChannel(id) {
   $("#composer").hidden = false;
   $(".composer-hint").hidden = false;
   renderSidebar();
+  assistantContextChanged();
   await refreshMessages();
 }
 
@@ -206,6 +209,7 @@ function fileEl(f) {
 // ---- thread ----------------------------------------------------------------------------------
 
 async function openThread(channel, ts) {
+  closeAssistant();
   state.thread = { channel, ts, parent: null, replies: [] };
   $("#thread").hidden = false;
   await refreshThread();
@@ -238,6 +242,81 @@ function renderThread() {
 function closeThread() {
   state.thread = null;
   $("#thread").hidden = true;
+}
+
+// ---- assistant container (the AI app's side panel) -------------------------------------------
+
+async function openAssistant() {
+  // The side panel takes the thread pane's place.
+  closeThread();
+  state.assistant.open = true;
+  $("#assistant").hidden = false;
+  $("#open-assistant").setAttribute("aria-expanded", "true");
+  // Opening the container starts a thread with the channel in view as context (assistant_thread_started).
+  if (!state.assistant.thread) await newAssistantThread();
+  else await refreshAssistant();
+  $("#assistant-input").focus();
+}
+
+function closeAssistant() {
+  state.assistant.open = false;
+  $("#assistant").hidden = true;
+  $("#open-assistant").setAttribute("aria-expanded", "false");
+}
+
+async function newAssistantThread() {
+  const r = await act(`${userPath()}/assistant/threads`, state.view === "channel" && state.channel ? { channel: state.channel } : {});
+  if (r.thread_ts) state.assistant.thread = r;
+  renderAssistant();
+}
+
+async function refreshAssistant() {
+  const ts = state.assistant.thread?.thread_ts;
+  if (!state.assistant.open || !ts) return;
+  const r = await getJson(`${userPath()}/assistant`).catch(() => null);
+  const t = r?.threads.find((x) => x.thread_ts === ts);
+  if (t) state.assistant.thread = t;
+  renderAssistant();
+}
+
+/** Looking at another channel while the container is open changes the thread's context. */
+function assistantContextChanged() {
+  const t = state.assistant.thread;
+  if (!state.assistant.open || !t || state.view !== "channel" || !state.channel || t.context?.channel_id === state.channel) return;
+  void act(`${userPath()}/assistant/context`, { thread_ts: t.thread_ts, channel: state.channel }).then((r) => {
+    if (r.thread_ts) state.assistant.thread = r;
+    renderAssistant();
+  });
+}
+
+async function askAssistant(text) {
+  const t = state.assistant.thread;
+  if (!t || !text.trim()) return;
+  $("#assistant-prompts").replaceChildren();
+  const r = await act(`${userPath()}/assistant`, { text, thread_ts: t.thread_ts });
+  if (r.thread_ts) state.assistant.thread = r;
+  renderAssistant();
+}
+
+function renderAssistant() {
+  const t = state.assistant.thread;
+  if (!t) return;
+  $("#assistant-title").textContent = t.title ? `aisre · ${t.title}` : "aisre";
+  const viewing = state.ws.channels.find((c) => c.id === t.context?.channel_id);
+  $("#assistant-context").textContent = viewing ? `Context: #${viewing.name}` : "Context: none";
+  const box = $("#assistant-messages");
+  box.replaceChildren(...(t.conversation ?? []).map((m) => messageEl(m, { inThread: true })));
+  box.scrollTop = box.scrollHeight;
+  const status = $("#assistant-status");
+  status.hidden = !t.status;
+  status.textContent = t.status ? `${state.ws.bot.name} ${t.status.charAt(0).toLowerCase()}${t.status.slice(1)}` : "";
+  // Suggested prompts show until the person asks something.
+  const asked = (t.conversation ?? []).some((m) => m.user === state.me);
+  const prompts = !asked && t.suggested_prompts ? t.suggested_prompts.prompts : [];
+  $("#assistant-prompts").replaceChildren(
+    ...(prompts.length && t.suggested_prompts?.title ? [h("div", { class: "assistant-prompts-title" }, t.suggested_prompts.title)] : []),
+    ...prompts.map((p) => h("button", { type: "button", class: "btn btn-small assistant-prompt", onclick: () => askAssistant(p.message) }, p.title)),
+  );
 }
 
 // ---- home tab --------------------------------------------------------------------------------
@@ -659,6 +738,10 @@ function connect() {
   const es = new EventSource("/sandbox/events");
   es.addEventListener("change", (e) => {
     const c = JSON.parse(e.data);
+    if (c.kind === "assistant_thread" || (state.assistant.thread && c.channel === state.assistant.thread.channel)) {
+      if (!c.user || c.user === state.me) soon("assistant", refreshAssistant);
+      if (c.kind === "assistant_thread") return;
+    }
     if (c.kind === "view") {
       if (c.user === state.me) soon("ws", loadWorkspace);
       return;
@@ -696,12 +779,30 @@ async function start() {
     // The open thread stays open for the new user (as the same link would in Slack), unless they cannot see it.
     const open = state.thread && { channel: state.thread.channel, ts: state.thread.ts };
     closeThread();
+    closeAssistant();
+    state.assistant.thread = null;
     await loadWorkspace();
     if (state.view === "channel") await openChannel(state.channel);
     else openHome();
     if (open && state.view === "channel") await openThread(open.channel, open.ts).catch(() => {});
   });
   $("#close-thread").addEventListener("click", closeThread);
+  $("#open-assistant").addEventListener("click", () => (state.assistant.open ? closeAssistant() : openAssistant()));
+  $("#close-assistant").addEventListener("click", closeAssistant);
+  $("#assistant-new").addEventListener("click", () => newAssistantThread());
+  $("#assistant-composer").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = $("#assistant-input");
+    const text = input.value;
+    input.value = "";
+    void askAssistant(text);
+  });
+  $("#assistant-input").addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      $("#assistant-composer").requestSubmit();
+    }
+  });
   $("#toggle-side").addEventListener("click", () => {
     const side = $("#side");
     side.hidden = !side.hidden;
