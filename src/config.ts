@@ -1,5 +1,9 @@
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
+import { secretSpecs, webhookSources } from "./ingest/registry.ts";
+import { jira as jiraSource } from "./ingest/sources/jira.ts";
+import { pagerduty as pagerDutySource } from "./ingest/sources/pagerduty.ts";
+import type { SecretSpec, WebhookSource } from "./ingest/types.ts";
 import { builtInRedactor, compilePatterns } from "./redact/redactor.ts";
 
 /**
@@ -133,7 +137,6 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]{32}$/, { error: "expected the 32-character integration (routing) key of an Events API v2 integration" })
     .optional(),
-  PAGERDUTY_WEBHOOK_SECRET: nonEmpty,
   PAGERDUTY_FROM_EMAIL: z.email({ error: "expected the email of a PagerDuty user (sent as the From header)" }).optional(),
   PAGERDUTY_API_URL: url("the PagerDuty REST base URL"),
 
@@ -145,7 +148,6 @@ const envSchema = z.object({
     .regex(/^[A-Z][A-Z0-9_]+$/, { error: "expected a Jira project key such as OPS" })
     .default("OPS"),
   JIRA_ISSUE_TYPE: z.string().min(1).default("Incident"),
-  JIRA_WEBHOOK_SECRET: nonEmpty,
 
   OPENAI_API_KEY: nonEmpty,
   OPENAI_BASE_URL: url("an OpenAI-compatible base URL, e.g. https://api.openai.com/v1"),
@@ -158,18 +160,6 @@ const envSchema = z.object({
   PINECONE_API_KEY: nonEmpty,
   PINECONE_INDEX: z.string().min(1).default("aisre"),
 
-  GITHUB_WEBHOOK_SECRET: nonEmpty,
-  DATADOG_WEBHOOK_SECRET: nonEmpty,
-  ARGOCD_WEBHOOK_SECRET: nonEmpty,
-  GENERIC_WEBHOOK_SECRET: nonEmpty,
-  SNS_CERT_FILE: nonEmpty,
-  SNS_TOPIC_ARNS: nonEmpty,
-  ALERTMANAGER_WEBHOOK_TOKEN: nonEmpty,
-  ALERTMANAGER_WEBHOOK_BASIC_AUTH: z
-    .string()
-    .regex(/^[^:]+:.+$/, { error: "expected user:password" })
-    .optional(),
-
   AISRE_SANDBOX_URL: url("the URL of a running sandbox, for `aisre scenario` (default http://127.0.0.1:$SANDBOX_PORT)"),
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
   SIM_SEED: z.coerce.number().int().optional(),
@@ -179,8 +169,30 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/**
+ * The webhook sources' secrets are declared by the sources themselves (src/ingest/sources/, each
+ * with its environment variable and form) and validated here like every other variable.
+ */
+function secretSchema(spec: SecretSpec): z.ZodType<string | undefined> {
+  return spec.pattern
+    ? z
+        .string()
+        .regex(spec.pattern.regex, { error: `expected ${spec.pattern.expected}` })
+        .optional()
+    : nonEmpty;
+}
+
+function webhookSecretsSchema(sources: readonly WebhookSource[]) {
+  return z.object(Object.fromEntries(secretSpecs(sources).map(({ spec }) => [spec.env, secretSchema(spec)])));
+}
+
+/** Every environment variable the product reads with these webhook sources. */
+export function envVariables(sources: readonly WebhookSource[] = webhookSources): string[] {
+  return [...Object.keys(envSchema.shape), ...secretSpecs(sources).map(({ spec }) => spec.env)];
+}
+
 /** Every environment variable the product reads (the deployment manifests may set no other). */
-export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+export const ENV_VARIABLES: readonly string[] = envVariables();
 
 export class ConfigError extends Error {
   readonly issues: string[];
@@ -195,6 +207,8 @@ export type PartMode = "real" | "sandbox";
 
 export interface Config {
   env: Env;
+  /** The webhook sources' secrets as set (raw, validated), by environment variable; read by `sourceSecrets(config)`. */
+  webhookSecrets: Readonly<Record<string, string>>;
   port: number;
   sandboxPort: number;
   host: string;
@@ -237,16 +251,22 @@ function crossChecks(e: Env): string[] {
   return problems;
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/** `sources`: the webhook sources whose secrets are read (the registry's unless a test adds its own). */
+export function loadConfig(env: Record<string, string | undefined> = process.env, sources: readonly WebhookSource[] = webhookSources): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => describeIssue(i, env)));
+  const secrets = webhookSecretsSchema(sources).safeParse(env);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...(secrets.success ? [] : secrets.error.issues)];
+  if (!parsed.success || !secrets.success) throw new ConfigError(issues.map((i) => describeIssue(i, env)));
   const e = parsed.data;
+  const webhookSecrets: Record<string, string> = {};
+  for (const [name, value] of Object.entries(secrets.data)) if (typeof value === "string") webhookSecrets[name] = value;
   const problems = crossChecks(e);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const mode = (real: boolean): PartMode => (real ? "real" : "sandbox");
   const config: Config = {
     env: e,
+    webhookSecrets,
     port: e.PORT,
     sandboxPort: e.SANDBOX_PORT,
     host: e.HOST,
@@ -259,8 +279,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kubernetes: { mode: mode(!!e.KUBECONFIG || !!e.AISRE_K8S_IN_CLUSTER), kubeconfig: e.KUBECONFIG, inCluster: !!e.AISRE_K8S_IN_CLUSTER, namespaces: e.AISRE_K8S_NAMESPACES?.split(",").map((s) => s.trim()) },
     prometheus: { mode: mode(!!e.PROMETHEUS_URL), url: e.PROMETHEUS_URL },
     cloudwatch: { mode: mode(!!e.AWS_REGION), region: e.AWS_REGION, endpoint: e.CLOUDWATCH_ENDPOINT },
-    pagerduty: { mode: mode(!!e.PAGERDUTY_API_TOKEN || !!e.PAGERDUTY_ROUTING_KEY), apiToken: e.PAGERDUTY_API_TOKEN, routingKey: e.PAGERDUTY_ROUTING_KEY, webhookSecret: e.PAGERDUTY_WEBHOOK_SECRET, fromEmail: e.PAGERDUTY_FROM_EMAIL, apiUrl: e.PAGERDUTY_API_URL },
-    jira: { mode: mode(!!e.JIRA_BASE_URL), baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN, project: e.JIRA_PROJECT, issueType: e.JIRA_ISSUE_TYPE, webhookSecret: e.JIRA_WEBHOOK_SECRET },
+    pagerduty: { mode: mode(!!e.PAGERDUTY_API_TOKEN || !!e.PAGERDUTY_ROUTING_KEY), apiToken: e.PAGERDUTY_API_TOKEN, routingKey: e.PAGERDUTY_ROUTING_KEY, webhookSecret: webhookSecrets[pagerDutySource.secrets.pagerdutySecret.env], fromEmail: e.PAGERDUTY_FROM_EMAIL, apiUrl: e.PAGERDUTY_API_URL },
+    jira: { mode: mode(!!e.JIRA_BASE_URL), baseUrl: e.JIRA_BASE_URL, email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN, project: e.JIRA_PROJECT, issueType: e.JIRA_ISSUE_TYPE, webhookSecret: webhookSecrets[jiraSource.secrets.jiraSecret.env] },
     openai: { enabled: !!e.OPENAI_API_KEY, apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL, embeddingModel: e.OPENAI_EMBEDDING_MODEL, loop: { maxSteps: e.AISRE_LLM_MAX_STEPS, maxTokens: e.AISRE_LLM_MAX_TOKENS, timeoutMs: e.AISRE_LLM_TIMEOUT_MS } },
     pinecone: { enabled: !!e.PINECONE_API_KEY, apiKey: e.PINECONE_API_KEY, index: e.PINECONE_INDEX },
     needsSandbox: false,

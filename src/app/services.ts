@@ -11,7 +11,7 @@ import { migrationsCurrent } from "../store/migrate.ts";
 import { openDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
-import { SOURCES } from "../ingest/registry.ts";
+import { webhookSources } from "../ingest/registry.ts";
 import { WebhookIntake } from "../webhooks/intake.ts";
 import { sourceSecrets } from "../webhooks/secrets.ts";
 import { buildRemediation } from "../remediate/build.ts";
@@ -123,7 +123,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   });
   const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
-    sources: Object.values(SOURCES),
+    sources: webhookSources,
     store,
     logger,
     metrics,

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { isAppError } from "../errors.ts";
 import { PayloadTooLargeError, SignatureError, WebhookParseError } from "./errors.ts";
 import { alertmanager } from "./sources/alertmanager.ts";
@@ -9,10 +8,14 @@ import { generic } from "./sources/generic.ts";
 import { github } from "./sources/github.ts";
 import { jira } from "./sources/jira.ts";
 import { pagerduty } from "./sources/pagerduty.ts";
-import type { ParsedDelivery, SourceSecrets, WebhookRequest, WebhookSource } from "./types.ts";
+import type { ParsedDelivery, SecretSpec, SourceSecrets, WebhookRequest, WebhookSource } from "./types.ts";
 import { cleanDelivery } from "./normalize.ts";
 
-/** Every `POST /webhooks/<source>`, by name. */
+/**
+ * Every `POST /webhooks/<source>`, by name: the one registry. A new source is one module under
+ * sources/ (name, body limit, secrets with their environment variables, verify, parse) and one
+ * line here; the config, `sourceSecrets(config)`, the door and the docs check all read this list.
+ */
 export const SOURCES: Readonly<Record<string, WebhookSource>> = Object.freeze({
   alertmanager,
   pagerduty,
@@ -31,6 +34,11 @@ export const webhookSources: readonly WebhookSource[] = Object.values(SOURCES);
 
 export function getSource(name: string): WebhookSource | undefined {
   return Object.hasOwn(SOURCES, name) ? SOURCES[name] : undefined;
+}
+
+/** Every secret the sources declare, with the source and the key its verify reads it under. */
+export function secretSpecs(sources: readonly WebhookSource[] = webhookSources): Array<{ source: string; key: string; spec: SecretSpec }> {
+  return sources.flatMap((source) => Object.entries(source.secrets).map(([key, spec]) => ({ source: source.name, key, spec })));
 }
 
 /**
@@ -59,47 +67,4 @@ export function parseDelivery(source: WebhookSource, req: WebhookRequest): Parse
     throw new WebhookParseError(source.name, "body", `could not be read (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
   return cleanDelivery(parsed, req.body);
-}
-
-/**
- * Source secrets from raw environment variables (names as in src/config.ts; SNS_CERT_FILE is read
- * here). For tools and tests; the app builds them from its validated Config.
- */
-/** "a" → "a"; "a, b" → ["a", "b"]. */
-function oneOrMany(value: string | undefined): string | string[] | undefined {
-  const list =
-    value
-      ?.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean) ?? [];
-  return list.length > 1 ? list : list[0];
-}
-
-export function sourceSecretsFromEnv(env: Record<string, string | undefined>, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): SourceSecrets {
-  const v = (k: string) => {
-    const s = env[k]?.trim();
-    return s ? s : undefined;
-  };
-  const certFile = v("SNS_CERT_FILE");
-  const topics = v("SNS_TOPIC_ARNS");
-  const secrets: SourceSecrets = {
-    alertmanagerToken: v("ALERTMANAGER_WEBHOOK_TOKEN"),
-    alertmanagerBasicAuth: v("ALERTMANAGER_WEBHOOK_BASIC_AUTH"),
-    // Comma-separated during a secret rotation: either secret verifies.
-    pagerdutySecret: oneOrMany(v("PAGERDUTY_WEBHOOK_SECRET")),
-    githubSecret: v("GITHUB_WEBHOOK_SECRET"),
-    datadogSecret: v("DATADOG_WEBHOOK_SECRET"),
-    argocdSecret: v("ARGOCD_WEBHOOK_SECRET"),
-    genericSecret: v("GENERIC_WEBHOOK_SECRET"),
-    jiraSecret: v("JIRA_WEBHOOK_SECRET"),
-    snsCertificatePem: certFile ? readFile(certFile) : undefined,
-    snsTopicArns: topics
-      ? topics
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : undefined,
-  };
-  for (const k of Object.keys(secrets) as Array<keyof SourceSecrets>) if (secrets[k] === undefined) delete secrets[k];
-  return secrets;
 }

@@ -47,41 +47,58 @@ export interface ParsedDelivery {
 export type VerifyResult = { ok: true } | { ok: false; reason: string };
 
 /**
- * Shared secrets and certificates per source. A source whose secret is unset accepts unsigned
- * deliveries (local sandbox, first setup); once set, a missing or wrong signature is refused.
+ * One secret (or verification setting) of a source, read from one environment variable. The source
+ * declares it; the config validates it, `sourceSecrets(config)` reads it, the deployment may set it.
  */
-export interface SourceSecrets {
-  /** Alertmanager `http_config.authorization.credentials` (sent as `Authorization: Bearer <token>`). */
-  alertmanagerToken?: string;
-  /** Alertmanager `http_config.basic_auth` as `user:password`. */
-  alertmanagerBasicAuth?: string;
-  /** PAGERDUTY_WEBHOOK_SECRET: the v3 subscription's signing secret (several during a rotation: any may match). */
-  pagerdutySecret?: string | string[];
-  /** GITHUB_WEBHOOK_SECRET. */
-  githubSecret?: string;
-  /** DATADOG_WEBHOOK_SECRET: sent by Datadog in the `X-Aisre-Token` custom header. */
-  datadogSecret?: string;
-  /** ARGOCD_WEBHOOK_SECRET: sent by Argo CD in the `X-Aisre-Token` header. */
-  argocdSecret?: string;
-  /** GENERIC_WEBHOOK_SECRET: HMAC key of `X-Aisre-Signature`. */
-  genericSecret?: string;
-  /** JIRA_WEBHOOK_SECRET: the admin webhook's secret (Jira signs `X-Hub-Signature: sha256=…`). */
-  jiraSecret?: string;
+export interface SecretSpec {
+  /** The environment variable, e.g. `GENERIC_WEBHOOK_SECRET`. */
+  readonly env: string;
+  /** What it holds and where the sender is given it. */
+  readonly description: string;
   /**
-   * Contents of SNS_CERT_FILE: one or more PEM blocks (X.509 certificates as downloaded from the
-   * SigningCertURL, or bare public keys). A message verifies when any of them verifies it.
+   * How the value is read: `text` (default) as is; `list` comma-separated (several during a
+   * rotation: any verifies); `file` a path whose contents are the secret (read once, at start).
    */
-  snsCertificatePem?: string;
-  /** Optional allow-list of SNS topic ARNs; other topics are refused. */
-  snsTopicArns?: string[];
+  readonly form?: "text" | "list" | "file";
+  /** The form the raw value must have (checked when the config loads). */
+  readonly pattern?: { readonly regex: RegExp; readonly expected: string };
 }
 
-export interface WebhookSource {
+/** A source's secrets by the key its verify reads them under. */
+export type SecretSpecs = Readonly<Record<string, SecretSpec>>;
+
+/** A list secret is read as a list; a text or file secret as a string; unknown specs as either. */
+export type SecretValue<S extends SecretSpec = SecretSpec> = S extends { form: "list" } ? string[] : S extends { readonly env: string; readonly form?: "text" | "file" } ? string : string | string[];
+
+/** What a source's verify gets: its own secrets, those that are set. */
+export type SecretValues<M extends SecretSpecs = SecretSpecs> = { readonly [K in keyof M]?: SecretValue<M[K]> };
+
+/**
+ * Every source's secrets, by key (keys start with the source's name, so they are unique across
+ * sources). A source whose secret is unset accepts unsigned deliveries (local sandbox, first
+ * setup); once set, a missing or wrong signature is refused. Built from the config by
+ * `sourceSecrets(config)` (src/webhooks/secrets.ts).
+ */
+export type SourceSecrets = SecretValues;
+
+/**
+ * A webhook source, all in one module under src/ingest/sources/: its name, its body limit, the
+ * secrets it verifies with (each declaring its environment variable), verification and parsing.
+ * Listed once in src/ingest/registry.ts; the config, the door and the docs check read it from there.
+ */
+export interface WebhookSource<M extends SecretSpecs = SecretSpecs> {
   /** The `<source>` in `POST /webhooks/<source>`. */
   name: string;
   /** Largest body accepted, in bytes: larger → 413 before anything is parsed. */
   maxBytes: number;
-  verify(req: WebhookRequest, secrets: SourceSecrets): Promise<VerifyResult> | VerifyResult;
+  /** The secrets it verifies with, by the key `verify` reads them under. */
+  secrets: M;
+  verify(req: WebhookRequest, secrets: SecretValues<M>): Promise<VerifyResult> | VerifyResult;
   /** Throws WebhookParseError naming the offending field. */
   parse(req: WebhookRequest): ParsedDelivery;
+}
+
+/** Declares a source, keeping its secrets' keys and forms in the type its verify sees. */
+export function defineSource<const M extends SecretSpecs>(source: WebhookSource<M>): WebhookSource<M> {
+  return source;
 }

@@ -12,6 +12,7 @@ import { topologyViewPart } from "./topology-view.ts";
 import { persistWorkspace } from "./slack/persist.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
+import { github } from "../ingest/sources/github.ts";
 
 export interface LocalSandbox {
   url: string;
@@ -49,7 +50,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
       publicUrl,
       alertWebhookUrl: config.env.SIM_ALERT_DELIVERY === false ? undefined : `${botUrl}/webhooks/alertmanager`,
       githubWebhookUrl: `${botUrl}/webhooks/github`,
-      githubSecret: config.env.GITHUB_WEBHOOK_SECRET,
+      githubSecret: config.webhookSecrets[github.secrets.githubSecret.env],
       logger,
     });
     parts.push(sim);

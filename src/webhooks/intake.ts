@@ -37,12 +37,17 @@ export class WebhookIntake {
   private readonly groupCommit: DeliveryGroupCommit;
 
   /** `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the sandbox). */
-  constructor(options: { sources: WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions }) {
+  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
     this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
     const processor = this.processor;
     this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease: () => ({ owner: processor.owner, ms: processor.leaseMs }) });
+  }
+
+  /** The body limit of a source this intake knows (undefined for an unknown one). */
+  maxBytes(sourceName: string): number | undefined {
+    return this.sources.get(sourceName)?.maxBytes;
   }
 
   sourceNames(): string[] {

@@ -1,5 +1,4 @@
 import { Router, sendJson } from "../http/router.ts";
-import { getSource } from "../ingest/registry.ts";
 import type { WebhookIntake } from "./intake.ts";
 
 /** What an unknown source may send before it is answered 404 (the body is not needed for that). */
@@ -11,7 +10,7 @@ const UNKNOWN_SOURCE_MAX_BYTES = 64 * 1024;
  * `webhook_too_large` (drained, not reset).
  */
 export function webhookRoutes(intake: WebhookIntake): Router {
-  const limit = (p: Record<string, string>) => getSource(p.source ?? "")?.maxBytes ?? UNKNOWN_SOURCE_MAX_BYTES;
+  const limit = (p: Record<string, string>) => intake.maxBytes(p.source ?? "") ?? UNKNOWN_SOURCE_MAX_BYTES;
   return new Router({ maxBodyBytes: limit, tooLarge: (max) => ({ ok: false, error: "webhook_too_large", detail: `the body is over this source's limit of ${max} bytes` }) }).add("POST", "/webhooks/:source", async (req, res) => {
     const answer = await intake.accept(req.params.source, { headers: req.headers, body: req.body });
     sendJson(res, answer.status, answer.body, answer.headers);

@@ -1,28 +1,26 @@
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
-import type { SourceSecrets } from "../ingest/types.ts";
-import { pagerDutyWebhookSecrets } from "../integrations/pagerduty/config.ts";
+import { secretSpecs, webhookSources } from "../ingest/registry.ts";
+import type { SourceSecrets, WebhookSource } from "../ingest/types.ts";
 
-/** The webhook secrets from config (the SNS certificate is read from its file once, at start). */
-export function sourceSecrets(config: Config): SourceSecrets {
-  const e = config.env;
-  return {
-    alertmanagerToken: e.ALERTMANAGER_WEBHOOK_TOKEN,
-    alertmanagerBasicAuth: e.ALERTMANAGER_WEBHOOK_BASIC_AUTH,
-    snsTopicArns: e.SNS_TOPIC_ARNS?.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-    // PAGERDUTY_WEBHOOK_SECRET may hold two comma-separated secrets during a rotation. Unset, the
-    // deliveries are accepted unsigned like every other source's (docs/webhooks.md); the sandbox
-    // still signs its webhooks, which is then simply not checked.
-    pagerdutySecret: nonEmpty(config.pagerduty.webhookSecret ? pagerDutyWebhookSecrets(config.pagerduty) : []),
-    githubSecret: e.GITHUB_WEBHOOK_SECRET,
-    datadogSecret: e.DATADOG_WEBHOOK_SECRET,
-    argocdSecret: e.ARGOCD_WEBHOOK_SECRET,
-    genericSecret: e.GENERIC_WEBHOOK_SECRET,
-    jiraSecret: e.JIRA_WEBHOOK_SECRET,
-    snsCertificatePem: e.SNS_CERT_FILE ? readFileSync(e.SNS_CERT_FILE, "utf8") : undefined,
-  };
+/**
+ * The webhook sources' secrets from the config, in the form each source declared: a `list` split
+ * on commas (PAGERDUTY_WEBHOOK_SECRET holds two during a rotation), a `file` read once, at start
+ * (SNS_CERT_FILE). Unset secrets are left out: that source accepts unsigned deliveries
+ * (docs/webhooks.md).
+ */
+export function sourceSecrets(config: Config, sources: readonly WebhookSource[] = webhookSources, readFile: (path: string) => string = (p) => readFileSync(p, "utf8")): SourceSecrets {
+  const out: Record<string, string | string[]> = {};
+  for (const { key, spec } of secretSpecs(sources)) {
+    const raw = config.webhookSecrets[spec.env];
+    if (raw === undefined) continue;
+    if (spec.form === "list") {
+      const list = raw
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (list.length > 0) out[key] = list;
+    } else out[key] = spec.form === "file" ? readFile(raw) : raw;
+  }
+  return out;
 }
-
-const nonEmpty = (list: string[]): string[] | undefined => (list.length > 0 ? list : undefined);

@@ -47,16 +47,16 @@ describe("pagerduty v3 webhook", () => {
   it("verifies X-PagerDuty-Signature over the raw body, any of several values (rotation)", () => {
     const good = `v1=${hmacHex(SECRET, raw)}`;
     const old = `v1=${hmacHex("pd-secret-0", raw)}`;
-    expect(pagerduty.verify(req(raw, { "X-PagerDuty-Signature": good }), { pagerdutySecret: SECRET })).toEqual({ ok: true });
+    expect(pagerduty.verify(req(raw, { "X-PagerDuty-Signature": good }), { pagerdutySecret: [SECRET] })).toEqual({ ok: true });
     // During rotation PagerDuty sends one signature per active secret, comma-separated.
-    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${old},${good}` }), { pagerdutySecret: SECRET })).toEqual({ ok: true });
-    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${good}, ${old}` }), { pagerdutySecret: SECRET })).toEqual({ ok: true });
-    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${good}` }), { pagerdutySecret: "pd-secret-0" })).toMatchObject({ ok: false });
-    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": old }), { pagerdutySecret: SECRET })).toMatchObject({ ok: false });
+    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${old},${good}` }), { pagerdutySecret: [SECRET] })).toEqual({ ok: true });
+    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${good}, ${old}` }), { pagerdutySecret: [SECRET] })).toEqual({ ok: true });
+    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": `${good}` }), { pagerdutySecret: ["pd-secret-0"] })).toMatchObject({ ok: false });
+    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": old }), { pagerdutySecret: [SECRET] })).toMatchObject({ ok: false });
     // The signature is over the bytes: re-serialised JSON does not verify.
-    expect(pagerduty.verify(req(JSON.stringify(JSON.parse(raw)), { "x-pagerduty-signature": good }), { pagerdutySecret: SECRET })).toMatchObject({ ok: false });
-    expect(pagerduty.verify(req(raw), { pagerdutySecret: SECRET })).toEqual({ ok: false, reason: "missing x-pagerduty-signature header" });
-    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": "v0=abc" }), { pagerdutySecret: SECRET })).toMatchObject({ ok: false });
+    expect(pagerduty.verify(req(JSON.stringify(JSON.parse(raw)), { "x-pagerduty-signature": good }), { pagerdutySecret: [SECRET] })).toMatchObject({ ok: false });
+    expect(pagerduty.verify(req(raw), { pagerdutySecret: [SECRET] })).toEqual({ ok: false, reason: "missing x-pagerduty-signature header" });
+    expect(pagerduty.verify(req(raw, { "x-pagerduty-signature": "v0=abc" }), { pagerdutySecret: [SECRET] })).toMatchObject({ ok: false });
     expect(pagerduty.verify(req(raw), {})).toEqual({ ok: true });
   });
 

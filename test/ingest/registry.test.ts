@@ -1,6 +1,9 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fieldName, PayloadTooLargeError, SignatureError, WebhookParseError } from "../../src/ingest/errors.ts";
-import { getSource, receiveDelivery, SOURCE_NAMES, SOURCES, sourceSecretsFromEnv, webhookSources } from "../../src/ingest/registry.ts";
+import { loadConfig } from "../../src/config.ts";
+import { getSource, receiveDelivery, SOURCE_NAMES, SOURCES, secretSpecs, webhookSources } from "../../src/ingest/registry.ts";
+import { sourceSecrets } from "../../src/webhooks/secrets.ts";
 import { redeliveryKey, tagsInText, workloadOfPod } from "../../src/ingest/normalize.ts";
 import { toIso } from "../../src/ingest/util.ts";
 import { fixture, hmacHex, req } from "./helpers.ts";
@@ -20,7 +23,7 @@ describe("ingest registry", () => {
 
   it("runs size → signature → parse, with 413 / 401 / 400 errors", async () => {
     const raw = fixture("webhook-v3-incident.priority_updated.json");
-    const secrets = { pagerdutySecret: "s" };
+    const secrets = { pagerdutySecret: ["s"] };
     const signed = req(raw, { "x-pagerduty-signature": `v1=${hmacHex("s", raw)}` });
     expect((await receiveDelivery(SOURCES.pagerduty!, signed, secrets)).deliveryId).toBe("5ac64822-4adc-4fda-ade0-410becf0de4f");
 
@@ -39,9 +42,29 @@ describe("ingest registry", () => {
     });
   });
 
-  it("reads source secrets from the environment", () => {
-    const secrets = sourceSecretsFromEnv({ PAGERDUTY_WEBHOOK_SECRET: "p", GITHUB_WEBHOOK_SECRET: " g ", JIRA_WEBHOOK_SECRET: "", SNS_CERT_FILE: "/etc/aisre/sns.pem", SNS_TOPIC_ARNS: "arn:a, arn:b" }, (path) => `PEM from ${path}`);
-    expect(secrets).toEqual({ pagerdutySecret: "p", githubSecret: "g", snsCertificatePem: "PEM from /etc/aisre/sns.pem", snsTopicArns: ["arn:a", "arn:b"] });
+  it("reads source secrets from the config, in the form each source declares", () => {
+    const config = loadConfig({ AISRE_DATA_DIR: "/tmp/unused", PAGERDUTY_WEBHOOK_SECRET: "p", GITHUB_WEBHOOK_SECRET: " g ", SNS_CERT_FILE: "/etc/aisre/sns.pem", SNS_TOPIC_ARNS: "arn:a, arn:b" });
+    const secrets = sourceSecrets(config, webhookSources, (path) => `PEM from ${path}`);
+    expect(secrets).toEqual({ pagerdutySecret: ["p"], githubSecret: "g", snsCertificatePem: "PEM from /etc/aisre/sns.pem", snsTopicArns: ["arn:a", "arn:b"] });
+  });
+
+  it("docs/webhooks.md's table matches what each source declares: URL, secrets and body limit", () => {
+    const doc = readFileSync(new URL("../../docs/webhooks.md", import.meta.url), "utf8");
+    const size = (bytes: number) => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`);
+    for (const source of webhookSources) {
+      const row = doc.split("\n").find((line) => line.startsWith("|") && line.includes(`\`/webhooks/${source.name}\``));
+      expect(row, source.name).toBeDefined();
+      for (const spec of Object.values(source.secrets)) expect(row, source.name).toContain(`\`${spec.env}\``);
+      expect(row?.trim().endsWith(`| ${size(source.maxBytes)} |`), `${source.name}: ${size(source.maxBytes)}`).toBe(true);
+    }
+  });
+
+  it("each secret is declared once: one environment variable and one key per secret, across all sources", () => {
+    const all = secretSpecs();
+    expect(new Set(all.map((s) => s.spec.env)).size).toBe(all.length);
+    // Keys are unique too, so one flat bag of secrets serves every source.
+    expect(new Set(all.map((s) => s.key)).size).toBe(all.length);
+    expect(all.map((s) => s.spec.env).sort()).toEqual(["ALERTMANAGER_WEBHOOK_BASIC_AUTH", "ALERTMANAGER_WEBHOOK_TOKEN", "ARGOCD_WEBHOOK_SECRET", "DATADOG_WEBHOOK_SECRET", "GENERIC_WEBHOOK_SECRET", "GITHUB_WEBHOOK_SECRET", "JIRA_WEBHOOK_SECRET", "PAGERDUTY_WEBHOOK_SECRET", "SNS_CERT_FILE", "SNS_TOPIC_ARNS"]);
   });
 });
 

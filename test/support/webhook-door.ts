@@ -1,6 +1,6 @@
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { webhookSources } from "../../src/ingest/registry.ts";
-import type { ExternalEvent, SourceSecrets } from "../../src/ingest/types.ts";
+import type { ExternalEvent, SourceSecrets, WebhookSource } from "../../src/ingest/types.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
@@ -20,15 +20,16 @@ export interface WebhookDoor {
 }
 
 /**
- * The real webhook door over HTTP: routes, intake, every source, the delivery processor, on PGlite.
- * Ingest stores the alerts (where an unclean string used to fail every retry).
+ * The real webhook door over HTTP: routes, intake, every source (the registry's, or `sources`), the
+ * delivery processor, on PGlite. Ingest stores the alerts (where an unclean string used to fail
+ * every retry).
  */
-export async function webhookDoor(secrets: SourceSecrets = {}): Promise<WebhookDoor> {
+export async function webhookDoor(secrets: SourceSecrets = {}, sources: readonly WebhookSource[] = webhookSources): Promise<WebhookDoor> {
   const db = await openDb({ dataDir: "memory" });
   const store = createStore(db);
   const external: ExternalEvent[] = [];
   const intake = new WebhookIntake({
-    sources: [...webhookSources],
+    sources,
     store,
     logger: silentLogger,
     secrets,

@@ -112,7 +112,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     sources: [jiraSource, pagerdutySource],
     store,
     logger: silentLogger,
-    secrets: { pagerdutySecret: PAGERDUTY_SANDBOX.webhookSecret },
+    secrets: { pagerdutySecret: [PAGERDUTY_SANDBOX.webhookSecret] },
     handlers: { ingest: (d) => incidents.ingest(d), external: (events, source) => sync!.handleExternal(events, source) },
   });
   const bot: Served = await serveRouter(webhookRoutes(intake));

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import { sourceSecretsFromEnv } from "../../src/ingest/registry.ts";
 import { pagerduty } from "../../src/ingest/sources/pagerduty.ts";
 import { hmacSha256Hex } from "../../src/ingest/util.ts";
 import { PAGERDUTY_SANDBOX } from "../../src/integrations/pagerduty/sandbox-account.ts";
@@ -38,11 +37,13 @@ describe("PAGERDUTY_WEBHOOK_SECRET with several secrets", () => {
     expect(pagerduty.verify(req(sig("other")), unset)).toEqual({ ok: true });
   });
 
-  it("splits the variable the same way for tools (sourceSecretsFromEnv)", () => {
-    const secrets = sourceSecretsFromEnv({ PAGERDUTY_WEBHOOK_SECRET: "a,b" });
+  it("splits the variable the same way wherever secrets are read (sourceSecrets(config) is the one reader)", () => {
+    const secretsOf = (env: Record<string, string>) => sourceSecrets(loadConfig({ ...env, AISRE_DATA_DIR: "/tmp/unused" }));
+    const secrets = secretsOf({ PAGERDUTY_WEBHOOK_SECRET: "a,b" });
     expect(secrets.pagerdutySecret).toEqual(["a", "b"]);
     expect(pagerduty.verify(req(sig("b")), secrets)).toEqual({ ok: true });
-    expect(sourceSecretsFromEnv({ PAGERDUTY_WEBHOOK_SECRET: "a" }).pagerdutySecret).toBe("a");
-    expect(sourceSecretsFromEnv({}).pagerdutySecret).toBeUndefined();
+    expect(secretsOf({ PAGERDUTY_WEBHOOK_SECRET: "a" }).pagerdutySecret).toEqual(["a"]);
+    expect(secretsOf({ PAGERDUTY_WEBHOOK_SECRET: " , " }).pagerdutySecret).toBeUndefined();
+    expect(secretsOf({}).pagerdutySecret).toBeUndefined();
   });
 });

@@ -2,10 +2,16 @@ import { z } from "zod";
 import type { Alert } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkAlert, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, receivedAt, safeEqual, stableHash, toIso, verifyOptionalSignature } from "../util.ts";
 
 const NAME = "alertmanager";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  alertmanagerToken: { env: "ALERTMANAGER_WEBHOOK_TOKEN", description: "the token of Alertmanager's http_config.authorization (sent as Authorization: Bearer); also the key of X-Aisre-Signature" },
+  alertmanagerBasicAuth: { env: "ALERTMANAGER_WEBHOOK_BASIC_AUTH", description: "Alertmanager's http_config.basic_auth as user:password", pattern: { regex: /^[^:]+:.+$/, expected: "user:password" } },
+} as const satisfies SecretSpecs;
 
 const labelMap = z.record(z.string(), z.string());
 
@@ -33,7 +39,7 @@ const PayloadSchema = z.object({
   alerts: z.array(AlertSchema),
 });
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   const { alertmanagerToken: token, alertmanagerBasicAuth: basic } = secrets;
   if (!token && !basic) return { ok: true };
   const signed = verifyOptionalSignature(req, token ?? basic);
@@ -89,4 +95,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 4 MiB: a large group at the default max_alerts (0 = all) is about 1 KiB per alert. */
-export const alertmanager: WebhookSource = { name: NAME, maxBytes: 4 * 1024 * 1024, verify, parse };
+export const alertmanager: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 4 * 1024 * 1024, secrets: SECRETS, verify, parse };

@@ -1,10 +1,15 @@
 import { z } from "zod";
 import type { Alert, ChangeEvent } from "../../domain/alert.ts";
 import { checkAlert, checkChange } from "../normalize.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifySharedToken } from "../util.ts";
 
 const NAME = "argocd";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  argocdSecret: { env: "ARGOCD_WEBHOOK_SECRET", description: "sent by Argo CD notifications in the X-Aisre-Token header; also the key of X-Aisre-Signature" },
+} as const satisfies SecretSpecs;
 
 const opt = z
   .string()
@@ -38,7 +43,7 @@ const PayloadSchema = z.object({
 
 type Payload = z.output<typeof PayloadSchema>;
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifySharedToken(req, secrets.argocdSecret);
 }
 
@@ -143,4 +148,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 256 KiB: the template renders a few hundred bytes plus the operation message and image list. */
-export const argocd: WebhookSource = { name: NAME, maxBytes: 256 * 1024, verify, parse };
+export const argocd: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 256 * 1024, secrets: SECRETS, verify, parse };

@@ -3,10 +3,16 @@ import type { Alert } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkAlert, severityFromLabels, severityFromWord, tagsInText, workloadOfPod } from "../normalize.ts";
 import { isSnsUrlForTopic, snsKeysFromPem, verifySnsSignature, type SnsMessage } from "../sns.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseJsonText, parseWith, receivedAt, stableHash, toIso } from "../util.ts";
 
 const NAME = "cloudwatch";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  snsCertificatePem: { env: "SNS_CERT_FILE", description: "a PEM file: the SNS signing certificate(s) from the SigningCertURL, or bare public keys; a message verifies when any of them verifies it", form: "file" },
+  snsTopicArns: { env: "SNS_TOPIC_ARNS", description: "comma-separated allow-list of SNS topic ARNs; other topics are refused", form: "list" },
+} as const satisfies SecretSpecs;
 
 /** SNS over HTTPS: the message itself is the body. */
 const HttpsMessageSchema = z.object({
@@ -102,7 +108,7 @@ function snsMessages(raw: unknown): { kind: "https" | "lambda"; messages: SnsMes
   return { kind: "https", messages: [compact({ ...m }) as SnsMessage] };
 }
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   let raw: unknown;
   try {
     raw = JSON.parse(req.body.toString("utf8"));
@@ -240,4 +246,4 @@ function alarmToAlerts(alarm: Alarm, field: string, req: WebhookRequest): { aler
 }
 
 /** 512 KiB: an SNS message is at most 256 KiB; the envelope adds a little. Lambda batches are single-record for SNS. */
-export const cloudwatch: WebhookSource = { name: NAME, maxBytes: 512 * 1024, verify, parse };
+export const cloudwatch: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 512 * 1024, secrets: SECRETS, verify, parse };

@@ -1,10 +1,15 @@
 import { z } from "zod";
 import type { Alert, AlertStatus, Severity } from "../../domain/alert.ts";
 import { checkAlert, serviceFromLabels, severityFromLabels, severityFromWord, workloadOfPod } from "../normalize.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifySharedToken } from "../util.ts";
 
 const NAME = "datadog";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  datadogSecret: { env: "DATADOG_WEBHOOK_SECRET", description: "sent by Datadog in the X-Aisre-Token custom header; also the key of X-Aisre-Signature" },
+} as const satisfies SecretSpecs;
 
 /**
  * Datadog leaves a variable that does not apply either empty or as the literal `$NAME`: both mean
@@ -41,7 +46,7 @@ const PayloadSchema = z.object({
   org_name: dd,
 });
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifySharedToken(req, secrets.datadogSecret);
 }
 
@@ -147,4 +152,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 256 KiB: the template output is small; $TEXT_ONLY_MSG is the only large value. */
-export const datadog: WebhookSource = { name: NAME, maxBytes: 256 * 1024, verify, parse };
+export const datadog: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 256 * 1024, secrets: SECRETS, verify, parse };

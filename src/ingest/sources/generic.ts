@@ -1,10 +1,15 @@
 import { z } from "zod";
 import type { Alert, ChangeEvent } from "../../domain/alert.ts";
 import { checkAlert, checkChange, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "generic";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  genericSecret: { env: "GENERIC_WEBHOOK_SECRET", description: "the HMAC-SHA256 key of X-Aisre-Signature: sha256=…" },
+} as const satisfies SecretSpecs;
 
 const time = z.union([z.string().min(1), z.number()]).meta({ description: "ISO 8601 / RFC 3339 time, or Unix epoch seconds or milliseconds." });
 
@@ -71,7 +76,7 @@ export function genericJsonSchema(): Record<string, unknown> {
   };
 }
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifyHmacHeader(req, "x-aisre-signature", "sha256=", secrets.genericSecret);
 }
 
@@ -129,4 +134,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 2 MiB: batches of a few thousand alerts. */
-export const generic: WebhookSource = { name: NAME, maxBytes: 2 * 1024 * 1024, verify, parse };
+export const generic: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 2 * 1024 * 1024, secrets: SECRETS, verify, parse };

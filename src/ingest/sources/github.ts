@@ -2,10 +2,15 @@ import { z } from "zod";
 import type { ChangeEvent } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkChange } from "../normalize.ts";
-import type { ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "github";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  githubSecret: { env: "GITHUB_WEBHOOK_SECRET", description: "the webhook's secret (GitHub signs X-Hub-Signature-256: sha256=…)" },
+} as const satisfies SecretSpecs;
 
 const user = z.object({ login: z.string() }).nullish();
 
@@ -118,7 +123,7 @@ function change(d: Deployment, repo: z.output<typeof RepositorySchema>, field: s
   );
 }
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifyHmacHeader(req, "x-hub-signature-256", "sha256=", secrets.githubSecret);
 }
 
@@ -145,4 +150,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 1 MiB: deployment events are a few KiB (GitHub caps any payload at 25 MB). */
-export const github: WebhookSource = { name: NAME, maxBytes: 1024 * 1024, verify, parse };
+export const github: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 1024 * 1024, secrets: SECRETS, verify, parse };

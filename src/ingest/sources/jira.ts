@@ -1,8 +1,13 @@
 import { z } from "zod";
-import type { ExternalEvent, ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "jira";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  jiraSecret: { env: "JIRA_WEBHOOK_SECRET", description: "the admin webhook's secret (Jira signs X-Hub-Signature: sha256=…)" },
+} as const satisfies SecretSpecs;
 
 const UserSchema = z.looseObject({ accountId: z.string().optional(), displayName: z.string().optional(), name: z.string().optional(), emailAddress: z.string().optional() }).nullish();
 
@@ -79,7 +84,7 @@ function own(o: object, key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifyHmacHeader(req, "x-hub-signature", "sha256=", secrets.jiraSecret);
 }
 
@@ -123,4 +128,4 @@ function parse(req: WebhookRequest): ParsedDelivery {
 }
 
 /** 2 MiB: issue events carry the whole issue (description, custom fields). */
-export const jira: WebhookSource = { name: NAME, maxBytes: 2 * 1024 * 1024, verify, parse };
+export const jira: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 2 * 1024 * 1024, secrets: SECRETS, verify, parse };

@@ -1,10 +1,15 @@
 import { z } from "zod";
 import type { Alert, Severity } from "../../domain/alert.ts";
 import { checkAlert, severityFromWord } from "../normalize.ts";
-import type { ExternalEvent, ParsedDelivery, SourceSecrets, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "pagerduty";
+
+/** What it verifies with (docs/webhooks.md lists the same). */
+const SECRETS = {
+  pagerdutySecret: { env: "PAGERDUTY_WEBHOOK_SECRET", description: "the v3 webhook subscription's signing secret (comma-separated during a rotation: any verifies)", form: "list" },
+} as const satisfies SecretSpecs;
 
 /**
  * Incident keys (Events API v2 dedup keys) of incidents aisre itself raised: their webhooks are
@@ -55,7 +60,7 @@ const EnvelopeSchema = z.object({
   }),
 });
 
-function verify(req: WebhookRequest, secrets: SourceSecrets): VerifyResult {
+function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): VerifyResult {
   return verifyHmacHeader(req, "x-pagerduty-signature", "v1=", secrets.pagerdutySecret);
 }
 
@@ -162,4 +167,4 @@ function incidentAlert(type: string, inc: z.output<typeof IncidentSchema>, at: s
 }
 
 /** 1 MiB: v3 bodies are a few KiB. */
-export const pagerduty: WebhookSource = { name: NAME, maxBytes: 1024 * 1024, verify, parse };
+export const pagerduty: WebhookSource<typeof SECRETS> = { name: NAME, maxBytes: 1024 * 1024, secrets: SECRETS, verify, parse };
