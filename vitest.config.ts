@@ -13,7 +13,7 @@ import { defineConfig } from "vitest/config";
  */
 const root = fileURLToPath(new URL(".", import.meta.url));
 const E2E = /startTestAisre|support\/process|prometheus-stack|playwright|startAisre\(/;
-const INTEGRATION = /startSim\(|sandbox\/[a-z]+\/harness|openDb|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
+const INTEGRATION = /startSim\(|webhookDoor|sandbox\/[a-z]+\/harness|openDb|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
