@@ -199,7 +199,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       metrics: ports.missing.prometheus && ports.missing.cloudwatch ? `${ports.missing.prometheus}; ${ports.missing.cloudwatch}` : undefined,
     },
   });
-  const diagnosis = new DiagnosisService({ store, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.presenters.diagnosis, outbox, remediation, metrics });
+  const diagnosis = new DiagnosisService({ store, clock, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.presenters.diagnosis, outbox, remediation, metrics });
   const assistant = new Assistant({
     toolsets,
     store,

@@ -12,17 +12,29 @@ export interface Clock {
   now(): number;
   /** Waits `ms` of the system's time. */
   sleep(ms: number): Promise<void>;
+  /**
+   * Calls `fn` once `ms` of the system's time have passed (a debounce, a periodic look); returns a
+   * cancel. The timer never holds the process open.
+   */
+  timer(ms: number, fn: () => void): () => void;
+}
+
+function wallTimer(ms: number, fn: () => void): () => void {
+  const t = setTimeout(fn, Math.max(0, ms));
+  t.unref?.();
+  return () => clearTimeout(t);
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  timer: wallTimer,
 };
 
 /** A clock read from elsewhere (the simulation, a test) that runs `speed` times faster than the wall clock. */
 export function clockOf(now: () => number, speed = 1): Clock {
   const factor = speed > 0 ? speed : 1;
-  return { now, sleep: (ms) => new Promise((r) => setTimeout(r, ms / factor)) };
+  return { now, sleep: (ms) => new Promise((r) => setTimeout(r, ms / factor)), timer: (ms, fn) => wallTimer(ms / factor, fn) };
 }
 
 /** The clock's time as an ISO-8601 string. */

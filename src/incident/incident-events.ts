@@ -10,6 +10,8 @@ export interface IncidentEventMap {
   status: [Incident, IncidentStatus, string];
   /** The incident (with its new severity), who changed it, and the severity before. */
   severity: [Incident, string, Severity];
+  /** The card's headline changed (what the incident is now understood to be): the incident and the new headline. */
+  headline: [Incident, string];
 }
 
 /**

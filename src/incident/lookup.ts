@@ -2,6 +2,15 @@ import type { Incident } from "../domain/incident.ts";
 import { AppError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 
+/**
+ * What the incident is understood to be now: the card's headline once the diagnosis wrote one
+ * ("Checkout failing 30 % — inventory deploy 2.3.0 likely"), else its first signal's title. The
+ * PagerDuty incident and the Jira summary carry it.
+ */
+export async function currentTitle(store: Store, incident: Incident): Promise<string> {
+  return (await store.incidents.card(incident.id)).headline ?? incident.title;
+}
+
 /** Open incidents whose root message is in this channel. */
 export async function openIncidentsInChannel(store: Store, channelId: string): Promise<Incident[]> {
   const out: Incident[] = [];

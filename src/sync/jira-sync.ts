@@ -15,7 +15,7 @@ import type { SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
-import type { IncidentEventMap } from "../incident/incident-events.ts";
+    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes" | "headline">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
 
 /**
  * The Jira side of the sync. Outbound: a ticket per incident (per the settings), aisre-owned fields
@@ -92,10 +92,11 @@ export class JiraSync {
 
   start(): void {
     const ev = this.o.incidents.events;
-    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
+    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes" | "headline">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
     on("opened", (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident)));
     on("status", (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by)));
     on("severity", (incident: Incident) => void this.run(incident.id, () => this.onSeverity(incident)));
+    on("headline", (incident: Incident) => void this.run(incident.id, () => this.onHeadline(incident.id)));
     on("alerts", (incident: Incident) => this.refreshTimelineSoon(incident.id));
     on("changes", (incident: Incident) => this.refreshTimelineSoon(incident.id));
     const every = this.o.pollMs ?? 2_000;
@@ -173,6 +174,7 @@ export class JiraSync {
     const incident = await this.o.store.incidents.get(incidentId);
     if (!incident) return undefined;
     const timeline = await this.timelineText(incidentId);
+    const summary = await this.summary(incident);
     const statusName = this.o.settings.statusFor[incident.status];
     let ref: JiraIssueRef;
     try {
@@ -180,7 +182,7 @@ export class JiraSync {
         () =>
           this.o.port.createIssue({
             incidentId,
-            title: this.summary(incident),
+            title: summary,
             description: this.description(incident),
             severity: incident.severity,
             services: incident.services,
@@ -192,7 +194,7 @@ export class JiraSync {
       await this.problem(incidentId, `aisre could not create the Jira ticket: ${isAppError(e) ? e.userMessage : errorMessage(e)}`, e);
       return undefined;
     }
-    const fields: Partial<JiraSyncValues> = { summary: this.summary(incident), severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
+    const fields: Partial<JiraSyncValues> = { summary, severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
     const created = await this.o.store.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState });
     if (!created) return this.ticketFor(incidentId);
     await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
@@ -203,14 +205,25 @@ export class JiraSync {
     return ref;
   }
 
-  /** The ticket's summary; people own it, so aisre only updates it while nobody has edited it. */
-  private summary(incident: Incident): string {
-    return `[${incident.severity.toUpperCase()}] ${incident.title}`;
+  /**
+   * The ticket's summary: the severity and what the incident is understood to be now (the card's
+   * headline, else the first signal). People own it, so aisre only updates it while nobody has edited it.
+   */
+  private async summary(incident: Incident): Promise<string> {
+    return `[${incident.severity.toUpperCase()}] ${await currentTitle(this.o.store, incident)}`;
   }
 
   /** What aisre wants of the fields that follow the incident's severity. */
-  private severityFields(incident: Incident): Partial<JiraSyncValues> {
-    return { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], summary: this.summary(incident) };
+  private async severityFields(incident: Incident): Promise<Partial<JiraSyncValues>> {
+    return { severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], summary: await this.summary(incident) };
+  }
+
+  /** The headline changed: the summary follows (through the write queue, which keeps a person's edit). */
+  private async onHeadline(incidentId: string): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    const ticket = await this.ticketFor(incidentId);
+    const incident = await this.o.store.incidents.get(incidentId);
+    if (ticket && incident && incident.status !== "resolved") this.queue.sync(ticket.key, { summary: await this.summary(incident) });
   }
 
   private description(incident: Incident): string {
@@ -247,7 +260,7 @@ export class JiraSync {
     if (!this.o.settings.enabled) return;
     const ticket = (await this.ticketFor(incident.id)) ?? (this.wants(incident) && incident.status !== "resolved" ? await this.createTicket(incident.id) : undefined);
     if (!ticket) return;
-    this.queue.sync(ticket.key, { ...this.severityFields(incident), timeline: await this.timelineText(incident.id) });
+    this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incident.id) });
   }
 
   private refreshTimelineSoon(incidentId: string): void {
@@ -260,7 +273,7 @@ export class JiraSync {
         const ticket = await this.ticketFor(incidentId);
         const incident = await this.o.store.incidents.get(incidentId);
         // Alerts can raise the incident's severity without a severity event: follow it here too.
-        if (ticket && incident) this.queue.sync(ticket.key, { ...this.severityFields(incident), timeline: await this.timelineText(incidentId) });
+        if (ticket && incident) this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incidentId) });
       });
     }, this.o.timelineDebounceMs ?? 1_000);
     t.unref?.();

@@ -16,6 +16,7 @@ import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { PagerDutySyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { currentTitle } from "../incident/lookup.ts";
 
 /**
  * The PagerDuty side of the sync. Outbound: pages on incident open per the routing settings
@@ -36,7 +37,14 @@ export type PagerDutyLinkState = {
   assignees: Array<{ name: string; slackUserId?: string }>;
   level?: number;
   service?: string;
+  /** The PagerDuty incident's title as aisre last set it. */
+  title?: string;
 };
+
+/** The PagerDuty incident's title: severity, what the incident is understood to be, its id. */
+export function pageTitle(incident: Pick<Incident, "id" | "severity">, title: string): string {
+  return `[${incident.severity.toUpperCase()}] ${title} (${incident.id})`;
+}
 
 export interface EscalationResult {
   ok: boolean;
@@ -83,13 +91,16 @@ export class PagerDutySync {
     const opened = (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident));
     const status = (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by));
     const severity = (incident: Incident, by: string, from: Severity) => void this.run(incident.id, () => this.onSeverity(incident, by, from));
+    const headline = (incident: Incident) => void this.run(incident.id, () => this.retitle(incident.id));
     ev.on("opened", opened);
     ev.on("status", status);
     ev.on("severity", severity);
+    ev.on("headline", headline);
     this.listeners.push(
       () => ev.off("opened", opened),
       () => ev.off("status", status),
       () => ev.off("severity", severity),
+      () => ev.off("headline", headline),
     );
   }
 
@@ -133,7 +144,10 @@ export class PagerDutySync {
     const before = pagingDecision({ ...current, severity: from }, this.o.settings);
     const state = await this.state(current.id);
     const active = state !== undefined && state.status !== "resolved";
-    const change = `Severity ${severityRank(current.severity) < severityRank(from) ? "rose" : "fell"} from ${from.toUpperCase()} to ${current.severity.toUpperCase()}${by === "aisre" ? "" : ` (${mentionUser(by)})`}`;
+    const fell = severityRank(current.severity) > severityRank(from);
+    // aisre lowers a severity when the alerts above it have resolved: say which.
+    const why = fell && by === "aisre" ? (await this.o.store.timeline.list(current.id, ["status"])).reverse().find((e) => e.data.to === current.severity && e.data.from === from)?.data.why : undefined;
+    const change = `Severity ${fell ? "fell" : "rose"} from ${from.toUpperCase()} to ${current.severity.toUpperCase()}${by === "aisre" ? (typeof why === "string" ? ` (${escapeText(why)})` : "") : ` (${mentionUser(by)})`}`;
     let outcome: string | undefined;
     if (decision.page && !active) {
       const r = await this.trigger(current, by, `${change.toLowerCase()}: ${decision.reason}`);
@@ -146,7 +160,31 @@ export class PagerDutySync {
       outcome = decision.page ? `already paged (${state ? this.refText(state) : "PagerDuty"}).` : `${decision.reason}.`;
     }
     if (outcome) await this.o.incidents.postInThread(current.id, this.o.presenter().note(`:pager: ${change}: ${outcome}`));
+    await this.retitle(current.id);
     await this.renderCard(current.id, decision.page ? undefined : decision.reason);
+  }
+
+  /**
+   * Keeps the open page's title on what the incident is understood to be now (the card's headline
+   * and severity) rather than its first signal: the on-call reads it on the phone. REST `PUT
+   * /incidents/{id}` with the title; nothing when there is no open page or the title is already so.
+   */
+  private async retitle(incidentId: string): Promise<void> {
+    if (!this.o.settings.enabled) return;
+    const incident = await this.o.store.incidents.get(incidentId);
+    const link = await this.o.store.links.get(incidentId, "pagerduty");
+    const state = link?.synced as PagerDutyLinkState | undefined;
+    // Only a page whose PagerDuty id is known (not just its dedup key), and still open.
+    if (!incident || !link || !state || state.status === "resolved" || link.externalId === state.dedupKey) return;
+    const title = pageTitle(incident, await currentTitle(this.o.store, incident));
+    if (state.title === title) return;
+    try {
+      await withRetry(() => this.o.port.retitle(link.externalId, title), this.o.retry);
+      await this.patch(incidentId, { title });
+      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `PagerDuty #${state.number ?? link.externalId} retitled: ${title}`, data: { system: "pagerduty", id: link.externalId, title } });
+    } catch (e) {
+      this.logger.warn({ err: e, incident: incidentId }, "retitling the PagerDuty incident failed");
+    }
   }
 
   /** Pages the on-call for the incident now (the "Page on-call" button), whatever its severity. */
@@ -166,6 +204,7 @@ export class PagerDutySync {
     const decision = pagingDecision(incident, this.o.settings);
     const dedupKey = dedupKeyFor(incident.id);
     const jira = await this.o.store.links.get(incident.id, "jira");
+    const title = pageTitle(incident, await currentTitle(this.o.store, incident));
     this.o.echo.remember("pagerduty", dedupKey, "incident.triggered");
     try {
       await withRetry(
@@ -173,7 +212,7 @@ export class PagerDutySync {
           this.o.port.trigger({
             dedupKey,
             routingKey: decision.routingKey,
-            summary: `[${incident.severity.toUpperCase()}] ${incident.title} (${incident.id})`,
+            summary: title,
             source: decision.service ?? "aisre",
             severity: decision.severity,
             ...(decision.service ? { component: decision.service } : {}),
@@ -193,7 +232,7 @@ export class PagerDutySync {
     }
     this.problems.delete(incident.id);
     const pd = await this.findIncident(dedupKey);
-    const state: PagerDutyLinkState = { dedupKey, routingKey: decision.routingKey, status: pd?.status ?? "triggered", number: pd?.number, assignees: pd ? await this.assignees(pd) : [], level: pd?.escalationLevel, service: decision.service };
+    const state: PagerDutyLinkState = { dedupKey, routingKey: decision.routingKey, status: pd?.status ?? "triggered", number: pd?.number, assignees: pd ? await this.assignees(pd) : [], level: pd?.escalationLevel, service: decision.service, title: pd?.title ?? title };
     await this.saveLink(incident.id, pd?.id ?? dedupKey, pd?.url, state);
     const who = state.assignees.length ? ` ${state.assignees.map((a) => a.name).join(", ")}` : " the on-call";
     await this.o.store.timeline.append({

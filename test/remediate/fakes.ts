@@ -136,6 +136,14 @@ export class FakeClock implements Clock {
     this.t += ms;
     await new Promise((r) => setImmediate(r));
   };
+  /** A timer's wait passes at once, like a sleep's. */
+  timer = (ms: number, fn: () => void) => {
+    const h = setImmediate(() => {
+      this.t += ms;
+      fn();
+    });
+    return () => clearImmediate(h);
+  };
 }
 
 export const BASE_POLICY = `

@@ -129,6 +129,30 @@ describe("Jira: a ticket per incident", () => {
 });
 
 describe("Jira: declared field ownership", () => {
+  it("the summary follows the card's headline while nobody has edited it", async () => {
+    use();
+    const inc = await h.open({ severity: "sev2" });
+    await h.settle();
+    expect((await issueOf(inc.id)).summary).toBe(`[SEV2] ${inc.title}`);
+    const headline = "Checkout failing 30 % — inventory deploy 2.3.0 likely";
+    await h.store.incidents.mergeCard(inc.id, { headline });
+    h.incidents.events.emit("headline", inc, headline);
+    await h.settle();
+    expect((await issueOf(inc.id)).summary).toBe(`[SEV2] ${headline}`);
+    // Severity changes keep the headline.
+    await h.incidents.setSeverity(inc.id, "sev1", "U_CAROL");
+    await h.settle();
+    expect((await issueOf(inc.id)).summary).toBe(`[SEV1] ${headline}`);
+    // A person's summary is theirs: a later headline does not overwrite it.
+    const key = (await issueOf(inc.id)).key;
+    expect((await h.act("jira", { as: "carol", issue: key, fields: { summary: "Inventory reservations failing" } })).status).toBe(200);
+    await h.settle();
+    await h.store.incidents.mergeCard(inc.id, { headline: "Checkout failing 40 % — inventory deploy 2.3.0 likely" });
+    h.incidents.events.emit("headline", inc, "Checkout failing 40 % — inventory deploy 2.3.0 likely");
+    await h.settle();
+    expect((await issueOf(inc.id)).summary).toBe("Inventory reservations failing");
+  });
+
   it("never overwrites a person's change to a field aisre does not own; puts back the fields it owns", async () => {
     use();
     const inc = await h.open();

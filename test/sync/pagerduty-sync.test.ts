@@ -99,6 +99,34 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(pages(inc.id)).toHaveLength(1);
   });
 
+  it("the page's title follows the card's headline (what the incident is now understood to be), not its first signal", async () => {
+    const inc = await h.open({ severity: "sev2", name: "SLOErrorBudgetBurn" });
+    await h.settle();
+    expect(page(inc.id)?.title).toBe(`[SEV2] ${inc.title} (${inc.id})`);
+    // The diagnosis names the cause: the card's headline changes, and the page follows it.
+    const headline = "Checkout failing 30 % — inventory deploy 2.3.0 likely";
+    await h.store.incidents.mergeCard(inc.id, { headline });
+    h.incidents.events.emit("headline", inc, headline);
+    await h.settle();
+    expect(page(inc.id)?.title).toBe(`[SEV2] ${headline} (${inc.id})`);
+    expect(pages(inc.id)).toHaveLength(1);
+    // A severity change keeps the headline and shows the new severity.
+    await h.incidents.setSeverity(inc.id, "sev1", "U_CAROL");
+    await h.settle();
+    expect(page(inc.id)?.title).toBe(`[SEV1] ${headline} (${inc.id})`);
+    // The same headline again changes nothing in PagerDuty.
+    const before = sent("retitle");
+    h.incidents.events.emit("headline", inc, headline);
+    await h.settle();
+    expect(sent("retitle")).toBe(before);
+    // An incident paged after its headline was written is paged under it.
+    const quiet = await h.open({ severity: "sev3" });
+    await h.store.incidents.mergeCard(quiet.id, { headline: "Search failing 12 % — search deploy 4.1.0 likely" });
+    await h.sync.pagerduty!.page(quiet.id, "U_CAROL", "paged from Slack");
+    await h.settle();
+    expect(page(quiet.id)?.title).toBe(`[SEV3] Search failing 12 % — search deploy 4.1.0 likely (${quiet.id})`);
+  });
+
   it("retries the Events API on 5xx", async () => {
     h.pdSandbox.failNext(2, 503, 0);
     const inc = await h.open({ service: "cart", severity: "sev1" });

@@ -19,6 +19,7 @@ import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 import { plural } from "../../text/words.ts";
 import { withLock } from "../../store/locks.ts";
+import { systemClock, type Clock } from "../../domain/clock.ts";
 
 /** Advisory lock namespace: one diagnosis publication per incident at a time, across replicas. */
 
@@ -38,11 +39,16 @@ export interface DiagnosisServiceOptions {
   presenter?: DiagnosisPresenter;
   outbox?: { poke(): void };
   remediation?: RecommendPort;
-  /** Quiet time after a signal before ranking (signals come in bursts). Default 3 s. */
+  /**
+   * The system's time (the simulation's in the sandbox): the debounce, the least interval and the
+   * refresh below are durations in it, so a faster simulated clock diagnoses in as many of its minutes.
+   */
+  clock?: Clock;
+  /** Quiet time after a signal before ranking (signals come in bursts). Default 3 s of system time. */
   debounceMs?: number;
-  /** Least time between two rankings of one incident. Default 20 s. */
+  /** Least time between two rankings of one incident. Default 20 s of system time. */
   minIntervalMs?: number;
-  /** Re-ranking of open incidents as their metrics move on (0 = off). Default 2 min. */
+  /** Re-ranking of open incidents as their metrics move on (0 = off). Default 2 min of system time. */
   refreshMs?: number;
   /** Rankings running at once (a storm opens many incidents). Default 2. */
   concurrency?: number;
@@ -54,10 +60,14 @@ export interface DiagnosisServiceOptions {
 }
 
 interface Slot {
-  timer?: NodeJS.Timeout;
+  /** Cancels the scheduled ranking. */
+  timer?: () => void;
   reasons: string[];
   lastRun: number;
   running?: Promise<void>;
+  /** Wall time the last ranking took and when it ended: a ranking's own cost paces the next (CPU). */
+  costMs: number;
+  endedWall: number;
 }
 
 export interface DiagnosisRun {
@@ -141,10 +151,14 @@ export class DiagnosisService {
   private readonly slots = new Map<string, Slot>();
   private readonly queue: Array<() => Promise<void>> = [];
   private active = 0;
-  private refreshTimer?: NodeJS.Timeout;
+  private refreshTimer?: () => void;
   private stopped = false;
   private remediation?: RecommendPort;
   private readonly listeners: Array<() => void> = [];
+
+  private get clock(): Clock {
+    return this.o.clock ?? systemClock;
+  }
 
   constructor(o: DiagnosisServiceOptions) {
     this.o = o;
@@ -174,19 +188,26 @@ export class DiagnosisService {
     on("status", (i: Incident) => {
       if (i.status === "resolved") this.cancel(i.id);
     });
+    this.scheduleRefresh();
+  }
+
+  /** The next periodic look, `refreshMs` of system time after the last one. */
+  private scheduleRefresh(): void {
     const every = this.o.refreshMs ?? 120_000;
-    if (every > 0) {
-      this.refreshTimer = setInterval(() => void this.refresh().catch((e: unknown) => this.o.logger.warn({ err: e }, "diagnosis refresh failed")), every);
-      this.refreshTimer.unref?.();
-    }
+    if (every <= 0 || this.stopped) return;
+    this.refreshTimer = this.clock.timer(every, () => {
+      void this.refresh()
+        .catch((e: unknown) => this.o.logger.warn({ err: e }, "diagnosis refresh failed"))
+        .finally(() => this.scheduleRefresh());
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     for (const off of this.listeners.splice(0)) off();
-    clearInterval(this.refreshTimer);
+    this.refreshTimer?.();
     for (const s of this.slots.values()) {
-      clearTimeout(s.timer);
+      s.timer?.();
       s.timer = undefined;
     }
     await this.idle();
@@ -204,13 +225,13 @@ export class DiagnosisService {
 
   private slot(id: string): Slot {
     let s = this.slots.get(id);
-    if (!s) this.slots.set(id, (s = { reasons: [], lastRun: 0 }));
+    if (!s) this.slots.set(id, (s = { reasons: [], lastRun: 0, costMs: 0, endedWall: 0 }));
     return s;
   }
 
   private cancel(id: string): void {
     const s = this.slots.get(id);
-    if (s?.timer) clearTimeout(s.timer);
+    s?.timer?.();
     if (s) s.timer = undefined;
   }
 
@@ -220,22 +241,36 @@ export class DiagnosisService {
     const s = this.slot(id);
     s.reasons.push(reason);
     if (s.timer) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const wait = Math.max(this.o.debounceMs ?? 3000, s.lastRun + (this.o.minIntervalMs ?? 20_000) - now);
-    s.timer = setTimeout(() => {
-      s.timer = undefined;
-      if (s.running) {
-        // A ranking is under way: go again when it is done.
-        void s.running.then(() => this.request(id, "signals during the last ranking"));
-        return;
-      }
-      const reasons = s.reasons.splice(0);
-      s.running = this.enqueue(() => this.runSafe(id, reasons)).finally(() => {
-        s.running = undefined;
-        s.lastRun = Date.now();
-      });
-    }, wait);
-    s.timer.unref?.();
+    s.timer = this.clock.timer(wait, () => this.fire(id, s));
+  }
+
+  private fire(id: string, s: Slot): void {
+    s.timer = undefined;
+    if (this.stopped) return;
+    if (s.running) {
+      // A ranking is under way: go again when it is done.
+      void s.running.then(() => this.request(id, "signals during the last ranking"));
+      return;
+    }
+    // A fast simulated clock must not turn rankings into a busy loop: an incident's next ranking
+    // waits, in wall time, at least as long as its last one took (at most half the CPU for it).
+    const rest = s.endedWall + s.costMs - Date.now();
+    if (rest > 0) {
+      const t = setTimeout(() => this.fire(id, s), rest);
+      t.unref?.();
+      s.timer = () => clearTimeout(t);
+      return;
+    }
+    const reasons = s.reasons.splice(0);
+    const started = Date.now();
+    s.running = this.enqueue(() => this.runSafe(id, reasons)).finally(() => {
+      s.running = undefined;
+      s.lastRun = this.clock.now();
+      s.endedWall = Date.now();
+      s.costMs = s.endedWall - started;
+    });
   }
 
   private enqueue(job: () => Promise<void>): Promise<void> {
@@ -274,7 +309,7 @@ export class DiagnosisService {
     const open = await this.o.store.incidents.listOpen();
     for (const i of open) {
       const s = this.slots.get(i.id);
-      if (!s || (!s.timer && !s.running && Date.now() - s.lastRun >= (this.o.refreshMs ?? 120_000))) this.request(i.id, "new data since the last look");
+      if (!s || (!s.timer && !s.running && this.clock.now() - s.lastRun >= (this.o.refreshMs ?? 120_000))) this.request(i.id, "new data since the last look");
     }
   }
 
@@ -323,13 +358,14 @@ export class DiagnosisService {
       async (tx) => {
         const s = createStore(tx, this.o.store.clock);
         // Resolved while this ranking ran: nothing more is said (it would read as a new hypothesis in the postmortem).
-        if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, resolved: true };
+        if ((await s.incidents.get(id))?.status === "resolved") return { posted: "none" as const, changes: [] as HypothesisChange[], cardChanged: false, headlineChanged: false, resolved: true };
         const before = (await s.timeline.list(id, ["hypothesis"])).reverse().find((e) => e.data.snapshot);
         const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
         const channel = incident.channel ?? this.o.defaultChannel;
         const oldCard = await s.incidents.card(id);
         const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
         if (cardChanged) await s.incidents.mergeCard(id, card);
+        const headlineChanged = card.headline !== undefined && card.headline !== oldCard.headline;
         if (!prev) {
           const msg = this.presenter.analysis({
             incident,
@@ -343,25 +379,27 @@ export class DiagnosisService {
           });
           await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:analysis` });
           await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: `Diagnosis: ${diagnosis.headline}`, data: { event: "analysis", trigger, snapshot: snapshotOf(diagnosis), tools: ctx.tools, window: ctx.window } });
-          return { posted: "analysis" as const, changes: [] as HypothesisChange[], cardChanged };
+          return { posted: "analysis" as const, changes: [] as HypothesisChange[], cardChanged, headlineChanged };
         }
         const changes = significantChanges(prev, diagnosis);
-        if (changes.length === 0) return { posted: "none" as const, changes, cardChanged };
+        if (changes.length === 0) return { posted: "none" as const, changes, cardChanged, headlineChanged };
         // The thread hears of a new leading cause; lesser moves (a runner-up strengthening, a candidate
         // dropping) go to the timeline and the card only: the noise budget of the thread.
         if (!changes.some((c) => c.kind === "leader")) {
           await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", quiet: true, trigger, changes, snapshot: snapshotOf(diagnosis) } });
-          return { posted: "none" as const, changes, cardChanged };
+          return { posted: "none" as const, changes, cardChanged, headlineChanged };
         }
         const msg = this.presenter.update({ incident, changes, diagnosis, trigger });
         const seq = (await s.timeline.list(id, ["hypothesis"])).length;
         await s.outbox.enqueue({ channel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(id) }, dedupeKey: `diagnosis:${id}:update:${seq}` });
         await s.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: changes.map((c) => c.text).join("\n"), data: { event: "update", trigger, changes, snapshot: snapshotOf(diagnosis) } });
-        return { posted: "update" as const, changes, cardChanged };
+        return { posted: "update" as const, changes, cardChanged, headlineChanged };
       },
       id,
     );
     if (published.cardChanged) this.o.incidents.markCardDirty(id);
+    // The PagerDuty incident's title and the Jira summary follow the headline.
+    if (published.headlineChanged && card.headline) this.o.incidents.events.emit("headline", incident, card.headline);
     if (published.posted !== "none") this.o.outbox?.poke();
     this.o.logger.info({ incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs }, "diagnosis ranked");
 

@@ -216,6 +216,10 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
       me.catch(() => (me = undefined));
       return me;
     },
+    async retitle(incidentId, title) {
+      const { incident } = await rest("put", `/incidents/${incidentId}`, "retitle", { data: { incident: { type: "incident_reference", title } } });
+      return view(incident);
+    },
     async reassign(incidentId, users) {
       const ids = await userIds(users);
       const { incident } = await rest("put", `/incidents/${incidentId}`, "reassign", {

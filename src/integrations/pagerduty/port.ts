@@ -69,6 +69,8 @@ export interface PagerDutyPort {
   addNote(incidentId: string, content: string): Promise<{ id: string }>;
   /** Escalates to `level`, or to the next level. */
   escalate(incidentId: string, level?: number): Promise<PagerDutyIncidentView>;
+  /** Sets the incident's title (REST `PUT /incidents/{id}`): it follows what the incident is understood to be. */
+  retitle(incidentId: string, title: string): Promise<PagerDutyIncidentView>;
   /** Reassigns to users given by PagerDuty id or email. */
   reassign(incidentId: string, users: string[]): Promise<PagerDutyIncidentView>;
   /** A user by id (name and email, to find the same person in Slack). */

@@ -92,7 +92,10 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
   const update = (i: PdIncident, u: Record<string, any>, from: PdUser) => {
     const agent = { type: "user_reference" as const, id: from.id };
     if (u.type !== undefined && u.type !== "incident" && u.type !== "incident_reference") throw invalidInput("Incident type must be incident or incident_reference");
-    if (typeof u.title === "string") i.title = u.title;
+    if (u.title !== undefined) {
+      if (typeof u.title !== "string" || u.title.trim() === "") throw invalidInput("Title can't be blank");
+      i.title = u.title;
+    }
     if (u.urgency === "high" || u.urgency === "low") i.urgency = u.urgency;
     if (Array.isArray(u.assignments)) {
       const ids = u.assignments.map((a: any) => a?.assignee?.id).filter((x: unknown): x is string => typeof x === "string");

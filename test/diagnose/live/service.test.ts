@@ -15,7 +15,42 @@ import { Toolsets } from "../../../src/toolsets/index.ts";
 import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-ports.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
-import { clockOf } from "../../../src/domain/clock.ts";
+import { clockOf, type Clock } from "../../../src/domain/clock.ts";
+
+/** A system clock the test moves by hand: timers fire when it passes their time, never by themselves. */
+class ManualClock implements Clock {
+  private timers: Array<{ at: number; fn: () => void }> = [];
+  t: number;
+  constructor(t: number) {
+    this.t = t;
+  }
+  now = () => this.t;
+  sleep = (ms: number) => new Promise<void>((r) => this.timer(ms, r));
+  timer = (ms: number, fn: () => void) => {
+    const entry = { at: this.t + ms, fn };
+    this.timers.push(entry);
+    return () => {
+      this.timers = this.timers.filter((x) => x !== entry);
+    };
+  };
+  pending = () => this.timers.length;
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => x.at <= this.t);
+    this.timers = this.timers.filter((x) => x.at > this.t);
+    for (const x of due) x.fn();
+  }
+}
+
+/** Polls (wall time) until the check holds or the bound passes; says whether it held. */
+async function within(ms: number, check: () => boolean): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
+}
 
 const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
 const blocksText = (m: { text: string; blocks?: unknown[] }) => `${m.text} ${JSON.stringify(m.blocks ?? [])}`;
@@ -189,5 +224,46 @@ describe("DiagnosisService", () => {
     await healthy.stop();
     expect(metrics.diagnosisRuns.get({ outcome: "ok" })).toBeGreaterThanOrEqual(1);
     expect(metrics.registry.expose()).toMatch(/aisre_diagnosis_runs_total\{outcome="failed"\} 1/);
+  });
+
+  it("waits its debounce and its least interval in the system's clock (the simulation's), not the wall clock", async () => {
+    await diagnosis.stop();
+    const clock = new ManualClock(NOW);
+    const metrics = createAppMetrics();
+    const runs = () => metrics.diagnosisRuns.get({ outcome: "ok" }) ?? 0;
+    // A minute's debounce and five minutes between rankings, in system time: with the wall clock,
+    // nothing would run for a minute of real time.
+    const paced = make(undefined, { clock, metrics, debounceMs: 60_000, minIntervalMs: 5 * M, refreshMs: 0 });
+    paced.start();
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    clock.advance(59_000);
+    expect(await within(200, () => runs() > 0)).toBe(false);
+    clock.advance(1_000);
+    expect(await within(20_000, () => runs() === 1)).toBe(true);
+    await paced.idle();
+    // A new signal right after: not before five system minutes since the last ranking.
+    await incidents.ingest({ alerts: [alert("HighLatencyP99", "checkout", LEAK + 7 * M)], changes: [] });
+    clock.advance(2 * M);
+    expect(await within(200, () => runs() > 1)).toBe(false);
+    clock.advance(3 * M);
+    expect(await within(20_000, () => runs() === 2)).toBe(true);
+    await paced.stop();
+  });
+
+  it("re-ranks open incidents every refresh period of system time", async () => {
+    await diagnosis.stop();
+    const clock = new ManualClock(NOW);
+    const metrics = createAppMetrics();
+    const runs = () => metrics.diagnosisRuns.get({ outcome: "ok" }) ?? 0;
+    await incidents.declare({ title: "checkout errors", severity: "sev2", services: ["checkout"], by: "U_ALICE" });
+    const paced = make(undefined, { clock, metrics, debounceMs: 1_000, minIntervalMs: 0, refreshMs: 10 * M });
+    paced.start();
+    clock.advance(10 * M);
+    // The refresh asked for a ranking (its debounce) and scheduled the next refresh.
+    expect(await within(20_000, () => clock.pending() >= 2)).toBe(true);
+    expect(runs()).toBe(0);
+    clock.advance(1_000);
+    expect(await within(20_000, () => runs() === 1)).toBe(true);
+    await paced.stop();
   });
 });
