@@ -1,3 +1,5 @@
+import type { Severity } from "../domain/alert.ts";
+
 /** When incidents resolve, reopen and when alerts count as flapping: pure rules with their options. */
 export interface LifecycleOptions {
   /** All alerts resolved for this long → the incident resolves. */
@@ -34,6 +36,35 @@ export function shouldResolve(firing: number, lastResolvedAtMs: number | undefin
 export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean }>, nowMs: number, o: LifecycleOptions): boolean {
   if (alerts.length === 0) return false;
   return alerts.every((a) => !a.firing && a.endedAtMs !== undefined && nowMs - a.endedAtMs >= (a.flapping ? Math.max(o.flapQuietMs, o.quietPeriodMs) : o.quietPeriodMs));
+}
+
+/**
+ * After a verified fix (remediation watched the symptoms recover), the signals that lag or lie no
+ * longer hold the incident open: a detector's anomaly (its episode closes only after a long normal
+ * stretch) and a flapping alert (flap damping: its next fire would not reopen the incident either).
+ * The other alerts must still be resolved for the quiet period, and the fix verified that long ago.
+ */
+export function quietAfterFix(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean; anomaly: boolean }>, fixedAtMs: number, nowMs: number, o: LifecycleOptions): boolean {
+  if (nowMs - fixedAtMs < o.quietPeriodMs) return false;
+  return alerts.filter((a) => !a.anomaly && !a.flapping).every((a) => !a.firing && a.endedAtMs !== undefined && nowMs - a.endedAtMs >= o.quietPeriodMs);
+}
+
+const severityRank = (s: Severity): number => Number(s.slice(3)) || 9;
+
+/**
+ * Severity follows the firing alerts down: the highest severity still firing, once every alert above
+ * it has been resolved for the quiet period (a flapping one for the flap quiet period, so its lulls
+ * do not lower the incident). Undefined when nothing falls: nothing above is still settling, nothing
+ * fires at all (that is resolution, not a fall), or the firing alerts are as severe as the incident.
+ */
+export function fallenSeverity(alerts: ReadonlyArray<{ severity: Severity; firing: boolean; endedAtMs?: number; flapping: boolean }>, current: Severity, nowMs: number, o: LifecycleOptions): Severity | undefined {
+  const firing = alerts.filter((a) => a.firing);
+  if (firing.length === 0) return undefined;
+  const top = firing.map((a) => a.severity).sort((a, b) => severityRank(a) - severityRank(b))[0];
+  if (!top || severityRank(top) <= severityRank(current)) return undefined;
+  const above = alerts.filter((a) => severityRank(a.severity) < severityRank(top));
+  const settled = above.every((a) => a.endedAtMs !== undefined && nowMs - a.endedAtMs >= (a.flapping ? Math.max(o.flapQuietMs, o.quietPeriodMs) : o.quietPeriodMs));
+  return settled ? top : undefined;
 }
 
 /** Whether a flip history (times of the recent flips) makes the alert flapping now. */

@@ -3,7 +3,7 @@ import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
 import { DEFAULT_GROUPING, groupAlert, type GroupingOptions, type OpenIncidentView } from "../correlate/grouping.ts";
-import { DEFAULT_LIFECYCLE, isFlapping, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
+import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -458,7 +458,9 @@ export class IncidentService {
 
   /**
    * Resolves incidents whose alerts have all been quiet for the quiet period, a flapping alert for
-   * the longer flap quiet period (hysteresis: its lulls do not resolve the incident).
+   * the longer flap quiet period (hysteresis: its lulls do not resolve the incident). After a
+   * verified fix, anomalies and flapping alerts no longer hold it open (quietAfterFix). An incident
+   * still firing has its severity follow the firing alerts down (fallenSeverity).
    */
   async autoResolve(): Promise<string[]> {
     const now = this.o.clock.now();
@@ -467,14 +469,51 @@ export class IncidentService {
       if (incident.origin === "declared") continue;
       const alerts = await this.store.alerts.quietness(incident.id);
       // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
-      const view = alerts.map((a) => ({ firing: a.firing, endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));
+      const view = alerts.map((a) => ({ ...a, anomaly: a.source === "anomaly", endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));
+      const quietMin = Math.round(this.o.lifecycle.quietPeriodMs / 60_000);
       if (quietEnough(view, now, this.o.lifecycle)) {
         const flapped = view.some((a) => a.flapping);
-        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${Math.round(this.o.lifecycle.quietPeriodMs / 60_000)} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`);
+        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`);
         resolved.push(incident.id);
+        continue;
+      }
+      // Held only by anomalies or flapping alerts (cheap check first): a verified fix releases it.
+      if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, this.o.lifecycle)) {
+        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => e.data.event === "verified");
+        if (fix && quietAfterFix(view, Date.parse(fix.at), now, this.o.lifecycle)) {
+          const lagging = [...new Set(view.filter((a) => a.firing && (a.anomaly || a.flapping)).map((a) => (a.anomaly ? `the anomaly${a.service ? ` on ${a.service}` : ""}` : `the flapping ${a.name}`)))];
+          await this.changeStatus(incident.id, "resolved", "aisre", `the fix was verified and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${lagging.slice(0, 3).join(" and ")} no longer hold it open` : ""}`);
+          resolved.push(incident.id);
+          continue;
+        }
+      }
+      const to = fallenSeverity(view, incident.severity, now, this.o.lifecycle);
+      if (to) {
+        const settled = view.filter((a) => Number(a.severity.slice(3)) < Number(to.slice(3)));
+        const names = [...new Set(settled.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))];
+        await this.followSeverityDown(incident.id, to, `${names.length ? names.slice(0, 3).join(", ") : "the more severe alerts"} resolved`);
       }
     }
     return resolved;
+  }
+
+  /**
+   * Lowers the incident's severity to what still fires, unless a person set it (theirs to change).
+   * The sync tells the thread once, with the paging consequence (the open page stays).
+   */
+  private async followSeverityDown(id: string, to: Severity, why: string): Promise<void> {
+    const notify: Array<() => void> = [];
+    await this.serial(async (s) => {
+      const incident = await s.incidents.get(id);
+      if (!incident || incident.status === "resolved" || severityRank(to) <= severityRank(incident.severity)) return;
+      const lastSet = (await s.timeline.list(id, ["status"])).reverse().find((e) => typeof e.data.to === "string" && e.data.to.startsWith("sev"));
+      if (lastSet && lastSet.actor !== "aisre") return;
+      const updated = (await s.incidents.update(id, { severity: to }))!;
+      await s.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${incident.severity} → ${to}: ${why}`, data: { from: incident.severity, to, why } });
+      this.dirtyCards.add(id);
+      notify.push(() => this.events.emit("severity", updated, "aisre", incident.severity));
+    });
+    for (const n of notify) n();
   }
 
   /**

@@ -148,6 +148,71 @@ describe("IncidentService", () => {
     expect(slack.roots().length).toBe(1);
   });
 
+  it("severity follows the firing alerts down once the more severe ones have been quiet for the quiet period; a person's severity stays", async () => {
+    const falls: Array<{ from: string; to: string; by: string }> = [];
+    incidents.events.on("severity", (i, by, from) => falls.push({ from, to: i.severity, by }));
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout"), { ...alert("HighLatencyP99", "checkout"), severity: "sev3" }], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    expect(inc.severity).toBe("sev2");
+    await incidents.ingest({ alerts: [{ ...alert("SLOErrorBudgetBurn", "checkout", "resolved"), endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 60_000;
+    await incidents.autoResolve();
+    expect((await store.incidents.get(inc.id))?.severity).toBe("sev2");
+    clock += 5 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([]);
+    expect((await store.incidents.get(inc.id))?.severity).toBe("sev3");
+    expect(falls).toEqual([{ from: "sev2", to: "sev3", by: "aisre" }]);
+    const [entry] = (await store.timeline.list(inc.id, ["status"])).filter((e) => e.data.to === "sev3");
+    expect(entry?.text).toBe("Severity sev2 → sev3: SLOErrorBudgetBurn on checkout resolved");
+    // Said once: later passes change nothing.
+    clock += 60_000;
+    await incidents.autoResolve();
+    expect(falls).toHaveLength(1);
+    // The SEV2 alert back: the incident rises again (the page, if any, is the sync's business).
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", "firing", new Date(clock).toISOString())], changes: [] });
+    expect((await store.incidents.get(inc.id))?.severity).toBe("sev2");
+    // A person sets SEV1: theirs, never lowered by aisre.
+    await incidents.setSeverity(inc.id, "sev1", "U_CAROL");
+    await incidents.ingest({ alerts: [{ ...alert("SLOErrorBudgetBurn", "checkout", "resolved"), endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 30 * 60_000;
+    await incidents.autoResolve();
+    expect((await store.incidents.get(inc.id))?.severity).toBe("sev1");
+  });
+
+  it("after a verified fix, a lagging anomaly and a flapping alert no longer keep the incident open", async () => {
+    const flap = alert("RedisEvictionsHigh", "payments");
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments"), { ...alert("error-ratio anomaly", "checkout"), source: "anomaly", severity: "sev3" }, flap], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    // The cache alert flaps (more than two flips in the flap window).
+    for (let i = 0; i < 3; i++) {
+      clock += 60_000;
+      await incidents.ingest({ alerts: [{ ...flap, status: "resolved", endsAt: new Date(clock).toISOString() }], changes: [] });
+      clock += 60_000;
+      await incidents.ingest({ alerts: [{ ...flap, startsAt: new Date(clock).toISOString() }], changes: [] });
+    }
+    await incidents.ingest({ alerts: [{ ...alert("HighErrorRate", "payments", "resolved"), endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 10 * 60_000;
+    // No fix yet: the anomaly and the flapping alert hold it open.
+    expect(await incidents.autoResolve()).toEqual([]);
+    // Remediation verified its fix (at the system's time, like the incident service's).
+    await createStore(
+      db,
+      clockOf(() => clock),
+    ).timeline.append({ incidentId: inc.id, kind: "action", actor: "aisre", text: "recovered", data: { actionId: "act_1", type: "rollout_restart", event: "verified", target: { service: "payments" } } });
+    clock += 2 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([]);
+    clock += 4 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([inc.id]);
+    const [resolved] = (await store.timeline.list(inc.id, ["status"])).filter((e) => e.data.to === "resolved");
+    expect(resolved?.data.why).toBe("the fix was verified and its alerts have been quiet for 5 min; the anomaly on checkout and the flapping RedisEvictionsHigh no longer hold it open");
+    // The flapping alert firing again does not reopen it.
+    clock += 60_000;
+    await incidents.ingest({ alerts: [{ ...flap, status: "resolved", endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 60_000;
+    await incidents.ingest({ alerts: [{ ...flap, startsAt: new Date(clock).toISOString() }], changes: [] });
+    expect((await store.incidents.get(inc.id))?.status).toBe("resolved");
+  });
+
   it("tags the root card and thread posts with incident metadata (opened, updated, resolved), one object with the outbox id", async () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
     const [inc] = await store.incidents.listOpen();

@@ -131,9 +131,12 @@ export class AlertRepo {
   }
 
   /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
-  async quietness(incidentId: string): Promise<Array<{ fingerprint: string; firing: boolean; endedAt?: string }>> {
-    const rows = await this.db.query<{ fingerprint: string; status: string; ended: Date | null }>("SELECT fingerprint, status, COALESCE(ends_at, last_seen_at) AS ended FROM alerts WHERE incident_id = $1", [incidentId]);
-    return rows.map((r) => ({ fingerprint: r.fingerprint, firing: r.status === "firing", ...(r.ended ? { endedAt: new Date(r.ended).toISOString() } : {}) }));
+  /** Each alert of an incident: firing or when it ended, its severity and where it came from (auto-resolve, severity falls). */
+  async quietness(incidentId: string): Promise<Array<{ fingerprint: string; name: string; service?: string; source: string; severity: Severity; firing: boolean; endedAt?: string }>> {
+    const rows = await this.db.query<{ fingerprint: string; name: string; service: string | null; source: string; severity: string; status: string; ended: Date | null }>("SELECT fingerprint, name, service, source, severity, status, COALESCE(ends_at, last_seen_at) AS ended FROM alerts WHERE incident_id = $1", [
+      incidentId,
+    ]);
+    return rows.map((r) => ({ fingerprint: r.fingerprint, name: r.name, ...(r.service ? { service: r.service } : {}), source: r.source, severity: r.severity as Severity, firing: r.status === "firing", ...(r.ended ? { endedAt: new Date(r.ended).toISOString() } : {}) }));
   }
 
   async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
