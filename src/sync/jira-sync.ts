@@ -15,7 +15,8 @@ import type { SyncPresenter } from "./presenter.ts";
 import { withRetry, type RetryOptions } from "./retry.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
-    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes" | "headline">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
+import type { IncidentEventMap } from "../incident/incident-events.ts";
+import { currentTitle } from "../incident/lookup.ts";
 
 /**
  * The Jira side of the sync. Outbound: a ticket per incident (per the settings), aisre-owned fields

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
+import { clockOf } from "../../src/domain/clock.ts";
 import { testDatabases } from "../support/databases.ts";
 
 /** Ratings (👍/👎), cause grades and Home viewers, the same on PGlite and Postgres. */
@@ -10,7 +11,10 @@ describe.each(testDatabases())("feedback store contract on $name", ({ open }) =>
   let now = Date.parse("2026-12-05T10:00:00Z");
   beforeAll(async () => {
     db = await open();
-    store = createStore(db, { now: () => now, sleep: async () => {} });
+    store = createStore(
+      db,
+      clockOf(() => now),
+    );
   });
   afterAll(async () => {
     await db.close();
