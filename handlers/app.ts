@@ -17,7 +17,7 @@ import type { Presenters } from "../src/app/presenters.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { topologyRoutes } from "../src/topology/routes.ts";
 import { NAMESPACE as SIM_NAMESPACE } from "../src/sandbox/sim/catalog.ts";
-import { startLocalSandbox, type LocalSandbox } from "../src/sandbox/start.ts";
+import type { LocalSandbox } from "../src/sandbox/start.ts";
 import { connectSandbox, type RemoteSandbox } from "../src/sandbox/remote.ts";
 import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
@@ -55,6 +55,8 @@ export async function startAisre(
     extraRoutes?: (s: Services) => Router[];
     /** Resolves when the embedded database may be opened (prepareEmbeddedDb, started before the imports). */
     databaseReady?: Promise<void>;
+    /** How long to wait for the shared sandbox (AISRE_SANDBOX_URL) to answer at start (default 60 s). */
+    sandboxWaitMs?: number;
   } = {},
 ): Promise<RunningAisre> {
   const logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
@@ -114,13 +116,15 @@ export async function startAisre(
       }
       if (config.env.AISRE_SANDBOX_URL) {
         // A sandbox of its own process (`npx aisre sandbox`), shared with other replicas.
-        remote = await connectSandbox({ url: config.env.AISRE_SANDBOX_URL, botUrl: config.env.PUBLIC_URL ?? url, logger: logger.child({ component: "sandbox" }) });
+        remote = await connectSandbox({ url: config.env.AISRE_SANDBOX_URL, botUrl: config.env.PUBLIC_URL ?? url, logger: logger.child({ component: "sandbox" }), waitMs: options.sandboxWaitMs });
         if (config.slack.mode === "sandbox") {
           signingSecret = remote.signingSecret;
           botToken = remote.botToken;
           slackApiUrl = `${remote.url}/api/`;
         }
       } else {
+        // Loaded only when it runs here: with its own process (npm start) the product never loads it.
+        const { startLocalSandbox } = await import("../src/sandbox/start.ts");
         sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
         if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
       }

@@ -165,6 +165,11 @@ const envSchema = z.object({
   SIM_SEED: z.coerce.number().int().optional(),
   /** Off when a real Prometheus + Alertmanager scrape the simulation and deliver its alerts instead. */
   SIM_ALERT_DELIVERY: bool,
+  /**
+   * `npm start` runs the local sandbox (simulation, Slack, Jira, PagerDuty twins) as a child process of
+   * its own, as the outside world it stands for; false runs it inside the product's process.
+   */
+  AISRE_SANDBOX_PROCESS: bool,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { enableCompileCache } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -45,4 +46,6 @@ export async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+// Modules type-stripped and compiled once are reused by the next run (Node's cache in the temp folder).
+enableCompileCache();
 process.exitCode = await main(process.argv.slice(2));

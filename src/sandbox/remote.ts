@@ -27,7 +27,8 @@ export async function connectSandbox(options: { url: string; botUrl: string; log
     if (!res.ok) throw new Error(`the sandbox at ${base} answered ${res.status} to the registration`);
     return (await res.json()) as SandboxAppInfo;
   };
-  const deadline = Date.now() + (options.waitMs ?? 60_000);
+  const started = Date.now();
+  const deadline = started + (options.waitMs ?? 60_000);
   let info: SandboxAppInfo;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -35,7 +36,9 @@ export async function connectSandbox(options: { url: string; botUrl: string; log
       break;
     } catch (e) {
       if (Date.now() > deadline) throw new Error(`no shared sandbox at ${base} (AISRE_SANDBOX_URL): ${e instanceof Error ? e.message : String(e)}`);
-      options.logger.warn({ url: base, err: e }, "shared sandbox not reachable yet; retrying");
+      // A sandbox starting alongside (npm start) takes a few seconds: said quietly at first.
+      const level = Date.now() - started < 30_000 ? "debug" : "warn";
+      options.logger[level]({ url: base, err: e }, "shared sandbox not reachable yet; retrying");
       await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 200, maxMs: 2000 })));
     }
   }

@@ -34,9 +34,16 @@ function bind(q: Queryable, root: PGlite): Db {
   };
 }
 
+/**
+ * Postgres's buffer cache inside the WebAssembly heap. PGlite's 128 MB default is never given back
+ * once touched and is most of the process's memory; the embedded database is small and its files are
+ * in the operating system's cache anyway.
+ */
+export const EMBEDDED_SHARED_BUFFERS = "16MB";
+
 /** The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory). */
 export async function openPgliteDb(dataDir: string | "memory"): Promise<Db> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir);
+  const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
   return bind(pg, pg);
 }

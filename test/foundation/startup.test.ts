@@ -62,8 +62,8 @@ describe("npm start", () => {
     const first = await env();
     // How fast it comes up is a benchmark's question (`npm run bench -- startup`), not this test's.
     let run = runNode(["handlers/main.ts"], first);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), "healthz", 90_000);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), "readyz", 60_000);
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), "healthz", 300_000);
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), "readyz", 300_000);
     expect(await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text()).toContain("aisre_process_resident_memory_bytes");
     expect(run.output()).toContain(`http://localhost:${first.SANDBOX_PORT}/`);
 
@@ -93,9 +93,9 @@ describe("npm start", () => {
 
     const second = await env();
     run = runNode(["handlers/main.ts"], second);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), "readyz after restart", 60_000);
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), "readyz after restart", 300_000);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     expect(await countIncidents()).toEqual(["restart probe"]);
-  }, 300_000);
+  }, 900_000);
 });

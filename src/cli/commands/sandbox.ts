@@ -31,11 +31,16 @@ export async function run(args: string[]): Promise<number> {
   if (!config) return 2;
   const logger = createLogger({ level: config.logLevel });
   const creds = appCredentials(join(config.dataDir, "sandbox"));
+  // Started by `npm start` (an IPC channel to it): the product prints the banner, and when it is gone
+  // (stopped, or killed with -9) this sandbox stops too.
+  const child = process.send !== undefined;
   const sandbox = await startLocalSandbox({ config, ...creds, logger, shared: true });
-  process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
+  if (!child) process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve());
+    if (child) process.once("disconnect", () => resolve());
   });
   await sandbox.close();
+  if (process.connected) process.disconnect();
   return 0;
 }
