@@ -18,6 +18,7 @@ import { statusSubcommand } from "./commands/status.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
 import { registerAssistantThreads } from "./events/assistant-thread.ts";
+import { registerLinkUnfurls } from "./events/link-shared.ts";
 import { registerThreadMessages } from "./events/thread-message.ts";
 import { registerDeclareIncidentView } from "./views/declare-incident.ts";
 import { registerPostmortemEditView } from "./views/postmortem-edit.ts";
@@ -34,6 +35,7 @@ export function registerListeners(app: App, services: Services, options: Listene
   registerAssistantThreads(app, services);
   registerAppMention(app, services, options.answerMention);
   registerThreadMessages(app, services);
+  registerLinkUnfurls(app, services);
   registerIncidentCardActions(app, services);
   registerTimelineActions(app, services);
   registerRemediationActions(app, services);

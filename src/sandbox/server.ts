@@ -27,6 +27,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Slash commands the app registered (default `/aisre`). */
   commands?: string[];
+  /** Domains the app registered for unfurls (manifest.yml `unfurl_domains`); default: the events URL's host. */
+  unfurlDomains?: string[];
   /** How long a user action waits for the bot (default: quiet for 1 s, at most 5 s). */
   watch?: Partial<WatchOptions>;
   /** Bot events the app subscribes to (default manifest.yml's). */
@@ -87,6 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     eventsUrl: options.eventsUrl,
     timeFactor: options.timeFactor,
     commands: options.commands,
+    unfurlDomains: options.unfurlDomains ?? [new URL(options.eventsUrl).hostname],
     watch: options.watch,
     ...(options.botEvents ? { botEvents: options.botEvents } : {}),
     ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),

@@ -70,6 +70,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     signingSecret: options.signingSecret,
     botToken: options.botToken,
     eventsUrl: `${botUrl}/slack/events`,
+    // aisre's incident links are on its public URL's host: the domain registered for unfurls.
+    unfurlDomains: [new URL(config.env.PUBLIC_URL ?? botUrl).hostname],
     timeFactor: config.env.SIM_SPEED,
     parts,
     scenarios,

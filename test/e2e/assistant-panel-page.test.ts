@@ -8,7 +8,7 @@ import { eventually, startTestAisre, type TestAisre } from "../support/harness.t
  * The assistant container on the sandbox page, in real Chromium: "✨ aisre" opens the side panel (a
  * new thread with #incidents as context), the suggested prompts show, a prompt is asked and the
  * streamed answer arrives with its title and the feedback buttons; looking at #sre changes the
- * thread's context.
+ * thread's context. A shared aisre incident link shows its unfurl.
  */
 
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
@@ -64,4 +64,17 @@ describe("the assistant side panel on the sandbox page", () => {
     await page.locator('.channel-link[data-name="sre"]').click();
     await eventually(async () => ((await page.locator("#assistant-context").textContent()) === "Context: #sre" ? true : undefined), "the new context", 30_000);
   }, 180_000);
+
+  it("draws the unfurl of an aisre incident link under the message that shared it", async () => {
+    const alerts = [{ name: "HighErrorRate", status: "firing", severity: "critical", service: "payments", summary: "HighErrorRate on payments" }];
+    expect((await t.postWebhook("generic", { alerts })).status).toBe(202);
+    const incident = await eventually(async () => (await t.aisre.services.store.incidents.listOpen()).find((i) => i.services.includes("payments")), "the payments incident", 60_000);
+    await page.locator('.channel-link[data-name="sre"]').click();
+    await page.locator("#composer-input").fill(`have a look: ${t.botUrl}/incidents/${incident.id}`);
+    await page.locator("#composer-input").press("Enter");
+    const unfurl = page.locator(".message .unfurl", { hasText: incident.id });
+    await unfurl.waitFor();
+    expect(await unfurl.textContent()).toContain("payments");
+    await page.screenshot({ path: join(ARTIFACTS, "incident-unfurl.png") });
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestAisre, type TestAisre } from "../support/harness.ts";
+import { eventually, startTestAisre, type TestAisre } from "../support/harness.ts";
 
 /**
  * The assistant container end to end: the sandbox sends `assistant_thread_started` and `message.im`
@@ -76,4 +76,30 @@ describe("the assistant container (side panel / DM)", () => {
     const none = await fetch(`${t.sandboxUrl}/sandbox/users/U_ALICE/assistant`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(none.status).toBe(400);
   });
+});
+
+describe("unfurls of aisre incident links", () => {
+  it("a person's link to an incident gets the incident's preview (link_shared → chat.unfurl); other links do not", async () => {
+    const alerts = [{ name: "HighErrorRate", status: "firing", severity: "critical", service: "payments", summary: "HighErrorRate on payments" }];
+    expect((await t.postWebhook("generic", { alerts })).status).toBe(202);
+    const incident = await eventually(async () => (await t.aisre.services.store.incidents.listOpen()).find((i) => i.services.includes("payments")), "the payments incident");
+    const url = `${t.botUrl}/incidents/${incident.id}`;
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("payments");
+    expect((await fetch(`${t.botUrl}/incidents/INC-nope`)).status).toBe(404);
+
+    await t.message("U_CAROL", "#sre", `look at ${url} and ${t.botUrl}/incidents/INC-nope please`);
+    const shared = await eventually(async () => {
+      const m = (await t.history("#sre")).find((x) => String(x.text).includes(incident.id));
+      const unfurls = (m?.attachments as Array<{ is_app_unfurl?: boolean; original_url?: string; blocks?: unknown[] }> | undefined)?.filter((a) => a.is_app_unfurl);
+      return unfurls?.length ? unfurls : undefined;
+    }, "the unfurl on the message");
+    expect(shared).toHaveLength(1);
+    expect(shared[0]?.original_url).toBe(url);
+    const text = JSON.stringify(shared[0]?.blocks);
+    expect(text).toContain("payments");
+    expect(text).toContain(incident.id);
+    expect(text).toContain("Open the incident thread");
+  }, 120_000);
 });

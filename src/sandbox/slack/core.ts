@@ -23,6 +23,8 @@ export interface SlackCore {
   verificationToken: string;
   /** Slash commands the app registered (manifest.yml). */
   commands: string[];
+  /** Domains the app registered for unfurls (chat.unfurl only attaches previews of links to these). */
+  unfurlDomains: string[];
   /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`). */
   homeTabEnabled: boolean;
   logger?: Logger;

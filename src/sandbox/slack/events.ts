@@ -1,5 +1,6 @@
 import type { Delivery } from "./delivery.ts";
 import { slackId } from "./ids.ts";
+import { sharedLinks } from "./links.ts";
 import { apiMessage, apiView, mentionedUsers, type UrlBase } from "./message-shape.ts";
 import type { Json, SandboxMessage, WorkspaceChange } from "./types.ts";
 import type { SlackWorkspace } from "./workspace.ts";
@@ -37,15 +38,17 @@ export class EventDispatcher {
   private readonly urls: UrlBase;
   private readonly token: string;
   private readonly subscriptions: Set<string>;
+  private readonly unfurlDomains: string[];
   private readonly pending = new Set<Promise<boolean>>();
   private readonly unsubscribe: () => void;
 
-  constructor(options: { workspace: SlackWorkspace; delivery: Delivery; urls: UrlBase; verificationToken: string; botEvents?: readonly string[] }) {
+  constructor(options: { workspace: SlackWorkspace; delivery: Delivery; urls: UrlBase; verificationToken: string; botEvents?: readonly string[]; unfurlDomains?: string[] }) {
     this.ws = options.workspace;
     this.delivery = options.delivery;
     this.urls = options.urls;
     this.token = options.verificationToken;
     this.subscriptions = new Set(options.botEvents ?? DEFAULT_BOT_EVENTS);
+    this.unfurlDomains = options.unfurlDomains ?? [];
     this.unsubscribe = this.ws.subscribe((c) => this.onChange(c));
   }
 
@@ -150,6 +153,13 @@ export class EventDispatcher {
     if (this.subscribedToMessages(m.channel)) {
       const ev: Json = { ...base, channel: m.channel, event_ts: m.ts, channel_type: this.channelType(m.channel) };
       if (m.files?.length && !m.subtype) ev.subtype = "file_share";
+      this.send(ev);
+    }
+    // A person's link to a domain the app registered: `link_shared` (never for the app's own posts).
+    const links = m.botId || m.user === "USLACKBOT" ? [] : sharedLinks(m.text, this.unfurlDomains);
+    if (links.length && this.subscriptions.has("link_shared")) {
+      const ev: Json = { type: "link_shared", channel: m.channel, is_bot_user_member: botInChannel, user: m.user, message_ts: m.ts, unfurl_id: `${m.channel}.${m.ts}.${slackId("", 16).toLowerCase()}`, source: "conversations_history", links, event_ts: this.ws.nextTs() };
+      if (m.threadTs && m.threadTs !== m.ts) ev.thread_ts = m.threadTs;
       this.send(ev);
     }
     const mentionsBot = !m.botId && mentionedUsers(m.text).includes(this.ws.botUserId);

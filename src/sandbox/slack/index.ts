@@ -28,6 +28,8 @@ export interface SlackSandboxOptions {
   timeFactor?: number;
   /** Slash commands the app registered; default `/aisre`. */
   commands?: string[];
+  /** Domains the app registered for unfurls: links to them in people's messages send `link_shared`. */
+  unfurlDomains?: string[];
   /** Bot events subscribed; default manifest.yml's. */
   botEvents?: string[];
   /** The app's Home tab is enabled (default true, as manifest.yml declares); else views.publish answers `not_enabled`. */
@@ -70,10 +72,11 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     userTokens: new Map(),
     verificationToken: randomHex(12),
     commands: options.commands ?? ["/aisre"],
+    unfurlDomains: options.unfurlDomains ?? [],
     homeTabEnabled: options.homeTabEnabled ?? true,
     logger: options.logger,
   };
-  const events = new EventDispatcher({ workspace, delivery, urls, verificationToken: core.verificationToken, botEvents: options.botEvents });
+  const events = new EventDispatcher({ workspace, delivery, urls, verificationToken: core.verificationToken, unfurlDomains: options.unfurlDomains, botEvents: options.botEvents });
   const watchOptions = { ...DEFAULT_WATCH, ...(options.watch ?? {}) };
   const actions = new UserActions(core);
   return {

@@ -173,6 +173,10 @@ function messageEl(m, { inThread }) {
   else if (m.text) body.append(h("div", { class: "message-text", html: mrkdwn(m.text, state.dir) }));
   if (!m.blocks?.length && !m.text && !m.files?.length) body.append(h("div", { class: "message-text muted" }, "This content can't be displayed."));
   for (const f of m.files ?? []) body.append(fileEl(f));
+  // App unfurls (chat.unfurl) of the links in the message, under it.
+  for (const a of (m.attachments ?? []).filter((x) => x.is_app_unfurl)) {
+    body.append(h("div", { class: "unfurl", dataset: { url: a.original_url ?? "" } }, a.blocks?.length ? renderBlocks(a.blocks, ctx) : h("div", { class: "message-text", html: mrkdwn(a.text ?? a.fallback ?? "", state.dir) })));
+  }
   if (m.reactions?.length) body.append(h("div", { class: "reactions" }, m.reactions.map((r) => h("span", { class: "reaction", title: r.users.map(displayName).join(", ") }, `${mrkdwn(`:${r.name}:`, state.dir).replace(/<[^>]+>/g, "")} ${r.count}`))));
   if (!inThread && m.reply_count) {
     body.append(

@@ -14,11 +14,15 @@ import { BOT_TOKEN, startPair, type Pair } from "./harness.ts";
  */
 
 const seen: Array<{ kind: string; payload: Record<string, unknown> }> = [];
+const shared: Array<Record<string, unknown>> = [];
 let pair: Pair;
 let client: WebClient;
 
 beforeAll(async () => {
   pair = await startPair((app) => {
+    app.event("link_shared", async ({ event }) => {
+      shared.push(event as unknown as Record<string, unknown>);
+    });
     app.assistant(
       new Assistant({
         threadStarted: async ({ event, setSuggestedPrompts, say }) => {
@@ -126,5 +130,29 @@ describe("the assistant container", () => {
     expect(await code(client.chat.stopStream({ channel: incidents.id, ts: s.ts! }))).toBe("message_not_in_streaming_state");
     expect(await code(client.chat.appendStream({ channel: incidents.id, ts: "1.000001", markdown_text: "c" }))).toBe("message_not_found");
     expect(workspace.message(incidents.id, s.ts!)?.text).toBe("ab");
+  });
+
+  it("sends link_shared for links to the app's domain and attaches chat.unfurl's previews, with Slack's errors", async () => {
+    const { slack, workspace } = pair.sandbox;
+    const url = "http://127.0.0.1:9/incidents/INC-1";
+    const m = slack.actions.postMessage("U_ALICE", "#sre", `see ${url} and https://example.org/x`);
+    await slack.events.idle();
+    const ev = shared.find((e) => e.message_ts === m.ts) as { channel: string; user: string; is_bot_user_member: boolean; source: string; unfurl_id: string; links: unknown[] } | undefined;
+    expect(ev).toMatchObject({ channel: m.channel, user: "U_ALICE", is_bot_user_member: true, source: "conversations_history", links: [{ domain: "127.0.0.1", url }] });
+    const preview = { blocks: [{ type: "section", text: { type: "mrkdwn", text: "*INC-1*" } }] };
+    expect(await code(client.chat.unfurl({ channel: m.channel, ts: m.ts, unfurls: { "http://127.0.0.1:9/incidents/INC-2": preview } }))).toBe("cannot_unfurl_message");
+    expect(await code(client.chat.unfurl({ channel: m.channel, ts: m.ts, unfurls: { "https://example.org/x": preview } }))).toBe("cannot_unfurl_url");
+    expect(await code(client.chat.unfurl({ channel: "C0NOPE", ts: m.ts, unfurls: { [url]: preview } }))).toBe("cannot_find_channel");
+    expect(await code(client.chat.unfurl({ channel: m.channel, ts: m.ts, unfurls: { [url]: { blocks: [{ type: "nope" }] } } as never }))).toBe("invalid_blocks");
+    expect(await code(client.chat.unfurl({ unfurl_id: ev!.unfurl_id, source: "conversations_history", unfurls: { [url]: preview } } as never))).toBe("ok");
+    const read = await client.conversations.history({ channel: m.channel, latest: m.ts, inclusive: true, limit: 1 });
+    const att = (read.messages?.[0]?.attachments ?? []) as Array<{ is_app_unfurl?: boolean; original_url?: string; blocks?: unknown[] }>;
+    expect(att).toEqual([expect.objectContaining({ is_app_unfurl: true, original_url: url, blocks: preview.blocks })]);
+    // The app's own links are not sent back to it.
+    const before = shared.length;
+    await client.chat.postMessage({ channel: "#sre", text: url });
+    await slack.events.idle();
+    expect(shared.length).toBe(before);
+    expect(workspace.message(m.channel, m.ts)?.unfurls?.[url]).toBeDefined();
   });
 });

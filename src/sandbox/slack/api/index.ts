@@ -6,11 +6,12 @@ import { fileMethods } from "./files.ts";
 import { miscMethods } from "./misc.ts";
 import { apiRouter } from "./router.ts";
 import { streamMethods } from "./streams.ts";
+import { unfurlMethods } from "./unfurl.ts";
 import { userMethods } from "./users.ts";
 import { viewMethods } from "./views.ts";
 
 /** Every emulated Web API method, by name. */
-export const METHODS = { ...miscMethods, ...chatMethods, ...streamMethods, ...assistantMethods, ...conversationMethods, ...userMethods, ...viewMethods, ...fileMethods };
+export const METHODS = { ...miscMethods, ...chatMethods, ...streamMethods, ...unfurlMethods, ...assistantMethods, ...conversationMethods, ...userMethods, ...viewMethods, ...fileMethods };
 
 export function slackApiRouter(core: SlackCore) {
   return apiRouter(core, METHODS);
