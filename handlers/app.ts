@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, HTTPReceiver } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import { buildServices, openServiceDb, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
@@ -107,12 +107,15 @@ export async function startAisre(
   let remote: RemoteSandbox | undefined;
   let signingSecret = config.slack.signingSecret;
   let botToken = config.slack.botToken;
+  let appToken = config.slack.appToken;
   let slackApiUrl: string | undefined;
   try {
     if (config.needsSandbox) {
       if (config.slack.mode === "sandbox") {
         signingSecret = randomBytes(16).toString("hex");
         botToken = `xoxb-sandbox-${randomBytes(8).toString("hex")}`;
+        // Socket Mode against the sandbox: it accepts this app-level token on apps.connections.open.
+        if (config.slack.socketMode) appToken = `xapp-1-sandbox-${randomBytes(8).toString("hex")}`;
       }
       if (config.env.AISRE_SANDBOX_URL) {
         // A sandbox of its own process (`npx aisre sandbox`), shared with other replicas.
@@ -125,7 +128,7 @@ export async function startAisre(
       } else {
         // Loaded only when it runs here: with its own process (npm start) the product never loads it.
         const { startLocalSandbox } = await import("../src/sandbox/start.ts");
-        sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, logger: logger.child({ component: "sandbox" }) });
+        sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}), logger: logger.child({ component: "sandbox" }) });
         if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
       }
     }
@@ -144,7 +147,10 @@ export async function startAisre(
 
   let app: App;
   if (config.slack.socketMode) {
-    app = new App({ token: botToken, appToken: config.slack.appToken, socketMode: true, logger: boltLogger(logger) });
+    // Bolt's Socket Mode receiver (apps.connections.open, then the WebSocket), at the sandbox's Web API when it is the sandbox.
+    const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;
+    const receiver = new SocketModeReceiver({ appToken: appToken!, logger: boltLogger(logger), installerOptions: clientOptions ? { clientOptions } : {} });
+    app = new App({ token: botToken, receiver, logger: boltLogger(logger), clientOptions });
   } else {
     const receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: "/slack/events", logger: boltLogger(logger) });
     app = new App({ token: botToken, receiver, logger: boltLogger(logger), clientOptions: slackApiUrl ? { slackApiUrl } : undefined });

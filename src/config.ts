@@ -120,6 +120,8 @@ const envSchema = z.object({
     .regex(/^[0-9a-f]{32}$/i, { error: "expected the 32-character hex signing secret from the app's Basic Information page" })
     .optional(),
   SLACK_APP_TOKEN: prefixed("xapp-"),
+  /** Socket Mode against the sandbox workspace (it hands out its own app-level token); implied by SLACK_APP_TOKEN. */
+  SLACK_SOCKET_MODE: bool,
 
   KUBECONFIG: nonEmpty,
   AISRE_K8S_IN_CLUSTER: bool,
@@ -280,7 +282,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     incidentChannel: e.AISRE_INCIDENT_CHANNEL,
-    slack: { mode: mode(!!e.SLACK_BOT_TOKEN), botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, socketMode: !!e.SLACK_APP_TOKEN },
+    slack: { mode: mode(!!e.SLACK_BOT_TOKEN), botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, socketMode: !!e.SLACK_APP_TOKEN || e.SLACK_SOCKET_MODE === true },
     kubernetes: { mode: mode(!!e.KUBECONFIG || !!e.AISRE_K8S_IN_CLUSTER), kubeconfig: e.KUBECONFIG, inCluster: !!e.AISRE_K8S_IN_CLUSTER, namespaces: e.AISRE_K8S_NAMESPACES?.split(",").map((s) => s.trim()) },
     prometheus: { mode: mode(!!e.PROMETHEUS_URL), url: e.PROMETHEUS_URL },
     cloudwatch: { mode: mode(!!e.AWS_REGION), region: e.AWS_REGION, endpoint: e.CLOUDWATCH_ENDPOINT },
@@ -298,7 +300,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function describeConfig(c: Config): Array<{ part: string; mode: string; detail: string }> {
   const set = (v: unknown) => (v ? "set" : "unset");
   return [
-    { part: "slack", mode: c.slack.mode, detail: c.slack.mode === "real" ? (c.slack.socketMode ? "Socket Mode (SLACK_APP_TOKEN set)" : `HTTP receiver on :${c.port}/slack/events`) : `sandbox workspace on :${c.sandboxPort}` },
+    { part: "slack", mode: c.slack.mode, detail: c.slack.mode === "real" ? (c.slack.socketMode ? "Socket Mode (SLACK_APP_TOKEN set)" : `HTTP receiver on :${c.port}/slack/events`) : `sandbox workspace on :${c.sandboxPort}${c.slack.socketMode ? " (Socket Mode)" : ""}` },
     { part: "database", mode: c.databaseUrl ? "real" : "embedded", detail: c.databaseUrl ? `Postgres at ${redactUrl(c.databaseUrl)}` : `PGlite in ${c.dataDir}` },
     { part: "kubernetes", mode: c.kubernetes.mode, detail: c.kubernetes.inCluster ? "in-cluster service account" : c.kubernetes.kubeconfig ? `kubeconfig ${c.kubernetes.kubeconfig}` : "simulated cluster" },
     { part: "prometheus", mode: c.prometheus.mode, detail: c.prometheus.url ? redactUrl(c.prometheus.url) : "simulated metrics" },

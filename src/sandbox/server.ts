@@ -27,6 +27,8 @@ export interface SandboxOptions {
   logger?: Logger;
   /** Slash commands the app registered (default `/aisre`). */
   commands?: string[];
+  /** Socket Mode: the app-level token the app connects with (deliveries then go over its WebSocket). */
+  appToken?: string;
   /** Domains the app registered for unfurls (manifest.yml `unfurl_domains`); default: the events URL's host. */
   unfurlDomains?: string[];
   /** How long a user action waits for the bot (default: quiet for 1 s, at most 5 s). */
@@ -90,6 +92,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     timeFactor: options.timeFactor,
     commands: options.commands,
     unfurlDomains: options.unfurlDomains ?? [new URL(options.eventsUrl).hostname],
+    ...(options.appToken ? { appToken: options.appToken } : {}),
     watch: options.watch,
     ...(options.botEvents ? { botEvents: options.botEvents } : {}),
     ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),
@@ -110,6 +113,10 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
       if (!res.headersSent) sendJson(res, 500, { ok: false, error: "internal_error" });
       else res.end();
     });
+  });
+  // Socket Mode's WebSocket (the URL apps.connections.open hands out).
+  server.on("upgrade", (req, socket) => {
+    if (!slack.core.socketMode?.upgrade(req, socket)) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

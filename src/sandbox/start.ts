@@ -11,6 +11,7 @@ import { startSandbox } from "./server.ts";
 import { topologyViewPart } from "./topology-view.ts";
 import { persistWorkspace } from "./slack/persist.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
+import type { SocketModeHub } from "./slack/socket-mode.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 import { github } from "../ingest/sources/github.ts";
 
@@ -19,6 +20,8 @@ export interface LocalSandbox {
   /** The bot token the sandbox workspace accepts (the bot's own token in sandbox mode). */
   botToken: string;
   workspace: SlackWorkspace;
+  /** Socket Mode's connections and envelopes, when the app uses Socket Mode. */
+  socketMode?: SocketModeHub;
   parts: SandboxPart[];
   scenarios?: ScenarioControl;
   /** The simulated production system, when any of Kubernetes / Prometheus / CloudWatch is sandboxed. */
@@ -30,7 +33,7 @@ export interface LocalSandbox {
  * Starts the local sandbox on SANDBOX_PORT: the Slack workspace (when Slack is not configured) and
  * the simulated system, Jira and PagerDuty (each only when its real counterpart is not configured).
  */
-export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; logger: Logger; shared?: boolean }): Promise<LocalSandbox> {
+export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; appToken?: string; logger: Logger; shared?: boolean }): Promise<LocalSandbox> {
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   // The simulation writes its URL into a kubeconfig and alert links, so the port is chosen first.
@@ -72,6 +75,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     eventsUrl: `${botUrl}/slack/events`,
     // aisre's incident links are on its public URL's host: the domain registered for unfurls.
     unfurlDomains: [new URL(config.env.PUBLIC_URL ?? botUrl).hostname],
+    ...(options.appToken ? { appToken: options.appToken } : {}),
     timeFactor: config.env.SIM_SPEED,
     parts,
     scenarios,
@@ -86,6 +90,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     url: running.url,
     botToken: options.botToken,
     workspace: running.workspace,
+    ...(running.slack.core.socketMode ? { socketMode: running.slack.core.socketMode } : {}),
     parts,
     scenarios,
     sim,

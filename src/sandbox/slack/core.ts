@@ -4,6 +4,7 @@ import type { Delivery } from "./delivery.ts";
 import type { RateLimiter } from "./limits.ts";
 import type { UrlBase } from "./message-shape.ts";
 import type { ResponseUrls } from "./response-urls.ts";
+import type { SocketModeHub } from "./socket-mode.ts";
 import type { Triggers } from "./triggers.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
@@ -17,6 +18,8 @@ export interface SlackCore {
   activity: BotActivity;
   postLimiter: RateLimiter;
   botToken: string;
+  /** Socket Mode, when the app uses it (apps.connections.open and the WebSocket). */
+  socketMode?: SocketModeHub;
   /** `xoxp-` tokens that act as a person (for tests and scripts reading as a user). */
   userTokens: Map<string, string>;
   /** The legacy verification token sent in payloads (Bolt ignores it; real Slack still sends it). */

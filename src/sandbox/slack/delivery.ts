@@ -1,6 +1,7 @@
 import type { Logger } from "../../log.ts";
 import type { BotActivity } from "./activity.ts";
 import { signedHeaders } from "./signing.ts";
+import type { SocketModeHub } from "./socket-mode.ts";
 import type { Json } from "./types.ts";
 
 export type FailureReason = "http_timeout" | "http_error" | "connection_failed" | "too_many_redirects" | "unknown_error";
@@ -48,11 +49,14 @@ export class Delivery {
   private readonly logger?: Logger;
   private readonly activity?: BotActivity;
   private readonly ackTimeoutMs: number;
+  /** Socket Mode: everything goes over the app's WebSocket connections instead of the request URL. */
+  private readonly socket?: SocketModeHub;
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private readonly controllers = new Set<AbortController>();
   private closed = false;
 
-  constructor(options: { url: string; signingSecret: string; timeFactor?: number; logger?: Logger; activity?: BotActivity; ackTimeoutMs?: number }) {
+  constructor(options: { url: string; signingSecret: string; timeFactor?: number; logger?: Logger; activity?: BotActivity; ackTimeoutMs?: number; socket?: SocketModeHub }) {
+    this.socket = options.socket;
     this.url = options.url;
     this.secret = options.signingSecret;
     this.timeFactor = options.timeFactor && options.timeFactor > 0 ? options.timeFactor : 1;
@@ -65,6 +69,14 @@ export class Delivery {
   async post(contentType: string, body: string, extraHeaders: Record<string, string> = {}): Promise<DeliveryResult> {
     const started = Date.now();
     if (this.closed) return { ok: false, body: "", contentType: "", reason: "connection_failed", noRetry: true, ms: 0 };
+    if (this.socket) {
+      const end = this.activity?.begin();
+      try {
+        return await this.socket.deliver(contentType, body, extraHeaders, this.ackTimeoutMs);
+      } finally {
+        end?.();
+      }
+    }
     const controller = new AbortController();
     this.controllers.add(controller);
     const end = this.activity?.begin();

@@ -6,6 +6,7 @@ import { BotActivity } from "./activity.ts";
 import { slackApiRouter } from "./api/index.ts";
 import type { SlackCore } from "./core.ts";
 import { Delivery } from "./delivery.ts";
+import { SocketModeHub } from "./socket-mode.ts";
 import { EventDispatcher } from "./events.ts";
 import { hooksRouter } from "./hooks.ts";
 import { randomHex } from "./ids.ts";
@@ -28,6 +29,8 @@ export interface SlackSandboxOptions {
   timeFactor?: number;
   /** Slash commands the app registered; default `/aisre`. */
   commands?: string[];
+  /** Socket Mode: the app-level token (`xapp-…`) the app connects with; deliveries then go over its WebSocket. */
+  appToken?: string;
   /** Domains the app registered for unfurls: links to them in people's messages send `link_shared`. */
   unfurlDomains?: string[];
   /** Bot events subscribed; default manifest.yml's. */
@@ -59,7 +62,8 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
   const workspace = new SlackWorkspace({ botUserId: options.botUserId });
   const activity = new BotActivity();
   const urls = { baseUrl: options.baseUrl };
-  const delivery = new Delivery({ url: options.eventsUrl, signingSecret: options.signingSecret, timeFactor: options.timeFactor, logger: options.logger, activity });
+  const socketMode = options.appToken ? new SocketModeHub({ appToken: options.appToken, appId: workspace.appId, logger: options.logger }) : undefined;
+  const delivery = new Delivery({ url: options.eventsUrl, signingSecret: options.signingSecret, timeFactor: options.timeFactor, logger: options.logger, activity, socket: socketMode });
   const core: SlackCore = {
     ws: workspace,
     urls,
@@ -69,6 +73,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     activity,
     postLimiter: new RateLimiter(POST_MESSAGE_RATE),
     botToken: options.botToken,
+    socketMode,
     userTokens: new Map(),
     verificationToken: randomHex(12),
     commands: options.commands ?? ["/aisre"],
@@ -96,6 +101,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     close() {
       events.close();
       delivery.close();
+      socketMode?.close();
     },
   };
 }

@@ -77,7 +77,14 @@ const bookmarksList: ApiMethod = ({ core, args, caller }) => {
   return { bookmarks: ch.bookmarks };
 };
 
+/** Socket Mode: a temporary WebSocket URL (app-level token; `not_allowed_token_type` otherwise, checked by the router). */
+const appsConnectionsOpen: ApiMethod = ({ core }) => {
+  if (!core.socketMode) throw new SlackApiError("not_allowed_token_type");
+  return { url: core.socketMode.open(core.urls.baseUrl()) };
+};
+
 export const miscMethods: Record<string, ApiMethod> = {
+  "apps.connections.open": appsConnectionsOpen,
   "api.test": apiTest,
   "auth.test": authTest,
   "reactions.add": reactionsAdd,

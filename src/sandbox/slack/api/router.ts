@@ -8,6 +8,8 @@ import type { Args } from "./args.ts";
 export interface Caller {
   userId: string;
   isBot: boolean;
+  /** The app-level token (`xapp-…`): good for apps.connections.open only. */
+  isApp?: boolean;
 }
 
 export interface ApiCall {
@@ -19,6 +21,9 @@ export interface ApiCall {
 }
 
 export type ApiMethod = (call: ApiCall) => Json | Promise<Json>;
+
+/** Methods only an app-level token may call. */
+const APP_TOKEN_METHODS = new Set(["apps.connections.open"]);
 
 /** Methods that need no token (api.test). */
 const NO_AUTH = new Set(["api.test"]);
@@ -65,6 +70,7 @@ function authenticate(core: SlackCore, req: RouteRequest, args: Args): Caller {
   const token = bearer ?? (typeof args.token === "string" ? args.token : undefined);
   if (!token) throw new SlackApiError("not_authed");
   if (token === core.botToken) return { userId: core.ws.botUserId, isBot: true };
+  if (core.socketMode && token === core.socketMode.appToken) return { userId: "", isBot: false, isApp: true };
   const user = core.userTokens.get(token);
   if (user) return { userId: user, isBot: false };
   throw new SlackApiError("invalid_auth");
@@ -89,6 +95,8 @@ export function apiRouter(core: SlackCore, methods: Record<string, ApiMethod>): 
       // Slack answers unknown_method before looking at the token.
       if (!impl) throw new SlackApiError("unknown_method", { extra: { req_method: method } });
       if (!NO_AUTH.has(method)) caller = authenticate(core, req, parsed.args);
+      // An app-level token opens Socket Mode connections and nothing else; only it can.
+      if (caller && (caller.isApp === true) !== APP_TOKEN_METHODS.has(method)) throw new SlackApiError("not_allowed_token_type");
       if (caller?.isBot) end = core.activity.begin();
       const result = await impl({ core, args: parsed.args, caller: caller ?? { userId: "", isBot: false }, warn: (c) => warnings.push(c) });
       const body: Json = { ok: true, ...result };
