@@ -1,5 +1,6 @@
 import type { ContextActionsBlock, KnownBlock } from "@slack/types";
-import { feedbackValue, GRADE_LABELS, GRADE_SCORES, GRADES, type FeedbackSubject, type Grade } from "../src/feedback/grades.ts";
+import { feedbackValue, GRADE_LABELS, GRADE_SCORES, GRADES, type FeedbackSubject } from "../src/domain/grades.ts";
+import type { CauseGradeView, FeedbackPresenter } from "../src/feedback/presenter.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn as esc, mentionUser } from "./mrkdwn.ts";
@@ -33,15 +34,6 @@ export function withFeedback<T extends { blocks: unknown[] }>(msg: T, subject: F
   return { ...msg, blocks: [...blocks, feedbackBlock(subject, incidentId)] };
 }
 
-/** What the grading question shows: the leading cause aisre stated at resolve, and the grades so far. */
-export interface CauseGradeView {
-  incidentId: string;
-  service?: string;
-  cause?: string;
-  confidence?: number;
-  grades: Array<{ userId: string; grade: Grade }>;
-}
-
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 /** "Was this the cause?" with right / partly / wrong / no idea; graded ones listed below (a second click changes a grade). */
@@ -62,3 +54,5 @@ export function causeGradeMessage(v: CauseGradeView): { text: string; blocks: Kn
   const text = v.cause ? `Was this the cause? ${esc(v.service ?? "")}: ${esc(fit(v.cause, 300))}` : "Was this the cause?";
   return { text, blocks };
 }
+
+export const blockKitFeedbackPresenter: FeedbackPresenter = { causeGrade: causeGradeMessage };

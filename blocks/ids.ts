@@ -15,7 +15,7 @@ export const ACTION = {
   postmortemEdit: "postmortem_edit",
   /** The status buttons; the value is `<incident id>|<draft|in_review|final>`. */
   postmortemStatus: "postmortem_status",
-  /** The native 👍/👎 feedback_buttons under an AI answer or a diagnosis; the value is feedbackValue() (src/feedback/grades.ts). */
+  /** The native 👍/👎 feedback_buttons under an AI answer or a diagnosis; the value is feedbackValue() (src/domain/grades.ts). */
   aiFeedback: "ai_feedback",
   /** "Was this the cause?" on resolve: one button per grade, `cause_grade_<grade>`; the value is the incident id. */
   causeGradePrefix: "cause_grade_",

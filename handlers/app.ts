@@ -8,6 +8,8 @@ import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { blockKitAnomalyPresenter } from "../blocks/anomaly.ts";
+import { blockKitHomePresenter } from "../blocks/app-home.ts";
+import { blockKitFeedbackPresenter } from "../blocks/feedback.ts";
 import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
 import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
 import { blockKitSyncPresenter } from "../blocks/paging.ts";
@@ -32,6 +34,8 @@ const blockKitPresenters: Presenters = {
   remediation: blockKitRemediationPresenter,
   postmortem: blockKitPostmortemPresenter,
   sync: blockKitSyncPresenter,
+  feedback: blockKitFeedbackPresenter,
+  home: blockKitHomePresenter,
 };
 
 export interface RunningAisre {

@@ -1,5 +1,6 @@
 import type { App } from "@slack/bolt";
 import type { Services } from "../src/app/services.ts";
+import { registerFeedbackActions } from "./actions/feedback.ts";
 import { registerIncidentCardActions } from "./actions/incident-card.ts";
 import { registerPagingActions } from "./actions/paging.ts";
 import { registerPostmortemActions } from "./actions/postmortem.ts";
@@ -16,6 +17,7 @@ import { postmortemSubcommand } from "./commands/postmortem.ts";
 import { runbookSubcommand } from "./commands/runbook.ts";
 import { statusSubcommand } from "./commands/status.ts";
 import type { Subcommand } from "./commands/subcommand.ts";
+import { registerAppHome } from "./events/app-home.ts";
 import { registerAppMention, type MentionAnswerer } from "./events/app-mention.ts";
 import { registerAssistantThreads } from "./events/assistant-thread.ts";
 import { registerLinkUnfurls } from "./events/link-shared.ts";
@@ -44,4 +46,6 @@ export function registerListeners(app: App, services: Services, options: Listene
   registerPagingActions(app, services);
   registerPostmortemActions(app, services);
   registerPostmortemEditView(app, services);
+  registerAppHome(app, services);
+  registerFeedbackActions(app, services);
 }

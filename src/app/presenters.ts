@@ -1,4 +1,6 @@
 import type { AnomalyPresenter } from "../detect/polling/presenter.ts";
+import type { FeedbackPresenter } from "../feedback/presenter.ts";
+import type { HomePresenter } from "../home/presenter.ts";
 import type { DiagnosisPresenter } from "../diagnose/live/view.ts";
 import type { IncidentPresenter } from "../incident/presenter.ts";
 import type { PostmortemPresenter } from "../postmortem/presenter.ts";
@@ -17,4 +19,6 @@ export interface Presenters {
   remediation?: RemediationPresenter;
   postmortem?: PostmortemPresenter;
   sync?: SyncPresenter;
+  feedback?: FeedbackPresenter;
+  home?: HomePresenter;
 }

@@ -32,6 +32,9 @@ import { DiagnosisService } from "../diagnose/live/service.ts";
 import { Toolsets } from "../toolsets/index.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { configureRedaction } from "../redact/redactor.ts";
+import { FeedbackService } from "../feedback/feedback-service.ts";
+import { feedbackCalibrationSource } from "../feedback/calibration-source.ts";
+import { HomeService } from "../home/home-service.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -62,6 +65,10 @@ export interface Services {
   diagnosis: DiagnosisService;
   /** Answers @mentions and /aisre questions: deterministic, with the LLM on top when configured. */
   assistant: Assistant;
+  /** 👍/👎 on answers and diagnoses, "Was this the cause?" on resolve; grades feed the calibration. */
+  feedback: FeedbackService;
+  /** The Home tab: published on app_home_opened, republished as things change. */
+  home: HomeService;
   /** The service graph as discovered (Kubernetes, service-graph metrics) and overridden (services.yaml). */
   topology(): DiscoveredTopology;
   /** Topology discovery: refreshed on a schedule by one replica, read from the store by all. */
@@ -199,7 +206,36 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       metrics: ports.missing.prometheus && ports.missing.cloudwatch ? `${ports.missing.prometheus}; ${ports.missing.cloudwatch}` : undefined,
     },
   });
-  const diagnosis = new DiagnosisService({ store, clock, incidents, toolsets, topology, runbooks: () => knowledge.loadedRunbooks(), logger: logger.child({ component: "diagnosis" }), defaultChannel: config.incidentChannel, presenter: deps.presenters.diagnosis, outbox, remediation, metrics });
+  // Responders' grades of resolved incidents correct the leader's confidence (src/diagnose/feedback-calibration.ts).
+  const calibration = feedbackCalibrationSource(store);
+  const diagnosis = new DiagnosisService({
+    store,
+    clock,
+    incidents,
+    toolsets,
+    topology,
+    runbooks: () => knowledge.loadedRunbooks(),
+    logger: logger.child({ component: "diagnosis" }),
+    defaultChannel: config.incidentChannel,
+    presenter: deps.presenters.diagnosis,
+    outbox,
+    remediation,
+    metrics,
+    calibration: () => calibration.get(),
+  });
+  const feedback = new FeedbackService({
+    store,
+    incidents,
+    outbox,
+    logger: logger.child({ component: "feedback" }),
+    defaultChannel: config.incidentChannel,
+    presenter: deps.presenters.feedback,
+    async leading(id) {
+      const lead = (await diagnosis.published(id))?.diagnosis.hypotheses[0];
+      return lead ? { service: lead.service, cause: lead.cause, confidence: lead.confidence } : undefined;
+    },
+  });
+  feedback.onChange(() => calibration.invalidate());
   const assistant = new Assistant({
     toolsets,
     store,
@@ -210,6 +246,18 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     remediation,
     redactor: Redactor.fromPatterns(config.env.AISRE_REDACT_PATTERNS),
     ...(ports.openai ? { llm: { client: ports.openai.withOptions({ maxRetries: 0, timeout: config.openai.loop.timeoutMs }), model: config.openai.model, limits: config.openai.loop } } : {}),
+  });
+  const home = new HomeService({
+    store,
+    slack,
+    clock,
+    logger: logger.child({ component: "home" }),
+    incidents,
+    remediation,
+    ...(ports.pagerduty ? { oncall: (s: string) => sync.oncallFor(s) } : { oncallNote: ports.missing.pagerduty ?? "PagerDuty is not configured." }),
+    knownServices: () => assistant.knownServices(),
+    changes: [(fn) => feedback.onChange(fn)],
+    presenter: deps.presenters.home,
   });
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -231,6 +279,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     toolsets,
     diagnosis,
     assistant,
+    feedback,
+    home,
     topology,
     topologyDiscovery,
     async ready() {
@@ -247,6 +297,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       polling.start();
       topologyDiscovery.start();
       diagnosis.start();
+      feedback.start();
+      home.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
       intake.start();
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
@@ -276,6 +328,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       remediation.close();
       await intake.stop();
       await diagnosis.stop();
+      feedback.stop();
+      await home.stop();
       await sync.stop();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);

@@ -5,6 +5,7 @@ import type { PropGraph } from "./graph.ts";
 import { classifyMetric, kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences } from "./calibration.ts";
+import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration.ts";
 import { clamp, pearson } from "./stats.ts";
 import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries, ServiceMetrics, UncertaintyVerdict } from "./types.ts";
 import { comparedWithUsual, plural, runbookMatch } from "../text/words.ts";
@@ -662,7 +663,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
   const positive = ranked.filter((r) => r.score > 0);
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
-  const conf = confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) });
+  const conf = applyFeedbackCalibration(confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) }), opts.feedback ?? NO_CALIBRATION);
   const scoredBy = new Map(ranked.map((r) => [r.service, r]));
   const listed = opts.includeAll ? [...positive, ...ranked.filter((r) => !(r.score > 0))] : positive;
   const hypotheses = listed.slice(0, opts.limit ?? listed.length).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i] ?? 0, scoredBy));
@@ -688,7 +689,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     uncertainty,
     headline,
     gaps,
-    notes: p.notes,
+    notes: opts.feedback?.shift ? [...p.notes, `Leader's confidence corrected by ${opts.feedback.n} graded incident${opts.feedback.n === 1 ? "" : "s"} (logit ${opts.feedback.shift > 0 ? "+" : ""}${opts.feedback.shift.toFixed(2)})`] : p.notes,
     elapsedMs: Number((performance.now() - started).toFixed(2)),
   };
 }

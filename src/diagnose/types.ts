@@ -4,6 +4,8 @@
  * a recorded case folder. Times are unix seconds everywhere.
  */
 
+import type { FeedbackCalibration } from "./feedback-calibration.ts";
+
 import type { MetricSeries, ServiceMetrics } from "../domain/metrics.ts";
 
 export type { MetricSeries, ServiceMetrics };
@@ -94,6 +96,8 @@ export interface DiagnosisOptions {
   limit?: number;
   /** Also list services with no evidence at all (score 0, at the end); offline replay uses it. */
   includeAll?: boolean;
+  /** The correction learnt from responders' grades (feedback-calibration.ts), applied to the leader's confidence. */
+  feedback?: FeedbackCalibration;
 }
 
 export type EvidenceKind = "metric" | "topology" | "symptom" | "change" | "k8s" | "log" | "runbook";

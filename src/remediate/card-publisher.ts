@@ -25,8 +25,10 @@ export class ActionCards {
   /** Cards with an edit queued but not started: another request for them is already covered. */
   private readonly queued = new Set<string>();
   private readonly waitMs: number;
+  /** Told whenever a card is posted or re-rendered (an action's state changed): Home republishes. */
+  private readonly changed?: () => void;
 
-  constructor(o: { store: Store; records: ActionRecords; outbox?: OutboxSender; logger: Logger; defaultChannel: string; presenter: () => RemediationPresenter; buttons: (a: RemediationAction) => Promise<boolean>; waitForPostMs?: number }) {
+  constructor(o: { store: Store; records: ActionRecords; outbox?: OutboxSender; logger: Logger; defaultChannel: string; presenter: () => RemediationPresenter; buttons: (a: RemediationAction) => Promise<boolean>; waitForPostMs?: number; changed?: () => void }) {
     this.store = o.store;
     this.records = o.records;
     this.outbox = o.outbox;
@@ -35,6 +37,7 @@ export class ActionCards {
     this.presenter = o.presenter;
     this.buttons = o.buttons;
     this.waitMs = o.waitForPostMs ?? 120_000;
+    this.changed = o.changed;
   }
 
   private async channelOf(incidentId: string): Promise<string> {
@@ -54,6 +57,7 @@ export class ActionCards {
       dedupeKey: `action-post:${a.id}`,
     });
     this.outbox?.poke();
+    this.changed?.();
   }
 
   /** A separate short message in the thread (failures, escalations): what must not be missed. */
@@ -92,6 +96,7 @@ export class ActionCards {
     const msg = await this.render(a);
     await this.store.outbox.enqueue({ channel: await this.channelOf(a.incidentId), method: "chat.update", payload: { ...msg, ts: ref.ts, _meta: { incidentId: a.incidentId } } });
     this.outbox?.poke();
+    this.changed?.();
   }
 
   /** Resolves when no card edit is waiting (tests, shutdown). */

@@ -96,6 +96,7 @@ export class RemediationService {
   private readonly ports: RemediationPorts;
   private readonly presenter: RemediationPresenter;
   private readonly running = new Set<Promise<void>>();
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(o: RemediationServiceOptions) {
     this.o = o;
@@ -113,6 +114,7 @@ export class RemediationService {
       defaultChannel: o.defaultChannel,
       presenter: () => this.presenter,
       buttons: (a) => this.showButtons(a),
+      changed: () => this.changed(),
     });
     this.executor = new ActionExecutor({
       store: o.store,
@@ -131,6 +133,21 @@ export class RemediationService {
 
   private context(): ActionContext {
     return { kubernetes: this.ports.kubernetes, runbooks: this.ports.runbooks ?? defaultRunbookRunner, sandboxUrl: this.ports.sandboxUrl, namespace: this.ports.namespace ?? "default" };
+  }
+
+  /** Called whenever an action's state changes or automation is switched (the Home tab republishes). */
+  onChange(fn: () => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.changeListeners) fn();
+  }
+
+  /** Actions waiting for an approval. */
+  pending(): Promise<RemediationAction[]> {
+    return this.records.inStates(["pending"]);
   }
 
   /** The actions that exist under the current policy (built-ins and runbooks). */
@@ -431,6 +448,7 @@ export class RemediationService {
     await this.o.store.audit.append({ actor: user, action: enabled ? "automation.on" : "automation.off", detail: { was: before.enabled, reason: reason ?? null } });
     // Pending cards lose (or regain) their buttons.
     for (const a of await this.records.inStates(["pending"])) void this.cards.refresh(a.id);
+    this.changed();
     return {
       ok: true,
       message: enabled ? ":large_green_circle: Automation is *on*: approved and automatic actions run again under the policy." : ":red_circle: Automation is *off* for everyone, at once: no action runs (automatic or approved) until an approver runs `/aisre autonomy on`.",

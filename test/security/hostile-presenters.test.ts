@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as anomaly from "../../blocks/anomaly.ts";
+import * as appHome from "../../blocks/app-home.ts";
 import * as answer from "../../blocks/answer.ts";
 import * as assistant from "../../blocks/assistant.ts";
 import * as declare from "../../blocks/declare-modal.ts";
@@ -29,6 +30,9 @@ import { summaryFor } from "../../src/assistant/summaries.ts";
 import type { IncidentContext } from "../../src/assistant/context.ts";
 import type { ServiceHealth } from "../../src/assistant/service-health.ts";
 import { plainAnomalyPresenter, type AnomalyMessageView } from "../../src/detect/polling/presenter.ts";
+import { plainFeedbackPresenter } from "../../src/feedback/presenter.ts";
+import type { HomeView } from "../../src/home/home-view.ts";
+import { plainHomePresenter } from "../../src/home/presenter.ts";
 import { plainDiagnosisPresenter, type AnalysisView, type UpdateView } from "../../src/diagnose/live/view.ts";
 import type { Alert, ChangeEvent } from "../../src/domain/alert.ts";
 import type { Incident } from "../../src/domain/incident.ts";
@@ -197,10 +201,34 @@ const ctx: IncidentContext = hostileCopy({
 } as unknown as IncidentContext);
 const answerSample = { intent: "why", text: MD, sources: [HOSTILE], notes: [HOSTILE], mode: "llm", llm: { model: HOSTILE, steps: 1, tokens: 1, elapsedMs: 1 }, proposals: [{ type: HOSTILE, service: HOSTILE, reason: HOSTILE, note: HOSTILE }] } as never;
 
+const homeView: HomeView = {
+  ...hostileCopy({
+    user: "u",
+    open: [{ id: "i", title: "t", severity: "sev2", status: "open", services: ["s"], createdAt: T, permalink: "p", cause: "c" }],
+    approvals: [{ actionId: "a", incidentId: "i", title: "t", service: "s", permalink: "p" }],
+    oncall: [{ service: "s", people: [{ name: "n", email: "e", slackUserId: "u", schedule: "s" }] }],
+    oncallNote: "n",
+    automation: { by: "b", at: T, reason: "r" },
+    resolved: [{ id: "i", title: "t", severity: "sev3", resolvedAt: T, cause: "c", permalink: "p" }],
+  }),
+  now: Date.parse(T),
+} as unknown as HomeView;
+for (const i of homeView.open) Object.assign(i, { ageMs: 90_000, confidence: 0.5 });
+for (const a of homeView.approvals) Object.assign(a, { approvals: 1, required: 2 });
+for (const o of homeView.oncall) for (const p of o.people) p.level = 1;
+for (const r of homeView.resolved) Object.assign(r, { score: 65, grade: "partly", graders: 1, confidence: 0.7 });
+const homeOff: HomeView = { ...homeView, automation: { ...homeView.automation, enabled: false }, accuracy: { graded: 1, meanScore: 65 }, oncall: [], open: [], approvals: [], resolved: [] };
+const gradeSample = { ...hostileCopy({ incidentId: "INC-1", service: "s", cause: "c" }), confidence: 0.5, grades: [{ userId: HOSTILE, grade: "wrong" as const }] };
+
 /** Every presenter export: `file#name` (or `file#object.method`) → a render with hostile input. */
 const CASES: Record<string, () => unknown> = {
   "blocks/anomaly.ts#anomalyChartComment": () => ({ text: anomaly.anomalyChartComment(anomalyView) }),
   "blocks/anomaly.ts#blockKitAnomalyPresenter.chartComment": () => ({ text: anomaly.blockKitAnomalyPresenter.chartComment(anomalyView) }),
+  "blocks/app-home.ts#appHomeView": () => [appHome.appHomeView({ ...homeView, automation: { ...homeView.automation, enabled: true } }), appHome.appHomeView(homeOff)],
+  "blocks/app-home.ts#blockKitHomePresenter.home": () => appHome.blockKitHomePresenter.home(homeView),
+  "blocks/feedback.ts#blockKitFeedbackPresenter.causeGrade": () => feedback.blockKitFeedbackPresenter.causeGrade(gradeSample),
+  "src/feedback/presenter.ts#plainFeedbackPresenter.causeGrade": () => plainFeedbackPresenter.causeGrade(gradeSample),
+  "src/home/presenter.ts#plainHomePresenter.home": () => plainHomePresenter.home(homeView),
   "blocks/answer.ts#placeholderMessage": () => answer.placeholderMessage(),
   "blocks/answer.ts#answerMessage": () => answer.answerMessage(answerSample),
   "blocks/assistant.ts#oncallMessage": () => assistant.oncallMessage([HOSTILE], MD, { shareable: true, sharedBy: HOSTILE }),

@@ -12,6 +12,7 @@ import { createStore, type Store } from "../../store/store.ts";
 import type { Toolsets } from "../../toolsets/index.ts";
 import { cardDiagnosis, diffDiagnoses, type HypothesisChange } from "../adapters.ts";
 import { diagnose } from "../engine.ts";
+import type { FeedbackCalibration } from "../feedback-calibration.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
 import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
 import { cardHeadline } from "./headline.ts";
@@ -57,6 +58,8 @@ export interface DiagnosisServiceOptions {
   recommendAbove?: number;
   /** Counts rankings by outcome (`aisre_diagnosis_runs_total`). */
   metrics?: Pick<AppMetrics, "diagnosisRuns">;
+  /** The correction learnt from responders' grades (src/diagnose/feedback-calibration.ts); none by default. */
+  calibration?: () => Promise<FeedbackCalibration>;
 }
 
 interface Slot {
@@ -322,7 +325,12 @@ export class DiagnosisService {
     if (!incident) return undefined;
     const alerts = await this.o.store.alerts.byIncident(id);
     const context = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
-    const raw = diagnose(context.input);
+    // Responders' grades correct the leader's confidence (when any incident was graded).
+    const feedback = await this.o.calibration?.().catch((e: unknown) => {
+      this.o.logger.warn({ err: e }, "feedback calibration unavailable; the evaluation-fitted confidences stand");
+      return undefined;
+    });
+    const raw = diagnose(feedback ? { ...context.input, options: { ...context.input.options, feedback } } : context.input);
     return { incident, alerts, context, diagnosis: { ...raw, gaps: [...new Set([...context.gaps, ...raw.gaps])] } };
   }
 

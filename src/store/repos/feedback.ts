@@ -1,6 +1,6 @@
 import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 import type { Severity } from "../../domain/alert.ts";
-import type { FeedbackSubject, Grade, Sentiment } from "../../feedback/grades.ts";
+import type { FeedbackSubject, Grade, Sentiment } from "../../domain/grades.ts";
 import type { Db } from "../db.ts";
 import { iso } from "../rows.ts";
 
