@@ -4,6 +4,8 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as anomaly from "../../blocks/anomaly.ts";
 import * as appHome from "../../blocks/app-home.ts";
+import * as assistantThread from "../../blocks/assistant-thread.ts";
+import * as unfurl from "../../blocks/incident-unfurl.ts";
 import * as answer from "../../blocks/answer.ts";
 import * as assistant from "../../blocks/assistant.ts";
 import * as declare from "../../blocks/declare-modal.ts";
@@ -229,6 +231,9 @@ const CASES: Record<string, () => unknown> = {
   "blocks/feedback.ts#blockKitFeedbackPresenter.causeGrade": () => feedback.blockKitFeedbackPresenter.causeGrade(gradeSample),
   "src/feedback/presenter.ts#plainFeedbackPresenter.causeGrade": () => plainFeedbackPresenter.causeGrade(gradeSample),
   "src/home/presenter.ts#plainHomePresenter.home": () => plainHomePresenter.home(homeView),
+  "blocks/answer.ts#answerFooter": () => answer.answerFooter(answerSample),
+  "blocks/assistant-thread.ts#assistantGreeting": () => [assistantThread.assistantGreeting(HOSTILE), assistantThread.assistantGreeting("U_ALICE")],
+  "blocks/incident-unfurl.ts#incidentUnfurl": () => [unfurl.incidentUnfurl(incident, hostileCopy({ headline: "h", diagnosis: { cause: "c" } }), "https://evil.example/x|<!everyone>|details"), unfurl.incidentUnfurl(incident, {}, undefined)],
   "blocks/answer.ts#placeholderMessage": () => answer.placeholderMessage(),
   "blocks/answer.ts#answerMessage": () => answer.answerMessage(answerSample),
   "blocks/assistant.ts#oncallMessage": () => assistant.oncallMessage([HOSTILE], MD, { shareable: true, sharedBy: HOSTILE }),
