@@ -5,7 +5,7 @@ export type Rgba = readonly [number, number, number, number];
 export function hexColor(hex: string, alpha = 255): Rgba {
   const m = /^#?([0-9a-f]{6})$/i.exec(hex);
   if (!m) throw new RangeError(`bad colour ${hex}`);
-  const n = Number.parseInt(m[1], 16);
+  const n = Number.parseInt(m[1] ?? "", 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255, alpha];
 }
 
@@ -30,15 +30,21 @@ export class Bitmap {
     if (a <= 0) return;
     const i = (y * this.width + x) * 4;
     const p = this.pixels;
-    p[i] = Math.round(p[i] + (color[0] - p[i]) * a);
-    p[i + 1] = Math.round(p[i + 1] + (color[1] - p[i + 1]) * a);
-    p[i + 2] = Math.round(p[i + 2] + (color[2] - p[i + 2]) * a);
-    p[i + 3] = Math.round(p[i + 3] + (255 - p[i + 3]) * a);
+    // (x, y) is inside the raster (checked above), so every channel index is in range.
+    const mix = (k: number, target: number) => {
+      const v = p[i + k] ?? 0;
+      p[i + k] = Math.round(v + (target - v) * a);
+    };
+    mix(0, color[0]);
+    mix(1, color[1]);
+    mix(2, color[2]);
+    mix(3, 255);
   }
 
   get(x: number, y: number): [number, number, number, number] {
-    const i = (y * this.width + x) * 4;
-    return [this.pixels[i], this.pixels[i + 1], this.pixels[i + 2], this.pixels[i + 3]];
+    if (x < 0 || y < 0 || x >= this.width || y >= this.height) throw new RangeError(`pixel (${x}, ${y}) is outside ${this.width}×${this.height}`);
+    const [r = 0, g = 0, b = 0, a = 0] = this.pixels.subarray((y * this.width + x) * 4);
+    return [r, g, b, a];
   }
 
   fillRect(x0: number, y0: number, x1: number, y1: number, color: Rgba): void {
@@ -69,10 +75,10 @@ export class Bitmap {
     const r = width / 2;
     const cover = new Map<number, number>();
     for (let k = 0; k + 3 < xy.length; k += 2) {
-      const x0 = xy[k];
-      const y0 = xy[k + 1];
-      const x1 = xy[k + 2];
-      const y1 = xy[k + 3];
+      const x0 = xy[k] ?? Number.NaN;
+      const y0 = xy[k + 1] ?? Number.NaN;
+      const x1 = xy[k + 2] ?? Number.NaN;
+      const y1 = xy[k + 3] ?? Number.NaN;
       if (![x0, y0, x1, y1].every(Number.isFinite)) continue;
       const dx = x1 - x0;
       const dy = y1 - y0;

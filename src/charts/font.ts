@@ -4,6 +4,9 @@ import type { Bitmap, Rgba } from "./bitmap.ts";
  * A 3x5 pixel bitmap font: each glyph is five rows, each row one octal digit (bit 4 = left column).
  * Lower case draws as upper case; unknown characters draw as "?".
  */
+/** "?": drawn for characters the font lacks. */
+const UNKNOWN_GLYPH = "71202";
+
 const GLYPHS: Record<string, string> = {
   "0": "75557",
   "1": "26227",
@@ -64,7 +67,7 @@ const GLYPHS: Record<string, string> = {
   "'": "22000",
   '"': "55000",
   "!": "22202",
-  "?": "71202",
+  "?": UNKNOWN_GLYPH,
   "|": "22222",
   "~": "03600",
   "^": "25000",
@@ -88,7 +91,7 @@ export function drawText(bmp: Bitmap, text: string, x: number, y: number, color:
   let cx = Math.round(x);
   const top = Math.round(y);
   for (const ch of text) {
-    const g = GLYPHS[ch] ?? GLYPHS[ch.toUpperCase()] ?? GLYPHS["?"];
+    const g = GLYPHS[ch] ?? GLYPHS[ch.toUpperCase()] ?? UNKNOWN_GLYPH;
     for (let row = 0; row < GLYPH_H; row++) {
       const bits = g.charCodeAt(row) - 48;
       for (let col = 0; col < GLYPH_W; col++) {

@@ -105,6 +105,9 @@ export function renderLineChartBitmap(opts: LineChartOptions): Bitmap {
   return bmp;
 }
 
+/** Point i of a series; a missing point reads as NaN, which the drawing skips like any non-finite value. */
+const at = (xs: readonly number[], i: number): number => xs[i] ?? Number.NaN;
+
 function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
   const width = Math.max(120, Math.round(opts.width ?? 800));
   const height = Math.max(80, Math.round(opts.height ?? 320));
@@ -142,8 +145,8 @@ function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
   const ph = height - top - bottom;
   if (pw < 10 || ph < 10) return [width, height, bmp.pixels];
 
-  let t0 = ts.length > 0 ? ts[0] : 0;
-  let t1 = ts.length > 0 ? ts[ts.length - 1] : 1;
+  let t0 = ts[0] ?? 0;
+  let t1 = ts.at(-1) ?? 1;
   if (t1 <= t0) t1 = t0 + 60e3;
   const regions: readonly TimeRegion[] = !opts.highlight ? [] : "from" in opts.highlight ? [opts.highlight] : opts.highlight;
   for (const r of regions) {
@@ -188,19 +191,20 @@ function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
 
   // Gaps: a time step over 3x the median step breaks the line.
   const deltas: number[] = [];
-  for (let i = 1; i < ts.length; i++) deltas.push(ts[i] - ts[i - 1]);
+  for (let i = 1; i < ts.length; i++) deltas.push(at(ts, i) - at(ts, i - 1));
   deltas.sort((a, b) => a - b);
-  const gap = deltas.length > 0 ? Math.max(deltas[Math.floor(deltas.length / 2)] * 3, 1) : Infinity;
+  const medianStep = deltas[Math.floor(deltas.length / 2)];
+  const gap = medianStep === undefined ? Infinity : Math.max(medianStep * 3, 1);
 
   // Baseline band, as filled columns between lower and upper.
   if (opts.band) {
     const { lower, upper } = opts.band;
     for (let i = 0; i + 1 < n; i++) {
-      if (ts[i + 1] - ts[i] > gap) continue;
-      const a = [lower[i], upper[i], lower[i + 1], upper[i + 1]];
+      if (at(ts, i + 1) - at(ts, i) > gap) continue;
+      const a = [at(lower, i), at(upper, i), at(lower, i + 1), at(upper, i + 1)] as const;
       if (!a.every(Number.isFinite)) continue;
-      const xa = Math.round(X(ts[i]));
-      const xb = Math.max(Math.round(X(ts[i + 1])), xa + 1);
+      const xa = Math.round(X(at(ts, i)));
+      const xb = Math.max(Math.round(X(at(ts, i + 1))), xa + 1);
       for (let x = xa; x < xb; x++) {
         const f = (x - xa) / (xb - xa);
         const yl = Y(a[0] + (a[2] - a[0]) * f);
@@ -212,10 +216,10 @@ function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
   if (opts.baseline) {
     const b = opts.baseline;
     for (let i = 0; i + 1 < n; i++) {
-      if (ts[i + 1] - ts[i] > gap || !Number.isFinite(b[i]) || !Number.isFinite(b[i + 1])) continue;
+      if (at(ts, i + 1) - at(ts, i) > gap || !Number.isFinite(at(b, i)) || !Number.isFinite(at(b, i + 1))) continue;
       // Dashed: every other pair of segments, at pixel granularity.
-      if (Math.floor(X(ts[i]) / 6) % 2 === 1) continue;
-      bmp.line(X(ts[i]), Y(b[i]), X(ts[i + 1]), Y(b[i + 1]), C.baseline, 1.2);
+      if (Math.floor(X(at(ts, i)) / 6) % 2 === 1) continue;
+      bmp.line(X(at(ts, i)), Y(at(b, i)), X(at(ts, i + 1)), Y(at(b, i + 1)), C.baseline, 1.2);
     }
   }
   if (opts.threshold && Number.isFinite(opts.threshold.value)) {
@@ -231,17 +235,18 @@ function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
   // The series: one polyline per run of finite, gap-free points.
   let run: number[] = [];
   const flush = () => {
-    if (run.length === 2) bmp.fillRect(run[0] - 1, run[1] - 1, run[0] + 1, run[1] + 1, C.line);
+    const [x, y] = run;
+    if (run.length === 2 && x !== undefined && y !== undefined) bmp.fillRect(x - 1, y - 1, x + 1, y + 1, C.line);
     else if (run.length > 2) bmp.polyline(run, C.line, 1.6);
     run = [];
   };
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(vs[i]) || !Number.isFinite(ts[i])) {
+    if (!Number.isFinite(at(vs, i)) || !Number.isFinite(at(ts, i))) {
       flush();
       continue;
     }
-    if (i > 0 && ts[i] - ts[i - 1] > gap) flush();
-    run.push(X(ts[i]), Y(vs[i]));
+    if (i > 0 && at(ts, i) - at(ts, i - 1) > gap) flush();
+    run.push(X(at(ts, i)), Y(at(vs, i)));
   }
   flush();
 
@@ -249,15 +254,16 @@ function rasterize(opts: LineChartOptions): [number, number, Uint8Array] {
   for (const { from, to } of regions) {
     run = [];
     for (let i = 0; i < n; i++) {
-      const inside = ts[i] >= from && ts[i] <= to && Number.isFinite(vs[i]);
-      if (!inside || (i > 0 && ts[i] - ts[i - 1] > gap)) {
+      const inside = at(ts, i) >= from && at(ts, i) <= to && Number.isFinite(at(vs, i));
+      if (!inside || (i > 0 && at(ts, i) - at(ts, i - 1) > gap)) {
         if (run.length > 2) bmp.polyline(run, C.anomaly, 1.8);
         run = [];
       }
-      if (inside) run.push(X(ts[i]), Y(vs[i]));
+      if (inside) run.push(X(at(ts, i)), Y(at(vs, i)));
     }
+    const [x, y] = run;
     if (run.length > 2) bmp.polyline(run, C.anomaly, 1.8);
-    else if (run.length === 2) bmp.fillRect(run[0] - 1.5, run[1] - 1.5, run[0] + 1.5, run[1] + 1.5, C.anomaly);
+    else if (run.length === 2 && x !== undefined && y !== undefined) bmp.fillRect(x - 1.5, y - 1.5, x + 1.5, y + 1.5, C.anomaly);
   }
   return [width, height, bmp.pixels];
 }

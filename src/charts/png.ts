@@ -25,7 +25,8 @@ function table(): Uint32Array {
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   const t = table();
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  // The index is masked to 0..255 and the table has 256 entries.
+  for (const byte of bytes.subarray(start, end)) c = t[(c ^ byte) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

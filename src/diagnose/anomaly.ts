@@ -2,6 +2,7 @@ import { classifyMetric } from "./metric-kind.ts";
 import type { MetricClass } from "./metric-kind.ts";
 import { clamp, mad, quantileSorted, sortedFinite } from "./stats.ts";
 import type { MetricSeries } from "./types.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * Per-series anomaly around the incident onset: robust z of the post-onset values against a
@@ -50,9 +51,9 @@ const SUSTAIN_S = 60;
 export function medianStep(t: readonly number[]): number {
   if (t.length < 2) return 60;
   const d: number[] = [];
-  for (let i = 1; i < t.length; i++) d.push(t[i] - t[i - 1]);
+  for (let i = 1; i < t.length; i++) d.push(itemAt(t, i) - itemAt(t, i - 1));
   d.sort((a, b) => a - b);
-  return Math.max(1e-3, d[Math.floor(d.length / 2)]);
+  return Math.max(1e-3, itemAt(d, Math.floor(d.length / 2)));
 }
 
 export function strengthOfZ(z: number): number {
@@ -89,7 +90,7 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   for (let i = 0; i < s.timestamps.length; i++) {
     const t = s.timestamps[i];
     const v = s.values[i];
-    if (!Number.isFinite(v)) continue;
+    if (t === undefined || v === undefined || !Number.isFinite(v)) continue;
     if (t < opts.anomalyStart) preVals.push(v);
     else if (t <= opts.anomalyStart + horizon) {
       postT.push(t);
@@ -98,9 +99,9 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   }
   if (postV.length === 0) return undefined;
   // Order post samples by time (inputs are usually sorted already).
-  const order = postT.map((_, i) => i).sort((a, b) => postT[a] - postT[b]);
-  const tt = order.map((i) => postT[i]);
-  const vv = order.map((i) => postV[i]);
+  const order = postT.map((_, i) => i).sort((a, b) => itemAt(postT, a) - itemAt(postT, b));
+  const tt = order.map((i) => itemAt(postT, i));
+  const vv = order.map((i) => itemAt(postV, i));
 
   const baseVals = baseline ? baseline.values.filter((v) => Number.isFinite(v)) : [];
   let refKind: ReferenceKind;
@@ -139,7 +140,7 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   let upPeak = 0;
   let downPeak = 0;
   for (let i = 0; i < vv.length; i++) {
-    const d = (vv[i] - level) / scale;
+    const d = (itemAt(vv, i) - level) / scale;
     zs[i] = d;
     if (d > upPeak) upPeak = d;
     if (-d > downPeak) downPeak = -d;
@@ -152,8 +153,8 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   let peak = 0;
   let peakIdx = 0;
   for (let i = 0; i < dz.length; i++) {
-    if (dz[i] > peak) {
-      peak = dz[i];
+    if (itemAt(dz, i) > peak) {
+      peak = itemAt(dz, i);
       peakIdx = i;
     }
   }
@@ -161,7 +162,7 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   let sustained = 0;
   for (let i = 0; i + run <= dz.length; i++) {
     let m = Infinity;
-    for (let j = i; j < i + run; j++) if (dz[j] < m) m = dz[j];
+    for (let j = i; j < i + run; j++) if (itemAt(dz, j) < m) m = itemAt(dz, j);
     if (m > sustained) sustained = m;
   }
   const z = Math.max(0, sustained, peak / 2);
@@ -171,7 +172,7 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
   const startZ = Math.max(Z_THRESHOLD, 0.1 * z);
   let firstAt: number | undefined;
   for (let i = 0; i < dz.length; i++) {
-    if (dz[i] > startZ) {
+    if (itemAt(dz, i) > startZ) {
       firstAt = tt[i];
       break;
     }
@@ -185,8 +186,8 @@ export function analyzeSeries(service: string, s: MetricSeries, baseline: Metric
     scale,
     z,
     moved,
-    peakValue: vv[peakIdx],
-    peakAt: tt[peakIdx],
+    peakValue: itemAt(vv, peakIdx),
+    peakAt: itemAt(tt, peakIdx),
     firstAt,
     strength: strengthOfZ(z) * (refKind === "window" ? WINDOW_REFERENCE_DISCOUNT : 1),
     window: { t: tt, z: dz, slot: tt.map((t) => Math.round((t - opts.anomalyStart) / (opts.grid ?? 60))) },

@@ -50,11 +50,10 @@ export function leaderConfidence(margin: number, strength: number): number {
 }
 
 export function confidences(inp: ConfidenceInputs): number[] {
-  const n = inp.scores.length;
-  if (n === 0) return [];
-  const s1 = inp.scores[0];
+  const [s1, s2] = inp.scores;
+  if (s1 === undefined) return [];
   if (!(s1 > 0)) return inp.scores.map(() => 0);
-  const margin = n > 1 ? (s1 - inp.scores[1]) / s1 : 1;
+  const margin = s2 !== undefined ? (s1 - s2) / s1 : 1;
   const p1 = leaderConfidence(margin, inp.strength[0] ?? 0);
   const rest = inp.scores.slice(1).map((s) => Math.exp((s / s1 - 1) / CAL.temperature));
   const z = rest.reduce((a, b) => a + b, 0);

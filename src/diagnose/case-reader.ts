@@ -45,8 +45,8 @@ export function parseMetricsCsv(text: string): ServiceMetrics[] {
     if (!Number.isFinite(t)) continue;
     const raw = (cols[iv] ?? "").trim();
     const v = raw === "" || raw.toLowerCase() === "nan" || raw.toLowerCase() === "null" ? Number.NaN : Number(raw);
-    const svc = cols[is];
-    const metric = cols[im];
+    const svc = cols[is] ?? "";
+    const metric = cols[im] ?? "";
     let inner = by.get(svc);
     if (!inner) by.set(svc, (inner = new Map()));
     let s = inner.get(metric);
@@ -58,8 +58,8 @@ export function parseMetricsCsv(text: string): ServiceMetrics[] {
   for (const [service, inner] of by) {
     const series: MetricSeries[] = [];
     for (const [metric, s] of inner) {
-      const order = s.t.map((_, i) => i).sort((a, b) => s.t[a] - s.t[b]);
-      series.push({ metric, timestamps: order.map((i) => s.t[i]), values: order.map((i) => s.v[i]) });
+      const points = s.t.map((t, i) => ({ t, v: s.v[i] ?? Number.NaN })).sort((a, b) => a.t - b.t);
+      series.push({ metric, timestamps: points.map((p) => p.t), values: points.map((p) => p.v) });
     }
     out.push({ service, series });
   }
@@ -69,7 +69,7 @@ export function parseMetricsCsv(text: string): ServiceMetrics[] {
 export function parseGraphCsv(text: string): PropagationEdge[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   if (lines.length === 0) return [];
-  const first = splitCsvLine(lines[0]).map((h) => h.trim().toLowerCase());
+  const first = splitCsvLine(lines[0] ?? "").map((h) => h.trim().toLowerCase());
   const hasHeader = first[0] === "source" || first[0] === "from" || first[0] === "cause";
   return lines.slice(hasHeader ? 1 : 0).flatMap((l) => {
     const c = splitCsvLine(l);

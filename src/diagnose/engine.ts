@@ -9,6 +9,7 @@ import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration
 import { clamp, pearson } from "./stats.ts";
 import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries, ServiceMetrics, UncertaintyVerdict } from "./types.ts";
 import { comparedWithUsual, plural, runbookMatch } from "../text/words.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * The deterministic diagnosis engine. Pure: no I/O, no clock, no LLM. See docs/diagnosis.md.
@@ -130,14 +131,14 @@ function fmtMinutes(s: number): string {
 function coherenceWith(a: SeriesAnomaly, symptom: SeriesAnomaly | undefined): number | undefined {
   if (!symptom || a === symptom) return a === symptom ? 1 : undefined;
   const at = new Map<number, number>();
-  for (let i = 0; i < a.window.slot.length; i++) at.set(a.window.slot[i], a.window.z[i]);
+  for (let i = 0; i < a.window.slot.length; i++) at.set(itemAt(a.window.slot, i), itemAt(a.window.z, i));
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < symptom.window.slot.length; i++) {
-    const v = at.get(symptom.window.slot[i]);
+    const v = at.get(itemAt(symptom.window.slot, i));
     if (v !== undefined) {
       xs.push(v);
-      ys.push(symptom.window.z[i]);
+      ys.push(itemAt(symptom.window.z, i));
     }
   }
   if (xs.length < 3) return undefined;
@@ -334,7 +335,7 @@ function prepare(input: DiagnosisInput): Prepared {
   if (graph && symptomService && graph.index.has(symptomService)) {
     // distance from each service down to the symptom = distance from the symptom going up
     const d = distances(graph.up, graph.index.get(symptomService)!);
-    for (let i = 0; i < graph.nodes.length; i++) reachesSymptom.set(graph.nodes[i], d[i]);
+    for (let i = 0; i < graph.nodes.length; i++) reachesSymptom.set(itemAt(graph.nodes, i), itemAt(d, i));
   }
 
   return { input, names: [...names].sort(), states, graph, symptomService, symptomSeries, extras, notes, gaps, reachesSymptom, allSeries };
@@ -369,8 +370,8 @@ function profileOf(st: ServiceState | undefined, keep?: (a: SeriesAnomaly) => bo
     prof ??= new Map();
     const disc = a.referenceKind === "window" ? WINDOW_REFERENCE_DISCOUNT : 1;
     for (let i = 0; i < a.window.slot.length; i++) {
-      const v = a.cls.weight * disc * strengthOfZ(a.window.z[i]);
-      const t = a.window.slot[i];
+      const v = a.cls.weight * disc * strengthOfZ(itemAt(a.window.z, i));
+      const t = itemAt(a.window.slot, i);
       if (v > (prof.get(t) ?? 0)) prof.set(t, v);
       else if (!prof.has(t)) prof.set(t, 0);
     }
@@ -394,13 +395,13 @@ function profileSimilarity(down: Map<number, number> | undefined, up: Map<number
     }
   }
   if (xs.length < 3) return 0.5;
-  const xFlat = !xs.some((x) => Math.abs(x - xs[0]) > 1e-9);
-  const yFlat = !ys.some((y) => Math.abs(y - ys[0]) > 1e-9);
+  const xFlat = !xs.some((x) => Math.abs(x - itemAt(xs, 0)) > 1e-9);
+  const yFlat = !ys.some((y) => Math.abs(y - itemAt(ys, 0)) > 1e-9);
   if (xFlat && yFlat) return 0.5; // both constant: shape cannot tell
   // One constant and high: it stepped at the onset and stayed (the window starts at the onset, so
   // the step itself is not in it). The other matches as far as it stays up too.
   const stepped = (flat: number[], other: number[]): number | undefined => {
-    if (flat[0] < 0.3) return undefined;
+    if (itemAt(flat, 0) < 0.3) return undefined;
     const max = Math.max(...other);
     if (!(max > 0)) return 0.2;
     return 0.2 + 0.8 * (other.reduce((a, b) => a + b, 0) / other.length / max);
@@ -430,11 +431,11 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
     const a = new Float64Array(g.nodes.length);
     const load = new Float64Array(g.nodes.length);
     for (let i = 0; i < g.nodes.length; i++) {
-      a[i] = anomaly.get(g.nodes[i]) ?? 0;
+      a[i] = anomaly.get(itemAt(g.nodes, i)) ?? 0;
       // A service whose own signals (pods, logs) are abnormal counts as anomalous too.
-      const ex = p.extras.get(g.nodes[i]);
-      if (ex) a[i] = 1 - (1 - a[i]) * (1 - 0.5 * Math.max(ex.k8s, ex.log));
-      load[i] = loadAnomaly(p.states.get(g.nodes[i]), keep);
+      const ex = p.extras.get(itemAt(g.nodes, i));
+      if (ex) a[i] = 1 - (1 - itemAt(a, i)) * (1 - 0.5 * Math.max(ex.k8s, ex.log));
+      load[i] = loadAnomaly(p.states.get(itemAt(g.nodes, i)), keep);
     }
     const prof = g.nodes.map((n) => profileOf(p.states.get(n), keep));
     const simCache = new Map<number, number>();
@@ -445,14 +446,14 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       return s;
     };
     const ex = explanationScores(g, a, load, sim);
-    for (let i = 0; i < g.nodes.length; i++) totalMass += a[i];
-    for (let i = 0; i < g.nodes.length; i++) topo.set(g.nodes[i], { own: Math.max(0, ex.own[i]), explained: ex.explained[i], loadExplained: ex.loadExplained[i] });
+    for (let i = 0; i < g.nodes.length; i++) totalMass += itemAt(a, i);
+    for (let i = 0; i < g.nodes.length; i++) topo.set(itemAt(g.nodes, i), { own: Math.max(0, itemAt(ex.own, i)), explained: itemAt(ex.explained, i), loadExplained: itemAt(ex.loadExplained, i) });
   }
 
   // A cause does not start after its effect: a candidate whose anomalies all begin well after the
   // symptom's (a queue backing up because its consumer slowed down) is at best a victim.
   const sym = p.symptomSeries;
-  const symStep = sym && sym.window.t.length > 1 ? sym.window.t[1] - sym.window.t[0] : 60;
+  const symStep = sym && sym.window.t.length > 1 ? itemAt(sym.window.t, 1) - itemAt(sym.window.t, 0) : 60;
   const tolerance = Math.max(LATE_TOLERANCE_S, 3 * symStep);
   const lateFactor = (n: string): number => {
     if (!sym || sym.firstAt === undefined || n === p.symptomService) return 1;
@@ -545,7 +546,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
     if (i !== undefined) {
       const dDown = distances(g.down, i);
       const dUp = distances(g.up, i);
-      for (let j = 0; j < g.nodes.length; j++) if (dDown[j] > 0 && anomalous.has(g.nodes[j])) explained.push(g.nodes[j]);
+      for (let j = 0; j < g.nodes.length; j++) if (itemAt(dDown, j) > 0 && anomalous.has(itemAt(g.nodes, j))) explained.push(itemAt(g.nodes, j));
       if (explained.length > 0) {
         evidence.push({
           kind: "topology",
@@ -556,9 +557,11 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
       }
       // Dependencies anomalous on their own account (not merely from the load this service sends).
       const upstreamAnomalous: string[] = [];
-      for (let j = 0; j < g.nodes.length; j++) if (dUp[j] > 0 && (scored.get(g.nodes[j])?.own ?? 0) >= 0.15) upstreamAnomalous.push(g.nodes[j]);
+      for (let j = 0; j < g.nodes.length; j++) if (itemAt(dUp, j) > 0 && (scored.get(itemAt(g.nodes, j))?.own ?? 0) >= 0.15) upstreamAnomalous.push(itemAt(g.nodes, j));
       if (s.anomaly > 0 && s.loadExplained >= 0.3 * s.anomaly) {
-        const callers = g.down[i].map((j) => g.nodes[j]).filter((n) => anomalous.has(n));
+        const callers = itemAt(g.down, i)
+          .map((j) => itemAt(g.nodes, j))
+          .filter((n) => anomalous.has(n));
         const tr = st.anomalies.filter((a) => a.cls.kind === "traffic" && a.z > Z_THRESHOLD).sort((a, b) => b.z - a.z)[0];
         counter.push({
           kind: "topology",
@@ -595,7 +598,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   const first = st.anomalies.filter((a) => a.firstAt !== undefined && (st.effective.get(a) ?? 0) > 0.05).map((a) => a.firstAt!);
   if (sym?.firstAt !== undefined && first.length > 0 && s.service !== p.symptomService) {
     const f = Math.min(...first);
-    const step = sym.window.t.length > 1 ? sym.window.t[1] - sym.window.t[0] : 60;
+    const step = sym.window.t.length > 1 ? itemAt(sym.window.t, 1) - itemAt(sym.window.t, 0) : 60;
     if (f > sym.firstAt + step) counter.push({ kind: "metric", source: { service: s.service }, summary: `its anomalies start at ${fmtTime(f)}, after the symptom (${fmtTime(sym.firstAt)})`, weight: 0.3 });
   }
   const ex = p.extras.get(s.service);
@@ -655,8 +658,10 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     // Unobserved common dependencies: no metrics of their own, several anomalous dependents.
     const g = p.graph;
     for (let i = 0; i < g.nodes.length; i++) {
-      if (p.states.get(g.nodes[i])?.hasMetrics) continue;
-      const hit = g.down[i].map((j) => g.nodes[j]).filter((n) => anomalous.has(n));
+      if (p.states.get(itemAt(g.nodes, i))?.hasMetrics) continue;
+      const hit = itemAt(g.down, i)
+        .map((j) => itemAt(g.nodes, j))
+        .filter((n) => anomalous.has(n));
       if (hit.length >= 2) gaps.push(`${g.nodes[i]} has no metrics, yet ${hit.length} services that depend on it are anomalous (${hit.slice(0, 3).join(", ")}): it could be their common cause`);
     }
   }
@@ -672,7 +677,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const lead = hypotheses[0];
   const leadStrength = top ? strengthOf(top) : 0;
   if (!lead || leadStrength < 0.2) uncertainty = "thin evidence";
-  else if (second && second.score >= CLOSE_RATIO * top.score) uncertainty = "unsure: two candidates";
+  else if (top && second && second.score >= CLOSE_RATIO * top.score) uncertainty = "unsure: two candidates";
   else if (lead.confidence < 0.35) uncertainty = "thin evidence";
 
   let headline: string;

@@ -61,9 +61,9 @@ export function reliability(pairs: Array<{ confidence: number; correct: boolean 
   let ece = 0;
   let brier = 0;
   for (const p of pairs) brier += (p.confidence - (p.correct ? 1 : 0)) ** 2;
-  for (let b = 0; b + 1 < BUCKET_EDGES.length; b++) {
-    const lo = BUCKET_EDGES[b];
+  for (const [b, lo] of BUCKET_EDGES.entries()) {
     const hi = BUCKET_EDGES[b + 1];
+    if (hi === undefined) break;
     const inB = pairs.filter((p) => p.confidence >= lo && (b + 2 === BUCKET_EDGES.length ? p.confidence <= hi : p.confidence < hi));
     const count = inB.length;
     const meanConfidence = count ? inB.reduce((a, p) => a + p.confidence, 0) / count : 0;
@@ -81,7 +81,7 @@ function round(x: number): number {
 export function evaluate(results: CaseResult[], systemOf: (id: string) => string = (id) => id.split("/").slice(-2, -1)[0] ?? ""): EvalReport {
   const ranks: Record<string, number> = {};
   for (const r of results) ranks[r.id] = rankOf(r);
-  const leaders = results.filter((r) => r.ranking.length > 0).map((r) => ({ confidence: r.ranking[0].confidence, correct: r.ranking[0].service === r.answer }));
+  const leaders = results.flatMap((r) => (r.ranking[0] ? [{ confidence: r.ranking[0].confidence, correct: r.ranking[0].service === r.answer }] : []));
   const all = results.flatMap((r) => r.ranking.slice(0, 5).map((x) => ({ confidence: x.confidence, correct: x.service === r.answer })));
   const perSystem: EvalReport["perSystem"] = {};
   const groups = new Map<string, CaseResult[]>();

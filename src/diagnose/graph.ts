@@ -1,5 +1,6 @@
 import type { DiagnosisGraph, PropagationEdge } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * Fault-propagation graph: `down[s]` = services a fault in s can surface in (its dependents),
@@ -41,8 +42,8 @@ export function buildGraph(services: readonly string[], edges: readonly Propagat
     if (e.source === e.target) continue;
     const a = index.get(reverse ? e.target : e.source)!;
     const b = index.get(reverse ? e.source : e.target)!;
-    down[a].add(b);
-    up[b].add(a);
+    itemAt(down, a).add(b);
+    itemAt(up, b).add(a);
   }
   return { nodes, index, down: down.map((s) => [...s]), up: up.map((s) => [...s]), reversed: reverse };
 }
@@ -53,10 +54,10 @@ export function distances(adj: number[][], start: number): Int32Array {
   d[start] = 0;
   const queue = [start];
   for (let h = 0; h < queue.length; h++) {
-    const u = queue[h];
-    for (const v of adj[u]) {
-      if (d[v] < 0) {
-        d[v] = d[u] + 1;
+    const u = itemAt(queue, h);
+    for (const v of itemAt(adj, u)) {
+      if (itemAt(d, v) < 0) {
+        d[v] = itemAt(d, u) + 1;
         queue.push(v);
       }
     }
@@ -112,25 +113,25 @@ export function explanationScores(g: PropGraph, anomaly: Float64Array, load: Flo
   const loadExplained = new Float64Array(n);
   for (let u = 0; u < n; u++) {
     let best = 0;
-    for (const v of g.down[u]) best = Math.max(best, similarity(u, v));
-    loadExplained[u] = Math.min(anomaly[u], load[u] * best);
+    for (const v of itemAt(g.down, u)) best = Math.max(best, similarity(u, v));
+    loadExplained[u] = Math.min(itemAt(anomaly, u), itemAt(load, u) * best);
   }
   const own = new Float64Array(n);
   for (let u = 0; u < n; u++) {
     let upExplained = 0;
-    for (const v of g.up[u]) upExplained = Math.max(upExplained, Math.max(0, anomaly[v] - loadExplained[v]) * similarity(u, v));
-    own[u] = anomaly[u] - victimDiscount * Math.min(anomaly[u], Math.max(upExplained, loadExplained[u]));
+    for (const v of itemAt(g.up, u)) upExplained = Math.max(upExplained, Math.max(0, itemAt(anomaly, v) - itemAt(loadExplained, v)) * similarity(u, v));
+    own[u] = itemAt(anomaly, u) - victimDiscount * Math.min(itemAt(anomaly, u), Math.max(upExplained, itemAt(loadExplained, u)));
   }
   const explained = new Float64Array(n);
   for (let r = 0; r < n; r++) {
-    if (anomaly[r] <= 0) {
+    if (itemAt(anomaly, r) <= 0) {
       explained[r] = 0;
       continue;
     }
-    let e = anomaly[r];
+    let e = itemAt(anomaly, r);
     const d = distances(g.down, r);
-    for (let v = 0; v < n; v++) if (d[v] > 0 && anomaly[v] > 0) e += anomaly[v] * similarity(r, v);
-    for (const u of g.up[r]) if (d[u] <= 0 && load[u] > 0) e += Math.min(anomaly[u], load[u]) * similarity(u, r);
+    for (let v = 0; v < n; v++) if (itemAt(d, v) > 0 && itemAt(anomaly, v) > 0) e += itemAt(anomaly, v) * similarity(r, v);
+    for (const u of itemAt(g.up, r)) if (itemAt(d, u) <= 0 && itemAt(load, u) > 0) e += Math.min(itemAt(anomaly, u), itemAt(load, u)) * similarity(u, r);
     explained[r] = e;
   }
   return { own, explained, loadExplained };

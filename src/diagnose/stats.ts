@@ -1,3 +1,4 @@
+import { itemAt } from "../domain/indexed.ts";
 /** Small robust-statistics helpers (pure, allocation-light). */
 
 export function sortedFinite(values: readonly number[]): number[] {
@@ -10,11 +11,11 @@ export function sortedFinite(values: readonly number[]): number[] {
 export function quantileSorted(sorted: readonly number[], q: number): number {
   const n = sorted.length;
   if (n === 0) return Number.NaN;
-  if (n === 1) return sorted[0];
   const pos = Math.min(Math.max(q, 0), 1) * (n - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, n - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+  const a = itemAt(sorted, lo);
+  return n === 1 ? a : a + (itemAt(sorted, hi) - a) * (pos - lo);
 }
 
 export function median(values: readonly number[]): number {
@@ -53,8 +54,8 @@ export function pearson(a: readonly number[], b: readonly number[]): number | un
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
+    const da = itemAt(a, i) - ma;
+    const db = itemAt(b, i) - mb;
     sab += da * db;
     saa += da * da;
     sbb += db * db;

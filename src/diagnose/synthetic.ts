@@ -1,5 +1,6 @@
 import { rng } from "../domain/random.ts";
 import type { DiagnosisInput, MetricSeries, PropagationEdge, ServiceMetrics } from "./types.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * Synthetic microservice systems with an injected fault, for tests, the bench and sanity checks of
@@ -33,12 +34,14 @@ export interface SyntheticOptions {
   /** Relative noise of every metric (default 0.08 for latency, scaled for the rest). */
   noise?: number;
   /** Metrics per service (default all five). */
-  metrics?: Array<"latency" | "errors" | "cpu" | "memory" | "requests">;
+  metrics?: SyntheticMetric[];
   /** A fixed system instead of a random one: service names (the first is the front end) and who calls whom. */
   topology?: { names: readonly string[]; calls: ReadonlyArray<readonly [string, string]> };
   /** Give the front end's SLO as the symptom (default true). */
   symptom?: boolean;
 }
+
+type SyntheticMetric = "latency" | "errors" | "cpu" | "memory" | "requests";
 
 export interface SyntheticCase {
   input: DiagnosisInput;
@@ -65,16 +68,18 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
   if (o.topology) {
     for (const [from, to] of o.topology.calls) {
       calls.push({ from, to });
-      callees[names.indexOf(from)].push(names.indexOf(to));
+      itemAt(callees, names.indexOf(from), `caller ${from}`).push(names.indexOf(to));
     }
   } else {
     randomCalls(r, names, calls, callees);
   }
   const callers: number[][] = names.map(() => []);
-  for (let i = 0; i < n; i++) for (const j of callees[i]) callers[j].push(i);
+  callees.forEach((out, i) => {
+    for (const j of out) itemAt(callers, j, "callee").push(i);
+  });
 
   const kinds: FaultKind[] = ["latency", "errors", "cpu", "memory", "overload"];
-  const faultKind = o.faultKind ?? kinds[Math.floor(r() * kinds.length)];
+  const faultKind = o.faultKind ?? itemAt(kinds, Math.floor(r() * kinds.length));
   const fault = o.faultService ?? 1 + Math.floor(r() * (n - 1));
   // Impact per service: 1 at the fault, attenuated through callers.
   const impact = new Float64Array(n);
@@ -82,9 +87,9 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
   const queue = [fault];
   while (queue.length) {
     const u = queue.shift()!;
-    for (const c of callers[u]) {
-      const v = impact[u] * (0.55 + 0.3 * r());
-      if (v > impact[c]) {
+    for (const c of itemAt(callers, u)) {
+      const v = itemAt(impact, u) * (0.55 + 0.3 * r());
+      if (v > itemAt(impact, c)) {
         impact[c] = v;
         queue.push(c);
       }
@@ -97,7 +102,7 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
     if (d !== fault) distractors.add(d);
   }
 
-  const metricList = o.metrics ?? ["latency", "errors", "cpu", "memory", "requests"];
+  const metricList: SyntheticMetric[] = o.metrics ?? ["latency", "errors", "cpu", "memory", "requests"];
   const base = names.map(() => ({ lat: 0.02 + r() * 0.2, err: r() * 0.5, cpu: 10 + r() * 40, mem: 200 + r() * 800, req: 50 + r() * 500 }));
   const onset = START + pre * step;
   const baselineStart = START - 86400;
@@ -107,16 +112,16 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
   const nz = (o.noise ?? 0.08) / 0.08;
   const ramp = (k: number): number => mag * Math.min(1, (k + 1) / 3);
   for (let i = 0; i < n; i++) {
-    const b = base[i];
-    const mk = (len: number, t0: number, faulty: boolean): Record<string, { t: number[]; v: number[] }> => {
-      const out: Record<string, { t: number[]; v: number[] }> = {};
-      for (const m of metricList) out[m] = { t: [], v: [] };
+    const b = itemAt(base, i);
+    const faultBase = itemAt(base, fault, "fault service");
+    const mk = (len: number, t0: number, faulty: boolean): Map<SyntheticMetric, { t: number[]; v: number[] }> => {
+      const out = new Map(metricList.map((m) => [m, { t: [] as number[], v: [] as number[] }]));
       const distractAt = Math.floor(len * (0.2 + 0.6 * r()));
       for (let k = 0; k < len; k++) {
         const t = t0 + k * step;
         const after = faulty && t >= onset;
         const kk = Math.floor((t - onset) / step);
-        const f = after ? impact[i] * ramp(kk) : 0;
+        const f = after ? itemAt(impact, i) * ramp(kk) : 0;
         const own = after && i === fault ? ramp(kk) : 0;
         let lat = b.lat * (1 + 0.08 * nz * gauss());
         let err = Math.max(0, b.err + 0.1 * nz * gauss());
@@ -125,7 +130,7 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
         let req = b.req * (1 + 0.05 * nz * gauss());
         switch (faultKind) {
           case "latency":
-            lat += f * 6 * base[fault].lat;
+            lat += f * 6 * faultBase.lat;
             break;
           case "errors":
             err += f * 15;
@@ -133,48 +138,50 @@ export function syntheticCase(o: SyntheticOptions): SyntheticCase {
             break;
           case "cpu":
             cpu += own * (95 - b.cpu);
-            lat += f * 3 * base[fault].lat;
+            lat += f * 3 * faultBase.lat;
             break;
           case "memory":
             mem += own * b.mem * 0.05 * (kk + 1);
             if (kk > post / 3) err += f * 5;
-            lat += f * base[fault].lat * (kk > post / 3 ? 2 : 0.3);
+            lat += f * faultBase.lat * (kk > post / 3 ? 2 : 0.3);
             break;
           case "overload":
             // Extra load enters at the fault service and flows to its callees; it saturates.
             req *= 1 + 2 * own;
             cpu += own * (90 - b.cpu);
-            lat += f * 4 * base[fault].lat;
+            lat += f * 4 * faultBase.lat;
             break;
         }
-        if (after && faultKind === "overload" && i !== fault && callees[fault].includes(i)) req *= 2.5;
+        if (after && faultKind === "overload" && i !== fault && itemAt(callees, fault).includes(i)) req *= 2.5;
         if (faulty && distractors.has(i) && k >= distractAt && k < distractAt + 4) {
           // An unrelated blip somewhere else in the window.
           cpu *= 1 + 0.8 * Math.max(0.5, mag);
           lat *= 1 + 0.6 * Math.max(0.5, mag);
         }
-        const vals: Record<string, number> = { latency: lat, errors: err, cpu, memory: mem, requests: Math.round(req) };
-        for (const m of metricList) {
-          out[m].t.push(t);
-          out[m].v.push(vals[m]);
+        const vals: Record<SyntheticMetric, number> = { latency: lat, errors: err, cpu, memory: mem, requests: Math.round(req) };
+        for (const [m, series] of out) {
+          series.t.push(t);
+          series.v.push(vals[m]);
         }
       }
       return out;
     };
-    const names5: Record<string, string> = { latency: "http_request_duration_p95", errors: "error_rate_5xx", cpu: "container_cpu_usage", memory: "memory_working_set_bytes", requests: "requests_total" };
-    const toSeries = (rec: Record<string, { t: number[]; v: number[] }>): MetricSeries[] => Object.entries(rec).map(([m, s]) => ({ metric: names5[m], timestamps: s.t, values: s.v }));
-    services.push({ service: names[i], series: toSeries(mk(pre + post, START, true)) });
-    if (o.baseline !== false) baseline.push({ service: names[i], series: toSeries(mk(240, baselineStart, false)) });
+    const names5: Record<SyntheticMetric, string> = { latency: "http_request_duration_p95", errors: "error_rate_5xx", cpu: "container_cpu_usage", memory: "memory_working_set_bytes", requests: "requests_total" };
+    const toSeries = (rec: Map<SyntheticMetric, { t: number[]; v: number[] }>): MetricSeries[] => [...rec].map(([m, s]) => ({ metric: names5[m], timestamps: s.t, values: s.v }));
+    const service = itemAt(names, i, "service");
+    services.push({ service, series: toSeries(mk(pre + post, START, true)) });
+    if (o.baseline !== false) baseline.push({ service, series: toSeries(mk(240, baselineStart, false)) });
   }
+  const frontEnd = itemAt(names, 0, "front end");
   const edges: PropagationEdge[] = calls.map((c) => ({ source: c.to, target: c.from }));
   const input: DiagnosisInput = {
     services,
     anomalyStart: onset,
-    ...(o.symptom !== false ? { symptom: { service: names[0], metric: faultKind === "errors" ? "error_rate_5xx" : "http_request_duration_p95" } } : {}),
+    ...(o.symptom !== false ? { symptom: { service: frontEnd, metric: faultKind === "errors" ? "error_rate_5xx" : "http_request_duration_p95" } } : {}),
     ...(o.graph !== false ? { graph: { edges } } : {}),
     ...(o.baseline !== false ? { baseline } : {}),
   };
-  return { input, answer: names[fault], calls, frontEnd: names[0] };
+  return { input, answer: itemAt(names, fault, "fault service"), calls, frontEnd };
 }
 
 /** A random layered call graph: front end → mid tiers → leaves; every service has a caller. */
@@ -184,23 +191,26 @@ function randomCalls(r: () => number, names: string[], calls: Array<{ from: stri
   const layers = Math.max(3, Math.round(Math.log2(n)));
   const layerOf = names.map((_, i) => (i === 0 ? 0 : 1 + Math.floor(((i - 1) / (n - 1)) * (layers - 1))));
   for (let i = 0; i < n; i++) {
-    const deeper = names.map((_, j) => j).filter((j) => layerOf[j] === layerOf[i] + 1 || (layerOf[j] > layerOf[i] + 1 && r() < 0.1));
+    const layer = itemAt(layerOf, i);
+    const deeper = layerOf.flatMap((l, j) => (l === layer + 1 || (l > layer + 1 && r() < 0.1) ? [j] : []));
     if (deeper.length === 0) continue;
     const k = Math.min(deeper.length, 1 + Math.floor(r() * 3));
     const chosen = new Set<number>();
-    while (chosen.size < k) chosen.add(deeper[Math.floor(r() * deeper.length)]);
+    while (chosen.size < k) chosen.add(itemAt(deeper, Math.floor(r() * deeper.length)));
     for (const j of chosen) {
-      calls.push({ from: names[i], to: names[j] });
-      callees[i].push(j);
+      calls.push({ from: itemAt(names, i), to: itemAt(names, j) });
+      itemAt(callees, i).push(j);
     }
   }
   // Make sure every non-front-end service has a caller.
   for (let j = 1; j < n; j++) {
-    if (!calls.some((c) => c.to === names[j])) {
-      const shallower = names.map((_, i) => i).filter((i) => layerOf[i] < layerOf[j]);
-      const i = shallower[Math.floor(r() * shallower.length)];
-      calls.push({ from: names[i], to: names[j] });
-      callees[i].push(j);
+    const name = itemAt(names, j);
+    if (!calls.some((c) => c.to === name)) {
+      const layer = itemAt(layerOf, j);
+      const shallower = layerOf.flatMap((l, i) => (l < layer ? [i] : []));
+      const i = itemAt(shallower, Math.floor(r() * shallower.length), "shallower service");
+      calls.push({ from: itemAt(names, i), to: name });
+      itemAt(callees, i).push(j);
     }
   }
 }

@@ -310,7 +310,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   if (logs.length && logOk.length === 0) gapOf("logs", logFirst?.r);
   for (const r of [metrics, changes, pods]) if (r.status === "ok" && r.notes) gaps.push(...r.notes.filter((n) => /failed|not read|could not|no metrics for/.test(n)));
   const k8sOff = pods.status === "disabled";
-  for (let i = gaps.length - 1; i >= 0; i--) if (k8sOff && /rollout history/.test(gaps[i])) gaps.splice(i, 1);
+  if (k8sOff) for (let i = gaps.length - 1; i >= 0; i--) if (/rollout history/.test(gaps[i] ?? "")) gaps.splice(i, 1);
 
   const changeList: ChangeRecord[] = changes.status === "ok" ? changes.data : [];
   const podSignals = mergeSignals([pods.status === "ok" ? pods.data.flatMap((p) => p.signals) : [], events.status === "ok" ? events.data.signals : []]);

@@ -21,7 +21,7 @@ function last(s: MetricSeries | undefined): number | undefined {
   return undefined;
 }
 
-const capitalise = (s: string) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "Checkout failing 30 %", "Checkout slow (p99 3.9 s)", or undefined when no impact shows. */
 export function impactPhrase(impacted: readonly string[], services: readonly ServiceMetrics[]): string | undefined {

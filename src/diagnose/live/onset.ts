@@ -1,5 +1,6 @@
 import { classifyMetric } from "../metric-kind.ts";
 import type { MetricSeries, ServiceMetrics } from "../types.ts";
+import { itemAt } from "../../domain/indexed.ts";
 
 /**
  * When did it really start? An alert fires after its threshold and its `for` duration: a memory
@@ -16,8 +17,9 @@ export function estimateOnset(series: MetricSeries, alertOnsetS: number, o: { z?
   const maxShift = o.maxShiftS ?? 3600;
   const pts: Array<[number, number]> = [];
   for (let i = 0; i < series.timestamps.length; i++) {
+    const t = series.timestamps[i];
     const v = series.values[i];
-    if (Number.isFinite(v) && series.timestamps[i] <= alertOnsetS) pts.push([series.timestamps[i], v]);
+    if (t !== undefined && v !== undefined && Number.isFinite(v) && t <= alertOnsetS) pts.push([t, v]);
   }
   pts.sort((a, b) => a[0] - b[0]);
   if (pts.length < 12) return alertOnsetS;
@@ -26,8 +28,12 @@ export function estimateOnset(series: MetricSeries, alertOnsetS: number, o: { z?
     .slice(0, refN)
     .map((p) => p[1])
     .sort((a, b) => a - b);
-  const med = ref[Math.floor(ref.length / 2)];
-  const mad = ref.map((v) => Math.abs(v - med)).sort((a, b) => a - b)[Math.floor(ref.length / 2)];
+  const mid = Math.floor(ref.length / 2);
+  const med = itemAt(ref, mid);
+  const mad = itemAt(
+    ref.map((v) => Math.abs(v - med)).sort((a, b) => a - b),
+    mid,
+  );
   const scale = Math.max(1.4826 * mad, Math.abs(med) * 0.02, 1e-9);
   const bad = classifyMetric(series.metric).bad;
   const z = (v: number): number => (bad === "up" ? (v - med) / scale : bad === "down" ? (med - v) / scale : Math.abs(v - med) / scale);
@@ -35,9 +41,10 @@ export function estimateOnset(series: MetricSeries, alertOnsetS: number, o: { z?
   let misses = 0;
   let run = 0;
   for (let i = pts.length - 1; i >= refN; i--) {
-    if (z(pts[i][1]) > zMin) {
+    const [t, v] = itemAt(pts, i);
+    if (z(v) > zMin) {
       run++;
-      start = pts[i][0];
+      start = t;
     } else {
       misses++;
       if (misses > Math.max(1, Math.floor((run + misses) / 10))) break;

@@ -120,9 +120,11 @@ function standoutPod(service: string, ctx: Pick<AssembledContext, "logs" | "work
         .filter((p): p is string => !!p),
     ),
   ];
-  if (named.length === 1 && pods.includes(named[0])) return named[0];
+  const [only] = named;
+  if (named.length === 1 && only !== undefined && pods.includes(only)) return only;
   if (named.length > 1) return undefined;
   const top = ctx.logs.find((l) => l.service === service)?.signatures.find((s) => s.level === "error");
   if (top?.sources.length !== 1 || top.count < 3) return undefined;
-  return pods.includes(top.sources[0]) ? top.sources[0] : undefined;
+  const [source] = top.sources;
+  return source !== undefined && pods.includes(source) ? source : undefined;
 }
