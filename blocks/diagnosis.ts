@@ -104,7 +104,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
         .join(", ")}`,
     );
   if (v.similar.length) {
-    const seen = v.similar.slice(0, 2).map((s) => `${s.incidentId ? `${esc(s.incidentId)} ` : ""}${esc(s.title)}${s.fixedBy?.length ? ` (fixed by ${esc(fit(s.fixedBy[0], 160))})` : ""}`);
+    const seen = v.similar.slice(0, 2).map((s) => `${s.incidentId ? `${esc(s.incidentId)} ` : ""}${esc(s.title)}${s.fixedBy?.[0] ? ` (fixed by ${esc(fit(s.fixedBy[0], 160))})` : ""}`);
     extra.push(`:repeat: Seen before: ${seen.join("; ")}`);
   }
   if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });

@@ -118,7 +118,7 @@ const AUTONOMY: Record<string, string> = {
 function policyWords(reason: string): string {
   const rule = /^rule (\d+) \(([^)]*)\)/.exec(reason);
   if (!rule) return reason.replace(/_/g, " ");
-  const what = rule[2]
+  const what = (rule[2] ?? "")
     .split(/,\s*/)
     .map((m) =>
       m

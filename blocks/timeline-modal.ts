@@ -3,6 +3,7 @@ import type { Incident, TimelineEntry } from "../src/domain/incident.ts";
 import { plural } from "../src/text/words.ts";
 import { fit, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn, slackDate } from "./mrkdwn.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 const ICON: Partial<Record<TimelineEntry["kind"], string>> = {
   alert: ":rotating_light:",
@@ -29,11 +30,12 @@ export function timelineModal(incident: Incident, entries: readonly TimelineEntr
   let shownFrom = 0;
   // Newest entries matter most when there are too many: fill from the end.
   for (let i = lines.length - 1; i >= 0; i--) {
-    const next = current ? `${lines[i]}\n${current}` : lines[i];
+    const line = itemAt(lines, i);
+    const next = current ? `${line}\n${current}` : line;
     if (next.length > SLACK_LIMITS.sectionText) {
       if (sections.length + 1 >= MAX_SECTIONS) break;
       sections.unshift(current);
-      current = lines[i];
+      current = line;
     } else current = next;
     shownFrom = i;
   }

@@ -74,7 +74,7 @@ export async function startAisre(
   const server: Server = createServer((req, res) => {
     state.inFlight++;
     res.on("close", () => state.inFlight--);
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/healthz") return sendJson(res, 200, { ok: true });
     if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" }, { "retry-after": "5" });
     services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });

@@ -13,11 +13,10 @@ const TARGET: Record<string, { to: IncidentStatus; verb: string }> = {
 
 /** The root card's buttons: Acknowledge, Resolve, Reopen. The card re-renders through the outbox. */
 export function registerIncidentCardActions(app: App, services: Services): void {
-  for (const actionId of Object.keys(TARGET)) {
+  for (const [actionId, { to, verb }] of Object.entries(TARGET)) {
     app.action<BlockButtonAction>(actionId, async ({ ack, action, body, respond: sendReply }) => {
       const respond = redactedRespond(sendReply);
       await ack();
-      const { to, verb } = TARGET[actionId];
       const incidentId = action.value ?? "";
       const user = body.user.id;
       try {

@@ -18,7 +18,7 @@ export const autonomySubcommand: Subcommand = {
     switch ((verb ?? "status").toLowerCase()) {
       case "off":
       case "on": {
-        const on = verb.toLowerCase() === "on";
+        const on = verb?.toLowerCase() === "on";
         const r = await services.remediation.setAutomation(on, command.user_id, rest.join(" ") || undefined);
         // Visible in the channel when it changes: everyone should know automation stopped (or resumed).
         await respond({ response_type: r.ok ? "in_channel" : "ephemeral", text: r.ok ? `${r.message} (${mentionUser(command.user_id)})` : r.message });

@@ -33,7 +33,7 @@ export const incidentSubcommand: Subcommand = {
       case "ack":
       case "acknowledge": {
         const inc = await resolveIncidentArg(services.store, command.channel_id, rest[0]);
-        const to = verb.toLowerCase() === "resolve" ? "resolved" : "acknowledged";
+        const to = verb?.toLowerCase() === "resolve" ? "resolved" : "acknowledged";
         if (inc.status === to) {
           await ctx.respond({ response_type: "ephemeral", text: `${inc.id} is already ${to}.` });
           return;

@@ -16,7 +16,7 @@ async function incidentFor(store: Store, channel: string, arg: string | undefine
   if (arg) return resolveIncidentArg(store, channel, arg);
   const rows = await store.slackMessages.incidentsWithRootIn(channel, 20);
   const open = rows.filter((r) => r.status !== "resolved");
-  if (open.length > 1) throw new AppError("incident_ambiguous", `This channel has ${open.length} open incidents (${open.map((r) => `\`${r.id}\``).join(", ")}). Say which one: \`/aisre postmortem ${open[0].id}\`.`);
+  if (open.length > 1) throw new AppError("incident_ambiguous", `This channel has ${open.length} open incidents (${open.map((r) => `\`${r.id}\``).join(", ")}). Say which one: \`/aisre postmortem ${open[0]?.id}\`.`);
   const pick = open[0] ?? rows[0];
   if (!pick) throw new AppError("incident_required", "There is no incident in this channel. Give its id, e.g. `/aisre postmortem INC-20261123-abc123`.");
   return (await store.incidents.get(pick.id))!;

@@ -235,7 +235,7 @@ async function why(q: ParsedQuestion, input: AnswerInput): Promise<Answer> {
     const match = hs.find((h) => mentions(h, subject));
     const leadMatches = match ? match === leading : d?.cause ? mentions({ text: d.cause }, subject) : false;
     if (match && leadMatches) out.push(`Yes, it is my leading hypothesis. Here is why:\n${hypothesisText(match)}`);
-    else if (match) out.push(`It is not my leading hypothesis, it ranks #${hs.indexOf(match) + 1}:\n${hypothesisText(match)}\n\nLeading instead:\n${hypothesisText(leading)}`);
+    else if (match && leading) out.push(`It is not my leading hypothesis, it ranks #${hs.indexOf(match) + 1}:\n${hypothesisText(match)}\n\nLeading instead:\n${hypothesisText(leading)}`);
     else if (leadMatches) out.push(`Yes: *${esc(d!.cause ?? "")}*${pct(d!.confidence)}.`);
     else out.push(`I do not think it is *${esc(subject)}*: nothing in the diagnosis points there.${leading ? `\nMy leading hypothesis:\n${hypothesisText(leading)}` : d?.cause ? `\nMy leading hypothesis: *${esc(d.cause)}*${pct(d.confidence)}.` : ""}`);
   } else if (leading) {
@@ -335,10 +335,10 @@ export function mitigationSteps(rb: Pick<Runbook, "body">, max = 4): string[] {
   // A step that wraps onto the next lines (Markdown continuation) is one step: never cut mid-sentence.
   const steps: string[] = [];
   let inStep = false;
-  for (const line of m[1].split("\n")) {
+  for (const line of (m[1] ?? "").split("\n")) {
     const item = /^\s*(\d+\.|[-*])\s+(.*)$/.exec(line);
     if (item) {
-      steps.push(item[2].trim());
+      steps.push((item[2] ?? "").trim());
       inStep = true;
     } else if (inStep && line.trim() && /^\s+\S|^[^#>|]/.test(line)) steps[steps.length - 1] += ` ${line.trim()}`;
     else inStep = false;

@@ -205,7 +205,8 @@ export class Assistant {
   async incidentFor(req: Pick<AskRequest, "channel" | "incidentId">): Promise<{ incidentId?: string; others: Array<{ id: string; title: string }> }> {
     if (req.incidentId) return { incidentId: req.incidentId, others: [] };
     const here = await openIncidentsInChannel(this.o.store, req.channel);
-    if (here.length === 1) return { incidentId: here[0].id, others: [] };
+    const [only] = here;
+    if (only && here.length === 1) return { incidentId: only.id, others: [] };
     return { others: here.map((i) => ({ id: i.id, title: i.title })) };
   }
 

@@ -74,8 +74,9 @@ export function correctTypos(words: string[], keep: readonly string[] = []): str
 function windowOf(text: string): number | undefined {
   const m = /(?:last|past|previous)\s+(\d+)?\s*(minute|min|hour|hr|day)s?\b/.exec(text);
   if (!m) return /\btoday\b/.test(text) ? 24 * 60 : undefined;
-  const n = m[1] ? Number(m[1]) : 1;
-  return m[2].startsWith("min") ? n : m[2].startsWith("h") ? n * 60 : n * 1440;
+  const [, count, unit = "day"] = m;
+  const n = count ? Number(count) : 1;
+  return unit.startsWith("min") ? n : unit.startsWith("h") ? n * 60 : n * 1440;
 }
 
 /** The service named in the question, allowing possessives and small typos. */
@@ -124,7 +125,7 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
   // A metric named with a show/graph verb, or with a service and no other intent, is a chart request.
   if (metric && (scores.get("metric") ?? 0) > 0) scores.set("metric", (scores.get("metric") ?? 0) + 2);
   if (/\b(help|what can you do|commands)\b/.test(norm) && Math.max(...scores.values()) < 2) return { intent: "help", score: 1 };
-  const [bestIntent, best] = [...scores.entries()].sort((a, b) => b[1] - a[1])[0];
+  const [bestIntent, best] = [...scores.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["unknown", 0];
   if (best < 0.5) {
     if (metric && service) return { intent: "metric", service, metric, score: 0.5 };
     if (service) return { intent: "health", service, score: 0.4 };

@@ -91,8 +91,10 @@ export async function fetchMetric(toolsets: Toolsets, service: string, kind: Met
   if (!source) return { reason: toolsets.metrics.availability().enabled ? `no ${spec.label} series for ${service}` : (toolsets.disabled().find((d) => d.toolset === "metrics")?.reason ?? "no metrics backend is connected") };
   if (!series || series.values.every((v) => !Number.isFinite(v))) return { reason: `no ${spec.label} series for ${service} (${source})` };
   let peak = { value: -Infinity, at: 0 };
+  const times = series.timestamps;
   series.values.forEach((v, i) => {
-    if (Number.isFinite(v) && v > peak.value) peak = { value: v, at: series!.timestamps[i] * (series!.timestamps[i] < 1e11 ? 1000 : 1) };
+    const t = times[i];
+    if (t !== undefined && Number.isFinite(v) && v > peak.value) peak = { value: v, at: t * (t < 1e11 ? 1000 : 1) };
   });
   const secs = series.timestamps[0] !== undefined && series.timestamps[0] < 1e11;
   const inSeconds: MetricSeries = secs ? series : { ...series, timestamps: series.timestamps.map((t) => t / 1000) };

@@ -5,6 +5,7 @@ import type { ChangeRecord } from "../toolsets/changes.ts";
 import type { Toolsets } from "../toolsets/index.ts";
 import type { ServicePods } from "../toolsets/kubernetes.ts";
 import { plural } from "../text/words.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /** Someone on call for a service, with their Slack user when known. */
 export interface OncallEntry {
@@ -53,7 +54,9 @@ export interface ServiceHealth {
 
 const median = (xs: number[]): number => {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  if (s.length === 0) return Number.NaN;
+  const hi = itemAt(s, Math.floor(s.length / 2));
+  return s.length % 2 ? hi : (itemAt(s, s.length / 2 - 1) + hi) / 2;
 };
 
 /**
@@ -63,10 +66,11 @@ const median = (xs: number[]): number => {
 export function reading(series: MetricSeries | undefined, unit: MetricReading["unit"], baselineEndS?: number): MetricReading | undefined {
   if (!series || series.values.length === 0) return undefined;
   const end = series.timestamps.at(-1)!;
-  const recent = series.values.filter((_, i) => series.timestamps[i] > end - 180);
+  const at = (i: number) => series.timestamps[i] ?? Number.NaN;
+  const recent = series.values.filter((_, i) => at(i) > end - 180);
   // The baseline is normal time: the hour before an open incident began, when there is one.
   const baseEnd = baselineEndS !== undefined && baselineEndS < end - 600 ? baselineEndS : end - 600;
-  const before = series.values.filter((_, i) => series.timestamps[i] <= baseEnd && series.timestamps[i] > baseEnd - 3600);
+  const before = series.values.filter((_, i) => at(i) <= baseEnd && at(i) > baseEnd - 3600);
   const now = median(recent);
   if (!Number.isFinite(now)) return undefined;
   const baseline = median(before);

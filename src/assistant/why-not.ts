@@ -57,6 +57,7 @@ export function explainWhyNot(q: { action: RemedyKind; service?: string }, ctx: 
   const leadService = lead?.service ?? ctx.card.diagnosis?.cause?.match(/^([\w.-]+):/)?.[1];
   const service = q.service ?? leadService ?? ctx.incident.services[0];
   const what = `${WORDS[q.action]} ${service ? `${inlineCode(service)}` : "it"}`;
+  const serviceName = service ? inlineCode(service) : "the service";
   const proposed = [...actions].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const same = proposed.find((a) => a.type === q.action && (!service || a.target.service === service));
   const out: string[] = [];
@@ -76,9 +77,9 @@ export function explainWhyNot(q: { action: RemedyKind; service?: string }, ctx: 
     reasons.push(`the evidence points at ${inlineCode(leadService)}, not ${inlineCode(service)}${theirs ? ` (${service} ranks #${ctx.hypotheses.indexOf(theirs) + 1}${pct(theirs.confidence)})` : " (nothing in the diagnosis points there)"}`);
   }
   if (q.action === "rollback") {
-    if (!latest) reasons.push(`there is no deploy or config change of ${inlineCode(service)} on this incident's timeline to roll back`);
+    if (!latest) reasons.push(`there is no deploy or config change of ${serviceName} on this incident's timeline to roll back`);
   } else if ((q.action === "rollout_restart" || q.action === "delete_pod") && latest) {
-    reasons.push(`${inlineCode(service)} changed just before (${esc(latest.kind)}${latest.version ? ` ${esc(latest.version)}` : ""} at ${readableUtc(latest.at)}): a restart brings the same template back, so the change is rolled back first`);
+    reasons.push(`${serviceName} changed just before (${esc(latest.kind)}${latest.version ? ` ${esc(latest.version)}` : ""} at ${readableUtc(latest.at)}): a restart brings the same template back, so the change is rolled back first`);
   } else if (q.action === "scale" || q.action === "flush_cache_prefix") {
     reasons.push(`${WORDS[q.action].split(" ")[0]} needs a number or a prefix nobody can choose safely from the evidence; it is a person's call (the runbooks describe it)`);
   }

@@ -21,7 +21,7 @@ export const DEFAULT_LIFECYCLE: LifecycleOptions = { quietPeriodMs: 5 * 60_000, 
 /** Scales every duration for the sandbox's time factor (SIM_SPEED=60: a minute per second). */
 export function scaleDurations<T extends Record<string, number>>(o: T, speed: number, keys: Array<keyof T>): T {
   const out = { ...o };
-  for (const k of keys) (out[k] as number) = Math.max(1, Math.round(o[k] / speed));
+  for (const k of keys) (out[k] as number) = Math.max(1, Math.round(Number(o[k]) / speed));
   return out;
 }
 

@@ -45,7 +45,7 @@ export function loadCorpus(dir: string): LabelledSeries[] {
       name,
       category: name.includes("/") ? name.slice(0, name.lastIndexOf("/")) : ".",
       rows,
-      windows: labels[name].map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number]),
+      windows: (labels[name] ?? []).map(([a, b]) => [parseTimestamp(a), parseTimestamp(b)] as [number, number]),
     });
   }
   return out;

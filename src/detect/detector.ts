@@ -2,6 +2,7 @@ import { SortedWindow } from "./rolling.ts";
 import { DAY_MS, SeasonalNaive, WEEK_MS } from "./seasonal.ts";
 import { gaussianSurprise, TailModel } from "./tail.ts";
 import type { AnomalyKind, DetectorOutput, Explanation, OnlineDetector } from "./types.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * The online anomaly detector for one series (pure and stateful: feed points in time order).
@@ -160,7 +161,7 @@ class Ring {
   /** k-th most recent (0 = newest). */
   back(k: number): number {
     const n = this.buf.length;
-    return this.buf[(((this.head - 1 - k) % n) + n) % n];
+    return itemAt(this.buf, (((this.head - 1 - k) % n) + n) % n);
   }
 
   mean(m: number): number {
@@ -313,10 +314,12 @@ export class AnomalyDetector implements OnlineDetector {
         fc[FLAT] = -0.8 * spread;
         ok[FLAT] = 1;
       }
-      for (let f = 0; f < FEATURES.length; f++) {
+      for (const [f, tail] of this.tails.entries()) {
         if (!ok[f]) continue;
-        const gz = Math.max(fv[f] - fc[f], 0) / fu[f];
-        const s = Math.min(this.tails[f].surprise(fv[f], TAIL_SCALE_FLOOR * fu[f]), gaussianSurprise(gz));
+        const v = itemAt(fv, f);
+        const u = itemAt(fu, f);
+        const gz = Math.max(v - itemAt(fc, f), 0) / u;
+        const s = Math.min(tail.surprise(v, TAIL_SCALE_FLOOR * u), gaussianSurprise(gz));
         if (s > surprise) {
           surprise = s;
           feature = f;
@@ -326,11 +329,11 @@ export class AnomalyDetector implements OnlineDetector {
       // A feature joins its own history only once its window no longer overlaps the current
       // one (the drift feature half a lag late): a shift or a climb is judged against the time
       // before it, not against its own last steps.
-      for (let f = 0; f < FEATURES.length; f++) {
+      for (const [f, tail] of this.tails.entries()) {
         if (!ok[f]) continue;
-        const q = this.pending[f];
-        q.push(fv[f]);
-        if (q.size >= q.capacity) this.tails[f].push(q.back(q.capacity - 1));
+        const q = itemAt(this.pending, f);
+        q.push(itemAt(fv, f));
+        if (q.size >= q.capacity) tail.push(q.back(q.capacity - 1));
       }
     }
 
@@ -349,7 +352,8 @@ export class AnomalyDetector implements OnlineDetector {
       this.lastAlarm = this.n;
       this.peak = raw;
     }
-    const kind = feature >= 0 ? kindOf(FEATURES[feature], r, model) : "none";
+    const featureName = FEATURES[feature];
+    const kind = featureName ? kindOf(featureName, r, model) : "none";
     if (raw >= RUN_SURPRISE) {
       if (this.runStart === undefined) {
         this.runStart = timestampMs;
@@ -401,17 +405,17 @@ export class AnomalyDetector implements OnlineDetector {
   private rebuildHistory(model: BaselineModel): void {
     const o = this.options;
     const w = this.models[model].residuals;
-    const t = this.tails;
-    for (const f of [SPIKE, SHORT, LONG, DISPERSION, FLAT]) t[f].clear();
+    const tail = (f: number) => itemAt(this.tails, f, "feature");
+    for (const f of [SPIKE, SHORT, LONG, DISPERSION, FLAT]) tail(f).clear();
     const ring = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow, o.flatWindow));
     for (let i = 0; i < w.size; i++) {
       const r = w.at(i);
       ring.push(r);
-      t[SPIKE].push(Math.abs(r));
-      if (ring.size >= o.shortWindow) t[SHORT].push(Math.abs(ring.mean(o.shortWindow)));
-      if (ring.size >= o.longWindow) t[LONG].push(Math.abs(ring.mean(o.longWindow)));
-      if (ring.size >= o.dispersionWindow) t[DISPERSION].push(ring.meanAbs(o.dispersionWindow));
-      if (ring.size >= o.flatWindow) t[FLAT].push(-ring.meanAbs(o.flatWindow));
+      tail(SPIKE).push(Math.abs(r));
+      if (ring.size >= o.shortWindow) tail(SHORT).push(Math.abs(ring.mean(o.shortWindow)));
+      if (ring.size >= o.longWindow) tail(LONG).push(Math.abs(ring.mean(o.longWindow)));
+      if (ring.size >= o.dispersionWindow) tail(DISPERSION).push(ring.meanAbs(o.dispersionWindow));
+      if (ring.size >= o.flatWindow) tail(FLAT).push(-ring.meanAbs(o.flatWindow));
     }
     for (let k = ring.size - 1; k >= 0; k--) this.residuals.push(ring.back(k));
   }
@@ -456,7 +460,7 @@ export class AnomalyDetector implements OnlineDetector {
     if (Number.isFinite(this.lastT) && this.deltas.length < 64) {
       this.deltas.push(t - this.lastT);
       const s = [...this.deltas].sort((a, b) => a - b);
-      this.interval = s[(s.length - 1) >> 1];
+      this.interval = itemAt(s, (s.length - 1) >> 1);
       // Seasonal memories start once the interval is known well enough, and only for periods
       // that hold a reasonable number of points.
       if (this.deltas.length === 16) {

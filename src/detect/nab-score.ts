@@ -1,3 +1,4 @@
+import { firstOf } from "../domain/indexed.ts";
 /**
  * NAB scoring (Numenta Anomaly Benchmark v1.1 rules, as in nab/sweeper.py, nab/optimizer.py and
  * nab/runner.py), re-implemented in TypeScript:
@@ -70,8 +71,7 @@ export function windowIndices(timestamps: readonly number[], windows: ReadonlyAr
   for (const [start, end] of [...windows].sort((a, b) => a[0] - b[0])) {
     let left = -1;
     let right = -1;
-    for (let i = 0; i < timestamps.length; i++) {
-      const t = timestamps[i];
+    for (const [i, t] of timestamps.entries()) {
       if (t >= start && left < 0) left = i;
       if (t <= end) right = i;
     }
@@ -91,16 +91,16 @@ function sweepSeries(s: ScoredSeries, profile: CostProfile, firstWindowId: numbe
   let prevRight = -1;
   let prevWidth = 0;
   for (let i = 0; i < n; i++) {
-    while (w < wins.length && wins[w][1] < i) {
-      prevRight = wins[w][1];
-      prevWidth = wins[w][1] - wins[w][0] + 1;
+    for (let passed = wins[w]; passed && passed[1] < i; passed = wins[w]) {
+      prevRight = passed[1];
+      prevWidth = passed[1] - passed[0] + 1;
       w++;
     }
-    const inside = w < wins.length && wins[w][0] <= i;
+    const current = wins[w];
     let value: number;
     let window = -1;
-    if (inside) {
-      const [left, right] = wins[w];
+    if (current && current[0] <= i) {
+      const [left, right] = current;
       const width = right - left + 1;
       value = (scaledSigmoid(-(right - i + 1) / width) * profile.tpWeight) / maxTP;
       window = firstWindowId + w;
@@ -110,7 +110,8 @@ function sweepSeries(s: ScoredSeries, profile: CostProfile, firstWindowId: numbe
       value = scaledSigmoid(Math.abs(prevRight - i) / Math.max(prevWidth - 1, 1)) * profile.fpWeight;
     }
     if (i < probation) continue;
-    const score = Number.isFinite(s.scores[i]) ? s.scores[i] : 0;
+    const raw = s.scores[i];
+    const score = raw !== undefined && Number.isFinite(raw) ? raw : 0;
     rows.push({ score, value, window });
     if (window >= 0) seen.add(window);
   }
@@ -133,7 +134,7 @@ export interface ThresholdScore {
 function scoresByThreshold(sweeps: SeriesSweep[], profile: CostProfile): ThresholdScore[] {
   const rows = sweeps.flatMap((s) => s.rows);
   // Stable sort, descending by score (ties keep series/row order, as Python's sorted does).
-  const order = rows.map((_, i) => i).sort((a, b) => rows[b].score - rows[a].score || a - b);
+  const order = rows.map((r, i) => ({ r, i })).sort((a, b) => b.r.score - a.r.score || a.i - b.i);
   const best = new Map<number, number>();
   for (const s of sweeps) for (const id of s.windowIds) best.set(id, -profile.fnWeight);
   let windowSum = -profile.fnWeight * best.size;
@@ -148,8 +149,7 @@ function scoresByThreshold(sweeps: SeriesSweep[], profile: CostProfile): Thresho
   let fp = 0;
   const out: ThresholdScore[] = [];
   let cur = 1.1;
-  for (const idx of order) {
-    const r = rows[idx];
+  for (const { r } of order) {
     if (r.score !== cur) {
       out.push({ threshold: cur, score: windowSum + fpSum, tp, tn, fp, fn });
       cur = r.score;
@@ -250,11 +250,13 @@ export function nabScore(series: readonly ScoredSeries[], profile: CostProfile =
     sweeps.push(sw);
   }
   const table = scoresByThreshold(sweeps, profile);
-  let bestRow = table[0];
+  // The first row (threshold 1.1, nothing detected) is always there.
+  const nullRow = firstOf(table, "threshold table");
+  let bestRow = nullRow;
   for (const row of table) if (row.score > bestRow.score) bestRow = row;
   const perSeries = scoreAtThreshold(series, bestRow.threshold, profile);
   const raw = perSeries.reduce((a, r) => a + r.score, 0);
-  const nullScore = table[0].score;
+  const nullScore = nullRow.score;
   const perfect = windows * profile.tpWeight;
   return {
     threshold: bestRow.threshold,

@@ -1,3 +1,4 @@
+import { itemAt } from "../domain/indexed.ts";
 /**
  * Rolling windows over the last N finite numbers: a FIFO ring plus a sorted copy, so order
  * statistics (median, quantiles, MAD) cost O(log N) to find and O(N) memmove to maintain.
@@ -26,7 +27,7 @@ export class SortedWindow {
     if (!Number.isFinite(v)) return;
     if (this.ring instanceof Float32Array) v = Math.fround(v);
     if (this.n === this.capacity) {
-      const old = this.ring[this.head];
+      const old = this.ringAt(this.head);
       const at = this.lowerBound(old);
       this.sorted.copyWithin(at, at + 1, this.n);
       this.n--;
@@ -43,7 +44,19 @@ export class SortedWindow {
 
   /** i-th oldest value (0 = oldest). */
   at(i: number): number {
-    return this.ring[(this.head + i) % this.capacity];
+    return this.ringAt((this.head + i) % this.capacity);
+  }
+
+  /**
+   * Slot i of the ring / the sorted array. Callers index inside the buffers (modulo the capacity, or
+   * below n), so the NaN fallback only stands for "no value" the way an empty window does.
+   */
+  private ringAt(i: number): number {
+    return this.ring[i] ?? Number.NaN;
+  }
+
+  private sortedAt(i: number): number {
+    return this.sorted[i] ?? Number.NaN;
   }
 
   /** Most recent value (NaN when empty). */
@@ -57,7 +70,8 @@ export class SortedWindow {
     const pos = Math.min(Math.max(q, 0), 1) * (this.n - 1);
     const lo = Math.floor(pos);
     const hi = Math.min(lo + 1, this.n - 1);
-    return this.sorted[lo] + (this.sorted[hi] - this.sorted[lo]) * (pos - lo);
+    const a = this.sortedAt(lo);
+    return a + (this.sortedAt(hi) - a) * (pos - lo);
   }
 
   median(): number {
@@ -66,7 +80,7 @@ export class SortedWindow {
 
   /** k-th smallest (0-based), no interpolation. */
   kth(k: number): number {
-    return this.sorted[Math.min(Math.max(k, 0), this.n - 1)];
+    return this.sortedAt(Math.min(Math.max(k, 0), this.n - 1));
   }
 
   /** Number of values >= x. */
@@ -77,7 +91,7 @@ export class SortedWindow {
   /** Sum of the values >= x (walks the upper tail only). */
   sumAtLeast(x: number): number {
     let s = 0;
-    for (let i = this.lowerBound(x); i < this.n; i++) s += this.sorted[i];
+    for (let i = this.lowerBound(x); i < this.n; i++) s += this.sortedAt(i);
     return s;
   }
 
@@ -92,7 +106,7 @@ export class SortedWindow {
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid] < v) lo = mid + 1;
+      if (this.sortedAt(mid) < v) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -108,5 +122,6 @@ export function madAround(w: SortedWindow, center: number): number {
   d.sort();
   const pos = 0.5 * (n - 1);
   const lo = Math.floor(pos);
-  return d[lo] + (d[Math.min(lo + 1, n - 1)] - d[lo]) * (pos - lo);
+  const a = itemAt(d, lo);
+  return a + (itemAt(d, Math.min(lo + 1, n - 1)) - a) * (pos - lo);
 }

@@ -1,3 +1,4 @@
+import { itemAt } from "../domain/indexed.ts";
 /**
  * Seasonal memory: the mean value per time bucket over a recent span (e.g. the last 3 days or
  * 2 weeks), in a ring indexed by absolute bucket number, so "the value at this time yesterday"
@@ -28,8 +29,8 @@ export class SlotRing {
       this.sum[i] = 0;
       this.count[i] = 0;
     }
-    this.sum[i] += v;
-    this.count[i]++;
+    this.sum[i] = (this.sum[i] ?? 0) + v;
+    this.count[i] = (this.count[i] ?? 0) + 1;
   }
 
   /** Mean of the bucket holding time t (or of a neighbour bucket when it is empty); NaN when unknown. */
@@ -46,7 +47,8 @@ export class SlotRing {
 
   private bucket(s: number): number {
     const i = ((s % this.cap) + this.cap) % this.cap;
-    return this.slot[i] === s && this.count[i] > 0 ? this.sum[i] / this.count[i] : Number.NaN;
+    const n = this.count[i] ?? 0;
+    return this.slot[i] === s && n > 0 ? (this.sum[i] ?? 0) / n : Number.NaN;
   }
 }
 
@@ -75,14 +77,14 @@ export class SeasonalNaive {
       if (Number.isNaN(v)) return Number.NaN;
       // Insertion sort as we go (a handful of cycles).
       let j = k - 1;
-      while (j > 0 && b[j - 1] > v) {
-        b[j] = b[j - 1];
+      for (let prev = b[j - 1]; j > 0 && prev !== undefined && prev > v; prev = b[j - 1]) {
+        b[j] = prev;
         j--;
       }
       b[j] = v;
     }
     const m = this.cycles;
-    return (b[(m - 1) >> 1] + b[m >> 1]) / 2;
+    return (itemAt(b, (m - 1) >> 1) + itemAt(b, m >> 1)) / 2;
   }
 
   add(t: number, v: number): void {

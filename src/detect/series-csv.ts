@@ -23,11 +23,13 @@ export function parseTimestamp(text: string): number {
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(s);
   if (m) {
-    const ms = m[7] ? Math.round(Number(`0.${m[7]}`) * 1000) : 0;
-    let t = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], m[6] ? +m[6] : 0, ms);
-    if (m[8] && m[8] !== "Z") {
-      const sign = m[8][0] === "-" ? -1 : 1;
-      const digits = m[8].slice(1).replace(":", "");
+    // Groups 1–5 always match; seconds, fraction and zone are optional.
+    const [, year, month, day, hour, minute, second, fraction, zone] = m;
+    const ms = fraction ? Math.round(Number(`0.${fraction}`) * 1000) : 0;
+    let t = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), second ? +second : 0, ms);
+    if (zone && zone !== "Z") {
+      const sign = zone.startsWith("-") ? -1 : 1;
+      const digits = zone.slice(1).replace(":", "");
       t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60e3;
     }
     return t;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * `slis.yaml`: the service level indicators polled for early detection, per service.
@@ -252,7 +253,7 @@ export function inQuietHours(q: QuietHours | undefined, atMs: number): boolean {
   const end = toMin(q.end);
   if (start === end) return false;
   const { weekday, minute } = localClock(atMs, q.timezone);
-  const dayOk = (d: number) => !q.days || q.days.includes(DAYS[((d % 7) + 7) % 7]);
+  const dayOk = (d: number) => !q.days || q.days.includes(itemAt(DAYS, ((d % 7) + 7) % 7));
   if (start < end) return minute >= start && minute < end && dayOk(weekday);
   // Wraps midnight: the evening part belongs to today, the morning part to yesterday's period.
   if (minute >= start) return dayOk(weekday);

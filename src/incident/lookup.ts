@@ -33,7 +33,8 @@ export async function resolveIncidentArg(store: Store, channelId: string, arg: s
     return inc;
   }
   const here = await openIncidentsInChannel(store, channelId);
-  if (here.length === 1) return here[0];
-  if (here.length === 0) throw new AppError("incident_required", "There is no open incident in this channel. Give its id, e.g. `/aisre incident resolve INC-20261123-abc123` (`/aisre incidents` lists them).");
-  throw new AppError("incident_ambiguous", `This channel has ${here.length} open incidents (${here.map((i) => `\`${i.id}\``).join(", ")}). Say which one, e.g. \`/aisre incident resolve ${here[0].id}\`.`);
+  const [first] = here;
+  if (first && here.length === 1) return first;
+  if (!first) throw new AppError("incident_required", "There is no open incident in this channel. Give its id, e.g. `/aisre incident resolve INC-20261123-abc123` (`/aisre incidents` lists them).");
+  throw new AppError("incident_ambiguous", `This channel has ${here.length} open incidents (${here.map((i) => `\`${i.id}\``).join(", ")}). Say which one, e.g. \`/aisre incident resolve ${first.id}\`.`);
 }

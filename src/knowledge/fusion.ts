@@ -1,3 +1,4 @@
+import { itemAt } from "../domain/indexed.ts";
 /**
  * Reciprocal rank fusion: combines rankings from different retrievers (full text, vectors) without
  * having to make their scores comparable. k = 60 as in Cormack et al.
@@ -13,9 +14,11 @@ export function cosine(a: number[], b: number[]): number {
   let na = 0;
   let nb = 0;
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
+    const x = itemAt(a, i);
+    const y = itemAt(b, i);
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

@@ -6,6 +6,7 @@ import type { KbEntry, KbHit, KbKind, KnowledgeRepo } from "../store/repos/knowl
 import { reciprocalRankFusion } from "./fusion.ts";
 import { KbRanker } from "./ranking.ts";
 import { loadRunbookDir, runbookToKbEntry, type Runbook } from "./runbook.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 export interface KbSearchHit {
   id: string;
@@ -71,7 +72,7 @@ export class KnowledgeBase {
     if (!this.embedder || !this.vectors || entries.length === 0) return;
     try {
       const vectors = await this.embedder.embed(entries.map((e) => `${e.title}\n\n${e.body}`));
-      await this.vectors.upsert(entries.map((e, i) => ({ id: e.id, values: vectors[i], kind: e.kind })));
+      await this.vectors.upsert(entries.map((e, i) => ({ id: e.id, values: itemAt(vectors, i, "embedding"), kind: e.kind })));
     } catch (e) {
       // Lexical search still works; the vectors are refreshed on the next change.
       this.logger.warn({ err: e }, "embedding knowledge entries failed; full-text search only for them");
@@ -95,6 +96,7 @@ export class KnowledgeBase {
     if (this.embedder && this.vectors) {
       try {
         const [q] = await this.embedder.embed([text]);
+        if (!q) throw new Error("the embedder returned no vector for the query");
         vector = (await this.vectors.query(q, { topK: Math.max(limit * 3, 20), kinds: options.kinds })).map((m) => m.id);
       } catch (e) {
         this.logger.warn({ err: e }, "vector search failed; using full-text ranking only");

@@ -51,7 +51,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
 
 function headings(body: string, level: number): string[] {
   const re = new RegExp(`^\\s{0,3}#{${level}}\\s+(.+?)\\s*#*\\s*$`, "gm");
-  return [...body.matchAll(re)].map((m) => m[1]);
+  return [...body.matchAll(re)].map((m) => m[1] ?? "");
 }
 
 const LEAD_HEADING = /^(meaning|summary|overview|description|symptoms?|what (it|this) means|problem)\b/i;
@@ -63,8 +63,7 @@ export function leadParagraph(body: string, maxWords = 80): string {
   start = start >= 0 ? start + 1 : 0;
   const out: string[] = [];
   let seenText = false;
-  for (let i = start; i < lines.length; i++) {
-    const l = lines[i];
+  for (const l of lines.slice(start)) {
     if (/^\s{0,3}#{1,6}\s+/.test(l)) {
       if (seenText) break;
       continue;
@@ -141,7 +140,7 @@ export class KbRanker {
     const names = candidateNames(query);
     const words = query.split(/[^A-Za-z0-9_.:-]+/).filter((w) => w.length >= 3);
     const lexical = terms(query).length > 0 ? this.index.search(query, { filter: (r) => allowed(String(r.id)) }) : [];
-    const best = lexical.length > 0 ? lexical[0].score : 1;
+    const best = lexical[0]?.score ?? 1;
     const scores = new Map<string, RankedEntry>();
     for (const r of lexical) scores.set(String(r.id), { id: String(r.id), score: r.score, matched: [], terms: [...new Set(r.queryTerms)] });
     for (const [id, k] of this.keys) {

@@ -86,11 +86,14 @@ export function idFromPath(path: string): string {
 function firstHeading(body: string): string | undefined {
   for (const line of body.split(/\r?\n/)) {
     const m = /^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$/.exec(line);
-    if (m) return m[1].trim();
+    if (m?.[1]) return m[1].trim();
   }
   // Setext heading: a line followed by === or ---
   const lines = body.split(/\r?\n/);
-  for (let i = 0; i + 1 < lines.length; i++) if (lines[i].trim() && /^\s*(=+|-+)\s*$/.test(lines[i + 1])) return lines[i].trim();
+  for (const [i, line] of lines.entries()) {
+    const under = lines[i + 1];
+    if (under !== undefined && line.trim() && /^\s*(=+|-+)\s*$/.test(under)) return line.trim();
+  }
   return undefined;
 }
 
@@ -102,7 +105,7 @@ export function parseRunbook(text: string, path = "runbook.md"): Runbook {
   if (m) {
     let raw: unknown;
     try {
-      raw = parseYaml(m[1]) ?? {};
+      raw = parseYaml(m[1] ?? "") ?? {};
     } catch (e) {
       throw new AppError("bad_runbook", `${path}: front matter is not valid YAML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`, { status: 400 });
     }

@@ -55,7 +55,7 @@ export const SIMILAR_WEIGHTS = { text: 0.45, alerts: 0.35, services: 0.2 } as co
 export function markdownSection(body: string, title: string): string | undefined {
   const re = new RegExp(`^#{1,3}\\s*${title}\\s*$([\\s\\S]*?)(?=^#{1,3}\\s|(?![\\s\\S]))`, "im");
   const m = re.exec(body);
-  const text = m?.[1].replace(/\s+/g, " ").trim();
+  const text = m?.[1]?.replace(/\s+/g, " ").trim();
   return text || undefined;
 }
 

@@ -69,8 +69,8 @@ export function candidateNames(text: string): Set<string> {
   const out = new Set<string>();
   for (let i = 0; i < words.length; i++) {
     let joined = "";
-    for (let j = i; j < Math.min(words.length, i + 5); j++) {
-      joined += nameKey(words[j]);
+    for (const word of words.slice(i, i + 5)) {
+      joined += nameKey(word);
       if (joined.length >= 6) out.add(joined);
     }
   }

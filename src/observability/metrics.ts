@@ -5,9 +5,9 @@
 type Labels = Record<string, string>;
 
 const key = (labels: Labels) =>
-  Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${labels[k].replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
+  Object.entries(labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
     .join(",");
 
 export class Counter {
@@ -70,7 +70,7 @@ export class Histogram {
       this.series.set(k, s);
     }
     this.buckets.forEach((b, i) => {
-      if (value <= b) s.counts[i]++;
+      if (value <= b) s.counts[i] = (s.counts[i] ?? 0) + 1;
     });
     s.sum += value;
     s.count++;

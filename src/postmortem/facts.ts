@@ -79,7 +79,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
   const responders = [...new Set(timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor)).map((e) => e.actor))];
 
   const declared = incident.origin === "declared";
-  const detectedBy = declared ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack` : byName.size ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0].name} first)` : "aisre";
+  const detectedBy = declared ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack` : byName.size ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0]?.name} first)` : "aisre";
 
   const end = resolvedAt ?? input.now;
   const impactMinutes = minutes(startedAt, end);

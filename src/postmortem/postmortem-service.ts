@@ -18,6 +18,7 @@ import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
 import { plural } from "../text/words.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * Postmortem drafts built from the incident's timeline: drafted when the incident resolves (and on
@@ -209,7 +210,7 @@ export class PostmortemService {
     const ids = new Set<string>();
     for (const t of texts) {
       if (/^[UW][A-Z0-9_]+$/.test(t)) ids.add(t);
-      for (const m of t.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)) ids.add(m[1]);
+      for (const [, id] of t.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)) if (id) ids.add(id);
     }
     const out = new Map<string, string>();
     for (const id of ids) out.set(id, await this.o.people.slackName(id));
@@ -258,8 +259,9 @@ export class PostmortemService {
         );
         const map: Record<string, { key: string; url?: string }> = {};
         created.forEach((c, n) => {
-          if (c.key) map[followUpKey(todo[n].text)] = { key: c.key, url: c.url };
-          else this.logger.warn({ incident: p.incidentId, item: todo[n].text, error: c.error }, "follow-up issue not created");
+          const item = itemAt(todo, n, "follow-up item").text;
+          if (c.key) map[followUpKey(item)] = { key: c.key, url: c.url };
+          else this.logger.warn({ incident: p.incidentId, item, error: c.error }, "follow-up issue not created");
         });
         if (Object.keys(map).length) {
           p = effective((await this.repo.addFollowUps(p.incidentId, map))!);
@@ -274,10 +276,11 @@ export class PostmortemService {
           });
         }
         const failed = created.filter((c) => c.error);
-        if (failed.length)
+        const [firstFailure] = failed;
+        if (firstFailure)
           await this.o.incidents.postInThread(p.incidentId, {
-            text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}`,
-            blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${failed[0].error}` } }],
+            text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${firstFailure.error}`,
+            blocks: [{ type: "section", text: { type: "mrkdwn", text: `:warning: ${plural(failed.length, "follow-up issue")} could not be created in Jira: ${firstFailure.error}` } }],
           });
       }
     }

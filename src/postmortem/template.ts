@@ -161,7 +161,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (f.alertCount > 1) well.push(`${f.alertCount} alerts became one incident and one thread.`);
   if (f.timeToDetectMinutes <= 5) well.push(`Detected within ${plural(f.timeToDetectMinutes, "minute")} of the first symptom.`);
   if (tta !== undefined && tta <= 15) well.push(`Acknowledged within ${plural(tta, "minute")}.`);
-  if (verifiedActions.length) well.push(`Remediation verified: ${verifiedActions[0].text}.`);
+  if (verifiedActions[0]) well.push(`Remediation verified: ${verifiedActions[0].text}.`);
   if (confident) well.push(`The diagnosis named the cause with ${Math.round((f.leadingCause!.confidence ?? 0) * 100)}% confidence.`);
   if (f.responders.length > 1) well.push(`${plural(f.responders.length, "person", "people")} worked it together in the thread.`);
   const wrong: string[] = [];
@@ -226,7 +226,7 @@ export function parseActionItems(text: string): ActionItem[] {
     const line = raw.replace(/^\s*(?:[-*•]|\d+[.)])\s*/, "").trim();
     if (!line) continue;
     const parts = line.split("|").map((p) => p.trim());
-    const item: ActionItem = { text: parts[0] };
+    const item: ActionItem = { text: parts[0] ?? line };
     for (const p of parts.slice(1)) {
       if (!p) continue;
       if (/^\d{4}-\d{2}-\d{2}$/.test(p)) item.due = p;

@@ -44,7 +44,7 @@ export function keyTimeline(entries: TimelineEntry[], o: KeyTimelineOptions = {}
         firstFired.add(key);
       }
       // "X fired on svc — why it joined": the reason is for the thread, not the timeline.
-      return void out.push({ at: e.at, kind: e.kind, actor: e.actor, text: clip(e.text.split(" — ")[0], maxText) });
+      return void out.push({ at: e.at, kind: e.kind, actor: e.actor, text: clip(e.text.split(" — ")[0] ?? e.text, maxText) });
     }
     if (e.kind === "message" && o.messages === false) return;
     out.push({ at: e.at, kind: e.kind, actor: e.actor, text: clip(e.text.replace(/\s+/g, " ").trim(), maxText) });

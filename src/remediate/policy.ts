@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, DEFAULT_VERIFICATION, type PolicyFile, type PolicyWindow } from "./policy-schema.ts";
 import { AUTONOMY_LEVELS, type Autonomy, type PolicyDecision, type Risk } from "./types.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /**
  * Resolving the policy for one action: defaults, then every matching rule in file order (a later
@@ -62,7 +63,7 @@ export function windowActive(w: PolicyWindow, at: number): boolean {
   const days = w.days as string[];
   if (from <= to) return days.includes(day) && minutes >= from && minutes < to;
   if (minutes >= from) return days.includes(day);
-  const yesterday = DAYS[(DAYS.indexOf(day as (typeof DAYS)[number]) + 6) % 7];
+  const yesterday = itemAt(DAYS, (DAYS.indexOf(day as (typeof DAYS)[number]) + 6) % 7);
   return minutes < to && days.includes(yesterday);
 }
 

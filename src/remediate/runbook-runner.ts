@@ -59,8 +59,10 @@ function runScript(t: Extract<RunbookTransport, { kind: "script" }>, args: Recor
   // No shell: each argv element is passed as is, with `{name}` replaced by that argument.
   const argv = t.command.map((part) => part.replace(/\{([a-zA-Z][a-zA-Z0-9_]*)\}/g, (_m, name: string) => (args[name] === undefined ? "" : String(args[name]))));
   if (o.dryRun) argv.push("--dry-run");
+  const [program, ...programArgs] = argv;
+  if (program === undefined) return Promise.reject(new Error("the runbook's script command is empty"));
   return new Promise((resolve, reject) => {
-    execFile(argv[0], argv.slice(1), { timeout: t.timeoutMs, maxBuffer: 256 * 1024 }, (err, stdout, stderr) => {
+    execFile(program, programArgs, { timeout: t.timeoutMs, maxBuffer: 256 * 1024 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${argv[0]} failed: ${short(stderr.trim() || err.message)}`));
       const last = stdout.trim().split("\n").pop() ?? "";
       resolve({ dryRun: o.dryRun, summary: short(last || `${argv[0]} exited 0`), detail: { stdout: short(stdout, 2000) } });

@@ -21,3 +21,10 @@ export interface Db {
   tryAdvisoryLock(key: number, onLost?: () => void): Promise<(() => Promise<void>) | null>;
   close(): Promise<void>;
 }
+
+/** The single row a statement always returns (an aggregate, `INSERT … RETURNING`); a clear error if it did not. */
+export function onlyRow<T>(rows: readonly T[], what: string): T {
+  const [row] = rows;
+  if (row === undefined) throw new Error(`${what}: the statement returned no row`);
+  return row;
+}

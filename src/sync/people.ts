@@ -67,7 +67,7 @@ export class People {
 
   /** Text with `<@U…>` mentions replaced by names (for Jira and the knowledge base). */
   async plain(text: string): Promise<string> {
-    const ids = [...new Set([...text.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)].map((m) => m[1]))];
+    const ids = [...new Set([...text.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)].flatMap(([, id]) => (id ? [id] : [])))];
     let out = text;
     for (const id of ids) {
       const name = await this.slackName(id);

@@ -1,16 +1,19 @@
+import { itemAt } from "../domain/indexed.ts";
 /** Edit distance (Levenshtein), for "did you mean" suggestions. */
 export function editDistance(a: string, b: string): number {
+  // One row of the distance table, rewritten in place; every index read is inside it (0..b.length).
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const cell = (j: number) => itemAt(prev, j);
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
+    let diag = cell(0);
     prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const up = cell(j);
+      prev[j] = Math.min(up + 1, cell(j - 1) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
       diag = up;
     }
   }
-  return prev[b.length];
+  return cell(b.length);
 }
 
 /** The known names closest to a mistyped one, within a distance that still looks like a typo. */

@@ -37,9 +37,9 @@ function tagOf(image: string | undefined): string | undefined {
 export function changesFromRevisions(service: string, revisions: readonly K8sRevisionView[], from: number, to: number): ChangeRecord[] {
   const sorted = [...revisions].sort((a, b) => a.revision - b.revision);
   const out: ChangeRecord[] = [];
-  for (let i = 1; i < sorted.length; i++) {
-    const r = sorted[i];
+  for (const [i, r] of sorted.entries()) {
     const prev = sorted[i - 1];
+    if (!prev) continue;
     const at = r.createdAt ? Date.parse(r.createdAt) : Number.NaN;
     if (!Number.isFinite(at) || at < from || at > to) continue;
     const same = r.images.join(",") === prev.images.join(",");

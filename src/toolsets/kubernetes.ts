@@ -316,13 +316,13 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
           ? lines
           : lines.filter((l) => {
               const t = /^(\S+)\s/.exec(l.text);
-              const at = t ? Date.parse(t[1]) : Number.NaN;
+              const at = t?.[1] ? Date.parse(t[1]) : Number.NaN;
               return !Number.isFinite(at) || at <= until;
             });
       if (inRange.length === 0) return noData(`no log lines from ${a.service} since ${new Date(since).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
       const r = clusterLogLines(inRange, { minLevel: a.minLevel, limit: 15, ...(a.protect ? { protect: a.protect } : {}), ...(a.splitAt !== undefined ? { splitAt: a.splitAt } : {}) });
       const errors = r.signatures.filter((s) => s.level === "error");
-      return ok({ ...r, service: a.service, pods: ranked.map((p) => p.name) }, `${plural(r.lines, "line")} from ${plural(ranked.length, "pod")} of ${a.service}: ${errors.length ? `${plural(errors.length, "error signature")}, top: ${errors[0].count}× "${errors[0].signature.slice(0, 100)}"` : "no errors"}`, notes);
+      return ok({ ...r, service: a.service, pods: ranked.map((p) => p.name) }, `${plural(r.lines, "line")} from ${plural(ranked.length, "pod")} of ${a.service}: ${errors.length ? `${plural(errors.length, "error signature")}, top: ${errors[0]?.count}× "${errors[0]?.signature.slice(0, 100)}"` : "no errors"}`, notes);
     },
   });
 

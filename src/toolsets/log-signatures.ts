@@ -1,3 +1,4 @@
+import { itemAt } from "../domain/indexed.ts";
 /**
  * Log lines → signatures (pure). A signature is the line's message with its variable parts masked
  * (timestamps, ids, numbers, addresses), so ten thousand "Connection is not available, request timed
@@ -80,7 +81,7 @@ export function parseLogLine(raw: string, knownAt?: number): Parsed {
   let text = raw.replace(/\r$/, "");
   let at = knownAt;
   const k = K8S_PREFIX.exec(text);
-  if (k) {
+  if (k?.[1]) {
     const t = Date.parse(k[1]);
     if (Number.isFinite(t)) at ??= t;
     text = text.slice(k[0].length);
@@ -188,9 +189,10 @@ function similar(a: string[], b: string[], protect: ReadonlySet<string>): string
   if (a.length !== b.length || a.length < 3 || a[0] !== b[0]) return undefined;
   let diff = 0;
   const out: string[] = [];
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] === b[i]) out.push(a[i]);
-    else if (protect.has(bare(a[i])) || protect.has(bare(b[i]))) return undefined;
+  for (const [i, x] of a.entries()) {
+    const y = itemAt(b, i);
+    if (x === y) out.push(x);
+    else if (protect.has(bare(x)) || protect.has(bare(y))) return undefined;
     else {
       diff++;
       out.push("<*>");

@@ -48,7 +48,7 @@ export function memoryPorts(w: MemoryWorld): MemoryPorts {
       // Read at every call: a test may move the world on.
       const byService = new Map((w.metrics ?? []).map((s) => [s.service, s]));
       const sel = new RegExp(`${label}=~\`([^\`]*)\``).exec(promql);
-      const services = sel ? sel[1].split("|").map((s) => s.replace(/\\(.)/g, "$1")) : [...byService.keys()];
+      const services = sel?.[1] !== undefined ? sel[1].split("|").map((s) => s.replace(/\\(.)/g, "$1")) : [...byService.keys()];
       // Which of the toolset's queries this is: its template with these services filled in.
       const q = queries.find((x) => promql === x.query.replaceAll("SEL", sel ? sel[0] : "").replaceAll("LABEL", label));
       if (!q) return [];
@@ -58,8 +58,8 @@ export function memoryPorts(w: MemoryWorld): MemoryPorts {
       for (const s of services) {
         const series = byService.get(s)?.series.find((x) => x.metric === q.metric);
         if (!series) continue;
-        const idx = series.timestamps.map((t, i) => i).filter((i) => series.timestamps[i] >= from && series.timestamps[i] <= to);
-        if (idx.length) out.push({ labels: { [label]: s }, timestamps: idx.map((i) => series.timestamps[i]), values: idx.map((i) => series.values[i]) });
+        const points = series.timestamps.flatMap((t, i) => (t >= from && t <= to ? [{ t, v: series.values[i] ?? Number.NaN }] : []));
+        if (points.length) out.push({ labels: { [label]: s }, timestamps: points.map((p) => p.t), values: points.map((p) => p.v) });
       }
       return out;
     },

@@ -91,7 +91,7 @@ async function pool<T>(items: readonly T[], n: number, fn: (t: T) => Promise<voi
   let i = 0;
   await Promise.all(
     Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (i < items.length) await fn(items[i++]);
+      for (let item = items[i++]; item !== undefined; item = items[i++]) await fn(item);
     }),
   );
 }
@@ -143,7 +143,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
       batch.forEach((r, j) => {
         const d = byId.get(`m${i + j}`);
         if (!d || d.timestamps.length === 0) return;
-        const order = d.timestamps.map((t, k) => [t, d.values[k]] as const).sort((x, y) => x[0] - y[0]);
+        const order = d.timestamps.map((t, k) => [t, d.values[k] ?? Number.NaN] as const).sort((x, y) => x[0] - y[0]);
         const extra = Object.entries(r.ref.dimensions)
           .filter(([k]) => k !== dimension)
           .map(([, v]) => v);

@@ -39,13 +39,15 @@ interface Queued {
  */
 export function takeBatch(waiting: Queued[], max: number): Queued[] {
   const alone = (q: Queued) => Boolean(q.parsed.confirmUrl || q.parsed.externalEvents?.length);
-  if (alone(waiting[0])) return waiting.splice(0, 1);
+  const [head] = waiting;
+  if (!head) return [];
+  if (alone(head)) return waiting.splice(0, 1);
   const seen = new Set<string>();
   let n = 0;
-  for (; n < waiting.length && n < max; n++) {
-    const q = waiting[n];
+  for (const q of waiting.slice(0, max)) {
     if (alone(q) || q.parsed.alerts.some((a) => seen.has(a.fingerprint))) break;
     for (const a of q.parsed.alerts) seen.add(a.fingerprint);
+    n++;
   }
   return waiting.splice(0, n);
 }
@@ -116,7 +118,8 @@ export class DeliveryProcessor {
    * statement. If that fails, each delivery is processed on its own, so only a bad one is retried.
    */
   private async processBatch(batch: Queued[]): Promise<void> {
-    if (batch.length === 1) return this.process(batch[0].sourceName, batch[0].parsed, batch[0].attempts);
+    const [only] = batch;
+    if (only && batch.length === 1) return this.process(only.sourceName, only.parsed, only.attempts);
     try {
       await this.o.handlers.ingest({ alerts: batch.flatMap((b) => b.parsed.alerts), changes: batch.flatMap((b) => b.parsed.changes) });
     } catch (e) {

@@ -7,6 +7,7 @@ import { parseSeriesCsv } from "../../detect/series-csv.ts";
 import type { SeriesRow } from "../../detect/series-csv.ts";
 import type { DetectorOutput } from "../../detect/types.ts";
 import { plural } from "../../text/words.ts";
+import { itemAt } from "../../domain/indexed.ts";
 
 export const summary = "score a series CSV for anomalies (timestamp,value,anomaly_score); --in/--out for a folder";
 
@@ -30,7 +31,7 @@ interface Args {
 function parseArgs(args: string[]): Args | string {
   const a: Args = { json: false, explain: false, detector: "aisre" };
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
+    const arg = itemAt(args, i);
     const value = () => {
       const v = args[++i];
       if (v === undefined) throw new Error(`${arg} needs a value`);
@@ -72,9 +73,8 @@ function fmtNum(v: number): string {
 /** CSV text for scored rows (header included). */
 export function toCsv(rows: readonly SeriesRow[], outs: readonly DetectorOutput[], explain: boolean): string {
   const lines = [explain ? "timestamp,value,anomaly_score,baseline,deviation,kind,since" : "timestamp,value,anomaly_score"];
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    const o = outs[i];
+  for (const [i, r] of rows.entries()) {
+    const o = itemAt(outs, i, "detector output");
     let line = `${r.raw},${r.rawValue},${fmtScore(o.score)}`;
     if (explain) {
       const e = o.explanation;
@@ -104,12 +104,15 @@ export async function run(args: string[]): Promise<number> {
     const rows = parseSeriesCsv(text);
     const outs = scoreRows(rows, create());
     if (a.json) {
-      const json = rows.map((r, i) => ({
-        timestamp: r.raw,
-        value: Number.isFinite(r.value) ? r.value : null,
-        anomaly_score: outs[i].score,
-        explanation: { ...outs[i].explanation, since: outs[i].explanation.since === undefined ? null : new Date(outs[i].explanation.since as number).toISOString() },
-      }));
+      const json = rows.map((r, i) => {
+        const o = itemAt(outs, i, "detector output");
+        return {
+          timestamp: r.raw,
+          value: Number.isFinite(r.value) ? r.value : null,
+          anomaly_score: o.score,
+          explanation: { ...o.explanation, since: o.explanation.since === undefined ? null : new Date(o.explanation.since).toISOString() },
+        };
+      });
       process.stdout.write(`${JSON.stringify(json, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v))}\n`);
     } else {
       process.stdout.write(toCsv(rows, outs, a.explain));

@@ -43,7 +43,7 @@ function flag(args: string[], name: string): string | undefined {
  */
 export async function run(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  const positional = rest.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--runbooks", "--limit", "--alert"].includes(rest[i - 1])));
+  const positional = rest.filter((a, i) => !a.startsWith("--") && !["--runbooks", "--limit", "--alert"].includes(rest[i - 1] ?? ""));
   const alertFile = flag(rest, "--alert");
   let text = positional.join(" ").trim();
   if (alertFile) {

@@ -10,13 +10,13 @@ export async function run(args: string[]): Promise<number> {
   const base = config.env.AISRE_SANDBOX_URL ?? `http://127.0.0.1:${config.sandboxPort}`;
   const out = (v: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(v, null, 2)}\n` : `${text}\n`);
   try {
-    if (args.includes("--list") || rest.length === 0) {
+    const [name] = rest;
+    if (args.includes("--list") || name === undefined) {
       const res = await fetch(`${base}/sandbox/scenarios`);
       const body = (await res.json()) as { scenarios?: Array<{ name: string; description: string }> };
       out(body, (body.scenarios ?? []).map((s) => `${s.name.padEnd(20)} ${s.description}`).join("\n"));
       return res.ok ? 0 : 1;
     }
-    const name = rest[0];
     const res = await fetch(`${base}/sandbox/scenarios/${encodeURIComponent(name)}`, { method: args.includes("--stop") ? "DELETE" : "POST" });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (!res.ok) {

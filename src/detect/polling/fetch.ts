@@ -33,7 +33,7 @@ export async function fetchPrometheus(metrics: MetricsPort, query: string, start
         out = { labels: s.labels, points: [] };
         bySig.set(sig, out);
       }
-      for (let i = 0; i < s.timestamps.length; i++) out.points.push({ t: Math.round(s.timestamps[i] * 1000), value: s.values[i] });
+      for (const [i, t] of s.timestamps.entries()) out.points.push({ t: Math.round(t * 1000), value: s.values[i] ?? Number.NaN });
     }
   }
   return [...bySig.values()];
@@ -93,7 +93,7 @@ export async function fetchCloudWatch(cloudwatch: CloudWatchPort, targets: reado
       const key = batch.keys[s.id];
       if (!key) continue;
       const list = points.get(key) ?? [];
-      for (let i = 0; i < s.timestamps.length; i++) list.push({ t: Math.round(s.timestamps[i] * 1000), value: s.values[i] });
+      for (const [i, t] of s.timestamps.entries()) list.push({ t: Math.round(t * 1000), value: s.values[i] ?? Number.NaN });
       points.set(key, list);
     }
   }

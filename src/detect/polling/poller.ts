@@ -272,8 +272,7 @@ export class SliPoller {
     }
     let next = 0;
     const worker = async () => {
-      while (next < slis.length) {
-        const sli = slis[next++];
+      for (let sli = slis[next++]; sli !== undefined; sli = slis[next++]) {
         const src = sli.source as { kind: "prometheus"; query: string; stepSeconds: number };
         const st = this.stateOf(sli.key);
         const stepMs = src.stepSeconds * 1000;

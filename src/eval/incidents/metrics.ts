@@ -85,8 +85,12 @@ export function faultOf(t: ThreadRecord, faults: readonly FaultTruth[]): number 
   const named = faults.findIndex((f) => f.rootCause === cause);
   if (named >= 0) return named;
   let best = -1;
+  let bestStart = Number.NEGATIVE_INFINITY;
   faults.forEach((f, i) => {
-    if (f.startedAt <= t.firstSeen && (best < 0 || f.startedAt >= faults[best].startedAt)) best = i;
+    if (f.startedAt <= t.firstSeen && (best < 0 || f.startedAt >= bestStart)) {
+      best = i;
+      bestStart = f.startedAt;
+    }
   });
   return best;
 }

@@ -71,8 +71,9 @@ export function readCard(m: SlackMessageLike): CardState {
 export function readActionCard(m: SlackMessageLike): { action: string; service: string; approvable: boolean } | undefined {
   const text = messageText(m);
   const head = /:wrench: \*([^*]+)\* `([^`]+)`/.exec(text);
-  if (!head) return undefined;
-  const title = head[1].toLowerCase();
+  const [, heading, service] = head ?? [];
+  if (heading === undefined || service === undefined) return undefined;
+  const title = heading.toLowerCase();
   const action = /roll ?back/.test(title)
     ? "rollback"
     : /restart/.test(title)
@@ -88,7 +89,7 @@ export function readActionCard(m: SlackMessageLike): { action: string; service: 
               : /pause/.test(title)
                 ? "pause_rollout"
                 : title;
-  return { action, service: head[2], approvable: actionIds(m).some((a) => a.includes("approve")) };
+  return { action, service, approvable: actionIds(m).some((a) => a.includes("approve")) };
 }
 
 export const isReopenNote = (m: SlackMessageLike): boolean => /resolved → \*?open\*?/.test(messageText(m));

@@ -200,16 +200,16 @@ export class JiraWriteQueue {
       // Comments queued within one debounce window are coalesced into one (a burst of events is one
       // Jira comment, not one each: watchers get one notification and the issue stays readable).
       if (remaining.comments.length > 1) remaining.comments = [coalesceComments(remaining.comments)];
-      while (remaining.comments.length > 0) {
-        await this.port.addComment(key, remaining.comments[0]);
+      for (let comment = remaining.comments[0]; comment !== undefined; comment = remaining.comments[0]) {
+        await this.port.addComment(key, comment);
         remaining.comments.shift();
       }
       for (const [slot, text] of Object.entries(kept)) {
         await this.writeKept(key, slot, text);
         delete kept[slot];
       }
-      while (remaining.links.length > 0) {
-        await this.port.addRemoteLink(key, remaining.links[0]);
+      for (let link = remaining.links[0]; link !== undefined; link = remaining.links[0]) {
+        await this.port.addRemoteLink(key, link);
         remaining.links.shift();
       }
       return { ok: true };

@@ -169,7 +169,8 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
     async findByDedupKey(dedupKey) {
       const { incidents } = await rest("get", "/incidents", "find incident", { query: { incident_key: dedupKey, date_range: "all" } });
       const list = incidents as Json[];
-      return list.length ? view(list[list.length - 1]) : undefined;
+      const last = list.at(-1);
+      return last ? view(last) : undefined;
     },
     async getIncident(id) {
       return view((await rest("get", `/incidents/${id}`, "get incident")).incident);

@@ -81,7 +81,7 @@ export function parsePagerDutyWebhook(body: string | Buffer | unknown): ParsedPa
   const r = PagerDutyWebhookBody.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];
-    return { ok: false, error: `${first.path.join(".") || "body"}: ${first.message}` };
+    return { ok: false, error: `${first?.path.join(".") || "body"}: ${first?.message ?? "invalid"}` };
   }
   const { event } = r.data;
   const incident = PagerDutyWebhookIncident.safeParse(event.data);
@@ -89,6 +89,7 @@ export function parsePagerDutyWebhook(body: string | Buffer | unknown): ParsedPa
   const note = PagerDutyWebhookNote.safeParse(event.data);
   if (note.success) return { ok: true, kind: "note", event, note: note.data };
   const failed = event.data.type === "incident" ? incident.error : event.data.type === "incident_note" ? note.error : undefined;
-  if (failed) return { ok: false, error: `event.data.${failed.issues[0].path.join(".")}: ${failed.issues[0].message}` };
+  const issue = failed?.issues[0];
+  if (issue) return { ok: false, error: `event.data.${issue.path.join(".")}: ${issue.message}` };
   return { ok: true, kind: "other", event };
 }

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, json } from "../rows.ts";
 
 export interface StoredAction {
@@ -127,10 +127,13 @@ export class ActionRepo {
 
   /** Actions that ran (or are running) since a time: the circuit breaker's input. */
   async countExecutedSince(sinceIso: string, incidentId?: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM actions WHERE state IN ('running', 'verifying', 'verified', 'failed', 'unverified')
+    const row = onlyRow(
+      await this.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM actions WHERE state IN ('running', 'verifying', 'verified', 'failed', 'unverified')
          AND updated_at >= $1 AND ($2::text IS NULL OR incident_id = $2)`,
-      [sinceIso, incidentId ?? null],
+        [sinceIso, incidentId ?? null],
+      ),
+      "ActionRepo.countExecutedSince",
     );
     return Number(row.n);
   }

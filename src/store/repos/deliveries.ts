@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, isoOrUndefined, json } from "../rows.ts";
 
 export interface Delivery {
@@ -155,18 +155,24 @@ export class DeliveryRepo {
   }
 
   async counts(): Promise<{ total: number; pending: number; failed: number; parked: number }> {
-    const [row] = await this.db.query<{ total: number; pending: number; failed: number; parked: number }>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE processed_at IS NULL AND parked_at IS NULL)::int AS pending,
+    const row = onlyRow(
+      await this.db.query<{ total: number; pending: number; failed: number; parked: number }>(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE processed_at IS NULL AND parked_at IS NULL)::int AS pending,
               count(*) FILTER (WHERE error IS NOT NULL)::int AS failed, count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked FROM webhook_deliveries`,
+      ),
+      "DeliveryRepo.counts",
     );
     return { total: Number(row.total), pending: Number(row.pending), failed: Number(row.failed), parked: Number(row.parked) };
   }
 
   /** Pending and parked counts only (both read through partial indexes): cheap enough to poll. */
   async backlog(): Promise<{ pending: number; parked: number }> {
-    const [row] = await this.db.query<{ pending: number; parked: number }>(
-      `SELECT (SELECT count(*)::int FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL) AS pending,
+    const row = onlyRow(
+      await this.db.query<{ pending: number; parked: number }>(
+        `SELECT (SELECT count(*)::int FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL) AS pending,
               (SELECT count(*)::int FROM webhook_deliveries WHERE parked_at IS NOT NULL) AS parked`,
+      ),
+      "DeliveryRepo.backlog",
     );
     return { pending: Number(row.pending), parked: Number(row.parked) };
   }

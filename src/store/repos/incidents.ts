@@ -1,6 +1,6 @@
 import type { Severity } from "../../domain/alert.ts";
 import type { Incident, IncidentOrigin, IncidentStatus } from "../../domain/incident.ts";
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, isoOrUndefined, json } from "../rows.ts";
 import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
@@ -55,10 +55,13 @@ export class IncidentRepo {
   }
 
   async create(i: Pick<Incident, "id" | "title" | "severity" | "origin" | "services"> & { channel?: string; createdAt?: string }): Promise<Incident> {
-    const [row] = await this.db.query<IncidentRow>(
-      `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
+    const row = onlyRow(
+      await this.db.query<IncidentRow>(
+        `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
        VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) RETURNING *`,
-      [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? isoNow(this.clock)],
+        [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? isoNow(this.clock)],
+      ),
+      "IncidentRepo.create",
     );
     return toIncident(row);
   }

@@ -1,4 +1,4 @@
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, json } from "../rows.ts";
 
 export interface OutboxItem {
@@ -86,7 +86,7 @@ export class OutboxRepo {
   }
 
   async pendingForChannel(channel: string): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND channel = $1", [channel]);
+    const row = onlyRow(await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL AND channel = $1", [channel]), "OutboxRepo.pendingForChannel");
     return Number(row.n);
   }
 
@@ -101,12 +101,12 @@ export class OutboxRepo {
 
   /** Unsent calls and the age in seconds of the oldest of them (0 when none): the outbox lag. */
   async backlog(): Promise<{ pending: number; oldestSeconds: number }> {
-    const [row] = await this.db.query<{ n: number; age: number | null }>("SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM outbox WHERE sent_at IS NULL");
+    const row = onlyRow(await this.db.query<{ n: number; age: number | null }>("SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM outbox WHERE sent_at IS NULL"), "OutboxRepo.backlog");
     return { pending: Number(row.n), oldestSeconds: Math.max(0, Number(row.age ?? 0)) };
   }
 
   async pendingCount(): Promise<number> {
-    const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL");
+    const row = onlyRow(await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"), "OutboxRepo.pendingCount");
     return Number(row.n);
   }
 }

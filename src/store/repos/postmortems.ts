@@ -1,5 +1,5 @@
 import type { PostmortemStatus } from "../../domain/postmortem.ts";
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, json } from "../rows.ts";
 
 /**
@@ -67,12 +67,15 @@ export class PostmortemRepo<Doc extends GeneratedDoc, Section extends string> {
 
   /** Stores a freshly generated document; a regeneration keeps status, edits and follow-ups and bumps the version. */
   async saveGenerated(doc: Doc, by: string): Promise<StoredPostmortem<Doc, Section>> {
-    const [row] = await this.db.query<Row>(
-      `INSERT INTO postmortems (incident_id, generated, narrative, updated_by) VALUES ($1, $2, $3, $4)
+    const row = onlyRow(
+      await this.db.query<Row>(
+        `INSERT INTO postmortems (incident_id, generated, narrative, updated_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (incident_id) DO UPDATE SET generated = EXCLUDED.generated, narrative = EXCLUDED.narrative, updated_by = EXCLUDED.updated_by,
          version = postmortems.version + 1, updated_at = now()
        RETURNING *`,
-      [doc.incidentId, json(doc), doc.narrative, by],
+        [doc.incidentId, json(doc), doc.narrative, by],
+      ),
+      "PostmortemRepo.saveGenerated",
     );
     return toRecord<Doc, Section>(row);
   }

@@ -1,5 +1,5 @@
 import type { TimelineEntry, TimelineKind } from "../../domain/incident.ts";
-import type { Db } from "../db.ts";
+import { type Db, onlyRow } from "../db.ts";
 import { iso, json } from "../rows.ts";
 import { isoNow, systemClock, type Clock } from "../../domain/clock.ts";
 
@@ -22,7 +22,7 @@ export class TimelineRepo {
   }
 
   async append(e: Omit<TimelineEntry, "id" | "at" | "data"> & { at?: string; data?: Record<string, unknown> }): Promise<TimelineEntry> {
-    const [row] = await this.db.query<TimelineRow>(`INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`, [e.incidentId, e.at ?? isoNow(this.clock), e.kind, e.actor, e.text, json(e.data ?? {})]);
+    const row = onlyRow(await this.db.query<TimelineRow>(`INSERT INTO timeline (incident_id, at, kind, actor, text, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`, [e.incidentId, e.at ?? isoNow(this.clock), e.kind, e.actor, e.text, json(e.data ?? {})]), "TimelineRepo.append");
     return toEntry(row);
   }
 
