@@ -1,17 +1,27 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-/** A request as route handlers see it: the raw body is read once, before the handler runs. */
-export interface RouteRequest {
+/** The segments of a route path: "/a/:id/*rest" → "" | "a" | ":id" | "*rest". */
+type Segments<P extends string> = P extends `${infer Head}/${infer Tail}` ? Head | Segments<Tail> : P;
+type ParamOf<S extends string> = S extends `:${infer K}` | `*${infer K}` ? K : never;
+
+/** The parameter names of a route path ("/users/:user/files/*rest" → "user" | "rest"); any name for a path built at run time. */
+export type PathParams<P extends string> = string extends P ? string : ParamOf<Segments<P>>;
+
+/**
+ * A request as route handlers see it: the raw body is read once, before the handler runs. `K` names
+ * the path's parameters, so a handler reads `req.params.user` as a string when its path has `:user`.
+ */
+export interface RouteRequest<K extends string = string> {
   method: string;
   path: string;
-  params: Record<string, string>;
+  params: Record<K, string>;
   query: URLSearchParams;
   headers: IncomingMessage["headers"];
   body: Buffer;
   raw: IncomingMessage;
 }
 
-export type RouteHandler = (req: RouteRequest, res: ServerResponse) => Promise<void> | void;
+export type RouteHandler<K extends string = string> = (req: RouteRequest<K>, res: ServerResponse) => Promise<void> | void;
 
 interface Route {
   method: string;
@@ -98,7 +108,7 @@ export class Router {
     this.tooLarge = options.tooLarge ?? ((limit) => ({ error: "payload_too_large", detail: `body larger than ${limit} bytes` }));
   }
 
-  add(method: string, path: string, handler: RouteHandler): this {
+  add<P extends string>(method: string, path: P, handler: RouteHandler<PathParams<P>>): this {
     const keys: string[] = [];
     const source = path
       .split("/")
@@ -114,7 +124,8 @@ export class Router {
         return part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
       })
       .join("/");
-    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), keys, handler });
+    // `handle` fills params with exactly this path's keys, which is what PathParams<P> names.
+    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), keys, handler: handler as RouteHandler });
     return this;
   }
 

@@ -105,7 +105,7 @@ export function controlRoutes(options: ControlOptions): Control {
   const unsubscribe = ws.subscribe((c) => stream.send("change", describeChange(c)));
 
   /** Runs a user action and answers with what the user saw as a result. */
-  async function act(req: RouteRequest, res: ServerResponse, run: (user: string, b: Obj) => Promise<ActionOutcome & { message?: SandboxMessage }>): Promise<void> {
+  async function act(req: RouteRequest<"user">, res: ServerResponse, run: (user: string, b: Obj) => Promise<ActionOutcome & { message?: SandboxMessage }>): Promise<void> {
     try {
       const b = body(req);
       const user = slack.actions.person(req.params.user);
@@ -225,7 +225,7 @@ export function controlRoutes(options: ControlOptions): Control {
     })
     .add("GET", "/sandbox/deliveries", (_req, res) => sendJson(res, 200, { deliveries: slack.core.delivery.log.slice(-100) }));
 
-  async function scenario(req: RouteRequest, res: ServerResponse, what: "start" | "stop"): Promise<void> {
+  async function scenario(req: RouteRequest<"name">, res: ServerResponse, what: "start" | "stop"): Promise<void> {
     if (!scenarios) return sendJson(res, 503, { ok: false, error: "no_scenarios", detail: "no simulated system is running, so there are no scenarios" });
     const name = req.params.name;
     const known = scenarios.list().map((s) => s.name);

@@ -71,14 +71,14 @@ export class FaultSwitch {
 
   private match(req: IncomingMessage): Fault | undefined {
     if (this.faults.length === 0) return undefined;
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     return this.active().find((f) => {
       const prefix = PREFIX[f.target];
       if (!path.startsWith(prefix)) return false;
       if (!f.method) return true;
       if (f.target === "slack") return path.slice(prefix.length) === f.method;
       const [verb, sub] = f.method.split(/\s+/, 2);
-      return verb.toUpperCase() === req.method && (!sub || path.slice(prefix.length - 1).startsWith(sub));
+      return verb?.toUpperCase() === req.method && (!sub || path.slice(prefix.length - 1).startsWith(sub));
     });
   }
 

@@ -1,6 +1,7 @@
 import { Router, sendJson, type RouteRequest } from "../http/router.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxPart } from "./part.ts";
+import { itemAt } from "../domain/indexed.ts";
 
 /** What a bot replica needs to use a shared sandbox (`POST /sandbox/app/replicas`). */
 export interface SandboxAppInfo {
@@ -23,7 +24,7 @@ export function createGateway(options: { info: () => SandboxAppInfo; now?: () =>
   const replicas = new Map<string, { url: string; registeredAt: string; lastOk?: string }>();
   let turn = 0;
 
-  const forward = async (req: RouteRequest, res: import("node:http").ServerResponse) => {
+  const forward = async (req: RouteRequest<"rest">, res: import("node:http").ServerResponse) => {
     const list = [...replicas.values()];
     if (list.length === 0) return sendJson(res, 502, { ok: false, error: "no_replica", detail: "no bot replica registered (POST /sandbox/app/replicas)" });
     const query = req.query.size > 0 ? `?${req.query.toString()}` : "";
@@ -31,7 +32,7 @@ export function createGateway(options: { info: () => SandboxAppInfo; now?: () =>
     for (const [k, v] of Object.entries(req.headers)) if (!HOP_HEADERS.has(k) && v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
     const start = turn++;
     for (let i = 0; i < list.length; i++) {
-      const r = list[(start + i) % list.length];
+      const r = itemAt(list, (start + i) % list.length, "replica");
       try {
         const answer = await fetch(`${r.url}/${req.params.rest}${query}`, { method: req.method, headers, body: req.method === "GET" || req.method === "HEAD" ? undefined : new Uint8Array(req.body), signal: AbortSignal.timeout(30_000) });
         r.lastOk = new Date().toISOString();

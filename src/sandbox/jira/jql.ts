@@ -24,7 +24,7 @@ function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
-    const c = src[i];
+    const c = src.charAt(i);
     if (/\s/.test(c)) {
       i++;
       continue;
@@ -59,7 +59,7 @@ function tokenize(src: string): Token[] {
       continue;
     }
     let j = i;
-    while (j < src.length && !/[\s(),=!~<>"']/.test(src[j])) j++;
+    while (j < src.length && !/[\s(),=!~<>"']/.test(src.charAt(j))) j++;
     if (j === i) throw new JqlError(`Error in the JQL Query: The character '${c}' is a reserved JQL character (at position ${i}).`);
     out.push({ t: "word", v: src.slice(i, j), pos: i });
     i = j;
@@ -210,7 +210,9 @@ function toTime(v: JqlValue, now: number): number {
   if (v.kind === "fn" && v.name === "now") return now;
   if (v.kind !== "text") throw new JqlError("Error in the JQL Query: Expecting a date.");
   const rel = RELATIVE.exec(v.text);
-  if (rel) return now + (rel[1] === "-" ? -1 : 1) * Number(rel[2]) * UNIT_MS[rel[3].toLowerCase()];
+  const [, sign, amount, unit] = rel ?? [];
+  const unitMs = unit === undefined ? undefined : UNIT_MS[unit.toLowerCase()];
+  if (unitMs !== undefined) return now + (sign === "-" ? -1 : 1) * Number(amount) * unitMs;
   const ms = Date.parse(v.text.replace(" ", "T"));
   if (Number.isNaN(ms)) throw new JqlError(`Error in the JQL Query: Date value '${v.text}' is invalid.`);
   return ms;

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Router, sendJson } from "../../http/router.ts";
-import type { RouteRequest } from "../../http/router.ts";
+import type { PathParams, RouteRequest } from "../../http/router.ts";
 import type { Logger } from "../../log.ts";
 import { JiraRestError } from "./model.ts";
 import type { JiraUserRecord } from "./model.ts";
@@ -22,15 +22,15 @@ export interface JiraRestDeps {
   now(): number;
 }
 
-interface Call {
-  req: RouteRequest;
+interface Call<K extends string = string> {
+  req: RouteRequest<K>;
   res: ServerResponse;
   user: JiraUserRecord;
   c: RenderContext;
   body: Record<string, unknown>;
 }
 
-type Handler = (call: Call) => unknown;
+type Handler<K extends string = string> = (call: Call<K>) => unknown;
 
 function authenticate(req: RouteRequest): JiraUserRecord | undefined {
   const h = req.headers.authorization ?? "";
@@ -60,9 +60,10 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
   const router = new Router();
   const P = "/jira/rest/api/:v";
 
-  const route = (method: string, path: string, handler: Handler, writeKeyParam?: string) => {
-    router.add(method, P + path, async (req, res) => {
-      const v = req.params.v === "latest" ? "2" : req.params.v;
+  const route = <Path extends string>(method: string, path: Path, handler: Handler<PathParams<`${typeof P}${Path}`>>, writeKeyParam?: PathParams<`${typeof P}${Path}`>) => {
+    router.add(method, `${P}${path}`, async (req, res) => {
+      const params: Record<string, string | undefined> = req.params;
+      const v = params.v === "latest" ? "2" : params.v;
       if (v !== "2" && v !== "3") return sendJson(res, 404, { errorMessages: ["Unsupported REST API version."], errors: {} });
       const user = authenticate(req);
       if (!user) return sendJson(res, 401, { errorMessages: ["You are not authenticated. Authentication required to perform this operation."], errors: {} });

@@ -88,7 +88,7 @@ function sortKey(issue: IssueRecord, field: string): string | number {
     case "key":
     case "issuekey": {
       const [p, n] = issue.key.split("-");
-      return `${p}-${n.padStart(8, "0")}`;
+      return `${p}-${(n ?? "").padStart(8, "0")}`;
     }
     case "status":
       return STATUSES.find((s) => s.id === issue.statusId)!.name;

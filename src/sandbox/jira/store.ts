@@ -153,7 +153,7 @@ export class JiraStore {
     const comments = this.applyUpdateOps(issue, body.update ?? {}, values, apiVersion, errors);
     if (Object.keys(errors).length > 0) throw new JiraRestError(400, [], errors);
     const items = this.applyValues(issue, values);
-    this.record(issue, actorId, items, items.length === 1 && items[0].field === "assignee" ? "issue_assigned" : "issue_updated");
+    this.record(issue, actorId, items, items.length === 1 && items[0]?.field === "assignee" ? "issue_assigned" : "issue_updated");
     for (const text of comments) this.addComment(actorId, issue.key, text, "2");
   }
 

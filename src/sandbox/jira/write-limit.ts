@@ -49,9 +49,10 @@ export class WriteLimiter {
   checkWrite(issueKey: string, now: number): LimitVerdict {
     const since = now - this.limit.windowMs;
     const recent = (this.writes.get(issueKey) ?? []).filter((t) => t > since);
-    if (recent.length >= this.limit.writesPerIssue) {
+    const [oldest] = recent;
+    if (oldest !== undefined && recent.length >= this.limit.writesPerIssue) {
       this.writes.set(issueKey, recent);
-      const waitMs = recent[0] + this.limit.windowMs - now;
+      const waitMs = oldest + this.limit.windowMs - now;
       return { ok: false, status: 429, retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)), reason: "jira-per-issue-on-write" };
     }
     recent.push(now);

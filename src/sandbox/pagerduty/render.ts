@@ -1,6 +1,7 @@
 import type { PdAgent, PdEscalationPolicy, PdIncident, PdNote, PdSchedule, PdService, PdUser } from "./model.ts";
 import { TEAM } from "./seed.ts";
 import type { OnCall, PdStore } from "./store.ts";
+import { firstOf } from "../../domain/indexed.ts";
 
 /**
  * PagerDuty REST JSON. `site` is the sandbox's PagerDuty base URL (http://localhost:3001/pagerduty);
@@ -123,6 +124,8 @@ export function renderNote(site: string, store: PdStore, n: PdNote): Json {
 export function renderIncident(site: string, store: PdStore, i: PdIncident): Json {
   const service = store.service(i.serviceId)!;
   const triggered = i.alerts.filter((a) => a.status === "triggered").length;
+  // Every incident is created with its trigger log entry.
+  const trigger = firstOf(i.log, `incident ${i.id} log`);
   return {
     ...reference(site, "incident", i.id, `[#${i.number}] ${i.title}`),
     type: "incident",
@@ -139,7 +142,7 @@ export function renderIncident(site: string, store: PdStore, i: PdIncident): Jso
     last_status_change_at: i.lastStatusChangeAt,
     last_status_change_by: agentRef(site, store, i.lastStatusChangeBy),
     resolved_at: i.resolvedAt ?? null,
-    first_trigger_log_entry: { id: i.log[0].id, type: "trigger_log_entry_reference", summary: i.log[0].summary, self: `${site}/log_entries/${i.log[0].id}`, html_url: `${site}/web/incidents/${i.id}/log_entries/${i.log[0].id}` },
+    first_trigger_log_entry: { id: trigger.id, type: "trigger_log_entry_reference", summary: trigger.summary, self: `${site}/log_entries/${trigger.id}`, html_url: `${site}/web/incidents/${i.id}/log_entries/${trigger.id}` },
     alert_counts: { all: i.alerts.length, triggered, resolved: i.alerts.length - triggered },
     is_mergeable: true,
     escalation_policy: policyRef(site, store.policy(i.escalationPolicyId)!),

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Router, sendJson } from "../../http/router.ts";
-import type { RouteRequest } from "../../http/router.ts";
+import type { PathParams, RouteRequest } from "../../http/router.ts";
 import type { Logger } from "../../log.ts";
 import type { EventsApi } from "./events-api.ts";
 import { PdRestError, invalidInput, notFound } from "./model.ts";
@@ -27,8 +27,8 @@ export interface PdRestDeps {
   asClient<T>(client: string, fn: () => T): T;
 }
 
-interface Call {
-  req: RouteRequest;
+interface Call<K extends string = string> {
+  req: RouteRequest<K>;
   res: ServerResponse;
   site: string;
   body: Record<string, any>;
@@ -39,7 +39,7 @@ interface Call {
 function tokenOf(req: RouteRequest): string | undefined {
   const h = req.headers.authorization ?? "";
   const m = /^Token token=(.+)$/i.exec(h.trim()) ?? /^Bearer (.+)$/i.exec(h.trim());
-  return m?.[1].trim();
+  return m?.[1]?.trim();
 }
 
 const list = (req: RouteRequest, name: string) => [...req.query.getAll(`${name}[]`), ...req.query.getAll(name)].flatMap((v) => v.split(",")).filter(Boolean);
@@ -54,7 +54,7 @@ export function pagerdutyRestRoutes(deps: PdRestDeps): Router {
   const { store } = deps;
   const router = new Router();
 
-  const route = (method: string, path: string, handler: (call: Call) => unknown, options: { write?: boolean; status?: number } = {}) => {
+  const route = <Path extends string>(method: string, path: Path, handler: (call: Call<PathParams<`/pagerduty${Path}`>>) => unknown, options: { write?: boolean; status?: number } = {}) => {
     router.add(method, `/pagerduty${path}`, (req, res) => {
       const token = tokenOf(req);
       if (!token || !deps.apiTokens.includes(token)) return sendJson(res, 401, { error: { message: "Authentication failed", code: 2006 } });

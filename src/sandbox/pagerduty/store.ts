@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PdRestError, invalidInput, notFound } from "./model.ts";
 import type { PdAgent, PdAlert, PdEscalationPolicy, PdIncident, PdNote, PdSchedule, PdService, PdUser } from "./model.ts";
 import { DEFAULT_SERVICE_NAME, seedEscalationPolicies, seedSchedules, seedServices, seedUsers } from "./seed.ts";
+import { itemAt } from "../../domain/indexed.ts";
 
 /** What changed, for the webhook sender: one v3 event type per change. */
 export interface PdChange {
@@ -73,7 +74,7 @@ export class PdStore {
     const turn = Math.floor((at - s.layer.rotationStart) / s.layer.rotationMs);
     const n = s.layer.userIds.length;
     const start = s.layer.rotationStart + turn * s.layer.rotationMs;
-    return { userId: s.layer.userIds[((turn % n) + n) % n], start: new Date(start).toISOString(), end: new Date(start + s.layer.rotationMs).toISOString() };
+    return { userId: itemAt(s.layer.userIds, ((turn % n) + n) % n, `schedule ${scheduleId} user`), start: new Date(start).toISOString(), end: new Date(start + s.layer.rotationMs).toISOString() };
   }
 
   /** Everyone on call now, per escalation policy and level. */

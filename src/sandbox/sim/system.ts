@@ -218,8 +218,8 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   async function stopImpl(name?: string): Promise<void> {
     if (name !== undefined) {
       const i = running.findIndex((r) => r.def.name === name);
-      if (i < 0) return;
-      const [r] = running.splice(i, 1);
+      const [r] = i < 0 ? [] : running.splice(i, 1);
+      if (!r) return;
       r.def.stop?.(r.ctx);
       world.removeFaults(r.ctx.id);
       world.cancelScheduled(r.ctx.id);

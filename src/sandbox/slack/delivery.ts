@@ -117,7 +117,8 @@ export class Delivery {
     let reason: FailureReason | undefined;
     for (let attempt = 0; attempt <= EVENT_RETRY_DELAYS_MS.length; attempt++) {
       if (this.closed) return false;
-      if (attempt > 0) await this.sleep(EVENT_RETRY_DELAYS_MS[attempt - 1] / this.timeFactor);
+      const delay = EVENT_RETRY_DELAYS_MS[attempt - 1];
+      if (delay !== undefined) await this.sleep(delay / this.timeFactor);
       if (this.closed) return false;
       const headers: Record<string, string> = attempt > 0 ? { "x-slack-retry-num": String(attempt), "x-slack-retry-reason": reason ?? "unknown_error" } : {};
       const r = await this.post("application/json", body, headers);

@@ -6,7 +6,7 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 export function slackId(prefix: string, length = 10): string {
   const bytes = randomBytes(length);
   let out = prefix;
-  for (let i = 0; i < length; i++) out += ALNUM[bytes[i] % ALNUM.length];
+  for (const byte of bytes) out += ALNUM.charAt(byte % ALNUM.length);
   return out;
 }
 

@@ -33,7 +33,7 @@ export function richTextBlock(text: string, blockId: string): Json {
     if (m[4]) elements.push({ type: "link", url: m[4], ...(m[5] ? { text: m[5] } : {}) });
     else if (m[1] === "@") elements.push({ type: "user", user_id: m[2] });
     else if (m[1] === "#") elements.push({ type: "channel", channel_id: m[2] });
-    else if (m[2].startsWith("subteam^")) elements.push({ type: "usergroup", usergroup_id: m[2].slice(8) });
+    else if (m[2]?.startsWith("subteam^")) elements.push({ type: "usergroup", usergroup_id: m[2].slice(8) });
     else elements.push({ type: "broadcast", range: m[2] });
     last = m.index + m[0].length;
   }

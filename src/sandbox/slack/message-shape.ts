@@ -233,5 +233,5 @@ export function apiView(ws: SlackWorkspace, v: SandboxView): Json {
 
 /** The users a message mentions with `<@U…>`. */
 export function mentionedUsers(text: string): string[] {
-  return [...text.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)].map((m) => m[1]);
+  return [...text.matchAll(/<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>/g)].flatMap(([, id]) => (id ? [id] : []));
 }

@@ -341,7 +341,7 @@ class Checker {
         els?.forEach((e, i) => {
           const ep = `${ptr}/elements/${i}`;
           if (isObj(e) && e.type === "image") {
-            this.props(e, ep, ELEMENT_PROPS.image);
+            this.props(e, ep, ELEMENT_PROPS.image ?? []);
             this.imageSource(e, ep);
           } else this.text(e, ep, LIMITS.contextText);
         });

@@ -53,7 +53,8 @@ const invite: ApiMethod = ({ core, args, caller }) => {
     else if (!core.ws.user(u)) errors.push({ user: u, ok: false, error: "user_not_found" });
     else if (ch.members.has(u)) errors.push({ user: u, ok: false, error: "already_in_channel" });
   }
-  if (errors.length) throw new SlackApiError(errors[0].error, { extra: { errors } });
+  const [first] = errors;
+  if (first) throw new SlackApiError(first.error, { extra: { errors } });
   for (const u of users) core.ws.addMember(ch.id, u, caller.userId);
   return { channel: apiChannel(core.ws, ch, caller.userId) };
 };

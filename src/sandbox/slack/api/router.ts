@@ -83,7 +83,7 @@ function authenticate(core: SlackCore, req: RouteRequest, args: Args): Caller {
  * Retry-After).
  */
 export function apiRouter(core: SlackCore, methods: Record<string, ApiMethod>): Router {
-  const handle = async (req: RouteRequest, res: import("node:http").ServerResponse) => {
+  const handle = async (req: RouteRequest<"method">, res: import("node:http").ServerResponse) => {
     const method = req.params.method;
     const warnings: string[] = [];
     let caller: Caller | undefined;
