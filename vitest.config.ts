@@ -34,6 +34,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // One migrated PGlite database, dumped once; each test database starts from it (no initdb per test).
+    globalSetup: ["test/support/pglite-template.ts"],
+    setupFiles: ["test/support/pglite-setup.ts"],
     reporters: ["default"],
     projects: (["unit", "integration", "e2e"] as const).map((name) => ({ extends: true, test: { name, include: kinds[name] } })),
   },

@@ -1,4 +1,5 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.ts";
 import { alwaysUp } from "./health.ts";
@@ -41,9 +42,42 @@ function bind(q: Queryable, root: PGlite): Db {
  */
 export const EMBEDDED_SHARED_BUFFERS = "16MB";
 
+let templatePath: string | undefined;
+let template: Blob | undefined;
+
+/**
+ * A dump (`dumpMigratedDatabase`) of an empty, migrated database from which fresh PGlite databases —
+ * in memory, or a data folder holding none yet — start instead of creating a cluster (initdb) and
+ * migrating: the same database, several times sooner. The test setup sets it once per process
+ * (test/support/pglite-template.ts); unset (the product), every database is created.
+ */
+export function startFreshDatabasesFrom(path: string | undefined): void {
+  templatePath = path;
+  template = undefined;
+}
+
+function freshTemplate(): Blob | undefined {
+  if (!templatePath) return undefined;
+  template ??= new Blob([readFileSync(templatePath)]);
+  return template;
+}
+
 /** The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory). */
 export async function openPgliteDb(dataDir: string | "memory"): Promise<Db> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
+  const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
+  const loadDataDir = fresh ? freshTemplate() : undefined;
+  const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`], ...(loadDataDir ? { loadDataDir } : {}) });
   return bind(pg, pg);
+}
+
+/** An empty database with every migration applied, dumped (uncompressed tar) for `startFreshDatabasesFrom`. */
+export async function dumpMigratedDatabase(migrate: (db: Db) => Promise<unknown>): Promise<Blob> {
+  const pg = await PGlite.create();
+  try {
+    await migrate(bind(pg, pg));
+    return await pg.dumpDataDir("none");
+  } finally {
+    await pg.close();
+  }
 }
