@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
+import { childrenOf } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -39,7 +40,7 @@ const aisreBody = (run: string) => (i: number) => {
   return JSON.stringify({ version: "4", groupKey: `{}:{instance="${a.labels.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: a.labels.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
 };
 
-async function waitFor(url: string, child: ChildProcess, what: string, ms = 180_000): Promise<number> {
+async function waitFor(url: string, child: ChildProcess, what: string, ms = 600_000): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before ${url} answered`);
@@ -98,6 +99,8 @@ interface AisreRun extends LoadResult {
   backlogAtEnd: number;
   drainSeconds: number;
   rssMiB: number;
+  /** The sandbox's own process (npm start runs it beside the product). */
+  sandboxRssMiB: string;
 }
 
 /** The product as a user starts it (`node handlers/main.ts`, sandbox mode), on PGlite or on `databaseUrl`. */
@@ -119,6 +122,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
     const load = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`ai${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
     const atEnd = await metrics();
     const rss = rssMiB(child.pid!);
+    const sandboxRss = childrenOf(child.pid!).map(rssMiB);
     const t0 = performance.now();
     let m = atEnd;
     while (m.accepted - before.accepted > m.processed - before.processed && performance.now() - t0 < 120_000) {
@@ -126,7 +130,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       m = await metrics();
     }
     await stop(child); // writes the CPU profile when asked for one
-    return { ...load, readyMs, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss };
+    return { ...load, readyMs, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
   } finally {
     await stop(child);
   }
@@ -154,7 +158,7 @@ export async function run(): Promise<Record<string, string | number>> {
     out[`aisre ${label} processed during load /s`] = fmt(r.processedDuringLoad / r.seconds);
     out[`aisre ${label} backlog at end of load`] = r.backlogAtEnd;
     out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
-    out[`aisre ${label} RSS MB after the load`] = r.rssMiB;
+    out[`aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;
     out[`aisre ${label} start → /readyz ms`] = fmt(r.readyMs);
     if (process.env.AM_COMPARE_CPU_PROF) cpuShares(process.env.AM_COMPARE_CPU_PROF).forEach((line, i) => (out[`aisre ${label} CPU #${i + 1} (whole run incl. start)`] = line));
   }

@@ -4,10 +4,11 @@ import { fileURLToPath } from "node:url";
 /**
  * `npm run bench`: runs every `bench/*.bench.ts`. Each exports `name` and
  * `run(): Promise<Record<string, string | number>>`; figures are printed as they come.
- * Pass names to run a subset: `npm run bench -- ingest detect`.
+ * Pass names to run a subset: `npm run bench -- ingest detect`; `--quick` asks for short variants
+ * (the storm runs 60 s instead of 10 minutes).
  */
 const dir = fileURLToPath(new URL(".", import.meta.url));
-const only = process.argv.slice(2);
+const only = process.argv.slice(2).filter((a) => !a.startsWith("--")); // flags (--quick) are the benches' own
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .sort();

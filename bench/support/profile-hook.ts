@@ -5,8 +5,8 @@ import { join } from "node:path";
 /**
  * Preloaded into a benchmarked process (`node --import ./bench/support/profile-hook.ts …`): SIGUSR2
  * starts a CPU profile of its main thread, the next SIGUSR2 writes it to
- * `$AISRE_PROFILE_DIR/<pid>-<n>.cpuprofile`. A bench profiles only the window it loads the process,
- * not its start.
+ * `$AISRE_PROFILE_DIR/<pid>-<n>.cpuprofile` (and `process.memoryUsage()` beside it). A bench profiles
+ * only the window it loads the process, not its start.
  */
 const dir = process.env.AISRE_PROFILE_DIR;
 if (dir) {
@@ -25,7 +25,9 @@ if (dir) {
       }
       running = false;
       const { profile } = await session.post("Profiler.stop");
-      writeFileSync(join(dir, `${process.pid}-${n++}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(dir, `${process.pid}-${n}.cpuprofile`), JSON.stringify(profile));
+      // Where the resident memory is: V8's heap, and external (PGlite's WebAssembly heap is counted there).
+      writeFileSync(join(dir, `${process.pid}-${n++}.memory.json`), JSON.stringify(process.memoryUsage()));
     })();
   });
 }

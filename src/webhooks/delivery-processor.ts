@@ -24,6 +24,13 @@ export interface ProcessorOptions {
   retryMaxMs?: number;
   /** Most deliveries whose alerts are decided together in one transaction. */
   batchSize?: number;
+  /**
+   * While deliveries keep coming (a batch was just processed and fewer than a full batch wait), how
+   * long to gather more before deciding the next batch. The first delivery after a quiet spell is
+   * processed at once; in a storm, batches grow, so the work that follows each batch (per touched
+   * incident: its card, thread, sync) is done once for many deliveries rather than once for each.
+   */
+  gatherMs?: number;
 }
 
 interface Queued {
@@ -78,7 +85,7 @@ export class DeliveryProcessor {
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 200, ...options };
+    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 200, gatherMs: 50, ...options };
   }
 
   get leaseMs(): number {
@@ -98,7 +105,10 @@ export class DeliveryProcessor {
   /** Processes what waits, a batch at a time, until nothing does. */
   private async work(): Promise<void> {
     try {
+      let first = true;
       while (this.waiting.length > 0) {
+        if (!first && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
+        first = false;
         const batch = takeBatch(this.waiting, this.o.batchSize);
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.

@@ -44,7 +44,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     for (const o of outcomes) if (o.status === "fulfilled") expect(o.value).toBe(true);
     for (const id of ["ok-1", "ok-2", "ok-3", "ok-4"]) expect(await stored(db, id)).toBe(1);
     expect(await stored(db, "bad")).toBe(0);
-  });
+  }, 120_000); // opening a database on a loaded machine can take most of 30 s
 
   it("answers a repeated delivery id within one group, and a redelivery later, as duplicates stored once", async () => {
     const db = await open();
@@ -54,7 +54,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     expect(answers[0]).toBe(true);
     expect(await gc.record({ source: "generic", deliveryId: "same", body: { n: 1 } })).toBe(false);
     expect(await stored(db, "same")).toBe(1);
-  });
+  }, 120_000); // opening a database on a loaded machine can take most of 30 s
 
   it("answers each of many concurrent webhooks only once its row is committed, processes each once, and a duplicate in the burst is a no-op", async () => {
     const db = await open();
@@ -79,7 +79,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     expect(seen.sort()).toEqual(Array.from({ length: 60 }, (_, i) => `A${i}`).sort());
     const [{ pending }] = await db.query<{ pending: number }>("SELECT count(*)::int AS pending FROM webhook_deliveries WHERE processed_at IS NULL");
     expect(pending).toBe(0);
-  });
+  }, 120_000); // opening a database on a loaded machine can take most of 30 s
 
   it("when a batch's processing fails, the good deliveries are processed and only the bad one waits for a retry", async () => {
     const db = await open();
@@ -94,7 +94,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     const rows = await db.query<{ delivery_id: string; processed: boolean; error: string | null }>("SELECT delivery_id, processed_at IS NOT NULL AS processed, error FROM webhook_deliveries ORDER BY delivery_id");
     expect(rows.filter((r) => !r.processed).map((r) => r.delivery_id)).toEqual(["Poison"]);
     expect(rows.find((r) => r.delivery_id === "Poison")?.error).toContain("cannot handle Poison");
-  });
+  }, 120_000); // opening a database on a loaded machine can take most of 30 s
 });
 
 describe("which deliveries are decided together", () => {

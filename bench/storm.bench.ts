@@ -1,0 +1,155 @@
+import http from "node:http";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { topFrames } from "./support/cpu-profile.ts";
+import { openLoop } from "./support/load.ts";
+import { cpuSeconds, rssMiB, startProduct } from "./support/product.ts";
+
+export const name = "storm: the product (sandbox mode, PGlite) under 200 single-alert deliveries/s — RSS over time, webhook → root message, where the ingest path's CPU goes";
+
+/** `npm run bench -- storm` runs 10 minutes; `--quick` (or STORM_SECONDS) a short one for CI. */
+const QUICK = process.argv.includes("--quick");
+const SECONDS = Number(process.env.STORM_SECONDS ?? (QUICK ? 60 : 600));
+const RATE = Number(process.env.STORM_RATE ?? 200);
+const SERVICES = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
+
+function delivery(alert: { name: string; service: string; instance: string; fingerprint: string; severity: string; summary: string }): string {
+  const a = {
+    status: "firing",
+    labels: { alertname: alert.name, service: alert.service, instance: alert.instance, severity: alert.severity },
+    annotations: { summary: alert.summary },
+    startsAt: new Date(Date.now() - 30_000).toISOString(),
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: "http://prometheus/graph",
+    fingerprint: alert.fingerprint,
+  };
+  return JSON.stringify({ version: "4", groupKey: `{}:{instance="${alert.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: alert.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
+}
+
+const percentile = (sorted: number[], p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN) : Number.NaN);
+
+/** Top-level messages posted in the sandbox workspace, with when this process heard of each (SSE). */
+function watchRootMessages(sandboxUrl: string): { seen: Map<string, number>; close(): void } {
+  const seen = new Map<string, number>();
+  const req = http.get(`${sandboxUrl}/sandbox/events`, (res) => {
+    let buf = "";
+    res.setEncoding("utf8");
+    res.on("data", (chunk: string) => {
+      buf += chunk;
+      let i = buf.indexOf("\n\n");
+      while (i >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (data && block.includes("event: change")) {
+          const c = JSON.parse(data) as { kind: string; ts?: string; thread_ts?: string | null; channel?: string };
+          if (c.kind === "message_posted" && !c.thread_ts && c.ts) seen.set(`${c.channel}/${c.ts}`, performance.now());
+        }
+        i = buf.indexOf("\n\n");
+      }
+    });
+  });
+  req.on("error", () => undefined);
+  return { seen, close: () => req.destroy() };
+}
+
+export async function run(): Promise<Record<string, string | number>> {
+  const out: Record<string, string | number> = { load: `${RATE} single-alert deliveries/s (open loop) for ${SECONDS} s; a new, unrelated failure every 3 s timed to its root message` };
+  const product = await startProduct();
+  out["start → /readyz ms (fresh data folder)"] = Math.round(product.readyMs);
+  const watch = watchRootMessages(product.sandboxUrl);
+  const pid = product.child.pid ?? 0;
+  const rss: string[] = [];
+  const sample = () => {
+    const sb = product.sandboxPid();
+    rss.push(`${Math.round((performance.now() - t0) / 1000)}s ${rssMiB(pid)}${sb ? `+${rssMiB(sb)}` : ""}`);
+  };
+  const run = `st${Date.now()}`;
+  // Probes: a new service's failure every 3 s; its root message's arrival is timed.
+  const probes: Array<{ service: string; sentAt: number; status?: number }> = [];
+  const before = await product.metrics();
+  const cpuBefore = cpuSeconds(pid);
+  product.toggleProfile();
+  const t0 = performance.now();
+  sample();
+  const every = Math.max(5, Math.round(SECONDS / 30));
+  const sampler = setInterval(sample, every * 1000);
+  const probeTimer = setInterval(() => {
+    const service = `probe-${run}-${probes.length}`;
+    const p: { service: string; sentAt: number; status?: number } = { service, sentAt: performance.now() };
+    probes.push(p);
+    void fetch(`${product.url}/webhooks/alertmanager`, { method: "POST", headers: { "content-type": "application/json" }, body: delivery({ name: `ProbeFailure${probes.length}`, service, instance: `${service}-0`, fingerprint: `${service}-fp`, severity: "critical", summary: `${service} is failing` }) }).then(
+      (r) => (p.status = r.status),
+      () => (p.status = 0),
+    );
+  }, 3000);
+  let load: Awaited<ReturnType<typeof openLoop>>;
+  try {
+    load = await openLoop(
+      `${product.url}/webhooks/alertmanager`,
+      (i) => {
+        const service = SERVICES[i % SERVICES.length] ?? "storm-svc-0";
+        return delivery({ name: `StormAlert${i % 4}`, service, instance: `${service}-${run}-${i}`, fingerprint: `${run}-${i}`, severity: "warning", summary: `${service} symptom ${i}` });
+      },
+      { perSecond: RATE, seconds: SECONDS },
+    );
+  } finally {
+    clearInterval(probeTimer);
+    clearInterval(sampler);
+  }
+  product.toggleProfile();
+  sample();
+  const cpuUsed = cpuSeconds(pid) - cpuBefore;
+  const atEnd = await product.metrics();
+  // Let the last probes' root messages arrive, and the backlog drain.
+  const drainStart = performance.now();
+  let m = atEnd;
+  while (performance.now() - drainStart < 60_000 && m.accepted - before.accepted > m.processed - before.processed) {
+    await new Promise((r) => setTimeout(r, 500));
+    m = await product.metrics();
+  }
+  await new Promise((r) => setTimeout(r, 5000));
+  watch.close();
+
+  // Match each probe to its root message by text, then take the SSE arrival time of that message.
+  const latencies: number[] = [];
+  let missing = 0;
+  const history = (await (await fetch(`${product.sandboxUrl}/sandbox/users/U_ALICE/channels/%23incidents/messages?limit=1000`)).json()) as { channel?: string; messages?: Array<{ ts: string; text?: string; blocks?: unknown }> };
+  const matched = new Set<string>();
+  for (const msg of history.messages ?? []) {
+    const text = `${msg.text ?? ""} ${JSON.stringify(msg.blocks ?? [])}`;
+    const probe = probes.find((p) => !matched.has(p.service) && text.includes(p.service));
+    const at = watch.seen.get(`${history.channel}/${msg.ts}`);
+    if (!probe || at === undefined) continue;
+    matched.add(probe.service);
+    latencies.push(at - probe.sentAt);
+  }
+  missing = probes.length - matched.size;
+  await product.stop();
+
+  const sorted = latencies.sort((a, b) => a - b);
+  out["deliveries acknowledged /s (2xx)"] = Math.round(load.rate);
+  out["ack p50 / p99 ms"] = `${load.p50.toFixed(1)} / ${load.p99.toFixed(1)}`;
+  out["refused / errors"] = `${load.failed} ${JSON.stringify(load.statuses)}`;
+  out["processed during the storm /s"] = Math.round((atEnd.processed - before.processed) / load.seconds);
+  out["backlog at the end of the storm"] = atEnd.accepted - atEnd.processed;
+  out["backlog 60 s later"] = m.accepted - m.processed;
+  out["webhook → root message p50 / p99 ms (target p99 < 1000)"] = `${Math.round(percentile(sorted, 50))} / ${Math.round(percentile(sorted, 99))} (${sorted.length} new incidents; ${missing} without a root message)`;
+  out["product CPU during the storm (cores)"] = (cpuUsed / load.seconds).toFixed(2);
+  out[`RSS MiB over time (product+sandbox process), every ${every} s`] = rss.join(", ");
+  const memory = readdirSync(product.profileDir).find((f) => f.endsWith(".memory.json"));
+  if (memory) {
+    const m = JSON.parse(readFileSync(join(product.profileDir, memory), "utf8")) as NodeJS.MemoryUsage;
+    const mib = (b: number) => Math.round(b / 1048576);
+    out["product memory at the end: RSS / V8 heap used of total / external incl. PGlite's WebAssembly heap (MiB)"] = `${mib(m.rss)} / ${mib(m.heapUsed)} of ${mib(m.heapTotal)} / ${mib(m.external)}`;
+  }
+  const profile = readdirSync(product.profileDir).find((f) => f.endsWith(".cpuprofile"));
+  if (profile) {
+    const all = topFrames(join(product.profileDir, profile), { top: 12 });
+    all.parts.forEach((line, i) => (out[`CPU by part #${i + 1}`] = line));
+    const ingest = topFrames(join(product.profileDir, profile), { top: 15, ingestOnly: true });
+    out["CPU on the ingest path (stack through webhooks/ingest/correlate/incident/store)"] = `${(100 * ingest.ingestShare).toFixed(1)}% of the profile`;
+    ingest.frames.forEach((line, i) => (out[`ingest path top frame #${i + 1}`] = line));
+  }
+  return out;
+}

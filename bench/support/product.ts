@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "../../src/http/free-port.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const hook = fileURLToPath(new URL("./profile-hook.ts", import.meta.url));
+
+/** Resident memory of a process in MiB (NaN once it is gone). */
+export function rssMiB(pid: number): number {
+  try {
+    return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pids of a process's children (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  const file = `/proc/${pid}/task/${pid}/children`;
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Sums a Prometheus counter's samples whose labels contain `match`. */
+export function counter(text: string, metric: string, match: string): number {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(metric) && line.includes(match)) sum += Number(line.split(" ").at(-1));
+  return sum;
+}
+
+export interface BenchedProduct {
+  url: string;
+  sandboxUrl: string;
+  child: ChildProcess;
+  readyMs: number;
+  /** The sandbox child process (npm start runs the sandbox in its own process), if any. */
+  sandboxPid(): number | undefined;
+  /** Starts, then stops and writes, a CPU profile of the product's main thread (see profile-hook.ts). */
+  toggleProfile(): void;
+  profileDir: string;
+  metrics(): Promise<{ accepted: number; processed: number }>;
+  stop(): Promise<void>;
+}
+
+/** `node handlers/main.ts` as a user starts it (sandbox mode), with the profile hook preloaded. */
+export async function startProduct(env: Record<string, string> = {}): Promise<BenchedProduct> {
+  const port = await freePort();
+  const sandboxPort = await freePort();
+  const profileDir = mkdtempSync(join(tmpdir(), "aisre-bench-prof-"));
+  const child = spawn(process.execPath, ["--import", hook, "handlers/main.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(sandboxPort), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-data-")), LOG_LEVEL: "warn", AISRE_PROFILE_DIR: profileDir, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`aisre exited (${child.exitCode}) before /readyz answered`);
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (performance.now() - t0 > 600_000) throw new Error("/readyz did not answer within 600 s");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const readyMs = performance.now() - t0;
+  return {
+    url,
+    sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    child,
+    readyMs,
+    profileDir,
+    sandboxPid: () => childrenOf(child.pid ?? 0)[0],
+    toggleProfile: () => child.kill("SIGUSR2"),
+    async metrics() {
+      const text = await fetch(`${url}/metrics`).then((r) => r.text());
+      return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", 'outcome="processed"') };
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

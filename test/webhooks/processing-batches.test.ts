@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { IngestResult } from "../../src/incident/incident-service.ts";
+import { parseDelivery, SOURCES } from "../../src/ingest/registry.ts";
+import { silentLogger } from "../../src/log.ts";
+import { openDb } from "../../src/store/open.ts";
+import { createStore } from "../../src/store/store.ts";
+import { WebhookIntake } from "../../src/webhooks/intake.ts";
+
+const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
+const delivery = (n: number) =>
+  parseDelivery(SOURCES.generic, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] })), receivedAt: new Date().toISOString() });
+
+describe("processing batches in a storm", () => {
+  it("processes the first delivery after a quiet spell at once, then gathers what keeps coming into one batch", async () => {
+    const db = await openDb({ dataDir: "memory" });
+    try {
+      const batches: string[][] = [];
+      let release!: () => void;
+      const firstHeld = new Promise<void>((r) => (release = r));
+      const intake = new WebhookIntake({
+        sources: [SOURCES.generic],
+        store: createStore(db),
+        logger: silentLogger,
+        secrets: {},
+        processing: { gatherMs: 2000 },
+        handlers: {
+          async ingest(d) {
+            batches.push(d.alerts.map((a) => a.name));
+            if (batches.length === 1) await firstHeld;
+            return NONE;
+          },
+        },
+      });
+      const p = intake.processor;
+      p.submit("generic", delivery(1));
+      // While the first is being decided, two more arrive; a third comes shortly after it is done.
+      p.submit("generic", delivery(2));
+      p.submit("generic", delivery(3));
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+      p.submit("generic", delivery(4));
+      await p.drain();
+      expect(batches).toEqual([["Storm1"], ["Storm2", "Storm3", "Storm4"]]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});
