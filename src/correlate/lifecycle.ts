@@ -39,13 +39,13 @@ export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?:
 }
 
 /**
- * After a verified fix (remediation watched the symptoms recover), the signals that lag or lie no
- * longer hold the incident open: a detector's anomaly (its episode closes only after a long normal
+ * After a recovery remediation observed (its verification watched the symptoms recover, or its
+ * pre-check found them already healthy), the signals that lag or lie no longer hold the incident open: a detector's anomaly (its episode closes only after a long normal
  * stretch) and a flapping alert (flap damping: its next fire would not reopen the incident either).
- * The other alerts must still be resolved for the quiet period, and the fix verified that long ago.
+ * The other alerts must still be resolved for the quiet period, and the recovery seen that long ago.
  */
-export function quietAfterFix(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean; anomaly: boolean }>, fixedAtMs: number, nowMs: number, o: LifecycleOptions): boolean {
-  if (nowMs - fixedAtMs < o.quietPeriodMs) return false;
+export function quietAfterFix(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean; anomaly: boolean }>, recoveredAtMs: number, nowMs: number, o: LifecycleOptions): boolean {
+  if (nowMs - recoveredAtMs < o.quietPeriodMs) return false;
   return alerts.filter((a) => !a.anomaly && !a.flapping).every((a) => !a.firing && a.endedAtMs !== undefined && nowMs - a.endedAtMs >= o.quietPeriodMs);
 }
 

@@ -477,12 +477,13 @@ export class IncidentService {
         resolved.push(incident.id);
         continue;
       }
-      // Held only by anomalies or flapping alerts (cheap check first): a verified fix releases it.
+      // Held only by anomalies or flapping alerts (cheap check first): a recovery remediation saw
+      // (a verified fix, or a pre-check that found the symptoms already healthy) releases it.
       if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, this.o.lifecycle)) {
-        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => e.data.event === "verified");
+        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => e.data.event === "verified" || e.data.event === "skipped");
         if (fix && quietAfterFix(view, Date.parse(fix.at), now, this.o.lifecycle)) {
           const lagging = [...new Set(view.filter((a) => a.firing && (a.anomaly || a.flapping)).map((a) => (a.anomaly ? `the anomaly${a.service ? ` on ${a.service}` : ""}` : `the flapping ${a.name}`)))];
-          await this.changeStatus(incident.id, "resolved", "aisre", `the fix was verified and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${lagging.slice(0, 3).join(" and ")} no longer hold it open` : ""}`);
+          await this.changeStatus(incident.id, "resolved", "aisre", `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${lagging.slice(0, 3).join(" and ")} no longer hold it open` : ""}`);
           resolved.push(incident.id);
           continue;
         }

@@ -179,7 +179,10 @@ describe("IncidentService", () => {
     expect((await store.incidents.get(inc.id))?.severity).toBe("sev1");
   });
 
-  it("after a verified fix, a lagging anomaly and a flapping alert no longer keep the incident open", async () => {
+  it.each([
+    ["verified", "the fix was verified"],
+    ["skipped", "the symptoms were seen healthy again"],
+  ])("after a recovery remediation saw (%s), a lagging anomaly and a flapping alert no longer keep the incident open", async (event, said) => {
     const flap = alert("RedisEvictionsHigh", "payments");
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments"), { ...alert("error-ratio anomaly", "checkout"), source: "anomaly", severity: "sev3" }, flap], changes: [] });
     const [inc] = await store.incidents.listOpen();
@@ -198,13 +201,13 @@ describe("IncidentService", () => {
     await createStore(
       db,
       clockOf(() => clock),
-    ).timeline.append({ incidentId: inc.id, kind: "action", actor: "aisre", text: "recovered", data: { actionId: "act_1", type: "rollout_restart", event: "verified", target: { service: "payments" } } });
+    ).timeline.append({ incidentId: inc.id, kind: "action", actor: "aisre", text: "recovered", data: { actionId: "act_1", type: "rollout_restart", event, target: { service: "payments" } } });
     clock += 2 * 60_000;
     expect(await incidents.autoResolve()).toEqual([]);
     clock += 4 * 60_000;
     expect(await incidents.autoResolve()).toEqual([inc.id]);
     const [resolved] = (await store.timeline.list(inc.id, ["status"])).filter((e) => e.data.to === "resolved");
-    expect(resolved?.data.why).toBe("the fix was verified and its alerts have been quiet for 5 min; the anomaly on checkout and the flapping RedisEvictionsHigh no longer hold it open");
+    expect(resolved?.data.why).toBe(`${said} and its alerts have been quiet for 5 min; the anomaly on checkout and the flapping RedisEvictionsHigh no longer hold it open`);
     // The flapping alert firing again does not reopen it.
     clock += 60_000;
     await incidents.ingest({ alerts: [{ ...flap, status: "resolved", endsAt: new Date(clock).toISOString() }], changes: [] });

@@ -340,11 +340,24 @@ export class DiagnosisService {
     return e ? { at: e.at, event: e.data.event as "analysis" | "update", diagnosis: fromSnapshot(e.data.snapshot as Snapshot) } : undefined;
   }
 
+  /**
+   * The symptoms the published ranking explained are over: the incident's alerts (not the
+   * detector's anomalies) have all resolved. The cause found stands until the incident resolves;
+   * weaker signals arriving as it winds down (an anomaly elsewhere, noise in the logs) do not
+   * overturn it. A real alert firing again reopens the question.
+   */
+  private async settled(id: string): Promise<boolean> {
+    const real = (await this.o.store.alerts.quietness(id)).filter((a) => a.source !== "anomaly");
+    if (real.length === 0 || real.some((a) => a.firing)) return false;
+    return (await this.published(id)) !== undefined;
+  }
+
   /** Ranks one incident now and publishes what changed. */
   async run(id: string, reasons: string[] = []): Promise<DiagnosisRun | undefined> {
     const store = this.o.store;
     const current = await store.incidents.get(id);
     if (!current || current.status === "resolved") return undefined;
+    if (await this.settled(id)) return undefined;
     const assessed = await this.assess(id);
     if (!assessed) return undefined;
     const { incident, alerts, context: ctx, diagnosis } = assessed;

@@ -193,6 +193,27 @@ describe("DiagnosisService", () => {
     await other.stop();
   });
 
+  it("once the alerts it explained have resolved, later weak signals do not overturn the leading cause", async () => {
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    const leader = (await diagnosis.published(inc!.id))?.diagnosis.hypotheses[0]?.service;
+    expect(leader).toBeDefined();
+    expect(leader).not.toBe("payments");
+    // The symptom is over; then payments' signals show up with an anomaly only (no alert fires).
+    await incidents.ingest({ alerts: [{ ...alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M), status: "resolved", endsAt: new Date(LEAK + 12 * M).toISOString() }], changes: [] });
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    await incidents.ingest({ alerts: [{ ...alert("pool-usage anomaly", "payments", LEAK + 13 * M), source: "anomaly", severity: "sev3" }], changes: [] });
+    await settle();
+    expect((await diagnosis.published(inc!.id))?.diagnosis.hypotheses[0]?.service).toBe(leader);
+    expect(await diagnosis.run(inc!.id, ["test"])).toBeUndefined();
+    // A real alert firing again reopens the question: payments leads.
+    await incidents.ingest({ alerts: [alert("DBConnectionPoolExhausted", "payments", LEAK + 14 * M)], changes: [] });
+    await settle();
+    expect((await diagnosis.published(inc!.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
+  });
+
   it("stays quiet on resolved incidents", async () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
