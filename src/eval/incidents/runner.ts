@@ -68,9 +68,10 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
   });
   const record: RunRecord = { id: plan.id, kind: plan.kind, seed: plan.seed, speed: o.speed, faults: [], threads: [], pagedKeys: [], jiraComments: {}, simMinutes: 0, errors };
   try {
+    // A loaded machine (a shared CI box, several runs at once) can take minutes to start the product.
     await waitUntil(
       async () => (await fetch(`${bot}/healthz`)).ok && (await fetch(`${sandbox}/sim/clock`)).ok,
-      90_000,
+      300_000,
       () => `the product did not start: ${stderr}`,
     );
     // Read what the on-call engineer's Slack shows (the sandbox page's own reads: no API rate limits to wait out).
