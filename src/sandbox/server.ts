@@ -29,6 +29,8 @@ export interface SandboxOptions {
   commands?: string[];
   /** Socket Mode: the app-level token the app connects with (deliveries then go over its WebSocket). */
   appToken?: string;
+  /** OAuth v2 installs: the app's client id/secret and token rotation (oauth.v2.access, /oauth/v2/authorize). */
+  oauth?: import("./slack/oauth.ts").OAuthApp;
   /** Domains the app registered for unfurls (manifest.yml `unfurl_domains`); default: the events URL's host. */
   unfurlDomains?: string[];
   /** How long a user action waits for the bot (default: quiet for 1 s, at most 5 s). */
@@ -93,6 +95,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     commands: options.commands,
     unfurlDomains: options.unfurlDomains ?? [new URL(options.eventsUrl).hostname],
     ...(options.appToken ? { appToken: options.appToken } : {}),
+    ...(options.oauth ? { oauth: options.oauth } : {}),
     watch: options.watch,
     ...(options.botEvents ? { botEvents: options.botEvents } : {}),
     ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),

@@ -13,6 +13,7 @@ import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
 import { SettingsRepo } from "./repos/settings.ts";
 import { SlackEventRepo } from "./repos/slack-events.ts";
+import { SlackInstallationRepo } from "./repos/slack-installations.ts";
 import { SlackMessageRepo } from "./repos/slack-messages.ts";
 import { TimelineRepo } from "./repos/timeline.ts";
 import { TopologyRepo } from "./repos/topology.ts";
@@ -28,6 +29,8 @@ export interface Store {
   slackMessages: SlackMessageRepo;
   /** Slack event ids handled by any replica. */
   slackEvents: SlackEventRepo;
+  /** Slack installs through OAuth (several workspaces, org-wide installs, rotated tokens). */
+  slackInstallations: SlackInstallationRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
   actions: ActionRepo;
@@ -55,6 +58,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     timeline: new TimelineRepo(db, clock),
     slackMessages: new SlackMessageRepo(db),
     slackEvents: new SlackEventRepo(db),
+    slackInstallations: new SlackInstallationRepo(db, clock),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
     actions: new ActionRepo(db),

@@ -3,6 +3,7 @@ import type { BotActivity } from "./activity.ts";
 import type { Delivery } from "./delivery.ts";
 import type { RateLimiter } from "./limits.ts";
 import type { UrlBase } from "./message-shape.ts";
+import type { OAuthGrants } from "./oauth.ts";
 import type { ResponseUrls } from "./response-urls.ts";
 import type { SocketModeHub } from "./socket-mode.ts";
 import type { Triggers } from "./triggers.ts";
@@ -18,6 +19,8 @@ export interface SlackCore {
   activity: BotActivity;
   postLimiter: RateLimiter;
   botToken: string;
+  /** OAuth v2 installs (oauth.v2.access, the authorize page, issued and rotated tokens), when the app is set up for them. */
+  oauth?: OAuthGrants;
   /** Socket Mode, when the app uses it (apps.connections.open and the WebSocket). */
   socketMode?: SocketModeHub;
   /** `xoxp-` tokens that act as a person (for tests and scripts reading as a user). */

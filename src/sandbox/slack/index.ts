@@ -7,6 +7,8 @@ import { slackApiRouter } from "./api/index.ts";
 import type { SlackCore } from "./core.ts";
 import { Delivery } from "./delivery.ts";
 import { SocketModeHub } from "./socket-mode.ts";
+import { OAuthGrants, type OAuthApp } from "./oauth.ts";
+import { oauthRoutes } from "./oauth-routes.ts";
 import { EventDispatcher } from "./events.ts";
 import { hooksRouter } from "./hooks.ts";
 import { randomHex } from "./ids.ts";
@@ -29,6 +31,8 @@ export interface SlackSandboxOptions {
   timeFactor?: number;
   /** Slash commands the app registered; default `/aisre`. */
   commands?: string[];
+  /** OAuth v2: the app's client id and secret (and whether tokens rotate); installs then go through oauth.v2.access. */
+  oauth?: OAuthApp;
   /** Socket Mode: the app-level token (`xapp-…`) the app connects with; deliveries then go over its WebSocket. */
   appToken?: string;
   /** Domains the app registered for unfurls: links to them in people's messages send `link_shared`. */
@@ -74,6 +78,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     postLimiter: new RateLimiter(POST_MESSAGE_RATE),
     botToken: options.botToken,
     socketMode,
+    ...(options.oauth ? { oauth: new OAuthGrants(options.oauth) } : {}),
     userTokens: new Map(),
     verificationToken: randomHex(12),
     commands: options.commands ?? ["/aisre"],
@@ -90,7 +95,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     actions,
     assistant: new AssistantActions(core, events, actions),
     events,
-    routers: [slackApiRouter(core), hooksRouter(core)],
+    routers: [slackApiRouter(core), hooksRouter(core), oauthRoutes(core)],
     watch: (user) => new ActionWatch(workspace, activity, urls, user, watchOptions),
     userToken(user) {
       for (const [t, u] of core.userTokens) if (u === user) return t;

@@ -16,6 +16,8 @@ export interface ApiCall {
   core: SlackCore;
   args: Args;
   caller: Caller;
+  /** HTTP Basic credentials (oauth.v2.access's client authentication), when sent. */
+  basicAuth?: { user: string; password: string };
   /** Adds a Slack warning (`warning` and `response_metadata.warnings`) to the answer. */
   warn(code: string): void;
 }
@@ -26,7 +28,7 @@ export type ApiMethod = (call: ApiCall) => Json | Promise<Json>;
 const APP_TOKEN_METHODS = new Set(["apps.connections.open"]);
 
 /** Methods that need no token (api.test). */
-const NO_AUTH = new Set(["api.test"]);
+const NO_AUTH = new Set(["api.test", "oauth.v2.access"]);
 
 async function parseArgs(req: RouteRequest): Promise<{ args: Args; fromJson: boolean; warnings: string[] }> {
   const args: Args = Object.fromEntries(req.query.entries());
@@ -71,6 +73,10 @@ function authenticate(core: SlackCore, req: RouteRequest, args: Args): Caller {
   if (!token) throw new SlackApiError("not_authed");
   if (token === core.botToken) return { userId: core.ws.botUserId, isBot: true };
   if (core.socketMode && token === core.socketMode.appToken) return { userId: "", isBot: false, isApp: true };
+  // Tokens handed out by OAuth installs (oauth.v2.access), rotating ones until they expire.
+  const issued = core.oauth?.check(token);
+  if (issued === "ok") return { userId: core.ws.botUserId, isBot: true };
+  if (issued === "expired") throw new SlackApiError("token_expired");
   const user = core.userTokens.get(token);
   if (user) return { userId: user, isBot: false };
   throw new SlackApiError("invalid_auth");
@@ -98,7 +104,10 @@ export function apiRouter(core: SlackCore, methods: Record<string, ApiMethod>): 
       // An app-level token opens Socket Mode connections and nothing else; only it can.
       if (caller && (caller.isApp === true) !== APP_TOKEN_METHODS.has(method)) throw new SlackApiError("not_allowed_token_type");
       if (caller?.isBot) end = core.activity.begin();
-      const result = await impl({ core, args: parsed.args, caller: caller ?? { userId: "", isBot: false }, warn: (c) => warnings.push(c) });
+      const basic = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ""))?.[1];
+      const [basicUser, ...rest] = basic ? Buffer.from(basic, "base64").toString("utf8").split(":") : [];
+      const basicAuth = basicUser !== undefined ? { user: basicUser, password: rest.join(":") } : undefined;
+      const result = await impl({ core, args: parsed.args, caller: caller ?? { userId: "", isBot: false }, ...(basicAuth ? { basicAuth } : {}), warn: (c) => warnings.push(c) });
       const body: Json = { ok: true, ...result };
       if (warnings.length) {
         body.warning = warnings.join(",");
