@@ -1,7 +1,6 @@
 import type { Logger } from "../../log.ts";
 import type { BotActivity } from "./activity.ts";
 import { signedHeaders } from "./signing.ts";
-import type { SocketModeHub } from "./socket-mode.ts";
 import type { Json } from "./types.ts";
 
 export type FailureReason = "http_timeout" | "http_error" | "connection_failed" | "too_many_redirects" | "unknown_error";
@@ -29,6 +28,11 @@ export interface DeliveryRecord {
   at: number;
 }
 
+/** Another way to the app than its request URL (Socket Mode): the same request, the same kind of result. */
+export interface AppTransport {
+  deliver(contentType: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResult>;
+}
+
 /** Slack retries a failed event right away, after a minute and after five minutes. */
 export const EVENT_RETRY_DELAYS_MS = [0, 60_000, 300_000] as const;
 /** An app must answer within 3 seconds. */
@@ -50,12 +54,12 @@ export class Delivery {
   private readonly activity?: BotActivity;
   private readonly ackTimeoutMs: number;
   /** Socket Mode: everything goes over the app's WebSocket connections instead of the request URL. */
-  private readonly socket?: SocketModeHub;
+  private readonly socket?: AppTransport;
   private readonly timers = new Map<NodeJS.Timeout, () => void>();
   private readonly controllers = new Set<AbortController>();
   private closed = false;
 
-  constructor(options: { url: string; signingSecret: string; timeFactor?: number; logger?: Logger; activity?: BotActivity; ackTimeoutMs?: number; socket?: SocketModeHub }) {
+  constructor(options: { url: string; signingSecret: string; timeFactor?: number; logger?: Logger; activity?: BotActivity; ackTimeoutMs?: number; socket?: AppTransport }) {
     this.socket = options.socket;
     this.url = options.url;
     this.secret = options.signingSecret;

@@ -4,7 +4,7 @@ import type { Installation } from "@slack/bolt";
 import { InstallProvider } from "@slack/oauth";
 import { WebClient } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { storeInstallationStore } from "../../../src/integrations/slack/installation-store.ts";
+import { storeInstallationStore } from "../../../handlers/installation-store.ts";
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.ts";
 import { OAuthGrants } from "../../../src/sandbox/slack/oauth.ts";
 import type { Db } from "../../../src/store/db.ts";

@@ -1,5 +1,5 @@
 import type { Installation, InstallationQuery, InstallationStore } from "@slack/bolt";
-import type { InstallationKey, SlackInstallationRepo } from "../../store/repos/slack-installations.ts";
+import type { InstallationKey, SlackInstallationRepo } from "../src/store/repos/slack-installations.ts";
 
 function keyOf(q: { enterpriseId?: string | undefined; teamId?: string | undefined; isEnterpriseInstall?: boolean | undefined }): InstallationKey {
   return { ...(q.enterpriseId ? { enterpriseId: q.enterpriseId } : {}), ...(q.teamId ? { teamId: q.teamId } : {}), isEnterpriseInstall: q.isEnterpriseInstall === true };
