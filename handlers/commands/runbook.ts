@@ -2,7 +2,7 @@ import { runbookMessage, type RunbookResult } from "../../blocks/assistant.ts";
 import { usageBlocks } from "../../blocks/usage.ts";
 import type { Services } from "../../src/app/services.ts";
 import { mitigationSteps } from "../../src/assistant/answers.ts";
-import { matchRunbooks } from "../../src/knowledge/runbook.ts";
+import { matchRunbooks } from "../../src/knowledge/runbook-match.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import type { Subcommand } from "./subcommand.ts";
 

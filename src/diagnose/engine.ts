@@ -695,6 +695,7 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     headline,
     gaps,
     notes: opts.feedback?.shift ? [...p.notes, `Leader's confidence corrected by ${opts.feedback.n} graded incident${opts.feedback.n === 1 ? "" : "s"} (logit ${opts.feedback.shift > 0 ? "+" : ""}${opts.feedback.shift.toFixed(2)})`] : p.notes,
+    ...(top && top.score > 0 ? { leader: { margin: second && second.score > 0 ? (top.score - second.score) / top.score : 1, strength: leadStrength } } : {}),
     elapsedMs: Number((performance.now() - started).toFixed(2)),
   };
 }

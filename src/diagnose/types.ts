@@ -140,6 +140,8 @@ export interface Diagnosis {
   gaps: string[];
   /** Notes on how the input was interpreted (graph orientation, reference period…). */
   notes: string[];
+  /** What the leader's confidence was computed from (absent when nothing scored). */
+  leader?: { margin: number; strength: number };
   /** How long the ranking took (ms). */
   elapsedMs: number;
 }

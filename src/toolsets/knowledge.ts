@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
-import { matchRunbooks, type Runbook } from "../knowledge/runbook.ts";
+import type { Runbook } from "../knowledge/runbook.ts";
+import { matchRunbooks } from "../knowledge/runbook-match.ts";
 import { findSimilar, pastIncidents } from "../knowledge/similar-incidents.ts";
 import type { IncidentHistoryRepo } from "../store/repos/incident-history.ts";
 import type { OncallReadPort, OncallView, ToolsetPorts } from "./ports.ts";

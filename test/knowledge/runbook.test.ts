@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { globMatch, idFromPath, loadRunbookDir, matchRunbooks, parseRunbook, REMEDIATION_ACTIONS, runbookToKbEntry } from "../../src/knowledge/runbook.ts";
+import { globMatch, idFromPath, loadRunbookDir, parseRunbook, REMEDIATION_ACTIONS, runbookToKbEntry } from "../../src/knowledge/runbook.ts";
+import { matchRunbooks } from "../../src/knowledge/runbook-match.ts";
 
 const runbooksDir = fileURLToPath(new URL("../../runbooks/", import.meta.url));
 
@@ -147,6 +148,17 @@ describe("matchRunbooks", () => {
     expect(forPayments[0].services).toEqual(["payments"]);
     const forSearch = matchRunbooks([scoped, generic], { services: ["search"], symptoms: "card declined spikes" });
     expect(forSearch[0].runbook.id).toBe("gen");
+  });
+
+  it("matches runbooks by their text and names, as kb search ranks them, not only by front matter", () => {
+    const plain = parseRunbook("# Redis evictions\n\nThe cache evicts keys under memory pressure: `evicted_keys` climbs and the hit ratio falls.\n", "cache/redis-evictions.md");
+    const disk = parseRunbook("# Disk full\n\nNo space left on device.\n", "disk.md");
+    const byText = matchRunbooks([plain, disk], { services: ["cart"], symptoms: "evicted keys climbing, cache hit ratio falling" });
+    expect(byText.map((h) => h.runbook.title)).toEqual(["Redis evictions"]);
+    const byName = matchRunbooks([plain, disk], { alertNames: ["RedisEvictions"], services: ["cart"] });
+    expect(byName[0]?.runbook.title).toBe("Redis evictions");
+    expect(byName[0]?.score).toBeGreaterThanOrEqual(0.5);
+    expect(byName[0]?.reasons.join(" ")).toMatch(/named/);
   });
 
   it("returns nothing for unrelated text", () => {

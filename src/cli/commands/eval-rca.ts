@@ -2,8 +2,12 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { isAppError } from "../../errors.ts";
 import { findCases, loadCase } from "../../diagnose/case-reader.ts";
+import { CAL } from "../../diagnose/calibration.ts";
+import { type CalibrationCase, crossValidate } from "../../diagnose/calibration-fit.ts";
+import { calibrationRegimeCases } from "../../diagnose/calibration-set.ts";
 import { diagnose } from "../../diagnose/engine.ts";
-import { evaluate } from "../../diagnose/evaluate.ts";
+import type { Diagnosis } from "../../diagnose/types.ts";
+import { evaluate, reliability } from "../../diagnose/evaluate.ts";
 import { sockShopCases } from "../../diagnose/sockshop.ts";
 import type { CaseResult } from "../../diagnose/evaluate.ts";
 
@@ -21,6 +25,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const dirs = findCases(root);
   const results: CaseResult[] = [];
+  const calibrationCases: CalibrationCase[] = [];
+  const noteCase = (id: string, group: string, answer: string, d: Diagnosis): void => {
+    if (d.leader && d.hypotheses[0]) calibrationCases.push({ id, group, margin: d.leader.margin, strength: d.leader.strength, correct: d.hypotheses[0].service === answer });
+  };
   let skipped = 0;
   try {
     for (const dir of dirs) {
@@ -30,8 +38,10 @@ export async function run(args: string[]): Promise<number> {
         continue;
       }
       const d = diagnose({ ...c.input, options: { includeAll: true } });
+      const id = relative(root, dir) || dir;
+      noteCase(id, id.split("/")[0]?.split("-")[0] || "cases", c.answer, d);
       results.push({
-        id: relative(root, dir) || dir,
+        id,
         answer: c.answer,
         ranking: d.hypotheses.map((h) => ({ service: h.service, confidence: h.confidence })),
         elapsedMs: d.elapsedMs,
@@ -40,9 +50,12 @@ export async function run(args: string[]): Promise<number> {
     if (withSockShop) {
       for (const c of sockShopCases()) {
         const d = diagnose({ ...c.input, options: { includeAll: true } });
+        noteCase(c.id, "sockshop-style", c.answer, d);
         results.push({ id: c.id, answer: c.answer, ranking: d.hypotheses.map((h) => ({ service: h.service, confidence: h.confidence })), elapsedMs: d.elapsedMs });
       }
     }
+    // Generated regimes: only for fitting the confidence mapping in the cross-validation below.
+    for (const c of calibrationRegimeCases()) noteCase(c.id, c.group, c.answer, diagnose(c.input));
   } catch (e) {
     if (isAppError(e)) {
       process.stderr.write(`aisre eval-rca: ${e.userMessage}\n`);
@@ -52,10 +65,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const systemOf = (id: string): string => (id.includes("/") ? id.split("/").slice(0, -1).join("/") : ".");
   const report = evaluate(results, systemOf);
+  // Leave one group out (each PetShop or Sock Shop-style set, each generated regime): fit the
+  // mapping on the others, score the held-out group; pooled over the evaluation cases.
+  const cv = crossValidate(calibrationCases, CAL);
+  const evalIds = new Set(results.map((r) => r.id));
+  const cvEval = reliability(cv.predictions.filter((p) => evalIds.has(p.id)));
   const ms = results.map((r) => r.elapsedMs ?? 0);
   const meanMs = ms.length ? ms.reduce((a, b) => a + b, 0) / ms.length : 0;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ root, skippedWithoutAnswer: skipped, meanDiagnosisMs: Number(meanMs.toFixed(1)), ...report }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ root, skippedWithoutAnswer: skipped, meanDiagnosisMs: Number(meanMs.toFixed(1)), ...report, crossValidated: { ece: cvEval.ece, brier: cvEval.brier, buckets: cvEval.buckets, perGroup: cv.perGroup, allGroups: { ece: cv.ece, brier: cv.brier } } }, null, 2)}\n`);
     return 0;
   }
   const pct = (x: number): string => `${(x * 100).toFixed(1)} %`;
@@ -73,6 +91,13 @@ export async function run(args: string[]): Promise<number> {
   };
   table("calibration of the leading hypothesis", report.calibration);
   table("calibration of every top-5 candidate", report.calibrationTop5);
+  table("calibration of the leading hypothesis, cross-validated (each group held out, mapping fitted on the others)", cvEval);
+  out.push(
+    `  held-out ECE per group: ${Object.entries(cv.perGroup)
+      .map(([g, r]) => `${g} ${r.ece.toFixed(3)} (n=${r.cases})`)
+      .join(", ")}`,
+  );
+  out.push(`  all ${calibrationCases.length} cases incl. generated regimes: ECE ${cv.ece.toFixed(3)}`);
   if (verbose) {
     out.push("", "ranks of the true root cause:");
     for (const r of results) out.push(`  ${String(report.ranks[r.id]).padStart(3)}  ${r.id}  (leader ${r.ranking[0]?.service ?? "-"} ${r.ranking[0] ? Math.round(r.ranking[0].confidence * 100) : 0} %)`);

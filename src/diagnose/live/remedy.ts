@@ -1,5 +1,6 @@
 import type { Alert } from "../../domain/alert.ts";
-import { matchRunbooks, type Runbook } from "../../knowledge/runbook.ts";
+import type { Runbook } from "../../knowledge/runbook.ts";
+import { matchRunbooks } from "../../knowledge/runbook-match.ts";
 import type { Recommendation } from "../../remediate/types.ts";
 import type { Diagnosis, Hypothesis } from "../types.ts";
 import type { AssembledContext } from "./assemble.ts";
