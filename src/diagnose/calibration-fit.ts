@@ -35,22 +35,28 @@ export interface FitOptions {
   ridge?: number;
   /** Penalise the intercept a as well (toward σ(0) = 0.5) (default false: only the slope shrinks, toward the base rate). */
   ridgeIntercept?: boolean;
+  /** Cases with a smaller margin are left out of the fit (a tie rule predicts them: Caps.closeMargin). */
+  minMargin?: number;
 }
 
 export interface Caps {
   ceiling: number;
   thinBase: number;
+  /** Below this margin the runner-up is as likely: the leader gets at most its share s1 / (s1 + s2) = 1 / (2 - m). */
+  closeMargin?: number;
 }
 
-export const DEFAULT_FIT: Required<FitOptions> = { balanceGroups: true, ridge: 0.02, ridgeIntercept: false };
+export const DEFAULT_FIT: Required<FitOptions> = { balanceGroups: true, ridge: 0.02, ridgeIntercept: false, minMargin: 0 };
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const feature = (margin: number): number => Math.sqrt(Math.min(1, Math.max(0, margin)));
 
 /** The mapping: σ(a + b·√m), capped at the ceiling and at thinBase + strength. */
 export function mappedConfidence(fit: LogisticFit, caps: Caps, margin: number, strength: number): number {
-  const p = sigmoid(fit.a + fit.b * feature(margin));
-  return Math.max(0, Math.min(p, caps.ceiling, caps.thinBase + Math.min(1, Math.max(0, strength))));
+  const m = Math.min(1, Math.max(0, margin));
+  const p = sigmoid(fit.a + fit.b * feature(m));
+  const close = caps.closeMargin !== undefined && m < caps.closeMargin ? 1 / (2 - m) : 1;
+  return Math.max(0, Math.min(p, close, caps.ceiling, caps.thinBase + Math.min(1, Math.max(0, strength))));
 }
 
 function weightsOf(cases: readonly CalibrationCase[], balance: boolean): number[] {
@@ -63,8 +69,9 @@ function weightsOf(cases: readonly CalibrationCase[], balance: boolean): number[
 }
 
 /** Weighted, ridge-penalised logistic regression of `correct` on √margin. */
-export function fitLogistic(cases: readonly CalibrationCase[], options: FitOptions = {}): LogisticFit {
+export function fitLogistic(all: readonly CalibrationCase[], options: FitOptions = {}): LogisticFit {
   const o = { ...DEFAULT_FIT, ...options };
+  const cases = all.filter((c) => c.margin >= o.minMargin);
   const w = weightsOf(cases, o.balanceGroups);
   const total = w.reduce((s, x) => s + x, 0);
   const lambda = o.ridge * total;
@@ -119,7 +126,7 @@ export function crossValidate(cases: readonly CalibrationCase[], caps: Caps, opt
   for (const g of groups) {
     const fit = fitLogistic(
       cases.filter((c) => c.group !== g),
-      options,
+      { minMargin: caps.closeMargin ?? 0, ...options },
     );
     const held = cases.filter((c) => c.group === g).map((c) => ({ id: c.id, group: g, confidence: mappedConfidence(fit, caps, c.margin, c.strength), correct: c.correct }));
     predictions.push(...held);

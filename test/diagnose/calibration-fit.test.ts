@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type CalibrationCase, crossValidate, fitLogistic, mappedConfidence } from "../../src/diagnose/calibration-fit.ts";
-import { rng } from "../../src/diagnose/stats.ts";
+import { rng } from "../../src/domain/random.ts";
 
 const caps = { ceiling: 0.99, thinBase: 1 };
 

@@ -12,8 +12,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const devSet = join(root, "../shared/eval/rca");
 const haveDev = existsSync(devSet);
 
-function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+function cli(args: string[], timeout = 60_000): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(root, "src/cli/main.ts"), ...args], { cwd: root, encoding: "utf8", timeout });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -130,7 +130,7 @@ describe("aisre rca", () => {
 
 describe("aisre eval-rca", () => {
   it("reports top-k, Avg@5 and calibration for a folder of cases", () => {
-    const r = cli(["eval-rca", system, "--json", "--no-sockshop"]);
+    const r = cli(["eval-rca", system, "--json", "--no-sockshop", "--no-cv"]);
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout);
     expect(rep.cases).toBe(2);
@@ -140,16 +140,24 @@ describe("aisre eval-rca", () => {
     expect(typeof rep.calibration.ece).toBe("number");
   });
 
-  it.skipIf(!haveDev)("meets the targets on the development set", () => {
-    const r = cli(["eval-rca", devSet, "--json"]);
-    expect(r.code).toBe(0);
-    const rep = JSON.parse(r.stdout);
-    expect(rep.cases).toBeGreaterThanOrEqual(20);
-    expect(rep.top1).toBeGreaterThanOrEqual(0.8);
-    expect(rep.top3).toBeGreaterThanOrEqual(0.95);
-    // Generated Sock Shop-style cases join by default; confidence is a probability over all of them.
-    expect(rep.perSystem["sockshop-style"].cases).toBe(48);
-    expect(rep.perSystem["sockshop-style"].avg5).toBeGreaterThanOrEqual(0.95);
-    expect(rep.calibration.ece).toBeLessThanOrEqual(0.08);
-  });
+  it.skipIf(!haveDev)(
+    "meets the targets on the development set",
+    () => {
+      // 68 evaluation cases and 180 generated ones for the cross-validation: headroom under load.
+      const r = cli(["eval-rca", devSet, "--json"], 170_000);
+      expect(r.code).toBe(0);
+      const rep = JSON.parse(r.stdout);
+      expect(rep.cases).toBeGreaterThanOrEqual(20);
+      expect(rep.top1).toBeGreaterThanOrEqual(0.8);
+      expect(rep.top3).toBeGreaterThanOrEqual(0.95);
+      // Generated Sock Shop-style cases join by default; confidence is a probability over all of them.
+      expect(rep.perSystem["sockshop-style"].cases).toBe(48);
+      expect(rep.perSystem["sockshop-style"].avg5).toBeGreaterThanOrEqual(0.95);
+      expect(rep.calibration.ece).toBeLessThanOrEqual(0.08);
+      // Held out one group at a time (the mapping fitted on the other groups), still within target.
+      expect(rep.crossValidated.perGroup.petshop.cases).toBe(20);
+      expect(rep.crossValidated.ece).toBeLessThanOrEqual(0.08);
+    },
+    180_000,
+  );
 });

@@ -11,13 +11,14 @@ import { evaluate, reliability } from "../../diagnose/evaluate.ts";
 import { sockShopCases } from "../../diagnose/sockshop.ts";
 import type { CaseResult } from "../../diagnose/evaluate.ts";
 
-export const summary = "evaluate the diagnosis engine on root-cause cases (and 48 generated Sock Shop-style cases unless --no-sockshop): top-1, top-3, Avg@5 and calibration";
+export const summary = "evaluate the diagnosis engine on root-cause cases (and 48 generated Sock Shop-style cases unless --no-sockshop): top-1, top-3, Avg@5 and calibration, in sample and held out one group at a time (unless --no-cv)";
 
 export async function run(args: string[]): Promise<number> {
   const json = args.includes("--json");
   const verbose = args.includes("--verbose") || args.includes("-v");
   const dirArg = args.find((a) => !a.startsWith("-"));
   const withSockShop = !args.includes("--no-sockshop");
+  const withCv = !args.includes("--no-cv");
   const root = resolve(dirArg ?? "../shared/eval/rca");
   if (!existsSync(root)) {
     process.stderr.write(`aisre eval-rca: ${root} does not exist\n`);
@@ -55,7 +56,7 @@ export async function run(args: string[]): Promise<number> {
       }
     }
     // Generated regimes: only for fitting the confidence mapping in the cross-validation below.
-    for (const c of calibrationRegimeCases()) noteCase(c.id, c.group, c.answer, diagnose(c.input));
+    if (withCv) for (const c of calibrationRegimeCases()) noteCase(c.id, c.group, c.answer, diagnose(c.input));
   } catch (e) {
     if (isAppError(e)) {
       process.stderr.write(`aisre eval-rca: ${e.userMessage}\n`);
@@ -67,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   const report = evaluate(results, systemOf);
   // Leave one group out (each PetShop or Sock Shop-style set, each generated regime): fit the
   // mapping on the others, score the held-out group; pooled over the evaluation cases.
-  const cv = crossValidate(calibrationCases, CAL);
+  const cv = crossValidate(withCv ? calibrationCases : [], CAL);
   const evalIds = new Set(results.map((r) => r.id));
   const cvEval = reliability(cv.predictions.filter((p) => evalIds.has(p.id)));
   const ms = results.map((r) => r.elapsedMs ?? 0);
@@ -91,13 +92,14 @@ export async function run(args: string[]): Promise<number> {
   };
   table("calibration of the leading hypothesis", report.calibration);
   table("calibration of every top-5 candidate", report.calibrationTop5);
-  table("calibration of the leading hypothesis, cross-validated (each group held out, mapping fitted on the others)", cvEval);
-  out.push(
-    `  held-out ECE per group: ${Object.entries(cv.perGroup)
-      .map(([g, r]) => `${g} ${r.ece.toFixed(3)} (n=${r.cases})`)
-      .join(", ")}`,
-  );
-  out.push(`  all ${calibrationCases.length} cases incl. generated regimes: ECE ${cv.ece.toFixed(3)}`);
+  if (withCv) table("calibration of the leading hypothesis, cross-validated (each group held out, mapping fitted on the others)", cvEval);
+  if (withCv)
+    out.push(
+      `  held-out ECE per group: ${Object.entries(cv.perGroup)
+        .map(([g, r]) => `${g} ${r.ece.toFixed(3)} (n=${r.cases})`)
+        .join(", ")}`,
+    );
+  if (withCv) out.push(`  all ${calibrationCases.length} cases incl. generated regimes: ECE ${cv.ece.toFixed(3)}`);
   if (verbose) {
     out.push("", "ranks of the true root cause:");
     for (const r of results) out.push(`  ${String(report.ranks[r.id]).padStart(3)}  ${r.id}  (leader ${r.ranking[0]?.service ?? "-"} ${r.ranking[0] ? Math.round(r.ranking[0].confidence * 100) : 0} %)`);
