@@ -1,3 +1,4 @@
+import { IncidentEventRelay } from "../incident/event-relay.ts";
 import type { Config } from "../config.ts";
 import { IncidentService } from "../incident/incident-service.ts";
 import { OutboxSender } from "../incident/outbox-sender.ts";
@@ -49,6 +50,8 @@ export interface Services {
   slack: SlackPort;
   outbox: OutboxSender;
   incidents: IncidentService;
+  /** Durable incident events for the outbound sync (any replica handles them under a lease). */
+  relay: IncidentEventRelay;
   intake: WebhookIntake;
   knowledge: KnowledgeBase;
   /** Vendor ports (Kubernetes, metrics, CloudWatch, PagerDuty), real or pointed at the sandbox. */
@@ -128,7 +131,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics.outboxPending.set(backlog.pending);
     metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
   });
-  const incidents = new IncidentService({ clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const relay = new IncidentEventRelay({ store, logger });
+  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
   const intake = new WebhookIntake({
     sources: webhookSources,
     store,
@@ -162,6 +166,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     knowledge,
     presenter: deps.presenters.sync,
     postmortemPresenter: deps.presenters.postmortem,
+    relay,
   });
   const remediation = buildRemediation(config, {
     store,
@@ -260,6 +265,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     presenter: deps.presenters.home,
   });
   let timer: NodeJS.Timeout | undefined;
+  let recoverTimer: NodeJS.Timeout | undefined;
   let ticking = false;
   return {
     config,
@@ -270,6 +276,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     slack,
     outbox,
     incidents,
+    relay,
     intake,
     knowledge,
     ports,
@@ -294,12 +301,18 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     start() {
       outbox.start();
       sync.start();
+      relay.start();
       polling.start();
       topologyDiscovery.start();
       diagnosis.start();
       feedback.start();
       home.start();
       void remediation.recover().catch((e: unknown) => logger.error({ err: e }, "remediation recovery failed"));
+      // Verifications a dead replica held are taken over once their lease runs out.
+      recoverTimer = setInterval(() => {
+        if (db.health.up()) void remediation.recover().catch((e: unknown) => logger.warn({ err: e }, "remediation recovery failed"));
+      }, 5_000);
+      recoverTimer.unref?.();
       intake.start();
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
       void knowledge.indexRunbooks(runbooks).then(
@@ -322,6 +335,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     },
     async close() {
       clearInterval(timer);
+      clearInterval(recoverTimer);
       await polling.stop();
       await topologyDiscovery.stop();
       knowledge.close();
@@ -330,6 +344,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       await diagnosis.stop();
       feedback.stop();
       await home.stop();
+      await relay.stop();
       await sync.stop();
       while (ticking) await new Promise((r) => setTimeout(r, 20));
       await incidents.tick().catch(() => undefined);

@@ -29,3 +29,21 @@ export class IncidentEvents extends EventEmitter<IncidentEventMap> {
     return () => emitter.off(name, listener);
   }
 }
+
+/**
+ * An incident event as stored for a durable consumer (`incident_events`): the incident as it was
+ * when the change committed, and the change's details.
+ */
+export type DurableIncidentEvent =
+  | { kind: "opened"; incident: Incident }
+  | { kind: "alerts"; incident: Incident }
+  | { kind: "changes"; incident: Incident }
+  | { kind: "status"; incident: Incident; from: IncidentStatus; by: string }
+  | { kind: "severity"; incident: Incident; by: string; from: Severity }
+  | { kind: "headline"; incident: Incident; headline: string };
+
+/** Where the incident service writes durable events: who consumes them, and a nudge after commit. */
+export interface DurableEventSink {
+  consumers(): string[];
+  poke(): void;
+}

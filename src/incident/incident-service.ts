@@ -10,7 +10,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
 import { KeptMessages } from "./kept-message.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
-import { IncidentEvents } from "./incident-events.ts";
+import { type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
@@ -55,6 +55,8 @@ export interface IncidentServiceOptions {
   threadFlushMs?: number;
   /** The system's time (the simulation's in the sandbox). */
   clock?: Clock;
+  /** Durable consumers of incident events (the outbound sync): their rows are written with the change. */
+  durable?: DurableEventSink;
 }
 
 /**
@@ -64,7 +66,7 @@ export interface IncidentServiceOptions {
  */
 export class IncidentService {
   readonly events = new IncidentEvents();
-  private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox">> & Pick<IncidentServiceOptions, "metrics" | "outbox">;
+  private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox" | "durable">> & Pick<IncidentServiceOptions, "metrics" | "outbox" | "durable">;
   /** Incidents whose digest is to be re-rendered from the timeline (the content itself is in the store). */
   private readonly digestDirty = new Set<string>();
   private readonly kept: KeptMessages;
@@ -93,6 +95,34 @@ export class IncidentService {
   /** Runs decisions one at a time in this process, and under a database lock across replicas. */
   private serial<T>(fn: (s: Store) => Promise<T>): Promise<T> {
     return this.decisions.run("correlate", () => withLock(this.store.db, "correlate", (tx) => fn(createStore(tx, this.store.clock))));
+  }
+
+  /**
+   * An incident event: stored for each durable consumer in the change's own transaction (so a crash
+   * after the commit cannot drop it), and emitted in this process once the change is committed.
+   */
+  private async publish(s: Store, notify: Array<() => void>, event: DurableIncidentEvent): Promise<void> {
+    const consumers = this.o.durable?.consumers() ?? [];
+    if (consumers.length > 0) {
+      const { kind, ...payload } = event;
+      await s.incidentEvents.append(consumers.map((consumer) => ({ incidentId: event.incident.id, consumer, kind, payload })));
+    }
+    notify.push(() => {
+      switch (event.kind) {
+        case "opened":
+          this.events.emit("opened", event.incident);
+          break;
+        case "status":
+          this.events.emit("status", event.incident, event.from, event.by);
+          break;
+        case "severity":
+          this.events.emit("severity", event.incident, event.by, event.from);
+          break;
+        default:
+          break;
+      }
+      if (consumers.length > 0) this.o.durable?.poke();
+    });
   }
 
   async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }): Promise<IngestResult> {
@@ -261,11 +291,12 @@ export class IncidentService {
       else this.dirtyCards.add(id);
       const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
       notify.push(() => this.events.emit("alerts", updated, batch));
+      await this.publish(s, notify, { kind: "alerts", incident: updated });
       const rise = raised.get(id);
       if (rise && !result.opened.includes(id) && rise.from !== updated.severity) {
         const why = `${rise.alert.name}${rise.alert.service ? ` on ${rise.alert.service}` : ""} fired at ${updated.severity.toUpperCase()}`;
         await s.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${rise.from} → ${updated.severity}: ${why}`, data: { from: rise.from, to: updated.severity, why } });
-        notify.push(() => this.events.emit("severity", updated, "aisre", rise.from));
+        await this.publish(s, notify, { kind: "severity", incident: updated, by: "aisre", from: rise.from });
       }
     }
   }
@@ -275,7 +306,7 @@ export class IncidentService {
     const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.clock.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
     await s.timeline.append({ incidentId: incident.id, kind: "status", actor: "aisre", text: `Incident opened (${i.origin})`, data: { status: "open", origin: i.origin } });
     this.o.metrics?.incidentsOpened.inc({ origin: i.origin });
-    notify.push(() => this.events.emit("opened", incident));
+    await this.publish(s, notify, { kind: "opened", incident });
     return incident;
   }
 
@@ -315,6 +346,7 @@ export class IncidentService {
       if (!hit) continue;
       await this.recordChange(s, incident, change, hit === change.service ? `a change to ${hit}, which is part of this incident` : `${hit} depends on ${change.service}`);
       notify.push(() => this.events.emit("changes", incident, [change]));
+      await this.publish(s, notify, { kind: "changes", incident });
       attached++;
     }
     return attached;
@@ -327,7 +359,7 @@ export class IncidentService {
     const msg = this.o.presenter.statusChanged(updated, from, to, by, why);
     await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
     this.dirtyCards.add(updated.id);
-    notify.push(() => this.events.emit("status", updated, from, by));
+    await this.publish(s, notify, { kind: "status", incident: updated, from, by });
     return updated;
   }
 
@@ -367,7 +399,7 @@ export class IncidentService {
       await s.timeline.append({ incidentId: id, kind: "status", actor: by, text: `Severity ${incident.severity} → ${severity}`, data: { from: incident.severity, to: severity } });
       await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by ${mentionUser(by)}.`), thread_ts: rootRef(id) } });
       this.dirtyCards.add(id);
-      notify.push(() => this.events.emit("severity", next, by, incident.severity));
+      await this.publish(s, notify, { kind: "severity", incident: next, by, from: incident.severity });
       return next;
     });
     for (const n of notify) n();

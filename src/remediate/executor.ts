@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { ActionRecords } from "./action-records.ts";
@@ -10,7 +12,14 @@ import type { ActionState, EffectiveLimits, RemediationAction } from "./types.ts
 import { escapeText, inlineCode } from "../text/slack-markup.ts";
 import { allHealthy, readingsText, verifyRecovery } from "./verification.ts";
 
+/** This process's name on verification leases. */
+const VERIFIER_ID = `verifier:${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+
 export interface ExecutorDeps {
+  /** Who holds verification leases (default: this process). */
+  owner?: string;
+  /** How long a verification lease holds without renewal (default 30 s). */
+  verificationLeaseMs?: number;
   store: Store;
   records: ActionRecords;
   cards: ActionCards;
@@ -116,8 +125,26 @@ export class ActionExecutor {
     await this.finish(a, "running", "refused", { reason: why });
   }
 
-  /** Post-verification (also resumed after a restart for actions left in `verifying`). */
+  /**
+   * Post-verification, owned by one live replica: it holds the action's lease while it watches
+   * (renewed every third of it); when that replica dies another takes the verification over
+   * (`RemediationService.recover`). Returns without doing anything when another replica holds it.
+   */
   async verify(a: RemediationAction): Promise<void> {
+    const owner = this.d.owner ?? VERIFIER_ID;
+    const leaseMs = this.d.verificationLeaseMs ?? 30_000;
+    if (!(await this.d.store.actions.claimVerification(a.id, owner, leaseMs))) return;
+    const heartbeat = setInterval(() => void this.d.store.actions.renewVerification(a.id, owner, leaseMs).catch(() => undefined), Math.max(100, Math.floor(leaseMs / 3)));
+    heartbeat.unref?.();
+    try {
+      await this.verifyOwned(a);
+    } finally {
+      clearInterval(heartbeat);
+      await this.d.store.actions.releaseVerification(a.id, owner).catch(() => undefined);
+    }
+  }
+
+  private async verifyOwned(a: RemediationAction): Promise<void> {
     const verifier = this.d.verifier();
     const s = a.detail.verification;
     if (!verifier) {

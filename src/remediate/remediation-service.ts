@@ -478,9 +478,10 @@ export class RemediationService {
   }
 
   /**
-   * After a restart. Another replica may be running actions, so only actions left behind long ago
-   * are touched: running for over 10 min → failed (interrupted); verifying past its window → the
-   * verification runs again here.
+   * After a restart, and every few seconds on every replica. Another replica may be running actions,
+   * so only actions left behind long ago are touched: running for over 10 min → failed
+   * (interrupted). A verification nobody holds (its replica died: the lease ran out) is taken over
+   * here, under a lease of this replica's.
    */
   async recover(): Promise<void> {
     const now = Date.now(); // compared with row timestamps, which come from the database's clock
@@ -492,12 +493,21 @@ export class RemediationService {
         void this.cards.refresh(a.id);
       }
     }
-    for (const a of await this.records.inStates(["verifying"])) {
-      if (now - Date.parse(a.updatedAt) < (a.detail.verification.windowSeconds + 60) * 1000) continue;
-      const run = this.executor.verify(a).finally(() => this.running.delete(run));
+    for (const id of await this.o.store.actions.unownedVerifications()) {
+      if (this.verifying.has(id)) continue;
+      const a = await this.records.get(id);
+      if (!a) continue;
+      this.verifying.add(id);
+      const run = this.executor.verify(a).finally(() => {
+        this.running.delete(run);
+        this.verifying.delete(id);
+      });
       this.running.add(run);
     }
   }
+
+  /** Verifications this process runs (taken over or its own). */
+  private readonly verifying = new Set<string>();
 
   /** Resolves when no action is running in this process and every card edit is queued. */
   async idle(): Promise<void> {

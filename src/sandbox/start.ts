@@ -10,6 +10,7 @@ import { createGateway } from "./gateway.ts";
 import { startSandbox } from "./server.ts";
 import { topologyViewPart } from "./topology-view.ts";
 import { persistWorkspace } from "./slack/persist.ts";
+import { persistSnapshots, type SnapshotFile } from "./persist-file.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SocketModeHub } from "./slack/socket-mode.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
@@ -65,8 +66,19 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
   // with the secrets the bot verifies (PAGERDUTY_WEBHOOK_SECRET / JIRA_WEBHOOK_SECRET when set).
   let sandboxUrl: string | undefined;
   const site = (prefix: string) => () => (sandboxUrl ? `${sandboxUrl}${prefix}` : undefined);
-  if (config.jira.mode === "sandbox") parts.push(createJiraSandbox({ webhookUrl: `${botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) }));
-  if (config.pagerduty.mode === "sandbox") parts.push(createPagerDutySandbox({ webhookUrl: `${botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) }));
+  // Jira's tickets and PagerDuty's incidents outlive restarts too (what the bot linked stays there).
+  const files: SnapshotFile[] = [];
+  const keep = (what: string, name: string, store: { snapshot(): string; restore(json: string): void }) => files.push(persistSnapshots({ file: join(config.dataDir, "sandbox", name), what, snapshot: () => store.snapshot(), restore: (j) => store.restore(j), logger }));
+  if (config.jira.mode === "sandbox") {
+    const jira = createJiraSandbox({ webhookUrl: `${botUrl}/webhooks/jira`, webhookSecret: config.jira.webhookSecret, siteUrl: site("/jira"), logger: logger.child({ part: "jira" }) });
+    keep("Jira", "jira.json", jira.store);
+    parts.push(jira);
+  }
+  if (config.pagerduty.mode === "sandbox") {
+    const pd = createPagerDutySandbox({ webhookUrl: `${botUrl}/webhooks/pagerduty`, webhookSecret: pagerDutyWebhookSecrets(config.pagerduty), siteUrl: site("/pagerduty"), logger: logger.child({ part: "pagerduty" }) });
+    keep("PagerDuty", "pagerduty.json", pd.store);
+    parts.push(pd);
+  }
   const running = await startSandbox({
     port,
     host: config.host,
@@ -97,6 +109,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     async close() {
       for (const p of parts) await p.stop?.();
       workspaceFile.close();
+      for (const f of files) f.close();
       await running.close();
     },
   };

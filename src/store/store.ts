@@ -8,6 +8,9 @@ import { ChangeEventRepo } from "./repos/change-events.ts";
 import { DeliveryRepo } from "./repos/deliveries.ts";
 import { ExternalLinkRepo } from "./repos/external-links.ts";
 import { FeedbackRepo } from "./repos/feedback.ts";
+import { IncidentEventRepo } from "./repos/incident-events.ts";
+import { JiraWriteRepo } from "./repos/jira-writes.ts";
+import { SyncEchoRepo } from "./repos/sync-echoes.ts";
 import { IncidentRepo } from "./repos/incidents.ts";
 import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
@@ -23,6 +26,8 @@ export interface Store {
   db: Db;
   clock: Clock;
   incidents: IncidentRepo;
+  /** Incident events for the outbound sync, durable (handled by any replica under a lease). */
+  incidentEvents: IncidentEventRepo;
   alerts: AlertRepo;
   changes: ChangeEventRepo;
   timeline: TimelineRepo;
@@ -36,6 +41,10 @@ export interface Store {
   actions: ActionRepo;
   audit: AuditRepo;
   links: ExternalLinkRepo;
+  /** The Jira write outbox (debounced writes per issue, leased to the replica writing them). */
+  jiraWrites: JiraWriteRepo;
+  /** Changes aisre made in Jira and PagerDuty, to recognise their echoes on any replica. */
+  syncEchoes: SyncEchoRepo;
   knowledge: KnowledgeRepo;
   feedback: FeedbackRepo;
   /** Who opened the Home tab (republished to them as things change). */
@@ -53,6 +62,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     db,
     clock,
     incidents: new IncidentRepo(db, clock),
+    incidentEvents: new IncidentEventRepo(db),
     alerts: new AlertRepo(db, clock),
     changes: new ChangeEventRepo(db),
     timeline: new TimelineRepo(db, clock),
@@ -64,6 +74,8 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     actions: new ActionRepo(db),
     audit: new AuditRepo(db, clock),
     links: new ExternalLinkRepo(db),
+    jiraWrites: new JiraWriteRepo(db),
+    syncEchoes: new SyncEchoRepo(db),
     knowledge: new KnowledgeRepo(db),
     feedback: new FeedbackRepo(db, clock),
     appHome: new AppHomeRepo(db, clock),

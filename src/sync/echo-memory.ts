@@ -1,27 +1,32 @@
+import type { SyncEchoRepo } from "../store/repos/sync-echoes.ts";
+
 /**
  * A short-lived memory of changes aisre just made (or just applied from the other side), so the
  * event that comes back is recognised as an echo and not acted on again. One of three guards
  * against loops, with the actor check (our own bot account) and the dedup_key prefix (`aisre:`).
- * In-process: a webhook usually comes back to the replica that made the change, and the other two
- * guards cover the rest.
+ * With a store it is shared by every replica (`sync_echoes`): the webhook that comes back may reach
+ * any of them, and a restart keeps it. Without one (unit tests) it lives in this process.
  */
 export class EchoMemory {
   private readonly entries = new Map<string, number[]>();
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly store?: SyncEchoRepo;
 
-  constructor(options: { ttlMs?: number; now?: () => number } = {}) {
+  constructor(options: { ttlMs?: number; now?: () => number; store?: SyncEchoRepo } = {}) {
     this.ttlMs = options.ttlMs ?? 120_000;
     this.now = options.now ?? Date.now;
+    this.store = options.store;
   }
 
   private static key(parts: string[]): string {
-    return parts.join("\u0000");
+    return parts.join("\u001f");
   }
 
   /** Notes that we did this (e.g. "pagerduty", "PABC123", "acknowledged"). */
-  remember(...parts: string[]): void {
+  async remember(...parts: string[]): Promise<void> {
     const key = EchoMemory.key(parts);
+    if (this.store) return this.store.remember(key, this.ttlMs);
     const list = this.fresh(key);
     list.push(this.now() + this.ttlMs);
     this.entries.set(key, list);
@@ -29,8 +34,9 @@ export class EchoMemory {
   }
 
   /** True (and forgotten) when we did this within the memory's lifetime: one remembered change absorbs one echo. */
-  consume(...parts: string[]): boolean {
+  async consume(...parts: string[]): Promise<boolean> {
     const key = EchoMemory.key(parts);
+    if (this.store) return this.store.consume(key);
     const list = this.fresh(key);
     if (list.length === 0) {
       this.entries.delete(key);
@@ -43,8 +49,10 @@ export class EchoMemory {
   }
 
   /** True when we did this recently, without forgetting it. */
-  has(...parts: string[]): boolean {
-    return this.fresh(EchoMemory.key(parts)).length > 0;
+  async has(...parts: string[]): Promise<boolean> {
+    const key = EchoMemory.key(parts);
+    if (this.store) return this.store.has(key);
+    return this.fresh(key).length > 0;
   }
 
   private fresh(key: string): number[] {

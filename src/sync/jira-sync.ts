@@ -12,7 +12,8 @@ import type { Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
 import type { People } from "./people.ts";
 import type { SyncPresenter } from "./presenter.ts";
-import { withRetry, type RetryOptions } from "./retry.ts";
+import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
+import type { DurableIncidentEvent } from "../incident/incident-events.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 import type { IncidentEventMap } from "../incident/incident-events.ts";
@@ -59,6 +60,13 @@ export interface JiraSyncOptions {
   pollMs?: number;
   /** Quiet time before the timeline summary field is refreshed (default 1 s). */
   timelineDebounceMs?: number;
+  /** Durable incident events (the product's): handled by any replica under a lease, not in-process. */
+  relay?: DurableEvents;
+}
+
+/** Where durable incident events come from (the incident event relay). */
+export interface DurableEvents {
+  subscribe(consumer: string, handler: (event: DurableIncidentEvent) => Promise<void>): () => void;
 }
 
 export class JiraSync {
@@ -82,6 +90,7 @@ export class JiraSync {
       synced: this.syncedStore(),
       keptComments: this.keptCommentStore(),
       ownership: o.settings.ownership,
+      rows: o.store.jiraWrites,
       schedule: { debounceMs: o.settings.debounceMs, maxDelayMs: o.settings.maxDelayMs, ...o.schedule },
       logger: this.logger,
       onGiveUp: (key, writes, error) => void this.o.store.links.byExternalId("jira", key).then((l) => this.problem(l?.incidentId, `Jira did not take aisre's update of ${key}: ${errorMessage(error)}`, writes)),
@@ -92,14 +101,12 @@ export class JiraSync {
   // ---- lifecycle ------------------------------------------------------------------------------
 
   start(): void {
-    const ev = this.o.incidents.events;
-    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes" | "headline">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
-    on("opened", (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident)));
-    on("status", (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by)));
-    on("severity", (incident: Incident) => void this.run(incident.id, () => this.onSeverity(incident)));
-    on("headline", (incident: Incident) => void this.run(incident.id, () => this.onHeadline(incident.id)));
-    on("alerts", (incident: Incident) => this.refreshTimelineSoon(incident.id));
-    on("changes", (incident: Incident) => this.refreshTimelineSoon(incident.id));
+    this.queue.start();
+    if (this.o.relay) {
+      this.listeners.push(this.o.relay.subscribe("jira", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
+      // The headline is the diagnosis's (re-published from the card it keeps in the store), told in-process.
+      this.listeners.push(this.o.incidents.events.subscribe("headline", (incident) => void this.run(incident.id, () => this.onHeadline(incident.id))));
+    } else this.listenInProcess();
     const every = this.o.pollMs ?? 2_000;
     this.poller = setInterval(() => {
       if (this.polling) return;
@@ -110,6 +117,39 @@ export class JiraSync {
     this.poller.unref?.();
   }
 
+  /**
+   * One durable incident event (any replica, in order per incident; a failure is retried by the
+   * relay). Alerts and changes refresh the timeline field now: the relay skips an event when a later
+   * one of the incident is already waiting, and the write queue debounces the writes.
+   */
+  private async onDurable(event: DurableIncidentEvent): Promise<void> {
+    switch (event.kind) {
+      case "opened":
+        return this.onOpened(event.incident, true);
+      case "status":
+        return this.onStatus(event.incident, event.from, event.by);
+      case "severity":
+        return this.onSeverity(event.incident);
+      case "headline":
+        return this.onHeadline(event.incident.id);
+      case "alerts":
+      case "changes":
+        return this.refreshTimeline(event.incident.id);
+    }
+  }
+
+  /** Without a relay (unit tests of the sync alone): the incident service's in-process events. */
+  private listenInProcess(): void {
+    const ev = this.o.incidents.events;
+    const on = <K extends "opened" | "status" | "severity" | "alerts" | "changes" | "headline">(name: K, fn: (...args: IncidentEventMap[K]) => void) => this.listeners.push(ev.subscribe(name, fn));
+    on("opened", (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident)));
+    on("status", (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by)));
+    on("severity", (incident: Incident) => void this.run(incident.id, () => this.onSeverity(incident)));
+    on("headline", (incident: Incident) => void this.run(incident.id, () => this.onHeadline(incident.id)));
+    on("alerts", (incident: Incident) => this.refreshTimelineSoon(incident.id));
+    on("changes", (incident: Incident) => this.refreshTimelineSoon(incident.id));
+  }
+
   /** Waits for queued work: creations, significant-event comments, debounced writes (flushed now). */
   async idle(): Promise<void> {
     for (let i = 0; i < 5; i++) {
@@ -117,9 +157,9 @@ export class JiraSync {
       await this.serial.drain();
       await this.polling;
       await this.pollSignificant().catch(() => undefined);
-      this.queue.flushNow();
+      await this.queue.flushNow();
       await this.queue.idle();
-      if (this.serial.size === 0 && this.queue.pendingKeys().length === 0) return;
+      if (this.serial.size === 0 && (await this.queue.pendingKeys()).length === 0) return;
     }
   }
 
@@ -130,8 +170,9 @@ export class JiraSync {
     for (const t of this.timelineTimers.values()) clearTimeout(t);
     this.timelineTimers.clear();
     await this.serial.drain();
-    // Give debounced writes a bounded chance to land before the process goes.
-    this.queue.flushNow();
+    // Give debounced writes a bounded chance to land before the process goes (what is left stays
+    // in jira_writes for the next writer).
+    await this.queue.flushNow().catch(() => undefined);
     await Promise.race([this.queue.idle(), new Promise((r) => setTimeout(r, 3_000).unref?.())]);
     this.queue.close();
   }
@@ -149,8 +190,8 @@ export class JiraSync {
     return this.o.settings.enabled && this.o.settings.ticketFor.includes(incident.severity);
   }
 
-  private async onOpened(incident: Incident): Promise<void> {
-    if (this.wants(incident)) await this.createTicket(incident.id);
+  private async onOpened(incident: Incident, durable = false): Promise<void> {
+    if (this.wants(incident)) await this.createTicket(incident.id, durable);
   }
 
   /** Resolves once the work queued for the incident so far (its ticket's creation first) is done. */
@@ -169,7 +210,12 @@ export class JiraSync {
     return this.run(incidentId, () => this.createTicket(incidentId)) as Promise<JiraIssueRef | undefined>;
   }
 
-  private async createTicket(incidentId: string): Promise<{ key: string; url?: string } | undefined> {
+  /**
+   * Creates the incident's ticket once: an earlier attempt's ticket (its answer lost, or the replica
+   * died before linking it) is found by the incident's label and linked instead of a second one.
+   * With `rethrow`, a transient failure is thrown for the durable event to be retried.
+   */
+  private async createTicket(incidentId: string, rethrow = false): Promise<{ key: string; url?: string } | undefined> {
     const existing = await this.ticketFor(incidentId);
     if (existing) return existing;
     const incident = await this.o.store.incidents.get(incidentId);
@@ -180,7 +226,8 @@ export class JiraSync {
     let ref: JiraIssueRef;
     try {
       ref = await withRetry<JiraIssueRef>(
-        () =>
+        async () =>
+          (await this.o.port.findIncidentIssue(incidentId)) ??
           this.o.port.createIssue({
             incidentId,
             title: summary,
@@ -192,6 +239,7 @@ export class JiraSync {
         { ...this.o.retry, onRetry: (attempt, waitMs, e) => this.logger.info({ incident: incidentId, attempt, waitMs, err: e }, "jira: creating the ticket failed; retrying") },
       );
     } catch (e) {
+      if (rethrow && isRetryable(e)) throw e;
       await this.problem(incidentId, `aisre could not create the Jira ticket: ${isAppError(e) ? e.userMessage : errorMessage(e)}`, e);
       return undefined;
     }
@@ -201,7 +249,7 @@ export class JiraSync {
     await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
     this.o.incidents.markCardDirty(incidentId);
     // A new ticket starts in the workflow's first status: bring it to the incident's.
-    if (statusName && incident.status !== "open") this.queue.sync(ref.key, { status: statusName });
+    if (statusName && incident.status !== "open") await this.queue.sync(ref.key, { status: statusName });
     this.logger.info({ incident: incidentId, issue: ref.key }, "jira ticket created");
     return ref;
   }
@@ -248,12 +296,12 @@ export class JiraSync {
       const assignee = await this.jiraAccountFor(incident.acknowledgedBy);
       if (assignee) desired.assignee = assignee;
     }
-    this.queue.sync(ticket.key, desired);
+    await this.queue.sync(ticket.key, desired);
     if (incident.status === "resolved") {
       const mins = incident.resolvedAt ? Math.max(0, Math.round((Date.parse(incident.resolvedAt) - Date.parse(incident.createdAt)) / 60_000)) : undefined;
-      this.queue.comment(ticket.key, `Resolved${by && by !== "aisre" ? ` by ${await this.name(by)}` : " by aisre"}${mins !== undefined ? ` after ${mins} min` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
+      await this.queue.comment(ticket.key, `Resolved${by && by !== "aisre" ? ` by ${await this.name(by)}` : " by aisre"}${mins !== undefined ? ` after ${mins} min` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
     } else if (from === "resolved") {
-      this.queue.comment(ticket.key, `Reopened${by && by !== "aisre" ? ` by ${await this.name(by)}` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
+      await this.queue.comment(ticket.key, `Reopened${by && by !== "aisre" ? ` by ${await this.name(by)}` : ""}. ${await this.lastStatusWhy(incident.id)}`.trim());
     }
   }
 
@@ -261,7 +309,7 @@ export class JiraSync {
     if (!this.o.settings.enabled) return;
     const ticket = (await this.ticketFor(incident.id)) ?? (this.wants(incident) && incident.status !== "resolved" ? await this.createTicket(incident.id) : undefined);
     if (!ticket) return;
-    this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incident.id) });
+    await this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incident.id) });
   }
 
   private refreshTimelineSoon(incidentId: string): void {
@@ -270,15 +318,18 @@ export class JiraSync {
     if (existing) return void existing.refresh();
     const t = setTimeout(() => {
       this.timelineTimers.delete(incidentId);
-      void this.run(incidentId, async () => {
-        const ticket = await this.ticketFor(incidentId);
-        const incident = await this.o.store.incidents.get(incidentId);
-        // Alerts can raise the incident's severity without a severity event: follow it here too.
-        if (ticket && incident) this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incidentId) });
-      });
+      void this.run(incidentId, () => this.refreshTimeline(incidentId));
     }, this.o.timelineDebounceMs ?? 1_000);
     t.unref?.();
     this.timelineTimers.set(incidentId, t);
+  }
+
+  /** Brings the ticket's severity fields and timeline field to the incident's. */
+  private async refreshTimeline(incidentId: string): Promise<void> {
+    const ticket = await this.ticketFor(incidentId);
+    const incident = await this.o.store.incidents.get(incidentId);
+    // Alerts can raise the incident's severity without a severity event: follow it here too.
+    if (ticket && incident) await this.queue.sync(ticket.key, { ...(await this.severityFields(incident)), timeline: await this.timelineText(incidentId) });
   }
 
   /** The "Incident timeline" field: key moments, newest last, within Jira's text field limit. */
@@ -337,11 +388,11 @@ export class JiraSync {
       for (const e of entries) {
         if (e.kind === "hypothesis") {
           if (norm(e.text) !== norm(lastCause)) {
-            this.queue.comment(link.externalId, e.text.startsWith("Diagnosis") ? e.text : `Hypothesis: ${e.text}`);
+            await this.queue.comment(link.externalId, e.text.startsWith("Diagnosis") ? e.text : `Hypothesis: ${e.text}`);
             lastCause = e.text;
           }
         } else if (ACTION_EVENTS.has(String(e.data.event))) {
-          this.queue.comment(link.externalId, `Remediation: ${e.text}`);
+          await this.queue.comment(link.externalId, `Remediation: ${e.text}`);
         }
       }
       const patch: JiraLinkState = { cursor: Number(entries.at(-1)?.id ?? state.cursor ?? 0) };
@@ -354,7 +405,7 @@ export class JiraSync {
   async keepComment(incidentId: string, slot: string, text: string): Promise<boolean> {
     const ticket = await this.ticketFor(incidentId);
     if (!ticket) return false;
-    this.queue.keepComment(ticket.key, slot, text);
+    await this.queue.keepComment(ticket.key, slot, text);
     return true;
   }
 

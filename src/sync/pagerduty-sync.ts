@@ -13,7 +13,9 @@ import type { KeptMessages } from "../incident/kept-message.ts";
 import { pagingDecision } from "./paging-policy.ts";
 import type { People } from "./people.ts";
 import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";
-import { withRetry, type RetryOptions } from "./retry.ts";
+import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
+import type { DurableIncidentEvent } from "../incident/incident-events.ts";
+import type { DurableEvents } from "./jira-sync.ts";
 import type { PagerDutySyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
 import { currentTitle } from "../incident/lookup.ts";
@@ -66,6 +68,8 @@ export interface PagerDutySyncOptions {
   retry?: RetryOptions;
   /** How long to look for the PagerDuty incident an event opened (the Events API is asynchronous). */
   findTimeoutMs?: number;
+  /** Durable incident events (the product's): handled by any replica under a lease, not in-process. */
+  relay?: DurableEvents;
 }
 
 const PAGING = "paging";
@@ -87,6 +91,12 @@ export class PagerDutySync {
   }
 
   start(): void {
+    if (this.o.relay) {
+      this.listeners.push(this.o.relay.subscribe("pagerduty", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
+      // The headline is the diagnosis's (re-published from the card it keeps in the store), told in-process.
+      this.listeners.push(this.o.incidents.events.subscribe("headline", (incident) => void this.run(incident.id, () => this.retitle(incident.id))));
+      return;
+    }
     const ev = this.o.incidents.events;
     const opened = (incident: Incident) => void this.run(incident.id, () => this.onOpened(incident));
     const status = (incident: Incident, from: IncidentStatus, by: string) => void this.run(incident.id, () => this.onStatus(incident, from, by));
@@ -122,6 +132,25 @@ export class PagerDutySync {
   }
 
   // ---- outbound -------------------------------------------------------------------------------
+
+  /**
+   * One durable incident event (any replica, in order per incident). Paging is idempotent by the
+   * Events API's dedup_key, so an event handled again after a crash never pages twice; a transient
+   * failure is thrown for the relay to retry with backoff.
+   */
+  private async onDurable(event: DurableIncidentEvent): Promise<void> {
+    const id = event.incident.id;
+    this.durableFailures.delete(id);
+    if (event.kind === "opened") await this.onOpened(event.incident);
+    else if (event.kind === "status") await this.onStatus(event.incident, event.from, event.by);
+    else if (event.kind === "severity") await this.onSeverity(event.incident, event.by, event.from);
+    const failed = this.durableFailures.get(id);
+    this.durableFailures.delete(id);
+    if (failed) throw failed;
+  }
+
+  /** Per incident, a transient failure of the durable event being handled (a trigger or status call that gave up). */
+  private readonly durableFailures = new Map<string, unknown>();
 
   private async onOpened(incident: Incident): Promise<void> {
     if (!this.o.settings.enabled) return;
@@ -205,7 +234,7 @@ export class PagerDutySync {
     const dedupKey = dedupKeyFor(incident.id);
     const jira = await this.o.store.links.get(incident.id, "jira");
     const title = pageTitle(incident, await currentTitle(this.o.store, incident));
-    this.o.echo.remember("pagerduty", dedupKey, "incident.triggered");
+    await this.o.echo.remember("pagerduty", dedupKey, "incident.triggered");
     try {
       await withRetry(
         () =>
@@ -224,6 +253,7 @@ export class PagerDutySync {
         this.o.retry,
       );
     } catch (e) {
+      if (isRetryable(e)) this.durableFailures.set(incident.id, e);
       const text = `aisre could not page through PagerDuty: ${errorMessage(e)}`;
       this.problems.set(incident.id, text);
       await this.o.store.timeline.append({ incidentId: incident.id, kind: "sync", actor: "aisre", text, data: { system: "pagerduty", problem: true } });
@@ -264,7 +294,7 @@ export class PagerDutySync {
   private async onStatus(incident: Incident, from: IncidentStatus, by: string): Promise<void> {
     if (!this.o.settings.enabled) return;
     // The change came from PagerDuty itself: do not send it back.
-    if (this.o.echo.consume("slack-status", incident.id, incident.status)) return void (await this.renderCard(incident.id));
+    if (await this.o.echo.consume("slack-status", incident.id, incident.status)) return void (await this.renderCard(incident.id));
     const link = await this.o.store.links.get(incident.id, "pagerduty");
     const state = link?.synced as PagerDutyLinkState | undefined;
     if (incident.status === "open" && from === "resolved") {
@@ -276,16 +306,17 @@ export class PagerDutySync {
     if (!link || !state || state.status === "resolved") return void (await this.renderCard(incident.id));
     try {
       if (incident.status === "acknowledged" && state.status === "triggered") {
-        this.o.echo.remember("pagerduty", link.externalId, "incident.acknowledged");
+        await this.o.echo.remember("pagerduty", link.externalId, "incident.acknowledged");
         await withRetry(() => this.o.port.acknowledge(state.dedupKey, state.routingKey), this.o.retry);
         await this.patch(incident.id, { status: "acknowledged" });
       } else if (incident.status === "resolved") {
-        this.o.echo.remember("pagerduty", link.externalId, "incident.resolved");
+        await this.o.echo.remember("pagerduty", link.externalId, "incident.resolved");
         await withRetry(() => this.o.port.resolve(state.dedupKey, state.routingKey), this.o.retry);
         await this.patch(incident.id, { status: "resolved" });
       }
       this.problems.delete(incident.id);
     } catch (e) {
+      if (isRetryable(e)) this.durableFailures.set(incident.id, e);
       this.problems.set(incident.id, `PagerDuty did not take the ${incident.status} status: ${errorMessage(e)}`);
       this.logger.warn({ err: e, incident: incident.id }, "pagerduty status sync failed");
     }
@@ -310,14 +341,14 @@ export class PagerDutySync {
       }
       let view: PagerDutyIncidentView;
       try {
-        this.o.echo.remember("pagerduty", link.externalId, "incident.escalated");
+        await this.o.echo.remember("pagerduty", link.externalId, "incident.escalated");
         view = await withRetry(() => this.o.port.escalate(link.externalId), this.o.retry);
-        this.o.echo.remember("pagerduty", link.externalId, "incident.annotated");
+        await this.o.echo.remember("pagerduty", link.externalId, "incident.annotated");
         const who = by === "aisre" ? "aisre" : await this.o.people.actor(by);
         await withRetry(() => this.o.port.addNote(link.externalId, `Escalated by ${who}: ${reason}`), this.o.retry).catch((e: unknown) => this.logger.warn({ err: e }, "adding the escalation note failed"));
       } catch (e) {
         const error = e instanceof PagerDutyApiError && e.code === 1006 ? "there is no further escalation level" : errorMessage(e);
-        this.o.echo.consume("pagerduty", link.externalId, "incident.escalated");
+        await this.o.echo.consume("pagerduty", link.externalId, "incident.escalated");
         return { ok: false, error };
       }
       const assignees = await this.assignees(view);
@@ -388,7 +419,7 @@ export class PagerDutySync {
   async isOwn(ev: ExternalEvent): Promise<boolean> {
     const key = typeof ev.data.incidentKey === "string" ? ev.data.incidentKey : undefined;
     // Consume the memory first, so a remembered change never outlives its echo.
-    const remembered = this.o.echo.consume("pagerduty", ev.externalId, ev.type) || (key !== undefined && this.o.echo.consume("pagerduty", key, ev.type));
+    const remembered = (await this.o.echo.consume("pagerduty", ev.externalId, ev.type)) || (key !== undefined && (await this.o.echo.consume("pagerduty", key, ev.type)));
     const me = await this.self();
     if (me && ev.actorId === me.id) return true;
     if (remembered) return true;
@@ -433,14 +464,14 @@ export class PagerDutySync {
       case "incident.acknowledged":
         await this.patch(incidentId, { status: "acknowledged" });
         if (incident.status === "open") {
-          this.o.echo.remember("slack-status", incidentId, "acknowledged");
+          await this.o.echo.remember("slack-status", incidentId, "acknowledged");
           await this.o.incidents.changeStatus(incidentId, "acknowledged", by, `acknowledged in PagerDuty by ${name}`);
         } else await note(`${md} acknowledged the page.`);
         break;
       case "incident.resolved":
         await this.patch(incidentId, { status: "resolved" });
         if (incident.status !== "resolved") {
-          this.o.echo.remember("slack-status", incidentId, "resolved");
+          await this.o.echo.remember("slack-status", incidentId, "resolved");
           await this.o.incidents.changeStatus(incidentId, "resolved", by, `resolved in PagerDuty by ${name}`);
         } else await note(`${md} resolved the page.`);
         break;

@@ -16,7 +16,7 @@ import { Redactor, redactingPort, sharedRedactor } from "../redact/redactor.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
 import type { Store } from "../store/store.ts";
 import { EchoMemory } from "./echo-memory.ts";
-import { JiraSync } from "./jira-sync.ts";
+import { type DurableEvents, JiraSync } from "./jira-sync.ts";
 import { KeptMessages } from "../incident/kept-message.ts";
 import { PagerDutySync, type EscalationResult } from "./pagerduty-sync.ts";
 import { People } from "./people.ts";
@@ -39,6 +39,7 @@ export class SyncService {
   private readonly kept: KeptMessages;
   private readonly logger: Logger;
   private readonly presenter: SyncPresenter;
+  private readonly relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
 
   constructor(o: {
     store: Store;
@@ -64,19 +65,22 @@ export class SyncService {
     postmortemPresenter?: PostmortemPresenter;
     /** The system's time for postmortems (the simulation's in the sandbox); default the store's. */
     clock?: Clock;
+    /** Durable incident events (the product's); without it the syncs follow in-process events. */
+    relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
   }) {
     this.settings = o.settings;
     this.presenter = o.presenter ?? plainSyncPresenter;
     this.logger = o.logger;
     this.people = new People({ slack: o.slack });
-    this.echo = new EchoMemory();
+    this.echo = new EchoMemory({ store: o.store.syncEchoes });
+    this.relay = o.relay;
     this.kept = new KeptMessages({ store: o.store, outbox: o.outbox, defaultChannel: o.defaultChannel, logger: o.logger });
     const presenter = () => this.presenter;
     if (o.jiraPort && o.settings.jira.enabled) {
-      this.jira = new JiraSync({ port: o.jiraPort, store: o.store, incidents: o.incidents, settings: o.settings.jira, logger: o.logger, echo: this.echo, people: this.people, presenter, schedule: o.jiraSchedule, retry: o.retry, pollMs: o.pollMs, timelineDebounceMs: o.timelineDebounceMs });
+      this.jira = new JiraSync({ port: o.jiraPort, store: o.store, incidents: o.incidents, settings: o.settings.jira, logger: o.logger, echo: this.echo, people: this.people, presenter, schedule: o.jiraSchedule, retry: o.retry, pollMs: o.pollMs, timelineDebounceMs: o.timelineDebounceMs, relay: o.relay });
     }
     if (o.pagerDutyPort && o.settings.pagerduty.enabled) {
-      this.pagerduty = new PagerDutySync({ port: o.pagerDutyPort, store: o.store, incidents: o.incidents, settings: o.settings.pagerduty, logger: o.logger, echo: this.echo, people: this.people, kept: this.kept, presenter, retry: o.retry });
+      this.pagerduty = new PagerDutySync({ port: o.pagerDutyPort, store: o.store, incidents: o.incidents, settings: o.settings.pagerduty, logger: o.logger, echo: this.echo, people: this.people, kept: this.kept, presenter, retry: o.retry, relay: o.relay });
     }
     const redactor = Redactor.fromPatterns(o.redactPatterns);
     this.postmortems = new PostmortemService({
@@ -133,6 +137,7 @@ export class SyncService {
 
   /** Everything queued has been written (tests, shutdown). */
   async idle(): Promise<void> {
+    await this.relay?.idle();
     await this.pagerduty?.idle();
     await this.jira?.idle();
     await this.postmortems.idle();
@@ -167,6 +172,7 @@ export function buildSyncService(o: {
   presenter?: SyncPresenter;
   postmortemPresenter?: PostmortemPresenter;
   clock?: Clock;
+  relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
 }): SyncService {
   const { config, settings } = o;
   const logger = o.logger.child({ component: "sync" });
@@ -188,5 +194,6 @@ export function buildSyncService(o: {
     presenter: o.presenter,
     postmortemPresenter: o.postmortemPresenter,
     clock: o.clock,
+    relay: o.relay,
   });
 }

@@ -2,6 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { JiraStore } from "../../src/sandbox/jira/store.ts";
+import { PdStore } from "../../src/sandbox/pagerduty/store.ts";
+import { persistSnapshots } from "../../src/sandbox/persist-file.ts";
 import { persistWorkspace } from "../../src/sandbox/slack/persist.ts";
 import { SlackWorkspace } from "../../src/sandbox/slack/workspace.ts";
 
@@ -27,5 +30,42 @@ describe("the sandbox Slack workspace across a restart", () => {
     expect(after.update(incidents, root.ts, { text: "resolved" }).text).toBe("resolved");
     const next = after.post({ channel: incidents, user: "U_BOB", text: "later" });
     expect(Number(next.ts)).toBeGreaterThan(Number(reply.ts));
+  });
+});
+
+describe("the Jira and PagerDuty sandboxes across a restart", () => {
+  const dir = () => join(mkdtempSync(join(tmpdir(), "aisre-parts-")), "sandbox");
+  const keep = (file: string, store: { snapshot(): string; restore(json: string): void }) => persistSnapshots({ file, what: "test", snapshot: () => store.snapshot(), restore: (j) => store.restore(j), everyMs: 60_000 });
+
+  it("keeps Jira's issues and comments; the next issue gets the next key", () => {
+    const file = join(dir(), "jira.json");
+    const before = new JiraStore({ requiredFields: {} });
+    const saved = keep(file, before);
+    const issue = before.createIssue("aisre", { fields: { project: { key: "OPS" }, issuetype: { name: "Incident" }, summary: "Checkout failing", labels: ["aisre-INC-1"] } }, "2");
+    before.addComment("aisre", issue.key, "Hypothesis: inventory deploy", "2");
+    saved.close();
+
+    const after = new JiraStore({ requiredFields: {} });
+    keep(file, after).close();
+    expect(after.find(issue.key)).toMatchObject({ summary: "Checkout failing", labels: ["aisre-INC-1"] });
+    expect(after.find(issue.key)?.comments.map((c) => c.body)).toEqual(["Hypothesis: inventory deploy"]);
+    const next = after.createIssue("aisre", { fields: { project: { key: "OPS" }, issuetype: { name: "Incident" }, summary: "Another" } }, "2");
+    expect(next.key).not.toBe(issue.key);
+    expect(Number(next.id)).toBeGreaterThan(Number(issue.id));
+  });
+
+  it("keeps PagerDuty's incidents by dedup key; numbers continue", () => {
+    const file = join(dir(), "pagerduty.json");
+    const before = new PdStore();
+    const saved = keep(file, before);
+    const service = before.services[0]!;
+    const page = before.open({ serviceId: service.id, title: "Checkout failing", urgency: "high", incidentKey: "aisre:INC-1", agent: { type: "service_reference", id: service.id } });
+    saved.close();
+
+    const after = new PdStore();
+    keep(file, after).close();
+    expect(after.find("aisre:INC-1")).toMatchObject({ id: page.id, title: "Checkout failing", number: page.number });
+    const next = after.open({ serviceId: service.id, title: "Another", urgency: "low", agent: { type: "service_reference", id: service.id } });
+    expect(next.number).toBe(page.number + 1);
   });
 });

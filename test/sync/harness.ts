@@ -5,6 +5,7 @@ import type { Alert, Severity } from "../../src/domain/alert.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 import { Router } from "../../src/http/router.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
+import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
 import { OutboxSender } from "../../src/incident/outbox-sender.ts";
 import { jira as jiraSource } from "../../src/ingest/sources/jira.ts";
 import { pagerduty as pagerdutySource } from "../../src/ingest/sources/pagerduty.ts";
@@ -106,7 +107,9 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
   const store = createStore(db);
   const slack = new PeopleSlack();
   const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-  const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
+  // Incident events reach the syncs the product's way: durable rows, handled under a lease.
+  const relay = new IncidentEventRelay({ store, logger: silentLogger, pollMs: 50, retryBaseMs: 30, retryMaxMs: 200 });
+  const incidents = new IncidentService({ durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
   let sync: SyncService | undefined;
   const intake = new WebhookIntake({
     sources: [jiraSource, pagerdutySource],
@@ -147,8 +150,10 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     timelineDebounceMs: 30,
     presenter: blockKitSyncPresenter,
     postmortemPresenter: o.postmortemPresenter,
+    relay,
   });
   sync.start();
+  relay.start();
   outbox.start();
   let seq = 0;
 
@@ -200,6 +205,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     },
     act: (system, body) => fetch(`${sandbox.url}/${system}/sandbox/act`, { method: "POST", body: JSON.stringify(body) }),
     async close() {
+      await relay.stop();
       await sync!.stop();
       await outbox.stop();
       await jiraSandbox.stop?.();

@@ -9,7 +9,7 @@ let shared: SyncHarness;
 let h: SyncHarness;
 beforeAll(async () => {
   shared = await syncHarness();
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await shared?.close();
 });
@@ -31,7 +31,7 @@ describe("Jira: a ticket per incident", () => {
     const inc = await h.open({ severity: "sev2", service: "checkout" });
     await h.settle();
     const issue = await issueOf(inc.id);
-    expect(issue).toMatchObject({ type: "Incident", status: "To Do", priority: "High", severity: "SEV-2", summary: `[SEV2] ${inc.title}`, labels: ["aisre", "incident"] });
+    expect(issue).toMatchObject({ type: "Incident", status: "To Do", priority: "High", severity: "SEV-2", summary: `[SEV2] ${inc.title}`, labels: ["aisre", "incident", `aisre-${inc.id}`] });
     const r = await record(inc.id);
     expect(r.custom.customfield_10042).toEqual(["checkout"]);
     expect(r.custom.customfield_10043).toBe(inc.id);

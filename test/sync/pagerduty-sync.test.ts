@@ -11,7 +11,7 @@ beforeAll(async () => {
   // The sandbox's inventory service integration key (seeded as md5("integration:inventory")), and a key no service has.
   const inventoryKey = createHash("md5").update("integration:inventory").digest("hex");
   h = await syncHarness({ file: { pagerduty: { services: { payments: { pageFor: ["sev1", "sev2", "sev3"] }, inventory: { routingKey: inventoryKey }, ghost: { routingKey: "R0GHOST0000000000000000000000001" } } } } });
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await h?.close();
 });

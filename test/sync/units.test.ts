@@ -10,16 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 describe("EchoMemory", () => {
-  it("absorbs one echo per remembered change, only within its lifetime", () => {
+  it("absorbs one echo per remembered change, only within its lifetime", async () => {
     let now = 0;
     const m = new EchoMemory({ ttlMs: 1000, now: () => now });
-    m.remember("pagerduty", "P1", "incident.acknowledged");
-    m.remember("pagerduty", "P1", "incident.acknowledged");
-    expect(m.consume("pagerduty", "P1", "incident.resolved")).toBe(false);
-    expect(m.consume("pagerduty", "P1", "incident.acknowledged")).toBe(true);
-    expect(m.has("pagerduty", "P1", "incident.acknowledged")).toBe(true);
+    await m.remember("pagerduty", "P1", "incident.acknowledged");
+    await m.remember("pagerduty", "P1", "incident.acknowledged");
+    expect(await m.consume("pagerduty", "P1", "incident.resolved")).toBe(false);
+    expect(await m.consume("pagerduty", "P1", "incident.acknowledged")).toBe(true);
+    expect(await m.has("pagerduty", "P1", "incident.acknowledged")).toBe(true);
     now = 1500;
-    expect(m.consume("pagerduty", "P1", "incident.acknowledged")).toBe(false);
+    expect(await m.consume("pagerduty", "P1", "incident.acknowledged")).toBe(false);
   });
 });
 

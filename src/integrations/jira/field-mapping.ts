@@ -1,6 +1,6 @@
 import type { Severity } from "../../domain/alert.ts";
 import { textToAdf } from "./adf.ts";
-import type { NewIncidentIssue } from "./port.ts";
+import { incidentLabel, type NewIncidentIssue } from "./port.ts";
 
 /**
  * How an incident becomes a Jira issue on one site: project, issue type, severity → priority, which
@@ -122,7 +122,7 @@ export function planIncidentIssue(input: NewIncidentIssue, mapping: JiraFieldMap
   };
   if (has("description")) set("description", input.description, "description");
   if (has("priority")) set("priority", mapping.priorityBySeverity[input.severity], "priority");
-  if (has("labels")) set("labels", [...mapping.labels, ...(input.labels ?? [])], "labels");
+  if (has("labels")) set("labels", [...mapping.labels, incidentLabel(input.incidentId), ...(input.labels ?? [])], "labels");
   if (input.assigneeAccountId && has("assignee")) set("assignee", input.assigneeAccountId, "assignee");
   if (mapping.severityField) set(mapping.severityField.field, mapping.severityField.values[input.severity], "severity");
   set(mapping.timelineField, input.timeline, "timeline");

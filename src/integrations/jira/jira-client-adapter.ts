@@ -7,6 +7,7 @@ import { adfToText, textToAdf } from "./adf.ts";
 import { JiraApiError, jiraUserError, toJiraApiError } from "./errors.ts";
 import { catalogFromCreateMeta, fieldValue, planFollowUpIssue, planIncidentIssue, resolveField } from "./field-mapping.ts";
 import type { FieldCatalog, JiraFieldMapping } from "./field-mapping.ts";
+import { incidentLabel } from "./port.ts";
 import type { FollowUpItem, JiraIssueRef, JiraIssueView, JiraPort, JiraRemoteLink, JiraSyncValues, JiraUserRef, NewIncidentIssue } from "./port.ts";
 import { nextTransition } from "./transition-path.ts";
 import type { TransitionOption } from "./transition-path.ts";
@@ -109,6 +110,13 @@ export function createJiraClientAdapter(options: JiraClientAdapterOptions): Jira
         if (e instanceof JiraApiError && !e.retryable) throw jiraUserError(e, `create a ${mapping.issueType} in ${mapping.project}`);
         throw e;
       }
+    },
+
+    async findIncidentIssue(incidentId: string) {
+      const jql = `project = "${mapping.project}" AND labels = "${incidentLabel(incidentId)}" ORDER BY created ASC`;
+      const found = (await call("find incident issue", () => client.searchJira(jql, { maxResults: 1, fields: ["summary"] }))) as Json;
+      const first = (found.issues as Json[] | undefined)?.[0];
+      return first ? ref(String(first.key), String(first.id)) : undefined;
     },
 
     async getIssue(key: string): Promise<JiraIssueView> {

@@ -71,8 +71,16 @@ export interface JiraRemoteLink {
   summary?: string;
 }
 
+/** The label every incident ticket carries: what `findIncidentIssue` searches for. */
+export const incidentLabel = (incidentId: string) => `aisre-${incidentId.trim().replace(/[\s"]+/g, "-")}`;
+
 export interface JiraPort {
   createIssue(input: NewIncidentIssue): Promise<JiraIssueRef>;
+  /**
+   * The ticket an earlier attempt created for the incident (found by its `incidentLabel`), so a
+   * retry after a lost answer or a crash never creates a second one.
+   */
+  findIncidentIssue(incidentId: string): Promise<JiraIssueRef | undefined>;
   getIssue(key: string): Promise<JiraIssueView>;
   /** Writes logical fields (unknown custom values can go through `custom`, by field id). */
   updateFields(key: string, values: Partial<Omit<JiraSyncValues, "status">>, custom?: Record<string, unknown>): Promise<void>;

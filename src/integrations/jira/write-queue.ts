@@ -4,7 +4,9 @@ import { JiraApiError } from "./errors.ts";
 import { DEFAULT_OWNERSHIP, planFieldSync } from "./ownership.ts";
 import type { Ownership, SyncPlan } from "./ownership.ts";
 import type { JiraPort, JiraRemoteLink, JiraSyncValues } from "./port.ts";
-import { DEFAULT_SCHEDULE, afterAttempt, dueKeys, enqueue, nextDueAt, takeBatch } from "./write-schedule.ts";
+import { randomBytes } from "node:crypto";
+import { DEFAULT_SCHEDULE, afterAttempt } from "./write-schedule.ts";
+import { addChange, makeDue, memoryWriteRows, settleAttempt, takeDue, type WriteRows } from "./write-slots.ts";
 import type { IssueSlot, PendingWrites, ScheduleOptions, WriteOutcome } from "./write-schedule.ts";
 
 /**
@@ -49,6 +51,8 @@ export interface JiraWriteQueueOptions {
   port: JiraPort;
   synced?: SyncedValuesStore;
   keptComments?: KeptCommentStore;
+  /** Where waiting writes live: the store's `jira_writes` in the product (durable, shared by replicas). */
+  rows?: WriteRows;
   ownership?: Ownership;
   schedule?: Partial<ScheduleOptions>;
   logger?: Logger;
@@ -58,20 +62,36 @@ export interface JiraWriteQueueOptions {
   onKeptHumanEdits?: (key: string, kept: SyncPlan["keptHumanEdits"]) => void;
   random?: () => number;
   now?: () => number;
+  /** How long a batch being written is held before another replica may take it (renewed while writing). */
+  leaseMs?: number;
+  /** How often writes queued by other replicas (or before a restart) are looked for. */
+  pollMs?: number;
 }
 
+/**
+ * The Jira write outbox: writes are stored (merged per issue) before they are made, taken by one
+ * writer at a time under a lease, retried with the schedule's backoff, and a writer that dies
+ * mid-batch leaves it to be merged back and written by another.
+ */
 export class JiraWriteQueue {
-  private readonly slots = new Map<string, IssueSlot>();
+  readonly owner = `jira-writer:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly o: ScheduleOptions;
   private readonly port: JiraPort;
   private readonly synced: SyncedValuesStore;
   private readonly keptComments: KeptCommentStore;
+  private readonly rows: WriteRows;
   private readonly options: JiraWriteQueueOptions;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
-  private waiters: Array<() => void> = [];
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly ops = new Set<Promise<unknown>>();
+  private readonly writing = new Set<string>();
+  private pumping: Promise<void> | undefined;
   private closed = false;
 
   constructor(options: JiraWriteQueueOptions) {
@@ -82,104 +102,160 @@ export class JiraWriteQueue {
     this.o = { ...DEFAULT_SCHEDULE, ...options.schedule };
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? Date.now;
+    this.rows = options.rows ?? memoryWriteRows(this.now);
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollMs = options.pollMs ?? 1_000;
+  }
+
+  /** Looks for due writes now and then every pollMs (writes another replica, or a dead one, left). */
+  start(): void {
+    this.schedule(this.now());
   }
 
   /** Brings fields (status included) towards these values, as ownership allows. */
-  sync(key: string, desired: Partial<JiraSyncValues>): void {
-    this.add(key, { fields: desired });
+  sync(key: string, desired: Partial<JiraSyncValues>): Promise<void> {
+    return this.add(key, { fields: desired });
   }
 
-  comment(key: string, text: string): void {
-    this.add(key, { comments: [text] });
+  comment(key: string, text: string): Promise<void> {
+    return this.add(key, { comments: [text] });
   }
 
-  link(key: string, link: JiraRemoteLink): void {
-    this.add(key, { links: [link] });
+  link(key: string, link: JiraRemoteLink): Promise<void> {
+    return this.add(key, { links: [link] });
   }
 
   /** One comment per slot, created on the first write and edited afterwards (only the latest text is written). */
-  keepComment(key: string, slot: string, text: string): void {
-    this.add(key, { kept: { [slot]: text } });
+  keepComment(key: string, slot: string, text: string): Promise<void> {
+    return this.add(key, { kept: { [slot]: text } });
   }
 
   /** Makes waiting batches (all, or one issue's) due now, still honouring Retry-After. */
-  flushNow(key?: string): void {
-    for (const s of this.slots.values()) if (key === undefined || s.key === key) s.dueAt = Math.max(s.notBefore, this.now());
-    this.reschedule();
+  flushNow(key?: string): Promise<void> {
+    return this.track(
+      (async () => {
+        const keys = key === undefined ? await this.rows.keys() : [key];
+        for (const k of keys) await makeDue(this.rows, k, this.now());
+        this.schedule(this.now());
+      })(),
+    );
   }
 
   /** Resolves when nothing waits and nothing is being written. */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  async idle(): Promise<void> {
+    for (;;) {
+      while (this.ops.size > 0) await Promise.allSettled([...this.ops]);
+      await this.pumping;
+      if (this.writing.size === 0 && (await this.rows.keys()).length === 0 && this.ops.size === 0) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
-  pendingKeys(): string[] {
-    return [...this.slots.keys()];
+  pendingKeys(): Promise<string[]> {
+    return this.rows.keys();
   }
 
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
-  private add(key: string, change: Partial<PendingWrites>): void {
-    if (this.closed) throw new Error("the Jira write queue is closed");
-    this.slots.set(key, enqueue(this.slots.get(key), key, change, this.now(), this.o));
-    this.reschedule();
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.ops.add(p);
+    void p.then(
+      () => this.ops.delete(p),
+      () => this.ops.delete(p),
+    );
+    return p;
   }
 
-  private isIdle(): boolean {
-    return this.slots.size === 0;
+  private add(key: string, change: Partial<PendingWrites>): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the Jira write queue is closed"));
+    const p = this.chain.then(async () => {
+      const slot = await addChange(this.rows, key, change, this.now(), this.o);
+      this.schedule(slot.dueAt);
+    });
+    this.chain = p.catch(() => undefined);
+    return this.track(p);
   }
 
-  private notifyIfIdle(): void {
-    if (!this.isIdle()) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const resolve of w) resolve();
-  }
-
-  private reschedule(): void {
+  /** Wakes the writer at `at` (or sooner, for the next poll). */
+  private schedule(at: number): void {
     if (this.closed) return;
-    const at = nextDueAt(this.slots.values());
-    if (at === undefined) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      return;
-    }
-    if (this.timer && at >= this.timerAt) return;
+    const when = Math.min(at, this.now() + this.pollMs);
+    if (this.timer && when >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - this.now()));
+    this.timerAt = when;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, when - this.now()));
+    this.timer.unref?.();
   }
 
   private fire(): void {
     this.timer = undefined;
     this.timerAt = Infinity;
-    for (const key of dueKeys(this.slots.values(), this.now())) {
-      const { batch, slot } = takeBatch(this.slots.get(key)!);
-      this.slots.set(key, slot);
-      void this.write(key, batch).then((outcome) => this.settle(key, outcome));
-    }
-    this.reschedule();
+    if (this.closed) return;
+    if (this.pumping) return void this.pumping.then(() => this.schedule(this.now()));
+    this.pumping = this.pump()
+      .catch((e: unknown) => this.logger.warn({ err: e }, "jira: looking for due writes failed"))
+      .finally(() => {
+        this.pumping = undefined;
+      });
   }
 
-  private settle(key: string, outcome: WriteOutcome & { error?: unknown }): void {
-    const slot = this.slots.get(key)!;
-    const { slot: next, gaveUp } = afterAttempt(slot, outcome, this.now(), this.o, (this.options.random ?? Math.random)());
-    if (next) this.slots.set(key, next);
-    else this.slots.delete(key);
+  /** Takes and writes every due batch nobody else writes; then sleeps until the next is due. */
+  private async pump(): Promise<void> {
+    try {
+      const now = this.now();
+      for (const key of await this.rows.dueKeys(now, 50)) {
+        if (this.writing.has(key)) continue;
+        const batch = await takeDue(this.rows, key, this.owner, now, this.leaseMs);
+        if (!batch) continue;
+        this.writing.add(key);
+        this.beat();
+        const run = this.write(key, batch)
+          .then((outcome) => this.settle(key, outcome))
+          .catch((e: unknown) => this.logger.warn({ err: e, issue: key }, "jira: recording a write's outcome failed; its lease will run out and it is retried"))
+          .finally(() => this.writing.delete(key));
+        this.track(run);
+      }
+    } finally {
+      const next = await this.rows.nextDueAtMs().catch(() => undefined);
+      this.schedule(next ?? this.now() + this.pollMs);
+    }
+  }
+
+  private beat(): void {
+    if (this.heartbeat || this.closed) return;
+    this.heartbeat = setInterval(() => {
+      if (this.writing.size === 0) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        return;
+      }
+      void this.rows.renew(this.owner, [...this.writing], this.leaseMs).catch(() => undefined);
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.heartbeat.unref?.();
+  }
+
+  private async settle(key: string, outcome: WriteOutcome & { error?: unknown }): Promise<void> {
+    let result: { slot?: IssueSlot; gaveUp?: PendingWrites } = {};
+    const random = (this.options.random ?? Math.random)();
+    const mine = await settleAttempt(this.rows, key, this.owner, (slot) => {
+      result = afterAttempt(slot, outcome, this.now(), this.o, random);
+      return result.slot;
+    });
+    if (!mine) return;
+    const { slot: next, gaveUp } = result;
     if (gaveUp) {
       this.logger.warn({ issue: key, err: outcome.error }, "jira write given up");
       this.options.onGiveUp?.(key, gaveUp, outcome.error);
     } else if (!outcome.ok && next) {
       this.logger.info({ issue: key, attempt: next.attempt, retryInMs: next.notBefore - this.now() }, "jira write failed; will retry");
     }
-    this.reschedule();
-    this.notifyIfIdle();
+    if (next) this.schedule(next.dueAt);
   }
 
   /** Writes one batch in order (fields, then comments, kept comments, links) and says what is left on failure. */

@@ -48,6 +48,32 @@ export class JiraStore {
     this.onChange = options.onChange ?? (() => {});
   }
 
+  /** The issues, links and id counters as JSON, for `restore` (the sandbox's data folder keeps it). */
+  snapshot(): string {
+    return JSON.stringify({
+      version: 1,
+      issues: [...this.issues.values()],
+      links: this.links,
+      counters: [...this.counters.entries()],
+      next: { issue: this.nextIssueId, comment: this.nextCommentId, history: this.nextHistoryId, link: this.nextLinkId, remoteLink: this.nextRemoteLinkId },
+    });
+  }
+
+  /** Replaces the issues with a snapshot's: a restarted sandbox still has its tickets. */
+  restore(json: string): void {
+    const data = JSON.parse(json) as { issues: IssueRecord[]; links: IssueLinkRecord[]; counters: Array<[string, number]>; next: { issue: number; comment: number; history: number; link: number; remoteLink: number } };
+    this.issues.clear();
+    for (const i of data.issues) this.issues.set(i.key, i);
+    this.links.splice(0, this.links.length, ...data.links);
+    this.counters.clear();
+    for (const [k, v] of data.counters) this.counters.set(k, v);
+    this.nextIssueId = data.next.issue;
+    this.nextCommentId = data.next.comment;
+    this.nextHistoryId = data.next.history;
+    this.nextLinkId = data.next.link;
+    this.nextRemoteLinkId = data.next.remoteLink;
+  }
+
   project(keyOrId: string): ProjectRecord | undefined {
     return this.projects.find((p) => p.key === keyOrId.toUpperCase() || p.id === keyOrId);
   }

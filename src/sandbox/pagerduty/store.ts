@@ -40,6 +40,18 @@ export class PdStore {
     this.schedules = seedSchedules(this.now().getTime());
   }
 
+  /** The incidents and the next number as JSON, for `restore` (the sandbox's data folder keeps it). */
+  snapshot(): string {
+    return JSON.stringify({ version: 1, incidents: this.incidents, nextNumber: this.nextNumber });
+  }
+
+  /** Replaces the incidents with a snapshot's: a restarted sandbox still has its pages. */
+  restore(json: string): void {
+    const data = JSON.parse(json) as { incidents: PdIncident[]; nextNumber: number };
+    this.incidents.splice(0, this.incidents.length, ...data.incidents);
+    this.nextNumber = data.nextNumber;
+  }
+
   all(): PdIncident[] {
     return [...this.incidents];
   }

@@ -113,6 +113,35 @@ export class ActionRepo {
     return rows.length > 0;
   }
 
+  /**
+   * Takes (or keeps) the verification of an action in `verifying` for `owner`: only when nobody
+   * holds it or the holder's lease ran out. False when another live replica verifies it.
+   */
+  async claimVerification(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE actions SET lease_owner = $2, lease_until = now() + ($3 || ' milliseconds')::interval
+        WHERE id = $1 AND state = 'verifying' AND (lease_owner IS NULL OR lease_until < now()) RETURNING id`,
+      [id, owner, String(Math.max(0, Math.round(leaseMs)))],
+    );
+    return rows.length > 0;
+  }
+
+  /** Extends the verification lease `owner` holds (its heartbeat); false when it lost it. */
+  async renewVerification(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    const rows = await this.db.query("UPDATE actions SET lease_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND lease_owner = $2 AND state = 'verifying' RETURNING id", [id, owner, String(Math.max(0, Math.round(leaseMs)))]);
+    return rows.length > 0;
+  }
+
+  async releaseVerification(id: string, owner: string): Promise<void> {
+    await this.db.query("UPDATE actions SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2", [id, owner]);
+  }
+
+  /** Ids of actions in `verifying` that no live replica verifies (never leased, or the lease ran out). */
+  async unownedVerifications(): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>("SELECT id FROM actions WHERE state = 'verifying' AND (lease_owner IS NULL OR lease_until < now()) ORDER BY updated_at");
+    return rows.map((r) => r.id);
+  }
+
   /** Records an approval once per approver; returns false for a repeat. */
   async addApproval(actionId: string, approver: string): Promise<boolean> {
     const rows = await this.db.query("INSERT INTO approvals (action_id, approver) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING approver", [actionId, approver]);

@@ -19,7 +19,7 @@ const input = { incidentId: "INC-1", title: "Payments down", description: "all c
 describe("Jira field mapping", () => {
   it("maps severity to priority and the severity option, and names each unmapped required field", () => {
     const plan = planIncidentIssue(input, { ...defaultJiraMapping("OPS", "Incident"), servicesField: undefined, incidentIdField: undefined }, catalog, "2");
-    expect(plan.fields).toMatchObject({ summary: "Payments down", priority: { name: "Highest" }, customfield_1: { value: "SEV-1" }, customfield_2: "10:00 page", labels: ["aisre", "incident"] });
+    expect(plan.fields).toMatchObject({ summary: "Payments down", priority: { name: "Highest" }, customfield_1: { value: "SEV-1" }, customfield_2: "10:00 page", labels: ["aisre", "incident", "aisre-INC-1"] });
     expect(plan.problems).toEqual([expect.stringContaining(`Jira requires the field "Team" (customfield_3)`)]);
     expect(plan.problems[0]).toContain("Allowed values: SRE, Payments.");
   });

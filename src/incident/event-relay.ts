@@ -1,0 +1,155 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { backoffMs } from "../domain/backoff.ts";
+import type { Logger } from "../log.ts";
+import type { IncidentEventRow } from "../store/repos/incident-events.ts";
+import type { Store } from "../store/store.ts";
+import type { DurableEventSink, DurableIncidentEvent } from "./incident-events.ts";
+
+/** Kinds whose handling a later event of the same kinds (same incident and consumer) makes redundant. */
+const COALESCED = ["alerts", "changes"];
+
+export type DurableHandler = (event: DurableIncidentEvent) => Promise<void>;
+
+export interface RelayOptions {
+  /** How long a claim holds before another replica may take the event (renewed while held). */
+  leaseMs?: number;
+  /** How often an idle replica looks for events nobody holds. */
+  pollMs?: number;
+  /** Attempts before an event is parked with its error (the consumer's next event may then go). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Events claimed at a time (at most one per incident and consumer). */
+  pageSize?: number;
+}
+
+/**
+ * Hands durable incident events (`incident_events`, written in the incident's own transaction) to
+ * their consumers in this process: any live replica claims the next event of an incident with a
+ * lease, calls the consumer, and marks it done; a failure is retried with the one backoff, then
+ * parked. A replica that dies mid-way leaves the lease to run out, and another replica handles the
+ * event again, so consumers are idempotent (PagerDuty by dedup_key, Jira by the ticket's label).
+ */
+export class IncidentEventRelay implements DurableEventSink {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private readonly o: Required<RelayOptions> & { store: Store; logger: Logger };
+  private readonly handlers = new Map<string, DurableHandler>();
+  private readonly held = new Set<number>();
+  private running = false;
+  private loopDone?: Promise<void>;
+  private heartbeat?: NodeJS.Timeout;
+  private wake?: () => void;
+  private poked = false;
+
+  constructor(options: RelayOptions & { store: Store; logger: Logger }) {
+    this.o = { leaseMs: 30_000, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, pageSize: 50, ...options, logger: options.logger.child({ component: "incident-events" }) };
+  }
+
+  /** Registers the consumer: from now on every incident event is stored for it. */
+  subscribe(consumer: string, handler: DurableHandler): () => void {
+    this.handlers.set(consumer, handler);
+    return () => {
+      if (this.handlers.get(consumer) === handler) this.handlers.delete(consumer);
+    };
+  }
+
+  consumers(): string[] {
+    return [...this.handlers.keys()];
+  }
+
+  poke(): void {
+    this.poked = true;
+    this.wake?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.heartbeat = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseMs / 3)));
+    this.heartbeat.unref?.();
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.heartbeat);
+    this.wake?.();
+    await this.loopDone;
+  }
+
+  /** Handles what is due now until nothing of this process's consumers is left (tests, shutdown). */
+  async idle(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const consumers = this.consumers();
+      let pending = 0;
+      for (const c of consumers) pending += await this.o.store.incidentEvents.pendingCount(c);
+      if (pending === 0 && this.held.size === 0) return true;
+      if (!this.running) await this.runOnce();
+      else this.poke();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return false;
+  }
+
+  /** Claims one page and handles it; returns how many events were claimed. */
+  async runOnce(): Promise<number> {
+    const claimed = await this.o.store.incidentEvents.claim(this.owner, this.consumers(), this.o.pageSize, this.o.leaseMs);
+    for (const e of claimed) this.held.add(e.id);
+    await Promise.all(claimed.map((e) => this.handle(e).finally(() => this.held.delete(e.id))));
+    return claimed.length;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      this.poked = false;
+      try {
+        if (this.o.store.db.health.up()) claimed = await this.runOnce();
+      } catch (e) {
+        this.o.logger.warn({ err: e }, "handling incident events failed; retrying");
+      }
+      if (claimed === 0 && !this.poked && this.running) await this.sleep(this.o.pollMs);
+    }
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+    clearTimeout(timer);
+    this.wake = undefined;
+  }
+
+  private async handle(row: IncidentEventRow): Promise<void> {
+    const handler = this.handlers.get(row.consumer);
+    if (!handler) return this.o.store.incidentEvents.retryLater(row.id, this.o.pollMs, "no consumer in this replica");
+    // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
+    if (COALESCED.includes(row.kind) && (await this.o.store.incidentEvents.hasLater(row, COALESCED))) return this.o.store.incidentEvents.done(row.id);
+    try {
+      await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent);
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      if (row.attempts >= this.o.maxAttempts) {
+        this.o.logger.error({ err: e, event: row.id, consumer: row.consumer, incident: row.incidentId, kind: row.kind }, "incident event parked after repeated failures");
+        return this.o.store.incidentEvents.park(row.id, error);
+      }
+      const delay = backoffMs(row.attempts - 1, { baseMs: this.o.retryBaseMs, maxMs: this.o.retryMaxMs, random: Math.random() });
+      this.o.logger.warn({ err: e, event: row.id, consumer: row.consumer, incident: row.incidentId, kind: row.kind, retryInMs: delay }, "handling an incident event failed; it will be retried");
+      return this.o.store.incidentEvents.retryLater(row.id, delay, error);
+    }
+    await this.o.store.incidentEvents.done(row.id);
+  }
+
+  private async renew(): Promise<void> {
+    if (this.held.size === 0 || !this.o.store.db.health.up()) return;
+    try {
+      await this.o.store.incidentEvents.renew(this.owner, [...this.held], this.o.leaseMs);
+    } catch (e) {
+      this.o.logger.warn({ err: e }, "renewing incident event leases failed");
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import type { Db } from "../db.ts";
+import { iso, json } from "../rows.ts";
+
+/** One durable incident event for one consumer (the Jira sync, the PagerDuty sync). */
+export interface IncidentEventRow {
+  id: number;
+  incidentId: string;
+  consumer: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  createdAt: string;
+  /** Times it has been taken for handling (this one included). */
+  attempts: number;
+}
+
+interface Row {
+  id: number;
+  incident_id: string;
+  consumer: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  attempts: number;
+}
+
+const toEvent = (r: Row): IncidentEventRow => ({ id: Number(r.id), incidentId: r.incident_id, consumer: r.consumer, kind: r.kind, payload: r.payload, createdAt: iso(r.created_at), attempts: Number(r.attempts) });
+const ms = (n: number) => String(Math.max(0, Math.round(n)));
+
+/**
+ * Incident events as durable rows (`incident_events`), the outbound sync's queue: appended in the
+ * transaction that changed the incident, claimed with a lease by any live replica, in order per
+ * incident and consumer (the next event waits until the one before it is done or parked).
+ */
+export class IncidentEventRepo {
+  private readonly db: Db;
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** Appends events (in the caller's transaction when the Db is one). */
+  async append(rows: Array<{ incidentId: string; consumer: string; kind: string; payload: Record<string, unknown> }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.query(
+      `INSERT INTO incident_events (incident_id, consumer, kind, payload)
+       SELECT t.incident_id, t.consumer, t.kind, t.payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(incident_id, consumer, kind, payload)`,
+      [rows.map((r) => r.incidentId), rows.map((r) => r.consumer), rows.map((r) => r.kind), rows.map((r) => json(r.payload))],
+    );
+  }
+
+  /**
+   * Claims up to `limit` events of these consumers for `owner`: per incident and consumer only the
+   * oldest unfinished one, when it is due and nobody holds it. Rows being claimed by another replica
+   * at the same moment are skipped, not waited on.
+   */
+  async claim(owner: string, consumers: string[], limit: number, leaseMs: number): Promise<IncidentEventRow[]> {
+    if (consumers.length === 0) return [];
+    const rows = await this.db.query<Row>(
+      `WITH c AS (
+         SELECT e.id FROM incident_events e
+          WHERE e.done_at IS NULL AND e.consumer = ANY($2::text[]) AND e.not_before <= now()
+            AND (e.lease_until IS NULL OR e.lease_until < now())
+            AND NOT EXISTS (SELECT 1 FROM incident_events p WHERE p.done_at IS NULL AND p.incident_id = e.incident_id AND p.consumer = e.consumer AND p.id < e.id)
+          ORDER BY e.id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       UPDATE incident_events e SET lease_owner = $1, lease_until = now() + ($4 || ' milliseconds')::interval, attempts = e.attempts + 1
+         FROM c WHERE e.id = c.id
+       RETURNING e.id, e.incident_id, e.consumer, e.kind, e.payload, e.created_at, e.attempts`,
+      [owner, consumers, limit, ms(leaseMs)],
+    );
+    return rows.map(toEvent).sort((a, b) => a.id - b.id);
+  }
+
+  /** Extends the leases `owner` holds on these unfinished events (its heartbeat). */
+  async renew(owner: string, ids: number[], leaseMs: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await this.db.query("UPDATE incident_events SET lease_until = now() + ($2 || ' milliseconds')::interval WHERE lease_owner = $1 AND done_at IS NULL AND id = ANY($3::bigint[]) RETURNING 1", [owner, ms(leaseMs), ids]);
+    return rows.length;
+  }
+
+  /** True when a later unfinished event of one of these kinds waits for the same incident and consumer. */
+  async hasLater(row: Pick<IncidentEventRow, "id" | "incidentId" | "consumer">, kinds: string[]): Promise<boolean> {
+    const rows = await this.db.query("SELECT 1 FROM incident_events WHERE done_at IS NULL AND incident_id = $1 AND consumer = $2 AND id > $3 AND kind = ANY($4::text[]) LIMIT 1", [row.incidentId, row.consumer, row.id, kinds]);
+    return rows.length > 0;
+  }
+
+  async done(id: number): Promise<void> {
+    await this.db.query("UPDATE incident_events SET done_at = now(), lease_owner = NULL, lease_until = NULL, error = NULL WHERE id = $1", [id]);
+  }
+
+  /** Gives a failed event back, claimable by any replica after `delayMs`. */
+  async retryLater(id: number, delayMs: number, error: string): Promise<void> {
+    await this.db.query("UPDATE incident_events SET lease_owner = NULL, lease_until = NULL, not_before = now() + ($2 || ' milliseconds')::interval, error = $3 WHERE id = $1 AND done_at IS NULL", [id, ms(delayMs), error]);
+  }
+
+  /** Takes an event out of handling after too many failures, keeping its error (the next one may go). */
+  async park(id: number, error: string): Promise<void> {
+    await this.db.query("UPDATE incident_events SET done_at = now(), parked_at = now(), lease_owner = NULL, lease_until = NULL, error = $2 WHERE id = $1", [id, error]);
+  }
+
+  /** Unfinished events (of a consumer, or all). */
+  async pendingCount(consumer?: string): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incident_events WHERE done_at IS NULL AND ($1::text IS NULL OR consumer = $1)", [consumer ?? null]);
+    return Number(row?.n ?? 0);
+  }
+
+  async parkedCount(): Promise<number> {
+    const [row] = await this.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incident_events WHERE parked_at IS NOT NULL");
+    return Number(row?.n ?? 0);
+  }
+}
