@@ -198,7 +198,8 @@ export async function duplicates(sandbox: { url: string; botToken: string }, inc
     for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
     return [...m.values()].reduce((s, n) => s + n - 1, 0);
   };
-  const jira = count((state.jiraIssues ?? []).map((i) => i.labels.find((l) => /inc/i.test(l)) ?? i.summary));
+  // Every incident ticket carries its incident's label (`aisre-<incident id>`): two tickets with one label are a duplicate.
+  const jira = count((state.jiraIssues ?? []).map((i) => i.labels.find((l) => /^aisre-INC/i.test(l)) ?? i.summary));
   const pages = count((state.pagerdutyIncidents ?? []).map((i) => i.dedupKey ?? i.title));
   return { slack, jira, pages, roots };
 }

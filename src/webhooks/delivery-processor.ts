@@ -74,6 +74,8 @@ export class DeliveryProcessor {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly waiting: Queued[] = [];
   private working = false;
+  /** While a claimed page is being queued: work starts once it is all there. */
+  private gathering = false;
   private inFlight = 0;
   /** Deliveries this replica holds (queued or being processed): their leases are renewed. */
   private readonly held = new Set<string>();
@@ -85,7 +87,7 @@ export class DeliveryProcessor {
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 100, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 200, gatherMs: 50, ...options };
+    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, ...options };
   }
 
   get leaseMs(): number {
@@ -97,7 +99,7 @@ export class DeliveryProcessor {
     this.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
     this.waiting.push({ sourceName, parsed, attempts });
-    if (this.working) return;
+    if (this.working || this.gathering) return;
     this.working = true;
     this.queue = this.work();
   }
@@ -217,7 +219,17 @@ export class DeliveryProcessor {
   private async claimPage(): Promise<number> {
     const claimed = await this.o.store.deliveries.claim(this.owner, this.o.pageSize, this.o.leaseMs);
     if (claimed.length > 0) this.o.logger.info({ count: claimed.length }, "claimed pending webhook deliveries");
-    for (const d of claimed) await this.resubmit(d);
+    // The whole page is queued before work starts, so it is decided in batches, not one by one.
+    this.gathering = true;
+    try {
+      for (const d of claimed) await this.resubmit(d);
+    } finally {
+      this.gathering = false;
+    }
+    if (this.waiting.length > 0 && !this.working) {
+      this.working = true;
+      this.queue = this.work();
+    }
     return claimed.length;
   }
 

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import type { Alert } from "../../src/domain/alert.ts";
 import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
@@ -66,7 +66,6 @@ describe.each(testDatabases())("durable sync state on $name", { timeout: 180_000
     a = createStore(db);
     b = createStore(other);
   };
-  beforeAll(() => undefined);
 
   it("a crash after the incident commits does not drop its sync: another replica handles the stored events, in order", async () => {
     await two();
@@ -147,13 +146,13 @@ describe.each(testDatabases())("durable sync state on $name", { timeout: 180_000
     const queue = new JiraWriteQueue({ port: jira.port, rows: a.jiraWrites, schedule: { debounceMs: 0, maxDelayMs: 0 } });
     await queue.comment("OPS-2", "Remediation: rolled back inventory");
     queue.close();
-    // Replica A took the batch (its lease: 50 ms) and died writing it.
-    const taken = await takeDue(a.jiraWrites, "OPS-2", "replica-a", Date.now() + 1, 50);
+    // Replica A took the batch (its lease: 1.5 s) and died writing it.
+    const taken = await takeDue(a.jiraWrites, "OPS-2", "replica-a", Date.now() + 1, 1500);
     expect(taken?.comments).toEqual(["Remediation: rolled back inventory"]);
-    expect(await takeDue(b.jiraWrites, "OPS-2", "replica-b", Date.now() + 1, 50)).toBeUndefined();
+    expect(await takeDue(b.jiraWrites, "OPS-2", "replica-b", Date.now() + 1, 1500)).toBeUndefined();
     const later = new JiraWriteQueue({ port: jira.port, rows: b.jiraWrites, schedule: { ...DEFAULT_SCHEDULE, debounceMs: 0, maxDelayMs: 0 }, pollMs: 20 });
     await later.comment("OPS-2", "Resolved by aisre after 12 min.");
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 1600));
     later.start();
     await later.idle();
     later.close();

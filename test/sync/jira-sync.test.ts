@@ -126,6 +126,19 @@ describe("Jira: a ticket per incident", () => {
     await h.settle();
     expect(await h.store.links.get(inc.id, "jira")).toBeDefined();
   });
+
+  it("never creates a second ticket when the first was created but not linked (answer lost, or the replica died)", async () => {
+    use();
+    const inc = await h.open();
+    await h.settle();
+    const first = (await h.store.links.get(inc.id, "jira"))!.externalId;
+    const creates = h.jiraCalls.filter((c) => c.method === "createIssue").length;
+    // The ticket exists in Jira, but the replica died before it stored the link.
+    await h.db.query("DELETE FROM external_links WHERE incident_id = $1 AND system = 'jira'", [inc.id]);
+    await h.sync.jira!.ensureTicket(inc.id);
+    expect((await h.store.links.get(inc.id, "jira"))?.externalId).toBe(first);
+    expect(h.jiraCalls.filter((c) => c.method === "createIssue").length).toBe(creates);
+  });
 });
 
 describe("Jira: declared field ownership", () => {

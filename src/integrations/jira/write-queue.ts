@@ -229,14 +229,17 @@ export class JiraWriteQueue {
 
   private beat(): void {
     if (this.heartbeat || this.closed) return;
-    this.heartbeat = setInterval(() => {
-      if (this.writing.size === 0) {
-        clearInterval(this.heartbeat);
-        this.heartbeat = undefined;
-        return;
-      }
-      void this.rows.renew(this.owner, [...this.writing], this.leaseMs).catch(() => undefined);
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        if (this.writing.size === 0) {
+          clearInterval(this.heartbeat);
+          this.heartbeat = undefined;
+          return;
+        }
+        void this.rows.renew(this.owner, [...this.writing], this.leaseMs).catch(() => undefined);
+      },
+      Math.max(100, Math.floor(this.leaseMs / 3)),
+    );
     this.heartbeat.unref?.();
   }
 

@@ -31,10 +31,7 @@ export class JiraWriteRepo {
   async mutate<R>(key: string, fn: (row: JiraWriteRow | undefined) => { next: JiraWriteNext; result: R }): Promise<R> {
     return this.db.transaction(async (tx) => {
       await tx.query("INSERT INTO jira_writes (issue_key, slot) VALUES ($1, 'null'::jsonb) ON CONFLICT DO NOTHING", [key]);
-      const [row] = await tx.query<{ slot: unknown; batch: unknown; lease_owner: string | null; expired: boolean | null }>(
-        "SELECT slot, batch, lease_owner, (lease_until IS NOT NULL AND lease_until < now()) AS expired FROM jira_writes WHERE issue_key = $1 FOR UPDATE",
-        [key],
-      );
+      const [row] = await tx.query<{ slot: unknown; batch: unknown; lease_owner: string | null; expired: boolean | null }>("SELECT slot, batch, lease_owner, (lease_until IS NOT NULL AND lease_until < now()) AS expired FROM jira_writes WHERE issue_key = $1 FOR UPDATE", [key]);
       const current: JiraWriteRow | undefined = row && row.slot !== null ? { slot: row.slot, batch: row.batch ?? undefined, leaseOwner: row.lease_owner ?? undefined, leaseExpired: row.expired === true } : undefined;
       const { next, result } = fn(current);
       if (next === null || (next === "keep" && !current)) {

@@ -21,10 +21,7 @@ export class SyncEchoRepo {
 
   /** True (and that one memory forgotten) when the change was remembered and has not expired. */
   async consume(key: string): Promise<boolean> {
-    const rows = await this.db.query(
-      `DELETE FROM sync_echoes WHERE id = (SELECT id FROM sync_echoes WHERE echo_key = $1 AND expires_at > now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`,
-      [key],
-    );
+    const rows = await this.db.query(`DELETE FROM sync_echoes WHERE id = (SELECT id FROM sync_echoes WHERE echo_key = $1 AND expires_at > now() ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id`, [key]);
     return rows.length > 0;
   }
 

@@ -39,6 +39,9 @@ describe("Jira adapter over jira-client", () => {
     const jira = createJiraClientAdapter(options);
     const ref = await jira.createIssue({ ...incident, timeline: "10:02 alert fired", labels: ["checkout"] });
     expect(ref).toEqual({ key: expect.stringMatching(/^OPS-\d+$/), id: expect.any(String), url: `${server.url}/jira/browse/${ref.key}` });
+    // A retry finds the ticket by the incident's label instead of creating a second one.
+    expect(await jira.findIncidentIssue(incident.incidentId)).toMatchObject({ key: expect.stringMatching(/^OPS-\d+$/) });
+    expect(await jira.findIncidentIssue("INC-20260101-none00")).toBeUndefined();
     const view = await jira.getIssue(ref.key);
     expect(view.values).toEqual({
       status: "To Do",
@@ -47,7 +50,7 @@ describe("Jira adapter over jira-client", () => {
       priority: "Highest",
       severity: "sev1",
       timeline: "10:02 alert fired",
-      labels: ["aisre", "incident", "checkout"],
+      labels: ["aisre", "incident", "aisre-INC-20260101-abc123", "checkout"],
       assignee: null,
     });
     const raw = sandbox.store.issue(ref.key);
