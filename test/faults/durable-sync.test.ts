@@ -53,7 +53,7 @@ function recordingJira(): { port: JiraPort; comments: string[]; updates: number 
   return Object.assign(r, { port });
 }
 
-describe.each(testDatabases())("durable sync state on $name", { timeout: 180_000 }, (tdb) => {
+describe.each(testDatabases())("durable sync state on $name", { timeout: 300_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);
   let db: Db;
   let other: Db;

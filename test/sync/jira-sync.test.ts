@@ -51,7 +51,7 @@ describe("Jira: a ticket per incident", () => {
     expect((await comments(inc.id)).at(-1)).toMatch(/^Resolved by Alice Chen after \d+ min\. Reason: rolled back\./);
   });
 
-  it("names a required field the mapping does not fill, in the thread, instead of failing silently; mapping it fixes it", async () => {
+  it("names a required field the mapping does not fill, in the thread, instead of failing silently; mapping it fixes it", { timeout: 300_000 }, async () => {
     h = await syncHarness({ jira: { requiredFields: { Incident: ["customfield_10040", "customfield_10044"] } } });
     try {
       const inc = await h.open();
