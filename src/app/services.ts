@@ -261,7 +261,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     remediation,
     ...(ports.pagerduty ? { oncall: (s: string) => sync.oncallFor(s) } : { oncallNote: ports.missing.pagerduty ?? "PagerDuty is not configured." }),
     knownServices: () => assistant.knownServices(),
-    changes: [(fn) => feedback.onChange(fn)],
+    // Grades; and the incident's root card appearing or being edited (its link, the leading cause).
+    changes: [(fn) => feedback.onChange(fn), (fn) => outbox.onSent((m) => (m.purpose === "root" || m.method === "chat.update") && m.incidentId !== undefined && fn())],
     presenter: deps.presenters.home,
   });
   let timer: NodeJS.Timeout | undefined;

@@ -35,7 +35,7 @@ export interface HomeServiceOptions {
   /** Other sources of change (feedback grades) that republish Home. */
   changes?: Array<(fn: () => void) => () => void>;
   presenter?: HomePresenter;
-  /** Quiet time after a change before republishing (changes come in bursts). Default 2 s. */
+  /** Quiet time after a change before republishing (changes come in bursts). Default 3 s. */
   debounceMs?: number;
   /** Republish anyway this often (wall time), so ages and on-call stay current. Default 60 s; 0 = off. */
   refreshMs?: number;
@@ -108,7 +108,7 @@ export class HomeService {
             this.changed();
           }
         });
-    }, this.o.debounceMs ?? 2000);
+    }, this.o.debounceMs ?? 3000);
     this.timer.unref?.();
   }
 

@@ -61,6 +61,7 @@ export class OutboxSender {
   private release?: () => Promise<void>;
   private wake?: () => void;
   private idleWaiters: Array<() => void> = [];
+  private readonly sentListeners = new Set<(item: { method: string; incidentId?: string; purpose?: string }) => void>();
 
   constructor(options: { store: Store; slack: SlackPort; logger: Logger; metrics?: AppMetrics; minIntervalMs?: number }) {
     this.store = options.store;
@@ -206,11 +207,19 @@ export class OutboxSender {
     await this.failed(item, result.error);
   }
 
+  /** Called after each message is posted or edited (the Home tab republishes when a card appears or changes). */
+  onSent(fn: (item: { method: string; incidentId?: string; purpose?: string }) => void): () => void {
+    this.sentListeners.add(fn);
+    return () => this.sentListeners.delete(fn);
+  }
+
   private async sent(item: OutboxItem, meta: OutboxMeta, channelId: string, payload: Record<string, unknown>, ts: string | undefined): Promise<void> {
     if (meta.record && ts) {
       await this.store.slackMessages.put({ incidentId: meta.record.incidentId, purpose: meta.record.purpose, channel: channelId, ts, threadTs: typeof payload.thread_ts === "string" ? payload.thread_ts : undefined });
     }
     await this.store.outbox.markSent(item.id, { ts: ts ?? null });
+    const incidentId = meta.record?.incidentId ?? meta.incidentId;
+    for (const fn of this.sentListeners) fn({ method: item.method, ...(incidentId ? { incidentId } : {}), ...(meta.record ? { purpose: meta.record.purpose } : {}) });
   }
 
   /**
