@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,7 +27,8 @@ export default async function setup(project: TestProject): Promise<void> {
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true });
     const dump = await dumpMigratedDatabase(migrate);
-    const partial = `${path}.${process.pid}.partial`;
+    // Each project's global setup may build it at once: each writes its own file, the rename is atomic.
+    const partial = `${path}.${randomUUID()}.partial`;
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path);
   }
