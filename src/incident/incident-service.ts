@@ -20,6 +20,7 @@ import { mentionUser } from "../text/slack-markup.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../domain/postmortem.ts";
 import { withLock } from "../store/locks.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { listWords, noun } from "../text/words.ts";
 
 const severityRank = (s: Severity) => Number(s.slice(3));
 
@@ -514,8 +515,16 @@ export class IncidentService {
       if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, this.o.lifecycle)) {
         const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => e.data.event === "verified" || e.data.event === "skipped");
         if (fix && quietAfterFix(view, Date.parse(fix.at), now, this.o.lifecycle)) {
-          const lagging = [...new Set(view.filter((a) => a.firing && (a.anomaly || a.flapping)).map((a) => (a.anomaly ? `the anomaly${a.service ? ` on ${a.service}` : ""}` : `the flapping ${a.name}`)))];
-          await this.changeStatus(incident.id, "resolved", "aisre", `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${lagging.slice(0, 3).join(" and ")} no longer hold it open` : ""}`);
+          const firing = view.filter((a) => a.firing && (a.anomaly || a.flapping));
+          const anomalies = [...new Set(firing.filter((a) => a.anomaly).map((a) => a.service ?? a.name))];
+          const flapping = [...new Set(firing.filter((a) => !a.anomaly).map((a) => a.name))];
+          const lagging = [...(anomalies.length ? [`the ${noun(anomalies.length, "anomaly")} on ${listWords(anomalies.slice(0, 4))}`] : []), ...(flapping.length ? [`the flapping ${listWords(flapping.slice(0, 3))}`] : [])];
+          await this.changeStatus(
+            incident.id,
+            "resolved",
+            "aisre",
+            `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${listWords(lagging)} no longer ${lagging.length > 1 || anomalies.length > 1 || flapping.length > 1 ? "hold" : "holds"} it open` : ""}`,
+          );
           resolved.push(incident.id);
           continue;
         }
