@@ -108,6 +108,8 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
   const port = await freePort();
   const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-amc-")), LOG_LEVEL: "warn" };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  // AISRE_SANDBOX_PROCESS=true: the sandbox in its own process (its RSS is then printed apart).
+  if (process.env.AISRE_SANDBOX_PROCESS) env.AISRE_SANDBOX_PROCESS = process.env.AISRE_SANDBOX_PROCESS;
   // AM_COMPARE_CPU_PROF=<dir>: the aisre process writes a V8 CPU profile there on exit.
   const prof = process.env.AM_COMPARE_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.AM_COMPARE_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, "handlers/main.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

@@ -25,12 +25,12 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-// The local sandbox (what stands for Slack, Kubernetes, Prometheus, Jira, PagerDuty) runs in a process
-// of its own unless AISRE_SANDBOX_PROCESS=false: its simulation then never competes with the
+// With AISRE_SANDBOX_PROCESS=true the local sandbox (what stands for Slack, Kubernetes, Prometheus,
+// Jira, PagerDuty) runs in a process of its own: its simulation then never competes with the
 // product's event loop and heap. It starts first, so that it comes up while the product loads.
 let sandboxProcess: import("./sandbox-process.ts").SandboxProcess | undefined;
 let stopping = false;
-if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SANDBOX_PROCESS !== false) {
+if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SANDBOX_PROCESS === true) {
   const { startSandboxProcess } = await import("./sandbox-process.ts");
   sandboxProcess = await startSandboxProcess({ env: process.env, port: config.sandboxPort, host: config.host, logger });
   config = loadConfig({ ...process.env, SANDBOX_PORT: String(sandboxProcess.port), AISRE_SANDBOX_URL: sandboxProcess.url });

@@ -168,8 +168,8 @@ const envSchema = z.object({
   /** Off when a real Prometheus + Alertmanager scrape the simulation and deliver its alerts instead. */
   SIM_ALERT_DELIVERY: bool,
   /**
-   * `npm start` runs the local sandbox (simulation, Slack, Jira, PagerDuty twins) as a child process of
-   * its own, as the outside world it stands for; false runs it inside the product's process.
+   * true: `npm start` runs the local sandbox (simulation, Slack, Jira, PagerDuty twins) as a child
+   * process of its own, as the outside world it stands for. Default: inside the product's process.
    */
   AISRE_SANDBOX_PROCESS: bool,
 });

@@ -62,7 +62,17 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
   const profileDir = mkdtempSync(join(tmpdir(), "aisre-bench-prof-"));
   const child = spawn(process.execPath, ["--import", hook, "handlers/main.ts"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(sandboxPort), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-data-")), LOG_LEVEL: "warn", AISRE_PROFILE_DIR: profileDir, ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      PORT: String(port),
+      SANDBOX_PORT: String(sandboxPort),
+      AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-data-")),
+      LOG_LEVEL: "warn",
+      AISRE_PROFILE_DIR: profileDir,
+      ...(process.env.AISRE_SANDBOX_PROCESS ? { AISRE_SANDBOX_PROCESS: process.env.AISRE_SANDBOX_PROCESS } : {}),
+      ...env,
+    },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;

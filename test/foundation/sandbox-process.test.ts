@@ -20,9 +20,9 @@ const answers = (url: string) =>
     () => false,
   );
 
-describe("npm start runs the sandbox in a process of its own", () => {
+describe("npm start with AISRE_SANDBOX_PROCESS=true runs the sandbox in a process of its own", () => {
   it("serves the sandbox from a child process, routes Slack and alerts through it, and the child ends with the product, even after kill -9", async () => {
-    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn" };
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn", AISRE_SANDBOX_PROCESS: "true" };
     const bot = `http://127.0.0.1:${env.PORT}`;
     const sandbox = `http://127.0.0.1:${env.SANDBOX_PORT}`;
     const run = runNode(["handlers/main.ts"], env);
@@ -48,7 +48,7 @@ describe("npm start runs the sandbox in a process of its own", () => {
   }, 600_000);
 
   it("stops the sandbox process on SIGTERM and exits 0", async () => {
-    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn" };
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn", AISRE_SANDBOX_PROCESS: "true" };
     const run = runNode(["handlers/main.ts"], env);
     try {
       await eventually(async () => ((await answers(`http://127.0.0.1:${env.PORT}/readyz`)) ? true : undefined), "readyz", 400_000);
