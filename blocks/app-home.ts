@@ -27,7 +27,7 @@ function openIncidents(v: HomeView): KnownBlock[] {
   const blocks: KnownBlock[] = [header(`:rotating_light: Open incidents (${v.open.length})`)];
   if (v.open.length === 0) return [...blocks, section(":white_check_mark: No open incidents.")];
   for (const i of v.open.slice(0, MAX_OPEN)) {
-    const cause = i.cause ? `\nLeading cause: _${esc(fit(i.cause, 400))}_${i.confidence !== undefined ? ` (${pct(i.confidence)})` : ""}` : "\n_No leading cause yet._";
+    const cause = i.cause ? `\nLeading cause: ${esc(fit(i.cause, 400))}${i.confidence !== undefined ? ` (${pct(i.confidence)})` : ""}` : "\n_No leading cause yet._";
     const services = i.services.length ? ` · ${esc(i.services.slice(0, 5).join(", "))}` : "";
     blocks.push(section(`*${esc(i.severity.toUpperCase())}* ${link(i.permalink, fit(i.title, 200))} · ${esc(i.status)} for ${ageText(i.ageMs)}${services} · ${inlineCode(i.id)}${cause}`));
   }
@@ -66,7 +66,7 @@ function resolved(v: HomeView): KnownBlock[] {
   const blocks: KnownBlock[] = [header(":dart: Recently resolved: how right was aisre?")];
   if (v.resolved.length === 0) return [...blocks, section("_No resolved incidents yet._")];
   const lines = v.resolved.map((r) => {
-    const said = r.cause ? `aisre said _${esc(fit(r.cause, 200))}_${r.confidence !== undefined ? ` (${pct(r.confidence)})` : ""}` : "aisre named no cause";
+    const said = r.cause ? `aisre said: ${esc(fit(r.cause, 200))}${r.confidence !== undefined ? ` (${pct(r.confidence)})` : ""}` : "aisre named no cause";
     const graded = r.score !== undefined && r.grade ? `*${GRADE_LABELS[r.grade]}* ${r.score}/100 (${r.graders} grade${r.graders === 1 ? "" : "s"})` : "_not graded yet_";
     return `• ${link(r.permalink, fit(r.title, 150))} · resolved ${when(r.resolvedAt)}\n    ${said} · ${graded}`;
   });

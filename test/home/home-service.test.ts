@@ -94,7 +94,7 @@ describe("HomeService", { timeout: 120_000 }, () => {
     expect(shown).toContain("Open incidents (1)");
     expect(shown).toContain("Checkout failing");
     expect(shown).toContain("open for 12 min");
-    expect(shown).toContain("deploy 2.3.0 of inventory_ (72 %)");
+    expect(shown).toContain("Leading cause: deploy 2.3.0 of inventory (72 %)");
     // Alice may approve A1 (not yet approved by her); A2 is Carol's only; A3 she already approved.
     expect(shown).toContain("Waiting for your approval (1)");
     expect(shown).toContain("Roll back checkout");

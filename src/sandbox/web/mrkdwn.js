@@ -17,7 +17,7 @@ const EMOJI = {
   calendar: "📆", date: "📅", spiral_note_pad: "🗒️", pushpin: "📌", round_pushpin: "📍", checkered_flag: "🏁", triangular_flag_on_post: "🚩",
   dart: "🎯", mega: "📣", loudspeaker: "📢", speech_balloon: "💬", thought_balloon: "💭", brain: "🧠", test_tube: "🧪",
   microscope: "🔬", scales: "⚖️", stop_sign: "🛑", vertical_traffic_light: "🚦", traffic_light: "🚥", skull: "💀",
-  slightly_smiling_face: "🙂", smile: "😄", wave: "👋", pray: "🙏", raised_hands: "🙌", muscle: "💪", sparkles: "✨", star: "⭐",
+  slightly_smiling_face: "🙂", smile: "😄", wave: "👋", pray: "🙏", raised_hands: "🙌", raised_hand: "✋", muscle: "💪", sparkles: "✨", star: "⭐",
   heavy_plus_sign: "➕", heavy_minus_sign: "➖", small_red_triangle: "🔺", small_red_triangle_down: "🔻", chart: "💹",
   arrow_forward: "▶️", arrow_backward: "◀️", arrow_double_up: "⏫", arrow_double_down: "⏬", twisted_rightwards_arrows: "🔀",
   bust_in_silhouette: "👤", busts_in_silhouette: "👥", pencil2: "✏️", pencil: "📝", whale: "🐳", alarm_clock: "⏰", alarm: "⏰",
