@@ -1,6 +1,7 @@
 import { AnomalyDetector } from "../src/detect/detector.ts";
 import { DetectionService } from "../src/detect/detection-service.ts";
 import { rng } from "../src/domain/random.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 /**
  * Early detection costs:
@@ -27,7 +28,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const det = new AnomalyDetector();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) det.update(T0 + i * MIN, values[i]);
+  for (let i = 0; i < n; i++) det.update(T0 + i * MIN, itemAt(values, i));
   const wallSecs = (performance.now() - t0) / 1000;
   const c1 = process.cpuUsage(c0);
   // CPU time, not wall time: the figure should not depend on what else the machine runs.
@@ -42,7 +43,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const rs = Array.from({ length: series }, (_, k) => rng(100 + k));
   const heapBefore = process.memoryUsage().heapUsed;
   for (let k = 0; k < series; k++) {
-    const pts = Array.from({ length: warm }, (_, i) => ({ t: T0 + i * step, value: valueAt(rs[k], i * 5, k) }));
+    const pts = Array.from({ length: warm }, (_, i) => ({ t: T0 + i * step, value: valueAt(itemAt(rs, k), i * 5, k) }));
     svc.observe(`svc${k % 50}/sli${k}`, pts);
   }
   const heapAfter = process.memoryUsage().heapUsed;
@@ -52,7 +53,7 @@ export async function run(): Promise<Record<string, string | number>> {
   let findings = 0;
   for (let m = 0; m < polls; m++) {
     const i = warm + m;
-    for (let k = 0; k < series; k++) findings += svc.observe(`svc${k % 50}/sli${k}`, [{ t: T0 + i * step, value: valueAt(rs[k], i * 5, k) }]).length;
+    for (let k = 0; k < series; k++) findings += svc.observe(`svc${k % 50}/sli${k}`, [{ t: T0 + i * step, value: valueAt(itemAt(rs, k), i * 5, k) }]).length;
   }
   const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - w0;

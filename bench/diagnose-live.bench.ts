@@ -7,6 +7,7 @@ import { loadRunbookDir } from "../src/knowledge/runbook.ts";
 import { openDb } from "../src/store/open.ts";
 import { Toolsets } from "../src/toolsets/index.ts";
 import { memoryPod, memoryPorts } from "../src/toolsets/memory-ports.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 /**
  * The live path on a generated 50-service system: context assembly through the toolsets (in-memory
@@ -70,7 +71,7 @@ export async function run(): Promise<Record<string, string | number>> {
   }
   times.sort((a, b) => a - b);
   assembly.sort((a, b) => a - b);
-  const worst = times[times.length - 1];
+  const worst = itemAt(times, times.length - 1);
   return {
     services: 50,
     "log lines served per run": logLines,

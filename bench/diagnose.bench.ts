@@ -1,5 +1,6 @@
 import { diagnose } from "../src/diagnose/engine.ts";
 import { syntheticCase } from "../src/diagnose/synthetic.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 /**
  * Diagnosis of a generated 50-service system with one hour of 1-minute metrics (5 metrics per
@@ -34,7 +35,7 @@ export async function run(): Promise<Record<string, string | number>> {
     if (d.hypotheses[0]?.service === c.answer) correct++;
   }
   times.sort((a, b) => a - b);
-  const worst = times[times.length - 1];
+  const worst = itemAt(times, times.length - 1);
   return {
     services: 50,
     "metrics per service": 5,

@@ -9,6 +9,7 @@ import { silentLogger } from "../src/log.ts";
 import { openDb } from "../src/store/open.ts";
 import { createStore } from "../src/store/store.ts";
 import { WebhookIntake } from "../src/webhooks/intake.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 export const name = "ingest: alerts/s sustained through the webhook intake (embedded PGlite)";
 
@@ -48,7 +49,7 @@ export async function run(): Promise<Record<string, string | number>> {
   await intake.drain();
   const seconds = (performance.now() - started) / 1000;
   const total = perDelivery * deliveries;
-  const stored = (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM alerts"))[0].n;
+  const stored = itemAt(await db.query<{ n: number }>("SELECT count(*)::int AS n FROM alerts"), 0).n;
   const open = (await store.incidents.listOpen()).length;
   const rss = process.memoryUsage().rss;
   await db.close();

@@ -2,6 +2,7 @@ import { SliPoller, type PollerOptions } from "../src/detect/polling/poller.ts";
 import { parseSliConfig } from "../src/detect/sli-config.ts";
 import { MemoryCloudWatch, MemoryMetrics, noiseAt } from "../test/detect/polling/memory-ports.ts";
 import { clockOf } from "../src/domain/clock.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 /**
  * SLI polling costs, through the whole poller path (window planning, the metrics port, point
@@ -57,7 +58,7 @@ async function measure(poller: SliPoller, advance: () => void): Promise<{ backfi
     wall.push(performance.now() - w);
     points += r.points;
     findings += r.findings;
-    if (r.errors.length) throw new Error(r.errors[0].error);
+    if (r.errors.length) throw new Error(itemAt(r.errors, 0).error);
   }
   return { backfillCpu, perPoll, wall, points, findings };
 }

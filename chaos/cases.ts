@@ -1,6 +1,7 @@
 import { openDb } from "../src/store/open.ts";
 import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../test/support/databases.ts";
 import { duplicates, pgQuery, readyWithin, sleep, startReplica, startSharedSandbox, stop, Storm, unprocessed, until, type ChaosRow } from "./harness.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 /** How long and how hard each case pushes: the full run uses the issue's figures, CI shorter ones. */
 export interface Scale {
@@ -24,7 +25,7 @@ async function scratch(admin: Admin): Promise<{ name: string; url: string; drop(
 }
 
 async function countIncidents(q: (sql: string) => Promise<Array<Record<string, unknown>>>): Promise<number> {
-  return Number((await q("SELECT count(*)::int AS n FROM incidents"))[0].n);
+  return Number(itemAt(await q("SELECT count(*)::int AS n FROM incidents"), 0).n);
 }
 
 /** Waits until the bot has posted everything it queued (the outbox is empty) and nothing is pending. */
@@ -141,7 +142,7 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
     await sleep(Math.max(0, faultEnds - Date.now()));
     const recovered = Date.now();
-    await until(async () => (Number((await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"))[0].n) === 0 ? true : undefined), "the Slack backlog drained", 120_000).catch(() => undefined);
+    await until(async () => (Number(itemAt(await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"), 0).n) === 0 ? true : undefined), "the Slack backlog drained", 120_000).catch(() => undefined);
     const drainSeconds = (Date.now() - recovered) / 1000;
     await settle(q, storm.accepted, 60_000);
     const lost = await unprocessed(q, storm.accepted);
@@ -168,8 +169,8 @@ export async function threeReplicasOneKilled(scale: Scale, admin: Admin): Promis
     const storm = new Storm("replicas");
     const running = storm.run(() => [...alive], scale.perSecond, scale.stormSeconds);
     await sleep((scale.stormSeconds * 1000) / 2);
-    replicas[0].child.kill("SIGKILL");
-    alive.delete(replicas[0].url);
+    itemAt(replicas, 0).child.kill("SIGKILL");
+    alive.delete(itemAt(replicas, 0).url);
     const killedAt = Date.now();
     await running;
     const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
@@ -225,7 +226,7 @@ export async function restartUnderBacklog(scale: Scale, admin: Admin): Promise<C
 export function formatTable(rows: ChaosRow[]): string {
   const head = ["fault", "accepted", "refused", "lost", "duplicated", "s to recover", "recovery is"];
   const lines = rows.map((r) => [r.fault, String(r.accepted), String(r.refused), String(r.lost), String(r.duplicated), r.recoverSeconds.toFixed(1), r.recovery]);
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => itemAt(l, i).length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(itemAt(widths, i))).join(" | ")} |`;
   return [fmt(head), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(fmt)].join("\n");
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { freePort } from "../src/http/free-port.ts";
+import { itemAt } from "../src/domain/indexed.ts";
 
 export const repoRoot = fileURLToPath(new URL("../", import.meta.url));
 
@@ -159,7 +160,7 @@ export class Storm {
 export async function unprocessed(query: (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>, accepted: Set<string>): Promise<number> {
   if (accepted.size === 0) return 0;
   const rows = await query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic' AND delivery_id = ANY($1::text[]) AND processed_at IS NOT NULL", [[...accepted]]);
-  return accepted.size - Number(rows[0].n);
+  return accepted.size - Number(itemAt(rows, 0).n);
 }
 
 export async function pgQuery(url: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { LoopLimitError, runToolLoop, type LoopTool } from "../../src/assistant/llm-loop.ts";
 import { Redactor } from "../../src/redact/redactor.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 describe("LLM tool loop against an OpenAI-compatible server", () => {
   const server = new FakeOpenAI();
@@ -37,7 +38,7 @@ describe("LLM tool loop against an OpenAI-compatible server", () => {
     expect(r.text).toContain("inventory v2.3");
     expect(calls).toEqual([{ services: ["inventory"] }]);
     expect(r.used).toEqual([{ tool: "recent_changes", args: { services: ["inventory"] }, outcome: "ok: inventory v2.3 deployed 10:02" }]);
-    const second = server.chats()[1].body as { messages: Array<{ role: string; content: string }> };
+    const second = itemAt(server.chats(), 1).body as { messages: Array<{ role: string; content: string }> };
     expect(second.messages.at(-1)!.role).toBe("tool");
     expect(second.messages.at(-1)!.content).toContain("inventory v2.3");
   });

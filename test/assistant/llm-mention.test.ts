@@ -3,6 +3,7 @@ import { Assistant } from "../../src/assistant/assistant.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /**
  * The LLM path through the real @mention flow: the product runs on the sandbox with
@@ -80,19 +81,19 @@ describe("@mentions answered by the LLM tool loop", () => {
 
     const reqs = loopRequests();
     expect(reqs).toHaveLength(2);
-    const first = reqs[0].body as { model: string; tools: Array<{ function: { name: string } }>; messages: Array<{ role: string; content: string }> };
+    const first = itemAt(reqs, 0).body as { model: string; tools: Array<{ function: { name: string } }>; messages: Array<{ role: string; content: string }> };
     expect(first.model).toBe("fake-model");
     const names = first.tools.map((x) => x.function.name);
     expect(names).toEqual(expect.arrayContaining(["recent_changes", "service_metrics", "k8s_pod_state", "log_signatures", "runbook_matches", "who_is_on_call", "service_health", "propose_action"]));
     // The context: the system's clock, the incident and its diagnosis, from the timeline.
-    expect(first.messages[1].content).toContain("Current time (the monitored system's clock)");
-    expect(first.messages[1].content).toContain(incident.id);
-    expect(first.messages[1].content).toMatch(/Leading cause: .*inventory/);
-    const second = reqs[1].body as { messages: Array<{ role: string; content: string; tool_call_id?: string }> };
+    expect(itemAt(first.messages, 1).content).toContain("Current time (the monitored system's clock)");
+    expect(itemAt(first.messages, 1).content).toContain(incident.id);
+    expect(itemAt(first.messages, 1).content).toMatch(/Leading cause: .*inventory/);
+    const second = itemAt(reqs, 1).body as { messages: Array<{ role: string; content: string; tool_call_id?: string }> };
     const toolMsgs = second.messages.filter((m) => m.role === "tool");
     expect(toolMsgs).toHaveLength(2);
-    expect(toolMsgs[0].content).toContain("2.3.0");
-    expect(toolMsgs[1].content).toContain('"verdict":"unhealthy"');
+    expect(itemAt(toolMsgs, 0).content).toContain("2.3.0");
+    expect(itemAt(toolMsgs, 1).content).toContain('"verdict":"unhealthy"');
   });
 
   it("a proposal becomes a remediation card for approval; nothing runs; unknown actions are refused", async () => {

@@ -14,6 +14,7 @@ import type { Answer } from "../../src/assistant/types.ts";
 import type { TimelineEntry } from "../../src/domain/incident.ts";
 import type { StoredAlert } from "../../src/store/repos/alerts.ts";
 import { SERVICES } from "./phrasings.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const at = (min: number) => new Date(Date.UTC(2026, 10, 23, 10, min)).toISOString();
 let id = 0;
@@ -54,7 +55,7 @@ function ctxOf(over: Partial<IncidentContext> = {}): IncidentContext {
   ];
   return {
     incident: { id: "INC-1", title: "checkout is burning its error budget: 30% of requests fail", status: "open", severity: "sev2", origin: "alert", services: ["checkout", "frontend", "inventory"], createdAt: at(5), updatedAt: at(8) },
-    card: { impact: "checkout: 30 % of requests fail", diagnosis: { cause: snapshot.hypotheses[0].cause, confidence: 0.9, verdict: "confident", nextSteps: ["Recommended: rollback of inventory"] } },
+    card: { impact: "checkout: 30 % of requests fail", diagnosis: { cause: itemAt(snapshot.hypotheses, 0).cause, confidence: 0.9, verdict: "confident", nextSteps: ["Recommended: rollback of inventory"] } },
     alerts,
     timeline,
     hypotheses: hypothesesFrom(timeline),
@@ -70,15 +71,15 @@ describe("incident context from the timeline", () => {
       [1, "inventory", 0.9],
       [2, "orders-db", 0.06],
     ]);
-    expect(hs[0].evidence).toEqual(["[change] deploy 2.3.0 at 10:02Z, 3 min before onset", "[log] 60× KeyError: 'warehouse_id'"]);
-    expect(hs[0].gaps).toEqual(["no traces"]);
-    expect(hs[1].counterEvidence).toEqual(["[metric] query latency normal"]);
+    expect(itemAt(hs, 0).evidence).toEqual(["[change] deploy 2.3.0 at 10:02Z, 3 min before onset", "[log] 60× KeyError: 'warehouse_id'"]);
+    expect(itemAt(hs, 0).gaps).toEqual(["no traces"]);
+    expect(itemAt(hs, 1).counterEvidence).toEqual(["[metric] query latency normal"]);
   });
 
   it("falls back to one hypothesis per entry without a snapshot, newest per service", () => {
     const hs = hypothesesFrom([entry("hypothesis", "cache is evicting", { service: "cache", confidence: 0.2 }, 1), entry("hypothesis", "cache is full", { service: "cache", confidence: 0.4 }, 2), entry("hypothesis", "db is slow", { service: "orders-db", confidence: 0.5, evidence: ["p99 3 s"] }, 3)]);
     expect(hs.map((h) => h.text)).toEqual(["db is slow", "cache is full"]);
-    expect(hs[0].evidence).toEqual(["p99 3 s"]);
+    expect(itemAt(hs, 0).evidence).toEqual(["p99 3 s"]);
   });
 
   it("keeps the questions asked of the bot (and the gist of its answers) as the conversation", () => {
@@ -138,8 +139,8 @@ describe("answer helpers", () => {
   it("summarises long series before they go to the model", () => {
     const values = Array.from({ length: 100 }, (_, i) => i / 100);
     const c = compactForModel({ status: "ok", data: { series: [{ metric: "error_ratio", timestamps: values.map((_, i) => 1000 + i), values }] } }) as { data: { series: Array<{ values: { points: number; max: number; lastTen: number[] } }> } };
-    expect(c.data.series[0].values).toMatchObject({ points: 100, max: 0.99, median: 0.5 });
-    expect(c.data.series[0].values.lastTen).toHaveLength(10);
+    expect(itemAt(c.data.series, 0).values).toMatchObject({ points: 100, max: 0.99, median: 0.5 });
+    expect(itemAt(c.data.series, 0).values.lastTen).toHaveLength(10);
     expect(compactForModel([1, 2, 3])).toEqual([1, 2, 3]);
   });
 
@@ -161,7 +162,7 @@ describe("answer helpers", () => {
     const ts = Array.from({ length: 120 }, (_, i) => 1_000_000 + i * 60);
     const values = ts.map((_, i) => (i >= 70 ? 0.304 : 0.006));
     expect(reading({ metric: "error_ratio", timestamps: ts, values }, "ratio")!.baseline).toBeCloseTo(0.304);
-    const r = reading({ metric: "error_ratio", timestamps: ts, values }, "ratio", ts[70] - 300)!;
+    const r = reading({ metric: "error_ratio", timestamps: ts, values }, "ratio", itemAt(ts, 70) - 300)!;
     expect(r.now).toBeCloseTo(0.304);
     expect(r.baseline).toBeCloseTo(0.006);
   });

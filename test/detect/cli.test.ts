@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSeriesCsv, parseTimestamp } from "../../src/detect/series-csv.ts";
 import { gaussian, rng } from "./synth.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const main = join(import.meta.dirname, "../../src/cli/main.ts");
 const aisre = (...args: string[]) => execFileSync(process.execPath, [main, ...args], { encoding: "utf8" });
@@ -29,7 +30,7 @@ describe("aisre detect", () => {
     const input = readFileSync(file, "utf8").trim().split("\n");
     expect(out[0]).toBe("timestamp,value,anomaly_score");
     expect(out).toHaveLength(input.length);
-    for (let i = 1; i < input.length; i++) expect(out[i].startsWith(`${input[i]},`)).toBe(true);
+    for (let i = 1; i < input.length; i++) expect(itemAt(out, i).startsWith(`${input[i]},`)).toBe(true);
     const scores = out.slice(1).map((l) => Number(l.split(",")[2]));
     expect(scores.every((s) => s >= 0 && s <= 1)).toBe(true);
     expect(scores[1000]).toBeGreaterThan(0.6);
@@ -58,7 +59,7 @@ describe("aisre detect", () => {
   it("explains in JSON and refuses bad usage", () => {
     const json = JSON.parse(aisre("detect", file, "--json")) as Array<{ anomaly_score: number; explanation: { kind: string } }>;
     expect(json).toHaveLength(1200);
-    expect(json[1000].explanation.kind).toBe("spike");
+    expect(itemAt(json, 1000).explanation.kind).toBe("spike");
     expect(() => aisre("detect")).toThrow();
     expect(() => aisre("detect", "--in", dir)).toThrow();
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DetectionService } from "../../src/detect/detection-service.ts";
 import { parseSliConfig } from "../../src/detect/sli-config.ts";
 import { gaussian, MIN, rng, series } from "./synth.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const slis = parseSliConfig({
   services: {
@@ -24,30 +25,30 @@ describe("DetectionService", () => {
   it("turns a spike over the SLI threshold into one finding with its explanation and chart points", () => {
     const svc = new DetectionService(slis, { keepPoints: 120 });
     const pts = noisy(1500, 1);
-    pts[1400].value = 160;
+    itemAt(pts, 1400).value = 160;
     const findings = svc.observe("checkout/latency", pts);
     expect(findings).toHaveLength(1);
-    const f = findings[0];
-    expect(f).toMatchObject({ key: "checkout/latency", service: "checkout", sli: "latency", at: pts[1400].t, quiet: false, page: true, escalation: false });
+    const f = itemAt(findings, 0);
+    expect(f).toMatchObject({ key: "checkout/latency", service: "checkout", sli: "latency", at: itemAt(pts, 1400).t, quiet: false, page: true, escalation: false });
     expect(f.score).toBeGreaterThanOrEqual(f.threshold);
     expect(f.explanation.kind).toBe("spike");
     expect(f.explanation.baseline).toBeCloseTo(100, 0);
-    expect(f.explanation.since).toBe(pts[1400].t);
+    expect(f.explanation.since).toBe(itemAt(pts, 1400).t);
     expect(f.points).toHaveLength(120);
-    expect(f.points[f.points.length - 1]).toMatchObject({ t: pts[1400].t, value: 160 });
+    expect(f.points[f.points.length - 1]).toMatchObject({ t: itemAt(pts, 1400).t, value: 160 });
   });
 
   it("respects the SLI direction", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(1500, 2);
-    pts[1400].value = 40; // a drop in latency is not a problem
+    itemAt(pts, 1400).value = 40; // a drop in latency is not a problem
     expect(svc.observe("checkout/latency", pts)).toHaveLength(0);
   });
 
   it("reports a lasting shift once, not at every poll", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(2000, 3);
-    for (let i = 1500; i < 2000; i++) pts[i].value += 30;
+    for (let i = 1500; i < 2000; i++) itemAt(pts, i).value += 30;
     const findings: unknown[] = [];
     // Fed one point at a time, as a poller would.
     for (const p of pts) findings.push(...svc.observe("checkout/latency", [p]));
@@ -58,7 +59,7 @@ describe("DetectionService", () => {
   it("marks findings in quiet hours as quiet and never paging", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(1500, 4);
-    pts[1400].value = 160;
+    itemAt(pts, 1400).value = 160;
     const [f] = svc.observe("checkout/memory", pts);
     expect(f).toMatchObject({ quiet: true, page: false });
   });
@@ -71,15 +72,15 @@ describe("DetectionService", () => {
     const oom = pts.findIndex((p) => p.value >= 0.9 * 512);
     const findings = svc.observe("checkout/memory", pts);
     expect(findings.length).toBeGreaterThan(0);
-    const first = findings[0];
-    expect(first.at).toBeGreaterThanOrEqual(pts[leakStart].t);
-    expect(first.at).toBeLessThan(pts[leakStart].t + (pts[oom].t - pts[leakStart].t) / 10);
+    const first = itemAt(findings, 0);
+    expect(first.at).toBeGreaterThanOrEqual(itemAt(pts, leakStart).t);
+    expect(first.at).toBeLessThan(itemAt(pts, leakStart).t + (itemAt(pts, oom).t - itemAt(pts, leakStart).t) / 10);
   });
 
   it("accepts unknown series with default settings, ignores repeated points and sorts a batch", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(1500, 6);
-    pts[1450].value = 200;
+    itemAt(pts, 1450).value = 200;
     const shuffled = [...pts].reverse();
     const findings = svc.observe("payments/error-rate", shuffled);
     expect(findings).toHaveLength(1);

@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { AnomalyDetector, scoreOfSurprise, surpriseOfScore } from "../../src/detect/detector.ts";
 import { gaussian, MIN, rng, series, T0 } from "./synth.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 function run(points: Array<{ t: number; value: number }>, det = new AnomalyDetector()) {
   return points.map((p) => det.update(p.t, p.value));
 }
 
 function firstAlarm(outs: Array<{ score: number }>, from: number, threshold: number): number {
-  for (let i = from; i < outs.length; i++) if (outs[i].score >= threshold) return i;
+  for (let i = from; i < outs.length; i++) if (itemAt(outs, i).score >= threshold) return i;
   return -1;
 }
 
@@ -18,8 +19,8 @@ describe("AnomalyDetector", () => {
     const pts = series(3000, 5 * MIN, () => 42);
     const outs = run(pts);
     expect(outs.every((o) => o.score === 0)).toBe(true);
-    pts.push({ t: pts[2999].t + 5 * MIN, value: 43 });
-    expect(run(pts)[3000].score).toBeGreaterThan(0.99);
+    pts.push({ t: itemAt(pts, 2999).t + 5 * MIN, value: 43 });
+    expect(itemAt(run(pts), 3000).score).toBeGreaterThan(0.99);
   });
 
   it("keeps every score in [0, 1] and scores nothing during warm-up", () => {
@@ -33,11 +34,11 @@ describe("AnomalyDetector", () => {
     const g = noise(2);
     const pts = series(1500, MIN, (i) => (i === 1200 ? 80 : 50 + 2 * g()));
     const outs = run(pts);
-    expect(outs[1200].score).toBeGreaterThan(0.6);
-    expect(outs[1200].explanation.kind).toBe("spike");
-    expect(outs[1200].explanation.baseline).toBeCloseTo(50, 0);
-    expect(outs[1200].explanation.deviation).toBeGreaterThan(25);
-    expect(outs[1200].explanation.since).toBe(pts[1200].t);
+    expect(itemAt(outs, 1200).score).toBeGreaterThan(0.6);
+    expect(itemAt(outs, 1200).explanation.kind).toBe("spike");
+    expect(itemAt(outs, 1200).explanation.baseline).toBeCloseTo(50, 0);
+    expect(itemAt(outs, 1200).explanation.deviation).toBeGreaterThan(25);
+    expect(itemAt(outs, 1200).explanation.since).toBe(itemAt(pts, 1200).t);
     // The normal points before it stay well below.
     const before = outs.slice(300, 1200).map((o) => o.score);
     expect(Math.max(...before)).toBeLessThan(0.6);
@@ -46,8 +47,8 @@ describe("AnomalyDetector", () => {
   it("detects a dip", () => {
     const g = noise(3);
     const outs = run(series(1500, MIN, (i) => (i === 1300 ? 20 : 50 + 2 * g())));
-    expect(outs[1300].score).toBeGreaterThan(0.6);
-    expect(outs[1300].explanation.kind).toBe("dip");
+    expect(itemAt(outs, 1300).score).toBeGreaterThan(0.6);
+    expect(itemAt(outs, 1300).explanation.kind).toBe("dip");
   });
 
   it("detects a level shift within a few points and says since when", () => {
@@ -57,10 +58,10 @@ describe("AnomalyDetector", () => {
     const at = firstAlarm(outs, 1000, 0.6);
     expect(at).toBeGreaterThanOrEqual(1500);
     expect(at).toBeLessThan(1510);
-    const e = outs[at].explanation;
+    const e = itemAt(outs, at).explanation;
     expect(e.kind).toBe("level-shift");
-    expect(e.since).toBeGreaterThanOrEqual(pts[1495].t);
-    expect(e.since).toBeLessThanOrEqual(pts[at].t);
+    expect(e.since).toBeGreaterThanOrEqual(itemAt(pts, 1495).t);
+    expect(e.since).toBeLessThanOrEqual(itemAt(pts, at).t);
     // One episode: after the first alarm the shift is not re-announced at full strength.
     const later = outs.slice(at + 20, at + 140).filter((o) => o.score >= 0.6).length;
     expect(later).toBeLessThan(3);
@@ -74,7 +75,7 @@ describe("AnomalyDetector", () => {
     const at = firstAlarm(outs, 2900, 0.4);
     expect(at).toBeGreaterThan(3000);
     expect(at).toBeLessThan(3060);
-    expect(outs[at].explanation.kind).toBe("flatline");
+    expect(itemAt(outs, at).explanation.kind).toBe("flatline");
     expect(Math.max(...outs.slice(300, 3000).map((o) => o.score))).toBeLessThan(0.5);
   });
 
@@ -82,13 +83,13 @@ describe("AnomalyDetector", () => {
     const g = noise(5);
     const pts = series(2000, MIN, (i) => (i % 50 === 7 ? Number.NaN : 30 + g()));
     // A two-hour gap in the timestamps.
-    for (let i = 1000; i < pts.length; i++) pts[i].t += 120 * MIN;
-    pts[1800].value = 60;
+    for (let i = 1000; i < pts.length; i++) itemAt(pts, i).t += 120 * MIN;
+    itemAt(pts, 1800).value = 60;
     const outs = run(pts);
     const nan = outs.filter((_, i) => i % 50 === 7);
     expect(nan.every((o) => o.score === 0 && o.explanation.kind === "gap")).toBe(true);
-    expect(outs[1000].score).toBeLessThan(0.5);
-    expect(outs[1800].score).toBeGreaterThan(0.6);
+    expect(itemAt(outs, 1000).score).toBeLessThan(0.5);
+    expect(itemAt(outs, 1800).score).toBeGreaterThan(0.6);
     const others = outs.filter((_, i) => i > 100 && i !== 1800 && i % 50 !== 7);
     expect(Math.max(...others.map((o) => o.score))).toBeLessThan(0.6);
   });
@@ -127,7 +128,7 @@ describe("AnomalyDetector", () => {
     const missing = firstAlarm(outs, day * 8, 0.5);
     expect(missing).toBeGreaterThanOrEqual(day * 8 + 96);
     expect(missing).toBeLessThan(day * 8 + 110);
-    expect(outs[missing].explanation.model).toBe("daily");
+    expect(itemAt(outs, missing).explanation.model).toBe("daily");
   });
 
   it("learns weekly seasonality: weekends are normal, a weekday without its business hours is not", () => {
@@ -146,8 +147,8 @@ describe("AnomalyDetector", () => {
     expect(Math.max(...quiet.map((o) => o.score))).toBeLessThan(0.5);
     const at = firstAlarm(outs, day * 30, 0.6);
     expect(at).toBe(day * 30 + 32);
-    expect(outs[at].explanation.model).toBe("weekly");
-    expect(outs[at].explanation.kind).toBe("dip");
+    expect(itemAt(outs, at).explanation.model).toBe("weekly");
+    expect(itemAt(outs, at).explanation.kind).toBe("dip");
   });
 
   it("handles a sparse series: recurring bursts become normal, a much larger one is not", () => {
@@ -156,7 +157,7 @@ describe("AnomalyDetector", () => {
     const outs = run(pts);
     const routine = outs.filter((_, i) => i > 2000 && i % 97 === 0).map((o) => o.score);
     expect(Math.max(...routine)).toBeLessThan(0.5);
-    expect(outs[3500].score).toBeGreaterThan(0.6);
+    expect(itemAt(outs, 3500).score).toBeGreaterThan(0.6);
   });
 
   it("catches a memory leak before an OOM threshold alert (90% of the limit) would fire", () => {
@@ -177,8 +178,8 @@ describe("AnomalyDetector", () => {
       expect(detected).toBeGreaterThan(leakStart);
       // Well before the threshold alert: in the first tenth of the climb to it.
       expect(detected - leakStart).toBeLessThan((oomAlert - leakStart) / 10);
-      expect(["drift", "level-shift", "spike"]).toContain(outs[detected].explanation.kind);
-      expect(outs[detected].explanation.since).toBeGreaterThanOrEqual(pts[leakStart].t);
+      expect(["drift", "level-shift", "spike"]).toContain(itemAt(outs, detected).explanation.kind);
+      expect(itemAt(outs, detected).explanation.since).toBeGreaterThanOrEqual(itemAt(pts, leakStart).t);
     }
   });
 

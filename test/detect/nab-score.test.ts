@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { groupScores, nabScore, normalize, probationaryLength, scaledSigmoid, scoreAtThreshold, STANDARD_PROFILE } from "../../src/detect/nab-score.ts";
 import type { ScoredSeries } from "../../src/detect/nab-score.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const MIN = 60_000;
 const N = 1000;
@@ -55,8 +56,8 @@ describe("NAB scoring on hand-made windows", () => {
   it("a false positive before any window costs A_FP = 0.11", () => {
     // Same score on both points, so the threshold cannot separate them.
     const r = scoreAtThreshold([series({ 200: 1, 400: 1 })], 1);
-    expect(r[0].score).toBeCloseTo(1 - 0.11, 10);
-    expect(r[0].fp).toBe(1);
+    expect(itemAt(r, 0).score).toBeCloseTo(1 - 0.11, 10);
+    expect(itemAt(r, 0).fp).toBe(1);
   });
 
   it("a false positive just after a window costs less, scaled by its distance", () => {
@@ -65,13 +66,13 @@ describe("NAB scoring on hand-made windows", () => {
     const fp = (2 / (1 + Math.exp(5 * d)) - 1) * 0.11;
     const r = scoreAtThreshold([series({ 400: 1, 520: 1 })], 1);
     expect(fp).toBeCloseTo(-0.05341, 4);
-    expect(r[0].score).toBeCloseTo(1 + fp, 10);
+    expect(itemAt(r, 0).score).toBeCloseTo(1 + fp, 10);
     // Far past the window (> 3 widths) it costs the full 0.11.
-    expect(scoreAtThreshold([series({ 400: 1, 900: 1 })], 1)[0].score).toBeCloseTo(1 - 0.11, 10);
+    expect(itemAt(scoreAtThreshold([series({ 400: 1, 900: 1 })], 1), 0).score).toBeCloseTo(1 - 0.11, 10);
   });
 
   it("detections in the probationary period are ignored", () => {
-    expect(scoreAtThreshold([series({ 10: 1, 400: 1 })], 1)[0].score).toBeCloseTo(1, 10);
+    expect(itemAt(scoreAtThreshold([series({ 10: 1, 400: 1 })], 1), 0).score).toBeCloseTo(1, 10);
   });
 
   it("optimises one threshold over all series", () => {
@@ -86,7 +87,7 @@ describe("NAB scoring on hand-made windows", () => {
     expect(r.normalized).toBeCloseTo(normalize(0.89, -1, 1), 10);
     const groups = groupScores(r, () => "cat");
     expect(groups).toHaveLength(1);
-    expect(groups[0].fp).toBe(1);
+    expect(itemAt(groups, 0).fp).toBe(1);
   });
 
   it("a constant score everywhere (NAB's null detector) scores 0", () => {

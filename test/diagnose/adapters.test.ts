@@ -3,6 +3,7 @@ import { cardDiagnosis, changesFromEvents, diffDiagnoses, graphFromTopology, nex
 import { diagnose } from "../../src/diagnose/engine.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
 import { healthy, metric, ONSET, step, svc } from "./helpers.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 function input(): DiagnosisInput {
   return {
@@ -37,7 +38,7 @@ describe("adapters", () => {
     const d = diagnose(withDeploy);
     const card = cardDiagnosis(d);
     expect(card.cause).toMatch(/ledger/);
-    expect(card.confidence).toBe(d.hypotheses[0].confidence);
+    expect(card.confidence).toBe(itemAt(d.hypotheses, 0).confidence);
     expect(card.verdict).toBe(d.uncertainty);
     expect(card.nextSteps!.join(" ")).toMatch(/roll it back/);
     expect(nextSteps(diagnose({ anomalyStart: ONSET, services: [healthy("a")] }))[0]).toMatch(/no service shows a clear anomaly/);
@@ -50,7 +51,7 @@ describe("adapters", () => {
     const after = diagnose(later);
     const changes = diffDiagnoses(before, after);
     expect(changes.find((c) => c.kind === "strengthened" && c.service === "ledger")?.text).toMatch(/Hypothesis strengthened: ledger \(\d+ % → \d+ %\): deploy v7/);
-    expect(changes[0].kind).toBe("leader");
+    expect(itemAt(changes, 0).kind).toBe("leader");
     expect(changes.some((c) => c.service === "payments" && (c.kind === "weakened" || c.kind === "dropped"))).toBe(true);
     // nothing new → nothing to say
     expect(diffDiagnoses(after, diagnose(later))).toEqual([]);

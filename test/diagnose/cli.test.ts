@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findCases, loadCase, parseGraphCsv, parseMetricsCsv, splitCsvLine } from "../../src/diagnose/case-reader.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { ServiceMetrics } from "../../src/diagnose/types.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const devSet = join(root, "../shared/eval/rca");
@@ -59,7 +60,7 @@ describe("case reader", () => {
   it("splits quoted CSV and parses long-format metrics with missing values", () => {
     expect(splitCsvLine('1,"a,b",lat,"x""y"')).toEqual(["1", "a,b", "lat", 'x"y']);
     const m = parseMetricsCsv("timestamp,service,metric,value\n2,svc,lat,0.5\n1,svc,lat,\n1,svc,err,3\n");
-    const lat = m[0].series.find((s) => s.metric === "lat")!;
+    const lat = itemAt(m, 0).series.find((s) => s.metric === "lat")!;
     expect(lat.timestamps).toEqual([1, 2]);
     expect(Number.isNaN(lat.values[0])).toBe(true);
     expect(lat.values[1]).toBe(0.5);
@@ -72,7 +73,7 @@ describe("case reader", () => {
   it("finds cases and picks up graph.csv and baseline.csv from the parent folder", () => {
     const cases = findCases(system);
     expect(cases.map((c) => c.split("/").pop())).toEqual(["case-11", "case-12"]);
-    const c = loadCase(cases[0]);
+    const c = loadCase(itemAt(cases, 0));
     expect(c.files.graph).toBe(join(system, "graph.csv"));
     expect(c.files.baseline).toBe(join(system, "baseline.csv"));
     expect(c.input.graph!.edges.length).toBeGreaterThan(5);
@@ -99,8 +100,8 @@ describe("aisre rca", () => {
       expect(h.confidence).toBeLessThanOrEqual(1);
       for (const e of h.evidence) expect(typeof e.metric === "string" && typeof e.summary === "string").toBe(true);
     }
-    for (let i = 1; i < out.ranking.length; i++) expect(out.ranking[i - 1].score).toBeGreaterThanOrEqual(out.ranking[i].score);
-    expect(out.ranking[0].evidence.length).toBeGreaterThan(0);
+    for (let i = 1; i < out.ranking.length; i++) expect(itemAt(out.ranking, i - 1).score).toBeGreaterThanOrEqual(itemAt(out.ranking, i).score);
+    expect(itemAt(out.ranking, 0).evidence.length).toBeGreaterThan(0);
   });
 
   it.skipIf(!haveDev)("works on a real development case", () => {
@@ -117,7 +118,7 @@ describe("aisre rca", () => {
   });
 
   it("prints a readable report without --json and fails cleanly on a bad folder", () => {
-    const r = cli(["rca", findCases(system)[0]]);
+    const r = cli(["rca", itemAt(findCases(system), 0)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^(Likely cause|Unsure|Thin evidence)/);
     expect(r.stdout).toMatch(/#1 /);

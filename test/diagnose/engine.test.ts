@@ -4,6 +4,7 @@ import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
 import { flat, healthy, metric, ONSET, step, svc } from "./helpers.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const rankOf = (d: ReturnType<typeof diagnose>, s: string): number => d.hypotheses.findIndex((h) => h.service === s) + 1;
 
@@ -33,10 +34,10 @@ function chain(): DiagnosisInput {
 describe("diagnose: topology", () => {
   it("ranks an upstream fault first, above the downstream callers that show it", () => {
     const d = diagnose(chain());
-    expect(d.hypotheses[0].service).toBe("db");
+    expect(itemAt(d.hypotheses, 0).service).toBe("db");
     expect(rankOf(d, "api")).toBeGreaterThan(1);
     expect(rankOf(d, "web")).toBeGreaterThan(1);
-    const top = d.hypotheses[0];
+    const top = itemAt(d.hypotheses, 0);
     expect(top.evidence.some((e) => e.kind === "metric" && e.source.metric === "query_latency_p99")).toBe(true);
     expect(top.evidence.some((e) => e.kind === "topology" && /api/.test(e.summary) && /web/.test(e.summary))).toBe(true);
     expect(top.services).toEqual(expect.arrayContaining(["db", "api", "web"]));
@@ -49,7 +50,7 @@ describe("diagnose: topology", () => {
   it("says evidence in an on-call engineer's words: units, 'N× the usual', readable times, real plurals", () => {
     const d = diagnose(chain());
     const all = d.hypotheses.flatMap((h) => [...h.evidence, ...h.counterEvidence].map((e) => e.summary));
-    const metric = d.hypotheses[0].evidence.find((e) => e.kind === "metric" && e.source.metric === "query_latency_p99")!;
+    const metric = itemAt(d.hypotheses, 0).evidence.find((e) => e.kind === "metric" && e.source.metric === "query_latency_p99")!;
     expect(metric.summary).toMatch(/^query latency p99 rose to [\d.]+ m?s at \d\d:\d\d UTC \(/);
     for (const text of all) {
       expect(text).not.toMatch(/robust z|spreads|\d\d:\d\dZ\b|\w\(s\)/);
@@ -60,14 +61,14 @@ describe("diagnose: topology", () => {
     const input = chain();
     input.graph = { edges: input.graph!.edges.map((e) => ({ source: e.target, target: e.source })) };
     const d = diagnose(input);
-    expect(d.hypotheses[0].service).toBe("db");
+    expect(itemAt(d.hypotheses, 0).service).toBe("db");
     expect(d.notes.join(" ")).toMatch(/reversed/);
   });
 
   it("keeps the declared direction when asked, and then cannot blame db", () => {
     const input = chain();
     input.graph = { edges: input.graph!.edges.map((e) => ({ source: e.target, target: e.source })), orientation: "as-given" };
-    expect(diagnose(input).hypotheses[0].service).not.toBe("db");
+    expect(itemAt(diagnose(input).hypotheses, 0).service).not.toBe("db");
   });
 
   it("without a graph still ranks by anomaly strength and reports the gap", () => {
@@ -75,7 +76,7 @@ describe("diagnose: topology", () => {
     delete input.graph;
     const d = diagnose(input);
     expect(d.gaps.join(" ")).toMatch(/no dependency graph/);
-    expect(d.hypotheses[0].service).toBe("db"); // 8x is the strongest change
+    expect(itemAt(d.hypotheses, 0).service).toBe("db"); // 8x is the strongest change
   });
 
   it("finds a fault in the front end itself when nothing it depends on is abnormal", () => {
@@ -83,7 +84,7 @@ describe("diagnose: topology", () => {
     input.services = [svc("db", metric("query_latency_p99", 0.05, flat), metric("cpu_usage", 40, flat)), svc("api", metric("latency_p99", 0.15, flat), metric("requests_total", 900, step(0.5))), svc("web", metric("latency_p99", 0.3, step(1.3)), metric("errors_5xx", 2, step(20)), metric("requests_total", 1000, flat))];
     input.symptom = { service: "web", metric: "errors_5xx" };
     const d = diagnose(input);
-    expect(d.hypotheses[0].service).toBe("web");
+    expect(itemAt(d.hypotheses, 0).service).toBe("web");
   });
 });
 
@@ -112,12 +113,12 @@ describe("diagnose: changes and other evidence", () => {
     const input = siblings();
     input.changes = [{ service: "catalog", at: ONSET - 300, kind: "deploy", version: "v42" }];
     const withDeploy = diagnose(input);
-    expect(withDeploy.hypotheses[0].service).toBe("catalog");
-    expect(withDeploy.hypotheses[0].score).toBeGreaterThan(without.hypotheses.find((h) => h.service === "catalog")!.score);
-    const ev = withDeploy.hypotheses[0].evidence.find((e) => e.kind === "change")!;
+    expect(itemAt(withDeploy.hypotheses, 0).service).toBe("catalog");
+    expect(itemAt(withDeploy.hypotheses, 0).score).toBeGreaterThan(without.hypotheses.find((h) => h.service === "catalog")!.score);
+    const ev = itemAt(withDeploy.hypotheses, 0).evidence.find((e) => e.kind === "change")!;
     expect(ev.summary).toMatch(/v42/);
     expect(ev.summary).toMatch(/5 min before onset/);
-    expect(withDeploy.hypotheses[0].cause).toMatch(/trigger/);
+    expect(itemAt(withDeploy.hypotheses, 0).cause).toMatch(/trigger/);
   });
 
   it("an unrelated deploy long before onset does not beat the true cause", () => {
@@ -127,7 +128,7 @@ describe("diagnose: changes and other evidence", () => {
       { service: "api", at: ONSET - 5 * 3600, kind: "deploy", version: "v3" },
     ];
     const d = diagnose(input);
-    expect(d.hypotheses[0].service).toBe("db");
+    expect(itemAt(d.hypotheses, 0).service).toBe("db");
     const mailer = d.hypotheses.find((h) => h.service === "mailer");
     if (mailer) expect(mailer.counterEvidence.some((e) => /too long before/.test(e.summary))).toBe(true);
   });
@@ -136,7 +137,7 @@ describe("diagnose: changes and other evidence", () => {
     const input = chain();
     input.changes = [{ service: "mailer", at: ONSET - 120, kind: "deploy", version: "v10" }];
     const d = diagnose(input);
-    expect(d.hypotheses[0].service).toBe("db");
+    expect(itemAt(d.hypotheses, 0).service).toBe("db");
     expect(rankOf(d, "mailer")).toBeGreaterThan(1);
     const mailer = d.hypotheses.find((h) => h.service === "mailer")!;
     expect(mailer.counterEvidence.some((e) => /look normal/.test(e.summary))).toBe(true);
@@ -159,18 +160,18 @@ describe("diagnose: changes and other evidence", () => {
       { service: "catalog", signature: "GET /items 200", count: 5000, firstSeen: ONSET - 86400 },
     ];
     const d = diagnose(input);
-    expect(d.hypotheses[0].service).toBe("search");
-    const kinds = d.hypotheses[0].evidence.map((e) => e.kind);
+    expect(itemAt(d.hypotheses, 0).service).toBe("search");
+    const kinds = itemAt(d.hypotheses, 0).evidence.map((e) => e.kind);
     expect(kinds).toContain("k8s");
     expect(kinds).toContain("log");
-    expect(d.hypotheses[0].cause).toMatch(/OOMKilled/);
+    expect(itemAt(d.hypotheses, 0).cause).toMatch(/OOMKilled/);
   });
 
   it("runbook matches are cited as evidence", () => {
     const input = chain();
     input.runbooks = [{ runbookId: "slow-queries", title: "Slow queries", score: 0.8, services: ["db"] }];
     const d = diagnose(input);
-    expect(d.hypotheses[0].evidence.some((e) => e.kind === "runbook" && e.source.ref === "slow-queries")).toBe(true);
+    expect(itemAt(d.hypotheses, 0).evidence.some((e) => e.kind === "runbook" && e.source.ref === "slow-queries")).toBe(true);
   });
 });
 
@@ -181,9 +182,9 @@ describe("diagnose: uncertainty, gaps and confidence", () => {
       services: [svc("left", metric("latency_p99", 0.1, step(4), { salt: 1 })), svc("right", metric("latency_p99", 0.1, step(4), { salt: 2 })), healthy("other", 3)],
     });
     expect(d.uncertainty).toBe("unsure: two candidates");
-    expect([d.hypotheses[0].service, d.hypotheses[1].service].sort()).toEqual(["left", "right"]);
+    expect([itemAt(d.hypotheses, 0).service, itemAt(d.hypotheses, 1).service].sort()).toEqual(["left", "right"]);
     expect(d.headline).toMatch(/Unsure/);
-    expect(d.hypotheses[0].confidence).toBeLessThan(0.6);
+    expect(itemAt(d.hypotheses, 0).confidence).toBeLessThan(0.6);
   });
 
   it("a quiet system gives 'thin evidence', never a confident answer", () => {

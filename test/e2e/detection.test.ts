@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/domain/incident.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /**
  * The issue's "Done when" for polling, on the whole product and its sandbox: the SLI poller (node-cron,
@@ -81,7 +82,7 @@ describe("early detection on the sandbox", () => {
     const body = text(replies.msg);
     expect(body).toMatch(/`order-processor` memory [\d.]+ % vs [\d.]+ % usual/);
     expect(body).toMatch(/since <!date\^\d+\^\{time\}\|\d\d:\d\d UTC>/);
-    const file = (replies.chart.files as Array<{ name: string; filetype?: string; mimetype?: string; url_private?: string }>)[0];
+    const file = itemAt(replies.chart.files as Array<{ name: string; filetype?: string; mimetype?: string; url_private?: string }>, 0);
     expect(file.name).toMatch(/\.png$/);
     expect(replies.all.indexOf(replies.msg)).toBeLessThan(replies.all.indexOf(replies.chart));
     const png = await fetch(file.url_private!, { headers: { authorization: `Bearer ${t.aisre.sandbox!.botToken}` } });

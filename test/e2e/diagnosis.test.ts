@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Incident } from "../../src/domain/incident.ts";
 import type { SimScenarioInfo } from "../../src/sandbox/sim/scenarios/types.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /**
  * The issue's "Done when", on the whole product and its sandbox: for every scenario of the simulated
@@ -94,7 +95,7 @@ describe("live diagnosis on the sandbox, every scenario", () => {
         }, "the diagnosis in the thread");
         const analyses = thread.filter((m) => text(m).includes("*Diagnosis*"));
         expect(analyses).toHaveLength(1);
-        const analysis = text(analyses[0]);
+        const analysis = text(itemAt(analyses, 0));
         expect(analysis).toContain("*Evidence*");
         expect(analysis).toContain("Investigation gaps");
         // Updates say what changed; none reposts the analysis.

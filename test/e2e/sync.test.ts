@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION, VIEW } from "../../blocks/ids.ts";
 import type { Incident } from "../../src/domain/incident.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /**
  * The issue's "Done when", on the whole product and its sandbox: a bad-deploy incident creates a
@@ -153,7 +154,7 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
       return c.length ? c : undefined;
     }, "the postmortem in Jira");
     expect(comments).toHaveLength(1);
-    const copy = comments[0].body;
+    const copy = itemAt(comments, 0).body;
     // The timeline is the incident's, in order.
     const lines = copy.split("\n");
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
@@ -171,7 +172,7 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     expect(reassigned).toBeLessThan(resolved);
     expect(copy).toMatch(/HighErrorRate|SLOErrorBudgetBurn/);
     // Times in the copy are the timeline's.
-    const first = (await services().store.timeline.list(incident.id))[0];
+    const first = itemAt(await services().store.timeline.list(incident.id), 0);
     expect(copy).toContain(new Date(first.at).toISOString().slice(11, 19));
 
     // The human assignee is still there after the resolve and postmortem writes.
@@ -201,7 +202,7 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     const key = (await jira()).key;
     const copies = (await jiraComments(key)).filter((x) => x.body.includes("h2. Postmortem"));
     expect(copies).toHaveLength(1);
-    expect(copies[0].body).toContain(summary);
+    expect(itemAt(copies, 0).body).toContain(summary);
     const msg: SlackMessageShape | undefined = (await replies()).find((m) => m.ts === pm.ts);
     expect(text(msg!)).toContain("marketplace SKUs");
   }, 60_000);

@@ -10,6 +10,7 @@ import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
 import { clockOf } from "../../src/domain/clock.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const topology: Topology = {
   services: ["frontend", "checkout", "payments", "orders-db", "reporting"],
@@ -79,7 +80,7 @@ describe("IncidentService", () => {
     // The joins are one digest message, edited in place: not a message per alert change.
     const replies = slack.replies(root.ts);
     expect(replies.map((m) => m.text)).toEqual(["What the signals show: 8 alerts firing, 1 resolved"]);
-    const inc = (await store.incidents.listOpen())[0];
+    const inc = itemAt(await store.incidents.listOpen(), 0);
     expect(inc.services.sort()).toEqual(["checkout", "frontend", "payments"]);
     expect((await store.alerts.countByIncident(inc.id)).total).toBe(9);
     const joined = (await store.timeline.list(inc.id, ["alert"])).filter((e) => e.text.includes(" fired"));
@@ -103,11 +104,11 @@ describe("IncidentService", () => {
     await drain();
     let replies = slack.replies(root.ts);
     expect(replies).toHaveLength(1);
-    const body = JSON.stringify(replies[0].blocks);
+    const body = JSON.stringify(itemAt(replies, 0).blocks);
     expect(body).toContain("*RedisEvictions* on `payments` (SEV2) resolved · flapping (5 flips)");
     expect(body).toContain(":package: deploy of `payments` v2.3 (from v2.2) at <!date^");
     expect(body).toContain('"action_id":"incident_timeline"');
-    expect(replies[0].edits).toBeGreaterThanOrEqual(6);
+    expect(itemAt(replies, 0).edits).toBeGreaterThanOrEqual(6);
 
     // Another process (a restart, or another replica) carries on with the same message.
     const next = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, outbox, threadFlushMs: 0, clock: clockOf(() => clock) });
@@ -116,8 +117,8 @@ describe("IncidentService", () => {
     for (let i = 0; i < 10 && (await store.outbox.pendingCount()) > 0; i++) await outbox.sendDue();
     replies = slack.replies(root.ts);
     expect(replies).toHaveLength(1);
-    expect(replies[0].text).toBe("What the signals show: 2 alerts firing, 1 resolved · 1 recent change".replace(" · ", ", "));
-    expect(JSON.stringify(replies[0].blocks)).toContain("*HighLatency* on `frontend`");
+    expect(itemAt(replies, 0).text).toBe("What the signals show: 2 alerts firing, 1 resolved · 1 recent change".replace(" · ", ", "));
+    expect(JSON.stringify(itemAt(replies, 0).blocks)).toContain("*HighLatency* on `frontend`");
   });
 
   it("gives an unrelated failure at the same time its own incident", async () => {
@@ -235,7 +236,7 @@ describe("IncidentService", () => {
     await drain();
     const edits = slack.calls.slice(before).filter((c) => c.method === "chat.update");
     for (const e of edits) expect(e.payload.metadata).toMatchObject({ event_payload: { incident_id: inc.id } });
-    const cardEdit = edits.filter((c) => c.payload.ts === slack.roots()[0].ts).at(-1)!;
+    const cardEdit = edits.filter((c) => c.payload.ts === itemAt(slack.roots(), 0).ts).at(-1)!;
     expect(cardEdit.payload.metadata).toMatchObject({ event_type: "aisre_incident_resolved", event_payload: { incident_id: inc.id, status: "resolved" } });
   });
 
@@ -245,7 +246,7 @@ describe("IncidentService", () => {
     expect(r.changesAttached).toBe(1);
     const [inc] = await store.incidents.listOpen();
     const changes = await store.timeline.list(inc.id, ["change"]);
-    expect(changes[0].text).toContain("checkout depends on payments");
+    expect(itemAt(changes, 0).text).toContain("checkout depends on payments");
   });
 
   it("keeps posts queued through a 429 and sends them after Retry-After", async () => {

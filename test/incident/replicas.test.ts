@@ -9,6 +9,7 @@ import { openPostgresDb } from "../../src/store/pg-db.ts";
 import { createStore } from "../../src/store/store.ts";
 import { freshPostgres } from "../support/databases.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -50,11 +51,11 @@ describe.skipIf(!url)("two replicas on one Postgres", () => {
     });
     const storm = Array.from({ length: 40 }, (_, i) => alert(i));
     await Promise.all(replicas.flatMap((r) => [r.incidents.ingest({ alerts: storm.slice(0, 20), changes: [] }), r.incidents.ingest({ alerts: storm.slice(20), changes: [] })]));
-    expect((await replicas[0].store.incidents.listOpen()).length).toBe(1);
+    expect((await itemAt(replicas, 0).store.incidents.listOpen()).length).toBe(1);
     for (const r of replicas) r.outbox.start();
-    for (let i = 0; i < 100 && (await replicas[0].store.outbox.pendingCount()) > 0; i++) await new Promise((res) => setTimeout(res, 50));
+    for (let i = 0; i < 100 && (await itemAt(replicas, 0).store.outbox.pendingCount()) > 0; i++) await new Promise((res) => setTimeout(res, 50));
     await Promise.all(replicas.map((r) => r.outbox.stop()));
     expect(slack.roots().length).toBe(1);
-    expect((await replicas[1].store.alerts.countByIncident((await replicas[1].store.incidents.listOpen())[0].id)).total).toBe(40);
+    expect((await itemAt(replicas, 1).store.alerts.countByIncident(itemAt(await itemAt(replicas, 1).store.incidents.listOpen(), 0).id)).total).toBe(40);
   });
 });

@@ -11,6 +11,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const runbooksDir = new URL("../../runbooks/", import.meta.url).pathname;
 
@@ -43,7 +44,7 @@ describe("knowledge base", () => {
         (await kb.search(q, { limit: 3 })).map((h) => h.id),
         q,
       ).toContain(id);
-    expect((await kb.search("pods OOMKilled memory keeps growing"))[0].id).toBe("runbook:oom-memory-leak");
+    expect(itemAt(await kb.search("pods OOMKilled memory keeps growing"), 0).id).toBe("runbook:oom-memory-leak");
     // Re-indexing the same folder changes nothing.
     expect((await kb.indexRunbooks(runbooksDir)).changed).toBe(0);
   });
@@ -54,7 +55,7 @@ describe("knowledge base", () => {
     const repo = createStore(db).knowledge;
     const kb = new KnowledgeBase({ repo, logger: silentLogger });
     await kb.indexRunbooks(dir);
-    expect((await kb.search("consumer lag"))[0].id).toBe("runbook:a");
+    expect(itemAt(await kb.search("consumer lag"), 0).id).toBe("runbook:a");
     rmSync(join(dir, "a.md"));
     const r = await kb.indexRunbooks(dir);
     expect(r.removed).toBeGreaterThanOrEqual(1);
@@ -67,8 +68,8 @@ describe("knowledge base", () => {
     await kb.indexRunbooks(runbooksDir);
     expect(openai.requests.some((r) => r.path.endsWith("/embeddings"))).toBe(true);
     const hits = await kb.search("memory leak OOMKilled restart");
-    expect(hits[0].id).toBe("runbook:oom-memory-leak");
-    expect(hits[0].via).toEqual(["lexical", "vector"]);
+    expect(itemAt(hits, 0).id).toBe("runbook:oom-memory-leak");
+    expect(itemAt(hits, 0).via).toEqual(["lexical", "vector"]);
   });
 
   it("reciprocal rank fusion rewards agreement", () => {

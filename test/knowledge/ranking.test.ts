@@ -5,6 +5,7 @@ import { loadRetrievalSet, retrievalFigures } from "../../src/knowledge/retrieva
 import { loadRunbookDir, parseRunbook, runbookToKbEntry } from "../../src/knowledge/runbook.ts";
 import { candidateNames, terms } from "../../src/knowledge/text-terms.ts";
 import type { KbEntry } from "../../src/store/repos/knowledge.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const runbooksDir = new URL("../../runbooks/", import.meta.url).pathname;
 const shipped = (): KbEntry[] => loadRunbookDir(runbooksDir).runbooks.map(runbookToKbEntry);
@@ -48,8 +49,8 @@ describe("alert query", () => {
 describe("field-aware ranking", () => {
   it('ranks "OOMKilled containers" first for "pods oomkilled"', () => {
     const hits = new KbRanker(shipped()).rank("pods oomkilled");
-    expect(hits[0].id).toBe("runbook:oom-memory-leak");
-    expect(hits[1].id).toBe("runbook:crash-loop");
+    expect(itemAt(hits, 0).id).toBe("runbook:oom-memory-leak");
+    expect(itemAt(hits, 1).id).toBe("runbook:crash-loop");
   });
 
   it("an alert name written in the query beats a long generic runbook that repeats its words", () => {
@@ -60,7 +61,7 @@ describe("field-aware ranking", () => {
     const hits = ranker.rank("VolumeFillingUp: the API server volume is filling up, requests fail, error budget burn");
     expect(hits[0]).toMatchObject({ id: "runbook:volumefillingup", matched: ["exact name"] });
     // The same words without the name: the text decides.
-    expect(ranker.rank("persistent volume almost full")[0].id).toBe("runbook:volumefillingup");
+    expect(itemAt(ranker.rank("persistent volume almost full"), 0).id).toBe("runbook:volumefillingup");
   });
 
   it("weights the title above the body (same words, different fields)", () => {

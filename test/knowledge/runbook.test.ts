@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { globMatch, idFromPath, loadRunbookDir, parseRunbook, REMEDIATION_ACTIONS, runbookToKbEntry } from "../../src/knowledge/runbook.ts";
 import { matchRunbooks } from "../../src/knowledge/runbook-match.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const runbooksDir = fileURLToPath(new URL("../../runbooks/", import.meta.url));
 
@@ -118,16 +119,16 @@ describe("shipped runbooks", () => {
 
   it("matches an alert name to the right runbook first", () => {
     const hits = matchRunbooks(runbooks, { alertNames: ["KubePodCrashLooping"], services: ["checkout"], symptoms: "pod checkout-7d9 is in CrashLoopBackOff, back-off restarting failed container" });
-    expect(hits[0].runbook.id).toBe("crash-loop");
-    expect(hits[0].score).toBeGreaterThan(0.6);
-    expect(hits[0].reasons.join(" ")).toMatch(/alert/);
+    expect(itemAt(hits, 0).runbook.id).toBe("crash-loop");
+    expect(itemAt(hits, 0).score).toBeGreaterThan(0.6);
+    expect(itemAt(hits, 0).reasons.join(" ")).toMatch(/alert/);
   });
 
   it("matches symptom text without an alert", () => {
     const hits = matchRunbooks(runbooks, { symptoms: "FATAL: remaining connection slots are reserved; too many connections to postgres" });
-    expect(hits[0].runbook.id).toBe("db-connection-exhaustion");
+    expect(itemAt(hits, 0).runbook.id).toBe("db-connection-exhaustion");
     const dns = matchRunbooks(runbooks, { symptoms: "dial tcp: lookup payments.svc: no such host (SERVFAIL from coredns)" });
-    expect(dns[0].runbook.id).toBe("dns-failures");
+    expect(itemAt(dns, 0).runbook.id).toBe("dns-failures");
   });
 
   it("produces a knowledge-base entry", () => {
@@ -144,10 +145,10 @@ describe("matchRunbooks", () => {
 
   it("prefers a runbook scoped to the incident's service and damps one scoped elsewhere", () => {
     const forPayments = matchRunbooks([scoped, generic], { services: ["payments"], symptoms: "card declined spikes" });
-    expect(forPayments[0].runbook.id).toBe("pay");
-    expect(forPayments[0].services).toEqual(["payments"]);
+    expect(itemAt(forPayments, 0).runbook.id).toBe("pay");
+    expect(itemAt(forPayments, 0).services).toEqual(["payments"]);
     const forSearch = matchRunbooks([scoped, generic], { services: ["search"], symptoms: "card declined spikes" });
-    expect(forSearch[0].runbook.id).toBe("gen");
+    expect(itemAt(forSearch, 0).runbook.id).toBe("gen");
   });
 
   it("matches runbooks by their text and names, as kb search ranks them, not only by front matter", () => {

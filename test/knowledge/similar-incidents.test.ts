@@ -5,6 +5,7 @@ import { openDb } from "../../src/store/open.ts";
 import { IncidentHistoryRepo } from "../../src/store/repos/incident-history.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { knowledgeToolset } from "../../src/toolsets/knowledge.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /** Ten kinds of failure, each with its alert, symptom, cause and fix (a catalog action or none). */
 const KINDS = [
@@ -24,7 +25,7 @@ const HISTORY = 60;
 
 async function seed(store: Store): Promise<void> {
   for (let i = 0; i < HISTORY; i++) {
-    const k = KINDS[i % KINDS.length];
+    const k = itemAt(KINDS, i % KINDS.length);
     const s = SERVICES[(i * 7 + Math.floor(i / KINDS.length)) % SERVICES.length];
     const id = `INC-${100 + i}`;
     const at = new Date(Date.UTC(2026, 0, 1 + i)).toISOString();
@@ -81,11 +82,11 @@ describe("similar past incidents", () => {
       for (const s of ["payments", "search"]) {
         const hits = findSimilar({ services: [s], alertNames: [k.alert], text: `${k.alert} on ${s}. ${k.summary.replaceAll("{s}", s)}` }, past);
         expect(hits.length, `${k.kind}/${s}`).toBeGreaterThan(0);
-        const top = hits[0].incident;
+        const top = itemAt(hits, 0).incident;
         expect(top.alertNames, `${k.kind}/${s}`).toEqual([k.alert]);
         const sameKindAndService = past.some((p) => p.alertNames.includes(k.alert) && p.services.includes(s));
         if (sameKindAndService) expect(top.services, `${k.kind}/${s}`).toEqual([s]);
-        expect(hits[0].reasons[0]).toBe(`same alert: ${k.alert}`);
+        expect(itemAt(hits, 0).reasons[0]).toBe(`same alert: ${k.alert}`);
       }
     }
   });
@@ -93,10 +94,10 @@ describe("similar past incidents", () => {
   it("finds a failure by its cause and symptoms when the alert is named differently", async () => {
     const past = pastIncidents(await new IncidentHistoryRepo(db).resolved());
     const hits = findSimilar({ services: ["inventory"], alertNames: ["JavaHeapExhausted"], text: "inventory pods OOMKilled, memory leak: heap grows until the limit" }, past);
-    expect(hits[0].incident.alertNames).toEqual(["ContainerOOMKilled"]);
-    expect(hits[0].reasons.join(" ")).toContain("similar cause and symptoms");
+    expect(itemAt(hits, 0).incident.alertNames).toEqual(["ContainerOOMKilled"]);
+    expect(itemAt(hits, 0).reasons.join(" ")).toContain("similar cause and symptoms");
     const pool = findSimilar({ services: ["ledger"], alertNames: ["HikariPoolTimeouts"], text: "ledger: connection is not available, database pool exhausted by leaked connections" }, past);
-    expect(pool[0].incident.alertNames).toEqual(["DBConnectionPoolExhausted"]);
+    expect(itemAt(pool, 0).incident.alertNames).toEqual(["DBConnectionPoolExhausted"]);
   });
 
   it("says nothing when nothing is alike", async () => {

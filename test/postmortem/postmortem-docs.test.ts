@@ -7,6 +7,7 @@ import { narrativeInput, parseNarrative } from "../../src/postmortem/narrator.ts
 import { Redactor } from "../../src/redact/redactor.ts";
 import { actionItemsText, parseActionItems, templateSections } from "../../src/postmortem/template.ts";
 import { keyTimeline } from "../../src/postmortem/timeline.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 // The postmortem's pure parts: facts from the records, the template, edits, the Jira and KB forms,
 // redaction and the narrator's answer.
@@ -98,7 +99,7 @@ describe("key timeline", () => {
     expect(keyTimeline(timeline, { messages: false }).some((m) => m.kind === "message")).toBe(false);
     const cut = keyTimeline(timeline, { maxLines: 5 });
     expect(cut).toHaveLength(5);
-    expect(cut[2].text).toMatch(/more moments in the full timeline/);
+    expect(itemAt(cut, 2).text).toMatch(/more moments in the full timeline/);
   });
 });
 
@@ -122,7 +123,7 @@ describe("template", () => {
   it("action items have owners and due dates", () => {
     expect(t.actionItems.length).toBeGreaterThanOrEqual(2);
     for (const i of t.actionItems) expect(i).toMatchObject({ owner: "U_ALICE", due: "2026-12-07" });
-    expect(t.actionItems[0].text).toMatch(/^Guard inventory deploys/);
+    expect(itemAt(t.actionItems, 0).text).toMatch(/^Guard inventory deploys/);
   });
 
   it("says plainly when the records do not tell", () => {

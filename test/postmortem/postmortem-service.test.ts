@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockKitPostmortemPresenter } from "../../blocks/postmortem.ts";
 import type { NarrativeInput, PostmortemNarrator } from "../../src/postmortem/narrator.ts";
 import { syncHarness, type SyncHarness } from "../sync/harness.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 // The postmortem service on the sync harness: drafted on resolve from the timeline, in the thread and
 // as one Jira comment edited in place; edits kept; draft → in review → final; knowledge base and
@@ -52,8 +53,8 @@ describe("postmortem drafts", () => {
     expect(thread[0]).toContain("Ready for review");
     const comments = await postmortemComments(inc.id);
     expect(comments).toHaveLength(1);
-    expect(comments[0].body).toContain("h3. Timeline (UTC)");
-    expect(comments[0].body).toContain("(Bob Martin)");
+    expect(itemAt(comments, 0).body).toContain("h3. Timeline (UTC)");
+    expect(itemAt(comments, 0).body).toContain("(Bob Martin)");
   });
 
   it("falls back to the templates when the model fails", async () => {
@@ -96,9 +97,9 @@ describe("postmortem drafts", () => {
     expect(p.timeline.some((m) => m.text.startsWith("Postmortem "))).toBe(false);
     const comments = await postmortemComments(inc.id);
     expect(comments).toHaveLength(1);
-    expect(comments[0].id).toBe(first.id);
-    expect(comments[0].body).toContain("A bad cache key after the 2.3 deploy.");
-    expect(comments[0].body).toContain("v3");
+    expect(itemAt(comments, 0).id).toBe(first.id);
+    expect(itemAt(comments, 0).body).toContain("A bad cache key after the 2.3 deploy.");
+    expect(itemAt(comments, 0).body).toContain("v3");
     const messages = (await h.thread(inc.id)).filter((m) => m.includes("postmortem_edit"));
     expect(messages).toHaveLength(1);
     expect(messages[0]).toContain("A bad cache key");
@@ -119,16 +120,16 @@ describe("postmortem drafts", () => {
     expect(final.actionItems.length).toBeGreaterThan(0);
     expect(final.actionItems.every((i) => /^OPS-\d+$/.test(i.jiraKey ?? ""))).toBe(true);
     const key = await jiraKey(inc.id);
-    const followUp = h.jiraSandbox.store.issue(final.actionItems[0].jiraKey!);
-    expect(followUp).toMatchObject({ summary: final.actionItems[0].text, labels: expect.arrayContaining(["aisre", "follow-up", "postmortem"]) });
-    expect(followUp.duedate).toBe(final.actionItems[0].due);
+    const followUp = h.jiraSandbox.store.issue(itemAt(final.actionItems, 0).jiraKey!);
+    expect(followUp).toMatchObject({ summary: itemAt(final.actionItems, 0).text, labels: expect.arrayContaining(["aisre", "follow-up", "postmortem"]) });
+    expect(followUp.duedate).toBe(itemAt(final.actionItems, 0).due);
     const links = (h.jiraSandbox.state().jiraIssues as Array<{ key: string }>).length;
     expect(links).toBeGreaterThan(1);
-    expect(JSON.stringify(h.jiraSandbox.store.issue(key))).toContain(final.actionItems[0].jiraKey!);
+    expect(JSON.stringify(h.jiraSandbox.store.issue(key))).toContain(itemAt(final.actionItems, 0).jiraKey!);
     const kb = h.kb.find((e) => e.id === `postmortem:${inc.id}`)!;
     expect(kb).toMatchObject({ kind: "postmortem", meta: { incidentId: inc.id, services: ["payments"], jira: key } });
     expect(kb.body).toContain("## Action items");
-    expect(kb.body).toContain(final.actionItems[0].jiraKey!);
+    expect(kb.body).toContain(itemAt(final.actionItems, 0).jiraKey!);
     // An edit of a final postmortem updates the knowledge base; new action items get issues too.
     await h.sync.postmortems.edit(inc.id, { lessons: "• Keep the payments runbook current." }, "U_CAROL");
     expect(h.kb.find((e) => e.id === `postmortem:${inc.id}`)!.body).toContain("Keep the payments runbook current.");

@@ -3,6 +3,7 @@ import { silentLogger } from "../../src/log.ts";
 import { PolicySource } from "../../src/remediate/policy-file.ts";
 import { RemediationService } from "../../src/remediate/remediation-service.ts";
 import { auditNames, BASE_POLICY, remediationHarness, type Harness } from "./fakes.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const rollback = { type: "rollback", target: { service: "checkout" }, reason: "bad deploy", evidence: ["5xx 34%"] };
 const hasButtons = (blocks: unknown[]) => JSON.stringify(blocks).includes("remediation_approve");
@@ -108,7 +109,7 @@ describe("guardrails", () => {
     expect(a.state).toBe("unverified");
     expect(h.k8s.real("rollback")).toHaveLength(1);
     expect(h.escalator.pages).toHaveLength(1);
-    expect(h.escalator.pages[0].summary).toMatch(/did not fix it/);
+    expect(itemAt(h.escalator.pages, 0).summary).toMatch(/did not fix it/);
     const card = h.slack.card(actionId!)!;
     expect(JSON.stringify(card.blocks)).toContain("Unverified");
     expect(JSON.stringify(card.blocks)).toContain("Escalation: PD-1");

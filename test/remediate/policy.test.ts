@@ -8,6 +8,7 @@ import { buildCatalog } from "../../src/remediate/catalog.ts";
 import { decide, windowActive } from "../../src/remediate/policy.ts";
 import { PolicySource } from "../../src/remediate/policy-file.ts";
 import { parsePolicy, type PolicyFile } from "../../src/remediate/policy-schema.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const policy = (doc: unknown): PolicyFile => {
   const r = parsePolicy(doc);
@@ -63,8 +64,8 @@ describe("policy resolution", () => {
     expect(peak.because.at(-1)).toMatch(/inside the "peak" window/);
     expect(decide(p, q({ type: "rollout_restart", service: "cart", at: Date.parse("2026-11-24T07:30:00Z") })).autonomy).toBe("auto");
     expect(decide(p, q({ type: "rollout_restart", service: "cart", at: Date.parse("2026-11-28T10:00:00Z") })).autonomy).toBe("auto"); // Saturday
-    expect(windowActive(p.windows[1], Date.parse("2026-11-24T01:00:00Z"))).toBe(true);
-    expect(windowActive(p.windows[1], Date.parse("2026-11-24T03:00:00Z"))).toBe(false);
+    expect(windowActive(itemAt(p.windows, 1), Date.parse("2026-11-24T01:00:00Z"))).toBe(true);
+    expect(windowActive(itemAt(p.windows, 1), Date.parse("2026-11-24T03:00:00Z"))).toBe(false);
     expect(decide(p, q({ type: "rollout_restart", service: "payments", at: Date.parse("2026-11-24T23:00:00Z") })).autonomy).toBe("advise");
   });
 

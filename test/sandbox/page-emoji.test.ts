@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error: the page's plain browser module has no type declarations
 import { emoji } from "../../src/sandbox/web/mrkdwn.js";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 /** Every `:shortcode:` the product writes into Slack text (the simulated system's own data aside). */
 function shortcodesUsed(): string[] {
@@ -12,7 +13,7 @@ function shortcodesUsed(): string[] {
       const p = join(dir, name);
       if (p.includes(join("src", "sandbox"))) continue;
       if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith(".ts")) for (const m of readFileSync(p, "utf8").matchAll(/(?<=["'`\s(]):([a-z][a-z0-9_+]*):(?=["'`\s])/g)) found.add(m[1]);
+      else if (p.endsWith(".ts")) for (const m of readFileSync(p, "utf8").matchAll(/(?<=["'`\s(]):([a-z][a-z0-9_+]*):(?=["'`\s])/g)) found.add(itemAt(m, 1));
     }
   };
   for (const dir of ["src", "blocks", "handlers"]) walk(join(process.cwd(), dir));

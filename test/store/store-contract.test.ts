@@ -5,6 +5,7 @@ import { LOCKS, withLock } from "../../src/store/locks.ts";
 import { PostmortemRepo } from "../../src/store/repos/postmortems.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { testDatabases } from "../support/databases.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const alert = (fingerprint: string, status: "firing" | "resolved" = "firing") => ({
   fingerprint,
@@ -62,7 +63,7 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     await store.timeline.append({ incidentId: "INC-2", kind: "message", actor: "U_ALICE", text: "looking" });
     const list = await store.timeline.list("INC-2");
     expect(list.map((e) => e.text)).toEqual(["fired", "looking"]);
-    expect(list[0].data).toEqual({ n: 1 });
+    expect(itemAt(list, 0).data).toEqual({ n: 1 });
     expect((await store.timeline.list("INC-2", ["message"])).length).toBe(1);
   });
 

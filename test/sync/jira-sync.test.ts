@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JiraIssueState } from "../../src/sandbox/jira/jira-sandbox.ts";
 import { JIRA_SCHEDULE, syncHarness, type SyncHarness } from "./harness.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 // Jira sync on the real jira-client adapter against the Jira sandbox, webhooks back through the intake.
 
@@ -88,8 +89,8 @@ describe("Jira: a ticket per incident", () => {
     const during = writes().slice(before);
     // What the schedule promises: one write per quiet period, and at least one per maxDelayMs of a
     // continuous burst. On a loaded machine the burst takes longer, so the bound follows its timing.
-    const quietGaps = done.filter((t, i) => i > 0 && t - done[i - 1] >= JIRA_SCHEDULE.debounceMs).length;
-    const bound = 1 + quietGaps + Math.floor((done.at(-1)! - done[0]) / JIRA_SCHEDULE.maxDelayMs);
+    const quietGaps = done.filter((t, i) => i > 0 && t - itemAt(done, i - 1) >= JIRA_SCHEDULE.debounceMs).length;
+    const bound = 1 + quietGaps + Math.floor((done.at(-1)! - itemAt(done, 0)) / JIRA_SCHEDULE.maxDelayMs);
     expect(during.length).toBeGreaterThan(0);
     expect(during.length).toBeLessThanOrEqual(bound);
     expect(during.length).toBeLessThan(30);
@@ -109,9 +110,12 @@ describe("Jira: a ticket per incident", () => {
     expect((await issueOf(inc.id)).priority).toBe("Highest");
     const failed = h.jiraCalls.filter((c) => !c.ok && c.at >= t0);
     expect(failed.length).toBeGreaterThanOrEqual(1);
-    const success = h.jiraCalls.filter((c) => c.ok && c.method === "updateFields" && c.at >= t0)[0];
+    const success = itemAt(
+      h.jiraCalls.filter((c) => c.ok && c.method === "updateFields" && c.at >= t0),
+      0,
+    );
     // The second attempt waited Retry-After (1 s) after the first failure.
-    expect(success.at - failed[0].at).toBeGreaterThanOrEqual(950);
+    expect(success.at - itemAt(failed, 0).at).toBeGreaterThanOrEqual(950);
 
     h.jiraSandbox.failNext(1, 503, 0);
     await h.incidents.changeStatus(inc.id, "acknowledged", "U_ALICE", "test");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clusterLogLines, maskMessage, parseLogLine } from "../../src/toolsets/log-signatures.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const T0 = Date.parse("2025-03-14T02:10:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,7 +77,7 @@ describe("clusterLogLines", () => {
       firstSeen: T0 + 20 * 15_000 + 500,
       sources: ["payments-6c8f-0", "payments-6c8f-1", "payments-6c8f-2"],
     });
-    expect(r.signatures[0].signature).toContain("HikariPool-<n> - Connection is not available");
+    expect(itemAt(r.signatures, 0).signature).toContain("HikariPool-<n> - Connection is not available");
     // The stack trace is one entry; its frames are not signatures of their own.
     expect(r.signatures.find((s) => s.signature.startsWith("java.lang.IllegalStateException"))?.count).toBe(1);
     expect(r.signatures.some((s) => s.signature.startsWith("at "))).toBe(false);
@@ -93,7 +94,7 @@ describe("clusterLogLines", () => {
     const r = clusterLogLines(lines);
     expect(r.signatures).toHaveLength(2);
     expect(r.signatures[0]).toMatchObject({ count: 12, signature: "upstream <*> call failed: context deadline exceeded (Client.Timeout exceeded while awaiting headers)" });
-    expect(r.signatures[1].signature).toBe("pq: canceling statement due to statement timeout");
+    expect(itemAt(r.signatures, 1).signature).toBe("pq: canceling statement due to statement timeout");
   });
 
   it("reads a Node crash (ENOENT with its stack) and a Python traceback as errors", () => {

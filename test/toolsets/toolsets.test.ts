@@ -10,6 +10,7 @@ import { memoryPod, memoryPorts } from "../../src/toolsets/memory-ports.ts";
 import { DEFAULT_PROM_QUERIES, promQueryFor } from "../../src/toolsets/metrics.ts";
 import { defineTool } from "../../src/toolsets/types.ts";
 import { z } from "zod";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const NOW = Date.parse("2026-03-14T10:30:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -103,17 +104,17 @@ describe("Kubernetes toolset", () => {
   ];
 
   it("maps pods to services by label or controller", () => {
-    expect(serviceOfPod(pods[0])).toBe("cart");
-    expect(serviceOfPod(pods[3])).toBe("db");
+    expect(serviceOfPod(itemAt(pods, 0))).toBe("cart");
+    expect(serviceOfPod(itemAt(pods, 3))).toBe("db");
     expect(serviceOfPod({ name: "reporting-28934-x1y2z", labels: {}, owner: { kind: "Job", name: "reporting-28934" } })).toBe("reporting");
   });
 
   it("reads pod signals: crash loops, recent OOM kills and restarts, pending pods", async () => {
     expect(podSignals("cart", pods.slice(0, 2), NOW - 30 * M)).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "CrashLoopBackOff", count: 1 }), expect.objectContaining({ kind: "restarts", count: 4 })]));
-    const worker = podSignals("worker", [pods[2]], NOW - 30 * M);
+    const worker = podSignals("worker", [itemAt(pods, 2)], NOW - 30 * M);
     expect(worker.map((s) => s.kind).sort()).toEqual(["OOMKilled", "restarts"]);
     expect(worker.find((s) => s.kind === "restarts")!.count).toBe(1); // an old pod: only the last restart is known to be recent
-    expect(podSignals("worker", [pods[2]], NOW - 2 * M)).toEqual([]); // the kill was before the window
+    expect(podSignals("worker", [itemAt(pods, 2)], NOW - 2 * M)).toEqual([]); // the kill was before the window
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods }) });
     const r = await t.kubernetes.t.podState.run({ services: ["cart", "search", "db", "nope"], since: NOW - 30 * M });
     expect(r.status).toBe("ok");
@@ -136,8 +137,8 @@ describe("Kubernetes toolset", () => {
       ev("ScalingReplicaSet", "Scaled up replica set cart-5d8f7c9b6 to 2", { kind: "Deployment", name: "cart" }, "Normal"),
       ev("BackOff", "Back-off pulling image", { kind: "Pod", name: "old-pod" }),
     ];
-    events[4].lastSeen = iso(NOW - 5 * 3600_000);
-    expect(eventSignal("cart", events[0])).toMatchObject({ kind: "CrashLoopBackOff", count: 3, via: "event" });
+    itemAt(events, 4).lastSeen = iso(NOW - 5 * 3600_000);
+    expect(eventSignal("cart", itemAt(events, 0))).toMatchObject({ kind: "CrashLoopBackOff", count: 3, via: "event" });
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods, events }) });
     const r = await t.kubernetes.t.events.run({ since: NOW - 30 * M });
     expect(r.status).toBe("ok");
@@ -210,7 +211,7 @@ describe("metrics toolset", () => {
   afterAll(async () => db.close());
 
   it("fills the per-service queries for the asked services and reads the results back per service", async () => {
-    const q = promQueryFor(DEFAULT_PROM_QUERIES[0], "service", ["orders-db", "a.b"]);
+    const q = promQueryFor(itemAt(DEFAULT_PROM_QUERIES, 0), "service", ["orders-db", "a.b"]);
     expect(q).toBe('sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`,code=~"5.."}[2m])) / sum by (service) (rate(http_requests_total{service=~`orders-db|a\\.b`}[2m]))');
     const ports = memoryPorts({
       now: NOW,
@@ -228,7 +229,7 @@ describe("metrics toolset", () => {
       ["api", ["error_ratio", "latency_p99"]],
       ["db", ["cpu_utilization"]],
     ]);
-    expect(r.data.services[0].series[0].timestamps.length).toBe(31);
+    expect(itemAt(itemAt(r.data.services, 0).series, 0).timestamps.length).toBe(31);
     expect(r.notes).toContain("no metrics for cache");
     expect(ports.calls.queryRange).toBe(DEFAULT_PROM_QUERIES.length);
   });
@@ -249,7 +250,7 @@ describe("metrics toolset", () => {
     const t = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
     const r = await t.metrics.t.serviceMetrics.run({ services: ["api", "cache"], start: NOW - 30 * M, end: NOW });
     expect(asked).toEqual(["cache"]);
-    expect(r.status === "ok" && r.data.services.map((s) => `${s.service}:${s.series[0].metric}`)).toEqual(["api:error_ratio", "cache:AWS/ElastiCache/Evictions"]);
+    expect(r.status === "ok" && r.data.services.map((s) => `${s.service}:${itemAt(s.series, 0).metric}`)).toEqual(["api:error_ratio", "cache:AWS/ElastiCache/Evictions"]);
     expect(r.status === "ok" && r.data.sources).toEqual(["prometheus", "cloudwatch"]);
 
     const broken = new Toolsets({ db, knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: { metrics: { query: async () => [], queryRange: async () => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.9:9090")) } } });
@@ -281,7 +282,7 @@ describe("knowledge and on-call toolsets", () => {
     const rb = await t.knowledge.t.runbookMatches.run({ alertNames: ["DBConnectionPoolExhausted"], services: ["payments"], text: "HikariPool-1 - Connection is not available, request timed out after 5000ms" });
     expect(rb.status === "ok" && rb.data[0]).toMatchObject({ id: "db-connection-exhaustion", actions: ["rollout_restart", "scale", "kill_db_query"] });
     const sim = await t.knowledge.t.similarIncidents.run({ text: "payments pool exhausted" });
-    expect(sim.status === "ok" && sim.data[0].title).toBe("Payments pool exhausted (INC-12)");
+    expect(sim.status === "ok" && itemAt(sim.data, 0).title).toBe("Payments pool exhausted (INC-12)");
     expect((await t.knowledge.t.similarIncidents.run({ text: "disk" })).status).toBe("no_data");
     const who = await t.oncall.t.whoIsOnCall.run({ service: "checkout" });
     expect(who.status === "ok" && who.data.map((o) => o.user.name)).toEqual(["Alice Chen", "Carol Diaz"]);

@@ -4,6 +4,7 @@ import type { Incident, TimelineEntry } from "../../src/domain/incident.ts";
 import { mitigationSteps } from "../../src/assistant/answers.ts";
 import { postmortemLinkText } from "../../src/incident/incident-service.ts";
 import { comparedWithUsual, listWords, noun, plural, possessive, verb } from "../../src/text/words.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 describe("plain-English words", () => {
   it("counts things without '(s)'", () => {
@@ -85,7 +86,7 @@ describe("the digest's anomaly lines", () => {
     });
     const v = digestFromTimeline("INC-1", [e(1, "detected", 0.006, 0.03), e(2, "worsened", 0.595, 0.01)]);
     expect(v.anomalies).toHaveLength(1);
-    expect(v.anomalies[0].usual).toBe(0.006);
-    expect(v.anomalies[0].value).toBeCloseTo(0.605);
+    expect(itemAt(v.anomalies, 0).usual).toBe(0.006);
+    expect(itemAt(v.anomalies, 0).value).toBeCloseTo(0.605);
   });
 });

@@ -9,6 +9,7 @@ import { eventually } from "../../support/harness.ts";
 import { freshPostgres } from "../../support/databases.ts";
 import { MemoryMetrics, noiseAt } from "./memory-ports.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 /**
  * One poller at a time: the replica holding the Postgres advisory lock. When it dies (its
@@ -85,7 +86,7 @@ describe("poll leader (advisory lock)", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     expect(other.leader.isLeader).toBe(true);
     // Its first poll after taking over backfills (a fresh detector), then it polls every tick.
-    expect(other.metrics.ranges[0].end - other.metrics.ranges[0].start).toBe(3_600_000);
+    expect(itemAt(other.metrics.ranges, 0).end - itemAt(other.metrics.ranges, 0).start).toBe(3_600_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(lead.metrics.ranges.length).toBe(leadPolls);
     // Stepping down on stop is not a lost leadership.

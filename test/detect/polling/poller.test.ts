@@ -5,6 +5,7 @@ import { parseSliConfig, type ResolvedSli } from "../../../src/detect/sli-config
 import type { Incident } from "../../../src/domain/incident.ts";
 import { MemoryCloudWatch, MemoryMetrics, noiseAt } from "./memory-ports.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 const MIN = 60_000;
 const H = 3_600_000;
@@ -83,15 +84,15 @@ describe("SliPoller", () => {
     }
     const firsts = reports.filter((r) => !r.finding.escalation);
     expect(firsts).toHaveLength(1);
-    const f = firsts[0].finding;
+    const f = itemAt(firsts, 0).finding;
     expect(f.key).toBe("checkout/latency");
     expect(f.at).toBeGreaterThanOrEqual(shift.from);
     expect(f.at).toBeLessThanOrEqual(shift.from + 5 * MIN);
     expect(f.explanation.deviation).toBeGreaterThan(20);
     expect(f.explanation.baseline).toBeCloseTo(100, -1);
-    expect(firsts[0].ctx.ongoing).toBe(false);
+    expect(itemAt(firsts, 0).ctx.ongoing).toBe(false);
     expect(resolved).toHaveLength(1);
-    expect(resolved[0].at).toBeGreaterThan(shift.to);
+    expect(itemAt(resolved, 0).at).toBeGreaterThan(shift.to);
   });
 
   it("does not report anomalies of the warm-up history, only one still going on (once, as ongoing)", async () => {
@@ -117,7 +118,7 @@ describe("SliPoller", () => {
     const first = await poller.pollOnce();
     expect(first.findings).toBeGreaterThanOrEqual(2);
     expect(reports.map((r) => [r.finding.key, r.ctx.ongoing])).toEqual([["shop/b", true]]);
-    expect(reports[0].finding.explanation.since).toBeLessThan(T0 - 30 * MIN);
+    expect(itemAt(reports, 0).finding.explanation.since).toBeLessThan(T0 - 30 * MIN);
     now += 5 * MIN;
     await poller.pollOnce();
     expect(reports).toHaveLength(1);
@@ -141,8 +142,8 @@ describe("SliPoller", () => {
     now = T0 + 31 * MIN; // 12:31: quiet hours over
     await poller.pollOnce();
     expect(reports).toHaveLength(1);
-    expect(reports[0].ctx.heldUntil).toBe(now);
-    expect(reports[0].finding).toMatchObject({ quiet: false, page: true });
+    expect(itemAt(reports, 0).ctx.heldUntil).toBe(now);
+    expect(itemAt(reports, 0).finding).toMatchObject({ quiet: false, page: true });
   });
 
   it("in quiet hours still enriches an incident already open on the service", async () => {
@@ -156,7 +157,7 @@ describe("SliPoller", () => {
       await poller.pollOnce();
     }
     expect(reports).toHaveLength(1);
-    expect(reports[0].finding.quiet).toBe(true);
+    expect(itemAt(reports, 0).finding.quiet).toBe(true);
   });
 
   it("gives every series of a multi-series query its own detector, with the SLI's settings", async () => {
@@ -173,7 +174,7 @@ describe("SliPoller", () => {
       await poller.pollOnce();
     }
     expect(reports.map((r) => r.finding.key)).toEqual(['checkout/latency{pod="b"}']);
-    expect(reports[0].sli).toMatchObject({ service: "checkout", name: 'latency{pod="b"}', sensitivity: "high", direction: "up" });
+    expect(itemAt(reports, 0).sli).toMatchObject({ service: "checkout", name: 'latency{pod="b"}', sensitivity: "high", direction: "up" });
     expect(poller.sliOf('checkout/latency{pod="a"}')).toBeDefined();
   });
 

@@ -14,6 +14,7 @@ import { openDb } from "../../../src/store/open.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -168,16 +169,16 @@ describe("AnomalyReporter", () => {
     const [root] = slack.roots();
     let thread = threadOf(root.ts);
     expect(thread.filter((m) => m.text.startsWith("What the signals show")).length).toBe(1);
-    expect(JSON.stringify(thread[0].blocks)).toContain("58.0 % vs 38.0 % usual (+53 % over the usual), shifted up since");
-    expect(JSON.stringify(thread[0].blocks)).toContain("worsening");
-    expect(thread[0].edits).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(itemAt(thread, 0).blocks)).toContain("58.0 % vs 38.0 % usual (+53 % over the usual), shifted up since");
+    expect(JSON.stringify(itemAt(thread, 0).blocks)).toContain("worsening");
+    expect(itemAt(thread, 0).edits).toBeGreaterThanOrEqual(1);
 
     now = T0 + 90 * MIN;
     await r.resolve("order-processor/memory", now);
     await send();
     thread = threadOf(root.ts);
-    expect(thread[0].text).toBe("What the signals show: 0 alerts firing, 1 resolved, 0 anomalies (1 over)");
-    expect(JSON.stringify(thread[0].blocks)).toContain("back to normal");
+    expect(itemAt(thread, 0).text).toBe("What the signals show: 0 alerts firing, 1 resolved, 0 anomalies (1 over)");
+    expect(JSON.stringify(itemAt(thread, 0).blocks)).toContain("back to normal");
     expect(r.activeKeys()).toEqual([]);
     expect((await store.alerts.get("anomaly:order-processor/memory"))!.status).toBe("resolved");
     // No message of the anomaly's own: the digest, edited in place.
@@ -205,7 +206,7 @@ describe("AnomalyReporter", () => {
     await send();
     await r.idle();
     expect(slack.completed).toHaveLength(1);
-    expect(JSON.stringify(threadOf(root.ts)[0].blocks)).toContain("`payments` error ratio 5.00 % vs 1.00 % usual (5× the usual)");
+    expect(JSON.stringify(itemAt(threadOf(root.ts), 0).blocks)).toContain("`payments` error ratio 5.00 % vs 1.00 % usual (5× the usual)");
   });
 
   it("a replica taking over follows the open anomaly instead of reporting it again", async () => {

@@ -10,6 +10,7 @@ import { openDb } from "../../../src/store/open.ts";
 import { Toolsets } from "../../../src/toolsets/index.ts";
 import { memoryPorts } from "../../../src/toolsets/memory-ports.ts";
 import { alert, iso, LEAK, line, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
 
@@ -119,7 +120,7 @@ describe("assembleContext over in-memory ports", () => {
     expect(ctx.workloads["orders-db"].kind).toBe("StatefulSet");
 
     const d = diagnose(ctx.input);
-    expect(d.hypotheses[0].service).toBe("payments");
+    expect(itemAt(d.hypotheses, 0).service).toBe("payments");
     expect(d.uncertainty).toBe("confident");
     const rank = (s: string) => d.hypotheses.findIndex((h) => h.service === s);
     expect(rank("search") === -1 || rank("search") > 0).toBe(true);
@@ -137,7 +138,7 @@ describe("assembleContext over in-memory ports", () => {
     expect(ctx.gaps).toEqual(["pod state: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)", "logs: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)"]);
     expect(ctx.input.queried).toMatchObject({ k8s: false, logs: false, changes: true });
     const d = diagnose(ctx.input);
-    expect(d.hypotheses[0].service).toBe("payments");
+    expect(itemAt(d.hypotheses, 0).service).toBe("payments");
     expect(d.gaps).toEqual(expect.arrayContaining(["no Kubernetes pod data", "no log data"]));
   });
 });
@@ -173,7 +174,7 @@ describe("chooseRemedy", () => {
     const onset = Math.floor(NOW / 1000);
     // Without a change of cart seen yet: restarting pods that crash at start is no remedy, so nothing is proposed yet.
     const looping = diag("cart", [{ kind: "log", summary: "ENOENT: no such file or directory", weight: 0.7 }]);
-    looping.hypotheses[0].evidence.push({ kind: "k8s", summary: "CrashLoopBackOff ×12", weight: 0.8, source: { service: "cart" } } as never);
+    itemAt(looping.hypotheses, 0).evidence.push({ kind: "k8s", summary: "CrashLoopBackOff ×12", weight: 0.8, source: { service: "cart" } } as never);
     expect(chooseRemedy(looping, { ...cart, input: { anomalyStart: onset, changes: [{ service: "search", at: onset - 300, kind: "deploy", version: "3.1.0" }] } }, RUNBOOKS, alerts)).toBeUndefined();
     // Without a change and without crash loops, the crash-loop runbook's other actions apply.
     expect(chooseRemedy(crashing, { ...cart, input: { anomalyStart: onset, changes: [] } }, RUNBOOKS, alerts)?.recommendation.type).not.toBe("rollback");

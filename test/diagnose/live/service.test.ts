@@ -16,6 +16,7 @@ import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-port
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
 import { clockOf, type Clock } from "../../../src/domain/clock.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 /** A system clock the test moves by hand: timers fire when it passes their time, never by themselves. */
 class ManualClock implements Clock {
@@ -108,7 +109,7 @@ describe("DiagnosisService", () => {
     const [root] = slack.roots();
     const analysis = () => slack.replies(root.ts).filter((m) => m.text.startsWith("Diagnosis:"));
     expect(analysis()).toHaveLength(1);
-    const first = blocksText(analysis()[0]);
+    const first = blocksText(itemAt(analysis(), 0));
     expect(first).toContain("*Evidence*");
     expect(first).toContain("Investigation gaps");
     expect(first).toContain("`service_metrics`");
@@ -124,9 +125,9 @@ describe("DiagnosisService", () => {
     expect(analysis()).toHaveLength(1); // never reposted
     const updates = slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis/.test(m.text));
     expect(updates).toHaveLength(1);
-    expect(updates[0].text).toMatch(/Leading hypothesis is now payments \(\d+ %\), was /);
-    expect(blocksText(updates[0])).toContain("HikariPool");
-    expect(blocksText(updates[0])).not.toContain("Investigation gaps");
+    expect(itemAt(updates, 0).text).toMatch(/Leading hypothesis is now payments \(\d+ %\), was /);
+    expect(blocksText(itemAt(updates, 0))).toContain("HikariPool");
+    expect(blocksText(itemAt(updates, 0))).not.toContain("Investigation gaps");
     // The card follows: payments, a confidence, what to do next with the recommended action.
     const card = await store.incidents.card(inc.id);
     expect(card.diagnosis?.cause).toMatch(/^payments:/);
@@ -162,12 +163,12 @@ describe("DiagnosisService", () => {
     // What the thread last said: the same leader, much less sure of itself than now.
     const last = (await store.timeline.list(inc.id, ["hypothesis"])).at(-1)!;
     const snapshot = structuredClone(last.data.snapshot) as { hypotheses: Array<{ service: string; confidence: number }> };
-    expect(snapshot.hypotheses[0].confidence).toBeGreaterThan(0.5);
-    snapshot.hypotheses[0].confidence -= 0.4;
+    expect(itemAt(snapshot.hypotheses, 0).confidence).toBeGreaterThan(0.5);
+    itemAt(snapshot.hypotheses, 0).confidence -= 0.4;
     await store.timeline.append({ incidentId: inc.id, kind: "hypothesis", actor: "aisre", text: "test: an older ranking", data: { event: "update", snapshot } });
     const run = await diagnosis.run(inc.id, ["test: a new look"]);
     await settle();
-    expect(run?.diagnosis.hypotheses[0].service).toBe(snapshot.hypotheses[0].service);
+    expect(run?.diagnosis.hypotheses[0].service).toBe(itemAt(snapshot.hypotheses, 0).service);
     expect(run?.posted).toBe("none");
     expect(run?.changes.map((c) => c.kind)).toContain("strengthened");
     expect(posts()).toBe(before);

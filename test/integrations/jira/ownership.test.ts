@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ownerOf, planFieldSync } from "../../../src/integrations/jira/ownership.ts";
 import type { JiraSyncValues } from "../../../src/integrations/jira/port.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 const current: JiraSyncValues = { status: "To Do", summary: "Checkout errors", description: "d", priority: "High", severity: "sev2", timeline: "t1", labels: ["aisre"], assignee: null };
 
@@ -41,6 +42,6 @@ describe("Jira field ownership", () => {
     expect(plan.write).toEqual({});
     const custom = planFieldSync({ desired: { status: "Done" }, current: { ...current, status: "In Progress" }, lastSynced: { status: "To Do" }, ownership: { status: "human" } });
     expect(custom.write).toEqual({});
-    expect(custom.keptHumanEdits[0].field).toBe("status");
+    expect(itemAt(custom.keptHumanEdits, 0).field).toBe("status");
   });
 });

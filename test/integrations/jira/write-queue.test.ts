@@ -8,6 +8,7 @@ import { createJiraSandbox } from "../../../src/sandbox/jira/jira-sandbox.ts";
 import type { JiraSandbox } from "../../../src/sandbox/jira/jira-sandbox.ts";
 import { serveRouter } from "../../sandbox/jira/serve.ts";
 import type { Served } from "../../sandbox/jira/serve.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 // The write queue with the real adapter against the sandbox: debouncing, 429 + Retry-After, 5xx,
 // and a human's assignee edit surviving later syncs.
@@ -40,7 +41,11 @@ describe("JiraWriteQueue", () => {
     await queue.idle();
     const issue = sandbox.store.issue(key);
     expect(issue.changelog).toHaveLength(1);
-    expect(issue.changelog[0].items.map((i) => i.field).sort()).toEqual(["Incident timeline", "Severity", "priority"]);
+    expect(
+      itemAt(issue.changelog, 0)
+        .items.map((i) => i.field)
+        .sort(),
+    ).toEqual(["Incident timeline", "Severity", "priority"]);
     expect((await jira.getIssue(key)).values).toMatchObject({ severity: "sev1", priority: "Highest", timeline: "10:00 alert\n10:03 hypothesis" });
     expect(issue.comments.map((c) => c.body)).toEqual(["Hypothesis: cart cache evictions"]);
     queue.close();

@@ -7,6 +7,7 @@ import { createPagerDutySandbox } from "../../../src/sandbox/pagerduty/pagerduty
 import type { PagerDutySandbox } from "../../../src/sandbox/pagerduty/pagerduty-sandbox.ts";
 import { serveRouter, webhookReceiver } from "../jira/serve.ts";
 import type { HookReceiver, Served } from "../jira/serve.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 // The real @pagerduty/pdjs client against the PagerDuty sandbox over HTTP. pdjs only builds
 // https:// URLs from `server`, so against http it is given each call's full `url`.
@@ -190,7 +191,7 @@ describe("v3 webhooks", () => {
       ["incident.escalated", "Carol Diaz", "PagerDuty"],
       ["incident.resolved", "Bob Martin", "PagerDuty"],
     ]);
-    expect(got[1].body.event.data.assignees.map((a: any) => a.summary)).toEqual(["Bob Martin"]);
+    expect(itemAt(got, 1).body.event.data.assignees.map((a: any) => a.summary)).toEqual(["Bob Martin"]);
     const state = sandbox.state().pagerdutyIncidents as Array<Record<string, any>>;
     expect(state.find((i) => i.dedupKey === "aisre:INC-human")).toMatchObject({ status: "resolved", service: "checkout", notes: [{ by: "Carol Diaz", content: "IC here" }] });
   });

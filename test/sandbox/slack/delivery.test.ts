@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.ts";
 import { signedHeaders } from "../../../src/sandbox/slack/signing.ts";
 import { BOT_TOKEN, control, lateServer, SIGNING_SECRET, sleep } from "./harness.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 interface Received {
   headers: IncomingMessage["headers"];
@@ -82,9 +83,9 @@ describe("signed delivery to the app", () => {
     expect(mention.event_id).not.toBe(message.event_id);
 
     const forms = rx.received.filter((r) => r.headers["content-type"] === "application/x-www-form-urlencoded");
-    const click = JSON.parse(new URLSearchParams(forms[1].body).get("payload")!);
+    const click = JSON.parse(new URLSearchParams(itemAt(forms, 1).body).get("payload")!);
     expect(click).toMatchObject({ type: "block_actions", user: { id: "U_BOB" }, container: { type: "message", message_ts: card.ts, is_ephemeral: false }, actions: [{ action_id: "ack", block_id: "b1", value: "v", type: "button" }] });
-    const cmd = forms[0];
+    const cmd = itemAt(forms, 0);
     const fields = Object.fromEntries(new URLSearchParams(cmd.body));
     expect(fields).toMatchObject({ command: "/aisre", text: "help", user_id: "U_BOB", user_name: "bob", channel_name: "sre", team_id: sandbox.workspace.team.id });
     expect(fields.response_url).toMatch(/\/hooks\/commands\//);
@@ -151,8 +152,8 @@ describe("Events API retries", () => {
     expect(got.slice(1).every((g) => g.headers["x-slack-retry-reason"] === "http_error")).toBe(true);
     expect(new Set(got.map((g) => g.json.event_id)).size).toBe(1);
     // Slack: at once, after 1 minute, after 5 minutes → 0 ms, 300 ms, 1500 ms at 200x.
-    expect(got[2].at - got[1].at).toBeGreaterThanOrEqual(280);
-    expect(got[3].at - got[2].at).toBeGreaterThanOrEqual(1450);
+    expect(itemAt(got, 2).at - itemAt(got, 1).at).toBeGreaterThanOrEqual(280);
+    expect(itemAt(got, 3).at - itemAt(got, 2).at).toBeGreaterThanOrEqual(1450);
     const log = sandbox.slack.core.delivery.log.filter((l) => l.kind === "event");
     expect(log.map((l) => l.reason)).toEqual(["http_error", "http_error", "http_error", "http_error"]);
   }, 20_000);

@@ -5,6 +5,7 @@ import { slackSignature, verifySlackSignature } from "../../../src/sandbox/slack
 import { Triggers } from "../../../src/sandbox/slack/triggers.ts";
 import { describeIssues, normalizeBlocks, validateBlocks, validateView } from "../../../src/sandbox/slack/validate-blocks.ts";
 import { SlackWorkspace } from "../../../src/sandbox/slack/workspace.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 describe("block validation details", () => {
   it("reports a mrkdwn header, a bad button style and a confirm that is too long", () => {
@@ -62,7 +63,7 @@ describe("mentions", () => {
     const text = encodeMentions(ws, "@aisre ping @bob and @sre-approvers in #incidents, not foo@example.com");
     expect(text).toBe(`<@${ws.botUserId}> ping <@U_BOB> and <!subteam^S0SREAPPRV|@sre-approvers> in <#${ws.channel("incidents")!.id}|incidents>, not foo@example.com`);
     const block = richTextBlock(text, "b1") as { elements: Array<{ elements: Array<{ type: string }> }> };
-    expect(block.elements[0].elements.map((e) => e.type)).toEqual(["user", "text", "user", "text", "usergroup", "text", "channel", "text"]);
+    expect(itemAt(block.elements, 0).elements.map((e) => e.type)).toEqual(["user", "text", "user", "text", "usergroup", "text", "channel", "text"]);
   });
 });
 

@@ -2,6 +2,7 @@ import { ErrorCode, WebClient, type MessageMetadata } from "@slack/web-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.ts";
 import { BOT_TOKEN, quietLogger, SIGNING_SECRET } from "./harness.ts";
+import { itemAt } from "../../../src/domain/indexed.ts";
 
 let sandbox: RunningSandbox;
 let client: WebClient;
@@ -183,7 +184,7 @@ describe("Slack Web API emulator with the real WebClient", () => {
     const replies = await client.conversations.replies({ channel: root.channel!, ts: root.ts! });
     const fileMsg = replies.messages!.at(-1)!;
     expect(fileMsg.text).toBe("p99 over the last hour");
-    const file = fileMsg.files![0];
+    const file = itemAt(fileMsg.files!, 0);
     expect(file).toMatchObject({ name: "latency.png", title: "p99 latency", mimetype: "image/png", size: png.length });
     const unauth = await fetch(file.url_private!);
     expect(unauth.headers.get("content-type")).toContain("text/html");
