@@ -41,7 +41,7 @@ export async function run(): Promise<Record<string, string | number>> {
     "metrics per service": 5,
     "samples in the incident window": points,
     "graph edges": edges,
-    "median time (ms)": Number(times[Math.floor(times.length / 2)].toFixed(1)),
+    "median time (ms)": Number(itemAt(times, Math.floor(times.length / 2)).toFixed(1)),
     "worst time (ms)": Number(worst.toFixed(1)),
     "budget (ms)": 2000,
     "within budget": worst < 2000 ? "yes" : "NO",

@@ -8,7 +8,7 @@ import { silentLogger } from "../src/log.ts";
 export const name = "incident: webhook → root message in Slack (whole product on the sandbox)";
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /**

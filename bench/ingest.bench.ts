@@ -30,7 +30,7 @@ function alertmanagerBody(service: string, n: number, seq: number): string {
 export async function run(): Promise<Record<string, string | number>> {
   const services = Array.from({ length: 50 }, (_, i) => `svc-${i}`);
   // Five independent systems of ten services each: a storm in each is one incident.
-  const topology: Topology = { services, edges: services.flatMap((s, i) => (i % 10 === 0 ? [] : [{ from: s, to: services[i - (i % 10)] }])) };
+  const topology: Topology = { services, edges: services.flatMap((s, i) => (i % 10 === 0 ? [] : [{ from: s, to: itemAt(services, i - (i % 10)) }])) };
   const db = await openDb({ dataDir: mkdtempSync(join(tmpdir(), "aisre-bench-")) });
   const store = createStore(db);
   const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology });
@@ -41,7 +41,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const rssBefore = process.memoryUsage().rss;
   const started = performance.now();
   for (let i = 0; i < deliveries; i++) {
-    const body = Buffer.from(alertmanagerBody(services[i % services.length], perDelivery, i));
+    const body = Buffer.from(alertmanagerBody(itemAt(services, i % services.length), perDelivery, i));
     const answer = await intake.accept("alertmanager", { headers: { "content-type": "application/json" }, body });
     if (answer.status >= 300) throw new Error(`delivery ${i} refused: ${JSON.stringify(answer.body)}`);
   }

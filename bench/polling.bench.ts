@@ -63,7 +63,7 @@ async function measure(poller: SliPoller, advance: () => void): Promise<{ backfi
   return { backfillCpu, perPoll, wall, points, findings };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 export async function run(): Promise<Record<string, string | number>> {
@@ -78,7 +78,7 @@ export async function run(): Promise<Record<string, string | number>> {
   // CloudWatch: 1,000 metrics, 1-minute periods, GetMetricData in batches of 500.
   const cwServices: Record<string, unknown> = {};
   for (let k = 0; k < SERIES; k++) cwServices[`svc${k}`] = { slis: [{ name: "cpu", cloudwatch: { namespace: "AWS/EC2", metricName: "CPUUtilization", dimensions: { InstanceId: `i-${k}` }, stat: "Average", period: 60 } }] };
-  const cw = new MemoryCloudWatch((q, t) => value(Number(q.dimensions!.InstanceId.slice(2)), t));
+  const cw = new MemoryCloudWatch((q, t) => value(Number(q.dimensions?.InstanceId?.slice(2)), t));
   let cwNow = T0 + 12 * 3_600_000;
   const cwr = await measure(new SliPoller({ slis: parseSliConfig({ services: cwServices }), cloudwatch: cw, reporter: quietReporter, clock: clockOf(() => cwNow), backfillMs: BACKFILL_H * 3_600_000 }), () => (cwNow += MIN));
   const cwCallsPerPoll = cw.calls.slice(-2).length;

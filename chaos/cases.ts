@@ -34,7 +34,7 @@ async function settle(query: (sql: string, params?: unknown[]) => Promise<Array<
   await until(
     async () => {
       const lost = await unprocessed((s, p) => query(s, p), accepted);
-      const [{ n }] = await query("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL");
+      const { n } = itemAt(await query("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"), 0);
       return lost === 0 && Number(n) === 0 ? true : undefined;
     },
     "everything processed and posted",
@@ -146,8 +146,8 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const drainSeconds = (Date.now() - recovered) / 1000;
     await settle(q, storm.accepted, 60_000);
     const lost = await unprocessed(q, storm.accepted);
-    const [{ n: failed }] = await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL AND error IS NOT NULL");
-    const [{ n: parked }] = await q("SELECT count(*)::int AS n FROM webhook_deliveries WHERE parked_at IS NOT NULL");
+    const { n: failed } = itemAt(await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL AND error IS NOT NULL"), 0);
+    const { n: parked } = itemAt(await q("SELECT count(*)::int AS n FROM webhook_deliveries WHERE parked_at IS NOT NULL"), 0);
     const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
     await stop(replica);
     const detail = lost + Number(failed) > 0 ? ` (${parked} deliveries parked, ${lost - Number(parked)} still pending at the deadline, ${failed} Slack calls given up)` : "";

@@ -2,6 +2,7 @@ import { inflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { renderLineChart } from "../../src/charts/line-chart.ts";
 import { crc32, encodePng } from "../../src/charts/png.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 interface Decoded {
   width: number;
@@ -42,7 +43,8 @@ function decode(png: Buffer): Decoded {
     chunks,
     pixel: (x, y) => {
       const i = y * stride + 1 + x * 4;
-      return [raw[i], raw[i + 1], raw[i + 2], raw[i + 3]];
+      const [r = Number.NaN, g = Number.NaN, b = Number.NaN, a = Number.NaN] = raw.subarray(i, i + 4);
+      return [r, g, b, a];
     },
   };
 }
@@ -51,11 +53,11 @@ const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;
 const ts = Array.from({ length: 200 }, (_, i) => T0 + i * MIN);
 
-function bluish([r, g, b]: number[]): boolean {
+function bluish([r, , b]: readonly [number, number, number, number]): boolean {
   return b > 150 && b - r > 60;
 }
 
-function reddish([r, g, b]: number[]): boolean {
+function reddish([r, g, b]: readonly [number, number, number, number]): boolean {
   return r > g + 20 && r > b + 20;
 }
 
@@ -113,7 +115,7 @@ describe("line chart", () => {
         width: 300,
         height: 150,
         band: { lower: values.map((v) => v - 3), upper: values.map((v) => v + 3) },
-        highlight: { from: ts[150], to: ts[170] },
+        highlight: { from: itemAt(ts, 150), to: itemAt(ts, 170) },
       }),
     );
     let changed = 0;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_QUERIES_PER_REQUEST, planMetricDataBatches } from "../../src/detect/cloudwatch-batches.ts";
 import type { CloudWatchTarget } from "../../src/detect/cloudwatch-batches.ts";
 import type { CloudWatchSli } from "../../src/detect/sli-config.ts";
+import { defined } from "../support/defined.ts";
 
 const metric = (i: number, extra: Partial<CloudWatchSli> = {}): CloudWatchSli => ({
   namespace: "AWS/EC2",
@@ -30,6 +31,7 @@ describe("GetMetricData batching", () => {
 
   it("builds MetricDataQuery entries the SDK accepts", () => {
     const [b] = planMetricDataBatches([{ key: "a/b", metric: metric(1, { stat: "p99", period: 300 }) }], { startMs: 0, endMs: HOUR });
+    defined(b, "b");
     expect(b.queries[0]).toEqual({
       Id: "q0",
       Label: "a/b",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inQuietHours, parseSliConfig, parseSliYaml, SliConfigError, thresholdFor } from "../../src/detect/sli-config.ts";
+import { defined } from "../support/defined.ts";
 
 const YAML = `
 defaults:
@@ -38,6 +39,9 @@ describe("slis.yaml", () => {
     const slis = parseSliYaml(YAML);
     expect(slis.map((s) => s.key)).toEqual(["checkout/p99-latency", "checkout/cpu", "search/errors"]);
     const [lat, cpu, err] = slis;
+    defined(err, "err");
+    defined(cpu, "cpu");
+    defined(lat, "lat");
     expect(lat.source).toMatchObject({ kind: "prometheus", stepSeconds: 60 });
     expect(lat.direction).toBe("up");
     expect(lat.sensitivity).toBe("high");

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { findCases, loadCase, parseGraphCsv, parseMetricsCsv, splitCsvLine } from "../../src/diagnose/case-reader.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { ServiceMetrics } from "../../src/diagnose/types.ts";
-import { itemAt } from "../../src/domain/indexed.ts";
+import { firstOf, itemAt } from "../../src/domain/indexed.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const devSet = join(root, "../shared/eval/rca");
@@ -45,7 +45,7 @@ function writeSystem(): string {
       service: s.service,
       series: s.series.map((m) => {
         const keep = m.timestamps.map((t, i) => (t >= c.input.anomalyStart ? i : -1)).filter((i) => i >= 0);
-        return { metric: m.metric, timestamps: keep.map((i) => m.timestamps[i]), values: keep.map((i) => m.values[i]) };
+        return { metric: m.metric, timestamps: keep.map((i) => itemAt(m.timestamps, i)), values: keep.map((i) => itemAt(m.values, i)) };
       }),
     }));
     writeFileSync(join(dir, "metrics.csv"), toCsv(post));
@@ -88,7 +88,7 @@ describe("case reader", () => {
 
 describe("aisre rca", () => {
   it("prints the ranking in the documented shape for a case folder", () => {
-    const dir = findCases(system)[0];
+    const dir = firstOf(findCases(system), "case folder");
     const r = cli(["rca", dir, "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { ranking: Array<{ service: string; score: number; confidence: number; evidence: Array<{ metric: string; summary: string }> }> };
@@ -105,10 +105,13 @@ describe("aisre rca", () => {
   });
 
   it.skipIf(!haveDev)("works on a real development case", () => {
-    const system0 = readdirSync(devSet)
-      .filter((n) => !n.endsWith(".md"))
-      .sort()[0];
-    const dir = findCases(join(devSet, system0))[0];
+    const system0 = firstOf(
+      readdirSync(devSet)
+        .filter((n) => !n.endsWith(".md"))
+        .sort(),
+      "development system",
+    );
+    const dir = firstOf(findCases(join(devSet, system0)), "case folder");
     const r = cli(["rca", dir, "--json"]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -73,7 +73,7 @@ describe("an alert storm from three simultaneous failures", () => {
     expect(stored.every((r) => r.incident_id !== null)).toBe(true);
     const bySystem = new Map<string, Set<string>>();
     for (const r of stored) {
-      const system = r.fingerprint.split("-")[0];
+      const [system = ""] = r.fingerprint.split("-");
       bySystem.set(system, (bySystem.get(system) ?? new Set()).add(r.incident_id!));
     }
     expect([...bySystem.values()].map((s) => s.size)).toEqual([1, 1, 1]);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Incident } from "../../src/domain/incident.ts";
 import { eventually, startTestAisre, type SlackMessageShape, type TestAisre } from "../support/harness.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { defined } from "../support/defined.ts";
 
 /**
  * The issue's "Done when" for polling, on the whole product and its sandbox: the SLI poller (node-cron,
@@ -59,6 +60,7 @@ describe("early detection on the sandbox", () => {
 
     // The anomaly's own record: when it started, on which SLI, that it does not page.
     const [entry] = await store.db.query<{ data: { key: string; first: { explanation: { since: number; baseline: number; deviation: number } } } }>("SELECT data FROM timeline WHERE incident_id = $1 AND kind = 'anomaly' ORDER BY id LIMIT 1", [detected!.id]);
+    defined(entry, "entry");
     expect(entry.data.key).toBe("order-processor/memory");
     expect(entry.data.first.explanation.since).toBeGreaterThanOrEqual(startedAt - 5 * M);
     expect(entry.data.first.explanation.deviation).toBeGreaterThan(0);

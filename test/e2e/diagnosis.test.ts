@@ -82,7 +82,7 @@ describe("live diagnosis on the sandbox, every scenario", () => {
           expect(rank("search")).toBeGreaterThan(rank("payments"));
           expect(rank("cache")).toBeGreaterThan(rank("payments"));
           const search = fresh!.diagnosis.hypotheses.find((h) => h.service === "search");
-          if (search) expect(search.confidence).toBeLessThan(fresh!.diagnosis.hypotheses[0].confidence / 3);
+          if (search) expect(search.confidence).toBeLessThan(itemAt(fresh!.diagnosis.hypotheses, 0).confidence / 3);
         }
 
         // The thread: one analysis with the ranked list and the evidence, no repost of it.

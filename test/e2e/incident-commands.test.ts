@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, startTestAisre, type TestAisre } from "../support/harness.ts";
+import { defined } from "../support/defined.ts";
 
 const text = (m: { text?: string; blocks?: unknown[] }) => `${m.text ?? ""} ${JSON.stringify(m.blocks ?? [])}`;
 
@@ -21,6 +22,7 @@ describe("/aisre incident commands in the sandbox workspace", () => {
     await t.submitView("U_CAROL", modal.id, { declare_title: { title: "Checkout failing for EU customers" }, declare_severity: { severity: "sev2" }, declare_service: { service: "checkout" } });
     const root = await eventually(async () => (await t.history("#incidents")).find((m) => text(m).includes("Checkout failing for EU customers")), "the declared incident's card");
     const [incident] = await t.aisre.services.store.incidents.listOpen();
+    defined(incident, "incident");
     expect(incident).toMatchObject({ origin: "declared", severity: "sev2", services: ["checkout"] });
 
     const sev = await t.command("U_CAROL", "#incidents", "incident severity sev1");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALERT_RULES } from "../../src/sandbox/sim/alerts/rules.ts";
 import { eventually, startTestAisre, type TestAisre } from "../support/harness.ts";
 import { haveBinaries, startPrometheusStack, type PrometheusStack } from "../support/prometheus-stack.ts";
+import { defined } from "../support/defined.ts";
 
 const SPEED = 60;
 
@@ -46,6 +47,7 @@ describe.skipIf(!haveBinaries() && !process.env.CI)("with the real Prometheus an
     const root = await eventually(async () => (await t.history("#incidents")).find((m) => JSON.stringify(m.blocks ?? []).includes("What caused it")), "an incident thread from Alertmanager's delivery", 90_000);
     const { store } = t.aisre.services;
     const [incident] = await store.incidents.listOpen();
+    defined(incident, "incident");
     const alerts = await store.alerts.byIncident(incident.id);
     expect(alerts.length).toBeGreaterThan(0);
     expect(alerts.every((a) => a.labels.via === "real-prometheus")).toBe(true);

@@ -85,7 +85,7 @@ function setup(app: App): void {
   });
   app.view("note", async ({ ack, view, body, client }) => {
     await ack();
-    await client.chat.postMessage({ channel: "#incidents", text: `Note from <@${body.user.id}>: ${view.state.values.note.text.value}` });
+    await client.chat.postMessage({ channel: "#incidents", text: `Note from <@${body.user.id}>: ${view.state.values.note?.text?.value}` });
   });
   app.event("app_mention", async ({ event, say }) => {
     await say({ thread_ts: event.thread_ts ?? event.ts, text: `On it — *checkout* looks unhealthy since 14:02. Ask me _what changed?_` });

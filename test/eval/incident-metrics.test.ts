@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { faultMetrics, summarise, type RunRecord } from "../../src/eval/incidents/metrics.ts";
 import { readActionCard, readCard, staleFields } from "../../src/eval/incidents/observe.ts";
+import { defined } from "../support/defined.ts";
 
 // The incident eval's reading of the channel and its per-run metrics, on messages shaped as the
 // product's own cards are.
@@ -76,6 +77,7 @@ describe("per-run metrics and targets", () => {
 
   it("measures cause, remedy, paging, messages in the first 30 minutes, reopens and times", () => {
     const [m] = faultMetrics(run({ paged: true, replies: 5 }));
+    defined(m, "fault metrics");
     expect(m).toMatchObject({
       rightCause: true,
       causeShown: "inventory",
@@ -100,6 +102,7 @@ describe("per-run metrics and targets", () => {
   it("fails the targets on a missed page, a restart first, a noisy thread and a loop of reopens", () => {
     const r = run({ paged: false, replies: 14, reopens: 3, remedy: "Rollout restart" });
     const [m] = faultMetrics(r);
+    defined(m, "fault metrics");
     expect(m).toMatchObject({ missedPage: true, rightRemedy: false, messages30: 16, reopens: 3 });
     const s = summarise([r], [m]);
     expect(s.meetsTargets).toBe(false);

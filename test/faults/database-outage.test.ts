@@ -6,6 +6,7 @@ import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../suppo
 import { eventually } from "../support/eventually.ts";
 import { freePort } from "../support/ports.ts";
 import { runNode, type Spawned } from "../support/process.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 const baseUrl = process.env.TEST_DATABASE_URL;
 
@@ -70,7 +71,7 @@ describe.skipIf(!baseUrl)("the database goes away under a running bot", () => {
     expect(run.child.exitCode).toBeNull();
 
     // Everything answered 2xx is in the store, and nothing else.
-    const [{ n }] = await adminQuery(db.url, "SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic'");
+    const { n } = itemAt(await adminQuery(db.url, "SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic'"), 0);
     expect(n).toBe(accepted);
   });
 });

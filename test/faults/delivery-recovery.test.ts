@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SOURCES } from "../../src/ingest/registry.ts";
+import { generic } from "../../src/ingest/sources/generic.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createAppMetrics } from "../../src/observability/metrics.ts";
@@ -35,7 +35,7 @@ function countingHandlers(seen: string[], fail?: (name: string) => boolean): Del
   };
 }
 
-const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ sources: [SOURCES.generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
+const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ sources: [generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
 
 describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);

@@ -59,7 +59,7 @@ describe("dependency boundaries", () => {
   it("no import cycles between capabilities (src/<capability>, handlers, blocks) or between files", () => {
     const files = ["src", "handlers", "blocks"].flatMap((d) => tsFiles(join(root, d)));
     const unit = (f: string) => {
-      const [top, sub] = relative(root, f).split("/");
+      const [top = "", sub] = relative(root, f).split("/");
       return top === "src" && sub && !sub.endsWith(".ts") ? `src/${sub}` : top === "src" ? relative(root, f) : top;
     };
     const fileEdges = new Map<string, Set<string>>();

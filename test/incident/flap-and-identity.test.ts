@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
+import { firstOf } from "../../src/domain/indexed.ts";
 
 // Flap damping across resolution and incident identity, in the system clock (a test clock here).
 
@@ -49,7 +50,7 @@ describe("flap damping and incident identity", () => {
 
   it("a flapping alert (3 min on, 6 min off for hours) neither resolves nor reopens its incident; it resolves once quiet for the flap period", async () => {
     const r = await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] });
-    const id = r.opened[0];
+    const id = firstOf(r.opened);
     for (let cycle = 0; cycle < 20; cycle++) {
       now += 3 * M;
       await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", now - 3 * M)], changes: [] });
@@ -75,7 +76,7 @@ describe("flap damping and incident identity", () => {
   });
 
   it("a new fault elsewhere right after a resolution opens a new incident; the same alert back within the window reopens", async () => {
-    const first = (await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened[0];
+    const first = firstOf((await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened);
     now += 10 * M;
     await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "resolved", T0)], changes: [] });
     now += 6 * M;
@@ -94,7 +95,7 @@ describe("flap damping and incident identity", () => {
   });
 
   it("its own alert, firing again within the window with nothing else open, reopens it; after the window, a new incident", async () => {
-    const id = (await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened[0];
+    const id = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
     now += 2 * M;
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", T0)], changes: [] });
     now += 6 * M;
@@ -127,7 +128,7 @@ describe("flap damping and incident identity", () => {
   });
 
   it("an incident whose alert still fires is active: a related alert an hour later joins it rather than opening a second incident", async () => {
-    const id = (await incidents.ingest({ alerts: [alert("KubePodCrashLooping", "payments", "firing", now)], changes: [] })).opened[0];
+    const id = firstOf((await incidents.ingest({ alerts: [alert("KubePodCrashLooping", "payments", "firing", now)], changes: [] })).opened);
     now += 60 * M;
     const later = await incidents.ingest({ alerts: [alert("latency anomaly", "frontend", "firing", now, "anomaly")], changes: [] });
     expect(later.opened).toEqual([]);

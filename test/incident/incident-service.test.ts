@@ -11,6 +11,7 @@ import { createStore, type Store } from "../../src/store/store.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
 import { clockOf } from "../../src/domain/clock.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { defined } from "../support/defined.ts";
 
 const topology: Topology = {
   services: ["frontend", "checkout", "payments", "orders-db", "reporting"],
@@ -70,6 +71,7 @@ describe("IncidentService", () => {
     await drain();
     expect(slack.roots().length).toBe(1);
     const [root] = slack.roots();
+    defined(root, "root");
     expect(root.text).toContain("open");
     expect(root.edits).toBe(0);
     expect(JSON.stringify(root.blocks)).toContain("9 firing / 9 total");
@@ -92,6 +94,7 @@ describe("IncidentService", () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout")], changes: [] });
     await drain();
     const [root] = slack.roots();
+    defined(root, "root");
     // The founding alert is on the card: no thread message yet.
     expect(slack.replies(root.ts)).toEqual([]);
     for (let i = 0; i < 6; i++) {
@@ -137,6 +140,7 @@ describe("IncidentService", () => {
   it("resolves after the quiet period and reopens when the alert fires again", async () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved")], changes: [] });
     clock += 60_000;
     expect(await incidents.autoResolve()).toEqual([]);
@@ -154,6 +158,7 @@ describe("IncidentService", () => {
     incidents.events.on("severity", (i, by, from) => falls.push({ from, to: i.severity, by }));
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout"), { ...alert("HighLatencyP99", "checkout"), severity: "sev3" }], changes: [] });
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     expect(inc.severity).toBe("sev2");
     await incidents.ingest({ alerts: [{ ...alert("SLOErrorBudgetBurn", "checkout", "resolved"), endsAt: new Date(clock).toISOString() }], changes: [] });
     clock += 60_000;
@@ -187,6 +192,7 @@ describe("IncidentService", () => {
     const flap = alert("RedisEvictionsHigh", "payments");
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments"), { ...alert("error-ratio anomaly", "checkout"), source: "anomaly", severity: "sev3" }, flap], changes: [] });
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     // The cache alert flaps (more than two flips in the flap window).
     for (let i = 0; i < 3; i++) {
       clock += 60_000;
@@ -220,11 +226,13 @@ describe("IncidentService", () => {
   it("tags the root card and thread posts with incident metadata (opened, updated, resolved), one object with the outbox id", async () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     await drain();
     await incidents.ingest({ alerts: [alert("HighLatency", "payments")], changes: [] });
     await drain();
     const posts = () => slack.calls.filter((c) => c.method === "chat.postMessage" || c.method === "chat.update").map((c) => ({ method: c.method, thread: !!c.payload.thread_ts, metadata: c.payload.metadata as { event_type: string; event_payload: Record<string, unknown> } }));
     const [root, ...rest] = posts();
+    defined(root, "root");
     expect(root).toMatchObject({ method: "chat.postMessage", thread: false, metadata: { event_type: "aisre_incident_opened", event_payload: { incident_id: inc.id, severity: inc.severity, services: ["payments"], status: "open" } } });
     expect(root.metadata.event_payload.outbox_id).toMatch(/^\d+$/);
     expect(rest.length).toBeGreaterThan(0);
@@ -245,6 +253,7 @@ describe("IncidentService", () => {
     const r = await incidents.ingest({ alerts: [], changes: [{ id: "d1", source: "github", kind: "deploy", service: "payments", version: "v2.3", at: "2026-11-23T10:01:00Z" }] });
     expect(r.changesAttached).toBe(1);
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     const changes = await store.timeline.list(inc.id, ["change"]);
     expect(itemAt(changes, 0).text).toContain("checkout depends on payments");
   });

@@ -31,7 +31,7 @@ describe.skipIf(!url)("two replicas on one Postgres", () => {
   beforeAll(async () => {
     first = await freshPostgres(url!);
     // A second connection pool to the same database: another replica.
-    const [{ current_database }] = await first.query<{ current_database: string }>("SELECT current_database()");
+    const { current_database } = itemAt(await first.query<{ current_database: string }>("SELECT current_database()"), 0);
     const u = new URL(url!);
     u.pathname = `/${current_database}`;
     second = await openPostgresDb(u.toString());

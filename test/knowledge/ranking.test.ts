@@ -67,13 +67,13 @@ describe("field-aware ranking", () => {
   it("weights the title above the body (same words, different fields)", () => {
     const inTitle = runbookToKbEntry(parseRunbook("# Certificate expiry\n\nRenew it.\n", "a.md"));
     const inBody = runbookToKbEntry(parseRunbook("# TLS handshakes\n\nThe certificate expiry date is near; renew it.\n", "b.md"));
-    expect(new KbRanker([inBody, inTitle]).rank("certificate expiry")[0].id).toBe("runbook:a");
+    expect(new KbRanker([inBody, inTitle]).rank("certificate expiry")[0]?.id).toBe("runbook:a");
   });
 
   it("saturates repeated terms and normalises by length", () => {
     const spam = runbookToKbEntry(parseRunbook(`# Notes\n\n${"queue ".repeat(300)}\n`, "spam.md"));
     const focused = runbookToKbEntry(parseRunbook("# Consumers\n\nThe queue backlog grows: consumers lag behind.\n", "focused.md"));
-    expect(new KbRanker([spam, focused]).rank("queue backlog consumers lag")[0].id).toBe("runbook:focused");
+    expect(new KbRanker([spam, focused]).rank("queue backlog consumers lag")[0]?.id).toBe("runbook:focused");
   });
 
   it("filters by kind", () => {

@@ -6,6 +6,7 @@ import { IncidentHistoryRepo } from "../../src/store/repos/incident-history.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { knowledgeToolset } from "../../src/toolsets/knowledge.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { defined } from "../support/defined.ts";
 
 /** Ten kinds of failure, each with its alert, symptom, cause and fix (a catalog action or none). */
 const KINDS = [
@@ -26,7 +27,7 @@ const HISTORY = 60;
 async function seed(store: Store): Promise<void> {
   for (let i = 0; i < HISTORY; i++) {
     const k = itemAt(KINDS, i % KINDS.length);
-    const s = SERVICES[(i * 7 + Math.floor(i / KINDS.length)) % SERVICES.length];
+    const s = itemAt(SERVICES, (i * 7 + Math.floor(i / KINDS.length)) % SERVICES.length);
     const id = `INC-${100 + i}`;
     const at = new Date(Date.UTC(2026, 0, 1 + i)).toISOString();
     const fill = (t: string) => t.replaceAll("{s}", s);
@@ -70,6 +71,7 @@ describe("similar past incidents", () => {
     const pm = rows.find((r) => r.id === "INC-100")!;
     expect(pm).toMatchObject({ services: [expect.any(String)], alerts: [{ name: "PodCrashLooping" }], actions: [{ type: "rollback", state: "verified" }], postmortem: { id: "postmortem:INC-100" } });
     const [p] = pastIncidents([pm]);
+    defined(p, "p");
     expect(p.cause).toContain("invalid configuration");
     expect(p.fixes[0]).toMatch(/^rollback of \w+ \(symptoms recovered\)$/);
     expect(p.fixes[1]).toMatch(/^Ran rollback on/);

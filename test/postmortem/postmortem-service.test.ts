@@ -3,6 +3,7 @@ import { blockKitPostmortemPresenter } from "../../blocks/postmortem.ts";
 import type { NarrativeInput, PostmortemNarrator } from "../../src/postmortem/narrator.ts";
 import { syncHarness, type SyncHarness } from "../sync/harness.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { defined } from "../support/defined.ts";
 
 // The postmortem service on the sync harness: drafted on resolve from the timeline, in the thread and
 // as one Jira comment edited in place; edits kept; draft → in review → final; knowledge base and
@@ -85,6 +86,7 @@ describe("postmortem drafts", () => {
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
     await h.settle();
     const [first] = await postmortemComments(inc.id);
+    defined(first, "first");
     await h.sync.postmortems.edit(inc.id, { rootCause: "A bad cache key after the 2.3 deploy.", actionItems: "Add a cache-key test | <@U_BOB> | 2026-12-15" }, "U_CAROL");
     await h.store.timeline.append({ incidentId: inc.id, kind: "message", actor: "U_CAROL", text: "one more thing for the review" });
     const p = await h.sync.postmortems.draft(inc.id, "U_BOB");

@@ -31,7 +31,9 @@ describe("runbook actions", () => {
   const spec = (extra: Record<string, unknown>) => {
     const p = parsePolicy({ runbooks: { kill_db_query: { title: "Kill query", blastRadius: "one session", reversible: false, args: { queryId: { type: "string", pattern: "^[0-9]+$" } }, ...extra } } });
     if (!p.ok) throw new Error(p.error);
-    return p.policy.runbooks.kill_db_query;
+    const runbook = p.policy.runbooks.kill_db_query;
+    if (!runbook) throw new Error("the policy lost its kill_db_query runbook");
+    return runbook;
   };
 
   it("an HTTP hook: `{sandbox}` resolved, dry run flagged in the body, the answer summarised", async () => {

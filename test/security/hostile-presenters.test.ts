@@ -301,6 +301,12 @@ const CASES: Record<string, () => unknown> = {
   "src/sync/presenter.ts#pagingSummary": () => [pagingSummaryOf(pagingView), pagingSummaryOf(pagedView)],
 };
 
+const caseOf = (key: string): (() => unknown) => {
+  const c = CASES[key];
+  if (!c) throw new Error(`no hostile case ${key}`);
+  return c;
+};
+
 /** Exports of presenter files that are not presenters (pure helpers, parsers, ids). */
 const NOT_PRESENTERS = new Set([
   "blocks/answer.ts#sectionsOf",
@@ -361,7 +367,7 @@ describe("every presenter with hostile input in every field", () => {
   }
 
   it("the hostile input reaches the output (the cases exercise the fields)", () => {
-    const shown = JSON.stringify([CASES["blocks/incident-card.ts#incidentCardMessage"](), CASES["blocks/remediation-card.ts#actionCardMessage"](), CASES["blocks/postmortem.ts#postmortemMessage"]()]);
+    const shown = JSON.stringify([caseOf("blocks/incident-card.ts#incidentCardMessage")(), caseOf("blocks/remediation-card.ts#actionCardMessage")(), caseOf("blocks/postmortem.ts#postmortemMessage")()]);
     expect(shown.split("&lt;!channel&gt;").length).toBeGreaterThan(20);
   });
 });

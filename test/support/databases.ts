@@ -4,6 +4,7 @@ import { afterEach } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { openPostgresDb } from "../../src/store/pg-db.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
 
 export interface TestDatabase {
   name: string;
@@ -62,7 +63,7 @@ export function testDatabases(): TestDatabase[] {
 /** A second pool on the same database as `db`: another replica (PGlite is one process: the same Db). */
 export async function secondReplica(db: Db): Promise<Db> {
   if (db.driver === "pglite") return db;
-  const [{ current_database }] = await db.query<{ current_database: string }>("SELECT current_database()");
+  const { current_database } = itemAt(await db.query<{ current_database: string }>("SELECT current_database()"), 0);
   const u = new URL(process.env.TEST_DATABASE_URL!);
   u.pathname = `/${current_database}`;
   return openPostgresDb(u.toString());

@@ -52,7 +52,7 @@ export function injections(message: unknown): string[] {
   const found: string[] = [];
   for (const { path, text } of shownStrings(message)) {
     for (const c of liveControls(text)) {
-      const target = c.slice(1, -1).split("|")[0];
+      const [target = ""] = c.slice(1, -1).split("|");
       const label = c.slice(1, -1).split("|").slice(1).join("|");
       const bad = /^!(channel|here|everyone)\b/.test(target) || /EVIL/.test(target) || target === "https://evil.example" || /[<>]/.test(target) || /</.test(label);
       if (bad) found.push(`${path}: ${c}`);

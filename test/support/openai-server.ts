@@ -18,7 +18,7 @@ export function hashEmbedding(text: string, dims = 64): number[] {
   for (const w of text.toLowerCase().match(/[a-z0-9]{3,}/g) ?? []) {
     let h = 2166136261;
     for (const ch of w.slice(0, 6)) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-    v[h % dims] += 1;
+    v[h % dims] = (v[h % dims] ?? 0) + 1;
   }
   return v;
 }

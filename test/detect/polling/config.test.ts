@@ -7,6 +7,7 @@ import { formatSliDelta, formatSliValue, plainAnomalyPresenter, type AnomalyMess
 import { parseSliConfig } from "../../../src/detect/sli-config.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { noiseAt } from "./memory-ports.ts";
+import { defined } from "../../support/defined.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -26,6 +27,9 @@ describe("SLI deviation floors", () => {
         t: { slis: [{ name: "c", prometheus: { query: "c" } }] },
       },
     });
+    defined(a, "a");
+    defined(b, "b");
+    defined(c, "c");
     expect([a.minDeviation, a.minRelativeDeviation]).toEqual([0.5, 0.1]);
     expect(b.minDeviation).toBe(2);
     expect([c.minDeviation, c.minRelativeDeviation]).toEqual([undefined, 0.1]);
@@ -68,6 +72,7 @@ describe("sandbox default SLIs", () => {
 
 describe("anomaly message", () => {
   const [sli] = parseSliConfig({ services: { checkout: { slis: [{ name: "p99-latency", unit: "seconds", direction: "up", prometheus: { query: "histogram_quantile(0.99, x)".padEnd(4000, " ") } }] } } });
+  defined(sli, "sli");
   const f = {
     key: sli.key,
     service: "checkout",

@@ -10,6 +10,7 @@ import { freshPostgres } from "../../support/databases.ts";
 import { MemoryMetrics, noiseAt } from "./memory-ports.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 /**
  * One poller at a time: the replica holding the Postgres advisory lock. When it dies (its
@@ -98,7 +99,7 @@ describe("poll leader (advisory lock)", () => {
     "Postgres: two replicas; the leader's connection dies, the other takes over and the old one steps down",
     async () => {
       const first = await freshPostgres(url!);
-      const [{ current_database }] = await first.query<{ current_database: string }>("SELECT current_database()");
+      const { current_database } = itemAt(await first.query<{ current_database: string }>("SELECT current_database()"), 0);
       const u = new URL(url!);
       u.pathname = `/${current_database}`;
       const second = await openPostgresDb(u.toString());
@@ -121,6 +122,7 @@ describe("poll leader (advisory lock)", () => {
 
       // The leader's lock connection dies (as when its process is killed): Postgres frees the lock.
       const [holder] = await second.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted", [7_301_020]);
+      defined(holder, "holder");
       await second.query("SELECT pg_terminate_backend($1)", [holder.pid]);
       const killedAt = Date.now();
       await eventually(async () => (b.metrics.ranges.length > 0 ? true : undefined), "the takeover", 15_000);

@@ -15,6 +15,7 @@ import { createStore, type Store } from "../../../src/store/store.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -34,6 +35,7 @@ class UploadSlack extends MemorySlack {
     if (method === "files.completeUploadExternal") {
       this.calls.push({ method, payload, at: Date.now() });
       const [file] = JSON.parse(String(payload.files)) as Array<{ id: string }>;
+      defined(file, "file");
       if (!this.uploads.get(file.id)?.bytes) return { ok: false, error: { code: "file_not_found", transient: false } };
       this.completed.push(payload);
       return { ok: true, data: { files: [{ id: file.id }] } };
@@ -127,6 +129,7 @@ describe("AnomalyReporter", () => {
     const sli = sliOf("order-processor/memory")!;
     expect(await r.report(finding(sli), sli)).toBe("opened");
     const [incident] = await store.incidents.listOpen();
+    defined(incident, "incident");
     expect(incident).toMatchObject({ origin: "detected", severity: "sev4", services: ["order-processor"] });
     const alert = await store.alerts.get("anomaly:order-processor/memory");
     expect(alert).toMatchObject({ source: "anomaly", status: "firing", severity: "sev4", service: "order-processor", incidentId: incident.id });
@@ -136,6 +139,7 @@ describe("AnomalyReporter", () => {
     await send();
     await r.idle();
     const [root] = slack.roots();
+    defined(root, "root");
     const thread = threadOf(root.ts);
     const msg = thread.find((m) => m.text.startsWith("What the signals show"))!;
     expect(msg.text).toBe("What the signals show: 1 alert firing, 1 anomaly");
@@ -148,6 +152,7 @@ describe("AnomalyReporter", () => {
     const [done] = slack.completed;
     expect(done).toMatchObject({ channel_id: "C_INCIDENTS", thread_ts: root.ts });
     const [upload] = [...slack.uploads.values()];
+    defined(upload, "upload");
     expect(upload.filename).toMatch(/^order-processor-memory-.*\.png$/);
     expect(upload.bytes!.byteLength).toBe(upload.length);
     expect([...upload.bytes!.slice(0, 4)]).toEqual([137, 80, 78, 71]);
@@ -167,6 +172,7 @@ describe("AnomalyReporter", () => {
     await r.flush();
     await send();
     const [root] = slack.roots();
+    defined(root, "root");
     let thread = threadOf(root.ts);
     expect(thread.filter((m) => m.text.startsWith("What the signals show")).length).toBe(1);
     expect(JSON.stringify(itemAt(thread, 0).blocks)).toContain("58.0 % vs 38.0 % usual (+53 % over the usual), shifted up since");
@@ -197,6 +203,7 @@ describe("AnomalyReporter", () => {
     await send();
     await r.idle();
     const [root] = slack.roots();
+    defined(root, "root");
     const msg = threadOf(root.ts).find((m) => m.text.startsWith("What the signals show"))!;
     expect(JSON.stringify(msg.blocks)).toContain("`payments` p99 latency 1.4 s vs 500 ms usual (2.8× the usual)");
     expect(slack.completed).toHaveLength(1);

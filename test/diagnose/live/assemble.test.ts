@@ -117,7 +117,7 @@ describe("assembleContext over in-memory ports", () => {
     expect(logs.some((l) => l.includes("unexpected EOF"))).toBe(false); // as frequent before the onset: background
     expect(ctx.runbooks.find((r) => r.service === "payments")?.id).toBe("db-connection-exhaustion");
     expect(ctx.oncall?.people.map((p) => p.user.name)).toEqual(["Alice Chen"]);
-    expect(ctx.workloads["orders-db"].kind).toBe("StatefulSet");
+    expect(ctx.workloads["orders-db"]?.kind).toBe("StatefulSet");
 
     const d = diagnose(ctx.input);
     expect(itemAt(d.hypotheses, 0).service).toBe("payments");

@@ -17,6 +17,7 @@ import { MemorySlack } from "../../support/memory-slack.ts";
 import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
 import { clockOf, type Clock } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 /** A system clock the test moves by hand: timers fire when it passes their time, never by themselves. */
 class ManualClock implements Clock {
@@ -107,6 +108,7 @@ describe("DiagnosisService", () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
     const [root] = slack.roots();
+    defined(root, "root");
     const analysis = () => slack.replies(root.ts).filter((m) => m.text.startsWith("Diagnosis:"));
     expect(analysis()).toHaveLength(1);
     const first = blocksText(itemAt(analysis(), 0));
@@ -114,6 +116,7 @@ describe("DiagnosisService", () => {
     expect(first).toContain("Investigation gaps");
     expect(first).toContain("`service_metrics`");
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     const firstLeader = (await store.incidents.card(inc.id)).diagnosis?.cause ?? "";
     expect(firstLeader).not.toContain("payments");
 
@@ -144,9 +147,9 @@ describe("DiagnosisService", () => {
     const entries = await store.timeline.list(inc.id, ["hypothesis"]);
     expect(entries.map((e) => e.data.event)).toEqual(["analysis", "update"]);
     // For the assistant: what the thread last said, and a fresh look that publishes nothing.
-    expect((await diagnosis.published(inc.id))?.diagnosis.hypotheses[0].service).toBe("payments");
+    expect((await diagnosis.published(inc.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
     const look = await diagnosis.assess(inc.id);
-    expect(look?.diagnosis.hypotheses[0].service).toBe("payments");
+    expect(look?.diagnosis.hypotheses[0]?.service).toBe("payments");
     expect(look?.context.tools.find((x) => x.tool === "service_metrics")?.status).toBe("ok");
     expect(await store.timeline.list(inc.id, ["hypothesis"])).toHaveLength(2);
   });
@@ -157,7 +160,9 @@ describe("DiagnosisService", () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     const [root] = slack.roots();
+    defined(root, "root");
     const posts = () => slack.replies(root.ts).filter((m) => /Hypothesis|Leading hypothesis|^Diagnosis/.test(m.text)).length;
     const before = posts();
     // What the thread last said: the same leader, much less sure of itself than now.
@@ -168,7 +173,7 @@ describe("DiagnosisService", () => {
     await store.timeline.append({ incidentId: inc.id, kind: "hypothesis", actor: "aisre", text: "test: an older ranking", data: { event: "update", snapshot } });
     const run = await diagnosis.run(inc.id, ["test: a new look"]);
     await settle();
-    expect(run?.diagnosis.hypotheses[0].service).toBe(itemAt(snapshot.hypotheses, 0).service);
+    expect(run?.diagnosis.hypotheses[0]?.service).toBe(itemAt(snapshot.hypotheses, 0).service);
     expect(run?.posted).toBe("none");
     expect(run?.changes.map((c) => c.kind)).toContain("strengthened");
     expect(posts()).toBe(before);
@@ -182,10 +187,11 @@ describe("DiagnosisService", () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     const other = make();
     const again = await other.run(inc.id, ["replica"]);
     expect(again?.posted).toBe("none");
-    expect(again?.diagnosis.hypotheses[0].service).toBe("payments");
+    expect(again?.diagnosis.hypotheses[0]?.service).toBe("payments");
     // Two rankings at once publish one analysis between them.
     await diagnosis.stop();
     const fresh = await incidents.declare({ title: "checkout errors", severity: "sev2", services: ["checkout"], by: "U_ALICE" });
@@ -219,6 +225,7 @@ describe("DiagnosisService", () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
     const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
     await incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
     expect(await diagnosis.run(inc.id)).toBeUndefined();
   });

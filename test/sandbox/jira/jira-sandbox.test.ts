@@ -6,6 +6,7 @@ import { createJiraSandbox } from "../../../src/sandbox/jira/jira-sandbox.ts";
 import type { JiraSandbox } from "../../../src/sandbox/jira/jira-sandbox.ts";
 import { serveRouter, webhookReceiver } from "./serve.ts";
 import type { HookReceiver, Served } from "./serve.ts";
+import { defined } from "../../support/defined.ts";
 
 // The real jira-client, with its own default transport, against the sandbox over HTTP.
 
@@ -233,6 +234,7 @@ describe("Jira sandbox webhooks", () => {
   it("sends issue_created, and signs webhooks with X-Hub-Signature", async () => {
     const { key } = await client().addNewIssue(incidentFields("Webhook create"));
     const [hook] = await hooks.waitFor((h) => h.length >= 1);
+    defined(hook, "hook");
     expect(hook.body).toMatchObject({ webhookEvent: "jira:issue_created", issue_event_type_name: "issue_created", issue: { key }, user: { accountId: JIRA_SANDBOX_ACCOUNT.accountId } });
     expect(hook.headers["x-hub-signature"]).toBe(`sha256=${createHmac("sha256", SECRET).update(hook.raw).digest("hex")}`);
     expect(hook.headers["x-atlassian-webhook-identifier"]).toEqual(expect.any(String));
@@ -264,6 +266,7 @@ describe("Jira sandbox webhooks", () => {
     hooks.respondWith.push(503);
     await client().addNewIssue(incidentFields("Retry me"));
     const [hook] = await hooks.waitFor((h) => h.length >= 1);
+    defined(hook, "hook");
     expect(hook.headers["x-atlassian-webhook-retry"]).toBe("1");
     // The sender marks the delivery after the receiver's 200 arrives: wait for it to settle.
     await sandbox.idle();

@@ -8,6 +8,7 @@ import type { PagerDutySandbox } from "../../../src/sandbox/pagerduty/pagerduty-
 import { serveRouter, webhookReceiver } from "../jira/serve.ts";
 import type { HookReceiver, Served } from "../jira/serve.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 // The real @pagerduty/pdjs client against the PagerDuty sandbox over HTTP. pdjs only builds
 // https:// URLs from `server`, so against http it is given each call's full `url`.
@@ -160,6 +161,8 @@ describe("v3 webhooks", () => {
     await rest("post", `/incidents/${id}/notes`, { data: { note: { content: "Investigating" } }, ...from });
     const got = await hooks.waitFor((h) => h.length >= 2);
     const [triggered, annotated] = got;
+    defined(annotated, "annotated");
+    defined(triggered, "triggered");
     for (const h of got) {
       expect(verifyPagerDutySignature(h.raw, h.headers["x-pagerduty-signature"], ["new-secret"])).toBe(true);
       expect(verifyPagerDutySignature(h.raw, h.headers["x-pagerduty-signature"], ["old-secret"])).toBe(true);
@@ -200,6 +203,7 @@ describe("v3 webhooks", () => {
     hooks.respondWith.push(500, 429);
     await trigger("aisre:INC-retry");
     const [hook] = await hooks.waitFor((h) => h.length >= 1, 15_000);
+    defined(hook, "hook");
     // The receiver records the hook before its 200 reaches the sender, which marks the delivery
     // afterwards: wait until the sender has settled instead of assuming it already has.
     await sandbox.idle();

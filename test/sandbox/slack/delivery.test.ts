@@ -6,6 +6,7 @@ import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.t
 import { signedHeaders } from "../../../src/sandbox/slack/signing.ts";
 import { BOT_TOKEN, control, lateServer, SIGNING_SECRET, sleep } from "./harness.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 interface Received {
   headers: IncomingMessage["headers"];
@@ -133,6 +134,8 @@ describe("Events API retries", () => {
     await sandbox.slack.events.idle();
     expect(rx.received).toHaveLength(2);
     const [first, retry] = events(rx.received);
+    defined(retry, "retry");
+    defined(first, "first");
     expect(first.headers["x-slack-retry-num"]).toBeUndefined();
     expect(retry.headers["x-slack-retry-num"]).toBe("1");
     expect(retry.headers["x-slack-retry-reason"]).toBe("http_timeout");

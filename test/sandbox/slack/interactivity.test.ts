@@ -78,11 +78,11 @@ function setup(app: App): void {
     seen.selects.push(action.selected_option.value);
   });
   app.view("postmortem", async ({ ack, view, body, client }) => {
-    const summary = view.state.values.summary.text.value ?? "";
+    const summary = view.state.values.summary?.text?.value ?? "";
     if (summary.length < 5) return ack({ response_action: "errors", errors: { summary: "Write a bit more" } });
     await ack();
-    const sev = view.state.values.sev.pick.selected_option?.value;
-    await client.chat.postMessage({ channel: "#incidents", text: `Postmortem by <@${body.user.id}> (${sev}, ${view.state.values.when.date.selected_date}): ${summary}` });
+    const sev = view.state.values.sev?.pick?.selected_option?.value;
+    await client.chat.postMessage({ channel: "#incidents", text: `Postmortem by <@${body.user.id}> (${sev}, ${view.state.values.when?.date?.selected_date}): ${summary}` });
   });
   app.view({ callback_id: "postmortem", type: "view_closed" }, async ({ ack, body }) => {
     await ack();

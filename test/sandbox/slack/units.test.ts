@@ -6,6 +6,7 @@ import { Triggers } from "../../../src/sandbox/slack/triggers.ts";
 import { describeIssues, normalizeBlocks, validateBlocks, validateView } from "../../../src/sandbox/slack/validate-blocks.ts";
 import { SlackWorkspace } from "../../../src/sandbox/slack/workspace.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { defined } from "../../support/defined.ts";
 
 describe("block validation details", () => {
   it("reports a mrkdwn header, a bad button style and a confirm that is too long", () => {
@@ -52,8 +53,9 @@ describe("block validation details", () => {
 
   it("adds block_id and action_id where Slack would", () => {
     const [b] = normalizeBlocks([{ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Go" } }] }]) as unknown as Array<{ block_id: string; elements: Array<{ action_id: string }> }>;
+    defined(b, "b");
     expect(b.block_id).toMatch(/^[A-Za-z0-9]{5}$/);
-    expect(b.elements[0].action_id).toMatch(/^[A-Za-z0-9]{5}$/);
+    expect(itemAt(b.elements, 0).action_id).toMatch(/^[A-Za-z0-9]{5}$/);
   });
 });
 

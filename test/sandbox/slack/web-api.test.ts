@@ -95,19 +95,19 @@ describe("Slack Web API emulator with the real WebClient", () => {
     const channel = root.channel!;
     await client.chat.postMessage({ channel, thread_ts: root.ts!, text: "reply", metadata: { event_type: "aisre_incident_updated", event_payload: { incident_id: "INC-1" } } });
     const plain = await client.conversations.history({ channel, limit: 1 });
-    expect(plain.messages![0].text).toBe("with metadata");
-    expect(plain.messages![0].metadata).toBeUndefined();
+    expect(itemAt(plain.messages!, 0).text).toBe("with metadata");
+    expect(itemAt(plain.messages!, 0).metadata).toBeUndefined();
     const full = await client.conversations.history({ channel, limit: 1, include_all_metadata: true });
-    expect(full.messages![0].metadata).toEqual(metadata);
+    expect(itemAt(full.messages!, 0).metadata).toEqual(metadata);
     const replies = await client.conversations.replies({ channel, ts: root.ts!, include_all_metadata: true });
     expect(replies.messages!.map((m) => m.metadata?.event_type)).toEqual(["aisre_incident_opened", "aisre_incident_updated"]);
     expect((await client.conversations.replies({ channel, ts: root.ts! })).messages!.every((m) => m.metadata === undefined)).toBe(true);
     // chat.update without metadata leaves it; with metadata replaces it.
     await client.chat.update({ channel, ts: root.ts!, text: "edited" });
-    expect((await client.conversations.history({ channel, limit: 1, include_all_metadata: true })).messages![0].metadata).toEqual(metadata);
+    expect(itemAt((await client.conversations.history({ channel, limit: 1, include_all_metadata: true })).messages!, 0).metadata).toEqual(metadata);
     const resolved = { event_type: "aisre_incident_resolved", event_payload: { incident_id: "INC-1" } };
     await client.chat.update({ channel, ts: root.ts!, text: "resolved", metadata: resolved });
-    expect((await client.conversations.history({ channel, limit: 1, include_all_metadata: true })).messages![0].metadata).toEqual(resolved);
+    expect(itemAt((await client.conversations.history({ channel, limit: 1, include_all_metadata: true })).messages!, 0).metadata).toEqual(resolved);
   });
 
   it("sends ephemeral messages only to a member, and they stay out of history", async () => {
