@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
-import { parseDelivery, SOURCES } from "../../src/ingest/registry.ts";
+import { parseDelivery } from "../../src/ingest/registry.ts";
+import { generic } from "../../src/ingest/sources/generic.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
@@ -8,7 +9,7 @@ import { WebhookIntake } from "../../src/webhooks/intake.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const delivery = (n: number) =>
-  parseDelivery(SOURCES.generic, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] })), receivedAt: new Date().toISOString() });
+  parseDelivery(generic, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] })), receivedAt: new Date().toISOString() });
 
 describe("processing batches in a storm", () => {
   it("processes the first delivery after a quiet spell at once, then gathers what keeps coming into one batch", async () => {
@@ -18,7 +19,7 @@ describe("processing batches in a storm", () => {
       let release!: () => void;
       const firstHeld = new Promise<void>((r) => (release = r));
       const intake = new WebhookIntake({
-        sources: [SOURCES.generic],
+        sources: [generic],
         store: createStore(db),
         logger: silentLogger,
         secrets: {},
