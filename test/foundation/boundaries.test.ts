@@ -2,7 +2,6 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { itemAt } from "../../src/domain/indexed.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -19,7 +18,8 @@ function imports(file: string): string[] {
   const text = readFileSync(file, "utf8");
   const found: string[] = [];
   for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|^\s*import\s+["']([^"']+)["']/gm)) {
-    found.push(itemAt(m, 1) ?? m[2] ?? m[3]);
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec) found.push(spec);
   }
   return found;
 }
