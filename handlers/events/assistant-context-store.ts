@@ -1,4 +1,5 @@
 import type { AssistantConfig } from "@slack/bolt";
+import type { Block } from "@slack/types";
 
 type AssistantThreadContextStore = NonNullable<AssistantConfig["threadContextStore"]>;
 type AllAssistantMiddlewareArgs = Parameters<AssistantThreadContextStore["get"]>[0];
@@ -55,6 +56,9 @@ export class ThreadContextStore implements AssistantThreadContextStore {
     this.remember(`${t.channel}:${t.threadTs}`, t.context);
     const first = await this.firstAppMessage(args, t.channel, t.threadTs);
     if (!first?.ts) return;
-    await args.client.chat.update({ channel: t.channel, ts: first.ts, text: first.text ?? "", blocks: (first.blocks ?? []) as never, metadata: { event_type: EVENT_TYPE, event_payload: { ...t.context } as Record<string, string> } });
+    // The blocks are the message's own, read back: web-api types them with its generated response type, which
+    // @slack/types' Block (what chat.update takes) covers.
+    const blocks = (first.blocks ?? []) as Block[];
+    await args.client.chat.update({ channel: t.channel, ts: first.ts, text: first.text ?? "", blocks, metadata: { event_type: EVENT_TYPE, event_payload: { ...t.context } as Record<string, string> } });
   };
 }
