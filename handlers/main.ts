@@ -1,5 +1,5 @@
 import { enableCompileCache } from "node:module";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { ConfigError, loadConfig, processEnv } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { embeddedDbDir, prepareEmbeddedDb } from "../src/store/pglite-prepare.ts";
 import type { RunningAisre } from "./app.ts";
@@ -32,8 +32,8 @@ let sandboxProcess: import("./sandbox-process.ts").SandboxProcess | undefined;
 let stopping = false;
 if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SANDBOX_PROCESS === true) {
   const { startSandboxProcess } = await import("./sandbox-process.ts");
-  sandboxProcess = await startSandboxProcess({ env: process.env, port: config.sandboxPort, host: config.host, logger });
-  config = loadConfig({ ...process.env, SANDBOX_PORT: String(sandboxProcess.port), AISRE_SANDBOX_URL: sandboxProcess.url });
+  sandboxProcess = await startSandboxProcess({ env: processEnv(), port: config.sandboxPort, host: config.host, logger });
+  config = loadConfig(processEnv({ SANDBOX_PORT: String(sandboxProcess.port), AISRE_SANDBOX_URL: sandboxProcess.url }));
   void sandboxProcess.exited.then(() => {
     if (!stopping) process.exit(1);
   });

@@ -258,6 +258,11 @@ function crossChecks(e: Env): string[] {
   return problems;
 }
 
+/** The process environment with `overrides` on top: how an entry point hands the environment on (to a child process, or to a second loadConfig) without reading process.env itself. */
+export function processEnv(overrides: Record<string, string> = {}): Record<string, string | undefined> {
+  return { ...process.env, ...overrides };
+}
+
 /** `sources`: the webhook sources whose secrets are read (the registry's unless a test adds its own). */
 export function loadConfig(env: Record<string, string | undefined> = process.env, sources: readonly WebhookSource[] = webhookSources): Config {
   const parsed = envSchema.safeParse(env);
