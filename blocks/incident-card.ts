@@ -3,7 +3,7 @@ import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.t
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitHeader, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn, link, mentionUser, slackDate } from "./mrkdwn.ts";
-import { blocksWithSlackTimes } from "../src/text/slack-markup.ts";
+import { blocksWithSlackTimes, escapeKeepingMentions } from "../src/text/slack-markup.ts";
 
 const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:", resolved: ":white_check_mark:" } as const;
 
@@ -37,7 +37,7 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
     ...(resolved
       ? // The resolution summary replaces what was going on, the recommendations and the actions.
         ([
-          { type: "section", text: { type: "mrkdwn", text: fitSection(`*Resolution*\n${escapeMrkdwn(v.resolution ?? "Resolved.")}`) } },
+          { type: "section", text: { type: "mrkdwn", text: fitSection(`*Resolution*\n${escapeKeepingMentions(v.resolution ?? "Resolved.", [v.resolvedBy])}`) } },
           { type: "section", text: { type: "mrkdwn", text: cause } },
         ] as KnownBlock[])
       : ([

@@ -11,7 +11,7 @@ import { createStore, type Store } from "../store/store.ts";
 import { KeptMessages } from "./kept-message.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
-import { resolutionSummary } from "./resolution.ts";
+import { resolutionSummary, resolverOf } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
@@ -433,12 +433,15 @@ export class IncidentService {
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
     const [counts, names, card, jira, pd, postmortem] = await Promise.all([s.alerts.countByIncident(incident.id), s.alerts.namesByIncident(incident.id, 10), s.incidents.card(incident.id), s.links.get(incident.id, "jira"), s.links.get(incident.id, "pagerduty"), s.links.get(incident.id, "postmortem")]);
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
-    const resolution = incident.status === "resolved" ? resolutionSummary(incident, await s.timeline.list(incident.id, ["status", "action"])) : undefined;
+    const ended = incident.status === "resolved" ? await s.timeline.list(incident.id, ["status", "action"]) : undefined;
+    const resolution = ended ? resolutionSummary(incident, ended) : undefined;
+    const resolvedBy = ended ? resolverOf(ended) : undefined;
     const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;
     return {
       incident,
       ...(card.headline ? { headline: card.headline } : {}),
       ...(resolution ? { resolution } : {}),
+      ...(resolvedBy ? { resolvedBy } : {}),
       alerts: { ...counts, names },
       impact: card.impact,
       diagnosis: card.diagnosis,

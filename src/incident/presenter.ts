@@ -26,6 +26,8 @@ export interface IncidentCardView {
   headline?: string;
   /** Once resolved: how it ended, in a sentence (replaces impact, recommendations and actions). */
   resolution?: string;
+  /** Who resolved it, when a person did: the one mention the resolution summary keeps live. */
+  resolvedBy?: string;
   alerts: { total: number; firing: number; names: string[] };
   impact?: string;
   diagnosis?: CardDiagnosis;

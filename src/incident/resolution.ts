@@ -1,10 +1,18 @@
 import type { Incident, TimelineEntry } from "../domain/incident.ts";
-import { mentionUser } from "../text/slack-markup.ts";
+import { isSlackUserId, mentionUser } from "../text/slack-markup.ts";
 
 const minutes = (ms: number) => {
   const m = Math.max(0, Math.round(ms / 60_000));
   return m < 60 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 };
+
+const lastResolve = (entries: readonly TimelineEntry[]) => [...entries].reverse().find((e) => e.kind === "status" && e.data.to === "resolved");
+
+/** The Slack user who resolved the incident, when a person did (the mention the summary may keep live). */
+export function resolverOf(entries: readonly TimelineEntry[]): string | undefined {
+  const actor = lastResolve(entries)?.actor;
+  return actor && isSlackUserId(actor) ? actor : undefined;
+}
 
 /**
  * How a resolved incident ended, in one sentence for its card: who or what resolved it and why, the
@@ -12,7 +20,7 @@ const minutes = (ms: number) => {
  */
 export function resolutionSummary(incident: Incident, entries: readonly TimelineEntry[]): string {
   const resolvedAt = incident.resolvedAt ?? incident.updatedAt;
-  const resolve = [...entries].reverse().find((e) => e.kind === "status" && e.data.to === "resolved");
+  const resolve = lastResolve(entries);
   const by = !resolve || resolve.actor === "aisre" ? "aisre" : resolve.actor.startsWith("U") ? mentionUser(resolve.actor) : resolve.actor;
   const why = typeof resolve?.data.why === "string" ? resolve.data.why : undefined;
   const done = entries.filter((e) => e.kind === "action" && (e.data.event === "verified" || e.data.event === "executed") && Date.parse(e.at) <= Date.parse(resolvedAt));

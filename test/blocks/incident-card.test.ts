@@ -75,6 +75,20 @@ describe("incident card", () => {
     expect(text).not.toContain("incident_resolve");
   });
 
+  it("the resolution names the person who resolved it as a live mention; any other mention stays text", () => {
+    const done = incidentCardMessage({
+      incident: { ...incident, status: "resolved", resolvedAt: "2026-11-23T10:40:00Z" },
+      resolution: "Resolved by <@U_ALICE>: fixed <@U_MALLORY> <!channel>. Lasted 40 min.",
+      resolvedBy: "U_ALICE",
+      alerts: { total: 1, firing: 0, names: [] },
+      links: {},
+    });
+    const text = JSON.stringify(done.blocks);
+    expect(text).toContain("Resolved by <@U_ALICE>");
+    expect(text).toContain("&lt;@U_MALLORY&gt;");
+    expect(text).toContain("&lt;!channel&gt;");
+  });
+
   it("stays within Slack's limits whatever the input size", () => {
     const huge = "x".repeat(10_000);
     const m = incidentCardMessage({
