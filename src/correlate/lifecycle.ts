@@ -46,6 +46,9 @@ export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?:
  */
 export function quietAfterFix(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?: number; flapping: boolean; anomaly: boolean }>, recoveredAtMs: number, nowMs: number, o: LifecycleOptions): boolean {
   if (nowMs - recoveredAtMs < o.quietPeriodMs) return false;
+  // An incident of anomalies alone (a leak seen early, before any alert) has no alert whose end says
+  // the symptoms are over: it waits for its anomalies.
+  if (!alerts.some((a) => !a.anomaly)) return false;
   return alerts.filter((a) => !a.anomaly && !a.flapping).every((a) => !a.firing && a.endedAtMs !== undefined && nowMs - a.endedAtMs >= o.quietPeriodMs);
 }
 

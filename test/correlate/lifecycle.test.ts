@@ -20,6 +20,10 @@ describe("quietAfterFix", () => {
     expect(quietAfterFix([{ ...real, firing: true }, anomaly], NOW - 6 * M, NOW, DEFAULT_LIFECYCLE)).toBe(false);
     expect(quietAfterFix([real, anomaly], NOW - 2 * M, NOW, DEFAULT_LIFECYCLE)).toBe(false);
   });
+
+  it("an incident of anomalies alone (a leak seen before any alert) is not released: a pre-check that found nothing unhealthy yet is no recovery", () => {
+    expect(quietAfterFix([anomaly], NOW - 30 * M, NOW, DEFAULT_LIFECYCLE)).toBe(false);
+  });
 });
 
 describe("fallenSeverity", () => {
