@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
-import { childrenOf } from "./support/product.ts";
+import { childrenOf, stopChild } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -56,14 +56,7 @@ async function waitFor(url: string, child: ChildProcess, what: string, ms = 600_
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once("exit", r));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
+const stop = (child: ChildProcess): Promise<void> => stopChild(child, 20_000);
 
 async function runAlertmanager(bin: string): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "aisre-bench-am-"));

@@ -9,6 +9,16 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const hook = fileURLToPath(new URL("./profile-hook.ts", import.meta.url));
 
 /** Resident memory of a process in MiB (NaN once it is gone). */
+/** Stops a child process: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 export function rssMiB(pid: number): number {
   try {
     return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
@@ -102,13 +112,6 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
       const text = await fetch(`${url}/metrics`).then((r) => r.text());
       return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", 'outcome="processed"') };
     },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child, 30_000),
   };
 }
