@@ -250,6 +250,12 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     ...(ports.pagerduty ? { oncall: (s: string) => sync.oncallFor(s) } : {}),
     remediation,
     redactor: Redactor.fromPatterns(config.env.AISRE_REDACT_PATTERNS),
+    async permalink(id: string) {
+      const root = await store.slackMessages.get(id, "root");
+      if (!root) return undefined;
+      const r = await slack.call("chat.getPermalink", { channel: root.channel, message_ts: root.ts });
+      return r.ok && typeof r.data.permalink === "string" ? r.data.permalink : undefined;
+    },
     ...(ports.openai ? { llm: { client: ports.openai.withOptions({ maxRetries: 0, timeout: config.openai.loop.timeoutMs }), model: config.openai.model, limits: config.openai.loop } } : {}),
   });
   const home = new HomeService({

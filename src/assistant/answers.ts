@@ -404,12 +404,51 @@ function timeline(input: AnswerInput): Answer {
   return answer("timeline", `*Timeline of ${inlineCode(ctx.incident.id)} so far* (UTC):\n${lines.join("\n")}`, [`incident timeline: ${ctx.timeline.length} entries`]);
 }
 
+// ---- what's on fire ------------------------------------------------------------------------------
+
+/**
+ * "What's on fire?": every open incident (severity, age, status, leading cause, a link to its
+ * thread), most severe first, and the alerts firing that no open incident holds yet; or, clearly,
+ * that nothing is open.
+ */
+async function onFire(deps: AnswerDeps, now: number): Promise<Answer> {
+  const [open, loose] = await Promise.all([deps.store.incidents.listOpen(), deps.store.alerts.firingOutsideOpenIncidents(11)]);
+  const sources = [`open incidents: ${open.length}`, `firing alerts outside an open incident: ${loose.length > 10 ? "more than 10" : loose.length}`];
+  if (open.length === 0 && loose.length === 0) return answer("on_fire", ":white_check_mark: *Nothing is on fire.* No incident is open and no alert is firing.", sources);
+  const sorted = [...open].sort((a, b) => a.severity.localeCompare(b.severity) || Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  const lines = await Promise.all(
+    sorted.slice(0, 10).map(async (i) => {
+      const d = (await deps.store.incidents.card(i.id)).diagnosis;
+      const url = await deps.permalink?.(i.id).catch(() => undefined);
+      const title = url && safeUrl(url) ? link(url, i.title.slice(0, 150)) : `*${esc(i.title.slice(0, 150))}*`;
+      const cause = d?.cause ? `leading cause: ${esc(d.cause.slice(0, 200))}${pct(d.confidence)}` : "no leading cause yet";
+      const services = i.services.length
+        ? ` on ${i.services
+            .slice(0, 4)
+            .map((s) => `*${esc(s)}*`)
+            .join(", ")}`
+        : "";
+      return `• *${esc(i.severity.toUpperCase())}* ${title}${services} · ${inlineCode(i.id)} · ${esc(i.status)}, opened ${ago(Date.parse(i.createdAt), now)}\n    ${cause}`;
+    }),
+  );
+  const parts: string[] = [];
+  if (open.length) parts.push(`:fire: *${open.length} open incident${open.length === 1 ? "" : "s"}* (most severe first):\n${lines.join("\n")}${open.length > 10 ? `\n…and ${open.length - 10} more (\`/aisre incidents\`).` : ""}`);
+  else parts.push("*No incident is open.*");
+  if (loose.length) {
+    const alertLines = loose.slice(0, 10).map((a) => `• ${inlineCode(a.name)}${a.service ? ` on *${esc(a.service)}*` : ""} (${esc(a.severity)}, ${esc(a.source)}) firing since ${hhmm(Date.parse(a.startsAt))}`);
+    parts.push(`:rotating_light: *Firing, not in an incident yet:*\n${alertLines.join("\n")}${loose.length > 10 ? "\n…and more." : ""}`);
+  } else parts.push("No alert is firing outside these incidents.");
+  return answer("on_fire", parts.join("\n\n"), sources);
+}
+
 // ---- dispatch -----------------------------------------------------------------------------------
 
 export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
   const q = input.question;
   const now = await deps.toolsets.metrics.systemNow();
   switch (q.intent) {
+    case "on_fire":
+      return onFire(deps, now);
     case "changes":
       return changes(q, input, deps, now);
     case "metric":

@@ -23,6 +23,8 @@ const TITLE_MAX = 80;
 export function workingStatus(q: ParsedQuestion): string {
   const s = q.service;
   switch (q.intent) {
+    case "on_fire":
+      return "Reading the open incidents and firing alerts…";
     case "metric":
     case "health":
       return s ? `Reading ${s}'s metrics…` : "Reading the open incidents…";

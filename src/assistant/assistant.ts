@@ -36,6 +36,8 @@ export interface AssistantOptions {
   llm?: { client: OpenAI; model: string; limits?: Partial<LoopLimits> };
   redactor?: Redactor;
   serviceLabel?: string;
+  /** A link to an incident's thread (for "what's on fire?"). */
+  permalink?: (incidentId: string) => Promise<string | undefined>;
 }
 
 export interface AskRequest {
@@ -176,6 +178,7 @@ export class Assistant {
       ...(this.o.oncall ? { oncall: this.o.oncall } : {}),
       ...(remediation ? { actions: (id: string): Promise<RemediationAction[]> => remediation.records.byIncident(id) } : {}),
       ...(this.o.serviceLabel ? { serviceLabel: this.o.serviceLabel } : {}),
+      ...(this.o.permalink ? { permalink: this.o.permalink } : {}),
     };
   }
 
@@ -234,7 +237,8 @@ export class Assistant {
     // Awaited only when needed (fallback, chart) in LLM mode: a failure must not go unhandled.
     rules.catch(() => undefined);
     let result: Answer;
-    if (this.o.llm && question.intent !== "help") {
+    // Help and "what's on fire?" are lists from the store: the rules give them exactly.
+    if (this.o.llm && question.intent !== "help" && question.intent !== "on_fire") {
       result = await this.viaLlm(req, question, ctx, known, rules);
     } else {
       result = await rules;

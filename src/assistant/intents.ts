@@ -1,7 +1,7 @@
 import { closestNames, editDistance } from "../text/similarity.ts";
 import { parseWhyNot, type RemedyKind } from "./why-not.ts";
 
-export type Intent = "changes" | "metric" | "health" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
+export type Intent = "on_fire" | "changes" | "metric" | "health" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
 export type MetricKind = "errors" | "latency" | "cpu" | "memory" | "traffic" | "restarts";
 export type Audience = "status_page" | "leadership" | "responders";
 
@@ -22,6 +22,10 @@ export interface ParsedQuestion {
 
 /** Words each intent listens for; a phrase scores more than a single word. */
 const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help" | "why_not">, { phrases: RegExp[]; words: string[] }> = {
+  on_fire: {
+    phrases: [/\bon fire\b/, /\b(what|anything|something)('s| is)? (burning|broken|down|failing)\b/, /\b(open|active|current|ongoing|live) (incident|outage)s?\b/, /^(any|are there( any)?) (incident|outage)s?( open| now| right now| going on)?$/, /what('s| is) (firing|alerting)/],
+    words: ["fire", "burning", "firing"],
+  },
   changes: {
     phrases: [/what (has )?changed/, /any (recent )?(deploy|change|release)s?/, /(recent|latest|last) (deploy|change|release|rollout)s?/, /(deployed|released|rolled out|shipped)/, /what('s| is| was) new/],
     words: ["changed", "change", "changes", "deploy", "deploys", "deployed", "deployment", "release", "released", "rollout", "rollouts", "ship", "shipped", "pushed"],
@@ -143,5 +147,7 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
     if (m) parsed.subject = m[1];
   }
   if (bestIntent === "metric" && !parsed.metric) parsed.metric = "errors";
+  // "Is checkout on fire?" is about one service: its health.
+  if (bestIntent === "on_fire" && service) parsed.intent = "health";
   return parsed;
 }

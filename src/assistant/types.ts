@@ -48,6 +48,8 @@ export interface AnswerDeps {
   /** Remediation actions of an incident (pending buttons are the first thing to do). */
   actions?: (incidentId: string) => Promise<RemediationAction[]>;
   serviceLabel?: string;
+  /** A link to an incident's thread (its root message's permalink), when Slack gives one. */
+  permalink?: (incidentId: string) => Promise<string | undefined>;
 }
 
 export interface AnswerInput {

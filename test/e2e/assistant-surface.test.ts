@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { escapeText } from "../../src/text/slack-markup.ts";
 import { eventually, startTestAisre, type TestAisre } from "../support/harness.ts";
 
 /**
@@ -61,6 +62,8 @@ describe("the assistant container (side panel / DM)", () => {
 
   it("a follow-up in the same thread is answered there, and a context change is kept", async () => {
     const first = await ask("U_BOB", { text: "What's on fire?" });
+    // Nothing is open yet: it says so (not a service's health).
+    expect(String(first.messages.at(-1)?.blocks?.[0]?.text)).toContain("Nothing is on fire");
     const sre = await t.channelId("sre");
     const next = await ask("U_BOB", { text: "how is checkout doing?", thread_ts: first.thread_ts, channel: "#sre" });
     expect(next.thread_ts).toBe(first.thread_ts);
@@ -101,5 +104,41 @@ describe("unfurls of aisre incident links", () => {
     expect(text).toContain("payments");
     expect(text).toContain(incident.id);
     expect(text).toContain("Open the incident thread");
+  }, 120_000);
+});
+
+describe('"What\'s on fire?"', () => {
+  it("lists the open incidents (severity, age, leading cause, thread link) and firing alerts outside them, in the container and to an @mention", async () => {
+    const store = t.aisre.services.store;
+    const incident = await eventually(async () => (await store.incidents.listOpen()).find((i) => i.services.includes("payments")), "the payments incident");
+    // The leading cause: the live diagnosis's, or (when it stays unsure) one set here.
+    const diagnosed = await eventually(async () => (await store.incidents.card(incident.id)).diagnosis?.cause, "a leading cause", 20_000).catch(() => undefined);
+    if (!diagnosed) await store.incidents.mergeCard(incident.id, { diagnosis: { cause: "payment-provider timeouts", confidence: 0.62 } });
+    const root = await eventually(() => store.slackMessages.get(incident.id, "root"), "the root card");
+    // An alert firing that no incident holds (not grouped yet).
+    await store.alerts.upsert({ fingerprint: "fp-loose-1", source: "generic", name: "DiskAlmostFull", status: "firing", severity: "sev3", service: "reporting", summary: "disk 93%", labels: {}, startsAt: new Date().toISOString() }, undefined, undefined);
+
+    const a = await ask("U_CAROL", { text: "What's on fire?" });
+    const body = String(a.messages.at(-1)?.blocks?.[0]?.text);
+    expect(body).toContain("1 open incident");
+    expect(body).toContain(incident.id);
+    expect(body).toContain(incident.severity.toUpperCase());
+    expect(body).toMatch(/opened (just now|\d+ min ago)/);
+    const card = (await store.incidents.card(incident.id)).diagnosis;
+    expect(body).toContain(`leading cause: ${escapeText(card?.cause ?? "?")}`);
+    expect(body).toContain(`(confidence ${Math.round((card?.confidence ?? 0) * 100)}%)`);
+    // The link to the thread: the root card's permalink (channel and ts).
+    expect(body).toContain(`${root.ts.replace(".", "")}`);
+    expect(body).toContain("Firing, not in an incident yet");
+    expect(body).toContain("DiskAlmostFull");
+    expect(body).toContain("reporting");
+    expect(body).not.toMatch(/is \*(healthy|degraded|unhealthy)\*/);
+
+    // The same answer engine for an @mention in a channel.
+    const bot = t.aisre.sandbox!.workspace.botUserId;
+    const seen = await t.message("U_CAROL", "#sre", `<@${bot}> what's on fire?`);
+    const reply = seen.find((m) => m.user === bot && `${m.text}${JSON.stringify(m.blocks ?? [])}`.includes("DiskAlmostFull"));
+    if (!reply) throw new Error(`no answer to the @mention: ${JSON.stringify(seen).slice(0, 800)}`);
+    expect(`${reply.text}${JSON.stringify(reply.blocks ?? [])}`).toContain(incident.id);
   }, 120_000);
 });

@@ -123,6 +123,17 @@ export class AlertRepo {
     return (await this.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT $2", [incidentId, limit])).map((r) => r.name);
   }
 
+  /** Alerts firing now that no open incident holds (not grouped yet, or their incident was resolved), newest first. */
+  async firingOutsideOpenIncidents(limit: number): Promise<StoredAlert[]> {
+    const rows = await this.db.query<AlertRow>(
+      `SELECT a.* FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
+       WHERE a.status = 'firing' AND (a.incident_id IS NULL OR i.status = 'resolved')
+       ORDER BY a.starts_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toAlert);
+  }
+
   /** Which of these incidents have an alert firing now. */
   async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return new Set();
