@@ -119,11 +119,27 @@ export class IncidentService {
         case "severity":
           this.events.emit("severity", event.incident, event.by, event.from);
           break;
+        case "headline":
+          this.events.emit("headline", event.incident, event.headline);
+          break;
         default:
           break;
       }
       if (consumers.length > 0) this.o.durable?.poke();
     });
+  }
+
+  /**
+   * The card's headline changed (the diagnosis wrote it in `s`, its transaction): stored for each
+   * durable consumer in that same transaction, so the Jira summary and the page title follow it even
+   * when this process dies right after the commit. Returns what to run once it committed.
+   */
+  async headlineChanged(s: Store, incident: Incident, headline: string): Promise<() => void> {
+    const notify: Array<() => void> = [];
+    await this.publish(s, notify, { kind: "headline", incident, headline });
+    return () => {
+      for (const n of notify) n();
+    };
   }
 
   async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }): Promise<IngestResult> {

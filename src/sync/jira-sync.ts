@@ -104,8 +104,6 @@ export class JiraSync {
     this.queue.start();
     if (this.o.relay) {
       this.listeners.push(this.o.relay.subscribe("jira", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
-      // The headline is the diagnosis's (re-published from the card it keeps in the store), told in-process.
-      this.listeners.push(this.o.incidents.events.subscribe("headline", (incident) => void this.run(incident.id, () => this.onHeadline(incident.id))));
     } else this.listenInProcess();
     const every = this.o.pollMs ?? 2_000;
     this.poller = setInterval(() => {

@@ -93,8 +93,6 @@ export class PagerDutySync {
   start(): void {
     if (this.o.relay) {
       this.listeners.push(this.o.relay.subscribe("pagerduty", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
-      // The headline is the diagnosis's (re-published from the card it keeps in the store), told in-process.
-      this.listeners.push(this.o.incidents.events.subscribe("headline", (incident) => void this.run(incident.id, () => this.retitle(incident.id))));
       return;
     }
     const ev = this.o.incidents.events;
@@ -144,6 +142,7 @@ export class PagerDutySync {
     if (event.kind === "opened") await this.onOpened(event.incident);
     else if (event.kind === "status") await this.onStatus(event.incident, event.from, event.by);
     else if (event.kind === "severity") await this.onSeverity(event.incident, event.by, event.from);
+    else if (event.kind === "headline") await this.retitle(id, true);
     const failed = this.durableFailures.get(id);
     this.durableFailures.delete(id);
     if (failed) throw failed;
@@ -198,7 +197,7 @@ export class PagerDutySync {
    * and severity) rather than its first signal: the on-call reads it on the phone. REST `PUT
    * /incidents/{id}` with the title; nothing when there is no open page or the title is already so.
    */
-  private async retitle(incidentId: string): Promise<void> {
+  private async retitle(incidentId: string, durable = false): Promise<void> {
     if (!this.o.settings.enabled) return;
     const incident = await this.o.store.incidents.get(incidentId);
     const link = await this.o.store.links.get(incidentId, "pagerduty");
@@ -212,6 +211,8 @@ export class PagerDutySync {
       await this.patch(incidentId, { title });
       await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `PagerDuty #${state.number ?? link.externalId} retitled: ${title}`, data: { system: "pagerduty", id: link.externalId, title } });
     } catch (e) {
+      // A durable headline event is retried by the relay; a retitle along another change is best effort.
+      if (durable && isRetryable(e)) this.durableFailures.set(incidentId, e);
       this.logger.warn({ err: e, incident: incidentId }, "retitling the PagerDuty incident failed");
     }
   }

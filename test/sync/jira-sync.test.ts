@@ -153,7 +153,7 @@ describe("Jira: declared field ownership", () => {
     expect((await issueOf(inc.id)).summary).toBe(`[SEV2] ${inc.title}`);
     const headline = "Checkout failing 30 % — inventory deploy 2.3.0 likely";
     await h.store.incidents.mergeCard(inc.id, { headline });
-    h.incidents.events.emit("headline", inc, headline);
+    (await h.incidents.headlineChanged(h.store, inc, headline))();
     await h.settle();
     expect((await issueOf(inc.id)).summary).toBe(`[SEV2] ${headline}`);
     // Severity changes keep the headline.
@@ -165,7 +165,7 @@ describe("Jira: declared field ownership", () => {
     expect((await h.act("jira", { as: "carol", issue: key, fields: { summary: "Inventory reservations failing" } })).status).toBe(200);
     await h.settle();
     await h.store.incidents.mergeCard(inc.id, { headline: "Checkout failing 40 % — inventory deploy 2.3.0 likely" });
-    h.incidents.events.emit("headline", inc, "Checkout failing 40 % — inventory deploy 2.3.0 likely");
+    (await h.incidents.headlineChanged(h.store, inc, "Checkout failing 40 % — inventory deploy 2.3.0 likely"))();
     await h.settle();
     expect((await issueOf(inc.id)).summary).toBe("Inventory reservations failing");
   });

@@ -106,7 +106,7 @@ describe("PagerDuty: paging per the routing settings", () => {
     // The diagnosis names the cause: the card's headline changes, and the page follows it.
     const headline = "Checkout failing 30 % — inventory deploy 2.3.0 likely";
     await h.store.incidents.mergeCard(inc.id, { headline });
-    h.incidents.events.emit("headline", inc, headline);
+    (await h.incidents.headlineChanged(h.store, inc, headline))();
     await h.settle();
     expect(page(inc.id)?.title).toBe(`[SEV2] ${headline} (${inc.id})`);
     expect(pages(inc.id)).toHaveLength(1);
@@ -116,7 +116,7 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(page(inc.id)?.title).toBe(`[SEV1] ${headline} (${inc.id})`);
     // The same headline again changes nothing in PagerDuty.
     const before = sent("retitle");
-    h.incidents.events.emit("headline", inc, headline);
+    (await h.incidents.headlineChanged(h.store, inc, headline))();
     await h.settle();
     expect(sent("retitle")).toBe(before);
     // An incident paged after its headline was written is paged under it.

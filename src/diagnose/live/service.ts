@@ -31,7 +31,7 @@ export interface RecommendPort {
 
 export interface DiagnosisServiceOptions {
   store: Store;
-  incidents: { events: IncidentEvents; markCardDirty(id: string): void };
+  incidents: { events: IncidentEvents; markCardDirty(id: string): void; headlineChanged(s: Store, incident: Incident, headline: string): Promise<() => void> };
   toolsets: Toolsets;
   topology: () => Topology;
   runbooks: () => readonly Runbook[];
@@ -373,6 +373,7 @@ export class DiagnosisService {
     }
     const trigger = reasons.length ? [...new Set(reasons)].slice(0, 3).join("; ") : "a new look";
 
+    let told: (() => void) | undefined;
     const published = await withLock(
       store.db,
       "diagnosis",
@@ -387,6 +388,8 @@ export class DiagnosisService {
         const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
         if (cardChanged) await s.incidents.mergeCard(id, card);
         const headlineChanged = card.headline !== undefined && card.headline !== oldCard.headline;
+        // The PagerDuty incident's title and the Jira summary follow the headline: durable rows, written with the card.
+        if (headlineChanged && card.headline) told = await this.o.incidents.headlineChanged(s, incident, card.headline);
         if (!prev) {
           const msg = this.presenter.analysis({
             incident,
@@ -419,8 +422,7 @@ export class DiagnosisService {
       id,
     );
     if (published.cardChanged) this.o.incidents.markCardDirty(id);
-    // The PagerDuty incident's title and the Jira summary follow the headline.
-    if (published.headlineChanged && card.headline) this.o.incidents.events.emit("headline", incident, card.headline);
+    if (published.headlineChanged) told?.();
     if (published.posted !== "none") this.o.outbox?.poke();
     this.o.logger.info({ incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs }, "diagnosis ranked");
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockKitDiagnosisPresenter } from "../../../blocks/diagnosis.ts";
 import { blockKitIncidentPresenter } from "../../../blocks/incident-thread.ts";
 import { DiagnosisService, type DiagnosisServiceOptions, type RecommendPort } from "../../../src/diagnose/live/service.ts";
+import { IncidentEventRelay } from "../../../src/incident/event-relay.ts";
 import { IncidentService } from "../../../src/incident/incident-service.ts";
 import { OutboxSender } from "../../../src/incident/outbox-sender.ts";
 import { loadRunbookDir } from "../../../src/knowledge/runbook.ts";
@@ -198,6 +199,31 @@ describe("DiagnosisService", () => {
     const both = await Promise.all([make().run(fresh.id), make().run(fresh.id)]);
     expect(both.map((r) => r?.posted).sort()).toEqual(["analysis", "none"]);
     await other.stop();
+  });
+
+  it("a new headline is a durable incident event, written with the card: a replica that dies right after the commit leaves it to another", async () => {
+    await diagnosis.stop();
+    // This replica stores events for the outbound sync but dies before relaying any (its relay never runs).
+    const dying = { consumers: () => ["jira", "pagerduty"], poke: () => undefined };
+    const durableIncidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, clock: clockOf(() => NOW), durable: dying });
+    const told: string[] = [];
+    durableIncidents.events.subscribe("headline", (_inc, h) => told.push(h));
+    const ranking = new DiagnosisService({ store, incidents: durableIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    const opened = await durableIncidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    const id = itemAt(opened.opened, 0);
+    await ranking.run(id, ["test"]);
+    const headline = (await store.incidents.card(id)).headline;
+    defined(headline, "headline");
+    expect(told).toEqual([headline]);
+    // Another replica's relay finds the headline among the stored events, for each consumer.
+    const seen: string[] = [];
+    const relay = new IncidentEventRelay({ store, logger: silentLogger });
+    for (const consumer of ["jira", "pagerduty"]) relay.subscribe(consumer, async (e) => void (e.kind === "headline" && seen.push(`${consumer}:${e.headline}`)));
+    expect(await relay.idle(30_000)).toBe(true);
+    expect(seen.sort()).toEqual([`jira:${headline}`, `pagerduty:${headline}`]);
+    await ranking.stop();
   });
 
   it("once the alerts it explained have resolved, later weak signals do not overturn the leading cause", async () => {
