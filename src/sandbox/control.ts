@@ -1,3 +1,4 @@
+import { DISCONNECT_REASONS, type DisconnectReason } from "./slack/socket-mode.ts";
 import type { ServerResponse } from "node:http";
 import { Router, sendJson, type RouteRequest } from "../http/router.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
@@ -223,7 +224,28 @@ export function controlRoutes(options: ControlOptions): Control {
         fail(res, e);
       }
     })
-    .add("GET", "/sandbox/deliveries", (_req, res) => sendJson(res, 200, { deliveries: slack.core.delivery.log.slice(-100) }));
+    .add("GET", "/sandbox/deliveries", (_req, res) => sendJson(res, 200, { deliveries: slack.core.delivery.log.slice(-100) }))
+    // Slack's `disconnect` message on the app's Socket Mode connections (a refresh, or its warning).
+    .add("POST", "/sandbox/socket/disconnect", (req, res) => {
+      const hub = slack.core.socketMode;
+      if (!hub) return sendJson(res, 409, { ok: false, error: "not_socket_mode", detail: "the app is not in Socket Mode (SLACK_SOCKET_MODE=true)" });
+      let b: Obj;
+      try {
+        b = body(req);
+      } catch (e) {
+        return fail(res, e);
+      }
+      const reason = b.reason ?? "refresh_requested";
+      if (!DISCONNECT_REASONS.includes(reason as DisconnectReason)) return sendJson(res, 400, { ok: false, error: "invalid_reason", detail: `reason is one of ${DISCONNECT_REASONS.join(", ")}` });
+      const closeAfterMs = typeof b.close_after_ms === "number" && b.close_after_ms >= 0 ? Math.min(b.close_after_ms, 60_000) : undefined;
+      const told = hub.disconnect(reason as DisconnectReason, closeAfterMs);
+      sendJson(res, 200, { ok: true, reason, connections: told, hellos: hub.hellos });
+    })
+    .add("GET", "/sandbox/socket", (_req, res) => {
+      const hub = slack.core.socketMode;
+      if (!hub) return sendJson(res, 409, { ok: false, error: "not_socket_mode" });
+      sendJson(res, 200, { ok: true, connections: hub.connectionCount, hellos: hub.hellos, disconnects: hub.disconnects, acked: hub.sent.filter((x) => x.acked).length, sent: hub.sent.length });
+    });
 
   async function scenario(req: RouteRequest<"name">, res: ServerResponse, what: "start" | "stop"): Promise<void> {
     if (!scenarios) return sendJson(res, 503, { ok: false, error: "no_scenarios", detail: "no simulated system is running, so there are no scenarios" });

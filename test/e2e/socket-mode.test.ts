@@ -56,4 +56,45 @@ describe("Socket Mode against the sandbox", () => {
     const types = new Set(hub.sent.filter((s) => s.acked).map((s) => s.type));
     expect([...types].sort()).toEqual(["events_api", "interactive", "slash_commands"]);
   }, 120_000);
+
+  it("Slack's disconnect (refresh_requested, warning): Bolt lets the connection go, reconnects, and a command sent meanwhile is not lost", async () => {
+    const hub = t.aisre.sandbox!.socketMode!;
+    const control = (path: string, body?: unknown) => fetch(`${t.sandboxUrl}${path}`, { method: body === undefined ? "GET" : "POST", headers: { "content-type": "application/json" }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    expect((await control("/sandbox/socket/disconnect", { reason: "nope" })).status).toBe(400);
+    const seenAsUser = async (channel: string, user: string) => ((await (await fetch(`${t.sandboxUrl}/sandbox/users/${user}/channels/${channel}/messages`)).json()) as { messages: Array<{ ts: string; text?: string; blocks?: unknown[] }> }).messages;
+
+    for (const reason of ["refresh_requested", "warning"] as const) {
+      const before = hub.hellos;
+      const res = await control("/sandbox/socket/disconnect", { reason });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { connections: number }).connections).toBe(1);
+      // Bolt closes the connection it was told to let go (before the sandbox's own close after a warning's 10 s).
+      await eventually(async () => (hub.connectionCount === 0 || hub.hellos > before ? true : undefined), `Bolt lets the connection go (${reason})`, 9_000);
+      // A command right away, while Bolt is between connections: delivered on its new connection.
+      const marker = `status payments ${reason}`;
+      const sentBefore = hub.sent.filter((x) => x.type === "slash_commands" && x.acked).length;
+      const channel = await t.channelId("incidents");
+      const cards = async () => (await seenAsUser(channel, "U_ALICE")).filter((m) => text(m).includes("Share in channel") && /payments/.test(text(m))).length;
+      const cardsBefore = await cards();
+      await t.command("U_ALICE", "#incidents", marker);
+      await eventually(async () => (hub.hellos > before && hub.connectionCount === 1 ? true : undefined), `the new connection (${reason})`, 30_000);
+      await eventually(async () => (hub.sent.filter((x) => x.type === "slash_commands" && x.acked).length > sentBefore ? true : undefined), `the command acknowledged (${reason})`, 30_000);
+      await eventually(async () => ((await cards()) > cardsBefore ? true : undefined), `the status card after ${reason}`, 60_000);
+    }
+    const state = (await (await control("/sandbox/socket")).json()) as { connections: number; disconnects: Array<{ reason: string }> };
+    expect(state.connections).toBe(1);
+    expect(state.disconnects.map((d) => d.reason)).toEqual(["refresh_requested", "warning"]);
+
+    // Still working on the new connection: an @mention is answered in its thread.
+    const bot = t.aisre.sandbox!.workspace.botUserId;
+    await t.message("U_BOB", "#sre", `<@${bot}> who is on call for checkout after the refresh?`);
+    await eventually(
+      async () => {
+        const parent = (await t.history("#sre")).find((m) => String(m.text).includes("after the refresh"));
+        return parent ? (await t.replies("#sre", parent.ts)).find((m) => m.bot_id && /checkout/i.test(text(m))) : undefined;
+      },
+      "the mention's answer after the refresh",
+      60_000,
+    );
+  }, 180_000);
 });

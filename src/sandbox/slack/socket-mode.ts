@@ -14,6 +14,17 @@ export const SOCKET_PATH = "/socket-mode/link";
 
 type EnvelopeType = "events_api" | "slash_commands" | "interactive";
 
+/** Why Slack asks the app to let a connection go (the `disconnect` message's `reason`). */
+export const DISCONNECT_REASONS = ["warning", "refresh_requested", "link_disabled"] as const;
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+/** After `warning`, Slack closes the connection about 10 seconds later; after `refresh_requested`, at once (a short grace here). */
+const CLOSE_AFTER_MS: Record<DisconnectReason, number> = { warning: 10_000, refresh_requested: 1_000, link_disabled: 0 };
+/**
+ * How long, after asking for a refresh, a delivery that finds no open connection waits for the
+ * app's new one (Bolt reconnects about 5 s after it lets the old one go).
+ */
+export const REFRESH_WINDOW_MS = 15_000;
+
 /**
  * Socket Mode as Slack runs it: `apps.connections.open` (with the app-level `xapp-` token) hands out
  * a one-time WebSocket URL; on connect Slack sends `hello`, then each event, slash command and
@@ -31,8 +42,16 @@ export class SocketModeHub {
   private readonly pending = new Map<string, (payload: unknown) => void>();
   private readonly timer: NodeJS.Timeout;
   private next = 0;
+  /** Connections told to go (a `disconnect` was sent): no new deliveries while another is open. */
+  private readonly draining = new WeakSet<WsConnection>();
+  private refreshUntil = 0;
+  private readonly waiters = new Set<() => void>();
   /** Envelopes sent, by type (what the tests and the page read). */
   readonly sent: Array<{ type: EnvelopeType; envelopeId: string; acked: boolean }> = [];
+  /** Connections that got `hello` since the start (a reconnect adds one). */
+  hellos = 0;
+  /** `disconnect` messages sent, with their reasons. */
+  readonly disconnects: Array<{ reason: DisconnectReason; at: number }> = [];
 
   constructor(options: { appToken: string; appId: string; logger?: Logger }) {
     this.appToken = options.appToken;
@@ -46,6 +65,55 @@ export class SocketModeHub {
 
   get connected(): boolean {
     return this.connections.length > 0;
+  }
+
+  /** Open connections now. */
+  get connectionCount(): number {
+    return this.connections.length;
+  }
+
+  /**
+   * Slack's `disconnect` message on every open connection: `warning` (the connection closes in
+   * about 10 s), `refresh_requested` (reconnect now) or `link_disabled` (Socket Mode was turned off
+   * for the app). The connection is closed after that grace if the app has not closed it; until
+   * then it still delivers when it is the only one. Answers how many connections were told.
+   */
+  disconnect(reason: DisconnectReason, closeAfterMs = CLOSE_AFTER_MS[reason]): number {
+    const live = this.connections.filter((c) => c.open && !this.draining.has(c));
+    for (const ws of live) {
+      this.draining.add(ws);
+      ws.send(JSON.stringify({ type: "disconnect", reason, debug_info: { host: "applink-sandbox" } }));
+      const t = setTimeout(() => ws.close(1000, reason), closeAfterMs);
+      t.unref();
+    }
+    if (live.length) this.disconnects.push({ reason, at: Date.now() });
+    if (reason !== "link_disabled") this.refreshUntil = Date.now() + REFRESH_WINDOW_MS;
+    return live.length;
+  }
+
+  /** An open connection to deliver on: round-robin over those not told to go, else one that was. */
+  private pick(): WsConnection | undefined {
+    const fresh = this.connections.filter((c) => c.open && !this.draining.has(c));
+    const pool = fresh.length ? fresh : this.connections.filter((c) => c.open);
+    return pool[this.next++ % Math.max(1, pool.length)];
+  }
+
+  /** During a refresh the app has none open for a moment: wait (bounded) for its new connection. */
+  private async connection(): Promise<WsConnection | undefined> {
+    let ws = this.pick();
+    while (!ws && Date.now() < this.refreshUntil) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(t);
+          this.waiters.delete(done);
+          resolve();
+        };
+        const t = setTimeout(done, Math.max(1, this.refreshUntil - Date.now()));
+        this.waiters.add(done);
+      });
+      ws = this.pick();
+    }
+    return ws;
   }
 
   /** apps.connections.open: a fresh single-use URL. */
@@ -74,6 +142,8 @@ export class SocketModeHub {
       if (i >= 0) this.connections.splice(i, 1);
     };
     ws.onText = (text) => this.ack(text);
+    this.hellos++;
+    for (const wake of [...this.waiters]) wake();
     ws.send(JSON.stringify({ type: "hello", num_connections: this.connections.length, debug_info: { host: "applink-sandbox", build_number: 1, approximate_connection_time: 18060 }, connection_info: { app_id: this.appId } }));
     return true;
   }
@@ -101,7 +171,7 @@ export class SocketModeHub {
    */
   async deliver(contentType: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<DeliveryResult> {
     const started = Date.now();
-    const ws = this.connections[this.next++ % Math.max(1, this.connections.length)];
+    const ws = await this.connection();
     if (!ws) return { ok: false, body: "", contentType: "", reason: "connection_failed", noRetry: false, ms: 0 };
     const { type, payload } = envelopeOf(contentType, body);
     const envelopeId = crypto.randomUUID();
@@ -129,6 +199,8 @@ export class SocketModeHub {
 
   close(): void {
     clearInterval(this.timer);
+    this.refreshUntil = 0;
+    for (const wake of [...this.waiters]) wake();
     for (const c of [...this.connections]) c.close(1001, "sandbox closing");
     for (const resolve of this.pending.values()) resolve(undefined);
     this.pending.clear();
