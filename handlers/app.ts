@@ -7,15 +7,7 @@ import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
-import { blockKitAnomalyPresenter } from "../blocks/anomaly.ts";
-import { blockKitHomePresenter } from "../blocks/app-home.ts";
-import { blockKitFeedbackPresenter } from "../blocks/feedback.ts";
-import { blockKitDiagnosisPresenter } from "../blocks/diagnosis.ts";
-import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
-import { blockKitSyncPresenter } from "../blocks/paging.ts";
-import { blockKitPostmortemPresenter } from "../blocks/postmortem.ts";
-import { blockKitRemediationPresenter } from "../blocks/remediation-card.ts";
-import type { Presenters } from "../src/app/presenters.ts";
+import { blockKitPresenters } from "../blocks/presenters.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
 import { topologyRoutes } from "../src/topology/routes.ts";
 import { NAMESPACE as SIM_NAMESPACE } from "../src/sandbox/sim/catalog.ts";
@@ -25,18 +17,6 @@ import { boltLogger } from "./bolt-logger.ts";
 import { opsRoutes } from "./http-routes.ts";
 import { registerListeners, type ListenerOptions } from "./index.ts";
 import { slackTimestampProblem } from "../src/integrations/slack/request-window.ts";
-
-/** Every capability's messages in Block Kit. */
-const blockKitPresenters: Presenters = {
-  incident: blockKitIncidentPresenter,
-  diagnosis: blockKitDiagnosisPresenter,
-  anomaly: blockKitAnomalyPresenter,
-  remediation: blockKitRemediationPresenter,
-  postmortem: blockKitPostmortemPresenter,
-  sync: blockKitSyncPresenter,
-  feedback: blockKitFeedbackPresenter,
-  home: blockKitHomePresenter,
-};
 
 export interface RunningAisre {
   /** Base URL of the bot's HTTP server. */

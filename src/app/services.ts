@@ -96,6 +96,16 @@ export interface ServiceDeps {
   clock?: Clock;
   /** Housekeeping period (thread flushes, card edits, auto-resolve). */
   tickMs?: number;
+  /** Vendor ports given ready-made (in-memory ones in tests) in place of the configured ones. */
+  ports?: Partial<Omit<Ports, "missing">>;
+}
+
+/** The configured ports, with the given ones in their place (no longer missing). */
+function withPorts(built: Ports, given: ServiceDeps["ports"] = {}): Ports {
+  const missing = { ...built.missing };
+  const reason = { kubernetes: "kubernetes", metrics: "prometheus", cloudwatch: "cloudwatch", pagerduty: "pagerduty", openai: "openai" } as const;
+  for (const k of Object.keys(given) as Array<keyof typeof reason>) if (given[k]) delete missing[reason[k]];
+  return { ...built, ...given, missing };
 }
 
 const DATABASE_START_WAIT_MS = 10 * 60_000;
@@ -119,7 +129,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const store = createStore(db, clock);
   const metrics = createAppMetrics();
   const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
-  const ports = buildPorts(config, deps.sandbox, logger, clock);
+  const ports = withPorts(buildPorts(config, deps.sandbox, logger, clock), deps.ports);
   // The graph is learnt from the system (Kubernetes, service-graph metrics) with services.yaml as
   // overrides; the first discovery (or the store's graph) is in place before any alert is grouped.
   const topologyDiscovery = buildTopology({ config, store, kubernetes: ports.kubernetes, metrics: ports.metrics, clock, logger, simSpeed: deps.clock ? config.env.SIM_SPEED : undefined });

@@ -9,23 +9,41 @@ export type Listener = (args: Record<string, unknown>) => Promise<void>;
 
 export interface FakeApp {
   app: App;
-  /** Registered listeners by kind and id: `command:/aisre`, `event:app_mention`, `message`, `action:<id>`, `view:<callback_id>`. */
+  /** Registered listeners by kind and id: `command:/aisre`, `event:app_mention`, `message`, `action:<id>`, `view:<callback_id>`; a RegExp id as its source text. */
   listeners: Map<string, Listener>;
+  /** The listener for a key; `action:<id>` also finds one registered with a RegExp that matches the id. */
   get(key: string): Listener;
+  /** What `app.assistant(…)` registered (Bolt's Assistant: its middleware takes the assistant events). */
+  assistants: Array<{ getMiddleware(): (args: Record<string, unknown>) => Promise<void> }>;
 }
 
 export function fakeApp(): FakeApp {
   const listeners = new Map<string, Listener>();
+  const patterns: Array<{ kind: string; re: RegExp; fn: Listener }> = [];
+  const assistants: FakeApp["assistants"] = [];
   const on = (kind: string) => (id: unknown, fn?: Listener) => {
     if (typeof id === "function") listeners.set(kind, id as Listener);
-    else if (fn) listeners.set(`${kind}:${String(id)}`, fn);
+    else if (fn && id instanceof RegExp) {
+      listeners.set(`${kind}:${String(id)}`, fn);
+      patterns.push({ kind, re: id, fn });
+    } else if (fn) listeners.set(`${kind}:${String(id)}`, fn);
   };
-  const app = { command: on("command"), event: on("event"), message: on("message"), action: on("action"), view: on("view") } as unknown as App;
+  const app = {
+    command: on("command"),
+    event: on("event"),
+    message: on("message"),
+    action: on("action"),
+    view: on("view"),
+    assistant: (a: FakeApp["assistants"][number]) => void assistants.push(a),
+  } as unknown as App;
   return {
     app,
     listeners,
+    assistants,
     get(key) {
-      const l = listeners.get(key);
+      const [kind = "", ...rest] = key.split(":");
+      const id = rest.join(":");
+      const l = listeners.get(key) ?? patterns.find((p) => p.kind === kind && p.re.test(id))?.fn;
       if (!l) throw new Error(`no listener ${key}; registered: ${[...listeners.keys()].join(", ")}`);
       return l;
     },
@@ -69,9 +87,17 @@ export function recorder(answers: Record<string, (args: Record<string, unknown>)
   };
   const group = (prefix: string, names: string[]) => Object.fromEntries(names.map((n) => [n, method(`${prefix}.${n}`)]));
   r.client = {
-    chat: group("chat", ["postMessage", "update", "getPermalink", "postEphemeral"]),
+    chat: group("chat", ["postMessage", "update", "getPermalink", "postEphemeral", "unfurl"]),
     views: group("views", ["open", "update", "push", "publish"]),
     files: group("files", ["getUploadURLExternal", "completeUploadExternal"]),
+    conversations: group("conversations", ["replies", "history"]),
+    assistant: { threads: group("assistant.threads", ["setStatus", "setSuggestedPrompts", "setTitle"]) },
+    /** web-api's streaming helper: `append` and `stop` are recorded as `chatStream.append` / `chatStream.stop`. */
+    chatStream: (args: Record<string, unknown>) => {
+      r.calls.push("client.chatStream");
+      r.api.push({ method: "chatStream", args });
+      return { append: method("chatStream.append"), stop: method("chatStream.stop") };
+    },
   };
   return r;
 }
