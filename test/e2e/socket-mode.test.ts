@@ -71,15 +71,16 @@ describe("Socket Mode against the sandbox", () => {
       // Bolt closes the connection it was told to let go (before the sandbox's own close after a warning's 10 s).
       await eventually(async () => (hub.connectionCount === 0 || hub.hellos > before ? true : undefined), `Bolt lets the connection go (${reason})`, 9_000);
       // A command right away, while Bolt is between connections: delivered on its new connection.
-      const marker = `status payments ${reason}`;
       const sentBefore = hub.sent.filter((x) => x.type === "slash_commands" && x.acked).length;
       const channel = await t.channelId("incidents");
       const cards = async () => (await seenAsUser(channel, "U_ALICE")).filter((m) => text(m).includes("Share in channel") && /payments/.test(text(m))).length;
       const cardsBefore = await cards();
-      await t.command("U_ALICE", "#incidents", marker);
+      await t.command("U_ALICE", "#incidents", "status payments");
       await eventually(async () => (hub.hellos > before && hub.connectionCount === 1 ? true : undefined), `the new connection (${reason})`, 30_000);
       await eventually(async () => (hub.sent.filter((x) => x.type === "slash_commands" && x.acked).length > sentBefore ? true : undefined), `the command acknowledged (${reason})`, 30_000);
-      await eventually(async () => ((await cards()) > cardsBefore ? true : undefined), `the status card after ${reason}`, 60_000);
+      await eventually(async () => ((await cards()) > cardsBefore ? true : undefined), `the status card after ${reason}`, 60_000).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}: ${cardsBefore} before; seen ${JSON.stringify((await seenAsUser(channel, "U_ALICE")).map((m) => text(m).slice(0, 120)))}; deliveries ${JSON.stringify(t.aisre.sandbox!.slack.core.delivery.log.slice(-4))}`);
+      });
     }
     const state = (await (await control("/sandbox/socket")).json()) as { connections: number; disconnects: Array<{ reason: string }> };
     expect(state.connections).toBe(1);
