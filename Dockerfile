@@ -12,11 +12,16 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # --omit=optional: the npm `node` package (the project's own Node 24 for machines without one) is
-# not needed on a Node 24 base. No install scripts run. Behind a TLS-intercepting proxy, pass its CA
-# bundle as a build secret: --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt
+# not needed on a Node 24 base. That also leaves out resvg's prebuilt binary (an optional
+# dependency per platform), which draws the thread charts: it is added back by name for this
+# image's architecture (glibc), at the version the lockfile pins. No install scripts run. Behind a
+# TLS-intercepting proxy, pass its CA bundle as a build secret: --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi; \
     npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+ && resvg="@resvg/resvg-js-linux-$(node -p process.arch)-gnu@$(node -p "require('./package-lock.json').packages['node_modules/@resvg/resvg-js'].version")" \
+ && npm install --no-save --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund "$resvg" \
+ && node -e "require('@resvg/resvg-js')" \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE}

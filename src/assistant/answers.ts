@@ -136,7 +136,15 @@ async function metric(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, n
     .filter(Boolean)
     .join("\n");
   const a = answer("metric", text, [v.source]);
-  a.chart = chartOf(v, { windowMinutes, ...(incidentStart !== undefined ? { incidentStart } : {}) });
+  // Deploys and config changes of the window, as markers (best effort: the chart goes without them).
+  const start = now - windowMinutes * MIN;
+  const changed = await deps.toolsets.changes.t.recentChanges.run({ since: start, until: now }).catch(() => undefined);
+  const changes = changed?.status === "ok" ? changed.data : [];
+  try {
+    a.chart = await chartOf(v, { windowMinutes, changes, ...(incidentStart !== undefined ? { incidentStart } : {}) });
+  } catch (e) {
+    a.notes.push(`the chart could not be drawn: ${(e as Error).message}`);
+  }
   return a;
 }
 

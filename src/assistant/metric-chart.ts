@@ -1,4 +1,8 @@
-import { renderLineChart } from "../charts/line-chart.ts";
+import { renderChartPng } from "../charts/render.ts";
+import { type TimeSeriesChartSpec, utcClock } from "../charts/time-series.ts";
+import { axisUnitFor } from "../charts/units.ts";
+import { changeLabel } from "../detect/polling/chart.ts";
+import type { ChangeRecord } from "../toolsets/changes.ts";
 import type { MetricSeries } from "../diagnose/types.ts";
 import type { Toolsets } from "../toolsets/index.ts";
 import { DEFAULT_PROM_QUERIES, promQueryFor } from "../toolsets/metrics.ts";
@@ -102,22 +106,50 @@ export async function fetchMetric(toolsets: Toolsets, service: string, kind: Met
   return { view: { service, kind, label: spec.label, unit: spec.unit, series: inSeconds, ...(r ? { reading: r } : {}), peak, source } };
 }
 
-/** The chart of a metric view: the series, its baseline, and the incident's span highlighted. */
-export function chartOf(v: MetricView, o: { incidentStart?: number; windowMinutes: number }): ChartImage {
-  const scale = v.unit === "percent" ? 100 : v.unit === "seconds" && v.peak.value < 1 ? 1000 : 1;
-  const unitText = v.unit === "percent" ? "%" : v.unit === "seconds" ? (scale === 1000 ? "ms" : "s") : v.unit === "per_second" ? "req/s" : "count";
+/** The usual range of a series: median ± 3 robust spreads (MAD) of its points before `until`. */
+export function usualRange(values: readonly number[], times: readonly number[], until: number): { lower: number; upper: number; median: number } | undefined {
+  const xs = values.filter((v, i) => Number.isFinite(v) && (times[i] ?? Infinity) < until).sort((a, b) => a - b);
+  if (xs.length < 5) return undefined;
+  const mid = (s: readonly number[]) => (s.length % 2 ? (s[(s.length - 1) / 2] ?? 0) : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2);
+  const median = mid(xs);
+  const mad = mid(xs.map((v) => Math.abs(v - median)).sort((a, b) => a - b));
+  // A flat history still has a visible range: at least 5% of the median.
+  const spread = Math.max(1.4826 * mad, (Math.abs(median) * 0.05) / 3, 1e-9);
+  return { lower: median - 3 * spread, upper: median + 3 * spread, median };
+}
+
+/** The chart spec of a metric view: the series, its usual range before the incident, the incident's span and the changes of the window. */
+export function metricChartSpec(v: MetricView, o: { incidentStart?: number; windowMinutes: number; changes?: ReadonlyArray<Pick<ChangeRecord, "at" | "kind" | "service" | "version">> }): TimeSeriesChartSpec {
   const ts = v.series.timestamps.map((t) => t * 1000);
   const end = ts.at(-1) ?? 0;
-  const title = `${v.service} ${v.label} (${unitText}), last ${o.windowMinutes >= 120 ? `${Math.round(o.windowMinutes / 60)} h` : `${o.windowMinutes} min`}, UTC`;
-  const png = renderLineChart({
+  const start = ts[0] ?? end;
+  const incident = o.incidentStart !== undefined && o.incidentStart < end ? { from: Math.max(o.incidentStart, start), to: end, label: "incident" } : undefined;
+  // Normal is what came before the incident, or the first two thirds of the window without one.
+  const usual = usualRange(v.series.values, ts, incident ? incident.from : start + (end - start) * (2 / 3));
+  const finite = v.series.values.filter(Number.isFinite);
+  const unit = axisUnitFor(UNIT_NAMES[v.unit], Math.max(0, ...finite.map(Math.abs), usual ? Math.abs(usual.upper) : 0));
+  const window = `last ${o.windowMinutes >= 120 ? `${Math.round(o.windowMinutes / 60)} h` : `${o.windowMinutes} min`}`;
+  return {
+    title: `${v.service} · ${v.label}`,
+    subtitle: `${window} to ${utcClock(end)} UTC${incident ? ` · incident since ${utcClock(incident.from)}` : ""}${v.reading ? ` · now ${formatMetric(v.reading.now, v.unit)}, baseline ${formatMetric(v.reading.baseline, v.unit)}` : ""}`,
+    seriesName: v.label,
+    unit,
     timestamps: ts,
-    values: v.series.values.map((x) => x * scale),
-    title,
-    width: 800,
-    height: 320,
-    ...(v.reading ? { threshold: { value: v.reading.baseline * scale, label: "baseline" } } : {}),
-    ...(o.incidentStart !== undefined && o.incidentStart < end ? { highlight: { from: Math.max(o.incidentStart, ts[0] ?? o.incidentStart), to: end } } : {}),
-  });
+    values: v.series.values,
+    ...(usual ? { band: { lower: ts.map(() => usual.lower), upper: ts.map(() => usual.upper) } } : {}),
+    ...(v.reading ? { expected: v.reading.baseline } : usual ? { expected: usual.median } : {}),
+    ...(incident ? { incident } : {}),
+    markers: (o.changes ?? []).map((c) => ({ at: Date.parse(c.at), label: changeLabel(c) })).filter((m) => Number.isFinite(m.at)),
+    window: { from: start, to: end },
+  };
+}
+
+const UNIT_NAMES: Record<Unit, string> = { percent: "ratio", seconds: "seconds", per_second: "req/s", count: "count" };
+
+/** The chart of a metric view: the series, its usual range, the incident's span highlighted, deploys marked. */
+export async function chartOf(v: MetricView, o: { incidentStart?: number; windowMinutes: number; changes?: ReadonlyArray<Pick<ChangeRecord, "at" | "kind" | "service" | "version">> }): Promise<ChartImage> {
+  const spec = metricChartSpec(v, o);
+  const { png } = await renderChartPng(spec);
   const alt = `${v.label} of ${v.service}: ${v.reading ? `now ${formatMetric(v.reading.now, v.unit)}, baseline ${formatMetric(v.reading.baseline, v.unit)}, ` : ""}peak ${formatMetric(v.peak.value, v.unit)}`;
-  return { png, filename: `${v.service}-${v.kind}.png`, title, altText: alt };
+  return { png, filename: `${v.service}-${v.kind}.png`, title: `${spec.title} (${spec.unit.suffix || "count"}), ${spec.subtitle ?? ""}`.slice(0, 250), altText: alt };
 }

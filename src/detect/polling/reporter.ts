@@ -6,7 +6,8 @@ import { silentLogger, type Logger } from "../../log.ts";
 import type { Store } from "../../store/store.ts";
 import type { AnomalyFinding } from "../detection-service.ts";
 import type { ResolvedSli } from "../sli-config.ts";
-import { findingChart } from "./chart.ts";
+import { chartWindow, findingChartSpec } from "./chart.ts";
+import { renderChartPng } from "../../charts/render.ts";
 import { formatSliDelta, formatSliValue, describeKind, plainAnomalyPresenter, type AnomalyMessageView, type AnomalyPresenter } from "./presenter.ts";
 import { readableUtc } from "../../text/slack-markup.ts";
 import { comparedWithUsual } from "../../text/words.ts";
@@ -361,7 +362,7 @@ export class AnomalyReporter {
           this.logger.warn({ key: a.key, incident: a.incidentId }, "digest not posted in time; chart not uploaded");
           return;
         }
-        const png = findingChart(finding, { title: `${a.sli.service} ${a.sli.name}${a.sli.unit ? ` (${a.sli.unit})` : ""}` });
+        const png = await this.chartOf(a, finding);
         const threadTs = rec.threadTs ?? rec.ts;
         for (let attempt = 1; ; attempt++) {
           try {
@@ -395,6 +396,21 @@ export class AnomalyReporter {
       .finally(() => {
         this.pendingUploads--;
       });
+  }
+
+  /** The PNG of the anomaly's chart, with the deploys and config changes of its window. */
+  private async chartOf(a: Active, finding: AnomalyFinding): Promise<Buffer> {
+    const since = finding.explanation.since ?? finding.at;
+    const w = chartWindow(finding.points, since, finding.at);
+    const changes = await this.o.store.changes.between(undefined, new Date(w.from).toISOString(), new Date(w.to).toISOString(), 20).catch((e: unknown) => {
+      this.logger.warn({ err: e, key: a.key }, "changes for the chart not read; drawn without deploy markers");
+      return [];
+    });
+    const spec = findingChartSpec(finding, { ...(a.sli.unit ? { unit: a.sli.unit } : {}), sliName: a.sli.name, changes });
+    const started = performance.now();
+    const { png } = await renderChartPng(spec);
+    this.logger.debug({ key: a.key, ms: Math.round(performance.now() - started), bytes: png.length }, "chart rendered");
+    return png;
   }
 
   private async waitForDigest(incidentId: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined> {

@@ -16,6 +16,7 @@ import { MemorySlack } from "../../support/memory-slack.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
+import { decodePng } from "../../support/png.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -128,6 +129,8 @@ describe("AnomalyReporter", () => {
     const r = reporter();
     const sli = sliOf("order-processor/memory")!;
     expect(await r.report(finding(sli), sli)).toBe("opened");
+    // A deploy of another service five minutes before, known by the time the chart is drawn: a marker on it.
+    await store.changes.record({ id: "d1", source: "github", kind: "deploy", service: "inventory", version: "4.2.0", at: new Date(T0 - 5 * MIN).toISOString() });
     const [incident] = await store.incidents.listOpen();
     defined(incident, "incident");
     expect(incident).toMatchObject({ origin: "detected", severity: "sev4", services: ["order-processor"] });
@@ -157,6 +160,19 @@ describe("AnomalyReporter", () => {
     expect(upload.bytes!.byteLength).toBe(upload.length);
     expect([...upload.bytes!.slice(0, 4)]).toEqual([137, 80, 78, 71]);
     expect(r.uploaded).toBe(1);
+    // Drawn at a size Slack shows well, with the deploy marker (purple) and the anomaly (red).
+    const png = decodePng(Buffer.from(upload.bytes!));
+    expect([png.width, png.height]).toEqual([2000, 1000]);
+    let purple = 0;
+    let red = 0;
+    for (let y = 0; y < png.height; y += 2)
+      for (let x = 0; x < png.width; x += 2) {
+        const [pr, pg, pb] = png.pixel(x, y);
+        if (pb > 180 && pr > 100 && pr < 170 && pg < 120) purple++;
+        if (pr > 150 && pg < 90 && pb < 100) red++;
+      }
+    expect(purple).toBeGreaterThan(50);
+    expect(red).toBeGreaterThan(50);
 
     const entries = await store.timeline.list(incident.id);
     expect(entries.filter((e) => e.kind === "anomaly").map((e) => e.data.state)).toEqual(["detected"]);
