@@ -153,8 +153,17 @@ export class ActionExecutor {
       await this.finish(a, "verifying", "unverified", { reason: "no verifier" });
       return;
     }
-    await this.step(a, `Verifying: watching ${a.detail.symptoms.map((x) => `${x.service} ${x.check}`).join(", ")} for up to ${s.windowSeconds} s`);
-    const outcome = await verifyRecovery(verifier, a.detail.symptoms, s, this.d.clock);
+    // A watch another replica began (it died while watching) goes on in the window it opened.
+    let watch = (await this.d.records.get(a.id))?.detail.watch;
+    if (watch) {
+      const left = Math.max(0, Math.round((watch.startedAt + s.windowSeconds * 1000 - this.d.clock.now()) / 1000));
+      await this.step(a, `Verifying: taken over from a replica that stopped; ${left} s of the ${s.windowSeconds} s window left`);
+    } else {
+      watch = { startedAt: this.d.clock.now(), streak: 0 };
+      await this.d.records.patchDetail(a.id, { watch });
+      await this.step(a, `Verifying: watching ${a.detail.symptoms.map((x) => `${x.service} ${x.check}`).join(", ")} for up to ${s.windowSeconds} s`);
+    }
+    const outcome = await verifyRecovery(verifier, a.detail.symptoms, s, this.d.clock, { resume: watch, onReading: (_rs, progress) => this.d.records.patchDetail(a.id, { watch: progress }) });
     if (outcome.recovered) {
       await this.step(a, `Verified: recovered after ${outcome.elapsedSeconds} s (${outcome.summary})`, true);
       await this.record("aisre", "verified", a, `recovered after ${outcome.elapsedSeconds} s: ${outcome.summary}`, { readings: outcome.readings });

@@ -126,6 +126,8 @@ export interface ActionDetail {
   /** Set when the action was shown with a note instead of a button (kill switch, breaker…). */
   note?: string;
   verification: VerificationSettings;
+  /** The post-verification watch so far (window start in system time, healthy readings in a row): a replica taking it over continues it. */
+  watch?: { startedAt: number; streak: number };
   escalation?: string;
 }
 

@@ -18,24 +18,32 @@ export const readingsText = (rs: SymptomReading[]): string => rs.map((r) => r.su
  */
 export const allHealthy = (rs: SymptomReading[]): boolean => rs.some((r) => r.healthy === true) && rs.every((r) => r.healthy !== false);
 
+/** Where a watch stands: when its window opened (system time, ms) and the healthy readings in a row so far. */
+export interface WatchProgress {
+  startedAt: number;
+  streak: number;
+}
+
 /**
  * Watches the symptoms after a change: recovered when they read healthy `consecutive` times in a
- * row within the window; otherwise not recovered, with the last readings as the reason.
+ * row within the window; otherwise not recovered, with the last readings as the reason. A watch
+ * taken over from a replica that died continues from `resume` (its window is not opened again);
+ * `onReading` hears each reading with the progress to keep, so the next taker can do the same.
  */
-export async function verifyRecovery(verifier: Verifier, symptoms: SymptomCheck[], s: VerificationSettings, clock: Clock, onReading?: (rs: SymptomReading[]) => void): Promise<VerificationOutcome> {
-  const start = clock.now();
+export async function verifyRecovery(verifier: Verifier, symptoms: SymptomCheck[], s: VerificationSettings, clock: Clock, o: { resume?: WatchProgress; onReading?: (rs: SymptomReading[], progress: WatchProgress) => void | Promise<void> } = {}): Promise<VerificationOutcome> {
+  const start = o.resume?.startedAt ?? clock.now();
   const deadline = start + s.windowSeconds * 1000;
-  let streak = 0;
+  let streak = o.resume?.streak ?? 0;
   let last: SymptomReading[] = [];
   while (true) {
-    await clock.sleep(s.intervalSeconds * 1000);
+    await clock.sleep(Math.max(0, Math.min(s.intervalSeconds * 1000, deadline - clock.now())));
     try {
       last = await verifier.read(symptoms);
     } catch (e) {
       last = symptoms.map((check) => ({ check, healthy: undefined, summary: `${check.service} ${check.check}: reading failed (${e instanceof Error ? e.message : String(e)})` }));
     }
-    onReading?.(last);
     streak = allHealthy(last) ? streak + 1 : 0;
+    await o.onReading?.(last, { startedAt: start, streak });
     const elapsedSeconds = Math.round((clock.now() - start) / 1000);
     if (streak >= s.consecutive) return { recovered: true, readings: last, elapsedSeconds, summary: readingsText(last) };
     if (clock.now() >= deadline) return { recovered: false, readings: last, elapsedSeconds, summary: readingsText(last) };
