@@ -4,7 +4,7 @@ import type { Alert } from "../../src/domain/alert.ts";
 import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
 import type { DurableIncidentEvent } from "../../src/incident/incident-events.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
-import type { JiraPort } from "../../src/integrations/jira/port.ts";
+import type { CommentMark, JiraPort, MarkedComment } from "../../src/integrations/jira/port.ts";
 import { JiraWriteQueue } from "../../src/integrations/jira/write-queue.ts";
 import { takeDue } from "../../src/integrations/jira/write-slots.ts";
 import { DEFAULT_SCHEDULE } from "../../src/integrations/jira/write-schedule.ts";
@@ -35,6 +35,7 @@ const alert = (fp: string, service = "checkout"): Alert => ({
 /** A Jira port that records writes (only what the write queue calls). */
 function recordingJira(): { port: JiraPort; comments: string[]; updates: number } {
   const r = { comments: [] as string[], updates: 0 };
+  const marks: MarkedComment[] = [];
   const port = {
     async getIssue(key: string) {
       return { ref: { key, id: "1", url: "" }, values: { status: "Open", summary: "", description: "", priority: null, severity: null, timeline: null, labels: [], assignee: null }, statusCategory: "new", assignee: null, updated: "" };
@@ -45,9 +46,13 @@ function recordingJira(): { port: JiraPort; comments: string[]; updates: number 
     async transitionTo() {
       return { changed: false, status: "Open" };
     },
-    async addComment(_key: string, text: string) {
+    async addComment(_key: string, text: string, mark?: CommentMark) {
       r.comments.push(text);
+      marks.push({ id: String(r.comments.length), ...mark });
       return { id: String(r.comments.length) };
+    },
+    async markedComments() {
+      return marks.filter((m) => m.writes || m.slot);
     },
   } as unknown as JiraPort;
   return Object.assign(r, { port });

@@ -7,8 +7,8 @@ import { adfToText, textToAdf } from "./adf.ts";
 import { JiraApiError, jiraUserError, toJiraApiError } from "./errors.ts";
 import { catalogFromCreateMeta, fieldValue, planFollowUpIssue, planIncidentIssue, resolveField } from "./field-mapping.ts";
 import type { FieldCatalog, JiraFieldMapping } from "./field-mapping.ts";
-import { incidentLabel } from "./port.ts";
-import type { FollowUpItem, JiraIssueRef, JiraIssueView, JiraPort, JiraRemoteLink, JiraSyncValues, JiraUserRef, NewIncidentIssue } from "./port.ts";
+import { COMMENT_MARK_PROPERTY, incidentLabel } from "./port.ts";
+import type { CommentMark, FollowUpItem, JiraIssueRef, JiraIssueView, JiraPort, JiraRemoteLink, JiraSyncValues, JiraUserRef, MarkedComment, NewIncidentIssue } from "./port.ts";
 import { nextTransition } from "./transition-path.ts";
 import type { TransitionOption } from "./transition-path.ts";
 import { jiraTransport } from "./transport.ts";
@@ -56,6 +56,13 @@ export function createJiraClientAdapter(options: JiraClientAdapterOptions): Jira
     request: jiraTransport,
     ...(options.bearer ? { bearer: options.bearer } : { username: options.email, password: options.apiToken }),
   } as ConstructorParameters<typeof JiraApiModule>[0] & { bearer?: string });
+
+  // jira-client has no public POST for an arbitrary resource; these are the methods its own calls use.
+  const raw = client as unknown as {
+    doRequest(options: unknown): Promise<unknown>;
+    makeRequestHeader(uri: string, options: Record<string, unknown>): unknown;
+    makeUri(o: { pathname: string; query?: Record<string, string> }): string;
+  };
 
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -179,9 +186,42 @@ export function createJiraClientAdapter(options: JiraClientAdapterOptions): Jira
       throw new AppError("jira_transition", `Could not reach "${statusName}" for ${key} within 6 transitions.`, { status: 502 });
     },
 
-    async addComment(key, text) {
-      const res = (await call("add comment", () => (apiVersion === "3" ? client.addCommentAdvanced(key, { body: textToAdf(text) }) : client.addComment(key, text)))) as Json;
+    async addComment(key, text, mark) {
+      const body = apiVersion === "3" ? textToAdf(text) : text;
+      const properties = mark ? [{ key: COMMENT_MARK_PROPERTY, value: mark }] : undefined;
+      const res = (await call("add comment", () => client.addCommentAdvanced(key, { body, ...(properties ? { properties } : {}) }))) as Json;
       return { id: String(res.id) };
+    },
+
+    async markedComments(key) {
+      // The newest comments first (a retry looks for what it wrote moments ago); only aisre's own.
+      const me = await port.whoAmI();
+      const page = (await call("list comments", () => client.genericGet(`issue/${encodeURIComponent(key)}/comment?orderBy=-created&maxResults=100`))) as Json;
+      const ids = ((page.comments ?? []) as Json[]).filter((c) => (c.author?.accountId ?? c.author?.key ?? c.author?.name) === me.accountId).map((c) => Number(c.id));
+      if (ids.length === 0) return [];
+      // Their properties in one call (Jira Cloud's comment list, expand=properties); where the site
+      // has no comment list (older Data Center), the property of each of the latest 20, one by one.
+      let marks: Array<{ id: string; value: unknown }>;
+      try {
+        const list = (await call("comment properties", () => raw.doRequest(raw.makeRequestHeader(raw.makeUri({ pathname: "/comment/list", query: { expand: "properties" } }), { method: "POST", body: { ids }, followAllRedirects: true })))) as Json;
+        marks = ((list.values ?? []) as Json[]).map((c) => ({ id: String(c.id), value: ((c.properties ?? []) as Json[]).find((p) => p.key === COMMENT_MARK_PROPERTY)?.value }));
+      } catch (e) {
+        if (!(e instanceof JiraApiError) || (e.status !== 404 && e.status !== 405)) throw e;
+        marks = [];
+        for (const id of ids.slice(0, 20)) {
+          const p = (await call("comment property", () => client.genericGet(`comment/${id}/properties/${COMMENT_MARK_PROPERTY}`)).catch((x: unknown) => {
+            if (x instanceof JiraApiError && x.status === 404) return undefined;
+            throw x;
+          })) as Json | undefined;
+          marks.push({ id: String(id), value: p?.value });
+        }
+      }
+      const out: MarkedComment[] = [];
+      for (const { id, value } of marks) {
+        const mark = value as CommentMark | undefined;
+        if (mark && typeof mark === "object") out.push({ id, ...(Array.isArray(mark.writes) ? { writes: mark.writes.map(String) } : {}), ...(typeof mark.slot === "string" ? { slot: mark.slot } : {}) });
+      }
+      return out;
     },
 
     async updateComment(key, commentId, text) {

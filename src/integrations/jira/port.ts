@@ -71,6 +71,19 @@ export interface JiraRemoteLink {
   summary?: string;
 }
 
+/** What aisre keeps on a comment it writes (entity property `aisre`): the queued writes it carries, or its kept slot. */
+export interface CommentMark {
+  writes?: string[];
+  slot?: string;
+}
+
+export interface MarkedComment extends CommentMark {
+  id: string;
+}
+
+/** The comment property aisre's marks live under. */
+export const COMMENT_MARK_PROPERTY = "aisre";
+
 /** The label every incident ticket carries: what `findIncidentIssue` searches for. */
 export const incidentLabel = (incidentId: string) => `aisre-${incidentId.trim().replace(/[\s"]+/g, "-")}`;
 
@@ -86,7 +99,13 @@ export interface JiraPort {
   updateFields(key: string, values: Partial<Omit<JiraSyncValues, "status">>, custom?: Record<string, unknown>): Promise<void>;
   /** Moves the issue to the named status, through intermediate statuses when needed. */
   transitionTo(key: string, statusName: string): Promise<{ changed: boolean; status: string }>;
-  addComment(key: string, text: string): Promise<{ id: string }>;
+  /** Adds a comment; `mark` is kept on it as the `aisre` comment property (what `markedComments` reads back). */
+  addComment(key: string, text: string, mark?: CommentMark): Promise<{ id: string }>;
+  /**
+   * aisre's recent comments on the issue that carry its mark: how a write that may already have
+   * been made (its writer died, or its answer was lost) is recognised before it is made again.
+   */
+  markedComments(key: string): Promise<MarkedComment[]>;
   /** Rewrites a comment aisre wrote (a postmortem copy kept up to date). */
   updateComment(key: string, commentId: string, text: string): Promise<void>;
   addRemoteLink(key: string, link: JiraRemoteLink): Promise<void>;

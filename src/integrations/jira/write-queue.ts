@@ -3,9 +3,9 @@ import type { Logger } from "../../log.ts";
 import { JiraApiError } from "./errors.ts";
 import { DEFAULT_OWNERSHIP, planFieldSync } from "./ownership.ts";
 import type { Ownership, SyncPlan } from "./ownership.ts";
-import type { JiraPort, JiraRemoteLink, JiraSyncValues } from "./port.ts";
-import { randomBytes } from "node:crypto";
-import { DEFAULT_SCHEDULE, afterAttempt } from "./write-schedule.ts";
+import type { JiraPort, JiraRemoteLink, JiraSyncValues, MarkedComment } from "./port.ts";
+import { randomBytes, randomUUID } from "node:crypto";
+import { DEFAULT_SCHEDULE, afterAttempt, commentIdsOf } from "./write-schedule.ts";
 import { addChange, makeDue, memoryWriteRows, settleAttempt, takeDue, type WriteRows } from "./write-slots.ts";
 import type { IssueSlot, PendingWrites, ScheduleOptions, WriteOutcome } from "./write-schedule.ts";
 
@@ -118,7 +118,7 @@ export class JiraWriteQueue {
   }
 
   comment(key: string, text: string): Promise<void> {
-    return this.add(key, { comments: [text] });
+    return this.add(key, { comments: [text], commentIds: [randomUUID()] });
   }
 
   link(key: string, link: JiraRemoteLink): Promise<void> {
@@ -264,7 +264,11 @@ export class JiraWriteQueue {
   /** Writes one batch in order (fields, then comments, kept comments, links) and says what is left on failure. */
   private async write(key: string, batch: PendingWrites): Promise<WriteOutcome & { error?: unknown }> {
     const kept = { ...batch.kept };
-    const remaining: PendingWrites = { fields: { ...batch.fields }, comments: [...batch.comments], links: [...batch.links], kept };
+    const remaining: PendingWrites = { fields: { ...batch.fields }, comments: [...batch.comments], commentIds: commentIdsOf(batch), links: [...batch.links], kept, ...(batch.uncertain ? { uncertain: true } : {}) };
+    // A batch that may have been written in part (its writer died, or an attempt failed after
+    // sending) first reads back aisre's marked comments on the issue, once, so nothing is said twice.
+    let marked: Promise<MarkedComment[]> | undefined;
+    const alreadyWritten = () => (marked ??= batch.uncertain ? this.port.markedComments(key) : Promise.resolve([]));
     try {
       if (Object.keys(batch.fields).length > 0) {
         const view = await this.port.getIssue(key);
@@ -278,13 +282,18 @@ export class JiraWriteQueue {
       }
       // Comments queued within one debounce window are coalesced into one (a burst of events is one
       // Jira comment, not one each: watchers get one notification and the issue stays readable).
-      if (remaining.comments.length > 1) remaining.comments = [coalesceComments(remaining.comments)];
-      for (let comment = remaining.comments[0]; comment !== undefined; comment = remaining.comments[0]) {
-        await this.port.addComment(key, comment);
-        remaining.comments.shift();
+      if (remaining.comments.length > 0) {
+        const done = new Set((await alreadyWritten()).flatMap((c) => c.writes ?? []));
+        const parts = remaining.comments.map((text, i) => ({ text, id: remaining.commentIds?.[i] ?? "" })).filter((p) => !p.id || !done.has(p.id));
+        if (parts.length > 0) {
+          const writes = parts.map((p) => p.id).filter(Boolean);
+          await this.port.addComment(key, coalesceComments(parts.map((p) => p.text)), writes.length > 0 ? { writes } : undefined);
+        }
+        remaining.comments = [];
+        remaining.commentIds = [];
       }
       for (const [slot, text] of Object.entries(kept)) {
-        await this.writeKept(key, slot, text);
+        await this.writeKept(key, slot, text, alreadyWritten);
         delete kept[slot];
       }
       for (let link = remaining.links[0]; link !== undefined; link = remaining.links[0]) {
@@ -299,17 +308,20 @@ export class JiraWriteQueue {
   }
 
   /** Edits the slot's comment; creates it when there is none yet, or when a person deleted it. */
-  private async writeKept(key: string, slot: string, text: string): Promise<void> {
-    const id = await this.keptComments.get(key, slot);
+  private async writeKept(key: string, slot: string, text: string, alreadyWritten: () => Promise<MarkedComment[]>): Promise<void> {
+    // The slot's comment may have been created by a writer that died before it stored the id.
+    const stored = await this.keptComments.get(key, slot);
+    const id = stored ?? (await alreadyWritten()).find((c) => c.slot === slot)?.id;
     if (id) {
       try {
         await this.port.updateComment(key, id, text);
+        if (!stored) await this.keptComments.set(key, slot, id);
         return;
       } catch (e) {
         if (!(e instanceof JiraApiError) || e.status !== 404) throw e;
       }
     }
-    const created = await this.port.addComment(key, text);
+    const created = await this.port.addComment(key, text, { slot });
     await this.keptComments.set(key, slot, created.id);
   }
 }

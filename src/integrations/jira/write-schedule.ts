@@ -12,10 +12,17 @@ import { backoffMs as backoff } from "../../domain/backoff.ts";
 export interface PendingWrites {
   fields: Partial<JiraSyncValues>;
   comments: string[];
+  /** Each comment's write id (same order as `comments`; "" for none): kept on the Jira comment, so a retry can tell it was made. */
+  commentIds?: string[];
   links: JiraRemoteLink[];
   /** Comments aisre keeps up to date, one per slot (e.g. "postmortem"): created once, then edited. */
   kept?: Record<string, string>;
+  /** Some of these writes may already have been made: a writer died mid-batch, or an attempt failed after sending. */
+  uncertain?: boolean;
 }
+
+/** The write ids of a batch's comments, one per comment ("" where a comment has none). */
+export const commentIdsOf = (p: Pick<PendingWrites, "comments" | "commentIds">): string[] => p.comments.map((_, i) => p.commentIds?.[i] ?? "");
 
 export interface IssueSlot {
   key: string;
@@ -50,11 +57,15 @@ export function isEmpty(p: PendingWrites): boolean {
 /** `newer` applied on top of `older`. */
 export function mergeWrites(older: PendingWrites, newer: Partial<PendingWrites>): PendingWrites {
   const kept = { ...older.kept, ...newer.kept };
+  const comments = [...older.comments, ...(newer.comments ?? [])];
+  const commentIds = [...commentIdsOf(older), ...commentIdsOf({ comments: newer.comments ?? [], commentIds: newer.commentIds })];
   return {
     fields: { ...older.fields, ...newer.fields },
-    comments: [...older.comments, ...(newer.comments ?? [])],
+    comments,
+    ...(commentIds.some(Boolean) ? { commentIds } : {}),
     links: [...older.links, ...(newer.links ?? [])],
     ...(Object.keys(kept).length > 0 ? { kept } : {}),
+    ...(older.uncertain || newer.uncertain ? { uncertain: true } : {}),
   };
 }
 
@@ -103,7 +114,8 @@ export function afterAttempt(slot: IssueSlot, outcome: WriteOutcome, now: number
   }
   const wait = outcome.retryAfterMs ?? backoffMs(slot.attempt, o, random);
   const notBefore = now + wait;
-  return { slot: { ...slot, pending: mergeWrites(outcome.remaining, arrivedMeanwhile), inFlight: false, attempt, notBefore, dueAt: notBefore } };
+  // A failed call may still have been made (a timeout, a lost answer): the retry looks before writing again.
+  return { slot: { ...slot, pending: mergeWrites({ ...outcome.remaining, uncertain: true }, arrivedMeanwhile), inFlight: false, attempt, notBefore, dueAt: notBefore } };
 }
 
 /** Keys whose batch is due now. */

@@ -93,7 +93,8 @@ export function takeDue(rows: WriteRows, key: string, owner: string, now: number
     let merged = false;
     if (row.batch !== undefined && row.batch !== null) {
       if (!row.leaseExpired) return { next: "keep", result: undefined };
-      slot = { ...slot, pending: mergeWrites(row.batch as PendingWrites, slot.pending), inFlight: false, dueAt: Math.max(slot.notBefore, now) };
+      // Its writer may have made some of these writes before it died: the next writer looks first.
+      slot = { ...slot, pending: mergeWrites({ ...(row.batch as PendingWrites), uncertain: true }, slot.pending), inFlight: false, dueAt: Math.max(slot.notBefore, now) };
       merged = true;
     }
     if (slot.inFlight || isEmpty(slot.pending) || slot.dueAt > now) {

@@ -80,6 +80,8 @@ export interface CommentRecord {
   body: string;
   created: string;
   updated: string;
+  /** Entity properties (apps keep their own data on a comment: `properties` on create, `/comment/{id}/properties`). */
+  properties?: Array<{ key: string; value: unknown }>;
 }
 
 export interface RemoteLinkRecord {

@@ -188,13 +188,42 @@ export function jiraRestRoutes(deps: JiraRestDeps): Router {
   route("POST", "/issue/:key/transitions", ({ c, req, user, body }) => store.transition(user.accountId, req.params.key, body, c.v), "key");
   route("GET", "/issue/:key/comment", ({ c, req }) => {
     const issue = store.issue(req.params.key);
-    return { startAt: 0, maxResults: 5000, total: issue.comments.length, comments: issue.comments.map((cm) => renderComment(c, issue, cm)) };
+    // Jira pages comments (startAt, maxResults ≤ 5000) and orders them by `created` or `-created`.
+    const ordered = req.query.get("orderBy") === "-created" ? [...issue.comments].reverse() : issue.comments;
+    const startAt = Math.max(0, Number(req.query.get("startAt") ?? 0) || 0);
+    const maxResults = Math.min(5000, Math.max(0, Number(req.query.get("maxResults") ?? 5000) || 5000));
+    return { startAt, maxResults, total: issue.comments.length, comments: ordered.slice(startAt, startAt + maxResults).map((cm) => renderComment(c, issue, cm)) };
+  });
+  // Comments by id with their properties when asked (`expand=properties`): how an app reads back what it kept on its comments.
+  route("POST", "/comment/list", ({ c, req, body }) => {
+    const ids = body.ids;
+    if (!Array.isArray(ids) || ids.length > 1000) throw new JiraRestError(400, ["ids: a list of at most 1000 comment ids is required."]);
+    const withProps = (req.query.get("expand") ?? "").split(",").includes("properties");
+    const values = ids.flatMap((id) => {
+      const found = store.commentById(String(id));
+      if (!found) return [];
+      const rendered = renderComment(c, found.issue, found.comment);
+      return [withProps ? { ...rendered, properties: found.comment.properties ?? [] } : rendered];
+    });
+    return { maxResults: 1000, startAt: 0, total: values.length, isLast: true, values };
+  });
+  route("GET", "/comment/:id/properties", ({ c, req }) => {
+    const found = store.commentById(req.params.id);
+    if (!found) throw new JiraRestError(404, [`Can not find a comment for the id: ${req.params.id}.`]);
+    return { keys: (found.comment.properties ?? []).map((p) => ({ self: `${c.site}/rest/api/${c.v}/comment/${found.comment.id}/properties/${encodeURIComponent(p.key)}`, key: p.key })) };
+  });
+  route("GET", "/comment/:id/properties/:propertyKey", ({ req }) => {
+    const found = store.commentById(req.params.id);
+    if (!found) throw new JiraRestError(404, [`Can not find a comment for the id: ${req.params.id}.`]);
+    const p = (found.comment.properties ?? []).find((x) => x.key === req.params.propertyKey);
+    if (!p) throw new JiraRestError(404, [`The property with key '${req.params.propertyKey}' does not exist.`]);
+    return p;
   });
   route(
     "POST",
     "/issue/:key/comment",
     ({ c, req, res, user, body }) => {
-      const cm = store.addComment(user.accountId, req.params.key, body.body, c.v);
+      const cm = store.addComment(user.accountId, req.params.key, body.body, c.v, body.properties);
       created(res, renderComment(c, store.issue(req.params.key), cm));
     },
     "key",

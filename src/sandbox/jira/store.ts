@@ -29,6 +29,17 @@ function commentText(body: unknown, apiVersion: string): string {
   return text;
 }
 
+/** A create request's `properties` as Jira takes them: `[{key, value}]`, keys of 1–255 characters. */
+function entityProperties(raw: unknown): Array<{ key: string; value: unknown }> {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new JiraRestError(400, ["Can not deserialize instance of java.util.ArrayList out of START_OBJECT token"]);
+  return raw.map((p) => {
+    const key = (p as { key?: unknown })?.key;
+    if (typeof key !== "string" || key.length === 0 || key.length > 255) throw new JiraRestError(400, ["The property key must be between 1 and 255 characters long."]);
+    return { key, value: (p as { value?: unknown }).value ?? null };
+  });
+}
+
 export class JiraStore {
   readonly projects: ProjectRecord[];
   private readonly issues = new Map<string, IssueRecord>();
@@ -232,15 +243,25 @@ export class JiraStore {
     for (const text of comments) this.addComment(actorId, issue.key, text, "2");
   }
 
-  addComment(actorId: string, keyOrId: string, body: unknown, apiVersion: string): CommentRecord {
+  addComment(actorId: string, keyOrId: string, body: unknown, apiVersion: string, properties?: unknown): CommentRecord {
     const issue = this.issue(keyOrId);
     const text = commentText(body, apiVersion);
+    const props = entityProperties(properties);
     const at = jiraTime(this.now());
-    const comment: CommentRecord = { id: String(this.nextCommentId++), authorId: actorId, body: text, created: at, updated: at };
+    const comment: CommentRecord = { id: String(this.nextCommentId++), authorId: actorId, body: text, created: at, updated: at, ...(props.length > 0 ? { properties: props } : {}) };
     issue.comments.push(comment);
     issue.updated = at;
     this.onChange({ kind: "commented", issue, actorId, comment });
     return comment;
+  }
+
+  /** A comment by its id, on whichever issue it is (`/comment/{id}/…` and `/comment/list`). */
+  commentById(id: string): { issue: IssueRecord; comment: CommentRecord } | undefined {
+    for (const issue of this.issues.values()) {
+      const comment = issue.comments.find((c) => c.id === id);
+      if (comment) return { issue, comment };
+    }
+    return undefined;
   }
 
   /** Edits a comment (only its author may, as in Jira with default permissions); fires comment_updated. */
