@@ -118,9 +118,36 @@ async function changes(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, 
 
 // ---- metric chart -------------------------------------------------------------------------------
 
+/** The metric an SLI's name is about ("p99-latency" → latency), if one of the charted kinds. */
+export function kindOfSli(name: string): MetricKind | undefined {
+  const n = name.toLowerCase();
+  if (/error|5xx|fail/.test(n)) return "errors";
+  if (/latenc|duration|p9\d|p50|response/.test(n)) return "latency";
+  if (/mem|heap|rss/.test(n)) return "memory";
+  if (/cpu|throttl/.test(n)) return "cpu";
+  if (/restart|crash/.test(n)) return "restarts";
+  if (/request|traffic|rps|qps|throughput/.test(n)) return "traffic";
+  return undefined;
+}
+
+/**
+ * The signal a bare "show me the chart" means in an incident: an anomaly of the service the
+ * diagnosis leads with, else the incident's first anomaly (of `service` when one was named).
+ */
+export function incidentSignal(ctx: IncidentContext | undefined, service?: string): { service: string; kind: MetricKind } | undefined {
+  if (!ctx) return undefined;
+  const anomalies = ctx.timeline
+    .filter((e) => e.kind === "anomaly" && typeof e.data.service === "string" && typeof e.data.sli === "string")
+    .map((e) => ({ service: String(e.data.service), kind: kindOfSli(String(e.data.sli)) }))
+    .filter((a): a is { service: string; kind: MetricKind } => a.kind !== undefined && (service === undefined || a.service === service));
+  const lead = ctx.hypotheses[0]?.service;
+  return anomalies.find((a) => a.service === lead) ?? anomalies[0];
+}
+
 async function metric(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, now: number): Promise<Answer> {
-  const kind: MetricKind = q.metric ?? "errors";
-  const service = q.service ?? input.ctx?.incident.services[0];
+  const signal = q.metric ? undefined : incidentSignal(input.ctx, q.service);
+  const kind: MetricKind = q.metric ?? signal?.kind ?? "errors";
+  const service = q.service ?? signal?.service ?? input.ctx?.incident.services[0];
   if (!service) return answer("metric", `Which service? For example: _show me checkout's ${METRIC_SPECS[kind].label}_.`);
   const incidentStart = input.ctx ? Date.parse(input.ctx.incident.createdAt) : undefined;
   const windowMinutes = q.windowMinutes ?? (incidentStart !== undefined ? Math.max(60, Math.min(24 * 60, Math.ceil((now - incidentStart) / MIN) + 30)) : 60);

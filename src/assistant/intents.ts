@@ -146,7 +146,8 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
     const m = /\b(?:it'?s|it is|is|was|be|blame)\s+(?:the\s+)?([a-z0-9-]+(?:\s+[a-z0-9-]+)?)\s*$/.exec(norm.trim());
     if (m) parsed.subject = m[1];
   }
-  if (bestIntent === "metric" && !parsed.metric) parsed.metric = "errors";
+  // A chart request without a metric ("show me the chart") is left open: in an incident it means
+  // the incident's leading signal, elsewhere the error rate (answers.ts decides).
   // "Is checkout on fire?" is about one service: its health.
   if (bestIntent === "on_fire" && service) parsed.intent = "health";
   return parsed;

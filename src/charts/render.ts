@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { type TimeSeriesChartSpec, timeSeriesOption, axisLabel } from "./time-series.ts";
 import type { AxisUnit } from "./units.ts";
 
@@ -9,9 +10,9 @@ import type { AxisUnit } from "./units.ts";
  * `dejavu-fonts-ttf` package, with the machine's fonts left out, so a chart looks the same on every
  * machine (and has text at all on one without fonts).
  *
- * Both libraries are loaded on the first chart, not at start-up. ECharts' layout runs on the
- * event loop (about 20–30 ms for a 1000×500 chart); the rasterisation runs on libuv's thread pool
- * (resvg's renderAsync), so the loop is free while the PNG is made.
+ * Both libraries are loaded on the first chart, not at start-up, on a worker thread: ECharts'
+ * layout (20–80 ms) and resvg's PNG encoding (about 60 ms) are synchronous, so they run there and
+ * the event loop only posts the spec and receives the PNG.
  */
 export interface ChartSize {
   /** CSS pixels of the layout (default 1000×500). */
@@ -96,18 +97,116 @@ function svgOf(echarts: EChartsCore, spec: TimeSeriesChartSpec, size: ChartSize)
   const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width, height });
   try {
     chart.setOption(option);
-    return chart.renderToSVGString();
+    return expandFontShorthand(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
 }
 
-/** The chart as PNG: 1000×500 laid out, drawn at 2x (2000×1000 pixels) unless told otherwise. */
-export async function renderChartPng(spec: TimeSeriesChartSpec, size: ChartSize = {}): Promise<RenderedChart> {
+/**
+ * ECharts writes some labels (the time axis') with the CSS `font:` shorthand, which resvg does not
+ * read (it drew them at its default size): spelled out as font-style/-weight/-size/-family.
+ */
+export function expandFontShorthand(svg: string): string {
+  return svg.replace(/font:\s*([^";]+)/g, (whole, value: string) => {
+    const tokens = value.trim().split(/\s+/);
+    const sizeAt = tokens.findIndex((t) => /^\d+(\.\d+)?px$/.test(t));
+    if (sizeAt < 0) return whole;
+    const before = tokens.slice(0, sizeAt);
+    const style = before.find((t) => t === "italic" || t === "oblique") ?? "normal";
+    const weight = before.find((t) => /^(bold|bolder|lighter|\d{3})$/.test(t)) ?? "normal";
+    const family = tokens.slice(sizeAt + 1).join(" ") || "sans-serif";
+    return `font-style:${style};font-weight:${weight};font-size:${tokens[sizeAt]};font-family:${family}`;
+  });
+}
+
+/** The chart as PNG, drawn on this thread (the worker's job; tests and the fallback call it too). */
+export async function renderChartPngHere(spec: TimeSeriesChartSpec, size: ChartSize = {}): Promise<RenderedChart> {
   const e = await engineOnce();
   const svg = svgOf(e.echarts, spec, size);
   const ratio = Math.min(4, Math.max(1, size.pixelRatio ?? 2));
   const fonts = e.fontFiles.length ? { loadSystemFonts: false, fontFiles: e.fontFiles, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" } : { loadSystemFonts: true };
   const img = await e.resvg.renderAsync(svg, { fitTo: { mode: "zoom", value: ratio }, font: fonts, background: "#ffffff" });
   return { png: img.asPng(), width: img.width, height: img.height };
+}
+
+// ---- the chart worker ------------------------------------------------------------------------
+
+interface Pending {
+  resolve: (r: RenderedChart) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+let worker: Worker | undefined;
+let workerBroken = false;
+let nextId = 1;
+const pending = new Map<number, Pending>();
+
+function failAll(e: Error): void {
+  for (const [id, p] of pending) {
+    clearTimeout(p.timer);
+    p.reject(e);
+    pending.delete(id);
+  }
+}
+
+function chartWorker(): Worker | undefined {
+  if (workerBroken) return undefined;
+  if (worker) return worker;
+  try {
+    const w = new Worker(new URL("./render-worker.ts", import.meta.url));
+    w.unref(); // an idle chart worker never keeps the process alive
+    w.on("message", (m: { id: number; png?: Uint8Array; width?: number; height?: number; error?: string }) => {
+      const p = pending.get(m.id);
+      if (!p) return;
+      pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.error !== undefined || !m.png) p.reject(new ChartUnavailableError(m.error ?? "the chart worker answered without a PNG"));
+      else p.resolve({ png: Buffer.from(m.png.buffer, m.png.byteOffset, m.png.byteLength), width: m.width ?? 0, height: m.height ?? 0 });
+    });
+    w.on("error", (e) => {
+      worker = undefined;
+      failAll(e);
+    });
+    w.on("exit", () => {
+      worker = undefined;
+      failAll(new Error("the chart worker stopped"));
+    });
+    worker = w;
+    return w;
+  } catch {
+    workerBroken = true;
+    return undefined;
+  }
+}
+
+/**
+ * The chart as PNG: 1000×500 laid out, drawn at 2x (2000×1000 pixels) unless told otherwise.
+ * Drawn on a worker thread (layout, rasterising and PNG encoding take 100–200 ms of CPU, none of
+ * it on the event loop); on this thread when no worker can run.
+ */
+export async function renderChartPng(spec: TimeSeriesChartSpec, size: ChartSize = {}, o: { timeoutMs?: number } = {}): Promise<RenderedChart> {
+  const w = chartWorker();
+  if (!w) return renderChartPngHere(spec, size);
+  const id = nextId++;
+  return new Promise<RenderedChart>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new ChartUnavailableError("the chart took too long to draw"));
+    }, o.timeoutMs ?? 30_000);
+    timer.unref();
+    pending.set(id, { resolve, reject, timer });
+    w.ref(); // kept alive while it has work
+    w.postMessage({ id, spec, size });
+  }).finally(() => {
+    if (pending.size === 0) worker?.unref();
+  });
+}
+
+/** Stops the chart worker (tests; a new one starts with the next chart). */
+export async function stopChartWorker(): Promise<void> {
+  const w = worker;
+  worker = undefined;
+  if (w) await w.terminate();
 }

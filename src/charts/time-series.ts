@@ -134,7 +134,7 @@ export function timeSeriesOption(spec: TimeSeriesChartSpec): Record<string, unkn
       xAxis: m.at,
       name: m.label,
       lineStyle: { color: CHART_COLORS.marker, type: [6, 4], width: 1.5 },
-      label: { formatter: m.label, color: CHART_COLORS.marker, fontSize: 13, ...(crowded ? { position: "insideEndTop", rotate: 90 } : { position: "end" }) },
+      label: { formatter: m.label, color: CHART_COLORS.marker, fontSize: 14, ...(crowded ? { position: "insideEndTop", rotate: 90 } : { position: "end" }) },
     });
   }
   if (markLines.length) main.markLine = { symbol: "none", silent: true, animation: false, data: markLines };
@@ -175,8 +175,8 @@ export function timeSeriesOption(spec: TimeSeriesChartSpec): Record<string, unkn
       text: spec.title,
       left: 20,
       top: 12,
-      textStyle: { fontSize: 20, fontWeight: "bold", color: CHART_COLORS.text, fontFamily: CHART_FONT },
-      ...(spec.subtitle ? { subtext: spec.subtitle, itemGap: 6, subtextStyle: { fontSize: 13, color: CHART_COLORS.muted, fontFamily: CHART_FONT } } : {}),
+      textStyle: { fontSize: 22, fontWeight: "bold", color: CHART_COLORS.text, fontFamily: CHART_FONT },
+      ...(spec.subtitle ? { subtext: spec.subtitle, itemGap: 6, subtextStyle: { fontSize: 15, color: CHART_COLORS.muted, fontFamily: CHART_FONT } } : {}),
     },
     legend: {
       data: legend.map((name) => ({ name, icon: name === "usual range" || name === spec.incident?.label ? "roundRect" : LINE_ICON })),
@@ -185,22 +185,22 @@ export function timeSeriesOption(spec: TimeSeriesChartSpec): Record<string, unkn
       itemWidth: 22,
       itemHeight: 12,
       itemGap: 20,
-      textStyle: { fontSize: 13, color: CHART_COLORS.muted, fontFamily: CHART_FONT },
+      textStyle: { fontSize: 14, color: CHART_COLORS.muted, fontFamily: CHART_FONT },
     },
-    grid: { left: 20, right: 32, top: 96, bottom: 14, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
+    grid: { left: 20, right: 32, top: 96, bottom: 22, outerBoundsMode: "same", outerBoundsContain: "axisLabel" },
     xAxis: {
       type: "time",
       min: from,
       max: to,
       axisLine: { lineStyle: { color: "#8c959f" } },
-      axisLabel: { fontSize: 13, color: CHART_COLORS.muted, hideOverlap: true, formatter: { year: "{yyyy}", month: "{MM}-{dd}", day: "{MM}-{dd}", hour: "{HH}:{mm}", minute: "{HH}:{mm}", second: "{HH}:{mm}:{ss}", millisecond: "{HH}:{mm}:{ss}" } },
+      axisLabel: { fontSize: 15, color: CHART_COLORS.muted, hideOverlap: true, formatter: { year: "{yyyy}", month: "{MM}-{dd}", day: "{MM}-{dd}", hour: "{HH}:{mm}", minute: "{HH}:{mm}", second: "{HH}:{mm}:{ss}", millisecond: "{HH}:{mm}:{ss}" } },
       splitLine: { show: true, lineStyle: { color: CHART_COLORS.grid } },
     },
     yAxis: {
       type: "value",
       // From 0 for a non-negative metric (ECharts' default keeps 0 in view): the rise reads as it is.
       splitNumber: 5,
-      axisLabel: { fontSize: 13, color: CHART_COLORS.muted, formatter: `{value}` },
+      axisLabel: { fontSize: 15, color: CHART_COLORS.muted, formatter: `{value}` },
       splitLine: { lineStyle: { color: CHART_COLORS.grid } },
     },
     series,

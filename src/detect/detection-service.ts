@@ -110,6 +110,11 @@ export class DetectionService {
     return e ? { ...e } : undefined;
   }
 
+  /** The points kept for a series' chart (oldest first), up to the newest fed. */
+  recent(key: string): ChartPoint[] {
+    return [...(this.series.get(key)?.points ?? [])];
+  }
+
   /** Forget a series' state (e.g. after a deploy changed its behaviour on purpose). */
   reset(key: string): void {
     this.series.delete(key);

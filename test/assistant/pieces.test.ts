@@ -4,7 +4,7 @@ import { runbookMessage } from "../../blocks/assistant.ts";
 import { SLACK_LIMITS } from "../../blocks/limits.ts";
 import { parseShareValue, readingText, statusCardMessage } from "../../blocks/status-card.ts";
 import { matchServices, serviceArgs } from "../../handlers/commands/status.ts";
-import { mentions, mitigationSteps } from "../../src/assistant/answers.ts";
+import { incidentSignal, kindOfSli, mentions, mitigationSteps } from "../../src/assistant/answers.ts";
 import { compactForModel, toMrkdwn, withFollowUp } from "../../src/assistant/assistant.ts";
 import { contextText, conversationFrom, hypothesesFrom, type IncidentContext } from "../../src/assistant/context.ts";
 import { parseQuestion } from "../../src/assistant/intents.ts";
@@ -276,5 +276,25 @@ describe("service arguments", () => {
     expect(serviceArgs(["checkout,cart", "cart", "#payments"])).toEqual(["checkout", "cart", "payments"]);
     expect(matchServices(["Checkout", "paymnts"], SERVICES)).toEqual({ ok: ["checkout"], unknown: [{ name: "paymnts", guesses: ["payments"] }] });
     expect(matchServices(["anything"], [])).toEqual({ ok: ["anything"], unknown: [] });
+  });
+});
+
+describe("which chart a bare chart request means", () => {
+  it("parses 'show me the chart' as a chart request without a metric (the answer decides)", () => {
+    const q = parseQuestion("show me the chart", SERVICES);
+    expect(q.intent).toBe("metric");
+    expect(q.metric).toBeUndefined();
+  });
+
+  it("in an incident: an anomaly on the service the diagnosis leads with, else the first anomaly", () => {
+    const base = ctxOf();
+    const withAnomalies = (...xs: Array<[string, string]>) => ({ ...base, timeline: [...base.timeline, ...xs.map(([service, sli], i) => entry("anomaly", `${service} ${sli}`, { service, sli }, 9 + i))] });
+    expect(incidentSignal(withAnomalies(["checkout", "p99-latency"], ["inventory", "error-ratio"]))).toEqual({ service: "inventory", kind: "errors" });
+    expect(incidentSignal(withAnomalies(["checkout", "p99-latency"], ["frontend", "memory"]))).toEqual({ service: "checkout", kind: "latency" });
+    expect(incidentSignal(withAnomalies(["checkout", "p99-latency"], ["frontend", "memory"]), "frontend")).toEqual({ service: "frontend", kind: "memory" });
+    expect(incidentSignal(base)).toBeUndefined();
+    expect(incidentSignal(undefined)).toBeUndefined();
+    expect(kindOfSli("requests-per-second")).toBe("traffic");
+    expect(kindOfSli("queue-depth")).toBeUndefined();
   });
 });

@@ -76,6 +76,8 @@ export function buildPolling(deps: PollingDeps): SliPolling {
     defaultChannel: config.incidentChannel,
     poke: deps.poke,
     clock: deps.clock,
+    // The chart is drawn a few minutes into the anomaly, from the detector's latest points.
+    recentPoints: (key) => poller?.detection.recent(key),
   });
   let poller: SliPoller | undefined;
   const m = deps.metrics;

@@ -16,14 +16,14 @@ const MIN = 60_000;
 
 /**
  * The window of a chart: the anomaly and, before it, three times its length of normal (at least
- * 30 minutes, at most what the detector kept), so the anomaly is a third of the picture or more
- * when its history allows, never a sliver at the edge.
+ * 20 minutes, at most what the detector kept), so the anomaly is a quarter of the picture when its
+ * history allows; the reporter draws it a few minutes into the anomaly, so it is not a sliver at the edge.
  */
 export function chartWindow(points: ReadonlyArray<{ t: number }>, since: number, at: number): { from: number; to: number } {
   const first = points[0]?.t ?? since;
   const to = Math.max(at, points.at(-1)?.t ?? at);
   const span = Math.max(to - since, MIN);
-  const before = Math.max(3 * span, 30 * MIN);
+  const before = Math.max(3 * span, 20 * MIN);
   return { from: Math.max(first, since - before), to };
 }
 
@@ -47,10 +47,11 @@ export function findingChartSpec(f: AnomalyFinding, o: { unit?: string; sliName?
   const maxAbs = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs), ...pts.filter(ok).map((p) => Math.abs(p.baseline) + 3 * p.spread));
   const signal = (o.sliName ?? f.sli).replace(/[-_]+/g, " ");
   const e = f.explanation;
-  const now = e.baseline + e.deviation;
+  const last = pts.findLast((p) => Number.isFinite(p.value) && p.t >= since);
+  const now = last ? last.value : e.baseline + e.deviation;
   return {
     title: `${f.service} · ${signal}`,
-    subtitle: `${minutes(window.to - window.from)} to ${utcClock(window.to)} UTC · anomaly since ${utcClock(since)}: ${formatSliValue(now, o.unit)} vs ${formatSliValue(e.baseline, o.unit)} usual`,
+    subtitle: `${minutes(window.to - window.from)} to ${utcClock(window.to)} UTC · anomaly since ${utcClock(since)} · now ${formatSliValue(now, o.unit)} vs ${formatSliValue(e.baseline, o.unit)} usual`,
     seriesName: signal,
     unit: axisUnitFor(o.unit, maxAbs),
     timestamps: pts.map((p) => p.t),

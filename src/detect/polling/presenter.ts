@@ -127,6 +127,6 @@ export const slackTime = (ms: number): string => slackDate(ms, "{time}");
 export const plainAnomalyPresenter: AnomalyPresenter = {
   chartComment(v) {
     const e = v.first.explanation;
-    return escapeText(`${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded, the anomaly in red`);
+    return escapeText(`${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded green, the anomaly is red, deploys are dashed lines`);
   },
 };

@@ -4,7 +4,7 @@ import type { IngestResult } from "../../incident/incident-service.ts";
 import type { SlackPort } from "../../integrations/slack/slack-port.ts";
 import { silentLogger, type Logger } from "../../log.ts";
 import type { Store } from "../../store/store.ts";
-import type { AnomalyFinding } from "../detection-service.ts";
+import type { AnomalyFinding, ChartPoint } from "../detection-service.ts";
 import type { ResolvedSli } from "../sli-config.ts";
 import { chartWindow, findingChartSpec } from "./chart.ts";
 import { renderChartPng } from "../../charts/render.ts";
@@ -55,6 +55,14 @@ export interface AnomalyReporterOptions {
   charts?: boolean;
   /** How long (wall ms) an upload waits for the digest to be posted (default 5 min). */
   uploadWaitMs?: number;
+  /**
+   * The chart is drawn once the anomaly has run this long (system time; default 5 min) or is over,
+   * so it shows the anomaly's shape, not its first point at the edge. Waits at most this long in
+   * wall time too (a stopped system clock does not hold the chart back for ever).
+   */
+  chartSettleMs?: number;
+  /** The series' latest points (the poller's detector keeps them), for a chart drawn after the finding. */
+  recentPoints?: (key: string) => readonly ChartPoint[] | undefined;
   fetchImpl?: typeof fetch;
 }
 
@@ -350,18 +358,28 @@ export class AnomalyReporter {
     if (firstOfIncident && this.o.slack && this.o.charts !== false && a.first.points.length >= 2) this.queueChart(a);
   }
 
-  private queueChart(a: Active): void {
-    const view = this.view(a);
-    const finding = a.first;
+  private queueChart(first: Active): void {
     const slack = this.o.slack!;
     this.pendingUploads++;
+    // Each incident waits for its digest and for its anomaly to take shape on its own; the
+    // uploads themselves go one at a time.
+    const ready = (async () => {
+      const rec = await this.waitForDigest(first.incidentId);
+      if (rec) await this.settle(first);
+      return rec;
+    })();
+    ready.catch(() => undefined); // awaited (and reported) in turn below
     this.uploads = this.uploads
       .then(async () => {
-        const rec = await this.waitForDigest(a.incidentId);
+        const rec = await ready;
         if (!rec) {
-          this.logger.warn({ key: a.key, incident: a.incidentId }, "digest not posted in time; chart not uploaded");
+          this.logger.warn({ key: first.key, incident: first.incidentId }, "digest not posted in time; chart not uploaded");
           return;
         }
+        // The incident's leading signal by now (the diagnosis may have named the cause meanwhile).
+        const a = (await this.leadingAnomaly(first.incidentId)) ?? first;
+        const finding = this.withRecentPoints(a.first);
+        const view = { ...this.view(a), first: { ...a.first, points: finding.points } };
         const png = await this.chartOf(a, finding);
         const threadTs = rec.threadTs ?? rec.ts;
         for (let attempt = 1; ; attempt++) {
@@ -371,7 +389,7 @@ export class AnomalyReporter {
               {
                 channel: rec.channel,
                 threadTs,
-                filename: `${a.key.replace(/[^A-Za-z0-9_.-]+/g, "-")}-${new Date(finding.at).toISOString().replace(/[:.]/g, "")}.png`,
+                filename: `${a.key.replace(/[^A-Za-z0-9_.-]+/g, "-")}-${new Date(a.first.at).toISOString().replace(/[:.]/g, "")}.png`,
                 bytes: png,
                 title: `${a.sli.service} ${a.sli.name}`,
                 altText: `Chart of ${a.sli.service} ${a.sli.name}: recent values, the usual range, and the anomaly since ${readableUtc(finding.explanation.since ?? finding.at)}`,
@@ -392,10 +410,57 @@ export class AnomalyReporter {
           }
         }
       })
-      .catch((e: unknown) => this.logger.warn({ err: e, key: a.key }, "chart upload failed"))
+      .catch((e: unknown) => this.logger.warn({ err: e, key: first.key }, "chart upload failed"))
       .finally(() => {
         this.pendingUploads--;
       });
+  }
+
+  /** Until the anomaly has run chartSettleMs (system time), is over, or chartSettleMs of wall time went by. */
+  private async settle(a: Active): Promise<void> {
+    const settleMs = this.o.chartSettleMs ?? 5 * 60_000;
+    const since = a.first.explanation.since ?? a.first.at;
+    const wallDeadline = Date.now() + settleMs;
+    while (settleMs > 0 && this.now() - since < settleMs && Date.now() < wallDeadline) {
+      const live = this.active.get(a.key);
+      if (!live || live.resolvedAt !== undefined) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /**
+   * The anomaly the incident's one chart shows: one on the service the diagnosis leads with,
+   * else the one furthest from its usual (in spreads), else none (the caller keeps the first).
+   */
+  private async leadingAnomaly(incidentId: string): Promise<Active | undefined> {
+    const mine = [...this.active.values()].filter((x) => x.incidentId === incidentId && x.first.points.length >= 2);
+    if (mine.length <= 1) return mine[0];
+    const lead = await this.leadingCauseService(incidentId);
+    const strength = (x: Active) => Math.abs(x.latest.explanation.z);
+    const onLead = mine.filter((x) => x.sli.service === lead).sort((p, q) => strength(q) - strength(p));
+    return onLead[0] ?? [...mine].sort((p, q) => strength(q) - strength(p))[0];
+  }
+
+  private async leadingCauseService(incidentId: string): Promise<string | undefined> {
+    try {
+      const rows = await this.o.store.timeline.list(incidentId, ["hypothesis"]);
+      for (const r of [...rows].reverse()) {
+        const snap = r.data.snapshot as { hypotheses?: Array<{ service?: unknown }> } | undefined;
+        const s = snap?.hypotheses?.[0]?.service;
+        if (typeof s === "string") return s;
+      }
+    } catch (e) {
+      this.logger.warn({ err: e, incident: incidentId }, "diagnosis not read for the chart");
+    }
+    return undefined;
+  }
+
+  /** The finding with the series' points up to now (the detector's), when they reach further. */
+  private withRecentPoints(f: AnomalyFinding): AnomalyFinding {
+    const recent = this.o.recentPoints?.(f.key);
+    const last = recent?.at(-1);
+    if (!recent || !last || last.t <= f.at || recent.length < 2) return f;
+    return { ...f, points: [...recent], at: last.t };
   }
 
   /** The PNG of the anomaly's chart, with the deploys and config changes of its window. */

@@ -32,8 +32,8 @@ describe("the detection chart's window", () => {
     const f = finding(20);
     const w = chartWindow(f.points, AT - 20 * MIN, AT);
     expect(w).toEqual({ from: AT - 80 * MIN, to: AT });
-    // A young anomaly still gets 30 minutes of normal before it.
-    expect(chartWindow(f.points, AT - 2 * MIN, AT)).toEqual({ from: AT - 32 * MIN, to: AT });
+    // A young anomaly still gets 20 minutes of normal before it.
+    expect(chartWindow(f.points, AT - 2 * MIN, AT)).toEqual({ from: AT - 22 * MIN, to: AT });
     // Never before the history the detector kept.
     expect(chartWindow(f.points, AT - 200 * MIN, AT).from).toBe(AT - 359 * MIN);
   });
@@ -47,7 +47,7 @@ describe("the detection chart's window", () => {
     expect(spec.timestamps[0]).toBe(AT - 40 * MIN);
     expect(spec.incident).toEqual({ from: AT - 10 * MIN, to: AT, label: "anomaly" });
     expect(spec.markers).toEqual([{ at: AT - 12 * MIN, label: "inventory 2.3.0" }]);
-    expect(spec.subtitle).toContain("anomaly since 17:50: 60.0 % vs 40.0 % usual");
+    expect(spec.subtitle).toContain("anomaly since 17:50 · now 60.0 % vs 40.0 % usual");
     expect(spec.band?.upper[0]).toBeCloseTo(0.43);
   });
 

@@ -100,7 +100,7 @@ describe("AnomalyReporter", () => {
   let outbox: OutboxSender;
   let incidents: IncidentService;
   let now = T0;
-  const reporter = (severity: "sev3" | "sev4" = "sev4") => new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000 });
+  const reporter = (severity: "sev3" | "sev4" = "sev4") => new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 0 });
   /** Sends what the outbox holds (several rounds: roots first, then thread replies and edits). */
   const send = async () => {
     for (let i = 0; i < 6; i++) {
@@ -230,6 +230,44 @@ describe("AnomalyReporter", () => {
     await r.idle();
     expect(slack.completed).toHaveLength(1);
     expect(JSON.stringify(itemAt(threadOf(root.ts), 0).blocks)).toContain("`payments` error ratio 5.00 % vs 1.00 % usual (5× the usual)");
+  });
+
+  it("the incident's one chart waits for the anomaly to take shape, then shows its strongest signal with the latest points", async () => {
+    const alert: Alert = { fingerprint: "fp-pay", source: "alertmanager", name: "HighErrorRate", status: "firing", severity: "sev2", service: "payments", summary: "payments failing", labels: { alertname: "HighErrorRate" }, startsAt: new Date(T0 - 5 * MIN).toISOString() };
+    await incidents.ingest({ alerts: [alert], changes: [] });
+    const asked: string[] = [];
+    const r = new AnomalyReporter({
+      store,
+      incidents,
+      slack,
+      presenter: blockKitAnomalyPresenter,
+      defaultChannel: "#incidents",
+      clock: clockOf(() => now),
+      fetchImpl: slack.fetch,
+      uploadWaitMs: 5_000,
+      chartSettleMs: 5 * MIN,
+      recentPoints: (key) => {
+        asked.push(key);
+        return finding(sliOf(key)!, { at: now, baseline: 0.5, deviation: 0.9 }).points;
+      },
+    });
+    const err = sliOf("payments/error-ratio")!;
+    const lat = sliOf("payments/p99-latency")!;
+    // The error ratio is reported first (a mild anomaly), the latency next (far off its usual).
+    expect(await r.report(finding(err, { baseline: 0.01, deviation: 0.004 }), err)).toBe("enriched");
+    expect(await r.report(finding(lat, { baseline: 0.5, deviation: 0.9 }), lat)).toBe("enriched");
+    await send();
+    // Three minutes into the anomaly: no chart yet.
+    await new Promise((res) => setTimeout(res, 600));
+    expect(slack.completed).toHaveLength(0);
+    // Six minutes in: the chart, of the latency, drawn from the detector's latest points.
+    now = T0 + 3 * MIN;
+    await r.idle();
+    expect(slack.completed).toHaveLength(1);
+    const [upload] = [...slack.uploads.values()];
+    expect(upload?.filename).toMatch(/^payments-p99-latency-/);
+    expect(asked).toEqual(["payments/p99-latency"]);
+    expect(String(itemAt(slack.completed, 0).initial_comment)).toContain("`payments` p99 latency");
   });
 
   it("a replica taking over follows the open anomaly instead of reporting it again", async () => {
