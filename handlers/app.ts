@@ -14,9 +14,20 @@ import { NAMESPACE as SIM_NAMESPACE } from "../src/sandbox/sim/catalog.ts";
 import type { LocalSandbox } from "../src/sandbox/start.ts";
 import { connectSandbox, type RemoteSandbox } from "../src/sandbox/remote.ts";
 import { boltLogger } from "./bolt-logger.ts";
+import { storeInstallationStore } from "./installation-store.ts";
 import { opsRoutes } from "./http-routes.ts";
 import { registerListeners, type ListenerOptions } from "./index.ts";
 import { slackTimestampProblem } from "../src/integrations/slack/request-window.ts";
+
+/** Bolt's OAuth v2 routes (the manifest's redirect URL ends with the second). */
+export const OAUTH_PATHS = { install: "/slack/install", redirect: "/slack/oauth_redirect" } as const;
+
+/** The channel a Slack request is about (an event's, a command's, an interaction's), when it names one. */
+function channelOfBody(body: unknown): string | undefined {
+  const b = body as { event?: { channel?: unknown; item?: { channel?: unknown } }; channel_id?: unknown; channel?: { id?: unknown } } | undefined;
+  const c = b?.event?.channel ?? b?.event?.item?.channel ?? b?.channel_id ?? b?.channel?.id;
+  return typeof c === "string" && /^[CG][A-Z0-9]+$/.test(c) ? c : undefined;
+}
 
 export interface RunningAisre {
   /** Base URL of the bot's HTTP server. */
@@ -58,6 +69,10 @@ export async function startAisre(
     if (path === "/healthz") return sendJson(res, 200, { ok: true });
     if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" }, { "retry-after": "5" });
     services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });
+    if (oauth && (path === OAUTH_PATHS.install || path === OAUTH_PATHS.redirect)) {
+      if (!slackListener) return sendJson(res, 503, { error: "not_ready" });
+      return slackListener(req, res);
+    }
     if (path === "/slack/events") {
       if (!slackListener) return sendJson(res, 503, { error: "not_ready" });
       // Signed requests: the transport's wall clock, ±5 minutes (Bolt then checks the signature).
@@ -93,6 +108,13 @@ export async function startAisre(
   let botToken = config.slack.botToken;
   let appToken = config.slack.appToken;
   let slackApiUrl: string | undefined;
+  // OAuth v2 installs: the real app's client id/secret, or ones made up for the sandbox workspace (which then rotates tokens).
+  const oauth = config.slack.oauth
+    ? config.slack.mode === "sandbox"
+      ? { clientId: `${Date.now() % 1e10}.${randomBytes(4).readUInt32BE(0)}`, clientSecret: randomBytes(16).toString("hex"), stateSecret: randomBytes(16).toString("hex"), scopes: config.slack.oauth.scopes }
+      : { clientId: config.slack.oauth.clientId!, clientSecret: config.slack.oauth.clientSecret!, stateSecret: config.slack.oauth.stateSecret!, scopes: config.slack.oauth.scopes }
+    : undefined;
+  let authorizationUrl: string | undefined;
   try {
     if (config.needsSandbox) {
       if (config.slack.mode === "sandbox") {
@@ -112,13 +134,24 @@ export async function startAisre(
       } else {
         // Loaded only when it runs here: with its own process (npm start) the product never loads it.
         const { startLocalSandbox } = await import("../src/sandbox/start.ts");
-        sandbox = await startLocalSandbox({ config, botUrl: url, signingSecret: signingSecret!, botToken: botToken!, ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}), logger: logger.child({ component: "sandbox" }) });
-        if (config.slack.mode === "sandbox") slackApiUrl = `${sandbox.url}/api/`;
+        sandbox = await startLocalSandbox({
+          config,
+          botUrl: url,
+          signingSecret: signingSecret!,
+          botToken: botToken!,
+          ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}),
+          ...(config.slack.mode === "sandbox" && oauth ? { oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret, tokenRotation: true, redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`] } } : {}),
+          logger: logger.child({ component: "sandbox" }),
+        });
+        if (config.slack.mode === "sandbox") {
+          slackApiUrl = `${sandbox.url}/api/`;
+          if (oauth) authorizationUrl = `${sandbox.url}/oauth/v2/authorize`;
+        }
       }
     }
     // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
     const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
-    services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
+    services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
   } catch (e) {
     server.close();
     await sandbox?.close();
@@ -135,6 +168,45 @@ export async function startAisre(
     const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;
     const receiver = new SocketModeReceiver({ appToken: appToken!, logger: boltLogger(logger), installerOptions: clientOptions ? { clientOptions } : {} });
     app = new App({ token: botToken, receiver, logger: boltLogger(logger), clientOptions });
+  } else if (oauth) {
+    // OAuth v2 installs through Bolt's InstallProvider: /slack/install redirects to Slack's authorize
+    // page with a signed state; /slack/oauth_redirect exchanges the code (oauth.v2.access) and stores
+    // the install in the store. Each request is authorized with its workspace's token (rotated when due).
+    const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;
+    const receiver = new HTTPReceiver({
+      signingSecret: signingSecret!,
+      endpoints: "/slack/events",
+      logger: boltLogger(logger),
+      clientId: oauth.clientId,
+      clientSecret: oauth.clientSecret,
+      stateSecret: oauth.stateSecret,
+      scopes: oauth.scopes,
+      installationStore: storeInstallationStore(svc.store.slackInstallations),
+      ...(config.env.PUBLIC_URL ? { redirectUri: `${config.env.PUBLIC_URL.replace(/\/+$/, "")}${OAUTH_PATHS.redirect}` } : {}),
+      installerOptions: {
+        installPath: OAUTH_PATHS.install,
+        redirectUriPath: OAUTH_PATHS.redirect,
+        directInstall: true,
+        ...(authorizationUrl ? { authorizationUrl } : {}),
+        ...(clientOptions ? { clientOptions } : {}),
+      },
+    });
+    app = new App({ receiver, logger: boltLogger(logger), clientOptions });
+    const installer = receiver.installer;
+    if (!installer) throw new Error("Bolt did not set up OAuth installs (client id, secret and state secret are needed)");
+    svc.workspaceSlack?.bind((q) => installer.authorize({ teamId: q.teamId, enterpriseId: q.enterpriseId, isEnterpriseInstall: q.isEnterpriseInstall }));
+    // Which workspace each channel is in, from the requests Slack sends (the services' posts use it).
+    const seen = new Set<string>();
+    app.use(async ({ context, body, next }) => {
+      const channel = channelOfBody(body);
+      const teamId = context.teamId;
+      if (channel && teamId && !seen.has(channel)) {
+        seen.add(channel);
+        await svc.store.slackChannelWorkspaces.put(channel, { teamId, ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}) }).catch((e: unknown) => logger.warn({ err: e, channel }, "could not remember the channel's workspace"));
+      }
+      await next();
+    });
+    slackListener = receiver.requestListener;
   } else {
     const receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: "/slack/events", logger: boltLogger(logger) });
     app = new App({ token: botToken, receiver, logger: boltLogger(logger), clientOptions: slackApiUrl ? { slackApiUrl } : undefined });

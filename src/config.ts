@@ -122,6 +122,20 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: prefixed("xapp-"),
   /** Socket Mode against the sandbox workspace (it hands out its own app-level token); implied by SLACK_APP_TOKEN. */
   SLACK_SOCKET_MODE: bool,
+  /** OAuth v2 installs (several workspaces, org-wide, token rotation): the app's client id and secret (Basic Information). */
+  SLACK_CLIENT_ID: z
+    .string()
+    .regex(/^\d+\.\d+$/, { error: "expected the app's client id, digits.digits (Basic Information)" })
+    .optional(),
+  SLACK_CLIENT_SECRET: nonEmpty,
+  /** Signs the OAuth `state` (any long random string). */
+  SLACK_STATE_SECRET: z.string().min(16, { error: "expected at least 16 characters" }).optional(),
+  /** Bot scopes asked for at install (comma-separated); default: manifest.yml's. */
+  SLACK_SCOPES: nonEmpty,
+  /** The sandbox workspace installs the app through the OAuth v2 flow (/slack/install) instead of handing it a bot token. */
+  SLACK_OAUTH: bool,
+  /** YAML: per-workspace incident channel, approvers and policy, and which services' incidents go to which workspace. */
+  AISRE_WORKSPACES_FILE: nonEmpty,
 
   KUBECONFIG: nonEmpty,
   AISRE_K8S_IN_CLUSTER: bool,
@@ -224,7 +238,15 @@ export interface Config {
   logLevel: string;
   logFormat: "auto" | "json" | "pretty";
   incidentChannel: string;
-  slack: { mode: PartMode; botToken?: string; signingSecret?: string; appToken?: string; socketMode: boolean };
+  slack: {
+    mode: PartMode;
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    socketMode: boolean;
+    /** OAuth v2 installs (tokens per workspace from the InstallationStore) instead of one bot token. */
+    oauth?: { clientId?: string; clientSecret?: string; stateSecret?: string; scopes: string[] };
+  };
   kubernetes: { mode: PartMode; kubeconfig?: string; inCluster: boolean; namespaces?: string[] };
   prometheus: { mode: PartMode; url?: string };
   cloudwatch: { mode: PartMode; region?: string; endpoint?: string };
@@ -243,13 +265,42 @@ function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | und
   return `${name}: ${issue.message} (got ${shown})`;
 }
 
+/** The bot scopes manifest.yml declares (asked for at an OAuth install unless SLACK_SCOPES says otherwise). */
+export const DEFAULT_BOT_SCOPES = [
+  "app_mentions:read",
+  "channels:history",
+  "groups:history",
+  "channels:read",
+  "groups:read",
+  "channels:join",
+  "chat:write",
+  "commands",
+  "users:read",
+  "users:read.email",
+  "usergroups:read",
+  "reactions:write",
+  "pins:write",
+  "bookmarks:write",
+  "files:write",
+  "assistant:write",
+  "im:history",
+  "links:read",
+  "links:write",
+];
+
 /** Pairs that only make sense together: half a configuration is an error, not a silent sandbox. */
 function crossChecks(e: Env): string[] {
   const problems: string[] = [];
   const pair = (a: keyof Env, b: keyof Env, why: string) => {
     if ((e[a] === undefined) !== (e[b] === undefined)) problems.push(`${String(e[a] === undefined ? a : b)}: required when ${String(e[a] === undefined ? b : a)} is set (${why})`);
   };
-  pair("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "real Slack needs both the bot token and the signing secret");
+  if (e.SLACK_CLIENT_ID || e.SLACK_CLIENT_SECRET) {
+    pair("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "OAuth installs need the client id and secret");
+    if (!e.SLACK_SIGNING_SECRET) problems.push("SLACK_SIGNING_SECRET: required when SLACK_CLIENT_ID is set (requests from Slack are still signed)");
+    if (!e.SLACK_STATE_SECRET) problems.push("SLACK_STATE_SECRET: required when SLACK_CLIENT_ID is set (it signs the install's state parameter)");
+    if (e.SLACK_APP_TOKEN || e.SLACK_SOCKET_MODE) problems.push("SLACK_APP_TOKEN / SLACK_SOCKET_MODE: OAuth installs run over HTTP (/slack/install, /slack/oauth_redirect); unset one of them");
+  } else pair("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "real Slack needs both the bot token and the signing secret");
+  if (e.SLACK_OAUTH && e.SLACK_SOCKET_MODE) problems.push("SLACK_OAUTH: the sandbox's OAuth installs run over HTTP; unset SLACK_SOCKET_MODE");
   if (e.SLACK_APP_TOKEN && !e.SLACK_BOT_TOKEN) problems.push("SLACK_BOT_TOKEN: required when SLACK_APP_TOKEN is set (Socket Mode still calls the Web API with the bot token)");
   if (e.JIRA_BASE_URL && (!e.JIRA_EMAIL || !e.JIRA_API_TOKEN)) problems.push("JIRA_EMAIL and JIRA_API_TOKEN: required when JIRA_BASE_URL is set (Jira Cloud uses email + API token)");
   if (e.PAGERDUTY_API_TOKEN && !e.PAGERDUTY_FROM_EMAIL) problems.push("PAGERDUTY_FROM_EMAIL: required when PAGERDUTY_API_TOKEN is set (PagerDuty REST writes need a From header)");
@@ -287,7 +338,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
     incidentChannel: e.AISRE_INCIDENT_CHANNEL,
-    slack: { mode: mode(!!e.SLACK_BOT_TOKEN), botToken: e.SLACK_BOT_TOKEN, signingSecret: e.SLACK_SIGNING_SECRET, appToken: e.SLACK_APP_TOKEN, socketMode: !!e.SLACK_APP_TOKEN || e.SLACK_SOCKET_MODE === true },
+    slack: {
+      mode: mode(!!e.SLACK_BOT_TOKEN || !!e.SLACK_CLIENT_ID),
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      socketMode: !!e.SLACK_APP_TOKEN || e.SLACK_SOCKET_MODE === true,
+      // Real Slack with a client id, or the sandbox asked to install through OAuth; a bot token alone keeps single-token mode.
+      ...(e.SLACK_CLIENT_ID || (!e.SLACK_BOT_TOKEN && e.SLACK_OAUTH)
+        ? {
+            oauth: {
+              clientId: e.SLACK_CLIENT_ID,
+              clientSecret: e.SLACK_CLIENT_SECRET,
+              stateSecret: e.SLACK_STATE_SECRET,
+              scopes: (e.SLACK_SCOPES ?? DEFAULT_BOT_SCOPES.join(","))
+                .split(",")
+                .map((x) => x.trim())
+                .filter(Boolean),
+            },
+          }
+        : {}),
+    },
     kubernetes: { mode: mode(!!e.KUBECONFIG || !!e.AISRE_K8S_IN_CLUSTER), kubeconfig: e.KUBECONFIG, inCluster: !!e.AISRE_K8S_IN_CLUSTER, namespaces: e.AISRE_K8S_NAMESPACES?.split(",").map((s) => s.trim()) },
     prometheus: { mode: mode(!!e.PROMETHEUS_URL), url: e.PROMETHEUS_URL },
     cloudwatch: { mode: mode(!!e.AWS_REGION), region: e.AWS_REGION, endpoint: e.CLOUDWATCH_ENDPOINT },
@@ -305,7 +376,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function describeConfig(c: Config): Array<{ part: string; mode: string; detail: string }> {
   const set = (v: unknown) => (v ? "set" : "unset");
   return [
-    { part: "slack", mode: c.slack.mode, detail: c.slack.mode === "real" ? (c.slack.socketMode ? "Socket Mode (SLACK_APP_TOKEN set)" : `HTTP receiver on :${c.port}/slack/events`) : `sandbox workspace on :${c.sandboxPort}${c.slack.socketMode ? " (Socket Mode)" : ""}` },
+    {
+      part: "slack",
+      mode: c.slack.mode,
+      detail:
+        c.slack.mode === "real"
+          ? c.slack.socketMode
+            ? "Socket Mode (SLACK_APP_TOKEN set)"
+            : `HTTP receiver on :${c.port}/slack/events${c.slack.oauth ? `, OAuth installs at :${c.port}/slack/install` : ""}`
+          : `sandbox workspace on :${c.sandboxPort}${c.slack.socketMode ? " (Socket Mode)" : ""}${c.slack.oauth ? ` (OAuth install at :${c.port}/slack/install)` : ""}`,
+    },
     { part: "database", mode: c.databaseUrl ? "real" : "embedded", detail: c.databaseUrl ? `Postgres at ${redactUrl(c.databaseUrl)}` : `PGlite in ${c.dataDir}` },
     { part: "kubernetes", mode: c.kubernetes.mode, detail: c.kubernetes.inCluster ? "in-cluster service account" : c.kubernetes.kubeconfig ? `kubeconfig ${c.kubernetes.kubeconfig}` : "simulated cluster" },
     { part: "prometheus", mode: c.prometheus.mode, detail: c.prometheus.url ? redactUrl(c.prometheus.url) : "simulated metrics" },

@@ -36,6 +36,8 @@ import { configureRedaction } from "../redact/redactor.ts";
 import { FeedbackService } from "../feedback/feedback-service.ts";
 import { feedbackCalibrationSource } from "../feedback/calibration-source.ts";
 import { HomeService } from "../home/home-service.ts";
+import { WorkspaceSlack } from "../integrations/slack/workspace-slack.ts";
+import { defaultChannelOf, loadWorkspaces, routingWithWorkspaces, type WorkspaceSettings } from "./workspaces.ts";
 
 /**
  * Everything the Slack listeners and webhooks need, built from config. No Bolt here: the Slack app
@@ -48,6 +50,10 @@ export interface Services {
   db: Db;
   store: Store;
   slack: SlackPort;
+  /** With OAuth installs: the port that picks each call's workspace token (bound to Bolt's InstallProvider by handlers/app.ts). */
+  workspaceSlack?: WorkspaceSlack;
+  /** Per-workspace settings (AISRE_WORKSPACES_FILE); empty with one workspace. */
+  workspaces: WorkspaceSettings;
   outbox: OutboxSender;
   incidents: IncidentService;
   /** Durable incident events for the outbound sync (any replica handles them under a lease). */
@@ -87,7 +93,8 @@ export interface ServiceDeps {
   logger?: Logger;
   /** How each capability's messages look (Block Kit from blocks/, passed by handlers/app.ts). */
   presenters: Presenters;
-  slack: { token: string; apiUrl?: string } | SlackPort;
+  /** One bot token (single-token mode), OAuth installs (a token per workspace from the store), or a ready port. */
+  slack: { token: string; apiUrl?: string } | { oauth: true; apiUrl?: string } | SlackPort;
   /** Where the local sandbox serves the parts that are not configured for real. */
   sandbox?: SandboxEndpoints;
   /** The database, already being opened (openServiceDb); opened here when absent. */
@@ -128,7 +135,20 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const clock = deps.clock ?? systemClock;
   const store = createStore(db, clock);
   const metrics = createAppMetrics();
-  const slack = "call" in deps.slack ? deps.slack : new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl });
+  const workspaces = loadWorkspaces(config.env.AISRE_WORKSPACES_FILE);
+  const defaultChannel = defaultChannelOf(workspaces, config.incidentChannel);
+  let workspaceSlack: WorkspaceSlack | undefined;
+  if ("oauth" in deps.slack) {
+    workspaceSlack = new WorkspaceSlack({
+      ...(deps.slack.apiUrl ? { slackApiUrl: deps.slack.apiUrl } : {}),
+      channelWorkspace: (id) => store.slackChannelWorkspaces.get(id),
+      async defaultWorkspace() {
+        if (workspaces.default) return { teamId: workspaces.default, isEnterpriseInstall: false };
+        return (await store.slackInstallations.keys())[0];
+      },
+    });
+  }
+  const slack: SlackPort = "call" in deps.slack ? deps.slack : "token" in deps.slack ? new WebApiSlack({ token: deps.slack.token, slackApiUrl: deps.slack.apiUrl }) : workspaceSlack!;
   const ports = withPorts(buildPorts(config, deps.sandbox, logger, clock), deps.ports);
   // The graph is learnt from the system (Kubernetes, service-graph metrics) with services.yaml as
   // overrides; the first discovery (or the store's graph) is in place before any alert is grouped.
@@ -142,7 +162,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
   });
   const relay = new IncidentEventRelay({ store, logger });
-  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: loadRouting(config.env.AISRE_ROUTING_FILE), defaultChannel: config.incidentChannel, topology });
+  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: routingWithWorkspaces(loadRouting(config.env.AISRE_ROUTING_FILE), workspaces, config.incidentChannel), defaultChannel, topology });
   const intake = new WebhookIntake({
     sources: webhookSources,
     store,
@@ -190,6 +210,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     escalator: sync.pagerduty ? pagerDutyEscalator(sync.pagerduty) : undefined,
     presenter: deps.presenters.remediation,
     sandbox: deps.sandbox,
+    workspaces,
+    defaultChannel,
   });
   // A resolved incident's pending action cards lose their buttons at once.
   incidents.events.on("status", (incident, _from, by) => {
@@ -231,7 +253,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     topology,
     runbooks: () => knowledge.loadedRunbooks(),
     logger: logger.child({ component: "diagnosis" }),
-    defaultChannel: config.incidentChannel,
+    defaultChannel,
     presenter: deps.presenters.diagnosis,
     outbox,
     remediation,
@@ -243,7 +265,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     incidents,
     outbox,
     logger: logger.child({ component: "feedback" }),
-    defaultChannel: config.incidentChannel,
+    defaultChannel,
     presenter: deps.presenters.feedback,
     async leading(id) {
       const lead = (await diagnosis.published(id))?.diagnosis.hypotheses[0];
@@ -291,6 +313,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     db,
     store,
     slack,
+    ...(workspaceSlack ? { workspaceSlack } : {}),
+    workspaces,
     outbox,
     incidents,
     relay,

@@ -68,7 +68,8 @@ export class OutboxSender {
     this.slack = options.slack;
     this.logger = options.logger.child({ component: "outbox" });
     this.metrics = options.metrics;
-    this.channels = new ChannelDirectory(options.slack);
+    // A channel of a named workspace (`T…/#incidents`) is remembered as that workspace's: its posts use that install's token.
+    this.channels = new ChannelDirectory(options.slack, (id, teamId) => options.store.slackChannelWorkspaces.put(id, { teamId }));
     this.minIntervalMs = options.minIntervalMs ?? 1050;
   }
 

@@ -1,4 +1,5 @@
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
+import { TEAM_KEY } from "../integrations/slack/workspace-slack.ts";
 import { inlineCode, mentionGroup, mentionUser } from "../text/slack-markup.ts";
 
 /**
@@ -13,11 +14,12 @@ export interface ApproverCheck {
   problems: string[];
 }
 
-async function groupMembers(slack: SlackPort, entry: string): Promise<{ users: string[]; problem?: string }> {
+async function groupMembers(slack: SlackPort, entry: string, teamId?: string): Promise<{ users: string[]; problem?: string }> {
+  const team = teamId ? { [TEAM_KEY]: teamId } : {};
   let id = entry;
   if (entry.startsWith("@")) {
     const handle = entry.slice(1).toLowerCase();
-    const list = await slack.call("usergroups.list", { include_users: true });
+    const list = await slack.call("usergroups.list", { include_users: true, ...team });
     if (!list.ok) return { users: [], problem: `${entry}: usergroups.list failed (${list.error.code})` };
     const groups = (list.data.usergroups as Array<{ id: string; handle: string; users?: string[] }> | undefined) ?? [];
     const g = groups.find((x) => x.handle?.toLowerCase() === handle);
@@ -25,12 +27,13 @@ async function groupMembers(slack: SlackPort, entry: string): Promise<{ users: s
     if (g.users) return { users: g.users };
     id = g.id;
   }
-  const r = await slack.call("usergroups.users.list", { usergroup: id });
+  const r = await slack.call("usergroups.users.list", { usergroup: id, ...team });
   if (!r.ok) return { users: [], problem: `${entry}: usergroups.users.list failed (${r.error.code})` };
   return { users: (r.data.users as string[] | undefined) ?? [] };
 }
 
-export async function checkApprover(slack: SlackPort, entries: string[], user: string): Promise<ApproverCheck> {
+/** `teamId`: the workspace whose groups the entries name (several OAuth installs); default the default one. */
+export async function checkApprover(slack: SlackPort, entries: string[], user: string, teamId?: string): Promise<ApproverCheck> {
   const members = new Set<string>();
   const problems: string[] = [];
   for (const e of entries) {
@@ -38,7 +41,7 @@ export async function checkApprover(slack: SlackPort, entries: string[], user: s
       members.add(e);
       continue;
     }
-    const g = await groupMembers(slack, e);
+    const g = await groupMembers(slack, e, teamId);
     for (const u of g.users) members.add(u);
     if (g.problem) problems.push(g.problem);
   }

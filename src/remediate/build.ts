@@ -13,7 +13,8 @@ import { KubernetesRemediation } from "./kubernetes-adapter.ts";
 import { MetricsVerifier } from "./metrics-verifier.ts";
 import { PolicySource } from "./policy-file.ts";
 import type { RemediationPresenter } from "./presenter.ts";
-import { RemediationService } from "./remediation-service.ts";
+import { RemediationService, type RemediationWorkspaces } from "./remediation-service.ts";
+import { workspaceOfChannel, type WorkspaceSettings } from "../app/workspaces.ts";
 
 /** The example policy doubles as the sandbox's policy when AISRE_POLICY_FILE is unset. */
 export const EXAMPLE_POLICY_FILE = fileURLToPath(new URL("../../policy.example.yaml", import.meta.url));
@@ -42,19 +43,39 @@ export function buildRemediation(
     presenter?: RemediationPresenter;
     /** The local sandbox, when it runs: runbook hooks may point at it, and its namespace is the default target. */
     sandbox?: { url: string; namespace?: string };
+    /** Per-workspace settings (AISRE_WORKSPACES_FILE): each workspace's policy file and approvers. */
+    workspaces?: WorkspaceSettings;
+    defaultChannel?: string;
   },
 ): RemediationService {
   const logger = deps.logger.child({ component: "remediation" });
   const file = policyFile(config);
   const policy = new PolicySource({ file, logger, watch: !!config.env.AISRE_POLICY_FILE });
+  const ws = deps.workspaces;
+  const policies = new Map<string, PolicySource>();
+  for (const [team, w] of Object.entries(ws?.workspaces ?? {})) if (w.policy) policies.set(team, new PolicySource({ file: w.policy, logger: logger.child({ workspace: team }), watch: true }));
+  const workspaces: RemediationWorkspaces | undefined =
+    ws && Object.keys(ws.workspaces).length
+      ? {
+          async of(incidentId) {
+            return workspaceOfChannel((await deps.store.incidents.get(incidentId))?.channel);
+          },
+          policy: (team) => policies.get(team),
+          approvers: (team) => ws.workspaces[team]?.approvers,
+          close: () => {
+            for (const p of policies.values()) p.close();
+          },
+        }
+      : undefined;
   const namespace = config.kubernetes.namespaces?.[0] ?? (config.kubernetes.mode === "sandbox" ? deps.sandbox?.namespace : undefined) ?? "default";
   return new RemediationService({
     store: deps.store,
     slack: deps.slack,
     logger,
     policy,
-    defaultChannel: config.incidentChannel,
+    defaultChannel: deps.defaultChannel ?? config.incidentChannel,
     outbox: deps.outbox,
+    ...(workspaces ? { workspaces } : {}),
     clock: deps.clock,
     presenter: deps.presenter,
     ports: {

@@ -47,6 +47,19 @@ export interface RemediationServiceOptions {
   ports?: RemediationPorts;
   presenter?: RemediationPresenter;
   clock?: Clock;
+  /** Per-workspace settings (several OAuth installs): an incident's workspace may have its own policy and approvers. */
+  workspaces?: RemediationWorkspaces;
+}
+
+/** How remediation sees the workspaces: which one an incident is in, and its policy and approvers. */
+export interface RemediationWorkspaces {
+  /** The workspace (team id) of an incident, when its channel names one. */
+  of(incidentId: string): Promise<string | undefined>;
+  /** The workspace's own policy, when it has one. */
+  policy(teamId: string): PolicySource | undefined;
+  /** The workspace's approvers, replacing the policy's, when it names them. */
+  approvers(teamId: string): string[] | undefined;
+  close?(): void;
 }
 
 export interface RecommendOutcome {
@@ -155,8 +168,18 @@ export class RemediationService {
     return buildCatalog(this.policy.policy);
   }
 
-  private resolve(def: ActionDefinition, target: ActionTarget): ResolvedPolicy {
-    return decide(this.policy.policy, { type: def.type, service: target.service, environment: target.environment ?? this.policy.policy.environment, risk: def.risk, reversible: def.reversible, at: this.clock.now() });
+  /** The decision for an action on a target, under the incident's workspace's policy and approvers when it has its own. */
+  private resolve(def: ActionDefinition, target: ActionTarget, teamId?: string): ResolvedPolicy {
+    const ws = teamId ? this.o.workspaces : undefined;
+    const policy = (teamId && ws?.policy(teamId)?.policy) || this.policy.policy;
+    const d = decide(policy, { type: def.type, service: target.service, environment: target.environment ?? policy.environment, risk: def.risk, reversible: def.reversible, at: this.clock.now() });
+    const approvers = teamId ? ws?.approvers(teamId) : undefined;
+    return approvers ? { ...d, approvers: [...approvers], because: [...d.because, `approvers: workspace ${teamId}`] } : d;
+  }
+
+  /** The workspace of an incident (undefined: the default one). */
+  private async teamOf(incidentId: string): Promise<string | undefined> {
+    return this.o.workspaces ? this.o.workspaces.of(incidentId).catch(() => undefined) : undefined;
   }
 
   /** The policy's verdict for an action on a target now (diagnosis can ask before recommending). */
@@ -188,7 +211,7 @@ export class RemediationService {
     if (!valid.ok) return { offered: false, reason: `invalid parameters for ${rec.type}: ${valid.error}` };
     const target = this.normalise(rec.target);
     const params = valid.params;
-    const decision = this.resolve(def, target);
+    const decision = this.resolve(def, target, await this.teamOf(incidentId));
     const proposer = rec.proposedBy ?? "aisre";
     const draft = this.draft(incidentId, def, target, params, rec, decision);
 
@@ -289,7 +312,7 @@ export class RemediationService {
   private async start(a: RemediationAction, actor: string, how: string): Promise<ClickOutcome> {
     const def = this.catalog().get(a.type);
     if (!def) return { ok: false, message: `The action type ${a.type} no longer exists in the policy.` };
-    const decision = this.resolve(def, a.target);
+    const decision = this.resolve(def, a.target, await this.teamOf(a.incidentId));
     const claim = await claimAction(this.o.store.db, a, decision.limits);
     if (!claim.ok) {
       if (claim.code === "taken") return { ok: true, message: "It is already running: someone else's approval started it.", state: (await this.records.get(a.id))?.state };
@@ -322,7 +345,8 @@ export class RemediationService {
       return { ok: false, message: `:no_entry: Automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
     }
     const def = this.catalog().get(a.type);
-    const decision = def ? this.resolve(def, a.target) : undefined;
+    const team = await this.teamOf(a.incidentId);
+    const decision = def ? this.resolve(def, a.target, team) : undefined;
     if (!def || !decision || decision.forbidden) {
       await this.records.transition(a.id, ["pending"], "refused", { reason: "forbidden by the current policy" });
       await auditAction(this.o.store, user, "refused", a, { reason: "forbidden by the current policy" });
@@ -337,7 +361,7 @@ export class RemediationService {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: `policy is now ${decision.autonomy}`, because: decision.because });
       return { ok: false, message: `:no_entry: The current policy only ${decision.autonomy === "observe" ? "observes" : "advises"} *${a.detail.title}* on \`${a.target.service}\`; nothing was run.`, state: "advised" };
     }
-    const who = await checkApprover(this.o.slack, decision.approvers, user);
+    const who = await checkApprover(this.o.slack, decision.approvers, user, team);
     if (!who.allowed) {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "not an approver", approvers: decision.approvers, problems: who.problems });
       const names = who.members.length ? ` (${who.members.map(mentionUser).join(", ")})` : "";
@@ -368,8 +392,9 @@ export class RemediationService {
     if (stale) return stale;
     if (a.state !== "pending" && a.state !== "advised") return { ok: false, message: this.stateMessage(a), state: a.state };
     const def = this.catalog().get(a.type);
-    const approvers = def ? this.resolve(def, a.target).approvers : a.detail.approvers;
-    const who = await checkApprover(this.o.slack, approvers, user);
+    const team = await this.teamOf(a.incidentId);
+    const approvers = def ? this.resolve(def, a.target, team).approvers : a.detail.approvers;
+    const who = await checkApprover(this.o.slack, approvers, user, team);
     if (!who.allowed) {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "not an approver (dismiss)" });
       return { ok: false, message: `:no_entry: Only ${approversText(approvers)} may dismiss this recommendation.`, state: a.state };
@@ -517,5 +542,6 @@ export class RemediationService {
 
   close(): void {
     this.policy.close();
+    this.o.workspaces?.close?.();
   }
 }

@@ -13,6 +13,7 @@ import { persistWorkspace } from "./slack/persist.ts";
 import { persistSnapshots, type SnapshotFile } from "./persist-file.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "./sim/system.ts";
 import type { SocketModeHub } from "./slack/socket-mode.ts";
+import type { OAuthApp } from "./slack/oauth.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 import { github } from "../ingest/sources/github.ts";
 
@@ -34,7 +35,7 @@ export interface LocalSandbox {
  * Starts the local sandbox on SANDBOX_PORT: the Slack workspace (when Slack is not configured) and
  * the simulated system, Jira and PagerDuty (each only when its real counterpart is not configured).
  */
-export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; appToken?: string; logger: Logger; shared?: boolean }): Promise<LocalSandbox> {
+export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; appToken?: string; logger: Logger; shared?: boolean; oauth?: OAuthApp }): Promise<LocalSandbox> {
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   // The simulation writes its URL into a kubeconfig and alert links, so the port is chosen first.
@@ -88,6 +89,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     // aisre's incident links are on its public URL's host: the domain registered for unfurls.
     unfurlDomains: [new URL(config.env.PUBLIC_URL ?? botUrl).hostname],
     ...(options.appToken ? { appToken: options.appToken } : {}),
+    ...(options.oauth ? { oauth: options.oauth } : {}),
     timeFactor: config.env.SIM_SPEED,
     parts,
     scenarios,

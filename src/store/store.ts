@@ -16,7 +16,7 @@ import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
 import { SettingsRepo } from "./repos/settings.ts";
 import { SlackEventRepo } from "./repos/slack-events.ts";
-import { SlackInstallationRepo } from "./repos/slack-installations.ts";
+import { SlackChannelWorkspaceRepo, SlackInstallationRepo } from "./repos/slack-installations.ts";
 import { SlackMessageRepo } from "./repos/slack-messages.ts";
 import { TimelineRepo } from "./repos/timeline.ts";
 import { TopologyRepo } from "./repos/topology.ts";
@@ -36,6 +36,8 @@ export interface Store {
   slackEvents: SlackEventRepo;
   /** Slack installs through OAuth (several workspaces, org-wide installs, rotated tokens). */
   slackInstallations: SlackInstallationRepo;
+  /** Which workspace each channel is in (OAuth installs in several workspaces). */
+  slackChannelWorkspaces: SlackChannelWorkspaceRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
   actions: ActionRepo;
@@ -69,6 +71,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     slackMessages: new SlackMessageRepo(db),
     slackEvents: new SlackEventRepo(db),
     slackInstallations: new SlackInstallationRepo(db, clock),
+    slackChannelWorkspaces: new SlackChannelWorkspaceRepo(db, clock),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
     actions: new ActionRepo(db),

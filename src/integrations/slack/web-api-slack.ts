@@ -1,5 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebAPICallResult } from "@slack/web-api";
 import type { SlackCallResult, SlackPort } from "./slack-port.ts";
+import { withoutTeamKey } from "./workspace-slack.ts";
 
 /**
  * The real Slack adapter. Rate-limited calls are returned, not retried here: the durable outbox
@@ -21,7 +22,7 @@ export class WebApiSlack implements SlackPort {
 
   async call(method: string, payload: Record<string, unknown>): Promise<SlackCallResult> {
     try {
-      const data: WebAPICallResult = await this.client.apiCall(method, payload);
+      const data: WebAPICallResult = await this.client.apiCall(method, withoutTeamKey(payload));
       return { ok: true, data: data as unknown as Record<string, unknown> };
     } catch (e) {
       const err = e as { code?: string; retryAfter?: number; data?: { error?: string }; statusCode?: number };

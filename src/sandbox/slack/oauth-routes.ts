@@ -5,15 +5,17 @@ import type { SlackCore } from "./core.ts";
  * Slack's authorize page (`/oauth/v2/authorize`): in the sandbox the install is approved at once by
  * a person (`user`, default the admin Carol), for the workspace or, with `org=1`, the whole
  * organization (an org-wide install), then the browser goes back to `redirect_uri` with `code` and
- * `state` as Slack sends them.
+ * `state` as Slack sends them. Without `redirect_uri` it goes back to the app's first Redirect URL.
  */
 export function oauthRoutes(core: SlackCore): Router {
   return new Router().add("GET", "/oauth/v2/authorize", (req, res) => {
     const q = req.query;
     const oauth = core.oauth;
     if (!oauth || q.get("client_id") !== oauth.app.clientId) return sendJson(res, 400, { ok: false, error: "invalid_client_id" });
-    const redirectUri = q.get("redirect_uri") ?? "";
+    const configured = oauth.app.redirectUrls ?? [];
+    const redirectUri = q.get("redirect_uri") ?? configured[0] ?? "";
     if (!/^https?:\/\//.test(redirectUri)) return sendJson(res, 400, { ok: false, error: "bad_redirect_uri" });
+    if (configured.length && !configured.some((u) => redirectUri === u || redirectUri.startsWith(u.endsWith("/") ? u : `${u}/`))) return sendJson(res, 400, { ok: false, error: "bad_redirect_uri", detail: "redirect_uri is not one of the app's Redirect URLs" });
     const user = core.ws.findUser(q.get("user") ?? "U_CAROL");
     if (!user || user.isBot) return sendJson(res, 400, { ok: false, error: "user_not_found" });
     const code = oauth.authorize({ redirectUri, scope: q.get("scope") ?? "", user: user.id, enterprise: ["1", "true"].includes(q.get("org") ?? "") });

@@ -11,6 +11,11 @@ export interface OAuthApp {
   tokenRotation: boolean;
   /** Seconds a rotating token lives (Slack: 12 h). */
   tokenLifetimeS?: number;
+  /**
+   * The app's Redirect URLs (OAuth & Permissions): an authorize request without `redirect_uri` goes
+   * back to the first; one with it must be one of them or below one (Slack's rule).
+   */
+  redirectUrls?: string[];
 }
 
 interface Grant {

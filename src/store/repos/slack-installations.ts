@@ -84,8 +84,43 @@ export class SlackInstallationRepo {
     return rows.length > 0;
   }
 
+  /** The keys of every install, oldest first (the default workspace is the first one). */
+  async keys(): Promise<InstallationKey[]> {
+    const rows = await this.db.query<{ enterprise_id: string | null; team_id: string | null; is_enterprise_install: boolean }>("SELECT enterprise_id, team_id, is_enterprise_install FROM slack_installations ORDER BY installed_at, install_key");
+    return rows.map((r) => ({ ...(r.enterprise_id ? { enterpriseId: r.enterprise_id } : {}), ...(r.team_id ? { teamId: r.team_id } : {}), isEnterpriseInstall: r.is_enterprise_install }));
+  }
+
   async count(): Promise<number> {
     const [row] = await this.db.query<{ n: string | number }>("SELECT COUNT(*) AS n FROM slack_installations");
     return Number(row?.n ?? 0);
+  }
+}
+
+/** A workspace (and its organization, on Enterprise Grid). */
+export interface SlackWorkspaceRef {
+  teamId: string;
+  enterpriseId?: string;
+}
+
+/** Which workspace each channel belongs to (several OAuth installs). */
+export class SlackChannelWorkspaceRepo {
+  private readonly db: Db;
+  private readonly clock: Clock;
+  constructor(db: Db, clock: Clock = systemClock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  async put(channelId: string, ws: SlackWorkspaceRef): Promise<void> {
+    await this.db.query(
+      `INSERT INTO slack_channel_workspaces (channel_id, team_id, enterprise_id, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (channel_id) DO UPDATE SET team_id = EXCLUDED.team_id, enterprise_id = EXCLUDED.enterprise_id, updated_at = EXCLUDED.updated_at`,
+      [channelId, ws.teamId, ws.enterpriseId ?? null, isoNow(this.clock)],
+    );
+  }
+
+  async get(channelId: string): Promise<SlackWorkspaceRef | undefined> {
+    const [row] = await this.db.query<{ team_id: string; enterprise_id: string | null }>("SELECT team_id, enterprise_id FROM slack_channel_workspaces WHERE channel_id = $1", [channelId]);
+    return row ? { teamId: row.team_id, ...(row.enterprise_id ? { enterpriseId: row.enterprise_id } : {}) } : undefined;
   }
 }

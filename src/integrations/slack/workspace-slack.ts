@@ -1,0 +1,99 @@
+import type { InstallationKey, SlackWorkspaceRef } from "../../store/repos/slack-installations.ts";
+import type { SlackCallResult, SlackPort } from "./slack-port.ts";
+import { WebApiSlack } from "./web-api-slack.ts";
+
+/**
+ * A channel reference that names its workspace: `T0123ABCD/#incidents` or `T0123ABCD/C0456` (the
+ * team id, a slash, then the channel as usual). Plain `#incidents` / `C0456` belong to the default
+ * workspace (pure).
+ */
+export function parseChannelRef(ref: string): { teamId?: string; channel: string } {
+  const m = /^(T[A-Z0-9]{2,})\/(.+)$/.exec(ref);
+  return m?.[1] && m[2] ? { teamId: m[1], channel: m[2] } : { channel: ref };
+}
+
+export function channelRef(teamId: string | undefined, channel: string): string {
+  return teamId ? `${teamId}/${channel}` : channel;
+}
+
+/** A payload key (never sent to Slack) naming the workspace a call is for, when its channel does not say. */
+export const TEAM_KEY = "_team";
+
+export function withoutTeamKey(payload: Record<string, unknown>): Record<string, unknown> {
+  if (!(TEAM_KEY in payload)) return payload;
+  const { [TEAM_KEY]: _drop, ...rest } = payload;
+  return rest;
+}
+
+/** What Bolt's InstallProvider answers for a workspace (a fresh token: a rotating one is refreshed first). */
+export type WorkspaceAuthorize = (q: { teamId?: string; enterpriseId?: string; isEnterpriseInstall: boolean }) => Promise<{ botToken?: string }>;
+
+export interface WorkspaceSlackOptions {
+  slackApiUrl?: string;
+  /** Which workspace a channel is in (the store's map). */
+  channelWorkspace(channelId: string): Promise<SlackWorkspaceRef | undefined>;
+  /** The install of calls that name no workspace (no channel, or one not seen yet): the configured default, else the first install. */
+  defaultWorkspace(): Promise<InstallationKey | undefined>;
+  timeoutMs?: number;
+}
+
+/**
+ * The Slack port with OAuth installs in several workspaces: each call goes out with the token of
+ * the workspace it is about — the payload's `team_id` when it names one, else the workspace of its
+ * channel, else the default one — authorized through the InstallationStore (Bolt's InstallProvider,
+ * which rotates expiring tokens and saves them back). No install yet: `not_installed`, transient
+ * (the outbox keeps the message until someone installs the app).
+ */
+export class WorkspaceSlack implements SlackPort {
+  private readonly o: WorkspaceSlackOptions;
+  private authorize?: WorkspaceAuthorize;
+  private readonly clients = new Map<string, WebApiSlack>();
+  private readonly known = new Map<string, SlackWorkspaceRef>();
+
+  constructor(o: WorkspaceSlackOptions) {
+    this.o = o;
+  }
+
+  /** The InstallProvider's authorize, once Bolt's receiver exists (it is built after the services). */
+  bind(authorize: WorkspaceAuthorize): void {
+    this.authorize = authorize;
+  }
+
+  /** Which workspace a call is about (undefined: no install to use). */
+  async workspaceOf(payload: Record<string, unknown>): Promise<InstallationKey | undefined> {
+    const asKey = (w: SlackWorkspaceRef): InstallationKey => ({ teamId: w.teamId, ...(w.enterpriseId ? { enterpriseId: w.enterpriseId } : {}), isEnterpriseInstall: false });
+    const named = typeof payload[TEAM_KEY] === "string" ? payload[TEAM_KEY] : typeof payload.team_id === "string" ? payload.team_id : undefined;
+    if (named) return asKey({ teamId: named });
+    const channel = typeof payload.channel === "string" ? payload.channel : typeof payload.channel_id === "string" ? payload.channel_id : undefined;
+    if (channel && /^[CGD][A-Z0-9]+$/.test(channel)) {
+      const hit = this.known.get(channel) ?? (await this.o.channelWorkspace(channel));
+      if (hit) {
+        this.known.set(channel, hit);
+        return asKey(hit);
+      }
+    }
+    return this.o.defaultWorkspace();
+  }
+
+  async call(method: string, payload: Record<string, unknown>): Promise<SlackCallResult> {
+    if (!this.authorize) return { ok: false, error: { code: "not_ready", transient: true } };
+    const ws = await this.workspaceOf(payload);
+    if (!ws) return { ok: false, error: { code: "not_installed", transient: true } };
+    let token: string | undefined;
+    try {
+      // A workspace of an organization falls back to the org-wide install (the store's lookup does).
+      token = (await this.authorize({ ...(ws.teamId ? { teamId: ws.teamId } : {}), ...(ws.enterpriseId ? { enterpriseId: ws.enterpriseId } : {}), isEnterpriseInstall: ws.isEnterpriseInstall })).botToken;
+    } catch {
+      token = undefined;
+    }
+    if (!token) return { ok: false, error: { code: "not_installed", transient: true } };
+    let client = this.clients.get(token);
+    if (!client) {
+      // A rotated token replaces the old one: keep the cache small.
+      if (this.clients.size > 50) this.clients.clear();
+      client = new WebApiSlack({ token, ...(this.o.slackApiUrl ? { slackApiUrl: this.o.slackApiUrl } : {}), ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}) });
+      this.clients.set(token, client);
+    }
+    return client.call(method, withoutTeamKey(payload));
+  }
+}
