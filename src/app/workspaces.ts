@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { z } from "zod";
 import type { Routing } from "../incident/routing.ts";
-import { channelRef, parseChannelRef } from "../integrations/slack/workspace-slack.ts";
+import { channelRef, parseChannelRef } from "../integrations/slack/workspace-ref.ts";
 
 const teamId = z.string().regex(/^T[A-Z0-9]{2,}$/, { error: "expected a Slack team id (T…)" });
 

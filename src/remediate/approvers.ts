@@ -1,5 +1,5 @@
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
-import { TEAM_KEY } from "../integrations/slack/workspace-slack.ts";
+import { TEAM_KEY } from "../integrations/slack/workspace-ref.ts";
 import { inlineCode, mentionGroup, mentionUser } from "../text/slack-markup.ts";
 
 /**

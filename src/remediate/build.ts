@@ -14,7 +14,12 @@ import { MetricsVerifier } from "./metrics-verifier.ts";
 import { PolicySource } from "./policy-file.ts";
 import type { RemediationPresenter } from "./presenter.ts";
 import { RemediationService, type RemediationWorkspaces } from "./remediation-service.ts";
-import { workspaceOfChannel, type WorkspaceSettings } from "../app/workspaces.ts";
+import { parseChannelRef } from "../integrations/slack/workspace-ref.ts";
+
+/** What remediation reads of the per-workspace settings (AISRE_WORKSPACES_FILE). */
+export interface RemediationWorkspaceSettings {
+  workspaces: Record<string, { approvers?: string[]; policy?: string }>;
+}
 
 /** The example policy doubles as the sandbox's policy when AISRE_POLICY_FILE is unset. */
 export const EXAMPLE_POLICY_FILE = fileURLToPath(new URL("../../policy.example.yaml", import.meta.url));
@@ -44,7 +49,7 @@ export function buildRemediation(
     /** The local sandbox, when it runs: runbook hooks may point at it, and its namespace is the default target. */
     sandbox?: { url: string; namespace?: string };
     /** Per-workspace settings (AISRE_WORKSPACES_FILE): each workspace's policy file and approvers. */
-    workspaces?: WorkspaceSettings;
+    workspaces?: RemediationWorkspaceSettings;
     defaultChannel?: string;
   },
 ): RemediationService {
@@ -58,7 +63,8 @@ export function buildRemediation(
     ws && Object.keys(ws.workspaces).length
       ? {
           async of(incidentId) {
-            return workspaceOfChannel((await deps.store.incidents.get(incidentId))?.channel);
+            const channel = (await deps.store.incidents.get(incidentId))?.channel;
+            return channel ? parseChannelRef(channel).teamId : undefined;
           },
           policy: (team) => policies.get(team),
           approvers: (team) => ws.workspaces[team]?.approvers,

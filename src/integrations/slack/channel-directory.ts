@@ -1,5 +1,5 @@
 import type { SlackCallError, SlackPort } from "./slack-port.ts";
-import { parseChannelRef, TEAM_KEY } from "./workspace-slack.ts";
+import { parseChannelRef, TEAM_KEY } from "./workspace-ref.ts";
 
 /**
  * Turns "#incidents" into a channel id (conversations.list, cached) and makes sure the bot is a

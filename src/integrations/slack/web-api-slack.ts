@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type WebAPICallResult } from "@slack/web-api";
 import type { SlackCallResult, SlackPort } from "./slack-port.ts";
-import { withoutTeamKey } from "./workspace-slack.ts";
+import { withoutTeamKey } from "./workspace-ref.ts";
 
 /**
  * The real Slack adapter. Rate-limited calls are returned, not retried here: the durable outbox
