@@ -151,5 +151,5 @@ export async function chartOf(v: MetricView, o: { incidentStart?: number; window
   const spec = metricChartSpec(v, o);
   const { png } = await renderChartPng(spec);
   const alt = `${v.label} of ${v.service}: ${v.reading ? `now ${formatMetric(v.reading.now, v.unit)}, baseline ${formatMetric(v.reading.baseline, v.unit)}, ` : ""}peak ${formatMetric(v.peak.value, v.unit)}`;
-  return { png, filename: `${v.service}-${v.kind}.png`, title: `${spec.title} (${spec.unit.suffix || "count"}), ${spec.subtitle ?? ""}`.slice(0, 250), altText: alt };
+  return { png, filename: `${v.service}-${v.kind}.png`, title: `${spec.title} (${spec.unit.suffix || "count"})`, altText: alt };
 }

@@ -206,7 +206,8 @@ function messageEl(m, { inThread }) {
 
 function fileEl(f) {
   const src = `/sandbox/files/${encodeURIComponent(f.id)}`;
-  if (String(f.mimetype).startsWith("image/")) return h("figure", { class: "file file-image" }, h("figcaption", {}, f.title || f.name), h("img", { src, alt: f.alt_txt || f.title || f.name }));
+  // Like Slack, a click on an image opens it at full size.
+  if (String(f.mimetype).startsWith("image/")) return h("figure", { class: "file file-image" }, h("figcaption", {}, f.title || f.name), h("a", { href: src, target: "_blank", rel: "noopener", title: "Open full size" }, h("img", { src, alt: f.alt_txt || f.title || f.name })));
   return h("a", { class: "file", href: src, target: "_blank", rel: "noopener" }, `File: ${f.title || f.name}`);
 }
 
