@@ -10,19 +10,24 @@ import { itemAt } from "../domain/indexed.ts";
  * 1. Expected value: a rolling median of recent values ("level"), or, when the series repeats
  *    daily or weekly and that explains it clearly better, the median of the same time on the
  *    previous cycles plus the recent median offset from it ("daily", "weekly").
- * 2. Residual = value - expected; spread = a robust scale of recent residuals (IQR-based).
- * 3. Features, each a deviation in the series' unit: the point (spike or dip), the mean of the
- *    last few and of the last couple of dozen residuals (level shift), the mean absolute residual
- *    (variance or burst density change), the change of the level over a long lag (slow drift,
- *    e.g. a memory leak climbing), and a mean absolute residual that is too small (a flatline: a
- *    stuck metric).
+ * 2. Residual = value - expected; spread = a robust scale of recent residuals (IQR-based). Under a
+ *    seasonal model the residual fed to the features is first divided by how far off that model
+ *    usually is at this phase of the cycle, when that is more than the spread (busy hours are
+ *    noisier than nights: their ordinary misses are not anomalies).
+ * 3. Features, each a deviation in the series' unit: the point (spike or dip), the median of the
+ *    last few and of the last couple of dozen residuals (level shift: a median ignores a lone
+ *    spike yet keeps the full size of a real shift), the mean absolute residual (variance or
+ *    burst density change), the change of the level over a long lag (slow drift, e.g. a memory
+ *    leak climbing), and a mean absolute residual that is too small (a flatline: a stuck metric).
  * 4. Each feature is judged against its own recent history (TailModel: -ln of the empirical tail
  *    probability, extrapolated past the largest value seen) and, so that near-constant series do
- *    not alarm on noise, capped by its Gaussian surprise in units of the spread. The most
- *    surprising feature (less ln of the number of features) is the point's surprise s.
+ *    not alarm on noise, capped by a multiple of its Gaussian surprise in units of the spread. The
+ *    most surprising feature (less ln of the number of features) is the point's surprise s.
  * 5. An alarm (s >= alarmSurprise) opens a refractory period in which repeats are held below the
  *    alarm level unless the anomaly clearly worsens (1.5 times the episode's peak surprise and at
- *    least 2 nats more), so one episode reads as one detection plus its escalations.
+ *    least 2 nats more), so one episode reads as one detection plus its escalations. Repeats do
+ *    not extend the period, and the drift feature's repeats count as the episode for a whole
+ *    drift lag (a level shift keeps the level away from its value a lag ago for that long).
  * 6. score = 1 - exp(-s / 10) in [0, 1]: 0.5 is about a one-in-a-thousand point, 0.9 one in 1e10.
  *
  * Uses only the current and earlier points: appending points never changes earlier scores.
@@ -58,6 +63,10 @@ export interface DetectorOptions {
   seasonal: { daily: boolean; weekly: boolean };
   /** Autocorrelation allowance dividing the Gaussian cap of window means. */
   autocorrelation: number;
+  /** The Gaussian cap of the excess features is this multiple of their Gaussian surprise (nats). */
+  gaussianCap: number;
+  /** The same for the too-quiet (flatline) feature. */
+  flatGaussianCap: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
@@ -70,13 +79,15 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   flatWindow: 48,
   driftLag: 288,
   warmup: 60,
-  alarmSurprise: 5,
-  refractory: 144,
+  alarmSurprise: 6,
+  refractory: 200,
   refractoryDamping: 0.5,
   escalation: 2,
   escalationRatio: 1.5,
   seasonal: { daily: true, weekly: true },
   autocorrelation: 2,
+  gaussianCap: 2,
+  flatGaussianCap: 1,
 };
 
 export type BaselineModel = "level" | "daily" | "weekly";
@@ -114,6 +125,8 @@ const RUN_SURPRISE = 3;
 /** A seasonal model is used when its mean absolute error is below ENTER times the level model's, and left above LEAVE times. */
 const SEASONAL_ENTER = 0.7;
 const SEASONAL_LEAVE = 0.85;
+/** Median absolute error to standard deviation (Gaussian: 1 / 0.674). */
+const SEASONAL_MISS_TO_SD = 1.48;
 
 export function scoreOfSurprise(s: number): number {
   return s > 0 ? 1 - Math.exp(-s / 10) : 0;
@@ -164,10 +177,12 @@ class Ring {
     return itemAt(this.buf, (((this.head - 1 - k) % n) + n) % n);
   }
 
-  mean(m: number): number {
-    let s = 0;
-    for (let k = 0; k < m; k++) s += this.back(k);
-    return s / m;
+  /** Median of the m most recent values (`scratch` holds at least m numbers). */
+  median(m: number, scratch: Float64Array): number {
+    for (let k = 0; k < m; k++) scratch[k] = this.back(k);
+    const a = scratch.subarray(0, m).sort();
+    const h = m >> 1;
+    return m % 2 ? itemAt(a, h) : (itemAt(a, h - 1) + itemAt(a, h)) / 2;
   }
 
   meanAbs(m: number): number {
@@ -188,7 +203,11 @@ export class AnomalyDetector implements OnlineDetector {
   readonly options: DetectorOptions;
   private readonly level: SortedWindow;
   private readonly levels: Ring;
+  /** Residuals clipped at CLIP spreads (dispersion and flatline features). */
   private readonly residuals: Ring;
+  /** Residuals as they are (level-shift features, which take their median). */
+  private readonly unclipped: Ring;
+  private readonly scratch: Float64Array;
   private readonly tails: TailModel[];
   private readonly models: Record<BaselineModel, ModelState>;
   private readonly offsets: Partial<Record<BaselineModel, SortedWindow>> = {};
@@ -218,6 +237,8 @@ export class AnomalyDetector implements OnlineDetector {
     const delay = [1, o.shortWindow, o.longWindow, o.dispersionWindow, Math.max(1, Math.floor(o.driftLag / 2)), o.flatWindow];
     this.pending = delay.map((d) => new Ring(d));
     this.residuals = new Ring(Math.max(o.shortWindow, o.longWindow, o.dispersionWindow, o.flatWindow));
+    this.unclipped = new Ring(Math.max(o.shortWindow, o.longWindow));
+    this.scratch = new Float64Array(Math.max(o.shortWindow, o.longWindow));
     this.tails = FEATURES.map(() => new TailModel(o.historyWindow));
     const model = (): ModelState => ({ residuals: new SortedWindow(o.spreadWindow, true), spread: Number.NaN, sumAbs: 0 });
     this.models = { level: model(), daily: model(), weekly: model() };
@@ -257,17 +278,27 @@ export class AnomalyDetector implements OnlineDetector {
       model = "level";
       expected = levelBase;
     }
-    const r = value - expected;
+    const deviation = value - expected;
     const floor = 1e-6 * Math.max(Math.abs(levelBase) || 0, 1e-3);
     const spread = Math.max(this.models[model].spread || 0, floor);
-    const z = Number.isFinite(r) ? r / spread : 0;
+    const z = Number.isFinite(deviation) ? deviation / spread : 0;
+    // Under a seasonal model, a phase where the model usually misses by more than the spread (a
+    // noisy busy hour) has its residual scaled down to the spread's terms.
+    let r = deviation;
+    if (model !== "level") {
+      const usualMiss = SEASONAL_MISS_TO_SD * (this.seasonal[model]?.missAt(timestampMs) ?? Number.NaN);
+      if (usualMiss > spread) r = (deviation * spread) / usualMiss;
+    }
 
     // 2. Features and their surprise.
     let surprise = 0;
     let feature = -1;
     // Window features see residuals clipped at CLIP spreads: a lone spike is the spike feature's
     // business and must not read as a level or variance change for the next few dozen points.
-    if (Number.isFinite(r)) this.residuals.push(Math.max(-CLIP * spread, Math.min(CLIP * spread, r)));
+    if (Number.isFinite(r)) {
+      this.residuals.push(Math.max(-CLIP * spread, Math.min(CLIP * spread, r)));
+      this.unclipped.push(r);
+    }
     if (this.n >= o.warmup && Number.isFinite(r)) {
       const ac = o.autocorrelation;
       const res = this.residuals;
@@ -283,13 +314,13 @@ export class AnomalyDetector implements OnlineDetector {
       fc[SPIKE] = 0;
       ok[SPIKE] = 1;
       if (res.size >= o.shortWindow) {
-        fv[SHORT] = Math.abs(res.mean(o.shortWindow));
+        fv[SHORT] = Math.abs(this.unclipped.median(o.shortWindow, this.scratch));
         fu[SHORT] = (spread * ac) / Math.sqrt(o.shortWindow);
         fc[SHORT] = 0;
         ok[SHORT] = 1;
       }
       if (res.size >= o.longWindow) {
-        fv[LONG] = Math.abs(res.mean(o.longWindow));
+        fv[LONG] = Math.abs(this.unclipped.median(o.longWindow, this.scratch));
         fu[LONG] = (spread * ac) / Math.sqrt(o.longWindow);
         fc[LONG] = 0;
         ok[LONG] = 1;
@@ -319,7 +350,8 @@ export class AnomalyDetector implements OnlineDetector {
         const v = itemAt(fv, f);
         const u = itemAt(fu, f);
         const gz = Math.max(v - itemAt(fc, f), 0) / u;
-        const s = Math.min(tail.surprise(v, TAIL_SCALE_FLOOR * u), gaussianSurprise(gz));
+        const cap = (f === FLAT ? o.flatGaussianCap : o.gaussianCap) * gaussianSurprise(gz);
+        const s = Math.min(tail.surprise(v, TAIL_SCALE_FLOOR * u), cap);
         if (s > surprise) {
           surprise = s;
           feature = f;
@@ -339,14 +371,17 @@ export class AnomalyDetector implements OnlineDetector {
 
     // 3. Episodes: refractory damping, and when the run of unusual points started.
     const raw = surprise;
-    if (this.n - this.lastAlarm <= o.refractory) {
+    // A level shift keeps the level away from its value a drift lag ago for that whole lag: the
+    // drift feature's repeats belong to the episode that long.
+    const refractory = feature === DRIFT ? Math.max(o.refractory, o.driftLag) : o.refractory;
+    if (this.n - this.lastAlarm <= refractory) {
       if (raw > this.peak + o.escalation && raw > this.peak * o.escalationRatio) {
         this.peak = raw;
         this.lastAlarm = this.n;
       } else {
-        // Repeats stay below the alarm level: one episode reads as one detection.
+        // Repeats stay below the alarm level and do not prolong the episode: one episode reads as
+        // one detection, and a new anomaly after the refractory period is not muted.
         surprise = Math.min(raw, o.alarmSurprise) * o.refractoryDamping;
-        if (raw >= o.alarmSurprise) this.lastAlarm = this.n;
       }
     } else if (raw >= o.alarmSurprise) {
       this.lastAlarm = this.n;
@@ -377,6 +412,8 @@ export class AnomalyDetector implements OnlineDetector {
     if (!Number.isNaN(weeklyRaw)) this.offsetWindow("weekly").push(value - weeklyRaw);
     this.seasonal.daily?.add(timestampMs, value);
     this.seasonal.weekly?.add(timestampMs, value);
+    this.seasonal.daily?.addMiss(timestampMs, Math.abs(value - dailyBase));
+    this.seasonal.weekly?.addMiss(timestampMs, Math.abs(value - weeklyBase));
     this.lastT = timestampMs;
     this.n++;
 
@@ -385,7 +422,7 @@ export class AnomalyDetector implements OnlineDetector {
       score: scoreOfSurprise(surprise),
       explanation: {
         baseline: expected,
-        deviation: r,
+        deviation,
         spread,
         z,
         since: anomalous ? this.runStart : undefined,
@@ -412,12 +449,15 @@ export class AnomalyDetector implements OnlineDetector {
       const r = w.at(i);
       ring.push(r);
       tail(SPIKE).push(Math.abs(r));
-      if (ring.size >= o.shortWindow) tail(SHORT).push(Math.abs(ring.mean(o.shortWindow)));
-      if (ring.size >= o.longWindow) tail(LONG).push(Math.abs(ring.mean(o.longWindow)));
+      if (ring.size >= o.shortWindow) tail(SHORT).push(Math.abs(ring.median(o.shortWindow, this.scratch)));
+      if (ring.size >= o.longWindow) tail(LONG).push(Math.abs(ring.median(o.longWindow, this.scratch)));
       if (ring.size >= o.dispersionWindow) tail(DISPERSION).push(ring.meanAbs(o.dispersionWindow));
       if (ring.size >= o.flatWindow) tail(FLAT).push(-ring.meanAbs(o.flatWindow));
     }
-    for (let k = ring.size - 1; k >= 0; k--) this.residuals.push(ring.back(k));
+    for (let k = ring.size - 1; k >= 0; k--) {
+      this.residuals.push(ring.back(k));
+      this.unclipped.push(ring.back(k));
+    }
   }
 
   private learnResidual(st: ModelState, res: number): void {

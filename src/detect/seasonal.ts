@@ -60,13 +60,42 @@ export class SeasonalNaive {
   readonly periodMs: number;
   readonly cycles: number;
   private readonly ring: SlotRing;
+  private readonly misses: SlotRing;
   private readonly buf: Float64Array;
+  private readonly missBuf: Float64Array;
 
   constructor(periodMs: number, cycles: number, intervalMs: number, maxBuckets = 1024) {
     this.periodMs = periodMs;
     this.cycles = cycles;
     this.ring = new SlotRing(periodMs * cycles, intervalMs, maxBuckets);
+    this.misses = new SlotRing(periodMs * cycles, intervalMs, maxBuckets);
     this.buf = new Float64Array(cycles);
+    this.missBuf = new Float64Array(cycles * 11);
+  }
+
+  /** Remember how far off the forecast was at time t (absolute error). */
+  addMiss(t: number, absError: number): void {
+    if (Number.isFinite(absError)) this.misses.add(t, absError);
+  }
+
+  /**
+   * Typical absolute forecast error around this phase of the cycle: the median over the last
+   * `cycles` periods of the buckets within `halfWidth` buckets of t, so one bad day does not
+   * excuse the next (NaN until known).
+   */
+  missAt(t: number, halfWidth = 2): number {
+    const w = this.misses.bucketMs;
+    const got = this.missBuf;
+    let n = 0;
+    for (let k = 1; k <= this.cycles; k++) {
+      for (let j = -halfWidth; j <= halfWidth && n < got.length; j++) {
+        const v = this.misses.at(t - k * this.periodMs + j * w);
+        if (!Number.isNaN(v)) got[n++] = v;
+      }
+    }
+    if (n < this.cycles) return Number.NaN;
+    const a = got.subarray(0, n).sort();
+    return n % 2 ? itemAt(a, n >> 1) : (itemAt(a, (n >> 1) - 1) + itemAt(a, n >> 1)) / 2;
   }
 
   /** Forecast for time t from earlier cycles; NaN until every one of the last `cycles` periods has data there. */

@@ -183,6 +183,85 @@ describe("AnomalyDetector", () => {
     }
   });
 
+  it("sees a large level shift at its full size even when lone spikes and small shifts are routine", () => {
+    // Routine: lone spikes of +60 every 50 points, and the level stepping up by 6 for 40 points
+    // every 300. Then the level moves by +50 and stays. Residuals clipped at a few spreads make
+    // the big shift look like the routine small ones; medians of the recent residuals ignore the
+    // lone spikes and keep the shift's size.
+    const g = noise(14);
+    const level = (i: number) => (i >= 2500 ? 60 : i % 300 < 40 ? 16 : 10);
+    const pts = series(3000, 5 * MIN, (i) => level(i) + g() + (i % 50 === 25 ? 60 : 0));
+    const outs = run(pts);
+    const at = firstAlarm(outs, 2500, 0.6);
+    expect(at).toBeGreaterThanOrEqual(2500);
+    expect(at).toBeLessThan(2506);
+    expect(itemAt(outs, at).explanation.kind).toBe("level-shift");
+  });
+
+  it("judges a seasonal residual against how noisy that phase of the day usually is", () => {
+    // Quiet nights (noise +-2), busy days (noise +-8, uniform): the busy hours' ordinary misses
+    // are not anomalies; a real dip during busy hours still is.
+    const r = rng(15);
+    const day = 288;
+    const value = (i: number) => {
+      const phase = i % day;
+      const busy = phase >= 100 && phase < 200;
+      if (i === day * 12 + 150) return 30;
+      return busy ? 80 + 16 * (r() - 0.5) : 20 + 4 * (r() - 0.5);
+    };
+    const outs = run(series(day * 13, 5 * MIN, value));
+    const normal = outs.slice(day * 5, day * 12).map((o) => o.score);
+    expect(Math.max(...normal)).toBeLessThan(0.45);
+    const dip = itemAt(outs, day * 12 + 150);
+    expect(dip.score).toBeGreaterThan(0.6);
+    expect(dip.explanation.model).toBe("daily");
+    expect(dip.explanation.kind).toBe("dip");
+    // The explanation keeps the deviation in the series' unit.
+    expect(dip.explanation.deviation).toBeLessThan(-40);
+  });
+
+  it("one alarm per episode: repeats do not prolong the refractory period, a later anomaly is heard", () => {
+    // A spike, then repeats of it every 40 points (each at the alarm level) inside the refractory
+    // period, then a larger spike just after the period: a new alarm at full strength.
+    const g = noise(16);
+    const first = 2000;
+    const det = new AnomalyDetector({ alarmSurprise: 4 });
+    const second = first + det.options.refractory + 5;
+    const pts = series(3000, 5 * MIN, (i) => {
+      if (i === second) return 300;
+      if (i >= first && i < second && (i - first) % 40 === 0) return 100;
+      return 50 + 2 * g();
+    });
+    const outs = run(pts, det);
+    expect(itemAt(outs, first).score).toBeGreaterThan(0.6);
+    const repeats = outs.filter((_, i) => i > first && i < second && (i - first) % 40 === 0);
+    expect(repeats.length).toBeGreaterThan(3);
+    // The repeats are unusual (at the alarm level) but held below it.
+    expect(Math.min(...repeats.map((o) => o.explanation.rawSurprise))).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...repeats.map((o) => o.score))).toBeLessThan(scoreOfSurprise(4));
+    const later = itemAt(outs, second);
+    expect(later.explanation.surprise).toBe(later.explanation.rawSurprise);
+    expect(later.score).toBeGreaterThan(scoreOfSurprise(4));
+  });
+
+  it("a level shift is announced once: the drift feature's repeats belong to the episode for a whole lag", () => {
+    const g = noise(17);
+    const det = new AnomalyDetector();
+    const { refractory, driftLag, alarmSurprise, refractoryDamping } = det.options;
+    expect(driftLag).toBeGreaterThan(refractory);
+    const pts = series(3000, 5 * MIN, (i) => (i >= 2000 ? 58 : 50) + 2 * g());
+    const outs = run(pts, det);
+    const at = firstAlarm(outs, 1500, 0.6);
+    expect(at).toBeGreaterThanOrEqual(2000);
+    expect(at).toBeLessThan(2010);
+    // Past the ordinary refractory period the level still differs from a lag ago: the drift
+    // feature keeps finding it unusual, and is damped as part of the same episode.
+    const drift = outs.slice(at + refractory + 1, at + driftLag).filter((o) => o.explanation.feature === "drift");
+    expect(drift.length).toBeGreaterThan(5);
+    for (const o of drift) expect(o.explanation.surprise).toBeCloseTo(Math.min(o.explanation.rawSurprise, alarmSurprise) * refractoryDamping, 12);
+    expect(outs.slice(at + 30, at + driftLag + 1).filter((o) => o.score >= scoreOfSurprise(alarmSurprise))).toHaveLength(0);
+  });
+
   it("maps surprise to score and back", () => {
     expect(scoreOfSurprise(0)).toBe(0);
     expect(scoreOfSurprise(Math.log(1000))).toBeCloseTo(0.5, 1);

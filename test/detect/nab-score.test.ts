@@ -95,6 +95,41 @@ describe("NAB scoring on hand-made windows", () => {
     expect(nabScore([flat]).normalized).toBe(0);
   });
 
+  it("reproduces NAB's own scorer test (all metrics non-zero): -0.9540", () => {
+    // nab tests/integration/scorer_test.py testScoringAllMetrics: 100 rows, windows of 5 rows at
+    // 30..34 and 65..69, detections at 30, 31 (first window) and 37 (a false positive), profile
+    // tp = fn = fp = 1. The first window's earliest detection is worth 1, the second window is
+    // missed (-1), the false positive 3 rows past a 5-row window costs S(3 / 4) = -0.9540.
+    const n = 100;
+    const t = Array.from({ length: n }, (_, i) => i * 5 * MIN);
+    const scores = t.map((_, i) => (i === 30 || i === 31 || i === 37 ? 1 : 0));
+    const windows: Array<[number, number]> = [
+      [30 * 5 * MIN, 34 * 5 * MIN],
+      [65 * 5 * MIN, 69 * 5 * MIN],
+    ];
+    const unit = { tpWeight: 1, fpWeight: 1, fnWeight: 1 };
+    const [r] = scoreAtThreshold([{ name: "test/data.csv", timestamps: t, scores, windows }], 0.5, unit);
+    expect(r?.score).toBeCloseTo(-0.954, 4);
+    expect(r?.tp).toBe(2);
+    expect(r?.fp).toBe(1);
+    // NAB counts fn = 8 with no probation; 15 rows of probation here hold no window row.
+    expect(r?.fn).toBe(8);
+    expect(r?.detected).toBe(1);
+  });
+
+  it("sweeps thresholds as NAB's calcScoreByThreshold: a later, earlier detection replaces a window's best", () => {
+    // Window rows 400..499. Score 0.5 at row 480 (late), 0.2 at row 410 (early), a false
+    // positive at 0.5 before the window. At threshold 0.5: late TP minus the FP; at 0.2 the
+    // early detection replaces the late one.
+    const late = scaledSigmoid(-(499 - 480 + 1) / 100) / scaledSigmoid(-1);
+    const early = scaledSigmoid(-(499 - 410 + 1) / 100) / scaledSigmoid(-1);
+    const s = series({ 480: 0.5, 410: 0.2, 300: 0.5 });
+    expect(itemAt(scoreAtThreshold([s], 0.5), 0).score).toBeCloseTo(late - 0.11, 10);
+    const best = nabScore([s]);
+    expect(best.threshold).toBe(0.2);
+    expect(best.raw).toBeCloseTo(early - 0.11, 10);
+  });
+
   it("uses the standard profile by default", () => {
     expect(STANDARD_PROFILE).toEqual({ tpWeight: 1, fpWeight: 0.11, fnWeight: 1 });
   });
