@@ -2,6 +2,13 @@ import type { SandboxUser } from "./types.ts";
 
 /** The sandbox team and app identity, as auth.test and event envelopes report them. */
 export const TEAM = { id: "T0SANDBOX1", domain: "aisre-sandbox", name: "aisre sandbox" } as const;
+/**
+ * A second workspace of the sandbox's organization (E0SANDBOX1), for installs in several
+ * workspaces: the app can be installed there (`/oauth/v2/authorize?team=T0OTHER01`) and what it posts
+ * with that install's token carries `team: "T0OTHER01"`. It shares the sandbox's people and channels.
+ */
+export const OTHER_TEAM = { id: "T0OTHER01", domain: "aisre-payments", name: "aisre payments" } as const;
+export const SANDBOX_TEAMS = [TEAM, OTHER_TEAM] as const;
 export const APP_ID = "A0AISRE001";
 export const DEFAULT_BOT_USER_ID = "U0AISREBOT";
 export const DEFAULT_BOT_ID = "B0AISREBOT";

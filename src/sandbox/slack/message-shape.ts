@@ -13,7 +13,7 @@ export function apiMessage(ws: SlackWorkspace, m: SandboxMessage, urls: UrlBase)
   out.text = m.text;
   out.user = m.user;
   out.ts = m.ts;
-  out.team = ws.team.id;
+  out.team = m.team ?? ws.team.id;
   if (m.botId) {
     out.bot_id = m.botId;
     out.app_id = m.appId;

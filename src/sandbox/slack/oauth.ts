@@ -23,6 +23,8 @@ interface Grant {
   scope: string;
   user: string;
   enterprise: boolean;
+  /** The workspace installed into (the org's first for an org-wide install). */
+  team: string;
   expires: number;
   used: boolean;
 }
@@ -35,15 +37,15 @@ interface Grant {
 export class OAuthGrants {
   readonly app: OAuthApp;
   private readonly codes = new Map<string, Grant>();
-  private readonly tokens = new Map<string, { expiresAt?: number }>();
-  private readonly refreshTokens = new Map<string, { scope: string; enterprise: boolean; used: boolean }>();
+  private readonly tokens = new Map<string, { expiresAt?: number; team: string }>();
+  private readonly refreshTokens = new Map<string, { scope: string; enterprise: boolean; team: string; used: boolean }>();
 
   constructor(app: OAuthApp) {
     this.app = app;
   }
 
   /** The person approved the install: a code for the redirect. */
-  authorize(input: { redirectUri: string; scope: string; user: string; enterprise: boolean }, now = Date.now()): string {
+  authorize(input: { redirectUri: string; scope: string; user: string; enterprise: boolean; team: string }, now = Date.now()): string {
     const code = `${Math.floor(now / 1000)}.${randomHex(12)}`;
     this.codes.set(code, { ...input, expires: now + CODE_TTL_MS, used: false });
     return code;
@@ -60,26 +62,31 @@ export class OAuthGrants {
   }
 
   /** A new bot token (and, with rotation, its refresh token and lifetime). */
-  issue(scope: string, enterprise: boolean, nowS = Math.floor(Date.now() / 1000)): { access_token: string; refresh_token?: string; expires_in?: number } {
+  issue(scope: string, enterprise: boolean, nowS = Math.floor(Date.now() / 1000), team = "T0SANDBOX1"): { access_token: string; refresh_token?: string; expires_in?: number } {
     if (!this.app.tokenRotation) {
       const token = `xoxb-sandbox-${randomHex(10)}`;
-      this.tokens.set(token, {});
+      this.tokens.set(token, { team });
       return { access_token: token };
     }
     const life = this.app.tokenLifetimeS ?? TOKEN_LIFETIME_S;
     const token = `xoxe.xoxb-1-${randomHex(16)}`;
     const refresh = `xoxe-1-${randomHex(20)}`;
-    this.tokens.set(token, { expiresAt: nowS + life });
-    this.refreshTokens.set(refresh, { scope, enterprise, used: false });
+    this.tokens.set(token, { expiresAt: nowS + life, team });
+    this.refreshTokens.set(refresh, { scope, enterprise, team, used: false });
     return { access_token: token, refresh_token: refresh, expires_in: life };
   }
 
   /** A refresh token, once: its grant's scope (the old access token stays good until it expires). */
-  refresh(refreshToken: string): { error: string } | { scope: string; enterprise: boolean } {
+  refresh(refreshToken: string): { error: string } | { scope: string; enterprise: boolean; team: string } {
     const r = this.refreshTokens.get(refreshToken);
     if (!r || r.used) return { error: "invalid_refresh_token" };
     r.used = true;
-    return { scope: r.scope, enterprise: r.enterprise };
+    return { scope: r.scope, enterprise: r.enterprise, team: r.team };
+  }
+
+  /** The workspace a token issued here belongs to. */
+  teamOf(token: string): string | undefined {
+    return this.tokens.get(token)?.team;
   }
 
   /** Whether the Web API takes a token as the bot's: "ok", "expired", or undefined (not one of these). */

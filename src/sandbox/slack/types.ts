@@ -58,6 +58,8 @@ export interface SandboxFile {
 export interface SandboxMessage {
   ts: string;
   channel: string;
+  /** The poster's workspace when it is not the sandbox's (`team` in Slack's message shape). */
+  team?: string;
   /** Author user id (the bot's user id for app posts). */
   user: string;
   botId?: string;

@@ -31,6 +31,8 @@ export interface PostInput {
   visibleTo?: string;
   stream?: SandboxMessage["stream"];
   assistantThread?: SandboxMessage["assistantThread"];
+  /** The poster's workspace when not the sandbox's (the app installed in the organization's other workspace). */
+  team?: string;
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
@@ -317,6 +319,7 @@ export class SlackWorkspace {
       clientMsgId: input.clientMsgId,
       stream: input.stream,
       assistantThread: input.assistantThread,
+      ...(input.team ? { team: input.team } : {}),
     };
     list.push(m);
     this.byKey.set(this.key(m.channel, m.ts), m);

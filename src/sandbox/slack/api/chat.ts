@@ -40,6 +40,7 @@ const postMessage: ApiMethod = (call) => {
     metadata,
     threadTs,
     replyBroadcast: threadTs ? bool(args, "reply_broadcast") : undefined,
+    ...(caller.teamId ? { team: caller.teamId } : {}),
   });
   return { channel: ch.id, ts: m.ts, message: apiMessage(core.ws, m, core.urls) };
 };

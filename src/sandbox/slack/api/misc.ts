@@ -2,14 +2,16 @@ import { SlackApiError } from "../errors.ts";
 import { slackId } from "../ids.ts";
 import { channelArg, requireMember, str } from "./args.ts";
 import type { ApiMethod } from "./router.ts";
+import { SANDBOX_TEAMS } from "../defaults.ts";
 
 const authTest: ApiMethod = ({ core, caller }) => {
   const u = core.ws.user(caller.userId);
+  const team = SANDBOX_TEAMS.find((t) => t.id === caller.teamId) ?? core.ws.team;
   return {
     url: `${core.urls.baseUrl()}/`,
-    team: core.ws.team.name,
+    team: team.name,
     user: u?.name ?? "",
-    team_id: core.ws.team.id,
+    team_id: team.id,
     user_id: caller.userId,
     ...(caller.isBot ? { bot_id: core.ws.botId } : {}),
     is_enterprise_install: false,

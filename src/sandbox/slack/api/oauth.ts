@@ -1,6 +1,7 @@
 import { SlackApiError } from "../errors.ts";
 import { str } from "./args.ts";
 import type { ApiMethod } from "./router.ts";
+import { SANDBOX_TEAMS } from "../defaults.ts";
 
 /** The enterprise of an org-wide install in the sandbox (one organization, one workspace). */
 export const SANDBOX_ENTERPRISE = { id: "E0SANDBOX1", name: "aisre sandbox org" } as const;
@@ -23,24 +24,26 @@ const access: ApiMethod = ({ core, args, basicAuth }) => {
   let scope: string;
   let enterprise: boolean;
   let user: string | undefined;
+  let teamId: string;
   if (grantType === "authorization_code") {
     const r = oauth.exchange(str(args, "code") ?? "", str(args, "redirect_uri"));
     if ("error" in r) throw new SlackApiError(r.error);
-    ({ scope, enterprise, user } = r.grant);
+    ({ scope, enterprise, user, team: teamId } = r.grant);
   } else if (grantType === "refresh_token") {
     const r = oauth.refresh(str(args, "refresh_token") ?? "");
     if ("error" in r) throw new SlackApiError(r.error);
-    ({ scope, enterprise } = r);
+    ({ scope, enterprise, team: teamId } = r);
   } else throw new SlackApiError("invalid_grant_type");
-  const tokens = oauth.issue(scope, enterprise);
+  const tokens = oauth.issue(scope, enterprise, undefined, teamId);
   const ws = core.ws;
+  const team = SANDBOX_TEAMS.find((t) => t.id === teamId) ?? ws.team;
   return {
     access_token: tokens.access_token,
     token_type: "bot",
     scope,
     bot_user_id: ws.botUserId,
     app_id: ws.appId,
-    team: enterprise ? null : { id: ws.team.id, name: ws.team.name },
+    team: enterprise ? null : { id: team.id, name: team.name },
     enterprise: enterprise ? { ...SANDBOX_ENTERPRISE } : null,
     is_enterprise_install: enterprise,
     ...(user ? { authed_user: { id: user } } : {}),

@@ -10,6 +10,8 @@ export interface Caller {
   isBot: boolean;
   /** The app-level token (`xapp-…`): good for apps.connections.open only. */
   isApp?: boolean;
+  /** The workspace of the caller's token when it is not the sandbox's (an install in the organization's other workspace). */
+  teamId?: string;
 }
 
 export interface ApiCall {
@@ -75,7 +77,10 @@ function authenticate(core: SlackCore, req: RouteRequest, args: Args): Caller {
   if (core.socketMode && token === core.socketMode.appToken) return { userId: "", isBot: false, isApp: true };
   // Tokens handed out by OAuth installs (oauth.v2.access), rotating ones until they expire.
   const issued = core.oauth?.check(token);
-  if (issued === "ok") return { userId: core.ws.botUserId, isBot: true };
+  if (issued === "ok") {
+    const team = core.oauth?.teamOf(token);
+    return { userId: core.ws.botUserId, isBot: true, ...(team && team !== core.ws.team.id ? { teamId: team } : {}) };
+  }
   if (issued === "expired") throw new SlackApiError("token_expired");
   const user = core.userTokens.get(token);
   if (user) return { userId: user, isBot: false };

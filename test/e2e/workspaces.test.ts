@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Installation } from "@slack/bolt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually, startTestAisre, type TestAisre } from "../support/harness.ts";
+
+/**
+ * The app installed in two workspaces of the sandbox's organization through the OAuth flow
+ * (T0SANDBOX1, the default, and T0OTHER01), with per-workspace settings (AISRE_WORKSPACES_FILE):
+ * an incident of a service T0OTHER01 claims is posted in its channel with T0OTHER01's token (the
+ * sandbox stamps each message with the poster's workspace), the others with the default
+ * workspace's; remediations of its incidents follow its approvers and its policy.
+ */
+
+const OTHER = "T0OTHER01";
+let t: TestAisre;
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), "aisre-workspaces-"));
+  const policy = join(dir, "policy-other.yaml");
+  writeFileSync(policy, ["version: 1", "environment: production", "defaults:", "  autonomy: approve", '  approvers: ["U_DAVE"]', "rules:", "  - match: { action: scale }", "    forbidden: true", ""].join("\n"));
+  const file = join(dir, "workspaces.yaml");
+  writeFileSync(file, ["default: T0SANDBOX1", "workspaces:", `  ${OTHER}:`, '    channel: "#sre"', "    services: [ledger]", '    approvers: ["U_BOB"]', `    policy: ${policy}`, ""].join("\n"));
+  t = await startTestAisre({ env: { SLACK_OAUTH: "true", AISRE_WORKSPACES_FILE: file } });
+}, 240_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+async function install(team: string): Promise<void> {
+  const start = await fetch(`${t.botUrl}/slack/install`, { redirect: "manual" });
+  const cookie = (start.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  const approved = await fetch(`${start.headers.get("location")}&team=${team}`, { redirect: "manual" });
+  expect(approved.status).toBe(302);
+  expect((await fetch(approved.headers.get("location") ?? "", { headers: { cookie } })).status).toBe(200);
+}
+
+async function incidentOf(service: string) {
+  const alerts = [{ name: "HighErrorRate", status: "firing", severity: "critical", service, summary: `HighErrorRate on ${service}` }];
+  expect((await t.postWebhook("generic", { alerts })).status).toBe(202);
+  return eventually(async () => (await t.aisre.services.store.incidents.listOpen()).find((i) => i.services.includes(service)), `the ${service} incident`);
+}
+
+describe("several workspaces", () => {
+  it("installs in both workspaces of the organization", async () => {
+    await install("T0SANDBOX1");
+    await install(OTHER);
+    const store = t.aisre.services.store.slackInstallations;
+    const other = await store.find<Installation>({ teamId: OTHER, isEnterpriseInstall: false });
+    const main = await store.find<Installation>({ teamId: "T0SANDBOX1", isEnterpriseInstall: false });
+    expect(other?.installation.team?.id).toBe(OTHER);
+    expect(main?.installation.team?.id).toBe("T0SANDBOX1");
+    expect(other?.installation.bot?.token).not.toBe(main?.installation.bot?.token);
+  });
+
+  it("posts each incident in its workspace's channel with that workspace's token", async () => {
+    const ledger = await incidentOf("ledger");
+    const wiki = await incidentOf("wiki");
+    expect(ledger.id).not.toBe(wiki.id);
+    expect(ledger.channel).toBe(`${OTHER}/#sre`);
+    const store = t.aisre.services.store;
+    const ledgerRoot = await eventually(() => store.slackMessages.get(ledger.id, "root"), "the ledger card", 60_000);
+    const wikiRoot = await eventually(() => store.slackMessages.get(wiki.id, "root"), "the wiki card", 60_000);
+    expect(ledgerRoot.channel).toBe(await t.channelId("sre"));
+    expect(wikiRoot.channel).toBe(await t.channelId("incidents"));
+    const inSre = (await t.history("#sre")).find((m) => m.ts === ledgerRoot.ts);
+    const inIncidents = (await t.history("#incidents")).find((m) => m.ts === wikiRoot.ts);
+    expect(inSre?.team).toBe(OTHER);
+    expect(inIncidents?.team).toBe("T0SANDBOX1");
+    // Thread posts follow the root: the workspace of the channel is remembered.
+    expect(await store.slackChannelWorkspaces.get(ledgerRoot.channel)).toMatchObject({ teamId: OTHER });
+  }, 120_000);
+
+  it("remediations follow the workspace's approvers and policy", async () => {
+    const store = t.aisre.services.store;
+    const rem = t.aisre.services.remediation;
+    const ledger = (await store.incidents.listOpen()).find((i) => i.services.includes("ledger"))!;
+    const wiki = (await store.incidents.listOpen()).find((i) => i.services.includes("wiki"))!;
+    // T0OTHER01's policy forbids scaling; the default policy offers it.
+    expect((await rem.recommend(ledger.id, { type: "scale", target: { service: "ledger" }, params: { replicas: 3 }, reason: "test" })).offered).toBe(false);
+    expect((await rem.recommend(wiki.id, { type: "scale", target: { service: "wiki" }, params: { replicas: 3 }, reason: "test" })).offered).toBe(true);
+    // Its approvers are T0OTHER01's (Bob), not the default's (@sre-approvers: Alice, Carol).
+    const onLedger = await rem.recommend(ledger.id, { type: "rollout_restart", target: { service: "ledger" }, reason: "test" });
+    const onWiki = await rem.recommend(wiki.id, { type: "rollout_restart", target: { service: "wiki" }, reason: "test" });
+    expect(onLedger.offered && onWiki.offered).toBe(true);
+    const aliceOnLedger = await rem.approve(onLedger.actionId!, "U_ALICE");
+    expect(aliceOnLedger.ok).toBe(false);
+    expect(aliceOnLedger.message).toContain("<@U_BOB>");
+    const bobOnWiki = await rem.approve(onWiki.actionId!, "U_BOB");
+    expect(bobOnWiki.ok).toBe(false);
+    expect(bobOnWiki.message).toContain("sre-approvers");
+    // The action card is in T0OTHER01's channel, posted with its token.
+    const root = (await store.slackMessages.get(ledger.id, "root"))!;
+    const card = await eventually(async () => (await t.replies("#sre", root.ts)).find((m) => JSON.stringify(m.blocks ?? []).includes(onLedger.actionId!)), "the action card in the ledger thread", 60_000);
+    expect(card.team).toBe(OTHER);
+  }, 120_000);
+});
