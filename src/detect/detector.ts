@@ -25,9 +25,11 @@ import { itemAt } from "../domain/indexed.ts";
  *    most surprising feature (less ln of the number of features) is the point's surprise s.
  * 5. An alarm (s >= alarmSurprise) opens a refractory period in which repeats are held below the
  *    alarm level unless the anomaly clearly worsens (1.5 times the episode's peak surprise and at
- *    least 2 nats more), so one episode reads as one detection plus its escalations. Repeats do
- *    not extend the period, and the drift feature's repeats count as the episode for a whole
- *    drift lag (a level shift keeps the level away from its value a lag ago for that long).
+ *    least 2 nats more), so one episode reads as one detection plus its escalations. The growth
+ *    of the event over its first `maturing` points (a spike, then the short window filling up) is
+ *    the same detection, not an escalation. Repeats do not extend the period, and the drift
+ *    feature's repeats count as the episode for a whole drift lag (a level shift keeps the level
+ *    away from its value a lag ago for that long).
  * 6. score = 1 - exp(-s / 10) in [0, 1]: 0.5 is about a one-in-a-thousand point, 0.9 one in 1e10.
  *
  * Uses only the current and earlier points: appending points never changes earlier scores.
@@ -63,6 +65,8 @@ export interface DetectorOptions {
   seasonal: { daily: boolean; weekly: boolean };
   /** Autocorrelation allowance dividing the Gaussian cap of window means. */
   autocorrelation: number;
+  /** Points after an alarm during which the episode's growth is no escalation. */
+  maturing: number;
   /** The Gaussian cap of the excess features is this multiple of their Gaussian surprise (nats). */
   gaussianCap: number;
   /** The same for the too-quiet (flatline) feature. */
@@ -86,6 +90,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   escalationRatio: 1.5,
   seasonal: { daily: true, weekly: true },
   autocorrelation: 2,
+  maturing: 12,
   gaussianCap: 2,
   flatGaussianCap: 1,
 };
@@ -374,8 +379,14 @@ export class AnomalyDetector implements OnlineDetector {
     // A level shift keeps the level away from its value a drift lag ago for that whole lag: the
     // drift feature's repeats belong to the episode that long.
     const refractory = feature === DRIFT ? Math.max(o.refractory, o.driftLag) : o.refractory;
-    if (this.n - this.lastAlarm <= refractory) {
-      if (raw > this.peak + o.escalation && raw > this.peak * o.escalationRatio) {
+    const since = this.n - this.lastAlarm;
+    if (since <= refractory) {
+      if (since < o.maturing) {
+        // The event that raised the alarm is still filling the longer windows (spike, then
+        // short, then long): its growth is the same detection.
+        this.peak = Math.max(this.peak, raw);
+        surprise = Math.min(raw, o.alarmSurprise) * o.refractoryDamping;
+      } else if (raw > this.peak + o.escalation && raw > this.peak * o.escalationRatio) {
         this.peak = raw;
         this.lastAlarm = this.n;
       } else {

@@ -244,6 +244,20 @@ describe("AnomalyDetector", () => {
     expect(later.score).toBeGreaterThan(scoreOfSurprise(4));
   });
 
+  it("an anomaly growing over its first points is one detection, not a string of escalations", () => {
+    // A burst that grows for 8 points (the spike, then the short window filling up).
+    const g = noise(18);
+    const det = new AnomalyDetector();
+    const pts = series(2500, 5 * MIN, (i) => 50 + 2 * g() + (i >= 2000 && i < 2008 ? 12 * (i - 1999) : 0));
+    const outs = run(pts, det);
+    const burst = outs.slice(2000, 2012);
+    const alarms = burst.filter((o) => o.score >= scoreOfSurprise(det.options.alarmSurprise));
+    expect(alarms).toHaveLength(1);
+    // The undamped surprise did grow past an escalation (for the product's own episode logic).
+    const first = itemAt(alarms, 0).explanation.rawSurprise;
+    expect(Math.max(...burst.map((o) => o.explanation.rawSurprise))).toBeGreaterThan(first * det.options.escalationRatio);
+  });
+
   it("a level shift is announced once: the drift feature's repeats belong to the episode for a whole lag", () => {
     const g = noise(17);
     const det = new AnomalyDetector();
