@@ -9,7 +9,8 @@ import type { DurableEventSink, DurableIncidentEvent } from "./incident-events.t
 /** Kinds whose handling a later event of the same kinds (same incident and consumer) makes redundant. */
 const COALESCED = ["alerts", "changes"];
 
-export type DurableHandler = (event: DurableIncidentEvent) => Promise<void>;
+/** Handles one event; an object it returns is kept as the event's outcome (for whoever waits for it). */
+export type DurableHandler = (event: DurableIncidentEvent) => Promise<unknown>;
 
 export interface RelayOptions {
   /** How long a claim holds before another replica may take the event (renewed while held). */
@@ -61,6 +62,12 @@ export class IncidentEventRelay implements DurableEventSink {
   poke(): void {
     this.poked = true;
     this.wake?.();
+  }
+
+  /** Handles what is due soon: a poke when the relay runs, else one pass now (a caller waits for an event it appended). */
+  runSoon(): void {
+    if (this.running) return this.poke();
+    void this.runOnce().catch((e: unknown) => this.o.logger.warn({ err: e }, "handling incident events failed"));
   }
 
   start(): void {
@@ -129,8 +136,9 @@ export class IncidentEventRelay implements DurableEventSink {
     if (!handler) return this.o.store.incidentEvents.retryLater(row.id, this.o.pollMs, "no consumer in this replica");
     // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
     if (COALESCED.includes(row.kind) && (await this.o.store.incidentEvents.hasLater(row, COALESCED))) return this.o.store.incidentEvents.done(row.id);
+    let result: unknown;
     try {
-      await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent);
+      result = await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent);
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       if (row.attempts >= this.o.maxAttempts) {
@@ -141,7 +149,7 @@ export class IncidentEventRelay implements DurableEventSink {
       this.o.logger.warn({ err: e, event: row.id, consumer: row.consumer, incident: row.incidentId, kind: row.kind, retryInMs: delay }, "handling an incident event failed; it will be retried");
       return this.o.store.incidentEvents.retryLater(row.id, delay, error);
     }
-    await this.o.store.incidentEvents.done(row.id);
+    await this.o.store.incidentEvents.done(row.id, result !== null && typeof result === "object" ? (result as Record<string, unknown>) : undefined);
   }
 
   private async renew(): Promise<void> {

@@ -40,7 +40,9 @@ export type DurableIncidentEvent =
   | { kind: "changes"; incident: Incident }
   | { kind: "status"; incident: Incident; from: IncidentStatus; by: string }
   | { kind: "severity"; incident: Incident; by: string; from: Severity }
-  | { kind: "headline"; incident: Incident; headline: string };
+  | { kind: "headline"; incident: Incident; headline: string }
+  /** An escalation of the incident's page to `toLevel` with its note (written once: the note carries `writeId`). */
+  | { kind: "escalate"; incident: Incident; reason: string; by: string; writeId: string; toLevel: number; pageId: string };
 
 /** Where the incident service writes durable events: who consumes them, and a nudge after commit. */
 export interface DurableEventSink {

@@ -66,7 +66,9 @@ export interface JiraSyncOptions {
 
 /** Where durable incident events come from (the incident event relay). */
 export interface DurableEvents {
-  subscribe(consumer: string, handler: (event: DurableIncidentEvent) => Promise<void>): () => void;
+  subscribe(consumer: string, handler: (event: DurableIncidentEvent) => Promise<unknown>): () => void;
+  /** Handles what is due soon (after an event was appended outside an incident change, its caller waiting for it). */
+  runSoon?(): void;
 }
 
 export class JiraSync {

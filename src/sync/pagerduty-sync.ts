@@ -18,6 +18,7 @@ import type { DurableIncidentEvent } from "../incident/incident-events.ts";
 import type { DurableEvents } from "./jira-sync.ts";
 import type { PagerDutySyncSettings } from "./sync-config.ts";
 import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { randomUUID } from "node:crypto";
 import { currentTitle } from "../incident/lookup.ts";
 
 /**
@@ -70,6 +71,8 @@ export interface PagerDutySyncOptions {
   findTimeoutMs?: number;
   /** Durable incident events (the product's): handled by any replica under a lease, not in-process. */
   relay?: DurableEvents;
+  /** How long `escalate` waits for its durable write's outcome before answering that it is queued. */
+  escalateWaitMs?: number;
 }
 
 const PAGING = "paging";
@@ -84,6 +87,8 @@ export class PagerDutySync {
   private readonly personCache = new Map<string, Promise<PagerDutyPerson | undefined>>();
   private readonly problems = new Map<string, string>();
   private me: PagerDutyPerson | undefined;
+  /** Subscribed to the durable incident events (started with a relay). */
+  private durable = false;
 
   constructor(o: PagerDutySyncOptions) {
     this.o = o;
@@ -93,6 +98,7 @@ export class PagerDutySync {
   start(): void {
     if (this.o.relay) {
       this.listeners.push(this.o.relay.subscribe("pagerduty", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
+      this.durable = true;
       return;
     }
     const ev = this.o.incidents.events;
@@ -119,6 +125,7 @@ export class PagerDutySync {
   /** Stops listening; work in flight gets a bounded chance to finish. */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
+    this.durable = false;
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
   }
 
@@ -136,7 +143,8 @@ export class PagerDutySync {
    * Events API's dedup_key, so an event handled again after a crash never pages twice; a transient
    * failure is thrown for the relay to retry with backoff.
    */
-  private async onDurable(event: DurableIncidentEvent): Promise<void> {
+  private async onDurable(event: DurableIncidentEvent): Promise<unknown> {
+    if (event.kind === "escalate") return this.onEscalate(event);
     const id = event.incident.id;
     this.durableFailures.delete(id);
     if (event.kind === "opened") await this.onOpened(event.incident);
@@ -326,10 +334,14 @@ export class PagerDutySync {
 
   /**
    * Escalates the incident's page to the next level (paging first when nobody was paged), with the
-   * reason as a PagerDuty note. What remediation calls when it could not fix something.
+   * reason as a PagerDuty note. What remediation calls when it could not fix something, and the
+   * Escalate button. With the durable relay (the product) the escalation is a durable PagerDuty
+   * write (an `escalate` incident event): leased, retried, parked like the rest of the outbound
+   * sync, and idempotent — the target level is fixed when it is asked for, and the note carries the
+   * write's id, looked for before it is posted again. The caller waits for its outcome.
    */
-  escalate(incidentId: string, reason: string, by = "aisre"): Promise<EscalationResult> {
-    return this.run(incidentId, async (): Promise<EscalationResult> => {
+  async escalate(incidentId: string, reason: string, by = "aisre"): Promise<EscalationResult> {
+    const planned = await this.run(incidentId, async (): Promise<EscalationResult | { eventId: number; state: PagerDutyLinkState }> => {
       const incident = await this.o.store.incidents.get(incidentId);
       if (!incident) return { ok: false, error: `no incident ${incidentId}` };
       const link = await this.o.store.links.get(incidentId, "pagerduty");
@@ -340,32 +352,81 @@ export class PagerDutySync {
         await this.renderCard(incidentId);
         return r;
       }
-      let view: PagerDutyIncidentView;
-      try {
-        await this.o.echo.remember("pagerduty", link.externalId, "incident.escalated");
-        view = await withRetry(() => this.o.port.escalate(link.externalId), this.o.retry);
-        await this.o.echo.remember("pagerduty", link.externalId, "incident.annotated");
-        const who = by === "aisre" ? "aisre" : await this.o.people.actor(by);
-        await withRetry(() => this.o.port.addNote(link.externalId, `Escalated by ${who}: ${reason}`), this.o.retry).catch((e: unknown) => this.logger.warn({ err: e }, "adding the escalation note failed"));
-      } catch (e) {
-        const error = e instanceof PagerDutyApiError && e.code === 1006 ? "there is no further escalation level" : errorMessage(e);
-        await this.o.echo.consume("pagerduty", link.externalId, "incident.escalated");
-        return { ok: false, error };
+      const event = { incident, reason, by, writeId: randomUUID(), toLevel: (state.level ?? 1) + 1, pageId: link.externalId };
+      // Not following the durable events (a sync that was not started): made here and now.
+      if (!this.o.relay || !this.durable) return this.onEscalate({ kind: "escalate", ...event }, false);
+      const eventId = await this.o.store.incidentEvents.appendOne({ incidentId, consumer: "pagerduty", kind: "escalate", payload: event });
+      this.o.relay.runSoon?.();
+      return { eventId, state };
+    });
+    if (!planned) return { ok: false, error: "escalation failed" };
+    if (!("eventId" in planned)) return planned;
+    // Outside the incident's serial work: the relay handles the write under it.
+    const deadline = Date.now() + (this.o.escalateWaitMs ?? 20_000);
+    while (Date.now() < deadline) {
+      const o = await this.o.store.incidentEvents.outcome(planned.eventId).catch(() => undefined);
+      if (o?.state === "done" && typeof o.result?.ok === "boolean") return o.result as unknown as EscalationResult;
+      if (o?.state === "done") return { ok: true, ref: this.refText(planned.state) };
+      if (o?.state === "parked") return { ok: false, error: o.error ?? "PagerDuty did not take the escalation" };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { ok: true, ref: `${this.refText(planned.state)}; the escalation is queued (PagerDuty has not confirmed it yet)` };
+  }
+
+  /**
+   * Makes one escalation (any replica, possibly again after a crash): the level is raised only while
+   * the page is below the target, the note is posted only when no note carries the write's id, and
+   * the thread and timeline hear of it once. A transient failure is thrown (the relay retries it).
+   */
+  private async onEscalate(e: Extract<DurableIncidentEvent, { kind: "escalate" }>, durable = true): Promise<EscalationResult> {
+    const { incident, reason, by, writeId, toLevel, pageId } = e;
+    const incidentId = incident.id;
+    const marker = `[aisre ${writeId.slice(0, 8)}]`;
+    let view: PagerDutyIncidentView;
+    try {
+      view = await withRetry(() => this.o.port.getIncident(pageId), this.o.retry);
+      if ((view.escalationLevel ?? 1) < toLevel) {
+        await this.o.echo.remember("pagerduty", pageId, "incident.escalated");
+        try {
+          view = await withRetry(() => this.o.port.escalate(pageId, toLevel), this.o.retry);
+        } catch (err) {
+          await this.o.echo.consume("pagerduty", pageId, "incident.escalated");
+          throw err;
+        }
       }
-      const assignees = await this.assignees(view);
-      await this.patch(incidentId, { assignees, level: view.escalationLevel, status: view.status });
-      const next = { ...state, assignees, level: view.escalationLevel };
+    } catch (err) {
+      if (durable && isRetryable(err)) throw err;
+      const error = err instanceof PagerDutyApiError && err.code === 1006 ? "there is no further escalation level" : errorMessage(err);
+      return { ok: false, error };
+    }
+    try {
+      // PagerDuty notes have no idempotency key: the write's id is in the note, looked for first.
+      const notes = await withRetry(() => this.o.port.listNotes(pageId), this.o.retry);
+      if (!notes.some((n) => n.content.includes(marker))) {
+        const who = by === "aisre" ? "aisre" : await this.o.people.actor(by);
+        await this.o.echo.remember("pagerduty", pageId, "incident.annotated");
+        await withRetry(() => this.o.port.addNote(pageId, `Escalated by ${who}: ${reason} ${marker}`), this.o.retry);
+      }
+    } catch (err) {
+      if (durable && isRetryable(err)) throw err;
+      this.logger.warn({ err, incident: incidentId }, "adding the escalation note failed");
+    }
+    const assignees = await this.assignees(view);
+    await this.patch(incidentId, { assignees, level: view.escalationLevel, status: view.status });
+    const state = await this.state(incidentId);
+    const told = (await this.o.store.timeline.list(incidentId, ["sync"])).some((t) => t.data.writeId === writeId);
+    if (!told) {
       await this.o.store.timeline.append({
         incidentId,
         kind: "sync",
         actor: by,
         text: `Escalated PagerDuty #${view.number}${view.escalationLevel ? ` to level ${view.escalationLevel}` : ""} (${assignees.map((a) => a.name).join(", ") || "nobody assigned"}): ${reason}`,
-        data: { system: "pagerduty", id: view.id, level: view.escalationLevel },
+        data: { system: "pagerduty", id: view.id, level: view.escalationLevel, writeId },
       });
-      await this.renderCard(incidentId);
-      this.o.incidents.markCardDirty(incidentId);
-      return { ok: true, ref: this.refText(next) };
-    }).then((r) => r ?? { ok: false, error: "escalation failed" });
+    }
+    await this.renderCard(incidentId);
+    this.o.incidents.markCardDirty(incidentId);
+    return { ok: true, ref: this.refText({ ...(state ?? { dedupKey: dedupKeyFor(incidentId), status: view.status, assignees }), assignees, level: view.escalationLevel }) };
   }
 
   /** Who is on call for a service (lowest escalation level first), with their Slack users; cached briefly. */

@@ -17,6 +17,18 @@ import type { Db } from "../../src/store/db.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
 import { serveRouter, type Served } from "../sandbox/jira/serve.ts";
+import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
+import { blockKitSyncPresenter } from "../../blocks/paging.ts";
+import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
+import { IncidentService } from "../../src/incident/incident-service.ts";
+import { KeptMessages } from "../../src/incident/kept-message.ts";
+import type { PagerDutyPort } from "../../src/integrations/pagerduty/port.ts";
+import { EchoMemory } from "../../src/sync/echo-memory.ts";
+import { PagerDutySync } from "../../src/sync/pagerduty-sync.ts";
+import { People } from "../../src/sync/people.ts";
+import { syncSettings } from "../../src/sync/sync-config.ts";
+import { MemoryPagerDuty } from "../support/memory-pagerduty.ts";
+import { MemorySlack } from "../support/memory-slack.ts";
 import { FakeVerifier, remediationHarness } from "../remediate/fakes.ts";
 
 /**
@@ -145,5 +157,71 @@ describe.each(testDatabases())("Jira writes taken over on $name", { timeout: 120
     await q.idle();
     q.close();
     expect(sandbox.store.issue(key).comments.map((c) => c.body)).toEqual(["Hypothesis: cart cache evictions"]);
+  });
+});
+
+describe.each(testDatabases())("PagerDuty escalation taken over on $name", { timeout: 120_000 }, (tdb) => {
+  const two = replicas(tdb);
+
+  /** One replica's PagerDuty sync: its own relay (leases of `leaseMs`), the shared PagerDuty. */
+  const replica = (store: Store, port: PagerDutyPort, leaseMs: number) => {
+    const relay = new IncidentEventRelay({ store, logger: silentLogger, leaseMs, retryBaseMs: 20, retryMaxMs: 50 });
+    const incidents = new IncidentService({ durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0 });
+    const settings = syncSettings({}, { project: "OPS", issueType: "Incident" }).pagerduty;
+    const kept = new KeptMessages({ store, defaultChannel: "#incidents", logger: silentLogger });
+    const sync = new PagerDutySync({
+      port,
+      store,
+      incidents,
+      settings,
+      logger: silentLogger,
+      echo: new EchoMemory({ store: store.syncEchoes }),
+      people: new People({ slack: new MemorySlack() }),
+      kept,
+      presenter: () => blockKitSyncPresenter,
+      retry: { baseMs: 10, maxMs: 20 },
+      relay,
+      escalateWaitMs: 300,
+      findTimeoutMs: 200,
+    });
+    sync.start();
+    return { relay, incidents, sync };
+  };
+
+  it("an escalation whose replica died after PagerDuty took it is finished by another: one escalation, one note, told once", async () => {
+    const [a, b] = await two();
+    const pd = new MemoryPagerDuty(undefined, 3);
+    // Replica A: PagerDuty takes its note, and A dies before it hears back (its relay never runs again).
+    const dying: PagerDutyPort = new Proxy(pd, {
+      get(target, prop) {
+        const v = Reflect.get(target, prop);
+        if (prop !== "addNote" || typeof v !== "function") return typeof v === "function" ? v.bind(target) : v;
+        return async (...args: Parameters<PagerDutyPort["addNote"]>) => {
+          await target.addNote(...args);
+          return never();
+        };
+      },
+    });
+    const A = replica(a, dying, 300);
+    const inc = await A.incidents.declare({ title: "Checkout errors", severity: "sev2", services: ["checkout"], by: "U_CAROL" });
+    expect((await A.sync.page(inc.id, "U_CAROL", "paged from Slack")).ok).toBe(true);
+    await A.relay.idle(10_000);
+    const asked = A.sync.escalate(inc.id, "rollback did not fix it");
+    await eventually(async () => (pd.notes.length === 1 ? true : undefined), "PagerDuty has A's note");
+    expect(await asked).toMatchObject({ ok: true, ref: expect.stringContaining("queued") });
+
+    // Replica B takes the escalation over once A's lease has run out.
+    await new Promise((r) => setTimeout(r, 400));
+    const B = replica(b, pd, 30_000);
+    expect(await B.relay.idle(30_000)).toBe(true);
+    const page = pd.incidents.get(`aisre:${inc.id}`);
+    defined(page, "page");
+    expect(page.escalationLevel).toBe(2);
+    expect(pd.calls.filter((c) => c.method === "escalate")).toHaveLength(1);
+    expect(pd.notes.map((n) => n.content)).toEqual([expect.stringMatching(/^Escalated by aisre: rollback did not fix it \[aisre [0-9a-f]{8}\]$/)]);
+    const told = (await b.timeline.list(inc.id, ["sync"])).filter((t) => t.text.startsWith("Escalated PagerDuty"));
+    expect(told).toHaveLength(1);
+    expect((await b.links.get(inc.id, "pagerduty"))?.synced).toMatchObject({ level: 2 });
+    await B.sync.stop();
   });
 });

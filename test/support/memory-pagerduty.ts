@@ -76,9 +76,16 @@ export class MemoryPagerDuty implements PagerDutyPort {
     this.log("listOncalls", service);
     return this.rota;
   }
+  readonly notes: Array<{ incidentId: string; id: string; content: string }> = [];
   async addNote(incidentId: string, content: string) {
     this.log("addNote", incidentId, content);
-    return { id: `N${this.calls.length}` };
+    const note = { incidentId, id: `N${this.calls.length}`, content };
+    this.notes.push(note);
+    return { id: note.id };
+  }
+  async listNotes(incidentId: string) {
+    this.log("listNotes", incidentId);
+    return this.notes.filter((n) => n.incidentId === incidentId).map(({ id, content }) => ({ id, content }));
   }
   async escalate(incidentId: string, level?: number) {
     this.log("escalate", incidentId, level);

@@ -210,7 +210,7 @@ describe("PagerDuty: escalation and on-call", () => {
     expect(r).toMatchObject({ ok: true, ref: expect.stringMatching(/^PagerDuty #\d+ \(level 2\)$/) });
     await h.settle();
     expect(page(inc.id)).toMatchObject({ escalationLevel: 2, assignees: [{ slackUserId: "U_CAROL" }] });
-    expect(page(inc.id)!.notes.map((n) => n.content)).toEqual(["Escalated by aisre: rollback did not fix it"]);
+    expect(page(inc.id)!.notes.map((n) => n.content)).toEqual([expect.stringMatching(/^Escalated by aisre: rollback did not fix it \[aisre [0-9a-f]{8}\]$/)]);
     // aisre's escalation and note came back as webhooks: not shown as people's changes.
     expect(await fromPd(inc.id)).toEqual([]);
     expect((await h.thread(inc.id)).join("\n")).toContain("level 2");

@@ -199,6 +199,10 @@ export function createPdjsAdapter(options: PdjsAdapterOptions): PagerDutyPort {
       const { note } = await rest("post", `/incidents/${incidentId}/notes`, "add note", { data: { note: { content } } });
       return { id: String(note.id) };
     },
+    async listNotes(incidentId) {
+      const { notes } = await rest("get", `/incidents/${incidentId}/notes`, "list notes");
+      return ((notes ?? []) as Json[]).map((n) => ({ id: String(n.id), content: String(n.content ?? "") }));
+    },
     async escalate(incidentId, level) {
       const target = level ?? (await currentLevel(await port.getIncident(incidentId))) + 1;
       const { incident } = await rest("put", `/incidents/${incidentId}`, "escalate", { data: { incident: { type: "incident_reference", escalation_level: target } } });

@@ -67,6 +67,8 @@ export interface PagerDutyPort {
   /** Who is on call for a service (by name or id), lowest escalation level first. */
   listOncalls(service: string): Promise<PagerDutyOncall[]>;
   addNote(incidentId: string, content: string): Promise<{ id: string }>;
+  /** The incident's notes (PagerDuty has no idempotency key for notes: a retry looks here first). */
+  listNotes(incidentId: string): Promise<Array<{ id: string; content: string }>>;
   /** Escalates to `level`, or to the next level. */
   escalate(incidentId: string, level?: number): Promise<PagerDutyIncidentView>;
   /** Sets the incident's title (REST `PUT /incidents/{id}`): it follows what the incident is understood to be. */

@@ -82,8 +82,23 @@ export class IncidentEventRepo {
     return rows.length > 0;
   }
 
-  async done(id: number): Promise<void> {
-    await this.db.query("UPDATE incident_events SET done_at = now(), lease_owner = NULL, lease_until = NULL, error = NULL WHERE id = $1", [id]);
+  /** Appends one event and returns its id (a write whose outcome the caller waits for). */
+  async appendOne(row: { incidentId: string; consumer: string; kind: string; payload: Record<string, unknown> }): Promise<number> {
+    const [r] = await this.db.query<{ id: number }>("INSERT INTO incident_events (incident_id, consumer, kind, payload) VALUES ($1, $2, $3, $4::jsonb) RETURNING id", [row.incidentId, row.consumer, row.kind, json(row.payload)]);
+    return Number(r?.id);
+  }
+
+  /** Marks the event handled, keeping its outcome when it has one. */
+  async done(id: number, result?: Record<string, unknown>): Promise<void> {
+    await this.db.query("UPDATE incident_events SET done_at = now(), lease_owner = NULL, lease_until = NULL, error = NULL, result = $2::jsonb WHERE id = $1", [id, result === undefined ? null : json(result)]);
+  }
+
+  /** Where one event stands: still to do, done (with its outcome), or parked (with its error). */
+  async outcome(id: number): Promise<{ state: "pending" | "done" | "parked"; result?: Record<string, unknown>; error?: string } | undefined> {
+    const [r] = await this.db.query<{ done: boolean; parked: boolean; result: Record<string, unknown> | null; error: string | null }>("SELECT done_at IS NOT NULL AS done, parked_at IS NOT NULL AS parked, result, error FROM incident_events WHERE id = $1", [id]);
+    if (!r) return undefined;
+    const state = r.parked ? "parked" : r.done ? "done" : "pending";
+    return { state, ...(r.result ? { result: r.result } : {}), ...(r.error ? { error: r.error } : {}) };
   }
 
   /** Gives a failed event back, claimable by any replica after `delayMs`. */

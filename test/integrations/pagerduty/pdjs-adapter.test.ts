@@ -71,6 +71,7 @@ describe("PagerDuty adapter over pdjs", () => {
     const { id } = (await pd.findByDedupKey("aisre:INC-C"))!;
     expect(await pd.addNote(id, "Hypothesis: inventory v2.3 deploy (0.8)")).toEqual({ id: expect.any(String) });
     expect(sandbox.store.incident(id).notes[0]).toMatchObject({ content: "Hypothesis: inventory v2.3 deploy (0.8)", userId: "PAISRE1" });
+    expect(await pd.listNotes(id)).toEqual([{ id: expect.any(String), content: "Hypothesis: inventory v2.3 deploy (0.8)" }]);
     const escalated = await pd.escalate(id);
     expect(escalated.assignees.map((a) => a.name)).toEqual(["Carol Diaz"]);
     const reassigned = await pd.reassign(id, ["bob@example.com"]);
