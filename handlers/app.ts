@@ -195,14 +195,22 @@ export async function startAisre(
     const installer = receiver.installer;
     if (!installer) throw new Error("Bolt did not set up OAuth installs (client id, secret and state secret are needed)");
     svc.workspaceSlack?.bind((q) => installer.authorize({ teamId: q.teamId, enterpriseId: q.enterpriseId, isEnterpriseInstall: q.isEnterpriseInstall }));
-    // Which workspace each channel is in, from the requests Slack sends (the services' posts use it).
+    // Which workspace each channel and person is in, from the requests Slack sends (the services' posts and Home use it).
     const seen = new Set<string>();
     app.use(async ({ context, body, next }) => {
-      const channel = channelOfBody(body);
       const teamId = context.teamId;
-      if (channel && teamId && !seen.has(channel)) {
-        seen.add(channel);
-        await svc.store.slackChannelWorkspaces.put(channel, { teamId, ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}) }).catch((e: unknown) => logger.warn({ err: e, channel }, "could not remember the channel's workspace"));
+      if (teamId) {
+        const ws = { teamId, ...(context.enterpriseId ? { enterpriseId: context.enterpriseId } : {}) };
+        const channel = channelOfBody(body);
+        const user = context.userId;
+        for (const [id, repo] of [
+          [channel, svc.store.slackChannelWorkspaces],
+          [user, svc.store.slackUserWorkspaces],
+        ] as const) {
+          if (!id || seen.has(id)) continue;
+          seen.add(id);
+          await repo.put(id, ws).catch((e: unknown) => logger.warn({ err: e, id }, "could not remember the workspace of a channel or person"));
+        }
       }
       await next();
     });

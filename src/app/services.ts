@@ -142,6 +142,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     workspaceSlack = new WorkspaceSlack({
       ...(deps.slack.apiUrl ? { slackApiUrl: deps.slack.apiUrl } : {}),
       channelWorkspace: (id) => store.slackChannelWorkspaces.get(id),
+      userWorkspace: (id) => store.slackUserWorkspaces.get(id),
       async defaultWorkspace() {
         if (workspaces.default) return { teamId: workspaces.default, isEnterpriseInstall: false };
         return (await store.slackInstallations.keys())[0];

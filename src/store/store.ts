@@ -38,6 +38,8 @@ export interface Store {
   slackInstallations: SlackInstallationRepo;
   /** Which workspace each channel is in (OAuth installs in several workspaces). */
   slackChannelWorkspaces: SlackChannelWorkspaceRepo;
+  /** Which workspace each person is in (their Home tab is published with its token). */
+  slackUserWorkspaces: SlackChannelWorkspaceRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
   actions: ActionRepo;
@@ -72,6 +74,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     slackEvents: new SlackEventRepo(db),
     slackInstallations: new SlackInstallationRepo(db, clock),
     slackChannelWorkspaces: new SlackChannelWorkspaceRepo(db, clock),
+    slackUserWorkspaces: new SlackChannelWorkspaceRepo(db, clock, true),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
     actions: new ActionRepo(db),

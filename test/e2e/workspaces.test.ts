@@ -73,6 +73,13 @@ describe("several workspaces", () => {
     expect(await store.slackChannelWorkspaces.get(ledgerRoot.channel)).toMatchObject({ teamId: OTHER });
   }, 120_000);
 
+  it("Home is published with the token of the person's workspace (learnt from their requests)", async () => {
+    const res = await fetch(`${t.sandboxUrl}/sandbox/users/U_CAROL/home`, { method: "POST" });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(((await res.json()) as { view?: unknown }).view ?? null)).toContain("ledger");
+    expect(await t.aisre.services.store.slackUserWorkspaces.get("U_CAROL")).toMatchObject({ teamId: "T0SANDBOX1" });
+  }, 60_000);
+
   it("remediations follow the workspace's approvers and policy", async () => {
     const store = t.aisre.services.store;
     const rem = t.aisre.services.remediation;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { defaultChannelOf, loadWorkspaces, routingWithWorkspaces, workspaceOfChannel } from "../../src/app/workspaces.ts";
 import { DEFAULT_BOT_SCOPES, loadConfig } from "../../src/config.ts";
 import { channelFor, routingSchema } from "../../src/incident/routing.ts";
-import { parseChannelRef } from "../../src/integrations/slack/workspace-slack.ts";
+import { parseChannelRef, WorkspaceSlack } from "../../src/integrations/slack/workspace-slack.ts";
 
 const SECRET = "0".repeat(32);
 
@@ -64,5 +64,33 @@ describe("per-workspace settings", () => {
     const bad = join(dir, "bad.yaml");
     writeFileSync(bad, "workspaces:\n  nope:\n    services: [x]\n");
     expect(() => loadWorkspaces(bad)).toThrow(/bad.yaml: workspaces/);
+  });
+});
+
+describe("WorkspaceSlack: which install a call uses", () => {
+  const maps = {
+    channels: new Map([["C0PAY", { teamId: "T0PAY001" }]]),
+    users: new Map([["U0PAYER", { teamId: "T0PAY001", enterpriseId: "E0ORG" }]]),
+  };
+  const port = new WorkspaceSlack({
+    channelWorkspace: async (id) => maps.channels.get(id),
+    userWorkspace: async (id) => maps.users.get(id),
+    defaultWorkspace: async () => ({ teamId: "T0MAIN01", isEnterpriseInstall: false }),
+  });
+
+  it("the named workspace, else the channel's, else the person's, else the default", async () => {
+    expect(await port.workspaceOf({ _team: "T0NAMED1", channel: "C0PAY" })).toEqual({ teamId: "T0NAMED1", isEnterpriseInstall: false });
+    expect(await port.workspaceOf({ channel: "C0PAY" })).toEqual({ teamId: "T0PAY001", isEnterpriseInstall: false });
+    expect(await port.workspaceOf({ user_id: "U0PAYER" })).toEqual({ teamId: "T0PAY001", enterpriseId: "E0ORG", isEnterpriseInstall: false });
+    expect(await port.workspaceOf({ channel: "C0UNSEEN" })).toEqual({ teamId: "T0MAIN01", isEnterpriseInstall: false });
+    expect(await port.workspaceOf({})).toEqual({ teamId: "T0MAIN01", isEnterpriseInstall: false });
+  });
+
+  it("answers not_installed (transient) before an install, and not_ready before Bolt is up", async () => {
+    expect(await port.call("auth.test", {})).toEqual({ ok: false, error: { code: "not_ready", transient: true } });
+    port.bind(async () => {
+      throw new Error("no installation");
+    });
+    expect(await port.call("auth.test", {})).toEqual({ ok: false, error: { code: "not_installed", transient: true } });
   });
 });

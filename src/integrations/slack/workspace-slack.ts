@@ -12,6 +12,8 @@ export interface WorkspaceSlackOptions {
   slackApiUrl?: string;
   /** Which workspace a channel is in (the store's map). */
   channelWorkspace(channelId: string): Promise<SlackWorkspaceRef | undefined>;
+  /** Which workspace a person is in (the store's map), for calls about a person (views.publish). */
+  userWorkspace?(userId: string): Promise<SlackWorkspaceRef | undefined>;
   /** The install of calls that name no workspace (no channel, or one not seen yet): the configured default, else the first install. */
   defaultWorkspace(): Promise<InstallationKey | undefined>;
   timeoutMs?: number;
@@ -49,6 +51,14 @@ export class WorkspaceSlack implements SlackPort {
       const hit = this.known.get(channel) ?? (await this.o.channelWorkspace(channel));
       if (hit) {
         this.known.set(channel, hit);
+        return asKey(hit);
+      }
+    }
+    const user = !channel && typeof payload.user_id === "string" ? payload.user_id : undefined;
+    if (user && this.o.userWorkspace) {
+      const hit = this.known.get(user) ?? (await this.o.userWorkspace(user));
+      if (hit) {
+        this.known.set(user, hit);
         return asKey(hit);
       }
     }

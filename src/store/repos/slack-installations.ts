@@ -102,25 +102,29 @@ export interface SlackWorkspaceRef {
   enterpriseId?: string;
 }
 
-/** Which workspace each channel belongs to (several OAuth installs). */
+/** Which workspace each channel (or, `forPeople`, each person) belongs to (several OAuth installs). */
 export class SlackChannelWorkspaceRepo {
   private readonly db: Db;
   private readonly clock: Clock;
-  constructor(db: Db, clock: Clock = systemClock) {
+  private readonly table: "slack_channel_workspaces" | "slack_user_workspaces";
+  private readonly column: "channel_id" | "user_id";
+  constructor(db: Db, clock: Clock = systemClock, forPeople = false) {
     this.db = db;
     this.clock = clock;
+    this.table = forPeople ? "slack_user_workspaces" : "slack_channel_workspaces";
+    this.column = forPeople ? "user_id" : "channel_id";
   }
 
-  async put(channelId: string, ws: SlackWorkspaceRef): Promise<void> {
+  async put(id: string, ws: SlackWorkspaceRef): Promise<void> {
     await this.db.query(
-      `INSERT INTO slack_channel_workspaces (channel_id, team_id, enterprise_id, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (channel_id) DO UPDATE SET team_id = EXCLUDED.team_id, enterprise_id = EXCLUDED.enterprise_id, updated_at = EXCLUDED.updated_at`,
-      [channelId, ws.teamId, ws.enterpriseId ?? null, isoNow(this.clock)],
+      `INSERT INTO ${this.table} (${this.column}, team_id, enterprise_id, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (${this.column}) DO UPDATE SET team_id = EXCLUDED.team_id, enterprise_id = EXCLUDED.enterprise_id, updated_at = EXCLUDED.updated_at`,
+      [id, ws.teamId, ws.enterpriseId ?? null, isoNow(this.clock)],
     );
   }
 
-  async get(channelId: string): Promise<SlackWorkspaceRef | undefined> {
-    const [row] = await this.db.query<{ team_id: string; enterprise_id: string | null }>("SELECT team_id, enterprise_id FROM slack_channel_workspaces WHERE channel_id = $1", [channelId]);
+  async get(id: string): Promise<SlackWorkspaceRef | undefined> {
+    const [row] = await this.db.query<{ team_id: string; enterprise_id: string | null }>(`SELECT team_id, enterprise_id FROM ${this.table} WHERE ${this.column} = $1`, [id]);
     return row ? { teamId: row.team_id, ...(row.enterprise_id ? { enterpriseId: row.enterprise_id } : {}) } : undefined;
   }
 }
