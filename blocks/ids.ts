@@ -5,6 +5,8 @@ export const ACTION = {
   incidentReopen: "incident_reopen",
   /** Opens the incident's timeline in a modal (the digest's button); the value is the incident id. */
   incidentTimeline: "incident_timeline",
+  /** The digest's "Chart a signal…" select; each option's value is `<incident id>|<service>|<metric kind>`. */
+  incidentChart: "incident_chart",
   /** Shares an ephemeral card in the channel; the value is `<status|oncall|runbook>|<argument>`. */
   shareInChannel: "share_in_channel",
   remediationApprove: "remediation_approve",

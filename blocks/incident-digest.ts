@@ -1,4 +1,5 @@
 import type { KnownBlock } from "@slack/types";
+import { kindOfSli, type MetricKind } from "../src/assistant/intents.ts";
 import { formatSliValue } from "../src/detect/polling/presenter.ts";
 import type { DigestAlert, DigestAnomaly, DigestChange, DigestView } from "../src/incident/digest.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
@@ -46,9 +47,28 @@ function changeLine({ change: c, reason }: DigestChange): string {
   return `:package: ${escapeMrkdwn(c.kind)} of ${code(c.service)}${version}${from} at ${slackDate(c.at, "{time}")}${by}${details}${reason ? ` — ${escapeMrkdwn(reason)}` : ""}`;
 }
 
+const KIND_LABEL: Record<MetricKind, string> = { errors: "error rate", latency: "p95 latency", cpu: "CPU", memory: "memory", traffic: "request rate", restarts: "restarts" };
+
+/**
+ * What the digest's chart select offers (the thread has one chart; the rest on request): the
+ * signals of the incident's anomalies first (going on, then over), then the error rate and latency
+ * of every service its alerts name. At most 20, each once.
+ */
+function chartChoices(v: DigestView): Array<{ label: string; value: string }> {
+  const out: Array<{ service: string; kind: MetricKind }> = [];
+  const add = (service: string, kind: MetricKind | undefined) => {
+    if (kind && !out.some((o) => o.service === service && o.kind === kind)) out.push({ service, kind });
+  };
+  for (const a of [...v.anomalies].sort((x, y) => Number(x.over) - Number(y.over) || x.since - y.since)) add(a.service, kindOfSli(a.sli));
+  const services = [...new Set([...v.anomalies.map((a) => a.service), ...v.alerts.map((a) => a.service).filter((s): s is string => !!s)])];
+  for (const s of services) for (const k of ["errors", "latency"] as const) add(s, k);
+  return out.slice(0, 20).map((o) => ({ label: fit(`${escapeMrkdwn(o.service)} · ${KIND_LABEL[o.kind]}`, 75), value: `${v.incidentId}|${o.service}|${o.kind}`.slice(0, 150) }));
+}
+
 /**
  * The digest message: alerts, anomalies and recent changes of the incident in one thread message,
- * edited in place as they change. The Timeline button opens every entry.
+ * edited in place as they change. The Timeline button opens every entry; the select charts any of
+ * the incident's signals into the thread.
  */
 export function incidentDigestMessage(v: DigestView): SlackMessage {
   const firing = v.alerts.filter((a) => a.status === "firing").length;
@@ -70,6 +90,14 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
     type: "context",
     elements: [{ type: "mrkdwn", text: fit(`Edited in place as signals change${v.updatedAt ? ` · updated ${slackDate(v.updatedAt, "{time}")}` : ""} · every entry: Timeline, or ask \`@aisre\``, SLACK_LIMITS.sectionText) }],
   });
-  blocks.push({ type: "actions", block_id: BLOCK.digestActions, elements: [{ type: "button", text: { type: "plain_text", text: "Timeline" }, action_id: ACTION.incidentTimeline, value: v.incidentId }] });
+  const charts = chartChoices(v);
+  blocks.push({
+    type: "actions",
+    block_id: BLOCK.digestActions,
+    elements: [
+      { type: "button", text: { type: "plain_text", text: "Timeline" }, action_id: ACTION.incidentTimeline, value: v.incidentId },
+      ...(charts.length ? [{ type: "static_select" as const, action_id: ACTION.incidentChart, placeholder: { type: "plain_text" as const, text: "Chart a signal…" }, options: charts.map((c) => ({ text: { type: "plain_text" as const, text: c.label }, value: c.value })) }] : []),
+    ],
+  });
   return { text: fit(`What the signals show: ${summary.join(", ") || "nothing yet"}`, SLACK_LIMITS.sectionText), blocks };
 }

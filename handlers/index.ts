@@ -7,6 +7,7 @@ import { registerPostmortemActions } from "./actions/postmortem.ts";
 import { registerRemediationActions } from "./actions/remediation.ts";
 import { registerShareActions } from "./actions/share.ts";
 import { registerTimelineActions } from "./actions/timeline.ts";
+import { registerChartActions } from "./actions/charts.ts";
 import { registerAisreCommand } from "./commands/aisre.ts";
 import { auditSubcommand } from "./commands/audit.ts";
 import { autonomySubcommand } from "./commands/autonomy.ts";
@@ -40,6 +41,7 @@ export function registerListeners(app: App, services: Services, options: Listene
   registerLinkUnfurls(app, services);
   registerIncidentCardActions(app, services);
   registerTimelineActions(app, services);
+  registerChartActions(app, services);
   registerRemediationActions(app, services);
   registerShareActions(app, services);
   registerDeclareIncidentView(app, services);

@@ -4,7 +4,7 @@ import { keyTimeline } from "../postmortem/timeline.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
 import type { ToolResult } from "../toolsets/types.ts";
 import type { HypothesisView, IncidentContext } from "./context.ts";
-import type { Intent, MetricKind, ParsedQuestion } from "./intents.ts";
+import { kindOfSli, type Intent, type MetricKind, type ParsedQuestion } from "./intents.ts";
 import { chartOf, fetchMetric, formatMetric, METRIC_SPECS } from "./metric-chart.ts";
 import { fmtSeconds, serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
 import { summaryFor } from "./summaries.ts";
@@ -117,18 +117,6 @@ async function changes(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, 
 }
 
 // ---- metric chart -------------------------------------------------------------------------------
-
-/** The metric an SLI's name is about ("p99-latency" → latency), if one of the charted kinds. */
-export function kindOfSli(name: string): MetricKind | undefined {
-  const n = name.toLowerCase();
-  if (/error|5xx|fail/.test(n)) return "errors";
-  if (/latenc|duration|p9\d|p50|response/.test(n)) return "latency";
-  if (/mem|heap|rss/.test(n)) return "memory";
-  if (/cpu|throttl/.test(n)) return "cpu";
-  if (/restart|crash/.test(n)) return "restarts";
-  if (/request|traffic|rps|qps|throughput/.test(n)) return "traffic";
-  return undefined;
-}
 
 /**
  * The signal a bare "show me the chart" means in an incident: an anomaly of the service the

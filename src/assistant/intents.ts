@@ -152,3 +152,15 @@ export function parseQuestion(text: string, services: readonly string[] = []): P
   if (bestIntent === "on_fire" && service) parsed.intent = "health";
   return parsed;
 }
+
+/** The metric an SLI's name is about ("p99-latency" → latency), if one of the charted kinds. */
+export function kindOfSli(name: string): MetricKind | undefined {
+  const n = name.toLowerCase();
+  if (/error|5xx|fail/.test(n)) return "errors";
+  if (/latenc|duration|p9\d|p50|response/.test(n)) return "latency";
+  if (/mem|heap|rss/.test(n)) return "memory";
+  if (/cpu|throttl/.test(n)) return "cpu";
+  if (/restart|crash/.test(n)) return "restarts";
+  if (/request|traffic|rps|qps|throughput/.test(n)) return "traffic";
+  return undefined;
+}

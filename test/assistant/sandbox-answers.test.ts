@@ -225,6 +225,18 @@ describe("@mentions through Slack", () => {
     expect(turns.every((e) => typeof (e.data.answer as { text?: string } | undefined)?.text === "string")).toBe(true);
   });
 
+  it("the digest's 'Chart a signal…' select uploads the chosen signal's chart into the thread", async () => {
+    const root = (await t.aisre.services.store.slackMessages.get(incident.id, "root"))!;
+    const digest = await eventually(async () => (await t.replies(root.channel, root.ts)).find((m) => (m.text ?? "").startsWith("What the signals show")), "the digest", 20_000);
+    const select = (digest.blocks as Array<{ type: string; elements?: Array<{ type: string; action_id?: string; options?: Array<{ text: { text: string }; value: string }> }> }>).flatMap((b) => b.elements ?? []).find((e) => e.type === "static_select" && e.action_id === "incident_chart");
+    expect(select?.options?.map((o) => o.text.text)).toEqual(expect.arrayContaining(["inventory · error rate", "checkout · p95 latency"]));
+    const choice = select!.options!.find((o) => o.text.text === "inventory · error rate")!;
+    expect(choice.value).toBe(`${incident.id}|inventory|errors`);
+    await t.click("U_ALICE", root.channel, digest.ts, "incident_chart", choice.value);
+    const withChart = await eventually(async () => (await t.replies(root.channel, root.ts)).find((m) => Array.isArray(m.files) && (m.files as Array<{ name: string }>).some((f) => f.name === "inventory-errors.png")), "the chart of inventory's error rate in the thread", 20_000);
+    expect((withChart.files as Array<{ title?: string }>)[0]?.title).toBe("inventory · error rate (%)");
+  });
+
   it("a top-level mention in the incident's channel answers about that incident", async () => {
     const reply = await ask("why do you think it's inventory?", { channel: "#incidents" }, (m) => flat(m).includes("leading hypothesis"));
     expect(flat(reply)).toContain("Yes, it is my leading hypothesis");

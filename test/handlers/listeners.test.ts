@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK, INPUT, VIEW, ACTION } from "../../blocks/ids.ts";
 import { registerTimelineActions } from "../../handlers/actions/timeline.ts";
+import { parseChartChoice } from "../../handlers/actions/charts.ts";
 import { registerAppMention, questionFrom } from "../../handlers/events/app-mention.ts";
 import { registerThreadMessages } from "../../handlers/events/thread-message.ts";
 import { registerDeclareIncidentView } from "../../handlers/views/declare-incident.ts";
@@ -141,5 +142,14 @@ describe("Timeline button (listener unit)", () => {
     await get(`action:${ACTION.incidentTimeline}`)({ ack: r.ack, action: { value: "INC-gone" }, body: { trigger_id: "T-9", user: { id: "U_ALICE" } }, client: r.client, respond: r.respond });
     expect(r.calls).toEqual(["ack", "respond"]);
     expect(r.replies[0]).toMatchObject({ response_type: "ephemeral", text: ":warning: Incident INC-gone no longer exists." });
+  });
+});
+
+describe("digest chart select (listener unit)", () => {
+  it("reads `<incident>|<service>|<kind>` and refuses anything else", () => {
+    expect(parseChartChoice("INC-1|inventory|errors")).toEqual({ incidentId: "INC-1", service: "inventory", kind: "errors" });
+    expect(parseChartChoice("INC-1|inventory|disk")).toBeUndefined();
+    expect(parseChartChoice("INC-1|inventory")).toBeUndefined();
+    expect(parseChartChoice(undefined)).toBeUndefined();
   });
 });
