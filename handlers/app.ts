@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import { App, HTTPReceiver, type Installation, SocketModeReceiver } from "@slack/bolt";
 import { buildServices, openServiceDb, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
 import type { Router } from "../src/http/router.ts";
@@ -140,7 +140,9 @@ export async function startAisre(
           signingSecret: signingSecret!,
           botToken: botToken!,
           ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}),
-          ...(config.slack.mode === "sandbox" && oauth ? { oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret, tokenRotation: true, redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`] } } : {}),
+          ...(config.slack.mode === "sandbox" && oauth
+            ? { oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret, tokenRotation: true, redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`], installUrl: `${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.install}` } }
+            : {}),
           logger: logger.child({ component: "sandbox" }),
         });
         if (config.slack.mode === "sandbox") {
@@ -188,6 +190,19 @@ export async function startAisre(
         redirectUriPath: OAUTH_PATHS.redirect,
         directInstall: true,
         ...(authorizationUrl ? { authorizationUrl } : {}),
+        // In the sandbox, back to the sandbox page (Bolt's default page opens the Slack app).
+        ...(authorizationUrl && sandbox
+          ? {
+              callbackOptions: {
+                success: (installation: Installation, _options: unknown, _req: IncomingMessage, res: ServerResponse) => {
+                  const where = installation.isEnterpriseInstall ? `the organization ${installation.enterprise?.id ?? ""}` : `${installation.team?.name ?? ""} (${installation.team?.id ?? ""})`;
+                  const esc = (x: string) => x.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+                  res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+                  res.end(`<!doctype html><title>aisre installed</title><h1>aisre is installed</h1><p id="installed">Installed in ${esc(where)}.</p><p><a href="${esc(sandbox!.url)}/">Back to the sandbox workspace</a></p>`);
+                },
+              },
+            }
+          : {}),
         ...(clientOptions ? { clientOptions } : {}),
       },
     });

@@ -192,6 +192,7 @@ export function controlRoutes(options: ControlOptions): Control {
         commands: slack.core.commands,
         views: ws.modalStack(me).map((v) => ({ ...apiView(ws, v), errors: v.errors ?? null })),
         home: ws.home(me) ? apiView(ws, ws.home(me)!) : null,
+        install_url: slack.core.oauth?.app.installUrl ?? null,
       });
     })
     .add("GET", "/sandbox/users/:user/channels/:channel/messages", (req, res) => {

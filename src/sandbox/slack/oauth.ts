@@ -16,6 +16,8 @@ export interface OAuthApp {
    * back to the first; one with it must be one of them or below one (Slack's rule).
    */
   redirectUrls?: string[];
+  /** The app's "Add to Slack" link (its install path), shown on the sandbox page. */
+  installUrl?: string;
 }
 
 interface Grant {

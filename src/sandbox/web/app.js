@@ -97,7 +97,11 @@ function renderSidebar() {
       ),
     ),
   );
-  $("#app-list").replaceChildren(h("li", {}, h("button", { type: "button", class: `channel-link${state.view === "home" ? " active" : ""}`, onclick: openHome }, `${state.ws.bot.name} (app)`)));
+  $("#app-list").replaceChildren(
+    h("li", {}, h("button", { type: "button", class: `channel-link${state.view === "home" ? " active" : ""}`, onclick: openHome }, `${state.ws.bot.name} (app)`)),
+    // OAuth installs: the app's install path, which goes through the authorize page and back.
+    ...(state.ws.install_url ? [h("li", {}, h("a", { class: "channel-link add-to-slack", href: state.ws.install_url }, "Add to Slack"))] : []),
+  );
   const approvers = new Set(state.ws.usergroups.flatMap((g) => g.users));
   $("#people-list").replaceChildren(
     ...state.ws.people.map((p) =>
