@@ -424,7 +424,8 @@ export class AnomalyReporter {
     while (settleMs > 0 && this.now() - since < settleMs && Date.now() < wallDeadline) {
       const live = this.active.get(a.key);
       if (!live || live.resolvedAt !== undefined) return;
-      await new Promise((r) => setTimeout(r, 250));
+      // Unref'd: a chart still waiting does not hold a stopping process open.
+      await new Promise((r) => setTimeout(r, 250).unref());
     }
   }
 
