@@ -74,7 +74,7 @@ export interface DetectorOptions {
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
-  levelWindow: 60,
+  levelWindow: 120,
   spreadWindow: 576,
   historyWindow: 2000,
   shortWindow: 6,
@@ -83,7 +83,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   flatWindow: 48,
   driftLag: 288,
   warmup: 60,
-  alarmSurprise: 6,
+  alarmSurprise: 6.5,
   refractory: 200,
   refractoryDamping: 0.5,
   escalation: 2,
@@ -383,8 +383,7 @@ export class AnomalyDetector implements OnlineDetector {
     if (since <= refractory) {
       if (since < o.maturing) {
         // The event that raised the alarm is still filling the longer windows (spike, then
-        // short, then long): its growth is the same detection.
-        this.peak = Math.max(this.peak, raw);
+        // short, then long): its growth is the same detection, not an escalation.
         surprise = Math.min(raw, o.alarmSurprise) * o.refractoryDamping;
       } else if (raw > this.peak + o.escalation && raw > this.peak * o.escalationRatio) {
         this.peak = raw;
