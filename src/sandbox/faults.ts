@@ -64,6 +64,22 @@ export class FaultSwitch {
     this.releaseHeld();
   }
 
+  /** The faults in progress as JSON (each with its wall-clock end), for `restore` after a restart. */
+  snapshot(): string {
+    return JSON.stringify({ version: 1, faults: this.active() });
+  }
+
+  /** Puts back the faults a restarted sandbox had in progress; those whose time ran out meanwhile are over. */
+  restore(json: string): void {
+    const data = JSON.parse(json) as { faults?: Fault[] };
+    const t = this.now();
+    for (const f of data.faults ?? []) {
+      if (!TARGETS.includes(f.target) || !MODES.includes(f.mode) || !(f.until > t)) continue;
+      this.faults.push({ target: f.target, ...(f.method ? { method: f.method } : {}), mode: f.mode, until: f.until });
+      setTimeout(() => this.active(), f.until - t + 5).unref();
+    }
+  }
+
   private releaseHeld(): void {
     for (const res of this.held) res.socket?.destroy();
     this.held.clear();

@@ -57,6 +57,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
       githubWebhookUrl: `${botUrl}/webhooks/github`,
       githubSecret: config.webhookSecrets[github.secrets.githubSecret.env],
       logger,
+      // The world, its scenario and clock continue after a restart of the sandbox.
+      persist: true,
     });
     parts.push(sim);
   }
@@ -98,6 +100,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
   sandboxUrl = running.url;
   // The workspace outlives restarts: messages posted before are still there to edit and read.
   const workspaceFile = persistWorkspace(running.workspace, join(config.dataDir, "sandbox", "slack-workspace.json"), logger);
+  // Faults switched on (`/sandbox/faults`) go on until their end across a restart.
+  keep("fault switch", "faults.json", running.faults);
   for (const p of parts) await p.start?.();
   logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
   return {

@@ -7,6 +7,9 @@ import { PdStore } from "../../src/sandbox/pagerduty/store.ts";
 import { persistSnapshots } from "../../src/sandbox/persist-file.ts";
 import { persistWorkspace } from "../../src/sandbox/slack/persist.ts";
 import { SlackWorkspace } from "../../src/sandbox/slack/workspace.ts";
+import { FaultSwitch } from "../../src/sandbox/faults.ts";
+import { createSimulatedSystem, type SimulatedSystem } from "../../src/sandbox/sim/system.ts";
+import { serveRouter } from "../sandbox/jira/serve.ts";
 
 describe("the sandbox Slack workspace across a restart", () => {
   it("keeps channels, messages, threads, edits and metadata in the data folder; new messages come after", () => {
@@ -67,5 +70,88 @@ describe("the Jira and PagerDuty sandboxes across a restart", () => {
     expect(after.find("aisre:INC-1")).toMatchObject({ id: page.id, title: "Checkout failing", number: page.number });
     const next = after.open({ serviceId: service.id, title: "Another", urgency: "low", agent: { type: "service_reference", id: service.id } });
     expect(next.number).toBe(page.number + 1);
+  });
+});
+
+describe("the simulation across a restart of the sandbox", () => {
+  const START = Date.parse("2026-11-24T10:00:00Z");
+  /** What can be told of the world from outside: its clock, scenario, workloads, health, alerts, remediations. */
+  const seen = (sim: SimulatedSystem) => ({
+    now: sim.now(),
+    scenario: sim.activeInfo()?.name ?? null,
+    deployments: [...sim.world.cluster.deployments.values()].map((d) => [d.metadata.name, d.spec.replicas, d.metadata.annotations["deployment.kubernetes.io/revision"]]),
+    health: sim.health(),
+    alerts: sim.firingAlerts().map((a) => `${a.alertname}/${a.service}`),
+    actions: sim.actions().map((a) => `${a.action} ${a.target}`),
+  });
+
+  it("continues the same world: its clock, the running scenario, changes made through its APIs and what comes next", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-sim-"));
+    const make = () => createSimulatedSystem({ speed: 60, seed: 11, dataDir, publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: 30 * 60_000, persist: true });
+    const before = make();
+    await before.start("bad-deploy");
+    before.tick(6 * 60_000);
+    // Someone scales checkout through the Kubernetes API (as kubectl or the bot's remediation would).
+    const served = await serveRouter(before.router);
+    const res = await fetch(`${served.url}/k8s/apis/apps/v1/namespaces/shop/deployments/checkout`, { method: "PATCH", headers: { authorization: `Bearer ${before.token}`, "content-type": "application/merge-patch+json" }, body: JSON.stringify({ spec: { replicas: 5 } }) });
+    expect(res.status).toBe(200);
+    await served.close();
+    before.tick(4 * 60_000);
+    const then = seen(before);
+    expect(then.scenario).toBe("bad-deploy");
+    expect(then.actions).toContain("scale shop/checkout");
+    await before.stop(); // the sandbox stops (a restart); what is saved is on disk
+
+    const after = make();
+    expect(seen(after)).toEqual(then);
+    expect(after.token).toBe(before.token);
+    // And it goes on as the first one would have: the same world from here.
+    before.tick(5 * 60_000);
+    after.tick(5 * 60_000);
+    expect(seen(after)).toEqual(seen(before));
+    await after.stop();
+  });
+
+  it("an input made after the last save is not lost: it comes again at its step as the clock catches up", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-sim-"));
+    const make = () => createSimulatedSystem({ speed: 60, seed: 12, dataDir, publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: 30 * 60_000, persist: true });
+    const before = make();
+    before.tick(2 * 60_000);
+    await before.start("memory-leak");
+    before.tick(3 * 60_000);
+    // The process dies here: no stop, nothing saved since it was made (the inputs are on disk as they came).
+    const after = make();
+    expect(after.now()).toBeLessThan(before.now());
+    after.tick(before.now() - after.now());
+    expect(seen(after)).toEqual(seen(before));
+    expect(after.activeInfo()?.name).toBe("memory-leak");
+  });
+
+  it("a world of another seed starts fresh (the old files are set aside)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-sim-"));
+    const first = createSimulatedSystem({ speed: 60, seed: 1, dataDir, publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: 10 * 60_000, persist: true });
+    await first.start("disk-full");
+    await first.stop();
+    const other = createSimulatedSystem({ speed: 60, seed: 2, dataDir, publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: 10 * 60_000, persist: true });
+    expect(other.activeInfo()).toBeNull();
+  });
+});
+
+describe("the sandbox fault switch across a restart", () => {
+  it("keeps the faults in progress until their end; ended ones are gone", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "aisre-faults-")), "sandbox", "faults.json");
+    let now = 1_000_000;
+    const before = new FaultSwitch(() => now);
+    const saved = persistSnapshots({ file, what: "faults", snapshot: () => before.snapshot(), restore: (j) => before.restore(j), everyMs: 60_000 });
+    before.add({ target: "slack", mode: "429", seconds: 30 });
+    before.add({ target: "jira", mode: "5xx", method: "POST", seconds: 5 });
+    saved.close();
+
+    now += 10_000;
+    const after = new FaultSwitch(() => now);
+    persistSnapshots({ file, what: "faults", snapshot: () => after.snapshot(), restore: (j) => after.restore(j), everyMs: 60_000 }).close();
+    expect(after.active()).toEqual([{ target: "slack", mode: "429", until: 1_030_000 }]);
+    now += 30_000;
+    expect(after.active()).toEqual([]);
   });
 });

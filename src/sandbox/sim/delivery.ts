@@ -47,6 +47,11 @@ export class DeliveryQueue {
     return this.queue.length;
   }
 
+  /** What is queued and not yet delivered (kept across a restart of the sandbox). */
+  waiting(): Array<Pick<Delivery, "kind" | "url" | "body" | "headers">> {
+    return this.queue.map(({ kind, url, body, headers }) => ({ kind, url, body, headers }));
+  }
+
   /** Resolves once everything queued so far has been delivered. */
   idle(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();

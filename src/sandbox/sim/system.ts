@@ -1,6 +1,8 @@
 import { clockOf, type Clock } from "../../domain/clock.ts";
 import { randomBytes } from "node:crypto";
-import { Router } from "../../http/router.ts";
+import { Router, type RouteHandler } from "../../http/router.ts";
+import type { ServerResponse } from "node:http";
+import { type SimInput, type SimState, SimulationFiles } from "./persist.ts";
 import { type Logger, silentLogger } from "../../log.ts";
 import type { SandboxPart, ScenarioControl, ScenarioInfo } from "../part.ts";
 import { AlertGrouper, type WebhookPayload } from "./alerts/alertmanager.ts";
@@ -46,6 +48,11 @@ export interface SimulatedSystemOptions {
   historyMs?: number;
   /** Alertmanager timing (sim ms): group_wait 30s, group_interval 5m, repeat_interval 4h by default. */
   alertmanager?: { groupWaitMs?: number; groupIntervalMs?: number; repeatIntervalMs?: number };
+  /**
+   * Keep the simulation in `dataDir` (simulation.json, simulation-inputs.jsonl) and continue a saved
+   * one of the same seed: the sandbox's own process sets it, so a restart goes on with the same world.
+   */
+  persist?: boolean;
 }
 
 export interface ActionRecord {
@@ -93,12 +100,37 @@ export interface SimulatedSystem extends SandboxPart, ScenarioControl {
   readonly world: World;
 }
 
+/** Where a replayed request's answer goes: nowhere (it was answered when it was made). */
+const DISCARDED_RESPONSE = {
+  statusCode: 200,
+  headersSent: false,
+  writeHead() {
+    return this;
+  },
+  setHeader() {
+    return this;
+  },
+  getHeader: () => undefined,
+  write: () => true,
+  end() {
+    return this;
+  },
+} as unknown as ServerResponse;
+
 export function createSimulatedSystem(options: SimulatedSystemOptions): SimulatedSystem {
   const logger = (options.logger ?? silentLogger).child({ part: "sim" });
   const seed = options.seed ?? 42;
   const speed = options.speed > 0 ? options.speed : 1;
-  const start = options.startTime ?? Date.now();
   const historyMs = options.historyMs ?? 3 * 3_600_000;
+  // A saved simulation of the same seed (and start, when one is asked for) is continued.
+  const files = options.persist ? new SimulationFiles(options.dataDir, logger) : undefined;
+  let saved = files?.load();
+  if (saved && (saved.state.seed !== seed || saved.state.historyMs !== historyMs || (options.startTime !== undefined && options.startTime !== saved.state.start))) {
+    logger.warn({ savedSeed: saved.state.seed, seed }, "sim: the saved simulation is of another seed or start; a new world begins (the old files are kept aside)");
+    files?.discard();
+    saved = undefined;
+  }
+  const start = saved?.state.start ?? options.startTime ?? Date.now();
   const world = new World({ seed, start: start - historyMs });
   const store = new SeriesStore({ t0: world.now, stepMs: STEP_MS, retentionSteps: Math.ceil((historyMs + 12 * 3_600_000) / STEP_MS) });
   const emitter = new MetricEmitter(store);
@@ -117,12 +149,14 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   });
   const deliveries = new DeliveryQueue({ logger });
   const idRng = new Rng(seed ^ 0x5bd1e995);
-  const token = randomBytes(24).toString("hex");
+  const token = saved?.state.token ?? randomBytes(24).toString("hex");
   const kubeconfigPath = writeKubeconfig(options.dataDir, publicUrl, token);
   const sent: WebhookPayload[] = [];
   const actions: ActionRecord[] = [];
   let live = false;
   let steps = 0;
+  /** Rebuilding a saved world: everything happens again, except what went out (webhooks, logs). */
+  let replaying = false;
   // The running scenarios, latest last: one at a time unless a start asks to overlap the others.
   const running: Array<{ def: (typeof SCENARIOS)[number]; ctx: ScenarioContext; info: SimScenarioInfo }> = [];
   const latest = () => running.at(-1) ?? null;
@@ -130,7 +164,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   const recordAction = (action: string, target: string, detail: string): void => {
     actions.push({ at: new Date(world.now).toISOString(), action, target, detail });
     if (actions.length > 500) actions.shift();
-    logger.info({ action, target, detail }, "sim: remediation applied");
+    if (!replaying) logger.info({ action, target, detail }, "sim: remediation applied");
   };
 
   world.onStep((w) => {
@@ -143,7 +177,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
       for (const payload of grouper.flush(w.now)) {
         sent.push(payload);
         if (sent.length > 500) sent.shift();
-        if (options.alertWebhookUrl) deliveries.enqueue("alertmanager", options.alertWebhookUrl, payload);
+        if (options.alertWebhookUrl && !replaying) deliveries.enqueue("alertmanager", options.alertWebhookUrl, payload);
       }
     }
     if (steps % 4 === 0) alarms.evaluate(store, w.now);
@@ -153,7 +187,9 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     if (!live || !r.deploy) return;
     const state = event === "started" ? "in_progress" : event === "succeeded" ? "success" : "failure";
     const body = JSON.stringify(deploymentStatusPayload(r, state, world.now, `${publicUrl}/k8s/apis/apps/v1/namespaces/shop/deployments/${r.deployment}`));
-    if (options.githubWebhookUrl) deliveries.enqueue("github", options.githubWebhookUrl, body, githubHeaders("deployment_status", idRng.uuid(), body, options.githubSecret));
+    const headers = githubHeaders("deployment_status", idRng.uuid(), body, options.githubSecret);
+    if (replaying) return;
+    if (options.githubWebhookUrl) deliveries.enqueue("github", options.githubWebhookUrl, body, headers);
     logger.info({ deployment: r.deployment, version: r.version, state }, "sim: deploy status");
   });
 
@@ -161,50 +197,118 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   while (world.now + STEP_MS <= start) world.step();
   live = true;
 
+  // Inputs of a saved simulation not yet applied again (each comes before the step it was made at).
+  const replay: SimInput[] = saved ? [...saved.inputs].sort((x, y) => x.step - y.step) : [];
+  const applyDue = (): void => {
+    for (let next = replay[0]; next !== undefined && next.step <= steps; next = replay[0]) {
+      replay.shift();
+      applyInput(next);
+    }
+  };
+  /** One step of the world, after the replayed inputs due before it. */
+  const advance = (): void => {
+    if (replay.length > 0) applyDue();
+    world.step();
+  };
+
   let remainder = 0;
   const tick = (simMs: number): void => {
     remainder += simMs;
     while (remainder >= STEP_MS) {
       remainder -= STEP_MS;
-      world.step();
+      advance();
     }
   };
 
   let timer: NodeJS.Timeout | undefined;
   let realBase = 0;
   let simBase = 0;
+  /** The real-time clock's anchor of a saved simulation: its clock goes on from there once started. */
+  let savedAnchor: SimState["anchor"];
+  let saver: NodeJS.Timeout | undefined;
+
+  /** Changes through the APIs (anything but a GET) are inputs: recorded with their step before they take effect. */
+  const recorded =
+    (handler: RouteHandler): RouteHandler =>
+    (req, res) => {
+      if (files && !replaying && req.method !== "GET") {
+        const headers: Record<string, string> = {};
+        for (const h of ["authorization", "content-type"]) if (typeof req.headers[h] === "string") headers[h] = req.headers[h];
+        const query = req.query.toString();
+        files.append({ step: steps, kind: "http", method: req.method, url: `${req.path}${query ? `?${query}` : ""}`, headers, body: req.body.toString("base64") });
+      }
+      return handler(req, res);
+    };
 
   const router = new Router();
-  router.include(
+  router.includeWrapped(
     k8sRouter({
       world,
       token,
       onAction: (a: K8sAction) => recordAction(a.action, `${a.namespace}/${a.name}`, a.detail),
     }),
+    recorded,
   );
   router.include(prometheusRouter({ store, rules, now: () => world.now }));
   router.include(cloudwatchRouter({ store, alarms }));
 
-  async function startImpl(name?: string, opts: { overlap?: boolean } = {}): Promise<ScenarioInfo | undefined> {
-    if (name !== undefined) {
-      const def = scenarioByName(name);
-      if (!def) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
-      for (const r of [...running]) if (!opts.overlap || r.def.name === name) await stopImpl(r.def.name);
-      const ctx: ScenarioContext = { world, startedAt: world.now, id: `scenario:${name}:${world.now}` };
-      const extra = def.start(ctx) ?? {};
-      const info = { ...def.info(), ...(extra.fixTarget ? { fixTarget: extra.fixTarget } : {}) };
-      running.push({ def, ctx, info });
-      logger.info({ scenario: name, rootCause: info.rootCause }, "sim: scenario started");
-      return info;
+  /** Starts a scenario now (recorded as an input first, unless it is being replayed). */
+  function startScenario(name: string, opts: { overlap?: boolean } = {}): ScenarioInfo {
+    const def = scenarioByName(name);
+    if (!def) throw new Error(`unknown scenario ${name}; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+    if (files && !replaying) files.append({ step: steps, kind: "scenario", op: "start", name, ...(opts.overlap ? { overlap: true } : {}) });
+    for (const r of [...running]) if (!opts.overlap || r.def.name === name) stopScenario(r.def.name, false);
+    const ctx: ScenarioContext = { world, startedAt: world.now, id: `scenario:${name}:${world.now}` };
+    const extra = def.start(ctx) ?? {};
+    const info = { ...def.info(), ...(extra.fixTarget ? { fixTarget: extra.fixTarget } : {}) };
+    running.push({ def, ctx, info });
+    if (!replaying) logger.info({ scenario: name, rootCause: info.rootCause }, "sim: scenario started");
+    return info;
+  }
+
+  function stopScenario(name: string, record = true): void {
+    const i = running.findIndex((r) => r.def.name === name);
+    const [r] = i < 0 ? [] : running.splice(i, 1);
+    if (!r) return;
+    if (record && files && !replaying) files.append({ step: steps, kind: "scenario", op: "stop", name });
+    r.def.stop?.(r.ctx);
+    world.removeFaults(r.ctx.id);
+    world.cancelScheduled(r.ctx.id);
+    if (!replaying) logger.info({ scenario: name }, "sim: scenario stopped");
+  }
+
+  /** Applies a recorded input again, at the step it was made at. */
+  function applyInput(input: SimInput): void {
+    try {
+      if (input.kind === "scenario") {
+        if (input.op === "start") startScenario(input.name, { overlap: input.overlap === true });
+        else stopScenario(input.name);
+        return;
+      }
+      router.dispatch({ method: input.method, url: input.url, headers: input.headers, body: Buffer.from(input.body, "base64") }, DISCARDED_RESPONSE);
+    } catch (e) {
+      logger.debug({ err: e, input: input.kind }, "sim: a replayed input failed (as it did when it was made)");
     }
+  }
+
+  async function startImpl(name?: string, opts: { overlap?: boolean } = {}): Promise<ScenarioInfo | undefined> {
+    if (name !== undefined) return startScenario(name, opts);
     deliveries.resume();
     if (timer) return undefined;
     realBase = Date.now();
     simBase = world.now + remainder;
+    // A restored simulation's clock went on while the sandbox was down: it catches up (or skips ahead).
+    if (savedAnchor) ({ realBase, simBase } = savedAnchor);
+    savedAnchor = undefined;
+    // Where the clock stands is saved every second while it runs (inputs are saved as they come).
+    if (files) {
+      saver = setInterval(() => files.save(stateNow()), 1000);
+      saver.unref?.();
+    }
     timer = setInterval(() => {
       const target = simBase + (Date.now() - realBase) * speed;
       let budget = 400;
-      while (world.now + remainder + STEP_MS <= target && budget-- > 0) world.step();
+      while (world.now + remainder + STEP_MS <= target && budget-- > 0) advance();
       if (budget <= 0) {
         simBase = world.now;
         realBase = Date.now();
@@ -216,20 +320,17 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   }
 
   async function stopImpl(name?: string): Promise<void> {
-    if (name !== undefined) {
-      const i = running.findIndex((r) => r.def.name === name);
-      const [r] = i < 0 ? [] : running.splice(i, 1);
-      if (!r) return;
-      r.def.stop?.(r.ctx);
-      world.removeFaults(r.ctx.id);
-      world.cancelScheduled(r.ctx.id);
-      logger.info({ scenario: name }, "sim: scenario stopped");
-      return;
-    }
+    if (name !== undefined) return stopScenario(name);
+    // Saved with the clock's anchor: simulated time goes on while the sandbox is down, as after a crash.
+    if (files) files.save(stateNow());
     if (timer) clearInterval(timer);
     timer = undefined;
+    clearInterval(saver);
+    saver = undefined;
     deliveries.stop();
   }
+
+  const stateNow = (): SimState => ({ version: 1, seed, start, historyMs, speed, token, steps, remainder, ...(timer ? { anchor: { realBase, simBase } } : {}), deliveries: deliveries.waiting() });
 
   const system: SimulatedSystem = {
     name: "sim",
@@ -288,7 +389,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     actions: () => [...actions],
     flush: () => deliveries.idle(),
   };
-  router.include(
+  router.includeWrapped(
     hooksRouter({
       world,
       speed,
@@ -300,6 +401,23 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
       onKill: (id, detail) => recordAction("kill_db_query", `orders-db/${id}`, detail),
       onFlush: (prefix, keys) => recordAction("flush_cache_prefix", `cache/${prefix}`, `flushed ${keys} keys under ${prefix}`),
     }),
+    recorded,
   );
+  if (saved) {
+    // The saved world again: the same steps with the same inputs at the same steps, nothing sent.
+    const began = Date.now();
+    replaying = true;
+    try {
+      while (steps < saved.state.steps) advance();
+      applyDue();
+    } finally {
+      replaying = false;
+    }
+    remainder = saved.state.remainder;
+    for (const d of saved.state.deliveries) deliveries.enqueue(d.kind, d.url, d.body, d.headers);
+    savedAnchor = saved.state.speed === speed ? saved.state.anchor : undefined;
+    logger.info({ steps, inputs: saved.inputs.length, simTime: new Date(world.now).toISOString(), ms: Date.now() - began }, "sim: saved simulation restored");
+  }
+  files?.save(stateNow());
   return system;
 }
