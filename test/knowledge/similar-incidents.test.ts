@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findSimilar, markdownSection, pastIncidents, similarLine } from "../../src/knowledge/similar-incidents.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { IncidentHistoryRepo } from "../../src/store/repos/incident-history.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { knowledgeToolset } from "../../src/toolsets/knowledge.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 import { defined } from "../support/defined.ts";
+import { testDatabases } from "../support/databases.ts";
 
 /** Ten kinds of failure, each with its alert, symptom, cause and fix (a catalog action or none). */
 const KINDS = [
@@ -53,11 +53,12 @@ async function seed(store: Store): Promise<void> {
   await store.incidents.create({ id: "INC-OPEN", title: "ContainerOOMKilled on payments", severity: "sev2", origin: "alert", services: ["payments"] });
 }
 
-describe("similar past incidents", () => {
+// The history repository's SQL on every driver (PGlite; Postgres too with TEST_DATABASE_URL).
+describe.each(testDatabases())("similar past incidents ($name)", (tdb) => {
   let db: Db;
   let store: Store;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await tdb.open();
     store = createStore(db);
     await seed(store);
   });
