@@ -39,6 +39,11 @@ export default defineConfig({
     globalSetup: ["test/support/pglite-template.ts"],
     setupFiles: ["test/support/pglite-setup.ts"],
     reporters: ["default"],
-    projects: (["unit", "integration", "e2e"] as const).map((name) => ({ extends: true, test: { name, include: kinds[name] } })),
+    projects: (["unit", "integration", "e2e"] as const).map((name) => ({
+      extends: true,
+      // Unit files share their worker process (modules imported once, not once per file): no test sets
+      // process.env, mocks a module or fakes timers, so nothing leaks between them but module caches.
+      test: { name, include: kinds[name], ...(name === "unit" ? { isolate: false } : {}) },
+    })),
   },
 });
