@@ -43,6 +43,16 @@ async function settle(query: (sql: string, params?: unknown[]) => Promise<Array<
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * What made deliveries fail and be retried (or parked), by error, on stderr: the evidence for a
+ * case that loses something (a delivery is lost to the report when it is parked or still pending).
+ */
+async function reportRetried(query: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>, name: string): Promise<void> {
+  const rows = await query("SELECT attempts, parked_at IS NOT NULL AS parked, processed_at IS NOT NULL AS processed, left(coalesce(error, ''), 160) AS error, count(*)::int AS n FROM webhook_deliveries WHERE attempts > 1 OR error IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY n DESC LIMIT 20");
+  const lines = rows.map((r) => `  ${r.n} × ${r.attempts} attempts, ${r.parked ? "parked" : r.processed ? "processed" : "pending"}: ${r.error || "(no error kept)"}`);
+  process.stderr.write(`${name}: deliveries taken more than once: ${rows.reduce((t, r) => t + Number(r.n), 0)}\n${lines.join("\n")}${lines.length ? "\n" : ""}`);
+}
+
 /** kill -9 of the only replica in the middle of a storm, then a restart on the same data. */
 export async function killMidStorm(kind: "pglite" | "postgres", scale: Scale, admin?: Admin): Promise<ChaosRow> {
   const sandbox = await startSharedSandbox();
@@ -149,6 +159,7 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const { n: failed } = itemAt(await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NOT NULL AND error IS NOT NULL"), 0);
     const { n: parked } = itemAt(await q("SELECT count(*)::int AS n FROM webhook_deliveries WHERE parked_at IS NOT NULL"), 0);
     const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
+    await reportRetried(q, `slack-${mode}`);
     await stop(replica);
     const detail = lost + Number(failed) > 0 ? ` (${parked} deliveries parked, ${lost - Number(parked)} still pending at the deadline, ${failed} Slack calls given up)` : "";
     return { fault: `Slack ${mode} for ${scale.slackOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost: lost + Number(failed), duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: drainSeconds, recovery: `Slack backlog drained after Slack recovered${detail}` };
