@@ -40,6 +40,9 @@ COPY handlers ./handlers
 COPY blocks ./blocks
 COPY runbooks ./runbooks
 COPY manifest.yml policy.example.yaml ./
+# The migrated embedded-database template (node_modules/.cache/aisre): a first start without
+# DATABASE_URL copies it instead of creating its database (initdb and the migrations, seconds).
+RUN node bin/aisre.mjs prepare
 # Everything the process writes lives in /data (PGlite and the sandbox, only without DATABASE_URL)
 # and /tmp: the root filesystem can be mounted read-only. Numeric non-root user, so Kubernetes'
 # runAsNonRoot can check it.

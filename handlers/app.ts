@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { App, HTTPReceiver, type Installation, SocketModeReceiver } from "@slack/bolt";
 import { buildServices, openServiceDb, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
+import type { Db } from "../src/store/db.ts";
 import type { Router } from "../src/http/router.ts";
 import { sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
@@ -48,8 +49,10 @@ export async function startAisre(
     logger?: Logger;
     listeners?: ListenerOptions;
     extraRoutes?: (s: Services) => Router[];
-    /** Resolves when the embedded database may be opened (prepareEmbeddedDb, started before the imports). */
-    databaseReady?: Promise<void>;
+    /** The database, already being opened by the entry point (openServiceDb, started before the imports); opened here when absent. */
+    db?: Promise<Db>;
+    /** Start-up phases (seconds since the process started) so far; this adds its own and logs them all with "aisre is up". */
+    phases?: Record<string, number>;
     /** How long to wait for the shared sandbox (AISRE_SANDBOX_URL) to answer at start (default 60 s). */
     sandboxWaitMs?: number;
   } = {},
@@ -99,9 +102,15 @@ export async function startAisre(
   const botPort = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${botPort}`;
 
+  const phases = options.phases ?? {};
+  const phase = (name: string) => (phases[name] = Math.round(process.uptime() * 1000));
+  phase("listening");
   // The database opens while the sandbox starts.
-  const db = (options.databaseReady ?? Promise.resolve()).then(() => openServiceDb(config, logger));
-  db.catch(() => undefined); // awaited (and its failure reported) by buildServices
+  const db = options.db ?? openServiceDb(config, logger);
+  void db.then(
+    () => phase("store"),
+    () => undefined, // awaited (and its failure reported) by buildServices
+  );
   let sandbox: LocalSandbox | undefined;
   let remote: RemoteSandbox | undefined;
   let signingSecret = config.slack.signingSecret;
@@ -150,6 +159,7 @@ export async function startAisre(
           if (oauth) authorizationUrl = `${sandbox.url}/oauth/v2/authorize`;
         }
       }
+      phase("sandbox");
     }
     // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
     const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
@@ -162,6 +172,7 @@ export async function startAisre(
     throw e;
   }
   const svc = services;
+  phase("services");
   routers = [opsRoutes(svc, state), webhookRoutes(svc.intake), topologyRoutes({ topology: () => svc.topology(), lastRun: () => svc.topologyDiscovery.lastRun(), token: config.env.AISRE_API_TOKEN }), ...(options.extraRoutes?.(svc) ?? [])];
 
   let app: App;
@@ -243,7 +254,7 @@ export async function startAisre(
   if (config.slack.socketMode) await app.start();
   svc.start();
 
-  logger.info({ url, sandbox: sandbox?.url, startupMs: Math.round(process.uptime() * 1000) }, "aisre is up");
+  logger.info({ url, sandbox: sandbox?.url, startupMs: phase("ready"), phases }, "aisre is up");
   let closed = false;
   return {
     url,

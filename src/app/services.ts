@@ -9,7 +9,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { createAppMetrics, type AppMetrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
-import { openDb } from "../store/open.ts";
+import { openServiceDb } from "../store/open.ts";
 import { createStore, type Store } from "../store/store.ts";
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
 import { webhookSources } from "../ingest/registry.ts";
@@ -115,16 +115,8 @@ function withPorts(built: Ports, given: ServiceDeps["ports"] = {}): Ports {
   return { ...built, ...given, missing };
 }
 
-const DATABASE_START_WAIT_MS = 10 * 60_000;
-
-/**
- * The configured database, schema up to date. At start Postgres may still be coming up: it keeps
- * trying (the HTTP server answers 503 meanwhile). Started early by the entry point, it opens while
- * the sandbox starts (on a first start PGlite creates its cluster, the longest step).
- */
-export function openServiceDb(config: Config, logger: Logger): Promise<Db> {
-  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
-}
+/** The configured database, schema up to date (src/store/open.ts; re-exported for the entry points). */
+export { openServiceDb };
 
 export async function buildServices(config: Config, deps: ServiceDeps): Promise<Services> {
   // One redactor for everything that leaves: the built-in rules plus AISRE_REDACT_PATTERNS.

@@ -1,3 +1,4 @@
+import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
@@ -46,4 +47,15 @@ async function openPostgresWithRetry(url: string, options: OpenOptions): Promise
       await new Promise((r) => setTimeout(r, delay));
     }
   }
+}
+
+const DATABASE_START_WAIT_MS = 10 * 60_000;
+
+/**
+ * The configured database, schema up to date. At start Postgres may still be coming up: it keeps
+ * trying (the HTTP server answers 503 meanwhile). The entry point starts it before it loads the rest
+ * of the product, so PGlite's WebAssembly compiles while the modules load.
+ */
+export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
 }

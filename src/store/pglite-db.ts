@@ -71,6 +71,22 @@ export async function openPgliteDb(dataDir: string | "memory"): Promise<Db> {
   return bind(pg, pg);
 }
 
+/**
+ * A first start's embedded database in `dataDir` (which holds none yet): loaded from `template` (a
+ * migrated dump) when given, else created; migrated either way (a no-op for a current template).
+ * Without a template, `keep` receives a dump of the database just made, to serve as one next time.
+ */
+export async function prepareEmbeddedCluster(dataDir: string, template: Blob | undefined, migrate: (db: Db) => Promise<unknown>, keep?: (dump: Blob) => Promise<unknown>): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`], ...(template ? { loadDataDir: template } : {}) });
+  try {
+    await migrate(bind(pg, pg));
+    if (!template && keep) await keep(await pg.dumpDataDir("none"));
+  } finally {
+    await pg.close();
+  }
+}
+
 /** An empty database with every migration applied, dumped (uncompressed tar) for `startFreshDatabasesFrom`. */
 export async function dumpMigratedDatabase(migrate: (db: Db) => Promise<unknown>): Promise<Blob> {
   const pg = await PGlite.create();

@@ -1,25 +1,59 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
-import { migrationsCurrent } from "../../src/store/migrate.ts";
+import { loadMigrations, migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { openDb } from "../../src/store/open.ts";
+import { dumpMigratedDatabase } from "../../src/store/pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "../../src/store/pglite-prepare.ts";
+import { embeddedTemplateFile, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
 
-/** A first start creates the embedded database in a worker thread, beside the main thread's start-up. */
+/** A first start makes the embedded database in a worker thread, beside the main thread's start-up. */
 describe("prepareEmbeddedDb", () => {
   const root = mkdtempSync(join(tmpdir(), "aisre-prepare-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  it("creates and migrates the cluster in a worker; the main thread then opens it as it is", async () => {
+  const capture = () => {
     const lines: string[] = [];
-    const logger = createLogger({ format: "json", destination: { write: (l: string) => lines.push(l) } });
+    return { lines, logger: createLogger({ format: "json", destination: { write: (l: string) => lines.push(l) } }) };
+  };
+
+  it("copies a fresh data folder from the migrated template: the template's contents, every migration applied", async () => {
+    // A template with something of its own, so that a database made any other way would lack it.
+    const template = join(root, "marked.tar");
+    expect(
+      await writeTemplate(
+        template,
+        await dumpMigratedDatabase(async (db) => {
+          await migrate(db);
+          await db.exec("CREATE TABLE template_marker (x int); INSERT INTO template_marker VALUES (42)");
+        }),
+      ),
+    ).toBe(true);
+    const { lines, logger } = capture();
+    const dataDir = join(root, "from-template");
+    expect(await prepareEmbeddedDb(embeddedDbDir(dataDir), logger, { template })).toBe("template");
+    expect(lines.filter((l) => l.includes("copying the migrated embedded database"))).toHaveLength(1);
+    const db = await openDb({ dataDir });
+    try {
+      expect(await db.query<{ x: number }>("SELECT x FROM template_marker")).toEqual([{ x: 42 }]);
+      expect(await migrationsCurrent(db)).toBe(true);
+      const [latest] = await db.query<{ v: number }>("SELECT max(version) AS v FROM schema_migrations");
+      expect(Number(latest?.v)).toBe(loadMigrations().at(-1)?.version);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+
+  it("without a template, creates and migrates the cluster in a worker and keeps it as the template for the next fresh folder", async () => {
+    const { lines, logger } = capture();
+    const template = join(root, "kept", "template.tar");
     const dir = embeddedDbDir(join(root, "data"));
     expect(embeddedDbExists(dir)).toBe(false);
-    await prepareEmbeddedDb(dir, logger);
-    expect(lines.filter((l) => l.includes("first start"))).toHaveLength(1);
+    expect(await prepareEmbeddedDb(dir, logger, { template })).toBe("created");
+    expect(lines.filter((l) => l.includes("first start: creating"))).toHaveLength(1);
     expect(embeddedDbExists(dir)).toBe(true);
+    expect(existsSync(template)).toBe(true);
     const db = await openDb({ dataDir: join(root, "data") });
     try {
       expect(await migrationsCurrent(db)).toBe(true);
@@ -27,16 +61,32 @@ describe("prepareEmbeddedDb", () => {
     } finally {
       await db.close();
     }
-    // A second start finds it: nothing to create.
-    await prepareEmbeddedDb(dir, logger);
+    // A second start finds it: nothing to make.
+    expect(await prepareEmbeddedDb(dir, logger, { template })).toBe("existing");
     expect(lines.filter((l) => l.includes("first start"))).toHaveLength(1);
-  }, 120_000);
+    // The kept template makes the next fresh folder, migrated.
+    const next = join(root, "next");
+    expect(await prepareEmbeddedDb(embeddedDbDir(next), logger, { template })).toBe("template");
+    const db2 = await openDb({ dataDir: next });
+    try {
+      expect(await migrationsCurrent(db2)).toBe(true);
+      expect(await db2.query("SELECT 1 FROM pg_tables WHERE tablename = 'probe'")).toEqual([]);
+    } finally {
+      await db2.close();
+    }
+  }, 180_000);
 
   it("a failed worker leaves nothing half-made behind (opening creates it then)", async () => {
     const blocker = join(root, "not-a-dir");
     writeFileSync(blocker, "a file where the data folder should be");
     const dir = join(blocker, "pg");
-    await prepareEmbeddedDb(dir);
+    expect(await prepareEmbeddedDb(dir, undefined, { template: join(root, "none.tar") })).toBe("failed");
     expect(embeddedDbExists(dir)).toBe(false);
   }, 60_000);
+
+  it("names the template by PGlite's version and the migrations, under node_modules/.cache", () => {
+    expect(templateKey()).toMatch(/^[0-9a-f]{16}$/);
+    expect(embeddedTemplateFile()).toContain(join("node_modules", ".cache", "aisre", `pglite-${templateKey()}.tar`));
+    expect(embeddedTemplateFile("abc")).not.toBe(embeddedTemplateFile());
+  });
 });

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { startAisre } from "../../handlers/app.ts";
+import { loadConfig } from "../../src/config.ts";
+import { silentLogger } from "../../src/log.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openDb } from "../../src/store/open.ts";
+import { eventually } from "../support/eventually.ts";
+import { freePort } from "../support/ports.ts";
+
+/**
+ * /readyz is what the banner, the image's probes and a load balancer trust: ready means a webhook
+ * is stored durably before its 2xx. Until the store is open the server is alive (/healthz) but not
+ * ready, and webhooks are refused with 503 (a sender retries) rather than accepted into memory.
+ */
+describe("readiness at start", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aisre-ready-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("answers /healthz but /readyz 503 and webhooks 503 until the store is open; then ready, and a webhook is stored before its 202", async () => {
+    const port = await freePort();
+    const config = loadConfig({ PORT: String(port), SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
+    let openStore: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (openStore = resolve));
+    let opened: Db | undefined;
+    const db = gate.then(async () => (opened = await openDb({ dataDir: "memory" })));
+    const phases: Record<string, number> = {};
+    const starting = startAisre(config, { logger: silentLogger, db, phases });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await eventually(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), "/healthz while the store is closed", 120_000);
+      // The sandbox comes up meanwhile; readiness still waits for the store.
+      await eventually(async () => ("sandbox" in phases ? true : undefined), "the sandbox to be up", 120_000);
+      const notReady = await fetch(`${base}/readyz`);
+      expect(notReady.status).toBe(503);
+      const refused = await fetch(`${base}/webhooks/generic`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: "Early", status: "firing", service: "checkout", summary: "too early" }] }) });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get("retry-after")).toBeTruthy();
+      expect(opened).toBeUndefined();
+
+      openStore();
+      const aisre = await starting;
+      try {
+        const ready = await fetch(`${base}/readyz`);
+        expect(ready.status).toBe(200);
+        expect(((await ready.json()) as { detail: string }).detail).toContain("migrations applied");
+        expect(Object.keys(phases)).toEqual(expect.arrayContaining(["listening", "sandbox", "store", "services", "ready"]));
+        const accepted = await fetch(`${base}/webhooks/generic`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: "OnTime", status: "firing", service: "checkout", summary: "ready now" }] }) });
+        expect(accepted.status).toBe(202);
+        const rows = await opened!.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic'");
+        expect(rows[0]?.n).toBe(1);
+      } finally {
+        await aisre.close();
+      }
+    } finally {
+      openStore();
+      await starting.then(
+        (a) => a.close(),
+        () => undefined,
+      );
+    }
+  }, 300_000);
+});
