@@ -115,8 +115,15 @@ export class TopologyDiscovery {
    */
   async prime(): Promise<void> {
     try {
-      await this.tick();
-      if (this.current.services.length === 0 && this.o.sources.length) await this.refresh();
+      // A restart finds the graph the store holds: in place at once, and this replica's first
+      // discovery (or re-read) refreshes it in the background instead of holding up the start.
+      if ((await this.o.repo.services()).length > 0) {
+        await this.reload();
+        void this.tick().catch((e: unknown) => this.logger.warn({ err: e }, "topology refresh failed"));
+      } else {
+        await this.tick();
+        if (this.current.services.length === 0 && this.o.sources.length) await this.refresh();
+      }
     } catch (e) {
       this.logger.error({ err: e }, "initial topology discovery failed");
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { scoreTopologyDiscovery } from "../../src/cli/commands/eval-topology.ts";
 import { clockOf } from "../../src/domain/clock.ts";
 import { TOPOLOGY_LEADER_LOCK, topologyCron } from "../../src/app/topology.ts";
@@ -117,9 +117,13 @@ describe("topology discovery: store, schedule, ageing, replicas", () => {
   });
 
   it("a restart sees the stored graph before any source answers; a failing source is reported, not fatal; services.yaml overrides apply", async () => {
+    // The source answers (with an error) only when the test lets it: the start does not wait for it.
+    let answer: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
     const broken: DiscoverySource = {
       name: "kubernetes",
       async observe() {
+        await answered;
         throw new Error("Kubernetes refused to list services: HTTP 403");
       },
     };
@@ -127,6 +131,9 @@ describe("topology discovery: store, schedule, ageing, replicas", () => {
     const restarted = new TopologyDiscovery({ repo: createStore(db).topology, sources: [broken], overrides, clock: clockOf(() => clock), maxAgeMs: 6 * H });
     await restarted.prime();
     expect(restarted.topology().edges).toEqual([{ from: "checkout", to: "fraud-check", sources: ["services.yaml"] }]);
+    expect(restarted.lastRun()).toBeUndefined();
+    answer();
+    await vi.waitFor(() => expect(restarted.lastRun()).toBeDefined(), { timeout: 10_000 });
     expect(restarted.lastRun()?.sources).toEqual([{ name: "kubernetes", status: "error", services: 0, edges: 0, error: "Kubernetes refused to list services: HTTP 403" }]);
     const plain = new TopologyDiscovery({ repo: createStore(db).topology, sources: [], overrides: NO_OVERRIDES, clock: clockOf(() => clock), maxAgeMs: 6 * H });
     await plain.prime();

@@ -83,7 +83,7 @@ export class MetricEmitter {
   }
 
   private counter(name: string, labels: Labels, inc: number): void {
-    const key = this.key(name, labels);
+    const key = this.store.keyOf(name, labels);
     const v = (this.counters.get(key) ?? 0) + Math.max(0, inc);
     this.counters.set(key, v);
     this.store.set(name, labels, Math.round(v * 1000) / 1000);
@@ -121,7 +121,7 @@ export class MetricEmitter {
     this.counter("http_requests_total", { ...base, code: "200" }, reqs * (1 - sig.errorRatio));
     for (const code of ["500", "502", "503", "504"]) {
       const share = sig.codes[code] ?? 0;
-      if (share > 0 || this.counters.has(`http_requests_total\u0000${base.namespace}\u0000${base.service}\u0000${code}`)) this.counter("http_requests_total", { ...base, code }, reqs * share);
+      if (share > 0 || this.counters.has(this.store.keyOf("http_requests_total", { ...base, code }))) this.counter("http_requests_total", { ...base, code }, reqs * share);
     }
     const fastP99 = Math.max(sig.p50 * 1.01, sig.slow.fraction > 0.01 ? sig.p95 : sig.p99);
     const sigma = Math.max(0.05, Math.log(fastP99 / Math.max(sig.p50, 1e-6)) / 2.326);
@@ -150,7 +150,7 @@ export class MetricEmitter {
         const calls = sig.rps * call.perRequest * stepS;
         const failed = calls * (w.signals.get(to.name)?.errorRatio ?? 0);
         const edge = { client: s.name, server: to.name, connection_type: to.kind === "database" ? "database" : to.kind === "queue" ? "messaging_system" : "" };
-        if (calls > 0 || this.counters.has(this.key("traces_service_graph_request_total", edge))) {
+        if (calls > 0 || this.counters.has(this.store.keyOf("traces_service_graph_request_total", edge))) {
           this.counter("traces_service_graph_request_total", edge, calls);
           this.counter("traces_service_graph_request_failed_total", edge, failed);
         }
@@ -172,20 +172,14 @@ export class MetricEmitter {
         if (isHttp(to)) {
           const ok = { ...labels, request_protocol: "http", response_code: "200" };
           const bad = { ...labels, request_protocol: "http", response_code: "503" };
-          if (calls > 0 || this.counters.has(this.key("istio_requests_total", ok))) this.counter("istio_requests_total", ok, calls - failed);
-          if (failed > 0 || this.counters.has(this.key("istio_requests_total", bad))) this.counter("istio_requests_total", bad, failed);
+          if (calls > 0 || this.counters.has(this.store.keyOf("istio_requests_total", ok))) this.counter("istio_requests_total", ok, calls - failed);
+          if (failed > 0 || this.counters.has(this.store.keyOf("istio_requests_total", bad))) this.counter("istio_requests_total", bad, failed);
         } else {
           const tcp = { ...labels, request_protocol: "tcp" };
-          if (calls > 0 || this.counters.has(this.key("istio_tcp_sent_bytes_total", tcp))) this.counter("istio_tcp_sent_bytes_total", tcp, calls * (TCP_BYTES_PER_CALL[to.kind] ?? 500));
+          if (calls > 0 || this.counters.has(this.store.keyOf("istio_tcp_sent_bytes_total", tcp))) this.counter("istio_tcp_sent_bytes_total", tcp, calls * (TCP_BYTES_PER_CALL[to.kind] ?? 500));
         }
       }
     }
-  }
-
-  private key(name: string, labels: Labels): string {
-    let key = name;
-    for (const k in labels) key += `\u0000${labels[k]}`;
-    return key;
   }
 
   private cwService(s: ServiceSpec, sig: Signals, stepS: number): void {

@@ -16,6 +16,13 @@ export interface Series {
   lastStep: number;
 }
 
+interface KeyNode {
+  /** By label name, then by its value. */
+  next?: Map<string, Map<string, KeyNode>>;
+  /** The canonical key of the label set ending here. */
+  key?: string;
+}
+
 /** Canonical key of a label set (`__name__` included), sorted by name. */
 export function labelsKey(labels: Labels): string {
   return Object.keys(labels)
@@ -66,17 +73,46 @@ export class SeriesStore {
     if (step % 240 === 0) this.dropStale();
   }
 
-  /** Fast identity of a series as written (callers always pass labels in the same order). */
-  private readonly fastKeys = new Map<string, string>();
+  /**
+   * Canonical keys of the label sets written so far, as a trie: metric name, then each label's name
+   * and value in the order the caller passes them (callers always pass a set in the same order).
+   * Walking it is a few lookups of short strings; building and hashing a joined string for every
+   * sample was most of the time the simulation's history took at start.
+   */
+  private readonly keyTrie = new Map<string, KeyNode>();
+  private keyCount = 0;
+
+  /** The canonical key (`labelsKey` with `__name__`) of a series, remembered for the next write. */
+  keyOf(name: string, labels: Labels): string {
+    let node: KeyNode | undefined = this.keyTrie.get(name);
+    if (!node) {
+      node = {};
+      this.keyTrie.set(name, node);
+    }
+    for (const k in labels) {
+      const v = labels[k] ?? "";
+      node.next ??= new Map();
+      let byValue: Map<string, KeyNode> | undefined = node.next.get(k);
+      if (!byValue) {
+        byValue = new Map();
+        node.next.set(k, byValue);
+      }
+      let child: KeyNode | undefined = byValue.get(v);
+      if (!child) {
+        child = {};
+        byValue.set(v, child);
+      }
+      node = child;
+    }
+    if (node.key === undefined) {
+      node.key = labelsKey({ __name__: name, ...labels });
+      this.keyCount++;
+    }
+    return node.key;
+  }
 
   set(name: string, labels: Labels, value: number): void {
-    let fast = name;
-    for (const k in labels) fast += `\u0000${k}\u0001${labels[k]}`;
-    let key = this.fastKeys.get(fast);
-    if (key === undefined) {
-      key = labelsKey({ __name__: name, ...labels });
-      this.fastKeys.set(fast, key);
-    }
+    const key = this.keyOf(name, labels);
     let s = this.series.get(key);
     if (!s) {
       const full = { __name__: name, ...labels };
@@ -113,6 +149,9 @@ export class SeriesStore {
 
   private dropStale(): void {
     for (const [k, s] of this.series) if (s.lastStep < this.tail) this.series.delete(k);
-    if (this.fastKeys.size > this.series.size * 2) this.fastKeys.clear();
+    if (this.keyCount > this.series.size * 2) {
+      this.keyTrie.clear();
+      this.keyCount = 0;
+    }
   }
 }
