@@ -254,7 +254,9 @@ export async function startAisre(
   if (config.slack.socketMode) await app.start();
   svc.start();
 
-  logger.info({ url, sandbox: sandbox?.url, startupMs: phase("ready"), phases }, "aisre is up");
+  const mem = process.memoryUsage();
+  const mib = (n: number) => Math.round(n / 1048576);
+  logger.info({ url, sandbox: sandbox?.url, startupMs: phase("ready"), phases, memoryMiB: { rss: mib(mem.rss), heapUsed: mib(mem.heapUsed), heapTotal: mib(mem.heapTotal), external: mib(mem.external) } }, "aisre is up");
   let closed = false;
   return {
     url,

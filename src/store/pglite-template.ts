@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadMigrations } from "./migrate.ts";
 
@@ -36,7 +36,8 @@ export function readTemplate(path: string): Blob | undefined {
 
 /**
  * Writes a dump as the template. Concurrent writers each write their own file before the atomic
- * rename. False (and nothing left behind) when the folder is not writable, e.g. a read-only image.
+ * rename; templates of other migrations or PGlite versions in the folder (40 MB each) are removed.
+ * False (and nothing left behind) when the folder is not writable, e.g. a read-only image.
  */
 export async function writeTemplate(path: string, dump: Blob): Promise<boolean> {
   const partial = `${path}.${randomUUID()}.partial`;
@@ -44,6 +45,8 @@ export async function writeTemplate(path: string, dump: Blob): Promise<boolean> 
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path);
+    const dir = dirname(path);
+    for (const f of readdirSync(dir)) if (/^pglite-[0-9a-f]{16}\.tar$/.test(f) && f !== basename(path)) rmSync(join(dir, f), { force: true });
     return true;
   } catch {
     rmSync(partial, { force: true });
