@@ -120,7 +120,7 @@ export async function startAisre(
   // OAuth v2 installs: the real app's client id/secret, or ones made up for the sandbox workspace (which then rotates tokens).
   const oauth = config.slack.oauth
     ? config.slack.mode === "sandbox"
-      ? { clientId: `${Date.now() % 1e10}.${randomBytes(4).readUInt32BE(0)}`, clientSecret: randomBytes(16).toString("hex"), stateSecret: randomBytes(16).toString("hex"), scopes: config.slack.oauth.scopes }
+      ? { clientId: "", clientSecret: "", stateSecret: randomBytes(16).toString("hex"), scopes: config.slack.oauth.scopes } // the sandbox's client: set once it has started
       : { clientId: config.slack.oauth.clientId!, clientSecret: config.slack.oauth.clientSecret!, stateSecret: config.slack.oauth.stateSecret!, scopes: config.slack.oauth.scopes }
     : undefined;
   let authorizationUrl: string | undefined;
@@ -149,14 +149,16 @@ export async function startAisre(
           signingSecret: signingSecret!,
           botToken: botToken!,
           ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}),
-          ...(config.slack.mode === "sandbox" && oauth
-            ? { oauth: { clientId: oauth.clientId, clientSecret: oauth.clientSecret, tokenRotation: true, redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`], installUrl: `${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.install}` } }
-            : {}),
+          ...(config.slack.mode === "sandbox" && oauth ? { oauth: { redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`], installUrl: `${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.install}` } } : {}),
           logger: logger.child({ component: "sandbox" }),
         });
         if (config.slack.mode === "sandbox") {
           slackApiUrl = `${sandbox.url}/api/`;
-          if (oauth) authorizationUrl = `${sandbox.url}/oauth/v2/authorize`;
+          if (oauth && sandbox.oauthClient) {
+            authorizationUrl = `${sandbox.url}/oauth/v2/authorize`;
+            oauth.clientId = sandbox.oauthClient.clientId;
+            oauth.clientSecret = sandbox.oauthClient.clientSecret;
+          }
         }
       }
       phase("sandbox");

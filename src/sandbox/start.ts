@@ -1,3 +1,5 @@
+import { randomBytes, randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
@@ -17,6 +19,17 @@ import type { OAuthApp } from "./slack/oauth.ts";
 import type { SlackWorkspace } from "./slack/workspace.ts";
 import { github } from "../ingest/sources/github.ts";
 
+/** The sandbox app's OAuth client id and secret: the data folder's, else new ones. */
+function sandboxOAuthClient(file: string): { clientId: string; clientSecret: string } {
+  try {
+    const saved = JSON.parse(readFileSync(file, "utf8")) as { clientId?: unknown; clientSecret?: unknown };
+    if (typeof saved.clientId === "string" && typeof saved.clientSecret === "string") return { clientId: saved.clientId, clientSecret: saved.clientSecret };
+  } catch {
+    // none yet, or unreadable: new ones
+  }
+  return { clientId: `${randomInt(1e9, 9e9)}.${randomInt(1e9, 9e9)}`, clientSecret: randomBytes(16).toString("hex") };
+}
+
 export interface LocalSandbox {
   url: string;
   /** The bot token the sandbox workspace accepts (the bot's own token in sandbox mode). */
@@ -24,6 +37,8 @@ export interface LocalSandbox {
   workspace: SlackWorkspace;
   /** Socket Mode's connections and envelopes, when the app uses Socket Mode. */
   socketMode?: SocketModeHub;
+  /** The app's OAuth client (its Basic Information), when it installs through OAuth. */
+  oauthClient?: { clientId: string; clientSecret: string };
   parts: SandboxPart[];
   scenarios?: ScenarioControl;
   /** The simulated production system, when any of Kubernetes / Prometheus / CloudWatch is sandboxed. */
@@ -35,7 +50,17 @@ export interface LocalSandbox {
  * Starts the local sandbox on SANDBOX_PORT: the Slack workspace (when Slack is not configured) and
  * the simulated system, Jira and PagerDuty (each only when its real counterpart is not configured).
  */
-export async function startLocalSandbox(options: { config: Config; botUrl?: string; signingSecret: string; botToken: string; appToken?: string; logger: Logger; shared?: boolean; oauth?: OAuthApp }): Promise<LocalSandbox> {
+export async function startLocalSandbox(options: {
+  config: Config;
+  botUrl?: string;
+  signingSecret: string;
+  botToken: string;
+  appToken?: string;
+  logger: Logger;
+  shared?: boolean;
+  /** OAuth installs: the app's Redirect URLs and install link; its client id and secret are the sandbox's (kept in the data folder). */
+  oauth?: Pick<OAuthApp, "redirectUrls" | "installUrl">;
+}): Promise<LocalSandbox> {
   const { config, logger } = options;
   const parts: SandboxPart[] = [];
   // The simulation writes its URL into a kubeconfig and alert links, so the port is chosen first.
@@ -82,6 +107,9 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     keep("PagerDuty", "pagerduty.json", pd.store);
     parts.push(pd);
   }
+  // The app's OAuth client and the tokens issued outlive restarts (the bot keeps its installs in its database).
+  const oauthFile = join(config.dataDir, "sandbox", "slack-oauth.json");
+  const oauthApp = options.oauth ? { ...sandboxOAuthClient(oauthFile), tokenRotation: true, ...options.oauth } : undefined;
   const running = await startSandbox({
     port,
     host: config.host,
@@ -91,7 +119,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     // aisre's incident links are on its public URL's host: the domain registered for unfurls.
     unfurlDomains: [new URL(config.env.PUBLIC_URL ?? botUrl).hostname],
     ...(options.appToken ? { appToken: options.appToken } : {}),
-    ...(options.oauth ? { oauth: options.oauth } : {}),
+    ...(oauthApp ? { oauth: oauthApp } : {}),
     timeFactor: config.env.SIM_SPEED,
     parts,
     scenarios,
@@ -102,6 +130,8 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
   const workspaceFile = persistWorkspace(running.workspace, join(config.dataDir, "sandbox", "slack-workspace.json"), logger);
   // Faults switched on (`/sandbox/faults`) go on until their end across a restart.
   keep("fault switch", "faults.json", running.faults);
+  const grants = running.slack.core.oauth;
+  if (oauthApp && grants) files.push(persistSnapshots({ file: oauthFile, what: "Slack OAuth installs", snapshot: () => JSON.stringify({ clientId: oauthApp.clientId, clientSecret: oauthApp.clientSecret, ...grants.snapshot() }), restore: (j) => grants.restore(JSON.parse(j) as object), logger }));
   for (const p of parts) await p.start?.();
   logger.debug({ dataDir: join(config.dataDir, "sandbox") }, "sandbox started");
   return {
@@ -109,6 +139,7 @@ export async function startLocalSandbox(options: { config: Config; botUrl?: stri
     botToken: options.botToken,
     workspace: running.workspace,
     ...(running.slack.core.socketMode ? { socketMode: running.slack.core.socketMode } : {}),
+    ...(oauthApp ? { oauthClient: { clientId: oauthApp.clientId, clientSecret: oauthApp.clientSecret } } : {}),
     parts,
     scenarios,
     sim,

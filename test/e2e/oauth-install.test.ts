@@ -95,4 +95,15 @@ describe("the OAuth v2 install flow, run by the product", () => {
     expect(org?.installation.isEnterpriseInstall).toBe(true);
     expect(org?.installation.enterprise?.id).toBe("E0SANDBOX1");
   });
+
+  it("after a restart (same data folder) the install still works: the sandbox keeps its client and the tokens it issued", async () => {
+    const dataDir = t.aisre.services.config.dataDir;
+    await t.close();
+    t = await startTestAisre({ env: { SLACK_OAUTH: "true", AISRE_DATA_DIR: dataDir } });
+    expect(await t.aisre.services.store.slackInstallations.count()).toBe(2);
+    const r = await t.aisre.services.slack.call("auth.test", {});
+    expect(r.ok && r.data.team_id).toBe("T0SANDBOX1");
+    const seen = await t.command("U_ALICE", "#incidents", "status checkout");
+    expect(seen.some((m) => JSON.stringify(m.blocks ?? []).includes("Share in channel"))).toBe(true);
+  }, 240_000);
 });

@@ -86,6 +86,16 @@ export class OAuthGrants {
     return { scope: r.scope, enterprise: r.enterprise, team: r.team };
   }
 
+  /** The tokens and refresh tokens issued (what a restarted sandbox must still accept); codes live minutes and are not kept. */
+  snapshot(): { tokens: Array<[string, { expiresAt?: number; team: string }]>; refreshTokens: Array<[string, { scope: string; enterprise: boolean; team: string; used: boolean }]> } {
+    return { tokens: [...this.tokens.entries()], refreshTokens: [...this.refreshTokens.entries()] };
+  }
+
+  restore(state: { tokens?: unknown; refreshTokens?: unknown }): void {
+    if (Array.isArray(state.tokens)) for (const [k, v] of state.tokens as Array<[string, { expiresAt?: number; team: string }]>) this.tokens.set(k, v);
+    if (Array.isArray(state.refreshTokens)) for (const [k, v] of state.refreshTokens as Array<[string, { scope: string; enterprise: boolean; team: string; used: boolean }]>) this.refreshTokens.set(k, v);
+  }
+
   /** The workspace a token issued here belongs to. */
   teamOf(token: string): string | undefined {
     return this.tokens.get(token)?.team;
