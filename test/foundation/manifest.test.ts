@@ -6,6 +6,8 @@ import { parse } from "yaml";
 import { SLASH_COMMANDS } from "../../handlers/commands/aisre.ts";
 import { DEFAULT_BOT_EVENTS } from "../../src/sandbox/slack/events.ts";
 import { SUGGESTED_PROMPTS } from "../../src/assistant/assistant-surface.ts";
+import { OAUTH_PATHS } from "../../handlers/app.ts";
+import { DEFAULT_BOT_SCOPES } from "../../src/config.ts";
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.url), "utf8")) as {
@@ -15,7 +17,7 @@ const manifest = parse(readFileSync(new URL("../../manifest.yml", import.meta.ur
     assistant_view?: { suggested_prompts?: Array<{ title: string; message: string }> };
     unfurl_domains?: string[];
   };
-  oauth_config: { scopes: { bot: string[] } };
+  oauth_config: { scopes: { bot: string[] }; redirect_urls?: string[] };
   settings: { socket_mode_enabled: boolean; event_subscriptions: { bot_events: string[] }; interactivity: { is_enabled: boolean } };
 };
 const schema = JSON.parse(readFileSync(new URL("../fixtures/slack-manifest.schema.1.0.0.json", import.meta.url), "utf8")) as object;
@@ -27,6 +29,11 @@ function validator() {
 }
 
 describe("manifest.yml", () => {
+  it("declares the OAuth redirect URL the product serves, and the scopes an OAuth install asks for", () => {
+    expect(manifest.oauth_config.redirect_urls?.map((u) => new URL(u).pathname)).toEqual([OAUTH_PATHS.redirect]);
+    expect([...DEFAULT_BOT_SCOPES].sort()).toEqual([...manifest.oauth_config.scopes.bot].sort());
+  });
+
   it("is valid against Slack's official manifest schema", () => {
     const validate = validator();
     const ok = validate(manifest);
