@@ -123,6 +123,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   configureRedaction(config.env.AISRE_REDACT_PATTERNS);
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
   const db = await (deps.db ?? openServiceDb(config, logger));
+  // Readiness of the embedded store, asked once now while its one connection is idle (see ready()).
+  let embeddedCurrent = db.driver === "pglite" && (await migrationsCurrent(db));
   // One clock for the whole product: the simulation's in the sandbox, else the wall clock.
   const clock = deps.clock ?? systemClock;
   const store = createStore(db, clock);
@@ -326,8 +328,14 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     topologyDiscovery,
     async ready() {
       if (!db.health.up()) return { ok: false, detail: `store unreachable: ${db.health.reason() ?? "connection lost"}` };
+      // The embedded store is in this process and was migrated by it: once current it stays so, and
+      // a probe need not queue behind the start's work on its one connection. Postgres is asked
+      // every time: the query is also the probe that notices an outage.
+      if (embeddedCurrent) return { ok: true, detail: "store reachable, migrations applied" };
       try {
-        return (await migrationsCurrent(db)) ? { ok: true, detail: "store reachable, migrations applied" } : { ok: false, detail: "migrations pending" };
+        const current = await migrationsCurrent(db);
+        embeddedCurrent = current && db.driver === "pglite";
+        return current ? { ok: true, detail: "store reachable, migrations applied" } : { ok: false, detail: "migrations pending" };
       } catch (e) {
         return { ok: false, detail: `store unreachable: ${e instanceof Error ? e.message : String(e)}` };
       }

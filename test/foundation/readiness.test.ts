@@ -19,7 +19,7 @@ describe("readiness at start", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "aisre-ready-"));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it("answers /healthz but /readyz 503 and webhooks 503 until the store is open; then ready, and a webhook is stored before its 202", async () => {
+  it("answers /healthz but /readyz 503 and webhooks 503 until the store is open; then ready, a webhook is stored before its 202, and readiness does not wait on a busy embedded store", async () => {
     const port = await freePort();
     const config = loadConfig({ PORT: String(port), SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
     let openStore: () => void = () => undefined;
@@ -51,6 +51,17 @@ describe("readiness at start", () => {
         expect(accepted.status).toBe(202);
         const rows = await opened!.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic'");
         expect(rows[0]?.n).toBe(1);
+        // Readiness does not queue behind work holding the embedded store's one connection (the
+        // start's own work, a long transaction): migrated by this process, it stays current.
+        let release: () => void = () => undefined;
+        const held = opened!.transaction(() => new Promise<void>((resolve) => (release = resolve)));
+        try {
+          const probe = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(20_000) });
+          expect(probe.status).toBe(200);
+        } finally {
+          release();
+          await held;
+        }
       } finally {
         await aisre.close();
       }
