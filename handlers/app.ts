@@ -163,6 +163,7 @@ export async function startAisre(
       }
       phase("sandbox");
     }
+    if (oauth && !oauth.clientId) throw new Error("SLACK_OAUTH: OAuth installs need the sandbox started with the product (not a shared sandbox at AISRE_SANDBOX_URL)");
     // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
     const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
     services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
