@@ -208,6 +208,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     workspaces,
     defaultChannel,
   });
+  metrics.registry.onCollect(async () => metrics.remediationPending.set(remediation.pendingWork()));
   // A resolved incident's pending action cards lose their buttons at once.
   incidents.events.on("status", (incident, _from, by) => {
     void remediation.incidentStatusChanged(incident, by).catch((e: unknown) => logger.error({ err: e, incident: incident.id }, "withdrawing pending actions failed"));

@@ -151,6 +151,7 @@ export function createAppMetrics(registry = new MetricsRegistry()) {
     webhookDeliveriesParked: registry.gauge("aisre_webhook_deliveries_parked", "Webhook deliveries parked after repeated failures (see `aisre deliveries list`)."),
     outboxPending: registry.gauge("aisre_outbox_pending", "Slack calls queued in the outbox and not sent yet."),
     outboxOldestPendingSeconds: registry.gauge("aisre_outbox_oldest_pending_seconds", "Age of the oldest Slack call still queued in the outbox (0 when none): the outbox lag."),
+    remediationPending: registry.gauge("aisre_remediation_pending", "Remediation work under way in this process: withdrawals of a resolved incident's actions, action card edits queued, actions running."),
     diagnosisRuns: registry.counter("aisre_diagnosis_runs_total", "Diagnosis rankings by outcome (ok, failed)."),
     sliPollEnabled: registry.gauge("aisre_sli_poll_enabled", "1 when SLI polling is configured on this replica."),
     sliPollLeader: registry.gauge("aisre_sli_poll_leader", "1 while this replica holds the SLI poll leadership (one replica polls at a time)."),

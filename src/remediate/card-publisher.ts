@@ -99,6 +99,11 @@ export class ActionCards {
     this.changed?.();
   }
 
+  /** Cards with an edit queued or under way. */
+  pending(): number {
+    return this.serial.size;
+  }
+
   /** Resolves when no card edit is waiting (tests, shutdown). */
   async idle(): Promise<void> {
     await this.serial.idle();

@@ -5,7 +5,7 @@ import type { OutboxSender } from "../incident/outbox-sender.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import type { Logger } from "../log.ts";
 import type { AuditEntry } from "../store/repos/audit.ts";
-import type { Store } from "../store/store.ts";
+import { createStore, type Store } from "../store/store.ts";
 import { ActionRecords } from "./action-records.ts";
 import { approversText, checkApprover } from "./approvers.ts";
 import { auditAction, timelineAction } from "./audit-trail.ts";
@@ -222,6 +222,9 @@ export class RemediationService {
 
     const dedupeKey = canonical({ type: rec.type, service: target.service, namespace: target.namespace ?? null, pod: target.pod ?? null, params });
     const created = await withLock(this.o.store.db, "remediate", async (tx): Promise<RecommendOutcome | RemediationAction> => {
+      // Resolved since the check above: nothing is offered. Under the lock withdrawPending takes, so a
+      // recommendation either sees the resolution or exists by the time its withdrawal looks.
+      if ((await createStore(tx, this.o.store.clock).incidents.get(incidentId))?.status === "resolved") return { offered: false, reason: "the incident is resolved" };
       const records = new ActionRecords(tx);
       const earlier = await records.byKey(incidentId, dedupeKey);
       const open = earlier.find((e) => OPEN_STATES.includes(e.state) || e.state === "rejected");
@@ -425,21 +428,49 @@ export class RemediationService {
 
   /** An incident changed status: once resolved, its pending recommendations are withdrawn (a later click is refused as stale anyway). */
   async incidentStatusChanged(incident: Incident, by: string): Promise<void> {
-    if (incident.status === "resolved") await this.withdrawPending(incident.id, by);
+    if (incident.status !== "resolved") return;
+    this.withdrawing++;
+    try {
+      await this.withdrawPending(incident.id, by);
+    } finally {
+      this.withdrawing--;
+    }
   }
 
-  /** The incident was resolved: its pending recommendations are withdrawn and their buttons removed. */
+  /** Withdrawals under way (an incident just resolved). */
+  private withdrawing = 0;
+
+  /**
+   * Work this process still has for the cards in threads: withdrawals under way, card edits queued,
+   * actions running. The incident eval waits for 0 (with an empty outbox) before it reads a thread
+   * as final (the `aisre_remediation_pending` gauge).
+   */
+  pendingWork(): number {
+    return this.withdrawing + this.cards.pending() + this.running.size;
+  }
+
+  /**
+   * The incident was resolved: its pending recommendations are withdrawn and their buttons removed.
+   * The withdrawal takes the lock a recommendation is created under: one being created as the
+   * incident resolves is either refused (it sees the resolution) or withdrawn here.
+   */
   async withdrawPending(incidentId: string, by: string): Promise<number> {
-    let n = 0;
-    for (const a of await this.records.byIncident(incidentId)) {
-      if (a.state !== "pending" && a.state !== "advised") continue;
-      if (!(await this.records.transition(a.id, [a.state], "stale", { reason: "incident resolved" }))) continue;
+    const withdrawn = await withLock(this.o.store.db, "remediate", async (tx) => {
+      const records = new ActionRecords(tx);
+      const out: RemediationAction[] = [];
+      for (const a of await records.byIncident(incidentId)) {
+        if (a.state !== "pending" && a.state !== "advised") continue;
+        if (await records.transition(a.id, [a.state], "stale", { reason: "incident resolved" })) out.push(a);
+      }
+      return out;
+    });
+    for (const a of withdrawn) {
       await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: "Withdrawn: the incident was resolved before it ran", ok: false });
       await auditAction(this.o.store, by, "stale", a, { reason: "incident resolved" });
+      // Queued now (counted in pendingWork); it waits for the card's post when that is not sent yet.
       void this.cards.refresh(a.id);
-      n++;
     }
-    return n;
+    return withdrawn.length;
   }
 
   private stateMessage(a: RemediationAction): string {

@@ -39,6 +39,27 @@ describe("guardrails", () => {
     expect((await h.remediation.approve(actionId!, "U_ALICE")).message).toMatch(/stale/);
   });
 
+  it("a recommendation made as the incident resolves is refused, not left approvable (its withdrawal already ran)", async () => {
+    h = await remediationHarness();
+    await h.incidents.changeStatus(h.incident.id, "resolved", "aisre", "all alerts quiet");
+    expect(await h.remediation.withdrawPending(h.incident.id, "aisre")).toBe(0);
+    // The diagnosis looked just before the resolution committed: its first read still says open.
+    const get = h.store.incidents.get.bind(h.store.incidents);
+    let first = true;
+    h.store.incidents.get = async (id: string) => {
+      const i = await get(id);
+      if (!first || !i) return i;
+      first = false;
+      return { ...i, status: "open" };
+    };
+    const r = await h.remediation.recommend(h.incident.id, rollback);
+    h.store.incidents.get = get;
+    expect(r).toMatchObject({ offered: false, reason: "the incident is resolved" });
+    expect(await h.remediation.pending()).toEqual([]);
+    await h.settle();
+    expect(h.remediation.pendingWork()).toBe(0);
+  });
+
   it("kill switch: off for everyone at once, survives a restart, only approvers turn it back on", async () => {
     h = await remediationHarness();
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);

@@ -112,20 +112,8 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
       }
       await sleep(300);
     }
-    async function step(): Promise<boolean> {
-      const now = await simNow();
-      record.simMinutes = Math.round((now - start) / M);
-      // Inject what is due.
-      for (const [i, f] of faults.entries()) {
-        if (f.truth) continue;
-        const prev = faults[i - 1];
-        const due = f.plan.when === "after-previous-resolved" ? !!prev?.truth && prev.stopped && [...threads.values()].length > 0 && [...threads.values()].every((t) => t.cards.at(-1)?.card.status === "resolved") && now - (lastStop ?? now) >= 0 : now - start >= f.plan.when.at * M;
-        if (!due) continue;
-        const body = (await post(`${sandbox}/sandbox/scenarios/${f.plan.scenario}${i > 0 && f.plan.when !== "after-previous-resolved" ? "?overlap=1" : ""}`, {})) as { scenario: { rootCause: string; fix: string; fixTarget: { kind: string; name: string } } };
-        f.truth = { scenario: f.plan.scenario, rootCause: body.scenario.rootCause, fix: body.scenario.fix, fixTarget: body.scenario.fixTarget, startedAt: await simNow() };
-        o.log?.(`  ${plan.id}: ${f.plan.scenario} injected at minute ${Math.round((f.truth.startedAt - start) / M)}`);
-      }
-      // Read the channel as a person would.
+    /** Reads the channel as a person would; approves the first remediation when it is the documented fix of a running fault. */
+    async function readChannel(now: number): Promise<void> {
       const history = (await read("/messages?limit=200")).messages ?? [];
       for (const root of history) {
         if (!readCard(root).incidentId) continue;
@@ -151,6 +139,21 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
           }
         }
       }
+    }
+    async function step(): Promise<boolean> {
+      const now = await simNow();
+      record.simMinutes = Math.round((now - start) / M);
+      // Inject what is due.
+      for (const [i, f] of faults.entries()) {
+        if (f.truth) continue;
+        const prev = faults[i - 1];
+        const due = f.plan.when === "after-previous-resolved" ? !!prev?.truth && prev.stopped && [...threads.values()].length > 0 && [...threads.values()].every((t) => t.cards.at(-1)?.card.status === "resolved") && now - (lastStop ?? now) >= 0 : now - start >= f.plan.when.at * M;
+        if (!due) continue;
+        const body = (await post(`${sandbox}/sandbox/scenarios/${f.plan.scenario}${i > 0 && f.plan.when !== "after-previous-resolved" ? "?overlap=1" : ""}`, {})) as { scenario: { rootCause: string; fix: string; fixTarget: { kind: string; name: string } } };
+        f.truth = { scenario: f.plan.scenario, rootCause: body.scenario.rootCause, fix: body.scenario.fix, fixTarget: body.scenario.fixTarget, startedAt: await simNow() };
+        o.log?.(`  ${plan.id}: ${f.plan.scenario} injected at minute ${Math.round((f.truth.startedAt - start) / M)}`);
+      }
+      await readChannel(now);
       // Stop faults nothing fixed: after faultMinutes once a remedy was proposed for the incident
       // (on a slow machine the diagnosis takes more simulated minutes), at twice that regardless.
       const proposed = [...threads.values()].some((t) => t.replies.some((m) => readActionCard(m)));
@@ -173,6 +176,10 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
       return false;
     }
     await Promise.all(clicks);
+    // The thread as final: once the product has nothing left to send (its outbox empty, no card edit
+    // or withdrawal under way), read every thread once more. A defined settling point, not a sleep.
+    if (!(await settled(bot, 120_000))) errors.push("the product did not settle (outbox or remediation work still pending after 2 min)");
+    await readChannel(await simNow());
     const state = (await (await fetch(`${sandbox}/sandbox/state`)).json()) as { pagerdutyIncidents?: Array<{ dedupKey?: string; incidentKey?: string }>; jiraIssues?: Array<{ key: string; comments: number }> };
     record.pagedKeys = (state.pagerdutyIncidents ?? []).map((i) => i.dedupKey ?? i.incidentKey ?? "").filter(Boolean);
     for (const j of state.jiraIssues ?? []) record.jiraComments[j.key] = j.comments;
@@ -203,6 +210,23 @@ async function approve(sandbox: string, channel: string, ts: string): Promise<vo
     const text = JSON.stringify(seen.messages ?? []);
     if (!/\(1\/2\)|another approver|second approver|1 of 2/i.test(text)) return;
   }
+}
+
+/**
+ * Whether the product has settled: its outbox is empty and no remediation work (a withdrawal, a card
+ * edit, an action) is under way, in two reads in a row (its /metrics gauges), within `timeoutMs`.
+ */
+async function settled(bot: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${bot}/metrics`)).text().catch(() => "");
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN);
+    quiet = gauge("aisre_outbox_pending") === 0 && gauge("aisre_remediation_pending") === 0 ? quiet + 1 : 0;
+    if (quiet >= 2) return true;
+    await sleep(300);
+  }
+  return false;
 }
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
