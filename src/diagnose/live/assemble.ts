@@ -183,10 +183,35 @@ export function namesDependency(text: string, name: string): boolean {
   );
 }
 
+/** P(X ≥ k) for X ~ Poisson(λ). */
+function poissonTail(k: number, lambda: number): number {
+  if (k <= 0) return 1;
+  let term = Math.exp(-lambda);
+  let below = term;
+  for (let i = 1; i < k; i++) {
+    term *= lambda / i;
+    below += term;
+  }
+  return Math.max(0, 1 - below);
+}
+
+/**
+ * Whether a log signature is more frequent since the onset than its base rate before explains: seen
+ * `after` times in `afterMs` against `before` times in `beforeMs`. The base rate of a line never seen
+ * before is not zero but at most about half a line in the window (a Jeffreys prior): a sparse
+ * background line ("upstream orders-db returned 500", once in a while) showing two or three times in
+ * a long incident is what that rate predicts, not news; hundreds of new tracebacks are.
+ */
+export function unusualSinceOnset(before: number, after: number, beforeMs: number, afterMs: number): boolean {
+  const expected = ((before + 0.5) / Math.max(60_000, beforeMs)) * Math.max(60_000, afterMs);
+  return after >= 3 * expected && poissonTail(after, expected) < 0.01;
+}
+
 /**
  * Log signatures → engine evidence (pure):
- * - new or sharply increased since the onset (a signature as frequent before the onset as after is
- *   background noise and is left out); info lines only when brand new (slow-query logs);
+ * - clearly more frequent since the onset than before it (unusualSinceOnset: a signature as frequent
+ *   before the onset as after, or a sparse one seen a few times, is background noise and is left
+ *   out); info lines only when brand new (slow-query logs);
  * - a line that names a dependency ("timeout waiting for orders-db query", "upstream payments call
  *   failed") is evidence against that dependency, not against the service that wrote it.
  */
@@ -199,11 +224,9 @@ export function logEvidence(service: string, signatures: readonly LogSignature[]
     const before = sig.before ?? 0;
     if (after === 0) continue;
     if (haveBefore && sig.before !== undefined) {
-      const rateB = before / Math.max(60_000, onsetMs - coverage!.from);
-      const rateA = after / Math.max(60_000, coverage!.to - onsetMs);
-      const fresh = before === 0;
-      if (!fresh && rateA <= 3 * rateB) continue;
-      if (sig.level === "info" && !(fresh && after >= 3)) continue;
+      // The base rate: was this line there before the incident, and is it clearly more frequent now?
+      if (!unusualSinceOnset(before, after, onsetMs - coverage!.from, coverage!.to - onsetMs)) continue;
+      if (sig.level === "info" && !(before === 0 && after >= 3)) continue;
     } else if (sig.level === "info") continue;
     const text = sig.signature;
     const named = deps.filter((d) => namesDependency(text, d));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleContext, candidateServices, logEvidence, metricHint, namesDependency, primaryAlert } from "../../../src/diagnose/live/assemble.ts";
+import { assembleContext, candidateServices, logEvidence, metricHint, namesDependency, primaryAlert, unusualSinceOnset } from "../../../src/diagnose/live/assemble.ts";
 import { estimateOnset } from "../../../src/diagnose/live/onset.ts";
 import { chooseRemedy } from "../../../src/diagnose/live/remedy.ts";
 import { diagnose } from "../../../src/diagnose/engine.ts";
@@ -81,6 +81,34 @@ describe("assembly helpers", () => {
       ["payments", "in checkout's logs: upstream payments call failed: context deadline exceeded", 40, true],
       ["checkout", "LOG: duration: <n> ms execute <unnamed>", 12, false],
     ]);
+  });
+});
+
+describe("log base rates: sparse background lines are not evidence", () => {
+  it("a line seen a few times in a long incident and never in the window before is what its base rate predicts", () => {
+    // disk-full seed 3: "upstream orders-db returned 500" in catalog's logs, 0 in the 25 min before, 3 in the 90 min since.
+    expect(unusualSinceOnset(0, 3, 25 * M, 90 * M)).toBe(false);
+    expect(unusualSinceOnset(0, 1, 25 * M, 5 * M)).toBe(false);
+    expect(unusualSinceOnset(0, 2, 25 * M, 10 * M)).toBe(false);
+    // A real fault's lines: many, new or sharply up.
+    expect(unusualSinceOnset(0, 40, 25 * M, 10 * M)).toBe(true);
+    expect(unusualSinceOnset(5, 300, 25 * M, 10 * M)).toBe(true);
+    expect(unusualSinceOnset(20, 10, 25 * M, 10 * M)).toBe(false);
+  });
+
+  it("the dependency a sparse line names gets no evidence from it", () => {
+    const onset = NOW - 90 * M;
+    const ev = logEvidence(
+      "catalog",
+      [
+        { signature: "upstream orders-db returned <n> Internal Server Error", level: "error", count: 3, before: 0, after: 3, sample: "", sources: ["catalog-1"], firstSeen: onset + 40 * M },
+        { signature: "failed to write thumbnail cache <*>: no space left on device (ENOSPC)", level: "error", count: 300, before: 0, after: 300, sample: "", sources: ["catalog-1"], firstSeen: onset + M },
+      ],
+      { from: onset - 25 * M, to: NOW },
+      onset,
+      new Set(["orders-db", "cache"]),
+    );
+    expect(ev.map((e) => e.service)).toEqual(["catalog"]);
   });
 });
 
