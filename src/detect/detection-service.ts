@@ -11,7 +11,8 @@ import type { ResolvedSli } from "./sli-config.ts";
  * refractory logic is tuned for benchmark scoring; episodes are handled here, per SLI threshold).
  * One episode gives one finding: later anomalous points of the same
  * episode give nothing unless the score climbs by `escalationStep` (then a finding marked
- * `escalation`). An episode ends after `closeAfterMs` without unusual points. Quiet hours do not
+ * `escalation`). An episode ends after `closeAfterMs` without unusual points, or once the series is
+ * back in its usual range for `recoverAfterMs` (its metrics are back to normal). Quiet hours do not
  * drop findings: they are marked `quiet` (and never `page`), the caller decides what to post.
  */
 export interface SeriesPoint {
@@ -55,13 +56,31 @@ export interface DetectionServiceOptions {
   closeAfterMs?: number;
   /** Score increase that re-raises an open episode (default 0.15). */
   escalationStep?: number;
+  /**
+   * An episode is also over once the series has been back in its usual range (as it was when the
+   * episode began) for this long (default 10 min): the metrics are back to normal, however long the
+   * detector itself takes to stop calling the points unusual (its baseline moved during the episode).
+   */
+  recoverAfterMs?: number;
+}
+
+/** What an episode remembers of the series' usual range when it began, to tell when it is back in it. */
+interface Episode {
+  since: number;
+  lastUnusualAt: number;
+  peak: number;
+  /** Usual level and spread just before the episode. */
+  usual: number;
+  spread: number;
+  /** First point of the current run back in the usual range. */
+  normalSince?: number;
 }
 
 interface SeriesState {
   sli: ResolvedSli;
   detector: AnomalyDetector;
   points: ChartPoint[];
-  episode?: { since: number; lastUnusualAt: number; peak: number };
+  episode?: Episode;
 }
 
 export class DetectionService {
@@ -70,6 +89,7 @@ export class DetectionService {
   private readonly keep: number;
   private readonly closeAfterMs: number;
   private readonly escalationStep: number;
+  private readonly recoverAfterMs: number;
   private readonly detectorOptions: Partial<DetectorOptions>;
 
   constructor(slis: readonly ResolvedSli[] = [], opts: DetectionServiceOptions = {}) {
@@ -77,6 +97,7 @@ export class DetectionService {
     this.keep = Math.max(2, opts.keepPoints ?? 360);
     this.closeAfterMs = opts.closeAfterMs ?? 3_600_000;
     this.escalationStep = opts.escalationStep ?? 0.15;
+    this.recoverAfterMs = opts.recoverAfterMs ?? 10 * 60_000;
     this.detectorOptions = opts.detector ?? {};
   }
 
@@ -107,7 +128,7 @@ export class DetectionService {
   /** The open episode of a series (a finding was made and it has not been quiet for closeAfterMs), if any. */
   episode(key: string): { since: number; lastUnusualAt: number; peak: number } | undefined {
     const e = this.series.get(key)?.episode;
-    return e ? { ...e } : undefined;
+    return e ? { since: e.since, lastUnusualAt: e.lastUnusualAt, peak: e.peak } : undefined;
   }
 
   /** The points kept for a series' chart (oldest first), up to the newest fed. */
@@ -158,11 +179,17 @@ export class DetectionService {
     const rightWay = sli.direction === "both" || (sli.direction === "up" ? e.deviation > 0 : e.deviation < 0);
     if (e.since !== undefined && rightWay && st.episode) st.episode.lastUnusualAt = p.t;
     if (st.episode && p.t - st.episode.lastUnusualAt > this.closeAfterMs) st.episode = undefined;
+    if (st.episode) {
+      const ep = st.episode;
+      if (backInUsualRange(sli, p.value, ep)) ep.normalSince ??= p.t;
+      else ep.normalSince = undefined;
+      if (ep.normalSince !== undefined && p.t - ep.normalSince >= this.recoverAfterMs) st.episode = undefined;
+    }
     if (!(score >= sli.threshold) || !rightWay || !significant(sli, e.deviation, e.baseline)) return undefined;
 
     let escalation = false;
     if (!st.episode) {
-      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: score };
+      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: score, usual: e.baseline, spread: e.spread };
     } else if (score >= st.episode.peak + this.escalationStep) {
       st.episode.peak = score;
       st.episode.lastUnusualAt = p.t;
@@ -186,6 +213,17 @@ export class DetectionService {
       escalation,
     };
   }
+}
+
+/**
+ * Whether a value is back in the range the series kept before the episode: within three of its
+ * spreads of its usual level (and of the SLI's floors), on the side the SLI cares about.
+ */
+function backInUsualRange(sli: ResolvedSli, value: number, ep: Episode): boolean {
+  if (!Number.isFinite(ep.usual) || !Number.isFinite(value)) return false;
+  const band = Math.max(3 * (Number.isFinite(ep.spread) ? ep.spread : 0), sli.minDeviation ?? 0, (sli.minRelativeDeviation ?? 0) * Math.abs(ep.usual), 0.05 * Math.abs(ep.usual));
+  const d = value - ep.usual;
+  return sli.direction === "up" ? d <= band : sli.direction === "down" ? -d <= band : Math.abs(d) <= band;
 }
 
 /** Whether a deviation is large enough to matter (the SLI's optional floors). */

@@ -56,6 +56,25 @@ describe("DetectionService", () => {
     expect(findings.length).toBeLessThanOrEqual(3);
   });
 
+  it("an episode is over once the series has been back in its usual range for 10 minutes, not after an hour", () => {
+    const svc = new DetectionService(slis);
+    const pts = noisy(1560, 7);
+    // 20 minutes at 3× the usual latency, then back to normal.
+    for (let i = 1500; i < 1520; i++) itemAt(pts, i).value = 300 + (i % 3);
+    const findings = [];
+    const open: Array<[number, boolean]> = [];
+    for (const [i, p] of pts.entries()) {
+      findings.push(...svc.observe("checkout/latency", [p]));
+      if (i >= 1500) open.push([i - 1520, svc.episode("checkout/latency") !== undefined]);
+    }
+    expect(findings.filter((f) => !f.escalation)).toHaveLength(1);
+    const openAt = (minAfterReturn: number) => open.find(([m]) => m === minAfterReturn)?.[1];
+    expect(openAt(-1)).toBe(true);
+    expect(openAt(5)).toBe(true);
+    expect(openAt(12)).toBe(false);
+    expect(openAt(39)).toBe(false);
+  });
+
   it("marks findings in quiet hours as quiet and never paging", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(1500, 4);
