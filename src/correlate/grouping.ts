@@ -1,5 +1,5 @@
 import type { Alert } from "../domain/alert.ts";
-import { relation, type Topology } from "../domain/topology.ts";
+import type { Topology } from "../domain/topology.ts";
 
 /** What the correlator needs to know about an open incident. */
 export interface OpenIncidentView {
@@ -9,6 +9,21 @@ export interface OpenIncidentView {
   lastActivityMs: number;
   /** Labels shared by its alerts (cluster, namespace, alertname…). */
   labelSets: Array<Record<string, string>>;
+  /** When it opened (ms). */
+  openedAtMs?: number;
+  /** The service its diagnosis leads with, once it has one: what its symptoms are read against. */
+  suspectedCause?: string;
+  /** When each of its services first showed a problem in it (ms, the earliest start of its alerts there). */
+  serviceOnsetMs?: Record<string, number>;
+  /** When a remediation saw its symptoms recover (a verified fix), if one did. */
+  recoveredAtMs?: number;
+}
+
+/** A deploy or config change (what may start a fault of its own). */
+export interface RecentChange {
+  service: string;
+  atMs: number;
+  what: string;
 }
 
 export interface GroupingOptions {
@@ -18,9 +33,17 @@ export interface GroupingOptions {
   maxHops: number;
   /** Label similarity (0..1) that groups alerts without a known service. */
   minLabelSimilarity: number;
+  /**
+   * A dependency of an incident's service that starts failing within this long of that service's
+   * own onset may be the cause it was waiting for (internal alerts fire later than the edge's);
+   * one that starts failing much later is a fault of its own.
+   */
+  causalWindowMs: number;
+  /** A deploy of a service this recent, made after an incident began, makes its alerts a fault of their own. */
+  freshChangeMs: number;
 }
 
-export const DEFAULT_GROUPING: GroupingOptions = { windowMs: 30 * 60_000, maxHops: 2, minLabelSimilarity: 0.6 };
+export const DEFAULT_GROUPING: GroupingOptions = { windowMs: 30 * 60_000, maxHops: 2, minLabelSimilarity: 0.6, causalWindowMs: 10 * 60_000, freshChangeMs: 30 * 60_000 };
 
 export type GroupingDecision = { kind: "join"; incidentId: string; reason: string; score: number } | { kind: "new"; reason: string };
 
@@ -39,39 +62,138 @@ export function labelSimilarity(a: Record<string, string>, b: Record<string, str
 }
 
 /**
- * Decides which open incident an alert belongs to, and says why in words a responder can check.
- * (An alert already in an incident stays there; that is decided before grouping.)
- * Preference: same service, then the closest service in the topology,
- * then label similarity; the most recently active incident wins ties.
+ * Shortest chain of calls from `from` to `to` (`from` calls … calls `to`), within maxHops: `from`
+ * depends on `to`, so a fault in `to` can surface in `from`. Undefined when there is none.
  */
-export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING): GroupingDecision {
-  let best: { incidentId: string; reason: string; score: number; activity: number } | undefined;
+export function dependencyPath(t: Topology, from: string, to: string, maxHops: number): { hops: number; path: string[] } | undefined {
+  if (from === to) return { hops: 0, path: [] };
+  const prev = new Map<string, string>([[from, ""]]);
+  let frontier = [from];
+  for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {
+    const next: string[] = [];
+    for (const s of frontier) {
+      for (const e of t.edges) {
+        if (e.from !== s || prev.has(e.to)) continue;
+        prev.set(e.to, s);
+        if (e.to === to) {
+          const path: string[] = [];
+          for (let cur = to; cur !== from; cur = prev.get(cur)!) path.unshift(`${prev.get(cur)} calls ${cur}`);
+          return { hops: hop, path };
+        }
+        next.push(e.to);
+      }
+    }
+    frontier = next;
+  }
+  return undefined;
+}
+
+/**
+ * Whether an alert only warns of a coming exhaustion (a disk almost full, memory near its limit, a
+ * predicted fill): its service is not failing yet, so it explains nothing that fails above it.
+ */
+export function warnsOnly(name: string): boolean {
+  const n = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return /\b(almost|near|nearly|predict\w*|will|approaching|filling)\b/.test(n);
+}
+
+const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
+
+/** Score of how an incident explains an alert, with the why; undefined when it does not. */
+type Claim = { score: number; reason: string };
+
+/**
+ * How an open incident relates to an alert on `service`, as an on-call engineer reads the topology:
+ * - the incident's suspected cause or one of its services: the same fault;
+ * - a service that depends on the suspected cause (or on one of its services): a downstream symptom;
+ * - a dependency of one of its services that started failing close to that service's onset: the
+ *   cause it was waiting for (edge alerts fire first, internal ones later) — failing, not warning of
+ *   a coming exhaustion (a disk almost full explains nothing above it yet);
+ * - not a dependency that starts failing much later, nor a service deployed after the incident
+ *   began (its own change, its own fault), nor a symptom that came back after the incident's fix
+ *   was verified (unless nothing else explains it).
+ */
+function claim(alert: Alert & { service: string }, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
+  const s = alert.service;
+  const own = inc.services.includes(s) || inc.suspectedCause === s;
+  // After a verified fix, its symptoms firing again are a weak claim: another incident that explains them wins.
+  const afterFix = inc.recoveredAtMs !== undefined && startsMs > inc.recoveredAtMs;
+  if (own) {
+    if (afterFix) return { score: 1, reason: `${s} alerted in it before its fix was verified` };
+    return { score: inc.suspectedCause === s ? 6 : 5, reason: inc.suspectedCause === s ? `${s} is its suspected cause` : `same service (${s})` };
+  }
+  const fresh = changes.find((c) => c.service === s && inc.openedAtMs !== undefined && c.atMs > inc.openedAtMs && startsMs - c.atMs <= o.freshChangeMs && c.atMs <= startsMs + 60_000);
+  if (fresh) return undefined;
+  const anchors = [...new Set([...(inc.suspectedCause ? [inc.suspectedCause] : []), ...inc.services])];
+  let down: { hops: number; path: string[]; via: string } | undefined;
+  for (const a of anchors) {
+    const p = dependencyPath(topology, s, a, o.maxHops);
+    if (p && (!down || p.hops < down.hops || (a === inc.suspectedCause && p.hops === down.hops))) down = { ...p, via: a };
+  }
+  if (down) {
+    const base = down.via === inc.suspectedCause ? 4 : 3;
+    return { score: afterFix ? 1 : base, reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
+  }
+  let up: { hops: number; path: string[]; via: string } | undefined;
+  for (const a of warnsOnly(alert.name) ? [] : inc.services) {
+    const onset = inc.serviceOnsetMs?.[a];
+    if (onset !== undefined && Math.abs(startsMs - onset) > o.causalWindowMs) continue;
+    const p = dependencyPath(topology, a, s, o.maxHops);
+    if (p && (!up || p.hops < up.hops)) up = { ...p, via: a };
+  }
+  // A detector's slowdown on a service that shares a dependency with one of the incident's (both
+  // call orders-db): load the incident put on that dependency, or its recovery burst, slows its other
+  // callers. Only a weak signal (an anomaly, latency) joins that way: errors there would be the
+  // dependency failing, which alerts on its own.
+  if (!up && alert.source === "anomaly" && /latency|duration|slow/i.test(alert.name)) {
+    const mine = new Set(topology.edges.filter((e) => e.from === s).map((e) => e.to));
+    for (const x of inc.services) {
+      const shared = topology.edges.find((e) => e.from === x && mine.has(e.to));
+      if (shared) return { score: 1, reason: `${s} and ${x} both call ${shared.to} (a slowdown spread through it)` };
+    }
+  }
+  if (up) {
+    return { score: afterFix ? 1 : 2, reason: `${up.via} depends on ${s} (${up.path.join(", ")}) and they started failing together` };
+  }
+  return undefined;
+}
+
+/**
+ * Decides which open incident an alert belongs to, and says why in words a responder can check.
+ * (An alert already in an incident stays there, unless it fires again; that is decided before grouping.)
+ * Preference: the suspected cause or the same service, then a symptom downstream of the suspected
+ * cause or of its services, then a dependency failing at the same time; the incident under way the
+ * longest wins ties (a cascade grows from the incident that already has it; a new one earns its
+ * symptoms). Alerts without a service group by label similarity.
+ */
+export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): GroupingDecision {
+  let best: { incidentId: string; reason: string; score: number; inc: OpenIncidentView } | undefined;
+  // Ties: the incident under way the longest; without opening times, the most recently active.
+  const earlier = (a: OpenIncidentView, b: OpenIncidentView) => (a.openedAtMs !== undefined && b.openedAtMs !== undefined ? a.openedAtMs < b.openedAtMs : a.lastActivityMs > b.lastActivityMs);
   const consider = (inc: OpenIncidentView, score: number, reason: string) => {
-    if (!best || score > best.score || (score === best.score && inc.lastActivityMs > best.activity)) best = { incidentId: inc.id, reason, score, activity: inc.lastActivityMs };
+    if (!best || score > best.score || (score === best.score && earlier(inc, best.inc))) best = { incidentId: inc.id, reason, score, inc };
   };
-  for (const inc of open) {
+  const started = Date.parse(alert.startsAt);
+  const startsMs = Number.isFinite(started) ? Math.min(started, nowMs) : nowMs;
+  // A suspected cause that is another open incident's own service is that incident's: its diagnosis
+  // saw the other fault from the outside (a cart deploy seen from the cache incident), not its cause.
+  const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && open.some((o) => o.id !== inc.id && o.services.includes(inc.suspectedCause!));
+  for (const raw of open) {
+    const inc = ownedElsewhere(raw) ? { ...raw, suspectedCause: undefined } : raw;
     if (nowMs - inc.lastActivityMs > options.windowMs) continue;
     const minutes = Math.max(0, Math.round((nowMs - inc.lastActivityMs) / 60_000));
     const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
     if (alert.service) {
-      if (inc.services.includes(alert.service)) {
-        consider(inc, 5, `same service (${alert.service}), ${when}`);
-        continue;
-      }
-      let closest: { hops: number; path: string[]; via: string } | undefined;
-      for (const s of inc.services) {
-        const r = relation(topology, alert.service, s, options.maxHops);
-        if (r && (!closest || r.hops < closest.hops)) closest = { ...r, via: s };
-      }
-      if (closest) {
-        consider(inc, 4 - closest.hops, `${alert.service} is ${closest.hops} hop${closest.hops > 1 ? "s" : ""} from ${closest.via} in the topology (${closest.path.join(", ")}), ${when}`);
-        continue;
-      }
+      const c = claim({ ...alert, service: alert.service }, inc, startsMs, topology, options, changes);
+      if (c) consider(inc, c.score, `${c.reason}, ${when}`);
+      continue;
     }
     const sim = Math.max(0, ...inc.labelSets.map((l) => labelSimilarity(alert.labels, l)));
-    if (!alert.service && sim >= options.minLabelSimilarity) consider(inc, 1 + sim, `labels ${Math.round(sim * 100)}% alike (${LOCATION_LABELS.filter((k) => alert.labels[k]).join(", ")}), ${when}`);
+    if (sim >= options.minLabelSimilarity) consider(inc, 1 + sim, `labels ${Math.round(sim * 100)}% alike (${LOCATION_LABELS.filter((k) => alert.labels[k]).join(", ")}), ${when}`);
   }
   if (best) return { kind: "join", incidentId: best.incidentId, reason: best.reason, score: best.score };
   if (!alert.service) return { kind: "new", reason: "no open incident with similar labels" };
-  return { kind: "new", reason: `no open incident on ${alert.service} or a service near it in the topology` };
+  const fresh = changes.find((c) => c.service === alert.service && startsMs - c.atMs <= options.freshChangeMs && c.atMs <= startsMs + 60_000);
+  if (fresh && open.some((i) => nowMs - i.lastActivityMs <= options.windowMs && i.openedAtMs !== undefined && fresh.atMs > i.openedAtMs)) return { kind: "new", reason: `${alert.service} changed (${fresh.what}) after the open incidents began: a fault of its own` };
+  return { kind: "new", reason: `no open incident on ${alert.service}, its dependencies or what depends on it` };
 }

@@ -54,13 +54,13 @@ export function nextSteps(d: Diagnosis, max = 4): string[] {
 }
 
 /** Root-card content (matches the incident card's diagnosis fields). */
-export function cardDiagnosis(d: Diagnosis): { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] } {
+export function cardDiagnosis(d: Diagnosis): { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[]; service?: string } {
   const lead = d.hypotheses[0];
   const affected = lead ? lead.services.slice(1) : [];
   return {
     ...(lead ? { summary: `${lead.service}${affected.length ? ` and ${plural(affected.length, "dependent service")} (${affected.slice(0, 3).join(", ")}${affected.length > 3 ? ", …" : ""})` : ""} ${verb(1 + affected.length, "shows")} anomalies.` } : {}),
     cause: lead ? (d.uncertainty === "unsure: two candidates" && d.hypotheses[1] ? `Unsure: ${lead.service} or ${d.hypotheses[1].service}. ${lead.cause}` : lead.cause) : "No clear cause yet.",
-    ...(lead ? { confidence: lead.confidence } : {}),
+    ...(lead ? { confidence: lead.confidence, service: lead.service } : {}),
     verdict: d.uncertainty,
     nextSteps: nextSteps(d),
   };

@@ -2,7 +2,7 @@ import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
-import { DEFAULT_GROUPING, groupAlert, type GroupingOptions, type OpenIncidentView } from "../correlate/grouping.ts";
+import { DEFAULT_GROUPING, groupAlert, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -154,19 +154,45 @@ export class IncidentService {
     return result;
   }
 
-  private async openViews(s: Store): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView> }> {
+  private async openViews(s: Store): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView>; changes: RecentChange[] }> {
     const open = await s.incidents.listOpen();
     const incidents = new Map(open.map((i) => [i.id, i]));
     const views = new Map<string, OpenIncidentView>();
+    const ids = open.map((i) => i.id);
     // An incident with an alert still firing is active now, however long ago its last change was.
-    const firing = await s.alerts.incidentsFiring(open.map((i) => i.id));
+    const [firing, causes, recoveries] = await Promise.all([s.alerts.incidentsFiring(ids), s.incidents.suspectedCauses(ids), s.timeline.recoveries(ids)]);
     const now = this.o.clock.now();
-    for (const inc of open) views.set(inc.id, { id: inc.id, services: inc.services, lastActivityMs: firing.has(inc.id) ? now : Date.parse(inc.updatedAt), labelSets: [] });
+    for (const inc of open) {
+      const cause = causes.get(inc.id);
+      const recovered = recoveries.get(inc.id);
+      views.set(inc.id, {
+        id: inc.id,
+        services: inc.services,
+        lastActivityMs: firing.has(inc.id) ? now : Date.parse(inc.updatedAt),
+        labelSets: [],
+        openedAtMs: Date.parse(inc.createdAt),
+        serviceOnsetMs: {},
+        ...(cause ? { suspectedCause: cause } : {}),
+        ...(recovered ? { recoveredAtMs: Date.parse(recovered) } : {}),
+      });
+    }
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
-      for (const r of await s.alerts.labelSamples([...views.keys()], 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
+      for (const r of await s.alerts.labelSamples(ids, 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
+      for (const r of await s.alerts.serviceOnsets(ids)) views.get(r.incidentId)!.serviceOnsetMs![r.service] = Date.parse(r.since);
     }
-    return { incidents, views };
+    // Deploys and config changes made lately: a service changed after an incident began has a fault of its own.
+    const changes =
+      views.size === 0
+        ? []
+        : (await s.changes.between(undefined, new Date(now - this.o.grouping.freshChangeMs - this.o.grouping.windowMs).toISOString(), new Date(now).toISOString()))
+            .filter((c) => c.kind === "deploy" || c.kind === "config")
+            .map((c) => ({ service: c.service, atMs: Date.parse(c.at), what: `${c.kind}${c.version ? ` ${c.version}` : ""}` }));
+    return { incidents, views, changes };
+  }
+
+  private group(alert: Alert, now: number, views: Map<string, OpenIncidentView>, changes: readonly RecentChange[]): GroupingDecision {
+    return groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping, changes);
   }
 
   /**
@@ -175,7 +201,7 @@ export class IncidentService {
    */
   private async ingestAlerts(s: Store, alerts: Alert[], result: IngestResult, notify: Array<() => void>): Promise<void> {
     const now = this.o.clock.now();
-    const { incidents, views } = await this.openViews(s);
+    const { incidents, views, changes } = await this.openViews(s);
     const existing = await s.alerts.getMany([...new Set(alerts.map((a) => a.fingerprint))]);
     const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
     const timeline: Parameters<Store["timeline"]["appendMany"]>[0] = [];
@@ -195,6 +221,16 @@ export class IncidentService {
 
       let incident = prev?.incidentId ? (incidents.get(prev.incidentId) ?? (await s.incidents.get(prev.incidentId))) : undefined;
       let reason: string | undefined;
+      if (incident && incident.status !== "resolved" && prev?.status === "resolved" && alert.status === "firing" && !isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle)) {
+        // Fired again while its incident is still open: a new occurrence, grouped again. Another open
+        // incident that explains it (its symptom, or its own service) takes it — the fault it was
+        // part of may be fixed and this a new one — otherwise it stays.
+        const again = this.group(alert, now, views, changes);
+        if (again.kind === "join" && again.incidentId !== incident.id && again.score >= 3 && incidents.get(again.incidentId)) {
+          incident = incidents.get(again.incidentId);
+          reason = `fired again; ${again.reason}`;
+        }
+      }
       if (incident?.status === "resolved") {
         const decision =
           alert.status === "firing" && incident.resolvedAt
@@ -206,7 +242,7 @@ export class IncidentService {
                   ownService: true,
                   flapping: isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle),
                   anomaly: alert.source === "anomaly",
-                  openIncidentExplainsIt: groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping).kind === "join",
+                  openIncidentExplainsIt: this.group(alert, now, views, changes).kind === "join",
                 },
                 this.o.lifecycle,
               )
@@ -214,7 +250,7 @@ export class IncidentService {
         if (decision?.reopen) {
           incident = await this.setStatus(s, incident, "open", "aisre", `${alert.name}${alert.service ? ` on ${alert.service}` : ""} ${decision.why}`, notify);
           incidents.set(incident.id, incident);
-          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels] });
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels], openedAtMs: Date.parse(incident.createdAt), serviceOnsetMs: {} });
         } else if (alert.status === "firing" && isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle)) {
           // A flapping alert of a resolved incident stays with it, in its timeline only.
           upserts.set(alert.fingerprint, { alert, incidentId: incident.id });
@@ -234,11 +270,11 @@ export class IncidentService {
       }
       if (!incident && alert.status === "firing" && alert.source !== "anomaly") {
         // Another alert on a service that alerted in an incident resolved moments ago: the same problem back.
-        const back = await this.recentlyResolvedFor(s, alert, now, views);
+        const back = await this.recentlyResolvedFor(s, alert, now, views, changes);
         if (back) {
           incident = await this.setStatus(s, back, "open", "aisre", `${alert.name} fired on ${alert.service}, which alerted in it`, notify);
           incidents.set(incident.id, incident);
-          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels] });
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels], openedAtMs: Date.parse(incident.createdAt), serviceOnsetMs: {} });
           reason = `${alert.service} alerted in this incident before it was resolved`;
         }
       }
@@ -249,7 +285,7 @@ export class IncidentService {
           result.ignored++;
           continue;
         }
-        const decision = groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping);
+        const decision = this.group(alert, now, views, changes);
         if (decision.kind === "join") {
           incident = incidents.get(decision.incidentId);
           reason = decision.reason;
@@ -257,18 +293,21 @@ export class IncidentService {
           incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: alert.source === "anomaly" ? "detected" : "alert" }, notify);
           reason = `first alert (${decision.reason})`;
           incidents.set(incident.id, incident);
-          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [] });
+          views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [], openedAtMs: now, serviceOnsetMs: {} });
           result.opened.push(incident.id);
           await this.attachRecentChanges(s, incident);
         }
       }
       if (!incident) continue;
+      if (alert.status === "firing") this.o.logger.debug({ incident: incident.id, alert: alert.name, service: alert.service, reason }, "alert grouped");
       upserts.set(alert.fingerprint, { alert, incidentId: incident.id, joinReason: reason });
       existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: incident.id, flaps: 0, lastSeenAt: "" });
       const view = views.get(incident.id);
       if (view) {
         view.lastActivityMs = now;
         if (view.labelSets.length < 20) view.labelSets.push(alert.labels);
+        const starts = Date.parse(alert.startsAt);
+        if (alert.service && view.serviceOnsetMs && Number.isFinite(starts) && !(starts >= (view.serviceOnsetMs[alert.service] ?? Number.POSITIVE_INFINITY))) view.serviceOnsetMs[alert.service] = starts;
       }
       if (alert.service && !incident.services.includes(alert.service)) {
         incident = { ...incident, services: [...incident.services, alert.service] };
@@ -581,9 +620,9 @@ export class IncidentService {
    * The incident resolved within the reopen window in which the alert's service alerted (not only
    * appeared through an anomaly), unless an open incident already takes the alert.
    */
-  private async recentlyResolvedFor(s: Store, alert: Alert, now: number, views: Map<string, OpenIncidentView>): Promise<Incident | undefined> {
+  private async recentlyResolvedFor(s: Store, alert: Alert, now: number, views: Map<string, OpenIncidentView>, changes: readonly RecentChange[]): Promise<Incident | undefined> {
     if (!alert.service) return undefined;
-    if (groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping).kind === "join") return undefined;
+    if (this.group(alert, now, views, changes).kind === "join") return undefined;
     const since = new Date(now - this.o.lifecycle.reopenWindowMs).toISOString();
     const candidate = await s.incidents.resolvedSinceWithAlertingService(alert.service, since);
     if (!candidate) return undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { relation, type Topology } from "../../src/domain/topology.ts";
-import { groupAlert, labelSimilarity, type OpenIncidentView } from "../../src/correlate/grouping.ts";
+import { dependencyPath, groupAlert, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, recordFlip, shouldResolve } from "../../src/correlate/lifecycle.ts";
 
 const shop: Topology = {
@@ -62,6 +62,115 @@ describe("groupAlert", () => {
     const d = groupAlert(alert("NodePressure", undefined, labels), now, [view("INC-L", [], 1, [labels])], shop);
     expect(d).toMatchObject({ kind: "join", incidentId: "INC-L" });
     expect(groupAlert(alert("NodePressure", undefined, { cluster: "prod-us" }), now, [view("INC-L", [], 1, [labels])], shop).kind).toBe("new");
+  });
+});
+
+/** The sandbox shop's call graph (src/sandbox/sim/catalog.ts): `from` calls `to`. */
+const sim: Topology = {
+  services: ["frontend", "checkout", "payments", "inventory", "cart", "catalog", "search", "orders-db", "cache", "queue", "payment-provider"],
+  edges: [
+    ["frontend", "catalog"],
+    ["frontend", "cart"],
+    ["frontend", "search"],
+    ["frontend", "checkout"],
+    ["checkout", "cart"],
+    ["checkout", "inventory"],
+    ["checkout", "payments"],
+    ["checkout", "orders-db"],
+    ["checkout", "queue"],
+    ["payments", "payment-provider"],
+    ["payments", "orders-db"],
+    ["inventory", "cache"],
+    ["inventory", "orders-db"],
+    ["cart", "cache"],
+    ["catalog", "cache"],
+    ["catalog", "orders-db"],
+    ["search", "catalog"],
+  ].map(([from, to]) => ({ from: from!, to: to! })),
+};
+
+describe("incident identity: the same fault joins, an independent one opens its own", () => {
+  const t0 = Date.parse("2026-12-05T10:00:00Z");
+  const at = (min: number) => t0 + min * 60_000;
+  const firing = (name: string, service: string, startMin: number): Alert => ({ ...alert(name, service), fingerprint: `${name}-${service}-${startMin}`, startsAt: new Date(at(startMin)).toISOString() });
+  const inc = (id: string, o: Partial<OpenIncidentView> & { services: string[]; openedMin: number; onsets?: Record<string, number> }): OpenIncidentView => ({
+    id,
+    services: o.services,
+    lastActivityMs: o.lastActivityMs ?? at(o.openedMin + 1),
+    labelSets: [],
+    openedAtMs: at(o.openedMin),
+    serviceOnsetMs: Object.fromEntries(Object.entries(o.onsets ?? Object.fromEntries(o.services.map((s) => [s, o.openedMin]))).map(([s, m]) => [s, at(m)])),
+    ...(o.suspectedCause ? { suspectedCause: o.suspectedCause } : {}),
+    ...(o.recoveredAtMs !== undefined ? { recoveredAtMs: o.recoveredAtMs } : {}),
+  });
+
+  it("follows calls, not mere adjacency: a service depends on what it calls", () => {
+    expect(dependencyPath(sim, "frontend", "inventory", 2)).toEqual({ hops: 2, path: ["frontend calls checkout", "checkout calls inventory"] });
+    expect(dependencyPath(sim, "catalog", "inventory", 3)).toBeUndefined();
+  });
+
+  it("a new fault upstream of the incident's edge that starts much later opens its own incident (bad-deploy, then disk-full on catalog)", () => {
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", onsets: { checkout: 3, inventory: 5, frontend: 4 } });
+    const d = groupAlert(firing("HighErrorRate", "catalog", 18), at(18), [badDeploy], sim);
+    expect(d.kind).toBe("new");
+  });
+
+  it("a dependency's warning of a coming exhaustion explains nothing above it: disk-full's first alert on catalog is its own incident", () => {
+    expect(["HighErrorRate", "HighLatencyP99", "DBConnectionPoolExhausted", "KubePodCrashLooping", "ServiceDown", "SLOErrorBudgetBurn", "error-ratio anomaly", "pool-usage anomaly", "RedisEvictionsHigh"].filter(warnsOnly)).toEqual([]);
+    expect(["PodDiskAlmostFull", "ContainerMemoryNearLimit", "KubePersistentVolumeFillingUp", "NodeDiskWillFillIn4Hours"].filter((n) => !warnsOnly(n))).toEqual([]);
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", onsets: { checkout: 3, inventory: 5, frontend: 4 } });
+    expect(groupAlert(firing("PodDiskAlmostFull", "catalog", 11), at(11), [badDeploy], sim).kind).toBe("new");
+  });
+
+  it("a dependency failing together with the incident's symptoms joins it as the cause it was waiting for (payments under checkout)", () => {
+    const cascade = inc("INC-C", { services: ["cache", "checkout", "frontend"], openedMin: 5, suspectedCause: "cache", onsets: { cache: 5, checkout: 13, frontend: 13 } });
+    const d = groupAlert(firing("DBConnectionPoolExhausted", "payments", 19), at(20), [cascade], sim);
+    expect(d).toMatchObject({ kind: "join", incidentId: "INC-C" });
+    expect(d.reason).toContain("checkout depends on payments");
+  });
+
+  it("a downstream symptom of the incident's service joins it (checkout fails under the cache incident)", () => {
+    const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache" });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 13), at(14), [cascade], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
+  });
+
+  it("a service deployed after the incident began, alerting right after its deploy, is a fault of its own (cart 1.8.0 under the flapping cache)", () => {
+    const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache" });
+    const changes: RecentChange[] = [{ service: "cart", atMs: at(12), what: "deploy 1.8.0" }];
+    const d = groupAlert(firing("KubePodCrashLooping", "cart", 14), at(15), [cascade], sim, undefined, changes);
+    expect(d.kind).toBe("new");
+    expect(d.reason).toContain("cart changed (deploy 1.8.0)");
+    // A deploy from before the incident began is no such sign: cart's alert is a symptom of the cache.
+    expect(groupAlert(firing("KubePodCrashLooping", "cart", 14), at(15), [cascade], sim, undefined, [{ service: "cart", atMs: at(1), what: "deploy 1.8.0" }]).kind).toBe("join");
+  });
+
+  it("a detector's slowdown on a sibling of the incident's services (both call orders-db) joins it; its errors or an alert do not", () => {
+    const topo: Topology = { services: [...sim.services, "order-processor"], edges: [...sim.edges, { from: "order-processor", to: "orders-db" }, { from: "order-processor", to: "queue" }] };
+    const cascade = inc("INC-C", { services: ["cache", "checkout", "frontend", "payments"], openedMin: 5, suspectedCause: "payments", recoveredAtMs: at(48), lastActivityMs: at(52) });
+    const slow: Alert = { ...firing("p99-job-duration anomaly", "order-processor", 54), source: "anomaly", severity: "sev3" };
+    expect(groupAlert(slow, at(54), [cascade], topo)).toMatchObject({ kind: "join", incidentId: "INC-C" });
+    expect(groupAlert({ ...slow, name: "job-failure-ratio anomaly" }, at(54), [cascade], topo).kind).toBe("new");
+    expect(groupAlert({ ...slow, source: "alertmanager", name: "HighLatencyP99" }, at(54), [cascade], topo).kind).toBe("new");
+  });
+
+  it("a suspected cause that is another open incident's own service is that incident's (the cache incident's diagnosis saw cart's deploy)", () => {
+    const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cart" });
+    const cart = inc("INC-CART", { services: ["cart"], openedMin: 13, suspectedCause: "cart" });
+    expect(groupAlert(firing("KubePodCrashLooping", "cart", 15), at(15), [cascade, cart], sim)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
+  });
+
+  it("a symptom two open incidents could explain joins the one under way the longest (a cascade grows from the incident that has it)", () => {
+    const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache" });
+    const cart = inc("INC-CART", { services: ["cart"], openedMin: 13, suspectedCause: "cart" });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 14), at(15), [cart, cascade], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
+  });
+
+  it("after an incident's fix was verified, its symptom firing anew goes to the incident that explains it (frontend after the rollback, under catalog)", () => {
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", recoveredAtMs: at(15) });
+    const disk = inc("INC-DISK", { services: ["catalog"], openedMin: 18, suspectedCause: "catalog" });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "frontend", 22), at(22), [badDeploy, disk], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
+    // With nothing else to explain it, it is still its own incident's service.
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "frontend", 22), at(22), [badDeploy], sim)).toMatchObject({ kind: "join", incidentId: "INC-BD" });
   });
 });
 

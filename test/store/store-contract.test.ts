@@ -227,6 +227,19 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect((await store.alerts.labelSamples(["INC-Q", "INC-NONE"], 1)).map((r) => r.incidentId)).toEqual(["INC-Q"]);
     expect(await store.alerts.labelSamples(["INC-Q"], 5)).toHaveLength(2);
     expect(await store.alerts.namesByIncident("INC-Q", 10)).toEqual(["A", "B"]);
+    await store.alerts.upsert({ ...alert("fq3"), service: "payments", startsAt: "2026-11-23T10:07:00.000Z" }, "INC-Q", "joined");
+    await store.alerts.upsert({ ...alert("fq4"), service: "payments", startsAt: "2026-11-23T10:04:00.000Z" }, "INC-Q", "joined");
+    expect((await store.alerts.serviceOnsets(["INC-Q"])).sort((a, b) => a.service.localeCompare(b.service))).toEqual([
+      { incidentId: "INC-Q", service: "checkout", since: "2026-11-23T10:00:00.000Z" },
+      { incidentId: "INC-Q", service: "payments", since: "2026-11-23T10:04:00.000Z" },
+    ]);
+    expect(await store.incidents.suspectedCauses(["INC-Q"])).toEqual(new Map());
+    await store.incidents.mergeCard("INC-Q", { diagnosis: { cause: "payments: pool", service: "payments" } });
+    expect(await store.incidents.suspectedCauses(["INC-Q", "INC-NONE"])).toEqual(new Map([["INC-Q", "payments"]]));
+    await store.timeline.append({ incidentId: "INC-Q", kind: "action", actor: "aisre", text: "restart ran", data: { event: "executed" } });
+    expect(await store.timeline.recoveries(["INC-Q"])).toEqual(new Map());
+    const verified = await store.timeline.append({ incidentId: "INC-Q", kind: "action", actor: "aisre", text: "recovered", data: { event: "verified" } });
+    expect(await store.timeline.recoveries(["INC-Q"])).toEqual(new Map([["INC-Q", verified.at]]));
 
     await store.slackMessages.put({ incidentId: "INC-Q", purpose: "root", channel: "CQ", ts: "200.1" });
     expect(await store.slackMessages.openIncidentsWithRootIn("CQ")).toEqual(["INC-Q"]);

@@ -4,7 +4,7 @@ import { faultMetrics, summarise, type FaultMetrics } from "../../eval/incidents
 import { evalPlans, FULL_OPTIONS, SHORT_OPTIONS, SHORT_PLANS } from "../../eval/incidents/plans.ts";
 import { runOne, type RunnerOptions } from "../../eval/incidents/runner.ts";
 
-export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--save dir] [--json]: every scenario through the whole product and sandbox";
+export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--json]: every scenario through the whole product and sandbox";
 
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(name);
@@ -31,15 +31,17 @@ function line(m: FaultMetrics): string {
 /** `aisre eval incidents`: runs the scenarios through the product and prints per-run metrics and the targets. */
 export async function run(args: string[]): Promise<number> {
   const [what] = args.filter((a) => !a.startsWith("-"));
-  if (what !== "incidents") {
-    process.stderr.write("usage: aisre eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--json]\n");
-    return 2;
+  if (what !== "incidents" || args.includes("--help") || args.includes("-h")) {
+    process.stderr.write("usage: aisre eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--json]\n");
+    return what === "incidents" ? 0 : 2;
   }
   const json = args.includes("--json");
   const short = args.includes("--short");
   const seeds = (opt(args, "--seeds") ?? "1,2,3").split(",").map(Number).filter(Number.isFinite);
   const scenarios = opt(args, "--scenarios")?.split(",");
-  const plans = short ? SHORT_PLANS : evalPlans({ seeds, scenarios, combos: !args.includes("--no-combos") });
+  // --runs: only the runs whose id contains one of these (e.g. "overlap", "disk-full#3").
+  const only = opt(args, "--runs")?.split(",").filter(Boolean);
+  const plans = (short ? SHORT_PLANS : evalPlans({ seeds, scenarios, combos: !args.includes("--no-combos") })).filter((p) => !only || only.some((o) => p.id.includes(o)));
   const base = short ? SHORT_OPTIONS : FULL_OPTIONS;
   const speed = Number(opt(args, "--speed") ?? base.speed);
   const options: RunnerOptions = { ...base, speed, log: json ? undefined : (l) => process.stderr.write(`${l}\n`) };

@@ -118,6 +118,13 @@ export class AlertRepo {
     return rows.map((r) => ({ incidentId: r.id, labels: r.labels }));
   }
 
+  /** When each service first showed a problem in each incident: the earliest start of its alerts there. */
+  async serviceOnsets(incidentIds: string[]): Promise<Array<{ incidentId: string; service: string; since: string }>> {
+    if (incidentIds.length === 0) return [];
+    const rows = await this.db.query<{ incident_id: string; service: string; since: Date }>("SELECT incident_id, service, min(starts_at) AS since FROM alerts WHERE incident_id = ANY($1) AND service IS NOT NULL GROUP BY incident_id, service", [incidentIds]);
+    return rows.map((r) => ({ incidentId: r.incident_id, service: r.service, since: new Date(r.since).toISOString() }));
+  }
+
   /** The incident's distinct alert names, sorted, at most `limit`. */
   async namesByIncident(incidentId: string, limit: number): Promise<string[]> {
     return (await this.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT $2", [incidentId, limit])).map((r) => r.name);

@@ -24,7 +24,7 @@ export interface IncidentCard {
   /** The current best understanding in a line (impact, and the leading cause once confident). */
   headline?: string;
   impact?: string;
-  diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] };
+  diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] /** The leading hypothesis' service. */; service?: string };
 }
 
 function toIncident(r: IncidentRow): Incident {
@@ -79,6 +79,13 @@ export class IncidentRepo {
   /** Merges into the card (top-level keys replace). */
   async mergeCard(id: string, patch: IncidentCard): Promise<void> {
     await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = $3 WHERE id = $1", [id, json(patch), isoNow(this.clock)]);
+  }
+
+  /** The service each incident's diagnosis leads with (incidents without one are left out). */
+  async suspectedCauses(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.query<{ id: string; service: string }>("SELECT id, card->'diagnosis'->>'service' AS service FROM incidents WHERE id = ANY($1) AND card->'diagnosis'->>'service' IS NOT NULL", [ids]);
+    return new Map(rows.map((r) => [r.id, r.service]));
   }
 
   async listOpen(): Promise<Incident[]> {
