@@ -100,7 +100,7 @@ export function warnsOnly(name: string): boolean {
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
 
 /** Score of how an incident explains an alert, with the why; undefined when it does not. */
-type Claim = { score: number; reason: string };
+type Claim = { score: number; reason: string /** When the service it is read against began failing in the incident. */; since?: number };
 
 /**
  * How an open incident relates to an alert on `service`, as an on-call engineer reads the topology:
@@ -132,7 +132,8 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   }
   if (down) {
     const base = down.via === inc.suspectedCause ? 4 : 3;
-    return { score: afterFix ? 1 : base, reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
+    const since = inc.serviceOnsetMs?.[down.via] ?? inc.openedAtMs;
+    return { score: afterFix ? 1 : base, ...(since !== undefined ? { since } : {}), reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
   }
   let up: { hops: number; path: string[]; via: string } | undefined;
   for (const a of warnsOnly(alert.name) ? [] : inc.services) {
@@ -162,19 +163,25 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
  * Decides which open incident an alert belongs to, and says why in words a responder can check.
  * (An alert already in an incident stays there, unless it fires again; that is decided before grouping.)
  * Preference: the suspected cause or the same service, then a symptom downstream of the suspected
- * cause or of its services, then a dependency failing at the same time; the incident under way the
- * longest wins ties (a cascade grows from the incident that already has it; a new one earns its
- * symptoms). Alerts without a service group by label similarity.
+ * cause or of its services, then a dependency failing at the same time. Ties go to the incident whose
+ * failing service began most recently before the alert (a symptom follows its cause closely), then
+ * to the one under way the longest. Alerts without a service group by label similarity.
  */
 export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): GroupingDecision {
-  let best: { incidentId: string; reason: string; score: number; inc: OpenIncidentView } | undefined;
-  // Ties: the incident under way the longest; without opening times, the most recently active.
-  const earlier = (a: OpenIncidentView, b: OpenIncidentView) => (a.openedAtMs !== undefined && b.openedAtMs !== undefined ? a.openedAtMs < b.openedAtMs : a.lastActivityMs > b.lastActivityMs);
-  const consider = (inc: OpenIncidentView, score: number, reason: string) => {
-    if (!best || score > best.score || (score === best.score && earlier(inc, best.inc))) best = { incidentId: inc.id, reason, score, inc };
-  };
   const started = Date.parse(alert.startsAt);
   const startsMs = Number.isFinite(started) ? Math.min(started, nowMs) : nowMs;
+  let best: { incidentId: string; reason: string; score: number; inc: OpenIncidentView; since?: number } | undefined;
+  // Ties: the incident whose failing service began most recently before this alert began (a symptom
+  // follows its cause closely; a cause failing for long without it is less likely), then the one
+  // under way the longest; without such times, the most recently active.
+  const preceding = (since: number | undefined) => (since !== undefined && since <= startsMs + 60_000 ? since : Number.NEGATIVE_INFINITY);
+  const better = (a: { inc: OpenIncidentView; since?: number }, b: { inc: OpenIncidentView; since?: number }) => {
+    if (preceding(a.since) !== preceding(b.since)) return preceding(a.since) > preceding(b.since);
+    return a.inc.openedAtMs !== undefined && b.inc.openedAtMs !== undefined ? a.inc.openedAtMs < b.inc.openedAtMs : a.inc.lastActivityMs > b.inc.lastActivityMs;
+  };
+  const consider = (inc: OpenIncidentView, score: number, reason: string, since?: number) => {
+    if (!best || score > best.score || (score === best.score && better({ inc, since }, best))) best = { incidentId: inc.id, reason, score, inc, ...(since !== undefined ? { since } : {}) };
+  };
   // A suspected cause that is another open incident's own service is that incident's: its diagnosis
   // saw the other fault from the outside (a cart deploy seen from the cache incident), not its cause.
   const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && open.some((o) => o.id !== inc.id && o.services.includes(inc.suspectedCause!));
@@ -185,7 +192,7 @@ export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[]
     const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
     if (alert.service) {
       const c = claim({ ...alert, service: alert.service }, inc, startsMs, topology, options, changes);
-      if (c) consider(inc, c.score, `${c.reason}, ${when}`);
+      if (c) consider(inc, c.score, `${c.reason}, ${when}`, c.since);
       continue;
     }
     const sim = Math.max(0, ...inc.labelSets.map((l) => labelSimilarity(alert.labels, l)));

@@ -159,10 +159,14 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(firing("KubePodCrashLooping", "cart", 15), at(15), [cascade, cart], sim)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
   });
 
-  it("a symptom two open incidents could explain joins the one under way the longest (a cascade grows from the incident that has it)", () => {
-    const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache" });
-    const cart = inc("INC-CART", { services: ["cart"], openedMin: 13, suspectedCause: "cart" });
-    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 14), at(15), [cart, cascade], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
+  it("a symptom two open incidents could explain joins the one whose cause began failing just before it (checkout after payments, not after cart)", () => {
+    const cart = inc("INC-CART", { services: ["cart"], openedMin: 17, suspectedCause: "cart" });
+    const payments = inc("INC-PAY", { services: ["payments"], openedMin: 23, suspectedCause: "payments" });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 24), at(25), [cart, payments], sim)).toMatchObject({ kind: "join", incidentId: "INC-PAY" });
+    // Equally close: the incident under way the longest.
+    const cache = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache", onsets: { cache: 13 } });
+    const cart2 = inc("INC-CART", { services: ["cart"], openedMin: 13, suspectedCause: "cart" });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 14), at(15), [cart2, cache], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
   });
 
   it("after an incident's fix was verified, its symptom firing anew goes to the incident that explains it (frontend after the rollback, under catalog)", () => {
