@@ -81,6 +81,12 @@ interface SeriesState {
   detector: AnomalyDetector;
   points: ChartPoint[];
   episode?: Episode;
+  /**
+   * The usual range of an episode that ended because the series came back to it, for an hour after:
+   * the detector, whose baseline moved during the episode, may still call a normal point unusual
+   * (it takes the return for a level shift); such a point opens no new episode (no resolve/reopen loop).
+   */
+  recovered?: { usual: number; spread: number; until: number };
 }
 
 export class DetectionService {
@@ -183,11 +189,15 @@ export class DetectionService {
       const ep = st.episode;
       if (backInUsualRange(sli, p.value, ep)) ep.normalSince ??= p.t;
       else ep.normalSince = undefined;
-      if (ep.normalSince !== undefined && p.t - ep.normalSince >= this.recoverAfterMs) st.episode = undefined;
+      if (ep.normalSince !== undefined && p.t - ep.normalSince >= this.recoverAfterMs) {
+        st.episode = undefined;
+        st.recovered = { usual: ep.usual, spread: ep.spread, until: p.t + this.closeAfterMs };
+      }
     }
     if (!(score >= sli.threshold) || !rightWay || !significant(sli, e.deviation, e.baseline)) return undefined;
 
     let escalation = false;
+    if (!st.episode && st.recovered && p.t <= st.recovered.until && backInUsualRange(sli, p.value, st.recovered)) return undefined;
     if (!st.episode) {
       st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: score, usual: e.baseline, spread: e.spread };
     } else if (score >= st.episode.peak + this.escalationStep) {
@@ -219,7 +229,7 @@ export class DetectionService {
  * Whether a value is back in the range the series kept before the episode: within three of its
  * spreads of its usual level (and of the SLI's floors), on the side the SLI cares about.
  */
-function backInUsualRange(sli: ResolvedSli, value: number, ep: Episode): boolean {
+function backInUsualRange(sli: ResolvedSli, value: number, ep: { usual: number; spread: number }): boolean {
   if (!Number.isFinite(ep.usual) || !Number.isFinite(value)) return false;
   const band = Math.max(3 * (Number.isFinite(ep.spread) ? ep.spread : 0), sli.minDeviation ?? 0, (sli.minRelativeDeviation ?? 0) * Math.abs(ep.usual), 0.05 * Math.abs(ep.usual));
   const d = value - ep.usual;

@@ -56,9 +56,9 @@ describe("DetectionService", () => {
     expect(findings.length).toBeLessThanOrEqual(3);
   });
 
-  it("an episode is over once the series has been back in its usual range for 10 minutes, not after an hour", () => {
+  it("an episode is over once the series has been back in its usual range for 10 minutes, not after an hour; the detector re-learning the normal level opens no new one", () => {
     const svc = new DetectionService(slis);
-    const pts = noisy(1560, 7);
+    const pts = noisy(1600, 7);
     // 20 minutes at 3× the usual latency, then back to normal.
     for (let i = 1500; i < 1520; i++) itemAt(pts, i).value = 300 + (i % 3);
     const findings = [];
