@@ -64,7 +64,8 @@ try {
 const started = running;
 const sandboxUrl = started.sandbox?.url ?? sandboxProcess?.url;
 if (sandboxUrl) {
-  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${sandboxUrl.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${started.url}/slack/events\n\n`);
+  const install = config.slack.oauth ? `  Add to Slack:      ${started.url.replace("127.0.0.1", "localhost")}/slack/install (OAuth install; nothing is posted before it)\n` : "";
+  process.stdout.write(`\n  aisre is running.\n  Sandbox workspace: ${sandboxUrl.replace("127.0.0.1", "localhost")}/\n  Bot endpoint:      ${started.url}/slack/events\n${install}\n`);
 }
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
