@@ -243,6 +243,17 @@ export async function startAisre(
       }
       await next();
     });
+    // Uninstalled (or its bot token revoked): forget the install; Bolt delivers these without authorizing.
+    const installations = storeInstallationStore(svc.store.slackInstallations);
+    const forget = async (context: { teamId?: string; enterpriseId?: string; isEnterpriseInstall?: boolean }, why: string) => {
+      const query = { teamId: context.teamId, enterpriseId: context.enterpriseId, isEnterpriseInstall: context.isEnterpriseInstall === true };
+      await installations.deleteInstallation?.(query);
+      logger.info({ team: context.teamId, enterprise: context.enterpriseId, why }, "Slack install removed");
+    };
+    app.event("app_uninstalled", async ({ context }) => forget(context, "app_uninstalled"));
+    app.event("tokens_revoked", async ({ context, event }) => {
+      if (event.tokens.bot?.length) await forget(context, "tokens_revoked");
+    });
     slackListener = receiver.requestListener;
   } else {
     const receiver = new HTTPReceiver({ signingSecret: signingSecret!, endpoints: "/slack/events", logger: boltLogger(logger) });

@@ -1,4 +1,5 @@
 import { DISCONNECT_REASONS, type DisconnectReason } from "./slack/socket-mode.ts";
+import { SANDBOX_TEAMS } from "./slack/defaults.ts";
 import type { ServerResponse } from "node:http";
 import { Router, sendJson, type RouteRequest } from "../http/router.ts";
 import type { SandboxPart, ScenarioControl } from "./part.ts";
@@ -241,6 +242,20 @@ export function controlRoutes(options: ControlOptions): Control {
       const closeAfterMs = typeof b.close_after_ms === "number" && b.close_after_ms >= 0 ? Math.min(b.close_after_ms, 60_000) : undefined;
       const told = hub.disconnect(reason as DisconnectReason, closeAfterMs);
       sendJson(res, 200, { ok: true, reason, connections: told, hellos: hub.hellos });
+    })
+    // The app is uninstalled from a workspace: its OAuth tokens are revoked, then tokens_revoked and app_uninstalled are delivered.
+    .add("POST", "/sandbox/apps/uninstall", async (req, res) => {
+      let b: Obj;
+      try {
+        b = body(req);
+      } catch (e) {
+        return fail(res, e);
+      }
+      const team = typeof b.team === "string" ? b.team : ws.team.id;
+      if (!SANDBOX_TEAMS.some((t) => t.id === team)) return sendJson(res, 400, { ok: false, error: "invalid_team", detail: `team is one of ${SANDBOX_TEAMS.map((t) => t.id).join(", ")}` });
+      const revoked = slack.core.oauth?.revokeTeam(team) ?? 0;
+      const events = await slack.events.uninstalled(team);
+      sendJson(res, 200, { ok: true, team, revoked, events });
     })
     .add("GET", "/sandbox/socket", (_req, res) => {
       const hub = slack.core.socketMode;

@@ -103,4 +103,17 @@ describe("several workspaces", () => {
     const card = await eventually(async () => (await t.replies("#sre", root.ts)).find((m) => JSON.stringify(m.blocks ?? []).includes(onLedger.actionId!)), "the action card in the ledger thread", 60_000);
     expect(card.team).toBe(OTHER);
   }, 120_000);
+
+  it("uninstalled from a workspace (app_uninstalled, tokens_revoked): its install is forgotten, the other one stays", async () => {
+    const res = await fetch(`${t.sandboxUrl}/sandbox/apps/uninstall`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ team: OTHER }) });
+    const out = (await res.json()) as { revoked: number; events: string[] };
+    expect(out.revoked).toBeGreaterThan(0);
+    expect(out.events).toEqual(["tokens_revoked", "app_uninstalled"]);
+    const store = t.aisre.services.store.slackInstallations;
+    await eventually(async () => ((await store.find({ teamId: OTHER, isEnterpriseInstall: false })) ? undefined : true), "the T0OTHER01 install forgotten");
+    expect(await store.find({ teamId: "T0SANDBOX1", isEnterpriseInstall: false })).toBeDefined();
+    expect(await t.aisre.services.slack.call("auth.test", { _team: OTHER })).toMatchObject({ ok: false, error: { code: "not_installed" } });
+    const main = await t.aisre.services.slack.call("auth.test", {});
+    expect(main.ok && main.data.team_id).toBe("T0SANDBOX1");
+  }, 60_000);
 });

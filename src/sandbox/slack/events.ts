@@ -6,24 +6,24 @@ import type { Json, SandboxMessage, WorkspaceChange } from "./types.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
 /** The bot events the app subscribes to (manifest.yml `settings.event_subscriptions.bot_events`). */
-export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups", "app_home_opened", "message.im", "assistant_thread_started", "assistant_thread_context_changed", "link_shared"] as const;
+export const DEFAULT_BOT_EVENTS = ["app_mention", "message.channels", "message.groups", "app_home_opened", "message.im", "assistant_thread_started", "assistant_thread_context_changed", "link_shared", "app_uninstalled", "tokens_revoked"] as const;
 
 /** Wraps an event in Slack's `event_callback` envelope. */
-export function eventEnvelope(ws: SlackWorkspace, event: Json, verificationToken: string): Json {
+export function eventEnvelope(ws: SlackWorkspace, event: Json, verificationToken: string, teamId: string = ws.team.id): Json {
   const eventTime = Math.floor(Date.now() / 1000);
   return {
     token: verificationToken,
-    team_id: ws.team.id,
-    context_team_id: ws.team.id,
+    team_id: teamId,
+    context_team_id: teamId,
     context_enterprise_id: null,
     api_app_id: ws.appId,
     event,
     type: "event_callback",
     event_id: slackId("Ev"),
     event_time: eventTime,
-    authorizations: [{ enterprise_id: null, team_id: ws.team.id, user_id: ws.botUserId, is_bot: true, is_enterprise_install: false }],
+    authorizations: [{ enterprise_id: null, team_id: teamId, user_id: ws.botUserId, is_bot: true, is_enterprise_install: false }],
     is_ext_shared_channel: false,
-    event_context: `4-${Buffer.from(JSON.stringify({ tid: ws.team.id, aid: ws.appId, cid: (event.channel as string) ?? "" })).toString("base64url")}`,
+    event_context: `4-${Buffer.from(JSON.stringify({ tid: teamId, aid: ws.appId, cid: (event.channel as string) ?? "" })).toString("base64url")}`,
   };
 }
 
@@ -73,8 +73,19 @@ export class EventDispatcher {
     return this.send({ type: "app_home_opened", user, channel: this.ws.appHomeChannel(user), tab: "home", ...(home ? { view: apiView(this.ws, home) } : {}), event_ts: eventTs });
   }
 
-  private send(event: Json): Promise<boolean> {
-    const p = this.delivery.event(eventEnvelope(this.ws, event, this.token));
+  /**
+   * The app was uninstalled from a workspace: `tokens_revoked` (its bot user) then `app_uninstalled`,
+   * as Slack sends them, each when subscribed, in that workspace's envelope.
+   */
+  async uninstalled(teamId: string): Promise<string[]> {
+    const sent: string[] = [];
+    if (this.subscriptions.has("tokens_revoked") && (await this.send({ type: "tokens_revoked", tokens: { oauth: [], bot: [this.ws.botUserId] }, event_ts: this.ws.nextTs() }, teamId))) sent.push("tokens_revoked");
+    if (this.subscriptions.has("app_uninstalled") && (await this.send({ type: "app_uninstalled", event_ts: this.ws.nextTs() }, teamId))) sent.push("app_uninstalled");
+    return sent;
+  }
+
+  private send(event: Json, teamId?: string): Promise<boolean> {
+    const p = this.delivery.event(eventEnvelope(this.ws, event, this.token, teamId));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p;

@@ -96,6 +96,14 @@ export class OAuthGrants {
     if (Array.isArray(state.refreshTokens)) for (const [k, v] of state.refreshTokens as Array<[string, { scope: string; enterprise: boolean; team: string; used: boolean }]>) this.refreshTokens.set(k, v);
   }
 
+  /** The app was uninstalled from a workspace: its tokens and refresh tokens stop working. Answers how many tokens went. */
+  revokeTeam(team: string): number {
+    let n = 0;
+    for (const [k, v] of this.tokens) if (v.team === team && this.tokens.delete(k)) n++;
+    for (const [k, v] of this.refreshTokens) if (v.team === team) this.refreshTokens.delete(k);
+    return n;
+  }
+
   /** The workspace a token issued here belongs to. */
   teamOf(token: string): string | undefined {
     return this.tokens.get(token)?.team;
