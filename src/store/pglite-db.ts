@@ -72,16 +72,15 @@ export async function openPgliteDb(dataDir: string | "memory"): Promise<Db> {
 }
 
 /**
- * A first start's embedded database in `dataDir` (which holds none yet): loaded from `template` (a
- * migrated dump) when given, else created; migrated either way (a no-op for a current template).
- * Without a template, `keep` receives a dump of the database just made, to serve as one next time.
+ * A first start's embedded database in `dataDir` (which holds none yet) when there is no template:
+ * created (initdb) and migrated; `keep` receives a dump of it, to serve as the template next time.
  */
-export async function prepareEmbeddedCluster(dataDir: string, template: Blob | undefined, migrate: (db: Db) => Promise<unknown>, keep?: (dump: Blob) => Promise<unknown>): Promise<void> {
+export async function createEmbeddedCluster(dataDir: string, migrate: (db: Db) => Promise<unknown>, keep?: (dump: Blob) => Promise<unknown>): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`], ...(template ? { loadDataDir: template } : {}) });
+  const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
   try {
     await migrate(bind(pg, pg));
-    if (!template && keep) await keep(await pg.dumpDataDir("none"));
+    if (keep) await keep(await pg.dumpDataDir("none"));
   } finally {
     await pg.close();
   }

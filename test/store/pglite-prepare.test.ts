@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { loadMigrations, migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { openDb } from "../../src/store/open.ts";
 import { dumpMigratedDatabase } from "../../src/store/pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "../../src/store/pglite-prepare.ts";
-import { embeddedTemplateFile, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
+import { embeddedTemplateFile, extractTemplate, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
 
 /** A first start makes the embedded database in a worker thread, beside the main thread's start-up. */
 describe("prepareEmbeddedDb", () => {
@@ -33,7 +33,7 @@ describe("prepareEmbeddedDb", () => {
     const { lines, logger } = capture();
     const dataDir = join(root, "from-template");
     expect(await prepareEmbeddedDb(embeddedDbDir(dataDir), logger, { template })).toBe("template");
-    expect(lines.filter((l) => l.includes("copying the migrated embedded database"))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes("copied from the migrated template"))).toHaveLength(1);
     const db = await openDb({ dataDir });
     try {
       expect(await db.query<{ x: number }>("SELECT x FROM template_marker")).toEqual([{ x: 42 }]);
@@ -45,15 +45,18 @@ describe("prepareEmbeddedDb", () => {
     }
   }, 120_000);
 
-  it("without a template, creates and migrates the cluster in a worker and keeps it as the template for the next fresh folder", async () => {
+  it("with an unusable template, creates and migrates the cluster in a worker and keeps it as the template for the next fresh folder", async () => {
     const { lines, logger } = capture();
     const template = join(root, "kept", "template.tar");
+    mkdirSync(dirname(template), { recursive: true });
+    writeFileSync(template, "not a tar file");
     const dir = embeddedDbDir(join(root, "data"));
     expect(embeddedDbExists(dir)).toBe(false);
     expect(await prepareEmbeddedDb(dir, logger, { template })).toBe("created");
+    expect(lines.filter((l) => l.includes("could not copy the embedded-database template"))).toHaveLength(1);
     expect(lines.filter((l) => l.includes("first start: creating"))).toHaveLength(1);
     expect(embeddedDbExists(dir)).toBe(true);
-    expect(existsSync(template)).toBe(true);
+    expect(readdirSync(root).filter((f) => f.includes(".partial"))).toEqual([]);
     const db = await openDb({ dataDir: join(root, "data") });
     try {
       expect(await migrationsCurrent(db)).toBe(true);
@@ -83,6 +86,30 @@ describe("prepareEmbeddedDb", () => {
     expect(await prepareEmbeddedDb(dir, undefined, { template: join(root, "none.tar") })).toBe("failed");
     expect(embeddedDbExists(dir)).toBe(false);
   }, 60_000);
+
+  it("copies only folders and files inside the data folder: an entry reaching outside is refused, nothing is left behind", () => {
+    const header = (name: string, size: number, type: string) => {
+      const h = Buffer.alloc(512);
+      h.write(name, 0, "utf8");
+      h.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "utf8");
+      h.write(type, 156, "utf8");
+      return h;
+    };
+    const body = Buffer.alloc(512);
+    body.write("17\n");
+    const good = Buffer.concat([header("/PG_VERSION", 3, "0"), body, Buffer.alloc(1024)]);
+    const target = join(root, "extract", "pg");
+    extractTemplate(good, target);
+    expect(readFileSync(join(target, "PG_VERSION"), "utf8")).toBe("17\n");
+    const evil = Buffer.concat([header("/PG_VERSION", 3, "0"), body, header("../../escaped", 3, "0"), body, Buffer.alloc(1024)]);
+    const other = join(root, "extract", "other");
+    expect(() => extractTemplate(evil, other)).toThrow(/out of bounds/);
+    expect(existsSync(join(root, "escaped"))).toBe(false);
+    expect(existsSync(other)).toBe(false);
+    expect(readdirSync(join(root, "extract"))).toEqual(["pg"]);
+    const link = Buffer.concat([header("/PG_VERSION", 3, "0"), body, header("/pg_link", 0, "2"), Buffer.alloc(1024)]);
+    expect(() => extractTemplate(link, other)).toThrow(/not supported/);
+  });
 
   it("names the template by PGlite's version and the migrations, under node_modules/.cache", () => {
     expect(templateKey()).toMatch(/^[0-9a-f]{16}$/);
