@@ -37,9 +37,12 @@ import { FakeVerifier, remediationHarness } from "../remediate/fakes.ts";
  * without doing anything twice.
  */
 
-describe("remediation verification taken over", () => {
+describe.each(testDatabases())("remediation verification taken over on $name", { timeout: 120_000 }, (tdb) => {
+  const { open, cleanup } = perTestDatabases(tdb);
   it("continues the watch window the first replica opened, instead of opening a new one", async () => {
-    const h = await remediationHarness();
+    const h = await remediationHarness({ db: await open() });
+    const other = await secondReplica(h.db);
+    if (other !== h.db) cleanup.push(() => other.close());
     // Replica A watches cart (still unhealthy) and freezes at its third reading, as a dead process would.
     h.verifier.healthy.set("cart", false);
     const read = h.verifier.read.bind(h.verifier);
@@ -58,7 +61,7 @@ describe("remediation verification taken over", () => {
     const verifier = new FakeVerifier();
     verifier.healthy.set("cart", false);
     const policy = new PolicySource({ file: h.policyFile, logger: silentLogger, watch: false });
-    const b = new RemediationService({ store: h.store, slack: h.slack, logger: silentLogger, policy, defaultChannel: "#incidents", ports: { kubernetes: h.k8s, verifier, escalator: h.escalator, sandboxUrl: "http://sandbox.test", namespace: "shop" }, presenter: blockKitRemediationPresenter, clock: h.clock });
+    const b = new RemediationService({ store: createStore(other), slack: h.slack, logger: silentLogger, policy, defaultChannel: "#incidents", ports: { kubernetes: h.k8s, verifier, escalator: h.escalator, sandboxUrl: "http://sandbox.test", namespace: "shop" }, presenter: blockKitRemediationPresenter, clock: h.clock });
     await b.recover();
     const done = await eventually(async () => {
       const a = await h.remediation.records.get(id);

@@ -194,8 +194,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function remediationHarness(options: { policy?: string; ports?: Partial<RemediationPorts>; noPorts?: Array<keyof RemediationPorts> } = {}): Promise<Harness> {
-  const db = await openDb({ dataDir: "memory" });
+export async function remediationHarness(options: { policy?: string; ports?: Partial<RemediationPorts>; noPorts?: Array<keyof RemediationPorts>; db?: Db } = {}): Promise<Harness> {
+  const db = options.db ?? (await openDb({ dataDir: "memory" }));
   const store = createStore(db);
   const slack = new GroupSlack();
   const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
