@@ -130,11 +130,15 @@ export class AlertRepo {
     return (await this.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT $2", [incidentId, limit])).map((r) => r.name);
   }
 
-  /** Alerts firing now that no open incident holds (not grouped yet, or their incident was resolved), newest first. */
+  /**
+   * Alerts firing now that no open incident holds, newest first: not grouped into one, or seen
+   * firing again after their incident was resolved (an alert last seen before the resolve is stale,
+   * not a new fire).
+   */
   async firingOutsideOpenIncidents(limit: number): Promise<StoredAlert[]> {
     const rows = await this.db.query<AlertRow>(
       `SELECT a.* FROM alerts a LEFT JOIN incidents i ON i.id = a.incident_id
-       WHERE a.status = 'firing' AND (a.incident_id IS NULL OR i.status = 'resolved')
+       WHERE a.status = 'firing' AND (a.incident_id IS NULL OR (i.status = 'resolved' AND a.last_seen_at > i.resolved_at))
        ORDER BY a.starts_at DESC LIMIT $1`,
       [limit],
     );
