@@ -13,7 +13,7 @@ import type { Toolsets } from "../../toolsets/index.ts";
 import { cardDiagnosis, diffDiagnoses, type HypothesisChange } from "../adapters.ts";
 import { diagnose } from "../engine.ts";
 import type { FeedbackCalibration } from "../feedback-calibration.ts";
-import type { Diagnosis, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
+import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
 import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
 import { cardHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
@@ -110,6 +110,27 @@ function snapshotOf(d: Diagnosis): Snapshot {
 }
 
 const fromSnapshot = (s: Snapshot): Diagnosis => ({ ...s, notes: [], elapsedMs: 0 });
+
+/**
+ * The engine input without the services another open incident has as its own (and this one does
+ * not): a fault being handled there — a deploy of cart that opened its own incident — is not this
+ * incident's cause, however close in the graph (pure). Their metrics, changes, pod signals, logs and
+ * runbooks are left out; the graph stays, so paths through them still count.
+ */
+export function withoutServicesOfOtherIncidents(input: DiagnosisInput, elsewhere: ReadonlySet<string>): DiagnosisInput {
+  if (elsewhere.size === 0) return input;
+  const keep = (s: string) => !elsewhere.has(s);
+  return {
+    ...input,
+    services: input.services.filter((x) => keep(x.service)),
+    ...(input.baseline ? { baseline: input.baseline.filter((x) => keep(x.service)) } : {}),
+    ...(input.changes ? { changes: input.changes.filter((x) => keep(x.service)) } : {}),
+    ...(input.k8s ? { k8s: input.k8s.filter((x) => keep(x.service)) } : {}),
+    ...(input.logs ? { logs: input.logs.filter((x) => keep(x.service)) } : {}),
+    ...(input.runbooks ? { runbooks: input.runbooks.filter((r) => r.services.some(keep)) } : {}),
+    ...(input.extraServices ? { extraServices: input.extraServices.filter(keep) } : {}),
+  };
+}
 
 /** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
 export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
@@ -324,7 +345,10 @@ export class DiagnosisService {
     const incident = await this.o.store.incidents.get(id);
     if (!incident) return undefined;
     const alerts = await this.o.store.alerts.byIncident(id);
-    const context = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
+    const assembled = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
+    // Services another open incident has as its own are that incident's to explain.
+    const elsewhere = new Set((await this.o.store.incidents.listOpen()).filter((i) => i.id !== id).flatMap((i) => i.services.filter((s) => !incident.services.includes(s))));
+    const context = elsewhere.size ? { ...assembled, input: withoutServicesOfOtherIncidents(assembled.input, elsewhere) } : assembled;
     // Responders' grades correct the leader's confidence (when any incident was graded).
     const feedback = await this.o.calibration?.().catch((e: unknown) => {
       this.o.logger.warn({ err: e }, "feedback calibration unavailable; the evaluation-fitted confidences stand");
