@@ -231,6 +231,10 @@ export class RemediationService {
       if (open) return { offered: true, duplicate: true, actionId: open.id, state: open.state, autonomy: open.detail.autonomy, reason: open.state === "rejected" ? "already recommended and dismissed" : "already recommended" };
       const attempts = earlier.filter((e) => EXECUTED.includes(e.state)).length;
       if (attempts >= decision.limits.maxAttempts) return { offered: false, reason: `already tried ${attempts} times in this incident (limit ${decision.limits.maxAttempts}); escalate instead` };
+      // Done and its recovery seen: offering it again is noise (and a second rollback would go one
+      // version further back than the one before the bad change).
+      const done = earlier.find((e) => e.state === "verified" || (rec.type === "rollback" && e.state === "unverified"));
+      if (done) return { offered: false, reason: done.state === "verified" ? "already done in this incident and its recovery verified" : "already rolled back once in this incident; a second rollback would go further back" };
 
       // How it is shown: the policy's level, lowered by the kill switch and the guardrails.
       let autonomy: Autonomy = decision.autonomy;

@@ -141,6 +141,19 @@ describe("guardrails", () => {
     expect(again.reason).toMatch(/already tried 1 times/);
   });
 
+  it("a remedy done and verified is not offered again in the incident", async () => {
+    h = await remediationHarness();
+    h.verifier.healthy.set("checkout", false);
+    h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.remediation.approve(actionId!, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(actionId!))!.state).toBe("verified");
+    const again = await h.remediation.recommend(h.incident.id, rollback);
+    expect(again).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
+    expect(h.k8s.real("rollback")).toHaveLength(1);
+  });
+
   it("records 'escalation unavailable' when no pager is connected", async () => {
     h = await remediationHarness({ noPorts: ["escalator"] });
     h.verifier.healthy.set("checkout", false);
