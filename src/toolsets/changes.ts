@@ -32,7 +32,8 @@ function tagOf(image: string | undefined): string | undefined {
 
 /**
  * Rollout history → changes (pure): each revision after the first is a deploy when its images
- * differ from the revision before, else a pod-template change (config, env, restart annotation).
+ * differ from the revision before, else a pod-template change (config, env). A rollout restart
+ * (only the restartedAt annotation moved) is left out: the same pods again, not a cause.
  */
 export function changesFromRevisions(service: string, revisions: readonly K8sRevisionView[], from: number, to: number): ChangeRecord[] {
   const sorted = [...revisions].sort((a, b) => a.revision - b.revision);
@@ -43,6 +44,8 @@ export function changesFromRevisions(service: string, revisions: readonly K8sRev
     const at = r.createdAt ? Date.parse(r.createdAt) : Number.NaN;
     if (!Number.isFinite(at) || at < from || at > to) continue;
     const same = r.images.join(",") === prev.images.join(",");
+    // A rollout restart replaces the pods with the same spec (a remedy, often aisre's own): not a change that causes faults.
+    if (same && r.restartedAt && r.restartedAt !== prev.restartedAt) continue;
     const version = tagOf(r.images[0]);
     const previousVersion = tagOf(prev.images[0]);
     out.push({

@@ -176,7 +176,9 @@ describe("changes toolset", () => {
     { revision: 1, replicaSet: "inventory-1", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.1.0"], createdAt: iso(NOW - 30 * 24 * 3600_000), current: false },
     { revision: 2, replicaSet: "inventory-2", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.2.0"], createdAt: iso(NOW - 3 * 3600_000), current: false },
     { revision: 3, replicaSet: "inventory-3", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 12 * M), current: false },
-    { revision: 4, replicaSet: "inventory-4", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 2 * M), current: true },
+    { revision: 4, replicaSet: "inventory-4", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - 2 * M), current: false },
+    // A rollout restart (aisre's remedy): the same spec, a new restartedAt.
+    { revision: 5, replicaSet: "inventory-5", replicas: 0, readyReplicas: 0, images: ["r/inventory:2.3.0"], createdAt: iso(NOW - M), current: true, restartedAt: iso(NOW - M) },
   ];
 
   it("reads rollout history as deploys and template changes", () => {

@@ -73,6 +73,8 @@ export interface RolloutRevision {
   /** The live revision of the deployment. */
   current: boolean;
   changeCause?: string;
+  /** The pod template's `kubectl.kubernetes.io/restartedAt` (set by a rollout restart). */
+  restartedAt?: string;
 }
 
 export interface ActionOptions {

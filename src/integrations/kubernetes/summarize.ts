@@ -113,5 +113,6 @@ export function summarizeRevision(rs: V1ReplicaSet, currentRevision: number): Ro
     readyReplicas: rs.status?.readyReplicas ?? 0,
     current: rev === currentRevision,
     changeCause: rs.metadata?.annotations?.["kubernetes.io/change-cause"],
+    ...(rs.spec?.template?.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"] ? { restartedAt: rs.spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] } : {}),
   };
 }
