@@ -233,6 +233,9 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
       { incidentId: "INC-Q", service: "checkout", since: "2026-11-23T10:00:00.000Z" },
       { incidentId: "INC-Q", service: "payments", since: "2026-11-23T10:04:00.000Z" },
     ]);
+    // Fired again later: the table's start moves, the timeline remembers when the service first alerted.
+    await store.timeline.append({ incidentId: "INC-Q", kind: "alert", actor: "alertmanager", text: "fired", at: "2026-11-23T09:58:00.000Z", data: { status: "firing", service: "payments" } });
+    expect((await store.alerts.serviceOnsets(["INC-Q"])).find((r) => r.service === "payments")?.since).toBe("2026-11-23T09:58:00.000Z");
     expect(await store.incidents.suspectedCauses(["INC-Q"])).toEqual(new Map());
     await store.incidents.mergeCard("INC-Q", { diagnosis: { cause: "payments: pool", service: "payments" } });
     expect(await store.incidents.suspectedCauses(["INC-Q", "INC-NONE"])).toEqual(new Map([["INC-Q", "payments"]]));

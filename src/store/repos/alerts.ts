@@ -118,10 +118,21 @@ export class AlertRepo {
     return rows.map((r) => ({ incidentId: r.id, labels: r.labels }));
   }
 
-  /** When each service first showed a problem in each incident: the earliest start of its alerts there. */
+  /**
+   * When each service first showed a problem in each incident: the earliest start of its alerts
+   * there, or of the first alert the incident's timeline recorded for it (an alert firing again
+   * starts anew in this table; a flapping one would otherwise seem to have just begun).
+   */
   async serviceOnsets(incidentIds: string[]): Promise<Array<{ incidentId: string; service: string; since: string }>> {
     if (incidentIds.length === 0) return [];
-    const rows = await this.db.query<{ incident_id: string; service: string; since: Date }>("SELECT incident_id, service, min(starts_at) AS since FROM alerts WHERE incident_id = ANY($1) AND service IS NOT NULL GROUP BY incident_id, service", [incidentIds]);
+    const rows = await this.db.query<{ incident_id: string; service: string; since: Date }>(
+      `SELECT incident_id, service, min(since) AS since FROM (
+         SELECT incident_id, service, starts_at AS since FROM alerts WHERE incident_id = ANY($1) AND service IS NOT NULL
+         UNION ALL
+         SELECT incident_id, data->>'service', at FROM timeline WHERE incident_id = ANY($1) AND kind = 'alert' AND data->>'status' = 'firing' AND data->>'service' IS NOT NULL
+       ) s GROUP BY incident_id, service`,
+      [incidentIds],
+    );
     return rows.map((r) => ({ incidentId: r.incident_id, service: r.service, since: new Date(r.since).toISOString() }));
   }
 
