@@ -189,7 +189,7 @@ export function controlRoutes(options: ControlOptions): Control {
           .map((u) => ({ id: u.id, name: u.name, real_name: u.realName, title: u.title })),
         users: ws.listUsers().map((u) => apiUser(ws, u)),
         usergroups: ws.listUsergroups().map((g) => ({ id: g.id, handle: g.handle, name: g.name, users: g.users })),
-        channels: ws.visibleChannels(me).map((c) => ({ id: c.id, name: c.name, is_private: c.isPrivate, is_member: c.members.has(me), topic: c.topic.value, purpose: c.purpose.value, members: [...c.members], bookmarks: c.bookmarks })),
+        channels: ws.visibleChannels(me).map((c) => ({ id: c.id, name: c.name, team: c.team ?? ws.team.id, is_private: c.isPrivate, is_member: c.members.has(me), topic: c.topic.value, purpose: c.purpose.value, members: [...c.members], bookmarks: c.bookmarks })),
         commands: slack.core.commands,
         views: ws.modalStack(me).map((v) => ({ ...apiView(ws, v), errors: v.errors ?? null })),
         home: ws.home(me) ? apiView(ws, ws.home(me)!) : null,

@@ -21,7 +21,7 @@ beforeAll(async () => {
   const policy = join(dir, "policy-other.yaml");
   writeFileSync(policy, ["version: 1", "environment: production", "defaults:", "  autonomy: approve", '  approvers: ["U_DAVE"]', "rules:", "  - match: { action: scale }", "    forbidden: true", ""].join("\n"));
   const file = join(dir, "workspaces.yaml");
-  writeFileSync(file, ["default: T0SANDBOX1", "workspaces:", `  ${OTHER}:`, '    channel: "#sre"', "    services: [ledger]", '    approvers: ["U_BOB"]', `    policy: ${policy}`, ""].join("\n"));
+  writeFileSync(file, ["default: T0SANDBOX1", "workspaces:", `  ${OTHER}:`, '    channel: "#payments-ops"', "    services: [ledger]", '    approvers: ["U_BOB"]', `    policy: ${policy}`, ""].join("\n"));
   t = await startTestAisre({ env: { SLACK_OAUTH: "true", AISRE_WORKSPACES_FILE: file } });
 }, 240_000);
 
@@ -59,15 +59,15 @@ describe("several workspaces", () => {
     const ledger = await incidentOf("ledger");
     const wiki = await incidentOf("wiki");
     expect(ledger.id).not.toBe(wiki.id);
-    expect(ledger.channel).toBe(`${OTHER}/#sre`);
+    expect(ledger.channel).toBe(`${OTHER}/#payments-ops`);
     const store = t.aisre.services.store;
     const ledgerRoot = await eventually(() => store.slackMessages.get(ledger.id, "root"), "the ledger card", 60_000);
     const wikiRoot = await eventually(() => store.slackMessages.get(wiki.id, "root"), "the wiki card", 60_000);
-    expect(ledgerRoot.channel).toBe(await t.channelId("sre"));
+    expect(ledgerRoot.channel).toBe(await t.channelId("payments-ops"));
     expect(wikiRoot.channel).toBe(await t.channelId("incidents"));
-    const inSre = (await t.history("#sre")).find((m) => m.ts === ledgerRoot.ts);
+    const inOther = (await t.history("#payments-ops")).find((m) => m.ts === ledgerRoot.ts);
     const inIncidents = (await t.history("#incidents")).find((m) => m.ts === wikiRoot.ts);
-    expect(inSre?.team).toBe(OTHER);
+    expect(inOther?.team).toBe(OTHER);
     expect(inIncidents?.team).toBe("T0SANDBOX1");
     // Thread posts follow the root: the workspace of the channel is remembered.
     expect(await store.slackChannelWorkspaces.get(ledgerRoot.channel)).toMatchObject({ teamId: OTHER });
@@ -100,8 +100,34 @@ describe("several workspaces", () => {
     expect(bobOnWiki.message).toContain("sre-approvers");
     // The action card is in T0OTHER01's channel, posted with its token.
     const root = (await store.slackMessages.get(ledger.id, "root"))!;
-    const card = await eventually(async () => (await t.replies("#sre", root.ts)).find((m) => JSON.stringify(m.blocks ?? []).includes(onLedger.actionId!)), "the action card in the ledger thread", 60_000);
+    const card = await eventually(async () => (await t.replies("#payments-ops", root.ts)).find((m) => JSON.stringify(m.blocks ?? []).includes(onLedger.actionId!)), "the action card in the ledger thread", 60_000);
     expect(card.team).toBe(OTHER);
+  }, 120_000);
+
+  it("a person in T0OTHER01's channel: the @mention, the slash command and the button click are answered with T0OTHER01's token", async () => {
+    const store = t.aisre.services.store;
+    const ledger = (await store.incidents.listOpen()).find((i) => i.services.includes("ledger"))!;
+    const root = (await store.slackMessages.get(ledger.id, "root"))!;
+    const channel = await t.channelId("payments-ops");
+    const bot = t.aisre.sandbox!.workspace.botUserId;
+    // @mention in the ledger thread: Bolt authorizes the event with T0OTHER01's install, and its reply carries that workspace.
+    const before = Math.max(...(await t.replies("#payments-ops", root.ts)).map((m) => Number(m.ts)));
+    await t.message("U_BOB", "#payments-ops", `<@${bot}> what is going on with ledger?`, root.ts);
+    const reply = await eventually(async () => (await t.replies("#payments-ops", root.ts)).find((m) => m.bot_id !== undefined && Number(m.ts) > before && /Looking into it|Rules-based answer|ai_feedback/.test(JSON.stringify(m))), "the answer to the @mention", 60_000);
+    expect(reply.team).toBe(OTHER);
+    // A slash command there opens its modal with T0OTHER01's token (the view's team_id is the opener's workspace).
+    await t.command("U_BOB", "#payments-ops", "incident declare");
+    const declare = await eventually(async () => ((await t.views("U_BOB")) as Array<{ callback_id?: string; team_id?: string }>).find((v) => v.callback_id === "declare_incident"), "the declare modal", 30_000);
+    expect(declare.team_id).toBe(OTHER);
+    // A click on the digest's Timeline button there (a second alert joining the incident brings the digest): its modal is opened with T0OTHER01's token too.
+    const joining = [{ name: "HighLatency", status: "firing", severity: "warning", service: "ledger", summary: "HighLatency on ledger" }];
+    expect((await t.postWebhook("generic", { alerts: joining })).status).toBe(202);
+    const digest = await eventually(async () => (await t.replies("#payments-ops", root.ts)).find((m) => JSON.stringify(m.blocks ?? []).includes("incident_timeline")), "the digest in the ledger thread", 60_000);
+    await t.click("U_BOB", channel, digest.ts, "incident_timeline");
+    const timeline = await eventually(async () => ((await t.views("U_BOB")) as Array<{ title?: { text: string }; team_id?: string }>).find((v) => v.title?.text === "Incident timeline"), "the timeline modal", 30_000);
+    expect(timeline.team_id).toBe(OTHER);
+    // The requests taught the product the person's workspace (Home is then published with that token).
+    expect(await store.slackUserWorkspaces.get("U_BOB")).toMatchObject({ teamId: OTHER });
   }, 120_000);
 
   it("uninstalled from a workspace (app_uninstalled, tokens_revoked): its install is forgotten, the other one stays", async () => {

@@ -26,7 +26,7 @@ export class AssistantActions {
   private context(user: string, channelRef: string | undefined): Json {
     if (!channelRef) return {};
     const ch = this.people.channelFor(this.people.person(user), channelRef);
-    return { channel_id: ch.id, team_id: this.core.ws.team.id, enterprise_id: null };
+    return { channel_id: ch.id, team_id: this.core.ws.teamOf(ch.id), enterprise_id: null };
   }
 
   private payload(t: AssistantThreadState, context: Json): Json {

@@ -5,7 +5,8 @@ export const TEAM = { id: "T0SANDBOX1", domain: "aisre-sandbox", name: "aisre sa
 /**
  * A second workspace of the sandbox's organization (E0SANDBOX1), for installs in several
  * workspaces: the app can be installed there (`/oauth/v2/authorize?team=T0OTHER01`) and what it posts
- * with that install's token carries `team: "T0OTHER01"`. It shares the sandbox's people and channels.
+ * with that install's token carries `team: "T0OTHER01"`. It shares the sandbox's people; `#payments-ops`
+ * is its channel (events, commands and clicks there carry `T0OTHER01`), the others are T0SANDBOX1's.
  */
 export const OTHER_TEAM = { id: "T0OTHER01", domain: "aisre-payments", name: "aisre payments" } as const;
 export const SANDBOX_TEAMS = [TEAM, OTHER_TEAM] as const;
@@ -22,9 +23,11 @@ export const PEOPLE: SandboxUser[] = [
 
 export const SLACKBOT: SandboxUser = { id: "USLACKBOT", name: "slackbot", realName: "Slackbot", title: "", email: "", isBot: true, isAdmin: false, tz: "America/Los_Angeles", color: "757575" };
 
-export const DEFAULT_CHANNELS = [
+/** The channels that exist from the start; `#payments-ops` belongs to the organization's second workspace (T0OTHER01). */
+export const DEFAULT_CHANNELS: ReadonlyArray<{ name: string; purpose: string; team?: string }> = [
   { name: "incidents", purpose: "Production incidents: one thread per incident" },
   { name: "sre", purpose: "SRE team chat" },
-] as const;
+  { name: "payments-ops", purpose: "Payments team operations (workspace aisre payments, T0OTHER01)", team: OTHER_TEAM.id },
+];
 
 export const DEFAULT_USERGROUPS = [{ id: "S0SREAPPRV", handle: "sre-approvers", name: "SRE approvers", description: "May approve risky remediations", users: ["U_ALICE", "U_CAROL"] }] as const;

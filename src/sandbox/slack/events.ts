@@ -84,8 +84,10 @@ export class EventDispatcher {
     return sent;
   }
 
+  /** Delivers an event in the envelope of its workspace: the one named, else its channel's (the sandbox's for DMs). */
   private send(event: Json, teamId?: string): Promise<boolean> {
-    const p = this.delivery.event(eventEnvelope(this.ws, event, this.token, teamId));
+    const team = teamId ?? this.ws.teamOf(typeof event.channel === "string" ? event.channel : undefined);
+    const p = this.delivery.event(eventEnvelope(this.ws, event, this.token, team));
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
     return p;
@@ -149,7 +151,7 @@ export class EventDispatcher {
       return;
     }
     if (c.kind === "member_joined" && this.subscriptions.has("member_joined_channel") && c.channel.members.has(this.ws.botUserId)) {
-      this.send({ type: "member_joined_channel", user: c.user, channel: c.channel.id, channel_type: c.channel.isPrivate ? "G" : "C", team: this.ws.team.id, inviter: c.inviter, event_ts: this.ws.nextTs() });
+      this.send({ type: "member_joined_channel", user: c.user, channel: c.channel.id, channel_type: c.channel.isPrivate ? "G" : "C", team: this.ws.teamOf(c.channel.id), inviter: c.inviter, event_ts: this.ws.nextTs() });
     }
   }
 
@@ -175,7 +177,7 @@ export class EventDispatcher {
     }
     const mentionsBot = !m.botId && mentionedUsers(m.text).includes(this.ws.botUserId);
     if (mentionsBot && botInChannel && this.subscriptions.has("app_mention")) {
-      const ev: Json = { type: "app_mention", user: m.user, text: m.text, ts: m.ts, team: this.ws.team.id, channel: m.channel, event_ts: m.ts };
+      const ev: Json = { type: "app_mention", user: m.user, text: m.text, ts: m.ts, team: this.ws.teamOf(m.channel), channel: m.channel, event_ts: m.ts };
       if (m.clientMsgId) ev.client_msg_id = m.clientMsgId;
       if (m.blocks) ev.blocks = m.blocks;
       if (m.threadTs) {

@@ -1,3 +1,4 @@
+import { SANDBOX_TEAMS } from "./defaults.ts";
 import type { Json, SandboxUser } from "./types.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
@@ -6,12 +7,15 @@ import type { SlackWorkspace } from "./workspace.ts";
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export function payloadUser(ws: SlackWorkspace, u: SandboxUser): Json {
-  return { id: u.id, username: u.name, name: u.name, team_id: ws.team.id };
+/** The person as an interaction payload names them, in the workspace the interaction happens in (default the sandbox's). */
+export function payloadUser(ws: SlackWorkspace, u: SandboxUser, teamId: string = ws.team.id): Json {
+  return { id: u.id, username: u.name, name: u.name, team_id: teamId };
 }
 
-export function payloadTeam(ws: SlackWorkspace): Json {
-  return { id: ws.team.id, domain: ws.team.domain };
+/** The payload's `team`: the workspace the interaction happens in (the channel's, or the view's), default the sandbox's. */
+export function payloadTeam(ws: SlackWorkspace, teamId: string = ws.team.id): Json {
+  const t = SANDBOX_TEAMS.find((x) => x.id === teamId) ?? ws.team;
+  return { id: t.id, domain: t.domain };
 }
 
 /** An interactive element found in blocks, with the block that holds it. */

@@ -143,12 +143,12 @@ export function apiChannel(ws: SlackWorkspace, c: SandboxChannel, forUser?: stri
     is_org_shared: false,
     is_pending_ext_shared: false,
     pending_shared: [],
-    context_team_id: ws.team.id,
+    context_team_id: c.team ?? ws.team.id,
     updated: c.created * 1000,
     parent_conversation: null,
     creator: c.creator,
     is_ext_shared: false,
-    shared_team_ids: [ws.team.id],
+    shared_team_ids: [c.team ?? ws.team.id],
     pending_connected_team_ids: [],
     is_member: forUser ? c.members.has(forUser) : false,
     topic: c.topic,
@@ -204,7 +204,7 @@ export function apiView(ws: SlackWorkspace, v: SandboxView): Json {
   const src = v.view;
   const out: Json = {
     id: v.id,
-    team_id: ws.team.id,
+    team_id: v.team ?? ws.team.id,
     type: v.type,
     blocks: src.blocks ?? [],
     private_metadata: (src.private_metadata as string) ?? "",
@@ -220,7 +220,7 @@ export function apiView(ws: SlackWorkspace, v: SandboxView): Json {
     root_view_id: v.rootViewId,
     app_id: ws.appId,
     external_id: v.externalId,
-    app_installed_team_id: ws.team.id,
+    app_installed_team_id: v.team ?? ws.team.id,
     bot_id: ws.botId,
   };
   if (v.type === "home") {

@@ -54,6 +54,8 @@ export function applyResponse(ws: SlackWorkspace, ctx: ResponseContext, body: Js
       attachments: content.attachments?.length ? content.attachments : undefined,
       threadTs,
       visibleTo: inChannel ? undefined : ctx.user,
+      // Posted as the app in the workspace the command or click came from (its channel's).
+      ...(ws.channel(ctx.channel)?.team ? { team: ws.channel(ctx.channel)?.team } : {}),
     });
     ctx.originalTs = m.ts;
     return { ok: true, ts: m.ts };
@@ -76,7 +78,7 @@ export class ResponseUrls {
   }
 
   create(ctx: ResponseContext, kind: "commands" | "actions"): { url: string; context: ResponseContext } {
-    const id = `${this.ws.team.id}/${Math.floor(Math.random() * 1e13)}/${randomHex(12)}`;
+    const id = `${this.ws.teamOf(ctx.channel)}/${Math.floor(Math.random() * 1e13)}/${randomHex(12)}`;
     const hook: Hook = { ...ctx, created: Date.now(), uses: 0 };
     this.hooks.set(`${kind}/${id}`, hook);
     return { url: `${this.baseUrl()}/hooks/${kind}/${id}`, context: hook };

@@ -31,6 +31,8 @@ export interface SandboxChannel {
   isIm?: boolean;
   /** For an IM: the person on the other side. */
   imUser?: string;
+  /** The workspace the channel belongs to, when not the sandbox's own (T0SANDBOX1): its events, commands and clicks carry this team. */
+  team?: string;
 }
 
 export interface Reaction {
@@ -102,6 +104,8 @@ export interface SandboxView {
   open: boolean;
   /** Errors shown on input blocks after a `response_action: errors`. */
   errors?: Record<string, string>;
+  /** The workspace whose token opened or published it, when not the sandbox's own (its `team_id`; its submissions and clicks carry this team). */
+  team?: string;
 }
 
 /** What the app set on an assistant thread (assistant.threads.*) besides its messages. */

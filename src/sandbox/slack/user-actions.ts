@@ -96,6 +96,7 @@ export class UserActions {
       blocks: [richTextBlock(encoded, randomUUID().slice(0, 5))],
       threadTs: parentTs,
       clientMsgId: randomUUID(),
+      ...(ch.team ? { team: ch.team } : {}),
     });
     const bot = this.core.ws.botUserId;
     if (mentionedUsers(encoded).includes(bot) && !ch.members.has(bot)) {
@@ -120,10 +121,12 @@ export class UserActions {
     }
     const triggerId = this.core.triggers.issue({ user: user.id, channel: ch.id });
     const hook = this.core.responseUrls.create({ user: user.id, channel: ch.id, threadTs }, "commands");
+    // Where the person was when they ran it: the channel's workspace.
+    const team = payloadTeam(this.core.ws, this.core.ws.teamOf(ch.id)) as { id: string; domain: string };
     const fields: Record<string, string> = {
       token: this.core.verificationToken,
-      team_id: this.core.ws.team.id,
-      team_domain: this.core.ws.team.domain,
+      team_id: team.id,
+      team_domain: team.domain,
       channel_id: ch.id,
       channel_name: ch.isPrivate ? "privategroup" : ch.name,
       user_id: user.id,
@@ -194,14 +197,15 @@ export class UserActions {
     const threadTs = m.threadTs && m.threadTs !== m.ts ? m.threadTs : undefined;
     const triggerId = this.core.triggers.issue({ user: user.id, channel: ch.id });
     const hook = this.core.responseUrls.create({ user: user.id, channel: ch.id, originalTs: m.ts, threadTs }, "actions");
+    const team = this.core.ws.teamOf(ch.id);
     const payload: Json = {
       type: "block_actions",
-      user: payloadUser(this.core.ws, user),
+      user: payloadUser(this.core.ws, user, team),
       api_app_id: this.core.ws.appId,
       token: this.core.verificationToken,
       container: { type: "message", message_ts: m.ts, channel_id: ch.id, is_ephemeral: !!m.visibleTo, ...(threadTs ? { thread_ts: threadTs } : {}) },
       trigger_id: triggerId,
-      team: payloadTeam(this.core.ws),
+      team: payloadTeam(this.core.ws, team),
       enterprise: null,
       is_enterprise_install: false,
       channel: { id: ch.id, name: ch.isPrivate ? "privategroup" : ch.name },
@@ -260,8 +264,8 @@ export class UserActions {
     const triggerId = this.core.triggers.issue({ user: user.id, viewId: v.id });
     const payload: Json = {
       type: "view_submission",
-      team: payloadTeam(this.core.ws),
-      user: payloadUser(this.core.ws, user),
+      team: payloadTeam(this.core.ws, v.team),
+      user: payloadUser(this.core.ws, user, v.team),
       api_app_id: this.core.ws.appId,
       token: this.core.verificationToken,
       trigger_id: triggerId,
@@ -315,8 +319,8 @@ export class UserActions {
     if (v.view.notify_on_close !== true) return { ok: true };
     const payload: Json = {
       type: "view_closed",
-      team: payloadTeam(this.core.ws),
-      user: payloadUser(this.core.ws, user),
+      team: payloadTeam(this.core.ws, v.team),
+      user: payloadUser(this.core.ws, user, v.team),
       api_app_id: this.core.ws.appId,
       token: this.core.verificationToken,
       view: apiView(this.core.ws, v),
@@ -340,12 +344,12 @@ export class UserActions {
     const triggerId = this.core.triggers.issue({ user: user.id, viewId: v.id });
     const payload: Json = {
       type: "block_actions",
-      user: payloadUser(this.core.ws, user),
+      user: payloadUser(this.core.ws, user, v.team),
       api_app_id: this.core.ws.appId,
       token: this.core.verificationToken,
       container: { type: "view", view_id: v.id },
       trigger_id: triggerId,
-      team: payloadTeam(this.core.ws),
+      team: payloadTeam(this.core.ws, v.team),
       enterprise: null,
       is_enterprise_install: false,
       view: apiView(this.core.ws, v),

@@ -82,7 +82,7 @@ export class SlackWorkspace {
       color: "3b82f6",
     });
     for (const c of DEFAULT_CHANNELS) {
-      const ch = this.createChannel({ name: c.name, creator: "U_CAROL", members: [...PEOPLE.map((p) => p.id), this.botUserId] });
+      const ch = this.createChannel({ name: c.name, creator: "U_CAROL", members: [...PEOPLE.map((p) => p.id), this.botUserId], ...(c.team ? { team: c.team } : {}) });
       ch.purpose = { value: c.purpose, creator: "U_CAROL", last_set: ch.created };
     }
     for (const g of DEFAULT_USERGROUPS) this.usergroups.set(g.id, { ...g, users: [...g.users], created: nowSec() });
@@ -188,7 +188,7 @@ export class SlackWorkspace {
 
   // ---- channels -------------------------------------------------------------------------------
 
-  createChannel(input: { name: string; creator: string; isPrivate?: boolean; members?: string[] }): SandboxChannel {
+  createChannel(input: { name: string; creator: string; isPrivate?: boolean; members?: string[]; team?: string }): SandboxChannel {
     const created = nowSec();
     const ch: SandboxChannel = {
       id: slackId(input.isPrivate ? "G" : "C"),
@@ -201,6 +201,7 @@ export class SlackWorkspace {
       purpose: { value: "", creator: "", last_set: 0 },
       members: new Set([input.creator, ...(input.members ?? [])]),
       bookmarks: [],
+      ...(input.team && input.team !== this.team.id ? { team: input.team } : {}),
     };
     this.channels.set(ch.id, ch);
     this.messages.set(ch.id, []);
@@ -243,6 +244,14 @@ export class SlackWorkspace {
     if (byId) return byId;
     const name = ref.replace(/^#/, "");
     return [...this.channels.values()].find((c) => c.name === name && !c.isIm);
+  }
+
+  /**
+   * The workspace a conversation belongs to: its own team, else the sandbox's (direct messages and
+   * unknown ids too). What the events, commands and clicks from it carry as `team_id`.
+   */
+  teamOf(channelRef: string | undefined): string {
+    return (channelRef ? this.channel(channelRef)?.team : undefined) ?? this.team.id;
   }
 
   /** Channels (public and private), not direct messages. */
@@ -501,7 +510,7 @@ export class SlackWorkspace {
   }
 
   /** Opens a modal (replacing the user's stack) or pushes one on top of it. */
-  openModal(user: string, view: Json, options: { push?: boolean } = {}): SandboxView {
+  openModal(user: string, view: Json, options: { push?: boolean; team?: string } = {}): SandboxView {
     const stack = this.modalStack(user);
     if (!options.push) for (const v of stack) this.closeQuiet(v);
     const top = options.push ? stack.at(-1) : undefined;
@@ -519,6 +528,7 @@ export class SlackWorkspace {
       rootViewId: top?.rootViewId ?? id,
       externalId,
       open: true,
+      ...(options.team && options.team !== this.team.id ? { team: options.team } : {}),
     };
     this.views.set(id, v);
     this.emit({ kind: "view", view: v, action: options.push ? "pushed" : "opened" });
@@ -553,14 +563,16 @@ export class SlackWorkspace {
     return this.openIm(user).id;
   }
 
-  publishHome(user: string, view: Json): SandboxView {
+  publishHome(user: string, view: Json, team?: string): SandboxView {
     let v = this.home(user);
     if (v) {
       v.view = view;
       v.hash = this.newHash();
+      if (team && team !== this.team.id) v.team = team;
+      else delete v.team;
     } else {
       const id = slackId("V");
-      v = { id, user, type: "home", view, hash: this.newHash(), state: { values: {} }, previousViewId: null, rootViewId: id, externalId: "", open: true };
+      v = { id, user, type: "home", view, hash: this.newHash(), state: { values: {} }, previousViewId: null, rootViewId: id, externalId: "", open: true, ...(team && team !== this.team.id ? { team } : {}) };
       this.views.set(id, v);
     }
     this.emit({ kind: "view", view: v, action: "published" });
@@ -613,6 +625,7 @@ export class SlackWorkspace {
       return {
         id: c.id,
         name: c.name,
+        team: c.team ?? this.team.id,
         is_private: c.isPrivate,
         is_archived: c.isArchived,
         topic: c.topic.value,

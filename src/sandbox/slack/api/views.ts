@@ -30,20 +30,20 @@ function exchange(core: SlackCore, args: Record<string, unknown>) {
   return t;
 }
 
-const open: ApiMethod = ({ core, args }) => {
+const open: ApiMethod = ({ core, args, caller }) => {
   const view = viewArg(args, "modal");
   const t = exchange(core, args);
-  const v = core.ws.openModal(t.user, view);
+  const v = core.ws.openModal(t.user, view, caller.teamId ? { team: caller.teamId } : {});
   return { view: apiView(core.ws, v) };
 };
 
-const push: ApiMethod = ({ core, args }) => {
+const push: ApiMethod = ({ core, args, caller }) => {
   const view = viewArg(args, "modal");
   const t = exchange(core, args);
   const stack = core.ws.modalStack(t.user);
   if (!stack.length) throw new SlackApiError("not_found");
   if (stack.length >= LIMITS.viewStack) throw new SlackApiError("push_limit_reached");
-  const v = core.ws.openModal(t.user, view, { push: true });
+  const v = core.ws.openModal(t.user, view, { push: true, ...(caller.teamId ? { team: caller.teamId } : {}) });
   return { view: apiView(core.ws, v) };
 };
 
@@ -60,7 +60,7 @@ const update: ApiMethod = ({ core, args }) => {
   return { view: apiView(core.ws, v) };
 };
 
-const publish: ApiMethod = ({ core, args }) => {
+const publish: ApiMethod = ({ core, args, caller }) => {
   const userId = str(args, "user_id") ?? "";
   if (!userId) throw new SlackApiError("invalid_arguments", { messages: ["[ERROR] missing required field: user_id"] });
   const view = viewArg(args, "home");
@@ -70,7 +70,7 @@ const publish: ApiMethod = ({ core, args }) => {
   const hash = str(args, "hash");
   const existing = core.ws.home(userId);
   if (hash && existing && hash !== existing.hash) throw new SlackApiError("hash_conflict");
-  const v = core.ws.publishHome(userId, view);
+  const v = core.ws.publishHome(userId, view, caller.teamId);
   return { view: apiView(core.ws, v) };
 };
 
