@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuSeconds, rssMiB, stopChild } from "./support/product.ts";
 
@@ -33,7 +34,7 @@ interface Start {
 async function start(env: Record<string, string>, restSeconds: number): Promise<Start> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ["handlers/main.ts"], {
+  const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, "handlers/main.ts"], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],

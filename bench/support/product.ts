@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
 import { freePort } from "../../src/http/free-port.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -70,7 +71,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
   const port = await freePort();
   const sandboxPort = await freePort();
   const profileDir = mkdtempSync(join(tmpdir(), "aisre-bench-prof-"));
-  const child = spawn(process.execPath, ["--import", hook, "handlers/main.ts"], {
+  const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, "--import", hook, "handlers/main.ts"], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? "",

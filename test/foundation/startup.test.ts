@@ -1,7 +1,8 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
@@ -40,6 +41,16 @@ describe("configuration", () => {
 });
 
 describe("npm start", () => {
+  it("runs with the same V8 flags from npm start, the image and the benches", () => {
+    const root = new URL("../../", import.meta.url);
+    const start = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { scripts: Record<string, string> }).scripts.start;
+    expect(start).toBe(["node", ...PRODUCT_NODE_FLAGS, "handlers/main.ts"].join(" "));
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL("Dockerfile", root), "utf8"))?.[1];
+    expect(JSON.parse(cmd ?? "[]")).toEqual(["node", ...PRODUCT_NODE_FLAGS, "handlers/main.ts"]);
+    for (const bench of ["bench/support/product.ts", "bench/startup.bench.ts"]) expect(readFileSync(new URL(bench, root), "utf8")).toContain("...PRODUCT_NODE_FLAGS");
+    expect(PRODUCT_NODE_FLAGS.length).toBeGreaterThan(0);
+  });
+
   it("stops at start-up with a clear message when a variable is wrong", async () => {
     const run = runNode(["handlers/main.ts"], { PORT: "not-a-port", AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-")) });
     expect(await run.exited).toBe(1);
