@@ -88,6 +88,32 @@ describe.each(testDatabases())("continuous delivery recovery on $name", { timeou
     expect(new Set(seen).size).toBe(300);
   });
 
+  it("a replica whose lease renewals lag (a stalled machine) does not take its own delivery again: never parked, never handled twice", async () => {
+    const db = await open();
+    const store = createStore(db);
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const handlers: DeliveryHandlers = {
+      async ingest(d) {
+        await blocked; // the work takes longer than the lease, and the heartbeat (every 200 ms) is too late for a 60 ms lease
+        seen.push(...d.alerts.map((a) => a.name));
+        return NONE;
+      },
+    };
+    const intake = intakeFor(store, handlers, { pollMs: 20, leaseMs: 60, maxAttempts: 3, gatherMs: 0 });
+    intake.start();
+    cleanup.push(() => intake.stop());
+    const body = Buffer.from(stored("Slow").body);
+    expect((await intake.accept("generic", { headers: { "content-type": "application/json", "x-aisre-delivery": "slow-1" }, body })).status).toBe(202);
+    // Meanwhile its own recovery loop finds the lease lapsed, again and again.
+    await new Promise((r) => setTimeout(r, 1500));
+    release();
+    await eventually(async () => ((await store.deliveries.backlog()).pending === 0 ? true : undefined), "the delivery processed");
+    expect(await store.deliveries.parked()).toEqual([]);
+    expect(seen).toEqual(["Slow"]);
+  });
+
   it("retries a failing delivery a bounded number of times, parks it with its error, counts it, and replays it", async () => {
     const db = await open();
     const store = createStore(db);
