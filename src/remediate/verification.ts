@@ -26,7 +26,8 @@ export interface WatchProgress {
 
 /**
  * Watches the symptoms after a change: recovered when they read healthy `consecutive` times in a
- * row within the window; otherwise not recovered, with the last readings as the reason. A watch
+ * row within the window (a streak started by the deadline may finish after it); otherwise not
+ * recovered, with the last readings as the reason. A watch
  * taken over from a replica that died continues from `resume` (its window is not opened again);
  * `onReading` hears each reading with the progress to keep, so the next taker can do the same.
  */
@@ -36,7 +37,8 @@ export async function verifyRecovery(verifier: Verifier, symptoms: SymptomCheck[
   let streak = o.resume?.streak ?? 0;
   let last: SymptomReading[] = [];
   while (true) {
-    await clock.sleep(Math.max(0, Math.min(s.intervalSeconds * 1000, deadline - clock.now())));
+    const left = deadline - clock.now();
+    await clock.sleep(left > 0 ? Math.min(s.intervalSeconds * 1000, left) : s.intervalSeconds * 1000);
     try {
       last = await verifier.read(symptoms);
     } catch (e) {
@@ -46,6 +48,8 @@ export async function verifyRecovery(verifier: Verifier, symptoms: SymptomCheck[
     await o.onReading?.(last, { startedAt: start, streak });
     const elapsedSeconds = Math.round((clock.now() - start) / 1000);
     if (streak >= s.consecutive) return { recovered: true, readings: last, elapsedSeconds, summary: readingsText(last) };
-    if (clock.now() >= deadline) return { recovered: false, readings: last, elapsedSeconds, summary: readingsText(last) };
+    // At the deadline, a recovery under way (healthy readings, not yet enough in a row) gets the
+    // readings it still needs; calling it "did not recover" would contradict the healthy readings it shows.
+    if (clock.now() >= deadline && (streak === 0 || clock.now() >= deadline + s.consecutive * s.intervalSeconds * 1000)) return { recovered: false, readings: last, elapsedSeconds, summary: readingsText(last) };
   }
 }
