@@ -32,7 +32,7 @@ export interface AssistantOptions {
   /** The dependency graph (services.yaml or the simulation). */
   topology: () => Topology;
   oncall?: (service: string) => Promise<OncallEntry[]>;
-  remediation?: Pick<RemediationService, "recommend" | "policyFor" | "records">;
+  remediation?: Pick<RemediationService, "recommend" | "policyForIncident" | "records">;
   llm?: { client: OpenAI; model: string; limits?: Partial<LoopLimits> };
   redactor?: Redactor;
   serviceLabel?: string;
@@ -333,7 +333,8 @@ export class Assistant {
         out.push({ ...base, offered: false, note: "not offered: remediation is not available" });
         continue;
       }
-      const policy = rem.policyFor(p.type, { service: p.service });
+      // Under the policy of the incident's workspace (its own catalog and rules when it has its own file).
+      const policy = await rem.policyForIncident(ctx.incident.id, p.type, { service: p.service });
       if (!policy) {
         out.push({ ...base, offered: false, note: `not offered: ${p.type} is not an action aisre knows` });
         continue;

@@ -163,15 +163,23 @@ export class RemediationService {
     return this.records.inStates(["pending"]);
   }
 
-  /** The actions that exist under the current policy (built-ins and runbooks). */
-  catalog(): Map<string, ActionDefinition> {
-    return buildCatalog(this.policy.policy);
+  /** The policy a workspace's incidents are governed by: its own file when it has one, else the default policy. */
+  private policyOf(teamId?: string) {
+    return (teamId && this.o.workspaces?.policy(teamId)?.policy) || this.policy.policy;
+  }
+
+  /**
+   * The actions that exist under the current policy (built-ins and runbooks): the workspace's own
+   * policy file when `teamId` names a workspace that has one (its runbooks, not the default's).
+   */
+  catalog(teamId?: string): Map<string, ActionDefinition> {
+    return buildCatalog(this.policyOf(teamId));
   }
 
   /** The decision for an action on a target, under the incident's workspace's policy and approvers when it has its own. */
   private resolve(def: ActionDefinition, target: ActionTarget, teamId?: string): ResolvedPolicy {
     const ws = teamId ? this.o.workspaces : undefined;
-    const policy = (teamId && ws?.policy(teamId)?.policy) || this.policy.policy;
+    const policy = this.policyOf(teamId);
     const d = decide(policy, { type: def.type, service: target.service, environment: target.environment ?? policy.environment, risk: def.risk, reversible: def.reversible, at: this.clock.now() });
     const approvers = teamId ? ws?.approvers(teamId) : undefined;
     return approvers ? { ...d, approvers: [...approvers], because: [...d.because, `approvers: workspace ${teamId}`] } : d;
@@ -182,10 +190,15 @@ export class RemediationService {
     return this.o.workspaces ? this.o.workspaces.of(incidentId).catch(() => undefined) : undefined;
   }
 
-  /** The policy's verdict for an action on a target now (diagnosis can ask before recommending). */
-  policyFor(type: string, target: ActionTarget): ResolvedPolicy | undefined {
-    const def = this.catalog().get(type);
-    return def ? this.resolve(def, this.normalise(target)) : undefined;
+  /** The policy's verdict for an action on a target now (diagnosis can ask before recommending); `teamId`: under that workspace's policy. */
+  policyFor(type: string, target: ActionTarget, teamId?: string): ResolvedPolicy | undefined {
+    const def = this.catalog(teamId).get(type);
+    return def ? this.resolve(def, this.normalise(target), teamId) : undefined;
+  }
+
+  /** The policy's verdict for an action proposed in an incident: under the policy of the incident's workspace. */
+  async policyForIncident(incidentId: string, type: string, target: ActionTarget): Promise<ResolvedPolicy | undefined> {
+    return this.policyFor(type, target, await this.teamOf(incidentId));
   }
 
   private normalise(t: ActionTarget): ActionTarget {
@@ -205,13 +218,15 @@ export class RemediationService {
     const incident = await this.o.store.incidents.get(incidentId);
     if (!incident) throw new AppError("incident_not_found", `No incident ${incidentId}.`, { status: 404 });
     if (incident.status === "resolved") return { offered: false, reason: "the incident is resolved" };
-    const def = this.catalog().get(rec.type);
-    if (!def) return { offered: false, reason: `unknown action type ${rec.type} (known: ${[...this.catalog().keys()].join(", ")})` };
+    const team = await this.teamOf(incidentId);
+    const catalog = this.catalog(team);
+    const def = catalog.get(rec.type);
+    if (!def) return { offered: false, reason: `unknown action type ${rec.type}${team && this.o.workspaces?.policy(team) ? ` in the policy of workspace ${team}` : ""} (known: ${[...catalog.keys()].join(", ")})` };
     const valid = def.validate(rec.params ?? {});
     if (!valid.ok) return { offered: false, reason: `invalid parameters for ${rec.type}: ${valid.error}` };
     const target = this.normalise(rec.target);
     const params = valid.params;
-    const decision = this.resolve(def, target, await this.teamOf(incidentId));
+    const decision = this.resolve(def, target, team);
     const proposer = rec.proposedBy ?? "aisre";
     const draft = this.draft(incidentId, def, target, params, rec, decision);
 
@@ -317,9 +332,10 @@ export class RemediationService {
 
   /** Claims and runs in the background; the caller (a click, auto) returns at once. */
   private async start(a: RemediationAction, actor: string, how: string): Promise<ClickOutcome> {
-    const def = this.catalog().get(a.type);
+    const team = await this.teamOf(a.incidentId);
+    const def = this.catalog(team).get(a.type);
     if (!def) return { ok: false, message: `The action type ${a.type} no longer exists in the policy.` };
-    const decision = this.resolve(def, a.target, await this.teamOf(a.incidentId));
+    const decision = this.resolve(def, a.target, team);
     const claim = await claimAction(this.o.store.db, a, decision.limits);
     if (!claim.ok) {
       if (claim.code === "taken") return { ok: true, message: "It is already running: someone else's approval started it.", state: (await this.records.get(a.id))?.state };
@@ -351,8 +367,8 @@ export class RemediationService {
       await auditAction(this.o.store, user, "approval_refused", a, { reason: "kill switch" });
       return { ok: false, message: `:no_entry: Automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
     }
-    const def = this.catalog().get(a.type);
     const team = await this.teamOf(a.incidentId);
+    const def = this.catalog(team).get(a.type);
     const decision = def ? this.resolve(def, a.target, team) : undefined;
     if (!def || !decision || decision.forbidden) {
       await this.records.transition(a.id, ["pending"], "refused", { reason: "forbidden by the current policy" });
@@ -398,8 +414,8 @@ export class RemediationService {
     const stale = await this.staleCheck(a, user);
     if (stale) return stale;
     if (a.state !== "pending" && a.state !== "advised") return { ok: false, message: this.stateMessage(a), state: a.state };
-    const def = this.catalog().get(a.type);
     const team = await this.teamOf(a.incidentId);
+    const def = this.catalog(team).get(a.type);
     const approvers = def ? this.resolve(def, a.target, team).approvers : a.detail.approvers;
     const who = await checkApprover(this.o.slack, approvers, user, team);
     if (!who.allowed) {

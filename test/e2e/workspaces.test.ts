@@ -88,6 +88,14 @@ describe("several workspaces", () => {
     // T0OTHER01's policy forbids scaling; the default policy offers it.
     expect((await rem.recommend(ledger.id, { type: "scale", target: { service: "ledger" }, params: { replicas: 3 }, reason: "test" })).offered).toBe(false);
     expect((await rem.recommend(wiki.id, { type: "scale", target: { service: "wiki" }, params: { replicas: 3 }, reason: "test" })).offered).toBe(true);
+    // Its catalog is its policy's too: T0OTHER01's file has no runbooks, so the default policy's `flush_cache_prefix` is not offered there.
+    const flush = (service: string) => ({ type: "flush_cache_prefix", target: { service }, params: { prefix: `${service}:` }, reason: "test" });
+    const flushLedger = await rem.recommend(ledger.id, flush("ledger"));
+    expect(flushLedger.offered).toBe(false);
+    expect(flushLedger.reason).toContain(`unknown action type flush_cache_prefix in the policy of workspace ${OTHER}`);
+    expect((await rem.recommend(wiki.id, flush("wiki"))).offered).toBe(true);
+    expect(rem.catalog(OTHER).has("flush_cache_prefix")).toBe(false);
+    expect(rem.catalog().has("flush_cache_prefix")).toBe(true);
     // Its approvers are T0OTHER01's (Bob), not the default's (@sre-approvers: Alice, Carol).
     const onLedger = await rem.recommend(ledger.id, { type: "rollout_restart", target: { service: "ledger" }, reason: "test" });
     const onWiki = await rem.recommend(wiki.id, { type: "rollout_restart", target: { service: "wiki" }, reason: "test" });
