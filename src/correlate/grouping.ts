@@ -131,7 +131,9 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     if (p && (!down || p.hops < down.hops || (a === inc.suspectedCause && p.hops === down.hops))) down = { ...p, via: a };
   }
   if (down) {
-    const base = down.via === inc.suspectedCause ? 4 : 3;
+    // Through the suspected cause or any of its services alike: which of two incidents has the
+    // symptom is a matter of time (the tie rule), not of how far either diagnosis has got.
+    const base = 3;
     const since = inc.serviceOnsetMs?.[down.via] ?? inc.openedAtMs;
     return { score: afterFix ? 1 : base, ...(since !== undefined ? { since } : {}), reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
   }

@@ -167,6 +167,10 @@ describe("incident identity: the same fault joins, an independent one opens its 
     const cache = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache", onsets: { cache: 13 } });
     const cart2 = inc("INC-CART", { services: ["cart"], openedMin: 13, suspectedCause: "cart" });
     expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 14), at(15), [cart2, cache], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
+    // An incident not diagnosed yet is no weaker a home: payments' incident, just opened, gets checkout over the cache's older one.
+    const cacheOld = inc("INC-C", { services: ["cache"], openedMin: 6, suspectedCause: "cache" });
+    const paymentsNew = inc("INC-PAY", { services: ["payments"], openedMin: 17 });
+    expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 18), at(19), [cacheOld, paymentsNew], sim)).toMatchObject({ kind: "join", incidentId: "INC-PAY" });
   });
 
   it("after an incident's fix was verified, its symptom firing anew goes to the incident that explains it (frontend after the rollback, under catalog)", () => {
