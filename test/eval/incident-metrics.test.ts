@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { faultMetrics, summarise, type RunRecord } from "../../src/eval/incidents/metrics.ts";
-import { readActionCard, readCard, staleFields } from "../../src/eval/incidents/observe.ts";
+import { isReopenNote, readActionCard, readCard, staleFields } from "../../src/eval/incidents/observe.ts";
 import { defined } from "../support/defined.ts";
 
 // The incident eval's reading of the channel and its per-run metrics, on messages shaped as the
@@ -97,6 +97,11 @@ describe("per-run metrics and targets", () => {
       jiraComments: 3,
     });
     expect(summarise([run({ paged: true, replies: 5 })], [m]).meetsTargets).toBe(true);
+  });
+
+  it("counts a reopening once: the postmortem draft quoting it from the timeline is not another", () => {
+    expect(isReopenNote(reply(1, T0, { blocks: [section(":rotating_light: INC-1 resolved → *open* by aisre: RedisEvictionsHigh on cache fired again")] }))).toBe(true);
+    expect(isReopenNote(reply(2, T0, { blocks: [section("*Timeline*\n`19:44:45` Status resolved → open: RedisEvictionsHigh on cache fired again")] }))).toBe(false);
   });
 
   it("fails the targets on a missed page, a restart first, a noisy thread and a loop of reopens", () => {

@@ -92,7 +92,8 @@ export function readActionCard(m: SlackMessageLike): { action: string; service: 
   return { action, service, approvable: actionIds(m).some((a) => a.includes("approve")) };
 }
 
-export const isReopenNote = (m: SlackMessageLike): boolean => /resolved → \*?open\*?/.test(messageText(m));
+/** The bot's status note of a reopening (":rotating_light: INC-… resolved → *open* by …"); the postmortem's timeline quoting it ("Status resolved → open: …") is not another reopen. */
+export const isReopenNote = (m: SlackMessageLike): boolean => /resolved → \*open\*/.test(messageText(m));
 
 /** What a resolved card still shows that belongs to an open incident (each a stale field). */
 export function staleFields(root: SlackMessageLike, replies: readonly SlackMessageLike[]): string[] {
