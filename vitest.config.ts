@@ -39,11 +39,14 @@ export default defineConfig({
     globalSetup: ["test/support/pglite-template.ts"],
     setupFiles: ["test/support/pglite-setup.ts"],
     reporters: ["default"],
-    projects: (["unit", "integration", "e2e"] as const).map((name) => ({
-      extends: true,
-      // Unit files share their worker process (modules imported once, not once per file): no test sets
-      // process.env, mocks a module or fakes timers, so nothing leaks between them but module caches.
-      test: { name, include: kinds[name], ...(name === "unit" ? { isolate: false } : {}) },
-    })),
+    // Vitest runs (cores − 1) files at once by default: one on a 2-core machine. Much of an integration
+    // or e2e file is waiting (HTTP, the outbox's pacing, a storm's seconds, child processes), so two
+    // run at once (`--maxWorkers` overrides; one file alone still takes one worker).
+    maxWorkers: 2,
+    // Files share their worker process: the product's modules are imported once per worker, not once
+    // per file (each file still builds its own product, databases and servers). No test sets
+    // process.env, mocks a module or fakes timers, so nothing leaks between files but module caches.
+    isolate: false,
+    projects: (["unit", "integration", "e2e"] as const).map((name) => ({ extends: true, test: { name, include: kinds[name] } })),
   },
 });
