@@ -58,7 +58,8 @@ function oncall(v: HomeView): KnownBlock[] {
 function automation(v: HomeView): KnownBlock[] {
   const a = v.automation;
   const who = a.by ? ` · turned ${a.enabled ? "on" : "off"} by ${mentionUser(a.by)}${a.at ? ` ${when(a.at)}` : ""}` : " · never switched (the default)";
-  const text = a.enabled ? `:large_green_circle: *Automation is on*${who}` : `:red_circle: *Automation is off*${who}${a.reason ? `: ${esc(fit(a.reason, 300))}` : ""}. Nothing runs, automatic or approved.`;
+  const where = a.workspace ? ` in workspace ${esc(a.workspace)}` : "";
+  const text = a.enabled ? `:large_green_circle: *Automation is on*${where}${who}` : `:red_circle: *Automation is off*${where}${who}${a.reason ? `: ${esc(fit(a.reason, 300))}` : ""}. Nothing runs, automatic or approved.`;
   return [header(":robot_face: Automation"), section(`${text}\n\`/aisre autonomy on|off\` switches it (approvers turn it back on).`)];
 }
 

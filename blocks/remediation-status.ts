@@ -12,9 +12,10 @@ const actionLine = (a: RemediationAction) => `• *${esc(a.detail.title)}* ${inl
 
 export function autonomyStatusBlocks(s: { automation: AutomationState; policy: string; lastHour: number; maxPerHour: number; running: RemediationAction[]; pending: RemediationAction[] }): KnownBlock[] {
   const a = s.automation;
+  const where = a.workspace ? ` in workspace ${esc(a.workspace)}` : "";
   const head = a.enabled
-    ? `:large_green_circle: *Automation is on*: actions run under the policy (approve: on a click; auto: by themselves).`
-    : `:red_circle: *Automation is off*${a.by ? ` since ${slackDate(a.at ?? "", "{date_short_pretty} {time}")} (by ${mentionUser(a.by)})` : ""}${a.reason ? `: ${esc(a.reason)}` : ""}. Nothing runs, automatic or approved. \`/aisre autonomy on\` (approvers only) turns it back on.`;
+    ? `:large_green_circle: *Automation is on*${where}: actions run under the policy (approve: on a click; auto: by themselves).`
+    : `:red_circle: *Automation is off*${where}${a.by ? ` since ${slackDate(a.at ?? "", "{date_short_pretty} {time}")} (by ${mentionUser(a.by)})` : ""}${a.reason ? `: ${esc(a.reason)}` : ""}. Nothing runs, automatic or approved. \`/aisre autonomy on\` (approvers only) turns it back on.`;
   const blocks: KnownBlock[] = [section(head), section(`*Circuit breaker*: ${s.lastHour}/${s.maxPerHour} actions in the last hour${s.lastHour >= s.maxPerHour ? " — *open*: nothing more runs until the hour rolls over" : ""}.\n*Policy*: ${esc(s.policy)}`)];
   if (s.running.length) blocks.push(section(`*Running now*\n${s.running.map(actionLine).join("\n")}`));
   if (s.pending.length) blocks.push(section(`*Waiting for approval*\n${s.pending.slice(0, 20).map(actionLine).join("\n")}${s.pending.length > 20 ? `\n…and ${s.pending.length - 20} more` : ""}`));

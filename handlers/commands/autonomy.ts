@@ -19,13 +19,14 @@ export const autonomySubcommand: Subcommand = {
       case "off":
       case "on": {
         const on = verb?.toLowerCase() === "on";
-        const r = await services.remediation.setAutomation(on, command.user_id, rest.join(" ") || undefined);
+        // The switch of the workspace it is run in (its own with several workspaces; the one switch otherwise).
+        const r = await services.remediation.setAutomation(on, command.user_id, rest.join(" ") || undefined, command.team_id);
         // Visible in the channel when it changes: everyone should know automation stopped (or resumed).
         await respond({ response_type: r.ok ? "in_channel" : "ephemeral", text: r.ok ? `${r.message} (${mentionUser(command.user_id)})` : r.message });
         return;
       }
       case "status": {
-        const s = await services.remediation.status();
+        const s = await services.remediation.status(command.team_id);
         await respond({ response_type: "ephemeral", text: `Automation is ${s.automation.enabled ? "on" : "off"}`, blocks: autonomyStatusBlocks(s) });
         return;
       }

@@ -15,7 +15,8 @@ import { plainHomePresenter, type HomePresenter } from "./presenter.ts";
 
 /** What Home needs from remediation. */
 export interface HomeRemediation {
-  automation(): Promise<AutomationState>;
+  /** The kill switch governing a workspace (the person's; default: the default workspace's). */
+  automation(teamId?: string): Promise<AutomationState>;
   pending(): Promise<RemediationAction[]>;
   onChange(fn: () => void): () => void;
 }
@@ -230,7 +231,8 @@ export class HomeService {
       approvals,
       oncall,
       ...(oncallNote ? { oncallNote } : {}),
-      automation: await this.o.remediation.automation(),
+      // The switch of the person's workspace (learnt from their requests; with one workspace, the one switch).
+      automation: await this.o.remediation.automation((await this.o.store.slackUserWorkspaces.get(user).catch(() => undefined))?.teamId),
       resolved,
       ...(graded.length ? { accuracy: { graded: graded.length, meanScore: Math.round(graded.reduce((t, r) => t + (r.score ?? 0), 0) / graded.length) } } : {}),
     };

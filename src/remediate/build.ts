@@ -18,6 +18,8 @@ import { parseChannelRef } from "../integrations/slack/workspace-ref.ts";
 
 /** What remediation reads of the per-workspace settings (AISRE_WORKSPACES_FILE). */
 export interface RemediationWorkspaceSettings {
+  /** The default workspace: its kill switch is the single-workspace one. */
+  default?: string;
   workspaces: Record<string, { approvers?: string[]; policy?: string }>;
 }
 
@@ -68,6 +70,8 @@ export function buildRemediation(
           },
           policy: (team) => policies.get(team),
           approvers: (team) => ws.workspaces[team]?.approvers,
+          // A workspace with its own settings has its own kill switch; the default one keeps the single-workspace switch.
+          ownSwitch: (team) => team !== ws.default && Object.hasOwn(ws.workspaces, team),
           close: () => {
             for (const p of policies.values()) p.close();
           },

@@ -9,9 +9,9 @@ import { withLock } from "../store/locks.ts";
 export type GuardCode = "kill_switch" | "circuit_breaker" | "incident_limit" | "conflict" | "taken";
 export type ClaimResult = { ok: true } | { ok: false; code: GuardCode; reason: string };
 
-/** The checks that stop an action from starting, whatever the policy says. */
-export async function guardrailBlock(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<{ code: GuardCode; reason: string } | undefined> {
-  const automation = await new KillSwitch(new SettingsRepo(db)).state();
+/** The checks that stop an action from starting, whatever the policy says. `switchTeam`: the workspace whose own kill switch applies (default: the default one). */
+export async function guardrailBlock(db: Db, a: RemediationAction, limits: EffectiveLimits, switchTeam?: string): Promise<{ code: GuardCode; reason: string } | undefined> {
+  const automation = await new KillSwitch(new SettingsRepo(db)).state(switchTeam);
   if (!automation.enabled) return { code: "kill_switch", reason: `automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}; an approver can turn it back on with \`/aisre autonomy on\`` };
   const records = new ActionRecords(db);
   const lastHour = await records.countExecutedInLastHour();
@@ -28,9 +28,9 @@ export async function guardrailBlock(db: Db, a: RemediationAction, limits: Effec
  * advisory lock) so two approvals, two actions or two replicas cannot both pass the circuit
  * breaker; the compare-and-set makes a double click or a retry a no-op.
  */
-export async function claimAction(db: Db, a: RemediationAction, limits: EffectiveLimits): Promise<ClaimResult> {
+export async function claimAction(db: Db, a: RemediationAction, limits: EffectiveLimits, switchTeam?: string): Promise<ClaimResult> {
   return withLock(db, "remediate", async (tx) => {
-    const block = await guardrailBlock(tx, a, limits);
+    const block = await guardrailBlock(tx, a, limits, switchTeam);
     if (block) return { ok: false, ...block };
     const moved = await new ActionRecords(tx).transition(a.id, ["pending"], "running");
     return moved ? { ok: true } : { ok: false, code: "taken", reason: "it was already started by someone else" };

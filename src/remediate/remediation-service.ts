@@ -59,6 +59,8 @@ export interface RemediationWorkspaces {
   policy(teamId: string): PolicySource | undefined;
   /** The workspace's approvers, replacing the policy's, when it names them. */
   approvers(teamId: string): string[] | undefined;
+  /** Whether the workspace has its own kill switch (it has its own settings and is not the default workspace). */
+  ownSwitch?(teamId: string): boolean;
   close?(): void;
 }
 
@@ -185,6 +187,11 @@ export class RemediationService {
     return approvers ? { ...d, approvers: [...approvers], because: [...d.because, `approvers: workspace ${teamId}`] } : d;
   }
 
+  /** Whose kill switch governs a workspace: its own (its team id), or the default workspace's (undefined). */
+  private switchOf(teamId?: string): string | undefined {
+    return teamId && this.o.workspaces?.ownSwitch?.(teamId) ? teamId : undefined;
+  }
+
   /** The workspace of an incident (undefined: the default one). */
   private async teamOf(incidentId: string): Promise<string | undefined> {
     return this.o.workspaces ? this.o.workspaces.of(incidentId).catch(() => undefined) : undefined;
@@ -206,7 +213,7 @@ export class RemediationService {
   }
 
   private async showButtons(a: RemediationAction): Promise<boolean> {
-    return a.state === "pending" && a.detail.autonomy === "approve" && (await this.killSwitch.state()).enabled;
+    return a.state === "pending" && a.detail.autonomy === "approve" && (await this.killSwitch.state(this.switchOf(await this.teamOf(a.incidentId)))).enabled;
   }
 
   /**
@@ -254,7 +261,7 @@ export class RemediationService {
       // How it is shown: the policy's level, lowered by the kill switch and the guardrails.
       let autonomy: Autonomy = decision.autonomy;
       let note: string | undefined;
-      const block = autonomy === "approve" || autonomy === "auto" ? await guardrailBlock(tx, draft, decision.limits) : undefined;
+      const block = autonomy === "approve" || autonomy === "auto" ? await guardrailBlock(tx, draft, decision.limits, this.switchOf(team)) : undefined;
       if (def.kind === "kubernetes" && target.kind === "StatefulSet" && (autonomy === "approve" || autonomy === "auto")) {
         autonomy = "advise";
         note = `Shown as advice only: aisre changes Deployments, not StatefulSets; ${target.service} is one, so do this by hand if you agree.`;
@@ -336,7 +343,7 @@ export class RemediationService {
     const def = this.catalog(team).get(a.type);
     if (!def) return { ok: false, message: `The action type ${a.type} no longer exists in the policy.` };
     const decision = this.resolve(def, a.target, team);
-    const claim = await claimAction(this.o.store.db, a, decision.limits);
+    const claim = await claimAction(this.o.store.db, a, decision.limits, this.switchOf(team));
     if (!claim.ok) {
       if (claim.code === "taken") return { ok: true, message: "It is already running: someone else's approval started it.", state: (await this.records.get(a.id))?.state };
       await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: `Not started: ${claim.reason}`, ok: false });
@@ -362,12 +369,12 @@ export class RemediationService {
     if (stale) return stale;
     if (a.state !== "pending") return { ok: false, message: this.stateMessage(a), state: a.state };
 
-    const automation = await this.killSwitch.state();
-    if (!automation.enabled) {
-      await auditAction(this.o.store, user, "approval_refused", a, { reason: "kill switch" });
-      return { ok: false, message: `:no_entry: Automation is switched off${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
-    }
     const team = await this.teamOf(a.incidentId);
+    const automation = await this.killSwitch.state(this.switchOf(team));
+    if (!automation.enabled) {
+      await auditAction(this.o.store, user, "approval_refused", a, { reason: "kill switch", ...(automation.workspace ? { workspace: automation.workspace } : {}) });
+      return { ok: false, message: `:no_entry: Automation is switched off${automation.workspace ? ` in workspace ${automation.workspace}` : ""}${automation.by ? ` (by ${mentionUser(automation.by)})` : ""}: nothing runs until an approver turns it back on with \`/aisre autonomy on\`.`, state: a.state };
+    }
     const def = this.catalog(team).get(a.type);
     const decision = def ? this.resolve(def, a.target, team) : undefined;
     if (!def || !decision || decision.forbidden) {
@@ -510,37 +517,51 @@ export class RemediationService {
     }
   }
 
-  /** The kill switch. Anyone may turn automation off; only approvers may turn it back on. */
-  async setAutomation(enabled: boolean, user: string, reason?: string): Promise<ClickOutcome> {
-    const before = await this.killSwitch.state();
+  /**
+   * The kill switch. Anyone may turn automation off; only approvers may turn it back on. `teamId`:
+   * the workspace it is switched from — a workspace with its own settings has its own switch (its
+   * approvers turn it back on); the default workspace's is the single-workspace switch.
+   */
+  async setAutomation(enabled: boolean, user: string, reason?: string, teamId?: string): Promise<ClickOutcome> {
+    const sw = this.switchOf(teamId);
+    const before = await this.killSwitch.state(sw);
+    const approvers = (sw && this.o.workspaces?.approvers(sw)) || this.policyOf(sw).defaults.approvers;
     if (enabled) {
-      const who = await checkApprover(this.o.slack, this.policy.policy.defaults.approvers, user);
+      const who = await checkApprover(this.o.slack, approvers, user, sw);
       if (!who.allowed) {
-        await this.o.store.audit.append({ actor: user, action: "automation.on_refused", detail: { reason: "not an approver" } });
-        return { ok: false, message: `:no_entry: Only ${approversText(this.policy.policy.defaults.approvers)} may turn automation back on.` };
+        await this.o.store.audit.append({ actor: user, action: "automation.on_refused", detail: { reason: "not an approver", ...(sw ? { workspace: sw } : {}) } });
+        return { ok: false, message: `:no_entry: Only ${approversText(approvers)} may turn automation back on${sw ? ` in workspace ${sw}` : ""}.` };
       }
     }
-    await this.killSwitch.set(enabled, user, reason);
-    await this.o.store.audit.append({ actor: user, action: enabled ? "automation.on" : "automation.off", detail: { was: before.enabled, reason: reason ?? null } });
+    await this.killSwitch.set(enabled, user, reason, sw);
+    await this.o.store.audit.append({ actor: user, action: enabled ? "automation.on" : "automation.off", detail: { was: before.enabled, reason: reason ?? null, ...(sw ? { workspace: sw } : {}) } });
     // Pending cards lose (or regain) their buttons.
     for (const a of await this.records.inStates(["pending"])) void this.cards.refresh(a.id);
     this.changed();
+    if (sw)
+      return {
+        ok: true,
+        message: enabled
+          ? `:large_green_circle: Automation is *on* in workspace ${sw}: approved and automatic actions of its incidents run again under its policy.`
+          : `:red_circle: Automation is *off* in workspace ${sw}, at once: no action of its incidents runs (automatic or approved) until one of its approvers runs \`/aisre autonomy on\` here.`,
+      };
     return {
       ok: true,
       message: enabled ? ":large_green_circle: Automation is *on*: approved and automatic actions run again under the policy." : ":red_circle: Automation is *off* for everyone, at once: no action runs (automatic or approved) until an approver runs `/aisre autonomy on`.",
     };
   }
 
-  automation(): Promise<AutomationState> {
-    return this.killSwitch.state();
+  /** The kill switch that governs a workspace (its own, or the default one's). */
+  automation(teamId?: string): Promise<AutomationState> {
+    return this.killSwitch.state(this.switchOf(teamId));
   }
 
-  /** What `/aisre autonomy status` reports. */
-  async status(): Promise<{ automation: AutomationState; policy: string; lastHour: number; maxPerHour: number; running: RemediationAction[]; pending: RemediationAction[] }> {
+  /** What `/aisre autonomy status` reports (for the workspace it is asked from). */
+  async status(teamId?: string): Promise<{ automation: AutomationState; policy: string; lastHour: number; maxPerHour: number; running: RemediationAction[]; pending: RemediationAction[] }> {
     const p = this.policy.policy;
     const lastHour = await this.records.countExecutedSince(new Date(Date.now() - 3_600_000).toISOString());
     return {
-      automation: await this.killSwitch.state(),
+      automation: await this.automation(teamId),
       policy: `${this.policy.path ?? "built-in defaults"} (${this.policy.version})`,
       lastHour,
       maxPerHour: p.limits.maxActionsPerHour ?? DEFAULT_LIMITS.maxActionsPerHour,

@@ -138,6 +138,44 @@ describe("several workspaces", () => {
     expect(await store.slackUserWorkspaces.get("U_BOB")).toMatchObject({ teamId: OTHER });
   }, 120_000);
 
+  it("the kill switch is per workspace: off in T0OTHER01 stops its incidents' actions only; its approvers turn it back on; Home and the audit name the workspace", async () => {
+    const store = t.aisre.services.store;
+    const rem = t.aisre.services.remediation;
+    const said = (ms: Array<{ text?: string }>) => ms.map((m) => m.text ?? "").join("\n");
+    // Anyone may pull it, in the workspace it is run in.
+    expect(said(await t.command("U_ALICE", "#payments-ops", "autonomy off ledger freeze"))).toContain(`Automation is *off* in workspace ${OTHER}`);
+    expect((await rem.automation(OTHER)).enabled).toBe(false);
+    expect((await rem.automation("T0SANDBOX1")).enabled).toBe(true);
+    expect((await rem.automation()).enabled).toBe(true);
+    // The ledger incident's pending action is refused by its workspace's switch; the default workspace's are not.
+    const pending = await rem.pending();
+    const onLedger = pending.find((a) => a.target.service === "ledger")!;
+    const onWiki = pending.find((a) => a.target.service === "wiki")!;
+    const refused = await rem.approve(onLedger.id, "U_BOB");
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toContain(`switched off in workspace ${OTHER}`);
+    const notThere = await rem.approve(onWiki.id, "U_BOB");
+    expect(notThere.message).not.toContain("switched off");
+    // Home shows the switch of the person's workspace.
+    const home = async (user: string) => JSON.stringify(((await (await fetch(`${t.sandboxUrl}/sandbox/users/${user}/home`, { method: "POST" })).json()) as { view?: unknown }).view ?? null);
+    expect(await home("U_BOB")).toContain(`*Automation is off* in workspace ${OTHER}`);
+    const carol = await home("U_CAROL");
+    expect(carol).toContain("*Automation is on*");
+    expect(carol).not.toContain(`in workspace ${OTHER}`);
+    // Only T0OTHER01's approvers (Bob) turn it back on there: Alice (an approver of the default workspace) may not.
+    expect(said(await t.command("U_ALICE", "#payments-ops", "autonomy on"))).toContain(`may turn automation back on in workspace ${OTHER}`);
+    expect((await rem.automation(OTHER)).enabled).toBe(false);
+    expect(said(await t.command("U_BOB", "#payments-ops", "autonomy on"))).toContain(`Automation is *on* in workspace ${OTHER}`);
+    expect((await rem.automation(OTHER)).enabled).toBe(true);
+    // The audit trail records which workspace.
+    const switched = (await store.audit.list()).filter((e) => e.action.startsWith("automation."));
+    expect(switched.map((e) => [e.action, e.actor, (e.detail as { workspace?: string }).workspace])).toEqual([
+      ["automation.off", "U_ALICE", OTHER],
+      ["automation.on_refused", "U_ALICE", OTHER],
+      ["automation.on", "U_BOB", OTHER],
+    ]);
+  }, 120_000);
+
   it("uninstalled from a workspace (app_uninstalled, tokens_revoked): its install is forgotten, the other one stays", async () => {
     const res = await fetch(`${t.sandboxUrl}/sandbox/apps/uninstall`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ team: OTHER }) });
     const out = (await res.json()) as { revoked: number; events: string[] };
