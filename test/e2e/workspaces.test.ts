@@ -147,6 +147,9 @@ describe("several workspaces", () => {
     expect((await rem.automation(OTHER)).enabled).toBe(false);
     expect((await rem.automation("T0SANDBOX1")).enabled).toBe(true);
     expect((await rem.automation()).enabled).toBe(true);
+    const status = async (channel: string) => JSON.stringify(await t.command("U_CAROL", channel, "autonomy status"));
+    expect(await status("#payments-ops")).toContain(`*Automation is off* in workspace ${OTHER}`);
+    expect(await status("#sre")).toContain("*Automation is on*:");
     // The ledger incident's pending action is refused by its workspace's switch; the default workspace's are not.
     const pending = await rem.pending();
     const onLedger = pending.find((a) => a.target.service === "ledger")!;
