@@ -55,7 +55,11 @@ function watchRootMessages(sandboxUrl: string): { seen: Map<string, number>; clo
 
 export async function run(): Promise<Record<string, string | number>> {
   const out: Record<string, string | number> = { load: `${RATE} single-alert deliveries/s (open loop) for ${SECONDS} s; a new, unrelated failure every 3 s timed to its root message` };
-  const product = await startProduct();
+  // STORM_PROFILE=0: no CPU profile, so the RSS figures are the product's alone (the profiler's
+  // samples and code records are resident too).
+  const profiled = process.env.STORM_PROFILE !== "0";
+  out["CPU profile during the storm"] = profiled ? "on (STORM_PROFILE=0 turns it off for memory figures)" : "off";
+  const product = await startProduct({ AISRE_PROFILE_CPU: profiled ? "1" : "0" });
   out["start → /readyz ms (fresh data folder)"] = Math.round(product.readyMs);
   const watch = watchRootMessages(product.sandboxUrl);
   const pid = product.child.pid ?? 0;

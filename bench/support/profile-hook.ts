@@ -9,23 +9,26 @@ import { join } from "node:path";
  * only the window it loads the process, not its start.
  */
 const dir = process.env.AISRE_PROFILE_DIR;
+// AISRE_PROFILE_CPU=0: memory only (no inspector session, no profiler), so resident memory is the
+// product's own and not the profiler's samples and code records.
+const cpu = process.env.AISRE_PROFILE_CPU !== "0";
 if (dir) {
-  const session = new Session();
-  session.connect();
+  const session = cpu ? new Session() : undefined;
+  session?.connect();
   let running = false;
   let n = 0;
   process.on("SIGUSR2", () => {
     void (async () => {
       if (!running) {
         running = true;
-        await session.post("Profiler.setSamplingInterval", { interval: 1000 });
-        await session.post("Profiler.enable");
-        await session.post("Profiler.start");
+        await session?.post("Profiler.setSamplingInterval", { interval: 1000 });
+        await session?.post("Profiler.enable");
+        await session?.post("Profiler.start");
         return;
       }
       running = false;
-      const { profile } = await session.post("Profiler.stop");
-      writeFileSync(join(dir, `${process.pid}-${n}.cpuprofile`), JSON.stringify(profile));
+      const stopped = await session?.post("Profiler.stop");
+      if (stopped) writeFileSync(join(dir, `${process.pid}-${n}.cpuprofile`), JSON.stringify(stopped.profile));
       // Where the resident memory is: V8's heap, and external (PGlite's WebAssembly heap is counted there).
       writeFileSync(join(dir, `${process.pid}-${n++}.memory.json`), JSON.stringify(process.memoryUsage()));
     })();
