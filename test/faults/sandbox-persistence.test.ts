@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -125,6 +125,27 @@ describe("the simulation across a restart of the sandbox", () => {
     after.tick(before.now() - after.now());
     expect(seen(after)).toEqual(seen(before));
     expect(after.activeInfo()?.name).toBe("memory-leak");
+  });
+
+  it("a world that ran longer than a restart replays begins anew instead of replaying every step it took", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-sim-"));
+    const make = () => createSimulatedSystem({ speed: 60, seed: 13, dataDir, publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: 10 * 60_000, persist: true, maxReplayMs: 20 * 60_000 });
+    const short = make();
+    await short.start("disk-full");
+    short.tick(15 * 60_000);
+    await short.stop();
+    // Within the bound: the same world again.
+    const again = make();
+    expect(again.activeInfo()?.name).toBe("disk-full");
+    expect(again.now()).toBe(short.now());
+    again.tick(10 * 60_000);
+    await again.stop();
+    // Past it (25 simulated minutes run, 20 replayed at most): a new world from the start, nothing running.
+    const fresh = make();
+    expect(fresh.activeInfo()).toBeNull();
+    expect(fresh.now()).toBe(START);
+    expect(readdirSync(dataDir).some((f) => f.startsWith("simulation.json.") && f.endsWith(".old"))).toBe(true);
+    await fresh.stop();
   });
 
   it("a world of another seed starts fresh (the old files are set aside)", async () => {

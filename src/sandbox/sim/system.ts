@@ -53,7 +53,16 @@ export interface SimulatedSystemOptions {
    * one of the same seed: the sandbox's own process sets it, so a restart goes on with the same world.
    */
   persist?: boolean;
+  /**
+   * The most simulated time past the start a restart rebuilds by replay (default 6 hours): a replay
+   * takes every step again, so a world that ran longer than this begins anew instead of making the
+   * restart slower every hour it ran.
+   */
+  maxReplayMs?: number;
 }
+
+/** Default bound on a restart's replay: 6 simulated hours past the start (1,440 steps, a few seconds). */
+export const MAX_REPLAY_MS = 6 * 3_600_000;
 
 export interface ActionRecord {
   at: string;
@@ -127,6 +136,12 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   let saved = files?.load();
   if (saved && (saved.state.seed !== seed || saved.state.historyMs !== historyMs || (options.startTime !== undefined && options.startTime !== saved.state.start))) {
     logger.warn({ savedSeed: saved.state.seed, seed }, "sim: the saved simulation is of another seed or start; a new world begins (the old files are kept aside)");
+    files?.discard();
+    saved = undefined;
+  }
+  const ranMs = saved ? saved.state.steps * STEP_MS - historyMs : 0;
+  if (saved && ranMs > (options.maxReplayMs ?? MAX_REPLAY_MS)) {
+    logger.warn({ ranHours: Math.round(ranMs / 360_000) / 10, inputs: saved.inputs.length }, "sim: the saved simulation ran longer than a restart replays; a new world begins (the old files are kept aside)");
     files?.discard();
     saved = undefined;
   }
