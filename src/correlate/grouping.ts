@@ -115,6 +115,10 @@ type Claim = { score: number; reason: string /** When the service it is read aga
  */
 function claim(alert: Alert & { service: string }, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
   const s = alert.service;
+  // Changed after the incident began and not one of its services yet: its own fault, even when the
+  // incident's diagnosis already points at it (a change after the onset cannot have caused it).
+  const fresh = !inc.services.includes(s) && changes.some((c) => c.service === s && inc.openedAtMs !== undefined && c.atMs > inc.openedAtMs && startsMs - c.atMs <= o.freshChangeMs && c.atMs <= startsMs + 60_000);
+  if (fresh) return undefined;
   const own = inc.services.includes(s) || inc.suspectedCause === s;
   // After a verified fix, its symptoms firing again are a weak claim: another incident that explains them wins.
   const afterFix = inc.recoveredAtMs !== undefined && startsMs > inc.recoveredAtMs;
@@ -122,8 +126,6 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     if (afterFix) return { score: 1, reason: `${s} alerted in it before its fix was verified` };
     return { score: inc.suspectedCause === s ? 6 : 5, reason: inc.suspectedCause === s ? `${s} is its suspected cause` : `same service (${s})` };
   }
-  const fresh = changes.find((c) => c.service === s && inc.openedAtMs !== undefined && c.atMs > inc.openedAtMs && startsMs - c.atMs <= o.freshChangeMs && c.atMs <= startsMs + 60_000);
-  if (fresh) return undefined;
   const anchors = [...new Set([...(inc.suspectedCause ? [inc.suspectedCause] : []), ...inc.services])];
   let down: { hops: number; path: string[]; via: string } | undefined;
   for (const a of anchors) {

@@ -140,6 +140,8 @@ describe("incident identity: the same fault joins, an independent one opens its 
     const d = groupAlert(firing("KubePodCrashLooping", "cart", 14), at(15), [cascade], sim, undefined, changes);
     expect(d.kind).toBe("new");
     expect(d.reason).toContain("cart changed (deploy 1.8.0)");
+    // Even when the cache incident's diagnosis already points at cart (it sees the deploy from outside).
+    expect(groupAlert(firing("p99-latency anomaly", "cart", 13), at(14), [{ ...cascade, suspectedCause: "cart" }], sim, undefined, changes).kind).toBe("new");
     // A deploy from before the incident began is no such sign: cart's alert is a symptom of the cache.
     expect(groupAlert(firing("KubePodCrashLooping", "cart", 14), at(15), [cascade], sim, undefined, [{ service: "cart", atMs: at(1), what: "deploy 1.8.0" }]).kind).toBe("join");
   });
