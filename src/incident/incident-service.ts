@@ -282,6 +282,19 @@ export class IncidentService {
         if (alert.status === "resolved") {
           upserts.set(alert.fingerprint, { alert, incidentId: prev?.incidentId });
           existing.set(alert.fingerprint, { ...alert, startsAt: iso(alert.startsAt)!, endsAt: iso(alert.endsAt), incidentId: prev?.incidentId, flaps: 0, lastSeenAt: "" });
+          // An alert of a resolved incident (an anomaly that lagged its resolution) ending: the
+          // digest and the card stop calling it firing.
+          if (prev?.incidentId && prev.status === "firing") {
+            timeline.push({
+              incidentId: prev.incidentId,
+              kind: "alert",
+              actor: alert.source,
+              text: `${alert.name} resolved${alert.service ? ` on ${alert.service}` : ""} (after the incident was resolved)`,
+              data: { fingerprint: alert.fingerprint, name: alert.name, status: alert.status, severity: alert.severity, service: alert.service, labels: alert.labels },
+            });
+            this.digestDirty.add(prev.incidentId);
+            this.dirtyCards.add(prev.incidentId);
+          }
           result.ignored++;
           continue;
         }

@@ -9,6 +9,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { firstOf } from "../../src/domain/indexed.ts";
+import { digestFromTimeline } from "../../src/incident/digest.ts";
 
 // Flap damping across resolution and incident identity, in the system clock (a test clock here).
 
@@ -47,6 +48,20 @@ describe("flap damping and incident identity", () => {
 
   const reopens = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.from === "resolved" && e.data.to === "open").length;
   const resolves = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.to === "resolved").length;
+
+  it("an anomaly that ends after its incident was resolved shows as resolved in the digest and the card's count, not still firing", async () => {
+    const r = await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout", "firing", now), alert("error-ratio anomaly", "checkout", "firing", now, "anomaly")], changes: [] });
+    const id = firstOf(r.opened);
+    now += 10 * M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout", "resolved", now - 10 * M)], changes: [] });
+    await incidents.changeStatus(id, "resolved", "aisre", "the fix was verified");
+    now += 10 * M;
+    await incidents.ingest({ alerts: [alert("error-ratio anomaly", "checkout", "resolved", now - 20 * M, "anomaly")], changes: [] });
+    const digest = digestFromTimeline(id, await store.timeline.list(id, ["alert", "anomaly", "change"]));
+    expect(digest.alerts.filter((a) => a.status === "firing").map((a) => a.name)).toEqual([]);
+    expect(await store.alerts.countByIncident(id)).toEqual({ total: 2, firing: 0 });
+    expect((await store.incidents.get(id))?.status).toBe("resolved");
+  });
 
   it("a flapping alert (3 min on, 6 min off for hours) neither resolves nor reopens its incident; it resolves once quiet for the flap period", async () => {
     const r = await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] });
