@@ -5,6 +5,7 @@ import { LOCKS, withLock } from "../../src/store/locks.ts";
 import { PostmortemRepo } from "../../src/store/repos/postmortems.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { testDatabases } from "../support/databases.ts";
+import { defined } from "../support/defined.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 
 const alert = (fingerprint: string, status: "firing" | "resolved" = "firing") => ({
@@ -287,6 +288,57 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect((await store.changes.between(undefined, "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z")).map((c) => c.id)).toEqual(["gh-1", "cfg-1"]);
     expect((await store.changes.between(["cart"], "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z")).map((c) => c.id)).toEqual(["cfg-1"]);
     expect(await store.changes.between(undefined, "2026-11-23T09:00:00.000Z", "2026-11-23T10:00:00.000Z", 1)).toHaveLength(1);
+  });
+
+  it("claims a Slack event id once, whoever asks", async () => {
+    expect(await store.slackEvents.claim("Ev-contract-1", "app_mention")).toBe(true);
+    expect(await store.slackEvents.claim("Ev-contract-1", "app_mention")).toBe(false);
+    expect(await store.slackEvents.claim("Ev-contract-2", "app_mention")).toBe(true);
+  });
+
+  it("absorbs one echo per remembered change, until it expires", async () => {
+    await store.syncEchoes.remember("jira:OPS-1:status", 60_000);
+    await store.syncEchoes.remember("jira:OPS-1:status", 60_000);
+    await store.syncEchoes.remember("pd:P1:ack", 0);
+    expect(await store.syncEchoes.has("jira:OPS-1:status")).toBe(true);
+    expect(await store.syncEchoes.consume("jira:OPS-1:status")).toBe(true);
+    expect(await store.syncEchoes.consume("jira:OPS-1:status")).toBe(true);
+    expect(await store.syncEchoes.consume("jira:OPS-1:status")).toBe(false);
+    expect(await store.syncEchoes.has("pd:P1:ack")).toBe(false);
+    expect(await store.syncEchoes.consume("pd:P1:ack")).toBe(false);
+  });
+
+  it("hands out incident events in order per incident and consumer, under a lease, to one owner at a time", async () => {
+    await store.incidents.create({ id: "INC-EV", title: "events", severity: "sev3", origin: "alert", services: ["orders"] });
+    await store.incidentEvents.append([
+      { incidentId: "INC-EV", consumer: "jira", kind: "opened", payload: { n: 1 } },
+      { incidentId: "INC-EV", consumer: "jira", kind: "status", payload: { n: 2 } },
+      { incidentId: "INC-EV", consumer: "pagerduty", kind: "opened", payload: { n: 3 } },
+    ]);
+    expect(await store.incidentEvents.pendingCount("jira")).toBe(2);
+    // Only the oldest unfinished event of each incident and consumer; nothing for a second owner while leased.
+    const a = await store.incidentEvents.claim("replica-a", ["jira", "pagerduty"], 10, 60_000);
+    expect(a.map((e) => [e.consumer, e.kind, e.payload, e.attempts])).toEqual([
+      ["jira", "opened", { n: 1 }, 1],
+      ["pagerduty", "opened", { n: 3 }, 1],
+    ]);
+    expect(await store.incidentEvents.claim("replica-b", ["jira", "pagerduty"], 10, 60_000)).toEqual([]);
+    const [jiraOpened, pdOpened] = a;
+    defined(jiraOpened, "the jira event");
+    defined(pdOpened, "the pagerduty event");
+    expect(await store.incidentEvents.hasLater(jiraOpened, ["status"])).toBe(true);
+    expect(await store.incidentEvents.renew("replica-a", [jiraOpened.id], 60_000)).toBe(1);
+    expect(await store.incidentEvents.renew("replica-b", [jiraOpened.id], 60_000)).toBe(0);
+    // Done: the next one of that incident and consumer may go; a retry waits its delay; a parked one keeps its error.
+    await store.incidentEvents.done(jiraOpened.id, { key: "OPS-7" });
+    expect(await store.incidentEvents.outcome(jiraOpened.id)).toEqual({ state: "done", result: { key: "OPS-7" } });
+    await store.incidentEvents.retryLater(pdOpened.id, 60_000, "PagerDuty answered 503");
+    const b = await store.incidentEvents.claim("replica-b", ["jira", "pagerduty"], 10, 60_000);
+    expect(b.map((e) => [e.consumer, e.kind])).toEqual([["jira", "status"]]);
+    await store.incidentEvents.park(pdOpened.id, "PagerDuty answered 400");
+    expect(await store.incidentEvents.outcome(pdOpened.id)).toEqual({ state: "parked", error: "PagerDuty answered 400" });
+    expect(await store.incidentEvents.parkedCount()).toBe(1);
+    expect(await store.incidentEvents.pendingCount()).toBe(1);
   });
 
   it("serialises work under a named lock across connections", async () => {
