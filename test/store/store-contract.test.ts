@@ -341,6 +341,31 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.incidentEvents.pendingCount()).toBe(1);
   });
 
+  it("keeps the Jira write outbox per issue: changes under the row's lock, due issues, leases that run out", async () => {
+    const now = Date.now();
+    const seen: unknown[] = [];
+    expect(await store.jiraWrites.mutate("OPS-9", (row) => (seen.push(row), { next: { slot: { comments: 1 }, batch: undefined, dueAtMs: now - 1000 }, result: "queued" }))).toBe("queued");
+    expect(seen).toEqual([undefined]);
+    expect(await store.jiraWrites.keys()).toEqual(["OPS-9"]);
+    expect(await store.jiraWrites.dueKeys(now, 10)).toEqual(["OPS-9"]);
+    expect(Math.round((await store.jiraWrites.nextDueAtMs()) ?? 0)).toBe(now - 1000);
+    // A writer takes the batch under a lease: not due for anyone else while the lease holds.
+    await store.jiraWrites.mutate("OPS-9", (row) => ({ next: { slot: row?.slot, batch: { comments: 1 }, dueAtMs: now - 1000, lease: { owner: "replica-a", ms: 60_000 } }, result: undefined }));
+    expect(await store.jiraWrites.dueKeys(now, 10)).toEqual([]);
+    await store.jiraWrites.mutate("OPS-9", (row) => (seen.push(row), { next: "keep", result: undefined }));
+    expect(seen[1]).toEqual({ slot: { comments: 1 }, batch: { comments: 1 }, leaseOwner: "replica-a", leaseExpired: false });
+    // The holder dies: its lease runs out and the issue is due again.
+    await store.jiraWrites.mutate("OPS-9", (row) => ({ next: { slot: row?.slot, batch: row?.batch, dueAtMs: now - 1000, lease: { owner: "replica-a", ms: 0 } }, result: undefined }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await store.jiraWrites.dueKeys(now, 10)).toEqual(["OPS-9"]);
+    await store.jiraWrites.mutate("OPS-9", (row) => (seen.push(row), { next: "keep", result: undefined }));
+    expect(seen[2]).toMatchObject({ leaseOwner: "replica-a", leaseExpired: true });
+    // Written: the row goes.
+    await store.jiraWrites.mutate("OPS-9", () => ({ next: null, result: undefined }));
+    expect(await store.jiraWrites.keys()).toEqual([]);
+    expect(await store.jiraWrites.nextDueAtMs()).toBeUndefined();
+  });
+
   it("serialises work under a named lock across connections", async () => {
     const order: string[] = [];
     let releaseFirst!: () => void;
