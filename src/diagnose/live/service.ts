@@ -389,7 +389,9 @@ export class DiagnosisService {
     const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5, openedAtS: Math.floor(Date.parse(incident.createdAt) / 1000) }) : undefined;
     const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
     const impact = impactLine(ctx, alerting);
-    const headline = cardHeadline({ diagnosis, impacted: [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])], services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
+    // A person who declared the incident named it: their title stays the card's, the Jira summary and the
+    // page title (the cause is on the card under "What caused it"). Alert-opened incidents follow the ranking.
+    const headline = incident.origin === "declared" ? undefined : cardHeadline({ diagnosis, impacted: [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])], services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
     const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
     if (choice && card.diagnosis) {
       const t = choice.recommendation;

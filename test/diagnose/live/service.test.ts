@@ -226,6 +226,26 @@ describe("DiagnosisService", () => {
     await ranking.stop();
   });
 
+  it("a declared incident keeps the title its declarer gave it: the ranking fills the card's cause, not its headline", async () => {
+    await diagnosis.stop();
+    const told: string[] = [];
+    incidents.events.subscribe("headline", (_inc, h) => told.push(h));
+    const ranking = new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    const declared = await incidents.declare({ title: "Checkout failing for EU customers", severity: "sev2", services: ["checkout"], by: "U_CAROL" });
+    // Its service's alert joins it, so the ranking is confident (as an alert-opened incident's would be).
+    const joined = await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    expect(joined.opened).toEqual([]);
+    const ranked = await ranking.run(declared.id, ["test"]);
+    expect(ranked?.diagnosis.hypotheses[0]?.service).toBe("payments");
+    const card = await store.incidents.card(declared.id);
+    expect(card.diagnosis).toBeDefined();
+    expect(card.headline).toBeUndefined();
+    expect(told).toEqual([]);
+    await ranking.stop();
+  });
+
   it("once the alerts it explained have resolved, later weak signals do not overturn the leading cause", async () => {
     await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
     await settle();
