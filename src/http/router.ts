@@ -141,6 +141,20 @@ export class Router {
     return this;
   }
 
+  /** The routes that take this method and path, in the order they were added, with the path's parameters. */
+  private *matching(method: string, pathname: string): Generator<{ route: Route; params: Record<string, string> }> {
+    for (const route of this.routes) {
+      if (route.method !== method && route.method !== "*") continue;
+      const match = route.pattern.exec(pathname);
+      if (!match) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => {
+        params[key] = decodeURIComponent(match[i + 1] ?? "");
+      });
+      yield { route, params };
+    }
+  }
+
   /**
    * Runs the matching route for a request made in-process (a recorded request replayed): the body
    * given, no socket. The handler is called synchronously up to its first await; false when no route matches.
@@ -148,14 +162,7 @@ export class Router {
   dispatch(req: { method: string; url: string; headers: IncomingMessage["headers"]; body: Buffer }, res: ServerResponse): boolean {
     const url = new URL(req.url, "http://localhost");
     const method = req.method.toUpperCase();
-    for (const route of this.routes) {
-      if (route.method !== method && route.method !== "*") continue;
-      const match = route.pattern.exec(url.pathname);
-      if (!match) continue;
-      const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(match[i + 1] ?? "");
-      });
+    for (const { route, params } of this.matching(method, url.pathname)) {
       try {
         void Promise.resolve(route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body: req.body, raw: { headers: req.headers, method, url: req.url } as IncomingMessage }, res)).catch(() => undefined);
       } catch {
@@ -170,14 +177,7 @@ export class Router {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://localhost");
     const method = (req.method ?? "GET").toUpperCase();
-    for (const route of this.routes) {
-      if (route.method !== method && route.method !== "*") continue;
-      const match = route.pattern.exec(url.pathname);
-      if (!match) continue;
-      const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(match[i + 1] ?? "");
-      });
+    for (const { route, params } of this.matching(method, url.pathname)) {
       let body: Buffer;
       try {
         body = await readBody(req, this.maxBody(params));
