@@ -5,6 +5,7 @@ import { DEFAULT_BOT_EVENTS } from "../../../src/sandbox/slack/events.ts";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { BOT_TOKEN, startPair, type Pair } from "./harness.ts";
+import { slackErrorCode as code } from "../../support/slack-error.ts";
 
 /**
  * The emulated assistant container and text streaming, through the real Bolt `Assistant` and the
@@ -50,15 +51,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await pair?.close();
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    return (e as { data?: { error?: string } }).data?.error ?? String(e);
-  }
-}
 
 describe("the assistant container", () => {
   it("subscribes to what manifest.yml declares", () => {

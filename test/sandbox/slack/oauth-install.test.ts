@@ -11,6 +11,7 @@ import type { Db } from "../../../src/store/db.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { testDatabases } from "../../support/databases.ts";
 import { BOT_TOKEN, SIGNING_SECRET } from "./harness.ts";
+import { slackErrorCode as code } from "../../support/slack-error.ts";
 
 /**
  * OAuth v2 installs against the emulated Slack, through Bolt's own InstallProvider and the product's
@@ -62,15 +63,6 @@ async function install(extra = ""): Promise<number> {
   const back = approve.headers.get("location") ?? "";
   expect(back.startsWith(callbackUrl)).toBe(true);
   return (await fetch(back)).status;
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    return (e as { data?: { error?: string } }).data?.error ?? String(e);
-  }
 }
 
 describe("OAuth v2 installs against the emulated Slack", () => {

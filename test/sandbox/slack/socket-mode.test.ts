@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type RunningSandbox } from "../../../src/sandbox/server.ts";
 import { envelopeOf } from "../../../src/sandbox/slack/socket-mode.ts";
 import { BOT_TOKEN, SIGNING_SECRET } from "./harness.ts";
+import { slackErrorCode as code } from "../../support/slack-error.ts";
 
 /** apps.connections.open and the Socket Mode WebSocket's door: which token may open it, single-use URLs. */
 
@@ -18,14 +19,6 @@ afterAll(async () => {
 });
 
 const client = (token: string) => new WebClient(token, { slackApiUrl: `${sandbox.url}/api/`, retryConfig: { retries: 0 } });
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "ok";
-  } catch (e) {
-    return (e as { data?: { error?: string } }).data?.error ?? String(e);
-  }
-}
 
 describe("Socket Mode's door", () => {
   it("opens only with the app-level token, which opens nothing else", async () => {
