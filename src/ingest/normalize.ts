@@ -64,8 +64,26 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
  * keys) are masked by the one redactor, so no card, thread, ticket or page repeats them.
  */
 export function cleanText(s: string): string {
-  return sharedRedactor().text(wellFormed(s), "secrets");
+  const redactor = sharedRedactor();
+  if (memo.redactor !== redactor) memo = { redactor, cleaned: new Map() };
+  const known = memo.cleaned.get(s);
+  if (known !== undefined) return known;
+  const out = redactor.text(wellFormed(s), "secrets");
+  if (s.length <= MEMO_MAX_LENGTH) {
+    if (memo.cleaned.size >= MEMO_MAX_ENTRIES) memo.cleaned.clear();
+    memo.cleaned.set(s, out);
+  }
+  return out;
 }
+
+/**
+ * Short strings already cleaned, with what they became (for the redactor they were cleaned with):
+ * label names and values repeat from alert to alert, and a delivery's strings are cleaned twice (the
+ * parser's checkAlert, then cleanDelivery), so in a storm most cleaning is a lookup. Bounded.
+ */
+const MEMO_MAX_ENTRIES = 10_000;
+const MEMO_MAX_LENGTH = 256;
+let memo: { redactor: unknown; cleaned: Map<string, string> } = { redactor: undefined, cleaned: new Map() };
 
 /** NUL bytes dropped, lone surrogates replaced: text any database and JSON encoder accepts. */
 export function wellFormed(s: string): string {

@@ -95,6 +95,18 @@ describe("applied to everything that leaves", () => {
     expect(text).toContain("login failed password=[REDACTED:secret]");
   });
 
+  it("incoming text cleaned once is cleaned again under patterns configured later (what a string became is remembered per rule set)", () => {
+    const body = (summary: string) => req({ receiver: "aisre", status: "firing", version: "4", groupKey: "k", alerts: [{ status: "firing", labels: { alertname: "Cust" }, annotations: { summary }, startsAt: "2026-01-02T03:00:00Z", fingerprint: "f" }] });
+    expect(itemAt(alertmanager.parse(body("order CUST-4242 failed")).alerts, 0).summary).toBe("order CUST-4242 failed");
+    configureRedaction("CUST-\\d+");
+    try {
+      expect(itemAt(alertmanager.parse(body("order CUST-4242 failed")).alerts, 0).summary).toBe("order [REDACTED:custom] failed");
+    } finally {
+      configureRedaction(undefined);
+    }
+    expect(itemAt(alertmanager.parse(body("order CUST-4242 failed")).alerts, 0).summary).toBe("order CUST-4242 failed");
+  });
+
   it("Jira and PagerDuty ports get their arguments redacted", async () => {
     const seen: unknown[] = [];
     const port = redactingPort(
