@@ -6,6 +6,7 @@ import type { Incident } from "../src/domain/incident.ts";
 import { loadRunbookDir } from "../src/knowledge/runbook.ts";
 import { openDb } from "../src/store/open.ts";
 import { Toolsets } from "../src/toolsets/index.ts";
+import { toolsetRepos } from "../test/support/toolset-repos.ts";
 import { memoryPod, memoryPorts } from "../src/toolsets/memory-ports.ts";
 import { itemAt } from "../src/domain/indexed.ts";
 
@@ -58,7 +59,7 @@ export async function run(): Promise<Record<string, string | number>> {
       const front = c.frontEnd;
       const alerts: Alert[] = [{ fingerprint: `fp-${i}`, source: "alertmanager", name: "HighLatencyP99", status: "firing", severity: "sev2", service: front, summary: `p99 latency of ${front}`, labels: { service: front }, startsAt: new Date(onset + 120_000).toISOString() }];
       const incident: Incident = { id: `inc-${i}`, title: `p99 latency of ${front}`, status: "open", severity: "sev2", origin: "alert", services: [front], createdAt: new Date(onset + 120_000).toISOString(), updatedAt: new Date(now).toISOString() };
-      const toolsets = new Toolsets({ db, knowledge: { loadedRunbooks: () => runbooks, search: async () => [] }, ports: memoryPorts({ now, metrics, pods, logs }) });
+      const toolsets = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => runbooks, search: async () => [] }, ports: memoryPorts({ now, metrics, pods, logs }) });
       const t0 = performance.now();
       const ctx = await assembleContext(incident, alerts, topology, toolsets, { maxServices: 60 });
       const d = diagnose(ctx.input);

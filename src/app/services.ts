@@ -228,7 +228,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     presenter: deps.presenters.anomaly,
   });
   const toolsets = new Toolsets({
-    db,
+    changes: store.changes,
+    history: store.incidentHistory,
     knowledge,
     ports: { kubernetes: ports.kubernetes, metrics: ports.metrics, cloudwatch: ports.cloudwatch, pagerduty: ports.pagerduty },
     clock,

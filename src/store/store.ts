@@ -9,6 +9,7 @@ import { DeliveryRepo } from "./repos/deliveries.ts";
 import { ExternalLinkRepo } from "./repos/external-links.ts";
 import { FeedbackRepo } from "./repos/feedback.ts";
 import { IncidentEventRepo } from "./repos/incident-events.ts";
+import { IncidentHistoryRepo } from "./repos/incident-history.ts";
 import { JiraWriteRepo } from "./repos/jira-writes.ts";
 import { SyncEchoRepo } from "./repos/sync-echoes.ts";
 import { IncidentRepo } from "./repos/incidents.ts";
@@ -28,6 +29,8 @@ export interface Store {
   incidents: IncidentRepo;
   /** Incident events for the outbound sync, durable (handled by any replica under a lease). */
   incidentEvents: IncidentEventRepo;
+  /** Resolved incidents as history (their alerts, remediations, postmortems) for similar-incident search. */
+  incidentHistory: IncidentHistoryRepo;
   alerts: AlertRepo;
   changes: ChangeEventRepo;
   timeline: TimelineRepo;
@@ -67,6 +70,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     clock,
     incidents: new IncidentRepo(db, clock),
     incidentEvents: new IncidentEventRepo(db),
+    incidentHistory: new IncidentHistoryRepo(db),
     alerts: new AlertRepo(db, clock),
     changes: new ChangeEventRepo(db),
     timeline: new TimelineRepo(db, clock),

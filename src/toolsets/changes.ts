@@ -1,10 +1,9 @@
 import { z } from "zod";
 import type { ChangeEvent } from "../domain/alert.ts";
-import type { Db } from "../store/db.ts";
 import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
-import { ChangeEventRepo } from "../store/repos/change-events.ts";
+import type { ChangeEventRepo } from "../store/repos/change-events.ts";
 
 /** A deploy, config change or rollback, from a webhook or from the cluster's rollout history. */
 export interface ChangeRecord {
@@ -73,7 +72,8 @@ export function mergeChanges(webhook: readonly ChangeRecord[], cluster: readonly
 }
 
 export interface ChangesToolsetDeps {
-  db: Db;
+  /** Webhook changes from the store. */
+  changes: Pick<ChangeEventRepo, "between">;
   ports: ToolsetPorts;
   /** The system clock (the simulation's in the sandbox); default: the wall clock. */
   now?: () => number;
@@ -83,7 +83,7 @@ export interface ChangesToolsetDeps {
 
 /** Recent changes: webhook deploys and config changes from the store, plus Kubernetes rollout history. */
 export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recentChanges: Tool<{ services?: string[]; since?: string | number; until?: string | number }, ChangeRecord[]> } } {
-  const changes = new ChangeEventRepo(deps.db);
+  const changes = deps.changes;
   const recentChanges = defineTool({
     name: "recent_changes",
     description: "Deploys, config changes and rollbacks of the given services (all when omitted) in a time range: from deploy webhooks (GitHub, Argo CD, …) and from Kubernetes rollout history.",

@@ -1,6 +1,6 @@
 import type { KnowledgeBase } from "../knowledge/knowledge-base.ts";
-import type { Db } from "../store/db.ts";
-import { IncidentHistoryRepo } from "../store/repos/incident-history.ts";
+import type { ChangeEventRepo } from "../store/repos/change-events.ts";
+import type { IncidentHistoryRepo } from "../store/repos/incident-history.ts";
 import { changesToolset } from "./changes.ts";
 import { knowledgeToolset, oncallToolset } from "./knowledge.ts";
 import { kubernetesToolset, type KubernetesToolsetOptions } from "./kubernetes.ts";
@@ -13,7 +13,10 @@ export type { ToolResult, Toolset, Tool } from "./types.ts";
 export type { ToolsetPorts } from "./ports.ts";
 
 export interface ToolsetsDeps {
-  db: Db;
+  /** Webhook deploys and config changes (the store's change events). */
+  changes: Pick<ChangeEventRepo, "between">;
+  /** Resolved incidents, for similar past incidents. */
+  history: Pick<IncidentHistoryRepo, "resolved">;
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
   ports?: ToolsetPorts;
   /** The observed system's clock when Prometheus cannot tell it; default the host's. */
@@ -41,8 +44,8 @@ export class Toolsets {
     this.ports = deps.ports ?? {};
     this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
     this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
-    this.changes = changesToolset({ db: deps.db, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
-    this.knowledge = knowledgeToolset(deps.knowledge, new IncidentHistoryRepo(deps.db));
+    this.changes = changesToolset({ changes: deps.changes, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
+    this.knowledge = knowledgeToolset(deps.knowledge, deps.history);
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
   }
 

@@ -13,6 +13,7 @@ import type { Db } from "../../../src/store/db.ts";
 import { openDb } from "../../../src/store/open.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { Toolsets } from "../../../src/toolsets/index.ts";
+import { toolsetRepos } from "../../support/toolset-repos.ts";
 import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-ports.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
@@ -82,7 +83,7 @@ describe("DiagnosisService", () => {
     const metrics = poolLeakMetrics();
     world = { now: NOW, metrics: metrics.filter((s) => s.service !== "payments").concat([healthy("payments", 3)]), pods: shopPods(), logs: {} };
     const ports = memoryPorts(world);
-    toolsets = new Toolsets({ db, knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
+    toolsets = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
     recommended = [];
     diagnosis = make({
       async recommend(_id, rec) {
