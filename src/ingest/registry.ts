@@ -8,7 +8,7 @@ import { generic } from "./sources/generic.ts";
 import { github } from "./sources/github.ts";
 import { jira } from "./sources/jira.ts";
 import { pagerduty } from "./sources/pagerduty.ts";
-import type { ParsedDelivery, SecretSpec, SourceSecrets, WebhookRequest, WebhookSource } from "./types.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpec, SourceSecrets, WebhookSource } from "./types.ts";
 import { cleanDelivery } from "./normalize.ts";
 
 /**
@@ -46,7 +46,7 @@ export function secretSpecs(sources: readonly WebhookSource[] = webhookSources):
  * Throws PayloadTooLargeError, SignatureError or WebhookParseError (all AppErrors with `status`).
  * The caller then stores the delivery under (source.name, deliveryId) before answering 2xx.
  */
-export async function receiveDelivery(source: WebhookSource, req: WebhookRequest, secrets: SourceSecrets): Promise<ParsedDelivery> {
+export async function receiveDelivery(source: WebhookSource, req: ReceivedWebhook, secrets: SourceSecrets): Promise<ParsedDelivery> {
   if (req.body.length > source.maxBytes) throw new PayloadTooLargeError(source.name, req.body.length, source.maxBytes);
   const verdict = await source.verify(req, secrets);
   if (!verdict.ok) throw new SignatureError(source.name, verdict.reason);
@@ -58,7 +58,7 @@ export async function receiveDelivery(source: WebhookSource, req: WebhookRequest
  * parser that throws something other than a WebhookParseError met a body it did not expect: that is
  * a 400 naming the body, never a 500 (and the parser's bug is in the cause, for the logs).
  */
-export function parseDelivery(source: WebhookSource, req: WebhookRequest): ParsedDelivery {
+export function parseDelivery(source: WebhookSource, req: ReceivedWebhook): ParsedDelivery {
   let parsed: ParsedDelivery;
   try {
     parsed = source.parse(req);

@@ -4,12 +4,15 @@ import type { Alert, ChangeEvent } from "../domain/alert.ts";
 export interface WebhookRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-  /**
-   * When the delivery arrived (ISO 8601). Used only where the sender gives no time at all; defaults
-   * to now. Passing it keeps parsing deterministic (tests, replays of stored deliveries).
-   */
+  /** When the delivery arrived (ISO 8601); the intake stamps it with the Clock port when absent. */
   receivedAt?: string;
 }
+
+/**
+ * A delivery stamped with its arrival time in the system's time (the intake's Clock port, or the
+ * stored time on a replay): what parsers read, where the sender gives no time at all.
+ */
+export type ReceivedWebhook = WebhookRequest & { receivedAt: string };
 
 /**
  * Something that happened in a system we sync with (PagerDuty incident acknowledged, Jira issue
@@ -95,7 +98,7 @@ export interface WebhookSource<M extends SecretSpecs = SecretSpecs> {
   secrets: M;
   verify(req: WebhookRequest, secrets: SecretValues<M>): Promise<VerifyResult> | VerifyResult;
   /** Throws WebhookParseError naming the offending field. */
-  parse(req: WebhookRequest): ParsedDelivery;
+  parse(req: ReceivedWebhook): ParsedDelivery;
 }
 
 /** Declares a source, keeping its secrets' keys and forms in the type its verify sees. */

@@ -2,7 +2,6 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { fromZodError, WebhookParseError } from "./errors.ts";
 import type { VerifyResult, WebhookRequest } from "./types.ts";
-import { isoNow, systemClock } from "../domain/clock.ts";
 
 /** A header by name, case-insensitively; the first value when repeated. */
 export function header(req: WebhookRequest, name: string): string | undefined {
@@ -69,11 +68,6 @@ export function toIso(source: string, field: string, value: string | number | nu
   const d = new Date(s);
   if (!Number.isFinite(d.getTime())) throw new WebhookParseError(source, field, `not a time: ${JSON.stringify(value)}`);
   return d.toISOString();
-}
-
-/** When the delivery arrived: the intake stamps it with the system's clock; parsing on its own (tests, the CLI) falls back to the wall clock. */
-export function receivedAt(req: WebhookRequest): string {
-  return req.receivedAt ?? isoNow(systemClock);
 }
 
 export function hmacSha256Hex(secret: string, body: Buffer | string): string {

@@ -1,7 +1,7 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
 import { receiveDelivery } from "../ingest/registry.ts";
-import type { SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import type { ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
@@ -56,7 +56,7 @@ export class WebhookIntake {
 
   async accept(sourceName: string, request: WebhookRequest): Promise<IntakeAnswer> {
     const receivedAt = request.receivedAt ?? isoNow(this.o.clock ?? systemClock);
-    const req: WebhookRequest = { ...request, receivedAt };
+    const req: ReceivedWebhook = { ...request, receivedAt };
     const source = this.sources.get(sourceName);
     if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };
     const count = (outcome: string) => this.o.metrics?.webhooksReceived.inc({ source: sourceName, outcome });

@@ -1,7 +1,7 @@
 import { createHmac, createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { WebhookRequest } from "../../src/ingest/types.ts";
+import type { ReceivedWebhook } from "../../src/ingest/types.ts";
 
 export const RECEIVED_AT = "2026-01-02T03:04:05.000Z";
 
@@ -9,7 +9,7 @@ export function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url)), "utf8");
 }
 
-export function req(body: unknown, headers: Record<string, string | string[] | undefined> = {}): WebhookRequest {
+export function req(body: unknown, headers: Record<string, string | string[] | undefined> = {}): ReceivedWebhook {
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   return { headers, body: buf, receivedAt: RECEIVED_AT };
 }

@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { Alert } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkAlert, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseWith, receivedAt, safeEqual, stableHash, toIso, verifyOptionalSignature } from "../util.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseWith, safeEqual, stableHash, toIso, verifyOptionalSignature } from "../util.ts";
 
 const NAME = "alertmanager";
 
@@ -56,7 +56,7 @@ function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): Ver
   return { ok: false, reason: `Authorization ${scheme || "(empty)"} credentials do not match` };
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const body = parseWith(NAME, PayloadSchema, parseJsonBody(NAME, req));
   const alerts: Alert[] = body.alerts.map((a, i) => {
     const field = `alerts[${i}]`;
@@ -79,7 +79,7 @@ function parse(req: WebhookRequest): ParsedDelivery {
         description: annotations.description,
         labels,
         startsAt,
-        endsAt: endsAt ?? (a.status === "resolved" ? receivedAt(req) : undefined),
+        endsAt: endsAt ?? (a.status === "resolved" ? req.receivedAt : undefined),
         generatorUrl: a.generatorURL || undefined,
         runbookUrl: annotations.runbook_url ?? annotations.runbook,
       }),

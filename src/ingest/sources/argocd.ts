@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Alert, ChangeEvent } from "../../domain/alert.ts";
 import { checkAlert, checkChange } from "../normalize.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifySharedToken } from "../util.ts";
+import type { ParsedDelivery, SecretSpecs, SecretValues, ReceivedWebhook, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, parseJsonBody, parseWith, stableHash, toIso, verifySharedToken } from "../util.ts";
 
 const NAME = "argocd";
 
@@ -116,7 +116,7 @@ function changeFor(p: Payload, status: string, at: string): ChangeEvent {
   );
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const p = parseWith(NAME, PayloadSchema, parseJsonBody(NAME, req));
   const deliveryId = stableHash(req.body);
   const time = (...candidates: Array<[string, string | undefined]>) => {
@@ -124,7 +124,7 @@ function parse(req: WebhookRequest): ParsedDelivery {
       const iso = toIso(NAME, field, v);
       if (iso) return iso;
     }
-    return receivedAt(req);
+    return req.receivedAt;
   };
   switch (p.event) {
     case "app-deployed": {

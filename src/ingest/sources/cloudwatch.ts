@@ -3,8 +3,8 @@ import type { Alert } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkAlert, severityFromLabels, severityFromWord, tagsInText, workloadOfPod } from "../normalize.ts";
 import { isSnsUrlForTopic, snsKeysFromPem, verifySnsSignature, type SnsMessage } from "../sns.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseJsonText, parseWith, receivedAt, stableHash, toIso } from "../util.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseJsonText, parseWith, stableHash, toIso } from "../util.ts";
 
 const NAME = "cloudwatch";
 
@@ -149,7 +149,7 @@ function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): Ver
   return { ok: true };
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const raw = parseJsonBody(NAME, req);
   const found = snsMessages(raw);
   if (found.kind === "raw") {
@@ -190,9 +190,9 @@ function parse(req: WebhookRequest): ParsedDelivery {
  * ALARM → firing; OK → resolved; INSUFFICIENT_DATA → ignored (no data is not a failure by itself:
  * a missing-data failure is an alarm with TreatMissingData=breaching).
  */
-function alarmToAlerts(alarm: Alarm, field: string, req: WebhookRequest): { alerts: Alert[]; ignored?: string[] } {
+function alarmToAlerts(alarm: Alarm, field: string, req: ReceivedWebhook): { alerts: Alert[]; ignored?: string[] } {
   if (alarm.NewStateValue === "INSUFFICIENT_DATA") return { alerts: [], ignored: [`${alarm.AlarmName}: INSUFFICIENT_DATA ignored`] };
-  const at = toIso(NAME, `${field ? `${field}.` : ""}StateChangeTime`, alarm.StateChangeTime) ?? receivedAt(req);
+  const at = toIso(NAME, `${field ? `${field}.` : ""}StateChangeTime`, alarm.StateChangeTime) ?? req.receivedAt;
   const arnRegion = /^arn:aws[\w-]*:cloudwatch:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):alarm:/.exec(alarm.AlarmArn ?? "");
   const region = arnRegion?.[1];
   const account = arnRegion?.[2] ?? alarm.AWSAccountId;

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Alert, AlertStatus, Severity } from "../../domain/alert.ts";
 import { checkAlert, serviceFromLabels, severityFromLabels, severityFromWord, workloadOfPod } from "../normalize.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifySharedToken } from "../util.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, parseJsonBody, parseWith, stableHash, toIso, verifySharedToken } from "../util.ts";
 
 const NAME = "datadog";
 
@@ -92,7 +92,7 @@ function stripTransitionPrefix(title: string): string {
   return title.replace(/^(\s*\[[^\]]*\]\s*)+/, "").trim() || title;
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const body = parseWith(NAME, PayloadSchema, parseJsonBody(NAME, req));
   const deliveryId = body.id ? `datadog:${body.id}` : stableHash(req.body);
   const how = transitionStatus(body.transition!);
@@ -129,7 +129,7 @@ function parse(req: WebhookRequest): ParsedDelivery {
     .sort()
     .map((k) => `${k}:${scope[k]}`)
     .join(",");
-  const at = toIso(NAME, "date", body.date) ?? toIso(NAME, "last_updated", body.last_updated) ?? receivedAt(req);
+  const at = toIso(NAME, "date", body.date) ?? toIso(NAME, "last_updated", body.last_updated) ?? req.receivedAt;
   const rawTitle = body.title ?? body.event_title ?? `Datadog monitor ${body.alert_id}`;
   const name = stripTransitionPrefix(rawTitle);
   const alert = compact({

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Alert, ChangeEvent } from "../../domain/alert.ts";
 import { checkAlert, checkChange, fingerprintFromLabels, serviceFromLabels, severityFromLabels } from "../normalize.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseWith, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "generic";
 
@@ -80,9 +80,9 @@ function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): Ver
   return verifyHmacHeader(req, "x-aisre-signature", "sha256=", secrets.genericSecret);
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const body = parseWith(NAME, GenericPayloadSchema, parseJsonBody(NAME, req));
-  const now = receivedAt(req);
+  const now = req.receivedAt;
   const deliveryId = header(req, "x-aisre-delivery") ?? stableHash(req.body);
   const alerts: Alert[] = (body.alerts ?? []).map((a, i) => {
     const field = `alerts[${i}]`;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ChangeEvent } from "../../domain/alert.ts";
 import { WebhookParseError } from "../errors.ts";
 import { checkChange } from "../normalize.ts";
-import type { ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import type { ParsedDelivery, ReceivedWebhook, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
 import { compact, header, parseJsonBody, parseWith, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "github";
@@ -127,7 +127,7 @@ function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): Ver
   return verifyHmacHeader(req, "x-hub-signature-256", "sha256=", secrets.githubSecret);
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const event = header(req, "x-github-event");
   const raw = parseJsonBody(NAME, req);
   const deliveryId = header(req, "x-github-delivery") ?? stableHash(req.body);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
+import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, ReceivedWebhook, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseWith, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "jira";
 
@@ -89,10 +89,10 @@ function verify(req: WebhookRequest, secrets: SecretValues<typeof SECRETS>): Ver
 }
 
 /** Issue and comment events → external events for the sync (field changes, comment text, actor). */
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const body = parseWith(NAME, PayloadSchema, parseJsonBody(NAME, req));
   const deliveryId = header(req, "x-atlassian-webhook-identifier") ?? stableHash(req.body);
-  const at = toIso(NAME, "timestamp", body.timestamp) ?? receivedAt(req);
+  const at = toIso(NAME, "timestamp", body.timestamp) ?? req.receivedAt;
   if (!body.issue) return { deliveryId, alerts: [], changes: [], ignored: [`${body.webhookEvent} carries no issue`] };
   const isComment = body.webhookEvent.startsWith("comment_");
   const who = isComment ? (body.comment?.updateAuthor ?? body.comment?.author ?? body.user) : (body.user ?? body.comment?.author);

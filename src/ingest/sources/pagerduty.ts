@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { Alert, Severity } from "../../domain/alert.ts";
 import { checkAlert, severityFromWord } from "../normalize.ts";
-import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
-import { compact, header, parseJsonBody, parseWith, receivedAt, stableHash, toIso, verifyHmacHeader } from "../util.ts";
+import type { ExternalEvent, ParsedDelivery, SecretSpecs, SecretValues, ReceivedWebhook, VerifyResult, WebhookRequest, WebhookSource } from "../types.ts";
+import { compact, header, parseJsonBody, parseWith, stableHash, toIso, verifyHmacHeader } from "../util.ts";
 
 const NAME = "pagerduty";
 
@@ -73,11 +73,11 @@ export function pagerdutySeverity(priority: string | undefined | null, urgency: 
   return urgency === "high" ? "sev2" : "sev3";
 }
 
-function parse(req: WebhookRequest): ParsedDelivery {
+function parse(req: ReceivedWebhook): ParsedDelivery {
   const { event } = parseWith(NAME, EnvelopeSchema, parseJsonBody(NAME, req));
   // event.id is the same on every retry of the event; X-Webhook-Id carries it too.
   const deliveryId = event.id || header(req, "x-webhook-id") || stableHash(req.body);
-  const at = toIso(NAME, "event.occurred_at", event.occurred_at) ?? receivedAt(req);
+  const at = toIso(NAME, "event.occurred_at", event.occurred_at) ?? req.receivedAt;
   const alerts: Alert[] = [];
   const externalEvents: ExternalEvent[] = [];
   const ignored: string[] = [];
