@@ -179,7 +179,8 @@ export class IncidentService {
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
       for (const r of await s.alerts.labelSamples(ids, 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
-      for (const r of await s.alerts.serviceOnsets(ids)) views.get(r.incidentId)!.serviceOnsetMs![r.service] = Date.parse(r.since);
+      const anchors = open.map((i) => ({ incidentId: i.id, services: [...i.services, ...(causes.has(i.id) ? [causes.get(i.id)!] : [])] }));
+      for (const r of await s.alerts.serviceOnsets(anchors)) views.get(r.incidentId)!.serviceOnsetMs![r.service] = Date.parse(r.since);
     }
     // Deploys and config changes made lately: a service changed after an incident began has a fault of its own.
     const changes =
@@ -569,8 +570,15 @@ export class IncidentService {
   async autoResolve(): Promise<string[]> {
     const now = this.o.clock.now();
     const resolved: string[] = [];
-    for (const incident of await this.store.incidents.listOpen()) {
-      if (incident.origin === "declared") continue;
+    // Flip histories older than the flap window say nothing any more: forgotten, so the map stays small.
+    for (const [fp, flips] of this.flips) if (!flips.some((t) => now - t <= this.o.lifecycle.flapWindowMs)) this.flips.delete(fp);
+    const open = (await this.store.incidents.listOpen()).filter((i) => i.origin !== "declared");
+    // Most open incidents, in a storm all, still have an alert that holds them as they are: their
+    // alerts (thousands, read every tick) are read only when one might resolve or fall in severity.
+    const flapping = [...this.flips].filter(([, flips]) => isFlapping(flips, now, this.o.lifecycle)).map(([fp]) => fp);
+    const held = await this.store.alerts.heldAsTheyAre(open, flapping);
+    for (const incident of open) {
+      if (held.has(incident.id)) continue;
       const alerts = await this.store.alerts.quietness(incident.id);
       // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
       const view = alerts.map((a) => ({ ...a, anomaly: a.source === "anomaly", endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));

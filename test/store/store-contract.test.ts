@@ -59,6 +59,31 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.alerts.countByIncident("INC-2")).toEqual({ total: 1, firing: 1 });
   });
 
+  it("finds the incidents an alert holds as they are: one firing that is no anomaly nor flapping, and one as severe as the incident", async () => {
+    await store.incidents.create({ id: "INC-H1", title: "t", severity: "sev2", origin: "alert", services: [] });
+    await store.incidents.create({ id: "INC-H2", title: "t", severity: "sev2", origin: "alert", services: [] });
+    await store.alerts.upsertMany([
+      { alert: alert("fh1"), incidentId: "INC-H1" },
+      { alert: { ...alert("fh2"), severity: "sev3" }, incidentId: "INC-H2" },
+    ]);
+    const incidents = [
+      { id: "INC-H1", severity: "sev2" as const },
+      { id: "INC-H2", severity: "sev2" as const },
+    ];
+    // INC-H2's only firing alert is less severe than the incident: its severity may fall.
+    expect(await store.alerts.heldAsTheyAre(incidents, [])).toEqual(new Set(["INC-H1"]));
+    expect(await store.alerts.heldAsTheyAre([{ id: "INC-H2", severity: "sev3" }], [])).toEqual(new Set(["INC-H2"]));
+    // A flapping alert, an anomaly or a resolved one does not hold an incident open.
+    expect(await store.alerts.heldAsTheyAre(incidents, ["fh1"])).toEqual(new Set());
+    await store.alerts.upsertMany([{ alert: { ...alert("fh3"), source: "anomaly" }, incidentId: "INC-H1" }]);
+    expect(await store.alerts.heldAsTheyAre(incidents, ["fh1"])).toEqual(new Set());
+    await store.alerts.upsertMany([{ alert: alert("fh4"), incidentId: "INC-H1" }]);
+    expect(await store.alerts.heldAsTheyAre(incidents, ["fh1"])).toEqual(new Set(["INC-H1"]));
+    await store.alerts.upsertMany([{ alert: alert("fh4", "resolved") }]);
+    expect(await store.alerts.heldAsTheyAre(incidents, ["fh1"])).toEqual(new Set());
+    expect(await store.alerts.heldAsTheyAre([], [])).toEqual(new Set());
+  });
+
   it("keeps the timeline in order with its data", async () => {
     await store.timeline.append({ incidentId: "INC-2", kind: "alert", actor: "alertmanager", text: "fired", data: { n: 1 } });
     await store.timeline.append({ incidentId: "INC-2", kind: "message", actor: "U_ALICE", text: "looking" });
@@ -230,13 +255,15 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.alerts.namesByIncident("INC-Q", 10)).toEqual(["A", "B"]);
     await store.alerts.upsert({ ...alert("fq3"), service: "payments", startsAt: "2026-11-23T10:07:00.000Z" }, "INC-Q", "joined");
     await store.alerts.upsert({ ...alert("fq4"), service: "payments", startsAt: "2026-11-23T10:04:00.000Z" }, "INC-Q", "joined");
-    expect((await store.alerts.serviceOnsets(["INC-Q"])).sort((a, b) => a.service.localeCompare(b.service))).toEqual([
+    const asked = [{ incidentId: "INC-Q", services: ["checkout", "payments", "cart"] }];
+    expect((await store.alerts.serviceOnsets(asked)).sort((a, b) => a.service.localeCompare(b.service))).toEqual([
       { incidentId: "INC-Q", service: "checkout", since: "2026-11-23T10:00:00.000Z" },
       { incidentId: "INC-Q", service: "payments", since: "2026-11-23T10:04:00.000Z" },
     ]);
     // Fired again later: the table's start moves, the timeline remembers when the service first alerted.
     await store.timeline.append({ incidentId: "INC-Q", kind: "alert", actor: "alertmanager", text: "fired", at: "2026-11-23T09:58:00.000Z", data: { status: "firing", service: "payments" } });
-    expect((await store.alerts.serviceOnsets(["INC-Q"])).find((r) => r.service === "payments")?.since).toBe("2026-11-23T09:58:00.000Z");
+    expect((await store.alerts.serviceOnsets(asked)).find((r) => r.service === "payments")?.since).toBe("2026-11-23T09:58:00.000Z");
+    expect(await store.alerts.serviceOnsets([{ incidentId: "INC-Q", services: ["payments"] }])).toEqual([{ incidentId: "INC-Q", service: "payments", since: "2026-11-23T09:58:00.000Z" }]);
     expect(await store.incidents.suspectedCauses(["INC-Q"])).toEqual(new Map());
     await store.incidents.mergeCard("INC-Q", { diagnosis: { cause: "payments: pool", service: "payments" } });
     expect(await store.incidents.suspectedCauses(["INC-Q", "INC-NONE"])).toEqual(new Map([["INC-Q", "payments"]]));

@@ -119,19 +119,22 @@ export class AlertRepo {
   }
 
   /**
-   * When each service first showed a problem in each incident: the earliest start of its alerts
-   * there, or of the first alert the incident's timeline recorded for it (an alert firing again
-   * starts anew in this table; a flapping one would otherwise seem to have just begun).
+   * When each of these services first showed a problem in its incident: the earliest start of its
+   * alerts there, or of the first alert the incident's timeline recorded for it (an alert firing again
+   * starts anew in this table; a flapping one would otherwise seem to have just begun). Asked per
+   * service (grouping reads an incident's services and its suspected cause), each answer is two index
+   * lookups however many alerts a storm put in the incident. A service that never alerted there has no row.
    */
-  async serviceOnsets(incidentIds: string[]): Promise<Array<{ incidentId: string; service: string; since: string }>> {
-    if (incidentIds.length === 0) return [];
+  async serviceOnsets(of: ReadonlyArray<{ incidentId: string; services: readonly string[] }>): Promise<Array<{ incidentId: string; service: string; since: string }>> {
+    const pairs = of.flatMap((o) => [...new Set(o.services)].map((service) => ({ incidentId: o.incidentId, service })));
+    if (pairs.length === 0) return [];
     const rows = await this.db.query<{ incident_id: string; service: string; since: Date }>(
-      `SELECT incident_id, service, min(since) AS since FROM (
-         SELECT incident_id, service, starts_at AS since FROM alerts WHERE incident_id = ANY($1) AND service IS NOT NULL
-         UNION ALL
-         SELECT incident_id, data->>'service', at FROM timeline WHERE incident_id = ANY($1) AND kind = 'alert' AND data->>'status' = 'firing' AND data->>'service' IS NOT NULL
-       ) s GROUP BY incident_id, service`,
-      [incidentIds],
+      `SELECT p.incident_id, p.service, s.since FROM unnest($1::text[], $2::text[]) AS p(incident_id, service)
+         CROSS JOIN LATERAL (SELECT least(
+           (SELECT min(a.starts_at) FROM alerts a WHERE a.incident_id = p.incident_id AND a.service = p.service),
+           (SELECT min(t.at) FROM timeline t WHERE t.incident_id = p.incident_id AND t.kind = 'alert' AND t.data->>'status' = 'firing' AND t.data->>'service' = p.service)) AS since) s
+        WHERE s.since IS NOT NULL`,
+      [pairs.map((p) => p.incidentId), pairs.map((p) => p.service)],
     );
     return rows.map((r) => ({ incidentId: r.incident_id, service: r.service, since: new Date(r.since).toISOString() }));
   }
@@ -159,8 +162,9 @@ export class AlertRepo {
   /** Which of these incidents have an alert firing now. */
   async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return new Set();
-    const rows = await this.db.query<{ incident_id: string }>("SELECT DISTINCT incident_id FROM alerts WHERE incident_id = ANY($1) AND status = 'firing'", [incidentIds]);
-    return new Set(rows.map((r) => r.incident_id));
+    // One firing alert is enough: a check per incident that stops at it, not a scan of a storm's alerts.
+    const rows = await this.db.query<{ id: string }>("SELECT i.id FROM unnest($1::text[]) AS i(id) WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing')", [incidentIds]);
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
@@ -170,6 +174,24 @@ export class AlertRepo {
       incidentId,
     ]);
     return rows.map((r) => ({ fingerprint: r.fingerprint, name: r.name, ...(r.service ? { service: r.service } : {}), source: r.source, severity: r.severity as Severity, firing: r.status === "firing", ...(r.ended ? { endedAt: new Date(r.ended).toISOString() } : {}) }));
+  }
+
+  /**
+   * The incidents (of these, with their severity) that nothing lets resolve or fall in severity now:
+   * an alert still fires in each that is neither a detector's anomaly nor flapping (`flapping`:
+   * fingerprints), and a firing alert is as severe as the incident. Two existence checks that stop
+   * at the first such alert, so an incident of thousands of firing alerts costs a few rows to check.
+   */
+  async heldAsTheyAre(incidents: ReadonlyArray<{ id: string; severity: Severity }>, flapping: readonly string[]): Promise<Set<string>> {
+    if (incidents.length === 0) return new Set();
+    // Severities are sev1…sev4: the text order is the rank order.
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT i.id FROM unnest($1::text[], $2::text[]) AS i(id, severity)
+        WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.source <> 'anomaly' AND a.fingerprint <> ALL($3::text[]))
+          AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.severity <= i.severity)`,
+      [incidents.map((i) => i.id), incidents.map((i) => i.severity), [...flapping]],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
