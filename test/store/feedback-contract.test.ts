@@ -1,24 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/store/db.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
-import { clockOf } from "../../src/domain/clock.ts";
-import { testDatabases } from "../support/databases.ts";
+import { describe, expect, it } from "vitest";
+import { storePerBlock, testDatabases } from "../support/databases.ts";
 
 /** Ratings (👍/👎), cause grades and Home viewers, the same on PGlite and Postgres. */
 describe.each(testDatabases())("feedback store contract on $name", ({ open }) => {
-  let db: Db;
-  let store: Store;
   let now = Date.parse("2026-12-05T10:00:00Z");
-  beforeAll(async () => {
-    db = await open();
-    store = createStore(
-      db,
-      clockOf(() => now),
-    );
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  const { store } = storePerBlock(open, () => now);
 
   it("keeps one rating per person and message, the last click winning", async () => {
     await store.feedback.rate({ channel: "C1", messageTs: "1.1", userId: "U_ALICE", subject: "answer", sentiment: "positive" });

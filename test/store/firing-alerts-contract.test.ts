@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
-import { clockOf } from "../../src/domain/clock.ts";
-import type { Db } from "../../src/store/db.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
-import { testDatabases } from "../support/databases.ts";
+import { storePerBlock, testDatabases } from "../support/databases.ts";
 
 /** "What's on fire?": alerts firing that no open incident holds, the same on PGlite and Postgres. */
 describe.each(testDatabases())("firing alerts outside open incidents on $name", ({ open }) => {
-  let db: Db;
-  let store: Store;
   let now = Date.parse("2026-12-05T10:00:00Z");
+  const { store } = storePerBlock(open, () => now);
   const alert = (fingerprint: string, status: Alert["status"] = "firing"): Alert => ({ fingerprint, source: "generic", name: fingerprint, status, severity: "sev3", service: "svc", summary: "", labels: {}, startsAt: new Date(now).toISOString() });
-
-  beforeAll(async () => {
-    db = await open();
-    store = createStore(
-      db,
-      clockOf(() => now),
-    );
-  });
-  afterAll(async () => {
-    await db.close();
-  });
 
   it("lists ungrouped firing alerts and those firing again after their incident was resolved, not the open incidents' or stale ones", async () => {
     const openInc = await store.incidents.create({ id: "INC-open", title: "open", severity: "sev2", origin: "alert", services: ["svc"] });

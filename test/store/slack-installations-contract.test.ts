@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clockOf } from "../../src/domain/clock.ts";
-import type { Db } from "../../src/store/db.ts";
+import { describe, expect, it } from "vitest";
 import { installKey } from "../../src/store/repos/slack-installations.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
-import { testDatabases } from "../support/databases.ts";
+import { storePerBlock, testDatabases } from "../support/databases.ts";
 
 /** Slack installs (OAuth v2, org-wide installs, token rotation), the same on PGlite and Postgres. */
 describe.each(testDatabases())("slack installations store contract on $name", ({ open }) => {
-  let db: Db;
-  let store: Store;
   let now = Date.parse("2026-12-05T10:00:00Z");
-  beforeAll(async () => {
-    db = await open();
-    store = createStore(
-      db,
-      clockOf(() => now),
-    );
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  const { store } = storePerBlock(open, () => now);
 
   it("keeps one install per workspace, a re-install (or a rotated token) replacing it", async () => {
     await store.slackInstallations.save({ teamId: "T1", isEnterpriseInstall: false }, { team: { id: "T1" }, bot: { token: "xoxe.xoxb-1", refreshToken: "xoxe-1-a", expiresAt: 1000 } }, 1000);

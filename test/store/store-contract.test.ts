@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/store/db.ts";
+import { describe, expect, it } from "vitest";
 import { migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { LOCKS, withLock } from "../../src/store/locks.ts";
 import { PostmortemRepo } from "../../src/store/repos/postmortems.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
-import { testDatabases } from "../support/databases.ts";
+import { storePerBlock, testDatabases } from "../support/databases.ts";
 import { defined } from "../support/defined.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 
@@ -21,15 +19,7 @@ const alert = (fingerprint: string, status: "firing" | "resolved" = "firing") =>
 });
 
 describe.each(testDatabases())("store contract on $name", ({ open }) => {
-  let db: Db;
-  let store: Store;
-  beforeAll(async () => {
-    db = await open();
-    store = createStore(db);
-  });
-  afterAll(async () => {
-    await db.close();
-  });
+  const { db, store } = storePerBlock(open);
 
   it("applies migrations once and reports them current", async () => {
     expect(await migrationsCurrent(db)).toBe(true);

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterEach } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import type { Db } from "../../src/store/db.ts";
+import { clockOf } from "../../src/domain/clock.ts";
+import { createStore, type Store } from "../../src/store/store.ts";
 import { openDb } from "../../src/store/open.ts";
 import { openPostgresDb } from "../../src/store/pg-db.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
@@ -84,4 +86,38 @@ export function perTestDatabases(tdb: TestDatabase): { open(): Promise<Db>; clea
     return db;
   };
   return { open, cleanup };
+}
+
+/**
+ * The set-up of one store contract block (`describe.each(testDatabases())`): a fresh migrated
+ * database of the block's kind, opened before its tests and closed after them, and a store over it
+ * on `now` when given (the tests move it), else the wall clock. `db` stands for the block's
+ * database (ready inside the tests), so both can be named at the block's top.
+ */
+export function storePerBlock(open: () => Promise<Db>, now?: () => number): { db: Db; store: Store } {
+  let opened: Db | undefined;
+  beforeAll(async () => {
+    opened = await open();
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  const real = (): Db => {
+    if (!opened) throw new Error("the store contract's database is open only inside its tests");
+    return opened;
+  };
+  const db: Db = {
+    get driver() {
+      return real().driver;
+    },
+    get health() {
+      return real().health;
+    },
+    query: (sql, params) => real().query(sql, params),
+    exec: (sql) => real().exec(sql),
+    transaction: (fn) => real().transaction(fn),
+    tryAdvisoryLock: (key, onLost) => real().tryAdvisoryLock(key, onLost),
+    close: () => real().close(),
+  };
+  return { db, store: now ? createStore(db, clockOf(now)) : createStore(db) };
 }
