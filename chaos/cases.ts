@@ -234,6 +234,68 @@ export async function restartUnderBacklog(scale: Scale, admin: Admin): Promise<C
   }
 }
 
+/** What the root cards in the shared sandbox show: how many, and the alerts they count ("N firing / M total"), summed. */
+async function cardsShown(sandbox: { url: string; botToken: string }): Promise<{ cards: number; alerts: number }> {
+  const api = async (method: string, args: Record<string, string>) => {
+    const res = await fetch(`${sandbox.url}/api/${method}`, { method: "POST", headers: { authorization: `Bearer ${sandbox.botToken}`, "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(args) });
+    return (await res.json()) as { messages?: Array<{ bot_id?: string; blocks?: unknown }>; channels?: Array<{ id: string }> };
+  };
+  let cards = 0;
+  let alerts = 0;
+  for (const ch of (await api("conversations.list", { limit: "999" })).channels ?? []) {
+    for (const m of (await api("conversations.history", { channel: ch.id, limit: "999" })).messages ?? []) {
+      const shown = /(\d+) firing \/ (\d+) total/.exec(JSON.stringify(m.blocks ?? ""));
+      if (!m.bot_id || !shown) continue;
+      cards++;
+      alerts += Number(shown[2]);
+    }
+  }
+  return { cards, alerts };
+}
+
+/**
+ * kill -9 between the commit and the render: a replica whose housekeeping never comes round
+ * (AISRE_HOUSEKEEPING_MS of an hour) takes a storm, commits every alert (root cards posted with
+ * their first alert, every later join stored with its card and digest wanted) and is killed; the
+ * replica started in its place renders what was wanted. Lost: alerts no card counts at the end.
+ */
+export async function renderAfterKill(scale: Scale, admin?: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = admin ? await scratch(admin) : undefined;
+  const kind = db ? "postgres" : "pglite";
+  try {
+    const replica = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db?.url, env: { AISRE_HOUSEKEEPING_MS: "3600000" } });
+    const storm = new Storm("render-kill");
+    await storm.run(() => [replica.url], scale.perSecond, Math.min(scale.stormSeconds, 6));
+    await until(async () => (/^aisre_webhook_deliveries_pending 0$/m.test(await (await fetch(`${replica.url}/metrics`)).text()) ? true : undefined), "every delivery processed", 120_000);
+    // The root posts go out (the outbox is not housekeeping); the cards' edits would.
+    await until(async () => ((await cardsShown(sandbox)).cards > 0 ? true : undefined), "the root cards posted", 60_000).catch(() => undefined);
+    await sleep(2000);
+    const before = await cardsShown(sandbox);
+    replica.child.kill("SIGKILL");
+    await replica.exited;
+    const restartAt = Date.now();
+    const next = await startReplica({ ...replica.spec, env: {} });
+    await until(async () => ((await cardsShown(sandbox)).alerts >= storm.accepted.size ? true : undefined), "the cards caught up", 60_000).catch(() => undefined);
+    const recoverSeconds = (Date.now() - restartAt) / 1000;
+    const after = await cardsShown(sandbox);
+    const dup = await duplicates(sandbox, after.cards);
+    await stop(next);
+    return {
+      fault: `kill -9 between commit and render (${kind})`,
+      accepted: storm.accepted.size,
+      refused: storm.refused,
+      lost: Math.max(0, storm.accepted.size - after.alerts),
+      duplicated: dup.slack + dup.jira + dup.pages,
+      recoverSeconds,
+      recovery: `${after.cards} cards count ${after.alerts} alerts after the restart (${before.alerts} before the kill)`,
+    };
+  } finally {
+    await stop(sandbox);
+    await db?.drop();
+  }
+}
+
 export function formatTable(rows: ChaosRow[]): string {
   const head = ["fault", "accepted", "refused", "lost", "duplicated", "s to recover", "recovery is"];
   const lines = rows.map((r) => [r.fault, String(r.accepted), String(r.refused), String(r.lost), String(r.duplicated), r.recoverSeconds.toFixed(1), r.recovery]);

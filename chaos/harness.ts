@@ -77,6 +77,8 @@ export interface ReplicaSpec {
   databaseUrl?: string;
   dataDir?: string;
   port?: number;
+  /** More environment for the replica (AISRE_HOUSEKEEPING_MS, …). */
+  env?: Record<string, string>;
 }
 
 /** A bot replica (`npm start`) using the shared sandbox; resolves once /readyz answers 200. */
@@ -86,6 +88,7 @@ export async function startReplica(spec: ReplicaSpec): Promise<Proc & { spec: Re
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { PORT: String(port), SANDBOX_PORT: "0", AISRE_DATA_DIR: dataDir, AISRE_SANDBOX_URL: spec.sandboxUrl, LOG_LEVEL: "warn", AISRE_POLL: "false", SIM_ALERT_DELIVERY: "false" };
   if (spec.databaseUrl) env.DATABASE_URL = spec.databaseUrl;
+  Object.assign(env, spec.env);
   const proc = spawnNode(["handlers/main.ts"], env, url);
   await until(async () => ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) })).status === 200 ? true : undefined), `replica on ${port} ready`, 120_000, proc);
   return { ...proc, spec: { ...spec, dataDir, port } };

@@ -1,4 +1,4 @@
-import { databaseRefuses, formatTable, FULL, killMidStorm, restartUnderBacklog, SHORT, slackOutage, threeReplicasOneKilled } from "./cases.ts";
+import { databaseRefuses, formatTable, FULL, killMidStorm, renderAfterKill, restartUnderBacklog, SHORT, slackOutage, threeReplicasOneKilled } from "./cases.ts";
 import type { ChaosRow } from "./harness.ts";
 
 /**
@@ -13,6 +13,7 @@ const admin = process.env.TEST_DATABASE_URL;
 
 const cases: Array<[string, () => Promise<ChaosRow>]> = [
   ["kill-pglite", () => killMidStorm("pglite", scale)],
+  ["render-kill", () => renderAfterKill(scale, admin)],
   ...(admin
     ? ([
         ["kill-postgres", () => killMidStorm("postgres", scale, admin)],

@@ -74,6 +74,8 @@ const envSchema = z.object({
   AISRE_SLIS_FILE: nonEmpty,
   /** SLI polling and anomaly detection (on unless false). */
   AISRE_POLL: bool,
+  /** Period of each replica's housekeeping (card and digest renders, auto-resolution), in ms. */
+  AISRE_HOUSEKEEPING_MS: z.coerce.number({ error: "expected milliseconds (50-3600000)" }).int().min(50).max(3_600_000).default(500),
   /** node-cron expression of the poll (5 fields, or 6 with seconds); default every minute (faster in a sped-up sandbox). */
   AISRE_POLL_CRON: cronExpression.optional(),
   /** History fetched to warm the detectors when a replica becomes the poller, e.g. 24h, 90m. */

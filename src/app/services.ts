@@ -375,7 +375,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
           .finally(() => {
             ticking = false;
           });
-      }, deps.tickMs ?? 500);
+      }, deps.tickMs ?? config.env.AISRE_HOUSEKEEPING_MS);
     },
     async close() {
       clearInterval(timer);

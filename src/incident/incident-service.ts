@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
@@ -8,7 +10,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
-import { KeptMessages } from "./kept-message.ts";
+import type { RenderClaim, RenderPart } from "../store/repos/incident-renders.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary, resolverOf } from "./resolution.ts";
@@ -41,6 +43,16 @@ export function postmortemLinkText(status: string): string {
 /** The purpose under which an incident's digest message is recorded (slack_messages). */
 export const DIGEST_PURPOSE = "digest";
 
+/** How long a replica holds a claimed render (it takes milliseconds; a dead replica's runs out). */
+const RENDER_LEASE_MS = 30_000;
+/** Renders claimed at a time. */
+const RENDER_PAGE = 50;
+/** A render that failed, or waits for its message's post, is claimable again after this long. */
+const RENDER_RETRY_MS = 1000;
+
+/** Queues an incident's render through `s` (the render's transaction): "later" gives it back for a moment. */
+type Render = (s: Store, incident: Incident) => Promise<"done" | "later">;
+
 export interface IncidentServiceOptions {
   store: Store;
   logger: Logger;
@@ -52,7 +64,7 @@ export interface IncidentServiceOptions {
   outbox?: OutboxSender;
   grouping?: GroupingOptions;
   lifecycle?: LifecycleOptions;
-  /** Minimum time between digest edits of one incident (coalescing). */
+  /** Minimum time between digest edits of one incident (coalescing; wall-clock, as Slack paces edits). */
   threadFlushMs?: number;
   /** The system's time (the simulation's in the sandbox). */
   clock?: Clock;
@@ -68,13 +80,11 @@ export interface IncidentServiceOptions {
 export class IncidentService {
   readonly events = new IncidentEvents();
   private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox" | "durable">> & Pick<IncidentServiceOptions, "metrics" | "outbox" | "durable">;
-  /** Incidents whose digest is to be re-rendered from the timeline (the content itself is in the store). */
-  private readonly digestDirty = new Set<string>();
-  private readonly kept: KeptMessages;
-  private digestsResumed = false;
-  private readonly dirtyCards = new Set<string>();
+  /** This replica's name on the renders it claims (incident_renders). */
+  private readonly renderOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  /** Renders asked for after a commit whose row could not be written (the store was down): written on the next flush. */
+  private readonly unsaved = new Map<string, { incidentId: string; part: RenderPart }>();
   private readonly flips = new Map<string, number[]>();
-  private readonly lastThreadFlush = new Map<string, number>();
   private readonly decisions = new KeyedSerialQueue();
 
   constructor(options: IncidentServiceOptions) {
@@ -86,7 +96,6 @@ export class IncidentService {
       clock: systemClock,
       ...options,
     };
-    this.kept = new KeptMessages({ store: options.store, outbox: options.outbox, defaultChannel: options.defaultChannel, logger: options.logger });
   }
 
   private get store(): Store {
@@ -207,6 +216,9 @@ export class IncidentService {
     const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
     const timeline: Parameters<Store["timeline"]["appendMany"]>[0] = [];
     const touched = new Set<string>();
+    // Incidents whose digest and card are to be rendered again (stored as wanted with this change).
+    const digests = new Set<string>();
+    const cards = new Set<string>();
     // Incidents whose severity an alert raised: the severity before, and the alert that raised it last.
     const raised = new Map<string, { from: Severity; alert: Alert }>();
     const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : undefined);
@@ -293,8 +305,8 @@ export class IncidentService {
               text: `${alert.name} resolved${alert.service ? ` on ${alert.service}` : ""} (after the incident was resolved)`,
               data: { fingerprint: alert.fingerprint, name: alert.name, status: alert.status, severity: alert.severity, service: alert.service, labels: alert.labels },
             });
-            this.digestDirty.add(prev.incidentId);
-            this.dirtyCards.add(prev.incidentId);
+            digests.add(prev.incidentId);
+            cards.add(prev.incidentId);
           }
           result.ignored++;
           continue;
@@ -349,7 +361,7 @@ export class IncidentService {
       // The founding alert is on the root card already; the thread's digest hears about the ones that
       // join. A flapping alert's flips are in the timeline and the digest's next edit, never a message.
       if (result.opened.includes(incident.id) && reason?.startsWith("first alert")) continue;
-      this.digestDirty.add(incident.id);
+      digests.add(incident.id);
     }
 
     await s.alerts.upsertMany([...upserts.values()]);
@@ -358,7 +370,7 @@ export class IncidentService {
       const inc = incidents.get(id)!;
       const updated = (await s.incidents.update(id, { services: inc.services, severity: inc.severity })) ?? inc;
       if (result.opened.includes(id)) await this.postRoot(s, id);
-      else this.dirtyCards.add(id);
+      else cards.add(id);
       const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
       notify.push(() => this.events.emit("alerts", updated, batch));
       await this.publish(s, notify, { kind: "alerts", incident: updated });
@@ -369,6 +381,8 @@ export class IncidentService {
         await this.publish(s, notify, { kind: "severity", incident: updated, by: "aisre", from: rise.from });
       }
     }
+    // A card just posted shows what this delivery wrote; one opened by a storm's first alert is not edited in the same breath.
+    await s.renders.want([...[...digests].map((incidentId) => ({ incidentId, part: "digest" as const })), ...[...cards].filter((id) => !result.opened.includes(id)).map((incidentId) => ({ incidentId, part: "card" as const }))]);
   }
 
   private async open(s: Store, i: { title: string; severity: Severity; services: string[]; origin: Incident["origin"] }, notify: Array<() => void>): Promise<Incident> {
@@ -385,7 +399,6 @@ export class IncidentService {
     const incident = (await s.incidents.get(incidentId))!;
     const card = this.o.presenter.rootCard(await this.cardView(s, incident));
     await s.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, _meta: { record: { incidentId, purpose: "root" } } }, dedupeKey: `root:${incidentId}` });
-    this.dirtyCards.delete(incidentId);
   }
 
   /** Deploys and config changes of the incident's services or what they depend on, shortly before. */
@@ -402,7 +415,7 @@ export class IncidentService {
 
   private async recordChange(s: Store, incident: Incident, change: ChangeEvent, reason: string): Promise<void> {
     await s.timeline.append({ incidentId: incident.id, kind: "change", actor: change.source, text: `${change.kind} of ${change.service}${change.version ? ` ${change.version}` : ""} — ${reason}`, data: { ...change, reason } });
-    this.digestDirty.add(incident.id);
+    await s.renders.want([{ incidentId: incident.id, part: "digest" }]);
   }
 
   private async ingestChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<number> {
@@ -428,7 +441,7 @@ export class IncidentService {
     await s.timeline.append({ incidentId: incident.id, kind: "status", actor: by, text: `Status ${from} → ${to}: ${why}`, data: { from, to, why } });
     const msg = this.o.presenter.statusChanged(updated, from, to, by, why);
     await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
-    this.dirtyCards.add(updated.id);
+    await s.renders.want([{ incidentId: updated.id, part: "card" }]);
     await this.publish(s, notify, { kind: "status", incident: updated, from, by });
     return updated;
   }
@@ -468,7 +481,7 @@ export class IncidentService {
       const next = (await s.incidents.update(id, { severity }))!;
       await s.timeline.append({ incidentId: id, kind: "status", actor: by, text: `Severity ${incident.severity} → ${severity}`, data: { from: incident.severity, to: severity } });
       await s.outbox.enqueue({ channel: next.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(next, `Severity changed from ${incident.severity.toUpperCase()} to ${severity.toUpperCase()} by ${mentionUser(by)}.`), thread_ts: rootRef(id) } });
-      this.dirtyCards.add(id);
+      await s.renders.want([{ incidentId: id, part: "card" }]);
       await this.publish(s, notify, { kind: "severity", incident: next, by, from: incident.severity });
       return next;
     });
@@ -490,13 +503,33 @@ export class IncidentService {
     this.o.outbox?.poke();
   }
 
-  markCardDirty(incidentId: string): void {
-    this.dirtyCards.add(incidentId);
+  /**
+   * Something the card shows changed (the caller committed it): its render is stored as wanted, for
+   * whichever replica renders next. Never throws: a row the store refused is written on the next flush.
+   */
+  markCardDirty(incidentId: string): Promise<void> {
+    return this.wantAfterCommit(incidentId, "card");
   }
 
   /** Something the digest shows changed in the incident's timeline (an anomaly, say): re-render it. */
-  markDigestDirty(incidentId: string): void {
-    this.digestDirty.add(incidentId);
+  markDigestDirty(incidentId: string): Promise<void> {
+    return this.wantAfterCommit(incidentId, "digest");
+  }
+
+  private async wantAfterCommit(incidentId: string, part: RenderPart): Promise<void> {
+    try {
+      await this.store.renders.want([{ incidentId, part }]);
+    } catch (e) {
+      this.unsaved.set(`${part}:${incidentId}`, { incidentId, part });
+      this.o.logger.warn({ err: e, incident: incidentId, part }, "could not store the render wanted; kept until the next flush");
+    }
+  }
+
+  private async saveUnsaved(): Promise<void> {
+    if (this.unsaved.size === 0) return;
+    const keys = [...this.unsaved.keys()];
+    await this.store.renders.want(keys.map((k) => this.unsaved.get(k)!));
+    for (const k of keys) this.unsaved.delete(k);
   }
 
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
@@ -522,43 +555,87 @@ export class IncidentService {
     };
   }
 
-  /** Queues one chat.update per changed incident; an unsent earlier update is replaced, not repeated. */
+  /**
+   * Queues one chat.update per incident whose card is wanted (by any replica's change, before a
+   * restart included); an unsent earlier update is replaced, not repeated.
+   */
   async flushCards(): Promise<void> {
-    const ids = [...this.dirtyCards];
-    this.dirtyCards.clear();
-    for (const id of ids) {
-      const incident = await this.store.incidents.get(id);
-      if (!incident) continue;
-      const card = this.o.presenter.rootCard(await this.cardView(this.store, incident));
-      await this.store.outbox.enqueueOrReplace({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.update", payload: { ...card, ts: rootRef(id) }, dedupeKey: `card:${id}` });
-    }
-    if (ids.length) this.o.outbox?.poke();
+    const queued = await this.renderWanted("card", 0, async (s, incident) => {
+      const card = this.o.presenter.rootCard(await this.cardView(s, incident));
+      await s.outbox.enqueueOrReplace({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.update", payload: { ...card, ts: rootRef(incident.id) }, dedupeKey: `card:${incident.id}` });
+      return "done";
+    });
+    if (queued) this.o.outbox?.poke();
   }
 
   /**
-   * Re-renders the digests that changed, from the timeline, and posts (first time) or edits them.
-   * After a start, the digests of open incidents are refreshed once: whatever another replica or
-   * this one before a restart folded into the timeline reaches the message.
+   * Re-renders the wanted digests from the timeline, and posts (first time) or edits them, at most
+   * one edit per incident per `threadFlushMs`. A change while the first post is being made waits
+   * until it is recorded, then goes as an edit.
    */
   async flushThreads(): Promise<void> {
-    if (!this.digestsResumed) {
-      this.digestsResumed = true;
-      for (const id of await this.store.slackMessages.openIncidentsWith(DIGEST_PURPOSE)) this.digestDirty.add(id);
+    const queued = await this.renderWanted("digest", this.o.threadFlushMs, async (s, incident) => {
+      const view = digestFromTimeline(incident.id, await s.timeline.list(incident.id, ["alert", "anomaly", "change"]));
+      if (digestIsEmpty(view)) return "done";
+      const message = this.o.presenter.digest(view);
+      const channel = incident.channel ?? this.o.defaultChannel;
+      const posted = await s.slackMessages.get(incident.id, DIGEST_PURPOSE);
+      if (posted) {
+        await s.outbox.enqueueOrReplace({ channel, method: "chat.update", payload: { ...message, ts: posted.ts, _meta: { incidentId: incident.id } }, dedupeKey: `${DIGEST_PURPOSE}-update:${incident.id}` });
+        return "done";
+      }
+      const queuedPost = await s.outbox.enqueueOrReplace({
+        channel,
+        method: "chat.postMessage",
+        payload: { ...message, thread_ts: rootRef(incident.id), unfurl_links: false, _meta: { record: { incidentId: incident.id, purpose: DIGEST_PURPOSE } } },
+        dedupeKey: `${DIGEST_PURPOSE}-post:${incident.id}`,
+      });
+      return queuedPost ? "done" : "later";
+    });
+    if (queued) this.o.outbox?.poke();
+  }
+
+  /**
+   * Claims the wanted renders of `part` (a lease each: no other replica renders them meanwhile) and
+   * renders each in one transaction with its outcome, so the Slack call is queued and the render
+   * recorded together, or neither (then the row stays wanted and any replica renders it again).
+   * A render may answer "later" (its message is being posted): it is given back for a moment.
+   * Returns how many were queued.
+   */
+  private async renderWanted(part: RenderPart, gapMs: number, render: Render): Promise<number> {
+    await this.saveUnsaved();
+    let queued = 0;
+    // Pages until none is left (a bounded number per pass: what keeps coming waits for the next).
+    for (let page = 0; page < 20; page++) {
+      const claims = await this.store.renders.claim(this.renderOwner, part, RENDER_PAGE, RENDER_LEASE_MS, gapMs);
+      for (const claim of claims) if (await this.renderOne(claim, render)) queued++;
+      if (claims.length < RENDER_PAGE) break;
     }
-    const now = this.o.clock.now();
-    for (const id of [...this.digestDirty]) {
-      if (now - (this.lastThreadFlush.get(id) ?? -Infinity) < this.o.threadFlushMs) continue;
-      this.digestDirty.delete(id);
-      this.lastThreadFlush.set(id, now);
-      const view = digestFromTimeline(id, await this.store.timeline.list(id, ["alert", "anomaly", "change"]));
-      if (digestIsEmpty(view)) continue;
-      await this.kept.upsert(id, DIGEST_PURPOSE, this.o.presenter.digest(view));
+    return queued;
+  }
+
+  private async renderOne(claim: RenderClaim, render: Render): Promise<boolean> {
+    try {
+      return await this.store.db.transaction(async (tx) => {
+        const s = createStore(tx, this.store.clock);
+        const incident = await s.incidents.get(claim.incidentId);
+        if (incident && (await render(s, incident)) === "later") {
+          await s.renders.release(this.renderOwner, claim, RENDER_RETRY_MS);
+          return false;
+        }
+        await s.renders.done(this.renderOwner, claim);
+        return incident !== undefined;
+      });
+    } catch (e) {
+      this.o.logger.warn({ err: e, incident: claim.incidentId, part: claim.part }, "rendering the incident's thread failed; it will be rendered again");
+      await this.store.renders.release(this.renderOwner, claim, RENDER_RETRY_MS).catch(() => undefined);
+      return false;
     }
   }
 
   /** The digest message of an incident, once posted. */
   digestMessage(incidentId: string) {
-    return this.kept.posted(incidentId, DIGEST_PURPOSE);
+    return this.store.slackMessages.get(incidentId, DIGEST_PURPOSE);
   }
 
   /**
@@ -631,7 +708,7 @@ export class IncidentService {
       if (lastSet && lastSet.actor !== "aisre") return;
       const updated = (await s.incidents.update(id, { severity: to }))!;
       await s.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${incident.severity} → ${to}: ${why}`, data: { from: incident.severity, to, why } });
-      this.dirtyCards.add(id);
+      await s.renders.want([{ incidentId: id, part: "card" }]);
       notify.push(() => this.events.emit("severity", updated, "aisre", incident.severity));
     });
     for (const n of notify) n();

@@ -40,13 +40,13 @@ export class KeptMessages {
       const pending = this.waiting.get(key);
       // Replaces the queued post's content while it waits; if it is already being sent, the
       // recorded message gets this content as an update (see check()).
-      await this.store.outbox.enqueueOrReplace({
+      const replaced = await this.store.outbox.enqueueOrReplace({
         channel,
         method: "chat.postMessage",
         payload: { ...message, thread_ts: rootRef(incidentId), unfurl_links: false, _meta: { record: { incidentId, purpose } } },
         dedupeKey: `${purpose}-post:${incidentId}`,
       });
-      this.waiting.set(key, { incidentId, purpose, channel, message, changed: pending !== undefined });
+      this.waiting.set(key, { incidentId, purpose, channel, message, changed: pending !== undefined || !replaced });
       this.schedule();
     }
     this.outbox?.poke();

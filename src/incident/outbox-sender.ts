@@ -199,6 +199,9 @@ export class OutboxSender {
     // A post is marked in flight first: if this replica dies before recording the answer, whoever
     // sends next looks for it in the channel instead of posting it twice.
     if (item.method === "chat.postMessage") await this.store.outbox.markInFlight(item.id);
+    // An edit that coalesces (the card's) has its key freed first, so an edit queued while this one
+    // is made is sent after it, not lost; one replaced since it was read goes next time as it is now.
+    else if (item.dedupeKey && JSON.stringify(await this.store.outbox.releaseKey(item.id)) !== JSON.stringify(item.payload)) return;
     const result = await this.slack.call(item.method, payload);
     if (result.ok) {
       this.metrics?.slackCalls.inc({ method: item.method, outcome: "ok" });

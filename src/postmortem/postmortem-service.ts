@@ -238,7 +238,7 @@ export class PostmortemService {
     const label = `${STATUS_LABEL[p.status]} v${p.version}`;
     const created = await this.o.store.links.create({ incidentId: p.incidentId, system: "postmortem", externalId: `${p.incidentId}:postmortem`, synced: { status: p.status, version: p.version, label } });
     if (!created) await this.o.store.links.mergeSynced(p.incidentId, "postmortem", { status: p.status, version: p.version, label });
-    this.o.incidents.markCardDirty(p.incidentId);
+    await this.o.incidents.markCardDirty(p.incidentId);
   }
 
   /** A final postmortem: into the knowledge base; action items without an issue become linked Jira issues. */

@@ -10,6 +10,7 @@ import { ExternalLinkRepo } from "./repos/external-links.ts";
 import { FeedbackRepo } from "./repos/feedback.ts";
 import { IncidentEventRepo } from "./repos/incident-events.ts";
 import { IncidentHistoryRepo } from "./repos/incident-history.ts";
+import { IncidentRenderRepo } from "./repos/incident-renders.ts";
 import { JiraWriteRepo } from "./repos/jira-writes.ts";
 import { SyncEchoRepo } from "./repos/sync-echoes.ts";
 import { IncidentRepo } from "./repos/incidents.ts";
@@ -31,6 +32,8 @@ export interface Store {
   incidentEvents: IncidentEventRepo;
   /** Resolved incidents as history (their alerts, remediations, postmortems) for similar-incident search. */
   incidentHistory: IncidentHistoryRepo;
+  /** Card and digest renders wanted per incident (coalesced, leased to the replica rendering them). */
+  renders: IncidentRenderRepo;
   alerts: AlertRepo;
   changes: ChangeEventRepo;
   timeline: TimelineRepo;
@@ -71,6 +74,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     incidents: new IncidentRepo(db, clock),
     incidentEvents: new IncidentEventRepo(db),
     incidentHistory: new IncidentHistoryRepo(db),
+    renders: new IncidentRenderRepo(db),
     alerts: new AlertRepo(db, clock),
     changes: new ChangeEventRepo(db),
     timeline: new TimelineRepo(db, clock),

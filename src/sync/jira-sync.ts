@@ -247,7 +247,7 @@ export class JiraSync {
     const created = await this.o.store.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState });
     if (!created) return this.ticketFor(incidentId);
     await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
-    this.o.incidents.markCardDirty(incidentId);
+    await this.o.incidents.markCardDirty(incidentId);
     // A new ticket starts in the workflow's first status: bring it to the incident's.
     if (statusName && incident.status !== "open") await this.queue.sync(ref.key, { status: statusName });
     this.logger.info({ incident: incidentId, issue: ref.key }, "jira ticket created");

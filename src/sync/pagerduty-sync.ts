@@ -281,7 +281,7 @@ export class PagerDutySync {
       text: `Paged${who} through PagerDuty${pd ? ` #${pd.number}` : ""} (${reason})`,
       data: { system: "pagerduty", id: pd?.id, number: pd?.number, dedupKey, url: pd?.url },
     });
-    this.o.incidents.markCardDirty(incident.id);
+    await this.o.incidents.markCardDirty(incident.id);
     return { ok: true, ref: this.refText(state) };
   }
 
@@ -425,7 +425,7 @@ export class PagerDutySync {
       });
     }
     await this.renderCard(incidentId);
-    this.o.incidents.markCardDirty(incidentId);
+    await this.o.incidents.markCardDirty(incidentId);
     return { ok: true, ref: this.refText({ ...(state ?? { dedupKey: dedupKeyFor(incidentId), status: view.status, assignees }), assignees, level: view.escalationLevel }) };
   }
 
@@ -502,7 +502,7 @@ export class PagerDutySync {
     // Learn the PagerDuty id and link of an incident we paged but could not look up yet.
     if (link.externalId !== ev.externalId && key === (link.synced as PagerDutyLinkState).dedupKey && ev.type === "incident.triggered") {
       await this.saveLink(incidentId, ev.externalId, typeof ev.data.htmlUrl === "string" ? ev.data.htmlUrl : link.url, { ...(link.synced as PagerDutyLinkState), number: typeof ev.data.number === "number" ? ev.data.number : undefined });
-      this.o.incidents.markCardDirty(incidentId);
+      await this.o.incidents.markCardDirty(incidentId);
     }
     if (own) return;
     await this.run(incidentId, () => this.applyHuman(incidentId, link!.externalId, link!.url, ev));
@@ -559,7 +559,7 @@ export class PagerDutySync {
         return;
     }
     await this.renderCard(incidentId);
-    this.o.incidents.markCardDirty(incidentId);
+    await this.o.incidents.markCardDirty(incidentId);
   }
 
   // ---- state and the paging card --------------------------------------------------------------

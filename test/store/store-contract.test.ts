@@ -112,6 +112,31 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["b"]);
   });
 
+  it("coalesces edits by key until one is being made; never replaces a post already tried", async () => {
+    const mine = async () => (await store.outbox.due(500)).filter((d) => d.channel === "CCO");
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.update", payload: { text: "card 1" }, dedupeKey: "card:CO" })).toBe(true);
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.update", payload: { text: "card 2" }, dedupeKey: "card:CO" })).toBe(true);
+    const [edit] = await mine();
+    defined(edit, "the coalesced edit");
+    expect(edit.payload).toEqual({ text: "card 2" });
+    // Being made: its key is freed, so the next change is an edit of its own, after it.
+    expect(await store.outbox.releaseKey(edit.id)).toEqual({ text: "card 2" });
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.update", payload: { text: "card 3" }, dedupeKey: "card:CO" })).toBe(true);
+    await store.outbox.markSent(edit.id, { ok: true });
+    expect((await mine()).map((d) => d.payload)).toEqual([{ text: "card 3" }]);
+    await store.outbox.markSent(itemAt(await mine(), 0).id, { ok: true });
+    expect(await store.outbox.releaseKey(edit.id)).toBeUndefined();
+    // A post not yet tried takes the newer content; one tried (its answer perhaps lost) keeps its own.
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.postMessage", payload: { text: "digest 1" }, dedupeKey: "digest-post:CO" })).toBe(true);
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.postMessage", payload: { text: "digest 2" }, dedupeKey: "digest-post:CO" })).toBe(true);
+    const [post] = await mine();
+    defined(post, "the post");
+    await store.outbox.markInFlight(post.id);
+    expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.postMessage", payload: { text: "digest 3" }, dedupeKey: "digest-post:CO" })).toBe(false);
+    expect((await mine()).map((d) => d.payload)).toEqual([{ text: "digest 2" }]);
+    await store.outbox.markSent(post.id, { ok: true });
+  });
+
   it("reports the outbox backlog: unsent calls and the age of the oldest (the lag)", async () => {
     const before = await store.outbox.backlog();
     const x = await store.outbox.enqueue({ channel: "CLAG", method: "chat.postMessage", payload: { text: "x" } });
@@ -356,6 +381,51 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.incidentEvents.outcome(pdOpened.id)).toEqual({ state: "parked", error: "PagerDuty answered 400" });
     expect(await store.incidentEvents.parkedCount()).toBe(1);
     expect(await store.incidentEvents.pendingCount()).toBe(1);
+  });
+
+  it("coalesces wanted card and digest renders per incident, leased to one owner, kept wanted when changed during the render", async () => {
+    expect(await store.renders.claim("replica-a", "card", 10, 60_000)).toEqual([]);
+    await store.renders.want([
+      { incidentId: "INC-R1", part: "card" },
+      { incidentId: "INC-R1", part: "card" },
+      { incidentId: "INC-R1", part: "digest" },
+    ]);
+    await store.renders.want([{ incidentId: "INC-R2", part: "card" }]);
+    await store.renders.want([{ incidentId: "INC-R1", part: "card" }]);
+    expect(await store.renders.pendingCount("card")).toBe(2);
+    expect(await store.renders.pendingCount()).toBe(3);
+    // One claim per incident and part, whatever the number of changes; nothing for another owner while leased.
+    const a = await store.renders.claim("replica-a", "card", 10, 60_000);
+    expect(a).toEqual([
+      { incidentId: "INC-R1", part: "card", seq: 2 },
+      { incidentId: "INC-R2", part: "card", seq: 1 },
+    ]);
+    expect(await store.renders.claim("replica-b", "card", 10, 60_000)).toEqual([]);
+    const [r1, r2] = a;
+    defined(r1, "the INC-R1 claim");
+    defined(r2, "the INC-R2 claim");
+    // A change while INC-R1 renders: rendered up to the claim, still wanted for the change.
+    await store.renders.want([{ incidentId: "INC-R1", part: "card" }]);
+    expect(await store.renders.done("replica-b", r1)).toBe(false);
+    expect(await store.renders.done("replica-a", r1)).toBe(true);
+    expect(await store.renders.done("replica-a", r2)).toBe(true);
+    expect(await store.renders.pendingCount("card")).toBe(1);
+    // Paced: rendered moments ago, so not due under a gap; due without one.
+    expect(await store.renders.claim("replica-b", "card", 10, 60_000, 60_000)).toEqual([]);
+    const b = await store.renders.claim("replica-b", "card", 10, 60_000);
+    expect(b).toEqual([{ incidentId: "INC-R1", part: "card", seq: 3 }]);
+    // Given back after a failure: not due until its delay passed.
+    await store.renders.release("replica-b", itemAt(b, 0), 60_000);
+    expect(await store.renders.claim("replica-a", "card", 10, 60_000)).toEqual([]);
+    // A holder that dies: its lease runs out and another owner takes the render.
+    const digest = await store.renders.claim("replica-a", "digest", 10, 0);
+    expect(digest).toEqual([{ incidentId: "INC-R1", part: "digest", seq: 1 }]);
+    await new Promise((r) => setTimeout(r, 20));
+    const taken = await store.renders.claim("replica-b", "digest", 10, 60_000);
+    expect(taken).toEqual([{ incidentId: "INC-R1", part: "digest", seq: 1 }]);
+    expect(await store.renders.done("replica-a", itemAt(digest, 0))).toBe(false);
+    expect(await store.renders.done("replica-b", itemAt(taken, 0))).toBe(true);
+    expect(await store.renders.pendingCount("digest")).toBe(0);
   });
 
   it("keeps the Jira write outbox per issue: changes under the row's lock, due issues, leases that run out", async () => {

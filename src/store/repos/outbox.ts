@@ -75,14 +75,27 @@ export class OutboxRepo {
 
   /**
    * Queues a call, or replaces the payload of the not-yet-sent call with the same key: how root
-   * card edits coalesce into one chat.update.
+   * card edits coalesce into one chat.update. A post already tried (in flight, or its answer lost)
+   * keeps its payload, since it may be in the channel as it is: false then (nothing was queued).
    */
-  async enqueueOrReplace(item: { channel: string; method: string; payload: Record<string, unknown>; dedupeKey: string }): Promise<void> {
-    await this.db.query(
+  async enqueueOrReplace(item: { channel: string; method: string; payload: Record<string, unknown>; dedupeKey: string }): Promise<boolean> {
+    const rows = await this.db.query(
       `INSERT INTO outbox (channel, method, payload, dedupe_key) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload`,
+       ON CONFLICT (dedupe_key) DO UPDATE SET payload = EXCLUDED.payload WHERE outbox.method <> 'chat.postMessage' OR outbox.error IS NULL
+       RETURNING id`,
       [item.channel, item.method, json(item.payload), item.dedupeKey],
     );
+    return rows.length > 0;
+  }
+
+  /**
+   * Takes a call out of coalescing as it is made: its key is freed, so a change queued meanwhile
+   * becomes a call of its own, made after it. Returns the payload as it is now (replaced since it
+   * was read, perhaps), or undefined when the call is no longer waiting.
+   */
+  async releaseKey(id: number): Promise<Record<string, unknown> | undefined> {
+    const [row] = await this.db.query<{ payload: Record<string, unknown> }>("UPDATE outbox SET dedupe_key = NULL WHERE id = $1 AND sent_at IS NULL RETURNING payload", [id]);
+    return row?.payload;
   }
 
   async pendingForChannel(channel: string): Promise<number> {
