@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { databaseRefuses, killMidStorm, SHORT, slackOutage, threeReplicasOneKilled } from "../../chaos/cases.ts";
+import { databaseRefuses, killMidStorm, renderAfterKill, SHORT, slackOutage, threeReplicasOneKilled } from "../../chaos/cases.ts";
 
 const admin = process.env.TEST_DATABASE_URL;
 
@@ -11,6 +11,16 @@ describe.skipIf(!admin)("chaos (short cases)", () => {
   it("kill -9 mid-storm on Postgres: nothing lost, nothing doubled", { timeout: 300_000 }, async () => {
     const row = await killMidStorm("postgres", SHORT, admin);
     expect(row.accepted).toBeGreaterThan(0);
+    expect(row).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+
+  it("kill -9 between the commit and the card's edit: the restarted replica renders what was wanted", { timeout: 300_000 }, async () => {
+    const row = await renderAfterKill(SHORT, admin);
+    expect(row.accepted).toBeGreaterThan(1);
+    // Before the kill the cards counted only the alerts they were posted with; after it, every one.
+    const [, after, before] = /count (\d+) alerts after the restart \((\d+) before the kill\)/.exec(row.recovery) ?? [];
+    expect(Number(before)).toBeLessThan(Number(after));
+    expect(Number(after)).toBe(row.accepted);
     expect(row).toMatchObject({ lost: 0, duplicated: 0 });
   });
 
