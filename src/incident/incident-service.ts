@@ -533,7 +533,8 @@ export class IncidentService {
   }
 
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
-    const [counts, names, card, jira, pd, postmortem] = await Promise.all([s.alerts.countByIncident(incident.id), s.alerts.namesByIncident(incident.id, 10), s.incidents.card(incident.id), s.links.get(incident.id, "jira"), s.links.get(incident.id, "pagerduty"), s.links.get(incident.id, "postmortem")]);
+    const [counts, names, card, links] = await Promise.all([s.alerts.countByIncident(incident.id), s.alerts.namesByIncident(incident.id, 10), s.incidents.card(incident.id), s.links.forIncident(incident.id)]);
+    const [jira, pd, postmortem] = [links.get("jira"), links.get("pagerduty"), links.get("postmortem")];
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
     const ended = incident.status === "resolved" ? await s.timeline.list(incident.id, ["status", "action"]) : undefined;
     const resolution = ended ? resolutionSummary(incident, ended) : undefined;

@@ -312,6 +312,11 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     await store.links.create({ incidentId: "INC-Q", system: "pagerduty", externalId: "P1", synced: { status: "resolved" } });
     await store.links.repoint("INC-Q", "pagerduty", "P2", "https://pd.example/P2", { status: "triggered" });
     expect(await store.links.get("INC-Q", "pagerduty")).toMatchObject({ externalId: "P2", url: "https://pd.example/P2", synced: { status: "triggered" } });
+    expect([...(await store.links.forIncident("INC-Q")).entries()].map(([system, l]) => [system, l.externalId]).sort()).toEqual([
+      ["jira", "OPS-Q"],
+      ["pagerduty", "P2"],
+    ]);
+    expect(await store.links.forIncident("INC-NONE")).toEqual(new Map());
 
     await store.knowledge.upsert({ id: "rb/q", kind: "runbook", title: "Q", body: "q", meta: {} });
     await store.knowledge.setEmbedding("rb/q", [1, 0.5], "m1");

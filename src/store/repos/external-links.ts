@@ -41,6 +41,12 @@ export class ExternalLinkRepo {
     return row ? toLink(row) : undefined;
   }
 
+  /** The incident's links, by system, in one read (its card shows all three). */
+  async forIncident(incidentId: string): Promise<Map<ExternalSystem, ExternalLink>> {
+    const rows = await this.db.query<Row>("SELECT * FROM external_links WHERE incident_id = $1", [incidentId]);
+    return new Map(rows.map((r) => [r.system, toLink(r)]));
+  }
+
   async byExternalId(system: ExternalSystem, externalId: string): Promise<ExternalLink | undefined> {
     const [row] = await this.db.query<Row>("SELECT * FROM external_links WHERE system = $1 AND external_id = $2", [system, externalId]);
     return row ? toLink(row) : undefined;
