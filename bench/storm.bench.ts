@@ -112,6 +112,10 @@ export async function run(): Promise<Record<string, string | number>> {
     await new Promise((r) => setTimeout(r, 500));
     m = await product.metrics();
   }
+  // The product's CPU per delivery, from the storm's first delivery until its backlog drained: what
+  // processing costs, far less sensitive to a busy machine than rates and latencies are.
+  const cpuDrained = cpuSeconds(pid) - cpuBefore;
+  const deliveries = m.processed - before.processed;
   await new Promise((r) => setTimeout(r, 5000));
   watch.close();
 
@@ -140,6 +144,7 @@ export async function run(): Promise<Record<string, string | number>> {
   out["backlog 60 s later"] = m.accepted - m.processed;
   out["webhook → root message p50 / p99 ms (target p99 < 1000)"] = `${Math.round(percentile(sorted, 50))} / ${Math.round(percentile(sorted, 99))} (${sorted.length} new incidents; ${missing} without a root message)`;
   out["product CPU during the storm (cores)"] = (cpuUsed / load.seconds).toFixed(2);
+  out["product CPU ms per delivery, storm until drained (door, processing, housekeeping, the sandbox's Slack)"] = deliveries > 0 ? ((1000 * cpuDrained) / deliveries).toFixed(2) : "n/a";
   out[`RSS MiB over time (product+sandbox process), every ${every} s`] = rss.join(", ");
   const memory = readdirSync(product.profileDir).find((f) => f.endsWith(".memory.json"));
   if (memory) {
