@@ -163,29 +163,15 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   return undefined;
 }
 
-/**
- * Decides which open incident an alert belongs to, and says why in words a responder can check.
- * (An alert already in an incident stays there, unless it fires again; that is decided before grouping.)
- * Preference: the suspected cause or the same service, then a symptom downstream of the suspected
- * cause or of its services, then a dependency failing at the same time. Ties go to the incident whose
- * failing service began most recently before the alert (a symptom follows its cause closely), then
- * to the one under way the longest. Alerts without a service group by label similarity.
- */
-export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): GroupingDecision {
+const alertStartMs = (alert: Alert, nowMs: number) => {
   const started = Date.parse(alert.startsAt);
-  const startsMs = Number.isFinite(started) ? Math.min(started, nowMs) : nowMs;
-  let best: { incidentId: string; reason: string; score: number; inc: OpenIncidentView; since?: number } | undefined;
-  // Ties: the incident whose failing service began most recently before this alert began (a symptom
-  // follows its cause closely; a cause failing for long without it is less likely), then the one
-  // under way the longest; without such times, the most recently active.
-  const preceding = (since: number | undefined) => (since !== undefined && since <= startsMs + 60_000 ? since : Number.NEGATIVE_INFINITY);
-  const better = (a: { inc: OpenIncidentView; since?: number }, b: { inc: OpenIncidentView; since?: number }) => {
-    if (preceding(a.since) !== preceding(b.since)) return preceding(a.since) > preceding(b.since);
-    return a.inc.openedAtMs !== undefined && b.inc.openedAtMs !== undefined ? a.inc.openedAtMs < b.inc.openedAtMs : a.inc.lastActivityMs > b.inc.lastActivityMs;
-  };
-  const consider = (inc: OpenIncidentView, score: number, reason: string, since?: number) => {
-    if (!best || score > best.score || (score === best.score && better({ inc, since }, best))) best = { incidentId: inc.id, reason, score, inc, ...(since !== undefined ? { since } : {}) };
-  };
+  return Number.isFinite(started) ? Math.min(started, nowMs) : nowMs;
+};
+
+/** Every open incident active within the window that explains an alert, with how strongly and why. */
+function claims(alert: Alert, nowMs: number, open: readonly OpenIncidentView[], topology: Topology, options: GroupingOptions, changes: readonly RecentChange[]): Array<Claim & { inc: OpenIncidentView; why: string }> {
+  const startsMs = alertStartMs(alert, nowMs);
+  const out: Array<Claim & { inc: OpenIncidentView; why: string }> = [];
   // A suspected cause that is another open incident's own service is that incident's: its diagnosis
   // saw the other fault from the outside (a cart deploy seen from the cache incident), not its cause.
   const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && open.some((o) => o.id !== inc.id && o.services.includes(inc.suspectedCause!));
@@ -196,15 +182,100 @@ export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[]
     const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
     if (alert.service) {
       const c = claim({ ...alert, service: alert.service }, inc, startsMs, topology, options, changes);
-      if (c) consider(inc, c.score, `${c.reason}, ${when}`, c.since);
+      if (c) out.push({ ...c, reason: `${c.reason}, ${when}`, why: c.reason, inc });
       continue;
     }
     const sim = Math.max(0, ...inc.labelSets.map((l) => labelSimilarity(alert.labels, l)));
-    if (sim >= options.minLabelSimilarity) consider(inc, 1 + sim, `labels ${Math.round(sim * 100)}% alike (${LOCATION_LABELS.filter((k) => alert.labels[k]).join(", ")}), ${when}`);
+    const why = `labels ${Math.round(sim * 100)}% alike (${LOCATION_LABELS.filter((k) => alert.labels[k]).join(", ")})`;
+    if (sim >= options.minLabelSimilarity) out.push({ score: 1 + sim, reason: `${why}, ${when}`, why, inc });
+  }
+  return out;
+}
+
+/**
+ * Decides which open incident an alert belongs to, and says why in words a responder can check.
+ * (An alert already in an incident stays there, unless it fires again; that is decided before grouping.)
+ * Preference: the suspected cause or the same service, then a symptom downstream of the suspected
+ * cause or of its services, then a dependency failing at the same time. Ties go to the incident whose
+ * failing service began most recently before the alert (a symptom follows its cause closely), then
+ * to the one under way the longest. Alerts without a service group by label similarity.
+ */
+export function groupAlert(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): GroupingDecision {
+  const startsMs = alertStartMs(alert, nowMs);
+  let best: { incidentId: string; reason: string; score: number; inc: OpenIncidentView; since?: number } | undefined;
+  // Ties: the incident whose failing service began most recently before this alert began (a symptom
+  // follows its cause closely; a cause failing for long without it is less likely), then the one
+  // under way the longest; without such times, the most recently active.
+  const preceding = (since: number | undefined) => (since !== undefined && since <= startsMs + 60_000 ? since : Number.NEGATIVE_INFINITY);
+  const better = (a: { inc: OpenIncidentView; since?: number }, b: { inc: OpenIncidentView; since?: number }) => {
+    if (preceding(a.since) !== preceding(b.since)) return preceding(a.since) > preceding(b.since);
+    return a.inc.openedAtMs !== undefined && b.inc.openedAtMs !== undefined ? a.inc.openedAtMs < b.inc.openedAtMs : a.inc.lastActivityMs > b.inc.lastActivityMs;
+  };
+  for (const c of claims(alert, nowMs, open, topology, options, changes)) {
+    if (!best || c.score > best.score || (c.score === best.score && better(c, best))) best = { incidentId: c.inc.id, reason: c.reason, score: c.score, inc: c.inc, ...(c.since !== undefined ? { since: c.since } : {}) };
   }
   if (best) return { kind: "join", incidentId: best.incidentId, reason: best.reason, score: best.score };
   if (!alert.service) return { kind: "new", reason: "no open incident with similar labels" };
   const fresh = changes.find((c) => c.service === alert.service && startsMs - c.atMs <= options.freshChangeMs && c.atMs <= startsMs + 60_000);
   if (fresh && open.some((i) => nowMs - i.lastActivityMs <= options.windowMs && i.openedAtMs !== undefined && fresh.atMs > i.openedAtMs)) return { kind: "new", reason: `${alert.service} changed (${fresh.what}) after the open incidents began: a fault of its own` };
   return { kind: "new", reason: `no open incident on ${alert.service}, its dependencies or what depends on it` };
+}
+
+/**
+ * The change an incident is the fault of, if any: one of its services deployed or reconfigured
+ * shortly before it began failing there. A bad rollout has its own remedy (roll it back) and its
+ * own thread: it neither absorbs another incident nor is absorbed by one.
+ */
+export function changeBehind(inc: OpenIncidentView, changes: readonly RecentChange[], o: GroupingOptions = DEFAULT_GROUPING): RecentChange | undefined {
+  for (const s of inc.services) {
+    const onset = inc.serviceOnsetMs?.[s];
+    if (onset === undefined) continue;
+    const c = changes.find((x) => x.service === s && x.atMs <= onset + 60_000 && onset - x.atMs <= o.freshChangeMs);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+export interface MergePlan {
+  /** The incident that stays: the one opened first. */
+  into: string;
+  /** The incidents to fold into it, each with the why. */
+  merge: Array<{ id: string; reason: string }>;
+}
+
+/**
+ * Incidents that are one failure seen from two sides: open incidents that each explain the same
+ * alert as their own or as a symptom downstream of them (checkout failing is downstream of the
+ * payments incident and of the cache incident alike). The customer sees one failure, the on-call
+ * engineer works it in one thread, and the diagnosis ranks the causes there. The later ones fold
+ * into the one opened first; an incident a recent change explains keeps its own thread.
+ */
+export function mergeFor(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): MergePlan | undefined {
+  if (!alert.service || alert.status !== "firing") return undefined;
+  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= 3 && !changeBehind(c.inc, changes, options));
+  if (strong.length < 2) return undefined;
+  const first = (c: (typeof strong)[number]) => c.inc.openedAtMs ?? c.inc.lastActivityMs;
+  const [survivor, ...rest] = [...strong].sort((a, b) => first(a) - first(b));
+  if (!survivor) return undefined;
+  return {
+    into: survivor.inc.id,
+    merge: rest.map((c) => ({ id: c.inc.id, reason: `both explain ${alert.name} on ${alert.service}: ${c.why} (${c.inc.id}); ${survivor.why} (${survivor.inc.id})` })),
+  };
+}
+
+/**
+ * A late deploy: a change that reaches the correlator after the alerts it explains were grouped (the
+ * deploy webhook lags the first symptoms). The services of an open incident that were changed after
+ * the incident began and started failing right after that change are a fault of their own, as they
+ * would have been had the change been known in time (the same rule as for a new alert). Returns
+ * those services with the why; never the incident's first service (its own fault to begin with).
+ */
+export function splitByChange(inc: OpenIncidentView, change: RecentChange, o: GroupingOptions = DEFAULT_GROUPING): { services: string[]; reason: string } | undefined {
+  if (inc.openedAtMs === undefined || change.atMs <= inc.openedAtMs) return undefined;
+  const [founding] = inc.services;
+  if (change.service === founding || !inc.services.includes(change.service)) return undefined;
+  const onset = inc.serviceOnsetMs?.[change.service];
+  if (onset === undefined || onset - change.atMs > o.freshChangeMs || change.atMs > onset + 60_000) return undefined;
+  const minutes = Math.round((change.atMs - inc.openedAtMs) / 60_000);
+  return { services: [change.service], reason: `${change.service} changed (${change.what}) ${minutes} min after this incident began and started failing right after: a fault of its own` };
 }

@@ -80,6 +80,8 @@ export class FeedbackService {
 
   /** Posts "Was this the cause?" in the incident's thread, once per incident (across replicas and reopenings). */
   async askForGrade(incident: Incident): Promise<boolean> {
+    // An incident merged into another is graded there, not in its own thread.
+    if ((await this.o.store.incidents.card(incident.id)).mergedInto) return false;
     const msg = this.presenter.causeGrade(await this.gradeView(incident.id));
     const id = await this.o.store.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(incident.id) }, dedupeKey: `cause-grade:${incident.id}` });
     if (id !== undefined) this.o.outbox.poke();

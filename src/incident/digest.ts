@@ -64,6 +64,11 @@ export function digestFromTimeline(incidentId: string, entries: readonly Timelin
     if (e.kind === "alert") {
       const fp = str(d.fingerprint);
       if (!fp) continue;
+      // Moved to an incident of its own (a late deploy split it off): it goes on in that thread.
+      if (str(d.movedTo)) {
+        alerts.delete(fp);
+        continue;
+      }
       const status = d.status === "resolved" ? "resolved" : "firing";
       const prev = alerts.get(fp);
       const name = e.text.split(" ")[0] ?? fp;
@@ -79,6 +84,10 @@ export function digestFromTimeline(incidentId: string, entries: readonly Timelin
       });
     } else if (e.kind === "anomaly") {
       const key = str(d.key);
+      if (key && str(d.movedTo)) {
+        anomalies.delete(key);
+        continue;
+      }
       const latest = d.latest as { explanation?: { baseline?: number; deviation?: number; since?: number }; at?: number } | undefined;
       const first = d.first as { explanation?: { baseline?: number; since?: number }; at?: number } | undefined;
       if (!key || !latest?.explanation) continue;

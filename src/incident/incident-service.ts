@@ -4,7 +4,7 @@ import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
-import { DEFAULT_GROUPING, groupAlert, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
+import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -313,7 +313,16 @@ export class IncidentService {
         }
         const decision = this.group(alert, now, views, changes);
         if (decision.kind === "join") {
-          incident = incidents.get(decision.incidentId);
+          let joined = decision.incidentId;
+          // Two open incidents that both explain this alert are one failure: the later folds into the first.
+          const plan = mergeFor(alert, now, [...views.values()], this.o.topology(), this.o.grouping, changes);
+          if (plan) {
+            for (const m of plan.merge) {
+              await this.merge(s, plan.into, m.id, m.reason, { incidents, views, upserts, existing, timeline, touched, raised, result }, notify);
+              if (joined === m.id) joined = plan.into;
+            }
+          }
+          incident = incidents.get(joined);
           reason = decision.reason;
         } else {
           incident = await this.open(s, { title: alert.summary || `${alert.name} on ${alert.service ?? "unknown service"}`, severity: alert.severity, services: alert.service ? [alert.service] : [], origin: alert.source === "anomaly" ? "detected" : "alert" }, notify);
@@ -385,6 +394,74 @@ export class IncidentService {
     await s.renders.want([...[...digests].map((incidentId) => ({ incidentId, part: "digest" as const })), ...[...cards].filter((id) => !result.opened.includes(id)).map((incidentId) => ({ incidentId, part: "card" as const }))]);
   }
 
+  /**
+   * Folds incident `fromId` into `intoId` (one failure seen from two sides): its alerts, and the
+   * alerts, anomalies and changes of its timeline, move to the one that stays, which takes its
+   * services and, if higher, its severity. The merged one says where it went and resolves quietly
+   * (no postmortem, no grading question); its ticket and page close with that in their timeline.
+   * `batch` is the delivery being decided, redirected to the incident that stays.
+   */
+  private async merge(
+    s: Store,
+    intoId: string,
+    fromId: string,
+    reason: string,
+    batch: {
+      incidents: Map<string, Incident>;
+      views: Map<string, OpenIncidentView>;
+      upserts: Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>;
+      existing: Map<string, { incidentId?: string }>;
+      timeline: Array<{ incidentId: string }>;
+      touched: Set<string>;
+      raised: Map<string, { from: Severity; alert: Alert }>;
+      result: IngestResult;
+    },
+    notify: Array<() => void>,
+  ): Promise<void> {
+    const into = batch.incidents.get(intoId) ?? (await s.incidents.get(intoId));
+    const from = batch.incidents.get(fromId) ?? (await s.incidents.get(fromId));
+    if (!into || !from || from.status === "resolved" || into.status === "resolved") return;
+    const movedAlerts = await s.alerts.byIncident(from.id);
+    await s.alerts.moveToIncident(from.id, into.id);
+    const entries = await s.timeline.list(from.id, ["alert", "anomaly", "change"]);
+    if (entries.length) await s.timeline.appendMany(entries.map((e) => ({ incidentId: into.id, kind: e.kind, actor: e.actor, text: e.text, at: e.at, data: { ...e.data, mergedFrom: from.id } })));
+    // The delivery's own alerts already decided for the merged incident go with it.
+    for (const u of batch.upserts.values()) if (u.incidentId === from.id) u.incidentId = into.id;
+    for (const e of batch.existing.values()) if (e.incidentId === from.id) e.incidentId = into.id;
+    for (const t of batch.timeline) if (t.incidentId === from.id) t.incidentId = into.id;
+    const services = [...new Set([...into.services, ...from.services])];
+    const severity = severityRank(from.severity) < severityRank(into.severity) ? from.severity : into.severity;
+    const merged: Incident = { ...into, services, severity };
+    batch.incidents.set(into.id, merged);
+    batch.incidents.delete(from.id);
+    const rise = batch.raised.get(from.id);
+    const raiser = rise?.alert ?? movedAlerts.find((x) => x.severity === severity);
+    if (severity !== into.severity && raiser && !batch.raised.has(into.id)) batch.raised.set(into.id, { from: into.severity, alert: raiser });
+    batch.raised.delete(from.id);
+    batch.touched.delete(from.id);
+    batch.touched.add(into.id);
+    const a = batch.views.get(into.id);
+    const b = batch.views.get(from.id);
+    if (a && b) {
+      a.services = services;
+      a.lastActivityMs = Math.max(a.lastActivityMs, b.lastActivityMs);
+      a.labelSets = [...a.labelSets, ...b.labelSets].slice(0, 20);
+      for (const [svc, at] of Object.entries(b.serviceOnsetMs ?? {})) if (a.serviceOnsetMs && !(at >= (a.serviceOnsetMs[svc] ?? Number.POSITIVE_INFINITY))) a.serviceOnsetMs[svc] = at;
+    }
+    batch.views.delete(from.id);
+    await s.incidents.update(into.id, { services, severity: into.severity });
+    await s.timeline.append({ incidentId: into.id, kind: "note", actor: "aisre", text: `Merged ${from.id} ("${from.title}") into this incident: ${reason}`, data: { merged: from.id, reason } });
+    await s.outbox.enqueue({ channel: into.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note(merged, `Merged ${from.id} (${from.title}) into this incident: ${reason}. Its alerts, anomalies and changes are here now.`), thread_ts: rootRef(into.id) } });
+    await s.incidents.mergeCard(from.id, { mergedInto: into.id });
+    await this.setStatus(s, from, "resolved", "aisre", `merged into ${into.id}: ${reason}`, notify, { mergedInto: into.id });
+    await s.renders.want([
+      { incidentId: into.id, part: "digest" },
+      { incidentId: into.id, part: "card" },
+    ]);
+    if (movedAlerts.length) notify.push(() => this.events.emit("alerts", merged, movedAlerts));
+    this.o.logger.info({ into: into.id, from: from.id, reason }, "incidents merged");
+  }
+
   private async open(s: Store, i: { title: string; severity: Severity; services: string[]; origin: Incident["origin"] }, notify: Array<() => void>): Promise<Incident> {
     const channel = channelFor(this.o.routing, i.services, this.o.defaultChannel);
     const incident = await s.incidents.create({ id: newIncidentId(new Date(this.o.clock.now())), title: i.title.slice(0, 140), severity: i.severity, origin: i.origin, services: i.services, channel });
@@ -422,6 +499,7 @@ export class IncidentService {
     // A change keeps its id through its statuses (a deploy pending → success): the latest state is
     // kept, and it is announced to incidents once, when first seen.
     if (!(await s.changes.record(change))) return 0;
+    if (change.kind === "deploy" || change.kind === "config") await this.splitByLateChange(s, change, notify);
     const affected = new Set([change.service, ...dependentsOf(this.o.topology(), change.service)]);
     let attached = 0;
     for (const incident of await s.incidents.listOpen()) {
@@ -435,10 +513,55 @@ export class IncidentService {
     return attached;
   }
 
-  private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>): Promise<Incident> {
+  /**
+   * A deploy that arrives after the alerts it explains were grouped into an older incident: the
+   * changed service's alerts leave it for an incident of their own (splitByChange), with its
+   * anomalies and this change, and both threads say so.
+   */
+  private async splitByLateChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<void> {
+    const { incidents, views } = await this.openViews(s);
+    const recent = { service: change.service, atMs: Date.parse(change.at), what: `${change.kind}${change.version ? ` ${change.version}` : ""}` };
+    for (const view of views.values()) {
+      const split = splitByChange(view, recent, this.o.grouping);
+      const from = incidents.get(view.id);
+      if (!split || !from) continue;
+      const alerts = (await s.alerts.byIncident(from.id)).filter((a) => a.service && split.services.includes(a.service));
+      const firing = alerts.filter((a) => a.status === "firing");
+      const first = [...(firing.length ? firing : alerts)].sort((a, b) => a.startsAt.localeCompare(b.startsAt))[0];
+      if (!first) continue;
+      const severity = alerts.map((a) => a.severity).sort((a, b) => severityRank(a) - severityRank(b))[0] ?? first.severity;
+      const own = await this.open(s, { title: first.summary || `${first.name} on ${change.service}`, severity, services: split.services, origin: first.source === "anomaly" ? "detected" : "alert" }, notify);
+      await s.alerts.moveToIncident(from.id, own.id, split.services);
+      const entries = (await s.timeline.list(from.id, ["alert", "anomaly"])).filter((e) => typeof e.data.service === "string" && split.services.includes(e.data.service));
+      if (entries.length) await s.timeline.appendMany(entries.map((e) => ({ incidentId: own.id, kind: e.kind, actor: e.actor, text: e.text, at: e.at, data: { ...e.data, movedFrom: from.id } })));
+      // The old incident's digest stops showing them (they go on in the new thread).
+      await s.timeline.appendMany(
+        entries.map((e) => ({ incidentId: from.id, kind: e.kind, actor: "aisre", text: `${e.text.split(" — ")[0]} moved to ${own.id}`, data: { ...(e.kind === "alert" ? { fingerprint: e.data.fingerprint } : { key: e.data.key, state: "resolved" }), service: e.data.service, movedTo: own.id } })),
+      );
+      const services = from.services.filter((x) => !split.services.includes(x));
+      await s.incidents.update(from.id, { services });
+      await s.timeline.append({ incidentId: from.id, kind: "note", actor: "aisre", text: `Moved ${split.services.join(", ")} to ${own.id}: ${split.reason}`, data: { movedTo: own.id, services: split.services, reason: split.reason } });
+      await s.timeline.append({ incidentId: own.id, kind: "note", actor: "aisre", text: `Split from ${from.id}: ${split.reason}`, data: { movedFrom: from.id, reason: split.reason } });
+      await s.outbox.enqueue({ channel: from.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...this.o.presenter.note({ ...from, services }, `Moved ${listWords(split.services)} to ${own.id}: ${split.reason}. It goes on in its own thread.`), thread_ts: rootRef(from.id) } });
+      await this.postRoot(s, own.id);
+      await this.attachRecentChanges(s, own);
+      await s.renders.want([
+        { incidentId: from.id, part: "digest" },
+        { incidentId: own.id, part: "digest" },
+        { incidentId: from.id, part: "card" },
+      ]);
+      const updatedFrom = { ...from, services };
+      notify.push(() => this.events.emit("alerts", own, alerts));
+      await this.publish(s, notify, { kind: "alerts", incident: own });
+      await this.publish(s, notify, { kind: "alerts", incident: updatedFrom });
+      this.o.logger.info({ from: from.id, to: own.id, services: split.services, change: change.id }, "incident split by a late change");
+    }
+  }
+
+  private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>, extra: Record<string, unknown> = {}): Promise<Incident> {
     const from = incident.status;
     const updated = (await s.incidents.update(incident.id, { status: to, ...(to === "acknowledged" ? { acknowledgedBy: by } : {}) }))!;
-    await s.timeline.append({ incidentId: incident.id, kind: "status", actor: by, text: `Status ${from} → ${to}: ${why}`, data: { from, to, why } });
+    await s.timeline.append({ incidentId: incident.id, kind: "status", actor: by, text: `Status ${from} → ${to}: ${why}`, data: { ...extra, from, to, why } });
     const msg = this.o.presenter.statusChanged(updated, from, to, by, why);
     await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
     await s.renders.want([{ incidentId: updated.id, part: "card" }]);

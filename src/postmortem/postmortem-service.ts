@@ -80,7 +80,11 @@ export class PostmortemService {
   start(): void {
     const onStatus = (incident: Incident, _from: IncidentStatus, by: string) => {
       if (incident.status !== "resolved" || !this.o.settings.onResolve) return;
-      void this.draft(incident.id, by).catch((e: unknown) => this.logger.error({ err: e, incident: incident.id }, "drafting the postmortem on resolve failed"));
+      // An incident merged into another has its postmortem there.
+      void this.o.store.incidents
+        .card(incident.id)
+        .then((card) => (card.mergedInto ? undefined : this.draft(incident.id, by)))
+        .catch((e: unknown) => this.logger.error({ err: e, incident: incident.id }, "drafting the postmortem on resolve failed"));
     };
     this.o.incidents.events.on("status", onStatus);
     this.listeners.push(() => this.o.incidents.events.off("status", onStatus));

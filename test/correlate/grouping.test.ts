@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { relation, type Topology } from "../../src/domain/topology.ts";
-import { dependencyPath, groupAlert, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
+import { changeBehind, dependencyPath, groupAlert, mergeFor, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, recordFlip, shouldResolve } from "../../src/correlate/lifecycle.ts";
 
 const shop: Topology = {
@@ -173,6 +173,26 @@ describe("incident identity: the same fault joins, an independent one opens its 
     const cacheOld = inc("INC-C", { services: ["cache"], openedMin: 6, suspectedCause: "cache" });
     const paymentsNew = inc("INC-PAY", { services: ["payments"], openedMin: 17 });
     expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 18), at(19), [cacheOld, paymentsNew], sim)).toMatchObject({ kind: "join", incidentId: "INC-PAY" });
+  });
+
+  it("two open incidents that both explain a symptom are one failure: the later folds into the first, unless a recent change explains one of them", () => {
+    const cache = inc("INC-C", { services: ["cache"], openedMin: 6, suspectedCause: "cache" });
+    const payments = inc("INC-PAY", { services: ["payments"], openedMin: 17 });
+    const plan = mergeFor(firing("error-ratio anomaly", "checkout", 18), at(18), [payments, cache], sim);
+    expect(plan).toMatchObject({ into: "INC-C", merge: [{ id: "INC-PAY" }] });
+    expect(plan?.merge[0]?.reason).toContain("checkout depends on payments");
+    // cart deployed at minute 12 and crash-looping from 15: its own fault, never folded nor folding.
+    const cart = inc("INC-CART", { services: ["cart"], openedMin: 15 });
+    const deploys: RecentChange[] = [{ service: "cart", atMs: at(12), what: "deploy 1.8.0" }];
+    expect(changeBehind(cart, deploys)).toMatchObject({ service: "cart" });
+    expect(changeBehind(cache, deploys)).toBeUndefined();
+    expect(mergeFor(firing("SLOErrorBudgetBurn", "checkout", 16), at(16), [cache, cart], sim, undefined, deploys)).toBeUndefined();
+    expect(mergeFor(firing("SLOErrorBudgetBurn", "checkout", 18), at(18), [cache, cart, payments], sim, undefined, deploys)).toMatchObject({ into: "INC-C", merge: [{ id: "INC-PAY" }] });
+    // One explainer only, or a weak one (after its fix was verified): nothing to merge.
+    expect(mergeFor(firing("error-ratio anomaly", "checkout", 18), at(18), [payments], sim)).toBeUndefined();
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", recoveredAtMs: at(15) });
+    const disk = inc("INC-DISK", { services: ["catalog"], openedMin: 18, suspectedCause: "catalog" });
+    expect(mergeFor(firing("SLOErrorBudgetBurn", "frontend", 22), at(22), [badDeploy, disk], sim)).toBeUndefined();
   });
 
   it("after an incident's fix was verified, its symptom firing anew goes to the incident that explains it (frontend after the rollback, under catalog)", () => {

@@ -113,4 +113,34 @@ describe("per-run metrics and targets", () => {
     expect(s.meetsTargets).toBe(false);
     expect(s.failures).toEqual(["bad-deploy#1 bad-deploy: first remedy rollout_restart inventory", "bad-deploy#1 bad-deploy: reached SEV2 and nobody was paged", "bad-deploy#1 bad-deploy: 16 bot messages in the first 30 minutes", "bad-deploy#1 bad-deploy: reopened 3 times"]);
   });
+
+  it("a thread merged into another is not an incident of its own: its card names where it went", () => {
+    const mergedCard = {
+      ts: "102.1",
+      bot_id: "B1",
+      blocks: [
+        { type: "header", text: { type: "plain_text", text: ":white_check_mark: SEV3 · Anomaly: inventory p99-latency spiked (resolved)" } },
+        section("*Resolution*\nMerged into INC-20261205-abc123 (both explain SLOErrorBudgetBurn on checkout): it goes on there. Lasted 2 min."),
+        { type: "context", elements: [{ type: "mrkdwn", text: "INC-20261205-def456" }] },
+      ],
+    };
+    expect(readCard(mergedCard)).toMatchObject({ incidentId: "INC-20261205-def456", status: "resolved", mergedInto: "INC-20261205-abc123" });
+    const r = run({ paged: true, replies: 5 });
+    r.threads.push({
+      rootTs: "102.1",
+      firstSeen: T0 + 5 * M,
+      root: mergedCard,
+      cards: [
+        { at: T0 + 5 * M, card: readCard(card({ sev: "SEV3" })) },
+        { at: T0 + 7 * M, card: readCard(mergedCard) },
+      ],
+      replies: [],
+    });
+    const [m] = faultMetrics(r);
+    defined(m, "fault metrics");
+    expect(m).toMatchObject({ incidents: 1, merged: 1, rightCause: true });
+    // Without the merge, the same two threads are two incidents for one fault.
+    r.threads[1]!.cards.pop();
+    expect(faultMetrics(r)[0]).toMatchObject({ incidents: 2, merged: 0 });
+  });
 });

@@ -22,3 +22,10 @@ describe("resolution summary", () => {
     expect(resolutionSummary(incident, [e(42, "status", "U_CAROL", { from: "acknowledged", to: "resolved", why: "resolved from Slack" })])).toBe("Resolved by <@U_CAROL>: resolved from Slack. Lasted 42 min.");
   });
 });
+
+describe("resolution summary of a merged incident", () => {
+  it("says where it went and why, not that it was resolved", () => {
+    const s = resolutionSummary(incident, [e(3, "status", "aisre", { from: "open", to: "resolved", mergedInto: "INC-0", why: "merged into INC-0: both explain SLOErrorBudgetBurn on checkout" })]);
+    expect(s).toBe("Merged into INC-0 (both explain SLOErrorBudgetBurn on checkout): it goes on there. Lasted 42 min.");
+  });
+});

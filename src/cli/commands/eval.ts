@@ -22,7 +22,7 @@ function line(m: FaultMetrics): string {
     `${(m.maxSeverity ?? "-").toUpperCase()} paged ${m.paged ? "yes" : "no"}${m.missedPage ? " MISSED" : ""}`.padEnd(18),
     `msgs30 ${m.messages30}`.padEnd(10),
     `reopens ${m.reopens}`.padEnd(10),
-    `incidents ${m.incidents}`.padEnd(12),
+    `incidents ${m.incidents}${m.merged ? ` (+${m.merged} merged)` : ""}`.padEnd(24),
     `card ${m.minutesToCard ?? "-"} min, diagnosis ${m.minutesToDiagnosis ?? "-"} min`.padEnd(34),
     m.resolved ? `stale ${m.staleFields.length}` : "unresolved",
   ].join(" ");

@@ -138,7 +138,8 @@ export class AnomalyReporter {
     const current = this.active.get(key);
     if (current) {
       const incident = await this.o.store.incidents.get(current.incidentId);
-      if (incident && incident.status !== "resolved") {
+      // Still its incident's: not resolved, and the service not moved to an incident of its own (a late deploy split it off).
+      if (incident && incident.status !== "resolved" && incident.services.includes(sli.service)) {
         current.latest = finding;
         if (finding.escalation) current.worsened++;
         current.dirty = true;

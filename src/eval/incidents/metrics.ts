@@ -50,7 +50,10 @@ export interface FaultMetrics {
   kind: RunRecord["kind"];
   seed: number;
   scenario: string;
+  /** Its incidents, not counting those merged into another (their thread points to the one that goes on). */
   incidents: number;
+  /** Its incidents that were merged into another. */
+  merged: number;
   causeShown?: string;
   rightCause: boolean;
   firstRemedy?: string;
@@ -79,6 +82,9 @@ function openCause(t: ThreadRecord): string | undefined {
   return [...t.cards].reverse().find((c) => c.card.status !== "resolved" && c.card.causeService)?.card.causeService;
 }
 
+/** Whether the thread's incident was merged into another (its card says so once resolved). */
+const mergedThread = (t: ThreadRecord): boolean => !!t.cards.at(-1)?.card.mergedInto;
+
 /** Which fault a thread belongs to: the one whose root cause the card named, else the latest injected before it opened. */
 export function faultOf(t: ThreadRecord, faults: readonly FaultTruth[]): number {
   const cause = openCause(t);
@@ -103,9 +109,11 @@ export function faultMetrics(r: RunRecord): FaultMetrics[] {
     byFault.set(i, [...(byFault.get(i) ?? []), t]);
   }
   return r.faults.map((f, i) => {
-    const threads = (byFault.get(i) ?? []).sort((a, b) => a.firstSeen - b.firstSeen);
+    const all = (byFault.get(i) ?? []).sort((a, b) => a.firstSeen - b.firstSeen);
+    // A thread merged into another is a duplicate closed in favour of that one, not an incident of its own.
+    const threads = all.filter((t) => !mergedThread(t));
     const main = threads.find((t) => openCause(t) === f.rootCause) ?? threads[0];
-    const base = { run: r.id, kind: r.kind, seed: r.seed, scenario: f.scenario, incidents: threads.length };
+    const base = { run: r.id, kind: r.kind, seed: r.seed, scenario: f.scenario, incidents: threads.length, merged: all.length - threads.length };
     if (!main) return { ...base, rightCause: false, rightRemedy: false, shouldPage: false, paged: false, missedPage: false, extraPage: false, messages30: 0, reopens: 0, resolved: false, staleFields: [] };
     const cards = main.cards.map((c) => c.card);
     const maxSeverity = cards

@@ -40,6 +40,8 @@ export interface CardState {
   causeService?: string;
   unsure: boolean;
   jiraKey?: string;
+  /** The incident this one was merged into (its resolution says "Merged into INC-…"). */
+  mergedInto?: string;
 }
 
 const sectionAfter = (text: string, title: string): string | undefined => {
@@ -56,14 +58,17 @@ export function readCard(m: SlackMessageLike): CardState {
   const cause = sectionAfter(text, "What caused it") ?? "";
   const unsure = /^Unsure:/i.test(cause);
   const causeService = unsure ? /^Unsure:\s*([\w.-]+)/i.exec(cause)?.[1] : /^([\w.-]+):\s/.exec(cause)?.[1];
+  const mergedInto = /^Merged into (INC-[\w-]+)/.exec(sectionAfter(text, "Resolution") ?? "")?.[1];
   return {
-    incidentId: /\bINC-[\w-]+/.exec(text)?.[0],
+    // The card's own id is in its last line (a merged card's resolution names another before it).
+    incidentId: text.match(/\bINC-[\w-]+/g)?.at(-1),
     ...(severity ? { severity: `sev${severity}` } : {}),
     status,
     headline: header.replace(/^:[a-z_]+:\s*/, ""),
     ...(causeService ? { causeService } : {}),
     unsure,
     jiraKey: /\|Jira ([A-Z]+-\d+)>/.exec(text)?.[1] ?? /\bJira ([A-Z]+-\d+)\b/.exec(text)?.[1],
+    ...(mergedInto ? { mergedInto } : {}),
   };
 }
 

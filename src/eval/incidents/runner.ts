@@ -191,7 +191,9 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
     child.kill("SIGTERM");
     await Promise.race([new Promise((r) => child.once("exit", r)), sleep(10_000)]);
     if (child.exitCode === null) child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
+    // AISRE_EVAL_KEEP_DATA=1 keeps the run's data folder (its database: timelines, grouping reasons) to read afterwards.
+    if (process.env.AISRE_EVAL_KEEP_DATA) o.log?.(`  ${plan.id}: data kept in ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
   return record;
 }

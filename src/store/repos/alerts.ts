@@ -112,6 +112,14 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
+  /** Moves every alert of one incident to another (an incident merged into another); returns how many. */
+  async moveToIncident(from: string, to: string, services?: readonly string[]): Promise<number> {
+    const rows = services
+      ? await this.db.query<{ fingerprint: string }>("UPDATE alerts SET incident_id = $2 WHERE incident_id = $1 AND service = ANY($3) RETURNING fingerprint", [from, to, [...services]])
+      : await this.db.query<{ fingerprint: string }>("UPDATE alerts SET incident_id = $2 WHERE incident_id = $1 RETURNING fingerprint", [from, to]);
+    return rows.length;
+  }
+
   /** Up to `perIncident` label sets of each incident's alerts: enough for similarity, not a storm's thousands. */
   async labelSamples(incidentIds: string[], perIncident: number): Promise<Array<{ incidentId: string; labels: Record<string, string> }>> {
     const rows = await this.db.query<{ id: string; labels: Record<string, string> }>("SELECT i.id, a.labels FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT labels FROM alerts WHERE incident_id = i.id LIMIT $2) a", [incidentIds, perIncident]);

@@ -25,6 +25,8 @@ export interface IncidentCard {
   headline?: string;
   impact?: string;
   diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] /** The leading hypothesis' service. */; service?: string };
+  /** The incident this one was merged into (one failure seen from two sides): it stays resolved and quiet. */
+  mergedInto?: string;
 }
 
 function toIncident(r: IncidentRow): Incident {
