@@ -36,7 +36,7 @@ export interface AnomalyReporterOptions {
   incidents: {
     ingest(d: { alerts: Alert[]; changes: [] }): Promise<IngestResult>;
     /** The digest shows the incident's anomalies: re-render it from the timeline. */
-    markDigestDirty(id: string): void;
+    markDigestDirty(id: string): Promise<void>;
     /** Where the digest was posted (the chart follows it). */
     digestMessage(id: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined>;
   };
@@ -314,6 +314,8 @@ export class AnomalyReporter {
         ...(a.resolvedAt !== undefined ? { resolvedAt: a.resolvedAt } : {}),
       },
     });
+    // Asked for as soon as the timeline has it (a durable row: a crash before the next flush does not lose it).
+    await this.o.incidents.markDigestDirty(a.incidentId);
   }
 
   private fromStored(incidentId: string, key: string, sli: ResolvedSli, d: Record<string, unknown>): Active {
