@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { LeaseLoop } from "../async/lease-loop.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import type { Logger } from "../log.ts";
 import type { IncidentEventRow } from "../store/repos/incident-events.ts";
@@ -33,18 +32,27 @@ export interface RelayOptions {
  * event again, so consumers are idempotent (PagerDuty by dedup_key, Jira by the ticket's label).
  */
 export class IncidentEventRelay implements DurableEventSink {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly o: Required<RelayOptions> & { store: Store; logger: Logger };
   private readonly handlers = new Map<string, DurableHandler>();
-  private readonly held = new Set<number>();
-  private running = false;
-  private loopDone?: Promise<void>;
-  private heartbeat?: NodeJS.Timeout;
-  private wake?: () => void;
-  private poked = false;
+  private readonly lease: LeaseLoop<number>;
 
   constructor(options: RelayOptions & { store: Store; logger: Logger }) {
     this.o = { leaseMs: 30_000, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, pageSize: 50, ...options, logger: options.logger.child({ component: "incident-events" }) };
+    const { store, leaseMs } = this.o;
+    this.lease = new LeaseLoop({
+      leaseMs,
+      pollMs: this.o.pollMs,
+      up: () => store.db.health.up(),
+      pass: () => this.runOnce(),
+      renew: (ids) => store.incidentEvents.renew(this.owner, ids, leaseMs),
+      logger: this.o.logger,
+      failed: { pass: "handling incident events failed; retrying", renew: "renewing incident event leases failed" },
+    });
+  }
+
+  /** This replica's name on the events it claims. */
+  get owner(): string {
+    return this.lease.owner;
   }
 
   /** Registers the consumer: from now on every incident event is stored for it. */
@@ -60,29 +68,21 @@ export class IncidentEventRelay implements DurableEventSink {
   }
 
   poke(): void {
-    this.poked = true;
-    this.wake?.();
+    this.lease.poke();
   }
 
   /** Handles what is due soon: a poke when the relay runs, else one pass now (a caller waits for an event it appended). */
   runSoon(): void {
-    if (this.running) return this.poke();
+    if (this.lease.running) return this.poke();
     void this.runOnce().catch((e: unknown) => this.o.logger.warn({ err: e }, "handling incident events failed"));
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.heartbeat = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseMs / 3)));
-    this.heartbeat.unref?.();
-    this.loopDone = this.loop();
+    this.lease.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.heartbeat);
-    this.wake?.();
-    await this.loopDone;
+    await this.lease.stop();
   }
 
   /** Handles what is due now until nothing of this process's consumers is left (tests, shutdown). */
@@ -92,8 +92,8 @@ export class IncidentEventRelay implements DurableEventSink {
       const consumers = this.consumers();
       let pending = 0;
       for (const c of consumers) pending += await this.o.store.incidentEvents.pendingCount(c);
-      if (pending === 0 && this.held.size === 0) return true;
-      if (!this.running) await this.runOnce();
+      if (pending === 0 && this.lease.held.size === 0) return true;
+      if (!this.lease.running) await this.runOnce();
       else this.poke();
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -103,32 +103,9 @@ export class IncidentEventRelay implements DurableEventSink {
   /** Claims one page and handles it; returns how many events were claimed. */
   async runOnce(): Promise<number> {
     const claimed = await this.o.store.incidentEvents.claim(this.owner, this.consumers(), this.o.pageSize, this.o.leaseMs);
-    for (const e of claimed) this.held.add(e.id);
-    await Promise.all(claimed.map((e) => this.handle(e).finally(() => this.held.delete(e.id))));
+    for (const e of claimed) this.lease.held.add(e.id);
+    await Promise.all(claimed.map((e) => this.handle(e).finally(() => this.lease.held.delete(e.id))));
     return claimed.length;
-  }
-
-  private async loop(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      this.poked = false;
-      try {
-        if (this.o.store.db.health.up()) claimed = await this.runOnce();
-      } catch (e) {
-        this.o.logger.warn({ err: e }, "handling incident events failed; retrying");
-      }
-      if (claimed === 0 && !this.poked && this.running) await this.sleep(this.o.pollMs);
-    }
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      timer = setTimeout(resolve, ms);
-    });
-    clearTimeout(timer);
-    this.wake = undefined;
   }
 
   private async handle(row: IncidentEventRow): Promise<void> {
@@ -150,14 +127,5 @@ export class IncidentEventRelay implements DurableEventSink {
       return this.o.store.incidentEvents.retryLater(row.id, delay, error);
     }
     await this.o.store.incidentEvents.done(row.id, result !== null && typeof result === "object" ? (result as Record<string, unknown>) : undefined);
-  }
-
-  private async renew(): Promise<void> {
-    if (this.held.size === 0 || !this.o.store.db.health.up()) return;
-    try {
-      await this.o.store.incidentEvents.renew(this.owner, [...this.held], this.o.leaseMs);
-    } catch (e) {
-      this.o.logger.warn({ err: e }, "renewing incident event leases failed");
-    }
   }
 }
