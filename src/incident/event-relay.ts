@@ -3,10 +3,7 @@ import { backoffMs } from "../domain/backoff.ts";
 import type { Logger } from "../log.ts";
 import type { IncidentEventRow } from "../store/repos/incident-events.ts";
 import type { Store } from "../store/store.ts";
-import type { DurableEventSink, DurableIncidentEvent } from "./incident-events.ts";
-
-/** Kinds whose handling a later event of the same kinds (same incident and consumer) makes redundant. */
-const COALESCED = ["alerts", "changes"];
+import { COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent } from "./incident-events.ts";
 
 /** Handles one event; an object it returns is kept as the event's outcome (for whoever waits for it). */
 export type DurableHandler = (event: DurableIncidentEvent) => Promise<unknown>;
@@ -112,7 +109,7 @@ export class IncidentEventRelay implements DurableEventSink {
     const handler = this.handlers.get(row.consumer);
     if (!handler) return this.o.store.incidentEvents.retryLater(row.id, this.o.pollMs, "no consumer in this replica");
     // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
-    if (COALESCED.includes(row.kind) && (await this.o.store.incidentEvents.hasLater(row, COALESCED))) return this.o.store.incidentEvents.done(row.id);
+    if (COALESCED_EVENT_KINDS.includes(row.kind) && (await this.o.store.incidentEvents.hasLater(row, [...COALESCED_EVENT_KINDS]))) return this.o.store.incidentEvents.done(row.id);
     let result: unknown;
     try {
       result = await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent);

@@ -44,6 +44,15 @@ export type DurableIncidentEvent =
   /** An escalation of the incident's page to `toLevel` with its note (written once: the note carries `writeId`). */
   | { kind: "escalate"; incident: Incident; reason: string; by: string; writeId: string; toLevel: number; pageId: string };
 
+/**
+ * Kinds whose handling a later event of the same kinds (same incident and consumer) makes redundant:
+ * they refresh what follows the whole incident (the Jira timeline field), whatever alerts came.
+ */
+export const COALESCED_EVENT_KINDS: readonly string[] = ["alerts", "changes"];
+
+/** How long such an event waits for more of its kind to fold into it before it is handled. */
+export const COALESCE_EVENTS_MS = 1000;
+
 /** Where the incident service writes durable events: who consumes them, and a nudge after commit. */
 export interface DurableEventSink {
   consumers(): string[];

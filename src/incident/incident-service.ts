@@ -12,7 +12,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, type Store } from "../store/store.ts";
 import type { RenderClaim, RenderPart } from "../store/repos/incident-renders.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
-import { type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
+import { COALESCE_EVENTS_MS, COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary, resolverOf } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
@@ -115,7 +115,11 @@ export class IncidentService {
     const consumers = this.o.durable?.consumers() ?? [];
     if (consumers.length > 0) {
       const { kind, ...payload } = event;
-      await s.incidentEvents.append(consumers.map((consumer) => ({ incidentId: event.incident.id, consumer, kind, payload })));
+      // A storm's batches each touch the incident: their alerts events fold into one that waits a moment.
+      await s.incidentEvents.append(
+        consumers.map((consumer) => ({ incidentId: event.incident.id, consumer, kind, payload })),
+        { kinds: COALESCED_EVENT_KINDS, delayMs: COALESCE_EVENTS_MS },
+      );
     }
     notify.push(() => {
       switch (event.kind) {

@@ -433,6 +433,34 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.renders.pendingCount("digest")).toBe(0);
   });
 
+  it("folds an incident's alerts events into the one still waiting, and brings it forward for an event of another kind", async () => {
+    await store.incidents.create({ id: "INC-CO", title: "coalesce", severity: "sev3", origin: "alert", services: ["orders"] });
+    const fold = { kinds: ["alerts", "changes"], delayMs: 60_000 };
+    const ev = (kind: string, n: number) => ({ incidentId: "INC-CO", consumer: "jira-co", kind, payload: { n } });
+    await store.incidentEvents.append([ev("alerts", 1)], fold);
+    await store.incidentEvents.append([ev("alerts", 2)], fold);
+    await store.incidentEvents.append([ev("changes", 3)], fold);
+    // One event, with the newest payload, not due yet.
+    expect(await store.incidentEvents.pendingCount("jira-co")).toBe(1);
+    expect(await store.incidentEvents.claim("replica-a", ["jira-co"], 10, 60_000)).toEqual([]);
+    // A status event is not held up: the waiting one is due now, and goes first.
+    await store.incidentEvents.append([ev("status", 4)], fold);
+    const [first] = await store.incidentEvents.claim("replica-a", ["jira-co"], 10, 60_000);
+    defined(first, "the folded event");
+    expect([first.kind, first.payload]).toEqual(["alerts", { n: 3 }]);
+    // Behind a later event, or once claimed, an alerts event is a new one.
+    await store.incidentEvents.append([ev("alerts", 5)], fold);
+    expect(await store.incidentEvents.pendingCount("jira-co")).toBe(3);
+    await store.incidentEvents.done(first.id);
+    const [status] = await store.incidentEvents.claim("replica-a", ["jira-co"], 10, 60_000);
+    expect(status?.kind).toBe("status");
+    await store.incidentEvents.append([ev("alerts", 6)], fold);
+    expect(await store.incidentEvents.pendingCount("jira-co")).toBe(2);
+    // Without folding, every event is a row of its own.
+    await store.incidentEvents.append([ev("alerts", 7)]);
+    expect(await store.incidentEvents.pendingCount("jira-co")).toBe(3);
+  });
+
   it("keeps the Jira write outbox per issue: changes under the row's lock, due issues, leases that run out", async () => {
     const now = Date.now();
     const seen: unknown[] = [];

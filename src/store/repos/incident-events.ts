@@ -37,14 +37,50 @@ export class IncidentEventRepo {
     this.db = db;
   }
 
-  /** Appends events (in the caller's transaction when the Db is one). */
-  async append(rows: Array<{ incidentId: string; consumer: string; kind: string; payload: Record<string, unknown> }>): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db.query(
-      `INSERT INTO incident_events (incident_id, consumer, kind, payload)
-       SELECT t.incident_id, t.consumer, t.kind, t.payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(incident_id, consumer, kind, payload)`,
-      [rows.map((r) => r.incidentId), rows.map((r) => r.consumer), rows.map((r) => r.kind), rows.map((r) => json(r.payload))],
-    );
+  /**
+   * Appends events (in the caller's transaction when the Db is one). With `coalesce`, an event of
+   * those kinds (one a later one of the same kinds makes redundant) waits `delayMs`, and one that
+   * comes while an earlier one still waits untouched as the latest of its incident and consumer is
+   * folded into it (its payload becomes the newer one): a storm's batches refresh what follows the
+   * incident once per delay, not once per batch. An event of another kind brings forward the waiting
+   * ones of its incident and consumer, so it is not held up behind them.
+   */
+  async append(rows: Array<{ incidentId: string; consumer: string; kind: string; payload: Record<string, unknown> }>, coalesce?: { kinds: readonly string[]; delayMs: number }): Promise<void> {
+    const folded = coalesce ? rows.filter((r) => coalesce.kinds.includes(r.kind)) : [];
+    const plain = coalesce ? rows.filter((r) => !coalesce.kinds.includes(r.kind)) : rows;
+    const cols = (rs: typeof rows) => [rs.map((r) => r.incidentId), rs.map((r) => r.consumer), rs.map((r) => r.kind), rs.map((r) => json(r.payload))];
+    if (plain.length > 0) {
+      if (coalesce)
+        await this.db.query(
+          `UPDATE incident_events SET not_before = now()
+            WHERE done_at IS NULL AND attempts = 0 AND not_before > now() AND kind = ANY($3::text[])
+              AND (incident_id, consumer) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+          [plain.map((r) => r.incidentId), plain.map((r) => r.consumer), [...coalesce.kinds]],
+        );
+      await this.db.query(
+        `INSERT INTO incident_events (incident_id, consumer, kind, payload)
+         SELECT t.incident_id, t.consumer, t.kind, t.payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(incident_id, consumer, kind, payload)`,
+        cols(plain),
+      );
+    }
+    if (coalesce && folded.length > 0) {
+      // The waiting event is locked: a replica claiming meanwhile skips it until this commits, then
+      // handles it with what this transaction wrote.
+      await this.db.query(
+        `WITH t AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(incident_id, consumer, kind, payload)),
+         waiting AS (
+           SELECT e.id, e.incident_id, e.consumer FROM incident_events e JOIN t ON t.incident_id = e.incident_id AND t.consumer = e.consumer
+            WHERE e.done_at IS NULL AND e.attempts = 0 AND e.lease_owner IS NULL AND e.kind = ANY($5::text[])
+              AND NOT EXISTS (SELECT 1 FROM incident_events l WHERE l.done_at IS NULL AND l.incident_id = e.incident_id AND l.consumer = e.consumer AND l.id > e.id)
+            FOR UPDATE OF e),
+         refreshed AS (
+           UPDATE incident_events e SET payload = t.payload::jsonb FROM waiting w JOIN t ON t.incident_id = w.incident_id AND t.consumer = w.consumer WHERE e.id = w.id RETURNING e.id)
+         INSERT INTO incident_events (incident_id, consumer, kind, payload, not_before)
+         SELECT t.incident_id, t.consumer, t.kind, t.payload::jsonb, now() + ($6 || ' milliseconds')::interval FROM t
+          WHERE NOT EXISTS (SELECT 1 FROM waiting w WHERE w.incident_id = t.incident_id AND w.consumer = t.consumer)`,
+        [...cols(folded), [...coalesce.kinds], String(Math.max(0, Math.round(coalesce.delayMs)))],
+      );
+    }
   }
 
   /**
