@@ -33,8 +33,26 @@ function tokens(name: string): string[] {
 const has = (toks: string[], words: string[]): boolean => toks.some((t) => words.includes(t));
 const hasPrefix = (toks: string[], prefixes: string[]): boolean => toks.some((t) => prefixes.some((p) => t.startsWith(p)));
 
+/**
+ * Which way is bad, for metrics whose words say so whatever their kind: headroom (free, available,
+ * idle, remaining) is bad when it falls — more free disk is not a fault; a cache's hit ratio is bad
+ * when it falls, its evictions and misses when they rise — fewer evictions are not a fault.
+ */
+function badDirection(t: string[]): BadDirection | undefined {
+  if (has(t, ["free", "avail", "idle", "remaining", "headroom", "spare"])) return "down";
+  if (has(t, ["hit", "hits"]) && has(t, ["ratio", "percent", "pct"])) return "down";
+  if (hasPrefix(t, ["evict", "miss"])) return "up";
+  return undefined;
+}
+
 export function classifyMetric(name: string): MetricClass {
   const t = tokens(name);
+  const c = classifyByKind(name, t);
+  const bad = badDirection(t);
+  return bad && c.kind !== "availability" ? { ...c, bad } : c;
+}
+
+function classifyByKind(name: string, t: string[]): MetricClass {
   const lower = name.toLowerCase();
   const pct = has(t, ["percent", "pct", "ratio", "rate", "utilization", "utilisation", "availability", "success"]) || lower.includes("%");
   // Order matters: "error_rate" is errors, "success_rate" is availability, "request_duration" is latency.

@@ -88,6 +88,31 @@ describe("diagnose: topology", () => {
   });
 });
 
+describe("diagnose: direction of a metric", () => {
+  it("does not blame a cache whose evictions dropped (their benign direction) over the service whose pool filled", () => {
+    const input: DiagnosisInput = {
+      anomalyStart: ONSET,
+      services: [
+        svc("cache", metric("cache_evictions_rate", 45, step(0.01)), metric("latency_p99", 0.002, flat)),
+        svc("payments", metric("db_pool_utilization", 0.3, step(3)), metric("latency_p99", 0.2, step(4)), metric("error_ratio", 0.01, step(6))),
+        svc("checkout", metric("latency_p99", 0.4, step(3)), metric("error_ratio", 0.01, step(5))),
+      ],
+      graph: {
+        edges: propagationEdgesFromCalls([
+          { from: "checkout", to: "payments" },
+          { from: "checkout", to: "cache" },
+        ]),
+      },
+      symptom: { service: "checkout", metric: "error_ratio" },
+    };
+    const d = diagnose(input);
+    expect(itemAt(d.hypotheses, 0).service).toBe("payments");
+    const cache = d.hypotheses.find((h) => h.service === "cache");
+    expect(cache?.evidence.some((e) => e.kind === "metric") ?? false).toBe(false);
+    for (const h of d.hypotheses) expect(h.cause).not.toMatch(/evictions\S* (dropped|fell)/);
+  });
+});
+
 describe("diagnose: changes and other evidence", () => {
   /** Two sibling dependencies of web with the same moderate anomaly: a coin flip on metrics alone. */
   function siblings(): DiagnosisInput {

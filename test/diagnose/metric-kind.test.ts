@@ -25,6 +25,16 @@ describe("classifyMetric", () => {
     ["requests_Sum", "traffic", "both"],
     ["rps", "traffic", "both"],
     ["fancy_gauge", "other", "both"],
+    // Headroom is bad when it falls; a cache's evictions and misses when they rise, its hit ratio when it falls.
+    ["cache_evictions_rate", "other", "up"],
+    ["redis_evicted_keys_total", "other", "up"],
+    ["cache_misses", "other", "up"],
+    ["cache_hit_ratio", "other", "down"],
+    ["disk_free_bytes", "saturation", "down"],
+    ["node_filesystem_avail_bytes", "saturation", "down"],
+    ["free_memory", "memory", "down"],
+    ["idle_connections", "saturation", "down"],
+    ["cpu_idle_percent", "cpu", "down"],
   ])("%s → %s (%s is bad)", (name, kind, bad) => {
     const c = classifyMetric(name);
     expect(c.kind).toBe(kind);
@@ -69,6 +79,22 @@ describe("analyzeSeries", () => {
     expect(strengthOfZ(2)).toBe(0);
     expect(strengthOfZ(1e6)).toBe(1);
     expect(strengthOfZ(20)).toBeLessThan(strengthOfZ(50));
+  });
+
+  it("finds no anomaly in a metric moving its benign way: fewer evictions, lower error ratio, lower latency, more free disk", () => {
+    const pre = Array.from({ length: 30 }, (_, i) => 1 + 0.05 * Math.sin(i));
+    const benign: Array<[string, number, number]> = [
+      ["cache_evictions_rate", 40, 0],
+      ["error_ratio", 0.05, 0.001],
+      ["latency_p99", 0.9, 0.2],
+      ["disk_free_bytes", 2e9, 9e9],
+    ];
+    for (const [name, before, after] of benign) {
+      const values = [...pre.map((w) => before * w), ...Array.from({ length: 10 }, () => after)];
+      const a = analyzeSeries("a", { metric: name, timestamps: ts(40, -30), values }, undefined, { anomalyStart: ONSET });
+      expect(a!.z, name).toBeLessThan(3);
+      expect(strengthOfZ(a!.z), name).toBe(0);
+    }
   });
 
   it("returns nothing when there is no sample after onset", () => {
