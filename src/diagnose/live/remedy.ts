@@ -2,6 +2,7 @@ import type { Alert } from "../../domain/alert.ts";
 import type { Runbook } from "../../knowledge/runbook.ts";
 import { matchRunbooks } from "../../knowledge/runbook-match.ts";
 import type { Recommendation } from "../../remediate/types.ts";
+import { classifyMetric } from "../metric-kind.ts";
 import type { Diagnosis, Hypothesis } from "../types.ts";
 import type { AssembledContext } from "./assemble.ts";
 
@@ -62,6 +63,9 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
     if (change && (a === "rollout_restart" || a === "delete_pod")) return false;
     // Pods that crash at start (not killed for memory) crash again after a restart: never the remedy.
     if (crashLooping && (a === "rollout_restart" || a === "delete_pod")) return false;
+    // A restart treats a fault in the service's own state (a leak, a full pool, a wedged process):
+    // latency and errors alone also flow up from its dependencies, and restarting a victim fixes nothing.
+    if ((a === "rollout_restart" || a === "delete_pod") && !ownStateEvidence(lead)) return false;
     if (a === "delete_pod") return !!pod;
     // Restarting a stateful workload (a database) is a person's call, not a suggestion.
     if (a === "rollout_restart") return kind !== "StatefulSet";
@@ -85,6 +89,17 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
     ...(runbook ? { runbook } : {}),
     why,
   };
+}
+
+const STATE_KINDS = new Set(["cpu", "memory", "saturation", "restarts"]);
+
+/**
+ * Whether the leader shows a fault of its own state, the kind a restart clears: a resource metric off
+ * its usual level (memory, CPU, a pool, a disk, restarts), its pods' signals, or error logs (its own, or
+ * its callers' naming it) — not only the latency and errors a service shows when what it calls fails.
+ */
+export function ownStateEvidence(h: Pick<Hypothesis, "evidence">): boolean {
+  return h.evidence.some((e) => (e.kind === "metric" && STATE_KINDS.has(classifyMetric(e.source.metric ?? e.summary).kind)) || e.kind === "k8s" || e.kind === "log");
 }
 
 /**

@@ -218,6 +218,29 @@ describe("chooseRemedy", () => {
     expect(chooseRemedy(looping, { ...cart, input: { anomalyStart: onset - 76 * 60, changes: [{ service: "cart", at: onset + 600, kind: "deploy", version: "1.8.1" }] } }, RUNBOOKS, alerts, { openedAtS: onset + 60 })).toBeUndefined();
   });
 
+  it("restarts only a service whose own state is at fault: not a front end whose latency and errors come from what it calls", () => {
+    const front = { ...ctx, workloads: { frontend: { kind: "Deployment" as const, pods: ["frontend-a", "frontend-b"] }, payments: { kind: "Deployment" as const, pods: ["payments-a", "payments-b"] } } };
+    const alerts = [alert("SLOErrorBudgetBurn", "frontend", NOW), alert("HighLatencyP99", "frontend", NOW)];
+    const victim = diag("frontend", [
+      { kind: "metric", summary: "latency p99 rose to 2.03 s", weight: 0.7 },
+      { kind: "metric", summary: "error ratio rose to 4.11 %", weight: 0.6 },
+    ]);
+    const withMetric = (d: ReturnType<typeof diag>, metric: (summary: string) => string | undefined) => {
+      const lead = itemAt(d.hypotheses, 0);
+      lead.evidence = lead.evidence.map((e) => ({ ...e, source: { service: lead.service, metric: metric(e.summary) } }));
+      return d;
+    };
+    withMetric(victim, (x) => (/latency/.test(x) ? "latency_p99" : "error_ratio"));
+    expect(chooseRemedy(victim, front, RUNBOOKS, alerts)).toBeUndefined();
+    // A full connection pool is its own state: restarting returns the connections.
+    const pool = diag("payments", [
+      { kind: "metric", summary: "db pool utilization rose to 100 %", weight: 0.8 },
+      { kind: "metric", summary: "latency p99 rose to 2.5 s", weight: 0.7 },
+    ]);
+    withMetric(pool, (x) => (/pool/.test(x) ? "db_pool_utilization" : "latency_p99"));
+    expect(chooseRemedy(pool, front, RUNBOOKS, [alert("DBConnectionPoolExhausted", "payments", NOW)])?.recommendation).toMatchObject({ type: "rollout_restart", target: { service: "payments" } });
+  });
+
   it("recommends nothing when unsure", () => {
     expect(chooseRemedy({ ...diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }]), uncertainty: "unsure: two candidates" }, ctx, RUNBOOKS, [])).toBeUndefined();
     expect(chooseRemedy(diag("inventory", [{ kind: "change", summary: "deploy", weight: 0.9 }], 0.3), ctx, RUNBOOKS, [])).toBeUndefined();
