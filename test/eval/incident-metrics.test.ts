@@ -63,6 +63,8 @@ describe("per-run metrics and targets", () => {
         ],
         replies: [
           ...Array.from({ length: o.replies }, (_, i) => reply(i, T0 + (4 + i) * M)),
+          // The ephemeral answer to the approver's click ("Running … on inventory") only they see.
+          reply(50, T0 + 11 * M, { is_ephemeral: true }),
           { ...actionCard(o.remedy ?? "Roll back", "inventory", false), firstSeen: T0 + 10 * M },
           ...Array.from({ length: o.reopens ?? 0 }, (_, i) => reply(90 + i, T0 + 40 * M, { blocks: [section(":rotating_light: INC-1 resolved → *open* by aisre: fired again")] })),
           reply(99, T0 + 45 * M),
@@ -75,7 +77,7 @@ describe("per-run metrics and targets", () => {
     errors: [],
   });
 
-  it("measures cause, remedy, paging, messages in the first 30 minutes, reopens and times", () => {
+  it("measures cause, remedy, paging, messages in the first 30 minutes (not an ephemeral answer only the clicker sees), reopens and times", () => {
     const [m] = faultMetrics(run({ paged: true, replies: 5 }));
     defined(m, "fault metrics");
     expect(m).toMatchObject({

@@ -126,7 +126,8 @@ export function faultMetrics(r: RunRecord): FaultMetrics[] {
     const shouldPage = sevRank(maxSeverity) <= 2;
     const firstAction = main.replies.map((m) => readActionCard(m)).find(Boolean);
     const fixService = f.fixTarget.kind === "deployment" ? f.fixTarget.name : f.rootCause;
-    const bot = (m: SlackMessageLike) => !!m.bot_id || (m.user ?? "").startsWith("U0AISRE");
+    // What the thread shows everyone: an ephemeral answer to one person's click is not a thread message.
+    const bot = (m: SlackMessageLike) => (!!m.bot_id || (m.user ?? "").startsWith("U0AISRE")) && !m.is_ephemeral;
     const cutoff = f.startedAt + 30 * M;
     const diagnosed = main.cards.find((c) => c.card.causeService);
     const resolved = last?.status === "resolved";

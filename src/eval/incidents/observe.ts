@@ -11,6 +11,8 @@ export interface SlackMessageLike {
   user?: string;
   bot_id?: string;
   blocks?: unknown[];
+  /** A reply only the person who clicked sees (Slack's ephemeral message): not part of the thread. */
+  is_ephemeral?: boolean;
 }
 
 type Block = { type?: string; text?: { text?: string }; fields?: Array<{ text?: string }>; elements?: Array<{ text?: string | { text?: string }; action_id?: string; type?: string }> };
