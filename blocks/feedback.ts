@@ -40,7 +40,7 @@ const pct = (x: number): string => `${Math.round(x * 100)} %`;
 export function causeGradeMessage(v: CauseGradeView): { text: string; blocks: KnownBlock[] } {
   const said = v.cause ? `*${esc(v.service ?? "?")}*: _${esc(fit(v.cause, 600))}_${v.confidence !== undefined ? ` (${pct(v.confidence)})` : ""}` : "_aisre named no leading cause._";
   const blocks: KnownBlock[] = [
-    { type: "section", text: { type: "mrkdwn", text: fitSection(`:dart: *Was this the cause?* Grading tells aisre how far to trust its confidence next time.\n${said}`) } },
+    { type: "section", block_id: BLOCK.causeGradeQuestion, text: { type: "mrkdwn", text: fitSection(`:dart: *Was this the cause?* Grading tells aisre how far to trust its confidence next time.\n${said}`) } },
     {
       type: "actions",
       block_id: BLOCK.causeGrade,
@@ -49,10 +49,27 @@ export function causeGradeMessage(v: CauseGradeView): { text: string; blocks: Kn
   ];
   if (v.grades.length) {
     const by = v.grades.slice(0, 20).map((g) => `${mentionUser(g.userId)}: ${GRADE_LABELS[g.grade].toLowerCase()}`);
-    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(`Graded: ${by.join(" · ")}`, SLACK_LIMITS.sectionText) }] });
+    blocks.push({ type: "context", block_id: BLOCK.causeGradeBy, elements: [{ type: "mrkdwn", text: fit(`Graded: ${by.join(" · ")}`, SLACK_LIMITS.sectionText) }] });
   }
   const text = v.cause ? `Was this the cause? ${esc(v.service ?? "")}: ${esc(fit(v.cause, 300))}` : "Was this the cause?";
   return { text, blocks };
+}
+
+const GRADE_BLOCKS = new Set<string>([BLOCK.causeGradeQuestion, BLOCK.causeGrade, BLOCK.causeGradeBy]);
+
+/**
+ * The message a grade was given on, with its grading question as it now reads: the question travels
+ * in the resolution note, whose own blocks stay as they were. A message that is only the question
+ * (or that no longer shows it) becomes the new question.
+ */
+export function withCauseGrade(original: { text?: string; blocks?: readonly unknown[] } | undefined, question: { text: string; blocks: KnownBlock[] }): { text: string; blocks: KnownBlock[] } {
+  const blocks = (original?.blocks ?? []) as KnownBlock[];
+  const at = blocks.findIndex((b) => GRADE_BLOCKS.has(b.block_id ?? ""));
+  const rest = blocks.filter((b) => !GRADE_BLOCKS.has(b.block_id ?? ""));
+  if (at < 0 || rest.length === 0) return question;
+  const before = blocks.slice(0, at).filter((b) => !GRADE_BLOCKS.has(b.block_id ?? ""));
+  const after = blocks.slice(at).filter((b) => !GRADE_BLOCKS.has(b.block_id ?? ""));
+  return { text: original?.text ?? question.text, blocks: [...before, ...question.blocks, ...after] };
 }
 
 export const blockKitFeedbackPresenter: FeedbackPresenter = { causeGrade: causeGradeMessage };

@@ -41,6 +41,9 @@ export const BLOCK = {
   pagingActions: "paging_actions",
   postmortemActions: "postmortem_actions",
   causeGrade: "cause_grade",
+  /** The grading question's text and its "Graded: …" line (replaced together with the buttons on a grade). */
+  causeGradeQuestion: "cause_grade_question",
+  causeGradeBy: "cause_grade_by",
   /** One input block per postmortem section: `postmortem_<section key>`. */
   postmortemSectionPrefix: "postmortem_",
 } as const;

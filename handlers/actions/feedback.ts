@@ -1,4 +1,5 @@
 import type { App, BlockAction, BlockButtonAction, FeedbackButtonsAction } from "@slack/bolt";
+import { withCauseGrade } from "../../blocks/feedback.ts";
 import { ACTION } from "../../blocks/ids.ts";
 import type { Services } from "../../src/app/services.ts";
 import { GRADE_LABELS, GRADE_SCORES, isGrade, parseFeedbackValue } from "../../src/domain/grades.ts";
@@ -8,9 +9,9 @@ import { redactedRespond } from "../middleware/redacted-respond.ts";
 
 /**
  * Feedback on aisre's AI output: the native 👍/👎 (`feedback_buttons`) under answers and diagnoses,
- * and the "Was this the cause?" grade buttons posted on resolve. Ack first; the rating or grade is
- * stored, the grading question is edited in place to show who graded, and the person is thanked
- * ephemerally.
+ * and the "Was this the cause?" grade buttons in the resolution note. Ack first; the rating or grade is
+ * stored, the grading question is edited in place to show who graded (the rest of the note as it
+ * was), and the person is thanked ephemerally.
  */
 export function registerFeedbackActions(app: App, services: Services): void {
   app.action<BlockAction<FeedbackButtonsAction>>(ACTION.aiFeedback, async ({ ack, action, body, respond: sendReply }) => {
@@ -44,7 +45,9 @@ export function registerFeedbackActions(app: App, services: Services): void {
       }
       const channel = body.container?.channel_id ?? body.channel?.id;
       const ts = body.container?.message_ts ?? body.message?.ts;
-      if (channel && ts) await client.chat.update({ channel, ts, ...(sharedRedactor().redactValue(done.message, "secrets") as { text: string; blocks: never[] }) });
+      // The question rides in the resolution note: the note's own blocks stay, the question is redrawn.
+      const message = withCauseGrade(body.message as { text?: string; blocks?: unknown[] } | undefined, done.message);
+      if (channel && ts) await client.chat.update({ channel, ts, ...(sharedRedactor().redactValue(message, "secrets") as { text: string; blocks: never[] }) });
       await respond({ response_type: "ephemeral", replace_original: false, text: `Recorded: *${GRADE_LABELS[grade]}* (${GRADE_SCORES[grade]}). Thanks: aisre's confidence learns from these grades. Click another grade to change yours.` });
     } catch (e) {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user, incidentId, what: "cause_grade" });

@@ -1,6 +1,5 @@
-import type { Incident } from "../domain/incident.ts";
 import type { IncidentEvents } from "../incident/incident-events.ts";
-import { rootRef } from "../incident/outbox-sender.ts";
+import type { SlackMessage } from "../incident/presenter.ts";
 import type { Logger } from "../log.ts";
 import type { CauseGrade, Rating } from "../store/repos/feedback.ts";
 import type { Store } from "../store/store.ts";
@@ -16,7 +15,8 @@ export interface LeadingCause {
 
 export interface FeedbackServiceOptions {
   store: Store;
-  incidents: { events: IncidentEvents };
+  /** The incident service: its resolution note carries the grading question (askOnResolve). */
+  incidents: { events: IncidentEvents; askOnResolve(question: (incidentId: string) => Promise<SlackMessage | undefined>): () => void };
   outbox: { poke(): void };
   logger: Logger;
   defaultChannel: string;
@@ -51,13 +51,18 @@ export class FeedbackService {
     for (const fn of this.listeners) fn();
   }
 
+  /** Asks "Was this the cause?" in the resolution note itself: one thread message per resolution, not two. */
   start(): void {
-    const onStatus = (i: Incident) => {
-      if (i.status !== "resolved") return;
-      void this.askForGrade(i).catch((e: unknown) => this.o.logger.warn({ err: e, incident: i.id }, "could not ask for a grade"));
-    };
-    this.o.incidents.events.on("status", onStatus);
-    this.off = () => this.o.incidents.events.off("status", onStatus);
+    this.off = this.o.incidents.askOnResolve(async (id) => {
+      try {
+        // An incident merged into another is graded there, not in its own thread.
+        if ((await this.o.store.incidents.card(id)).mergedInto) return undefined;
+        return this.presenter.causeGrade(await this.gradeView(id));
+      } catch (e) {
+        this.o.logger.warn({ err: e, incident: id }, "could not ask for a grade");
+        return undefined;
+      }
+    });
   }
 
   stop(): void {
@@ -76,16 +81,6 @@ export class FeedbackService {
     const lead = await this.leading(incidentId);
     const grades = await this.o.store.feedback.gradesOf(incidentId);
     return { incidentId, ...lead, grades: grades.map((g) => ({ userId: g.userId, grade: g.grade })) };
-  }
-
-  /** Posts "Was this the cause?" in the incident's thread, once per incident (across replicas and reopenings). */
-  async askForGrade(incident: Incident): Promise<boolean> {
-    // An incident merged into another is graded there, not in its own thread.
-    if ((await this.o.store.incidents.card(incident.id)).mergedInto) return false;
-    const msg = this.presenter.causeGrade(await this.gradeView(incident.id));
-    const id = await this.o.store.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, unfurl_links: false, thread_ts: rootRef(incident.id) }, dedupeKey: `cause-grade:${incident.id}` });
-    if (id !== undefined) this.o.outbox.poke();
-    return id !== undefined;
   }
 
   /** A person grades the leading cause; their earlier grade is replaced. Returns the question as it now reads. */

@@ -84,6 +84,7 @@ export class IncidentService {
   private readonly renderOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   /** Renders asked for after a commit whose row could not be written (the store was down): written on the next flush. */
   private readonly unsaved = new Map<string, { incidentId: string; part: RenderPart }>();
+  private resolutionQuestion?: (incidentId: string) => Promise<SlackMessage | undefined>;
   private readonly flips = new Map<string, number[]>();
   private readonly decisions = new KeyedSerialQueue();
 
@@ -562,11 +563,13 @@ export class IncidentService {
     }
   }
 
-  private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>, extra: Record<string, unknown> = {}): Promise<Incident> {
+  private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>, extra: Record<string, unknown> = {}, ask?: SlackMessage): Promise<Incident> {
     const from = incident.status;
     const updated = (await s.incidents.update(incident.id, { status: to, ...(to === "acknowledged" ? { acknowledgedBy: by } : {}) }))!;
     await s.timeline.append({ incidentId: incident.id, kind: "status", actor: by, text: `Status ${from} → ${to}: ${why}`, data: { ...extra, from, to, why } });
-    const msg = this.o.presenter.statusChanged(updated, from, to, by, why);
+    const note = this.o.presenter.statusChanged(updated, from, to, by, why);
+    // A resolution is one message: the note and what it asks of the responders ("Was this the cause?").
+    const msg: SlackMessage = ask ? { text: `${note.text}\n${ask.text}`, blocks: [...note.blocks, ...ask.blocks] } : note;
     await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
     await s.renders.want([{ incidentId: updated.id, part: "card" }]);
     await this.publish(s, notify, { kind: "status", incident: updated, from, by });
@@ -587,13 +590,25 @@ export class IncidentService {
     return incident;
   }
 
+  /**
+   * What the resolution note asks of the responders (the feedback's "Was this the cause?"), read
+   * before the status changes; returns the unregister function.
+   */
+  askOnResolve(question: (incidentId: string) => Promise<SlackMessage | undefined>): () => void {
+    this.resolutionQuestion = question;
+    return () => {
+      if (this.resolutionQuestion === question) this.resolutionQuestion = undefined;
+    };
+  }
+
   async changeStatus(id: string, to: IncidentStatus, by: string, why: string): Promise<Incident> {
     const notify: Array<() => void> = [];
+    const ask = to === "resolved" && this.resolutionQuestion ? await this.resolutionQuestion(id) : undefined;
     const updated = await this.serial(async (s) => {
       const incident = await s.incidents.get(id);
       if (!incident) throw new AppError("incident_not_found", `No incident ${id}.`, { status: 404 });
       if (incident.status === to) return incident;
-      return this.setStatus(s, incident, to, by, why, notify);
+      return this.setStatus(s, incident, to, by, why, notify, {}, ask);
     });
     for (const n of notify) n();
     await this.flushCards();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACTION, INPUT, VIEW } from "../../blocks/ids.ts";
+import { causeGradeMessage } from "../../blocks/feedback.ts";
+import { ACTION, BLOCK, INPUT, VIEW } from "../../blocks/ids.ts";
 import { registerListeners } from "../../handlers/index.ts";
 import { feedbackValue } from "../../src/domain/grades.ts";
 import { dedupKeyFor } from "../../src/integrations/pagerduty/port.ts";
@@ -29,14 +30,14 @@ afterAll(async () => world.close());
 const declare = (title: string) => world.services.incidents.declare({ title, severity: "sev2", services: ["checkout"], by: "U_ALICE" });
 
 /** A click as Bolt hands it to the listener: the action, the body (who, where) and the fakes. */
-async function click(actionId: string, value: string, o: { user?: string; answers?: Parameters<typeof recorder>[0] } = {}) {
+async function click(actionId: string, value: string, o: { user?: string; answers?: Parameters<typeof recorder>[0]; message?: { text: string; blocks: unknown[] } } = {}) {
   const r = recorder(o.answers);
   await bolt.get(`action:${actionId}`)({
     ack: r.ack,
     respond: r.respond,
     client: r.client,
     action: { type: "button", action_id: actionId, value },
-    body: { type: "block_actions", trigger_id: "T-7", user: { id: o.user ?? "U_ALICE" }, channel: { id: "C_INCIDENTS" }, container: { type: "message", channel_id: "C_INCIDENTS", message_ts: "1700000000.000100" } },
+    body: { type: "block_actions", trigger_id: "T-7", user: { id: o.user ?? "U_ALICE" }, channel: { id: "C_INCIDENTS" }, container: { type: "message", channel_id: "C_INCIDENTS", message_ts: "1700000000.000100" }, ...(o.message ? { message: { ts: "1700000000.000100", ...o.message } } : {}) },
   });
   return r;
 }
@@ -188,6 +189,20 @@ describe("feedback buttons (listener unit)", () => {
     expect(JSON.stringify(r.api[0]?.args)).toContain("U_CAROL");
     expect(text(r)).toMatch(/^Recorded: \*Partly\*/);
     expect(await world.services.store.feedback.gradesOf(incident.id)).toEqual([expect.objectContaining({ userId: "U_CAROL", grade: "partly" })]);
+  });
+
+  it("a grade given in the resolution note redraws the question and keeps the note", async () => {
+    const incident = await declare("search slow");
+    const note = { type: "section", block_id: "note", text: { type: "mrkdwn", text: `:white_check_mark: ${incident.id} open → *resolved* by aisre: all alerts resolved` } };
+    const question = causeGradeMessage({ incidentId: incident.id, grades: [] });
+    const r = await click(`${ACTION.causeGradePrefix}right`, incident.id, { user: "U_DAVE", message: { text: "resolved", blocks: [note, ...question.blocks] } });
+    expect(r.calls).toEqual(["ack", "client.chat.update", "respond"]);
+    const update = r.api[0];
+    defined(update, "the update");
+    const blocks = (update.args as { blocks: Array<{ block_id?: string }> }).blocks;
+    expect(blocks[0]).toEqual(note);
+    expect(blocks.map((b) => b.block_id)).toEqual(["note", BLOCK.causeGradeQuestion, BLOCK.causeGrade, BLOCK.causeGradeBy]);
+    expect(JSON.stringify(blocks.at(-1))).toContain("U_DAVE");
   });
 
   it("a grade for an incident that is gone, or a grade it does not know, is an ephemeral answer and stores nothing", async () => {

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { blockKitFeedbackPresenter } from "../../blocks/feedback.ts";
+import { ACTION } from "../../blocks/ids.ts";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
+import { FeedbackService } from "../../src/feedback/feedback-service.ts";
 import type { Alert } from "../../src/domain/alert.ts";
 import type { Topology } from "../../src/domain/topology.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
@@ -151,6 +154,33 @@ describe("IncidentService", () => {
     expect((await store.incidents.get(inc.id))?.status).toBe("open");
     await drain();
     expect(slack.roots().length).toBe(1);
+  });
+
+  it("resolution is one thread message: the note carries the grading question; a second resolution asks again in its own note", async () => {
+    const feedback = new FeedbackService({ store, incidents, outbox, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitFeedbackPresenter });
+    feedback.start();
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved")], changes: [] });
+    clock += 11 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([inc.id]);
+    await drain();
+    const [root] = slack.roots();
+    defined(root, "root");
+    const said = () => slack.replies(root.ts).map((m) => JSON.stringify(m.blocks));
+    const resolved = said().filter((m) => m.includes("→ *resolved*"));
+    expect(resolved.length).toBe(1);
+    expect(resolved[0]).toContain("Was this the cause?");
+    expect(resolved[0]).toContain(ACTION.causeGradePrefix);
+    expect(said().filter((m) => m.includes("Was this the cause?")).length).toBe(1);
+    // Reopened and resolved again: the story gets its second resolution, asking in it.
+    await incidents.changeStatus(inc.id, "open", "U_ALICE", "not over");
+    await incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
+    await drain();
+    expect(said().filter((m) => m.includes("Was this the cause?")).length).toBe(2);
+    expect(said().filter((m) => m.includes("Was this the cause?") && !m.includes("→ *resolved*"))).toEqual([]);
+    feedback.stop();
   });
 
   it("severity follows the firing alerts down once the more severe ones have been quiet for the quiet period; a person's severity stays", async () => {

@@ -250,6 +250,11 @@ const CASES: Record<string, () => unknown> = {
   "blocks/feedback.ts#feedbackBlock": () => [feedback.feedbackBlock("answer", HOSTILE), feedback.feedbackBlock("diagnosis")],
   "blocks/feedback.ts#withFeedback": () => feedback.withFeedback({ text: MD, blocks: [] }, "answer", HOSTILE),
   "blocks/feedback.ts#causeGradeMessage": () => [feedback.causeGradeMessage({ ...hostileCopy({ incidentId: "INC-1", service: "s", cause: "c" }), confidence: 0.5, grades: [{ userId: HOSTILE, grade: "right" }] }), feedback.causeGradeMessage({ incidentId: HOSTILE, grades: [{ userId: "U_ALICE", grade: "unknown" }] })],
+  "blocks/feedback.ts#withCauseGrade": () => {
+    const question = feedback.causeGradeMessage({ ...hostileCopy({ incidentId: "INC-1", service: "s", cause: "c" }), grades: [{ userId: HOSTILE, grade: "right" }] });
+    const note = thread.statusChangedMessage(incident, "open", "resolved", HOSTILE, HOSTILE);
+    return [feedback.withCauseGrade({ text: note.text, blocks: [...note.blocks, ...question.blocks] }, question), feedback.withCauseGrade(undefined, question)];
+  },
   "blocks/help.ts#helpBlocks": () => help.helpBlocks([{ usage: "status <service>", summary: "health" }]),
   "blocks/help.ts#helpText": () => help.helpText([{ usage: "status <service>", summary: "health" }]),
   "blocks/incident-card.ts#incidentCardMessage": () => [card.incidentCardMessage(cardView), card.incidentCardMessage({ ...cardView, incident: { ...cardView.incident, status: "resolved" } }), card.incidentCardMessage({ ...cardView, headline: undefined, resolution: undefined, diagnosis: undefined })],
