@@ -526,7 +526,8 @@ function kindPhrase(st: ServiceState): string {
   if (!best || best.z <= Z_THRESHOLD) return "";
   const k = best.cls.kind;
   const verb = best.moved === "up" ? "rose" : "dropped";
-  const label = k === "errors" ? "errors" : k === "availability" ? "availability" : k === "other" || k === "traffic" ? best.metric : k === "saturation" ? `${best.metric}` : k;
+  // A metric's name in words ("cache evictions rate", not cache_evictions_rate): it lands on the card's headline.
+  const label = k === "errors" ? "errors" : k === "availability" ? "availability" : k === "other" || k === "traffic" || k === "saturation" ? best.metric.replace(/_/g, " ") : k;
   return `${label} ${verb}`;
 }
 

@@ -111,6 +111,11 @@ describe("diagnose: direction of a metric", () => {
     expect(cache?.evidence.some((e) => e.kind === "metric") ?? false).toBe(false);
     for (const h of d.hypotheses) expect(h.cause).not.toMatch(/evictions\S* (dropped|fell)/);
   });
+
+  it("names a metric in words in the cause, as the card's headline shows it", () => {
+    const d = diagnose({ anomalyStart: ONSET, services: [svc("cache", metric("cache_evictions_rate", 2, step(20)), metric("latency_p99", 0.002, flat))], symptom: { service: "cache" } });
+    expect(itemAt(d.hypotheses, 0).cause).toBe("cache: its cache evictions rate rose.");
+  });
 });
 
 describe("diagnose: changes and other evidence", () => {
