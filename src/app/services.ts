@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { IncidentEventRelay } from "../incident/event-relay.ts";
 import type { Config } from "../config.ts";
 import { IncidentService } from "../incident/incident-service.ts";
@@ -165,6 +166,9 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics,
     secrets: sourceSecrets(config),
     clock,
+    // The embedded store's door answers once a delivery is in the door journal (a file in the data
+    // folder), not after a turn of PGlite's one connection; on Postgres, once its row is committed.
+    journal: db.driver === "pglite" ? { dir: join(config.dataDir, "door-journal") } : undefined,
     handlers: {
       ingest: (d) => incidents.ingest(d),
       external: (events, source) => sync.handleExternal(events, source),

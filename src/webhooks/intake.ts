@@ -1,13 +1,14 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
 import { receiveDelivery } from "../ingest/registry.ts";
-import type { ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import type { ParsedDelivery, ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import { JournaledDoor, type JournaledDoorOptions } from "./journaled-door.ts";
 
 /** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
 const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
@@ -35,14 +36,21 @@ export class WebhookIntake {
   private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock };
   readonly processor: DeliveryProcessor;
   private readonly groupCommit: DeliveryGroupCommit;
+  private readonly journaled?: JournaledDoor;
 
-  /** `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the sandbox). */
-  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions }) {
+  /**
+   * `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the
+   * sandbox). `journal`: a folder for the door journal (the embedded store's door: a delivery is
+   * durable once journaled, see JournaledDoor); without it each delivery is stored before its answer.
+   */
+  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions; journal?: JournaledDoorOptions & { dir: string } }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
     this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
     const processor = this.processor;
-    this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease: () => ({ owner: processor.owner, ms: processor.leaseMs }) });
+    const lease = () => ({ owner: processor.owner, ms: processor.leaseMs });
+    this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease });
+    if (options.journal) this.journaled = new JournaledDoor({ ...options.journal, deliveries: options.store.deliveries, logger: options.logger, lease, submit: (source, parsed) => processor.submit(source, parsed) });
   }
 
   /** The body limit of a source this intake knows (undefined for an unknown one). */
@@ -73,7 +81,16 @@ export class WebhookIntake {
       try {
         // Stored, with the concurrent deliveries of the same few milliseconds (group commit), under
         // this replica's lease: it processes the delivery now; if it dies, another claims it.
-        fresh = await this.groupCommit.record({ source: sourceName, deliveryId: parsed.deliveryId, body: stored });
+        const row = { source: sourceName, deliveryId: parsed.deliveryId, body: stored };
+        // A body the store would refuse (a NUL character) is not journaled: it is answered by the store itself.
+        if (this.journaled && !stored.body.includes("\u0000")) {
+          // Journaled: processing gets it once it is moved into the store.
+          fresh = await this.journaled.record(row, parsed);
+          if (fresh) {
+            count("accepted");
+            return accepted(parsed);
+          }
+        } else fresh = await this.groupCommit.record(row);
       } catch (e) {
         count("store_unavailable");
         this.o.logger.error({ err: e, source: sourceName, deliveryId: parsed.deliveryId }, "webhook not stored; answered 503");
@@ -85,7 +102,7 @@ export class WebhookIntake {
       }
       count("accepted");
       this.processor.submit(sourceName, parsed);
-      return parsed.reply ?? { status: 202, body: { ok: true, status: "accepted", deliveryId: parsed.deliveryId, alerts: parsed.alerts.length, changes: parsed.changes.length, ignored: parsed.ignored } };
+      return accepted(parsed);
     } catch (e) {
       if (isAppError(e)) {
         count(e.code);
@@ -99,12 +116,20 @@ export class WebhookIntake {
     }
   }
 
-  /** Starts continuous recovery: pending deliveries nobody holds are claimed, at start and while running. */
+  /**
+   * Starts continuous recovery: pending deliveries nobody holds are claimed, at start and while
+   * running — those an earlier process left in the door journal first stored.
+   */
   start(): void {
     this.processor.start();
+    void this.journaled?.recoverPrevious().then(
+      (n) => n > 0 && this.processor.poke(),
+      (e: unknown) => this.o.logger.error({ err: e }, "journaled deliveries of an earlier run not recovered; their files are kept for the next start"),
+    );
   }
 
   async stop(): Promise<void> {
+    await this.journaled?.stop();
     await this.processor.stop();
   }
 
@@ -113,11 +138,14 @@ export class WebhookIntake {
     return this.processor.recoverAll();
   }
 
-  /** Waits for queued deliveries to be processed. */
+  /** Waits for queued deliveries (journaled ones too) to be processed. */
   async drain(): Promise<void> {
+    await this.journaled?.drain();
     await this.processor.drain();
   }
 }
+
+const accepted = (parsed: ParsedDelivery): IntakeAnswer => parsed.reply ?? { status: 202, body: { ok: true, status: "accepted", deliveryId: parsed.deliveryId, alerts: parsed.alerts.length, changes: parsed.changes.length, ignored: parsed.ignored } };
 
 function keptHeaders(h: WebhookRequest["headers"]): Record<string, string> {
   const out: Record<string, string> = {};

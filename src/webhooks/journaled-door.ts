@@ -1,0 +1,191 @@
+import type { ParsedDelivery } from "../ingest/types.ts";
+import type { Logger } from "../log.ts";
+import { isConnectionError } from "../store/health.ts";
+import type { DeliveryRepo } from "../store/repos/deliveries.ts";
+import { DoorJournal, type DoorJournalOptions, type JournalEntry } from "./door-journal.ts";
+import type { DeliveryRow } from "./group-commit.ts";
+
+interface Unmoved {
+  row: DeliveryRow;
+  parsed: ParsedDelivery;
+  key: string;
+  seq: number;
+}
+
+export interface JournaledDoorOptions extends DoorJournalOptions {
+  /** Most journaled deliveries moved into the store in one statement. */
+  moveBatch?: number;
+  /** Journaled deliveries not yet in the store past which the door waits for the store (memory stays bounded). */
+  maxUnmoved?: number;
+  /** Delivery keys remembered to answer a redelivery as a duplicate without asking the store. */
+  recentKeys?: number;
+}
+
+const keyOf = (r: { source: string; deliveryId: string }) => `${r.source}\n${r.deliveryId}`;
+const RETRY_MS = 1000;
+
+/**
+ * The embedded store's webhook door: a delivery is durable once it is in the door journal (a file
+ * under the data folder, synced in groups), and is answered then — not after a turn of the embedded
+ * database's one connection, which processing holds for whole transactions. Journaled deliveries
+ * are moved into the store in bulk (one statement for many), leased to this replica, and handed to
+ * processing only if the store did not have them yet, so a redelivery is processed once. At start,
+ * whatever an earlier process journaled but had not moved is stored (unleased: processing claims
+ * it) before its file is removed.
+ *
+ * A redelivery of a delivery the door still remembers (or is writing) is answered as a duplicate;
+ * an older one is answered as accepted, and the store — which has it — drops it.
+ */
+export class JournaledDoor {
+  private readonly journal: DoorJournal;
+  private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger; submit: (source: string, parsed: ParsedDelivery) => void };
+  private readonly writing = new Map<string, Promise<number>>();
+  private recent = new Set<string>();
+  private older = new Set<string>();
+  private unmoved: Unmoved[] = [];
+  private moving?: Promise<void>;
+  private room?: { promise: Promise<void>; resolve(): void };
+
+  constructor(options: JournaledDoorOptions & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger; submit: (source: string, parsed: ParsedDelivery) => void }) {
+    const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
+    this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
+    this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? 50_000 };
+  }
+
+  /** Journals a delivery; true once it is on disk, false for a redelivery the door remembers. */
+  async record(row: DeliveryRow, parsed: ParsedDelivery): Promise<boolean> {
+    const key = keyOf(row);
+    const first = this.writing.get(key);
+    if (first) {
+      await first; // the same delivery, concurrently: a duplicate once the first is on disk (its failure if it failed)
+      return false;
+    }
+    if (this.recent.has(key) || this.older.has(key)) return false;
+    while (this.unmoved.length >= this.o.maxUnmoved) await this.waitForRoom();
+    const written = this.journal.append(row);
+    this.writing.set(key, written);
+    try {
+      const seq = await written;
+      this.remember(key);
+      this.unmoved.push({ row, parsed, key, seq });
+      this.kick();
+      return true;
+    } finally {
+      this.writing.delete(key);
+    }
+  }
+
+  /** Stores what an earlier process journaled but had not moved, then removes its files. Returns how many were new to the store. */
+  async recoverPrevious(): Promise<number> {
+    let fresh = 0;
+    for (const { path, entries } of this.journal.previous()) {
+      for (let i = 0; i < entries.length; i += this.o.moveBatch) fresh += (await this.storeUnleased(entries.slice(i, i + this.o.moveBatch))).size;
+      await this.journal.drop(path);
+    }
+    if (fresh > 0) this.o.logger.info({ deliveries: fresh }, "journaled webhook deliveries recovered into the store");
+    return fresh;
+  }
+
+  /** Resolves once every delivery journaled so far is in the store (and handed to processing). */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.journal.settled();
+      if (this.moving) await this.moving;
+      else if (this.writing.size === 0 && this.unmoved.length === 0) return;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
+    await this.journal.close();
+  }
+
+  private remember(key: string): void {
+    this.recent.add(key);
+    if (this.recent.size >= this.o.recentKeys) {
+      this.older = this.recent;
+      this.recent = new Set();
+    }
+  }
+
+  private waitForRoom(): Promise<void> {
+    if (!this.room) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.room = { promise, resolve };
+    }
+    return this.room.promise;
+  }
+
+  private kick(): void {
+    if (this.moving) return;
+    this.moving = this.move()
+      .catch((e: unknown) => this.o.logger.error({ err: e }, "moving journaled deliveries into the store failed; retrying"))
+      .finally(() => {
+        this.moving = undefined;
+        if (this.unmoved.length > 0) this.kick();
+      });
+  }
+
+  private async move(): Promise<void> {
+    while (this.unmoved.length > 0) {
+      const batch = this.unmoved.splice(0, this.o.moveBatch);
+      if (this.room && this.unmoved.length < this.o.maxUnmoved) {
+        this.room.resolve();
+        this.room = undefined;
+      }
+      const stored = await this.storeLeased(batch);
+      for (const m of batch) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed);
+      const bySegment = new Map<number, number>();
+      for (const m of batch) if (!stored.refused.has(m.key)) bySegment.set(m.seq, (bySegment.get(m.seq) ?? 0) + 1);
+      for (const [seq, n] of bySegment) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
+    }
+  }
+
+  /**
+   * Stores a batch leased to this replica. While the store is unreachable it keeps trying (the
+   * entries are safe in the journal). A batch the store refuses is stored one by one; a delivery it
+   * refuses alone stays in the journal (its file is kept and read again at the next start).
+   */
+  private async storeLeased(batch: Unmoved[]): Promise<{ fresh: Set<string>; refused: Set<string> }> {
+    const rows = batch.map((m) => m.row);
+    for (;;) {
+      try {
+        return { fresh: await this.o.deliveries.recordMany(rows, this.o.lease()), refused: new Set() };
+      } catch (e) {
+        if (isConnectionError(e)) {
+          this.o.logger.warn({ err: e, deliveries: rows.length }, "journaled deliveries not stored yet (database unreachable); retrying");
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+          continue;
+        }
+        if (rows.length === 1) return { fresh: new Set(), refused: this.refused(batch, e) };
+        this.o.logger.warn({ err: e, deliveries: rows.length }, "a batch of journaled deliveries was refused; storing them one by one");
+        const fresh = new Set<string>();
+        const refused = new Set<string>();
+        for (const m of batch) {
+          const one = await this.storeLeased([m]);
+          for (const k of one.fresh) fresh.add(k);
+          for (const k of one.refused) refused.add(k);
+        }
+        return { fresh, refused };
+      }
+    }
+  }
+
+  private refused(batch: Unmoved[], e: unknown): Set<string> {
+    for (const m of batch) this.o.logger.error({ err: e, source: m.row.source, deliveryId: m.row.deliveryId }, "the store refused a journaled delivery; it stays in the door journal");
+    return new Set(batch.map((m) => m.key));
+  }
+
+  private async storeUnleased(entries: JournalEntry[]): Promise<Set<string>> {
+    try {
+      return await this.o.deliveries.recordMany(entries);
+    } catch (e) {
+      if (entries.length === 1 || isConnectionError(e)) throw e;
+      const fresh = new Set<string>();
+      for (const entry of entries) for (const k of await this.storeUnleased([entry])) fresh.add(k);
+      return fresh;
+    }
+  }
+}

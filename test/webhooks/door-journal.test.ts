@@ -1,0 +1,121 @@
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { IngestResult } from "../../src/incident/incident-service.ts";
+import { generic } from "../../src/ingest/sources/generic.ts";
+import { silentLogger } from "../../src/log.ts";
+import type { Db } from "../../src/store/db.ts";
+import { openDb } from "../../src/store/open.ts";
+import { createStore } from "../../src/store/store.ts";
+import { DoorJournal, readEntries } from "../../src/webhooks/door-journal.ts";
+import { WebhookIntake } from "../../src/webhooks/intake.ts";
+import { eventually } from "../support/eventually.ts";
+
+const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
+const body = (name: string) => JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] });
+const headers = (id: string) => ({ "content-type": "application/json", "x-aisre-delivery": id });
+/** Every delivery id in the journal's files right now. */
+const journaled = (dir: string) => new Set(readdirSync(dir).flatMap((f) => readEntries(readFileSync(join(dir, f), "utf8")).map((e) => e.deliveryId)));
+const rows = (db: Db) => db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries ORDER BY delivery_id");
+
+describe("the door journal (the embedded store's webhook door)", () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+  const setUp = async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
+    const db = await openDb({ dataDir: "memory" });
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
+    const seen: string[] = [];
+    const intake = () => {
+      const i = new WebhookIntake({
+        sources: [generic],
+        store: createStore(db),
+        logger: silentLogger,
+        secrets: {},
+        // Segments sealed by size or age only when the test says so.
+        journal: { dir, segmentMs: 600_000 },
+        handlers: {
+          async ingest(d) {
+            seen.push(...d.alerts.map((a) => a.name));
+            return NONE;
+          },
+        },
+      });
+      cleanup.push(() => i.stop());
+      return i;
+    };
+    return { dir, db, seen, intake };
+  };
+
+  it("answers each of many concurrent webhooks once it is in the journal's file, then stores and processes each once; a duplicate in the burst is a no-op; no file is left", async () => {
+    const { dir, db, seen, intake: make } = await setUp();
+    const intake = make();
+    const deliveries = Array.from({ length: 60 }, (_, i) => ({ id: `d-${i}`, name: `A${i}` }));
+    deliveries.push({ id: "d-7", name: "A7" });
+    const answers = await Promise.all(
+      deliveries.map(async (d) => {
+        const answer = await intake.accept("generic", { headers: headers(d.id), body: Buffer.from(body(d.name)) });
+        // Read the moment the answer is given: a 2xx is already on disk.
+        return { status: answer.status, onDisk: journaled(dir).has(d.id) };
+      }),
+    );
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(60);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    for (const a of answers) expect(a.onDisk).toBe(true);
+    await intake.drain();
+    expect(seen.sort()).toEqual(
+      deliveries
+        .slice(0, 60)
+        .map((d) => d.name)
+        .sort(),
+    );
+    const stored = await rows(db);
+    expect(stored).toHaveLength(60);
+    expect(stored.filter((r) => !r.processed)).toEqual([]);
+    // A redelivery later is a duplicate too, and changes nothing.
+    expect((await intake.accept("generic", { headers: headers("d-3"), body: Buffer.from(body("A3")) })).status).toBe(200);
+    await intake.stop();
+    expect(readdirSync(dir)).toEqual([]);
+    expect(seen).toHaveLength(60);
+  }, 120_000);
+
+  it("after a crash, stores and processes what was journaled but not yet stored, once: not what the store already had, not a torn line", async () => {
+    const { dir, db, seen, intake } = await setUp();
+    // What a process killed mid-storm leaves: deliveries journaled (and acknowledged), one of them
+    // already moved into the store and processed, and a last line cut short by the kill.
+    const crashed = new DoorJournal(dir);
+    const stored = (id: string, name: string) => ({ source: "generic", deliveryId: id, body: { headers: headers(id), body: body(name), receivedAt: "2026-12-05T21:00:00.000Z" } });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => crashed.append(stored(`k-${i}`, `K${i}`))));
+    const store = createStore(db);
+    await store.deliveries.recordMany([stored("k-0", "K0")]);
+    await store.deliveries.markProcessed("generic", "k-0");
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file!), JSON.stringify({ s: "generic", d: "torn", b: stored("torn", "Torn").body }).slice(0, 40));
+
+    const restarted = intake();
+    restarted.start();
+    await eventually(async () => ((await rows(db)).filter((r) => r.processed).length === 40 ? true : undefined), "every journaled delivery processed", 60_000);
+    await restarted.drain();
+    expect(seen.sort()).toEqual(Array.from({ length: 39 }, (_, i) => `K${i + 1}`).sort());
+    expect((await rows(db)).map((r) => r.delivery_id)).not.toContain("torn");
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
+  it("refuses (never acknowledges) an append that cannot reach the disk", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const journal = new DoorJournal(dir);
+    const first = await journal.append({ source: "generic", deliveryId: "a", body: {} });
+    // The folder gone under it: creating the next file fails, so the append is refused, not acknowledged.
+    await journal.close();
+    rmSync(dir, { recursive: true, force: true });
+    await expect(journal.append({ source: "generic", deliveryId: "b", body: {} })).rejects.toThrow();
+    expect(first).toBe(1);
+  });
+});
