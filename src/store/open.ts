@@ -14,6 +14,8 @@ export interface OpenOptions {
   logger?: Logger;
   /** Keep trying to reach Postgres at start for this long, with backoff (the server answers 503 meanwhile). */
   waitForDatabaseMs?: number;
+  /** The embedded database in a worker thread (the service's: its statements never stop the HTTP door). */
+  worker?: boolean;
 }
 
 /** Opens the configured database and brings its schema up to date. */
@@ -21,7 +23,7 @@ export async function openDb(options: OpenOptions): Promise<Db> {
   const pgliteDir = options.dataDir === "memory" ? "memory" : embeddedDbDir(options.dataDir);
   // PGlite's first start creates its database cluster: the longest step of a first `npm start`.
   if (!options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir)) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
-  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir);
+  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir, { worker: options.worker });
   try {
     await migrate(db);
   } catch (e) {
@@ -57,5 +59,5 @@ const DATABASE_START_WAIT_MS = 10 * 60_000;
  * of the product, so PGlite's WebAssembly compiles while the modules load.
  */
 export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger): Promise<Db> {
-  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS });
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS, worker: true });
 }

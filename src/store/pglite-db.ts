@@ -62,10 +62,18 @@ function freshTemplate(): Blob | undefined {
   return template;
 }
 
-/** The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory). */
-export async function openPgliteDb(dataDir: string | "memory"): Promise<Db> {
+/**
+ * The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory).
+ * `worker`: in a worker thread (a data folder only; see pglite-worker.ts) — the service's database,
+ * so that statements never stop its HTTP door.
+ */
+export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean } = {}): Promise<Db> {
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
+  if (options.worker && dataDir !== "memory") {
+    const { openPgliteInWorker } = await import("./pglite-worker.ts");
+    return openPgliteInWorker(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] }, fresh ? templatePath : undefined);
+  }
   const loadDataDir = fresh ? freshTemplate() : undefined;
   const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`], ...(loadDataDir ? { loadDataDir } : {}) });
   return bind(pg, pg);

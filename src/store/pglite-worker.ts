@@ -1,0 +1,187 @@
+import { readFileSync } from "node:fs";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import type { Db } from "./db.ts";
+import { alwaysUp } from "./health.ts";
+
+/**
+ * PGlite in a worker thread. Postgres compiled to WebAssembly runs each statement synchronously on
+ * the thread that calls it: on the main thread, every statement — a long transaction of a storm's
+ * processing — stops the HTTP door for its duration. Here the main thread sends statements and
+ * receives rows (structured clone: dates stay dates); the worker owns the one connection, so the
+ * semantics are PGlite's own (a statement outside a transaction waits for the transaction).
+ */
+
+type Request =
+  | { id: number; op: "query"; tx?: number; sql: string; params: unknown[] }
+  | { id: number; op: "exec"; tx?: number; sql: string }
+  | { id: number; op: "begin" }
+  | { id: number; op: "end"; tx: number; commit: boolean }
+  | { id: number; op: "close" };
+
+/** A request before it is numbered. */
+type Unnumbered<R> = R extends unknown ? Omit<R, "id"> : never;
+
+type Reply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; error: { message: string; props: Record<string, unknown> } };
+
+interface WorkerInit {
+  pgliteWorker: true;
+  dataDir: string;
+  options: Record<string, unknown>;
+  /** A dump to start a fresh data folder from (see startFreshDatabasesFrom). */
+  loadDataDirFrom?: string;
+}
+
+/** An Error as the worker saw it, with its fields (code, severity, detail…) that callers read. */
+function revive(e: { message: string; props: Record<string, unknown> }): Error {
+  return Object.assign(new Error(e.message), e.props);
+}
+
+/** Opens the embedded database in `dataDir` inside a worker thread; `options` are PGlite.create's (clonable ones). */
+export async function openPgliteInWorker(dataDir: string, options: Record<string, unknown>, loadDataDirFrom?: string): Promise<Db> {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { pgliteWorker: true, dataDir, options, loadDataDirFrom } satisfies WorkerInit });
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  let next = 1;
+  let dead: Error | undefined;
+  worker.on("message", (m: Reply) => {
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    if (m.ok) w.resolve(m.value);
+    else w.reject(revive(m.error));
+  });
+  const fail = (e: Error) => {
+    dead = e;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  worker.on("error", (e) => fail(e instanceof Error ? e : new Error(String(e))));
+  worker.on("exit", (code) => fail(new Error(`the embedded database's worker exited (${code})`)));
+  const call = (req: Unnumbered<Request>): Promise<unknown> => {
+    if (dead) return Promise.reject(dead);
+    const id = next++;
+    return new Promise((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      worker.postMessage({ ...req, id });
+    });
+  };
+  // The worker answers id 0 once the database is open (or with why it could not be).
+  await new Promise<void>((resolve, reject) => {
+    waiting.set(0, { resolve: () => resolve(), reject });
+  });
+  let closed = false;
+  const bind = (tx?: number): Db => ({
+    driver: "pglite",
+    health: alwaysUp,
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await call({ op: "query", tx, sql, params })) as T[];
+    },
+    async exec(sql: string) {
+      await call({ op: "exec", tx, sql });
+    },
+    async transaction<T>(fn: (t: Db) => Promise<T>): Promise<T> {
+      // One connection: a nested transaction runs inside the outer one.
+      if (tx !== undefined) return fn(bind(tx));
+      const id = (await call({ op: "begin" })) as number;
+      let result: T;
+      try {
+        result = await fn(bind(id));
+      } catch (e) {
+        await call({ op: "end", tx: id, commit: false }).catch(() => undefined);
+        throw e;
+      }
+      await call({ op: "end", tx: id, commit: true });
+      return result;
+    },
+    async tryAdvisoryLock(key: number) {
+      // One process owns a PGlite data folder, so the lock only guards against this process.
+      const [row] = (await call({ op: "query", sql: "SELECT pg_try_advisory_lock($1) AS locked", params: [key] })) as Array<{ locked: boolean }>;
+      if (!row?.locked) return null;
+      return async () => {
+        await call({ op: "query", sql: "SELECT pg_advisory_unlock($1)", params: [key] });
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await call({ op: "close" }).catch(() => undefined);
+      await worker.terminate();
+    },
+  });
+  return bind();
+}
+
+async function serve(init: WorkerInit): Promise<void> {
+  const port = parentPort!;
+  const { PGlite } = await import("@electric-sql/pglite");
+  type Tx = Parameters<Parameters<InstanceType<typeof PGlite>["transaction"]>[0]>[0];
+  const reply = (r: Reply) => port.postMessage(r);
+  const failure = (id: number, e: unknown): Reply => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const props: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(err)) if (v === null || ["string", "number", "boolean"].includes(typeof v)) props[k] = v;
+    return { id, ok: false, error: { message: err.message, props } };
+  };
+  let pg: InstanceType<typeof PGlite>;
+  try {
+    const loadDataDir = init.loadDataDirFrom ? new Blob([readFileSync(init.loadDataDirFrom)]) : undefined;
+    pg = await PGlite.create(init.dataDir, { ...init.options, ...(loadDataDir ? { loadDataDir } : {}) });
+  } catch (e) {
+    reply(failure(0, e));
+    return;
+  }
+  reply({ id: 0, ok: true });
+  const txs = new Map<number, { tx: Tx; end(commit: boolean): void }>();
+  const ends = new Map<number, Promise<unknown>>();
+  let nextTx = 1;
+  const on = (tx: number | undefined) => {
+    if (tx === undefined) return pg;
+    const t = txs.get(tx);
+    if (!t) throw new Error(`no open transaction ${tx}`);
+    return t.tx;
+  };
+  port.on("message", (req: Request) => {
+    void (async (): Promise<Reply> => {
+      switch (req.op) {
+        case "query":
+          return { id: req.id, ok: true, value: (await on(req.tx).query(req.sql, req.params)).rows };
+        case "exec":
+          await on(req.tx).exec(req.sql);
+          return { id: req.id, ok: true };
+        case "begin": {
+          const txId = nextTx++;
+          return await new Promise<Reply>((answered) => {
+            const done = pg.transaction(
+              (tx) =>
+                new Promise<void>((commit, rollback) => {
+                  txs.set(txId, { tx, end: (c) => (c ? commit() : rollback(new Error("rolled back"))) });
+                  answered({ id: req.id, ok: true, value: txId });
+                }),
+            );
+            // The end's reply goes out once PGlite has committed or rolled back.
+            ends.set(txId, done);
+            done.catch(() => undefined);
+          });
+        }
+        case "end": {
+          const t = txs.get(req.tx);
+          if (!t) throw new Error(`no open transaction ${req.tx}`);
+          txs.delete(req.tx);
+          t.end(req.commit);
+          const done = ends.get(req.tx);
+          ends.delete(req.tx);
+          try {
+            await done;
+          } catch (e) {
+            if (req.commit) throw e;
+          }
+          return { id: req.id, ok: true };
+        }
+        case "close":
+          if (!pg.closed) await pg.close();
+          return { id: req.id, ok: true };
+      }
+    })().then(reply, (e: unknown) => reply(failure(req.id, e)));
+  });
+}
+
+if (!isMainThread && (workerData as Partial<WorkerInit> | undefined)?.pgliteWorker) await serve(workerData as WorkerInit);
