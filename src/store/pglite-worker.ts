@@ -11,12 +11,7 @@ import { alwaysUp } from "./health.ts";
  * semantics are PGlite's own (a statement outside a transaction waits for the transaction).
  */
 
-type Request =
-  | { id: number; op: "query"; tx?: number; sql: string; params: unknown[] }
-  | { id: number; op: "exec"; tx?: number; sql: string }
-  | { id: number; op: "begin" }
-  | { id: number; op: "end"; tx: number; commit: boolean }
-  | { id: number; op: "close" };
+type Request = { id: number; op: "query"; tx?: number; sql: string; params: unknown[] } | { id: number; op: "exec"; tx?: number; sql: string } | { id: number; op: "begin" } | { id: number; op: "end"; tx: number; commit: boolean } | { id: number; op: "close" };
 
 /** A request before it is numbered. */
 type Unnumbered<R> = R extends unknown ? Omit<R, "id"> : never;
