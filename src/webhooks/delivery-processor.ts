@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { LeaseLoop } from "../async/lease-loop.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import type { ParsedDelivery, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
@@ -69,7 +68,6 @@ const keyOf = (source: string, deliveryId: string) => `${source}\n${deliveryId}`
  * delivery that keeps failing is retried with backoff, then parked with its error.
  */
 export class DeliveryProcessor {
-  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private readonly o: Required<ProcessorOptions> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly waiting: Queued[] = [];
@@ -77,17 +75,28 @@ export class DeliveryProcessor {
   /** While a claimed page is being queued: work starts once it is all there. */
   private gathering = false;
   private inFlight = 0;
-  /** Deliveries this replica holds (queued or being processed): their leases are renewed. */
-  private readonly held = new Set<string>();
-  private running = false;
-  private loopDone?: Promise<void>;
-  private heartbeat?: NodeJS.Timeout;
-  private wake?: () => void;
-  private sleepTimer?: NodeJS.Timeout;
+  /** Claims, and renews the leases of the deliveries this replica holds (queued or being processed). */
+  private readonly lease: LeaseLoop<string>;
+  private lastGauges = 0;
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
     this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, ...options };
+    const { store, leaseMs } = this.o;
+    this.lease = new LeaseLoop({
+      leaseMs,
+      pollMs: this.o.pollMs,
+      up: () => store.db.health.up(),
+      pass: () => this.recoverPass(),
+      renew: (keys) => store.deliveries.renewLeases(this.owner, keys, leaseMs),
+      logger: this.o.logger,
+      failed: { pass: "claiming pending deliveries failed; retrying", renew: "renewing delivery leases failed" },
+    });
+  }
+
+  /** This replica's name on the deliveries it claims. */
+  get owner(): string {
+    return this.lease.owner;
   }
 
   get leaseMs(): number {
@@ -96,7 +105,7 @@ export class DeliveryProcessor {
 
   /** Queues a delivery this replica just stored (and holds the lease of). */
   submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
-    this.held.add(keyOf(sourceName, parsed.deliveryId));
+    this.lease.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
     this.waiting.push({ sourceName, parsed, attempts });
     if (this.working || this.gathering) return;
@@ -116,7 +125,7 @@ export class DeliveryProcessor {
         // deliveries' leases run out and they are claimed again.
         await this.processBatch(batch).catch((e: unknown) => this.o.logger.error({ err: e, deliveries: batch.map((b) => b.parsed.deliveryId) }, "deliveries left pending; they will be claimed again"));
         for (const b of batch) {
-          this.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
+          this.lease.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
           this.inFlight--;
         }
       }
@@ -149,23 +158,17 @@ export class DeliveryProcessor {
 
   /** Starts the recovery loop and the lease heartbeat. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.heartbeat = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseMs / 3)));
-    this.loopDone = this.loop();
+    this.lease.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    clearInterval(this.heartbeat);
-    this.wake?.();
-    await this.loopDone;
+    await this.lease.stop();
     await this.drain();
   }
 
   /** Looks for claimable deliveries now rather than at the next poll. */
   poke(): void {
-    this.wake?.();
+    this.lease.poke();
   }
 
   /** Waits for queued deliveries to be processed. */
@@ -187,33 +190,15 @@ export class DeliveryProcessor {
     }
   }
 
-  private async loop(): Promise<void> {
-    let lastGauges = 0;
-    while (this.running) {
-      let claimed = 0;
-      try {
-        if (this.o.store.db.health.up()) {
-          claimed = await this.claimPage();
-          await this.drain();
-          if (Date.now() - lastGauges > 5000) {
-            lastGauges = Date.now();
-            await this.updateGauges();
-          }
-        }
-      } catch (e) {
-        this.o.logger.warn({ err: e }, "claiming pending deliveries failed; retrying");
-      }
-      if (claimed === 0 && this.running) await this.sleep(this.o.pollMs);
+  /** One pass of the recovery loop: a page claimed and processed, the backlog gauges now and then. */
+  private async recoverPass(): Promise<number> {
+    const claimed = await this.claimPage();
+    await this.drain();
+    if (Date.now() - this.lastGauges > 5000) {
+      this.lastGauges = Date.now();
+      await this.updateGauges();
     }
-  }
-
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      this.wake = resolve;
-      this.sleepTimer = setTimeout(resolve, ms);
-    });
-    clearTimeout(this.sleepTimer);
-    this.wake = undefined;
+    return claimed;
   }
 
   private async claimPage(): Promise<number> {
@@ -276,15 +261,6 @@ export class DeliveryProcessor {
     this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "parked" });
     await this.o.store.deliveries.park(source, deliveryId, error);
     await this.updateGauges().catch(() => undefined);
-  }
-
-  private async renew(): Promise<void> {
-    if (this.held.size === 0 || !this.o.store.db.health.up()) return;
-    try {
-      await this.o.store.deliveries.renewLeases(this.owner, [...this.held], this.o.leaseMs);
-    } catch (e) {
-      this.o.logger.warn({ err: e }, "renewing delivery leases failed");
-    }
   }
 
   private async updateGauges(): Promise<void> {
