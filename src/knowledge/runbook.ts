@@ -177,12 +177,20 @@ export function runbookToKbEntry(rb: Runbook): { id: string; kind: "runbook"; ti
 
 /** Glob (`*`, `?`) match, case-insensitive, whole string. */
 export function globMatch(pattern: string, text: string): boolean {
-  const re = new RegExp(
-    `^${pattern
-      .split("")
-      .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-      .join("")}$`,
-    "i",
-  );
+  let re = globs.get(pattern);
+  if (!re) {
+    re = new RegExp(
+      `^${pattern
+        .split("")
+        .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("")}$`,
+      "i",
+    );
+    if (globs.size >= 1000) globs.clear();
+    globs.set(pattern, re);
+  }
   return re.test(text);
 }
+
+/** Compiled globs: a storm's diagnoses match the same runbook patterns against every alert (bounded). */
+const globs = new Map<string, RegExp>();
