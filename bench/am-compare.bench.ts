@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
-import { childrenOf, stopChild } from "./support/product.ts";
+import { childrenOf, cpuSeconds, stopChild } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -88,6 +88,8 @@ function rssMiB(pid: number): number {
 
 interface AisreRun extends LoadResult {
   readyMs: number;
+  /** CPU seconds the product's process (all its threads) used during the load. */
+  cpuDuringLoad: number;
   processedDuringLoad: number;
   backlogAtEnd: number;
   drainSeconds: number;
@@ -114,7 +116,9 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
   try {
     const readyMs = await waitFor(`${base}/readyz`, child, "aisre");
     const before = await metrics();
+    const cpu0 = cpuSeconds(child.pid!);
     const load = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`ai${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
+    const cpuDuringLoad = cpuSeconds(child.pid!) - cpu0;
     const atEnd = await metrics();
     const rss = rssMiB(child.pid!);
     const sandboxRss = childrenOf(child.pid!).map(rssMiB);
@@ -125,7 +129,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       m = await metrics();
     }
     await stop(child); // writes the CPU profile when asked for one
-    return { ...load, readyMs, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
+    return { ...load, readyMs, cpuDuringLoad, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
   } finally {
     await stop(child);
   }
@@ -151,6 +155,9 @@ export async function run(): Promise<Record<string, string | number>> {
     out[`aisre ${label} ratio to Alertmanager (target ≥ 0.5)`] = (r.rate / am.rate).toFixed(3);
     out[`aisre ${label} refused / errors`] = `${r.failed} ${JSON.stringify(r.statuses)}`;
     out[`aisre ${label} processed during load /s`] = fmt(r.processedDuringLoad / r.seconds);
+    // What a busy machine disturbs least: the product's CPU per delivery acknowledged during the load
+    // (all its threads; processing of what was acknowledged is partly in it, so read it with the line above).
+    out[`aisre ${label} product CPU s during the load; ms per acknowledged delivery`] = `${r.cpuDuringLoad.toFixed(1)}; ${((1000 * r.cpuDuringLoad) / Math.max(1, r.ok)).toFixed(2)}`;
     out[`aisre ${label} backlog at end of load`] = r.backlogAtEnd;
     out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
     out[`aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;
