@@ -140,7 +140,12 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     return { score: afterFix ? 1 : base, ...(since !== undefined ? { since } : {}), reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
   }
   let up: { hops: number; path: string[]; via: string } | undefined;
-  for (const a of warnsOnly(alert.name) ? [] : inc.services) {
+  // An incident a recent change explains waits for no other cause: a dependency failing with its
+  // symptoms joins it only if the change could have disturbed it (the changed service or what it
+  // calls); payments failing under checkout is not explained by cart's rollout.
+  const change = changeBehind(inc, changes, o);
+  const disturbed = !change || change.service === s || dependencyPath(topology, change.service, s, o.maxHops) !== undefined;
+  for (const a of warnsOnly(alert.name) || !disturbed ? [] : inc.services) {
     const onset = inc.serviceOnsetMs?.[a];
     if (onset !== undefined && Math.abs(startsMs - onset) > o.causalWindowMs) continue;
     const p = dependencyPath(topology, a, s, o.maxHops);

@@ -129,6 +129,16 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(d.reason).toContain("checkout depends on payments");
   });
 
+  it("a dependency failing with the symptoms of an incident a rollout explains is a fault of its own, unless the rollout could have disturbed it (payments under cart 1.8.0)", () => {
+    const cart = inc("INC-CART", { services: ["cart", "checkout", "frontend"], openedMin: 15, onsets: { cart: 15, checkout: 18, frontend: 18 } });
+    const deploys: RecentChange[] = [{ service: "cart", atMs: at(12), what: "deploy 1.8.0" }];
+    expect(groupAlert(firing("error-ratio anomaly", "payments", 19), at(19), [cart], sim, undefined, deploys).kind).toBe("new");
+    // What cart calls may be disturbed by its rollout: the cache failing with it joins.
+    expect(groupAlert(firing("RedisEvictionsHigh", "cache", 19), at(19), [cart], sim, undefined, deploys)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
+    // Without the rollout, payments failing with checkout is the cause the incident was waiting for.
+    expect(groupAlert(firing("error-ratio anomaly", "payments", 19), at(19), [cart], sim)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
+  });
+
   it("a downstream symptom of the incident's service joins it (checkout fails under the cache incident)", () => {
     const cascade = inc("INC-C", { services: ["cache"], openedMin: 5, suspectedCause: "cache" });
     expect(groupAlert(firing("SLOErrorBudgetBurn", "checkout", 13), at(14), [cascade], sim)).toMatchObject({ kind: "join", incidentId: "INC-C" });
