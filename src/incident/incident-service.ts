@@ -504,10 +504,12 @@ export class IncidentService {
     // A change keeps its id through its statuses (a deploy pending → success): the latest state is
     // kept, and it is announced to incidents once, when first seen.
     if (!(await s.changes.record(change))) return 0;
-    if (change.kind === "deploy" || change.kind === "config") await this.splitByLateChange(s, change, notify);
+    // Incidents split off by this change have it already (attachRecentChanges).
+    const split = change.kind === "deploy" || change.kind === "config" ? await this.splitByLateChange(s, change, notify) : [];
     const affected = new Set([change.service, ...dependentsOf(this.o.topology(), change.service)]);
     let attached = 0;
     for (const incident of await s.incidents.listOpen()) {
+      if (split.includes(incident.id)) continue;
       const hit = incident.services.find((svc) => affected.has(svc));
       if (!hit) continue;
       await this.recordChange(s, incident, change, hit === change.service ? `a change to ${hit}, which is part of this incident` : `${hit} depends on ${change.service}`);
@@ -523,7 +525,8 @@ export class IncidentService {
    * changed service's alerts leave it for an incident of their own (splitByChange), with its
    * anomalies and this change, and both threads say so.
    */
-  private async splitByLateChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<void> {
+  private async splitByLateChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<string[]> {
+    const opened: string[] = [];
     const { incidents, views } = await this.openViews(s);
     const recent = { service: change.service, atMs: Date.parse(change.at), what: `${change.kind}${change.version ? ` ${change.version}` : ""}` };
     for (const view of views.values()) {
@@ -560,7 +563,9 @@ export class IncidentService {
       await this.publish(s, notify, { kind: "alerts", incident: own });
       await this.publish(s, notify, { kind: "alerts", incident: updatedFrom });
       this.o.logger.info({ from: from.id, to: own.id, services: split.services, change: change.id }, "incident split by a late change");
+      opened.push(own.id);
     }
+    return opened;
   }
 
   private async setStatus(s: Store, incident: Incident, to: IncidentStatus, by: string, why: string, notify: Array<() => void>, extra: Record<string, unknown> = {}, ask?: SlackMessage): Promise<Incident> {
