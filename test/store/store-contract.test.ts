@@ -49,6 +49,20 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await store.alerts.countByIncident("INC-2")).toEqual({ total: 1, firing: 1 });
   });
 
+  it("moves an incident's alerts to another (a merge: all of them; a split: those of some services), and keeps the card's merged-into mark", async () => {
+    await store.incidents.create({ id: "INC-M1", title: "t", severity: "sev3", origin: "alert", services: ["cache", "cart"] });
+    await store.incidents.create({ id: "INC-M2", title: "t", severity: "sev3", origin: "alert", services: [] });
+    await store.alerts.upsert({ ...alert("fp-m1"), service: "cache" }, "INC-M1", "first alert");
+    await store.alerts.upsert({ ...alert("fp-m2"), service: "cart" }, "INC-M1", "same service");
+    expect(await store.alerts.moveToIncident("INC-M1", "INC-M2", ["cart"])).toBe(1);
+    expect((await store.alerts.byIncident("INC-M2")).map((a) => a.fingerprint)).toEqual(["fp-m2"]);
+    expect(await store.alerts.moveToIncident("INC-M1", "INC-M2")).toBe(1);
+    expect(await store.alerts.byIncident("INC-M1")).toEqual([]);
+    expect((await store.alerts.get("fp-m1"))?.joinReason).toBe("first alert");
+    await store.incidents.mergeCard("INC-M1", { mergedInto: "INC-M2" });
+    expect((await store.incidents.card("INC-M1")).mergedInto).toBe("INC-M2");
+  });
+
   it("finds the incidents an alert holds as they are: one firing that is no anomaly nor flapping, and one as severe as the incident", async () => {
     await store.incidents.create({ id: "INC-H1", title: "t", severity: "sev2", origin: "alert", services: [] });
     await store.incidents.create({ id: "INC-H2", title: "t", severity: "sev2", origin: "alert", services: [] });
