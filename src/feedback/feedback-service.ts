@@ -57,7 +57,9 @@ export class FeedbackService {
       try {
         // An incident merged into another is graded there, not in its own thread.
         if ((await this.o.store.incidents.card(id)).mergedInto) return undefined;
-        return this.presenter.causeGrade(await this.gradeView(id));
+        // Nothing to grade when aisre named no cause (resolved before any ranking).
+        const view = await this.gradeView(id);
+        return view.cause ? this.presenter.causeGrade(view) : undefined;
       } catch (e) {
         this.o.logger.warn({ err: e, incident: id }, "could not ask for a grade");
         return undefined;

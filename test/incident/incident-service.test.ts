@@ -162,6 +162,7 @@ describe("IncidentService", () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments")], changes: [] });
     const [inc] = await store.incidents.listOpen();
     defined(inc, "inc");
+    await store.incidents.mergeCard(inc.id, { diagnosis: { cause: "payments: its connection pool is full.", confidence: 0.9 } });
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved")], changes: [] });
     clock += 11 * 60_000;
     expect(await incidents.autoResolve()).toEqual([inc.id]);
@@ -180,6 +181,17 @@ describe("IncidentService", () => {
     await drain();
     expect(said().filter((m) => m.includes("Was this the cause?")).length).toBe(2);
     expect(said().filter((m) => m.includes("Was this the cause?") && !m.includes("→ *resolved*"))).toEqual([]);
+    // Resolved before aisre named any cause: nothing to grade, the note alone.
+    await incidents.ingest({ alerts: [alert("HighLatencyP99", "reporting")], changes: [] });
+    const other = (await store.incidents.listOpen()).find((i) => i.services.includes("reporting"));
+    defined(other, "the reporting incident");
+    await incidents.changeStatus(other.id, "resolved", "U_ALICE", "fixed");
+    await drain();
+    const otherRoot = slack.roots().find((r) => JSON.stringify(r.blocks).includes(other.id));
+    defined(otherRoot, "its root");
+    const notes = slack.replies(otherRoot.ts).map((m) => JSON.stringify(m.blocks));
+    expect(notes.filter((m) => m.includes("→ *resolved*")).length).toBe(1);
+    expect(notes.filter((m) => m.includes("Was this the cause?"))).toEqual([]);
     feedback.stop();
   });
 
