@@ -132,6 +132,27 @@ export function withoutServicesOfOtherIncidents(input: DiagnosisInput, elsewhere
   };
 }
 
+/** How long a resolved incident's services stay its own (its reopen window): the fault there was handled there. */
+export const HANDLED_ELSEWHERE_MS = 30 * 60_000;
+
+/**
+ * The services other incidents have as their own, which this one does not (pure): those of every
+ * open incident, and of incidents resolved within the last `windowMs` (system time). A deploy that
+ * crash-looped in its own incident, rolled back and resolved there, is not this incident's cause
+ * once that incident is closed either (the cache incident picked cart's rollout up minutes after).
+ * Services merged into this incident are in its own list, so a merged incident takes none away.
+ */
+export function servicesHandledElsewhere(incident: Pick<Incident, "id" | "services">, others: readonly Incident[], nowMs: number, windowMs = HANDLED_ELSEWHERE_MS): Set<string> {
+  const out = new Set<string>();
+  for (const i of others) {
+    if (i.id === incident.id) continue;
+    const resolvedAt = i.status === "resolved" ? Date.parse(i.resolvedAt ?? i.updatedAt) : undefined;
+    if (resolvedAt !== undefined && !(nowMs - resolvedAt <= windowMs)) continue;
+    for (const s of i.services) if (!incident.services.includes(s)) out.add(s);
+  }
+  return out;
+}
+
 /** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
 export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
   return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter((c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1));
@@ -347,7 +368,8 @@ export class DiagnosisService {
     const alerts = await this.o.store.alerts.byIncident(id);
     const assembled = await assembleContext(incident, alerts, this.o.topology(), this.o.toolsets, this.o.assembly);
     // Services another open incident has as its own are that incident's to explain.
-    const elsewhere = new Set((await this.o.store.incidents.listOpen()).filter((i) => i.id !== id).flatMap((i) => i.services.filter((s) => !incident.services.includes(s))));
+    const [open, recent] = await Promise.all([this.o.store.incidents.listOpen(), this.o.store.incidents.listRecent(100)]);
+    const elsewhere = servicesHandledElsewhere(incident, [...open, ...recent], this.clock.now());
     const context = elsewhere.size ? { ...assembled, input: withoutServicesOfOtherIncidents(assembled.input, elsewhere) } : assembled;
     // Responders' grades correct the leader's confidence (when any incident was graded).
     const feedback = await this.o.calibration?.().catch((e: unknown) => {

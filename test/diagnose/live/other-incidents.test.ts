@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { withoutServicesOfOtherIncidents } from "../../../src/diagnose/live/service.ts";
+import { servicesHandledElsewhere, withoutServicesOfOtherIncidents } from "../../../src/diagnose/live/service.ts";
+import type { Incident } from "../../../src/domain/incident.ts";
 import { graphFromTopology } from "../../../src/diagnose/adapters.ts";
 import { diagnose } from "../../../src/diagnose/engine.ts";
 import type { DiagnosisInput } from "../../../src/diagnose/types.ts";
@@ -43,5 +44,21 @@ describe("a service with its own open incident is that incident's to explain", (
     expect(diagnose(input).hypotheses[0]?.service).toBe("cart");
     expect(diagnose(without).hypotheses.map((h) => h.service)).not.toContain("cart");
     expect(withoutServicesOfOtherIncidents(input, new Set())).toBe(input);
+  });
+});
+
+describe("which services another incident has as its own", () => {
+  const at = (min: number) => new Date(T0 * 1000 + min * 60_000).toISOString();
+  const inc = (id: string, services: string[], o: Partial<Incident> = {}): Incident => ({ id, title: id, status: "open", severity: "sev3", origin: "alert", services, createdAt: at(0), updatedAt: at(0), ...o });
+  const cache = inc("INC-cache", ["cache", "checkout", "frontend", "payments"]);
+  const now = T0 * 1000 + 64 * 60_000;
+
+  it("an open incident's, and a resolved one's within its reopen window; never this incident's own", () => {
+    const cart = inc("INC-cart", ["cart"], { status: "resolved", resolvedAt: at(60), updatedAt: at(60) });
+    expect([...servicesHandledElsewhere(cache, [cache, inc("INC-db", ["orders-db"]), cart], now)]).toEqual(["orders-db", "cart"]);
+    // Resolved long ago: its services are anyone's again.
+    expect([...servicesHandledElsewhere(cache, [{ ...cart, resolvedAt: at(20), updatedAt: at(20) }], now)]).toEqual([]);
+    // Merged into this one (resolved as merged, its services now this incident's): takes nothing away.
+    expect([...servicesHandledElsewhere(cache, [inc("INC-payments", ["payments", "checkout"], { status: "resolved", resolvedAt: at(30), updatedAt: at(30) })], now)]).toEqual([]);
   });
 });
