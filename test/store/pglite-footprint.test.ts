@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EMBEDDED_SHARED_BUFFERS, openPgliteDb } from "../../src/store/pglite-db.ts";
+import { migrate } from "../../src/store/migrate.ts";
+import { EMBEDDED_SHARED_BUFFERS, openPgliteDb, vacuumBusyTables } from "../../src/store/pglite-db.ts";
+import { createStore } from "../../src/store/store.ts";
 
 describe("embedded database footprint", () => {
   it("runs with a small buffer cache instead of PGlite's 128 MB default", async () => {
@@ -8,6 +10,26 @@ describe("embedded database footprint", () => {
       const [row] = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
       expect(row?.shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
       expect(EMBEDDED_SHARED_BUFFERS).not.toBe("128MB");
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
+
+  it("vacuums its busy tables itself (no autovacuum runs in PGlite): a processed delivery leaves no dead row behind", async () => {
+    const db = await openPgliteDb("memory");
+    try {
+      await migrate(db);
+      const store = createStore(db);
+      const keys = Array.from({ length: 50 }, (_, i) => `d${i}`);
+      await store.deliveries.recordMany(
+        keys.map((deliveryId) => ({ source: "alertmanager", deliveryId, body: {} })),
+        { owner: "me", ms: 15_000 },
+      );
+      await store.deliveries.markProcessedMany(keys.map((k) => `alertmanager\n${k}`));
+      const dead = async () => (await db.query<{ n: number; vacuums: number }>("SELECT n_dead_tup::int AS n, vacuum_count::int AS vacuums FROM pg_stat_user_tables WHERE relname = 'webhook_deliveries'"))[0];
+      expect((await dead())?.vacuums).toBe(0);
+      await vacuumBusyTables(db);
+      expect(await dead()).toEqual({ n: 0, vacuums: 1 });
     } finally {
       await db.close();
     }
