@@ -152,6 +152,8 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
     await sleep(Math.max(0, faultEnds - Date.now()));
     const recovered = Date.now();
+    const backlog = await q("SELECT method, channel, count(*)::int AS n FROM outbox WHERE sent_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC");
+    process.stderr.write(`slack-${mode}: the Slack backlog when Slack recovered: ${backlog.map((r) => `${r.n} × ${r.method} in ${r.channel}`).join(", ") || "none"}\n`);
     await until(async () => (Number(itemAt(await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"), 0).n) === 0 ? true : undefined), "the Slack backlog drained", 120_000).catch(() => undefined);
     const drainSeconds = (Date.now() - recovered) / 1000;
     await settle(q, storm.accepted, 60_000);
@@ -160,6 +162,7 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const { n: parked } = itemAt(await q("SELECT count(*)::int AS n FROM webhook_deliveries WHERE parked_at IS NOT NULL"), 0);
     const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
     await reportRetried(q, `slack-${mode}`);
+    if (storm.refused > 0) process.stderr.write(`slack-${mode}: deliveries refused: ${storm.refused}\n${storm.refusals()}\nthe replica's last log lines:\n${replica.output().split("\n").slice(-15).join("\n")}\n`);
     await stop(replica);
     const detail = lost + Number(failed) > 0 ? ` (${parked} deliveries parked, ${lost - Number(parked)} still pending at the deadline, ${failed} Slack calls given up)` : "";
     return { fault: `Slack ${mode} for ${scale.slackOutageSeconds} s`, accepted: storm.accepted.size, refused: storm.refused, lost: lost + Number(failed), duplicated: dup.slack + dup.jira + dup.pages, recoverSeconds: drainSeconds, recovery: `Slack backlog drained after Slack recovered${detail}` };

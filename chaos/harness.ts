@@ -109,6 +109,8 @@ const SERVICES = ["checkout", "payments", "inventory"];
 export class Storm {
   readonly accepted = new Set<string>();
   refused = 0;
+  /** Why deliveries were refused: `HTTP <status>`, or the error that ended the request. */
+  readonly refusedBy = new Map<string, number>();
   private n = 0;
   private stopped = false;
   private readonly tag: string;
@@ -136,10 +138,20 @@ export class Storm {
     this.stopped = true;
   }
 
+  private refuse(why: string): void {
+    this.refused++;
+    this.refusedBy.set(why, (this.refusedBy.get(why) ?? 0) + 1);
+  }
+
+  /** The refusals by reason, one line each (for stderr). */
+  refusals(): string {
+    return [...this.refusedBy].map(([why, n]) => `  ${n} × ${why}`).join("\n");
+  }
+
   private async send(target: string | undefined, i: number, severity: string): Promise<void> {
     const id = `${this.tag}-${i}`;
     if (!target) {
-      this.refused++;
+      this.refuse("no live replica");
       return;
     }
     try {
@@ -152,9 +164,9 @@ export class Storm {
       });
       await res.arrayBuffer();
       if (res.status >= 200 && res.status < 300) this.accepted.add(id);
-      else this.refused++;
-    } catch {
-      this.refused++;
+      else this.refuse(`HTTP ${res.status}`);
+    } catch (e) {
+      this.refuse(e instanceof Error ? `${e.name}: ${(e.cause as Error | undefined)?.message ?? e.message}`.slice(0, 120) : String(e));
     }
   }
 }
