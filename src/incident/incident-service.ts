@@ -64,7 +64,7 @@ export interface IncidentServiceOptions {
   outbox?: OutboxSender;
   grouping?: GroupingOptions;
   lifecycle?: LifecycleOptions;
-  /** Minimum time between digest edits of one incident (coalescing; wall-clock, as Slack paces edits). */
+  /** Minimum time between edits of one incident's card, and of its digest (coalescing; wall-clock, as Slack paces edits). */
   threadFlushMs?: number;
   /** The system's time (the simulation's in the sandbox). */
   clock?: Clock;
@@ -705,10 +705,11 @@ export class IncidentService {
 
   /**
    * Queues one chat.update per incident whose card is wanted (by any replica's change, before a
-   * restart included); an unsent earlier update is replaced, not repeated.
+   * restart included), at most one per incident per `threadFlushMs`; an unsent earlier update is
+   * replaced, not repeated.
    */
   async flushCards(): Promise<void> {
-    const queued = await this.renderWanted("card", 0, async (s, incident) => {
+    const queued = await this.renderWanted("card", this.o.threadFlushMs, async (s, incident) => {
       const card = this.o.presenter.rootCard(await this.cardView(s, incident));
       await s.outbox.enqueueOrReplace({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.update", payload: { ...card, ts: rootRef(incident.id) }, dedupeKey: `card:${incident.id}` });
       return "done";
