@@ -86,7 +86,7 @@ export async function servicesFromArgs(ctx: SubcommandContext, usage: string, ex
 export async function statusMessage(services: Services, names: string[], o: { shareable?: boolean; sharedBy?: string } = {}): Promise<SlackMessage> {
   const assistant = services.assistant;
   const hs = await Promise.all(names.map((n) => assistant.health(n)));
-  return statusCardMessage(hs, { now: Date.parse(hs[0]?.at ?? new Date().toISOString()), ...o });
+  return statusCardMessage(hs, { now: hs[0]?.at ? Date.parse(hs[0].at) : services.store.clock.now(), ...o });
 }
 
 /** `/aisre status <service>`: the health card, ephemeral, with a "Share in channel" button. */

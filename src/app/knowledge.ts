@@ -10,6 +10,6 @@ import type { Store } from "../store/store.ts";
 /** The knowledge base as configured: full text always; embeddings through the OpenAI client when there is one; Pinecone if set. */
 export function buildKnowledgeBase(config: Config, store: Store, logger: Logger, openai: OpenAI | undefined): KnowledgeBase {
   const embedder = openai ? new OpenAIEmbedder({ client: openai, model: config.openai.embeddingModel }) : undefined;
-  const vectors = embedder ? (config.pinecone.enabled ? new PineconeVectorIndex({ apiKey: config.pinecone.apiKey!, index: config.pinecone.index }) : new StoreVectorIndex(store.db, embedder.model)) : undefined;
+  const vectors = embedder ? (config.pinecone.enabled ? new PineconeVectorIndex({ apiKey: config.pinecone.apiKey!, index: config.pinecone.index }) : new StoreVectorIndex(store.knowledge, embedder.model)) : undefined;
   return new KnowledgeBase({ repo: store.knowledge, logger, embedder, vectors });
 }

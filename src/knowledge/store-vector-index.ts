@@ -1,14 +1,14 @@
 import type { VectorIndex, VectorMatch } from "../integrations/pinecone/vector-index.ts";
-import type { Db } from "../store/db.ts";
-import { KnowledgeRepo } from "../store/repos/knowledge.ts";
+import type { KnowledgeRepo } from "../store/repos/knowledge.ts";
 import { cosine } from "./fusion.ts";
 
 /** Embeddings kept beside the entries in Postgres; cosine similarity computed here (small corpora). */
 export class StoreVectorIndex implements VectorIndex {
-  private readonly repo: KnowledgeRepo;
+  private readonly repo: Pick<KnowledgeRepo, "setEmbedding" | "embeddings">;
   private readonly model: string;
-  constructor(db: Db, model: string) {
-    this.repo = new KnowledgeRepo(db);
+  /** `repo`: the store's knowledge entries (their embedding columns). */
+  constructor(repo: Pick<KnowledgeRepo, "setEmbedding" | "embeddings">, model: string) {
+    this.repo = repo;
     this.model = model;
   }
 

@@ -559,7 +559,8 @@ export class RemediationService {
   /** What `/aisre autonomy status` reports (for the workspace it is asked from). */
   async status(teamId?: string): Promise<{ automation: AutomationState; policy: string; lastHour: number; maxPerHour: number; running: RemediationAction[]; pending: RemediationAction[] }> {
     const p = this.policy.policy;
-    const lastHour = await this.records.countExecutedSince(new Date(Date.now() - 3_600_000).toISOString());
+    // The circuit breaker's own count (guardrails.ts): the last hour by the clock that stamps the rows.
+    const lastHour = await this.records.countExecutedInLastHour();
     return {
       automation: await this.automation(teamId),
       policy: `${this.policy.path ?? "built-in defaults"} (${this.policy.version})`,

@@ -64,7 +64,8 @@ describe("knowledge base", () => {
 
   it("fuses full-text and vector results when an embeddings API is configured", async () => {
     const embedder = new OpenAIEmbedder({ client: openai.client("test-key"), model: "text-embedding-3-small" });
-    const kb = new KnowledgeBase({ repo: createStore(db).knowledge, logger: silentLogger, embedder, vectors: new StoreVectorIndex(db, embedder.model) });
+    const repo = createStore(db).knowledge;
+    const kb = new KnowledgeBase({ repo, logger: silentLogger, embedder, vectors: new StoreVectorIndex(repo, embedder.model) });
     await kb.indexRunbooks(runbooksDir);
     expect(openai.requests.some((r) => r.path.endsWith("/embeddings"))).toBe(true);
     const hits = await kb.search("memory leak OOMKilled restart");
