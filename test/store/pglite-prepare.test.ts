@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { loadMigrations, migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { openDb } from "../../src/store/open.ts";
-import { dumpMigratedDatabase } from "../../src/store/pglite-db.ts";
+import { dumpMigratedDatabase, openPgliteDb, startFreshDatabasesFrom } from "../../src/store/pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "../../src/store/pglite-prepare.ts";
 import { embeddedTemplateFile, extractTemplate, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
 
@@ -115,5 +115,31 @@ describe("prepareEmbeddedDb", () => {
     expect(templateKey()).toMatch(/^[0-9a-f]{16}$/);
     expect(embeddedTemplateFile()).toContain(join("node_modules", ".cache", "aisre", `pglite-${templateKey()}.tar`));
     expect(embeddedTemplateFile("abc")).not.toBe(embeddedTemplateFile());
+  });
+
+  it("a database in memory starts from the product's template, migrated without a migration; an unreadable template leaves it to be created", async () => {
+    // The test setup's migrated template stands for the product's (node_modules/.cache/aisre).
+    const template = inject("pgliteTemplate");
+    const broken = join(root, "memory-broken.tar");
+    writeFileSync(broken, "not a tar");
+    // The product's path: no test template (the test setup's is put back after).
+    startFreshDatabasesFrom(undefined);
+    try {
+      const fromTemplate = await openPgliteDb("memory", { template });
+      try {
+        expect(await migrationsCurrent(fromTemplate)).toBe(true);
+      } finally {
+        await fromTemplate.close();
+      }
+      const created = await openPgliteDb("memory", { template: broken });
+      try {
+        // A new cluster: no migration has run in it.
+        expect(await created.query<{ t: string | null }>("SELECT to_regclass('schema_migrations')::text AS t")).toEqual([{ t: null }]);
+      } finally {
+        await created.close();
+      }
+    } finally {
+      startFreshDatabasesFrom(template);
+    }
   });
 });
