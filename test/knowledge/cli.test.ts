@@ -13,7 +13,9 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("aisre kb / eval-kb", () => {
+// Each test runs the CLI (spawnSync waits up to 60 s): on a loaded machine that is more than the
+// default 30 s a test gets.
+describe("aisre kb / eval-kb", { timeout: 130_000 }, () => {
   it('kb search "pods oomkilled" ranks "OOMKilled containers" first', () => {
     const r = cli(["kb", "search", "pods oomkilled", "--json"]);
     expect(r.code, r.stderr).toBe(0);
