@@ -117,7 +117,7 @@ describe("prepareEmbeddedDb", () => {
     expect(embeddedTemplateFile("abc")).not.toBe(embeddedTemplateFile());
   });
 
-  it("a database in memory starts from the product's template, migrated without a migration; an unreadable template leaves it to be created", async () => {
+  it("a database in memory starts from the product's template, migrated without a migration; an unreadable template leaves it to be created", { timeout: 120_000 }, async () => {
     // The test setup's migrated template stands for the product's (node_modules/.cache/aisre).
     const template = inject("pgliteTemplate");
     const broken = join(root, "memory-broken.tar");
