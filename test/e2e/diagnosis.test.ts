@@ -39,6 +39,8 @@ async function scenarioIncident(t: TestAisre, name: string, maxMinutes: number):
   // Alertmanager's group wait, then every notification delivered to the bot.
   sim.tick(M);
   await sim.flush();
+  // Acknowledged is durable, not yet processed (the door journal): let every delivery be processed.
+  await t.aisre.services.intake.drain();
   const services = new Set(info.expectedAlerts.map((a) => a.service));
   const store = t.aisre.services.store;
   const incident = await eventually(async () => {
