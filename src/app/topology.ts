@@ -4,6 +4,7 @@ import { AdvisoryLockLeader } from "../detect/polling/leader.ts";
 import type { KubernetesPort } from "../integrations/kubernetes/port.ts";
 import type { MetricsPort } from "../integrations/prometheus/port.ts";
 import type { Logger } from "../log.ts";
+import { LOCKS } from "../store/locks.ts";
 import type { Store } from "../store/store.ts";
 import { type DiscoverySource, TopologyDiscovery } from "../topology/discovery.ts";
 import { kubernetesObservation } from "../topology/kubernetes.ts";
@@ -11,8 +12,8 @@ import type { DiscoverySourceName } from "../topology/model.ts";
 import { loadServiceOverrides } from "../topology/overrides.ts";
 import { observeServiceGraph } from "../topology/service-graph.ts";
 
-/** Advisory lock key of topology discovery (other keys: src/detect/polling/leader.ts, src/store/migrate.ts, …). */
-export const TOPOLOGY_LEADER_LOCK = 7_301_207;
+/** Advisory lock key of topology discovery (every key: src/store/locks.ts). */
+export const TOPOLOGY_LEADER_LOCK = LOCKS.topologyLeader;
 
 /** The discovery sources that can run with the ports at hand, in the configured subset. */
 export function discoverySources(o: { kubernetes?: KubernetesPort; metrics?: MetricsPort; names: readonly string[]; namespaces?: string[]; window: string }): DiscoverySource[] {

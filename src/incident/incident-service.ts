@@ -9,7 +9,7 @@ import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnou
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
-import { createStore, type Store } from "../store/store.ts";
+import { createStore, inTransaction, type Store } from "../store/store.ts";
 import type { RenderClaim, RenderPart } from "../store/repos/incident-renders.ts";
 import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
 import { COALESCE_EVENTS_MS, COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
@@ -765,8 +765,7 @@ export class IncidentService {
 
   private async renderOne(claim: RenderClaim, render: Render): Promise<boolean> {
     try {
-      return await this.store.db.transaction(async (tx) => {
-        const s = createStore(tx, this.store.clock);
+      return await inTransaction(this.store, async (s) => {
         const incident = await s.incidents.get(claim.incidentId);
         if (incident && (await render(s, incident)) === "later") {
           await s.renders.release(this.renderOwner, claim, RENDER_RETRY_MS);

@@ -19,6 +19,8 @@ export const LOCKS = {
   remediate: 7_301_009,
   /** The SLI poller's leader (session lock). */
   pollLeader: 7_301_020,
+  /** The topology discoverer's leader (session lock). */
+  topologyLeader: 7_301_207,
 } as const;
 
 export type LockName = keyof typeof LOCKS;

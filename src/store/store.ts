@@ -97,3 +97,8 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     topology: new TopologyRepo(db),
   };
 }
+
+/** Runs `fn` in one transaction, over a store bound to it (the same clock): its writes commit together, or none does. */
+export function inTransaction<T>(store: Store, fn: (tx: Store) => Promise<T>): Promise<T> {
+  return store.db.transaction((tx) => fn(createStore(tx, store.clock)));
+}

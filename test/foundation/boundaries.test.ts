@@ -88,6 +88,16 @@ describe("dependency boundaries", () => {
     expect(sql.test('db.query("SELECT 1")')).toBe(true);
   });
 
+  it("advisory-lock keys are numbered only in the one registry (src/store/locks.ts)", () => {
+    const key = /\b7_?301_?\d{3}\b/;
+    const outside = ["src", "handlers", "blocks"]
+      .flatMap((d) => tsFiles(join(root, d)))
+      .filter((f) => relative(root, f) !== "src/store/locks.ts" && key.test(readFileSync(f, "utf8")))
+      .map((f) => relative(root, f));
+    expect(outside).toEqual([]);
+    expect(key.test("export const TOPOLOGY_LEADER_LOCK = 7_301_207;")).toBe(true);
+  });
+
   it("the import scan finds imports and the cycle check finds cycles (so the checks above can fail)", () => {
     expect(imports(join(root, "handlers/app.ts"))).toContain("@slack/bolt");
     expect(
