@@ -81,8 +81,9 @@ export async function vacuumBusyTables(db: { exec(sql: string): Promise<unknown>
   for (const table of EMBEDDED_BUSY_TABLES) await db.exec(`VACUUM ${table}`).catch(() => undefined);
 }
 
-/** The embedded database, vacuuming its busy tables every EMBEDDED_VACUUM_MS until it is closed. */
+/** The embedded database, vacuuming its busy tables every `ms` until it is closed (never for Infinity). */
 function vacuumedEvery(db: Db, ms: number): Db {
+  if (!Number.isFinite(ms)) return db;
   let vacuuming = false;
   let closed = false;
   const timer = setInterval(() => {
@@ -117,25 +118,27 @@ async function productTemplate(file: string | undefined): Promise<Blob | undefin
  * The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory).
  * `worker`: in a worker thread (a data folder only; see pglite-worker.ts) — the service's database,
  * so that statements never stop its HTTP door. `template`: the product template a database in
- * memory starts from (default: node_modules/.cache's).
+ * memory starts from (default: node_modules/.cache's). `vacuumMs`: the busy tables' vacuum period
+ * (Infinity: never, for a test that vacuums by hand).
  */
-export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean; template?: string } = {}): Promise<Db> {
+export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean; template?: string; vacuumMs?: number } = {}): Promise<Db> {
+  const vacuumMs = options.vacuumMs ?? EMBEDDED_VACUUM_MS;
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
   const startParams = [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
   if (options.worker && dataDir !== "memory") {
     const { openPgliteInWorker } = await import("./pglite-worker.ts");
-    return vacuumedEvery(await openPgliteInWorker(dataDir, { startParams }, fresh ? templatePath : undefined), EMBEDDED_VACUUM_MS);
+    return vacuumedEvery(await openPgliteInWorker(dataDir, { startParams }, fresh ? templatePath : undefined), vacuumMs);
   }
   const loadDataDir = fresh ? freshTemplate() : undefined;
   if (dataDir === "memory" && !loadDataDir) {
     const product = await productTemplate(options.template).catch(() => undefined);
     // An unreadable product template (cut short, another PGlite's) leaves the database to be created.
     const pg = product ? await PGlite.create(undefined, { startParams, loadDataDir: product }).catch(() => undefined) : undefined;
-    if (pg) return vacuumedEvery(bind(pg, pg), EMBEDDED_VACUUM_MS);
+    if (pg) return vacuumedEvery(bind(pg, pg), vacuumMs);
   }
   const pg = await PGlite.create(dataDir === "memory" ? undefined : dataDir, { startParams, ...(loadDataDir ? { loadDataDir } : {}) });
-  return vacuumedEvery(bind(pg, pg), EMBEDDED_VACUUM_MS);
+  return vacuumedEvery(bind(pg, pg), vacuumMs);
 }
 
 /**
