@@ -113,15 +113,24 @@ export class IncidentService {
    * after the commit cannot drop it), and emitted in this process once the change is committed.
    */
   private async publish(s: Store, notify: Array<() => void>, event: DurableIncidentEvent): Promise<void> {
+    await this.publishMany(s, notify, [event]);
+  }
+
+  /** Several incident events (at most one per incident and kind) in one statement. */
+  private async publishMany(s: Store, notify: Array<() => void>, events: readonly DurableIncidentEvent[]): Promise<void> {
+    if (events.length === 0) return;
     const consumers = this.o.durable?.consumers() ?? [];
     if (consumers.length > 0) {
-      const { kind, ...payload } = event;
       // A storm's batches each touch the incident: their alerts events fold into one that waits a moment.
       await s.incidentEvents.append(
-        consumers.map((consumer) => ({ incidentId: event.incident.id, consumer, kind, payload })),
+        events.flatMap(({ kind, ...payload }) => consumers.map((consumer) => ({ incidentId: payload.incident.id, consumer, kind, payload }))),
         { kinds: COALESCED_EVENT_KINDS, delayMs: COALESCE_EVENTS_MS },
       );
     }
+    for (const event of events) this.emitAfterCommit(notify, event, consumers.length > 0);
+  }
+
+  private emitAfterCommit(notify: Array<() => void>, event: DurableIncidentEvent, durable: boolean): void {
     notify.push(() => {
       switch (event.kind) {
         case "opened":
@@ -139,7 +148,7 @@ export class IncidentService {
         default:
           break;
       }
-      if (consumers.length > 0) this.o.durable?.poke();
+      if (durable) this.o.durable?.poke();
     });
   }
 
@@ -380,21 +389,34 @@ export class IncidentService {
 
     await s.alerts.upsertMany([...upserts.values()]);
     await s.timeline.appendMany(timeline);
+    // The touched incidents in one statement, their events in another: not a round trip each.
+    const stored = await s.incidents.touchMany([...touched].map((id) => ({ id, services: incidents.get(id)!.services, severity: incidents.get(id)!.severity })));
+    const joined: DurableIncidentEvent[] = [];
+    const rises: DurableIncidentEvent[] = [];
+    const byIncident = new Map<string, Alert[]>();
+    for (const a of alerts) {
+      const id = upserts.get(a.fingerprint)?.incidentId;
+      if (!id || !touched.has(id)) continue;
+      const list = byIncident.get(id);
+      if (list) list.push(a);
+      else byIncident.set(id, [a]);
+    }
     for (const id of touched) {
-      const inc = incidents.get(id)!;
-      const updated = (await s.incidents.update(id, { services: inc.services, severity: inc.severity })) ?? inc;
+      const updated = stored.get(id) ?? incidents.get(id)!;
       if (result.opened.includes(id)) await this.postRoot(s, id);
       else cards.add(id);
-      const batch = alerts.filter((a) => upserts.get(a.fingerprint)?.incidentId === id);
+      const batch = byIncident.get(id) ?? [];
       notify.push(() => this.events.emit("alerts", updated, batch));
-      await this.publish(s, notify, { kind: "alerts", incident: updated });
+      joined.push({ kind: "alerts", incident: updated });
       const rise = raised.get(id);
       if (rise && !result.opened.includes(id) && rise.from !== updated.severity) {
         const why = `${rise.alert.name}${rise.alert.service ? ` on ${rise.alert.service}` : ""} fired at ${updated.severity.toUpperCase()}`;
         await s.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${rise.from} → ${updated.severity}: ${why}`, data: { from: rise.from, to: updated.severity, why } });
-        await this.publish(s, notify, { kind: "severity", incident: updated, by: "aisre", from: rise.from });
+        rises.push({ kind: "severity", incident: updated, by: "aisre", from: rise.from });
       }
     }
+    await this.publishMany(s, notify, joined);
+    await this.publishMany(s, notify, rises);
     // A card just posted shows what this delivery wrote; one opened by a storm's first alert is not edited in the same breath.
     await s.renders.want([...[...digests].map((incidentId) => ({ incidentId, part: "digest" as const })), ...[...cards].filter((id) => !result.opened.includes(id)).map((incidentId) => ({ incidentId, part: "card" as const }))]);
   }

@@ -38,6 +38,20 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(reopened?.resolvedAt).toBeUndefined();
   });
 
+  it("touches many incidents in one statement: their services and severity as given", async () => {
+    await store.incidents.create({ id: "INC-T1", title: "t", severity: "sev3", origin: "alert", services: ["a"] });
+    await store.incidents.create({ id: "INC-T2", title: "t", severity: "sev3", origin: "alert", services: [] });
+    const touched = await store.incidents.touchMany([
+      { id: "INC-T1", services: ["a", "b"], severity: "sev2" },
+      { id: "INC-T2", services: ["c"], severity: "sev3" },
+      { id: "INC-NONE", services: [], severity: "sev1" },
+    ]);
+    expect([...touched.keys()].sort()).toEqual(["INC-T1", "INC-T2"]);
+    expect(touched.get("INC-T1")).toMatchObject({ services: ["a", "b"], severity: "sev2", status: "open" });
+    expect(await store.incidents.get("INC-T2")).toMatchObject({ services: ["c"], severity: "sev3" });
+    expect(await store.incidents.touchMany([])).toEqual(new Map());
+  });
+
   it("upserts alerts by fingerprint and counts flaps", async () => {
     await store.incidents.create({ id: "INC-2", title: "t", severity: "sev3", origin: "alert", services: [] });
     await store.alerts.upsert(alert("fp1"), "INC-2", "first alert");

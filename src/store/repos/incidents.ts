@@ -111,6 +111,20 @@ export class IncidentRepo {
     return rows.map(toIncident);
   }
 
+  /**
+   * Alerts joined these incidents: their services and severity now, touched now, in one statement (a
+   * storm's batch touches many). Returns them as stored, by id.
+   */
+  async touchMany(rows: ReadonlyArray<{ id: string; services: readonly string[]; severity: Severity }>): Promise<Map<string, Incident>> {
+    if (rows.length === 0) return new Map();
+    const out = await this.db.query<IncidentRow>(
+      `UPDATE incidents i SET updated_at = $1, severity = t.severity, services = t.services::jsonb
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, severity, services) WHERE i.id = t.id RETURNING i.*`,
+      [isoNow(this.clock), rows.map((r) => r.id), rows.map((r) => r.severity), rows.map((r) => json(r.services))],
+    );
+    return new Map(out.map((r) => [r.id, toIncident(r)]));
+  }
+
   async update(id: string, patch: IncidentPatch): Promise<Incident | undefined> {
     const sets: string[] = ["updated_at = $2"];
     const params: unknown[] = [id, isoNow(this.clock)];
