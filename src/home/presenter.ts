@@ -1,3 +1,4 @@
+import type { KnownBlock } from "@slack/types";
 import { escapeText } from "../text/slack-markup.ts";
 import { ageText, type HomeView } from "./home-view.ts";
 
@@ -5,7 +6,7 @@ import { ageText, type HomeView } from "./home-view.ts";
 export interface HomeTabView {
   type: "home";
   callback_id?: string;
-  blocks: unknown[];
+  blocks: KnownBlock[];
 }
 
 /** Lays out a person's Home tab; Block Kit in blocks/app-home.ts. */
