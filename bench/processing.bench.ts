@@ -1,0 +1,54 @@
+import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
+import type { Alert } from "../src/domain/alert.ts";
+import { clockOf } from "../src/domain/clock.ts";
+import { IncidentService } from "../src/incident/incident-service.ts";
+import { silentLogger } from "../src/log.ts";
+import { openDb } from "../src/store/open.ts";
+import { createStore } from "../src/store/store.ts";
+
+export const name = "processing: CPU ms per delivery as a storm's incidents grow (IncidentService on embedded PGlite, single-alert deliveries, a housekeeping tick per batch)";
+
+/**
+ * What processing costs per delivery, segment by segment, while 10 incidents collect a storm's
+ * single alerts (every fingerprint new, 200 deliveries/s of simulated time, batches of 20 as the
+ * delivery processor forms them in a storm), each batch followed by the housekeeping tick (card and
+ * digest renders, auto-resolution). Work that re-reads every alert of an incident shows as a cost
+ * that grows from segment to segment. CPU time, not wall time: a busy machine disturbs it least.
+ * `--quick` (or PROCESSING_TOTAL) runs fewer deliveries.
+ */
+const TOTAL = Number(process.env.PROCESSING_TOTAL ?? (process.argv.includes("--quick") ? 2000 : 6000));
+const BATCH = 20;
+const SEGMENTS = 4;
+
+export async function run(): Promise<Record<string, string | number>> {
+  const db = await openDb({ dataDir: "memory" });
+  const store = createStore(db);
+  let now = Date.parse("2026-11-23T10:00:00Z");
+  const services = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
+  const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => ({ services, edges: [] }), threadFlushMs: 1000, clock: clockOf(() => now) });
+  const segment = Math.max(BATCH, Math.round(TOTAL / SEGMENTS / BATCH) * BATCH);
+  const out: Record<string, string | number> = { deliveries: `${TOTAL} single-alert deliveries into 10 incidents, batches of ${BATCH}, a tick after each` };
+  let cpu = process.cpuUsage();
+  let wall = performance.now();
+  try {
+    for (let i = 0; i < TOTAL; i += BATCH) {
+      const alerts: Alert[] = Array.from({ length: BATCH }, (_, k) => {
+        const n = i + k;
+        const service = services[n % services.length] ?? "storm-svc-0";
+        return { fingerprint: `fp-${n}`, source: "alertmanager", name: `StormAlert${n % 4}`, status: "firing", severity: "sev3", service, summary: `${service} symptom ${n}`, labels: { alertname: `StormAlert${n % 4}`, service, instance: `${service}-${n}` }, startsAt: new Date(now - 30_000).toISOString() };
+      });
+      await incidents.ingest({ alerts, changes: [] });
+      now += (BATCH / 200) * 1000;
+      await incidents.tick();
+      if ((i + BATCH) % segment === 0) {
+        const used = process.cpuUsage(cpu);
+        out[`deliveries ${i + BATCH - segment}–${i + BATCH}: CPU / wall ms per delivery`] = `${((used.user + used.system) / 1000 / segment).toFixed(2)} / ${((performance.now() - wall) / segment).toFixed(2)}`;
+        cpu = process.cpuUsage();
+        wall = performance.now();
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  return out;
+}
