@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 
-/** Incident ids are short, sortable by creation time and readable out loud on a bridge call. */
-export function newIncidentId(now: Date = new Date()): string {
+/** Incident ids are short, sortable by creation time (`now`: the system's, from the Clock port) and readable out loud on a bridge call. */
+export function newIncidentId(now: Date): string {
   const stamp = now.toISOString().slice(0, 10).replaceAll("-", "");
   return `INC-${stamp}-${randomBytes(3).toString("hex")}`;
 }

@@ -4,6 +4,7 @@ import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.
 import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
 import type { ChangeEventRepo } from "../store/repos/change-events.ts";
+import { systemClock } from "../domain/clock.ts";
 
 /** A deploy, config change or rollback, from a webhook or from the cluster's rollout history. */
 export interface ChangeRecord {
@@ -94,7 +95,7 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
     }),
     availability: () => ({ enabled: true }),
     run: async (a) => {
-      const until = a.until ?? (deps.now ?? Date.now)();
+      const until = a.until ?? (deps.now ?? systemClock.now)();
       const since = a.since ?? until - 6 * 3_600_000;
       const rows = await changes.between(a.services, new Date(since).toISOString(), new Date(until).toISOString());
       const webhook: ChangeRecord[] = rows.map((r) => ({

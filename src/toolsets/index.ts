@@ -7,7 +7,7 @@ import { kubernetesToolset, type KubernetesToolsetOptions } from "./kubernetes.t
 import { metricsToolset, type MetricsToolsetOptions } from "./metrics.ts";
 import type { ToolsetPorts } from "./ports.ts";
 import { failed, toolSpecs, type Tool, type ToolResult, type Toolset } from "./types.ts";
-import type { Clock } from "../domain/clock.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 
 export type { ToolResult, Toolset, Tool } from "./types.ts";
 export type { ToolsetPorts } from "./ports.ts";
@@ -42,9 +42,11 @@ export class Toolsets {
 
   constructor(deps: ToolsetsDeps) {
     this.ports = deps.ports ?? {};
-    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
-    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), ...(deps.clock ? { now: () => deps.clock!.now() } : {}) });
-    this.changes = changesToolset({ changes: deps.changes, ports: this.ports, now: deps.clock ? () => deps.clock!.now() : undefined, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
+    const clock = deps.clock ?? systemClock;
+    const now = () => clock.now();
+    this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), now });
+    this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), now });
+    this.changes = changesToolset({ changes: deps.changes, ports: this.ports, now, deploymentNamespace: (s) => this.kubernetes.deploymentNamespace(s) });
     this.knowledge = knowledgeToolset(deps.knowledge, deps.history);
     this.oncall = oncallToolset(this.ports, deps.disabledReasons?.pagerduty ? { disabledReason: deps.disabledReasons.pagerduty } : {});
   }

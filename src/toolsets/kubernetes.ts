@@ -3,6 +3,7 @@ import { clusterLogLines, type ClusterResult, type LogLevel } from "./log-signat
 import type { K8sDeploymentView, K8sEventView, K8sPodView, K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { systemClock } from "../domain/clock.ts";
 
 /** Which service a pod belongs to: the usual labels first, then its controller. */
 export function serviceOfPod(p: Pick<K8sPodView, "labels" | "deployment" | "owner" | "name">): string {
@@ -176,7 +177,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     parameters: z.object({ services: servicesArg, since: timeArg.optional().describe("restarts after this time count as recent (ISO 8601 or unix seconds); default: last hour") }),
     availability,
     run: async (a) => {
-      const since = a.since ?? (o.now ?? Date.now)() - 3_600_000;
+      const since = a.since ?? (o.now ?? systemClock.now)() - 3_600_000;
       const by = await podsByService();
       const wanted = a.services ?? [...by.keys()].sort();
       const out: ServicePods[] = [];
@@ -222,7 +223,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     parameters: z.object({ services: servicesArg, since: timeArg.optional().describe("default: last hour"), limit: z.number().int().min(1).max(500).default(100) }),
     availability,
     run: async (a) => {
-      const since = a.since ?? (o.now ?? Date.now)() - 3_600_000;
+      const since = a.since ?? (o.now ?? systemClock.now)() - 3_600_000;
       const [evs, pods] = await Promise.all([allEvents(), allPods()]);
       const podService = new Map(pods.map((p) => [p.name, serviceOfPod(p)]));
       const known = [...new Set([...podService.values(), ...(a.services ?? [])])];
@@ -286,7 +287,7 @@ export function kubernetesToolset(ports: ToolsetPorts, o: KubernetesToolsetOptio
     run: async (a) => {
       const pods = (await podsByService()).get(a.service) ?? [];
       if (pods.length === 0) return noData(`no pods for ${a.service}`);
-      const now = a.now ?? (o.now ?? Date.now)();
+      const now = a.now ?? (o.now ?? systemClock.now)();
       const since = a.since ?? now - 30 * 60_000;
       const sinceSeconds = Math.max(60, Math.ceil((now - since) / 1000));
       // Troubled pods first: they hold the interesting lines.

@@ -4,6 +4,7 @@ import type { CloudWatchMetricRef } from "../integrations/cloudwatch/port.ts";
 import type { CloudWatchReadPort, PrometheusReadPort, PromRangeSeries, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { systemClock } from "../domain/clock.ts";
 
 /**
  * One per-service metric from Prometheus. `query` is PromQL where `SEL` stands for the label
@@ -168,7 +169,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
     timeoutMs: 25_000,
     run: async (a) => {
       const start = new Date(a.start);
-      const end = new Date(a.end ?? (o.now ?? Date.now)());
+      const end = new Date(a.end ?? (o.now ?? systemClock.now)());
       const into = new Map<string, MetricSeries[]>();
       const notes: string[] = [];
       const sources: ServiceMetricsData["sources"] = [];
@@ -211,7 +212,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
     parameters: z.object({ query: z.string().min(1).max(2000), start: timeArg, end: timeArg.optional(), stepSeconds: z.number().int().min(5).max(3600).default(60) }),
     availability: (): Availability => (ports.metrics ? { enabled: true } : { enabled: false, reason: "Prometheus is not connected (set PROMETHEUS_URL, or run the sandbox)" }),
     run: async (a) => {
-      const res = await ports.metrics!.queryRange(a.query, { start: new Date(a.start), end: new Date(a.end ?? (o.now ?? Date.now)()), stepSeconds: a.stepSeconds });
+      const res = await ports.metrics!.queryRange(a.query, { start: new Date(a.start), end: new Date(a.end ?? (o.now ?? systemClock.now)()), stepSeconds: a.stepSeconds });
       if (res.length === 0) return noData("the query returned no series");
       return ok(res.slice(0, 50), `${res.length} series${res.length > 50 ? " (first 50)" : ""}`);
     },
@@ -235,7 +236,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
       } catch {
         // fall back to the configured clock
       }
-      return (o.now ?? Date.now)();
+      return (o.now ?? systemClock.now)();
     },
   };
 }

@@ -258,9 +258,11 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   const started = performance.now();
   const founding = primaryAlert(alerts);
   const starts = alerts.map((a) => ms(a.startsAt)).filter((t): t is number => t !== undefined);
-  const alertOnset = (founding ? ms(founding.startsAt) : undefined) ?? (starts.length ? Math.min(...starts) : (ms(incident.createdAt) ?? Date.now()));
+  // The system's time (the simulation's in the sandbox), never the wall clock.
+  const systemNow = await toolsets.metrics.systemNow();
+  const alertOnset = (founding ? ms(founding.startsAt) : undefined) ?? (starts.length ? Math.min(...starts) : (ms(incident.createdAt) ?? systemNow));
   const latestSignal = Math.max(...alerts.map((a) => Math.max(ms(a.startsAt) ?? 0, ms(a.endsAt) ?? 0)), 0);
-  const end = Math.max(await toolsets.metrics.systemNow(), latestSignal + 60_000, alertOnset + 60_000);
+  const end = Math.max(systemNow, latestSignal + 60_000, alertOnset + 60_000);
   const lookback = o.lookbackMs ?? 2 * 3_600_000;
   const start = alertOnset - lookback;
   const step = Math.max(o.stepSeconds ?? 60, Math.ceil((end - start) / 1000 / 600 / 60) * 60);
