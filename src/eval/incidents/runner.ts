@@ -37,6 +37,8 @@ export interface RunnerOptions {
   settleMinutes: number;
   /** Give up a run after this many simulated minutes. */
   maxMinutes: number;
+  /** Keep each run's data folder (its database: timelines, grouping reasons) to read afterwards. */
+  keepData?: boolean;
   log?: (line: string) => void;
 }
 
@@ -191,8 +193,7 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
     child.kill("SIGTERM");
     await Promise.race([new Promise((r) => child.once("exit", r)), sleep(10_000)]);
     if (child.exitCode === null) child.kill("SIGKILL");
-    // AISRE_EVAL_KEEP_DATA=1 keeps the run's data folder (its database: timelines, grouping reasons) to read afterwards.
-    if (process.env.AISRE_EVAL_KEEP_DATA) o.log?.(`  ${plan.id}: data kept in ${dataDir}`);
+    if (o.keepData) o.log?.(`  ${plan.id}: data kept in ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }
   return record;
