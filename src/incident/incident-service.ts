@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { leaseOwner } from "../async/lease-loop.ts";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
@@ -81,7 +80,7 @@ export class IncidentService {
   readonly events = new IncidentEvents();
   private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox" | "durable">> & Pick<IncidentServiceOptions, "metrics" | "outbox" | "durable">;
   /** This replica's name on the renders it claims (incident_renders). */
-  private readonly renderOwner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private readonly renderOwner = leaseOwner();
   /** Renders asked for after a commit whose row could not be written (the store was down): written on the next flush. */
   private readonly unsaved = new Map<string, { incidentId: string; part: RenderPart }>();
   private resolutionQuestion?: (incidentId: string) => Promise<SlackMessage | undefined>;

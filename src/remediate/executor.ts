@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { leaseOwner } from "../async/lease-loop.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import type { ActionRecords } from "./action-records.ts";
@@ -13,7 +12,7 @@ import { escapeText, inlineCode } from "../text/slack-markup.ts";
 import { allHealthy, readingsText, verifyRecovery } from "./verification.ts";
 
 /** This process's name on verification leases. */
-const VERIFIER_ID = `verifier:${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+const VERIFIER_ID = `verifier:${leaseOwner()}`;
 
 export interface ExecutorDeps {
   /** Who holds verification leases (default: this process). */
