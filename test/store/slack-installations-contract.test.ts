@@ -38,4 +38,14 @@ describe.each(testDatabases())("slack installations store contract on $name", ({
     expect(() => installKey({ isEnterpriseInstall: true })).toThrow(/enterprise id/);
     expect(() => installKey({ isEnterpriseInstall: false })).toThrow(/team id/);
   });
+
+  it("remembers which workspace each channel and each person is in, the last one seen winning, channels and people apart", async () => {
+    await store.slackChannelWorkspaces.put("C1", { teamId: "T1" });
+    await store.slackChannelWorkspaces.put("C1", { teamId: "T9", enterpriseId: "E1" });
+    await store.slackUserWorkspaces.put("U1", { teamId: "T2" });
+    expect(await store.slackChannelWorkspaces.get("C1")).toEqual({ teamId: "T9", enterpriseId: "E1" });
+    expect(await store.slackUserWorkspaces.get("U1")).toEqual({ teamId: "T2" });
+    expect(await store.slackUserWorkspaces.get("C1")).toBeUndefined();
+    expect(await store.slackChannelWorkspaces.get("U1")).toBeUndefined();
+  });
 });
