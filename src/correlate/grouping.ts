@@ -41,6 +41,13 @@ export interface GroupingOptions {
   causalWindowMs: number;
   /** A deploy of a service this recent, made after an incident began, makes its alerts a fault of their own. */
   freshChangeMs: number;
+  /**
+   * The `for` of Prometheus alerting rules, by alert name, when known (the rules API's `duration`).
+   * Alertmanager sends a rule alert's startsAt as its fire time, that long after its condition began,
+   * while an incident's onsets are when its services began failing: the causal window compares the
+   * condition's start (startsAt minus the `for`) on its late side.
+   */
+  ruleForMs?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_GROUPING: GroupingOptions = { windowMs: 30 * 60_000, maxHops: 2, minLabelSimilarity: 0.6, causalWindowMs: 10 * 60_000, freshChangeMs: 30 * 60_000 };
@@ -145,9 +152,12 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   // calls); payments failing under checkout is not explained by cart's rollout.
   const change = changeBehind(inc, changes, o);
   const disturbed = !change || change.service === s || dependencyPath(topology, change.service, s, o.maxHops) !== undefined;
+  // A rule alert's condition began its `for` before it fired: only the late side moves (an alert
+  // firing before the onset is compared as it was).
+  const conditionMs = startsMs - ruleFor(alert, o);
   for (const a of warnsOnly(alert.name) || !disturbed ? [] : inc.services) {
     const onset = inc.serviceOnsetMs?.[a];
-    if (onset !== undefined && Math.abs(startsMs - onset) > o.causalWindowMs) continue;
+    if (onset !== undefined && (conditionMs - onset > o.causalWindowMs || onset - startsMs > o.causalWindowMs)) continue;
     const p = dependencyPath(topology, a, s, o.maxHops);
     if (p && (!up || p.hops < up.hops)) up = { ...p, via: a };
   }
@@ -167,6 +177,9 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   }
   return undefined;
 }
+
+/** How long a rule alert's condition held before it fired (its rule's `for`), when known; 0 otherwise. */
+const ruleFor = (alert: Alert, o: GroupingOptions) => (alert.source === "alertmanager" ? Math.max(0, o.ruleForMs?.[alert.name] ?? 0) : 0);
 
 const alertStartMs = (alert: Alert, nowMs: number) => {
   const started = Date.parse(alert.startsAt);

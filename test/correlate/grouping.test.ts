@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { relation, type Topology } from "../../src/domain/topology.ts";
-import { changeBehind, dependencyPath, groupAlert, mergeFor, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
+import { changeBehind, DEFAULT_GROUPING, dependencyPath, groupAlert, mergeFor, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, recordFlip, shouldResolve } from "../../src/correlate/lifecycle.ts";
 
 const shop: Topology = {
@@ -163,6 +163,23 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(slow, at(54), [cascade], topo)).toMatchObject({ kind: "join", incidentId: "INC-C" });
     expect(groupAlert({ ...slow, name: "job-failure-ratio anomaly" }, at(54), [cascade], topo).kind).toBe("new");
     expect(groupAlert({ ...slow, source: "alertmanager", name: "HighLatencyP99" }, at(54), [cascade], topo).kind).toBe("new");
+  });
+
+  it("a rule alert is compared by when its condition began (its fire time minus its rule's `for`): the queue backlog under the slow order-processor joins", () => {
+    const topo: Topology = { services: [...sim.services, "order-processor"], edges: [...sim.edges, { from: "order-processor", to: "orders-db" }, { from: "order-processor", to: "queue" }] };
+    const db = inc("INC-DB", { services: ["orders-db", "order-processor"], openedMin: 2, suspectedCause: "orders-db", onsets: { "orders-db": 2, "order-processor": 3 }, lastActivityMs: at(12) });
+    // Fired 10.7 min after order-processor's onset, after a 5-min `for`: its condition began 5.7 min after.
+    const backlog: Alert = { ...firing("OrdersQueueBacklog", "queue", 13.7), severity: "sev3" };
+    const rules = { ...DEFAULT_GROUPING, ruleForMs: { OrdersQueueBacklog: 5 * 60_000, HighErrorRate: 3 * 60_000 } };
+    expect(groupAlert(backlog, at(13.7), [db], topo, rules)).toMatchObject({ kind: "join", incidentId: "INC-DB" });
+    expect(groupAlert(backlog, at(13.7), [db], topo).kind).toBe("new");
+    // Only a rule alert's: a detector's start is already its condition's.
+    expect(groupAlert({ ...backlog, source: "anomaly", name: "OrdersQueueBacklog" }, at(13.7), [db], topo, rules).kind).toBe("new");
+    // A fault that began much later still opens its own (disk-full's catalog errors, 3-min `for`, 14 min after the edge's onset).
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", onsets: { checkout: 3, inventory: 5, frontend: 4 } });
+    expect(groupAlert(firing("HighErrorRate", "catalog", 18), at(18), [badDeploy], sim, rules).kind).toBe("new");
+    // The early side is unchanged: a rule alert fired long before the onset is not pulled further back into it.
+    expect(groupAlert({ ...backlog, startsAt: new Date(at(-8)).toISOString() }, at(13.7), [db], topo, rules).kind).toBe("new");
   });
 
   it("a suspected cause that is another open incident's own service is that incident's (the cache incident's diagnosis saw cart's deploy)", () => {
