@@ -379,6 +379,12 @@ export class AnomalyReporter {
           this.logger.warn({ key: first.key, incident: first.incidentId }, "digest not posted in time; chart not uploaded");
           return;
         }
+        // Merged into another incident while the chart waited: its thread is closed, the work goes on in the other's.
+        const { mergedInto } = await this.o.store.incidents.card(first.incidentId);
+        if (mergedInto) {
+          this.logger.info({ key: first.key, incident: first.incidentId, mergedInto }, "incident merged; chart not uploaded");
+          return;
+        }
         // The incident's leading signal by now (the diagnosis may have named the cause meanwhile).
         const a = (await this.leadingAnomaly(first.incidentId)) ?? first;
         const finding = this.withRecentPoints(a.first);

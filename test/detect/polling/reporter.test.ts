@@ -270,6 +270,21 @@ describe("AnomalyReporter", () => {
     expect(String(itemAt(slack.completed, 0).initial_comment)).toContain("`payments` p99 latency");
   });
 
+  it("an incident merged into another while its chart waited gets no chart in its closed thread", async () => {
+    const r = new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 5 * MIN });
+    const sli = sliOf("order-processor/memory")!;
+    expect(await r.report(finding(sli), sli)).toBe("opened");
+    await send();
+    const [incident] = await store.incidents.listOpen();
+    defined(incident, "incident");
+    // The chart waits for the anomaly to take shape; meanwhile the incident is merged into another.
+    await store.incidents.mergeCard(incident.id, { mergedInto: "INC-OTHER" });
+    now = T0 + 3 * MIN;
+    await r.idle();
+    expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual([]);
+    expect(r.uploaded).toBe(0);
+  });
+
   it("a replica taking over follows the open anomaly instead of reporting it again", async () => {
     const sli = sliOf("order-processor/memory")!;
     const first = reporter();
