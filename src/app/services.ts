@@ -7,6 +7,7 @@ import { loadRouting } from "../incident/routing.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import { WebApiSlack } from "../integrations/slack/web-api-slack.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { ruleDurations } from "./rule-durations.ts";
 import { createAppMetrics, type AppMetrics } from "../observability/metrics.ts";
 import type { Db } from "../store/db.ts";
 import { migrationsCurrent } from "../store/migrate.ts";
@@ -158,7 +159,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
   });
   const relay = new IncidentEventRelay({ store, logger });
-  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: routingWithWorkspaces(loadRouting(config.env.AISRE_ROUTING_FILE), workspaces, config.incidentChannel), defaultChannel, topology });
+  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: routingWithWorkspaces(loadRouting(config.env.AISRE_ROUTING_FILE), workspaces, config.incidentChannel), defaultChannel, topology, ruleForMs: ruleDurations({ metrics: ports.metrics, clock, logger }) });
   const intake = new WebhookIntake({
     sources: webhookSources,
     store,

@@ -62,6 +62,8 @@ export interface IncidentServiceOptions {
   metrics?: AppMetrics;
   outbox?: OutboxSender;
   grouping?: GroupingOptions;
+  /** The `for` (ms) of the Prometheus alerting rules by alert name, as last learnt (a rule alert's condition began that long before it fired). */
+  ruleForMs?: () => Readonly<Record<string, number>>;
   lifecycle?: LifecycleOptions;
   /** Minimum time between edits of one incident's card, and of its digest (coalescing; wall-clock, as Slack paces edits). */
   threadFlushMs?: number;
@@ -87,10 +89,17 @@ export class IncidentService {
   private readonly flips = new Map<string, number[]>();
   private readonly decisions = new KeyedSerialQueue();
 
+  /** The grouping options with the rules' `for`s as last learnt. */
+  private groupingNow(): GroupingOptions {
+    const ruleForMs = this.o.ruleForMs();
+    return Object.keys(ruleForMs).length > 0 ? { ...this.o.grouping, ruleForMs: { ...this.o.grouping.ruleForMs, ...ruleForMs } } : this.o.grouping;
+  }
+
   constructor(options: IncidentServiceOptions) {
     this.o = {
       topology: () => EMPTY_TOPOLOGY,
       grouping: DEFAULT_GROUPING,
+      ruleForMs: () => ({}),
       lifecycle: DEFAULT_LIFECYCLE,
       threadFlushMs: 1000,
       clock: systemClock,
@@ -215,7 +224,7 @@ export class IncidentService {
   }
 
   private group(alert: Alert, now: number, views: Map<string, OpenIncidentView>, changes: readonly RecentChange[]): GroupingDecision {
-    return groupAlert(alert, now, [...views.values()], this.o.topology(), this.o.grouping, changes);
+    return groupAlert(alert, now, [...views.values()], this.o.topology(), this.groupingNow(), changes);
   }
 
   /**
@@ -328,7 +337,7 @@ export class IncidentService {
         if (decision.kind === "join") {
           let joined = decision.incidentId;
           // Two open incidents that both explain this alert are one failure: the later folds into the first.
-          const plan = mergeFor(alert, now, [...views.values()], this.o.topology(), this.o.grouping, changes);
+          const plan = mergeFor(alert, now, [...views.values()], this.o.topology(), this.groupingNow(), changes);
           if (plan) {
             for (const m of plan.merge) {
               await this.merge(s, plan.into, m.id, m.reason, { incidents, views, upserts, existing, timeline, touched, raised, result }, notify);

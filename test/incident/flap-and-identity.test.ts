@@ -142,6 +142,31 @@ describe("flap damping and incident identity", () => {
     expect(later.opened[0]).not.toBe(id);
   });
 
+  it("a rule alert is compared by when its condition began, with the rules' `for`s as learnt: the queue backlog 10.7 min after order-processor's onset joins its incident", async () => {
+    const withQueue: Topology = { services: [...topology.services, "queue"], edges: [...topology.edges, { from: "order-processor", to: "queue" }] };
+    const service = (on: Store, ruleForMs?: () => Record<string, number>) =>
+      new IncidentService({ store: on, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => withQueue, threadFlushMs: 0, clock: clockOf(() => now), ...(ruleForMs ? { ruleForMs } : {}) });
+    const run = async (svc: IncidentService) => {
+      const first = await svc.ingest({ alerts: [{ ...alert("p99-job-duration anomaly", "order-processor", "firing", now, "anomaly"), fingerprint: `fp-op-${now}` }], changes: [] });
+      now += 10.7 * M;
+      const backlog = await svc.ingest({ alerts: [{ ...alert("OrdersQueueBacklog", "queue", "firing", now), fingerprint: `fp-q-${now}` }], changes: [] });
+      now += 60 * M;
+      return { first: firstOf(first.opened), backlog };
+    };
+    const learnt = await run(service(store, () => ({ OrdersQueueBacklog: 5 * M })));
+    expect(learnt.backlog.opened).toEqual([]);
+    expect(await store.alerts.countByIncident(learnt.first)).toMatchObject({ total: 2 });
+    // Without the rules (fire time only): just outside the causal window, an incident of its own.
+    const other = await openDb({ dataDir: "memory" });
+    try {
+      now = T0;
+      const unknown = await run(service(createStore(other, clockOf(() => now))));
+      expect(unknown.backlog.opened).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("an incident whose alert still fires is active: a related alert an hour later joins it rather than opening a second incident", async () => {
     const id = firstOf((await incidents.ingest({ alerts: [alert("KubePodCrashLooping", "payments", "firing", now)], changes: [] })).opened);
     now += 60 * M;

@@ -38,15 +38,18 @@ export class PrometheusHttpMetrics implements MetricsPort {
     this.clock = options.clock ?? systemClock;
   }
 
-  private async post<T>(path: string, params: URLSearchParams): Promise<T> {
+  private async post<T>(path: string, params: URLSearchParams, method: "GET" | "POST" = "POST"): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...this.headers },
-        body: params.toString(),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      res =
+        method === "GET"
+          ? await fetch(`${this.baseUrl}${path}?${params.toString()}`, { headers: { accept: "application/json", ...this.headers }, signal: AbortSignal.timeout(this.timeoutMs) })
+          : await fetch(`${this.baseUrl}${path}`, {
+              method: "POST",
+              headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...this.headers },
+              body: params.toString(),
+              signal: AbortSignal.timeout(this.timeoutMs),
+            });
     } catch (e) {
       throw new AppError("prometheus_unreachable", `Could not reach Prometheus at ${this.baseUrl}: ${(e as Error).message}`, { status: 502, cause: e });
     }
@@ -88,6 +91,19 @@ export class PrometheusHttpMetrics implements MetricsPort {
     if (options.start) p.set("start", seconds(options.start));
     if (options.end) p.set("end", seconds(options.end));
     return this.post<Array<Record<string, string>>>("/api/v1/series", p);
+  }
+
+  /** The `for` of each alerting rule (GET /api/v1/rules?type=alert, whose `duration` is in seconds), by alert name. */
+  async alertRuleDurations(): Promise<Record<string, number>> {
+    const data = await this.post<{ groups?: Array<{ rules?: Array<{ type?: string; name?: string; duration?: number }> }> }>("/api/v1/rules", new URLSearchParams({ type: "alert" }), "GET");
+    const out: Record<string, number> = {};
+    for (const g of data.groups ?? [])
+      for (const r of g.rules ?? []) {
+        if (r.type !== "alerting" || !r.name || typeof r.duration !== "number" || !Number.isFinite(r.duration)) continue;
+        // One alert name in several rules: the shortest `for` (the least it can have been pending).
+        out[r.name] = Math.min(out[r.name] ?? Number.POSITIVE_INFINITY, r.duration * 1000);
+      }
+    return out;
   }
 
   async labelValues(label: string, options: { match?: string[] } = {}): Promise<string[]> {

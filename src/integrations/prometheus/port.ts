@@ -20,4 +20,6 @@ export interface MetricsPort {
   /** Label sets of the series matching any selector. */
   series(matchers: string[], options?: { start?: Date; end?: Date }): Promise<Array<Record<string, string>>>;
   labelValues(label: string, options?: { match?: string[] }): Promise<string[]>;
+  /** The `for` (ms) of each alerting rule, by alert name (the rules API); absent where the backend has no rules. */
+  alertRuleDurations?(): Promise<Record<string, number>>;
 }

@@ -24,6 +24,11 @@ describe("PrometheusHttpMetrics against the simulated Prometheus", () => {
     for (const v of frontend.values) expect(v).toBeGreaterThan(200);
   });
 
+  it("reads the alerting rules' `for`s (the rules API's duration), by alert name", async () => {
+    const durations = await prom.alertRuleDurations();
+    expect(durations).toMatchObject({ SLOErrorBudgetBurn: 60_000, HighErrorRate: 180_000, OrdersQueueBacklog: 300_000 });
+  });
+
   it("instant queries: histogram_quantile, precomputed quantiles, ratios, scalars", async () => {
     const p99 = await prom.query("histogram_quantile(0.99, sum by (service, le) (rate(http_request_duration_seconds_bucket[5m])))");
     const byService = Object.fromEntries(p99.map((s) => [s.labels.service, s.value]));
