@@ -159,7 +159,19 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     metrics.outboxOldestPendingSeconds.set(backlog.oldestSeconds);
   });
   const relay = new IncidentEventRelay({ store, logger });
-  const incidents = new IncidentService({ durable: relay, clock, store, logger, metrics, outbox, presenter: deps.presenters.incident, routing: routingWithWorkspaces(loadRouting(config.env.AISRE_ROUTING_FILE), workspaces, config.incidentChannel), defaultChannel, topology, ruleForMs: ruleDurations({ metrics: ports.metrics, clock, logger }) });
+  const incidents = new IncidentService({
+    durable: relay,
+    clock,
+    store,
+    logger,
+    metrics,
+    outbox,
+    presenter: deps.presenters.incident,
+    routing: routingWithWorkspaces(loadRouting(config.env.AISRE_ROUTING_FILE), workspaces, config.incidentChannel),
+    defaultChannel,
+    topology,
+    ruleForMs: ruleDurations({ metrics: ports.metrics, clock, logger }),
+  });
   const intake = new WebhookIntake({
     sources: webhookSources,
     store,

@@ -160,7 +160,14 @@ describe("flap damping and incident identity", () => {
     const other = await openDb({ dataDir: "memory" });
     try {
       now = T0;
-      const unknown = await run(service(createStore(other, clockOf(() => now))));
+      const unknown = await run(
+        service(
+          createStore(
+            other,
+            clockOf(() => now),
+          ),
+        ),
+      );
       expect(unknown.backlog.opened).toHaveLength(1);
     } finally {
       await other.close();
