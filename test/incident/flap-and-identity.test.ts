@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
+import { incidentServiceOnMemory } from "../support/incident-service.ts";
 import { firstOf } from "../../src/domain/indexed.ts";
 import { digestFromTimeline } from "../../src/incident/digest.ts";
 
@@ -37,10 +38,7 @@ describe("flap damping and incident identity", () => {
   let incidents: IncidentService;
   beforeEach(async () => {
     now = T0;
-    db = await openDb({ dataDir: "memory" });
-    const clock = clockOf(() => now);
-    store = createStore(db, clock);
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, threadFlushMs: 0, clock });
+    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now));
   });
   afterEach(async () => {
     await db.close();

@@ -1,15 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import type { Alert, ChangeEvent } from "../../src/domain/alert.ts";
-import { clockOf } from "../../src/domain/clock.ts";
 import { firstOf } from "../../src/domain/indexed.ts";
 import type { Topology } from "../../src/domain/topology.ts";
 import { digestFromTimeline } from "../../src/incident/digest.ts";
-import { IncidentService } from "../../src/incident/incident-service.ts";
-import { silentLogger } from "../../src/log.ts";
+import type { IncidentService } from "../../src/incident/incident-service.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
-import { createStore, type Store } from "../../src/store/store.ts";
+import type { Store } from "../../src/store/store.ts";
+import { incidentServiceOnMemory } from "../support/incident-service.ts";
 
 // Incident identity across two open incidents: one failure seen from two sides becomes one thread
 // (cascading-failure: the flapping cache incident and the payments incident both explain checkout
@@ -43,10 +40,7 @@ describe("merging incidents that are one failure", () => {
   let incidents: IncidentService;
   beforeEach(async () => {
     now = T0;
-    db = await openDb({ dataDir: "memory" });
-    const clock = clockOf(() => now);
-    store = createStore(db, clock);
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, threadFlushMs: 0, clock });
+    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now));
   });
   afterEach(async () => {
     await db.close();
