@@ -8,6 +8,7 @@ import type { Db } from "../../src/store/db.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
+import { firingAlert } from "../support/alerts.ts";
 
 /**
  * Thread rendering (the root card's edit, the digest's post and edits) is wanted as a durable row
@@ -16,17 +17,7 @@ import { MemorySlack } from "../support/memory-slack.ts";
  * (The same with a real process and kill -9: `npm run chaos render-kill`, test/faults/chaos.test.ts.)
  */
 
-const alert = (fp: string, service = "checkout"): Alert => ({
-  fingerprint: fp,
-  source: "alertmanager",
-  name: `HighErrorRate${fp}`,
-  status: "firing",
-  severity: "sev2",
-  service,
-  summary: `5xx on ${service}`,
-  labels: { alertname: "HighErrorRate", service, fp },
-  startsAt: new Date(Date.now() - 60_000).toISOString(),
-});
+const alert = (fp: string, service = "checkout"): Alert => firingAlert(fp, service, `HighErrorRate${fp}`);
 
 describe.each(testDatabases())("durable thread rendering on $name", { timeout: 300_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
-import type { Alert } from "../../src/domain/alert.ts";
 import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
 import type { DurableIncidentEvent } from "../../src/incident/incident-events.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
@@ -13,6 +12,7 @@ import type { Db } from "../../src/store/db.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { EchoMemory } from "../../src/sync/echo-memory.ts";
 import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
+import { firingAlert } from "../support/alerts.ts";
 
 /**
  * The outbound sync's state lives in the database, so a replica may die at any instruction and
@@ -20,17 +20,7 @@ import { perTestDatabases, secondReplica, testDatabases } from "../support/datab
  * outbox, the echo memory, and remediation verification leases.
  */
 
-const alert = (fp: string, service = "checkout"): Alert => ({
-  fingerprint: fp,
-  source: "alertmanager",
-  name: "HighErrorRate",
-  status: "firing",
-  severity: "sev2",
-  service,
-  summary: `5xx on ${service}`,
-  labels: { alertname: "HighErrorRate", service, fp },
-  startsAt: new Date(Date.now() - 60_000).toISOString(),
-});
+const alert = firingAlert;
 
 /** A Jira port that records writes (only what the write queue calls). */
 function recordingJira(): { port: JiraPort; comments: string[]; updates: number } {
