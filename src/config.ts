@@ -181,6 +181,12 @@ const envSchema = z.object({
   AISRE_SANDBOX_URL: url("the URL of a running sandbox, for `aisre scenario` (default http://127.0.0.1:$SANDBOX_PORT)"),
   SIM_SPEED: z.coerce.number({ error: "expected a positive number (simulated seconds per real second)" }).positive({ error: "expected a positive number (simulated seconds per real second)" }).default(1),
   SIM_SEED: z.coerce.number().int().optional(),
+  /** The simulated clock's first instant (ISO 8601) for a new simulation; default: now. Tests and evaluations pin it (traffic follows the time of day). */
+  SIM_START: z
+    .string()
+    .refine((v) => Number.isFinite(Date.parse(v)), { error: "expected an ISO 8601 instant, e.g. 2025-03-10T18:00:00Z" })
+    .transform((v) => Date.parse(v))
+    .optional(),
   /** Off when a real Prometheus + Alertmanager scrape the simulation and deliver its alerts instead. */
   SIM_ALERT_DELIVERY: bool,
   /**

@@ -76,6 +76,7 @@ export async function startLocalSandbox(options: {
     sim = createSimulatedSystem({
       speed: config.env.SIM_SPEED,
       seed: config.env.SIM_SEED,
+      startTime: config.env.SIM_START,
       dataDir: join(config.dataDir, "sandbox"),
       publicUrl,
       alertWebhookUrl: config.env.SIM_ALERT_DELIVERY === false ? undefined : `${botUrl}/webhooks/alertmanager`,

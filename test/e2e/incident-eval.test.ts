@@ -1,3 +1,4 @@
+import { REFERENCE_START } from "../../src/sandbox/sim/reference-start.ts";
 import { describe, expect, it } from "vitest";
 import { faultMetrics, summarise } from "../../src/eval/incidents/metrics.ts";
 import { SHORT_OPTIONS, SHORT_PLANS } from "../../src/eval/incidents/plans.ts";
@@ -9,7 +10,7 @@ import { runOne } from "../../src/eval/incidents/runner.ts";
 describe("incident eval, short version", () => {
   it("bad-deploy and crashloop-config: right cause and first remedy, paged iff SEV1/SEV2, a calm thread, one incident, nothing stale after resolve", async () => {
     const records = [];
-    for (const plan of SHORT_PLANS) records.push(await runOne(plan, SHORT_OPTIONS));
+    for (const plan of SHORT_PLANS) records.push(await runOne(plan, { ...SHORT_OPTIONS, simStart: REFERENCE_START }));
     const metrics = records.flatMap((r) => faultMetrics(r));
     const s = summarise(records, metrics);
     expect(metrics.map((m) => m.scenario)).toEqual(["bad-deploy", "crashloop-config"]);

@@ -32,6 +32,12 @@ describe("configuration", () => {
     }
   });
 
+  it("SIM_START pins the simulation's first instant; anything but an instant is refused by name", () => {
+    expect(loadConfig({}).env.SIM_START).toBeUndefined();
+    expect(loadConfig({ SIM_START: "2025-03-10T18:00:00Z" }).env.SIM_START).toBe(Date.UTC(2025, 2, 10, 18));
+    expect(() => loadConfig({ SIM_START: "tomorrow at six" })).toThrow(/SIM_START.*ISO 8601/s);
+  });
+
   it("switches a part to real when its variables are set", () => {
     const c = loadConfig({ PROMETHEUS_URL: "http://prom:9090", KUBECONFIG: "/k" });
     expect(c.prometheus.mode).toBe("real");

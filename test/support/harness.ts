@@ -1,3 +1,4 @@
+import { REFERENCE_START } from "../../src/sandbox/sim/reference-start.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +40,7 @@ export interface TestAisre {
 /** The whole product on the embedded default, on free ports, in a fresh data folder. */
 export async function startTestAisre(options: { env?: Record<string, string>; logger?: Logger } = {}): Promise<TestAisre> {
   const dataDir = mkdtempSync(join(tmpdir(), "aisre-test-"));
-  const config = loadConfig({ PORT: "0", SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent", ...options.env });
+  const config = loadConfig({ PORT: "0", SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent", SIM_START: REFERENCE_START, ...options.env });
   const aisre = await startAisre(config, { logger: options.logger ?? silentLogger });
   const sandboxUrl = aisre.sandbox!.url;
   const botToken = config.slack.botToken;

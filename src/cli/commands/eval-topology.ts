@@ -1,3 +1,4 @@
+import { REFERENCE_START } from "../../sandbox/sim/reference-start.ts";
 import { discoverySources } from "../../app/topology.ts";
 import { ClientNodeKubernetes } from "../../integrations/kubernetes/client-node-adapter.ts";
 import { PrometheusHttpMetrics } from "../../integrations/prometheus/http-adapter.ts";
@@ -19,7 +20,7 @@ export const SOURCE_SETS: Array<{ label: string; sources: string[] }> = [
 ];
 
 /** A fixed start (18:00 UTC on a Monday, evening traffic) so the figures reproduce. */
-export const DEFAULT_START = "2025-03-10T18:00:00Z";
+export const DEFAULT_START = REFERENCE_START;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);

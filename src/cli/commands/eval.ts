@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { faultMetrics, summarise, type FaultMetrics } from "../../eval/incidents/metrics.ts";
 import { evalPlans, FULL_OPTIONS, SHORT_OPTIONS, SHORT_PLANS } from "../../eval/incidents/plans.ts";
+import { REFERENCE_START } from "../../sandbox/sim/reference-start.ts";
 import { runOne, type RunnerOptions } from "../../eval/incidents/runner.ts";
 
-export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--keep-data] [--json]: every scenario through the whole product and sandbox";
+export const summary = "eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--start 2025-03-10T18:00:00Z] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--keep-data] [--json]: every scenario through the whole product and sandbox";
 
 const opt = (args: string[], name: string) => {
   const i = args.indexOf(name);
@@ -32,7 +33,7 @@ function line(m: FaultMetrics): string {
 export async function run(args: string[]): Promise<number> {
   const [what] = args.filter((a) => !a.startsWith("-"));
   if (what !== "incidents" || args.includes("--help") || args.includes("-h")) {
-    process.stderr.write("usage: aisre eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--keep-data] [--json]\n");
+    process.stderr.write("usage: aisre eval incidents [--short] [--seeds 1,2,3] [--speed 60] [--start 2025-03-10T18:00:00Z] [--scenarios a,b] [--no-combos] [--runs id,…] [--save dir] [--keep-data] [--json]\n");
     return what === "incidents" ? 0 : 2;
   }
   const json = args.includes("--json");
@@ -44,7 +45,7 @@ export async function run(args: string[]): Promise<number> {
   const plans = (short ? SHORT_PLANS : evalPlans({ seeds, scenarios, combos: !args.includes("--no-combos") })).filter((p) => !only || only.some((o) => p.id.includes(o)));
   const base = short ? SHORT_OPTIONS : FULL_OPTIONS;
   const speed = Number(opt(args, "--speed") ?? base.speed);
-  const options: RunnerOptions = { ...base, speed, keepData: args.includes("--keep-data"), log: json ? undefined : (l) => process.stderr.write(`${l}\n`) };
+  const options: RunnerOptions = { ...base, speed, simStart: opt(args, "--start") ?? REFERENCE_START, keepData: args.includes("--keep-data"), log: json ? undefined : (l) => process.stderr.write(`${l}\n`) };
   const records = [];
   const metrics: FaultMetrics[] = [];
   for (const plan of plans) {

@@ -48,7 +48,7 @@ export function evalPlans(o: { seeds: number[]; scenarios?: readonly string[]; c
 export const SHORT_PLANS: RunPlan[] = evalPlans({ seeds: [1], scenarios: ["bad-deploy", "crashloop-config"], combos: false });
 
 /** The short version's pacing: a faster clock, faults stopped sooner, a bound on each run. */
-export const SHORT_OPTIONS: RunnerOptions = { speed: 90, faultMinutes: 25, settleMinutes: 3, maxMinutes: 150 };
+export const SHORT_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 90, faultMinutes: 25, settleMinutes: 3, maxMinutes: 150 };
 
 /** The full eval's pacing. */
-export const FULL_OPTIONS: RunnerOptions = { speed: 60, faultMinutes: 45, settleMinutes: 4, maxMinutes: 200 };
+export const FULL_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 60, faultMinutes: 45, settleMinutes: 4, maxMinutes: 200 };

@@ -37,6 +37,8 @@ export interface RunnerOptions {
   settleMinutes: number;
   /** Give up a run after this many simulated minutes. */
   maxMinutes: number;
+  /** The simulated clock's first instant (SIM_START): fixed, so a run's traffic does not depend on the hour it runs at. */
+  simStart: string;
   /** Keep each run's data folder (its database: timelines, grouping reasons) to read afterwards. */
   keepData?: boolean;
   log?: (line: string) => void;
@@ -61,7 +63,7 @@ export async function runOne(plan: RunPlan, o: RunnerOptions): Promise<RunRecord
   const errors: string[] = [];
   const child: ChildProcess = spawn(process.execPath, ["handlers/main.ts"], {
     cwd: ROOT,
-    env: { PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, SIM_SPEED: String(o.speed), SIM_SEED: String(plan.seed), LOG_LEVEL: "error" },
+    env: { PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, SIM_SPEED: String(o.speed), SIM_SEED: String(plan.seed), SIM_START: o.simStart, LOG_LEVEL: "error" },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

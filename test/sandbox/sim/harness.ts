@@ -1,10 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serveSimulation, type ServedSimulation } from "../../../src/sandbox/sim/serve.ts";
+import { REFERENCE_START } from "../../../src/sandbox/sim/reference-start.ts";
 import type { SimulatedSystemOptions } from "../../../src/sandbox/sim/system.ts";
 
 /** 18:00 UTC on a Monday: evening traffic, deterministic. */
-export const START = Date.parse("2025-03-10T18:00:00Z");
+export const START = Date.parse(REFERENCE_START);
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
