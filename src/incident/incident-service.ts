@@ -83,8 +83,6 @@ export class IncidentService {
   private readonly o: Required<Omit<IncidentServiceOptions, "metrics" | "outbox" | "durable">> & Pick<IncidentServiceOptions, "metrics" | "outbox" | "durable">;
   /** This replica's name on the renders it claims (incident_renders). */
   private readonly renderOwner = leaseOwner();
-  /** Renders asked for after a commit whose row could not be written (the store was down): written on the next flush. */
-  private readonly unsaved = new Map<string, { incidentId: string; part: RenderPart }>();
   private resolutionQuestion?: (incidentId: string) => Promise<SlackMessage | undefined>;
   private readonly flips = new Map<string, number[]>();
   private readonly decisions = new KeyedSerialQueue();
@@ -681,32 +679,17 @@ export class IncidentService {
   }
 
   /**
-   * Something the card shows changed (the caller committed it): its render is stored as wanted, for
-   * whichever replica renders next. Never throws: a row the store refused is written on the next flush.
+   * Something the card shows changes in the caller's transaction `tx`: its render is wanted in that
+   * same transaction (the change and the mark commit together, or neither does), for whichever
+   * replica renders next. Never after a commit: a replica that dies between the two would lose it.
    */
-  markCardDirty(incidentId: string): Promise<void> {
-    return this.wantAfterCommit(incidentId, "card");
+  markCardDirty(tx: Store, incidentId: string): Promise<void> {
+    return tx.renders.want([{ incidentId, part: "card" }]);
   }
 
-  /** Something the digest shows changed in the incident's timeline (an anomaly, say): re-render it. */
-  markDigestDirty(incidentId: string): Promise<void> {
-    return this.wantAfterCommit(incidentId, "digest");
-  }
-
-  private async wantAfterCommit(incidentId: string, part: RenderPart): Promise<void> {
-    try {
-      await this.store.renders.want([{ incidentId, part }]);
-    } catch (e) {
-      this.unsaved.set(`${part}:${incidentId}`, { incidentId, part });
-      this.o.logger.warn({ err: e, incident: incidentId, part }, "could not store the render wanted; kept until the next flush");
-    }
-  }
-
-  private async saveUnsaved(): Promise<void> {
-    if (this.unsaved.size === 0) return;
-    const keys = [...this.unsaved.keys()];
-    await this.store.renders.want(keys.map((k) => this.unsaved.get(k)!));
-    for (const k of keys) this.unsaved.delete(k);
+  /** Something the digest shows (an anomaly, say) changes in the caller's transaction `tx`: its re-render is wanted in it. */
+  markDigestDirty(tx: Store, incidentId: string): Promise<void> {
+    return tx.renders.want([{ incidentId, part: "digest" }]);
   }
 
   async cardView(s: Store, incident: Incident): Promise<IncidentCardView> {
@@ -782,7 +765,6 @@ export class IncidentService {
    * Returns how many were queued.
    */
   private async renderWanted(part: RenderPart, gapMs: number, render: Render): Promise<number> {
-    await this.saveUnsaved();
     let queued = 0;
     // Pages until none is left (a bounded number per pass: what keeps coming waits for the next).
     for (let page = 0; page < 20; page++) {

@@ -4,7 +4,7 @@ import type { IncidentService } from "../incident/incident-service.ts";
 import type { FollowUpItem } from "../integrations/jira/port.ts";
 import type { Logger } from "../log.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
-import type { Store } from "../store/store.ts";
+import { inTransaction, type Store } from "../store/store.ts";
 import type { SlackMessage } from "../incident/presenter.ts";
 import type { PostmortemSettings } from "./settings.ts";
 import { effective, followUpKey, generateDoc, toJiraText, toMarkdown } from "./document.ts";
@@ -240,9 +240,12 @@ export class PostmortemService {
   /** The `postmortem` external link (status and version), for the root card. */
   private async recordLink(p: EffectivePostmortem): Promise<void> {
     const label = `${STATUS_LABEL[p.status]} v${p.version}`;
-    const created = await this.o.store.links.create({ incidentId: p.incidentId, system: "postmortem", externalId: `${p.incidentId}:postmortem`, synced: { status: p.status, version: p.version, label } });
-    if (!created) await this.o.store.links.mergeSynced(p.incidentId, "postmortem", { status: p.status, version: p.version, label });
-    await this.o.incidents.markCardDirty(p.incidentId);
+    // The card's edit is wanted in the transaction that records the status it shows.
+    await inTransaction(this.o.store, async (tx) => {
+      const created = await tx.links.create({ incidentId: p.incidentId, system: "postmortem", externalId: `${p.incidentId}:postmortem`, synced: { status: p.status, version: p.version, label } });
+      if (!created) await tx.links.mergeSynced(p.incidentId, "postmortem", { status: p.status, version: p.version, label });
+      await this.o.incidents.markCardDirty(tx, p.incidentId);
+    });
   }
 
   /** A final postmortem: into the knowledge base; action items without an issue become linked Jira issues. */

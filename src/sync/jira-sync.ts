@@ -8,7 +8,7 @@ import { JiraWriteQueue, type KeptCommentStore, type SyncedValuesStore } from ".
 import type { ScheduleOptions } from "../integrations/jira/write-schedule.ts";
 import type { Logger } from "../log.ts";
 import { keyTimeline, timelineLines } from "../postmortem/timeline.ts";
-import type { Store } from "../store/store.ts";
+import { inTransaction, type Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
 import type { People } from "./people.ts";
 import type { SyncPresenter } from "./presenter.ts";
@@ -244,10 +244,15 @@ export class JiraSync {
       return undefined;
     }
     const fields: Partial<JiraSyncValues> = { summary, severity: incident.severity, priority: this.o.settings.mapping.priorityBySeverity[incident.severity], timeline };
-    const created = await this.o.store.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState });
+    // The link, its timeline entry and the card's edit (it shows the ticket) commit together: a
+    // replica that dies after the commit leaves the edit to whichever replica renders next.
+    const created = await inTransaction(this.o.store, async (tx) => {
+      if (!(await tx.links.create({ incidentId, system: "jira", externalId: ref.key, url: ref.url, synced: { fields } satisfies JiraLinkState }))) return false;
+      await tx.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
+      await this.o.incidents.markCardDirty(tx, incidentId);
+      return true;
+    });
     if (!created) return this.ticketFor(incidentId);
-    await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `Jira ticket ${ref.key} created`, data: { system: "jira", key: ref.key, url: ref.url } });
-    await this.o.incidents.markCardDirty(incidentId);
     // A new ticket starts in the workflow's first status: bring it to the incident's.
     if (statusName && incident.status !== "open") await this.queue.sync(ref.key, { status: statusName });
     this.logger.info({ incident: incidentId, issue: ref.key }, "jira ticket created");

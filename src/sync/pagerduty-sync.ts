@@ -7,7 +7,7 @@ import type { ExternalEvent } from "../ingest/types.ts";
 import { PagerDutyApiError } from "../integrations/pagerduty/errors.ts";
 import { dedupKeyFor, type PagerDutyIncidentView, type PagerDutyPerson, type PagerDutyPort } from "../integrations/pagerduty/port.ts";
 import type { Logger } from "../log.ts";
-import type { Store } from "../store/store.ts";
+import { inTransaction, type Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
 import type { KeptMessages } from "../incident/kept-message.ts";
 import { pagingDecision } from "./paging-policy.ts";
@@ -272,16 +272,17 @@ export class PagerDutySync {
     this.problems.delete(incident.id);
     const pd = await this.findIncident(dedupKey);
     const state: PagerDutyLinkState = { dedupKey, routingKey: decision.routingKey, status: pd?.status ?? "triggered", number: pd?.number, assignees: pd ? await this.assignees(pd) : [], level: pd?.escalationLevel, service: decision.service, title: pd?.title ?? title };
-    await this.saveLink(incident.id, pd?.id ?? dedupKey, pd?.url, state);
     const who = state.assignees.length ? ` ${state.assignees.map((a) => a.name).join(", ")}` : " the on-call";
-    await this.o.store.timeline.append({
-      incidentId: incident.id,
-      kind: "sync",
-      actor: by,
-      text: `Paged${who} through PagerDuty${pd ? ` #${pd.number}` : ""} (${reason})`,
-      data: { system: "pagerduty", id: pd?.id, number: pd?.number, dedupKey, url: pd?.url },
+    await this.cardChange(incident.id, async (tx) => {
+      await this.saveLink(tx, incident.id, pd?.id ?? dedupKey, pd?.url, state);
+      await tx.timeline.append({
+        incidentId: incident.id,
+        kind: "sync",
+        actor: by,
+        text: `Paged${who} through PagerDuty${pd ? ` #${pd.number}` : ""} (${reason})`,
+        data: { system: "pagerduty", id: pd?.id, number: pd?.number, dedupKey, url: pd?.url },
+      });
     });
-    await this.o.incidents.markCardDirty(incident.id);
     return { ok: true, ref: this.refText(state) };
   }
 
@@ -412,20 +413,20 @@ export class PagerDutySync {
       this.logger.warn({ err, incident: incidentId }, "adding the escalation note failed");
     }
     const assignees = await this.assignees(view);
-    await this.patch(incidentId, { assignees, level: view.escalationLevel, status: view.status });
-    const state = await this.state(incidentId);
-    const told = (await this.o.store.timeline.list(incidentId, ["sync"])).some((t) => t.data.writeId === writeId);
-    if (!told) {
-      await this.o.store.timeline.append({
+    await this.cardChange(incidentId, async (tx) => {
+      await tx.links.mergeSynced(incidentId, "pagerduty", { assignees, level: view.escalationLevel, status: view.status });
+      const told = (await tx.timeline.list(incidentId, ["sync"])).some((t) => t.data.writeId === writeId);
+      if (told) return;
+      await tx.timeline.append({
         incidentId,
         kind: "sync",
         actor: by,
         text: `Escalated PagerDuty #${view.number}${view.escalationLevel ? ` to level ${view.escalationLevel}` : ""} (${assignees.map((a) => a.name).join(", ") || "nobody assigned"}): ${reason}`,
         data: { system: "pagerduty", id: view.id, level: view.escalationLevel, writeId },
       });
-    }
+    });
+    const state = await this.state(incidentId);
     await this.renderCard(incidentId);
-    await this.o.incidents.markCardDirty(incidentId);
     return { ok: true, ref: this.refText({ ...(state ?? { dedupKey: dedupKeyFor(incidentId), status: view.status, assignees }), assignees, level: view.escalationLevel }) };
   }
 
@@ -501,8 +502,8 @@ export class PagerDutySync {
     const incidentId = link.incidentId;
     // Learn the PagerDuty id and link of an incident we paged but could not look up yet.
     if (link.externalId !== ev.externalId && key === (link.synced as PagerDutyLinkState).dedupKey && ev.type === "incident.triggered") {
-      await this.saveLink(incidentId, ev.externalId, typeof ev.data.htmlUrl === "string" ? ev.data.htmlUrl : link.url, { ...(link.synced as PagerDutyLinkState), number: typeof ev.data.number === "number" ? ev.data.number : undefined });
-      await this.o.incidents.markCardDirty(incidentId);
+      const found = link;
+      await this.cardChange(incidentId, (tx) => this.saveLink(tx, incidentId, ev.externalId, typeof ev.data.htmlUrl === "string" ? ev.data.htmlUrl : found.url, { ...(found.synced as PagerDutyLinkState), number: typeof ev.data.number === "number" ? ev.data.number : undefined }));
     }
     if (own) return;
     await this.run(incidentId, () => this.applyHuman(incidentId, link!.externalId, link!.url, ev));
@@ -524,14 +525,14 @@ export class PagerDutySync {
     };
     switch (ev.type) {
       case "incident.acknowledged":
-        await this.patch(incidentId, { status: "acknowledged" });
+        await this.patchCard(incidentId, { status: "acknowledged" });
         if (incident.status === "open") {
           await this.o.echo.remember("slack-status", incidentId, "acknowledged");
           await this.o.incidents.changeStatus(incidentId, "acknowledged", by, `acknowledged in PagerDuty by ${name}`);
         } else await note(`${md} acknowledged the page.`);
         break;
       case "incident.resolved":
-        await this.patch(incidentId, { status: "resolved" });
+        await this.patchCard(incidentId, { status: "resolved" });
         if (incident.status !== "resolved") {
           await this.o.echo.remember("slack-status", incidentId, "resolved");
           await this.o.incidents.changeStatus(incidentId, "resolved", by, `resolved in PagerDuty by ${name}`);
@@ -541,7 +542,7 @@ export class PagerDutySync {
       case "incident.escalated": {
         const view = await this.o.port.getIncident(pdId).catch(() => undefined);
         const assignees: PagerDutyLinkState["assignees"] = view ? await this.assignees(view) : ((ev.data.assignees as string[] | undefined) ?? []).map((n) => ({ name: n }));
-        await this.patch(incidentId, { assignees, ...(view?.escalationLevel ? { level: view.escalationLevel } : {}) });
+        await this.patchCard(incidentId, { assignees, ...(view?.escalationLevel ? { level: view.escalationLevel } : {}) });
         const to = assignees.map(personRef).join(", ") || "nobody";
         await note(ev.type === "incident.reassigned" ? `${md} reassigned the page to ${to}.` : `${md} escalated the page${view?.escalationLevel ? ` to level ${view.escalationLevel}` : ""}: now ${to}.`, undefined, { assignees: assignees.map((a) => a.name) });
         break;
@@ -551,7 +552,7 @@ export class PagerDutySync {
         break;
       case "incident.triggered":
       case "incident.reopened":
-        await this.patch(incidentId, { status: "triggered" });
+        await this.patchCard(incidentId, { status: "triggered" });
         await note(ev.type === "incident.reopened" ? `${md} reopened the page.` : `${md} triggered the page again.`);
         break;
       default:
@@ -559,7 +560,6 @@ export class PagerDutySync {
         return;
     }
     await this.renderCard(incidentId);
-    await this.o.incidents.markCardDirty(incidentId);
   }
 
   // ---- state and the paging card --------------------------------------------------------------
@@ -572,11 +572,28 @@ export class PagerDutySync {
     await this.o.store.links.mergeSynced(incidentId, "pagerduty", values);
   }
 
-  /** Creates the link, or points it at a new PagerDuty incident (a page after a resolve). */
-  private async saveLink(incidentId: string, externalId: string, url: string | undefined, state: PagerDutyLinkState): Promise<void> {
-    const created = await this.o.store.links.create({ incidentId, system: "pagerduty", externalId, url, synced: state });
+  /** Creates the link, or points it at a new PagerDuty incident (a page after a resolve), in `tx`. */
+  private async saveLink(tx: Store, incidentId: string, externalId: string, url: string | undefined, state: PagerDutyLinkState): Promise<void> {
+    const created = await tx.links.create({ incidentId, system: "pagerduty", externalId, url, synced: state });
     if (created) return;
-    await this.o.store.links.repoint(incidentId, "pagerduty", externalId, url, { ...state });
+    await tx.links.repoint(incidentId, "pagerduty", externalId, url, { ...state });
+  }
+
+  /**
+   * Writes what the root card shows of the page (`fn`, in one transaction) and wants the card's
+   * edit in that same transaction: a replica that dies after the commit leaves the edit to another.
+   */
+  private cardChange<T>(incidentId: string, fn: (tx: Store) => Promise<T>): Promise<T> {
+    return inTransaction(this.o.store, async (tx) => {
+      const out = await fn(tx);
+      await this.o.incidents.markCardDirty(tx, incidentId);
+      return out;
+    });
+  }
+
+  /** The page's state as PagerDuty changed it (a person's ack, resolve, reassignment): the card follows. */
+  private patchCard(incidentId: string, values: Partial<PagerDutyLinkState>): Promise<void> {
+    return this.cardChange(incidentId, (tx) => tx.links.mergeSynced(incidentId, "pagerduty", values));
   }
 
   private async assignees(view: PagerDutyIncidentView): Promise<PagerDutyLinkState["assignees"]> {

@@ -102,8 +102,12 @@ export interface SyncHarness {
   close(): Promise<void>;
 }
 
-export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter } = {}): Promise<SyncHarness> {
-  const db = await openDb({ dataDir: "memory" });
+/**
+ * `db`: the replica's database handle (by default an embedded one of its own, closed with the
+ * harness); a test that kills the replica passes its own (test/support/dying-db.ts).
+ */
+export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db } = {}): Promise<SyncHarness> {
+  const db = o.db ?? (await openDb({ dataDir: "memory" }));
   const store = createStore(db);
   const slack = new PeopleSlack();
   const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
@@ -205,14 +209,11 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     },
     act: (system, body) => fetch(`${sandbox.url}/${system}/sandbox/act`, { method: "POST", body: JSON.stringify(body) }),
     async close() {
-      await relay.stop();
-      await sync!.stop();
-      await outbox.stop();
-      await jiraSandbox.stop?.();
-      await pdSandbox.stop?.();
-      await sandbox.close();
-      await bot.close();
-      await db.close();
+      // Every part is closed, even after one failed (a killed replica's parts fail to stop cleanly); the first failure is thrown.
+      const steps = [() => relay.stop(), () => sync!.stop(), () => outbox.stop(), async () => jiraSandbox.stop?.(), async () => pdSandbox.stop?.(), () => sandbox.close(), () => bot.close(), () => db.close()];
+      const failed: unknown[] = [];
+      for (const step of steps) await step().catch((e: unknown) => failed.push(e));
+      if (failed.length) throw failed[0];
     },
   };
   return h;

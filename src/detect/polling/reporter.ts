@@ -3,7 +3,7 @@ import type { Incident } from "../../domain/incident.ts";
 import type { IngestResult } from "../../incident/incident-service.ts";
 import type { SlackPort } from "../../integrations/slack/slack-port.ts";
 import { silentLogger, type Logger } from "../../log.ts";
-import type { Store } from "../../store/store.ts";
+import { inTransaction, type Store } from "../../store/store.ts";
 import type { AnomalyFinding, ChartPoint } from "../detection-service.ts";
 import type { ResolvedSli } from "../sli-config.ts";
 import { chartWindow, findingChartSpec } from "./chart.ts";
@@ -35,8 +35,8 @@ export interface AnomalyReporterOptions {
   store: Store;
   incidents: {
     ingest(d: { alerts: Alert[]; changes: [] }): Promise<IngestResult>;
-    /** The digest shows the incident's anomalies: re-render it from the timeline. */
-    markDigestDirty(id: string): Promise<void>;
+    /** The digest shows the incident's anomalies: its re-render is wanted in `tx`, with the anomaly's timeline entry. */
+    markDigestDirty(tx: Store, id: string): Promise<void>;
     /** Where the digest was posted (the chart follows it). */
     digestMessage(id: string): Promise<{ channel: string; ts: string; threadTs?: string } | undefined>;
   };
@@ -231,11 +231,13 @@ export class AnomalyReporter {
     return n;
   }
 
-  /** Has the digests of incidents whose anomalies changed re-rendered (from the timeline). */
+  /**
+   * Forgets the anomalies that are over once their changes were reported (the digest's re-render
+   * was wanted with each timeline entry, in its transaction).
+   */
   async flush(): Promise<void> {
     for (const a of [...this.active.values()]) {
       if (!a.dirty) continue;
-      this.o.incidents.markDigestDirty(a.incidentId);
       a.dirty = false;
       if (a.resolvedAt !== undefined) this.active.delete(a.key);
     }
@@ -292,30 +294,33 @@ export class AnomalyReporter {
   }
 
   private async timeline(a: Active, state: "detected" | "worsened" | "resolved", text: string): Promise<void> {
-    await this.o.store.timeline.append({
-      incidentId: a.incidentId,
-      kind: "anomaly",
-      actor: "aisre",
-      text,
-      data: {
-        key: a.key,
-        service: a.sli.service,
-        sli: a.sli.name,
-        ...(a.sli.unit ? { unit: a.sli.unit } : {}),
-        shape: describeKind(a.latest),
-        state,
-        purpose: a.purpose,
-        fingerprint: a.fingerprint,
-        opened: a.opened,
-        ongoing: a.ongoing,
-        worsened: a.worsened,
-        first: strip(a.first),
-        latest: strip(a.latest),
-        ...(a.resolvedAt !== undefined ? { resolvedAt: a.resolvedAt } : {}),
-      },
+    // The digest renders from the timeline: its re-render is wanted in the transaction that appends
+    // the entry (a replica that dies after the commit leaves the render to another).
+    await inTransaction(this.o.store, async (tx) => {
+      await tx.timeline.append({
+        incidentId: a.incidentId,
+        kind: "anomaly",
+        actor: "aisre",
+        text,
+        data: {
+          key: a.key,
+          service: a.sli.service,
+          sli: a.sli.name,
+          ...(a.sli.unit ? { unit: a.sli.unit } : {}),
+          shape: describeKind(a.latest),
+          state,
+          purpose: a.purpose,
+          fingerprint: a.fingerprint,
+          opened: a.opened,
+          ongoing: a.ongoing,
+          worsened: a.worsened,
+          first: strip(a.first),
+          latest: strip(a.latest),
+          ...(a.resolvedAt !== undefined ? { resolvedAt: a.resolvedAt } : {}),
+        },
+      });
+      await this.o.incidents.markDigestDirty(tx, a.incidentId);
     });
-    // Asked for as soon as the timeline has it (a durable row: a crash before the next flush does not lose it).
-    await this.o.incidents.markDigestDirty(a.incidentId);
   }
 
   private fromStored(incidentId: string, key: string, sli: ResolvedSli, d: Record<string, unknown>): Active {
@@ -355,9 +360,8 @@ export class AnomalyReporter {
     return this.resume(incident.id, key, sli, finding);
   }
 
-  /** Folds the anomaly into the digest; the incident's first anomaly also gets its chart. */
+  /** The incident's first anomaly gets its chart (the digest, which shows each anomaly, was wanted with its timeline entry). */
   private async post(a: Active, firstOfIncident: boolean): Promise<void> {
-    this.o.incidents.markDigestDirty(a.incidentId);
     if (firstOfIncident && this.o.slack && this.o.charts !== false && a.first.points.length >= 2) this.queueChart(a);
   }
 

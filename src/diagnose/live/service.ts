@@ -31,7 +31,7 @@ export interface RecommendPort {
 
 export interface DiagnosisServiceOptions {
   store: Store;
-  incidents: { events: IncidentEvents; markCardDirty(id: string): void; headlineChanged(s: Store, incident: Incident, headline: string): Promise<() => void> };
+  incidents: { events: IncidentEvents; markCardDirty(tx: Store, id: string): Promise<void>; headlineChanged(s: Store, incident: Incident, headline: string): Promise<() => void> };
   toolsets: Toolsets;
   topology: () => Topology;
   runbooks: () => readonly Runbook[];
@@ -434,7 +434,11 @@ export class DiagnosisService {
         const channel = incident.channel ?? this.o.defaultChannel;
         const oldCard = await s.incidents.card(id);
         const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
-        if (cardChanged) await s.incidents.mergeCard(id, card);
+        // The card's edit is wanted in this transaction: a replica that dies after the commit leaves it to another.
+        if (cardChanged) {
+          await s.incidents.mergeCard(id, card);
+          await this.o.incidents.markCardDirty(s, id);
+        }
         const headlineChanged = card.headline !== undefined && card.headline !== oldCard.headline;
         // The PagerDuty incident's title and the Jira summary follow the headline: durable rows, written with the card.
         if (headlineChanged && card.headline) told = await this.o.incidents.headlineChanged(s, incident, card.headline);
@@ -469,7 +473,6 @@ export class DiagnosisService {
       },
       id,
     );
-    if (published.cardChanged) this.o.incidents.markCardDirty(id);
     if (published.headlineChanged) told?.();
     if (published.posted !== "none") this.o.outbox?.poke();
     this.o.logger.info({ incident: id, posted: published.posted, leader: diagnosis.hypotheses[0]?.service, confidence: diagnosis.hypotheses[0]?.confidence, verdict: diagnosis.uncertainty, assemblyMs: ctx.elapsedMs, rankMs: raw.elapsedMs }, "diagnosis ranked");

@@ -17,6 +17,7 @@ import { clockOf } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
 import { decodePng } from "../../support/png.ts";
+import { dyingAfterCommit } from "../../support/dying-db.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -176,6 +177,32 @@ describe("AnomalyReporter", () => {
 
     const entries = await store.timeline.list(incident.id);
     expect(entries.filter((e) => e.kind === "anomaly").map((e) => e.data.state)).toEqual(["detected"]);
+  });
+
+  it("the digest's re-render is wanted with the anomaly's timeline entry: a replica killed right after that commit leaves it to another", async () => {
+    const sli = sliOf("order-processor/memory")!;
+    // An incident on the service, its digest posted (this test's replica).
+    const firing = (name: string): Alert => ({ fingerprint: `fp-${name}`, source: "alertmanager", name, status: "firing", severity: "sev3", service: "order-processor", summary: name, labels: { alertname: name, service: "order-processor" }, startsAt: new Date(T0 - 5 * MIN).toISOString() });
+    await incidents.ingest({ alerts: [firing("HighMemory"), firing("PodRestarts")], changes: [] });
+    await send();
+    const [root] = slack.roots();
+    defined(root, "root");
+    const digest = () => threadOf(root.ts).find((m) => m.text.startsWith("What the signals show"));
+    expect(digest()?.text).toBe("What the signals show: 2 alerts firing");
+    // Replica A's reporter enriches the incident with an anomaly, on a database handle that dies once its timeline entry commits.
+    const dying = dyingAfterCommit(db, (sql, params) => /^INSERT INTO timeline/.test(sql) && params[2] === "anomaly");
+    const a = createStore(
+      dying.db,
+      clockOf(() => now),
+    );
+    const aIncidents = new IncidentService({ store: a, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0, clock: clockOf(() => now) });
+    const dyingReporter = new AnomalyReporter({ store: a, incidents: aIncidents, presenter: blockKitAnomalyPresenter, defaultChannel: "#incidents", clock: clockOf(() => now), charts: false });
+    await dyingReporter.report(finding(sli), sli).catch(() => undefined);
+    expect(dying.dead()).toBe(true);
+    // This test's replica renders the digest A left wanted.
+    await send();
+    expect(digest()?.text).toBe("What the signals show: 2 alerts firing, 1 anomaly");
+    expect(await store.renders.pendingCount("digest")).toBe(0);
   });
 
   it("edits the digest when the anomaly worsens and when it is over; no message of its own; the anomaly alert resolves", async () => {

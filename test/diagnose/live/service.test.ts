@@ -20,6 +20,7 @@ import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, 
 import { clockOf, type Clock } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
+import { dyingAfterCommit } from "../../support/dying-db.ts";
 
 /** A system clock the test moves by hand: timers fire when it passes their time, never by themselves. */
 class ManualClock implements Clock {
@@ -225,6 +226,32 @@ describe("DiagnosisService", () => {
     expect(await relay.idle(30_000)).toBe(true);
     expect(seen.sort()).toEqual([`jira:${headline}`, `pagerduty:${headline}`]);
     await ranking.stop();
+  });
+
+  it("the card's edit is wanted in the diagnosis's own transaction: a replica killed right after that commit leaves the edit to another", async () => {
+    await diagnosis.stop();
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    const opened = await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    const id = itemAt(opened.opened, 0);
+    await settle();
+    const [root] = slack.roots();
+    defined(root, "root");
+    const editsBefore = root.edits;
+    // Replica A ranks on a database handle that dies once the diagnosis's transaction (the card written) commits.
+    const dying = dyingAfterCommit(db, (sql) => /^UPDATE incidents SET card/.test(sql));
+    const a = createStore(dying.db);
+    const aIncidents = new IncidentService({ store: a, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, threadFlushMs: 0, clock: clockOf(() => NOW) });
+    const ranking = new DiagnosisService({ store: a, incidents: aIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    await ranking.run(id, ["test"]).catch(() => undefined);
+    expect(dying.dead()).toBe(true);
+    const cause = (await store.incidents.card(id)).diagnosis?.cause;
+    defined(cause, "the card's cause, committed by replica A");
+    // This test's replica renders what A left wanted: the card shows the cause.
+    await settle();
+    expect(root.edits).toBe(editsBefore + 1);
+    expect(blocksText(root)).toContain("payments");
+    expect(await store.renders.pendingCount("card")).toBe(0);
   });
 
   it("a declared incident keeps the title its declarer gave it: the ranking fills the card's cause, not its headline", async () => {
