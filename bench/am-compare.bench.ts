@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
-import { childrenOf, cpuSeconds, stopChild } from "./support/product.ts";
+import { PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
+import { childrenOf, cpuSeconds, mainThreadCpuSeconds, stopChild } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -90,6 +91,8 @@ interface AisreRun extends LoadResult {
   readyMs: number;
   /** CPU seconds the product's process (all its threads) used during the load. */
   cpuDuringLoad: number;
+  /** Of those, its main thread's (the HTTP door, and processing unless it runs elsewhere). */
+  mainCpuDuringLoad: number;
   processedDuringLoad: number;
   backlogAtEnd: number;
   drainSeconds: number;
@@ -107,7 +110,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
   if (process.env.AISRE_SANDBOX_PROCESS) env.AISRE_SANDBOX_PROCESS = process.env.AISRE_SANDBOX_PROCESS;
   // AM_COMPARE_CPU_PROF=<dir>: the aisre process writes a V8 CPU profile there on exit.
   const prof = process.env.AM_COMPARE_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.AM_COMPARE_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...prof, "handlers/main.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+  const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, ...prof, "handlers/main.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   const base = `http://127.0.0.1:${port}`;
   const metrics = async () => {
     const text = await fetch(`${base}/metrics`).then((r) => r.text());
@@ -117,8 +120,10 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
     const readyMs = await waitFor(`${base}/readyz`, child, "aisre");
     const before = await metrics();
     const cpu0 = cpuSeconds(child.pid!);
+    const main0 = mainThreadCpuSeconds(child.pid!);
     const load = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`ai${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
     const cpuDuringLoad = cpuSeconds(child.pid!) - cpu0;
+    const mainCpuDuringLoad = mainThreadCpuSeconds(child.pid!) - main0;
     const atEnd = await metrics();
     const rss = rssMiB(child.pid!);
     const sandboxRss = childrenOf(child.pid!).map(rssMiB);
@@ -129,7 +134,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       m = await metrics();
     }
     await stop(child); // writes the CPU profile when asked for one
-    return { ...load, readyMs, cpuDuringLoad, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
+    return { ...load, readyMs, cpuDuringLoad, mainCpuDuringLoad, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
   } finally {
     await stop(child);
   }
@@ -140,7 +145,7 @@ const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n) : "n/a");
 export async function run(): Promise<Record<string, string | number>> {
   const bin = alertmanagerBinary();
   if (!bin) return { skipped: "Alertmanager not found: install it with `sudo apt-get install prometheus-alertmanager` (Debian/Ubuntu) and run again" };
-  const out: Record<string, string | number> = { load: `${CLIENTS} concurrent keep-alive clients, ${SECONDS} s each, one alert per delivery` };
+  const out: Record<string, string | number> = { load: `${CLIENTS} concurrent keep-alive clients, ${SECONDS} s each, one alert per delivery`, "machine load (1-min average) at start": readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?" };
   const am = await runAlertmanager(bin);
   out["Alertmanager POST /api/v2/alerts deliveries/s"] = fmt(am.rate);
   out["Alertmanager ack p50 / p99 ms"] = `${am.p50.toFixed(1)} / ${am.p99.toFixed(1)}`;
@@ -158,6 +163,7 @@ export async function run(): Promise<Record<string, string | number>> {
     // What a busy machine disturbs least: the product's CPU per delivery acknowledged during the load
     // (all its threads; processing of what was acknowledged is partly in it, so read it with the line above).
     out[`aisre ${label} product CPU s during the load; ms per acknowledged delivery`] = `${r.cpuDuringLoad.toFixed(1)}; ${((1000 * r.cpuDuringLoad) / Math.max(1, r.ok)).toFixed(2)}`;
+    out[`aisre ${label} main thread CPU ms per acknowledged delivery`] = ((1000 * r.mainCpuDuringLoad) / Math.max(1, r.ok)).toFixed(2);
     out[`aisre ${label} backlog at end of load`] = r.backlogAtEnd;
     out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
     out[`aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;

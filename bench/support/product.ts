@@ -38,6 +38,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) of a process's main thread alone (Linux /proc: the thread whose id is the pid). */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The pids of a process's children (Linux /proc). */
 export function childrenOf(pid: number): number[] {
   const file = `/proc/${pid}/task/${pid}/children`;

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -117,5 +117,25 @@ describe("the door journal (the embedded store's webhook door)", () => {
     rmSync(dir, { recursive: true, force: true });
     await expect(journal.append({ source: "generic", deliveryId: "b", body: {} })).rejects.toThrow();
     expect(first).toBe(1);
+  });
+
+  it("writes each group through a descriptor opened for synchronized data writes (O_DSYNC): a write returns only once its bytes are on disk, so an acknowledgement never precedes durability", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const journal = new DoorJournal(dir, { segmentMs: 600_000 });
+    cleanup.push(() => journal.close());
+    await journal.append({ source: "generic", deliveryId: "a", body: {} });
+    // The open segment's descriptor, found among this process's (Linux /proc), and its open flags (octal).
+    const [segment] = readdirSync(dir);
+    const fd = readdirSync("/proc/self/fd").find((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`) === join(dir, segment!);
+      } catch {
+        return false;
+      }
+    });
+    expect(fd).toBeDefined();
+    const flags = Number.parseInt(/^flags:\s+(\d+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1] ?? "0", 8);
+    expect(flags & constants.O_DSYNC).toBe(constants.O_DSYNC);
   });
 });
