@@ -8,6 +8,7 @@ import { sharedRedactor } from "../redact/redactor.ts";
 import { LOCKS } from "../store/locks.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import { incidentMetadata, incidentOfPayload } from "./message-metadata.ts";
+import { isTopLevelPost, PostPacer } from "./post-pacer.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -55,7 +56,7 @@ export class OutboxSender {
   private readonly metrics?: AppMetrics;
   private readonly channels: ChannelDirectory;
   private readonly minIntervalMs: number;
-  private readonly nextAllowed = new Map<string, number>();
+  private readonly pacer: PostPacer;
   private timer?: NodeJS.Timeout;
   private running = false;
   private release?: () => Promise<void>;
@@ -71,6 +72,7 @@ export class OutboxSender {
     // A channel of a named workspace (`T…/#incidents`) is remembered as that workspace's: its posts use that install's token.
     this.channels = new ChannelDirectory(options.slack, (id, teamId) => options.store.slackChannelWorkspaces.put(id, { teamId }));
     this.minIntervalMs = options.minIntervalMs ?? 1050;
+    this.pacer = new PostPacer({ intervalMs: this.minIntervalMs, burst: 2, reserve: 1 });
   }
 
   start(): void {
@@ -137,24 +139,31 @@ export class OutboxSender {
     }
   }
 
-  /** Sends what is due now; returns how long to wait before looking again. */
+  /**
+   * Sends what is due now; returns how long to wait before looking again. Top-level posts (root
+   * messages) go first, so a reply or edit of a thread whose root is posted in this pass finds it.
+   */
   async sendDue(): Promise<number> {
     const due = await this.store.outbox.due(100);
-    const now = Date.now();
     let wait = due.length === 0 ? 250 : this.minIntervalMs;
-    await Promise.all(
-      due.map(async (item) => {
-        const allowedAt = this.nextAllowed.get(item.channel) ?? 0;
-        if (allowedAt > now) {
-          wait = Math.min(wait, allowedAt - now);
-          return;
-        }
-        // Slack's ~1 message/s per channel applies to new posts; edits are paced by their method tier.
-        if (item.method === "chat.postMessage") this.nextAllowed.set(item.channel, now + this.minIntervalMs);
-        await this.send(item);
-        wait = Math.min(wait, item.method === "chat.postMessage" ? this.minIntervalMs : 20);
-      }),
-    );
+    const sendAll = (items: OutboxItem[]) =>
+      Promise.all(
+        items.map(async (item) => {
+          // Slack's ~1 message/s per channel applies to new posts (a top-level one before a reply);
+          // edits are paced by their method tier.
+          if (item.method === "chat.postMessage") {
+            const held = this.pacer.waitMs(item.channel, isTopLevelPost(item.method, item.payload), Date.now());
+            if (held > 0) {
+              wait = Math.min(wait, held);
+              return;
+            }
+          }
+          await this.send(item);
+          wait = Math.min(wait, item.method === "chat.postMessage" ? this.minIntervalMs : 20);
+        }),
+      );
+    await sendAll(due.filter((i) => isTopLevelPost(i.method, i.payload)));
+    await sendAll(due.filter((i) => !isTopLevelPost(i.method, i.payload)));
     return Math.max(20, wait);
   }
 
@@ -202,6 +211,7 @@ export class OutboxSender {
     // An edit that coalesces (the card's) has its key freed first, so an edit queued while this one
     // is made is sent after it, not lost; one replaced since it was read goes next time as it is now.
     else if (item.dedupeKey && JSON.stringify(await this.store.outbox.releaseKey(item.id)) !== JSON.stringify(item.payload)) return;
+    if (item.method === "chat.postMessage") this.pacer.take(item.channel, Date.now());
     const result = await this.slack.call(item.method, payload);
     if (result.ok) {
       this.metrics?.slackCalls.inc({ method: item.method, outcome: "ok" });
@@ -249,7 +259,7 @@ export class OutboxSender {
     const age = Date.now() - Date.parse(item.createdAt);
     if (error.transient && !(age > MAX_TRANSIENT_AGE_MS)) {
       const delay = error.retryAfterMs ?? transientBackoffMs(item.attempts);
-      if (error.retryAfterMs !== undefined) this.nextAllowed.set(item.channel, Date.now() + delay);
+      if (error.retryAfterMs !== undefined) this.pacer.hold(item.channel, Date.now() + delay);
       this.logger.warn({ method: item.method, channel: item.channel, code: error.code, delay, attempts: item.attempts + 1 }, "Slack call deferred");
       await this.store.outbox.retryLater(item.id, delay, error.code);
       return;

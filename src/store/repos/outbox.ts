@@ -39,6 +39,9 @@ const toItem = (r: Row): OutboxItem => ({
   lastError: r.error ?? undefined,
 });
 
+/** Whether an outbox row (alias `t`) is a top-level post: a chat.postMessage with no thread. */
+const TOP_LEVEL = (t: string) => `(${t}.method = 'chat.postMessage' AND ${t}.payload->>'thread_ts' IS NULL)`;
+
 /** Slack calls waiting to be made. Durable, so a restart or a 429 never loses a post. */
 export class OutboxRepo {
   private readonly db: Db;
@@ -52,11 +55,17 @@ export class OutboxRepo {
     return row ? Number(row.id) : undefined;
   }
 
-  /** Due items, oldest first; at most one per channel so order within a channel is kept. */
+  /**
+   * Due items, oldest first; at most one per channel and lane, so order within each is kept. A
+   * channel has two lanes: its top-level posts (an incident's root message above all), and the rest
+   * (thread replies, edits). A new incident's root message so waits only for the top-level posts
+   * before it, never behind a storm's thread replies and edits in other threads; a reply or edit of
+   * a thread whose root is not posted yet waits for it (the sender resolves `$root:` references).
+   */
   async due(limit = 50): Promise<OutboxItem[]> {
     const rows = await this.db.query<Row>(
       `SELECT * FROM outbox o WHERE sent_at IS NULL AND not_before <= now()
-         AND id = (SELECT min(id) FROM outbox p WHERE p.channel = o.channel AND p.sent_at IS NULL)
+         AND id = (SELECT min(id) FROM outbox p WHERE p.channel = o.channel AND p.sent_at IS NULL AND ${TOP_LEVEL("p")} = ${TOP_LEVEL("o")})
        ORDER BY id LIMIT $1`,
       [limit],
     );
