@@ -30,6 +30,12 @@ export interface ProcessorOptions {
    * incident: its card, thread, sync) is done once for many deliveries rather than once for each.
    */
   gatherMs?: number;
+  /**
+   * Most deliveries waiting in memory. Beyond it a delivery is left in the store (its lease given
+   * back) and so is every one after it, until the recovery loop, claiming pages in arrival order,
+   * has caught up: memory holds at most this many, the rest of a storm's backlog is in the store.
+   */
+  maxQueued?: number;
 }
 
 interface Queued {
@@ -58,6 +64,9 @@ export function takeBatch(waiting: Queued[], max: number): Queued[] {
   return waiting.splice(0, n);
 }
 
+/** Most keys of deliveries left in the store kept to give their leases back (about 3 MB). */
+const SPILLED_KEYS_MAX = 50_000;
+
 const keyOf = (source: string, deliveryId: string) => `${source}\n${deliveryId}`;
 
 /**
@@ -78,10 +87,14 @@ export class DeliveryProcessor {
   /** Claims, and renews the leases of the deliveries this replica holds (queued or being processed). */
   private readonly lease: LeaseLoop<string>;
   private lastGauges = 0;
+  /** Deliveries are left in the store (the queue was full) until a claim finds the backlog drained. */
+  private spilling = false;
+  /** Keys of stored deliveries this replica leases but left in the store: their leases are given back on the next pass. */
+  private readonly spilled: string[] = [];
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, ...options };
+    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, maxQueued: 2000, ...options };
     const { store, leaseMs } = this.o;
     this.lease = new LeaseLoop({
       leaseMs,
@@ -103,8 +116,39 @@ export class DeliveryProcessor {
     return this.o.leaseMs;
   }
 
-  /** Queues a delivery this replica just stored (and holds the lease of). */
+  /** Deliveries waiting in memory (at most `maxQueued`, plus a claimed page). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Queues a delivery this replica just stored (and holds the lease of). When the queue is full, or
+   * earlier ones wait in the store, it is left there too (in arrival order, a firing before its
+   * resolution): its lease is given back and the recovery loop claims it with the others.
+   */
   submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
+    if (this.spilling || this.waiting.length >= this.o.maxQueued) {
+      this.spill(keyOf(sourceName, parsed.deliveryId));
+      return;
+    }
+    this.enqueue(sourceName, parsed, attempts);
+  }
+
+  private spill(key: string): void {
+    if (!this.spilling) this.o.logger.warn({ queued: this.waiting.length, max: this.o.maxQueued }, "delivery queue full; the backlog waits in the store and is claimed in pages");
+    this.spilling = true;
+    // Keys only (the deliveries are in the store); past SPILLED_KEYS_MAX (the database away for
+    // long), the rest keep their lease until it runs out (leaseMs) and are claimed then.
+    if (this.spilled.length < SPILLED_KEYS_MAX) this.spilled.push(key);
+    this.lease.poke();
+  }
+
+  /** Gives back the leases of the deliveries left in the store, so the next claim takes them. */
+  private async releaseSpilled(): Promise<void> {
+    while (this.spilled.length > 0) await this.o.store.deliveries.releaseLeases(this.owner, this.spilled.splice(0, 5000));
+  }
+
+  private enqueue(sourceName: string, parsed: ParsedDelivery, attempts: number): void {
     this.lease.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
     this.waiting.push({ sourceName, parsed, attempts });
@@ -192,8 +236,14 @@ export class DeliveryProcessor {
 
   /** One pass of the recovery loop: a page claimed and processed, the backlog gauges now and then. */
   private async recoverPass(): Promise<number> {
+    await this.releaseSpilled();
     const claimed = await this.claimPage();
     await this.drain();
+    // Caught up: nothing more in the store, and nothing left there since the claim.
+    if (this.spilling && claimed < this.o.pageSize && this.spilled.length === 0) {
+      this.spilling = false;
+      this.o.logger.info("delivery backlog in the store drained; deliveries are queued in memory again");
+    }
     if (Date.now() - this.lastGauges > 5000) {
       this.lastGauges = Date.now();
       await this.updateGauges();
@@ -230,7 +280,7 @@ export class DeliveryProcessor {
     } catch (e) {
       return this.park(d.source, d.deliveryId, `cannot parse the stored delivery: ${e instanceof Error ? e.message : String(e)}`);
     }
-    this.submit(d.source, { ...parsed, deliveryId: d.deliveryId }, d.attempts);
+    this.enqueue(d.source, { ...parsed, deliveryId: d.deliveryId }, d.attempts);
   }
 
   private async process(sourceName: string, parsed: ParsedDelivery, attempts: number): Promise<void> {

@@ -47,3 +47,54 @@ describe("processing batches in a storm", () => {
     }
   }, 120_000);
 });
+
+describe("the processing queue's cap", () => {
+  it("keeps at most maxQueued deliveries in memory; the rest wait in the store and are processed from it, in arrival order", async () => {
+    const db = await openDb({ dataDir: "memory" });
+    const store = createStore(db);
+    try {
+      const seen: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const intake = new WebhookIntake({
+        sources: [generic],
+        store,
+        logger: silentLogger,
+        secrets: {},
+        processing: { gatherMs: 0, maxQueued: 2, pollMs: 50 },
+        handlers: {
+          async ingest(d) {
+            seen.push(...d.alerts.map((a) => a.name));
+            await held;
+            return NONE;
+          },
+        },
+      });
+      const p = intake.processor;
+      // Stored as the door stores them (leased to this replica), then handed over while the first is being decided.
+      for (let n = 1; n <= 6; n++) {
+        const d = delivery(n);
+        expect(
+          await store.deliveries.record(
+            "generic",
+            d.deliveryId,
+            { headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] }), receivedAt: new Date().toISOString() },
+            { owner: p.owner, ms: 60_000 },
+          ),
+        ).toBe(true);
+        p.submit("generic", d);
+        expect(p.queued).toBeLessThanOrEqual(2);
+      }
+      // Three in memory at most (one being decided, two waiting); the others only in the store.
+      expect((await store.deliveries.pending()).length).toBe(6);
+      release();
+      p.start();
+      for (let i = 0; i < 400 && (await store.deliveries.backlog()).pending > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      await p.stop();
+      expect((await store.deliveries.backlog()).pending).toBe(0);
+      expect(seen).toEqual(["Storm1", "Storm2", "Storm3", "Storm4", "Storm5", "Storm6"]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});

@@ -118,6 +118,22 @@ export class DeliveryRepo {
     return rows.length;
   }
 
+  /**
+   * Gives back deliveries `owner` holds and has not started (keys `source\ndeliveryId`): claimable
+   * by any replica at once, the attempt it never made not counted. How a replica whose queue is full
+   * leaves a storm's backlog in the store, to be claimed in pages.
+   */
+  async releaseLeases(owner: string, keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const rows = await this.db.query(
+      `UPDATE webhook_deliveries d SET lease_owner = NULL, lease_until = NULL, attempts = greatest(d.attempts - 1, 0)
+         FROM unnest($2::text[], $3::text[]) AS k(source, delivery_id)
+        WHERE d.source = k.source AND d.delivery_id = k.delivery_id AND d.lease_owner = $1 AND d.processed_at IS NULL AND d.parked_at IS NULL RETURNING 1`,
+      [owner, keys.map((k) => k.split("\n")[0]), keys.map((k) => k.slice(k.indexOf("\n") + 1))],
+    );
+    return rows.length;
+  }
+
   /** Gives a failed delivery back, claimable by any replica after `delayMs`. */
   async retryLater(source: string, deliveryId: string, delayMs: number, error: string): Promise<void> {
     await this.db.query("UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE source = $1 AND delivery_id = $2 AND processed_at IS NULL", [source, deliveryId, ms(delayMs), error]);
