@@ -74,6 +74,8 @@ const envSchema = z.object({
   AISRE_SLIS_FILE: nonEmpty,
   /** SLI polling and anomaly detection (on unless false). */
   AISRE_POLL: bool,
+  /** Age (hours) after which processed webhook deliveries, done incident events and sent Slack calls are deleted; a redelivery within it is still recognised. */
+  AISRE_RETENTION_HOURS: z.coerce.number({ error: "expected hours (1-8760)" }).min(1).max(8760).default(24),
   /** Period of each replica's housekeeping (card and digest renders, auto-resolution), in ms. */
   AISRE_HOUSEKEEPING_MS: z.coerce.number({ error: "expected milliseconds (50-3600000)" }).int().min(50).max(3_600_000).default(500),
   /** node-cron expression of the poll (5 fields, or 6 with seconds); default every minute (faster in a sped-up sandbox). */

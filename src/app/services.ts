@@ -34,6 +34,7 @@ import { buildPolling, type SliPolling } from "../detect/polling/build.ts";
 import { DiagnosisService } from "../diagnose/live/service.ts";
 import { Toolsets } from "../toolsets/index.ts";
 import { systemClock, type Clock } from "../domain/clock.ts";
+import { startRetention } from "../async/retention.ts";
 import { configureRedaction } from "../redact/redactor.ts";
 import { FeedbackService } from "../feedback/feedback-service.ts";
 import { feedbackCalibrationSource } from "../feedback/calibration-source.ts";
@@ -319,6 +320,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   });
   let timer: NodeJS.Timeout | undefined;
   let recoverTimer: NodeJS.Timeout | undefined;
+  let stopRetention = () => {};
   let ticking = false;
   return {
     config,
@@ -374,6 +376,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
         if (db.health.up()) void remediation.recover().catch((e: unknown) => logger.warn({ err: e }, "remediation recovery failed"));
       }, 5_000);
       recoverTimer.unref?.();
+      // Finished bookkeeping rows go after their age (wall time: they carry the database's time).
+      stopRetention = startRetention(store, systemClock, logger, { maxAgeMs: config.env.AISRE_RETENTION_HOURS * 3_600_000, everyMs: 60_000 });
       intake.start();
       const runbooks = config.env.AISRE_RUNBOOKS_DIR;
       void knowledge.indexRunbooks(runbooks).then(
@@ -397,6 +401,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     async close() {
       clearInterval(timer);
       clearInterval(recoverTimer);
+      stopRetention();
       await polling.stop();
       await topologyDiscovery.stop();
       knowledge.close();

@@ -16,6 +16,7 @@ import { SyncEchoRepo } from "./repos/sync-echoes.ts";
 import { IncidentRepo } from "./repos/incidents.ts";
 import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
+import { RetentionRepo } from "./repos/retention.ts";
 import { SettingsRepo } from "./repos/settings.ts";
 import { SlackEventRepo } from "./repos/slack-events.ts";
 import { SlackChannelWorkspaceRepo, SlackInstallationRepo } from "./repos/slack-installations.ts";
@@ -48,6 +49,8 @@ export interface Store {
   slackUserWorkspaces: SlackChannelWorkspaceRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
+  /** Deletes finished bookkeeping rows (processed deliveries, done incident events, sent outbox calls) past their age. */
+  retention: RetentionRepo;
   actions: ActionRepo;
   audit: AuditRepo;
   links: ExternalLinkRepo;
@@ -85,6 +88,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     slackUserWorkspaces: new SlackChannelWorkspaceRepo(db, clock, true),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
+    retention: new RetentionRepo(db),
     actions: new ActionRepo(db),
     audit: new AuditRepo(db, clock),
     links: new ExternalLinkRepo(db),
