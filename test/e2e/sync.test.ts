@@ -203,8 +203,11 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     const copies = (await jiraComments(key)).filter((x) => x.body.includes("h2. Postmortem"));
     expect(copies).toHaveLength(1);
     expect(itemAt(copies, 0).body).toContain(summary);
-    const msg: SlackMessageShape | undefined = (await replies()).find((m) => m.ts === pm.ts);
-    expect(text(msg!)).toContain("marketplace SKUs");
+    // The thread's copy is edited through the Slack outbox, after the Jira write: wait for it.
+    await eventually(async () => {
+      const msg: SlackMessageShape | undefined = (await replies()).find((m) => m.ts === pm.ts);
+      return msg && text(msg).includes("marketplace SKUs") ? true : undefined;
+    }, "the thread's postmortem edited with the person's summary");
   }, 60_000);
 
   it("review then final: the postmortem enters the knowledge base and action items become linked Jira issues", async () => {
