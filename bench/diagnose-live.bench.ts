@@ -1,3 +1,4 @@
+import { systemClock } from "../src/domain/clock.ts";
 import { assembleContext } from "../src/diagnose/live/assemble.ts";
 import { diagnose } from "../src/diagnose/engine.ts";
 import { syntheticCase } from "../src/diagnose/synthetic.ts";
@@ -59,7 +60,7 @@ export async function run(): Promise<Record<string, string | number>> {
       const front = c.frontEnd;
       const alerts: Alert[] = [{ fingerprint: `fp-${i}`, source: "alertmanager", name: "HighLatencyP99", status: "firing", severity: "sev2", service: front, summary: `p99 latency of ${front}`, labels: { service: front }, startsAt: new Date(onset + 120_000).toISOString() }];
       const incident: Incident = { id: `inc-${i}`, title: `p99 latency of ${front}`, status: "open", severity: "sev2", origin: "alert", services: [front], createdAt: new Date(onset + 120_000).toISOString(), updatedAt: new Date(now).toISOString() };
-      const toolsets = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => runbooks, search: async () => [] }, ports: memoryPorts({ now, metrics, pods, logs }) });
+      const toolsets = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => runbooks, search: async () => [] }, ports: memoryPorts({ now, metrics, pods, logs }) });
       const t0 = performance.now();
       const ctx = await assembleContext(incident, alerts, topology, toolsets, { maxServices: 60 });
       const d = diagnose(ctx.input);

@@ -1,3 +1,4 @@
+import { systemClock } from "../src/domain/clock.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,8 +34,8 @@ export async function run(): Promise<Record<string, string | number>> {
   const topology: Topology = { services, edges: services.flatMap((s, i) => (i % 10 === 0 ? [] : [{ from: s, to: itemAt(services, i - (i % 10)) }])) };
   const db = await openDb({ dataDir: mkdtempSync(join(tmpdir(), "aisre-bench-")) });
   const store = createStore(db);
-  const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology });
-  const intake = new WebhookIntake({ sources: Object.values(SOURCES), store, logger: silentLogger, secrets: {}, handlers: { ingest: (d) => incidents.ingest(d) } });
+  const incidents = new IncidentService({ clock: systemClock, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology });
+  const intake = new WebhookIntake({ clock: systemClock, sources: Object.values(SOURCES), store, logger: silentLogger, secrets: {}, handlers: { ingest: (d) => incidents.ingest(d) } });
 
   const perDelivery = 25;
   const deliveries = 800;

@@ -210,6 +210,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     presenter: deps.presenters.sync,
     postmortemPresenter: deps.presenters.postmortem,
     relay,
+    clock,
   });
   const remediation = buildRemediation(config, {
     store,

@@ -68,7 +68,7 @@ export interface IncidentServiceOptions {
   /** Minimum time between edits of one incident's card, and of its digest (coalescing; wall-clock, as Slack paces edits). */
   threadFlushMs?: number;
   /** The system's time (the simulation's in the sandbox). */
-  clock?: Clock;
+  clock: Clock;
   /** Durable consumers of incident events (the outbound sync): their rows are written with the change. */
   durable?: DurableEventSink;
 }
@@ -100,7 +100,6 @@ export class IncidentService {
       ruleForMs: () => ({}),
       lifecycle: DEFAULT_LIFECYCLE,
       threadFlushMs: 1000,
-      clock: systemClock,
       ...options,
     };
   }

@@ -55,7 +55,7 @@ export interface PostmortemServiceOptions {
   narratorTimeoutMs?: number;
   presenter?: PostmortemPresenter;
   /** The system's time (the simulation's in the sandbox); default the store's. */
-  clock?: Clock;
+  clock: Clock;
 }
 
 const PURPOSE = "postmortem";
@@ -183,7 +183,7 @@ export class PostmortemService {
     const pdNumber = (pd?.synced as { number?: number } | undefined)?.number;
     const slo = { ...this.o.settings.slo, ...(incident.services.map((x) => this.o.settings.services[x]).find(Boolean) ?? {}) };
     // The system's clock (the simulation's in the sandbox), like the timeline's times.
-    const now = isoNow(this.o.clock ?? s.clock);
+    const now = isoNow(this.o.clock);
     const facts = computeFacts({
       // Titled by what the incident turned out to be (the card's headline), not by its first signal.
       incident: card.headline ? { ...incident, title: card.headline } : incident,

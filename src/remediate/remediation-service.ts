@@ -46,7 +46,7 @@ export interface RemediationServiceOptions {
   outbox?: OutboxSender;
   ports?: RemediationPorts;
   presenter?: RemediationPresenter;
-  clock?: Clock;
+  clock: Clock;
   /** Per-workspace settings (several OAuth installs): an incident's workspace may have its own policy and approvers. */
   workspaces?: RemediationWorkspaces;
 }
@@ -118,7 +118,7 @@ export class RemediationService {
     this.policy = o.policy;
     this.ports = { ...o.ports };
     this.presenter = o.presenter ?? plainRemediationPresenter;
-    this.clock = o.clock ?? systemClock;
+    this.clock = o.clock;
     this.records = new ActionRecords(o.store.db);
     this.killSwitch = new KillSwitch(o.store.settings);
     this.cards = new ActionCards({

@@ -64,7 +64,7 @@ export class SyncService {
     /** Renders the postmortem message (Block Kit from blocks/postmortem.ts; plain text without it). */
     postmortemPresenter?: PostmortemPresenter;
     /** The system's time for postmortems (the simulation's in the sandbox); default the store's. */
-    clock?: Clock;
+    clock: Clock;
     /** Durable incident events (the product's); without it the syncs follow in-process events. */
     relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
   }) {
@@ -171,7 +171,7 @@ export function buildSyncService(o: {
   knowledge?: { put(entry: KbEntry): Promise<void> };
   presenter?: SyncPresenter;
   postmortemPresenter?: PostmortemPresenter;
-  clock?: Clock;
+  clock: Clock;
   relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
 }): SyncService {
   const { config, settings } = o;

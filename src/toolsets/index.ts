@@ -20,7 +20,7 @@ export interface ToolsetsDeps {
   knowledge: Pick<KnowledgeBase, "search" | "loadedRunbooks">;
   ports?: ToolsetPorts;
   /** The observed system's clock when Prometheus cannot tell it; default the host's. */
-  clock?: Clock;
+  clock: Clock;
   kubernetes?: KubernetesToolsetOptions;
   metrics?: MetricsToolsetOptions;
   /** Why an integration is off, when config knows better than "not connected". */
@@ -42,7 +42,7 @@ export class Toolsets {
 
   constructor(deps: ToolsetsDeps) {
     this.ports = deps.ports ?? {};
-    const clock = deps.clock ?? systemClock;
+    const clock = deps.clock;
     const now = () => clock.now();
     this.kubernetes = kubernetesToolset(this.ports, { ...deps.kubernetes, ...(deps.disabledReasons?.kubernetes ? { disabledReason: deps.disabledReasons.kubernetes } : {}), now });
     this.metrics = metricsToolset(this.ports, { ...deps.metrics, ...(deps.disabledReasons?.metrics ? { disabledReason: deps.disabledReasons.metrics } : {}), now });

@@ -33,7 +33,7 @@ const storeUnavailable = (detail: string): IntakeAnswer => ({
  */
 export class WebhookIntake {
   private readonly sources: Map<string, WebhookSource>;
-  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock };
+  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock };
   readonly processor: DeliveryProcessor;
   private readonly groupCommit: DeliveryGroupCommit;
   private readonly journaled?: JournaledDoor;
@@ -43,7 +43,7 @@ export class WebhookIntake {
    * sandbox). `journal`: a folder for the door journal (the embedded store's door: a delivery is
    * durable once journaled, see JournaledDoor); without it each delivery is stored before its answer.
    */
-  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock?: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions; journal?: JournaledDoorOptions & { dir: string } }) {
+  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions; journal?: JournaledDoorOptions & { dir: string } }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
     this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
@@ -63,7 +63,7 @@ export class WebhookIntake {
   }
 
   async accept(sourceName: string, request: WebhookRequest): Promise<IntakeAnswer> {
-    const receivedAt = request.receivedAt ?? isoNow(this.o.clock ?? systemClock);
+    const receivedAt = request.receivedAt ?? isoNow(this.o.clock);
     const req: ReceivedWebhook = { ...request, receivedAt };
     const source = this.sources.get(sourceName);
     if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };

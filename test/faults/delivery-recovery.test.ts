@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +36,7 @@ function countingHandlers(seen: string[], fail?: (name: string) => boolean): Del
   };
 }
 
-const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ sources: [generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
+const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ clock: systemClock, sources: [generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
 
 describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import type { Alert } from "../../src/domain/alert.ts";
@@ -30,7 +31,7 @@ describe.each(testDatabases())("durable thread rendering on $name", { timeout: 3
     a = createStore(db);
     b = createStore(other);
   };
-  const replica = (store: Store, outbox?: OutboxSender) => new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0, ...(outbox ? { outbox } : {}) });
+  const replica = (store: Store, outbox?: OutboxSender) => new IncidentService({ clock: systemClock, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0, ...(outbox ? { outbox } : {}) });
   const drain = async (store: Store, outbox: OutboxSender) => {
     for (let i = 0; i < 50 && (await store.outbox.pendingCount()) > 0; i++) await outbox.sendDue();
   };

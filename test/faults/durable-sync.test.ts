@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { IncidentEventRelay } from "../../src/incident/event-relay.ts";
@@ -69,7 +70,7 @@ describe.each(testDatabases())("durable sync state on $name", { timeout: 300_000
     dead.subscribe("pagerduty", async () => {
       throw new Error("replica A died before this ran");
     });
-    const incidents = new IncidentService({ store: a, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", durable: dead, threadFlushMs: 0 });
+    const incidents = new IncidentService({ clock: systemClock, store: a, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", durable: dead, threadFlushMs: 0 });
     const r1 = await incidents.ingest({ alerts: [alert("fp-1", "checkout")], changes: [] });
     await incidents.changeStatus(r1.opened[0]!, "acknowledged", "U_ALICE", "on it");
     const r2 = await incidents.ingest({ alerts: [alert("fp-2", "ledger")], changes: [] });

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
@@ -51,7 +52,7 @@ describe.each(testDatabases())("the card's edit survives a replica killed after 
     expect(await b.links.get(inc.id, c.system)).toBeDefined();
     const outbox = new OutboxSender({ store: b, slack: h.slack, logger: silentLogger, minIntervalMs: 0 });
     cleanup.push(() => outbox.stop());
-    const replica = new IncidentService({ store: b, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
+    const replica = new IncidentService({ clock: systemClock, store: b, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
     for (let i = 0; i < 10 && ((await b.renders.pendingCount("card")) > 0 || (await b.outbox.pendingCount()) > 0); i++) {
       await replica.tick();
       await outbox.sendDue();

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockKitRemediationPresenter } from "../../blocks/remediation-card.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -169,7 +170,7 @@ describe.each(testDatabases())("PagerDuty escalation taken over on $name", { tim
   /** One replica's PagerDuty sync: its own relay (leases of `leaseMs`), the shared PagerDuty. */
   const replica = (store: Store, port: PagerDutyPort, leaseMs: number) => {
     const relay = new IncidentEventRelay({ store, logger: silentLogger, leaseMs, retryBaseMs: 20, retryMaxMs: 50 });
-    const incidents = new IncidentService({ durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0 });
+    const incidents = new IncidentService({ clock: systemClock, durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0 });
     const settings = syncSettings({}, { project: "OPS", issueType: "Incident" }).pagerduty;
     const kept = new KeptMessages({ store, defaultChannel: "#incidents", logger: silentLogger });
     const sync = new PagerDutySync({

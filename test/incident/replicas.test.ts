@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import type { Alert } from "../../src/domain/alert.ts";
@@ -46,7 +47,7 @@ describe.skipIf(!url)("two replicas on one Postgres", () => {
     const replicas = [first, second].map((db) => {
       const store = createStore(db);
       const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-      const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
+      const incidents = new IncidentService({ clock: systemClock, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
       return { store, outbox, incidents };
     });
     const storm = Array.from({ length: 40 }, (_, i) => alert(i));

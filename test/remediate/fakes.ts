@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -199,7 +200,7 @@ export async function remediationHarness(options: { policy?: string; ports?: Par
   const store = createStore(db);
   const slack = new GroupSlack();
   const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-  const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
+  const incidents = new IncidentService({ clock: systemClock, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
   const dir = mkdtempSync(join(tmpdir(), "aisre-policy-"));
   const policyFile = join(dir, "policy.yaml");
   writeFileSync(policyFile, options.policy ?? BASE_POLICY);

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { PolicySource } from "../../src/remediate/policy-file.ts";
@@ -78,7 +79,7 @@ describe("guardrails", () => {
 
     // A fresh service on the same database (a restart, another replica) sees it off.
     const policy = new PolicySource({ file: h.policyFile, logger: silentLogger, watch: false });
-    const other = new RemediationService({ store: h.store, slack: h.slack, logger: silentLogger, policy, defaultChannel: "#incidents" });
+    const other = new RemediationService({ clock: systemClock, store: h.store, slack: h.slack, logger: silentLogger, policy, defaultChannel: "#incidents" });
     expect((await other.automation()).enabled).toBe(false);
 
     const bobOn = await other.setAutomation(true, "U_BOB");

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { webhookSources } from "../../src/ingest/registry.ts";
 import type { ExternalEvent, SourceSecrets, WebhookSource } from "../../src/ingest/types.ts";
@@ -29,6 +30,7 @@ export async function webhookDoor(secrets: SourceSecrets = {}, sources: readonly
   const store = createStore(db);
   const external: ExternalEvent[] = [];
   const intake = new WebhookIntake({
+    clock: systemClock,
     sources,
     store,
     logger: silentLogger,

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import type { PostmortemPresenter } from "../../src/postmortem/presenter.ts";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { blockKitSyncPresenter } from "../../blocks/paging.ts";
@@ -113,15 +114,9 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
   const outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
   // Incident events reach the syncs the product's way: durable rows, handled under a lease.
   const relay = new IncidentEventRelay({ store, logger: silentLogger, pollMs: 50, retryBaseMs: 30, retryMaxMs: 200 });
-  const incidents = new IncidentService({ durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
+  const incidents = new IncidentService({ clock: systemClock, durable: relay, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", outbox, threadFlushMs: 0 });
   let sync: SyncService | undefined;
-  const intake = new WebhookIntake({
-    sources: [jiraSource, pagerdutySource],
-    store,
-    logger: silentLogger,
-    secrets: { pagerdutySecret: [PAGERDUTY_SANDBOX.webhookSecret] },
-    handlers: { ingest: (d) => incidents.ingest(d), external: (events, source) => sync!.handleExternal(events, source) },
-  });
+  const intake = new WebhookIntake({ clock: systemClock, sources: [jiraSource, pagerdutySource], store, logger: silentLogger, secrets: { pagerdutySecret: [PAGERDUTY_SANDBOX.webhookSecret] }, handlers: { ingest: (d) => incidents.ingest(d), external: (events, source) => sync!.handleExternal(events, source) } });
   const bot: Served = await serveRouter(webhookRoutes(intake));
   const jiraSandbox = createJiraSandbox({ webhookUrl: `${bot.url}/webhooks/jira`, webhookRetryDelaysMs: [50, 100], ...o.jira });
   const pdSandbox = createPagerDutySandbox({ webhookUrl: `${bot.url}/webhooks/pagerduty`, webhookRetryDelaysMs: [50, 100], eventsPerMinute: 10_000 });
@@ -131,6 +126,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
   const pd = counting<PagerDutyPort>(createPdjsAdapter(pagerDutyAdapterOptions({ mode: "sandbox" }, sandbox.url)));
   const kb: KbEntry[] = [];
   sync = new SyncService({
+    clock: systemClock,
     store,
     incidents,
     outbox,

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudWatchPort } from "../../src/integrations/cloudwatch/port.ts";
 import { loadRunbookDir } from "../../src/knowledge/runbook.ts";
@@ -36,7 +37,7 @@ describe("toolsets without integrations", () => {
   afterAll(async () => db.close());
 
   it("say which are disabled and why; every tool answers with a value, never a throw", async () => {
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG)" } });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG)" } });
     expect(
       t
         .disabled()
@@ -55,7 +56,7 @@ describe("toolsets without integrations", () => {
   });
 
   it("publishes function-calling specs with JSON Schema and the enabled flag", () => {
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] } });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] } });
     const specs = t.specs();
     const names = specs.map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(["recent_changes", "service_metrics", "promql_range", "k8s_pod_state", "k8s_events", "k8s_rollout_history", "log_signatures", "k8s_pod_logs", "runbook_matches", "similar_incidents", "who_is_on_call"]));
@@ -66,7 +67,7 @@ describe("toolsets without integrations", () => {
   });
 
   it("rejects bad arguments with the field, and a hung integration with a timeout", async () => {
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports: memoryPorts({}) });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports: memoryPorts({}) });
     const bad = await t.call("service_metrics", { services: [], start: "yesterday" });
     expect(bad.status).toBe("error");
     expect((bad as { error: string }).error).toMatch(/services.*start|start.*services/s);
@@ -116,7 +117,7 @@ describe("Kubernetes toolset", () => {
     expect(worker.map((s) => s.kind).sort()).toEqual(["OOMKilled", "restarts"]);
     expect(worker.find((s) => s.kind === "restarts")!.count).toBe(1); // an old pod: only the last restart is known to be recent
     expect(podSignals("worker", [itemAt(pods, 2)], NOW - 2 * M)).toEqual([]); // the kill was before the window
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods }) });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods }) });
     const r = await t.kubernetes.t.podState.run({ services: ["cart", "search", "db", "nope"], since: NOW - 30 * M });
     expect(r.status).toBe("ok");
     if (r.status !== "ok") return;
@@ -140,7 +141,7 @@ describe("Kubernetes toolset", () => {
     ];
     itemAt(events, 4).lastSeen = iso(NOW - 5 * 3600_000);
     expect(eventSignal("cart", itemAt(events, 0))).toMatchObject({ kind: "CrashLoopBackOff", count: 3, via: "event" });
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods, events }) });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ pods, events }) });
     const r = await t.kubernetes.t.events.run({ since: NOW - 30 * M });
     expect(r.status).toBe("ok");
     if (r.status !== "ok") return;
@@ -156,7 +157,7 @@ describe("Kubernetes toolset", () => {
     };
     const previousLogs = { "cart-5d8f7c9b6-bbbbb": [line(NOW - 90_000, "Error: ENOENT: no such file or directory, open '/etc/cart/flags.yaml'"), line(NOW - 90_000, "    at loadFlags (/app/dist/config.js:41:27)")].join("\n") };
     const ports = memoryPorts({ pods, logs, previousLogs });
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
     const r = await t.kubernetes.t.logSignatures.run({ service: "cart", since: NOW - 30 * M, now: NOW, maxPods: 1, splitAt: NOW - 10 * M });
     expect(r.status).toBe("ok");
     if (r.status !== "ok") return;
@@ -197,7 +198,7 @@ describe("changes toolset", () => {
   it("merges deploy webhooks from the store with the cluster's rollout history", async () => {
     await db.query("INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ($1, 'github', 'deploy', 'inventory', '2.3.0', $2, $3)", ["gh-1", JSON.stringify({ author: "maria-dev", description: "multi-warehouse reservations (#1432)" }), iso(NOW - 12 * M)]);
     const deployments = [{ namespace: "prod", name: "inventory", replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 3, revision: 4, images: [], paused: false, generation: 4, observedGeneration: 4, conditions: [], labels: {} }];
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ deployments, revisions: { inventory: revisions } }) });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: memoryPorts({ deployments, revisions: { inventory: revisions } }) });
     const r = await t.changes.t.recentChanges.run({ services: ["inventory", "cart"], since: NOW - 6 * 3600_000, until: NOW });
     expect(r.status).toBe("ok");
     if (r.status !== "ok") return;
@@ -223,7 +224,7 @@ describe("metrics toolset", () => {
         { service: "db", series: [series("cpu_utilization", (i) => (i > 45 ? 0.95 : 0.2))] },
       ],
     });
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
     expect(await t.metrics.systemNow()).toBe(NOW);
     const r = await t.metrics.t.serviceMetrics.run({ services: ["api", "db", "cache"], start: NOW - 30 * M, end: NOW });
     expect(r.status).toBe("ok");
@@ -250,13 +251,13 @@ describe("metrics toolset", () => {
       },
     };
     const ports = { ...memoryPorts({ metrics: [{ service: "api", series: [series("error_ratio", () => 0.01)] }] }), cloudwatch };
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports });
     const r = await t.metrics.t.serviceMetrics.run({ services: ["api", "cache"], start: NOW - 30 * M, end: NOW });
     expect(asked).toEqual(["cache"]);
     expect(r.status === "ok" && r.data.services.map((s) => `${s.service}:${itemAt(s.series, 0).metric}`)).toEqual(["api:error_ratio", "cache:AWS/ElastiCache/Evictions"]);
     expect(r.status === "ok" && r.data.sources).toEqual(["prometheus", "cloudwatch"]);
 
-    const broken = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: { metrics: { query: async () => [], queryRange: async () => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.9:9090")) } } });
+    const broken = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => [], search: async () => [] }, ports: { metrics: { query: async () => [], queryRange: async () => Promise.reject(new Error("connect ECONNREFUSED 10.0.0.9:9090")) } } });
     const e = await broken.metrics.t.serviceMetrics.run({ services: ["api"], start: NOW - 30 * M });
     expect(e).toMatchObject({ status: "error" });
     expect((e as { error: string }).error).toMatch(/every Prometheus query failed \(error_ratio: connect ECONNREFUSED/);
@@ -278,6 +279,7 @@ describe("knowledge and on-call toolsets", () => {
       ],
     };
     const t = new Toolsets({
+      clock: systemClock,
       ...toolsetRepos(db),
       knowledge: { loadedRunbooks: () => RUNBOOKS, search: async (text) => (text.includes("pool") ? [{ id: "pm:1", kind: "postmortem", title: "Payments pool exhausted (INC-12)", score: 0.8, via: ["lexical"], meta: {}, excerpt: "refund retries leaked connections" }] : []) },
       ports: memoryPorts({ oncall }),

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { appendFileSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,7 @@ describe("the door journal (the embedded store's webhook door)", () => {
     const seen: string[] = [];
     const intake = () => {
       const i = new WebhookIntake({
+        clock: systemClock,
         sources: [generic],
         store: createStore(db),
         logger: silentLogger,

@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import type { ParsedDelivery } from "../../src/ingest/types.ts";
@@ -16,6 +17,7 @@ const lease = () => ({ owner: "test-replica", ms: 15_000 });
 /** The intake with a handler that sees each alert's name (and throws for the ones `fails` names). */
 const intakeSeeing = (store: ReturnType<typeof createStore>, seen: string[], fails = (_name: string) => false) =>
   new WebhookIntake({
+    clock: systemClock,
     sources: [generic],
     store,
     logger: silentLogger,

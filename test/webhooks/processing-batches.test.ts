@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
@@ -19,6 +20,7 @@ describe("processing batches in a storm", () => {
       let release!: () => void;
       const firstHeld = new Promise<void>((r) => (release = r));
       const intake = new WebhookIntake({
+        clock: systemClock,
         sources: [generic],
         store: createStore(db),
         logger: silentLogger,
@@ -57,6 +59,7 @@ describe("the processing queue's cap", () => {
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
       const intake = new WebhookIntake({
+        clock: systemClock,
         sources: [generic],
         store,
         logger: silentLogger,

@@ -33,7 +33,7 @@ export interface PollerOptions {
   leader?: AdvisoryLockLeader;
   /** The system clock (ms). */
   /** The system's time (the simulation's in the sandbox). */
-  clock?: Clock;
+  clock: Clock;
   logger?: Logger;
   /** History fetched on a first poll (default 24 h). */
   backfillMs?: number;
@@ -104,7 +104,7 @@ export class SliPoller {
   }
 
   private now(): number {
-    return (this.o.clock ?? systemClock).now();
+    return this.o.clock.now();
   }
 
   /** Settings of a series key (derived keys of multi-series queries included). */

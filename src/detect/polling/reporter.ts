@@ -50,7 +50,7 @@ export interface AnomalyReporterOptions {
   /** Wakes the outbox sender after an enqueue. */
   poke?: () => void;
   /** The system's time (the simulation's in the sandbox). */
-  clock?: Clock;
+  clock: Clock;
   /** Upload charts (default true). */
   charts?: boolean;
   /** How long (wall ms) an upload waits for the digest to be posted (default 5 min). */
@@ -110,7 +110,7 @@ export class AnomalyReporter {
   }
 
   private now(): number {
-    return (this.o.clock ?? systemClock).now();
+    return this.o.clock.now();
   }
 
   /** Keys of the anomalies being followed (reported and not over). */

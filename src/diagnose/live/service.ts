@@ -44,7 +44,7 @@ export interface DiagnosisServiceOptions {
    * The system's time (the simulation's in the sandbox): the debounce, the least interval and the
    * refresh below are durations in it, so a faster simulated clock diagnoses in as many of its minutes.
    */
-  clock?: Clock;
+  clock: Clock;
   /** Quiet time after a signal before ranking (signals come in bursts). Default 3 s of system time. */
   debounceMs?: number;
   /** Least time between two rankings of one incident. Default 20 s of system time. */
@@ -202,7 +202,7 @@ export class DiagnosisService {
   private readonly listeners: Array<() => void> = [];
 
   private get clock(): Clock {
-    return this.o.clock ?? systemClock;
+    return this.o.clock;
   }
 
   constructor(o: DiagnosisServiceOptions) {

@@ -1,3 +1,4 @@
+import { systemClock } from "../../../src/domain/clock.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembleContext, candidateServices, logEvidence, metricHint, namesDependency, primaryAlert, unusualSinceOnset } from "../../../src/diagnose/live/assemble.ts";
 import { estimateOnset } from "../../../src/diagnose/live/onset.ts";
@@ -127,7 +128,7 @@ describe("assembleContext over in-memory ports", () => {
 
   it("gathers every source, moves the onset to the pool's climb, and ranks the pool leak first", async () => {
     const ports = memoryPorts({ now: NOW, metrics: poolLeakMetrics(), pods: shopPods(), logs: poolLeakLogs(), oncall: { checkout: [{ user: { id: "P1", name: "Alice Chen" }, level: 1, escalationPolicy: { id: "E", name: "Shop" }, start: null, end: null }] } });
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
+    const t = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
     const ctx = await assembleContext(incident, alerts, TOPOLOGY, t);
     expect(ctx.tools.map((x) => `${x.tool}:${x.status}`)).toEqual(["service_metrics:ok", "recent_changes:ok", "k8s_pod_state:ok", "k8s_events:no_data", "log_signatures:ok", "who_is_on_call:ok", "similar_incidents:no_data"]);
     expect(ctx.gaps).toEqual([]);
@@ -162,7 +163,13 @@ describe("assembleContext over in-memory ports", () => {
   });
 
   it("names what it could not read as investigation gaps instead of failing", async () => {
-    const t = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports: { metrics: memoryPorts({ now: NOW, metrics: poolLeakMetrics() }).metrics }, disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)" } });
+    const t = new Toolsets({
+      clock: systemClock,
+      ...toolsetRepos(db),
+      knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] },
+      ports: { metrics: memoryPorts({ now: NOW, metrics: poolLeakMetrics() }).metrics },
+      disabledReasons: { kubernetes: "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)" },
+    });
     const ctx = await assembleContext(incident, alerts, TOPOLOGY, t);
     expect(ctx.gaps).toEqual(["pod state: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)", "logs: Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)"]);
     expect(ctx.input.queried).toMatchObject({ k8s: false, logs: false, changes: true });

@@ -1,3 +1,4 @@
+import { systemClock } from "../../../src/domain/clock.ts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { blockKitDiagnosisPresenter } from "../../../blocks/diagnosis.ts";
 import { blockKitIncidentPresenter } from "../../../blocks/incident-thread.ts";
@@ -72,7 +73,7 @@ describe("DiagnosisService", () => {
   let recommended: Recommendation[];
 
   const make = (remediation?: RecommendPort, extra: Partial<DiagnosisServiceOptions> = {}) =>
-    new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0, ...extra });
+    new DiagnosisService({ clock: systemClock, store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0, ...extra });
 
   beforeEach(async () => {
     db = await openDb({ dataDir: "memory" });
@@ -84,7 +85,7 @@ describe("DiagnosisService", () => {
     const metrics = poolLeakMetrics();
     world = { now: NOW, metrics: metrics.filter((s) => s.service !== "payments").concat([healthy("payments", 3)]), pods: shopPods(), logs: {} };
     const ports = memoryPorts(world);
-    toolsets = new Toolsets({ ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
+    toolsets = new Toolsets({ clock: systemClock, ...toolsetRepos(db), knowledge: { loadedRunbooks: () => RUNBOOKS, search: async () => [] }, ports });
     recommended = [];
     diagnosis = make({
       async recommend(_id, rec) {
@@ -210,7 +211,7 @@ describe("DiagnosisService", () => {
     const durableIncidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, clock: clockOf(() => NOW), durable: dying });
     const told: string[] = [];
     durableIncidents.events.subscribe("headline", (_inc, h) => told.push(h));
-    const ranking = new DiagnosisService({ store, incidents: durableIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    const ranking = new DiagnosisService({ clock: systemClock, store, incidents: durableIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
     world.metrics = poolLeakMetrics();
     world.logs = poolLeakLogs();
     const opened = await durableIncidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
@@ -242,7 +243,7 @@ describe("DiagnosisService", () => {
     const dying = dyingAfterCommit(db, (sql) => /^UPDATE incidents SET card/.test(sql));
     const a = createStore(dying.db);
     const aIncidents = new IncidentService({ store: a, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, threadFlushMs: 0, clock: clockOf(() => NOW) });
-    const ranking = new DiagnosisService({ store: a, incidents: aIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    const ranking = new DiagnosisService({ clock: systemClock, store: a, incidents: aIncidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
     await ranking.run(id, ["test"]).catch(() => undefined);
     expect(dying.dead()).toBe(true);
     const cause = (await store.incidents.card(id)).diagnosis?.cause;
@@ -258,7 +259,7 @@ describe("DiagnosisService", () => {
     await diagnosis.stop();
     const told: string[] = [];
     incidents.events.subscribe("headline", (_inc, h) => told.push(h));
-    const ranking = new DiagnosisService({ store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
+    const ranking = new DiagnosisService({ clock: systemClock, store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, debounceMs: 10, minIntervalMs: 0, refreshMs: 0 });
     world.metrics = poolLeakMetrics();
     world.logs = poolLeakLogs();
     const declared = await incidents.declare({ title: "Checkout failing for EU customers", severity: "sev2", services: ["checkout"], by: "U_CAROL" });
