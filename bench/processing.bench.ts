@@ -3,6 +3,7 @@ import type { Alert } from "../src/domain/alert.ts";
 import { clockOf } from "../src/domain/clock.ts";
 import { IncidentService } from "../src/incident/incident-service.ts";
 import { silentLogger } from "../src/log.ts";
+import type { Db } from "../src/store/db.ts";
 import { openDb } from "../src/store/open.ts";
 import { createStore } from "../src/store/store.ts";
 
@@ -20,8 +21,39 @@ const TOTAL = Number(process.env.PROCESSING_TOTAL ?? (process.argv.includes("--q
 const BATCH = 20;
 const SEGMENTS = 4;
 
+/** Counts statements and their time by SQL text (the database is in this process: its time is this CPU's). */
+function counted(db: Db, stats: Map<string, { n: number; ms: number }>): Db {
+  const wrap = (d: Db): Db => ({
+    get driver() {
+      return d.driver;
+    },
+    get health() {
+      return d.health;
+    },
+    async query(sql, params) {
+      const t = performance.now();
+      try {
+        return await d.query(sql, params);
+      } finally {
+        const key = sql.replace(/\s+/g, " ").trim().slice(0, 90);
+        const s = stats.get(key) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += performance.now() - t;
+        stats.set(key, s);
+      }
+    },
+    exec: (sql) => d.exec(sql),
+    transaction: (fn) => d.transaction((tx) => fn(wrap(tx))),
+    tryAdvisoryLock: (key, onLost) => d.tryAdvisoryLock(key, onLost),
+    close: () => d.close(),
+  });
+  return wrap(db);
+}
+
 export async function run(): Promise<Record<string, string | number>> {
-  const db = await openDb({ dataDir: "memory" });
+  const raw = await openDb({ dataDir: "memory" });
+  const stats = new Map<string, { n: number; ms: number }>();
+  const db = counted(raw, stats);
   const store = createStore(db);
   let now = Date.parse("2026-11-23T10:00:00Z");
   const services = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
@@ -42,13 +74,21 @@ export async function run(): Promise<Record<string, string | number>> {
       await incidents.tick();
       if ((i + BATCH) % segment === 0) {
         const used = process.cpuUsage(cpu);
-        out[`deliveries ${i + BATCH - segment}–${i + BATCH}: CPU / wall ms per delivery`] = `${((used.user + used.system) / 1000 / segment).toFixed(2)} / ${((performance.now() - wall) / segment).toFixed(2)}`;
+        const statements = [...stats.values()].reduce((a, s) => a + s.n, 0);
+        out[`deliveries ${i + BATCH - segment}–${i + BATCH}: CPU / wall ms per delivery, statements per delivery`] = `${((used.user + used.system) / 1000 / segment).toFixed(2)} / ${((performance.now() - wall) / segment).toFixed(2)}, ${(statements / segment).toFixed(2)}`;
+        if (i + BATCH >= TOTAL) {
+          [...stats.entries()]
+            .sort((a, b) => b[1].ms - a[1].ms)
+            .slice(0, 6)
+            .forEach(([sql, s], r) => (out[`last segment's statement #${r + 1} by time: ms per delivery, count`] = `${(s.ms / segment).toFixed(3)}, ${s.n} — ${sql}`));
+        }
+        stats.clear();
         cpu = process.cpuUsage();
         wall = performance.now();
       }
     }
   } finally {
-    await db.close();
+    await raw.close();
   }
   return out;
 }

@@ -8,17 +8,17 @@ import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn, inlineCode, link, slackDate } from "./mrkdwn.ts";
 
-/** Lines under a heading, cut (saying how many more) to fit one section. */
-function listSection(heading: string, lines: string[]): KnownBlock {
+/** Lines under a heading (of `total` in all, the first ones given), cut (saying how many more) to fit one section. */
+function listSection(heading: string, lines: string[], total = lines.length): KnownBlock {
   let text = heading;
   let shown = 0;
   for (const line of lines) {
     const next = `${text}\n${line}`;
-    if (next.length + (lines.length - shown - 1 > 0 ? 60 : 0) > SLACK_LIMITS.sectionText) break;
+    if (next.length + (total - shown - 1 > 0 ? 60 : 0) > SLACK_LIMITS.sectionText) break;
     text = next;
     shown++;
   }
-  if (shown < lines.length) text += `\n…and ${lines.length - shown} more (see Timeline)`;
+  if (shown < total) text += `\n…and ${total - shown} more (see Timeline)`;
   return { type: "section", text: { type: "mrkdwn", text: fitSection(text) } };
 }
 
@@ -60,7 +60,8 @@ function chartChoices(v: DigestView): Array<{ label: string; value: string }> {
     if (kind && !out.some((o) => o.service === service && o.kind === kind)) out.push({ service, kind });
   };
   for (const a of [...v.anomalies].sort((x, y) => Number(x.over) - Number(y.over) || x.since - y.since)) add(a.service, kindOfSli(a.sli));
-  const services = [...new Set([...v.anomalies.map((a) => a.service), ...v.alerts.map((a) => a.service).filter((s): s is string => !!s)])];
+  const alertServices = v.alertTotals?.services ?? v.alerts.map((a) => a.service).filter((s): s is string => !!s);
+  const services = [...new Set([...v.anomalies.map((a) => a.service), ...alertServices])];
   for (const s of services) for (const k of ["errors", "latency"] as const) add(s, k);
   return out.slice(0, 20).map((o) => ({ label: fit(`${escapeMrkdwn(o.service)} · ${KIND_LABEL[o.kind]}`, 75), value: `${v.incidentId}|${o.service}|${o.kind}`.slice(0, 150) }));
 }
@@ -71,18 +72,19 @@ function chartChoices(v: DigestView): Array<{ label: string; value: string }> {
  * the incident's signals into the thread.
  */
 export function incidentDigestMessage(v: DigestView): SlackMessage {
-  const firing = v.alerts.filter((a) => a.status === "firing").length;
-  const resolved = v.alerts.length - firing;
+  const firing = v.alertTotals?.firing ?? v.alerts.filter((a) => a.status === "firing").length;
+  const resolved = v.alertTotals?.resolved ?? v.alerts.length - firing;
+  const alertCount = firing + resolved;
   const live = v.anomalies.filter((a) => !a.over).length;
   const summary = [
-    v.alerts.length ? `${plural(firing, "alert")} firing${resolved ? `, ${resolved} resolved` : ""}` : "",
+    alertCount ? `${plural(firing, "alert")} firing${resolved ? `, ${resolved} resolved` : ""}` : "",
     v.anomalies.length ? `${plural(live, "anomaly", "anomalies")}${v.anomalies.length > live ? ` (${v.anomalies.length - live} over)` : ""}` : "",
     v.changes.length ? plural(v.changes.length, "recent change") : "",
   ].filter(Boolean);
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } }];
   // Firing first, then the newest; anomalies still going on before those that are over.
   const alerts = [...v.alerts].sort((a, b) => (a.status === b.status ? b.since.localeCompare(a.since) : a.status === "firing" ? -1 : 1));
-  if (alerts.length) blocks.push(listSection("*Alerts*", alerts.map(alertLine)));
+  if (alerts.length) blocks.push(listSection("*Alerts*", alerts.map(alertLine), Math.max(alerts.length, alertCount)));
   const anomalies = [...v.anomalies].sort((a, b) => Number(a.over) - Number(b.over) || a.since - b.since);
   if (anomalies.length) blocks.push(listSection("*Anomalies*", anomalies.map(anomalyLine)));
   if (v.changes.length) blocks.push(listSection("*Recent changes*", v.changes.map(changeLine)));

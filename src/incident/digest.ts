@@ -1,4 +1,7 @@
 import type { ChangeEvent, Severity } from "../domain/alert.ts";
+import type { DigestAlert, DigestAnomaly, DigestChange } from "../domain/digest.ts";
+
+export type { DigestAlert, DigestAnomaly, DigestChange } from "../domain/digest.ts";
 import type { TimelineEntry } from "../domain/incident.ts";
 
 /**
@@ -7,40 +10,6 @@ import type { TimelineEntry } from "../domain/incident.ts";
  * incident's timeline alone (pure), so any replica, or this one after a restart, renders the same
  * digest from the store and carries on editing it.
  */
-export interface DigestAlert {
-  fingerprint: string;
-  name: string;
-  service?: string;
-  severity: Severity;
-  status: "firing" | "resolved";
-  /** When it first joined this incident (ISO). */
-  since: string;
-  /** Why it joined ("first alert", "same service", …). */
-  reason?: string;
-  /** Times it went from firing to resolved or back. */
-  flips: number;
-}
-
-export interface DigestAnomaly {
-  key: string;
-  service: string;
-  sli: string;
-  unit?: string;
-  /** The latest anomalous value and what is usual for it. */
-  value: number;
-  usual: number;
-  /** "spiked", "climbing steadily", … */
-  shape?: string;
-  since: number;
-  over: boolean;
-  worsened: number;
-}
-
-export interface DigestChange {
-  change: ChangeEvent;
-  reason: string;
-}
-
 export interface DigestView {
   incidentId: string;
   alerts: DigestAlert[];
@@ -48,17 +17,37 @@ export interface DigestView {
   changes: DigestChange[];
   /** The newest entry folded in (ISO): "updated at". */
   updatedAt?: string;
+  /**
+   * Set when `alerts` holds only the alerts shown first (firing, then the newest) of a larger
+   * incident: how many fire and are resolved in all, and the services they name (first seen first).
+   */
+  alertTotals?: { firing: number; resolved: number; services: string[] };
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
-/** The digest of an incident from its timeline entries (any order; read in timeline order). */
-export function digestFromTimeline(incidentId: string, entries: readonly TimelineEntry[]): DigestView {
-  const alerts = new Map<string, DigestAlert>();
-  const anomalies = new Map<string, DigestAnomaly>();
-  const changes = new Map<string, DigestChange>();
-  let updatedAt: string | undefined;
+/**
+ * What folding timeline entries into a digest carries from one entry to the next. `alerts` need
+ * only hold the fingerprints the entries name (an incremental fold loads just those); the rest is
+ * small. `seq` is the timeline id of an alert's first entry (its place among equals when listed).
+ */
+export interface DigestFold {
+  alerts: Map<string, DigestAlert & { seq: number }>;
+  anomalies: Map<string, DigestAnomaly>;
+  changes: Map<string, DigestChange>;
+  updatedAt?: string;
+}
+
+export const emptyFold = (): DigestFold => ({ alerts: new Map(), anomalies: new Map(), changes: new Map() });
+
+/**
+ * Folds entries into `fold` (mutated), read in timeline order (`at`, then id). An alert moved to
+ * another incident leaves `alerts`. Folding entries in two parts, the later part's entries no
+ * earlier than the first's, gives what folding them at once gives.
+ */
+export function foldTimeline(fold: DigestFold, entries: readonly TimelineEntry[]): DigestFold {
+  const { alerts, anomalies, changes } = fold;
   for (const e of [...entries].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)) {
     const d = e.data ?? {};
     if (e.kind === "alert") {
@@ -81,6 +70,7 @@ export function digestFromTimeline(incidentId: string, entries: readonly Timelin
         since: prev?.since ?? e.at,
         reason: prev?.reason ?? str(d.reason),
         flips: prev ? prev.flips + (prev.status !== status ? 1 : 0) : 0,
+        seq: prev?.seq ?? e.id,
       });
     } else if (e.kind === "anomaly") {
       const key = str(d.key);
@@ -114,12 +104,18 @@ export function digestFromTimeline(incidentId: string, entries: readonly Timelin
       const { reason, ...change } = d as unknown as ChangeEvent & { reason?: string };
       changes.set(id, { change, reason: reason ?? "" });
     } else continue;
-    updatedAt = e.at;
+    fold.updatedAt = fold.updatedAt && fold.updatedAt > e.at ? fold.updatedAt : e.at;
   }
-  return { incidentId, alerts: [...alerts.values()], anomalies: [...anomalies.values()], changes: [...changes.values()], ...(updatedAt ? { updatedAt } : {}) };
+  return fold;
+}
+
+/** The digest of an incident from its timeline entries (any order; read in timeline order). */
+export function digestFromTimeline(incidentId: string, entries: readonly TimelineEntry[]): DigestView {
+  const fold = foldTimeline(emptyFold(), entries);
+  return { incidentId, alerts: [...fold.alerts.values()].map(({ seq: _, ...a }) => a), anomalies: [...fold.anomalies.values()], changes: [...fold.changes.values()], ...(fold.updatedAt ? { updatedAt: fold.updatedAt } : {}) };
 }
 
 /** Whether the digest has anything to show. */
 export function digestIsEmpty(v: DigestView): boolean {
-  return v.alerts.length === 0 && v.anomalies.length === 0 && v.changes.length === 0;
+  return v.alerts.length === 0 && !(v.alertTotals && v.alertTotals.firing + v.alertTotals.resolved > 0) && v.anomalies.length === 0 && v.changes.length === 0;
 }

@@ -10,7 +10,8 @@ import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import { createStore, inTransaction, type Store } from "../store/store.ts";
 import type { RenderClaim, RenderPart } from "../store/repos/incident-renders.ts";
-import { digestFromTimeline, digestIsEmpty } from "./digest.ts";
+import { digestIsEmpty } from "./digest.ts";
+import { foldedDigest } from "./digest-render.ts";
 import { COALESCE_EVENTS_MS, COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary, resolverOf } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
@@ -736,7 +737,7 @@ export class IncidentService {
    */
   async flushThreads(): Promise<void> {
     const queued = await this.renderWanted("digest", this.o.threadFlushMs, async (s, incident) => {
-      const view = digestFromTimeline(incident.id, await s.timeline.list(incident.id, ["alert", "anomaly", "change"]));
+      const view = await foldedDigest(s, incident.id);
       if (digestIsEmpty(view)) return "done";
       const message = this.o.presenter.digest(view);
       const channel = incident.channel ?? this.o.defaultChannel;

@@ -1,11 +1,13 @@
 import { systemClock, type Clock } from "../domain/clock.ts";
 import type { Db } from "./db.ts";
+import { withLock } from "./locks.ts";
 import { ActionRepo } from "./repos/actions.ts";
 import { AppHomeRepo } from "./repos/app-home.ts";
 import { AlertRepo } from "./repos/alerts.ts";
 import { AuditRepo } from "./repos/audit.ts";
 import { ChangeEventRepo } from "./repos/change-events.ts";
 import { DeliveryRepo } from "./repos/deliveries.ts";
+import { DigestRepo } from "./repos/digests.ts";
 import { ExternalLinkRepo } from "./repos/external-links.ts";
 import { FeedbackRepo } from "./repos/feedback.ts";
 import { IncidentEventRepo } from "./repos/incident-events.ts";
@@ -38,6 +40,8 @@ export interface Store {
   alerts: AlertRepo;
   changes: ChangeEventRepo;
   timeline: TimelineRepo;
+  /** Incident digests folded as the timeline grows (read by the digest render). */
+  digests: DigestRepo;
   slackMessages: SlackMessageRepo;
   /** Slack event ids handled by any replica. */
   slackEvents: SlackEventRepo;
@@ -81,6 +85,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     alerts: new AlertRepo(db, clock),
     changes: new ChangeEventRepo(db),
     timeline: new TimelineRepo(db, clock),
+    digests: new DigestRepo(db),
     slackMessages: new SlackMessageRepo(db),
     slackEvents: new SlackEventRepo(db),
     slackInstallations: new SlackInstallationRepo(db, clock),
@@ -105,4 +110,13 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
 /** Runs `fn` in one transaction, over a store bound to it (the same clock): its writes commit together, or none does. */
 export function inTransaction<T>(store: Store, fn: (tx: Store) => Promise<T>): Promise<T> {
   return store.db.transaction((tx) => fn(createStore(tx, store.clock)));
+}
+
+/**
+ * Appends to incident timelines what their digests fold (alert, anomaly, change entries) in one
+ * transaction under the `correlate` lock, as the incident service's decisions do: such entries then
+ * commit in id order, which the digest's fold (read after the last entry folded) relies on.
+ */
+export function inDigestTransaction<T>(store: Store, fn: (tx: Store) => Promise<T>): Promise<T> {
+  return withLock(store.db, "correlate", (tx) => fn(createStore(tx, store.clock)));
 }

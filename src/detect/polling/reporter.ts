@@ -3,7 +3,7 @@ import type { Incident } from "../../domain/incident.ts";
 import type { IngestResult } from "../../incident/incident-service.ts";
 import type { SlackPort } from "../../integrations/slack/slack-port.ts";
 import { silentLogger, type Logger } from "../../log.ts";
-import { inTransaction, type Store } from "../../store/store.ts";
+import { inDigestTransaction, type Store } from "../../store/store.ts";
 import type { AnomalyFinding, ChartPoint } from "../detection-service.ts";
 import type { ResolvedSli } from "../sli-config.ts";
 import { chartWindow, findingChartSpec } from "./chart.ts";
@@ -295,8 +295,9 @@ export class AnomalyReporter {
 
   private async timeline(a: Active, state: "detected" | "worsened" | "resolved", text: string): Promise<void> {
     // The digest renders from the timeline: its re-render is wanted in the transaction that appends
-    // the entry (a replica that dies after the commit leaves the render to another).
-    await inTransaction(this.o.store, async (tx) => {
+    // the entry (a replica that dies after the commit leaves the render to another), under the
+    // correlate lock like every entry the digest folds (they commit in id order).
+    await inDigestTransaction(this.o.store, async (tx) => {
       await tx.timeline.append({
         incidentId: a.incidentId,
         kind: "anomaly",
