@@ -1,3 +1,4 @@
+import { BoundedMemo } from "../domain/bounded-memo.ts";
 import { z } from "zod";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import type { ParsedDelivery } from "./types.ts";
@@ -65,15 +66,8 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
  */
 export function cleanText(s: string): string {
   const redactor = sharedRedactor();
-  if (memo.redactor !== redactor) memo = { redactor, cleaned: new Map() };
-  const known = memo.cleaned.get(s);
-  if (known !== undefined) return known;
-  const out = redactor.text(wellFormed(s), "secrets");
-  if (s.length <= MEMO_MAX_LENGTH) {
-    if (memo.cleaned.size >= MEMO_MAX_ENTRIES) memo.cleaned.clear();
-    memo.cleaned.set(s, out);
-  }
-  return out;
+  if (memo.redactor !== redactor) memo = { redactor, cleaned: newMemo() };
+  return memo.cleaned.get(s, (x) => redactor.text(wellFormed(x), "secrets"));
 }
 
 /**
@@ -83,7 +77,8 @@ export function cleanText(s: string): string {
  */
 const MEMO_MAX_ENTRIES = 10_000;
 const MEMO_MAX_LENGTH = 256;
-let memo: { redactor: unknown; cleaned: Map<string, string> } = { redactor: undefined, cleaned: new Map() };
+const newMemo = () => new BoundedMemo<string, string>(MEMO_MAX_ENTRIES, (s) => s.length <= MEMO_MAX_LENGTH);
+let memo: { redactor: unknown; cleaned: BoundedMemo<string, string> } = { redactor: undefined, cleaned: newMemo() };
 
 /** NUL bytes dropped, lone surrogates replaced: text any database and JSON encoder accepts. */
 export function wellFormed(s: string): string {

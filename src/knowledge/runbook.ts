@@ -1,3 +1,4 @@
+import { BoundedMemo } from "../domain/bounded-memo.ts";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -177,20 +178,17 @@ export function runbookToKbEntry(rb: Runbook): { id: string; kind: "runbook"; ti
 
 /** Glob (`*`, `?`) match, case-insensitive, whole string. */
 export function globMatch(pattern: string, text: string): boolean {
-  let re = globs.get(pattern);
-  if (!re) {
-    re = new RegExp(
-      `^${pattern
-        .split("")
-        .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-        .join("")}$`,
-      "i",
-    );
-    if (globs.size >= 1000) globs.clear();
-    globs.set(pattern, re);
-  }
-  return re.test(text);
+  return globs.get(pattern, compileGlob).test(text);
 }
 
+const compileGlob = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split("")
+      .map((ch) => (ch === "*" ? ".*" : ch === "?" ? "." : ch.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("")}$`,
+    "i",
+  );
+
 /** Compiled globs: a storm's diagnoses match the same runbook patterns against every alert (bounded). */
-const globs = new Map<string, RegExp>();
+const globs = new BoundedMemo<string, RegExp>(1000);

@@ -1,3 +1,4 @@
+import { BoundedMemo } from "../../domain/bounded-memo.ts";
 import type { InstallationKey, SlackWorkspaceRef } from "../../store/repos/slack-installations.ts";
 import type { SlackCallResult, SlackPort } from "./slack-port.ts";
 import { WebApiSlack } from "./web-api-slack.ts";
@@ -29,7 +30,8 @@ export interface WorkspaceSlackOptions {
 export class WorkspaceSlack implements SlackPort {
   private readonly o: WorkspaceSlackOptions;
   private authorize?: WorkspaceAuthorize;
-  private readonly clients = new Map<string, WebApiSlack>();
+  /** One client per bot token; a rotated token replaces the old one: the cache stays small. */
+  private readonly clients = new BoundedMemo<string, WebApiSlack>(50);
   private readonly known = new Map<string, SlackWorkspaceRef>();
 
   constructor(o: WorkspaceSlackOptions) {
@@ -77,13 +79,7 @@ export class WorkspaceSlack implements SlackPort {
       token = undefined;
     }
     if (!token) return { ok: false, error: { code: "not_installed", transient: true } };
-    let client = this.clients.get(token);
-    if (!client) {
-      // A rotated token replaces the old one: keep the cache small.
-      if (this.clients.size > 50) this.clients.clear();
-      client = new WebApiSlack({ token, ...(this.o.slackApiUrl ? { slackApiUrl: this.o.slackApiUrl } : {}), ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}) });
-      this.clients.set(token, client);
-    }
+    const client = this.clients.get(token, (t) => new WebApiSlack({ token: t, ...(this.o.slackApiUrl ? { slackApiUrl: this.o.slackApiUrl } : {}), ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}) }));
     return client.call(method, withoutTeamKey(payload));
   }
 }
