@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
@@ -30,6 +31,7 @@ describe("processing paced while the webhook door is busy", () => {
       const firstHeld = new Promise<void>((r) => (release = r));
       let doorRequests = 0;
       const intake = new WebhookIntake({
+        clock: systemClock,
         sources: [generic],
         store: createStore(db),
         logger: silentLogger,
