@@ -3,6 +3,7 @@ import { IncidentEventRelay } from "../incident/event-relay.ts";
 import type { Config } from "../config.ts";
 import { IncidentService } from "../incident/incident-service.ts";
 import { OutboxSender } from "../incident/outbox-sender.ts";
+import { EditBudget } from "../integrations/slack/edit-budget.ts";
 import { loadRouting } from "../incident/routing.ts";
 import type { SlackPort } from "../integrations/slack/slack-port.ts";
 import { WebApiSlack } from "../integrations/slack/web-api-slack.ts";
@@ -153,7 +154,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   const topologyDiscovery = buildTopology({ config, store, kubernetes: ports.kubernetes, metrics: ports.metrics, clock, logger, simSpeed: deps.clock ? config.env.SIM_SPEED : undefined });
   await topologyDiscovery.prime();
   const topology = () => topologyDiscovery.topology();
-  const outbox = new OutboxSender({ store, slack, logger, metrics });
+  // Edits are paced by Slack's Tier 3 for chat.update, per workspace (a storm re-renders many cards).
+  const outbox = new OutboxSender({ store, slack, logger, metrics, editBudget: new EditBudget() });
   metrics.registry.onCollect(async () => {
     const backlog = await store.outbox.backlog();
     metrics.outboxPending.set(backlog.pending);

@@ -20,3 +20,14 @@ export const SLACK_LIMITS = {
   confirmTitle: 100,
   confirmText: 300,
 } as const;
+
+/**
+ * Slack's Web API rate limits the product paces itself by (api.slack.com/apis/rate-limits): per
+ * method, per app, per workspace. chat.update is Tier 3: 50+ calls a minute, sporadic bursts
+ * welcome; chat.postMessage is special: about one message a second per channel (short bursts), with
+ * a workspace-wide limit too. Over a limit Slack answers HTTP 429 with Retry-After (seconds).
+ */
+export const SLACK_RATE_LIMITS = {
+  /** Tier 3 (chat.update): calls a minute per workspace. */
+  tier3PerMinute: 50,
+} as const;

@@ -3,6 +3,7 @@ import type { AppMetrics } from "../observability/metrics.ts";
 import type { OutboxItem } from "../store/repos/outbox.ts";
 import type { Store } from "../store/store.ts";
 import { ChannelDirectory } from "../integrations/slack/channel-directory.ts";
+import { BUDGETED_METHODS, type EditBudget, workspaceOfChannel } from "../integrations/slack/edit-budget.ts";
 import type { SlackCallError, SlackPort } from "../integrations/slack/slack-port.ts";
 import { sharedRedactor } from "../redact/redactor.ts";
 import { LOCKS } from "../store/locks.ts";
@@ -45,9 +46,12 @@ function tagWithOutboxId(metadata: unknown, id: number): Record<string, unknown>
 }
 
 /**
- * Makes the queued Slack calls: one channel at a time in order, about one call per second per
- * channel, 429 → wait Retry-After, 5xx/network → back off; nothing is dropped on a restart because
- * the queue is a table. One replica sends at a time (advisory lock).
+ * Makes the queued Slack calls: per channel in order (top-level posts, edits, thread replies: a
+ * lane each), about one post per second per channel, edits within the workspace's edit budget
+ * (Slack's Tier 3 for chat.update, all channels together), 429 → wait Retry-After (the channel's
+ * posts, or the workspace's edits), 5xx/network → back off; nothing is dropped on a restart because
+ * the queue is a table. One replica sends at a time (advisory lock), so the budget in its memory is
+ * the workspace's; a new leader starts with the burst only.
  */
 export class OutboxSender {
   private readonly store: Store;
@@ -57,6 +61,7 @@ export class OutboxSender {
   private readonly channels: ChannelDirectory;
   private readonly minIntervalMs: number;
   private readonly pacer: PostPacer;
+  private readonly editBudget?: EditBudget;
   private timer?: NodeJS.Timeout;
   private running = false;
   private release?: () => Promise<void>;
@@ -64,7 +69,8 @@ export class OutboxSender {
   private idleWaiters: Array<() => void> = [];
   private readonly sentListeners = new Set<(item: { method: string; incidentId?: string; purpose?: string }) => void>();
 
-  constructor(options: { store: Store; slack: SlackPort; logger: Logger; metrics?: AppMetrics; minIntervalMs?: number }) {
+  /** `editBudget`: paces edits per workspace (the composition root passes Slack's Tier 3); none, edits go as they come. */
+  constructor(options: { store: Store; slack: SlackPort; logger: Logger; metrics?: AppMetrics; minIntervalMs?: number; editBudget?: EditBudget }) {
     this.store = options.store;
     this.slack = options.slack;
     this.logger = options.logger.child({ component: "outbox" });
@@ -73,6 +79,7 @@ export class OutboxSender {
     this.channels = new ChannelDirectory(options.slack, (id, teamId) => options.store.slackChannelWorkspaces.put(id, { teamId }));
     this.minIntervalMs = options.minIntervalMs ?? 1050;
     this.pacer = new PostPacer({ intervalMs: this.minIntervalMs, burst: 2, reserve: 1 });
+    this.editBudget = options.editBudget;
   }
 
   start(): void {
@@ -157,6 +164,12 @@ export class OutboxSender {
               wait = Math.min(wait, held);
               return;
             }
+          }
+          // An edit waits for the workspace's budget (it stays queued, its payload replaced by later renders).
+          const budgetWait = this.editBudget && BUDGETED_METHODS.has(item.method) ? this.editBudget.take(workspaceOfChannel(item.channel), Date.now()) : 0;
+          if (budgetWait > 0) {
+            wait = Math.min(wait, budgetWait);
+            return;
           }
           await this.send(item);
           wait = Math.min(wait, item.method === "chat.postMessage" ? this.minIntervalMs : 20);
@@ -259,7 +272,9 @@ export class OutboxSender {
     const age = Date.now() - Date.parse(item.createdAt);
     if (error.transient && !(age > MAX_TRANSIENT_AGE_MS)) {
       const delay = error.retryAfterMs ?? transientBackoffMs(item.attempts);
-      if (error.retryAfterMs !== undefined) this.pacer.hold(item.channel, Date.now() + delay);
+      // A 429 on an edit is the workspace's Tier 3 limit: every edit waits; a post's is the channel's.
+      if (error.retryAfterMs !== undefined && this.editBudget && BUDGETED_METHODS.has(item.method)) this.editBudget.pause(workspaceOfChannel(item.channel), Date.now() + delay, Date.now());
+      else if (error.retryAfterMs !== undefined) this.pacer.hold(item.channel, Date.now() + delay);
       this.logger.warn({ method: item.method, channel: item.channel, code: error.code, delay, attempts: item.attempts + 1 }, "Slack call deferred");
       await this.store.outbox.retryLater(item.id, delay, error.code);
       return;

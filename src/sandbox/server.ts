@@ -35,6 +35,8 @@ export interface SandboxOptions {
   unfurlDomains?: string[];
   /** How long a user action waits for the bot (default: quiet for 1 s, at most 5 s). */
   watch?: Partial<WatchOptions>;
+  /** chat.update's limit per workspace (default Slack's Tier 3); tests lower it. */
+  updateRate?: { perSecond: number; burst: number };
   /** Bot events the app subscribes to (default manifest.yml's). */
   botEvents?: string[];
   /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`; default true). */
@@ -97,6 +99,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ...(options.appToken ? { appToken: options.appToken } : {}),
     ...(options.oauth ? { oauth: options.oauth } : {}),
     watch: options.watch,
+    ...(options.updateRate ? { updateRate: options.updateRate } : {}),
     ...(options.botEvents ? { botEvents: options.botEvents } : {}),
     ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),
     baseUrl: () => baseUrl,

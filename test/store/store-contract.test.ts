@@ -140,19 +140,20 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["b"]);
   });
 
-  it("keeps a channel's top-level posts in a lane of their own: a root message never waits behind thread replies and edits", async () => {
+  it("keeps a channel's top-level posts, edits and thread replies in three lanes: a root message never waits behind replies and edits, a waiting edit holds no post", async () => {
     const lane = async () => (await store.outbox.due(500)).filter((d) => d.channel === "CLN").map((d) => d.payload.text);
-    const reply = await store.outbox.enqueue({ channel: "CLN", method: "chat.postMessage", payload: { text: "reply 1", thread_ts: "1.1" } });
-    await store.outbox.enqueue({ channel: "CLN", method: "chat.update", payload: { text: "edit", ts: "1.1" } });
+    await store.outbox.enqueue({ channel: "CLN", method: "chat.postMessage", payload: { text: "reply 1", thread_ts: "1.1" } });
+    const edit = await store.outbox.enqueue({ channel: "CLN", method: "chat.update", payload: { text: "edit", ts: "1.1" } });
     const root = await store.outbox.enqueue({ channel: "CLN", method: "chat.postMessage", payload: { text: "root A" } });
     await store.outbox.enqueue({ channel: "CLN", method: "chat.postMessage", payload: { text: "root B" } });
-    // The oldest of each lane: the first reply, and the first root (root B waits for root A).
-    expect(await lane()).toEqual(["reply 1", "root A"]);
+    await store.outbox.enqueue({ channel: "CLN", method: "chat.update", payload: { text: "edit 2", ts: "1.1" } });
+    // The oldest of each lane: the first reply, the first edit, and the first root (root B waits for root A).
+    expect(await lane()).toEqual(["reply 1", "edit", "root A"]);
     await store.outbox.markSent(root!, { ok: true });
+    expect(await lane()).toEqual(["reply 1", "edit", "root B"]);
+    // The first edit waits (the workspace's edit budget, or Slack's 429 on it): the second waits behind it, the posts go on.
+    await store.outbox.retryLater(edit!, 60_000, "ratelimited");
     expect(await lane()).toEqual(["reply 1", "root B"]);
-    // Thread replies and edits stay in order among themselves.
-    await store.outbox.markSent(reply!, { ok: true });
-    expect(await lane()).toEqual(["edit", "root B"]);
   });
 
   it("coalesces edits by key until one is being made; never replaces a post already tried", async () => {

@@ -18,6 +18,8 @@ export interface SlackCore {
   delivery: Delivery;
   activity: BotActivity;
   postLimiter: RateLimiter;
+  /** chat.update's Tier 3 limit, per workspace. */
+  updateLimiter: RateLimiter;
   botToken: string;
   /** OAuth v2 installs (oauth.v2.access, the authorize page, issued and rotated tokens), when the app is set up for them. */
   oauth?: OAuthGrants;

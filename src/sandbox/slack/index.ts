@@ -12,7 +12,7 @@ import { oauthRoutes } from "./oauth-routes.ts";
 import { EventDispatcher } from "./events.ts";
 import { hooksRouter } from "./hooks.ts";
 import { randomHex } from "./ids.ts";
-import { POST_MESSAGE_RATE, RateLimiter } from "./limits.ts";
+import { POST_MESSAGE_RATE, RateLimiter, TIER3_RATE } from "./limits.ts";
 import { ResponseUrls } from "./response-urls.ts";
 import { Triggers } from "./triggers.ts";
 import { UserActions } from "./user-actions.ts";
@@ -42,6 +42,8 @@ export interface SlackSandboxOptions {
   /** The app's Home tab is enabled (default true, as manifest.yml declares); else views.publish answers `not_enabled`. */
   homeTabEnabled?: boolean;
   watch?: Partial<WatchOptions>;
+  /** chat.update's limit per workspace (default Slack's Tier 3: TIER3_RATE); tests lower it to see it bite quickly. */
+  updateRate?: { perSecond: number; burst: number };
   baseUrl: () => string;
   logger?: Logger;
 }
@@ -76,6 +78,7 @@ export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
     delivery,
     activity,
     postLimiter: new RateLimiter(POST_MESSAGE_RATE),
+    updateLimiter: new RateLimiter(options.updateRate ?? TIER3_RATE),
     botToken: options.botToken,
     socketMode,
     ...(options.oauth ? { oauth: new OAuthGrants(options.oauth) } : {}),

@@ -1,4 +1,4 @@
-import { SLACK_LIMITS } from "../../domain/slack-limits.ts";
+import { SLACK_LIMITS, SLACK_RATE_LIMITS } from "../../domain/slack-limits.ts";
 
 /** Slack's Block Kit and message limits (the domain's single source of truth) plus the sandbox's own. */
 export const LIMITS = {
@@ -31,6 +31,12 @@ export const LIMITS = {
 
 /** chat.postMessage: about one message per second per channel, with a small burst. */
 export const POST_MESSAGE_RATE = { perSecond: 1, burst: 4 } as const;
+
+/**
+ * chat.update (Tier 3): 50 a minute per workspace (all channels together), "sporadic bursts
+ * welcome": a bucket of 20 refilled at 50 a minute.
+ */
+export const TIER3_RATE = { perSecond: SLACK_RATE_LIMITS.tier3PerMinute / 60, burst: 20 } as const;
 
 /**
  * A token bucket per key. `take` returns 0 when allowed, else the whole seconds to wait (the

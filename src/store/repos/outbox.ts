@@ -41,6 +41,8 @@ const toItem = (r: Row): OutboxItem => ({
 
 /** Whether an outbox row (alias `t`) is a top-level post: a chat.postMessage with no thread. */
 const TOP_LEVEL = (t: string) => `(${t}.method = 'chat.postMessage' AND ${t}.payload->>'thread_ts' IS NULL)`;
+/** A call's lane in its channel: 0 top-level posts, 1 edits (chat.update), 2 the rest (thread replies). */
+const LANE = (t: string) => `(CASE WHEN ${TOP_LEVEL(t)} THEN 0 WHEN ${t}.method = 'chat.update' THEN 1 ELSE 2 END)`;
 
 /** Slack calls waiting to be made. Durable, so a restart or a 429 never loses a post. */
 export class OutboxRepo {
@@ -57,15 +59,17 @@ export class OutboxRepo {
 
   /**
    * Due items, oldest first; at most one per channel and lane, so order within each is kept. A
-   * channel has two lanes: its top-level posts (an incident's root message above all), and the rest
-   * (thread replies, edits). A new incident's root message so waits only for the top-level posts
-   * before it, never behind a storm's thread replies and edits in other threads; a reply or edit of
-   * a thread whose root is not posted yet waits for it (the sender resolves `$root:` references).
+   * channel has three lanes: its top-level posts (an incident's root message above all), its edits
+   * (chat.update, paced by the workspace's edit budget), and the rest (thread replies). A new
+   * incident's root message so waits only for the top-level posts before it, never behind a storm's
+   * thread replies and edits in other threads, and an edit waiting for the budget holds no post; a
+   * reply or edit of a thread whose root is not posted yet waits for it (the sender resolves
+   * `$root:` references), and an edit names a message already posted.
    */
   async due(limit = 50): Promise<OutboxItem[]> {
     const rows = await this.db.query<Row>(
       `SELECT * FROM outbox o WHERE sent_at IS NULL AND not_before <= now()
-         AND id = (SELECT min(id) FROM outbox p WHERE p.channel = o.channel AND p.sent_at IS NULL AND ${TOP_LEVEL("p")} = ${TOP_LEVEL("o")})
+         AND id = (SELECT min(id) FROM outbox p WHERE p.channel = o.channel AND p.sent_at IS NULL AND ${LANE("p")} = ${LANE("o")})
        ORDER BY id LIMIT $1`,
       [limit],
     );

@@ -22,6 +22,13 @@ function rateLimit({ core, args, caller }: ApiCall): void {
   if (wait > 0) throw new SlackApiError("ratelimited", { status: 429, headers: { "retry-after": String(wait) } });
 }
 
+/** chat.update is Tier 3: counted per workspace (every channel together), 429 with Retry-After over it. */
+function tier3({ core, caller }: ApiCall): void {
+  if (!caller.isBot) return;
+  const wait = core.updateLimiter.take(caller.teamId ?? core.ws.team.id);
+  if (wait > 0) throw new SlackApiError("ratelimited", { status: 429, headers: { "retry-after": String(wait) } });
+}
+
 const postMessage: ApiMethod = (call) => {
   const { core, args, caller } = call;
   rateLimit(call);
@@ -45,7 +52,9 @@ const postMessage: ApiMethod = (call) => {
   return { channel: ch.id, ts: m.ts, message: apiMessage(core.ws, m, core.urls) };
 };
 
-const update: ApiMethod = ({ core, args, caller }) => {
+const update: ApiMethod = (call) => {
+  const { core, args, caller } = call;
+  tier3(call);
   const ch = channelArg(core.ws, args, caller.userId);
   const ts = str(args, "ts") ?? "";
   const m = core.ws.message(ch.id, ts);
