@@ -339,7 +339,8 @@ export class JiraSync {
 
   /** The "Incident timeline" field: key moments, newest last, within Jira's text field limit. */
   async timelineText(incidentId: string): Promise<string> {
-    const entries = await this.o.store.timeline.list(incidentId);
+    // Only what the key moments read of each entry (a storm's incident has thousands of alert entries).
+    const entries = await this.o.store.timeline.listBrief(incidentId, { messages: false });
     const lines = timelineLines(keyTimeline(entries, { maxLines: 120, messages: false }));
     let text = lines.join("\n");
     while (text.length > 30_000 && lines.length > 2) {

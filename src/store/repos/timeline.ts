@@ -44,6 +44,20 @@ export class TimelineRepo {
     return rows.map(toEntry);
   }
 
+  /**
+   * Every entry in order, but of `data` only what a summary of key moments reads (an alert's status
+   * and fingerprint): a storm's incident has tens of thousands of alert entries whose labels are
+   * most of what the whole rows weigh. `messages: false` leaves out people's thread messages.
+   */
+  async listBrief(incidentId: string, o: { messages?: boolean } = {}): Promise<TimelineEntry[]> {
+    const rows = await this.db.query<TimelineRow>(
+      `SELECT id, incident_id, at, kind, actor, text, jsonb_strip_nulls(jsonb_build_object('status', data->'status', 'fingerprint', data->'fingerprint')) AS data
+         FROM timeline WHERE incident_id = $1 AND ($2::boolean OR kind <> 'message') ORDER BY at, id`,
+      [incidentId, o.messages !== false],
+    );
+    return rows.map(toEntry);
+  }
+
   /** Entries of these kinds after the entry `afterId`, in order (a reader's cursor). */
   async listAfter(incidentId: string, afterId: number, kinds: TimelineKind[]): Promise<TimelineEntry[]> {
     return (await this.db.query<TimelineRow>("SELECT * FROM timeline WHERE incident_id = $1 AND id > $2 AND kind = ANY($3) ORDER BY id", [incidentId, afterId, kinds])).map(toEntry);
