@@ -83,10 +83,10 @@ export class MetricEmitter {
   }
 
   private counter(name: string, labels: Labels, inc: number): void {
-    const key = this.store.keyOf(name, labels);
-    const v = (this.counters.get(key) ?? 0) + Math.max(0, inc);
-    this.counters.set(key, v);
-    this.store.set(name, labels, Math.round(v * 1000) / 1000);
+    const ref = this.store.ref(name, labels);
+    const v = (this.counters.get(ref.key) ?? 0) + Math.max(0, inc);
+    this.counters.set(ref.key, v);
+    this.store.setRef(ref, name, labels, Math.round(v * 1000) / 1000);
   }
 
   private gauge(name: string, labels: Labels, v: number): void {

@@ -21,6 +21,13 @@ interface KeyNode {
   next?: Map<string, Map<string, KeyNode>>;
   /** The canonical key of the label set ending here. */
   key?: string;
+  /** The series stored under `key`, once written (the trie is cleared when a series is dropped). */
+  series?: Series;
+}
+
+/** A label set's place in the store (`SeriesStore.ref`): its key, and where its series is. */
+export interface SeriesRef {
+  readonly key: string;
 }
 
 /** Canonical key of a label set (`__name__` included), sorted by name. */
@@ -84,6 +91,11 @@ export class SeriesStore {
 
   /** The canonical key (`labelsKey` with `__name__`) of a series, remembered for the next write. */
   keyOf(name: string, labels: Labels): string {
+    return this.ref(name, labels).key;
+  }
+
+  /** The label set's key and series, found once for a read and a write of the same series (a counter's). */
+  ref(name: string, labels: Labels): SeriesRef {
     let node: KeyNode | undefined = this.keyTrie.get(name);
     if (!node) {
       node = {};
@@ -108,17 +120,26 @@ export class SeriesStore {
       node.key = labelsKey({ __name__: name, ...labels });
       this.keyCount++;
     }
-    return node.key;
+    return node as SeriesRef;
   }
 
   set(name: string, labels: Labels, value: number): void {
-    const key = this.keyOf(name, labels);
-    let s = this.series.get(key);
+    this.setRef(this.ref(name, labels), name, labels, value);
+  }
+
+  /** `set` for a label set already found (`ref`): `name` and `labels` must be the ones it was found by. */
+  setRef(ref: SeriesRef, name: string, labels: Labels, value: number): void {
+    const node = ref as KeyNode & SeriesRef;
+    let s = node.series;
     if (!s) {
-      const full = { __name__: name, ...labels };
-      s = { key, labels: full, values: new Float64Array(this.capacity).fill(Number.NaN), lastStep: this.head };
-      this.series.set(key, s);
-    } else if (s.lastStep < this.head - 1) {
+      s = this.series.get(node.key);
+      if (!s) {
+        s = { key: node.key, labels: { __name__: name, ...labels }, values: new Float64Array(this.capacity).fill(Number.NaN), lastStep: this.head };
+        this.series.set(node.key, s);
+      }
+      node.series = s;
+    }
+    if (s.lastStep < this.head - 1) {
       // Gap: clear the slots skipped since the series was last written.
       for (let i = Math.max(s.lastStep + 1, this.head - this.capacity + 1); i < this.head; i++) s.values[i % this.capacity] = Number.NaN;
     }
@@ -148,8 +169,14 @@ export class SeriesStore {
   }
 
   private dropStale(): void {
-    for (const [k, s] of this.series) if (s.lastStep < this.tail) this.series.delete(k);
-    if (this.keyCount > this.series.size * 2) {
+    let dropped = false;
+    for (const [k, s] of this.series) {
+      if (s.lastStep >= this.tail) continue;
+      this.series.delete(k);
+      dropped = true;
+    }
+    // The trie's nodes point at their series: a dropped one is forgotten with them.
+    if (dropped || this.keyCount > this.series.size * 2) {
       this.keyTrie.clear();
       this.keyCount = 0;
     }
