@@ -61,8 +61,13 @@ describe("remediation on the sandbox (whole product)", () => {
     return eventually(async () => services().store.slackMessages.get(incidentId, cardPurpose(actionId)), "the action card to be posted", 20_000);
   }
 
+  /**
+   * Waits for the action to finish, then stops the fast clock: what the test reads next (the card,
+   * the audit) waits on no simulated time, and a running clock kept the bot busy with alert updates,
+   * so each user action waited out the sandbox's 5 s instead of the bot's answer.
+   */
   async function settled(actionId: string, timeoutMs = 60_000): Promise<RemediationAction> {
-    return eventually(
+    const done = await eventually(
       async () => {
         const a = await services().remediation.records.get(actionId);
         return a && !["pending", "running", "verifying"].includes(a.state) ? a : undefined;
@@ -70,6 +75,8 @@ describe("remediation on the sandbox (whole product)", () => {
       "the action to finish",
       timeoutMs,
     );
+    clearInterval(clock);
+    return done;
   }
 
   async function cardMessage(channel: string, ts: string): Promise<SlackMessageShape> {
