@@ -299,6 +299,66 @@ export async function renderAfterKill(scale: Scale, admin?: Admin): Promise<Chao
   }
 }
 
+/** A counter of the replica's /metrics (0 when absent). */
+async function counter(replicaUrl: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${replicaUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && labels.split(",").every((kv) => l.includes(kv)));
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+}
+
+/**
+ * A storm over twelve unrelated services: as many incidents, each card changing with every alert,
+ * faster than Slack's Tier 3 lets them be edited (chat.update, 50 a minute per workspace, every
+ * channel together; the sandbox answers 429 + Retry-After over it). The outbox's edit budget paces
+ * the edits, a card changed while its edit waits has that edit replaced, and every card ends at its
+ * latest state. Recovery: from the storm's end until every card shows all its alerts and nothing
+ * is left to send.
+ */
+export async function cardStorm(scale: Scale, admin: Admin): Promise<ChaosRow> {
+  const sandbox = await startSharedSandbox();
+  const db = await scratch(admin);
+  try {
+    const replica = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url });
+    const storm = new Storm(
+      "card-storm",
+      Array.from({ length: 12 }, (_, i) => `cardstorm-${i + 1}`),
+    );
+    const started = Date.now();
+    await storm.run(() => [replica.url], Math.min(scale.perSecond, 12), scale.stormSeconds);
+    const stormEnded = Date.now();
+    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    await until(
+      async () => {
+        const shown = await cardsShown(sandbox);
+        const { n } = itemAt(await q("SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL"), 0);
+        return shown.alerts >= storm.accepted.size && Number(n) === 0 ? true : undefined;
+      },
+      "every card at its latest state",
+      300_000,
+    ).catch(() => undefined);
+    const recoverSeconds = (Date.now() - stormEnded) / 1000;
+    const minutes = (Date.now() - started) / 60_000;
+    const after = await cardsShown(sandbox);
+    const edits = await counter(replica.url, "aisre_slack_calls_total", 'method="chat.update",outcome="ok"');
+    const limited = await counter(replica.url, "aisre_slack_calls_total", 'method="chat.update",outcome="ratelimited"');
+    const incidents = await countIncidents((s) => q(s));
+    const dup = await duplicates(sandbox, incidents);
+    await stop(replica);
+    return {
+      fault: `card storm: ${incidents} incidents' cards changing faster than Slack's Tier 3`,
+      accepted: storm.accepted.size,
+      refused: storm.refused,
+      lost: Math.max(0, storm.accepted.size - after.alerts),
+      duplicated: dup.slack + dup.jira + dup.pages,
+      recoverSeconds,
+      recovery: `${after.cards} cards at their latest state (${after.alerts} alerts shown); ${edits} edits in ${minutes.toFixed(1)} min (${(edits / minutes).toFixed(0)}/min), ${limited} answered 429; seconds from the storm's end`,
+    };
+  } finally {
+    await stop(sandbox);
+    await db.drop();
+  }
+}
+
 export function formatTable(rows: ChaosRow[]): string {
   const head = ["fault", "accepted", "refused", "lost", "duplicated", "s to recover", "recovery is"];
   const lines = rows.map((r) => [r.fault, String(r.accepted), String(r.refused), String(r.lost), String(r.duplicated), r.recoverSeconds.toFixed(1), r.recovery]);

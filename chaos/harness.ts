@@ -114,8 +114,11 @@ export class Storm {
   private n = 0;
   private stopped = false;
   private readonly tag: string;
-  constructor(tag: string) {
+  private readonly services: readonly string[];
+  /** `services`: the alerts' services, in turn (default three of the shop's: they make one incident). */
+  constructor(tag: string, services: readonly string[] = SERVICES) {
     this.tag = `${tag}-${Date.now().toString(36)}`;
+    this.services = services;
   }
 
   async run(targets: () => string[], perSecond: number, seconds: number, severity = "critical"): Promise<void> {
@@ -158,7 +161,7 @@ export class Storm {
       const res = await fetch(`${target}/webhooks/generic`, {
         method: "POST",
         headers: { "content-type": "application/json", "x-aisre-delivery": id },
-        body: JSON.stringify({ alerts: [{ id, name: "ChaosErrorRate", status: "firing", severity, service: SERVICES[i % SERVICES.length], summary: `chaos ${id}` }] }),
+        body: JSON.stringify({ alerts: [{ id, name: "ChaosErrorRate", status: "firing", severity, service: this.services[i % this.services.length], summary: `chaos ${id}` }] }),
         // A sender's patience (Alertmanager waits 10 s by default; a loaded machine needs more to be fair).
         signal: AbortSignal.timeout(30_000),
       });

@@ -1,4 +1,4 @@
-import { databaseRefuses, formatTable, FULL, killMidStorm, renderAfterKill, restartUnderBacklog, SHORT, slackOutage, threeReplicasOneKilled } from "./cases.ts";
+import { cardStorm, databaseRefuses, formatTable, FULL, killMidStorm, renderAfterKill, restartUnderBacklog, SHORT, slackOutage, threeReplicasOneKilled } from "./cases.ts";
 import type { ChaosRow } from "./harness.ts";
 
 /**
@@ -23,6 +23,7 @@ const cases: Array<[string, () => Promise<ChaosRow>]> = [
         ["slack-drop-response", () => slackOutage("drop-response", scale, admin)],
         ["replicas", () => threeReplicasOneKilled(scale, admin)],
         ["backlog", () => restartUnderBacklog(scale, admin)],
+        ["card-storm", () => cardStorm(scale, admin)],
       ] as Array<[string, () => Promise<ChaosRow>]>)
     : []),
 ];
