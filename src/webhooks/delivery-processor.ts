@@ -8,7 +8,6 @@ import type { Delivery } from "../store/repos/deliveries.ts";
 import type { Store } from "../store/store.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { parseDelivery } from "../ingest/registry.ts";
-import { processingPauseMs } from "./pacing.ts";
 
 export interface ProcessorOptions {
   /** How long a claim holds before another replica may take the delivery (renewed while held). */
@@ -37,14 +36,6 @@ export interface ProcessorOptions {
    * has caught up: memory holds at most this many, the rest of a storm's backlog is in the store.
    */
   maxQueued?: number;
-  /**
-   * Requests the webhook door has taken so far (a counter). While it moves, processing is
-   * paced (see processingPauseMs): at most `doorBusyShare` of the time, pauses of at most
-   * `doorBusyMaxPauseMs`, so that acknowledgements stay fast in a storm.
-   */
-  doorActivity?: () => number;
-  doorBusyShare?: number;
-  doorBusyMaxPauseMs?: number;
 }
 
 interface Queued {
@@ -86,7 +77,7 @@ const keyOf = (source: string, deliveryId: string) => `${source}\n${deliveryId}`
  * delivery that keeps failing is retried with backoff, then parked with its error.
  */
 export class DeliveryProcessor {
-  private readonly o: Required<Omit<ProcessorOptions, "doorActivity">> & Pick<ProcessorOptions, "doorActivity"> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
+  private readonly o: Required<ProcessorOptions> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly waiting: Queued[] = [];
   private working = false;
@@ -103,7 +94,7 @@ export class DeliveryProcessor {
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, maxQueued: 2000, doorBusyShare: 0.3, doorBusyMaxPauseMs: 1000, ...options };
+    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, maxQueued: 2000, ...options };
     const { store, leaseMs } = this.o;
     this.lease = new LeaseLoop({
       leaseMs,
@@ -170,20 +161,13 @@ export class DeliveryProcessor {
   private async work(): Promise<void> {
     try {
       let first = true;
-      let pause = 0;
       while (this.waiting.length > 0) {
-        const gather = !first && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize ? this.o.gatherMs : 0;
-        // Paced while the door is busy (it has the main thread meanwhile), else gathering a storm's next batch.
-        const wait = Math.max(gather, pause);
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (!first && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
         first = false;
         const batch = takeBatch(this.waiting, this.o.batchSize);
-        const door = this.o.doorActivity?.();
-        const started = performance.now();
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.
         await this.processBatch(batch).catch((e: unknown) => this.o.logger.error({ err: e, deliveries: batch.map((b) => b.parsed.deliveryId) }, "deliveries left pending; they will be claimed again"));
-        pause = processingPauseMs({ batchMs: performance.now() - started, doorBusy: door !== this.o.doorActivity?.(), share: this.o.doorBusyShare, maxMs: this.o.doorBusyMaxPauseMs });
         for (const b of batch) {
           this.lease.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
           this.inFlight--;

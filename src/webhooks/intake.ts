@@ -37,8 +37,6 @@ export class WebhookIntake {
   readonly processor: DeliveryProcessor;
   private readonly groupCommit: DeliveryGroupCommit;
   private readonly journaled?: JournaledDoor;
-  /** Requests the door has taken so far: processing is paced while this moves. */
-  private doorRequests = 0;
 
   /**
    * `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the
@@ -48,7 +46,7 @@ export class WebhookIntake {
   constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions; journal?: JournaledDoorOptions & { dir: string } }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
-    this.processor = new DeliveryProcessor({ doorActivity: () => this.doorRequests, ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
+    this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
     const processor = this.processor;
     const lease = () => ({ owner: processor.owner, ms: processor.leaseMs });
     this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease });
@@ -69,7 +67,6 @@ export class WebhookIntake {
     const req: ReceivedWebhook = { ...request, receivedAt };
     const source = this.sources.get(sourceName);
     if (!source) return { status: 404, body: { error: "unknown_source", detail: `no webhook source "${sourceName}"; known: ${this.sourceNames().join(", ")}` } };
-    this.doorRequests++;
     const count = (outcome: string) => this.o.metrics?.webhooksReceived.inc({ source: sourceName, outcome });
     try {
       const parsed = await receiveDelivery(source, req, this.o.secrets);
