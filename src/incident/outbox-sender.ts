@@ -39,6 +39,9 @@ function isAmbiguous(code: string | undefined): boolean {
   return !!code && (code === IN_FLIGHT || code === "request_error" || /^http_5\d\d$/.test(code) || code === "internal_error" || code === "fatal_error" || code === "lookup_failed");
 }
 
+/** An edit of an incident's root card (its ts is still the `$root:` placeholder). */
+const isCardEdit = (item: OutboxItem): boolean => item.method === "chat.update" && typeof item.payload.ts === "string" && item.payload.ts.startsWith("$root:");
+
 /** Adds the outbox id to a message's metadata (keeping an event type the caller set). */
 function tagWithOutboxId(metadata: unknown, id: number): Record<string, unknown> {
   const m = (metadata && typeof metadata === "object" ? metadata : {}) as { event_type?: string; event_payload?: Record<string, unknown> };
@@ -176,7 +179,10 @@ export class OutboxSender {
         }),
       );
     await sendAll(due.filter((i) => isTopLevelPost(i.method, i.payload)));
-    await sendAll(due.filter((i) => !isTopLevelPost(i.method, i.payload)));
+    // Root cards before other edits: when the edit budget is short (a storm), the card is what the
+    // on-call reads first. The budget is taken in this order (synchronously, before any call).
+    const rest = due.filter((i) => !isTopLevelPost(i.method, i.payload));
+    await sendAll([...rest.filter(isCardEdit), ...rest.filter((i) => !isCardEdit(i))]);
     return Math.max(20, wait);
   }
 

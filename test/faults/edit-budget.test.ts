@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
-import { OutboxSender } from "../../src/incident/outbox-sender.ts";
+import { OutboxSender, rootRef } from "../../src/incident/outbox-sender.ts";
 import { EditBudget } from "../../src/integrations/slack/edit-budget.ts";
 import type { SlackCallResult, SlackPort } from "../../src/integrations/slack/slack-port.ts";
 import { WebApiSlack } from "../../src/integrations/slack/web-api-slack.ts";
@@ -13,6 +13,7 @@ import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { firingAlert } from "../support/alerts.ts";
 import { eventually } from "../support/eventually.ts";
+import { MemorySlack } from "../support/memory-slack.ts";
 import { BOT_TOKEN, SIGNING_SECRET } from "../sandbox/slack/harness.ts";
 
 /**
@@ -128,6 +129,25 @@ describe("the workspace's edit budget (Slack Tier 3 for chat.update)", { timeout
       const next = edits.find((e) => e.at >= l.answeredAt);
       if (next) expect(next.at - l.answeredAt).toBeGreaterThanOrEqual((l.retryAfterMs ?? 1000) - 50);
     }
+  });
+});
+
+describe("the outbox under a short edit budget", () => {
+  it("edits an incident's root card before other edits queued earlier", async () => {
+    db = await openDb({ dataDir: "memory" });
+    const store = createStore(db);
+    const slack = new MemorySlack();
+    const root = await slack.call("chat.postMessage", { channel: "C_INCIDENTS", text: "root" });
+    const rootTs = root.ok ? String(root.data.ts) : "";
+    const digest = await slack.call("chat.postMessage", { channel: "C_INCIDENTS", text: "digest", thread_ts: rootTs });
+    await store.incidents.create({ id: "INC-1", title: "checkout errors", severity: "sev2", origin: "alert", services: ["checkout"], channel: "C_INCIDENTS" });
+    await store.slackMessages.put({ incidentId: "INC-1", purpose: "root", channel: "C_INCIDENTS", ts: rootTs });
+    await store.outbox.enqueue({ channel: "C_INCIDENTS", method: "chat.update", payload: { text: "digest 2", ts: digest.ok ? String(digest.data.ts) : "" } });
+    await store.outbox.enqueue({ channel: "C_INCIDENTS", method: "chat.update", payload: { text: "card 2", ts: rootRef("INC-1") } });
+    outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0, editBudget: new EditBudget({ perMinute: 2, burst: 1 }) });
+    await outbox.sendDue();
+    expect(slack.calls.filter((c) => c.method === "chat.update").map((c) => c.payload.text)).toEqual(["card 2"]);
+    expect(await store.outbox.pendingCount()).toBe(1);
   });
 });
 

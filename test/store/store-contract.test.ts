@@ -140,7 +140,7 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(due.filter((d) => d.channel === "C9").map((d) => d.payload.text)).toEqual(["b"]);
   });
 
-  it("keeps a channel's top-level posts, edits and thread replies in three lanes: a root message never waits behind replies and edits, a waiting edit holds no post", async () => {
+  it("keeps a channel's top-level posts, card edits, other edits and thread replies in lanes of their own: a root message never waits behind replies and edits, a waiting edit holds no post", async () => {
     const lane = async () => (await store.outbox.due(500)).filter((d) => d.channel === "CLN").map((d) => d.payload.text);
     await store.outbox.enqueue({ channel: "CLN", method: "chat.postMessage", payload: { text: "reply 1", thread_ts: "1.1" } });
     const edit = await store.outbox.enqueue({ channel: "CLN", method: "chat.update", payload: { text: "edit", ts: "1.1" } });
@@ -154,6 +154,9 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     // The first edit waits (the workspace's edit budget, or Slack's 429 on it): the second waits behind it, the posts go on.
     await store.outbox.retryLater(edit!, 60_000, "ratelimited");
     expect(await lane()).toEqual(["reply 1", "root B"]);
+    // An incident's root card edit has a lane of its own (the sender gives it the budget first).
+    await store.outbox.enqueue({ channel: "CLN", method: "chat.update", payload: { text: "card", ts: "$root:INC-1" } });
+    expect(await lane()).toEqual(["reply 1", "root B", "card"]);
   });
 
   it("coalesces edits by key until one is being made; never replaces a post already tried", async () => {

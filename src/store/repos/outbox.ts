@@ -41,8 +41,10 @@ const toItem = (r: Row): OutboxItem => ({
 
 /** Whether an outbox row (alias `t`) is a top-level post: a chat.postMessage with no thread. */
 const TOP_LEVEL = (t: string) => `(${t}.method = 'chat.postMessage' AND ${t}.payload->>'thread_ts' IS NULL)`;
-/** A call's lane in its channel: 0 top-level posts, 1 edits (chat.update), 2 the rest (thread replies). */
-const LANE = (t: string) => `(CASE WHEN ${TOP_LEVEL(t)} THEN 0 WHEN ${t}.method = 'chat.update' THEN 1 ELSE 2 END)`;
+/** An edit of an incident's root card (its ts is the `$root:` placeholder). */
+const CARD_EDIT = (t: string) => `(${t}.method = 'chat.update' AND ${t}.payload->>'ts' LIKE '$root:%')`;
+/** A call's lane in its channel: 0 top-level posts, 1 root card edits, 2 other edits (chat.update), 3 the rest (thread replies). */
+const LANE = (t: string) => `(CASE WHEN ${TOP_LEVEL(t)} THEN 0 WHEN ${CARD_EDIT(t)} THEN 1 WHEN ${t}.method = 'chat.update' THEN 2 ELSE 3 END)`;
 
 /** Slack calls waiting to be made. Durable, so a restart or a 429 never loses a post. */
 export class OutboxRepo {
@@ -59,8 +61,9 @@ export class OutboxRepo {
 
   /**
    * Due items, oldest first; at most one per channel and lane, so order within each is kept. A
-   * channel has three lanes: its top-level posts (an incident's root message above all), its edits
-   * (chat.update, paced by the workspace's edit budget), and the rest (thread replies). A new
+   * channel has four lanes: its top-level posts (an incident's root message above all), its root
+   * card edits and its other edits (chat.update, paced by the workspace's edit budget, the cards
+   * first), and the rest (thread replies). A new
    * incident's root message so waits only for the top-level posts before it, never behind a storm's
    * thread replies and edits in other threads, and an edit waiting for the budget holds no post; a
    * reply or edit of a thread whose root is not posted yet waits for it (the sender resolves
