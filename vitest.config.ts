@@ -7,14 +7,14 @@ import { defineConfig } from "vitest/config";
  * Three projects, sorted by what a test file does (read from its text, so a new file lands in the
  * right one by itself):
  * - e2e: starts the whole product, a child process, a browser or Prometheus/Alertmanager;
- * - integration: opens a database (also through the listener tests' real services), runs the simulation
- *   or a sandbox part, or serves HTTP in-process;
+ * - integration: opens a database (also through the listener tests' real services or
+ *   incidentServiceOnMemory), runs the simulation or a sandbox part, or serves HTTP in-process;
  * - unit: everything else — pure logic; `npm run test:unit` runs it alone, in seconds.
  * `npm test` runs all three.
  */
 const root = fileURLToPath(new URL(".", import.meta.url));
 const E2E = /startTestAisre|support\/process|prometheus-stack|playwright|startAisre\(/;
-const INTEGRATION = /startSim\(|webhookDoor|sandbox\/[a-z]+\/harness|openDb|openPgliteDb|listenerServices|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
+const INTEGRATION = /startSim\(|webhookDoor|incidentServiceOnMemory|sandbox\/[a-z]+\/harness|openDb|openPgliteDb|listenerServices|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
