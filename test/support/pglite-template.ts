@@ -1,10 +1,11 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { loadMigrations, migrate } from "../../src/store/migrate.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { dumpMigratedDatabase } from "../../src/store/pglite-db.ts";
+import { embeddedTemplateFile, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -20,8 +21,7 @@ declare module "vitest" {
  * migrations' and PGlite's versions, so a changed migration makes a new one.
  */
 export default async function setup(project: TestProject): Promise<void> {
-  const pglite = JSON.parse(readFileSync(new URL("../../node_modules/@electric-sql/pglite/package.json", import.meta.url), "utf8")) as { version: string };
-  const key = createHash("sha256").update(pglite.version).update(JSON.stringify(loadMigrations())).digest("hex").slice(0, 16);
+  const key = templateKey();
   const dir = join(tmpdir(), "aisre-pglite-templates");
   const path = join(dir, `${key}.tar`);
   if (!existsSync(path)) {
@@ -32,5 +32,10 @@ export default async function setup(project: TestProject): Promise<void> {
     writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
     renameSync(partial, path);
   }
+  // The same dump is the product's template (node_modules/.cache, made by `npm install`): the CLI
+  // tests' child processes start their databases in memory from it. After a migration lands it is
+  // missing until the product's next first start, and each of them paid initdb and every migration.
+  const product = embeddedTemplateFile(key);
+  if (!existsSync(product)) await writeTemplate(product, new Blob([readFileSync(path)]));
   project.provide("pgliteTemplate", path);
 }
