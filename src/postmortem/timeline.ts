@@ -25,13 +25,12 @@ export interface KeyTimelineOptions {
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export function keyTimeline(entries: TimelineEntry[], o: KeyTimelineOptions = {}): KeyMoment[] {
-  const maxText = o.maxText ?? 240;
   const firstFired = new Set<string>();
   const lastResolved = new Map<string, number>();
   entries.forEach((e, i) => {
     if (e.kind === "alert" && e.data.status === "resolved") lastResolved.set(alertKey(e), i);
   });
-  const out: KeyMoment[] = [];
+  const kept: TimelineEntry[] = [];
   let repeats = 0;
   entries.forEach((e, i) => {
     if (e.kind === "alert") {
@@ -43,23 +42,41 @@ export function keyTimeline(entries: TimelineEntry[], o: KeyTimelineOptions = {}
       } else {
         firstFired.add(key);
       }
-      // "X fired on svc — why it joined": the reason is for the thread, not the timeline.
-      return void out.push({ at: e.at, kind: e.kind, actor: e.actor, text: clip(e.text.split(" — ")[0] ?? e.text, maxText) });
+      return void kept.push(e);
     }
     if (e.kind === "message" && o.messages === false) return;
-    out.push({ at: e.at, kind: e.kind, actor: e.actor, text: clip(e.text.replace(/\s+/g, " ").trim(), maxText) });
+    kept.push(e);
   });
+  return keyTimelineOfKept({ head: kept, tail: kept, kept: kept.length, repeats }, o);
+}
+
+/** How many of the first and of the last kept moments a summary of at most `maxLines` shows. */
+export function keptEnds(maxLines = 80): { head: number; tail: number } {
+  return { head: Math.max(maxLines, Math.ceil((maxLines - 1) / 2)), tail: Math.floor((maxLines - 1) / 2) };
+}
+
+/**
+ * Key moments from the entries a summary keeps (the first firing and last resolution of each alert,
+ * everything else but left-out messages), given as the first `keptEnds().head` and the last
+ * `keptEnds().tail` of them, with how many are kept and how many alert repeats were folded: what a
+ * store computes without handing over a storm's whole timeline. The same moments as `keyTimeline`.
+ */
+export function keyTimelineOfKept(k: { head: TimelineEntry[]; tail: TimelineEntry[]; kept: number; repeats: number }, o: KeyTimelineOptions = {}): KeyMoment[] {
+  const maxText = o.maxText ?? 240;
+  // "X fired on svc — why it joined": the reason is for the thread, not the timeline.
+  const moment = (e: TimelineEntry): KeyMoment => ({ at: e.at, kind: e.kind, actor: e.actor, text: e.kind === "alert" ? clip(e.text.split(" — ")[0] ?? e.text, maxText) : clip(e.text.replace(/\s+/g, " ").trim(), maxText) });
   const max = o.maxLines ?? 80;
-  if (out.length > max) {
-    const dropped = out.length - max + 1;
+  if (k.kept > max) {
+    const dropped = k.kept - max + 1;
     // Keep the first and the last moments; the middle is what gets cut.
-    const head = out.slice(0, Math.ceil((max - 1) / 2));
-    const tail = out.slice(out.length - Math.floor((max - 1) / 2));
+    const head = k.head.slice(0, Math.ceil((max - 1) / 2)).map(moment);
+    const tail = k.tail.slice(k.tail.length - Math.floor((max - 1) / 2)).map(moment);
     return [...head, { at: tail[0]?.at ?? head.at(-1)!.at, kind: "note", actor: "aisre", text: `… ${dropped} more moments in the full timeline` }, ...tail];
   }
-  if (repeats > 0 && out.length > 0) {
+  const out = k.head.slice(0, k.kept).map(moment);
+  if (k.repeats > 0 && out.length > 0) {
     // Nothing lost silently: say how many repeated alert events were folded.
-    out.push({ at: out.at(-1)!.at, kind: "note", actor: "aisre", text: `(${repeats} repeated alert events folded into the lines above)` });
+    out.push({ at: out.at(-1)!.at, kind: "note", actor: "aisre", text: `(${k.repeats} repeated alert events folded into the lines above)` });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import type { FollowUpItem, JiraIssueRef, JiraPort, JiraSyncValues, JiraUserRef 
 import { JiraWriteQueue, type KeptCommentStore, type SyncedValuesStore } from "../integrations/jira/write-queue.ts";
 import type { ScheduleOptions } from "../integrations/jira/write-schedule.ts";
 import type { Logger } from "../log.ts";
-import { keyTimeline, timelineLines } from "../postmortem/timeline.ts";
+import { keptEnds, keyTimelineOfKept, timelineLines } from "../postmortem/timeline.ts";
 import { inTransaction, type Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
 import type { People } from "./people.ts";
@@ -339,9 +339,9 @@ export class JiraSync {
 
   /** The "Incident timeline" field: key moments, newest last, within Jira's text field limit. */
   async timelineText(incidentId: string): Promise<string> {
-    // Only what the key moments read of each entry (a storm's incident has thousands of alert entries).
-    const entries = await this.o.store.timeline.listBrief(incidentId, { messages: false });
-    const lines = timelineLines(keyTimeline(entries, { maxLines: 120, messages: false }));
+    // The key moments are picked by the store: a storm's incident has tens of thousands of alert entries.
+    const entries = await this.o.store.timeline.keyEntries(incidentId, { messages: false, ...keptEnds(120) });
+    const lines = timelineLines(keyTimelineOfKept(entries, { maxLines: 120, messages: false }));
     let text = lines.join("\n");
     while (text.length > 30_000 && lines.length > 2) {
       lines.splice(1, 1);

@@ -45,17 +45,34 @@ export class TimelineRepo {
   }
 
   /**
-   * Every entry in order, but of `data` only what a summary of key moments reads (an alert's status
-   * and fingerprint): a storm's incident has tens of thousands of alert entries whose labels are
-   * most of what the whole rows weigh. `messages: false` leaves out people's thread messages.
+   * The entries a key-moments summary keeps — every one but alert repeats (an alert's first firing
+   * and its last resolution stay) and, with `messages: false`, people's messages — as the first
+   * `head` and the last `tail` of them in timeline order, with how many are kept and how many alert
+   * repeats were left out. Computed here, so a storm's incident (tens of thousands of alert entries)
+   * hands over a few hundred rows. Entries come without their data.
    */
-  async listBrief(incidentId: string, o: { messages?: boolean } = {}): Promise<TimelineEntry[]> {
-    const rows = await this.db.query<TimelineRow>(
-      `SELECT id, incident_id, at, kind, actor, text, jsonb_strip_nulls(jsonb_build_object('status', data->'status', 'fingerprint', data->'fingerprint')) AS data
-         FROM timeline WHERE incident_id = $1 AND ($2::boolean OR kind <> 'message') ORDER BY at, id`,
-      [incidentId, o.messages !== false],
+  async keyEntries(incidentId: string, o: { messages?: boolean; head: number; tail: number }): Promise<{ head: TimelineEntry[]; tail: TimelineEntry[]; kept: number; repeats: number }> {
+    const rows = await this.db.query<TimelineRow & { pos: number; total: number; repeats: number }>(
+      `WITH e AS (
+         SELECT id, incident_id, at, kind, actor, text, coalesce(data->>'fingerprint', split_part(text, ' ', 1)) AS k, coalesce(data->>'status', '') = 'resolved' AS resolved
+           FROM timeline WHERE incident_id = $1 AND ($2::boolean OR kind <> 'message')),
+       r AS (
+         SELECT e.*, kind <> 'alert'
+                  OR (resolved AND row_number() OVER (PARTITION BY kind = 'alert', k, resolved ORDER BY at DESC, id DESC) = 1)
+                  OR (NOT resolved AND row_number() OVER (PARTITION BY kind = 'alert', k, resolved ORDER BY at, id) = 1) AS kept
+           FROM e),
+       n AS (SELECT r.*, row_number() OVER (ORDER BY at, id) AS pos, count(*) OVER () AS total FROM r WHERE kept)
+       SELECT id, incident_id, at, kind, actor, text, '{}'::jsonb AS data, pos, total, (SELECT count(*) FROM r WHERE NOT kept) AS repeats
+         FROM n WHERE pos <= $3 OR pos > total - $4 ORDER BY at, id`,
+      [incidentId, o.messages !== false, o.head, o.tail],
     );
-    return rows.map(toEntry);
+    const kept = Number(rows[0]?.total ?? 0);
+    return {
+      head: rows.filter((r) => Number(r.pos) <= o.head).map(toEntry),
+      tail: rows.filter((r) => Number(r.pos) > kept - o.tail).map(toEntry),
+      kept,
+      repeats: Number(rows[0]?.repeats ?? 0),
+    };
   }
 
   /** Entries of these kinds after the entry `afterId`, in order (a reader's cursor). */
