@@ -6,7 +6,7 @@ import { buildServices, openServiceDb, type Services } from "../src/app/services
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/store/db.ts";
 import type { Router } from "../src/http/router.ts";
-import { sendJson } from "../src/http/router.ts";
+import { requestUrl, sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { blockKitPresenters } from "../blocks/presenters.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
@@ -88,7 +88,8 @@ export async function startAisre(
       return slackListener(req, res);
     }
     void (async () => {
-      for (const r of routers) if (await r.handle(req, res)) return;
+      const url = requestUrl(req);
+      for (const r of routers) if (await r.handle(req, res, url)) return;
       sendJson(res, 404, { error: "not_found", detail: `no route for ${req.method} ${path}` });
     })().catch((e: unknown) => {
       logger.error({ err: e, path }, "request failed");

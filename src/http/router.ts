@@ -42,17 +42,39 @@ export class BodyTooLargeError extends Error {
  * Reads the whole body, refusing more than maxBytes (the caller answers 413). A declared
  * Content-Length over the limit is refused before anything is read.
  */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > maxBytes) throw new BodyTooLargeError(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(new BodyTooLargeError(maxBytes));
+  // Plain events, not the stream's async iterator (a promise and a turn per chunk): the webhook door reads a body per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (e?: Error) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", done);
+      req.off("close", onClose);
+      if (e) reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Paused, as the iterator left it when the loop threw: the caller drains or closes it.
+        req.pause();
+        return done(new BodyTooLargeError(maxBytes));
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onClose = () => done(Object.assign(new Error("aborted"), { code: "ECONNRESET" }));
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", done);
+    req.on("close", onClose);
+  });
 }
 
 /** How much of a refused body is still read (and thrown away) so the sender sees the 413, not a reset. */
@@ -141,18 +163,17 @@ export class Router {
     return this;
   }
 
-  /** The routes that take this method and path, in the order they were added, with the path's parameters. */
-  private *matching(method: string, pathname: string): Generator<{ route: Route; params: Record<string, string> }> {
+  /** The first route that takes this method and path, with the path's parameters. */
+  private match(method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
     for (const route of this.routes) {
       if (route.method !== method && route.method !== "*") continue;
       const match = route.pattern.exec(pathname);
       if (!match) continue;
       const params: Record<string, string> = {};
-      route.keys.forEach((key, i) => {
-        params[key] = decodeURIComponent(match[i + 1] ?? "");
-      });
-      yield { route, params };
+      for (let i = 0; i < route.keys.length; i++) params[route.keys[i]!] = decodeURIComponent(match[i + 1] ?? "");
+      return { route, params };
     }
+    return undefined;
   }
 
   /**
@@ -162,35 +183,42 @@ export class Router {
   dispatch(req: { method: string; url: string; headers: IncomingMessage["headers"]; body: Buffer }, res: ServerResponse): boolean {
     const url = new URL(req.url, "http://localhost");
     const method = req.method.toUpperCase();
-    for (const { route, params } of this.matching(method, url.pathname)) {
-      try {
-        void Promise.resolve(route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body: req.body, raw: { headers: req.headers, method, url: req.url } as IncomingMessage }, res)).catch(() => undefined);
-      } catch {
-        // A request that failed when it was made fails again: nothing changed then either.
-      }
-      return true;
+    const found = this.match(method, url.pathname);
+    if (!found) return false;
+    const { route, params } = found;
+    try {
+      void Promise.resolve(route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body: req.body, raw: { headers: req.headers, method, url: req.url } as IncomingMessage }, res)).catch(() => undefined);
+    } catch {
+      // A request that failed when it was made fails again: nothing changed then either.
     }
-    return false;
+    return true;
   }
 
-  /** Handles the request if a route matches; returns false otherwise. */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? "/", "http://localhost");
+  /**
+   * Handles the request if a route matches; returns false otherwise. `url`: the request's URL already
+   * parsed (requestUrl), when several routers are tried in turn: it is parsed once per request.
+   */
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL = requestUrl(req)): Promise<boolean> {
     const method = (req.method ?? "GET").toUpperCase();
-    for (const { route, params } of this.matching(method, url.pathname)) {
-      let body: Buffer;
-      try {
-        body = await readBody(req, this.maxBody(params));
-      } catch (e) {
-        if (e instanceof BodyTooLargeError) {
-          refuseTooLarge(req, res, this.tooLarge(e.limit));
-          return true;
-        }
-        throw e;
+    const found = this.match(method, url.pathname);
+    if (!found) return false;
+    const { route, params } = found;
+    let body: Buffer;
+    try {
+      body = await readBody(req, this.maxBody(params));
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) {
+        refuseTooLarge(req, res, this.tooLarge(e.limit));
+        return true;
       }
-      await route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body, raw: req }, res);
-      return true;
+      throw e;
     }
-    return false;
+    await route.handler({ method, path: url.pathname, params, query: url.searchParams, headers: req.headers, body, raw: req }, res);
+    return true;
   }
+}
+
+/** A request's URL as the routers read it (path and query). */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(req.url ?? "/", "http://localhost");
 }

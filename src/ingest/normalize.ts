@@ -47,7 +47,7 @@ export function checkAlert(source: string, alert: Alert, where: string): Alert {
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid alert");
   }
-  return cleanStrings(stripUndefined(r.data)) as Alert;
+  return cleanedOnce(cleanStrings(stripUndefined(r.data)) as Alert);
 }
 
 export function checkChange(source: string, change: ChangeEvent, where: string): ChangeEvent {
@@ -56,7 +56,18 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid change");
   }
-  return cleanStrings(stripUndefined(r.data)) as ChangeEvent;
+  return cleanedOnce(cleanStrings(stripUndefined(r.data)) as ChangeEvent);
+}
+
+/**
+ * Alerts and changes checkAlert / checkChange cleaned: cleanDelivery keeps them as they are instead
+ * of cleaning every string a second time (a parser returns what they give, unchanged).
+ */
+const cleaned = new WeakSet<object>();
+
+function cleanedOnce<T extends object>(v: T): T {
+  cleaned.add(v);
+  return v;
 }
 
 /**
@@ -72,8 +83,7 @@ export function cleanText(s: string): string {
 
 /**
  * Short strings already cleaned, with what they became (for the redactor they were cleaned with):
- * label names and values repeat from alert to alert, and a delivery's strings are cleaned twice (the
- * parser's checkAlert, then cleanDelivery), so in a storm most cleaning is a lookup. Bounded.
+ * label names and values repeat from alert to alert, so in a storm most cleaning is a lookup. Bounded.
  */
 const MEMO_MAX_ENTRIES = 10_000;
 const MEMO_MAX_LENGTH = 256;
@@ -86,7 +96,8 @@ export function wellFormed(s: string): string {
 }
 
 /**
- * A parsed delivery made safe to keep and show: every string cleaned (see cleanText); the URL to
+ * A parsed delivery made safe to keep and show: every string cleaned (see cleanText) once — the
+ * alerts and changes checkAlert / checkChange already cleaned are kept as they are; the URL to
  * confirm and the reply only made well-formed (their query carries a token that must stay). An id
  * that cleaning empties becomes a hash of the body, so the delivery is still stored and deduped.
  */
@@ -102,6 +113,7 @@ export function cleanDelivery(parsed: ParsedDelivery, body: Buffer): ParsedDeliv
 function cleanStrings<T>(v: T): T {
   if (typeof v === "string") return cleanText(v) as T;
   if (Array.isArray(v)) return v.map(cleanStrings) as T;
+  if (v && typeof v === "object" && cleaned.has(v)) return v;
   if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [cleanText(k), cleanStrings(x)])) as T;
   return v;
 }

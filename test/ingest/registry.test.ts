@@ -4,7 +4,7 @@ import { fieldName, PayloadTooLargeError, SignatureError, WebhookParseError } fr
 import { loadConfig } from "../../src/config.ts";
 import { getSource, receiveDelivery, SOURCE_NAMES, SOURCES, secretSpecs, webhookSources } from "../../src/ingest/registry.ts";
 import { sourceSecrets } from "../../src/webhooks/secrets.ts";
-import { redeliveryKey, tagsInText, workloadOfPod } from "../../src/ingest/normalize.ts";
+import { checkAlert, cleanDelivery, redeliveryKey, tagsInText, workloadOfPod } from "../../src/ingest/normalize.ts";
 import { toIso } from "../../src/ingest/util.ts";
 import { fixture, hmacHex, req } from "./helpers.ts";
 
@@ -77,6 +77,17 @@ describe("ingest helpers", () => {
     expect(fieldName([0, "Sns"], "Records")).toBe("Records[0].Sns");
     const e = new WebhookParseError("generic", "alerts[0].status", "expected one of firing|resolved");
     expect(e).toMatchObject({ status: 400, code: "webhook_malformed", field: "alerts[0].status", userMessage: "Malformed generic webhook: alerts[0].status: expected one of firing|resolved" });
+  });
+
+  it("cleans a delivery's strings once: what checkAlert cleaned is kept as it is, anything else is cleaned", () => {
+    const raw = { fingerprint: "f1", source: "x", name: "Down\u0000", status: "firing" as const, severity: "sev3" as const, summary: "login failed password=hunter2hunter2", labels: { "team\u0000": "db" }, startsAt: "2026-01-02T03:00:00.000Z" };
+    const checked = checkAlert("x", { ...raw, labels: { ...raw.labels } }, "body");
+    expect(checked).toMatchObject({ name: "Down", summary: "login failed password=[REDACTED:secret]", labels: { team: "db" } });
+    const unchecked = { ...raw, labels: { ...raw.labels } };
+    const out = cleanDelivery({ deliveryId: "d\u0000", alerts: [checked, unchecked], changes: [] }, Buffer.from("{}"));
+    expect(out.alerts[0]).toBe(checked);
+    expect(out.alerts[1]).toEqual(checked);
+    expect(out.deliveryId).toBe("d");
   });
 
   it("builds the redelivery key from fingerprint, state and times", () => {
