@@ -17,7 +17,21 @@ export interface PostgresOptions {
   onConnectionError?: (e: Error) => void;
 }
 
-function bind(client: Client, pool: pg.Pool, health: ProbedHealth): Db {
+/**
+ * A transaction's connection runs one statement at a time: callers may start several at once
+ * (Promise.all over a transaction's store), and pg only queues them itself with a deprecation
+ * (removed in pg@9), so each waits here for the one before it. The pool needs none of this.
+ */
+function oneAtATime(): <T>(run: () => Promise<T>) => Promise<T> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (run) => {
+    const next = last.then(run, run);
+    last = next.catch(() => undefined);
+    return next;
+  };
+}
+
+function bind(client: Client, pool: pg.Pool, health: ProbedHealth, serial?: ReturnType<typeof oneAtATime>): Db {
   // Every failure passes through the health tracker: a connection failure marks the store down.
   const watch = async <T>(p: Promise<T>): Promise<T> => {
     try {
@@ -31,22 +45,26 @@ function bind(client: Client, pool: pg.Pool, health: ProbedHealth): Db {
     driver: "postgres",
     health,
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await watch(client.query(sql, params))).rows as T[];
+      const run = () => client.query(sql, params);
+      return (await watch(serial ? serial(run) : run())).rows as T[];
     },
     async exec(sql: string) {
-      await watch(client.query(sql));
+      const run = () => client.query(sql);
+      await watch(serial ? serial(run) : run());
     },
     async transaction<T>(fn: (tx: Db) => Promise<T>) {
-      if (client !== pool) return fn(bind(client, pool, health));
+      if (client !== pool) return fn(bind(client, pool, health, serial));
       const conn = await watch(pool.connect());
       let broken: Error | undefined;
+      // COMMIT and ROLLBACK wait their turn too: never ahead of a statement fn started.
+      const turns = oneAtATime();
       try {
-        await watch(conn.query("BEGIN"));
-        const result = await fn(bind(conn, pool, health));
-        await watch(conn.query("COMMIT"));
+        await watch(turns(() => conn.query("BEGIN")));
+        const result = await fn(bind(conn, pool, health, turns));
+        await watch(turns(() => conn.query("COMMIT")));
         return result;
       } catch (e) {
-        await conn.query("ROLLBACK").catch((rollbackError: Error) => {
+        await turns(() => conn.query("ROLLBACK")).catch((rollbackError: Error) => {
           broken = rollbackError; // the connection is gone: discard it rather than pool it
         });
         throw e;
