@@ -91,6 +91,8 @@ export class DeliveryProcessor {
   private spilling = false;
   /** Keys of stored deliveries this replica leases but left in the store: their leases are given back on the next pass. */
   private readonly spilled: string[] = [];
+  /** Deliveries were left in the store since the last claim began: the backlog is not known drained. */
+  private leftSinceClaim = false;
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
@@ -127,20 +129,37 @@ export class DeliveryProcessor {
    * resolution): its lease is given back and the recovery loop claims it with the others.
    */
   submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
-    if (this.spilling || this.waiting.length >= this.o.maxQueued) {
+    if (this.full) {
       this.spill(keyOf(sourceName, parsed.deliveryId));
       return;
     }
     this.enqueue(sourceName, parsed, attempts);
   }
 
-  private spill(key: string): void {
+  /**
+   * Whether a delivery submitted now would be left in the store (the queue is full, or earlier ones
+   * wait there): a door that knows it before storing stores it unleased (see leftInStore).
+   */
+  get full(): boolean {
+    return this.spilling || this.waiting.length >= this.o.maxQueued;
+  }
+
+  /**
+   * Deliveries were stored unleased instead of submitted (the queue was full): they wait in the
+   * store with the backlog and the recovery loop claims them, as it does those spilled by submit.
+   */
+  leftInStore(): void {
     if (!this.spilling) this.o.logger.warn({ queued: this.waiting.length, max: this.o.maxQueued }, "delivery queue full; the backlog waits in the store and is claimed in pages");
     this.spilling = true;
+    this.leftSinceClaim = true;
+    this.lease.poke();
+  }
+
+  private spill(key: string): void {
     // Keys only (the deliveries are in the store); past SPILLED_KEYS_MAX (the database away for
     // long), the rest keep their lease until it runs out (leaseMs) and are claimed then.
     if (this.spilled.length < SPILLED_KEYS_MAX) this.spilled.push(key);
-    this.lease.poke();
+    this.leftInStore();
   }
 
   /** Gives back the leases of the deliveries left in the store, so the next claim takes them. */
@@ -240,7 +259,7 @@ export class DeliveryProcessor {
     const claimed = await this.claimPage();
     await this.drain();
     // Caught up: nothing more in the store, and nothing left there since the claim.
-    if (this.spilling && claimed < this.o.pageSize && this.spilled.length === 0) {
+    if (this.spilling && claimed < this.o.pageSize && this.spilled.length === 0 && !this.leftSinceClaim) {
       this.spilling = false;
       this.o.logger.info("delivery backlog in the store drained; deliveries are queued in memory again");
     }
@@ -252,6 +271,7 @@ export class DeliveryProcessor {
   }
 
   private async claimPage(): Promise<number> {
+    this.leftSinceClaim = false;
     const claimed = await this.o.store.deliveries.claim(this.owner, this.o.pageSize, this.o.leaseMs);
     if (claimed.length > 0) this.o.logger.info({ count: claimed.length }, "claimed pending webhook deliveries");
     // The whole page is queued before work starts, so it is decided in batches, not one by one.

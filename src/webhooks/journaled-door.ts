@@ -21,6 +21,16 @@ export interface JournaledDoorOptions extends DoorJournalOptions {
   recentKeys?: number;
 }
 
+/** Where moved deliveries go: processing (DeliveryProcessor's submit, full and leftInStore). */
+interface Processing {
+  /** Hands a delivery stored leased to this replica to processing. */
+  submit: (source: string, parsed: ParsedDelivery) => void;
+  /** Whether processing has no room now: a batch moved then is stored unleased, for the recovery loop to claim. */
+  full?: () => boolean;
+  /** Told that deliveries were stored unleased because processing had no room. */
+  leftInStore?: () => void;
+}
+
 const keyOf = (r: { source: string; deliveryId: string }) => `${r.source}\n${r.deliveryId}`;
 const RETRY_MS = 1000;
 
@@ -38,7 +48,7 @@ const RETRY_MS = 1000;
  */
 export class JournaledDoor {
   private readonly journal: DoorJournal;
-  private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger; submit: (source: string, parsed: ParsedDelivery) => void };
+  private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & Processing & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
   private readonly writing = new Map<string, Promise<number>>();
   private recent = new Set<string>();
   private older = new Set<string>();
@@ -46,7 +56,7 @@ export class JournaledDoor {
   private moving?: Promise<void>;
   private room?: { promise: Promise<void>; resolve(): void };
 
-  constructor(options: JournaledDoorOptions & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger; submit: (source: string, parsed: ParsedDelivery) => void }) {
+  constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
     this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? 50_000 };
@@ -135,8 +145,11 @@ export class JournaledDoor {
         this.room.resolve();
         this.room = undefined;
       }
-      const stored = await this.storeLeased(batch);
-      for (const m of batch) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed);
+      // Processing has no room: stored unleased (claimed with the backlog), not leased and given back.
+      const leased = !this.o.full?.();
+      const stored = await this.store(batch, leased);
+      if (leased) for (const m of batch) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed);
+      if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
       const bySegment = new Map<number, number>();
       for (const m of batch) if (!stored.refused.has(m.key)) bySegment.set(m.seq, (bySegment.get(m.seq) ?? 0) + 1);
       for (const [seq, n] of bySegment) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
@@ -144,15 +157,15 @@ export class JournaledDoor {
   }
 
   /**
-   * Stores a batch leased to this replica. While the store is unreachable it keeps trying (the
+   * Stores a batch, leased to this replica or not. While the store is unreachable it keeps trying (the
    * entries are safe in the journal). A batch the store refuses is stored one by one; a delivery it
    * refuses alone stays in the journal (its file is kept and read again at the next start).
    */
-  private async storeLeased(batch: Unmoved[]): Promise<{ fresh: Set<string>; refused: Set<string> }> {
+  private async store(batch: Unmoved[], leased: boolean): Promise<{ fresh: Set<string>; refused: Set<string> }> {
     const rows = batch.map((m) => m.row);
     for (;;) {
       try {
-        return { fresh: await this.o.deliveries.recordMany(rows, this.o.lease()), refused: new Set() };
+        return { fresh: await this.o.deliveries.recordMany(rows, leased ? this.o.lease() : undefined), refused: new Set() };
       } catch (e) {
         if (isConnectionError(e)) {
           this.o.logger.warn({ err: e, deliveries: rows.length }, "journaled deliveries not stored yet (database unreachable); retrying");
@@ -164,7 +177,7 @@ export class JournaledDoor {
         const fresh = new Set<string>();
         const refused = new Set<string>();
         for (const m of batch) {
-          const one = await this.storeLeased([m]);
+          const one = await this.store([m], leased);
           for (const k of one.fresh) fresh.add(k);
           for (const k of one.refused) refused.add(k);
         }

@@ -10,6 +10,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
 import { DoorJournal, readEntries } from "../../src/webhooks/door-journal.ts";
+import type { ProcessorOptions } from "../../src/webhooks/delivery-processor.ts";
 import { WebhookIntake } from "../../src/webhooks/intake.ts";
 import { eventually } from "../support/eventually.ts";
 
@@ -33,7 +34,7 @@ describe("the door journal (the embedded store's webhook door)", () => {
       () => db.close(),
     );
     const seen: string[] = [];
-    const intake = () => {
+    const intake = (o: { processing?: ProcessorOptions; held?: Promise<void> } = {}) => {
       const i = new WebhookIntake({
         clock: systemClock,
         sources: [generic],
@@ -42,9 +43,11 @@ describe("the door journal (the embedded store's webhook door)", () => {
         secrets: {},
         // Segments sealed by size or age only when the test says so.
         journal: { dir, segmentMs: 600_000 },
+        processing: o.processing,
         handlers: {
           async ingest(d) {
             seen.push(...d.alerts.map((a) => a.name));
+            await o.held;
             return NONE;
           },
         },
@@ -85,6 +88,34 @@ describe("the door journal (the embedded store's webhook door)", () => {
     await intake.stop();
     expect(readdirSync(dir)).toEqual([]);
     expect(seen).toHaveLength(60);
+  }, 120_000);
+
+  it("while processing has no room, journaled deliveries are stored unleased (never leased, given back and claimed again) and processed from the store in arrival order, each claimed once", async () => {
+    const { db, seen, intake: make } = await setUp();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const intake = make({ processing: { gatherMs: 0, maxQueued: 1, pollMs: 50 }, held });
+    cleanup.push(() => release()); // before the intake stops (cleanup runs in reverse), should an assertion fail
+    const stored = () => db.query<{ delivery_id: string; lease_owner: string | null; attempts: number }>("SELECT delivery_id, lease_owner, attempts FROM webhook_deliveries ORDER BY delivery_id");
+    const send = async (n: number) => {
+      expect((await intake.accept("generic", { headers: headers(`q-${n}`), body: Buffer.from(body(`Q${n}`)) })).status).toBe(202);
+      await eventually(async () => ((await stored()).length === n ? true : undefined), `delivery ${n} moved into the store`);
+    };
+    await send(1);
+    await eventually(async () => (seen.length === 1 ? true : undefined), "the first delivery being processed");
+    await send(2); // queued in memory: the queue's one place
+    await send(3); // no room: left in the store
+    await send(4); // earlier ones wait in the store: this one too
+    const rowsNow = await stored();
+    expect(rowsNow.filter((r) => r.lease_owner === null).map((r) => [r.delivery_id, r.attempts])).toEqual([
+      ["q-3", 0],
+      ["q-4", 0],
+    ]);
+    intake.start();
+    release();
+    await eventually(async () => ((await rows(db)).every((r) => r.processed) ? true : undefined), "every delivery processed", 60_000);
+    expect(seen).toEqual(["Q1", "Q2", "Q3", "Q4"]);
+    expect((await stored()).map((r) => r.attempts)).toEqual([1, 1, 1, 1]);
   }, 120_000);
 
   it("after a crash, stores and processes what was journaled but not yet stored, once: not what the store already had, not a torn line", async () => {
