@@ -8,6 +8,20 @@ export function isoOrUndefined(v: unknown): string | undefined {
   return v === null || v === undefined ? undefined : iso(v);
 }
 
+/**
+ * A value already serialised to JSON (its text): kept as it is by json() instead of serialised
+ * again, e.g. a webhook body written to the door journal and then stored.
+ */
+export class JsonText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+  static of(v: unknown): JsonText {
+    return v instanceof JsonText ? v : new JsonText(JSON.stringify(v ?? null));
+  }
+}
+
 export function json(v: unknown): string {
-  return JSON.stringify(v ?? null);
+  return v instanceof JsonText ? v.text : JSON.stringify(v ?? null);
 }

@@ -2,6 +2,7 @@ import type { ParsedDelivery } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
+import { JsonText } from "../store/rows.ts";
 import { DoorJournal, type DoorJournalOptions, type JournalEntry } from "./door-journal.ts";
 import type { DeliveryRow } from "./group-commit.ts";
 
@@ -63,8 +64,8 @@ export class JournaledDoor {
   }
 
   /** Journals a delivery; true once it is on disk, false for a redelivery the door remembers. */
-  async record(row: DeliveryRow, parsed: ParsedDelivery): Promise<boolean> {
-    const key = keyOf(row);
+  async record(given: DeliveryRow, parsed: ParsedDelivery): Promise<boolean> {
+    const key = keyOf(given);
     const first = this.writing.get(key);
     if (first) {
       await first; // the same delivery, concurrently: a duplicate once the first is on disk (its failure if it failed)
@@ -72,6 +73,8 @@ export class JournaledDoor {
     }
     if (this.recent.has(key) || this.older.has(key)) return false;
     while (this.unmoved.length >= this.o.maxUnmoved) await this.waitForRoom();
+    // Serialised once: the journal's line and the store's insert take the same text.
+    const row = { ...given, body: JsonText.of(given.body) };
     const written = this.journal.append(row);
     this.writing.set(key, written);
     try {

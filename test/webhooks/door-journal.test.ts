@@ -8,6 +8,7 @@ import { generic } from "../../src/ingest/sources/generic.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
+import { JsonText, json } from "../../src/store/rows.ts";
 import { createStore } from "../../src/store/store.ts";
 import { DoorJournal, readEntries } from "../../src/webhooks/door-journal.ts";
 import type { ProcessorOptions } from "../../src/webhooks/delivery-processor.ts";
@@ -139,6 +140,23 @@ describe("the door journal (the embedded store's webhook door)", () => {
     expect((await rows(db)).map((r) => r.delivery_id)).not.toContain("torn");
     expect(readdirSync(dir)).toEqual([]);
   }, 120_000);
+
+  it("writes each entry as the line JSON.stringify({ s, d, b }) would, whether its body comes as a value or already serialised (JsonText, which the store then takes as it is)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const journal = new DoorJournal(dir);
+    const body = { headers: { "x-aisre-delivery": 'q"\\u2028' }, body: '{"alerts":[{"name":"é\u2028\\"}]}', receivedAt: "2026-12-05T21:00:00.000Z" };
+    await journal.append({ source: "generic", deliveryId: 'd"1', body });
+    await journal.append({ source: "generic", deliveryId: "d2", body: JsonText.of(body) });
+    await journal.close();
+    const lines = readdirSync(dir).flatMap((f) =>
+      readFileSync(join(dir, f), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    );
+    expect(lines).toEqual([JSON.stringify({ s: "generic", d: 'd"1', b: body }), JSON.stringify({ s: "generic", d: "d2", b: body })]);
+    expect(json(JsonText.of(body))).toBe(JSON.stringify(body));
+  });
 
   it("refuses (never acknowledges) an append that cannot reach the disk", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
