@@ -36,6 +36,11 @@ export interface RunningAisre {
   sandbox?: LocalSandbox;
   services: Services;
   app: App;
+  /**
+   * Resolves once what was left until after ready is done: the simulation's history generated and
+   * the first topology in place (processing of deliveries waits for it; their intake does not).
+   */
+  warm: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -152,6 +157,8 @@ export async function startAisre(
           ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}),
           ...(config.slack.mode === "sandbox" && oauth ? { oauth: { redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`], installUrl: `${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.install}` } } : {}),
           logger: logger.child({ component: "sandbox" }),
+          // Its history is generated once the product is ready (warm, below), or as soon as a route needs it.
+          history: "later",
         });
         if (config.slack.mode === "sandbox") {
           slackApiUrl = `${sandbox.url}/api/`;
@@ -167,7 +174,7 @@ export async function startAisre(
     if (oauth && !oauth.clientId) throw new Error("SLACK_OAUTH: OAuth installs need the sandbox started with the product (not a shared sandbox at AISRE_SANDBOX_URL)");
     // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
     const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
-    services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock });
+    services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock, warmUpLater: true });
   } catch (e) {
     server.close();
     await sandbox?.close();
@@ -272,12 +279,22 @@ export async function startAisre(
   const mem = process.memoryUsage();
   const mib = (n: number) => Math.round(n / 1048576);
   logger.info({ url, sandbox: sandbox?.url, startupMs: phase("ready"), phases, memoryMiB: { rss: mib(mem.rss), heapUsed: mib(mem.heapUsed), heapTotal: mib(mem.heapTotal), external: mib(mem.external) } }, "aisre is up");
+  // Ready: webhooks are stored. What is not needed for that comes now: the simulation's history, then
+  // the first topology (the store's graph, else a discovery), before which alerts are not grouped.
+  const warm = (async () => {
+    await sandbox?.warm();
+    if (sandbox?.sim) phase("sandbox-warm");
+    await svc.warmUp();
+    logger.info({ warmMs: phase("warm"), phases }, "aisre is warm");
+  })();
+  warm.catch((e: unknown) => logger.error({ err: e }, "warming up after start failed"));
   let closed = false;
   return {
     url,
     sandbox,
     services: svc,
     app,
+    warm,
     async close() {
       if (closed) return;
       closed = true;
@@ -289,6 +306,8 @@ export async function startAisre(
       while (state.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       server.closeAllConnections();
       await stopped;
+      // What was warming after ready finishes before the parts it uses go (a few seconds at most).
+      await warm.catch(() => undefined);
       if (config.slack.socketMode) await app.stop();
       await remote?.close();
       await svc.close();

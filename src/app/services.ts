@@ -86,6 +86,12 @@ export interface Services {
   topology(): DiscoveredTopology;
   /** Topology discovery: refreshed on a schedule by one replica, read from the store by all. */
   topologyDiscovery: TopologyDiscovery;
+  /**
+   * The first topology (the store's graph, else a first discovery) in place: alerts are grouped only
+   * after it. Done by buildServices unless `warmUpLater`; then the entry point calls it once ready
+   * (webhooks are accepted meanwhile; their processing waits for it).
+   */
+  warmUp(): Promise<void>;
   /** Store reachable and schema current: what /readyz reports. */
   ready(): Promise<{ ok: boolean; detail: string }>;
   /** Starts background work (outbox sender, housekeeping). */
@@ -109,6 +115,8 @@ export interface ServiceDeps {
   tickMs?: number;
   /** Vendor ports given ready-made (in-memory ones in tests) in place of the configured ones. */
   ports?: Partial<Omit<Ports, "missing">>;
+  /** Leave the first topology to `warmUp()` (called after the product is ready) instead of waiting for it here. */
+  warmUpLater?: boolean;
 }
 
 /** The configured ports, with the given ones in their place (no longer missing). */
@@ -152,7 +160,9 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
   // The graph is learnt from the system (Kubernetes, service-graph metrics) with services.yaml as
   // overrides; the first discovery (or the store's graph) is in place before any alert is grouped.
   const topologyDiscovery = buildTopology({ config, store, kubernetes: ports.kubernetes, metrics: ports.metrics, clock, logger, simSpeed: deps.clock ? config.env.SIM_SPEED : undefined });
-  await topologyDiscovery.prime();
+  let primed: Promise<void> | undefined;
+  const warmUp = (): Promise<void> => (primed ??= topologyDiscovery.prime());
+  if (!deps.warmUpLater) await warmUp();
   const topology = () => topologyDiscovery.topology();
   // Edits are paced by Slack's Tier 3 for chat.update, per workspace (a storm re-renders many cards).
   const outbox = new OutboxSender({ store, slack, logger, metrics, editBudget: new EditBudget() });
@@ -186,7 +196,11 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     // folder), not after a turn of PGlite's one connection; on Postgres, once its row is committed.
     journal: db.driver === "pglite" ? { dir: join(config.dataDir, "door-journal") } : undefined,
     handlers: {
-      ingest: (d) => incidents.ingest(d),
+      // Alerts are grouped on the topology: a delivery accepted before it is in place waits for it.
+      ingest: async (d) => {
+        await warmUp();
+        return incidents.ingest(d);
+      },
       external: (events, source) => sync.handleExternal(events, source),
       async confirmSubscription(url) {
         const res = await fetch(url);
@@ -350,6 +364,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     home,
     topology,
     topologyDiscovery,
+    warmUp,
     async ready() {
       if (!db.health.up()) return { ok: false, detail: `store unreachable: ${db.health.reason() ?? "connection lost"}` };
       // The embedded store is in this process and was migrated by it: once current it stays so, and

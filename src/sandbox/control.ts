@@ -164,7 +164,9 @@ export function controlRoutes(options: ControlOptions): Control {
         fail(res, e);
       }
     })
-    .add("GET", "/sandbox/state", (_req, res) => {
+    .add("GET", "/sandbox/state", async (_req, res) => {
+      // The simulation's history generated first (a few slices more, the event loop running between them).
+      for (const p of parts) await p.warm?.();
       const state: Json = { channels: ws.channelsSummary() };
       if (scenarios) state.activeScenario = scenarios.active();
       for (const p of parts) Object.assign(state, p.state());

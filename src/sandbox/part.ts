@@ -12,6 +12,8 @@ export interface SandboxPart {
   state(): Record<string, unknown>;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /** Resolves once the part can answer (the simulation's history generated); `state()` waits for it. */
+  warm?(): Promise<void>;
 }
 
 export interface ScenarioInfo {

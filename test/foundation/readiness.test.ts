@@ -74,3 +74,43 @@ describe("readiness at start", () => {
     }
   }, 300_000);
 });
+
+/**
+ * Ready comes before what webhooks do not need: the simulation's history is generated and the first
+ * topology found after /readyz answers 200. A delivery accepted right then is stamped with the
+ * system's time as it stands (not an instant of the history being generated) and is processed once
+ * the rest is warm: grouped on the topology, an incident opened and posted.
+ */
+describe("what comes after ready", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "aisre-ready-warm-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("a webhook accepted at ready, before the history and the topology, is processed once they are in place", async () => {
+    const port = await freePort();
+    const simStart = Date.parse("2026-11-24T18:00:00Z");
+    const config = loadConfig({ PORT: String(port), SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent", SIM_START: new Date(simStart).toISOString() });
+    const opened = await openDb({ dataDir: "memory" });
+    const aisre = await startAisre(config, { logger: silentLogger, db: Promise.resolve(opened) });
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      // Left for after ready: the simulation's history (seconds of CPU).
+      expect(aisre.sandbox?.sim?.warmed()).toBe(false);
+      const accepted = await fetch(`${base}/webhooks/generic`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: "CheckoutErrors", status: "firing", service: "checkout", severity: "critical", summary: "checkout 5xx at ready" }] }) });
+      expect(accepted.status).toBe(202);
+      await aisre.warm;
+      expect(aisre.sandbox?.sim?.warmed()).toBe(true);
+      expect(aisre.services.topology().services.length).toBeGreaterThan(0);
+      const delivery = async () => (await opened.query<{ processed: boolean; received_at: string }>("SELECT processed_at IS NOT NULL AS processed, body->>'receivedAt' AS received_at FROM webhook_deliveries WHERE source = 'generic'"))[0];
+      await eventually(async () => ((await delivery())?.processed ? true : undefined), "the delivery accepted at ready processed");
+      // Stamped with the system's time at ready: where the simulation's history ends, not an instant inside it.
+      expect(Date.parse((await delivery())!.received_at)).toBeGreaterThanOrEqual(simStart - 15_000);
+      const incident = await eventually(async () => (await opened.query<{ id: string; services: string[] }>("SELECT id, services FROM incidents"))[0], "an incident opened for it");
+      expect(incident.services).toContain("checkout");
+      // Posted in the sandbox workspace (the outbox runs from ready on).
+      await eventually(async () => ((await aisre.services.store.slackMessages.get(incident.id, "root")) ? true : undefined), "the incident's root message posted");
+    } finally {
+      await aisre.close();
+    }
+  }, 300_000);
+});

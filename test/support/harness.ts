@@ -42,6 +42,9 @@ export async function startTestAisre(options: { env?: Record<string, string>; lo
   const dataDir = mkdtempSync(join(tmpdir(), "aisre-test-"));
   const config = loadConfig({ PORT: "0", SANDBOX_PORT: "0", HOST: "127.0.0.1", AISRE_DATA_DIR: dataDir, LOG_LEVEL: "silent", SIM_START: REFERENCE_START, ...options.env });
   const aisre = await startAisre(config, { logger: options.logger ?? silentLogger });
+  // Fully started, as the tests that use it expect: the simulation's history and the first topology in
+  // place (left until after ready; test/foundation/readiness.test.ts covers a delivery before them).
+  await aisre.warm;
   const sandboxUrl = aisre.sandbox!.url;
   const botToken = config.slack.botToken;
   const post = async (path: string, body: unknown) => {
