@@ -46,7 +46,8 @@ describe("the product on the sandbox workspace", () => {
     // Message metadata: which incident each post is about, read back as Slack returns it.
     const withMeta = (await t.history("#incidents", { includeAllMetadata: true })).find((m) => m.ts === root.ts)!;
     const meta = withMeta.metadata as { event_type: string; event_payload: { incident_id: string; severity: string; services: string[] } };
-    expect(meta.event_type).toBe("aisre_incident_opened");
+    // The root post says opened; once its card is edited (chat.update replaces the metadata) it says updated.
+    expect(meta.event_type).toBe(withMeta.edited ? "aisre_incident_updated" : "aisre_incident_opened");
     expect(meta.event_payload).toMatchObject({ incident_id: expect.stringMatching(/^INC-/), severity: expect.stringMatching(/^sev[1-4]$/), services: ["checkout"] });
     expect(root.metadata).toBeUndefined();
     const threadMeta = (await t.replies("#incidents", root.ts, { includeAllMetadata: true })).slice(1).map((m) => m.metadata as typeof meta);
