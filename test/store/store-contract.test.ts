@@ -127,6 +127,19 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect((await store.deliveries.pending()).map((d) => d.deliveryId)).not.toContain("d1");
   });
 
+  it("renews only the leases its owner holds on unfinished deliveries", async () => {
+    const run = `rn${Date.now()}`;
+    await store.deliveries.record("generic", `${run}-a`, {}, { owner: "replica-a", ms: 1 });
+    await store.deliveries.record("generic", `${run}-b`, {}, { owner: "replica-b", ms: 1 });
+    await store.deliveries.record("generic", `${run}-done`, {}, { owner: "replica-a", ms: 1 });
+    await store.deliveries.markProcessed("generic", `${run}-done`);
+    expect(await store.deliveries.renewLeases("replica-a", [`generic\n${run}-a`, `generic\n${run}-b`, `generic\n${run}-done`], 60_000)).toBe(1);
+    await new Promise((r) => setTimeout(r, 20));
+    // The renewed one is still held; the other's lease ran out, so another replica claims it.
+    const claimed = (await store.deliveries.claim("replica-c", 10_000, 60_000)).map((d) => d.deliveryId).filter((id) => id.startsWith(run));
+    expect(claimed).toEqual([`${run}-b`]);
+  });
+
   it("queues Slack calls in order per channel, with dedupe and retry", async () => {
     const a = await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" });
     expect(await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" })).toBeUndefined();
