@@ -75,7 +75,12 @@ export async function startAisre(
     res.on("close", () => state.inFlight--);
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/healthz") return sendJson(res, 200, { ok: true });
-    if (!services || state.draining) return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" }, { "retry-after": "5" });
+    if (!services || state.draining) {
+      // The body is read (and dropped) so that the connection stays usable: a sender's next request on
+      // it (a retry once ready) is not met by a reset.
+      req.resume();
+      return sendJson(res, 503, { error: state.draining ? "shutting_down" : "starting" }, { "retry-after": "5" });
+    }
     services.metrics.httpRequests.inc({ route: path.startsWith("/webhooks/") ? "/webhooks" : path });
     if (oauth && (path === OAUTH_PATHS.install || path === OAUTH_PATHS.redirect)) {
       if (!slackListener) return sendJson(res, 503, { error: "not_ready" });
