@@ -6,7 +6,7 @@ import type { JiraFieldMapping } from "../integrations/jira/field-mapping.ts";
 import type { JiraPort } from "../integrations/jira/port.ts";
 import { AwsCloudWatch } from "../integrations/cloudwatch/sdk-adapter.ts";
 import type { CloudWatchPort } from "../integrations/cloudwatch/port.ts";
-import { ClientNodeKubernetes } from "../integrations/kubernetes/client-node-adapter.ts";
+import { lazyKubernetes } from "../integrations/kubernetes/lazy.ts";
 import type { KubernetesPort } from "../integrations/kubernetes/port.ts";
 import { createPagerDutyPort } from "../integrations/pagerduty/config.ts";
 import type { PagerDutyPort } from "../integrations/pagerduty/port.ts";
@@ -46,8 +46,8 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   const missing: Record<string, string> = {};
   const ports: Ports = { missing };
 
-  if (config.kubernetes.mode === "real") ports.kubernetes = new ClientNodeKubernetes(config.kubernetes.inCluster ? { inCluster: true } : { kubeconfigPath: config.kubernetes.kubeconfig! });
-  else if (sandbox?.kubeconfigPath) ports.kubernetes = new ClientNodeKubernetes({ kubeconfigPath: sandbox.kubeconfigPath });
+  if (config.kubernetes.mode === "real") ports.kubernetes = lazyKubernetes(config.kubernetes.inCluster ? { inCluster: true } : { kubeconfigPath: config.kubernetes.kubeconfig! });
+  else if (sandbox?.kubeconfigPath) ports.kubernetes = lazyKubernetes({ kubeconfigPath: sandbox.kubeconfigPath });
   else missing.kubernetes = "Kubernetes is not configured (set KUBECONFIG or AISRE_K8S_IN_CLUSTER)";
 
   if (config.prometheus.mode === "real") ports.metrics = new PrometheusHttpMetrics({ baseUrl: config.prometheus.url! });
