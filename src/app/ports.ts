@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import { createJiraPort } from "../integrations/jira/config.ts";
 import type { JiraFieldMapping } from "../integrations/jira/field-mapping.ts";
 import type { JiraPort } from "../integrations/jira/port.ts";
-import { AwsCloudWatch } from "../integrations/cloudwatch/sdk-adapter.ts";
+import { lazyCloudWatch } from "../integrations/cloudwatch/lazy.ts";
 import type { CloudWatchPort } from "../integrations/cloudwatch/port.ts";
 import { lazyKubernetes } from "../integrations/kubernetes/lazy.ts";
 import type { KubernetesPort } from "../integrations/kubernetes/port.ts";
@@ -54,8 +54,8 @@ export function buildPorts(config: Config, sandbox: SandboxEndpoints | undefined
   else if (sandbox?.kubeconfigPath) ports.metrics = new PrometheusHttpMetrics({ baseUrl: `${sandbox.url}/prometheus`, clock });
   else missing.prometheus = "Prometheus is not configured (set PROMETHEUS_URL)";
 
-  if (config.cloudwatch.mode === "real") ports.cloudwatch = new AwsCloudWatch({ region: config.cloudwatch.region!, endpoint: config.cloudwatch.endpoint });
-  else if (sandbox?.kubeconfigPath) ports.cloudwatch = new AwsCloudWatch({ region: "us-east-1", endpoint: `${sandbox.url}/cloudwatch`, credentials: SANDBOX_AWS });
+  if (config.cloudwatch.mode === "real") ports.cloudwatch = lazyCloudWatch({ region: config.cloudwatch.region!, endpoint: config.cloudwatch.endpoint });
+  else if (sandbox?.kubeconfigPath) ports.cloudwatch = lazyCloudWatch({ region: "us-east-1", endpoint: `${sandbox.url}/cloudwatch`, credentials: SANDBOX_AWS });
   else missing.cloudwatch = "CloudWatch is not configured (set AWS_REGION)";
 
   if (config.pagerduty.mode === "real" || sandbox) ports.pagerduty = redactingPort(createPagerDutyPort(config, sandbox?.url ?? "", logger), sharedRedactor());
