@@ -99,8 +99,8 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
     // No echo: PagerDuty saw one acknowledgement (Alice's), nothing from aisre.
     await services().sync.idle();
     expect((await pd())!.acknowledgedBy).toEqual(["Alice Chen"]);
-    const thread = (await replies()).map(text).join("\n");
-    expect(thread).toMatch(/acknowledged in PagerDuty by Alice Chen/);
+    // The thread's note goes through the Slack outbox (thread replies after card edits): wait for it.
+    await eventually(async () => (/acknowledged in PagerDuty by Alice Chen/.test((await replies()).map(text).join("\n")) ? true : undefined), "the thread to say Alice acknowledged in PagerDuty");
   }, 60_000);
 
   it("the Escalate button on the paging card escalates the page to the next level", async () => {
