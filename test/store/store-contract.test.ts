@@ -140,6 +140,20 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(claimed).toEqual([`${run}-b`]);
   });
 
+  it("claims a group commit's deliveries in the order they were acknowledged, not by their ids", async () => {
+    const run = `ar${Date.now()}`;
+    // One statement: one received_at for all. Ids that sort the other way round (a delivery id is often a hash).
+    const ids = ["z", "m", "a"].map((x) => `${run}-${x}`);
+    await store.deliveries.recordMany(
+      ids.map((deliveryId) => ({ source: "generic", deliveryId, body: {} })),
+      { owner: "replica-a", ms: 1 },
+    );
+    expect((await store.deliveries.pending(10_000)).map((d) => d.deliveryId).filter((id) => id.startsWith(run))).toEqual(ids);
+    await new Promise((r) => setTimeout(r, 20));
+    const claimed = (await store.deliveries.claim("replica-c", 10_000, 60_000)).map((d) => d.deliveryId).filter((id) => id.startsWith(run));
+    expect(claimed).toEqual(ids);
+  });
+
   it("queues Slack calls in order per channel, with dedupe and retry", async () => {
     const a = await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" });
     expect(await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" })).toBeUndefined();

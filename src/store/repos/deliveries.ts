@@ -25,6 +25,7 @@ interface Row {
   received_at: Date;
   body: unknown;
   attempts: number;
+  arrival?: string | number;
 }
 
 const toDelivery = (r: Row): Delivery => ({ source: r.source, deliveryId: r.delivery_id, receivedAt: iso(r.received_at), body: r.body, attempts: Number(r.attempts) });
@@ -95,13 +96,14 @@ export class DeliveryRepo {
       `WITH c AS (
          SELECT source, delivery_id FROM webhook_deliveries
           WHERE processed_at IS NULL AND parked_at IS NULL AND (lease_until IS NULL OR lease_until < now())
-          ORDER BY received_at, delivery_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+          ORDER BY received_at, arrival LIMIT $2 FOR UPDATE SKIP LOCKED)
        UPDATE webhook_deliveries d SET lease_owner = $1, lease_until = now() + ($3 || ' milliseconds')::interval, attempts = d.attempts + 1
          FROM c WHERE d.source = c.source AND d.delivery_id = c.delivery_id
-       RETURNING d.source, d.delivery_id, d.received_at, d.body, d.attempts`,
+       RETURNING d.source, d.delivery_id, d.received_at, d.body, d.attempts, d.arrival`,
       [owner, limit, ms(leaseMs)],
     );
-    return rows.map(toDelivery).sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.deliveryId.localeCompare(b.deliveryId));
+    // UPDATE … RETURNING keeps no order: arrival order again (received_at first, as a row's arrival is only the insertion order).
+    return rows.sort((a, b) => a.received_at.getTime() - b.received_at.getTime() || Number(a.arrival) - Number(b.arrival)).map(toDelivery);
   }
 
   /**
@@ -169,7 +171,7 @@ export class DeliveryRepo {
 
   /** Deliveries accepted but not processed nor parked (e.g. the process died after the ack). */
   async pending(limit = 500): Promise<Delivery[]> {
-    const rows = await this.db.query<Row>("SELECT source, delivery_id, received_at, body, attempts FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL ORDER BY received_at LIMIT $1", [limit]);
+    const rows = await this.db.query<Row>("SELECT source, delivery_id, received_at, body, attempts FROM webhook_deliveries WHERE processed_at IS NULL AND parked_at IS NULL ORDER BY received_at, arrival LIMIT $1", [limit]);
     return rows.map(toDelivery);
   }
 
