@@ -1,3 +1,4 @@
+import { observedDb } from "../test/support/observed-db.ts";
 import { blockKitIncidentPresenter } from "../blocks/incident-thread.ts";
 import type { Alert } from "../src/domain/alert.ts";
 import { clockOf } from "../src/domain/clock.ts";
@@ -23,31 +24,13 @@ const SEGMENTS = 4;
 
 /** Counts statements and their time by SQL text (the database is in this process: its time is this CPU's). */
 function counted(db: Db, stats: Map<string, { n: number; ms: number }>): Db {
-  const wrap = (d: Db): Db => ({
-    get driver() {
-      return d.driver;
-    },
-    get health() {
-      return d.health;
-    },
-    async query(sql, params) {
-      const t = performance.now();
-      try {
-        return await d.query(sql, params);
-      } finally {
-        const key = sql.replace(/\s+/g, " ").trim().slice(0, 90);
-        const s = stats.get(key) ?? { n: 0, ms: 0 };
-        s.n++;
-        s.ms += performance.now() - t;
-        stats.set(key, s);
-      }
-    },
-    exec: (sql) => d.exec(sql),
-    transaction: (fn) => d.transaction((tx) => fn(wrap(tx))),
-    tryAdvisoryLock: (key, onLost) => d.tryAdvisoryLock(key, onLost),
-    close: () => d.close(),
+  return observedDb(db, (sql, _rows, ms) => {
+    const key = sql.replace(/\s+/g, " ").trim().slice(0, 90);
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n++;
+    s.ms += ms;
+    stats.set(key, s);
   });
-  return wrap(db);
 }
 
 export async function run(): Promise<Record<string, string | number>> {

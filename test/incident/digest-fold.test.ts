@@ -5,27 +5,13 @@ import { foldedDigest } from "../../src/incident/digest-render.ts";
 import type { Db } from "../../src/store/db.ts";
 import { createStore, inTransaction, type Store } from "../../src/store/store.ts";
 import { storePerBlock, testDatabases } from "../support/databases.ts";
+import { observedDb } from "../support/observed-db.ts";
 
 /** Rows each timeline read returned (how much of the timeline a render reads). */
 function countingTimelineRows(db: Db, rows: number[]): Db {
-  const wrap = (d: Db): Db => ({
-    get driver() {
-      return d.driver;
-    },
-    get health() {
-      return d.health;
-    },
-    async query(sql, params) {
-      const out = await d.query(sql, params);
-      if (/FROM timeline/.test(sql)) rows.push(out.length);
-      return out as never;
-    },
-    exec: (sql) => d.exec(sql),
-    transaction: (fn) => d.transaction((tx) => fn(wrap(tx))),
-    tryAdvisoryLock: (k, l) => d.tryAdvisoryLock(k, l),
-    close: () => d.close(),
+  return observedDb(db, (sql, out) => {
+    if (/FROM timeline/.test(sql)) rows.push(out.length);
   });
-  return wrap(db);
 }
 
 /** The digest's alert lines in the order it lists them (firing first, then the newest). */
