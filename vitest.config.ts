@@ -37,7 +37,7 @@ export default defineConfig({
     pool: "forks",
     // One migrated PGlite database, dumped once; each test database starts from it (no initdb per test).
     globalSetup: ["test/support/pglite-template.ts"],
-    setupFiles: ["test/support/pglite-setup.ts"],
+    setupFiles: ["test/support/compile-cache-setup.ts", "test/support/pglite-setup.ts"],
     reporters: ["default"],
     // Vitest runs (cores − 1) files at once by default: one on a 2-core machine. Much of an integration
     // or e2e file is waiting (HTTP, the outbox's pacing, a storm's seconds, child processes), so two

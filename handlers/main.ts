@@ -1,5 +1,4 @@
-import { enableCompileCache } from "node:module";
-import { ConfigError, loadConfig, processEnv } from "../src/config.ts";
+import { ConfigError, enableCompileCacheForAllThreads, loadConfig, processEnv } from "../src/config.ts";
 import { createLogger } from "../src/log.ts";
 import { openServiceDb } from "../src/store/open.ts";
 import { embeddedDbDir, prepareEmbeddedDb } from "../src/store/pglite-prepare.ts";
@@ -16,7 +15,7 @@ let config;
 try {
   config = loadConfig();
   // Modules type-stripped and compiled once are reused by the next start (Node's cache in the temp folder).
-  enableCompileCache();
+  enableCompileCacheForAllThreads();
 } catch (e) {
   if (e instanceof ConfigError) {
     process.stderr.write(`${e.message}\n\naisre did not start. Fix the variables above (see README.md, "Configuration").\n`);

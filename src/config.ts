@@ -1,3 +1,6 @@
+import { enableCompileCache } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { validate as validCron } from "node-cron";
 import { z } from "zod";
 import { secretSpecs, webhookSources } from "./ingest/registry.ts";
@@ -317,6 +320,19 @@ function crossChecks(e: Env): string[] {
   for (const error of compilePatterns(e.AISRE_REDACT_PATTERNS).errors) problems.push(`AISRE_REDACT_PATTERNS: ${error}; fix or remove it (redaction must not silently lose a rule)`);
   if (e.PINECONE_API_KEY && !e.OPENAI_API_KEY) problems.push("OPENAI_API_KEY: required when PINECONE_API_KEY is set (vectors come from the OpenAI embeddings API)");
   return problems;
+}
+
+/**
+ * Node's compile cache (type-stripped and compiled modules, in the temp folder), for this thread and
+ * for every worker thread and child process started after: Node hands it on only through
+ * NODE_COMPILE_CACHE, not from enableCompileCache. A worker whose modules are all in the cache never
+ * loads Node's TypeScript stripper (SWC compiled to WebAssembly) — one WebAssembly runtime fewer per
+ * thread, and V8's WebAssembly code registry has crashed whole processes (SIGTRAP) when worker threads
+ * start and stop it beside other WebAssembly (PGlite) in the process.
+ */
+export function enableCompileCacheForAllThreads(): void {
+  process.env.NODE_COMPILE_CACHE ||= join(tmpdir(), "node-compile-cache"); // Node's own default folder
+  enableCompileCache(process.env.NODE_COMPILE_CACHE);
 }
 
 /** The process environment with `overrides` on top: how an entry point hands the environment on (to a child process, or to a second loadConfig) without reading process.env itself. */

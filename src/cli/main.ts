@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { enableCompileCache } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
@@ -47,5 +46,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Modules type-stripped and compiled once are reused by the next run (Node's cache in the temp folder).
-enableCompileCache();
+(await import("../config.ts")).enableCompileCacheForAllThreads();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,28 @@
+import { Worker } from "node:worker_threads";
+import { describe, expect, it } from "vitest";
+
+/** How many of Node's TypeScript-stripper modules a new worker thread loaded while importing `modules`. */
+async function stripperLoadsIn(modules: string[]): Promise<number> {
+  const code = `
+    const { parentPort } = require("node:worker_threads");
+    Promise.all(${JSON.stringify(modules)}.map((m) => import(m))).then(() =>
+      parentPort.postMessage(process.moduleLoadList.filter((m) => /amaro/i.test(m)).length));`;
+  const w = new Worker(code, { eval: true });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      w.once("message", resolve);
+      w.once("error", reject);
+    });
+  } finally {
+    await w.terminate();
+  }
+}
+
+describe("compile cache across threads", () => {
+  it("a worker thread started after the first finds the product's worker modules stripped already: Node's TypeScript stripper (WebAssembly) never starts in it", async () => {
+    expect(process.env.NODE_COMPILE_CACHE).toBeTruthy();
+    const modules = ["../../src/charts/render-worker.ts", "../../src/store/pglite-worker.ts", "../../src/store/pglite-template.ts"].map((m) => new URL(m, import.meta.url).href);
+    await stripperLoadsIn(modules); // the first may strip them (a new checkout, a changed file)
+    expect(await stripperLoadsIn(modules)).toBe(0);
+  });
+});
