@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -6,6 +7,7 @@ import type { TestProject } from "vitest/node";
 import { migrate } from "../../src/store/migrate.ts";
 import { dumpMigratedDatabase } from "../../src/store/pglite-db.ts";
 import { embeddedTemplateFile, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
+import { enableCompileCacheForAllThreads } from "../../src/config.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +23,7 @@ declare module "vitest" {
  * migrations' and PGlite's versions, so a changed migration makes a new one.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  warmWorkerModules();
   const key = templateKey();
   const dir = join(tmpdir(), "aisre-pglite-templates");
   const path = join(dir, `${key}.tar`);
@@ -38,4 +41,18 @@ export default async function setup(project: TestProject): Promise<void> {
   const product = embeddedTemplateFile(key);
   if (!existsSync(product)) await writeTemplate(product, new Blob([readFileSync(path)]));
   project.provide("pgliteTemplate", path);
+}
+
+/** The modules the product's worker threads load (their entries and what those import at run time). */
+const WORKER_MODULES = ["../../src/charts/render-worker.ts", "../../src/store/pglite-worker.ts", "../../src/store/pglite-template.ts"];
+
+/**
+ * Strips and compiles the worker threads' modules into Node's compile cache once, in a process of its
+ * own, before any test starts a worker: the tests' worker threads then never start Node's TypeScript
+ * stripper (see enableCompileCacheForAllThreads). The cache is keyed by path, so a new checkout starts cold.
+ */
+function warmWorkerModules(): void {
+  enableCompileCacheForAllThreads();
+  const urls = WORKER_MODULES.map((m) => new URL(m, import.meta.url).href);
+  execFileSync(process.execPath, ["--input-type=module", "-e", `await Promise.all(${JSON.stringify(urls)}.map((u) => import(u)));`], { stdio: "inherit" });
 }
