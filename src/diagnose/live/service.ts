@@ -153,6 +153,29 @@ export function servicesHandledElsewhere(incident: Pick<Incident, "id" | "servic
   return out;
 }
 
+/** How soon after an incident began a change of another service marks it a fault of its own (grouping's freshChangeMs). */
+export const CHANGED_SINCE_MS = 30 * 60_000;
+
+/**
+ * The services deployed or reconfigured after the incident began that are not its own (pure): a
+ * change after the onset cannot have caused it, and the grouping gives that service's alerts an
+ * incident of their own. The flapping cache incident, reopened by its alert firing again, picked
+ * up cart's rollout 1.8.0 made seven minutes after it began (the reopened alert's start looked like
+ * the onset) and proposed rolling cart back before cart's own incident had opened. A change within a
+ * minute of the incident's start may be its trigger (a deploy's webhook lags its first symptoms);
+ * one older than `freshMs` says nothing any more. `changes` as the engine takes them (seconds).
+ */
+export function servicesChangedSinceItBegan(incident: Pick<Incident, "services" | "createdAt">, changes: readonly { service: string; at: number; kind?: string }[], nowMs: number, freshMs = CHANGED_SINCE_MS): Set<string> {
+  const began = Date.parse(incident.createdAt);
+  const out = new Set<string>();
+  if (!Number.isFinite(began)) return out;
+  for (const c of changes) {
+    const atMs = c.at * 1000;
+    if ((c.kind === "deploy" || c.kind === "config") && !incident.services.includes(c.service) && atMs > began + 60_000 && nowMs - atMs <= freshMs) out.add(c.service);
+  }
+  return out;
+}
+
 /** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
 export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
   return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter((c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1));
@@ -370,6 +393,8 @@ export class DiagnosisService {
     // Services another open incident has as its own are that incident's to explain.
     const [open, recent] = await Promise.all([this.o.store.incidents.listOpen(), this.o.store.incidents.listRecent(100)]);
     const elsewhere = servicesHandledElsewhere(incident, [...open, ...recent], this.clock.now());
+    // So are services changed after this incident began: a fault of their own, their own incident.
+    for (const svc of servicesChangedSinceItBegan(incident, assembled.input.changes ?? [], assembled.window.end)) elsewhere.add(svc);
     const context = elsewhere.size ? { ...assembled, input: withoutServicesOfOtherIncidents(assembled.input, elsewhere) } : assembled;
     // Responders' grades correct the leader's confidence (when any incident was graded).
     const feedback = await this.o.calibration?.().catch((e: unknown) => {

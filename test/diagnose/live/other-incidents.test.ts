@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { servicesHandledElsewhere, withoutServicesOfOtherIncidents } from "../../../src/diagnose/live/service.ts";
+import { servicesChangedSinceItBegan, servicesHandledElsewhere, withoutServicesOfOtherIncidents } from "../../../src/diagnose/live/service.ts";
 import type { Incident } from "../../../src/domain/incident.ts";
 import { graphFromTopology } from "../../../src/diagnose/adapters.ts";
 import { diagnose } from "../../../src/diagnose/engine.ts";
@@ -60,5 +60,38 @@ describe("which services another incident has as its own", () => {
     expect([...servicesHandledElsewhere(cache, [{ ...cart, resolvedAt: at(20), updatedAt: at(20) }], now)]).toEqual([]);
     // Merged into this one (resolved as merged, its services now this incident's): takes nothing away.
     expect([...servicesHandledElsewhere(cache, [inc("INC-payments", ["payments", "checkout"], { status: "resolved", resolvedAt: at(30), updatedAt: at(30) })], now)]).toEqual([]);
+  });
+});
+
+describe("a service changed after the incident began is a fault of its own", () => {
+  const at = (min: number) => new Date(T0 * 1000 + min * 60_000).toISOString();
+  const cache: Pick<Incident, "services" | "createdAt"> = { services: ["cache"], createdAt: at(0) };
+  const change = (service: string, min: number, kind = "deploy") => ({ service, at: T0 + min * 60, kind });
+
+  it("cart's rollout seven minutes after the cache incident began is not the cache incident's; one before it (or within its first minute), its own services' and other kinds of change are", () => {
+    const now = T0 * 1000 + 8 * 60_000;
+    expect([...servicesChangedSinceItBegan(cache, [change("cart", 7), change("search", -5), change("inventory", 0.5), change("cache", 6), change("orders-db", 6, "scale")], now)]).toEqual(["cart"]);
+    expect([...servicesChangedSinceItBegan(cache, [change("cart", 7, "config")], now)]).toEqual(["cart"]);
+    // Long after the change, it says nothing any more.
+    expect([...servicesChangedSinceItBegan(cache, [change("cart", 7)], T0 * 1000 + 45 * 60_000)]).toEqual([]);
+  });
+
+  it("left out, cart's deploy at the reopened alert's onset is not the leading cause", () => {
+    // The cache incident's alert fired again at the moment cart was deployed: the deploy sits at the onset.
+    const input: DiagnosisInput = {
+      services: [
+        { service: "cache", series: [series("cache_evictions_rate", rising(1, 45))] },
+        { service: "cart", series: [series("latency_p99", rising(0.09, 0.45)), series("error_ratio", flat(0.001))] },
+      ],
+      graph: graphFromTopology({ services: ["cart", "cache"], edges: [{ from: "cart", to: "cache" }] }),
+      anomalyStart: T0 - 15 * 60,
+      symptom: { service: "cache", metric: "cache_evictions_rate" },
+      changes: [{ service: "cart", at: T0 - 15 * 60, kind: "deploy", version: "1.8.0" }],
+      k8s: [{ service: "cart", kind: "CrashLoopBackOff", count: 4, at: T0 - 14 * 60 }],
+    };
+    const incident = { services: ["cache"], createdAt: new Date((T0 - 25 * 60) * 1000).toISOString() };
+    const changed = servicesChangedSinceItBegan(incident, input.changes ?? [], T0 * 1000);
+    expect([...changed]).toEqual(["cart"]);
+    expect(diagnose(withoutServicesOfOtherIncidents(input, changed)).hypotheses.map((h) => h.service)).not.toContain("cart");
   });
 });

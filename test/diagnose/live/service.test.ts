@@ -17,7 +17,7 @@ import { Toolsets } from "../../../src/toolsets/index.ts";
 import { toolsetRepos } from "../../support/toolset-repos.ts";
 import { memoryPorts, type MemoryWorld } from "../../../src/toolsets/memory-ports.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
-import { alert, healthy, LEAK, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
+import { after as risesFrom, alert, healthy, iso, LEAK, line, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
 import { clockOf, type Clock } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
@@ -75,12 +75,19 @@ describe("DiagnosisService", () => {
   const make = (remediation?: RecommendPort, extra: Partial<DiagnosisServiceOptions> = {}) =>
     new DiagnosisService({ clock: systemClock, store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0, ...extra });
 
+  /** The incident service's clock (the system's time when alerts arrive). */
+  let incidentNow = NOW;
+
   beforeEach(async () => {
+    incidentNow = NOW;
     db = await openDb({ dataDir: "memory" });
-    store = createStore(db);
+    store = createStore(
+      db,
+      clockOf(() => incidentNow),
+    );
     slack = new MemorySlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });
-    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, clock: clockOf(() => NOW) });
+    incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => TOPOLOGY, outbox, threadFlushMs: 0, clock: clockOf(() => incidentNow) });
     // Before payments' own signals are in: only the edge's errors (no metrics for payments yet).
     const metrics = poolLeakMetrics();
     world = { now: NOW, metrics: metrics.filter((s) => s.service !== "payments").concat([healthy("payments", 3)]), pods: shopPods(), logs: {} };
@@ -294,6 +301,39 @@ describe("DiagnosisService", () => {
     await incidents.ingest({ alerts: [alert("DBConnectionPoolExhausted", "payments", LEAK + 14 * M)], changes: [] });
     await settle();
     expect((await diagnosis.published(inc!.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
+  });
+
+  it("a service deployed after the incident began is not its cause, even when the incident's alert fires again right at that deploy", async () => {
+    // The flapping cache: evictions high 20 min ago, back to normal, high again from 4 min ago; inventory
+    // (which calls the cache) was deployed 5 min ago and its latency rose with it. The cache incident's
+    // re-fired alert dates the onset at inventory's deploy, but a change made after the incident began
+    // is a fault of its own (the grouping gives its alerts their own incident), not this one's to roll back.
+    const bursts = (t: number) => (t >= NOW - 20 * M && t < NOW - 15 * M) || t >= NOW - 4 * M;
+    world.metrics = [
+      { service: "cache", series: [line("cache_evictions_rate", 0.4, (t) => (bursts(t) ? 110 : 1), 0.05)] },
+      { service: "inventory", series: [line("latency_p99", 0.09, risesFrom(NOW - 5 * M, 12)), line("error_ratio", 0.002, risesFrom(NOW - 5 * M, 15)), line("request_rate", 50)] },
+      healthy("checkout", 2),
+      healthy("frontend", 1),
+      healthy("payments", 3),
+      healthy("orders-db", 5),
+      healthy("search", 8),
+    ];
+    const evictions = (startsAt: number) => alert("RedisEvictionsHigh", "cache", startsAt, { severity: "sev3" });
+    incidentNow = NOW - 20 * M;
+    await incidents.ingest({ alerts: [evictions(NOW - 20 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
+    incidentNow = NOW - 14 * M;
+    await incidents.ingest({ alerts: [{ ...evictions(NOW - 20 * M), status: "resolved", endsAt: iso(NOW - 15 * M) }], changes: [] });
+    await store.changes.record({ id: "deploy-inventory-2.4.0", source: "github", kind: "deploy", service: "inventory", version: "2.4.0", at: iso(NOW - 5 * M), description: "Rolling out inventory 2.4.0" });
+    incidentNow = NOW - 4 * M;
+    await incidents.ingest({ alerts: [evictions(NOW - 4 * M)], changes: [] });
+    expect((await store.incidents.get(inc.id))?.status).toBe("open");
+    const look = await diagnosis.run(inc.id, ["the alert fired again"]);
+    await settle();
+    expect(look?.diagnosis.hypotheses.map((h) => h.service)).not.toContain("inventory");
+    expect(recommended.map((r) => `${r.type} ${r.target.service}`)).not.toContain("rollback inventory");
   });
 
   it("stays quiet on resolved incidents", async () => {
