@@ -21,7 +21,7 @@ import { systemClock, type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../domain/postmortem.ts";
 import { withLock } from "../store/locks.ts";
-import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import { listWords, noun } from "../text/words.ts";
 
 const severityRank = (s: Severity) => Number(s.slice(3));

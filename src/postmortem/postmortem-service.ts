@@ -17,7 +17,7 @@ import { mentionUser } from "../text/slack-markup.ts";
 import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
 import { plural } from "../text/words.ts";
-import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import { itemAt } from "../domain/indexed.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { ActionRecords } from "./action-records.ts";
 import type { RemediationPresenter } from "./presenter.ts";
 import type { RemediationAction } from "./types.ts";
-import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 
 export const cardPurpose = (actionId: string) => `action:${actionId}`;
 

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import type { Db } from "./db.ts";
 import { ProbedHealth } from "./health.ts";
 
@@ -20,18 +21,17 @@ export interface PostgresOptions {
 /**
  * A transaction's connection runs one statement at a time: callers may start several at once
  * (Promise.all over a transaction's store), and pg only queues them itself with a deprecation
- * (removed in pg@9), so each waits here for the one before it. The pool needs none of this.
+ * (removed in pg@9), so each waits its turn on the transaction's own queue (one key: the
+ * connection). The pool needs none of this.
  */
-function oneAtATime(): <T>(run: () => Promise<T>) => Promise<T> {
-  let last: Promise<unknown> = Promise.resolve();
-  return (run) => {
-    const next = last.then(run, run);
-    last = next.catch(() => undefined);
-    return next;
-  };
+type Turns = <T>(run: () => Promise<T>) => Promise<T>;
+
+function oneAtATime(): Turns {
+  const queue = new KeyedSerialQueue();
+  return (run) => queue.run("connection", run);
 }
 
-function bind(client: Client, pool: pg.Pool, health: ProbedHealth, serial?: ReturnType<typeof oneAtATime>): Db {
+function bind(client: Client, pool: pg.Pool, health: ProbedHealth, serial?: Turns): Db {
   // Every failure passes through the health tracker: a connection failure marks the store down.
   const watch = async <T>(p: Promise<T>): Promise<T> => {
     try {

@@ -15,7 +15,7 @@ import type { SyncPresenter } from "./presenter.ts";
 import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
 import type { DurableIncidentEvent } from "../incident/incident-events.ts";
 import type { JiraSyncSettings } from "./sync-config.ts";
-import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import type { IncidentEventMap } from "../incident/incident-events.ts";
 import { currentTitle } from "../incident/lookup.ts";
 

@@ -17,7 +17,7 @@ import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
 import type { DurableIncidentEvent } from "../incident/incident-events.ts";
 import type { DurableEvents } from "./jira-sync.ts";
 import type { PagerDutySyncSettings } from "./sync-config.ts";
-import { KeyedSerialQueue } from "../async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import { randomUUID } from "node:crypto";
 import { currentTitle } from "../incident/lookup.ts";
 

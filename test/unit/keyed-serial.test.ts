@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { KeyedSerialQueue } from "../../src/async/keyed-serial.ts";
+import { KeyedSerialQueue } from "../../src/domain/keyed-serial.ts";
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
