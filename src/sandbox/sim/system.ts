@@ -16,6 +16,7 @@ import { serviceHealth, type ServiceHealth } from "./health.ts";
 import { hooksRouter } from "./hooks.ts";
 import { type K8sAction, k8sRouter } from "./k8s/api.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
+import { rememberHistory, restoreHistory } from "./history-memo.ts";
 import { MetricEmitter } from "./metrics/emit.ts";
 import { SeriesStore } from "./metrics/series-store.ts";
 import { prometheusRouter } from "./prometheus/api.ts";
@@ -228,6 +229,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   /** Where the world stands once filled: the clock reads this until then. */
   const filledAt = firstStep + Math.max(historySteps, saved?.state.steps ?? 0) * STEP_MS;
   let stage: "history" | "replay" | "done" = "history";
+  const memo = options.startTime !== undefined;
   let replayBegan: number | undefined;
   let savedOnce = false;
   let warming: Promise<void> | undefined;
@@ -494,10 +496,14 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
    */
   function fill(budget = Number.POSITIVE_INFINITY): boolean {
     if (stage === "history") {
+      // The same history generated earlier in this process is copied into this world (history-memo.ts);
+      // only a start given (tests, evaluations) recurs: one taken from the wall clock never does.
+      if (memo && steps === 0) steps = restoreHistory(seed, start, historyMs, { world, store, emitter }) ?? 0;
       while (world.now + STEP_MS <= start) {
         if (budget-- <= 0) return false;
         world.step();
       }
+      if (memo) rememberHistory(seed, start, historyMs, { world, store, emitter }, steps);
       live = true;
       stage = saved ? "replay" : "done";
     }

@@ -33,11 +33,15 @@ export class RolloutController {
   readonly pendingDeploys = new Map<string, NonNullable<RolloutInfo["deploy"]>>();
   private readonly cluster: Cluster;
   private readonly hashes = new Map<string, { rv: string; hash: string }>();
-  private readonly listener: RolloutListener;
+  private readonly listeners: readonly RolloutListener[];
 
-  constructor(cluster: Cluster, listener: RolloutListener) {
+  constructor(cluster: Cluster, listeners: readonly RolloutListener[]) {
     this.cluster = cluster;
-    this.listener = listener;
+    this.listeners = listeners;
+  }
+
+  private emit(event: "started" | "succeeded" | "failed", rollout: RolloutInfo): void {
+    for (const l of this.listeners) l(event, rollout);
   }
 
   step(): void {
@@ -120,7 +124,7 @@ export class RolloutController {
     dep.metadata.annotations["deployment.kubernetes.io/revision"] = String(info.revision);
     this.rollouts.set(name, info);
     this.history.push(info);
-    this.listener("started", info);
+    this.emit("started", info);
   }
 
   private scaleRs(dep: K8sObject, rs: K8sObject, replicas: number): void {
@@ -167,11 +171,11 @@ export class RolloutController {
       if (complete) {
         rollout.state = "success";
         rollout.finishedAt = c.now;
-        this.listener("succeeded", rollout);
+        this.emit("succeeded", rollout);
       } else if (c.now - rollout.startedAt > (dep.spec.progressDeadlineSeconds ?? 600) * 1000) {
         rollout.state = "failure";
         rollout.finishedAt = c.now;
-        this.listener("failed", rollout);
+        this.emit("failed", rollout);
       }
     }
     if (dep.spec.paused) progressing = { type: "Progressing", status: "Unknown", reason: "DeploymentPaused", message: "Deployment is paused" };

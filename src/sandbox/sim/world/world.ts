@@ -56,9 +56,9 @@ export class World {
     this.rng = new Rng(options.seed);
     this.now = Math.floor(options.start / STEP_MS) * STEP_MS;
     this.cluster = new Cluster(this.rng, this.now);
-    this.rollout = new RolloutController(this.cluster, (e, r) => {
-      for (const l of this.rolloutListeners) l(e, r);
-    });
+    // The listener list itself, not a closure over this world: a copy of the world (history-memo.ts)
+    // gets its own list.
+    this.rollout = new RolloutController(this.cluster, this.rolloutListeners);
     for (const s of SERVICES) this.noise.set(s.name, 0);
     this.signals = computeSignals(this.now, this.inputs());
   }
