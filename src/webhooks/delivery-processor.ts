@@ -8,6 +8,7 @@ import type { Delivery } from "../store/repos/deliveries.ts";
 import type { Store } from "../store/store.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { parseDelivery } from "../ingest/registry.ts";
+import { OpeningLane } from "./opening-lane.ts";
 
 export interface ProcessorOptions {
   /** How long a claim holds before another replica may take the delivery (renewed while held). */
@@ -23,6 +24,7 @@ export interface ProcessorOptions {
   retryMaxMs?: number;
   /** Most deliveries whose alerts are decided together in one transaction. */
   batchSize?: number;
+
   /**
    * While deliveries keep coming (a batch was just processed and fewer than a full batch wait), how
    * long to gather more before deciding the next batch. The first delivery after a quiet spell is
@@ -64,6 +66,12 @@ export function takeBatch(waiting: Queued[], max: number): Queued[] {
   return waiting.splice(0, n);
 }
 
+/**
+ * Most deliveries waiting in the priority lane (those that would open an incident): past it, an
+ * urgent delivery waits with the others, so a storm of new services cannot grow memory unbounded.
+ */
+const URGENT_MAX = 200;
+
 /** Most keys of deliveries left in the store kept to give their leases back (about 3 MB). */
 const SPILLED_KEYS_MAX = 50_000;
 
@@ -80,6 +88,9 @@ export class DeliveryProcessor {
   private readonly o: Required<ProcessorOptions> & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> };
   private queue: Promise<unknown> = Promise.resolve();
   private readonly waiting: Queued[] = [];
+  /** Deliveries that would open an incident (see OpeningLane): decided before those that wait. */
+  private readonly urgent: Queued[] = [];
+  private readonly lane = new OpeningLane();
   private working = false;
   /** While a claimed page is being queued: work starts once it is all there. */
   private gathering = false;
@@ -118,22 +129,42 @@ export class DeliveryProcessor {
     return this.o.leaseMs;
   }
 
-  /** Deliveries waiting in memory (at most `maxQueued`, plus a claimed page). */
+  /** Deliveries waiting in memory (at most `maxQueued`, plus a claimed page, plus the priority lane). */
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.urgent.length;
   }
 
   /**
-   * Queues a delivery this replica just stored (and holds the lease of). When the queue is full, or
-   * earlier ones wait in the store, it is left there too (in arrival order, a firing before its
-   * resolution): its lease is given back and the recovery loop claims it with the others.
+   * Notes a delivery this replica just stored, in arrival order; true when it would open an incident
+   * and may be processed before the deliveries that wait (see OpeningLane). A door that stores
+   * deliveries before handing them over classifies each as it arrives and passes the answer to submit.
    */
-  submit(sourceName: string, parsed: ParsedDelivery, attempts = 1): void {
+  classify(parsed: ParsedDelivery): boolean {
+    return this.lane.classify(parsed);
+  }
+
+  /**
+   * Queues a delivery this replica just stored (and holds the lease of). One that would open an
+   * incident (`urgent`, classified as it arrived) goes to the priority lane, processed before the
+   * others, however many wait. When the queue is full, or earlier ones wait in the store, any other
+   * is left there too (in arrival order, a firing before its resolution): its lease is given back and
+   * the recovery loop claims it with the others.
+   */
+  submit(sourceName: string, parsed: ParsedDelivery, urgent = this.classify(parsed)): void {
+    if (urgent && this.urgent.length < URGENT_MAX) {
+      this.enqueue(sourceName, parsed, 1, true);
+      return;
+    }
     if (this.full) {
       this.spill(keyOf(sourceName, parsed.deliveryId));
       return;
     }
-    this.enqueue(sourceName, parsed, attempts);
+    this.enqueue(sourceName, parsed, 1);
+  }
+
+  /** Whether a delivery classified urgent now would have room in the priority lane. */
+  get urgentRoom(): boolean {
+    return this.urgent.length < URGENT_MAX;
   }
 
   /**
@@ -167,10 +198,10 @@ export class DeliveryProcessor {
     while (this.spilled.length > 0) await this.o.store.deliveries.releaseLeases(this.owner, this.spilled.splice(0, 5000));
   }
 
-  private enqueue(sourceName: string, parsed: ParsedDelivery, attempts: number): void {
+  private enqueue(sourceName: string, parsed: ParsedDelivery, attempts: number, urgent = false): void {
     this.lease.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
-    this.waiting.push({ sourceName, parsed, attempts });
+    (urgent ? this.urgent : this.waiting).push({ sourceName, parsed, attempts });
     if (this.working || this.gathering) return;
     this.working = true;
     this.queue = this.work();
@@ -180,10 +211,11 @@ export class DeliveryProcessor {
   private async work(): Promise<void> {
     try {
       let first = true;
-      while (this.waiting.length > 0) {
-        if (!first && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
+      while (this.waiting.length > 0 || this.urgent.length > 0) {
+        // Those that would open an incident first, at once (their alerts are new: no earlier delivery is about them).
+        if (!first && this.urgent.length === 0 && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
         first = false;
-        const batch = takeBatch(this.waiting, this.o.batchSize);
+        const batch = takeBatch(this.urgent.length > 0 ? this.urgent : this.waiting, this.o.batchSize);
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.
         await this.processBatch(batch).catch((e: unknown) => this.o.logger.error({ err: e, deliveries: batch.map((b) => b.parsed.deliveryId) }, "deliveries left pending; they will be claimed again"));
@@ -274,6 +306,9 @@ export class DeliveryProcessor {
     this.leftSinceClaim = false;
     const claimed = await this.o.store.deliveries.claim(this.owner, this.o.pageSize, this.o.leaseMs);
     if (claimed.length > 0) this.o.logger.info({ count: claimed.length }, "claimed pending webhook deliveries");
+    // The store's backlog (an earlier process's included) is claimed, its alerts noted (resubmit):
+    // from now on a delivery about new alerts may go before those that wait.
+    if (claimed.length < this.o.pageSize) this.lane.enable();
     // The whole page is queued before work starts, so it is decided in batches, not one by one.
     this.gathering = true;
     try {
@@ -281,7 +316,7 @@ export class DeliveryProcessor {
     } finally {
       this.gathering = false;
     }
-    if (this.waiting.length > 0 && !this.working) {
+    if (this.queued > 0 && !this.working) {
       this.working = true;
       this.queue = this.work();
     }
@@ -300,6 +335,8 @@ export class DeliveryProcessor {
     } catch (e) {
       return this.park(d.source, d.deliveryId, `cannot parse the stored delivery: ${e instanceof Error ? e.message : String(e)}`);
     }
+    // Claimed from the store: it waits its turn (noted, so that a later delivery about its alerts does too).
+    this.lane.classify(parsed);
     this.enqueue(d.source, { ...parsed, deliveryId: d.deliveryId }, d.attempts);
   }
 

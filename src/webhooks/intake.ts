@@ -50,7 +50,18 @@ export class WebhookIntake {
     const processor = this.processor;
     const lease = () => ({ owner: processor.owner, ms: processor.leaseMs });
     this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease });
-    if (options.journal) this.journaled = new JournaledDoor({ ...options.journal, deliveries: options.store.deliveries, logger: options.logger, lease, submit: (source, parsed) => processor.submit(source, parsed), full: () => processor.full, leftInStore: () => processor.leftInStore() });
+    if (options.journal)
+      this.journaled = new JournaledDoor({
+        ...options.journal,
+        deliveries: options.store.deliveries,
+        logger: options.logger,
+        lease,
+        submit: (source, parsed, urgent) => processor.submit(source, parsed, urgent),
+        classify: (parsed) => processor.classify(parsed),
+        urgentRoom: () => processor.urgentRoom,
+        full: () => processor.full,
+        leftInStore: () => processor.leftInStore(),
+      });
   }
 
   /** The body limit of a source this intake knows (undefined for an unknown one). */

@@ -11,6 +11,8 @@ interface Unmoved {
   parsed: ParsedDelivery;
   key: string;
   seq: number;
+  /** It would open an incident: handed to processing's priority lane, even when processing is full. */
+  urgent: boolean;
 }
 
 export interface JournaledDoorOptions extends DoorJournalOptions {
@@ -24,8 +26,15 @@ export interface JournaledDoorOptions extends DoorJournalOptions {
 
 /** Where moved deliveries go: processing (DeliveryProcessor's submit, full and leftInStore). */
 interface Processing {
-  /** Hands a delivery stored leased to this replica to processing. */
-  submit: (source: string, parsed: ParsedDelivery) => void;
+  /** Hands a delivery stored leased to this replica to processing (`urgent`: as classify said). */
+  submit: (source: string, parsed: ParsedDelivery, urgent: boolean) => void;
+  /**
+   * Notes a journaled delivery, in arrival order; true when it would open an incident, so that it is
+   * processed before those that wait (stored leased and handed over even while processing is full).
+   */
+  classify?: (parsed: ParsedDelivery) => boolean;
+  /** Whether processing's priority lane has room now. */
+  urgentRoom?: () => boolean;
   /** Whether processing has no room now: a batch moved then is stored unleased, for the recovery loop to claim. */
   full?: () => boolean;
   /** Told that deliveries were stored unleased because processing had no room. */
@@ -80,7 +89,7 @@ export class JournaledDoor {
     try {
       const seq = await written;
       this.remember(key);
-      this.unmoved.push({ row, parsed, key, seq });
+      this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false });
       this.kick();
       return true;
     } finally {
@@ -148,13 +157,22 @@ export class JournaledDoor {
         this.room.resolve();
         this.room = undefined;
       }
-      // Processing has no room: stored unleased (claimed with the backlog), not leased and given back.
-      const leased = !this.o.full?.();
-      const stored = await this.store(batch, leased);
-      if (leased) for (const m of batch) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed);
-      if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
+      // Processing has no room: stored unleased (claimed with the backlog), not leased and given back;
+      // but those that would open an incident are stored leased and handed to its priority lane.
+      const full = this.o.full?.() ?? false;
+      const urgent = full && this.o.urgentRoom?.() ? batch.filter((m) => m.urgent) : [];
+      const parts = full ? [urgent, urgent.length ? batch.filter((m) => !m.urgent) : batch] : [batch];
+      const refused = new Set<string>();
+      for (const part of parts) {
+        if (part.length === 0) continue;
+        const leased = !full || part === urgent;
+        const stored = await this.store(part, leased);
+        for (const k of stored.refused) refused.add(k);
+        if (leased) for (const m of part) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed, m.urgent);
+        if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
+      }
       const bySegment = new Map<number, number>();
-      for (const m of batch) if (!stored.refused.has(m.key)) bySegment.set(m.seq, (bySegment.get(m.seq) ?? 0) + 1);
+      for (const m of batch) if (!refused.has(m.key)) bySegment.set(m.seq, (bySegment.get(m.seq) ?? 0) + 1);
       for (const [seq, n] of bySegment) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
     }
   }
