@@ -1,4 +1,5 @@
 import { SLACK_RATE_LIMITS } from "../../domain/slack-limits.ts";
+import { TokenBuckets } from "../../domain/token-buckets.ts";
 import { parseChannelRef } from "./workspace-ref.ts";
 
 /** The Slack methods the budget paces: message edits (Tier 3, per workspace). */
@@ -14,50 +15,30 @@ export const workspaceOfChannel = (ref: string): string => parseChannelRef(ref).
  * How many message edits may go to Slack, per workspace (Slack counts chat.update per method per
  * workspace, whatever the channel): a token bucket whose burst and refill keep any 60 s window at
  * or under `perMinute` (burst + refill × 60 s = perMinute), and a pause that a 429's Retry-After
- * sets for the whole workspace. Pure: the caller passes the time (wall-clock ms, as Slack counts).
+ * sets for the whole workspace (the domain's TokenBuckets, one per workspace). Pure: the caller passes the time (wall-clock ms, as Slack counts).
  * What waits is not lost: the edits stay queued in the outbox, and a card changed meanwhile has its
  * queued edit replaced (the latest render wins), so a throttled card skips intermediate states.
  */
 export class EditBudget {
   readonly perMinute: number;
   readonly burst: number;
-  private readonly refillPerMs: number;
-  private readonly buckets = new Map<string, { tokens: number; at: number; pausedUntil: number }>();
+  private readonly buckets: TokenBuckets;
 
   constructor(o: { perMinute: number; burst: number } = DEFAULT_EDIT_BUDGET) {
     if (!(o.burst >= 1 && o.perMinute > o.burst)) throw new Error(`edit budget: need 1 ≤ burst < perMinute (got ${o.burst}, ${o.perMinute})`);
     this.perMinute = o.perMinute;
     this.burst = o.burst;
-    this.refillPerMs = (o.perMinute - o.burst) / 60_000;
-  }
-
-  private bucket(key: string, now: number) {
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now, pausedUntil: 0 };
-    // Refilled from its last look (or a pause's end) on; never backwards.
-    if (now > b.at) {
-      b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.refillPerMs);
-      b.at = now;
-    }
-    this.buckets.set(key, b);
-    return b;
+    this.buckets = new TokenBuckets({ burst: o.burst, refill: { tokens: o.perMinute - o.burst, everyMs: 60_000 } });
   }
 
   /** 0 when an edit to `workspace` may be made now (it is counted), else the ms to wait. */
   take(workspace: string, now: number): number {
-    const b = this.bucket(workspace, now);
-    if (b.pausedUntil > now) return b.pausedUntil - now;
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - b.tokens) / this.refillPerMs));
+    return this.buckets.tryTake(workspace, now);
   }
 
   /** Slack said 429 (Retry-After): no edit to `workspace` until then, and the bucket starts empty. */
   pause(workspace: string, until: number, now: number): void {
-    const b = this.bucket(workspace, now);
-    b.pausedUntil = Math.max(b.pausedUntil, until);
-    b.tokens = 0;
-    b.at = Math.max(b.at, until);
+    this.buckets.hold(workspace, until);
+    this.buckets.empty(workspace, until, now);
   }
 }
