@@ -56,7 +56,19 @@ export interface PostmortemServiceOptions {
   presenter?: PostmortemPresenter;
   /** The system's time (the simulation's in the sandbox); default the store's. */
   clock: Clock;
+  /**
+   * How long (system time) a resolution aisre made itself (its alerts went quiet) must hold before
+   * the draft is written: a flapping alert's first lull resolves the incident and its next flip
+   * reopens it minutes later. Default RESOLVE_HOLD_MS; 0 drafts at once. A person's resolution is
+   * drafted at once.
+   */
+  resolveHoldMs?: number;
+  /** How often (wall clock) the held resolutions are compared with the system's time. */
+  holdPollMs?: number;
 }
+
+/** The quiet period after which aisre resolves an incident: a resolution that held as long again is drafted. */
+export const RESOLVE_HOLD_MS = 5 * 60_000;
 
 const PURPOSE = "postmortem";
 
@@ -69,6 +81,8 @@ export class PostmortemService {
   private readonly presenter: PostmortemPresenter;
   private readonly serial = new KeyedSerialQueue();
   private readonly listeners: Array<() => void> = [];
+  /** Resolutions aisre made itself, waiting to have held before their draft (system time). */
+  private readonly holds = new Map<string, { resolvedAt?: string; by: string; dueMs: number }>();
 
   constructor(o: PostmortemServiceOptions) {
     this.o = o;
@@ -80,19 +94,51 @@ export class PostmortemService {
   start(): void {
     const onStatus = (incident: Incident, _from: IncidentStatus, by: string) => {
       if (incident.status !== "resolved" || !this.o.settings.onResolve) return;
-      // An incident merged into another has its postmortem there.
-      void this.o.store.incidents
-        .card(incident.id)
-        .then((card) => (card.mergedInto ? undefined : this.draft(incident.id, by)))
-        .catch((e: unknown) => this.logger.error({ err: e, incident: incident.id }, "drafting the postmortem on resolve failed"));
+      const hold = by === "aisre" ? (this.o.resolveHoldMs ?? RESOLVE_HOLD_MS) : 0;
+      if (hold <= 0) {
+        this.draftOnResolve(incident.id, by);
+        return;
+      }
+      // aisre's own resolution is drafted once it has held: the cascading failure's flapping cache
+      // alert resolved its incident at 12 min and reopened it 2 min later, and the draft posted in
+      // between was one more message in the thread and a postmortem of an incident still going on.
+      this.holds.set(incident.id, { resolvedAt: incident.resolvedAt, by, dueMs: this.o.clock.now() + hold });
     };
     this.o.incidents.events.on("status", onStatus);
     this.listeners.push(() => this.o.incidents.events.off("status", onStatus));
+    // The holds are compared with the system's time (a simulation moved by hand included) at a wall-clock pace.
+    const poll = setInterval(() => void this.draftHeld(), this.o.holdPollMs ?? 1000);
+    poll.unref?.();
+    this.listeners.push(() => clearInterval(poll));
+  }
+
+  /** Drafts the resolutions that have held; one that was reopened (or resolved again since) is dropped. Runs every holdPollMs. */
+  async draftHeld(): Promise<void> {
+    const now = this.o.clock.now();
+    for (const [id, h] of [...this.holds]) {
+      if (now < h.dueMs) continue;
+      this.holds.delete(id);
+      try {
+        const incident = await this.o.store.incidents.get(id);
+        if (incident?.status === "resolved" && incident.resolvedAt === h.resolvedAt) this.draftOnResolve(id, h.by);
+      } catch (e) {
+        this.logger.error({ err: e, incident: id }, "drafting the postmortem on resolve failed");
+      }
+    }
+  }
+
+  private draftOnResolve(incidentId: string, by: string): void {
+    // An incident merged into another has its postmortem there.
+    void this.o.store.incidents
+      .card(incidentId)
+      .then((card) => (card.mergedInto ? undefined : this.draft(incidentId, by)))
+      .catch((e: unknown) => this.logger.error({ err: e, incident: incidentId }, "drafting the postmortem on resolve failed"));
   }
 
   /** Stops listening; a draft in progress gets a bounded chance to finish (it is redone on the next Regenerate). */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
+    this.holds.clear();
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
   }
 

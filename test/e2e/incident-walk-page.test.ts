@@ -148,7 +148,10 @@ async function walk(name: string, remedy: RegExp): Promise<void> {
       await page.locator("dialog.confirm-dialog").locator('[data-role="confirm"]').click();
       await resolved.waitFor();
     }
-    await thread.locator(".message", { hasText: "Postmortem" }).first().waitFor();
+    // aisre's own resolution is drafted once it has held (5 simulated minutes): time passes meanwhile.
+    const postmortem = thread.locator(".message", { hasText: "Postmortem" }).first();
+    await whileTimePasses(t, page, async () => (await postmortem.count()) > 0, 10);
+    await postmortem.waitFor();
     await checkThreadPane(page);
     await page.screenshot({ path: join(ARTIFACTS, `walk-${name}-postmortem.png`) });
 

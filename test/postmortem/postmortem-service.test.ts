@@ -4,6 +4,9 @@ import type { NarrativeInput, PostmortemNarrator } from "../../src/postmortem/na
 import { syncHarness, type SyncHarness } from "../sync/harness.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 import { defined } from "../support/defined.ts";
+import { eventually } from "../support/eventually.ts";
+import { RESOLVE_HOLD_MS } from "../../src/postmortem/postmortem-service.ts";
+import type { Clock } from "../../src/domain/clock.ts";
 
 // The postmortem service on the sync harness: drafted on resolve from the timeline, in the thread and
 // as one Jira comment edited in place; edits kept; draft → in review → final; knowledge base and
@@ -142,5 +145,61 @@ describe("postmortem drafts", () => {
     const p = await h.sync.postmortems.draft(inc.id, "U_CAROL");
     expect(p.sections.resolution).toContain("Not resolved yet.");
     expect(p.facts.durationMinutes).toBeUndefined();
+  });
+});
+
+/** The system's clock moved by hand. */
+class HandClock implements Clock {
+  t = Date.now();
+  now = () => this.t;
+  sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  timer = (ms: number, fn: () => void) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  };
+}
+
+describe("a resolution aisre made itself", () => {
+  let hh: SyncHarness;
+  const clock = new HandClock();
+  beforeAll(async () => {
+    hh = await syncHarness({ postmortemPresenter: blockKitPostmortemPresenter, postmortemClock: clock });
+  }, 60_000);
+  afterAll(async () => {
+    await hh?.close();
+  });
+
+  it("is drafted once it has held: a flapping alert's first lull resolves the incident and its next flip reopens it, with no postmortem in between", async () => {
+    const inc = await hh.open({ service: "cache" });
+    // The cache's evictions went quiet: aisre resolves; they fire again two minutes later.
+    await hh.incidents.changeStatus(inc.id, "resolved", "aisre", "all alerts resolved and quiet for 5 min");
+    await hh.settle();
+    clock.t += 2 * 60_000;
+    await hh.incidents.changeStatus(inc.id, "open", "aisre", "RedisEvictionsHigh on cache fired again");
+    await hh.settle();
+    // The first resolution's hold runs out while the incident is open: nothing to draft.
+    clock.t += RESOLVE_HOLD_MS;
+    await hh.sync.postmortems.draftHeld();
+    await hh.sync.postmortems.idle();
+    expect(await hh.sync.postmortems.get(inc.id)).toBeUndefined();
+    // Resolved for good: drafted once the resolution has held.
+    await hh.incidents.changeStatus(inc.id, "resolved", "aisre", "the fix was verified and its alerts have been quiet for 5 min");
+    await hh.settle();
+    await hh.sync.postmortems.draftHeld();
+    expect(await hh.sync.postmortems.get(inc.id)).toBeUndefined();
+    clock.t += RESOLVE_HOLD_MS;
+    await hh.sync.postmortems.draftHeld();
+    const p = await eventually(async () => hh.sync.postmortems.get(inc.id), "the postmortem draft");
+    await hh.settle();
+    expect(p.version).toBe(1);
+    expect(p.timeline.map((m) => m.text)).toContain("Status resolved → open: RedisEvictionsHigh on cache fired again");
+    expect((await hh.thread(inc.id)).filter((m) => m.includes("postmortem_edit"))).toHaveLength(1);
+  });
+
+  it("a person's resolution is drafted at once", async () => {
+    const inc = await hh.open({ service: "payments" });
+    await hh.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "restarted payments");
+    const p = await eventually(async () => hh.sync.postmortems.get(inc.id), "the postmortem draft");
+    expect(p.version).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import { systemClock } from "../../src/domain/clock.ts";
+import { systemClock, type Clock } from "../../src/domain/clock.ts";
 import type { PostmortemPresenter } from "../../src/postmortem/presenter.ts";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { blockKitSyncPresenter } from "../../blocks/paging.ts";
@@ -107,7 +107,7 @@ export interface SyncHarness {
  * `db`: the replica's database handle (by default an embedded one of its own, closed with the
  * harness); a test that kills the replica passes its own (test/support/dying-db.ts).
  */
-export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db } = {}): Promise<SyncHarness> {
+export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db; postmortemClock?: Clock } = {}): Promise<SyncHarness> {
   const db = o.db ?? (await openDb({ dataDir: "memory" }));
   const store = createStore(db);
   const slack = new PeopleSlack();
@@ -126,7 +126,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
   const pd = counting<PagerDutyPort>(createPdjsAdapter(pagerDutyAdapterOptions({ mode: "sandbox" }, sandbox.url)));
   const kb: KbEntry[] = [];
   sync = new SyncService({
-    clock: systemClock,
+    clock: o.postmortemClock ?? systemClock,
     store,
     incidents,
     outbox,

@@ -47,8 +47,11 @@ export function evalPlans(o: { seeds: number[]; scenarios?: readonly string[]; c
 /** The short version CI runs inside `npm test`: the two scenarios the browser test walks, one seed. */
 export const SHORT_PLANS: RunPlan[] = evalPlans({ seeds: [1], scenarios: ["bad-deploy", "crashloop-config"], combos: false });
 
-/** The short version's pacing: a faster clock, faults stopped sooner, a bound on each run. */
-export const SHORT_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 90, faultMinutes: 25, settleMinutes: 3, maxMinutes: 150 };
+/**
+ * The short version's pacing: a faster clock, faults stopped sooner, a bound on each run. The settle
+ * outlasts the hold before the postmortem of a resolution aisre made itself (RESOLVE_HOLD_MS, 5 min).
+ */
+export const SHORT_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 90, faultMinutes: 25, settleMinutes: 7, maxMinutes: 150 };
 
-/** The full eval's pacing. */
-export const FULL_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 60, faultMinutes: 45, settleMinutes: 4, maxMinutes: 200 };
+/** The full eval's pacing (its settle outlasts the postmortem's hold, as the short version's). */
+export const FULL_OPTIONS: Omit<RunnerOptions, "simStart"> = { speed: 60, faultMinutes: 45, settleMinutes: 7, maxMinutes: 200 };
