@@ -1,12 +1,17 @@
 import { itemAt } from "../domain/indexed.ts";
+/** Values a window holds before it first grows. */
+const INITIAL_SIZE = 64;
+
 /**
  * Rolling windows over the last N finite numbers: a FIFO ring plus a sorted copy, so order
  * statistics (median, quantiles, MAD) cost O(log N) to find and O(N) memmove to maintain.
  */
 export class SortedWindow {
   readonly capacity: number;
-  private readonly ring: Float64Array | Float32Array;
-  private readonly sorted: Float64Array | Float32Array;
+  // Allocated as the window fills (doubling up to the capacity): a detector holds windows of
+  // thousands of values per series, most of them young (a first poll's backfill, a new series).
+  private ring: Float64Array | Float32Array;
+  private sorted: Float64Array | Float32Array;
   private head = 0;
   private n = 0;
 
@@ -14,8 +19,20 @@ export class SortedWindow {
   constructor(capacity: number, compact = false) {
     if (!(capacity >= 1)) throw new RangeError("capacity must be >= 1");
     this.capacity = Math.floor(capacity);
-    this.ring = compact ? new Float32Array(this.capacity) : new Float64Array(this.capacity);
-    this.sorted = compact ? new Float32Array(this.capacity) : new Float64Array(this.capacity);
+    const size = Math.min(this.capacity, INITIAL_SIZE);
+    this.ring = compact ? new Float32Array(size) : new Float64Array(size);
+    this.sorted = compact ? new Float32Array(size) : new Float64Array(size);
+  }
+
+  /** Room for one more value before the window is full: until then the ring starts at 0 (head is 0). */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.ring.length * 2);
+    const ring = this.ring instanceof Float32Array ? new Float32Array(size) : new Float64Array(size);
+    const sorted = this.sorted instanceof Float32Array ? new Float32Array(size) : new Float64Array(size);
+    ring.set(this.ring.subarray(0, this.n));
+    sorted.set(this.sorted.subarray(0, this.n));
+    this.ring = ring;
+    this.sorted = sorted;
   }
 
   get size(): number {
@@ -34,6 +51,7 @@ export class SortedWindow {
       this.ring[this.head] = v;
       this.head = (this.head + 1) % this.capacity;
     } else {
+      if (this.n === this.ring.length) this.grow();
       this.ring[(this.head + this.n) % this.capacity] = v;
     }
     const at = this.lowerBound(v);
