@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, hash, timingSafeEqual } from "node:crypto";
 import type { z } from "zod";
 import { fromZodError, WebhookParseError } from "./errors.ts";
 import type { VerifyResult, WebhookRequest } from "./types.ts";
@@ -15,6 +15,9 @@ export function header(req: WebhookRequest, name: string): string | undefined {
 
 /** Short stable hash (hex) of strings or bytes: delivery ids and fingerprints when the sender gives none. */
 export function stableHash(...parts: Array<string | Buffer>): string {
+  // Strings (the common case: a delivery id from a group's alerts): one call hashes them joined, the
+  // same bytes (each part's UTF-8 and a NUL) as the incremental hash below, at a fraction of its cost.
+  if (parts.length > 0 && parts.every((p) => typeof p === "string")) return hash("sha256", `${parts.join("\u0000")}\u0000`, "hex").slice(0, 32);
   const h = createHash("sha256");
   for (const p of parts) {
     h.update(p);

@@ -69,6 +69,15 @@ export function compilePatterns(value: string | undefined): { rules: RedactionRu
   return { rules, errors };
 }
 
+/**
+ * One test for many rules: the built-in rules' patterns as one alternation, case-insensitive, so it
+ * matches wherever any of them would (with its own flags). Most text holds nothing to redact, and one
+ * such test costs a fraction of a test per rule. Extra rules are not in it (a back reference in one
+ * would change meaning in the alternation).
+ */
+const probeOf = (rules: readonly RedactionRule[]) => new RegExp(rules.map((r) => `(?:${r.pattern.source})`).join("|"), "i");
+const PROBES: Record<Reach, RegExp> = { secrets: probeOf(RULES.filter((r) => r.kind === "secret")), all: probeOf(RULES) };
+
 export class Redactor {
   private readonly rules: readonly RedactionRule[];
   constructor(extra: readonly RedactionRule[] = []) {
@@ -83,7 +92,10 @@ export class Redactor {
   redact(text: string, reach: Reach = "all"): { text: string; hits: Record<string, number> } {
     const hits: Record<string, number> = {};
     let out = String(text);
-    for (const r of this.rules) {
+    // The built-in rules come first: when none matches the text as given, none changes it.
+    const builtInMiss = !PROBES[reach].test(out);
+    for (const [i, r] of this.rules.entries()) {
+      if (builtInMiss && i < RULES.length) continue;
       if (reach === "secrets" && r.kind !== "secret") continue;
       // Most text holds no secret: a test is much cheaper than a replace with a callback.
       r.pattern.lastIndex = 0;

@@ -6,7 +6,7 @@ import { ConfigError, describeConfig, loadConfig } from "../../src/config.ts";
 import { alertmanager } from "../../src/ingest/sources/alertmanager.ts";
 import { OpenAIEmbedder } from "../../src/integrations/openai/embedder.ts";
 import { createLogger } from "../../src/log.ts";
-import { compilePatterns, configureRedaction, redactingPort, Redactor } from "../../src/redact/redactor.ts";
+import { compilePatterns, configureRedaction, type Reach, type RedactionRule, redactingPort, Redactor, RULES } from "../../src/redact/redactor.ts";
 import { req } from "../ingest/helpers.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
 import { redactedRespond } from "../../handlers/middleware/redacted-respond.ts";
@@ -37,6 +37,34 @@ describe("one redactor, one rule set", () => {
     const personal = "on-call bob@example.com at 10.1.2.3 commit 3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a";
     expect(r.text(personal, "secrets")).toBe(personal);
     expect(r.text(personal)).not.toMatch(/bob@example|10\.1\.2\.3|3f2a9c1e/);
+  });
+
+  it("one probe for the built-in rules skips none that would match: each rule applied in turn gives the same text", () => {
+    // Each rule in turn, as the redactor did before its probe (built-in rules, then the extra ones).
+    const reference = (text: string, reach: Reach, extra: readonly RedactionRule[]) => {
+      let out = text;
+      for (const r of [...RULES, ...extra]) {
+        if (reach === "secrets" && r.kind !== "secret") continue;
+        out = out.replace(new RegExp(r.pattern.source, r.pattern.flags), r.replace);
+      }
+      return out;
+    };
+    const extra = compilePatterns("(ab)c\\1;;internal-[0-9]+").rules;
+    const mine = new Redactor(extra);
+    const texts = [
+      ...Object.values(SECRETS),
+      ...Object.values(SECRETS).map((s) => s.toUpperCase()),
+      ...Object.values(SECRETS).map((s) => `before ${s} after`),
+      "PASSWORD: hunter2hunter2 and Bearer abcdefghijklmnop",
+      "postgres://user:pa55word@db:5432/x",
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+      "mail ops@example.com from 10.1.2.3 at https://x.example.com/a?token=1 sha 0123456789abcdef0123456789abcdef01234567",
+      "abcabc internal-42 and nothing else",
+      "svc-p1765000000-123",
+      "symptom 12 on checkout",
+      "",
+    ];
+    for (const reach of ["secrets", "all"] as const) for (const t of texts) expect(mine.text(t, reach), `${reach}: ${t}`).toBe(reference(t, reach, extra));
   });
 
   it("AISRE_REDACT_PATTERNS is validated when the config loads: a bad pattern stops start-up, named", () => {
