@@ -66,14 +66,21 @@ function count(d: DecodedPng, match: (p: Rgba) => boolean, box: { x0: number; x1
 }
 
 describe("thread chart (ECharts → SVG → resvg PNG)", () => {
+  // The default chart, rendered on the worker once for the tests that read it (a render and a
+  // decode take most of a second here); a test that needs another chart renders its own.
+  let rendered: ReturnType<typeof renderChartPng> | undefined;
+  const defaultChart = () => (rendered ??= renderChartPng(spec()));
+  let decoded: Promise<DecodedPng> | undefined;
+  const defaultDecoded = () => (decoded ??= defaultChart().then((r) => decodePng(r.png)));
+
   it("ships its own font, so text never depends on the machine's", () => {
     const files = chartFontFiles();
     expect(files.map((f) => f.split("/").pop())).toEqual(["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]);
   });
 
   it("is a valid PNG of 2000×1000 by default (1000×500 laid out at 2x), and of the size asked", async () => {
-    const big = await renderChartPng(spec());
-    const d = decodePng(big.png);
+    const big = await defaultChart();
+    const d = await defaultDecoded();
     expect([d.width, d.height]).toEqual([2000, 1000]);
     expect([big.width, big.height]).toEqual([2000, 1000]);
     expect(d.chunks[0]).toBe("IHDR");
@@ -84,7 +91,7 @@ describe("thread chart (ECharts → SVG → resvg PNG)", () => {
   });
 
   it("shows the anomaly as a red line over a shaded span a third of the plot wide, after normal history in blue", async () => {
-    const d = decodePng((await renderChartPng(spec())).png);
+    const d = await defaultDecoded();
     const pink = columns(d, isShadedPink);
     const red = columns(d, isLineRed);
     const blue = columns(d, isLineBlue);
@@ -107,7 +114,7 @@ describe("thread chart (ECharts → SVG → resvg PNG)", () => {
   });
 
   it("shades the usual range, and marks the deploy before the anomaly", async () => {
-    const d = decodePng((await renderChartPng(spec())).png);
+    const d = await defaultDecoded();
     const pinkFrom = Math.min(...columns(d, isShadedPink));
     expect(columns(d, isBandGreen).filter((x) => x < pinkFrom).length).toBeGreaterThan(0.4 * d.width);
     const purple = columns(d, isMarkerPurple);
@@ -121,7 +128,7 @@ describe("thread chart (ECharts → SVG → resvg PNG)", () => {
   });
 
   it("writes the title and the axis labels (text renders with the bundled font, not empty)", async () => {
-    const titled = decodePng((await renderChartPng(spec())).png);
+    const titled = await defaultDecoded();
     const untitled = decodePng((await renderChartPng(spec({ title: "", subtitle: "" }))).png);
     const titleBox = { x0: 0, x1: 900, y0: 0, y1: 80 };
     expect(count(titled, isDark, titleBox)).toBeGreaterThan(2000);
@@ -144,7 +151,7 @@ describe("thread chart (ECharts → SVG → resvg PNG)", () => {
   });
 
   it("draws on the worker thread exactly what it draws here (deterministic: bundled font, no system fonts)", async () => {
-    const [onWorker, here] = await Promise.all([renderChartPng(spec()), renderChartPngHere(spec())]);
+    const [onWorker, here] = await Promise.all([defaultChart(), renderChartPngHere(spec())]);
     expect(onWorker.png.equals(here.png)).toBe(true);
     expect(here.png.length).toBeGreaterThan(10_000);
   });
