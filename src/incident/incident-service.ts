@@ -1,3 +1,4 @@
+import { incidentMetadata } from "./message-metadata.ts";
 import { leaseOwner } from "../async/lease-loop.ts";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
@@ -508,7 +509,8 @@ export class IncidentService {
   private async postRoot(s: Store, incidentId: string): Promise<void> {
     const incident = (await s.incidents.get(incidentId))!;
     const card = this.o.presenter.rootCard(await this.cardView(s, incident));
-    await s.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, _meta: { record: { incidentId, purpose: "root" } } }, dedupeKey: `root:${incidentId}` });
+    // Its metadata now, from the incident it is rendered from: the send does not read the incident again.
+    await s.outbox.enqueue({ channel: incident.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...card, unfurl_links: false, metadata: incidentMetadata(incident, true), _meta: { record: { incidentId, purpose: "root" } } }, dedupeKey: `root:${incidentId}` });
   }
 
   /** Deploys and config changes of the incident's services or what they depend on, shortly before. */

@@ -175,7 +175,9 @@ export class OutboxSender {
             return;
           }
           await this.send(item);
-          wait = Math.min(wait, item.method === "chat.postMessage" ? this.minIntervalMs : 20);
+          // After a post, look again once the channel may take the next top-level post (the pacer
+          // counts the time this pass took; a burst token left: at once), not a whole interval after the pass.
+          wait = Math.min(wait, item.method === "chat.postMessage" ? Math.max(this.pacer.waitMs(item.channel, true, Date.now()), 20) : 20);
         }),
       );
     await sendAll(due.filter((i) => isTopLevelPost(i.method, i.payload)));
@@ -247,10 +249,8 @@ export class OutboxSender {
   }
 
   private async sent(item: OutboxItem, meta: OutboxMeta, channelId: string, payload: Record<string, unknown>, ts: string | undefined): Promise<void> {
-    if (meta.record && ts) {
-      await this.store.slackMessages.put({ incidentId: meta.record.incidentId, purpose: meta.record.purpose, channel: channelId, ts, threadTs: typeof payload.thread_ts === "string" ? payload.thread_ts : undefined });
-    }
-    await this.store.outbox.markSent(item.id, { ts: ts ?? null });
+    if (meta.record && ts) await this.store.outbox.markSentRecording(item.id, { ts }, { incidentId: meta.record.incidentId, purpose: meta.record.purpose, channel: channelId, ts, threadTs: typeof payload.thread_ts === "string" ? payload.thread_ts : undefined });
+    else await this.store.outbox.markSent(item.id, { ts: ts ?? null });
     const incidentId = meta.record?.incidentId ?? meta.incidentId;
     for (const fn of this.sentListeners) fn({ method: item.method, ...(incidentId ? { incidentId } : {}), ...(meta.record ? { purpose: meta.record.purpose } : {}) });
   }

@@ -84,6 +84,21 @@ export class OutboxRepo {
     await this.db.query("UPDATE outbox SET sent_at = now(), result = $2, error = NULL, dedupe_key = NULL WHERE id = $1", [id, json(result)]);
   }
 
+  /**
+   * Done, and the posted message recorded as the incident's message for `record.purpose` (unless
+   * one is already): one statement, so an outbox send under a storm's long transactions waits once,
+   * not twice, and the two never part (the post recorded, the call still queued).
+   */
+  async markSentRecording(id: number, result: unknown, record: { incidentId: string; purpose: string; channel: string; ts: string; threadTs?: string }): Promise<void> {
+    await this.db.query(
+      `WITH recorded AS (
+         INSERT INTO slack_messages (incident_id, purpose, channel, ts, thread_ts) VALUES ($3, $4, $5, $6, $7)
+         ON CONFLICT (incident_id, purpose) DO NOTHING)
+       UPDATE outbox SET sent_at = now(), result = $2, error = NULL, dedupe_key = NULL WHERE id = $1`,
+      [id, json(result), record.incidentId, record.purpose, record.channel, record.ts, record.threadTs ?? null],
+    );
+  }
+
   /** Given up on (a permanent Slack error): kept with its error for inspection, out of the queue. */
   async markFailed(id: number, error: string): Promise<void> {
     await this.db.query("UPDATE outbox SET sent_at = now(), error = $2, dedupe_key = NULL, attempts = attempts + 1 WHERE id = $1", [id, error]);
