@@ -67,6 +67,8 @@ export class DoorJournal {
   private idle?: Promise<void>;
   private settleIdle?: () => void;
   private quietTimer?: NodeJS.Timeout;
+  /** Segments being sealed (file closing, then removed if all moved): close() waits for them. */
+  private readonly sealing = new Set<Promise<void>>();
 
   constructor(dir: string, options: DoorJournalOptions = {}) {
     this.dir = dir;
@@ -143,6 +145,9 @@ export class DoorJournal {
     this.quietTimer = undefined;
     await this.settled();
     if (this.current) await this.seal(this.current);
+    // A segment the quiet timer (or a flush) began sealing is no longer `current`: its file may still be
+    // closing and, all moved, about to be removed. Once close returns, what is left is what must stay.
+    await Promise.allSettled([...this.sealing]);
   }
 
   private async flush(): Promise<void> {
@@ -199,8 +204,16 @@ export class DoorJournal {
     if (seg.sealed) return;
     seg.sealed = true;
     if (this.current === seg) this.current = undefined;
-    await seg.fh.close().catch(() => undefined);
-    await this.removeIfMoved(seg);
+    const done = (async () => {
+      await seg.fh.close().catch(() => undefined);
+      await this.removeIfMoved(seg);
+    })();
+    this.sealing.add(done);
+    try {
+      await done;
+    } finally {
+      this.sealing.delete(done);
+    }
   }
 
   private async removeIfMoved(seg: Segment): Promise<void> {

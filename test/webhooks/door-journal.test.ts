@@ -158,6 +158,30 @@ describe("the door journal (the embedded store's webhook door)", () => {
     expect(json(JsonText.of(body))).toBe(JSON.stringify(body));
   });
 
+  it("close waits for a segment the quiet timer began sealing: once it returns, a segment whose entries are all in the store is gone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const journal = new DoorJournal(dir, { segmentMs: 600_000 });
+    const seq = await journal.append({ source: "generic", deliveryId: "a", body: { n: 1 } });
+    // The open segment's file closes only when the test lets it: the quiet timer's seal is caught midway.
+    const seg = (journal as unknown as { current: { fh: { close(): Promise<void> } } }).current;
+    const realClose = seg.fh.close.bind(seg.fh);
+    let closing = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    seg.fh.close = async () => {
+      closing = true;
+      await gate;
+      return realClose();
+    };
+    await journal.moved(seq, 1); // all in the store: sealed and removed once the door is quiet
+    await eventually(async () => closing || undefined, "the quiet timer seals the segment");
+    const left = journal.close().then(() => readdirSync(dir));
+    release();
+    // (close used to return while that seal was still closing the file: the file was left, test/webhooks 1 run in ~6 under load.)
+    expect(await left).toEqual([]);
+  });
+
   it("refuses (never acknowledges) an append that cannot reach the disk", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
