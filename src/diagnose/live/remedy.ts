@@ -93,13 +93,22 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
 
 const STATE_KINDS = new Set(["cpu", "memory", "saturation", "restarts"]);
 
+/** A signature read in a caller's logs that names the service ("in frontend's logs: upstream checkout responded 502"), as assemble writes it. */
+const CALLERS_LOGS = /^in \S+ logs: /;
+/** The engine's counter-evidence that the service's own dependencies fail too. */
+const MAY_BE_VICTIM = /dependencies are anomalous too/;
+
 /**
  * Whether the leader shows a fault of its own state, the kind a restart clears: a resource metric off
  * its usual level (memory, CPU, a pool, a disk, restarts), its pods' signals, or error logs (its own, or
  * its callers' naming it) — not only the latency and errors a service shows when what it calls fails.
+ * Its callers' logs say it failed them, not why: while its own dependencies are anomalous too they do
+ * not count (checkout answered frontend with 502s while payments' pool was exhausted; restarting
+ * checkout would have fixed nothing).
  */
-export function ownStateEvidence(h: Pick<Hypothesis, "evidence">): boolean {
-  return h.evidence.some((e) => (e.kind === "metric" && STATE_KINDS.has(classifyMetric(e.source.metric ?? e.summary).kind)) || e.kind === "k8s" || e.kind === "log");
+export function ownStateEvidence(h: Pick<Hypothesis, "evidence"> & Partial<Pick<Hypothesis, "counterEvidence">>): boolean {
+  const victim = (h.counterEvidence ?? []).some((e) => e.kind === "topology" && MAY_BE_VICTIM.test(e.summary));
+  return h.evidence.some((e) => (e.kind === "metric" && STATE_KINDS.has(classifyMetric(e.source.metric ?? e.summary).kind)) || e.kind === "k8s" || (e.kind === "log" && !(victim && CALLERS_LOGS.test(e.source.ref ?? e.summary))));
 }
 
 /**

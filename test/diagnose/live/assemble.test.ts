@@ -1,3 +1,4 @@
+import type { EvidenceItem } from "../../../src/diagnose/types.ts";
 import { systemClock } from "../../../src/domain/clock.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembleContext, candidateServices, logEvidence, metricHint, namesDependency, primaryAlert, unusualSinceOnset } from "../../../src/diagnose/live/assemble.ts";
@@ -246,6 +247,28 @@ describe("chooseRemedy", () => {
     ]);
     withMetric(pool, (x) => (/pool/.test(x) ? "db_pool_utilization" : "latency_p99"));
     expect(chooseRemedy(pool, front, RUNBOOKS, [alert("DBConnectionPoolExhausted", "payments", NOW)])?.recommendation).toMatchObject({ type: "rollout_restart", target: { service: "payments" } });
+  });
+
+  it("does not restart a service its callers' logs name while its own dependencies fail too: it may only pass their failure on", () => {
+    // checkout led for a minute of the cascading failure: its latency rose and frontend's logs named it
+    // (502s), while payments, which it calls, was running out of connections.
+    const wk = { ...ctx, workloads: { checkout: { kind: "Deployment" as const, pods: ["checkout-a", "checkout-b"] } } };
+    const checkout = () => {
+      const d = diag("checkout", [{ kind: "metric", summary: "latency p99 rose to 2.35 s", weight: 0.7 }]);
+      const lead = itemAt(d.hypotheses, 0);
+      const evidence: EvidenceItem[] = [
+        { kind: "metric", summary: "latency p99 rose to 2.35 s", weight: 0.7, source: { service: "checkout", metric: "latency_p99" } },
+        { kind: "log", summary: `24× "in frontend's logs: upstream checkout responded <n>: bad gateway"`, weight: 0.4, source: { service: "checkout", ref: "in frontend's logs: upstream checkout responded <n>: bad gateway" } },
+      ];
+      lead.evidence = evidence as never;
+      return d;
+    };
+    const victim = checkout();
+    itemAt(victim.hypotheses, 0).counterEvidence = [{ kind: "topology", summary: "its own dependencies are anomalous too (cache, payments): it may be a victim", weight: 0.3, source: { service: "checkout", ref: "graph" } }] as never;
+    const alerts = [alert("HighLatencyP99", "checkout", NOW)];
+    expect(chooseRemedy(victim, wk, RUNBOOKS, alerts)?.recommendation.type).not.toBe("rollout_restart");
+    // With its dependencies healthy, the errors its callers see are its own: a restart may be proposed.
+    expect(chooseRemedy(checkout(), wk, RUNBOOKS, alerts)?.recommendation).toMatchObject({ type: "rollout_restart", target: { service: "checkout" } });
   });
 
   it("recommends nothing when unsure", () => {
