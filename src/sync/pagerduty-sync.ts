@@ -176,6 +176,8 @@ export class PagerDutySync {
   private async onSeverity(incident: Incident, by: string, from: Severity): Promise<void> {
     if (!this.o.settings.enabled || incident.status === "resolved") return;
     const current = (await this.o.store.incidents.get(incident.id)) ?? incident;
+    // Resolved since (merged into another incident, or over at once): a rise handled late pages nobody.
+    if (current.status === "resolved") return;
     const decision = pagingDecision(current, this.o.settings);
     const before = pagingDecision({ ...current, severity: from }, this.o.settings);
     const state = await this.state(current.id);

@@ -83,6 +83,8 @@ export const JIRA_SCHEDULE = { debounceMs: 250, maxDelayMs: 2_000, baseBackoffMs
 
 export interface SyncHarness {
   db: Db;
+  /** The durable incident events' relay (stopped, events wait in the store for its next start). */
+  relay: IncidentEventRelay;
   store: Store;
   slack: PeopleSlack;
   incidents: IncidentService;
@@ -159,6 +161,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
 
   const h: SyncHarness = {
     db,
+    relay,
     store,
     slack,
     incidents,

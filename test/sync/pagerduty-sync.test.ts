@@ -99,6 +99,23 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(pages(inc.id)).toHaveLength(1);
   });
 
+  it("a rise handled after the incident was resolved (merged into another, or resolved at once) pages nobody", async () => {
+    const inc = await h.open({ service: "ledger", severity: "sev3" });
+    await h.settle();
+    // The sync falls behind: the rise to SEV2 and the resolution wait in the store, in that order.
+    await h.relay.stop();
+    await h.incidents.ingest({
+      alerts: [{ fingerprint: `fp-late-${Date.now()}`, source: "alertmanager", name: "SLOErrorBudgetBurn", status: "firing", severity: "sev2", service: "ledger", summary: "burning", labels: { alertname: "SLOErrorBudgetBurn", service: "ledger" }, startsAt: new Date().toISOString() }],
+      changes: [],
+    });
+    await h.incidents.changeStatus(inc.id, "resolved", "aisre", "merged into INC-other: both explain it");
+    h.relay.start();
+    await h.settle();
+    expect((await h.store.incidents.get(inc.id))!.status).toBe("resolved");
+    expect(pages(inc.id)).toHaveLength(0);
+    expect((await h.thread(inc.id)).join("\n")).not.toContain("Severity rose");
+  });
+
   it("the page's title follows the card's headline (what the incident is now understood to be), not its first signal", async () => {
     const inc = await h.open({ severity: "sev2", name: "SLOErrorBudgetBurn" });
     await h.settle();
