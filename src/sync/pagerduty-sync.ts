@@ -175,9 +175,12 @@ export class PagerDutySync {
    */
   private async onSeverity(incident: Incident, by: string, from: Severity): Promise<void> {
     if (!this.o.settings.enabled || incident.status === "resolved") return;
-    const current = (await this.o.store.incidents.get(incident.id)) ?? incident;
+    const stored = (await this.o.store.incidents.get(incident.id)) ?? incident;
     // Resolved since (merged into another incident, or over at once): a rise handled late pages nobody.
-    if (current.status === "resolved") return;
+    if (stored.status === "resolved") return;
+    // A rise is told and paged as it was, even when the severity fell again before it was handled (the
+    // fall's own event tells that): it did reach the paging severity ("rose from SEV3 to SEV3" and no page, under load).
+    const current = severityRank(incident.severity) < severityRank(from) && severityRank(stored.severity) > severityRank(incident.severity) ? { ...stored, severity: incident.severity } : stored;
     const decision = pagingDecision(current, this.o.settings);
     const before = pagingDecision({ ...current, severity: from }, this.o.settings);
     const state = await this.state(current.id);

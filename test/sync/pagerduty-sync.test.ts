@@ -116,6 +116,24 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect((await h.thread(inc.id)).join("\n")).not.toContain("Severity rose");
   });
 
+  it("a rise handled after the severity fell again is told and paged as it was: it did reach a paging severity", async () => {
+    const inc = await h.open({ service: "billing", severity: "sev3" });
+    await h.settle();
+    await h.relay.stop();
+    await h.incidents.ingest({
+      alerts: [{ fingerprint: `fp-blip-${Date.now()}`, source: "alertmanager", name: "SLOErrorBudgetBurn", status: "firing", severity: "sev2", service: "billing", summary: "burning", labels: { alertname: "SLOErrorBudgetBurn", service: "billing" }, startsAt: new Date().toISOString() }],
+      changes: [],
+    });
+    await h.incidents.setSeverity(inc.id, "sev3", "U_CAROL");
+    h.relay.start();
+    await h.settle();
+    const thread = (await h.thread(inc.id)).join("\n");
+    expect(thread).not.toContain("Severity rose from SEV3 to SEV3");
+    expect(thread).toContain("Severity rose from SEV3 to SEV2: SEV2 pages: paged");
+    expect(pages(inc.id)).toHaveLength(1);
+    expect(thread).toContain("Severity fell from SEV2 to SEV3 (<@U_CAROL>)");
+  });
+
   it("the page's title follows the card's headline (what the incident is now understood to be), not its first signal", async () => {
     const inc = await h.open({ severity: "sev2", name: "SLOErrorBudgetBurn" });
     await h.settle();
