@@ -18,7 +18,7 @@ import { resolutionSummary, resolverOf } from "./resolution.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
-import { systemClock, type Clock } from "../domain/clock.ts";
+import { type Clock } from "../domain/clock.ts";
 import { mentionUser } from "../text/slack-markup.ts";
 import { STATUS_LABEL, type PostmortemStatus } from "../domain/postmortem.ts";
 import { withLock } from "../store/locks.ts";

@@ -1,15 +1,13 @@
-import { systemClock } from "../../src/domain/clock.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generic } from "../../src/ingest/sources/generic.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
-import { silentLogger } from "../../src/log.ts";
 import { createAppMetrics } from "../../src/observability/metrics.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
-import { WebhookIntake, type DeliveryHandlers, type StoredDeliveryBody } from "../../src/webhooks/intake.ts";
+import type { DeliveryHandlers, StoredDeliveryBody } from "../../src/webhooks/intake.ts";
+import { testIntake } from "../support/test-intake.ts";
 import { secondReplica, testDatabases, perTestDatabases } from "../support/databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { runNode } from "../support/process.ts";
@@ -36,7 +34,13 @@ function countingHandlers(seen: string[], fail?: (name: string) => boolean): Del
   };
 }
 
-const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) => new WebhookIntake({ clock: systemClock, sources: [generic], store, logger: silentLogger, metrics, secrets: {}, handlers, processing });
+const intakeFor = (store: Store, handlers: DeliveryHandlers, processing = {}, metrics = createAppMetrics()) =>
+  testIntake({
+    store,
+    metrics,
+    handlers,
+    processing,
+  });
 
 describe.each(testDatabases())("continuous delivery recovery on $name", { timeout: 120_000 }, (tdb) => {
   const { open, cleanup } = perTestDatabases(tdb);

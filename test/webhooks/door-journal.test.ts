@@ -1,18 +1,15 @@
-import { systemClock } from "../../src/domain/clock.ts";
 import { appendFileSync, constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
-import { generic } from "../../src/ingest/sources/generic.ts";
-import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { JsonText, json } from "../../src/store/rows.ts";
 import { createStore } from "../../src/store/store.ts";
 import { DoorJournal, readEntries } from "../../src/webhooks/door-journal.ts";
 import type { ProcessorOptions } from "../../src/webhooks/delivery-processor.ts";
-import { WebhookIntake } from "../../src/webhooks/intake.ts";
+import { testIntake } from "../support/test-intake.ts";
 import { eventually } from "../support/eventually.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
@@ -36,12 +33,8 @@ describe("the door journal (the embedded store's webhook door)", () => {
     );
     const seen: string[] = [];
     const intake = (o: { processing?: ProcessorOptions; held?: Promise<void> } = {}) => {
-      const i = new WebhookIntake({
-        clock: systemClock,
-        sources: [generic],
+      const i = testIntake({
         store: createStore(db),
-        logger: silentLogger,
-        secrets: {},
         // Segments sealed by size or age only when the test says so.
         journal: { dir, segmentMs: 600_000 },
         processing: o.processing,

@@ -1,14 +1,12 @@
-import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import type { ParsedDelivery } from "../../src/ingest/types.ts";
-import { generic } from "../../src/ingest/sources/generic.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { createStore } from "../../src/store/store.ts";
 import { takeBatch } from "../../src/webhooks/delivery-processor.ts";
 import { DeliveryGroupCommit } from "../../src/webhooks/group-commit.ts";
-import { WebhookIntake } from "../../src/webhooks/intake.ts";
+import { testIntake } from "../support/test-intake.ts";
 import { testDatabases, perTestDatabases } from "../support/databases.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 
@@ -16,12 +14,8 @@ const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, c
 const lease = () => ({ owner: "test-replica", ms: 15_000 });
 /** The intake with a handler that sees each alert's name (and throws for the ones `fails` names). */
 const intakeSeeing = (store: ReturnType<typeof createStore>, seen: string[], fails = (_name: string) => false) =>
-  new WebhookIntake({
-    clock: systemClock,
-    sources: [generic],
+  testIntake({
     store,
-    logger: silentLogger,
-    secrets: {},
     processing: { retryBaseMs: 60_000 },
     handlers: {
       async ingest(d) {

@@ -2,14 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/domain/clock.ts";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
 import { generic } from "../../src/ingest/sources/generic.ts";
-import { silentLogger } from "../../src/log.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
-import { WebhookIntake } from "../../src/webhooks/intake.ts";
+import { testIntake } from "../support/test-intake.ts";
 import { OpeningLane } from "../../src/webhooks/opening-lane.ts";
 import { eventually } from "../support/eventually.ts";
 
@@ -51,12 +49,8 @@ describe("the priority lane in a storm", () => {
     const seen: string[] = [];
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const intake = new WebhookIntake({
-      clock: systemClock,
-      sources: [generic],
+    const intake = testIntake({
       store: createStore(db),
-      logger: silentLogger,
-      secrets: {},
       journal: { dir, segmentMs: 600_000 },
       processing: { gatherMs: 0, maxQueued: 1, pollMs: 50 },
       handlers: {

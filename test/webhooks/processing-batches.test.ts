@@ -1,12 +1,10 @@
-import { systemClock } from "../../src/domain/clock.ts";
 import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
 import { generic } from "../../src/ingest/sources/generic.ts";
-import { silentLogger } from "../../src/log.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
-import { WebhookIntake } from "../../src/webhooks/intake.ts";
+import { testIntake } from "../support/test-intake.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const delivery = (n: number) =>
@@ -19,12 +17,8 @@ describe("processing batches in a storm", () => {
       const batches: string[][] = [];
       let release!: () => void;
       const firstHeld = new Promise<void>((r) => (release = r));
-      const intake = new WebhookIntake({
-        clock: systemClock,
-        sources: [generic],
+      const intake = testIntake({
         store: createStore(db),
-        logger: silentLogger,
-        secrets: {},
         processing: { gatherMs: 2000 },
         handlers: {
           async ingest(d) {
@@ -58,12 +52,8 @@ describe("the processing queue's cap", () => {
       const seen: string[] = [];
       let release!: () => void;
       const held = new Promise<void>((r) => (release = r));
-      const intake = new WebhookIntake({
-        clock: systemClock,
-        sources: [generic],
+      const intake = testIntake({
         store,
-        logger: silentLogger,
-        secrets: {},
         processing: { gatherMs: 0, maxQueued: 2, pollMs: 50 },
         handlers: {
           async ingest(d) {

@@ -7,7 +7,7 @@ import { inQuietHours, type CloudWatchSli, type ResolvedSli } from "../sli-confi
 import { fetchCloudWatch, fetchPrometheus, labelSignature, type FetchedSeries } from "./fetch.ts";
 import type { AdvisoryLockLeader } from "./leader.ts";
 import type { AnomalyReporter } from "./reporter.ts";
-import { systemClock, type Clock } from "../../domain/clock.ts";
+import { type Clock } from "../../domain/clock.ts";
 
 /**
  * The SLI poller: node-cron jobs that, on the replica holding the poll lock, fetch every SLI's new

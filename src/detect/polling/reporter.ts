@@ -12,7 +12,7 @@ import { formatSliDelta, formatSliValue, describeKind, plainAnomalyPresenter, ty
 import { readableUtc } from "../../text/slack-markup.ts";
 import { comparedWithUsual } from "../../text/words.ts";
 import { UploadError, uploadToThread } from "./upload.ts";
-import { systemClock, type Clock } from "../../domain/clock.ts";
+import { type Clock } from "../../domain/clock.ts";
 import { backoffMs } from "../../domain/backoff.ts";
 
 /**

@@ -20,7 +20,7 @@ import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 import { plural } from "../../text/words.ts";
 import { withLock } from "../../store/locks.ts";
-import { systemClock, type Clock } from "../../domain/clock.ts";
+import { type Clock } from "../../domain/clock.ts";
 
 /** Advisory lock namespace: one diagnosis publication per incident at a time, across replicas. */
 
