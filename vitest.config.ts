@@ -13,7 +13,7 @@ import { defineConfig } from "vitest/config";
  * `npm test` runs all three.
  */
 const root = fileURLToPath(new URL(".", import.meta.url));
-const E2E = /startTestAisre|support\/process|prometheus-stack|playwright|startAisre\(/;
+const E2E = /startTestAisre|support\/process|prometheus-stack|playwright|startAisre\(|chaos\/cases/;
 const INTEGRATION = /startSim\(|webhookDoor|incidentServiceOnMemory|sandbox\/[a-z]+\/harness|openDb|openPgliteDb|listenerServices|testDatabases|support\/databases|serveRouter|createServer|\.listen\(|startSandbox|[hH]arness\(|FakeOpenAI|createSimulatedSystem|spawn|execFile/;
 
 function testFiles(dir: string): string[] {
