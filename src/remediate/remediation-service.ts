@@ -356,7 +356,10 @@ export class RemediationService {
     await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: `Started (${who})`, ok: true });
     await auditAction(this.o.store, actor, "started", a, { how, approvedBy: approvers });
     void this.cards.refresh(a.id);
-    const run = this.executor.run(a, def, decision.limits, actor).finally(() => this.running.delete(run));
+    const run = this.executor
+      .run(a, def, decision.limits, actor)
+      .catch((e: unknown) => this.o.logger.error({ err: e, action: a.id }, "the action's run stopped on an error (its verification is taken over after a restart)"))
+      .finally(() => this.running.delete(run));
     this.running.add(run);
     return { ok: true, message: `:arrow_forward: Running *${a.detail.title}* on \`${a.target.service}\`; the card in the thread shows the progress.`, state: "running" };
   }
@@ -596,10 +599,13 @@ export class RemediationService {
       const a = await this.records.get(id);
       if (!a) continue;
       this.verifying.add(id);
-      const run = this.executor.verify(a).finally(() => {
-        this.running.delete(run);
-        this.verifying.delete(id);
-      });
+      const run = this.executor
+        .verify(a)
+        .catch((e: unknown) => this.o.logger.error({ err: e, action: id }, "the verification stopped on an error (another replica takes it over when its lease runs out)"))
+        .finally(() => {
+          this.running.delete(run);
+          this.verifying.delete(id);
+        });
       this.running.add(run);
     }
   }
