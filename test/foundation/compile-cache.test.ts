@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
+import { WORKER_MODULES } from "../support/pglite-template.ts";
 
 /** How many of Node's TypeScript-stripper modules a new worker thread loaded while importing `modules`. */
 async function stripperLoadsIn(modules: string[]): Promise<number> {
@@ -21,7 +22,7 @@ async function stripperLoadsIn(modules: string[]): Promise<number> {
 describe("compile cache across threads", () => {
   it("a test's worker thread finds the product's worker modules stripped already (the global setup warmed the cache): Node's TypeScript stripper (WebAssembly) never starts in it", async () => {
     expect(process.env.NODE_COMPILE_CACHE).toBeTruthy();
-    const modules = ["../../src/charts/render-worker.ts", "../../src/store/pglite-worker.ts", "../../src/store/pglite-template.ts"].map((m) => new URL(m, import.meta.url).href);
+    const modules = WORKER_MODULES.map((m) => new URL(m, new URL("../support/", import.meta.url)).href);
     expect(await stripperLoadsIn(modules)).toBe(0);
   });
 });

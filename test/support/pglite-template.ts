@@ -44,7 +44,7 @@ export default async function setup(project: TestProject): Promise<void> {
 }
 
 /** The modules the product's worker threads load (their entries and what those import at run time). */
-const WORKER_MODULES = ["../../src/charts/render-worker.ts", "../../src/store/pglite-worker.ts", "../../src/store/pglite-template.ts"];
+export const WORKER_MODULES = ["../../src/charts/render-worker.ts", "../../src/store/pglite-worker.ts", "../../src/store/pglite-template.ts"];
 
 /**
  * Strips and compiles the worker threads' modules into Node's compile cache once, in a process of its
