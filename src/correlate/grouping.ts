@@ -54,6 +54,24 @@ export const DEFAULT_GROUPING: GroupingOptions = { windowMs: 30 * 60_000, maxHop
 
 export type GroupingDecision = { kind: "join"; incidentId: string; reason: string; score: number } | { kind: "new"; reason: string };
 
+/**
+ * How strong another incident's claim must be to take an alert from the incident it belongs to:
+ * the alert's own service or the suspected cause (5, 6), a symptom downstream of it (3). A weaker
+ * one (a dependency failing at the same time, 2; a symptom back after a verified fix, 1; alike
+ * labels) does not: the alert stays with its incident, or reopens it when it was resolved.
+ */
+export const STRONG_CLAIM = 3;
+
+/**
+ * Incident identity, one rule for an open and a resolved incident alike: whether the grouping's
+ * decision takes an alert away from `ownId`, the incident it belongs to (the one whose alert fired
+ * again, or the resolved one in which its service alerted: never among the open incidents grouped,
+ * so it may go unnamed). Only a strong claim of another incident does.
+ */
+export function takesAlertFrom(decision: GroupingDecision, ownId: string | undefined): decision is Extract<GroupingDecision, { kind: "join" }> {
+  return decision.kind === "join" && decision.incidentId !== ownId && decision.score >= STRONG_CLAIM;
+}
+
 /** Labels that say where an alert is, not what it is about: compared for similarity. */
 const LOCATION_LABELS = ["cluster", "namespace", "env", "environment", "region", "job", "alertname", "instance"];
 
@@ -270,7 +288,7 @@ export interface MergePlan {
  */
 export function mergeFor(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): MergePlan | undefined {
   if (!alert.service || alert.status !== "firing") return undefined;
-  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= 3 && !changeBehind(c.inc, changes, options));
+  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= STRONG_CLAIM && !changeBehind(c.inc, changes, options));
   if (strong.length < 2) return undefined;
   const first = (c: (typeof strong)[number]) => c.inc.openedAtMs ?? c.inc.lastActivityMs;
   const [survivor, ...rest] = [...strong].sort((a, b) => first(a) - first(b));

@@ -4,7 +4,7 @@ import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
-import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
+import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, takesAlertFrom, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -257,10 +257,10 @@ export class IncidentService {
       let reason: string | undefined;
       if (incident && incident.status !== "resolved" && prev?.status === "resolved" && alert.status === "firing" && !isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle)) {
         // Fired again while its incident is still open: a new occurrence, grouped again. Another open
-        // incident that explains it (its symptom, or its own service) takes it — the fault it was
-        // part of may be fixed and this a new one — otherwise it stays.
+        // incident with a strong claim (its symptom, or its own service) takes it — the fault it was
+        // part of may be fixed and this a new one — otherwise it stays (the same rule as a reopen's).
         const again = this.group(alert, now, views, changes);
-        if (again.kind === "join" && again.incidentId !== incident.id && again.score >= 3 && incidents.get(again.incidentId)) {
+        if (takesAlertFrom(again, incident.id) && incidents.get(again.incidentId)) {
           incident = incidents.get(again.incidentId);
           reason = `fired again; ${again.reason}`;
         }
@@ -276,7 +276,8 @@ export class IncidentService {
                   ownService: true,
                   flapping: isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle),
                   anomaly: alert.source === "anomaly",
-                  openIncidentExplainsIt: this.group(alert, now, views, changes).kind === "join",
+                  // Only a strong claim of an open incident keeps its own alert from reopening it (the open path's rule).
+                  openIncidentExplainsIt: takesAlertFrom(this.group(alert, now, views, changes), incident.id),
                 },
                 this.o.lifecycle,
               )
@@ -878,11 +879,12 @@ export class IncidentService {
 
   /**
    * The incident resolved within the reopen window in which the alert's service alerted (not only
-   * appeared through an anomaly), unless an open incident already takes the alert.
+   * appeared through an anomaly), unless an open incident has a strong claim on the alert.
    */
   private async recentlyResolvedFor(s: Store, alert: Alert, now: number, views: Map<string, OpenIncidentView>, changes: readonly RecentChange[]): Promise<Incident | undefined> {
     if (!alert.service) return undefined;
-    if (this.group(alert, now, views, changes).kind === "join") return undefined;
+    // Decided before the look-up (a storm's alerts mostly have a strong claim): a resolved incident is never among the open ones grouped.
+    if (takesAlertFrom(this.group(alert, now, views, changes), undefined)) return undefined;
     const since = new Date(now - this.o.lifecycle.reopenWindowMs).toISOString();
     const candidate = await s.incidents.resolvedSinceWithAlertingService(alert.service, since);
     if (!candidate) return undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { relation, type Topology } from "../../src/domain/topology.ts";
-import { changeBehind, DEFAULT_GROUPING, dependencyPath, groupAlert, mergeFor, labelSimilarity, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
+import { changeBehind, DEFAULT_GROUPING, dependencyPath, groupAlert, mergeFor, labelSimilarity, takesAlertFrom, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, recordFlip, shouldResolve } from "../../src/correlate/lifecycle.ts";
 
 const shop: Topology = {
@@ -137,6 +137,27 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(firing("RedisEvictionsHigh", "cache", 19), at(19), [cart], sim, undefined, deploys)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
     // Without the rollout, payments failing with checkout is the cause the incident was waiting for.
     expect(groupAlert(firing("error-ratio anomaly", "payments", 19), at(19), [cart], sim)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
+  });
+
+  it("only a strong claim takes an alert from its own incident, open or resolved: the cache failing with cart's rollout does not take the cache's alert (flapping:cascading-failure+crashloop-config#3)", () => {
+    const cart = inc("INC-CART", { services: ["cart"], openedMin: 15, onsets: { cart: 15 } });
+    const deploys: RecentChange[] = [{ service: "cart", atMs: at(12), what: "deploy 1.8.0" }];
+    // The cache's alert back: cart's incident explains it only as a dependency failing together (a weak claim).
+    const weak = groupAlert(firing("RedisEvictionsHigh", "cache", 16), at(16), [cart], sim, undefined, deploys);
+    expect(weak).toMatchObject({ kind: "join", incidentId: "INC-CART", score: 2 });
+    expect(takesAlertFrom(weak, "INC-CACHE")).toBe(false);
+    // The same whether the cache's incident is open or resolved (then it is not among the open ones grouped).
+    expect(takesAlertFrom(weak, undefined)).toBe(false);
+    // A symptom downstream of the incident, or its own service, is a strong claim: it takes the alert.
+    const down = groupAlert(firing("SLOErrorBudgetBurn", "frontend", 16), at(16), [cart], sim, undefined, deploys);
+    expect(down).toMatchObject({ kind: "join", incidentId: "INC-CART", score: 3 });
+    expect(takesAlertFrom(down, "INC-OLD")).toBe(true);
+    expect(takesAlertFrom(down, undefined)).toBe(true);
+    const own = groupAlert(firing("KubePodCrashLooping", "cart", 16), at(16), [cart], sim, undefined, deploys);
+    expect(takesAlertFrom(own, "INC-OLD")).toBe(true);
+    // Never from the incident that claims it, nor when nothing claims it.
+    expect(takesAlertFrom(own, "INC-CART")).toBe(false);
+    expect(takesAlertFrom({ kind: "new", reason: "none" }, "INC-OLD")).toBe(false);
   });
 
   it("a downstream symptom of the incident's service joins it (checkout fails under the cache incident)", () => {

@@ -107,6 +107,38 @@ describe("flap damping and incident identity", () => {
     expect((await store.alerts.get("fp-ContainerMemoryNearLimit-order-processor"))!.incidentId).toBe(second.opened[0]);
   });
 
+  it("the cache's alert back after its incident resolved reopens it, though cart's rollout incident (opened meanwhile) weakly claims it as a dependency failing together", async () => {
+    // flapping:cascading-failure+crashloop-config#3: the cache's alert joined cart's incident instead of reopening its own.
+    const withCart: Topology = { services: [...topology.services, "cart"], edges: [...topology.edges, { from: "frontend", to: "cart" }, { from: "cart", to: "cache" }] };
+    // The same alert again (same fingerprint), and another alert on the cache (the same service).
+    for (const back of ["RedisEvictionsHigh", "RedisMemoryHigh"]) {
+      now = T0;
+      const own = await incidentServiceOnMemory(withCart, () => now);
+      try {
+        const cache = firstOf((await own.incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] })).opened);
+        now += 3 * M;
+        await own.incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", T0)], changes: [] });
+        now += 6 * M;
+        expect(await own.incidents.autoResolve()).toEqual([cache]);
+        // cart 1.8.0 rolled out, crash-looping right after: an incident of its own.
+        now += M;
+        await own.incidents.ingest({ alerts: [], changes: [{ id: "d-cart", source: "github", kind: "deploy", service: "cart", version: "1.8.0", previousVersion: "1.7.4", at: iso(now) }] });
+        now += 2 * M;
+        const cart = firstOf((await own.incidents.ingest({ alerts: [alert("KubePodCrashLooping", "cart", "firing", now)], changes: [] })).opened);
+        expect(cart).not.toBe(cache);
+        // The cache alerts again a minute later: cart's incident explains it only weakly (cart calls the cache, its rollout may disturb it).
+        now += M;
+        const again = await own.incidents.ingest({ alerts: [alert(back, "cache", "firing", now)], changes: [] });
+        expect(again.opened).toEqual([]);
+        expect((await own.store.incidents.get(cache))!.status).toBe("open");
+        expect((await own.store.alerts.get(`fp-${back}-cache`))!.incidentId).toBe(cache);
+        expect((await own.store.incidents.get(cart))!.services).toEqual(["cart"]);
+      } finally {
+        await own.db.close();
+      }
+    }
+  });
+
   it("its own alert, firing again within the window with nothing else open, reopens it; after the window, a new incident", async () => {
     const id = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
     now += 2 * M;
