@@ -51,6 +51,12 @@ const RENDER_PAGE = 50;
 /** A render that failed, or waits for its message's post, is claimable again after this long. */
 const RENDER_RETRY_MS = 1000;
 
+/**
+ * What another capability records in the transaction of a status change (`tx`): it commits with the
+ * change or not at all (the postmortem's hold on a resolution, dropped by a reopen).
+ */
+export type StatusChangeHook = (tx: Store, change: { incident: Incident; from: IncidentStatus; by: string; mergedInto?: string }) => Promise<void>;
+
 /** Queues an incident's render through `s` (the render's transaction): "later" gives it back for a moment. */
 type Render = (s: Store, incident: Incident) => Promise<"done" | "later">;
 
@@ -86,6 +92,7 @@ export class IncidentService {
   /** This replica's name on the renders it claims (incident_renders). */
   private readonly renderOwner = leaseOwner();
   private resolutionQuestion?: (incidentId: string) => Promise<SlackMessage | undefined>;
+  private readonly statusHooks: StatusChangeHook[] = [];
   private readonly flips = new Map<string, number[]>();
   private readonly decisions = new KeyedSerialQueue();
 
@@ -609,7 +616,17 @@ export class IncidentService {
     await s.outbox.enqueue({ channel: updated.channel ?? this.o.defaultChannel, method: "chat.postMessage", payload: { ...msg, thread_ts: rootRef(updated.id) } });
     await s.renders.want([{ incidentId: updated.id, part: "card" }]);
     await this.publish(s, notify, { kind: "status", incident: updated, from, by });
+    for (const hook of this.statusHooks) await hook(s, { incident: updated, from, by, ...(typeof extra.mergedInto === "string" ? { mergedInto: extra.mergedInto } : {}) });
     return updated;
+  }
+
+  /** Registers work to record in each status change's own transaction; returns the unregister function. */
+  onStatusChange(hook: StatusChangeHook): () => void {
+    this.statusHooks.push(hook);
+    return () => {
+      const i = this.statusHooks.indexOf(hook);
+      if (i >= 0) this.statusHooks.splice(i, 1);
+    };
   }
 
   async declare(i: { title: string; severity: Severity; services: string[]; by: string }): Promise<Incident> {

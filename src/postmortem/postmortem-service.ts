@@ -1,4 +1,3 @@
-import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { AppError } from "../errors.ts";
 import type { IncidentService } from "../incident/incident-service.ts";
 import type { FollowUpItem } from "../integrations/jira/port.ts";
@@ -18,6 +17,9 @@ import { keyTimeline } from "./timeline.ts";
 import { isoNow, type Clock } from "../domain/clock.ts";
 import { plural } from "../text/words.ts";
 import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
+import { LeaseLoop } from "../async/lease-loop.ts";
+import { backoffMs } from "../domain/backoff.ts";
+import type { PostmortemHold } from "../store/repos/postmortem-holds.ts";
 import { itemAt } from "../domain/indexed.ts";
 
 /**
@@ -63,12 +65,19 @@ export interface PostmortemServiceOptions {
    * drafted at once.
    */
   resolveHoldMs?: number;
-  /** How often (wall clock) the held resolutions are compared with the system's time. */
+  /** How often (wall clock) an idle replica looks for drafts due (system time). */
   holdPollMs?: number;
+  /** How long a replica's claim on a due draft holds before another may take it (renewed while it drafts). */
+  holdLeaseMs?: number;
 }
 
 /** The quiet period after which aisre resolves an incident: a resolution that held as long again is drafted. */
 export const RESOLVE_HOLD_MS = 5 * 60_000;
+
+/** How long a claim on a due draft holds (renewed every third of it while drafting; the narrator may take 45 s). */
+const HOLD_LEASE_MS = 30_000;
+/** Attempts at a due draft before it is given up (logged; Regenerate drafts it by hand). */
+const HOLD_MAX_ATTEMPTS = 8;
 
 const PURPOSE = "postmortem";
 
@@ -81,68 +90,108 @@ export class PostmortemService {
   private readonly presenter: PostmortemPresenter;
   private readonly serial = new KeyedSerialQueue();
   private readonly listeners: Array<() => void> = [];
-  /** Resolutions aisre made itself, waiting to have held before their draft (system time). */
-  private readonly holds = new Map<string, { resolvedAt?: string; by: string; dueMs: number }>();
+  /** Drafts due on resolution (`postmortem_holds`), claimed under a lease by whichever replica looks. */
+  private readonly holds: LeaseLoop<string>;
 
   constructor(o: PostmortemServiceOptions) {
     this.o = o;
     this.repo = new PostmortemRepo<PostmortemDoc, SectionKey>(o.store.db);
     this.logger = o.logger.child({ component: "postmortem" });
     this.presenter = o.presenter ?? plainPostmortemPresenter;
+    const leaseMs = o.holdLeaseMs ?? HOLD_LEASE_MS;
+    this.holds = new LeaseLoop({
+      leaseMs,
+      pollMs: o.holdPollMs ?? 1000,
+      up: () => o.store.db.health.up(),
+      pass: () => this.draftHeld(),
+      renew: (ids) => o.store.postmortemHolds.renew(this.holds.owner, ids, leaseMs),
+      logger: this.logger,
+      failed: { pass: "looking for postmortem drafts due failed; retrying", renew: "renewing postmortem draft leases failed" },
+    });
   }
 
+  /**
+   * Drafts on resolution through the store: the resolution's transaction records when its draft is
+   * due (a person's at once, aisre's own once it has held, system time) and a reopen's drops it, so
+   * a replica that dies inside the hold leaves the draft to any other; each replica looks for drafts
+   * due and drafts one under a lease, once.
+   */
   start(): void {
-    const onStatus = (incident: Incident, _from: IncidentStatus, by: string) => {
-      if (incident.status !== "resolved" || !this.o.settings.onResolve) return;
-      const hold = by === "aisre" ? (this.o.resolveHoldMs ?? RESOLVE_HOLD_MS) : 0;
-      if (hold <= 0) {
-        this.draftOnResolve(incident.id, by);
-        return;
-      }
-      // aisre's own resolution is drafted once it has held: the cascading failure's flapping cache
-      // alert resolved its incident at 12 min and reopened it 2 min later, and the draft posted in
-      // between was one more message in the thread and a postmortem of an incident still going on.
-      this.holds.set(incident.id, { resolvedAt: incident.resolvedAt, by, dueMs: this.o.clock.now() + hold });
-    };
-    this.o.incidents.events.on("status", onStatus);
-    this.listeners.push(() => this.o.incidents.events.off("status", onStatus));
-    // The holds are compared with the system's time (a simulation moved by hand included) at a wall-clock pace.
-    const poll = setInterval(() => void this.draftHeld(), this.o.holdPollMs ?? 1000);
-    poll.unref?.();
-    this.listeners.push(() => clearInterval(poll));
+    this.listeners.push(
+      this.o.incidents.onStatusChange(async (tx, { incident, from, by, mergedInto }) => {
+        if (incident.status === "resolved") {
+          // An incident merged into another has its postmortem there.
+          if (!this.o.settings.onResolve || mergedInto) return;
+          // aisre's own resolution is drafted once it has held: the cascading failure's flapping cache
+          // alert resolved its incident at 12 min and reopened it 2 min later, and the draft posted in
+          // between was one more message in the thread and a postmortem of an incident still going on.
+          const hold = by === "aisre" ? (this.o.resolveHoldMs ?? RESOLVE_HOLD_MS) : 0;
+          await tx.postmortemHolds.hold({ incidentId: incident.id, resolvedAt: incident.resolvedAt, by, dueAt: new Date(this.o.clock.now() + hold).toISOString() });
+        } else if (from === "resolved") await tx.postmortemHolds.cancel(incident.id);
+      }),
+    );
+    // A person's resolution is due at once: look now rather than at the next poll.
+    this.listeners.push(this.o.incidents.events.subscribe("status", (incident) => (incident.status === "resolved" ? this.holds.poke() : undefined)));
+    this.holds.start();
   }
 
-  /** Drafts the resolutions that have held; one that was reopened (or resolved again since) is dropped. Runs every holdPollMs. */
-  async draftHeld(): Promise<void> {
-    const now = this.o.clock.now();
-    for (const [id, h] of [...this.holds]) {
-      if (now < h.dueMs) continue;
-      this.holds.delete(id);
-      try {
-        const incident = await this.o.store.incidents.get(id);
-        if (incident?.status === "resolved" && incident.resolvedAt === h.resolvedAt) this.draftOnResolve(id, h.by);
-      } catch (e) {
-        this.logger.error({ err: e, incident: id }, "drafting the postmortem on resolve failed");
-      }
-    }
+  /**
+   * One pass: claims the drafts due by the system's time and drafts them; a resolution reopened (or
+   * resolved again) since its hold was written is dropped. Returns how many it claimed.
+   */
+  async draftHeld(): Promise<number> {
+    const holds = this.o.store.postmortemHolds;
+    const owner = this.holds.owner;
+    const due = await holds.claimDue(owner, isoNow(this.o.clock), 20, this.o.holdLeaseMs ?? HOLD_LEASE_MS);
+    for (const h of due) this.holds.held.add(h.incidentId);
+    await Promise.all(
+      due.map(async (h) => {
+        try {
+          await this.draftDue(h);
+          await holds.done(owner, h.incidentId);
+        } catch (e) {
+          if (h.attempts >= HOLD_MAX_ATTEMPTS) {
+            this.logger.error({ err: e, incident: h.incidentId }, "drafting the postmortem on resolve failed; given up");
+            await holds.done(owner, h.incidentId);
+          } else {
+            this.logger.warn({ err: e, incident: h.incidentId, attempt: h.attempts }, "drafting the postmortem on resolve failed; it will be retried");
+            await holds.retryLater(owner, h.incidentId, backoffMs(h.attempts - 1, { baseMs: 1000, maxMs: 60_000, random: Math.random() }), e instanceof Error ? e.message : String(e));
+          }
+        } finally {
+          this.holds.held.delete(h.incidentId);
+        }
+      }),
+    );
+    return due.length;
   }
 
-  private draftOnResolve(incidentId: string, by: string): void {
-    // An incident merged into another has its postmortem there.
-    void this.o.store.incidents
-      .card(incidentId)
-      .then((card) => (card.mergedInto ? undefined : this.draft(incidentId, by)))
-      .catch((e: unknown) => this.logger.error({ err: e, incident: incidentId }, "drafting the postmortem on resolve failed"));
+  private async draftDue(h: PostmortemHold): Promise<void> {
+    const [incident, card] = await Promise.all([this.o.store.incidents.get(h.incidentId), this.o.store.incidents.card(h.incidentId)]);
+    if (incident?.status !== "resolved" || incident.resolvedAt !== h.resolvedAt || card.mergedInto) return;
+    // A claim after an attempt that saved its draft and then failed (or died) publishes that draft, not a second one.
+    const saved = h.attempts > 1 ? await this.repo.get(h.incidentId) : undefined;
+    if (saved && saved.version > h.baseVersion) await this.run(h.incidentId, () => this.publish(saved));
+    else await this.draft(h.incidentId, h.by);
   }
 
-  /** Stops listening; a draft in progress gets a bounded chance to finish (it is redone on the next Regenerate). */
+  /**
+   * Stops listening and looking for drafts due; a draft in progress gets a bounded chance to finish
+   * (one due on resolution that does not is drafted by the replica that claims it once its lease runs out).
+   */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
-    this.holds.clear();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
+    await Promise.race([this.holds.stop().then(() => this.serial.idle()), new Promise((r) => setTimeout(r, 5_000).unref?.())]);
   }
 
-  async idle(): Promise<void> {
+  /** Drafts due now are drafted (by this replica or another) and nothing is being drafted here (tests, the eval). */
+  async idle(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.holds.held.size === 0 && (await this.o.store.postmortemHolds.dueCount(isoNow(this.o.clock), this.holds.owner)) === 0) break;
+      if (this.holds.running) this.holds.poke();
+      else await this.draftHeld();
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await this.serial.idle();
   }
 

@@ -18,6 +18,7 @@ import { SyncEchoRepo } from "./repos/sync-echoes.ts";
 import { IncidentRepo } from "./repos/incidents.ts";
 import { KnowledgeRepo } from "./repos/knowledge.ts";
 import { OutboxRepo } from "./repos/outbox.ts";
+import { PostmortemHoldRepo } from "./repos/postmortem-holds.ts";
 import { RetentionRepo } from "./repos/retention.ts";
 import { SettingsRepo } from "./repos/settings.ts";
 import { SlackEventRepo } from "./repos/slack-events.ts";
@@ -53,6 +54,8 @@ export interface Store {
   slackUserWorkspaces: SlackChannelWorkspaceRepo;
   deliveries: DeliveryRepo;
   outbox: OutboxRepo;
+  /** Postmortem drafts waiting for their resolution to hold (written with the resolution, claimed by any replica when due). */
+  postmortemHolds: PostmortemHoldRepo;
   /** Deletes finished bookkeeping rows (processed deliveries, done incident events, sent outbox calls) past their age. */
   retention: RetentionRepo;
   actions: ActionRepo;
@@ -93,6 +96,7 @@ export function createStore(db: Db, clock: Clock = systemClock): Store {
     slackUserWorkspaces: new SlackChannelWorkspaceRepo(db, clock, true),
     deliveries: new DeliveryRepo(db),
     outbox: new OutboxRepo(db),
+    postmortemHolds: new PostmortemHoldRepo(db),
     retention: new RetentionRepo(db),
     actions: new ActionRepo(db),
     audit: new AuditRepo(db, clock),

@@ -1,4 +1,6 @@
-import { systemClock } from "../../src/domain/clock.ts";
+import { clockOf, systemClock } from "../../src/domain/clock.ts";
+import { itemAt } from "../../src/domain/indexed.ts";
+import { PostmortemService, type PostmortemServiceOptions } from "../../src/postmortem/postmortem-service.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { blockKitRemediationPresenter } from "../../blocks/remediation-card.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -35,7 +37,8 @@ import { FakeVerifier, remediationHarness } from "../remediate/fakes.ts";
 /**
  * Work a replica had begun is finished by another when it dies (simulated in-process: the first
  * holder stops and its lease is abandoned), without starting it again from the beginning and
- * without doing anything twice.
+ * without doing anything twice; work due later (a postmortem held on resolution) is done by a replica
+ * that was not there when it was scheduled.
  */
 
 describe.each(testDatabases())("remediation verification taken over on $name", { timeout: 120_000 }, (tdb) => {
@@ -227,5 +230,113 @@ describe.each(testDatabases())("PagerDuty escalation taken over on $name", { tim
     expect(told).toHaveLength(1);
     expect((await b.links.get(inc.id, "pagerduty"))?.synced).toMatchObject({ level: 2 });
     await B.sync.stop();
+  });
+});
+
+describe.each(testDatabases())("a postmortem held on resolution, taken over on $name", { timeout: 120_000 }, (tdb) => {
+  const { open, cleanup } = perTestDatabases(tdb);
+  let now = Date.parse("2026-11-23T10:00:00Z");
+  const clock = clockOf(() => now);
+
+  /** Two stores on one database, as two replicas see it (PGlite: the same handle), on the system's clock moved by hand. */
+  const two = async (): Promise<[Store, Store]> => {
+    const db = await open();
+    const other = await secondReplica(db);
+    if (other !== db) cleanup.push(() => other.close());
+    return [createStore(db, clock), createStore(other, clock)];
+  };
+
+  /** One replica's incident and postmortem services; `kept` is how its drafts reach the thread. */
+  const replica = (store: Store, kept?: PostmortemServiceOptions["kept"]) => {
+    const incidents = new IncidentService({ clock, store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", threadFlushMs: 0 });
+    const postmortems = new PostmortemService({
+      store,
+      incidents,
+      settings: syncSettings({}, { project: "OPS", issueType: "Incident" }).postmortem,
+      people: { slackName: async (id) => id },
+      kept: kept ?? new KeptMessages({ store, defaultChannel: "#incidents", logger: silentLogger }),
+      redact: (t) => t,
+      logger: silentLogger,
+      clock,
+      holdPollMs: 20,
+      holdLeaseMs: 600,
+    });
+    postmortems.start();
+    return { incidents, postmortems };
+  };
+
+  const resolvedByAisre = async (r: ReturnType<typeof replica>, service: string) => {
+    const opened = await r.incidents.ingest({
+      alerts: [{ fingerprint: `fp-${service}`, source: "alertmanager", name: "RedisEvictionsHigh", status: "firing", severity: "sev2", service, summary: "evicting", labels: { alertname: "RedisEvictionsHigh", service }, startsAt: new Date(now - 60_000).toISOString() }],
+      changes: [],
+    });
+    const id = opened.opened[0];
+    defined(id, "incident");
+    await r.incidents.changeStatus(id, "resolved", "aisre", "all alerts resolved and quiet for 5 min");
+    return id;
+  };
+  const postmortemPosts = async (store: Store, id: string) => Number(itemAt(await store.db.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE method = 'chat.postMessage' AND payload->'_meta'->'record'->>'purpose' = 'postmortem' AND payload->'_meta'->'record'->>'incidentId' = $1", [id]), 0).n);
+  const drafted = async (store: Store, id: string) => (await store.timeline.list(id, ["note"])).filter((e) => e.data.postmortem === true).map((e) => e.text.replace(/ \(.*$/, ""));
+
+  it("a replica that dies inside the hold is replaced by one that drafts it when the hold is over, in the system's time", async () => {
+    const [a, b] = await two();
+    const A = replica(a);
+    const id = await resolvedByAisre(A, "cache");
+    // Two minutes into the hold, replica A is gone (its process, and any timer it had, with it).
+    now += 2 * 60_000;
+    await A.postmortems.stop();
+
+    const B = replica(b);
+    await B.postmortems.idle();
+    expect(await B.postmortems.get(id)).toBeUndefined();
+    expect(await b.postmortemHolds.get(id)).toMatchObject({ by: "aisre", attempts: 0 });
+    // The hold is over (5 min after the resolution): B drafts it, once.
+    now += 3 * 60_000;
+    await B.postmortems.idle();
+    expect(await B.postmortems.get(id)).toMatchObject({ version: 1, status: "draft" });
+    expect(await b.postmortemHolds.get(id)).toBeUndefined();
+    expect(await postmortemPosts(b, id)).toBe(1);
+    expect(await drafted(b, id)).toEqual(["Postmortem drafted"]);
+    await B.postmortems.stop();
+  });
+
+  it("a replica that dies while drafting (its draft saved, not yet in the thread) leaves it to another, which publishes that draft instead of a second", async () => {
+    const [a, b] = await two();
+    // Replica A saves its draft and dies before the thread message is queued.
+    let reached = false;
+    const A = replica(a, {
+      upsert: () => {
+        reached = true;
+        return never();
+      },
+    });
+    const id = await resolvedByAisre(A, "payments");
+    now += 5 * 60_000;
+    await eventually(async () => (reached ? true : undefined), "replica A drafting");
+    void A.postmortems.stop(); // no more lease renewals: A is gone (its draft never finishes)
+    await a.db.query("UPDATE postmortem_holds SET lease_until = now() - interval '1 second' WHERE incident_id = $1", [id]);
+
+    const B = replica(b);
+    await B.postmortems.idle();
+    expect(await B.postmortems.get(id)).toMatchObject({ version: 1 });
+    expect(await b.postmortemHolds.get(id)).toBeUndefined();
+    expect(await postmortemPosts(b, id)).toBe(1);
+    expect(await drafted(b, id)).toEqual(["Postmortem drafted"]);
+    await B.postmortems.stop();
+  });
+
+  it("a reopen inside the hold drops it for every replica: nobody drafts a postmortem of an incident still going on", async () => {
+    const [a, b] = await two();
+    const A = replica(a);
+    const B = replica(b);
+    const id = await resolvedByAisre(A, "checkout");
+    now += 2 * 60_000;
+    await B.incidents.changeStatus(id, "open", "aisre", "RedisEvictionsHigh on checkout fired again");
+    now += 10 * 60_000;
+    await Promise.all([A.postmortems.idle(), B.postmortems.idle()]);
+    expect(await a.postmortemHolds.get(id)).toBeUndefined();
+    expect(await A.postmortems.get(id)).toBeUndefined();
+    expect(await postmortemPosts(a, id)).toBe(0);
+    await Promise.all([A.postmortems.stop(), B.postmortems.stop()]);
   });
 });

@@ -172,11 +172,16 @@ describe("a resolution aisre made itself", () => {
   it("is drafted once it has held: a flapping alert's first lull resolves the incident and its next flip reopens it, with no postmortem in between", async () => {
     const inc = await hh.open({ service: "cache" });
     // The cache's evictions went quiet: aisre resolves; they fire again two minutes later.
+    const resolvedAt = clock.t;
     await hh.incidents.changeStatus(inc.id, "resolved", "aisre", "all alerts resolved and quiet for 5 min");
     await hh.settle();
+    // The hold is in the store, due in the system's time (not this process's timers).
+    expect(await hh.store.postmortemHolds.get(inc.id)).toMatchObject({ by: "aisre", dueAt: new Date(resolvedAt + RESOLVE_HOLD_MS).toISOString() });
     clock.t += 2 * 60_000;
     await hh.incidents.changeStatus(inc.id, "open", "aisre", "RedisEvictionsHigh on cache fired again");
     await hh.settle();
+    // The reopen dropped it, in its own transaction.
+    expect(await hh.store.postmortemHolds.get(inc.id)).toBeUndefined();
     // The first resolution's hold runs out while the incident is open: nothing to draft.
     clock.t += RESOLVE_HOLD_MS;
     await hh.sync.postmortems.draftHeld();
@@ -192,14 +197,26 @@ describe("a resolution aisre made itself", () => {
     const p = await eventually(async () => hh.sync.postmortems.get(inc.id), "the postmortem draft");
     await hh.settle();
     expect(p.version).toBe(1);
+    expect(await hh.store.postmortemHolds.get(inc.id)).toBeUndefined();
     expect(p.timeline.map((m) => m.text)).toContain("Status resolved → open: RedisEvictionsHigh on cache fired again");
     expect((await hh.thread(inc.id)).filter((m) => m.includes("postmortem_edit"))).toHaveLength(1);
   });
 
-  it("a person's resolution is drafted at once", async () => {
+  it("a person's resolution is drafted at once (the system's clock not moved)", async () => {
     const inc = await hh.open({ service: "payments" });
     await hh.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "restarted payments");
     const p = await eventually(async () => hh.sync.postmortems.get(inc.id), "the postmortem draft");
     expect(p.version).toBe(1);
+  });
+
+  it("an incident merged into another gets no postmortem of its own when its hold comes due", async () => {
+    const inc = await hh.open({ service: "orders" });
+    await hh.store.incidents.mergeCard(inc.id, { mergedInto: "INC-ELSEWHERE" });
+    await hh.incidents.changeStatus(inc.id, "resolved", "aisre", "merged into INC-ELSEWHERE: one failure");
+    clock.t += RESOLVE_HOLD_MS;
+    await hh.settle();
+    await hh.sync.postmortems.draftHeld();
+    await hh.sync.postmortems.idle();
+    expect(await hh.sync.postmortems.get(inc.id)).toBeUndefined();
   });
 });
