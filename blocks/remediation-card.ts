@@ -56,8 +56,10 @@ function statusLine(a: RemediationAction): string {
       return ":white_check_mark: *Skipped*: the symptoms had already recovered.";
     case "rejected":
       return `:no_entry_sign: *Dismissed*. ${lastStep(a) ?? ""}`;
-    case "stale":
-      return ":hourglass: *Withdrawn*: the incident was resolved before it ran.";
+    case "stale": {
+      const into = (a.result as { mergedInto?: unknown } | undefined)?.mergedInto;
+      return typeof into === "string" ? `:hourglass: *Withdrawn*: this incident was merged into ${esc(into)} before it ran; its remedy is decided in that thread.` : ":hourglass: *Withdrawn*: the incident was resolved before it ran.";
+    }
   }
 }
 

@@ -228,7 +228,10 @@ export class OutboxSender {
     }
     // A post is marked in flight first: if this replica dies before recording the answer, whoever
     // sends next looks for it in the channel instead of posting it twice.
-    if (item.method === "chat.postMessage") await this.store.outbox.markInFlight(item.id);
+    // One cancelled since it was read (an action card withdrawn before it went out) is not posted.
+    if (item.method === "chat.postMessage") {
+      if (!(await this.store.outbox.markInFlight(item.id))) return;
+    }
     // An edit that coalesces (the card's) has its key freed first, so an edit queued while this one
     // is made is sent after it, not lost; one replaced since it was read goes next time as it is now.
     else if (item.dedupeKey && JSON.stringify(await this.store.outbox.releaseKey(item.id)) !== JSON.stringify(item.payload)) return;

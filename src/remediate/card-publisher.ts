@@ -60,6 +60,17 @@ export class ActionCards {
     this.changed?.();
   }
 
+  /**
+   * Takes the card's post out of the queue when it has not gone out yet (its action was withdrawn
+   * before anyone could see it: a card posted only to show "withdrawn" is noise in the thread).
+   * False when it was posted (or is being posted): edit it instead.
+   */
+  async cancelPost(a: RemediationAction, why: string): Promise<boolean> {
+    const cancelled = await this.store.outbox.cancelUntried(`action-post:${a.id}`, why);
+    if (cancelled) this.changed?.();
+    return cancelled;
+  }
+
   /** A separate short message in the thread (failures, escalations): what must not be missed. */
   async note(a: RemediationAction, text: string): Promise<void> {
     const msg = this.presenter().note(a, text);

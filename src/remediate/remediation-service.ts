@@ -461,7 +461,9 @@ export class RemediationService {
     if (incident.status !== "resolved") return;
     this.withdrawing++;
     try {
-      await this.withdrawPending(incident.id, by);
+      // Merged into another incident (one failure seen from two sides): its remedy is decided there.
+      const mergedInto = (await this.o.store.incidents.card(incident.id)).mergedInto;
+      await this.withdrawPending(incident.id, by, mergedInto);
     } finally {
       this.withdrawing--;
     }
@@ -484,21 +486,26 @@ export class RemediationService {
    * The withdrawal takes the lock a recommendation is created under: one being created as the
    * incident resolves is either refused (it sees the resolution) or withdrawn here.
    */
-  async withdrawPending(incidentId: string, by: string): Promise<number> {
+  async withdrawPending(incidentId: string, by: string, mergedInto?: string): Promise<number> {
+    const reason = mergedInto ? `incident merged into ${mergedInto}` : "incident resolved";
     const withdrawn = await withLock(this.o.store.db, "remediate", async (tx) => {
       const records = new ActionRecords(tx);
       const out: RemediationAction[] = [];
       for (const a of await records.byIncident(incidentId)) {
         if (a.state !== "pending" && a.state !== "advised") continue;
-        if (await records.transition(a.id, [a.state], "stale", { reason: "incident resolved" })) out.push(a);
+        if (await records.transition(a.id, [a.state], "stale", { reason, ...(mergedInto ? { mergedInto } : {}) })) out.push(a);
       }
       return out;
     });
     for (const a of withdrawn) {
-      await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: "Withdrawn: the incident was resolved before it ran", ok: false });
-      await auditAction(this.o.store, by, "stale", a, { reason: "incident resolved" });
+      // A card still waiting to go out is not posted at all: a merge right after the proposal posted
+      // it and withdrew it at once (cascading-failure's payments incident folded into the cache's).
+      const unseen = await this.cards.cancelPost(a, reason);
+      const text = mergedInto ? `Withdrawn: the incident was merged into ${mergedInto} before it ran; its remedy is decided there` : "Withdrawn: the incident was resolved before it ran";
+      await this.records.addStep(a.id, { at: new Date(this.clock.now()).toISOString(), text: unseen ? `${text} (its card was never posted)` : text, ok: false });
+      await auditAction(this.o.store, by, "stale", a, { reason, cardPosted: !unseen });
       // Queued now (counted in pendingWork); it waits for the card's post when that is not sent yet.
-      void this.cards.refresh(a.id);
+      if (!unseen) void this.cards.refresh(a.id);
     }
     return withdrawn.length;
   }

@@ -1,10 +1,14 @@
-import { systemClock } from "../../src/domain/clock.ts";
+import { clockOf, systemClock } from "../../src/domain/clock.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { PolicySource } from "../../src/remediate/policy-file.ts";
 import { RemediationService } from "../../src/remediate/remediation-service.ts";
 import { auditNames, BASE_POLICY, remediationHarness, type Harness } from "./fakes.ts";
-import { itemAt } from "../../src/domain/indexed.ts";
+import { firstOf, itemAt } from "../../src/domain/indexed.ts";
+import { IncidentService } from "../../src/incident/incident-service.ts";
+import { createStore } from "../../src/store/store.ts";
+import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
+import { defined } from "../support/defined.ts";
 
 const rollback = { type: "rollback", target: { service: "checkout" }, reason: "bad deploy", evidence: ["5xx 34%"] };
 const hasButtons = (blocks: unknown[]) => JSON.stringify(blocks).includes("remediation_approve");
@@ -34,10 +38,89 @@ describe("guardrails", () => {
   it("resolving the incident withdraws its pending cards", async () => {
     h = await remediationHarness();
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.settle();
     expect(await h.remediation.withdrawPending(h.incident.id, "U_CAROL")).toBe(1);
     await h.settle();
     expect(hasButtons(h.slack.card(actionId!)!.blocks)).toBe(false);
+    expect(JSON.stringify(h.slack.card(actionId!)!.blocks)).toContain("the incident was resolved before it ran");
     expect((await h.remediation.approve(actionId!, "U_ALICE")).message).toMatch(/stale/);
+  });
+
+  it("a card whose post has not gone out when its action is withdrawn is never posted: the thread does not show a card withdrawn at once", async () => {
+    h = await remediationHarness();
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    // The incident resolves before the outbox got to the card's post.
+    expect(await h.remediation.withdrawPending(h.incident.id, "aisre")).toBe(1);
+    await h.settle();
+    expect(h.slack.card(actionId!)).toBeUndefined();
+    expect(JSON.stringify([...h.slack.messages.values()])).not.toContain(actionId!);
+    const a = (await h.remediation.records.get(actionId!))!;
+    expect(a.state).toBe("stale");
+    expect(a.detail.steps.at(-1)?.text).toBe("Withdrawn: the incident was resolved before it ran (its card was never posted)");
+    expect(await auditNames(h)).toContain("remediation.stale");
+    expect(h.remediation.pendingWork()).toBe(0);
+  });
+
+  it("cascading-failure's merge: the payments incident's proposed restart, still on its way to the thread when the incident folds into the cache's, is never posted", async () => {
+    h = await remediationHarness();
+    await h.incidents.changeStatus(h.incident.id, "resolved", "U_CAROL", "not this one");
+    // The incident service the product runs: the shop's call graph, a clock of its own, the withdrawal on resolve wired as the composition root wires it.
+    const topology = {
+      services: ["frontend", "checkout", "payments", "cart", "cache"],
+      edges: [
+        ["frontend", "checkout"],
+        ["frontend", "cart"],
+        ["checkout", "payments"],
+        ["checkout", "cart"],
+        ["cart", "cache"],
+      ].map(([from, to]) => ({ from: from!, to: to! })),
+    };
+    let now = Date.now();
+    const clock = clockOf(() => now);
+    const incidents = new IncidentService({ clock, store: createStore(h.db, clock), logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, threadFlushMs: 0 });
+    const withdrawals: Array<Promise<void>> = [];
+    incidents.events.on("status", (incident, _from, by) => withdrawals.push(h.remediation.incidentStatusChanged(incident, by)));
+    const alert = (name: string, service: string, severity: "sev2" | "sev3" = "sev3", source = "alertmanager") => ({
+      fingerprint: `fp-${name}-${service}`,
+      source,
+      name,
+      status: "firing" as const,
+      severity,
+      service,
+      summary: `${name} on ${service}`,
+      labels: { alertname: name, service },
+      startsAt: new Date(now).toISOString(),
+    });
+    const cache = firstOf((await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache")], changes: [] })).opened);
+    now += 10 * 60_000;
+    const payments = firstOf((await incidents.ingest({ alerts: [alert("p99-latency anomaly", "payments", "sev3", "anomaly")], changes: [] })).opened);
+    const { actionId } = await h.remediation.recommend(payments, { type: "rollout_restart", target: { service: "payments" }, reason: "connection pool exhausted" });
+    defined(actionId, "the proposed restart");
+    // A minute later checkout fails under both: payments' incident is folded into the cache's.
+    now += 60_000;
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", "sev2")], changes: [] });
+    expect((await h.store.incidents.card(payments)).mergedInto).toBe(cache);
+    await Promise.all(withdrawals);
+    await h.settle();
+    // Its thread has no action card (posted, then withdrawn at once, before the fix).
+    expect(h.slack.card(actionId)).toBeUndefined();
+    const a = (await h.remediation.records.get(actionId))!;
+    expect(a).toMatchObject({ state: "stale", result: { mergedInto: cache } });
+    expect(a.detail.steps.at(-1)?.text).toBe(`Withdrawn: the incident was merged into ${cache} before it ran; its remedy is decided there (its card was never posted)`);
+  });
+
+  it("an incident merged into another: its posted card says the remedy is decided in the other thread", async () => {
+    h = await remediationHarness();
+    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    await h.settle();
+    await h.store.incidents.mergeCard(h.incident.id, { mergedInto: "INC-KEPT" });
+    await h.incidents.changeStatus(h.incident.id, "resolved", "aisre", "merged into INC-KEPT: one failure");
+    await h.remediation.incidentStatusChanged((await h.store.incidents.get(h.incident.id))!, "aisre");
+    await h.settle();
+    const card = JSON.stringify(h.slack.card(actionId!)!.blocks);
+    expect(hasButtons(h.slack.card(actionId!)!.blocks)).toBe(false);
+    expect(card).toContain("merged into INC-KEPT before it ran; its remedy is decided in that thread");
+    expect(card).not.toContain("the incident was resolved before it ran");
   });
 
   it("a recommendation made as the incident resolves is refused, not left approvable (its withdrawal already ran)", async () => {

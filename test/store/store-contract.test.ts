@@ -211,6 +211,29 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     await store.outbox.markSent(post.id, { ok: true });
   });
 
+  it("cancels a post never tried (an action card withdrawn before it went out), never one tried, and the sender then finds it gone", async () => {
+    const mine = async () => (await store.outbox.due(500)).filter((d) => d.channel === "CCX");
+    const a = await store.outbox.enqueue({ channel: "CCX", method: "chat.postMessage", payload: { text: "card a", thread_ts: "1.1" }, dedupeKey: "action-post:a" });
+    expect(await store.outbox.cancelUntried("action-post:a", "incident resolved")).toBe(true);
+    expect(await store.outbox.cancelUntried("action-post:a", "incident resolved")).toBe(false);
+    expect(await mine()).toEqual([]);
+    // The sender read it before the cancel: marking it in flight finds it no longer waiting.
+    expect(await store.outbox.markInFlight(a!)).toBe(false);
+    // Its key is free again.
+    expect(await store.outbox.enqueue({ channel: "CCX", method: "chat.postMessage", payload: { text: "card a again", thread_ts: "1.1" }, dedupeKey: "action-post:a" })).toBeDefined();
+    const [again] = await mine();
+    defined(again, "the post queued again");
+    // One being posted (or whose answer was lost) may be in the channel: it stays.
+    expect(await store.outbox.markInFlight(again.id)).toBe(true);
+    expect(await store.outbox.cancelUntried("action-post:a", "incident resolved")).toBe(false);
+    expect((await mine()).map((d) => d.payload.text)).toEqual(["card a again"]);
+    await store.outbox.markSent(again.id, { ok: true });
+    // An edit is never cancelled this way.
+    await store.outbox.enqueue({ channel: "CCX", method: "chat.update", payload: { text: "edit", ts: "1.2" }, dedupeKey: "action-edit:b" });
+    expect(await store.outbox.cancelUntried("action-edit:b", "x")).toBe(false);
+    await store.outbox.markSent(itemAt(await mine(), 0).id, { ok: true });
+  });
+
   it("reports the outbox backlog: unsent calls and the age of the oldest (the lag)", async () => {
     const before = await store.outbox.backlog();
     const x = await store.outbox.enqueue({ channel: "CLAG", method: "chat.postMessage", payload: { text: "x" } });

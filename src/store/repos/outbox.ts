@@ -134,9 +134,24 @@ export class OutboxRepo {
     return Number(row.n);
   }
 
-  /** Marks a call as being made now (its answer not yet recorded). */
-  async markInFlight(id: number): Promise<void> {
-    await this.db.query("UPDATE outbox SET error = 'in_flight' WHERE id = $1 AND sent_at IS NULL", [id]);
+  /** Marks a call as being made now (its answer not yet recorded); false when it is no longer waiting (cancelled meanwhile). */
+  async markInFlight(id: number): Promise<boolean> {
+    return (await this.db.query("UPDATE outbox SET error = 'in_flight' WHERE id = $1 AND sent_at IS NULL RETURNING 1", [id])).length > 0;
+  }
+
+  /**
+   * Takes a post that was never tried out of the queue (what it says no longer holds: an action card
+   * withdrawn before it went out): kept as done with `why`. False when it was tried already (in flight,
+   * its answer perhaps lost: it may be in the channel) or is not queued; the caller edits it instead.
+   */
+  async cancelUntried(dedupeKey: string, why: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE outbox SET sent_at = now(), error = $2, dedupe_key = NULL
+        WHERE dedupe_key = $1 AND sent_at IS NULL AND method = 'chat.postMessage' AND (error IS NULL OR error = 'waiting for the root message')
+       RETURNING 1`,
+      [dedupeKey, `cancelled: ${why}`],
+    );
+    return rows.length > 0;
   }
 
   async retryLater(id: number, delayMs: number, error: string): Promise<void> {
