@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import { inTransaction, type Store } from "../store/store.ts";
 import type { EchoMemory } from "./echo-memory.ts";
 import type { KeptMessages } from "../incident/kept-message.ts";
-import { pagingDecision } from "./paging-policy.ts";
+import { pagingDecision, type PagingDecision } from "./paging-policy.ts";
 import type { People } from "./people.ts";
 import type { OncallPerson, PagingView, SyncPresenter } from "./presenter.ts";
 import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
@@ -161,6 +161,10 @@ export class PagerDutySync {
 
   private async onOpened(incident: Incident): Promise<void> {
     if (!this.o.settings.enabled) return;
+    // Resolved before its opening was handled (merged into another incident at once, the sync behind):
+    // nobody is paged for it and its closed thread gets no paging card (cascading-failure's payments
+    // incident said "Not paged: SEV2 pages" five minutes after it was merged into the cache's).
+    if ((await this.o.store.incidents.get(incident.id))?.status === "resolved") return;
     const decision = pagingDecision(incident, this.o.settings);
     if (decision.page) await this.trigger(incident, "aisre", decision.reason);
     await this.renderCard(incident.id, decision.page ? undefined : decision.reason);
@@ -318,7 +322,11 @@ export class PagerDutySync {
       await this.renderCard(incident.id, decision.page ? undefined : decision.reason);
       return;
     }
-    if (!link || !state || state.status === "resolved") return void (await this.renderCard(incident.id));
+    if (!link || !state || state.status === "resolved") {
+      // A resolved incident never paged whose paging card was never posted gets none now.
+      if (!link && incident.status === "resolved" && !(await this.o.kept.posted(incident.id, PAGING))) return;
+      return void (await this.renderCard(incident.id));
+    }
     try {
       if (incident.status === "acknowledged" && state.status === "triggered") {
         await this.o.echo.remember("pagerduty", link.externalId, "incident.acknowledged");
@@ -635,10 +643,17 @@ export class PagerDutySync {
       severity: incident.severity,
       service: decision.service,
       page: link && state ? { id: link.externalId, number: state.number, url: link.url, status: state.status, assignees: state.assignees ?? [], level: state.level } : undefined,
-      notPaged: link ? undefined : (notPaged ?? decision.reason),
+      notPaged: link ? undefined : (notPaged ?? (await this.notPagedWhy(incident, decision))),
       oncall,
       problem: this.problems.get(incidentId),
     };
+  }
+
+  /** Why an incident has no page: below the paging severity, or over before a page went out (never "Not paged: SEV2 pages"). */
+  private async notPagedWhy(incident: Incident, decision: PagingDecision): Promise<string> {
+    if (!decision.page || incident.status !== "resolved") return decision.reason;
+    const into = (await this.o.store.incidents.card(incident.id)).mergedInto;
+    return into ? `merged into ${into} before a page went out; that incident pages for both` : "resolved before a page went out";
   }
 
   private async renderCard(incidentId: string, notPaged?: string): Promise<void> {

@@ -113,7 +113,23 @@ describe("PagerDuty: paging per the routing settings", () => {
     await h.settle();
     expect((await h.store.incidents.get(inc.id))!.status).toBe("resolved");
     expect(pages(inc.id)).toHaveLength(0);
-    expect((await h.thread(inc.id)).join("\n")).not.toContain("Severity rose");
+    const thread = (await h.thread(inc.id)).join("\n");
+    expect(thread).not.toContain("Severity rose");
+    // The paging card says why nobody was paged in words that hold: not "Not paged: SEV2 pages".
+    expect(thread).not.toContain("Not paged: SEV2 pages");
+    expect(thread).toContain("Not paged: resolved before a page went out.");
+  });
+
+  it("an incident merged into another before its opening was handled pages nobody and gets no paging card in its closed thread", async () => {
+    await h.relay.stop();
+    const inc = await h.open({ service: "refunds", severity: "sev2" });
+    await h.store.incidents.mergeCard(inc.id, { mergedInto: "INC-other" });
+    await h.incidents.changeStatus(inc.id, "resolved", "aisre", "merged into INC-other: both explain it");
+    h.relay.start();
+    await h.settle();
+    expect(pages(inc.id)).toHaveLength(0);
+    expect((await h.thread(inc.id)).join("\n")).not.toContain(":pager:");
+    expect(await h.store.slackMessages.get(inc.id, "paging")).toBeUndefined();
   });
 
   it("a rise handled after the severity fell again is told and paged as it was: it did reach a paging severity", async () => {
