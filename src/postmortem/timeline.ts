@@ -64,22 +64,39 @@ export function keptEnds(maxLines = 80): { head: number; tail: number } {
 export function keyTimelineOfKept(k: { head: TimelineEntry[]; tail: TimelineEntry[]; kept: number; repeats: number }, o: KeyTimelineOptions = {}): KeyMoment[] {
   const maxText = o.maxText ?? 240;
   // "X fired on svc — why it joined": the reason is for the thread, not the timeline.
-  const moment = (e: TimelineEntry): KeyMoment => ({ at: e.at, kind: e.kind, actor: e.actor, text: e.kind === "alert" ? clip(e.text.split(" — ")[0] ?? e.text, maxText) : clip(e.text.replace(/\s+/g, " ").trim(), maxText) });
+  const moment = (e: TimelineEntry): KeyMoment => ({ at: momentAt(e), kind: e.kind, actor: e.actor, text: e.kind === "alert" ? clip(e.text.split(" — ")[0] ?? e.text, maxText) : clip(e.text.replace(/\s+/g, " ").trim(), maxText) });
   const max = o.maxLines ?? 80;
   if (k.kept > max) {
     const dropped = k.kept - max + 1;
     // Keep the first and the last moments; the middle is what gets cut.
-    const head = k.head.slice(0, Math.ceil((max - 1) / 2)).map(moment);
-    const tail = k.tail.slice(k.tail.length - Math.floor((max - 1) / 2)).map(moment);
+    const head = inOrder(k.head.slice(0, Math.ceil((max - 1) / 2)).map(moment));
+    const tail = inOrder(k.tail.slice(k.tail.length - Math.floor((max - 1) / 2)).map(moment));
     return [...head, { at: tail[0]?.at ?? head.at(-1)!.at, kind: "note", actor: "aisre", text: `… ${dropped} more moments in the full timeline` }, ...tail];
   }
-  const out = k.head.slice(0, k.kept).map(moment);
+  const out = inOrder(k.head.slice(0, k.kept).map(moment));
   if (k.repeats > 0 && out.length > 0) {
     // Nothing lost silently: say how many repeated alert events were folded.
     out.push({ at: out.at(-1)!.at, kind: "note", actor: "aisre", text: `(${k.repeats} repeated alert events folded into the lines above)` });
   }
   return out;
 }
+
+/**
+ * When a moment happened: a deploy or config change at its own time, not when it was attached to
+ * the incident (bad-deploy's postmortem listed "06:30:00 deploy of inventory 2.3.0 — 3 min before
+ * the incident" after "06:29:45 Incident opened").
+ */
+function momentAt(e: TimelineEntry): string {
+  const own = e.kind === "change" && typeof e.data.at === "string" ? Date.parse(e.data.at) : Number.NaN;
+  return Number.isNaN(own) ? e.at : new Date(own).toISOString();
+}
+
+/** Moments by time (a stable sort: entries of one time keep their order). */
+const inOrder = (ms: KeyMoment[]): KeyMoment[] =>
+  ms
+    .map((m, i) => ({ m, i, t: Date.parse(m.at) }))
+    .sort((a, b) => a.t - b.t || a.i - b.i)
+    .map((x) => x.m);
 
 function alertKey(e: TimelineEntry): string {
   return String(e.data.fingerprint ?? e.text.split(" ")[0]);

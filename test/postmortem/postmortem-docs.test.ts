@@ -97,6 +97,12 @@ describe("key timeline", () => {
       "(5 repeated alert events folded into the lines above)",
     ]);
     expect(keyTimeline(timeline, { messages: false }).some((m) => m.kind === "message")).toBe(false);
+    // A change is placed at its own time, not when it was attached to the incident.
+    const late = keyTimeline([entry(3, "status", "aisre", "Incident opened (detected)", { status: "open" }), entry(3.25, "change", "github", "deploy of inventory 2.3.0 — 3 min before the incident", { kind: "deploy", service: "inventory", at: at(0) })]);
+    expect(late.map((m) => [m.at, m.text])).toEqual([
+      [at(0), "deploy of inventory 2.3.0 — 3 min before the incident"],
+      [at(3), "Incident opened (detected)"],
+    ]);
     const cut = keyTimeline(timeline, { maxLines: 5 });
     expect(cut).toHaveLength(5);
     expect(itemAt(cut, 2).text).toMatch(/more moments in the full timeline/);
