@@ -198,11 +198,11 @@ export class PagerDutySync {
       const r = await this.trigger(current, by, `${change.toLowerCase()}: ${decision.reason}`);
       const paged = await this.state(current.id);
       const who = paged?.assignees.length ? paged.assignees.map(personRef).join(", ") : "the on-call";
-      outcome = r.ok ? `${decision.reason}: paged ${who} (${r.ref}).` : `${decision.reason}, but paging failed: ${r.error}.`;
+      outcome = r.ok ? `${decision.reason}: paged ${who} through ${r.ref}.` : `${decision.reason}, but paging failed: ${r.error}.`;
     } else if (!decision.page && before.page) {
-      outcome = active ? `${decision.reason}; the open page (${this.refText(state)}) stays with whoever has it until it is resolved.` : `${decision.reason}.`;
+      outcome = active ? `${decision.reason}; the open page, ${this.refText(state)}, stays with whoever has it until it is resolved.` : `${decision.reason}.`;
     } else if (by === "aisre") {
-      outcome = decision.page ? `already paged (${state ? this.refText(state) : "PagerDuty"}).` : `${decision.reason}.`;
+      outcome = decision.page ? `already paged through ${state ? this.refText(state) : "PagerDuty"}.` : `${decision.reason}.`;
     }
     if (outcome) await this.o.incidents.postInThread(current.id, this.o.presenter().note(`:pager: ${change}: ${outcome}`));
     await this.retitle(current.id);

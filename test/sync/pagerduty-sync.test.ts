@@ -86,6 +86,8 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(page(inc.id)).toMatchObject({ status: "triggered" });
     let thread = (await h.thread(inc.id)).join("\n");
     expect(thread).toContain("Severity rose from SEV3 to SEV2: SEV2 pages: paged");
+    // Said once, without nested parentheses ("paged @alice (PagerDuty #1 (level 1))").
+    expect(thread).toMatch(/SEV2 pages: paged <@U_ALICE> through PagerDuty #\d+ \(level 1\)\./);
     expect(thread).not.toContain("Not paged");
     // A person lowers it: the thread says it no longer pages; the open page stays.
     await h.incidents.setSeverity(inc.id, "sev3", "U_CAROL");
