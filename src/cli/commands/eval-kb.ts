@@ -9,6 +9,7 @@ import { KbRanker } from "../../knowledge/ranking.ts";
 import { loadRetrievalSet, retrievalFigures } from "../../knowledge/retrieval-eval.ts";
 import type { RetrievalFigures, RetrievalQuery, RetrievalSet } from "../../knowledge/retrieval-eval.ts";
 import { loadRunbookDir, runbookToKbEntry } from "../../knowledge/runbook.ts";
+import { baselineWasmOnly } from "../load-config.ts";
 import { openDb } from "../../store/open.ts";
 import { KnowledgeRepo } from "../../store/repos/knowledge.ts";
 import type { KbEntry } from "../../store/repos/knowledge.ts";
@@ -68,6 +69,7 @@ async function evaluateSet(set: RetrievalSet, dir: string): Promise<SetResult> {
   const { runbooks } = loadRunbookDir(dir);
   const entries: KbEntry[] = runbooks.filter((r) => !exclude.has(r.path ?? "")).map(runbookToKbEntry);
   const ranker = new KbRanker(entries);
+  baselineWasmOnly();
   const db = await openDb({ dataDir: "memory" });
   const repo = new KnowledgeRepo(db);
   try {

@@ -6,6 +6,7 @@ import { alertQuery } from "../../knowledge/alert-query.ts";
 import { buildKnowledgeBase } from "../../app/knowledge.ts";
 import { openAIClient } from "../../app/ports.ts";
 import { silentLogger } from "../../log.ts";
+import { baselineWasmOnly } from "../load-config.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
 
@@ -60,6 +61,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   const dir = resolve(flag(rest, "--runbooks") ?? config.env.AISRE_RUNBOOKS_DIR);
+  baselineWasmOnly();
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: "memory" });
   try {
     const kb = buildKnowledgeBase(config, createStore(db), silentLogger, openAIClient(config));

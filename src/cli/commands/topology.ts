@@ -1,4 +1,4 @@
-import { cliConfig } from "../load-config.ts";
+import { baselineWasmOnly, cliConfig } from "../load-config.ts";
 import { openDb } from "../../store/open.ts";
 import { createStore } from "../../store/store.ts";
 import { mergeTopology } from "../../topology/merge.ts";
@@ -38,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
     topology = (await res.json()) as DiscoveredTopology;
     topology.details ??= [];
   } else {
+    baselineWasmOnly();
     const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const repo = createStore(db).topology;
