@@ -198,8 +198,9 @@ export class DetectionService {
 
     let escalation = false;
     if (!st.episode && st.recovered && p.t <= st.recovered.until && backInUsualRange(sli, p.value, st.recovered)) return undefined;
+    const since = significantSince(sli, st.points, e.since ?? p.t);
     if (!st.episode) {
-      st.episode = { since: e.since ?? p.t, lastUnusualAt: p.t, peak: score, usual: e.baseline, spread: e.spread };
+      st.episode = { since, lastUnusualAt: p.t, peak: score, usual: e.baseline, spread: e.spread };
     } else if (score >= st.episode.peak + this.escalationStep) {
       st.episode.peak = score;
       st.episode.lastUnusualAt = p.t;
@@ -216,7 +217,7 @@ export class DetectionService {
       at: p.t,
       score,
       threshold: sli.threshold,
-      explanation: { ...e, since: e.since ?? p.t },
+      explanation: { ...e, since },
       points: st.points.slice(),
       quiet,
       page: sli.page && !quiet,
@@ -234,6 +235,30 @@ function backInUsualRange(sli: ResolvedSli, value: number, ep: { usual: number; 
   const band = Math.max(3 * (Number.isFinite(ep.spread) ? ep.spread : 0), sli.minDeviation ?? 0, (sli.minRelativeDeviation ?? 0) * Math.abs(ep.usual), 0.05 * Math.abs(ep.usual));
   const d = value - ep.usual;
   return sli.direction === "up" ? d <= band : sli.direction === "down" ? -d <= band : Math.abs(d) <= band;
+}
+
+/**
+ * When the run of unusual points that ends with the newest of `points` began to matter: its first
+ * point from which on every deviation clears the SLI's floors, in the direction it cares about.
+ * The detector's run may begin with a statistically surprising but tiny wobble (checkout's error
+ * ratio 0.589 % vs 0.582 % from 17:54, then 30 % failing from 18:03 under inventory's deploy of
+ * 18:01): dated from the wobble, the anomaly made checkout look failing before the deploy and 8
+ * minutes before inventory, so the fault was grouped as two incidents (bad-deploy#1). The floors
+ * keep such wobbles from opening incidents; they keep them from dating one too. An SLI without
+ * floors keeps the detector's run start, as does a run longer than the points kept.
+ */
+function significantSince(sli: ResolvedSli, points: readonly ChartPoint[], runStart: number): number {
+  if (sli.minDeviation === undefined && sli.minRelativeDeviation === undefined) return runStart;
+  let since: number | undefined;
+  for (let i = points.length - 1; i >= 0; i--) {
+    const q = points[i]!;
+    if (q.t < runStart) return since ?? runStart;
+    const d = q.value - q.baseline;
+    const rightWay = sli.direction === "both" || (sli.direction === "up" ? d > 0 : d < 0);
+    if (!rightWay || !significant(sli, d, q.baseline)) return since ?? runStart;
+    since = q.t;
+  }
+  return runStart;
 }
 
 /** Whether a deviation is large enough to matter (the SLI's optional floors). */

@@ -96,6 +96,35 @@ describe("DetectionService", () => {
     expect(first.at).toBeLessThan(itemAt(pts, leakStart).t + (itemAt(pts, oom).t - itemAt(pts, leakStart).t) / 10);
   });
 
+  it("dates an anomaly from when its deviation cleared the SLI's floors, not from a tiny wobble the detector found surprising before it (bad-deploy#1: checkout 'since 17:54', the fault's errors from 18:03)", () => {
+    const errorRatio = parseSliConfig({ services: { checkout: { slis: [{ name: "error-ratio", direction: "up", minDeviation: 0.01, prometheus: { query: "q" } }] } } });
+    const g = gaussian(rng(7));
+    const HALF = 30_000;
+    // Three hours of a very steady 0.582 % (as the sandbox's history), a wobble of +0.007 points for
+    // 9 minutes (surprising against so steady a series, far below the 1-point floor), then the fault.
+    const wobbleStart = 360;
+    const faultStart = wobbleStart + 18;
+    const faultValues = [0.0174, 0.0485, 0.0796, 0.1108, 0.1424, 0.1742, 0.2058];
+    const pts = series(faultStart + faultValues.length, HALF, (i) => {
+      if (i >= faultStart) return faultValues[i - faultStart]!;
+      const wobble = i >= wobbleStart ? 0.00007 * Math.sin((Math.PI * (i - wobbleStart + 1)) / 19) : 0;
+      return 0.00582 + wobble + 0.000004 * g();
+    });
+    const svc = new DetectionService(errorRatio);
+    const findings = pts.flatMap((p) => svc.observe("checkout/error-ratio", [p]));
+    const first = itemAt(findings, 0);
+    expect(first.at).toBe(itemAt(pts, faultStart).t);
+    expect(first.explanation.since).toBe(itemAt(pts, faultStart).t);
+    expect(svc.episode("checkout/error-ratio")?.since).toBe(itemAt(pts, faultStart).t);
+    // Without floors the detector's own run start stands (it may begin in the wobble).
+    const bare = new DetectionService(parseSliConfig({ services: { checkout: { slis: [{ name: "error-ratio", direction: "up", prometheus: { query: "q" } }] } } }));
+    const unfloored = itemAt(
+      pts.flatMap((p) => bare.observe("checkout/error-ratio", [p])),
+      0,
+    );
+    expect(unfloored.explanation.since).toBeLessThan(itemAt(pts, faultStart).t);
+  });
+
   it("accepts unknown series with default settings, ignores repeated points and sorts a batch", () => {
     const svc = new DetectionService(slis);
     const pts = noisy(1500, 6);
