@@ -36,7 +36,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     // One migrated PGlite database, dumped once; each test database starts from it (no initdb per test).
-    globalSetup: ["test/support/pglite-template.ts"],
+    // The same for Postgres (TEST_DATABASE_URL): a migrated template database on its server.
+    globalSetup: ["test/support/pglite-template.ts", "test/support/postgres-template.ts"],
     setupFiles: ["test/support/compile-cache-setup.ts", "test/support/pglite-setup.ts"],
     reporters: ["default"],
     // Vitest runs (cores − 1) files at once by default: one on a 2-core machine. Much of an integration

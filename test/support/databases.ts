@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll, inject } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { clockOf } from "../../src/domain/clock.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
@@ -14,14 +14,19 @@ export interface TestDatabase {
   open(): Promise<Db>;
 }
 
-/**
- * Creates an empty database beside TEST_DATABASE_URL's, named after it (`<base>_t_<random>`), and
- * returns its URL: tests never touch other databases on a shared server.
- */
-export async function createScratchDatabase(baseUrl: string): Promise<{ name: string; url: string }> {
+/** A database name beside `baseUrl`'s own: `<base>_<suffix>`. */
+export function scratchName(baseUrl: string, suffix: string): string {
   const base = new URL(baseUrl).pathname.slice(1) || "aisre";
-  const name = `${base.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_t_${randomBytes(5).toString("hex")}`;
-  await adminQuery(baseUrl, `CREATE DATABASE ${name}`);
+  return `${base.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${suffix}`;
+}
+
+/**
+ * Creates an empty database (or a copy of `template`) beside TEST_DATABASE_URL's, named after it
+ * (`<base>_t_<random>`), and returns its URL: tests never touch other databases on a shared server.
+ */
+export async function createScratchDatabase(baseUrl: string, options: { template?: string } = {}): Promise<{ name: string; url: string }> {
+  const name = scratchName(baseUrl, `t_${randomBytes(5).toString("hex")}`);
+  await adminQuery(baseUrl, `CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ""}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return { name, url: url.toString() };
@@ -42,9 +47,12 @@ export async function dropScratchDatabase(baseUrl: string, name: string): Promis
   await adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
-/** A throwaway database on the test Postgres server, dropped when the Db closes. */
+/**
+ * A throwaway database on the test Postgres server, dropped when the Db closes: a copy of the run's
+ * migrated template (test/support/postgres-template.ts) when there is one, migrated as it opens.
+ */
 export async function freshPostgres(baseUrl: string): Promise<Db> {
-  const { name, url } = await createScratchDatabase(baseUrl);
+  const { name, url } = await createScratchDatabase(baseUrl, { template: inject("postgresTemplate") });
   const db = await openDb({ databaseUrl: url, dataDir: "memory" });
   const close = db.close.bind(db);
   db.close = async () => {
