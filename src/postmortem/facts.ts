@@ -74,6 +74,11 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
   const hypotheses = timeline.filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt))).map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
   const leadingCause = input.diagnosis?.cause ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict } : hypotheses.length ? { text: hypotheses.at(-1)!.text, confidence: hypotheses.at(-1)!.confidence } : undefined;
 
+  // The runbooks the last ranking before the resolution matched to its leading cause ('runbook "Pods in CrashLoopBackOff" (strong match)').
+  const ranked = timeline.filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt)) && e.data.snapshot).at(-1);
+  const lead = (ranked?.data.snapshot as { hypotheses?: Array<{ evidence?: Array<{ kind?: string; summary?: string }> }> } | undefined)?.hypotheses?.[0];
+  const runbooks = [...new Set((lead?.evidence ?? []).filter((e) => e.kind === "runbook").flatMap((e) => /"([^"]+)"/.exec(e.summary ?? "")?.[1] ?? []))];
+
   const actions = timeline.filter((e) => e.kind === "action").map((e) => ({ text: e.text, event: String(e.data.event ?? ""), type: typeof e.data.type === "string" ? e.data.type : undefined, at: e.at, actor: e.actor }));
   const messages = timeline.filter((e) => e.kind === "message").map((e) => ({ at: e.at, actor: e.actor, text: e.text }));
   const responders = [...new Set(timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor)).map((e) => e.actor))];
@@ -109,6 +114,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     changes,
     hypotheses,
     leadingCause,
+    ...(runbooks.length ? { runbooks } : {}),
     actions,
     messages,
     responders,

@@ -77,6 +77,8 @@ export interface PostmortemFacts {
   changes: Array<{ kind: string; service: string; version?: string; previousVersion?: string; author?: string; at: string; minutesBefore: number }>;
   hypotheses: Array<{ text: string; confidence?: number; at?: string }>;
   leadingCause?: { text: string; confidence?: number; verdict?: string };
+  /** Runbooks the diagnosis matched to the leading cause while the incident ran (their titles). */
+  runbooks?: string[];
   actions: Array<{ text: string; event: string; type?: string; at: string; actor: string }>;
   /** Messages people wrote in the thread. */
   messages: Array<{ at: string; actor: string; text: string }>;

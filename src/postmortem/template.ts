@@ -186,7 +186,10 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (f.timeToDetectMinutes > 5 && firstAlert) add(`Alert sooner on ${firstAlert.name}${firstAlert.service ? ` for ${firstAlert.service}` : ""}: detection took ${plural(f.timeToDetectMinutes, "minute")}`);
   for (const a of badActions.slice(0, 2)) add(`Fix the ${a.type ?? "remediation"} that did not work: ${a.text}`);
   if (tta === undefined || tta > 15) add(`Review paging and on-call for ${services}: ${tta === undefined ? "nobody acknowledged" : `acknowledgement took ${plural(tta, "minute")}`}`);
-  if (firstAlert) add(`Write or link a runbook for ${firstAlert.name}${firstAlert.service ? ` on ${firstAlert.service}` : ""}`);
+  // A runbook the diagnosis matched exists already: check it covers this case rather than ask for one.
+  const runbook = f.runbooks?.[0];
+  if (runbook) add(`Check that the runbook "${runbook}" covers what happened here${trigger ? ` (the ${trigger.kind} of ${trigger.service}${trigger.version ? ` ${trigger.version}` : ""})` : ""}`);
+  else if (firstAlert) add(`Write or link a runbook for ${firstAlert.name}${firstAlert.service ? ` on ${firstAlert.service}` : ""}`);
   const actionItems = items.slice(0, o.maxActionItems ?? 6);
 
   // ---- lessons learned

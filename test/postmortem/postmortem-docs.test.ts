@@ -59,6 +59,27 @@ describe("facts", () => {
     expect(late.leadingCause).toEqual({ text: "inventory 2.3.0 regression", confidence: 0.82 });
   });
 
+  it("a runbook the diagnosis matched is not asked for again: the action item checks it covers the case", () => {
+    const plain = templateSections(facts, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).actionItems.map((i) => i.text);
+    expect(plain).toContain("Write or link a runbook for HighErrorRate on inventory");
+    const snapshot = {
+      hypotheses: [
+        {
+          service: "inventory",
+          evidence: [
+            { kind: "change", summary: "deploy 2.3.0" },
+            { kind: "runbook", summary: 'runbook "Pods in CrashLoopBackOff" (strong match)' },
+          ],
+        },
+      ],
+    };
+    const withRunbook = computeFacts({ incident, timeline: [...timeline, entry(7, "hypothesis", "aisre", "Diagnosis: inventory", { snapshot })], alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(withRunbook.runbooks).toEqual(["Pods in CrashLoopBackOff"]);
+    const items = templateSections(withRunbook, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).actionItems.map((i) => i.text);
+    expect(items).toContain('Check that the runbook "Pods in CrashLoopBackOff" covers what happened here (the deploy of inventory 2.3.0)');
+    expect(items.some((i) => i.startsWith("Write or link a runbook"))).toBe(false);
+  });
+
   it("error budget: the impact window against the SLO's budget, said to be an upper bound", () => {
     expect(facts.errorBudget).toMatchObject({ budgetMinutes: 43.2, usedMinutes: 40, usedPercent: 92.6 });
     expect(facts.errorBudget.basis).toContain("upper bound");
