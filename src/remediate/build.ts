@@ -89,7 +89,7 @@ export function buildRemediation(
     clock: deps.clock,
     presenter: deps.presenter,
     ports: {
-      kubernetes: deps.kubernetes ? new KubernetesRemediation(deps.kubernetes) : undefined,
+      kubernetes: deps.kubernetes ? new KubernetesRemediation(deps.kubernetes, deps.clock) : undefined,
       verifier: deps.metrics ? new MetricsVerifier(deps.metrics) : undefined,
       escalator: deps.escalator,
       sandboxUrl: deps.sandbox?.url,

@@ -1,5 +1,6 @@
 import type { ActionResult, KubernetesPort } from "../integrations/kubernetes/port.ts";
 import type { ChangeReport, DryRunOption, RemediationKubernetes, WorkloadRef, WorkloadState } from "./ports.ts";
+import type { Clock } from "../domain/clock.ts";
 
 const report = (r: ActionResult): ChangeReport => ({ summary: r.detail, dryRun: r.dryRun, detail: { ...r } });
 
@@ -11,8 +12,11 @@ const tagOf = (image: string | undefined) => (image?.includes(":") ? image.slice
  */
 export class KubernetesRemediation implements RemediationKubernetes {
   private readonly k8s: KubernetesPort;
-  constructor(k8s: KubernetesPort) {
+  private readonly clock?: Clock;
+  /** `clock`: the system's time, written as a rollout restart's `restartedAt` (the simulation's in the sandbox). */
+  constructor(k8s: KubernetesPort, clock?: Clock) {
     this.k8s = k8s;
+    this.clock = clock;
   }
 
   private deploymentOnly(ref: WorkloadRef): void {
@@ -40,7 +44,7 @@ export class KubernetesRemediation implements RemediationKubernetes {
 
   async restart(ref: WorkloadRef, o: DryRunOption): Promise<ChangeReport> {
     this.deploymentOnly(ref);
-    return report(await this.k8s.restartDeployment(ref.namespace, ref.name, { dryRun: o.dryRun }));
+    return report(await this.k8s.restartDeployment(ref.namespace, ref.name, { dryRun: o.dryRun, ...(this.clock ? { at: new Date(this.clock.now()) } : {}) }));
   }
 
   async scale(ref: WorkloadRef, replicas: number, o: DryRunOption): Promise<ChangeReport> {

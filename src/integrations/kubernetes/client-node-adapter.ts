@@ -144,7 +144,7 @@ export class ClientNodeKubernetes implements KubernetesPort {
     const at = (options.at ?? new Date()).toISOString();
     const body = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } };
     await this.call(`restart ${namespace}/${name}`, () => this.apps.patchNamespacedDeployment({ name, namespace, body, dryRun: dry(options), fieldManager: "aisre" }, setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch)));
-    return { action: "rollout_restart", namespace, name, dryRun: Boolean(options.dryRun), detail: `${options.dryRun ? "would restart" : "restarted"} deployment ${namespace}/${name} (restartedAt ${at})` };
+    return { action: "rollout_restart", namespace, name, dryRun: Boolean(options.dryRun), detail: `${options.dryRun ? "would restart" : "restarted"} deployment ${namespace}/${name}` };
   }
 
   async scaleDeployment(namespace: string, name: string, replicas: number, options: ActionOptions = {}): Promise<ActionResult> {

@@ -3,6 +3,8 @@ import { promisify } from "node:util";
 import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientNodeKubernetes } from "../../../src/integrations/kubernetes/client-node-adapter.ts";
+import { KubernetesRemediation } from "../../../src/remediate/kubernetes-adapter.ts";
+import { clockOf } from "../../../src/domain/clock.ts";
 import { type RunningSim, startSim } from "../../sandbox/sim/harness.ts";
 
 describe("ClientNodeKubernetes against the simulated API server", () => {
@@ -61,6 +63,8 @@ describe("ClientNodeKubernetes against the simulated API server", () => {
     const before = (await k8s.listPods("shop", { deployment: "cart" })).map((p) => p.name);
     const r = await k8s.restartDeployment("shop", "cart");
     expect(r.dryRun).toBe(false);
+    // Said in words for the action card: no raw ISO time (the annotation's value is the system's time, not the card's business).
+    expect(r.detail).toBe("restarted deployment shop/cart");
     env.sim.tick(5 * 60_000);
     const after = await k8s.listPods("shop", { deployment: "cart" });
     expect(after).toHaveLength(4);
@@ -68,6 +72,18 @@ describe("ClientNodeKubernetes against the simulated API server", () => {
     const dep = await k8s.getDeployment("shop", "cart");
     expect(dep).toMatchObject({ revision: 3, readyReplicas: 4 });
     expect(env.sim.actions().map((a) => a.action)).toContain("rollout_restart");
+  });
+
+  it("remediation's restart stamps restartedAt with the system's time (the Clock), not this process's wall clock", async () => {
+    const at = env.sim.world.now;
+    const remediation = new KubernetesRemediation(
+      k8s,
+      clockOf(() => at),
+    );
+    const r = await remediation.restart({ kind: "Deployment", namespace: "shop", name: "catalog" }, { dryRun: false });
+    expect(r.summary).toBe("restarted deployment shop/catalog");
+    // The simulated API server saw the annotation's new value.
+    expect(env.sim.actions().find((a) => a.action === "rollout_restart" && a.detail.startsWith("restarted catalog"))?.detail).toBe(`restarted catalog (restartedAt ${new Date(at).toISOString()})`);
   });
 
   it("scales through the scale subresource", async () => {
