@@ -1,5 +1,5 @@
 import { formatSliValue, slackTime, type AnomalyMessageView, type AnomalyPresenter } from "../src/detect/polling/presenter.ts";
-import { comparedWithUsual } from "../src/text/words.ts";
+import { comparedWithUsual, possessive } from "../src/text/words.ts";
 import { escapeMrkdwn } from "./mrkdwn.ts";
 
 /**
@@ -10,7 +10,7 @@ export function anomalyChartComment(v: AnomalyMessageView): string {
   const e = v.first.explanation;
   const value = e.baseline + e.deviation;
   const ratio = comparedWithUsual(value, e.baseline);
-  return `:bar_chart: \`${escapeMrkdwn(v.sli.service)}\` ${escapeMrkdwn(v.sli.name.replace(/-/g, " "))}: ${escapeMrkdwn(formatSliValue(value, v.sli.unit))} vs ${escapeMrkdwn(formatSliValue(e.baseline, v.sli.unit))} usual${ratio ? ` (${ratio})` : ""} since ${slackTime(e.since ?? v.first.at)}. The usual range is shaded green, the anomaly is red, deploys are dashed lines. For another signal, ask @aisre (_show me ${escapeMrkdwn(v.sli.service)}'s latency_).`;
+  return `:bar_chart: \`${escapeMrkdwn(v.sli.service)}\` ${escapeMrkdwn(v.sli.name.replace(/-/g, " "))}: ${escapeMrkdwn(formatSliValue(value, v.sli.unit))} vs ${escapeMrkdwn(formatSliValue(e.baseline, v.sli.unit))} usual${ratio ? ` (${ratio})` : ""} since ${slackTime(e.since ?? v.first.at)}. The usual range is shaded green, the anomaly is red, deploys are dashed lines. For another signal, ask @aisre (_show me ${escapeMrkdwn(possessive(v.sli.service))} latency_).`;
 }
 
 export const blockKitAnomalyPresenter: AnomalyPresenter = { chartComment: anomalyChartComment };

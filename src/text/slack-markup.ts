@@ -111,6 +111,11 @@ export function escapeKeepingMentions(text: string, known: Iterable<string | und
   return escapeText(text).replace(/&lt;@([UW][A-Z0-9_]{1,40})(?:\|[^&]*)?&gt;/g, (all, id: string) => (ids.has(id) ? `<@${id}>` : all));
 }
 
+/** "13:06 UTC", the time of day the Slack presenters turn into a date token (slackTimesIn), never a raw ISO time. */
+export function utcTimeOfDay(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 16)} UTC`;
+}
+
 /**
  * Turns the "13:06 UTC" times in a piece of (escaped) text into Slack date tokens, so the reader
  * sees them in their own time zone. The day is the one that puts the time nearest `nearMs` (the

@@ -3,6 +3,7 @@ import type { ChangeEvent } from "../domain/alert.ts";
 import type { K8sRevisionView, KubernetesReadPort, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { utcTimeOfDay } from "../text/slack-markup.ts";
 import type { ChangeEventRepo } from "../store/repos/change-events.ts";
 import { systemClock } from "../domain/clock.ts";
 
@@ -130,7 +131,7 @@ export function changesToolset(deps: ChangesToolsetDeps): Toolset & { t: { recen
         cluster = results.flat();
       } else if (!a.services) notes.push("rollout history is read per service: name the services to include it");
       const all = mergeChanges(webhook, cluster);
-      if (all.length === 0) return noData(`no changes${a.services ? ` to ${a.services.join(", ")}` : ""} between ${new Date(since).toISOString()} and ${new Date(until).toISOString()}${notes.length ? ` (${notes.join("; ")})` : ""}`);
+      if (all.length === 0) return noData(`no changes${a.services ? ` to ${a.services.join(", ")}` : ""} between ${utcTimeOfDay(since)} and ${utcTimeOfDay(until)}${notes.length ? ` (${notes.join("; ")})` : ""}`);
       return ok(
         all,
         `${plural(all.length, "change")}: ${all

@@ -4,6 +4,7 @@ import type { CloudWatchMetricRef } from "../integrations/cloudwatch/port.ts";
 import type { CloudWatchReadPort, PrometheusReadPort, PromRangeSeries, ToolsetPorts } from "./ports.ts";
 import { defineTool, errorText, noData, ok, timeArg, type Availability, type Tool, type Toolset } from "./types.ts";
 import { plural } from "../text/words.ts";
+import { utcTimeOfDay } from "../text/slack-markup.ts";
 import { systemClock } from "../domain/clock.ts";
 
 /**
@@ -198,7 +199,7 @@ export function metricsToolset(ports: ToolsetPorts, o: MetricsToolsetOptions = {
       if (sources.length === 0 && errors.length) throw new Error(errors.join("; "));
       notes.push(...errors);
       const services = [...into.entries()].map(([service, series]) => ({ service, series })).sort((x, y) => x.service.localeCompare(y.service));
-      if (services.length === 0) return noData(`no metrics for ${a.services.join(", ")} between ${start.toISOString()} and ${end.toISOString()}`);
+      if (services.length === 0) return noData(`no metrics for ${a.services.join(", ")} between ${utcTimeOfDay(start.getTime())} and ${utcTimeOfDay(end.getTime())}`);
       const missing = a.services.filter((s) => !into.has(s));
       if (missing.length) notes.push(`no metrics for ${missing.join(", ")}`);
       const n = services.reduce((k, s) => k + s.series.length, 0);

@@ -51,6 +51,9 @@ describe("toolsets without integrations", () => {
     const c = await t.changes.t.recentChanges.run({ services: ["api"] });
     expect(c).toMatchObject({ status: "no_data" });
     expect((c as { reason: string }).reason).toContain("Kubernetes is not connected");
+    // Its window in times of day the thread shows as Slack dates, never raw ISO times.
+    const window = await t.changes.t.recentChanges.run({ services: ["api"], since: Date.parse("2026-12-06T00:46:15Z"), until: Date.parse("2026-12-06T06:48:15Z") });
+    expect((window as { reason: string }).reason).toMatch(/^no changes to api between 00:46 UTC and 06:48 UTC/);
     expect((await t.knowledge.t.runbookMatches.run({ text: "oom" })).status).toBe("no_data");
     expect(await t.call("no_such_tool", {})).toMatchObject({ status: "error" });
   });
