@@ -390,6 +390,12 @@ export class AnomalyReporter {
           this.logger.info({ key: first.key, incident: first.incidentId, mergedInto }, "incident merged; chart not uploaded");
           return;
         }
+        // Resolved while it waited: a chart posted beside the resolution is one more message about what is over
+        // (cascading-failure walk: the payments error-ratio chart came in the minute the incident resolved).
+        if ((await this.o.store.incidents.get(first.incidentId))?.status === "resolved") {
+          this.logger.info({ key: first.key, incident: first.incidentId }, "incident resolved; chart not uploaded");
+          return;
+        }
         // The incident's leading signal by now (the diagnosis may have named the cause meanwhile).
         const a = (await this.leadingAnomaly(first.incidentId)) ?? first;
         const finding = this.withRecentPoints(a.first);

@@ -312,6 +312,20 @@ describe("AnomalyReporter", () => {
     expect(r.uploaded).toBe(0);
   });
 
+  it("an incident resolved while its chart waited gets no chart beside its resolution", async () => {
+    const r = new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 5 * MIN });
+    const sli = sliOf("order-processor/memory")!;
+    expect(await r.report(finding(sli), sli)).toBe("opened");
+    await send();
+    const [incident] = await store.incidents.listOpen();
+    defined(incident, "incident");
+    await incidents.changeStatus(incident.id, "resolved", "U_ALICE", "restarted order-processor");
+    now = T0 + 3 * MIN;
+    await r.idle();
+    expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual([]);
+    expect(r.uploaded).toBe(0);
+  });
+
   it("a replica taking over follows the open anomaly instead of reporting it again", async () => {
     const sli = sliOf("order-processor/memory")!;
     const first = reporter();
