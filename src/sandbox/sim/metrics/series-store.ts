@@ -30,6 +30,17 @@ export interface SeriesRef {
   readonly key: string;
 }
 
+const EMPTY = new Float64Array(0);
+
+/** A series' buffer grown to hold `slot` (doubling from 64, at most `capacity`), the new part empty (NaN). */
+function grown(values: Float64Array, slot: number, capacity: number): Float64Array {
+  let size = Math.max(64, values.length);
+  while (size <= slot) size *= 2;
+  const next = new Float64Array(Math.min(size, capacity)).fill(Number.NaN);
+  next.set(values);
+  return next;
+}
+
 /** Canonical key of a label set (`__name__` included), sorted by name. */
 export function labelsKey(labels: Labels): string {
   return Object.keys(labels)
@@ -40,7 +51,10 @@ export function labelsKey(labels: Labels): string {
 
 /**
  * Every sample the simulation produced, on a fixed step grid (one column per step), in a ring
- * buffer covering `retentionSteps`. Sample i of every series is at `t0 + i * stepMs`.
+ * buffer covering `retentionSteps`. Sample i of every series is at `t0 + i * stepMs`. A series'
+ * buffer grows as it fills (doubling, up to the retention): the retention is the history plus 12
+ * hours (3,600 steps, 28 KiB a series), and a world that has run for minutes holds its three hours
+ * of history (~760 steps) in every one of its ~800 series.
  */
 export class SeriesStore {
   readonly stepMs: number;
@@ -134,23 +148,25 @@ export class SeriesStore {
     if (!s) {
       s = this.series.get(node.key);
       if (!s) {
-        s = { key: node.key, labels: { __name__: name, ...labels }, values: new Float64Array(this.capacity).fill(Number.NaN), lastStep: this.head };
+        s = { key: node.key, labels: { __name__: name, ...labels }, values: EMPTY, lastStep: this.head };
         this.series.set(node.key, s);
       }
       node.series = s;
     }
+    const slot = this.head % this.capacity;
+    if (slot >= s.values.length) s.values = grown(s.values, slot, this.capacity);
     if (s.lastStep < this.head - 1) {
-      // Gap: clear the slots skipped since the series was last written.
-      for (let i = Math.max(s.lastStep + 1, this.head - this.capacity + 1); i < this.head; i++) s.values[i % this.capacity] = Number.NaN;
+      // Gap: clear the slots skipped since the series was last written (those past the buffer's end hold nothing).
+      for (let i = Math.max(s.lastStep + 1, this.head - this.capacity + 1); i < this.head; i++) if (i % this.capacity < s.values.length) s.values[i % this.capacity] = Number.NaN;
     }
-    s.values[this.head % this.capacity] = value;
+    s.values[slot] = value;
     s.lastStep = this.head;
   }
 
   /** Value at a step (NaN when absent or outside retention). */
   at(s: Series, step: number): number {
     if (step < this.tail || step > this.head || step > s.lastStep) return Number.NaN;
-    return s.values[step % this.capacity]!;
+    return s.values[step % this.capacity] ?? Number.NaN;
   }
 
   all(): Iterable<Series> {
