@@ -26,6 +26,17 @@ function delivery(alert: { name: string; service: string; instance: string; fing
   return JSON.stringify({ version: "4", groupKey: `{}:{instance="${alert.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: alert.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
 }
 
+/** A process's resident memory split into anonymous (heaps, WebAssembly memory, malloc) and file-backed (the node binary, libraries) MiB. */
+function residentKinds(pid: number): string {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? Number.NaN);
+    return `${Math.round(kb("Anonymous") / 1024)} / ${Math.round((kb("Rss") - kb("Anonymous")) / 1024)}`;
+  } catch {
+    return "n/a";
+  }
+}
+
 const percentile = (sorted: number[], p: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN) : Number.NaN);
 
 /** Top-level messages posted in the sandbox workspace, with when this process heard of each (SSE). */
@@ -115,6 +126,7 @@ export async function run(): Promise<Record<string, string | number>> {
   }
   product.toggleProfile();
   sample();
+  out["product RSS at the storm's end: anonymous / file-backed MiB (/proc/<pid>/smaps_rollup)"] = residentKinds(pid);
   const cpuUsed = cpuSeconds(pid) - cpuBefore;
   const atEnd = await product.metrics();
   // Let the last probes' root messages arrive, and the backlog drain.
@@ -168,6 +180,15 @@ export async function run(): Promise<Record<string, string | number>> {
     const m = JSON.parse(readFileSync(join(product.profileDir, memory), "utf8")) as NodeJS.MemoryUsage;
     const mib = (b: number) => Math.round(b / 1048576);
     out["product memory at the end: RSS / V8 heap used of total / external incl. PGlite's WebAssembly heap (MiB)"] = `${mib(m.rss)} / ${mib(m.heapUsed)} of ${mib(m.heapTotal)} / ${mib(m.external)}`;
+  }
+  const report = readdirSync(product.profileDir).find((f) => f.endsWith(".report.json"));
+  if (report) {
+    // The heaps process.memoryUsage() leaves out: each worker's (PGlite's, the chart worker's).
+    type Heap = { totalMemory: number; usedMemory: number; mallocedMemory: number; externalMemory: number };
+    const r = JSON.parse(readFileSync(join(product.profileDir, report), "utf8")) as { javascriptHeap: Heap; workers?: Array<{ javascriptHeap: Heap }> };
+    const mib = (b: number) => Math.round(b / 1048576);
+    const heap = (h: Heap) => `${mib(h.usedMemory)} of ${mib(h.totalMemory)} (malloced ${mib(h.mallocedMemory)}, external ${mib(h.externalMemory)})`;
+    out["V8 heaps at the end, used of total MiB: main thread; each worker"] = [heap(r.javascriptHeap), ...(r.workers ?? []).map((w) => heap(w.javascriptHeap))].join("; ");
   }
   const profile = readdirSync(product.profileDir).find((f) => f.endsWith(".cpuprofile"));
   if (profile) {

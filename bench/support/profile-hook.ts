@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
+import { writeHeapSnapshot } from "node:v8";
 
 /**
  * Preloaded into a benchmarked process (`node --import ./bench/support/profile-hook.ts …`): SIGUSR2
@@ -30,7 +31,13 @@ if (dir) {
       const stopped = await session?.post("Profiler.stop");
       if (stopped) writeFileSync(join(dir, `${process.pid}-${n}.cpuprofile`), JSON.stringify(stopped.profile));
       // Where the resident memory is: V8's heap, and external (PGlite's WebAssembly heap is counted there).
-      writeFileSync(join(dir, `${process.pid}-${n++}.memory.json`), JSON.stringify(process.memoryUsage()));
+      writeFileSync(join(dir, `${process.pid}-${n}.memory.json`), JSON.stringify(process.memoryUsage()));
+      // Node's diagnostic report: the heap spaces of the main thread and of every worker (PGlite's,
+      // the chart worker's), which process.memoryUsage() does not count.
+      writeFileSync(join(dir, `${process.pid}-${n}.report.json`), JSON.stringify(process.report.getReport()));
+      // AISRE_HEAP_SNAPSHOT=1: what the main thread's heap holds (seconds of pause, a file of a few hundred MB).
+      if (process.env.AISRE_HEAP_SNAPSHOT === "1") writeHeapSnapshot(join(dir, `${process.pid}-${n}.heapsnapshot`));
+      n++;
     })();
   });
 }
