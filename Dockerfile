@@ -30,7 +30,8 @@ ENV NODE_ENV=production \
     AISRE_RUNBOOKS_DIR=/app/runbooks \
     PORT=3000 \
     SANDBOX_PORT=3001 \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./

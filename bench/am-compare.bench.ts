@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
-import { PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
+import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
 import { childrenOf, cpuSeconds, mainThreadCpuSeconds, stopChild } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
@@ -106,7 +106,7 @@ interface AisreRun extends LoadResult {
 /** The product as a user starts it (`node handlers/main.ts`, sandbox mode), on PGlite or on `databaseUrl`. */
 async function runAisre(databaseUrl?: string): Promise<AisreRun> {
   const port = await freePort();
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-amc-")), LOG_LEVEL: "warn" };
+  const env: Record<string, string> = { ...PRODUCT_ENV, PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-bench-amc-")), LOG_LEVEL: "warn" };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   // AISRE_SANDBOX_PROCESS=true: the sandbox in its own process (its RSS is then printed apart).
   if (process.env.AISRE_SANDBOX_PROCESS) env.AISRE_SANDBOX_PROCESS = process.env.AISRE_SANDBOX_PROCESS;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
+import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuSeconds, rssMiB, stopChild } from "./support/product.ts";
 
@@ -36,7 +36,7 @@ async function start(env: Record<string, string>, restSeconds: number): Promise<
   const t0 = performance.now();
   const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, "handlers/main.ts"], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
+    env: { ...PRODUCT_ENV, PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PORT: String(port), SANDBOX_PORT: String(await freePort()), LOG_LEVEL: "info", LOG_FORMAT: "json", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let banner = 0;

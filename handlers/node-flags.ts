@@ -19,3 +19,22 @@
  * MiB at its end, the product's CPU 30.6 → 28.8 s (within the noise).
  */
 export const PRODUCT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20"];
+
+/**
+ * The environment the product starts with (`npm start` sets it before `node`, the image with ENV, the
+ * benches in the child's environment; a test keeps the three in step): glibc's allocator, which
+ * only reads it when the process starts.
+ *
+ * By default glibc gives each thread that allocates its own arena (up to 8 per core) and raises its
+ * mmap threshold as large blocks are freed, so a large allocation's memory is kept in an arena
+ * after it is freed. The product's threads (V8's compiler and GC threads, libuv's pool, the
+ * embedded database's worker) allocate hundreds of MiB of short-lived memory at times (V8 reported
+ * a peak of ~620 MiB of malloced zone memory per isolate in a storm), and the arenas kept much of
+ * it: in sandbox mode after a 180 s storm of 200 single-alert deliveries/s, ~200 MiB of the
+ * product's ~500 MiB resident memory was malloc's (the main heap 66 MiB, six more arenas 136 MiB).
+ * Two arenas, a fixed 128 KiB mmap threshold (larger blocks are mapped and unmapped, so freed ones
+ * go back to the system) and a 128 KiB trim threshold: 500 → 389–405 MiB at the end of the same
+ * storm (bench/storm, STORM_PROFILE=0 STORM_SECONDS=180, load 13–15 on 2 cores, 2026-12-06).
+ * Ignored where the C library is not glibc (macOS, musl).
+ */
+export const PRODUCT_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072" };

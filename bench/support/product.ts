@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
+import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
 import { freePort } from "../../src/http/free-port.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -84,6 +84,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
   const child = spawn(process.execPath, [...PRODUCT_NODE_FLAGS, "--import", hook, "handlers/main.ts"], {
     cwd: root,
     env: {
+      ...PRODUCT_ENV,
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       PORT: String(port),
@@ -92,6 +93,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
       LOG_LEVEL: "warn",
       AISRE_PROFILE_DIR: profileDir,
       ...(process.env.AISRE_SANDBOX_PROCESS ? { AISRE_SANDBOX_PROCESS: process.env.AISRE_SANDBOX_PROCESS } : {}),
+      ...(process.env.AISRE_HEAP_SNAPSHOT ? { AISRE_HEAP_SNAPSHOT: process.env.AISRE_HEAP_SNAPSHOT } : {}),
       ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
+import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../../handlers/node-flags.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
@@ -47,13 +47,22 @@ describe("configuration", () => {
 });
 
 describe("npm start", () => {
-  it("runs with the same V8 flags from npm start, the image and the benches", () => {
+  it("runs with the same V8 flags and environment from npm start, the image and the benches", () => {
     const root = new URL("../../", import.meta.url);
     const start = (JSON.parse(readFileSync(new URL("package.json", root), "utf8")) as { scripts: Record<string, string> }).scripts.start;
-    expect(start).toBe(["node", ...PRODUCT_NODE_FLAGS, "handlers/main.ts"].join(" "));
-    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL("Dockerfile", root), "utf8"))?.[1];
+    const assignments = Object.entries(PRODUCT_ENV).map(([k, v]) => `${k}=${v}`);
+    expect(start).toBe([...assignments, "node", ...PRODUCT_NODE_FLAGS, "handlers/main.ts"].join(" "));
+    const dockerfile = readFileSync(new URL("Dockerfile", root), "utf8");
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(cmd ?? "[]")).toEqual(["node", ...PRODUCT_NODE_FLAGS, "handlers/main.ts"]);
-    for (const bench of ["bench/support/product.ts", "bench/startup.bench.ts"]) expect(readFileSync(new URL(bench, root), "utf8")).toContain("...PRODUCT_NODE_FLAGS");
+    // The final stage's ENV (after its FROM) sets each variable as npm start does.
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+    for (const a of assignments) expect(finalStage).toMatch(new RegExp(`^\\s*(ENV\\s+)?${a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\s|$)`, "m"));
+    for (const bench of ["bench/support/product.ts", "bench/startup.bench.ts", "bench/am-compare.bench.ts"]) {
+      const text = readFileSync(new URL(bench, root), "utf8");
+      expect(text).toContain("...PRODUCT_NODE_FLAGS");
+      expect(text).toContain("...PRODUCT_ENV");
+    }
     expect(PRODUCT_NODE_FLAGS.length).toBeGreaterThan(0);
   });
 
