@@ -151,6 +151,9 @@ export class DeliveryProcessor {
    * the recovery loop claims it with the others.
    */
   submit(sourceName: string, parsed: ParsedDelivery, urgent = this.classify(parsed)): void {
+    // Its lease may have lapsed between the insert and now (a stall longer than it): this replica's
+    // own recovery loop may have claimed it meanwhile, and queued it. Once is enough.
+    if (this.holds(sourceName, parsed.deliveryId)) return;
     if (urgent && this.urgent.length < URGENT_MAX) {
       this.enqueue(sourceName, parsed, 1, true);
       return;
@@ -196,6 +199,11 @@ export class DeliveryProcessor {
   /** Gives back the leases of the deliveries left in the store, so the next claim takes them. */
   private async releaseSpilled(): Promise<void> {
     while (this.spilled.length > 0) await this.o.store.deliveries.releaseLeases(this.owner, this.spilled.splice(0, 5000));
+  }
+
+  /** Whether this replica has the delivery queued or is handling it. */
+  private holds(sourceName: string, deliveryId: string): boolean {
+    return this.lease.held.has(keyOf(sourceName, deliveryId));
   }
 
   private enqueue(sourceName: string, parsed: ParsedDelivery, attempts: number, urgent = false): void {
@@ -325,6 +333,10 @@ export class DeliveryProcessor {
 
   /** A claimed delivery is parsed again from what was stored (headers and raw body). */
   private async resubmit(d: Delivery): Promise<void> {
+    // This replica holds it already (queued or being handled) and claimed it again, its lease having
+    // lapsed (renewals late, or the door's insert answered after the lease ran out): not queued twice,
+    // and not parked for the attempts its own claims counted.
+    if (this.holds(d.source, d.deliveryId)) return;
     const source = this.o.sources.get(d.source);
     const stored = d.body as StoredDeliveryBody;
     if (!source || typeof stored?.body !== "string") return this.park(d.source, d.deliveryId, "cannot replay: unknown source or body");

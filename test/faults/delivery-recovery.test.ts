@@ -119,6 +119,60 @@ describe.each(testDatabases())("continuous delivery recovery on $name", { timeou
     expect(seen).toEqual(["Slow"]);
   });
 
+  // The interleaving behind ['Slow', 'Slow'] under load: the door stores a delivery under this
+  // replica's lease and hands it to the processor only once the insert has answered; if the lease
+  // lapses in between (a stall longer than it), this replica's own recovery loop claims the row and
+  // queues it too. Driven by the store's answers, not by time: the door's insert answers only once
+  // the loop has claimed the delivery (or the loop's claim answers only once the door has queued it).
+  it.each(["the loop claims it before the door queues it", "the door queues it before the loop's claim answers"])("a delivery whose lease lapses between its insert and its hand-over is queued once by its replica: %s", async (order) => {
+    const db = await open();
+    const store = createStore(db);
+    const real = store.deliveries;
+    let claimed: () => void = () => undefined;
+    const claimedNow = new Promise<void>((r) => (claimed = r));
+    let answered: () => void = () => undefined;
+    const answeredNow = new Promise<void>((r) => (answered = r));
+    const doorFirst = order.startsWith("the door");
+    const deliveries = Object.assign(Object.create(real) as typeof real, {
+      async recordMany(...args: Parameters<typeof real.recordMany>) {
+        const fresh = await real.recordMany(...args);
+        if (!doorFirst) await claimedNow;
+        return fresh;
+      },
+      async claim(...args: Parameters<typeof real.claim>) {
+        const rows = await real.claim(...args);
+        if (rows.some((d) => d.deliveryId === "gap-1")) {
+          claimed();
+          if (doorFirst) await answeredNow;
+        }
+        return rows;
+      },
+    });
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (release = r));
+    const seen: string[] = [];
+    const handlers: DeliveryHandlers = {
+      async ingest(d) {
+        await blocked;
+        seen.push(...d.alerts.map((a) => a.name));
+        return NONE;
+      },
+    };
+    // A 1 ms lease: it has lapsed by the time the loop looks, whatever the machine's load.
+    const intake = intakeFor({ ...store, deliveries } as Store, handlers, { pollMs: 20, leaseMs: 1, maxAttempts: 3, gatherMs: 0 });
+    intake.start();
+    cleanup.push(() => intake.stop());
+    const body = Buffer.from(stored("Gap").body);
+    expect((await intake.accept("generic", { headers: { "content-type": "application/json", "x-aisre-delivery": "gap-1" }, body })).status).toBe(202);
+    answered();
+    await claimedNow;
+    release();
+    await eventually(async () => ((await real.backlog()).pending === 0 ? true : undefined), "the delivery processed");
+    await intake.drain();
+    expect(await real.parked()).toEqual([]);
+    expect(seen).toEqual(["Gap"]);
+  });
+
   it("retries a failing delivery a bounded number of times, parks it with its error, counts it, and replays it", async () => {
     const db = await open();
     const store = createStore(db);
