@@ -182,11 +182,15 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   // A detector's slowdown on a service that shares a dependency with one of the incident's (both
   // call orders-db): load the incident put on that dependency, or its recovery burst, slows its other
   // callers. Only a weak signal (an anomaly, latency) joins that way: errors there would be the
-  // dependency failing, which alerts on its own.
+  // dependency failing, which alerts on its own. When a change explains the incident, only through a
+  // dependency that change could disturb: order-processor slowed through orders-db under inventory's
+  // rollout (inventory calls orders-db) joins; payments slowing 2 min after cart's rollout 1.8.0 (cart
+  // calls only the cache) is the start of a fault of its own (flapping:…#3's cascading failure).
   if (!up && alert.source === "anomaly" && /latency|duration|slow/i.test(alert.name)) {
     const mine = new Set(topology.edges.filter((e) => e.from === s).map((e) => e.to));
+    const reachable = (d: string) => !change || change.service === d || dependencyPath(topology, change.service, d, o.maxHops) !== undefined;
     for (const x of inc.services) {
-      const shared = topology.edges.find((e) => e.from === x && mine.has(e.to));
+      const shared = topology.edges.find((e) => e.from === x && mine.has(e.to) && reachable(e.to));
       if (shared) return { score: 1, reason: `${s} and ${x} both call ${shared.to} (a slowdown spread through it)` };
     }
   }

@@ -184,6 +184,18 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(slow, at(54), [cascade], topo)).toMatchObject({ kind: "join", incidentId: "INC-C" });
     expect(groupAlert({ ...slow, name: "job-failure-ratio anomaly" }, at(54), [cascade], topo).kind).toBe("new");
     expect(groupAlert({ ...slow, source: "alertmanager", name: "HighLatencyP99" }, at(54), [cascade], topo).kind).toBe("new");
+    // Not into an incident a rollout explains that could not have disturbed it: payments slowing 2 min
+    // after cart 1.8.0 (cart calls only the cache; checkout, in cart's incident, also calls orders-db).
+    const cart = inc("INC-CART", { services: ["cart", "frontend", "checkout"], openedMin: 17, onsets: { cart: 17, frontend: 18, checkout: 18 } });
+    const rollout: RecentChange[] = [{ service: "cart", atMs: at(17), what: "deploy 1.8.0" }];
+    const payments: Alert = { ...firing("p99-latency anomaly", "payments", 19), source: "anomaly", severity: "sev3" };
+    expect(groupAlert(payments, at(19.5), [cart], sim, undefined, rollout).kind).toBe("new");
+    // Without the rollout, payments failing with checkout is the cause that incident was waiting for.
+    expect(groupAlert(payments, at(19.5), [cart], sim)).toMatchObject({ kind: "join", incidentId: "INC-CART" });
+    // A rollout that reaches the shared dependency may have slowed it: order-processor under inventory 2.3.0 (inventory calls orders-db).
+    const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, onsets: { checkout: 3, inventory: 3, frontend: 4 }, lastActivityMs: at(20) });
+    const slowJobs: Alert = { ...firing("p99-job-duration anomaly", "order-processor", 20), source: "anomaly", severity: "sev3" };
+    expect(groupAlert(slowJobs, at(20), [badDeploy], topo, undefined, [{ service: "inventory", atMs: at(1), what: "deploy 2.3.0" }])).toMatchObject({ kind: "join", incidentId: "INC-BD" });
   });
 
   it("a rule alert is compared by when its condition began (its fire time minus its rule's `for`): the queue backlog under the slow order-processor joins", () => {
