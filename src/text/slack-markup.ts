@@ -1,3 +1,5 @@
+import { SLACK_LIMITS } from "../domain/slack-limits.ts";
+
 /**
  * The one escaping boundary for text that reaches Slack. Anything that came from outside (alert
  * summaries and labels, change authors and URLs, Jira/PagerDuty fields, log lines, model output) goes
@@ -120,29 +122,40 @@ export function utcTimeOfDay(ms: number): string {
  * Turns the "13:06 UTC" times in a piece of (escaped) text into Slack date tokens, so the reader
  * sees them in their own time zone. The day is the one that puts the time nearest `nearMs` (the
  * incident's time): text from the diagnosis engine names times of day only. Date tokens already in
- * the text are left as they are.
+ * the text are left as they are. A token is some 25 characters longer than the time it shows: with
+ * `maxLength`, times are turned (first first) only while the text stays within it, the rest stay
+ * readable as they are, so a text fitted to Slack's limit is never pushed over it.
  */
-export function slackTimesIn(text: string, nearMs: number): string {
+export function slackTimesIn(text: string, nearMs: number, maxLength = Number.POSITIVE_INFINITY): string {
   if (!Number.isFinite(nearMs)) return text;
+  let length = text.length;
   return text.replace(/<!date\^[^>]*>|\b([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))? UTC\b/g, (all, hh: string | undefined, mm: string, ss: string | undefined) => {
     if (hh === undefined) return all; // already a date token
     const d = new Date(nearMs);
     const base = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), Number(hh), Number(mm), Number(ss ?? 0));
     const at = [base - 86_400_000, base, base + 86_400_000].reduce((best, t) => (Math.abs(t - nearMs) < Math.abs(best - nearMs) ? t : best));
-    return slackDate(at, "{time}", all);
+    const token = slackDate(at, "{time}", all);
+    if (length + token.length - all.length > maxLength) return all;
+    length += token.length - all.length;
+    return token;
   });
 }
 
-/** Every mrkdwn text of some blocks with its "13:06 UTC" times as date tokens (see slackTimesIn). */
+/**
+ * Every mrkdwn text of some blocks with its "13:06 UTC" times as date tokens (see slackTimesIn),
+ * within Slack's limits: a section's text stays within 3,000 characters and a field's within 2,000
+ * (a postmortem's timeline fitted to 3,000 went over with its tokens, and Slack refused the message:
+ * invalid_blocks, so the draft never reached the thread).
+ */
 export function blocksWithSlackTimes<T>(blocks: T[], nearMs: number): T[] {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
+  const walk = (v: unknown, max: number): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, max));
     if (!v || typeof v !== "object") return v;
     const o = v as Record<string, unknown>;
-    if (o.type === "mrkdwn" && typeof o.text === "string") return { ...o, text: slackTimesIn(o.text, nearMs) };
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x)]));
+    if (o.type === "mrkdwn" && typeof o.text === "string") return { ...o, text: slackTimesIn(o.text, nearMs, Math.max(max, o.text.length)) };
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, walk(x, k === "fields" ? SLACK_LIMITS.sectionFieldText : max)]));
   };
-  return blocks.map((b) => walk(b) as T);
+  return blocks.map((b) => walk(b, SLACK_LIMITS.sectionText) as T);
 }
 
 /**

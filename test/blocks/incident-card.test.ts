@@ -119,6 +119,8 @@ describe("times on the card", () => {
   it("times with seconds (the postmortem's) become date tokens too", async () => {
     const { slackTimesIn } = await import("../../src/text/slack-markup.ts");
     expect(slackTimesIn("Duration: 7 minutes (10:20:45 UTC → 10:27:45 UTC)", Date.UTC(2026, 10, 23, 10, 0))).toBe("Duration: 7 minutes (<!date^1795429245^{time}|10:20:45 UTC> → <!date^1795429665^{time}|10:27:45 UTC>)");
+    // Within a length: times are turned first first while the text stays within it; the rest stay as they are.
+    expect(slackTimesIn("Duration: 7 minutes (10:20:45 UTC → 10:27:45 UTC)", Date.UTC(2026, 10, 23, 10, 0), 80)).toBe("Duration: 7 minutes (<!date^1795429245^{time}|10:20:45 UTC> → 10:27:45 UTC)");
   });
 });
 

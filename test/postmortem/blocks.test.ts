@@ -40,6 +40,15 @@ describe("postmortem message", () => {
     }
   });
 
+  it("stays within Slack's limits once the times it names become Slack dates (cascading-failure's draft was refused: invalid_blocks)", () => {
+    const p = bigPostmortem("draft");
+    const times = (n: number) => Array.from({ length: n }, (_, i) => `07:${String(i % 60).padStart(2, "0")} UTC`).join(", ");
+    const timed = { ...p, sections: Object.fromEntries(Object.keys(p.sections).map((k) => [k, `since ${times(200)}`])), timeline: p.timeline.map((m, i) => ({ ...m, text: `anomaly since 07:${String(i % 60).padStart(2, "0")} UTC, ${long(12)}` })) } as EffectivePostmortem;
+    const m = postmortemMessage(timed, {});
+    expect(errors(m.blocks)).toEqual([]);
+    expect(JSON.stringify(m.blocks)).toContain("<!date^");
+  });
+
   it("offers Regenerate, Edit and the next status steps", () => {
     const ids = (s: EffectivePostmortem["status"]) => {
       const actions = postmortemMessage(bigPostmortem(s), {}).blocks.find((b) => (b as { block_id?: string }).block_id === BLOCK.postmortemActions) as { elements: Array<{ action_id: string; value: string }> };
