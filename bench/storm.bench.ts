@@ -174,7 +174,10 @@ export async function run(): Promise<Record<string, string | number>> {
   const warm = warmLatencies.sort((a, b) => a - b);
   out["processing began (first storm delivery processed), s into the storm"] = processingSince === undefined ? "never during the storm" : ((processingSince - t0) / 1000).toFixed(1);
   out["webhook → root message p50 / p99 ms, probes sent once processing began"] = `${Math.round(percentile(warm, 50))} / ${Math.round(percentile(warm, 99))} (${warm.length} probes)`;
-  out["each probe: s into the storm → root message ms"] = perProbe.sort((a, b) => a[0] - b[0]).map(([s, ms]) => `${s}s ${ms}`).join(", ");
+  out["each probe: s into the storm → root message ms"] = perProbe
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, ms]) => `${s}s ${ms}`)
+    .join(", ");
   out["product CPU during the storm (cores)"] = (cpuUsed / load.seconds).toFixed(2);
   out["product CPU ms per delivery, storm until drained (door, processing, housekeeping, the sandbox's Slack)"] = deliveries > 0 ? ((1000 * cpuDrained) / deliveries).toFixed(2) : "n/a";
   out[`RSS MiB over time (product+sandbox process), every ${every} s`] = rss.join(", ");
