@@ -654,13 +654,19 @@ export class IncidentService {
     };
   }
 
-  async changeStatus(id: string, to: IncidentStatus, by: string, why: string): Promise<Incident> {
+  /**
+   * Changes an incident's status. `stillDue`, when given, is asked again under the decisions' lock, in
+   * the change's transaction: a change decided on an earlier read (the auto-resolver's) is not made
+   * when what it was decided on has changed meanwhile (an alert fired again).
+   */
+  async changeStatus(id: string, to: IncidentStatus, by: string, why: string, stillDue?: (s: Store) => Promise<boolean>): Promise<Incident> {
     const notify: Array<() => void> = [];
     const ask = to === "resolved" && this.resolutionQuestion ? await this.resolutionQuestion(id) : undefined;
     const updated = await this.serial(async (s) => {
       const incident = await s.incidents.get(id);
       if (!incident) throw new AppError("incident_not_found", `No incident ${id}.`, { status: 404 });
       if (incident.status === to) return incident;
+      if (stillDue && !(await stillDue(s))) return incident;
       return this.setStatus(s, incident, to, by, why, notify, {}, ask);
     });
     for (const n of notify) n();
@@ -834,16 +840,18 @@ export class IncidentService {
     // alerts (thousands, read every tick) are read only when one might resolve or fall in severity.
     const flapping = [...this.flips].filter(([, flips]) => isFlapping(flips, now, this.o.lifecycle)).map(([fp]) => fp);
     const held = await this.store.alerts.heldAsTheyAre(open, flapping);
+    // The alerts as they are now, in `s`: a resolution decided on an earlier read is checked again
+    // under the lock (an alert that fired again meanwhile keeps the incident open).
+    const viewOf = async (s: Store, id: string) => (await s.alerts.quietness(id)).map((a) => ({ ...a, anomaly: a.source === "anomaly", endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));
     for (const incident of open) {
       if (held.has(incident.id)) continue;
-      const alerts = await this.store.alerts.quietness(incident.id);
       // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
-      const view = alerts.map((a) => ({ ...a, anomaly: a.source === "anomaly", endedAtMs: a.endedAt ? Date.parse(a.endedAt) : undefined, flapping: isFlapping(this.flips.get(a.fingerprint) ?? [], now, this.o.lifecycle) }));
+      const view = await viewOf(this.store, incident.id);
       const quietMin = Math.round(this.o.lifecycle.quietPeriodMs / 60_000);
       if (quietEnough(view, now, this.o.lifecycle)) {
         const flapped = view.some((a) => a.flapping);
-        await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`);
-        resolved.push(incident.id);
+        const done = await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`, async (s) => quietEnough(await viewOf(s, incident.id), now, this.o.lifecycle));
+        if (done.status === "resolved") resolved.push(incident.id);
         continue;
       }
       // Held only by anomalies or flapping alerts (cheap check first): a recovery remediation saw
@@ -855,13 +863,14 @@ export class IncidentService {
           const anomalies = [...new Set(firing.filter((a) => a.anomaly).map((a) => a.service ?? a.name))];
           const flapping = [...new Set(firing.filter((a) => !a.anomaly).map((a) => a.name))];
           const lagging = [...(anomalies.length ? [`the ${noun(anomalies.length, "anomaly")} on ${listWords(anomalies.slice(0, 4))}`] : []), ...(flapping.length ? [`the flapping ${listWords(flapping.slice(0, 3))}`] : [])];
-          await this.changeStatus(
+          const done = await this.changeStatus(
             incident.id,
             "resolved",
             "aisre",
             `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${listWords(lagging)} no longer ${lagging.length > 1 || anomalies.length > 1 || flapping.length > 1 ? "hold" : "holds"} it open` : ""}`,
+            async (s) => quietAfterFix(await viewOf(s, incident.id), Date.parse(fix.at), now, this.o.lifecycle),
           );
-          resolved.push(incident.id);
+          if (done.status === "resolved") resolved.push(incident.id);
           continue;
         }
       }

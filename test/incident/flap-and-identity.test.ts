@@ -139,6 +139,33 @@ describe("flap damping and incident identity", () => {
     }
   });
 
+  it("an alert firing again while the auto-resolver decides keeps its incident open (the resolution is checked again under the lock)", async () => {
+    // cascading-failure#1: RedisEvictionsHigh fired again at 18:24:15 and its incident resolved in the
+    // same instant, on the auto-resolver's earlier read; checkout's failure 2 min later opened a second incident.
+    const id = firstOf((await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] })).opened);
+    now += 5 * M;
+    await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", T0)], changes: [] });
+    now += 6 * M;
+    // The alert fires again between the auto-resolver's read of the alerts and its status change
+    // (the resolution question is asked in between).
+    let fired = false;
+    const stop = incidents.askOnResolve(async () => {
+      if (!fired) {
+        fired = true;
+        await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] });
+      }
+      return undefined;
+    });
+    try {
+      expect(await incidents.autoResolve()).toEqual([]);
+    } finally {
+      stop();
+    }
+    expect(fired).toBe(true);
+    expect((await store.incidents.get(id))!.status).toBe("open");
+    expect(await resolves(id)).toBe(0);
+  });
+
   it("its own alert, firing again within the window with nothing else open, reopens it; after the window, a new incident", async () => {
     const id = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
     now += 2 * M;
