@@ -297,29 +297,18 @@ describe("AnomalyReporter", () => {
     expect(String(itemAt(slack.completed, 0).initial_comment)).toContain("`payments` p99 latency");
   });
 
-  it("an incident merged into another while its chart waited gets no chart in its closed thread", async () => {
-    const r = new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 5 * MIN });
-    const sli = sliOf("order-processor/memory")!;
-    expect(await r.report(finding(sli), sli)).toBe("opened");
-    await send();
-    const [incident] = await store.incidents.listOpen();
-    defined(incident, "incident");
+  it.each([
     // The chart waits for the anomaly to take shape; meanwhile the incident is merged into another.
-    await store.incidents.mergeCard(incident.id, { mergedInto: "INC-OTHER" });
-    now = T0 + 3 * MIN;
-    await r.idle();
-    expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual([]);
-    expect(r.uploaded).toBe(0);
-  });
-
-  it("an incident resolved while its chart waited gets no chart beside its resolution", async () => {
+    ["merged into another", "no chart in its closed thread", (id: string) => store.incidents.mergeCard(id, { mergedInto: "INC-OTHER" })],
+    ["resolved", "no chart beside its resolution", (id: string) => incidents.changeStatus(id, "resolved", "U_ALICE", "restarted order-processor")],
+  ] as const)("an incident %s while its chart waited gets %s", async (_what, _gets, change) => {
     const r = new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 5 * MIN });
     const sli = sliOf("order-processor/memory")!;
     expect(await r.report(finding(sli), sli)).toBe("opened");
     await send();
     const [incident] = await store.incidents.listOpen();
     defined(incident, "incident");
-    await incidents.changeStatus(incident.id, "resolved", "U_ALICE", "restarted order-processor");
+    await change(incident.id);
     now = T0 + 3 * MIN;
     await r.idle();
     expect(slack.calls.map((c) => c.method).filter((m) => m.startsWith("files."))).toEqual([]);
