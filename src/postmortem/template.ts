@@ -167,8 +167,10 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const wrong: string[] = [];
   if (trigger) wrong.push(`A ${trigger.kind} of ${trigger.service} reached production and caused impact.`);
   if (f.timeToDetectMinutes > 5) wrong.push(`Detection took ${plural(f.timeToDetectMinutes, "minute")}.`);
-  if (tta === undefined) wrong.push("Nobody acknowledged the incident.");
-  else if (tta > 15) wrong.push(`Acknowledgement took ${plural(tta, "minute")}.`);
+  // An acknowledgement is owed for a page: an incident nobody was paged for (a SEV3 aisre resolved) owes none.
+  const unacknowledgedPage = tta === undefined && f.paged !== undefined;
+  if (unacknowledgedPage) wrong.push("Nobody acknowledged the page.");
+  else if (tta !== undefined && tta > 15) wrong.push(`Acknowledgement took ${plural(tta, "minute")}.`);
   if (!f.leadingCause) wrong.push("No hypothesis was recorded during the incident.");
   else if (!confident) wrong.push("The evidence for the cause was thin during the incident.");
   for (const a of badActions.slice(0, 2)) wrong.push(`A remediation did not work: ${a.text}.`);
@@ -185,7 +187,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (!confident) add(`Confirm the root cause of "${f.title}" and update this postmortem`);
   if (f.timeToDetectMinutes > 5 && firstAlert) add(`Alert sooner on ${firstAlert.name}${firstAlert.service ? ` for ${firstAlert.service}` : ""}: detection took ${plural(f.timeToDetectMinutes, "minute")}`);
   for (const a of badActions.slice(0, 2)) add(`Fix the ${a.type ?? "remediation"} that did not work: ${a.text}`);
-  if (tta === undefined || tta > 15) add(`Review paging and on-call for ${services}: ${tta === undefined ? "nobody acknowledged" : `acknowledgement took ${plural(tta, "minute")}`}`);
+  if (unacknowledgedPage || (tta !== undefined && tta > 15)) add(`Review paging and on-call for ${services}: ${tta === undefined ? "nobody acknowledged the page" : `acknowledgement took ${plural(tta, "minute")}`}`);
   // A runbook the diagnosis matched exists already: check it covers this case rather than ask for one.
   const runbook = f.runbooks?.[0];
   if (runbook) add(`Check that the runbook "${runbook}" covers what happened here${trigger ? ` (the ${trigger.kind} of ${trigger.service}${trigger.version ? ` ${trigger.version}` : ""})` : ""}`);

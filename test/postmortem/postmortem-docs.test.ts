@@ -162,6 +162,18 @@ describe("template", () => {
     expect(s.detection).toContain("Nobody was paged through PagerDuty. Never acknowledged.");
   });
 
+  it("asks for an acknowledgement only of a page (a SEV3 nobody was paged for owes none)", () => {
+    const dueDays = { sev1: 7, sev2: 14, sev3: 30, sev4: 30 };
+    const quiet = computeFacts({ incident: { ...incident, severity: "sev3", acknowledgedBy: undefined }, timeline: timeline.filter((e) => e.kind === "alert"), alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    const q = templateSections(quiet, { dueDays });
+    expect(q.sections.wentWrong).not.toMatch(/acknowledged/i);
+    expect(q.actionItems.map((i) => i.text).join("\n")).not.toMatch(/Review paging/);
+    const paged = computeFacts({ incident: { ...incident, acknowledgedBy: undefined }, timeline: timeline.filter((e) => e.kind === "alert"), alerts, links: { pagerduty: { ref: "PagerDuty #3" } }, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    const p = templateSections(paged, { dueDays });
+    expect(p.sections.wentWrong).toContain("Nobody acknowledged the page.");
+    expect(p.actionItems.map((i) => i.text)).toContainEqual(expect.stringMatching(/^Review paging and on-call for .*: nobody acknowledged the page$/));
+  });
+
   it("action items round-trip through the edit form's text", () => {
     const text = actionItemsText(t.actionItems);
     expect(parseActionItems(text)).toEqual(t.actionItems);

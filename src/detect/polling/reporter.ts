@@ -193,7 +193,7 @@ export class AnomalyReporter {
     this.active.set(key, a);
     const e = finding.explanation;
     const firstOfIncident = (await this.o.store.timeline.list(incidentId, ["anomaly"])).length === 0;
-    await this.timeline(a, "detected", `Anomaly on ${sli.service} ${sli.name}: ${usualWords(finding, sli.unit)}, ${describeKind(finding)} since ${readableUtc(since)} (detector score ${finding.score.toFixed(2)}, alerting at ${finding.threshold.toFixed(2)})`);
+    await this.timeline(a, "detected", `Anomaly on ${sli.service} ${sli.name}: ${usualWords(finding, sli.unit)}, ${describeKind(finding)} since ${readableUtc(since)}`);
     await this.post(a, firstOfIncident);
     this.logger.info({ key, incident: incidentId, outcome, score: finding.score, since: new Date(since).toISOString() }, "anomaly reported");
     return outcome;
@@ -282,7 +282,7 @@ export class AnomalyReporter {
       severity: this.o.severity ?? "sev3",
       service: sli.service,
       summary: `Anomaly: ${sli.service} ${sli.name} ${describeKind(f)} (${formatSliValue(e.baseline + e.deviation, sli.unit)} vs ${formatSliValue(e.baseline, sli.unit)} expected)`,
-      description: `Detected by aisre's online detector on ${sli.key}: ${usualWords(f, sli.unit)} since ${readableUtc(since, true)} (detector score ${f.score.toFixed(2)}, alerting at ${f.threshold}).`,
+      description: `Detected by aisre's online detector on ${sli.key}: ${usualWords(f, sli.unit)} since ${readableUtc(since, true)}.`,
       labels: { alertname: "AnomalyDetected", service: sli.service, sli: sli.name, kind: e.kind, sensitivity: String(sli.sensitivity), page: sli.page && !f.quiet ? "true" : "false" },
       startsAt: new Date(since).toISOString(),
     };

@@ -177,6 +177,10 @@ describe("AnomalyReporter", () => {
 
     const entries = await store.timeline.list(incident.id);
     expect(entries.filter((e) => e.kind === "anomaly").map((e) => e.data.state)).toEqual(["detected"]);
+    // In the engineer's terms (the postmortem's timeline quotes it): no detector score, no threshold.
+    const detected = entries.find((e) => e.kind === "anomaly")?.text ?? "";
+    expect(detected).toMatch(/^Anomaly on /);
+    expect(detected).not.toMatch(/score|alerting at/);
   });
 
   it("the digest's re-render is wanted with the anomaly's timeline entry: a replica killed right after that commit leaves it to another", async () => {
