@@ -43,6 +43,12 @@ export class ActionExecutor {
     this.d = deps;
   }
 
+  /** The incident's alerts still firing on the action's target service (the detector's anomalies aside: they follow the same readings). */
+  private async firingOn(a: RemediationAction): Promise<string[]> {
+    const alerts = await this.d.store.alerts.quietness(a.incidentId);
+    return [...new Set(alerts.filter((x) => x.firing && x.service === a.target.service && x.source !== "anomaly").map((x) => escapeText(x.name)))];
+  }
+
   private async step(a: RemediationAction, text: string, ok?: boolean): Promise<void> {
     await this.d.records.addStep(a.id, { at: new Date(this.d.clock.now()).toISOString(), text, ok });
     void this.d.cards.refresh(a.id);
@@ -71,13 +77,16 @@ export class ActionExecutor {
       const verifier = this.d.verifier();
       if (verifier) {
         const now = await verifier.read(a.detail.symptoms);
-        if (allHealthy(now)) {
+        // Readings back to normal do not make the target well while an alert on it still fires (a
+        // pod's volume still full after its errors fell as traffic left it): the approved action runs.
+        const firing = allHealthy(now) ? await this.firingOn(a) : [];
+        if (firing.length > 0) await this.step(a, `Pre-check: its readings are back to normal (${readingsText(now)}), but ${firing.join(", ")} still ${firing.length === 1 ? "fires" : "fire"} on ${inlineCode(a.target.service)}; going ahead`, true);
+        else if (allHealthy(now)) {
           await this.step(a, `Pre-check: the symptoms have already recovered (${readingsText(now)}); nothing to do`, true);
           await this.record(actor, "skipped", a, `skipped: already healthy (${readingsText(now)})`);
           await this.finish(a, "running", "skipped", { readings: now });
           return;
-        }
-        await this.step(a, `Pre-check: still unhealthy (${readingsText(now)})`, true);
+        } else await this.step(a, `Pre-check: still unhealthy (${readingsText(now)})`, true);
       } else {
         await this.step(a, "Pre-check: health not checked (no metrics source connected)");
       }

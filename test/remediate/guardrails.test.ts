@@ -293,6 +293,32 @@ describe("guardrails", () => {
     expect(await h.remediation.records.byIncident(h.incident.id)).toEqual([]);
   });
 
+  it("pre-checks: readings back to normal do not skip an approved action while an alert on its target still fires (disk-full: the pod's volume stays full once traffic left it)", async () => {
+    h = await remediationHarness();
+    h.verifier.healthy.set("payments", true);
+    h.verifier.healthy.set("cart", true);
+    const disk = { fingerprint: "fp-disk", source: "alertmanager", name: "PodDiskAlmostFull", status: "firing" as const, severity: "sev3" as const, service: "payments", summary: "payments-abc-0 volume is 100% full", labels: { alertname: "PodDiskAlmostFull", service: "payments", pod: "payments-abc-0" }, startsAt: "2026-11-23T10:00:00.000Z" };
+    // The detector's anomaly follows the readings the pre-check takes: it does not count.
+    const anomaly = { ...disk, fingerprint: "fp-anomaly", source: "anomaly", name: "error-ratio anomaly", service: "cart", labels: { alertname: "error-ratio anomaly", service: "cart" } };
+    await h.store.alerts.upsert(disk, h.incident.id, "test");
+    await h.store.alerts.upsert(anomaly, h.incident.id, "test");
+    const firing = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "payments" }, reason: "full volume" });
+    defined(firing.actionId, "payments' action");
+    await h.remediation.approve(firing.actionId, "U_ALICE");
+    await h.settle();
+    const ran = (await h.remediation.records.get(firing.actionId))!;
+    expect(ran.state).not.toBe("skipped");
+    expect(h.k8s.real().length).toBeGreaterThan(0);
+    expect(ran.detail.steps.map((s) => s.text)).toContainEqual(expect.stringMatching(/^Pre-check: its readings are back to normal .*, but PodDiskAlmostFull still fires on `payments`; going ahead$/));
+
+    // Only an anomaly still firing on cart: its readings are back to normal, so the restart is skipped.
+    const quiet = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "cart" }, reason: "anomaly only" });
+    defined(quiet.actionId, "cart's action");
+    await h.remediation.approve(quiet.actionId, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(quiet.actionId))!.state).toBe("skipped");
+  });
+
   it("pre-checks: a missing target is refused, a recovered one skipped, a conflicting action waits", async () => {
     h = await remediationHarness();
     h.verifier.healthy.set("checkout", false);
