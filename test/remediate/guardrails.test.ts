@@ -297,7 +297,17 @@ describe("guardrails", () => {
     h = await remediationHarness();
     h.verifier.healthy.set("payments", true);
     h.verifier.healthy.set("cart", true);
-    const disk = { fingerprint: "fp-disk", source: "alertmanager", name: "PodDiskAlmostFull", status: "firing" as const, severity: "sev3" as const, service: "payments", summary: "payments-abc-0 volume is 100% full", labels: { alertname: "PodDiskAlmostFull", service: "payments", pod: "payments-abc-0" }, startsAt: "2026-11-23T10:00:00.000Z" };
+    const disk = {
+      fingerprint: "fp-disk",
+      source: "alertmanager",
+      name: "PodDiskAlmostFull",
+      status: "firing" as const,
+      severity: "sev3" as const,
+      service: "payments",
+      summary: "payments-abc-0 volume is 100% full",
+      labels: { alertname: "PodDiskAlmostFull", service: "payments", pod: "payments-abc-0" },
+      startsAt: "2026-11-23T10:00:00.000Z",
+    };
     // The detector's anomaly follows the readings the pre-check takes: it does not count.
     const anomaly = { ...disk, fingerprint: "fp-anomaly", source: "anomaly", name: "error-ratio anomaly", service: "cart", labels: { alertname: "error-ratio anomaly", service: "cart" } };
     await h.store.alerts.upsert(disk, h.incident.id, "test");
