@@ -93,9 +93,14 @@ export class PostmortemHoldRepo {
     return (await this.db.query("DELETE FROM postmortem_holds WHERE incident_id = $1 AND lease_owner = $2 RETURNING 1", [incidentId, owner])).length > 0;
   }
 
-  /** Gives a failed claim back, claimable by any replica after `delayMs`, with its error. */
+  /**
+   * Gives a failed claim back, claimable by any replica after `delayMs`, with its error. With no delay
+   * it is claimable at once: not "lease until now()", which the very next statement may still read as
+   * now (the same clock tick) and not claim.
+   */
   async retryLater(owner: string, incidentId: string, delayMs: number, error: string): Promise<void> {
-    await this.db.query("UPDATE postmortem_holds SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE incident_id = $1 AND lease_owner = $2", [incidentId, owner, ms(delayMs), error]);
+    if (delayMs <= 0) await this.db.query("UPDATE postmortem_holds SET lease_owner = NULL, lease_until = NULL, error = $3 WHERE incident_id = $1 AND lease_owner = $2", [incidentId, owner, error]);
+    else await this.db.query("UPDATE postmortem_holds SET lease_owner = NULL, lease_until = now() + ($3 || ' milliseconds')::interval, error = $4 WHERE incident_id = $1 AND lease_owner = $2", [incidentId, owner, ms(delayMs), error]);
   }
 
   /** Holds due by `now` (system time) that nobody holds (what a pass would claim), or that `owner` holds (what it is drafting). */
