@@ -314,9 +314,14 @@ describe.each(testDatabases())("a postmortem held on resolution, taken over on $
     now += 5 * 60_000;
     await eventually(async () => (reached ? true : undefined), "replica A drafting");
     void A.postmortems.stop(); // no more lease renewals: A is gone (its draft never finishes)
-    await a.db.query("UPDATE postmortem_holds SET lease_until = now() - interval '1 second' WHERE incident_id = $1", [id]);
-
     const B = replica(b);
+    // A renewal A sent just before it stopped may land after the lease is expired here: A's claim
+    // (the hold's first attempt) is expired until B has claimed the hold.
+    await eventually(async () => {
+      await a.db.query("UPDATE postmortem_holds SET lease_until = now() - interval '1 second' WHERE incident_id = $1 AND attempts = 1", [id]);
+      await B.postmortems.idle(200);
+      return (await b.postmortemHolds.get(id))?.attempts === 1 ? undefined : true;
+    }, "replica B claiming the hold");
     await B.postmortems.idle();
     expect(await B.postmortems.get(id)).toMatchObject({ version: 1 });
     expect(await b.postmortemHolds.get(id)).toBeUndefined();
