@@ -79,14 +79,15 @@ export class ActionExecutor {
         const now = await verifier.read(a.detail.symptoms);
         // Readings back to normal do not make the target well while an alert on it still fires (a
         // pod's volume still full after its errors fell as traffic left it): the approved action runs.
-        const firing = allHealthy(now) ? await this.firingOn(a) : [];
-        if (firing.length > 0) await this.step(a, `Pre-check: its readings are back to normal (${readingsText(now)}), but ${firing.join(", ")} still ${firing.length === 1 ? "fires" : "fire"} on ${inlineCode(a.target.service)}; going ahead`, true);
-        else if (allHealthy(now)) {
+        const healthy = allHealthy(now);
+        const firing = healthy ? await this.firingOn(a) : [];
+        if (healthy && firing.length === 0) {
           await this.step(a, `Pre-check: the symptoms have already recovered (${readingsText(now)}); nothing to do`, true);
           await this.record(actor, "skipped", a, `skipped: already healthy (${readingsText(now)})`);
           await this.finish(a, "running", "skipped", { readings: now });
           return;
-        } else await this.step(a, `Pre-check: still unhealthy (${readingsText(now)})`, true);
+        }
+        await this.step(a, healthy ? `Pre-check: its readings are back to normal (${readingsText(now)}), but ${firing.join(", ")} still ${firing.length === 1 ? "fires" : "fire"} on ${inlineCode(a.target.service)}; going ahead` : `Pre-check: still unhealthy (${readingsText(now)})`, true);
       } else {
         await this.step(a, "Pre-check: health not checked (no metrics source connected)");
       }
