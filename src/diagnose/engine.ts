@@ -38,6 +38,25 @@ export const EVIDENCE_WEIGHTS = { change: 0.55, k8s: 0.45, log: 0.3, runbook: 0.
 const CHANGE_TAU_S = 1800;
 /** Clock-skew slack: a change up to this long after the declared onset still counts. */
 const CHANGE_SLACK_S = 180;
+/**
+ * A fault's own errors show in its logs within minutes of the onset. A signature first seen later
+ * than this is more likely a knock-on effect (or another fault) and fades with LOG_LATE_TAU_S.
+ */
+const LOG_LATE_GRACE_S = 600;
+const LOG_LATE_TAU_S = 900;
+
+/**
+ * How much a log signature first seen at `firstSeen` says about an onset at `onset`: full weight from
+ * 15 min before to 10 min after; seen for long before, it is background (fades like a change); first
+ * seen well after, it is a consequence (fades fast: 50 min after the onset keeps 7 %).
+ */
+export function logProximity(firstSeen: number | undefined, onset: number): number {
+  if (firstSeen === undefined) return 1;
+  const lead = onset - firstSeen;
+  if (lead > 900) return Math.exp(-(lead - 900) / CHANGE_TAU_S);
+  const late = -lead;
+  return late <= LOG_LATE_GRACE_S ? 1 : Math.exp(-(late - LOG_LATE_GRACE_S) / LOG_LATE_TAU_S);
+}
 
 interface ServiceState {
   name: string;
@@ -226,13 +245,7 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     names.add(l.service);
     const e = get(l.service);
     const isErr = l.error ?? errorish(l.signature);
-    let prox = 1;
-    if (l.firstSeen !== undefined) {
-      const lead = onset - l.firstSeen;
-      // New just before / after onset: strong. Seen for hours before: background noise.
-      prox = lead <= 900 ? (l.firstSeen > onset + 7200 ? 0.2 : 1) : Math.exp(-(lead - 900) / CHANGE_TAU_S);
-    }
-    const s = (isErr ? 1 : 0.3) * (1 - Math.exp(-l.count / 10)) * prox;
+    const s = (isErr ? 1 : 0.3) * (1 - Math.exp(-l.count / 10)) * logProximity(l.firstSeen, onset);
     if (s < 0.02) continue;
     e.log = 1 - (1 - e.log) * (1 - s);
     e.items.push({ kind: "log", source: { service: l.service, ref: l.signature }, summary: `${l.count}× "${l.signature.slice(0, 120)}"${l.firstSeen !== undefined ? `, first seen ${fmtTime(l.firstSeen)}` : ""}`, weight: s, at: l.firstSeen });

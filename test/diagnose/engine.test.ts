@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnose, toRanking } from "../../src/diagnose/engine.ts";
+import { diagnose, logProximity, toRanking } from "../../src/diagnose/engine.ts";
 import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
@@ -195,6 +195,29 @@ describe("diagnose: changes and other evidence", () => {
     expect(kinds).toContain("k8s");
     expect(kinds).toContain("log");
     expect(itemAt(d.hypotheses, 0).cause).toMatch(/OOMKilled/);
+  });
+
+  it("errors first seen long after the onset are a consequence: they do not outrank the onset's own", () => {
+    const input = siblings();
+    input.logs = [
+      { service: "search", signature: "java.lang.OutOfMemoryError: Java heap space", count: 12, firstSeen: ONSET + 60 },
+      // 50 min later, a knock-on failure elsewhere with many more lines.
+      { service: "catalog", signature: "ERROR upstream connect error or disconnect/reset", count: 400, firstSeen: ONSET + 3000 },
+    ];
+    const d = diagnose(input);
+    expect(itemAt(d.hypotheses, 0).service).toBe("search");
+    const late = d.hypotheses.find((h) => h.service === "catalog")!.evidence.find((e) => e.kind === "log");
+    const early = itemAt(d.hypotheses, 0).evidence.find((e) => e.kind === "log")!;
+    expect(late === undefined || late.weight < early.weight / 4).toBe(true);
+  });
+
+  it("log proximity: full weight around the onset, fading before (background) and after (consequence)", () => {
+    expect(logProximity(undefined, ONSET)).toBe(1);
+    expect(logProximity(ONSET - 600, ONSET)).toBe(1);
+    expect(logProximity(ONSET + 600, ONSET)).toBe(1);
+    expect(logProximity(ONSET + 3000, ONSET)).toBeLessThan(0.1);
+    expect(logProximity(ONSET + 1200, ONSET)).toBeGreaterThan(0.4);
+    expect(logProximity(ONSET - 86400, ONSET)).toBeLessThan(0.01);
   });
 
   it("runbook matches are cited as evidence", () => {
