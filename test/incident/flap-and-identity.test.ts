@@ -6,9 +6,9 @@ import type { Topology } from "../../src/domain/topology.ts";
 import { IncidentService } from "../../src/incident/incident-service.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { incidentServiceOnMemory } from "../support/incident-service.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 import { firstOf } from "../../src/domain/indexed.ts";
 import { digestFromTimeline } from "../../src/incident/digest.ts";
 
@@ -36,9 +36,10 @@ describe("flap damping and incident identity", () => {
   let db: Db;
   let store: Store;
   let incidents: IncidentService;
+  const databases = reusedDatabases();
   beforeEach(async () => {
     now = T0;
-    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now));
+    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now, databases.open));
   });
   afterEach(async () => {
     await db.close();
@@ -113,7 +114,7 @@ describe("flap damping and incident identity", () => {
     // The same alert again (same fingerprint), and another alert on the cache (the same service).
     for (const back of ["RedisEvictionsHigh", "RedisMemoryHigh"]) {
       now = T0;
-      const own = await incidentServiceOnMemory(withCart, () => now);
+      const own = await incidentServiceOnMemory(withCart, () => now, databases.open);
       try {
         const cache = firstOf((await own.incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "firing", now)], changes: [] })).opened);
         now += 3 * M;
@@ -214,7 +215,7 @@ describe("flap damping and incident identity", () => {
     expect(learnt.backlog.opened).toEqual([]);
     expect(await store.alerts.countByIncident(learnt.first)).toMatchObject({ total: 2 });
     // Without the rules (fire time only): just outside the causal window, an incident of its own.
-    const other = await openDb({ dataDir: "memory" });
+    const other = await databases.open();
     try {
       now = T0;
       const unknown = await run(

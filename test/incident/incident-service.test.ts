@@ -9,12 +9,12 @@ import { IncidentService } from "../../src/incident/incident-service.ts";
 import { OutboxSender } from "../../src/incident/outbox-sender.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
 import { clockOf } from "../../src/domain/clock.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 import { defined } from "../support/defined.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
 const topology: Topology = {
   services: ["frontend", "checkout", "payments", "orders-db", "reporting"],
@@ -45,10 +45,11 @@ describe("IncidentService", () => {
   let slack: MemorySlack;
   let outbox: OutboxSender;
   let incidents: IncidentService;
+  const databases = reusedDatabases();
 
   beforeEach(async () => {
     clock = Date.parse("2026-11-23T10:00:00Z");
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     store = createStore(db);
     slack = new MemorySlack();
     outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 0 });

@@ -7,6 +7,7 @@ import type { IncidentService } from "../../src/incident/incident-service.ts";
 import type { Db } from "../../src/store/db.ts";
 import type { Store } from "../../src/store/store.ts";
 import { incidentServiceOnMemory } from "../support/incident-service.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
 // Incident identity across two open incidents: one failure seen from two sides becomes one thread
 // (cascading-failure: the flapping cache incident and the payments incident both explain checkout
@@ -38,9 +39,10 @@ describe("merging incidents that are one failure", () => {
   let db: Db;
   let store: Store;
   let incidents: IncidentService;
+  const databases = reusedDatabases();
   beforeEach(async () => {
     now = T0;
-    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now));
+    ({ db, store, incidents } = await incidentServiceOnMemory(topology, () => now, databases.open));
   });
   afterEach(async () => {
     await db.close();

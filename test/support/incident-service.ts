@@ -13,9 +13,12 @@ export interface IncidentServiceOnMemory {
   incidents: IncidentService;
 }
 
-/** An IncidentService on an in-memory store, a test clock (`now`) and `topology`, its thread flushed at once. */
-export async function incidentServiceOnMemory(topology: Topology, now: () => number): Promise<IncidentServiceOnMemory> {
-  const db = await openDb({ dataDir: "memory" });
+/**
+ * An IncidentService on an in-memory store (a new database, or one from `open`, e.g. a file's
+ * reusedDatabases), a test clock (`now`) and `topology`, its thread flushed at once.
+ */
+export async function incidentServiceOnMemory(topology: Topology, now: () => number, open: () => Promise<Db> = () => openDb({ dataDir: "memory" })): Promise<IncidentServiceOnMemory> {
+  const db = await open();
   const clock = clockOf(now);
   const store = createStore(db, clock);
   const incidents = new IncidentService({ store, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => topology, threadFlushMs: 0, clock });

@@ -10,7 +10,6 @@ import { OutboxSender } from "../../../src/incident/outbox-sender.ts";
 import type { SlackCallResult } from "../../../src/integrations/slack/slack-port.ts";
 import { silentLogger } from "../../../src/log.ts";
 import type { Db } from "../../../src/store/db.ts";
-import { openDb } from "../../../src/store/open.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { MemorySlack } from "../../support/memory-slack.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
@@ -18,6 +17,7 @@ import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
 import { decodePng } from "../../support/png.ts";
 import { dyingAfterCommit } from "../../support/dying-db.ts";
+import { reusedDatabases } from "../../support/reused-databases.ts";
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 5, 12, 0);
@@ -101,6 +101,7 @@ describe("AnomalyReporter", () => {
   let outbox: OutboxSender;
   let incidents: IncidentService;
   let now = T0;
+  const databases = reusedDatabases();
   const reporter = (severity: "sev3" | "sev4" = "sev4") => new AnomalyReporter({ store, incidents, slack, presenter: blockKitAnomalyPresenter, severity, defaultChannel: "#incidents", clock: clockOf(() => now), fetchImpl: slack.fetch, uploadWaitMs: 5_000, chartSettleMs: 0 });
   /** Sends what the outbox holds (several rounds: roots first, then thread replies and edits). */
   const send = async () => {
@@ -113,7 +114,7 @@ describe("AnomalyReporter", () => {
 
   beforeEach(async () => {
     now = T0;
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     store = createStore(
       db,
       clockOf(() => now),

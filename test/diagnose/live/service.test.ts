@@ -11,7 +11,6 @@ import { silentLogger } from "../../../src/log.ts";
 import { createAppMetrics } from "../../../src/observability/metrics.ts";
 import type { Recommendation } from "../../../src/remediate/types.ts";
 import type { Db } from "../../../src/store/db.ts";
-import { openDb } from "../../../src/store/open.ts";
 import { createStore, type Store } from "../../../src/store/store.ts";
 import { Toolsets } from "../../../src/toolsets/index.ts";
 import { toolsetRepos } from "../../support/toolset-repos.ts";
@@ -22,6 +21,7 @@ import { clockOf, type Clock } from "../../../src/domain/clock.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
 import { defined } from "../../support/defined.ts";
 import { dyingAfterCommit } from "../../support/dying-db.ts";
+import { reusedDatabases } from "../../support/reused-databases.ts";
 
 /** A system clock the test moves by hand: timers fire when it passes their time, never by themselves. */
 class ManualClock implements Clock {
@@ -71,6 +71,7 @@ describe("DiagnosisService", () => {
   let toolsets: Toolsets;
   let diagnosis: DiagnosisService;
   let recommended: Recommendation[];
+  const databases = reusedDatabases();
 
   const make = (remediation?: RecommendPort, extra: Partial<DiagnosisServiceOptions> = {}) =>
     new DiagnosisService({ clock: systemClock, store, incidents, toolsets, topology: () => TOPOLOGY, runbooks: () => RUNBOOKS, logger: silentLogger, defaultChannel: "#incidents", presenter: blockKitDiagnosisPresenter, outbox, remediation, debounceMs: 10, minIntervalMs: 0, refreshMs: 0, ...extra });
@@ -80,7 +81,7 @@ describe("DiagnosisService", () => {
 
   beforeEach(async () => {
     incidentNow = NOW;
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     store = createStore(
       db,
       clockOf(() => incidentNow),
