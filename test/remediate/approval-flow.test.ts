@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTION } from "../../blocks/ids.ts";
 import { auditNames, remediationHarness, type Harness } from "./fakes.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
 const rollback = { type: "rollback", target: { service: "checkout" }, reason: "checkout 3.8.0 deployed 2 min before the 5xx spike", evidence: ["5xx ratio 34% on checkout since 10:02", "deploy checkout 3.8.0 at 10:00"], hypothesisRef: "H1" };
 
@@ -8,10 +9,11 @@ const buttonIds = (blocks: unknown[]) => JSON.stringify(blocks).match(/"action_i
 
 describe("approval flow", () => {
   let h: Harness;
+  const databases = reusedDatabases();
   afterEach(async () => h?.close());
 
   it("posts a pending card with a confirm dialog, refuses a non-approver, runs and verifies on an approver's click", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
 
@@ -54,7 +56,7 @@ describe("approval flow", () => {
   });
 
   it("runs once on a double click (and says so to the second click)", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
@@ -68,7 +70,7 @@ describe("approval flow", () => {
   });
 
   it("runs once when two approvers click at the same moment", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
@@ -80,7 +82,7 @@ describe("approval flow", () => {
   });
 
   it("needs two different approvers for the irreversible query kill", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("orders-db", false);
     h.runbooks.onRun = () => h.verifier.healthy.set("orders-db", true);
     const r = await h.remediation.recommend(h.incident.id, { type: "kill_db_query", target: { service: "orders-db" }, params: { queryId: "48211" }, reason: "reporting query holds 6 cores", symptoms: [{ service: "orders-db", check: "db_query_latency" }] });
@@ -110,7 +112,7 @@ describe("approval flow", () => {
   });
 
   it("refuses invalid runbook arguments before anything is posted", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const r = await h.remediation.recommend(h.incident.id, { type: "kill_db_query", target: { service: "orders-db" }, params: { queryId: "1; DROP TABLE orders" }, reason: "x" });
     expect(r.offered).toBe(false);
     expect(r.reason).toMatch(/queryId: must match/);
@@ -119,7 +121,7 @@ describe("approval flow", () => {
   });
 
   it("dismissal: refused for a non-approver, recorded for an approver, not offered again", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     expect((await h.remediation.reject(actionId!, "U_BOB")).ok).toBe(false);
     expect(await h.remediation.reject(actionId!, "U_CAROL")).toMatchObject({ ok: true, state: "rejected" });
@@ -130,7 +132,7 @@ describe("approval flow", () => {
   });
 
   it("posts a repeated recommendation once", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const a = await h.remediation.recommend(h.incident.id, rollback);
     const b = await h.remediation.recommend(h.incident.id, { ...rollback, reason: "reworded by a later diagnosis" });
     expect(b).toMatchObject({ duplicate: true, actionId: a.actionId });

@@ -9,16 +9,18 @@ import { IncidentService } from "../../src/incident/incident-service.ts";
 import { createStore } from "../../src/store/store.ts";
 import { blockKitIncidentPresenter } from "../../blocks/incident-thread.ts";
 import { defined } from "../support/defined.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
 const rollback = { type: "rollback", target: { service: "checkout" }, reason: "bad deploy", evidence: ["5xx 34%"] };
 const hasButtons = (blocks: unknown[]) => JSON.stringify(blocks).includes("remediation_approve");
 
 describe("guardrails", () => {
   let h: Harness;
+  const databases = reusedDatabases();
   afterEach(async () => h?.close());
 
   it("stale button: after the incident is resolved a click runs nothing and the card is withdrawn", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.incidents.changeStatus(h.incident.id, "resolved", "U_CAROL", "fixed by hand");
     const r = await h.remediation.approve(actionId!, "U_ALICE");
@@ -36,7 +38,7 @@ describe("guardrails", () => {
   });
 
   it("resolving the incident withdraws its pending cards", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.settle();
     expect(await h.remediation.withdrawPending(h.incident.id, "U_CAROL")).toBe(1);
@@ -47,7 +49,7 @@ describe("guardrails", () => {
   });
 
   it("a card whose post has not gone out when its action is withdrawn is never posted: the thread does not show a card withdrawn at once", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     // The incident resolves before the outbox got to the card's post.
     expect(await h.remediation.withdrawPending(h.incident.id, "aisre")).toBe(1);
@@ -62,7 +64,7 @@ describe("guardrails", () => {
   });
 
   it("cascading-failure's merge: the payments incident's proposed restart, still on its way to the thread when the incident folds into the cache's, is never posted", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     await h.incidents.changeStatus(h.incident.id, "resolved", "U_CAROL", "not this one");
     // The incident service the product runs: the shop's call graph, a clock of its own, the withdrawal on resolve wired as the composition root wires it.
     const topology = {
@@ -110,7 +112,7 @@ describe("guardrails", () => {
   });
 
   it("an incident merged into another: its posted card says the remedy is decided in the other thread", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.settle();
     await h.store.incidents.mergeCard(h.incident.id, { mergedInto: "INC-KEPT" });
@@ -124,7 +126,7 @@ describe("guardrails", () => {
   });
 
   it("a recommendation made as the incident resolves is refused, not left approvable (its withdrawal already ran)", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     await h.incidents.changeStatus(h.incident.id, "resolved", "aisre", "all alerts quiet");
     expect(await h.remediation.withdrawPending(h.incident.id, "aisre")).toBe(0);
     // The diagnosis looked just before the resolution committed: its first read still says open.
@@ -145,7 +147,7 @@ describe("guardrails", () => {
   });
 
   it("kill switch: off for everyone at once, survives a restart, only approvers turn it back on", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     expect((await h.remediation.setAutomation(false, "U_BOB", "something is off")).ok).toBe(true);
 
@@ -182,7 +184,7 @@ describe("guardrails", () => {
   });
 
   it("circuit breaker: once the hourly limit is reached nothing more runs, auto included", async () => {
-    h = await remediationHarness({ policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 1") });
+    h = await remediationHarness({ db: await databases.open(), policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 1") });
     h.verifier.healthy.set("checkout", false);
     h.verifier.healthy.set("frontend", false);
     const first = await h.remediation.recommend(h.incident.id, rollback);
@@ -205,7 +207,7 @@ describe("guardrails", () => {
   });
 
   it("failed verification: says so, escalates, does not retry, stops offering after the attempt limit", async () => {
-    h = await remediationHarness({ policy: `${BASE_POLICY}\nlimits:\n  maxAttempts: 1\n`.replace("limits:\n  maxActionsPerHour: 10\n", "") });
+    h = await remediationHarness({ db: await databases.open(), policy: `${BASE_POLICY}\nlimits:\n  maxAttempts: 1\n`.replace("limits:\n  maxActionsPerHour: 10\n", "") });
     h.verifier.healthy.set("checkout", false);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.remediation.approve(actionId!, "U_ALICE");
@@ -226,7 +228,7 @@ describe("guardrails", () => {
   });
 
   it("a remedy done and verified is not offered again in the incident", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
@@ -239,7 +241,7 @@ describe("guardrails", () => {
   });
 
   it("records 'escalation unavailable' when no pager is connected", async () => {
-    h = await remediationHarness({ noPorts: ["escalator"] });
+    h = await remediationHarness({ db: await databases.open(), noPorts: ["escalator"] });
     h.verifier.healthy.set("checkout", false);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     await h.remediation.approve(actionId!, "U_ALICE");
@@ -249,7 +251,7 @@ describe("guardrails", () => {
   });
 
   it("a failed change is reported and escalated", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.failNext = "admission webhook denied the request";
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
@@ -261,7 +263,7 @@ describe("guardrails", () => {
   });
 
   it("authorisation follows the policy of click time: a policy edit after posting wins", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
     const { writeFileSync } = await import("node:fs");
@@ -280,7 +282,7 @@ describe("guardrails", () => {
   });
 
   it("forbidden actions are never shown, whether by rule or by risk", async () => {
-    h = await remediationHarness({ policy: `${BASE_POLICY}\nactions:\n  scale: { risk: forbidden }\n` });
+    h = await remediationHarness({ db: await databases.open(), policy: `${BASE_POLICY}\nactions:\n  scale: { risk: forbidden }\n` });
     const byRule = await h.remediation.recommend(h.incident.id, { type: "delete_pod", target: { service: "payments", pod: "payments-abc-0" }, reason: "stuck pod" });
     const byRisk = await h.remediation.recommend(h.incident.id, { type: "scale", target: { service: "checkout" }, params: { replicas: 6 }, reason: "saturated" });
     expect(byRule.offered).toBe(false);
@@ -294,7 +296,7 @@ describe("guardrails", () => {
   });
 
   it("pre-checks: readings back to normal do not skip an approved action while an alert on its target still fires (disk-full: the pod's volume stays full once traffic left it)", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("payments", true);
     h.verifier.healthy.set("cart", true);
     const disk = {
@@ -330,7 +332,7 @@ describe("guardrails", () => {
   });
 
   it("pre-checks: a missing target is refused, a recovered one skipped, a conflicting action waits", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.verifier.healthy.set("checkout", false);
     h.k8s.workloads.delete("frontend");
     const missing = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "frontend" }, reason: "x" });
@@ -370,7 +372,7 @@ describe("guardrails", () => {
   });
 
   it("blast radius: deleting the only ready pod is not offered as a button", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     h.k8s.add("search", 1);
     const r = await h.remediation.recommend(h.incident.id, { type: "delete_pod", target: { service: "search", pod: "search-abc-0" }, reason: "stuck" });
     expect(r).toMatchObject({ offered: true, autonomy: "advise", state: "advised" });
@@ -382,14 +384,14 @@ describe("guardrails", () => {
   });
 
   it("StatefulSets are advised, never changed from Slack", async () => {
-    h = await remediationHarness();
+    h = await remediationHarness({ db: await databases.open() });
     const r = await h.remediation.recommend(h.incident.id, { type: "rollout_restart", target: { service: "orders-db", kind: "StatefulSet" }, reason: "x" });
     expect(r).toMatchObject({ offered: true, autonomy: "advise", state: "advised" });
     expect(r.reason).toMatch(/not StatefulSets/);
   });
 
   it("per-incident limit turns further recommendations into advice", async () => {
-    h = await remediationHarness({ policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 10\n  maxActionsPerIncident: 1") });
+    h = await remediationHarness({ db: await databases.open(), policy: BASE_POLICY.replace("maxActionsPerHour: 10", "maxActionsPerHour: 10\n  maxActionsPerIncident: 1") });
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
     const first = await h.remediation.recommend(h.incident.id, rollback);
