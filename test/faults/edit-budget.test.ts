@@ -9,8 +9,8 @@ import { systemClock } from "../../src/domain/clock.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 import { firingAlert } from "../support/alerts.ts";
 import { eventually } from "../support/eventually.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
@@ -49,6 +49,7 @@ const ROUNDS = 12;
 let sandbox: RunningSandbox | undefined;
 let db: Db | undefined;
 let outbox: OutboxSender | undefined;
+const databases = reusedDatabases();
 afterEach(async () => {
   await outbox?.stop();
   await db?.close();
@@ -64,7 +65,7 @@ afterEach(async () => {
 async function storm(o: { budget?: EditBudget; updateRate: { perSecond: number; burst: number } }): Promise<{ slack: RecordedSlack; store: Store; cards: string[] }> {
   sandbox = await startSandbox({ port: 0, signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, eventsUrl: "http://127.0.0.1:9/slack/events", updateRate: o.updateRate });
   const slack = new RecordedSlack(sandbox.url);
-  db = await openDb({ dataDir: "memory" });
+  db = await databases.open();
   const store = createStore(db);
   outbox = new OutboxSender({ store, slack, logger: silentLogger, minIntervalMs: 50, ...(o.budget ? { editBudget: o.budget } : {}) });
   const routing = { services: Object.fromEntries(SERVICES.map((s, i) => [s, i % 2 ? "#sre" : "#incidents"])), teams: {} };
@@ -134,7 +135,7 @@ describe("the workspace's edit budget (Slack Tier 3 for chat.update)", { timeout
 
 describe("the outbox under a short edit budget", () => {
   it("edits an incident's root card before other edits queued earlier", async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     const store = createStore(db);
     const slack = new MemorySlack();
     const root = await slack.call("chat.postMessage", { channel: "C_INCIDENTS", text: "root" });

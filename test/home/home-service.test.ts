@@ -6,13 +6,14 @@ import { HomeService, type HomeRemediation } from "../../src/home/home-service.t
 import { blockKitHomePresenter } from "../../blocks/app-home.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { RemediationAction } from "../../src/remediate/types.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { MemorySlack } from "../support/memory-slack.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
 /** The Home service over a real (PGlite) store and an in-memory Slack: what it shows, and when it republishes. */
 
 const closers: Array<() => Promise<void>> = [];
+const databases = reusedDatabases();
 afterEach(async () => {
   while (closers.length) await closers.pop()!();
 });
@@ -38,7 +39,7 @@ const action = (over: Partial<RemediationAction> = {}): RemediationAction =>
 
 async function setup(o: { pending?: RemediationAction[] } = {}) {
   let now = Date.parse("2026-12-05T10:30:00Z");
-  const db = await openDb({ dataDir: "memory" });
+  const db = await databases.open();
   closers.push(() => db.close());
   const store: Store = createStore(
     db,

@@ -4,12 +4,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { JsonText, json } from "../../src/store/rows.ts";
 import { createStore } from "../../src/store/store.ts";
 import { DoorJournal, readEntries } from "../../src/webhooks/door-journal.ts";
 import type { ProcessorOptions } from "../../src/webhooks/delivery-processor.ts";
 import { testIntake } from "../support/test-intake.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 import { eventually } from "../support/eventually.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
@@ -21,12 +21,13 @@ const rows = (db: Db) => db.query<{ delivery_id: string; processed: boolean }>("
 
 describe("the door journal (the embedded store's webhook door)", () => {
   const cleanup: Array<() => Promise<void> | void> = [];
+  const databases = reusedDatabases();
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
   const setUp = async () => {
     const dir = mkdtempSync(join(tmpdir(), "aisre-door-journal-"));
-    const db = await openDb({ dataDir: "memory" });
+    const db = await databases.open();
     cleanup.push(
       () => rmSync(dir, { recursive: true, force: true }),
       () => db.close(),

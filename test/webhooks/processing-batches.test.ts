@@ -2,17 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
 import { generic } from "../../src/ingest/sources/generic.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 import { testIntake } from "../support/test-intake.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const delivery = (n: number) =>
   parseDelivery(generic, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] })), receivedAt: new Date().toISOString() });
 
+const databases = reusedDatabases();
+
 describe("processing batches in a storm", () => {
   it("processes the first delivery after a quiet spell at once, then gathers what keeps coming into one batch", async () => {
-    const db = await openDb({ dataDir: "memory" });
+    const db = await databases.open();
     try {
       const batches: string[][] = [];
       let release!: () => void;
@@ -46,7 +48,7 @@ describe("processing batches in a storm", () => {
 
 describe("the processing queue's cap", () => {
   it("keeps at most maxQueued deliveries in memory; the rest wait in the store and are processed from it, in arrival order", async () => {
-    const db = await openDb({ dataDir: "memory" });
+    const db = await databases.open();
     const store = createStore(db);
     try {
       const seen: string[] = [];
