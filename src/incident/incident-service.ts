@@ -728,7 +728,8 @@ export class IncidentService {
     const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;
     return {
       incident,
-      ...(card.headline ? { headline: card.headline } : {}),
+      // Once resolved, the worst it got in the past tense ("Checkout failed up to 30 % — …"), not the last reading.
+      ...(incident.status === "resolved" && card.resolvedHeadline ? { headline: card.resolvedHeadline } : card.headline ? { headline: card.headline } : {}),
       ...(resolution ? { resolution } : {}),
       ...(resolvedBy ? { resolvedBy } : {}),
       alerts: { ...counts, names },

@@ -279,9 +279,10 @@ export class PostmortemService {
     const slo = { ...this.o.settings.slo, ...(incident.services.map((x) => this.o.settings.services[x]).find(Boolean) ?? {}) };
     // The system's clock (the simulation's in the sandbox), like the timeline's times.
     const now = isoNow(this.o.clock);
+    // Titled by what the incident turned out to be (the worst it got and its cause), not by its first signal.
+    const title = card.resolvedHeadline ?? card.headline;
     const facts = computeFacts({
-      // Titled by what the incident turned out to be (the card's headline), not by its first signal.
-      incident: card.headline ? { ...incident, title: card.headline } : incident,
+      incident: title ? { ...incident, title } : incident,
       timeline,
       alerts,
       diagnosis: card.diagnosis,

@@ -84,6 +84,14 @@ describe("postmortem drafts", () => {
     expect(p.title).toBe("Checkout failing 21 % — orders-db likely (its cpu rose)");
   });
 
+  it("is titled by the worst the impact got, once the diagnosis has seen it, not the last reading", async () => {
+    const inc = await h.open({ name: "CheckoutLatencyAnomaly" });
+    await h.store.incidents.mergeCard(inc.id, { headline: "Checkout failing 12 % — inventory deploy 2.3.0 likely", resolvedHeadline: "Checkout failed up to 30 % — inventory deploy 2.3.0 likely" });
+    await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "rolled back");
+    await h.settle();
+    expect((await h.sync.postmortems.get(inc.id))!.title).toBe("Checkout failed up to 30 % — inventory deploy 2.3.0 likely");
+  });
+
   it("keeps people's edits across Regenerate; the thread message and the Jira comment are edited in place", async () => {
     const inc = await h.open();
     await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");

@@ -59,6 +59,65 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5):
   return reason && !/weak signals/.test(reason) ? `${lead.service} likely (${reason})` : `${lead.service} likely`;
 }
 
+/** The worst the impact got: the highest error ratio (else p99) of the first impacted service that showed one. */
+export interface PeakImpact {
+  service: string;
+  errorRatio?: number;
+  p99S?: number;
+}
+
+function maxSince(s: MetricSeries | undefined, sinceS: number): number | undefined {
+  if (!s) return undefined;
+  let m: number | undefined;
+  for (let i = 0; i < s.values.length; i++) {
+    const v = s.values[i]!;
+    if ((s.timestamps[i] ?? -Infinity) >= sinceS && Number.isFinite(v) && (m === undefined || v > m)) m = v;
+  }
+  return m;
+}
+
+/**
+ * The peak impact since `sinceS` (unix s; the onset), merged with an earlier peak of the same
+ * incident (a later ranking's window may no longer hold the worst minute). Same thresholds as the live
+ * phrase: ≥ 1 % of requests failing, else p99 ≥ 1 s.
+ */
+export function peakImpact(impacted: readonly string[], services: readonly ServiceMetrics[], sinceS: number, before?: PeakImpact): PeakImpact | undefined {
+  let now: PeakImpact | undefined;
+  for (const name of impacted) {
+    const sm = services.find((s) => s.service === name);
+    if (!sm) continue;
+    const err = maxSince(sm.series.find((x) => x.metric === "error_ratio"), sinceS);
+    if (err !== undefined && err >= 0.01) {
+      now = { service: name, errorRatio: err };
+      break;
+    }
+    const p99 = maxSince(sm.series.find((x) => x.metric === "latency_p99"), sinceS);
+    if (p99 !== undefined && p99 >= 1) {
+      now = { service: name, p99S: p99 };
+      break;
+    }
+  }
+  if (!before || !now) return now ?? before;
+  if (before.service !== now.service) return before;
+  return { service: now.service, ...(now.errorRatio !== undefined || before.errorRatio !== undefined ? { errorRatio: Math.max(now.errorRatio ?? 0, before.errorRatio ?? 0) } : {}), ...(now.p99S !== undefined || before.p99S !== undefined ? { p99S: Math.max(now.p99S ?? 0, before.p99S ?? 0) } : {}) };
+}
+
+/** In the past tense, for a resolved incident: "Checkout failed up to 30 %", "Cart slow (p99 up to 3.9 s)". */
+export function pastImpactPhrase(p: PeakImpact): string {
+  if (p.errorRatio !== undefined && p.errorRatio >= 0.01) return `${capitalise(p.service)} failed up to ${Math.round(p.errorRatio * 100)} %`;
+  return `${capitalise(p.service)} was slow (p99 up to ${(p.p99S ?? 0).toFixed(1)} s)`;
+}
+
+/**
+ * The headline once resolved: the worst the impact got, in the past tense, and the cause as last
+ * understood ("Checkout failed up to 30 % — inventory deploy 2.3.0 likely"); undefined without a peak.
+ */
+export function resolvedHeadline(peak: PeakImpact | undefined, d: HeadlineInput["diagnosis"], minConfidence?: number): string | undefined {
+  if (!peak) return undefined;
+  const cause = causePhrase(d, minConfidence);
+  return cause ? `${pastImpactPhrase(peak)} — ${cause}` : pastImpactPhrase(peak);
+}
+
 export function cardHeadline(i: HeadlineInput): string | undefined {
   const impact = impactPhrase(i.impacted, i.services);
   const cause = causePhrase(i.diagnosis, i.minConfidence);

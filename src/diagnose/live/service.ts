@@ -15,7 +15,7 @@ import { diagnose } from "../engine.ts";
 import type { FeedbackCalibration } from "../feedback-calibration.ts";
 import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
 import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
-import { cardHeadline } from "./headline.ts";
+import { cardHeadline, peakImpact, resolvedHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 import { plural } from "../../text/words.ts";
@@ -438,7 +438,8 @@ export class DiagnosisService {
     const impact = impactLine(ctx, alerting);
     // A person who declared the incident named it: their title stays the card's, the Jira summary and the
     // page title (the cause is on the card under "What caused it"). Alert-opened incidents follow the ranking.
-    const headline = incident.origin === "declared" ? undefined : cardHeadline({ diagnosis, impacted: [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])], services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
+    const impacted = [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])];
+    const headline = incident.origin === "declared" ? undefined : cardHeadline({ diagnosis, impacted, services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
     const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
     if (choice && card.diagnosis) {
       const t = choice.recommendation;
@@ -458,11 +459,21 @@ export class DiagnosisService {
         const prev = before ? fromSnapshot(before.data.snapshot as Snapshot) : undefined;
         const channel = incident.channel ?? this.o.defaultChannel;
         const oldCard = await s.incidents.card(id);
+        if (incident.origin !== "declared") {
+          // The worst it got, kept across rankings: what the resolved card and the postmortem are titled by.
+          const peak = peakImpact(impacted, ctx.input.services, ctx.input.anomalyStart, oldCard.peak);
+          const past = resolvedHeadline(peak, diagnosis, this.o.recommendAbove ?? 0.5);
+          if (peak) card.peak = peak;
+          if (past) card.resolvedHeadline = past;
+        }
         const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
         // The card's edit is wanted in this transaction: a replica that dies after the commit leaves it to another.
         if (cardChanged) {
           await s.incidents.mergeCard(id, card);
           await this.o.incidents.markCardDirty(s, id);
+        } else if (JSON.stringify({ p: oldCard.peak, r: oldCard.resolvedHeadline }) !== JSON.stringify({ p: card.peak ?? oldCard.peak, r: card.resolvedHeadline ?? oldCard.resolvedHeadline })) {
+          // Only what the open card does not show changed: stored, no edit.
+          await s.incidents.mergeCard(id, { ...(card.peak ? { peak: card.peak } : {}), ...(card.resolvedHeadline ? { resolvedHeadline: card.resolvedHeadline } : {}) });
         }
         const headlineChanged = card.headline !== undefined && card.headline !== oldCard.headline;
         // The PagerDuty incident's title and the Jira summary follow the headline: durable rows, written with the card.

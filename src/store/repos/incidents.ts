@@ -23,6 +23,10 @@ interface IncidentRow {
 export interface IncidentCard {
   /** The current best understanding in a line (impact, and the leading cause once confident). */
   headline?: string;
+  /** The worst impact seen so far (for the resolved card, the postmortem's title). */
+  peak?: { service: string; errorRatio?: number; p99S?: number };
+  /** The headline once resolved: the peak impact in the past tense and the cause as last understood. */
+  resolvedHeadline?: string;
   impact?: string;
   diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[] /** The leading hypothesis' service. */; service?: string };
   /** The incident this one was merged into (one failure seen from two sides): it stays resolved and quiet. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cardHeadline } from "../../../src/diagnose/live/headline.ts";
+import { cardHeadline, peakImpact, resolvedHeadline } from "../../../src/diagnose/live/headline.ts";
 import type { Hypothesis } from "../../../src/diagnose/types.ts";
 
 const series = (service: string, err: number, p99 = 0.2) => ({
@@ -29,5 +29,22 @@ describe("card headline", () => {
     const cart = hyp("cart", 0.85, [{ kind: "k8s", source: { service: "cart", ref: "CrashLoopBackOff" }, summary: "CrashLoopBackOff ×3: exit 1", weight: 0.8 }]);
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 3.9)] })).toBe("Cart slow (p99 3.9 s) — cart pods in CrashLoopBackOff likely");
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: [], services: [] })).toBe("Cart pods in CrashLoopBackOff likely");
+  });
+
+  it("once resolved: the worst it got since the onset, in the past tense, kept across rankings", () => {
+    const d = { uncertainty: "confident" as const, hypotheses: [hyp("inventory", 0.92, [{ kind: "change", source: { service: "inventory", ref: "2.3.0" }, summary: "deploy 2.3.0 at 12:17Z, 2 min before onset", weight: 0.9 }])] };
+    // Before the onset (t=10) 50 % is not this incident's; since the onset it peaked at 30 % and is now 12 %.
+    const recovering = [{ service: "checkout", series: [{ metric: "error_ratio", timestamps: [10, 100, 110, 120], values: [0.5, 0.304, 0.2, 0.12] }] }];
+    const peak = peakImpact(["checkout"], recovering, 100);
+    expect(peak).toEqual({ service: "checkout", errorRatio: 0.304 });
+    expect(cardHeadline({ diagnosis: d, impacted: ["checkout"], services: recovering })).toBe("Checkout failing 12 % — inventory deploy 2.3.0 likely");
+    expect(resolvedHeadline(peak, d)).toBe("Checkout failed up to 30 % — inventory deploy 2.3.0 likely");
+    // A later ranking whose window no longer holds the worst minute keeps the earlier peak.
+    const later = [{ service: "checkout", series: [{ metric: "error_ratio", timestamps: [200, 210], values: [0.05, 0.02] }] }];
+    expect(peakImpact(["checkout"], later, 100, peak)).toEqual({ service: "checkout", errorRatio: 0.304 });
+    // Latency only.
+    const slow = [{ service: "cart", series: [{ metric: "error_ratio", timestamps: [100], values: [0.001] }, { metric: "latency_p99", timestamps: [100, 110], values: [3.9, 1.2] }] }];
+    expect(resolvedHeadline(peakImpact(["cart"], slow, 100), { uncertainty: "confident", hypotheses: [] })).toBe("Cart was slow (p99 up to 3.9 s)");
+    expect(peakImpact(["checkout"], [series("checkout", 0.001)], 0)).toBeUndefined();
   });
 });

@@ -237,6 +237,24 @@ describe("DiagnosisService", () => {
     await ranking.stop();
   });
 
+  it("keeps the worst impact seen: once resolved, the card reads it in the past tense instead of the last reading", async () => {
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    const opened = await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M)], changes: [] });
+    const id = itemAt(opened.opened, 0);
+    await diagnosis.run(id, ["test"]);
+    const card = await store.incidents.card(id);
+    defined(card.peak, "peak");
+    defined(card.resolvedHeadline, "resolvedHeadline");
+    expect(card.resolvedHeadline).toMatch(/^Checkout failed up to \d+ % — /);
+    expect(card.headline).toMatch(/^Checkout failing \d+ % — /);
+    const open = await incidents.cardView(store, (await store.incidents.get(id))!);
+    expect(open.headline).toBe(card.headline);
+    await incidents.changeStatus(id, "resolved", "U_ALICE", "fixed");
+    const resolved = await incidents.cardView(store, (await store.incidents.get(id))!);
+    expect(resolved.headline).toBe(card.resolvedHeadline);
+  });
+
   it("the card's edit is wanted in the diagnosis's own transaction: a replica killed right after that commit leaves the edit to another", async () => {
     await diagnosis.stop();
     world.metrics = poolLeakMetrics();
