@@ -18,7 +18,10 @@ export function confidenceLabel(c: number | undefined): string {
 export function incidentCardMessage(v: IncidentCardView): SlackMessage {
   const { incident: inc, alerts, diagnosis, links } = v;
   const resolved = inc.status === "resolved";
-  const title = `${STATUS_ICON[inc.status] ?? ""} ${escapeMrkdwn(inc.severity.toUpperCase())} · ${escapeMrkdwn(v.headline ?? inc.title)}`;
+  // Once resolved, the severity it paged at, not the one it fell to as its alerts resolved.
+  const peak = resolved && v.peakSeverity ? v.peakSeverity : undefined;
+  const shownSeverity = (peak ?? inc.severity).toUpperCase();
+  const title = `${STATUS_ICON[inc.status] ?? ""} ${escapeMrkdwn(shownSeverity)} · ${escapeMrkdwn(v.headline ?? inc.title)}`;
   const cause = fitSection(`*What caused it*\n${diagnosis?.cause ? `${escapeMrkdwn(diagnosis.cause)}${confidenceLabel(diagnosis.confidence)}` : resolved ? "Not established." : "Investigating…"}${diagnosis?.verdict && diagnosis.verdict !== "confident" ? `\n_${escapeMrkdwn(diagnosis.verdict)}_` : ""}`);
   const blocks: KnownBlock[] = [
     { type: "header", text: { type: "plain_text", text: fitHeader(resolved ? `${title} (resolved)` : title), emoji: true } },
@@ -26,7 +29,7 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
       type: "section",
       fields: [
         { type: "mrkdwn", text: `*Status*\n${escapeMrkdwn(inc.status)}${inc.acknowledgedBy ? ` (ack ${mentionUser(inc.acknowledgedBy)})` : ""}` },
-        { type: "mrkdwn", text: `*Severity*\n${escapeMrkdwn(inc.severity.toUpperCase())}` },
+        { type: "mrkdwn", text: `*Severity*\n${escapeMrkdwn(peak ? `${shownSeverity} at peak (${inc.severity.toUpperCase()} at the end)` : shownSeverity)}` },
         { type: "mrkdwn", text: fit(`*Services*\n${inc.services.length ? escapeMrkdwn(inc.services.join(", ")) : "unknown"}`, SLACK_LIMITS.sectionFieldText) },
         { type: "mrkdwn", text: `*Alerts*\n${Number(alerts.firing)} firing / ${Number(alerts.total)} total` },
         // Once resolved, the live impact gives way to when it ended.
@@ -69,7 +72,7 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
           },
         ],
   });
-  const text = escapeMrkdwn(`${inc.severity.toUpperCase()} ${inc.status}: ${v.headline ?? inc.title} (${inc.services.join(", ") || "unknown service"})`);
+  const text = escapeMrkdwn(`${shownSeverity} ${inc.status}: ${v.headline ?? inc.title} (${inc.services.join(", ") || "unknown service"})`);
   // The diagnosis's "14:26 UTC" times, as Slack date tokens like every other time on the card.
   return { text, blocks: blocksWithSlackTimes(blocks, Date.parse(inc.createdAt)) };
 }

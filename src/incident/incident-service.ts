@@ -15,6 +15,7 @@ import { digestIsEmpty } from "./digest.ts";
 import { foldedDigest } from "./digest-render.ts";
 import { COALESCE_EVENTS_MS, COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent, IncidentEvents } from "./incident-events.ts";
 import { resolutionSummary, resolverOf } from "./resolution.ts";
+import { peakSeverity } from "../domain/severity.ts";
 import { rootRef, type OutboxSender } from "./outbox-sender.ts";
 import type { IncidentCardView, IncidentPresenter, SlackMessage } from "./presenter.ts";
 import { channelFor, type Routing } from "./routing.ts";
@@ -725,6 +726,7 @@ export class IncidentService {
     const ended = incident.status === "resolved" ? await s.timeline.list(incident.id, ["status", "action"]) : undefined;
     const resolution = ended ? resolutionSummary(incident, ended) : undefined;
     const resolvedBy = ended ? resolverOf(ended) : undefined;
+    const peak = ended ? peakSeverity(incident, ended) : undefined;
     const pmStatus = (postmortem?.synced as { status?: string } | undefined)?.status;
     return {
       incident,
@@ -732,6 +734,7 @@ export class IncidentService {
       ...(incident.status === "resolved" && card.resolvedHeadline ? { headline: card.resolvedHeadline } : card.headline ? { headline: card.headline } : {}),
       ...(resolution ? { resolution } : {}),
       ...(resolvedBy ? { resolvedBy } : {}),
+      ...(peak && peak !== incident.severity ? { peakSeverity: peak } : {}),
       alerts: { ...counts, names },
       impact: card.impact,
       diagnosis: card.diagnosis,

@@ -1,4 +1,5 @@
 import type { KnownBlock } from "@slack/types";
+import type { Severity } from "../domain/alert.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import type { DigestView } from "./digest.ts";
 
@@ -28,6 +29,8 @@ export interface IncidentCardView {
   resolution?: string;
   /** Who resolved it, when a person did: the one mention the resolution summary keeps live. */
   resolvedBy?: string;
+  /** Once resolved: the highest severity it held, when above the one it ended at (severity follows the alerts down). */
+  peakSeverity?: Severity;
   alerts: { total: number; firing: number; names: string[] };
   impact?: string;
   diagnosis?: CardDiagnosis;

@@ -1,6 +1,7 @@
 import type { Alert } from "../domain/alert.ts";
 import type { Incident, TimelineEntry } from "../domain/incident.ts";
 import type { ErrorBudget, PostmortemFacts } from "./model.ts";
+import { peakSeverity } from "../domain/severity.ts";
 
 /**
  * The facts of an incident from its own records (pure): when it started, was detected,
@@ -92,10 +93,12 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
   const window = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}`;
   const basis = share !== undefined ? `${window} at ${Math.round(share * 100)} % of requests failing (the worst service's share)` : `${window}, counted in full (an upper bound: aisre does not know what share of requests failed)`;
 
+  const peak = peakSeverity(incident, timeline);
   return {
     incidentId: incident.id,
     title: incident.title,
-    severity: incident.severity,
+    severity: peak,
+    ...(peak !== incident.severity ? { severityAtEnd: incident.severity } : {}),
     services: incident.services,
     startedAt,
     detectedAt,

@@ -55,7 +55,10 @@ export interface ErrorBudget {
 export interface PostmortemFacts {
   incidentId: string;
   title: string;
+  /** The highest severity the incident held (it falls with its alerts before the resolution). */
   severity: Severity;
+  /** The severity it ended at, when lower than its peak. */
+  severityAtEnd?: Severity;
   services: string[];
   /** When the first symptom started (earliest alert start, else the incident's creation). */
   startedAt: string;

@@ -85,7 +85,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const impact = bullets([
     f.durationMinutes !== undefined ? `Duration: ${plural(f.durationMinutes, "minute")} (${clock(f.startedAt)} → ${clock(f.resolvedAt!)})` : `Duration: ongoing since ${clock(f.startedAt)}`,
     `Affected services: ${services}`,
-    `Severity: ${f.severity.toUpperCase()}`,
+    `Severity: ${f.severity.toUpperCase()}${f.severityAtEnd ? ` at peak (${f.severityAtEnd.toUpperCase()} when it ended, as its alerts resolved)` : ""}`,
     `Alerts: ${f.alertCount}${
       f.alerts.length
         ? ` (${f.alerts

@@ -228,6 +228,33 @@ describe("IncidentService", () => {
     expect((await store.incidents.get(inc.id))?.severity).toBe("sev1");
   });
 
+  it("a resolved card shows the severity the incident paged at, though it fell as its alerts resolved (live severity follows the alerts)", async () => {
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout"), { ...alert("HighLatencyP99", "checkout"), severity: "sev3" }], changes: [] });
+    const [inc] = await store.incidents.listOpen();
+    defined(inc, "inc");
+    await incidents.ingest({ alerts: [{ ...alert("SLOErrorBudgetBurn", "checkout", "resolved"), endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 6 * 60_000;
+    await incidents.autoResolve();
+    // While it goes on, the card says what still fires.
+    expect((await store.incidents.get(inc.id))?.severity).toBe("sev3");
+    const now = await store.incidents.get(inc.id);
+    defined(now, "now");
+    const live = blockKitIncidentPresenter.rootCard(await incidents.cardView(store, now));
+    expect(JSON.stringify(live.blocks)).toContain("*Severity*\\nSEV3");
+    // The SEV3 alert resolves a minute later, and the incident with it.
+    await incidents.ingest({ alerts: [{ ...alert("HighLatencyP99", "checkout", "resolved"), severity: "sev3", endsAt: new Date(clock).toISOString() }], changes: [] });
+    clock += 6 * 60_000;
+    expect(await incidents.autoResolve()).toEqual([inc.id]);
+    const done = await store.incidents.get(inc.id);
+    defined(done, "done");
+    expect(done.severity).toBe("sev3");
+    const card = blockKitIncidentPresenter.rootCard(await incidents.cardView(store, done));
+    const text = JSON.stringify(card.blocks);
+    expect(text).toContain(":white_check_mark: SEV2 · ");
+    expect(text).toContain("*Severity*\\nSEV2 at peak (SEV3 at the end)");
+    expect(card.text.startsWith("SEV2 resolved")).toBe(true);
+  });
+
   it.each([
     ["verified", "the fix was verified"],
     ["skipped", "the symptoms were seen healthy again"],

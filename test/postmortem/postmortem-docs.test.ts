@@ -80,6 +80,25 @@ describe("facts", () => {
     expect(items.some((i) => i.startsWith("Write or link a runbook"))).toBe(false);
   });
 
+  it("severity: the one it paged at, not the one it fell to as its alerts resolved before the resolution", () => {
+    const fell = computeFacts({
+      incident: { ...incident, severity: "sev3" },
+      timeline: [...timeline, entry(39, "status", "aisre", "Severity sev2 → sev3: SLOErrorBudgetBurn on checkout resolved", { from: "sev2", to: "sev3", why: "SLOErrorBudgetBurn on checkout resolved" })],
+      alerts,
+      links: {},
+      slo: { objective: 99.9, windowDays: 30 },
+      now: at(60),
+    });
+    expect(fell).toMatchObject({ severity: "sev2", severityAtEnd: "sev3" });
+    const t = templateSections(fell, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections;
+    expect(t.summary).toContain("(SEV2)");
+    expect(t.impact).toContain("Severity: SEV2 at peak (SEV3 when it ended");
+    // A person's own severity is a judgement: what it held before does not count.
+    const set = computeFacts({ incident: { ...incident, severity: "sev3" }, timeline: [...timeline, entry(20, "status", "U_ALICE", "Severity sev2 → sev3", { from: "sev2", to: "sev3" })], alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(set.severity).toBe("sev3");
+    expect(set.severityAtEnd).toBeUndefined();
+  });
+
   it("error budget: the impact window against the SLO's budget, said to be an upper bound", () => {
     expect(facts.errorBudget).toMatchObject({ budgetMinutes: 43.2, usedMinutes: 40, usedPercent: 92.6 });
     expect(facts.errorBudget.basis).toContain("upper bound");

@@ -1,0 +1,22 @@
+import { SEVERITIES, type Severity } from "./alert.ts";
+import type { Incident, TimelineEntry } from "./incident.ts";
+
+const isSeverity = (v: unknown): v is Severity => typeof v === "string" && (SEVERITIES as readonly string[]).includes(v);
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
+
+/**
+ * The highest severity the incident held (pure, from its severity changes in the timeline): what
+ * a resolved card and the postmortem show, since severity follows the alerts down as they resolve
+ * (a SEV2 that paged ends at SEV3 a minute before its resolution). A person who set the severity
+ * by hand made a judgement: what it held before their change no longer counts.
+ */
+export function peakSeverity(incident: Pick<Incident, "severity">, entries: readonly TimelineEntry[]): Severity {
+  let peak: Severity | undefined;
+  for (const e of [...entries].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)) {
+    if (e.kind !== "status" || !isSeverity(e.data.to)) continue;
+    const from = isSeverity(e.data.from) ? e.data.from : undefined;
+    if (e.actor !== "aisre") peak = e.data.to;
+    else for (const s of [from, e.data.to]) if (s && (!peak || rank(s) < rank(peak))) peak = s;
+  }
+  return peak && rank(peak) < rank(incident.severity) ? peak : incident.severity;
+}
