@@ -1,22 +1,26 @@
 import type { KnownBlock } from "@slack/types";
 import { kindOfSli, type MetricKind } from "../src/assistant/intents.ts";
 import { formatSliValue } from "../src/detect/polling/presenter.ts";
-import type { DigestAlert, DigestAnomaly, DigestChange, DigestView } from "../src/incident/digest.ts";
+import { type DigestAlert, type DigestAnomaly, type DigestChange, type DigestView, IDENTIFYING_FIRST } from "../src/incident/digest.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
 import { comparedWithUsual, plural } from "../src/text/words.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn, inlineCode, link, slackDate } from "./mrkdwn.ts";
 
-/** Lines under a heading (of `total` in all, the first ones given), cut (saying how many more) to fit one section. */
-function listSection(heading: string, lines: string[], total = lines.length): KnownBlock {
+/**
+ * Lines under a heading (of `total` in all, the first ones given), cut (saying how many more) to fit
+ * one section. `counts` says how many items each line stands for (a folded line, several).
+ */
+function listSection(heading: string, lines: string[], total = lines.length, counts?: number[]): KnownBlock {
   let text = heading;
   let shown = 0;
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     const next = `${text}\n${line}`;
-    if (next.length + (total - shown - 1 > 0 ? 60 : 0) > SLACK_LIMITS.sectionText) break;
+    const n = counts?.[i] ?? 1;
+    if (next.length + (total - shown - n > 0 ? 60 : 0) > SLACK_LIMITS.sectionText) break;
     text = next;
-    shown++;
+    shown += n;
   }
   if (shown < total) text += `\n…and ${total - shown} more (see Timeline)`;
   return { type: "section", text: { type: "mrkdwn", text: fitSection(text) } };
@@ -24,10 +28,61 @@ function listSection(heading: string, lines: string[], total = lines.length): Kn
 
 const code = inlineCode;
 
-function alertLine(a: DigestAlert): string {
-  const icon = a.status === "firing" ? ":red_circle:" : ":large_green_circle:";
-  const flapping = a.flips >= 2 ? ` · flapping (${plural(a.flips, "flip")})` : "";
-  return `${icon} *${escapeMrkdwn(a.name)}*${a.service ? ` on ${code(a.service)}` : ""} (${escapeMrkdwn(a.severity.toUpperCase())}) ${a.status === "firing" ? `firing since ${slackDate(a.since, "{time}")}` : "resolved"}${flapping}`;
+/** A label value short enough for a line ("cart-7d9f8c6b5-x2k4q" stays; longer ones are cut). */
+const shortValue = (v: string) => (v.length > 28 ? `${v.slice(0, 27)}…` : v);
+
+/**
+ * The label that tells alerts of one name on one service apart (pod, instance, …, then any other
+ * whose values differ among them), or undefined when none does.
+ */
+export function distinguishingLabel(alerts: readonly DigestAlert[]): string | undefined {
+  if (alerts.length < 2) return undefined;
+  const keys = [...new Set(alerts.flatMap((a) => Object.keys(a.labels ?? {})))];
+  const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
+  return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).find((k) => new Set(alerts.map((a) => a.labels?.[k] ?? "")).size > 1);
+}
+
+/**
+ * The digest's alert lines, in the order given: alerts of one name on one service in the same
+ * state fold into one line ("KubePodCrashLooping ×2 on cart … — cart-7d9…, cart-a1b…"), and the
+ * label that tells them apart is shown wherever the name repeats. Each line with how many alerts it holds.
+ */
+export function alertLines(alerts: readonly DigestAlert[]): Array<{ line: string; count: number }> {
+  const same = (a: DigestAlert) => `${a.name}\u0000${a.service ?? ""}`;
+  const byName = new Map<string, DigestAlert[]>();
+  for (const a of alerts) byName.set(same(a), [...(byName.get(same(a)) ?? []), a]);
+  const groups = new Map<string, DigestAlert[]>();
+  for (const a of alerts) {
+    const k = `${same(a)}\u0000${a.status}\u0000${a.severity}`;
+    groups.set(k, [...(groups.get(k) ?? []), a]);
+  }
+  return [...groups.values()].map((g) => {
+    const a = g[0]!;
+    const key = distinguishingLabel(byName.get(same(a)) ?? []);
+    // First seen first, like the line's "since".
+    const values = key
+      ? [
+          ...new Set(
+            [...g]
+              .sort((x, y) => x.since.localeCompare(y.since))
+              .map((x) => x.labels?.[key])
+              .filter((v): v is string => !!v),
+          ),
+        ]
+      : [];
+    const icon = a.status === "firing" ? ":red_circle:" : ":large_green_circle:";
+    const flips = Math.max(...g.map((x) => x.flips));
+    const flapping = flips >= 2 ? ` · flapping (${plural(flips, "flip")})` : "";
+    const since = g.map((x) => x.since).sort()[0] ?? a.since;
+    const which = values.length
+      ? ` — ${values
+          .slice(0, 4)
+          .map((v) => code(shortValue(v)))
+          .join(", ")}${values.length > 4 ? `, +${values.length - 4} more` : ""}`
+      : "";
+    const line = `${icon} *${escapeMrkdwn(a.name)}*${g.length > 1 ? ` ×${g.length}` : ""}${a.service ? ` on ${code(a.service)}` : ""} (${escapeMrkdwn(a.severity.toUpperCase())}) ${a.status === "firing" ? `firing since ${slackDate(since, "{time}")}` : "resolved"}${flapping}${which}`;
+    return { line, count: g.length };
+  });
 }
 
 function anomalyLine(a: DigestAnomaly): string {
@@ -84,7 +139,16 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } }];
   // Firing first, then the newest; anomalies still going on before those that are over.
   const alerts = [...v.alerts].sort((a, b) => (a.status === b.status ? b.since.localeCompare(a.since) : a.status === "firing" ? -1 : 1));
-  if (alerts.length) blocks.push(listSection("*Alerts*", alerts.map(alertLine), Math.max(alerts.length, alertCount)));
+  const lines = alertLines(alerts);
+  if (alerts.length)
+    blocks.push(
+      listSection(
+        "*Alerts*",
+        lines.map((l) => l.line),
+        Math.max(alerts.length, alertCount),
+        lines.map((l) => l.count),
+      ),
+    );
   const anomalies = [...v.anomalies].sort((a, b) => Number(a.over) - Number(b.over) || a.since - b.since);
   if (anomalies.length) blocks.push(listSection("*Anomalies*", anomalies.map(anomalyLine)));
   if (v.changes.length) blocks.push(listSection("*Recent changes*", v.changes.map(changeLine)));

@@ -13,6 +13,8 @@ export interface DigestAlert {
   reason?: string;
   /** Times it went from firing to resolved or back. */
   flips: number;
+  /** Its identifying labels (pod, instance, …): what tells two alerts of one name on one service apart. */
+  labels?: Record<string, string>;
 }
 
 export interface DigestAnomaly {

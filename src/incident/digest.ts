@@ -27,6 +27,28 @@ export interface DigestView {
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v : undefined);
 
+/** Labels that name the alert or its grouping, not the thing it is about. */
+const NOT_IDENTIFYING = new Set(["alertname", "severity", "service", "prometheus", "alertstate", "team", "receiver"]);
+/** The labels that most often tell alerts apart, kept first. */
+export const IDENTIFYING_FIRST = ["pod", "instance", "container", "persistentvolumeclaim", "node", "device", "mountpoint", "job_name", "queue", "deployment", "namespace", "job", "endpoint"];
+
+/**
+ * An alert's labels that can tell it from another of the same name on the same service (pod,
+ * instance, container, …): at most 8, values cut to 100 characters. Undefined when it has none.
+ */
+export function identifyingLabels(labels: unknown): Record<string, string> | undefined {
+  if (!labels || typeof labels !== "object") return undefined;
+  const out: Record<string, string> = {};
+  let n = 0;
+  const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) {
+    if (typeof v !== "string" || !v || k.startsWith("__") || NOT_IDENTIFYING.has(k)) continue;
+    out[k] = v.slice(0, 100);
+    if (++n >= 8) break;
+  }
+  return n ? out : undefined;
+}
+
 /**
  * What folding timeline entries into a digest carries from one entry to the next. `alerts` need
  * only hold the fingerprints the entries name (an incremental fold loads just those); the rest is
@@ -70,6 +92,7 @@ export function foldTimeline(fold: DigestFold, entries: readonly TimelineEntry[]
         since: prev?.since ?? e.at,
         reason: prev?.reason ?? str(d.reason),
         flips: prev ? prev.flips + (prev.status !== status ? 1 : 0) : 0,
+        ...((identifyingLabels(d.labels) ?? prev?.labels) ? { labels: identifyingLabels(d.labels) ?? prev?.labels } : {}),
         seq: prev?.seq ?? e.id,
       });
     } else if (e.kind === "anomaly") {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { incidentCardMessage } from "../../blocks/incident-card.ts";
 import { incidentDigestMessage } from "../../blocks/incident-digest.ts";
 import { SLACK_LIMITS } from "../../blocks/limits.ts";
-import type { Incident } from "../../src/domain/incident.ts";
+import type { Incident, TimelineEntry } from "../../src/domain/incident.ts";
+import { digestFromTimeline } from "../../src/incident/digest.ts";
 
 const incident: Incident = { id: "INC-1", title: "checkout 5xx", status: "open", severity: "sev2", origin: "alert", services: ["checkout"], createdAt: "2026-11-23T10:00:00Z", updatedAt: "2026-11-23T10:00:00Z" };
 
@@ -103,6 +104,42 @@ describe("incident card", () => {
     const digest = incidentDigestMessage({ incidentId: incident.id, alerts, anomalies: [], changes: [] });
     checkLimits(digest.blocks);
     expect(JSON.stringify(digest.blocks)).toContain("more (see Timeline)");
+  });
+});
+
+describe("the digest's alert lines", () => {
+  const entry = (id: number, fp: string, pod: string, status: "firing" | "resolved"): TimelineEntry => ({
+    id,
+    incidentId: incident.id,
+    at: new Date(Date.parse("2026-11-23T10:00:00Z") + id * 60_000).toISOString(),
+    kind: "alert",
+    actor: "alertmanager",
+    text: `KubePodCrashLooping ${status} on cart`,
+    data: { fingerprint: fp, name: "KubePodCrashLooping", status, severity: "sev2", service: "cart", labels: { alertname: "KubePodCrashLooping", severity: "critical", service: "cart", namespace: "shop", pod, container: "cart" } },
+  });
+  const alertsText = (entries: TimelineEntry[]) => {
+    const m = incidentDigestMessage(digestFromTimeline(incident.id, entries));
+    return (m.blocks as AnyBlock[]).find((b) => b.text?.text.startsWith("*Alerts*"))!.text!.text;
+  };
+
+  it("folds alerts of one name on one service, naming the pods that tell them apart", () => {
+    const text = alertsText([entry(1, "a", "cart-7d9f8c6b5-x2k4q", "firing"), entry(2, "b", "cart-a1b2c3d4e5-p9z8y", "firing")]);
+    expect(text.split("\n")).toHaveLength(2);
+    expect(text).toContain("*KubePodCrashLooping* ×2 on `cart` (SEV2) firing since");
+    expect(text).toContain("`cart-7d9f8c6b5-x2k4q`, `cart-a1b2c3d4e5-p9z8y`");
+  });
+
+  it("shows the pod on each line when the same name is on two lines (one firing, one resolved)", () => {
+    const text = alertsText([entry(1, "a", "cart-7d9f8c6b5-x2k4q", "firing"), entry(2, "b", "cart-a1b2c3d4e5-p9z8y", "firing"), entry(3, "b", "cart-a1b2c3d4e5-p9z8y", "resolved")]);
+    const [, firing, resolved] = text.split("\n");
+    expect(firing).toMatch(/:red_circle: \*KubePodCrashLooping\* on `cart` .* — `cart-7d9f8c6b5-x2k4q`$/);
+    expect(resolved).toMatch(/:large_green_circle: \*KubePodCrashLooping\* on `cart` .*resolved — `cart-a1b2c3d4e5-p9z8y`$/);
+  });
+
+  it("an alert alone under its name gets no label and no count", () => {
+    const text = alertsText([entry(1, "a", "cart-7d9f8c6b5-x2k4q", "firing")]);
+    expect(text).not.toContain("×");
+    expect(text).not.toContain("cart-7d9f8c6b5");
   });
 });
 
