@@ -38,6 +38,8 @@ export const EVIDENCE_WEIGHTS = { change: 0.55, k8s: 0.45, log: 0.3, runbook: 0.
 const CHANGE_TAU_S = 1800;
 /** Clock-skew slack: a change up to this long after the declared onset still counts. */
 const CHANGE_SLACK_S = 180;
+/** Pods a rollout creates start within seconds of it; a pod seen this soon before is counted as the rollout's too. */
+const FIX_SLACK_S = 30;
 /**
  * A fault's own errors show in its logs within minutes of the onset. A signature first seen later
  * than this is more likely a knock-on effect (or another fault) and fades with LOG_LATE_TAU_S.
@@ -218,10 +220,19 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     if (p >= 0.05) e.items.push({ kind: "change", source: { service: c.service, ref: c.version }, summary, weight: p, at: c.at });
     else e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${summary}: too long before to explain the onset`, weight: 0.05, at: c.at });
   }
+  // When the fix (or any change after the onset) first touched each service: pods seen from then on are its own.
+  const fixedAt = new Map<string, number>();
+  const touched = (service: string, at: number) => {
+    if (!(at >= (fixedAt.get(service) ?? Number.POSITIVE_INFINITY))) fixedAt.set(service, at);
+  };
+  for (const c of input.changes ?? []) if (c.at - onset > CHANGE_SLACK_S) touched(c.service, c.at);
+  for (const i of input.interventions ?? []) if (i.at > onset) touched(i.service, i.at);
   for (const k of input.k8s ?? []) {
     names.add(k.service);
     const e = get(k.service);
     if (k.at !== undefined && (k.at < onset - 3600 || k.at > onset + 7200)) continue;
+    // Every pod behind it started after the fix (or a change after the onset) did: the fix's own pods.
+    if (k.bornAt !== undefined && k.bornAt >= (fixedAt.get(k.service) ?? Number.POSITIVE_INFINITY) - FIX_SLACK_S) continue;
     const n = k.count ?? 1;
     let s: number;
     switch (k.kind) {

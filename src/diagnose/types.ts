@@ -45,6 +45,8 @@ export interface K8sSignalInput {
   count?: number;
   /** unix seconds, when seen (first). */
   at?: number;
+  /** unix seconds, when the earliest pod behind it was created (unknown: undefined). */
+  bornAt?: number;
   detail?: string;
 }
 
@@ -78,6 +80,12 @@ export interface DiagnosisInput {
   symptom?: { service: string; metric?: string };
   changes?: ChangeEventInput[];
   k8s?: K8sSignalInput[];
+  /**
+   * What was done to services while the incident ran (a remediation's restart or rollback; unix
+   * seconds). Pods that started after it, like those of a change made after the onset, are the
+   * fix's own: their state (Pending while they start) is not evidence of the cause.
+   */
+  interventions?: Array<{ service: string; at: number }>;
   logs?: LogSignatureInput[];
   runbooks?: RunbookMatchInput[];
   /** Extra services to consider even without metrics (e.g. from alerts). */

@@ -35,6 +35,11 @@ export interface PodSignal {
   count: number;
   /** unix ms, when first seen (last termination, event first timestamp). */
   at?: number;
+  /**
+   * unix ms, when the earliest pod behind it was created (an event's: when it was first seen);
+   * undefined when not known for every one. Pods all born after a rollout are that rollout's.
+   */
+  bornAt?: number;
   detail?: string;
   /** Where it came from. */
   via: "pod" | "event";
@@ -69,16 +74,21 @@ const ms = (iso: string | undefined): number | undefined => {
 /** Pod signals of one service's pods since `since` (unix ms); pure. */
 export function podSignals(service: string, pods: readonly K8sPodView[], since: number): PodSignal[] {
   const out = new Map<PodSignal["kind"], PodSignal>();
+  // Kinds one of whose pods has no creation time: their birth is not known.
+  const unborn = new Set<PodSignal["kind"]>();
+  let created: number | undefined;
   const add = (kind: PodSignal["kind"], at: number | undefined, detail: string | undefined, n = 1): void => {
     const cur = out.get(kind);
-    if (!cur) out.set(kind, { service, kind, count: n, ...(at !== undefined ? { at } : {}), ...(detail ? { detail } : {}), via: "pod" });
+    if (created === undefined) unborn.add(kind);
+    if (!cur) out.set(kind, { service, kind, count: n, ...(at !== undefined ? { at } : {}), ...(created !== undefined ? { bornAt: created } : {}), ...(detail ? { detail } : {}), via: "pod" });
     else {
       cur.count += n;
       if (at !== undefined && (cur.at === undefined || at < cur.at)) cur.at = at;
+      if (created !== undefined && (cur.bornAt === undefined || created < cur.bornAt)) cur.bornAt = created;
     }
   };
   for (const p of pods) {
-    const created = ms(p.createdAt);
+    created = ms(p.createdAt);
     let recentRestarts = 0;
     for (const c of p.containers) {
       const lt = c.lastTerminated;
@@ -97,6 +107,7 @@ export function podSignals(service: string, pods: readonly K8sPodView[], since: 
     if (p.status === "Evicted") add("Evicted", created, p.name);
     if (p.phase === "Running" && !p.ready && p.containers.every((c) => c.state === "running")) add("NotReady", undefined, p.name);
   }
+  for (const k of unborn) delete out.get(k)?.bornAt;
   return [...out.values()];
 }
 
@@ -115,7 +126,8 @@ export function eventSignal(service: string, e: K8sEventView): PodSignal | undef
   if (e.type !== "Warning" && !/ProgressDeadlineExceeded/.test(e.reason)) return undefined;
   const k = EVENT_KINDS.find((x) => x.test(e));
   if (!k) return undefined;
-  return { service, kind: k.kind, count: e.count, ...(ms(e.firstSeen ?? e.lastSeen) !== undefined ? { at: ms(e.firstSeen ?? e.lastSeen)! } : {}), detail: `${e.object.kind}/${e.object.name}: ${e.reason}: ${e.message}`.slice(0, 200), via: "event" };
+  const first = ms(e.firstSeen ?? e.lastSeen);
+  return { service, kind: k.kind, count: e.count, ...(first !== undefined ? { at: first, bornAt: first } : {}), detail: `${e.object.kind}/${e.object.name}: ${e.reason}: ${e.message}`.slice(0, 200), via: "event" };
 }
 
 export interface KubernetesToolsetOptions {

@@ -182,6 +182,36 @@ describe("diagnose: changes and other evidence", () => {
     expect(c.evidence.some((e) => e.kind === "change")).toBe(false);
   });
 
+  it("pods the fix started (a rollback after the onset, a remediation's restart) are not evidence of the cause", () => {
+    const input = siblings();
+    input.changes = [
+      { service: "catalog", at: ONSET - 120, kind: "deploy", version: "2.3.0" },
+      // The rollback, 10 min after the onset: its new pods are Pending for a moment.
+      { service: "catalog", at: ONSET + 600, kind: "deploy", version: "2.2.0" },
+    ];
+    input.k8s = [{ service: "catalog", kind: "Pending", count: 1, at: ONSET + 605, bornAt: ONSET + 605, detail: "catalog-6c9d-x2k4q" }];
+    const lead = itemAt(diagnose(input).hypotheses, 0);
+    expect(lead.service).toBe("catalog");
+    expect(lead.cause).not.toMatch(/Pending/);
+    expect(lead.evidence.some((e) => e.kind === "k8s")).toBe(false);
+    // A restart aisre ran (no change record: a restart is not a change) does the same.
+    const restarted = siblings();
+    restarted.k8s = [{ service: "search", kind: "Pending", count: 3, at: ONSET + 905, bornAt: ONSET + 900 }];
+    restarted.interventions = [{ service: "search", at: ONSET + 900 }];
+    expect(
+      diagnose(restarted)
+        .hypotheses.find((h) => h.service === "search")
+        ?.evidence.some((e) => e.kind === "k8s") ?? false,
+    ).toBe(false);
+    // Pods born before the fix are the fault's: they count.
+    restarted.k8s = [{ service: "search", kind: "Pending", count: 3, at: ONSET + 60, bornAt: ONSET + 60 }];
+    expect(
+      diagnose(restarted)
+        .hypotheses.find((h) => h.service === "search")
+        ?.evidence.some((e) => e.kind === "k8s"),
+    ).toBe(true);
+  });
+
   it("OOMKilled pods and a new error signature raise their service", () => {
     const input = siblings();
     input.k8s = [{ service: "search", kind: "OOMKilled", count: 3, at: ONSET + 60 }];

@@ -15,6 +15,10 @@ import { z } from "zod";
 import { itemAt } from "../../src/domain/indexed.ts";
 
 const NOW = Date.parse("2026-03-14T10:30:00Z");
+const defined1 = <T>(v: T | undefined): T => {
+  if (v === undefined) throw new Error("expected a value");
+  return v;
+};
 const iso = (ms: number) => new Date(ms).toISOString();
 const M = 60_000;
 const RUNBOOKS = loadRunbookDir(new URL("../../runbooks", import.meta.url).pathname).runbooks;
@@ -131,6 +135,19 @@ describe("Kubernetes toolset", () => {
     ]);
     expect(r.data.find((s) => s.service === "search")!.signals.map((s) => s.kind)).toEqual(["Pending"]);
     expect(r.summary).toMatch(/cart: CrashLoopBackOff/);
+  });
+
+  it("a pod signal says when the earliest pod behind it was born (unknown when one pod's birth is)", async () => {
+    const { mergeSignals } = await import("../../src/diagnose/live/assemble.ts");
+    const pending = (name: string, createdAt?: string) => memoryPod({ name, service: "inventory", phase: "Pending", ...(createdAt ? { createdAt } : {}) });
+    const [both] = podSignals("inventory", [pending("inventory-2-aaaaa", iso(NOW - 2 * M)), pending("inventory-2-bbbbb", iso(NOW - 5 * M))], NOW - 30 * M);
+    expect(both).toMatchObject({ kind: "Pending", count: 2, bornAt: NOW - 5 * M });
+    const [unknown] = podSignals("inventory", [pending("inventory-2-aaaaa", iso(NOW - 2 * M)), pending("inventory-2-ccccc")], NOW - 30 * M);
+    expect(unknown?.bornAt).toBeUndefined();
+    // Pod and event signals of one kind: born after a rollout only when both say so.
+    const event = { service: "inventory", kind: "Pending" as const, count: 1, at: NOW - 8 * M, bornAt: NOW - 8 * M, via: "event" as const };
+    expect(mergeSignals([[defined1(both)], [event]])[0]?.bornAt).toBe(NOW - 8 * M);
+    expect(mergeSignals([[defined1(unknown)], [event]])[0]?.bornAt).toBeUndefined();
   });
 
   it("turns warning events into signals attributed to their service", async () => {

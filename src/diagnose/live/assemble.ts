@@ -139,6 +139,9 @@ export function mergeSignals(lists: ReadonlyArray<readonly PodSignal[]>): PodSig
       else {
         cur.count = Math.max(cur.count, s.count);
         if (s.at !== undefined && (cur.at === undefined || s.at < cur.at)) cur.at = s.at;
+        // Born after a rollout only when every source says so.
+        if (s.bornAt === undefined) delete cur.bornAt;
+        else if (cur.bornAt !== undefined && s.bornAt < cur.bornAt) cur.bornAt = s.bornAt;
         cur.detail ??= s.detail;
       }
     }
@@ -341,7 +344,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
   const podSignals = mergeSignals([pods.status === "ok" ? pods.data.flatMap((p) => p.signals) : [], events.status === "ok" ? events.data.signals : []]);
   const logList = logs.flatMap((l) => (l.r.status === "ok" ? [{ service: l.service, signatures: l.r.data.signatures, coverage: l.r.data.coverage }] : []));
 
-  const k8s: K8sSignalInput[] = podSignals.map((s) => ({ service: s.service, kind: s.kind, count: s.count, ...(s.at !== undefined ? { at: s.at / 1000 } : {}), ...(s.detail ? { detail: s.detail } : {}) }));
+  const k8s: K8sSignalInput[] = podSignals.map((s) => ({ service: s.service, kind: s.kind, count: s.count, ...(s.at !== undefined ? { at: s.at / 1000 } : {}), ...(s.bornAt !== undefined ? { bornAt: s.bornAt / 1000 } : {}), ...(s.detail ? { detail: s.detail } : {}) }));
   const logInputs: LogSignatureInput[] = [];
   for (const l of logList) {
     const ev = logEvidence(l.service, l.signatures, l.coverage, onset, transitiveDependencies(topology, l.service));

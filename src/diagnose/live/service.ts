@@ -1,6 +1,6 @@
 import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Alert } from "../../domain/alert.ts";
-import type { Incident } from "../../domain/incident.ts";
+import type { Incident, TimelineEntry } from "../../domain/incident.ts";
 import type { Topology } from "../../domain/topology.ts";
 import type { IncidentEventMap, IncidentEvents } from "../../incident/incident-events.ts";
 import { rootRef } from "../../incident/outbox-sender.ts";
@@ -172,6 +172,16 @@ export function servicesChangedSinceItBegan(incident: Pick<Incident, "services" 
   for (const c of changes) {
     const atMs = c.at * 1000;
     if ((c.kind === "deploy" || c.kind === "config") && !incident.services.includes(c.service) && atMs > began + 60_000 && nowMs - atMs <= freshMs) out.add(c.service);
+  }
+  return out;
+}
+
+/** Remediations run on services (their "executed" entries), as the engine's interventions (unix seconds). */
+export function interventionsOf(actions: readonly TimelineEntry[]): Array<{ service: string; at: number }> {
+  const out: Array<{ service: string; at: number }> = [];
+  for (const e of actions) {
+    const service = (e.data.target as { service?: unknown } | undefined)?.service;
+    if (e.kind === "action" && e.data.event === "executed" && typeof service === "string" && service) out.push({ service, at: Date.parse(e.at) / 1000 });
   }
   return out;
 }
@@ -395,7 +405,10 @@ export class DiagnosisService {
     const elsewhere = servicesHandledElsewhere(incident, [...open, ...recent], this.clock.now());
     // So are services changed after this incident began: a fault of their own, their own incident.
     for (const svc of servicesChangedSinceItBegan(incident, assembled.input.changes ?? [], assembled.window.end)) elsewhere.add(svc);
-    const context = elsewhere.size ? { ...assembled, input: withoutServicesOfOtherIncidents(assembled.input, elsewhere) } : assembled;
+    const trimmed = elsewhere.size ? { ...assembled, input: withoutServicesOfOtherIncidents(assembled.input, elsewhere) } : assembled;
+    // What the fix did to services: pods it started are not evidence of the cause.
+    const interventions = interventionsOf(await this.o.store.timeline.list(id, ["action"]));
+    const context = interventions.length ? { ...trimmed, input: { ...trimmed.input, interventions } } : trimmed;
     // Responders' grades correct the leader's confidence (when any incident was graded).
     const feedback = await this.o.calibration?.().catch((e: unknown) => {
       this.o.logger.warn({ err: e }, "feedback calibration unavailable; the evaluation-fitted confidences stand");

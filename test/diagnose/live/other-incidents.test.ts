@@ -95,3 +95,12 @@ describe("a service changed after the incident began is a fault of its own", () 
     expect(diagnose(withoutServicesOfOtherIncidents(input, changed)).hypotheses.map((h) => h.service)).not.toContain("cart");
   });
 });
+
+describe("what the fix did is known to the diagnosis", () => {
+  it("a remediation run on a service is an intervention from the moment it executed", async () => {
+    const { interventionsOf } = await import("../../../src/diagnose/live/service.ts");
+    const at = (s: number) => new Date((T0 + s) * 1000).toISOString();
+    const action = (id: number, s: number, event: string, service?: string) => ({ id, incidentId: "INC-1", at: at(s), kind: "action" as const, actor: "aisre", text: "", data: { event, type: "rollout_restart", ...(service ? { target: { service } } : {}) } });
+    expect(interventionsOf([action(1, 0, "recommended", "payments"), action(2, 60, "executed", "payments"), action(3, 360, "verified", "payments"), action(4, 90, "executed")])).toEqual([{ service: "payments", at: T0 + 60 }]);
+  });
+});
