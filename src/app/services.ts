@@ -25,6 +25,7 @@ import { buildKnowledgeBase } from "./knowledge.ts";
 import type { Presenters } from "./presenters.ts";
 import { pagerDutyEscalator } from "../sync/pagerduty-sync.ts";
 import { buildSyncService, type SyncService } from "../sync/sync-service.ts";
+import { prometheusRequestCounts } from "../postmortem/request-counts.ts";
 import { buildTopology } from "./topology.ts";
 import type { TopologyDiscovery } from "../topology/discovery.ts";
 import type { DiscoveredTopology } from "../topology/model.ts";
@@ -227,6 +228,7 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     postmortemPresenter: deps.presenters.postmortem,
     relay,
     clock,
+    ...(ports.metrics ? { requests: prometheusRequestCounts(ports.metrics) } : {}),
   });
   const remediation = buildRemediation(config, {
     store,

@@ -2,6 +2,7 @@ import type { Alert } from "../domain/alert.ts";
 import type { Incident, TimelineEntry } from "../domain/incident.ts";
 import type { ErrorBudget, PostmortemFacts } from "./model.ts";
 import { peakSeverity } from "../domain/severity.ts";
+import type { RequestCounts } from "./request-counts.ts";
 
 /**
  * The facts of an incident from its own records (pure): when it started, was detected,
@@ -19,6 +20,8 @@ export interface FactsInput {
   links: { jira?: { key: string; url?: string }; pagerduty?: { ref: string; url?: string } };
   slo: { objective: number; windowDays: number };
   now: string;
+  /** Requests of the incident's services over its impact window (impactWindow), when measured. */
+  requests?: RequestCounts[];
 }
 
 const minutes = (from: string, to: string) => Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000));
@@ -36,6 +39,45 @@ export function errorBudget(impactMinutes: number, slo: { objective: number; win
   return { objective: slo.objective, windowDays: slo.windowDays, budgetMinutes, usedMinutes, usedPercent, basis, ...(failingShare !== undefined ? { failingShare } : {}) };
 }
 
+/**
+ * The error budget from measured requests: the failed requests of the impact window against the
+ * failed requests the SLO allows over its whole period, at the window's traffic ((1 − objective) ×
+ * the requests the period would see at that rate). The service whose failures used the most.
+ */
+export function measuredErrorBudget(impactMinutes: number, slo: { objective: number; windowDays: number }, requests: readonly RequestCounts[]): ErrorBudget | undefined {
+  const minutes = Math.max(impactMinutes, 1);
+  const periodMinutes = slo.windowDays * 24 * 60;
+  const allowedShare = (100 - slo.objective) / 100;
+  const worst = requests
+    .filter((r) => r.total > 0)
+    .map((r) => ({ ...r, ratio: r.failed / r.total, allowed: allowedShare * r.total * (periodMinutes / minutes) }))
+    .sort((a, b) => b.failed / Math.max(b.allowed, 1e-9) - a.failed / Math.max(a.allowed, 1e-9))[0];
+  if (!worst || !(worst.allowed > 0)) return undefined;
+  const budgetMinutes = Math.round(allowedShare * periodMinutes * 10) / 10;
+  // Small shares keep two significant digits (0.012 %), larger ones one decimal.
+  const used = (worst.failed / worst.allowed) * 100;
+  const usedPercent = used >= 10 ? Math.round(used * 10) / 10 : Number(used.toPrecision(2));
+  return {
+    objective: slo.objective,
+    windowDays: slo.windowDays,
+    budgetMinutes,
+    // The same budget in minutes of full outage, for those who count it so.
+    usedMinutes: Math.round(impactMinutes * worst.ratio * 10) / 10,
+    usedPercent,
+    basis: `${Math.round(worst.failed)} of ${Math.round(worst.total)} ${worst.service} requests failed in the ${impactMinutes} min of the incident`,
+    failingShare: worst.ratio,
+    measured: { service: worst.service, total: Math.round(worst.total), failed: Math.round(worst.failed), allowed: Math.round(worst.allowed) },
+  };
+}
+
+/** The impact window: from the first symptom (earliest alert, else the incident's creation) to the resolution, or now. */
+export function impactWindow(incident: Pick<Incident, "createdAt" | "resolvedAt" | "status">, alerts: ReadonlyArray<Pick<Alert, "startsAt">>, now: string, lastResolveAt?: string): { startedAt: string; end: string } {
+  const firstAlertAt = alerts.map((a) => a.startsAt).sort()[0];
+  const startedAt = firstAlertAt && firstAlertAt < incident.createdAt ? firstAlertAt : incident.createdAt;
+  const resolvedAt = incident.status === "resolved" ? (incident.resolvedAt ?? lastResolveAt) : undefined;
+  return { startedAt, end: resolvedAt ?? now };
+}
+
 /** The largest "N % of requests fail" of an impact line ("checkout: 30 % of requests fail; …"), as a share. */
 export function failingShareOf(impact: string | undefined): number | undefined {
   const shares = [...(impact ?? "").matchAll(/(\d+(?:\.\d+)?)\s*%\s*of requests fail/g)].map((m) => Number(m[1]) / 100).filter((x) => x > 0 && x <= 1);
@@ -44,8 +86,7 @@ export function failingShareOf(impact: string | undefined): number | undefined {
 
 export function computeFacts(input: FactsInput): PostmortemFacts {
   const { incident, timeline, alerts } = input;
-  const firstAlertAt = alerts.map((a) => a.startsAt).sort()[0];
-  const startedAt = firstAlertAt && firstAlertAt < incident.createdAt ? firstAlertAt : incident.createdAt;
+  const { startedAt } = impactWindow(incident, alerts, input.now);
   const detectedAt = incident.createdAt;
 
   const statuses = timeline.filter((e) => e.kind === "status" && typeof e.data.to === "string");
@@ -92,6 +133,8 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
   const share = failingShareOf(input.impact);
   const window = `${impactMinutes} min from the first symptom to ${resolvedAt ? "resolution" : "now"}`;
   const basis = share !== undefined ? `${window} at ${Math.round(share * 100)} % of requests failing (the worst service's share)` : `${window}, counted in full (an upper bound: aisre does not know what share of requests failed)`;
+  // Measured requests win over the impact line's last reading (which may be taken as the fix took hold).
+  const measured = input.requests?.length ? measuredErrorBudget(impactMinutes, input.slo, input.requests) : undefined;
 
   const peak = peakSeverity(incident, timeline);
   return {
@@ -124,7 +167,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     paged: input.links.pagerduty,
     ticket: input.links.jira,
     reopened,
-    errorBudget: errorBudget(impactMinutes, input.slo, basis, share),
+    errorBudget: measured ?? errorBudget(impactMinutes, input.slo, basis, share),
     impactNote: input.impact,
   };
 }

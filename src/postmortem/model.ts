@@ -49,6 +49,11 @@ export interface ErrorBudget {
   failingShare?: number;
   /** How the figure was arrived at, in a sentence. */
   basis: string;
+  /**
+   * From measured requests: the service whose failures used the most, its requests and failed
+   * requests over the impact window, and the failed requests its SLO allows over the period at that traffic.
+   */
+  measured?: { service: string; total: number; failed: number; allowed: number };
 }
 
 /** What the incident's own records say, computed without any judgement. */

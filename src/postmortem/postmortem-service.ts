@@ -7,7 +7,10 @@ import { inTransaction, type Store } from "../store/store.ts";
 import type { SlackMessage } from "../incident/presenter.ts";
 import type { PostmortemSettings } from "./settings.ts";
 import { effective, followUpKey, generateDoc, toJiraText, toMarkdown } from "./document.ts";
-import { computeFacts } from "./facts.ts";
+import { computeFacts, impactWindow } from "./facts.ts";
+import type { RequestCounts, RequestCountsPort } from "./request-counts.ts";
+import type { Alert } from "../domain/alert.ts";
+import type { Incident, TimelineEntry } from "../domain/incident.ts";
 import { SECTIONS, STATUS_LABEL, type EffectivePostmortem, type PostmortemDoc, type PostmortemRecord, type PostmortemStatus, type SectionKey } from "./model.ts";
 import { narrativeInput, type PostmortemNarrator } from "./narrator.ts";
 import { plainPostmortemPresenter, type PostmortemPresenter } from "./presenter.ts";
@@ -58,6 +61,8 @@ export interface PostmortemServiceOptions {
   presenter?: PostmortemPresenter;
   /** The system's time (the simulation's in the sandbox); default the store's. */
   clock: Clock;
+  /** Measures requests and failures over the incident (Prometheus): the error budget from them, else from the impact line. */
+  requests?: RequestCountsPort;
   /**
    * How long (system time) a resolution aisre made itself (its alerts went quiet) must hold before
    * the draft is written: a flapping alert's first lull resolves the incident and its next flip
@@ -281,6 +286,7 @@ export class PostmortemService {
     const now = isoNow(this.o.clock);
     // Titled by what the incident turned out to be (the worst it got and its cause), not by its first signal.
     const title = card.resolvedHeadline ?? card.headline;
+    const requests = await this.measure(incident, alerts, now, timeline);
     const facts = computeFacts({
       incident: title ? { ...incident, title } : incident,
       timeline,
@@ -290,6 +296,7 @@ export class PostmortemService {
       links: { jira: jira ? { key: jira.externalId, url: jira.url } : undefined, pagerduty: pd ? { ref: `PagerDuty #${pdNumber ?? pd.externalId}`, url: pd.url } : undefined },
       slo: { objective: slo.objective ?? 99.9, windowDays: slo.windowDays ?? 30 },
       now,
+      ...(requests?.length ? { requests } : {}),
     });
     const moments = keyTimeline(timeline, { maxLines: 60 });
     const base = generateDoc(facts, moments, { dueDays: this.o.settings.actionItemDueDays, now });
@@ -302,6 +309,19 @@ export class PostmortemService {
     } catch (e) {
       this.logger.warn({ err: e, incident: incidentId }, "the LLM narrative failed; the postmortem uses the templates");
       return base;
+    }
+  }
+
+  /** The incident's services' requests over its impact window, when a metrics backend can tell (else undefined). */
+  private async measure(incident: Incident, alerts: ReadonlyArray<Pick<Alert, "startsAt">>, now: string, timeline: readonly TimelineEntry[]): Promise<RequestCounts[] | undefined> {
+    if (!this.o.requests || incident.services.length === 0) return undefined;
+    const lastResolve = [...timeline].reverse().find((e) => e.kind === "status" && e.data.to === "resolved");
+    const w = impactWindow(incident, alerts, now, lastResolve?.at);
+    try {
+      return await this.o.requests.count(incident.services, Date.parse(w.startedAt), Date.parse(w.end));
+    } catch (e) {
+      this.logger.warn({ err: e, incident: incident.id }, "requests over the incident not measured; the error budget comes from the impact line");
+      return undefined;
     }
   }
 

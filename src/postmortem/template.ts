@@ -31,6 +31,13 @@ const day = (at: string) => new Date(at).toISOString().slice(0, 10);
 const bullets = (lines: string[]) => lines.map((l) => `• ${l}`).join("\n");
 const who = (actor: string | undefined) => (!actor ? "someone" : /^[UW][A-Z0-9_]+$/.test(actor) ? mentionUser(actor) : actor === "aisre" ? "aisre" : actor);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** 1234567 → "1,234,567". */
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+/** A share of requests as a percentage with two significant digits below 10 % ("0.05 %", "2.3 %", "30 %"). */
+const share = (r: number) => {
+  const p = r * 100;
+  return `${p === 0 ? "0" : p < 10 ? String(Number(p.toPrecision(2))) : String(Math.round(p))} %`;
+};
 
 function addDays(at: string, days: number): string {
   const d = new Date(at);
@@ -41,6 +48,12 @@ function addDays(at: string, days: number): string {
 /** The change most likely to have triggered it: the latest one before the first symptom, within two hours. */
 /** The error budget in a sentence a reader can act on: never "at most 479 %". */
 function budgetLine(eb: PostmortemFacts["errorBudget"]): string {
+  if (eb.measured) {
+    // Measured: failed requests against those the SLO allows, said plainly.
+    const m = eb.measured;
+    const used = eb.usedPercent > 100 ? `all of the ${eb.windowDays}-day budget of a ${eb.objective}% SLO (${Math.round(eb.usedPercent / 10) / 10}× it): the budget is spent` : `${eb.usedPercent}% of the ${eb.windowDays}-day budget of a ${eb.objective}% SLO`;
+    return `Error budget used: ${used}. ${count(m.failed)} of ${count(m.total)} ${m.service} requests failed (${share(m.failed / m.total)}) during the incident; at that traffic the SLO allows about ${count(m.allowed)} failed requests in ${eb.windowDays} days`;
+  }
   const of = `the ${eb.windowDays}-day budget of a ${eb.objective}% SLO (${eb.budgetMinutes} min)`;
   if (eb.failingShare !== undefined) {
     const used = eb.usedPercent > 100 ? `${Math.round(eb.usedPercent / 10) / 10}× the whole of ${of}: the budget is spent` : `about ${eb.usedPercent}% of ${of}`;

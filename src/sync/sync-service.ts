@@ -11,6 +11,7 @@ import { OpenAINarrator, type PostmortemNarrator } from "../postmortem/narrator.
 import type OpenAI from "openai";
 import type { Clock } from "../domain/clock.ts";
 import type { PostmortemPresenter } from "../postmortem/presenter.ts";
+import type { RequestCountsPort } from "../postmortem/request-counts.ts";
 import { PostmortemService } from "../postmortem/postmortem-service.ts";
 import { Redactor, redactingPort, sharedRedactor } from "../redact/redactor.ts";
 import type { KbEntry } from "../store/repos/knowledge.ts";
@@ -65,6 +66,8 @@ export class SyncService {
     postmortemPresenter?: PostmortemPresenter;
     /** The system's time for postmortems (the simulation's in the sandbox); default the store's. */
     clock: Clock;
+    /** Measures requests over an incident, for the postmortem's error budget. */
+    requests?: RequestCountsPort;
     /** Durable incident events (the product's); without it the syncs follow in-process events. */
     relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
   }) {
@@ -96,6 +99,7 @@ export class SyncService {
       narrator: o.narrator,
       presenter: o.postmortemPresenter,
       clock: o.clock,
+      ...(o.requests ? { requests: o.requests } : {}),
     });
   }
 
@@ -173,6 +177,7 @@ export function buildSyncService(o: {
   postmortemPresenter?: PostmortemPresenter;
   clock: Clock;
   relay?: DurableEvents & { idle(timeoutMs?: number): Promise<boolean> };
+  requests?: RequestCountsPort;
 }): SyncService {
   const { config, settings } = o;
   const logger = o.logger.child({ component: "sync" });
@@ -195,5 +200,6 @@ export function buildSyncService(o: {
     postmortemPresenter: o.postmortemPresenter,
     clock: o.clock,
     relay: o.relay,
+    ...(o.requests ? { requests: o.requests } : {}),
   });
 }

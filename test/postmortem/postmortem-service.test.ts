@@ -7,6 +7,7 @@ import { defined } from "../support/defined.ts";
 import { eventually } from "../support/eventually.ts";
 import { RESOLVE_HOLD_MS } from "../../src/postmortem/postmortem-service.ts";
 import type { Clock } from "../../src/domain/clock.ts";
+import type { RequestCountsPort } from "../../src/postmortem/request-counts.ts";
 
 // The postmortem service on the sync harness: drafted on resolve from the timeline, in the thread and
 // as one Jira comment edited in place; edits kept; draft → in review → final; knowledge base and
@@ -25,8 +26,16 @@ class FakeNarrator implements PostmortemNarrator {
 
 let h: SyncHarness;
 const narrator = new FakeNarrator();
+/** Requests measured over incidents (the metrics backend): only "shipping" has the counter; the window asked is kept. */
+const measured: Array<{ services: readonly string[]; startMs: number; endMs: number }> = [];
+const requests: RequestCountsPort = {
+  async count(services, startMs, endMs) {
+    measured.push({ services, startMs, endMs });
+    return services.includes("shipping") ? [{ service: "shipping", total: 200_000, failed: 100 }] : [];
+  },
+};
 beforeAll(async () => {
-  h = await syncHarness({ narrator, postmortemPresenter: blockKitPostmortemPresenter });
+  h = await syncHarness({ narrator, postmortemPresenter: blockKitPostmortemPresenter, requests });
 }, 60_000);
 afterAll(async () => {
   await h?.close();
@@ -73,6 +82,16 @@ describe("postmortem drafts", () => {
     } finally {
       narrator.fail = false;
     }
+  });
+
+  it("counts the error budget from the requests measured over the incident, not from the worst case", async () => {
+    const inc = await h.open({ service: "shipping" });
+    await h.incidents.changeStatus(inc.id, "resolved", "U_ALICE", "fixed");
+    await h.settle();
+    const p = (await h.sync.postmortems.get(inc.id))!;
+    expect(measured.at(-1)?.services).toEqual(["shipping"]);
+    expect(p.sections.impact).toContain("100 of 200,000 shipping requests failed (0.05 %) during the incident");
+    expect(p.sections.impact).not.toContain("if every request failed");
   });
 
   it("is titled by what the incident turned out to be (the card's headline), not its first signal", async () => {

@@ -20,6 +20,7 @@ import { PAGERDUTY_SANDBOX } from "../../src/integrations/pagerduty/sandbox-acco
 import type { SlackCallResult } from "../../src/integrations/slack/slack-port.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { PostmortemNarrator } from "../../src/postmortem/narrator.ts";
+import type { RequestCountsPort } from "../../src/postmortem/request-counts.ts";
 import { createJiraSandbox, type JiraSandbox, type JiraSandboxOptions } from "../../src/sandbox/jira/jira-sandbox.ts";
 import { createPagerDutySandbox, type PagerDutySandbox } from "../../src/sandbox/pagerduty/pagerduty-sandbox.ts";
 import { SANDBOX_PEOPLE } from "../../src/sandbox/pagerduty/people.ts";
@@ -109,7 +110,7 @@ export interface SyncHarness {
  * `db`: the replica's database handle (by default an embedded one of its own, closed with the
  * harness); a test that kills the replica passes its own (test/support/dying-db.ts).
  */
-export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db; postmortemClock?: Clock } = {}): Promise<SyncHarness> {
+export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db; postmortemClock?: Clock; requests?: RequestCountsPort } = {}): Promise<SyncHarness> {
   const db = o.db ?? (await openDb({ dataDir: "memory" }));
   const store = createStore(db);
   const slack = new PeopleSlack();
@@ -153,6 +154,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     presenter: blockKitSyncPresenter,
     postmortemPresenter: o.postmortemPresenter,
     relay,
+    ...(o.requests ? { requests: o.requests } : {}),
   });
   sync.start();
   relay.start();
