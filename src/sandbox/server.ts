@@ -39,6 +39,11 @@ export interface SandboxOptions {
   updateRate?: { perSecond: number; burst: number };
   /** Bot events the app subscribes to (default manifest.yml's). */
   botEvents?: string[];
+  /**
+   * The time message ts follow: the simulation's when one runs, so the page stamps messages with
+   * the time their content speaks of (default the wall clock).
+   */
+  now?: () => number;
   /** The app's Home tab is enabled (manifest `features.app_home.home_tab_enabled`; default true). */
   homeTabEnabled?: boolean;
 }
@@ -104,6 +109,7 @@ export async function startSandbox(options: SandboxOptions): Promise<RunningSand
     ...(options.homeTabEnabled !== undefined ? { homeTabEnabled: options.homeTabEnabled } : {}),
     baseUrl: () => baseUrl,
     logger,
+    ...(options.now ? { now: options.now } : {}),
   });
   const control = controlRoutes({ slack, parts, scenarios: options.scenarios });
   const faults = new FaultSwitch();

@@ -133,6 +133,8 @@ export async function startLocalSandbox(options: {
     parts,
     scenarios,
     logger,
+    // Messages are stamped in the simulation's time, like the times they speak of.
+    ...(sim ? { now: () => sim.now() } : {}),
   });
   sandboxUrl = running.url;
   // The workspace outlives restarts: messages posted before are still there to edit and read.

@@ -46,6 +46,8 @@ export interface SlackSandboxOptions {
   updateRate?: { perSecond: number; burst: number };
   baseUrl: () => string;
   logger?: Logger;
+  /** The time message ts follow (default the wall clock; the simulation's in sandbox mode). */
+  now?: () => number;
 }
 
 export interface SlackSandbox {
@@ -65,7 +67,7 @@ export interface SlackSandbox {
 
 /** The Slack part of the sandbox: workspace, Web API, event delivery, user actions. */
 export function createSlackSandbox(options: SlackSandboxOptions): SlackSandbox {
-  const workspace = new SlackWorkspace({ botUserId: options.botUserId });
+  const workspace = new SlackWorkspace({ botUserId: options.botUserId, ...(options.now ? { now: options.now } : {}) });
   const activity = new BotActivity();
   const urls = { baseUrl: options.baseUrl };
   const socketMode = options.appToken ? new SocketModeHub({ appToken: options.appToken, appId: workspace.appId, logger: options.logger }) : undefined;

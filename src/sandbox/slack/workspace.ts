@@ -61,8 +61,11 @@ export class SlackWorkspace {
   private readonly assistantThreads = new Map<string, AssistantThreadState>();
   private readonly listeners = new Set<(c: WorkspaceChange) => void>();
   private readonly clock = new TsClock();
+  /** The time messages are stamped with (ts): the simulation's in sandbox mode, like what they say. */
+  private readonly now: () => number;
 
-  constructor(options: { botUserId?: string; botId?: string; botName?: string } = {}) {
+  constructor(options: { botUserId?: string; botId?: string; botName?: string; now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
     this.botUserId = options.botUserId ?? DEFAULT_BOT_USER_ID;
     this.botId = options.botId ?? DEFAULT_BOT_ID;
     this.botName = options.botName ?? "aisre";
@@ -147,8 +150,9 @@ export class SlackWorkspace {
     for (const l of [...this.listeners]) l(change);
   }
 
+  /** A new message ts: the stamping clock's time, unique and increasing across the workspace. */
   nextTs(): string {
-    return this.clock.next();
+    return this.clock.next(this.now());
   }
 
   // ---- people ---------------------------------------------------------------------------------
@@ -309,7 +313,7 @@ export class SlackWorkspace {
     if (!list) throw new SlackApiError("channel_not_found");
     const author = this.users.get(input.user);
     const m: SandboxMessage = {
-      ts: this.clock.next(),
+      ts: this.nextTs(),
       channel: input.channel,
       user: input.user,
       botId: author?.botId,
@@ -360,7 +364,7 @@ export class SlackWorkspace {
     if (!m) throw new SlackApiError("message_not_found");
     const previous = { ...m };
     Object.assign(m, patch);
-    if (editor && !m.visibleTo) m.edited = { user: editor, ts: this.clock.next() };
+    if (editor && !m.visibleTo) m.edited = { user: editor, ts: this.nextTs() };
     this.emit({ kind: "message_changed", message: m, previous });
     return m;
   }

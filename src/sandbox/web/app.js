@@ -152,9 +152,10 @@ function renderMessages() {
   box.dataset.channel = state.channel;
 }
 
+/** A message's time of day in UTC, as the times in messages read (their date tokens fall back to UTC). */
 function time(ts) {
   const d = new Date(Number(ts) * 1000);
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone: "UTC" });
 }
 
 function messageEl(m, { inThread }) {

@@ -98,3 +98,24 @@ describe("signing, triggers, rate limits", () => {
     expect(r.take("C2", t0)).toBe(0);
   });
 });
+
+describe("message timestamps", () => {
+  it("follow the clock the workspace is given (the simulation's), unique and increasing even when it stands still or steps back", () => {
+    let now = Date.parse("2025-03-10T18:24:00Z");
+    const ws = new SlackWorkspace({ now: () => now });
+    const channel = ws.channel("incidents");
+    defined(channel, "#incidents");
+    const post = () => ws.post({ channel: channel.id, user: "U_ALICE", text: "hi" });
+    const first = post();
+    expect(first.ts).toBe("1741631040.000000");
+    const second = post();
+    expect(Number(second.ts)).toBeGreaterThan(Number(first.ts));
+    now -= 60_000;
+    const third = post();
+    expect(Number(third.ts)).toBeGreaterThan(Number(second.ts));
+    now += 10 * 60_000;
+    const later = ws.post({ channel: channel.id, user: "U_ALICE", text: "later" });
+    expect(later.ts).toBe("1741631580.000000");
+    expect(new Set([first, second, third, later].map((m) => m.ts)).size).toBe(4);
+  });
+});
