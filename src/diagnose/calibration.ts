@@ -33,7 +33,21 @@ export const CAL = {
   ceiling: 0.95,
   thinBase: 0.5,
   temperature: 0.1,
+  loneCeiling: 0.6,
 } as const;
+
+/**
+ * A lone candidate — nothing else ranked, so its margin is 1 by construction, not measured — that
+ * is the alerting service itself, on its own symptoms alone (no change, pod state or log errors
+ * behind it, no other service's anomaly it explains), restates the alert: a first guess, not a
+ * finding. The cascading failure's cache read 92 % for eight minutes, from the evictions its alert
+ * was about, before payments' signals arrived. It gets at most CAL.loneCeiling ("medium"). No
+ * evaluation case is one (a lone leader found among healthy services with no symptom named is a
+ * finding, and keeps its confidence): the fit above is not about them, and its figures do not move.
+ */
+export function loneLeaderConfidence(confidence: number, corroborated: boolean): number {
+  return corroborated ? confidence : Math.min(confidence, CAL.loneCeiling);
+}
 
 /** Leaders closer than this ratio make the verdict "unsure: two candidates". */
 export const CLOSE_RATIO = 0.85;

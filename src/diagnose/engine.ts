@@ -4,7 +4,7 @@ import { buildGraph, distances, explanationScores, inferOrientation } from "./gr
 import type { PropGraph } from "./graph.ts";
 import { classifyMetric, kindCompatibility } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
-import { CLOSE_RATIO, confidences } from "./calibration.ts";
+import { CLOSE_RATIO, confidences, loneLeaderConfidence } from "./calibration.ts";
 import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration.ts";
 import { clamp, pearson } from "./stats.ts";
 import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries, ServiceMetrics, UncertaintyVerdict } from "./types.ts";
@@ -694,6 +694,13 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const positive = ranked.filter((r) => r.score > 0);
   const strengthOf = (r: Scored): number => Math.max(r.anomaly, Math.min(1, r.extraScore / 0.5));
   const conf = applyFeedbackCalibration(confidences({ scores: positive.map((r) => r.score), strength: positive.map(strengthOf) }), opts.feedback ?? NO_CALIBRATION);
+  // A lone candidate that is the alert's own service, on its own symptoms alone, restates the alert.
+  const lone = positive.length === 1 ? positive[0] : undefined;
+  if (lone && lone.service === p.symptomService) {
+    const ex = p.extras.get(lone.service);
+    const corroborated = (ex !== undefined && (ex.change > 0 || ex.k8s > 0 || ex.log > 0)) || [...anomalous].some((s) => s !== lone.service);
+    conf[0] = loneLeaderConfidence(conf[0] ?? 0, corroborated);
+  }
   const scoredBy = new Map(ranked.map((r) => [r.service, r]));
   const listed = opts.includeAll ? [...positive, ...ranked.filter((r) => !(r.score > 0))] : positive;
   const hypotheses = listed.slice(0, opts.limit ?? listed.length).map((r, i) => buildHypothesis(p, r, i + 1, anomalous, conf[i] ?? 0, scoredBy));

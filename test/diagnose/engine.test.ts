@@ -118,6 +118,31 @@ describe("diagnose: direction of a metric", () => {
   });
 });
 
+describe("diagnose: a lone early candidate", () => {
+  // The cascading failure's first minutes: only the cache's evictions are abnormal; payments' signals
+  // have not arrived. One candidate, nothing else ranked: its margin is 1 by construction.
+  const early = (): DiagnosisInput => ({ anomalyStart: ONSET, services: [svc("cache", metric("cache_evictions_rate", 2, step(20)), metric("latency_p99", 0.002, flat)), healthy("payments", 3), healthy("checkout", 4)], symptom: { service: "cache" } });
+
+  it("with only its own symptoms it reads medium, not 92 %", () => {
+    const d = diagnose(early());
+    expect(d.hypotheses).toHaveLength(1);
+    expect(itemAt(d.hypotheses, 0).confidence).toBeLessThanOrEqual(0.6);
+    expect(itemAt(d.hypotheses, 0).confidence).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it("found among healthy services with no alert naming it, it is a finding: it keeps what the margin gives", () => {
+    const { symptom: _, ...found } = early();
+    expect(itemAt(diagnose(found).hypotheses, 0).confidence).toBeGreaterThan(0.6);
+  });
+
+  it("corroborated (a deploy just before the onset, errors in its logs) it keeps what the margin gives", () => {
+    const withDeploy = diagnose({ ...early(), changes: [{ service: "cache", at: ONSET - 120, kind: "deploy", version: "7.2.1" }] });
+    expect(itemAt(withDeploy.hypotheses, 0).confidence).toBeGreaterThan(0.85);
+    const withLogs = diagnose({ ...early(), logs: [{ service: "cache", signature: "ERROR OOM command not allowed when used memory > 'maxmemory'", count: 50, firstSeen: ONSET + 30 }] });
+    expect(itemAt(withLogs.hypotheses, 0).confidence).toBeGreaterThan(0.85);
+  });
+});
+
 describe("diagnose: changes and other evidence", () => {
   /** Two sibling dependencies of web with the same moderate anomaly: a coin flip on metrics alone. */
   function siblings(): DiagnosisInput {
