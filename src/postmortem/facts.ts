@@ -113,12 +113,19 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     .filter((c, i, all) => all.findIndex((x) => x.kind === c.kind && x.service === c.service && x.version === c.version) === i);
 
   // Only what was believed while the incident ran: a ranking that lands after the resolution is not a hypothesis the responders weighed.
-  const hypotheses = timeline.filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt))).map((e) => ({ text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at }));
+  // A ranking the diagnosis recorded (its snapshot) is read as its leader: the service, its cause and confidence.
+  const hypotheses = timeline
+    .filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt)))
+    .map((e) => {
+      const leader = (e.data.snapshot as { hypotheses?: Array<{ service?: string; cause?: string; confidence?: number }> } | undefined)?.hypotheses?.[0];
+      if (leader?.service && leader.cause) return { text: leader.cause, confidence: leader.confidence, at: e.at, service: leader.service };
+      return { text: e.text, confidence: typeof e.data.confidence === "number" ? e.data.confidence : undefined, at: e.at };
+    });
   const leadingCause = input.diagnosis?.cause ? { text: input.diagnosis.cause, confidence: input.diagnosis.confidence, verdict: input.diagnosis.verdict } : hypotheses.length ? { text: hypotheses.at(-1)!.text, confidence: hypotheses.at(-1)!.confidence } : undefined;
 
   // The runbooks the last ranking before the resolution matched to its leading cause ('runbook "Pods in CrashLoopBackOff" (strong match)').
   const ranked = timeline.filter((e) => e.kind === "hypothesis" && (!resolvedAt || Date.parse(e.at) <= Date.parse(resolvedAt)) && e.data.snapshot).at(-1);
-  const lead = (ranked?.data.snapshot as { hypotheses?: Array<{ evidence?: Array<{ kind?: string; summary?: string }> }> } | undefined)?.hypotheses?.[0];
+  const lead = (ranked?.data.snapshot as { hypotheses?: Array<{ service?: string; evidence?: Array<{ kind?: string; summary?: string }> }> } | undefined)?.hypotheses?.[0];
   const runbooks = [...new Set((lead?.evidence ?? []).filter((e) => e.kind === "runbook").flatMap((e) => /"([^"]+)"/.exec(e.summary ?? "")?.[1] ?? []))];
 
   const actions = timeline.filter((e) => e.kind === "action").map((e) => ({ text: e.text, event: String(e.data.event ?? ""), type: typeof e.data.type === "string" ? e.data.type : undefined, at: e.at, actor: e.actor }));
@@ -159,7 +166,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     alertCount: alerts.length,
     changes,
     hypotheses,
-    leadingCause,
+    ...(leadingCause ? { leadingCause: { ...leadingCause, ...(lead?.service ? { service: lead.service } : {}) } } : {}),
     ...(runbooks.length ? { runbooks } : {}),
     actions,
     messages,

@@ -83,8 +83,10 @@ export interface PostmortemFacts {
   alerts: Array<{ name: string; service?: string; severity: string; source: string; firstAt: string; count: number }>;
   alertCount: number;
   changes: Array<{ kind: string; service: string; version?: string; previousVersion?: string; author?: string; at: string; minutesBefore: number }>;
-  hypotheses: Array<{ text: string; confidence?: number; at?: string }>;
-  leadingCause?: { text: string; confidence?: number; verdict?: string };
+  /** What was believed while it ran: a recorded ranking's leader, with its service. */
+  hypotheses: Array<{ text: string; confidence?: number; at?: string; service?: string }>;
+  /** The leading cause, with the service the last ranking before the resolution led with. */
+  leadingCause?: { text: string; confidence?: number; verdict?: string; service?: string };
   /** Runbooks the diagnosis matched to the leading cause while the incident ran (their titles). */
   runbooks?: string[];
   actions: Array<{ text: string; event: string; type?: string; at: string; actor: string }>;

@@ -117,10 +117,13 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const lead = f.leadingCause ? gist(f.leadingCause.text) : "";
   const alternates = f.hypotheses
     .filter((h) => {
+      // The same service restated (a later wording of the cause) is not another explanation.
+      if (h.service && f.leadingCause?.service) return h.service !== f.leadingCause.service && gist(h.text) !== "";
       const g = gist(h.text);
       return g !== "" && !(lead && (g.includes(lead.slice(0, 60)) || lead.includes(g.slice(0, 60))));
     })
-    .filter((h, i, all) => all.findIndex((x) => gist(x.text) === gist(h.text)) === i)
+    // One per service (its last wording), else one per wording.
+    .filter((h, i, all) => (h.service ? all.findLastIndex((x) => x.service === h.service) : all.findIndex((x) => gist(x.text) === gist(h.text))) === i)
     .slice(-3);
   const rootCause = f.leadingCause
     ? [

@@ -268,6 +268,25 @@ describe("redaction and the narrator's input", () => {
 });
 
 describe("hypotheses in the template", () => {
+  it("a ranking that led with the same service in other words is not another explanation; one led by another service is", () => {
+    const snapshot = (service: string, cause: string, confidence: number) => ({ snapshot: { hypotheses: [{ service, cause, confidence }] } });
+    const f = computeFacts({
+      incident,
+      timeline: [
+        entry(5, "hypothesis", "aisre", "Diagnosis: Likely cause: cache: its cache evictions rate rose. (confidence 60 %)", { event: "analysis", ...snapshot("cache", "cache: its cache evictions rate rose.", 0.6) }),
+        entry(9, "hypothesis", "aisre", "Leading hypothesis is now inventory (90 %), was cache", { event: "update", ...snapshot("inventory", "inventory: the deploy 2.3.0, 3 min before onset is the likely trigger; it explains the anomalies in checkout.", 0.9) }),
+        entry(12, "hypothesis", "aisre", "Hypothesis strengthened: inventory", { event: "update", quiet: true, ...snapshot("inventory", "inventory: the deploy 2.3.0, 2 min before onset is the likely trigger; it explains the anomalies in 2 dependent services.", 0.91) }),
+      ],
+      alerts,
+      diagnosis: { cause: "inventory: the deploy 2.3.0, 2 min before onset is the likely trigger; it explains the anomalies in 2 dependent services.", confidence: 0.91 },
+      links: {},
+      slo: { objective: 99.9, windowDays: 30 },
+      now: at(60),
+    });
+    const s = templateSections(f, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections;
+    expect(s.rootCause).toBe("inventory: the deploy 2.3.0, 2 min before onset is the likely trigger; it explains the anomalies in 2 dependent services (confidence 91%). Other explanations considered: cache: its cache evictions rate rose (confidence 60%).");
+  });
+
   it("does not repeat the leading cause as an alternative, nor double the full stop", () => {
     const lead = "inventory: the deploy 2.3.0 is the likely trigger; its errors rose.";
     const f = computeFacts({
