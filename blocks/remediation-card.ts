@@ -170,7 +170,7 @@ export function actionCardMessage({ action: a, buttons: withButtons }: ActionCar
   const context = [autonomyWords(a), a.detail.note ? esc(a.detail.note) : "", `audit: ${inlineCode(`/aisre audit ${a.id}`)}`].filter(Boolean).join(" · ");
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(context, 2000) }] });
   if (withButtons) blocks.push(buttons(a));
-  return { text: fit(esc(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`), 3000), blocks: blocksWithSlackTimes(blocks, Date.parse(a.createdAt)) };
+  return { text: fit(esc(`${a.detail.title} ${a.target.service}: ${STATE_WORD[a.state]}`), 3000), blocks: blocksWithSlackTimes(blocks, Date.parse(a.detail.proposedAt ?? a.createdAt)) };
 }
 
 export function actionMentionMessage(a: RemediationAction): SlackMessage {

@@ -303,7 +303,9 @@ export class RemediationService {
 
   private draft(incidentId: string, def: ActionDefinition, target: ActionTarget, params: Record<string, unknown>, rec: Recommendation, decision: ResolvedPolicy): RemediationAction & { dedupeKey?: string } {
     const plan = def.describe(target, params);
+    const now = new Date(this.clock.now()).toISOString();
     const detail: ActionDetail = {
+      proposedAt: now,
       title: def.title,
       reversible: def.reversible,
       blastRadius: def.blastRadius,
@@ -319,7 +321,6 @@ export class RemediationService {
       steps: [],
       verification: decision.verification,
     };
-    const now = new Date(this.clock.now()).toISOString();
     return { id: newId("act"), incidentId, type: def.type, target, params, state: "pending", risk: decision.risk, requiredApprovals: decision.requiredApprovals, approvedBy: [], proposedBy: rec.proposedBy ?? "aisre", reason: rec.reason, detail, createdAt: now, updatedAt: now };
   }
 

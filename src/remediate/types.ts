@@ -110,6 +110,11 @@ export interface ActionStep {
 
 /** The extra record kept with each action (the `detail` column). */
 export interface ActionDetail {
+  /**
+   * When it was proposed, in system time (the simulation's in the sandbox): the day its evidence's
+   * "18:09 UTC" times belong to. The row's createdAt is the database's clock.
+   */
+  proposedAt?: string;
   title: string;
   reversible: boolean;
   blastRadius: string;

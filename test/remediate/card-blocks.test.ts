@@ -91,3 +91,14 @@ describe("remediation blocks", () => {
     expect(JSON.stringify(blocks)).toContain("BROKEN at entry #17");
   });
 });
+
+describe("times on the action card", () => {
+  it("its evidence's times of day are dated by when it was proposed in system time, not by the row's database clock", () => {
+    const a = action({
+      createdAt: "2026-12-06T09:00:00Z",
+      detail: { ...action().detail, proposedAt: "2025-03-10T18:14:30Z", evidence: ['[log] 144× "Traceback", first seen 18:09 UTC'], steps: [], note: undefined },
+    });
+    const body = JSON.stringify(actionCardMessage({ action: a, buttons: true }).blocks);
+    expect(body).toContain(`<!date^${Date.parse("2025-03-10T18:09:00Z") / 1000}^{time}|18:09 UTC>`);
+  });
+});
