@@ -91,12 +91,23 @@ function momentAt(e: TimelineEntry): string {
   return Number.isNaN(own) ? e.at : new Date(own).toISOString();
 }
 
-/** Moments by time (a stable sort: entries of one time keep their order). */
-const inOrder = (ms: KeyMoment[]): KeyMoment[] =>
-  ms
+/**
+ * Moments by time (a stable sort: entries of one time keep their order), alert lines that say the
+ * same at the same time folded into one ("KubePodCrashLooping fired on cart ×2": two pods' alerts).
+ */
+const inOrder = (ms: KeyMoment[]): KeyMoment[] => {
+  const sorted = ms
     .map((m, i) => ({ m, i, t: Date.parse(m.at) }))
     .sort((a, b) => a.t - b.t || a.i - b.i)
     .map((x) => x.m);
+  const out: Array<KeyMoment & { n: number }> = [];
+  for (const m of sorted) {
+    const same = m.kind === "alert" ? out.findLast((x) => x.at === m.at && x.kind === "alert" && x.text === m.text) : undefined;
+    if (same) same.n++;
+    else out.push({ ...m, n: 1 });
+  }
+  return out.map(({ n, ...m }) => (n > 1 ? { ...m, text: `${m.text} ×${n}` } : m));
+};
 
 function alertKey(e: TimelineEntry): string {
   return String(e.data.fingerprint ?? e.text.split(" ")[0]);

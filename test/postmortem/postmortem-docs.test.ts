@@ -147,6 +147,16 @@ describe("key timeline", () => {
     expect(cut).toHaveLength(5);
     expect(itemAt(cut, 2).text).toMatch(/more moments in the full timeline/);
   });
+
+  it("two pods' alerts of one name firing at once are one line with a count, not the same line twice", () => {
+    const pods = keyTimeline([
+      entry(3, "alert", "alertmanager", "KubePodCrashLooping fired on cart — same service", { fingerprint: "p1", status: "firing" }),
+      entry(3, "alert", "alertmanager", "KubePodCrashLooping fired on cart — same service", { fingerprint: "p2", status: "firing" }),
+      entry(30, "alert", "alertmanager", "KubePodCrashLooping resolved on cart", { fingerprint: "p1", status: "resolved" }),
+      entry(31, "alert", "alertmanager", "KubePodCrashLooping resolved on cart", { fingerprint: "p2", status: "resolved" }),
+    ]);
+    expect(pods.map((m) => m.text)).toEqual(["KubePodCrashLooping fired on cart ×2", "KubePodCrashLooping resolved on cart", "KubePodCrashLooping resolved on cart"]);
+  });
 });
 
 describe("template", () => {
