@@ -35,7 +35,7 @@ const shortValue = (v: string) => (v.length > 28 ? `${v.slice(0, 27)}…` : v);
  * The label that tells alerts of one name on one service apart (pod, instance, …, then any other
  * whose values differ among them), or undefined when none does.
  */
-export function distinguishingLabel(alerts: readonly DigestAlert[]): string | undefined {
+function distinguishingLabel(alerts: readonly DigestAlert[]): string | undefined {
   if (alerts.length < 2) return undefined;
   const keys = [...new Set(alerts.flatMap((a) => Object.keys(a.labels ?? {})))];
   const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
@@ -47,7 +47,7 @@ export function distinguishingLabel(alerts: readonly DigestAlert[]): string | un
  * state fold into one line ("KubePodCrashLooping ×2 on cart … — cart-7d9…, cart-a1b…"), and the
  * label that tells them apart is shown wherever the name repeats. Each line with how many alerts it holds.
  */
-export function alertLines(alerts: readonly DigestAlert[]): Array<{ line: string; count: number }> {
+function alertLines(alerts: readonly DigestAlert[]): Array<{ line: string; count: number }> {
   const same = (a: DigestAlert) => `${a.name}\u0000${a.service ?? ""}`;
   const byName = new Map<string, DigestAlert[]>();
   for (const a of alerts) byName.set(same(a), [...(byName.get(same(a)) ?? []), a]);

@@ -136,6 +136,12 @@ describe("the digest's alert lines", () => {
     expect(resolved).toMatch(/:large_green_circle: \*KubePodCrashLooping\* on `cart` .*resolved — `cart-a1b2c3d4e5-p9z8y`$/);
   });
 
+  it("a label value is outside text: escaped, never live", () => {
+    const text = alertsText([entry(1, "a", "<!channel> `x`", "firing"), entry(2, "b", "cart-2", "firing")]);
+    expect(text).toContain("`&lt;!channel&gt; ˋxˋ`");
+    expect(text).not.toContain("<!channel>");
+  });
+
   it("an alert alone under its name gets no label and no count", () => {
     const text = alertsText([entry(1, "a", "cart-7d9f8c6b5-x2k4q", "firing")]);
     expect(text).not.toContain("×");
