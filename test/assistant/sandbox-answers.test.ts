@@ -185,7 +185,8 @@ describe("/aisre status, oncall, runbook", () => {
 
 describe("@mentions through Slack", () => {
   async function ask(question: string, where: { channel: string; threadTs?: string }, expectText: (m: SlackMessageShape) => boolean): Promise<SlackMessageShape> {
-    const before = Date.now();
+    // Message ts follow the simulation's clock in the sandbox.
+    const before = t.aisre.sandbox?.sim?.now() ?? Date.now();
     const sent = await t.message("U_ALICE", where.channel, `<@${bot}> ${question}`, where.threadTs);
     void sent;
     const thread = where.threadTs ?? (await t.history(where.channel)).find((m) => (m.text ?? "").includes(question))!.ts;
