@@ -86,12 +86,18 @@ export function peakImpact(impacted: readonly string[], services: readonly Servi
   for (const name of impacted) {
     const sm = services.find((s) => s.service === name);
     if (!sm) continue;
-    const err = maxSince(sm.series.find((x) => x.metric === "error_ratio"), sinceS);
+    const err = maxSince(
+      sm.series.find((x) => x.metric === "error_ratio"),
+      sinceS,
+    );
     if (err !== undefined && err >= 0.01) {
       now = { service: name, errorRatio: err };
       break;
     }
-    const p99 = maxSince(sm.series.find((x) => x.metric === "latency_p99"), sinceS);
+    const p99 = maxSince(
+      sm.series.find((x) => x.metric === "latency_p99"),
+      sinceS,
+    );
     if (p99 !== undefined && p99 >= 1) {
       now = { service: name, p99S: p99 };
       break;

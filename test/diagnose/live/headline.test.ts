@@ -43,7 +43,15 @@ describe("card headline", () => {
     const later = [{ service: "checkout", series: [{ metric: "error_ratio", timestamps: [200, 210], values: [0.05, 0.02] }] }];
     expect(peakImpact(["checkout"], later, 100, peak)).toEqual({ service: "checkout", errorRatio: 0.304 });
     // Latency only.
-    const slow = [{ service: "cart", series: [{ metric: "error_ratio", timestamps: [100], values: [0.001] }, { metric: "latency_p99", timestamps: [100, 110], values: [3.9, 1.2] }] }];
+    const slow = [
+      {
+        service: "cart",
+        series: [
+          { metric: "error_ratio", timestamps: [100], values: [0.001] },
+          { metric: "latency_p99", timestamps: [100, 110], values: [3.9, 1.2] },
+        ],
+      },
+    ];
     expect(resolvedHeadline(peakImpact(["cart"], slow, 100), { uncertainty: "confident", hypotheses: [] })).toBe("Cart was slow (p99 up to 3.9 s)");
     expect(peakImpact(["checkout"], [series("checkout", 0.001)], 0)).toBeUndefined();
   });
