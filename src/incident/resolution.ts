@@ -30,6 +30,7 @@ export function resolutionSummary(incident: Incident, entries: readonly Timeline
   const action = lastDone ? `${String(lastDone.data.type).replace(/_/g, " ")} of ${target?.pod ?? target?.service ?? "the target"}${verified ? " (verified)" : ""}` : undefined;
   const lasted = minutes(Date.parse(resolvedAt) - Date.parse(incident.createdAt));
   // Folded into another incident (one failure seen from two sides): that thread carries on.
-  if (typeof resolve?.data.mergedInto === "string") return `Merged into ${resolve.data.mergedInto}${typeof resolve.data.why === "string" ? ` (${resolve.data.why.replace(/^merged into \S+: /, "")})` : ""}: it goes on there. Lasted ${lasted}.`;
+  // The card says why in a clause ("both explain X on Y"); the dependency chains are in the surviving thread.
+  if (typeof resolve?.data.mergedInto === "string") return `Merged into ${resolve.data.mergedInto}${typeof resolve.data.why === "string" ? ` (${resolve.data.why.replace(/^merged into \S+: /, "").split(": ")[0]})` : ""}: it goes on there. Lasted ${lasted}.`;
   return `Resolved by ${by}${why ? `: ${why}` : ""}.${action ? ` Fix: ${action}.` : ""} Lasted ${lasted}.`;
 }

@@ -27,5 +27,15 @@ describe("resolution summary of a merged incident", () => {
   it("says where it went and why, not that it was resolved", () => {
     const s = resolutionSummary(incident, [e(3, "status", "aisre", { from: "open", to: "resolved", mergedInto: "INC-0", why: "merged into INC-0: both explain SLOErrorBudgetBurn on checkout" })]);
     expect(s).toBe("Merged into INC-0 (both explain SLOErrorBudgetBurn on checkout): it goes on there. Lasted 42 min.");
+    // The dependency chains of each side stay in the surviving thread, not in the card's sentence.
+    const long = resolutionSummary(incident, [
+      e(3, "status", "aisre", {
+        from: "open",
+        to: "resolved",
+        mergedInto: "INC-0",
+        why: "merged into INC-0: both explain SLOErrorBudgetBurn on checkout: checkout depends on payments (checkout calls payments; 1 hop) (INC-1); checkout depends on cache, its suspected cause (checkout calls cart, cart calls cache; 2 hops) (INC-0)",
+      }),
+    ]);
+    expect(long).toBe("Merged into INC-0 (both explain SLOErrorBudgetBurn on checkout): it goes on there. Lasted 42 min.");
   });
 });
