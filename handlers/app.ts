@@ -106,6 +106,11 @@ export async function startAisre(
       if (!res.headersSent) sendJson(res, 500, { error: "internal" });
     });
   });
+  // A kept-alive connection outlives the 503's Retry-After (5 s) by far: at Node's default (5 s) a
+  // sender's retry on the connection of its refused request raced the server closing it as idle,
+  // and met a reset (readiness.test.ts, load 13-35 on 2 cores: GET /readyz on the connection of the
+  // early POST, read ECONNRESET, on main as on this branch).
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, resolve);

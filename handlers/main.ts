@@ -1,7 +1,4 @@
-import { ConfigError, enableCompileCacheForAllThreads, loadConfig, processEnv } from "../src/config.ts";
-import { createLogger } from "../src/log.ts";
-import { openServiceDb } from "../src/store/open.ts";
-import { embeddedDbDir, prepareEmbeddedDb } from "../src/store/pglite-prepare.ts";
+import { enableCompileCache } from "node:module";
 import type { RunningAisre } from "./app.ts";
 
 /** Process entry for `npm start`: config, start, and a graceful stop on SIGTERM/SIGINT. */
@@ -10,6 +7,15 @@ if (major < 24) {
   process.stderr.write(`aisre needs Node 24 or newer (this is ${process.version}). Use "npm start", which runs the project's bundled Node 24.\n`);
   process.exit(1);
 }
+// Node's compile cache (its folder in the temp folder, as enableCompileCacheForAllThreads sets it
+// for the threads and children after) before the product's first module loads: imported statically,
+// the configuration's, the logger's and the store's modules (and zod, pino) were type-stripped or
+// compiled afresh at every start.
+enableCompileCache();
+const { ConfigError, enableCompileCacheForAllThreads, loadConfig, processEnv } = await import("../src/config.ts");
+const { createLogger } = await import("../src/log.ts");
+const { openServiceDb } = await import("../src/store/open.ts");
+const { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } = await import("../src/store/pglite-prepare.ts");
 
 let config;
 try {
@@ -42,11 +48,20 @@ if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SAN
 const phases: Record<string, number> = {};
 const phase = (name: string) => (phases[name] = Math.round(process.uptime() * 1000));
 // The database opens before the rest of the product loads (imported only now, so that the two
-// overlap: PGlite's WebAssembly compiles off the main thread). A first start makes the embedded
-// database on another core, from the migrated template when there is one.
+// overlap: the embedded database's worker starts here, at once, and compiles PGlite's WebAssembly
+// and opens it on another core while this thread loads the modules). A first start makes the
+// embedded database on another core, from the migrated template when there is one.
 const storeLogger = logger.child({ component: "store" });
 const configured = config;
-const db = (configured.databaseUrl ? Promise.resolve() : prepareEmbeddedDb(embeddedDbDir(configured.dataDir), storeLogger).then(() => void phase("store-prepared"))).then(() => openServiceDb(configured, logger));
+const embeddedDir = embeddedDbDir(configured.dataDir);
+const openNow = !!configured.databaseUrl || embeddedDbExists(embeddedDir);
+if (openNow && !configured.databaseUrl) phase("store-prepared");
+const db = openNow
+  ? openServiceDb(configured, logger)
+  : prepareEmbeddedDb(embeddedDir, storeLogger).then(() => {
+      phase("store-prepared");
+      return openServiceDb(configured, logger);
+    });
 db.catch(() => undefined); // awaited, and its failure reported, by startAisre
 const { startAisre } = await import("./app.ts");
 phase("modules");

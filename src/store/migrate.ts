@@ -21,13 +21,17 @@ export function loadMigrations(): Migration[] {
 
 /**
  * Applies the migrations not yet applied, each in its own transaction. Replicas starting together
- * serialise on a transaction-scoped advisory lock so each migration runs once.
+ * serialise on a transaction-scoped advisory lock so each migration runs once. The versions applied
+ * are read once first: a start whose schema is current (every restart) makes two statements, not a
+ * locked transaction of four per migration; a migration seen missing is still checked again under
+ * the lock (another replica may apply it meanwhile).
  */
 export async function migrate(db: Db): Promise<number[]> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+  const have = new Set((await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
   const applied: number[] = [];
-  for (const m of loadMigrations()) {
+  for (const m of loadMigrations().filter((x) => !have.has(x.version))) {
     const did = await withLock(db, "migration", async (tx) => {
       const done = await tx.query("SELECT 1 FROM schema_migrations WHERE version = $1", [m.version]);
       if (done.length > 0) return false;

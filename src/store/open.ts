@@ -4,7 +4,6 @@ import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists } from "./pglite-prepare.ts";
-import { openPostgresDb } from "./pg-db.ts";
 import { backoffMs } from "../domain/backoff.ts";
 
 export interface OpenOptions {
@@ -34,6 +33,8 @@ export async function openDb(options: OpenOptions): Promise<Db> {
 }
 
 async function openPostgresWithRetry(url: string, options: OpenOptions): Promise<Db> {
+  // The Postgres driver is loaded only when the store is Postgres.
+  const { openPostgresDb } = await import("./pg-db.ts");
   const log = options.logger;
   const deadline = Date.now() + (options.waitForDatabaseMs ?? 0);
   for (let attempt = 0; ; attempt++) {

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { Db } from "./db.ts";
 import { alwaysUp } from "./health.ts";
+import { openPgliteInWorker } from "./pglite-worker.ts";
 
 type Queryable = Pick<PGlite, "query" | "exec"> | Transaction;
 
@@ -41,6 +42,15 @@ function bind(q: Queryable, root: PGlite): Db {
  * in the operating system's cache anyway.
  */
 export const EMBEDDED_SHARED_BUFFERS = "16MB";
+
+/** What the embedded database starts with on top of PGlite's own start parameters. */
+const EMBEDDED_START_PARAMS = ["-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
+
+/**
+ * PGlite's module, loaded when a database opens in this thread: the service's database opens in a
+ * worker (pglite-worker.ts), so the product's main thread never loads it.
+ */
+const pglite = () => import("@electric-sql/pglite").then((m) => m.PGlite);
 
 let templatePath: string | undefined;
 let template: Blob | undefined;
@@ -141,11 +151,10 @@ export async function openPgliteDb(dataDir: string | "memory", options: { worker
   const vacuumMs = options.vacuumMs ?? EMBEDDED_VACUUM_MS;
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
-  const startParams = [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`];
-  if (options.worker && dataDir !== "memory") {
-    const { openPgliteInWorker } = await import("./pglite-worker.ts");
-    return vacuumedEvery(await openPgliteInWorker(dataDir, { startParams }, fresh ? templatePath : undefined), vacuumMs);
-  }
+  // The worker starts before this function first awaits (the product's start: see pglite-worker.ts).
+  if (options.worker && dataDir !== "memory") return vacuumedEvery(await openPgliteInWorker(dataDir, { extraStartParams: EMBEDDED_START_PARAMS }, fresh ? templatePath : undefined), vacuumMs);
+  const PGlite = await pglite();
+  const startParams = [...PGlite.defaultStartParams, ...EMBEDDED_START_PARAMS];
   const loadDataDir = fresh ? freshTemplate() : undefined;
   if (dataDir === "memory" && !loadDataDir) {
     const product = await productTemplate(options.template).catch(() => undefined);
@@ -163,7 +172,8 @@ export async function openPgliteDb(dataDir: string | "memory", options: { worker
  */
 export async function createEmbeddedCluster(dataDir: string, migrate: (db: Db) => Promise<unknown>, keep?: (dump: Blob) => Promise<unknown>): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] });
+  const PGlite = await pglite();
+  const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_START_PARAMS] });
   try {
     await migrate(bind(pg, pg));
     if (keep) await keep(await pg.dumpDataDir("none"));
@@ -174,7 +184,7 @@ export async function createEmbeddedCluster(dataDir: string, migrate: (db: Db) =
 
 /** An empty database with every migration applied, dumped (uncompressed tar) for `startFreshDatabasesFrom`. */
 export async function dumpMigratedDatabase(migrate: (db: Db) => Promise<unknown>): Promise<Blob> {
-  const pg = await PGlite.create();
+  const pg = await (await pglite()).create();
   try {
     await migrate(bind(pg, pg));
     return await pg.dumpDataDir("none");

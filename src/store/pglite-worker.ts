@@ -22,42 +22,67 @@ type Reply = { id: number; ok: true; value?: unknown } | { id: number; ok: false
 interface WorkerInit {
   pgliteWorker: true;
   dataDir: string;
-  options: Record<string, unknown>;
+  /** PGlite.create's options (clonable ones); `extraStartParams` go after PGlite's default start parameters. */
+  options: Record<string, unknown> & { extraStartParams?: string[] };
   /** A dump to start a fresh data folder from (see startFreshDatabasesFrom): its files are extracted into it. */
   loadDataDirFrom?: string;
-  /** PGlite's WebAssembly, compiled once in this process (see compiledPglite). */
+  /** PGlite's WebAssembly, compiled once in this process (see `compiled`); absent for the process's first worker, which compiles it and sends it back. */
   pgliteWasmModule?: WebAssembly.Module;
 }
 
-let compiled: Promise<WebAssembly.Module | undefined> | undefined;
+/** What a worker without a compiled module sends back once it has compiled PGlite's WebAssembly (undefined if it could not). */
+interface CompiledReply {
+  compiled: WebAssembly.Module | undefined;
+}
+
+/** PGlite's WebAssembly file, compiled (undefined when that fails: PGlite then loads its own). */
+function compilePglite(): Promise<WebAssembly.Module | undefined> {
+  return (async () => {
+    const wasm = new URL("./pglite.wasm", import.meta.resolve("@electric-sql/pglite"));
+    return WebAssembly.compile(await readFile(wasm));
+  })().catch(() => undefined);
+}
 
 /**
  * PGlite's WebAssembly (9 MB), compiled once per process and given to every worker: a worker that
  * compiled its own copy spent twice the CPU opening a database (1.5 s rather than 0.75 s), and the
- * code V8 compiles for the module as it runs (function by function) is shared by every worker.
- * Undefined when it cannot be compiled here: the worker then loads PGlite's own.
+ * code V8 compiles for the module as it runs (function by function) is shared by every worker. The
+ * process's first worker compiles it and sends it back (see openPgliteInWorker); undefined until
+ * then, and again if that failed (a worker then loads PGlite's own).
  */
-export function compiledPglite(): Promise<WebAssembly.Module | undefined> {
-  compiled ??= (async () => {
-    const wasm = new URL("./pglite.wasm", import.meta.resolve("@electric-sql/pglite"));
-    return WebAssembly.compile(await readFile(wasm));
-  })().catch(() => undefined);
-  return compiled;
-}
+let compiled: Promise<WebAssembly.Module | undefined> | undefined;
 
 /** An Error as the worker saw it, with its fields (code, severity, detail…) that callers read. */
 function revive(e: { message: string; props: Record<string, unknown> }): Error {
   return Object.assign(new Error(e.message), e.props);
 }
 
-/** Opens the embedded database in `dataDir` inside a worker thread; `options` are PGlite.create's (clonable ones). */
-export async function openPgliteInWorker(dataDir: string, options: Record<string, unknown>, loadDataDirFrom?: string): Promise<Db> {
-  const pgliteWasmModule = await compiledPglite();
+/**
+ * Opens the embedded database in `dataDir` inside a worker thread; `options` are PGlite.create's
+ * (clonable ones), `extraStartParams` added to PGlite's default start parameters (in the worker:
+ * this thread does not load PGlite).
+ */
+export async function openPgliteInWorker(dataDir: string, options: WorkerInit["options"], loadDataDirFrom?: string): Promise<Db> {
+  // The process's first worker starts at once and compiles PGlite's WebAssembly itself: compiled
+  // here, the compile's promise (and the worker's start after it) waited for turns of this thread,
+  // which at the product's start is busy loading its modules for a second or more, so the database
+  // opened only after them. The module it sends back is given to every later worker.
+  const first = compiled ? undefined : Promise.withResolvers<WebAssembly.Module | undefined>();
+  if (first) {
+    compiled = first.promise;
+    // Not compiled (or the worker gone before it sent it): the next worker compiles it again.
+    void first.promise.then((m) => {
+      if (!m && compiled === first.promise) compiled = undefined;
+    });
+  }
+  const pgliteWasmModule = first ? undefined : await compiled;
   const worker = new Worker(new URL(import.meta.url), { workerData: { pgliteWorker: true, dataDir, options, loadDataDirFrom, pgliteWasmModule } satisfies WorkerInit });
+  if (first) worker.once("exit", () => first.resolve(undefined));
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   let next = 1;
   let dead: Error | undefined;
-  worker.on("message", (m: Reply) => {
+  worker.on("message", (m: Reply | CompiledReply) => {
+    if ("compiled" in m) return first?.resolve(m.compiled);
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
@@ -139,10 +164,16 @@ async function serve(init: WorkerInit): Promise<void> {
   };
   let pg: InstanceType<typeof PGlite>;
   try {
+    // The process's first worker compiles PGlite's WebAssembly (beside the template's extraction)
+    // and hands it back for the next workers.
+    const compiling = init.pgliteWasmModule ? undefined : compilePglite();
     // Written straight to the folder, as a first start copies the product's template: 40% less CPU
     // than PGlite's loadDataDir, which writes the same files through its emulated file system.
     if (init.loadDataDirFrom) extractTemplate(readFileSync(init.loadDataDirFrom), init.dataDir);
-    pg = await PGlite.create(init.dataDir, { ...init.options, ...(init.pgliteWasmModule ? { pgliteWasmModule: init.pgliteWasmModule } : {}) });
+    const pgliteWasmModule = init.pgliteWasmModule ?? (await compiling);
+    if (compiling) port.postMessage({ compiled: pgliteWasmModule } satisfies CompiledReply);
+    const { extraStartParams, ...options } = init.options;
+    pg = await PGlite.create(init.dataDir, { ...options, ...(extraStartParams ? { startParams: [...PGlite.defaultStartParams, ...extraStartParams] } : {}), ...(pgliteWasmModule ? { pgliteWasmModule } : {}) });
   } catch (e) {
     reply(failure(0, e));
     return;

@@ -73,6 +73,21 @@ describe("npm start", () => {
     expect(run.output()).toContain("aisre did not start");
   });
 
+  it("opens the embedded store in its worker: the main thread loads neither PGlite nor the Postgres driver, nor PagerDuty's client before anything pages", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "aisre-"));
+    const modulesFile = join(dataDir, "loaded-modules.txt");
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: dataDir, LOG_LEVEL: "warn", LOADED_MODULES_FILE: modulesFile };
+    const run = runNode(["--import", "./test/support/record-loaded-modules.ts", "handlers/main.ts"], env);
+    await eventually(async () => ((await fetch(`http://127.0.0.1:${env.PORT}/readyz`).catch(() => undefined))?.ok ? true : undefined), "readyz", 300_000);
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const loaded = readFileSync(modulesFile, "utf8").split("\n");
+    // The hook saw the product's modules (the store's among them)…
+    expect(loaded.some((u) => u.endsWith("/src/store/pglite-worker.ts"))).toBe(true);
+    // …and not the database libraries, which only the worker thread loads, nor a client loaded at its first call.
+    expect(loaded.filter((u) => /node_modules\/(@electric-sql\/pglite|pg|pg-protocol|@pagerduty\/pdjs)\//.test(u))).toEqual([]);
+  }, 600_000);
+
   it("comes up with no environment, answers /healthz, and keeps its data across a restart", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "aisre-"));
     const env = async () => ({ PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: dataDir, LOG_LEVEL: "warn" });

@@ -4,6 +4,7 @@ import { LOCKS, withLock } from "../../src/store/locks.ts";
 import { PostmortemRepo } from "../../src/store/repos/postmortems.ts";
 import { storePerBlock, testDatabases } from "../support/databases.ts";
 import { defined } from "../support/defined.ts";
+import { observedDb } from "../support/observed-db.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 
 const alert = (fingerprint: string, status: "firing" | "resolved" = "firing") => ({
@@ -24,6 +25,12 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
   it("applies migrations once and reports them current", async () => {
     expect(await migrationsCurrent(db)).toBe(true);
     expect(await migrate(db)).toEqual([]);
+  });
+
+  it("on a current schema, migrating reads the applied versions once and takes no lock (a restart's start-up)", async () => {
+    const statements: string[] = [];
+    expect(await migrate(observedDb(db, (sql) => statements.push(sql)))).toEqual([]);
+    expect(statements).toEqual(["SELECT version FROM schema_migrations"]);
   });
 
   it("creates, updates and lists incidents", async () => {

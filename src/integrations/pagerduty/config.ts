@@ -1,6 +1,5 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../log.ts";
-import { createPdjsAdapter } from "./pdjs-adapter.ts";
 import type { PdjsAdapterOptions } from "./pdjs-adapter.ts";
 import type { PagerDutyPort } from "./port.ts";
 import { PAGERDUTY_SANDBOX } from "./sandbox-account.ts";
@@ -31,6 +30,28 @@ export function pagerDutyWebhookSecrets(pd: Config["pagerduty"]): string[] {
   return pd.mode === "sandbox" ? [PAGERDUTY_SANDBOX.webhookSecret] : [];
 }
 
+/**
+ * The PagerDutyPort over `@pagerduty/pdjs`, loaded at its first call: the client and its HTTP stack
+ * (cross-fetch, node-fetch, whatwg-url) cost ~30 ms of CPU and their source's memory to import, and
+ * the product is ready (webhooks stored) before anything pages or asks who is on call.
+ */
 export function createPagerDutyPort(config: Config, sandboxUrl: string, logger: Logger): PagerDutyPort {
-  return createPdjsAdapter({ ...pagerDutyAdapterOptions(config.pagerduty, sandboxUrl), logger: logger.child({ integration: "pagerduty" }) });
+  const options = { ...pagerDutyAdapterOptions(config.pagerduty, sandboxUrl), logger: logger.child({ integration: "pagerduty" }) };
+  let port: Promise<PagerDutyPort> | undefined;
+  const pd = () => (port ??= import("./pdjs-adapter.ts").then((m) => m.createPdjsAdapter(options)));
+  return {
+    trigger: async (...a) => (await pd()).trigger(...a),
+    acknowledge: async (...a) => (await pd()).acknowledge(...a),
+    resolve: async (...a) => (await pd()).resolve(...a),
+    findByDedupKey: async (...a) => (await pd()).findByDedupKey(...a),
+    getIncident: async (...a) => (await pd()).getIncident(...a),
+    listOncalls: async (...a) => (await pd()).listOncalls(...a),
+    addNote: async (...a) => (await pd()).addNote(...a),
+    listNotes: async (...a) => (await pd()).listNotes(...a),
+    escalate: async (...a) => (await pd()).escalate(...a),
+    retitle: async (...a) => (await pd()).retitle(...a),
+    reassign: async (...a) => (await pd()).reassign(...a),
+    getUser: async (...a) => (await pd()).getUser(...a),
+    whoAmI: async (...a) => (await pd()).whoAmI(...a),
+  };
 }
