@@ -88,7 +88,8 @@ export async function secondReplica(db: Db): Promise<Db> {
  */
 export function perTestDatabases(tdb: TestDatabase): { open(): Promise<Db>; cleanup: Array<() => Promise<void>> } {
   const cleanup: Array<() => Promise<void>> = [];
-  const databases = reusedDatabases(tdb.open);
+  // PGlite in memory is reusedDatabases' own kind (it may take one an earlier file left).
+  const databases = reusedDatabases(tdb.name === "pglite" ? undefined : tdb.open);
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();
   });

@@ -55,23 +55,35 @@ function lentPglite(db: Db, onClose: () => void): Db {
 }
 
 /**
+ * In-memory PGlite databases a finished file (or block) left, for the next file of the same test
+ * process (files share their worker: isolate: false): every such database starts as the same
+ * migrated template, so one emptied serves as well as a new one. At most one is kept.
+ */
+const spare: Kept[] = [];
+const SPARE_MAX = 1;
+
+/**
  * Databases reused by the tests of one file (or describe block) instead of one new database each:
- * `open()` gives an empty, migrated database — the first time a new one (`create`, PGlite in memory
- * by default), later one a previous test closed, emptied (every table truncated, sequences
- * restarted, PGlite's advisory locks released). A database not closed yet is never given again, so
- * a test that opens two gets two. Opening one costs 0.4–0.9 s of CPU (PGlite starting from the
- * migrated template; CREATE DATABASE … TEMPLATE on Postgres), emptying one ~50 ms. The databases
- * close (Postgres: are dropped) after the block.
+ * `open()` gives an empty, migrated database — one a previous test closed (or, for PGlite in memory,
+ * one an earlier file of this process left), emptied: every table truncated, sequences restarted,
+ * PGlite's advisory locks released; else a new one (`create`; PGlite in memory when omitted). A
+ * database not closed yet is never given again, so a test that opens two gets two. Opening one
+ * costs 0.3–0.9 s of CPU (PGlite starting from the migrated template; CREATE DATABASE … TEMPLATE on
+ * Postgres), emptying one ~50 ms. After the block the databases close (Postgres: are dropped), but
+ * one closed PGlite database in memory that stays for the next file.
  *
  * PGlite: the test's handle is the one instance's, refused once closed. Postgres: a pool of the
  * test's own on the kept database (closing it ends its connections and their session locks).
  */
-export function reusedDatabases(create: () => Promise<Db> = () => openDb({ dataDir: "memory" })): { open(): Promise<Db> } {
+export function reusedDatabases(create?: () => Promise<Db>): { open(): Promise<Db> } {
   const all: Kept[] = [];
   const idle: Kept[] = [];
   afterAll(async () => {
+    for (const kept of all.splice(0).reverse()) {
+      if (!create && idle.includes(kept) && spare.length < SPARE_MAX) spare.push(kept);
+      else await kept.db.close();
+    }
     idle.length = 0;
-    while (all.length) await all.pop()!.db.close();
   });
   const lend = async (kept: Kept): Promise<Db> => {
     const back = () => {
@@ -90,12 +102,16 @@ export function reusedDatabases(create: () => Promise<Db> = () => openDb({ dataD
     return pool;
   };
   const open = async (): Promise<Db> => {
-    const reused = idle.pop();
+    let reused = idle.pop();
+    if (!reused && !create) {
+      reused = spare.pop();
+      if (reused) all.push(reused);
+    }
     if (reused) {
       await reused.db.exec(reused.db.driver === "pglite" ? `${reused.empty}; SELECT pg_advisory_unlock_all()` : reused.empty);
       return lend(reused);
     }
-    const db = await create();
+    const db = await (create ?? (() => openDb({ dataDir: "memory" })))();
     const kept: Kept = { db, empty: await emptyingStatement(db) };
     all.push(kept);
     if (db.driver === "postgres") {
