@@ -10,6 +10,7 @@ import { requestUrl, sendJson } from "../src/http/router.ts";
 import { createLogger, type Logger } from "../src/log.ts";
 import { blockKitPresenters } from "../blocks/presenters.ts";
 import { webhookRoutes } from "../src/webhooks/routes.ts";
+import { DoorWorker } from "../src/webhooks/door-worker.ts";
 import { topologyRoutes } from "../src/topology/routes.ts";
 import { NAMESPACE as SIM_NAMESPACE } from "../src/sandbox/sim/catalog.ts";
 import type { LocalSandbox } from "../src/sandbox/start.ts";
@@ -111,11 +112,31 @@ export async function startAisre(
   // and met a reset (readiness.test.ts, load 13-35 on 2 cores: GET /readyz on the connection of the
   // early POST, read ECONNRESET, on main as on this branch).
   server.keepAliveTimeout = 30_000;
+  // With the embedded store the webhook door has a thread of its own (door-thread.ts): it owns the
+  // public port and passes what it does not answer to this server, on a loopback port.
+  const doorThread = config.env.AISRE_DOOR_THREAD !== false && !config.databaseUrl;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(config.port, config.host, resolve);
+    if (doorThread) server.listen(0, "127.0.0.1", resolve);
+    else server.listen(config.port, config.host, resolve);
   });
-  const botPort = (server.address() as AddressInfo).port;
+  let door: DoorWorker | undefined;
+  if (doorThread) {
+    try {
+      door = await DoorWorker.start({
+        port: config.port,
+        host: config.host,
+        upstreamPort: (server.address() as AddressInfo).port,
+        logger,
+        onEntry: (e) => services?.intake.adopt(e, door!),
+        onCount: (source, outcome) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }) : services?.intake.countAnswered(source, outcome)),
+      });
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+  }
+  const botPort = door?.port ?? (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${botPort}`;
 
   const phases = options.phases ?? {};
@@ -187,6 +208,7 @@ export async function startAisre(
     services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock, warmUpLater: true });
   } catch (e) {
     server.close();
+    await door?.stop();
     await sandbox?.close();
     await remote?.close();
     if (!services) await db.then((d) => d.close()).catch(() => undefined);
@@ -285,6 +307,21 @@ export async function startAisre(
   registerListeners(app, svc, options.listeners);
   if (config.slack.socketMode) await app.start();
   svc.start();
+  // The door thread answers webhooks itself from now on, told of the store's health and the clock.
+  const opening = door ? svc.intake.doorOpening() : undefined;
+  let doorTimer: NodeJS.Timeout | undefined;
+  if (door && opening) {
+    const d = door;
+    let up = svc.store.db.health.up();
+    d.health(up);
+    d.open(opening);
+    let ticks = 0;
+    doorTimer = setInterval(() => {
+      if (svc.store.db.health.up() !== up) d.health((up = !up));
+      if (++ticks % 10 === 0) d.clock(svc.intake.clockOffsetMs());
+    }, 100);
+    doorTimer.unref();
+  }
 
   const mem = process.memoryUsage();
   const mib = (n: number) => Math.round(n / 1048576);
@@ -309,7 +346,10 @@ export async function startAisre(
       if (closed) return;
       closed = true;
       state.draining = true;
-      // Stop intake first, then wait (bounded) for requests in flight, then release the store.
+      clearInterval(doorTimer);
+      // Stop intake first (the door thread's, then this server's), then wait (bounded) for requests in flight, then release the store.
+      door?.shut();
+      await door?.quiesce();
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const deadline = Date.now() + 10_000;
@@ -321,6 +361,8 @@ export async function startAisre(
       if (config.slack.socketMode) await app.stop();
       await remote?.close();
       await svc.close();
+      // Its journal's files, every entry now in the store, are removed as it closes.
+      await door?.stop();
       await sandbox?.close();
       logger.info("aisre stopped");
     },

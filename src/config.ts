@@ -199,6 +199,11 @@ const envSchema = z.object({
    * process of its own, as the outside world it stands for. Default: inside the product's process.
    */
   AISRE_SANDBOX_PROCESS: bool,
+  /**
+   * With the embedded store (its door journal): webhooks are read, checked, journaled and answered on
+   * a thread of their own, so an answer never waits behind processing. false: on the main thread.
+   */
+  AISRE_DOOR_THREAD: bool,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,30 +1,20 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
-import { receiveDelivery } from "../ingest/registry.ts";
-import type { ParsedDelivery, ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import { getSource, receiveDelivery } from "../ingest/registry.ts";
+import type { ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
 import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
-import { JournaledDoor, type JournaledDoorOptions } from "./journaled-door.ts";
-
-/** Headers worth keeping with a stored delivery, so it can be parsed again after a crash. */
-const KEPT_HEADERS = /^(content-type|x-|user-agent$)/i;
+import { JournaledDoor, type JournaledDoorOptions, type RemoteJournal } from "./journaled-door.ts";
+import type { DoorEntry, DoorOpening } from "./door-worker.ts";
+import { JsonText } from "../store/rows.ts";
+import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
 
 export type { DeliveryHandlers, StoredDeliveryBody };
-
-export type IntakeAnswer = { status: number; body: unknown; headers?: Record<string, string> };
-
-/** Seconds a sender is asked to wait when the delivery could not be stored. */
-export const STORE_RETRY_AFTER_S = 5;
-
-const storeUnavailable = (detail: string): IntakeAnswer => ({
-  status: 503,
-  headers: { "retry-after": String(STORE_RETRY_AFTER_S) },
-  body: { ok: false, error: "store_unavailable", detail: `the delivery was not stored (${detail}); retry later` },
-});
+export { STORE_RETRY_AFTER_S, type IntakeAnswer };
 
 /**
  * Accepts webhook deliveries: check size, signature and shape, store the delivery durably, answer,
@@ -37,6 +27,7 @@ export class WebhookIntake {
   readonly processor: DeliveryProcessor;
   private readonly groupCommit: DeliveryGroupCommit;
   private readonly journaled?: JournaledDoor;
+  private readonly journalOptions?: JournaledDoorOptions & { dir: string };
 
   /**
    * `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the
@@ -50,6 +41,7 @@ export class WebhookIntake {
     const processor = this.processor;
     const lease = () => ({ owner: processor.owner, ms: processor.leaseMs });
     this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease });
+    this.journalOptions = options.journal;
     if (options.journal)
       this.journaled = new JournaledDoor({
         ...options.journal,
@@ -62,6 +54,43 @@ export class WebhookIntake {
         full: () => processor.full,
         leftInStore: () => processor.leftInStore(),
       });
+  }
+
+  /**
+   * What the door thread (door-thread.ts) needs to answer this intake's webhooks itself: its journal
+   * folder and options, the sources and their secrets. Undefined without a journal (each delivery is
+   * then stored before its answer, by the main thread).
+   */
+  doorOpening(): DoorOpening | undefined {
+    const j = this.journalOptions;
+    if (!j) return undefined;
+    return {
+      dir: j.dir,
+      // Only the registry's own sources (the thread loads the registry; a source given here, a test's, stays on this thread).
+      sources: [...this.sources].filter(([name, source]) => getSource(name) === source).map(([name]) => name),
+      secrets: this.o.secrets,
+      clockOffsetMs: this.clockOffsetMs(),
+      journal: { segmentBytes: j.segmentBytes, segmentMs: j.segmentMs, maxGroup: j.maxGroup },
+      maxUnmoved: j.maxUnmoved ?? 20_000,
+      recentKeys: j.recentKeys ?? 50_000,
+    };
+  }
+
+  /** How far this intake's clock (the simulation's, in the sandbox) is ahead of the system's. */
+  clockOffsetMs(): number {
+    return this.o.clock.now() - systemClock.now();
+  }
+
+  /** A delivery the door thread journaled and acknowledged: moved into the store and processed. */
+  adopt(entry: DoorEntry, remote: RemoteJournal): void {
+    if (!this.journaled) throw new Error("a journaled delivery handed to an intake without a journal");
+    this.o.metrics?.webhooksReceived.inc({ source: entry.source, outcome: "accepted" });
+    this.journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+  }
+
+  /** Counts a webhook the door thread answered without handing it over (a duplicate, a refusal). */
+  countAnswered(source: string, outcome: string): void {
+    this.o.metrics?.webhooksReceived.inc({ source, outcome });
   }
 
   /** The body limit of a source this intake knows (undefined for an unknown one). */
@@ -109,7 +138,7 @@ export class WebhookIntake {
       }
       if (!fresh) {
         count("duplicate");
-        return { status: 200, body: { ok: true, status: "duplicate", deliveryId: parsed.deliveryId } };
+        return duplicate(parsed.deliveryId);
       }
       count("accepted");
       this.processor.submit(sourceName, parsed);
@@ -154,12 +183,4 @@ export class WebhookIntake {
     await this.journaled?.drain();
     await this.processor.drain();
   }
-}
-
-const accepted = (parsed: ParsedDelivery): IntakeAnswer => parsed.reply ?? { status: 202, body: { ok: true, status: "accepted", deliveryId: parsed.deliveryId, alerts: parsed.alerts.length, changes: parsed.changes.length, ignored: parsed.ignored } };
-
-function keptHeaders(h: WebhookRequest["headers"]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (KEPT_HEADERS.test(k) && v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
-  return out;
 }

@@ -13,6 +13,15 @@ interface Unmoved {
   seq: number;
   /** It would open an incident: handed to processing's priority lane, even when processing is full. */
   urgent: boolean;
+  /** Journaled by the door thread (door-thread.ts): its journal is told what was moved. */
+  remote: boolean;
+}
+
+/** The door thread's journal, as the main thread reaches it. */
+export interface RemoteJournal {
+  moved(seq: number, n: number): void;
+  /** `n` entries it handed over are settled (stored, or refused and left in its journal). */
+  settled(n: number): void;
 }
 
 export interface JournaledDoorOptions extends DoorJournalOptions {
@@ -65,6 +74,7 @@ export class JournaledDoor {
   private unmoved: Unmoved[] = [];
   private moving?: Promise<void>;
   private room?: { promise: Promise<void>; resolve(): void };
+  private remote?: RemoteJournal;
 
   constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
@@ -89,12 +99,23 @@ export class JournaledDoor {
     try {
       const seq = await written;
       this.remember(key);
-      this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false });
+      this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, remote: false });
       this.kick();
       return true;
     } finally {
       this.writing.delete(key);
     }
+  }
+
+  /**
+   * Takes a delivery the door thread journaled (and answered): moved into the store with the others,
+   * its segment's removal left to the door thread's journal (`remote`).
+   */
+  adopt(row: DeliveryRow, parsed: ParsedDelivery, seq: number, remote: RemoteJournal): void {
+    this.remote = remote;
+    const key = keyOf(row);
+    this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, remote: true });
+    this.kick();
   }
 
   /** Stores what an earlier process journaled but had not moved, then removes its files. Returns how many were new to the store. */
@@ -172,7 +193,16 @@ export class JournaledDoor {
         if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
       }
       const bySegment = new Map<number, number>();
-      for (const m of batch) if (!refused.has(m.key)) bySegment.set(m.seq, (bySegment.get(m.seq) ?? 0) + 1);
+      const remotely = new Map<number, number>();
+      let remoteSettled = 0;
+      for (const m of batch) {
+        if (m.remote) remoteSettled++;
+        if (refused.has(m.key)) continue;
+        const counts = m.remote ? remotely : bySegment;
+        counts.set(m.seq, (counts.get(m.seq) ?? 0) + 1);
+      }
+      for (const [seq, n] of remotely) this.remote?.moved(seq, n);
+      if (remoteSettled > 0) this.remote?.settled(remoteSettled);
       for (const [seq, n] of bySegment) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
     }
   }

@@ -1,4 +1,5 @@
 import { Router, sendJson } from "../http/router.ts";
+import { webhookTooLarge } from "./answers.ts";
 import type { WebhookIntake } from "./intake.ts";
 
 /** What an unknown source may send before it is answered 404 (the body is not needed for that). */
@@ -11,7 +12,7 @@ const UNKNOWN_SOURCE_MAX_BYTES = 64 * 1024;
  */
 export function webhookRoutes(intake: WebhookIntake): Router {
   const limit = (p: Record<string, string>) => intake.maxBytes(p.source ?? "") ?? UNKNOWN_SOURCE_MAX_BYTES;
-  return new Router({ maxBodyBytes: limit, tooLarge: (max) => ({ ok: false, error: "webhook_too_large", detail: `the body is over this source's limit of ${max} bytes` }) }).add("POST", "/webhooks/:source", async (req, res) => {
+  return new Router({ maxBodyBytes: limit, tooLarge: webhookTooLarge }).add("POST", "/webhooks/:source", async (req, res) => {
     const answer = await intake.accept(req.params.source ?? "", { headers: req.headers, body: req.body });
     sendJson(res, answer.status, answer.body, answer.headers);
   });

@@ -1,0 +1,252 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { parentPort, workerData } from "node:worker_threads";
+import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
+import { BodyTooLargeError, readBody, refuseTooLarge, sendJson } from "../http/router.ts";
+import { getSource, receiveDelivery } from "../ingest/registry.ts";
+import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/types.ts";
+import { JsonText } from "../store/rows.ts";
+import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
+import { DoorJournal, type DoorJournalOptions } from "./door-journal.ts";
+import type { StoredDeliveryBody } from "./types.ts";
+
+/**
+ * The webhook door's thread (a worker, see door-worker.ts): it owns the product's public port. A
+ * `POST /webhooks/<source>` is read, checked (size, signature, shape), journaled (on disk, synced) and
+ * answered here — never behind the main thread's work (processing, the sandbox) — and the journaled
+ * delivery is handed to the main thread, which moves it into the store and processes it. Everything
+ * else, and every webhook the door does not answer itself (an unknown source, a refusal, the store
+ * down, a body the journal must not take), goes to the main thread's server as it came, which answers
+ * it as it always did.
+ */
+
+/** From the main thread. */
+export type ToDoor =
+  | { t: "open"; dir: string; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; journal: DoorJournalOptions; maxUnmoved: number; recentKeys: number }
+  | { t: "shut" }
+  | { t: "health"; up: boolean }
+  | { t: "clock"; offsetMs: number }
+  | { t: "moved"; seq: number; n: number }
+  | { t: "settled"; n: number }
+  | { t: "quiesce" }
+  | { t: "stop" };
+
+/** To the main thread. */
+export type FromDoor =
+  | { t: "listening"; port: number }
+  | { t: "entry"; source: string; deliveryId: string; body: string; parsed: ParsedDelivery; seq: number }
+  | { t: "count"; source: string; outcome: string }
+  | { t: "log"; level: "warn" | "error"; msg: string; data: Record<string, unknown> }
+  | { t: "quiet" }
+  | { t: "stopped" };
+
+interface Door {
+  sources: Map<string, WebhookSource>;
+  secrets: SourceSecrets;
+  journal: DoorJournal;
+  clock: Clock;
+  maxUnmoved: number;
+  recentKeys: number;
+}
+
+const port = parentPort!;
+const { upstreamPort, listenPort, host } = workerData as { upstreamPort: number; listenPort: number; host: string };
+const post = (m: FromDoor) => port.postMessage(m);
+const upstream = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+let door: Door | undefined;
+let up = true;
+let offsetMs = 0;
+const writing = new Map<string, Promise<number>>();
+let recent = new Set<string>();
+let older = new Set<string>();
+/** Journaled deliveries handed over and not yet settled by the main thread (stored, or refused by the store). */
+let unsettled = 0;
+let room: { promise: Promise<void>; resolve(): void } | undefined;
+/** Webhook requests this thread is answering (quiesce waits for them). */
+let answering = 0;
+let quiesced: (() => void) | undefined;
+
+/** A request passed to the main thread's server as it came (`body`: already read here). */
+function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  const out = http.request({ agent: upstream, host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.statusMessage, r.rawHeaders);
+    r.pipe(res);
+  });
+  out.on("error", () => {
+    if (!res.headersSent) sendJson(res, 502, { error: "upstream_unavailable" });
+    else res.destroy();
+  });
+  res.on("close", () => {
+    if (!res.writableFinished) out.destroy();
+  });
+  if (body) out.end(body);
+  else req.pipe(out);
+}
+
+function remember(key: string, max: number): void {
+  recent.add(key);
+  if (recent.size >= max) {
+    older = recent;
+    recent = new Set();
+  }
+}
+
+async function waitForRoom(d: Door): Promise<void> {
+  while (unsettled >= d.maxUnmoved) {
+    if (!room) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      room = { promise, resolve };
+    }
+    await room.promise;
+  }
+}
+
+async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, source.maxBytes);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) return refuseTooLarge(req, res, webhookTooLarge(e.limit));
+    return; // the sender went away
+  }
+  // The main thread answers what the door does not: the store down (503), a NUL character (the store's own answer).
+  if (!up || body.includes(0)) return forward(req, res, body);
+  const receivedAt = isoNow(d.clock);
+  let parsed: ParsedDelivery;
+  try {
+    parsed = await receiveDelivery(source, { headers: req.headers, body, receivedAt }, d.secrets);
+  } catch {
+    // Refused (401, 400, …): the main thread checks it again and answers, logs and counts it as it always did.
+    return forward(req, res, body);
+  }
+  const key = `${source.name}\n${parsed.deliveryId}`;
+  const first = writing.get(key);
+  if (first) {
+    // The same delivery, concurrently: a duplicate once the first is on disk (its failure if it failed).
+    const failed = await first.then(
+      () => false,
+      () => true,
+    );
+    if (failed) return forward(req, res, body);
+    post({ t: "count", source: source.name, outcome: "duplicate" });
+    return reply(res, duplicate(parsed.deliveryId));
+  }
+  if (recent.has(key) || older.has(key)) {
+    post({ t: "count", source: source.name, outcome: "duplicate" });
+    return reply(res, duplicate(parsed.deliveryId));
+  }
+  await waitForRoom(d);
+  const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
+  const text = JsonText.of(stored);
+  const written = d.journal.append({ source: source.name, deliveryId: parsed.deliveryId, body: text });
+  writing.set(key, written);
+  let seq: number;
+  try {
+    seq = await written;
+  } catch (e) {
+    post({ t: "count", source: source.name, outcome: "store_unavailable" });
+    post({ t: "log", level: "error", msg: "webhook not journaled; answered 503", data: { error: e instanceof Error ? e.message : String(e), source: source.name, deliveryId: parsed.deliveryId } });
+    return reply(res, storeUnavailable(e instanceof Error ? e.message : String(e)));
+  } finally {
+    writing.delete(key);
+  }
+  remember(key, d.recentKeys);
+  unsettled++;
+  // Handed over before the answer: the main thread hears of every delivery this door acknowledged.
+  post({ t: "entry", source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq });
+  reply(res, accepted(parsed));
+}
+
+function reply(res: ServerResponse, a: { status: number; body: unknown; headers?: Record<string, string> }): void {
+  sendJson(res, a.status, a.body, a.headers);
+}
+
+const WEBHOOK = /^\/webhooks\/([^/?]+)\/?(?:\?|$)/;
+
+function sourceOf(req: IncomingMessage): WebhookSource | undefined {
+  if (!door || req.method !== "POST") return undefined;
+  const m = WEBHOOK.exec(req.url ?? "");
+  if (!m) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1]!);
+  } catch {
+    return undefined;
+  }
+  return door.sources.get(name);
+}
+
+const server = http.createServer((req, res) => {
+  const source = sourceOf(req);
+  if (!source || !door) return forward(req, res);
+  post({ t: "count", source: "", outcome: "http" });
+  answering++;
+  answer(door, source, req, res)
+    .catch((e: unknown) => {
+      post({ t: "log", level: "error", msg: "webhook door failed", data: { error: e instanceof Error ? e.message : String(e) } });
+      if (!res.headersSent) sendJson(res, 500, { error: "internal" });
+    })
+    .finally(() => {
+      answering--;
+      if (answering === 0) quiesced?.();
+    });
+});
+server.keepAliveTimeout = 65_000;
+
+port.on("message", (m: ToDoor) => {
+  switch (m.t) {
+    case "open": {
+      const sources = new Map<string, WebhookSource>();
+      for (const name of m.sources) {
+        const s = getSource(name);
+        if (s) sources.set(name, s);
+      }
+      const clock: Clock = { ...systemClock, now: () => systemClock.now() + offsetMs };
+      offsetMs = m.clockOffsetMs;
+      door = { sources, secrets: m.secrets, journal: new DoorJournal(m.dir, m.journal), clock, maxUnmoved: m.maxUnmoved, recentKeys: m.recentKeys };
+      break;
+    }
+    case "shut":
+      // Draining: the main thread answers (503 shutting down); the journal stays for what is being written.
+      if (door) door = { ...door, sources: new Map() };
+      break;
+    case "health":
+      up = m.up;
+      break;
+    case "clock":
+      offsetMs = m.offsetMs;
+      break;
+    case "moved":
+      void door?.journal.moved(m.seq, m.n).catch((e: unknown) => post({ t: "log", level: "warn", msg: "could not remove a door journal file", data: { error: e instanceof Error ? e.message : String(e) } }));
+      break;
+    case "settled":
+      unsettled -= m.n;
+      if (room && unsettled < (door?.maxUnmoved ?? 0)) {
+        room.resolve();
+        room = undefined;
+      }
+      break;
+    case "quiesce":
+      if (door) door = { ...door, sources: new Map() };
+      server.close();
+      server.closeIdleConnections();
+      void (async () => {
+        if (answering > 0) await new Promise<void>((r) => (quiesced = r));
+        await door?.journal.settled();
+        post({ t: "quiet" });
+      })();
+      break;
+    case "stop":
+      server.closeAllConnections();
+      upstream.destroy();
+      void (async () => {
+        await door?.journal.close().catch(() => undefined);
+        post({ t: "stopped" });
+        port.close();
+      })();
+      break;
+  }
+});
+
+server.listen(listenPort, host, () => post({ t: "listening", port: (server.address() as { port: number }).port }));

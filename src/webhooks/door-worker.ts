@@ -1,0 +1,118 @@
+import { Worker } from "node:worker_threads";
+import type { ParsedDelivery } from "../ingest/types.ts";
+import type { Logger } from "../log.ts";
+import type { FromDoor, ToDoor } from "./door-thread.ts";
+
+/** A delivery the door thread journaled and acknowledged, handed to the main thread to move into the store. */
+export interface DoorEntry {
+  source: string;
+  deliveryId: string;
+  /** The stored body's JSON text (what the journal holds). */
+  body: string;
+  parsed: ParsedDelivery;
+  seq: number;
+}
+
+export type DoorOpening = Omit<Extract<ToDoor, { t: "open" }>, "t">;
+
+/**
+ * The main thread's handle on the webhook door's thread (door-thread.ts): it listens on the public
+ * port and passes what it does not answer itself to `upstreamPort` (the main thread's server).
+ */
+export class DoorWorker {
+  readonly port: number;
+  private readonly worker: Worker;
+  private readonly waiters = new Map<string, () => void>();
+
+  private constructor(worker: Worker, port: number) {
+    this.worker = worker;
+    this.port = port;
+  }
+
+  /** Starts the thread listening on `port` (0: any) and `host`; resolves once it listens. */
+  static async start(o: { port: number; host: string; upstreamPort: number; logger: Logger; onEntry: (e: DoorEntry) => void; onCount: (source: string, outcome: string) => void }): Promise<DoorWorker> {
+    const worker = new Worker(new URL("./door-thread.ts", import.meta.url), { workerData: { upstreamPort: o.upstreamPort, listenPort: o.port, host: o.host } });
+    let door: DoorWorker | undefined;
+    const listening = new Promise<number>((resolve, reject) => {
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the webhook door thread exited (${code}) before it listened`)));
+      worker.on("message", (m: FromDoor) => {
+        switch (m.t) {
+          case "listening":
+            return resolve(m.port);
+          case "entry":
+            return o.onEntry(m);
+          case "count":
+            return o.onCount(m.source, m.outcome);
+          case "log":
+            return o.logger[m.level](m.data, m.msg);
+          case "quiet":
+          case "stopped":
+            door?.waiters.get(m.t)?.();
+            return;
+        }
+      });
+    });
+    const port = await listening;
+    worker.removeAllListeners("error");
+    worker.removeAllListeners("exit");
+    worker.on("error", (e) => o.logger.error({ err: e }, "the webhook door thread failed"));
+    door = new DoorWorker(worker, port);
+    return door;
+  }
+
+  private send(m: ToDoor): void {
+    this.worker.postMessage(m);
+  }
+
+  /** From now on the thread answers webhooks of these sources itself. */
+  open(o: DoorOpening): void {
+    this.send({ t: "open", ...o });
+  }
+
+  /** Webhooks go to the main thread again (it is draining). */
+  shut(): void {
+    this.send({ t: "shut" });
+  }
+
+  health(up: boolean): void {
+    this.send({ t: "health", up });
+  }
+
+  clock(offsetMs: number): void {
+    this.send({ t: "clock", offsetMs });
+  }
+
+  /** `n` entries of journal segment `seq` are in the store. */
+  moved(seq: number, n: number): void {
+    this.send({ t: "moved", seq, n });
+  }
+
+  /** `n` handed-over entries are settled (stored or refused): room for as many more. */
+  settled(n: number): void {
+    this.send({ t: "settled", n });
+  }
+
+  /** Stops listening; resolves once every webhook it was answering is answered (and handed over). */
+  quiesce(): Promise<void> {
+    return this.ask({ t: "quiesce" }, "quiet");
+  }
+
+  /** Closes its journal (removing files whose entries are all moved) and ends the thread. */
+  async stop(): Promise<void> {
+    await this.ask({ t: "stop" }, "stopped");
+    await this.worker.terminate();
+  }
+
+  private ask(m: ToDoor, answer: "quiet" | "stopped"): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const onExit = () => resolve();
+      this.worker.once("exit", onExit);
+      this.waiters.set(answer, () => {
+        this.worker.off("exit", onExit);
+        resolve();
+      });
+      this.send(m);
+    });
+  }
+}

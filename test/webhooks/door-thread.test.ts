@@ -1,0 +1,111 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { IngestResult } from "../../src/incident/incident-service.ts";
+import { silentLogger } from "../../src/log.ts";
+import { createStore } from "../../src/store/store.ts";
+import { readEntries } from "../../src/webhooks/door-journal.ts";
+import { DoorWorker } from "../../src/webhooks/door-worker.ts";
+import { webhookRoutes } from "../../src/webhooks/routes.ts";
+import { sendJson } from "../../src/http/router.ts";
+import { testIntake } from "../support/test-intake.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
+import { eventually } from "../support/eventually.ts";
+
+const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
+const body = (name: string) => JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] });
+const headers = (id: string) => ({ "content-type": "application/json", "x-aisre-delivery": id });
+const journaled = (dir: string) => new Set(readdirSync(dir).flatMap((f) => readEntries(readFileSync(join(dir, f), "utf8")).map((e) => e.deliveryId)));
+
+describe("the webhook door's thread", () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  const databases = reusedDatabases();
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it("answers a webhook once it is journaled, hands it to the main thread (stored and processed once), answers a redelivery as a duplicate, and passes everything else to the main thread's server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-thread-"));
+    const db = await databases.open();
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
+    const seen: string[] = [];
+    const intake = testIntake({
+      store: createStore(db),
+      journal: { dir, segmentMs: 50 },
+      handlers: {
+        async ingest(d) {
+          seen.push(...d.alerts.map((a) => a.name));
+          return NONE;
+        },
+      },
+    });
+    // The main thread's server: the webhook routes (for what the door passes on) and one other route.
+    const routes = webhookRoutes(intake);
+    const upstream = createServer((req, res) => {
+      if (req.url === "/other") return sendJson(res, 200, { answeredBy: "main" });
+      void routes.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: "not_found" }));
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
+    const outcomes: string[] = [];
+    const door: DoorWorker = await DoorWorker.start({
+      port: 0,
+      host: "127.0.0.1",
+      upstreamPort: (upstream.address() as AddressInfo).port,
+      logger: silentLogger,
+      onEntry: (e) => intake.adopt(e, door),
+      onCount: (_source, outcome) => outcomes.push(outcome),
+    });
+    let stopped = false;
+    cleanup.push(async () => {
+      if (!stopped) await door.stop();
+    });
+    door.health(true);
+    door.open(intake.doorOpening()!);
+    const base = `http://127.0.0.1:${door.port}`;
+    const post = (path: string, id: string, text: string) => fetch(`${base}${path}`, { method: "POST", headers: headers(id), body: text });
+
+    const first = await post("/webhooks/generic", "t-1", body("T1"));
+    // On disk the moment it is answered.
+    const onDisk = journaled(dir).has("t-1");
+    expect(first.status).toBe(202);
+    expect(await first.json()).toMatchObject({ ok: true, status: "accepted", deliveryId: "t-1" });
+    expect(onDisk).toBe(true);
+    const again = await post("/webhooks/generic", "t-1", body("T1"));
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ status: "duplicate", deliveryId: "t-1" });
+    expect(outcomes).toContain("duplicate");
+
+    // Refused input, an unknown source, another route: answered by the main thread's server, as before.
+    const bad = await post("/webhooks/generic", "t-2", "{not json");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ ok: false, error: "webhook_malformed" });
+    const unknown = await post("/webhooks/nosuch", "t-3", body("T3"));
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: "unknown_source" });
+    expect(await (await fetch(`${base}/other`)).json()).toEqual({ answeredBy: "main" });
+
+    // The store down: the main thread answers 503 (never a 2xx for a delivery not stored).
+    door.health(false);
+    await eventually(async () => ((await post("/webhooks/generic", "t-4", body("T4"))).status === 503 ? true : undefined), "the door passing webhooks to the main thread while the store is down");
+    door.health(true);
+
+    await eventually(async () => (seen.includes("T1") ? true : undefined), "the handed-over delivery processed");
+    await intake.drain();
+    const rows = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries ORDER BY delivery_id");
+    expect(rows).toEqual([{ delivery_id: "t-1", processed: true }]);
+    expect(seen).toEqual(["T1"]);
+    await door.quiesce();
+    await intake.stop();
+    await door.stop();
+    stopped = true;
+    // Every entry in the store: the door thread's journal removed its files.
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+});
