@@ -117,6 +117,8 @@ export async function startAisre(
   const doorThread = config.env.AISRE_DOOR_THREAD !== false && !config.databaseUrl;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
+    // Longer than the door thread's idle connections live (30 s): it closes them, never this server mid-request.
+    if (doorThread) server.keepAliveTimeout = 120_000;
     if (doorThread) server.listen(0, "127.0.0.1", resolve);
     else server.listen(config.port, config.host, resolve);
   });

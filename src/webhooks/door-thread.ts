@@ -51,7 +51,9 @@ interface Door {
 const port = parentPort!;
 const { upstreamPort, listenPort, host } = workerData as { upstreamPort: number; listenPort: number; host: string };
 const post = (m: FromDoor) => port.postMessage(m);
-const upstream = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Idle connections to the main thread's server are closed here first (its keep-alive timeout is longer,
+// see handlers/app.ts), so a request is never sent on one it is closing.
+const upstream = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
 
 let door: Door | undefined;
 let up = true;
@@ -66,13 +68,19 @@ let room: { promise: Promise<void>; resolve(): void } | undefined;
 let answering = 0;
 let quiesced: (() => void) | undefined;
 
-/** A request passed to the main thread's server as it came (`body`: already read here). */
-function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+/**
+ * A request passed to the main thread's server as it came (`body`: already read here). One sent on a
+ * kept-alive connection that turned out closed is sent again on a new one when nothing of it was
+ * streamed (no body, or a body read here).
+ */
+function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer, retried = false): void {
+  const replayable = body !== undefined || req.method === "GET" || req.method === "HEAD";
   const out = http.request({ agent: upstream, host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.statusMessage, r.rawHeaders);
     r.pipe(res);
   });
   out.on("error", () => {
+    if (!res.headersSent && out.reusedSocket && replayable && !retried) return forward(req, res, body ?? Buffer.alloc(0), true);
     if (!res.headersSent) sendJson(res, 502, { error: "upstream_unavailable" });
     else res.destroy();
   });
