@@ -90,9 +90,10 @@ function freshTemplate(): Blob | undefined {
 
 /**
  * Tables whose rows are rewritten all the time: queues leased and marked done (deliveries, incident
- * events, thread renders, the outbox, Jira writes), alerts upserted again, incidents touched by every batch.
+ * events, thread renders, the outbox, Jira writes), alerts upserted again, incidents touched by every
+ * batch, and the counts and kept keys that every batch's alerts update.
  */
-export const EMBEDDED_BUSY_TABLES = ["webhook_deliveries", "incident_events", "incident_renders", "outbox", "jira_writes", "alerts", "incidents", "slack_events", "sync_echoes"];
+export const EMBEDDED_BUSY_TABLES = ["webhook_deliveries", "incident_events", "incident_renders", "outbox", "jira_writes", "alerts", "incidents", "slack_events", "sync_echoes", "incident_alert_counts", "timeline_alert_counts", "timeline_alert_keys"];
 
 /**
  * How often the embedded database vacuums its busy tables. PGlite runs Postgres without autovacuum,

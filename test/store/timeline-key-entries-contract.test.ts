@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { keptEnds, keyTimeline, keyTimelineOfKept, timelineLines } from "../../src/postmortem/timeline.ts";
 import { storePerBlock, testDatabases } from "../support/databases.ts";
+import { rowsReadBy, totalRows } from "../support/plan-rows.ts";
 
 describe.each(testDatabases())("key moments picked by the store on $name", ({ open }) => {
-  const { store } = storePerBlock(open);
+  const { store, db } = storePerBlock(open);
 
   const seed = async (id: string, alerts: number) => {
     await store.incidents.create({ id, title: "t", severity: "sev2", origin: "alert", services: ["api"] });
@@ -41,4 +42,65 @@ describe.each(testDatabases())("key moments picked by the store on $name", ({ op
       expect(picked.tail.length).toBeLessThanOrEqual(maxLines);
     });
   }
+
+  it("gives the same key moments when the entries come over many statements, some older than those before them", async () => {
+    const id = `INC-KS-${Date.now()}`;
+    await store.incidents.create({ id, title: "t", severity: "sev2", origin: "alert", services: ["api"] });
+    const t0 = Date.parse("2026-11-23T10:00:00Z");
+    const labels = { service: "api" };
+    // Statement by statement: a firing, its repeats, resolutions, a merge's copies with their own
+    // (earlier) times, messages and status changes between them.
+    for (let round = 0; round < 6; round++) {
+      const base = t0 + round * 60_000;
+      const entries: Parameters<typeof store.timeline.appendMany>[0] = [];
+      for (let i = 0; i < 30; i++) {
+        const fp = `f${(i * 7 + round) % 25}`;
+        entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `A${fp} fired on api`, at: new Date(base + i * 1000).toISOString(), data: { fingerprint: fp, status: "firing", labels } });
+        if (i % 4 === round % 4) entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `A${fp} resolved on api`, at: new Date(base + i * 1000 + 500).toISOString(), data: { fingerprint: fp, status: "resolved", labels } });
+      }
+      // Copied from a merged incident: older than what this incident already has.
+      entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `Am${round} fired on db`, at: new Date(t0 - 3_600_000 + round * 1000).toISOString(), data: { fingerprint: `m${round % 2}`, status: "firing", mergedFrom: "INC-X" } });
+      entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `Am${round} resolved on db`, at: new Date(t0 - 3_600_000 + round * 1000 + 1).toISOString(), data: { fingerprint: `m${round % 2}`, status: "resolved", mergedFrom: "INC-X" } });
+      await store.timeline.appendMany(entries);
+      await store.timeline.append({ incidentId: id, kind: "message", actor: "U1", text: `round ${round}`, at: new Date(base + 45_000).toISOString(), data: { ts: `${round}.1` } });
+      await store.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: `Severity round ${round}`, at: new Date(base + 46_000).toISOString(), data: {} });
+    }
+    const all = await store.timeline.list(id);
+    for (const [maxLines, messages] of [
+      [400, false],
+      [40, false],
+      [40, true],
+      [10, true],
+    ] as const) {
+      const whole = timelineLines(keyTimeline(all, { maxLines, messages }));
+      const picked = await store.timeline.keyEntries(id, { messages, ...keptEnds(maxLines) });
+      expect(timelineLines(keyTimelineOfKept(picked, { maxLines, messages })), `${maxLines} lines, messages ${messages}`).toEqual(whole);
+    }
+  });
+
+  it("reads a bounded number of rows, however many alert entries the incident has", async () => {
+    // A storm's incident: every alert new, some resolved, a few status changes.
+    const stormed = async (alerts: number) => {
+      const id = `INC-KR${alerts}-${Date.now()}`;
+      await store.incidents.create({ id, title: "t", severity: "sev2", origin: "alert", services: ["api"] });
+      const t0 = Date.parse("2026-11-23T10:00:00Z");
+      const entries: Parameters<typeof store.timeline.appendMany>[0] = [];
+      for (let i = 0; i < alerts; i++) {
+        entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `A${i} fired on api`, at: new Date(t0 + i * 100).toISOString(), data: { fingerprint: `s${i}`, status: "firing", labels: { instance: `i-${i}` } } });
+        if (i % 10 === 0) entries.push({ incidentId: id, kind: "alert", actor: "alertmanager", text: `A${i} resolved on api`, at: new Date(t0 + i * 100 + 50).toISOString(), data: { fingerprint: `s${i}`, status: "resolved" } });
+        if (i % 1000 === 0) entries.push({ incidentId: id, kind: "status", actor: "aisre", text: `Severity ${i}`, at: new Date(t0 + i * 100 + 60).toISOString(), data: {} });
+      }
+      for (let i = 0; i < entries.length; i += 500) await store.timeline.appendMany(entries.slice(i, i + 500));
+      return id;
+    };
+    const read = async (alerts: number) => {
+      const id = await stormed(alerts);
+      return totalRows(await rowsReadBy(db, store.clock, (s) => s.timeline.keyEntries(id, { messages: false, ...keptEnds(120) })));
+    };
+    const small = await read(300);
+    const large = await read(5000);
+    // The ends (120 + 59 lines) and the counts: as many rows for 5,000 alert entries as for 300.
+    expect(large).toBeLessThan(1000);
+    expect(large).toBeLessThanOrEqual(small + 20);
+  });
 });

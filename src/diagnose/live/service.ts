@@ -431,8 +431,8 @@ export class DiagnosisService {
    * overturn it. A real alert firing again reopens the question.
    */
   private async settled(id: string): Promise<boolean> {
-    const real = (await this.o.store.alerts.quietness(id)).filter((a) => a.source !== "anomaly");
-    if (real.length === 0 || real.some((a) => a.firing)) return false;
+    const real = await this.o.store.alerts.realAlerts(id);
+    if (!real.any || real.firing) return false;
     return (await this.published(id)) !== undefined;
   }
 

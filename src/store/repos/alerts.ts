@@ -147,9 +147,24 @@ export class AlertRepo {
     return rows.map((r) => ({ incidentId: r.incident_id, service: r.service, since: new Date(r.since).toISOString() }));
   }
 
-  /** The incident's distinct alert names, sorted, at most `limit`. */
+  /**
+   * The incident's distinct alert names, sorted, at most `limit`: read by skipping through the
+   * index on (incident_id, name), one step per name (each the next index key after the last name),
+   * so a storm's thousands of alerts of a few names cost a few steps, not a sort of them all.
+   */
   async namesByIncident(incidentId: string, limit: number): Promise<string[]> {
-    return (await this.db.query<{ name: string }>("SELECT DISTINCT name FROM alerts WHERE incident_id = $1 ORDER BY name LIMIT $2", [incidentId, limit])).map((r) => r.name);
+    if (limit <= 0) return [];
+    const rows = await this.db.query<{ name: string }>(
+      `WITH RECURSIVE n(name, i) AS (
+         (SELECT name, 1 FROM alerts WHERE incident_id = $1 ORDER BY incident_id, name LIMIT 1)
+         UNION ALL
+         SELECT x.name, n.i + 1 FROM n CROSS JOIN LATERAL (
+           SELECT incident_id, name FROM alerts WHERE (incident_id, name) > ($1, n.name) ORDER BY incident_id, name LIMIT 1) x
+          WHERE n.i < $2 AND x.incident_id = $1)
+       SELECT name FROM n ORDER BY i`,
+      [incidentId, limit],
+    );
+    return rows.map((r) => r.name);
   }
 
   /**
@@ -170,9 +185,24 @@ export class AlertRepo {
   /** Which of these incidents have an alert firing now. */
   async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
     if (incidentIds.length === 0) return new Set();
-    // One firing alert is enough: a check per incident that stops at it, not a scan of a storm's alerts.
-    const rows = await this.db.query<{ id: string }>("SELECT i.id FROM unnest($1::text[]) AS i(id) WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing')", [incidentIds]);
+    // One firing alert is enough: a look-up per incident that stops at it (LATERAL … LIMIT 1: the
+    // planner cannot turn it into a hash join over every alert ever stored, which EXISTS let it do).
+    const rows = await this.db.query<{ id: string }>("SELECT i.id FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' LIMIT 1) f", [incidentIds]);
     return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Whether the incident has alerts other than a detector's anomalies, and whether one of them fires:
+   * two look-ups that stop at the first such alert (the diagnosis asks before each ranking; a storm's
+   * incident has thousands of alerts, which `quietness` would read).
+   */
+  async realAlerts(incidentId: string): Promise<{ any: boolean; firing: boolean }> {
+    const [row] = await this.db.query<{ any: boolean; firing: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND source <> 'anomaly') AS any,
+              EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND source <> 'anomaly' AND status = 'firing') AS firing`,
+      [incidentId],
+    );
+    return { any: row?.any === true, firing: row?.firing === true };
   }
 
   /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
@@ -193,17 +223,19 @@ export class AlertRepo {
   async heldAsTheyAre(incidents: ReadonlyArray<{ id: string; severity: Severity }>, flapping: readonly string[]): Promise<Set<string>> {
     if (incidents.length === 0) return new Set();
     // Severities are sev1…sev4: the text order is the rank order.
+    // Look-ups per incident (LATERAL … LIMIT 1), never a hash join over every alert ever stored.
     const rows = await this.db.query<{ id: string }>(
       `SELECT i.id FROM unnest($1::text[], $2::text[]) AS i(id, severity)
-        WHERE EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.source <> 'anomaly' AND a.fingerprint <> ALL($3::text[]))
-          AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.severity <= i.severity)`,
+         CROSS JOIN LATERAL (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.source <> 'anomaly' AND a.fingerprint <> ALL($3::text[]) LIMIT 1) real
+         CROSS JOIN LATERAL (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' AND a.severity <= i.severity LIMIT 1) severe`,
       [incidents.map((i) => i.id), incidents.map((i) => i.severity), [...flapping]],
     );
     return new Set(rows.map((r) => r.id));
   }
 
+  /** How many alerts the incident has and how many fire: one row, kept up to date as alerts are written (incident_alert_counts). */
   async countByIncident(incidentId: string): Promise<{ total: number; firing: number }> {
-    const [row] = await this.db.query<{ total: number; firing: number }>("SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1", [incidentId]);
+    const [row] = await this.db.query<{ total: string | number; firing: string | number }>("SELECT total, firing FROM incident_alert_counts WHERE incident_id = $1", [incidentId]);
     return { total: Number(row?.total ?? 0), firing: Number(row?.firing ?? 0) };
   }
 }

@@ -48,29 +48,45 @@ export class TimelineRepo {
    * The entries a key-moments summary keeps — every one but alert repeats (an alert's first firing
    * and its last resolution stay) and, with `messages: false`, people's messages — as the first
    * `head` and the last `tail` of them in timeline order, with how many are kept and how many alert
-   * repeats were left out. Computed here, so a storm's incident (tens of thousands of alert entries)
-   * hands over a few hundred rows. Entries come without their data.
+   * repeats were left out. Entries come without their data.
+   *
+   * Its cost does not grow with the incident's alerts (a storm's incident has tens of thousands of
+   * alert entries, and this is read about once a second while they come): the kept alert entries
+   * and the counts are noted as entries are inserted (timeline_alert_keys, timeline_alert_counts),
+   * so the ends are read through indexes, `head` + `tail` rows of each side, and the counts from one
+   * row; only the entries other than alerts are counted here.
    */
   async keyEntries(incidentId: string, o: { messages?: boolean; head: number; tail: number }): Promise<{ head: TimelineEntry[]; tail: TimelineEntry[]; kept: number; repeats: number }> {
-    const rows = await this.db.query<TimelineRow & { pos: number; total: number; repeats: number }>(
-      `WITH e AS (
-         SELECT id, incident_id, at, kind, actor, text, coalesce(data->>'fingerprint', split_part(text, ' ', 1)) AS k, coalesce(data->>'status', '') = 'resolved' AS resolved
-           FROM timeline WHERE incident_id = $1 AND ($2::boolean OR kind <> 'message')),
-       r AS (
-         SELECT e.*, kind <> 'alert'
-                  OR (resolved AND row_number() OVER (PARTITION BY kind = 'alert', k, resolved ORDER BY at DESC, id DESC) = 1)
-                  OR (NOT resolved AND row_number() OVER (PARTITION BY kind = 'alert', k, resolved ORDER BY at, id) = 1) AS kept
-           FROM e),
-       n AS (SELECT r.*, row_number() OVER (ORDER BY at, id) AS pos, count(*) OVER () AS total FROM r WHERE kept)
-       SELECT id, incident_id, at, kind, actor, text, '{}'::jsonb AS data, pos, total, (SELECT count(*) FROM r WHERE NOT kept) AS repeats
-         FROM n WHERE pos <= $3 OR pos > total - $4 ORDER BY at, id`,
+    const rows = await this.db.query<TimelineRow & { in_head: boolean; in_tail: boolean; kept: number; repeats: number }>(
+      // The kept alert entries at each end are walked one index step at a time: each step is the next
+      // key of the index after the last (keyset order on all its columns, LIMIT 1), an index descent
+      // whatever the planner thinks the incident holds (PGlite has no column statistics, and a plan
+      // that read and sorted all of an incident's keys would cost in proportion to them again).
+      `WITH RECURSIVE o AS (SELECT id, at FROM timeline WHERE incident_id = $1 AND kind <> 'alert' AND ($2::boolean OR kind <> 'message')),
+       c AS (SELECT coalesce(max(entries), 0) AS entries, coalesce(max(keys), 0) AS keys FROM timeline_alert_counts WHERE incident_id = $1),
+       hk(n, at, id) AS (
+         (SELECT 1, entry_at, entry_id FROM timeline_alert_keys WHERE incident_id = $1 ORDER BY entry_at, entry_id LIMIT 1)
+         UNION ALL
+         SELECT hk.n + 1, x.entry_at, x.entry_id FROM hk CROSS JOIN LATERAL (
+           SELECT incident_id, entry_at, entry_id FROM timeline_alert_keys WHERE (incident_id, entry_at, entry_id) > ($1, hk.at, hk.id) ORDER BY incident_id, entry_at, entry_id LIMIT 1) x
+          WHERE hk.n < $3 AND x.incident_id = $1),
+       tk(n, at, id) AS (
+         (SELECT 1, entry_at, entry_id FROM timeline_alert_keys WHERE incident_id = $1 ORDER BY entry_at DESC, entry_id DESC LIMIT 1)
+         UNION ALL
+         SELECT tk.n + 1, x.entry_at, x.entry_id FROM tk CROSS JOIN LATERAL (
+           SELECT incident_id, entry_at, entry_id FROM timeline_alert_keys WHERE (incident_id, entry_at, entry_id) < ($1, tk.at, tk.id) ORDER BY incident_id DESC, entry_at DESC, entry_id DESC LIMIT 1) x
+          WHERE tk.n < $4 AND x.incident_id = $1),
+       h AS (SELECT id FROM (SELECT id, at FROM o UNION ALL SELECT id, at FROM hk) u ORDER BY at, id LIMIT $3),
+       t AS (SELECT id FROM (SELECT id, at FROM o UNION ALL SELECT id, at FROM tk) u ORDER BY at DESC, id DESC LIMIT $4)
+       SELECT e.id, e.incident_id, e.at, e.kind, e.actor, e.text, '{}'::jsonb AS data, e.id IN (SELECT id FROM h) AS in_head, e.id IN (SELECT id FROM t) AS in_tail,
+              (SELECT count(*) FROM o) + c.keys AS kept, c.entries - c.keys AS repeats
+         FROM timeline e CROSS JOIN c WHERE e.id = ANY (ARRAY(SELECT id FROM h UNION SELECT id FROM t)) ORDER BY e.at, e.id`,
       [incidentId, o.messages !== false, o.head, o.tail],
     );
-    const kept = Number(rows[0]?.total ?? 0);
     return {
-      head: rows.filter((r) => Number(r.pos) <= o.head).map(toEntry),
-      tail: rows.filter((r) => Number(r.pos) > kept - o.tail).map(toEntry),
-      kept,
+      head: rows.filter((r) => r.in_head).map(toEntry),
+      tail: rows.filter((r) => r.in_tail).map(toEntry),
+      kept: Number(rows[0]?.kept ?? 0),
       repeats: Number(rows[0]?.repeats ?? 0),
     };
   }

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import type { Alert } from "../../src/domain/alert.ts";
+import { storePerBlock, testDatabases } from "../support/databases.ts";
+import { rowsReadBy, totalRows } from "../support/plan-rows.ts";
+
+/**
+ * What a storm makes the product read again and again — the card's alert counts and names, the
+ * diagnosis's "are the real alerts over?", the batch's "which incidents fire?", the outbox's due
+ * calls — answers as before and reads a number of rows that does not grow with the incident's alerts,
+ * with the other incidents' alerts, or with the square of the unsent calls (both drivers).
+ */
+describe.each(testDatabases())("reads a storm repeats, bounded, on $name", ({ open }) => {
+  const now = Date.parse("2026-12-06T10:00:00Z");
+  const { store, db } = storePerBlock(open, () => now);
+  const alert = (fingerprint: string, o: Partial<Alert> = {}): Alert => ({ fingerprint, source: "alertmanager", name: "A", status: "firing", severity: "sev3", service: "svc", summary: "", labels: { instance: fingerprint }, startsAt: new Date(now - 60_000).toISOString(), ...o });
+  const incident = (id: string) => store.incidents.create({ id, title: id, severity: "sev3", origin: "alert", services: ["svc"] });
+  const counted = async (id: string) => {
+    const [row] = await db.query<{ total: number; firing: number }>("SELECT count(*)::int AS total, count(*) FILTER (WHERE status = 'firing')::int AS firing FROM alerts WHERE incident_id = $1", [id]);
+    return { total: Number(row?.total), firing: Number(row?.firing) };
+  };
+
+  it("keeps each incident's alert counts as alerts are inserted, resolved, fire again and move", async () => {
+    const [a, b] = [`INC-C1-${now}`, `INC-C2-${now}`];
+    await incident(a);
+    await incident(b);
+    await store.alerts.upsertMany(Array.from({ length: 30 }, (_, i) => ({ alert: alert(`${a}-${i}`, { name: `N${i % 3}`, service: i % 2 ? "svc" : "db" }), incidentId: a })));
+    expect(await store.alerts.countByIncident(a)).toEqual(await counted(a));
+    // Resolved (no incident given: it stays where it is), some of them twice.
+    await store.alerts.upsertMany(Array.from({ length: 10 }, (_, i) => ({ alert: alert(`${a}-${i}`, { status: "resolved" }) })));
+    await store.alerts.upsertMany(Array.from({ length: 5 }, (_, i) => ({ alert: alert(`${a}-${i}`, { status: "resolved" }) })));
+    expect(await store.alerts.countByIncident(a)).toEqual({ total: 30, firing: 20 });
+    // Fired again, with new alerts in the same statement; an alert of no incident is counted nowhere.
+    await store.alerts.upsertMany([...Array.from({ length: 3 }, (_, i) => ({ alert: alert(`${a}-${i}`), incidentId: a })), { alert: alert(`${a}-new`), incidentId: a }, { alert: alert(`${a}-loose`) }]);
+    expect(await store.alerts.countByIncident(a)).toEqual({ total: 31, firing: 24 });
+    // A split (some services) and a merge (the rest).
+    expect(await store.alerts.moveToIncident(a, b, ["db"])).toBeGreaterThan(0);
+    expect(await store.alerts.countByIncident(a)).toEqual(await counted(a));
+    expect(await store.alerts.countByIncident(b)).toEqual(await counted(b));
+    await store.alerts.moveToIncident(a, b);
+    expect(await store.alerts.countByIncident(a)).toEqual({ total: 0, firing: 0 });
+    expect(await store.alerts.countByIncident(b)).toEqual({ total: 31, firing: 24 });
+    expect(await store.alerts.countByIncident("INC-none")).toEqual({ total: 0, firing: 0 });
+  });
+
+  it("names an incident's alerts, sorted and distinct, in a few steps however many alerts it has", async () => {
+    const names = async (alerts: number) => {
+      const id = `INC-N${alerts}-${now}`;
+      await incident(id);
+      for (let i = 0; i < alerts; i += 500) await store.alerts.upsertMany(Array.from({ length: Math.min(500, alerts - i) }, (_, k) => ({ alert: alert(`${id}-${i + k}`, { name: `Storm${(i + k) % 4}` }), incidentId: id })));
+      await store.alerts.upsert(alert(`${id}-z`, { name: "Zeta" }), id, undefined);
+      const read = await rowsReadBy(db, store.clock, (s) => s.alerts.namesByIncident(id, 3));
+      return { names: await store.alerts.namesByIncident(id, 10), three: await store.alerts.namesByIncident(id, 3), rows: totalRows(read) };
+    };
+    const small = await names(40);
+    const large = await names(3000);
+    expect(large.names).toEqual(["Storm0", "Storm1", "Storm2", "Storm3", "Zeta"]);
+    expect(large.three).toEqual(["Storm0", "Storm1", "Storm2"]);
+    expect(small.names).toEqual(large.names);
+    expect(large.rows).toBeLessThanOrEqual(small.rows);
+    expect(large.rows).toBeLessThan(20);
+    expect(await store.alerts.namesByIncident("INC-none", 10)).toEqual([]);
+  });
+
+  it("tells whether an incident's real alerts (not anomalies) exist and fire", async () => {
+    const id = `INC-R-${now}`;
+    await incident(id);
+    expect(await store.alerts.realAlerts(id)).toEqual({ any: false, firing: false });
+    await store.alerts.upsert(alert(`${id}-anomaly`, { source: "anomaly" }), id, undefined);
+    expect(await store.alerts.realAlerts(id)).toEqual({ any: false, firing: false });
+    await store.alerts.upsert(alert(`${id}-a`, { status: "resolved" }), id, undefined);
+    expect(await store.alerts.realAlerts(id)).toEqual({ any: true, firing: false });
+    await store.alerts.upsert(alert(`${id}-b`), id, undefined);
+    expect(await store.alerts.realAlerts(id)).toEqual({ any: true, firing: true });
+  });
+
+  it("asks which incidents fire, and which nothing lets resolve, without reading other incidents' alerts", async () => {
+    const asked = [`INC-F1-${now}`, `INC-F2-${now}`];
+    for (const id of asked) await incident(id);
+    await store.alerts.upsert(alert(`${asked[0]}-x`), asked[0], undefined);
+    await store.alerts.upsert(alert(`${asked[1]}-x`, { status: "resolved" }), asked[1], undefined);
+    // A storm elsewhere: 4,000 firing alerts in other incidents.
+    for (let n = 0; n < 4; n++) {
+      const other = `INC-F-other${n}-${now}`;
+      await incident(other);
+      for (let i = 0; i < 1000; i += 500) await store.alerts.upsertMany(Array.from({ length: 500 }, (_, k) => ({ alert: alert(`${other}-${i + k}`), incidentId: other })));
+    }
+    // Vacuumed, as the embedded store's busy tables are every 10 s: the planner knows how many alerts there are.
+    await db.exec("VACUUM alerts");
+    const severities = asked.map((id) => ({ id, severity: "sev3" as const }));
+    expect(await store.alerts.incidentsFiring(asked)).toEqual(new Set([asked[0]]));
+    expect(await store.alerts.heldAsTheyAre(severities, [])).toEqual(new Set([asked[0]]));
+    expect(totalRows(await rowsReadBy(db, store.clock, (s) => s.alerts.incidentsFiring(asked)))).toBeLessThan(100);
+    expect(totalRows(await rowsReadBy(db, store.clock, (s) => s.alerts.heldAsTheyAre(severities, [])))).toBeLessThan(100);
+  });
+
+  it("finds the outbox's due calls reading each unsent call about once, not each against every other", async () => {
+    const read = async (unsent: number) => {
+      const channel = `C-OUT-${unsent}-${now}`;
+      const blocks = [{ type: "section", text: { type: "mrkdwn", text: "x".repeat(400) } }];
+      for (let i = 0; i < unsent; i++) {
+        const lane = i % 4;
+        if (lane === 0) await store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { text: `root ${i}`, blocks } });
+        else if (lane === 1) await store.outbox.enqueue({ channel, method: "chat.update", payload: { ts: `$root:INC-${i}`, blocks }, dedupeKey: `${channel}-card-${i}` });
+        else if (lane === 2) await store.outbox.enqueue({ channel, method: "chat.update", payload: { ts: `1.${i}`, blocks }, dedupeKey: `${channel}-edit-${i}` });
+        else await store.outbox.enqueue({ channel, method: "chat.postMessage", payload: { thread_ts: `$root:INC-${i}`, text: `reply ${i}`, blocks } });
+      }
+      const due = (await store.outbox.due(500)).filter((d) => d.channel === channel).map((d) => d.payload.text ?? d.payload.ts);
+      return { due, rows: totalRows(await rowsReadBy(db, store.clock, (s) => s.outbox.due(500))) };
+    };
+    const small = await read(20);
+    // The first call of each lane: the first top-level post, root card edit, other edit and reply.
+    expect(small.due).toEqual(["root 0", "$root:INC-1", "1.2", "reply 3"]);
+    const large = await read(400);
+    expect(large.due).toEqual(["root 0", "$root:INC-1", "1.2", "reply 3"]);
+    // 420 unsent calls in all: a few reads of each, not 400 × 100.
+    expect(large.rows).toBeLessThan(3 * 420);
+  });
+});
