@@ -4,12 +4,13 @@ import { WebApiSlack } from "../../src/integrations/slack/web-api-slack.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startSandbox, type RunningSandbox } from "../../src/sandbox/server.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore, type Store } from "../../src/store/store.ts";
 import { eventually } from "../support/eventually.ts";
 import { BOT_TOKEN, SIGNING_SECRET } from "../sandbox/slack/harness.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
+const databases = reusedDatabases();
 let sandbox: RunningSandbox;
 let slack: WebApiSlack;
 let db: Db;
@@ -40,7 +41,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, signingSecret: SIGNING_SECRET, botToken: BOT_TOKEN, eventsUrl: "http://127.0.0.1:9/slack/events", watch: { settleMs: 100, maxMs: 300 } });
   // A short client timeout: a held request fails fast instead of stalling the test.
   slack = new WebApiSlack({ token: BOT_TOKEN, slackApiUrl: `${sandbox.url}/api/`, timeoutMs: 1000 });
-  db = await openDb({ dataDir: "memory" });
+  db = await databases.open();
   store = createStore(db);
   channel = sandbox.workspace.channel("#incidents")!.id;
 });

@@ -8,18 +8,19 @@ import { KnowledgeBase } from "../../src/knowledge/knowledge-base.ts";
 import { StoreVectorIndex } from "../../src/knowledge/store-vector-index.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
 import { FakeOpenAI } from "../support/openai-server.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
+const databases = reusedDatabases();
 const runbooksDir = new URL("../../runbooks/", import.meta.url).pathname;
 
 describe("knowledge base", () => {
   let db: Db;
   const openai = new FakeOpenAI();
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     await openai.start();
   });
   afterAll(async () => {

@@ -63,9 +63,12 @@ export async function freshPostgres(baseUrl: string): Promise<Db> {
   return db;
 }
 
+/** An empty, migrated PGlite database in memory (from the test setup's template). */
+const pgliteInMemory: TestDatabase = { name: "pglite", open: () => openDb({ dataDir: "memory" }) };
+
 /** PGlite always; real Postgres too when TEST_DATABASE_URL is set (CI sets it). */
 export function testDatabases(): TestDatabase[] {
-  const list: TestDatabase[] = [{ name: "pglite", open: () => openDb({ dataDir: "memory" }) }];
+  const list: TestDatabase[] = [pgliteInMemory];
   const url = process.env.TEST_DATABASE_URL;
   if (url) list.push({ name: "postgres", open: () => freshPostgres(url) });
   return list;
@@ -80,6 +83,9 @@ export async function secondReplica(db: Db): Promise<Db> {
   return openPostgresDb(u.toString());
 }
 
+/** PGlite in memory is reusedDatabases' own kind (it may take one an earlier file left): no `create`. */
+const reusedCreate = (open: () => Promise<Db>) => (open === pgliteInMemory.open ? undefined : open);
+
 /**
  * For one describe block: `open()` gives an empty, migrated database of `tdb`'s kind — one an earlier
  * test of the block closed, emptied (reusedDatabases: a new database costs 0.4–0.9 s of CPU), or a new
@@ -88,8 +94,7 @@ export async function secondReplica(db: Db): Promise<Db> {
  */
 export function perTestDatabases(tdb: TestDatabase): { open(): Promise<Db>; cleanup: Array<() => Promise<void>> } {
   const cleanup: Array<() => Promise<void>> = [];
-  // PGlite in memory is reusedDatabases' own kind (it may take one an earlier file left).
-  const databases = reusedDatabases(tdb.name === "pglite" ? undefined : tdb.open);
+  const databases = reusedDatabases(reusedCreate(tdb.open));
   afterEach(async () => {
     while (cleanup.length) await cleanup.pop()!();
   });
@@ -102,15 +107,17 @@ export function perTestDatabases(tdb: TestDatabase): { open(): Promise<Db>; clea
 }
 
 /**
- * The set-up of one store contract block (`describe.each(testDatabases())`): a fresh migrated
- * database of the block's kind, opened before its tests and closed after them, and a store over it
- * on `now` when given (the tests move it), else the wall clock. `db` stands for the block's
- * database (ready inside the tests), so both can be named at the block's top.
+ * The set-up of one store contract block (`describe.each(testDatabases())`): an empty migrated
+ * database of the block's kind (reusedDatabases: for PGlite, maybe one an earlier file left,
+ * emptied), opened before its tests and closed after them, and a store over it on `now` when given
+ * (the tests move it), else the wall clock. `db` stands for the block's database (ready inside the
+ * tests), so both can be named at the block's top.
  */
 export function storePerBlock(open: () => Promise<Db>, now?: () => number): { db: Db; store: Store } {
+  const databases = reusedDatabases(reusedCreate(open));
   let opened: Db | undefined;
   beforeAll(async () => {
-    opened = await open();
+    opened = await databases.open();
   });
   afterAll(async () => {
     await opened?.close();

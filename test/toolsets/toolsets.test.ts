@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudWatchPort } from "../../src/integrations/cloudwatch/port.ts";
 import { loadRunbookDir } from "../../src/knowledge/runbook.ts";
 import type { Db } from "../../src/store/db.ts";
-import { openDb } from "../../src/store/open.ts";
 import { toolsetRepos } from "../support/toolset-repos.ts";
 import { changesFromRevisions, mergeChanges } from "../../src/toolsets/changes.ts";
 import { Toolsets } from "../../src/toolsets/index.ts";
@@ -13,7 +12,9 @@ import { DEFAULT_PROM_QUERIES, promQueryFor } from "../../src/toolsets/metrics.t
 import { defineTool } from "../../src/toolsets/types.ts";
 import { z } from "zod";
 import { itemAt } from "../../src/domain/indexed.ts";
+import { reusedDatabases } from "../support/reused-databases.ts";
 
+const databases = reusedDatabases();
 const NOW = Date.parse("2026-03-14T10:30:00Z");
 const defined1 = <T>(v: T | undefined): T => {
   if (v === undefined) throw new Error("expected a value");
@@ -36,7 +37,7 @@ function series(metric: string, f: (i: number) => number, n = 60, step = 60) {
 describe("toolsets without integrations", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
   });
   afterAll(async () => db.close());
 
@@ -86,7 +87,7 @@ describe("toolsets without integrations", () => {
 describe("Kubernetes toolset", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
   });
   afterAll(async () => db.close());
 
@@ -190,7 +191,7 @@ describe("Kubernetes toolset", () => {
 describe("changes toolset", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
   });
   afterAll(async () => db.close());
 
@@ -230,7 +231,7 @@ describe("changes toolset", () => {
 describe("metrics toolset", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
   });
   afterAll(async () => db.close());
 
@@ -287,7 +288,7 @@ describe("metrics toolset", () => {
 describe("knowledge and on-call toolsets", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
   });
   afterAll(async () => db.close());
 

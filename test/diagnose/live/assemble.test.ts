@@ -8,13 +8,14 @@ import { diagnose } from "../../../src/diagnose/engine.ts";
 import type { Incident } from "../../../src/domain/incident.ts";
 import { loadRunbookDir } from "../../../src/knowledge/runbook.ts";
 import type { Db } from "../../../src/store/db.ts";
-import { openDb } from "../../../src/store/open.ts";
 import { Toolsets } from "../../../src/toolsets/index.ts";
 import { toolsetRepos } from "../../support/toolset-repos.ts";
 import { memoryPorts } from "../../../src/toolsets/memory-ports.ts";
 import { alert, iso, LEAK, line, M, NOW, poolLeakLogs, poolLeakMetrics, shopPods, TOPOLOGY } from "./fixtures.ts";
 import { itemAt } from "../../../src/domain/indexed.ts";
+import { reusedDatabases } from "../../support/reused-databases.ts";
 
+const databases = reusedDatabases();
 const RUNBOOKS = loadRunbookDir(new URL("../../../runbooks", import.meta.url).pathname).runbooks;
 
 describe("assembly helpers", () => {
@@ -118,7 +119,7 @@ describe("log base rates: sparse background lines are not evidence", () => {
 describe("assembleContext over in-memory ports", () => {
   let db: Db;
   beforeAll(async () => {
-    db = await openDb({ dataDir: "memory" });
+    db = await databases.open();
     // A harmless deploy of search ten minutes before the leak (the red herring).
     await db.query("INSERT INTO change_events (id, source, kind, service, version, data, at) VALUES ('gh-9', 'github', 'deploy', 'search', '3.1.0', '{}', $1)", [iso(LEAK - 10 * M)]);
   });
