@@ -132,6 +132,12 @@ export async function startAisre(
         logger,
         onEntry: (e) => services?.intake.adopt(e, door!),
         onCount: (source, outcome) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }) : services?.intake.countAnswered(source, outcome)),
+        // Without its door the process takes no webhook: like an uncaught exception, it ends (the
+        // process guard logs it and exits non-zero) for its supervisor to restart it with the journal.
+        onDeath: (e) =>
+          process.nextTick(() => {
+            throw e;
+          }),
       });
     } catch (e) {
       server.close();

@@ -23,6 +23,7 @@ export class DoorWorker {
   readonly port: number;
   private readonly worker: Worker;
   private readonly waiters = new Map<string, () => void>();
+  private stopping = false;
 
   private constructor(worker: Worker, port: number) {
     this.worker = worker;
@@ -30,7 +31,20 @@ export class DoorWorker {
   }
 
   /** Starts the thread listening on `port` (0: any) and `host`; resolves once it listens. */
-  static async start(o: { port: number; host: string; upstreamPort: number; logger: Logger; onEntry: (e: DoorEntry) => void; onCount: (source: string, outcome: string) => void }): Promise<DoorWorker> {
+  static async start(o: {
+    port: number;
+    host: string;
+    upstreamPort: number;
+    logger: Logger;
+    onEntry: (e: DoorEntry) => void;
+    onCount: (source: string, outcome: string) => void;
+    /**
+     * The thread ended without being stopped: nothing listens on the public port any more, and what
+     * it journaled but had not handed over waits for the next start. The composition root ends the
+     * process (crash-only) so that its supervisor restarts it and that journal is recovered.
+     */
+    onDeath: (e: Error) => void;
+  }): Promise<DoorWorker> {
     const worker = new Worker(new URL("./door-thread.ts", import.meta.url), { workerData: { upstreamPort: o.upstreamPort, listenPort: o.port, host: o.host } });
     let door: DoorWorker | undefined;
     const listening = new Promise<number>((resolve, reject) => {
@@ -56,8 +70,16 @@ export class DoorWorker {
     const port = await listening;
     worker.removeAllListeners("error");
     worker.removeAllListeners("exit");
-    worker.on("error", (e) => o.logger.error({ err: e }, "the webhook door thread failed"));
+    let failure: Error | undefined;
+    worker.on("error", (e) => {
+      failure = e;
+      o.logger.error({ err: e }, "the webhook door thread failed");
+    });
     door = new DoorWorker(worker, port);
+    const d = door;
+    worker.on("exit", (code) => {
+      if (!d.stopping) o.onDeath(failure ?? new Error(`the webhook door thread exited (code ${code})`));
+    });
     return door;
   }
 
@@ -100,6 +122,7 @@ export class DoorWorker {
 
   /** Closes its journal (removing files whose entries are all moved) and ends the thread. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.ask({ t: "stop" }, "stopped");
     await this.worker.terminate();
   }

@@ -56,6 +56,7 @@ describe("the webhook door's thread", () => {
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
     cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
     const outcomes: string[] = [];
+    const deaths: Error[] = [];
     const door: DoorWorker = await DoorWorker.start({
       port: 0,
       host: "127.0.0.1",
@@ -63,6 +64,7 @@ describe("the webhook door's thread", () => {
       logger: silentLogger,
       onEntry: (e) => intake.adopt(e, door),
       onCount: (_source, outcome) => outcomes.push(outcome),
+      onDeath: (e) => deaths.push(e),
     });
     let stopped = false;
     cleanup.push(async () => {
@@ -115,7 +117,28 @@ describe("the webhook door's thread", () => {
     await intake.stop();
     await door.stop();
     stopped = true;
+    expect(deaths).toEqual([]);
     // Every entry in the store: the door thread's journal removed its files.
     expect(readdirSync(dir)).toEqual([]);
   }, 120_000);
+  it("a thread that ends without being stopped is reported as a death (the process ends for its supervisor); a stop is not", async () => {
+    const upstream = createServer((_req, res) => sendJson(res, 404, { error: "not_found" }));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
+    const start = (deaths: Error[]) => DoorWorker.start({ port: 0, host: "127.0.0.1", upstreamPort: (upstream.address() as AddressInfo).port, logger: silentLogger, onEntry: () => undefined, onCount: () => undefined, onDeath: (e) => deaths.push(e) });
+
+    const stoppedDeaths: Error[] = [];
+    const stopped = await start(stoppedDeaths);
+    await stopped.stop();
+
+    const diedDeaths: Error[] = [];
+    const dying = await start(diedDeaths);
+    // The thread ends under it, as an uncaught exception in the thread would end it.
+    await dying["worker"].terminate();
+    await eventually(async () => (diedDeaths.length ? true : undefined), "the death reported");
+    expect(diedDeaths[0]?.message).toMatch(/door thread exited/);
+    expect(stoppedDeaths).toEqual([]);
+    // Nothing listens on its port any more: a sender's retry meets a refused connection, not a hang.
+    await expect(fetch(`http://127.0.0.1:${dying.port}/webhooks/generic`, { method: "POST", body: "{}" })).rejects.toThrow();
+  });
 });
