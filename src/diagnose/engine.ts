@@ -220,12 +220,15 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     if (p >= 0.05) e.items.push({ kind: "change", source: { service: c.service, ref: c.version }, summary, weight: p, at: c.at });
     else e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${summary}: too long before to explain the onset`, weight: 0.05, at: c.at });
   }
-  // When the fix (or any change after the onset) first touched each service: pods seen from then on are its own.
+  // When the fix (a remediation, or a rollback after the onset) first touched each service: pods seen
+  // from then on are its own. Not any change after the onset: a deploy that came after an earlier
+  // anomaly may be a second fault whose crash-looping pods are its evidence (a config rollout during a
+  // cascading failure).
   const fixedAt = new Map<string, number>();
   const touched = (service: string, at: number) => {
     if (!(at >= (fixedAt.get(service) ?? Number.POSITIVE_INFINITY))) fixedAt.set(service, at);
   };
-  for (const c of input.changes ?? []) if (c.at - onset > CHANGE_SLACK_S) touched(c.service, c.at);
+  for (const c of input.changes ?? []) if (c.at - onset > CHANGE_SLACK_S && isRollback(c, input.changes ?? [])) touched(c.service, c.at);
   for (const i of input.interventions ?? []) if (i.at > onset) touched(i.service, i.at);
   for (const k of input.k8s ?? []) {
     names.add(k.service);
@@ -271,6 +274,24 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     }
   }
   return out;
+}
+
+/** "2.10.1" > "2.9.0": numeric parts compared in order; undefined when either has no number. */
+function compareVersions(a: string | undefined, b: string | undefined): number | undefined {
+  const pa = a?.match(/\d+/g)?.map(Number);
+  const pb = b?.match(/\d+/g)?.map(Number);
+  if (!pa?.length || !pb?.length) return undefined;
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** A change that takes its service back: marked a rollback, or a deploy of an older version than one before it. */
+export function isRollback(c: { service: string; at: number; kind?: string; version?: string }, changes: ReadonlyArray<{ service: string; at: number; kind?: string; version?: string }>): boolean {
+  if (c.kind === "rollback") return true;
+  return changes.some((p) => p.service === c.service && p.at < c.at && (compareVersions(c.version, p.version) ?? 0) < 0);
 }
 
 function prepare(input: DiagnosisInput): Prepared {

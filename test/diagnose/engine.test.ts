@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnose, logProximity, toRanking } from "../../src/diagnose/engine.ts";
+import { diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
 import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
@@ -235,6 +235,22 @@ describe("diagnose: changes and other evidence", () => {
         .hypotheses.find((h) => h.service === "search")
         ?.evidence.some((e) => e.kind === "k8s"),
     ).toBe(true);
+  });
+
+  it("a new rollout after an earlier anomaly's onset is not a fix: its crash-looping pods stay its evidence", () => {
+    // A config rollout of catalog 1.8.0 lands while an earlier anomaly is open; its pods crash-loop.
+    const input = siblings();
+    input.changes = [
+      { service: "catalog", at: ONSET - 86400, kind: "deploy", version: "1.7.0" },
+      { service: "catalog", at: ONSET + 600, kind: "deploy", version: "1.8.0" },
+    ];
+    input.k8s = [{ service: "catalog", kind: "CrashLoopBackOff", count: 14, at: ONSET + 700, bornAt: ONSET + 610, detail: "catalog-8k95-ft6bl" }];
+    const catalog = diagnose(input).hypotheses.find((h) => h.service === "catalog")!;
+    expect(catalog.evidence.some((e) => e.kind === "k8s")).toBe(true);
+    expect(isRollback({ service: "catalog", at: ONSET + 600, kind: "deploy", version: "1.8.0" }, input.changes)).toBe(false);
+    expect(isRollback({ service: "catalog", at: ONSET + 900, kind: "deploy", version: "1.7.0" }, input.changes)).toBe(true);
+    expect(isRollback({ service: "catalog", at: ONSET + 900, kind: "rollback" }, [])).toBe(true);
+    expect(isRollback({ service: "catalog", at: ONSET + 900, kind: "deploy", version: "1.10.0" }, input.changes)).toBe(false);
   });
 
   it("OOMKilled pods and a new error signature raise their service", () => {

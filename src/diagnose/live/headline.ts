@@ -76,10 +76,17 @@ function maxSince(s: MetricSeries | undefined, sinceS: number): number | undefin
   return m;
 }
 
+/** Which of two impacts is worse: more requests failing, else a slower p99. */
+function worse(a: PeakImpact | undefined, b: PeakImpact | undefined): PeakImpact | undefined {
+  if (!a || !b) return a ?? b;
+  if ((a.errorRatio ?? 0) !== (b.errorRatio ?? 0)) return (a.errorRatio ?? 0) > (b.errorRatio ?? 0) ? a : b;
+  return (a.p99S ?? 0) >= (b.p99S ?? 0) ? a : b;
+}
+
 /**
- * The peak impact since `sinceS` (unix s; the onset), merged with an earlier peak of the same
- * incident (a later ranking's window may no longer hold the worst minute). Same thresholds as the live
- * phrase: ≥ 1 % of requests failing, else p99 ≥ 1 s.
+ * The peak impact since `sinceS` (unix s; the onset): the impacted service that got worst (most
+ * requests failing, ≥ 1 %; else the slowest p99, ≥ 1 s), kept against an earlier peak of the same
+ * incident (a later ranking's window may no longer hold the worst minute, or the symptom moved).
  */
 export function peakImpact(impacted: readonly string[], services: readonly ServiceMetrics[], sinceS: number, before?: PeakImpact): PeakImpact | undefined {
   let now: PeakImpact | undefined;
@@ -90,22 +97,14 @@ export function peakImpact(impacted: readonly string[], services: readonly Servi
       sm.series.find((x) => x.metric === "error_ratio"),
       sinceS,
     );
-    if (err !== undefined && err >= 0.01) {
-      now = { service: name, errorRatio: err };
-      break;
-    }
     const p99 = maxSince(
       sm.series.find((x) => x.metric === "latency_p99"),
       sinceS,
     );
-    if (p99 !== undefined && p99 >= 1) {
-      now = { service: name, p99S: p99 };
-      break;
-    }
+    if (err !== undefined && err >= 0.01) now = worse(now, { service: name, errorRatio: err });
+    else if (p99 !== undefined && p99 >= 1) now = worse(now, { service: name, p99S: p99 });
   }
-  if (!before || !now) return now ?? before;
-  if (before.service !== now.service) return before;
-  return { service: now.service, ...(now.errorRatio !== undefined || before.errorRatio !== undefined ? { errorRatio: Math.max(now.errorRatio ?? 0, before.errorRatio ?? 0) } : {}), ...(now.p99S !== undefined || before.p99S !== undefined ? { p99S: Math.max(now.p99S ?? 0, before.p99S ?? 0) } : {}) };
+  return worse(before, now);
 }
 
 /** In the past tense, for a resolved incident: "Checkout failed up to 30 %", "Cart slow (p99 up to 3.9 s)". */

@@ -54,5 +54,11 @@ describe("card headline", () => {
     ];
     expect(resolvedHeadline(peakImpact(["cart"], slow, 100), { uncertainty: "confident", hypotheses: [] })).toBe("Cart was slow (p99 up to 3.9 s)");
     expect(peakImpact(["checkout"], [series("checkout", 0.001)], 0)).toBeUndefined();
+    // The symptom moved (frontend first, checkout later): the worst service is named, whichever came first.
+    const frontend = [{ service: "frontend", series: [{ metric: "error_ratio", timestamps: [100], values: [0.02] }] }];
+    const first = peakImpact(["frontend"], frontend, 100);
+    const worst = peakImpact(["checkout", "frontend"], [...recovering, ...frontend], 100, first);
+    expect(worst).toEqual({ service: "checkout", errorRatio: 0.304 });
+    expect(peakImpact(["frontend"], frontend, 100, worst)).toEqual({ service: "checkout", errorRatio: 0.304 });
   });
 });
