@@ -41,10 +41,11 @@ export default defineConfig({
     setupFiles: ["test/support/compile-cache-setup.ts", "test/support/pglite-setup.ts"],
     reporters: ["default"],
     // Vitest runs (cores − 1) files at once by default: one on a 2-core machine. Much of an integration
-    // or e2e file is waiting (HTTP, the outbox's pacing, a storm's seconds, child processes), so two
-    // run at once: three on 2 cores (full suite, quiet machine: 505 s with two, 404 s with three;
+    // or e2e file is waiting (HTTP, the outbox's pacing, a storm's seconds, child processes), so more
+    // run at once: four on 2 cores (full suite, fresh clone, quiet machine: 505 s with two, 404 s with
+    // three at 13a93a4; at e578c0e, once files share their databases, 301 s with three, 254 s with four;
     // `--maxWorkers` overrides; one file alone still takes one worker).
-    maxWorkers: 3,
+    maxWorkers: 4,
     // Files share their worker process: the product's modules are imported once per worker, not once
     // per file (each file still builds its own product, databases and servers). No test sets
     // process.env, mocks a module or fakes timers, so nothing leaks between files but module caches.
