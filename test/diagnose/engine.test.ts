@@ -207,7 +207,7 @@ describe("diagnose: changes and other evidence", () => {
     expect(c.evidence.some((e) => e.kind === "change")).toBe(false);
   });
 
-  it("pods the fix started (a rollback after the onset, a remediation's restart) are not evidence of the cause", () => {
+  it("pods the fix started (a rollback after the onset, a remediation's restart) are not evidence of the cause; a new rollout's are", () => {
     const input = siblings();
     input.changes = [
       { service: "catalog", at: ONSET - 120, kind: "deploy", version: "2.3.0" },
@@ -235,11 +235,8 @@ describe("diagnose: changes and other evidence", () => {
         .hypotheses.find((h) => h.service === "search")
         ?.evidence.some((e) => e.kind === "k8s"),
     ).toBe(true);
-  });
-
-  it("a new rollout after an earlier anomaly's onset is not a fix: its crash-looping pods stay its evidence", () => {
-    // A config rollout of catalog 1.8.0 lands while an earlier anomaly is open; its pods crash-loop.
-    const input = siblings();
+    // Not any change after the onset: a config rollout of catalog 1.8.0 that lands while an earlier
+    // anomaly is open is a fault of its own, and its crash-looping pods stay its evidence.
     input.changes = [
       { service: "catalog", at: ONSET - 86400, kind: "deploy", version: "1.7.0" },
       { service: "catalog", at: ONSET + 600, kind: "deploy", version: "1.8.0" },
