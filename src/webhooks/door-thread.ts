@@ -7,6 +7,7 @@ import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/typ
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
 import { DoorJournal, type DoorJournalOptions } from "./door-journal.ts";
+import { RecentKeys } from "./recent-keys.ts";
 import type { StoredDeliveryBody } from "./types.ts";
 
 /**
@@ -45,7 +46,6 @@ interface Door {
   journal: DoorJournal;
   clock: Clock;
   maxUnmoved: number;
-  recentKeys: number;
 }
 
 const port = parentPort!;
@@ -59,8 +59,8 @@ let door: Door | undefined;
 let up = true;
 let offsetMs = 0;
 const writing = new Map<string, Promise<number>>();
-let recent = new Set<string>();
-let older = new Set<string>();
+/** Kept across re-openings: made at the first "open", with the main thread's bound. */
+let recent: RecentKeys | undefined;
 /** Journaled deliveries handed over and not yet settled by the main thread (stored, or refused by the store). */
 let unsettled = 0;
 let room: { promise: Promise<void>; resolve(): void } | undefined;
@@ -89,14 +89,6 @@ function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer, retri
   });
   if (body) out.end(body);
   else req.pipe(out);
-}
-
-function remember(key: string, max: number): void {
-  recent.add(key);
-  if (recent.size >= max) {
-    older = recent;
-    recent = new Set();
-  }
 }
 
 async function waitForRoom(d: Door): Promise<void> {
@@ -140,7 +132,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     post({ t: "count", source: source.name, outcome: "duplicate" });
     return reply(res, duplicate(parsed.deliveryId));
   }
-  if (recent.has(key) || older.has(key)) {
+  if (recent?.has(key)) {
     post({ t: "count", source: source.name, outcome: "duplicate" });
     return reply(res, duplicate(parsed.deliveryId));
   }
@@ -159,7 +151,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   } finally {
     writing.delete(key);
   }
-  remember(key, d.recentKeys);
+  recent?.add(key);
   unsettled++;
   // Handed over before the answer: the main thread hears of every delivery this door acknowledged.
   post({ t: "entry", source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq });
@@ -212,7 +204,8 @@ port.on("message", (m: ToDoor) => {
       }
       const clock: Clock = { ...systemClock, now: () => systemClock.now() + offsetMs };
       offsetMs = m.clockOffsetMs;
-      door = { sources, secrets: m.secrets, journal: new DoorJournal(m.dir, m.journal), clock, maxUnmoved: m.maxUnmoved, recentKeys: m.recentKeys };
+      door = { sources, secrets: m.secrets, journal: new DoorJournal(m.dir, m.journal), clock, maxUnmoved: m.maxUnmoved };
+      recent ??= new RecentKeys(m.recentKeys);
       break;
     }
     case "shut":

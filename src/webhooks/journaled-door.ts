@@ -4,6 +4,7 @@ import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
 import { JsonText } from "../store/rows.ts";
 import { DoorJournal, type DoorJournalOptions, type JournalEntry } from "./door-journal.ts";
+import { RecentKeys } from "./recent-keys.ts";
 import type { DeliveryRow } from "./group-commit.ts";
 
 interface Unmoved {
@@ -69,8 +70,7 @@ export class JournaledDoor {
   private readonly journal: DoorJournal;
   private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & Processing & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
   private readonly writing = new Map<string, Promise<number>>();
-  private recent = new Set<string>();
-  private older = new Set<string>();
+  private readonly recent: RecentKeys;
   private unmoved: Unmoved[] = [];
   private moving?: Promise<void>;
   private room?: { promise: Promise<void>; resolve(): void };
@@ -80,6 +80,7 @@ export class JournaledDoor {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
     this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? 50_000 };
+    this.recent = new RecentKeys(this.o.recentKeys);
   }
 
   /** Journals a delivery; true once it is on disk, false for a redelivery the door remembers. */
@@ -90,7 +91,7 @@ export class JournaledDoor {
       await first; // the same delivery, concurrently: a duplicate once the first is on disk (its failure if it failed)
       return false;
     }
-    if (this.recent.has(key) || this.older.has(key)) return false;
+    if (this.recent.has(key)) return false;
     while (this.unmoved.length >= this.o.maxUnmoved) await this.waitForRoom();
     // Serialised once: the journal's line and the store's insert take the same text.
     const row = { ...given, body: JsonText.of(given.body) };
@@ -98,7 +99,7 @@ export class JournaledDoor {
     this.writing.set(key, written);
     try {
       const seq = await written;
-      this.remember(key);
+      this.recent.add(key);
       this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, remote: false });
       this.kick();
       return true;
@@ -142,14 +143,6 @@ export class JournaledDoor {
   async stop(): Promise<void> {
     await this.drain();
     await this.journal.close();
-  }
-
-  private remember(key: string): void {
-    this.recent.add(key);
-    if (this.recent.size >= this.o.recentKeys) {
-      this.older = this.recent;
-      this.recent = new Set();
-    }
   }
 
   private waitForRoom(): Promise<void> {
