@@ -1,7 +1,7 @@
 import type { KnownBlock } from "@slack/types";
 import { kindOfSli, type MetricKind } from "../src/assistant/intents.ts";
 import { formatSliValue } from "../src/detect/polling/presenter.ts";
-import { type DigestAlert, type DigestAnomaly, type DigestChange, type DigestView, IDENTIFYING_FIRST } from "../src/incident/digest.ts";
+import { byIdentifyingRank, type DigestAlert, type DigestAnomaly, type DigestChange, type DigestView } from "../src/incident/digest.ts";
 import type { SlackMessage } from "../src/incident/presenter.ts";
 import { comparedWithUsual, plural } from "../src/text/words.ts";
 import { ACTION, BLOCK } from "./ids.ts";
@@ -38,8 +38,7 @@ const shortValue = (v: string) => (v.length > 28 ? `${v.slice(0, 27)}…` : v);
 function distinguishingLabel(alerts: readonly DigestAlert[]): string | undefined {
   if (alerts.length < 2) return undefined;
   const keys = [...new Set(alerts.flatMap((a) => Object.keys(a.labels ?? {})))];
-  const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
-  return keys.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)).find((k) => new Set(alerts.map((a) => a.labels?.[k] ?? "")).size > 1);
+  return keys.sort(byIdentifyingRank).find((k) => new Set(alerts.map((a) => a.labels?.[k] ?? "")).size > 1);
 }
 
 /**

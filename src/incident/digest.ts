@@ -30,7 +30,13 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v ? v 
 /** Labels that name the alert or its grouping, not the thing it is about. */
 const NOT_IDENTIFYING = new Set(["alertname", "severity", "service", "prometheus", "alertstate", "team", "receiver"]);
 /** The labels that most often tell alerts apart, kept first. */
-export const IDENTIFYING_FIRST = ["pod", "instance", "container", "persistentvolumeclaim", "node", "device", "mountpoint", "job_name", "queue", "deployment", "namespace", "job", "endpoint"];
+const IDENTIFYING_FIRST = ["pod", "instance", "container", "persistentvolumeclaim", "node", "device", "mountpoint", "job_name", "queue", "deployment", "namespace", "job", "endpoint"];
+
+/** Label keys in the order they tell alerts apart: IDENTIFYING_FIRST's, then the others by name. */
+export function byIdentifyingRank(a: string, b: string): number {
+  const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
 
 /**
  * An alert's labels that can tell it from another of the same name on the same service (pod,
@@ -40,8 +46,7 @@ export function identifyingLabels(labels: unknown): Record<string, string> | und
   if (!labels || typeof labels !== "object") return undefined;
   const out: Record<string, string> = {};
   let n = 0;
-  const rank = (k: string) => (IDENTIFYING_FIRST.indexOf(k) + IDENTIFYING_FIRST.length + 1) % (IDENTIFYING_FIRST.length + 1);
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))) {
+  for (const [k, v] of Object.entries(labels as Record<string, unknown>).sort(([a], [b]) => byIdentifyingRank(a, b))) {
     if (typeof v !== "string" || !v || k.startsWith("__") || NOT_IDENTIFYING.has(k)) continue;
     out[k] = v.slice(0, 100);
     if (++n >= 8) break;
@@ -83,6 +88,7 @@ export function foldTimeline(fold: DigestFold, entries: readonly TimelineEntry[]
       const status = d.status === "resolved" ? "resolved" : "firing";
       const prev = alerts.get(fp);
       const name = e.text.split(" ")[0] ?? fp;
+      const labels = identifyingLabels(d.labels) ?? prev?.labels;
       alerts.set(fp, {
         fingerprint: fp,
         name: str(d.name) ?? prev?.name ?? name,
@@ -92,7 +98,7 @@ export function foldTimeline(fold: DigestFold, entries: readonly TimelineEntry[]
         since: prev?.since ?? e.at,
         reason: prev?.reason ?? str(d.reason),
         flips: prev ? prev.flips + (prev.status !== status ? 1 : 0) : 0,
-        ...((identifyingLabels(d.labels) ?? prev?.labels) ? { labels: identifyingLabels(d.labels) ?? prev?.labels } : {}),
+        ...(labels ? { labels } : {}),
         seq: prev?.seq ?? e.id,
       });
     } else if (e.kind === "anomaly") {
