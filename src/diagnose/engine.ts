@@ -234,7 +234,7 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     names.add(k.service);
     const e = get(k.service);
     if (k.at !== undefined && (k.at < onset - 3600 || k.at > onset + 7200)) continue;
-    // Every pod behind it started after the fix (or a change after the onset) did: the fix's own pods.
+    // Every pod behind it started after the fix (a remediation, a rollback) did: the fix's own pods.
     if (k.bornAt !== undefined && k.bornAt >= (fixedAt.get(k.service) ?? Number.POSITIVE_INFINITY) - FIX_SLACK_S) continue;
     const n = k.count ?? 1;
     let s: number;

@@ -82,8 +82,8 @@ export interface DiagnosisInput {
   k8s?: K8sSignalInput[];
   /**
    * What was done to services while the incident ran (a remediation's restart or rollback; unix
-   * seconds). Pods that started after it, like those of a change made after the onset, are the
-   * fix's own: their state (Pending while they start) is not evidence of the cause.
+   * seconds). Pods that started after it, like those of a rollback after the onset, are the fix's
+   * own: their state (Pending while they start) is not evidence of the cause.
    */
   interventions?: Array<{ service: string; at: number }>;
   logs?: LogSignatureInput[];

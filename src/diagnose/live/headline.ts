@@ -1,3 +1,4 @@
+import type { IncidentCard } from "../../store/repos/incidents.ts";
 import type { Diagnosis, MetricSeries, ServiceMetrics } from "../types.ts";
 
 /**
@@ -23,17 +24,38 @@ function last(s: MetricSeries | undefined): number | undefined {
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
+/** Least share of requests failing, and least p99 (seconds), that count as impact: one bound for every phrase here. */
+const FAILING_MIN = 0.01;
+const SLOW_MIN_S = 1;
+
 /** "Checkout failing 30 %", "Checkout slow (p99 3.9 s)", or undefined when no impact shows. */
 export function impactPhrase(impacted: readonly string[], services: readonly ServiceMetrics[]): string | undefined {
   for (const name of impacted) {
     const sm = services.find((s) => s.service === name);
     if (!sm) continue;
     const err = last(sm.series.find((x) => x.metric === "error_ratio"));
-    if (err !== undefined && err >= 0.01) return `${capitalise(name)} failing ${Math.round(err * 100)} %`;
+    if (err !== undefined && err >= FAILING_MIN) return `${capitalise(name)} failing ${Math.round(err * 100)} %`;
     const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
-    if (p99 !== undefined && p99 >= 1) return `${capitalise(name)} slow (p99 ${p99.toFixed(1)} s)`;
+    if (p99 !== undefined && p99 >= SLOW_MIN_S) return `${capitalise(name)} slow (p99 ${p99.toFixed(1)} s)`;
   }
   return undefined;
+}
+
+/** "checkout: 25 % of requests fail, p99 3.0 s; frontend: 5 % fail" from the impacted services' latest samples (at most 3). */
+export function impactLine(impacted: readonly string[], services: readonly ServiceMetrics[]): string | undefined {
+  const parts: string[] = [];
+  for (const name of impacted) {
+    const sm = services.find((x) => x.service === name);
+    if (!sm) continue;
+    const err = last(sm.series.find((x) => x.metric === "error_ratio"));
+    const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
+    const bits: string[] = [];
+    if (err !== undefined && err >= FAILING_MIN) bits.push(`${Math.round(err * 100)} % of requests fail`);
+    if (p99 !== undefined && p99 >= SLOW_MIN_S) bits.push(`p99 ${p99.toFixed(1)} s`);
+    if (bits.length) parts.push(`${name}: ${bits.join(", ")}`);
+    if (parts.length >= 3) break;
+  }
+  return parts.length ? parts.join("; ") : undefined;
 }
 
 /** "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "payments likely (its db connections rose)". */
@@ -59,12 +81,8 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5):
   return reason && !/weak signals/.test(reason) ? `${lead.service} likely (${reason})` : `${lead.service} likely`;
 }
 
-/** The worst the impact got: the highest error ratio (else p99) of the first impacted service that showed one. */
-export interface PeakImpact {
-  service: string;
-  errorRatio?: number;
-  p99S?: number;
-}
+/** The worst the impact got: the impacted service with the highest error ratio (else the slowest p99), as the card keeps it. */
+export type PeakImpact = NonNullable<IncidentCard["peak"]>;
 
 function maxSince(s: MetricSeries | undefined, sinceS: number): number | undefined {
   if (!s) return undefined;
@@ -85,7 +103,7 @@ function worse(a: PeakImpact | undefined, b: PeakImpact | undefined): PeakImpact
 
 /**
  * The peak impact since `sinceS` (unix s; the onset): the impacted service that got worst (most
- * requests failing, ≥ 1 %; else the slowest p99, ≥ 1 s), kept against an earlier peak of the same
+ * requests failing, ≥ FAILING_MIN; else the slowest p99, ≥ SLOW_MIN_S), kept against an earlier peak of the same
  * incident (a later ranking's window may no longer hold the worst minute, or the symptom moved).
  */
 export function peakImpact(impacted: readonly string[], services: readonly ServiceMetrics[], sinceS: number, before?: PeakImpact): PeakImpact | undefined {
@@ -101,15 +119,15 @@ export function peakImpact(impacted: readonly string[], services: readonly Servi
       sm.series.find((x) => x.metric === "latency_p99"),
       sinceS,
     );
-    if (err !== undefined && err >= 0.01) now = worse(now, { service: name, errorRatio: err });
-    else if (p99 !== undefined && p99 >= 1) now = worse(now, { service: name, p99S: p99 });
+    if (err !== undefined && err >= FAILING_MIN) now = worse(now, { service: name, errorRatio: err });
+    else if (p99 !== undefined && p99 >= SLOW_MIN_S) now = worse(now, { service: name, p99S: p99 });
   }
   return worse(before, now);
 }
 
 /** In the past tense, for a resolved incident: "Checkout failed up to 30 %", "Cart slow (p99 up to 3.9 s)". */
 export function pastImpactPhrase(p: PeakImpact): string {
-  if (p.errorRatio !== undefined && p.errorRatio >= 0.01) return `${capitalise(p.service)} failed up to ${Math.round(p.errorRatio * 100)} %`;
+  if (p.errorRatio !== undefined && p.errorRatio >= FAILING_MIN) return `${capitalise(p.service)} failed up to ${Math.round(p.errorRatio * 100)} %`;
   return `${capitalise(p.service)} was slow (p99 up to ${(p.p99S ?? 0).toFixed(1)} s)`;
 }
 

@@ -13,9 +13,9 @@ import type { Toolsets } from "../../toolsets/index.ts";
 import { cardDiagnosis, diffDiagnoses, type HypothesisChange } from "../adapters.ts";
 import { diagnose } from "../engine.ts";
 import type { FeedbackCalibration } from "../feedback-calibration.ts";
-import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries } from "../types.ts";
+import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis } from "../types.ts";
 import { assembleContext, type AssembledContext, type AssemblyOptions } from "./assemble.ts";
-import { cardHeadline, peakImpact, resolvedHeadline } from "./headline.ts";
+import { cardHeadline, impactLine, peakImpact, resolvedHeadline } from "./headline.ts";
 import { chooseRemedy, type RemedyChoice } from "./remedy.ts";
 import { plainDiagnosisPresenter, type DiagnosisPresenter } from "./view.ts";
 import { plural } from "../../text/words.ts";
@@ -189,30 +189,6 @@ export function interventionsOf(actions: readonly TimelineEntry[]): Array<{ serv
 /** The changes worth a message: leader changes, moves of 10 points, meaningful arrivals and exits. */
 export function significantChanges(prev: Diagnosis, next: Diagnosis): HypothesisChange[] {
   return diffDiagnoses(prev, next, { consider: 3, minDelta: 0.1 }).filter((c) => c.kind === "leader" || c.kind === "strengthened" || c.kind === "weakened" || (c.kind === "new" && (c.to ?? 0) >= 0.1) || (c.kind === "dropped" && (c.from ?? 0) >= 0.1));
-}
-
-function last(s: MetricSeries | undefined): number | undefined {
-  if (!s) return undefined;
-  for (let i = s.values.length - 1; i >= 0; i--) if (Number.isFinite(s.values[i])) return s.values[i];
-  return undefined;
-}
-
-/** "checkout: 25 % of requests fail, p99 3.0 s; frontend: 5 % fail" from the alerting services' latest samples. */
-export function impactLine(ctx: Pick<AssembledContext, "input" | "symptom">, alerting: readonly string[]): string | undefined {
-  const parts: string[] = [];
-  const order = [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])];
-  for (const s of order) {
-    const sm = ctx.input.services.find((x) => x.service === s);
-    if (!sm) continue;
-    const err = last(sm.series.find((x) => x.metric === "error_ratio"));
-    const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
-    const bits: string[] = [];
-    if (err !== undefined && err >= 0.01) bits.push(`${Math.round(err * 100)} % of requests fail`);
-    if (p99 !== undefined && p99 >= 1) bits.push(`p99 ${p99.toFixed(1)} s`);
-    if (bits.length) parts.push(`${s}: ${bits.join(", ")}`);
-    if (parts.length >= 3) break;
-  }
-  return parts.length ? parts.join("; ") : undefined;
 }
 
 /**
@@ -448,10 +424,11 @@ export class DiagnosisService {
     const raw = { elapsedMs: diagnosis.elapsedMs };
     const choice = this.remediation ? chooseRemedy(diagnosis, ctx, this.o.runbooks(), alerts, { minConfidence: this.o.recommendAbove ?? 0.5, openedAtS: Math.floor(Date.parse(incident.createdAt) / 1000) }) : undefined;
     const alerting = [...new Set(alerts.filter((a) => a.status === "firing" && a.service).map((a) => a.service!))];
-    const impact = impactLine(ctx, alerting);
+    // Where users feel it: the symptom's service, then the alerting ones.
+    const impacted = [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])];
+    const impact = impactLine(impacted, ctx.input.services);
     // A person who declared the incident named it: their title stays the card's, the Jira summary and the
     // page title (the cause is on the card under "What caused it"). Alert-opened incidents follow the ranking.
-    const impacted = [...new Set([...(ctx.symptom ? [ctx.symptom.service] : []), ...alerting])];
     const headline = incident.origin === "declared" ? undefined : cardHeadline({ diagnosis, impacted, services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
     const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
     if (choice && card.diagnosis) {
@@ -480,14 +457,11 @@ export class DiagnosisService {
           if (past) card.resolvedHeadline = past;
         }
         const cardChanged = JSON.stringify({ d: oldCard.diagnosis, i: oldCard.impact, h: oldCard.headline }) !== JSON.stringify({ d: card.diagnosis, i: card.impact ?? oldCard.impact, h: card.headline ?? oldCard.headline });
+        // The peak and the resolved headline are stored too, but the open card does not show them: no edit for them alone.
+        const keptChanged = JSON.stringify({ p: oldCard.peak, r: oldCard.resolvedHeadline }) !== JSON.stringify({ p: card.peak ?? oldCard.peak, r: card.resolvedHeadline ?? oldCard.resolvedHeadline });
+        if (cardChanged || keptChanged) await s.incidents.mergeCard(id, card);
         // The card's edit is wanted in this transaction: a replica that dies after the commit leaves it to another.
-        if (cardChanged) {
-          await s.incidents.mergeCard(id, card);
-          await this.o.incidents.markCardDirty(s, id);
-        } else if (JSON.stringify({ p: oldCard.peak, r: oldCard.resolvedHeadline }) !== JSON.stringify({ p: card.peak ?? oldCard.peak, r: card.resolvedHeadline ?? oldCard.resolvedHeadline })) {
-          // Only what the open card does not show changed: stored, no edit.
-          await s.incidents.mergeCard(id, { ...(card.peak ? { peak: card.peak } : {}), ...(card.resolvedHeadline ? { resolvedHeadline: card.resolvedHeadline } : {}) });
-        }
+        if (cardChanged) await this.o.incidents.markCardDirty(s, id);
         const headlineChanged = card.headline !== undefined && card.headline !== oldCard.headline;
         // The PagerDuty incident's title and the Jira summary follow the headline: durable rows, written with the card.
         if (headlineChanged && card.headline) told = await this.o.incidents.headlineChanged(s, incident, card.headline);
