@@ -112,9 +112,10 @@ export async function startAisre(
   // and met a reset (readiness.test.ts, load 13-35 on 2 cores: GET /readyz on the connection of the
   // early POST, read ECONNRESET, on main as on this branch).
   server.keepAliveTimeout = 30_000;
-  // With the embedded store the webhook door has a thread of its own (door-thread.ts): it owns the
-  // public port and passes what it does not answer to this server, on a loopback port.
-  const doorThread = config.env.AISRE_DOOR_THREAD !== false && !config.databaseUrl;
+  // The webhook door has a thread of its own (door-thread.ts): it owns the public port, makes webhooks
+  // durable (the embedded store's door journal; on Postgres, the deliveries table) and answers them,
+  // and passes what it does not answer to this server, on a loopback port.
+  const doorThread = config.env.AISRE_DOOR_THREAD !== false;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     // Longer than the door thread's idle connections live (30 s): it closes them, never this server mid-request.
@@ -131,6 +132,10 @@ export async function startAisre(
         upstreamPort: (server.address() as AddressInfo).port,
         logger,
         onEntry: (e) => services?.intake.adopt(e, door!),
+        onStored: (entries) => {
+          services?.intake.adoptStored(entries);
+          door!.settled(entries.length);
+        },
         onCount: (source, outcome) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }) : services?.intake.countAnswered(source, outcome)),
         // Without its door the process takes no webhook: like an uncaught exception, it ends (the
         // process guard logs it and exits non-zero) for its supervisor to restart it with the journal.

@@ -200,8 +200,9 @@ const envSchema = z.object({
    */
   AISRE_SANDBOX_PROCESS: bool,
   /**
-   * With the embedded store (its door journal): webhooks are read, checked, journaled and answered on
-   * a thread of their own, so an answer never waits behind processing. false: on the main thread.
+   * Webhooks are read, checked, made durable (the embedded store's door journal; on Postgres, the
+   * deliveries table, over the thread's own connections) and answered on a thread of their own, so an
+   * answer never waits behind processing. false: on the main thread.
    */
   AISRE_DOOR_THREAD: bool,
 });

@@ -196,6 +196,8 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     // The embedded store's door answers once a delivery is in the door journal (a file in the data
     // folder), not after a turn of PGlite's one connection; on Postgres, once its row is committed.
     journal: db.driver === "pglite" ? { dir: join(config.dataDir, "door-journal") } : undefined,
+    // On Postgres the door thread stores each delivery in the database itself (its own connections).
+    databaseUrl: db.driver === "postgres" ? config.databaseUrl : undefined,
     handlers: {
       // Alerts are grouped on the topology: a delivery accepted before it is in place waits for it.
       ingest: async (d) => {

@@ -7,22 +7,29 @@ import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/typ
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
 import { DoorJournal, type DoorJournalOptions } from "./door-journal.ts";
+import type { PostgresDoorOpening, PostgresDoorSink, StoredEntry } from "./door-postgres.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import type { StoredDeliveryBody } from "./types.ts";
 
 /**
  * The webhook door's thread (a worker, see door-worker.ts): it owns the product's public port. A
- * `POST /webhooks/<source>` is read, checked (size, signature, shape), journaled (on disk, synced) and
- * answered here — never behind the main thread's work (processing, the sandbox) — and the journaled
- * delivery is handed to the main thread, which moves it into the store and processes it. Everything
+ * `POST /webhooks/<source>` is read, checked (size, signature, shape), made durable and answered here
+ * — never behind the main thread's work (processing, the sandbox) — and handed to the main thread.
+ * Where it is made durable depends on the store (`sink`): with the embedded store, in the door journal
+ * (on disk, synced), and the main thread moves it into the store and processes it; on Postgres, in the
+ * deliveries table itself (group commit over the thread's own connections, see door-postgres.ts), and
+ * the main thread only processes it. Everything
  * else, and every webhook the door does not answer itself (an unknown source, a refusal, the store
  * down, a body the journal must not take), goes to the main thread's server as it came, which answers
  * it as it always did.
  */
 
+/** Where the door makes a delivery durable before its 2xx, by the store's kind. */
+export type DoorSinkOpening = ({ kind: "journal"; dir: string } & DoorJournalOptions) | ({ kind: "postgres" } & PostgresDoorOpening);
+
 /** From the main thread. */
 export type ToDoor =
-  | { t: "open"; dir: string; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; journal: DoorJournalOptions; maxUnmoved: number; recentKeys: number }
+  | { t: "open"; sink: DoorSinkOpening; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; maxUnmoved: number; recentKeys: number }
   | { t: "shut" }
   | { t: "health"; up: boolean }
   | { t: "clock"; offsetMs: number }
@@ -35,6 +42,8 @@ export type ToDoor =
 export type FromDoor =
   | { t: "listening"; port: number }
   | { t: "entry"; source: string; deliveryId: string; body: string; parsed: ParsedDelivery; seq: number }
+  /** Deliveries the door stored on Postgres (one group commit's): processed, not stored again. */
+  | { t: "stored"; entries: StoredEntry[] }
   | { t: "count"; source: string; outcome: string }
   | { t: "log"; level: "warn" | "error"; msg: string; data: Record<string, unknown> }
   | { t: "quiet" }
@@ -43,7 +52,9 @@ export type FromDoor =
 interface Door {
   sources: Map<string, WebhookSource>;
   secrets: SourceSecrets;
-  journal: DoorJournal;
+  /** The embedded store's sink (the Postgres one is `pgSink`, opened once the thread connects). */
+  journal?: DoorJournal;
+  postgres: boolean;
   clock: Clock;
   maxUnmoved: number;
 }
@@ -56,6 +67,10 @@ const post = (m: FromDoor) => port.postMessage(m);
 const upstream = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
 
 let door: Door | undefined;
+/** On Postgres: the door's own connections, once open (until then the main thread stores what comes). */
+let pgSink: PostgresDoorSink | undefined;
+let connecting = false;
+let stopping = false;
 let up = true;
 let offsetMs = 0;
 const writing = new Map<string, Promise<number>>();
@@ -110,8 +125,9 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     if (e instanceof BodyTooLargeError) return refuseTooLarge(req, res, webhookTooLarge(e.limit));
     return; // the sender went away
   }
-  // The main thread answers what the door does not: the store down (503), a NUL character (the store's own answer).
-  if (!up || body.includes(0)) return forward(req, res, body);
+  // The main thread answers what the door does not: the store down (503), a NUL character (the store's
+  // own answer); on Postgres, what comes while the door's own connections are not open or down (it stores it itself).
+  if (!up || body.includes(0) || (d.postgres && !pgSink?.up())) return forward(req, res, body);
   const receivedAt = isoNow(d.clock);
   let parsed: ParsedDelivery;
   try {
@@ -120,6 +136,8 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     // Refused (401, 400, …): the main thread checks it again and answers, logs and counts it as it always did.
     return forward(req, res, body);
   }
+  if (pgSink) return store(d, pgSink, source, parsed, { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt }, res);
+  const journal = d.journal!;
   const key = `${source.name}\n${parsed.deliveryId}`;
   const first = writing.get(key);
   if (first) {
@@ -139,7 +157,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   await waitForRoom(d);
   const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
   const text = JsonText.of(stored);
-  const written = d.journal.append({ source: source.name, deliveryId: parsed.deliveryId, body: text });
+  const written = journal.append({ source: source.name, deliveryId: parsed.deliveryId, body: text });
   writing.set(key, written);
   let seq: number;
   try {
@@ -156,6 +174,60 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   // Handed over before the answer: the main thread hears of every delivery this door acknowledged.
   post({ t: "entry", source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq });
   reply(res, accepted(parsed));
+}
+
+/**
+ * On Postgres: stored with the group it arrives in, leased to the main thread's processing, and
+ * answered once committed; the group's new deliveries were handed over (`stored`) before. A
+ * redelivery (the delivery's unique key) is a duplicate; another replica recovers what this one
+ * stored if it dies.
+ */
+async function store(d: Door, sink: PostgresDoorSink, source: WebhookSource, parsed: ParsedDelivery, body: StoredDeliveryBody, res: ServerResponse): Promise<void> {
+  await waitForRoom(d);
+  let fresh: boolean;
+  try {
+    fresh = await sink.record({ source: source.name, deliveryId: parsed.deliveryId, parsed, body: JsonText.of(body) });
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    post({ t: "count", source: source.name, outcome: "store_unavailable" });
+    post({ t: "log", level: "error", msg: "webhook not stored; answered 503", data: { error, source: source.name, deliveryId: parsed.deliveryId } });
+    return reply(res, storeUnavailable(error));
+  }
+  if (!fresh) {
+    post({ t: "count", source: source.name, outcome: "duplicate" });
+    return reply(res, duplicate(parsed.deliveryId));
+  }
+  reply(res, accepted(parsed));
+}
+
+/** The door thread's Postgres sink, connecting again after a failure until the door stops. */
+function connect(o: PostgresDoorOpening): void {
+  connecting = true;
+  const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const log = (level: "warn" | "error") => (data: Record<string, unknown>, msg: string) => post({ t: "log", level, msg, data: { ...data, err: data.err === undefined ? undefined : errorText(data.err) } });
+  void import("./door-postgres.ts")
+    .then(({ PostgresDoorSink }) =>
+      PostgresDoorSink.open({
+        ...o,
+        logger: { warn: log("warn"), error: log("error") },
+        committed: (entries) => {
+          unsettled += entries.length;
+          post({ t: "stored", entries });
+        },
+      }),
+    )
+    .then(
+      (sink) => {
+        connecting = false;
+        if (stopping) void sink.close();
+        else pgSink = sink;
+      },
+      (e: unknown) => {
+        post({ t: "log", level: "warn", msg: "the webhook door could not connect to the database; the main thread stores webhooks meanwhile", data: { error: errorText(e) } });
+        if (stopping) connecting = false;
+        else setTimeout(() => connect(o), 1000).unref();
+      },
+    );
 }
 
 function reply(res: ServerResponse, a: { status: number; body: unknown; headers?: Record<string, string> }): void {
@@ -204,7 +276,10 @@ port.on("message", (m: ToDoor) => {
       }
       const clock: Clock = { ...systemClock, now: () => systemClock.now() + offsetMs };
       offsetMs = m.clockOffsetMs;
-      door = { sources, secrets: m.secrets, journal: new DoorJournal(m.dir, m.journal), clock, maxUnmoved: m.maxUnmoved };
+      const { sink } = m;
+      const journal = sink.kind === "journal" ? new DoorJournal(sink.dir, { segmentBytes: sink.segmentBytes, segmentMs: sink.segmentMs, maxGroup: sink.maxGroup }) : undefined;
+      if (sink.kind === "postgres" && !pgSink && !connecting) connect(sink);
+      door = { sources, secrets: m.secrets, journal, postgres: sink.kind === "postgres", clock, maxUnmoved: m.maxUnmoved };
       recent ??= new RecentKeys(m.recentKeys);
       break;
     }
@@ -219,7 +294,7 @@ port.on("message", (m: ToDoor) => {
       offsetMs = m.offsetMs;
       break;
     case "moved":
-      void door?.journal.moved(m.seq, m.n).catch((e: unknown) => post({ t: "log", level: "warn", msg: "could not remove a door journal file", data: { error: e instanceof Error ? e.message : String(e) } }));
+      void door?.journal?.moved(m.seq, m.n).catch((e: unknown) => post({ t: "log", level: "warn", msg: "could not remove a door journal file", data: { error: e instanceof Error ? e.message : String(e) } }));
       break;
     case "settled":
       unsettled -= m.n;
@@ -234,15 +309,17 @@ port.on("message", (m: ToDoor) => {
       server.closeIdleConnections();
       void (async () => {
         if (answering > 0) await new Promise<void>((r) => (quiesced = r));
-        await door?.journal.settled();
+        await door?.journal?.settled();
         post({ t: "quiet" });
       })();
       break;
     case "stop":
+      stopping = true;
       server.closeAllConnections();
       upstream.destroy();
       void (async () => {
-        await door?.journal.close().catch(() => undefined);
+        await door?.journal?.close().catch(() => undefined);
+        await pgSink?.close().catch(() => undefined);
         post({ t: "stopped" });
         port.close();
       })();

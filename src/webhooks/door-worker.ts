@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import type { ParsedDelivery } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { FromDoor, ToDoor } from "./door-thread.ts";
+import type { StoredEntry } from "./door-postgres.ts";
 
 /** A delivery the door thread journaled and acknowledged, handed to the main thread to move into the store. */
 export interface DoorEntry {
@@ -37,6 +38,8 @@ export class DoorWorker {
     upstreamPort: number;
     logger: Logger;
     onEntry: (e: DoorEntry) => void;
+    /** On Postgres: a group of deliveries the thread stored (leased to this replica) and acknowledged, to process. */
+    onStored?: (entries: StoredEntry[]) => void;
     onCount: (source: string, outcome: string) => void;
     /**
      * The thread ended without being stopped: nothing listens on the public port any more, and what
@@ -56,6 +59,8 @@ export class DoorWorker {
             return resolve(m.port);
           case "entry":
             return o.onEntry(m);
+          case "stored":
+            return o.onStored?.(m.entries);
           case "count":
             return o.onCount(m.source, m.outcome);
           case "log":

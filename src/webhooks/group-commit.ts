@@ -1,4 +1,3 @@
-import type { Logger } from "../log.ts";
 import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
 
@@ -8,8 +7,8 @@ export interface DeliveryRow {
   body: unknown;
 }
 
-interface Waiter {
-  row: DeliveryRow;
+interface Waiter<R extends DeliveryRow> {
+  row: R;
   key: string;
   resolve(fresh: boolean): void;
   reject(e: unknown): void;
@@ -22,6 +21,23 @@ export interface GroupCommitOptions {
   maxBatch?: number;
 }
 
+/** What the group commit logs through (a pino Logger; the door thread's forwards to the main thread's). */
+export interface GroupLog {
+  warn(data: Record<string, unknown>, msg: string): void;
+  error(data: Record<string, unknown>, msg: string): void;
+}
+
+interface Writer<R extends DeliveryRow> {
+  deliveries: Pick<DeliveryRepo, "recordMany">;
+  lease: () => { owner: string; ms: number };
+  logger: GroupLog;
+  /**
+   * Told, once per group and before any of its callers is answered, of the deliveries that group
+   * stored new (in arrival order): how the door thread hands a group to the main thread in one message.
+   */
+  committed?: (fresh: R[]) => void;
+}
+
 const keyOf = (r: DeliveryRow) => `${r.source}\n${r.deliveryId}`;
 
 /**
@@ -32,18 +48,18 @@ const keyOf = (r: DeliveryRow) => `${r.source}\n${r.deliveryId}`;
  * the group's statement fails for a reason other than a lost connection (one row the database
  * refuses), each delivery is stored on its own so the others are not lost with the bad one.
  */
-export class DeliveryGroupCommit {
-  private readonly o: Required<GroupCommitOptions> & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
-  private waiting: Waiter[] = [];
+export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
+  private readonly o: Required<GroupCommitOptions> & Writer<R>;
+  private waiting: Array<Waiter<R>> = [];
   private writing = false;
   private timer?: NodeJS.Timeout;
 
-  constructor(options: GroupCommitOptions & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
+  constructor(options: GroupCommitOptions & Writer<R>) {
     this.o = { windowMs: 2, maxBatch: 500, ...options };
   }
 
   /** Stores a delivery with the group it arrives in; true when it is new, false for a redelivery. */
-  record(row: DeliveryRow): Promise<boolean> {
+  record(row: R): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.waiting.push({ row, key: keyOf(row), resolve, reject });
       if (this.writing) return; // the group in flight is followed by everything gathered meanwhile
@@ -72,10 +88,10 @@ export class DeliveryGroupCommit {
     }
   }
 
-  private async write(group: Waiter[]): Promise<void> {
+  private async write(group: Array<Waiter<R>>): Promise<void> {
     // The first of each delivery id is stored; later copies in the same group follow its outcome.
-    const first = new Map<string, Waiter>();
-    const copies: Waiter[] = [];
+    const first = new Map<string, Waiter<R>>();
+    const copies: Array<Waiter<R>> = [];
     for (const w of group) (first.has(w.key) ? copies : (first.set(w.key, w), [])).push(w);
     const unique = [...first.values()];
     const outcome = new Map<string, { fresh: boolean } | { error: unknown }>();
@@ -98,6 +114,18 @@ export class DeliveryGroupCommit {
             outcome.set(w.key, { error: one });
           }
         }
+      }
+    }
+    if (this.o.committed) {
+      const fresh = unique.filter((w) => {
+        const r = outcome.get(w.key)!;
+        return "fresh" in r && r.fresh;
+      });
+      try {
+        if (fresh.length > 0) this.o.committed(fresh.map((w) => w.row));
+      } catch (e) {
+        // Stored, leased: if nobody processes them now, the lease runs out and the recovery loop claims them.
+        this.o.logger.error({ err: e, deliveries: fresh.length }, "stored webhook deliveries not handed to processing");
       }
     }
     for (const w of unique) {

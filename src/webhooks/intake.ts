@@ -10,6 +10,7 @@ import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { JournaledDoor, type JournaledDoorOptions, type RemoteJournal } from "./journaled-door.ts";
 import type { DoorEntry, DoorOpening } from "./door-worker.ts";
+import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
 
@@ -28,13 +29,27 @@ export class WebhookIntake {
   private readonly groupCommit: DeliveryGroupCommit;
   private readonly journaled?: JournaledDoor;
   private readonly journalOptions?: JournaledDoorOptions & { dir: string };
+  private readonly databaseUrl?: string;
 
   /**
    * `clock`: the system's time, stamped on each delivery as it arrives (the simulation's in the
    * sandbox). `journal`: a folder for the door journal (the embedded store's door: a delivery is
    * durable once journaled, see JournaledDoor); without it each delivery is stored before its answer.
+   * `databaseUrl`: the store's Postgres (DATABASE_URL), on which the door thread stores deliveries itself.
    */
-  constructor(options: { sources: readonly WebhookSource[]; store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock; processing?: ProcessorOptions; groupCommit?: GroupCommitOptions; journal?: JournaledDoorOptions & { dir: string } }) {
+  constructor(options: {
+    sources: readonly WebhookSource[];
+    store: Store;
+    logger: Logger;
+    metrics?: AppMetrics;
+    secrets: SourceSecrets;
+    handlers: DeliveryHandlers;
+    clock: Clock;
+    processing?: ProcessorOptions;
+    groupCommit?: GroupCommitOptions;
+    journal?: JournaledDoorOptions & { dir: string };
+    databaseUrl?: string;
+  }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
     this.processor = new DeliveryProcessor({ ...options.processing, store: options.store, logger: options.logger, metrics: options.metrics, handlers: options.handlers, sources: this.sources });
@@ -42,6 +57,7 @@ export class WebhookIntake {
     const lease = () => ({ owner: processor.owner, ms: processor.leaseMs });
     this.groupCommit = new DeliveryGroupCommit({ ...options.groupCommit, deliveries: options.store.deliveries, logger: options.logger, lease });
     this.journalOptions = options.journal;
+    this.databaseUrl = options.journal ? undefined : options.databaseUrl;
     if (options.journal)
       this.journaled = new JournaledDoor({
         ...options.journal,
@@ -57,22 +73,23 @@ export class WebhookIntake {
   }
 
   /**
-   * What the door thread (door-thread.ts) needs to answer this intake's webhooks itself: its journal
-   * folder and options, the sources and their secrets. Undefined without a journal (each delivery is
-   * then stored before its answer, by the main thread).
+   * What the door thread (door-thread.ts) needs to answer this intake's webhooks itself: where it makes
+   * them durable (the journal's folder and options; on Postgres, the database and this replica's
+   * processing lease), the sources and their secrets. Undefined with neither (each delivery is then
+   * stored before its answer, by the main thread).
    */
   doorOpening(): DoorOpening | undefined {
     const j = this.journalOptions;
-    if (!j) return undefined;
+    const sink: DoorOpening["sink"] | undefined = j ? { kind: "journal", dir: j.dir, segmentBytes: j.segmentBytes, segmentMs: j.segmentMs, maxGroup: j.maxGroup } : this.databaseUrl ? { kind: "postgres", url: this.databaseUrl, lease: { owner: this.processor.owner, ms: this.processor.leaseMs } } : undefined;
+    if (!sink) return undefined;
     return {
-      dir: j.dir,
+      sink,
       // Only the registry's own sources (the thread loads the registry; a source given here, a test's, stays on this thread).
       sources: [...this.sources].filter(([name, source]) => getSource(name) === source).map(([name]) => name),
       secrets: this.o.secrets,
       clockOffsetMs: this.clockOffsetMs(),
-      journal: { segmentBytes: j.segmentBytes, segmentMs: j.segmentMs, maxGroup: j.maxGroup },
-      maxUnmoved: j.maxUnmoved ?? 20_000,
-      recentKeys: j.recentKeys ?? 50_000,
+      maxUnmoved: j?.maxUnmoved ?? 20_000,
+      recentKeys: j?.recentKeys ?? 50_000,
     };
   }
 
@@ -86,6 +103,17 @@ export class WebhookIntake {
     if (!this.journaled) throw new Error("a journaled delivery handed to an intake without a journal");
     this.o.metrics?.webhooksReceived.inc({ source: entry.source, outcome: "accepted" });
     this.journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+  }
+
+  /**
+   * Deliveries the door thread stored on Postgres (leased to this replica) and acknowledged: processed
+   * as the main thread's own group commit's are, not stored again.
+   */
+  adoptStored(entries: readonly StoredEntry[]): void {
+    for (const e of entries) {
+      this.o.metrics?.webhooksReceived.inc({ source: e.source, outcome: "accepted" });
+      this.processor.submit(e.source, e.parsed);
+    }
   }
 
   /** Counts a webhook the door thread answered without handing it over (a duplicate, a refusal). */

@@ -14,6 +14,8 @@ import { sendJson } from "../../src/http/router.ts";
 import { testIntake } from "../support/test-intake.ts";
 import { reusedDatabases } from "../support/reused-databases.ts";
 import { eventually } from "../support/eventually.ts";
+import { freshPostgres } from "../support/databases.ts";
+import type { StoredEntry } from "../../src/webhooks/door-postgres.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const body = (name: string) => JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] });
@@ -121,6 +123,114 @@ describe("the webhook door's thread", () => {
     // Every entry in the store: the door thread's journal removed its files.
     expect(readdirSync(dir)).toEqual([]);
   }, 120_000);
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  it.skipIf(!pgUrl)(
+    "on Postgres: stores a webhook in the deliveries table itself (leased to this replica's processing) before its 2xx, hands it to the main thread, which processes it without storing it, answers a redelivery as a duplicate; until its own connections are open, and while the store is down, the main thread answers",
+    async () => {
+      const db = await freshPostgres(pgUrl!);
+      cleanup.push(() => db.close());
+      const { name } = (await db.query<{ name: string }>("SELECT current_database() AS name"))[0]!;
+      const url = new URL(pgUrl!);
+      url.pathname = `/${name}`;
+      const seen: string[] = [];
+      const intake = testIntake({
+        store: createStore(db),
+        databaseUrl: url.toString(),
+        handlers: {
+          async ingest(d) {
+            seen.push(...d.alerts.map((a) => a.name));
+            return NONE;
+          },
+        },
+      });
+      const routes = webhookRoutes(intake);
+      let passedOn = 0;
+      const upstream = createServer((req, res) => {
+        passedOn++;
+        void routes.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: "not_found" }));
+      });
+      await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+      cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
+      const handed: StoredEntry[] = [];
+      const journaledEntries: string[] = [];
+      const outcomes: string[] = [];
+      const deaths: Error[] = [];
+      const door: DoorWorker = await DoorWorker.start({
+        port: 0,
+        host: "127.0.0.1",
+        upstreamPort: (upstream.address() as AddressInfo).port,
+        logger: silentLogger,
+        onEntry: (e) => journaledEntries.push(e.deliveryId),
+        onStored: (entries) => {
+          handed.push(...entries);
+          intake.adoptStored(entries);
+          door.settled(entries.length);
+        },
+        onCount: (_source, outcome) => outcomes.push(outcome),
+        onDeath: (e) => deaths.push(e),
+      });
+      let stopped = false;
+      cleanup.push(async () => {
+        if (!stopped) await door.stop();
+      });
+      door.health(true);
+      const opening = intake.doorOpening()!;
+      expect(opening.sink).toMatchObject({ kind: "postgres", url: url.toString(), lease: { owner: intake.processor.owner } });
+      door.open(opening);
+      const base = `http://127.0.0.1:${door.port}`;
+      const post = (id: string, text: string) => fetch(`${base}/webhooks/generic`, { method: "POST", headers: headers(id), body: text });
+
+      // Until the thread's connections are open the main thread stores what comes; then the door does.
+      let n = 0;
+      await eventually(async () => {
+        const before = passedOn;
+        expect((await post(`early-${n++}`, body("Early"))).status).toBe(202);
+        return passedOn === before ? true : undefined;
+      }, "the door storing webhooks itself");
+
+      const first = await post("p-1", body("P1"));
+      // In the table the moment it is answered, stored leased (its first attempt counted; the lease
+      // itself may be cleared already: processing is quick).
+      const rows = await db.query<{ attempts: number }>("SELECT attempts FROM webhook_deliveries WHERE delivery_id = 'p-1'");
+      expect(first.status).toBe(202);
+      expect(await first.json()).toMatchObject({ ok: true, status: "accepted", deliveryId: "p-1" });
+      expect(rows).toEqual([{ attempts: 1 }]);
+      const again = await post("p-1", body("P1"));
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ status: "duplicate", deliveryId: "p-1" });
+      // Many at once: one group commit or a few, each delivery stored and handed over once.
+      const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`b-${i}`, body(`B${i}`))));
+      expect(burst.map((r) => r.status)).toEqual(burst.map(() => 202));
+      const passedBefore = passedOn;
+      await eventually(async () => (handed.some((e) => e.deliveryId === "b-39") && outcomes.includes("duplicate") ? true : undefined), "the burst handed over, the duplicate counted");
+      expect(passedOn).toBe(passedBefore);
+      expect(handed.filter((e) => e.deliveryId === "p-1")).toHaveLength(1);
+      expect(journaledEntries).toEqual([]);
+
+      // The store reported down by the main thread: webhooks go to it, whose intake answers them.
+      door.health(false);
+      await eventually(async () => {
+        const before = passedOn;
+        await post(`down-${n++}`, body("Down"));
+        return passedOn > before ? true : undefined;
+      }, "the door passing webhooks to the main thread while the store is down");
+      door.health(true);
+
+      await eventually(async () => (seen.includes("P1") && seen.includes("B39") ? true : undefined), "the stored deliveries processed");
+      await door.quiesce();
+      await intake.drain();
+      const all = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries");
+      expect(all.filter((r) => !r.processed)).toEqual([]);
+      expect(all.filter((r) => r.delivery_id.startsWith("b-"))).toHaveLength(40);
+      expect(seen.filter((x) => x === "P1")).toEqual(["P1"]);
+      await intake.stop();
+      await door.stop();
+      stopped = true;
+      expect(deaths).toEqual([]);
+    },
+    120_000,
+  );
+
   it("a thread that ends without being stopped is reported as a death (the process ends for its supervisor); a stop is not", async () => {
     const upstream = createServer((_req, res) => sendJson(res, 404, { error: "not_found" }));
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));

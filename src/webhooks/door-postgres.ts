@@ -1,0 +1,68 @@
+import type { ParsedDelivery } from "../ingest/types.ts";
+import type { StoreHealth } from "../store/health.ts";
+import { openPostgresDb } from "../store/pg-db.ts";
+import { DeliveryRepo } from "../store/repos/deliveries.ts";
+import type { JsonText } from "../store/rows.ts";
+import { DeliveryGroupCommit, type GroupLog } from "./group-commit.ts";
+
+/** What the door thread needs to store deliveries on Postgres itself (see PostgresDoorSink). */
+export interface PostgresDoorOpening {
+  /** DATABASE_URL: the thread opens a small pool of its own on it. */
+  url: string;
+  /** The main thread's processing lease (DeliveryProcessor's owner and lease time): the rows are stored leased to it. */
+  lease: { owner: string; ms: number };
+}
+
+/** A delivery the door thread stored, handed to the main thread for processing (it is not stored again). */
+export interface StoredEntry {
+  source: string;
+  deliveryId: string;
+  parsed: ParsedDelivery;
+}
+
+/**
+ * The door thread's durable sink on Postgres, where durability is the database, not a local file (a
+ * replica's disk dies with it): deliveries are group-committed into webhook_deliveries over the
+ * thread's own connections — every delivery that arrived while the previous insert was in flight goes
+ * into the next one statement — with the same lease and duplicate detection (the delivery's unique
+ * key) as the main thread's group commit, so a redelivery is a duplicate and any replica recovers a
+ * dead one's leased rows. `committed` hears of each group's new deliveries before any of them is
+ * answered.
+ */
+export class PostgresDoorSink {
+  private readonly close_: () => Promise<void>;
+  private readonly health: StoreHealth;
+  private readonly group: DeliveryGroupCommit<StoredEntry & { body: JsonText }>;
+
+  private constructor(o: { health: StoreHealth; close: () => Promise<void>; group: DeliveryGroupCommit<StoredEntry & { body: JsonText }> }) {
+    this.health = o.health;
+    this.close_ = o.close;
+    this.group = o.group;
+  }
+
+  static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[]) => void }): Promise<PostgresDoorSink> {
+    // Two connections: the group in flight, and the health probe (or a group while a probe runs).
+    const db = await openPostgresDb(o.url, { max: 2 });
+    const group = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({
+      deliveries: new DeliveryRepo(db),
+      lease: () => o.lease,
+      logger: o.logger,
+      committed: (rows) => o.committed(rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed }))),
+    });
+    return new PostgresDoorSink({ health: db.health, close: () => db.close(), group });
+  }
+
+  /** Whether the database answers this thread's connections. */
+  up(): boolean {
+    return this.health.up();
+  }
+
+  /** Stores a delivery with its group; true once committed new, false for a redelivery. */
+  record(entry: StoredEntry & { body: JsonText }): Promise<boolean> {
+    return this.group.record(entry);
+  }
+
+  close(): Promise<void> {
+    return this.close_();
+  }
+}
