@@ -123,10 +123,11 @@ export async function startAisre(
     if (doorThread) server.listen(0, "127.0.0.1", resolve);
     else server.listen(config.port, config.host, resolve);
   });
+  const phases = options.phases ?? {};
+  const phase = (name: string) => (phases[name] = Math.round(process.uptime() * 1000));
   let door: DoorWorker | undefined;
-  if (doorThread) {
-    try {
-      door = await DoorWorker.start({
+  const doorStarting = doorThread
+    ? DoorWorker.start({
         port: config.port,
         host: config.host,
         upstreamPort: (server.address() as AddressInfo).port,
@@ -143,18 +144,27 @@ export async function startAisre(
           process.nextTick(() => {
             throw e;
           }),
-      });
+      }).then((d) => {
+        phase("listening");
+        return (door = d);
+      })
+    : undefined;
+  doorStarting?.catch(() => undefined); // awaited below
+  /** The door thread, listening (or why it could not); the server closed when it could not. */
+  const doorUp = async (): Promise<DoorWorker | undefined> => {
+    try {
+      return await doorStarting;
     } catch (e) {
       server.close();
       throw e;
     }
-  }
-  const botPort = door?.port ?? (server.address() as AddressInfo).port;
+  };
+  // The bot's URL (the sandbox delivers to it). With a configured port it is known before the door
+  // thread listens: the sandbox starts on this thread while the door thread loads its modules (this
+  // thread only waited for it). With port 0 the door's port is known once it listens.
+  const botPort = doorThread ? (config.port !== 0 ? config.port : (await doorUp())!.port) : (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${botPort}`;
-
-  const phases = options.phases ?? {};
-  const phase = (name: string) => (phases[name] = Math.round(process.uptime() * 1000));
-  phase("listening");
+  if (!doorThread) phase("listening");
   // The database opens while the sandbox starts.
   const db = options.db ?? openServiceDb(config, logger);
   void db.then(
@@ -215,13 +225,17 @@ export async function startAisre(
       }
       phase("sandbox");
     }
+    await doorUp();
     if (oauth && !oauth.clientId) throw new Error("SLACK_OAUTH: OAuth installs need the sandbox started with the product (not a shared sandbox at AISRE_SANDBOX_URL)");
     // The simulated cluster's namespace is the default target of remediations (local or shared sandbox).
     const endpoints = sandbox ? { url: sandbox.url, kubeconfigPath: sandbox.sim?.kubeconfigPath, namespace: sandbox.sim?.namespace } : remote ? { url: remote.url, kubeconfigPath: remote.kubeconfigPath, namespace: remote.kubeconfigPath ? SIM_NAMESPACE : undefined } : undefined;
     services = await buildServices(config, { logger, presenters: blockKitPresenters, slack: oauth ? { oauth: true, apiUrl: slackApiUrl } : { token: botToken!, apiUrl: slackApiUrl }, db, sandbox: endpoints, clock: sandbox?.sim?.clock ?? remote?.clock, warmUpLater: true });
   } catch (e) {
     server.close();
-    await door?.stop();
+    await doorStarting?.then(
+      (d) => d.stop(),
+      () => undefined,
+    );
     await sandbox?.close();
     await remote?.close();
     if (!services) await db.then((d) => d.close()).catch(() => undefined);

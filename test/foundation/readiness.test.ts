@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { startAisre } from "../../handlers/app.ts";
 import { loadConfig } from "../../src/config.ts";
-import { silentLogger } from "../../src/log.ts";
+import { createLogger, silentLogger } from "../../src/log.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openDb } from "../../src/store/open.ts";
 import { eventually } from "../support/eventually.ts";
@@ -73,6 +75,31 @@ describe("readiness at start", () => {
       );
     }
   }, 300_000);
+
+  it("with a configured port the sandbox starts while the door thread comes up; a door that cannot listen fails the start and the sandbox is closed", async () => {
+    // The public port is taken: the door thread loads its modules, then cannot listen.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const sandboxPort = await freePort();
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", format: "json", destination: { write: (l: string) => lines.push(l) } });
+    const config = loadConfig({ PORT: String(port), SANDBOX_PORT: String(sandboxPort), HOST: "127.0.0.1", AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-taken-")), LOG_LEVEL: "info" });
+    try {
+      await expect(startAisre(config, { logger, db: openDb({ dataDir: "memory" }) })).rejects.toThrow();
+      // The sandbox did not wait for the door thread to listen…
+      expect(lines.some((l) => l.includes("sandbox Slack workspace is up"))).toBe(true);
+      // …and went with the failed start: its port is free again.
+      const again = createServer();
+      await new Promise<void>((resolve, reject) => {
+        again.once("error", reject);
+        again.listen(sandboxPort, "127.0.0.1", resolve);
+      });
+      await new Promise((r) => again.close(r));
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  }, 120_000);
 });
 
 /**
