@@ -7,13 +7,20 @@ interface PlanNode {
   "Actual Loops"?: number;
   "Rows Removed by Filter"?: number;
   "Rows Removed by Index Recheck"?: number;
+  "Rows Removed by Join Filter"?: number;
   Plans?: PlanNode[];
 }
+
+/** The key under which rowsReadBy counts the row pairs joins compared and dropped (not a table). */
+export const JOIN_FILTER = "(pairs dropped by join filters)";
 
 /** Rows each table's scans returned or threw away (filters, rechecks), summed over their loops. */
 function rowsRead(node: PlanNode, out: Map<string, number>): Map<string, number> {
   const table = node["Relation Name"];
   if (table) out.set(table, (out.get(table) ?? 0) + ((node["Actual Rows"] ?? 0) + (node["Rows Removed by Filter"] ?? 0) + (node["Rows Removed by Index Recheck"] ?? 0)) * (node["Actual Loops"] ?? 1));
+  // Pairs a join looked at and dropped (a nested loop comparing every row of one side with every row of the other).
+  const joined = node["Rows Removed by Join Filter"];
+  if (joined) out.set(JOIN_FILTER, (out.get(JOIN_FILTER) ?? 0) + joined * (node["Actual Loops"] ?? 1));
   for (const child of node.Plans ?? []) rowsRead(child, out);
   return out;
 }
