@@ -104,6 +104,8 @@ export class DeliveryProcessor {
   private readonly spilled: string[] = [];
   /** Deliveries were left in the store since the last claim began: the backlog is not known drained. */
   private leftSinceClaim = false;
+  /** Told each time a batch is done (see settle). */
+  private readonly settled: Array<() => void> = [];
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
@@ -231,9 +233,24 @@ export class DeliveryProcessor {
           this.lease.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
           this.inFlight--;
         }
+        this.settle();
       }
     } finally {
       this.working = false;
+      this.settle();
+    }
+  }
+
+  private settle(): void {
+    for (const told of this.settled.splice(0)) told();
+  }
+
+  /** Resolves once at most `n` deliveries are queued or being processed. */
+  private async inFlightAtMost(n: number): Promise<void> {
+    while (this.inFlight > n) {
+      // Nothing will settle them while no batch is under way (queued during a claim not yet worked): as drain does.
+      if (!this.working && !this.gathering) return;
+      await new Promise<void>((r) => this.settled.push(r));
     }
   }
 
@@ -293,11 +310,16 @@ export class DeliveryProcessor {
     }
   }
 
-  /** One pass of the recovery loop: a page claimed and processed, the backlog gauges now and then. */
+  /**
+   * One pass of the recovery loop: a page claimed and queued, the backlog gauges now and then. It
+   * returns once no more than a page is in flight, so while a backlog drains the next pass claims
+   * and parses the next page while this one is decided (the claim and the parsing were otherwise a
+   * pause between batches); memory holds at most two pages of it.
+   */
   private async recoverPass(): Promise<number> {
     await this.releaseSpilled();
     const claimed = await this.claimPage();
-    await this.drain();
+    await this.inFlightAtMost(claimed === this.o.pageSize ? this.o.pageSize : 0);
     // Caught up: nothing more in the store, and nothing left there since the claim.
     if (this.spilling && claimed < this.o.pageSize && this.spilled.length === 0 && !this.leftSinceClaim) {
       this.spilling = false;

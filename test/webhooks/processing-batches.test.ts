@@ -93,3 +93,45 @@ describe("the processing queue's cap", () => {
     }
   }, 120_000);
 });
+
+describe("draining a backlog in the store", () => {
+  it("claims and parses the next page while a page is being decided, then processes every delivery once, in arrival order", async () => {
+    const db = await databases.open();
+    const store = createStore(db);
+    try {
+      const seen: string[][] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      const intake = testIntake({
+        store,
+        processing: { gatherMs: 0, pageSize: 3, batchSize: 3, pollMs: 50 },
+        handlers: {
+          async ingest(d) {
+            seen.push(d.alerts.map((a) => a.name));
+            if (seen.length === 1) await held;
+            return NONE;
+          },
+        },
+      });
+      const p = intake.processor;
+      // A backlog left in the store (unleased, as the door leaves it when processing is behind).
+      for (let n = 1; n <= 7; n++) {
+        const d = delivery(n);
+        await store.deliveries.record("generic", d.deliveryId, { headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] }), receivedAt: new Date().toISOString() });
+      }
+      p.start();
+      for (let i = 0; i < 400 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // The first page is being decided (held); the second is claimed from the store and waits in memory.
+      for (let i = 0; i < 400 && p.queued < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(p.queued).toBe(3);
+      expect(seen).toEqual([["Storm1", "Storm2", "Storm3"]]);
+      release();
+      for (let i = 0; i < 400 && (await store.deliveries.backlog()).pending > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      await p.stop();
+      expect((await store.deliveries.backlog()).pending).toBe(0);
+      expect(seen.flat()).toEqual(["Storm1", "Storm2", "Storm3", "Storm4", "Storm5", "Storm6", "Storm7"]);
+    } finally {
+      await db.close();
+    }
+  }, 120_000);
+});
