@@ -35,7 +35,7 @@ export const name = "backlog: the product's CPU ms per processed delivery with N
  *
  * BACKLOG_CASES (default 1000:100,10000:100,50000:100,1000:3000,100@50,3000@50); BACKLOG_MEASURE
  * (2000); BACKLOG_SECONDS (40); BACKLOG_PROFILE=1: a CPU profile of the product's main thread over
- * the window, its top frames.
+ * the window, its top frames; BACKLOG_CPU_PROF=<dir>: whole-run profiles of every thread there.
  */
 const CASES = (process.env.BACKLOG_CASES ?? "1000:100,10000:100,50000:100,1000:3000,100@50,3000@50").split(",").map((c) => {
   const [k, r] = c.split("@").map(Number);
@@ -49,6 +49,8 @@ const MEASURE = Number(process.env.BACKLOG_MEASURE ?? 2000);
 const WARM = Number(process.env.BACKLOG_WARM ?? 300);
 const SECONDS = Number(process.env.BACKLOG_SECONDS ?? 40);
 const PROFILE = process.env.BACKLOG_PROFILE === "1";
+/** BACKLOG_CPU_PROF=<dir>: every thread of the product (and the sandbox's process) writes a V8 CPU profile there on exit, the whole run. */
+const CPU_PROF = process.env.BACKLOG_CPU_PROF;
 const SERVICES = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
 
 function body(i: number, run: string): string {
@@ -109,7 +111,7 @@ export async function run(): Promise<Record<string, string | number>> {
     const run = `bl${Date.now()}`;
     // The backlog falls from N + MEASURE to N while measured; at a rate, only the warm-up waits.
     const dataDir = await prepare(rate ? WARM : pending + WARM + MEASURE, perIncident, run);
-    const product = await startProduct({ AISRE_DATA_DIR: dataDir, AISRE_SANDBOX_PROCESS: "true", AISRE_PROFILE_CPU: PROFILE ? "1" : "0", ...(process.env.AISRE_SYNC_FILE ? { AISRE_SYNC_FILE: process.env.AISRE_SYNC_FILE } : {}) });
+    const product = await startProduct({ AISRE_DATA_DIR: dataDir, AISRE_SANDBOX_PROCESS: "true", AISRE_PROFILE_CPU: PROFILE ? "1" : "0", ...(process.env.AISRE_SYNC_FILE ? { AISRE_SYNC_FILE: process.env.AISRE_SYNC_FILE } : {}), ...(CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF}` } : {}) });
     const pid = product.child.pid ?? 0;
     try {
       const waitFor = async (n: number) => {
