@@ -136,7 +136,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     // Refused (401, 400, …): the main thread checks it again and answers, logs and counts it as it always did.
     return forward(req, res, body);
   }
-  if (pgSink) return store(d, pgSink, source, parsed, { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt }, res);
+  if (d.postgres && pgSink) return store(d, pgSink, source, parsed, { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt }, res);
   const journal = d.journal!;
   const key = `${source.name}\n${parsed.deliveryId}`;
   const first = writing.get(key);
