@@ -209,6 +209,14 @@ export class OutboxSender {
         payload[field] = root.ts;
       }
     }
+    // A post is marked in flight first: if this replica dies before recording the answer, whoever
+    // sends next looks for it in the channel instead of posting it twice. One not in doubt is marked
+    // while its incident is read for the metadata: one wait for the store, not two (in a storm each
+    // statement waits for the processing transaction in progress on the embedded store's one
+    // connection). In doubt, it is looked for first, then marked.
+    const ambiguous = item.method === "chat.postMessage" && isAmbiguous(item.lastError);
+    const marking = item.method === "chat.postMessage" && !ambiguous ? this.store.outbox.markInFlight(item.id) : undefined;
+    marking?.catch(() => undefined); // awaited below
     if (incidentId && payload.metadata === undefined && (item.method === "chat.postMessage" || item.method === "chat.update")) {
       const incident = await this.store.incidents.get(incidentId);
       if (incident) payload.metadata = incidentMetadata(incident, item.method === "chat.postMessage" && meta.record?.purpose === "root");
@@ -216,7 +224,7 @@ export class OutboxSender {
     if (item.method === "chat.postMessage") {
       payload.metadata = tagWithOutboxId(payload.metadata, item.id);
       // The last attempt may have posted even though no answer came back: look before posting again.
-      if (isAmbiguous(item.lastError)) {
+      if (ambiguous) {
         const found = await this.findPosted(channel.id, payload, item);
         if (found === "unknown") return this.failed(item, { code: "lookup_failed", transient: true });
         if (found) {
@@ -226,11 +234,9 @@ export class OutboxSender {
         }
       }
     }
-    // A post is marked in flight first: if this replica dies before recording the answer, whoever
-    // sends next looks for it in the channel instead of posting it twice.
     // One cancelled since it was read (an action card withdrawn before it went out) is not posted.
     if (item.method === "chat.postMessage") {
-      if (!(await this.store.outbox.markInFlight(item.id))) return;
+      if (!(await (marking ?? this.store.outbox.markInFlight(item.id)))) return;
     }
     // An edit that coalesces (the card's) has its key freed first, so an edit queued while this one
     // is made is sent after it, not lost; one replaced since it was read goes next time as it is now.
