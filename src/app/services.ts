@@ -200,9 +200,9 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
     databaseUrl: db.driver === "postgres" ? config.databaseUrl : undefined,
     handlers: {
       // Alerts are grouped on the topology: a delivery accepted before it is in place waits for it.
-      ingest: async (d) => {
+      ingest: async (d, alsoInTransaction) => {
         await warmUp();
-        return incidents.ingest(d);
+        return incidents.ingest(d, alsoInTransaction);
       },
       external: (events, source) => sync.handleExternal(events, source),
       async confirmSubscription(url) {

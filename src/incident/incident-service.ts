@@ -180,12 +180,14 @@ export class IncidentService {
     };
   }
 
-  async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }): Promise<IngestResult> {
+  /** Decides a delivery's alerts and changes; `alsoInTransaction` runs in the transaction that writes them (see DeliveryHandlers). */
+  async ingest(delivery: { alerts: Alert[]; changes: ChangeEvent[] }, alsoInTransaction?: (tx: Store) => Promise<void>): Promise<IngestResult> {
     const result: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
     const notify: Array<() => void> = [];
     await this.serial(async (s) => {
       if (delivery.alerts.length) await this.ingestAlerts(s, delivery.alerts, result, notify);
       for (const change of delivery.changes) result.changesAttached += await this.ingestChange(s, change, notify);
+      await alsoInTransaction?.(s);
     });
     for (const n of notify) n();
     this.o.outbox?.poke();

@@ -261,8 +261,14 @@ export class DeliveryProcessor {
   private async processBatch(batch: Queued[]): Promise<void> {
     const [only] = batch;
     if (only && batch.length === 1) return this.process(only.sourceName, only.parsed, only.attempts);
+    const keys = batch.map((b) => keyOf(b.sourceName, b.parsed.deliveryId));
+    // Marked processed in the transaction that writes what they decided, when the handler runs it there.
+    let marked = false;
     try {
-      await this.o.handlers.ingest({ alerts: batch.flatMap((b) => b.parsed.alerts), changes: batch.flatMap((b) => b.parsed.changes) });
+      await this.o.handlers.ingest({ alerts: batch.flatMap((b) => b.parsed.alerts), changes: batch.flatMap((b) => b.parsed.changes) }, async (tx) => {
+        await tx.deliveries.markProcessedMany(keys);
+        marked = true;
+      });
     } catch (e) {
       if (isConnectionError(e)) {
         this.o.logger.warn({ deliveries: batch.length, error: e instanceof Error ? e.message : String(e) }, "deliveries interrupted by a database outage; they stay pending");
@@ -272,7 +278,7 @@ export class DeliveryProcessor {
       for (const b of batch) await this.process(b.sourceName, b.parsed, b.attempts).catch((one: unknown) => this.o.logger.error({ err: one, source: b.sourceName, deliveryId: b.parsed.deliveryId }, "delivery left pending; it will be claimed again"));
       return;
     }
-    await this.o.store.deliveries.markProcessedMany(batch.map((b) => keyOf(b.sourceName, b.parsed.deliveryId)));
+    if (!marked) await this.o.store.deliveries.markProcessedMany(keys);
     this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "processed" }, batch.length);
   }
 
@@ -375,9 +381,17 @@ export class DeliveryProcessor {
   }
 
   private async process(sourceName: string, parsed: ParsedDelivery, attempts: number): Promise<void> {
+    // Marked processed with its alerts' writes when nothing follows them (as a batch is).
+    let marked = false;
+    const markWith = parsed.externalEvents?.length
+      ? undefined
+      : async (tx: Store) => {
+          await tx.deliveries.markProcessed(sourceName, parsed.deliveryId);
+          marked = true;
+        };
     try {
       if (parsed.confirmUrl) await this.o.handlers.confirmSubscription?.(parsed.confirmUrl);
-      if (parsed.alerts.length || parsed.changes.length) await this.o.handlers.ingest({ alerts: parsed.alerts, changes: parsed.changes });
+      if (parsed.alerts.length || parsed.changes.length) await this.o.handlers.ingest({ alerts: parsed.alerts, changes: parsed.changes }, markWith);
       if (parsed.externalEvents?.length) await this.o.handlers.external?.(parsed.externalEvents, sourceName);
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
@@ -393,7 +407,7 @@ export class DeliveryProcessor {
       await this.o.store.deliveries.retryLater(sourceName, parsed.deliveryId, delay, error);
       return;
     }
-    await this.o.store.deliveries.markProcessed(sourceName, parsed.deliveryId);
+    if (!marked) await this.o.store.deliveries.markProcessed(sourceName, parsed.deliveryId);
     this.o.metrics?.webhookDeliveryOutcomes.inc({ outcome: "processed" });
   }
 

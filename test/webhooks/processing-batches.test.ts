@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { IngestResult } from "../../src/incident/incident-service.ts";
 import { parseDelivery } from "../../src/ingest/registry.ts";
 import { generic } from "../../src/ingest/sources/generic.ts";
+import { EMPTY_TOPOLOGY } from "../../src/domain/topology.ts";
+import type { Db } from "../../src/store/db.ts";
 import { createStore } from "../../src/store/store.ts";
+import { incidentServiceOnMemory } from "../support/incident-service.ts";
 import { reusedDatabases } from "../support/reused-databases.ts";
 import { testIntake } from "../support/test-intake.ts";
 
@@ -132,6 +135,48 @@ describe("draining a backlog in the store", () => {
       expect(seen.flat()).toEqual(["Storm1", "Storm2", "Storm3", "Storm4", "Storm5", "Storm6", "Storm7"]);
     } finally {
       await db.close();
+    }
+  }, 120_000);
+});
+
+describe("a batch's outcome", () => {
+  it("marks the batch's deliveries processed in the transaction that writes their alerts", async () => {
+    const raw = await databases.open();
+    // Which transaction (a number; none outside one) each statement ran in.
+    const ran: Array<{ sql: string; tx?: number }> = [];
+    let txs = 0;
+    const watched = (d: Db, tx?: number): Db => ({
+      driver: d.driver,
+      health: d.health,
+      query: (sql, params) => {
+        ran.push({ sql, tx });
+        return d.query(sql, params);
+      },
+      exec: (sql) => d.exec(sql),
+      transaction: (fn) => (tx === undefined ? d.transaction((t) => fn(watched(t, ++txs))) : d.transaction((t) => fn(watched(t, tx)))),
+      tryAdvisoryLock: (key, onLost) => d.tryAdvisoryLock(key, onLost),
+      close: () => d.close(),
+    });
+    const { store, incidents } = await incidentServiceOnMemory(
+      EMPTY_TOPOLOGY,
+      () => Date.now(),
+      async () => watched(raw),
+    );
+    try {
+      const intake = testIntake({ store, processing: { gatherMs: 0, pollMs: 50 }, handlers: { ingest: (d, also) => incidents.ingest(d, also) } });
+      const p = intake.processor;
+      for (let n = 1; n <= 4; n++) {
+        const d = delivery(n);
+        await store.deliveries.record("generic", d.deliveryId, { headers: { "content-type": "application/json" }, body: JSON.stringify({ alerts: [{ name: `Storm${n}`, status: "firing", severity: "warning", service: "checkout", summary: `storm ${n}`, fingerprint: `fp-${n}` }] }), receivedAt: new Date().toISOString() });
+      }
+      expect(await p.recoverAll()).toBe(4);
+      expect((await store.deliveries.backlog()).pending).toBe(0);
+      const alerts = ran.find((r) => r.sql.includes("INSERT INTO alerts"));
+      const marked = ran.filter((r) => /UPDATE webhook_deliveries d SET processed_at/.test(r.sql));
+      expect(alerts?.tx).toBeDefined();
+      expect(marked.map((m) => m.tx)).toEqual([alerts?.tx]);
+    } finally {
+      await raw.close();
     }
   }, 120_000);
 });
