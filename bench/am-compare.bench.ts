@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
 import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
-import { childrenOf, cpuSeconds, mainThreadCpuSeconds, stopChild } from "./support/product.ts";
+import { childrenOf, cpuSeconds, mainThreadCpuSeconds, stopChild, threadCpuSeconds } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 
 export const name = "am-compare: single-alert deliveries/s, aisre vs Alertmanager (same load generator, same machine)";
@@ -95,6 +95,10 @@ interface AisreRun extends LoadResult {
   cpuDuringLoad: number;
   /** Of those, its main thread's (the HTTP door, and processing unless it runs elsewhere). */
   mainCpuDuringLoad: number;
+  /** GET /readyz (a store round trip) every 250 ms during the load: milliseconds, sorted. */
+  roundTrips: number[];
+  /** CPU seconds during the load by thread: the main thread, each worker thread (oldest first: the webhook door's comes first on PGlite), the rest. */
+  threadsDuringLoad: Array<[string, number]>;
   processedDuringLoad: number;
   backlogAtEnd: number;
   drainSeconds: number;
@@ -138,9 +142,15 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
     const before = await metrics();
     const cpu0 = cpuSeconds(child.pid!);
     const main0 = mainThreadCpuSeconds(child.pid!);
+    const threads0 = threadCpuSeconds(child.pid!);
+    // Beside the load, not part of it: a round trip through the store every 250 ms (GET /readyz asks
+    // the database), as a Slack click's statements wait behind processing's.
+    const probe = storeRoundTrips(`${base}/readyz`);
     const load = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`ai${Date.now()}`), { clients: CLIENTS, seconds: SECONDS });
+    const roundTrips = await probe.stop();
     const cpuDuringLoad = cpuSeconds(child.pid!) - cpu0;
     const mainCpuDuringLoad = mainThreadCpuSeconds(child.pid!) - main0;
+    const threadsDuringLoad = byThread(child.pid!, threads0, threadCpuSeconds(child.pid!));
     const atEnd = await metrics();
     const rss = rssMiB(child.pid!);
     const sandboxRss = childrenOf(child.pid!).map(rssMiB);
@@ -151,10 +161,61 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       m = await metrics();
     }
     await stop(child); // writes the CPU profile when asked for one
-    return { ...load, readyMs, warmMs, cpuDuringLoad, mainCpuDuringLoad, processedDuringLoad: atEnd.processed - before.processed, backlogAtEnd: atEnd.accepted - atEnd.processed, drainSeconds: (performance.now() - t0) / 1000, rssMiB: rss, sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product" };
+    return {
+      ...load,
+      roundTrips,
+      readyMs,
+      warmMs,
+      cpuDuringLoad,
+      mainCpuDuringLoad,
+      threadsDuringLoad,
+      processedDuringLoad: atEnd.processed - before.processed,
+      backlogAtEnd: atEnd.accepted - atEnd.processed,
+      drainSeconds: (performance.now() - t0) / 1000,
+      rssMiB: rss,
+      sandboxRssMiB: sandboxRss.length ? sandboxRss.join("+") : "in the product",
+    };
   } finally {
     await stop(child);
   }
+}
+
+/** GETs `url` every 250 ms (one at a time) until stopped; resolves with the latencies, sorted. */
+function storeRoundTrips(url: string): { stop(): Promise<number[]> } {
+  const times: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await fetch(url).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
+      times.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return times.sort((a, b) => a - b);
+    },
+  };
+}
+
+/** CPU seconds between two snapshots: the main thread, each worker thread by age, the other threads summed by name (libuv-worker: the file system's writes; V8Worker: the garbage collector's and compiler's helpers). */
+function byThread(pid: number, before: Map<number, { name: string; s: number }>, after: Map<number, { name: string; s: number }>): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  const rest = new Map<string, number>();
+  let workers = 0;
+  for (const [tid, t] of [...after].sort((a, b) => a[0] - b[0])) {
+    const s = t.s - (before.get(tid)?.s ?? 0);
+    if (tid === pid) out.unshift(["main", s]);
+    else if (t.name === "WorkerThread") out.push([`worker #${++workers}`, s]);
+    else rest.set(t.name, (rest.get(t.name) ?? 0) + s);
+  }
+  return [...out, ...[...rest].sort((a, b) => b[1] - a[1])];
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n) : "n/a");
@@ -181,6 +242,9 @@ export async function run(): Promise<Record<string, string | number>> {
     // (all its threads; processing of what was acknowledged is partly in it, so read it with the line above).
     out[`aisre ${label} product CPU s during the load; ms per acknowledged delivery`] = `${r.cpuDuringLoad.toFixed(1)}; ${((1000 * r.cpuDuringLoad) / Math.max(1, r.ok)).toFixed(2)}`;
     out[`aisre ${label} main thread CPU ms per acknowledged delivery`] = ((1000 * r.mainCpuDuringLoad) / Math.max(1, r.ok)).toFixed(2);
+    out[`aisre ${label} CPU ms per acknowledged delivery by thread`] = r.threadsDuringLoad.map(([name, s]) => `${name} ${((1000 * s) / Math.max(1, r.ok)).toFixed(3)}`).join(", ");
+    const rt = r.roundTrips;
+    out[`aisre ${label} store round trip during the load (GET /readyz every 250 ms) p50 / max ms`] = rt.length ? `${rt[Math.floor(rt.length / 2)]!.toFixed(1)} / ${rt.at(-1)!.toFixed(1)} (${rt.length})` : "n/a";
     out[`aisre ${label} backlog at end of load`] = r.backlogAtEnd;
     out[`aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
     out[`aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;
