@@ -132,12 +132,12 @@ export async function startAisre(
         host: config.host,
         upstreamPort: (server.address() as AddressInfo).port,
         logger,
-        onEntry: (e) => services?.intake.adopt(e, door!),
+        onEntries: (entries) => services?.intake.adopt(entries, door!),
         onStored: (entries) => {
           services?.intake.adoptStored(entries);
           door!.settled(entries.length);
         },
-        onCount: (source, outcome) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }) : services?.intake.countAnswered(source, outcome)),
+        onCount: (source, outcome, n) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }, n) : services?.intake.countAnswered(source, outcome, n)),
         // Without its door the process takes no webhook: like an uncaught exception, it ends (the
         // process guard logs it and exits non-zero) for its supervisor to restart it with the journal.
         onDeath: (e) =>

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { parentPort, workerData } from "node:worker_threads";
-import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 import { BodyTooLargeError, readBody, refuseTooLarge, sendJson } from "../http/router.ts";
 import { getSource, receiveDelivery } from "../ingest/registry.ts";
 import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/types.ts";
@@ -8,6 +8,8 @@ import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
 import { DoorJournal, type DoorJournalOptions } from "./door-journal.ts";
 import type { PostgresDoorOpening, PostgresDoorSink, StoredEntry } from "./door-postgres.ts";
+import type { DoorEntry } from "./door-worker.ts";
+import { Handover, type HandoverBatch } from "./handover.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import type { StoredDeliveryBody } from "./types.ts";
 
@@ -41,10 +43,9 @@ export type ToDoor =
 /** To the main thread. */
 export type FromDoor =
   | { t: "listening"; port: number }
-  | { t: "entry"; source: string; deliveryId: string; body: string; parsed: ParsedDelivery; seq: number }
+  | ({ t: "batch" } & HandoverBatch<DoorEntry>)
   /** Deliveries the door stored on Postgres (one group commit's): processed, not stored again. */
   | { t: "stored"; entries: StoredEntry[] }
-  | { t: "count"; source: string; outcome: string }
   | { t: "log"; level: "warn" | "error"; msg: string; data: Record<string, unknown> }
   | { t: "quiet" }
   | { t: "stopped" };
@@ -61,7 +62,13 @@ interface Door {
 
 const port = parentPort!;
 const { upstreamPort, listenPort, host } = workerData as { upstreamPort: number; listenPort: number; host: string };
-const post = (m: FromDoor) => port.postMessage(m);
+/** Entries and counts, gathered: one message for the deliveries of a journal group (see Handover). */
+const handover = new Handover<DoorEntry>((b) => port.postMessage({ t: "batch", entries: b.entries, counts: b.counts } satisfies FromDoor));
+/** Any other message, after what is gathered. */
+const post = (m: FromDoor) => {
+  handover.flush();
+  port.postMessage(m);
+};
 // Idle connections to the main thread's server are closed here first (its keep-alive timeout is longer,
 // see handlers/app.ts), so a request is never sent on one it is closing.
 const upstream = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
@@ -106,6 +113,19 @@ function forward(req: IncomingMessage, res: ServerResponse, body?: Buffer, retri
   else req.pipe(out);
 }
 
+let isoAt = Number.NaN;
+let iso = "";
+
+/** The clock's time as ISO 8601 (isoNow), made once per millisecond: deliveries arrive many to the millisecond in a storm. */
+function receivedNow(clock: Clock): string {
+  const now = clock.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    iso = new Date(now).toISOString();
+  }
+  return iso;
+}
+
 async function waitForRoom(d: Door): Promise<void> {
   while (unsettled >= d.maxUnmoved) {
     if (!room) {
@@ -128,7 +148,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   // The main thread answers what the door does not: the store down (503), a NUL character (the store's
   // own answer); on Postgres, what comes while the door's own connections are not open or down (it stores it itself).
   if (!up || body.includes(0) || (d.postgres && !pgSink?.up())) return forward(req, res, body);
-  const receivedAt = isoNow(d.clock);
+  const receivedAt = receivedNow(d.clock);
   let parsed: ParsedDelivery;
   try {
     parsed = await receiveDelivery(source, { headers: req.headers, body, receivedAt }, d.secrets);
@@ -147,13 +167,9 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
       () => true,
     );
     if (failed) return forward(req, res, body);
-    post({ t: "count", source: source.name, outcome: "duplicate" });
-    return reply(res, duplicate(parsed.deliveryId));
+    return answerDuplicate(res, source, parsed);
   }
-  if (recent?.has(key)) {
-    post({ t: "count", source: source.name, outcome: "duplicate" });
-    return reply(res, duplicate(parsed.deliveryId));
-  }
+  if (recent?.has(key)) return answerDuplicate(res, source, parsed);
   await waitForRoom(d);
   const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
   const text = JsonText.of(stored);
@@ -163,7 +179,7 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   try {
     seq = await written;
   } catch (e) {
-    post({ t: "count", source: source.name, outcome: "store_unavailable" });
+    handover.count(source.name, "store_unavailable");
     post({ t: "log", level: "error", msg: "webhook not journaled; answered 503", data: { error: e instanceof Error ? e.message : String(e), source: source.name, deliveryId: parsed.deliveryId } });
     return reply(res, storeUnavailable(e instanceof Error ? e.message : String(e)));
   } finally {
@@ -171,9 +187,14 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   }
   recent?.add(key);
   unsettled++;
-  // Handed over before the answer: the main thread hears of every delivery this door acknowledged.
-  post({ t: "entry", source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq });
-  reply(res, accepted(parsed));
+  // Handed over before the answer (with the others of its group): the main thread hears of every delivery this door acknowledged.
+  handover.entry({ source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq }, (posted) => (posted ? reply(res, accepted(parsed)) : sendJson(res, 500, { error: "internal" })));
+}
+
+/** A redelivery: counted (before the answer, with what is gathered), answered 200. */
+function answerDuplicate(res: ServerResponse, source: WebhookSource, parsed: ParsedDelivery): void {
+  handover.count(source.name, "duplicate");
+  handover.answer(() => reply(res, duplicate(parsed.deliveryId)));
 }
 
 /**
@@ -189,14 +210,11 @@ async function store(d: Door, sink: PostgresDoorSink, source: WebhookSource, par
     fresh = await sink.record({ source: source.name, deliveryId: parsed.deliveryId, parsed, body: JsonText.of(body) });
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    post({ t: "count", source: source.name, outcome: "store_unavailable" });
+    handover.count(source.name, "store_unavailable");
     post({ t: "log", level: "error", msg: "webhook not stored; answered 503", data: { error, source: source.name, deliveryId: parsed.deliveryId } });
     return reply(res, storeUnavailable(error));
   }
-  if (!fresh) {
-    post({ t: "count", source: source.name, outcome: "duplicate" });
-    return reply(res, duplicate(parsed.deliveryId));
-  }
+  if (!fresh) return answerDuplicate(res, source, parsed);
   reply(res, accepted(parsed));
 }
 
@@ -252,7 +270,7 @@ function sourceOf(req: IncomingMessage): WebhookSource | undefined {
 const server = http.createServer((req, res) => {
   const source = sourceOf(req);
   if (!source || !door) return forward(req, res);
-  post({ t: "count", source: "", outcome: "http" });
+  handover.count("", "http");
   answering++;
   answer(door, source, req, res)
     .catch((e: unknown) => {

@@ -37,10 +37,12 @@ export class DoorWorker {
     host: string;
     upstreamPort: number;
     logger: Logger;
-    onEntry: (e: DoorEntry) => void;
+    /** Deliveries the thread journaled and acknowledged, in the order it journaled them (a group at a time). */
+    onEntries: (entries: DoorEntry[]) => void;
     /** On Postgres: a group of deliveries the thread stored (leased to this replica) and acknowledged, to process. */
     onStored?: (entries: StoredEntry[]) => void;
-    onCount: (source: string, outcome: string) => void;
+    /** `n` webhooks of `source` with this outcome ("http": a webhook request, its source not yet known). */
+    onCount: (source: string, outcome: string, n: number) => void;
     /**
      * The thread ended without being stopped: nothing listens on the public port any more, and what
      * it journaled but had not handed over waits for the next start. The composition root ends the
@@ -57,12 +59,12 @@ export class DoorWorker {
         switch (m.t) {
           case "listening":
             return resolve(m.port);
-          case "entry":
-            return o.onEntry(m);
+          case "batch":
+            for (const [source, outcome, n] of m.counts) o.onCount(source, outcome, n);
+            if (m.entries.length > 0) o.onEntries(m.entries);
+            return;
           case "stored":
             return o.onStored?.(m.entries);
-          case "count":
-            return o.onCount(m.source, m.outcome);
           case "log":
             return o.logger[m.level](m.data, m.msg);
           case "quiet":

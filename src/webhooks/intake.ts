@@ -98,11 +98,22 @@ export class WebhookIntake {
     return this.o.clock.now() - systemClock.now();
   }
 
-  /** A delivery the door thread journaled and acknowledged: moved into the store and processed. */
-  adopt(entry: DoorEntry, remote: RemoteJournal): void {
-    if (!this.journaled) throw new Error("a journaled delivery handed to an intake without a journal");
-    this.o.metrics?.webhooksReceived.inc({ source: entry.source, outcome: "accepted" });
-    this.journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+  /** Deliveries the door thread journaled and acknowledged (a group of them): moved into the store and processed. */
+  adopt(entries: readonly DoorEntry[], remote: RemoteJournal): void {
+    const journaled = this.journaled;
+    if (!journaled) throw new Error("a journaled delivery handed to an intake without a journal");
+    let source = "";
+    let run = 0;
+    for (const entry of entries) {
+      if (entry.source !== source) {
+        if (run > 0) this.countAnswered(source, "accepted", run);
+        source = entry.source;
+        run = 0;
+      }
+      run++;
+      journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+    }
+    if (run > 0) this.countAnswered(source, "accepted", run);
   }
 
   /**
@@ -116,9 +127,9 @@ export class WebhookIntake {
     }
   }
 
-  /** Counts a webhook the door thread answered without handing it over (a duplicate, a refusal). */
-  countAnswered(source: string, outcome: string): void {
-    this.o.metrics?.webhooksReceived.inc({ source, outcome });
+  /** Counts `n` webhooks the door thread answered without handing them over (duplicates, refusals). */
+  countAnswered(source: string, outcome: string, n = 1): void {
+    this.o.metrics?.webhooksReceived.inc({ source, outcome }, n);
   }
 
   /** The body limit of a source this intake knows (undefined for an unknown one). */

@@ -64,7 +64,7 @@ describe("the webhook door's thread", () => {
       host: "127.0.0.1",
       upstreamPort: (upstream.address() as AddressInfo).port,
       logger: silentLogger,
-      onEntry: (e) => intake.adopt(e, door),
+      onEntries: (entries) => intake.adopt(entries, door),
       onCount: (_source, outcome) => outcomes.push(outcome),
       onDeath: (e) => deaths.push(e),
     });
@@ -160,7 +160,7 @@ describe("the webhook door's thread", () => {
         host: "127.0.0.1",
         upstreamPort: (upstream.address() as AddressInfo).port,
         logger: silentLogger,
-        onEntry: (e) => journaledEntries.push(e.deliveryId),
+        onEntries: (entries) => journaledEntries.push(...entries.map((e) => e.deliveryId)),
         onStored: (entries) => {
           handed.push(...entries);
           intake.adoptStored(entries);
@@ -235,7 +235,7 @@ describe("the webhook door's thread", () => {
     const upstream = createServer((_req, res) => sendJson(res, 404, { error: "not_found" }));
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
     cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
-    const start = (deaths: Error[]) => DoorWorker.start({ port: 0, host: "127.0.0.1", upstreamPort: (upstream.address() as AddressInfo).port, logger: silentLogger, onEntry: () => undefined, onCount: () => undefined, onDeath: (e) => deaths.push(e) });
+    const start = (deaths: Error[]) => DoorWorker.start({ port: 0, host: "127.0.0.1", upstreamPort: (upstream.address() as AddressInfo).port, logger: silentLogger, onEntries: () => undefined, onCount: () => undefined, onDeath: (e) => deaths.push(e) });
 
     const stoppedDeaths: Error[] = [];
     const stopped = await start(stoppedDeaths);
