@@ -143,7 +143,17 @@ function cleanStrings<T>(v: T): T {
   if (typeof v === "string") return cleanText(v) as T;
   if (Array.isArray(v)) return v.map(cleanStrings) as T;
   if (v && typeof v === "object" && cleaned.has(v)) return v;
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [cleanText(k), cleanStrings(x)])) as T;
+  if (v && typeof v === "object") {
+    // As Object.fromEntries(Object.entries(v).map(…)) made it, without its arrays (an alert, its labels: a storm's every delivery).
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) {
+      const key = cleanText(k);
+      const x = cleanStrings((v as Record<string, unknown>)[k]);
+      if (key === "__proto__") Object.defineProperty(out, key, { value: x, enumerable: true, writable: true, configurable: true });
+      else out[key] = x;
+    }
+    return out as T;
+  }
   return v;
 }
 

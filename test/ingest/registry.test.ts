@@ -4,6 +4,7 @@ import { fieldName, PayloadTooLargeError, SignatureError, WebhookParseError } fr
 import { loadConfig } from "../../src/config.ts";
 import { getSource, receiveDelivery, SOURCE_NAMES, SOURCES, secretSpecs, webhookSources } from "../../src/ingest/registry.ts";
 import { sourceSecrets } from "../../src/webhooks/secrets.ts";
+import type { ParsedDelivery } from "../../src/ingest/types.ts";
 import { checkAlert, cleanDelivery, redeliveryKey, tagsInText, workloadOfPod } from "../../src/ingest/normalize.ts";
 import { toIso } from "../../src/ingest/util.ts";
 import { fixture, hmacHex, req } from "./helpers.ts";
@@ -88,6 +89,16 @@ describe("ingest helpers", () => {
     expect(out.alerts[0]).toBe(checked);
     expect(out.alerts[1]).toEqual(checked);
     expect(out.deliveryId).toBe("d");
+  });
+
+  it('cleans an object\'s keys and values into a plain object of the same keys, a "__proto__" key an own property like any other', () => {
+    const extra = JSON.parse('{"b\\u0000":"x\\u0000","__proto__":{"polluted":"y\\u0000"},"a":["z"]}') as unknown;
+    const out = cleanDelivery({ deliveryId: "d", alerts: [], changes: [], extra } as unknown as ParsedDelivery, Buffer.from("{}")) as unknown as { extra: Record<string, unknown> };
+    expect(Object.getPrototypeOf(out.extra)).toBe(Object.prototype);
+    expect(Object.keys(out.extra)).toEqual(["b", "__proto__", "a"]);
+    expect(Object.getOwnPropertyDescriptor(out.extra, "__proto__")?.value).toEqual({ polluted: "y" });
+    expect(out.extra.b).toBe("x");
+    expect((out.extra as { polluted?: unknown }).polluted).toBeUndefined();
   });
 
   it("builds the redelivery key from fingerprint, state and times", () => {
