@@ -14,7 +14,8 @@ if (major < 24) {
 enableCompileCache();
 const { ConfigError, enableCompileCacheForAllThreads, loadConfig, processEnv } = await import("../src/config.ts");
 const { createLogger } = await import("../src/log.ts");
-const { openServiceDbAtStart } = await import("../src/store/open.ts");
+const { openServiceDb } = await import("../src/store/open.ts");
+const { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } = await import("../src/store/pglite-prepare.ts");
 
 let config;
 try {
@@ -48,9 +49,19 @@ const phases: Record<string, number> = {};
 const phase = (name: string) => (phases[name] = Math.round(process.uptime() * 1000));
 // The database opens before the rest of the product loads (imported only now, so that the two
 // overlap: the embedded database's worker starts here, at once, and compiles PGlite's WebAssembly
-// and opens it on another core while this thread loads the modules). A first start's embedded
-// database is made by the same worker, from the migrated template when there is one.
-const db = openServiceDbAtStart(config, logger, { prepared: () => phase("store-prepared") });
+// and opens it on another core while this thread loads the modules). A first start makes the
+// embedded database on another core, from the migrated template when there is one.
+const storeLogger = logger.child({ component: "store" });
+const configured = config;
+const embeddedDir = embeddedDbDir(configured.dataDir);
+const openNow = !!configured.databaseUrl || embeddedDbExists(embeddedDir);
+if (openNow && !configured.databaseUrl) phase("store-prepared");
+const db = openNow
+  ? openServiceDb(configured, logger)
+  : prepareEmbeddedDb(embeddedDir, storeLogger).then(() => {
+      phase("store-prepared");
+      return openServiceDb(configured, logger);
+    });
 db.catch(() => undefined); // awaited, and its failure reported, by startAisre
 const { startAisre } = await import("./app.ts");
 phase("modules");

@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { openPgliteDb } from "./pglite-db.ts";
-import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "./pglite-prepare.ts";
-import { embeddedTemplateFile } from "./pglite-template.ts";
+import { embeddedDbDir, embeddedDbExists } from "./pglite-prepare.ts";
 import { backoffMs } from "../domain/backoff.ts";
 
 export interface OpenOptions {
@@ -17,22 +15,14 @@ export interface OpenOptions {
   waitForDatabaseMs?: number;
   /** The embedded database in a worker thread (the service's: its statements never stop the HTTP door). */
   worker?: boolean;
-  /**
-   * With `worker`: a migrated template (see pglite-template.ts) that a data folder holding no
-   * database yet is made from, its files extracted by the worker while it compiles PGlite's
-   * WebAssembly (one step, not a copy and then an open).
-   */
-  template?: string;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDb(options: OpenOptions): Promise<Db> {
   const pgliteDir = options.dataDir === "memory" ? "memory" : embeddedDbDir(options.dataDir);
   // PGlite's first start creates its database cluster: the longest step of a first `npm start`.
-  const fresh = !options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir);
-  const fromTemplate = fresh && options.worker && options.template ? options.template : undefined;
-  if (fresh) options.logger?.info({ dir: pgliteDir, ...(fromTemplate ? { template: fromTemplate } : {}) }, fromTemplate ? "first start: the embedded database is made from the migrated template" : "first start: creating the embedded database (a few seconds, once)");
-  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir, { worker: options.worker, ...(fromTemplate ? { freshFrom: fromTemplate } : {}) });
+  if (!options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir)) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
+  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir, { worker: options.worker });
   try {
     await migrate(db);
   } catch (e) {
@@ -69,38 +59,6 @@ const DATABASE_START_WAIT_MS = 10 * 60_000;
  * trying (the HTTP server answers 503 meanwhile). The entry point starts it before it loads the rest
  * of the product, so PGlite's WebAssembly compiles while the modules load.
  */
-export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger, options: { template?: string } = {}): Promise<Db> {
-  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS, worker: true, ...options });
-}
-
-/**
- * The service's database as the product starts (handlers/main.ts, before the product's modules
- * load). An existing one (or Postgres) opens at once. A first start's embedded database is made
- * from the migrated template by the store's own worker, which extracts its files while PGlite's
- * WebAssembly compiles, and then opens it: one step on another core (a worker of its own copying
- * the template, then the store's worker starting, took one after the other). Without a template,
- * or when it cannot be used (extraction refuses it and leaves no folder), the database is created
- * (prepareEmbeddedDb) and then opened. `prepared`: told when the data folder holds the database
- * before it opens (an existing one, or one just created), for the start-up phases.
- */
-export function openServiceDbAtStart(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger, options: { template?: string; prepared?: () => void } = {}): Promise<Db> {
-  const dir = embeddedDbDir(config.dataDir);
-  if (config.databaseUrl) return openServiceDb(config, logger);
-  if (embeddedDbExists(dir)) {
-    options.prepared?.();
-    return openServiceDb(config, logger);
-  }
-  const storeLogger = logger.child({ component: "store" });
-  const prepareThenOpen = () =>
-    prepareEmbeddedDb(dir, storeLogger, options.template ? { template: options.template } : {}).then(() => {
-      options.prepared?.();
-      return openServiceDb(config, logger);
-    });
-  const template = options.template ?? embeddedTemplateFile();
-  if (!existsSync(template)) return prepareThenOpen();
-  return openServiceDb(config, logger, { template }).catch((e: unknown) => {
-    if (embeddedDbExists(dir)) throw e;
-    storeLogger.warn({ err: e, template }, "could not make the embedded database from the template; creating it");
-    return prepareThenOpen();
-  });
+export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS, worker: true });
 }

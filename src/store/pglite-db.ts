@@ -153,16 +153,15 @@ async function productTemplate(file: string | undefined): Promise<Blob | undefin
  * The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory).
  * `worker`: in a worker thread (a data folder only; see pglite-worker.ts) — the service's database,
  * so that statements never stop its HTTP door. `template`: the product template a database in
- * memory starts from (default: node_modules/.cache's). `freshFrom` (with `worker`): the template a
- * folder holding no database yet is made from, extracted by the worker. `vacuumMs`: the busy tables' vacuum period
+ * memory starts from (default: node_modules/.cache's). `vacuumMs`: the busy tables' vacuum period
  * (Infinity: never, for a test that vacuums by hand).
  */
-export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean; template?: string; freshFrom?: string; vacuumMs?: number } = {}): Promise<Db> {
+export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean; template?: string; vacuumMs?: number } = {}): Promise<Db> {
   const vacuumMs = options.vacuumMs ?? EMBEDDED_VACUUM_MS;
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
   // The worker starts before this function first awaits (the product's start: see pglite-worker.ts).
-  if (options.worker && dataDir !== "memory") return vacuumedEvery(await openPgliteInWorker(dataDir, { extraStartParams: EMBEDDED_START_PARAMS }, fresh ? (options.freshFrom ?? templatePath) : undefined), vacuumMs);
+  if (options.worker && dataDir !== "memory") return vacuumedEvery(await openPgliteInWorker(dataDir, { extraStartParams: EMBEDDED_START_PARAMS }, fresh ? templatePath : undefined), vacuumMs);
   const PGlite = await pglite();
   const startParams = [...PGlite.defaultStartParams, ...EMBEDDED_START_PARAMS];
   const loadDataDir = fresh ? freshTemplate() : undefined;

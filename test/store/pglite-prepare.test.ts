@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { loadMigrations, migrate, migrationsCurrent } from "../../src/store/migrate.ts";
-import { openDb, openServiceDbAtStart } from "../../src/store/open.ts";
+import { openDb } from "../../src/store/open.ts";
 import { dumpMigratedDatabase, openPgliteDb, startFreshDatabasesFrom } from "../../src/store/pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "../../src/store/pglite-prepare.ts";
 import { embeddedTemplateFile, extractTemplate, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
@@ -142,57 +142,4 @@ describe("prepareEmbeddedDb", () => {
       startFreshDatabasesFrom(template);
     }
   });
-
-  it("at the product's start, the store's worker makes a fresh data folder from the template itself and opens it (no copy by a worker of its own first)", async () => {
-    const template = join(root, "start-marked.tar");
-    expect(
-      await writeTemplate(
-        template,
-        await dumpMigratedDatabase(async (db) => {
-          await migrate(db);
-          await db.exec("CREATE TABLE start_marker (x int); INSERT INTO start_marker VALUES (7)");
-        }),
-      ),
-    ).toBe(true);
-    const { lines, logger } = capture();
-    const dataDir = join(root, "start-fresh");
-    let prepared = 0;
-    const db = await openServiceDbAtStart({ dataDir }, logger, { template, prepared: () => prepared++ });
-    try {
-      expect(await db.query<{ x: number }>("SELECT x FROM start_marker")).toEqual([{ x: 7 }]);
-      expect(await migrationsCurrent(db)).toBe(true);
-    } finally {
-      await db.close();
-    }
-    expect(lines.filter((l) => l.includes("made from the migrated template"))).toHaveLength(1);
-    // prepareEmbeddedDb (its own worker's copy) had no part in it.
-    expect(lines.filter((l) => l.includes("copied from the migrated template") || l.includes("first start: creating"))).toEqual([]);
-    expect(prepared).toBe(0);
-    // The next start finds the database: told at once, opened as it is.
-    const again = await openServiceDbAtStart({ dataDir }, logger, { template, prepared: () => prepared++ });
-    expect(prepared).toBe(1);
-    try {
-      expect(await again.query<{ x: number }>("SELECT x FROM start_marker")).toEqual([{ x: 7 }]);
-    } finally {
-      await again.close();
-    }
-  }, 120_000);
-
-  it("at the product's start, a template the store's worker cannot use leaves the database to be created, then opened", async () => {
-    const template = join(root, "start-bad.tar");
-    writeFileSync(template, "not a tar file");
-    const { lines, logger } = capture();
-    const dataDir = join(root, "start-bad");
-    let prepared = 0;
-    const db = await openServiceDbAtStart({ dataDir }, logger, { template, prepared: () => prepared++ });
-    try {
-      expect(await migrationsCurrent(db)).toBe(true);
-    } finally {
-      await db.close();
-    }
-    expect(lines.filter((l) => l.includes("could not make the embedded database from the template"))).toHaveLength(1);
-    expect(lines.filter((l) => l.includes("first start: creating"))).not.toEqual([]);
-    expect(prepared).toBe(1);
-    expect(embeddedDbExists(embeddedDbDir(dataDir))).toBe(true);
-  }, 180_000);
 });
