@@ -3,10 +3,13 @@ import { backoffMs } from "../domain/backoff.ts";
 import type { Logger } from "../log.ts";
 import type { IncidentEventRow } from "../store/repos/incident-events.ts";
 import type { Store } from "../store/store.ts";
-import { COALESCED_EVENT_KINDS, type DurableEventSink, type DurableIncidentEvent } from "./incident-events.ts";
+import { COALESCED_EVENT_KINDS, HandleLater, type DurableEventContext, type DurableEventSink, type DurableIncidentEvent } from "./incident-events.ts";
 
-/** Handles one event; an object it returns is kept as the event's outcome (for whoever waits for it). */
-export type DurableHandler = (event: DurableIncidentEvent) => Promise<unknown>;
+/**
+ * Handles one event; an object it returns is kept as the event's outcome (for whoever waits for it),
+ * except a HandleLater, which puts the event off (see there).
+ */
+export type DurableHandler = (event: DurableIncidentEvent, context: DurableEventContext) => Promise<unknown>;
 
 export interface RelayOptions {
   /** How long a claim holds before another replica may take the event (renewed while held). */
@@ -109,10 +112,20 @@ export class IncidentEventRelay implements DurableEventSink {
     const handler = this.handlers.get(row.consumer);
     if (!handler) return this.o.store.incidentEvents.retryLater(row.id, this.o.pollMs, "no consumer in this replica");
     // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
-    if (COALESCED_EVENT_KINDS.includes(row.kind) && (await this.o.store.incidentEvents.hasLater(row, [...COALESCED_EVENT_KINDS]))) return this.o.store.incidentEvents.done(row.id);
+    let waiting = false;
+    if (COALESCED_EVENT_KINDS.includes(row.kind)) {
+      const later = await this.o.store.incidentEvents.later(row, [...COALESCED_EVENT_KINDS]);
+      if (later.ofKinds) return this.o.store.incidentEvents.done(row.id);
+      waiting = later.any;
+    }
     let result: unknown;
     try {
-      result = await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent);
+      result = await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent, { waiting });
+      if (result instanceof HandleLater) {
+        // Something appended since the look above waits behind it: handled again at once (then with `waiting`).
+        if (!(await this.o.store.incidentEvents.defer(row.id, result.inMs))) await this.o.store.incidentEvents.retryLater(row.id, 0, "a later event waits");
+        return;
+      }
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       if (row.attempts >= this.o.maxAttempts) {

@@ -53,6 +53,26 @@ export const COALESCED_EVENT_KINDS: readonly string[] = ["alerts", "changes"];
 /** How long such an event waits for more of its kind to fold into it before it is handled. */
 export const COALESCE_EVENTS_MS = 1000;
 
+/**
+ * What a consumer's handler may return to have the event handled again later instead of now: the
+ * event stays in the store (any replica takes it when it is due), its attempts start over, and later
+ * events of the coalesced kinds fold into it while it waits. The relay does not wait when a later
+ * event of the incident already waits for the consumer (it is handled again at once, then with
+ * `waiting`), so a status change is never held up behind it.
+ */
+export class HandleLater {
+  readonly inMs: number;
+  constructor(inMs: number) {
+    this.inMs = Math.max(0, inMs);
+  }
+}
+
+/** What the relay tells a handler beside the event. */
+export interface DurableEventContext {
+  /** A later event of the same incident waits for this consumer: do not put this one off. */
+  waiting: boolean;
+}
+
 /** Where the incident service writes durable events: who consumes them, and a nudge after commit. */
 export interface DurableEventSink {
   consumers(): string[];

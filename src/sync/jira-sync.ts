@@ -14,7 +14,9 @@ import type { People } from "./people.ts";
 import type { SyncPresenter } from "./presenter.ts";
 import { isRetryable, withRetry, type RetryOptions } from "./retry.ts";
 import type { DurableIncidentEvent } from "../incident/incident-events.ts";
-import type { JiraSyncSettings } from "./sync-config.ts";
+import { JIRA_TIMELINE_EVERY_MS, type JiraSyncSettings } from "./sync-config.ts";
+import { HandleLater, type DurableEventContext } from "../incident/incident-events.ts";
+import { systemClock, type Clock } from "../domain/clock.ts";
 import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
 import type { IncidentEventMap } from "../incident/incident-events.ts";
 import { currentTitle } from "../incident/lookup.ts";
@@ -39,6 +41,8 @@ export type JiraLinkState = {
   cursor?: number;
   /** The leading hypothesis last commented. */
   lastCause?: string;
+  /** When alerts or changes last refreshed the timeline field (Clock ms): paces the next refresh. */
+  timelineAt?: number;
 };
 
 /** Remediation outcomes worth a Jira comment (recommendations and approvals are not). */
@@ -62,11 +66,15 @@ export interface JiraSyncOptions {
   timelineDebounceMs?: number;
   /** Durable incident events (the product's): handled by any replica under a lease, not in-process. */
   relay?: DurableEvents;
+  /** The time that paces the timeline field's refreshes (default the wall clock). */
+  clock?: Clock;
+  /** At most one timeline refresh per this long while alerts keep coming (default JIRA_TIMELINE_EVERY_MS). */
+  timelineEveryMs?: number;
 }
 
 /** Where durable incident events come from (the incident event relay). */
 export interface DurableEvents {
-  subscribe(consumer: string, handler: (event: DurableIncidentEvent) => Promise<unknown>): () => void;
+  subscribe(consumer: string, handler: (event: DurableIncidentEvent, context: DurableEventContext) => Promise<unknown>): () => void;
   /** Handles what is due soon (after an event was appended outside an incident change, its caller waiting for it). */
   runSoon?(): void;
 }
@@ -105,7 +113,7 @@ export class JiraSync {
   start(): void {
     this.queue.start();
     if (this.o.relay) {
-      this.listeners.push(this.o.relay.subscribe("jira", (event) => this.serial.run(event.incident.id, () => this.onDurable(event))));
+      this.listeners.push(this.o.relay.subscribe("jira", (event, context) => this.serial.run(event.incident.id, () => this.onDurable(event, context))));
     } else this.listenInProcess();
     const every = this.o.pollMs ?? 2_000;
     this.poller = setInterval(() => {
@@ -119,10 +127,11 @@ export class JiraSync {
 
   /**
    * One durable incident event (any replica, in order per incident; a failure is retried by the
-   * relay). Alerts and changes refresh the timeline field now: the relay skips an event when a later
-   * one of the incident is already waiting, and the write queue debounces the writes.
+   * relay). Alerts and changes refresh the timeline field at most once per `timelineEveryMs` (the
+   * relay skips an event when a later one of the kind is already waiting, and keeps one put off in
+   * the store, where later ones fold into it); the write queue debounces the writes.
    */
-  private async onDurable(event: DurableIncidentEvent): Promise<void> {
+  private async onDurable(event: DurableIncidentEvent, context?: DurableEventContext): Promise<HandleLater | void> {
     switch (event.kind) {
       case "opened":
         return this.onOpened(event.incident, true);
@@ -134,8 +143,25 @@ export class JiraSync {
         return this.onHeadline(event.incident.id);
       case "alerts":
       case "changes":
-        return this.refreshTimeline(event.incident.id);
+        return this.pacedTimeline(event.incident.id, context?.waiting === true);
     }
+  }
+
+  /**
+   * Refreshes the timeline field unless alerts or changes refreshed it less than `timelineEveryMs`
+   * ago: then the event is put off until that much has passed (latest state wins: the refresh reads
+   * the incident as it is then). The last refresh's time lives in the link, so a replica that takes
+   * over paces the same. Not put off when another event of the incident waits behind it.
+   */
+  private async pacedTimeline(incidentId: string, waiting: boolean): Promise<HandleLater | void> {
+    const link = await this.o.store.links.get(incidentId, "jira");
+    if (!link) return;
+    const every = this.o.timelineEveryMs ?? JIRA_TIMELINE_EVERY_MS;
+    const now = (this.o.clock ?? systemClock).now();
+    const at = Number((link.synced as JiraLinkState).timelineAt ?? Number.NaN);
+    if (!waiting && now >= at && now - at < every) return new HandleLater(at + every - now);
+    await this.refreshTimeline(incidentId);
+    await this.o.store.links.mergeSynced(incidentId, "jira", { timelineAt: now } satisfies JiraLinkState);
   }
 
   /** Without a relay (unit tests of the sync alone): the incident service's in-process events. */

@@ -113,6 +113,14 @@ export const syncFileSchema = z.strictObject({
 
 export type SyncFile = z.infer<typeof syncFileSchema>;
 
+/**
+ * How often, at most, alerts and other incident changes refresh a ticket's "Incident timeline" field
+ * while they keep coming (a storm): the field is built from the incident's key timeline entries (a
+ * store read of ~25 ms on the embedded database), and Jira's writes are batched over 10 s anyway.
+ * Status and severity changes (the resolve among them) still refresh it at once.
+ */
+export const JIRA_TIMELINE_EVERY_MS = 10_000;
+
 export interface JiraSyncSettings {
   enabled: boolean;
   ticketFor: Severity[];

@@ -60,11 +60,13 @@ export class SyncService {
     retry?: RetryOptions;
     pollMs?: number;
     timelineDebounceMs?: number;
+    /** At most one Jira timeline field refresh per this long while alerts keep coming (default JIRA_TIMELINE_EVERY_MS). */
+    jiraTimelineEveryMs?: number;
     /** Renders the paging card (Block Kit from blocks/paging.ts; plain text without it). */
     presenter?: SyncPresenter;
     /** Renders the postmortem message (Block Kit from blocks/postmortem.ts; plain text without it). */
     postmortemPresenter?: PostmortemPresenter;
-    /** The system's time for postmortems (the simulation's in the sandbox); default the store's. */
+    /** The system's time for postmortems and the Jira timeline field's pacing (the simulation's in the sandbox). */
     clock: Clock;
     /** Measures requests over an incident, for the postmortem's error budget. */
     requests?: RequestCountsPort;
@@ -80,7 +82,23 @@ export class SyncService {
     this.kept = new KeptMessages({ store: o.store, outbox: o.outbox, defaultChannel: o.defaultChannel, logger: o.logger });
     const presenter = () => this.presenter;
     if (o.jiraPort && o.settings.jira.enabled) {
-      this.jira = new JiraSync({ port: o.jiraPort, store: o.store, incidents: o.incidents, settings: o.settings.jira, logger: o.logger, echo: this.echo, people: this.people, presenter, schedule: o.jiraSchedule, retry: o.retry, pollMs: o.pollMs, timelineDebounceMs: o.timelineDebounceMs, relay: o.relay });
+      this.jira = new JiraSync({
+        port: o.jiraPort,
+        store: o.store,
+        incidents: o.incidents,
+        settings: o.settings.jira,
+        logger: o.logger,
+        echo: this.echo,
+        people: this.people,
+        presenter,
+        schedule: o.jiraSchedule,
+        retry: o.retry,
+        pollMs: o.pollMs,
+        timelineDebounceMs: o.timelineDebounceMs,
+        relay: o.relay,
+        clock: o.clock,
+        timelineEveryMs: o.jiraTimelineEveryMs,
+      });
     }
     if (o.pagerDutyPort && o.settings.pagerduty.enabled) {
       this.pagerduty = new PagerDutySync({ port: o.pagerDutyPort, store: o.store, incidents: o.incidents, settings: o.settings.pagerduty, logger: o.logger, echo: this.echo, people: this.people, kept: this.kept, presenter, retry: o.retry, relay: o.relay });

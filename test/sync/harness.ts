@@ -110,7 +110,7 @@ export interface SyncHarness {
  * `db`: the replica's database handle (by default an embedded one of its own, closed with the
  * harness); a test that kills the replica passes its own (test/support/dying-db.ts).
  */
-export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db; postmortemClock?: Clock; requests?: RequestCountsPort } = {}): Promise<SyncHarness> {
+export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions; narrator?: PostmortemNarrator; jiraSettings?: boolean; postmortemPresenter?: PostmortemPresenter; db?: Db; postmortemClock?: Clock; requests?: RequestCountsPort; clock?: Clock; jiraTimelineEveryMs?: number } = {}): Promise<SyncHarness> {
   const db = o.db ?? (await openDb({ dataDir: "memory" }));
   const store = createStore(db);
   const slack = new PeopleSlack();
@@ -129,7 +129,7 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
   const pd = counting<PagerDutyPort>(createPdjsAdapter(pagerDutyAdapterOptions({ mode: "sandbox" }, sandbox.url)));
   const kb: KbEntry[] = [];
   sync = new SyncService({
-    clock: o.postmortemClock ?? systemClock,
+    clock: o.clock ?? o.postmortemClock ?? systemClock,
     store,
     incidents,
     outbox,
@@ -151,6 +151,8 @@ export async function syncHarness(o: { file?: unknown; jira?: JiraSandboxOptions
     retry: { baseMs: 20, maxMs: 200 },
     pollMs: 50,
     timelineDebounceMs: 30,
+    // Unpaced unless a test asks (the pacing's own test uses a fake clock).
+    jiraTimelineEveryMs: o.jiraTimelineEveryMs ?? 0,
     presenter: blockKitSyncPresenter,
     postmortemPresenter: o.postmortemPresenter,
     relay,

@@ -118,6 +118,28 @@ export class IncidentEventRepo {
     return rows.length > 0;
   }
 
+  /** Whether later unfinished events wait for the same incident and consumer: of these kinds, and of any kind. */
+  async later(row: Pick<IncidentEventRow, "id" | "incidentId" | "consumer">, kinds: string[]): Promise<{ ofKinds: boolean; any: boolean }> {
+    const [r] = await this.db.query<{ of_kinds: boolean | null; n: number }>("SELECT bool_or(kind = ANY($4::text[])) AS of_kinds, count(*)::int AS n FROM incident_events WHERE done_at IS NULL AND incident_id = $1 AND consumer = $2 AND id > $3", [row.incidentId, row.consumer, row.id, kinds]);
+    return { ofKinds: r?.of_kinds === true, any: Number(r?.n ?? 0) > 0 };
+  }
+
+  /**
+   * Puts a claimed event off by `delayMs` as if it had not been taken yet (attempts 0, no lease, no
+   * error), so events of the coalesced kinds appended meanwhile fold into it; not when a later event of
+   * its incident and consumer already waits (false: the caller handles it now).
+   */
+  async defer(id: number, delayMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE incident_events e SET lease_owner = NULL, lease_until = NULL, attempts = 0, error = NULL, not_before = now() + ($2 || ' milliseconds')::interval
+        WHERE e.id = $1 AND e.done_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM incident_events l WHERE l.done_at IS NULL AND l.incident_id = e.incident_id AND l.consumer = e.consumer AND l.id > e.id)
+        RETURNING 1`,
+      [id, ms(delayMs)],
+    );
+    return rows.length > 0;
+  }
+
   /** Appends one event and returns its id (a write whose outcome the caller waits for). */
   async appendOne(row: { incidentId: string; consumer: string; kind: string; payload: Record<string, unknown> }): Promise<number> {
     const [r] = await this.db.query<{ id: number }>("INSERT INTO incident_events (incident_id, consumer, kind, payload) VALUES ($1, $2, $3, $4::jsonb) RETURNING id", [row.incidentId, row.consumer, row.kind, json(row.payload)]);
