@@ -6,9 +6,9 @@ import { getSource, receiveDelivery } from "../ingest/registry.ts";
 import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/types.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
-import { DoorJournal, type DoorJournalOptions } from "./door-journal.ts";
-import type { PostgresDoorOpening, PostgresDoorSink, StoredEntry } from "./door-postgres.ts";
-import type { DoorEntry } from "./door-worker.ts";
+import { DoorJournal } from "./door-journal.ts";
+import type { PostgresDoorSink } from "./door-postgres.ts";
+import type { DoorEntry, FromDoor, ToDoor } from "./door-messages.ts";
 import { Handover, type HandoverBatch } from "./handover.ts";
 import { RecentKeys } from "./recent-keys.ts";
 import type { StoredDeliveryBody } from "./types.ts";
@@ -25,30 +25,6 @@ import type { StoredDeliveryBody } from "./types.ts";
  * down, a body the journal must not take), goes to the main thread's server as it came, which answers
  * it as it always did.
  */
-
-/** Where the door makes a delivery durable before its 2xx, by the store's kind. */
-export type DoorSinkOpening = ({ kind: "journal"; dir: string } & DoorJournalOptions) | ({ kind: "postgres" } & PostgresDoorOpening);
-
-/** From the main thread. */
-export type ToDoor =
-  | { t: "open"; sink: DoorSinkOpening; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; maxUnmoved: number; recentKeys: number }
-  | { t: "shut" }
-  | { t: "health"; up: boolean }
-  | { t: "clock"; offsetMs: number }
-  | { t: "moved"; seq: number; n: number }
-  | { t: "settled"; n: number }
-  | { t: "quiesce" }
-  | { t: "stop" };
-
-/** To the main thread. */
-export type FromDoor =
-  | { t: "listening"; port: number }
-  | ({ t: "batch" } & HandoverBatch<DoorEntry>)
-  /** Deliveries the door stored on Postgres (one group commit's): processed, not stored again. */
-  | { t: "stored"; entries: StoredEntry[] }
-  | { t: "log"; level: "warn" | "error"; msg: string; data: Record<string, unknown> }
-  | { t: "quiet" }
-  | { t: "stopped" };
 
 interface Door {
   sources: Map<string, WebhookSource>;

@@ -1,20 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { ParsedDelivery } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
-import type { FromDoor, ToDoor } from "./door-thread.ts";
+import type { DoorEntry, DoorOpening, FromDoor, ToDoor } from "./door-messages.ts";
 import type { StoredEntry } from "./door-postgres.ts";
-
-/** A delivery the door thread journaled and acknowledged, handed to the main thread to move into the store. */
-export interface DoorEntry {
-  source: string;
-  deliveryId: string;
-  /** The stored body's JSON text (what the journal holds). */
-  body: string;
-  parsed: ParsedDelivery;
-  seq: number;
-}
-
-export type DoorOpening = Omit<Extract<ToDoor, { t: "open" }>, "t">;
 
 /**
  * The main thread's handle on the webhook door's thread (door-thread.ts): it listens on the public

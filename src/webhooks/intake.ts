@@ -9,7 +9,7 @@ import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.t
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { JournaledDoor, type JournaledDoorOptions, type RemoteJournal } from "./journaled-door.ts";
-import type { DoorEntry, DoorOpening } from "./door-worker.ts";
+import type { DoorEntry, DoorOpening } from "./door-messages.ts";
 import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
