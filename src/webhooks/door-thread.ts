@@ -7,7 +7,7 @@ import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/typ
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
 import { DoorJournal } from "./door-journal.ts";
-import type { PostgresDoorSink } from "./door-postgres.ts";
+import type { PostgresDoorOpening, PostgresDoorSink } from "./door-postgres.ts";
 import type { DoorEntry, FromDoor, ToDoor } from "./door-messages.ts";
 import { Handover, type HandoverBatch } from "./handover.ts";
 import { RecentKeys } from "./recent-keys.ts";
