@@ -106,7 +106,16 @@ describe("Jira and PagerDuty sync with postmortems, end to end", () => {
   it("the Escalate button on the paging card escalates the page to the next level", async () => {
     const paging = (await replies()).find((m) => text(m).includes(ACTION.pagingEscalate))!;
     const seen = await t.click("U_ALICE", channel, paging.ts, ACTION.pagingEscalate, incident.id);
-    expect(seen.map(text).join("\n")).toMatch(/Escalated: PagerDuty #\d+ \(level 2\)/);
+    // The answer is an ephemeral in the thread, to Alice. The click's watch settles once the bot is quiet
+    // for a second; on a loaded machine the digest's edit can settle it before the answer comes, so the
+    // thread as Alice sees it (ephemerals to her included) is read until it holds the answer.
+    const escalated = /Escalated: PagerDuty #\d+ \(level 2\)/;
+    if (!escalated.test(seen.map(text).join("\n")))
+      await eventually(async () => {
+        const r = await fetch(`${t.sandboxUrl}/sandbox/users/U_ALICE/channels/${channel}/threads/${rootTs}`);
+        const thread = (await r.json()) as { replies: SlackMessageShape[] };
+        return thread.replies.some((m) => escalated.test(text(m))) ? true : undefined;
+      }, "the escalation's answer to Alice");
     const p = await eventually(async () => {
       const x = await pd();
       return x?.assignees.some((a) => a.slackUserId === "U_CAROL") ? x : undefined;
