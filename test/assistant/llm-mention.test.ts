@@ -25,7 +25,7 @@ const loopRequests = () => fake.chats().filter((r) => Array.isArray(r.body.tools
 
 beforeAll(async () => {
   await fake.start();
-  t = await startTestAisre({ env: { OPENAI_API_KEY: "sk-test-not-a-real-key-000000000000", OPENAI_BASE_URL: fake.url, OPENAI_MODEL: "fake-model", AISRE_LLM_TIMEOUT_MS: "2000", AISRE_LLM_MAX_STEPS: "3" } });
+  t = await startTestAisre({ env: { OPENAI_API_KEY: "sk-test-not-a-real-key-000000000000", OPENAI_BASE_URL: fake.url, OPENAI_MODEL: "fake-model", AISRE_LLM_TIMEOUT_MS: "8000", AISRE_LLM_MAX_STEPS: "3" } });
   bot = t.aisre.sandbox!.workspace.botUserId;
   const sim = t.aisre.sandbox!.sim!;
   const store = t.aisre.services.store;
@@ -128,9 +128,9 @@ describe("@mentions answered by the LLM tool loop", () => {
   });
 
   it("falls back on a timeout and on a server error", async () => {
-    fake.script = [{ delayMs: 3500, then: { content: "too late" } }];
+    fake.script = [{ delayMs: 10_000, then: { content: "too late" } }];
     const slow = flat(await ask("who is on call?"));
-    expect(slow).toContain("The language model did not answer: no answer within 2 s");
+    expect(slow).toContain("The language model did not answer: no answer within 8 s");
     expect(slow).toContain("<@U_ALICE>");
     fake.script = [{ status: 500, error: "upstream exploded" }];
     const broken = flat(await ask("timeline so far"));
