@@ -12,6 +12,7 @@ import { DoorWorker } from "../../src/webhooks/door-worker.ts";
 import { webhookRoutes } from "../../src/webhooks/routes.ts";
 import { sendJson } from "../../src/http/router.ts";
 import { testIntake } from "../support/test-intake.ts";
+import type { WebhookIntake } from "../../src/webhooks/intake.ts";
 import { reusedDatabases } from "../support/reused-databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { freshPostgres } from "../support/databases.ts";
@@ -24,6 +25,24 @@ const journaled = (dir: string) => new Set(readdirSync(dir).flatMap((f) => readE
 
 describe("the webhook door's thread", () => {
   const cleanup: Array<() => Promise<void> | void> = [];
+
+  /**
+   * The main thread's server: the webhook routes (for what the door passes on, counted) and one
+   * other route (`/other`).
+   */
+  async function mainThreadServer(intake: WebhookIntake): Promise<{ port: number; passedOn: number }> {
+    const routes = webhookRoutes(intake);
+    const seen = { port: 0, passedOn: 0 };
+    const server = createServer((req, res) => {
+      if (req.url === "/other") return sendJson(res, 200, { answeredBy: "main" });
+      seen.passedOn++;
+      void routes.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: "not_found" }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanup.push(() => new Promise<void>((r) => server.close(() => r())));
+    seen.port = (server.address() as AddressInfo).port;
+    return seen;
+  }
   const databases = reusedDatabases();
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
@@ -48,21 +67,13 @@ describe("the webhook door's thread", () => {
       },
     });
     // The main thread's server: the webhook routes (for what the door passes on) and one other route.
-    const routes = webhookRoutes(intake);
-    let passedOn = 0;
-    const upstream = createServer((req, res) => {
-      if (req.url === "/other") return sendJson(res, 200, { answeredBy: "main" });
-      passedOn++;
-      void routes.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: "not_found" }));
-    });
-    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
-    cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
+    const upstream = await mainThreadServer(intake);
     const outcomes: string[] = [];
     const deaths: Error[] = [];
     const door: DoorWorker = await DoorWorker.start({
       port: 0,
       host: "127.0.0.1",
-      upstreamPort: (upstream.address() as AddressInfo).port,
+      upstreamPort: upstream.port,
       logger: silentLogger,
       onEntries: (entries) => intake.adopt(entries, door),
       onCount: (_source, outcome) => outcomes.push(outcome),
@@ -103,9 +114,9 @@ describe("the webhook door's thread", () => {
     door.health(false);
     let n = 0;
     await eventually(async () => {
-      const before = passedOn;
+      const before = upstream.passedOn;
       await post("/webhooks/generic", `down-${n++}`, body("Down"));
-      return passedOn > before ? true : undefined;
+      return upstream.passedOn > before ? true : undefined;
     }, "the door passing webhooks to the main thread while the store is down");
     door.health(true);
 
@@ -143,14 +154,7 @@ describe("the webhook door's thread", () => {
           },
         },
       });
-      const routes = webhookRoutes(intake);
-      let passedOn = 0;
-      const upstream = createServer((req, res) => {
-        passedOn++;
-        void routes.handle(req, res).then((handled) => handled || sendJson(res, 404, { error: "not_found" }));
-      });
-      await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
-      cleanup.push(() => new Promise<void>((r) => upstream.close(() => r())));
+      const upstream = await mainThreadServer(intake);
       const handed: StoredEntry[] = [];
       const journaledEntries: string[] = [];
       const outcomes: string[] = [];
@@ -158,7 +162,7 @@ describe("the webhook door's thread", () => {
       const door: DoorWorker = await DoorWorker.start({
         port: 0,
         host: "127.0.0.1",
-        upstreamPort: (upstream.address() as AddressInfo).port,
+        upstreamPort: upstream.port,
         logger: silentLogger,
         onEntries: (entries) => journaledEntries.push(...entries.map((e) => e.deliveryId)),
         onStored: (entries) => {
@@ -183,9 +187,9 @@ describe("the webhook door's thread", () => {
       // Until the thread's connections are open the main thread stores what comes; then the door does.
       let n = 0;
       await eventually(async () => {
-        const before = passedOn;
+        const before = upstream.passedOn;
         expect((await post(`early-${n++}`, body("Early"))).status).toBe(202);
-        return passedOn === before ? true : undefined;
+        return upstream.passedOn === before ? true : undefined;
       }, "the door storing webhooks itself");
 
       const first = await post("p-1", body("P1"));
@@ -201,18 +205,18 @@ describe("the webhook door's thread", () => {
       // Many at once: one group commit or a few, each delivery stored and handed over once.
       const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => post(`b-${i}`, body(`B${i}`))));
       expect(burst.map((r) => r.status)).toEqual(burst.map(() => 202));
-      const passedBefore = passedOn;
+      const passedBefore = upstream.passedOn;
       await eventually(async () => (handed.some((e) => e.deliveryId === "b-39") && outcomes.includes("duplicate") ? true : undefined), "the burst handed over, the duplicate counted");
-      expect(passedOn).toBe(passedBefore);
+      expect(upstream.passedOn).toBe(passedBefore);
       expect(handed.filter((e) => e.deliveryId === "p-1")).toHaveLength(1);
       expect(journaledEntries).toEqual([]);
 
       // The store reported down by the main thread: webhooks go to it, whose intake answers them.
       door.health(false);
       await eventually(async () => {
-        const before = passedOn;
+        const before = upstream.passedOn;
         await post(`down-${n++}`, body("Down"));
-        return passedOn > before ? true : undefined;
+        return upstream.passedOn > before ? true : undefined;
       }, "the door passing webhooks to the main thread while the store is down");
       door.health(true);
 
