@@ -102,6 +102,21 @@ export class WebhookIntake {
   adopt(entries: readonly DoorEntry[], remote: RemoteJournal): void {
     const journaled = this.journaled;
     if (!journaled) throw new Error("a journaled delivery handed to an intake without a journal");
+    this.countAccepted(entries);
+    for (const entry of entries) journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+  }
+
+  /**
+   * Deliveries the door thread stored on Postgres (leased to this replica) and acknowledged: processed
+   * as the main thread's own group commit's are, not stored again.
+   */
+  adoptStored(entries: readonly StoredEntry[]): void {
+    this.countAccepted(entries);
+    for (const e of entries) this.processor.submit(e.source, e.parsed);
+  }
+
+  /** The door thread's acknowledged deliveries, counted once per run of one source (a group is mostly one). */
+  private countAccepted(entries: readonly { source: string }[]): void {
     let source = "";
     let run = 0;
     for (const entry of entries) {
@@ -111,20 +126,8 @@ export class WebhookIntake {
         run = 0;
       }
       run++;
-      journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
     }
     if (run > 0) this.countAnswered(source, "accepted", run);
-  }
-
-  /**
-   * Deliveries the door thread stored on Postgres (leased to this replica) and acknowledged: processed
-   * as the main thread's own group commit's are, not stored again.
-   */
-  adoptStored(entries: readonly StoredEntry[]): void {
-    for (const e of entries) {
-      this.o.metrics?.webhooksReceived.inc({ source: e.source, outcome: "accepted" });
-      this.processor.submit(e.source, e.parsed);
-    }
   }
 
   /** Counts `n` webhooks the door thread answered without handing them over (duplicates, refusals). */

@@ -12,6 +12,7 @@ import { DoorWorker } from "../../src/webhooks/door-worker.ts";
 import { webhookRoutes } from "../../src/webhooks/routes.ts";
 import { sendJson } from "../../src/http/router.ts";
 import { testIntake } from "../support/test-intake.ts";
+import { createAppMetrics } from "../../src/observability/metrics.ts";
 import type { WebhookIntake } from "../../src/webhooks/intake.ts";
 import { reusedDatabases } from "../support/reused-databases.ts";
 import { eventually } from "../support/eventually.ts";
@@ -56,7 +57,9 @@ describe("the webhook door's thread", () => {
       () => db.close(),
     );
     const seen: string[] = [];
+    const metrics = createAppMetrics();
     const intake = testIntake({
+      metrics,
       store: createStore(db),
       journal: { dir, segmentMs: 50 },
       handlers: {
@@ -126,6 +129,8 @@ describe("the webhook door's thread", () => {
     expect(rows.filter((r) => r.delivery_id === "t-1")).toEqual([{ delivery_id: "t-1", processed: true }]);
     expect(rows.filter((r) => !r.processed)).toEqual([]);
     expect(seen.filter((name) => name === "T1")).toEqual(["T1"]);
+    // Counted once as accepted, by the main thread, from the door's handover.
+    expect(metrics.webhooksReceived.get({ source: "generic", outcome: "accepted" })).toBe(1);
     await door.quiesce();
     await intake.stop();
     await door.stop();
