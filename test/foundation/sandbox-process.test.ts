@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../support/eventually.ts";
 import { freePort } from "../support/ports.ts";
-import { runNode } from "../support/process.ts";
+import { runNode, untilReady } from "../support/process.ts";
 
 /** The pids of a process's children (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -27,7 +27,7 @@ describe("npm start with AISRE_SANDBOX_PROCESS=true runs the sandbox in a proces
     const sandbox = `http://127.0.0.1:${env.SANDBOX_PORT}`;
     const run = runNode(["handlers/main.ts"], env);
     try {
-      await eventually(async () => ((await answers(`${bot}/readyz`)) ? true : undefined), "readyz", 400_000);
+      await untilReady(run, `${bot}/readyz`, 400_000);
       const [child] = childrenOf(run.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandbox"));
       expect(child, `a sandbox child process of ${run.child.pid}: ${run.output()}`).toBeDefined();
       expect(await answers(`${sandbox}/sim/clock`)).toBe(true);
@@ -51,7 +51,7 @@ describe("npm start with AISRE_SANDBOX_PROCESS=true runs the sandbox in a proces
     const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn", AISRE_SANDBOX_PROCESS: "true" };
     const run = runNode(["handlers/main.ts"], env);
     try {
-      await eventually(async () => ((await answers(`http://127.0.0.1:${env.PORT}/readyz`)) ? true : undefined), "readyz", 400_000);
+      await untilReady(run, `http://127.0.0.1:${env.PORT}/readyz`, 400_000);
       const children = childrenOf(run.child.pid!);
       expect(children.length).toBeGreaterThan(0);
       run.child.kill("SIGTERM");

@@ -8,7 +8,7 @@ import { openDb } from "../../src/store/open.ts";
 import { createStore } from "../../src/store/store.ts";
 import { freePort } from "../support/ports.ts";
 import { eventually } from "../support/eventually.ts";
-import { runNode } from "../support/process.ts";
+import { runNode, untilReady } from "../support/process.ts";
 
 describe("configuration", () => {
   it("needs nothing: every part defaults to the sandbox", () => {
@@ -78,7 +78,7 @@ describe("npm start", () => {
     const modulesFile = join(dataDir, "loaded-modules.txt");
     const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: dataDir, LOG_LEVEL: "warn", LOADED_MODULES_FILE: modulesFile };
     const run = runNode(["--import", "./test/support/record-loaded-modules.ts", "handlers/main.ts"], env);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${env.PORT}/readyz`).catch(() => undefined))?.ok ? true : undefined), "readyz", 300_000);
+    await untilReady(run, `http://127.0.0.1:${env.PORT}/readyz`, 300_000);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     const loaded = readFileSync(modulesFile, "utf8").split("\n");
@@ -103,8 +103,8 @@ describe("npm start", () => {
     const first = await env();
     // How fast it comes up is a benchmark's question (`npm run bench -- startup`), not this test's.
     let run = runNode(["handlers/main.ts"], first);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/healthz`)).ok ? true : undefined), "healthz", 300_000);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${first.PORT}/readyz`)).ok ? true : undefined), "readyz", 300_000);
+    await untilReady(run, `http://127.0.0.1:${first.PORT}/healthz`, 300_000);
+    await untilReady(run, `http://127.0.0.1:${first.PORT}/readyz`, 300_000);
     expect(await (await fetch(`http://127.0.0.1:${first.PORT}/metrics`)).text()).toContain("aisre_process_resident_memory_bytes");
     expect(run.output()).toContain(`http://localhost:${first.SANDBOX_PORT}/`);
 
@@ -134,7 +134,7 @@ describe("npm start", () => {
 
     const second = await env();
     run = runNode(["handlers/main.ts"], second);
-    await eventually(async () => ((await fetch(`http://127.0.0.1:${second.PORT}/readyz`)).ok ? true : undefined), "readyz after restart", 300_000);
+    await untilReady(run, `http://127.0.0.1:${second.PORT}/readyz`, 300_000);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     expect(await countIncidents()).toEqual(["restart probe"]);
