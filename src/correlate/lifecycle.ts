@@ -39,6 +39,23 @@ export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?:
 }
 
 /**
+ * The lifecycle an incident resolves by: the quiet period, or — once it has come back after
+ * resolving (reopened) — the whole reopen window. A fault that returns within the window (a leak a
+ * restart only held off, a pod that OOMs every half hour) would reopen it again: resolving after
+ * five quiet minutes only makes a resolve/reopen loop in the thread.
+ */
+export function resolvingLifecycle(reopenedAtMs: number | undefined, o: LifecycleOptions): LifecycleOptions {
+  return reopenedAtMs === undefined ? o : { ...o, quietPeriodMs: Math.max(o.quietPeriodMs, o.reopenWindowMs) };
+}
+
+/** When the incident last came back after resolving (a status entry resolved → open), if it did. */
+export function lastReopenMs(entries: ReadonlyArray<{ at: string; data: Record<string, unknown> }>): number | undefined {
+  let last: number | undefined;
+  for (const e of entries) if (e.data.from === "resolved" && e.data.to === "open") last = Math.max(last ?? Number.NEGATIVE_INFINITY, Date.parse(e.at));
+  return last;
+}
+
+/**
  * After a recovery remediation observed (its verification watched the symptoms recover, or its
  * pre-check found them already healthy), the signals that lag or lie no longer hold the incident open: a detector's anomaly (its episode closes only after a long normal
  * stretch) and a flapping alert (flap damping: its next fire would not reopen the incident either).

@@ -20,3 +20,17 @@ export function peakSeverity(incident: Pick<Incident, "severity">, entries: read
   }
   return peak && rank(peak) < rank(incident.severity) ? peak : incident.severity;
 }
+
+/**
+ * Whether the incident's latest change to `severity` returns it to a level it had held before (it
+ * fell and rose again as its alerts came and went), rather than reaching a new peak. Pure, from its
+ * severity changes in the timeline.
+ */
+export function returnsToEarlierPeak(entries: readonly TimelineEntry[], severity: Severity): boolean {
+  const changes = [...entries].filter((e) => e.kind === "status" && isSeverity(e.data.to)).sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
+  let last = -1;
+  changes.forEach((e, i) => {
+    if (e.data.to === severity) last = i;
+  });
+  return changes.slice(0, Math.max(0, last)).some((e) => rank(e.data.to as Severity) <= rank(severity) || (isSeverity(e.data.from) && rank(e.data.from) <= rank(severity)));
+}

@@ -5,7 +5,7 @@ import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
 import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, takesAlertFrom, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
-import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, type LifecycleOptions } from "../correlate/lifecycle.ts";
+import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, lastReopenMs, quietAfterFix, quietEnough, recordFlip, reopenDecision, resolvingLifecycle, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -853,18 +853,31 @@ export class IncidentService {
       if (held.has(incident.id)) continue;
       // The senders' own resolve times (endsAt), so a late webhook does not extend the quiet period.
       const view = await viewOf(this.store, incident.id);
-      const quietMin = Math.round(this.o.lifecycle.quietPeriodMs / 60_000);
-      if (quietEnough(view, now, this.o.lifecycle)) {
+      // Quiet long enough for the shortest quiet period: only then does it matter whether it came back
+      // after resolving once (then it needs the whole reopen window), read from its status entries.
+      if (!quietEnough(view, now, this.o.lifecycle) && !quietAfterFix(view, Number.NEGATIVE_INFINITY, now, this.o.lifecycle)) {
+        const to = fallenSeverity(view, incident.severity, now, this.o.lifecycle);
+        if (to) await this.fallTo(incident.id, to, view);
+        continue;
+      }
+      const reopenedAt = lastReopenMs(await this.store.timeline.list(incident.id, ["status"]));
+      const lifecycle = resolvingLifecycle(reopenedAt, this.o.lifecycle);
+      const quietMin = Math.round(lifecycle.quietPeriodMs / 60_000);
+      const cameBack = reopenedAt !== undefined ? " (it came back once after resolving)" : "";
+      if (quietEnough(view, now, lifecycle)) {
         const flapped = view.some((a) => a.flapping);
-        const done = await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(this.o.lifecycle.flapQuietMs / 60_000)} min)` : ""}`, async (s) => quietEnough(await viewOf(s, incident.id), now, this.o.lifecycle));
+        const done = await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(Math.max(lifecycle.flapQuietMs, lifecycle.quietPeriodMs) / 60_000)} min)` : ""}${cameBack}`, async (s) =>
+          quietEnough(await viewOf(s, incident.id), now, lifecycle),
+        );
         if (done.status === "resolved") resolved.push(incident.id);
         continue;
       }
       // Held only by anomalies or flapping alerts (cheap check first): a recovery remediation saw
-      // (a verified fix, or a pre-check that found the symptoms already healthy) releases it.
-      if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, this.o.lifecycle)) {
-        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => e.data.event === "verified" || e.data.event === "skipped");
-        if (fix && quietAfterFix(view, Date.parse(fix.at), now, this.o.lifecycle)) {
+      // (a verified fix, or a pre-check that found the symptoms already healthy) releases it — a fix
+      // seen after it last came back, not one the fault has since outlived.
+      if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, lifecycle)) {
+        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => (e.data.event === "verified" || e.data.event === "skipped") && (reopenedAt === undefined || Date.parse(e.at) > reopenedAt));
+        if (fix && quietAfterFix(view, Date.parse(fix.at), now, lifecycle)) {
           const firing = view.filter((a) => a.firing && (a.anomaly || a.flapping));
           const anomalies = [...new Set(firing.filter((a) => a.anomaly).map((a) => a.service ?? a.name))];
           const flapping = [...new Set(firing.filter((a) => !a.anomaly).map((a) => a.name))];
@@ -873,21 +886,24 @@ export class IncidentService {
             incident.id,
             "resolved",
             "aisre",
-            `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${listWords(lagging)} no longer ${lagging.length > 1 || anomalies.length > 1 || flapping.length > 1 ? "hold" : "holds"} it open` : ""}`,
-            async (s) => quietAfterFix(await viewOf(s, incident.id), Date.parse(fix.at), now, this.o.lifecycle),
+            `${fix.data.event === "verified" ? "the fix was verified" : "the symptoms were seen healthy again"} and its alerts have been quiet for ${quietMin} min${lagging.length ? `; ${listWords(lagging)} no longer ${lagging.length > 1 || anomalies.length > 1 || flapping.length > 1 ? "hold" : "holds"} it open` : ""}${cameBack}`,
+            async (s) => quietAfterFix(await viewOf(s, incident.id), Date.parse(fix.at), now, lifecycle),
           );
           if (done.status === "resolved") resolved.push(incident.id);
           continue;
         }
       }
       const to = fallenSeverity(view, incident.severity, now, this.o.lifecycle);
-      if (to) {
-        const settled = view.filter((a) => Number(a.severity.slice(3)) < Number(to.slice(3)));
-        const names = [...new Set(settled.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))];
-        await this.followSeverityDown(incident.id, to, `${names.length ? names.slice(0, 3).join(", ") : "the more severe alerts"} resolved`);
-      }
+      if (to) await this.fallTo(incident.id, to, view);
     }
     return resolved;
+  }
+
+  /** Severity follows the firing alerts down to `to`, saying which of the more severe ones resolved. */
+  private async fallTo(id: string, to: Severity, view: ReadonlyArray<{ name: string; service?: string; severity: Severity }>): Promise<void> {
+    const settled = view.filter((a) => Number(a.severity.slice(3)) < Number(to.slice(3)));
+    const names = [...new Set(settled.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))];
+    await this.followSeverityDown(id, to, `${names.length ? names.slice(0, 3).join(", ") : "the more severe alerts"} resolved`);
   }
 
   /**

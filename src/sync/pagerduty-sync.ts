@@ -1,4 +1,5 @@
 import type { Severity } from "../domain/alert.ts";
+import { returnsToEarlierPeak } from "../domain/severity.ts";
 import { escapeText, mentionUser, personRef } from "../text/slack-markup.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { errorMessage } from "../errors.ts";
@@ -202,7 +203,10 @@ export class PagerDutySync {
     } else if (!decision.page && before.page) {
       outcome = active ? `${decision.reason}; the open page, ${this.refText(state)}, stays with whoever has it until it is resolved.` : `${decision.reason}.`;
     } else if (by === "aisre") {
-      outcome = decision.page ? `already paged through ${state ? this.refText(state) : "PagerDuty"}.` : `${decision.reason}.`;
+      // Back at a severity it already had, with its page still open (a fault whose alerts come and go):
+      // nothing new for the on-call — the card shows the severity; the thread is not told each time.
+      const again = decision.page && active && returnsToEarlierPeak(await this.o.store.timeline.list(current.id, ["status"]), current.severity);
+      if (!again) outcome = decision.page ? `already paged through ${state ? this.refText(state) : "PagerDuty"}.` : `${decision.reason}.`;
     }
     if (outcome) await this.o.incidents.postInThread(current.id, this.o.presenter().note(`:pager: ${change}: ${outcome}`));
     await this.retitle(current.id);

@@ -79,15 +79,47 @@ describe("flap damping and incident identity", () => {
     expect(await reopens(id)).toBeLessThanOrEqual(1);
     expect((await store.incidents.get(id))!.status).toBe("open");
     expect((await store.incidents.listRecent()).length).toBe(1);
-    // The fault ends: quiet for the quiet period is not enough for a flapping alert; the flap period is.
+    // The fault ends: quiet for the quiet period is not enough for a flapping alert, nor the flap
+    // period once it came back after resolving; the reopen window is.
     now += 3 * M;
     await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache", "resolved", now - 3 * M)], changes: [] });
     now += 6 * M;
     await incidents.autoResolve();
     expect((await store.incidents.get(id))!.status).toBe("open");
     now += 15 * M;
+    expect(await incidents.autoResolve()).toEqual((await reopens(id)) ? [] : [id]);
+    now += 9 * M;
+    expect((await store.incidents.get(id))!.status === "resolved" || (await incidents.autoResolve()).includes(id)).toBe(true);
+  }, 120_000);
+
+  it("a fault a restart only holds off (new pods alerting every 35 min) reopens its incident once, then holds it open: no resolve/reopen loop; it resolves once quiet for the reopen window", async () => {
+    const pod = (cycle: number, status: "firing" | "resolved", startsAt: number): Alert => ({ ...alert("ContainerMemoryNearLimit", "order-processor", status, startsAt), fingerprint: `fp-leak-${cycle}`, labels: { alertname: "ContainerMemoryNearLimit", service: "order-processor", pod: `order-processor-${cycle}` } });
+    const id = firstOf((await incidents.ingest({ alerts: [pod(0, "firing", now)], changes: [] })).opened);
+    for (let cycle = 0; cycle < 6; cycle++) {
+      const began = now;
+      now += 8 * M;
+      await incidents.ingest({ alerts: [pod(cycle, "resolved", began)], changes: [] });
+      for (let m = 0; m < 27; m++) {
+        now += M;
+        await incidents.autoResolve();
+      }
+      await incidents.ingest({ alerts: [pod(cycle + 1, "firing", now)], changes: [] });
+    }
+    // Six cycles, 3.5 hours: the first lull resolves it (nothing says yet that it recurs), the
+    // second alert reopens it, and from then on it stays open.
+    expect(await resolves(id)).toBe(1);
+    expect(await reopens(id)).toBe(1);
+    expect((await store.incidents.get(id))!.status).toBe("open");
+    expect((await store.incidents.listRecent()).length).toBe(1);
+    // The fault ends: 20 quiet minutes are not enough any more; the reopen window (30) is.
+    const began = now;
+    now += 8 * M;
+    await incidents.ingest({ alerts: [pod(6, "resolved", began)], changes: [] });
+    now += 20 * M;
+    expect(await incidents.autoResolve()).toEqual([]);
+    now += 10 * M;
     expect(await incidents.autoResolve()).toEqual([id]);
-  });
+  }, 120_000);
 
   it("a new fault elsewhere right after a resolution opens a new incident; the same alert back within the window reopens", async () => {
     const first = firstOf((await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened);
@@ -177,21 +209,24 @@ describe("flap damping and incident identity", () => {
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
     expect((await store.incidents.get(id))!.status).toBe("open");
     expect(await reopens(id)).toBe(1);
-    // A different alert on the same service after it resolved again (an alert that came back is held
-    // to the flap quiet period): the same problem back.
+    // A different alert on the same service after it resolved again (an incident that came back is
+    // held for the whole reopen window, not the quiet period nor the flap period): the same problem back.
     now += M;
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now - M)], changes: [] });
     now += 6 * M;
     expect(await incidents.autoResolve()).toEqual([]);
     now += 15 * M;
+    expect(await incidents.autoResolve()).toEqual([]);
+    now += 9 * M;
     expect(await incidents.autoResolve()).toEqual([id]);
+    expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (it came back once after resolving)");
     now += M;
     await incidents.ingest({ alerts: [alert("HighLatency", "payments", "firing", now)], changes: [] });
     expect(await reopens(id)).toBe(2);
     // Resolved, then an hour later: a new incident.
     now += M;
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now), alert("HighLatency", "payments", "resolved", now)], changes: [] });
-    now += 21 * M;
+    now += 31 * M;
     await incidents.autoResolve();
     expect((await store.incidents.get(id))!.status).toBe("resolved");
     now += 60 * M;

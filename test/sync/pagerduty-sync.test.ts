@@ -101,6 +101,41 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(pages(inc.id)).toHaveLength(1);
   });
 
+  it("back at a severity it had, its page still open (alerts that come and go), the thread is not told again; a new peak is", async () => {
+    const inc = await h.open({ service: "treasury", severity: "sev3" });
+    await h.settle();
+    const burn = (n: number, severity: "sev1" | "sev2") => ({
+      fingerprint: `fp-treasury-${n}-${Date.now()}`,
+      source: "alertmanager",
+      name: "SLOErrorBudgetBurn",
+      status: "firing" as const,
+      severity,
+      service: "treasury",
+      summary: "burning",
+      labels: { alertname: "SLOErrorBudgetBurn", service: "treasury", n: String(n) },
+      startsAt: new Date().toISOString(),
+    });
+    const rises = async () => (await h.thread(inc.id)).filter((m) => m.includes("Severity rose")).length;
+    await h.incidents.ingest({ alerts: [burn(1, "sev2")], changes: [] });
+    await h.settle();
+    expect(await rises()).toBe(1);
+    // aisre lowers it as the SEV2 alert resolves, then a new SEV2 alert raises it again (seen in the
+    // memory-leak walk: "Severity rose from SEV3 to SEV2: already paged" three times in one thread).
+    for (let n = 2; n <= 3; n++) {
+      await h.incidents.setSeverity(inc.id, "sev3", "aisre");
+      await h.settle();
+      await h.incidents.ingest({ alerts: [burn(n, "sev2")], changes: [] });
+      await h.settle();
+      expect((await h.store.incidents.get(inc.id))!.severity).toBe("sev2");
+    }
+    expect(await rises()).toBe(1);
+    expect(pages(inc.id)).toHaveLength(1);
+    // A new peak is news, page open or not.
+    await h.incidents.ingest({ alerts: [burn(4, "sev1")], changes: [] });
+    await h.settle();
+    expect((await h.thread(inc.id)).filter((m) => m.includes("Severity rose from SEV2 to SEV1"))).toHaveLength(1);
+  });
+
   it("a rise handled after the incident was resolved (merged into another, or resolved at once) pages nobody", async () => {
     const inc = await h.open({ service: "ledger", severity: "sev3" });
     await h.settle();
