@@ -211,8 +211,9 @@ export async function startAisre(
           ...(config.slack.mode === "sandbox" && appToken ? { appToken } : {}),
           ...(config.slack.mode === "sandbox" && oauth ? { oauth: { redirectUrls: [`${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.redirect}`], installUrl: `${config.env.PUBLIC_URL?.replace(/\/+$/, "") ?? url}${OAUTH_PATHS.install}` } } : {}),
           logger: logger.child({ component: "sandbox" }),
-          // Its history is generated once the product is ready (warm, below), or as soon as a route needs it.
-          history: "later",
+          // Its history is generated once the product is ready (warm, below), in a worker thread, or
+          // as soon as a route needs it: the product's event loop does not run it.
+          history: "worker",
         });
         if (config.slack.mode === "sandbox") {
           slackApiUrl = `${sandbox.url}/api/`;
@@ -355,10 +356,11 @@ export async function startAisre(
   logger.info({ url, sandbox: sandbox?.url, startupMs: phase("ready"), phases, memoryMiB: { rss: mib(mem.rss), heapUsed: mib(mem.heapUsed), heapTotal: mib(mem.heapTotal), external: mib(mem.external) } }, "aisre is up");
   // Ready: webhooks are stored. What is not needed for that comes now: the simulation's history, then
   // the first topology (the store's graph, else a discovery), before which alerts are not grouped.
+  // The two at once: the first discovery loads its Kubernetes client (a third of a second of this
+  // thread) and asks its questions while the sandbox's history is still being generated (in its
+  // worker), and the sandbox answers them once it is.
   const warm = (async () => {
-    await sandbox?.warm();
-    if (sandbox?.sim) phase("sandbox-warm");
-    await svc.warmUp();
+    await Promise.all([sandbox?.warm().then(() => sandbox?.sim && phase("sandbox-warm")), svc.warmUp()]);
     logger.info({ warmMs: phase("warm"), phases }, "aisre is warm");
   })();
   warm.catch((e: unknown) => logger.error({ err: e }, "warming up after start failed"));

@@ -15,14 +15,19 @@ export interface OpenOptions {
   waitForDatabaseMs?: number;
   /** The embedded database in a worker thread (the service's: its statements never stop the HTTP door). */
   worker?: boolean;
+  /**
+   * A data folder without a database yet gets the files of this migrated template (pglite-template.ts),
+   * extracted by the database's own worker while it compiles PGlite's WebAssembly.
+   */
+  template?: string;
 }
 
 /** Opens the configured database and brings its schema up to date. */
 export async function openDb(options: OpenOptions): Promise<Db> {
   const pgliteDir = options.dataDir === "memory" ? "memory" : embeddedDbDir(options.dataDir);
   // PGlite's first start creates its database cluster: the longest step of a first `npm start`.
-  if (!options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir)) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
-  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir, { worker: options.worker });
+  if (!options.databaseUrl && pgliteDir !== "memory" && !embeddedDbExists(pgliteDir) && !options.template) options.logger?.info({ dir: pgliteDir }, "first start: creating the embedded database (a few seconds, once)");
+  const db = options.databaseUrl ? await openPostgresWithRetry(options.databaseUrl, options) : await openPgliteDb(pgliteDir, { worker: options.worker, template: options.template });
   try {
     await migrate(db);
   } catch (e) {
@@ -59,6 +64,6 @@ const DATABASE_START_WAIT_MS = 10 * 60_000;
  * trying (the HTTP server answers 503 meanwhile). The entry point starts it before it loads the rest
  * of the product, so PGlite's WebAssembly compiles while the modules load.
  */
-export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger): Promise<Db> {
-  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS, worker: true });
+export function openServiceDb(config: Pick<Config, "databaseUrl" | "dataDir">, logger: Logger, options: { template?: string } = {}): Promise<Db> {
+  return openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger: logger.child({ component: "store" }), waitForDatabaseMs: DATABASE_START_WAIT_MS, worker: true, ...options });
 }

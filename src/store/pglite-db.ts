@@ -153,7 +153,8 @@ async function productTemplate(file: string | undefined): Promise<Blob | undefin
  * The embedded default: Postgres compiled to WebAssembly, persisted in a data folder (or memory).
  * `worker`: in a worker thread (a data folder only; see pglite-worker.ts) — the service's database,
  * so that statements never stop its HTTP door. `template`: the product template a database in
- * memory starts from (default: node_modules/.cache's). `vacuumMs`: the busy tables' vacuum period
+ * memory starts from (default: node_modules/.cache's), and a data folder without a database (in a
+ * worker: extracted there; else created). `vacuumMs`: the busy tables' vacuum period
  * (Infinity: never, for a test that vacuums by hand).
  */
 export async function openPgliteDb(dataDir: string | "memory", options: { worker?: boolean; template?: string; vacuumMs?: number } = {}): Promise<Db> {
@@ -161,7 +162,7 @@ export async function openPgliteDb(dataDir: string | "memory", options: { worker
   if (dataDir !== "memory") mkdirSync(dataDir, { recursive: true });
   const fresh = dataDir === "memory" || !existsSync(join(dataDir, "PG_VERSION"));
   // The worker starts before this function first awaits (the product's start: see pglite-worker.ts).
-  if (options.worker && dataDir !== "memory") return vacuumedEvery(await openPgliteInWorker(dataDir, { extraStartParams: EMBEDDED_START_PARAMS }, fresh ? templatePath : undefined), vacuumMs);
+  if (options.worker && dataDir !== "memory") return vacuumedEvery(await openPgliteInWorker(dataDir, { extraStartParams: EMBEDDED_START_PARAMS }, fresh ? (options.template ?? templatePath) : undefined), vacuumMs);
   const PGlite = await pglite();
   const startParams = [...PGlite.defaultStartParams, ...EMBEDDED_START_PARAMS];
   const loadDataDir = fresh ? freshTemplate() : undefined;

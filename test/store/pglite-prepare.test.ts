@@ -45,6 +45,38 @@ describe("prepareEmbeddedDb", () => {
     }
   }, 120_000);
 
+  it("a first start's database worker opens a fresh data folder from the migrated template itself (no worker of its own to prepare it)", async () => {
+    const template = join(root, "marked-open.tar");
+    expect(
+      await writeTemplate(
+        template,
+        await dumpMigratedDatabase(async (db) => {
+          await migrate(db);
+          await db.exec("CREATE TABLE template_marker (x int); INSERT INTO template_marker VALUES (7)");
+        }),
+      ),
+    ).toBe(true);
+    const dataDir = join(root, "opened-from-template");
+    const { lines, logger } = capture();
+    const db = await openDb({ dataDir, worker: true, template, logger });
+    try {
+      // The template's own table: the folder was made from it, not created (initdb) and migrated.
+      expect(await db.query<{ x: number }>("SELECT x FROM template_marker")).toEqual([{ x: 7 }]);
+      expect(await migrationsCurrent(db)).toBe(true);
+      expect(lines.filter((l) => l.includes("creating the embedded database"))).toHaveLength(0);
+    } finally {
+      await db.close();
+    }
+    expect(embeddedDbExists(embeddedDbDir(dataDir))).toBe(true);
+    // A folder that holds a database already is opened as it is: the template is not laid over it.
+    const again = await openDb({ dataDir, worker: true, template: join(root, "no-such-template.tar") });
+    try {
+      expect(await again.query<{ x: number }>("SELECT x FROM template_marker")).toEqual([{ x: 7 }]);
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
+
   it("with an unusable template, creates and migrates the cluster in a worker and keeps it as the template for the next fresh folder", async () => {
     const { lines, logger } = capture();
     const template = join(root, "kept", "template.tar");

@@ -1,6 +1,7 @@
 import type { MetricEmitter } from "./metrics/emit.ts";
 import type { SeriesStore } from "./metrics/series-store.ts";
 import type { World } from "./world/world.ts";
+import { copier } from "./history-copy.ts";
 
 /**
  * The simulation's healthy history, generated once per process for each (seed, start, length) and
@@ -23,60 +24,18 @@ const MAX_REMEMBERED = 4;
 
 const keyOf = (seed: number, start: number, historyMs: number): string => `${seed}:${start}:${historyMs}`;
 
-/**
- * A deep copier of plain data and class instances (their prototype kept), keeping shared references
- * shared and cycles; `seed` maps an original object to what stands for it in the copy. A function
- * (a closure over the original's objects) cannot be copied: meeting one throws, so state that
- * grows one is seen at once rather than shared silently.
- */
-function copier(seed: Map<object, unknown>): { copy: <T>(v: T) => T; copyInto: (source: object, target: object) => void } {
-  const copies = seed;
-  const fields = (source: object, target: object): void => {
-    copies.set(source, target);
-    for (const k of Object.keys(source)) (target as Record<string, unknown>)[k] = copy((source as Record<string, unknown>)[k]);
-  };
-  const copy = (v: unknown): unknown => {
-    if (typeof v === "function") throw new TypeError(`history copy: cannot copy a function (${v.name || "anonymous"})`);
-    if (v === null || typeof v !== "object") return v;
-    const done = copies.get(v);
-    if (done !== undefined) return done;
-    if (ArrayBuffer.isView(v)) {
-      const c = (v as unknown as Float64Array).slice();
-      copies.set(v, c);
-      return c;
-    }
-    if (v instanceof Date) {
-      const c = new Date(v.getTime());
-      copies.set(v, c);
-      return c;
-    }
-    if (Array.isArray(v)) {
-      const c: unknown[] = [];
-      copies.set(v, c);
-      for (const x of v) c.push(copy(x));
-      return c;
-    }
-    if (v instanceof Map) {
-      const c = new Map();
-      copies.set(v, c);
-      for (const [k, x] of v) c.set(copy(k), copy(x));
-      return c;
-    }
-    if (v instanceof Set) {
-      const c = new Set();
-      copies.set(v, c);
-      for (const x of v) c.add(copy(x));
-      return c;
-    }
-    const c = Object.create(Object.getPrototypeOf(v)) as object;
-    fields(v, c);
-    return c;
-  };
-  return { copy: copy as <T>(v: T) => T, copyInto: fields };
+/** The world's listener lists (each system registers its own; a history has none of its own). */
+export const listenersOf = (w: World) => w as unknown as { stepListeners: unknown[]; rolloutListeners: unknown[] };
+
+/** True when a history of these inputs was generated earlier in this process (restoreHistory copies it). */
+export function hasHistory(seed: number, start: number, historyMs: number): boolean {
+  return histories.has(keyOf(seed, start, historyMs));
 }
 
-/** The world's listener lists (each system registers its own; a history has none of its own). */
-const listenersOf = (w: World) => w as unknown as { stepListeners: unknown[]; rolloutListeners: unknown[] };
+/** Forgets the history of these inputs (a test that generates the same history twice, independently). */
+export function forgetHistory(seed: number, start: number, historyMs: number): void {
+  histories.delete(keyOf(seed, start, historyMs));
+}
 
 /**
  * Keeps a copy of a just-generated history (before any listener, scenario or input acted on the

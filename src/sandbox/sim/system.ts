@@ -16,9 +16,8 @@ import { serviceHealth, type ServiceHealth } from "./health.ts";
 import { hooksRouter } from "./hooks.ts";
 import { type K8sAction, k8sRouter } from "./k8s/api.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
-import { rememberHistory, restoreHistory } from "./history-memo.ts";
-import { MetricEmitter } from "./metrics/emit.ts";
-import { SeriesStore } from "./metrics/series-store.ts";
+import { hasHistory, rememberHistory, restoreHistory } from "./history-memo.ts";
+import { adoptHistory, historyInWorker, historyParts } from "./history-worker.ts";
 import { prometheusRouter } from "./prometheus/api.ts";
 import { Rng } from "../../domain/random.ts";
 import { scenarioByName, SCENARIOS } from "./scenarios/catalog.ts";
@@ -27,7 +26,7 @@ import type { ScenarioContext, SimScenarioInfo } from "./scenarios/types.ts";
 import { type SimTopology, simTopology } from "./topology.ts";
 import { revisionOf } from "./world/cluster.ts";
 import type { RolloutInfo } from "./world/rollout.ts";
-import { STEP_MS, World } from "./world/world.ts";
+import { STEP_MS, type World } from "./world/world.ts";
 
 export interface SimulatedSystemOptions {
   /** Simulated seconds per real second (SIM_SPEED). */
@@ -51,9 +50,12 @@ export interface SimulatedSystemOptions {
    * When the history (and a saved world's replay) is generated: "now" (default), before this
    * returns; "later", by `warm()` in slices that leave the event loop free between them, or at
    * once when something needs the world first (its routes wait for it; `tick`, `health`… fill it
-   * there and then). Until then the clock stands at the instant the history ends.
+   * there and then). Until then the clock stands at the instant the history ends. "worker": as
+   * "later", `warm()` has the history's steps taken in a worker thread (history-worker.ts), waits for
+   * them and copies them in (else generates them itself, in slices, if the worker could not); the
+   * event loop stays free meanwhile.
    */
-  history?: "now" | "later";
+  history?: "now" | "later" | "worker";
   /** Alertmanager timing (sim ms): group_wait 30s, group_interval 5m, repeat_interval 4h by default. */
   alertmanager?: { groupWaitMs?: number; groupIntervalMs?: number; repeatIntervalMs?: number };
   /**
@@ -161,9 +163,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     saved = undefined;
   }
   const start = saved?.state.start ?? options.startTime ?? Date.now();
-  const world = new World({ seed, start: start - historyMs });
-  const store = new SeriesStore({ t0: world.now, stepMs: STEP_MS, retentionSteps: Math.ceil((historyMs + 12 * 3_600_000) / STEP_MS) });
-  const emitter = new MetricEmitter(store);
+  const { world, store, emitter } = historyParts(seed, start, historyMs);
   const rules = new RuleEngine(store, ALERT_RULES);
   const alarms = new AlarmEvaluator(world.now);
   const publicUrl = options.publicUrl.replace(/\/$/, "");
@@ -230,23 +230,38 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
   const filledAt = firstStep + Math.max(historySteps, saved?.state.steps ?? 0) * STEP_MS;
   let stage: "history" | "replay" | "done" = "history";
   const memo = options.startTime !== undefined;
+  // The history's steps in a worker thread (unless this process has them already), started by warm().
+  const inWorker = () => options.history === "worker" && historySteps > 0 && stage === "history" && steps === 0 && !(memo && hasHistory(seed, start, historyMs));
+  let generating: ReturnType<typeof historyInWorker> | undefined;
   let replayBegan: number | undefined;
   let savedOnce = false;
   let warming: Promise<void> | undefined;
   /** The history generated in slices, the event loop running between them. */
   const warm = (): Promise<void> => {
     if (stage === "done") return Promise.resolve();
-    warming ??= new Promise<void>((resolve, reject) => {
-      const slice = () => {
-        try {
-          if (fill(WARM_SLICE_STEPS)) resolve();
-          else setImmediate(slice);
-        } catch (e) {
-          reject(e);
-        }
-      };
-      setImmediate(slice);
-    });
+    warming ??= (async () => {
+      // The worker's history, copied in (unless something needed the world at once meanwhile).
+      if (inWorker()) generating = historyInWorker({ seed, start, historyMs });
+      const worked = await generating?.result;
+      if (worked && generating && stage === "history" && steps === 0) {
+        const taken = adoptHistory(worked, { world, store, emitter });
+        if (taken !== undefined) steps = taken;
+      }
+      generating = undefined;
+    })().then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const slice = () => {
+            try {
+              if (fill(WARM_SLICE_STEPS)) resolve();
+              else setImmediate(slice);
+            } catch (e) {
+              reject(e);
+            }
+          };
+          setImmediate(slice);
+        }),
+    );
     return warming;
   };
   /** The world live now: what is left of the history generated at once (for what reads the world synchronously). */
@@ -392,6 +407,7 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
       return stopScenario(name);
     }
     clockWanted = false;
+    generating?.stop();
     // Saved with the clock's anchor: simulated time goes on while the sandbox is down, as after a crash
     // (not before the world is generated: the saved state is then still the right one).
     if (files && stage === "done") files.save(stateNow());
@@ -496,6 +512,9 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
    */
   function fill(budget = Number.POSITIVE_INFINITY): boolean {
     if (stage === "history") {
+      // Generated here (the world was needed at once, or the worker could not): the worker's is not wanted.
+      generating?.stop();
+      generating = undefined;
       // The same history generated earlier in this process is copied into this world (history-memo.ts);
       // only a start given (tests, evaluations) recurs: one taken from the wall clock never does.
       if (memo && steps === 0) steps = restoreHistory(seed, start, historyMs, { world, store, emitter }) ?? 0;
@@ -533,6 +552,6 @@ export function createSimulatedSystem(options: SimulatedSystemOptions): Simulate
     }
     return true;
   }
-  if (options.history !== "later") fill();
+  if ((options.history ?? "now") === "now") fill();
   return system;
 }
