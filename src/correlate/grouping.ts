@@ -122,6 +122,15 @@ export function warnsOnly(name: string): boolean {
   return /\b(almost|near|nearly|predict\w*|will|approaching|filling)\b/.test(n);
 }
 
+/**
+ * Whether an alert says a queue is backing up (a backlog, a consumer's lag, messages waiting): what
+ * its clients do shows there — consumers slowing or producers flooding it — whenever that reaches it.
+ */
+export function backlogOnly(name: string): boolean {
+  const n = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return /\b(backlog|lag|backed up|queue (depth|size|length)|messages (waiting|ready|unacked)|unacked)\b/.test(n);
+}
+
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
 
 /** Score of how an incident explains an alert, with the why; undefined when it does not. */
@@ -163,6 +172,18 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     const base = 3;
     const since = inc.serviceOnsetMs?.[down.via] ?? inc.openedAtMs;
     return { score: afterFix ? 1 : base, ...(since !== undefined ? { since } : {}), reason: `${s} depends on ${down.via}${down.via === inc.suspectedCause ? ", its suspected cause" : ""} (${down.path.join(", ")}; ${hopWords(down.hops)})` };
+  }
+  // A backlog on a queue one of its services works, begun after that service began failing: the queue
+  // backs up because its client slowed (a consumer) — late, as a backlog builds (db-report-query's
+  // OrdersQueueBacklog 25 min after order-processor slowed opened an incident of its own). Begun
+  // before, it is no symptom of it (the dependency rules below decide).
+  if (backlogOnly(alert.name)) {
+    for (const a of inc.services) {
+      const onset = inc.serviceOnsetMs?.[a] ?? inc.openedAtMs;
+      if (onset !== undefined && startsMs >= onset && topology.edges.some((e) => e.from === a && e.to === s)) {
+        return { score: afterFix ? 1 : 2, since: onset, reason: `${s} backs up behind ${a}, which works its queue and began failing first` };
+      }
+    }
   }
   let up: { hops: number; path: string[]; via: string } | undefined;
   // An incident a recent change explains waits for no other cause: a dependency failing with its

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { relation, type Topology } from "../../src/domain/topology.ts";
-import { changeBehind, DEFAULT_GROUPING, dependencyPath, groupAlert, mergeFor, labelSimilarity, takesAlertFrom, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
+import { backlogOnly, changeBehind, DEFAULT_GROUPING, dependencyPath, groupAlert, mergeFor, labelSimilarity, takesAlertFrom, warnsOnly, type OpenIncidentView, type RecentChange } from "../../src/correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, recordFlip, shouldResolve } from "../../src/correlate/lifecycle.ts";
 
 const shop: Topology = {
@@ -204,15 +204,32 @@ describe("incident identity: the same fault joins, an independent one opens its 
     // Fired 10.7 min after order-processor's onset, after a 5-min `for`: its condition began 5.7 min after.
     const backlog: Alert = { ...firing("OrdersQueueBacklog", "queue", 13.7), severity: "sev3" };
     const rules = { ...DEFAULT_GROUPING, ruleForMs: { OrdersQueueBacklog: 5 * 60_000, HighErrorRate: 3 * 60_000 } };
-    expect(groupAlert(backlog, at(13.7), [db], topo, rules)).toMatchObject({ kind: "join", incidentId: "INC-DB" });
-    expect(groupAlert(backlog, at(13.7), [db], topo).kind).toBe("new");
+    const brokerDown: Alert = { ...firing("QueueBrokerDown", "queue", 13.7), severity: "sev3" };
+    const forDown = { ...DEFAULT_GROUPING, ruleForMs: { QueueBrokerDown: 5 * 60_000 } };
+    expect(groupAlert(brokerDown, at(13.7), [db], topo, forDown)).toMatchObject({ kind: "join", incidentId: "INC-DB" });
+    expect(groupAlert(brokerDown, at(13.7), [db], topo).kind).toBe("new");
     // Only a rule alert's: a detector's start is already its condition's.
-    expect(groupAlert({ ...backlog, source: "anomaly", name: "OrdersQueueBacklog" }, at(13.7), [db], topo, rules).kind).toBe("new");
+    expect(groupAlert({ ...brokerDown, source: "anomaly" }, at(13.7), [db], topo, forDown).kind).toBe("new");
     // A fault that began much later still opens its own (disk-full's catalog errors, 3-min `for`, 14 min after the edge's onset).
     const badDeploy = inc("INC-BD", { services: ["checkout", "inventory", "frontend"], openedMin: 3, suspectedCause: "inventory", onsets: { checkout: 3, inventory: 5, frontend: 4 } });
     expect(groupAlert(firing("HighErrorRate", "catalog", 18), at(18), [badDeploy], sim, rules).kind).toBe("new");
     // The early side is unchanged: a rule alert fired long before the onset is not pulled further back into it.
     expect(groupAlert({ ...backlog, startsAt: new Date(at(-8)).toISOString() }, at(13.7), [db], topo, rules).kind).toBe("new");
+  });
+
+  it("a queue's backlog begun after the service that works it began failing joins that incident, however late (db-report-query: OrdersQueueBacklog 25 min after order-processor slowed)", () => {
+    expect(["OrdersQueueBacklog", "KafkaConsumerLag", "RabbitmqMessagesUnacked", "SqsQueueDepthHigh"].filter((n) => !backlogOnly(n))).toEqual([]);
+    expect(["HighErrorRate", "QueueBrokerDown", "PodDiskAlmostFull", "HighLatencyP99", "ClockSkew"].filter(backlogOnly)).toEqual([]);
+    const topo: Topology = { services: [...sim.services, "order-processor", "queue"], edges: [...sim.edges, { from: "order-processor", to: "orders-db" }, { from: "order-processor", to: "queue" }] };
+    const db = inc("INC-DB", { services: ["orders-db", "order-processor"], openedMin: 2, suspectedCause: "orders-db", onsets: { "orders-db": 2, "order-processor": 3 }, lastActivityMs: at(27) });
+    const backlog: Alert = { ...firing("OrdersQueueBacklog", "queue", 28), severity: "sev3" };
+    const d = groupAlert(backlog, at(28), [db], topo);
+    expect(d).toMatchObject({ kind: "join", incidentId: "INC-DB" });
+    expect(d.reason).toContain("queue backs up behind order-processor");
+    // Begun long before its client failed: no symptom of this incident (near it, the dependency rule decides).
+    expect(groupAlert({ ...backlog, startsAt: new Date(at(-20)).toISOString() }, at(28), [db], topo).kind).toBe("new");
+    // Nor a queue none of the incident's services works.
+    expect(groupAlert(backlog, at(28), [inc("INC-X", { services: ["catalog"], openedMin: 2, onsets: { catalog: 2 }, lastActivityMs: at(27) })], topo).kind).toBe("new");
   });
 
   it("a suspected cause that is another open incident's own service is that incident's (the cache incident's diagnosis saw cart's deploy)", () => {

@@ -235,18 +235,18 @@ describe("flap damping and incident identity", () => {
     expect(later.opened[0]).not.toBe(id);
   });
 
-  it("a rule alert is compared by when its condition began, with the rules' `for`s as learnt: the queue backlog 10.7 min after order-processor's onset joins its incident", async () => {
+  it("a rule alert is compared by when its condition began, with the rules' `for`s as learnt: the queue broker's alert 10.7 min after order-processor's onset joins its incident", async () => {
     const withQueue: Topology = { services: [...topology.services, "queue"], edges: [...topology.edges, { from: "order-processor", to: "queue" }] };
     const service = (on: Store, ruleForMs?: () => Record<string, number>) =>
       new IncidentService({ store: on, logger: silentLogger, presenter: blockKitIncidentPresenter, routing: { services: {}, teams: {} }, defaultChannel: "#incidents", topology: () => withQueue, threadFlushMs: 0, clock: clockOf(() => now), ...(ruleForMs ? { ruleForMs } : {}) });
     const run = async (svc: IncidentService) => {
       const first = await svc.ingest({ alerts: [{ ...alert("p99-job-duration anomaly", "order-processor", "firing", now, "anomaly"), fingerprint: `fp-op-${now}` }], changes: [] });
       now += 10.7 * M;
-      const backlog = await svc.ingest({ alerts: [{ ...alert("OrdersQueueBacklog", "queue", "firing", now), fingerprint: `fp-q-${now}` }], changes: [] });
+      const backlog = await svc.ingest({ alerts: [{ ...alert("QueueBrokerDown", "queue", "firing", now), fingerprint: `fp-q-${now}` }], changes: [] });
       now += 60 * M;
       return { first: firstOf(first.opened), backlog };
     };
-    const learnt = await run(service(store, () => ({ OrdersQueueBacklog: 5 * M })));
+    const learnt = await run(service(store, () => ({ QueueBrokerDown: 5 * M })));
     expect(learnt.backlog.opened).toEqual([]);
     expect(await store.alerts.countByIncident(learnt.first)).toMatchObject({ total: 2 });
     // Without the rules (fire time only): just outside the causal window, an incident of its own.
