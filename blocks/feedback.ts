@@ -1,6 +1,7 @@
 import type { ContextActionsBlock, KnownBlock } from "@slack/types";
 import { feedbackValue, GRADE_LABELS, GRADE_SCORES, GRADES, type FeedbackSubject } from "../src/domain/grades.ts";
 import type { CauseGradeView, FeedbackPresenter } from "../src/feedback/presenter.ts";
+import { causeWithoutService } from "../src/feedback/stated-cause.ts";
 import { ACTION, BLOCK } from "./ids.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn as esc, mentionUser } from "./mrkdwn.ts";
@@ -38,7 +39,7 @@ const pct = (x: number): string => `${Math.round(x * 100)} %`;
 
 /** "Was this the cause?" with right / partly / wrong / no idea; graded ones listed below (a second click changes a grade). */
 export function causeGradeMessage(v: CauseGradeView): { text: string; blocks: KnownBlock[] } {
-  const said = v.cause ? `*${esc(v.service ?? "?")}*: _${esc(fit(v.cause, 600))}_${v.confidence !== undefined ? ` (${pct(v.confidence)})` : ""}` : "_aisre named no leading cause._";
+  const said = v.cause ? `*${esc(v.service ?? "?")}*: _${esc(fit(causeWithoutService(v), 600))}_${v.confidence !== undefined ? ` (${pct(v.confidence)})` : ""}` : "_aisre named no leading cause._";
   const blocks: KnownBlock[] = [
     { type: "section", block_id: BLOCK.causeGradeQuestion, text: { type: "mrkdwn", text: fitSection(`:dart: *Was this the cause?* Grading tells aisre how far to trust its confidence next time.\n${said}`) } },
     {
@@ -51,7 +52,7 @@ export function causeGradeMessage(v: CauseGradeView): { text: string; blocks: Kn
     const by = v.grades.slice(0, 20).map((g) => `${mentionUser(g.userId)}: ${GRADE_LABELS[g.grade].toLowerCase()}`);
     blocks.push({ type: "context", block_id: BLOCK.causeGradeBy, elements: [{ type: "mrkdwn", text: fit(`Graded: ${by.join(" · ")}`, SLACK_LIMITS.sectionText) }] });
   }
-  const text = v.cause ? `Was this the cause? ${esc(v.service ?? "")}: ${esc(fit(v.cause, 300))}` : "Was this the cause?";
+  const text = v.cause ? `Was this the cause? ${esc(v.service ?? "")}: ${esc(fit(causeWithoutService(v), 300))}` : "Was this the cause?";
   return { text, blocks };
 }
 
