@@ -116,6 +116,8 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
       AISRE_PROFILE_DIR: profileDir,
       ...(process.env.AISRE_SANDBOX_PROCESS ? { AISRE_SANDBOX_PROCESS: process.env.AISRE_SANDBOX_PROCESS } : {}),
       ...(process.env.AISRE_HEAP_SNAPSHOT ? { AISRE_HEAP_SNAPSHOT: process.env.AISRE_HEAP_SNAPSHOT } : {}),
+      ...(process.env.AISRE_MEMORY_TRACE ? { AISRE_MEMORY_TRACE: process.env.AISRE_MEMORY_TRACE } : {}),
+      ...(process.env.AISRE_HEAP_SNAPSHOT_AT ? { AISRE_HEAP_SNAPSHOT_AT: process.env.AISRE_HEAP_SNAPSHOT_AT } : {}),
       ...env,
     },
     stdio: ["ignore", "ignore", "inherit"],

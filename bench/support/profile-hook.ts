@@ -1,7 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { writeHeapSnapshot } from "node:v8";
+import { isMainThread, threadId } from "node:worker_threads";
 
 /**
  * Preloaded into a benchmarked process (`node --import ./bench/support/profile-hook.ts …`): SIGUSR2
@@ -41,3 +42,35 @@ if (dir) {
     })();
   });
 }
+
+/**
+ * AISRE_MEMORY_TRACE=<seconds>: every that many seconds a line in `$AISRE_PROFILE_DIR/<pid>.memory-trace.jsonl`
+ * — seconds since start, resident memory (anonymous, file-backed), the main thread's V8 heap and each
+ * worker's (Node's diagnostic report), external and array buffers (written by the main thread; the
+ * hook runs in every thread, --import preloads into workers too). AISRE_HEAP_SNAPSHOT_AT=<s,s,…>:
+ * a heap snapshot of each thread at those seconds since start (`<pid>-t<thread>-at<s>s.heapsnapshot`).
+ */
+const traceEvery = Number(process.env.AISRE_MEMORY_TRACE ?? 0);
+if (dir && traceEvery > 0 && isMainThread) {
+  const mib = (b: number) => Math.round(b / 1048576);
+  const trace = () => {
+    let anon = Number.NaN;
+    let rss = Number.NaN;
+    try {
+      const rollup = readFileSync("/proc/self/smaps_rollup", "utf8");
+      const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? Number.NaN);
+      anon = Math.round(kb("Anonymous") / 1024);
+      rss = Math.round(kb("Rss") / 1024);
+    } catch {
+      // not Linux
+    }
+    type Heap = { totalMemory: number; usedMemory: number; mallocedMemory: number; externalMemory: number };
+    const report = process.report.getReport() as unknown as { javascriptHeap: Heap; workers?: Array<{ javascriptHeap: Heap; header?: { threadId?: number } }> };
+    const heap = (h: Heap) => ({ used: mib(h.usedMemory), total: mib(h.totalMemory), malloced: mib(h.mallocedMemory), external: mib(h.externalMemory) });
+    const m = process.memoryUsage();
+    appendFileSync(join(dir, `${process.pid}.memory-trace.jsonl`), `${JSON.stringify({ s: Math.round(process.uptime()), rss, anon, external: mib(m.external), arrayBuffers: mib(m.arrayBuffers), main: heap(report.javascriptHeap), workers: (report.workers ?? []).map((w) => heap(w.javascriptHeap)) })}\n`);
+  };
+  setInterval(trace, traceEvery * 1000).unref();
+}
+const snapshotsAt = (process.env.AISRE_HEAP_SNAPSHOT_AT ?? "").split(",").filter(Boolean).map(Number);
+if (dir) for (const at of snapshotsAt) setTimeout(() => writeHeapSnapshot(join(dir, `${process.pid}-t${threadId}-at${at}s.heapsnapshot`)), at * 1000).unref();
