@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { migrate } from "../../src/store/migrate.ts";
-import { EMBEDDED_SHARED_BUFFERS, openPgliteDb, vacuumBusyTables } from "../../src/store/pglite-db.ts";
+import { EMBEDDED_SHARED_BUFFERS, EMBEDDED_STATISTICS_TARGET, openPgliteDb, vacuumBusyTables } from "../../src/store/pglite-db.ts";
 import { createStore } from "../../src/store/store.ts";
 
 describe("embedded database footprint", () => {
@@ -10,6 +10,17 @@ describe("embedded database footprint", () => {
       const [row] = await db.query<{ shared_buffers: string }>("SHOW shared_buffers");
       expect(row?.shared_buffers).toBe(EMBEDDED_SHARED_BUFFERS);
       expect(EMBEDDED_SHARED_BUFFERS).not.toBe("128MB");
+    } finally {
+      await db.close();
+    }
+  }, 180_000);
+
+  it("analyzes with a small statistics target: ANALYZE's sample of whole rows (300 × target) stays a few MB of the WebAssembly heap", async () => {
+    const db = await openPgliteDb("memory");
+    try {
+      const [row] = await db.query<{ default_statistics_target: string }>("SHOW default_statistics_target");
+      expect(row?.default_statistics_target).toBe(String(EMBEDDED_STATISTICS_TARGET));
+      expect(EMBEDDED_STATISTICS_TARGET).toBeLessThanOrEqual(10);
     } finally {
       await db.close();
     }
