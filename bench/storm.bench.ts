@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { topFrames } from "./support/cpu-profile.ts";
 import { openLoop } from "./support/load.ts";
-import { cpuSeconds, rssMiB, startProduct } from "./support/product.ts";
+import { cpuSeconds, rssMiB, startProduct, threadCpuSeconds } from "./support/product.ts";
 
 export const name = "storm: the product (sandbox mode, PGlite) under 200 single-alert deliveries/s — RSS over time, webhook → root message, where the ingest path's CPU goes";
 
@@ -98,6 +98,39 @@ export async function run(): Promise<Record<string, string | number>> {
       () => undefined,
     );
   }, 500);
+  // Every 10 s: each thread's CPU (cores) over the interval, by thread name (the main thread is
+  // "main"; workers are named: door, pglite, charts; V8Worker are V8's GC/compiler helpers), and
+  // deliveries processed /s and the backlog — what grows over a long storm, and where.
+  const threadRows: string[] = [];
+  const byName = (t: Map<number, { name: string; s: number }>) => {
+    const out = new Map<string, number>();
+    for (const [tid, { name, s }] of t) {
+      const key = tid === pid ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + s);
+    }
+    return out;
+  };
+  let lastThreads = byName(threadCpuSeconds(pid));
+  let lastAt = performance.now();
+  let lastProcessed = before.processed;
+  const threadTimer = setInterval(() => {
+    void product.metrics().then(
+      (m) => {
+        const now = byName(threadCpuSeconds(pid));
+        const dt = (performance.now() - lastAt) / 1000;
+        const parts = [...now]
+          .map(([k, s]) => [k, (s - (lastThreads.get(k) ?? 0)) / dt] as const)
+          .filter(([, c]) => c >= 0.005)
+          .sort((a, b) => b[1] - a[1]);
+        threadRows.push(`${Math.round((performance.now() - t0) / 1000)}s processed ${Math.round((m.processed - lastProcessed) / dt)}/s backlog ${m.accepted - m.processed} | ${parts.map(([k, c]) => `${k} ${c.toFixed(2)}`).join(" ")}`);
+        process.stderr.write(`storm ${threadRows.at(-1)}\n`);
+        lastThreads = now;
+        lastAt = performance.now();
+        lastProcessed = m.processed;
+      },
+      () => undefined,
+    );
+  }, 10_000);
   const every = Math.max(5, Math.round(SECONDS / 30));
   const sampler = setInterval(sample, every * 1000);
   const probeTimer = setInterval(() => {
@@ -123,6 +156,7 @@ export async function run(): Promise<Record<string, string | number>> {
     clearInterval(probeTimer);
     clearInterval(sampler);
     clearInterval(warmWatch);
+    clearInterval(threadTimer);
   }
   product.toggleProfile();
   sample();
@@ -180,6 +214,7 @@ export async function run(): Promise<Record<string, string | number>> {
     .join(", ");
   out["product CPU during the storm (cores)"] = (cpuUsed / load.seconds).toFixed(2);
   out["product CPU ms per delivery, storm until drained (door, processing, housekeeping, the sandbox's Slack)"] = deliveries > 0 ? ((1000 * cpuDrained) / deliveries).toFixed(2) : "n/a";
+  threadRows.forEach((row, i) => (out[`every 10 s #${i + 1}: processed, backlog | thread CPU (cores)`] = row));
   out[`RSS MiB over time (product+sandbox process), every ${every} s`] = rss.join(", ");
   const memory = readdirSync(product.profileDir).find((f) => f.endsWith(".memory.json"));
   if (memory) {

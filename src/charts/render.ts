@@ -155,7 +155,7 @@ function chartWorker(): Worker | undefined {
   if (workerBroken) return undefined;
   if (worker) return worker;
   try {
-    const w = new Worker(new URL("./render-worker.ts", import.meta.url));
+    const w = new Worker(new URL("./render-worker.ts", import.meta.url), { name: "charts" });
     w.unref(); // an idle chart worker never keeps the process alive
     w.on("message", (m: { id: number; png?: Uint8Array; width?: number; height?: number; error?: string }) => {
       const p = pending.get(m.id);

@@ -76,7 +76,7 @@ export async function openPgliteInWorker(dataDir: string, options: WorkerInit["o
     });
   }
   const pgliteWasmModule = first ? undefined : await compiled;
-  const worker = new Worker(new URL(import.meta.url), { workerData: { pgliteWorker: true, dataDir, options, loadDataDirFrom, pgliteWasmModule } satisfies WorkerInit });
+  const worker = new Worker(new URL(import.meta.url), { name: "pglite", workerData: { pgliteWorker: true, dataDir, options, loadDataDirFrom, pgliteWasmModule } satisfies WorkerInit });
   if (first) worker.once("exit", () => first.resolve(undefined));
   const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   let next = 1;

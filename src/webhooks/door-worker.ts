@@ -38,7 +38,7 @@ export class DoorWorker {
      */
     onDeath: (e: Error) => void;
   }): Promise<DoorWorker> {
-    const worker = new Worker(new URL("./door-thread.ts", import.meta.url), { workerData: { upstreamPort: o.upstreamPort, listenPort: o.port, host: o.host } });
+    const worker = new Worker(new URL("./door-thread.ts", import.meta.url), { name: "door", workerData: { upstreamPort: o.upstreamPort, listenPort: o.port, host: o.host } });
     let door: DoorWorker | undefined;
     const listening = new Promise<number>((resolve, reject) => {
       worker.once("error", reject);

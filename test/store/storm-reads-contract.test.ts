@@ -61,6 +61,29 @@ describe.each(testDatabases())("reads a storm repeats, bounded, on $name", ({ op
     expect(await store.alerts.namesByIncident("INC-none", 10)).toEqual([]);
   });
 
+  it("samples an incident's alerts for a ranking: all of a small incident, a few dozen of a storm's, with the first, the last and the pods of each kind", async () => {
+    const id = `INC-S-${now}`;
+    await incident(id);
+    const at = (min: number) => new Date(now - 60 * 60_000 + min * 60_000).toISOString();
+    // A small incident: every alert, in the order byIncident gives.
+    await store.alerts.upsertMany(Array.from({ length: 12 }, (_, i) => ({ alert: alert(`${id}-s${i}`, { name: `N${i % 3}`, startsAt: at(i), ...(i === 5 ? { status: "resolved" as const, endsAt: at(30) } : {}) }), incidentId: id })));
+    expect((await store.alerts.sampleForDiagnosis(id, 5)).map((a) => a.fingerprint)).toEqual((await store.alerts.byIncident(id)).map((a) => a.fingerprint));
+    // A storm of one kind: 3,000 more, two of which name pods (p-a, p-b), one sev1 among them.
+    await store.alerts.upsertMany(
+      Array.from({ length: 3000 }, (_, i) => ({
+        alert: alert(`${id}-x${i}`, { name: "Storm", startsAt: new Date(now - 50 * 60_000 + i * 1000).toISOString(), labels: { instance: `i${i}`, ...(i === 1500 ? { pod: "p-b" } : i === 700 ? { pod: "p-a" } : {}) }, ...(i === 2000 ? { severity: "sev1" as const } : {}) }),
+        incidentId: id,
+      })),
+    );
+    const sample = await store.alerts.sampleForDiagnosis(id, 5);
+    const fps = sample.map((a) => a.fingerprint);
+    // Storm sev3 firing: 5 first, 5 last, two pods; storm sev1: its one; the small incident's 12.
+    expect(sample.length).toBeLessThanOrEqual(12 + 5 + 5 + 2 + 1);
+    expect(fps).toEqual(expect.arrayContaining([`${id}-x0`, `${id}-x4`, `${id}-x2999`, `${id}-x2995`, `${id}-x700`, `${id}-x1500`, `${id}-x2000`, `${id}-s5`]));
+    expect(sample.map((a) => Date.parse(a.startsAt))).toEqual([...sample.map((a) => Date.parse(a.startsAt))].sort((a, b) => a - b));
+    expect(await store.alerts.sampleForDiagnosis("INC-none", 5)).toEqual([]);
+  });
+
   it("tells whether an incident's real alerts (not anomalies) exist and fire", async () => {
     const id = `INC-R-${now}`;
     await incident(id);

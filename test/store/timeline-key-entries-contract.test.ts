@@ -103,4 +103,47 @@ describe.each(testDatabases())("key moments picked by the store on $name", ({ op
     expect(large).toBeLessThan(1000);
     expect(large).toBeLessThanOrEqual(small + 20);
   });
+
+  it("reads the incident's other entries through the index, not every alert entry: a storm's incident costs as much as a small one", async () => {
+    const read = async (alerts: number) => {
+      const id = `INC-KR${alerts}-${Date.now()}`;
+      await store.incidents.create({ id, title: "t", severity: "sev2", origin: "alert", services: ["api"] });
+      const t0 = Date.parse("2026-11-23T10:00:00Z");
+      for (let i = 0; i < alerts; i += 500) {
+        await store.timeline.appendMany(
+          Array.from({ length: Math.min(500, alerts - i) }, (_, k) => ({
+            incidentId: id,
+            kind: "alert" as const,
+            actor: "alertmanager",
+            text: `Storm${i + k} fired on api`,
+            at: new Date(t0 + (i + k) * 100).toISOString(),
+            data: { fingerprint: `f${i + k}`, status: "firing", labels: { service: "api", extra: "x".repeat(200) } },
+          })),
+        );
+      }
+      await store.timeline.append({ incidentId: id, kind: "status", actor: "aisre", text: "Incident opened", at: new Date(t0).toISOString(), data: {} });
+      await store.timeline.append({ incidentId: id, kind: "hypothesis", actor: "aisre", text: "Diagnosis", at: new Date(t0 + 1000).toISOString(), data: {} });
+      // The plan the product's planner took on a storm's store (a large timeline without statistics):
+      // not the partial index of the other entries, but the incident's entries by (incident_id, kind).
+      // Asked for kind <> 'alert', it read every entry of the incident (3,081: 2,076 pages, ~100 ms).
+      // The index is dropped in a transaction that is rolled back.
+      let rows = new Map<string, number>();
+      await db
+        .transaction(async (tx) => {
+          await tx.exec("DROP INDEX timeline_other_order");
+          rows = await rowsReadBy(tx, store.clock, (s) => s.timeline.keyEntries(id, { messages: false, head: 60, tail: 60 }));
+          throw new Error("rolled back");
+        })
+        .catch(() => undefined);
+      const picked = await store.timeline.keyEntries(id, { messages: false, head: 60, tail: 60 });
+      return { timeline: rows.get("timeline") ?? 0, kept: picked.kept, kinds: [...new Set(picked.head.map((e) => e.kind))].sort() };
+    };
+    const small = await read(100);
+    const storm = await read(3000);
+    expect(storm.kept).toBe(3002);
+    expect(storm.kinds).toEqual(["alert", "hypothesis", "status"]);
+    // The two other entries and the 120 picked; before, every entry of the incident was read and filtered.
+    expect(small.timeline).toBeGreaterThan(0);
+    expect(storm.timeline).toBeLessThan(300);
+  });
 });

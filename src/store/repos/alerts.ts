@@ -112,6 +112,32 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
+  /**
+   * What a ranking needs of an incident's alerts, however many a storm put there: of each kind of
+   * alert (service, name, status, severity), the `perKind` that started first and the `perKind` that
+   * started last, the one that ended last, and those naming the first and the last pod (so two pods
+   * named stay two). Ordered by start, as byIncident is. Every alert when no kind has more than
+   * 2 × `perKind` of them; a storm's 12,000 alerts of one kind are about 2 × `perKind` rows, chosen in
+   * the database over a narrow projection (no labels nor summaries of the others are read out).
+   */
+  async sampleForDiagnosis(incidentId: string, perKind: number): Promise<StoredAlert[]> {
+    const rows = await this.db.query<AlertRow>(
+      `SELECT a.* FROM alerts a JOIN (
+         SELECT fingerprint FROM (
+           SELECT fingerprint,
+             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at, fingerprint) AS head,
+             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at DESC, fingerprint DESC) AS tail,
+             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY ends_at DESC NULLS LAST, fingerprint) AS ended,
+             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' NULLS LAST, fingerprint) AS pod_first,
+             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' DESC NULLS LAST, fingerprint) AS pod_last
+           FROM alerts WHERE incident_id = $1) r
+         WHERE head <= $2 OR tail <= $2 OR ended = 1 OR pod_first = 1 OR pod_last = 1) k ON k.fingerprint = a.fingerprint
+       ORDER BY a.starts_at, a.fingerprint`,
+      [incidentId, perKind],
+    );
+    return rows.map(toAlert);
+  }
+
   /** Moves every alert of one incident to another (an incident merged into another); returns how many. */
   async moveToIncident(from: string, to: string, services?: readonly string[]): Promise<number> {
     const rows = services

@@ -13,6 +13,16 @@ interface TimelineRow {
   data: Record<string, unknown>;
 }
 
+/** Every kind of entry, once (the compiler checks the list is whole). */
+const KINDS: Record<TimelineKind, true> = { alert: true, change: true, status: true, hypothesis: true, action: true, message: true, anomaly: true, sync: true, note: true };
+
+/**
+ * The kinds other than alerts, with or without messages: named, so that the incident's other entries
+ * are read through the (incident_id, kind) index. Asked for `kind <> 'alert'`, the planner read every
+ * entry of the incident and filtered (a storm's 3,081 alert entries: 2,076 pages, ~100 ms a call).
+ */
+const otherKinds = (messages: boolean): TimelineKind[] => (Object.keys(KINDS) as TimelineKind[]).filter((k) => k !== "alert" && (messages || k !== "message"));
+
 export class TimelineRepo {
   private readonly db: Db;
   private readonly clock: Clock;
@@ -62,7 +72,7 @@ export class TimelineRepo {
       // key of the index after the last (keyset order on all its columns, LIMIT 1), an index descent
       // whatever the planner thinks the incident holds (PGlite has no column statistics, and a plan
       // that read and sorted all of an incident's keys would cost in proportion to them again).
-      `WITH RECURSIVE o AS (SELECT id, at FROM timeline WHERE incident_id = $1 AND kind <> 'alert' AND ($2::boolean OR kind <> 'message')),
+      `WITH RECURSIVE o AS (SELECT id, at FROM timeline WHERE incident_id = $1 AND kind = ANY($2::text[])),
        c AS (SELECT coalesce(max(entries), 0) AS entries, coalesce(max(keys), 0) AS keys FROM timeline_alert_counts WHERE incident_id = $1),
        hk(n, at, id) AS (
          (SELECT 1, entry_at, entry_id FROM timeline_alert_keys WHERE incident_id = $1 ORDER BY entry_at, entry_id LIMIT 1)
@@ -81,7 +91,7 @@ export class TimelineRepo {
        SELECT e.id, e.incident_id, e.at, e.kind, e.actor, e.text, '{}'::jsonb AS data, e.id IN (SELECT id FROM h) AS in_head, e.id IN (SELECT id FROM t) AS in_tail,
               (SELECT count(*) FROM o) + c.keys AS kept, c.entries - c.keys AS repeats
          FROM timeline e CROSS JOIN c WHERE e.id = ANY (ARRAY(SELECT id FROM h UNION SELECT id FROM t)) ORDER BY e.at, e.id`,
-      [incidentId, o.messages !== false, o.head, o.tail],
+      [incidentId, otherKinds(o.messages !== false), o.head, o.tail],
     );
     return {
       head: rows.filter((r) => r.in_head).map(toEntry),
