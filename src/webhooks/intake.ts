@@ -13,6 +13,7 @@ import type { DoorEntry, DoorOpening } from "./door-messages.ts";
 import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
+import { RECENT_DELIVERY_KEYS } from "./recent-keys.ts";
 
 export type { DeliveryHandlers, StoredDeliveryBody };
 export { STORE_RETRY_AFTER_S, type IntakeAnswer };
@@ -89,7 +90,7 @@ export class WebhookIntake {
       secrets: this.o.secrets,
       clockOffsetMs: this.clockOffsetMs(),
       maxUnmoved: j?.maxUnmoved ?? 20_000,
-      recentKeys: j?.recentKeys ?? 50_000,
+      recentKeys: j?.recentKeys ?? RECENT_DELIVERY_KEYS,
     };
   }
 

@@ -4,7 +4,7 @@ import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
 import { JsonText } from "../store/rows.ts";
 import { DoorJournal, type DoorJournalOptions, type JournalEntry } from "./door-journal.ts";
-import { RecentKeys } from "./recent-keys.ts";
+import { RECENT_DELIVERY_KEYS, RecentKeys } from "./recent-keys.ts";
 import type { DeliveryRow } from "./group-commit.ts";
 
 interface Unmoved {
@@ -79,7 +79,7 @@ export class JournaledDoor {
   constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
-    this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? 50_000 };
+    this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? RECENT_DELIVERY_KEYS };
     this.recent = new RecentKeys(this.o.recentKeys);
   }
 

@@ -18,6 +18,7 @@ import { reusedDatabases } from "../support/reused-databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { freshPostgres } from "../support/databases.ts";
 import type { StoredEntry } from "../../src/webhooks/door-postgres.ts";
+import { RECENT_DELIVERY_KEYS } from "../../src/webhooks/recent-keys.ts";
 
 const NONE: IngestResult = { opened: [], joined: 0, duplicates: 0, ignored: 0, changesAttached: 0 };
 const body = (name: string) => JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: "checkout", summary: name }] });
@@ -87,6 +88,8 @@ describe("the webhook door's thread", () => {
       if (!stopped) await door.stop();
     });
     door.health(true);
+    // The door thread's recent keys are the one bound the doors share (its heap held 100,000 at 50,000).
+    expect(intake.doorOpening()!.recentKeys).toBe(RECENT_DELIVERY_KEYS);
     door.open(intake.doorOpening()!);
     const base = `http://127.0.0.1:${door.port}`;
     const post = (path: string, id: string, text: string) => fetch(`${base}${path}`, { method: "POST", headers: headers(id), body: text });

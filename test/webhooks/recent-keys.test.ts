@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RecentKeys } from "../../src/webhooks/recent-keys.ts";
+import { RECENT_DELIVERY_KEYS, RecentKeys } from "../../src/webhooks/recent-keys.ts";
 
 describe("recent delivery keys", () => {
   it("remember the last max to 2 × max keys: the older generation is dropped whole when the newer fills", () => {
@@ -14,5 +14,9 @@ describe("recent delivery keys", () => {
     expect(["a", "b", "c"].some((k) => keys.has(k))).toBe(false);
     expect(["d", "e", "f"].every((k) => keys.has(k))).toBe(true);
     expect(keys.has("z")).toBe(false);
+  });
+
+  it("the doors keep at most 2 × RECENT_DELIVERY_KEYS keys, a bound of at most 20,000 (a key is ~200 bytes of heap)", () => {
+    expect(RECENT_DELIVERY_KEYS).toBeLessThanOrEqual(10_000);
   });
 });
