@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/domain/alert.ts";
 import { storePerBlock, testDatabases } from "../support/databases.ts";
 import { rowsReadBy, totalRows } from "../support/plan-rows.ts";
+import { observedDb } from "../support/observed-db.ts";
+import { createStore } from "../../src/store/store.ts";
 
 /**
  * What a storm makes the product read again and again — the card's alert counts and names, the
@@ -82,6 +84,28 @@ describe.each(testDatabases())("reads a storm repeats, bounded, on $name", ({ op
     expect(fps).toEqual(expect.arrayContaining([`${id}-x0`, `${id}-x4`, `${id}-x2999`, `${id}-x2995`, `${id}-x700`, `${id}-x1500`, `${id}-x2000`, `${id}-s5`]));
     expect(sample.map((a) => Date.parse(a.startsAt))).toEqual([...sample.map((a) => Date.parse(a.startsAt))].sort((a, b) => a - b));
     expect(await store.alerts.sampleForDiagnosis("INC-none", 5)).toEqual([]);
+  });
+
+  it("reads incidents (the open ones, each batch; one by id, all the time) without their cards", async () => {
+    const ids = Array.from({ length: 20 }, (_, i) => `INC-CARD${i}-${now}`);
+    for (const id of ids) {
+      await incident(id);
+      await store.incidents.mergeCard(id, { impact: "checkout: 40 % of requests fail", diagnosis: { summary: "x".repeat(2000), cause: "payments: pool exhausted", nextSteps: ["a".repeat(500), "b".repeat(500)] } });
+    }
+    let handed = 0;
+    const watched = createStore(
+      observedDb(db, (_sql, rows) => {
+        handed += JSON.stringify(rows).length;
+      }),
+      store.clock,
+    );
+    const open = await watched.incidents.listOpen();
+    expect(open.map((i) => i.id)).toEqual(expect.arrayContaining(ids));
+    const one = await watched.incidents.get(ids[0]!);
+    expect(one?.title).toBe(ids[0]);
+    // Each incident's row, not its 3 KB card (20 of them: 60 KB read, parsed and dropped before).
+    expect(handed).toBeLessThan(400 * (open.length + 1));
+    expect((await store.incidents.card(ids[0]!)).diagnosis?.cause).toBe("payments: pool exhausted");
   });
 
   it("tells whether an incident's real alerts (not anomalies) exist and fire", async () => {

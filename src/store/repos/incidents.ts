@@ -16,8 +16,18 @@ interface IncidentRow {
   created_at: Date;
   updated_at: Date;
   resolved_at: Date | null;
-  card: IncidentCard;
 }
+
+/**
+ * An incident's columns but its card: the card (impact, the diagnosis's summary, next steps) is read
+ * by card(id) alone. `SELECT *` had every incident read also parse its card's JSON and hand it over
+ * to be dropped: the open incidents are read by every batch of alerts (a storm's 10 incidents and a
+ * new one every few seconds), and an incident by id thousands of times a minute.
+ */
+const COLUMNS = "id, title, status, severity, origin, services, channel, acknowledged_by, created_at, updated_at, resolved_at";
+const COLUMNS_OF_I = COLUMNS.split(", ")
+  .map((c) => `i.${c}`)
+  .join(", ");
 
 /** Root-card content that is not a column of its own: impact and the diagnosis summary. */
 export interface IncidentCard {
@@ -64,7 +74,7 @@ export class IncidentRepo {
     const row = onlyRow(
       await this.db.query<IncidentRow>(
         `INSERT INTO incidents (id, title, status, severity, origin, services, channel, created_at, updated_at)
-       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) RETURNING *`,
+       VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $7) RETURNING ${COLUMNS}`,
         [i.id, i.title, i.severity, i.origin, json(i.services), i.channel ?? null, i.createdAt ?? isoNow(this.clock)],
       ),
       "IncidentRepo.create",
@@ -73,7 +83,7 @@ export class IncidentRepo {
   }
 
   async get(id: string): Promise<Incident | undefined> {
-    const [row] = await this.db.query<IncidentRow>("SELECT * FROM incidents WHERE id = $1", [id]);
+    const [row] = await this.db.query<IncidentRow>(`SELECT ${COLUMNS} FROM incidents WHERE id = $1`, [id]);
     return row ? toIncident(row) : undefined;
   }
 
@@ -95,14 +105,14 @@ export class IncidentRepo {
   }
 
   async listOpen(): Promise<Incident[]> {
-    const rows = await this.db.query<IncidentRow>("SELECT * FROM incidents WHERE status <> 'resolved' ORDER BY created_at");
+    const rows = await this.db.query<IncidentRow>(`SELECT ${COLUMNS} FROM incidents WHERE status <> 'resolved' ORDER BY created_at`);
     return rows.map(toIncident);
   }
 
   /** The most recently resolved incident (resolved at or after `since`) in which `service` had an alert of a monitoring system (not a detector's anomaly). */
   async resolvedSinceWithAlertingService(service: string, since: string): Promise<Incident | undefined> {
     const [row] = await this.db.query<IncidentRow>(
-      `SELECT i.* FROM incidents i WHERE i.status = 'resolved' AND i.resolved_at >= $2
+      `SELECT ${COLUMNS_OF_I} FROM incidents i WHERE i.status = 'resolved' AND i.resolved_at >= $2
          AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.service = $1 AND a.source <> 'anomaly')
        ORDER BY i.resolved_at DESC LIMIT 1`,
       [service, since],
@@ -111,7 +121,7 @@ export class IncidentRepo {
   }
 
   async listRecent(limit = 50): Promise<Incident[]> {
-    const rows = await this.db.query<IncidentRow>("SELECT * FROM incidents ORDER BY created_at DESC LIMIT $1", [limit]);
+    const rows = await this.db.query<IncidentRow>(`SELECT ${COLUMNS} FROM incidents ORDER BY created_at DESC LIMIT $1`, [limit]);
     return rows.map(toIncident);
   }
 
@@ -123,7 +133,7 @@ export class IncidentRepo {
     if (rows.length === 0) return new Map();
     const out = await this.db.query<IncidentRow>(
       `UPDATE incidents i SET updated_at = $1, severity = t.severity, services = t.services::jsonb
-         FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, severity, services) WHERE i.id = t.id RETURNING i.*`,
+         FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, severity, services) WHERE i.id = t.id RETURNING ${COLUMNS_OF_I}`,
       [isoNow(this.clock), rows.map((r) => r.id), rows.map((r) => r.severity), rows.map((r) => json(r.services))],
     );
     return new Map(out.map((r) => [r.id, toIncident(r)]));
@@ -145,7 +155,7 @@ export class IncidentRepo {
       add("status", patch.status);
       sets.push(patch.status === "resolved" ? "resolved_at = $2" : "resolved_at = NULL");
     }
-    const [row] = await this.db.query<IncidentRow>(`UPDATE incidents SET ${sets.join(", ")} WHERE id = $1 RETURNING *`, params);
+    const [row] = await this.db.query<IncidentRow>(`UPDATE incidents SET ${sets.join(", ")} WHERE id = $1 RETURNING ${COLUMNS}`, params);
     return row ? toIncident(row) : undefined;
   }
 }
