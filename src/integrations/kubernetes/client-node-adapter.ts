@@ -1,6 +1,5 @@
 import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment, type V1ReplicaSet } from "@kubernetes/client-node";
 import { AppError } from "../../errors.ts";
-import { refusedError, unreachableError } from "./api-errors.ts";
 import type { ActionOptions, ActionResult, ClusterEvent, ClusterShape, DeploymentSummary, KubernetesPort, PodSummary, RolloutRevision } from "./port.ts";
 import { configMapShape, podShape, serviceShape, workloadShape } from "./shape.ts";
 import { revisionOf, summarizeDeployment, summarizeEvent, summarizePod, summarizeRevision } from "./summarize.ts";
@@ -30,9 +29,11 @@ function toAppError(e: unknown, what: string): AppError {
     } catch {
       message = String(e.body ?? "");
     }
-    return refusedError(e.code, message, what, e);
+    const status = e.code;
+    const code = status === 404 ? "k8s_not_found" : status === 409 ? "k8s_conflict" : status === 422 ? "k8s_invalid" : status === 401 || status === 403 ? "k8s_forbidden" : "k8s_error";
+    return new AppError(code, `Kubernetes refused to ${what}: ${message || `HTTP ${status}`}`, { status, cause: e });
   }
-  return unreachableError(e, what);
+  return new AppError("k8s_unreachable", `Could not reach the Kubernetes API to ${what}: ${(e as Error).message}`, { status: 502, cause: e });
 }
 
 function dry(options: ActionOptions | undefined): string | undefined {

@@ -1,47 +1,19 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientNodeKubernetes } from "../../../src/integrations/kubernetes/client-node-adapter.ts";
-import { kubernetesAdapter, lazyKubernetes } from "../../../src/integrations/kubernetes/lazy.ts";
-import { plainKubeConfigFile } from "../../../src/integrations/kubernetes/plain-kubeconfig.ts";
-import type { KubernetesPort } from "../../../src/integrations/kubernetes/port.ts";
-import { RestKubernetes } from "../../../src/integrations/kubernetes/rest-adapter.ts";
 import { KubernetesRemediation } from "../../../src/remediate/kubernetes-adapter.ts";
 import { clockOf } from "../../../src/domain/clock.ts";
 import { type RunningSim, startSim } from "../../sandbox/sim/harness.ts";
 
-/**
- * The two adapters of the KubernetesPort, the same requests and the same answers: the client
- * library's, and plain HTTP requests for a kubeconfig that needs nothing more (the sandbox's).
- */
-const adapters: Array<{ name: string; make(kubeconfigPath: string): KubernetesPort; withBadToken(url: string): Promise<KubernetesPort> }> = [
-  {
-    name: "ClientNodeKubernetes",
-    make: (kubeconfigPath) => new ClientNodeKubernetes({ kubeconfigPath }),
-    async withBadToken(url) {
-      const { KubeConfig } = await import("@kubernetes/client-node");
-      const kc = new KubeConfig();
-      kc.loadFromOptions({ clusters: [{ name: "c", server: `${url}/k8s`, skipTLSVerify: true }], users: [{ name: "u", token: "wrong" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
-      return new ClientNodeKubernetes({ kubeConfig: kc });
-    },
-  },
-  {
-    name: "RestKubernetes",
-    make: (kubeconfigPath) => new RestKubernetes(plainKubeConfigFile(kubeconfigPath)!),
-    withBadToken: async (url) => new RestKubernetes({ server: `${url}/k8s`, token: "wrong", insecure: true }),
-  },
-];
-
-describe.each(adapters)("$name against the simulated API server", (adapter) => {
+describe("ClientNodeKubernetes against the simulated API server", () => {
   let env: RunningSim;
-  let k8s: KubernetesPort;
+  let k8s: ClientNodeKubernetes;
 
   beforeAll(async () => {
     env = await startSim();
-    k8s = adapter.make(env.sim.kubeconfigPath);
+    k8s = new ClientNodeKubernetes({ kubeconfigPath: env.sim.kubeconfigPath });
   });
   afterAll(async () => env.close());
 
@@ -150,35 +122,11 @@ describe.each(adapters)("$name against the simulated API server", (adapter) => {
   });
 
   it("rejects a bad token", async () => {
-    const bad = await adapter.withBadToken(env.url);
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const kc = new KubeConfig();
+    kc.loadFromOptions({ clusters: [{ name: "c", server: `${env.url}/k8s`, skipTLSVerify: true }], users: [{ name: "u", token: "wrong" }], contexts: [{ name: "x", cluster: "c", user: "u" }], currentContext: "x" });
+    const bad = new ClientNodeKubernetes({ kubeConfig: kc });
     await expect(bad.listDeployments("shop")).rejects.toMatchObject({ code: "k8s_forbidden", status: 401 });
-  });
-
-  it("answers a missing deployment's read as not found, and a refused change with the API's message", async () => {
-    expect(await k8s.getDeployment("shop", "nope")).toBeUndefined();
-    await expect(k8s.restartDeployment("shop", "nope")).rejects.toMatchObject({ code: "k8s_not_found", status: 404 });
-  });
-});
-
-describe("the KubernetesPort made for a kubeconfig", () => {
-  let env: RunningSim;
-  beforeAll(async () => {
-    env = await startSim();
-  });
-  afterAll(async () => env.close());
-
-  it("serves the sandbox's kubeconfig (a token) with plain requests, without the Kubernetes client library", async () => {
-    const port = await kubernetesAdapter({ kubeconfigPath: env.sim.kubeconfigPath });
-    expect(port).toBeInstanceOf(RestKubernetes);
-    expect((await port.listDeployments("shop")).length).toBeGreaterThan(5);
-    expect((await lazyKubernetes({ kubeconfigPath: env.sim.kubeconfigPath }).listDeployments("shop")).length).toBeGreaterThan(5);
-  });
-
-  it("leaves a kubeconfig with an exec credential plugin to the client library", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aisre-kubeconfig-"));
-    const file = join(dir, "kubeconfig");
-    writeFileSync(file, readFileSync(env.sim.kubeconfigPath, "utf8").replace(/token: .*/, "exec: { apiVersion: client.authentication.k8s.io/v1, command: /bin/true }"));
-    expect(await kubernetesAdapter({ kubeconfigPath: file })).toBeInstanceOf(ClientNodeKubernetes);
   });
 });
 
