@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { restoreHistory } from "../../../src/sandbox/sim/history-memo.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "../../../src/sandbox/sim/system.ts";
-import { serveRouter } from "../jira/serve.ts";
+import { simSeries } from "./series.ts";
 import { START } from "./harness.ts";
 
 /**
@@ -24,15 +24,7 @@ describe("the simulation's history, remembered", () => {
     alerts: sim.firingAlerts(),
     actions: sim.actions(),
   });
-  const series = async (sim: SimulatedSystem, query: string) => {
-    const served = await serveRouter(sim.router);
-    try {
-      const q = new URLSearchParams({ query, start: String((START - HISTORY_MS) / 1000), end: String(sim.now() / 1000), step: "15" });
-      return await (await fetch(`${served.url}/prometheus/api/v1/query_range?${q}`)).json();
-    } finally {
-      await served.close();
-    }
-  };
+  const series = (sim: SimulatedSystem, query: string) => simSeries(sim, query, START - HISTORY_MS);
 
   it("is the world a generated one is, before and after a scenario runs on it, and shares nothing with it", async () => {
     // Nothing remembered yet for these inputs (restoreHistory would copy into the objects given): the

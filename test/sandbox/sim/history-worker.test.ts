@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { forgetHistory } from "../../../src/sandbox/sim/history-memo.ts";
 import { createSimulatedSystem, type SimulatedSystem } from "../../../src/sandbox/sim/system.ts";
-import { serveRouter } from "../jira/serve.ts";
+import { simSeries } from "./series.ts";
 
 /**
  * The product's start has the simulation's history generated in a worker thread (history:
@@ -17,15 +17,7 @@ describe("the simulation's history generated in a worker thread", () => {
   const HISTORY_MS = 45 * 60_000;
   const make = (history: "now" | "later" | "worker", seed: number) => createSimulatedSystem({ speed: 60, seed, dataDir: mkdtempSync(join(tmpdir(), "aisre-sim-worker-")), publicUrl: "http://127.0.0.1:9", startTime: START, historyMs: HISTORY_MS, history, persist: true });
   const seen = (sim: SimulatedSystem) => ({ now: sim.now(), health: sim.health(), alerts: sim.firingAlerts().map((a) => `${a.alertname}/${a.service}`), pods: [...sim.world.cluster.pods.values()].map((p) => JSON.stringify(p)) });
-  const series = async (sim: SimulatedSystem, query: string) => {
-    const served = await serveRouter(sim.router);
-    try {
-      const q = new URLSearchParams({ query, start: String((START - HISTORY_MS) / 1000), end: String(sim.now() / 1000), step: "15" });
-      return await (await fetch(`${served.url}/prometheus/api/v1/query_range?${q}`)).json();
-    } finally {
-      await served.close();
-    }
-  };
+  const series = (sim: SimulatedSystem, query: string) => simSeries(sim, query, START - HISTORY_MS);
   const queries = ['sum(rate(http_requests_total{service="checkout"}[5m]))', "container_memory_working_set_bytes", "kube_pod_container_status_restarts_total"];
 
   it("takes no step on this thread, and gives the world a generated one is, before and after it goes on", async () => {
