@@ -113,13 +113,15 @@ export function dependencyPath(t: Topology, from: string, to: string, maxHops: n
   return undefined;
 }
 
+/** An alert name as lower-case words, its camelCase split ("OrdersQueueBacklog" → "orders queue backlog"). */
+const nameWords = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+
 /**
  * Whether an alert only warns of a coming exhaustion (a disk almost full, memory near its limit, a
  * predicted fill): its service is not failing yet, so it explains nothing that fails above it.
  */
 export function warnsOnly(name: string): boolean {
-  const n = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
-  return /\b(almost|near|nearly|predict\w*|will|approaching|filling)\b/.test(n);
+  return /\b(almost|near|nearly|predict\w*|will|approaching|filling)\b/.test(nameWords(name));
 }
 
 /**
@@ -127,8 +129,7 @@ export function warnsOnly(name: string): boolean {
  * its clients do shows there — consumers slowing or producers flooding it — whenever that reaches it.
  */
 export function backlogOnly(name: string): boolean {
-  const n = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
-  return /\b(backlog|lag|backed up|queue (depth|size|length)|messages (waiting|ready|unacked)|unacked)\b/.test(n);
+  return /\b(backlog|lag|backed up|queue (depth|size|length)|messages (waiting|ready|unacked)|unacked)\b/.test(nameWords(name));
 }
 
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;

@@ -3,6 +3,8 @@ import type { Incident, TimelineEntry } from "./incident.ts";
 
 const isSeverity = (v: unknown): v is Severity => typeof v === "string" && (SEVERITIES as readonly string[]).includes(v);
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
+/** Timeline entries in the order they happened (time, then id). */
+const chronological = (entries: readonly TimelineEntry[]) => [...entries].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
 
 /**
  * The highest severity the incident held (pure, from its severity changes in the timeline): what
@@ -12,7 +14,7 @@ const rank = (s: Severity) => SEVERITIES.indexOf(s);
  */
 export function peakSeverity(incident: Pick<Incident, "severity">, entries: readonly TimelineEntry[]): Severity {
   let peak: Severity | undefined;
-  for (const e of [...entries].sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id)) {
+  for (const e of chronological(entries)) {
     if (e.kind !== "status" || !isSeverity(e.data.to)) continue;
     const from = isSeverity(e.data.from) ? e.data.from : undefined;
     if (e.actor !== "aisre") peak = e.data.to;
@@ -27,10 +29,7 @@ export function peakSeverity(incident: Pick<Incident, "severity">, entries: read
  * severity changes in the timeline.
  */
 export function returnsToEarlierPeak(entries: readonly TimelineEntry[], severity: Severity): boolean {
-  const changes = [...entries].filter((e) => e.kind === "status" && isSeverity(e.data.to)).sort((a, b) => a.at.localeCompare(b.at) || a.id - b.id);
-  let last = -1;
-  changes.forEach((e, i) => {
-    if (e.data.to === severity) last = i;
-  });
+  const changes = chronological(entries).filter((e) => e.kind === "status" && isSeverity(e.data.to));
+  const last = changes.findLastIndex((e) => e.data.to === severity);
   return changes.slice(0, Math.max(0, last)).some((e) => rank(e.data.to as Severity) <= rank(severity) || (isSeverity(e.data.from) && rank(e.data.from) <= rank(severity)));
 }
