@@ -48,11 +48,10 @@ export function resolvingLifecycle(reopenedAtMs: number | undefined, o: Lifecycl
   return reopenedAtMs === undefined ? o : { ...o, quietPeriodMs: Math.max(o.quietPeriodMs, o.reopenWindowMs) };
 }
 
-/** When the incident last came back after resolving (a status entry resolved → open), if it did. */
-export function lastReopenMs(entries: ReadonlyArray<{ at: string; data: Record<string, unknown> }>): number | undefined {
-  let last: number | undefined;
-  for (const e of entries) if (e.data.from === "resolved" && e.data.to === "open") last = Math.max(last ?? Number.NEGATIVE_INFINITY, Date.parse(e.at));
-  return last;
+/** How often the incident came back after resolving (status entries resolved → open), and when it last did. */
+export function reopensOf(entries: ReadonlyArray<{ at: string; data: Record<string, unknown> }>): { count: number; lastMs?: number } {
+  const times = entries.filter((e) => e.data.from === "resolved" && e.data.to === "open").map((e) => Date.parse(e.at));
+  return times.length ? { count: times.length, lastMs: Math.max(...times) } : { count: 0 };
 }
 
 /**

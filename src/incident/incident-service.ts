@@ -5,7 +5,7 @@ import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
 import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, takesAlertFrom, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
-import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, lastReopenMs, quietAfterFix, quietEnough, recordFlip, reopenDecision, resolvingLifecycle, type LifecycleOptions } from "../correlate/lifecycle.ts";
+import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, reopensOf, resolvingLifecycle, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
@@ -860,10 +860,11 @@ export class IncidentService {
         if (to) await this.fallTo(incident.id, to, view);
         continue;
       }
-      const reopenedAt = lastReopenMs(await this.store.timeline.list(incident.id, ["status"]));
+      const reopens = reopensOf(await this.store.timeline.list(incident.id, ["status"]));
+      const reopenedAt = reopens.lastMs;
       const lifecycle = resolvingLifecycle(reopenedAt, this.o.lifecycle);
       const quietMin = Math.round(lifecycle.quietPeriodMs / 60_000);
-      const cameBack = reopenedAt !== undefined ? " (it came back once after resolving)" : "";
+      const cameBack = reopens.count ? ` (it came back ${reopens.count === 1 ? "once" : reopens.count === 2 ? "twice" : `${reopens.count} times`} after resolving)` : "";
       if (quietEnough(view, now, lifecycle)) {
         const flapped = view.some((a) => a.flapping);
         const done = await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(Math.max(lifecycle.flapQuietMs, lifecycle.quietPeriodMs) / 60_000)} min)` : ""}${cameBack}`, async (s) =>

@@ -229,6 +229,8 @@ describe("flap damping and incident identity", () => {
     now += 31 * M;
     await incidents.autoResolve();
     expect((await store.incidents.get(id))!.status).toBe("resolved");
+    // Said as it is: it came back twice by now, not "once".
+    expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (it came back twice after resolving)");
     now += 60 * M;
     const later = await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
     expect(later.opened).toHaveLength(1);
