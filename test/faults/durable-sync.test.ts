@@ -170,14 +170,16 @@ describe.each(testDatabases())("durable sync state on $name", { timeout: 300_000
     await a.incidents.create({ id: "INC-V", title: "t", severity: "sev2", origin: "alert", services: ["checkout"] });
     await a.actions.create({ id: "act-1", incidentId: "INC-V", type: "rollout_restart", target: { service: "checkout" }, params: {}, state: "verifying", risk: "low", requiredApprovals: 0, proposedBy: "aisre", reason: "" } as never);
     expect(await a.actions.unownedVerifications()).toEqual(["act-1"]);
-    const claims = await Promise.all([a.actions.claimVerification("act-1", "replica-a", 80), b.actions.claimVerification("act-1", "replica-b", 80)]);
+    // Leases long enough that a loaded machine cannot let one run out before the next line.
+    const claims = await Promise.all([a.actions.claimVerification("act-1", "replica-a", 30_000), b.actions.claimVerification("act-1", "replica-b", 30_000)]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     const holder = claims[0] ? "replica-a" : "replica-b";
     const taker = holder === "replica-a" ? "replica-b" : "replica-a";
     expect(await a.actions.unownedVerifications()).toEqual([]);
-    expect(await a.actions.renewVerification("act-1", holder, 80)).toBe(true);
-    // The holder dies: no more renewals; the lease runs out and the other replica takes it over.
-    await new Promise((r) => setTimeout(r, 150));
+    // The holder's last heartbeat gives it 1 ms more; then it dies: no more renewals, the lease
+    // runs out and the other replica takes it over.
+    expect(await a.actions.renewVerification("act-1", holder, 1)).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
     expect(await b.actions.unownedVerifications()).toEqual(["act-1"]);
     expect(await b.actions.claimVerification("act-1", taker, 30_000)).toBe(true);
     expect(await a.actions.renewVerification("act-1", holder, 80)).toBe(false);
