@@ -208,10 +208,19 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   // dependency that change could disturb: order-processor slowed through orders-db under inventory's
   // rollout (inventory calls orders-db) joins; payments slowing 2 min after cart's rollout 1.8.0 (cart
   // calls only the cache) is the start of a fault of its own (flapping:…#3's cascading failure).
+  // Only while that load can be the incident's: within the window of when that service began failing
+  // in it, or of the incident's recovery. Hours on, the shared dependency slowing its callers is a
+  // fault of its own (a report query on orders-db 2.5 h into catalog's full disk slowed inventory).
   if (!up && alert.source === "anomaly" && /latency|duration|slow/i.test(alert.name)) {
     const mine = new Set(topology.edges.filter((e) => e.from === s).map((e) => e.to));
     const reachable = (d: string) => !change || change.service === d || dependencyPath(topology, change.service, d, o.maxHops) !== undefined;
+    const recovering = inc.recoveredAtMs !== undefined && startsMs >= inc.recoveredAtMs && startsMs - inc.recoveredAtMs <= o.windowMs;
+    const loading = (x: string) => {
+      const since = inc.serviceOnsetMs?.[x] ?? inc.openedAtMs;
+      return since === undefined || startsMs - since <= o.windowMs;
+    };
     for (const x of inc.services) {
+      if (!recovering && !loading(x)) continue;
       const shared = topology.edges.find((e) => e.from === x && mine.has(e.to) && reachable(e.to));
       if (shared) return { score: 1, reason: `${s} and ${x} both call ${shared.to} (a slowdown spread through it)` };
     }

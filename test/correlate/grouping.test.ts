@@ -198,6 +198,18 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(slowJobs, at(20), [badDeploy], topo, undefined, [{ service: "inventory", atMs: at(1), what: "deploy 2.3.0" }])).toMatchObject({ kind: "join", incidentId: "INC-BD" });
   });
 
+  it("a slowdown through a shared dependency hours into an incident is a fault of its own (the walk's report query on orders-db 2.5 h into catalog's full disk)", () => {
+    // catalog's disk filled at minute 0; still full (it needs a pod deleted), its alert keeps the incident active.
+    const disk = inc("INC-DISK", { services: ["catalog", "frontend"], openedMin: 0, suspectedCause: "catalog", onsets: { catalog: 0, frontend: 2 }, lastActivityMs: at(150) });
+    const inventorySlow: Alert = { ...firing("p99-latency anomaly", "inventory", 152), source: "anomaly", severity: "sev3" };
+    const d = groupAlert(inventorySlow, at(152), [disk], sim);
+    expect(d.kind).toBe("new");
+    // Early in the incident the same slowdown is load it put on orders-db (catalog calls it too): it joins.
+    expect(groupAlert({ ...inventorySlow, startsAt: new Date(at(12)).toISOString() }, at(12), [{ ...disk, lastActivityMs: at(11) }], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
+    // And soon after the incident's fix was verified (its recovery burst).
+    expect(groupAlert(inventorySlow, at(152), [{ ...disk, recoveredAtMs: at(140) }], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
+  });
+
   it("a rule alert is compared by when its condition began (its fire time minus its rule's `for`): the queue backlog under the slow order-processor joins", () => {
     const topo: Topology = { services: [...sim.services, "order-processor"], edges: [...sim.edges, { from: "order-processor", to: "orders-db" }, { from: "order-processor", to: "queue" }] };
     const db = inc("INC-DB", { services: ["orders-db", "order-processor"], openedMin: 2, suspectedCause: "orders-db", onsets: { "orders-db": 2, "order-processor": 3 }, lastActivityMs: at(12) });
