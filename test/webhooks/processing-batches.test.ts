@@ -180,3 +180,95 @@ describe("a batch's outcome", () => {
     }
   }, 120_000);
 });
+
+describe("processing in a storm it cannot keep up with", () => {
+  /**
+   * Five deliveries stored (leased) and handed to processing with room for two in memory: the first is
+   * decided (held 20 ms or more), two wait, two are left in the store. The door acknowledges deliveries
+   * all along (every 20 ms). Returns what the handler saw, and the processor.
+   */
+  async function storm(store: ReturnType<typeof createStore>, cpuSaturated: boolean) {
+    const seen: string[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const intake = testIntake({
+      store,
+      // After a batch, wait 999 times as long as it took while deliveries keep coming (at most 2 s apart).
+      processing: { gatherMs: 0, maxQueued: 2, pollMs: 50, stormShare: 0.001, quietMs: 2000, cpuSaturated: () => cpuSaturated },
+      handlers: {
+        async ingest(d) {
+          seen.push(d.alerts.map((a) => a.name));
+          if (seen.length === 1) await held;
+          return NONE;
+        },
+      },
+    });
+    const p = intake.processor;
+    const stored = async (n: number, name = `Storm${n}`) => {
+      const text = JSON.stringify({ alerts: [{ name, status: "firing", severity: "warning", service: name === "Opening" ? "payments" : "checkout", summary: name, fingerprint: `fp-${name}` }] });
+      const receivedAt = new Date().toISOString();
+      const d = parseDelivery(generic, { headers: { "content-type": "application/json" }, body: Buffer.from(text), receivedAt });
+      expect(await store.deliveries.record("generic", d.deliveryId, { headers: { "content-type": "application/json" }, body: text, receivedAt }, { owner: p.owner, ms: 60_000 })).toBe(true);
+      return d;
+    };
+    p.acknowledged();
+    const door = setInterval(() => p.acknowledged(), 20);
+    for (let n = 1; n <= 5; n++) p.submit("generic", await stored(n));
+    expect(seen).toEqual([["Storm1"]]);
+    await new Promise((r) => setTimeout(r, 20)); // the batch takes 20 ms or more: the next would wait 20 s or more
+    release();
+    for (let i = 0; i < 400 && (await store.deliveries.backlog()).pending > 4; i++) await new Promise((r) => setTimeout(r, 10));
+    return { seen, p, stored, quiet: () => clearInterval(door) };
+  }
+
+  const drained = async (store: ReturnType<typeof createStore>, p: { start(): void; stop(): Promise<void> }) => {
+    p.start();
+    for (let i = 0; i < 1000 && (await store.deliveries.backlog()).pending > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    await p.stop();
+    expect((await store.deliveries.backlog()).pending).toBe(0);
+  };
+
+  it("leaves the CPU to the door while it keeps acknowledging deliveries: after a batch it waits, except for a delivery that would open an incident", async () => {
+    const db = await databases.open();
+    const store = createStore(db);
+    let quiet = () => {};
+    try {
+      const s = await storm(store, true);
+      quiet = s.quiet;
+      expect((await store.deliveries.backlog()).pending).toBe(4);
+      await new Promise((r) => setTimeout(r, 100));
+      // Storm2 and Storm3 wait while the door is at work on a saturated CPU…
+      expect(s.seen).toEqual([["Storm1"]]);
+      // …but a delivery that would open an incident does not.
+      s.p.submit("generic", await s.stored(6, "Opening"), true);
+      for (let i = 0; i < 400 && s.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(s.seen).toEqual([["Storm1"], ["Opening"]]);
+      // The backlog (in memory, then in the store) is processed, in arrival order.
+      s.quiet();
+      await drained(store, s.p);
+      expect(s.seen.flat()).toEqual(["Storm1", "Opening", "Storm2", "Storm3", "Storm4", "Storm5"]);
+    } finally {
+      quiet();
+      await db.close();
+    }
+  }, 120_000);
+
+  it("does not wait with CPU to spare", async () => {
+    const db = await databases.open();
+    const store = createStore(db);
+    let quiet = () => {};
+    try {
+      const s = await storm(store, false);
+      quiet = s.quiet;
+      // Storm2 and Storm3 are decided while the door is still at work.
+      for (let i = 0; i < 400 && s.seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(s.seen).toEqual([["Storm1"], ["Storm2", "Storm3"]]);
+      s.quiet();
+      await drained(store, s.p);
+      expect(s.seen.flat()).toEqual(["Storm1", "Storm2", "Storm3", "Storm4", "Storm5"]);
+    } finally {
+      quiet();
+      await db.close();
+    }
+  }, 120_000);
+});
