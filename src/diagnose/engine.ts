@@ -73,10 +73,15 @@ interface Extra {
   change: number;
   k8s: number;
   log: number;
+  /** Of `log`, what its callers' logs say of it ("in checkout's logs: upstream payments …"). */
+  blamed: number;
   runbook: number;
   items: EvidenceItem[];
   counter: EvidenceItem[];
 }
+
+/** A log signature another service wrote that names this one (assemble's "in checkout's logs: …"). */
+const BLAMED_LINE = /^in \S+ logs: /;
 
 interface Prepared {
   input: DiagnosisInput;
@@ -201,7 +206,7 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
   const out = new Map<string, Extra>();
   const get = (s: string): Extra => {
     let e = out.get(s);
-    if (!e) out.set(s, (e = { change: 0, k8s: 0, log: 0, runbook: 0, items: [], counter: [] }));
+    if (!e) out.set(s, (e = { change: 0, k8s: 0, log: 0, blamed: 0, runbook: 0, items: [], counter: [] }));
     return e;
   };
   const onset = input.anomalyStart;
@@ -259,9 +264,10 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     names.add(l.service);
     const e = get(l.service);
     const isErr = l.error ?? errorish(l.signature);
-    const s = (isErr ? 1 : 0.3) * (1 - Math.exp(-l.count / 10)) * logProximity(l.firstSeen, onset);
+    const s = (isErr ? 1 : 0.3) * (1 - Math.exp(-l.count / 10)) * logProximity(l.firstSeen, onset) * clamp(l.share ?? 1, 0, 1);
     if (s < 0.02) continue;
     e.log = 1 - (1 - e.log) * (1 - s);
+    if (BLAMED_LINE.test(l.signature)) e.blamed = 1 - (1 - e.blamed) * (1 - s);
     e.items.push({ kind: "log", source: { service: l.service, ref: l.signature }, summary: `${l.count}× "${l.signature.slice(0, 120)}"${l.firstSeen !== undefined ? `, first seen ${fmtTime(l.firstSeen)}` : ""}`, weight: s, at: l.firstSeen });
   }
   for (const r of input.runbooks ?? []) {
@@ -464,6 +470,20 @@ const LATE_FACTOR = 0.5;
 /** Weight of the "own anomaly" factor against the explained anomaly mass (score = own^α · explained^(1-α)). */
 export const OWN_EXPONENT = 1 / 3;
 
+/**
+ * What a service's logs weigh as its own anomaly. Its callers blaming it (their upstream errors
+ * naming it) count half when its own metrics are there and look normal: a database answering at its
+ * usual latency and load is not failing because a few callers' lines name it; those lines are their
+ * noise, or their own fault (catalog's full disk, open for hours, and payments' 18 background
+ * "upstream orders-db responded 502" made orders-db the leader in the walk).
+ */
+function logMass(ex: Extra, st: ServiceState | undefined, anomaly: number): number {
+  if (!st?.hasMetrics || anomaly >= 0.05 || ex.blamed <= 0) return ex.log;
+  // Own lines (1 - (1 - log) / (1 - blamed)), combined with half the blamed ones.
+  const own = ex.blamed >= 1 ? 0 : Math.max(0, 1 - (1 - ex.log) / (1 - ex.blamed));
+  return 1 - (1 - own) * (1 - 0.5 * ex.blamed);
+}
+
 function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
   const names = p.names;
   const anomaly = new Map<string, number>();
@@ -479,7 +499,7 @@ function score(p: Prepared, keep?: (a: SeriesAnomaly) => boolean): Scored[] {
       a[i] = anomaly.get(itemAt(g.nodes, i)) ?? 0;
       // A service whose own signals (pods, logs) are abnormal counts as anomalous too.
       const ex = p.extras.get(itemAt(g.nodes, i));
-      if (ex) a[i] = 1 - (1 - itemAt(a, i)) * (1 - 0.5 * Math.max(ex.k8s, ex.log));
+      if (ex) a[i] = 1 - (1 - itemAt(a, i)) * (1 - 0.5 * Math.max(ex.k8s, logMass(ex, p.states.get(itemAt(g.nodes, i)), itemAt(a, i))));
       load[i] = loadAnomaly(p.states.get(itemAt(g.nodes, i)), keep);
     }
     const prof = g.nodes.map((n) => profileOf(p.states.get(n), keep));
@@ -665,7 +685,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   if (phrase) parts.push(`its ${phrase}`);
   if (log && parts.length < 2) {
     // Signatures blamed on it from another service's logs read "in checkout's logs: upstream payments …".
-    const own = ex?.items.filter((i) => i.kind === "log" && !/^in \S+'s logs: /.test(i.source.ref ?? "")) ?? [];
+    const own = ex?.items.filter((i) => i.kind === "log" && !BLAMED_LINE.test(i.source.ref ?? "")) ?? [];
     parts.push(own.length > 0 ? "new errors in its logs" : "its callers' logs name it");
   }
   if (explained.length > 0) parts.push(`it explains the anomalies in ${explained.length === 1 ? explained[0] : `${explained.length} dependent services`}`);

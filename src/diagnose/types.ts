@@ -58,6 +58,12 @@ export interface LogSignatureInput {
   firstSeen?: number;
   /** Error-ish (true) or informational (false); default: guessed from the text. */
   error?: boolean;
+  /**
+   * A line from a caller's logs that names this service: of the caller's lines naming its
+   * dependencies, the part naming this one (default 1). A caller that blames everything it calls
+   * says little of each one.
+   */
+  share?: number;
 }
 
 export interface RunbookMatchInput {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
+import { debugScores, diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
 import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
@@ -385,3 +385,50 @@ describe("diagnose: unobserved services", () => {
     expect(d.gaps.join(" ")).toMatch(/postgres has no metrics, yet 2 services that depend on it are anomalous/);
   });
 });
+
+describe("diagnose: what callers' logs say of a dependency", () => {
+  /** The walk's disk-full hours in: catalog fails (its disk full), frontend shows it; orders-db, which catalog and payments call, answers as usual. */
+  function fullDisk(): DiagnosisInput {
+    return {
+      anomalyStart: ONSET,
+      services: [
+        svc("catalog", metric("error_ratio", 0.0005, step(60)), metric("disk_utilization", 55, step(1.8)), metric("latency_p99", 0.05, flat)),
+        svc("frontend", metric("error_ratio", 0.002, step(20)), metric("latency_p99", 0.3, flat)),
+        svc("orders-db", metric("query_latency_p99", 0.014, flat), metric("cpu_utilization", 24, flat), metric("connections", 80, flat)),
+        svc("payments", metric("latency_p99", 0.5, flat), metric("error_ratio", 0.003, flat)),
+        healthy("search", 5),
+      ],
+      graph: {
+        edges: propagationEdgesFromCalls([
+          { from: "frontend", to: "catalog" },
+          { from: "frontend", to: "payments" },
+          { from: "catalog", to: "orders-db" },
+          { from: "payments", to: "orders-db" },
+          { from: "search", to: "catalog" },
+        ]),
+      },
+      symptom: { service: "frontend", metric: "error_ratio" },
+      logs: [
+        { service: "catalog", signature: "failed to write thumbnail cache <*> write: no space left on device (ENOSPC)", count: 397, firstSeen: ONSET + 300, error: true },
+        // Background lines naming orders-db in two hours: payments' (the only ones it wrote naming a dependency) and catalog's few.
+        { service: "orders-db", signature: "in payments' logs: upstream orders-db responded <n>: bad gateway", count: 18, firstSeen: ONSET + 900, error: true },
+        { service: "orders-db", signature: "in catalog's logs: upstream orders-db returned <n> Internal Server Error", count: 5, firstSeen: ONSET + 2000, error: true },
+      ],
+    };
+  }
+
+  it("callers' lines weigh half on a dependency whose own metrics are there and normal; in full on one without metrics (an external provider)", () => {
+    const input = fullDisk();
+    const d = diagnose(input);
+    expect(itemAt(d.hypotheses, 0).service).toBe("catalog");
+    const blind = { ...input, services: input.services.filter((s) => s.service !== "orders-db") };
+    const quiet = { ...input, logs: input.logs!.filter((l) => l.service !== "orders-db") };
+    const added = { seen: debugOf(input, "orders-db") - debugOf(quiet, "orders-db"), unseen: debugOf(blind, "orders-db") - debugOf({ ...blind, logs: quiet.logs }, "orders-db") };
+    expect(added.seen).toBeGreaterThan(0);
+    expect(added.seen).toBeLessThan(0.6 * added.unseen);
+  });
+});
+
+function debugOf(input: DiagnosisInput, service: string): number {
+  return debugScores(input).ranked.find((r) => r.service === service)?.own ?? 0;
+}

@@ -238,7 +238,13 @@ export function logEvidence(service: string, signatures: readonly LogSignature[]
       for (const d of named) out.push({ ...base, service: d, signature: `in ${possessive(service)} logs: ${text}`, blamedBy: service });
     } else out.push({ ...base, service });
   }
-  return out;
+  // A line naming a dependency weighs by its part of what the caller logged since the onset: checkout's
+  // errors naming payments 312 times and orders-db 25 times (the evening's background) are evidence
+  // against payments, hardly against orders-db; catalog's 5 naming orders-db beside its 400 ENOSPC
+  // errors say catalog is the one failing.
+  let total = 0;
+  for (const e of out) total += e.count;
+  return out.map((e) => (e.blamedBy && total > e.count ? { ...e, share: e.count / total } : e));
 }
 
 /**
@@ -350,7 +356,7 @@ export async function assembleContext(incident: Incident, alerts: readonly Alert
     const ev = logEvidence(l.service, l.signatures, l.coverage, onset, transitiveDependencies(topology, l.service));
     const own = ev.filter((e) => !e.blamedBy).slice(0, 5);
     const blamed = ev.filter((e) => e.blamedBy).slice(0, 5);
-    for (const e of [...own, ...blamed]) logInputs.push({ service: e.service, signature: e.signature, count: e.count, ...(e.firstSeen !== undefined ? { firstSeen: e.firstSeen } : {}), ...(e.error !== undefined ? { error: e.error } : {}) });
+    for (const e of [...own, ...blamed]) logInputs.push({ service: e.service, signature: e.signature, count: e.count, ...(e.firstSeen !== undefined ? { firstSeen: e.firstSeen } : {}), ...(e.error !== undefined ? { error: e.error } : {}), ...(e.share !== undefined ? { share: e.share } : {}) });
   }
 
   // Runbooks per service, matched on that service's own signals: its alerts, pod reasons, log errors.

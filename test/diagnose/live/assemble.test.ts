@@ -88,6 +88,20 @@ describe("assembly helpers", () => {
   });
 });
 
+describe("log evidence: what a caller blames is shared out", () => {
+  it("a line naming a dependency weighs by its part of what the caller logged since the onset (the walk's checkout, failing on its own)", () => {
+    const onset = NOW - 15 * M;
+    const sig = (signature: string, after: number) => ({ signature, level: "error" as const, count: after, before: 0, after, sample: "", sources: ["checkout-1"], firstSeen: onset + M });
+    const ev = logEvidence("checkout", [sig("upstream payments returned <n> Internal Server Error", 312), sig("upstream orders-db returned <n> Internal Server Error", 25), sig("internal error: unexpected EOF", 41)], { from: NOW - 45 * M, to: NOW }, onset, new Set(["payments", "orders-db"]));
+    const share = Object.fromEntries(ev.map((e) => [e.service, e.share]));
+    expect(share.payments).toBeCloseTo(312 / 378, 3);
+    expect(share["orders-db"]).toBeCloseTo(25 / 378, 3);
+    expect(share.checkout).toBeUndefined();
+    // A caller whose only lines name one dependency blames it in full.
+    expect(logEvidence("inventory", [sig("timeout waiting for orders-db query after <n>ms", 90)], { from: NOW - 45 * M, to: NOW }, onset, new Set(["orders-db"]))[0]?.share).toBeUndefined();
+  });
+});
+
 describe("log base rates: sparse background lines are not evidence", () => {
   it("a line seen a few times in a long incident and never in the window before is what its base rate predicts", () => {
     // disk-full seed 3: "upstream orders-db returned 500" in catalog's logs, 0 in the 25 min before, 3 in the 90 min since.
