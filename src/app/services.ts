@@ -120,6 +120,13 @@ export interface ServiceDeps {
   warmUpLater?: boolean;
 }
 
+/**
+ * How long the webhook processor waits, after alerts that opened an incident, for the outbox to post
+ * its root message before it decides the next deliveries (a pass takes tens of ms; bounded for an
+ * outbox that is slow or another replica's).
+ */
+const ROOT_POST_WAIT_MS = 1000;
+
 /** The configured ports, with the given ones in their place (no longer missing). */
 function withPorts(built: Ports, given: ServiceDeps["ports"] = {}): Ports {
   const missing = { ...built.missing };
@@ -202,7 +209,12 @@ export async function buildServices(config: Config, deps: ServiceDeps): Promise<
       // Alerts are grouped on the topology: a delivery accepted before it is in place waits for it.
       ingest: async (d, alsoInTransaction) => {
         await warmUp();
-        return incidents.ingest(d, alsoInTransaction);
+        const result = await incidents.ingest(d, alsoInTransaction);
+        // A new incident's root message goes out before the next batch of a storm's deliveries is
+        // decided (on the embedded database that batch's transaction would hold the one connection
+        // first, and the post waits for it): bounded, as the outbox may be slow or leaderless.
+        if (result.opened.length > 0) await outbox.rootsPosted(ROOT_POST_WAIT_MS);
+        return result;
       },
       external: (events, source) => sync.handleExternal(events, source),
       async confirmSubscription(url) {

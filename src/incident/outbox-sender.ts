@@ -9,7 +9,7 @@ import { sharedRedactor } from "../redact/redactor.ts";
 import { LOCKS } from "../store/locks.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import { incidentMetadata, incidentOfPayload } from "./message-metadata.ts";
-import { isTopLevelPost, PostPacer } from "./post-pacer.ts";
+import { isTopLevelPost, PostPacer, postKind } from "./post-pacer.ts";
 
 /** `thread_ts` / `ts` placeholder for an incident's root message, filled in when the call is made. */
 export const rootRef = (incidentId: string) => `$root:${incidentId}`;
@@ -50,7 +50,8 @@ function tagWithOutboxId(metadata: unknown, id: number): Record<string, unknown>
 
 /**
  * Makes the queued Slack calls: per channel in order (top-level posts, edits, thread replies: a
- * lane each), about one post per second per channel, edits within the workspace's edit budget
+ * lane each; root messages by severity), about one post per second per channel (a SEV1/SEV2 root
+ * message on a token the other posts leave, see PostPacer), edits within the workspace's edit budget
  * (Slack's Tier 3 for chat.update, all channels together), 429 → wait Retry-After (the channel's
  * posts, or the workspace's edits), 5xx/network → back off; nothing is dropped on a restart because
  * the queue is a table. One replica sends at a time (advisory lock), so the budget in its memory is
@@ -69,6 +70,10 @@ export class OutboxSender {
   private running = false;
   private release?: () => Promise<void>;
   private wake?: () => void;
+  /** A poke came during a pass (no sleep to end): the sleep after it is skipped, so what was queued meanwhile goes now. */
+  private poked = false;
+  /** Told once a pass begun after they were added has made the top-level posts that may go now (see rootsPosted). */
+  private rootWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   private readonly sentListeners = new Set<(item: { method: string; incidentId?: string; purpose?: string }) => void>();
 
@@ -93,12 +98,37 @@ export class OutboxSender {
 
   /** Nudges the sender after an enqueue so it does not wait for its next poll. */
   poke(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else if (this.release) this.poked = true;
+  }
+
+  /**
+   * Resolves once a pass begun after this call has made the top-level posts that may go now (new
+   * incidents' root messages, as the channels' pacing lets them), or after `maxMs`; at once when this
+   * replica does not send. The webhook
+   * processor awaits it after alerts that opened an incident: on the embedded database's one
+   * connection, the transaction of the storm's next batch of deliveries took the connection first,
+   * and each statement of a root message's pass (the read of what is due, marking it in flight)
+   * waited for a whole batch (0.5-1.5 s each at a storm's start).
+   */
+  rootsPosted(maxMs: number): Promise<void> {
+    if (!this.running || !this.release) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.rootWaiters = this.rootWaiters.filter((w) => w !== done);
+        resolve();
+      };
+      const timer = setTimeout(done, maxMs);
+      this.rootWaiters.push(done);
+      this.poke();
+    });
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.poke();
+    for (const told of this.rootWaiters.splice(0)) told();
     clearTimeout(this.timer);
     await this.release?.();
     this.release = undefined;
@@ -115,6 +145,11 @@ export class OutboxSender {
   }
 
   private async sleep(ms: number): Promise<void> {
+    // Poked during the pass (what was queued meanwhile goes now).
+    if (this.poked) {
+      this.poked = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, ms);
@@ -151,41 +186,67 @@ export class OutboxSender {
 
   /**
    * Sends what is due now; returns how long to wait before looking again. Top-level posts (root
-   * messages) go first, so a reply or edit of a thread whose root is posted in this pass finds it.
+   * messages) go first, so a reply or edit of a thread whose root is posted in this pass finds it;
+   * while the webhook processor waits for root messages (rootsPosted), as many as the channels'
+   * pacing lets go now, one a channel per read of the queue.
    */
   async sendDue(): Promise<number> {
-    const due = await this.store.outbox.due(100);
-    let wait = due.length === 0 ? 250 : this.minIntervalMs;
-    const sendAll = (items: OutboxItem[]) =>
-      Promise.all(
-        items.map(async (item) => {
-          // Slack's ~1 message/s per channel applies to new posts (a top-level one before a reply);
-          // edits are paced by their method tier.
-          if (item.method === "chat.postMessage") {
-            const held = this.pacer.waitMs(item.channel, isTopLevelPost(item.method, item.payload), Date.now());
-            if (held > 0) {
-              wait = Math.min(wait, held);
-              return;
-            }
-          }
-          // An edit waits for the workspace's budget (it stays queued, its payload replaced by later renders).
-          const budgetWait = this.editBudget && BUDGETED_METHODS.has(item.method) ? this.editBudget.take(workspaceOfChannel(item.channel), Date.now()) : 0;
-          if (budgetWait > 0) {
-            wait = Math.min(wait, budgetWait);
+    // Those waiting since before this pass are told once its top-level posts are made (or it fails).
+    const waiting = [...this.rootWaiters];
+    const tell = () => {
+      for (const told of waiting) told();
+    };
+    try {
+      let due = await this.store.outbox.due(100);
+      const pass = { wait: due.length === 0 ? 250 : this.minIntervalMs };
+      while (
+        (await this.sendAll(
+          due.filter((i) => isTopLevelPost(i.method, i.payload)),
+          pass,
+        )) > 0 &&
+        waiting.length > 0
+      )
+        due = await this.store.outbox.due(100);
+      tell();
+      // Root cards before other edits: when the edit budget is short (a storm), the card is what the
+      // on-call reads first. The budget is taken in this order (synchronously, before any call).
+      const rest = due.filter((i) => !isTopLevelPost(i.method, i.payload));
+      await this.sendAll([...rest.filter(isCardEdit), ...rest.filter((i) => !isCardEdit(i))], pass);
+      return Math.max(20, pass.wait);
+    } catch (e) {
+      tell();
+      throw e;
+    }
+  }
+
+  /** Makes the calls that may go now; `pass.wait` is lowered to when the next may. Returns how many were made. */
+  private async sendAll(items: OutboxItem[], pass: { wait: number }): Promise<number> {
+    let made = 0;
+    await Promise.all(
+      items.map(async (item) => {
+        // Slack's ~1 message/s per channel applies to new posts (a SEV1/SEV2 root message may take
+        // the token the others leave); edits are paced by their method tier.
+        if (item.method === "chat.postMessage") {
+          const held = this.pacer.waitMs(item.channel, postKind(item.payload), Date.now());
+          if (held > 0) {
+            pass.wait = Math.min(pass.wait, held);
             return;
           }
-          await this.send(item);
-          // After a post, look again once the channel may take the next top-level post (the pacer
-          // counts the time this pass took; a burst token left: at once), not a whole interval after the pass.
-          wait = Math.min(wait, item.method === "chat.postMessage" ? Math.max(this.pacer.waitMs(item.channel, true, Date.now()), 20) : 20);
-        }),
-      );
-    await sendAll(due.filter((i) => isTopLevelPost(i.method, i.payload)));
-    // Root cards before other edits: when the edit budget is short (a storm), the card is what the
-    // on-call reads first. The budget is taken in this order (synchronously, before any call).
-    const rest = due.filter((i) => !isTopLevelPost(i.method, i.payload));
-    await sendAll([...rest.filter(isCardEdit), ...rest.filter((i) => !isCardEdit(i))]);
-    return Math.max(20, wait);
+        }
+        // An edit waits for the workspace's budget (it stays queued, its payload replaced by later renders).
+        const budgetWait = this.editBudget && BUDGETED_METHODS.has(item.method) ? this.editBudget.take(workspaceOfChannel(item.channel), Date.now()) : 0;
+        if (budgetWait > 0) {
+          pass.wait = Math.min(pass.wait, budgetWait);
+          return;
+        }
+        made++;
+        await this.send(item);
+        // After a post, look again once the channel may take the next top-level post (the pacer
+        // counts the time this pass took; a burst token left: at once), not a whole interval after the pass.
+        pass.wait = Math.min(pass.wait, item.method === "chat.postMessage" ? Math.max(this.pacer.waitMs(item.channel, "urgent-root", Date.now()), 20) : 20);
+      }),
+    );
+    return made;
   }
 
   private async send(item: OutboxItem): Promise<void> {

@@ -1,11 +1,22 @@
 import { TokenBuckets } from "../domain/token-buckets.ts";
 
 /**
+ * What a post is to its channel's pacing: the root message of an incident at SEV1 or SEV2 (a
+ * critical alert; what pages on-call by default), any other top-level post (a lesser incident's
+ * root message), or a thread reply.
+ */
+export type PostKind = "urgent-root" | "top-level" | "reply";
+
+/**
  * Paces chat.postMessage per channel as Slack allows it (about one a second per channel, short
- * bursts tolerated): a bucket of `burst` tokens per channel, refilled one per `intervalMs`. A
- * thread reply leaves `reserve` tokens in the bucket for top-level posts, so a new incident's root
- * message goes at once while a storm's replies are paced behind it. A 429's Retry-After holds the
- * whole channel. Pure (time is passed in): the domain's TokenBuckets, one per channel.
+ * bursts tolerated): a bucket of `burst` tokens per channel, refilled one per `intervalMs`. Only
+ * an urgent root message (SEV1/SEV2) may take the last `reserve` tokens: thread replies and lesser
+ * top-level posts leave them. So when a storm opens more incidents than the channel takes (ten SEV3
+ * warnings in one second are ten seconds of root messages), a SEV2 opened meanwhile is posted at
+ * once, not a paced interval later. The sender also posts top-level posts before replies (a storm's
+ * replies wait behind its root messages) and the store hands them over by severity. A 429's
+ * Retry-After holds the whole channel. Pure (time is passed in): the domain's TokenBuckets, one per
+ * channel.
  */
 export class PostPacer {
   private readonly reserve: number;
@@ -18,8 +29,8 @@ export class PostPacer {
   }
 
   /** How long until a post of this kind may be made in the channel (0: now). */
-  waitMs(channel: string, topLevel: boolean, now: number): number {
-    return this.buckets.waitMs(channel, now, topLevel ? 1 : 1 + this.reserve);
+  waitMs(channel: string, kind: PostKind, now: number): number {
+    return this.buckets.waitMs(channel, now, kind === "urgent-root" ? 1 : 1 + this.reserve);
   }
 
   /** A post is being made in the channel now. */
@@ -35,3 +46,17 @@ export class PostPacer {
 
 /** Whether an outbox payload is a top-level post (not a reply in a thread). */
 export const isTopLevelPost = (method: string, payload: Record<string, unknown>) => method === "chat.postMessage" && (payload.thread_ts === undefined || payload.thread_ts === null);
+
+/** Severities whose root message is urgent: it may take the tokens a channel keeps (see PostPacer). */
+const URGENT = new Set(["sev1", "sev2"]);
+
+/**
+ * A chat.postMessage's kind (see PostKind): an urgent root is a top-level post whose message metadata
+ * (queued with every root message, see message-metadata.ts) names its incident at SEV1 or SEV2.
+ */
+export function postKind(payload: Record<string, unknown>): PostKind {
+  if (!isTopLevelPost("chat.postMessage", payload)) return "reply";
+  const metadata = payload.metadata as { event_payload?: { severity?: unknown } } | undefined;
+  const severity = metadata?.event_payload?.severity;
+  return typeof severity === "string" && URGENT.has(severity) ? "urgent-root" : "top-level";
+}

@@ -193,6 +193,23 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(await lane()).toEqual(["reply 1", "root B", "card"]);
   });
 
+  it("hands over a channel's top-level posts by their incident's severity, then in order: a SEV2 root message never waits behind SEV3 ones queued before it", async () => {
+    const root = (text: string, severity?: string) => store.outbox.enqueue({ channel: "CPR", method: "chat.postMessage", payload: { text, ...(severity ? { metadata: { event_type: "aisre_incident_opened", event_payload: { incident_id: text, severity, status: "open", services: [] } } } : {}) } });
+    for (const [text, severity] of [["sev3 a", "sev3"], ["plain"], ["sev3 b", "sev3"], ["sev2 a", "sev2"], ["sev4", "sev4"], ["sev1", "sev1"], ["sev2 b", "sev2"]] as const) await root(text, severity);
+    await store.outbox.enqueue({ channel: "CPR", method: "chat.postMessage", payload: { text: "reply", thread_ts: "1.1" } });
+    const order: unknown[] = [];
+    for (let i = 0; i < 7; i++) {
+      const due = (await store.outbox.due(500)).filter((d) => d.channel === "CPR");
+      // The replies' lane is its own, in order.
+      expect(due.filter((d) => d.payload.thread_ts).map((d) => d.payload.text)).toEqual(["reply"]);
+      const head = due.find((d) => !d.payload.thread_ts);
+      defined(head, "the top-level lane's head");
+      order.push(head.payload.text);
+      await store.outbox.markSent(head.id, { ok: true });
+    }
+    expect(order).toEqual(["sev1", "sev2 a", "sev2 b", "sev3 a", "sev3 b", "sev4", "plain"]);
+  });
+
   it("coalesces edits by key until one is being made; never replaces a post already tried", async () => {
     const mine = async () => (await store.outbox.due(500)).filter((d) => d.channel === "CCO");
     expect(await store.outbox.enqueueOrReplace({ channel: "CCO", method: "chat.update", payload: { text: "card 1" }, dedupeKey: "card:CO" })).toBe(true);

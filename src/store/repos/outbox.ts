@@ -60,15 +60,18 @@ export class OutboxRepo {
    * incident's root message so waits only for the top-level posts before it, never behind a storm's
    * thread replies and edits in other threads, and an edit waiting for the budget holds no post; a
    * reply or edit of a thread whose root is not posted yet waits for it (the sender resolves
-   * `$root:` references), and an edit names a message already posted.
+   * `$root:` references), and an edit names a message already posted. Top-level posts go by their
+   * incident's severity, then in order (see migration 192): a SEV1 or SEV2 root message waits only
+   * for those at least as severe, never behind a storm's SEV3 warnings queued before it.
    */
   async due(limit = 50): Promise<OutboxItem[]> {
     // Each channel and lane's first unsent call (the lane is stored with the call: 0 top-level posts,
-    // 1 root card edits, 2 other edits, 3 the rest), through an index: a pass costs what is unsent,
-    // never each unsent call compared with every other (see migration 189).
+    // 1 root card edits, 2 other edits, 3 the rest; and the priority, a top-level post's severity),
+    // through an index: a pass costs what is unsent, never each unsent call compared with every
+    // other (see migrations 189, 192).
     const rows = await this.db.query<Row>(
       `SELECT o.* FROM (SELECT DISTINCT channel, lane FROM outbox WHERE sent_at IS NULL) k
-         CROSS JOIN LATERAL (SELECT * FROM outbox p WHERE p.channel = k.channel AND p.lane = k.lane AND p.sent_at IS NULL ORDER BY p.id LIMIT 1) o
+         CROSS JOIN LATERAL (SELECT * FROM outbox p WHERE p.channel = k.channel AND p.lane = k.lane AND p.sent_at IS NULL ORDER BY p.priority, p.id LIMIT 1) o
         WHERE o.not_before <= now()
         ORDER BY o.id LIMIT $1`,
       [limit],
