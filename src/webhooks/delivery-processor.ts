@@ -1,4 +1,3 @@
-import { cpuSaturation } from "../async/cpu-saturation.ts";
 import { LeaseLoop } from "../async/lease-loop.ts";
 import { backoffMs } from "../domain/backoff.ts";
 import type { ParsedDelivery, WebhookSource } from "../ingest/types.ts";
@@ -39,18 +38,6 @@ export interface ProcessorOptions {
    * has caught up: memory holds at most this many, the rest of a storm's backlog is in the store.
    */
   maxQueued?: number;
-  /**
-   * Processing's share of the time while it is behind, the door keeps acknowledging deliveries and
-   * the CPU is saturated (its queue full, the backlog in the store; a delivery acknowledged within
-   * `quietMs`, see acknowledged; `cpuSaturated`): after a batch that took T ms it waits
-   * T × (1 / share − 1) before the next, so that the door's acknowledgements go first. Deliveries
-   * that would open an incident are not held back; 1 turns this off.
-   */
-  stormShare?: number;
-  /** How long after the door last acknowledged a delivery processing goes at full speed again. */
-  quietMs?: number;
-  /** Whether the CPU is saturated now (the machine's, by default: see cpuSaturation). */
-  cpuSaturated?: () => boolean;
 }
 
 interface Queued {
@@ -119,16 +106,10 @@ export class DeliveryProcessor {
   private leftSinceClaim = false;
   /** Told each time a batch is done (see settle). */
   private readonly settled: Array<() => void> = [];
-  /** When the webhook door last acknowledged deliveries (see acknowledged). */
-  private acknowledgedAt = Number.NEGATIVE_INFINITY;
-  /** Ends processing's wait for the door (see yieldToIntake): a delivery for the priority lane came. */
-  private wake?: () => void;
-  /** When the last batch ended, and how long it took (see yieldToIntake). */
-  private lastBatch = { end: Number.NEGATIVE_INFINITY, ms: 0 };
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
-    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, maxQueued: 2000, stormShare: 0.2, quietMs: 250, cpuSaturated: cpuSaturation(), ...options };
+    this.o = { leaseMs: 15_000, pageSize: 500, pollMs: 1000, maxAttempts: 8, retryBaseMs: 1000, retryMaxMs: 60_000, batchSize: 500, gatherMs: 50, maxQueued: 2000, ...options };
     const { store, leaseMs } = this.o;
     this.lease = new LeaseLoop({
       leaseMs,
@@ -186,11 +167,6 @@ export class DeliveryProcessor {
     this.enqueue(sourceName, parsed, 1);
   }
 
-  /** The webhook door just acknowledged deliveries (stored or journaled): it is at work (see yieldToIntake). */
-  acknowledged(): void {
-    this.acknowledgedAt = performance.now();
-  }
-
   /** Whether a delivery classified urgent now would have room in the priority lane. */
   get urgentRoom(): boolean {
     return this.urgent.length < URGENT_MAX;
@@ -236,7 +212,6 @@ export class DeliveryProcessor {
     this.lease.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
     (urgent ? this.urgent : this.waiting).push({ sourceName, parsed, attempts });
-    if (urgent) this.wake?.();
     if (this.working || this.gathering) return;
     this.working = true;
     this.queue = this.work();
@@ -249,14 +224,11 @@ export class DeliveryProcessor {
       while (this.waiting.length > 0 || this.urgent.length > 0) {
         // Those that would open an incident first, at once (their alerts are new: no earlier delivery is about them).
         if (!first && this.urgent.length === 0 && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
-        if (this.yieldMs() > 0) await this.yieldToIntake();
         first = false;
         const batch = takeBatch(this.urgent.length > 0 ? this.urgent : this.waiting, this.o.batchSize);
-        const started = performance.now();
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.
         await this.processBatch(batch).catch((e: unknown) => this.o.logger.error({ err: e, deliveries: batch.map((b) => b.parsed.deliveryId) }, "deliveries left pending; they will be claimed again"));
-        this.lastBatch = { end: performance.now(), ms: performance.now() - started };
         for (const b of batch) {
           this.lease.held.delete(keyOf(b.sourceName, b.parsed.deliveryId));
           this.inFlight--;
@@ -266,40 +238,6 @@ export class DeliveryProcessor {
     } finally {
       this.working = false;
       this.settle();
-    }
-  }
-
-  /**
-   * In a storm that processing cannot keep up with (its queue is full: the backlog waits in the store,
-   * durable), while the webhook door keeps acknowledging deliveries and the CPU is saturated,
-   * processing leaves the CPU to the door — whose acknowledgements senders wait for — for a while
-   * after each batch (as long as the batch took, times 1 / stormShare − 1), so that it takes
-   * `stormShare` of the time. A delivery that would open an incident ends the wait, and so does a
-   * quiet door; once the store's backlog is claimed (the queue no longer full) processing goes at
-   * full speed. With CPU to spare it never waits: the door does not need what processing would
-   * leave. Milliseconds to wait now (0: none).
-   */
-  private yieldMs(): number {
-    const { stormShare, quietMs } = this.o;
-    if (stormShare >= 1 || !this.spilling || this.urgent.length > 0) return 0;
-    const now = performance.now();
-    const until = Math.min(this.lastBatch.end + this.lastBatch.ms * (1 / Math.max(stormShare, 0.001) - 1), this.acknowledgedAt + quietMs);
-    if (until <= now || !this.o.cpuSaturated()) return 0;
-    return until - now;
-  }
-
-  private async yieldToIntake(): Promise<void> {
-    for (let ms = this.yieldMs(); ms > 0; ms = this.yieldMs()) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-        // A quarter second at most: the CPU may have become free meanwhile.
-        const timer = setTimeout(done, Math.min(ms, 250) + 1);
-        this.wake = done;
-      });
     }
   }
 

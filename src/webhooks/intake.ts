@@ -118,7 +118,6 @@ export class WebhookIntake {
 
   /** The door thread's acknowledged deliveries, counted once per run of one source (a group is mostly one). */
   private countAccepted(entries: readonly { source: string }[]): void {
-    this.processor.acknowledged();
     let source = "";
     let run = 0;
     for (const entry of entries) {
@@ -172,7 +171,6 @@ export class WebhookIntake {
           fresh = await this.journaled.record(row, parsed);
           if (fresh) {
             count("accepted");
-            this.processor.acknowledged();
             return accepted(parsed);
           }
         } else fresh = await this.groupCommit.record(row);
@@ -186,7 +184,6 @@ export class WebhookIntake {
         return duplicate(parsed.deliveryId);
       }
       count("accepted");
-      this.processor.acknowledged();
       this.processor.submit(sourceName, parsed);
       return accepted(parsed);
     } catch (e) {
