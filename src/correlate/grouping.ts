@@ -159,7 +159,13 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   const afterFix = inc.recoveredAtMs !== undefined && startsMs > inc.recoveredAtMs;
   if (own) {
     if (afterFix) return { score: 1, reason: `${s} alerted in it before its fix was verified` };
-    return { score: inc.suspectedCause === s ? 6 : 5, reason: inc.suspectedCause === s ? `${s} is its suspected cause` : `same service (${s})` };
+    if (inc.suspectedCause === s) return { score: 6, reason: `${s} is its suspected cause` };
+    // A symptom it showed long ago (beyond the window) is a weak claim: a fault begun around it since
+    // explains it better (frontend slowing under a report query on orders-db, 3 h after it showed
+    // catalog's full disk, merged the query's incident into the disk's).
+    const since = inc.serviceOnsetMs?.[s];
+    if (since !== undefined && startsMs - since > o.windowMs) return { score: 1, since, reason: `${s} showed it ${Math.round((startsMs - since) / 60_000)} min before` };
+    return { score: 5, reason: `same service (${s})` };
   }
   const anchors = [...new Set([...(inc.suspectedCause ? [inc.suspectedCause] : []), ...inc.services])];
   let down: { hops: number; path: string[]; via: string } | undefined;
@@ -323,7 +329,12 @@ export interface MergePlan {
  */
 export function mergeFor(alert: Alert, nowMs: number, open: OpenIncidentView[], topology: Topology, options: GroupingOptions = DEFAULT_GROUPING, changes: readonly RecentChange[] = []): MergePlan | undefined {
   if (!alert.service || alert.status !== "firing") return undefined;
-  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= STRONG_CLAIM && !changeBehind(c.inc, changes, options));
+  // A claim read against a service that began failing in it long before (beyond the window) merges
+  // nothing: search slowing under a report query on orders-db is no sign that the query's incident is
+  // catalog's full disk of three hours before, though search calls catalog.
+  const startsMs = alertStartMs(alert, nowMs);
+  const fresh = (c: Claim) => c.since === undefined || startsMs - c.since <= options.windowMs;
+  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= STRONG_CLAIM && fresh(c) && !changeBehind(c.inc, changes, options));
   if (strong.length < 2) return undefined;
   const first = (c: (typeof strong)[number]) => c.inc.openedAtMs ?? c.inc.lastActivityMs;
   const [survivor, ...rest] = [...strong].sort((a, b) => first(a) - first(b));

@@ -210,6 +210,24 @@ describe("incident identity: the same fault joins, an independent one opens its 
     expect(groupAlert(inventorySlow, at(152), [{ ...disk, recoveredAtMs: at(140) }], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
   });
 
+  it("a symptom an incident showed hours ago is a weak claim: a fault begun around it since takes its new alert, and no merge (the walk's frontend under the report query, 3 h into catalog's full disk)", () => {
+    const disk = inc("INC-DISK", { services: ["catalog", "frontend"], openedMin: 0, suspectedCause: "catalog", onsets: { catalog: 0, frontend: 2 }, lastActivityMs: at(170) });
+    const db = inc("INC-DB", { services: ["orders-db", "checkout", "payments"], openedMin: 165, suspectedCause: "orders-db", onsets: { "orders-db": 165, checkout: 166, payments: 166 }, lastActivityMs: at(172) });
+    const slow: Alert = { ...firing("HighLatencyP99", "frontend", 174), severity: "sev3" };
+    expect(groupAlert(slow, at(175), [disk, db], sim)).toMatchObject({ kind: "join", incidentId: "INC-DB" });
+    expect(mergeFor(slow, at(175), [disk, db], sim)).toBeUndefined();
+    // Alone, the old incident still takes it (a weak claim is a claim).
+    expect(groupAlert(slow, at(175), [disk], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
+    // search, which calls catalog, slowing under the query: both read it downstream of theirs; the one begun around it takes it, and no merge.
+    const search: Alert = { ...firing("p99-latency anomaly", "search", 174), source: "anomaly", severity: "sev3" };
+    expect(groupAlert(search, at(175), [disk, db], sim)).toMatchObject({ kind: "join", incidentId: "INC-DB" });
+    expect(mergeFor(search, at(175), [disk, db], sim)).toBeUndefined();
+    // Within the window, frontend is the disk incident's own: it stays there, and the two would merge.
+    const early: Alert = { ...firing("HighLatencyP99", "frontend", 20), severity: "sev3" };
+    const dbEarly = { ...db, openedAtMs: at(15), serviceOnsetMs: { "orders-db": at(15), checkout: at(16), payments: at(16) }, lastActivityMs: at(19) };
+    expect(groupAlert(early, at(21), [{ ...disk, lastActivityMs: at(19) }, dbEarly], sim)).toMatchObject({ kind: "join", incidentId: "INC-DISK" });
+  });
+
   it("a rule alert is compared by when its condition began (its fire time minus its rule's `for`): the queue backlog under the slow order-processor joins", () => {
     const topo: Topology = { services: [...sim.services, "order-processor"], edges: [...sim.edges, { from: "order-processor", to: "orders-db" }, { from: "order-processor", to: "queue" }] };
     const db = inc("INC-DB", { services: ["orders-db", "order-processor"], openedMin: 2, suspectedCause: "orders-db", onsets: { "orders-db": 2, "order-processor": 3 }, lastActivityMs: at(12) });
