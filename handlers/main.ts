@@ -1,4 +1,4 @@
-import { enableCompileCache } from "node:module";
+import { enableCompileCache, flushCompileCache } from "node:module";
 import type { RunningAisre } from "./app.ts";
 
 /** Process entry for `npm start`: config, start, and a graceful stop on SIGTERM/SIGINT. */
@@ -99,6 +99,13 @@ try {
   throw e;
 }
 const started = running;
+// Node's compile cache keeps the cache data of every module a thread loaded in memory until it is
+// written (at exit, or flushCompileCache, which then drops it): ~18 MiB in use in this thread's
+// allocator once the product is up (sandbox mode, malloc_stats 43.4 → 24.9 MiB). Written now, and
+// every minute for modules imported later (a client at its first call). The door's and the
+// embedded database's threads write theirs once they are up.
+flushCompileCache();
+setInterval(flushCompileCache, 60_000).unref();
 const sandboxUrl = started.sandbox?.url ?? sandboxProcess?.url;
 if (sandboxUrl) {
   const install = config.slack.oauth ? `  Add to Slack:      ${started.url.replace("127.0.0.1", "localhost")}/slack/install (OAuth install; nothing is posted before it)\n` : "";

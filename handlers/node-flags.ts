@@ -36,5 +36,17 @@ export const PRODUCT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4",
  * go back to the system) and a 128 KiB trim threshold: 500 → 389–405 MiB at the end of the same
  * storm (bench/storm, STORM_PROFILE=0 STORM_SECONDS=180, load 13–15 on 2 cores, 2026-12-06).
  * Ignored where the C library is not glibc (macOS, musl).
+ *
+ * NODE_COMPILE_CACHE: Node's compile cache from the process's first module on. handlers/main.ts
+ * enables it itself, but only once it runs: the entry was type-stripped before that, without the
+ * cache, and stripping loads Node's TypeScript stripper (amaro: swc compiled to WebAssembly, its
+ * module, instance memory and code) into the main thread for good. A TypeScript entry read from a
+ * warm cache instead: 62 → 45 MiB resident for a one-line script; in the product (sandbox mode,
+ * PGlite) the main thread no longer holds amaro's script, WebAssembly module and memory (heap
+ * snapshots at 14 s and 105 s of a storm). The folder is Node's own default (`<tmp>/node-compile-cache`,
+ * which enableCompileCacheForAllThreads keeps); the image's /tmp is writable.
  */
-export const PRODUCT_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072" };
+export const PRODUCT_ENV: Readonly<Record<string, string>> = {
+  GLIBC_TUNABLES: "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072",
+  NODE_COMPILE_CACHE: "/tmp/node-compile-cache",
+};

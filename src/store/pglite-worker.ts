@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { flushCompileCache } from "node:module";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { Db } from "./db.ts";
 import { alwaysUp } from "./health.ts";
@@ -179,6 +180,8 @@ async function serve(init: WorkerInit): Promise<void> {
     return;
   }
   reply({ id: 0, ok: true });
+  // PGlite is loaded: this thread's compile cache is written and its memory released (see handlers/main.ts).
+  flushCompileCache();
   const txs = new Map<number, { tx: Tx; end(commit: boolean): void }>();
   const ends = new Map<number, Promise<unknown>>();
   let nextTx = 1;

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { flushCompileCache } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import { systemClock, type Clock } from "../domain/clock.ts";
 import { BodyTooLargeError, readBody, refuseTooLarge, sendJson } from "../http/router.ts";
@@ -321,4 +322,8 @@ port.on("message", (m: ToDoor) => {
   }
 });
 
-server.listen(listenPort, host, () => post({ t: "listening", port: (server.address() as { port: number }).port }));
+server.listen(listenPort, host, () => {
+  post({ t: "listening", port: (server.address() as { port: number }).port });
+  // This thread's modules are loaded: their compile cache is written and its memory released (see handlers/main.ts).
+  flushCompileCache();
+});

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -65,6 +65,45 @@ describe("npm start", () => {
     }
     expect(PRODUCT_NODE_FLAGS.length).toBeGreaterThan(0);
   });
+
+  it("starts with Node's compile cache on, so a TypeScript entry read from it does not load Node's TypeScript stripper", async () => {
+    // A fresh entry (its own folder: a cache miss the first time), started twice with the product's environment.
+    const dir = mkdtempSync(join(tmpdir(), "aisre-entry-"));
+    const entry = join(dir, "entry.ts");
+    writeFileSync(entry, 'const loaded: string[] = (process as unknown as { moduleLoadList: string[] }).moduleLoadList;\nprocess.stdout.write(JSON.stringify(loaded.filter((m) => m.includes("amaro"))));\n');
+    const stripperLoaded = async () => {
+      const run = runNode([entry], { ...PRODUCT_ENV });
+      expect(await run.exited).toBe(0);
+      return JSON.parse(run.output()) as string[];
+    };
+    // The first start strips the entry (the stripper loads) and leaves it in the cache…
+    expect(await stripperLoaded()).toEqual(["NativeModule internal/deps/amaro/dist/index"]);
+    // …the next reads it from there: without NODE_COMPILE_CACHE the cache is only enabled by the entry itself, after it was stripped.
+    expect(await stripperLoaded()).toEqual([]);
+  }, 60_000);
+
+  it("writes each thread's compile cache once it is up, which releases the copies Node kept in memory", async () => {
+    // Node writes (and drops) a thread's compile cache only at its exit or on flushCompileCache;
+    // its debug output names the explicit writes. The main thread, the door's and the embedded database's.
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-")), LOG_LEVEL: "warn", NODE_COMPILE_CACHE: mkdtempSync(join(tmpdir(), "aisre-cc-")), NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+    const run = runNode(["handlers/main.ts"], env);
+    try {
+      await untilReady(run, `http://127.0.0.1:${env.PORT}/readyz`, 300_000);
+      const written = await eventually(
+        async () => {
+          const n = run.output().split("flushCompileCache() finished").length - 1;
+          return n >= 3 ? n : undefined;
+        },
+        "three threads' compile caches written while the product runs",
+        // A first start writes every module's cache (thousands of files) on a busy CI machine.
+        240_000,
+      );
+      expect(written).toBeGreaterThanOrEqual(3);
+    } finally {
+      run.child.kill("SIGTERM");
+      await run.exited;
+    }
+  }, 600_000);
 
   it("stops at start-up with a clear message when a variable is wrong", async () => {
     const run = runNode(["handlers/main.ts"], { PORT: "not-a-port", AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-")) });
