@@ -48,7 +48,9 @@ RUN node bin/aisre.mjs prepare
 # Everything the process writes lives in /data (PGlite and the sandbox, only without DATABASE_URL)
 # and /tmp: the root filesystem can be mounted read-only. Numeric non-root user, so Kubernetes'
 # runAsNonRoot can check it.
-RUN mkdir -p /data && chown 10001:10001 /data
+# The compile cache (NODE_COMPILE_CACHE) was written by root in the step above: the runtime user owns
+# it, or Node turns it off without a word. Under a read-only root filesystem /tmp is a mount of its own.
+RUN mkdir -p /data /tmp/node-compile-cache && chown -R 10001:10001 /data /tmp/node-compile-cache
 USER 10001:10001
 VOLUME ["/data"]
 EXPOSE 3000 3001
