@@ -164,7 +164,7 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     // explains it better (frontend slowing under a report query on orders-db, 3 h after it showed
     // catalog's full disk, merged the query's incident into the disk's).
     const since = inc.serviceOnsetMs?.[s];
-    if (since !== undefined && startsMs - since > o.windowMs) return { score: 1, since, reason: `${s} showed it ${Math.round((startsMs - since) / 60_000)} min before` };
+    if (since !== undefined && longBefore(since, startsMs, o)) return { score: 1, since, reason: `${s} showed it ${Math.round((startsMs - since) / 60_000)} min before` };
     return { score: 5, reason: `same service (${s})` };
   }
   const anchors = [...new Set([...(inc.suspectedCause ? [inc.suspectedCause] : []), ...inc.services])];
@@ -221,12 +221,8 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
     const mine = new Set(topology.edges.filter((e) => e.from === s).map((e) => e.to));
     const reachable = (d: string) => !change || change.service === d || dependencyPath(topology, change.service, d, o.maxHops) !== undefined;
     const recovering = inc.recoveredAtMs !== undefined && startsMs >= inc.recoveredAtMs && startsMs - inc.recoveredAtMs <= o.windowMs;
-    const loading = (x: string) => {
-      const since = inc.serviceOnsetMs?.[x] ?? inc.openedAtMs;
-      return since === undefined || startsMs - since <= o.windowMs;
-    };
     for (const x of inc.services) {
-      if (!recovering && !loading(x)) continue;
+      if (!recovering && longBefore(inc.serviceOnsetMs?.[x] ?? inc.openedAtMs, startsMs, o)) continue;
       const shared = topology.edges.find((e) => e.from === x && mine.has(e.to) && reachable(e.to));
       if (shared) return { score: 1, reason: `${s} and ${x} both call ${shared.to} (a slowdown spread through it)` };
     }
@@ -236,6 +232,9 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   }
   return undefined;
 }
+
+/** Whether `since` (when a service began failing in an incident) is beyond the window before `startsMs`. */
+const longBefore = (since: number | undefined, startsMs: number, o: GroupingOptions) => since !== undefined && startsMs - since > o.windowMs;
 
 /** How long a rule alert's condition held before it fired (its rule's `for`), when known; 0 otherwise. */
 const ruleFor = (alert: Alert, o: GroupingOptions) => (alert.source === "alertmanager" ? Math.max(0, o.ruleForMs?.[alert.name] ?? 0) : 0);
@@ -333,8 +332,7 @@ export function mergeFor(alert: Alert, nowMs: number, open: OpenIncidentView[], 
   // nothing: search slowing under a report query on orders-db is no sign that the query's incident is
   // catalog's full disk of three hours before, though search calls catalog.
   const startsMs = alertStartMs(alert, nowMs);
-  const fresh = (c: Claim) => c.since === undefined || startsMs - c.since <= options.windowMs;
-  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= STRONG_CLAIM && fresh(c) && !changeBehind(c.inc, changes, options));
+  const strong = claims(alert, nowMs, open, topology, options, changes).filter((c) => c.score >= STRONG_CLAIM && !longBefore(c.since, startsMs, options) && !changeBehind(c.inc, changes, options));
   if (strong.length < 2) return undefined;
   const first = (c: (typeof strong)[number]) => c.inc.openedAtMs ?? c.inc.lastActivityMs;
   const [survivor, ...rest] = [...strong].sort((a, b) => first(a) - first(b));

@@ -81,7 +81,7 @@ interface Extra {
 }
 
 /** A log signature another service wrote that names this one (assemble's "in checkout's logs: …"). */
-const BLAMED_LINE = /^in \S+ logs: /;
+export const BLAMED_LINE = /^in \S+ logs: /;
 
 interface Prepared {
   input: DiagnosisInput;

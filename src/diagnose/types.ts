@@ -59,9 +59,9 @@ export interface LogSignatureInput {
   /** Error-ish (true) or informational (false); default: guessed from the text. */
   error?: boolean;
   /**
-   * A line from a caller's logs that names this service: of the caller's lines naming its
-   * dependencies, the part naming this one (default 1). A caller that blames everything it calls
-   * says little of each one.
+   * A line from a caller's logs that names this service: its part of all the caller logged since the
+   * onset (default 1). A caller that blames everything it calls, or fails on its own, says little of
+   * each one.
    */
   share?: number;
 }

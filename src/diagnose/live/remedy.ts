@@ -2,6 +2,7 @@ import type { Alert } from "../../domain/alert.ts";
 import type { Runbook } from "../../knowledge/runbook.ts";
 import { matchRunbooks } from "../../knowledge/runbook-match.ts";
 import type { Recommendation } from "../../remediate/types.ts";
+import { BLAMED_LINE } from "../engine.ts";
 import { classifyMetric } from "../metric-kind.ts";
 import type { Diagnosis, Hypothesis } from "../types.ts";
 import type { AssembledContext } from "./assemble.ts";
@@ -93,8 +94,6 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
 
 const STATE_KINDS = new Set(["cpu", "memory", "saturation", "restarts"]);
 
-/** A signature read in a caller's logs that names the service ("in frontend's logs: upstream checkout responded 502"), as assemble writes it. */
-const CALLERS_LOGS = /^in \S+ logs: /;
 /** The engine's counter-evidence that the service's own dependencies fail too. */
 const MAY_BE_VICTIM = /dependencies are anomalous too/;
 
@@ -108,7 +107,7 @@ const MAY_BE_VICTIM = /dependencies are anomalous too/;
  */
 export function ownStateEvidence(h: Pick<Hypothesis, "evidence"> & Partial<Pick<Hypothesis, "counterEvidence">>): boolean {
   const victim = (h.counterEvidence ?? []).some((e) => e.kind === "topology" && MAY_BE_VICTIM.test(e.summary));
-  return h.evidence.some((e) => (e.kind === "metric" && STATE_KINDS.has(classifyMetric(e.source.metric ?? e.summary).kind)) || e.kind === "k8s" || (e.kind === "log" && !(victim && CALLERS_LOGS.test(e.source.ref ?? e.summary))));
+  return h.evidence.some((e) => (e.kind === "metric" && STATE_KINDS.has(classifyMetric(e.source.metric ?? e.summary).kind)) || e.kind === "k8s" || (e.kind === "log" && !(victim && BLAMED_LINE.test(e.source.ref ?? e.summary))));
 }
 
 /**
