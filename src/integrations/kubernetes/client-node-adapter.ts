@@ -1,7 +1,8 @@
-import { ApiException, AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Deployment, type V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1ReplicaSet } from "@kubernetes/client-node";
 import { AppError } from "../../errors.ts";
 import type { ActionOptions, ActionResult, ClusterEvent, ClusterShape, DeploymentSummary, KubernetesPort, PodSummary, RolloutRevision } from "./port.ts";
 import { configMapShape, podShape, serviceShape, workloadShape } from "./shape.ts";
+import { ApiException, AppsV1, BatchV1, CoreV1, KubeConfig, PatchStrategy, setHeaderOptions } from "./sdk.ts";
 import { revisionOf, summarizeDeployment, summarizeEvent, summarizePod, summarizeRevision } from "./summarize.ts";
 
 const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
@@ -40,17 +41,17 @@ function dry(options: ActionOptions | undefined): string | undefined {
   return options?.dryRun ? "All" : undefined;
 }
 
-/** KubernetesPort over `@kubernetes/client-node` (works against any API server, the sandbox included). */
+/** KubernetesPort over `@kubernetes/client-node` (works against any API server, the sandbox included); sdk.ts loads the parts of the SDK it uses. */
 export class ClientNodeKubernetes implements KubernetesPort {
-  private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1;
+  private readonly apps: AppsV1;
+  private readonly batch: BatchV1;
 
   constructor(source: KubeConfigSource) {
     const kc = loadKubeConfig(source);
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.batch = kc.makeApiClient(BatchV1Api);
+    this.core = kc.makeApiClient(CoreV1);
+    this.apps = kc.makeApiClient(AppsV1);
+    this.batch = kc.makeApiClient(BatchV1);
   }
 
   async clusterShape(namespace?: string): Promise<ClusterShape> {

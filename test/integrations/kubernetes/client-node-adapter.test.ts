@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientNodeKubernetes } from "../../../src/integrations/kubernetes/client-node-adapter.ts";
 import { KubernetesRemediation } from "../../../src/remediate/kubernetes-adapter.ts";
@@ -119,6 +122,30 @@ describe("ClientNodeKubernetes against the simulated API server", () => {
     const pods = await k8s.listPods("shop", { deployment: "catalog" });
     expect(pods.map((p) => p.name)).not.toContain(pod!.name);
     expect(pods).toHaveLength(3);
+  });
+
+  it("loads only the SDK's parts it uses (not the package root, nor the other API groups), and they answer over HTTP", async () => {
+    // A Node process of its own (this worker's module cache may hold the whole SDK): the port built as
+    // the product builds it, one cluster-wide read and one labelled list, every module it loaded recorded.
+    const dir = mkdtempSync(join(tmpdir(), "aisre-k8s-modules-"));
+    const modulesFile = join(dir, "loaded-modules.txt");
+    const lazy = new URL("../../../src/integrations/kubernetes/lazy.ts", import.meta.url).href;
+    const script = `const { lazyKubernetes } = await import(${JSON.stringify(lazy)});
+const k8s = lazyKubernetes({ kubeconfigPath: ${JSON.stringify(env.sim.kubeconfigPath)} });
+const shape = await k8s.clusterShape();
+const pods = await k8s.listPods("shop", { deployment: "inventory" });
+console.log(JSON.stringify({ workloads: shape.workloads.filter((w) => w.kind === "Deployment").map((w) => w.name).sort(), pods: pods.length }));`;
+    const hook = fileURLToPath(new URL("../../support/record-loaded-modules.ts", import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", hook, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000, env: { LOADED_MODULES_FILE: modulesFile } });
+    expect(JSON.parse(stdout)).toEqual({ workloads: ["cart", "catalog", "checkout", "frontend", "inventory", "order-processor", "payments", "search"], pods: 3 });
+    const sdk = readFileSync(modulesFile, "utf8")
+      .split("\n")
+      .flatMap((u) => /node_modules\/@kubernetes\/client-node\/dist\/(.*)$/.exec(u)?.[1] ?? []);
+    expect(sdk).toContain("config.js");
+    expect(sdk).not.toContain("index.js");
+    expect(sdk).not.toContain("gen/index.js");
+    expect(sdk.filter((f) => f.startsWith("gen/types/"))).toEqual([]);
+    expect(sdk.filter((f) => f.startsWith("gen/apis/")).sort()).toEqual(["gen/apis/AppsV1Api.js", "gen/apis/BatchV1Api.js", "gen/apis/CoreV1Api.js", "gen/apis/baseapi.js", "gen/apis/exception.js"]);
   });
 
   it("rejects a bad token", async () => {
