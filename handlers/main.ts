@@ -33,12 +33,13 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-// With AISRE_SANDBOX_PROCESS=true the local sandbox (what stands for Slack, Kubernetes, Prometheus,
-// Jira, PagerDuty) runs in a process of its own: its simulation then never competes with the
-// product's event loop and heap. It starts first, so that it comes up while the product loads.
+// The local sandbox (what stands for Slack, Kubernetes, Prometheus, Jira, PagerDuty) runs in a
+// process of its own, as the outside world it stands for: its simulation then never competes with the
+// product's event loop and heap, and the product's memory and CPU are its own (AISRE_SANDBOX_PROCESS=false:
+// inside this process). It starts first, so that it comes up while the product loads.
 let sandboxProcess: import("./sandbox-process.ts").SandboxProcess | undefined;
 let stopping = false;
-if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SANDBOX_PROCESS === true) {
+if (config.needsSandbox && !config.env.AISRE_SANDBOX_URL && config.env.AISRE_SANDBOX_PROCESS !== false) {
   const { startSandboxProcess } = await import("./sandbox-process.ts");
   sandboxProcess = await startSandboxProcess({ env: processEnv(), port: config.sandboxPort, host: config.host, logger });
   config = loadConfig(processEnv({ SANDBOX_PORT: String(sandboxProcess.port), AISRE_SANDBOX_URL: sandboxProcess.url }));

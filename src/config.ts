@@ -195,8 +195,9 @@ const envSchema = z.object({
   /** Off when a real Prometheus + Alertmanager scrape the simulation and deliver its alerts instead. */
   SIM_ALERT_DELIVERY: bool,
   /**
-   * true: `npm start` runs the local sandbox (simulation, Slack, Jira, PagerDuty twins) as a child
-   * process of its own, as the outside world it stands for. Default: inside the product's process.
+   * `npm start` runs the local sandbox (simulation, Slack, Jira, PagerDuty twins) as a child process
+   * of its own, as the outside world it stands for (default, unset or true); false: inside the
+   * product's process.
    */
   AISRE_SANDBOX_PROCESS: bool,
   /**

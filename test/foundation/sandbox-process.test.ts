@@ -20,9 +20,10 @@ const answers = (url: string) =>
     () => false,
   );
 
-describe("npm start with AISRE_SANDBOX_PROCESS=true runs the sandbox in a process of its own", () => {
-  it("serves the sandbox from a child process, routes Slack and alerts through it, and the child ends with the product, even after kill -9", async () => {
-    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn", AISRE_SANDBOX_PROCESS: "true" };
+describe("npm start runs the sandbox in a process of its own (AISRE_SANDBOX_PROCESS, default true)", () => {
+  it("by default serves the sandbox from a child process, routes Slack and alerts through it, and the child ends with the product, even after kill -9", async () => {
+    // AISRE_SANDBOX_PROCESS unset: the default.
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn" };
     const bot = `http://127.0.0.1:${env.PORT}`;
     const sandbox = `http://127.0.0.1:${env.SANDBOX_PORT}`;
     const run = runNode(["handlers/main.ts"], env);
@@ -57,6 +58,19 @@ describe("npm start with AISRE_SANDBOX_PROCESS=true runs the sandbox in a proces
       run.child.kill("SIGTERM");
       expect(await run.exited).toBe(0);
       for (const pid of children) expect(alive(pid)).toBe(false);
+    } finally {
+      run.child.kill("SIGKILL");
+    }
+  }, 600_000);
+
+  it("with AISRE_SANDBOX_PROCESS=false serves the sandbox from the product's own process", async () => {
+    const env = { PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbproc-")), LOG_LEVEL: "warn", AISRE_SANDBOX_PROCESS: "false" };
+    const run = runNode(["handlers/main.ts"], env);
+    try {
+      await untilReady(run, `http://127.0.0.1:${env.PORT}/readyz`, 400_000);
+      await eventually(async () => ((await answers(`http://127.0.0.1:${env.SANDBOX_PORT}/sandbox/state`)) ? true : undefined), `the in-process sandbox to answer: ${run.output()}`, 60_000);
+      const sandboxChildren = childrenOf(run.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandbox"));
+      expect(sandboxChildren).toEqual([]);
     } finally {
       run.child.kill("SIGKILL");
     }
