@@ -104,20 +104,26 @@ export class IncidentEventRelay implements DurableEventSink {
   async runOnce(): Promise<number> {
     const claimed = await this.o.store.incidentEvents.claim(this.owner, this.consumers(), this.o.pageSize, this.o.leaseMs);
     for (const e of claimed) this.lease.held.add(e.id);
-    await Promise.all(claimed.map((e) => this.handle(e).finally(() => this.lease.held.delete(e.id))));
+    try {
+      // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
+      // What waits behind each is asked for the page in one statement (a storm's page is mostly such
+      // events, each asked on its own before), and those a later one covers are done in another.
+      const coalesced = claimed.filter((e) => COALESCED_EVENT_KINDS.includes(e.kind) && this.handlers.has(e.consumer));
+      const later = await this.o.store.incidentEvents.laterMany(coalesced, [...COALESCED_EVENT_KINDS]);
+      const covered = coalesced.filter((e) => later.get(e.id)?.ofKinds === true);
+      await this.o.store.incidentEvents.doneMany(covered.map((e) => e.id));
+      const rest = claimed.filter((e) => !covered.includes(e));
+      await Promise.all(rest.map((e) => this.handle(e, later.get(e.id)?.any === true).finally(() => this.lease.held.delete(e.id))));
+    } finally {
+      for (const e of claimed) this.lease.held.delete(e.id);
+    }
     return claimed.length;
   }
 
-  private async handle(row: IncidentEventRow): Promise<void> {
+  /** Handles one claimed event; `waiting`: later events of its incident wait for its consumer. */
+  private async handle(row: IncidentEventRow, waiting: boolean): Promise<void> {
     const handler = this.handlers.get(row.consumer);
     if (!handler) return this.o.store.incidentEvents.retryLater(row.id, this.o.pollMs, "no consumer in this replica");
-    // Alerts and changes only refresh what follows the whole incident: a later one does it for both.
-    let waiting = false;
-    if (COALESCED_EVENT_KINDS.includes(row.kind)) {
-      const later = await this.o.store.incidentEvents.later(row, [...COALESCED_EVENT_KINDS]);
-      if (later.ofKinds) return this.o.store.incidentEvents.done(row.id);
-      waiting = later.any;
-    }
     let result: unknown;
     try {
       result = await handler({ kind: row.kind, ...row.payload } as DurableIncidentEvent, { waiting });

@@ -194,21 +194,27 @@ export class IncidentService {
     return result;
   }
 
-  private async openViews(s: Store): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView>; changes: RecentChange[] }> {
-    const open = await s.incidents.listOpen();
+  /**
+   * The open incidents as grouping sees them. `labels`: with a sample of each one's alert labels,
+   * which grouping compares only for an alert without a service (a batch of alerts that all name
+   * their service leaves them unread: a storm's batch read 20 label sets of every open incident).
+   */
+  private async openViews(s: Store, o: { labels: boolean }): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView>; changes: RecentChange[] }> {
+    // The incidents, their suspected causes, whether they fire and their recoveries: one statement.
+    const rows = await s.incidents.openForGrouping();
+    const open = rows.map((r) => r.incident);
     const incidents = new Map(open.map((i) => [i.id, i]));
     const views = new Map<string, OpenIncidentView>();
     const ids = open.map((i) => i.id);
-    // An incident with an alert still firing is active now, however long ago its last change was.
-    const [firing, causes, recoveries] = await Promise.all([s.alerts.incidentsFiring(ids), s.incidents.suspectedCauses(ids), s.timeline.recoveries(ids)]);
+    const causes = new Map(rows.flatMap((r) => (r.suspectedCause !== undefined ? [[r.incident.id, r.suspectedCause] as const] : [])));
     const now = this.o.clock.now();
-    for (const inc of open) {
+    for (const { incident: inc, firing, recoveredAt: recovered } of rows) {
       const cause = causes.get(inc.id);
-      const recovered = recoveries.get(inc.id);
       views.set(inc.id, {
         id: inc.id,
         services: inc.services,
-        lastActivityMs: firing.has(inc.id) ? now : Date.parse(inc.updatedAt),
+        // An incident with an alert still firing is active now, however long ago its last change was.
+        lastActivityMs: firing ? now : Date.parse(inc.updatedAt),
         labelSets: [],
         openedAtMs: Date.parse(inc.createdAt),
         serviceOnsetMs: {},
@@ -218,7 +224,7 @@ export class IncidentService {
     }
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
-      for (const r of await s.alerts.labelSamples(ids, 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
+      if (o.labels) for (const r of await s.alerts.labelSamples(ids, 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
       const anchors = open.map((i) => ({ incidentId: i.id, services: [...i.services, ...(causes.has(i.id) ? [causes.get(i.id)!] : [])] }));
       for (const r of await s.alerts.serviceOnsets(anchors)) views.get(r.incidentId)!.serviceOnsetMs![r.service] = Date.parse(r.since);
     }
@@ -242,7 +248,7 @@ export class IncidentService {
    */
   private async ingestAlerts(s: Store, alerts: Alert[], result: IngestResult, notify: Array<() => void>): Promise<void> {
     const now = this.o.clock.now();
-    const { incidents, views, changes } = await this.openViews(s);
+    const { incidents, views, changes } = await this.openViews(s, { labels: alerts.some((a) => !a.service) });
     const existing = await s.alerts.getMany([...new Set(alerts.map((a) => a.fingerprint))]);
     const upserts = new Map<string, { alert: Alert; incidentId?: string; joinReason?: string }>();
     const timeline: Parameters<Store["timeline"]["appendMany"]>[0] = [];
@@ -568,7 +574,7 @@ export class IncidentService {
    */
   private async splitByLateChange(s: Store, change: ChangeEvent, notify: Array<() => void>): Promise<string[]> {
     const opened: string[] = [];
-    const { incidents, views } = await this.openViews(s);
+    const { incidents, views } = await this.openViews(s, { labels: false });
     const recent = { service: change.service, atMs: Date.parse(change.at), what: `${change.kind}${change.version ? ` ${change.version}` : ""}` };
     for (const view of views.values()) {
       const split = splitByChange(view, recent, this.o.grouping);

@@ -73,9 +73,15 @@ export class KeptMessages {
   }
 
   private async check(): Promise<void> {
-    for (const [key, w] of [...this.waiting]) {
-      const posted = await this.store.slackMessages.get(w.incidentId, w.purpose);
+    // Every waiting post looked up in one statement (in a storm each new incident's paging card waits
+    // here, its root post paced, and each was asked after on its own every poll).
+    const waiting = [...this.waiting];
+    const recorded = new Map((await this.store.slackMessages.getMany(waiting.map(([, w]) => w))).map((m) => [`${m.incidentId}\u0000${m.purpose}`, m]));
+    for (const [key, w] of waiting) {
+      const posted = recorded.get(key);
       if (!posted) continue;
+      // Replaced meanwhile (an upsert while this looked): that one is checked at the next poll.
+      if (this.waiting.get(key) !== w) continue;
       this.waiting.delete(key);
       if (w.changed) {
         await this.store.outbox.enqueueOrReplace({ channel: w.channel, method: "chat.update", payload: { ...w.message, ts: posted.ts, _meta: { incidentId: w.incidentId } }, dedupeKey: `${w.purpose}-update:${w.incidentId}` });

@@ -214,7 +214,10 @@ export class DeliveryProcessor {
     (urgent ? this.urgent : this.waiting).push({ sourceName, parsed, attempts });
     if (this.working || this.gathering) return;
     this.working = true;
-    this.queue = this.work();
+    // Started once the caller's synchronous run is over, not at the first submit: deliveries handed
+    // over together (a door's moved group) are decided in one batch. Started at once, the first was
+    // decided alone and the rest in a second transaction, each paying a whole batch's statements.
+    this.queue = Promise.resolve().then(() => this.work());
   }
 
   /** Processes what waits, a batch at a time, until nothing does. */

@@ -14,6 +14,7 @@ import { createStore, type Store } from "../../src/store/store.ts";
 import { EchoMemory } from "../../src/sync/echo-memory.ts";
 import { perTestDatabases, secondReplica, testDatabases } from "../support/databases.ts";
 import { firingAlert } from "../support/alerts.ts";
+import { observedDb } from "../support/observed-db.ts";
 
 /**
  * The outbound sync's state lives in the database, so a replica may die at any instruction and
@@ -115,6 +116,26 @@ describe.each(testDatabases())("durable sync state on $name", { timeout: 300_000
     expect([...handled.values()].every((n) => n === 1)).toBe(true);
     expect(handled.get("INC-bad:status:")).toBe(1);
     expect(await a.incidentEvents.parkedCount()).toBe(1);
+  });
+
+  it("asks what waits behind a claimed page's alerts events in one statement, and marks those a later one covers done in another", async () => {
+    await two();
+    // A storm: 10 incidents, each with an alerts event and a later one that covers it.
+    for (let i = 0; i < 10; i++) for (const n of [1, 2]) await a.incidentEvents.append([{ incidentId: `INC-S${i}`, consumer: "jira", kind: "alerts", payload: { incident: { id: `INC-S${i}` }, n } }]);
+    let statements = 0;
+    const relay = new IncidentEventRelay({ store: createStore(observedDb(db, () => statements++)), logger: silentLogger });
+    const handled: Array<{ id: string; n: number; waiting: boolean }> = [];
+    relay.subscribe("jira", async (e, context) => {
+      handled.push({ id: e.incident.id, n: (e as unknown as { n: number }).n, waiting: context.waiting });
+    });
+    // The page: each incident's first event, covered by its second — none handled, 3 statements (it was 1 + 2 per event: 21).
+    expect(await relay.runOnce()).toBe(10);
+    expect(handled).toEqual([]);
+    expect(statements).toBe(3);
+    expect(await a.incidentEvents.pendingCount("jira")).toBe(10);
+    expect(await relay.runOnce()).toBe(10);
+    expect(handled.map((h) => `${h.id}:${h.n}:${h.waiting}`).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `INC-S${i}:2:false`).sort());
+    expect(await a.incidentEvents.pendingCount("jira")).toBe(0);
   });
 
   it("Jira writes queued by a replica that died are written by another, once", async () => {

@@ -400,13 +400,17 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     await store.timeline.append({ incidentId: "INC-Q", kind: "alert", actor: "alertmanager", text: "fired", at: "2026-11-23T09:58:00.000Z", data: { status: "firing", service: "payments" } });
     expect((await store.alerts.serviceOnsets(asked)).find((r) => r.service === "payments")?.since).toBe("2026-11-23T09:58:00.000Z");
     expect(await store.alerts.serviceOnsets([{ incidentId: "INC-Q", services: ["payments"] }])).toEqual([{ incidentId: "INC-Q", service: "payments", since: "2026-11-23T09:58:00.000Z" }]);
-    expect(await store.incidents.suspectedCauses(["INC-Q"])).toEqual(new Map());
+    // Grouping's read of the open incidents: each with its suspected cause, whether it fires, its last recovery.
+    const grouping = async () => (await store.incidents.openForGrouping()).find((r) => r.incident.id === "INC-Q");
+    expect(await grouping()).toEqual({ incident: await store.incidents.get("INC-Q"), firing: true });
     await store.incidents.mergeCard("INC-Q", { diagnosis: { cause: "payments: pool", service: "payments" } });
-    expect(await store.incidents.suspectedCauses(["INC-Q", "INC-NONE"])).toEqual(new Map([["INC-Q", "payments"]]));
+    expect((await grouping())?.suspectedCause).toBe("payments");
     await store.timeline.append({ incidentId: "INC-Q", kind: "action", actor: "aisre", text: "restart ran", data: { event: "executed" } });
-    expect(await store.timeline.recoveries(["INC-Q"])).toEqual(new Map());
+    expect((await grouping())?.recoveredAt).toBeUndefined();
     const verified = await store.timeline.append({ incidentId: "INC-Q", kind: "action", actor: "aisre", text: "recovered", data: { event: "verified" } });
-    expect(await store.timeline.recoveries(["INC-Q"])).toEqual(new Map([["INC-Q", verified.at]]));
+    expect((await grouping())?.recoveredAt).toBe(verified.at);
+    await store.alerts.upsertMany(["fq1", "fq3", "fq4"].map((fp) => ({ alert: alert(fp, "resolved") })));
+    expect((await grouping())?.firing).toBe(false);
 
     await store.slackMessages.put({ incidentId: "INC-Q", purpose: "root", channel: "CQ", ts: "200.1" });
     expect(await store.slackMessages.openIncidentsWithRootIn("CQ")).toEqual(["INC-Q"]);
@@ -520,10 +524,11 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     await store.renders.want([{ incidentId: "INC-R1", part: "card" }]);
     expect(await store.renders.pendingCount("card")).toBe(2);
     expect(await store.renders.pendingCount()).toBe(3);
-    // One claim per incident and part, whatever the number of changes; nothing for another owner while leased.
+    // One claim per incident and part, whatever the number of changes (a render already wanted is not
+    // written again); nothing for another owner while leased.
     const a = await store.renders.claim("replica-a", "card", 10, 60_000);
     expect(a).toEqual([
-      { incidentId: "INC-R1", part: "card", seq: 2 },
+      { incidentId: "INC-R1", part: "card", seq: 1 },
       { incidentId: "INC-R2", part: "card", seq: 1 },
     ]);
     expect(await store.renders.claim("replica-b", "card", 10, 60_000)).toEqual([]);
@@ -539,7 +544,7 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     // Paced: rendered moments ago, so not due under a gap; due without one.
     expect(await store.renders.claim("replica-b", "card", 10, 60_000, 60_000)).toEqual([]);
     const b = await store.renders.claim("replica-b", "card", 10, 60_000);
-    expect(b).toEqual([{ incidentId: "INC-R1", part: "card", seq: 3 }]);
+    expect(b).toEqual([{ incidentId: "INC-R1", part: "card", seq: 2 }]);
     // Given back after a failure: not due until its delay passed.
     await store.renders.release("replica-b", itemAt(b, 0), 60_000);
     expect(await store.renders.claim("replica-a", "card", 10, 60_000)).toEqual([]);

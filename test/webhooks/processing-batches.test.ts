@@ -6,6 +6,7 @@ import { EMPTY_TOPOLOGY } from "../../src/domain/topology.ts";
 import type { Db } from "../../src/store/db.ts";
 import { createStore } from "../../src/store/store.ts";
 import { incidentServiceOnMemory } from "../support/incident-service.ts";
+import { observedDb } from "../support/observed-db.ts";
 import { reusedDatabases } from "../support/reused-databases.ts";
 import { testIntake } from "../support/test-intake.ts";
 
@@ -35,6 +36,8 @@ describe("processing batches in a storm", () => {
       });
       const p = intake.processor;
       p.submit("generic", delivery(1));
+      await new Promise((r) => setImmediate(r));
+      expect(batches).toEqual([["Storm1"]]);
       // While the first is being decided, two more arrive; a third comes shortly after it is done.
       p.submit("generic", delivery(2));
       p.submit("generic", delivery(3));
@@ -175,6 +178,56 @@ describe("a batch's outcome", () => {
       const marked = ran.filter((r) => /UPDATE webhook_deliveries d SET processed_at/.test(r.sql));
       expect(alerts?.tx).toBeDefined();
       expect(marked.map((m) => m.tx)).toEqual([alerts?.tx]);
+    } finally {
+      await raw.close();
+    }
+  }, 120_000);
+});
+
+describe("a storm's deliveries handed over together", () => {
+  const onService = (n: number, service: string) =>
+    parseDelivery(generic, { headers: { "content-type": "application/json" }, body: Buffer.from(JSON.stringify({ alerts: [{ name: `StormAlert${n % 4}`, status: "firing", severity: "warning", service, summary: `${service} symptom ${n}`, id: `storm-${n}` }] })), receivedAt: new Date().toISOString() });
+
+  it("are decided in one transaction whose statements do not grow with its deliveries (alerts joining open incidents)", async () => {
+    const raw = await databases.open();
+    const ran: string[] = [];
+    let counting = false;
+    const { store, incidents } = await incidentServiceOnMemory(
+      EMPTY_TOPOLOGY,
+      () => Date.now(),
+      async () => observedDb(raw, (sql) => counting && ran.push(sql.replace(/\s+/g, " ").slice(0, 60))),
+    );
+    try {
+      const services = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
+      // A storm's 10 incidents, open already.
+      for (const [i, service] of services.entries()) await incidents.ingest({ alerts: onService(1000 + i, service).alerts, changes: [] });
+      expect((await store.incidents.listOpen()).length).toBe(10);
+      const decided: number[] = [];
+      const intake = testIntake({
+        store,
+        handlers: {
+          async ingest(d, also) {
+            decided.push(d.alerts.length);
+            return incidents.ingest(d, also);
+          },
+        },
+      });
+      const p = intake.processor;
+      counting = true;
+      // 50 deliveries handed over in one go, as the door's journal moves a group into the store.
+      for (let n = 0; n < 50; n++) p.submit("generic", onService(n, services[n % 10]!));
+      await p.drain();
+      counting = false;
+      expect(decided).toEqual([50]);
+      expect((await store.incidents.listOpen()).length).toBe(10);
+      expect((await store.alerts.countByIncident((await store.incidents.listOpen())[0]!.id)).total).toBe(6);
+      // The lock; the open incidents (with their causes, firing and recoveries), their services' onsets
+      // and the recent changes; the alerts known; the alerts, the timeline, the incidents touched, the
+      // renders wanted and the deliveries marked: one statement each, for 50 deliveries. (Before: the
+      // first delivery was decided alone, in a transaction of its own, and each transaction read the
+      // open incidents in four statements and their label samples in a fifth: 28.)
+      expect(ran.length, ran.join("\n")).toBeLessThanOrEqual(10);
+      expect(ran.filter((sql) => sql.includes("labels"))).toEqual([]);
     } finally {
       await raw.close();
     }

@@ -208,15 +208,6 @@ export class AlertRepo {
     return rows.map(toAlert);
   }
 
-  /** Which of these incidents have an alert firing now. */
-  async incidentsFiring(incidentIds: string[]): Promise<Set<string>> {
-    if (incidentIds.length === 0) return new Set();
-    // One firing alert is enough: a look-up per incident that stops at it (LATERAL … LIMIT 1: the
-    // planner cannot turn it into a hash join over every alert ever stored, which EXISTS let it do).
-    const rows = await this.db.query<{ id: string }>("SELECT i.id FROM unnest($1::text[]) AS i(id) CROSS JOIN LATERAL (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.status = 'firing' LIMIT 1) f", [incidentIds]);
-    return new Set(rows.map((r) => r.id));
-  }
-
   /**
    * Whether the incident has alerts other than a detector's anomalies, and whether one of them fires:
    * two look-ups that stop at the first such alert (the diagnosis asks before each ranking; a storm's

@@ -118,10 +118,20 @@ export class IncidentEventRepo {
     return rows.length > 0;
   }
 
-  /** Whether later unfinished events wait for the same incident and consumer: of these kinds, and of any kind. */
-  async later(row: Pick<IncidentEventRow, "id" | "incidentId" | "consumer">, kinds: string[]): Promise<{ ofKinds: boolean; any: boolean }> {
-    const [r] = await this.db.query<{ of_kinds: boolean | null; n: number }>("SELECT bool_or(kind = ANY($4::text[])) AS of_kinds, count(*)::int AS n FROM incident_events WHERE done_at IS NULL AND incident_id = $1 AND consumer = $2 AND id > $3", [row.incidentId, row.consumer, row.id, kinds]);
-    return { ofKinds: r?.of_kinds === true, any: Number(r?.n ?? 0) > 0 };
+  /**
+   * For each of these events (a claimed page), whether later unfinished events wait for the same
+   * incident and consumer: of these kinds, and of any kind. One statement for the page, not one per event.
+   */
+  async laterMany(rows: ReadonlyArray<Pick<IncidentEventRow, "id" | "incidentId" | "consumer">>, kinds: string[]): Promise<Map<number, { ofKinds: boolean; any: boolean }>> {
+    if (rows.length === 0) return new Map();
+    const found = await this.db.query<{ id: string | number; of_kinds: boolean | null; n: number }>(
+      `SELECT r.id, bool_or(e.kind = ANY($4::text[])) AS of_kinds, count(e.id)::int AS n
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS r(id, incident_id, consumer)
+         LEFT JOIN incident_events e ON e.done_at IS NULL AND e.incident_id = r.incident_id AND e.consumer = r.consumer AND e.id > r.id
+        GROUP BY r.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.incidentId), rows.map((r) => r.consumer), kinds],
+    );
+    return new Map(found.map((r) => [Number(r.id), { ofKinds: r.of_kinds === true, any: Number(r.n) > 0 }]));
   }
 
   /**
@@ -149,6 +159,12 @@ export class IncidentEventRepo {
   /** Marks the event handled, keeping its outcome when it has one. */
   async done(id: number, result?: Record<string, unknown>): Promise<void> {
     await this.db.query("UPDATE incident_events SET done_at = now(), lease_owner = NULL, lease_until = NULL, error = NULL, result = $2::jsonb WHERE id = $1", [id, result === undefined ? null : json(result)]);
+  }
+
+  /** Marks these events handled, without an outcome (in one statement). */
+  async doneMany(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query("UPDATE incident_events SET done_at = now(), lease_owner = NULL, lease_until = NULL, error = NULL, result = NULL WHERE id = ANY($1::bigint[])", [[...ids]]);
   }
 
   /** Where one event stands: still to do, done (with its outcome), or parked (with its error). */

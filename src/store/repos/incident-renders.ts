@@ -25,7 +25,13 @@ export class IncidentRenderRepo {
     this.db = db;
   }
 
-  /** Asks for these renders (in the caller's transaction when the Db is one); repeats coalesce. */
+  /**
+   * Asks for these renders (in the caller's transaction when the Db is one); repeats coalesce. A row
+   * wanted already and not claimed is left as it is (the render to come reads the store after this
+   * commits: the row stays locked until then, and a claim skips it meanwhile), so a storm's batches
+   * do not rewrite each incident's two rows every time; a claimed one is bumped, so that it stays
+   * wanted after the render under way.
+   */
   async want(items: ReadonlyArray<{ incidentId: string; part: RenderPart }>): Promise<void> {
     // One row per key, in a fixed order: one statement may not touch a row twice, and concurrent
     // writers lock rows in the same order.
@@ -36,7 +42,8 @@ export class IncidentRenderRepo {
     await this.db.query(
       `INSERT INTO incident_renders (incident_id, part)
        SELECT t.incident_id, t.part FROM unnest($1::text[], $2::text[]) AS t(incident_id, part)
-       ON CONFLICT (incident_id, part) DO UPDATE SET wanted = incident_renders.wanted + 1`,
+       ON CONFLICT (incident_id, part) DO UPDATE SET wanted = incident_renders.wanted + 1
+         WHERE NOT (incident_renders.wanted > incident_renders.rendered AND incident_renders.lease_owner IS NULL)`,
       [ids, parts],
     );
   }

@@ -97,11 +97,21 @@ export class IncidentRepo {
     await this.db.query("UPDATE incidents SET card = card || $2::jsonb, updated_at = $3 WHERE id = $1", [id, json(patch), isoNow(this.clock)]);
   }
 
-  /** The service each incident's diagnosis leads with (incidents without one are left out). */
-  async suspectedCauses(ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db.query<{ id: string; service: string }>("SELECT id, card->'diagnosis'->>'service' AS service FROM incidents WHERE id = ANY($1) AND card->'diagnosis'->>'service' IS NOT NULL", [ids]);
-    return new Map(rows.map((r) => [r.id, r.service]));
+  /**
+   * The open incidents as alert grouping reads them, every batch, in one statement (it was four, each
+   * over the same incidents): each incident (as listOpen), the service its diagnosis leads with
+   * (suspectedCauses), whether one of its alerts fires (from the counts its alerts' writes keep:
+   * one row per incident, not a look-up in the alerts) and when a recovery remediation was last
+   * verified or skipped in it (the timeline's latest such action entry).
+   */
+  async openForGrouping(): Promise<Array<{ incident: Incident; suspectedCause?: string; firing: boolean; recoveredAt?: string }>> {
+    const rows = await this.db.query<IncidentRow & { suspected_cause: string | null; firing: boolean; recovered_at: Date | null }>(
+      `SELECT ${COLUMNS_OF_I}, i.card->'diagnosis'->>'service' AS suspected_cause, COALESCE(c.firing, 0) > 0 AS firing,
+              (SELECT max(t.at) FROM timeline t WHERE t.incident_id = i.id AND t.kind = 'action' AND t.data->>'event' IN ('verified', 'skipped')) AS recovered_at
+         FROM incidents i LEFT JOIN incident_alert_counts c ON c.incident_id = i.id
+        WHERE i.status <> 'resolved' ORDER BY i.created_at`,
+    );
+    return rows.map((r) => ({ incident: toIncident(r), firing: r.firing === true, ...(r.suspected_cause !== null ? { suspectedCause: r.suspected_cause } : {}), ...(r.recovered_at !== null ? { recoveredAt: iso(r.recovered_at) } : {}) }));
   }
 
   async listOpen(): Promise<Incident[]> {

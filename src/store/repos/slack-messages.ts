@@ -40,6 +40,13 @@ export class SlackMessageRepo {
     return row ? toRef(row) : undefined;
   }
 
+  /** The recorded messages of these (incident, purpose) pairs, in one statement; a pair without one is left out. */
+  async getMany(pairs: ReadonlyArray<{ incidentId: string; purpose: string }>): Promise<SlackMessageRef[]> {
+    if (pairs.length === 0) return [];
+    const rows = await this.db.query<Row>("SELECT m.* FROM unnest($1::text[], $2::text[]) AS p(incident_id, purpose) JOIN slack_messages m ON m.incident_id = p.incident_id AND m.purpose = p.purpose", [pairs.map((p) => p.incidentId), pairs.map((p) => p.purpose)]);
+    return rows.map(toRef);
+  }
+
   /** Incidents not resolved that have a message recorded under this purpose. */
   async openIncidentsWith(purpose: string): Promise<string[]> {
     const rows = await this.db.query<{ incident_id: string }>("SELECT m.incident_id FROM slack_messages m JOIN incidents i ON i.id = m.incident_id WHERE m.purpose = $1 AND i.status <> 'resolved'", [purpose]);

@@ -124,13 +124,6 @@ export class TimelineRepo {
     return rows.map(toEntry);
   }
 
-  /** When a remediation last saw each incident's symptoms recover (verified, or found healthy at its pre-check). */
-  async recoveries(incidentIds: string[]): Promise<Map<string, string>> {
-    if (incidentIds.length === 0) return new Map();
-    const rows = await this.db.query<{ incident_id: string; at: Date }>("SELECT incident_id, max(at) AS at FROM timeline WHERE incident_id = ANY($1) AND kind = 'action' AND data->>'event' IN ('verified', 'skipped') GROUP BY incident_id", [incidentIds]);
-    return new Map(rows.map((r) => [r.incident_id, new Date(r.at).toISOString()]));
-  }
-
   /**
    * Merges fields into an entry's data. The timeline is append-only; the one exception is the bot's
    * own question entry, which records the gist of its answer.
