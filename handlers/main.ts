@@ -100,6 +100,8 @@ try {
   throw e;
 }
 const started = running;
+// Ready: the sandbox's simulation generates its history now (not while the product started).
+sandboxProcess?.warm();
 // Node's compile cache keeps the cache data of every module a thread loaded in memory until it is
 // written (at exit, or flushCompileCache, which then drops it): ~18 MiB in use in this thread's
 // allocator once the product is up (sandbox mode, malloc_stats 43.4 → 24.9 MiB). Written now, and

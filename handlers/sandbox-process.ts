@@ -12,6 +12,8 @@ export interface SandboxProcess {
   readonly child: ChildProcess;
   /** Resolves if the sandbox exits before it is stopped (the product cannot run without it). */
   readonly exited: Promise<number | null>;
+  /** Tells the sandbox the product is ready: it generates the simulation's history now (see `aisre sandbox`). */
+  warm(): void;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,9 @@ export async function startSandboxProcess(options: { env: NodeJS.ProcessEnv; por
     port,
     child,
     exited,
+    warm() {
+      if (child.connected) child.send({ t: "warm" });
+    },
     async stop() {
       stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -39,7 +39,7 @@ export async function connectSandbox(options: { url: string; botUrl: string; log
       // A sandbox starting alongside (npm start) takes a few seconds: said quietly at first.
       const level = Date.now() - started < 30_000 ? "debug" : "warn";
       options.logger[level]({ url: base, err: e }, "shared sandbox not reachable yet; retrying");
-      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 200, maxMs: 2000 })));
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, { baseMs: 50, maxMs: 250 })));
     }
   }
 

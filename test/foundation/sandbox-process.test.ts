@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,7 +32,8 @@ describe("npm start runs the sandbox in a process of its own (AISRE_SANDBOX_PROC
       await untilReady(run, `${bot}/readyz`, 400_000);
       const [child] = childrenOf(run.child.pid!).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("sandbox"));
       expect(child, `a sandbox child process of ${run.child.pid}: ${run.output()}`).toBeDefined();
-      expect(await answers(`${sandbox}/sim/clock`)).toBe(true);
+      // The simulation's routes answer once its history is generated (the product asked for it when ready).
+      await eventually(async () => ((await answers(`${sandbox}/sim/clock`)) ? true : undefined), "the simulation to answer", 120_000);
       expect(run.output()).toContain(`http://localhost:${env.SANDBOX_PORT}/`);
       // The product registered with the sandbox's gateway, and an alert through it reaches the bot.
       const state = (await (await fetch(`${sandbox}/sandbox/state`)).json()) as { replicas?: Array<{ url: string }> };
@@ -75,4 +77,25 @@ describe("npm start runs the sandbox in a process of its own (AISRE_SANDBOX_PROC
       run.child.kill("SIGKILL");
     }
   }, 600_000);
+
+  it("started by npm start, the sandbox generates the simulation's history only once the product says it is ready", async () => {
+    // Until its history is generated the simulation's clock stands where the history ends; the product
+    // sends "warm" once it is ready, so the two do not compete for the CPU while it starts.
+    const port = await freePort();
+    const child = spawn(process.execPath, ["src/cli/main.ts", "sandbox"], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SANDBOX_PORT: String(port), AISRE_DATA_DIR: mkdtempSync(join(tmpdir(), "aisre-sbwarm-")), LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    const clock = async () => ((await (await fetch(`http://127.0.0.1:${port}/sandbox/app/clock`)).json()) as { now: number }).now;
+    try {
+      await eventually(async () => ((await answers(`http://127.0.0.1:${port}/sandbox/app/clock`)) ? true : undefined), "the sandbox to answer", 120_000);
+      const first = await clock();
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await clock()).toBe(first);
+      child.send({ t: "warm" });
+      await eventually(async () => ((await clock()) > first ? true : undefined), "the simulation's clock to run once warmed", 120_000);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 300_000);
 });

@@ -5,6 +5,9 @@ import { cliConfig } from "../load-config.ts";
 import { createLogger } from "../../log.ts";
 import { startLocalSandbox } from "../../sandbox/start.ts";
 
+/** Started by `npm start`: the history is generated after this long even if the product never says it is ready. */
+const WARM_AFTER_MS = 30_000;
+
 export const summary = "sandbox: run the local sandbox (Slack, simulated system, Jira, PagerDuty) as its own process, shared by bot replicas started with AISRE_SANDBOX_URL";
 
 /** The workspace's bot token and signing secret, kept in the data folder so a restart keeps them. */
@@ -34,7 +37,21 @@ export async function run(args: string[]): Promise<number> {
   // Started by `npm start` (an IPC channel to it): the product prints the banner, and when it is gone
   // (stopped, or killed with -9) this sandbox stops too.
   const child = process.send !== undefined;
-  const sandbox = await startLocalSandbox({ config, ...creds, logger, shared: true });
+  // The simulation's history (a second or more of CPU) is generated after the sandbox answers, in a
+  // worker thread: the product waits for the sandbox at its start (registration, credentials, clock),
+  // not for the history, whose routes wait for it themselves. Started by `npm start`, once the product
+  // says it is ready (so the two do not compete for the CPU while it starts); on its own, at once.
+  const sandbox = await startLocalSandbox({ config, ...creds, logger, shared: true, history: "worker" });
+  const warm = () => void sandbox.warm().catch((e: unknown) => logger.error({ err: e }, "the simulation's history could not be generated"));
+  if (child) {
+    const later = setTimeout(warm, WARM_AFTER_MS);
+    later.unref();
+    process.on("message", (m: unknown) => {
+      if ((m as { t?: unknown } | null)?.t !== "warm") return;
+      clearTimeout(later);
+      warm();
+    });
+  } else warm();
   if (!child) process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve());
