@@ -57,4 +57,4 @@ EXPOSE 3000 3001
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 STOPSIGNAL SIGTERM
-CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "handlers/main.ts"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "--liftoff-only", "handlers/main.ts"]

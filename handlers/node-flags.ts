@@ -18,15 +18,17 @@
  * sandbox mode, PGlite, load ~10 on 2 cores (bench/diag, 2026-12-06): resident memory 569 → 496
  * MiB at its end, the product's CPU 30.6 → 28.8 s (within the noise).
  *
- * Not --liftoff-only (tried, 2026-12-06): with it PGlite's WebAssembly runs on V8's baseline compiler
- * only, which spares the ~500 MiB of compiler memory and ~1.5 s of CPU that V8's optimizing tier spends
- * on the database's hot functions a few seconds after each start (the product's RSS peaks at 720–810
- * MiB for ~1.5 s, then falls to ~280; none on Postgres), and brought a warm start's /readyz from 2.85
- * to 1.7 s — but the database thread then needs 8–10 % more CPU per delivery for good (0.54–0.58 →
- * 0.59–0.64 of a core at 200 deliveries/s), the busiest thread in a storm: in a 10-minute storm a
- * backlog formed and webhook → root message p99 was 1.6 s (the target is 1 s).
+ * --liftoff-only: WebAssembly (the embedded database, PGlite's 9 MB module) runs on V8's baseline
+ * compiler only. With V8's optimizing tier, the database's first queries had TurboFan compile its
+ * hot functions in the background as the product started: ~1.5 s of CPU on the helper threads and
+ * ~500 MiB of compiler memory for about 1.5 s (PGlite opened alone: 674–710 → 166 MiB peak resident;
+ * the product's RSS peaked at 720–810 MiB a few seconds after a start, then fell to ~280), which a
+ * container's memory limit would meet at every start. In the startup bench (sandbox mode, 2 cores,
+ * 2026-12-06) the product's CPU to /readyz 4.1 → 2.3 s and a warm start's /readyz 2.85 → 1.7 s. The
+ * price, in a storm (bench/support/storm-statements.ts, 2 pairs): the database thread's CPU per
+ * delivery +7 % (2.84/2.59 → 3.05/2.75 ms), the GC and compiler helpers' −0.2 ms, the total even.
  */
-export const PRODUCT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20"];
+export const PRODUCT_NODE_FLAGS: readonly string[] = ["--max-semi-space-size=4", "--heap-growing-percent=20", "--liftoff-only"];
 
 /**
  * The environment the product starts with (`npm start` sets it before `node`, the image with ENV, the
