@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { topFrames } from "./support/cpu-profile.ts";
 import { openLoop } from "./support/load.ts";
 import { cpuSeconds, rssMiB, startProduct, threadCpuSeconds } from "./support/product.ts";
+import { delivery } from "./support/storm-alerts.ts";
 
 export const name = "storm: the product (sandbox mode, PGlite) under 200 single-alert deliveries/s — RSS over time, webhook → root message, where the ingest path's CPU goes";
 
@@ -12,19 +13,6 @@ const QUICK = process.argv.includes("--quick");
 const SECONDS = Number(process.env.STORM_SECONDS ?? (QUICK ? 60 : 600));
 const RATE = Number(process.env.STORM_RATE ?? 200);
 const SERVICES = Array.from({ length: 10 }, (_, i) => `storm-svc-${i}`);
-
-function delivery(alert: { name: string; service: string; instance: string; fingerprint: string; severity: string; summary: string }): string {
-  const a = {
-    status: "firing",
-    labels: { alertname: alert.name, service: alert.service, instance: alert.instance, severity: alert.severity },
-    annotations: { summary: alert.summary },
-    startsAt: new Date(Date.now() - 30_000).toISOString(),
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus/graph",
-    fingerprint: alert.fingerprint,
-  };
-  return JSON.stringify({ version: "4", groupKey: `{}:{instance="${alert.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: alert.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
-}
 
 /** A process's resident memory split into anonymous (heaps, WebAssembly memory, malloc) and file-backed (the node binary, libraries) MiB. */
 function residentKinds(pid: number): string {

@@ -9,6 +9,7 @@ import { REFERENCE_START } from "../../src/sandbox/sim/reference-start.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openServiceDb } from "../../src/store/open.ts";
 import { counter, threadCpuSeconds } from "./product.ts";
+import { delivery } from "./storm-alerts.ts";
 
 /**
  * The store's statements per processed delivery in a storm, counted rather than timed (a count does
@@ -33,19 +34,6 @@ interface Stat {
   n: number;
   rows: number;
   ms: number;
-}
-
-function delivery(alert: { name: string; service: string; instance: string; fingerprint: string; severity: string; summary: string }): string {
-  const a = {
-    status: "firing",
-    labels: { alertname: alert.name, service: alert.service, instance: alert.instance, severity: alert.severity },
-    annotations: { summary: alert.summary },
-    startsAt: new Date(Date.now() - 30_000).toISOString(),
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "http://prometheus/graph",
-    fingerprint: alert.fingerprint,
-  };
-  return JSON.stringify({ version: "4", groupKey: `{}:{instance="${alert.instance}"}`, truncatedAlerts: 0, status: "firing", receiver: "aisre", groupLabels: { instance: alert.instance }, commonLabels: a.labels, commonAnnotations: a.annotations, externalURL: "http://alertmanager", alerts: [a] });
 }
 
 /** The product function that issued a statement: the first stack frame outside src/store and this file. */
