@@ -10,6 +10,7 @@ import type { Db } from "../../src/store/db.ts";
 import { openServiceDb } from "../../src/store/open.ts";
 import { counter, threadCpuSeconds } from "./product.ts";
 import { delivery } from "./storm-alerts.ts";
+import { observedDb } from "../../test/support/observed-db.ts";
 
 /**
  * The store's statements per processed delivery in a storm, counted rather than timed (a count does
@@ -65,29 +66,11 @@ function counting(db: Db, stats: Map<string, Stat>, byCaller: Map<string, Stat>,
       map.set(key, s);
     }
   };
-  const wrap = (d: Db): Db => ({
-    get driver() {
-      return d.driver;
-    },
-    get health() {
-      return d.health;
-    },
-    async query(sql, params) {
-      const t = performance.now();
-      const out = await d.query(sql, params);
-      note(sql, out.length, performance.now() - t);
-      return out as never;
-    },
-    async exec(sql) {
-      const t = performance.now();
-      await d.exec(sql);
-      note(`exec: ${sql}`, 0, performance.now() - t);
-    },
-    transaction: (fn) => d.transaction((tx) => fn(wrap(tx))),
-    tryAdvisoryLock: (key, onLost) => d.tryAdvisoryLock(key, onLost),
-    close: () => d.close(),
-  });
-  return wrap(db);
+  return observedDb(
+    db,
+    (sql, rows, ms) => note(sql, rows.length, ms),
+    (sql, ms) => note(`exec: ${sql}`, 0, ms),
+  );
 }
 
 type TableStats = Map<string, { ins: number; upd: number; del: number; read: number }>;

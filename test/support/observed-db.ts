@@ -5,7 +5,7 @@ import type { Db } from "../../src/store/db.ts";
  * SQL, the rows it returned and how long it took. For tests and benches that count what a code path
  * reads; the statements themselves run unchanged.
  */
-export function observedDb(db: Db, seen: (sql: string, rows: readonly unknown[], ms: number) => void): Db {
+export function observedDb(db: Db, seen: (sql: string, rows: readonly unknown[], ms: number) => void, seenExec?: (sql: string, ms: number) => void): Db {
   const wrap = (d: Db): Db => ({
     get driver() {
       return d.driver;
@@ -19,7 +19,11 @@ export function observedDb(db: Db, seen: (sql: string, rows: readonly unknown[],
       seen(sql, out, performance.now() - t);
       return out as never;
     },
-    exec: (sql) => d.exec(sql),
+    async exec(sql) {
+      const t = performance.now();
+      await d.exec(sql);
+      seenExec?.(sql, performance.now() - t);
+    },
     transaction: (fn) => d.transaction((tx) => fn(wrap(tx))),
     tryAdvisoryLock: (key, onLost) => d.tryAdvisoryLock(key, onLost),
     close: () => d.close(),
