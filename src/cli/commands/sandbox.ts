@@ -51,8 +51,10 @@ export async function run(args: string[]): Promise<number> {
       clearTimeout(later);
       warm();
     });
-  } else warm();
-  if (!child) process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
+  } else {
+    warm();
+    process.stdout.write(`\n  aisre sandbox is running: ${sandbox.url.replace("127.0.0.1", "localhost")}/\n  Start bot replicas with AISRE_SANDBOX_URL=${sandbox.url}\n\n`);
+  }
   await new Promise<void>((resolve) => {
     for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => resolve());
     if (child) process.once("disconnect", () => resolve());
