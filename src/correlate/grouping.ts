@@ -86,26 +86,66 @@ export function labelSimilarity(a: Record<string, string>, b: Record<string, str
   return union === 0 ? 0 : shared / union;
 }
 
+/** A topology's calls by caller (in the order of its edges), and the chains of calls found in it so far. */
+interface Reach {
+  edges: Topology["edges"];
+  edgeCount: number;
+  calls: Map<string, string[]>;
+  paths: Map<string, { hops: number; path: string[] } | null>;
+}
+
+/** Chains of calls remembered per topology: a storm asks the same few pairs for every alert and every open incident. */
+const MAX_PATHS = 20_000;
+const reaches = new WeakMap<Topology, Reach>();
+
+/** The topology's calls by caller, made again when its edges are another array or changed in number. */
+function reachOf(t: Topology): Reach {
+  const known = reaches.get(t);
+  if (known && known.edges === t.edges && known.edgeCount === t.edges.length) return known;
+  const calls = new Map<string, string[]>();
+  for (const e of t.edges) {
+    const list = calls.get(e.from);
+    if (list) list.push(e.to);
+    else calls.set(e.from, [e.to]);
+  }
+  const reach: Reach = { edges: t.edges, edgeCount: t.edges.length, calls, paths: new Map() };
+  reaches.set(t, reach);
+  return reach;
+}
+
 /**
  * Shortest chain of calls from `from` to `to` (`from` calls … calls `to`), within maxHops: `from`
- * depends on `to`, so a fault in `to` can surface in `from`. Undefined when there is none.
+ * depends on `to`, so a fault in `to` can surface in `from`. Undefined when there is none. The
+ * answer is remembered for the topology (read-only: callers never change it).
  */
 export function dependencyPath(t: Topology, from: string, to: string, maxHops: number): { hops: number; path: string[] } | undefined {
   if (from === to) return { hops: 0, path: [] };
+  const reach = reachOf(t);
+  const key = `${from}\n${to}\n${maxHops}`;
+  const known = reach.paths.get(key);
+  if (known !== undefined) return known ?? undefined;
+  const found = shortestCalls(reach.calls, from, to, maxHops);
+  if (reach.paths.size >= MAX_PATHS) reach.paths.clear();
+  reach.paths.set(key, found ?? null);
+  return found;
+}
+
+/** Breadth first over the calls, each caller's in edge order: the first shortest chain. */
+function shortestCalls(calls: Map<string, string[]>, from: string, to: string, maxHops: number): { hops: number; path: string[] } | undefined {
   const prev = new Map<string, string>([[from, ""]]);
   let frontier = [from];
   for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {
     const next: string[] = [];
     for (const s of frontier) {
-      for (const e of t.edges) {
-        if (e.from !== s || prev.has(e.to)) continue;
-        prev.set(e.to, s);
-        if (e.to === to) {
+      for (const callee of calls.get(s) ?? []) {
+        if (prev.has(callee)) continue;
+        prev.set(callee, s);
+        if (callee === to) {
           const path: string[] = [];
           for (let cur = to; cur !== from; cur = prev.get(cur)!) path.unshift(`${prev.get(cur)} calls ${cur}`);
           return { hops: hop, path };
         }
-        next.push(e.to);
+        next.push(callee);
       }
     }
     frontier = next;
@@ -134,6 +174,12 @@ export function backlogOnly(name: string): boolean {
 
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
 
+/** What an alert's name says, read once per alert (not once per open incident it is read against). */
+interface AlertKind {
+  warns: boolean;
+  backlog: boolean;
+}
+
 /** Score of how an incident explains an alert, with the why; undefined when it does not. */
 type Claim = { score: number; reason: string /** When the service it is read against began failing in the incident. */; since?: number };
 
@@ -148,7 +194,7 @@ type Claim = { score: number; reason: string /** When the service it is read aga
  *   began (its own change, its own fault), nor a symptom that came back after the incident's fix
  *   was verified (unless nothing else explains it).
  */
-function claim(alert: Alert & { service: string }, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
+function claim(alert: Alert & { service: string }, named: AlertKind, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
   const s = alert.service;
   // Changed after the incident began and not one of its services yet: its own fault, even when the
   // incident's diagnosis already points at it (a change after the onset cannot have caused it).
@@ -184,7 +230,7 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   // backs up because its client slowed (a consumer) — late, as a backlog builds (db-report-query's
   // OrdersQueueBacklog 25 min after order-processor slowed opened an incident of its own). Begun
   // before, it is no symptom of it (the dependency rules below decide).
-  if (backlogOnly(alert.name)) {
+  if (named.backlog) {
     for (const a of inc.services) {
       const onset = inc.serviceOnsetMs?.[a] ?? inc.openedAtMs;
       if (onset !== undefined && startsMs >= onset && topology.edges.some((e) => e.from === a && e.to === s)) {
@@ -201,7 +247,7 @@ function claim(alert: Alert & { service: string }, inc: OpenIncidentView, starts
   // A rule alert's condition began its `for` before it fired: only the late side moves (an alert
   // firing before the onset is compared as it was).
   const conditionMs = startsMs - ruleFor(alert, o);
-  for (const a of warnsOnly(alert.name) || !disturbed ? [] : inc.services) {
+  for (const a of named.warns || !disturbed ? [] : inc.services) {
     const onset = inc.serviceOnsetMs?.[a];
     if (onset !== undefined && (conditionMs - onset > o.causalWindowMs || onset - startsMs > o.causalWindowMs)) continue;
     const p = dependencyPath(topology, a, s, o.maxHops);
@@ -250,14 +296,17 @@ function claims(alert: Alert, nowMs: number, open: readonly OpenIncidentView[], 
   const out: Array<Claim & { inc: OpenIncidentView; why: string }> = [];
   // A suspected cause that is another open incident's own service is that incident's: its diagnosis
   // saw the other fault from the outside (a cart deploy seen from the cache incident), not its cause.
-  const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && open.some((o) => o.id !== inc.id && o.services.includes(inc.suspectedCause!));
+  const openServices = new Set(open.flatMap((o) => o.services));
+  const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && openServices.has(inc.suspectedCause);
+  const serviced = alert.service ? { ...alert, service: alert.service } : undefined;
+  const named: AlertKind | undefined = serviced && { warns: warnsOnly(alert.name), backlog: backlogOnly(alert.name) };
   for (const raw of open) {
+    if (nowMs - raw.lastActivityMs > options.windowMs) continue;
     const inc = ownedElsewhere(raw) ? { ...raw, suspectedCause: undefined } : raw;
-    if (nowMs - inc.lastActivityMs > options.windowMs) continue;
     const minutes = Math.max(0, Math.round((nowMs - inc.lastActivityMs) / 60_000));
     const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
-    if (alert.service) {
-      const c = claim({ ...alert, service: alert.service }, inc, startsMs, topology, options, changes);
+    if (serviced && named) {
+      const c = claim(serviced, named, inc, startsMs, topology, options, changes);
       if (c) out.push({ ...c, reason: `${c.reason}, ${when}`, why: c.reason, inc });
       continue;
     }

@@ -329,3 +329,44 @@ describe("lifecycle rules", () => {
     expect(seen).toEqual([false, false, true, true, true]);
   });
 });
+
+describe("grouping many alerts against many open incidents (a storm with hundreds of incidents open)", () => {
+  /** The shop topology, its edges counted each time something walks them. */
+  const counted = () => {
+    const walks = { n: 0 };
+    const edges = new Proxy([...shop.edges], {
+      get(target, key, receiver) {
+        if (key === Symbol.iterator) walks.n++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    return { topology: { services: shop.services, edges }, walks };
+  };
+
+  it("walks the topology's calls once, not once per alert and open incident", () => {
+    const { topology, walks } = counted();
+    const open = Array.from({ length: 200 }, (_, i) => view(`INC-${i}`, [`probe-${i}`]));
+    open.push(view("INC-PAY", ["payments"]));
+    const decisions = Array.from({ length: 300 }, (_, i) => groupAlert(alert(`Symptom${i % 4}`, i % 2 ? "checkout" : "search"), now, open, topology));
+    expect(decisions.filter((d) => d.kind === "join" && d.incidentId === "INC-PAY")).toHaveLength(150);
+    expect(decisions.filter((d) => d.kind === "new")).toHaveLength(150);
+    expect(mergeFor(alert("Symptom", "checkout"), now, open, topology)).toBeUndefined();
+    expect(walks.n).toBe(1);
+  });
+
+  it("answers for the topology as it is now: an edge added, or another topology", () => {
+    const t: Topology = { services: [...shop.services], edges: [...shop.edges] };
+    expect(dependencyPath(t, "search", "orders-db", 2)).toBeUndefined();
+    t.edges.push({ from: "search", to: "orders-db" });
+    expect(dependencyPath(t, "search", "orders-db", 2)).toEqual({ hops: 1, path: ["search calls orders-db"] });
+    const other: Topology = {
+      services: t.services,
+      edges: [
+        { from: "search", to: "catalog" },
+        { from: "catalog", to: "orders-db" },
+      ],
+    };
+    expect(dependencyPath(other, "search", "orders-db", 2)).toEqual({ hops: 2, path: ["search calls catalog", "catalog calls orders-db"] });
+    expect(dependencyPath(other, "search", "orders-db", 1)).toBeUndefined();
+  });
+});
