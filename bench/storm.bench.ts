@@ -72,7 +72,15 @@ export async function run(): Promise<Record<string, string | number>> {
   const probes: Array<{ service: string; sentAt: number; status?: number }> = [];
   const before = await product.metrics();
   const cpuBefore = cpuSeconds(pid);
-  product.toggleProfile();
+  // STORM_PROFILE_FROM=<s>: the profile covers the storm from that second on (what grows late in it).
+  const profileFrom = Number(process.env.STORM_PROFILE_FROM ?? 0);
+  let profiling = false;
+  const startProfile = () => {
+    product.toggleProfile();
+    profiling = true;
+  };
+  const profileTimer = profileFrom > 0 ? setTimeout(startProfile, profileFrom * 1000) : undefined;
+  if (!profileTimer) startProfile();
   const t0 = performance.now();
   sample();
   // When processing began (the first delivery of the storm processed): until then the product is
@@ -99,6 +107,12 @@ export async function run(): Promise<Record<string, string | number>> {
     return out;
   };
   let lastThreads = byName(threadCpuSeconds(pid));
+  // The sandbox's process (the twins: Slack receiving the product's posts, the simulation) shares the machine.
+  const sandboxCpu = () => {
+    const sb = product.sandboxPid();
+    return sb ? cpuSeconds(sb) : 0;
+  };
+  let lastSandbox = sandboxCpu();
   let lastAt = performance.now();
   let lastProcessed = before.processed;
   const threadTimer = setInterval(() => {
@@ -110,7 +124,9 @@ export async function run(): Promise<Record<string, string | number>> {
           .map(([k, s]) => [k, (s - (lastThreads.get(k) ?? 0)) / dt] as const)
           .filter(([, c]) => c >= 0.005)
           .sort((a, b) => b[1] - a[1]);
-        threadRows.push(`${Math.round((performance.now() - t0) / 1000)}s processed ${Math.round((m.processed - lastProcessed) / dt)}/s backlog ${m.accepted - m.processed} | ${parts.map(([k, c]) => `${k} ${c.toFixed(2)}`).join(" ")}`);
+        const sandbox = sandboxCpu();
+        threadRows.push(`${Math.round((performance.now() - t0) / 1000)}s processed ${Math.round((m.processed - lastProcessed) / dt)}/s backlog ${m.accepted - m.processed} | ${parts.map(([k, c]) => `${k} ${c.toFixed(2)}`).join(" ")} | sandbox process ${((sandbox - lastSandbox) / dt).toFixed(2)}`);
+        lastSandbox = sandbox;
         process.stderr.write(`storm ${threadRows.at(-1)}\n`);
         lastThreads = now;
         lastAt = performance.now();
@@ -146,7 +162,8 @@ export async function run(): Promise<Record<string, string | number>> {
     clearInterval(warmWatch);
     clearInterval(threadTimer);
   }
-  product.toggleProfile();
+  clearTimeout(profileTimer);
+  if (profiling) product.toggleProfile();
   sample();
   out["product RSS at the storm's end: anonymous / file-backed MiB (/proc/<pid>/smaps_rollup)"] = residentKinds(pid);
   const cpuUsed = cpuSeconds(pid) - cpuBefore;
