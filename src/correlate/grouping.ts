@@ -86,16 +86,18 @@ export function labelSimilarity(a: Record<string, string>, b: Record<string, str
   return union === 0 ? 0 : shared / union;
 }
 
-/** A topology's calls by caller (in the order of its edges), and the chains of calls found in it so far. */
+type CallPath = { hops: number; path: string[] };
+
+/** A topology's calls by caller (in the order of its edges), and what each service reaches through them (by most hops). */
 interface Reach {
   edges: Topology["edges"];
   edgeCount: number;
   calls: Map<string, string[]>;
-  paths: Map<string, { hops: number; path: string[] } | null>;
+  reached: Map<number, Map<string, ReadonlyMap<string, CallPath>>>;
 }
 
-/** Chains of calls remembered per topology: a storm asks the same few pairs for every alert and every open incident. */
-const MAX_PATHS = 20_000;
+/** Services whose reach is remembered per topology and hop limit (a storm asks about the same few). */
+const MAX_REACHED = 5_000;
 const reaches = new WeakMap<Topology, Reach>();
 
 /** The topology's calls by caller, made again when its edges are another array or changed in number. */
@@ -108,49 +110,48 @@ function reachOf(t: Topology): Reach {
     if (list) list.push(e.to);
     else calls.set(e.from, [e.to]);
   }
-  const reach: Reach = { edges: t.edges, edgeCount: t.edges.length, calls, paths: new Map() };
+  const reach: Reach = { edges: t.edges, edgeCount: t.edges.length, calls, reached: new Map() };
   reaches.set(t, reach);
   return reach;
 }
 
 /**
- * Shortest chain of calls from `from` to `to` (`from` calls … calls `to`), within maxHops: `from`
- * depends on `to`, so a fault in `to` can surface in `from`. Undefined when there is none. The
- * answer is remembered for the topology (read-only: callers never change it).
+ * Every service `from` depends on within maxHops (it calls … calls them), each with the shortest chain
+ * of calls there: breadth first, each caller's calls in edge order, the first chain found kept.
+ * Remembered for the topology; read-only (callers never change it).
  */
-export function dependencyPath(t: Topology, from: string, to: string, maxHops: number): { hops: number; path: string[] } | undefined {
-  if (from === to) return { hops: 0, path: [] };
+function reachedFrom(t: Topology, from: string, maxHops: number): ReadonlyMap<string, CallPath> {
   const reach = reachOf(t);
-  const key = `${from}\n${to}\n${maxHops}`;
-  const known = reach.paths.get(key);
-  if (known !== undefined) return known ?? undefined;
-  const found = shortestCalls(reach.calls, from, to, maxHops);
-  if (reach.paths.size >= MAX_PATHS) reach.paths.clear();
-  reach.paths.set(key, found ?? null);
-  return found;
-}
-
-/** Breadth first over the calls, each caller's in edge order: the first shortest chain. */
-function shortestCalls(calls: Map<string, string[]>, from: string, to: string, maxHops: number): { hops: number; path: string[] } | undefined {
-  const prev = new Map<string, string>([[from, ""]]);
-  let frontier = [from];
+  let byService = reach.reached.get(maxHops);
+  if (!byService) reach.reached.set(maxHops, (byService = new Map()));
+  const known = byService.get(from);
+  if (known) return known;
+  const found = new Map<string, CallPath>();
+  let frontier = [{ service: from, path: [] as string[] }];
   for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {
-    const next: string[] = [];
-    for (const s of frontier) {
-      for (const callee of calls.get(s) ?? []) {
-        if (prev.has(callee)) continue;
-        prev.set(callee, s);
-        if (callee === to) {
-          const path: string[] = [];
-          for (let cur = to; cur !== from; cur = prev.get(cur)!) path.unshift(`${prev.get(cur)} calls ${cur}`);
-          return { hops: hop, path };
-        }
-        next.push(callee);
+    const next: typeof frontier = [];
+    for (const { service, path } of frontier) {
+      for (const callee of reach.calls.get(service) ?? []) {
+        if (callee === from || found.has(callee)) continue;
+        const chain = [...path, `${service} calls ${callee}`];
+        found.set(callee, { hops: hop, path: chain });
+        next.push({ service: callee, path: chain });
       }
     }
     frontier = next;
   }
-  return undefined;
+  if (byService.size >= MAX_REACHED) byService.clear();
+  byService.set(from, found);
+  return found;
+}
+
+/**
+ * Shortest chain of calls from `from` to `to` (`from` calls … calls `to`), within maxHops: `from`
+ * depends on `to`, so a fault in `to` can surface in `from`. Undefined when there is none.
+ */
+export function dependencyPath(t: Topology, from: string, to: string, maxHops: number): CallPath | undefined {
+  if (from === to) return { hops: 0, path: [] };
+  return reachedFrom(t, from, maxHops).get(to);
 }
 
 /** An alert name as lower-case words, its camelCase split ("OrdersQueueBacklog" → "orders queue backlog"). */
@@ -174,10 +175,11 @@ export function backlogOnly(name: string): boolean {
 
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
 
-/** What an alert's name says, read once per alert (not once per open incident it is read against). */
+/** What an alert says, read once per alert (not once per open incident it is read against): its name, and what its service depends on. */
 interface AlertKind {
   warns: boolean;
   backlog: boolean;
+  dependsOn: ReadonlyMap<string, CallPath>;
 }
 
 /** Score of how an incident explains an alert, with the why; undefined when it does not. */
@@ -213,12 +215,14 @@ function claim(alert: Alert & { service: string }, named: AlertKind, inc: OpenIn
     if (since !== undefined && longBefore(since, startsMs, o)) return { score: 1, since, reason: `${s} showed it ${Math.round((startsMs - since) / 60_000)} min before` };
     return { score: 5, reason: `same service (${s})` };
   }
-  const anchors = [...new Set([...(inc.suspectedCause ? [inc.suspectedCause] : []), ...inc.services])];
+  // Read against the suspected cause first, then each of its services.
   let down: { hops: number; path: string[]; via: string } | undefined;
-  for (const a of anchors) {
-    const p = dependencyPath(topology, s, a, o.maxHops);
+  const anchor = (a: string) => {
+    const p = named.dependsOn.get(a);
     if (p && (!down || p.hops < down.hops || (a === inc.suspectedCause && p.hops === down.hops))) down = { ...p, via: a };
-  }
+  };
+  if (inc.suspectedCause) anchor(inc.suspectedCause);
+  for (const a of inc.services) if (a !== inc.suspectedCause) anchor(a);
   if (down) {
     // Through the suspected cause or any of its services alike: which of two incidents has the
     // symptom is a matter of time (the tie rule), not of how far either diagnosis has got.
@@ -290,6 +294,12 @@ const alertStartMs = (alert: Alert, nowMs: number) => {
   return Number.isFinite(started) ? Math.min(started, nowMs) : nowMs;
 };
 
+/** When an alert comes, in words, after the incident's last activity. */
+function sinceLastAlert(nowMs: number, inc: OpenIncidentView): string {
+  const minutes = Math.max(0, Math.round((nowMs - inc.lastActivityMs) / 60_000));
+  return minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
+}
+
 /** Every open incident active within the window that explains an alert, with how strongly and why. */
 function claims(alert: Alert, nowMs: number, open: readonly OpenIncidentView[], topology: Topology, options: GroupingOptions, changes: readonly RecentChange[]): Array<Claim & { inc: OpenIncidentView; why: string }> {
   const startsMs = alertStartMs(alert, nowMs);
@@ -299,20 +309,18 @@ function claims(alert: Alert, nowMs: number, open: readonly OpenIncidentView[], 
   const openServices = new Set(open.flatMap((o) => o.services));
   const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && openServices.has(inc.suspectedCause);
   const serviced = alert.service ? { ...alert, service: alert.service } : undefined;
-  const named: AlertKind | undefined = serviced && { warns: warnsOnly(alert.name), backlog: backlogOnly(alert.name) };
+  const named: AlertKind | undefined = serviced && { warns: warnsOnly(alert.name), backlog: backlogOnly(alert.name), dependsOn: reachedFrom(topology, serviced.service, options.maxHops) };
   for (const raw of open) {
     if (nowMs - raw.lastActivityMs > options.windowMs) continue;
     const inc = ownedElsewhere(raw) ? { ...raw, suspectedCause: undefined } : raw;
-    const minutes = Math.max(0, Math.round((nowMs - inc.lastActivityMs) / 60_000));
-    const when = minutes === 0 ? "within the last minute" : `${minutes} min after the incident's last alert`;
     if (serviced && named) {
       const c = claim(serviced, named, inc, startsMs, topology, options, changes);
-      if (c) out.push({ ...c, reason: `${c.reason}, ${when}`, why: c.reason, inc });
+      if (c) out.push({ ...c, reason: `${c.reason}, ${sinceLastAlert(nowMs, inc)}`, why: c.reason, inc });
       continue;
     }
     const sim = Math.max(0, ...inc.labelSets.map((l) => labelSimilarity(alert.labels, l)));
     const why = `labels ${Math.round(sim * 100)}% alike (${LOCATION_LABELS.filter((k) => alert.labels[k]).join(", ")})`;
-    if (sim >= options.minLabelSimilarity) out.push({ score: 1 + sim, reason: `${why}, ${when}`, why, inc });
+    if (sim >= options.minLabelSimilarity) out.push({ score: 1 + sim, reason: `${why}, ${sinceLastAlert(nowMs, inc)}`, why, inc });
   }
   return out;
 }

@@ -319,9 +319,12 @@ export class IncidentService {
           incident = undefined;
         }
       }
+      // Grouped once: the decision reads the open incidents, which nothing changes before it is taken below unless an incident reopens.
+      let grouped: GroupingDecision | undefined;
       if (!incident && alert.status === "firing" && alert.source !== "anomaly") {
+        grouped = this.group(alert, now, views, changes);
         // Another alert on a service that alerted in an incident resolved moments ago: the same problem back.
-        const back = await this.recentlyResolvedFor(s, alert, now, views, changes);
+        const back = await this.recentlyResolvedFor(s, alert, grouped, now);
         if (back) {
           incident = await this.setStatus(s, back, "open", "aisre", `${alert.name} fired on ${alert.service}, which alerted in it`, notify);
           incidents.set(incident.id, incident);
@@ -349,7 +352,7 @@ export class IncidentService {
           result.ignored++;
           continue;
         }
-        const decision = this.group(alert, now, views, changes);
+        const decision = grouped ?? this.group(alert, now, views, changes);
         if (decision.kind === "join") {
           let joined = decision.incidentId;
           // Two open incidents that both explain this alert are one failure: the later folds into the first.
@@ -934,12 +937,13 @@ export class IncidentService {
 
   /**
    * The incident resolved within the reopen window in which the alert's service alerted (not only
-   * appeared through an anomaly), unless an open incident has a strong claim on the alert.
+   * appeared through an anomaly), unless an open incident has a strong claim on the alert (`grouped`:
+   * the alert's grouping among the open incidents).
    */
-  private async recentlyResolvedFor(s: Store, alert: Alert, now: number, views: Map<string, OpenIncidentView>, changes: readonly RecentChange[]): Promise<Incident | undefined> {
+  private async recentlyResolvedFor(s: Store, alert: Alert, grouped: GroupingDecision, now: number): Promise<Incident | undefined> {
     if (!alert.service) return undefined;
     // Decided before the look-up (a storm's alerts mostly have a strong claim): a resolved incident is never among the open ones grouped.
-    if (takesAlertFrom(this.group(alert, now, views, changes), undefined)) return undefined;
+    if (takesAlertFrom(grouped, undefined)) return undefined;
     const since = new Date(now - this.o.lifecycle.reopenWindowMs).toISOString();
     const candidate = await s.incidents.resolvedSinceWithAlertingService(alert.service, since);
     if (!candidate) return undefined;
