@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { JiraStore } from "../../src/sandbox/jira/store.ts";
 import { PdStore } from "../../src/sandbox/pagerduty/store.ts";
-import { persistSnapshots } from "../../src/sandbox/persist-file.ts";
+import { persistDelay, persistSnapshots } from "../../src/sandbox/persist-file.ts";
 import { persistWorkspace } from "../../src/sandbox/slack/persist.ts";
 import { SlackWorkspace } from "../../src/sandbox/slack/workspace.ts";
 import { FaultSwitch } from "../../src/sandbox/faults.ts";
@@ -174,5 +174,54 @@ describe("the sandbox fault switch across a restart", () => {
     expect(after.active()).toEqual([{ target: "slack", mode: "429", until: 1_030_000 }]);
     now += 30_000;
     expect(after.active()).toEqual([]);
+  });
+});
+
+describe("sandbox state files as the state grows (a long storm: hundreds of tickets and threads)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("waits 20 times a snapshot's cost before the next one, never less than its period", () => {
+    expect(persistDelay(500, 3)).toBe(500);
+    expect(persistDelay(500, 50)).toBe(1000);
+    expect(persistDelay(100, 40.2)).toBe(804);
+  });
+
+  it("a part's state file is looked at less often once a snapshot costs more than 1/20 of its period", () => {
+    vi.useFakeTimers();
+    const file = join(mkdtempSync(join(tmpdir(), "aisre-paced-")), "sandbox", "part.json");
+    let now = 0;
+    let snapshots = 0;
+    // Each snapshot costs 50 ms (measured by the clock it is given) and finds a change.
+    const kept = persistSnapshots({ file, what: "test", snapshot: () => ((now += 50), JSON.stringify({ n: ++snapshots })), restore: () => undefined, everyMs: 500, elapsedMs: () => now });
+    vi.advanceTimersByTime(500);
+    expect(snapshots).toBe(1);
+    vi.advanceTimersByTime(999);
+    expect(snapshots).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(snapshots).toBe(2);
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ n: 2 });
+    kept.close();
+    expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ n: 3 });
+  });
+
+  it("the Slack workspace file is written after a change, paced by the last write's cost, and every change reaches it", () => {
+    vi.useFakeTimers();
+    const file = join(mkdtempSync(join(tmpdir(), "aisre-paced-ws-")), "sandbox", "slack-workspace.json");
+    const ws = new SlackWorkspace();
+    let now = 0;
+    // Each write costs 20 ms: the next waits 400 ms rather than 100.
+    const saved = persistWorkspace(ws, file, undefined, 100, () => (now += 20));
+    const incidents = ws.channel("#incidents")!.id;
+    ws.post({ channel: incidents, user: ws.botUserId, text: "first" });
+    vi.advanceTimersByTime(100);
+    expect(readFileSync(file, "utf8")).toContain("first");
+    ws.post({ channel: incidents, user: ws.botUserId, text: "second" });
+    vi.advanceTimersByTime(399);
+    expect(readFileSync(file, "utf8")).not.toContain("second");
+    vi.advanceTimersByTime(1);
+    expect(readFileSync(file, "utf8")).toContain("second");
+    saved.close();
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "../../log.ts";
+import { persistDelay } from "../persist-file.ts";
 import type { SlackWorkspace } from "./workspace.ts";
 
 export interface WorkspaceFile {
@@ -12,9 +13,11 @@ export interface WorkspaceFile {
 /**
  * Keeps the sandbox Slack workspace in a file of the data folder: loaded at start (a restarted
  * sandbox still has its channels, messages and threads, so later edits find their messages) and
- * written shortly after each change (atomically: a temporary file renamed over the old one).
+ * written shortly after each change (atomically: a temporary file renamed over the old one):
+ * `debounceMs` after it, or, once a write costs more than 1/PERSIST_COST_FACTOR of that, paced by the
+ * last write's cost (`elapsedMs` measures it).
  */
-export function persistWorkspace(ws: SlackWorkspace, file: string, logger?: Logger, debounceMs = 100): WorkspaceFile {
+export function persistWorkspace(ws: SlackWorkspace, file: string, logger?: Logger, debounceMs = 100, elapsedMs: () => number = () => performance.now()): WorkspaceFile {
   if (existsSync(file)) {
     try {
       ws.restore(readFileSync(file, "utf8"));
@@ -25,17 +28,20 @@ export function persistWorkspace(ws: SlackWorkspace, file: string, logger?: Logg
   }
   mkdirSync(dirname(file), { recursive: true });
   let timer: NodeJS.Timeout | undefined;
+  let wait = debounceMs;
   const write = () => {
     timer = undefined;
+    const t0 = elapsedMs();
     try {
       writeFileSync(`${file}.tmp`, ws.snapshot());
       renameSync(`${file}.tmp`, file);
     } catch (e) {
       logger?.warn({ err: e, file }, "sandbox Slack workspace not saved");
     }
+    wait = persistDelay(debounceMs, elapsedMs() - t0);
   };
   const unsubscribe = ws.subscribe(() => {
-    timer ??= setTimeout(write, debounceMs);
+    timer ??= setTimeout(write, wait);
   });
   return {
     flush() {
