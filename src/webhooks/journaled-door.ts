@@ -28,6 +28,13 @@ export interface RemoteJournal {
 export interface JournaledDoorOptions extends DoorJournalOptions {
   /** Most journaled deliveries moved into the store in one statement. */
   moveBatch?: number;
+  /**
+   * How long deliveries are gathered before a move (unless a batch is full, or a move is already in
+   * flight, behind which they gather anyway): each statement has a cost of its own on the embedded
+   * database's one thread, about that of 8 deliveries' rows (6,000 deliveries moved 2 at a time
+   * 0.45-0.58 ms each, 20 at a time 0.11-0.13 ms), and a storm of 200/s came in groups of one or two.
+   */
+  moveWindowMs?: number;
   /** Journaled deliveries not yet in the store past which the door waits for the store (memory stays bounded). */
   maxUnmoved?: number;
   /** Delivery keys remembered to answer a redelivery as a duplicate without asking the store. */
@@ -53,6 +60,8 @@ interface Processing {
 
 const keyOf = (r: { source: string; deliveryId: string }) => `${r.source}\n${r.deliveryId}`;
 const RETRY_MS = 1000;
+/** The gathering window before a move (JournaledDoorOptions.moveWindowMs). */
+export const MOVE_WINDOW_MS = 25;
 
 /**
  * The embedded store's webhook door: a delivery is durable once it is in the door journal (a file
@@ -73,13 +82,14 @@ export class JournaledDoor {
   private readonly recent: RecentKeys;
   private unmoved: Unmoved[] = [];
   private moving?: Promise<void>;
+  private gathering?: NodeJS.Timeout;
   private room?: { promise: Promise<void>; resolve(): void };
   private remote?: RemoteJournal;
 
   constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
-    this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? RECENT_DELIVERY_KEYS };
+    this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, moveWindowMs: rest.moveWindowMs ?? MOVE_WINDOW_MS, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? RECENT_DELIVERY_KEYS };
     this.recent = new RecentKeys(this.o.recentKeys);
   }
 
@@ -134,6 +144,7 @@ export class JournaledDoor {
   async drain(): Promise<void> {
     for (;;) {
       await this.journal.settled();
+      if (this.gathering) this.kick(true);
       if (this.moving) await this.moving;
       else if (this.writing.size === 0 && this.unmoved.length === 0) return;
       else await new Promise((r) => setImmediate(r));
@@ -154,13 +165,20 @@ export class JournaledDoor {
     return this.room.promise;
   }
 
-  private kick(): void {
+  /** Moves what waits: at once (`now`, or a full batch), else once the gathering window closes. */
+  private kick(now = false): void {
     if (this.moving) return;
+    if (!now && this.unmoved.length < this.o.moveBatch && this.o.moveWindowMs > 0) {
+      this.gathering ??= setTimeout(() => this.kick(true), this.o.moveWindowMs);
+      return;
+    }
+    clearTimeout(this.gathering);
+    this.gathering = undefined;
     this.moving = this.move()
       .catch((e: unknown) => this.o.logger.error({ err: e }, "moving journaled deliveries into the store failed; retrying"))
       .finally(() => {
         this.moving = undefined;
-        if (this.unmoved.length > 0) this.kick();
+        if (this.unmoved.length > 0) this.kick(true);
       });
   }
 
