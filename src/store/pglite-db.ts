@@ -188,6 +188,17 @@ export async function openPgliteDb(dataDir: string | "memory", options: { worker
 }
 
 /**
+ * A migrated database's files as the template (an uncompressed tar), checkpointed first: a dump is
+ * taken while the database runs, so a start from it recovers from the last checkpoint, and without
+ * one that meant replaying every migration's WAL at each first start (the template opened in 0.92 -
+ * 1.1 s rather than 0.74 - 0.78 s).
+ */
+export async function templateDump(pg: { exec(sql: string): Promise<unknown>; dumpDataDir(compression: "none"): Promise<Blob | File> }): Promise<Blob> {
+  await pg.exec("CHECKPOINT");
+  return pg.dumpDataDir("none");
+}
+
+/**
  * A first start's embedded database in `dataDir` (which holds none yet) when there is no template:
  * created (initdb) and migrated; `keep` receives a dump of it, to serve as the template next time.
  */
@@ -197,7 +208,7 @@ export async function createEmbeddedCluster(dataDir: string, migrate: (db: Db) =
   const pg = await PGlite.create(dataDir, { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_START_PARAMS] });
   try {
     await migrate(bind(pg, pg));
-    if (keep) await keep(await pg.dumpDataDir("none"));
+    if (keep) await keep(await templateDump(pg));
   } finally {
     await pg.close();
   }
@@ -208,7 +219,7 @@ export async function dumpMigratedDatabase(migrate: (db: Db) => Promise<unknown>
   const pg = await (await pglite()).create();
   try {
     await migrate(bind(pg, pg));
-    return await pg.dumpDataDir("none");
+    return await templateDump(pg);
   } finally {
     await pg.close();
   }

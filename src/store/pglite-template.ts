@@ -7,13 +7,17 @@ import { loadMigrations } from "./migrate.ts";
 const packageRoot = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
- * Names a migrated, empty embedded database: PGlite's version and every migration's text. A changed
- * migration or a PGlite upgrade gives a new name, so a template is never older than the code.
+ * Names a migrated, empty embedded database: PGlite's version, how templates are made and every
+ * migration's text. A changed migration or a PGlite upgrade gives a new name, so a template is
+ * never older than the code.
  */
 export function templateKey(): string {
   const pglite = JSON.parse(readFileSync(join(packageRoot, "node_modules/@electric-sql/pglite/package.json"), "utf8")) as { version: string };
-  return createHash("sha256").update(pglite.version).update(JSON.stringify(loadMigrations())).digest("hex").slice(0, 16);
+  return createHash("sha256").update(pglite.version).update(TEMPLATE_FORMAT).update(JSON.stringify(loadMigrations())).digest("hex").slice(0, 16);
 }
+
+/** How a template is made (2: checkpointed before its dump, see templateDump): a template of another making gets a new name. */
+const TEMPLATE_FORMAT = "2";
 
 /**
  * Where the product keeps the template a first start copies instead of creating a database (initdb

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { createLogger } from "../../src/log.ts";
 import { loadMigrations, migrate, migrationsCurrent } from "../../src/store/migrate.ts";
 import { openDb } from "../../src/store/open.ts";
-import { dumpMigratedDatabase, openPgliteDb, startFreshDatabasesFrom } from "../../src/store/pglite-db.ts";
+import { dumpMigratedDatabase, openPgliteDb, startFreshDatabasesFrom, templateDump } from "../../src/store/pglite-db.ts";
 import { embeddedDbDir, embeddedDbExists, prepareEmbeddedDb } from "../../src/store/pglite-prepare.ts";
 import { embeddedTemplateFile, extractTemplate, templateKey, writeTemplate } from "../../src/store/pglite-template.ts";
 
@@ -172,6 +172,24 @@ describe("prepareEmbeddedDb", () => {
       }
     } finally {
       startFreshDatabasesFrom(template);
+    }
+  });
+});
+
+describe("the migrated template's dump", () => {
+  it("is taken after a checkpoint: a start from it has nothing to replay (without one, every migration's WAL was replayed at each first start)", async () => {
+    const { PGlite } = await import("@electric-sql/pglite");
+    const pg = await PGlite.create();
+    try {
+      await pg.exec("CREATE TABLE t (x text); INSERT INTO t SELECT repeat('x', 200) FROM generate_series(1, 5000)");
+      const sinceCheckpoint = async () => Number((await pg.query<{ bytes: string }>("SELECT (pg_current_wal_insert_lsn() - (SELECT redo_lsn FROM pg_control_checkpoint()))::text AS bytes")).rows[0]!.bytes);
+      expect(await sinceCheckpoint()).toBeGreaterThan(100_000);
+      const dump = await templateDump(pg);
+      expect(dump.size).toBeGreaterThan(0);
+      // What a start would replay: the checkpoint record itself.
+      expect(await sinceCheckpoint()).toBeLessThan(1_000);
+    } finally {
+      await pg.close();
     }
   });
 });
