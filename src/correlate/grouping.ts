@@ -175,8 +175,9 @@ export function backlogOnly(name: string): boolean {
 
 const hopWords = (n: number) => `${n} hop${n > 1 ? "s" : ""}`;
 
-/** What an alert says, read once per alert (not once per open incident it is read against): its name, and what its service depends on. */
+/** What an alert says, read once per alert (not once per open incident it is read against): its service, its name, and what its service depends on. */
 interface AlertKind {
+  service: string;
   warns: boolean;
   backlog: boolean;
   dependsOn: ReadonlyMap<string, CallPath>;
@@ -196,8 +197,8 @@ type Claim = { score: number; reason: string /** When the service it is read aga
  *   began (its own change, its own fault), nor a symptom that came back after the incident's fix
  *   was verified (unless nothing else explains it).
  */
-function claim(alert: Alert & { service: string }, named: AlertKind, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
-  const s = alert.service;
+function claim(alert: Alert, named: AlertKind, inc: OpenIncidentView, startsMs: number, topology: Topology, o: GroupingOptions, changes: readonly RecentChange[]): Claim | undefined {
+  const s = named.service;
   // Changed after the incident began and not one of its services yet: its own fault, even when the
   // incident's diagnosis already points at it (a change after the onset cannot have caused it).
   const fresh = !inc.services.includes(s) && changes.some((c) => c.service === s && inc.openedAtMs !== undefined && c.atMs > inc.openedAtMs && startsMs - c.atMs <= o.freshChangeMs && c.atMs <= startsMs + 60_000);
@@ -237,7 +238,7 @@ function claim(alert: Alert & { service: string }, named: AlertKind, inc: OpenIn
   if (named.backlog) {
     for (const a of inc.services) {
       const onset = inc.serviceOnsetMs?.[a] ?? inc.openedAtMs;
-      if (onset !== undefined && startsMs >= onset && topology.edges.some((e) => e.from === a && e.to === s)) {
+      if (onset !== undefined && startsMs >= onset && dependencyPath(topology, a, s, 1)) {
         return { score: afterFix ? 1 : 2, since: onset, reason: `${s} backs up behind ${a}, which works its queue and began failing first` };
       }
     }
@@ -308,13 +309,12 @@ function claims(alert: Alert, nowMs: number, open: readonly OpenIncidentView[], 
   // saw the other fault from the outside (a cart deploy seen from the cache incident), not its cause.
   const openServices = new Set(open.flatMap((o) => o.services));
   const ownedElsewhere = (inc: OpenIncidentView) => !!inc.suspectedCause && !inc.services.includes(inc.suspectedCause) && openServices.has(inc.suspectedCause);
-  const serviced = alert.service ? { ...alert, service: alert.service } : undefined;
-  const named: AlertKind | undefined = serviced && { warns: warnsOnly(alert.name), backlog: backlogOnly(alert.name), dependsOn: reachedFrom(topology, serviced.service, options.maxHops) };
+  const named: AlertKind | undefined = alert.service ? { service: alert.service, warns: warnsOnly(alert.name), backlog: backlogOnly(alert.name), dependsOn: reachedFrom(topology, alert.service, options.maxHops) } : undefined;
   for (const raw of open) {
     if (nowMs - raw.lastActivityMs > options.windowMs) continue;
     const inc = ownedElsewhere(raw) ? { ...raw, suspectedCause: undefined } : raw;
-    if (serviced && named) {
-      const c = claim(serviced, named, inc, startsMs, topology, options, changes);
+    if (named) {
+      const c = claim(alert, named, inc, startsMs, topology, options, changes);
       if (c) out.push({ ...c, reason: `${c.reason}, ${sinceLastAlert(nowMs, inc)}`, why: c.reason, inc });
       continue;
     }

@@ -202,14 +202,11 @@ export class IncidentService {
   private async openViews(s: Store, o: { labels: boolean }): Promise<{ incidents: Map<string, Incident>; views: Map<string, OpenIncidentView>; changes: RecentChange[] }> {
     // The incidents, their suspected causes, whether they fire and their recoveries: one statement.
     const rows = await s.incidents.openForGrouping();
-    const open = rows.map((r) => r.incident);
-    const incidents = new Map(open.map((i) => [i.id, i]));
+    const incidents = new Map(rows.map((r) => [r.incident.id, r.incident]));
     const views = new Map<string, OpenIncidentView>();
-    const ids = open.map((i) => i.id);
-    const causes = new Map(rows.flatMap((r) => (r.suspectedCause !== undefined ? [[r.incident.id, r.suspectedCause] as const] : [])));
+    const ids = [...incidents.keys()];
     const now = this.o.clock.now();
-    for (const { incident: inc, firing, recoveredAt: recovered } of rows) {
-      const cause = causes.get(inc.id);
+    for (const { incident: inc, suspectedCause: cause, firing, recoveredAt: recovered } of rows) {
       views.set(inc.id, {
         id: inc.id,
         services: inc.services,
@@ -225,7 +222,7 @@ export class IncidentService {
     if (views.size > 0) {
       // A sample of each incident's labels is enough for similarity; a storm's thousands are not needed.
       if (o.labels) for (const r of await s.alerts.labelSamples(ids, 20)) views.get(r.incidentId)!.labelSets.push(r.labels);
-      const anchors = open.map((i) => ({ incidentId: i.id, services: [...i.services, ...(causes.has(i.id) ? [causes.get(i.id)!] : [])] }));
+      const anchors = rows.map(({ incident: i, suspectedCause: cause }) => ({ incidentId: i.id, services: [...i.services, ...(cause !== undefined ? [cause] : [])] }));
       for (const r of await s.alerts.serviceOnsets(anchors)) views.get(r.incidentId)!.serviceOnsetMs![r.service] = Date.parse(r.since);
     }
     // Deploys and config changes made lately: a service changed after an incident began has a fault of its own.
