@@ -57,7 +57,9 @@ export async function run(): Promise<Record<string, string | number>> {
   // STORM_PROFILE=0: no CPU profile, so the RSS figures are the product's alone (the profiler's
   // samples and code records are resident too).
   const profiled = process.env.STORM_PROFILE !== "0";
-  out["CPU profile during the storm"] = profiled ? "on (STORM_PROFILE=0 turns it off for memory figures)" : "off";
+  // STORM_PROFILE_FROM=<s>: the profile covers the storm from that second on (what grows late in it).
+  const profileFrom = Number(process.env.STORM_PROFILE_FROM ?? 0);
+  out["CPU profile during the storm"] = profiled ? `on${profileFrom > 0 ? ` from ${profileFrom} s` : ""} (STORM_PROFILE=0 turns it off for memory figures)` : "off";
   const product = await startProduct({ AISRE_PROFILE_CPU: profiled ? "1" : "0" });
   out["start → /readyz ms (fresh data folder)"] = Math.round(product.readyMs);
   const watch = watchRootMessages(product.sandboxUrl);
@@ -72,8 +74,6 @@ export async function run(): Promise<Record<string, string | number>> {
   const probes: Array<{ service: string; sentAt: number; status?: number }> = [];
   const before = await product.metrics();
   const cpuBefore = cpuSeconds(pid);
-  // STORM_PROFILE_FROM=<s>: the profile covers the storm from that second on (what grows late in it).
-  const profileFrom = Number(process.env.STORM_PROFILE_FROM ?? 0);
   let profiling = false;
   const startProfile = () => {
     product.toggleProfile();
