@@ -137,6 +137,8 @@ export async function startAisre(
           services?.intake.adoptStored(entries);
           door!.settled(entries.length);
         },
+        onBurst: (on) => services?.intake.burst(on),
+        onSpilled: (files) => services?.intake.spilled(files, door!),
         onCount: (source, outcome, n) => (outcome === "http" ? services?.metrics.httpRequests.inc({ route: "/webhooks" }, n) : services?.intake.countAnswered(source, outcome, n)),
         // Without its door the process takes no webhook: like an uncaught exception, it ends (the
         // process guard logs it and exits non-zero) for its supervisor to restart it with the journal.

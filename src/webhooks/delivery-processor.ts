@@ -72,6 +72,9 @@ export function takeBatch(waiting: Queued[], max: number): Queued[] {
  */
 const URGENT_MAX = 200;
 
+/** Longest processing is held for a burst the door did not say the end of (see hold). */
+const MAX_HOLD_MS = 30_000;
+
 /** Most keys of deliveries left in the store kept to give their leases back (about 3 MB). */
 const SPILLED_KEYS_MAX = 50_000;
 
@@ -106,6 +109,8 @@ export class DeliveryProcessor {
   private leftSinceClaim = false;
   /** Told each time a batch is done (see settle). */
   private readonly settled: Array<() => void> = [];
+  /** While the webhook door is in a burst (see hold): resolved when it ends. */
+  private held?: { promise: Promise<void>; release(): void };
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
@@ -165,6 +170,31 @@ export class DeliveryProcessor {
       return;
     }
     this.enqueue(sourceName, parsed, 1);
+  }
+
+  /**
+   * Holds processing while the webhook door is in a burst (see burst.ts): the batch under way is
+   * finished, then only the priority lane is worked and nothing is claimed until `hold(false)` — or
+   * MAX_HOLD_MS, should the end of the burst never be heard of.
+   */
+  hold(on: boolean): void {
+    if (on && !this.held) {
+      let release!: () => void;
+      const promise = new Promise<void>((r) => (release = r));
+      const timer = setTimeout(() => this.hold(false), MAX_HOLD_MS);
+      timer.unref?.();
+      this.held = {
+        promise,
+        release: () => {
+          clearTimeout(timer);
+          release();
+        },
+      };
+    } else if (!on && this.held) {
+      this.held.release();
+      this.held = undefined;
+      this.lease.poke();
+    }
   }
 
   /** Whether a delivery classified urgent now would have room in the priority lane. */
@@ -228,6 +258,7 @@ export class DeliveryProcessor {
         // Those that would open an incident first, at once (their alerts are new: no earlier delivery is about them).
         if (!first && this.urgent.length === 0 && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
         first = false;
+        while (this.held && this.urgent.length === 0) await this.held.promise;
         const batch = takeBatch(this.urgent.length > 0 ? this.urgent : this.waiting, this.o.batchSize);
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.
@@ -291,6 +322,7 @@ export class DeliveryProcessor {
   }
 
   async stop(): Promise<void> {
+    this.hold(false);
     await this.lease.stop();
     await this.drain();
   }
@@ -302,6 +334,7 @@ export class DeliveryProcessor {
 
   /** Waits for queued deliveries to be processed. */
   async drain(): Promise<void> {
+    this.hold(false);
     while (this.inFlight > 0) await this.queue.catch(() => undefined);
   }
 
@@ -326,6 +359,7 @@ export class DeliveryProcessor {
    * pause between batches); memory holds at most two pages of it.
    */
   private async recoverPass(): Promise<number> {
+    if (this.held) return 0; // poked again when the hold ends
     await this.releaseSpilled();
     const claimed = await this.claimPage();
     await this.inFlightAtMost(claimed === this.o.pageSize ? this.o.pageSize : 0);

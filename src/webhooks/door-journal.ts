@@ -34,8 +34,15 @@ interface Waiter {
 const QUIET_MS = 250;
 /** A new segment, for synchronized data writes: each write is durable (as after fdatasync) when it returns. */
 const SEGMENT_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC;
-const NAME = /^door-(\d{12})\.jsonl$/;
-const fileName = (seq: number) => `door-${String(seq).padStart(12, "0")}.jsonl`;
+/** The names of a journal's segment files: `<kind>-<seq>.jsonl`. */
+const NAME = { door: /^door-(\d{12})\.jsonl$/, spill: /^spill-(\d{12})\.jsonl$/ };
+const fileName = (role: JournalRole, seq: number) => `${role}-${String(seq).padStart(12, "0")}.jsonl`;
+
+/**
+ * Which of the door's journals: its own ("door"), or the one where a burst's deliveries are left
+ * (`spill`, see burst.ts) — in the same folder, found at start with it.
+ */
+export type JournalRole = keyof typeof NAME;
 
 export interface DoorJournalOptions {
   /** A segment takes no more appends past this size… */
@@ -44,6 +51,8 @@ export interface DoorJournalOptions {
   segmentMs?: number;
   /** Most entries written and synced together. */
   maxGroup?: number;
+  /** Which journal (its files' names): "door" by default. */
+  role?: JournalRole;
 }
 
 /**
@@ -72,10 +81,10 @@ export class DoorJournal {
 
   constructor(dir: string, options: DoorJournalOptions = {}) {
     this.dir = dir;
-    this.o = { segmentBytes: options.segmentBytes ?? 4 * 1024 * 1024, segmentMs: options.segmentMs ?? 2000, maxGroup: options.maxGroup ?? 4096 };
+    this.o = { segmentBytes: options.segmentBytes ?? 4 * 1024 * 1024, segmentMs: options.segmentMs ?? 2000, maxGroup: options.maxGroup ?? 4096, role: options.role ?? "door" };
     mkdirSync(dir, { recursive: true });
     const found = readdirSync(dir)
-      .map((f) => NAME.exec(f))
+      .map((f) => NAME[this.o.role].exec(f))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ file: m[0], seq: Number(m[1]) }))
       .sort((a, b) => a.seq - b.seq);
@@ -139,6 +148,20 @@ export class DoorJournal {
     while (this.flushing) await this.idle;
   }
 
+  /** Seals the open segment once what waits is written: the next append opens a new one. */
+  async rotate(): Promise<void> {
+    await this.settled();
+    if (this.current) await this.seal(this.current);
+  }
+
+  /** The sealed segments with entries not yet in the store, oldest first: their number, file and entries written. */
+  sealedUnmoved(): Array<{ seq: number; path: string; n: number }> {
+    return [...this.segments.values()]
+      .filter((s) => s.sealed && s.moved < s.written)
+      .sort((a, b) => a.seq - b.seq)
+      .map((s) => ({ seq: s.seq, path: s.path, n: s.written }));
+  }
+
   /** Takes no more appends into the open segment (removed once moved). */
   async close(): Promise<void> {
     clearTimeout(this.quietTimer);
@@ -183,7 +206,7 @@ export class DoorJournal {
     if (this.current && !this.current.sealed) return this.current;
     this.opening ??= (async () => {
       const seq = this.nextSeq++;
-      const path = join(this.dir, fileName(seq));
+      const path = join(this.dir, fileName(this.o.role, seq));
       const fh = await open(path, SEGMENT_FLAGS);
       // The new file's name is durable too, before any entry in it is acknowledged.
       const dir = await open(this.dir, "r");

@@ -15,6 +15,8 @@ export type ToDoor =
   | { t: "health"; up: boolean }
   | { t: "clock"; offsetMs: number }
   | { t: "moved"; seq: number; n: number }
+  /** `n` entries of spill segment `seq` are in the store. */
+  | { t: "spillMoved"; seq: number; n: number }
   | { t: "settled"; n: number }
   | { t: "quiesce" }
   | { t: "stop" };
@@ -25,6 +27,10 @@ export type FromDoor =
   | ({ t: "batch" } & HandoverBatch<DoorEntry>)
   /** Deliveries the door stored on Postgres (one group commit's): processed, not stored again. */
   | { t: "stored"; entries: StoredEntry[] }
+  /** The door is in a burst (see burst.ts): it spills what comes and hands nothing over until `on` is false. */
+  | { t: "burst"; on: boolean }
+  /** Spill segments, sealed, whose entries are not in the store yet (oldest first): to be read back and moved. */
+  | { t: "spilled"; files: SpillFile[] }
   | { t: "log"; level: "warn" | "error"; msg: string; data: Record<string, unknown> }
   | { t: "quiet" }
   | { t: "stopped" };
@@ -37,6 +43,13 @@ export interface DoorEntry {
   body: string;
   parsed: ParsedDelivery;
   seq: number;
+}
+
+/** A sealed segment of the door's spill journal: `n` deliveries journaled and answered, in no store yet. */
+export interface SpillFile {
+  seq: number;
+  path: string;
+  n: number;
 }
 
 export type DoorOpening = Omit<Extract<ToDoor, { t: "open" }>, "t">;

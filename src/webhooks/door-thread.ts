@@ -7,6 +7,7 @@ import { getSource, receiveDelivery } from "../ingest/registry.ts";
 import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/types.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
+import { BURST, BurstGauge } from "./burst.ts";
 import { DoorJournal } from "./door-journal.ts";
 import type { PostgresDoorOpening, PostgresDoorSink } from "./door-postgres.ts";
 import type { DoorEntry, FromDoor, ToDoor } from "./door-messages.ts";
@@ -32,6 +33,8 @@ interface Door {
   secrets: SourceSecrets;
   /** The embedded store's sink (the Postgres one is `pgSink`, opened once the thread connects). */
   journal?: DoorJournal;
+  /** Beside it, where a burst's deliveries are journaled and left (see burst.ts): read back by the main thread once it is over. */
+  spill?: DoorJournal;
   postgres: boolean;
   clock: Clock;
   maxUnmoved: number;
@@ -63,6 +66,15 @@ let recent: RecentKeys | undefined;
 /** Journaled deliveries handed over and not yet settled by the main thread (stored, or refused by the store). */
 let unsettled = 0;
 let room: { promise: Promise<void>; resolve(): void } | undefined;
+/** Arrivals, to tell a burst (see burst.ts). */
+const gauge = new BurstGauge();
+/** Spilling: in a burst, and room in the spill journal. */
+let bursting = false;
+let calmTimer: NodeJS.Timeout | undefined;
+/** Deliveries spilled and not yet in the store (the main thread says when: spillMoved). */
+let spilled = 0;
+/** Spill segments already reported to the main thread. */
+const reported = new Set<number>();
 /** Webhook requests this thread is answering (quiesce waits for them). */
 let answering = 0;
 let quiesced: (() => void) | undefined;
@@ -114,6 +126,49 @@ async function waitForRoom(d: Door): Promise<void> {
   }
 }
 
+/** Whether this delivery is spilled (journaled and left for after the burst): notes its arrival. */
+function spillNow(d: Door): boolean {
+  if (!d.spill) return false;
+  const hot = gauge.arrive(d.clock.now());
+  if (hot && !bursting && spilled < BURST.maxSpilled / 2) {
+    bursting = true;
+    post({ t: "burst", on: true });
+    watchCalm(d);
+  } else if (bursting && spilled >= BURST.maxSpilled) void endBurst(d);
+  return bursting;
+}
+
+function watchCalm(d: Door): void {
+  clearTimeout(calmTimer);
+  calmTimer = setTimeout(
+    () => {
+      calmTimer = undefined;
+      if (!bursting) return;
+      if (gauge.inBurst(d.clock.now())) watchCalm(d);
+      else void endBurst(d);
+    },
+    Math.max(1, gauge.calmAt() - d.clock.now()),
+  );
+}
+
+/**
+ * The burst is over (or the spill journal full): the main thread hears it at once (processing goes
+ * on), then — once the open spill segment is sealed — which spill segments hold deliveries for it to
+ * read back. Those that arrive meanwhile are handed over as usual, and the main thread moves them
+ * after what was spilled before them.
+ */
+async function endBurst(d: Door): Promise<void> {
+  if (!bursting || !d.spill) return;
+  bursting = false;
+  clearTimeout(calmTimer);
+  calmTimer = undefined;
+  post({ t: "burst", on: false });
+  await d.spill.rotate();
+  const files = d.spill.sealedUnmoved().filter((f) => !reported.has(f.seq));
+  for (const f of files) reported.add(f.seq);
+  if (files.length > 0) post({ t: "spilled", files });
+}
+
 async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let body: Buffer;
   try {
@@ -147,10 +202,11 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     return answerDuplicate(res, source, parsed);
   }
   if (recent?.has(key)) return answerDuplicate(res, source, parsed);
-  await waitForRoom(d);
+  const spill = spillNow(d) ? d.spill : undefined;
+  if (!spill) await waitForRoom(d);
   const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
   const text = JsonText.of(stored);
-  const written = journal.append({ source: source.name, deliveryId: parsed.deliveryId, body: text });
+  const written = (spill ?? journal).append({ source: source.name, deliveryId: parsed.deliveryId, body: text });
   writing.set(key, written);
   let seq: number;
   try {
@@ -163,6 +219,12 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     writing.delete(key);
   }
   recent?.add(key);
+  if (spill) {
+    // Left in the spill journal: counted, answered; the main thread reads it back after the burst.
+    spilled++;
+    handover.count(source.name, "accepted");
+    return handover.answer(() => reply(res, accepted(parsed)));
+  }
   unsettled++;
   // Handed over before the answer (with the others of its group): the main thread hears of every delivery this door acknowledged.
   handover.entry({ source: source.name, deliveryId: parsed.deliveryId, body: text.text, parsed, seq }, (posted) => (posted ? reply(res, accepted(parsed)) : sendJson(res, 500, { error: "internal" })));
@@ -272,9 +334,11 @@ port.on("message", (m: ToDoor) => {
       const clock: Clock = { ...systemClock, now: () => systemClock.now() + offsetMs };
       offsetMs = m.clockOffsetMs;
       const { sink } = m;
-      const journal = sink.kind === "journal" ? new DoorJournal(sink.dir, { segmentBytes: sink.segmentBytes, segmentMs: sink.segmentMs, maxGroup: sink.maxGroup }) : undefined;
+      const journalOptions = sink.kind === "journal" ? { segmentBytes: sink.segmentBytes, segmentMs: sink.segmentMs, maxGroup: sink.maxGroup } : undefined;
+      const journal = sink.kind === "journal" ? new DoorJournal(sink.dir, journalOptions) : undefined;
+      const spill = sink.kind === "journal" ? new DoorJournal(sink.dir, { ...journalOptions, role: "spill" }) : undefined;
       if (sink.kind === "postgres" && !pgSink && !connecting) connect(sink);
-      door = { sources, secrets: m.secrets, journal, postgres: sink.kind === "postgres", clock, maxUnmoved: m.maxUnmoved };
+      door = { sources, secrets: m.secrets, journal, spill, postgres: sink.kind === "postgres", clock, maxUnmoved: m.maxUnmoved };
       recent ??= new RecentKeys(m.recentKeys);
       break;
     }
@@ -291,6 +355,10 @@ port.on("message", (m: ToDoor) => {
     case "moved":
       void door?.journal?.moved(m.seq, m.n).catch((e: unknown) => post({ t: "log", level: "warn", msg: "could not remove a door journal file", data: { error: e instanceof Error ? e.message : String(e) } }));
       break;
+    case "spillMoved":
+      spilled -= m.n;
+      void door?.spill?.moved(m.seq, m.n).catch((e: unknown) => post({ t: "log", level: "warn", msg: "could not remove a door spill file", data: { error: e instanceof Error ? e.message : String(e) } }));
+      break;
     case "settled":
       unsettled -= m.n;
       if (room && unsettled < (door?.maxUnmoved ?? 0)) {
@@ -305,6 +373,8 @@ port.on("message", (m: ToDoor) => {
       void (async () => {
         if (answering > 0) await new Promise<void>((r) => (quiesced = r));
         await door?.journal?.settled();
+        // What a burst spilled is read back by the main thread as it drains.
+        if (door) await endBurst(door);
         post({ t: "quiet" });
       })();
       break;
@@ -314,6 +384,7 @@ port.on("message", (m: ToDoor) => {
       upstream.destroy();
       void (async () => {
         await door?.journal?.close().catch(() => undefined);
+        await door?.spill?.close().catch(() => undefined);
         await pgSink?.close().catch(() => undefined);
         post({ t: "stopped" });
         port.close();

@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { ParsedDelivery } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
-import type { DoorEntry, DoorOpening, FromDoor, ToDoor } from "./door-messages.ts";
+import type { DoorEntry, DoorOpening, FromDoor, SpillFile, ToDoor } from "./door-messages.ts";
 import type { StoredEntry } from "./door-postgres.ts";
 
 /**
@@ -29,6 +29,10 @@ export class DoorWorker {
     onEntries: (entries: DoorEntry[]) => void;
     /** On Postgres: a group of deliveries the thread stored (leased to this replica) and acknowledged, to process. */
     onStored?: (entries: StoredEntry[]) => void;
+    /** The door is in a burst (`on`), or no longer: it spills what comes meanwhile (see burst.ts). */
+    onBurst?: (on: boolean) => void;
+    /** Spill segments (sealed, oldest first) to read back and move into the store. */
+    onSpilled?: (files: SpillFile[]) => void;
     /** `n` webhooks of `source` with this outcome ("http": a webhook request, its source not yet known). */
     onCount: (source: string, outcome: string, n: number) => void;
     /**
@@ -53,6 +57,10 @@ export class DoorWorker {
             return;
           case "stored":
             return o.onStored?.(m.entries);
+          case "burst":
+            return o.onBurst?.(m.on);
+          case "spilled":
+            return o.onSpilled?.(m.files);
           case "log":
             return o.logger[m.level](m.data, m.msg);
           case "quiet":
@@ -103,6 +111,11 @@ export class DoorWorker {
   /** `n` entries of journal segment `seq` are in the store. */
   moved(seq: number, n: number): void {
     this.send({ t: "moved", seq, n });
+  }
+
+  /** `n` entries of spill segment `seq` are in the store. */
+  spillMoved(seq: number, n: number): void {
+    this.send({ t: "spillMoved", seq, n });
   }
 
   /** `n` handed-over entries are settled (stored or refused): room for as many more. */

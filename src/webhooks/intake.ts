@@ -1,7 +1,7 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
-import { getSource, receiveDelivery } from "../ingest/registry.ts";
-import type { ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
+import { getSource, parseDelivery, receiveDelivery } from "../ingest/registry.ts";
+import type { ParsedDelivery, ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
@@ -9,7 +9,7 @@ import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.t
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { JournaledDoor, type JournaledDoorOptions, type RemoteJournal } from "./journaled-door.ts";
-import type { DoorEntry, DoorOpening } from "./door-messages.ts";
+import type { DoorEntry, DoorOpening, SpillFile } from "./door-messages.ts";
 import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
@@ -70,6 +70,7 @@ export class WebhookIntake {
         urgentRoom: () => processor.urgentRoom,
         full: () => processor.full,
         leftInStore: () => processor.leftInStore(),
+        parse: (sourceName, body) => this.parseStored(sourceName, body),
       });
   }
 
@@ -105,6 +106,34 @@ export class WebhookIntake {
     if (!journaled) throw new Error("a journaled delivery handed to an intake without a journal");
     this.countAccepted(entries);
     for (const entry of entries) journaled.adopt({ source: entry.source, deliveryId: entry.deliveryId, body: new JsonText(entry.body) }, entry.parsed, entry.seq, remote);
+  }
+
+  /**
+   * The door thread is in a burst (see burst.ts), or no longer: processing and the reading back of
+   * spilled deliveries wait meanwhile, so that the door has the machine.
+   */
+  burst(on: boolean): void {
+    this.journaled?.hold(on);
+    this.processor.hold(on);
+  }
+
+  /** Spill files the door thread left during a burst: read back, moved into the store and processed. */
+  spilled(files: readonly SpillFile[], remote: RemoteJournal): void {
+    const journaled = this.journaled;
+    if (!journaled) throw new Error("spilled deliveries handed to an intake without a journal");
+    journaled.spilled(files, remote);
+  }
+
+  /** A delivery as stored (headers, raw body, arrival), parsed again; undefined if it does not parse. */
+  private parseStored(sourceName: string, body: unknown): ParsedDelivery | undefined {
+    const source = this.sources.get(sourceName);
+    const stored = body as StoredDeliveryBody;
+    if (!source || typeof stored?.body !== "string") return undefined;
+    try {
+      return parseDelivery(source, { headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+    } catch {
+      return undefined;
+    }
   }
 
   /**

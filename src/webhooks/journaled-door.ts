@@ -1,26 +1,36 @@
+import { readFile } from "node:fs/promises";
 import type { ParsedDelivery } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
 import { JsonText } from "../store/rows.ts";
-import { DoorJournal, type DoorJournalOptions, type JournalEntry } from "./door-journal.ts";
+import { DoorJournal, type DoorJournalOptions, type JournalEntry, readEntries } from "./door-journal.ts";
+import type { SpillFile } from "./door-messages.ts";
 import { RECENT_DELIVERY_KEYS, RecentKeys } from "./recent-keys.ts";
 import type { DeliveryRow } from "./group-commit.ts";
 
 interface Unmoved {
   row: DeliveryRow;
-  parsed: ParsedDelivery;
+  /** Undefined for a spilled delivery that could not be parsed again: stored unleased (processing parks it). */
+  parsed?: ParsedDelivery;
   key: string;
   seq: number;
   /** It would open an incident: handed to processing's priority lane, even when processing is full. */
   urgent: boolean;
-  /** Journaled by the door thread (door-thread.ts): its journal is told what was moved. */
-  remote: boolean;
+  /**
+   * Whose journal holds it, and is told once it is moved: this door's own, the door thread's
+   * (door-thread.ts, which handed it over), or the door thread's spill journal (read back from it).
+   */
+  from: "self" | "door" | "spill";
+  /** Arrival order among what this door was handed (a spill file's entries come before any later). */
+  order: number;
 }
 
 /** The door thread's journal, as the main thread reaches it. */
 export interface RemoteJournal {
   moved(seq: number, n: number): void;
+  /** `n` entries of its spill segment `seq` are in the store. */
+  spillMoved(seq: number, n: number): void;
   /** `n` entries it handed over are settled (stored, or refused and left in its journal). */
   settled(n: number): void;
 }
@@ -56,6 +66,8 @@ interface Processing {
   full?: () => boolean;
   /** Told that deliveries were stored unleased because processing had no room. */
   leftInStore?: () => void;
+  /** A spilled delivery read back, parsed again from its stored body (undefined: it does not parse). */
+  parse?: (source: string, body: unknown) => ParsedDelivery | undefined;
 }
 
 const keyOf = (r: { source: string; deliveryId: string }) => `${r.source}\n${r.deliveryId}`;
@@ -77,6 +89,13 @@ export const MOVE_WINDOW_MS = 25;
  */
 export class JournaledDoor {
   private readonly journal: DoorJournal;
+  /** The door thread's spill journal, as found at start (what a crash left in it is recovered with the journal's). */
+  private readonly spillJournal: DoorJournal;
+  /** Spill files the door thread reported, not yet read back; `order`: entries handed over before them have a lower one. */
+  private readonly spillFiles: Array<SpillFile & { order: number }> = [];
+  private arrivals = 0;
+  /** The door is in a burst: spill files wait (see burst.ts). */
+  private held = false;
   private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & Processing & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
   private readonly writing = new Map<string, Promise<number>>();
   private readonly recent: RecentKeys;
@@ -89,6 +108,7 @@ export class JournaledDoor {
   constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
     const { dir, segmentBytes, segmentMs, maxGroup, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
+    this.spillJournal = new DoorJournal(dir, { role: "spill" });
     this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, moveWindowMs: rest.moveWindowMs ?? MOVE_WINDOW_MS, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? RECENT_DELIVERY_KEYS };
     this.recent = new RecentKeys(this.o.recentKeys);
   }
@@ -110,7 +130,7 @@ export class JournaledDoor {
     try {
       const seq = await written;
       this.recent.add(key);
-      this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, remote: false });
+      this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, from: "self", order: this.arrivals++ });
       this.kick();
       return true;
     } finally {
@@ -125,14 +145,31 @@ export class JournaledDoor {
   adopt(row: DeliveryRow, parsed: ParsedDelivery, seq: number, remote: RemoteJournal): void {
     this.remote = remote;
     const key = keyOf(row);
-    this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, remote: true });
+    this.unmoved.push({ row, parsed, key, seq, urgent: this.o.classify?.(parsed) ?? false, from: "door", order: this.arrivals++ });
     this.kick();
+  }
+
+  /**
+   * Spill files the door thread left during a burst (sealed, oldest first): read back and moved after
+   * what it handed over before them, and before what it hands over after, so that the store has the
+   * deliveries in the order they came.
+   */
+  spilled(files: readonly SpillFile[], remote: RemoteJournal): void {
+    this.remote = remote;
+    for (const f of files) this.spillFiles.push({ ...f, order: this.arrivals });
+    this.kick(true);
+  }
+
+  /** While the door is in a burst spill files wait, so that the door has the machine (see burst.ts). */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.kick(true);
   }
 
   /** Stores what an earlier process journaled but had not moved, then removes its files. Returns how many were new to the store. */
   async recoverPrevious(): Promise<number> {
     let fresh = 0;
-    for (const { path, entries } of this.journal.previous()) {
+    for (const { path, entries } of [...this.journal.previous(), ...this.spillJournal.previous()]) {
       for (let i = 0; i < entries.length; i += this.o.moveBatch) fresh += (await this.storeUnleased(entries.slice(i, i + this.o.moveBatch))).size;
       await this.journal.drop(path);
     }
@@ -142,11 +179,12 @@ export class JournaledDoor {
 
   /** Resolves once every delivery journaled so far is in the store (and handed to processing). */
   async drain(): Promise<void> {
+    this.hold(false);
     for (;;) {
       await this.journal.settled();
       if (this.gathering) this.kick(true);
       if (this.moving) await this.moving;
-      else if (this.writing.size === 0 && this.unmoved.length === 0) return;
+      else if (this.writing.size === 0 && this.unmoved.length === 0 && this.spillFiles.length === 0) return;
       else await new Promise((r) => setImmediate(r));
     }
   }
@@ -178,44 +216,89 @@ export class JournaledDoor {
       .catch((e: unknown) => this.o.logger.error({ err: e }, "moving journaled deliveries into the store failed; retrying"))
       .finally(() => {
         this.moving = undefined;
-        if (this.unmoved.length > 0) this.kick(true);
+        if (this.older() > 0 || this.readable()) this.kick(true);
       });
   }
 
+  /** How many of those waiting came before the next spill file (all of them without one). */
+  private older(): number {
+    const file = this.spillFiles[0];
+    if (!file) return this.unmoved.length;
+    let n = 0;
+    while (n < this.unmoved.length && this.unmoved[n]!.order < file.order) n++;
+    return n;
+  }
+
+  /** Whether the next spill file may be read back: nothing older waits, and the door is not in a burst. */
+  private readable(): boolean {
+    return this.spillFiles.length > 0 && !this.held && this.older() === 0;
+  }
+
   private async move(): Promise<void> {
-    while (this.unmoved.length > 0) {
-      const batch = this.unmoved.splice(0, this.o.moveBatch);
-      if (this.room && this.unmoved.length < this.o.maxUnmoved) {
-        this.room.resolve();
-        this.room = undefined;
-      }
-      // Processing has no room: stored unleased (claimed with the backlog), not leased and given back;
-      // but those that would open an incident are stored leased and handed to its priority lane.
-      const full = this.o.full?.() ?? false;
-      const urgent = full && this.o.urgentRoom?.() ? batch.filter((m) => m.urgent) : [];
-      const parts = full ? [urgent, urgent.length ? batch.filter((m) => !m.urgent) : batch] : [batch];
-      const refused = new Set<string>();
-      for (const part of parts) {
-        if (part.length === 0) continue;
-        const leased = !full || part === urgent;
-        const stored = await this.store(part, leased);
-        for (const k of stored.refused) refused.add(k);
-        if (leased) for (const m of part) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed, m.urgent);
-        if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
-      }
-      const bySegment = new Map<number, number>();
-      const remotely = new Map<number, number>();
-      let remoteSettled = 0;
-      for (const m of batch) {
-        if (m.remote) remoteSettled++;
-        if (refused.has(m.key)) continue;
-        const counts = m.remote ? remotely : bySegment;
-        counts.set(m.seq, (counts.get(m.seq) ?? 0) + 1);
-      }
-      for (const [seq, n] of remotely) this.remote?.moved(seq, n);
-      if (remoteSettled > 0) this.remote?.settled(remoteSettled);
-      for (const [seq, n] of bySegment) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
+    for (;;) {
+      const older = this.older();
+      if (older > 0) {
+        const batch = this.unmoved.splice(0, Math.min(older, this.o.moveBatch));
+        if (this.room && this.unmoved.length < this.o.maxUnmoved) {
+          this.room.resolve();
+          this.room = undefined;
+        }
+        await this.moveBatch(batch);
+      } else if (this.readable()) await this.readBack(this.spillFiles.shift()!);
+      else return;
     }
+  }
+
+  /** A spill file's deliveries, parsed again and moved as if handed over, a batch at a time. */
+  private async readBack(file: SpillFile): Promise<void> {
+    let entries: JournalEntry[];
+    try {
+      entries = readEntries(await readFile(file.path, "utf8"));
+    } catch (e) {
+      this.o.logger.error({ err: e, file: file.path }, "a door spill file could not be read back; it is kept for the next start");
+      return;
+    }
+    for (let i = 0; i < entries.length; i += this.o.moveBatch) {
+      await this.moveBatch(
+        entries.slice(i, i + this.o.moveBatch).map((e) => {
+          const again = this.o.parse?.(e.source, e.body);
+          const parsed = again && { ...again, deliveryId: e.deliveryId };
+          const row = { source: e.source, deliveryId: e.deliveryId, body: JsonText.of(e.body) };
+          return { row, parsed, key: keyOf(row), seq: file.seq, urgent: parsed ? (this.o.classify?.(parsed) ?? false) : false, from: "spill" as const, order: 0 };
+        }),
+      );
+    }
+  }
+
+  private async moveBatch(batch: Unmoved[]): Promise<void> {
+    // Processing has no room: stored unleased (claimed with the backlog), not leased and given back;
+    // but those that would open an incident are stored leased and handed to its priority lane. One
+    // that does not parse (read back from a spill file) is stored unleased: processing parks it.
+    const full = this.o.full?.() ?? false;
+    const urgentRoom = full && (this.o.urgentRoom?.() ?? false);
+    const leasable = (m: Unmoved) => m.parsed !== undefined && (!full || (urgentRoom && m.urgent));
+    const refused = new Set<string>();
+    for (const [part, leased] of [
+      [batch.filter(leasable), true],
+      [batch.filter((m) => !leasable(m)), false],
+    ] as const) {
+      if (part.length === 0) continue;
+      const stored = await this.store(part, leased);
+      for (const k of stored.refused) refused.add(k);
+      if (leased) for (const m of part) if (stored.fresh.has(m.key)) this.o.submit(m.row.source, m.parsed!, m.urgent);
+      if (!leased && stored.fresh.size > 0) this.o.leftInStore?.();
+    }
+    const counts = { self: new Map<number, number>(), door: new Map<number, number>(), spill: new Map<number, number>() };
+    let remoteSettled = 0;
+    for (const m of batch) {
+      if (m.from === "door") remoteSettled++;
+      if (refused.has(m.key)) continue;
+      counts[m.from].set(m.seq, (counts[m.from].get(m.seq) ?? 0) + 1);
+    }
+    for (const [seq, n] of counts.door) this.remote?.moved(seq, n);
+    for (const [seq, n] of counts.spill) this.remote?.spillMoved(seq, n);
+    if (remoteSettled > 0) this.remote?.settled(remoteSettled);
+    for (const [seq, n] of counts.self) await this.journal.moved(seq, n).catch((e: unknown) => this.o.logger.warn({ err: e }, "could not remove a door journal file"));
   }
 
   /**

@@ -34,7 +34,7 @@ describe("the embedded store's door moving journaled deliveries into the store",
       () => rmSync(dir, { recursive: true, force: true }),
       () => db.close(),
     );
-    const remote = { moved: (_seq: number, n: number) => moved.push(n), settled: () => undefined };
+    const remote = { moved: (_seq: number, n: number) => moved.push(n), spillMoved: () => undefined, settled: () => undefined };
     return { d, db, inserts, submitted, moved, remote };
   }
 
@@ -50,7 +50,7 @@ describe("the embedded store's door moving journaled deliveries into the store",
   it("moves a lone delivery once the gathering window closes, without being asked", async () => {
     expect(MOVE_WINDOW_MS).toBeGreaterThan(0);
     const { d, db, submitted } = await door();
-    d.adopt(row("lone"), parsed("lone"), 1, { moved: () => undefined, settled: () => undefined });
+    d.adopt(row("lone"), parsed("lone"), 1, { moved: () => undefined, spillMoved: () => undefined, settled: () => undefined });
     await eventually(async () => (submitted.includes("lone") ? true : undefined), "the lone delivery handed to processing");
     expect(await db.query("SELECT delivery_id FROM webhook_deliveries WHERE delivery_id = 'lone'")).toHaveLength(1);
   });
