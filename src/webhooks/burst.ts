@@ -7,7 +7,14 @@
  * took three quarters of the CPU a delivery cost (0.21 of 0.28 ms), and held the door to a third of
  * the rate it reaches alone.
  */
-export const BURST = {
+export interface BurstOptions {
+  perSecond: number;
+  windowMs: number;
+  calmMs: number;
+  maxSpilled: number;
+}
+
+export const BURST: BurstOptions = {
   /** Deliveries a second past which the door is in a burst (counted over `windowMs`). */
   perSecond: 2000,
   windowMs: 250,
@@ -18,7 +25,7 @@ export const BURST = {
    * over, and waits for the store, as outside a burst): ~700 bytes each, 140 MB of journal at most.
    */
   maxSpilled: 200_000,
-} as const;
+};
 
 /** Counts arrivals in fixed windows; a window over the rate starts (or prolongs) a burst. Pure: time is given. */
 export class BurstGauge {
@@ -26,9 +33,9 @@ export class BurstGauge {
   private windowStart = Number.NEGATIVE_INFINITY;
   private count = 0;
   private lastHot = Number.NEGATIVE_INFINITY;
-  private readonly o: { perSecond: number; windowMs: number; calmMs: number };
+  private readonly o: Pick<BurstOptions, "perSecond" | "windowMs" | "calmMs">;
 
-  constructor(o: { perSecond: number; windowMs: number; calmMs: number } = BURST) {
+  constructor(o: Pick<BurstOptions, "perSecond" | "windowMs" | "calmMs"> = BURST) {
     this.o = o;
     this.limit = (o.perSecond * o.windowMs) / 1000;
   }

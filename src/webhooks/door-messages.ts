@@ -1,4 +1,5 @@
 import type { ParsedDelivery, SourceSecrets } from "../ingest/types.ts";
+import type { BurstOptions } from "./burst.ts";
 import type { DoorJournalOptions } from "./door-journal.ts";
 import type { PostgresDoorOpening, StoredEntry } from "./door-postgres.ts";
 import type { HandoverBatch } from "./handover.ts";
@@ -10,7 +11,7 @@ export type DoorSinkOpening = ({ kind: "journal"; dir: string } & DoorJournalOpt
 
 /** From the main thread. */
 export type ToDoor =
-  | { t: "open"; sink: DoorSinkOpening; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; maxUnmoved: number; recentKeys: number }
+  | { t: "open"; sink: DoorSinkOpening; sources: string[]; secrets: SourceSecrets; clockOffsetMs: number; maxUnmoved: number; recentKeys: number; burst?: BurstOptions }
   | { t: "shut" }
   | { t: "health"; up: boolean }
   | { t: "clock"; offsetMs: number }

@@ -7,7 +7,7 @@ import { getSource, receiveDelivery } from "../ingest/registry.ts";
 import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/types.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
-import { BURST, BurstGauge } from "./burst.ts";
+import { BurstGauge, type BurstOptions } from "./burst.ts";
 import { DoorJournal } from "./door-journal.ts";
 import type { PostgresDoorOpening, PostgresDoorSink } from "./door-postgres.ts";
 import type { DoorEntry, FromDoor, ToDoor } from "./door-messages.ts";
@@ -35,6 +35,7 @@ interface Door {
   journal?: DoorJournal;
   /** Beside it, where a burst's deliveries are journaled and left (see burst.ts): read back by the main thread once it is over. */
   spill?: DoorJournal;
+  burst?: BurstOptions;
   postgres: boolean;
   clock: Clock;
   maxUnmoved: number;
@@ -66,11 +67,13 @@ let recent: RecentKeys | undefined;
 /** Journaled deliveries handed over and not yet settled by the main thread (stored, or refused by the store). */
 let unsettled = 0;
 let room: { promise: Promise<void>; resolve(): void } | undefined;
-/** Arrivals, to tell a burst (see burst.ts). */
-const gauge = new BurstGauge();
+/** Arrivals, to tell a burst (see burst.ts): made at "open", with the main thread's options. */
+let gauge = new BurstGauge();
 /** Spilling: in a burst, and room in the spill journal. */
 let bursting = false;
 let calmTimer: NodeJS.Timeout | undefined;
+/** A burst being ended (see endBurst): arrivals wait for it. */
+let ending: Promise<void> | undefined;
 /** Deliveries spilled and not yet in the store (the main thread says when: spillMoved). */
 let spilled = 0;
 /** Spill segments already reported to the main thread. */
@@ -126,16 +129,16 @@ async function waitForRoom(d: Door): Promise<void> {
   }
 }
 
-/** Whether this delivery is spilled (journaled and left for after the burst): notes its arrival. */
+/** Whether this delivery is to be spilled (journaled and left for after the burst): notes its arrival. */
 function spillNow(d: Door): boolean {
-  if (!d.spill) return false;
+  if (!d.spill || !d.burst) return false;
   const hot = gauge.arrive(d.clock.now());
-  if (hot && !bursting && spilled < BURST.maxSpilled / 2) {
+  if (hot && !bursting && spilled < d.burst.maxSpilled / 2) {
     bursting = true;
     post({ t: "burst", on: true });
     watchCalm(d);
-  } else if (bursting && spilled >= BURST.maxSpilled) void endBurst(d);
-  return bursting;
+  }
+  return bursting && spilled < d.burst.maxSpilled;
 }
 
 function watchCalm(d: Door): void {
@@ -152,21 +155,30 @@ function watchCalm(d: Door): void {
 }
 
 /**
- * The burst is over (or the spill journal full): the main thread hears it at once (processing goes
- * on), then — once the open spill segment is sealed — which spill segments hold deliveries for it to
- * read back. Those that arrive meanwhile are handed over as usual, and the main thread moves them
- * after what was spilled before them.
+ * Ends a burst (it is over, the spill journal is full, or the door is quiescing): once the open spill
+ * segment is sealed, the main thread hears which spill segments hold deliveries for it to read back,
+ * then that the burst is over. Deliveries arriving meanwhile wait for it (`ending`), so each is handed
+ * over after the files spilled before it.
  */
-async function endBurst(d: Door): Promise<void> {
-  if (!bursting || !d.spill) return;
-  bursting = false;
+function endBurst(d: Door): Promise<void> {
+  if (ending) return ending;
+  if (!bursting || !d.spill) return Promise.resolve();
+  const spill = d.spill;
   clearTimeout(calmTimer);
   calmTimer = undefined;
-  post({ t: "burst", on: false });
-  await d.spill.rotate();
-  const files = d.spill.sealedUnmoved().filter((f) => !reported.has(f.seq));
-  for (const f of files) reported.add(f.seq);
-  if (files.length > 0) post({ t: "spilled", files });
+  ending = (async () => {
+    try {
+      await spill.rotate();
+    } finally {
+      const files = spill.sealedUnmoved().filter((f) => !reported.has(f.seq));
+      for (const f of files) reported.add(f.seq);
+      if (files.length > 0) post({ t: "spilled", files });
+      post({ t: "burst", on: false });
+      bursting = false;
+      ending = undefined;
+    }
+  })();
+  return ending;
 }
 
 async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -202,6 +214,8 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
     return answerDuplicate(res, source, parsed);
   }
   if (recent?.has(key)) return answerDuplicate(res, source, parsed);
+  if (ending) await ending;
+  if (d.burst && bursting && spilled >= d.burst.maxSpilled) await endBurst(d);
   const spill = spillNow(d) ? d.spill : undefined;
   if (!spill) await waitForRoom(d);
   const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
@@ -338,7 +352,8 @@ port.on("message", (m: ToDoor) => {
       const journal = sink.kind === "journal" ? new DoorJournal(sink.dir, journalOptions) : undefined;
       const spill = sink.kind === "journal" ? new DoorJournal(sink.dir, { ...journalOptions, role: "spill" }) : undefined;
       if (sink.kind === "postgres" && !pgSink && !connecting) connect(sink);
-      door = { sources, secrets: m.secrets, journal, spill, postgres: sink.kind === "postgres", clock, maxUnmoved: m.maxUnmoved };
+      if (m.burst) gauge = new BurstGauge(m.burst);
+      door = { sources, secrets: m.secrets, journal, spill, burst: m.burst, postgres: sink.kind === "postgres", clock, maxUnmoved: m.maxUnmoved };
       recent ??= new RecentKeys(m.recentKeys);
       break;
     }

@@ -14,6 +14,7 @@ import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
 import { RECENT_DELIVERY_KEYS } from "./recent-keys.ts";
+import { BURST } from "./burst.ts";
 
 export type { DeliveryHandlers, StoredDeliveryBody };
 export { STORE_RETRY_AFTER_S, type IntakeAnswer };
@@ -92,6 +93,7 @@ export class WebhookIntake {
       clockOffsetMs: this.clockOffsetMs(),
       maxUnmoved: j?.maxUnmoved ?? 20_000,
       recentKeys: j?.recentKeys ?? RECENT_DELIVERY_KEYS,
+      burst: j ? { ...BURST, ...j.burst } : undefined,
     };
   }
 

@@ -243,6 +243,81 @@ describe("the webhook door's thread", () => {
     120_000,
   );
 
+  it("in a burst, spills what comes (journaled and answered, not handed over), holds processing, and once the burst is over reads it back: every delivery stored and processed once, in the order it came, no file left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-"));
+    const db = await databases.open();
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
+    // One event list, in the order the main thread saw them: the door's burst reports and processing.
+    const events: string[] = [];
+    const intake = testIntake({
+      store: createStore(db),
+      // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
+      journal: { dir, segmentMs: 50, burst: { perSecond: 10, windowMs: 100, calmMs: 300 } },
+      handlers: {
+        async ingest(d) {
+          events.push(...d.alerts.map((a) => `processed ${a.name}`));
+          return NONE;
+        },
+      },
+    });
+    const upstream = await mainThreadServer(intake);
+    const spilledIds = new Set<string>();
+    const door: DoorWorker = await DoorWorker.start({
+      port: 0,
+      host: "127.0.0.1",
+      upstreamPort: upstream.port,
+      logger: silentLogger,
+      onEntries: (entries) => intake.adopt(entries, door),
+      onBurst: (on) => {
+        events.push(on ? "burst" : "calm");
+        intake.burst(on);
+      },
+      onSpilled: (files) => {
+        // Read as reported: the files hold what the door answered during the burst.
+        for (const f of files) for (const e of readEntries(readFileSync(f.path, "utf8"))) spilledIds.add(e.deliveryId);
+        intake.spilled(files, door);
+      },
+      onCount: () => undefined,
+      onDeath: () => undefined,
+    });
+    let stopped = false;
+    cleanup.push(async () => {
+      if (!stopped) await door.stop();
+    });
+    door.health(true);
+    door.open(intake.doorOpening()!);
+    const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
+    const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
+    for (const id of ids) expect((await post(id)).status).toBe(202);
+    await eventually(async () => (events.includes("calm") ? true : undefined), "the end of the burst");
+    // After the burst: handed over as usual, stored after what the burst spilled.
+    const after = ["c-1", "c-2", "c-3"];
+    for (const id of after) expect((await post(id)).status).toBe(202);
+    await eventually(async () => (after.every((id) => events.includes(`processed ${id}`)) ? true : undefined), "the deliveries after the burst processed");
+    await intake.drain();
+
+    expect(events).toContain("burst");
+    expect(spilledIds.has("b-00")).toBe(false); // the first came before the burst: handed over
+    // Most of the burst was spilled, and none of it was processed before the burst ended.
+    expect(spilledIds.size).toBeGreaterThanOrEqual(20);
+    const firstCalm = events.indexOf("calm");
+    for (const id of spilledIds) expect(events.indexOf(`processed ${id}`)).toBeGreaterThan(firstCalm);
+    // Every delivery stored and processed once, in the order it came.
+    const rows = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries ORDER BY arrival");
+    expect(rows.map((r) => r.delivery_id)).toEqual([...ids, ...after]);
+    expect(rows.every((r) => r.processed)).toBe(true);
+    expect(events.filter((e) => e.startsWith("processed")).sort()).toEqual([...ids, ...after].map((id) => `processed ${id}`).sort());
+    await door.quiesce();
+    await intake.stop();
+    await door.stop();
+    stopped = true;
+    // Every file removed once its deliveries were in the store.
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it("a thread that ends without being stopped is reported as a death (the process ends for its supervisor); a stop is not", async () => {
     const upstream = createServer((_req, res) => sendJson(res, 404, { error: "not_found" }));
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ParsedDelivery } from "../../src/ingest/types.ts";
 import { silentLogger } from "../../src/log.ts";
 import { createStore } from "../../src/store/store.ts";
+import { DoorJournal } from "../../src/webhooks/door-journal.ts";
 import { JournaledDoor, MOVE_WINDOW_MS } from "../../src/webhooks/journaled-door.ts";
 import { eventually } from "../support/eventually.ts";
 import { observedDb } from "../support/observed-db.ts";
@@ -35,7 +36,7 @@ describe("the embedded store's door moving journaled deliveries into the store",
       () => db.close(),
     );
     const remote = { moved: (_seq: number, n: number) => moved.push(n), spillMoved: () => undefined, settled: () => undefined };
-    return { d, db, inserts, submitted, moved, remote };
+    return { d, db, dir, inserts, submitted, moved, remote };
   }
 
   it("gathers the deliveries handed over one at a time into one statement (each costs the embedded database's one thread about as much as 8 rows)", async () => {
@@ -53,5 +54,18 @@ describe("the embedded store's door moving journaled deliveries into the store",
     d.adopt(row("lone"), parsed("lone"), 1, { moved: () => undefined, spillMoved: () => undefined, settled: () => undefined });
     await eventually(async () => (submitted.includes("lone") ? true : undefined), "the lone delivery handed to processing");
     expect(await db.query("SELECT delivery_id FROM webhook_deliveries WHERE delivery_id = 'lone'")).toHaveLength(1);
+  });
+
+  it("at start, stores what a crash left in the spill journal (a burst's deliveries, answered and never handed over), then removes its file", async () => {
+    const { dir, db } = await door();
+    const spill = new DoorJournal(dir, { role: "spill" });
+    for (const id of ["s-1", "s-2", "s-3"]) await spill.append(row(id));
+    // The process died here: the spill file is left, its deliveries in no store.
+    const next = new JournaledDoor({ dir, deliveries: createStore(db).deliveries, logger: silentLogger, lease: () => ({ owner: "next", ms: 30_000 }), submit: () => undefined });
+    expect(await next.recoverPrevious()).toBe(3);
+    const rows = await db.query<{ delivery_id: string }>("SELECT delivery_id FROM webhook_deliveries WHERE delivery_id LIKE 's-%' ORDER BY arrival");
+    expect(rows.map((r) => r.delivery_id)).toEqual(["s-1", "s-2", "s-3"]);
+    await spill.close();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
