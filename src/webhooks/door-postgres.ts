@@ -40,12 +40,13 @@ export class PostgresDoorSink {
     this.group = o.group;
   }
 
-  static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[]) => void }): Promise<PostgresDoorSink> {
+  /** `unleased`: while true (a burst, see burst.ts) groups are stored unleased and not handed over: processing claims them once it is over. */
+  static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[]) => void; unleased: () => boolean }): Promise<PostgresDoorSink> {
     // Two connections: the group in flight, and the health probe (or a group while a probe runs).
     const db = await openPostgresDb(o.url, { max: 2 });
     const group = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({
       deliveries: new DeliveryRepo(db),
-      lease: () => o.lease,
+      lease: () => (o.unleased() ? undefined : o.lease),
       logger: o.logger,
       committed: (rows) => o.committed(rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed }))),
     });

@@ -131,14 +131,16 @@ async function waitForRoom(d: Door): Promise<void> {
 
 /** Whether this delivery is to be spilled (journaled and left for after the burst): notes its arrival. */
 function spillNow(d: Door): boolean {
-  if (!d.spill || !d.burst) return false;
+  if (!d.burst) return false;
   const hot = gauge.arrive(d.clock.now());
-  if (hot && !bursting && spilled < d.burst.maxSpilled / 2) {
+  // On Postgres what a burst leaves is in the deliveries table: no spill journal to fill.
+  const room = (max: number) => !d.spill || spilled < max;
+  if (hot && !bursting && room(d.burst.maxSpilled / 2)) {
     bursting = true;
     post({ t: "burst", on: true });
     watchCalm(d);
   }
-  return bursting && spilled < d.burst.maxSpilled;
+  return bursting && room(d.burst.maxSpilled);
 }
 
 function watchCalm(d: Door): void {
@@ -162,15 +164,15 @@ function watchCalm(d: Door): void {
  */
 function endBurst(d: Door): Promise<void> {
   if (ending) return ending;
-  if (!bursting || !d.spill) return Promise.resolve();
+  if (!bursting) return Promise.resolve();
   const spill = d.spill;
   clearTimeout(calmTimer);
   calmTimer = undefined;
   ending = (async () => {
     try {
-      await spill.rotate();
+      await spill?.rotate();
     } finally {
-      const files = spill.sealedUnmoved().filter((f) => !reported.has(f.seq));
+      const files = spill?.sealedUnmoved().filter((f) => !reported.has(f.seq)) ?? [];
       for (const f of files) reported.add(f.seq);
       if (files.length > 0) post({ t: "spilled", files });
       post({ t: "burst", on: false });
@@ -257,7 +259,9 @@ function answerDuplicate(res: ServerResponse, source: WebhookSource, parsed: Par
  * stored if it dies.
  */
 async function store(d: Door, sink: PostgresDoorSink, source: WebhookSource, parsed: ParsedDelivery, body: StoredDeliveryBody, res: ServerResponse): Promise<void> {
-  await waitForRoom(d);
+  if (ending) await ending;
+  // In a burst the group is stored unleased and not handed over (see PostgresDoorSink): no room to wait for.
+  if (!spillNow(d)) await waitForRoom(d);
   let fresh: boolean;
   try {
     fresh = await sink.record({ source: source.name, deliveryId: parsed.deliveryId, parsed, body: JsonText.of(body) });
@@ -281,6 +285,7 @@ function connect(o: PostgresDoorOpening): void {
       PostgresDoorSink.open({
         ...o,
         logger: { warn: log("warn"), error: log("error") },
+        unleased: () => bursting,
         committed: (entries) => {
           unsettled += entries.length;
           post({ t: "stored", entries });

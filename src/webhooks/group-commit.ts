@@ -29,7 +29,8 @@ export interface GroupLog {
 
 interface Writer<R extends DeliveryRow> {
   deliveries: Pick<DeliveryRepo, "recordMany">;
-  lease: () => { owner: string; ms: number };
+  /** The processing lease the rows are stored under; undefined: stored unleased, for the recovery loop to claim (and `committed` is not told). */
+  lease: () => { owner: string; ms: number } | undefined;
   logger: GroupLog;
   /**
    * Told, once per group and before any of its callers is answered, of the deliveries that group
@@ -95,10 +96,11 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
     for (const w of group) (first.has(w.key) ? copies : (first.set(w.key, w), [])).push(w);
     const unique = [...first.values()];
     const outcome = new Map<string, { fresh: boolean } | { error: unknown }>();
+    const lease = this.o.lease();
     try {
       const fresh = await this.o.deliveries.recordMany(
         unique.map((w) => w.row),
-        this.o.lease(),
+        lease,
       );
       for (const w of unique) outcome.set(w.key, { fresh: fresh.has(w.key) });
     } catch (e) {
@@ -108,7 +110,7 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
         this.o.logger.warn({ err: e, deliveries: unique.length }, "a group of webhook deliveries was refused; storing them one by one");
         for (const w of unique) {
           try {
-            const fresh = await this.o.deliveries.recordMany([w.row], this.o.lease());
+            const fresh = await this.o.deliveries.recordMany([w.row], lease);
             outcome.set(w.key, { fresh: fresh.has(w.key) });
           } catch (one) {
             outcome.set(w.key, { error: one });
@@ -116,7 +118,7 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
         }
       }
     }
-    if (this.o.committed) {
+    if (this.o.committed && lease) {
       const fresh = unique.filter((w) => {
         const r = outcome.get(w.key)!;
         return "fresh" in r && r.fresh;

@@ -14,7 +14,7 @@ import type { StoredEntry } from "./door-postgres.ts";
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, STORE_RETRY_AFTER_S, storeUnavailable, type IntakeAnswer } from "./answers.ts";
 import { RECENT_DELIVERY_KEYS } from "./recent-keys.ts";
-import { BURST } from "./burst.ts";
+import { BURST, type BurstOptions } from "./burst.ts";
 
 export type { DeliveryHandlers, StoredDeliveryBody };
 export { STORE_RETRY_AFTER_S, type IntakeAnswer };
@@ -26,7 +26,7 @@ export { STORE_RETRY_AFTER_S, type IntakeAnswer };
  */
 export class WebhookIntake {
   private readonly sources: Map<string, WebhookSource>;
-  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock };
+  private readonly o: { store: Store; logger: Logger; metrics?: AppMetrics; secrets: SourceSecrets; handlers: DeliveryHandlers; clock: Clock; burst?: Partial<BurstOptions> };
   readonly processor: DeliveryProcessor;
   private readonly groupCommit: DeliveryGroupCommit;
   private readonly journaled?: JournaledDoor;
@@ -51,6 +51,8 @@ export class WebhookIntake {
     groupCommit?: GroupCommitOptions;
     journal?: JournaledDoorOptions & { dir: string };
     databaseUrl?: string;
+    /** When the door thread is in a burst, and how much it may spill (BURST by default; see burst.ts). */
+    burst?: Partial<BurstOptions>;
   }) {
     this.sources = new Map(options.sources.map((s) => [s.name, s]));
     this.o = options;
@@ -93,7 +95,7 @@ export class WebhookIntake {
       clockOffsetMs: this.clockOffsetMs(),
       maxUnmoved: j?.maxUnmoved ?? 20_000,
       recentKeys: j?.recentKeys ?? RECENT_DELIVERY_KEYS,
-      burst: j ? { ...BURST, ...j.burst } : undefined,
+      burst: { ...BURST, ...this.o.burst },
     };
   }
 
@@ -116,6 +118,8 @@ export class WebhookIntake {
    */
   burst(on: boolean): void {
     this.journaled?.hold(on);
+    // On Postgres the burst's deliveries were stored unleased: claimed before any handed over after it.
+    if (!on && !this.journaled) this.processor.leftInStore();
     this.processor.hold(on);
   }
 

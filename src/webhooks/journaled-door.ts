@@ -5,7 +5,6 @@ import { isConnectionError } from "../store/health.ts";
 import type { DeliveryRepo } from "../store/repos/deliveries.ts";
 import { JsonText } from "../store/rows.ts";
 import { DoorJournal, type DoorJournalOptions, type JournalEntry, readEntries } from "./door-journal.ts";
-import type { BurstOptions } from "./burst.ts";
 import type { SpillFile } from "./door-messages.ts";
 import { RECENT_DELIVERY_KEYS, RecentKeys } from "./recent-keys.ts";
 import type { DeliveryRow } from "./group-commit.ts";
@@ -50,8 +49,6 @@ export interface JournaledDoorOptions extends DoorJournalOptions {
   maxUnmoved?: number;
   /** Delivery keys remembered to answer a redelivery as a duplicate without asking the store. */
   recentKeys?: number;
-  /** When the door thread is in a burst, and how much it may spill (BURST by default; see burst.ts). */
-  burst?: Partial<BurstOptions>;
 }
 
 /** Where moved deliveries go: processing (DeliveryProcessor's submit, full and leftInStore). */
@@ -99,7 +96,7 @@ export class JournaledDoor {
   private arrivals = 0;
   /** The door is in a burst: spill files wait (see burst.ts). */
   private held = false;
-  private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions | "burst">> & Processing & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
+  private readonly o: Required<Omit<JournaledDoorOptions, keyof DoorJournalOptions>> & Processing & { deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger };
   private readonly writing = new Map<string, Promise<number>>();
   private readonly recent: RecentKeys;
   private unmoved: Unmoved[] = [];
@@ -109,7 +106,7 @@ export class JournaledDoor {
   private remote?: RemoteJournal;
 
   constructor(options: JournaledDoorOptions & Processing & { dir: string; deliveries: DeliveryRepo; lease: () => { owner: string; ms: number }; logger: Logger }) {
-    const { dir, segmentBytes, segmentMs, maxGroup, role: _role, burst: _burst, ...rest } = options;
+    const { dir, segmentBytes, segmentMs, maxGroup, role: _role, ...rest } = options;
     this.journal = new DoorJournal(dir, { segmentBytes, segmentMs, maxGroup });
     this.spillJournal = new DoorJournal(dir, { role: "spill" });
     this.o = { ...rest, moveBatch: rest.moveBatch ?? 1000, moveWindowMs: rest.moveWindowMs ?? MOVE_WINDOW_MS, maxUnmoved: rest.maxUnmoved ?? 20_000, recentKeys: rest.recentKeys ?? RECENT_DELIVERY_KEYS };

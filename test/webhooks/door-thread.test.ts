@@ -243,6 +243,86 @@ describe("the webhook door's thread", () => {
     120_000,
   );
 
+  it.skipIf(!pgUrl)(
+    "on Postgres, in a burst: stores each delivery unleased and hands none over, holds processing; once the burst is over processing claims them: each processed once, none before the end of the burst",
+    async () => {
+      const db = await freshPostgres(pgUrl!);
+      cleanup.push(() => db.close());
+      const { name } = (await db.query<{ name: string }>("SELECT current_database() AS name"))[0]!;
+      const url = new URL(pgUrl!);
+      url.pathname = `/${name}`;
+      const events: string[] = [];
+      const intake = testIntake({
+        store: createStore(db),
+        databaseUrl: url.toString(),
+        burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
+        handlers: {
+          async ingest(d) {
+            events.push(...d.alerts.map((a) => `processed ${a.name}`));
+            return NONE;
+          },
+        },
+      });
+      const upstream = await mainThreadServer(intake);
+      const handed: string[] = [];
+      const door: DoorWorker = await DoorWorker.start({
+        port: 0,
+        host: "127.0.0.1",
+        upstreamPort: upstream.port,
+        logger: silentLogger,
+        onEntries: () => undefined,
+        onStored: (entries) => {
+          handed.push(...entries.map((e) => e.deliveryId));
+          intake.adoptStored(entries);
+          door.settled(entries.length);
+        },
+        onBurst: (on) => {
+          events.push(on ? "burst" : "calm");
+          intake.burst(on);
+        },
+        onCount: () => undefined,
+        onDeath: () => undefined,
+      });
+      let stopped = false;
+      cleanup.push(async () => {
+        if (!stopped) await door.stop();
+      });
+      door.health(true);
+      door.open(intake.doorOpening()!);
+      intake.start();
+      const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
+      // Until the thread's connections are open the main thread stores what comes (slowly: no burst).
+      let n = 0;
+      await eventually(async () => {
+        const before = upstream.passedOn;
+        expect((await post(`early-${n++}`)).status).toBe(202);
+        return upstream.passedOn === before ? true : undefined;
+      }, "the door storing webhooks itself");
+      await eventually(async () => (events.includes("calm") || !events.includes("burst") ? true : undefined), "no burst from the early ones");
+      events.length = 0;
+      const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
+      for (const id of ids) expect((await post(id)).status).toBe(202);
+      await eventually(async () => (ids.every((id) => events.includes(`processed ${id}`)) ? true : undefined), "the burst processed after it ended");
+      await door.quiesce();
+      await intake.drain();
+
+      const firstCalm = events.indexOf("calm");
+      expect(events.indexOf("burst")).toBeGreaterThanOrEqual(0);
+      // What came during the burst was not handed over, and not processed before it ended.
+      const unhanded = ids.filter((id) => !handed.includes(id));
+      expect(unhanded.length).toBeGreaterThanOrEqual(20);
+      for (const id of unhanded) expect(events.indexOf(`processed ${id}`)).toBeGreaterThan(firstCalm);
+      const rows = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries WHERE delivery_id LIKE 'b-%' ORDER BY arrival");
+      expect(rows.map((r) => r.delivery_id)).toEqual(ids);
+      expect(rows.every((r) => r.processed)).toBe(true);
+      expect(events.filter((e) => e.startsWith("processed b-")).sort()).toEqual(ids.map((id) => `processed ${id}`));
+      await intake.stop();
+      await door.stop();
+      stopped = true;
+    },
+    120_000,
+  );
+
   it("in a burst, spills what comes (journaled and answered, not handed over), holds processing, and once the burst is over reads it back: every delivery stored and processed once, in the order it came, no file left", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-"));
     const db = await databases.open();
@@ -255,7 +335,8 @@ describe("the webhook door's thread", () => {
     const intake = testIntake({
       store: createStore(db),
       // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
-      journal: { dir, segmentMs: 50, burst: { perSecond: 10, windowMs: 100, calmMs: 300 } },
+      journal: { dir, segmentMs: 50 },
+      burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
       handlers: {
         async ingest(d) {
           events.push(...d.alerts.map((a) => `processed ${a.name}`));

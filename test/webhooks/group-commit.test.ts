@@ -43,6 +43,23 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     expect(await stored(db, "bad")).toBe(0);
   }, 120_000); // opening a database on a loaded machine can take most of 30 s
 
+  it("in a burst (no lease given), stores the group unleased for the recovery loop and hands none of it over; outside one, leased and handed over", async () => {
+    const db = await open();
+    let burst = true;
+    const handed: string[] = [];
+    const gc = new DeliveryGroupCommit({ deliveries: createStore(db).deliveries, lease: () => (burst ? undefined : lease()), logger: silentLogger, windowMs: 20, committed: (rows) => handed.push(...rows.map((r) => r.deliveryId)) });
+    expect(await Promise.all(["u-1", "u-2"].map((id) => gc.record({ source: "generic", deliveryId: id, body: { id } })))).toEqual([true, true]);
+    burst = false;
+    expect(await gc.record({ source: "generic", deliveryId: "l-1", body: { id: "l-1" } })).toBe(true);
+    expect(handed).toEqual(["l-1"]);
+    const rows = await db.query<{ delivery_id: string; lease_owner: string | null }>("SELECT delivery_id, lease_owner FROM webhook_deliveries ORDER BY delivery_id");
+    expect(rows).toEqual([
+      { delivery_id: "l-1", lease_owner: "test-replica" },
+      { delivery_id: "u-1", lease_owner: null },
+      { delivery_id: "u-2", lease_owner: null },
+    ]);
+  }, 120_000); // opening a database on a loaded machine can take most of 30 s
+
   it("answers a repeated delivery id within one group, and a redelivery later, as duplicates stored once", async () => {
     const db = await open();
     const gc = new DeliveryGroupCommit({ deliveries: createStore(db).deliveries, lease, logger: silentLogger, windowMs: 50 });
