@@ -41,14 +41,18 @@ export class PostgresDoorSink {
   }
 
   /** `unleased`: while true (a burst, see burst.ts) groups are stored unleased and not handed over: processing claims them once it is over. */
-  static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[]) => void; unleased: () => boolean }): Promise<PostgresDoorSink> {
+  static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[], leased: boolean) => void; unleased: () => boolean }): Promise<PostgresDoorSink> {
     // Two connections: the group in flight, and the health probe (or a group while a probe runs).
     const db = await openPostgresDb(o.url, { max: 2 });
     const group = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({
       deliveries: new DeliveryRepo(db),
       lease: () => (o.unleased() ? undefined : o.lease),
       logger: o.logger,
-      committed: (rows) => o.committed(rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed }))),
+      committed: (rows, leased) =>
+        o.committed(
+          rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed })),
+          leased,
+        ),
     });
     return new PostgresDoorSink({ health: db.health, close: () => db.close(), group });
   }

@@ -286,7 +286,12 @@ function connect(o: PostgresDoorOpening): void {
         ...o,
         logger: { warn: log("warn"), error: log("error") },
         unleased: () => bursting,
-        committed: (entries) => {
+        committed: (entries, leased) => {
+          if (!leased) {
+            // A burst's: stored unleased, not handed over (processing claims them after it), counted here.
+            for (const e of entries) handover.count(e.source, "accepted");
+            return;
+          }
           unsettled += entries.length;
           post({ t: "stored", entries });
         },

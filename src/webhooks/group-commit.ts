@@ -29,14 +29,14 @@ export interface GroupLog {
 
 interface Writer<R extends DeliveryRow> {
   deliveries: Pick<DeliveryRepo, "recordMany">;
-  /** The processing lease the rows are stored under; undefined: stored unleased, for the recovery loop to claim (and `committed` is not told). */
+  /** The processing lease the rows are stored under; undefined: stored unleased, for the recovery loop to claim. */
   lease: () => { owner: string; ms: number } | undefined;
   logger: GroupLog;
   /**
    * Told, once per group and before any of its callers is answered, of the deliveries that group
    * stored new (in arrival order): how the door thread hands a group to the main thread in one message.
    */
-  committed?: (fresh: R[]) => void;
+  committed?: (fresh: R[], leased: boolean) => void;
 }
 
 const keyOf = (r: DeliveryRow) => `${r.source}\n${r.deliveryId}`;
@@ -118,13 +118,17 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
         }
       }
     }
-    if (this.o.committed && lease) {
+    if (this.o.committed) {
       const fresh = unique.filter((w) => {
         const r = outcome.get(w.key)!;
         return "fresh" in r && r.fresh;
       });
       try {
-        if (fresh.length > 0) this.o.committed(fresh.map((w) => w.row));
+        if (fresh.length > 0)
+          this.o.committed(
+            fresh.map((w) => w.row),
+            lease !== undefined,
+          );
       } catch (e) {
         // Stored, leased: if nobody processes them now, the lease runs out and the recovery loop claims them.
         this.o.logger.error({ err: e, deliveries: fresh.length }, "stored webhook deliveries not handed to processing");

@@ -47,7 +47,7 @@ describe.each(testDatabases())("group commit of webhook deliveries on $name", (t
     const db = await open();
     let burst = true;
     const handed: string[] = [];
-    const gc = new DeliveryGroupCommit({ deliveries: createStore(db).deliveries, lease: () => (burst ? undefined : lease()), logger: silentLogger, windowMs: 20, committed: (rows) => handed.push(...rows.map((r) => r.deliveryId)) });
+    const gc = new DeliveryGroupCommit({ deliveries: createStore(db).deliveries, lease: () => (burst ? undefined : lease()), logger: silentLogger, windowMs: 20, committed: (rows, leased) => leased && handed.push(...rows.map((r) => r.deliveryId)) });
     expect(await Promise.all(["u-1", "u-2"].map((id) => gc.record({ source: "generic", deliveryId: id, body: { id } })))).toEqual([true, true]);
     burst = false;
     expect(await gc.record({ source: "generic", deliveryId: "l-1", body: { id: "l-1" } })).toBe(true);
