@@ -143,18 +143,80 @@ describe("the webhook door's thread", () => {
     expect(readdirSync(dir)).toEqual([]);
   }, 120_000);
   const pgUrl = process.env.TEST_DATABASE_URL;
+  /**
+   * The intake and the door thread for a burst test: a burst past 10 deliveries a second (more than
+   * one in 100 ms), over after 300 ms without one. `events`: in the order the main thread saw them,
+   * the door's burst reports and the alerts processed.
+   */
+  async function burstDoor(o: Pick<Parameters<typeof testIntake>[0], "store" | "journal" | "databaseUrl">) {
+    const events: string[] = [];
+    const intake = testIntake({
+      ...o,
+      burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
+      handlers: {
+        async ingest(d) {
+          events.push(...d.alerts.map((a) => `processed ${a.name}`));
+          return NONE;
+        },
+      },
+    });
+    const upstream = await mainThreadServer(intake);
+    const handed: string[] = [];
+    const spilledIds = new Set<string>();
+    const counted = { accepted: 0 };
+    const door: DoorWorker = await DoorWorker.start({
+      port: 0,
+      host: "127.0.0.1",
+      upstreamPort: upstream.port,
+      logger: silentLogger,
+      onEntries: (entries) => intake.adopt(entries, door),
+      onStored: (entries) => {
+        handed.push(...entries.map((e) => e.deliveryId));
+        intake.adoptStored(entries);
+        door.settled(entries.length);
+      },
+      onBurst: (on) => {
+        events.push(on ? "burst" : "calm");
+        intake.burst(on);
+      },
+      onSpilled: (files) => {
+        // Read as reported: the files hold what the door answered during the burst.
+        for (const f of files) for (const e of readEntries(readFileSync(f.path, "utf8"))) spilledIds.add(e.deliveryId);
+        intake.spilled(files, door);
+      },
+      // Counted by the door (what it does not hand over); the main thread counts the others.
+      onCount: (_source, outcome, n) => outcome === "accepted" && (counted.accepted += n),
+      onDeath: () => undefined,
+    });
+    let stopped = false;
+    const stop = async () => {
+      if (!stopped) await door.stop();
+      stopped = true;
+    };
+    cleanup.push(stop);
+    door.health(true);
+    door.open(intake.doorOpening()!);
+    const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
+    return { intake, door, upstream, events, handed, spilledIds, counted, post, stop };
+  }
+
+  /** A database of the test's own on TEST_DATABASE_URL, and its URL (for the door thread's connections). */
+  async function ownPostgres() {
+    const db = await freshPostgres(pgUrl!);
+    cleanup.push(() => db.close());
+    const { name } = (await db.query<{ name: string }>("SELECT current_database() AS name"))[0]!;
+    const url = new URL(pgUrl!);
+    url.pathname = `/${name}`;
+    return { db, url: url.toString() };
+  }
   it.skipIf(!pgUrl)(
     "on Postgres: stores a webhook in the deliveries table itself (leased to this replica's processing) before its 2xx, hands it to the main thread, which processes it without storing it, answers a redelivery as a duplicate; until its own connections are open, and while the store is down, the main thread answers",
     async () => {
-      const db = await freshPostgres(pgUrl!);
-      cleanup.push(() => db.close());
-      const { name } = (await db.query<{ name: string }>("SELECT current_database() AS name"))[0]!;
-      const url = new URL(pgUrl!);
-      url.pathname = `/${name}`;
+      const { db, url } = await ownPostgres();
       const seen: string[] = [];
       const intake = testIntake({
         store: createStore(db),
-        databaseUrl: url.toString(),
+        databaseUrl: url,
         handlers: {
           async ingest(d) {
             seen.push(...d.alerts.map((a) => a.name));
@@ -187,7 +249,7 @@ describe("the webhook door's thread", () => {
       });
       door.health(true);
       const opening = intake.doorOpening()!;
-      expect(opening.sink).toMatchObject({ kind: "postgres", url: url.toString(), lease: { owner: intake.processor.owner } });
+      expect(opening.sink).toMatchObject({ kind: "postgres", url, lease: { owner: intake.processor.owner } });
       door.open(opening);
       const base = `http://127.0.0.1:${door.port}`;
       const post = (id: string, text: string) => fetch(`${base}/webhooks/generic`, { method: "POST", headers: headers(id), body: text });
@@ -246,52 +308,9 @@ describe("the webhook door's thread", () => {
   it.skipIf(!pgUrl)(
     "on Postgres, in a burst: stores each delivery unleased and hands none over, holds processing; once the burst is over processing claims them: each processed once, none before the end of the burst",
     async () => {
-      const db = await freshPostgres(pgUrl!);
-      cleanup.push(() => db.close());
-      const { name } = (await db.query<{ name: string }>("SELECT current_database() AS name"))[0]!;
-      const url = new URL(pgUrl!);
-      url.pathname = `/${name}`;
-      const events: string[] = [];
-      const intake = testIntake({
-        store: createStore(db),
-        databaseUrl: url.toString(),
-        burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
-        handlers: {
-          async ingest(d) {
-            events.push(...d.alerts.map((a) => `processed ${a.name}`));
-            return NONE;
-          },
-        },
-      });
-      const upstream = await mainThreadServer(intake);
-      let doorAccepted = 0;
-      const handed: string[] = [];
-      const door: DoorWorker = await DoorWorker.start({
-        port: 0,
-        host: "127.0.0.1",
-        upstreamPort: upstream.port,
-        logger: silentLogger,
-        onEntries: () => undefined,
-        onStored: (entries) => {
-          handed.push(...entries.map((e) => e.deliveryId));
-          intake.adoptStored(entries);
-          door.settled(entries.length);
-        },
-        onBurst: (on) => {
-          events.push(on ? "burst" : "calm");
-          intake.burst(on);
-        },
-        onCount: (_source, outcome, n) => outcome === "accepted" && (doorAccepted += n),
-        onDeath: () => undefined,
-      });
-      let stopped = false;
-      cleanup.push(async () => {
-        if (!stopped) await door.stop();
-      });
-      door.health(true);
-      door.open(intake.doorOpening()!);
+      const { db, url } = await ownPostgres();
+      const { intake, door, upstream, events, handed, post, counted, stop } = await burstDoor({ store: createStore(db), databaseUrl: url });
       intake.start();
-      const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
       // Until the thread's connections are open the main thread stores what comes (slowly: no burst).
       let n = 0;
       await eventually(async () => {
@@ -312,7 +331,7 @@ describe("the webhook door's thread", () => {
       // What came during the burst was not handed over, and not processed before it ended.
       const unhanded = ids.filter((id) => !handed.includes(id));
       // Each counted as accepted once: by the door for those it did not hand over, by the main thread for the others.
-      await eventually(async () => (doorAccepted === unhanded.length ? true : undefined), "the burst's deliveries counted as accepted by the door");
+      await eventually(async () => (counted.accepted === unhanded.length ? true : undefined), "the burst's deliveries counted as accepted by the door");
       expect(unhanded.length).toBeGreaterThanOrEqual(20);
       for (const id of unhanded) expect(events.indexOf(`processed ${id}`)).toBeGreaterThan(firstCalm);
       const rows = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries WHERE delivery_id LIKE 'b-%' ORDER BY arrival");
@@ -320,8 +339,7 @@ describe("the webhook door's thread", () => {
       expect(rows.every((r) => r.processed)).toBe(true);
       expect(events.filter((e) => e.startsWith("processed b-")).sort()).toEqual(ids.map((id) => `processed ${id}`));
       await intake.stop();
-      await door.stop();
-      stopped = true;
+      await stop();
     },
     120_000,
   );
@@ -333,47 +351,8 @@ describe("the webhook door's thread", () => {
       () => rmSync(dir, { recursive: true, force: true }),
       () => db.close(),
     );
-    // One event list, in the order the main thread saw them: the door's burst reports and processing.
-    const events: string[] = [];
-    const intake = testIntake({
-      store: createStore(db),
-      // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
-      journal: { dir, segmentMs: 50 },
-      burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
-      handlers: {
-        async ingest(d) {
-          events.push(...d.alerts.map((a) => `processed ${a.name}`));
-          return NONE;
-        },
-      },
-    });
-    const upstream = await mainThreadServer(intake);
-    const spilledIds = new Set<string>();
-    const door: DoorWorker = await DoorWorker.start({
-      port: 0,
-      host: "127.0.0.1",
-      upstreamPort: upstream.port,
-      logger: silentLogger,
-      onEntries: (entries) => intake.adopt(entries, door),
-      onBurst: (on) => {
-        events.push(on ? "burst" : "calm");
-        intake.burst(on);
-      },
-      onSpilled: (files) => {
-        // Read as reported: the files hold what the door answered during the burst.
-        for (const f of files) for (const e of readEntries(readFileSync(f.path, "utf8"))) spilledIds.add(e.deliveryId);
-        intake.spilled(files, door);
-      },
-      onCount: () => undefined,
-      onDeath: () => undefined,
-    });
-    let stopped = false;
-    cleanup.push(async () => {
-      if (!stopped) await door.stop();
-    });
-    door.health(true);
-    door.open(intake.doorOpening()!);
-    const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
+    // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
+    const { intake, door, events, spilledIds, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
     for (const id of ids) expect((await post(id)).status).toBe(202);
     await eventually(async () => (events.includes("calm") ? true : undefined), "the end of the burst");
@@ -396,8 +375,7 @@ describe("the webhook door's thread", () => {
     expect(events.filter((e) => e.startsWith("processed")).sort()).toEqual([...ids, ...after].map((id) => `processed ${id}`).sort());
     await door.quiesce();
     await intake.stop();
-    await door.stop();
-    stopped = true;
+    await stop();
     // Every file removed once its deliveries were in the store.
     expect(readdirSync(dir)).toEqual([]);
   });
