@@ -67,7 +67,12 @@ let recent: RecentKeys | undefined;
 /** Journaled deliveries handed over and not yet settled by the main thread (stored, or refused by the store). */
 let unsettled = 0;
 let room: { promise: Promise<void>; resolve(): void } | undefined;
-/** Arrivals, to tell a burst (see burst.ts): made at "open", with the main thread's options. */
+/**
+ * Arrivals, to tell a burst (see burst.ts): made at "open", with the main thread's options. A burst
+ * is a load on this machine, so it is timed like the timers that end it, in elapsed time — not by
+ * the intake's clock, which in the sandbox is the simulation's: it stands still between the
+ * simulation's steps, and a steady 200 deliveries/s piled into one window and made a burst.
+ */
 let gauge = new BurstGauge();
 /** Spilling: in a burst, and room in the spill journal. */
 let bursting = false;
@@ -132,7 +137,7 @@ async function waitForRoom(d: Door): Promise<void> {
 /** Whether this delivery is to be spilled (journaled and left for after the burst): notes its arrival. */
 function spillNow(d: Door): boolean {
   if (!d.burst) return false;
-  const hot = gauge.arrive(d.clock.now());
+  const hot = gauge.arrive(performance.now());
   // On Postgres what a burst leaves is in the deliveries table: no spill journal to fill.
   const room = (max: number) => !d.spill || spilled < max;
   if (hot && !bursting && room(d.burst.maxSpilled / 2)) {
@@ -149,10 +154,10 @@ function watchCalm(d: Door): void {
     () => {
       calmTimer = undefined;
       if (!bursting) return;
-      if (gauge.inBurst(d.clock.now())) watchCalm(d);
+      if (gauge.inBurst(performance.now())) watchCalm(d);
       else void endBurst(d);
     },
-    Math.max(1, gauge.calmAt() - d.clock.now()),
+    Math.max(1, gauge.calmAt() - performance.now()),
   );
 }
 

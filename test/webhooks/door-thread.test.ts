@@ -344,6 +344,29 @@ describe("the webhook door's thread", () => {
     120_000,
   );
 
+  it("tells a burst in elapsed time: a trickle is no burst while the simulation's clock stands still between its steps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-trickle-"));
+    const db = await databases.open();
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
+    const { intake, door, events, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
+    // One delivery every 150 ms (under the 10/s of a burst), while the intake's clock — the
+    // simulation's, in the sandbox — does not move: its offset falls as the system's time goes on.
+    const t0 = Date.now();
+    for (let i = 0; i < 8; i++) {
+      door.clock(-(Date.now() - t0));
+      expect((await post(`t-${i}`)).status).toBe(202);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await eventually(async () => (events.filter((e) => e.startsWith("processed t-")).length === 8 ? true : undefined), "the trickle processed");
+    expect(events.filter((e) => e === "burst" || e === "calm")).toEqual([]);
+    await door.quiesce();
+    await intake.stop();
+    await stop();
+  });
+
   it("in a burst, spills what comes (journaled and answered, not handed over), holds processing, and once the burst is over reads it back: every delivery stored and processed once, in the order it came, no file left", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-"));
     const db = await databases.open();
