@@ -375,7 +375,7 @@ describe("the webhook door's thread", () => {
       () => db.close(),
     );
     // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
-    const { intake, door, events, spilledIds, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
+    const { intake, door, events, spilledIds, counted, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
     for (const id of ids) expect((await post(id)).status).toBe(202);
     await eventually(async () => (events.includes("calm") ? true : undefined), "the end of the burst");
@@ -391,6 +391,8 @@ describe("the webhook door's thread", () => {
     expect(spilledIds.size).toBeGreaterThanOrEqual(20);
     const firstCalm = events.indexOf("calm");
     for (const id of spilledIds) expect(events.indexOf(`processed ${id}`)).toBeGreaterThan(firstCalm);
+    // The spilled ones counted as accepted by the door (the main thread counts those handed over).
+    expect(counted.accepted).toBe(spilledIds.size);
     // Every delivery stored and processed once, in the order it came.
     const rows = await db.query<{ delivery_id: string; processed: boolean }>("SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_deliveries ORDER BY arrival");
     expect(rows.map((r) => r.delivery_id)).toEqual([...ids, ...after]);
