@@ -5,6 +5,7 @@ import { parseSliConfig } from "../../../src/detect/sli-config.ts";
 import type { Db } from "../../../src/store/db.ts";
 import { openDb } from "../../../src/store/open.ts";
 import { openPostgresDb } from "../../../src/store/pg-db.ts";
+import { LOCKS, lockHolder } from "../../../src/store/locks.ts";
 import { eventually } from "../../support/harness.ts";
 import { freshPostgres } from "../../support/databases.ts";
 import { MemoryMetrics, noiseAt } from "./memory-ports.ts";
@@ -121,9 +122,11 @@ describe("poll leader (advisory lock)", () => {
       expect(b.metrics.ranges).toHaveLength(0);
 
       // The leader's lock connection dies (as when its process is killed): Postgres frees the lock.
-      const [holder] = await second.query<{ pid: number }>("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND granted", [7_301_020]);
+      // The holder in this test's database (lockHolder): the key is the same in every database, and tests
+      // on the server's other databases, run in parallel, hold it too; ending one of theirs was a takeover never seen.
+      const holder = await lockHolder(second, LOCKS.pollLeader);
       defined(holder, "holder");
-      await second.query("SELECT pg_terminate_backend($1)", [holder.pid]);
+      await second.query("SELECT pg_terminate_backend($1)", [holder]);
       const killedAt = Date.now();
       await eventually(async () => (b.metrics.ranges.length > 0 ? true : undefined), "the takeover", 15_000);
       expect(Date.now() - killedAt).toBeLessThan(5_000);
