@@ -25,3 +25,12 @@ export class JsonText {
 export function json(v: unknown): string {
   return v instanceof JsonText ? v.text : JSON.stringify(v ?? null);
 }
+
+/**
+ * One webhook delivery as JSON text, `{"s": source, "d": delivery id, "b": body}`, its body's text put
+ * in as it is (see json): a line of the door journal, and an element of the array the deliveries
+ * repository stores in one statement.
+ */
+export function deliveryJson(source: string, deliveryId: string, body: unknown): string {
+  return `{"s":${JSON.stringify(source)},"d":${JSON.stringify(deliveryId)},"b":${json(body)}}`;
+}

@@ -1,7 +1,7 @@
 import { constants, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { type FileHandle, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { JsonText } from "../store/rows.ts";
+import { deliveryJson } from "../store/rows.ts";
 
 /** One delivery as the door journals it: what the store's row holds. */
 export interface JournalEntry {
@@ -107,7 +107,7 @@ export class DoorJournal {
   /** Appends an entry; resolves with its segment's number once it is on disk, synced with the others of its group. */
   append(entry: JournalEntry): Promise<number> {
     // The same text as JSON.stringify({ s, d, b }), with a body serialised once (JsonText: the store takes that text too).
-    const line = `{"s":${JSON.stringify(entry.source)},"d":${JSON.stringify(entry.deliveryId)},"b":${JsonText.of(entry.body).text}}\n`;
+    const line = `${deliveryJson(entry.source, entry.deliveryId, entry.body)}\n`;
     return new Promise<number>((resolve, reject) => {
       this.waiting.push({ line, resolve, reject });
       if (!this.flushing) {

@@ -1,5 +1,5 @@
 import { type Db, onlyRow } from "../db.ts";
-import { iso, isoOrUndefined, json } from "../rows.ts";
+import { deliveryJson, iso, isoOrUndefined, json } from "../rows.ts";
 
 export interface Delivery {
   source: string;
@@ -90,7 +90,7 @@ export class DeliveryRepo {
     // text arrays: an array's elements are escaped one character at a time by the driver (a body is
     // all quotes) and unescaped by the server. 32 rows at a time: 22 -> 13-16 µs of the sender's CPU
     // per row, the server's unchanged (scratch measurement on Postgres 15).
-    const group = `[${rows.map((r) => `{"s":${JSON.stringify(r.source)},"d":${JSON.stringify(r.deliveryId)},"b":${json(r.body)}}`).join(",")}]`;
+    const group = `[${rows.map((r) => deliveryJson(r.source, r.deliveryId, r.body)).join(",")}]`;
     const inserted = await this.db.query<{ source: string; delivery_id: string }>(
       `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
        SELECT t.s, t.d, t.b, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() + ($4 || ' milliseconds')::interval END
