@@ -66,6 +66,11 @@ export function takeBatch(waiting: Queued[], max: number): Queued[] {
   return waiting.splice(0, n);
 }
 
+/** A delivery as it was stored (its headers, raw body and arrival), parsed again; throws as parseDelivery does. */
+export function parseStored(source: WebhookSource, stored: StoredDeliveryBody): ParsedDelivery {
+  return parseDelivery(source, { headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+}
+
 /**
  * Most deliveries waiting in the priority lane (those that would open an incident): past it, an
  * urgent delivery waits with the others, so a storm of new services cannot grow memory unbounded.
@@ -408,7 +413,7 @@ export class DeliveryProcessor {
     if (d.attempts > this.o.maxAttempts) return this.park(d.source, d.deliveryId, `gave up after ${d.attempts - 1} attempts (the process stopped while handling it)`);
     let parsed: ParsedDelivery;
     try {
-      parsed = parseDelivery(source, { headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+      parsed = parseStored(source, stored);
     } catch (e) {
       return this.park(d.source, d.deliveryId, `cannot parse the stored delivery: ${e instanceof Error ? e.message : String(e)}`);
     }

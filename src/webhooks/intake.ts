@@ -1,11 +1,11 @@
 import { isoNow, systemClock, type Clock } from "../domain/clock.ts";
 import { isAppError } from "../errors.ts";
-import { getSource, parseDelivery, receiveDelivery } from "../ingest/registry.ts";
+import { getSource, receiveDelivery } from "../ingest/registry.ts";
 import type { ParsedDelivery, ReceivedWebhook, SourceSecrets, WebhookRequest, WebhookSource } from "../ingest/types.ts";
 import type { Logger } from "../log.ts";
 import type { AppMetrics } from "../observability/metrics.ts";
 import type { Store } from "../store/store.ts";
-import { DeliveryProcessor, type ProcessorOptions } from "./delivery-processor.ts";
+import { DeliveryProcessor, parseStored, type ProcessorOptions } from "./delivery-processor.ts";
 import type { DeliveryHandlers, StoredDeliveryBody } from "./types.ts";
 import { DeliveryGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { JournaledDoor, type JournaledDoorOptions, type RemoteJournal } from "./journaled-door.ts";
@@ -73,7 +73,7 @@ export class WebhookIntake {
         urgentRoom: () => processor.urgentRoom,
         full: () => processor.full,
         leftInStore: () => processor.leftInStore(),
-        parse: (sourceName, body) => this.parseStored(sourceName, body),
+        parse: (sourceName, body) => this.reparse(sourceName, body),
       });
   }
 
@@ -132,12 +132,12 @@ export class WebhookIntake {
   }
 
   /** A delivery as stored (headers, raw body, arrival), parsed again; undefined if it does not parse. */
-  private parseStored(sourceName: string, body: unknown): ParsedDelivery | undefined {
+  private reparse(sourceName: string, body: unknown): ParsedDelivery | undefined {
     const source = this.sources.get(sourceName);
     const stored = body as StoredDeliveryBody;
     if (!source || typeof stored?.body !== "string") return undefined;
     try {
-      return parseDelivery(source, { headers: stored.headers, body: Buffer.from(stored.body, "utf8"), receivedAt: stored.receivedAt });
+      return parseStored(source, stored);
     } catch {
       return undefined;
     }
