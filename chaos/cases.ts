@@ -1,5 +1,5 @@
 import { openDb } from "../src/store/open.ts";
-import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../test/support/databases.ts";
+import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../test/support/scratch-databases.ts";
 import { duplicates, pgQuery, readyWithin, sleep, startReplica, startSharedSandbox, stop, Storm, unprocessed, until, type ChaosRow } from "./harness.ts";
 import { itemAt } from "../src/domain/indexed.ts";
 

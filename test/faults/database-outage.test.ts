@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../support/databases.ts";
+import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../support/scratch-databases.ts";
 import { eventually } from "../support/eventually.ts";
 import { freePort } from "../support/ports.ts";
 import { runNode, type Spawned } from "../support/process.ts";

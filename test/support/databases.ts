@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, inject } from "vitest";
 import type { Db } from "../../src/store/db.ts";
 import { clockOf } from "../../src/domain/clock.ts";
@@ -8,44 +6,12 @@ import { openDb } from "../../src/store/open.ts";
 import { openPostgresDb } from "../../src/store/pg-db.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 import { reusedDatabases } from "./reused-databases.ts";
+import { createScratchDatabase, dropScratchDatabase } from "./scratch-databases.ts";
 
 export interface TestDatabase {
   name: string;
   /** A fresh, migrated, empty database. */
   open(): Promise<Db>;
-}
-
-/** A database name beside `baseUrl`'s own: `<base>_<suffix>`. */
-export function scratchName(baseUrl: string, suffix: string): string {
-  const base = new URL(baseUrl).pathname.slice(1) || "aisre";
-  return `${base.replace(/[^a-z0-9_]/gi, "_").toLowerCase()}_${suffix}`;
-}
-
-/**
- * Creates an empty database (or a copy of `template`) beside TEST_DATABASE_URL's, named after it
- * (`<base>_t_<random>`), and returns its URL: tests never touch other databases on a shared server.
- */
-export async function createScratchDatabase(baseUrl: string, options: { template?: string } = {}): Promise<{ name: string; url: string }> {
-  const name = scratchName(baseUrl, `t_${randomBytes(5).toString("hex")}`);
-  await adminQuery(baseUrl, `CREATE DATABASE ${name}${options.template ? ` TEMPLATE ${options.template}` : ""}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { name, url: url.toString() };
-}
-
-/** Runs one statement on TEST_DATABASE_URL's own database (creating, altering, dropping scratch ones). */
-export async function adminQuery(baseUrl: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  try {
-    return (await admin.query(sql, params)).rows;
-  } finally {
-    await admin.end();
-  }
-}
-
-export async function dropScratchDatabase(baseUrl: string, name: string): Promise<void> {
-  await adminQuery(baseUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 
 /**

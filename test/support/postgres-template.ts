@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
 import { openDb } from "../../src/store/open.ts";
 import { templateKey } from "../../src/store/pglite-template.ts";
-import { adminQuery, dropScratchDatabase, scratchName } from "./databases.ts";
+import { adminQuery, dropScratchDatabase, scratchName } from "./scratch-databases.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
