@@ -90,7 +90,7 @@ function rssMiB(pid: number): number {
 
 interface AisreRun extends LoadResult {
   readyMs: number;
-  /** With AM_COMPARE_AFTER_WARM: from /readyz to a first delivery processed, before the load. */
+  /** Unless AM_COMPARE_AT_READY: from /readyz to a first delivery processed, before the load. */
   warmMs?: number;
   /** CPU seconds the product's process (all its threads) used during the load. */
   cpuDuringLoad: number;
@@ -101,6 +101,8 @@ interface AisreRun extends LoadResult {
   /** CPU seconds during the load by thread: the main thread, each worker thread (oldest first: the webhook door's comes first on PGlite), the rest. */
   threadsDuringLoad: Array<[string, number]>;
   processedDuringLoad: number;
+  /** Bursts the door told during the load (it spilled, processing waited). */
+  bursts: number;
   backlogAtEnd: number;
   drainSeconds: number;
   rssMiB: number;
@@ -137,16 +139,17 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
   const base = `http://127.0.0.1:${port}`;
   const metrics = async () => {
     const text = await fetch(`${base}/metrics`).then((r) => r.text());
-    return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", "") };
+    return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", ""), bursts: counter(text, "aisre_webhook_bursts_total", "") };
   };
   try {
     const readyMs = await waitFor(`${base}/readyz`, child, "aisre");
-    // AM_COMPARE_AFTER_WARM=1: the load starts once a first delivery is processed (the product has warmed
-    // after /readyz: the simulation's history, the first topology), so the run measures the door and
-    // processing in steady state rather than beside the warm-up (on a loaded 2-core machine that takes
-    // 10-30 s and most of the CPU).
+    // The load starts once a first delivery is processed (the product has warmed after /readyz: the
+    // simulation's history, the first topology, the Kubernetes and Jira clients loaded), so the run
+    // measures the door and processing of a running product, as a storm finds it, rather than beside
+    // the warm-up (on a loaded 2-core machine that takes 10-30 s and most of the main thread).
+    // AM_COMPARE_AT_READY=1: at /readyz instead.
     let warmMs: number | undefined;
-    if (process.env.AM_COMPARE_AFTER_WARM) {
+    if (!process.env.AM_COMPARE_AT_READY) {
       const t0 = performance.now();
       const first = await metrics();
       await fetch(`${base}/webhooks/alertmanager`, { method: "POST", headers: { "content-type": "application/json" }, body: aisreBody(`warm${Date.now()}`)(0) });
@@ -187,6 +190,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       mainCpuDuringLoad,
       threadsDuringLoad,
       processedDuringLoad: atEnd.processed - before.processed,
+      bursts: atEnd.bursts - before.bursts,
       backlogAtEnd: atEnd.accepted - atEnd.processed,
       drainSeconds: (performance.now() - t0) / 1000,
       rssMiB: rss,
@@ -254,10 +258,12 @@ export async function run(): Promise<Record<string, string | number>> {
   const bin = alertmanagerBinary();
   if (!bin) return { skipped: "Alertmanager not found: install it with `sudo apt-get install prometheus-alertmanager` (Debian/Ubuntu) and run again" };
   const out: Record<string, string | number> = { load: `${CLIENTS} concurrent keep-alive clients, ${SECONDS} s each, one alert per delivery; ${ROUNDS} round(s) of Alertmanager then aisre`, "machine load (1-min average) at start": readFileSync("/proc/loadavg", "utf8").split(" ")[0] ?? "?" };
-  const targets: Array<[string, string | undefined]> = [["PGlite (embedded default)", undefined]];
+  // AM_COMPARE_STORES=postgres (or pglite): one store only.
+  const stores = (process.env.AM_COMPARE_STORES ?? "pglite,postgres").split(",");
+  const targets: Array<[string, string | undefined]> = stores.includes("pglite") ? [["PGlite (embedded default)", undefined]] : [];
   const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (pgUrl) targets.push(["Postgres", pgUrl]);
-  else out.Postgres = "skipped: set TEST_DATABASE_URL or BENCH_DATABASE_URL";
+  if (pgUrl && stores.includes("postgres")) targets.push(["Postgres", pgUrl]);
+  else if (!pgUrl) out.Postgres = "skipped: set TEST_DATABASE_URL or BENCH_DATABASE_URL";
   const amRates: number[] = [];
   const rounds = new Map<string, Array<{ rate: number; ratio: number; p99: number }>>(targets.map(([label]) => [label, []]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -294,10 +300,11 @@ function details(out: Record<string, string | number>, label: string, r: AisreRu
   out[`last round: aisre ${label} CPU ms per acknowledged delivery by thread`] = r.threadsDuringLoad.map(([name, s]) => `${name} ${((1000 * s) / Math.max(1, r.ok)).toFixed(3)}`).join(", ");
   const rt = r.roundTrips;
   out[`last round: aisre ${label} store round trip during the load (GET /readyz every 250 ms) p50 / max ms`] = rt.length ? `${rt[Math.floor(rt.length / 2)]!.toFixed(1)} / ${rt.at(-1)!.toFixed(1)} (${rt.length})` : "n/a";
+  out[`last round: aisre ${label} bursts the door told during the load`] = r.bursts;
   out[`last round: aisre ${label} backlog at end of load`] = r.backlogAtEnd;
   out[`last round: aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
   out[`last round: aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;
   out[`last round: aisre ${label} start → /readyz ms`] = fmt(r.readyMs);
-  out[`last round: aisre ${label} load started`] = r.warmMs === undefined ? "at /readyz (set AM_COMPARE_AFTER_WARM=1 to start it once a first delivery is processed)" : `${fmt(r.warmMs)} ms after /readyz, once a first delivery was processed`;
+  out[`last round: aisre ${label} load started`] = r.warmMs === undefined ? "at /readyz (AM_COMPARE_AT_READY=1)" : `${fmt(r.warmMs)} ms after /readyz, once a first delivery was processed`;
   if (process.env.AM_COMPARE_CPU_PROF) cpuShares(process.env.AM_COMPARE_CPU_PROF).forEach((line, i) => (out[`last round: aisre ${label} CPU #${i + 1} (whole run incl. start)`] = line));
 }

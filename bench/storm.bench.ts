@@ -208,6 +208,8 @@ export async function run(): Promise<Record<string, string | number>> {
   out["refused / errors"] = `${load.failed} ${JSON.stringify(load.statuses)}`;
   out["processed during the storm /s"] = Math.round((atEnd.processed - before.processed) / load.seconds);
   out["backlog at the end of the storm"] = atEnd.accepted - atEnd.processed;
+  // A burst holds processing (see src/webhooks/burst.ts): at this rate there should be none.
+  out["bursts the door took the storm for (each held processing)"] = atEnd.bursts - before.bursts;
   out["backlog 60 s later"] = m.accepted - m.processed;
   out["webhook → root message p50 / p99 ms (target p99 < 1000)"] = `${Math.round(percentile(sorted, 50))} / ${Math.round(percentile(sorted, 99))} (${sorted.length} new incidents; ${missing} without a root message)`;
   const warm = warmLatencies.sort((a, b) => a - b);

@@ -94,7 +94,8 @@ export interface BenchedProduct {
   /** Starts, then stops and writes, a CPU profile of the product's main thread (see profile-hook.ts). */
   toggleProfile(): void;
   profileDir: string;
-  metrics(): Promise<{ accepted: number; processed: number }>;
+  /** Deliveries accepted and processed, and bursts the door absorbed (each held processing: see burst.ts). */
+  metrics(): Promise<{ accepted: number; processed: number; bursts: number }>;
   stop(): Promise<void>;
 }
 
@@ -147,7 +148,7 @@ export async function startProduct(env: Record<string, string> = {}): Promise<Be
     toggleProfile: () => child.kill("SIGUSR2"),
     async metrics() {
       const text = await fetch(`${url}/metrics`).then((r) => r.text());
-      return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", 'outcome="processed"') };
+      return { accepted: counter(text, "aisre_webhooks_received_total", 'outcome="accepted"'), processed: counter(text, "aisre_webhook_delivery_outcomes_total", 'outcome="processed"'), bursts: counter(text, "aisre_webhook_bursts_total", "") };
     },
     stop: () => stopChild(child, 30_000),
   };

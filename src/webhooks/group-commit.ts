@@ -77,6 +77,13 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
     }, ms);
   }
 
+  /** What gathered while a group was written goes next, once its answers are out: no timer (setTimeout's 1 ms at least). */
+  private flushNext(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    setImmediate(() => void this.flush());
+  }
+
   private async flush(): Promise<void> {
     if (this.writing || this.waiting.length === 0) return;
     this.writing = true;
@@ -85,7 +92,7 @@ export class DeliveryGroupCommit<R extends DeliveryRow = DeliveryRow> {
       await this.write(group);
     } finally {
       this.writing = false;
-      if (this.waiting.length > 0) this.flushSoon(0);
+      if (this.waiting.length > 0) this.flushNext();
     }
   }
 

@@ -118,6 +118,7 @@ export class WebhookIntake {
    */
   burst(on: boolean): void {
     this.o.logger.info(on ? "webhook burst: deliveries are made durable and answered, processing waits until it is over" : "webhook burst over: processing what it left, oldest first");
+    if (on) this.o.metrics?.webhookBursts.inc();
     this.journaled?.hold(on);
     // On Postgres the burst's deliveries were stored unleased: claimed before any handed over after it.
     if (!on && !this.journaled) this.processor.leftInStore();

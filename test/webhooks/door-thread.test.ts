@@ -150,8 +150,10 @@ describe("the webhook door's thread", () => {
    */
   async function burstDoor(o: Pick<Parameters<typeof testIntake>[0], "store" | "journal" | "databaseUrl">) {
     const events: string[] = [];
+    const metrics = createAppMetrics();
     const intake = testIntake({
       ...o,
+      metrics,
       burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
       handlers: {
         async ingest(d) {
@@ -197,7 +199,7 @@ describe("the webhook door's thread", () => {
     door.health(true);
     door.open(intake.doorOpening()!);
     const post = (id: string) => fetch(`http://127.0.0.1:${door.port}/webhooks/generic`, { method: "POST", headers: headers(id), body: body(id) });
-    return { intake, door, upstream, events, handed, spilledIds, counted, post, stop };
+    return { intake, door, upstream, events, handed, spilledIds, counted, metrics, post, stop };
   }
 
   /** A database of the test's own on TEST_DATABASE_URL, and its URL (for the door thread's connections). */
@@ -351,7 +353,7 @@ describe("the webhook door's thread", () => {
       () => rmSync(dir, { recursive: true, force: true }),
       () => db.close(),
     );
-    const { intake, door, events, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
+    const { intake, door, events, metrics, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     // One delivery every 150 ms (under the 10/s of a burst), while the intake's clock — the
     // simulation's, in the sandbox — does not move: its offset falls as the system's time goes on.
     const t0 = Date.now();
@@ -362,6 +364,7 @@ describe("the webhook door's thread", () => {
     }
     await eventually(async () => (events.filter((e) => e.startsWith("processed t-")).length === 8 ? true : undefined), "the trickle processed");
     expect(events.filter((e) => e === "burst" || e === "calm")).toEqual([]);
+    expect(metrics.webhookBursts.get()).toBe(0);
     await door.quiesce();
     await intake.stop();
     await stop();
@@ -375,7 +378,7 @@ describe("the webhook door's thread", () => {
       () => db.close(),
     );
     // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
-    const { intake, door, events, spilledIds, counted, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
+    const { intake, door, events, spilledIds, counted, metrics, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
     for (const id of ids) expect((await post(id)).status).toBe(202);
     await eventually(async () => (events.includes("calm") ? true : undefined), "the end of the burst");
@@ -386,6 +389,8 @@ describe("the webhook door's thread", () => {
     await intake.drain();
 
     expect(events).toContain("burst");
+    // Counted for the operator (aisre_webhook_bursts_total): once per burst the main thread heard of.
+    expect(metrics.webhookBursts.get()).toBe(events.filter((e) => e === "burst").length);
     expect(spilledIds.has("b-00")).toBe(false); // the first came before the burst: handed over
     // Most of the burst was spilled, and none of it was processed before the burst ended.
     expect(spilledIds.size).toBeGreaterThanOrEqual(20);
