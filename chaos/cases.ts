@@ -1,6 +1,6 @@
 import { openDb } from "../src/store/open.ts";
 import { adminQuery, createScratchDatabase, dropScratchDatabase } from "../test/support/scratch-databases.ts";
-import { duplicates, pgQuery, readyWithin, sleep, startReplica, startSharedSandbox, stop, Storm, unprocessed, until, type ChaosRow } from "./harness.ts";
+import { duplicates, readyWithin, sleep, startReplica, startSharedSandbox, stop, Storm, unprocessed, until, type ChaosRow } from "./harness.ts";
 import { itemAt } from "../src/domain/indexed.ts";
 
 /** How long and how hard each case pushes: the full run uses the issue's figures, CI shorter ones. */
@@ -75,7 +75,7 @@ export async function killMidStorm(kind: "pglite" | "postgres", scale: Scale, ad
     let incidents: number;
     let drainSeconds: number;
     if (db) {
-      const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+      const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
       drainSeconds = await settle(q, storm.accepted, 120_000);
       lost = await unprocessed(q, storm.accepted);
       incidents = await countIncidents((s) => q(s));
@@ -136,7 +136,7 @@ export async function databaseRefuses(scale: Scale, admin: Admin): Promise<Chaos
     await adminQuery(admin, `ALTER DATABASE ${db.name} WITH ALLOW_CONNECTIONS true`);
     const readySeconds = await readyWithin(replica.url, 60_000);
     await running;
-    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
     await settle(q, storm.accepted, 120_000);
     const lost = await unprocessed(q, storm.accepted);
     const dup = await duplicates(sandbox, await countIncidents((s) => q(s)));
@@ -160,7 +160,7 @@ export async function slackOutage(mode: "5xx" | "429" | "drop-response" | "timeo
     const faultEnds = Date.now() + scale.slackOutageSeconds * 1000;
     const storm = new Storm(`slack-${mode}`);
     await storm.run(() => [replica.url], scale.perSecond, Math.min(scale.stormSeconds, scale.slackOutageSeconds));
-    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
     await sleep(Math.max(0, faultEnds - Date.now()));
     const recovered = Date.now();
     const backlog = await q("SELECT method, channel, count(*)::int AS n FROM outbox WHERE sent_at IS NULL GROUP BY 1, 2 ORDER BY 3 DESC");
@@ -198,7 +198,7 @@ export async function threeReplicasOneKilled(scale: Scale, admin: Admin): Promis
     alive.delete(itemAt(replicas, 0).url);
     const killedAt = Date.now();
     await running;
-    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
     await until(async () => ((await unprocessed(q, storm.accepted)) === 0 ? true : undefined), "the dead replica's deliveries taken over", 120_000).catch(() => undefined);
     const recoverSeconds = (Date.now() - killedAt) / 1000;
     await settle(q, storm.accepted, 60_000);
@@ -221,7 +221,7 @@ export async function restartUnderBacklog(scale: Scale, admin: Admin): Promise<C
     const first = await startReplica({ sandboxUrl: sandbox.url, databaseUrl: db.url });
     await stop(first);
     const tag = `backlog-${Date.now().toString(36)}`;
-    await pgQuery(
+    await adminQuery(
       db.url,
       `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
        SELECT 'generic', $1 || '-' || i, jsonb_build_object('headers', jsonb_build_object('content-type', 'application/json'),
@@ -234,7 +234,7 @@ export async function restartUnderBacklog(scale: Scale, admin: Admin): Promise<C
     const accepted = new Set(Array.from({ length: scale.backlog }, (_, i) => `${tag}-${i}`));
     const startedAt = Date.now();
     const replica = await startReplica({ ...first.spec });
-    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
     await until(async () => ((await unprocessed(q, accepted)) === 0 ? true : undefined), "the backlog processed", 600_000).catch(() => undefined);
     const recoverSeconds = (Date.now() - startedAt) / 1000;
     await settle(q, accepted, 60_000);
@@ -337,7 +337,7 @@ export async function cardStorm(scale: Scale, admin: Admin): Promise<ChaosRow> {
     const started = Date.now();
     await storm.run(() => [replica.url], Math.min(scale.perSecond, 12), scale.stormSeconds);
     const stormEnded = Date.now();
-    const q = (sql: string, p: unknown[] = []) => pgQuery(db.url, sql, p);
+    const q = (sql: string, p: unknown[] = []) => adminQuery(db.url, sql, p);
     // The root cards first (their edits go before the digests' when the budget is short), then the rest.
     await until(async () => ((await cardsShown(sandbox)).alerts >= storm.accepted.size ? true : undefined), "every card at its latest state", 300_000).catch(() => undefined);
     const recoverSeconds = (Date.now() - stormEnded) / 1000;

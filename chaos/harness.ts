@@ -3,7 +3,6 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { freePort } from "../src/http/free-port.ts";
 import { itemAt } from "../src/domain/indexed.ts";
 
@@ -179,16 +178,6 @@ export async function unprocessed(query: (sql: string, params: unknown[]) => Pro
   if (accepted.size === 0) return 0;
   const rows = await query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE source = 'generic' AND delivery_id = ANY($1::text[]) AND processed_at IS NOT NULL", [[...accepted]]);
   return accepted.size - Number(itemAt(rows, 0).n);
-}
-
-export async function pgQuery(url: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
 }
 
 /** Duplicates visible in the shared sandbox: Slack posts (by outbox id, and roots per incident), Jira issues, pages. */
