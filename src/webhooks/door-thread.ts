@@ -74,6 +74,8 @@ let room: { promise: Promise<void>; resolve(): void } | undefined;
  * simulation's steps, and a steady 200 deliveries/s piled into one window and made a burst.
  */
 let gauge = new BurstGauge();
+/** In a burst, the counts the main thread is told of go at most this late, together (see Handover.linger). */
+const BURST_COUNTS_LINGER_MS = 25;
 /** Spilling: in a burst, and room in the spill journal. */
 let bursting = false;
 let calmTimer: NodeJS.Timeout | undefined;
@@ -142,6 +144,7 @@ function spillNow(d: Door): boolean {
   const room = (max: number) => !d.spill || spilled < max;
   if (hot && !bursting && room(d.burst.maxSpilled / 2)) {
     bursting = true;
+    handover.linger(BURST_COUNTS_LINGER_MS);
     post({ t: "burst", on: true });
     watchCalm(d);
   }
@@ -182,6 +185,7 @@ function endBurst(d: Door): Promise<void> {
       if (files.length > 0) post({ t: "spilled", files });
       post({ t: "burst", on: false });
       bursting = false;
+      handover.linger(0);
       ending = undefined;
     }
   })();
@@ -241,10 +245,11 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   }
   recent?.add(key);
   if (spill) {
-    // Left in the spill journal: counted, answered; the main thread reads it back after the burst.
+    // Left in the spill journal: counted (with the burst's other counts, see Handover.linger),
+    // answered; the main thread reads it back after the burst.
     spilled++;
     handover.count(source.name, "accepted");
-    return handover.answer(() => reply(res, accepted(parsed)));
+    return reply(res, accepted(parsed));
   }
   unsettled++;
   // Handed over before the answer (with the others of its group): the main thread hears of every delivery this door acknowledged.

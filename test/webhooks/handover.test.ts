@@ -66,6 +66,38 @@ describe("the door thread's handover to the main thread", () => {
     expect(batches).toHaveLength(2);
   });
 
+  it("while it lingers (a burst), posts counts alone at most that late, together; an answer still posts what is gathered at once", async () => {
+    const batches: Array<HandoverBatch<string>> = [];
+    const h = new Handover<string>((b) => batches.push(b));
+    h.linger(30);
+    h.count("", "http");
+    await turn();
+    h.count("generic", "accepted");
+    await turn();
+    // Not by the next check phase, as outside a burst.
+    expect(batches).toEqual([]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(batches).toEqual([
+      {
+        entries: [],
+        counts: [
+          ["", "http", 1],
+          ["generic", "accepted", 1],
+        ],
+      },
+    ]);
+    h.count("generic", "duplicate");
+    h.answer(() => undefined);
+    await Promise.resolve();
+    expect(batches).toHaveLength(2);
+    // Lingering ends: the next count alone goes by the next check phase again (once the pending wait is over).
+    h.linger(0);
+    await new Promise((r) => setTimeout(r, 40));
+    h.count("", "http");
+    await turn();
+    expect(batches).toHaveLength(3);
+  });
+
   it("answers `posted: false` when the message could not be posted", async () => {
     const h = new Handover<string>(() => {
       throw new Error("port closed");
