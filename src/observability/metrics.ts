@@ -1,5 +1,3 @@
-import { BURST } from "../webhooks/burst.ts";
-
 /**
  * The bot's own counters and histograms, exposed at /metrics in the Prometheus text format.
  * Small on purpose: labels are fixed per series at first use.
@@ -148,7 +146,7 @@ export function createAppMetrics(registry = new MetricsRegistry()) {
     slackCalls: registry.counter("aisre_slack_calls_total", "Slack Web API calls by method and outcome."),
     incidentsOpened: registry.counter("aisre_incidents_opened_total", "Incidents opened, by origin."),
     errors: registry.counter("aisre_errors_total", "Errors by code."),
-    webhookBursts: registry.counter("aisre_webhook_bursts_total", `Bursts the webhook door absorbed (over ${BURST.perSecond} deliveries a second): processing waited while each lasted, then took what it left.`),
+    webhookBursts: registry.counter("aisre_webhook_bursts_total", "Bursts the webhook door absorbed (deliveries faster than processing follows): processing waited while each lasted, then took what it left."),
     webhookDeliveryOutcomes: registry.counter("aisre_webhook_delivery_outcomes_total", "Stored webhook deliveries by processing outcome (processed, retried, parked)."),
     webhookDeliveriesPending: registry.gauge("aisre_webhook_deliveries_pending", "Stored webhook deliveries not yet processed."),
     webhookDeliveriesParked: registry.gauge("aisre_webhook_deliveries_parked", "Webhook deliveries parked after repeated failures (see `aisre deliveries list`)."),
