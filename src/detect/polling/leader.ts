@@ -3,6 +3,14 @@ import { silentLogger, type Logger } from "../../log.ts";
 import type { Db } from "../../store/db.ts";
 import { lockHolder, LOCKS } from "../../store/locks.ts";
 
+/**
+ * Election checks a replica sits out after losing the lead without stepping down (its lock
+ * connection was cut). The others try first: otherwise the replica that just lost it, checking on
+ * the same tick, could take it straight back, and a replica whose database connection is cut
+ * (a partition, a restarting pooler) would keep the lead flapping on itself.
+ */
+const LOST_LEAD_BACKOFF_CHECKS = 3;
+
 /** Advisory lock key of the SLI poller (other keys: src/store/migrate.ts, outbox, correlation, …). */
 export const POLL_LEADER_LOCK = LOCKS.pollLeader;
 
@@ -30,6 +38,8 @@ export class AdvisoryLockLeader implements RunCoordinator {
   private holderPid?: number;
   private pending?: Promise<boolean>;
   private closed = false;
+  /** Checks left before this replica, having lost the lead, tries to take it again (see LOST_LEAD_BACKOFF_CHECKS). */
+  private backoff = 0;
 
   /** What the lead is for, in log lines (default: the SLI poller). */
   private readonly role: string;
@@ -68,6 +78,12 @@ export class AdvisoryLockLeader implements RunCoordinator {
       this.logger.warn({ key: this.key }, `${this.role} leadership lost (lock connection gone); stepping down`);
       this.onLost?.();
       await this.drop(true);
+      this.backoff = LOST_LEAD_BACKOFF_CHECKS;
+      return false;
+    }
+    if (this.backoff > 0) {
+      this.backoff--;
+      return false;
     }
     const claims = claimsOf(this.db);
     const other = claims.get(this.key);

@@ -96,6 +96,37 @@ describe("poll leader (advisory lock)", () => {
   }, 30_000);
 
   const url = process.env.TEST_DATABASE_URL;
+  it.skipIf(!url)("Postgres: a leader whose lock connection was cut does not take the lead straight back; the others try first", async () => {
+    const first = await freshPostgres(url!);
+    const { current_database } = itemAt(await first.query<{ current_database: string }>("SELECT current_database()"), 0);
+    const u = new URL(url!);
+    u.pathname = `/${current_database}`;
+    const second = await openPostgresDb(u.toString());
+    cleanup.push(
+      () => first.close(),
+      () => second.close(),
+    );
+    const lost: number[] = [];
+    const a = new AdvisoryLockLeader({ db: first, onLost: () => lost.push(1) });
+    const b = new AdvisoryLockLeader({ db: second });
+    cleanup.push(
+      () => a.resign(),
+      () => b.resign(),
+    );
+    expect(await a.ensure()).toBe(true);
+    expect(await b.ensure()).toBe(false);
+    const holder = await lockHolder(second, LOCKS.pollLeader);
+    defined(holder, "holder");
+    await second.query("SELECT pg_terminate_backend($1)", [holder]);
+    await eventually(async () => ((await lockHolder(second, LOCKS.pollLeader)) === undefined ? true : undefined), "the lock freed", 10_000);
+    // The old leader checks first (the same election tick): it steps down and leaves the lock free.
+    expect(await a.ensure()).toBe(false);
+    expect(lost).toHaveLength(1);
+    expect(await lockHolder(second, LOCKS.pollLeader)).toBeUndefined();
+    expect(await b.ensure()).toBe(true);
+    expect(await a.ensure()).toBe(false);
+  });
+
   it.skipIf(!url)(
     "Postgres: two replicas; the leader's connection dies, the other takes over and the old one steps down",
     async () => {
