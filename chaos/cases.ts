@@ -267,6 +267,13 @@ async function cardsShown(sandbox: { url: string; botToken: string }): Promise<{
   return { cards, alerts };
 }
 
+/** The renders still wanted, the calls not sent, and the replica's last words (a case that did not recover says why). */
+async function whyNotRendered(url: string, output: string): Promise<string> {
+  const renders = await adminQuery(url, "SELECT part, wanted, rendered, lease_owner, lease_until, not_before, rendered_at FROM incident_renders").catch((e: unknown) => String(e));
+  const outbox = await adminQuery(url, "SELECT id, method, error, attempts, not_before, dedupe_key FROM outbox WHERE sent_at IS NULL").catch((e: unknown) => String(e));
+  return `\nrenders: ${JSON.stringify(renders)}\nunsent: ${JSON.stringify(outbox)}\nreplica:\n${output.slice(-3000)}`;
+}
+
 /**
  * kill -9 between the commit and the render: a replica whose housekeeping never comes round
  * (AISRE_HOUSEKEEPING_MS of an hour) takes a storm, commits every alert (root cards posted with
@@ -290,10 +297,12 @@ export async function renderAfterKill(scale: Scale, admin?: Admin): Promise<Chao
     await replica.exited;
     const next = await startReplica({ ...replica.spec, env: {} });
     const readyAt = Date.now();
-    await until(async () => ((await cardsShown(sandbox)).alerts >= storm.accepted.size ? true : undefined), "the cards caught up", 60_000).catch(() => undefined);
+    await until(async () => ((await cardsShown(sandbox)).alerts >= storm.accepted.size ? true : undefined), "the cards caught up", 120_000).catch(() => undefined);
     const recoverSeconds = (Date.now() - readyAt) / 1000;
     const after = await cardsShown(sandbox);
     const dup = await duplicates(sandbox, after.cards);
+    // When the cards did not catch up, what the store still wanted and the replica said: why.
+    const stuck = after.alerts < storm.accepted.size && db ? await whyNotRendered(db.url, next.output()) : "";
     await stop(next);
     return {
       fault: `kill -9 between commit and render (${kind})`,
@@ -302,7 +311,7 @@ export async function renderAfterKill(scale: Scale, admin?: Admin): Promise<Chao
       lost: Math.max(0, storm.accepted.size - after.alerts),
       duplicated: dup.slack + dup.jira + dup.pages,
       recoverSeconds,
-      recovery: `${after.cards} cards count ${after.alerts} alerts after the restart (${before.alerts} before the kill); seconds from ready`,
+      recovery: `${after.cards} cards count ${after.alerts} alerts after the restart (${before.alerts} before the kill); seconds from ready${stuck}`,
     };
   } finally {
     await stop(sandbox);

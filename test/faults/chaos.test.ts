@@ -19,8 +19,8 @@ describe.skipIf(!admin)("chaos (short cases)", () => {
     expect(row.accepted).toBeGreaterThan(1);
     // Before the kill the cards counted only the alerts they were posted with; after it, every one.
     const [, after, before] = /count (\d+) alerts after the restart \((\d+) before the kill\)/.exec(row.recovery) ?? [];
-    expect(Number(before)).toBeLessThan(Number(after));
-    expect(Number(after)).toBe(row.accepted);
+    expect(Number(before), row.recovery).toBeLessThan(Number(after));
+    expect(Number(after), row.recovery).toBe(row.accepted);
     expect(row).toMatchObject({ lost: 0, duplicated: 0 });
   });
 
