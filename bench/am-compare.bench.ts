@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
@@ -58,6 +58,36 @@ async function waitFor(url: string, child: ChildProcess, what: string, ms = 600_
   }
 }
 
+/** Busy and total CPU time of the machine (every core), from os.cpus(). */
+function machineTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times.user + c.times.nice + c.times.sys + c.times.irq + c.times.idle;
+    total += t;
+    busy += t - c.times.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * Waits until the machine is quiet: under a quarter of its CPU busy in each of two seconds in a row
+ * (at most `maxMs`); returns how long that took. A product just started is still warming (runbooks
+ * indexed, the first polls and topology; the warm-up delivery's incident has its context gathered and
+ * diagnosed, which its sandbox answers), which a storm would not find.
+ */
+async function machineQuiet(maxMs: number): Promise<number> {
+  const t0 = performance.now();
+  let quiet = 0;
+  while (quiet < 2 && performance.now() - t0 < maxMs) {
+    const a = machineTimes();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTimes();
+    quiet = (b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.25 ? quiet + 1 : 0;
+  }
+  return performance.now() - t0;
+}
+
 const stop = (child: ChildProcess): Promise<void> => stopChild(child, 20_000);
 
 async function runAlertmanager(bin: string): Promise<LoadResult> {
@@ -92,6 +122,8 @@ interface AisreRun extends LoadResult {
   readyMs: number;
   /** Unless AM_COMPARE_AT_READY: from /readyz to a first delivery processed, before the load. */
   warmMs?: number;
+  /** Of warmMs: from the first delivery processed until the machine was quiet (machineQuiet). */
+  quietMs?: number;
   /** CPU seconds the product's process (all its threads) used during the load. */
   cpuDuringLoad: number;
   /** Of those, its main thread's (the HTTP door, and processing unless it runs elsewhere). */
@@ -149,6 +181,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
     // the warm-up (on a loaded 2-core machine that takes 10-30 s and most of the main thread).
     // AM_COMPARE_AT_READY=1: at /readyz instead.
     let warmMs: number | undefined;
+    let quietMs: number | undefined;
     if (!process.env.AM_COMPARE_AT_READY) {
       const t0 = performance.now();
       const first = await metrics();
@@ -157,6 +190,9 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
         if (performance.now() - t0 > 300_000) throw new Error("no delivery processed within 300 s of /readyz");
         await new Promise((r) => setTimeout(r, 250));
       }
+      // …and once the machine is quiet again (the runbooks indexed, the first polls and topology
+      // made: the sandbox answers those too), at most 60 s.
+      quietMs = await machineQuiet(60_000);
       warmMs = performance.now() - t0;
     }
     const before = await metrics();
@@ -186,6 +222,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       roundTrips,
       readyMs,
       warmMs,
+      quietMs,
       cpuDuringLoad,
       mainCpuDuringLoad,
       threadsDuringLoad,
@@ -305,6 +342,6 @@ function details(out: Record<string, string | number>, label: string, r: AisreRu
   out[`last round: aisre ${label} seconds to drain the backlog`] = r.drainSeconds.toFixed(1);
   out[`last round: aisre ${label} RSS MB after the load (product; sandbox process)`] = `${r.rssMiB}; ${r.sandboxRssMiB}`;
   out[`last round: aisre ${label} start → /readyz ms`] = fmt(r.readyMs);
-  out[`last round: aisre ${label} load started`] = r.warmMs === undefined ? "at /readyz (AM_COMPARE_AT_READY=1)" : `${fmt(r.warmMs)} ms after /readyz, once a first delivery was processed`;
+  out[`last round: aisre ${label} load started`] = r.warmMs === undefined ? "at /readyz (AM_COMPARE_AT_READY=1)" : `${fmt(r.warmMs)} ms after /readyz, once a first delivery was processed and the machine quiet (${fmt(r.quietMs ?? Number.NaN)} ms of that)`;
   if (process.env.AM_COMPARE_CPU_PROF) cpuShares(process.env.AM_COMPARE_CPU_PROF).forEach((line, i) => (out[`last round: aisre ${label} CPU #${i + 1} (whole run incl. start)`] = line));
 }
