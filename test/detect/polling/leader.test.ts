@@ -96,16 +96,22 @@ describe("poll leader (advisory lock)", () => {
   }, 30_000);
 
   const url = process.env.TEST_DATABASE_URL;
-  it.skipIf(!url)("Postgres: a leader whose lock connection was cut does not take the lead straight back; the others try first", async () => {
-    const first = await freshPostgres(url!);
+  /** Two replicas' connection pools on one fresh Postgres database (closed after the test). */
+  async function twoPools(admin: string): Promise<[Db, Db]> {
+    const first = await freshPostgres(admin);
     const { current_database } = itemAt(await first.query<{ current_database: string }>("SELECT current_database()"), 0);
-    const u = new URL(url!);
+    const u = new URL(admin);
     u.pathname = `/${current_database}`;
     const second = await openPostgresDb(u.toString());
     cleanup.push(
       () => first.close(),
       () => second.close(),
     );
+    return [first, second];
+  }
+
+  it.skipIf(!url)("Postgres: a leader whose lock connection was cut does not take the lead straight back; the others try first", async () => {
+    const [first, second] = await twoPools(url!);
     const lost: number[] = [];
     const a = new AdvisoryLockLeader({ db: first, onLost: () => lost.push(1) });
     const b = new AdvisoryLockLeader({ db: second });
@@ -130,15 +136,7 @@ describe("poll leader (advisory lock)", () => {
   it.skipIf(!url)(
     "Postgres: two replicas; the leader's connection dies, the other takes over and the old one steps down",
     async () => {
-      const first = await freshPostgres(url!);
-      const { current_database } = itemAt(await first.query<{ current_database: string }>("SELECT current_database()"), 0);
-      const u = new URL(url!);
-      u.pathname = `/${current_database}`;
-      const second = await openPostgresDb(u.toString());
-      cleanup.push(
-        () => first.close(),
-        () => second.close(),
-      );
+      const [first, second] = await twoPools(url!);
       const a = replica(first);
       const b = replica(second);
       cleanup.push(
