@@ -5,11 +5,13 @@ import { lockHolder, LOCKS } from "../../store/locks.ts";
 
 /**
  * Election checks a replica sits out after losing the lead without stepping down (its lock
- * connection was cut). The others try first: otherwise the replica that just lost it, checking on
- * the same tick, could take it straight back, and a replica whose database connection is cut
- * (a partition, a restarting pooler) would keep the lead flapping on itself.
+ * connection was cut), besides the one that found the loss. The others try first, on that tick and
+ * the next: otherwise the replica that just lost it, checking on the same tick, could take it straight
+ * back, and a replica whose database connection is cut (a partition, a restarting pooler) would keep
+ * the lead flapping on itself. One: a replica alone is without a leader for one tick more (the SLI
+ * poller's election runs every 15 s; its first poll after taking over backfills what it missed).
  */
-const LOST_LEAD_BACKOFF_CHECKS = 3;
+const LOST_LEAD_BACKOFF_CHECKS = 1;
 
 /** Advisory lock key of the SLI poller (other keys: src/store/migrate.ts, outbox, correlation, …). */
 export const POLL_LEADER_LOCK = LOCKS.pollLeader;
