@@ -25,7 +25,8 @@ const SECONDS = Number(process.env.AM_COMPARE_SECONDS ?? 10);
  * machine quiet) before the measured load, which opens its own incidents, as a new storm would.
  */
 const WARM_SECONDS = Number(process.env.AM_COMPARE_WARM_SECONDS ?? 2);
-const SERVICES = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`);
+/** The alerts' services: ten, `<prefix>-0` … `<prefix>-9`, in turn. */
+const SERVICE_COUNT = 10;
 
 function alertmanagerBinary(): string | undefined {
   for (const p of ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager", "/usr/local/bin/alertmanager"]) if (existsSync(p)) return p;
@@ -34,8 +35,7 @@ function alertmanagerBinary(): string | undefined {
 }
 
 function oneAlert(i: number, run: string, prefix: string) {
-  const services = SERVICES(prefix);
-  const service = services[i % services.length];
+  const service = `${prefix}-${i % SERVICE_COUNT}`;
   return {
     labels: { alertname: `StormAlert${i % 4}`, service, instance: `${service}-${run}-${i}`, severity: i % 7 === 0 ? "critical" : "warning" },
     annotations: { summary: `${service} symptom ${i}` },
@@ -102,6 +102,12 @@ async function machineQuiet(maxMs: number): Promise<number> {
     quiet = (b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.25 ? quiet + 1 : 0;
   }
   return performance.now() - t0;
+}
+
+/** Waits (at most `maxMs`) until every delivery accepted since `since` is processed. */
+async function drained(metrics: () => Promise<{ accepted: number; processed: number }>, since: { accepted: number; processed: number }, maxMs: number): Promise<void> {
+  const t0 = performance.now();
+  for (let m = await metrics(); m.accepted - since.accepted > m.processed - since.processed && performance.now() - t0 < maxMs; m = await metrics()) await new Promise((r) => setTimeout(r, 250));
 }
 
 const stop = (child: ChildProcess): Promise<void> => stopChild(child, 20_000);
@@ -214,11 +220,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
       if (WARM_SECONDS > 0) {
         const warm = await closedLoop(`${base}/webhooks/alertmanager`, aisreBody(`aiwarm${Date.now()}`, "warm-svc"), { clients: CLIENTS, seconds: WARM_SECONDS });
         warmed = warm.ok;
-        let m = await metrics();
-        while (m.accepted > m.processed && performance.now() - t0 < 300_000) {
-          await new Promise((r) => setTimeout(r, 250));
-          m = await metrics();
-        }
+        await drained(metrics, { accepted: 0, processed: 0 }, 300_000 - (performance.now() - t0));
       }
       // …and once the machine is quiet again (the runbooks indexed, the first polls and topology
       // made, the warm-up's incidents diagnosed: the sandbox answers those too), at most 60 s.
@@ -241,11 +243,7 @@ async function runAisre(databaseUrl?: string): Promise<AisreRun> {
     const rss = rssMiB(child.pid!);
     const sandboxRss = childrenOf(child.pid!).map(rssMiB);
     const t0 = performance.now();
-    let m = atEnd;
-    while (m.accepted - before.accepted > m.processed - before.processed && performance.now() - t0 < 120_000) {
-      await new Promise((r) => setTimeout(r, 250));
-      m = await metrics();
-    }
+    await drained(metrics, before, 120_000);
     await stop(child); // writes the CPU profile when asked for one
     return {
       ...load,
