@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "../src/http/free-port.ts";
 import { cpuShares } from "./support/cpu-profile.ts";
 import { PRODUCT_ENV, PRODUCT_NODE_FLAGS } from "../handlers/node-flags.ts";
-import { childrenOf, cpuSeconds, mainThreadCpuSeconds, stopChild, threadCpuSeconds } from "./support/product.ts";
+import { childrenOf, cpuSeconds, drained, mainThreadCpuSeconds, stopChild, threadCpuSeconds } from "./support/product.ts";
 import { closedLoop, type LoadResult } from "./support/load.ts";
 import { createScratchDatabase, dropScratchDatabase } from "../test/support/scratch-databases.ts";
 
@@ -102,12 +102,6 @@ async function machineQuiet(maxMs: number): Promise<number> {
     quiet = (b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.25 ? quiet + 1 : 0;
   }
   return performance.now() - t0;
-}
-
-/** Waits (at most `maxMs`) until every delivery accepted since `since` is processed. */
-async function drained(metrics: () => Promise<{ accepted: number; processed: number }>, since: { accepted: number; processed: number }, maxMs: number): Promise<void> {
-  const t0 = performance.now();
-  for (let m = await metrics(); m.accepted - since.accepted > m.processed - since.processed && performance.now() - t0 < maxMs; m = await metrics()) await new Promise((r) => setTimeout(r, 250));
 }
 
 const stop = (child: ChildProcess): Promise<void> => stopChild(child, 20_000);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { topFrames } from "./support/cpu-profile.ts";
 import { openLoop } from "./support/load.ts";
-import { cpuSeconds, rssMiB, startProduct, threadCpuSeconds } from "./support/product.ts";
+import { cpuSeconds, drained, rssMiB, startProduct, threadCpuSeconds } from "./support/product.ts";
 import { delivery } from "./support/storm-alerts.ts";
 
 export const name = "storm: the product (sandbox mode, PGlite) under 200 single-alert deliveries/s — RSS over time, webhook → root message, where the ingest path's CPU goes";
@@ -169,12 +169,7 @@ export async function run(): Promise<Record<string, string | number>> {
   const cpuUsed = cpuSeconds(pid) - cpuBefore;
   const atEnd = await product.metrics();
   // Let the last probes' root messages arrive, and the backlog drain.
-  const drainStart = performance.now();
-  let m = atEnd;
-  while (performance.now() - drainStart < 60_000 && m.accepted - before.accepted > m.processed - before.processed) {
-    await new Promise((r) => setTimeout(r, 500));
-    m = await product.metrics();
-  }
+  const m = await drained(() => product.metrics(), before, 60_000, 500);
   // The product's CPU per delivery, from the storm's first delivery until its backlog drained: what
   // processing costs, far less sensitive to a busy machine than rates and latencies are.
   const cpuDrained = cpuSeconds(pid) - cpuBefore;

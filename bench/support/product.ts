@@ -84,6 +84,20 @@ export function counter(text: string, metric: string, match: string): number {
   return sum;
 }
 
+/**
+ * Waits (at most `maxMs`, asking every `everyMs`) until every delivery accepted since `since` is
+ * processed; returns the last counts it read.
+ */
+export async function drained<M extends { accepted: number; processed: number }>(metrics: () => Promise<M>, since: { accepted: number; processed: number }, maxMs: number, everyMs = 250): Promise<M> {
+  const t0 = performance.now();
+  let m = await metrics();
+  while (m.accepted - since.accepted > m.processed - since.processed && performance.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    m = await metrics();
+  }
+  return m;
+}
+
 export interface BenchedProduct {
   url: string;
   sandboxUrl: string;

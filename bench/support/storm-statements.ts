@@ -8,7 +8,7 @@ import { silentLogger } from "../../src/log.ts";
 import { REFERENCE_START } from "../../src/sandbox/sim/reference-start.ts";
 import type { Db } from "../../src/store/db.ts";
 import { openServiceDb } from "../../src/store/open.ts";
-import { counter, threadCpuSeconds } from "./product.ts";
+import { counter, drained, threadCpuSeconds } from "./product.ts";
 import { delivery } from "./storm-alerts.ts";
 import { observedDb } from "../../test/support/observed-db.ts";
 
@@ -137,12 +137,7 @@ async function main(): Promise<void> {
     }
     await Promise.all(pending);
     agent.destroy();
-    let m = await metrics();
-    const deadline = performance.now() + 120_000;
-    while (m.processed - before.processed < m.accepted - before.accepted && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      m = await metrics();
-    }
+    const m = await drained(metrics, before, 120_000);
     const drainedS = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 3000));
     on.counting = false;
