@@ -3,12 +3,6 @@ import type { Answer } from "../src/assistant/types.ts";
 import { fit, fitSection, SLACK_LIMITS } from "./limits.ts";
 import { escapeMrkdwn as esc } from "./mrkdwn.ts";
 
-/** The placeholder posted at once, edited into the answer (Slack wants an ack within 3 s). */
-export function placeholderMessage(): { text: string; blocks: KnownBlock[] } {
-  const text = ":hourglass_flowing_sand: Looking into it…";
-  return { text, blocks: [{ type: "context", elements: [{ type: "mrkdwn", text }] }] };
-}
-
 /** Splits mrkdwn into section-sized pieces at line breaks. */
 export function sectionsOf(text: string, max: number = SLACK_LIMITS.sectionText): string[] {
   const out: string[] = [];

@@ -1,9 +1,11 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
-import { answerMessage, placeholderMessage } from "../../blocks/answer.ts";
+import { answerMessage } from "../../blocks/answer.ts";
 import { withFeedback } from "../../blocks/feedback.ts";
 import { answerBlocks } from "../../blocks/mention-reply.ts";
 import type { Services } from "../../src/app/services.ts";
+import { loadingMessages, workingStatus } from "../../src/assistant/assistant-surface.ts";
+import { parseQuestion } from "../../src/assistant/intents.ts";
 import type { ChartImage } from "../../src/assistant/metric-chart.ts";
 import { escapeMrkdwn } from "../../blocks/mrkdwn.ts";
 import { reportListenerError } from "../middleware/errors.ts";
@@ -29,10 +31,18 @@ export async function uploadChart(client: WebClient, channel: string, threadTs: 
 /** Event ids this process handled: the fallback while the shared store cannot be asked. */
 const SEEN_MAX = 2000;
 
+/** "aisre is …" under the thread while it answers: what it reads for this question, and the steps after. */
+async function setWorking(client: WebClient, services: Services, channel: string, threadTs: string, text: string): Promise<void> {
+  const known = await services.assistant?.knownServices().catch(() => []);
+  const q = parseQuestion(text, known ?? []);
+  await client.assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status: workingStatus(q), loading_messages: loadingMessages(q) });
+}
+
 /**
- * @mentions: a placeholder goes into the thread at once, then is edited into the answer (with a
- * chart uploaded below it when the question asks for one). The question and the gist of the answer
- * go on the incident's timeline, which is where the next question's context comes from.
+ * @mentions: the thread shows "aisre is …" at once (Slack's AI loading state in channels, cleared by
+ * the reply), then the answer goes into the thread (with a chart uploaded below it when the question
+ * asks for one). The question and the gist of the answer go on the incident's timeline, which is
+ * where the next question's context comes from.
  */
 export function registerAppMention(app: App, services: Services, answer?: MentionAnswerer): void {
   const seen = new Set<string>();
@@ -50,12 +60,11 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
     const threadTs = event.thread_ts ?? event.ts;
     const user = event.user ?? "unknown";
     const logger = services.logger.child({ user, channel: event.channel });
-    let placeholderTs: string | undefined;
+    const text = questionFrom(event.text);
+    // A status that cannot be shown costs the person nothing but the hint: the answer still comes.
+    await setWorking(client, services, event.channel, threadTs, text).catch((e: unknown) => logger.warn({ err: e }, "could not show the thread's status"));
     try {
-      const placeholder = await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, ...placeholderMessage() });
-      placeholderTs = placeholder.ts;
       const incidentId = await services.store.slackMessages.incidentForThread(event.channel, threadTs);
-      const text = questionFrom(event.text);
       let msg: SlackMessage;
       let chart: ChartImage | undefined;
       if (answer) {
@@ -67,8 +76,7 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
         msg = withFeedback(answerMessage(result), "answer", incidentId);
         chart = result.chart;
       }
-      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: msg.text, blocks: msg.blocks });
-      else await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks });
+      await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks });
       if (chart) {
         await uploadChart(client, event.channel, threadTs, chart).catch((e: unknown) => {
           logger.warn({ err: e }, "chart upload failed");
@@ -78,7 +86,8 @@ export function registerAppMention(app: App, services: Services, answer?: Mentio
     } catch (e) {
       await reportListenerError(e, { logger, metrics: services.metrics, user, what: "app_mention" });
       const sorry = ":x: Sorry, I could not answer that: something failed while looking. The error is logged; try again, or `/aisre status <service>`.";
-      if (placeholderTs) await client.chat.update({ channel: event.channel, ts: placeholderTs, text: sorry, blocks: [] }).catch(() => undefined);
+      // The reply also ends the status; a status Slack would drop after two minutes anyway is cleared if the reply fails.
+      await client.chat.postMessage({ channel: event.channel, thread_ts: threadTs, text: sorry }).catch(() => client.assistant.threads.setStatus({ channel_id: event.channel, thread_ts: threadTs, status: "" }).catch(() => undefined));
     }
   });
 }

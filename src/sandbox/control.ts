@@ -215,7 +215,8 @@ export function controlRoutes(options: ControlOptions): Control {
         const ch = slack.actions.channelFor(user, req.params.channel);
         const parent = ws.message(ch.id, req.params.ts);
         if (!parent || (parent.visibleTo && parent.visibleTo !== user.id)) throw new ActionError(404, "thread_not_found");
-        sendJson(res, 200, { channel: ch.id, parent: visibleMessage(ws, parent, urls), replies: ws.replies(ch.id, parent.ts, user.id).map((m) => visibleMessage(ws, m, urls)) });
+        const status = ws.assistantThread(ch.id, parent.ts)?.status || null;
+        sendJson(res, 200, { channel: ch.id, parent: visibleMessage(ws, parent, urls), replies: ws.replies(ch.id, parent.ts, user.id).map((m) => visibleMessage(ws, m, urls)), status });
       } catch (e) {
         fail(res, e);
       }

@@ -87,8 +87,13 @@ function setup(app: App): void {
     await ack();
     await client.chat.postMessage({ channel: "#incidents", text: `Note from <@${body.user.id}>: ${view.state.values.note?.text?.value}` });
   });
-  app.event("app_mention", async ({ event, say }) => {
-    await say({ thread_ts: event.thread_ts ?? event.ts, text: `On it — *checkout* looks unhealthy since 14:02. Ask me _what changed?_` });
+  app.event("app_mention", async ({ event, say, client }) => {
+    const threadTs = event.thread_ts ?? event.ts;
+    if (!event.text.includes("what changed?")) return void (await say({ thread_ts: threadTs, text: `On it — *checkout* looks unhealthy since 14:02. Ask me _what changed?_` }));
+    // A slow answer: the thread shows the app's status until the reply.
+    await client.assistant.threads.setStatus({ channel_id: event.channel, thread_ts: threadTs, status: "Checking what changed around checkout…" });
+    await slowAnswer.promise;
+    await say({ thread_ts: threadTs, text: "*inventory* 2.3.0 was deployed at 14:01" });
   });
   app.action<BlockAction<ButtonAction>>("acknowledge", async ({ ack, body, client }) => {
     await ack();
@@ -99,6 +104,7 @@ function setup(app: App): void {
   });
 }
 
+const slowAnswer = Promise.withResolvers<void>();
 let pair: Pair;
 let browser: Browser;
 let page: Page;
@@ -179,6 +185,24 @@ describe("the sandbox page in Chromium", () => {
     const reply = page.locator("#thread-messages .message", { hasText: "checkout looks unhealthy" });
     await reply.waitFor();
     expect(await reply.locator("strong").first().textContent()).toBe("checkout");
+    await page.keyboard.press("Escape");
+    await page.waitForSelector("#thread", { state: "hidden" });
+  });
+
+  it("while the app works on an answer, the thread shows its status; the reply ends it", async () => {
+    await send("@aisre is checkout healthy?");
+    await page.locator(".message", { hasText: "is checkout healthy?" }).first().locator(".thread-link").click();
+    await page.locator("#thread-messages .message", { hasText: "checkout looks unhealthy" }).waitFor();
+    const input = page.locator("#thread-input");
+    await input.fill("@aisre what changed?");
+    await input.press("Enter");
+    const status = page.locator("#thread-messages .assistant-status");
+    await status.waitFor();
+    expect(await status.textContent()).toBe("aisre checking what changed around checkout…");
+    await page.screenshot({ path: join(ARTIFACTS, "sandbox-thread-status.png"), fullPage: false });
+    slowAnswer.resolve();
+    await page.locator("#thread-messages .message", { hasText: "2.3.0 was deployed" }).waitFor();
+    await status.waitFor({ state: "detached" });
     await page.keyboard.press("Escape");
     await page.waitForSelector("#thread", { state: "hidden" });
   });

@@ -28,16 +28,16 @@ describe("app_mention (listener unit)", () => {
     });
   }
 
-  it("posts a placeholder in the thread at once, then edits it into the answer; the question goes on the timeline", async () => {
+  it("shows what it reads as the thread's status at once, then posts the answer in the thread; the question goes on the timeline", async () => {
     const timeline: unknown[] = [];
     const asked: unknown[] = [];
     const { app, get } = fakeApp();
     registerAppMention(app, mentionServices(new Set(), timeline), async (q) => (asked.push(q), { text: "inventory 2.3.0 was deployed at 10:02", footnote: "from the deploy log" }));
     const r = recorder();
     await get("event:app_mention")({ event: { channel: "C_INC", ts: "100.2", thread_ts: "100.1", user: "U_ALICE", text: "<@UBOT> what changed?" }, body: { event_id: "Ev1" }, client: r.client });
-    expect(r.calls).toEqual(["client.chat.postMessage", "client.chat.update"]);
-    expect(r.api[0]?.args).toMatchObject({ channel: "C_INC", thread_ts: "100.1" });
-    expect(r.api[1]?.args).toMatchObject({ channel: "C_INC", ts: "1.000", text: expect.stringContaining("inventory 2.3.0") });
+    expect(r.calls).toEqual(["client.assistant.threads.setStatus", "client.chat.postMessage"]);
+    expect(r.api[0]?.args).toMatchObject({ channel_id: "C_INC", thread_ts: "100.1", status: "Checking recent deploys and changes…", loading_messages: expect.arrayContaining(["Writing it up…"]) });
+    expect(r.api[1]?.args).toMatchObject({ channel: "C_INC", thread_ts: "100.1", text: expect.stringContaining("inventory 2.3.0") });
     expect(asked).toEqual([{ text: "what changed?", user: "U_ALICE", channel: "C_INC", threadTs: "100.1", incidentId: incident.id }]);
     expect(timeline).toEqual([expect.objectContaining({ incidentId: incident.id, kind: "message", actor: "U_ALICE" })]);
   });
@@ -52,16 +52,30 @@ describe("app_mention (listener unit)", () => {
     await get("event:app_mention")(args);
     await get("event:app_mention")(args);
     expect(answers).toBe(1);
-    expect(r.calls).toEqual(["client.chat.postMessage", "client.chat.update"]);
+    expect(r.calls).toEqual(["client.assistant.threads.setStatus", "client.chat.postMessage"]);
   });
 
-  it("a failure while answering edits the placeholder into an apology", async () => {
+  it("a failure while answering is an apology in the thread (which also ends the status)", async () => {
     const { app, get } = fakeApp();
     registerAppMention(app, mentionServices(new Set(), []), async () => Promise.reject(new Error("model down")));
     const r = recorder();
     await get("event:app_mention")({ event: { channel: "C_X", ts: "6.1", user: "U_BOB", text: "<@UBOT> hi" }, body: { event_id: "Ev3" }, client: r.client });
-    expect(r.calls).toEqual(["client.chat.postMessage", "client.chat.update"]);
+    expect(r.calls).toEqual(["client.assistant.threads.setStatus", "client.chat.postMessage"]);
+    expect(r.api[1]?.args).toMatchObject({ channel: "C_X", thread_ts: "6.1" });
     expect(String(r.api[1]?.args.text)).toMatch(/^:x: Sorry, I could not answer that/);
+  });
+
+  it("answers even when the thread's status cannot be shown", async () => {
+    const { app, get } = fakeApp();
+    registerAppMention(app, mentionServices(new Set(), []), async () => ({ text: "checkout is healthy" }));
+    const r = recorder({
+      "assistant.threads.setStatus": () => {
+        throw new Error("An API error occurred: missing_scope");
+      },
+    });
+    await get("event:app_mention")({ event: { channel: "C_X", ts: "7.1", user: "U_BOB", text: "<@UBOT> how is checkout?" }, body: { event_id: "Ev4" }, client: r.client });
+    expect(r.calls).toEqual(["client.assistant.threads.setStatus", "client.chat.postMessage"]);
+    expect(r.api[1]?.args).toMatchObject({ channel: "C_X", thread_ts: "7.1", text: expect.stringContaining("checkout is healthy") });
   });
 
   it("strips the bot mention from the question", () => {

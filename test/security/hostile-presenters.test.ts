@@ -234,7 +234,6 @@ const CASES: Record<string, () => unknown> = {
   "blocks/answer.ts#answerFooter": () => answer.answerFooter(answerSample),
   "blocks/assistant-thread.ts#assistantGreeting": () => [assistantThread.assistantGreeting(HOSTILE), assistantThread.assistantGreeting("U_ALICE")],
   "blocks/incident-unfurl.ts#incidentUnfurl": () => [unfurl.incidentUnfurl(incident, hostileCopy({ headline: "h", diagnosis: { cause: "c" } }), "https://evil.example/x|<!everyone>|details"), unfurl.incidentUnfurl(incident, {}, undefined)],
-  "blocks/answer.ts#placeholderMessage": () => answer.placeholderMessage(),
   "blocks/answer.ts#answerMessage": () => answer.answerMessage(answerSample),
   "blocks/assistant.ts#oncallMessage": () => assistant.oncallMessage([HOSTILE], MD, { shareable: true, sharedBy: HOSTILE }),
   "blocks/assistant.ts#runbookMessage": () => [

@@ -15,7 +15,8 @@ export const DEFAULT_WATCH: WatchOptions = { settleMs: 1000, maxMs: 5000 };
 /**
  * Collects what one person sees as a result of their action: messages others post or edit where
  * they can see them (ephemeral ones to them included) and modals opened or changed for them. Done
- * when the bot has been quiet for `settleMs` after the last of those, or after `maxMs`.
+ * when the bot has been quiet for `settleMs` after the last of those and shows no status under a
+ * thread they can see, or after `maxMs`.
  */
 export class ActionWatch {
   private readonly seen = new Map<string, SandboxMessage>();
@@ -40,9 +41,7 @@ export class ActionWatch {
       if (c.kind === "message_posted" || (c.kind === "message_changed" && c.previous !== c.message)) {
         const m = c.message;
         const visible = !m.visibleTo || m.visibleTo === this.user;
-        const ch = ws.channel(m.channel);
-        const canSee = visible && !!ch && (!ch.isPrivate || ch.members.has(this.user));
-        if (canSee && m.user !== this.user && m.subtype !== "channel_join") {
+        if (visible && this.canSee(m.channel) && m.user !== this.user && m.subtype !== "channel_join") {
           this.seen.set(`${m.channel}:${m.ts}`, m);
           this.deleted.delete(`${m.channel}:${m.ts}`);
           this.lastChange = Date.now();
@@ -57,8 +56,15 @@ export class ActionWatch {
     });
   }
 
+  private canSee(channel: string): boolean {
+    const ch = this.ws.channel(channel);
+    return !!ch && (!ch.isPrivate || ch.members.has(this.user));
+  }
+
   private done(now: number): boolean {
     if (now - this.started >= this.options.maxMs) return true;
+    // "aisre is looking into it…" under a thread the person can see: the answer is on its way.
+    if (this.ws.busyChannelThreads(now).some((t) => this.canSee(t.channel))) return false;
     if (!this.seen.size && !this.views.size) return false;
     return !this.activity.busy && now - this.lastChange >= this.options.settleMs && this.activity.quietFor(now) >= this.options.settleMs;
   }

@@ -118,6 +118,8 @@ export interface AssistantThreadState {
   loadingMessages: string[];
   statusSetAt: number;
   suggestedPrompts?: { title?: string; prompts: Array<{ title: string; message: string }> };
+  /** A thread in a channel, not the assistant container: only its status can be set (`chat:write`'s AI loading state in channels). */
+  inChannel?: true;
 }
 
 /** What changed in the workspace: feeds the page (server push), the bot's events and action watches. */

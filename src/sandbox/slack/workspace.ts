@@ -465,8 +465,25 @@ export class SlackWorkspace {
     return t;
   }
 
+  /**
+   * The status holder of a thread in a channel (`assistant.threads.setStatus` with `chat:write`): made
+   * the first time the app sets one, for a message that exists. Undefined for an unknown ts.
+   */
+  channelThread(channel: string, threadTs: string, now = Date.now()): AssistantThreadState | undefined {
+    const known = this.assistantThread(channel, threadTs, now);
+    if (known || !this.byKey.has(this.key(channel, threadTs))) return known;
+    const thread: AssistantThreadState = { channel, threadTs, user: "", status: "", loadingMessages: [], statusSetAt: 0, inChannel: true };
+    this.assistantThreads.set(this.key(channel, threadTs), thread);
+    return thread;
+  }
+
+  /** Threads in channels the app shows a status in now ("aisre is looking into it…"). */
+  busyChannelThreads(now = Date.now()): AssistantThreadState[] {
+    return [...this.assistantThreads.values()].filter((t) => t.inChannel && this.assistantThread(t.channel, t.threadTs, now)?.status);
+  }
+
   assistantThreadsOf(user: string): AssistantThreadState[] {
-    return [...this.assistantThreads.values()].filter((t) => t.user === user).map((t) => this.assistantThread(t.channel, t.threadTs) ?? t);
+    return [...this.assistantThreads.values()].filter((t) => !t.inChannel && t.user === user).map((t) => this.assistantThread(t.channel, t.threadTs) ?? t);
   }
 
   setAssistantStatus(thread: AssistantThreadState, status: string, loadingMessages: string[], now = Date.now()): void {

@@ -234,6 +234,7 @@ async function refreshThread() {
     if (state.thread?.ts !== ts) return;
     state.thread.parent = r.parent;
     state.thread.replies = r.replies;
+    state.thread.status = r.status;
   } catch {
     closeThread();
     return;
@@ -245,7 +246,8 @@ function renderThread() {
   if (!state.thread?.parent) return;
   const box = $("#thread-messages");
   const replies = state.thread.replies.filter((m) => !state.hiddenEphemeral.has(m.ts));
-  box.replaceChildren(messageEl(state.thread.parent, { inThread: true }), h("div", { class: "thread-count" }, `${replies.length} ${replies.length === 1 ? "reply" : "replies"}`), ...replies.map((m) => messageEl(m, { inThread: true })));
+  const status = state.thread.status ? h("div", { class: "assistant-status", role: "status" }, `${state.ws.bot.name} ${state.thread.status.charAt(0).toLowerCase()}${state.thread.status.slice(1)}`) : null;
+  box.replaceChildren(messageEl(state.thread.parent, { inThread: true }), h("div", { class: "thread-count" }, `${replies.length} ${replies.length === 1 ? "reply" : "replies"}`), ...replies.map((m) => messageEl(m, { inThread: true })), ...(status ? [status] : []));
   box.scrollTop = box.scrollHeight;
 }
 
@@ -748,10 +750,13 @@ function connect() {
   const es = new EventSource("/sandbox/events");
   es.addEventListener("change", (e) => {
     const c = JSON.parse(e.data);
-    if (c.kind === "assistant_thread" || (state.assistant.thread && c.channel === state.assistant.thread.channel)) {
-      if (!c.user || c.user === state.me) soon("assistant", refreshAssistant);
-      if (c.kind === "assistant_thread") return;
+    if (c.kind === "assistant_thread") {
+      // The app's status under a thread in a channel ("aisre is looking into it…"), or the side panel's.
+      if (state.thread && c.channel === state.thread.channel && c.thread_ts === state.thread.ts) soon("thread", refreshThread);
+      if (c.user === state.me) soon("assistant", refreshAssistant);
+      return;
     }
+    if (state.assistant.thread && c.channel === state.assistant.thread.channel) soon("assistant", refreshAssistant);
     if (c.kind === "view") {
       if (c.user === state.me) soon("ws", loadWorkspace);
       return;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_BOT_EVENTS } from "../../../src/sandbox/slack/events.ts";
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
-import { BOT_TOKEN, startPair, type Pair } from "./harness.ts";
+import { BOT_TOKEN, control, startPair, type Pair } from "./harness.ts";
 import { slackErrorCode as code } from "../../support/slack-error.ts";
 
 /**
@@ -21,6 +21,14 @@ let client: WebClient;
 
 beforeAll(async () => {
   pair = await startPair((app) => {
+    // A mention answered slowly: a first reply, the thread's status while it works, then the answer.
+    app.event("app_mention", async ({ event, client: bot }) => {
+      const thread = { channel: event.channel, thread_ts: event.thread_ts ?? event.ts };
+      await bot.chat.postMessage({ ...thread, text: "on it" });
+      await bot.assistant.threads.setStatus({ channel_id: thread.channel, thread_ts: thread.thread_ts, status: "Reading checkout's metrics…" }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 900));
+      await bot.chat.postMessage({ ...thread, text: "checkout is healthy" });
+    });
     app.event("link_shared", async ({ event }) => {
       shared.push(event as unknown as Record<string, unknown>);
     });
@@ -122,6 +130,27 @@ describe("the assistant container", () => {
     expect(await code(client.chat.stopStream({ channel: incidents.id, ts: s.ts! }))).toBe("message_not_in_streaming_state");
     expect(await code(client.chat.appendStream({ channel: incidents.id, ts: "1.000001", markdown_text: "c" }))).toBe("message_not_found");
     expect(workspace.message(incidents.id, s.ts!)?.text).toBe("ab");
+  });
+
+  it("shows the app's status under a thread in a channel until its reply, and a person's action waits for that reply", async () => {
+    const { workspace } = pair.sandbox;
+    const incidents = workspace.channel("#incidents")!;
+    const parent = workspace.post({ channel: incidents.id, user: "U_BOB", text: "question" });
+    const base = { channel_id: incidents.id, thread_ts: parent.ts };
+    // Only the status: prompts and titles belong to the assistant container.
+    expect(await code(client.assistant.threads.setStatus({ ...base, status: "Looking into it…" }))).toBe("ok");
+    expect(await code(client.assistant.threads.setTitle({ ...base, title: "x" }))).toBe("invalid_thread_ts");
+    expect(await code(client.assistant.threads.setStatus({ ...base, thread_ts: "1.000001", status: "x" }))).toBe("invalid_thread_ts");
+    const thread = await control(pair.sandbox, `/sandbox/users/U_BOB/channels/${incidents.id}/threads/${parent.ts}`, undefined, "GET");
+    expect(thread.json.status).toBe("Looking into it…");
+    // The app's reply ends it.
+    await client.chat.postMessage({ channel: incidents.id, thread_ts: parent.ts, text: "answer" });
+    expect((await control(pair.sandbox, `/sandbox/users/U_BOB/channels/${incidents.id}/threads/${parent.ts}`, undefined, "GET")).json.status).toBeNull();
+    expect(workspace.busyChannelThreads()).toEqual([]);
+
+    // The watch behind the control API: quiet for longer than its settle time, but the status says the answer is coming.
+    const asked = await control(pair.sandbox, "/sandbox/users/U_ALICE/messages", { channel: "#incidents", text: `<@${workspace.botUserId}> how is checkout?` });
+    expect(asked.json.messages.map((m: { text: string }) => m.text)).toEqual(["on it", "checkout is healthy"]);
   });
 
   it("sends link_shared for links to the app's domain and attaches chat.unfurl's previews, with Slack's errors", async () => {

@@ -12,16 +12,20 @@ function required(call: ApiCall, name: string): string {
   return v;
 }
 
-/** The assistant thread a call names: bot tokens only, a channel the app is in, a thread that exists. */
-function threadOf(call: ApiCall): AssistantThreadState {
+/**
+ * The thread a call names: bot tokens only, a channel the app is in, a thread that exists. Only the
+ * status may be set on a thread in a channel (the AI loading state channel-based apps get with
+ * `chat:write`, changelog 2026-03-05); prompts and titles belong to the assistant container.
+ */
+function threadOf(call: ApiCall, what: "status" | "container" = "container"): AssistantThreadState {
   const { core, caller } = call;
   if (!caller.isBot) throw new SlackApiError("not_allowed_token_type");
   const channelId = required(call, "channel_id");
   const threadTs = required(call, "thread_ts");
   const ch = core.ws.channel(channelId);
   if (!ch || !ch.members.has(caller.userId)) throw new SlackApiError("channel_not_found");
-  const thread = core.ws.assistantThread(ch.id, threadTs);
-  if (!thread) throw new SlackApiError("invalid_thread_ts", { extra: { detail: "Thread not found" } });
+  const thread = what === "status" ? core.ws.channelThread(ch.id, threadTs) : core.ws.assistantThread(ch.id, threadTs);
+  if (!thread || (what === "container" && thread.inChannel)) throw new SlackApiError("invalid_thread_ts", { extra: { detail: "Thread not found" } });
   return thread;
 }
 
@@ -41,7 +45,7 @@ function arrayArg(call: ApiCall, name: string): unknown[] | undefined {
 }
 
 const setStatus: ApiMethod = (call) => {
-  const thread = threadOf(call);
+  const thread = threadOf(call, "status");
   // An empty status clears it; the argument itself is required.
   if (call.args.status === undefined) throw new SlackApiError("invalid_arguments", { messages: ["[ERROR] missing required field: status"] });
   const status = str(call.args, "status") ?? "";
