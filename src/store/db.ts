@@ -28,3 +28,8 @@ export function onlyRow<T>(rows: readonly T[], what: string): T {
   if (row === undefined) throw new Error(`${what}: the statement returned no row`);
   return row;
 }
+
+/** A statement refused for a duplicate key (SQLSTATE 23505, unique_violation), on Postgres and on PGlite. */
+export function isUniqueViolation(e: unknown): boolean {
+  return !!e && typeof e === "object" && (e as { code?: unknown }).code === "23505";
+}

@@ -161,6 +161,21 @@ describe.each(testDatabases())("store contract on $name", ({ open }) => {
     expect(claimed).toEqual(ids);
   });
 
+  it("stores a group with redeliveries in it: only the new ones, and the groups after it too; a body comes back as it went in", async () => {
+    const run = `gr${Date.now()}`;
+    const row = (id: string) => ({ source: "generic", deliveryId: `${run}-${id}`, body: { headers: { "x-id": id }, body: `{"id":"${id}","q":"\\"quoted\\""}`, receivedAt: "2026-12-07T10:00:00.000Z" } });
+    const keys = (ids: string[]) => new Set(ids.map((id) => `generic\n${run}-${id}`));
+    expect(await store.deliveries.recordMany([row("a"), row("b")])).toEqual(keys(["a", "b"]));
+    // A redelivery and a delivery given twice in one group: the plain insert is refused, the group stored with ON CONFLICT.
+    expect(await store.deliveries.recordMany([row("b"), row("c"), row("c")])).toEqual(keys(["c"]));
+    expect(await store.deliveries.recordMany([row("d")])).toEqual(keys(["d"]));
+    expect(await store.deliveries.recordMany([row("d"), row("e")], { owner: "replica-a", ms: 60_000 })).toEqual(keys(["e"]));
+    expect(await store.deliveries.recordMany([row("f")])).toEqual(keys(["f"]));
+    const stored = (await store.deliveries.pending(10_000)).filter((d) => d.deliveryId.startsWith(run));
+    expect(stored.map((d) => d.deliveryId)).toEqual(["a", "b", "c", "d", "e", "f"].map((id) => `${run}-${id}`));
+    expect(stored[2]!.body).toEqual(row("c").body);
+  });
+
   it("queues Slack calls in order per channel, with dedupe and retry", async () => {
     const a = await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" });
     expect(await store.outbox.enqueue({ channel: "C9", method: "chat.postMessage", payload: { text: "a" }, dedupeKey: "k-a" })).toBeUndefined();
