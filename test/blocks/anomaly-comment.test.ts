@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { anomalyChartComment } from "../../blocks/anomaly.ts";
-import type { AnomalyMessageView } from "../../src/detect/polling/presenter.ts";
+import { findingChartSpec } from "../../src/detect/polling/chart.ts";
+import { plainAnomalyPresenter, type AnomalyMessageView } from "../../src/detect/polling/presenter.ts";
 
 // The anomaly chart's comment in an on-call engineer's words.
 
@@ -33,5 +34,19 @@ describe("anomaly chart comment", () => {
     expect(anomalyChartComment(view("payments"))).toContain("(_show me payments' latency_)");
     expect(anomalyChartComment(view("payments"))).not.toContain("payments's");
     expect(anomalyChartComment(view("checkout"))).toContain("(_show me checkout's latency_)");
+  });
+
+  it("says the value the chart ends on, not the one the anomaly was first found at", () => {
+    const since = finding.explanation.since;
+    const point = (t: number, value: number) => ({ t, value, baseline: 0.0032, spread: 0.001 });
+    // Found at 1.81 %; by the time the chart is drawn, 30.1 % of requests fail.
+    const points = [point(since - 120_000, 0.003), point(since, 0.0181), point(since + 60_000, 0.12), point(since + 120_000, 0.301), point(since + 180_000, Number.NaN)];
+    const v = view("inventory");
+    const drawn = { ...v, first: { ...v.first, at: since, points } } as AnomalyMessageView;
+    expect(anomalyChartComment(drawn)).toContain("error ratio: 30.1 % vs 0.32 % usual");
+    expect(plainAnomalyPresenter.chartComment(drawn)).toContain("30.1 % vs 0.32 % usual");
+    expect(findingChartSpec(drawn.first, { unit: "ratio" }).subtitle).toContain("now 30.1 % vs 0.32 % usual");
+    // No points since it began: the value it was found at.
+    expect(anomalyChartComment(view("inventory"))).toContain("error ratio: 1.81 % vs 0.32 % usual");
   });
 });

@@ -326,6 +326,7 @@ const NOT_PRESENTERS = new Set([
   "src/detect/polling/presenter.ts#formatSliSpread",
   "src/detect/polling/presenter.ts#describeKind",
   "src/detect/polling/presenter.ts#slackTime",
+  "src/detect/polling/presenter.ts#valueNow",
   "src/diagnose/live/view.ts#evidenceLine",
 ]);
 

@@ -3,7 +3,7 @@ import { utcClock } from "../../charts/time-series.ts";
 import { axisUnitFor } from "../../charts/units.ts";
 import type { ChangeEvent } from "../../domain/alert.ts";
 import type { AnomalyFinding } from "../detection-service.ts";
-import { formatSliValue } from "./presenter.ts";
+import { formatSliValue, valueNow } from "./presenter.ts";
 
 /**
  * The chart of a finding (pure): its series over a window that holds what normal looked like
@@ -47,8 +47,7 @@ export function findingChartSpec(f: AnomalyFinding, o: { unit?: string; sliName?
   const maxAbs = Math.max(0, ...values.filter(Number.isFinite).map(Math.abs), ...pts.filter(ok).map((p) => Math.abs(p.baseline) + 3 * p.spread));
   const signal = (o.sliName ?? f.sli).replace(/[-_]+/g, " ");
   const e = f.explanation;
-  const last = pts.findLast((p) => Number.isFinite(p.value) && p.t >= since);
-  const now = last ? last.value : e.baseline + e.deviation;
+  const now = valueNow({ ...f, points: pts });
   return {
     title: `${f.service} · ${signal}`,
     subtitle: `${minutes(window.to - window.from)} to ${utcClock(window.to)} UTC · anomaly since ${utcClock(since)} · now ${formatSliValue(now, o.unit)} vs ${formatSliValue(e.baseline, o.unit)} usual`,

@@ -121,12 +121,22 @@ export function describeKind(f: AnomalyFinding): string {
   }
 }
 
+/**
+ * The finding's value now: its newest point since the anomaly began (the chart's last point), else
+ * the value it was found at. What a chart's comment says, so it reads the same number as the chart.
+ */
+export function valueNow(f: AnomalyFinding): number {
+  const since = f.explanation.since ?? f.at;
+  const last = f.points.findLast((p) => Number.isFinite(p.value) && p.t >= since);
+  return last ? last.value : f.explanation.baseline + f.explanation.deviation;
+}
+
 /** UTC HH:MM with Slack's date token, so Slack shows it in the reader's time zone. */
 export const slackTime = (ms: number): string => slackDate(ms, "{time}");
 
 export const plainAnomalyPresenter: AnomalyPresenter = {
   chartComment(v) {
     const e = v.first.explanation;
-    return escapeText(`${v.sli.service} ${v.sli.name}: ${formatSliValue(e.baseline + e.deviation, v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded green, the anomaly is red, deploys are dashed lines`);
+    return escapeText(`${v.sli.service} ${v.sli.name}: ${formatSliValue(valueNow(v.first), v.sli.unit)} vs ${formatSliValue(e.baseline, v.sli.unit)} usual; the usual range is shaded green, the anomaly is red, deploys are dashed lines`);
   },
 };
