@@ -141,11 +141,21 @@ export function resolvedHeadline(peak: PeakImpact | undefined, d: HeadlineInput[
   return cause ? `${pastImpactPhrase(peak)} — ${cause}` : pastImpactPhrase(peak);
 }
 
+/** The leading hypothesis names a change or pods, not only its own signals ("payments likely (its latency rose)"). */
+function concreteCause(d: HeadlineInput["diagnosis"]): boolean {
+  return !!d.hypotheses[0]?.evidence.some((e) => (e.kind === "change" && e.weight >= 0.2) || e.kind === "k8s");
+}
+
+/**
+ * The headline, or undefined to keep the incident's title (its alert's summary). Without impact to
+ * state, only a concrete cause (a change, pods) makes one: "Cart likely (its latency rose)" said less
+ * than the alert that opened the incident, in words that read like a fragment.
+ */
 export function cardHeadline(i: HeadlineInput): string | undefined {
   const impact = impactPhrase(i.impacted, i.services);
   const cause = causePhrase(i.diagnosis, i.minConfidence);
   if (impact && cause) return `${impact} — ${cause}`;
   if (impact) return impact;
-  if (cause && !cause.startsWith("cause unclear")) return capitalise(cause);
+  if (cause && !cause.startsWith("cause unclear") && concreteCause(i.diagnosis)) return capitalise(cause);
   return undefined;
 }

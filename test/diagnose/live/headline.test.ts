@@ -31,6 +31,14 @@ describe("card headline", () => {
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: [], services: [] })).toBe("Cart pods in CrashLoopBackOff likely");
   });
 
+  it("keeps the incident's title when there is no impact to state and the cause is only the service's own signals", () => {
+    // bad-deploy's background: cart's p99 went from 50 to 70 ms; "Cart likely (its latency rose)" said less than the alert.
+    const cart = hyp("cart", 0.92, [{ kind: "metric", source: { service: "cart" }, summary: "latency rose", weight: 0.7 }], "cart: its latency rose.");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 0.07)] })).toBeUndefined();
+    // With impact, the same cause follows it.
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 2.1)] })).toBe("Cart slow (p99 2.1 s) — cart likely (its latency rose)");
+  });
+
   it("once resolved: the worst it got since the onset, in the past tense, kept across rankings", () => {
     const d = { uncertainty: "confident" as const, hypotheses: [hyp("inventory", 0.92, [{ kind: "change", source: { service: "inventory", ref: "2.3.0" }, summary: "deploy 2.3.0 at 12:17Z, 2 min before onset", weight: 0.9 }])] };
     // Before the onset (t=10) 50 % is not this incident's; since the onset it peaked at 30 % and is now 12 %.
