@@ -1,5 +1,13 @@
 import type { StoreHealth } from "./health.ts";
 
+export interface QueryOptions {
+  /**
+   * A statement run many times a second (the webhook door's group insert): on Postgres it is parsed
+   * and planned once per connection under this name, then only bound and run. One name per SQL text.
+   */
+  prepareAs?: string;
+}
+
 /**
  * The one database port. Both drivers (PGlite embedded, pg over the network) speak the same
  * Postgres SQL with `$1` parameters, so repositories are written once.
@@ -8,7 +16,7 @@ export interface Db {
   readonly driver: "pglite" | "postgres";
   /** Whether the database answers right now (always up for the embedded one). */
   readonly health: StoreHealth;
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** Runs fn in one transaction; the Db given to fn is bound to it. */

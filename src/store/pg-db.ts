@@ -1,6 +1,6 @@
 import pg from "pg";
 import { KeyedSerialQueue } from "../domain/keyed-serial.ts";
-import type { Db } from "./db.ts";
+import type { Db, QueryOptions } from "./db.ts";
 import { ProbedHealth } from "./health.ts";
 
 // int8 (bigserial ids, counts) as numbers: the ids here stay far below 2^53.
@@ -44,8 +44,8 @@ function bind(client: Client, pool: pg.Pool, health: ProbedHealth, serial?: Turn
   return {
     driver: "postgres",
     health,
-    async query<T>(sql: string, params: unknown[] = []) {
-      const run = () => client.query(sql, params);
+    async query<T>(sql: string, params: unknown[] = [], options: QueryOptions = {}) {
+      const run = () => (options.prepareAs ? client.query({ name: options.prepareAs, text: sql, values: params }) : client.query(sql, params));
       return (await watch(serial ? serial(run) : run())).rows as T[];
     },
     async exec(sql: string) {

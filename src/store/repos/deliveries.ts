@@ -102,6 +102,7 @@ export class DeliveryRepo {
            FROM json_to_recordset($1::json) AS t(s text, d text, b json)
          ${onConflict}RETURNING source, delivery_id`,
         args,
+        { prepareAs: onConflict ? "record_deliveries_on_conflict" : "record_deliveries" },
       );
     let inserted: Array<{ source: string; delivery_id: string }>;
     if (this.plainFirst) {
