@@ -95,32 +95,32 @@ export class DeliveryRepo {
     // per row, the server's unchanged (scratch measurement on Postgres 15).
     const group = `[${rows.map((r) => deliveryJson(r.source, r.deliveryId, r.body)).join(",")}]`;
     const args = [group, lease ? 1 : 0, lease?.owner ?? null, ms(lease?.ms ?? 0)];
-    const insert = (onConflict: string) =>
+    const insert = (onConflict: boolean) =>
       this.db.query<{ source: string; delivery_id: string }>(
         `INSERT INTO webhook_deliveries (source, delivery_id, body, attempts, lease_owner, lease_until)
          SELECT t.s, t.d, t.b, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() + ($4 || ' milliseconds')::interval END
-           FROM json_to_recordset($1::json) AS t(s text, d text, b json)
-         ${onConflict}RETURNING source, delivery_id`,
+           FROM json_to_recordset($1::json) AS t(s text, d text, b json)${onConflict ? " ON CONFLICT DO NOTHING RETURNING source, delivery_id" : ""}`,
         args,
         { prepareAs: onConflict ? "record_deliveries_on_conflict" : "record_deliveries" },
       );
-    let inserted: Array<{ source: string; delivery_id: string }>;
-    if (this.plainFirst) {
-      // Nearly every group is all new: a plain insert skips ON CONFLICT's speculative insertion (a
-      // seventh of the server's CPU per row). A redelivery makes it fail; the group is stored again
-      // with ON CONFLICT, and so are the next ones until a group is all new again.
-      try {
-        inserted = await insert("");
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        this.plainFirst = false;
-        inserted = await insert("ON CONFLICT DO NOTHING ");
-      }
-    } else {
-      inserted = await insert("ON CONFLICT DO NOTHING ");
+    const keys = (stored: Array<{ source: string; deliveryId: string }>) => new Set(stored.map((r) => `${r.source}\n${r.deliveryId}`));
+    const storedNew = async () => {
+      const inserted = await insert(true);
       this.plainFirst = inserted.length === rows.length;
+      return keys(inserted.map((r) => ({ source: r.source, deliveryId: r.delivery_id })));
+    };
+    if (!this.plainFirst) return storedNew();
+    // Nearly every group is all new: a plain insert skips ON CONFLICT's speculative insertion (a
+    // seventh of the server's CPU per row) and, stored whole or not at all, needs no RETURNING. A
+    // redelivery (or a delivery given twice) makes it fail; the group is stored again with ON
+    // CONFLICT, and so are the next ones until a group is all new again.
+    try {
+      await insert(false);
+      return keys(rows);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      return storedNew();
     }
-    return new Set(inserted.map((r) => `${r.source}\n${r.delivery_id}`));
   }
 
   /** Marks many deliveries processed in one statement (keys `source\ndeliveryId`). */
