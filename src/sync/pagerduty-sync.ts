@@ -199,7 +199,8 @@ export class PagerDutySync {
       const r = await this.trigger(current, by, `${change.toLowerCase()}: ${decision.reason}`);
       const paged = await this.state(current.id);
       const who = paged?.assignees.length ? paged.assignees.map(personRef).join(", ") : "the on-call";
-      outcome = r.ok ? `${decision.reason}: paged ${who} through ${r.ref}.` : `${decision.reason}, but paging failed: ${r.error}.`;
+      // "Severity rose from SEV3 to SEV2: paged @alice through PagerDuty #1 (level 1), as SEV2 pages." (not "SEV2 pages: paged").
+      outcome = r.ok ? `paged ${who} through ${r.ref}, as ${decision.reason}.` : `${decision.reason}, but paging failed: ${r.error}.`;
     } else if (!decision.page && before.page) {
       outcome = active ? `${decision.reason}; the open page, ${this.refText(state)}, stays with whoever has it until it is resolved.` : `${decision.reason}.`;
     } else if (by === "aisre") {

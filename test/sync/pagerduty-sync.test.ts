@@ -85,9 +85,8 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(pages(inc.id)).toHaveLength(1);
     expect(page(inc.id)).toMatchObject({ status: "triggered" });
     let thread = (await h.thread(inc.id)).join("\n");
-    expect(thread).toContain("Severity rose from SEV3 to SEV2: SEV2 pages: paged");
-    // Said once, without nested parentheses ("paged @alice (PagerDuty #1 (level 1))").
-    expect(thread).toMatch(/SEV2 pages: paged <@U_ALICE> through PagerDuty #\d+ \(level 1\)\./);
+    // Said once, without nested parentheses ("paged @alice (PagerDuty #1 (level 1))"), nor "SEV2 pages: paged".
+    expect(thread).toMatch(/Severity rose from SEV3 to SEV2: paged <@U_ALICE> through PagerDuty #\d+ \(level 1\), as SEV2 pages\./);
     expect(thread).not.toContain("Not paged");
     // A person lowers it: the thread says it no longer pages; the open page stays.
     await h.incidents.setSeverity(inc.id, "sev3", "U_CAROL");
@@ -182,7 +181,7 @@ describe("PagerDuty: paging per the routing settings", () => {
     await h.settle();
     const thread = (await h.thread(inc.id)).join("\n");
     expect(thread).not.toContain("Severity rose from SEV3 to SEV3");
-    expect(thread).toContain("Severity rose from SEV3 to SEV2: SEV2 pages: paged");
+    expect(thread).toContain("Severity rose from SEV3 to SEV2: paged");
     expect(pages(inc.id)).toHaveLength(1);
     expect(thread).toContain("Severity fell from SEV2 to SEV3 (<@U_CAROL>)");
   });
