@@ -60,7 +60,10 @@ describe("the embedded database in a worker thread (the service's)", () => {
     const fresh = await store.deliveries.recordMany([{ source: "generic", deliveryId: "w-1", body: { body: "{}" } }], { owner: "me", ms: 15_000 });
     expect([...fresh]).toEqual(["generic\nw-1"]);
     // A redelivery in a group: the plain insert's unique violation comes back through the worker, and the group is stored with ON CONFLICT.
-    const again = await store.deliveries.recordMany([{ source: "generic", deliveryId: "w-1", body: { body: "{}" } }, { source: "generic", deliveryId: "w-2", body: { body: "{}" } }]);
+    const again = await store.deliveries.recordMany([
+      { source: "generic", deliveryId: "w-1", body: { body: "{}" } },
+      { source: "generic", deliveryId: "w-2", body: { body: "{}" } },
+    ]);
     expect([...again]).toEqual(["generic\nw-2"]);
     const release = await db.tryAdvisoryLock(4242);
     expect(release).not.toBeNull();
