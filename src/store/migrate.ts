@@ -15,10 +15,11 @@ const migrationFiles = () =>
   readdirSync(migrationsDir)
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort();
+const versionOf = (file: string) => Number(file.split("_")[0]);
 
 /** `NNN_name.sql` files in ./migrations, in version order. */
 export function loadMigrations(): Migration[] {
-  return migrationFiles().map((f) => ({ version: Number(f.split("_")[0]), name: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
+  return migrationFiles().map((f) => ({ version: versionOf(f), name: f.replace(/\.sql$/, ""), sql: readFileSync(migrationsDir + f, "utf8") }));
 }
 
 /** The versions this code knows: they ship with it, so they are listed once (a readiness probe asks every few seconds). */
@@ -53,6 +54,6 @@ export async function migrate(db: Db): Promise<number[]> {
 export async function migrationsCurrent(db: Db): Promise<boolean> {
   const rows = await db.query<{ version: number }>("SELECT version FROM schema_migrations");
   const have = new Set(rows.map((r) => Number(r.version)));
-  knownVersions ??= migrationFiles().map((f) => Number(f.split("_")[0]));
+  knownVersions ??= migrationFiles().map(versionOf);
   return knownVersions.every((v) => have.has(v));
 }

@@ -58,8 +58,12 @@ export function impactLine(impacted: readonly string[], services: readonly Servi
   return parts.length ? parts.join("; ") : undefined;
 }
 
-/** "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "payments likely (its db connections rose)". */
-export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5): string | undefined {
+/**
+ * "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "payments likely (its db
+ * connections rose)". `concreteOnly`: undefined rather than a cause named only from the service's own
+ * signals (the last form).
+ */
+export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, concreteOnly = false): string | undefined {
   const lead = d.hypotheses[0];
   if (!lead) return undefined;
   if (d.uncertainty !== "confident" || lead.confidence < minConfidence) {
@@ -73,6 +77,7 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5):
   }
   const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
   if (pod) return `${lead.service} pods in ${pod.summary.split(/[:×\s]/)[0]} likely`;
+  if (concreteOnly) return undefined;
   const reason = lead.cause
     .replace(/^[^:]+:\s*/, "")
     .split(";")[0]
@@ -141,11 +146,6 @@ export function resolvedHeadline(peak: PeakImpact | undefined, d: HeadlineInput[
   return cause ? `${pastImpactPhrase(peak)} — ${cause}` : pastImpactPhrase(peak);
 }
 
-/** The leading hypothesis names a change or pods, not only its own signals ("payments likely (its latency rose)"). */
-function concreteCause(d: HeadlineInput["diagnosis"]): boolean {
-  return !!d.hypotheses[0]?.evidence.some((e) => (e.kind === "change" && e.weight >= 0.2) || e.kind === "k8s");
-}
-
 /**
  * The headline, or undefined to keep the incident's title (its alert's summary). Without impact to
  * state, only a concrete cause (a change, pods) makes one: "Cart likely (its latency rose)" said less
@@ -153,9 +153,10 @@ function concreteCause(d: HeadlineInput["diagnosis"]): boolean {
  */
 export function cardHeadline(i: HeadlineInput): string | undefined {
   const impact = impactPhrase(i.impacted, i.services);
-  const cause = causePhrase(i.diagnosis, i.minConfidence);
-  if (impact && cause) return `${impact} — ${cause}`;
-  if (impact) return impact;
-  if (cause && !cause.startsWith("cause unclear") && concreteCause(i.diagnosis)) return capitalise(cause);
-  return undefined;
+  if (impact) {
+    const cause = causePhrase(i.diagnosis, i.minConfidence);
+    return cause ? `${impact} — ${cause}` : impact;
+  }
+  const cause = causePhrase(i.diagnosis, i.minConfidence, true);
+  return cause && !cause.startsWith("cause unclear") ? capitalise(cause) : undefined;
 }

@@ -103,11 +103,10 @@ export class DeliveryRepo {
         args,
         { prepareAs: onConflict ? "record_deliveries_on_conflict" : "record_deliveries" },
       );
-    const keys = (stored: Array<{ source: string; deliveryId: string }>) => new Set(stored.map((r) => `${r.source}\n${r.deliveryId}`));
     const storedNew = async () => {
       const inserted = await insert(true);
       this.plainFirst = inserted.length === rows.length;
-      return keys(inserted.map((r) => ({ source: r.source, deliveryId: r.delivery_id })));
+      return new Set(inserted.map((r) => `${r.source}\n${r.delivery_id}`));
     };
     if (!this.plainFirst) return storedNew();
     // Nearly every group is all new: a plain insert skips ON CONFLICT's speculative insertion (a
@@ -116,7 +115,7 @@ export class DeliveryRepo {
     // CONFLICT, and so are the next ones until a group is all new again.
     try {
       await insert(false);
-      return keys(rows);
+      return new Set(rows.map((r) => `${r.source}\n${r.deliveryId}`));
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       return storedNew();
