@@ -70,7 +70,7 @@ const ALERT_KEYS = Object.keys(AlertSchema.shape);
 /** Validates a parser's output; a failure here is a bug in the parser or a field we let through. */
 export function checkAlert(source: string, alert: Alert, where: string): Alert {
   const valid = validAlert(alert);
-  if (valid) return cleanedOnce(cleanStrings(valid));
+  if (valid) return cleanedOnce(cleanAll(valid));
   const r = AlertSchema.safeParse(alert);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -139,11 +139,46 @@ export function wellFormed(s: string): string {
  */
 export function cleanDelivery(parsed: ParsedDelivery, body: Buffer): ParsedDelivery {
   const { reply, confirmUrl, ...rest } = parsed;
-  const out = cleanStrings(rest) as ParsedDelivery;
+  const out = cleanAll(rest) as ParsedDelivery;
   if (out.deliveryId.trim() === "") out.deliveryId = `body:${stableHash(body)}`;
   if (confirmUrl !== undefined) out.confirmUrl = wellFormed(confirmUrl);
   if (reply !== undefined) out.reply = reply;
   return out;
+}
+
+/**
+ * The strings (keys and values) of JSON-like data, into `out`; false when it holds something else
+ * (a Date, a class instance: cleanStrings makes those plain objects, so it must see them). Data
+ * already cleaned (checkAlert, checkChange) is skipped as cleanStrings skips it.
+ */
+function stringsOf(v: unknown, out: string[]): boolean {
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) {
+    for (const x of v) if (!stringsOf(x, out)) return false;
+  } else if (v && typeof v === "object") {
+    if (cleaned.has(v)) return true;
+    if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+    for (const k of Object.keys(v)) {
+      out.push(k);
+      if (!stringsOf((v as Record<string, unknown>)[k], out)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * cleanStrings, with one test first: data whose every string is already clean (no NUL, no lone
+ * surrogate, nothing the redactor would mask: nearly every alert) is returned as it is, without a
+ * copy and a cleaning per string. Parsing one single-alert Alertmanager delivery (checkAlert, then
+ * cleanDelivery): best of 10 × 20,000, 29–44 → 25–26 µs over 3 alternating runs (scratch, 2026-12-07).
+ */
+function cleanAll<T>(v: T): T {
+  const strings: string[] = [];
+  if (stringsOf(v, strings)) {
+    const joined = strings.join("\n");
+    if (!joined.includes("\u0000") && joined.isWellFormed() && sharedRedactor().leavesUnchanged([joined], "secrets")) return v;
+  }
+  return cleanStrings(v);
 }
 
 function cleanStrings<T>(v: T): T {

@@ -91,6 +91,23 @@ describe("ingest helpers", () => {
     expect(out.deliveryId).toBe("d");
   });
 
+  it("keeps an alert whose every string is clean as it is (no copy), and cleans one with a single unclean string whole", () => {
+    const raw = { fingerprint: "f1", source: "x", name: "Down", status: "firing" as const, severity: "sev3" as const, summary: "p99 over 2 s", labels: { team: "db", instance: "10.0.0.1:9100" }, startsAt: "2026-01-02T03:00:00.000Z" };
+    const checked = checkAlert("x", raw, "body");
+    expect(checked).toEqual(raw);
+    expect(checked.labels).toBe(raw.labels);
+    for (const [where, alert] of [
+      ["a label value", { ...raw, labels: { ...raw.labels, dsn: "postgres://app:pa55word@db/x" } }],
+      ["a label name", { ...raw, labels: { ...raw.labels, "token=abcdefgh12345678": "x" } }],
+      ["a NUL", { ...raw, summary: "p99\u0000 over 2 s" }],
+      ["a lone surrogate", { ...raw, description: "bad \ud800 text" }],
+    ] as const) {
+      const out = checkAlert("x", alert, "body");
+      expect(out.labels, where).not.toBe(alert.labels);
+      expect(JSON.stringify(out), where).not.toMatch(/pa55word|abcdefgh12345678|\\u0000|\\ud800/);
+    }
+  });
+
   it('cleans an object\'s keys and values into a plain object of the same keys, a "__proto__" key an own property like any other', () => {
     const extra = JSON.parse('{"b\\u0000":"x\\u0000","__proto__":{"polluted":"y\\u0000"},"a":["z"]}') as unknown;
     const out = cleanDelivery({ deliveryId: "d", alerts: [], changes: [], extra } as unknown as ParsedDelivery, Buffer.from("{}")) as unknown as { extra: Record<string, unknown> };

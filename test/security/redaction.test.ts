@@ -67,6 +67,34 @@ describe("one redactor, one rule set", () => {
     for (const reach of ["secrets", "all"] as const) for (const t of texts) expect(mine.text(t, reach), `${reach}: ${t}`).toBe(reference(t, reach, extra));
   });
 
+  it("one test of many strings (leavesUnchanged) is false whenever the redactor would change any one of them, wherever it sits", () => {
+    const r = new Redactor();
+    const clean = ["alertname", "HighLatency", "checkout-7d9f8b6c5-x2x4z", 'groupKey {}:{instance="web-1:9100"}', "p99 over 2 s", ""];
+    // Each rule's own matches, as the whole string, at its start and at its end (where \b and $ meet the string's edge).
+    const hostile = [
+      ...Object.values(SECRETS),
+      "PASSWORD: hunter2hunter2",
+      "Bearer abcdefghijklmnop",
+      "postgres://user:pa55word@db:5432/x",
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIE",
+      "https://hooks.slack.com/services/T000/B000/XXXX",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+      "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ].flatMap((s) => [s, `x ${s}`, `${s} x`]);
+    for (const reach of ["secrets", "all"] as const) {
+      expect(r.leavesUnchanged(clean, reach)).toBe(true);
+      for (const h of hostile) {
+        expect(r.text(h, reach), h).not.toBe(h);
+        for (let at = 0; at <= clean.length; at++) expect(r.leavesUnchanged([...clean.slice(0, at), h, ...clean.slice(at)], reach), `${reach}: ${h} at ${at}`).toBe(false);
+      }
+    }
+    // Personal data is kept for people-facing systems, masked for third parties.
+    expect(r.leavesUnchanged([...clean, "ops@example.com"], "secrets")).toBe(true);
+    expect(r.leavesUnchanged([...clean, "ops@example.com"], "all")).toBe(false);
+    // Extra patterns are any regular expression (anchors, lookbehinds): never answered for in one test.
+    expect(new Redactor(compilePatterns("^internal-[0-9]+").rules).leavesUnchanged(clean, "secrets")).toBe(false);
+  });
+
   it("AISRE_REDACT_PATTERNS is validated when the config loads: a bad pattern stops start-up, named", () => {
     expect(compilePatterns("ok-\\d+;;(unclosed").errors).toHaveLength(1);
     let err: unknown;
