@@ -86,6 +86,64 @@ describe.each(testDatabases())("reads a storm repeats, bounded, on $name", ({ op
     expect(await store.alerts.sampleForDiagnosis("INC-none", 5)).toEqual([]);
   });
 
+  it("samples as every alert numbered by its kind did, reading a few rows of each kind however many alerts it has", async () => {
+    // The sample as it was chosen before migration 194: every alert of the incident numbered five times over.
+    const numbered = async (id: string, perKind: number) =>
+      (
+        await db.query<{ fingerprint: string }>(
+          `SELECT a.fingerprint FROM alerts a JOIN (
+             SELECT fingerprint FROM (
+               SELECT fingerprint,
+                 row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at, fingerprint) AS head,
+                 row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at DESC, fingerprint DESC) AS tail,
+                 row_number() OVER (PARTITION BY service, name, status, severity ORDER BY ends_at DESC NULLS LAST, fingerprint) AS ended,
+                 row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' NULLS LAST, fingerprint) AS pod_first,
+                 row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' DESC NULLS LAST, fingerprint) AS pod_last
+               FROM alerts WHERE incident_id = $1) r
+             WHERE head <= $2 OR tail <= $2 OR ended = 1 OR pod_first = 1 OR pod_last = 1) k ON k.fingerprint = a.fingerprint
+           ORDER BY a.starts_at, a.fingerprint`,
+          [id, perKind],
+        )
+      ).map((r) => r.fingerprint);
+    // Kinds with and without a service, firing and resolved, pods named by some, equal start times and pods (ties by fingerprint).
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const id = `INC-K-${now}`;
+    await incident(id);
+    const alerts = Array.from({ length: 600 }, (_, i) => {
+      const status = next(3) === 0 ? ("resolved" as const) : ("firing" as const);
+      const pod = next(4) === 0 ? undefined : `pod-${next(9)}`;
+      return {
+        alert: alert(`${id}-${String(next(100_000)).padStart(6, "0")}-${i}`, {
+          name: `N${next(3)}`,
+          severity: next(2) ? "sev2" : "sev3",
+          service: next(4) === 0 ? undefined : `svc${next(2)}`,
+          status,
+          startsAt: new Date(now - 60 * 60_000 + next(50) * 60_000).toISOString(),
+          ...(status === "resolved" && next(2) ? { endsAt: new Date(now - next(30) * 60_000).toISOString() } : {}),
+          labels: pod ? { instance: `i${i}`, pod } : { instance: `i${i}` },
+        }),
+        incidentId: id,
+      };
+    });
+    await store.alerts.upsertMany(alerts);
+    for (const perKind of [1, 3, 5])
+      expect(
+        (await store.alerts.sampleForDiagnosis(id, perKind)).map((a) => a.fingerprint),
+        `perKind ${perKind}`,
+      ).toEqual(await numbered(id, perKind));
+    // One kind of 3,000: the rows read stay a few dozen (numbering them read every one).
+    const storm = `INC-KS-${now}`;
+    await incident(storm);
+    for (let i = 0; i < 3000; i += 500) await store.alerts.upsertMany(Array.from({ length: 500 }, (_, k) => ({ alert: alert(`${storm}-${i + k}`, { name: "Storm", startsAt: new Date(now - 50 * 60_000 + (i + k) * 1000).toISOString() }), incidentId: storm })));
+    expect((await store.alerts.sampleForDiagnosis(storm, 5)).map((a) => a.fingerprint)).toEqual(await numbered(storm, 5));
+    const read = await rowsReadBy(db, store.clock, (s) => s.alerts.sampleForDiagnosis(storm, 5));
+    expect(read.get("alerts")).toBeLessThan(100);
+  });
+
   it("reads incidents (the open ones, each batch; one by id, all the time) without their cards", async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `INC-CARD${i}-${now}`);
     for (const id of ids) {

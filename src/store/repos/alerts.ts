@@ -121,18 +121,29 @@ export class AlertRepo {
    * the database over a narrow projection (no labels nor summaries of the others are read out).
    */
   async sampleForDiagnosis(incidentId: string, perKind: number): Promise<StoredAlert[]> {
+    // Each pick an index scan of its kind (migration 194), the kinds found by skipping from one to the
+    // next: the rows read grow with the kinds and perKind, not with the incident's alerts. The last
+    // pod is the greatest pod named, then its first fingerprint (the window's order, DESC NULLS LAST
+    // then fingerprint, which no index gives in one scan); a kind naming no pod has it in the first.
+    const kind = "a.incident_id = $1 AND a.name = k.name AND coalesce(a.service, '') = k.s AND a.status = k.status AND a.severity = k.severity";
     const rows = await this.db.query<AlertRow>(
-      `SELECT a.* FROM alerts a JOIN (
-         SELECT fingerprint FROM (
-           SELECT fingerprint,
-             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at, fingerprint) AS head,
-             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY starts_at DESC, fingerprint DESC) AS tail,
-             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY ends_at DESC NULLS LAST, fingerprint) AS ended,
-             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' NULLS LAST, fingerprint) AS pod_first,
-             row_number() OVER (PARTITION BY service, name, status, severity ORDER BY labels->>'pod' DESC NULLS LAST, fingerprint) AS pod_last
-           FROM alerts WHERE incident_id = $1) r
-         WHERE head <= $2 OR tail <= $2 OR ended = 1 OR pod_first = 1 OR pod_last = 1) k ON k.fingerprint = a.fingerprint
-       ORDER BY a.starts_at, a.fingerprint`,
+      `WITH RECURSIVE k AS (
+         (SELECT name, coalesce(service, '') AS s, status, severity FROM alerts WHERE incident_id = $1
+           ORDER BY name, coalesce(service, ''), status, severity LIMIT 1)
+         UNION ALL
+         SELECT n.name, n.s, n.status, n.severity FROM k CROSS JOIN LATERAL (
+           SELECT name, coalesce(service, '') AS s, status, severity FROM alerts
+            WHERE incident_id = $1 AND (name, coalesce(service, ''), status, severity) > (k.name, k.s, k.status, k.severity)
+            ORDER BY name, coalesce(service, ''), status, severity LIMIT 1) n),
+       picked AS (
+         SELECT p.fingerprint FROM k CROSS JOIN LATERAL (SELECT a.fingerprint FROM alerts a WHERE ${kind} ORDER BY a.starts_at, a.fingerprint LIMIT $2) p
+         UNION SELECT p.fingerprint FROM k CROSS JOIN LATERAL (SELECT a.fingerprint FROM alerts a WHERE ${kind} ORDER BY a.starts_at DESC, a.fingerprint DESC LIMIT $2) p
+         UNION SELECT p.fingerprint FROM k CROSS JOIN LATERAL (SELECT a.fingerprint FROM alerts a WHERE ${kind} ORDER BY a.ends_at DESC NULLS LAST, a.fingerprint LIMIT 1) p
+         UNION SELECT p.fingerprint FROM k CROSS JOIN LATERAL (SELECT a.fingerprint FROM alerts a WHERE ${kind} ORDER BY a.labels->>'pod', a.fingerprint LIMIT 1) p
+         UNION SELECT p.fingerprint FROM k
+           CROSS JOIN LATERAL (SELECT a.labels->>'pod' AS pod FROM alerts a WHERE ${kind} AND a.labels->>'pod' IS NOT NULL ORDER BY a.labels->>'pod' DESC LIMIT 1) top
+           CROSS JOIN LATERAL (SELECT a.fingerprint FROM alerts a WHERE ${kind} AND a.labels->>'pod' = top.pod ORDER BY a.labels->>'pod', a.fingerprint LIMIT 1) p)
+       SELECT a.* FROM alerts a WHERE a.fingerprint = ANY(ARRAY(SELECT fingerprint FROM picked)) ORDER BY a.starts_at, a.fingerprint`,
       [incidentId, perKind],
     );
     return rows.map(toAlert);
