@@ -35,7 +35,17 @@ interface Stat {
   n: number;
   rows: number;
   ms: number;
+  /** Service time (ms): the round trip less the time it queued behind the statement before it (PGlite runs one at a time). */
+  svc: number;
+  /** Statements and their service time in the storm's last third. */
+  nLate: number;
+  svcLate: number;
 }
+
+/** When the statement before ended: a statement sent before then waited for it (PGlite's one connection, first in first out). */
+let lastEnd = 0;
+/** Where the storm's last third begins (performance.now() ms). */
+const late = { from: Number.POSITIVE_INFINITY };
 
 /** The product function that issued a statement: the first stack frame outside src/store and this file. */
 function caller(): string {
@@ -52,17 +62,26 @@ const normalized = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 110
 
 function counting(db: Db, stats: Map<string, Stat>, byCaller: Map<string, Stat>, byBoth: Map<string, Stat>, on: { counting: boolean }): Db {
   const note = (sql: string, rows: number, ms: number) => {
+    const end = performance.now();
+    const svc = end - Math.max(end - ms, lastEnd);
+    lastEnd = Math.max(lastEnd, end);
     if (!on.counting) return;
+    const isLate = end >= late.from;
     const who = caller();
     for (const [map, key] of [
       [stats, normalized(sql)],
       [byCaller, who],
       [byBoth, `${who} | ${normalized(sql).slice(0, 80)}`],
     ] as const) {
-      const s = map.get(key) ?? { n: 0, rows: 0, ms: 0 };
+      const s = map.get(key) ?? { n: 0, rows: 0, ms: 0, svc: 0, nLate: 0, svcLate: 0 };
       s.n++;
       s.rows += rows;
       s.ms += ms;
+      s.svc += svc;
+      if (isLate) {
+        s.nLate++;
+        s.svcLate += svc;
+      }
       map.set(key, s);
     }
   };
@@ -109,6 +128,7 @@ async function main(): Promise<void> {
     };
     const cpuBefore = byThread();
     on.counting = true;
+    late.from = performance.now() + (SECONDS * 1000 * 2) / 3;
     const run = `st${Date.now()}`;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     const target = new URL(`${aisre.url}/webhooks/alertmanager`);
@@ -152,6 +172,9 @@ async function main(): Promise<void> {
     for (const [sql, s] of [...stats].sort((a, b) => b[1].n - a[1].n).slice(0, 30)) console.log(`${per(s.n).padStart(7)} ${per(s.rows).padStart(8)} ${per(s.ms).padStart(7)}  ${sql}`);
     console.log("\ntop statements by time (round trip ms per delivery, count per delivery) — SQL");
     for (const [sql, s] of [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) console.log(`${per(s.ms).padStart(7)} ${per(s.n).padStart(7)}  ${sql}`);
+    const avg = (ms: number, n: number) => (n > 0 ? (ms / n).toFixed(2) : "-");
+    console.log("\ntop statements by service time (ms per delivery; ms per statement over the storm, and in its last third; count per delivery) — SQL");
+    for (const [sql, s] of [...stats].sort((a, b) => b[1].svc - a[1].svc).slice(0, 20)) console.log(`${per(s.svc).padStart(7)} ${avg(s.svc, s.n).padStart(7)} ${avg(s.svcLate, s.nLate).padStart(7)} ${per(s.n).padStart(7)}  ${sql}`);
     console.log("\nby issuing function: statements per delivery, rows per delivery");
     for (const [who, s] of [...byCaller].sort((a, b) => b[1].n - a[1].n).slice(0, 25)) console.log(`${per(s.n).padStart(7)} ${per(s.rows).padStart(8)}  ${who}`);
     // CPU time (not wall time) of this process's threads: the main thread, the door's, PGlite's worker
