@@ -76,7 +76,7 @@ export function checkAlert(source: string, alert: Alert, where: string): Alert {
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid alert");
   }
-  return cleanedOnce(cleanStrings(stripUndefined(r.data)) as Alert);
+  return cleanedOnce(cleanAll(stripUndefined(r.data)) as Alert);
 }
 
 export function checkChange(source: string, change: ChangeEvent, where: string): ChangeEvent {
@@ -85,7 +85,7 @@ export function checkChange(source: string, change: ChangeEvent, where: string):
     const issue = r.error.issues[0];
     throw new WebhookParseError(source, `${where}${issue ? ` (${issue.path.join(".")})` : ""}`, issue?.message ?? "invalid change");
   }
-  return cleanedOnce(cleanStrings(stripUndefined(r.data)) as ChangeEvent);
+  return cleanedOnce(cleanAll(stripUndefined(r.data)) as ChangeEvent);
 }
 
 /**
