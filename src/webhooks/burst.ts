@@ -2,7 +2,8 @@
  * When the webhook door is in a burst: deliveries arriving faster than processing can follow (a
  * storm's few hundred a second are not one). During a burst the door keeps the machine to itself:
  * every delivery is made durable (the door's spill journal; on Postgres, the deliveries table,
- * unleased) and answered, and nothing is moved into the store or processed. Once it is over, what it
+ * unleased) and answered, and nothing is moved into the store or processed — but a delivery that would
+ * open an incident, which goes to processing at once (see burst-lane.ts). Once it is over, what it
  * left is moved and processed, oldest first (see door-thread.ts, JournaledDoor's read-back and
  * DeliveryProcessor.hold). On 2 cores, moving and processing beside the door took three quarters of
  * the CPU a delivery cost (0.21 of 0.28 ms) and held the door to a third to a half of the rate it

@@ -116,6 +116,8 @@ export class DeliveryProcessor {
   private readonly settled: Array<() => void> = [];
   /** While the webhook door is in a burst (see hold): resolved when it ends. */
   private held?: { promise: Promise<void>; release(): void };
+  /** Wakes processing held with only waiting deliveries (see heldOrUrgent). */
+  private urgentCame?: () => void;
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
@@ -247,12 +249,25 @@ export class DeliveryProcessor {
     this.lease.held.add(keyOf(sourceName, parsed.deliveryId));
     this.inFlight++;
     (urgent ? this.urgent : this.waiting).push({ sourceName, parsed, attempts });
+    // Held (a burst) with only deliveries that wait: one that would open an incident goes now.
+    if (urgent) this.urgentCame?.();
     if (this.working || this.gathering) return;
     this.working = true;
     // Started once the caller's synchronous run is over, not at the first submit: deliveries handed
     // over together (a door's moved group) are decided in one batch. Started at once, the first was
     // decided alone and the rest in a second transaction, each paying a whole batch's statements.
     this.queue = Promise.resolve().then(() => this.work());
+  }
+
+  /** Resolves once the hold ends or a delivery that would open an incident is queued. */
+  private heldOrUrgent(released: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.urgentCame = () => {
+        this.urgentCame = undefined;
+        resolve();
+      };
+      void released.then(this.urgentCame);
+    });
   }
 
   /** Processes what waits, a batch at a time, until nothing does. */
@@ -263,7 +278,7 @@ export class DeliveryProcessor {
         // Those that would open an incident first, at once (their alerts are new: no earlier delivery is about them).
         if (!first && this.urgent.length === 0 && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
         first = false;
-        while (this.held && this.urgent.length === 0) await this.held.promise;
+        while (this.held && this.urgent.length === 0) await this.heldOrUrgent(this.held.promise);
         const batch = takeBatch(this.urgent.length > 0 ? this.urgent : this.waiting, this.o.batchSize);
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.

@@ -33,28 +33,29 @@ export class PostgresDoorSink {
   private readonly close_: () => Promise<void>;
   private readonly health: StoreHealth;
   private readonly group: DeliveryGroupCommit<StoredEntry & { body: JsonText }>;
+  /** In a burst, what would open an incident: stored leased and handed over (see BurstLane), in groups of its own. */
+  private readonly urgent: DeliveryGroupCommit<StoredEntry & { body: JsonText }>;
 
-  private constructor(o: { health: StoreHealth; close: () => Promise<void>; group: DeliveryGroupCommit<StoredEntry & { body: JsonText }> }) {
+  private constructor(o: { health: StoreHealth; close: () => Promise<void>; group: DeliveryGroupCommit<StoredEntry & { body: JsonText }>; urgent: DeliveryGroupCommit<StoredEntry & { body: JsonText }> }) {
     this.health = o.health;
     this.close_ = o.close;
     this.group = o.group;
+    this.urgent = o.urgent;
   }
 
   /** `unleased`: while true (a burst, see burst.ts) groups are stored unleased and not handed over: processing claims them once it is over. */
   static async open(o: PostgresDoorOpening & { logger: GroupLog; committed: (entries: StoredEntry[], leased: boolean) => void; unleased: () => boolean }): Promise<PostgresDoorSink> {
-    // Two connections: the group in flight, and the health probe (or a group while a probe runs).
-    const db = await openPostgresDb(o.url, { max: 2 });
-    const group = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({
-      deliveries: new DeliveryRepo(db),
-      lease: () => (o.unleased() ? undefined : o.lease),
-      logger: o.logger,
-      committed: (rows, leased) =>
-        o.committed(
-          rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed })),
-          leased,
-        ),
-    });
-    return new PostgresDoorSink({ health: db.health, close: () => db.close(), group });
+    // Three connections: the group in flight, a burst's urgent group, and the health probe (or a group while a probe runs).
+    const db = await openPostgresDb(o.url, { max: 3 });
+    const deliveries = new DeliveryRepo(db);
+    const committed = (rows: Array<StoredEntry & { body: JsonText }>, leased: boolean) =>
+      o.committed(
+        rows.map((r) => ({ source: r.source, deliveryId: r.deliveryId, parsed: r.parsed })),
+        leased,
+      );
+    const group = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({ deliveries, lease: () => (o.unleased() ? undefined : o.lease), logger: o.logger, committed });
+    const urgent = new DeliveryGroupCommit<StoredEntry & { body: JsonText }>({ deliveries, lease: () => o.lease, logger: o.logger, committed });
+    return new PostgresDoorSink({ health: db.health, close: () => db.close(), group, urgent });
   }
 
   /** Whether the database answers this thread's connections. */
@@ -62,9 +63,9 @@ export class PostgresDoorSink {
     return this.health.up();
   }
 
-  /** Stores a delivery with its group; true once committed new, false for a redelivery. */
-  record(entry: StoredEntry & { body: JsonText }): Promise<boolean> {
-    return this.group.record(entry);
+  /** Stores a delivery with its group; true once committed new, false for a redelivery. `urgent`: leased and handed over even in a burst. */
+  record(entry: StoredEntry & { body: JsonText }, urgent = false): Promise<boolean> {
+    return (urgent ? this.urgent : this.group).record(entry);
   }
 
   close(): Promise<void> {

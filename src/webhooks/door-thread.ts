@@ -8,6 +8,7 @@ import type { ParsedDelivery, SourceSecrets, WebhookSource } from "../ingest/typ
 import { JsonText } from "../store/rows.ts";
 import { accepted, duplicate, keptHeaders, storeUnavailable, webhookTooLarge } from "./answers.ts";
 import { BurstGauge, type BurstOptions } from "./burst.ts";
+import { BurstLane } from "./burst-lane.ts";
 import { DoorJournal } from "./door-journal.ts";
 import type { PostgresDoorOpening, PostgresDoorSink } from "./door-postgres.ts";
 import type { DoorEntry, FromDoor, ToDoor } from "./door-messages.ts";
@@ -74,6 +75,8 @@ let room: { promise: Promise<void>; resolve(): void } | undefined;
  * simulation's steps, and a steady 200 deliveries/s piled into one window and made a burst.
  */
 let gauge = new BurstGauge();
+/** Which of a burst's deliveries still go to processing at once: those that would open an incident (see BurstLane). */
+const burstLane = new BurstLane();
 /** In a burst, the counts the main thread is told of go at most this late, together (see Handover.linger). */
 const BURST_COUNTS_LINGER_MS = 25;
 /** Spilling: in a burst, and room in the spill journal. */
@@ -227,7 +230,10 @@ async function answer(d: Door, source: WebhookSource, req: IncomingMessage, res:
   if (recent?.has(key)) return answerDuplicate(res, source, parsed);
   if (ending) await ending;
   if (d.burst && bursting && spilled >= d.burst.maxSpilled) await endBurst(d);
-  const spill = spillNow(d) ? d.spill : undefined;
+  // In a burst, left in the spill journal, unless it would open an incident (see BurstLane).
+  const inBurst = spillNow(d);
+  const goesNow = burstLane.goesNow(parsed, inBurst, performance.now());
+  const spill = inBurst && !goesNow ? d.spill : undefined;
   if (!spill) await waitForRoom(d);
   const stored: StoredDeliveryBody = { headers: keptHeaders(req.headers), body: body.toString("utf8"), receivedAt };
   const text = JsonText.of(stored);
@@ -270,11 +276,14 @@ function answerDuplicate(res: ServerResponse, source: WebhookSource, parsed: Par
  */
 async function store(d: Door, sink: PostgresDoorSink, source: WebhookSource, parsed: ParsedDelivery, body: StoredDeliveryBody, res: ServerResponse): Promise<void> {
   if (ending) await ending;
-  // In a burst the group is stored unleased and not handed over (see PostgresDoorSink): no room to wait for.
-  if (!spillNow(d)) await waitForRoom(d);
+  // In a burst the group is stored unleased and not handed over (see PostgresDoorSink): no room to
+  // wait for; but one that would open an incident is stored leased and handed over (see BurstLane).
+  const inBurst = spillNow(d);
+  const urgent = burstLane.goesNow(parsed, inBurst, performance.now());
+  if (!inBurst || urgent) await waitForRoom(d);
   let fresh: boolean;
   try {
-    fresh = await sink.record({ source: source.name, deliveryId: parsed.deliveryId, parsed, body: JsonText.of(body) });
+    fresh = await sink.record({ source: source.name, deliveryId: parsed.deliveryId, parsed, body: JsonText.of(body) }, urgent);
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
     handover.count(source.name, "store_unavailable");

@@ -117,7 +117,7 @@ export class WebhookIntake {
    * spilled deliveries wait meanwhile, so that the door has the machine.
    */
   burst(on: boolean): void {
-    this.o.logger.info(on ? "webhook burst: deliveries are made durable and answered, processing waits until it is over" : "webhook burst over: processing what it left, oldest first");
+    this.o.logger.info(on ? "webhook burst: deliveries are made durable and answered, processing waits until it is over (new failures excepted)" : "webhook burst over: processing what it left, oldest first");
     if (on) this.o.metrics?.webhookBursts.inc();
     this.journaled?.hold(on);
     // On Postgres the burst's deliveries were stored unleased: claimed before any handed over after it.

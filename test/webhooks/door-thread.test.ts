@@ -157,6 +157,11 @@ describe("the webhook door's thread", () => {
       burst: { perSecond: 10, windowMs: 100, calmMs: 300 },
       handlers: {
         async ingest(d) {
+          // A slow one: what is handed over meanwhile waits in processing's queue.
+          if (d.alerts.some((a) => a.name === "slow-1")) {
+            events.push("processing slow-1");
+            await new Promise((r) => setTimeout(r, 400));
+          }
           events.push(...d.alerts.map((a) => `processed ${a.name}`));
           return NONE;
         },
@@ -409,6 +414,94 @@ describe("the webhook door's thread", () => {
     // Every file removed once its deliveries were in the store.
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  /**
+   * A new failure during a burst: a delivery about a service the burst never named (it would open an
+   * incident) is processed while the burst goes on (the door keeps it going, a delivery every few ms,
+   * until then); the burst's own deliveries wait for its end as before; each processed once.
+   */
+  async function newFailureInBurst(door: Awaited<ReturnType<typeof burstDoor>>) {
+    const { events, post } = door;
+    // Before the burst: one slow to process, and one waiting behind it (in its own window: no burst yet),
+    // so that processing, held by the burst, has a delivery waiting when the new failure comes.
+    expect((await post("slow-1")).status).toBe(202);
+    await eventually(async () => (events.includes("processing slow-1") ? true : undefined), "the slow one being processed");
+    await new Promise((r) => setTimeout(r, 110)); // a window of its own: no burst yet
+    expect((await post("w-1")).status).toBe(202);
+    const ids: string[] = [];
+    const more = async () => {
+      const id = `b-${String(ids.length).padStart(3, "0")}`;
+      ids.push(id);
+      expect((await post(id)).status).toBe(202);
+    };
+    while ((!events.includes("burst") || ids.length < 3) && ids.length < 100) await more();
+    expect(events).toContain("burst");
+    // The burst goes on until the slow one is done: processing is then held with w-1 waiting.
+    while (!events.includes("processed slow-1") && ids.length < 1000) await more();
+    const parked = performance.now() + 200;
+    while (performance.now() < parked) await more();
+    const urgent = await fetch(`http://127.0.0.1:${door.door.port}/webhooks/generic`, { method: "POST", headers: headers("u-1"), body: JSON.stringify({ alerts: [{ name: "PaymentsDown", status: "firing", severity: "critical", service: "payments", summary: "payments is down" }] }) });
+    expect(urgent.status).toBe(202);
+    while (!events.includes("processed PaymentsDown") && ids.length < 1000) await more();
+    const processedAt = events.indexOf("processed PaymentsDown");
+    expect(processedAt).toBeGreaterThan(events.indexOf("burst"));
+    const firstCalm = events.indexOf("calm");
+    expect(firstCalm === -1 || processedAt < firstCalm).toBe(true);
+    // The burst's own deliveries: none processed during it (after the urgent one and before its end), each once after.
+    await eventually(async () => (ids.every((id) => events.includes(`processed ${id}`)) ? true : undefined), "the burst processed after it ended");
+    const calm = events.indexOf("calm");
+    expect(calm).toBeGreaterThan(processedAt);
+    for (const e of events.slice(processedAt + 1, calm)) expect(e).not.toMatch(/^processed/);
+    for (const name of [...ids, "PaymentsDown", "slow-1", "w-1"]) expect(events.filter((e) => e === `processed ${name}`)).toHaveLength(1);
+    // The one that waited before the burst stays behind it; the new failure did not wait for it.
+    expect(events.indexOf("processed slow-1")).toBeLessThan(processedAt);
+    expect(events.indexOf("processed w-1")).toBeGreaterThan(calm);
+  }
+
+  it("in a burst, a delivery that would open an incident (a service the burst never named) is processed at once; the burst's own wait for its end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-new-"));
+    const db = await databases.open();
+    cleanup.push(
+      () => rmSync(dir, { recursive: true, force: true }),
+      () => db.close(),
+    );
+    const door = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
+    // Started, as the product starts it: processing's own lane opens once the store's backlog (none) is claimed.
+    door.intake.start();
+    expect((await door.post("early")).status).toBe(202);
+    await eventually(async () => (door.events.includes("processed early") ? true : undefined), "the early one processed");
+    door.events.length = 0;
+    await newFailureInBurst(door);
+    await door.door.quiesce();
+    await door.intake.stop();
+    await door.stop();
+  });
+
+  it.skipIf(!pgUrl)(
+    "on Postgres, in a burst, a delivery that would open an incident is stored leased and processed at once; the burst's own are claimed after it",
+    async () => {
+      const { db, url } = await ownPostgres();
+      const door = await burstDoor({ store: createStore(db), databaseUrl: url });
+      door.intake.start();
+      let n = 0;
+      await eventually(async () => {
+        const before = door.upstream.passedOn;
+        expect((await door.post(`early-${n++}`)).status).toBe(202);
+        return door.upstream.passedOn === before ? true : undefined;
+      }, "the door storing webhooks itself");
+      await eventually(async () => (Array.from({ length: n }, (_, i) => `processed early-${i}`).every((e) => door.events.includes(e)) ? true : undefined), "the early ones processed");
+      // Any burst of the early ones over.
+      await new Promise((r) => setTimeout(r, 400));
+      await eventually(async () => (door.events.filter((e) => e === "burst").length === door.events.filter((e) => e === "calm").length ? true : undefined), "no burst from the early ones");
+      door.events.length = 0;
+      await newFailureInBurst(door);
+      await door.door.quiesce();
+      await door.intake.drain();
+      await door.intake.stop();
+      await door.stop();
+    },
+    120_000,
+  );
 
   it("a thread that ends without being stopped is reported as a death (the process ends for its supervisor); a stop is not", async () => {
     const upstream = createServer((_req, res) => sendJson(res, 404, { error: "not_found" }));
