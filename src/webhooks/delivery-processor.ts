@@ -114,10 +114,10 @@ export class DeliveryProcessor {
   private leftSinceClaim = false;
   /** Told each time a batch is done (see settle). */
   private readonly settled: Array<() => void> = [];
-  /** While the webhook door is in a burst (see hold): resolved when it ends. */
-  private held?: { promise: Promise<void>; release(): void };
-  /** Wakes processing held with only waiting deliveries (see heldOrUrgent). */
-  private urgentCame?: () => void;
+  /** While the webhook door is in a burst (see hold): the timer that ends the hold should the burst's end never be heard of. */
+  private held?: NodeJS.Timeout;
+  /** Processing parked by a hold: woken when the hold ends or a delivery that would open an incident is queued. */
+  private parked?: () => void;
 
   constructor(options: ProcessorOptions & { store: Store; logger: Logger; metrics?: AppMetrics; handlers: DeliveryHandlers; sources: Map<string, WebhookSource> }) {
     // 8 attempts with backoff 1, 2, 4 … 60 s: a dependency out for about two minutes parks nothing.
@@ -186,20 +186,12 @@ export class DeliveryProcessor {
    */
   hold(on: boolean): void {
     if (on && !this.held) {
-      let release!: () => void;
-      const promise = new Promise<void>((r) => (release = r));
-      const timer = setTimeout(() => this.hold(false), MAX_HOLD_MS);
-      timer.unref?.();
-      this.held = {
-        promise,
-        release: () => {
-          clearTimeout(timer);
-          release();
-        },
-      };
+      this.held = setTimeout(() => this.hold(false), MAX_HOLD_MS);
+      this.held.unref?.();
     } else if (!on && this.held) {
-      this.held.release();
+      clearTimeout(this.held);
       this.held = undefined;
+      this.wake();
       this.lease.poke();
     }
   }
@@ -250,7 +242,7 @@ export class DeliveryProcessor {
     this.inFlight++;
     (urgent ? this.urgent : this.waiting).push({ sourceName, parsed, attempts });
     // Held (a burst) with only deliveries that wait: one that would open an incident goes now.
-    if (urgent) this.urgentCame?.();
+    if (urgent) this.wake();
     if (this.working || this.gathering) return;
     this.working = true;
     // Started once the caller's synchronous run is over, not at the first submit: deliveries handed
@@ -259,15 +251,11 @@ export class DeliveryProcessor {
     this.queue = Promise.resolve().then(() => this.work());
   }
 
-  /** Resolves once the hold ends or a delivery that would open an incident is queued. */
-  private heldOrUrgent(released: Promise<void>): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.urgentCame = () => {
-        this.urgentCame = undefined;
-        resolve();
-      };
-      void released.then(this.urgentCame);
-    });
+  /** Wakes processing parked by a hold. */
+  private wake(): void {
+    const parked = this.parked;
+    this.parked = undefined;
+    parked?.();
   }
 
   /** Processes what waits, a batch at a time, until nothing does. */
@@ -278,7 +266,7 @@ export class DeliveryProcessor {
         // Those that would open an incident first, at once (their alerts are new: no earlier delivery is about them).
         if (!first && this.urgent.length === 0 && this.o.gatherMs > 0 && this.waiting.length < this.o.batchSize) await new Promise((r) => setTimeout(r, this.o.gatherMs));
         first = false;
-        while (this.held && this.urgent.length === 0) await this.heldOrUrgent(this.held.promise);
+        while (this.held && this.urgent.length === 0) await new Promise<void>((r) => (this.parked = r));
         const batch = takeBatch(this.urgent.length > 0 ? this.urgent : this.waiting, this.o.batchSize);
         // A failure (the database gone while marking the outcome) must not stop the chain: the
         // deliveries' leases run out and they are claimed again.
