@@ -1,4 +1,5 @@
 import { alertQuery } from "../knowledge/alert-query.ts";
+import { spanText } from "../text/spans.ts";
 import type { Runbook } from "../knowledge/runbook.ts";
 import { keyTimeline } from "../postmortem/timeline.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
@@ -84,7 +85,7 @@ function needsIncident(intent: Intent, input: AnswerInput): Answer {
 
 function changeLine(c: ChangeRecord, now: number, incidentStart?: number): string {
   const at = Date.parse(c.at);
-  const before = incidentStart !== undefined && at <= incidentStart ? `, ${Math.max(0, Math.round((incidentStart - at) / MIN))} min before the incident started` : incidentStart !== undefined ? ", after the incident started" : "";
+  const before = incidentStart !== undefined && at <= incidentStart ? `, ${spanText((incidentStart - at) / 1000)} before the incident started` : incidentStart !== undefined ? ", after the incident started" : "";
   const version = c.version ? ` ${inlineCode(c.version)}${c.previousVersion ? ` (from ${inlineCode(c.previousVersion)})` : ""}` : "";
   const who = c.author ? ` by ${esc(c.author)}` : "";
   const what = c.description && !c.description.includes(c.version ?? "\u0000") ? `: ${esc(c.description)}` : c.description && c.kind !== "deploy" ? `: ${esc(c.description)}` : "";

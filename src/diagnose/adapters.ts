@@ -20,8 +20,10 @@ export function changesFromEvents(events: readonly ChangeEvent[]): ChangeEventIn
   return events.map((e) => ({ service: e.service, at: Date.parse(e.at) / 1000, kind: e.kind, ...(e.version ? { version: e.version } : {}), ...(e.description ? { description: e.description } : {}) })).filter((c) => Number.isFinite(c.at));
 }
 
-const ACTION_HINTS: Array<{ test: (h: Hypothesis) => boolean; step: (h: Hypothesis) => string }> = [
+const ACTION_HINTS: Array<{ test: (h: Hypothesis) => boolean; step: (h: Hypothesis) => string; rollback?: true }> = [
   {
+    // Said already when the card recommends rolling that service back.
+    rollback: true,
     test: (h) => h.evidence.some((e) => e.kind === "change" && e.weight >= 0.2),
     step: (h) => {
       const c = h.evidence.find((e) => e.kind === "change")!;
@@ -39,11 +41,12 @@ const ACTION_HINTS: Array<{ test: (h: Hypothesis) => boolean; step: (h: Hypothes
 ];
 
 /** "What to do next": concrete first steps from the leading hypotheses and matched runbooks. */
-export function nextSteps(d: Diagnosis, max = 4): string[] {
+/** `rollingBack`: the service whose rollback the card recommends (its "check the recent change" step is then left out). */
+export function nextSteps(d: Diagnosis, max = 4, rollingBack?: string): string[] {
   const out: string[] = [];
   const lead = d.hypotheses[0];
   if (!lead) return ["Gather more signals: no service shows a clear anomaly yet."];
-  for (const hint of ACTION_HINTS) if (hint.test(lead)) out.push(hint.step(lead));
+  for (const hint of ACTION_HINTS) if (hint.test(lead) && !(hint.rollback && rollingBack === lead.service)) out.push(hint.step(lead));
   const top = lead.evidence.find((e) => e.kind === "metric");
   if (top && out.length === 0) out.push(`Look at ${lead.service}: ${top.summary}.`);
   if (d.uncertainty === "unsure: two candidates" && d.hypotheses[1]) out.push(`Rule out ${d.hypotheses[1].service} as well: the evidence does not separate the two.`);
@@ -53,8 +56,8 @@ export function nextSteps(d: Diagnosis, max = 4): string[] {
   return [...new Set(out)].slice(0, max);
 }
 
-/** Root-card content (matches the incident card's diagnosis fields). */
-export function cardDiagnosis(d: Diagnosis): { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[]; service?: string } {
+/** Root-card content (matches the incident card's diagnosis fields). `rollingBack`: see nextSteps. */
+export function cardDiagnosis(d: Diagnosis, rollingBack?: string): { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[]; service?: string } {
   const lead = d.hypotheses[0];
   const affected = lead ? lead.services.slice(1) : [];
   return {
@@ -62,7 +65,7 @@ export function cardDiagnosis(d: Diagnosis): { summary?: string; cause?: string;
     cause: lead ? (d.uncertainty === "unsure: two candidates" && d.hypotheses[1] ? `Unsure: ${lead.service} or ${d.hypotheses[1].service}. ${lead.cause}` : lead.cause) : "No clear cause yet.",
     ...(lead ? { confidence: lead.confidence, service: lead.service } : {}),
     verdict: d.uncertainty,
-    nextSteps: nextSteps(d),
+    nextSteps: nextSteps(d, 4, rollingBack),
   };
 }
 

@@ -1,4 +1,5 @@
 import { analyzeSeries, medianStep, strengthOfZ, WINDOW_REFERENCE_DISCOUNT, Z_THRESHOLD } from "./anomaly.ts";
+import { spanText } from "../text/spans.ts";
 import type { SeriesAnomaly } from "./anomaly.ts";
 import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
 import type { PropGraph } from "./graph.ts";
@@ -147,10 +148,23 @@ function fmtNum(x: number): string {
   return x.toPrecision(3);
 }
 
-function fmtMinutes(s: number): string {
-  const m = Math.round(Math.abs(s) / 60);
-  if (m < 90) return `${m} min`;
-  return `${(Math.abs(s) / 3600).toFixed(1)} h`;
+/**
+ * A change as the evidence names it: "deploy 1.8.0", with its description when that says more than
+ * the service and version ("Rolling out cart 1.8.0", "inventory 2.3.0 is live" do not; "Rollout of cart 1.8.0 did not
+ * complete (ProgressDeadlineExceeded)" does, its own parentheses made a colon so none nest).
+ */
+export function changeLabel(c: { kind?: string; service: string; version?: string; description?: string }): string {
+  const what = `${c.kind ?? "deploy"}${c.version ? ` ${c.version}` : ""}`;
+  const d = c.description?.trim();
+  if (!d) return what;
+  const norm = (w: string) =>
+    w
+      .toLowerCase()
+      .replace(/[.,;:]+$/, "")
+      .replace(/^v(?=\d)/, "");
+  const said = new Set([c.service, c.version ?? "", c.kind ?? "", "deploy", "deploying", "deployed", "rolling", "out", "rollout", "rolled", "of", "to", "version", "is", "now", "live", "released"].filter(Boolean).map(norm));
+  const more = d.split(/\s+/).some((w) => !said.has(norm(w)));
+  return more ? `${what} (${d.replace(/\s*\(([^()]*)\)/g, ": $1")})` : what;
 }
 
 /** Co-movement of a series with the symptom over common timestamps (sign-adjusted z). */
@@ -214,14 +228,14 @@ function computeExtras(input: DiagnosisInput, names: Set<string>): Map<string, E
     names.add(c.service);
     const e = get(c.service);
     const before = onset - c.at;
-    const what = `${c.kind ?? "deploy"}${c.version ? ` ${c.version}` : ""}${c.description ? ` (${c.description})` : ""}`;
+    const what = changeLabel(c);
     if (before < -CHANGE_SLACK_S) {
-      e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${what} at ${fmtTime(c.at)} came ${fmtMinutes(before)} after onset: cannot have caused it`, weight: 0.1, at: c.at });
+      e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${what} at ${fmtTime(c.at)} came ${spanText(before)} after onset: cannot have caused it`, weight: 0.1, at: c.at });
       continue;
     }
     const p = Math.exp(-Math.max(0, before) / CHANGE_TAU_S);
     if (p > e.change) e.change = p;
-    const summary = `${what} at ${fmtTime(c.at)}, ${before >= 0 ? `${fmtMinutes(before)} before onset` : "at onset"}`;
+    const summary = `${what} at ${fmtTime(c.at)}, ${before >= 0 ? `${spanText(before)} before onset` : "at onset"}`;
     if (p >= 0.05) e.items.push({ kind: "change", source: { service: c.service, ref: c.version }, summary, weight: p, at: c.at });
     else e.counter.push({ kind: "change", source: { service: c.service, ref: c.version }, summary: `${summary}: too long before to explain the onset`, weight: 0.05, at: c.at });
   }
@@ -377,7 +391,10 @@ function prepare(input: DiagnosisInput): Prepared {
   for (const n of names) {
     if (!states.has(n)) states.set(n, { name: n, anomalies: [], effective: new Map(), coherence: new Map(), hasMetrics: false });
   }
-  const noMetrics = [...states.values()].filter((s) => !s.hasMetrics).map((s) => s.name);
+  // A gap is a service the evidence names (its pods, logs, a change, the symptom, the services asked
+  // for) without metrics; one the dependency graph alone names was never asked about.
+  const named = new Set([...input.services.map((s) => s.service), ...(input.extraServices ?? []), ...(input.symptom ? [input.symptom.service] : []), ...(input.changes ?? []).map((c) => c.service), ...(input.k8s ?? []).map((k) => k.service), ...(input.logs ?? []).map((l) => l.service)]);
+  const noMetrics = [...states.values()].filter((s) => !s.hasMetrics && named.has(s.name)).map((s) => s.name);
   if (noMetrics.length > 0 && allSeries.length > 0) {
     gaps.push(`no metrics for ${plural(noMetrics.length, "service")}${noMetrics.length <= 5 ? `: ${noMetrics.join(", ")}` : ""}`);
   }
@@ -680,7 +697,11 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   const log = ex?.items.filter((i) => i.kind === "log").sort((a, b) => b.weight - a.weight)[0];
   const phrase = kindPhrase(st);
   const parts: string[] = [];
-  if (change && change.weight >= 0.2) parts.push(`the ${change.summary.replace(/ at \d\d:\d\d UTC/, "")} is the likely trigger`);
+  if (change && change.weight >= 0.2) {
+    const which = change.summary.replace(/ at \d\d:\d\d UTC/, "");
+    // "the deploy 1.8.0, 2 min before onset, is the likely trigger": the time clause set off on both sides.
+    parts.push(`the ${which}${which.includes(", ") ? "," : ""} is the likely trigger`);
+  }
   if (pod) parts.push(`pods show ${pod.summary.split(":")[0]}`);
   if (phrase) parts.push(`its ${phrase}`);
   if (log && parts.length < 2) {

@@ -1,4 +1,5 @@
 import { incidentMetadata } from "./message-metadata.ts";
+import { spanText } from "../text/spans.ts";
 import { leaseOwner } from "../async/lease-loop.ts";
 import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
@@ -538,7 +539,7 @@ export class IncidentService {
     const since = new Date(this.o.clock.now() - this.o.grouping.windowMs).toISOString();
     for (const change of await s.changes.since([...related], since)) {
       const why = incident.services.includes(change.service) ? `a change to ${change.service} itself` : `${incident.services.join(", ")} depends on ${change.service}`;
-      await this.recordChange(s, incident, change, `${Math.round((this.o.clock.now() - Date.parse(change.at)) / 60_000)} min before the incident; ${why}`);
+      await this.recordChange(s, incident, change, `${spanText((this.o.clock.now() - Date.parse(change.at)) / 1000)} before the incident; ${why}`);
     }
   }
 

@@ -110,7 +110,7 @@ export function parseLogLine(raw: string, knownAt?: number): Parsed {
       const req = o.req as { method?: string; url?: string } | undefined;
       const message = req?.url && status ? `${msg} ${req.method ?? ""} ${req.url} ${status}`.replace(/\s+/g, " ") : msg;
       if (level === "info" && ERRORISH.test(msg) && lvl === undefined) level = "error";
-      return { at, level, message };
+      return { at, level, message: tracebackHeadline(message) };
     } catch {
       // not JSON after all
     }
@@ -149,7 +149,23 @@ export function parseLogLine(raw: string, knownAt?: number): Parsed {
   }
   level ??= "info";
   if (level === "info" && HTTP_5XX.test(` ${text}`)) level = "error";
-  return { at, level, message };
+  return { at, level, message: tracebackHeadline(message) };
+}
+
+const FLAT_TRACEBACK = /^Traceback \(most recent call last\):\s*(.*?)\s*\b((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Fault))(:\s*.*)?$/s;
+const LAST_FRAME = /File "([^"]+)", line (\d+), in ([\w.<>]+)(?![\s\S]*File ")/;
+
+/**
+ * A Python traceback logged as one line (a JSON log's message, or a handler that joins the lines)
+ * named by its exception, where it was raised after it: "KeyError: 'warehouse_id' (in reserve,
+ * /app/inventory/reservations.py:212)", not "Traceback (most recent call last): File …", which
+ * every traceback starts with and a signature cut to its first words would show.
+ */
+export function tracebackHeadline(message: string): string {
+  const m = FLAT_TRACEBACK.exec(message);
+  if (!m?.[2]) return message;
+  const frame = LAST_FRAME.exec(m[1] ?? "");
+  return `${m[2]}${(m[3] ?? "").trimEnd()}${frame ? ` (in ${frame[3]}, ${frame[1]}:${frame[2]})` : ""}`;
 }
 
 /** Masks the variable parts of a message: the template. */

@@ -41,6 +41,9 @@ describe("adapters", () => {
     expect(card.confidence).toBe(itemAt(d.hypotheses, 0).confidence);
     expect(card.verdict).toBe(d.uncertainty);
     expect(card.nextSteps!.join(" ")).toMatch(/roll it back/);
+    // The card recommending ledger's rollback already says so: the step is not repeated under it.
+    expect(cardDiagnosis(d, "ledger").nextSteps!.join(" ")).not.toMatch(/roll it back/);
+    expect(cardDiagnosis(d, "payments").nextSteps!.join(" ")).toMatch(/roll it back/);
     expect(nextSteps(diagnose({ anomalyStart: ONSET, services: [healthy("a")] }))[0]).toMatch(/no service shows a clear anomaly/);
   });
 

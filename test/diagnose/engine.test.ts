@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { debugScores, diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
+import { changeLabel, debugScores, diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
 import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
@@ -32,6 +32,21 @@ function chain(): DiagnosisInput {
 }
 
 describe("diagnose: topology", () => {
+  it("names as a gap a service the evidence names without metrics, not one only the dependency graph names", () => {
+    const input = chain();
+    input.graph = {
+      edges: [
+        ...input.graph!.edges,
+        ...propagationEdgesFromCalls([
+          { from: "web", to: "search" },
+          { from: "api", to: "queue" },
+        ]),
+      ],
+    };
+    expect(diagnose(input).gaps.filter((g) => g.startsWith("no metrics for"))).toEqual([]);
+    input.k8s = [{ service: "queue", kind: "CrashLoopBackOff", count: 3, at: ONSET }];
+    expect(diagnose(input).gaps).toContain("no metrics for 1 service: queue");
+  });
   it("ranks an upstream fault first, above the downstream callers that show it", () => {
     const d = diagnose(chain());
     expect(itemAt(d.hypotheses, 0).service).toBe("db");
@@ -174,6 +189,24 @@ describe("diagnose: changes and other evidence", () => {
     expect(ev.summary).toMatch(/v42/);
     expect(ev.summary).toMatch(/5 min before onset/);
     expect(itemAt(withDeploy.hypotheses, 0).cause).toMatch(/trigger/);
+  });
+
+  it("a deploy seconds before onset is named in seconds, and the cause reads as a sentence", () => {
+    const input = siblings();
+    input.changes = [{ service: "catalog", at: ONSET - 15, kind: "deploy", version: "1.8.0", description: "Rolling out catalog 1.8.0" }];
+    const lead = itemAt(diagnose(input).hypotheses, 0);
+    const ev = lead.evidence.find((e) => e.kind === "change")!;
+    expect(ev.summary).toMatch(/^deploy 1\.8\.0 at \d\d:\d\d UTC, 15 s before onset$/);
+    expect(lead.cause).toContain("catalog: the deploy 1.8.0, 15 s before onset, is the likely trigger");
+  });
+
+  it("a change's description is kept only when it says more than the service and version", () => {
+    expect(changeLabel({ service: "cart", kind: "deploy", version: "1.8.0", description: "Rolling out cart 1.8.0" })).toBe("deploy 1.8.0");
+    expect(changeLabel({ service: "cart", kind: "deploy", version: "1.8.0", description: "cart v1.8.0 deployed" })).toBe("deploy 1.8.0");
+    expect(changeLabel({ service: "inventory", kind: "deploy", version: "2.3.0", description: "inventory 2.3.0 is live" })).toBe("deploy 2.3.0");
+    expect(changeLabel({ service: "cart", kind: "deploy", version: "1.8.0", description: "Rollout of cart 1.8.0 did not complete (ProgressDeadlineExceeded)" })).toBe("deploy 1.8.0 (Rollout of cart 1.8.0 did not complete: ProgressDeadlineExceeded)");
+    expect(changeLabel({ service: "cart", kind: "config", description: "FEATURE_FLAGS_FILE changed" })).toBe("config (FEATURE_FLAGS_FILE changed)");
+    expect(changeLabel({ service: "cart", version: "2" })).toBe("deploy 2");
   });
 
   it("an unrelated deploy long before onset does not beat the true cause", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusterLogLines, maskMessage, parseLogLine } from "../../src/toolsets/log-signatures.ts";
+import { clusterLogLines, maskMessage, parseLogLine, tracebackHeadline } from "../../src/toolsets/log-signatures.ts";
 import { itemAt } from "../../src/domain/indexed.ts";
 
 const T0 = Date.parse("2025-03-14T02:10:00Z");
@@ -41,6 +41,18 @@ describe("parseLogLine", () => {
     expect(pg.at).toBe(T0);
     const redis = parseLogLine("1:M 14 Mar 2025 02:10:00.000 # WARNING: maxmemory reached, evicting keys (allkeys-lru)");
     expect(redis.level).toBe("warn");
+  });
+});
+
+describe("tracebackHeadline", () => {
+  it("names a one-line Python traceback by its exception and where it was raised", () => {
+    const flat = `Traceback (most recent call last): File "/app/api/views.py", line 40, in handle: return reserve(sku) File "/app/inventory/reservations.py", line 212, in reserve: wh = sku_row["warehouse_id"] KeyError: 'warehouse_id'`;
+    expect(tracebackHeadline(flat)).toBe("KeyError: 'warehouse_id' (in reserve, /app/inventory/reservations.py:212)");
+    expect(parseLogLine(`2026-12-05T10:00:00Z ${flat}`).message).toBe("KeyError: 'warehouse_id' (in reserve, /app/inventory/reservations.py:212)");
+    expect(parseLogLine(JSON.stringify({ level: "error", msg: `Traceback (most recent call last):\n  File "/app/w.py", line 3, in run\n    go()\nrequests.exceptions.ConnectionError: refused` })).message).toBe("requests.exceptions.ConnectionError: refused (in run, /app/w.py:3)");
+    // Not a traceback, or one without its exception line: as it was.
+    expect(tracebackHeadline("KeyError: 'x'")).toBe("KeyError: 'x'");
+    expect(tracebackHeadline('Traceback (most recent call last): File "/a.py", line 1, in f')).toBe('Traceback (most recent call last): File "/a.py", line 1, in f');
   });
 });
 

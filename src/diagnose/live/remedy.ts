@@ -1,4 +1,5 @@
 import type { Alert } from "../../domain/alert.ts";
+import { spanText } from "../../text/spans.ts";
 import type { Runbook } from "../../knowledge/runbook.ts";
 import { matchRunbooks } from "../../knowledge/runbook-match.ts";
 import type { Recommendation } from "../../remediate/types.ts";
@@ -77,7 +78,7 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
   if (!best) return undefined;
   const [type, { runbook }] = best;
   const target = { service: lead.service, ...(kind === "StatefulSet" ? { kind: "StatefulSet" as const } : {}), ...(type === "delete_pod" && pod ? { pod } : {}) };
-  const why = type === "rollback" && change ? `${change.summary} lines up with the onset` : type === "delete_pod" && pod ? `only ${pod} shows the errors` : runbook ? `runbook "${runbook.title}"` : "the leading hypothesis";
+  const why = type === "rollback" && change ? change.summary.replace(/ at \d\d:\d\d UTC/, "") : type === "delete_pod" && pod ? `only ${pod} shows the errors` : runbook ? `runbook "${runbook.title}"` : "the leading hypothesis";
   return {
     recommendation: {
       type,
@@ -120,8 +121,8 @@ function rolloutOf(service: string, input: { changes?: AssembledContext["input"]
   const latest = Math.max(input.anomalyStart + CHANGE_AFTER_S, openedAtS !== undefined ? openedAtS + 60 : -Infinity);
   const c = (input.changes ?? []).filter((x) => x.service === service && x.at >= input.anomalyStart - CHANGE_BEFORE_S && x.at <= latest).sort((a, b) => b.at - a.at)[0];
   if (!c) return undefined;
-  const minutes = Math.round((input.anomalyStart - c.at) / 60);
-  return { summary: `${c.kind ?? "change"} ${c.version ?? ""} of ${service} ${minutes >= 0 ? `${minutes} min before the onset` : `during the onset`}`.replace(/\s+/g, " "), weight: 0.2 };
+  const before = input.anomalyStart - c.at;
+  return { summary: `${c.kind ?? "change"} ${c.version ?? ""} of ${service} ${before >= 0 ? `${spanText(before)} before the onset` : `during the onset`}`.replace(/\s+/g, " "), weight: 0.2 };
 }
 
 function strongestChange(h: Hypothesis): { summary: string; weight: number } | undefined {

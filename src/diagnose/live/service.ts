@@ -439,10 +439,10 @@ export class DiagnosisService {
     // A person who declared the incident named it: their title stays the card's, the Jira summary and the
     // page title (the cause is on the card under "What caused it"). Alert-opened incidents follow the ranking.
     const headline = incident.origin === "declared" ? undefined : cardHeadline({ diagnosis, impacted, services: ctx.input.services, minConfidence: this.o.recommendAbove ?? 0.5 });
-    const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
+    const card: IncidentCard = { diagnosis: cardDiagnosis(diagnosis, choice?.recommendation.type === "rollback" ? choice.recommendation.target.service : undefined), ...(impact ? { impact } : {}), ...(headline ? { headline } : {}) };
     if (choice && card.diagnosis) {
       const t = choice.recommendation;
-      card.diagnosis.nextSteps = [`Recommended: ${t.type.replace(/_/g, " ")} of ${t.target.pod ?? t.target.service} (${choice.why}); see the action card in the thread.`, ...(card.diagnosis.nextSteps ?? [])].slice(0, 4);
+      card.diagnosis.nextSteps = [`Recommended: ${t.type.replace(/_/g, " ")} of ${t.target.pod ?? t.target.service} — ${choice.why}; see the action card in the thread.`, ...(card.diagnosis.nextSteps ?? [])].slice(0, 4);
     }
     const trigger = reasons.length ? [...new Set(reasons)].slice(0, 3).join("; ") : "a new look";
 
