@@ -40,8 +40,10 @@ const ACTION_HINTS: Array<{ test: (h: Hypothesis) => boolean; step: (h: Hypothes
   },
 ];
 
-/** "What to do next": concrete first steps from the leading hypotheses and matched runbooks. */
-/** `rollingBack`: the service whose rollback the card recommends (its "check the recent change" step is then left out). */
+/**
+ * "What to do next": concrete first steps from the leading hypotheses and matched runbooks.
+ * `rollingBack`: the service whose rollback the card recommends (its "check the recent change" step is then left out).
+ */
 export function nextSteps(d: Diagnosis, max = 4, rollingBack?: string): string[] {
   const out: string[] = [];
   const lead = d.hypotheses[0];
