@@ -98,8 +98,18 @@ function buttons(a: RemediationAction): KnownBlock {
   };
 }
 
+/**
+ * The steps the card lists: all but the last when the status line already says it (a failure, a
+ * stop or a dismissal quotes it; a withdrawal restates it), so no line appears twice.
+ */
+function listedSteps(a: RemediationAction): RemediationAction["detail"]["steps"] {
+  const last = a.detail.steps.at(-1);
+  const said = a.state === "failed" || a.state === "refused" || a.state === "rejected" || (a.state === "stale" && last?.text.startsWith("Withdrawn"));
+  return said ? a.detail.steps.slice(0, -1) : a.detail.steps;
+}
+
 function stepsText(a: RemediationAction): string {
-  const lines = a.detail.steps.map((s) => `${s.ok === false ? ":x:" : s.ok ? ":heavy_check_mark:" : "•"} ${stepText(a, s)}`);
+  const lines = listedSteps(a).map((s) => `${s.ok === false ? ":x:" : s.ok ? ":heavy_check_mark:" : "•"} ${stepText(a, s)}`);
   let out = "";
   for (let i = lines.length - 1; i >= 0; i--) {
     const next = `${lines[i]}\n${out}`;
@@ -166,7 +176,7 @@ export function actionCardMessage({ action: a, buttons: withButtons }: ActionCar
   ];
   if (a.detail.evidence.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(`*Evidence*\n${a.detail.evidence.map((e) => `• ${escapeMrkdwn(e)}`).join("\n")}`) } });
   blocks.push({ type: "section", text: { type: "mrkdwn", text: fitSection(statusLine(a)) } });
-  if (a.detail.steps.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
+  if (listedSteps(a).length) blocks.push({ type: "section", text: { type: "mrkdwn", text: stepsText(a) } });
   const context = [autonomyWords(a), a.detail.note ? esc(a.detail.note) : "", `audit: ${inlineCode(`/aisre audit ${a.id}`)}`].filter(Boolean).join(" · ");
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: fit(context, 2000) }] });
   if (withButtons) blocks.push(buttons(a));

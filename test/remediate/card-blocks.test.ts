@@ -56,6 +56,18 @@ describe("remediation blocks", () => {
     expect(validateBlocks(actionMentionMessage(action({ reason: long(5000) })).blocks as unknown[], { root: "/blocks", surface: "message" })).toEqual([]);
   });
 
+  it("a line the status says is not listed again under it (withdrawn, failed, stopped, dismissed)", () => {
+    const steps = (...texts: Array<[string, boolean]>) => ({ ...action().detail, steps: texts.map(([text, ok]) => ({ at: "2026-11-24T03:00:00Z", text, ok })) });
+    const count = (a: RemediationAction, text: string) => JSON.stringify(actionCardMessage({ action: a, buttons: false }).blocks).split(text).length - 1;
+    const withdrawn = action({ state: "stale", detail: steps(["proposed", true], ["Withdrawn: the incident was resolved before it ran", false]) });
+    expect(count(withdrawn, "the incident was resolved before it ran")).toBe(1);
+    expect(count(withdrawn, "proposed")).toBe(1);
+    const failed = action({ state: "failed", detail: steps(["approved", true], ["kubectl rollout undo: forbidden", false]) });
+    expect(count(failed, "kubectl rollout undo: forbidden")).toBe(1);
+    // A step the status does not say stays listed.
+    expect(count(action({ state: "verified", detail: steps(["rolled back", true]) }), "rolled back")).toBe(1);
+  });
+
   it("the confirm dialog says what changes, where, the evidence and the rollback path in 300 characters", () => {
     const a = action({ detail: { ...action().detail, change: "Restores revision 2 (2.2.0).", rollback: "Roll forward to revision 3.", evidence: ["5xx 30% on inventory"] } });
     const text = confirmText(a);
