@@ -1,4 +1,5 @@
 import type { RemediationAction } from "../remediate/types.ts";
+import { splitCamel } from "../knowledge/text-terms.ts";
 import type { IncidentContext } from "./context.ts";
 import { escapeKeepingMentions, mentionUser, readableUtc } from "../text/slack-markup.ts";
 import type { Audience } from "./intents.ts";
@@ -54,11 +55,20 @@ function actionLine(a: RemediationAction): string | undefined {
 }
 
 /**
+ * Whether an alert's name is about what users get (an SLO, its error budget, availability), read
+ * word by word: "SLOErrorBudgetBurn" and "checkout_slo_burn" are, "PostgresLongRunningQuery" (whose
+ * letters hold "sLo") is not.
+ */
+export function userFacingAlert(name: string): boolean {
+  return /(^|[^a-z])(slo|sla|budget|availability|apdex|uptime)([^a-z]|$)/.test(splitCamel(name).toLowerCase());
+}
+
+/**
  * What customers would recognise as affected: the services of user-facing (SLO) alerts, else the
  * service the incident was opened for; never the internal dependency that caused it.
  */
 export function customerFacing(ctx: IncidentContext): string[] {
-  const slo = [...new Set(ctx.alerts.filter((a) => a.service && /slo|budget|availability|apdex|uptime/i.test(a.name)).map((a) => a.service!))];
+  const slo = [...new Set(ctx.alerts.filter((a) => a.service && userFacingAlert(a.name)).map((a) => a.service!))];
   return slo.length ? slo : ctx.incident.services.slice(0, 1);
 }
 

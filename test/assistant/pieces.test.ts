@@ -9,7 +9,7 @@ import { compactForModel, toMrkdwn, withFollowUp } from "../../src/assistant/ass
 import { contextText, conversationFrom, hypothesesFrom, type IncidentContext } from "../../src/assistant/context.ts";
 import { kindOfSli, parseQuestion } from "../../src/assistant/intents.ts";
 import { judge, reading, type ServiceHealth } from "../../src/assistant/service-health.ts";
-import { customerFacing, summaryFor } from "../../src/assistant/summaries.ts";
+import { customerFacing, summaryFor, userFacingAlert } from "../../src/assistant/summaries.ts";
 import type { Answer } from "../../src/assistant/types.ts";
 import type { TimelineEntry } from "../../src/domain/incident.ts";
 import type { StoredAlert } from "../../src/store/repos/alerts.ts";
@@ -169,6 +169,12 @@ describe("answer helpers", () => {
 });
 
 describe("summaries", () => {
+  it("an alert is user-facing by its words, not by letters inside them", () => {
+    for (const name of ["SLOErrorBudgetBurn", "ErrorBudgetBurn", "checkout_slo_burn", "api-availability-low", "ApdexLow", "SLABreach"]) expect(userFacingAlert(name), name).toBe(true);
+    // db-report-query's status page named orders-db: "PostgresLongRunningQuery" holds "sLo".
+    for (const name of ["PostgresLongRunningQuery", "PostgresSlowQueries", "HighLatencyP99", "IsLowDisk"]) expect(userFacingAlert(name), name).toBe(false);
+  });
+
   it("status page: customer-facing words, no internals, the phase from the evidence", () => {
     const ctx = ctxOf();
     expect(customerFacing(ctx)).toEqual(["checkout"]);
