@@ -96,13 +96,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
         .map((p) => `${esc(p.name)} (L${p.level})`)
         .join(", ")}`,
     );
-  if (v.runbooks.length)
-    extra.push(
-      `:books: Runbooks: ${v.runbooks
-        .slice(0, 3)
-        .map((r) => `${esc(r.title)}${r.service ? ` (${esc(r.service)})` : ""}`)
-        .join(", ")}`,
-    );
+  if (v.runbooks.length) extra.push(`:books: Runbooks: ${runbookList(v.runbooks)}`);
   if (v.similar.length) {
     const seen = v.similar.slice(0, 2).map((s) => `${s.incidentId ? `${esc(s.incidentId)} ` : ""}${esc(s.title)}${s.fixedBy?.[0] ? ` (fixed by ${esc(fit(s.fixedBy[0], 160))})` : ""}`);
     extra.push(`:repeat: Seen before: ${seen.join("; ")}`);
@@ -146,3 +140,17 @@ export const blockKitDiagnosisPresenter: DiagnosisPresenter = {
   analysis: (v) => withFeedback(diagnosisAnalysisMessage(v), "diagnosis", v.incident.id),
   update: (v) => withFeedback(diagnosisUpdateMessage(v), "diagnosis", v.incident.id),
 };
+
+/** The runbooks matched, each once with the services it matched for: "High latency (checkout, payments)", not the title twice. */
+function runbookList(runbooks: ReadonlyArray<{ title: string; service?: string }>): string {
+  const services = new Map<string, string[]>();
+  for (const r of runbooks) {
+    const list = services.get(r.title) ?? [];
+    if (r.service && !list.includes(r.service)) list.push(r.service);
+    services.set(r.title, list);
+  }
+  return [...services]
+    .slice(0, 3)
+    .map(([title, list]) => `${esc(title)}${list.length ? ` (${list.map(esc).join(", ")})` : ""}`)
+    .join(", ");
+}

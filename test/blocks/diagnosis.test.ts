@@ -64,6 +64,22 @@ describe("diagnosis messages", () => {
     expect(m.text).toBe("Diagnosis: svc-0 81 % (confident); then svc-1 5 %");
   });
 
+  it("list a runbook matched for several services once, with its services", () => {
+    const m = diagnosisAnalysisMessage({
+      incident,
+      diagnosis: d,
+      window: { start: Date.parse("2026-03-14T08:00:00Z"), onset: Date.parse("2026-03-14T10:00:00Z"), end: Date.parse("2026-03-14T10:30:00Z") },
+      tools: [],
+      similar: [],
+      runbooks: [
+        { title: "High latency", service: "checkout", score: 0.7 },
+        { title: "High latency", service: "payments", score: 0.7 },
+        { title: "Slow queries", service: "orders-db", score: 0.8 },
+      ],
+    });
+    expect(JSON.stringify(m.blocks)).toContain(":books: Runbooks: High latency (checkout, payments), Slow queries (orders-db)");
+  });
+
   it("say what changed, with the new leader's evidence, and nothing else", () => {
     const m = diagnosisUpdateMessage({
       incident,
