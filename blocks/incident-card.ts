@@ -68,7 +68,7 @@ export function incidentCardMessage(v: IncidentCardView): SlackMessage {
             text: { type: "plain_text", text: "Resolve" },
             action_id: ACTION.incidentResolve,
             value: inc.id,
-            confirm: { title: { type: "plain_text", text: "Resolve incident?" }, text: { type: "mrkdwn", text: `Mark *${escapeMrkdwn(fit(inc.title, 200))}* resolved. Alerts that fire again will reopen it.` }, confirm: { type: "plain_text", text: "Resolve" }, deny: { type: "plain_text", text: "Cancel" } },
+            confirm: { title: { type: "plain_text", text: "Resolve incident?" }, text: { type: "mrkdwn", text: `Mark *${escapeMrkdwn(fit(v.headline ?? inc.title, 200))}* resolved. Alerts that fire again will reopen it.` }, confirm: { type: "plain_text", text: "Resolve" }, deny: { type: "plain_text", text: "Cancel" } },
           },
         ],
   });

@@ -4,7 +4,7 @@ import type { IncidentCard } from "../src/store/repos/incidents.ts";
 import { fit, fitSection } from "./limits.ts";
 import { escapeMrkdwn as esc, link } from "./mrkdwn.ts";
 
-const SEVERITY_ICON: Record<string, string> = { critical: ":red_circle:", warning: ":large_orange_circle:", info: ":large_blue_circle:" };
+const SEVERITY_ICON: Record<string, string> = { sev1: ":red_circle:", sev2: ":red_circle:", sev3: ":large_orange_circle:", sev4: ":large_blue_circle:" };
 
 /** What a shared aisre incident link unfurls into: the incident at a glance and a link to its thread. */
 export function incidentUnfurl(incident: Incident, card: IncidentCard, threadUrl: string | undefined): { blocks: KnownBlock[] } {

@@ -1,4 +1,5 @@
 import type { App, BlockButtonAction } from "@slack/bolt";
+import { currentTitle } from "../../src/incident/lookup.ts";
 import { ACTION } from "../../blocks/ids.ts";
 import { timelineModal } from "../../blocks/timeline-modal.ts";
 import type { Services } from "../../src/app/services.ts";
@@ -17,7 +18,7 @@ export function registerTimelineActions(app: App, services: Services): void {
         await respond({ response_type: "ephemeral", replace_original: false, text: `:warning: Incident ${incidentId} no longer exists.` });
         return;
       }
-      const result = await client.views.open({ trigger_id: body.trigger_id, view: timelineModal(incident, await services.store.timeline.list(incidentId)) });
+      const result = await client.views.open({ trigger_id: body.trigger_id, view: timelineModal({ ...incident, title: await currentTitle(services.store, incident) }, await services.store.timeline.list(incidentId)) });
       if (!result.ok) throw new Error(`views.open failed: ${result.error}`);
     } catch (e) {
       await reportListenerError(e, { logger: services.logger, metrics: services.metrics, respond, user: body.user.id, incidentId, what: ACTION.incidentTimeline });

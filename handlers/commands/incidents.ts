@@ -1,6 +1,7 @@
 import { incidentListBlocks } from "../../blocks/incident-list.ts";
 import type { Subcommand } from "./subcommand.ts";
 import { plural } from "../../src/text/words.ts";
+import { withCurrentTitles } from "../../src/incident/lookup.ts";
 
 /** `/aisre incidents`: the open incidents with links to their threads. */
 export const incidentsSubcommand: Subcommand = {
@@ -8,7 +9,7 @@ export const incidentsSubcommand: Subcommand = {
   usage: "incidents",
   summary: "list open incidents",
   async run({ services, client, respond }) {
-    const open = await services.store.incidents.listOpen();
+    const open = await withCurrentTitles(services.store, await services.store.incidents.listOpen());
     const items = await Promise.all(
       open.map(async (incident) => {
         const root = await services.store.slackMessages.get(incident.id, "root");

@@ -1,4 +1,5 @@
 import { alertQuery } from "../knowledge/alert-query.ts";
+import { titleOf } from "../incident/lookup.ts";
 import { spanText } from "../text/spans.ts";
 import type { Runbook } from "../knowledge/runbook.ts";
 import { keyTimeline } from "../postmortem/timeline.ts";
@@ -442,9 +443,11 @@ async function onFire(deps: AnswerDeps, now: number): Promise<Answer> {
   const sorted = [...open].sort((a, b) => a.severity.localeCompare(b.severity) || Date.parse(b.createdAt) - Date.parse(a.createdAt));
   const lines = await Promise.all(
     sorted.slice(0, 10).map(async (i) => {
-      const d = (await deps.store.incidents.card(i.id)).diagnosis;
+      const card = await deps.store.incidents.card(i.id);
+      const d = card.diagnosis;
       const url = await deps.permalink?.(i.id).catch(() => undefined);
-      const title = url && safeUrl(url) ? link(url, i.title.slice(0, 150)) : `*${esc(i.title.slice(0, 150))}*`;
+      const shown = titleOf(i, card).slice(0, 150);
+      const title = url && safeUrl(url) ? link(url, shown) : `*${esc(shown)}*`;
       const cause = d?.cause ? `leading cause: ${esc(d.cause.slice(0, 200))}${pct(d.confidence)}` : "no leading cause yet";
       const services = i.services.length
         ? ` on ${i.services

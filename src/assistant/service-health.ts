@@ -1,4 +1,5 @@
 import type { MetricSeries } from "../diagnose/types.ts";
+import { withCurrentTitles } from "../incident/lookup.ts";
 import type { Incident } from "../domain/incident.ts";
 import type { Store } from "../store/store.ts";
 import type { ChangeRecord } from "../toolsets/changes.ts";
@@ -164,7 +165,7 @@ export async function serviceHealth(service: string, deps: ServiceHealthDeps): P
     service,
     verdict: "unknown",
     reasons: [],
-    openIncidents: open,
+    openIncidents: await withCurrentTitles(deps.store, open),
     deploys: [],
     dependencyChanges: [],
     upstream: [...(deps.dependencies ?? [])],

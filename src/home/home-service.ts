@@ -1,4 +1,5 @@
 import type { Clock } from "../domain/clock.ts";
+import { titleOf } from "../incident/lookup.ts";
 import type { Incident } from "../domain/incident.ts";
 import { gradeOfScore, incidentScore } from "../domain/grades.ts";
 import type { IncidentEvents } from "../incident/incident-events.ts";
@@ -162,11 +163,12 @@ export class HomeService {
     const openIncidents = await s.incidents.listOpen();
     const open: HomeIncident[] = await Promise.all(
       [...openIncidents].reverse().map(async (i: Incident) => {
-        const d = (await s.incidents.card(i.id)).diagnosis;
+        const card = await s.incidents.card(i.id);
+        const d = card.diagnosis;
         const permalink = await this.permalink(i.id);
         return {
           id: i.id,
-          title: i.title,
+          title: titleOf(i, card),
           severity: i.severity,
           status: i.status,
           services: i.services,

@@ -8,7 +8,17 @@ import type { Store } from "../store/store.ts";
  * PagerDuty incident and the Jira summary carry it.
  */
 export async function currentTitle(store: Store, incident: Incident): Promise<string> {
-  return (await store.incidents.card(incident.id)).headline ?? incident.title;
+  return titleOf(incident, await store.incidents.card(incident.id));
+}
+
+/** The current title from a card already read (pure): its headline, else the incident's first title. */
+export function titleOf(incident: Pick<Incident, "title">, card: { headline?: string }): string {
+  return card.headline ?? incident.title;
+}
+
+/** Incidents as lists show them: each with its current title (currentTitle), not the first signal's. */
+export function withCurrentTitles(store: Store, incidents: readonly Incident[]): Promise<Incident[]> {
+  return Promise.all(incidents.map(async (i) => ({ ...i, title: await currentTitle(store, i) })));
 }
 
 /** Open incidents whose root message is in this channel. */

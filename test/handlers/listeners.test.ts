@@ -142,11 +142,13 @@ describe("declare-incident modal submission (listener unit)", () => {
 describe("Timeline button (listener unit)", () => {
   it("acks, then opens the timeline modal with the click's trigger id", async () => {
     const { app, get } = fakeApp();
-    registerTimelineActions(app, services({ store: { incidents: { get: async () => incident }, timeline: { list: async () => [{ at: "2026-12-05T10:00:00.000Z", kind: "alert", text: "HighErrorRate fired" }] } } }));
+    registerTimelineActions(app, services({ store: { incidents: { get: async () => incident, card: async () => ({ headline: "Checkout failing 30 %" }) }, timeline: { list: async () => [{ at: "2026-12-05T10:00:00.000Z", kind: "alert", text: "HighErrorRate fired" }] } } }));
     const r = recorder();
     await get(`action:${ACTION.incidentTimeline}`)({ ack: r.ack, action: { value: incident.id }, body: { trigger_id: "T-9", user: { id: "U_ALICE" } }, client: r.client, respond: r.respond });
     expect(r.calls).toEqual(["ack", "client.views.open"]);
     expect(r.api[0]?.args).toMatchObject({ trigger_id: "T-9", view: { type: "modal" } });
+    // The modal names the incident by its current title (the card's headline), as the lists do.
+    expect(JSON.stringify(r.api[0]?.args)).toContain("Checkout failing 30 %");
   });
 
   it("an incident that no longer exists is an ephemeral warning", async () => {
