@@ -1,14 +1,47 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-/** A TCP port free right now on the host (for servers whose URL must be known before they start). */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Where the kernel takes the local ports of outgoing connections and of `listen(0)` (Linux's default). */
+function ephemeralRange(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low && high && low > 1024) return { low, high };
+  } catch {
+    // not Linux: the IANA dynamic range
+  }
+  return { low: 49152, high: 65535 };
+}
+
+/** Whether `port` can be listened on now (undefined: port 0, the kernel's pick, answered with it). */
+function tryListen(port: number, host: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, host, () => {
+    srv.once("error", () => resolve(undefined));
+    srv.listen(port, host, () => {
       const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
+      const got = typeof addr === "object" && addr ? addr.port : undefined;
+      srv.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A TCP port free right now on the host, for servers whose URL must be known before they start (the
+ * sandbox writes its URL into the simulation before it listens). Chosen below the ephemeral range:
+ * a port the kernel picked there could be taken, before the server listens, by any outgoing
+ * connection's local port or another `listen(0)` (seen: a test run's sandbox failed with
+ * EADDRINUSE on 127.0.0.1:37099 while thousands of connections were made around it).
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const { low } = ephemeralRange();
+  const from = 10_000;
+  if (low - from > 1000) {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const port = from + Math.floor(Math.random() * (low - from));
+      if ((await tryListen(port, host)) === port) return port;
+    }
+  }
+  const port = await tryListen(0, host);
+  if (port === undefined) throw new Error(`no free TCP port on ${host}`);
+  return port;
 }
