@@ -128,6 +128,11 @@ function fmtTime(t: number): string {
   return `${new Date(t * 1000).toISOString().slice(11, 16)} UTC`;
 }
 
+/** A change's evidence summary without its clock time (fmtTime's " at 10:02 UTC"), for a sentence: "deploy 1.8.0, 2 min before onset". */
+export function withoutClockTime(summary: string): string {
+  return summary.replace(/ at \d\d:\d\d UTC/, "");
+}
+
 /** A metric's value in its own terms: ratios as percentages, latencies in s or ms. */
 function fmtMetric(metric: string, x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -698,7 +703,7 @@ function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<st
   const phrase = kindPhrase(st);
   const parts: string[] = [];
   if (change && change.weight >= 0.2) {
-    const which = change.summary.replace(/ at \d\d:\d\d UTC/, "");
+    const which = withoutClockTime(change.summary);
     // "the deploy 1.8.0, 2 min before onset, is the likely trigger": the time clause set off on both sides.
     parts.push(`the ${which}${which.includes(", ") ? "," : ""} is the likely trigger`);
   }

@@ -50,13 +50,19 @@ describe("the webhook door's thread", () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  it("answers a webhook once it is journaled, hands it to the main thread (stored and processed once), answers a redelivery as a duplicate, and passes everything else to the main thread's server", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aisre-door-thread-"));
+  /** A journal folder and a store's database for one test, both gone after it. */
+  async function journalAndStore(prefix: string): Promise<{ dir: string; db: Awaited<ReturnType<typeof databases.open>> }> {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
     const db = await databases.open();
     cleanup.push(
       () => rmSync(dir, { recursive: true, force: true }),
       () => db.close(),
     );
+    return { dir, db };
+  }
+
+  it("answers a webhook once it is journaled, hands it to the main thread (stored and processed once), answers a redelivery as a duplicate, and passes everything else to the main thread's server", async () => {
+    const { dir, db } = await journalAndStore("aisre-door-thread-");
     const seen: string[] = [];
     const metrics = createAppMetrics();
     const intake = testIntake({
@@ -352,12 +358,7 @@ describe("the webhook door's thread", () => {
   );
 
   it("tells a burst in elapsed time: a trickle is no burst while the simulation's clock stands still between its steps", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aisre-door-trickle-"));
-    const db = await databases.open();
-    cleanup.push(
-      () => rmSync(dir, { recursive: true, force: true }),
-      () => db.close(),
-    );
+    const { dir, db } = await journalAndStore("aisre-door-trickle-");
     const { intake, door, events, metrics, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     // One delivery every 150 ms (under the 10/s of a burst), while the intake's clock — the
     // simulation's, in the sandbox — does not move: its offset falls as the system's time goes on.
@@ -376,12 +377,7 @@ describe("the webhook door's thread", () => {
   });
 
   it("in a burst, spills what comes (journaled and answered, not handed over), holds processing, and once the burst is over reads it back: every delivery stored and processed once, in the order it came, no file left", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-"));
-    const db = await databases.open();
-    cleanup.push(
-      () => rmSync(dir, { recursive: true, force: true }),
-      () => db.close(),
-    );
+    const { dir, db } = await journalAndStore("aisre-door-burst-");
     // A burst past 10 deliveries a second (more than one in 100 ms), over after 300 ms without one.
     const { intake, door, events, spilledIds, counted, metrics, post, stop } = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     const ids = Array.from({ length: 30 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
@@ -459,12 +455,7 @@ describe("the webhook door's thread", () => {
   }
 
   it("in a burst, a delivery that would open an incident (a service the burst never named) is processed at once; the burst's own wait for its end", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aisre-door-burst-new-"));
-    const db = await databases.open();
-    cleanup.push(
-      () => rmSync(dir, { recursive: true, force: true }),
-      () => db.close(),
-    );
+    const { dir, db } = await journalAndStore("aisre-door-burst-new-");
     const door = await burstDoor({ store: createStore(db), journal: { dir, segmentMs: 50 } });
     // Started, as the product starts it: processing's own lane opens once the store's backlog (none) is claimed.
     door.intake.start();

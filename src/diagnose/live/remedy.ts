@@ -3,7 +3,7 @@ import { spanText } from "../../text/spans.ts";
 import type { Runbook } from "../../knowledge/runbook.ts";
 import { matchRunbooks } from "../../knowledge/runbook-match.ts";
 import type { Recommendation } from "../../remediate/types.ts";
-import { BLAMED_LINE } from "../engine.ts";
+import { BLAMED_LINE, withoutClockTime } from "../engine.ts";
 import { classifyMetric } from "../metric-kind.ts";
 import type { Diagnosis, Hypothesis } from "../types.ts";
 import type { AssembledContext } from "./assemble.ts";
@@ -78,7 +78,7 @@ export function chooseRemedy(d: Diagnosis, ctx: Pick<AssembledContext, "runbooks
   if (!best) return undefined;
   const [type, { runbook }] = best;
   const target = { service: lead.service, ...(kind === "StatefulSet" ? { kind: "StatefulSet" as const } : {}), ...(type === "delete_pod" && pod ? { pod } : {}) };
-  const why = type === "rollback" && change ? change.summary.replace(/ at \d\d:\d\d UTC/, "") : type === "delete_pod" && pod ? `only ${pod} shows the errors` : runbook ? `runbook "${runbook.title}"` : "the leading hypothesis";
+  const why = type === "rollback" && change ? withoutClockTime(change.summary) : type === "delete_pod" && pod ? `only ${pod} shows the errors` : runbook ? `runbook "${runbook.title}"` : "the leading hypothesis";
   return {
     recommendation: {
       type,
