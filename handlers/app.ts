@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { App, HTTPReceiver, type Installation, SocketModeReceiver } from "@slack/bolt";
+import type { App as BoltApp, Installation } from "@slack/bolt";
+import { App, HTTPReceiver, SocketModeReceiver } from "./bolt.ts";
 import { buildServices, openServiceDb, type Services } from "../src/app/services.ts";
 import type { Config } from "../src/config.ts";
 import type { Db } from "../src/store/db.ts";
@@ -36,7 +37,7 @@ export interface RunningAisre {
   url: string;
   sandbox?: LocalSandbox;
   services: Services;
-  app: App;
+  app: BoltApp;
   /**
    * Resolves once what was left until after ready is done: the simulation's history generated and
    * the first topology in place (processing of deliveries waits for it; their intake does not).
@@ -248,7 +249,7 @@ export async function startAisre(
   phase("services");
   routers = [opsRoutes(svc, state), webhookRoutes(svc.intake), topologyRoutes({ topology: () => svc.topology(), lastRun: () => svc.topologyDiscovery.lastRun(), token: config.env.AISRE_API_TOKEN }), ...(options.extraRoutes?.(svc) ?? [])];
 
-  let app: App;
+  let app: BoltApp;
   if (config.slack.socketMode) {
     // Bolt's Socket Mode receiver (apps.connections.open, then the WebSocket), at the sandbox's Web API when it is the sandbox.
     const clientOptions = slackApiUrl ? { slackApiUrl } : undefined;

@@ -1,4 +1,5 @@
-import { LogLevel, type Logger as SlackLogger } from "@slack/bolt";
+import type { Logger as SlackLogger } from "@slack/bolt";
+import { LogLevel } from "./bolt.ts";
 import type { Logger } from "../src/log.ts";
 
 /** Bolt logs through the product's pino logger, so everything lands in one structured stream. */

@@ -1,4 +1,5 @@
-import { Assistant, type App } from "@slack/bolt";
+import type { App } from "@slack/bolt";
+import { Assistant } from "../bolt.ts";
 import { answerFooter } from "../../blocks/answer.ts";
 import { assistantGreeting } from "../../blocks/assistant-thread.ts";
 import { feedbackBlock } from "../../blocks/feedback.ts";
