@@ -132,7 +132,8 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
   const live = v.anomalies.filter((a) => !a.over).length;
   const summary = [
     alertCount ? `${plural(firing, "alert")} firing${resolved ? `, ${resolved} resolved` : ""}` : "",
-    v.anomalies.length ? `${plural(live, "anomaly", "anomalies")}${v.anomalies.length > live ? ` (${v.anomalies.length - live} over)` : ""}` : "",
+    // "4 anomalies (2 over)" read as four of which two are over; six were listed.
+    v.anomalies.length ? `${plural(live, "anomaly", "anomalies")}${v.anomalies.length > live ? ` going on, ${v.anomalies.length - live} over` : ""}` : "",
     v.changes.length ? plural(v.changes.length, "recent change") : "",
   ].filter(Boolean);
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } }];

@@ -98,6 +98,9 @@ export function formatSliDelta(d: number, unit: string | undefined): string {
   return `${sign}${formatSliValue(a, unit)}`;
 }
 
+/** Spreads from the usual beyond which a flat series is pinned at a new level rather than stuck at its own. */
+const PINNED_Z = 4;
+
 /** What the deviation looks like, in words. */
 export function describeKind(f: AnomalyFinding): string {
   const up = f.explanation.deviation >= 0;
@@ -113,6 +116,9 @@ export function describeKind(f: AnomalyFinding): string {
     case "variance":
       return "more erratic than usual";
     case "flatline":
+      // Flat far from the usual band is a value held at a limit (requests timing out, a full pool,
+      // a saturated CPU), not a stuck exporter: the on-call engineer should not doubt the signal.
+      if (Math.abs(f.explanation.z) >= PINNED_Z) return up ? "flat at a high level (a timeout or a limit?)" : "flat at a low level (stalled?)";
       return "flat (a stuck metric?)";
     case "seasonal":
       return up ? "higher than usual for this time" : "lower than usual for this time";

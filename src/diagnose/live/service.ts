@@ -1,3 +1,4 @@
+import { DEFAULT_LIFECYCLE, type LifecycleOptions } from "../../correlate/lifecycle.ts";
 import type { AppMetrics } from "../../observability/metrics.ts";
 import type { Alert } from "../../domain/alert.ts";
 import type { Incident, TimelineEntry } from "../../domain/incident.ts";
@@ -56,6 +57,8 @@ export interface DiagnosisServiceOptions {
   assembly?: AssemblyOptions;
   /** Recommend an action when the leader is at least this confident. Default 0.5. */
   recommendAbove?: number;
+  /** When an alert flaps (DEFAULT_LIFECYCLE unless the incidents' own): one that does rode through a fix and does not reopen the cause. */
+  lifecycle?: LifecycleOptions;
   /** Counts rankings by outcome (`aisre_diagnosis_runs_total`). */
   metrics?: Pick<AppMetrics, "diagnosisRuns">;
   /** The correction learnt from responders' grades (src/diagnose/feedback-calibration.ts); none by default. */
@@ -411,14 +414,23 @@ export class DiagnosisService {
 
   /**
    * The symptoms the published ranking explained are over: the incident's alerts (not the
-   * detector's anomalies) have all resolved. The cause found stands until the incident resolves;
-   * weaker signals arriving as it winds down (an anomaly elsewhere, noise in the logs) do not
-   * overturn it. A real alert firing again reopens the question.
+   * detector's anomalies) have all resolved, or a fix of the leading cause was verified (the
+   * symptoms recovered once it ran). The cause found stands until the incident resolves; weaker
+   * signals arriving as it winds down (an anomaly elsewhere, noise in the logs, a flapping alert
+   * that rode through the fix) do not overturn it. A real alert firing anew reopens the question.
    */
   private async settled(id: string): Promise<boolean> {
+    const published = await this.published(id);
+    if (!published) return false;
     const real = await this.o.store.alerts.realAlerts(id);
-    if (!real.any || real.firing) return false;
-    return (await this.published(id)) !== undefined;
+    if (real.any && !real.firing) return true;
+    // cascading-failure walk: after payments' restart was verified, the red herring's flapping
+    // RedisEvictionsHigh kept the incident open, a re-ranking on its flips led with reporting's CPU
+    // (92 %), and the resolved card and the postmortem named reporting as the cause.
+    const fix = (await this.o.store.timeline.list(id, ["action"])).reverse().find((e) => e.data.event === "verified");
+    const fixed = (fix?.data.target as { service?: string } | undefined)?.service;
+    if (!fix || !fixed || fixed !== published.diagnosis.hypotheses[0]?.service) return false;
+    return !(await this.o.store.alerts.firingAnewSince(id, fix.at, (this.o.lifecycle ?? DEFAULT_LIFECYCLE).flapThreshold));
   }
 
   /** Ranks one incident now and publishes what changed. */

@@ -233,6 +233,16 @@ export class AlertRepo {
     return { any: row?.any === true, firing: row?.firing === true };
   }
 
+  /**
+   * Whether a real alert (not a detector's anomaly) of the incident is firing that began at or after
+   * `since` and has flipped between firing and resolved at most `maxFlips` times: trouble that is new
+   * since then, not a flapping alert riding through it.
+   */
+  async firingAnewSince(incidentId: string, since: string, maxFlips: number): Promise<boolean> {
+    const [row] = await this.db.query<{ anew: boolean }>("SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND source <> 'anomaly' AND status = 'firing' AND starts_at >= $2 AND flaps <= $3) AS anew", [incidentId, since, maxFlips]);
+    return row?.anew === true;
+  }
+
   /** Per alert of an incident: firing now, and when it last ended (the sender's endsAt, else when last seen). */
   /** Each alert of an incident: firing or when it ended, its severity and where it came from (auto-resolve, severity falls). */
   async quietness(incidentId: string): Promise<Array<{ fingerprint: string; name: string; service?: string; source: string; severity: Severity; firing: boolean; endedAt?: string }>> {

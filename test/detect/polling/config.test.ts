@@ -3,7 +3,7 @@ import { anomalyChartComment } from "../../../blocks/anomaly.ts";
 import { DetectionService } from "../../../src/detect/detection-service.ts";
 import { pollCron } from "../../../src/detect/polling/build.ts";
 import { sandboxSlis } from "../../../src/detect/polling/default-slis.ts";
-import { formatSliDelta, formatSliValue, plainAnomalyPresenter, type AnomalyMessageView } from "../../../src/detect/polling/presenter.ts";
+import { describeKind, formatSliDelta, formatSliValue, plainAnomalyPresenter, type AnomalyMessageView } from "../../../src/detect/polling/presenter.ts";
 import { parseSliConfig } from "../../../src/detect/sli-config.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { noiseAt } from "./memory-ports.ts";
@@ -87,6 +87,14 @@ describe("anomaly message", () => {
     escalation: false,
   };
   const view: AnomalyMessageView = { incidentId: "INC-1", sli, first: f, latest: f, worsened: 0, opened: true, ongoing: false };
+
+  it("calls a series flat far from its usual band pinned at a level, and only one flat at its usual level a stuck metric", () => {
+    // cascading-failure walk: payments' p99 latency held at the client timeout read "flat (a stuck metric?)".
+    const flat = (z: number) => ({ ...f, explanation: { ...f.explanation, kind: "flatline" as const, deviation: z * 0.02, z } });
+    expect(describeKind(flat(175))).toBe("flat at a high level (a timeout or a limit?)");
+    expect(describeKind(flat(-12))).toBe("flat at a low level (stalled?)");
+    expect(describeKind(flat(0.5))).toBe("flat (a stuck metric?)");
+  });
 
   it("formats values in the SLI's unit", () => {
     expect(formatSliValue(0.523, "ratio")).toBe("52.3 %");

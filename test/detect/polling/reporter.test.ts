@@ -231,7 +231,7 @@ describe("AnomalyReporter", () => {
     await r.resolve("order-processor/memory", now);
     await send();
     thread = threadOf(root.ts);
-    expect(itemAt(thread, 0).text).toBe("What the signals show: 0 alerts firing, 1 resolved, 0 anomalies (1 over)");
+    expect(itemAt(thread, 0).text).toBe("What the signals show: 0 alerts firing, 1 resolved, 0 anomalies going on, 1 over");
     expect(JSON.stringify(itemAt(thread, 0).blocks)).toContain("back to normal");
     expect(r.activeKeys()).toEqual([]);
     expect((await store.alerts.get("anomaly:order-processor/memory"))!.status).toBe("resolved");

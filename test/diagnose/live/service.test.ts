@@ -323,6 +323,33 @@ describe("DiagnosisService", () => {
     expect((await diagnosis.published(inc!.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
   });
 
+  it("once a fix of the leading cause is verified, a flapping alert that rode through it does not reopen the cause; an alert firing anew does", async () => {
+    world.metrics = poolLeakMetrics();
+    world.logs = poolLeakLogs();
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", LEAK + 6 * M), alert("DBConnectionPoolExhausted", "payments", LEAK + 7 * M)], changes: [] });
+    await settle();
+    const [inc] = await store.incidents.listOpen();
+    defined(inc, "incident");
+    expect((await diagnosis.published(inc.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
+    // A pod-restart alert on payments flaps: it fires and resolves again and again.
+    const flap = (n: number, status: "firing" | "resolved") => alert("PodRestarting", "payments", LEAK + (8 + n) * M, status === "resolved" ? { status, endsAt: iso(LEAK + (8.5 + n) * M) } : {});
+    for (let n = 0; n < 3; n++) {
+      await incidents.ingest({ alerts: [flap(n, "firing")], changes: [] });
+      await incidents.ingest({ alerts: [flap(n, "resolved")], changes: [] });
+    }
+    await settle();
+    // payments' restart is verified: the symptoms recovered.
+    incidentNow = NOW + 5 * M;
+    await store.timeline.append({ incidentId: inc.id, kind: "action", actor: "aisre", text: "recovered after 150 s", data: { actionId: "act_1", type: "rollout_restart", event: "verified", target: { service: "payments" } } });
+    // The flapping alert fires again after the fix (the incident's other alerts still firing, lagging).
+    await incidents.ingest({ alerts: [alert("PodRestarting", "payments", NOW + 6 * M)], changes: [] });
+    expect(await diagnosis.run(inc.id, ["PodRestarting fired again"])).toBeUndefined();
+    expect((await diagnosis.published(inc.id))?.diagnosis.hypotheses[0]?.service).toBe("payments");
+    // Something that was not firing before the fix fires: the question is open again.
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "checkout", NOW + 8 * M)], changes: [] });
+    expect(await diagnosis.run(inc.id, ["HighErrorRate fired"])).toBeDefined();
+  });
+
   it("a storm's thousands of alerts of one kind: a ranking reads a few dozen of them and ranks as reading them all does", async () => {
     world.metrics = poolLeakMetrics();
     world.logs = poolLeakLogs();
