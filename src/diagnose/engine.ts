@@ -3,7 +3,7 @@ import { spanText } from "../text/spans.ts";
 import type { SeriesAnomaly } from "./anomaly.ts";
 import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
 import type { PropGraph } from "./graph.ts";
-import { classifyMetric, kindCompatibility } from "./metric-kind.ts";
+import { classifyMetric, kindCompatibility, tokens } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences, loneLeaderConfidence } from "./calibration.ts";
 import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration.ts";
@@ -133,10 +133,14 @@ export function withoutClockTime(summary: string): string {
   return summary.replace(/ at \d\d:\d\d UTC/, "");
 }
 
-/** A metric's value in its own terms: ratios as percentages, latencies in s or ms. */
-function fmtMetric(metric: string, x: number): string {
+/** Words that make a metric a fraction, shown in percent. */
+const PERCENT_WORDS = new Set(["ratio", "utilization", "utilisation", "pct", "percent"]);
+
+/** A metric's value in its unit, read from its name: a fraction in percent, a duration in ms or s. */
+export function fmtMetric(metric: string, x: number): string {
   if (!Number.isFinite(x)) return String(x);
-  if (/ratio|utili[sz]ation|usage_ratio|_pct$|percent/.test(metric) && Math.abs(x) <= 1.5) {
+  // By the name's words: "duration" holds "ratio" (job_duration_p99 read "rose to 56.1 %" for 561 ms).
+  if (tokens(metric).some((w) => PERCENT_WORDS.has(w)) && Math.abs(x) <= 1.5) {
     const p = x * 100;
     return `${Math.abs(p) >= 10 ? p.toFixed(1) : Math.abs(p) >= 1 ? p.toFixed(2) : p.toPrecision(2)} %`;
   }

@@ -22,7 +22,8 @@ export interface MetricClass {
   percentLike: boolean;
 }
 
-function tokens(name: string): string[] {
+/** A metric name's words, lower case: `jobDuration_p99` → job, duration, p99. */
+export function tokens(name: string): string[] {
   return name
     .replace(/([a-z])([A-Z])/g, "$1_$2")
     .toLowerCase()

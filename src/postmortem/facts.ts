@@ -13,7 +13,7 @@ import type { RequestCounts } from "./request-counts.ts";
 export interface FactsInput {
   incident: Incident;
   timeline: TimelineEntry[];
-  alerts: Array<Pick<Alert, "name" | "service" | "severity" | "source" | "startsAt" | "status">>;
+  alerts: Array<Pick<Alert, "name" | "service" | "severity" | "source" | "startsAt" | "status"> & { fingerprint?: string }>;
   /** The root card's diagnosis, when the diagnosis engine wrote one. */
   diagnosis?: { summary?: string; cause?: string; confidence?: number; verdict?: string };
   impact?: string;
@@ -95,12 +95,24 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
   const resolvedAt = incident.status === "resolved" ? (incident.resolvedAt ?? lastResolve?.at) : undefined;
   const reopened = statuses.filter((e) => e.data.from === "resolved" && e.data.to === "open").length;
 
+  // When each alert first fired in this incident: an alert's row holds its latest episode, so one that
+  // flapped reads as starting late (cascading-failure walk: "detected by … (error-ratio anomaly first)"
+  // eleven minutes after RedisEvictionsHigh opened the incident).
+  const firstFired = new Map<string, string>();
+  for (const e of timeline) {
+    const fp = e.data.fingerprint;
+    if (e.kind === "alert" && e.data.status === "firing" && typeof fp === "string" && !firstFired.has(fp)) firstFired.set(fp, e.at);
+  }
+  const firstAt = (a: FactsInput["alerts"][number]) => {
+    const seen = a.fingerprint === undefined ? undefined : firstFired.get(a.fingerprint);
+    return seen && seen < a.startsAt ? seen : a.startsAt;
+  };
   const byName = new Map<string, PostmortemFacts["alerts"][number]>();
-  for (const a of [...alerts].sort((x, y) => x.startsAt.localeCompare(y.startsAt))) {
+  for (const a of [...alerts].sort((x, y) => firstAt(x).localeCompare(firstAt(y)))) {
     const key = `${a.name}\u0000${a.service ?? ""}`;
     const hit = byName.get(key);
     if (hit) hit.count++;
-    else byName.set(key, { name: a.name, service: a.service, severity: a.severity, source: a.source, firstAt: a.startsAt, count: 1 });
+    else byName.set(key, { name: a.name, service: a.service, severity: a.severity, source: a.source, firstAt: firstAt(a), count: 1 });
   }
 
   const changes = timeline

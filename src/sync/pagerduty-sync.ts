@@ -45,6 +45,9 @@ export type PagerDutyLinkState = {
   title?: string;
 };
 
+/** A title with its percentages blanked ("Checkout failing 41 %" and "… 76 %" read the same): what a new title says beyond figures. */
+export const withoutFigures = (title: string): string => title.replace(/\d+(?:[.,]\d+)?\s?%/g, "#");
+
 /** The PagerDuty incident's title: severity, what the incident is understood to be, its id. */
 export function pageTitle(incident: Pick<Incident, "id" | "severity">, title: string): string {
   return `[${incident.severity.toUpperCase()}] ${title} (${incident.id})`;
@@ -231,7 +234,9 @@ export class PagerDutySync {
     try {
       await withRetry(() => this.o.port.retitle(link.externalId, title), this.o.retry);
       await this.patch(incidentId, { title });
-      await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `PagerDuty #${state.number ?? link.externalId} retitled: ${title}`, data: { system: "pagerduty", id: link.externalId, title } });
+      // The timeline (and the postmortem's) hears of a new title, not of its figures moving: the
+      // cascading-failure walk's postmortem listed "Checkout failing 41 %", 45 %, 54 %, … 76 % in ten minutes.
+      if (!state.title || withoutFigures(state.title) !== withoutFigures(title)) await this.o.store.timeline.append({ incidentId, kind: "sync", actor: "aisre", text: `PagerDuty #${state.number ?? link.externalId} retitled: ${title}`, data: { system: "pagerduty", id: link.externalId, title } });
     } catch (e) {
       // A durable headline event is retried by the relay; a retitle along another change is best effort.
       if (durable && isRetryable(e)) this.durableFailures.set(incidentId, e);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changeLabel, debugScores, diagnose, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
+import { changeLabel, debugScores, diagnose, fmtMetric, isRollback, logProximity, toRanking } from "../../src/diagnose/engine.ts";
 import { propagationEdgesFromCalls } from "../../src/diagnose/graph.ts";
 import { syntheticCase } from "../../src/diagnose/synthetic.ts";
 import type { DiagnosisInput } from "../../src/diagnose/types.ts";
@@ -100,6 +100,18 @@ describe("diagnose: topology", () => {
     input.symptom = { service: "web", metric: "errors_5xx" };
     const d = diagnose(input);
     expect(itemAt(d.hypotheses, 0).service).toBe("web");
+  });
+});
+
+describe("fmtMetric: a value in its metric's unit", () => {
+  it("reads the name's words, not letters inside them: a job's duration is not a ratio", () => {
+    // Walk: order-processor's "job duration p99 rose to 56.1 % (before onset: 44.0 %)" for 561 ms.
+    expect(fmtMetric("job_duration_p99", 0.561)).toBe("561 ms");
+    expect(fmtMetric("error_ratio", 0.0123)).toBe("1.23 %");
+    expect(fmtMetric("cpu_utilization", 0.119)).toBe("11.9 %");
+    expect(fmtMetric("ErrorRatio", 0.5)).toBe("50.0 %");
+    expect(fmtMetric("disk_used_pct", 0.91)).toBe("91.0 %");
+    expect(fmtMetric("latency_p99", 2.5)).toBe("2.5 s");
   });
 });
 

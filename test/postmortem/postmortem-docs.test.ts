@@ -53,6 +53,19 @@ describe("facts", () => {
     ]);
   });
 
+  it("an alert that flapped counts from when it first fired in the incident, not from its latest episode", () => {
+    // cascading-failure walk: RedisEvictionsHigh opened the incident, flapped for hours, and its row's
+    // startsAt (the latest episode) made the postmortem say the error-ratio anomaly came first.
+    const flapper = { name: "RedisEvictionsHigh", service: "cache", severity: "sev3" as const, source: "alertmanager", startsAt: at(50), status: "resolved" as const, fingerprint: "r" };
+    const early = [entry(-2, "alert", "alertmanager", "RedisEvictionsHigh fired on cache", { fingerprint: "r", status: "firing" }), ...timeline];
+    const f = computeFacts({ incident, timeline: early, alerts: [{ ...itemAt(alerts, 0), fingerprint: "a" }, flapper], links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(f.alerts.map((a) => [a.name, a.firstAt])).toEqual([
+      ["RedisEvictionsHigh", at(-2)],
+      ["HighErrorRate", at(0)],
+    ]);
+    expect(templateSections(f, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections.detection).toContain("(RedisEvictionsHigh first)");
+  });
+
   it("a ranking recorded after the resolution is not a hypothesis of the incident", () => {
     const late = computeFacts({ incident, timeline: [...timeline, entry(41, "hypothesis", "aisre", "Diagnosis: cache evictions", { confidence: 0.4 })], alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
     expect(late.hypotheses.map((h) => h.text)).toEqual(["inventory 2.3.0 regression"]);

@@ -214,6 +214,19 @@ describe("PagerDuty: paging per the routing settings", () => {
     expect(page(quiet.id)?.title).toBe(`[SEV3] Search failing 12 % — search deploy 4.1.0 likely (${quiet.id})`);
   });
 
+  it("the page follows the headline's figures, and the timeline hears of a new title only, not of each figure", async () => {
+    const inc = await h.open({ severity: "sev2", name: "SLOErrorBudgetBurn" });
+    await h.settle();
+    const retitles = async () => (await h.store.timeline.list(inc.id, ["sync"])).filter((e) => e.text.includes("retitled")).map((e) => e.text.replace(/ \(INC-.*$/, "").replace(/#\d+/, "#n"));
+    for (const headline of ["Checkout failing 41 % — payments likely", "Checkout failing 45 % — payments likely", "Checkout failing 76 % — payments likely", "Checkout failing 76 % — orders-db likely"]) {
+      await h.store.incidents.mergeCard(inc.id, { headline });
+      (await h.incidents.headlineChanged(h.store, inc, headline))();
+      await h.settle();
+      expect(page(inc.id)?.title).toBe(`[SEV2] ${headline} (${inc.id})`);
+    }
+    expect(await retitles()).toEqual(["PagerDuty #n retitled: [SEV2] Checkout failing 41 % — payments likely", "PagerDuty #n retitled: [SEV2] Checkout failing 76 % — orders-db likely"]);
+  });
+
   it("retries the Events API on 5xx", async () => {
     h.pdSandbox.failNext(2, 503, 0);
     const inc = await h.open({ service: "cart", severity: "sev1" });
