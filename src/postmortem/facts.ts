@@ -142,7 +142,10 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
 
   const actions = timeline.filter((e) => e.kind === "action").map((e) => ({ text: e.text, event: String(e.data.event ?? ""), type: typeof e.data.type === "string" ? e.data.type : undefined, at: e.at, actor: e.actor }));
   const messages = timeline.filter((e) => e.kind === "message").map((e) => ({ at: e.at, actor: e.actor, text: e.text }));
-  const responders = [...new Set(timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor)).map((e) => e.actor))];
+  const byPeople = timeline.filter((e) => ["status", "message", "action", "note"].includes(e.kind) && isSlackUser(e.actor));
+  const responders = [...new Set(byPeople.map((e) => e.actor))];
+  // The first thing a person did in the incident (a message, an approval, a status): a response the page's acknowledgement may not show.
+  const firstResponse = byPeople[0] ? { at: byPeople[0].at, by: byPeople[0].actor, minutes: minutes(startedAt, byPeople[0].at) } : undefined;
 
   const declared = incident.origin === "declared";
   const detectedBy = declared ? `declared by ${timeline.find((e) => e.kind === "note" && isSlackUser(e.actor))?.actor ?? "a person"} in Slack` : byName.size ? `${[...new Set([...byName.values()].map((a) => a.source))].join(", ")} alerts (${[...byName.values()][0]?.name} first)` : "aisre";
@@ -183,6 +186,7 @@ export function computeFacts(input: FactsInput): PostmortemFacts {
     actions,
     messages,
     responders,
+    ...(firstResponse ? { firstResponse } : {}),
     paged: input.links.pagerduty,
     ticket: input.links.jira,
     reopened,

@@ -93,6 +93,8 @@ export interface PostmortemFacts {
   /** Messages people wrote in the thread. */
   messages: Array<{ at: string; actor: string; text: string }>;
   responders: string[];
+  /** The first thing a person did in the incident (a message, an approval, a status change), minutes after the first symptom. */
+  firstResponse?: { at: string; by: string; minutes: number };
   paged?: { ref: string; url?: string };
   ticket?: { key: string; url?: string };
   reopened: number;

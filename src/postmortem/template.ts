@@ -81,6 +81,7 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const escalations = f.actions.filter((a) => a.event === "escalated");
   const confident = f.leadingCause && (f.leadingCause.confidence ?? 0) >= 0.75;
   const tta = f.timeToAcknowledgeMinutes;
+  const response = f.firstResponse;
 
   // ---- summary
   const summary = [
@@ -154,7 +155,11 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const detection = [
     `Detected by ${f.detectedBy} at ${clock(f.detectedAt)}, ${plural(f.timeToDetectMinutes, "minute")} after the first symptom (${clock(f.startedAt)}).`,
     f.paged ? `The on-call was paged through ${f.paged.ref}.` : "Nobody was paged through PagerDuty.",
-    f.acknowledgedAt ? `Acknowledged by ${who(f.acknowledgedBy)} at ${clock(f.acknowledgedAt)} (${plural(tta ?? 0, "minute")} after the first symptom).` : "Never acknowledged.",
+    f.acknowledgedAt
+      ? `Acknowledged by ${who(f.acknowledgedBy)} at ${clock(f.acknowledgedAt)} (${plural(tta ?? 0, "minute")} after the first symptom).`
+      : response
+        ? `Never acknowledged; ${who(response.by)} first responded in Slack at ${clock(response.at)} (${plural(response.minutes, "minute")} after the first symptom).`
+        : "Never acknowledged.",
   ].join(" ");
 
   // ---- resolution
@@ -185,7 +190,11 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (f.timeToDetectMinutes > 5) wrong.push(`Detection took ${plural(f.timeToDetectMinutes, "minute")}.`);
   // An acknowledgement is owed for a page: an incident nobody was paged for (a SEV3 aisre resolved) owes none.
   const unacknowledgedPage = tta === undefined && f.paged !== undefined;
-  if (unacknowledgedPage) wrong.push("Nobody acknowledged the page.");
+  // cascading-failure walk: "Nobody acknowledged the page" and an action item to review paging, for a
+  // page the on-call answered by approving the fix in Slack. Slow either way is what is wrong.
+  const respondedIn = response?.minutes;
+  if (unacknowledgedPage && respondedIn === undefined) wrong.push("Nobody acknowledged the page.");
+  else if (unacknowledgedPage && respondedIn !== undefined && respondedIn > 15) wrong.push(`The page was never acknowledged, and the first response in Slack came ${plural(respondedIn, "minute")} after the first symptom.`);
   else if (tta !== undefined && tta > 15) wrong.push(`Acknowledgement took ${plural(tta, "minute")}.`);
   if (!f.leadingCause) wrong.push("No hypothesis was recorded during the incident.");
   else if (!confident) wrong.push("The evidence for the cause was thin during the incident.");
@@ -203,7 +212,9 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (!confident) add(`Confirm the root cause of "${f.title}" and update this postmortem`);
   if (f.timeToDetectMinutes > 5 && firstAlert) add(`Alert sooner on ${firstAlert.name}${firstAlert.service ? ` for ${firstAlert.service}` : ""}: detection took ${plural(f.timeToDetectMinutes, "minute")}`);
   for (const a of badActions.slice(0, 2)) add(`Fix the ${a.type ?? "remediation"} that did not work: ${a.text}`);
-  if (unacknowledgedPage || (tta !== undefined && tta > 15)) add(`Review paging and on-call for ${services}: ${tta === undefined ? "nobody acknowledged the page" : `acknowledgement took ${plural(tta, "minute")}`}`);
+  if (unacknowledgedPage && respondedIn === undefined) add(`Review paging and on-call for ${services}: nobody acknowledged the page`);
+  else if (unacknowledgedPage && respondedIn !== undefined && respondedIn > 15) add(`Review paging and on-call for ${services}: the page was never acknowledged and the first response came after ${plural(respondedIn, "minute")}`);
+  else if (tta !== undefined && tta > 15) add(`Review paging and on-call for ${services}: acknowledgement took ${plural(tta, "minute")}`);
   // A runbook the diagnosis matched exists already: check it covers this case rather than ask for one.
   const runbook = f.runbooks?.[0];
   if (runbook) add(`Check that the runbook "${runbook}" covers what happened here${trigger ? ` (the ${trigger.kind} of ${trigger.service}${trigger.version ? ` ${trigger.version}` : ""})` : ""}`);

@@ -66,6 +66,21 @@ describe("facts", () => {
     expect(templateSections(f, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections.detection).toContain("(RedisEvictionsHigh first)");
   });
 
+  it("a page answered in Slack but never acknowledged: the response counts, and only a slow one is what went wrong", () => {
+    // cascading-failure walk: the on-call approved the fix in the thread; the postmortem said nobody acknowledged the page.
+    const noAck = timeline.filter((e) => !(e.kind === "status" && e.data.to === "acknowledged"));
+    const dueDays = { sev1: 7, sev2: 14, sev3: 30, sev4: 30 };
+    const of = (t: TimelineEntry[]) => templateSections(computeFacts({ incident: { ...incident, acknowledgedBy: undefined }, timeline: t, alerts, links: { pagerduty: { ref: "PagerDuty #3" } }, slo: { objective: 99.9, windowDays: 30 }, now: at(60) }), { dueDays });
+    const soon = of(noAck);
+    expect(soon.sections.detection).toContain("Never acknowledged; <@U_BOB> first responded in Slack at 10:14:00 UTC (14 minutes after the first symptom).");
+    expect(soon.sections.wentWrong).not.toContain("acknowledged");
+    expect(soon.actionItems.map((i) => i.text).join("\n")).not.toContain("Review paging");
+    const late = of(noAck.map((e) => (e.actor === "U_BOB" ? { ...e, at: at(50) } : e)).filter((e) => e.actor !== "U_ALICE"));
+    expect(late.sections.wentWrong).toContain("The page was never acknowledged, and the first response in Slack came 50 minutes after the first symptom.");
+    expect(late.actionItems.map((i) => i.text).join("\n")).toContain("the page was never acknowledged and the first response came after 50 minutes");
+    expect(of([]).sections.wentWrong).toContain("Nobody acknowledged the page.");
+  });
+
   it("a ranking recorded after the resolution is not a hypothesis of the incident", () => {
     const late = computeFacts({ incident, timeline: [...timeline, entry(41, "hypothesis", "aisre", "Diagnosis: cache evictions", { confidence: 0.4 })], alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
     expect(late.hypotheses.map((h) => h.text)).toEqual(["inventory 2.3.0 regression"]);
