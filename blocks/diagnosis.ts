@@ -1,3 +1,4 @@
+import { confidenceLevel } from "../src/domain/confidence.ts";
 import type { KnownBlock } from "@slack/types";
 import type { HypothesisChange } from "../src/diagnose/adapters.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.ts";
@@ -38,15 +39,19 @@ const TOOL_ICON = { ok: ":white_check_mark:", no_data: ":white_circle:", error: 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;
 const hhmm = (ms: number): string => slackDate(ms, "{time}");
 
+/**
+ * The verdict in words. A clear ranking (no close runner-up, enough evidence) reads as how sure, in
+ * the card's words for the same number: a walk's header said "confident" over "confidence 60 %",
+ * which the card called medium.
+ */
+function verdictWords(d: Diagnosis): string {
+  if (d.uncertainty !== "confident") return d.uncertainty;
+  return `${confidenceLevel(d.hypotheses[0]?.confidence ?? 0)} confidence`;
+}
+
 function verdictLabel(d: Diagnosis): string {
-  switch (d.uncertainty) {
-    case "confident":
-      return ":large_green_circle: confident";
-    case "unsure: two candidates":
-      return ":large_yellow_circle: unsure: two candidates";
-    default:
-      return ":white_circle: thin evidence";
-  }
+  const icon = d.uncertainty === "unsure: two candidates" ? ":large_yellow_circle:" : d.uncertainty !== "confident" ? ":white_circle:" : { high: ":large_green_circle:", medium: ":large_yellow_circle:", low: ":white_circle:" }[confidenceLevel(d.hypotheses[0]?.confidence ?? 0)];
+  return `${icon} ${verdictWords(d)}`;
 }
 
 /** Lines under a heading, as many as fit in one section, saying how many were left out. */
@@ -103,7 +108,7 @@ export function diagnosisAnalysisMessage(v: AnalysisView): SlackMessage {
   }
   if (extra.length) blocks.push({ type: "context", elements: extra.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: "mrkdwn" as const, text: fit(t, SLACK_LIMITS.sectionText) })) });
   const lead = d.hypotheses[0];
-  const text = lead ? `Diagnosis: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(d.uncertainty)})${d.hypotheses[1] ? `; then ${esc(d.hypotheses[1].service)} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
+  const text = lead ? `Diagnosis: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(verdictWords(d))})${d.hypotheses[1] ? `; then ${esc(d.hypotheses[1].service)} ${pct(d.hypotheses[1].confidence)}` : ""}` : "Diagnosis: no clear candidate yet";
   return { text: fit(text, SLACK_LIMITS.messageText), blocks: blocksWithSlackTimes(blocks.slice(0, SLACK_LIMITS.blocksPerMessage), v.window.onset) };
 }
 
@@ -129,7 +134,7 @@ export function diagnosisUpdateMessage(v: UpdateView): SlackMessage {
     { type: "section", text: { type: "mrkdwn", text: fitSection(lines("", changeLines).replace(/^\n/, "")) } },
     {
       type: "context",
-      elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${d.uncertainty})` : ""}${below.length ? ` · below it: ${esc(below.join(", "))}` : ""}`, SLACK_LIMITS.sectionText) }],
+      elements: [{ type: "mrkdwn", text: fit(`Why now: ${esc(v.trigger)}${lead ? ` · leading: ${esc(lead.service)} ${pct(lead.confidence)} (${esc(verdictWords(d))})` : ""}${below.length ? ` · below it: ${esc(below.join(", "))}` : ""}`, SLACK_LIMITS.sectionText) }],
     },
   ];
   return { text: fit(esc(v.changes.map((c) => c.text).join("; ")), SLACK_LIMITS.messageText), blocks: blocksWithSlackTimes(blocks, Date.parse(v.incident.createdAt)) };

@@ -1,3 +1,4 @@
+import { confidenceLevel } from "../src/domain/confidence.ts";
 import type { KnownBlock } from "@slack/types";
 import type { IncidentCardView, SlackMessage } from "../src/incident/presenter.ts";
 import { ACTION, BLOCK } from "./ids.ts";
@@ -10,7 +11,7 @@ const STATUS_ICON = { open: ":red_circle:", acknowledged: ":large_orange_circle:
 export function confidenceLabel(c: number | undefined): string {
   if (c === undefined) return "";
   const pct = Math.round(c * 100);
-  const word = c >= 0.75 ? "high" : c >= 0.5 ? "medium" : "low";
+  const word = confidenceLevel(c);
   return ` (confidence ${pct}% — ${word})`;
 }
 

@@ -1,3 +1,4 @@
+import { confidenceLevel } from "../domain/confidence.ts";
 import type { RemediationAction } from "../remediate/types.ts";
 import { splitCamel } from "../knowledge/text-terms.ts";
 import type { IncidentContext } from "./context.ts";
@@ -30,7 +31,7 @@ export function symptomWords(ctx: IncidentContext): string {
 
 function confidenceWord(c: number | undefined): string {
   if (c === undefined) return "";
-  return c >= 0.75 ? "high confidence" : c >= 0.5 ? "medium confidence" : "low confidence";
+  return `${confidenceLevel(c)} confidence`;
 }
 
 function actionLine(a: RemediationAction): string | undefined {

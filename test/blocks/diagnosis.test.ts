@@ -61,7 +61,15 @@ describe("diagnosis messages", () => {
     expect(text).toContain("Alice &lt;Martin&gt;");
     expect(text).toContain("…and");
     expect(text).toContain("Also considered: svc-3 5 %");
-    expect(m.text).toBe("Diagnosis: svc-0 81 % (confident); then svc-1 5 %");
+    expect(m.text).toBe("Diagnosis: svc-0 81 % (high confidence); then svc-1 5 %");
+    expect(text).toContain(":mag: *Diagnosis* · :large_green_circle: high confidence");
+  });
+
+  it("say how sure in the card's words: a clear ranking at 60 % is medium confidence, not 'confident'", () => {
+    const medium: Diagnosis = { ...d, hypotheses: [{ ...hyp(1, "cache"), confidence: 0.6 }] };
+    const m = diagnosisAnalysisMessage({ incident, diagnosis: medium, window: { start: 0, onset: 0, end: 0 }, tools: [], similar: [], runbooks: [] });
+    expect(JSON.stringify(m.blocks)).toContain(":mag: *Diagnosis* · :large_yellow_circle: medium confidence");
+    expect(m.text).toBe("Diagnosis: cache 60 % (medium confidence)");
   });
 
   it("list a runbook matched for several services once, with its services", () => {
