@@ -129,6 +129,12 @@ describe("the digest's alert lines", () => {
     expect(text).toContain("`cart-7d9f8c6b5-x2k4q`, `cart-a1b2c3d4e5-p9z8y`");
   });
 
+  it("a long pod name is cut in the middle, so the suffix that tells two pods apart stays", () => {
+    // memory-leak walk: both pods read `order-processor-rwvxhh227d-…`.
+    const text = alertsText([entry(1, "a", "order-processor-rwvxhh227d-k2j9x", "firing"), entry(2, "b", "order-processor-rwvxhh227d-p7q4m", "firing")]);
+    expect(text).toContain("`order-proces…wvxhh227d-k2j9x`, `order-proces…wvxhh227d-p7q4m`");
+  });
+
   it("shows the pod on each line when the same name is on two lines (one firing, one resolved)", () => {
     const text = alertsText([entry(1, "a", "cart-7d9f8c6b5-x2k4q", "firing"), entry(2, "b", "cart-a1b2c3d4e5-p9z8y", "firing"), entry(3, "b", "cart-a1b2c3d4e5-p9z8y", "resolved")]);
     const [, firing, resolved] = text.split("\n");

@@ -58,8 +58,11 @@ export function impactLine(impacted: readonly string[], services: readonly Servi
   return parts.length ? parts.join("; ") : undefined;
 }
 
+/** Pod reasons that name what happened to the pods rather than a state they are in. */
+const POD_EVENTS: Record<string, string> = { OOMKilled: "OOM kills", Evicted: "pod evictions" };
+
 /**
- * "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "payments likely (its db
+ * "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "order-processor OOM kills likely", "payments likely (its db
  * connections rose)". `concreteOnly`: undefined rather than a cause named only from the service's own
  * signals (the last form).
  */
@@ -76,7 +79,12 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, 
     return `${lead.service} ${kind}${change.source.ref ? ` ${change.source.ref}` : ""} likely`;
   }
   const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
-  if (pod) return `${lead.service} pods in ${pod.summary.split(/[:×\s]/)[0]} likely`;
+  if (pod) {
+    const state = pod.summary.split(/[:×\s]/)[0] ?? "";
+    // A state that is an event reads as one (memory-leak walk: "Order-processor pods in OOMKilled likely").
+    const event = POD_EVENTS[state];
+    return event ? `${lead.service} ${event} likely` : `${lead.service} pods in ${state} likely`;
+  }
   if (concreteOnly) return undefined;
   const reason = lead.cause
     .replace(/^[^:]+:\s*/, "")

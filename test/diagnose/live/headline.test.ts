@@ -29,6 +29,9 @@ describe("card headline", () => {
     const cart = hyp("cart", 0.85, [{ kind: "k8s", source: { service: "cart", ref: "CrashLoopBackOff" }, summary: "CrashLoopBackOff ×3: exit 1", weight: 0.8 }]);
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 3.9)] })).toBe("Cart slow (p99 3.9 s) — cart pods in CrashLoopBackOff likely");
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: [], services: [] })).toBe("Cart pods in CrashLoopBackOff likely");
+    // memory-leak walk: "Order-processor pods in OOMKilled likely".
+    const worker = hyp("order-processor", 0.92, [{ kind: "k8s", source: { service: "order-processor", ref: "OOMKilled" }, summary: "OOMKilled ×2", weight: 0.8 }]);
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [worker] }, impacted: [], services: [] })).toBe("Order-processor OOM kills likely");
   });
 
   it("keeps the incident's title when there is no impact to state and the cause is only the service's own signals", () => {
