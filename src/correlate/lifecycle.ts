@@ -40,12 +40,14 @@ export function quietEnough(alerts: ReadonlyArray<{ firing: boolean; endedAtMs?:
 
 /**
  * The lifecycle an incident resolves by: the quiet period, or — once it has come back after
- * resolving (reopened) — the whole reopen window. A fault that returns within the window (a leak a
- * restart only held off, a pod that OOMs every half hour) would reopen it again: resolving after
- * five quiet minutes only makes a resolve/reopen loop in the thread.
+ * resolving (reopened), or a fix ran without the symptoms recovering (unverified or failed) — the
+ * whole reopen window. A fault that returns within the window (a leak a restart only held off, a pod
+ * that OOMs every half hour) would reopen it again: resolving after five quiet minutes only makes a
+ * resolve/reopen loop in the thread, or a new incident for the same fault. The memory-leak walk
+ * resolved a minute after a restart that did not help had paged the second level.
  */
-export function resolvingLifecycle(reopenedAtMs: number | undefined, o: LifecycleOptions): LifecycleOptions {
-  return reopenedAtMs === undefined ? o : { ...o, quietPeriodMs: Math.max(o.quietPeriodMs, o.reopenWindowMs) };
+export function resolvingLifecycle(unsettled: boolean, o: LifecycleOptions): LifecycleOptions {
+  return unsettled ? { ...o, quietPeriodMs: Math.max(o.quietPeriodMs, o.reopenWindowMs) } : o;
 }
 
 /** How often the incident came back after resolving (status entries resolved → open), and when it last did. */

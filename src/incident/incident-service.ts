@@ -37,6 +37,9 @@ export interface IngestResult {
   changesAttached: number;
 }
 
+/** Timeline events that end a remediation's run: it helped (verified; skipped, found healthy) or not (unverified, failed). */
+const FIX_OUTCOMES = new Set(["verified", "skipped", "unverified", "failed"]);
+
 /** The card's postmortem link: its status once, in words ("Draft, in the thread"), never "draft … (draft)". */
 export function postmortemLinkText(status: string): string {
   const label = STATUS_LABEL[status as PostmortemStatus] ?? status.replace(/_/g, " ");
@@ -869,9 +872,12 @@ export class IncidentService {
       }
       const reopens = reopensOf(await this.store.timeline.list(incident.id, ["status"]));
       const reopenedAt = reopens.lastMs;
-      const lifecycle = resolvingLifecycle(reopenedAt, this.o.lifecycle);
+      // The last fix since it last came back (or opened) ran without the symptoms recovering: the fault is likely still there.
+      const lastFix = (await this.store.timeline.list(incident.id, ["action"])).filter((e) => FIX_OUTCOMES.has(String(e.data.event)) && (reopenedAt === undefined || Date.parse(e.at) > reopenedAt)).at(-1);
+      const fixFailed = lastFix?.data.event === "unverified" || lastFix?.data.event === "failed";
+      const lifecycle = resolvingLifecycle(reopenedAt !== undefined || fixFailed, this.o.lifecycle);
       const quietMin = Math.round(lifecycle.quietPeriodMs / 60_000);
-      const cameBack = reopens.count ? ` (it came back ${reopens.count === 1 ? "once" : reopens.count === 2 ? "twice" : `${reopens.count} times`} after resolving)` : "";
+      const cameBack = reopens.count ? ` (it came back ${reopens.count === 1 ? "once" : reopens.count === 2 ? "twice" : `${reopens.count} times`} after resolving)` : fixFailed ? " (after a fix that did not bring recovery)" : "";
       if (quietEnough(view, now, lifecycle)) {
         const flapped = view.some((a) => a.flapping);
         const done = await this.changeStatus(incident.id, "resolved", "aisre", `all alerts resolved and quiet for ${quietMin} min${flapped ? ` (the flapping one for ${Math.round(Math.max(lifecycle.flapQuietMs, lifecycle.quietPeriodMs) / 60_000)} min)` : ""}${cameBack}`, async (s) =>

@@ -121,6 +121,33 @@ describe("flap damping and incident identity", () => {
     expect(await incidents.autoResolve()).toEqual([id]);
   }, 120_000);
 
+  it("after a fix that ran without the symptoms recovering, quiet for the quiet period does not resolve it; the reopen window does, or a later fix that worked", async () => {
+    // memory-leak walk: a restart that did not help paged the second level, and the incident resolved a
+    // minute later on five quiet minutes; the leak came back 32 min on, as a new incident.
+    const id = firstOf((await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened);
+    const fix = (event: string) => store.timeline.append({ incidentId: id, kind: "action", actor: "aisre", text: `restart ${event}`, data: { actionId: `act_${event}`, type: "rollout_restart", event, target: { service: "order-processor" } } });
+    now += 4 * M;
+    await fix("unverified");
+    now += M;
+    await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "resolved", T0)], changes: [] });
+    now += 6 * M;
+    expect(await incidents.autoResolve()).toEqual([]);
+    now += 20 * M;
+    expect(await incidents.autoResolve()).toEqual([]);
+    now += 10 * M;
+    expect(await incidents.autoResolve()).toEqual([id]);
+    expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (after a fix that did not bring recovery)");
+    // A later fix that worked settles it again: the quiet period is enough.
+    const other = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
+    const fixOther = (event: string) => store.timeline.append({ incidentId: other, kind: "action", actor: "aisre", text: `restart ${event}`, data: { actionId: `act_${event}`, type: "rollout_restart", event, target: { service: "payments" } } });
+    await fixOther("unverified");
+    now += M;
+    await fixOther("verified");
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now - M)], changes: [] });
+    now += 6 * M;
+    expect(await incidents.autoResolve()).toEqual([other]);
+  }, 120_000);
+
   it("a new fault elsewhere right after a resolution opens a new incident; the same alert back within the window reopens", async () => {
     const first = firstOf((await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "firing", now)], changes: [] })).opened);
     now += 10 * M;

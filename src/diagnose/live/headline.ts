@@ -58,8 +58,8 @@ export function impactLine(impacted: readonly string[], services: readonly Servi
   return parts.length ? parts.join("; ") : undefined;
 }
 
-/** Pod reasons that name what happened to the pods rather than a state they are in. */
-const POD_EVENTS: Record<string, string> = { OOMKilled: "OOM kills", Evicted: "pod evictions" };
+/** Pod signals that read other than "pods in <state>": what happened to them ("pods in restarts" was a walk's headline). */
+const POD_EVENTS: Record<string, string> = { OOMKilled: "OOM kills", Evicted: "pod evictions", restarts: "pod restarts", NotReady: "pods not ready" };
 
 /**
  * "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "order-processor OOM kills likely", "payments likely (its db

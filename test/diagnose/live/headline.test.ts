@@ -32,6 +32,8 @@ describe("card headline", () => {
     // memory-leak walk: "Order-processor pods in OOMKilled likely".
     const worker = hyp("order-processor", 0.92, [{ kind: "k8s", source: { service: "order-processor", ref: "OOMKilled" }, summary: "OOMKilled ×2", weight: 0.8 }]);
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [worker] }, impacted: [], services: [] })).toBe("Order-processor OOM kills likely");
+    const restarting = hyp("order-processor", 0.92, [{ kind: "k8s", source: { service: "order-processor", ref: "restarts" }, summary: "restarts ×4", weight: 0.8 }]);
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [restarting] }, impacted: [], services: [] })).toBe("Order-processor pod restarts likely");
   });
 
   it("keeps the incident's title when there is no impact to state and the cause is only the service's own signals", () => {
