@@ -612,9 +612,16 @@ function metricEvidence(st: ServiceState, limit: number): EvidenceItem[] {
   });
 }
 
+/** Resource kinds whose metric at its limit says why a service fails, more than its errors do. */
+const RESOURCE_KINDS = new Set<MetricKind>(["cpu", "memory", "saturation"]);
+
 function kindPhrase(st: ServiceState): string {
-  const best = [...st.anomalies].sort((a, b) => (st.effective.get(b) ?? 0) - (st.effective.get(a) ?? 0))[0];
-  if (!best || best.z <= Z_THRESHOLD) return "";
+  const ranked = [...st.anomalies].filter((a) => a.z > Z_THRESHOLD).sort((a, b) => (st.effective.get(b) ?? 0) - (st.effective.get(a) ?? 0));
+  // A resource at its limit (a full disk, a pool at 100 %) is the cause's words, whatever scored highest:
+  // disk-full's card said "catalog likely (its errors rose)" once the errors outgrew the disk.
+  const atLimit = ranked.find((a) => RESOURCE_KINDS.has(a.cls.kind) && a.cls.percentLike && a.moved === "up" && a.peakValue >= 0.8 && a.peakValue <= 1.5);
+  const best = atLimit ?? ranked[0];
+  if (!best) return "";
   const k = best.cls.kind;
   const verb = best.moved === "up" ? "rose" : "dropped";
   // A metric's name in words ("cache evictions rate", not cache_evictions_rate): it lands on the card's headline.

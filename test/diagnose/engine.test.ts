@@ -139,6 +139,19 @@ describe("diagnose: direction of a metric", () => {
     for (const h of d.hypotheses) expect(h.cause).not.toMatch(/evictions\S* (dropped|fell)/);
   });
 
+  it("names a resource at its limit as the cause's words, though the service's errors score higher (a full disk, not 'its errors rose')", () => {
+    // disk-full walk: the card said "catalog likely (its errors rose)" once the errors outgrew the disk at 100 %.
+    const d = diagnose({
+      anomalyStart: ONSET,
+      services: [svc("catalog", metric("disk_utilization", 0.55, step(1.82)), metric("error_ratio", 0.0005, step(560)), metric("latency_p99", 0.05, flat))],
+      symptom: { service: "catalog", metric: "error_ratio" },
+    });
+    expect(itemAt(d.hypotheses, 0).cause).toBe("catalog: its disk utilization rose.");
+    // A resource well below its limit does not: the errors are the story.
+    const busy = diagnose({ anomalyStart: ONSET, services: [svc("catalog", metric("cpu_utilization", 0.05, step(2.4)), metric("error_ratio", 0.0005, step(560)))], symptom: { service: "catalog", metric: "error_ratio" } });
+    expect(itemAt(busy.hypotheses, 0).cause).toBe("catalog: its errors rose.");
+  });
+
   it("names a metric in words in the cause, as the card's headline shows it", () => {
     const d = diagnose({ anomalyStart: ONSET, services: [svc("cache", metric("cache_evictions_rate", 2, step(20)), metric("latency_p99", 0.002, flat))], symptom: { service: "cache" } });
     expect(itemAt(d.hypotheses, 0).cause).toBe("cache: its cache evictions rate rose.");
