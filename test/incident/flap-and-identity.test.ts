@@ -45,6 +45,13 @@ describe("flap damping and incident identity", () => {
     await db.close();
   });
 
+  /** Moves the clock by each step (minutes) in turn: the auto-resolve resolves `id` at the last step, not before. */
+  const resolvesOnlyAfter = async (id: string, steps: number[]) => {
+    for (const [i, minutes] of steps.entries()) {
+      now += minutes * M;
+      expect(await incidents.autoResolve()).toEqual(i === steps.length - 1 ? [id] : []);
+    }
+  };
   const reopens = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.from === "resolved" && e.data.to === "open").length;
   const resolves = async (id: string) => (await store.timeline.list(id, ["status"])).filter((e) => e.data.to === "resolved").length;
 
@@ -130,12 +137,7 @@ describe("flap damping and incident identity", () => {
     await fix("unverified");
     now += M;
     await incidents.ingest({ alerts: [alert("ContainerMemoryNearLimit", "order-processor", "resolved", T0)], changes: [] });
-    now += 6 * M;
-    expect(await incidents.autoResolve()).toEqual([]);
-    now += 20 * M;
-    expect(await incidents.autoResolve()).toEqual([]);
-    now += 10 * M;
-    expect(await incidents.autoResolve()).toEqual([id]);
+    await resolvesOnlyAfter(id, [6, 20, 10]);
     expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (after a fix that did not bring recovery)");
     // A later fix that worked settles it again: the quiet period is enough.
     const other = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
@@ -240,12 +242,7 @@ describe("flap damping and incident identity", () => {
     // held for the whole reopen window, not the quiet period nor the flap period): the same problem back.
     now += M;
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now - M)], changes: [] });
-    now += 6 * M;
-    expect(await incidents.autoResolve()).toEqual([]);
-    now += 15 * M;
-    expect(await incidents.autoResolve()).toEqual([]);
-    now += 9 * M;
-    expect(await incidents.autoResolve()).toEqual([id]);
+    await resolvesOnlyAfter(id, [6, 15, 9]);
     expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (it came back once after resolving)");
     now += M;
     await incidents.ingest({ alerts: [alert("HighLatency", "payments", "firing", now)], changes: [] });
