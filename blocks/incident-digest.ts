@@ -28,8 +28,11 @@ function listSection(heading: string, lines: string[], total = lines.length, cou
 
 const code = inlineCode;
 
-/** A label value short enough for a line ("cart-7d9f8c6b5-x2k4q" stays; longer ones are cut). */
-/** A long label value cut in the middle: what tells two apart is at the end (memory-leak walk: two pods both read `order-processor-rwvxhh227d-…`). */
+/**
+ * A label value short enough for a line ("cart-7d9f8c6b5-x2k4q" stays); a longer one is cut in the
+ * middle, as what tells two apart is at its end (memory-leak walk: two pods both read
+ * `order-processor-rwvxhh227d-…`).
+ */
 const shortValue = (v: string) => (v.length > 28 ? `${v.slice(0, 12)}…${v.slice(-15)}` : v);
 
 /**

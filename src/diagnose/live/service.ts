@@ -420,16 +420,14 @@ export class DiagnosisService {
    * that rode through the fix) do not overturn it. A real alert firing anew reopens the question.
    */
   private async settled(id: string): Promise<boolean> {
-    const published = await this.published(id);
-    if (!published) return false;
     const real = await this.o.store.alerts.realAlerts(id);
-    if (real.any && !real.firing) return true;
+    if (real.any && !real.firing) return (await this.published(id)) !== undefined;
     // cascading-failure walk: after payments' restart was verified, the red herring's flapping
     // RedisEvictionsHigh kept the incident open, a re-ranking on its flips led with reporting's CPU
     // (92 %), and the resolved card and the postmortem named reporting as the cause.
     const fix = (await this.o.store.timeline.list(id, ["action"])).reverse().find((e) => e.data.event === "verified");
     const fixed = (fix?.data.target as { service?: string } | undefined)?.service;
-    if (!fix || !fixed || fixed !== published.diagnosis.hypotheses[0]?.service) return false;
+    if (!fix || !fixed || fixed !== (await this.published(id))?.diagnosis.hypotheses[0]?.service) return false;
     return !(await this.o.store.alerts.firingAnewSince(id, fix.at, (this.o.lifecycle ?? DEFAULT_LIFECYCLE).flapThreshold));
   }
 
