@@ -158,8 +158,10 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
     f.acknowledgedAt
       ? `Acknowledged by ${who(f.acknowledgedBy)} at ${clock(f.acknowledgedAt)} (${plural(tta ?? 0, "minute")} after the first symptom).`
       : response
-        ? `Never acknowledged; ${who(response.by)} first responded in Slack at ${clock(response.at)} (${plural(response.minutes, "minute")} after the first symptom).`
-        : "Never acknowledged.",
+        ? `${f.paged ? "Never acknowledged; " : ""}${who(response.by)} first responded in Slack at ${clock(response.at)} (${plural(response.minutes, "minute")} after the first symptom).`
+        : f.paged
+          ? "Never acknowledged."
+          : "Nobody responded in Slack.",
   ].join(" ");
 
   // ---- resolution

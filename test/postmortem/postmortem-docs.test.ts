@@ -216,7 +216,10 @@ describe("template", () => {
     expect(s.rootCause).toMatch(/^Not established/);
     expect(s.trigger).toMatch(/trigger is unknown/);
     expect(s.resolution).toBe("Not resolved yet. No remediation action was recorded by aisre.");
-    expect(s.detection).toContain("Nobody was paged through PagerDuty. Never acknowledged.");
+    // Nothing was paged, so nothing was owed an acknowledgement (crashloop-config walk: "Nobody was paged … Never acknowledged; …").
+    expect(s.detection).toContain("Nobody was paged through PagerDuty. Nobody responded in Slack.");
+    const answered = computeFacts({ incident: { ...incident, acknowledgedBy: undefined }, timeline: timeline.filter((e) => e.kind === "alert" || e.kind === "message"), alerts, links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(templateSections(answered, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).sections.detection).toContain("Nobody was paged through PagerDuty. <@U_BOB> first responded in Slack at 10:14:00 UTC");
   });
 
   it("asks for an acknowledgement only of a page (a SEV3 nobody was paged for owes none)", () => {
