@@ -140,6 +140,20 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
     v.anomalies.length ? `${plural(live, "anomaly", "anomalies")}${v.anomalies.length > live ? ` going on, ${v.anomalies.length - live} over` : ""}` : "",
     v.changes.length ? plural(v.changes.length, "recent change") : "",
   ].filter(Boolean);
+  const timeline = { type: "button" as const, text: { type: "plain_text" as const, text: "Timeline" }, action_id: ACTION.incidentTimeline, value: v.incidentId };
+  if (v.mergedInto) {
+    // cascading-failure walk: a merged incident's digest still showed its alert as firing, under a card
+    // saying 0 firing / 0 total (the alerts had moved).
+    const what = [alertCount ? plural(alertCount, "alert") : "", v.anomalies.length ? plural(v.anomalies.length, "anomaly", "anomalies") : "", v.changes.length ? plural(v.changes.length, "recent change") : ""].filter(Boolean);
+    const moved = `merged into ${escapeMrkdwn(v.mergedInto)}: ${what.length ? what.join(", ") : "its signals"} went there; follow them in that thread`;
+    return {
+      text: fit(`What the signals show: ${moved}`, SLACK_LIMITS.sectionText),
+      blocks: [
+        { type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show* · ${moved}.`) } },
+        { type: "actions", block_id: BLOCK.digestActions, elements: [timeline] },
+      ],
+    };
+  }
   const blocks: KnownBlock[] = [{ type: "section", text: { type: "mrkdwn", text: fitSection(`:clipboard: *What the signals show*${summary.length ? ` · ${summary.join(" · ")}` : ""}`) } }];
   // Firing first, then the newest; anomalies still going on before those that are over.
   const alerts = [...v.alerts].sort((a, b) => (a.status === b.status ? b.since.localeCompare(a.since) : a.status === "firing" ? -1 : 1));
@@ -164,10 +178,7 @@ export function incidentDigestMessage(v: DigestView): SlackMessage {
   blocks.push({
     type: "actions",
     block_id: BLOCK.digestActions,
-    elements: [
-      { type: "button", text: { type: "plain_text", text: "Timeline" }, action_id: ACTION.incidentTimeline, value: v.incidentId },
-      ...(charts.length ? [{ type: "static_select" as const, action_id: ACTION.incidentChart, placeholder: { type: "plain_text" as const, text: "Chart a signal…" }, options: charts.map((c) => ({ text: { type: "plain_text" as const, text: c.label }, value: c.value })) }] : []),
-    ],
+    elements: [timeline, ...(charts.length ? [{ type: "static_select" as const, action_id: ACTION.incidentChart, placeholder: { type: "plain_text" as const, text: "Chart a signal…" }, options: charts.map((c) => ({ text: { type: "plain_text" as const, text: c.label }, value: c.value })) }] : [])],
   });
   return { text: fit(`What the signals show: ${summary.join(", ") || "nothing yet"}`, SLACK_LIMITS.sectionText), blocks };
 }

@@ -22,6 +22,8 @@ export interface DigestView {
    * incident: how many fire and are resolved in all, and the services they name (first seen first).
    */
   alertTotals?: { firing: number; resolved: number; services: string[] };
+  /** Merged into this incident: its alerts, anomalies and changes moved there, and this digest says so instead of listing them as live. */
+  mergedInto?: string;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);

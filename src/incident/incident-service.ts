@@ -512,6 +512,7 @@ export class IncidentService {
     await s.renders.want([
       { incidentId: into.id, part: "digest" },
       { incidentId: into.id, part: "card" },
+      { incidentId: from.id, part: "digest" },
     ]);
     if (movedAlerts.length) notify.push(() => this.events.emit("alerts", merged, movedAlerts));
     this.o.logger.info({ into: into.id, from: from.id, reason }, "incidents merged");
@@ -779,11 +780,16 @@ export class IncidentService {
    */
   async flushThreads(): Promise<void> {
     const queued = await this.renderWanted("digest", this.o.threadFlushMs, async (s, incident) => {
-      const view = await foldedDigest(s, incident.id);
+      const folded = await foldedDigest(s, incident.id);
+      // Merged (and so resolved): its signals moved to the incident it was merged into.
+      const mergedInto = incident.status === "resolved" ? (await s.incidents.card(incident.id)).mergedInto : undefined;
+      const view = mergedInto ? { ...folded, mergedInto } : folded;
       if (digestIsEmpty(view)) return "done";
+      const posted = await s.slackMessages.get(incident.id, DIGEST_PURPOSE);
+      // A merged incident's digest is edited to say where its signals went; none is posted just to say so.
+      if (mergedInto && !posted) return "done";
       const message = this.o.presenter.digest(view);
       const channel = incident.channel ?? this.o.defaultChannel;
-      const posted = await s.slackMessages.get(incident.id, DIGEST_PURPOSE);
       if (posted) {
         await s.outbox.enqueueOrReplace({ channel, method: "chat.update", payload: { ...message, ts: posted.ts, _meta: { incidentId: incident.id } }, dedupeKey: `${DIGEST_PURPOSE}-update:${incident.id}` });
         return "done";

@@ -3,7 +3,7 @@ import type { Alert, ChangeEvent } from "../../src/domain/alert.ts";
 import { firstOf } from "../../src/domain/indexed.ts";
 import type { Topology } from "../../src/domain/topology.ts";
 import { digestFromTimeline } from "../../src/incident/digest.ts";
-import type { IncidentService } from "../../src/incident/incident-service.ts";
+import { DIGEST_PURPOSE, type IncidentService } from "../../src/incident/incident-service.ts";
 import type { Db } from "../../src/store/db.ts";
 import type { Store } from "../../src/store/store.ts";
 import { incidentServiceOnMemory } from "../support/incident-service.ts";
@@ -81,6 +81,23 @@ describe("merging incidents that are one failure", () => {
     await incidents.ingest({ alerts: [alert("DBConnectionPoolExhausted", "payments", "sev2")], changes: [] });
     expect((await store.alerts.get("fp-DBConnectionPoolExhausted-payments"))!.incidentId).toBe(cache);
     expect((await store.incidents.get(payments))!.status).toBe("resolved");
+  });
+
+  it("a merged incident's digest says where its signals went instead of showing them live", async () => {
+    // cascading-failure walk: the merged incident's digest still said its alert was firing, under a card saying 0 firing / 0 total.
+    const cache = firstOf((await incidents.ingest({ alerts: [alert("RedisEvictionsHigh", "cache")], changes: [] })).opened);
+    now += 10 * M;
+    const payments = firstOf((await incidents.ingest({ alerts: [alert("p99-latency anomaly", "payments", "sev3", "anomaly")], changes: [] })).opened);
+    await incidents.flushThreads();
+    await store.slackMessages.put({ incidentId: payments, purpose: DIGEST_PURPOSE, channel: "C1", ts: "1.000001", threadTs: "1.000000" });
+    now += M;
+    await incidents.ingest({ alerts: [alert("SLOErrorBudgetBurn", "checkout", "sev2")], changes: [] });
+    await incidents.flushThreads();
+    const edits = (await store.outbox.due(100)).filter((o) => o.method === "chat.update" && o.payload.ts === "1.000001");
+    expect(edits).toHaveLength(1);
+    const text = JSON.stringify(edits[0]!.payload.blocks);
+    expect(text).toContain(`merged into ${cache}: 1 alert went there; follow them in that thread`);
+    expect(text).not.toContain(":red_circle:");
   });
 
   it("a rollout's own incident keeps its thread: the cart deploy made after the cache incident began is not folded in, though checkout's failure is downstream of both", async () => {
