@@ -625,9 +625,21 @@ function kindPhrase(st: ServiceState): string {
   const k = best.cls.kind;
   const verb = best.moved === "up" ? "rose" : "dropped";
   // A metric's name in words ("cache evictions rate", not cache_evictions_rate): it lands on the card's headline.
-  const label = k === "errors" ? "errors" : k === "availability" ? "availability" : k === "other" || k === "traffic" || k === "saturation" ? best.metric.replace(/_/g, " ") : k;
+  // A time that is not a request's latency (a transaction's, a job's) keeps its own words: db-report-query's
+  // card said "orders-db likely (its latency rose)" for its longest transaction.
+  const words = k === "other" || k === "traffic" || k === "saturation" || (k === "latency" && !tokens(best.metric).some((w) => REQUEST_TIME.test(w)));
+  const label = k === "errors" ? "errors" : k === "availability" ? "availability" : words ? metricWords(best.metric) : k;
   return `${label} ${verb}`;
 }
+
+/** Words of a metric name that say it is a request's latency. */
+const REQUEST_TIME = /^(?:lat\w*|response|rtt|requests?|http|grpc|rpc|p\d{2,3})$/;
+/** A metric's name in words, without its unit ("db longest transaction", not db_longest_transaction_seconds). */
+const metricWords = (metric: string): string =>
+  tokens(metric)
+    .filter((w) => !UNIT_WORDS.has(w))
+    .join(" ") || metric.replace(/_/g, " ");
+const UNIT_WORDS = new Set(["seconds", "second", "ms", "milliseconds", "bytes", "total"]);
 
 function buildHypothesis(p: Prepared, s: Scored, rank: number, anomalous: Set<string>, confidence: number, scored: Map<string, Scored>): Hypothesis {
   const st = p.states.get(s.service)!;

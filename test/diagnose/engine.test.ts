@@ -152,6 +152,14 @@ describe("diagnose: direction of a metric", () => {
     expect(itemAt(busy.hypotheses, 0).cause).toBe("catalog: its errors rose.");
   });
 
+  it("calls a request's time latency, and another time by its own words (a transaction is not a request)", () => {
+    // db-report-query walk: "orders-db likely (its latency rose)" for its longest transaction.
+    const cause = (name: string) => itemAt(diagnose({ anomalyStart: ONSET, services: [svc("orders-db", metric(name, 0.5, step(40)))], symptom: { service: "orders-db" } }).hypotheses, 0).cause;
+    expect(cause("db_longest_transaction_seconds")).toBe("orders-db: its db longest transaction rose.");
+    expect(cause("http_request_duration_seconds")).toBe("orders-db: its latency rose.");
+    expect(cause("latency_p99")).toBe("orders-db: its latency rose.");
+  });
+
   it("names a metric in words in the cause, as the card's headline shows it", () => {
     const d = diagnose({ anomalyStart: ONSET, services: [svc("cache", metric("cache_evictions_rate", 2, step(20)), metric("latency_p99", 0.002, flat))], symptom: { service: "cache" } });
     expect(itemAt(d.hypotheses, 0).cause).toBe("cache: its cache evictions rate rose.");
