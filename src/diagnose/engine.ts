@@ -3,7 +3,7 @@ import { spanText } from "../text/spans.ts";
 import type { SeriesAnomaly } from "./anomaly.ts";
 import { buildGraph, distances, explanationScores, inferOrientation } from "./graph.ts";
 import type { PropGraph } from "./graph.ts";
-import { classifyMetric, kindCompatibility, tokens } from "./metric-kind.ts";
+import { classifyMetric, kindCompatibility, namesLatency, tokens } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences, loneLeaderConfidence } from "./calibration.ts";
 import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration.ts";
@@ -627,13 +627,11 @@ function kindPhrase(st: ServiceState): string {
   // A metric's name in words ("cache evictions rate", not cache_evictions_rate): it lands on the card's headline.
   // A time that is not a request's latency (a transaction's, a job's) keeps its own words: db-report-query's
   // card said "orders-db likely (its latency rose)" for its longest transaction.
-  const words = k === "other" || k === "traffic" || k === "saturation" || (k === "latency" && !tokens(best.metric).some((w) => REQUEST_TIME.test(w)));
+  const words = k === "other" || k === "traffic" || k === "saturation" || (k === "latency" && !namesLatency(best.metric));
   const label = k === "errors" ? "errors" : k === "availability" ? "availability" : words ? metricWords(best.metric) : k;
   return `${label} ${verb}`;
 }
 
-/** Words of a metric name that say it is a request's latency. */
-const REQUEST_TIME = /^(?:lat\w*|response|rtt|requests?|http|grpc|rpc|p\d{2,3})$/;
 /** A metric's name in words, without its unit ("db longest transaction", not db_longest_transaction_seconds). */
 const metricWords = (metric: string): string =>
   tokens(metric)

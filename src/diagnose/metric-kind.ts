@@ -46,6 +46,16 @@ function badDirection(t: string[]): BadDirection | undefined {
   return undefined;
 }
 
+/** Words that name a latency (a duration, a percentile); a name with only "seconds" or "time" is a latency by its unit alone. */
+function saysLatency(t: string[]): boolean {
+  return hasPrefix(t, ["lat", "duration", "rtt", "delay", "elapsed"]) || has(t, ["p50", "p75", "p90", "p95", "p99", "p999"]);
+}
+
+/** Whether a metric's name says latency in words, not only by its unit (db_longest_transaction_seconds does not). */
+export function namesLatency(name: string): boolean {
+  return saysLatency(tokens(name));
+}
+
 export function classifyMetric(name: string): MetricClass {
   const t = tokens(name);
   const c = classifyByKind(name, t);
@@ -67,7 +77,7 @@ function classifyByKind(name: string, t: string[]): MetricClass {
     const countLike = has(t, ["count", "total", "sum", "errors"]) && !pct;
     return { kind: "errors", bad: "up", weight: 1, countLike, percentLike: pct };
   }
-  if (hasPrefix(t, ["lat", "duration", "rtt", "delay", "elapsed"]) || has(t, ["p50", "p75", "p90", "p95", "p99", "p999"])) {
+  if (saysLatency(t)) {
     return { kind: "latency", bad: "up", weight: 1, countLike: false, percentLike: false };
   }
   if (hasPrefix(t, ["restart", "oom", "crash"])) {

@@ -1,15 +1,15 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
-/** Where the kernel takes the local ports of outgoing connections and of `listen(0)` (Linux's default). */
-function ephemeralRange(): { low: number; high: number } {
+/** The lowest port the kernel takes for outgoing connections' local ports and `listen(0)` (Linux's range; elsewhere IANA's). */
+function ephemeralLow(): number {
   try {
-    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (low && high && low > 1024) return { low, high };
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (low > 1024) return low;
   } catch {
     // not Linux: the IANA dynamic range
   }
-  return { low: 49152, high: 65535 };
+  return 49152;
 }
 
 /** Whether `port` can be listened on now (undefined: port 0, the kernel's pick, answered with it). */
@@ -33,7 +33,7 @@ function tryListen(port: number, host: string): Promise<number | undefined> {
  * EADDRINUSE on 127.0.0.1:37099 while thousands of connections were made around it).
  */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const { low } = ephemeralRange();
+  const low = ephemeralLow();
   const from = 10_000;
   if (low - from > 1000) {
     for (let attempt = 0; attempt < 20; attempt++) {

@@ -879,7 +879,8 @@ export class IncidentService {
       const reopens = reopensOf(await this.store.timeline.list(incident.id, ["status"]));
       const reopenedAt = reopens.lastMs;
       // The last fix since it last came back (or opened) ran without the symptoms recovering: the fault is likely still there.
-      const lastFix = (await this.store.timeline.list(incident.id, ["action"])).filter((e) => FIX_OUTCOMES.has(String(e.data.event)) && (reopenedAt === undefined || Date.parse(e.at) > reopenedAt)).at(-1);
+      const fixes = (await this.store.timeline.list(incident.id, ["action"])).filter((e) => FIX_OUTCOMES.has(String(e.data.event)) && (reopenedAt === undefined || Date.parse(e.at) > reopenedAt));
+      const lastFix = fixes.at(-1);
       const fixFailed = lastFix?.data.event === "unverified" || lastFix?.data.event === "failed";
       const lifecycle = resolvingLifecycle(reopenedAt !== undefined || fixFailed, this.o.lifecycle);
       const quietMin = Math.round(lifecycle.quietPeriodMs / 60_000);
@@ -896,7 +897,7 @@ export class IncidentService {
       // (a verified fix, or a pre-check that found the symptoms already healthy) releases it — a fix
       // seen after it last came back, not one the fault has since outlived.
       if (quietAfterFix(view, Number.NEGATIVE_INFINITY, now, lifecycle)) {
-        const fix = (await this.store.timeline.list(incident.id, ["action"])).reverse().find((e) => (e.data.event === "verified" || e.data.event === "skipped") && (reopenedAt === undefined || Date.parse(e.at) > reopenedAt));
+        const fix = fixes.findLast((e) => e.data.event === "verified" || e.data.event === "skipped");
         if (fix && quietAfterFix(view, Date.parse(fix.at), now, lifecycle)) {
           const firing = view.filter((a) => a.firing && (a.anomaly || a.flapping));
           const anomalies = [...new Set(firing.filter((a) => a.anomaly).map((a) => a.service ?? a.name))];

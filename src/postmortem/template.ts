@@ -194,9 +194,10 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   const unacknowledgedPage = tta === undefined && f.paged !== undefined;
   // cascading-failure walk: "Nobody acknowledged the page" and an action item to review paging, for a
   // page the on-call answered by approving the fix in Slack. Slow either way is what is wrong.
-  const respondedIn = response?.minutes;
-  if (unacknowledgedPage && respondedIn === undefined) wrong.push("Nobody acknowledged the page.");
-  else if (unacknowledgedPage && respondedIn !== undefined && respondedIn > 15) wrong.push(`The page was never acknowledged, and the first response in Slack came ${plural(respondedIn, "minute")} after the first symptom.`);
+  const unanswered = unacknowledgedPage && response === undefined;
+  const slowAnswer = unacknowledgedPage && response !== undefined && response.minutes > 15 ? response.minutes : undefined;
+  if (unanswered) wrong.push("Nobody acknowledged the page.");
+  else if (slowAnswer !== undefined) wrong.push(`The page was never acknowledged, and the first response in Slack came ${plural(slowAnswer, "minute")} after the first symptom.`);
   else if (tta !== undefined && tta > 15) wrong.push(`Acknowledgement took ${plural(tta, "minute")}.`);
   if (!f.leadingCause) wrong.push("No hypothesis was recorded during the incident.");
   else if (!confident) wrong.push("The evidence for the cause was thin during the incident.");
@@ -214,8 +215,8 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   if (!confident) add(`Confirm the root cause of "${f.title}" and update this postmortem`);
   if (f.timeToDetectMinutes > 5 && firstAlert) add(`Alert sooner on ${firstAlert.name}${firstAlert.service ? ` for ${firstAlert.service}` : ""}: detection took ${plural(f.timeToDetectMinutes, "minute")}`);
   for (const a of badActions.slice(0, 2)) add(`Fix the ${a.type ?? "remediation"} that did not work: ${a.text}`);
-  if (unacknowledgedPage && respondedIn === undefined) add(`Review paging and on-call for ${services}: nobody acknowledged the page`);
-  else if (unacknowledgedPage && respondedIn !== undefined && respondedIn > 15) add(`Review paging and on-call for ${services}: the page was never acknowledged and the first response came after ${plural(respondedIn, "minute")}`);
+  if (unanswered) add(`Review paging and on-call for ${services}: nobody acknowledged the page`);
+  else if (slowAnswer !== undefined) add(`Review paging and on-call for ${services}: the page was never acknowledged and the first response came after ${plural(slowAnswer, "minute")}`);
   else if (tta !== undefined && tta > 15) add(`Review paging and on-call for ${services}: acknowledgement took ${plural(tta, "minute")}`);
   // A runbook the diagnosis matched exists already: check it covers this case rather than ask for one.
   const runbook = f.runbooks?.[0];
