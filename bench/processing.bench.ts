@@ -16,10 +16,14 @@ export const name = "processing: CPU ms per delivery as a storm's incidents grow
  * delivery processor forms them in a storm), each batch followed by the housekeeping tick (card and
  * digest renders, auto-resolution). Work that re-reads every alert of an incident shows as a cost
  * that grows from segment to segment. CPU time, not wall time: a busy machine disturbs it least.
- * `--quick` (or PROCESSING_TOTAL) runs fewer deliveries.
+ * `--quick` (or PROCESSING_TOTAL) runs fewer deliveries. PROCESSING_BATCH: deliveries per batch;
+ * PROCESSING_DIR=<dir>: the database in a data folder on disk, as the product's, not in memory (its
+ * row writes cost ~30% more there: PGlite's file system goes through the thread's file calls);
+ * PROCESSING_TOP: how many statements to list.
  */
 const TOTAL = Number(process.env.PROCESSING_TOTAL ?? (process.argv.includes("--quick") ? 2000 : 6000));
-const BATCH = 20;
+/** 20, as a storm followed live forms them; 500 is a claimed page of a backlog. */
+const BATCH = Number(process.env.PROCESSING_BATCH ?? 20);
 const SEGMENTS = 4;
 
 /** Counts statements and their time by SQL text (the database is in this process: its time is this CPU's). */
@@ -34,7 +38,7 @@ function counted(db: Db, stats: Map<string, { n: number; ms: number }>): Db {
 }
 
 export async function run(): Promise<Record<string, string | number>> {
-  const raw = await openDb({ dataDir: "memory" });
+  const raw = await openDb({ dataDir: process.env.PROCESSING_DIR ?? "memory" });
   const stats = new Map<string, { n: number; ms: number }>();
   const db = counted(raw, stats);
   const store = createStore(db);
@@ -62,7 +66,7 @@ export async function run(): Promise<Record<string, string | number>> {
         if (i + BATCH >= TOTAL) {
           [...stats.entries()]
             .sort((a, b) => b[1].ms - a[1].ms)
-            .slice(0, 6)
+            .slice(0, Number(process.env.PROCESSING_TOP ?? 6))
             .forEach(([sql, s], r) => (out[`last segment's statement #${r + 1} by time: ms per delivery, count`] = `${(s.ms / segment).toFixed(3)}, ${s.n} — ${sql}`));
         }
         stats.clear();
