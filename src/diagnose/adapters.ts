@@ -1,3 +1,4 @@
+import { confidenceLevel } from "../domain/confidence.ts";
 import type { ChangeEvent } from "../domain/alert.ts";
 import type { Topology } from "../domain/topology.ts";
 import { propagationEdgesFromCalls } from "./graph.ts";
@@ -54,8 +55,21 @@ export function nextSteps(d: Diagnosis, max = 4, rollingBack?: string): string[]
   if (d.uncertainty === "unsure: two candidates" && d.hypotheses[1]) out.push(`Rule out ${d.hypotheses[1].service} as well: the evidence does not separate the two.`);
   const rb = lead.evidence.find((e) => e.kind === "runbook");
   if (rb?.source.ref) out.push(`Follow the ${rb.summary}.`);
-  for (const g of d.gaps.slice(0, 1)) out.push(`Fill the gap: ${g}.`);
+  for (const g of d.gaps.filter((g) => gapMatters(g, lead)).slice(0, 1)) out.push(`Fill the gap: ${g}.`);
   return [...new Set(out)].slice(0, max);
+}
+
+/**
+ * Whether a gap is worth a step: a source that failed or was never read always is; services without
+ * metrics are when the cause is not clear (they might hold it) or when one of them is the leader's
+ * own. Beside a high-confidence cause, "no metrics for cart, payment-provider" sends the on-call off
+ * to instrument services the cause does not touch.
+ */
+function gapMatters(gap: string, lead: Hypothesis): boolean {
+  const missing = /^no metrics for (?:\d+ services?: |the symptom service )?(.*)$/.exec(gap);
+  if (!missing) return true;
+  if (confidenceLevel(lead.confidence) !== "high") return true;
+  return (missing[1] ?? "").split(", ").includes(lead.service);
 }
 
 /** Root-card content (matches the incident card's diagnosis fields). `rollingBack`: see nextSteps. */

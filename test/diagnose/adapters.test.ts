@@ -47,6 +47,19 @@ describe("adapters", () => {
     expect(nextSteps(diagnose({ anomalyStart: ONSET, services: [healthy("a")] }))[0]).toMatch(/no service shows a clear anomaly/);
   });
 
+  it("asks to fill a gap of missing metrics only where it could change the answer", () => {
+    const lead = (confidence: number) => ({ rank: 1, service: "orders-db", cause: "orders-db: its db longest transaction rose.", services: ["orders-db"], score: 1, confidence, evidence: [], counterEvidence: [], gaps: [] });
+    const diagnosis = (confidence: number, gaps: string[]) => ({ hypotheses: [lead(confidence)], uncertainty: "confident" as const, headline: "", gaps, notes: [], elapsedMs: 1 });
+    const elsewhere = "no metrics for 2 services: cart, payment-provider";
+    // A clear cause: services it does not touch are no step for the on-call.
+    expect(nextSteps(diagnosis(0.91, [elsewhere])).join(" ")).not.toMatch(/Fill the gap/);
+    // An unclear one: they might hold it.
+    expect(nextSteps(diagnosis(0.6, [elsewhere]))).toContain(`Fill the gap: ${elsewhere}.`);
+    // The leader's own missing metrics, or a source that failed, always are.
+    expect(nextSteps(diagnosis(0.91, ["no metrics for 2 services: cart, orders-db"]))).toContain("Fill the gap: no metrics for 2 services: cart, orders-db.");
+    expect(nextSteps(diagnosis(0.91, [elsewhere, "k8s pods: failed (timeout)"]))).toContain("Fill the gap: k8s pods: failed (timeout).");
+  });
+
   it("describes what changed between two diagnoses, one line per change", () => {
     const before = diagnose(input());
     const later = input();
