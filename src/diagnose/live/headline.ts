@@ -1,5 +1,5 @@
 import type { IncidentCard } from "../../store/repos/incidents.ts";
-import type { Diagnosis, MetricSeries, ServiceMetrics } from "../types.ts";
+import type { Diagnosis, Hypothesis, MetricSeries, ServiceMetrics } from "../types.ts";
 
 /**
  * The root card's headline: the current best understanding in a line an on-call engineer reads at a
@@ -61,6 +61,16 @@ export function impactLine(impacted: readonly string[], services: readonly Servi
 /** Pod signals that read other than "pods in <state>": what happened to them ("pods in restarts" was a walk's headline). */
 const POD_EVENTS: Record<string, string> = { OOMKilled: "OOM kills", Evicted: "pod evictions", restarts: "pod restarts", NotReady: "pods not ready" };
 
+/** The leader's strongest pod signal: "cart pods in CrashLoopBackOff", "order-processor OOM kills". */
+function podPhrase(lead: Hypothesis): string | undefined {
+  const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
+  if (!pod) return undefined;
+  const state = pod.summary.split(/[:×\s]/)[0] ?? "";
+  // A state that is an event reads as one (memory-leak walk: "Order-processor pods in OOMKilled likely").
+  const event = POD_EVENTS[state];
+  return event ? `${lead.service} ${event}` : `${lead.service} pods in ${state}`;
+}
+
 /**
  * "inventory deploy 2.3.0 likely", "cart pods in CrashLoopBackOff likely", "order-processor OOM kills likely", "payments likely (its db
  * connections rose)". `concreteOnly`: undefined rather than a cause named only from the service's own
@@ -78,13 +88,8 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, 
     const kind = change.summary.split(/\s/)[0] || "change";
     return `${lead.service} ${kind}${change.source.ref ? ` ${change.source.ref}` : ""} likely`;
   }
-  const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
-  if (pod) {
-    const state = pod.summary.split(/[:×\s]/)[0] ?? "";
-    // A state that is an event reads as one (memory-leak walk: "Order-processor pods in OOMKilled likely").
-    const event = POD_EVENTS[state];
-    return event ? `${lead.service} ${event} likely` : `${lead.service} pods in ${state} likely`;
-  }
+  const pods = podPhrase(lead);
+  if (pods) return `${pods} likely`;
   if (concreteOnly) return undefined;
   const reason = lead.cause
     .replace(/^[^:]+:\s*/, "")
@@ -166,5 +171,11 @@ export function cardHeadline(i: HeadlineInput): string | undefined {
     return cause ? `${impact} — ${cause}` : impact;
   }
   const cause = causePhrase(i.diagnosis, i.minConfidence, true);
-  return cause && !cause.startsWith("cause unclear") ? capitalise(cause) : undefined;
+  if (!cause || cause.startsWith("cause unclear")) return undefined;
+  // A change blamed with no impact measured still has a symptom to state: what its pods do
+  // (crashloop-config walk: "Cart deploy 1.8.0 likely" replaced the alert's "crash looping").
+  const lead = i.diagnosis.hypotheses[0];
+  const pods = lead ? podPhrase(lead) : undefined;
+  if (lead && pods && !cause.startsWith(pods)) return `${capitalise(pods)} — ${cause.startsWith(`${lead.service} `) ? cause.slice(lead.service.length + 1) : cause}`;
+  return capitalise(cause);
 }

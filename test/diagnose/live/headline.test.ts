@@ -36,6 +36,16 @@ describe("card headline", () => {
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [restarting] }, impacted: [], services: [] })).toBe("Order-processor pod restarts likely");
   });
 
+  it("states what the pods do when a change is blamed and no impact is measured", () => {
+    // crashloop-config walk: "Cart deploy 1.8.0 likely" in place of the alert's "crash looping".
+    const deploy = { kind: "change" as const, source: { service: "cart", ref: "1.8.0" }, summary: "deploy 1.8.0 at 04:52Z, 2 min before onset", weight: 0.9 };
+    const crashing = { kind: "k8s" as const, source: { service: "cart", ref: "CrashLoopBackOff" }, summary: "CrashLoopBackOff ×10: exit 1", weight: 0.8 };
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy, crashing])] }, impacted: ["cart"], services: [] })).toBe("Cart pods in CrashLoopBackOff — deploy 1.8.0 likely");
+    // Without pod signals the change alone; with an impact, the impact first as before.
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy])] }, impacted: [], services: [] })).toBe("Cart deploy 1.8.0 likely");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy, crashing])] }, impacted: ["cart"], services: [series("cart", 0.2)] })).toBe("Cart failing 20 % — cart deploy 1.8.0 likely");
+  });
+
   it("keeps the incident's title when there is no impact to state and the cause is only the service's own signals", () => {
     // bad-deploy's background: cart's p99 went from 50 to 70 ms; "Cart likely (its latency rose)" said less than the alert.
     const cart = hyp("cart", 0.92, [{ kind: "metric", source: { service: "cart" }, summary: "latency rose", weight: 0.7 }], "cart: its latency rose.");
