@@ -80,4 +80,26 @@ describe("PromQL subset", () => {
     expect(series[0]!.points).toHaveLength(6);
     for (const [, v] of series[0]!.points) expect(v).toBeCloseTo(13, 6);
   });
+
+  it("a series gone from the scrape is stale at once, as Prometheus marks it, not read for the lookback's five minutes", () => {
+    // A deployment's pods: p1 and p2 ready, then p2 deleted at step 30 (a rollback's crash-looping pod).
+    const s = new SeriesStore({ t0: T0, stepMs: 15_000, retentionSteps: 100 });
+    for (let i = 0; i <= 40; i++) {
+      s.beginStep(i);
+      s.set("ready", { pod: "p1" }, 1);
+      if (i < 30) s.set("ready", { pod: "p2" }, 0);
+    }
+    const evaluator = new Evaluator(s);
+    const ready = (t: number) => {
+      const v = evaluator.instant("avg(ready)", t);
+      return v.kind === "vector" ? v.samples[0]?.v : undefined;
+    };
+    expect(ready(T0 + 29 * 15_000)).toBe(0.5);
+    // One scrape after it went, and every one since: p1 alone (p2's last sample is within 5 min of all of them).
+    expect(ready(T0 + 30 * 15_000)).toBe(1);
+    expect(ready(T0 + 40 * 15_000)).toBe(1);
+    // A query between scrapes, or past the newest one, reads the latest scrape.
+    expect(ready(T0 + 40 * 15_000 + 7_000)).toBe(1);
+    expect(ready(T0 + 29 * 15_000 + 7_000)).toBe(0.5);
+  });
 });

@@ -82,12 +82,22 @@ export class Evaluator {
     return s;
   }
 
+  /**
+   * A series' latest sample within the lookback — unless the series was gone from a scrape after it:
+   * Prometheus then writes a staleness marker and the series has no value from that scrape on (a pod
+   * deleted stops reading at once, not five minutes of lookback later; the crashloop-config walk's
+   * rollback read "ready pods 66.7 %" for five minutes from its crash-looping pods already gone, and
+   * was judged a failed fix).
+   */
   private instantVector(e: Expr & { type: "selector" }, t: number): Sample[] {
     const at = t - e.offset;
     const step = this.store.stepOf(at);
     const minStep = this.store.stepOf(at - LOOKBACK_MS) + 1;
+    // The latest scrape at or before `at`: the step itself, or the newest one when `at` is past it.
+    const scraped = Math.min(step, this.store.head);
     const out: Sample[] = [];
     for (const s of this.series(e)) {
+      if (s.lastStep < scraped) continue;
       for (let i = step; i >= minStep; i--) {
         const v = this.store.at(s, i);
         if (!Number.isNaN(v)) {
