@@ -1,4 +1,5 @@
 import { confidenceLevel } from "../src/domain/confidence.ts";
+import { closeCall } from "../src/diagnose/close-call.ts";
 import type { KnownBlock } from "@slack/types";
 import type { HypothesisChange } from "../src/diagnose/adapters.ts";
 import type { Diagnosis, EvidenceItem, Hypothesis } from "../src/diagnose/types.ts";
@@ -45,6 +46,7 @@ const hhmm = (ms: number): string => slackDate(ms, "{time}");
  * which the card called medium.
  */
 function verdictWords(d: Diagnosis): string {
+  if (closeCall(d)) return "high confidence, a close second";
   if (d.uncertainty !== "confident") return d.uncertainty;
   return `${confidenceLevel(d.hypotheses[0]?.confidence ?? 0)} confidence`;
 }

@@ -1,4 +1,5 @@
 import { confidenceLevel } from "../domain/confidence.ts";
+import { closeCall } from "./close-call.ts";
 import type { ChangeEvent } from "../domain/alert.ts";
 import type { Topology } from "../domain/topology.ts";
 import { propagationEdgesFromCalls } from "./graph.ts";
@@ -52,7 +53,7 @@ export function nextSteps(d: Diagnosis, max = 4, rollingBack?: string): string[]
   for (const hint of ACTION_HINTS) if (hint.test(lead) && !(hint.rollback && rollingBack === lead.service)) out.push(hint.step(lead));
   const top = lead.evidence.find((e) => e.kind === "metric");
   if (top && out.length === 0) out.push(`Look at ${lead.service}: ${top.summary}.`);
-  if (d.uncertainty === "unsure: two candidates" && d.hypotheses[1]) out.push(`Rule out ${d.hypotheses[1].service} as well: the evidence does not separate the two.`);
+  if (d.uncertainty === "unsure: two candidates" && d.hypotheses[1]) out.push(`Rule out ${d.hypotheses[1].service} as well: ${closeCall(d) ? "it scores close behind" : "the evidence does not separate the two"}.`);
   const rb = lead.evidence.find((e) => e.kind === "runbook");
   if (rb?.source.ref) out.push(`Follow the ${rb.summary}.`);
   for (const g of d.gaps.filter((g) => gapMatters(g, lead)).slice(0, 1)) out.push(`Fill the gap: ${g}.`);
@@ -72,13 +73,20 @@ function gapMatters(gap: string, lead: Hypothesis): boolean {
   return (missing[1] ?? "").split(", ").includes(lead.service);
 }
 
+/** The card's "What caused it": the leader's cause, with a close runner-up named, or both when unsure. */
+function causeText(d: Diagnosis, lead: Hypothesis): string {
+  const close = closeCall(d);
+  if (close) return `${lead.cause} Close behind: ${close.second.service}.`;
+  return d.uncertainty === "unsure: two candidates" && d.hypotheses[1] ? `Unsure: ${lead.service} or ${d.hypotheses[1].service}. ${lead.cause}` : lead.cause;
+}
+
 /** Root-card content (matches the incident card's diagnosis fields). `rollingBack`: see nextSteps. */
 export function cardDiagnosis(d: Diagnosis, rollingBack?: string): { summary?: string; cause?: string; confidence?: number; verdict?: string; nextSteps?: string[]; service?: string } {
   const lead = d.hypotheses[0];
   const affected = lead ? lead.services.slice(1) : [];
   return {
     ...(lead ? { summary: `${lead.service}${affected.length ? ` and ${plural(affected.length, "dependent service")} (${affected.slice(0, 3).join(", ")}${affected.length > 3 ? ", …" : ""})` : ""} ${verb(1 + affected.length, "shows")} anomalies.` } : {}),
-    cause: lead ? (d.uncertainty === "unsure: two candidates" && d.hypotheses[1] ? `Unsure: ${lead.service} or ${d.hypotheses[1].service}. ${lead.cause}` : lead.cause) : "No clear cause yet.",
+    cause: lead ? causeText(d, lead) : "No clear cause yet.",
     ...(lead ? { confidence: lead.confidence, service: lead.service } : {}),
     verdict: d.uncertainty,
     nextSteps: nextSteps(d, 4, rollingBack),

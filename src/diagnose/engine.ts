@@ -6,6 +6,7 @@ import type { PropGraph } from "./graph.ts";
 import { classifyMetric, kindCompatibility, namesLatency, tokens } from "./metric-kind.ts";
 import type { MetricKind } from "./metric-kind.ts";
 import { CLOSE_RATIO, confidences, loneLeaderConfidence } from "./calibration.ts";
+import { closeCall } from "./close-call.ts";
 import { applyFeedbackCalibration, NO_CALIBRATION } from "./feedback-calibration.ts";
 import { clamp, pearson } from "./stats.ts";
 import type { Diagnosis, DiagnosisInput, EvidenceItem, Hypothesis, MetricSeries, ServiceMetrics, UncertaintyVerdict } from "./types.ts";
@@ -801,8 +802,11 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   else if (lead.confidence < 0.35) uncertainty = "thin evidence";
 
   let headline: string;
+  const close = closeCall({ uncertainty, hypotheses });
   if (!lead) headline = "No anomalous service found: thin evidence.";
-  else if (uncertainty === "unsure: two candidates" && hypotheses[1]) {
+  else if (close) {
+    headline = `Likely cause: ${lead.cause} (confidence ${Math.round(lead.confidence * 100)} %; ${close.second.service} close behind at ${Math.round(close.second.confidence * 100)} %)`;
+  } else if (uncertainty === "unsure: two candidates" && hypotheses[1]) {
     headline = `Unsure: ${lead.service} or ${hypotheses[1].service} (${Math.round(lead.confidence * 100)} % / ${Math.round(hypotheses[1].confidence * 100)} %).`;
   } else if (uncertainty === "thin evidence") {
     headline = `Thin evidence: ${lead.service} is the best guess (${Math.round(lead.confidence * 100)} %).`;

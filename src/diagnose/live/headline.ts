@@ -1,4 +1,5 @@
 import type { IncidentCard } from "../../store/repos/incidents.ts";
+import { closeCall } from "../close-call.ts";
 import type { Diagnosis, Hypothesis, MetricSeries, ServiceMetrics } from "../types.ts";
 
 /**
@@ -79,7 +80,7 @@ function podPhrase(lead: Hypothesis): string | undefined {
 export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, concreteOnly = false): string | undefined {
   const lead = d.hypotheses[0];
   if (!lead) return undefined;
-  if (d.uncertainty !== "confident" || lead.confidence < minConfidence) {
+  if ((d.uncertainty !== "confident" && !closeCall(d)) || lead.confidence < minConfidence) {
     const second = d.hypotheses[1];
     return second ? `cause unclear (${lead.service} or ${second.service})` : "cause unclear";
   }
