@@ -64,13 +64,16 @@ export function nextSteps(d: Diagnosis, max = 4, rollingBack?: string): string[]
  * Whether a gap is worth a step: a source that failed or was never read always is; services without
  * metrics are when the cause is not clear (they might hold it) or when one of them is the leader's
  * own. Beside a high-confidence cause, "no metrics for cart, payment-provider" sends the on-call off
- * to instrument services the cause does not touch.
+ * to instrument services the cause does not touch, and "orders-db has no metrics … it could be their
+ * common cause" doubts a deploy that broke inventory at 91 % (bad-deploy walk).
  */
 function gapMatters(gap: string, lead: Hypothesis): boolean {
-  const missing = /^no metrics for (?:\d+ services?: |the symptom service )?(.*)$/.exec(gap);
+  // Services without metrics: "no metrics for 2 services: a, b", "orders-db has no metrics, yet 3 services that depend on it are anomalous …".
+  const listed = /^no metrics for (?:\d+ services?: |the symptom service )?(.*)$/.exec(gap)?.[1]?.split(", ");
+  const missing = listed ?? /^(\S+) has no metrics\b/.exec(gap)?.slice(1);
   if (!missing) return true;
   if (confidenceLevel(lead.confidence) !== "high") return true;
-  return (missing[1] ?? "").split(", ").includes(lead.service);
+  return missing.includes(lead.service);
 }
 
 /** The card's "What caused it": the leader's cause, with a close runner-up named, or both when unsure. */

@@ -58,6 +58,10 @@ describe("adapters", () => {
     // The leader's own missing metrics, or a source that failed, always are.
     expect(nextSteps(diagnosis(0.91, ["no metrics for 2 services: cart, orders-db"]))).toContain("Fill the gap: no metrics for 2 services: cart, orders-db.");
     expect(nextSteps(diagnosis(0.91, [elsewhere, "k8s pods: failed (timeout)"]))).toContain("Fill the gap: k8s pods: failed (timeout).");
+    // bad-deploy walk: a common cause without metrics, beside a deploy blamed at 91 %.
+    const common = "inventory has no metrics, yet 3 services that depend on it are anomalous (checkout, cart, reporting): it could be their common cause";
+    expect(nextSteps(diagnosis(0.91, [common])).join(" ")).not.toMatch(/Fill the gap/);
+    expect(nextSteps(diagnosis(0.6, [common]))).toContain(`Fill the gap: ${common}.`);
   });
 
   it("describes what changed between two diagnoses, one line per change", () => {
