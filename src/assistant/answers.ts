@@ -107,7 +107,8 @@ async function changes(q: ParsedQuestion, input: AnswerInput, deps: AnswerDeps, 
   const about = q.service ? ` to *${esc(q.service)}*` : "";
   if (r.status !== "ok") {
     const why = r.status === "no_data" ? "" : ` (${esc(r.status === "error" ? `the change history could not be read: ${r.error}` : r.reason)})`;
-    return answer("changes", `No deploys or config changes${about} ${span}${why}.${ctx ? " A change is not the only trigger: ask _is checkout healthy?_ or _what should I do?_" : ""}`, sources);
+    const example = q.service ?? ctx?.incident.services[0];
+    return answer("changes", `No deploys or config changes${about} ${span}${why}.${ctx ? ` A change is not the only trigger: ask ${example ? `_is ${esc(example)} healthy?_` : "_what is failing?_"} or _what should I do?_` : ""}`, sources);
   }
   const list = [...r.data].sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const inScope = ctx ? new Set(ctx.incident.services) : undefined;
@@ -471,6 +472,15 @@ async function onFire(deps: AnswerDeps, now: number): Promise<Answer> {
 // ---- dispatch -----------------------------------------------------------------------------------
 
 export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
+  const { also, ...q } = input.question;
+  const first = await answerOne({ ...input, question: q }, deps);
+  if (!also) return first;
+  // A question that asked two things gets both answers, in the order asked.
+  const second = await answerOne({ ...input, question: also }, deps);
+  return { ...first, text: `${first.text}\n\n${second.text}`, sources: [...first.sources, ...second.sources], notes: [...first.notes, ...second.notes], ...(first.chart || !second.chart ? {} : { chart: second.chart }) };
+}
+
+async function answerOne(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
   const q = input.question;
   const now = await deps.toolsets.metrics.systemNow();
   switch (q.intent) {

@@ -18,6 +18,8 @@ export interface ParsedQuestion {
   remedy?: { action: RemedyKind; service?: string };
   /** 0..1: how clearly the words matched the intent. */
   score: number;
+  /** A second thing the question asks, in a clause of its own ("… and is checkout recovering?"). */
+  also?: ParsedQuestion;
 }
 
 /** Words each intent listens for; a phrase scores more than a single word. */
@@ -103,7 +105,28 @@ export function findService(words: string[], services: readonly string[]): strin
 }
 
 /** Deterministic intent routing: no LLM, so it works at 3 a.m. when the model endpoint does not. */
+/**
+ * Where a question asks a second thing: at a question mark, or at an "and" that starts a question
+ * ("what changed in the last hour and is checkout recovering?"), not one that joins two words
+ * ("checkout errors and latency").
+ */
+const CLAUSE_BREAK = /\?\s+|\s+and\s+(?=(?:is|are|was|were|what|what's|who|who's|why|how|when|which|where|show|did|does|do|has|have|can|should)\b)/i;
+
+/**
+ * The question's intent and what it names. A question of two clauses that ask two different things
+ * is two questions: the first clause's parse, with the second's as `also` (answered after it); the
+ * words of one clause no longer steer the other ("checkout" narrowed "what changed" to checkout).
+ */
 export function parseQuestion(text: string, services: readonly string[] = []): ParsedQuestion {
+  const whole = parseClause(text, services);
+  const clauses = text.split(CLAUSE_BREAK).filter((c) => c.replace(/<@[A-Za-z0-9]+>/g, "").trim());
+  if (clauses.length < 2 || whole.intent === "why_not") return whole;
+  const asked = clauses.map((c) => parseClause(c, services)).filter((p) => p.intent !== "unknown" && p.intent !== "help");
+  const [first, second] = asked.filter((p, i) => asked.findIndex((x) => x.intent === p.intent) === i);
+  return first && second ? { ...first, also: second } : whole;
+}
+
+function parseClause(text: string, services: readonly string[]): ParsedQuestion {
   // "Why not roll back cart?": about a remedy, answered from the evidence for and against it.
   const remedy = parseWhyNot(text, services);
   if (remedy) return { intent: "why_not", ...(remedy.service ? { service: remedy.service } : {}), remedy, score: 1 };

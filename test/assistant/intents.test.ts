@@ -29,3 +29,14 @@ describe('"what\'s on fire?"', () => {
     expect(parseQuestion("is frontend down?", SERVICES).intent).toBe("health");
   });
 });
+
+describe("a question of two clauses", () => {
+  it("asks two things when its clauses ask different ones; words joined by 'and' stay one question", () => {
+    expect(parseQuestion("who is on call and what should I do?", SERVICES)).toMatchObject({ intent: "oncall", also: { intent: "next_steps" } });
+    expect(parseQuestion("why is checkout failing? what changed?", SERVICES)).toMatchObject({ intent: "why", service: "checkout", also: { intent: "changes" } });
+    expect(parseQuestion("show me checkout errors and latency", SERVICES).also).toBeUndefined();
+    expect(parseQuestion("what changed and when", SERVICES).also).toBeUndefined();
+    // The same thing asked twice is one question.
+    expect(parseQuestion("what changed? any deploys?", SERVICES).also).toBeUndefined();
+  });
+});

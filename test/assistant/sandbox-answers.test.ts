@@ -116,6 +116,21 @@ describe("every phrasing of the intent set answers correctly in the sandbox worl
   }
 });
 
+describe("a question that asks two things", () => {
+  it("gets both answers, each clause read on its own (a walk: 'what changed … and is checkout recovering?' answered only 'no changes to checkout')", async () => {
+    const assistant = t.aisre.services.assistant;
+    const text = "what changed in the last hour and is checkout recovering?";
+    const q = parseQuestion(text, await assistant.knownServices());
+    expect(q).toMatchObject({ intent: "changes", windowMinutes: 60, also: { intent: "health", service: "checkout" } });
+    expect(q.service).toBeUndefined();
+    const a = await answerQuestion({ question: q, text, ctx }, assistant.answerDeps());
+    expect(a.text).toMatch(/\*deploy\* of \*inventory\* `2\.3\.0`/);
+    expect(a.text).toContain("*checkout* is *unhealthy*");
+    expect(a.text.indexOf("inventory")).toBeLessThan(a.text.indexOf("*checkout* is"));
+    expect(a.sources.join(" ")).toMatch(/recent_changes/);
+  }, 30_000);
+});
+
 describe("/aisre status, oncall, runbook", () => {
   it("status <service>: the unhealthy card, ephemeral, with a Share button", async () => {
     const seen = await t.command("U_ALICE", "#sre", "status checkout");
