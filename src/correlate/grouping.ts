@@ -62,6 +62,9 @@ export type GroupingDecision = { kind: "join"; incidentId: string; reason: strin
  */
 export const STRONG_CLAIM = 3;
 
+/** A claim by the alert's own service or the suspected cause: only that keeps the same alert back from its resolved incident. */
+export const OWN_CLAIM = 5;
+
 /**
  * Incident identity, one rule for an open and a resolved incident alike: whether the grouping's
  * decision takes an alert away from `ownId`, the incident it belongs to (the one whose alert fired

@@ -6,6 +6,11 @@ export interface LifecycleOptions {
   quietPeriodMs: number;
   /** A related alert firing within this long after resolution reopens the incident. */
   reopenWindowMs: number;
+  /**
+   * The same alert (its name, on the same service) firing again within this long after its incident
+   * resolved reopens it: the fix did not hold (a leak back 35 min after a restart).
+   */
+  recurrenceWindowMs: number;
   /** More flips than this within flapWindowMs → the alert is flapping and its flips stay quiet. */
   flapThreshold: number;
   flapWindowMs: number;
@@ -16,7 +21,7 @@ export interface LifecycleOptions {
   flapQuietMs: number;
 }
 
-export const DEFAULT_LIFECYCLE: LifecycleOptions = { quietPeriodMs: 5 * 60_000, reopenWindowMs: 30 * 60_000, flapThreshold: 2, flapWindowMs: 30 * 60_000, flapQuietMs: 20 * 60_000 };
+export const DEFAULT_LIFECYCLE: LifecycleOptions = { quietPeriodMs: 5 * 60_000, reopenWindowMs: 30 * 60_000, recurrenceWindowMs: 60 * 60_000, flapThreshold: 2, flapWindowMs: 30 * 60_000, flapQuietMs: 20 * 60_000 };
 
 /** Scales every duration for the sandbox's time factor (SIM_SPEED=60: a minute per second). */
 export function scaleDurations<T extends Record<string, number>>(o: T, speed: number, keys: Array<keyof T>): T {
@@ -101,12 +106,15 @@ export type ReopenDecision = { reopen: true; why: string } | { reopen: false; wh
  * only within the reopen window, never a flapping alert, never a detector's anomaly (a weak signal),
  * and not when an open incident already explains it (a new fault elsewhere that reaches this service).
  */
-export function reopenDecision(i: { resolvedAtMs: number; nowMs: number; sameFingerprint: boolean; ownService: boolean; flapping: boolean; anomaly: boolean; openIncidentExplainsIt: boolean }, o: LifecycleOptions): ReopenDecision {
-  if (i.nowMs - i.resolvedAtMs > o.reopenWindowMs) return { reopen: false, why: `resolved more than ${Math.round(o.reopenWindowMs / 60_000)} min ago` };
+export function reopenDecision(i: { resolvedAtMs: number; nowMs: number; sameFingerprint: boolean; ownService: boolean; flapping: boolean; anomaly: boolean; openIncidentExplainsIt: boolean; recurrence?: boolean }, o: LifecycleOptions): ReopenDecision {
+  // The same alert back (`recurrence`) reopens it for longer: its fix did not hold.
+  const window = i.recurrence ? Math.max(o.recurrenceWindowMs, o.reopenWindowMs) : o.reopenWindowMs;
+  if (i.nowMs - i.resolvedAtMs > window) return { reopen: false, why: `resolved more than ${Math.round(window / 60_000)} min ago` };
   if (i.flapping) return { reopen: false, why: "the alert is flapping" };
   if (i.anomaly) return { reopen: false, why: "an anomaly alone does not reopen a resolved incident" };
   if (i.openIncidentExplainsIt) return { reopen: false, why: "an open incident nearby explains it" };
   if (!i.sameFingerprint && !i.ownService) return { reopen: false, why: "not one of its alerts or services" };
+  if (i.recurrence) return { reopen: true, why: `came back ${Math.round((i.nowMs - i.resolvedAtMs) / 60_000)} min after it was resolved` };
   return { reopen: true, why: i.sameFingerprint ? "fired again" : "fired on one of its services" };
 }
 

@@ -5,7 +5,7 @@ import type { Alert, ChangeEvent, Severity } from "../domain/alert.ts";
 import { newIncidentId } from "../domain/ids.ts";
 import type { Incident, IncidentStatus } from "../domain/incident.ts";
 import { dependenciesOf, dependentsOf, EMPTY_TOPOLOGY, type Topology } from "../domain/topology.ts";
-import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, takesAlertFrom, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
+import { DEFAULT_GROUPING, groupAlert, mergeFor, splitByChange, OWN_CLAIM, takesAlertFrom, type GroupingDecision, type GroupingOptions, type OpenIncidentView, type RecentChange } from "../correlate/grouping.ts";
 import { DEFAULT_LIFECYCLE, fallenSeverity, isFlapping, quietAfterFix, quietEnough, recordFlip, reopenDecision, reopensOf, resolvingLifecycle, type LifecycleOptions } from "../correlate/lifecycle.ts";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -325,12 +325,12 @@ export class IncidentService {
       if (!incident && alert.status === "firing" && alert.source !== "anomaly") {
         grouped = this.group(alert, now, views, changes);
         // Another alert on a service that alerted in an incident resolved moments ago: the same problem back.
-        const back = await this.recentlyResolvedFor(s, alert, grouped, now);
+        const back = await this.recentlyResolvedFor(s, alert, grouped, now, isFlapping(this.flips.get(alert.fingerprint) ?? [], now, this.o.lifecycle));
         if (back) {
-          incident = await this.setStatus(s, back, "open", "aisre", `${alert.name} fired on ${alert.service}, which alerted in it`, notify);
+          incident = await this.setStatus(s, back.incident, "open", "aisre", back.status, notify);
           incidents.set(incident.id, incident);
           views.set(incident.id, { id: incident.id, services: incident.services, lastActivityMs: now, labelSets: [alert.labels], openedAtMs: Date.parse(incident.createdAt), serviceOnsetMs: {} });
-          reason = `${alert.service} alerted in this incident before it was resolved`;
+          reason = back.reason;
         }
       }
       if (!incident) {
@@ -951,15 +951,26 @@ export class IncidentService {
    * appeared through an anomaly), unless an open incident has a strong claim on the alert (`grouped`:
    * the alert's grouping among the open incidents).
    */
-  private async recentlyResolvedFor(s: Store, alert: Alert, grouped: GroupingDecision, now: number): Promise<Incident | undefined> {
+  private async recentlyResolvedFor(s: Store, alert: Alert, grouped: GroupingDecision, now: number, flapping: boolean): Promise<{ incident: Incident; status: string; reason: string } | undefined> {
     if (!alert.service) return undefined;
+    const resolvedAt = (i: Incident) => Date.parse(i.resolvedAt ?? i.updatedAt);
+    // The same alert back on its service after its incident was resolved: that fix did not hold. Only
+    // an open incident of its own service keeps it; a symptom claim does not (memory-leak walk:
+    // order-processor's OOM kills back 35 min after its restart were taken by an orders-db query's
+    // incident as a symptom downstream of it, whose cause then flipped to order-processor and paged).
+    if (!(grouped.kind === "join" && grouped.score >= OWN_CLAIM) && !flapping) {
+      const since = new Date(now - Math.max(this.o.lifecycle.recurrenceWindowMs, this.o.lifecycle.reopenWindowMs)).toISOString();
+      const recurred = await s.incidents.resolvedSinceWithAlert(alert.name, alert.service, since);
+      const d = recurred ? reopenDecision({ resolvedAtMs: resolvedAt(recurred), nowMs: now, sameFingerprint: false, ownService: true, flapping, anomaly: false, openIncidentExplainsIt: false, recurrence: true }, this.o.lifecycle) : undefined;
+      if (recurred && d?.reopen) return { incident: recurred, status: `${alert.name} on ${alert.service} ${d.why}`, reason: `${alert.name} ${d.why}` };
+    }
     // Decided before the look-up (a storm's alerts mostly have a strong claim): a resolved incident is never among the open ones grouped.
     if (takesAlertFrom(grouped, undefined)) return undefined;
     const since = new Date(now - this.o.lifecycle.reopenWindowMs).toISOString();
     const candidate = await s.incidents.resolvedSinceWithAlertingService(alert.service, since);
     if (!candidate) return undefined;
-    const d = reopenDecision({ resolvedAtMs: Date.parse(candidate.resolvedAt ?? candidate.updatedAt), nowMs: now, sameFingerprint: false, ownService: true, flapping: false, anomaly: false, openIncidentExplainsIt: false }, this.o.lifecycle);
-    return d.reopen ? candidate : undefined;
+    const d = reopenDecision({ resolvedAtMs: resolvedAt(candidate), nowMs: now, sameFingerprint: false, ownService: true, flapping: false, anomaly: false, openIncidentExplainsIt: false }, this.o.lifecycle);
+    return d.reopen ? { incident: candidate, status: `${alert.name} fired on ${alert.service}, which alerted in it`, reason: `${alert.service} alerted in this incident before it was resolved` } : undefined;
   }
 
   /** One housekeeping pass: thread updates, card edits, auto-resolution. */

@@ -228,7 +228,7 @@ describe("flap damping and incident identity", () => {
     expect(await resolves(id)).toBe(0);
   });
 
-  it("its own alert, firing again within the window with nothing else open, reopens it; after the window, a new incident", async () => {
+  it("its own alert, firing again within the window with nothing else open, reopens it; the same alert within the recurrence window too; after them, a new incident", async () => {
     const id = firstOf((await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] })).opened);
     now += 2 * M;
     await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", T0)], changes: [] });
@@ -255,10 +255,45 @@ describe("flap damping and incident identity", () => {
     expect((await store.incidents.get(id))!.status).toBe("resolved");
     // Said as it is: it came back twice by now, not "once".
     expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("quiet for 30 min (it came back twice after resolving)");
-    now += 60 * M;
-    const later = await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
-    expect(later.opened).toHaveLength(1);
-    expect(later.opened[0]).not.toBe(id);
+    // 45 min on, the same alert: past the reopen window, within the recurrence window — its fix did not hold.
+    now += 45 * M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
+    expect(await reopens(id)).toBe(3);
+    expect((await store.timeline.list(id, ["status"])).at(-1)?.text).toContain("HighErrorRate on payments came back 45 min after it was resolved");
+    // Another alert of its service that late is not the same problem back: it stays out (a new incident).
+    now += M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "resolved", now)], changes: [] });
+    now += 31 * M;
+    await incidents.autoResolve();
+    expect((await store.incidents.get(id))!.status).toBe("resolved");
+    now += 45 * M;
+    const other = await incidents.ingest({ alerts: [alert("DiskFilling", "payments", "firing", now)], changes: [] });
+    expect(other.opened).toHaveLength(1);
+    expect(other.opened[0]).not.toBe(id);
+    // Past the recurrence window, the same alert too: not the old incident (here, the open one of its service).
+    now += 16 * M;
+    await incidents.ingest({ alerts: [alert("HighErrorRate", "payments", "firing", now)], changes: [] });
+    expect((await store.incidents.get(id))!.status).toBe("resolved");
+    expect((await store.alerts.get("fp-HighErrorRate-payments"))?.incidentId).toBe(other.opened[0]);
+  });
+
+  it("the same alert back after its fix, 35 min on, reopens its incident rather than joining another's as a symptom of it (memory-leak walk)", async () => {
+    const oom = (status: "firing" | "resolved", pod: string) => ({ ...alert("KubePodOOMKilled", "order-processor", status, now), fingerprint: `fp-oom-${pod}` });
+    const leak = firstOf((await incidents.ingest({ alerts: [oom("firing", "a")], changes: [] })).opened);
+    now += 5 * M;
+    await incidents.ingest({ alerts: [oom("resolved", "a")], changes: [] });
+    now += 6 * M;
+    expect(await incidents.autoResolve()).toEqual([leak]);
+    // A report query on orders-db opens its own incident meanwhile; order-processor calls orders-db.
+    now += 3 * M;
+    const query = firstOf((await incidents.ingest({ alerts: [alert("PostgresLongRunningQuery", "orders-db", "firing", now)], changes: [] })).opened);
+    // The leak is back in the restarted pods (new fingerprints) 35 min after the resolution.
+    now += 32 * M;
+    await incidents.ingest({ alerts: [oom("firing", "b")], changes: [] });
+    expect((await store.alerts.get("fp-oom-b"))?.incidentId).toBe(leak);
+    expect((await store.incidents.get(leak))!.status).toBe("open");
+    expect((await store.timeline.list(leak, ["status"])).at(-1)?.text).toBe("Status resolved → open: KubePodOOMKilled on order-processor came back 35 min after it was resolved");
+    expect((await store.incidents.get(query))!.services).toEqual(["orders-db"]);
   });
 
   it("a rule alert is compared by when its condition began, with the rules' `for`s as learnt: the queue broker's alert 10.7 min after order-processor's onset joins its incident", async () => {

@@ -130,6 +130,17 @@ export class IncidentRepo {
     return row ? toIncident(row) : undefined;
   }
 
+  /** The incident resolved most recently since `since` that had an alert named `name` on `service` (not a detector's). */
+  async resolvedSinceWithAlert(name: string, service: string, since: string): Promise<Incident | undefined> {
+    const [row] = await this.db.query<IncidentRow>(
+      `SELECT ${COLUMNS_OF_I} FROM incidents i WHERE i.status = 'resolved' AND i.resolved_at >= $3
+         AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.name = $1 AND a.service = $2 AND a.source <> 'anomaly')
+       ORDER BY i.resolved_at DESC LIMIT 1`,
+      [name, service, since],
+    );
+    return row ? toIncident(row) : undefined;
+  }
+
   async listRecent(limit = 50): Promise<Incident[]> {
     const rows = await this.db.query<IncidentRow>(`SELECT ${COLUMNS} FROM incidents ORDER BY created_at DESC LIMIT $1`, [limit]);
     return rows.map(toIncident);
