@@ -29,15 +29,15 @@ const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const FAILING_MIN = 0.01;
 const SLOW_MIN_S = 1;
 
-/** "Checkout failing 30 %", "Checkout slow (p99 3.9 s)", or undefined when no impact shows. */
-export function impactPhrase(impacted: readonly string[], services: readonly ServiceMetrics[]): string | undefined {
+/** "Checkout failing 30 %", "Checkout slow (p99 3.9 s)", and the service it is about; undefined when no impact shows. */
+function impactPhrase(impacted: readonly string[], services: readonly ServiceMetrics[]): { service: string; text: string } | undefined {
   for (const name of impacted) {
     const sm = services.find((s) => s.service === name);
     if (!sm) continue;
     const err = last(sm.series.find((x) => x.metric === "error_ratio"));
-    if (err !== undefined && err >= FAILING_MIN) return `${capitalise(name)} failing ${Math.round(err * 100)} %`;
+    if (err !== undefined && err >= FAILING_MIN) return { service: name, text: `${capitalise(name)} failing ${Math.round(err * 100)} %` };
     const p99 = last(sm.series.find((x) => x.metric === "latency_p99"));
-    if (p99 !== undefined && p99 >= SLOW_MIN_S) return `${capitalise(name)} slow (p99 ${p99.toFixed(1)} s)`;
+    if (p99 !== undefined && p99 >= SLOW_MIN_S) return { service: name, text: `${capitalise(name)} slow (p99 ${p99.toFixed(1)} s)` };
   }
   return undefined;
 }
@@ -62,14 +62,15 @@ export function impactLine(impacted: readonly string[], services: readonly Servi
 /** Pod signals that read other than "pods in <state>": what happened to them ("pods in restarts" was a walk's headline). */
 const POD_EVENTS: Record<string, string> = { OOMKilled: "OOM kills", Evicted: "pod evictions", restarts: "pod restarts", NotReady: "pods not ready" };
 
-/** The leader's strongest pod signal: "cart pods in CrashLoopBackOff", "order-processor OOM kills". */
-function podPhrase(lead: Hypothesis): string | undefined {
+/** The leader's strongest pod signal: "cart pods in CrashLoopBackOff", "order-processor OOM kills" ("its …" for the service already named). */
+function podPhrase(lead: Hypothesis, named = false): string | undefined {
   const pod = lead.evidence.filter((e) => e.kind === "k8s").sort((a, b) => b.weight - a.weight)[0];
   if (!pod) return undefined;
   const state = pod.summary.split(/[:×\s]/)[0] ?? "";
   // A state that is an event reads as one (memory-leak walk: "Order-processor pods in OOMKilled likely").
   const event = POD_EVENTS[state];
-  return event ? `${lead.service} ${event}` : `${lead.service} pods in ${state}`;
+  const whose = named ? "its" : lead.service;
+  return event ? `${whose} ${event}` : `${whose} pods in ${state}`;
 }
 
 /**
@@ -77,19 +78,21 @@ function podPhrase(lead: Hypothesis): string | undefined {
  * connections rose)". `concreteOnly`: undefined rather than a cause named only from the service's own
  * signals (the last form).
  */
-export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, concreteOnly = false): string | undefined {
+export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, concreteOnly = false, subject?: string): string | undefined {
   const lead = d.hypotheses[0];
   if (!lead) return undefined;
   if ((d.uncertainty !== "confident" && !closeCall(d)) || lead.confidence < minConfidence) {
     const second = d.hypotheses[1];
     return second ? `cause unclear (${lead.service} or ${second.service})` : "cause unclear";
   }
+  // The service the headline names already (its impact): not named twice ("Catalog failed up to 28 % — catalog likely (…)").
+  const named = subject === lead.service;
   const change = lead.evidence.filter((e) => e.kind === "change" && e.weight >= 0.2).sort((a, b) => b.weight - a.weight)[0];
   if (change) {
     const kind = change.summary.split(/\s/)[0] || "change";
-    return `${lead.service} ${kind}${change.source.ref ? ` ${change.source.ref}` : ""} likely`;
+    return `${named ? "" : `${lead.service} `}${kind}${change.source.ref ? ` ${change.source.ref}` : ""} likely`;
   }
-  const pods = podPhrase(lead);
+  const pods = podPhrase(lead, named);
   if (pods) return `${pods} likely`;
   if (concreteOnly) return undefined;
   const reason = lead.cause
@@ -97,7 +100,9 @@ export function causePhrase(d: HeadlineInput["diagnosis"], minConfidence = 0.5, 
     .split(";")[0]
     ?.replace(/\.$/, "")
     .trim();
-  return reason && !/weak signals/.test(reason) ? `${lead.service} likely (${reason})` : `${lead.service} likely`;
+  const told = reason && !/weak signals/.test(reason) ? reason : undefined;
+  if (named) return told ? `likely because ${told}` : "likely a fault of its own";
+  return told ? `${lead.service} likely (${told})` : `${lead.service} likely`;
 }
 
 /** The worst the impact got: the impacted service with the highest error ratio (else the slowest p99), as the card keeps it. */
@@ -156,7 +161,7 @@ export function pastImpactPhrase(p: PeakImpact): string {
  */
 export function resolvedHeadline(peak: PeakImpact | undefined, d: HeadlineInput["diagnosis"], minConfidence?: number): string | undefined {
   if (!peak) return undefined;
-  const cause = causePhrase(d, minConfidence);
+  const cause = causePhrase(d, minConfidence, false, peak.service);
   return cause ? `${pastImpactPhrase(peak)} — ${cause}` : pastImpactPhrase(peak);
 }
 
@@ -168,8 +173,8 @@ export function resolvedHeadline(peak: PeakImpact | undefined, d: HeadlineInput[
 export function cardHeadline(i: HeadlineInput): string | undefined {
   const impact = impactPhrase(i.impacted, i.services);
   if (impact) {
-    const cause = causePhrase(i.diagnosis, i.minConfidence);
-    return cause ? `${impact} — ${cause}` : impact;
+    const cause = causePhrase(i.diagnosis, i.minConfidence, false, impact.service);
+    return cause ? `${impact.text} — ${cause}` : impact.text;
   }
   const cause = causePhrase(i.diagnosis, i.minConfidence, true);
   if (!cause || cause.startsWith("cause unclear")) return undefined;

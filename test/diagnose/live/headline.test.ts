@@ -27,13 +27,20 @@ describe("card headline", () => {
 
   it("names crash-looping pods, and latency when nothing fails", () => {
     const cart = hyp("cart", 0.85, [{ kind: "k8s", source: { service: "cart", ref: "CrashLoopBackOff" }, summary: "CrashLoopBackOff ×3: exit 1", weight: 0.8 }]);
-    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 3.9)] })).toBe("Cart slow (p99 3.9 s) — cart pods in CrashLoopBackOff likely");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 3.9)] })).toBe("Cart slow (p99 3.9 s) — its pods in CrashLoopBackOff likely");
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: [], services: [] })).toBe("Cart pods in CrashLoopBackOff likely");
     // memory-leak walk: "Order-processor pods in OOMKilled likely".
     const worker = hyp("order-processor", 0.92, [{ kind: "k8s", source: { service: "order-processor", ref: "OOMKilled" }, summary: "OOMKilled ×2", weight: 0.8 }]);
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [worker] }, impacted: [], services: [] })).toBe("Order-processor OOM kills likely");
     const restarting = hyp("order-processor", 0.92, [{ kind: "k8s", source: { service: "order-processor", ref: "restarts" }, summary: "restarts ×4", weight: 0.8 }]);
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [restarting] }, impacted: [], services: [] })).toBe("Order-processor pod restarts likely");
+  });
+
+  it("names the impacted service once when it is the cause (disk-full walk: 'Catalog failed up to 28 % — catalog likely (its disk utilization rose)')", () => {
+    const catalog = hyp("catalog", 0.9, [], "catalog: its disk utilization rose; new errors in its logs.");
+    expect(resolvedHeadline({ service: "catalog", errorRatio: 0.284 }, { uncertainty: "confident", hypotheses: [catalog] })).toBe("Catalog failed up to 28 % — likely because its disk utilization rose");
+    // Another service impacted: the cause's service is named.
+    expect(resolvedHeadline({ service: "frontend", errorRatio: 0.19 }, { uncertainty: "confident", hypotheses: [catalog] })).toBe("Frontend failed up to 19 % — catalog likely (its disk utilization rose)");
   });
 
   it("states what the pods do when a change is blamed and no impact is measured", () => {
@@ -43,7 +50,7 @@ describe("card headline", () => {
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy, crashing])] }, impacted: ["cart"], services: [] })).toBe("Cart pods in CrashLoopBackOff — deploy 1.8.0 likely");
     // Without pod signals the change alone; with an impact, the impact first as before.
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy])] }, impacted: [], services: [] })).toBe("Cart deploy 1.8.0 likely");
-    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy, crashing])] }, impacted: ["cart"], services: [series("cart", 0.2)] })).toBe("Cart failing 20 % — cart deploy 1.8.0 likely");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [hyp("cart", 0.92, [deploy, crashing])] }, impacted: ["cart"], services: [series("cart", 0.2)] })).toBe("Cart failing 20 % — deploy 1.8.0 likely");
   });
 
   it("keeps the incident's title when there is no impact to state and the cause is only the service's own signals", () => {
@@ -51,7 +58,7 @@ describe("card headline", () => {
     const cart = hyp("cart", 0.92, [{ kind: "metric", source: { service: "cart" }, summary: "latency rose", weight: 0.7 }], "cart: its latency rose.");
     expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 0.07)] })).toBeUndefined();
     // With impact, the same cause follows it.
-    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 2.1)] })).toBe("Cart slow (p99 2.1 s) — cart likely (its latency rose)");
+    expect(cardHeadline({ diagnosis: { uncertainty: "confident", hypotheses: [cart] }, impacted: ["cart"], services: [series("cart", 0.001, 2.1)] })).toBe("Cart slow (p99 2.1 s) — likely because its latency rose");
   });
 
   it("once resolved: the worst it got since the onset, in the past tense, kept across rankings", () => {
