@@ -947,9 +947,11 @@ export class IncidentService {
   }
 
   /**
-   * The incident resolved within the reopen window in which the alert's service alerted (not only
-   * appeared through an anomaly), unless an open incident has a strong claim on the alert (`grouped`:
-   * the alert's grouping among the open incidents).
+   * The resolved incident an alert reopens, with the status line and the join reason: the one the same
+   * alert (name and service) was in, within the recurrence window, unless an open incident of its own
+   * service claims it; else the one resolved within the reopen window in which its service alerted
+   * (not only appeared through an anomaly), unless an open incident has a strong claim on it
+   * (`grouped`: the alert's grouping among the open incidents).
    */
   private async recentlyResolvedFor(s: Store, alert: Alert, grouped: GroupingDecision, now: number, flapping: boolean): Promise<{ incident: Incident; status: string; reason: string } | undefined> {
     if (!alert.service) return undefined;
