@@ -104,7 +104,6 @@ export function findService(words: string[], services: readonly string[]): strin
   return undefined;
 }
 
-/** Deterministic intent routing: no LLM, so it works at 3 a.m. when the model endpoint does not. */
 /**
  * Where a question asks a second thing: at a question mark, or at an "and" that starts a question
  * ("what changed in the last hour and is checkout recovering?"), not one that joins two words
@@ -113,6 +112,7 @@ export function findService(words: string[], services: readonly string[]): strin
 const CLAUSE_BREAK = /\?\s+|\s+and\s+(?=(?:is|are|was|were|what|what's|who|who's|why|how|when|which|where|show|did|does|do|has|have|can|should)\b)/i;
 
 /**
+ * Deterministic intent routing: no LLM, so it works at 3 a.m. when the model endpoint does not.
  * The question's intent and what it names. A question of two clauses that ask two different things
  * is two questions: the first clause's parse, with the second's as `also` (answered after it); the
  * words of one clause no longer steer the other ("checkout" narrowed "what changed" to checkout).
