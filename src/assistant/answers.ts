@@ -9,7 +9,7 @@ import type { HypothesisView, IncidentContext } from "./context.ts";
 import { kindOfSli, type Intent, type MetricKind, type ParsedQuestion } from "./intents.ts";
 import { chartOf, fetchMetric, formatMetric, METRIC_SPECS } from "./metric-chart.ts";
 import { fmtSeconds, serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
-import { summaryFor } from "./summaries.ts";
+import { progressText, summaryFor } from "./summaries.ts";
 import { escapeKeepingMentions, escapeText as esc, inlineCode, isSlackUserId, link, mentionUser, personRef, safeUrl } from "../text/slack-markup.ts";
 import { explainWhyNot } from "./why-not.ts";
 import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
@@ -63,6 +63,7 @@ export function capabilities(): string {
     "• _what changed in the last hour?_: deploys and config changes",
     "• _show me checkout's error rate_: a chart (errors, latency, cpu, memory, traffic, restarts)",
     "• _is payments healthy?_: pods, errors and latency against baseline, open incidents",
+    "• _is it fixed?_: the incident's state, what still fires, how the fixes went",
     "• _why do you think it's the database?_: the evidence behind the diagnosis",
     "• _who is on call?_ · _have we seen this before?_ · _what should I do?_",
     "• _summarise this for the status page_ / _for leadership_ · _timeline so far_",
@@ -469,6 +470,14 @@ async function onFire(deps: AnswerDeps, now: number): Promise<Answer> {
   return answer("on_fire", parts.join("\n\n"), sources);
 }
 
+/** "Is it fixed?": the incident's progress (progressText). */
+async function progress(input: AnswerInput, deps: AnswerDeps, now: number): Promise<Answer> {
+  const ctx = input.ctx;
+  if (!ctx) return needsIncident("progress", input);
+  const actions = deps.actions ? await deps.actions(ctx.incident.id) : [];
+  return answer("progress", progressText(ctx, { now, actions }), [`incident ${ctx.incident.id}: ${plural(ctx.alerts.length, "alert")}, ${plural(actions.length, "remediation action")}`]);
+}
+
 // ---- dispatch -----------------------------------------------------------------------------------
 
 export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
@@ -492,6 +501,8 @@ async function answerOne(input: AnswerInput, deps: AnswerDeps): Promise<Answer> 
       return metric(q, input, deps, now);
     case "health":
       return health(q, input, deps, now);
+    case "progress":
+      return progress(input, deps, now);
     case "why":
       return why(q, input);
     case "why_not":

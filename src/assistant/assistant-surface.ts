@@ -34,6 +34,7 @@ export function workingStatus(q: ParsedQuestion): string {
       return s ? `Looking up who's on call for ${s}…` : "Looking up who's on call…";
     case "summary":
     case "timeline":
+    case "progress":
       return s ? `Reading the ${s} incident…` : "Reading the incident…";
     case "why":
     case "why_not":

@@ -1,7 +1,7 @@
 import { closestNames, editDistance } from "../text/similarity.ts";
 import { parseWhyNot, type RemedyKind } from "./why-not.ts";
 
-export type Intent = "on_fire" | "changes" | "metric" | "health" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
+export type Intent = "on_fire" | "changes" | "metric" | "health" | "progress" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
 export type MetricKind = "errors" | "latency" | "cpu" | "memory" | "traffic" | "restarts";
 export type Audience = "status_page" | "leadership" | "responders";
 
@@ -34,6 +34,17 @@ const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help" | "why_not">, { ph
   },
   metric: { phrases: [/show( me)?\b/, /graph|chart|plot/, /(error|latency|cpu|memory|traffic) (rate|graph|chart)/], words: ["show", "graph", "chart", "plot", "draw", "display", "visualise", "visualize"] },
   health: { phrases: [/is \S+ (healthy|ok|okay|up|down|fine|alive|working|broken)/, /how('s| is) \S+ (doing|looking)/, /health of/, /status of/], words: ["healthy", "health", "ok", "okay", "fine", "alive", "doing", "looking", "working", "broken", "status", "up", "down"] },
+  // "Is it fixed?": the incident's own progress (status, what still fires, whether the fix held), not one service's health.
+  progress: {
+    phrases: [
+      /\bis (it|this|that|the (incident|issue|problem|outage|fix)) (fixed|resolved|over|better|recovered|recovering|done|gone|sorted|back to normal)\b/,
+      /\b(did|has) (it|this|that|the (fix|rollback|restart|remediation|action)) (work|worked|help|helped|fix it|fixed it)\b/,
+      /\bare we (good|ok|okay|back|clear|recovered|out of the woods)\b/,
+      /\bis (it|this) still (broken|failing|happening|going on|down|firing|ongoing)\b/,
+      /\bhas (it|this) (recovered|stopped|cleared|settled)\b/,
+    ],
+    words: ["fixed", "worked"],
+  },
   why: { phrases: [/why (do|did|would) you (think|say|suspect|believe)/, /what makes you (think|say)/, /why (is|was) it/, /evidence (for|that)/, /how (do|did) you know/, /why .*(cause|culprit|root)/], words: ["why", "evidence", "reasoning", "because", "justify", "suspect", "blame", "blamed"] },
   oncall: { phrases: [/on[- ]?call/, /who('s| is) (paged|responsible|carrying the pager)/, /who (should|do) i (page|call|ping|escalate)/, /pager/], words: ["oncall", "on-call", "paged", "pager", "escalate", "escalation", "responsible", "owner", "owns"] },
   similar: { phrases: [/seen (this|it) before/, /happened before/, /similar (incident|issue|outage)s?/, /(past|previous|earlier) (incident|outage|postmortem)s?/, /any (history|precedent)/], words: ["before", "similar", "previous", "past", "history", "precedent", "again", "recurring", "postmortem"] },
@@ -165,7 +176,10 @@ function parseClause(text: string, services: readonly string[]): ParsedQuestion 
   const win = windowOf(norm);
   if (win) parsed.windowMinutes = win;
   if (bestIntent === "summary") parsed.audience = /status page|customers|public/.test(norm) ? "status_page" : /leadership|exec|management|stakeholder|boss|cto|ceo|vp/.test(norm) ? "leadership" : "responders";
-  if (bestIntent === "why") {
+  // "Why do you think it's the database?" asks about a suspect; "why is checkout failing?" asks for the
+  // cause of a symptom, and has none (a walk: "I do not think it is *checkout failing*").
+  const symptomOnly = /^why (is|are|was|were|does|do) \S+( \S+)? (failing|slow|down|erroring|broken|timing out|degraded|unavailable|crashing|returning errors|so slow|failing requests)\b/.test(norm.trim());
+  if (bestIntent === "why" && !symptomOnly) {
     const m = /\b(?:it'?s|it is|is|was|be|blame)\s+(?:the\s+)?([a-z0-9-]+(?:\s+[a-z0-9-]+)?)\s*$/.exec(norm.trim());
     if (m) parsed.subject = m[1];
   }

@@ -4,6 +4,7 @@ import { splitCamel } from "../knowledge/text-terms.ts";
 import type { IncidentContext } from "./context.ts";
 import { escapeKeepingMentions, mentionUser, readableUtc } from "../text/slack-markup.ts";
 import type { Audience } from "./intents.ts";
+import { titleOf } from "../incident/lookup.ts";
 
 /**
  * Incident summaries for three audiences (pure, from the incident's own records): a customer-facing
@@ -34,7 +35,7 @@ function confidenceWord(c: number | undefined): string {
   return `${confidenceLevel(c)} confidence`;
 }
 
-function actionLine(a: RemediationAction): string | undefined {
+export function actionLine(a: RemediationAction): string | undefined {
   const what = `${a.detail.title.toLowerCase()} of ${a.target.service}`;
   switch (a.state) {
     case "verified":
@@ -115,7 +116,7 @@ function leadership(ctx: IncidentContext, o: { now: number; actions: Remediation
   const doing = actions.length ? actions.join("; ") : d?.nextSteps?.length ? d.nextSteps.slice(0, 2).join("; ") : "responders are investigating";
   const state = i.status === "resolved" ? `resolved after ${duration(i.createdAt, Date.parse(i.resolvedAt ?? i.updatedAt))}` : `${i.status}, ${duration(i.createdAt, o.now)} so far`;
   return [
-    `*Update for leadership: ${i.title}*`,
+    `*Update for leadership: ${titleOf(i, card)}*`,
     `\`${i.id}\` · ${i.severity.toUpperCase()} · ${state}`,
     `• *Impact:* ${card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"} since ${readableUtc(i.createdAt)}`}`,
     `• *Cause:* ${cause}`,
@@ -142,6 +143,27 @@ function responders(ctx: IncidentContext, o: { now: number; actions: Remediation
   if (d?.nextSteps?.length) lines.push(`• *Next:* ${d.nextSteps.slice(0, 3).join("; ")}`);
   lines.push(`• *Owner:* ${i.acknowledgedBy ? mentionUser(i.acknowledgedBy) : "nobody has acknowledged"}`);
   return lines.join("\n");
+}
+
+/**
+ * "Is it fixed?": the incident's state in a verdict (resolved; quiet but not resolved yet; still
+ * firing), what still fires, the fixes tried and how they went, the impact as last read.
+ */
+export function progressText(ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
+  const { incident: i, card } = ctx;
+  const firing = ctx.alerts.filter((a) => a.status === "firing");
+  const names = [...new Set(firing.map((a) => `${a.name}${a.service ? ` on ${a.service}` : ""}`))];
+  const fixes = o.actions.map(actionLine).filter((x): x is string => Boolean(x));
+  const verified = o.actions.some((a) => a.state === "verified");
+  let verdict: string;
+  if (i.status === "resolved") verdict = `:white_check_mark: *Resolved* ${readableUtc(i.resolvedAt ?? i.updatedAt)}, after ${duration(i.createdAt, Date.parse(i.resolvedAt ?? i.updatedAt))}.`;
+  else if (firing.length === 0) verdict = `:large_yellow_circle: *Quiet, not resolved yet*: no alert is firing${verified ? " and the fix was verified" : ""}; it resolves once its alerts stay quiet.`;
+  else verdict = `:red_circle: *Not fixed yet*: ${firing.length} of ${ctx.alerts.length} alerts still firing${verified ? ", although a fix was verified" : ""}.`;
+  const lines = [`${verdict} \`${i.id}\` · ${i.severity.toUpperCase()} · ${i.status === "resolved" ? "resolved" : `${i.status} for ${duration(i.createdAt, o.now)}`}`];
+  if (names.length) lines.push(`• *Still firing:* ${names.slice(0, 6).join(", ")}${names.length > 6 ? ` +${names.length - 6}` : ""}`);
+  lines.push(`• *Fix:* ${fixes.length ? fixes.join("; ") : card.diagnosis?.nextSteps?.[0] ? `none tried yet; ${card.diagnosis.nextSteps[0]}` : "none tried yet"}`);
+  if (i.status !== "resolved" && card.impact) lines.push(`• *Impact (last reading):* ${card.impact}`);
+  return escapeKeepingMentions(lines.join("\n"), [i.acknowledgedBy]);
 }
 
 /** A summary in mrkdwn: every outside value escaped; the owner (a Slack user the incident knows) stays a mention. */

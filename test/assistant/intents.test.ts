@@ -40,3 +40,12 @@ describe("a question of two clauses", () => {
     expect(parseQuestion("what changed? any deploys?", SERVICES).also).toBeUndefined();
   });
 });
+
+describe("a why about a symptom", () => {
+  it("asks for its cause, and names no suspect (a walk: 'I do not think it is *checkout failing*')", () => {
+    const q = parseQuestion("why is checkout failing?", SERVICES);
+    expect(q).toMatchObject({ intent: "why", service: "checkout" });
+    expect(q.subject).toBeUndefined();
+    expect(parseQuestion("why do you think it's the database?", SERVICES).subject).toBe("database");
+  });
+});

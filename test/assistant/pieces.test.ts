@@ -9,7 +9,7 @@ import { compactForModel, toMrkdwn, withFollowUp } from "../../src/assistant/ass
 import { contextText, conversationFrom, hypothesesFrom, type IncidentContext } from "../../src/assistant/context.ts";
 import { kindOfSli, parseQuestion } from "../../src/assistant/intents.ts";
 import { judge, reading, type ServiceHealth } from "../../src/assistant/service-health.ts";
-import { customerFacing, summaryFor, userFacingAlert } from "../../src/assistant/summaries.ts";
+import { customerFacing, progressText, summaryFor, userFacingAlert } from "../../src/assistant/summaries.ts";
 import type { Answer } from "../../src/assistant/types.ts";
 import type { TimelineEntry } from "../../src/domain/incident.ts";
 import type { StoredAlert } from "../../src/store/repos/alerts.ts";
@@ -196,6 +196,30 @@ describe("summaries", () => {
     expect(text).toContain("(high confidence, 90%)");
     expect(text).toContain("*What we are doing:* roll back of inventory: awaiting approval");
     expect(text).toContain("*Next update:* in 30 min");
+  });
+
+  it("leadership's update is titled with the card's headline, not the first signal's words", () => {
+    const text = summaryFor("leadership", ctxOf({ card: { ...ctxOf().card, headline: "Checkout failing 30 % — inventory deploy 2.3.0 likely" } }), { now: Date.parse(at(20)), actions: [] });
+    expect(text).toContain("*Update for leadership: Checkout failing 30 % — inventory deploy 2.3.0 likely*");
+  });
+
+  it("'is it fixed?': still firing, quiet but not resolved, resolved — with the fixes and how they went", () => {
+    const rollback = (state: string) => [{ type: "rollback", state, target: { service: "inventory" }, detail: { title: "Roll back" } }] as never;
+    const firing = progressText(ctxOf(), { now: Date.parse(at(20)), actions: rollback("pending") });
+    expect(firing).toContain(":red_circle: *Not fixed yet*: 2 of 2 alerts still firing. `INC-1` · SEV2 · open for 15 min");
+    expect(firing).toContain("*Still firing:* SLOErrorBudgetBurn on checkout, HighErrorRate on inventory");
+    expect(firing).toContain("*Fix:* roll back of inventory: awaiting approval");
+    expect(firing).toContain("*Impact (last reading):* checkout: 30 % of requests fail");
+    const quietAlerts = ctxOf().alerts.map((a) => ({ ...a, status: "resolved" as const }));
+    const quiet = progressText(ctxOf({ alerts: quietAlerts }), { now: Date.parse(at(30)), actions: rollback("verified") });
+    expect(quiet).toContain(":large_yellow_circle: *Quiet, not resolved yet*: no alert is firing and the fix was verified");
+    expect(quiet).toContain("*Fix:* roll back of inventory: done, and the symptoms recovered");
+    expect(quiet).not.toContain("Still firing");
+    const done = progressText(ctxOf({ alerts: quietAlerts, incident: { ...ctxOf().incident, status: "resolved", resolvedAt: at(45) } }), { now: Date.parse(at(50)), actions: rollback("verified") });
+    expect(done).toContain(":white_check_mark: *Resolved* 10:45 UTC, after 40 min.");
+    expect(done).not.toContain("Impact");
+    // Nothing tried: the recommended step.
+    expect(progressText(ctxOf(), { now: Date.parse(at(20)), actions: [] })).toContain("*Fix:* none tried yet; Recommended: rollback of inventory");
   });
 
   it("responders: the TL;DR with firing alerts, cause, changes and next steps", () => {

@@ -68,6 +68,12 @@ function expectAnswer(text: string, q: ParsedQuestion, a: Answer): void {
       expect(body).toMatch(new RegExp(`\\*${q.service}\\* is \\*(healthy|degraded|unhealthy)\\*`));
       if (q.service === "checkout" || q.service === "inventory") expect(body).toContain("is *unhealthy*");
       break;
+    case "progress":
+      // Mid-incident: its alerts fire and the rollback waits for approval.
+      expect(body).toContain(":red_circle: *Not fixed yet*");
+      expect(body).toMatch(/\*Still firing:\* .*(checkout|inventory)/);
+      expect(body).toMatch(/\*Fix:\* (roll back of inventory|none tried yet)/);
+      break;
     case "why":
       expect(body).toContain("inventory");
       // orders-db may rank low: then it says so, and names the leader.
