@@ -158,6 +158,8 @@ export function progressText(ctx: IncidentContext, o: { now: number; actions: Re
   let verdict: string;
   if (i.status === "resolved") verdict = `:white_check_mark: *Resolved* ${readableUtc(i.resolvedAt ?? i.updatedAt)}, after ${duration(i.createdAt, Date.parse(i.resolvedAt ?? i.updatedAt))}.`;
   else if (firing.length === 0) verdict = `:large_yellow_circle: *Quiet, not resolved yet*: no alert is firing${verified ? " and the fix was verified" : ""}; it resolves once its alerts stay quiet.`;
+  // After a verified fix the detector's anomalies lag the recovery and no longer hold the incident open (the auto-resolve's rule).
+  else if (verified && firing.every((a) => a.source === "anomaly")) verdict = `:large_yellow_circle: *Fixed, not resolved yet*: the fix was verified; only ${firing.length === 1 ? "an anomaly of the detector still fires" : `${firing.length} anomalies of the detector still fire`}, lagging the recovery.`;
   else verdict = `:red_circle: *Not fixed yet*: ${firing.length} of ${ctx.alerts.length} alerts still firing${verified ? ", although a fix was verified" : ""}.`;
   const lines = [`${verdict} \`${i.id}\` · ${i.severity.toUpperCase()} · ${i.status === "resolved" ? "resolved" : `${i.status} for ${duration(i.createdAt, o.now)}`}`];
   if (names.length) lines.push(`• *Still firing:* ${names.slice(0, 6).join(", ")}${names.length > 6 ? ` +${names.length - 6}` : ""}`);

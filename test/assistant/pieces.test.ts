@@ -210,6 +210,10 @@ describe("summaries", () => {
     expect(firing).toContain("*Still firing:* SLOErrorBudgetBurn on checkout, HighErrorRate on inventory");
     expect(firing).toContain("*Fix:* roll back of inventory: awaiting approval");
     expect(firing).toContain("*Impact (last reading):* checkout: 30 % of requests fail");
+    // After a verified fix, only the detector's anomalies lagging: fixed (the bad-deploy walk said "Not fixed yet" a minute before it resolved).
+    const lagging = [...ctxOf().alerts.map((a) => ({ ...a, status: "resolved" as const })), { ...ctxOf().alerts[0]!, fingerprint: "c", source: "anomaly", name: "error-ratio anomaly" }];
+    expect(progressText(ctxOf({ alerts: lagging }), { now: Date.parse(at(30)), actions: rollback("verified") })).toContain(":large_yellow_circle: *Fixed, not resolved yet*: the fix was verified; only an anomaly of the detector still fires, lagging the recovery.");
+    expect(progressText(ctxOf({ alerts: lagging }), { now: Date.parse(at(30)), actions: rollback("pending") })).toContain(":red_circle: *Not fixed yet*");
     const quietAlerts = ctxOf().alerts.map((a) => ({ ...a, status: "resolved" as const }));
     const quiet = progressText(ctxOf({ alerts: quietAlerts }), { now: Date.parse(at(30)), actions: rollback("verified") });
     expect(quiet).toContain(":large_yellow_circle: *Quiet, not resolved yet*: no alert is firing and the fix was verified");
