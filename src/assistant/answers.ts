@@ -9,7 +9,7 @@ import type { HypothesisView, IncidentContext } from "./context.ts";
 import { kindOfSli, type Intent, type MetricKind, type ParsedQuestion } from "./intents.ts";
 import { chartOf, fetchMetric, formatMetric, METRIC_SPECS } from "./metric-chart.ts";
 import { fmtSeconds, serviceHealth, type OncallEntry, type ServiceHealth } from "./service-health.ts";
-import { progressText, summaryFor } from "./summaries.ts";
+import { impactText, progressText, summaryFor } from "./summaries.ts";
 import { escapeKeepingMentions, escapeText as esc, inlineCode, isSlackUserId, link, mentionUser, personRef, safeUrl } from "../text/slack-markup.ts";
 import { explainWhyNot } from "./why-not.ts";
 import type { Answer, AnswerDeps, AnswerInput } from "./types.ts";
@@ -63,7 +63,7 @@ export function capabilities(): string {
     "• _what changed in the last hour?_: deploys and config changes",
     "• _show me checkout's error rate_: a chart (errors, latency, cpu, memory, traffic, restarts)",
     "• _is payments healthy?_: pods, errors and latency against baseline, open incidents",
-    "• _is it fixed?_: the incident's state, what still fires, how the fixes went",
+    "• _is it fixed?_: the incident's state, what still fires, how the fixes went · _what's the impact?_",
     "• _why do you think it's the database?_: the evidence behind the diagnosis",
     "• _who is on call?_ · _have we seen this before?_ · _what should I do?_",
     "• _summarise this for the status page_ / _for leadership_ · _timeline so far_",
@@ -478,6 +478,13 @@ async function progress(input: AnswerInput, deps: AnswerDeps, now: number): Prom
   return answer("progress", progressText(ctx, { now, actions }), [`incident ${ctx.incident.id}: ${plural(ctx.alerts.length, "alert")}, ${plural(actions.length, "remediation action")}`]);
 }
 
+/** "How many customers are affected?": the incident's impact (impactText). */
+function impact(input: AnswerInput, now: number): Answer {
+  const ctx = input.ctx;
+  if (!ctx) return needsIncident("impact", input);
+  return answer("impact", impactText(ctx, { now }), [`incident ${ctx.incident.id}: card impact${ctx.card.peak ? " and peak" : ""}, ${plural(ctx.alerts.length, "alert")}`]);
+}
+
 // ---- dispatch -----------------------------------------------------------------------------------
 
 export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
@@ -503,6 +510,8 @@ async function answerOne(input: AnswerInput, deps: AnswerDeps): Promise<Answer> 
       return health(q, input, deps, now);
     case "progress":
       return progress(input, deps, now);
+    case "impact":
+      return impact(input, now);
     case "why":
       return why(q, input);
     case "why_not":

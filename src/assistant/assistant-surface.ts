@@ -35,6 +35,7 @@ export function workingStatus(q: ParsedQuestion): string {
     case "summary":
     case "timeline":
     case "progress":
+    case "impact":
       return s ? `Reading the ${s} incident…` : "Reading the incident…";
     case "why":
     case "why_not":

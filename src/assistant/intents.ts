@@ -1,7 +1,7 @@
 import { closestNames, editDistance } from "../text/similarity.ts";
 import { parseWhyNot, type RemedyKind } from "./why-not.ts";
 
-export type Intent = "on_fire" | "changes" | "metric" | "health" | "progress" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
+export type Intent = "on_fire" | "changes" | "metric" | "health" | "progress" | "impact" | "why" | "why_not" | "oncall" | "similar" | "next_steps" | "summary" | "timeline" | "help" | "unknown";
 export type MetricKind = "errors" | "latency" | "cpu" | "memory" | "traffic" | "restarts";
 export type Audience = "status_page" | "leadership" | "responders";
 
@@ -44,6 +44,11 @@ const INTENT_WORDS: Record<Exclude<Intent, "unknown" | "help" | "why_not">, { ph
       /\bhas (it|this) (recovered|stopped|cleared|settled)\b/,
     ],
     words: ["fixed", "worked"],
+  },
+  // "How many customers are affected?": who feels it and how much, not a status-page draft.
+  impact: {
+    phrases: [/\bhow (many|much) (customers|users|requests|traffic|people)\b/, /\bwhat('s| is) the (impact|damage)\b/, /\b(who|what) is (affected|impacted)\b/, /\b(customers|users) (are |is )?(affected|impacted|seeing)\b/, /\bhow bad\b/],
+    words: ["impact", "impacted", "affected"],
   },
   why: { phrases: [/why (do|did|would) you (think|say|suspect|believe)/, /what makes you (think|say)/, /why (is|was) it/, /evidence (for|that)/, /how (do|did) you know/, /why .*(cause|culprit|root)/], words: ["why", "evidence", "reasoning", "because", "justify", "suspect", "blame", "blamed"] },
   oncall: { phrases: [/on[- ]?call/, /who('s| is) (paged|responsible|carrying the pager)/, /who (should|do) i (page|call|ping|escalate)/, /pager/], words: ["oncall", "on-call", "paged", "pager", "escalate", "escalation", "responsible", "owner", "owns"] },

@@ -168,6 +168,22 @@ export function progressText(ctx: IncidentContext, o: { now: number; actions: Re
   return escapeKeepingMentions(lines.join("\n"), [i.acknowledgedBy]);
 }
 
+/**
+ * "How many customers are affected?": what users feel now (the impact as last read), the worst it got,
+ * the customer-facing services, and for how long; aisre counts failing requests, not customers.
+ */
+export function impactText(ctx: IncidentContext, o: { now: number }): string {
+  const { incident: i, card } = ctx;
+  const facing = customerFacing(ctx);
+  const peak = card.peak ? (card.peak.errorRatio !== undefined ? `${card.peak.service}: up to ${Math.round(card.peak.errorRatio * 100)} % of requests failed` : `${card.peak.service}: p99 up to ${(card.peak.p99S ?? 0).toFixed(1)} s`) : undefined;
+  const span = i.status === "resolved" ? `for ${duration(i.createdAt, Date.parse(i.resolvedAt ?? i.updatedAt))}, until it was resolved ${readableUtc(i.resolvedAt ?? i.updatedAt)}` : `for ${duration(i.createdAt, o.now)} so far`;
+  const lines = [`*Impact of \`${i.id}\`* (${i.severity.toUpperCase()}, ${i.status}) ${span}:`, `• *Now:* ${i.status === "resolved" ? "over" : (card.impact ?? `${symptomWords(ctx)} on ${i.services.join(", ") || "an unknown service"}; not measured yet`)}`];
+  if (peak) lines.push(`• *Worst:* ${peak}`);
+  lines.push(`• *Customer-facing:* ${facing.length ? facing.join(", ") : "none named"} (${symptomWords(ctx)})`);
+  lines.push("_aisre measures failing requests and latency, not customers: the share of requests failing is the closest figure._");
+  return escapeKeepingMentions(lines.join("\n"), []);
+}
+
 /** A summary in mrkdwn: every outside value escaped; the owner (a Slack user the incident knows) stays a mention. */
 export function summaryFor(audience: Audience, ctx: IncidentContext, o: { now: number; actions: RemediationAction[] }): string {
   const text = audience === "status_page" ? statusPage(ctx, o) : audience === "leadership" ? leadership(ctx, o) : responders(ctx, o);

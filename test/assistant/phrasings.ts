@@ -31,6 +31,8 @@ export const CASES: Array<[string, Partial<ParsedQuestion>]> = [
   ["is frontend down?", { intent: "health", service: "frontend" }],
   ["health of orders-db", { intent: "health", service: "orders-db" }],
   ["search?", { intent: "health", service: "search" }],
+  ["how many customers are affected?", { intent: "impact" }],
+  ["what's the impact", { intent: "impact" }],
   ["is it fixed?", { intent: "progress" }],
   ["did the rollback work?", { intent: "progress" }],
   ["are we good now?", { intent: "progress" }],

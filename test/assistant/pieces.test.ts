@@ -9,7 +9,7 @@ import { compactForModel, toMrkdwn, withFollowUp } from "../../src/assistant/ass
 import { contextText, conversationFrom, hypothesesFrom, type IncidentContext } from "../../src/assistant/context.ts";
 import { kindOfSli, parseQuestion } from "../../src/assistant/intents.ts";
 import { judge, reading, type ServiceHealth } from "../../src/assistant/service-health.ts";
-import { customerFacing, progressText, summaryFor, userFacingAlert } from "../../src/assistant/summaries.ts";
+import { customerFacing, impactText, progressText, summaryFor, userFacingAlert } from "../../src/assistant/summaries.ts";
 import type { Answer } from "../../src/assistant/types.ts";
 import type { TimelineEntry } from "../../src/domain/incident.ts";
 import type { StoredAlert } from "../../src/store/repos/alerts.ts";
@@ -224,6 +224,17 @@ describe("summaries", () => {
     expect(done).not.toContain("Impact");
     // Nothing tried: the recommended step.
     expect(progressText(ctxOf(), { now: Date.parse(at(20)), actions: [] })).toContain("*Fix:* none tried yet; Recommended: rollback of inventory");
+  });
+
+  it("'how many customers are affected?': the impact now, the worst, who faces it — not a status-page draft", () => {
+    const text = impactText(ctxOf({ card: { ...ctxOf().card, peak: { service: "checkout", errorRatio: 0.304 } } }), { now: Date.parse(at(20)) });
+    expect(text).toContain("*Impact of `INC-1`* (SEV2, open) for 15 min so far:");
+    expect(text).toContain("*Now:* checkout: 30 % of requests fail");
+    expect(text).toContain("*Worst:* checkout: up to 30 % of requests failed");
+    expect(text).toContain("*Customer-facing:* checkout (elevated error rates)");
+    const over = impactText(ctxOf({ incident: { ...ctxOf().incident, status: "resolved", resolvedAt: at(45) } }), { now: Date.parse(at(50)) });
+    expect(over).toContain("for 40 min, until it was resolved 10:45 UTC");
+    expect(over).toContain("*Now:* over");
   });
 
   it("responders: the TL;DR with firing alerts, cause, changes and next steps", () => {

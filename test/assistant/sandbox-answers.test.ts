@@ -68,6 +68,11 @@ function expectAnswer(text: string, q: ParsedQuestion, a: Answer): void {
       expect(body).toMatch(new RegExp(`\\*${q.service}\\* is \\*(healthy|degraded|unhealthy)\\*`));
       if (q.service === "checkout" || q.service === "inventory") expect(body).toContain("is *unhealthy*");
       break;
+    case "impact":
+      expect(body).toMatch(/\*Now:\* checkout: \d+ % of requests fail/);
+      expect(body).toContain("*Customer-facing:* checkout");
+      expect(body).not.toContain("Status page draft");
+      break;
     case "progress":
       // Mid-incident: its alerts fire and the rollback waits for approval.
       expect(body).toContain(":red_circle: *Not fixed yet*");
