@@ -221,7 +221,12 @@ export function templateSections(f: PostmortemFacts, o: TemplateOptions): { sect
   // A runbook the diagnosis matched exists already: check it covers this case rather than ask for one.
   const runbook = f.runbooks?.[0];
   if (runbook) add(`Check that the runbook "${runbook}" covers what happened here${trigger ? ` (the ${trigger.kind} of ${trigger.service}${trigger.version ? ` ${trigger.version}` : ""})` : ""}`);
-  else if (firstAlert) add(`Write or link a runbook for ${firstAlert.name}${firstAlert.service ? ` on ${firstAlert.service}` : ""}`);
+  else {
+    // For the cause's own alert, not whatever opened the incident (bad-deploy walk: a report query on
+    // orders-db opened it and "Write or link a runbook for PostgresLongRunningQuery" stood under inventory's deploy).
+    const causeAlert = (f.leadingCause?.service ? f.alerts.find((a) => a.service === f.leadingCause?.service) : undefined) ?? firstAlert;
+    if (causeAlert) add(`Write or link a runbook for ${causeAlert.name}${causeAlert.service ? ` on ${causeAlert.service}` : ""}`);
+  }
   const actionItems = items.slice(0, o.maxActionItems ?? 6);
 
   // ---- lessons learned

@@ -108,6 +108,16 @@ describe("facts", () => {
     expect(items.some((i) => i.startsWith("Write or link a runbook"))).toBe(false);
   });
 
+  it("a runbook is asked for the cause's alert, not the alert that happened to open the incident", () => {
+    const query = { name: "PostgresLongRunningQuery", service: "orders-db", severity: "sev3" as const, source: "alertmanager", startsAt: at(-2), status: "resolved" as const };
+    const snapshot = { hypotheses: [{ service: "inventory", cause: "inventory: the deploy 2.3.0 is the likely trigger", confidence: 0.91, evidence: [{ kind: "change", summary: "deploy 2.3.0" }] }] };
+    const f = computeFacts({ incident, timeline: [...timeline, entry(7, "hypothesis", "aisre", "Diagnosis: inventory", { snapshot })], alerts: [query, ...alerts], links: {}, slo: { objective: 99.9, windowDays: 30 }, now: at(60) });
+    expect(f.alerts[0]?.name).toBe("PostgresLongRunningQuery");
+    const items = templateSections(f, { dueDays: { sev1: 7, sev2: 14, sev3: 30, sev4: 30 } }).actionItems.map((i) => i.text);
+    expect(items).toContain("Write or link a runbook for HighErrorRate on inventory");
+    expect(items.join("\n")).not.toContain("runbook for PostgresLongRunningQuery");
+  });
+
   it("severity: the one it paged at, not the one it fell to as its alerts resolved before the resolution", () => {
     const fell = computeFacts({
       incident: { ...incident, severity: "sev3" },
