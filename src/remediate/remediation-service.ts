@@ -23,6 +23,7 @@ import type { Escalator, RemediationKubernetes, RunbookRunner, Verifier } from "
 import { plainRemediationPresenter, type RemediationPresenter } from "./presenter.ts";
 import { defaultRunbookRunner } from "./runbook-runner.ts";
 import { OPEN_STATES, type ActionDetail, type ActionState, type ActionTarget, type Autonomy, type Recommendation, type RemediationAction } from "./types.ts";
+import { reopensOf } from "../correlate/lifecycle.ts";
 import { escapeText, mentionUser } from "../text/slack-markup.ts";
 
 /** The outside world remediation acts on; a part is absent when it is not configured (the card says so when it is needed). */
@@ -254,8 +255,12 @@ export class RemediationService {
       const attempts = earlier.filter((e) => EXECUTED.includes(e.state)).length;
       if (attempts >= decision.limits.maxAttempts) return { offered: false, reason: `already tried ${attempts} times in this incident (limit ${decision.limits.maxAttempts}); escalate instead` };
       // Done and its recovery seen: offering it again is noise (and a second rollback would go one
-      // version further back than the one before the bad change).
-      const done = earlier.find((e) => e.state === "verified" || (rec.type === "rollback" && e.state === "unverified"));
+      // version further back than the one before the bad change) — unless the incident came back
+      // after it was verified: that fix did not hold, and running it again buys time (memory-leak
+      // walk: OOM kills back 31 min after a verified restart, and the card pointed at the spent one).
+      const reopened = reopensOf(await createStore(tx, this.o.store.clock).timeline.list(incidentId, ["status"])).lastMs;
+      const held = (e: RemediationAction) => e.state === "verified" && !(rec.type !== "rollback" && reopened !== undefined && Date.parse(e.updatedAt) < reopened);
+      const done = earlier.find((e) => held(e) || (rec.type === "rollback" && e.state === "unverified"));
       if (done) return { offered: false, reason: done.state === "verified" ? "already done in this incident and its recovery verified" : "already rolled back once in this incident; a second rollback would go further back" };
 
       // How it is shown: the policy's level, lowered by the kill switch and the guardrails.

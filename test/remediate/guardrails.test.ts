@@ -240,6 +240,42 @@ describe("guardrails", () => {
     expect(h.k8s.real("rollback")).toHaveLength(1);
   });
 
+  it("a remedy that did not hold (the incident came back after its verification) is offered again, up to the attempt limit; a rollback never twice", async () => {
+    h = await remediationHarness({ db: await databases.open() });
+    const restart = { type: "rollout_restart", target: { service: "checkout" }, reason: "memory leak", evidence: ["OOMKilled"] };
+    const run = async (rec: typeof restart) => {
+      h.verifier.healthy.set("checkout", false);
+      h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
+      const { actionId } = await h.remediation.recommend(h.incident.id, rec);
+      await h.remediation.approve(actionId!, "U_ALICE");
+      await h.settle();
+      expect((await h.remediation.records.get(actionId!))!.state).toBe("verified");
+    };
+    const comesBack = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      await h.incidents.changeStatus(h.incident.id, "resolved", "aisre", "the fix was verified");
+      await h.incidents.changeStatus(h.incident.id, "open", "aisre", "KubePodOOMKilled on checkout came back 31 min after it was resolved");
+    };
+    await run(restart);
+    expect(await h.remediation.recommend(h.incident.id, restart)).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
+    // The leak is back: the restart is offered again and buys time.
+    await comesBack();
+    h.verifier.healthy.set("checkout", false);
+    const again = await h.remediation.recommend(h.incident.id, restart);
+    expect(again.offered).toBe(true);
+    expect(again.duplicate).toBeFalsy();
+    await h.remediation.approve(again.actionId!, "U_ALICE");
+    await h.settle();
+    expect((await h.remediation.records.get(again.actionId!))!.state).toBe("verified");
+    // Back once more: the attempt limit (2) says escalate.
+    await comesBack();
+    expect((await h.remediation.recommend(h.incident.id, restart)).reason).toMatch(/already tried 2 times in this incident \(limit 2\); escalate instead/);
+    // A rollback done and verified is never offered again, even after the incident came back.
+    await run(rollback);
+    await comesBack();
+    expect(await h.remediation.recommend(h.incident.id, rollback)).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
+  });
+
   it("records 'escalation unavailable' when no pager is connected", async () => {
     h = await remediationHarness({ db: await databases.open(), noPorts: ["escalator"] });
     h.verifier.healthy.set("checkout", false);
