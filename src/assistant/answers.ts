@@ -489,16 +489,16 @@ function impact(input: AnswerInput, now: number): Answer {
 
 export async function answerQuestion(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
   const { also, ...q } = input.question;
-  const first = await answerOne({ ...input, question: q }, deps);
+  const now = await deps.toolsets.metrics.systemNow();
+  const first = await answerOne({ ...input, question: q }, deps, now);
   if (!also) return first;
   // A question that asked two things gets both answers, in the order asked.
-  const second = await answerOne({ ...input, question: also }, deps);
+  const second = await answerOne({ ...input, question: also }, deps, now);
   return { ...first, text: `${first.text}\n\n${second.text}`, sources: [...first.sources, ...second.sources], notes: [...first.notes, ...second.notes], ...(first.chart || !second.chart ? {} : { chart: second.chart }) };
 }
 
-async function answerOne(input: AnswerInput, deps: AnswerDeps): Promise<Answer> {
+async function answerOne(input: AnswerInput, deps: AnswerDeps, now: number): Promise<Answer> {
   const q = input.question;
-  const now = await deps.toolsets.metrics.systemNow();
   switch (q.intent) {
     case "on_fire":
       return onFire(deps, now);

@@ -258,8 +258,10 @@ export class RemediationService {
       // version further back than the one before the bad change) — unless the incident came back
       // after it was verified: that fix did not hold, and running it again buys time (memory-leak
       // walk: OOM kills back 31 min after a verified restart, and the card pointed at the spent one).
-      const reopened = reopensOf(await createStore(tx, this.o.store.clock).timeline.list(incidentId, ["status"])).lastMs;
-      const held = (e: RemediationAction) => e.state === "verified" && !(rec.type !== "rollback" && reopened !== undefined && Date.parse(e.updatedAt) < reopened);
+      // The status timeline is read only when a verified run of something other than a rollback is there to weigh.
+      const weighed = rec.type !== "rollback" && earlier.some((e) => e.state === "verified");
+      const reopened = weighed ? reopensOf(await createStore(tx, this.o.store.clock).timeline.list(incidentId, ["status"])).lastMs : undefined;
+      const held = (e: RemediationAction) => e.state === "verified" && !(reopened !== undefined && Date.parse(e.updatedAt) < reopened);
       const done = earlier.find((e) => held(e) || (rec.type === "rollback" && e.state === "unverified"));
       if (done) return { offered: false, reason: done.state === "verified" ? "already done in this incident and its recovery verified" : "already rolled back once in this incident; a second rollback would go further back" };
 

@@ -227,14 +227,19 @@ describe("guardrails", () => {
     expect(again.reason).toMatch(/already tried 1 times/);
   });
 
-  it("a remedy done and verified is not offered again in the incident", async () => {
-    h = await remediationHarness({ db: await databases.open() });
+  /** Recommends `rec` on checkout, approves it and waits: the change makes checkout healthy, so it ends verified. */
+  const runVerified = async (rec: typeof rollback) => {
     h.verifier.healthy.set("checkout", false);
     h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
-    const { actionId } = await h.remediation.recommend(h.incident.id, rollback);
+    const { actionId } = await h.remediation.recommend(h.incident.id, rec);
     await h.remediation.approve(actionId!, "U_ALICE");
     await h.settle();
     expect((await h.remediation.records.get(actionId!))!.state).toBe("verified");
+  };
+
+  it("a remedy done and verified is not offered again in the incident", async () => {
+    h = await remediationHarness({ db: await databases.open() });
+    await runVerified(rollback);
     const again = await h.remediation.recommend(h.incident.id, rollback);
     expect(again).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
     expect(h.k8s.real("rollback")).toHaveLength(1);
@@ -243,20 +248,12 @@ describe("guardrails", () => {
   it("a remedy that did not hold (the incident came back after its verification) is offered again, up to the attempt limit; a rollback never twice", async () => {
     h = await remediationHarness({ db: await databases.open() });
     const restart = { type: "rollout_restart", target: { service: "checkout" }, reason: "memory leak", evidence: ["OOMKilled"] };
-    const run = async (rec: typeof restart) => {
-      h.verifier.healthy.set("checkout", false);
-      h.k8s.onChange = () => h.verifier.healthy.set("checkout", true);
-      const { actionId } = await h.remediation.recommend(h.incident.id, rec);
-      await h.remediation.approve(actionId!, "U_ALICE");
-      await h.settle();
-      expect((await h.remediation.records.get(actionId!))!.state).toBe("verified");
-    };
     const comesBack = async () => {
       await new Promise((r) => setTimeout(r, 5));
       await h.incidents.changeStatus(h.incident.id, "resolved", "aisre", "the fix was verified");
       await h.incidents.changeStatus(h.incident.id, "open", "aisre", "KubePodOOMKilled on checkout came back 31 min after it was resolved");
     };
-    await run(restart);
+    await runVerified(restart);
     expect(await h.remediation.recommend(h.incident.id, restart)).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
     // The leak is back: the restart is offered again and buys time.
     await comesBack();
@@ -271,7 +268,7 @@ describe("guardrails", () => {
     await comesBack();
     expect((await h.remediation.recommend(h.incident.id, restart)).reason).toMatch(/already tried 2 times in this incident \(limit 2\); escalate instead/);
     // A rollback done and verified is never offered again, even after the incident came back.
-    await run(rollback);
+    await runVerified(rollback);
     await comesBack();
     expect(await h.remediation.recommend(h.incident.id, rollback)).toMatchObject({ offered: false, reason: "already done in this incident and its recovery verified" });
   });

@@ -182,6 +182,6 @@ export function cardHeadline(i: HeadlineInput): string | undefined {
   // (crashloop-config walk: "Cart deploy 1.8.0 likely" replaced the alert's "crash looping").
   const lead = i.diagnosis.hypotheses[0];
   const pods = lead ? podPhrase(lead) : undefined;
-  if (lead && pods && !cause.startsWith(pods)) return `${capitalise(pods)} — ${cause.startsWith(`${lead.service} `) ? cause.slice(lead.service.length + 1) : cause}`;
+  if (lead && pods && !cause.startsWith(pods)) return `${capitalise(pods)} — ${causePhrase(i.diagnosis, i.minConfidence, true, lead.service)}`;
   return capitalise(cause);
 }
